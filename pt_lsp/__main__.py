@@ -1,0 +1,3 @@
+from pt_lsp.cli import main
+
+raise SystemExit(main())

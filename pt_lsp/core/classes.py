@@ -1,0 +1,66 @@
+"""Which classes of a file are ``nn.Module`` subclasses (also through local base classes)."""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from .names import Names
+
+MODULE_BASES = {"torch.nn.Module"}
+
+
+@dataclass
+class ClassInfo:
+    node: ast.ClassDef
+    is_module: bool
+    methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
+    local_bases: list["ClassInfo"] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    def method(self, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """``name`` looked up through the local bases (Python's MRO for single inheritance)."""
+        if name in self.methods:
+            return self.methods[name]
+        for base in self.local_bases:
+            found = base.method(name)
+            if found is not None:
+                return found
+        return None
+
+
+def _is_torch_module_base(names: Names, base: ast.AST) -> bool:
+    qual = names.qualname(base)
+    if qual is None:
+        return False
+    # Any class of torch.nn that is itself a module (nn.Sequential, nn.LSTM, ...) counts too.
+    return qual in MODULE_BASES or (qual.startswith("torch.nn.") and qual.split(".")[-1][:1].isupper()
+                                    and not qual.startswith("torch.nn.functional")
+                                    and qual not in {"torch.nn.Parameter"})
+
+
+def find_classes(tree: ast.Module, names: Names) -> dict[str, ClassInfo]:
+    """Classes by name (the last definition wins, as at run time); nested classes included."""
+    infos: dict[str, ClassInfo] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            infos[node.name] = ClassInfo(node, False, {
+                s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+            })
+    for info in infos.values():
+        info.local_bases = [infos[b.id] for b in info.node.bases if isinstance(b, ast.Name)
+                            and b.id in infos and infos[b.id] is not info
+                            and names.resolve(b.id, b) is None]
+    changed = True
+    while changed:  # propagate through local base classes to a fixpoint
+        changed = False
+        for info in infos.values():
+            if info.is_module:
+                continue
+            if any(_is_torch_module_base(names, b) for b in info.node.bases) or any(
+                base.is_module for base in info.local_bases
+            ):
+                info.is_module = changed = True
+    return infos

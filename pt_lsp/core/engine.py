@@ -1,0 +1,75 @@
+"""Runs the selected rules over one parse of a file."""
+from __future__ import annotations
+
+import ast
+import traceback
+import warnings
+from typing import Iterable
+
+from .context import FileContext
+from .document import Document, Pos, Span
+from .findings import FileResult, Finding, Severity
+from .noqa import is_suppressed
+from .rule import Rule, all_rules
+from .selection import Selection
+
+SYNTAX_ERROR = ("PTL000", "syntax-error")
+
+
+def selected_rules(selection: Selection | None = None) -> list[type[Rule]]:
+    rules = all_rules()
+    selection = selection or Selection()
+    return [rule for code, rule in rules.items() if selection.enabled(code) and code != SYNTAX_ERROR[0]]
+
+
+def syntax_error_finding(doc: Document, error: SyntaxError) -> Finding:
+    line = min(max(error.lineno or 1, 1), doc.line_count)
+    # SyntaxError.offset is a 1-based code-point offset (CPython converts from bytes).
+    col = min(max((error.offset or 1) - 1, 0), len(doc.line_text(line)))
+    end = Pos(line, len(doc.line_text(line))) if col >= len(doc.line_text(line)) else Pos(line, col + 1)
+    return Finding(*SYNTAX_ERROR, f"SyntaxError: {error.msg}", Span(Pos(line, col), end), Severity.ERROR)
+
+
+def parse(text: str, path: str = "<unknown>") -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences etc. are not our business
+        return ast.parse(text, filename=path)
+
+
+def lint_source(
+    text: str,
+    path: str = "<stdin>",
+    selection: Selection | None = None,
+    rules: Iterable[type[Rule]] | None = None,
+    honour_noqa: bool = True,
+) -> FileResult:
+    """Lint ``text``. Never raises: a crashing rule becomes an entry of ``result.errors``."""
+    result = FileResult(path)
+    doc = Document(text)
+    selection = selection or Selection()
+    try:
+        tree = parse(text, path)
+    except (SyntaxError, ValueError) as error:  # ValueError: source with NUL bytes
+        if not isinstance(error, SyntaxError):
+            error = SyntaxError(str(error), (path, 1, 1, ""))
+        if selection.enabled(SYNTAX_ERROR[0]):
+            result.findings.append(syntax_error_finding(doc, error))
+        return result
+    except RecursionError:
+        result.message = "too deeply nested to parse"
+        return result
+    ctx = FileContext(path, doc, tree)
+    for rule in rules if rules is not None else selected_rules(selection):
+        try:
+            result.findings.extend(rule().check(ctx))
+        except Exception as error:  # one rule's bug must not cost the other findings
+            frame = traceback.extract_tb(error.__traceback__)[-1]
+            result.errors.append(
+                f"{rule.code} crashed: {type(error).__name__}: {error} "
+                f"({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
+            )
+    findings = {(f.code, f.span, f.message): f for f in result.findings if selection.enabled(f.code)}
+    result.findings = sorted(findings.values(), key=lambda f: (f.span, f.code))
+    if honour_noqa:
+        result.findings = [f for f in result.findings if not is_suppressed(doc.line_text(f.line), f.code)]
+    return result

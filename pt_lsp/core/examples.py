@@ -1,0 +1,72 @@
+"""Executable rule examples: the single source for generated tests, docs and `pt-lsp verify`.
+
+An example is a small realistic program. Lines where the rule must report carry a trailing
+marker comment ``# expect: PTL201`` (several codes: ``# expect: PTL201, PTL102``). The marker is
+stripped before the example is linted, so line numbers are unchanged and the fixed source
+(``fixed``) is written without markers.
+
+``runtime`` says what real torch does when the example runs (see ``pt_lsp.runtime``). Runnable
+examples write CUDA as the literal ``"cuda"`` (or ``.cuda()``); the runner substitutes the device
+under test, and uses torch's ``meta`` device as a proxy on machines without a GPU.
+"""
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+
+_MARKER = re.compile(r"[ \t]*#\s*expect:\s*(?P<codes>PTL\d{3}(?:\s*,\s*PTL\d{3})*)\s*$")
+
+
+@dataclass(frozen=True)
+class Raises:
+    """The program raises ``exception`` whose message matches the regex ``match``."""
+
+    exception: str
+    match: str
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Python run after the example in the same namespace; it sets ``symptom = True/False``.
+
+    For a bad example the symptom must be present; for a good or fixed example absent.
+    """
+
+    code: str
+    describes: str
+
+
+@dataclass(frozen=True)
+class Runtime:
+    symptom: Raises | Probe | None = None  # None: the program must run cleanly
+    cuda_only: bool = False  # the symptom needs a non-CPU tensor (CUDA, or the meta proxy)
+    torch: str = ""  # version range where the behaviour holds, e.g. ">=2.0,<3"
+    needs: tuple[str, ...] = ()  # extra importable modules (e.g. "tensorboard")
+
+
+@dataclass(frozen=True)
+class Example:
+    title: str
+    source: str
+    fixed: str | None = None  # expected source after applying the preferred fixes
+    runtime: Runtime | None = None  # None: not executable on its own (a fragment)
+    expected: tuple[tuple[int, str], ...] = field(init=False)
+    code: str = field(init=False)  # the source with markers stripped
+
+    def __post_init__(self) -> None:
+        source = textwrap.dedent(self.source).strip("\n") + "\n"
+        lines, expected = [], []
+        for number, line in enumerate(source.splitlines(), start=1):
+            match = _MARKER.search(line)
+            if match:
+                expected.extend((number, c.strip()) for c in match["codes"].split(","))
+                line = line[: match.start()]
+            lines.append(line)
+        object.__setattr__(self, "code", "\n".join(lines) + "\n")
+        object.__setattr__(self, "expected", tuple(expected))
+        if self.fixed is not None:
+            object.__setattr__(self, "fixed", textwrap.dedent(self.fixed).strip("\n") + "\n")
+
+    def is_bad_for(self, code: str) -> bool:
+        return any(c == code for _, c in self.expected)

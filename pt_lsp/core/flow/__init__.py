@@ -1,0 +1,1 @@
+"""Flow-sensitive facts: devices, requires-grad, autograd graph histories, backward events."""

@@ -1,0 +1,89 @@
+"""The abstract values the flow interpreter computes, and their joins.
+
+A value is what the analysis knows of a Python object at one program point. Only evidence
+counts: a value of unknown origin is ``UNKNOWN`` and no rule fires on it.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+
+
+class Device(enum.Enum):
+    """A small lattice: CPU and CUDA join to MAYBE_CUDA; anything joined with UNKNOWN is UNKNOWN."""
+
+    UNKNOWN = "unknown"
+    CPU = "cpu"
+    CUDA = "cuda"
+    MAYBE_CUDA = "maybe-cuda"
+
+    def join(self, other: "Device") -> "Device":
+        if self is other:
+            return self
+        if Device.UNKNOWN in (self, other):
+            return Device.UNKNOWN
+        return Device.MAYBE_CUDA  # cpu/cuda/maybe-cuda mixed
+
+    @property
+    def may_be_cuda(self) -> bool:
+        return self in (Device.CUDA, Device.MAYBE_CUDA)
+
+
+class Kind(enum.Enum):
+    UNKNOWN = "unknown"
+    TENSOR = "tensor"  # evidence that it is a torch.Tensor (or Parameter)
+    MODULE = "module"  # an nn.Module instance
+    DEVICE = "device"  # a torch.device or a device string
+    REF = "ref"  # a module, function or class known by qualified name
+    SEQ = "seq"  # tuple/list whose items are tracked
+    OTHER = "other"  # a known non-tensor (number, string, None, ...)
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    """A non-leaf autograd node created at ``site`` (an ast node id) in one loop pass."""
+
+    uid: int
+    site: object  # the ast node that created it (compared by identity)
+
+
+@dataclass(frozen=True)
+class Value:
+    kind: Kind = Kind.UNKNOWN
+    device: Device = Device.UNKNOWN
+    requires_grad: bool | None = None  # None: unknown
+    history: frozenset[GraphNode] = frozenset()  # non-leaf graph nodes this value depends on
+    qualname: str | None = None  # for REF values (and module instances of torch.nn classes)
+    cls: object | None = None  # ClassInfo of a local nn.Module subclass instance
+    items: tuple["Value", ...] | None = None  # SEQ items when known
+    origin: str | None = None  # how it was made, for messages ("model output", ...)
+    attrs: tuple[tuple[str, "Value"], ...] = field(default=(), compare=False)
+
+    @property
+    def is_tensor(self) -> bool:
+        return self.kind is Kind.TENSOR
+
+    def with_(self, **changes) -> "Value":
+        return replace(self, **changes)
+
+    def join(self, other: "Value") -> "Value":
+        if self == other:
+            return self
+        kind = self.kind if self.kind is other.kind else Kind.UNKNOWN
+        items = None
+        if self.items is not None and other.items is not None and len(self.items) == len(other.items):
+            items = tuple(a.join(b) for a, b in zip(self.items, other.items))
+        return Value(
+            kind=kind,
+            device=self.device.join(other.device),
+            requires_grad=self.requires_grad if self.requires_grad == other.requires_grad else None,
+            history=self.history | other.history,
+            qualname=self.qualname if self.qualname == other.qualname else None,
+            cls=self.cls if self.cls is other.cls else None,
+            items=items,
+            origin=self.origin or other.origin,
+        )
+
+
+UNKNOWN = Value()
+OTHER = Value(kind=Kind.OTHER, requires_grad=False)

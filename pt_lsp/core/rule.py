@@ -1,0 +1,92 @@
+"""The rule base class and the registry.
+
+A rule is one small class: its documentation (the class docstring, in Ruff's sections), its
+examples, and ``check``. Defining a subclass with a ``code`` registers it; there is no second
+list to keep in sync.
+"""
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator
+
+from .examples import Example
+from .findings import Finding, Fix, Related, Severity
+
+if TYPE_CHECKING:
+    from .context import FileContext
+
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "References")
+DOCS_URL = "https://github.com/pt-lsp/pt-lsp/blob/main/docs/rules.md#{code}"
+
+_REGISTRY: dict[str, type["Rule"]] = {}
+
+
+class Rule:
+    code: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""  # one line for `pt-lsp rule --all` and the README
+    severity: ClassVar[Severity] = Severity.ERROR
+    examples: ClassVar[tuple[Example, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.code:
+            if cls.code in _REGISTRY and _REGISTRY[cls.code] is not cls:
+                raise ValueError(f"duplicate rule code {cls.code}")
+            _REGISTRY[cls.code] = cls
+
+    # -- what subclasses implement ------------------------------------------------------------
+    def check(self, ctx: "FileContext") -> Iterable[Finding]:
+        raise NotImplementedError
+
+    # -- helpers --------------------------------------------------------------------------------
+    def report(
+        self,
+        ctx: "FileContext",
+        node: ast.AST,
+        message: str,
+        fixes: Iterable[Fix] = (),
+        related: Iterable[Related] = (),
+        severity: Severity | None = None,
+    ) -> Finding:
+        return Finding(
+            code=self.code,
+            name=self.name,
+            message=message,
+            span=ctx.doc.node_span(node),
+            severity=severity or self.severity,
+            fixes=tuple(fixes),
+            related=tuple(related),
+        )
+
+    @classmethod
+    def documentation(cls) -> str:
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def has_fix(cls) -> bool:
+        """Derived from the examples: a rule has a fix when an example states its fixed source."""
+        return any(example.fixed is not None for example in cls.examples)
+
+    @classmethod
+    def url(cls) -> str:
+        return DOCS_URL.format(code=cls.code.lower())
+
+
+def all_rules() -> dict[str, type[Rule]]:
+    """Every registered rule by code, importing each module of ``pt_lsp.rules`` once."""
+    import pt_lsp.rules as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{info.name}")
+    return dict(sorted(_REGISTRY.items()))
+
+
+def iter_rules(codes: Iterable[str]) -> Iterator[type[Rule]]:
+    rules = all_rules()
+    for code in codes:
+        yield rules[code]
