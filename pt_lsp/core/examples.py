@@ -20,10 +20,16 @@ _MARKER = re.compile(r"[ \t]*#\s*expect:\s*(?P<codes>PTL\d{3}(?:\s*,\s*PTL\d{3})
 
 @dataclass(frozen=True)
 class Raises:
-    """The program raises ``exception`` whose message matches the regex ``match``."""
+    """The program raises ``exception`` whose message matches the regex ``match`` (searched).
+
+    ``exception`` names the class (``"RuntimeError"``); a subclass matches too. ``line`` is the
+    line of the example where the innermost example frame stands when it raises; by default any
+    line marked ``# expect:``. On the meta proxy, ``cuda:0`` / ``cuda`` in ``match`` read ``meta``.
+    """
 
     exception: str
     match: str
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -39,10 +45,28 @@ class Probe:
 
 @dataclass(frozen=True)
 class Runtime:
+    """What running the example shows; ``docs/verify.md`` describes how verify reads it."""
+
     symptom: Raises | Probe | None = None  # None: the program must run cleanly
     cuda_only: bool = False  # the symptom needs a non-CPU tensor (CUDA, or the meta proxy)
     torch: str = ""  # version range where the behaviour holds, e.g. ">=2.0,<3"
     needs: tuple[str, ...] = ()  # extra importable modules (e.g. "tensorboard")
+    # An expression evaluated after the program ran, e.g. "(w, w.grad)": tensors, numbers,
+    # arrays, modules (their state_dict) and lists/tuples/dicts of them. Where the preferred fix
+    # is safe, the fixed program's outputs must equal the reference program's within tolerance.
+    outputs: str = ""
+    # The intended program for that comparison; None: the example itself (a safe fix keeps its
+    # meaning). State it where the example cannot be the reference (it raises, or computes
+    # silently wrong values).
+    reference: str | None = None
+    tolerance: float = 1e-5  # relative and absolute
+    # What the fixed program shows: None, it runs cleanly without the symptom; a Raises, it fails
+    # loudly instead (e.g. `.detach()` raises where `.data` silently corrupted a gradient).
+    after_fix: Raises | None = None
+
+    def __post_init__(self) -> None:
+        if self.reference is not None:
+            object.__setattr__(self, "reference", textwrap.dedent(self.reference).strip("\n") + "\n")
 
 
 @dataclass(frozen=True)
