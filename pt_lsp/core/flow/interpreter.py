@@ -1,8 +1,287 @@
-"""Abstract interpretation of function and module bodies (work in progress)."""
+"""Abstract interpretation of module and function bodies.
+
+Each body is interpreted once from its start with the parameters unknown; calls into functions
+and methods of the same file are followed (depth- and budget-limited) so that a model's
+``forward`` or an ``init_hidden`` helper is understood. Loops run twice with fresh graph nodes
+per pass, so state one iteration hands to the next (a hidden state) is seen with the nodes the
+previous pass's ``backward()`` freed.
+"""
 from __future__ import annotations
 
-from .facts import FlowFacts
+import ast
+import builtins
+from dataclasses import dataclass, field
+
+from .calls import CallsMixin, is_true, keyword
+from .evaluator import ExpressionsMixin, attr_path
+from .facts import BackwardEvent, FlowFacts
+from .state import State, join_states
+from .statements import StatementsMixin
+from .values import OTHER, UNKNOWN, Device, GraphNode, Kind, Value
+
+MAX_CALL_DEPTH = 3
+CALL_BUDGET = 400  # followed calls per file: keeps huge files linear
+
+
+@dataclass
+class Frame:
+    """One function activation (or the module body)."""
+
+    node: ast.AST
+    returns: list[Value] = field(default_factory=list)
+    locals: frozenset[str] = frozenset()
+
+
+@dataclass
+class LoopFrame:
+    node: ast.For | ast.While
+    start_uid: int
+    pass_start_uid: int = 0
+    head: State | None = None
+    live_in: frozenset[str] = frozenset()
+    breaks: list[State] = field(default_factory=list)
+    continues: list[State] = field(default_factory=list)
+
+
+class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+        self.facts = FlowFacts()
+        self.uid = 0
+        self.module_env: dict[str, Value] = {}
+        self.frames: list[Frame] = []
+        self.loops: list[LoopFrame] = []
+        self.budget = CALL_BUDGET
+        self.backward_targets: dict[int, frozenset[GraphNode]] = {}  # id(call) -> history it freed
+        self.events: dict[tuple[int, int], BackwardEvent] = {}
+        self.functions: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.module_users = _names_used_as_modules(ctx.tree)
+
+    def fresh(self, site: ast.AST) -> GraphNode:
+        self.uid += 1
+        return GraphNode(self.uid, site)
+
+    # -- names ----------------------------------------------------------------------------------
+    def lookup(self, name: str, node: ast.AST, state: State) -> Value:
+        if name in state.env:
+            return state.env[name]
+        frame = self.frames[-1] if self.frames else None
+        if frame is not None and name in frame.locals:
+            return UNKNOWN
+        binding = self.ctx.names.binding(name, node)
+        if binding is not None and binding.qualname:
+            return Value(kind=Kind.REF, qualname=binding.qualname, requires_grad=False)
+        if name in self.module_env:
+            return self.module_env[name]
+        if binding is None and hasattr(builtins, name):
+            return Value(kind=Kind.REF, qualname=f"builtins.{name}", requires_grad=False)
+        return UNKNOWN
+
+    def define(self, node: ast.AST, state: State) -> None:
+        """Bind a def or class statement's name to a reference the interpreter can follow."""
+        if isinstance(node, ast.ClassDef):
+            info = self.ctx.classes.get(node.name)
+            if info is not None and info.node is node:
+                state.env[node.name] = Value(kind=Kind.REF, qualname=f"<class>.{node.name}", requires_grad=False)
+            else:
+                state.env[node.name] = OTHER
+        else:
+            self.functions[id(node)] = node
+            state.env[node.name] = Value(kind=Kind.REF, qualname=f"<def>.{id(node)}", requires_grad=False)
+
+    # -- local callables --------------------------------------------------------------------------
+    def local_callable(self, qualname: str):
+        if qualname.startswith("<def>."):
+            function = self.functions.get(int(qualname[6:]))
+            if function is None:
+                return None
+            return lambda node, args, kwargs, state: self.call_function(function, node, args, kwargs, state)
+        if qualname.startswith("<class>."):
+            info = self.ctx.classes.get(qualname[8:])
+            if info is None:
+                return None
+            return lambda node, args, kwargs, state: self.instantiate(info, node, args, kwargs, state)
+        return None
+
+    def instantiate(self, info, node: ast.Call, args, kwargs, state: State) -> Value:
+        if not info.is_module:
+            return UNKNOWN
+        return Value(kind=Kind.MODULE, device=Device.CPU, requires_grad=True, cls=info,
+                     attrs=self.instance_attributes(info))
+
+    def instance_attributes(self, info) -> tuple[tuple[str, Value], ...]:
+        """What ``__init__`` assigns to ``self``: submodules, parameters, tensors."""
+        cache = getattr(self, "_attrs_cache", None)
+        if cache is None:
+            cache = self._attrs_cache = {}
+        if info.name in cache:
+            return cache[info.name]
+        cache[info.name] = ()
+        init = info.method("__init__")
+        attrs: dict[str, Value] = {}
+        if init is not None and self.budget > 0:
+            self.budget -= 1
+            state = State(grad_enabled=True)
+            state.env["self"] = Value(kind=Kind.MODULE, device=Device.CPU, requires_grad=True, cls=info)
+            self.frames.append(Frame(init, locals=self._locals(init)))
+            self.exec_block(init.body, state)
+            self.frames.pop()
+            attrs = {k[5:]: v for k, v in state.env.items() if k.startswith("self.") and "." not in k[5:]}
+        cache[info.name] = tuple(sorted(attrs.items()))
+        return cache[info.name]
+
+    def local_method(self, module: Value, name: str):
+        if module.cls is None:
+            return None
+        return module.cls.method(name)
+
+    def call_function(self, function, node: ast.Call, args, kwargs, state: State) -> Value:
+        """Follow a call into a function of this file; the callee sees the caller's freed graphs."""
+        if len(self.frames) > MAX_CALL_DEPTH or self.budget <= 0 or any(f.node is function for f in self.frames):
+            return self.call_unknown(node, args, kwargs, state)
+        self.budget -= 1
+        inner = State(dict(self.module_env), state.freed, state.grad_enabled, state.default_device)
+        self.bind_parameters(function, args, kwargs, inner)
+        frame = Frame(function, locals=self._locals(function))
+        self.frames.append(frame)
+        end = self.exec_block(function.body, inner)
+        self.frames.pop()
+        if end is not None:
+            frame.returns.append(OTHER)
+        state.freed = inner.freed if end is None else end.freed
+        result = None
+        for value in frame.returns:
+            result = value if result is None else result.join(value)
+        return result or OTHER
+
+    def bind_parameters(self, function, args, kwargs, state: State) -> None:
+        params = [*function.args.posonlyargs, *function.args.args]
+        for param, value in zip(params, args):
+            state.env[param.arg] = value
+        for param in [*params[len(args):], *function.args.kwonlyargs]:
+            state.env[param.arg] = kwargs.get(param.arg, UNKNOWN)
+
+    def _locals(self, function) -> frozenset[str]:
+        scope = self.ctx.names.scope_of(function.body[0]) if function.body else None
+        return frozenset(scope.bindings) if scope is not None else frozenset()
+
+    # -- autograd -------------------------------------------------------------------------------
+    def autograd_call(self, qualname: str, node: ast.Call, args, kwargs, state: State) -> Value:
+        outputs = node.args[0] if node.args else keyword(node, "outputs") or keyword(node, "tensors")
+        value = args[0] if args else kwargs.get("outputs", kwargs.get("tensors", UNKNOWN))
+        retain = is_true(keyword(node, "retain_graph")) or is_true(keyword(node, "create_graph"))
+        self.backward(node, outputs, value, state, retain)
+        if qualname.endswith(".grad"):
+            created = is_true(keyword(node, "create_graph"))
+            return Value(kind=Kind.SEQ, elem=Value(kind=Kind.TENSOR, requires_grad=created))
+        return OTHER
+
+    def backward(self, call: ast.Call, target: ast.AST | None, value: Value, state: State, retain: bool | None = None) -> None:
+        if retain is None:
+            retain = is_true(keyword(call, "retain_graph")) or is_true(keyword(call, "create_graph"))
+        history = value.history
+        if not history and value.requires_grad is not False and target is not None and attr_path(target):
+            # backward() itself is evidence of a graph: give the value an identity so that a
+            # second backward of the very same tensor is recognised.
+            history = frozenset({self.fresh(call)})
+            value = value.with_(history=history)
+            self.rebind(target, value, state)
+        hit = sorted((n for n in history if n in state.freed), key=lambda n: n.uid)
+        if hit:
+            self.report_event(call, hit, history, state)
+        if not retain:
+            for graph_node in history:
+                state.freed.setdefault(graph_node, call)
+            self.backward_targets[id(call)] = history
+
+    def report_event(self, call: ast.Call, hit: list[GraphNode], history, state: State) -> None:
+        earlier = state.freed[hit[0]]
+        case, loop, carried, shared = "shared-graph", None, (), ()
+        loop_frame = self.loops[-1] if self.loops else None
+        if loop_frame is not None and any(n.uid <= loop_frame.start_uid for n in hit):
+            case, loop = "before-loop", loop_frame.node
+        elif loop_frame is not None and any(n.uid <= loop_frame.pass_start_uid for n in hit):
+            case, loop = "carried-state", loop_frame.node
+            carried = self.carried_variables(loop_frame, set(hit))
+        elif self.backward_targets.get(id(earlier)) == history:
+            case = "same-tensor"
+        else:
+            shared = self.shared_variables(state, set(hit))
+        key = (id(call), id(earlier))
+        if key not in self.events:
+            self.events[key] = BackwardEvent(call, earlier, case, loop, carried, shared)
+
+    def carried_variables(self, loop: LoopFrame, hit: set[GraphNode]) -> tuple[tuple[str, bool], ...]:
+        head = loop.head.env if loop.head is not None else {}
+        found = []
+        for name in sorted(loop.live_in):
+            value = head.get(name)
+            if value is not None and value.history & hit:
+                found.append((name, value.items is not None or value.kind is Kind.SEQ))
+        return tuple(found)
+
+    def shared_variables(self, state: State, hit: set[GraphNode]) -> tuple[str, ...]:
+        """Variables holding the root of the shared subgraph: the smallest histories that reach it."""
+        holders = [(len(v.history), name) for name, v in state.env.items() if v.history & hit and "." not in name]
+        if not holders:
+            return ()
+        smallest = min(size for size, _ in holders)
+        return tuple(sorted(name for size, name in holders if size == smallest))
+
+    # -- entry point ----------------------------------------------------------------------------
+    def run(self) -> FlowFacts:
+        tree = self.ctx.tree
+        module_state = State()
+        self.frames.append(Frame(tree))
+        end = self.exec_block(tree.body, module_state)
+        self.frames.pop()
+        self.module_env = (end or module_state).env
+        for function in _functions(tree):
+            self.analyse_function(function)
+        self.facts.events = sorted(self.events.values(), key=lambda e: (e.call.lineno, e.call.col_offset))
+        return self.facts
+
+    def analyse_function(self, function) -> None:
+        state = State(dict(self.module_env))
+        for param in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs,
+                      function.args.vararg, function.args.kwarg):
+            if param is not None:
+                state.env[param.arg] = self.parameter_value(function, param.arg)
+        self.frames.append(Frame(function, locals=self._locals(function)))
+        self.exec_block(function.body, state)
+        self.frames.pop()
+
+    def parameter_value(self, function, name: str) -> Value:
+        owner = self.ctx.enclosing_class(function)
+        params = function.args.posonlyargs + function.args.args
+        if owner is not None and params and params[0].arg == name and self.ctx.parent(function) is owner:
+            info = self.ctx.classes.get(owner.name)
+            if info is not None and info.is_module and info.node is owner:
+                return Value(kind=Kind.MODULE, requires_grad=True, cls=info, attrs=self.instance_attributes(info))
+        if (id(function), name) in self.module_users:
+            return Value(kind=Kind.MODULE, requires_grad=True)
+        return UNKNOWN
+
+
+def _functions(tree: ast.Module):
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node
+
+
+def _names_used_as_modules(tree: ast.Module) -> set[tuple[int, str]]:
+    """(function id, parameter) pairs where the parameter's ``.parameters()`` is used: only an
+    ``nn.Module`` has that method, so this is evidence, not a guess."""
+    found = set()
+    for function in _functions(tree):
+        params = {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)}
+        for node in ast.walk(function):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("parameters", "named_parameters")
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id in params):
+                found.add((id(function), node.func.value.id))
+    return found
 
 
 def analyse(ctx) -> FlowFacts:
-    return FlowFacts()
+    return Interpreter(ctx).run()

@@ -56,6 +56,7 @@ class Value:
     qualname: str | None = None  # for REF values (and module instances of torch.nn classes)
     cls: object | None = None  # ClassInfo of a local nn.Module subclass instance
     items: tuple["Value", ...] | None = None  # SEQ items when known
+    elem: "Value | None" = None  # SEQ element of a homogeneous sequence (parameters(), a list)
     origin: str | None = None  # how it was made, for messages ("model output", ...)
     attrs: tuple[tuple[str, "Value"], ...] = field(default=(), compare=False)
 
@@ -73,6 +74,7 @@ class Value:
         items = None
         if self.items is not None and other.items is not None and len(self.items) == len(other.items):
             items = tuple(a.join(b) for a, b in zip(self.items, other.items))
+        elem = self.elem if other.elem is None else other.elem if self.elem is None else self.elem.join(other.elem)
         return Value(
             kind=kind,
             device=self.device.join(other.device),
@@ -81,8 +83,36 @@ class Value:
             qualname=self.qualname if self.qualname == other.qualname else None,
             cls=self.cls if self.cls is other.cls else None,
             items=items,
+            elem=elem,
             origin=self.origin or other.origin,
         )
+
+    def merge_evidence(self, other: "Value") -> "Value":
+        """Combine what two *contexts* (standalone, called with known arguments) know of one
+        expression: evidence from either counts, so unknown never erases a known device."""
+        if self == other:
+            return self
+        joined = self.join(other)
+        if Device.UNKNOWN in (self.device, other.device):
+            joined = joined.with_(device=other.device if self.device is Device.UNKNOWN else self.device)
+        if Kind.UNKNOWN in (self.kind, other.kind):
+            joined = joined.with_(kind=other.kind if self.kind is Kind.UNKNOWN else self.kind)
+        if True in (self.requires_grad, other.requires_grad):
+            joined = joined.with_(requires_grad=True)
+        return joined
+
+    def iter_elem(self) -> "Value":
+        """The value of one element when iterating over this value."""
+        if self.elem is not None:
+            return self.elem
+        if self.items:
+            result = self.items[0]
+            for item in self.items[1:]:
+                result = result.join(item)
+            return result
+        if self.kind is Kind.TENSOR:
+            return self.with_(history=self.history)
+        return UNKNOWN
 
 
 UNKNOWN = Value()

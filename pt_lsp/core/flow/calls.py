@@ -1,0 +1,263 @@
+"""Calls: torch functions, tensor and module methods, builtins, local functions and classes."""
+from __future__ import annotations
+
+import ast
+
+from . import torch_api as api
+from .evaluator import attr_path, sequence
+from .state import State
+from .values import OTHER, UNKNOWN, Device, Kind, Value
+
+
+def keyword(node: ast.Call, name: str) -> ast.expr | None:
+    for kw in node.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def is_true(expr: ast.expr | None) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is True
+
+
+class CallsMixin:
+    def call(self, node: ast.Call, state: State) -> Value:
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            receiver = self.eval(func.value, state)
+            self.facts.record(func, UNKNOWN)
+            args = [self.eval(a, state) for a in node.args]
+            kwargs = {kw.arg: self.eval(kw.value, state) for kw in node.keywords}
+            if receiver.kind is Kind.REF and receiver.qualname:
+                return self.call_qualified(f"{receiver.qualname}.{func.attr}", node, args, kwargs, state)
+            return self.call_method(receiver, func, node, args, kwargs, state)
+        callee = self.eval(func, state)
+        args = [self.eval(a, state) for a in node.args]
+        kwargs = {kw.arg: self.eval(kw.value, state) for kw in node.keywords}
+        if callee.kind is Kind.REF and callee.qualname:
+            return self.call_qualified(callee.qualname, node, args, kwargs, state)
+        if callee.kind is Kind.MODULE:
+            return self.call_module(callee, node, args, kwargs, state)
+        if isinstance(func, ast.Name) and func.id in api.PYTHON_RESULT_BUILTINS and callee is UNKNOWN:
+            return OTHER
+        return self.call_unknown(node, args, kwargs, state)
+
+    # -- unknown callables ----------------------------------------------------------------------
+    def call_unknown(self, node: ast.Call, args, kwargs, state: State) -> Value:
+        """No evidence about the callee. Arguments carrying a graph make the result carry it too
+        (a loss function of model outputs); otherwise nothing is known."""
+        inputs = [*args, *kwargs.values()]
+        if any(v.history or v.requires_grad for v in inputs) and state.grad_enabled:
+            value = self.derived(node, state, inputs, kind=Kind.UNKNOWN)
+            return value.with_(requires_grad=None, device=Device.UNKNOWN)
+        return UNKNOWN
+
+    # -- torch functions by qualified name ------------------------------------------------------
+    def call_qualified(self, qualname: str, node: ast.Call, args, kwargs, state: State) -> Value:
+        local = self.local_callable(qualname)
+        if local is not None:
+            return local(node, args, kwargs, state)
+        if not qualname.startswith("torch"):
+            builtin = self.call_builtin(qualname, node, args, kwargs, state)
+            if builtin is not None:
+                return builtin
+            return self.call_unknown(node, args, kwargs, state)
+        if qualname in api.FACTORIES or qualname in api.CUDA_TENSOR_TYPES or qualname in api.CPU_FACTORIES:
+            return self.factory(qualname, node, args, kwargs, state)
+        if qualname == "torch.device":
+            device = args[0].device if args and args[0].kind is Kind.DEVICE else (
+                kwargs["type"].device if "type" in kwargs else Device.UNKNOWN)
+            return Value(kind=Kind.DEVICE, device=device, requires_grad=False)
+        if qualname in ("torch.nn.Parameter", "torch.autograd.Variable"):
+            data = args[0] if args else kwargs.get("data", UNKNOWN)
+            grad = qualname == "torch.nn.Parameter"
+            flag = keyword(node, "requires_grad")
+            if flag is not None:
+                grad = is_true(flag)
+            if qualname == "torch.autograd.Variable" and not grad:
+                return data if data.kind is Kind.TENSOR or data.history else data.with_(kind=Kind.TENSOR)
+            return Value(kind=Kind.TENSOR, device=data.device, requires_grad=grad)
+        if qualname == "torch.set_default_device":
+            state.default_device = args[0].device if args else Device.UNKNOWN
+            return OTHER
+        if qualname in ("torch.autograd.grad", "torch.autograd.backward"):
+            return self.autograd_call(qualname, node, args, kwargs, state)
+        if qualname.startswith(("torch.cuda.", "torch.backends.", "torch.manual_seed", "torch.save",
+                                "torch.distributed", "torch.utils.", "torch.optim.", "torch.is_")):
+            return OTHER if not qualname.startswith("torch.utils.data") else UNKNOWN
+        if qualname.startswith("torch.nn.") and not qualname.startswith("torch.nn.functional") and \
+                qualname.rsplit(".", 1)[-1][:1].isupper():
+            return Value(kind=Kind.MODULE, device=Device.CPU, requires_grad=True, qualname=qualname)
+        if qualname.rsplit(".", 1)[-1] in api.NON_DIFFERENTIABLE:
+            tensor = next((a for a in args if a.kind is Kind.TENSOR), None)
+            return Value(kind=Kind.TENSOR, device=tensor.device if tensor else Device.UNKNOWN, requires_grad=False)
+        inputs = [*args, *kwargs.values()]
+        if qualname in ("torch.stack", "torch.cat", "torch.concat", "torch.hstack", "torch.vstack") and args:
+            inputs = [args[0].iter_elem(), args[0], *args[1:]]
+        if any(v.kind is Kind.TENSOR or v.history for v in inputs):
+            return self.derived(node, state, inputs, kind=Kind.TENSOR)
+        return UNKNOWN
+
+    def factory(self, qualname: str, node: ast.Call, args, kwargs, state: State) -> Value:
+        if qualname in api.CUDA_TENSOR_TYPES:
+            device = Device.CUDA
+        elif qualname in api.CPU_FACTORIES:
+            device = Device.CPU
+        elif "device" in kwargs:
+            device = kwargs["device"].device
+        elif qualname in api.LIKE_FACTORIES and args:
+            device = args[0].device
+        else:
+            device = state.default_device
+        grad = is_true(keyword(node, "requires_grad"))
+        return Value(kind=Kind.TENSOR, device=device, requires_grad=grad)
+
+    def call_builtin(self, qualname: str, node: ast.Call, args, kwargs, state: State) -> Value | None:
+        name = qualname.rsplit(".", 1)[-1] if qualname.startswith("builtins.") else None
+        if name is None:
+            return None
+        if name in ("list", "tuple", "sorted", "reversed", "iter", "set") and args:
+            return Value(kind=Kind.SEQ, elem=args[0].iter_elem(), history=args[0].history)
+        if name == "next" and args:
+            return args[0].iter_elem()
+        if name == "enumerate" and args:
+            return Value(kind=Kind.SEQ, elem=sequence((OTHER, args[0].iter_elem())))
+        if name == "zip":
+            return Value(kind=Kind.SEQ, elem=sequence(tuple(a.iter_elem() for a in args)))
+        if name in ("sum", "max", "min") and args:
+            element = args[0].iter_elem()
+            if element.kind is Kind.TENSOR or element.history:
+                return self.derived(node, state, [element, args[0]])
+            return UNKNOWN
+        if name in api.PYTHON_RESULT_BUILTINS:
+            return OTHER
+        return UNKNOWN
+
+    # -- methods --------------------------------------------------------------------------------
+    def call_method(self, receiver: Value, func: ast.Attribute, node: ast.Call, args, kwargs, state: State) -> Value:
+        name = func.attr
+        if receiver.kind is Kind.MODULE:
+            attribute = self.eval_Attribute(func, state)  # `self.rnn(x)`: a submodule, not a method
+            if attribute.kind is Kind.MODULE:
+                return self.call_module(attribute, node, args, kwargs, state)
+            return self.module_method(receiver, func, node, args, kwargs, state)
+        if name == "backward":
+            self.backward(node, func.value, receiver, state)
+            return OTHER
+        if receiver.kind is Kind.SEQ or receiver.elem is not None:
+            path = attr_path(func.value)
+            if name in api.LIST_ADD_METHODS and path and args:
+                added = args[0].iter_elem() if name == "extend" else args[-1]
+                old = receiver.iter_elem()
+                state.env[path] = receiver.with_(items=None, elem=added if old is UNKNOWN else old.join(added),
+                                                 history=receiver.history | added.history)
+                return OTHER
+            if name in api.LIST_RESET_METHODS and path:
+                state.env[path] = Value(kind=Kind.SEQ, elem=None)
+                return OTHER
+            if name in ("values", "items", "keys", "copy", "pop", "get"):
+                element = receiver.iter_elem()
+                if name == "items":
+                    return Value(kind=Kind.SEQ, elem=sequence((OTHER, element)))
+                return Value(kind=Kind.SEQ, elem=element) if name in ("values", "copy") else element
+        if receiver.kind is Kind.TENSOR or name in ("cuda", "detach", "numpy", "item", "cpu"):
+            return self.tensor_method(receiver, func, node, args, kwargs, state)
+        if name in ("to",) and receiver.kind is Kind.UNKNOWN:
+            moved = self.target_device(node, args, kwargs, receiver.device)
+            return receiver.with_(device=moved) if moved is not Device.UNKNOWN else receiver
+        return self.call_unknown(node, [receiver, *args], kwargs, state)
+
+    def target_device(self, node: ast.Call, args, kwargs, current: Device) -> Device:
+        """Where ``.to(...)`` moves a tensor or module (dtype-only moves keep the device)."""
+        candidates = [kwargs["device"]] if "device" in kwargs else list(args[:1])
+        for value in candidates:
+            if value.kind in (Kind.DEVICE, Kind.TENSOR):
+                return value.device
+            if value.kind is Kind.REF or value.kind is Kind.OTHER:
+                return current  # a dtype (torch.float16) or non_blocking flag
+            return Device.UNKNOWN
+        return current
+
+    def tensor_method(self, receiver: Value, func: ast.Attribute, node: ast.Call, args, kwargs, state: State) -> Value:
+        name = func.attr
+        if name == "cuda":
+            return receiver.with_(kind=Kind.TENSOR if receiver.kind is Kind.TENSOR else receiver.kind, device=Device.CUDA)
+        if name == "cpu":
+            return receiver.with_(device=Device.CPU)
+        if name == "to":
+            return receiver.with_(device=self.target_device(node, args, kwargs, receiver.device))
+        if name in ("detach", "detach_"):
+            value = receiver.with_(history=frozenset(), requires_grad=False)
+            if name == "detach_":
+                self.rebind(func.value, value, state)
+            return value
+        if name in ("requires_grad_",):
+            flag = args[0] if args else kwargs.get("requires_grad")
+            grad = flag is None or (flag.kind is not Kind.OTHER) or is_true(node.args[0] if node.args else keyword(node, "requires_grad"))
+            value = receiver.with_(kind=Kind.TENSOR, history=frozenset(), requires_grad=grad)
+            self.rebind(func.value, value, state)
+            return value
+        if name in api.TENSOR_METHODS_PYTHON_RESULT:
+            return OTHER
+        if name in api.TENSOR_METHODS_NO_GRAPH or name.startswith("new_"):
+            return Value(kind=Kind.TENSOR, device=receiver.device, requires_grad=False)
+        if name.endswith("_") and not name.startswith("_"):
+            return receiver  # in place: the same tensor
+        return self.derived(node, state, [receiver, *args, *kwargs.values()], kind=Kind.TENSOR)
+
+    def rebind(self, target: ast.AST, value: Value, state: State) -> None:
+        path = attr_path(target)
+        if path is not None:
+            state.env[path] = value
+
+    # -- modules ----------------------------------------------------------------------------------
+    def module_method(self, module: Value, func: ast.Attribute, node: ast.Call, args, kwargs, state: State) -> Value:
+        name = func.attr
+        if name in api.MODULE_SELF_METHODS:
+            moved = module
+            if name == "cuda":
+                moved = module.with_(device=Device.CUDA)
+            elif name == "cpu":
+                moved = module.with_(device=Device.CPU)
+            elif name == "to":
+                moved = module.with_(device=self.target_device(node, args, kwargs, module.device))
+            self.rebind(func.value, moved, state)  # nn.Module.to() moves the module in place
+            return moved
+        param = Value(kind=Kind.TENSOR, device=module.device, requires_grad=True)
+        if name in api.MODULE_METHODS_SEQ_OF_PARAMS:
+            return Value(kind=Kind.SEQ, elem=param)
+        if name in api.MODULE_METHODS_SEQ_OF_NAMED_PARAMS:
+            return Value(kind=Kind.SEQ, elem=sequence((OTHER, param)))
+        if name == "forward":
+            return self.call_module(module, node, args, kwargs, state)
+        method = self.local_method(module, name)
+        if method is not None:
+            return self.call_function(method, node, [module, *args], kwargs, state)
+        if name in ("state_dict", "named_modules", "modules", "children", "named_children", "zero_grad",
+                    "register_buffer", "register_parameter", "add_module", "load_state_dict"):
+            return OTHER
+        return self.call_unknown(node, args, kwargs, state)
+
+    def call_module(self, module: Value, node: ast.Call, args, kwargs, state: State) -> Value:
+        """``model(x)``: the output depends on the inputs and, for modules with parameters, on
+        the parameters, so it requires grad (unless grad mode is off)."""
+        forward = self.local_method(module, "forward")
+        if forward is not None:
+            result = self.call_function(forward, node, [module, *args], kwargs, state)
+            if result.kind is not Kind.UNKNOWN or result.history:
+                return result
+        inputs = [*args, *kwargs.values()]
+        qualname = module.qualname or ""
+        parameter_free = qualname in api.PARAMETER_FREE or qualname.endswith(api.PARAMETER_FREE_SUFFIXES)
+        if parameter_free:
+            value = self.derived(node, state, inputs, kind=Kind.TENSOR)
+        else:
+            value = self.derived(node, state, [*inputs, Value(kind=Kind.TENSOR, requires_grad=True,
+                                                                device=module.device)], kind=Kind.TENSOR)
+        if module.device is not Device.UNKNOWN and not parameter_free:
+            value = value.with_(device=module.device)
+        if qualname in ("torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN"):
+            # (output, h_n) and, for an LSTM, (output, (h_n, c_n))
+            state_value = sequence((value, value)) if qualname.endswith("LSTM") else value
+            return sequence((value, state_value))
+        return value

@@ -1,0 +1,271 @@
+"""Expressions: the abstract value of each expression, recorded in the facts."""
+from __future__ import annotations
+
+import ast
+
+from . import torch_api as api
+from .state import State
+from .values import OTHER, UNKNOWN, Device, Kind, Value
+
+
+class ExpressionsMixin:
+    """Evaluates expressions against a ``State``; mixed into the interpreter."""
+
+    # The interpreter provides ``call``, ``lookup``, ``fresh`` and ``facts``.
+
+    # -- entry point ----------------------------------------------------------------------------
+    def eval(self, node: ast.AST | None, state: State) -> Value:
+        if node is None:
+            return OTHER
+        method = getattr(self, "eval_" + type(node).__name__, None)
+        value = method(node, state) if method else self.eval_generic(node, state)
+        self.facts.record(node, value)
+        return value
+
+    def eval_Call(self, node: ast.Call, state: State) -> Value:
+        return self.call(node, state)
+
+    def eval_generic(self, node: ast.AST, state: State) -> Value:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.eval(child, state)
+        return UNKNOWN
+
+    # -- graph arithmetic -------------------------------------------------------------------------
+    def derived(self, site: ast.AST, state: State, inputs: list[Value], kind: Kind | None = None) -> Value:
+        """A differentiable op on ``inputs``: a fresh graph node when any input requires grad."""
+        tensors = [v for v in inputs if v.kind is Kind.TENSOR]
+        device = Device.UNKNOWN
+        known = [v.device for v in tensors if v.device is not Device.UNKNOWN]
+        if tensors and len(known) == len(tensors):
+            device = Device.CUDA if Device.CUDA in known else known[0]
+            for other in known:
+                device = device if device is Device.CUDA else device.join(other)
+        elif Device.CUDA in known:
+            device = Device.CUDA  # an op with a CUDA operand runs on CUDA (or raises)
+        history = frozenset().union(*(v.history for v in inputs)) if inputs else frozenset()
+        grad = any(v.requires_grad for v in inputs)
+        unknown_grad = any(v.requires_grad is None and v.kind is not Kind.OTHER for v in inputs)
+        if not state.grad_enabled:
+            return Value(kind=kind or (Kind.TENSOR if tensors else Kind.UNKNOWN), device=device, requires_grad=False)
+        if grad or history:
+            history = history | {self.fresh(site)}
+        return Value(
+            kind=kind or (Kind.TENSOR if tensors else Kind.UNKNOWN),
+            device=device,
+            requires_grad=True if grad else (None if unknown_grad or history else False),
+            history=history,
+        )
+
+    # -- leaves ---------------------------------------------------------------------------------
+    def eval_Constant(self, node: ast.Constant, state: State) -> Value:
+        if isinstance(node.value, str):
+            device = api.device_of_string(node.value)
+            if device is not Device.UNKNOWN:
+                return Value(kind=Kind.DEVICE, device=device, requires_grad=False)
+        return OTHER
+
+    def eval_JoinedStr(self, node: ast.JoinedStr, state: State) -> Value:
+        self.eval_generic(node, state)
+        first = node.values[0] if node.values else None
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            device = api.device_of_string(first.value)
+            if device is not Device.UNKNOWN:
+                return Value(kind=Kind.DEVICE, device=device, requires_grad=False)
+        return OTHER
+
+    def eval_Name(self, node: ast.Name, state: State) -> Value:
+        return self.lookup(node.id, node, state)
+
+    def eval_Attribute(self, node: ast.Attribute, state: State) -> Value:
+        path = attr_path(node)
+        if path is not None and path in state.env:
+            self.eval(node.value, state)
+            return state.env[path]
+        base = self.eval(node.value, state)
+        return self.attribute(base, node, state)
+
+    def attribute(self, base: Value, node: ast.Attribute, state: State) -> Value:
+        attr = node.attr
+        if base.kind is Kind.REF and base.qualname:
+            return Value(kind=Kind.REF, qualname=f"{base.qualname}.{attr}", requires_grad=False)
+        if base.kind is Kind.TENSOR:
+            if attr in ("data", "grad"):
+                return Value(kind=Kind.TENSOR, device=base.device, requires_grad=False)
+            if attr == "device":
+                return Value(kind=Kind.DEVICE, device=base.device, requires_grad=False)
+            if attr in api.TENSOR_ATTRS_OTHER:
+                return OTHER
+            if attr in ("T", "mT", "H", "real", "imag"):
+                return self.derived(node, state, [base])
+            return UNKNOWN
+        if base.kind is Kind.MODULE:
+            return self.module_attribute(base, node, state)
+        if attr == "grad" and base.requires_grad:
+            return Value(kind=Kind.TENSOR, device=base.device, requires_grad=False)
+        return UNKNOWN
+
+    def module_attribute(self, base: Value, node: ast.Attribute, state: State) -> Value:
+        known = dict(base.attrs).get(node.attr)
+        if known is not None:
+            return known.with_(device=base.device) if base.device is not Device.UNKNOWN and known.kind in (Kind.MODULE, Kind.TENSOR) and known.requires_grad else known
+        if base.qualname and node.attr in ("weight", "bias"):
+            return Value(kind=Kind.TENSOR, device=base.device, requires_grad=True)
+        return UNKNOWN
+
+    # -- compound expressions -------------------------------------------------------------------
+    def eval_BinOp(self, node: ast.BinOp, state: State) -> Value:
+        left, right = self.eval(node.left, state), self.eval(node.right, state)
+        if left.kind is Kind.SEQ and right.kind is Kind.SEQ and isinstance(node.op, ast.Add):
+            return Value(kind=Kind.SEQ, elem=left.iter_elem().join(right.iter_elem()),
+                         history=left.history | right.history)
+        if Kind.TENSOR not in (left.kind, right.kind) and not (left.history or right.history):
+            return UNKNOWN if Kind.UNKNOWN in (left.kind, right.kind) else OTHER
+        return self.derived(node, state, [left, right])
+
+    def eval_UnaryOp(self, node: ast.UnaryOp, state: State) -> Value:
+        operand = self.eval(node.operand, state)
+        if isinstance(node.op, ast.Not):
+            return OTHER
+        return self.derived(node, state, [operand]) if operand.kind is Kind.TENSOR or operand.history else operand
+
+    def eval_Compare(self, node: ast.Compare, state: State) -> Value:
+        values = [self.eval(node.left, state), *(self.eval(c, state) for c in node.comparators)]
+        if any(v.kind is Kind.TENSOR for v in values):
+            return Value(kind=Kind.TENSOR, device=values[0].device, requires_grad=False)
+        return OTHER
+
+    def eval_BoolOp(self, node: ast.BoolOp, state: State) -> Value:
+        result = None
+        for operand in node.values:
+            value = self.eval(operand, state)
+            result = value if result is None else result.join(value)
+        return result or UNKNOWN
+
+    def eval_IfExp(self, node: ast.IfExp, state: State) -> Value:
+        self.eval(node.test, state)
+        return self.eval(node.body, state).join(self.eval(node.orelse, state))
+
+    def eval_Tuple(self, node: ast.Tuple | ast.List, state: State) -> Value:
+        items = tuple(self.eval(elt, state) for elt in node.elts)
+        if any(isinstance(elt, ast.Starred) for elt in node.elts):
+            return Value(kind=Kind.SEQ, history=frozenset().union(*(i.history for i in items)))
+        return sequence(items)
+
+    eval_List = eval_Tuple
+
+    def eval_Set(self, node: ast.Set, state: State) -> Value:
+        return Value(kind=Kind.SEQ, elem=self.eval_Tuple(node, state).iter_elem())  # type: ignore[arg-type]
+
+    def eval_Dict(self, node: ast.Dict, state: State) -> Value:
+        values = [self.eval(v, state) for v in node.values]
+        for key in node.keys:
+            self.eval(key, state)
+        elem = None
+        for value in values:
+            elem = value if elem is None else elem.join(value)
+        return Value(kind=Kind.OTHER, requires_grad=None, elem=elem,
+                     history=frozenset().union(*(v.history for v in values)) if values else frozenset())
+
+    def eval_Subscript(self, node: ast.Subscript, state: State) -> Value:
+        base = self.eval(node.value, state)
+        index = node.slice
+        self.eval(index, state)
+        if base.kind is Kind.SEQ:
+            if base.items is not None and isinstance(index, ast.Constant) and isinstance(index.value, int):
+                if -len(base.items) <= index.value < len(base.items):
+                    return base.items[index.value]
+            if isinstance(index, ast.Slice):
+                return base
+            return base.iter_elem()
+        if base.kind is Kind.TENSOR:
+            return self.derived(node, state, [base])
+        if base.elem is not None:
+            return base.elem
+        if base.history:
+            return Value(history=base.history, requires_grad=base.requires_grad)
+        return UNKNOWN
+
+    def eval_Starred(self, node: ast.Starred, state: State) -> Value:
+        return self.eval(node.value, state)
+
+    def eval_NamedExpr(self, node: ast.NamedExpr, state: State) -> Value:
+        value = self.eval(node.value, state)
+        state.env[node.target.id] = value
+        return value
+
+    def eval_Await(self, node: ast.Await, state: State) -> Value:
+        self.eval(node.value, state)
+        return UNKNOWN
+
+    def eval_Lambda(self, node: ast.Lambda, state: State) -> Value:
+        return UNKNOWN
+
+    def eval_ListComp(self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp, state: State) -> Value:
+        inner = state.copy()
+        for generator in node.generators:
+            element = self.eval(generator.iter, inner).iter_elem()
+            self.bind(generator.target, element, inner)
+            for condition in generator.ifs:
+                self.eval(condition, inner)
+        return Value(kind=Kind.SEQ, elem=self.eval(node.elt, inner))
+
+    eval_GeneratorExp = eval_SetComp = eval_ListComp
+
+    def eval_DictComp(self, node: ast.DictComp, state: State) -> Value:
+        inner = state.copy()
+        for generator in node.generators:
+            self.bind(generator.target, self.eval(generator.iter, inner).iter_elem(), inner)
+        self.eval(node.key, inner)
+        return Value(kind=Kind.OTHER, requires_grad=None, elem=self.eval(node.value, inner))
+
+    # -- binding --------------------------------------------------------------------------------
+    def bind(self, target: ast.AST, value: Value, state: State) -> None:
+        if isinstance(target, ast.Name):
+            state.env[target.id] = value
+            self.facts.record(target, value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            elts = target.elts
+            starred = any(isinstance(e, ast.Starred) for e in elts)
+            if value.items is not None and len(value.items) == len(elts) and not starred:
+                for elt, item in zip(elts, value.items):
+                    self.bind(elt, item, state)
+            else:
+                element = value.iter_elem() if value.kind is Kind.SEQ or value.elem else value
+                for elt in elts:
+                    self.bind(elt, element, state)
+        elif isinstance(target, ast.Starred):
+            self.bind(target.value, Value(kind=Kind.SEQ, elem=value), state)
+        elif isinstance(target, ast.Attribute):
+            self.eval(target.value, state)
+            path = attr_path(target)
+            if path is not None:
+                state.env[path] = value
+            self.facts.record(target, value)
+        elif isinstance(target, ast.Subscript):
+            container = self.eval(target.value, state)
+            self.eval(target.slice, state)
+            path = attr_path(target.value)
+            if path is not None and container.kind in (Kind.SEQ, Kind.OTHER) and container.elem is not None or (
+                path is not None and container.kind is Kind.SEQ
+            ):
+                old = container.iter_elem()
+                state.env[path] = container.with_(elem=value if old is UNKNOWN else old.join(value),
+                                                  items=None, history=container.history | value.history)
+
+
+def sequence(items: tuple[Value, ...]) -> Value:
+    history = frozenset().union(*(i.history for i in items)) if items else frozenset()
+    return Value(kind=Kind.SEQ, items=items, history=history, requires_grad=False if not history else None)
+
+
+def attr_path(node: ast.AST) -> str | None:
+    """``self.rnn.hidden`` -> "self.rnn.hidden" for Name-rooted attribute chains."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None

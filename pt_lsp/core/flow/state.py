@@ -1,0 +1,41 @@
+"""The abstract state at one program point, and how branches join."""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from .values import Device, GraphNode, Value
+
+
+@dataclass
+class State:
+    env: dict[str, Value] = field(default_factory=dict)  # names and "obj.attr" paths
+    freed: dict[GraphNode, ast.Call] = field(default_factory=dict)  # node -> backward that freed it
+    grad_enabled: bool = True
+    default_device: Device = Device.CPU
+
+    def copy(self) -> "State":
+        return State(dict(self.env), dict(self.freed), self.grad_enabled, self.default_device)
+
+    def join(self, other: "State | None") -> "State":
+        if other is None:
+            return self
+        env = dict(self.env)
+        for name, value in other.env.items():
+            mine = env.get(name)
+            env[name] = value if mine is None else mine.join(value)
+        freed = dict(other.freed)
+        freed.update(self.freed)
+        return State(
+            env, freed, self.grad_enabled and other.grad_enabled,
+            self.default_device if self.default_device is other.default_device else self.default_device.join(other.default_device),
+        )
+
+
+def join_states(states) -> State | None:
+    result = None
+    for state in states:
+        if state is None:
+            continue
+        result = state.copy() if result is None else result.join(state)
+    return result

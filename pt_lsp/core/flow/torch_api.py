@@ -1,0 +1,75 @@
+"""What the interpreter knows about torch's API, as data."""
+from __future__ import annotations
+
+# Functions creating a fresh tensor (a leaf): device from ``device=``, else the default device.
+FACTORIES = frozenset(
+    f"torch.{name}"
+    for name in (
+        "tensor randn rand zeros ones empty full arange linspace logspace eye randint randperm "
+        "normal as_tensor Tensor FloatTensor LongTensor DoubleTensor IntTensor BoolTensor "
+        "HalfTensor ByteTensor complex polar bernoulli multinomial zeros_like ones_like "
+        "empty_like full_like rand_like randn_like randint_like"
+    ).split()
+)
+LIKE_FACTORIES = frozenset(f for f in FACTORIES if f.endswith("_like"))
+CPU_FACTORIES = frozenset({"torch.from_numpy", "torch.frombuffer"})
+CUDA_TENSOR_TYPES = frozenset(
+    f"torch.cuda.{t}Tensor" for t in "Float Double Half Long Int Short Byte Char Bool BFloat16".split()
+)
+
+# Results that never carry a graph (integers, booleans, indices).
+NON_DIFFERENTIABLE = frozenset(
+    "argmax argmin argsort eq ne lt le gt ge equal isnan isinf isfinite sign nonzero where_index "
+    "topk_indices bucketize searchsorted unique count_nonzero numel logical_and logical_or "
+    "logical_not allclose isclose randint_like".split()
+)
+TENSOR_METHODS_NO_GRAPH = frozenset(
+    "detach argmax argmin argsort eq ne lt le gt ge equal isnan isinf isfinite sign nonzero "
+    "new_zeros new_ones new_empty new_full new_tensor bool long int byte short char numel "
+    "size dim nelement element_size data_ptr is_contiguous is_cuda get_device type "
+    "item tolist numpy any all count_nonzero unique".split()
+)
+TENSOR_METHODS_PYTHON_RESULT = frozenset("item tolist numpy size dim numel nelement data_ptr get_device".split())
+TENSOR_ATTRS_OTHER = frozenset("shape ndim dtype is_cuda is_leaf requires_grad names layout is_sparse".split())
+
+GRAD_MODE_OFF = frozenset({"torch.no_grad", "torch.inference_mode"})
+GRAD_MODE_ON = frozenset({"torch.enable_grad"})
+GRAD_MODE_SET = "torch.set_grad_enabled"
+
+# torch.nn classes whose output carries a graph only through their inputs.
+PARAMETER_FREE_SUFFIXES = ("Loss",)
+PARAMETER_FREE = frozenset(
+    f"torch.nn.{name}"
+    for name in (
+        "ReLU ReLU6 LeakyReLU ELU SELU GELU SiLU Mish Sigmoid Tanh Softmax LogSoftmax Softplus "
+        "Dropout Dropout1d Dropout2d Dropout3d AlphaDropout Identity Flatten Unflatten "
+        "MaxPool1d MaxPool2d MaxPool3d AvgPool1d AvgPool2d AvgPool3d AdaptiveAvgPool1d "
+        "AdaptiveAvgPool2d AdaptiveAvgPool3d AdaptiveMaxPool1d AdaptiveMaxPool2d Upsample "
+        "PixelShuffle Hardtanh Hardswish Hardsigmoid Softsign Tanhshrink Threshold GLU"
+    ).split()
+)
+
+# Methods whose result is the module itself (modules move in place).
+MODULE_SELF_METHODS = frozenset("to cuda cpu train eval float double half bfloat16 requires_grad_ apply share_memory".split())
+MODULE_METHODS_SEQ_OF_PARAMS = frozenset({"parameters"})
+MODULE_METHODS_SEQ_OF_NAMED_PARAMS = frozenset({"named_parameters"})
+
+# Builtins and container methods the interpreter models.
+ITERATION_BUILTINS = frozenset({"list", "tuple", "sorted", "reversed", "iter", "set"})
+PYTHON_RESULT_BUILTINS = frozenset(
+    "len print isinstance issubclass hasattr getattr int float bool str repr range abs round "
+    "format hash id type callable open input ord chr".split()
+)
+LIST_RESET_METHODS = frozenset({"clear"})
+LIST_ADD_METHODS = frozenset({"append", "extend", "insert", "add"})
+
+
+def device_of_string(text: str):
+    from .values import Device
+
+    head = text.split(":", 1)[0].strip().lower()
+    if head == "cuda":
+        return Device.CUDA
+    if head == "cpu":
+        return Device.CPU
+    return Device.UNKNOWN
