@@ -64,6 +64,7 @@ class Names:
     def __init__(self, tree: ast.Module) -> None:
         self.module_scope = Scope(tree, None)
         self._scope_of: dict[int, Scope] = {}  # id(node) -> scope the node is evaluated in
+        self.scopes: dict[int, Scope] = {}  # id(function/class/lambda/comprehension) -> its scope
         _Binder(self).run(tree)
 
     # -- queries -----------------------------------------------------------------------------
@@ -133,7 +134,7 @@ class _Binder(ast.NodeVisitor):
     # -- scopes ------------------------------------------------------------------------------
     def _enter(self, node: ast.AST, body: list[ast.AST], args: ast.arguments | None = None) -> None:
         outer = self.scope
-        self.scope = Scope(node, outer)
+        self.scope = self.names.scopes[id(node)] = Scope(node, outer)
         if args is not None:
             for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
                 if arg is not None:

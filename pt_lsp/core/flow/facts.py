@@ -25,9 +25,10 @@ class FlowFacts:
     events: list[BackwardEvent] = field(default_factory=list)
 
     def value(self, node: ast.AST) -> Value:
-        """The value of expression ``node`` joined over every time it was evaluated."""
+        """The value of expression ``node`` over every time it was evaluated: in the function's
+        own analysis and in calls from this file that passed known arguments."""
         return self.values.get(id(node), UNKNOWN)
 
     def record(self, node: ast.AST, value: Value) -> None:
         old = self.values.get(id(node))
-        self.values[id(node)] = value if old is None else old.join(value)
+        self.values[id(node)] = value if old is None else old.merge_evidence(value)

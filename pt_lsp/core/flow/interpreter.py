@@ -162,7 +162,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
             state.env[param.arg] = kwargs.get(param.arg, UNKNOWN)
 
     def _locals(self, function) -> frozenset[str]:
-        scope = self.ctx.names.scope_of(function.body[0]) if function.body else None
+        scope = self.ctx.names.scopes.get(id(function))
         return frozenset(scope.bindings) if scope is not None else frozenset()
 
     # -- autograd -------------------------------------------------------------------------------
