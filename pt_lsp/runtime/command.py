@@ -1,0 +1,76 @@
+"""`pt-lsp verify [CODE...] [--device cpu|cuda|all] [--output-format text|json] [--jobs N] [--timeout S]`.
+
+Exit codes: 0 every example agrees; 1 an example is refuted, errors or disagrees; 2 usage error
+or torch missing. torch is imported only after the arguments are read, so that a missing torch
+gives the install command instead of a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+INSTALL_HINT = "pip install 'pt-lsp[runtime]'"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pt-lsp verify",
+        description="Run every rule's examples under the installed torch and check that the rule is true.",
+    )
+    parser.add_argument("codes", nargs="*", metavar="CODE", help="rule codes or prefixes (default: all rules)")
+    parser.add_argument("--device", choices=("cpu", "cuda", "all"), default="all",
+                        help="cpu; cuda (the meta-device proxy where there is no GPU); all (default)")
+    parser.add_argument("--output-format", choices=("text", "json"), default="text")
+    parser.add_argument("--jobs", type=_positive_int, default=None, help="parallel subprocesses (default: CPU count)")
+    parser.add_argument("--timeout", type=_positive_float, default=60.0, help="seconds per example run (default: 60)")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def torch_missing() -> str | None:
+    """The message to show when torch cannot be imported, else None."""
+    try:
+        import torch  # noqa: F401
+    except ImportError as exc:
+        return (f"pt-lsp verify runs the rules' examples under PyTorch, which is not installed here "
+                f"({exc}).\nInstall it with:\n    {INSTALL_HINT}\n")
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse already printed the usage message
+        return 0 if exit_.code == 0 else 2
+    message = torch_missing()
+    if message:
+        sys.stderr.write(message)
+        return 2
+    from .report import render_json, render_text
+    from .runner import select_rules, verify
+
+    if args.codes and not select_rules(args.codes):
+        sys.stderr.write(f"pt-lsp verify: no rule matches {' '.join(args.codes)}\n")
+        return 2
+    report = verify(args.codes or None, args.device, args.jobs, args.timeout)
+    render = render_json if args.output_format == "json" else render_text
+    sys.stdout.write(render(report))
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,141 @@
+"""Runs the planned programs in parallel subprocesses and turns them into report rows."""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from pt_lsp.core.rule import all_rules
+from pt_lsp.core.selection import Selection
+
+from .compare import difference
+from .devices import META_PROXY, Device, TorchInfo, plan_devices, torch_info
+from .execute import Observation, ProgramJob, run_program
+from .plan import BAD, Case, plan_cases, wants_comparison
+from .verdicts import Judgement, Verdict, confirmed, error, judge_run, refuted, skipped
+
+DEFAULT_TIMEOUT = 60.0
+
+
+@dataclass
+class Row:
+    case: Case
+    runtime: Judgement
+    fixed_runtime: Judgement | None  # None: a good example has no fix to run
+    outputs_match: bool | None = None
+    observed: Observation | None = None
+    fixed_observed: Observation | None = None
+
+    @property
+    def agree(self) -> bool | None:
+        """Static, runtime and fixed verdicts all confirm; None where the runtime was not judged."""
+        verdicts = [self.case.static.verdict, self.runtime.verdict]
+        if self.fixed_runtime is not None:
+            verdicts.append(self.fixed_runtime.verdict)
+        if any(v in (Verdict.REFUTED, Verdict.ERROR) for v in verdicts):
+            return False
+        return None if self.runtime.verdict is Verdict.SKIPPED else True
+
+
+@dataclass
+class Report:
+    torch: TorchInfo
+    devices: list[Device]
+    rows: list[Row] = field(default_factory=list)
+    coverage: dict[str, dict[str, int]] = field(default_factory=dict)  # code -> {bad, good}
+
+    @property
+    def failed(self) -> bool:
+        return any(row.agree is False for row in self.rows)
+
+
+def select_rules(codes: list[str] | None) -> dict:
+    rules = all_rules()
+    if not codes:
+        return rules
+    selection = Selection.of(codes)
+    return {code: rule for code, rule in rules.items() if selection.enabled(code)}
+
+
+def run_jobs(cases: list[Case], jobs: int, timeout: float) -> dict[ProgramJob, Observation]:
+    unique = list(dict.fromkeys(job for case in cases for job in case.jobs.values()))
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        observations = pool.map(lambda job: run_program(job, timeout), unique)
+        return dict(zip(unique, observations))
+
+
+def verify(codes: list[str] | None = None, device: str = "all", jobs: int | None = None,
+           timeout: float = DEFAULT_TIMEOUT, info: TorchInfo | None = None) -> Report:
+    info = info or torch_info()
+    rules = select_rules(codes)
+    report = Report(info, plan_devices(device, info))
+    cases = plan_cases(rules, report.devices, info.version)
+    observed = run_jobs(cases, jobs or os.cpu_count() or 1, timeout)
+    report.rows = [judge_case(case, observed) for case in cases]
+    for code, rule in rules.items():
+        runnable = [e for e in rule.examples if e.runtime is not None]
+        bad = sum(1 for e in runnable if e.is_bad_for(code))
+        report.coverage[code] = {"bad": bad, "good": len(runnable) - bad}
+    return report
+
+
+def _expected_lines(case: Case) -> set[int]:
+    symptom = case.runtime.symptom
+    if getattr(symptom, "line", None):
+        return {symptom.line}
+    return {line for line, code in case.example.expected if code == case.code}
+
+
+def judge_case(case: Case, observed: dict[ProgramJob, Observation]) -> Row:
+    if case.not_runnable:
+        reason = skipped(case.not_runnable)
+        return Row(case, reason, reason if case.kind == BAD else None)
+    example_run = observed.get(case.jobs.get("example"))
+    runtime = case.runtime
+    if case.skip_runtime:
+        verdict = skipped(case.skip_runtime)
+    else:
+        expect = case.kind == BAD and runtime.symptom is not None
+        verdict = judge_run(runtime.symptom, example_run, expect, _expected_lines(case),
+                            proxy=case.device.name == META_PROXY)
+    row = Row(case, verdict, None, observed=example_run)
+    if case.kind == BAD:
+        row.fixed_runtime = _judge_fixed(case, observed, row)
+    return row
+
+
+def _judge_fixed(case: Case, observed: dict[ProgramJob, Observation], row: Row) -> Judgement:
+    fix = case.fix
+    if fix is None or fix.text is None:
+        return error(f"the fixer failed: {fix.problem}") if fix and fix.problem else skipped("no automatic fix")
+    if case.skip_fixed:
+        return skipped(case.skip_fixed)
+    run = row.fixed_observed = observed[case.jobs["fixed"]]
+    runtime = case.runtime
+    if runtime.after_fix is not None:
+        return judge_run(runtime.after_fix, run, expect_symptom=True)
+    judgement = judge_run(runtime.symptom, run, expect_symptom=False)
+    if judgement.verdict is not Verdict.CONFIRMED or not wants_comparison(case):
+        return judgement
+    return _compare_with_reference(case, observed, run, row, judgement)
+
+
+def _compare_with_reference(case: Case, observed, run: Observation, row: Row, judgement: Judgement) -> Judgement:
+    """The fixed program's verdict once its outputs are compared with the intended program's."""
+    role = "reference" if "reference" in case.jobs else "example"
+    reference = observed[case.jobs[role]]
+    name = "the reference program" if role == "reference" else "the example"
+    if reference.status != "ran":
+        return error(f"{name}: {reference.problem}")
+    if not reference.completed:
+        if role == "example":  # it raises: nothing to compare against without a stated reference
+            return confirmed(f"{judgement.detail}; outputs not compared (no reference program)")
+        return error(f"{name} raised {reference.exception['type']}: {reference.exception['message']}")
+    for label, program in (("the fixed program", run), (name, reference)):
+        if program.outputs_error:
+            return error(f"evaluating outputs in {label}: {program.outputs_error}")
+    found = difference(run.outputs, reference.outputs, case.runtime.tolerance)
+    row.outputs_match = found is None
+    if found:
+        return refuted(f"safe fix changed the results: {found}")
+    return confirmed(f"{judgement.detail}; outputs equal {name}'s")
