@@ -40,7 +40,19 @@ class CallsMixin:
             return self.call_module(callee, node, args, kwargs, state)
         if isinstance(func, ast.Name) and func.id in api.PYTHON_RESULT_BUILTINS and callee is UNKNOWN:
             return OTHER
+        if callee is UNKNOWN and isinstance(func, ast.Name) and args and self.is_parameter(func.id):
+            return self.call_callable_parameter(node, args, kwargs, state)
         return self.call_unknown(node, args, kwargs, state)
+
+    def call_callable_parameter(self, node: ast.Call, args, kwargs, state: State) -> Value:
+        """``model(x)`` where ``model`` is a parameter: in training code a callable parameter
+        applied to data is a model or a loss. Its output gets an *opaque* graph node, which
+        rules trust only where a second backward is otherwise proven (not for state built
+        before a loop)."""
+        value = self.call_unknown(node, args, kwargs, state)
+        if not state.grad_enabled:
+            return value
+        return value.with_(history=value.history | {self.fresh(node, opaque=True)})
 
     # -- unknown callables ----------------------------------------------------------------------
     def call_unknown(self, node: ast.Call, args, kwargs, state: State) -> Value:

@@ -57,9 +57,16 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         self.functions: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self.module_users = _names_used_as_modules(ctx.tree)
 
-    def fresh(self, site: ast.AST) -> GraphNode:
+    def fresh(self, site: ast.AST, opaque: bool = False) -> GraphNode:
         self.uid += 1
-        return GraphNode(self.uid, site)
+        return GraphNode(self.uid, site, opaque)
+
+    def is_parameter(self, name: str) -> bool:
+        function = self.frames[-1].node if self.frames else None
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        arguments = function.args
+        return any(a.arg == name for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs))
 
     # -- names ----------------------------------------------------------------------------------
     def lookup(self, name: str, node: ast.AST, state: State) -> Value:
@@ -198,6 +205,9 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         earlier = state.freed[hit[0]]
         case, loop, carried, shared = "shared-graph", None, (), ()
         loop_frame = self.loops[-1] if self.loops else None
+        before_loop = [n for n in hit if loop_frame is not None and n.uid <= loop_frame.start_uid]
+        if before_loop and len(before_loop) == len(hit) and all(n.opaque for n in hit):
+            return  # only unproven (opaque) state from before the loop: no evidence
         if loop_frame is not None and any(n.uid <= loop_frame.start_uid for n in hit):
             case, loop = "before-loop", loop_frame.node
         elif loop_frame is not None and any(n.uid <= loop_frame.pass_start_uid for n in hit):

@@ -45,6 +45,7 @@ class GraphNode:
 
     uid: int
     site: object  # the ast node that created it (compared by identity)
+    opaque: bool = False  # made by a callable parameter: likely a model, but not proven
 
 
 @dataclass(frozen=True)
