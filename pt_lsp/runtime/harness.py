@@ -10,6 +10,7 @@ import io
 import json
 import random
 import sys
+import textwrap
 import traceback
 import warnings
 from contextlib import redirect_stdout
@@ -96,7 +97,7 @@ def run(job: dict) -> dict:
             result["exception"] = _describe_exception(error)
         if result["completed"] and job.get("outputs"):
             try:
-                result["outputs"] = serialise(eval(job["outputs"], namespace))
+                result["outputs"] = serialise(eval(job["outputs"].strip(), namespace))
             except Exception as error:
                 result["outputs_error"] = f"{type(error).__name__}: {error}"[:_MAX_TEXT]
         if result["completed"] and job.get("probe"):
@@ -112,7 +113,7 @@ def run(job: dict) -> dict:
 
 def _run_probe(probe: str, namespace: dict) -> dict:
     try:
-        exec(compile(probe, "<probe>", "exec"), namespace)
+        exec(compile(textwrap.dedent(probe).strip() + "\n", "<probe>", "exec"), namespace)
     except Exception as error:
         return {"symptom": None, "error": f"the probe raised {type(error).__name__}: {error}"[:_MAX_TEXT]}
     if "symptom" not in namespace:

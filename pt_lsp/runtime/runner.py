@@ -106,10 +106,10 @@ def judge_case(case: Case, observed: dict[ProgramJob, Observation]) -> Row:
 
 def _judge_fixed(case: Case, observed: dict[ProgramJob, Observation], row: Row) -> Judgement:
     fix = case.fix
-    if fix is None or fix.text is None:
-        return error(f"the fixer failed: {fix.problem}") if fix and fix.problem else skipped("no automatic fix")
     if case.skip_fixed:
         return skipped(case.skip_fixed)
+    if fix is None or fix.text is None:
+        return error(f"the fixer failed: {fix.problem}") if fix and fix.problem else skipped("no automatic fix")
     run = row.fixed_observed = observed[case.jobs["fixed"]]
     runtime = case.runtime
     if runtime.after_fix is not None:

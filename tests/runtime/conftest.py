@@ -6,6 +6,7 @@ its rules from the registry again: other test modules iterate ``all_rules()``.
 from __future__ import annotations
 
 import ast
+import contextlib
 
 import pytest
 
@@ -23,8 +24,9 @@ class NumpyCallRule(Rule):
     def check(self, ctx):
         for node in ast.walk(ctx.tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "numpy":
-                end = ctx.doc.node_span(node.func.value).end
-                fix = Fix("Copy to the CPU first", (Edit.insert(end, ".cpu()"),), self.applicability)
+                end = ctx.doc.node_span(node.func).end
+                at = type(end)(end.line, end.col - len(".numpy"))  # just before ".numpy"
+                fix = Fix("Copy to the CPU first", (Edit.insert(at, ".cpu()"),), self.applicability)
                 yield self.report(ctx, node, "`.numpy()` call", [fix])
 
 
@@ -43,9 +45,9 @@ class DataAttributeRule(Rule):
                 yield self.report(ctx, node, "`.data` read", [fix])
 
 
-@pytest.fixture
-def make_rule():
-    """make_rule(code, base, *examples, applicability=...) -> a registered rule, unregistered after."""
+@contextlib.contextmanager
+def registered():
+    """Yields make(code, base, *examples, applicability=None); unregisters those rules on exit."""
     made: list[str] = []
 
     def make(code: str, base: type[Rule], *examples, applicability: Applicability | None = None):
@@ -55,6 +57,14 @@ def make_rule():
         made.append(code)
         return type(f"Rule{code}", (base,), namespace)
 
-    yield make
-    for code in made:
-        rule_module._REGISTRY.pop(code, None)
+    try:
+        yield make
+    finally:
+        for code in made:
+            rule_module._REGISTRY.pop(code, None)
+
+
+@pytest.fixture
+def make_rule():
+    with registered() as make:
+        yield make
