@@ -63,7 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     from .report import render_json, render_text
     from .runner import select_rules, verify
 
-    if args.codes and not select_rules(args.codes):
+    try:
+        rules = select_rules(args.codes or None)
+    except Exception as exc:  # a broken rule module: say which, never a traceback
+        sys.stderr.write(f"pt-lsp verify: could not load the rules: {type(exc).__name__}: {exc}\n")
+        return 2
+    if args.codes and not rules:
         sys.stderr.write(f"pt-lsp verify: no rule matches {' '.join(args.codes)}\n")
         return 2
     report = verify(args.codes or None, args.device, args.jobs, args.timeout)
