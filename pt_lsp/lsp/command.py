@@ -1,0 +1,61 @@
+"""``pt-lsp server``: run the language server on stdio (default) or TCP."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="pt-lsp server", description="Run the pt-lsp language server.")
+    transport = parser.add_mutually_exclusive_group()
+    transport.add_argument("--stdio", action="store_true", help="talk LSP over stdin/stdout (the default)")
+    transport.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP socket instead")
+    parser.add_argument("--log-file", metavar="PATH", help="write the server log here (default: stderr)")
+    parser.add_argument("--log-level", choices=LOG_LEVELS, default="warning", help="default: warning")
+    return parser.parse_args(argv)
+
+
+def host_port(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"--tcp expects HOST:PORT (e.g. 127.0.0.1:2087), got {value!r}")
+    return host or "127.0.0.1", int(port)
+
+
+def configure_logging(log_file: str | None, level: str) -> None:
+    # stderr, never stdout: on stdio, stdout is the LSP channel.
+    handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+
+def main(argv: list[str]) -> int:
+    """Run the server until the client says ``exit``; 0 after a ``shutdown``, 1 otherwise."""
+    try:
+        args = parse_args(argv)
+    except SystemExit as exit_:  # argparse has printed the usage
+        return 2 if exit_.code else 0
+    try:
+        address = host_port(args.tcp) if args.tcp else None
+        configure_logging(args.log_file, args.log_level)
+    except (ValueError, OSError) as error:
+        print(f"pt-lsp server: {error}", file=sys.stderr)
+        return 2
+
+    from .plugins import load_extra_rules
+    from .server import create_server
+
+    server = create_server()
+    server.startup_problems = load_extra_rules()
+    for problem in server.startup_problems:
+        logging.getLogger(__name__).error("%s", problem)
+    if address is not None:
+        server.start_tcp(*address)
+    else:
+        server.start_io()
+    return 0 if server.shutdown_received else 1

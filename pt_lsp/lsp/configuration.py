@@ -1,0 +1,89 @@
+"""Lifecycle and settings: initialize, initialized, configuration changes, pyproject.toml changes."""
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from pt_lsp.core.rule import all_rules
+
+from .client import ClientFeatures
+from .guard import guarded
+from .project import PYPROJECT, read_project_settings
+from .settings import SECTION, editor_settings
+
+if TYPE_CHECKING:
+    from .server import PtLanguageServer
+
+WATCH_ID = "pt-lsp-watch-pyproject"
+
+
+def workspace_root(ls: "PtLanguageServer") -> str | None:
+    if ls.workspace.root_path:
+        return ls.workspace.root_path
+    for folder in ls.workspace.folders.values():
+        return to_fs_path(folder.uri)
+    return None
+
+
+def reload_project(ls: "PtLanguageServer") -> None:
+    ls.layers.project = read_project_settings(ls.layers.root, ls.warn)
+
+
+@guarded()
+def initialize(ls: "PtLanguageServer", params: types.InitializeParams) -> None:
+    ls.client = ClientFeatures.of(params.capabilities, ls.workspace.position_encoding)
+    ls.layers.root = workspace_root(ls)
+    reload_project(ls)
+    ls.layers.init = editor_settings(params.initialization_options, ls.warn)
+    ls.apply_settings(relint=False)
+
+
+async def _fetch_editor_settings(ls: "PtLanguageServer") -> None:
+    params = types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+    values = await ls.workspace_configuration_async(params)
+    if values and values[0] is not None:
+        ls.layers.editor = editor_settings(values[0], ls.warn)
+
+
+async def _watch_pyproject(ls: "PtLanguageServer") -> None:
+    options = types.DidChangeWatchedFilesRegistrationOptions(
+        watchers=[types.FileSystemWatcher(glob_pattern=f"**/{PYPROJECT}")]
+    )
+    registration = types.Registration(id=WATCH_ID, method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)
+    await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
+
+
+@guarded()
+async def initialized(ls: "PtLanguageServer", params: types.InitializedParams) -> None:
+    for problem in ls.startup_problems:
+        ls.log(problem, types.MessageType.Error)
+    all_rules()  # import the rules now, not on the first keystroke
+    if ls.client.configuration:
+        await _fetch_editor_settings(ls)
+        ls.apply_settings()
+    if ls.client.watch_registration:
+        try:
+            await _watch_pyproject(ls)
+        except Exception as error:  # a client that cannot watch files: settings still work
+            ls.log(f"could not watch {PYPROJECT}: {error}", types.MessageType.Warning)
+
+
+@guarded()
+async def did_change_configuration(ls: "PtLanguageServer", params: types.DidChangeConfigurationParams) -> None:
+    if ls.client.configuration:
+        await _fetch_editor_settings(ls)  # the pull model: params.settings may be null
+    else:
+        ls.layers.editor = editor_settings(params.settings, ls.warn)
+    ls.apply_settings()
+
+
+@guarded()
+def did_change_watched_files(ls: "PtLanguageServer", params: types.DidChangeWatchedFilesParams) -> None:
+    root = ls.layers.root
+    touched = [to_fs_path(change.uri) or "" for change in params.changes]
+    if root and any(os.path.normpath(path) == os.path.join(os.path.normpath(root), PYPROJECT) for path in touched):
+        reload_project(ls)
+        ls.apply_settings()

@@ -1,0 +1,200 @@
+"""Lint scheduling: per-document debounce, versions, the result cache and publishing.
+
+A *unit* is what gets linted as one program: a text document, or a notebook (all its code
+cells together). Each lint is keyed by the versions it saw and the settings generation; the
+newest version wins: a lint that finishes after its document changed again is dropped, and a
+pending debounce is cancelled by the next change.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, TypeVar
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from .linting import CellText, DocumentLint, lint_cells, lint_document
+
+if TYPE_CHECKING:
+    from .server import PtLanguageServer
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def key_of(uri: str) -> str:
+    """The form pygls' workspace keys documents by (clients differ in percent-encoding)."""
+    return unquote(uri)
+
+
+def path_of(uri: str) -> str:
+    return to_fs_path(uri) or uri
+
+
+def is_python(language_id: str | None, uri: str) -> bool:
+    return (language_id or "python") == "python" or uri.endswith((".py", ".pyi"))
+
+
+@dataclass(frozen=True)
+class Job:
+    key: tuple  # versions seen + settings generation: equal keys give equal results
+    run: Callable[[], list[DocumentLint]]
+
+
+class Linter:
+    def __init__(self, server: "PtLanguageServer") -> None:
+        self.server = server
+        self.generation = 0  # bumped by every settings change
+        self.results: dict[str, DocumentLint] = {}  # by document/cell uri (key_of)
+        self._keys: dict[str, tuple] = {}  # unit -> key of its stored results
+        self._members: dict[str, list[str]] = {}  # unit -> uris its last lint produced
+        self._pending: dict[str, asyncio.Task] = {}
+        self._logged: dict[str, set[str]] = {}  # unit -> errors already logged
+        self._ids = itertools.count(1)
+        self._executor: ThreadPoolExecutor | None = None
+
+    # -- units -------------------------------------------------------------------------------
+    @property
+    def _workspace(self):
+        return self.server.workspace
+
+    def unit_of(self, uri: str) -> str:
+        notebook = self._workspace.get_notebook_document(cell_uri=uri)
+        return key_of(notebook.uri) if notebook is not None else key_of(uri)
+
+    def open_units(self) -> list[str]:
+        ws = self._workspace
+        cells = {key_of(cell.document) for nb in ws.notebook_documents.values() for cell in nb.cells}
+        texts = [uri for uri in ws.text_documents if uri not in cells]
+        return texts + list(ws.notebook_documents)
+
+    def _job(self, unit: str) -> Job | None:
+        ws, settings, client = self._workspace, self.server.settings, self.server.client
+        notebook = ws.get_notebook_document(notebook_uri=unit)
+        if notebook is not None:
+            cells = []
+            for index, cell in enumerate(notebook.cells):
+                text = ws.text_documents.get(key_of(cell.document))
+                if cell.kind == types.NotebookCellKind.Code and text is not None and is_python(text.language_id, ""):
+                    cells.append(CellText(cell.document, index, text.version, text.source))
+            key = ("notebook", notebook.version, tuple((c.uri, c.version) for c in cells), self.generation)
+            path = path_of(notebook.uri)
+            return Job(key, lambda: lint_cells(cells, path, settings, client))
+        doc = ws.text_documents.get(unit)
+        if doc is None or not is_python(doc.language_id, doc.uri):
+            return None
+        uri, version, source, path = doc.uri, doc.version, doc.source, path_of(doc.uri)
+        key = ("text", version, len(source), self.generation)
+        return Job(key, lambda: [lint_document(uri, version, source, path, settings, client)])
+
+    # -- linting -----------------------------------------------------------------------------
+    async def lint(self, unit: str, accept_stale: bool = False) -> list[DocumentLint] | None:
+        """The current lint of ``unit`` (cached when nothing changed). None when the unit is not
+        open, or when it changed while being linted and ``accept_stale`` is False."""
+        job = self._job(unit)
+        if job is None:
+            return None
+        if self._keys.get(unit) == job.key:
+            return [self.results[uri] for uri in self._members.get(unit, []) if uri in self.results]
+        lints = await self.run_blocking(job.run)
+        current = self._job(unit)
+        if current is None or current.key != job.key:
+            return lints if accept_stale else None  # stale: a newer version is on its way
+        removed = self._store(unit, job.key, lints)
+        self._report_errors(unit, lints)
+        if removed and not self.server.client.pull_diagnostics:
+            for uri in removed:
+                self._publish(uri, None, [])
+        return lints
+
+    async def run_blocking(self, job: Callable[[], T]) -> T:
+        """Run CPU-bound ``job`` in the lint thread (or inline, per the ``lintInThread`` setting)."""
+        if not self.server.settings.lint_in_thread:
+            return job()
+        if self._executor is None:
+            # One worker: lints queue instead of competing for the GIL.
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pt-lsp-lint")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, job)
+
+    def _store(self, unit: str, key: tuple, lints: list[DocumentLint]) -> list[str]:
+        """Keep ``lints`` as the unit's results; returns the uris that no longer have any."""
+        uris = [key_of(lint.uri) for lint in lints]
+        removed = [uri for uri in self._members.get(unit, []) if uri not in uris]
+        for uri in removed:
+            self.results.pop(uri, None)
+        for lint in lints:
+            lint.result_id = str(next(self._ids))
+            self.results[key_of(lint.uri)] = lint
+        self._keys[unit], self._members[unit] = key, uris
+        return removed
+
+    def _report_errors(self, unit: str, lints: list[DocumentLint]) -> None:
+        logged = self._logged.setdefault(unit, set())
+        for lint in lints:
+            for error in lint.errors:
+                if error not in logged:  # once per document, not on every keystroke
+                    logged.add(error)
+                    self.server.log(f"{path_of(lint.uri)}: {error}", types.MessageType.Error)
+
+    # -- push diagnostics ----------------------------------------------------------------------
+    def schedule(self, uri: str, delay: float) -> None:
+        """Lint the unit holding ``uri`` after ``delay`` seconds, replacing any pending lint."""
+        if self.server.client.pull_diagnostics:
+            return  # the client asks when it wants them
+        unit = self.unit_of(uri)
+        pending = self._pending.pop(unit, None)
+        if pending is not None:
+            pending.cancel()
+        task = asyncio.get_running_loop().create_task(self._lint_and_publish(unit, delay))
+        self._pending[unit] = task
+        task.add_done_callback(lambda done: self._pending.pop(unit, None) if self._pending.get(unit) is done else None)
+
+    async def _lint_and_publish(self, unit: str, delay: float) -> None:
+        try:
+            if delay > 0:
+                await asyncio.sleep(delay)
+            lints = await self.lint(unit)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug of ours must not kill the server or go unnoticed
+            logger.exception("linting %s failed", unit)
+            self.server.log(f"internal error while linting {unit}; see the server log", types.MessageType.Error)
+            return
+        for lint in lints or []:
+            self._publish(lint.uri, lint.version, lint.diagnostics)
+
+    def _publish(self, uri: str, version: int | None, diagnostics: list[types.Diagnostic]) -> None:
+        params = types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+        self.server.text_document_publish_diagnostics(params)
+
+    def forget(self, uri: str) -> None:
+        """A unit was closed: stop its pending lint and clear its diagnostics."""
+        unit = key_of(uri)
+        pending = self._pending.pop(unit, None)
+        if pending is not None:
+            pending.cancel()
+        self._keys.pop(unit, None)
+        self._logged.pop(unit, None)
+        for member in self._members.pop(unit, [key_of(uri)]):
+            lint = self.results.pop(member, None)
+            if not self.server.client.pull_diagnostics:
+                self._publish(lint.uri if lint else uri, None, [])
+
+    def relint_all(self) -> None:
+        """Settings changed: every open unit's results are out of date."""
+        self.generation += 1
+        if self.server.client.pull_diagnostics:
+            if self.server.client.diagnostic_refresh:
+                self.server.workspace_diagnostic_refresh(None)
+            return
+        for unit in self.open_units():
+            self.schedule(unit, 0)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,103 @@
+"""One lint of a text document or of a notebook's cells, turned into per-document diagnostics.
+
+Pure functions of their arguments (text, settings, client features), so they may run in a
+worker thread while the event loop keeps reading the client's messages.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from lsprotocol import types
+
+from pt_lsp.core.document import Document, Span
+from pt_lsp.core.engine import lint_source
+from pt_lsp.core.findings import Finding
+from pt_lsp.core.fixes import applicable
+from pt_lsp.core.notebook import JoinedCells, join_cells
+
+from .client import ClientFeatures
+from .diagnostics import Locator, Place, SingleDocument, to_diagnostic
+from .settings import Settings
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """A finding placed in one document: its local span and the diagnostic sent for it."""
+
+    finding: Finding
+    span: Span
+    diagnostic: types.Diagnostic
+
+
+@dataclass
+class DocumentLint:
+    uri: str
+    version: int | None
+    doc: Document
+    flagged: list[Flagged] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # rule crashes, for window/logMessage
+    result_id: str = ""  # set when stored, for pull diagnostics
+
+    @property
+    def diagnostics(self) -> list[types.Diagnostic]:
+        return [item.diagnostic for item in self.flagged]
+
+    def fixable(self, unsafe: bool) -> bool:
+        return any(f.finding.fix is not None and applicable(f.finding.fix, unsafe) for f in self.flagged)
+
+
+def _flag(finding: Finding, locator: Locator, settings: Settings, client: ClientFeatures) -> tuple[Place, Flagged]:
+    place = locator.place(finding.span)
+    diagnostic = to_diagnostic(finding, place, locator, settings, client)
+    return place, Flagged(replace(finding, span=place.span), place.span, diagnostic)
+
+
+def lint_document(
+    uri: str, version: int | None, text: str, path: str, settings: Settings, client: ClientFeatures
+) -> DocumentLint:
+    doc = Document(text)
+    result = lint_source(text, path, settings.selection(path))
+    locator = SingleDocument(uri, version, doc)
+    lint = DocumentLint(uri, version, doc, errors=list(result.errors))
+    if result.message:
+        lint.errors.append(f"{path}: {result.message}")
+    lint.flagged = [_flag(finding, locator, settings, client)[1] for finding in result.findings]
+    return lint
+
+
+@dataclass(frozen=True)
+class CellText:
+    uri: str
+    index: int  # position among the notebook's cells
+    version: int | None
+    text: str
+
+
+class CellLocator:
+    """Places spans of the joined program in the cell they came from."""
+
+    def __init__(self, joined: JoinedCells, cells: list[CellText]) -> None:
+        self.joined = joined
+        self.cells = {cell.index: cell for cell in cells}
+        self.docs = {cell.uri: Document(cell.text) for cell in cells}
+
+    def place(self, span: Span) -> Place:
+        cell, local = self.joined.to_cell_span(span)
+        text = self.cells[cell.index]
+        return Place(text.uri, text.version, self.docs[text.uri], local)
+
+
+def lint_cells(cells: list[CellText], path: str, settings: Settings, client: ClientFeatures) -> list[DocumentLint]:
+    """Lint code cells as one program (each in the context of those before it), per cell."""
+    if not cells:
+        return []
+    joined = join_cells([(cell.index, cell.text) for cell in cells])
+    result = lint_source(joined.text, path, settings.selection(path))
+    locator = CellLocator(joined, cells)
+    lints = {cell.uri: DocumentLint(cell.uri, cell.version, locator.docs[cell.uri]) for cell in cells}
+    first = lints[cells[0].uri]
+    first.errors.extend(result.errors)  # reported once per notebook
+    for finding in result.findings:
+        place, flagged = _flag(finding, locator, settings, client)
+        lints[place.uri].flagged.append(flagged)
+    return list(lints.values())

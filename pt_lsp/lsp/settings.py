@@ -1,0 +1,149 @@
+"""Server settings: defaults, the workspace's ``[tool.pt-lsp]`` and the editor's settings, merged.
+
+Editor settings arrive as ``initializationOptions``, ``workspace/didChangeConfiguration`` and
+``workspace/configuration`` (section ``pt-lsp``). Each source gives a *partial* dict of the keys
+it sets; later layers override earlier ones key by key, so an editor that says nothing about
+``select`` keeps the project's choice. Bad values are reported and ignored, never fatal.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from pt_lsp.core.findings import Severity
+from pt_lsp.core.selection import Selection
+
+SECTION = "pt-lsp"
+DEFAULT_DEBOUNCE_MS = 150
+
+# LSP-facing severity names (and the core's own spelling) -> core severity.
+SEVERITY_NAMES = {
+    "error": Severity.ERROR,
+    "warning": Severity.WARNING,
+    "information": Severity.INFO,
+    "info": Severity.INFO,
+    "hint": Severity.HINT,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] | None = None  # None: every rule
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, codes), from pyproject
+    severity: tuple[tuple[str, Severity], ...] = ()  # (code or prefix, severity) overrides
+    fix_all: bool = True  # offer source.fixAll.pt-lsp
+    unsafe_fixes: bool = False  # include unsafe fixes in fix-all
+    debounce_ms: int = DEFAULT_DEBOUNCE_MS
+    lint_in_thread: bool = True  # lint in a worker thread so the event loop stays responsive
+    root: str | None = None  # workspace root, for per-file-ignores globs
+
+    def selection(self, path: str | None = None) -> Selection:
+        selection = Selection.of(self.select, self.ignore)
+        if path and self.per_file_ignores:
+            selection = selection.extend(self._ignored_for(path))
+        return selection
+
+    def _ignored_for(self, path: str) -> list[str]:
+        relative = os.path.relpath(path, self.root) if self.root else path
+        relative = relative.replace(os.sep, "/")
+        codes: list[str] = []
+        for pattern, ignored in self.per_file_ignores:
+            if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern):
+                codes.extend(ignored)
+        return codes
+
+    def severity_of(self, code: str, default: Severity) -> Severity:
+        """The configured severity for ``code``: the longest matching code prefix wins."""
+        best, chosen = -1, default
+        for prefix, severity in self.severity:
+            if code.startswith(prefix) and len(prefix) > best:
+                best, chosen = len(prefix), severity
+        return chosen
+
+
+@dataclass
+class SettingsLayers:
+    """The partial settings of each source, kept apart so that one can be replaced alone."""
+
+    project: dict[str, Any] = field(default_factory=dict)  # [tool.pt-lsp]
+    init: dict[str, Any] = field(default_factory=dict)  # initializationOptions
+    editor: dict[str, Any] = field(default_factory=dict)  # configuration / didChangeConfiguration
+    root: str | None = None
+
+    def merged(self) -> Settings:
+        values: dict[str, Any] = {}
+        for layer in (self.project, self.init, self.editor):
+            values.update(layer)
+        return Settings(root=self.root, **values)
+
+
+Warn = Callable[[str], None]
+
+
+def _codes(value: Any, key: str, warn: Warn) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        warn(f"setting {key!r} must be a list of rule codes, got {value!r}; ignored")
+        return None
+    return tuple(v.strip().upper() for v in value if v.strip())
+
+
+def _severity(value: Any, warn: Warn) -> tuple[tuple[str, Severity], ...] | None:
+    if not isinstance(value, dict):
+        warn(f"setting 'severity' must map rule codes to a severity, got {value!r}; ignored")
+        return None
+    pairs = []
+    for code, name in value.items():
+        severity = SEVERITY_NAMES.get(str(name).lower())
+        if severity is None:
+            warn(f"unknown severity {name!r} for {code}; use one of error, warning, information, hint")
+            continue
+        pairs.append((str(code).strip().upper(), severity))
+    return tuple(pairs)
+
+
+def _bool(value: Any, key: str, warn: Warn) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    warn(f"setting {key!r} must be true or false, got {value!r}; ignored")
+    return None
+
+
+def _debounce(value: Any, warn: Warn) -> int | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 60_000:
+        return int(value)
+    warn(f"setting 'debounce' must be a number of milliseconds (0-60000), got {value!r}; ignored")
+    return None
+
+
+def editor_settings(raw: Any, warn: Warn) -> dict[str, Any]:
+    """The keys an editor set, validated. Accepts ``{"pt-lsp": {...}}`` or the section itself."""
+    if raw is None:
+        return {}
+    if isinstance(raw, dict) and isinstance(raw.get(SECTION), dict):
+        raw = raw[SECTION]
+    if not isinstance(raw, dict):
+        warn(f"pt-lsp settings must be an object, got {type(raw).__name__}; ignored")
+        return {}
+    parsers: dict[str, tuple[str, Callable[[Any], Any]]] = {
+        "select": ("select", lambda v: _codes(v, "select", warn)),
+        "ignore": ("ignore", lambda v: _codes(v, "ignore", warn)),
+        "severity": ("severity", lambda v: _severity(v, warn)),
+        "fixAll": ("fix_all", lambda v: _bool(v, "fixAll", warn)),
+        "unsafeFixes": ("unsafe_fixes", lambda v: _bool(v, "unsafeFixes", warn)),
+        "debounce": ("debounce_ms", lambda v: _debounce(v, warn)),
+        "lintInThread": ("lint_in_thread", lambda v: _bool(v, "lintInThread", warn)),
+    }
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in parsers:
+            continue  # unknown keys belong to newer clients or other tools
+        name, parse = parsers[key]
+        parsed = parse(value)
+        if parsed is not None:
+            values[name] = parsed
+    return values

@@ -1,0 +1,105 @@
+"""pytest-lsp fixtures: the real server over stdio, driven as VS Code and as Neovim.
+
+``client`` runs each test twice, once with each editor's recorded capabilities as shipped by
+pytest-lsp: VS Code 1.65 (UTF-16 positions, push diagnostics) and Neovim 0.11 (UTF-8
+positions preferred, pull diagnostics). The test rules of ``fake_rules.py`` are loaded into the
+server with ``PT_LSP_EXTRA_RULES``.
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+import sys
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pygls.protocol import default_converter
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+from lsp_editor import Editor, Recorder
+
+HERE = pathlib.Path(__file__).parent
+PROFILES = ["visual-studio-code", "neovim"]
+SERVER_COMMAND = [sys.executable, "-m", "pt_lsp.lsp", "--stdio"]
+
+
+def server_env() -> dict[str, str]:
+    path = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, "PT_LSP_EXTRA_RULES": "fake_rules"}
+
+
+def make_client() -> LanguageClient:
+    """pytest-lsp's client, plus recorders for diagnostics and log messages to wait on, and
+    dynamic registrations (pytest-lsp's client does not answer ``client/registerCapability``)."""
+    client = LanguageClient(converter_factory=default_converter)
+    client.published = Recorder()  # type: ignore[attr-defined]
+    client.logs = Recorder()  # type: ignore[attr-defined]
+    default_publish = DEFAULT_CLIENT_FEATURES[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+    default_log = DEFAULT_CLIENT_FEATURES[types.WINDOW_LOG_MESSAGE]
+
+    def publish(client: LanguageClient, params: types.PublishDiagnosticsParams) -> None:
+        default_publish(client, params)
+        client.published.add(params)
+
+    def log(client: LanguageClient, params: types.LogMessageParams) -> None:
+        default_log(client, params)
+        client.logs.add(params)
+
+    def register(client: LanguageClient, params: types.RegistrationParams) -> None:
+        client.registrations.extend(params.registrations)
+
+    client.registrations = []  # type: ignore[attr-defined]
+    features = {
+        **DEFAULT_CLIENT_FEATURES,
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish,
+        types.WINDOW_LOG_MESSAGE: log,
+        types.CLIENT_REGISTER_CAPABILITY: register,
+    }
+    register_lsp_features(client, features)
+    return client
+
+
+CONFIG = ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_env(), client_factory=make_client)
+
+
+def with_notebooks(caps: types.ClientCapabilities) -> types.ClientCapabilities:
+    """The recorded profiles predate notebook sync; editors that have it declare this."""
+    caps.notebook_document = types.NotebookDocumentClientCapabilities(
+        synchronization=types.NotebookDocumentSyncClientCapabilities(dynamic_registration=False)
+    )
+    return caps
+
+
+async def start(client: LanguageClient, root: pathlib.Path, caps: types.ClientCapabilities, options=None) -> Editor:
+    params = types.InitializeParams(
+        capabilities=caps,
+        root_uri=root.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+        initialization_options=options,
+    )
+    result = await client.initialize_session(params)
+    return Editor(client, root, result)
+
+
+@pytest_lsp.fixture(config=CONFIG, params=PROFILES)
+async def editor(lsp_client: LanguageClient, request, tmp_path):
+    """An initialized server, as seen from the editor profile of ``request.param``."""
+    lsp_client.editor = await start(lsp_client, tmp_path, with_notebooks(client_capabilities(request.param)))  # type: ignore[attr-defined]
+    yield
+    if lsp_client._server is not None and lsp_client._server.returncode is None:
+        await lsp_client.shutdown_session()
+
+
+@pytest.fixture
+def ed(editor: LanguageClient) -> Editor:
+    return editor.editor  # type: ignore[attr-defined]
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def bare_client(lsp_client: LanguageClient):
+    """A started server that the test initializes itself (custom capabilities or options)."""
+    yield
+    if lsp_client._server is not None and lsp_client._server.returncode is None:
+        await lsp_client.shutdown_session()
