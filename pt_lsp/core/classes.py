@@ -41,26 +41,29 @@ def _is_torch_module_base(names: Names, base: ast.AST) -> bool:
                                     and qual not in {"torch.nn.Parameter"})
 
 
-def find_classes(tree: ast.Module, names: Names) -> dict[str, ClassInfo]:
-    """Classes by name (the last definition wins, as at run time); nested classes included."""
+def find_classes(class_nodes: list[ast.ClassDef], names: Names) -> list[ClassInfo]:
+    """Every class of the file (nested ones included), in source order. Local base classes
+    are resolved by name, the last definition winning as at run time."""
     infos: dict[str, ClassInfo] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef):
-            infos[node.name] = ClassInfo(node, False, {
-                s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
-            })
-    for info in infos.values():
+    every: list[ClassInfo] = []
+    for node in class_nodes:
+        info = ClassInfo(node, False, {
+            s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+        })
+        infos[node.name] = info
+        every.append(info)
+    for info in every:
         info.local_bases = [infos[b.id] for b in info.node.bases if isinstance(b, ast.Name)
                             and b.id in infos and infos[b.id] is not info
                             and names.resolve(b.id, b) is None]
     changed = True
     while changed:  # propagate through local base classes to a fixpoint
         changed = False
-        for info in infos.values():
+        for info in every:
             if info.is_module:
                 continue
             if any(_is_torch_module_base(names, b) for b in info.node.bases) or any(
                 base.is_module for base in info.local_bases
             ):
                 info.is_module = changed = True
-    return infos
+    return every

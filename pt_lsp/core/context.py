@@ -7,6 +7,7 @@ from functools import cached_property
 from .classes import ClassInfo, find_classes
 from .document import Document
 from .names import Names
+from .walk import NodeIndex, children
 
 
 class FileContext:
@@ -16,20 +17,40 @@ class FileContext:
         self.tree = tree
 
     @cached_property
+    def index(self) -> NodeIndex:
+        """Nodes by type, from one walk shared by every rule: ``ctx.index.of(ast.Call)``."""
+        return NodeIndex(self.tree)
+
+    @cached_property
     def names(self) -> Names:
         return Names(self.tree)
 
     @cached_property
+    def class_list(self) -> list[ClassInfo]:
+        return find_classes(self.index.of(ast.ClassDef), self.names)
+
+    @cached_property
     def classes(self) -> dict[str, ClassInfo]:
-        return find_classes(self.tree, self.names)
+        """Classes by name; where a file defines one name twice, the last definition."""
+        return {info.name: info for info in self.class_list}
+
+    @cached_property
+    def _classes_by_node(self) -> dict[int, ClassInfo]:
+        return {id(info.node): info for info in self.class_list}
+
+    def class_info(self, node: ast.ClassDef) -> ClassInfo | None:
+        return self._classes_by_node.get(id(node))
 
     @cached_property
     def parents(self) -> dict[int, ast.AST]:
         """id(child) -> parent node, for rules that look upwards."""
         parents: dict[int, ast.AST] = {}
-        for node in ast.walk(self.tree):
-            for child in ast.iter_child_nodes(node):
+        stack = [self.tree]
+        while stack:
+            node = stack.pop()
+            for child in children(node):
                 parents[id(child)] = node
+                stack.append(child)
         return parents
 
     def parent(self, node: ast.AST) -> ast.AST | None:

@@ -70,7 +70,8 @@ class BackwardThroughFreedGraph(Rule):
     examples = EXAMPLES
 
     def check(self, ctx):
-        if "backward" not in ctx.doc.text and ".grad(" not in ctx.doc.text:
+        text = ctx.doc.text
+        if ".backward(" not in text and "grad(" not in text:
             return
         for event in ctx.flow.events:
             gan = self.gan_uses(ctx, event) if event.case == "shared-graph" else []
@@ -166,8 +167,8 @@ class BackwardThroughFreedGraph(Rule):
         name = event.shared[0]
         scope = ctx.names.scope_of(event.call)
         before, after = [], set()
-        for node in ast.walk(scope.node):
-            if not isinstance(node, ast.Call) or ctx.names.scope_of(node) is not scope:
+        for node in ctx.index.of(ast.Call):
+            if ctx.names.scope_of(node) is not scope:
                 continue
             uses = [a for a in node.args if isinstance(a, ast.Name) and a.id == name]
             if not uses:
@@ -184,5 +185,5 @@ class BackwardThroughFreedGraph(Rule):
 def _last_assignment(scope: ast.AST, name: str, before_line: int) -> int:
     lines = [node.lineno for node in ast.walk(scope)
              if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store)
-             and node.lineno < before_line]
+             and node.lineno < before_line]  # only on a finding: a walk is affordable here
     return max(lines, default=0)

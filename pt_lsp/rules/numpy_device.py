@@ -61,11 +61,9 @@ class NumpyOnCudaTensor(Rule):
 
     def check(self, ctx):
         text = ctx.doc.text
-        if "numpy" not in text and "np." not in text:
+        if ".numpy(" not in text and "array(" not in text:
             return
-        for node in ast.walk(ctx.tree):
-            if not isinstance(node, ast.Call):
-                continue
+        for node in ctx.index.of(ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr == "numpy" and not node.args:
                 tensor = func.value

@@ -28,7 +28,7 @@ class CallsMixin:
             self.facts.record(func, UNKNOWN)
             args = [self.eval(a, state) for a in node.args]
             kwargs = {kw.arg: self.eval(kw.value, state) for kw in node.keywords}
-            if receiver.kind is Kind.REF and receiver.qualname:
+            if receiver.kind is Kind.REF and receiver.qualname and not receiver.qualname.startswith("<"):
                 return self.call_qualified(f"{receiver.qualname}.{func.attr}", node, args, kwargs, state)
             return self.call_method(receiver, func, node, args, kwargs, state)
         callee = self.eval(func, state)
@@ -52,7 +52,7 @@ class CallsMixin:
         value = self.call_unknown(node, args, kwargs, state)
         if not state.grad_enabled:
             return value
-        return value.with_(history=value.history | {self.fresh(node, opaque=True)})
+        return value.with_(history=value.history | {self.fresh(node, evidence="callable")})
 
     # -- unknown callables ----------------------------------------------------------------------
     def call_unknown(self, node: ast.Call, args, kwargs, state: State) -> Value:
@@ -97,6 +97,10 @@ class CallsMixin:
         if qualname.startswith(("torch.cuda.", "torch.backends.", "torch.manual_seed", "torch.save",
                                 "torch.distributed", "torch.utils.", "torch.optim.", "torch.is_")):
             return OTHER if not qualname.startswith("torch.utils.data") else UNKNOWN
+        if qualname in api.MODULE_WRAPPERS:
+            # DataParallel(model) runs model's forward; around an unknown model, nothing is known
+            wrapped = args[0] if args else UNKNOWN
+            return wrapped if wrapped.kind is Kind.MODULE else Value(kind=Kind.MODULE, requires_grad=True)
         if qualname.startswith("torch.nn.") and not qualname.startswith("torch.nn.functional") and \
                 qualname.rsplit(".", 1)[-1][:1].isupper():
             return Value(kind=Kind.MODULE, device=Device.CPU, requires_grad=True, qualname=qualname)
@@ -264,8 +268,12 @@ class CallsMixin:
         if parameter_free:
             value = self.derived(node, state, inputs, kind=Kind.TENSOR)
         else:
+            # A module whose class is neither local nor a known torch.nn layer: its output
+            # depends on the inputs only as far as an unseen forward() makes it.
+            evidence = "proven" if module.cls is not None or qualname.startswith("torch.nn.") else "callable"
             value = self.derived(node, state, [*inputs, Value(kind=Kind.TENSOR, requires_grad=True,
-                                                                device=module.device)], kind=Kind.TENSOR)
+                                                                device=module.device)], kind=Kind.TENSOR,
+                                 evidence=evidence)
         if module.device is not Device.UNKNOWN and not parameter_free:
             value = value.with_(device=module.device)
         if qualname in ("torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN"):

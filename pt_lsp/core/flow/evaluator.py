@@ -32,7 +32,8 @@ class ExpressionsMixin:
         return UNKNOWN
 
     # -- graph arithmetic -------------------------------------------------------------------------
-    def derived(self, site: ast.AST, state: State, inputs: list[Value], kind: Kind | None = None) -> Value:
+    def derived(self, site: ast.AST, state: State, inputs: list[Value], kind: Kind | None = None,
+                evidence: str = "proven") -> Value:
         """A differentiable op on ``inputs``: a fresh graph node when any input requires grad."""
         tensors = [v for v in inputs if v.kind is Kind.TENSOR]
         device = Device.UNKNOWN
@@ -49,7 +50,7 @@ class ExpressionsMixin:
         if not state.grad_enabled:
             return Value(kind=kind or (Kind.TENSOR if tensors else Kind.UNKNOWN), device=device, requires_grad=False)
         if grad or history:
-            history = history | {self.fresh(site)}
+            history = history | {self.fresh(site, evidence)}
         return Value(
             kind=kind or (Kind.TENSOR if tensors else Kind.UNKNOWN),
             device=device,
@@ -88,6 +89,8 @@ class ExpressionsMixin:
     def attribute(self, base: Value, node: ast.Attribute, state: State) -> Value:
         attr = node.attr
         if base.kind is Kind.REF and base.qualname:
+            if base.qualname.startswith("<"):
+                return UNKNOWN  # an attribute of a local function or class
             return Value(kind=Kind.REF, qualname=f"{base.qualname}.{attr}", requires_grad=False)
         if base.kind is Kind.TENSOR:
             if attr in ("data", "grad"):

@@ -17,6 +17,7 @@ from .evaluator import ExpressionsMixin, attr_path
 from .facts import BackwardEvent, FlowFacts
 from .state import State, join_states
 from .statements import StatementsMixin
+from .survey import FunctionSurvey, survey
 from .values import OTHER, UNKNOWN, Device, GraphNode, Kind, Value
 
 MAX_CALL_DEPTH = 3
@@ -55,11 +56,13 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         self.backward_targets: dict[int, frozenset[GraphNode]] = {}  # id(call) -> history it freed
         self.events: dict[tuple[int, int], BackwardEvent] = {}
         self.functions: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-        self.module_users = _names_used_as_modules(ctx.tree)
+        self.surveys = survey(ctx.tree)
+        self.attributes_cache: dict[int, tuple[tuple[str, Value], ...]] = {}
+        self.class_by_id = {id(info.node): info for info in ctx.class_list}
 
-    def fresh(self, site: ast.AST, opaque: bool = False) -> GraphNode:
+    def fresh(self, site: ast.AST, evidence: str = "proven") -> GraphNode:
         self.uid += 1
-        return GraphNode(self.uid, site, opaque)
+        return GraphNode(self.uid, site, evidence)
 
     def is_parameter(self, name: str) -> bool:
         function = self.frames[-1].node if self.frames else None
@@ -87,11 +90,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
     def define(self, node: ast.AST, state: State) -> None:
         """Bind a def or class statement's name to a reference the interpreter can follow."""
         if isinstance(node, ast.ClassDef):
-            info = self.ctx.classes.get(node.name)
-            if info is not None and info.node is node:
-                state.env[node.name] = Value(kind=Kind.REF, qualname=f"<class>.{node.name}", requires_grad=False)
-            else:
-                state.env[node.name] = OTHER
+            state.env[node.name] = Value(kind=Kind.REF, qualname=f"<class>.{id(node)}", requires_grad=False)
         else:
             self.functions[id(node)] = node
             state.env[node.name] = Value(kind=Kind.REF, qualname=f"<def>.{id(node)}", requires_grad=False)
@@ -104,7 +103,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
                 return None
             return lambda node, args, kwargs, state: self.call_function(function, node, args, kwargs, state)
         if qualname.startswith("<class>."):
-            info = self.ctx.classes.get(qualname[8:])
+            info = self.class_by_id.get(int(qualname[8:]))
             if info is None:
                 return None
             return lambda node, args, kwargs, state: self.instantiate(info, node, args, kwargs, state)
@@ -118,12 +117,10 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
 
     def instance_attributes(self, info) -> tuple[tuple[str, Value], ...]:
         """What ``__init__`` assigns to ``self``: submodules, parameters, tensors."""
-        cache = getattr(self, "_attrs_cache", None)
-        if cache is None:
-            cache = self._attrs_cache = {}
-        if info.name in cache:
-            return cache[info.name]
-        cache[info.name] = ()
+        cache = self.attributes_cache
+        if id(info) in cache:
+            return cache[id(info)]
+        cache[id(info)] = ()
         init = info.method("__init__")
         attrs: dict[str, Value] = {}
         if init is not None and self.budget > 0:
@@ -134,8 +131,8 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
             self.exec_block(init.body, state)
             self.frames.pop()
             attrs = {k[5:]: v for k, v in state.env.items() if k.startswith("self.") and "." not in k[5:]}
-        cache[info.name] = tuple(sorted(attrs.items()))
-        return cache[info.name]
+        cache[id(info)] = tuple(sorted(attrs.items()))
+        return cache[id(info)]
 
     def local_method(self, module: Value, name: str):
         if module.cls is None:
@@ -147,7 +144,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         if len(self.frames) > MAX_CALL_DEPTH or self.budget <= 0 or any(f.node is function for f in self.frames):
             return self.call_unknown(node, args, kwargs, state)
         self.budget -= 1
-        inner = State(dict(self.module_env), state.freed, state.grad_enabled, state.default_device)
+        inner = State({}, state.freed, state.grad_enabled, state.default_device)
         self.bind_parameters(function, args, kwargs, inner)
         frame = Frame(function, locals=self._locals(function))
         self.frames.append(frame)
@@ -190,7 +187,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         if not history and value.requires_grad is not False and target is not None and attr_path(target):
             # backward() itself is evidence of a graph: give the value an identity so that a
             # second backward of the very same tensor is recognised.
-            history = frozenset({self.fresh(call)})
+            history = frozenset({self.fresh(call, evidence="backward")})
             value = value.with_(history=history)
             self.rebind(target, value, state)
         hit = sorted((n for n in history if n in state.freed), key=lambda n: n.uid)
@@ -205,9 +202,8 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         earlier = state.freed[hit[0]]
         case, loop, carried, shared = "shared-graph", None, (), ()
         loop_frame = self.loops[-1] if self.loops else None
-        before_loop = [n for n in hit if loop_frame is not None and n.uid <= loop_frame.start_uid]
-        if before_loop and len(before_loop) == len(hit) and all(n.opaque for n in hit):
-            return  # only unproven (opaque) state from before the loop: no evidence
+        if not self.trusted(hit, loop_frame):
+            return
         if loop_frame is not None and any(n.uid <= loop_frame.start_uid for n in hit):
             case, loop = "before-loop", loop_frame.node
         elif loop_frame is not None and any(n.uid <= loop_frame.pass_start_uid for n in hit):
@@ -220,6 +216,19 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         key = (id(call), id(earlier))
         if key not in self.events:
             self.events[key] = BackwardEvent(call, earlier, case, loop, carried, shared)
+
+    @staticmethod
+    def trusted(hit: list[GraphNode], loop: LoopFrame | None) -> bool:
+        """Whether the freed nodes prove a failure: unproven nodes count only within one pass
+        (and, for a callable parameter's output, when carried from the previous pass)."""
+        for graph_node in hit:
+            if graph_node.evidence == "proven":
+                return True
+            if loop is None or graph_node.uid > loop.pass_start_uid:
+                return True  # made and freed in this very pass
+            if graph_node.evidence == "callable" and graph_node.uid > loop.start_uid:
+                return True
+        return False
 
     def carried_variables(self, loop: LoopFrame, hit: set[GraphNode]) -> tuple[tuple[str, bool], ...]:
         head = loop.head.env if loop.head is not None else {}
@@ -242,55 +251,38 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
     def run(self) -> FlowFacts:
         tree = self.ctx.tree
         module_state = State()
+        self.module_env = module_state.env  # functions called from the module body see it live
         self.frames.append(Frame(tree))
         end = self.exec_block(tree.body, module_state)
         self.frames.pop()
         self.module_env = (end or module_state).env
-        for function in _functions(tree):
-            self.analyse_function(function)
+        for function in self.surveys:
+            if function.triggered:
+                self.analyse_function(function)
         self.facts.events = sorted(self.events.values(), key=lambda e: (e.call.lineno, e.call.col_offset))
         return self.facts
 
-    def analyse_function(self, function) -> None:
-        state = State(dict(self.module_env))
+    def analyse_function(self, survey: FunctionSurvey) -> None:
+        function = survey.node
+        state = State()
         for param in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs,
                       function.args.vararg, function.args.kwarg):
             if param is not None:
-                state.env[param.arg] = self.parameter_value(function, param.arg)
+                state.env[param.arg] = self.parameter_value(survey, param.arg)
         self.frames.append(Frame(function, locals=self._locals(function)))
         self.exec_block(function.body, state)
         self.frames.pop()
 
-    def parameter_value(self, function, name: str) -> Value:
-        owner = self.ctx.enclosing_class(function)
+    def parameter_value(self, survey: FunctionSurvey, name: str) -> Value:
+        owner, function = survey.owner, survey.node
         params = function.args.posonlyargs + function.args.args
-        if owner is not None and params and params[0].arg == name and self.ctx.parent(function) is owner:
-            info = self.ctx.classes.get(owner.name)
-            if info is not None and info.is_module and info.node is owner:
+        if owner is not None and params and params[0].arg == name:
+            info = self.ctx.class_info(owner)
+            if info is not None and info.is_module:
                 return Value(kind=Kind.MODULE, requires_grad=True, cls=info, attrs=self.instance_attributes(info))
-        if (id(function), name) in self.module_users:
+        if name in survey.module_params:
             return Value(kind=Kind.MODULE, requires_grad=True)
         return UNKNOWN
-
-
-def _functions(tree: ast.Module):
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            yield node
-
-
-def _names_used_as_modules(tree: ast.Module) -> set[tuple[int, str]]:
-    """(function id, parameter) pairs where the parameter's ``.parameters()`` is used: only an
-    ``nn.Module`` has that method, so this is evidence, not a guess."""
-    found = set()
-    for function in _functions(tree):
-        params = {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)}
-        for node in ast.walk(function):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in ("parameters", "named_parameters")
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id in params):
-                found.add((id(function), node.func.value.id))
-    return found
 
 
 def analyse(ctx) -> FlowFacts:

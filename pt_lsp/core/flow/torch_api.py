@@ -49,6 +49,11 @@ PARAMETER_FREE = frozenset(
     ).split()
 )
 
+MODULE_WRAPPERS = frozenset({
+    "torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
+    "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
+})
+
 # Methods whose result is the module itself (modules move in place).
 MODULE_SELF_METHODS = frozenset("to cuda cpu train eval float double half bfloat16 requires_grad_ apply share_memory".split())
 MODULE_METHODS_SEQ_OF_PARAMS = frozenset({"parameters"})

@@ -45,7 +45,14 @@ class GraphNode:
 
     uid: int
     site: object  # the ast node that created it (compared by identity)
-    opaque: bool = False  # made by a callable parameter: likely a model, but not proven
+    # "proven": a differentiable op on values known to require grad; "callable": the output of
+    # a callable parameter (likely a model, not proven); "backward": given to a value of unknown
+    # origin because backward() was called on it.
+    evidence: str = "proven"
+
+    @property
+    def opaque(self) -> bool:
+        return self.evidence != "proven"
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,7 @@ class Value:
         return replace(self, **changes)
 
     def join(self, other: "Value") -> "Value":
-        if self == other:
+        if self is other or self == other:
             return self
         kind = self.kind if self.kind is other.kind else Kind.UNKNOWN
         items = None
