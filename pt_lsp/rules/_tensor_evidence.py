@@ -1,0 +1,216 @@
+"""Syntactic evidence that an expression is a tensor, for rules that must not guess (PTL102, PTL301).
+
+The flow interpreter knows values it can follow; this adds what a reader sees at a glance: a
+name bound only from ``torch.randn(...)`` / ``nn.Parameter(...)``, the loop variable of
+``for p in model.parameters()``, ``self.w`` assigned only parameters, ``m.weight``, ``x.grad``.
+Kinds: ``"grad"`` (a ``.grad``), ``"leaf"`` (a parameter or a freshly made tensor: in-place
+updates under ``no_grad`` are what optimizers do), ``"tensor"`` (a tensor, maybe a graph node).
+"""
+from __future__ import annotations
+
+import ast
+
+from pt_lsp.core.context import FileContext
+
+GRAD, LEAF, TENSOR = "grad", "leaf", "tensor"
+
+PARAMETER = "torch.nn.Parameter"
+TENSOR_FACTORIES = {
+    f"torch.{name}" for name in (
+        "tensor", "as_tensor", "from_numpy", "randn", "rand", "randint", "randperm", "zeros", "ones", "empty",
+        "full", "arange", "linspace", "logspace", "eye", "randn_like", "rand_like", "randint_like",
+        "zeros_like", "ones_like", "empty_like", "full_like", "normal", "Tensor", "FloatTensor",
+        "DoubleTensor", "LongTensor", "IntTensor", "ByteTensor", "BoolTensor", "HalfTensor",
+    )
+} | {PARAMETER}
+# Methods that return a tensor made from their receiver (so a factory stays a factory).
+TENSOR_METHODS = {
+    "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "long", "int", "requires_grad_", "view",
+    "reshape", "t", "contiguous", "clone", "detach", "normal_", "uniform_", "fill_", "zero_", "type",
+    "unsqueeze", "squeeze", "expand", "repeat", "permute", "transpose", "share_memory_", "pin_memory",
+}
+PARAMETER_ITERATORS = {"parameters", "named_parameters"}
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Module)
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def made_by_factory(ctx: FileContext, expr: ast.AST) -> str | None:
+    """The torch factory (qualified name) at the root of ``torch.randn(...).cuda()`` chains."""
+    while isinstance(expr, ast.Call):
+        qualname = ctx.qualname(expr.func)
+        if qualname is not None:
+            return qualname if qualname in TENSOR_FACTORIES else None
+        if not (isinstance(expr.func, ast.Attribute) and expr.func.attr in TENSOR_METHODS):
+            return None
+        expr = expr.func.value
+    return None
+
+
+def _iterates_parameters(ctx: FileContext, iterable: ast.AST) -> bool:
+    """``m.parameters()``, ``m.named_parameters()``, ``group["params"]`` (optimizer code)."""
+    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute):
+        return iterable.func.attr in PARAMETER_ITERATORS
+    if isinstance(iterable, ast.Subscript):
+        key = iterable.slice
+        return isinstance(key, ast.Constant) and key.value == "params"
+    return False
+
+
+def _loop_target_kind(ctx: FileContext, target: ast.AST, name: str, iterable: ast.AST) -> str | None:
+    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.func.id == "zip" \
+            and isinstance(target, ast.Tuple) and len(target.elts) == len(iterable.args):
+        # for ema_p, p in zip(ema.parameters(), model.parameters())
+        return next((_loop_target_kind(ctx, t, name, i) for t, i in zip(target.elts, iterable.args)
+                     if isinstance(t, ast.Name) and t.id == name), None)
+    if not _iterates_parameters(ctx, iterable):
+        return None
+    named = isinstance(iterable, ast.Call) and iterable.func.attr == "named_parameters"  # type: ignore[union-attr]
+    if isinstance(target, ast.Name) and not named:
+        return LEAF if target.id == name else None
+    if named and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+        second = target.elts[1]
+        return LEAF if isinstance(second, ast.Name) and second.id == name else None
+    return None
+
+
+def _scope_node(ctx: FileContext, node: ast.AST) -> ast.AST:
+    current = ctx.parent(node)
+    while current is not None and not isinstance(current, (*_SCOPES, ast.ListComp, ast.SetComp,
+                                                          ast.DictComp, ast.GeneratorExp)):
+        current = ctx.parent(current)
+    return current if current is not None else ctx.tree
+
+
+def _own_nodes(scope: ast.AST):
+    """Nodes evaluated in ``scope`` itself (not in nested functions or classes)."""
+    pending = list(ast.iter_child_nodes(scope))
+    while pending:
+        node = pending.pop()
+        yield node
+        if not isinstance(node, _NESTED):
+            pending.extend(ast.iter_child_nodes(node))
+
+
+class TensorEvidence:
+    """Answers ``kind(expr)`` for one file; caches per scope and name."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self._names: dict[tuple[int, str], str | None] = {}
+        self._attrs: dict[tuple[int, str], str | None] = {}
+
+    def kind(self, expr: ast.AST, use_flow: bool = True) -> str | None:
+        syntactic = self.syntactic_kind(expr)
+        if syntactic is not None:
+            return syntactic
+        if use_flow and not (isinstance(expr, ast.Name) and expr.id == "self"):
+            if self.ctx.flow.value(expr).is_tensor:
+                return TENSOR
+        return None
+
+    def syntactic_kind(self, expr: ast.AST) -> str | None:
+        if isinstance(expr, ast.Attribute):
+            if expr.attr == "grad":
+                return GRAD
+            if isinstance(expr.value, ast.Name) and expr.value.id == "self":
+                return self.self_attribute_kind(expr)
+            if expr.attr in ("weight", "bias") or expr.attr.startswith(("weight_", "bias_")):
+                return LEAF
+            return None
+        if isinstance(expr, ast.Name):
+            return self.name_kind(expr)
+        if made_by_factory(self.ctx, expr):
+            return LEAF
+        return None
+
+    # -- names ------------------------------------------------------------------------------------
+    def name_kind(self, name: ast.Name) -> str | None:
+        scope = _scope_node(self.ctx, name)
+        key = (id(scope), name.id)
+        if key not in self._names:
+            self._names[key] = self._bound_kind(scope, name.id)
+        return self._names[key]
+
+    def _bound_kind(self, scope: ast.AST, name: str) -> str | None:
+        """LEAF when every binding of ``name`` in ``scope`` is a factory call or a parameter loop."""
+        if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            arguments = scope.args
+            every = (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg)
+            if any(a is not None and a.arg == name for a in every):
+                return None
+        if isinstance(scope, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            for generator in scope.generators:
+                kind = _loop_target_kind(self.ctx, generator.target, name, generator.iter)
+                if kind is not None:
+                    return kind
+            return None
+        kinds: list[str | None] = []
+        for node in _own_nodes(scope):
+            if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+                return None
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                    (a.asname or a.name.split(".")[0]) == name for a in node.names):
+                return None
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and target.id == name:
+                        kinds.append(LEAF if made_by_factory(self.ctx, node.value) else None)
+                    elif _binds(target, name):
+                        kinds.append(None)
+            elif isinstance(node, ast.AnnAssign) and _binds(node.target, name):
+                kinds.append(LEAF if node.value is not None and made_by_factory(self.ctx, node.value) else None)
+            elif isinstance(node, (ast.For, ast.AsyncFor)) and _binds(node.target, name):
+                kinds.append(_loop_target_kind(self.ctx, node.target, name, node.iter))
+            elif isinstance(node, (ast.withitem,)) and node.optional_vars is not None and _binds(node.optional_vars, name):
+                kinds.append(None)
+            elif isinstance(node, ast.NamedExpr) and node.target.id == name:
+                kinds.append(LEAF if made_by_factory(self.ctx, node.value) else None)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+                return None
+            elif isinstance(node, ast.ExceptHandler) and node.name == name:
+                return None
+        return kinds[0] if kinds and all(k == kinds[0] for k in kinds) else None
+
+    # -- self attributes -----------------------------------------------------------------------------
+    def self_attribute_kind(self, expr: ast.Attribute) -> str | None:
+        cls = self.ctx.enclosing_class(expr)
+        if cls is None:
+            return None
+        key = (id(cls), expr.attr)
+        if key not in self._attrs:
+            self._attrs[key] = self._attribute_kind(cls, expr.attr)
+        return self._attrs[key]
+
+    def _attribute_kind(self, cls: ast.ClassDef, attr: str) -> str | None:
+        sites: list[ast.AST] = []
+        for node in ast.walk(cls):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(_is_self_attr(t, attr) for t in targets):
+                    sites.append(node.value)
+                elif any(_binds_self_attr(t, attr) for t in targets):
+                    return None  # unpacked into: value unknown
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in ("register_buffer", "register_parameter") and len(node.args) >= 2 \
+                    and isinstance(node.args[0], ast.Constant) and node.args[0].value == attr:
+                sites.append(node.args[1])
+        values = [v for v in sites if not (isinstance(v, ast.Constant) and v.value is None)]
+        if values and all(v is not None and made_by_factory(self.ctx, v) for v in values):
+            return LEAF
+        info = self.ctx.classes.get(cls.name)
+        if not sites and info is not None and info.is_module and (attr in ("weight", "bias")):
+            return LEAF  # inherited from a torch.nn layer base class (class MyLinear(nn.Linear))
+        return None
+
+
+def _binds(target: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target))
+
+
+def _is_self_attr(target: ast.AST, attr: str) -> bool:
+    return (isinstance(target, ast.Attribute) and target.attr == attr
+            and isinstance(target.value, ast.Name) and target.value.id == "self")
+
+
+def _binds_self_attr(target: ast.AST, attr: str) -> bool:
+    return isinstance(target, (ast.Tuple, ast.List)) and any(_is_self_attr(e, attr) for e in ast.walk(target))
