@@ -1,0 +1,1 @@
+"""The `pt-lsp` subcommands that live in this package: `check` and `rule`."""

@@ -1,0 +1,78 @@
+"""`pt-lsp rule CODE` (the rule's documentation) and `pt-lsp rule --all` (the catalogue)."""
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from pt_lsp.core.engine import SYNTAX_ERROR
+from pt_lsp.core.rule import Rule, all_rules
+
+SYNTAX_DOC = """\
+## What it does
+Reports a file that does not parse with the running Python, at the position of the error.
+
+## Why is this bad?
+Nothing else can be checked in a file that does not parse, and Python will refuse to run it.
+"""
+
+
+def _fix_sentence(fixable: bool) -> str:
+    return "Fix is available." if fixable else "Fix is not available."
+
+
+def describe(rule: type[Rule]) -> dict:
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "summary": rule.summary,
+        "severity": rule.severity.value,
+        "fixable": rule.has_fix(),
+        "fix": _fix_sentence(rule.has_fix()),
+        "url": rule.url(),
+        "explanation": rule.documentation(),
+    }
+
+
+def _syntax_entry() -> dict:
+    code, name = SYNTAX_ERROR
+    return {
+        "code": code, "name": name, "summary": "the file does not parse", "severity": "error",
+        "fixable": False, "fix": _fix_sentence(False), "url": None, "explanation": SYNTAX_DOC,
+    }
+
+
+def catalogue() -> list[dict]:
+    return [_syntax_entry()] + [describe(rule) for rule in all_rules().values()]
+
+
+def lookup(code: str) -> dict | None:
+    code = code.strip().upper()
+    return next((entry for entry in catalogue() if entry["code"] == code or entry["name"] == code.lower()), None)
+
+
+def show_rule(code: str, output_format: str, stdout: TextIO, stderr: TextIO) -> int:
+    entry = lookup(code)
+    if entry is None:
+        print(f"error: unknown rule {code!r} (see `pt-lsp rule --all`)", file=stderr)
+        return 2
+    if output_format == "json":
+        stdout.write(json.dumps(entry, indent=2) + "\n")
+        return 0
+    stdout.write(f"# {entry['name']} ({entry['code']})\n\n")
+    if entry["summary"]:
+        stdout.write(f"{entry['summary'][:1].upper()}{entry['summary'][1:]}.\n\n")
+    stdout.write(f"{entry['fix']}\n\n{entry['explanation'].rstrip()}\n")
+    return 0
+
+
+def show_all(output_format: str, stdout: TextIO) -> int:
+    entries = catalogue()
+    if output_format == "json":
+        stdout.write(json.dumps(entries, indent=2) + "\n")
+        return 0
+    name_width = max(len(e["name"]) for e in entries)
+    stdout.write(f"{'code':<7} {'name':<{name_width}}  fix  summary\n")
+    for e in entries:
+        fix = "yes" if e["fixable"] else "no "
+        stdout.write(f"{e['code']:<7} {e['name']:<{name_width}}  {fix}  {e['summary']}\n")
+    return 0

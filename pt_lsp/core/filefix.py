@@ -1,0 +1,197 @@
+"""Reading source files for linting and writing fixed ones back without collateral damage.
+
+Reading decodes with the file's own encoding (UTF-8 BOM, PEP 263 coding cookie, else UTF-8) and
+normalises line endings to ``\\n`` so that fixes never have to care. Writing undoes exactly
+that: same encoding and BOM, same newline style (line by line for mixed files), same final
+newline, same permissions, through a temporary file renamed over the original so that an
+interrupted run never leaves half a file.
+"""
+from __future__ import annotations
+
+import difflib
+import io
+import json
+import os
+import re
+import stat
+import tempfile
+import tokenize
+from dataclasses import dataclass
+
+MAX_BYTES = 10 * 1024 * 1024
+
+
+class Unlintable(Exception):
+    """A file that cannot be linted; ``str(error)`` says why, for ``warning: skipping``."""
+
+
+def _line_endings(data: str) -> list[str]:
+    return re.findall(r"\r\n|\r|\n", data)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    text: str  # decoded, line endings normalised to '\n'
+    encoding: str  # codec name; 'utf-8-sig' writes the BOM back
+    original: str  # decoded text with its original line endings
+
+    @classmethod
+    def decode(cls, data: bytes, max_bytes: int = MAX_BYTES) -> "SourceFile":
+        if len(data) > max_bytes:
+            raise Unlintable(f"file too large ({len(data) / 1e6:.1f} MB, the limit is {max_bytes / 1e6:.0f} MB)")
+        if b"\0" in data:
+            raise Unlintable("binary file (contains NUL bytes)")
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError as error:
+            raise Unlintable(f"invalid encoding declaration: {error.msg}") from None
+        try:
+            original = data.decode(encoding)
+        except UnicodeDecodeError as error:
+            what = "not valid UTF-8 and no coding cookie" if encoding.startswith("utf-8") else f"not valid {encoding}"
+            raise Unlintable(f"{what} (byte 0x{data[error.start]:02x} at offset {error.start})") from None
+        if encoding == "utf-8-sig" and original.startswith("\ufeff"):
+            original = original[1:]
+        text = original.replace("\r\n", "\n").replace("\r", "\n")
+        return cls(text, encoding, original)
+
+    @property
+    def newline(self) -> str:
+        endings = _line_endings(self.original)
+        return endings[0] if endings else "\n"
+
+    def encode(self, text: str) -> bytes:
+        """``text`` (with '\\n' line endings) in this file's encoding, newline style and final
+        newline. Raises ``UnicodeEncodeError`` when the fix put in an unencodable character."""
+        if self.text.endswith("\n") and not text.endswith("\n"):
+            text += "\n"
+        elif not self.text.endswith("\n") and text.endswith("\n") and text.strip():
+            text = text[:-1]
+        styles = set(_line_endings(self.original))
+        if len(styles) > 1:
+            restored = self._restore_mixed(text)
+        else:
+            restored = text.replace("\n", self.newline) if self.newline != "\n" else text
+        return restored.encode(self.encoding)
+
+    def _restore_mixed(self, text: str) -> str:
+        """Keep each untouched line's own ending; new lines get the file's first style."""
+        old = self.original.splitlines(keepends=True)
+        old_plain = [line.rstrip("\r\n") for line in old]
+        new_plain = text.split("\n")
+        trailing = new_plain[-1] == ""
+        if trailing:
+            new_plain.pop()
+        out: list[list[str]] = []
+        matcher = difflib.SequenceMatcher(None, old_plain, new_plain, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                out.extend([new_plain[j1 + k], old[i1 + k][len(old_plain[i1 + k]):]] for k in range(i2 - i1))
+            else:
+                out.extend([line, self.newline] for line in new_plain[j1:j2])
+        if out:
+            out[-1][1] = (out[-1][1] or self.newline) if trailing else ""
+        return "".join(line + ending for line, ending in out)
+
+
+def read_bytes(path: str, max_bytes: int = MAX_BYTES) -> bytes:
+    try:
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            raise Unlintable(f"file too large ({size / 1e6:.1f} MB, the limit is {max_bytes / 1e6:.0f} MB)")
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError as error:
+        raise Unlintable(f"cannot read: {error.strerror or error}") from None
+
+
+def read_source(path: str, max_bytes: int = MAX_BYTES) -> SourceFile:
+    return SourceFile.decode(read_bytes(path, max_bytes), max_bytes)
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Replace ``path``'s content with ``data`` through a renamed temporary file, keeping the
+    file's permission bits (and owner where allowed); a symlink keeps pointing at its target."""
+    target = os.path.realpath(path)
+    info = os.stat(target)
+    directory, name = os.path.split(target)
+    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".pt-lsp-tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, stat.S_IMODE(info.st_mode))
+        if hasattr(os, "chown"):
+            try:
+                os.chown(temporary, info.st_uid, info.st_gid)
+            except OSError:
+                pass  # not ours to give away; the mode bits are what matters
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+# -- notebooks ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NotebookFile:
+    """An ``.ipynb`` file: its JSON and how it was laid out, so that a rewrite changes only the
+    sources of the cells that were fixed."""
+
+    raw: str
+    data: dict
+
+    @classmethod
+    def decode(cls, data: bytes, max_bytes: int = MAX_BYTES) -> "NotebookFile":
+        if len(data) > max_bytes:
+            raise Unlintable(f"file too large ({len(data) / 1e6:.1f} MB, the limit is {max_bytes / 1e6:.0f} MB)")
+        try:
+            raw = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise Unlintable(f"notebook is not valid UTF-8 (byte at offset {error.start})") from None
+        if not raw.strip():
+            raise Unlintable("empty notebook file")
+        try:
+            parsed = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise Unlintable(f"not a valid notebook: {error}") from None
+        if not isinstance(parsed, dict) or not isinstance(parsed.get("cells"), list):
+            raise Unlintable("not a valid notebook: no 'cells' list (nbformat 4 is required)")
+        language = parsed.get("metadata", {}).get("language_info", {}).get("name", "python")
+        if isinstance(language, str) and language.lower() != "python":
+            raise Unlintable(f"notebook language is {language}, not Python")
+        return cls(raw, parsed)
+
+    def code_cells(self) -> list[tuple[int, str]]:
+        result = []
+        for index, cell in enumerate(self.data["cells"]):
+            if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+                continue
+            source = cell.get("source", "")
+            result.append((index, "".join(source) if isinstance(source, list) else str(source)))
+        return result
+
+    def with_sources(self, sources: dict[int, str]) -> bytes:
+        """The notebook with the code cells at the given indexes replaced, laid out as before."""
+        data = json.loads(self.raw)  # a fresh copy; outputs and metadata stay as they were
+        for index, source in sources.items():
+            cell = data["cells"][index]
+            if isinstance(cell.get("source"), list):
+                cell["source"] = source.splitlines(keepends=True)
+            else:
+                cell["source"] = source
+        head = self.raw[:200]
+        match = re.match(r"\{\s*?\n([ \t]*)\"", head)
+        indent: int | str | None = None
+        if match:
+            whitespace = match.group(1)
+            indent = whitespace if "\t" in whitespace else len(whitespace)
+        separators = (",", ": ") if indent is not None else ((", ", ": ") if '": ' in head else (",", ":"))
+        text = json.dumps(data, indent=indent, ensure_ascii=self.raw.isascii(), separators=separators)
+        if self.raw.endswith("\n"):
+            text += "\n"
+        return text.encode("utf-8")

@@ -1,0 +1,90 @@
+"""Ruff's concise text output: ``path:row:col: CODE [*] message`` and the summary lines."""
+from __future__ import annotations
+
+from collections import Counter
+
+from .model import Located, fix_applies, hidden_unsafe, plural
+
+FIX_HINT = "`--fix`"
+UNSAFE_HINT = "`--fix --unsafe-fixes`"
+
+
+def format_location(loc: Located) -> str:
+    cell = f"cell {loc.cell}:" if loc.cell is not None else ""
+    return f"{loc.filename}:{cell}{loc.row}:{loc.column}"
+
+
+def format_finding(loc: Located, unsafe: bool) -> str:
+    marker = "[*] " if fix_applies(loc.finding.fix, unsafe) else ""
+    return f"{format_location(loc)}: {loc.finding.code} {marker}{loc.finding.message}"
+
+
+def _unsafe_available(count: int) -> str:
+    return f"{plural(count, 'unsafe fix', 'unsafe fixes')} available with {UNSAFE_HINT}"
+
+
+def fix_hints(remaining: list[Located], unsafe: bool) -> list[str]:
+    """``[*] N fixable with `--fix`.`` and the note about fixes hidden behind --unsafe-fixes."""
+    fixable = sum(fix_applies(loc.finding.fix, unsafe) for loc in remaining)
+    hidden = sum(hidden_unsafe(loc.finding.fix, unsafe) for loc in remaining)
+    if fixable and hidden:
+        return [f"[*] {fixable} fixable with {FIX_HINT} ({_unsafe_available(hidden)})."]
+    if fixable:
+        return [f"[*] {fixable} fixable with {FIX_HINT}."]
+    if hidden:
+        return [f"{_unsafe_available(hidden)}."]
+    return []
+
+
+def check_summary(remaining: list[Located], fixed: int, unsafe: bool, fixing: bool) -> list[str]:
+    """The closing lines of ``check`` and ``check --fix``."""
+    total = len(remaining) + fixed
+    if total == 0:
+        return ["All checks passed!"]
+    if fixing and fixed:
+        lines = [f"Found {plural(total, 'error')} ({fixed} fixed, {len(remaining)} remaining)."]
+    else:
+        lines = [f"Found {plural(total, 'error')}."]
+    if fixing:
+        hidden = sum(hidden_unsafe(loc.finding.fix, unsafe) for loc in remaining)
+        if hidden:
+            lines.append(f"{_unsafe_available(hidden)}.")
+        return lines
+    return lines + fix_hints(remaining, unsafe)
+
+
+def _hidden_suffix(remaining: list[Located], unsafe: bool, additional: bool) -> str:
+    hidden = sum(hidden_unsafe(loc.finding.fix, unsafe) for loc in remaining)
+    if not hidden:
+        return ""
+    word = "additional fix" if additional else "fix"
+    return f" ({plural(hidden, word, word.replace('fix', 'fixes'))} available with `--unsafe-fixes`)"
+
+
+def diff_summary(would_fix: int, remaining: list[Located], unsafe: bool) -> str:
+    if would_fix:
+        return f"Would fix {plural(would_fix, 'error')}{_hidden_suffix(remaining, unsafe, True)}."
+    return f"No errors would be fixed{_hidden_suffix(remaining, unsafe, False)}."
+
+
+def fix_only_summary(fixed: int, remaining: list[Located], unsafe: bool) -> str | None:
+    if fixed:
+        return f"Fixed {plural(fixed, 'error')}{_hidden_suffix(remaining, unsafe, True)}."
+    suffix = _hidden_suffix(remaining, unsafe, False)
+    return f"No errors fixed{suffix}." if suffix else None
+
+
+def show_fixes(fixed: dict[str, Counter]) -> list[str]:
+    """``Fixed N errors:`` followed by, per file, ``  k × CODE (name)``."""
+    total = sum(sum(counts.values()) for counts in fixed.values())
+    if not total:
+        return []
+    lines = ["", f"Fixed {plural(total, 'error')}:"]
+    for filename in sorted(fixed):
+        if not fixed[filename]:
+            continue
+        lines.append(f"- {filename}:")
+        for (code, name), count in sorted(fixed[filename].items()):
+            lines.append(f"    {count} × {code} ({name})")
+    lines.append("")
+    return lines
