@@ -11,6 +11,7 @@ from pt_lsp.core.rule import all_rules
 
 from .client import ClientFeatures
 from .guard import guarded
+from .plugins import load_rule_modules
 from .project import PYPROJECT, read_project_settings
 from .settings import SECTION, editor_settings
 
@@ -58,9 +59,11 @@ async def _watch_pyproject(ls: "PtLanguageServer") -> None:
 
 @guarded()
 async def initialized(ls: "PtLanguageServer", params: types.InitializedParams) -> None:
-    for problem in ls.startup_problems:
+    # Import the rules now, not on the first keystroke, each on its own so one broken module
+    # cannot stop the others.
+    for problem in ls.startup_problems + load_rule_modules():
         ls.log(problem, types.MessageType.Error)
-    all_rules()  # import the rules now, not on the first keystroke
+    all_rules()
     if ls.client.configuration:
         await _fetch_editor_settings(ls)
         ls.apply_settings()

@@ -57,6 +57,18 @@ class LegacyApiCall(Rule):
             ])
 
 
+class RiskyApiCall(Rule):
+    """Flags `risky_api(...)`; its only fix is unsafe (fix-all applies it only when asked)."""
+
+    code = "PTL902"
+    name = "risky-api-call"
+
+    def check(self, ctx):
+        for call in _calls(ctx, "risky_api"):
+            fix = Fix("Replace with `careful_api`", (Edit(ctx.doc.node_span(call.func), "careful_api"),), Applicability.UNSAFE)
+            yield self.report(ctx, call, "`risky_api()` may lose data", fixes=[fix])
+
+
 class CalledTwice(Rule):
     """Flags a second `consume(x)` of the same name; points at the first (like PTL201)."""
 

@@ -150,6 +150,10 @@ class Editor:
     async def wait_published(self, uri: str, version: int | None = None) -> types.PublishDiagnosticsParams:
         return await self.published.wait_for(lambda p: p.uri == uri and (version is None or p.version == version))
 
+    async def wait_cleared(self, uri: str) -> types.PublishDiagnosticsParams:
+        """The notification that clears ``uri`` (sent without a version, when it is closed)."""
+        return await self.published.wait_for(lambda p: p.uri == uri and p.version is None)
+
     async def pull_report(self, uri: str, previous: str | None = None):
         params = types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri), previous_result_id=previous)
         return await self.client.text_document_diagnostic_async(params)
