@@ -10,7 +10,7 @@ from .context import FileContext
 from .document import Document, Pos, Span
 from .findings import FileResult, Finding, Severity
 from .noqa import is_suppressed
-from .rule import Rule, all_rules
+from .rule import IMPORT_ERRORS, Rule, all_rules
 from .selection import Selection
 
 SYNTAX_ERROR = ("PTL000", "syntax-error")
@@ -45,6 +45,8 @@ def lint_source(
 ) -> FileResult:
     """Lint ``text``. Never raises: a crashing rule becomes an entry of ``result.errors``."""
     result = FileResult(path)
+    rules = list(rules) if rules is not None else selected_rules(selection)
+    result.errors.extend(f"rule module {name} failed to import: {error}" for name, error in IMPORT_ERRORS.items())
     doc = Document(text)
     selection = selection or Selection()
     try:
@@ -59,7 +61,7 @@ def lint_source(
         result.message = "too deeply nested to parse"
         return result
     ctx = FileContext(path, doc, tree)
-    for rule in rules if rules is not None else selected_rules(selection):
+    for rule in rules:
         try:
             result.findings.extend(rule().check(ctx))
         except Exception as error:  # one rule's bug must not cost the other findings

@@ -21,6 +21,9 @@ DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "F
 DOCS_URL = "https://github.com/pt-lsp/pt-lsp/blob/main/docs/rules.md#{code}"
 
 _REGISTRY: dict[str, type["Rule"]] = {}
+# Rule modules that failed to import: reported by the engine as an internal error of every
+# file (exit code 2) instead of taking every other rule down with them.
+IMPORT_ERRORS: dict[str, str] = {}
 
 
 class Rule:
@@ -82,7 +85,13 @@ def all_rules() -> dict[str, type[Rule]]:
     import pt_lsp.rules as package
 
     for info in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{info.name}")
+        name = f"{package.__name__}.{info.name}"
+        if name in IMPORT_ERRORS:
+            continue
+        try:
+            importlib.import_module(name)
+        except Exception as error:  # a broken rule module must not disable the others
+            IMPORT_ERRORS[name] = f"{type(error).__name__}: {error}"
     return dict(sorted(_REGISTRY.items()))
 
 

@@ -32,6 +32,8 @@ class CallsMixin:
                 return self.call_qualified(f"{receiver.qualname}.{func.attr}", node, args, kwargs, state)
             return self.call_method(receiver, func, node, args, kwargs, state)
         callee = self.eval(func, state)
+        if callee is UNKNOWN and attr_path(func) in self.module_paths:
+            callee = Value(kind=Kind.MODULE, requires_grad=True)
         args = [self.eval(a, state) for a in node.args]
         kwargs = {kw.arg: self.eval(kw.value, state) for kw in node.keywords}
         if callee.kind is Kind.REF and callee.qualname:
@@ -69,6 +71,8 @@ class CallsMixin:
         local = self.local_callable(qualname)
         if local is not None:
             return local(node, args, kwargs, state)
+        if qualname.startswith(api.MODEL_CONSTRUCTORS):
+            return Value(kind=Kind.MODULE, device=Device.CPU, requires_grad=True, qualname=qualname)
         if not qualname.startswith("torch"):
             builtin = self.call_builtin(qualname, node, args, kwargs, state)
             if builtin is not None:
@@ -152,8 +156,10 @@ class CallsMixin:
     # -- methods --------------------------------------------------------------------------------
     def call_method(self, receiver: Value, func: ast.Attribute, node: ast.Call, args, kwargs, state: State) -> Value:
         name = func.attr
-        if receiver.kind is Kind.MODULE:
+        if receiver.kind is Kind.MODULE or (receiver is UNKNOWN and attr_path(func) in self.module_paths):
             attribute = self.eval_Attribute(func, state)  # `self.rnn(x)`: a submodule, not a method
+            if attribute is UNKNOWN and attr_path(func) in self.module_paths:
+                attribute = Value(kind=Kind.MODULE, requires_grad=True)
             if attribute.kind is Kind.MODULE:
                 return self.call_module(attribute, node, args, kwargs, state)
             return self.module_method(receiver, func, node, args, kwargs, state)
@@ -248,7 +254,7 @@ class CallsMixin:
             return self.call_module(module, node, args, kwargs, state)
         method = self.local_method(module, name)
         if method is not None:
-            return self.call_function(method, node, [module, *args], kwargs, state)
+            return self.call_function(method, node, [module, *args], kwargs, state, attr_path(func.value))
         if name in ("state_dict", "named_modules", "modules", "children", "named_children", "zero_grad",
                     "register_buffer", "register_parameter", "add_module", "load_state_dict"):
             return OTHER
@@ -259,7 +265,7 @@ class CallsMixin:
         the parameters, so it requires grad (unless grad mode is off)."""
         forward = self.local_method(module, "forward")
         if forward is not None:
-            result = self.call_function(forward, node, [module, *args], kwargs, state)
+            result = self.call_function(forward, node, [module, *args], kwargs, state, attr_path(node.func))
             if result.kind is not Kind.UNKNOWN or result.history:
                 return result
         inputs = [*args, *kwargs.values()]
@@ -270,7 +276,8 @@ class CallsMixin:
         else:
             # A module whose class is neither local nor a known torch.nn layer: its output
             # depends on the inputs only as far as an unseen forward() makes it.
-            evidence = "proven" if module.cls is not None or qualname.startswith("torch.nn.") else "callable"
+            evidence = "proven" if module.cls is not None or qualname else "callable"
+            evidence = "callable" if self.module_evidence == "callable" else evidence
             value = self.derived(node, state, [*inputs, Value(kind=Kind.TENSOR, requires_grad=True,
                                                                 device=module.device)], kind=Kind.TENSOR,
                                  evidence=evidence)

@@ -56,7 +56,10 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         self.backward_targets: dict[int, frozenset[GraphNode]] = {}  # id(call) -> history it freed
         self.events: dict[tuple[int, int], BackwardEvent] = {}
         self.functions: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-        self.surveys = survey(ctx.tree)
+        self.surveys, self.module_paths = survey(ctx.tree)
+        # Parameters may be frozen: outputs of modules then prove no graph by themselves.
+        text = ctx.doc.text
+        self.module_evidence = "callable" if ("requires_grad = False" in text or "requires_grad_(False)" in text) else "proven"
         self.attributes_cache: dict[int, tuple[tuple[str, Value], ...]] = {}
         self.class_by_id = {id(info.node): info for info in ctx.class_list}
 
@@ -139,20 +142,32 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
             return None
         return module.cls.method(name)
 
-    def call_function(self, function, node: ast.Call, args, kwargs, state: State) -> Value:
-        """Follow a call into a function of this file; the callee sees the caller's freed graphs."""
+    def call_function(self, function, node: ast.Call, args, kwargs, state: State,
+                      receiver: str | None = None) -> Value:
+        """Follow a call into a function of this file; the callee sees the caller's freed graphs.
+        For a method called on ``receiver`` (a variable path such as ``model``), the instance's
+        attributes (``model.hidden``) flow in as ``self.hidden`` and back out after the call."""
         if len(self.frames) > MAX_CALL_DEPTH or self.budget <= 0 or any(f.node is function for f in self.frames):
             return self.call_unknown(node, args, kwargs, state)
         self.budget -= 1
         inner = State({}, state.freed, state.grad_enabled, state.default_device)
         self.bind_parameters(function, args, kwargs, inner)
+        params = [*function.args.posonlyargs, *function.args.args]
+        own = params[0].arg if receiver and params else None
+        if own:
+            prefix = receiver + "."
+            inner.env.update({f"{own}.{k[len(prefix):]}": v for k, v in state.env.items() if k.startswith(prefix)})
         frame = Frame(function, locals=self._locals(function))
         self.frames.append(frame)
         end = self.exec_block(function.body, inner)
         self.frames.pop()
         if end is not None:
             frame.returns.append(OTHER)
-        state.freed = inner.freed if end is None else end.freed
+        final = inner if end is None else end
+        state.freed = final.freed
+        if own:
+            prefix = own + "."
+            state.env.update({f"{receiver}.{k[len(prefix):]}": v for k, v in final.env.items() if k.startswith(prefix)})
         result = None
         for value in frame.returns:
             result = value if result is None else result.join(value)

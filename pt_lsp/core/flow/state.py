@@ -24,8 +24,9 @@ class State:
         for name, value in other.env.items():
             mine = env.get(name)
             env[name] = value if mine is None else mine.join(value)
-        freed = dict(other.freed)
-        freed.update(self.freed)
+        # Must-freed: a graph counts as freed after a join only when every path freed it, so
+        # that a backward taken on one branch never meets a value kept on the other.
+        freed = {node: call for node, call in self.freed.items() if node in other.freed}
         return State(
             env, freed, self.grad_enabled and other.grad_enabled,
             self.default_device if self.default_device is other.default_device else self.default_device.join(other.default_device),

@@ -193,7 +193,7 @@ class StatementsMixin:
             if end is None:
                 break
             ends.append(end)
-            head = state.join(end)
+            head = end  # the next pass sees what this iteration handed on
         self.loops.pop()
         after = join_states([state, *ends])
         if stmt.orelse and after is not None:

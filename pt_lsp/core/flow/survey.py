@@ -26,9 +26,13 @@ class FunctionSurvey:
     params: frozenset[str] = frozenset()
 
 
-def survey(tree: ast.Module) -> list[FunctionSurvey]:
-    """Every function with what it mentions, from one walk of the tree."""
+def survey(tree: ast.Module) -> tuple[list[FunctionSurvey], frozenset[str]]:
+    """Every function with what it mentions, from one walk of the tree; and the variable
+    paths (``model``, ``self.model``) whose ``.parameters()`` are used: only an ``nn.Module``
+    has them, so those hold modules wherever their class is not known."""
     functions: list[FunctionSurvey] = []
+    module_paths: set[str] = set()
+    aliases: list[tuple[str, str]] = []  # (target, value) of `self.model = model`
     stack: list[tuple[ast.AST, FunctionSurvey | None]] = [(tree, None)]
     while stack:
         node, current = stack.pop()
@@ -48,7 +52,18 @@ def survey(tree: ast.Module) -> list[FunctionSurvey]:
                     continue
                 if current is not None:
                     _note(child, current)
+                if isinstance(child, ast.Assign) and len(child.targets) == 1:
+                    target, value = _path(child.targets[0]), _path(child.value)
+                    if target and value:
+                        aliases.append((target, value))
+                if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute) \
+                        and child.func.attr in MODULE_ONLY_METHODS:
+                    path = _path(child.func.value)
+                    if path:
+                        module_paths.add(path)
                 stack.append((child, current))
+    for _ in range(3):  # `self.model = model` where `model.parameters()` is used
+        module_paths.update(target for target, value in aliases if value in module_paths)
     names = {f.node.name for f in functions if f.triggered}
     changed = True
     while changed:  # callers of triggered functions are analysed too
@@ -57,7 +72,18 @@ def survey(tree: ast.Module) -> list[FunctionSurvey]:
             if not function.triggered and function.calls & names:
                 function.triggered = changed = True
                 names.add(function.node.name)
-    return functions
+    return functions, frozenset(module_paths)
+
+
+def _path(node: ast.AST) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
 
 
 def _note(node: ast.AST, function: FunctionSurvey) -> None:

@@ -54,6 +54,9 @@ MODULE_WRAPPERS = frozenset({
     "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
 })
 
+# Callables known to build nn.Module instances (model zoos).
+MODEL_CONSTRUCTORS = ("torchvision.models.", "timm.create_model", "torch.hub.load")
+
 # Methods whose result is the module itself (modules move in place).
 MODULE_SELF_METHODS = frozenset("to cuda cpu train eval float double half bfloat16 requires_grad_ apply share_memory".split())
 MODULE_METHODS_SEQ_OF_PARAMS = frozenset({"parameters"})
