@@ -1,0 +1,321 @@
+// End-to-end test of the pt-lsp extension in a real VS Code: code-server (the browser build of
+// VS Code) with the packaged .vsix installed, driven by playwright-core in headless Chromium.
+//
+//   node e2e/run.mjs          (normally through `make e2e-vscode` at the repository root)
+//
+// Environment: CODE_SERVER (the code-server executable), VSIX (the packaged extension),
+// PT_LSP_PYTHON (the interpreter with pt-lsp installed; the project's .venv by default),
+// CHROMIUM (/usr/bin/chromium), SCREENSHOT (where the final screenshot goes), E2E_OUT (logs
+// and failure screenshots). Expected findings and fix come from pt-lsp's core (expected.py),
+// so the test checks what the editor shows against what the linter finds.
+import { execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../../..');
+const env = process.env;
+const codeServer = env.CODE_SERVER ?? path.join(env.HOME ?? '/root', '.cache/pt-lsp-tools/code-server/node_modules/.bin/code-server');
+const vsix = path.resolve(env.VSIX ?? path.join(here, '..', 'pt-lsp.vsix'));
+const python = env.PT_LSP_PYTHON ?? path.join(repo, '.venv/bin/python');
+const chromiumPath = env.CHROMIUM ?? '/usr/bin/chromium';
+const screenshot = path.resolve(env.SCREENSHOT ?? path.join(here, '..', 'e2e-screenshot.png'));
+const work = mkdtempSync(path.join(tmpdir(), 'pt-lsp-e2e-'));
+const outDir = path.resolve(env.E2E_OUT ?? work);
+const WAIT_MS = Number(env.E2E_WAIT_MS ?? 90_000);
+const FIX_CODE = 'PTL401';
+
+// Real rule triggers: a CUDA tensor's .numpy() (PTL401) and the legacy Variable (PTL101).
+const BUGGY = `import torch
+from torch.autograd import Variable
+
+x = torch.randn(3, device="cuda")
+y = Variable(x)
+print(x.numpy())
+`;
+
+const started = Date.now();
+function log(...parts) {
+    console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...parts);
+}
+
+function check(condition, message) {
+    if (!condition) {
+        throw new Error(`check failed: ${message}`);
+    }
+}
+
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.on('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+            const { port } = server.address();
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+async function waitForHttp(url, process_) {
+    const deadline = Date.now() + WAIT_MS;
+    while (Date.now() < deadline) {
+        if (process_.exitCode !== null) {
+            throw new Error(`code-server exited with ${process_.exitCode}; see ${outDir}/code-server.log`);
+        }
+        try {
+            if ((await fetch(url)).ok) {
+                return;
+            }
+        } catch {
+            // not listening yet
+        }
+        await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`code-server did not answer ${url}`);
+}
+
+function writeJson(file, value) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(value, null, 2));
+}
+
+function makeWorkspace(interpreter) {
+    const folder = path.join(work, 'workspace');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, 'train.py'), BUGGY);
+    writeJson(path.join(folder, '.vscode/settings.json'), { 'pt-lsp.interpreter': [interpreter] });
+    return folder;
+}
+
+function expectedFindings(file) {
+    const json = execFileSync(python, [path.join(here, 'expected.py'), file, FIX_CODE], { encoding: 'utf-8' });
+    return JSON.parse(json);
+}
+
+function startCodeServer(port, userData, extensions, folder) {
+    writeJson(path.join(userData, 'User/settings.json'), {
+        'security.workspace.trust.enabled': false,
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'workbench.enableExperiments': false,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'extensions.ignoreRecommendations': true,
+        'editor.minimap.enabled': false,
+        'chat.commandCenter.enabled': false,
+        'window.commandCenter': false,
+    });
+    const logFile = createWriteStream(path.join(outDir, 'code-server.log'));
+    const child = spawn(
+        codeServer,
+        [
+            '--auth', 'none',
+            '--bind-addr', `127.0.0.1:${port}`,
+            '--disable-telemetry',
+            '--disable-update-check',
+            '--disable-workspace-trust',
+            '--disable-getting-started-override',
+            '--user-data-dir', userData,
+            '--extensions-dir', extensions,
+            folder,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout.pipe(logFile);
+    child.stderr.pipe(logFile);
+    return child;
+}
+
+/** Text of the rows of the Problems panel (one per marker, plus one per file). */
+async function problemRows(page) {
+    return page.locator('.markers-panel .monaco-list-row').evaluateAll((rows) =>
+        rows.map((row) => ({ label: row.getAttribute('aria-label') ?? '', text: row.textContent ?? '' })),
+    );
+}
+
+async function markerRows(page) {
+    return (await problemRows(page)).filter((row) => /pt-lsp/.test(row.text) && /PTL\d{3}/.test(row.text));
+}
+
+async function waitUntil(description, probe) {
+    const deadline = Date.now() + WAIT_MS;
+    let last;
+    while (Date.now() < deadline) {
+        last = await probe();
+        if (last.ok) {
+            return last;
+        }
+        await new Promise((r) => setTimeout(r, 300));
+    }
+    throw new Error(`timed out waiting for ${description}; last seen: ${JSON.stringify(last?.seen ?? last)}`);
+}
+
+async function runCommand(page, title) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    const item = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    await item.waitFor({ state: 'visible' });
+    await item.click();
+}
+
+/** Moves the action widget's focus to the item with this title and applies it, as a user
+ *  with the keyboard would (the widget's pointer block swallows synthetic clicks). */
+async function chooseAction(page, title) {
+    const focused = page.locator('.action-widget .monaco-list-row.focused');
+    for (let step = 0; step < 30; step++) {
+        if (((await focused.textContent()) ?? '').includes(title)) {
+            await page.keyboard.press('Enter');
+            return;
+        }
+        await page.keyboard.press('ArrowDown');
+    }
+    throw new Error(`no "${title}" in the quick-fix menu`);
+}
+
+async function editorText(page) {
+    const lines = await page.locator('.editor-instance .monaco-editor .view-lines .view-line').evaluateAll((nodes) =>
+        nodes
+            .map((n) => ({ top: parseFloat(n.style.top || '0'), text: (n.textContent ?? '').replace(/\u00a0/g, ' ') }))
+            .sort((a, b) => a.top - b.top)
+            .map((n) => n.text),
+    );
+    return lines.join('\n');
+}
+
+async function main() {
+    log(`work dir ${work}`);
+    mkdirSync(outDir, { recursive: true });
+    const folder = makeWorkspace(python);
+    const expected = expectedFindings(path.join(folder, 'train.py'));
+    log('core findings:', expected.findings.map((f) => `${f.code}@${f.line}`).join(' '), '| fix:', expected.fix.title);
+    check(expected.findings.some((f) => f.code === 'PTL401'), 'the core flags PTL401 in the buggy file');
+    check(expected.findings.some((f) => f.code === 'PTL101'), 'the core flags PTL101 in the buggy file');
+
+    const userData = path.join(work, 'user-data');
+    const extensions = path.join(work, 'extensions');
+    log(`installing ${vsix}`);
+    execFileSync(codeServer, ['--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], {
+        stdio: 'inherit',
+    });
+
+    const port = await freePort();
+    const server = startCodeServer(port, userData, extensions, folder);
+    let browser;
+    let page;
+    try {
+        await waitForHttp(`http://127.0.0.1:${port}/healthz`, server);
+        log(`code-server up on port ${port}`);
+        browser = await chromium.launch({
+            executablePath: chromiumPath,
+            headless: true,
+            args: [
+                '--no-sandbox',
+                '--disable-gpu',
+                '--disable-quic',
+                '--no-first-run',
+                '--disable-background-networking',
+                '--disable-component-update',
+                '--disable-sync',
+            ],
+        });
+        page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+        page.setDefaultTimeout(WAIT_MS);
+        await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`);
+        await page.locator('.monaco-workbench').waitFor();
+        log('workbench loaded');
+
+        await page.getByRole('treeitem', { name: /^train\.py/ }).click();
+        await page.locator('.editor-instance .view-lines', { hasText: 'torch.randn' }).waitFor();
+        log('train.py open');
+
+        // 1. The Problems panel lists exactly the core's findings, with pt-lsp as source.
+        await page.keyboard.press('Control+Shift+M');
+        const listed = await waitUntil('pt-lsp diagnostics in the Problems panel', async () => {
+            const rows = await markerRows(page);
+            return { ok: rows.length >= expected.findings.length, rows, seen: rows.map((r) => r.text) };
+        });
+        for (const finding of expected.findings) {
+            check(
+                listed.rows.some((r) => r.text.includes(finding.message) && r.text.includes(finding.code)),
+                `Problems panel shows ${finding.code} "${finding.message}"`,
+            );
+        }
+        check(listed.rows.length === expected.findings.length, `${expected.findings.length} pt-lsp problems listed, got ${listed.rows.length}`);
+        log(`Problems panel: ${listed.rows.length} pt-lsp diagnostics, messages match the core`);
+
+        // 2. "pt-lsp: Show Output" shows the server started from the project's interpreter.
+        await runCommand(page, 'pt-lsp: Show Output');
+        const outputLine = `${python} -m pt_lsp server`;
+        await page.locator('.output-view, .part.panel', { hasText: outputLine }).first().waitFor();
+        log(`output shows the server command: ${outputLine}`);
+
+        // 3. Quick fix on the PTL401 diagnostic: open the menu on it, apply the preferred fix.
+        await page.keyboard.press('Control+Shift+M');
+        const row = page.locator('.markers-panel .monaco-list-row', { hasText: FIX_CODE }).first();
+        await row.dblclick();
+        await page.waitForTimeout(300);
+        await page.keyboard.press('Control+.');
+        const action = page.locator('.action-widget .monaco-list-row', { hasText: expected.fix.title }).first();
+        await action.waitFor({ state: 'visible' });
+        await page.screenshot({ path: path.join(outDir, 'e2e-quickfix-menu.png') });
+        log(`quick-fix menu offers "${expected.fix.title}"`);
+        await chooseAction(page, expected.fix.title);
+
+        const fixed = await waitUntil('the fix in the editor text', async () => {
+            const text = await editorText(page);
+            return { ok: expected.fix.changed_lines.every((line) => text.includes(line)), seen: text };
+        });
+        check(!fixed.seen.includes('print(x.numpy())'), 'the flagged text is gone from the editor');
+        log(`editor text changed: ${expected.fix.changed_lines.join(' | ')}`);
+
+        const after = await waitUntil(`${FIX_CODE} to leave the Problems panel`, async () => {
+            const rows = await markerRows(page);
+            return { ok: !rows.some((r) => r.text.includes(FIX_CODE)) && rows.length > 0, rows, seen: rows.map((r) => r.text) };
+        });
+        const remaining = expected.findings.filter((f) => f.code !== FIX_CODE);
+        check(after.rows.length === remaining.length, `${remaining.length} problems left after the fix, got ${after.rows.length}`);
+        log(`${FIX_CODE} gone, ${after.rows.length} problems left`);
+        await page.locator('.editor-instance .view-lines').click();
+        await page.waitForTimeout(500);
+        mkdirSync(path.dirname(screenshot), { recursive: true });
+        await page.screenshot({ path: screenshot });
+        log(`screenshot: ${screenshot}`);
+
+        // 4. An interpreter without pt-lsp: one notification with the pip command.
+        writeJson(path.join(folder, '.vscode/settings.json'), { 'pt-lsp.interpreter': ['/usr/bin/python3'] });
+        const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'pip install pt-lsp' });
+        await toast.first().waitFor();
+        const toastText = (await toast.first().textContent()) ?? '';
+        check(toastText.includes('/usr/bin/python3 -m pip install pt-lsp'), `notification names the pip command: ${toastText}`);
+        check((await toast.count()) === 1, 'exactly one notification');
+        log('missing pt-lsp: notification with the pip command');
+        await page.screenshot({ path: path.join(outDir, 'e2e-not-installed.png') });
+        log(`PASS (${((Date.now() - started) / 1000).toFixed(0)}s)`);
+    } catch (error) {
+        if (page) {
+            await page.screenshot({ path: path.join(outDir, 'e2e-failure.png') }).catch(() => undefined);
+            writeFileSync(path.join(outDir, 'e2e-failure.html'), await page.content().catch(() => ''));
+            log(`failure screenshot and DOM in ${outDir}`);
+        }
+        throw error;
+    } finally {
+        await browser?.close();
+        server.kill('SIGTERM');
+    }
+}
+
+main().then(
+    () => process.exit(0),
+    (error) => {
+        console.error(error instanceof Error ? error.message : error);
+        console.error(`logs: ${outDir}/code-server.log; extension host log under ${work}/user-data/logs`);
+        process.exit(1);
+    },
+);
