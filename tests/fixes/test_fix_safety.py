@@ -1,0 +1,179 @@
+"""Applying every fix (safe and unsafe) never breaks a file: the harness on every rule example
+and every corpus file, and the harness itself catching each kind of unsafe fix."""
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from harness_support import (at, corpus_files, finding, fix_harness, fix_statements, lint_with,
+                             numpy_calls, span, unregistered_rule)
+from pt_lsp.core.findings import Edit, Finding
+from pt_lsp.core.rule import all_rules
+
+
+def _rule_examples():
+    return [pytest.param(example, id=f"{code}-{i}-{example.title[:40]}")
+            for code, rule in all_rules().items() for i, example in enumerate(rule.examples)]
+
+
+def _assert_safe(report: fix_harness.FileReport) -> None:
+    assert report.parsed
+    assert report.violations == [], "\n".join(report.violations)
+
+
+@pytest.mark.parametrize("example", _rule_examples())
+def test_fixes_of_rule_example_are_safe(example):
+    _assert_safe(fix_harness.check_source(example.code, "<example>"))
+
+
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_fixes_of_corpus_file_are_safe(path):
+    _assert_safe(fix_harness.check_file(str(path)))
+
+
+def test_the_real_rules_fix_something_in_the_corpus():
+    # Guards the two tests above against passing because nothing was ever fixed.
+    applied = sum(fix_harness.check_file(str(p)).fixes_applied for p in corpus_files())
+    assert applied >= 10
+
+
+# -- the harness catches unsafe fixes (test rules that never register) -----------------------------
+SOURCE = "import torch\nx = torch.ones(2)\ny = x.numpy()\nz = 1\n"
+
+
+def test_a_good_fix_passes():
+    def check(rule, ctx):
+        for call in numpy_calls(ctx):
+            value = call.func.value
+            if not (isinstance(value, ast.Call) and value.func.attr == "cpu"):
+                yield finding(rule, ctx, call, Edit.insert(ctx.doc.node_span(value).end, ".cpu()"))
+
+    report = fix_harness.check_source(SOURCE, "good.py", lint_with(unregistered_rule("PTL991", check)))
+    assert report.fixes_applied == 1 and report.rounds == 1
+    assert report.text == SOURCE.replace("x.numpy()", "x.cpu().numpy()")
+    _assert_safe(report)
+
+
+def test_a_fix_that_breaks_the_syntax_is_caught():
+    rule = unregistered_rule("PTL992", lambda r, ctx: [
+        finding(r, ctx, call, Edit.insert(ctx.doc.node_span(call).end, "("))
+        for call in numpy_calls(ctx)])
+    report = fix_harness.check_source(SOURCE, "broken.py", lint_with(rule))
+    assert report.unparsable and "PTL992" in report.unparsable[0]
+
+
+def test_a_fix_that_changes_another_statement_is_caught():
+    rule = unregistered_rule("PTL993", lambda r, ctx: [
+        finding(r, ctx, call, Edit(span(4, 4, 4, 5), "2")) for call in numpy_calls(ctx)])
+    report = fix_harness.check_source(SOURCE, "remote.py", lint_with(rule))
+    assert any("line 4" in v and "z = 1" in v for v in report.outside), report.outside
+
+
+def test_a_fix_that_never_converges_is_caught():
+    rule = unregistered_rule("PTL994", lambda r, ctx: [
+        finding(r, ctx, call, Edit.insert(ctx.doc.node_span(call).end, ".copy()"))
+        for call in numpy_calls(ctx)])
+    report = fix_harness.check_source(SOURCE, "loop.py", lint_with(rule))
+    assert report.not_converged and report.leftovers
+
+
+def test_a_fix_needing_more_than_three_rounds_is_caught():
+    def check(rule, ctx):
+        count = ctx.doc.text.count("# step")
+        if count < 4:
+            node = ctx.tree.body[-1]
+            yield finding(rule, ctx, node, Edit.insert(ctx.doc.node_span(node).end, "  # step"))
+
+    report = fix_harness.check_source(SOURCE, "slow.py", lint_with(unregistered_rule("PTL995", check)))
+    assert report.rounds == 4
+    assert any("4 rounds" in v for v in report.not_converged)
+
+
+def test_overlapping_edits_in_one_fix_are_caught():
+    def check(rule, ctx):
+        for call in numpy_calls(ctx):
+            end = ctx.doc.node_span(call.func.value).end
+            yield finding(rule, ctx, call, Edit.insert(end, ".cpu()"), Edit.insert(end, ".detach()"))
+
+    report = fix_harness.check_source(SOURCE, "overlap.py", lint_with(unregistered_rule("PTL996", check)))
+    assert any("overlap" in v for v in report.overlaps)
+
+
+def test_an_edit_outside_the_document_is_caught():
+    rule = unregistered_rule("PTL997", lambda r, ctx: [
+        finding(r, ctx, call, Edit.insert(at(99, 0), "# end\n")) for call in numpy_calls(ctx)])
+    report = fix_harness.check_source(SOURCE, "outside.py", lint_with(rule))
+    assert any("outside the document" in v for v in report.overlaps)
+
+
+def test_an_internal_error_is_reported():
+    def check(rule, ctx):
+        raise KeyError("boom")
+
+    report = fix_harness.check_source(SOURCE, "crash.py", lint_with(unregistered_rule("PTL998", check)))
+    assert report.errors and "PTL998 crashed" in report.errors[0]
+
+
+def test_a_file_that_does_not_parse_is_skipped_not_failed():
+    report = fix_harness.check_source("def f(:\n", "syntax.py")
+    assert not report.parsed and report.violations == []
+
+
+# -- the statement comparison -----------------------------------------------------------------------
+LOOP = """\
+import torch
+for batch in loader:
+    out, hidden = model(batch, hidden)
+    loss = crit(out)
+    if ok:
+        loss.backward()
+    log(loss)
+"""
+
+
+def _findings(code: str, text: str, line: int) -> list[Finding]:
+    return [Finding(code, "test-rule", "m", span(line, 0, line, len(text.splitlines()[line - 1])))]
+
+
+def _outside(before: str, after: str, code: str, line: int) -> list[str]:
+    edits = [Edit(span(1, 0, before.count("\n") + 1, 0), after)]  # one edit: all text inserted
+    return fix_statements.changes_outside(before, after, _findings(code, before, line), edits)
+
+
+def test_freed_graph_fix_may_detach_at_the_top_of_the_enclosing_loop():
+    after = LOOP.replace("    out, hidden", "    hidden = hidden.detach()\n    out, hidden")
+    assert _outside(LOOP, after, "PTL201", 6) == []
+    # ...but the same insertion for another rule's finding is outside its statement.
+    assert _outside(LOOP, after, "PTL401", 6) != []
+
+
+def test_changes_after_the_finding_are_outside_even_for_freed_graph():
+    after = LOOP.replace("log(loss)", "log(loss.item())")
+    assert _outside(LOOP, after, "PTL201", 6) != []
+
+
+def test_imports_may_change_and_the_flagged_statement_may_change():
+    after = LOOP.replace("import torch\n", "").replace("loss.backward()", "loss.sum().backward()")
+    assert _outside(LOOP, after, "PTL401", 6) == []
+
+
+def test_a_no_grad_wrapper_counts_as_its_body():
+    text = "w = f()\nw.data -= 0.1 * w.grad\nprint(w)\n"
+    wrapped = "w = f()\nwith torch.no_grad():\n    w -= 0.1 * w.grad\nprint(w)\n"
+    edit = [Edit(span(2, 0, 2, 22), "with torch.no_grad():\n    w -= 0.1 * w.grad")]
+    found = _findings("PTL102", text, 2)
+    assert fix_statements.changes_outside(text, wrapped, found, edit) == []
+    # Wrapping the untouched print as well is a change outside the finding's statement.
+    wider = "w = f()\nwith torch.no_grad():\n    w -= 0.1 * w.grad\n    print(w)\n"
+    edit = [Edit(span(2, 0, 3, 8), "with torch.no_grad():\n    w -= 0.1 * w.grad\n    print(w)")]
+    assert fix_statements.changes_outside(text, wider, found, edit) != []
+
+
+def test_an_existing_no_grad_block_is_compared_body_by_body():
+    text = "with torch.no_grad():\n    a = x.numpy()\n    b = 1\n"
+    after = "with torch.no_grad():\n    a = x.cpu().numpy()\n    b = 1\n"
+    edit = [Edit.insert(at(2, 9), ".cpu()")]
+    assert fix_statements.changes_outside(text, after, _findings("PTL401", text, 2), edit) == []
+    changed = "with torch.no_grad():\n    a = x.cpu().numpy()\n    b = 2\n"
+    assert fix_statements.changes_outside(text, changed, _findings("PTL401", text, 2), edit) != []
