@@ -33,9 +33,10 @@ class Rule:
     severity: ClassVar[Severity] = Severity.ERROR
     examples: ClassVar[tuple[Example, ...]] = ()
 
-    def __init_subclass__(cls, **kwargs) -> None:
+    def __init_subclass__(cls, register: bool = True, **kwargs) -> None:
+        """``class R(Rule, register=False)`` defines a rule without registering it (tests)."""
         super().__init_subclass__(**kwargs)
-        if cls.code:
+        if cls.code and register:
             if cls.code in _REGISTRY and _REGISTRY[cls.code] is not cls:
                 raise ValueError(f"duplicate rule code {cls.code}")
             _REGISTRY[cls.code] = cls
