@@ -204,7 +204,14 @@ class TensorEvidence:
 
 
 def _binds(target: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target))
+    """``target`` (re)binds ``name`` (``p.data = ...`` does not: it only loads ``p``)."""
+    if isinstance(target, ast.Name):
+        return target.id == name
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_binds(e, name) for e in target.elts)
+    if isinstance(target, ast.Starred):
+        return _binds(target.value, name)
+    return False
 
 
 def _is_self_attr(target: ast.AST, attr: str) -> bool:

@@ -112,7 +112,7 @@ class TensorDataAttribute(Rule):
             in_update = [a for a in line_accesses if updates.is_update_statement(a.stmt)]
             if in_update:
                 fixes = updates.fixes_for(in_update[0].stmt) if len(statements) == 1 else []
-                message = self.update_message(in_update[0])
+                message = self.update_message(next((a for a in in_update if a.role != READ), in_update[0]))
             else:
                 fix = read_fix(ctx, line_accesses)
                 fixes = [fix] if fix is not None else []
