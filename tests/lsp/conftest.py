@@ -48,14 +48,21 @@ def make_client() -> LanguageClient:
         client.logs.add(params)
 
     def register(client: LanguageClient, params: types.RegistrationParams) -> None:
-        client.registrations.extend(params.registrations)
+        for registration in params.registrations:
+            client.registrations.add(registration)
 
-    client.registrations = []  # type: ignore[attr-defined]
+    def refresh(client: LanguageClient, params: None) -> None:
+        client.diagnostic_refresh_count += 1
+        client.refreshes.add(params)
+
+    client.registrations = Recorder()  # type: ignore[attr-defined]
+    client.refreshes = Recorder()  # type: ignore[attr-defined]
     features = {
         **DEFAULT_CLIENT_FEATURES,
         types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish,
         types.WINDOW_LOG_MESSAGE: log,
         types.CLIENT_REGISTER_CAPABILITY: register,
+        types.WORKSPACE_DIAGNOSTIC_REFRESH: refresh,
     }
     register_lsp_features(client, features)
     return client

@@ -74,10 +74,11 @@ class Recorder:
         self.items.append(item)
         self._arrived.set()
 
-    async def wait_for(self, predicate: Callable[[Any], bool], timeout: float = TIMEOUT) -> Any:
+    async def wait_for(self, predicate: Callable[[Any], bool], after: int = 0, timeout: float = TIMEOUT) -> Any:
+        """The newest item matching ``predicate`` among those after the first ``after``."""
         async with asyncio.timeout(timeout):
             while True:
-                for item in reversed(self.items):
+                for item in reversed(self.items[after:]):
                     if predicate(item):
                         return item
                 self._arrived.clear()
@@ -147,8 +148,8 @@ class Editor:
         self.client.text_document_did_close(params)
 
     # -- diagnostics -------------------------------------------------------------------------
-    async def wait_published(self, uri: str, version: int | None = None) -> types.PublishDiagnosticsParams:
-        return await self.published.wait_for(lambda p: p.uri == uri and (version is None or p.version == version))
+    async def wait_published(self, uri: str, version: int | None = None, after: int = 0) -> types.PublishDiagnosticsParams:
+        return await self.published.wait_for(lambda p: p.uri == uri and (version is None or p.version == version), after)
 
     async def wait_cleared(self, uri: str) -> types.PublishDiagnosticsParams:
         """The notification that clears ``uri`` (sent without a version, when it is closed)."""
@@ -158,12 +159,14 @@ class Editor:
         params = types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri), previous_result_id=previous)
         return await self.client.text_document_diagnostic_async(params)
 
-    async def diagnostics(self, uri: str) -> list[types.Diagnostic]:
-        """The diagnostics for the current version of ``uri``, as this client would get them."""
+    async def diagnostics(self, uri: str, after: int = 0) -> list[types.Diagnostic]:
+        """The diagnostics for the current version of ``uri``, as this client would get them.
+        ``after``: for push, only a notification after that many (a notebook cell's
+        diagnostics change when an earlier cell changes, without a new version of its own)."""
         if self.pull:
             report = await self.pull_report(uri)
             return list(report.items)
-        return list((await self.wait_published(uri, self.versions[uri])).diagnostics)
+        return list((await self.wait_published(uri, self.versions[uri], after)).diagnostics)
 
     async def code_actions(self, uri: str, diagnostics: list[types.Diagnostic], only: list[str] | None = None, range_: types.Range | None = None):
         range_ = range_ or (diagnostics[0].range if diagnostics else types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)))
