@@ -23,6 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output-format", choices=("text", "json"), default="text")
     parser.add_argument("--jobs", type=_positive_int, default=None, help="parallel subprocesses (default: CPU count)")
     parser.add_argument("--timeout", type=_positive_float, default=60.0, help="seconds per example run (default: 60)")
+    parser.add_argument("--isolation", choices=("fork", "spawn"), default=None,
+                        help="each program in a child forked from a server that imported torch once (fast; "
+                             "default on Linux), or in a new interpreter (spawn)")
     return parser
 
 
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.codes and not rules:
         sys.stderr.write(f"pt-lsp verify: no rule matches {' '.join(args.codes)}\n")
         return 2
-    report = verify(args.codes or None, args.device, args.jobs, args.timeout)
+    report = verify(args.codes or None, args.device, args.jobs, args.timeout, isolation=args.isolation)
     render = render_json if args.output_format == "json" else render_text
     sys.stdout.write(render(report))
     return 1 if report.failed else 0

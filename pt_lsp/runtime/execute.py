@@ -50,7 +50,7 @@ class Observation:
         return data
 
 
-def _environment() -> dict[str, str]:
+def child_environment() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p)
     env.setdefault("OMP_NUM_THREADS", "1")  # parallel jobs must not oversubscribe the cores
@@ -73,7 +73,7 @@ def run_program(job: ProgramJob, timeout: float) -> Observation:
         process = subprocess.Popen(
             [sys.executable, "-m", "pt_lsp.runtime.harness"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=workdir, env=_environment(), text=True, start_new_session=True,
+            cwd=workdir, env=child_environment(), text=True, start_new_session=True,
         )
         try:
             stdout, stderr = process.communicate(payload, timeout=timeout)
@@ -90,7 +90,11 @@ def _read_result(stdout: str, stderr: str, returncode: int, seconds: float) -> O
     if not lines:
         tail = (stderr.strip().splitlines() or ["no output"])[-1]
         return Observation("crashed", seconds, problem=f"the example process died (exit {returncode}): {tail}")
-    data = json.loads(lines[-1][len(RESULT_MARKER):])
+    return observation_from_result(json.loads(lines[-1][len(RESULT_MARKER):]), seconds)
+
+
+def observation_from_result(data: dict, seconds: float) -> Observation:
+    """The Observation of a harness result (``harness.run``'s dict)."""
     return Observation(
         "ran", seconds, completed=data["completed"], exception=data["exception"],
         warnings=data["warnings"], probe=data["probe"], outputs=data["outputs"],

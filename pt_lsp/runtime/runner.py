@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -11,6 +12,7 @@ from pt_lsp.core.selection import Selection
 from .compare import difference
 from .devices import META_PROXY, Device, TorchInfo, plan_devices, torch_info
 from .execute import Observation, ProgramJob, run_program
+from .forkserver import ForkServer, ForkServerError
 from .plan import BAD, Case, plan_cases, wants_comparison
 from .verdicts import Judgement, Verdict, confirmed, error, judge_run, refuted, skipped
 
@@ -57,20 +59,40 @@ def select_rules(codes: list[str] | None) -> dict:
     return {code: rule for code, rule in rules.items() if selection.enabled(code)}
 
 
-def run_jobs(cases: list[Case], jobs: int, timeout: float) -> dict[ProgramJob, Observation]:
+def default_isolation() -> str:
+    # fork after importing torch is well trodden on Linux; macOS and Windows get a new interpreter.
+    return "fork" if sys.platform.startswith("linux") and hasattr(os, "fork") else "spawn"
+
+
+def run_jobs(cases: list[Case], jobs: int, timeout: float, isolation: str) -> dict[ProgramJob, Observation]:
     unique = list(dict.fromkeys(job for case in cases for job in case.jobs.values()))
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        observations = pool.map(lambda job: run_program(job, timeout), unique)
-        return dict(zip(unique, observations))
+    if not unique:
+        return {}
+    server = None
+    if isolation == "fork":
+        try:
+            server = ForkServer()
+        except ForkServerError:
+            server = None  # fall back to a new interpreter per program
+    run = server.run if server else run_program
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            return dict(zip(unique, pool.map(lambda job: run(job, timeout), unique)))
+    finally:
+        if server:
+            server.close()
 
 
 def verify(codes: list[str] | None = None, device: str = "all", jobs: int | None = None,
-           timeout: float = DEFAULT_TIMEOUT, info: TorchInfo | None = None) -> Report:
+           timeout: float = DEFAULT_TIMEOUT, info: TorchInfo | None = None, isolation: str | None = None) -> Report:
+    """Run the examples of the rules matching ``codes`` (all rules: None) on ``device``
+    (cpu | cuda | all). ``isolation``: fork (a child of a torch-importing server per program) or
+    spawn (a new interpreter per program); default fork on Linux."""
     info = info or torch_info()
     rules = select_rules(codes)
     report = Report(info, plan_devices(device, info))
     cases = plan_cases(rules, report.devices, info.version)
-    observed = run_jobs(cases, jobs or os.cpu_count() or 1, timeout)
+    observed = run_jobs(cases, jobs or os.cpu_count() or 1, timeout, isolation or default_isolation())
     report.rows = [judge_case(case, observed) for case in cases]
     for code, rule in rules.items():
         runnable = [e for e in rule.examples if e.runtime is not None]

@@ -1,14 +1,30 @@
-"""One program in a fresh interpreter: exceptions with their line, warnings, probes, outputs, timeouts."""
+"""One program in a fresh process, spawned or forked: exceptions with their line, warnings,
+probes, outputs, timeouts, crashes."""
 import textwrap
 
+import pytest
+
 from pt_lsp.runtime.execute import ProgramJob, run_program
+from pt_lsp.runtime.forkserver import ForkServer
 
 
-def run(source: str, device: str = "cpu", timeout: float = 60, **job) -> object:
-    return run_program(ProgramJob(textwrap.dedent(source), device, **job), timeout)
+@pytest.fixture(scope="module")
+def fork_server():
+    with ForkServer() as server:
+        yield server
 
 
-def test_meta_proxy_raises_the_numpy_conversion_error():
+@pytest.fixture(params=["spawn", "fork"])
+def run(request):
+    execute = run_program if request.param == "spawn" else request.getfixturevalue("fork_server").run
+
+    def run(source: str, device: str = "cpu", timeout: float = 60, **job):
+        return execute(ProgramJob(textwrap.dedent(source), device, **job), timeout)
+
+    return run
+
+
+def test_meta_proxy_raises_the_numpy_conversion_error(run):
     observed = run("""\
         import torch
         x = torch.ones(3, device="cuda")
@@ -20,7 +36,7 @@ def test_meta_proxy_raises_the_numpy_conversion_error():
     assert observed.exception["line"] == 3
 
 
-def test_exception_line_is_the_innermost_example_frame_and_prints_are_captured():
+def test_exception_line_is_the_innermost_example_frame_and_prints_are_captured(run):
     observed = run("""\
         import torch
         print("hello from the example")
@@ -40,7 +56,7 @@ def test_exception_line_is_the_innermost_example_frame_and_prints_are_captured()
     assert "hello from the example" in observed.stdout
 
 
-def test_warnings_probe_and_outputs_are_reported():
+def test_warnings_probe_and_outputs_are_reported(run):
     observed = run("""\
         import warnings
         import torch
@@ -55,30 +71,41 @@ def test_warnings_probe_and_outputs_are_reported():
     assert observed.outputs["dict"]["n"] == 2
 
 
-def test_a_probe_that_forgets_the_symptom_is_an_error():
+def test_a_probe_that_forgets_the_symptom_is_an_error(run):
     observed = run("x = 1\n", probe="y = 2")
     assert observed.probe == {"symptom": None, "error": "the probe did not set `symptom`"}
 
 
-def test_runs_are_seeded_alike():
+def test_runs_are_seeded_alike(run):
     source = "import torch\nx = torch.randn(4)\n"
     first, second = run(source, outputs="x"), run(source, outputs="x")
     assert first.outputs == second.outputs
 
 
-def test_a_hanging_program_times_out():
+def test_a_hanging_program_times_out(run):
     observed = run("import time\nwhile True:\n    time.sleep(0.05)\n", timeout=4)
     assert observed.status == "timeout"
     assert observed.problem == "timed out after 4 s"
 
 
-def test_a_dying_process_is_reported_not_raised():
+def test_a_dying_process_is_reported_not_raised(run):
     observed = run("import os\nos._exit(3)\n")
     assert observed.status == "crashed"
     assert "exit 3" in observed.problem
 
 
-def test_a_syntax_error_is_an_exception_with_its_line():
+def test_a_syntax_error_is_an_exception_with_its_line(run):
     observed = run("x = 1\ny = (\n")
     assert observed.exception["type"] == "SyntaxError"
     assert observed.exception["line"] == 2
+
+
+def test_forked_and_spawned_programs_draw_the_same_numbers(fork_server):
+    job = ProgramJob("import torch\nx = torch.randn(4) + torch.rand(4)\n", "cpu", outputs="x")
+    assert fork_server.run(job, 60).outputs == run_program(job, 60).outputs
+
+
+def test_a_program_writing_to_the_real_stdout_cannot_break_the_fork_protocol(fork_server):
+    job = ProgramJob('import os\nos.write(1, b\'{"id": 0, "exit": 9}\\n\')\nx = 1\n', "cpu", outputs="x")
+    observed = fork_server.run(job, 60)
+    assert observed.completed and observed.outputs == 1
