@@ -25,6 +25,14 @@ class Unlintable(Exception):
     """A file that cannot be linted; ``str(error)`` says why, for ``warning: skipping``."""
 
 
+def _size(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 1e6 else f"{count} bytes"
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"file too large ({_size(size)}; the limit is {_size(limit)})"
+
+
 def _line_endings(data: str) -> list[str]:
     return re.findall(r"\r\n|\r|\n", data)
 
@@ -36,15 +44,18 @@ class SourceFile:
     original: str  # decoded text with its original line endings
 
     @classmethod
-    def decode(cls, data: bytes, max_bytes: int = MAX_BYTES) -> "SourceFile":
+    def decode(cls, data: bytes, max_bytes: int | None = None) -> "SourceFile":
+        max_bytes = max_bytes or MAX_BYTES
         if len(data) > max_bytes:
-            raise Unlintable(f"file too large ({len(data) / 1e6:.1f} MB, the limit is {max_bytes / 1e6:.0f} MB)")
+            raise Unlintable(_too_large(len(data), max_bytes))
         if b"\0" in data:
             raise Unlintable("binary file (contains NUL bytes)")
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         except SyntaxError as error:
-            raise Unlintable(f"invalid encoding declaration: {error.msg}") from None
+            if "invalid or missing" not in str(error.msg):
+                raise Unlintable(f"invalid encoding declaration: {error.msg}") from None
+            encoding = "utf-8"  # the first lines are not UTF-8: let the decoder say where
         try:
             original = data.decode(encoding)
         except UnicodeDecodeError as error:
@@ -85,27 +96,27 @@ class SourceFile:
         out: list[list[str]] = []
         matcher = difflib.SequenceMatcher(None, old_plain, new_plain, autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            if tag == "equal":
-                out.extend([new_plain[j1 + k], old[i1 + k][len(old_plain[i1 + k]):]] for k in range(i2 - i1))
-            else:
-                out.extend([line, self.newline] for line in new_plain[j1:j2])
+            for k in range(j2 - j1):  # an equal or rewritten line keeps its old line's ending
+                ending = old[i1 + k][len(old_plain[i1 + k]):] if tag in ("equal", "replace") and k < i2 - i1 else ""
+                out.append([new_plain[j1 + k], ending or self.newline])
         if out:
             out[-1][1] = (out[-1][1] or self.newline) if trailing else ""
         return "".join(line + ending for line, ending in out)
 
 
-def read_bytes(path: str, max_bytes: int = MAX_BYTES) -> bytes:
+def read_bytes(path: str, max_bytes: int | None = None) -> bytes:
+    max_bytes = max_bytes or MAX_BYTES
     try:
         size = os.path.getsize(path)
         if size > max_bytes:
-            raise Unlintable(f"file too large ({size / 1e6:.1f} MB, the limit is {max_bytes / 1e6:.0f} MB)")
+            raise Unlintable(_too_large(size, max_bytes))
         with open(path, "rb") as file:
             return file.read()
     except OSError as error:
         raise Unlintable(f"cannot read: {error.strerror or error}") from None
 
 
-def read_source(path: str, max_bytes: int = MAX_BYTES) -> SourceFile:
+def read_source(path: str, max_bytes: int | None = None) -> SourceFile:
     return SourceFile.decode(read_bytes(path, max_bytes), max_bytes)
 
 
@@ -146,9 +157,10 @@ class NotebookFile:
     data: dict
 
     @classmethod
-    def decode(cls, data: bytes, max_bytes: int = MAX_BYTES) -> "NotebookFile":
+    def decode(cls, data: bytes, max_bytes: int | None = None) -> "NotebookFile":
+        max_bytes = max_bytes or MAX_BYTES
         if len(data) > max_bytes:
-            raise Unlintable(f"file too large ({len(data) / 1e6:.1f} MB, the limit is {max_bytes / 1e6:.0f} MB)")
+            raise Unlintable(_too_large(len(data), max_bytes))
         try:
             raw = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:

@@ -1,0 +1,138 @@
+"""How fast is `pt-lsp check` on a big real code base (the installed torch package source)?
+
+Prints, from one run over the same files:
+  - parse-only: read, decode and ``ast.parse`` every file (the lower bound for any AST linter)
+  - pt-lsp with 1 job and with all cores (the same code path as `pt-lsp check --jobs N`)
+  - `ruff check --select ALL` and TorchFix on the same files, when installed
+and the findings per rule and any internal errors of pt-lsp. Target: pt-lsp with 1 job within
+2x of parse-only.
+
+    python benchmarks/bench_check.py [--path DIR] [--jobs N]
+
+torch is located with ``importlib.util.find_spec`` and never imported.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import time
+import warnings
+from collections import Counter
+
+from pt_lsp.commands.check import run_tasks
+from pt_lsp.commands.lint_file import CHECK, FileTask
+from pt_lsp.core.discovery import discover
+from pt_lsp.core.filefix import NotebookFile, SourceFile, Unlintable, read_bytes
+from pt_lsp.core.rule import all_rules
+from pt_lsp.core.selection import Selection
+
+
+def torch_source() -> str | None:
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return list(spec.submodule_search_locations)[0]
+
+
+def parse_only(files: list[str]) -> float:
+    start = time.perf_counter()
+    for path in files:
+        try:
+            data = read_bytes(path)
+            if path.endswith(".ipynb"):
+                NotebookFile.decode(data)
+                continue
+            text = SourceFile.decode(data).text
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(text, filename=path)
+        except (Unlintable, SyntaxError, ValueError):
+            pass
+    return time.perf_counter() - start
+
+
+def pt_lsp_run(files: list[str], jobs: int):
+    tasks = [FileTask(path, Selection(), CHECK) for path in files]
+    start = time.perf_counter()
+    outcomes = run_tasks(tasks, jobs)
+    return time.perf_counter() - start, outcomes
+
+
+def external(command: list[str], files: list[str]) -> float | None:
+    start = time.perf_counter()
+    try:
+        subprocess.run(command + files, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    except OSError:
+        return None
+    return time.perf_counter() - start
+
+
+def find_tool(name: str) -> str | None:
+    """``name`` next to this interpreter (a virtualenv's bin/) or on PATH."""
+    local = os.path.join(os.path.dirname(sys.executable), name)
+    return local if os.path.exists(local) else shutil.which(name)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--path", help="directory to lint (default: the installed torch package)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="cores for the parallel run")
+    args = parser.parse_args()
+    root = args.path or torch_source()
+    if root is None:
+        print("torch is not installed and no --path was given", file=sys.stderr)
+        return 2
+    files = discover([root]).files
+    py_files = [f for f in files if f.endswith(".py")]
+    all_rules()  # import the rules before any timing
+    print(f"linting {len(files)} files under {root} ({os.cpu_count()} cores here)\n")
+
+    rows: list[tuple[str, float | None, str]] = []
+    base = parse_only(files)
+    rows.append(("parse-only (read + ast.parse)", base, ""))
+    serial, outcomes = pt_lsp_run(files, 1)
+    rows.append(("pt-lsp, 1 job", serial, f"{serial / base:.2f}x parse-only (target <= 2x)"))
+    parallel, _ = pt_lsp_run(files, args.jobs)
+    rows.append((f"pt-lsp, {args.jobs} jobs", parallel, f"{serial / parallel:.2f}x faster than 1 job"))
+
+    ruff = find_tool("ruff")
+    if ruff:
+        seconds = external([ruff, "check", "--select", "ALL", "--no-cache", "--exit-zero", "--quiet"], py_files)
+        rows.append(("ruff check --select ALL (all cores)", seconds, ""))
+    else:
+        rows.append(("ruff check --select ALL", None, "not installed: skipped"))
+    torchfix = find_tool("torchfix")
+    if torchfix:
+        rows.append(("torchfix", external([torchfix], py_files), ""))
+    else:
+        rows.append(("torchfix", None, "not installed: skipped"))
+
+    width = max(len(name) for name, _, _ in rows)
+    for name, seconds, note in rows:
+        shown = f"{seconds:8.2f} s  {len(files) / seconds:8.0f} files/s" if seconds else f"{'-':>8}"
+        print(f"{name:<{width}}  {shown}  {note}")
+
+    per_rule = Counter(loc.finding.code for outcome in outcomes for loc in outcome.findings)
+    errors = [(o.path, e) for o in outcomes for e in o.errors]
+    skipped = [(o.path, o.skipped) for o in outcomes if o.skipped]
+    print("\nfindings per rule:")
+    for code, count in sorted(per_rule.items()):
+        print(f"  {code}  {count}")
+    if not per_rule:
+        print("  none")
+    print(f"\ninternal errors: {len(errors)}")
+    for path, error in errors[:20]:
+        print(f"  {path}: {error}")
+    print(f"skipped files: {len(skipped)}")
+    for path, reason in skipped[:10]:
+        print(f"  {path}: {reason}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

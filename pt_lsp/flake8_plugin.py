@@ -1,0 +1,45 @@
+"""flake8 plugin (entry point ``flake8.extension``, prefix ``PTL``): the same findings inside an
+existing flake8 set-up. flake8 selects codes and honours ``# noqa`` itself, so this adapter
+runs every rule and reports everything."""
+from __future__ import annotations
+
+import ast
+import sys
+from typing import Iterator
+
+import pt_lsp
+from pt_lsp.core.engine import SYNTAX_ERROR, lint_source
+
+
+class Plugin:
+    name = "pt-lsp"
+    version = pt_lsp.__version__
+
+    def __init__(self, tree: ast.AST, filename: str = "<stdin>", lines: list[str] | None = None) -> None:
+        self.tree = tree
+        self.filename = filename
+        self.lines = lines
+
+    def _source(self) -> str:
+        if self.lines is not None:
+            return "".join(self.lines)
+        if self.filename not in ("-", "<stdin>", "stdin"):
+            with open(self.filename, "rb") as file:
+                from pt_lsp.core.filefix import SourceFile
+
+                return SourceFile.decode(file.read()).text
+        return ast.unparse(self.tree)
+
+    def run(self) -> Iterator[tuple[int, int, str, type]]:
+        try:
+            source = self._source()
+        except Exception as error:  # flake8 reports unreadable files itself
+            print(f"pt-lsp: skipping {self.filename}: {error}", file=sys.stderr)
+            return
+        result = lint_source(source, self.filename, honour_noqa=False)
+        for error in result.errors:
+            print(f"pt-lsp: {self.filename}: {error}", file=sys.stderr)
+        for finding in result.findings:
+            if finding.code == SYNTAX_ERROR[0]:
+                continue  # flake8 already reports E999
+            yield finding.line, finding.span.start.col, f"{finding.code} {finding.message}", type(self)
