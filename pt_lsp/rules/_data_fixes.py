@@ -26,7 +26,9 @@ SAFE_METHODS = {
 PASS_METHODS = {"cpu", "cuda", "to", "view", "reshape", "squeeze", "unsqueeze", "float", "double",
                 "long", "int", "half", "t", "permute", "transpose", "contiguous", "flatten"}
 SAFE_FUNCTIONS = {"builtins.float", "builtins.int", "builtins.print", "builtins.len", "builtins.str",
-                  "builtins.bool"} | {f"torch.{n}" for n in SAFE_METHODS | {"cat", "stack", "matmul", "mm"}}
+                  "builtins.bool"} | {f"torch.{n}" for n in SAFE_METHODS | {
+                      "cat", "stack", "matmul", "mm", "zeros_like", "ones_like", "empty_like", "full_like",
+                      "rand_like", "randn_like", "randint_like"}}
 ELEMENTWISE = {
     "clamp", "clamp_min", "clamp_max", "clip", "sign", "abs", "neg", "exp", "log", "sqrt", "rsqrt",
     "sigmoid", "tanh", "relu", "mul", "add", "sub", "div", "pow", "where", "lerp", "round", "floor",
@@ -96,7 +98,8 @@ def shape_preserving(ctx, base: ast.AST, value: ast.AST) -> bool:
     base_text = source_of(ctx, base)
     mentions = False
     for node in ast.walk(value):
-        if isinstance(node, (ast.Name, ast.Attribute)) and source_of(ctx, node) in (base_text, f"{base_text}.data"):
+        if isinstance(node, (ast.Name, ast.Attribute)) and source_of(ctx, node) in (base_text, f"{base_text}.data") \
+                and _whole_operand(ctx, node):
             mentions = True
         if isinstance(node, ast.Attribute) and node.attr in _SHAPE_ATTRIBUTES:
             return False
@@ -109,6 +112,15 @@ def shape_preserving(ctx, base: ast.AST, value: ast.AST) -> bool:
                                    ast.expr_context, ast.operator, ast.unaryop)):
             return False
     return mentions
+
+
+def _whole_operand(ctx, node: ast.AST) -> bool:
+    """``node`` is used as a tensor itself, not as the prefix of another attribute (``p._fp_param``)."""
+    parent = ctx.parent(node)
+    if not (isinstance(parent, ast.Attribute) and parent.value is node):
+        return True
+    call = ctx.parent(parent)
+    return parent.attr == "data" or (isinstance(call, ast.Call) and call.func is parent)
 
 
 def inside_no_grad(ctx, node: ast.AST) -> bool:

@@ -166,7 +166,8 @@ class InitEvidence:
         """Add what ``self.<attribute>.append(...)`` / ``[k] = v`` (or the local name's) put in."""
         if attribute is None and function is None:
             return container  # a local container: the caller fills it through its name
-        functions = self.functions if attribute is not None else [function]
+        # An attribute may be filled by any method (`add_language` after construction).
+        functions = list(self.info.methods.values()) if attribute is not None else [function]
         for fn in functions:
             for node in own_nodes(fn):
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):

@@ -30,6 +30,7 @@ TENSOR_METHODS = {
     "unsqueeze", "squeeze", "expand", "repeat", "permute", "transpose", "share_memory_", "pin_memory",
 }
 PARAMETER_ITERATORS = {"parameters", "named_parameters"}
+PACKED_SEQUENCE_WORDS = ("pack_padded_sequence", "pack_sequence", "PackedSequence")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Module)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -103,10 +104,20 @@ class TensorEvidence:
         syntactic = self.syntactic_kind(expr)
         if syntactic is not None:
             return syntactic
-        if use_flow and not (isinstance(expr, ast.Name) and expr.id == "self"):
+        if use_flow and not (isinstance(expr, ast.Name) and expr.id == "self") and not self._packs_sequences(expr):
             if self.ctx.flow.value(expr).is_tensor:
                 return TENSOR
         return None
+
+    def _packs_sequences(self, expr: ast.AST) -> bool:
+        """A PackedSequence (whose ``.data`` is a field, not the tensor API) may be about: an RNN
+        fed one returns one, which flow facts do not tell apart from a tensor."""
+        scope = _scope_node(self.ctx, expr)
+        key = (id(scope), "<packed>")
+        if key not in self._names:
+            text = self.ctx.doc.slice(self.ctx.doc.node_span(scope)) if scope is not self.ctx.tree else self.ctx.doc.text
+            self._names[key] = "yes" if any(word in text for word in PACKED_SEQUENCE_WORDS) else None
+        return self._names[key] is not None
 
     def syntactic_kind(self, expr: ast.AST) -> str | None:
         if isinstance(expr, ast.Attribute):
