@@ -20,7 +20,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def host_port(value: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
         raise ValueError(f"--tcp expects HOST:PORT (e.g. 127.0.0.1:2087), got {value!r}")
     return host or "127.0.0.1", int(port)
 

@@ -106,5 +106,5 @@ class SlowOnMarker(Rule):
 
     def check(self, ctx):
         if any(isinstance(n, ast.Name) and n.id == "slow_here" for n in ast.walk(ctx.tree)):
-            time.sleep(3)
+            time.sleep(2)
         return []

@@ -109,6 +109,15 @@ async def test_a_50000_line_document(ed: Editor):
     assert [d.range.start.line for d in await ed.diagnostics(uri)] == [18, 49_999]
 
 
+async def test_save_lints_at_once_whatever_the_debounce(bare_client: LanguageClient, tmp_path):
+    ed = await start(bare_client, tmp_path, client_capabilities("visual-studio-code"), {"debounce": 60_000})
+    uri = ed.open(LEGACY)
+    assert len(await ed.diagnostics(uri)) == 1  # open: at once
+    ed.replace(uri, "legacy_api(x)", "print(x)")  # change: a minute of debounce
+    bare_client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert await ed.diagnostics(uri) == []
+
+
 async def test_pull_reports_unchanged_while_nothing_changed(bare_client: LanguageClient, tmp_path):
     ed = await start(bare_client, tmp_path, client_capabilities("neovim"))
     assert ed.pull
