@@ -19,26 +19,26 @@ Prints the figures and exits 1 on any violation.
 from __future__ import annotations
 
 import argparse
-import ast
 import importlib.util
 import os
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fix_statements import changes_outside  # noqa: E402
-from pt_lsp.core.document import Document  # noqa: E402
-from pt_lsp.core.engine import lint_source  # noqa: E402
-from pt_lsp.core.findings import Edit, FileResult, Fix  # noqa: E402
-from pt_lsp.core.fixes import apply_edits, choose_fixes, fix_source  # noqa: E402
+from fix_statements import changes_outside
+
+from pt_lsp.core.document import Document
+from pt_lsp.core.engine import lint_source
+from pt_lsp.core.findings import Edit, FileResult, Fix
+from pt_lsp.core.fixes import apply_edits, choose_fixes, fix_source
 
 MAX_ROUNDS_ALLOWED = 3  # the bar: fixes converge within 3 rounds
 HARD_LIMIT = 10  # rounds tried before giving up on a file
@@ -197,7 +197,7 @@ def torch_source() -> Path:
     spec = importlib.util.find_spec("torch")  # finds the package without importing it
     if spec is None or not spec.submodule_search_locations:
         raise SystemExit("torch is not installed here")
-    return Path(list(spec.submodule_search_locations)[0])
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def copy_python_tree(source: Path, target: Path) -> Path:

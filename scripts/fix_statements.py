@@ -21,8 +21,8 @@ A ``with torch.no_grad():`` counts as new when its ``with`` keyword lies in text
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from difflib import SequenceMatcher
-from typing import Iterable
 
 from pt_lsp.core.document import Document, Pos
 from pt_lsp.core.findings import Edit, Finding
@@ -41,9 +41,9 @@ def _innermost(tree: ast.Module, lines: set[int], kinds: tuple[type, ...]) -> as
     low, high = min(lines), max(lines)
     best = None
     for node in ast.walk(tree):
-        if isinstance(node, kinds) and node.lineno <= low and node.end_lineno >= high:
-            if best is None or node.lineno >= best.lineno:
-                best = node
+        inside = isinstance(node, kinds) and node.lineno <= low and node.end_lineno >= high
+        if inside and (best is None or node.lineno >= best.lineno):
+            best = node
     return best
 
 
@@ -155,42 +155,45 @@ class _Comparison:
         end = node.end_lineno if whole or not _is_compound(node) else _header_end(node)
         return _touches(self.allowed, _header_start(node), end)
 
-    def compare(self, before: list[ast.stmt], after: list[ast.stmt], block_allowed: bool) -> None:
+    def compare(self, before: list[ast.stmt], after: list[ast.stmt], block_allowed: bool,
+                wrapped: bool = False) -> None:
+        """``wrapped``: ``after`` lies inside a new no_grad wrapper, so every statement that
+        stays equal must still be an allowed one (it now runs without autograd)."""
         old = self._normalise(before, None)
-        new = self._normalise(after, before)
+        new = [(s, w or wrapped) for s, w in self._normalise(after, before)]
         matcher = SequenceMatcher(None, [ast.dump(s) for s, _ in old], [ast.dump(s) for s, _ in new],
                                   autojunk=False)
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
             olds, news = old[i1:i2], new[j1:j2]
             if op == "equal":
-                for (o, _), (_, wrapped) in zip(olds, news):
-                    if wrapped and not self._touched(o):
+                for (o, _), (_, in_wrapper) in zip(olds, news):
+                    if in_wrapper and not self._touched(o):
                         self._complain(o, "statement wrapped in no_grad")
                 continue
             neighbours = [s for s, _ in old[max(i1 - 1, 0):i2 + 1]]
             may_insert = block_allowed or any(self._touched(s) for s in neighbours)
-            self._compare_changed([s for s, _ in olds], [s for s, _ in news], may_insert)
+            self._compare_changed([s for s, _ in olds], news, may_insert)
 
-    def _compare_changed(self, olds: list[ast.stmt], news: list[ast.stmt], may_insert: bool) -> None:
+    def _compare_changed(self, olds: list[ast.stmt], news: list[tuple[ast.stmt, bool]], may_insert: bool) -> None:
         remaining = list(news)
         for o in olds:
-            twin = next((n for n in remaining if _is_compound(o) and type(n) is type(o)
+            twin = next(((n, w) for n, w in remaining if _is_compound(o) and type(n) is type(o)
                          and _header(n) == _header(o)), None)
             if twin is not None:
                 remaining.remove(twin)
-                self._compare_bodies(o, twin)
+                self._compare_bodies(o, *twin)
             elif not self._touched(o, whole=not news or not _is_compound(o)):
                 # A changed compound statement needs an allowed header; a removed one, any line.
                 self._complain(o, "statement changed or removed")
         if remaining and not may_insert:
-            self._complain(remaining[0], "statement inserted")
+            self._complain(remaining[0][0], "statement inserted")
 
-    def _compare_bodies(self, old: ast.stmt, new: ast.stmt) -> None:
+    def _compare_bodies(self, old: ast.stmt, new: ast.stmt, wrapped: bool) -> None:
         header_touched = self._touched(old, whole=False)
         for name in _STMT_FIELDS:
             before, after = getattr(old, name, None), getattr(new, name, None)
             if isinstance(before, list) and isinstance(after, list):
-                self.compare(before, after, header_touched)
+                self.compare(before, after, header_touched, wrapped)
         for name in _CLAUSE_FIELDS:
             before, after = getattr(old, name, None) or [], getattr(new, name, None) or []
             if len(before) != len(after) or any(_header(a) != _header(b) for a, b in zip(before, after)):
@@ -198,7 +201,7 @@ class _Comparison:
                     self._complain(old, f"{name} changed")
                 continue
             for a, b in zip(before, after):
-                self.compare(a.body, b.body, header_touched)
+                self.compare(a.body, b.body, header_touched, wrapped)
 
 
 def changes_outside(before_text: str, after_text: str, findings: Iterable[Finding],

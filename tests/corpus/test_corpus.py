@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import evaluate  # noqa: E402  (a script next to this test, not a package)
+import evaluate
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,10 @@ generated from the real rules. They are run through ``lint_source(..., rules=[..
 from __future__ import annotations
 
 import ast
+import importlib
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from pt_lsp.core.document import Pos, Span
 from pt_lsp.core.engine import lint_source
@@ -18,8 +19,9 @@ from pt_lsp.core.rule import Rule
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
-import fix_harness  # noqa: E402
-import fix_statements  # noqa: E402
+# The harness lives in scripts/ (a command, not a package); imported by name from there.
+fix_harness = importlib.import_module("fix_harness")
+fix_statements = importlib.import_module("fix_statements")
 
 CORPUS = REPO / "tests" / "corpus" / "files"
 PROGRAMS = Path(__file__).resolve().parent / "programs"

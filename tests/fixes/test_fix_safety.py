@@ -5,9 +5,18 @@ from __future__ import annotations
 import ast
 
 import pytest
+from harness_support import (
+    at,
+    corpus_files,
+    finding,
+    fix_harness,
+    fix_statements,
+    lint_with,
+    numpy_calls,
+    span,
+    unregistered_rule,
+)
 
-from harness_support import (at, corpus_files, finding, fix_harness, fix_statements, lint_with,
-                             numpy_calls, span, unregistered_rule)
 from pt_lsp.core.findings import Edit, Finding
 from pt_lsp.core.rule import all_rules
 
@@ -177,3 +186,14 @@ def test_an_existing_no_grad_block_is_compared_body_by_body():
     assert fix_statements.changes_outside(text, after, _findings("PTL401", text, 2), edit) == []
     changed = "with torch.no_grad():\n    a = x.cpu().numpy()\n    b = 2\n"
     assert fix_statements.changes_outside(text, changed, _findings("PTL401", text, 2), edit) != []
+
+
+def test_a_no_grad_wrapper_around_a_loop_must_not_take_other_statements_with_it():
+    text = "for p in ps:\n    p.data.add_(g)\n    log(p)\n"
+    wrapped = "with torch.no_grad():\n    for p in ps:\n        p.add_(g)\n        log(p)\n"
+    edit = [Edit(span(1, 0, 3, 10), wrapped.rstrip("\n"))]
+    assert fix_statements.changes_outside(text, wrapped, _findings("PTL102", text, 2), edit) != []
+    only_updates = "for p in ps:\n    p.data.add_(g)\n"
+    fixed = "with torch.no_grad():\n    for p in ps:\n        p.add_(g)\n"
+    edit = [Edit(span(1, 0, 2, 18), fixed.rstrip("\n"))]
+    assert fix_statements.changes_outside(only_updates, fixed, _findings("PTL102", only_updates, 2), edit) == []

@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
-
 from harness_support import PROGRAMS
+
 from pt_lsp.core.examples import Probe, Raises
 from pt_lsp.core.fixes import fix_source
 from pt_lsp.core.rule import all_rules

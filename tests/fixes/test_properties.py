@@ -7,13 +7,29 @@ import ast
 import builtins
 import keyword
 
+from harness_support import corpus_files, fix_harness
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mutations import (
+    fresh_name,
+    insert_lines,
+    insertion_points,
+    local_names,
+    reindent,
+    rename,
+)
+from snippets import (
+    NAME_SLOTS,
+    NN_IMPORTS,
+    TEMPLATES,
+    TORCH_IMPORTS,
+    VARIABLE_IMPORTS,
+    WRAPPERS,
+    Snippet,
+    render,
+)
 
-from harness_support import corpus_files, fix_harness
-from mutations import fresh_name, insert_lines, insertion_points, local_names, reindent, rename
 from pt_lsp.core.engine import lint_source
-from snippets import NAME_SLOTS, NN_IMPORTS, TEMPLATES, TORCH_IMPORTS, VARIABLE_IMPORTS, WRAPPERS, Snippet, render
 
 RESERVED = {"torch", "T", "th", "nn", "tnn", "np", "V", "Variable", "grad", "self", "super", "print",
             "range", "run", "flag", "epoch"} | set(dir(builtins))

@@ -3,7 +3,7 @@
 import copy
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 torch.manual_seed(0)
 model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 1))

@@ -1,6 +1,6 @@
 # GAN step where the discriminator loss uses the generator output without detaching it.
 import torch
-import torch.nn as nn
+from torch import nn
 
 torch.manual_seed(0)
 G = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2), nn.Tanh())

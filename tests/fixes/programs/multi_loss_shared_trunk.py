@@ -1,6 +1,6 @@
 # Two task heads on a shared trunk, each loss backwarded on its own.
 import torch
-import torch.nn as nn
+from torch import nn
 
 torch.manual_seed(0)
 trunk = nn.Sequential(nn.Linear(6, 16), nn.ReLU())

@@ -1,7 +1,7 @@
 # A model that returns its hidden state, with an init_hidden helper; the hidden state is kept
 # from one chunk of a long sequence to the next.
 import torch
-import torch.nn as nn
+from torch import nn
 
 
 class Forecaster(nn.Module):

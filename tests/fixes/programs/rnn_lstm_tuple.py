@@ -1,6 +1,6 @@
 # LSTM language model whose (h, c) state is carried across batches without detaching.
 import torch
-import torch.nn as nn
+from torch import nn
 
 torch.manual_seed(0)
 embed = nn.Embedding(50, 8)
