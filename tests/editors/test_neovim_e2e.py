@@ -15,7 +15,8 @@ import pytest
 
 SCRIPT = pathlib.Path(__file__).with_name("neovim_e2e.lua")
 NVIM = shutil.which("nvim")
-BUGGY = 'import torch\n\n# 中文 😀 before the flagged code\nx = torch.randn(3, device="cuda")\ny = x.numpy()\n'
+PREFIX = 'label = "中文 😀"; y = '  # wide characters before the flagged code, on its line
+BUGGY = f'import torch\n\nx = torch.randn(3, device="cuda")\n# more\n{PREFIX}x.numpy()\n'
 
 
 @pytest.mark.skipif(NVIM is None, reason="Neovim (`nvim`) is not installed; CI installs Debian's neovim package")
@@ -41,9 +42,11 @@ def test_neovim_shows_the_diagnostic_and_applies_the_fix(tmp_path):
     assert result["error"] is None, result["error"]
     [before] = result["before"]
     assert (before["code"], before["source"], before["lnum"]) == ("PTL401", "pt-lsp", 4)
+    # Neovim columns are bytes; the server spoke UTF-16 and Neovim converted
     assert result["encoding"] == "utf-16"
+    assert before["col"] == len(PREFIX.encode("utf-8"))
     assert "Disable PTL401 for this line" in result["offered"]
-    assert result["lines"][4] == "y = x.cpu().numpy()"
+    assert result["lines"][4] == f"{PREFIX}x.cpu().numpy()"
     assert result["lines"][:4] == BUGGY.splitlines()[:4]
     assert result["after"] == []
     assert result["stopped"] is True
