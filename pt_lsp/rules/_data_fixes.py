@@ -229,7 +229,10 @@ class UpdateFixes:
             body_id, index = positions[id(run[0])]
             if merged:
                 last_body, last_index = positions[id(merged[-1][-1])]
-                if last_body == body_id and last_index + 1 == index:
+                # Only updates of one applicability share a block: a display-only storage swap
+                # must not hold a safe update back (nor a safe one make an unsafe one look safe).
+                same = self.plans[id(merged[-1][-1])].applicability is self.plans[id(run[0])].applicability
+                if last_body == body_id and last_index + 1 == index and same:
                     merged[-1].append(run[0])
                     continue
             merged.append(run)
