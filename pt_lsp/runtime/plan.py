@@ -25,6 +25,7 @@ class FixPlan:
     text: str | None
     applicability: str | None = None  # safe when every applied fix is safe, else unsafe
     problem: str = ""  # the fixer reported an error
+    reason: str = ""  # why there is no automatic fix (e.g. "display-only")
 
 
 @dataclass
@@ -51,7 +52,8 @@ def plan_fix(code: str, example: Example) -> FixPlan:
     if outcome.errors and outcome.text == example.code:
         return FixPlan(None, problem="; ".join(outcome.errors))
     if not outcome.fixed or outcome.text == example.code:
-        return FixPlan(None)
+        shown = any(f.fix is not None and f.code == code for f in outcome.remaining)
+        return FixPlan(None, reason="display-only" if shown else "")
     safe = all(f.fix is not None and f.fix.applicability is Applicability.SAFE for f in outcome.fixed)
     return FixPlan(outcome.text, "safe" if safe else "unsafe", "; ".join(outcome.errors))
 

@@ -131,12 +131,16 @@ def _judge_fixed(case: Case, observed: dict[ProgramJob, Observation], row: Row) 
     if case.skip_fixed:
         return skipped(case.skip_fixed)
     if fix is None or fix.text is None:
-        return error(f"the fixer failed: {fix.problem}") if fix and fix.problem else skipped("no automatic fix")
+        if fix and fix.problem:
+            return error(f"the fixer failed: {fix.problem}")
+        return skipped(f"no automatic fix ({fix.reason})" if fix and fix.reason else "no automatic fix")
     run = row.fixed_observed = observed[case.jobs["fixed"]]
     runtime = case.runtime
     if runtime.after_fix is not None:
         return judge_run(runtime.after_fix, run, expect_symptom=True)
     judgement = judge_run(runtime.symptom, run, expect_symptom=False)
+    if judgement.verdict is Verdict.CONFIRMED and fix.applicability == "safe" and not runtime.outputs:
+        return confirmed(f"{judgement.detail}; safe fix, outputs not compared (the example states none)")
     if judgement.verdict is not Verdict.CONFIRMED or not wants_comparison(case):
         return judgement
     return _compare_with_reference(case, observed, run, row, judgement)

@@ -6,7 +6,7 @@ import sys
 from pt_lsp.core.examples import Example, Raises, Runtime
 from pt_lsp.runtime.command import INSTALL_HINT, main
 
-from conftest import NumpyCallRule
+from verify_test_rules import NumpyCallRule
 
 REQUIRED_ROW_FIELDS = {"code", "example", "kind", "device", "static", "runtime", "fixed_runtime", "agree"}
 

@@ -9,7 +9,7 @@ from pt_lsp.core.findings import Applicability
 from pt_lsp.runtime.devices import TorchInfo
 from pt_lsp.runtime.runner import verify
 
-from conftest import DataAttributeRule, NumpyCallRule, registered
+from verify_test_rules import DataAttributeRule, NumpyCallRule, registered
 
 NO_CUDA = TorchInfo(torch.__version__, cuda_available=False, gpu=None, cuda_version=None)
 CUDA_NUMPY = Raises("TypeError", r"can't convert cuda:0 device type tensor to numpy")
@@ -107,7 +107,7 @@ def report():
                                                   runtime=Runtime(outputs="w.grad", reference=INTENDED_THROUGH_SCALE)),
              applicability=Applicability.UNSAFE)
         make("PTL909", DataAttributeRule, DATA_CORRUPTS_GRADIENT, TOO_NEW, NEEDS_MISSING)
-        yield verify(["PTL90"], device="all", jobs=2, timeout=15, info=NO_CUDA)
+        yield verify(["PTL90"], device="all", jobs=2, timeout=8, info=NO_CUDA)
 
 
 def rows(report, code, title=None, device=None):
@@ -153,7 +153,7 @@ def test_a_wrong_message_is_refuted(report):
 def test_a_hanging_example_is_a_timeout_and_a_crash_an_error_for_that_example_only(report):
     hang, = rows(report, "PTL904", HANGS.title)
     assert verdicts(hang)[1:] == ("error", None, False)
-    assert hang.runtime.detail == "timed out after 15 s"
+    assert hang.runtime.detail == "timed out after 8 s"
     crash, = rows(report, "PTL904", CRASHES.title)
     assert crash.runtime.verdict.value == "error"
     assert "NameError" in crash.runtime.detail
