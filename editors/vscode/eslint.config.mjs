@@ -16,7 +16,7 @@ export default tseslint.config(
     {
         files: ['e2e/**/*.mjs', 'esbuild.mjs'],
         languageOptions: {
-            globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', URL: 'readonly' },
+            globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', URL: 'readonly', fetch: 'readonly' },
         },
     },
 );

@@ -9,7 +9,7 @@
 // and failure screenshots). Expected findings and fix come from pt-lsp's core (expected.py),
 // so the test checks what the editor shows against what the linter finds.
 import { execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,6 +28,7 @@ const work = mkdtempSync(path.join(tmpdir(), 'pt-lsp-e2e-'));
 const outDir = path.resolve(env.E2E_OUT ?? work);
 const WAIT_MS = Number(env.E2E_WAIT_MS ?? 90_000);
 const FIX_CODE = 'PTL401';
+const SERVER_NAME = 'pt-lsp';
 
 // Real rule triggers: a CUDA tensor's .numpy() (PTL401) and the legacy Variable (PTL101).
 const BUGGY = `import torch
@@ -83,11 +84,24 @@ function writeJson(file, value) {
     writeFileSync(file, JSON.stringify(value, null, 2));
 }
 
+// E2E_TRACE=verbose traces the LSP messages into the pt-lsp output log under user-data/logs.
+function settingsWith(values) {
+    return env.E2E_TRACE ? { ...values, 'pt-lsp.trace.server': env.E2E_TRACE } : values;
+}
+
 function makeWorkspace(interpreter) {
     const folder = path.join(work, 'workspace');
     mkdirSync(folder, { recursive: true });
     writeFileSync(path.join(folder, 'train.py'), BUGGY);
-    writeJson(path.join(folder, '.vscode/settings.json'), { 'pt-lsp.interpreter': [interpreter] });
+    writeJson(path.join(folder, '.vscode/settings.json'), settingsWith({ 'pt-lsp.interpreter': [interpreter] }));
+    // A notebook whose second cell uses a CUDA tensor made in the first (PTL401 across cells).
+    const cell = (source) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
+    writeJson(path.join(folder, 'explore.ipynb'), {
+        cells: [cell(['import torch\n', 'x = torch.randn(3, device="cuda")']), cell(['print(x.numpy())'])],
+        metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python' } },
+        nbformat: 4,
+        nbformat_minor: 5,
+    });
     return folder;
 }
 
@@ -179,6 +193,15 @@ async function chooseAction(page, title) {
     throw new Error(`no "${title}" in the quick-fix menu`);
 }
 
+/** The pt-lsp output channel as VS Code writes it to disk (the panel virtualises long logs). */
+function channelLog(userData) {
+    const logs = path.join(userData, 'logs');
+    return readdirSync(logs, { recursive: true })
+        .filter((f) => String(f).endsWith(`${SERVER_NAME}.log`))
+        .map((f) => readFileSync(path.join(logs, String(f)), 'utf-8'))
+        .join('\n');
+}
+
 async function editorText(page) {
     const lines = await page.locator('.editor-instance .monaco-editor .view-lines .view-line').evaluateAll((nodes) =>
         nodes
@@ -252,9 +275,13 @@ async function main() {
 
         // 2. "pt-lsp: Show Output" shows the server started from the project's interpreter.
         await runCommand(page, 'pt-lsp: Show Output');
-        const outputLine = `${python} -m pt_lsp server`;
-        await page.locator('.output-view, .part.panel', { hasText: outputLine }).first().waitFor();
-        log(`output shows the server command: ${outputLine}`);
+        await waitUntil('the pt-lsp channel in the Output panel', async () => {
+            const shown = await page.locator('.part.panel select.monaco-select-box').first().inputValue().catch(() => '');
+            return { ok: shown === SERVER_NAME, seen: shown };
+        });
+        const outputLine = `Server run command: ${python} -m pt_lsp server`;
+        check(channelLog(userData).includes(outputLine), `the pt-lsp output log has "${outputLine}"`);
+        log(`Output panel shows the pt-lsp channel; it logged "${outputLine}"`);
 
         // 3. Quick fix on the PTL401 diagnostic: open the menu on it, apply the preferred fix.
         await page.keyboard.press('Control+Shift+M');
@@ -288,8 +315,27 @@ async function main() {
         await page.screenshot({ path: screenshot });
         log(`screenshot: ${screenshot}`);
 
-        // 4. An interpreter without pt-lsp: one notification with the pip command.
-        writeJson(path.join(folder, '.vscode/settings.json'), { 'pt-lsp.interpreter': ['/usr/bin/python3'] });
+        // 4. A live settings change reaches the running server: ignoring PTL101 clears the rest.
+        writeJson(path.join(folder, '.vscode/settings.json'), settingsWith({ 'pt-lsp.interpreter': [python], 'pt-lsp.ignore': ['PTL101'] }));
+        await waitUntil('PTL101 to go once ignored', async () => {
+            const rows = await markerRows(page);
+            return { ok: rows.length === 0, seen: rows.map((r) => r.text) };
+        });
+        log('pt-lsp.ignore = ["PTL101"] applied live: no pt-lsp problems left');
+
+        // 5. A Jupyter notebook: the cell that calls .numpy() on the first cell's CUDA tensor.
+        await page.getByRole('treeitem', { name: /^explore\.ipynb/ }).click();
+        const numpyMessage = expected.findings.find((f) => f.code === FIX_CODE).message;
+        const inNotebook = await waitUntil('PTL401 in the notebook cell', async () => {
+            const rows = await markerRows(page);
+            return { ok: rows.some((r) => r.text.includes(numpyMessage)), rows, seen: rows.map((r) => r.text) };
+        });
+        check(inNotebook.rows.length === 1, `one pt-lsp problem in the notebook, got ${inNotebook.rows.length}`);
+        await page.screenshot({ path: path.join(outDir, 'e2e-notebook.png') });
+        log('notebook: PTL401 reported on the second cell');
+
+        // 6. An interpreter without pt-lsp: one notification with the pip command.
+        writeJson(path.join(folder, '.vscode/settings.json'), settingsWith({ 'pt-lsp.interpreter': ['/usr/bin/python3'] }));
         const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'pip install pt-lsp' });
         await toast.first().waitFor();
         const toastText = (await toast.first().textContent()) ?? '';

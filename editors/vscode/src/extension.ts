@@ -3,6 +3,7 @@ import { ExtensionContext } from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { SERVER_ID, SERVER_NAME } from './common/constants';
 import { registerLogger, traceError } from './common/logging';
+import { NotebookDiagnostics } from './common/notebooks';
 import { initializePython, onDidChangePythonInterpreter } from './common/python';
 import { restartServer, sendSettings } from './common/server';
 import { launchSettingsChanged, liveSettingsChanged } from './common/settings';
@@ -14,12 +15,13 @@ let pending: Promise<void> = Promise.resolve();
 
 export async function activate(context: ExtensionContext): Promise<void> {
     const channel = createOutputChannel(SERVER_NAME);
-    context.subscriptions.push(channel, registerLogger(channel));
+    const notebooks = new NotebookDiagnostics(`${SERVER_NAME}-notebooks`);
+    context.subscriptions.push(channel, registerLogger(channel), notebooks);
 
     const runServer = (): Promise<void> => {
         pending = pending
             .then(async () => {
-                client = await restartServer(SERVER_ID, SERVER_NAME, channel, client);
+                client = await restartServer(SERVER_ID, SERVER_NAME, channel, client, notebooks);
             })
             .catch((error: unknown) => traceError('Restart failed:', error));
         return pending;

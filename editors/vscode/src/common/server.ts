@@ -22,10 +22,20 @@ import {
     shouldNotify,
 } from './launch';
 import { traceError, traceInfo, traceLog, traceWarn } from './logging';
+import { NotebookDiagnostics } from './notebooks';
 import { getWorkspaceSettings, primaryFolder } from './settings';
-import { copyToClipboard, isVirtualWorkspace, showErrorMessage, showInformationMessage, showWarningMessage } from './vscodeapi';
+import {
+    copyToClipboard,
+    getNotebookDocuments,
+    isVirtualWorkspace,
+    showErrorMessage,
+    showInformationMessage,
+    showWarningMessage,
+} from './vscodeapi';
 
 const IMPORT_CHECK_TIMEOUT_MS = 30_000;
+// The server re-lints as soon as it has read its settings; pull notebook cells after that.
+const NOTEBOOK_REPULL_DELAY_MS = 300;
 
 // Interpreters we already told the user about: one notification each, not one per restart.
 const reportedMissing = new Set<string>();
@@ -96,7 +106,13 @@ function notify(channel: LogOutputChannel, params: LogMessageParams): void {
     void show(`pt-lsp: ${params.message}`);
 }
 
-async function createServer(settings: ISettings, serverId: string, serverName: string, channel: LogOutputChannel) {
+async function createServer(
+    settings: ISettings,
+    serverId: string,
+    serverName: string,
+    channel: LogOutputChannel,
+    notebooks: NotebookDiagnostics,
+) {
     const { command, args } = serverCommand(settings, SERVER_MODULE);
     traceInfo(`Server run command: ${[command, ...args].join(' ')}`);
     traceInfo(`Server working directory: ${settings.cwd}`);
@@ -121,9 +137,11 @@ async function createServer(settings: ISettings, serverId: string, serverName: s
                         return raw;
                     }
                     const current = await getWorkspaceSettings(serverId, primaryFolder());
+                    setTimeout(() => void notebooks.pullAll(getNotebookDocuments()), NOTEBOOK_REPULL_DELAY_MS);
                     return params.items.map((item, i) => (item.section === serverId ? serverSettings(current) : raw[i]));
                 },
             },
+            notebooks: notebooks.middleware(),
         },
     };
     return new LanguageClient(serverId, serverName, serverOptions, clientOptions);
@@ -135,7 +153,9 @@ export async function restartServer(
     serverName: string,
     channel: LogOutputChannel,
     previous: LanguageClient | undefined,
+    notebooks: NotebookDiagnostics,
 ): Promise<LanguageClient | undefined> {
+    notebooks.attach(undefined);
     if (previous) {
         traceInfo('Stopping server');
         try {
@@ -154,7 +174,8 @@ export async function restartServer(
         return undefined;
     }
     notificationLevel = settings.showNotifications;
-    const client = await createServer(settings, serverId, serverName, channel);
+    const client = await createServer(settings, serverId, serverName, channel, notebooks);
+    notebooks.attach(client);
     try {
         await client.start();
         // Replaces the client's default handler, which only logs.
@@ -162,6 +183,7 @@ export async function restartServer(
         traceInfo('Server started');
         return client;
     } catch (error) {
+        notebooks.attach(undefined);
         traceError('Server failed to start:', error);
         void showErrorMessage('pt-lsp: the server failed to start. See "pt-lsp: Show Output".');
         return undefined;

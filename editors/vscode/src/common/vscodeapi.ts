@@ -3,9 +3,12 @@
 import {
     commands,
     ConfigurationScope,
+    DiagnosticCollection,
     Disposable,
     extensions,
+    languages,
     LogOutputChannel,
+    NotebookDocument,
     Uri,
     window,
     workspace,
@@ -59,4 +62,12 @@ export function showInformationMessage(message: string, ...items: string[]): The
 export async function copyToClipboard(text: string): Promise<void> {
     const { env } = await import('vscode');
     await env.clipboard.writeText(text);
+}
+
+export function createDiagnosticCollection(name: string): DiagnosticCollection {
+    return languages.createDiagnosticCollection(name);
+}
+
+export function getNotebookDocuments(): readonly NotebookDocument[] {
+    return workspace.notebookDocuments;
 }
