@@ -130,7 +130,10 @@ def run_delegated(command: str, argv: list[str]) -> int:
         if missing in ("pygls", "lsprotocol", "torch"):
             print(f"hint: install it into this environment (pip install {missing})", file=sys.stderr)
         return 2
-    result = module.main(argv)
+    try:
+        result = module.main(argv)
+    except SystemExit as exit_:  # their argparse (--help, usage errors)
+        result = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
     return result if isinstance(result, int) else 0
 
 

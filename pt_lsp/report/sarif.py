@@ -87,6 +87,18 @@ def _result(loc: Located, index: dict[str, int]) -> dict:
             }
         }],
     }
+    if finding.related:  # e.g. the earlier backward() that freed the graph (PTL201)
+        result["relatedLocations"] = [
+            {
+                "id": number,
+                "message": {"text": related.message},
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(loc.filename)},
+                    "region": _region(related.span),
+                },
+            }
+            for number, related in enumerate(finding.related, start=1)
+        ]
     if finding.code in index:
         result["ruleIndex"] = index[finding.code]
     if finding.fix is not None and loc.cell is None:

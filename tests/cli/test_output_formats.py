@@ -113,3 +113,17 @@ def test_stdin_filename_names_the_source(cli, fake_rules, only_fakes):
     run = cli("check", "--stdin-filename", "pkg/model.py", *only_fakes, stdin=SOURCE.encode())
     assert run.code == 1
     assert run.out.splitlines()[0] == "pkg/model.py:1:5: PTL901 [*] `.numpy()` call"
+
+
+def test_sarif_related_location_of_the_earlier_backward(cli, tmp_path, monkeypatch):
+    (tmp_path / "twice.py").write_text(
+        "import torch\nw = torch.ones(2, requires_grad=True)\nloss = (w * 2).sum()\nloss.backward()\nloss.backward()\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    log = json.loads(cli("check", "twice.py", "--select", "PTL201", "--output-format", "sarif").out)
+    [result] = log["runs"][0]["results"]
+    assert result["ruleId"] == "PTL201"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 5
+    related = result["relatedLocations"][0]["physicalLocation"]
+    assert related["artifactLocation"]["uri"] == "twice.py"
+    assert related["region"]["startLine"] == 4

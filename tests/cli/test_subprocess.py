@@ -81,3 +81,12 @@ def test_delegated_command_receives_the_rest_of_the_arguments(cli, monkeypatch, 
 def test_help_exits_0(cli, args):
     run = cli(*args)
     assert run.code == 0 and "usage:" in run.out
+
+
+def test_delegated_command_exiting_through_argparse(cli, monkeypatch, tmp_path):
+    fake = tmp_path / "fake_server_cmd.py"
+    fake.write_text("import argparse\ndef main(argv):\n    argparse.ArgumentParser().parse_args(argv)\n    return 0\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(cli_module.DELEGATED, "server", "fake_server_cmd")
+    assert cli("server", "--no-such-option").code == 2
+    assert cli("server", "--help").code == 0
