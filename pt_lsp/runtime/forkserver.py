@@ -212,7 +212,7 @@ class ForkServer:
             self._process.wait()
         self._workdir.cleanup()
 
-    def __enter__(self) -> "ForkServer":
+    def __enter__(self) -> ForkServer:
         return self
 
     def __exit__(self, *exc) -> None:

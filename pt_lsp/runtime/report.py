@@ -63,8 +63,8 @@ def render_text(report: Report) -> str:
     if uncovered:
         lines += ["", f"Rules without runnable examples: {', '.join(uncovered)}"]
     counts = summary(report)
-    lines += ["", f"{counts['rows']} rows: {counts['agree']} agree, {counts['disagree']} disagree, "
-                  f"{counts['not_judged']} not judged at runtime (skipped)."]
+    lines += ["", (f"{counts['rows']} rows: {counts['agree']} agree, {counts['disagree']} disagree, "
+                   f"{counts['not_judged']} not judged at runtime (skipped).")]
     return "\n".join(lines) + "\n"
 
 

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import pytest
 import torch
+from verify_test_rules import DataAttributeRule, NumpyCallRule, registered
 
 from pt_lsp.core.examples import Example, Probe, Raises, Runtime
 from pt_lsp.core.findings import Applicability
 from pt_lsp.runtime.devices import TorchInfo
 from pt_lsp.runtime.runner import verify
-
-from verify_test_rules import DataAttributeRule, NumpyCallRule, registered
 
 NO_CUDA = TorchInfo(torch.__version__, cuda_available=False, gpu=None, cuda_version=None)
 CUDA_NUMPY = Raises("TypeError", r"can't convert cuda:0 device type tensor to numpy")
