@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from .names import Names
+from .names import ModuleImports
 
 MODULE_BASES = {"torch.nn.Module"}
 
@@ -31,7 +31,7 @@ class ClassInfo:
         return None
 
 
-def _is_torch_module_base(names: Names, base: ast.AST) -> bool:
+def _is_torch_module_base(names: ModuleImports, base: ast.AST) -> bool:
     qual = names.qualname(base)
     if qual is None:
         return False
@@ -41,7 +41,7 @@ def _is_torch_module_base(names: Names, base: ast.AST) -> bool:
                                     and qual not in {"torch.nn.Parameter"})
 
 
-def find_classes(class_nodes: list[ast.ClassDef], names: Names) -> list[ClassInfo]:
+def find_classes(class_nodes: list[ast.ClassDef], names: ModuleImports) -> list[ClassInfo]:
     """Every class of the file (nested ones included), in source order. Local base classes
     are resolved by name, the last definition winning as at run time."""
     infos: dict[str, ClassInfo] = {}
@@ -55,7 +55,7 @@ def find_classes(class_nodes: list[ast.ClassDef], names: Names) -> list[ClassInf
     for info in every:
         info.local_bases = [infos[b.id] for b in info.node.bases if isinstance(b, ast.Name)
                             and b.id in infos and infos[b.id] is not info
-                            and names.resolve(b.id, b) is None]
+                            and b.id not in names.aliases]
     changed = True
     while changed:  # propagate through local base classes to a fixpoint
         changed = False

@@ -6,7 +6,7 @@ from functools import cached_property
 
 from .classes import ClassInfo, find_classes
 from .document import Document
-from .names import Names
+from .names import ModuleImports, Names
 from .walk import NodeIndex, children
 
 
@@ -27,7 +27,7 @@ class FileContext:
 
     @cached_property
     def class_list(self) -> list[ClassInfo]:
-        return find_classes(self.index.of(ast.ClassDef), self.names)
+        return find_classes(self.index.of(ast.ClassDef), ModuleImports(self.tree))
 
     @cached_property
     def classes(self) -> dict[str, ClassInfo]:

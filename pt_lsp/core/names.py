@@ -116,20 +116,46 @@ class Names:
         return found is not None and found in qualnames
 
 
-class _Binder(ast.NodeVisitor):
-    """Walks the tree once, recording scopes and bindings."""
+_RECORDED = (ast.Name, ast.Call, ast.Attribute)  # nodes whose scope queries ask about
+
+
+class _Binder:
+    """Walks the tree once, recording scopes and bindings.
+
+    Not an ``ast.NodeVisitor``: its per-node method lookup by name doubles the cost of the
+    walk, which over a large code base is the analysis's main cost after parsing.
+    """
 
     def __init__(self, names: Names) -> None:
         self.names = names
         self.scope = names.module_scope
+        self._handlers = {
+            cls: getattr(self, name) for name in dir(self) if name.startswith("visit_")
+            for cls in [getattr(ast, name[6:], None)] if cls is not None
+        }
 
     def run(self, tree: ast.Module) -> None:
         for stmt in tree.body:
             self.visit(stmt)
 
+    def visit(self, node: ast.AST) -> None:
+        handler = self._handlers.get(type(node))
+        if handler is not None:
+            handler(node)
+        else:
+            self.generic_visit(node)
+
     def generic_visit(self, node: ast.AST) -> None:
-        self.names._scope_of[id(node)] = self.scope
-        super().generic_visit(node)
+        if isinstance(node, _RECORDED):
+            self.names._scope_of[id(node)] = self.scope
+        for field_name in node._fields:
+            value = getattr(node, field_name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
 
     # -- scopes ------------------------------------------------------------------------------
     def _enter(self, node: ast.AST, body: list[ast.AST], args: ast.arguments | None = None) -> None:
@@ -276,3 +302,42 @@ class _Binder(ast.NodeVisitor):
             self._bind_target(target.value, None, pos)
         else:
             self.visit(target)
+
+
+class ModuleImports:
+    """The module-level imports only: a cheap resolver for questions that do not need scopes
+    (what a class's base ``nn.Module`` is), so that files without other interest never pay
+    for the full name table."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.aliases: dict[str, str] = {}
+        self.stars: list[str] = []
+        statements = list(tree.body)
+        while statements:
+            stmt = statements.pop(0)
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    if alias.asname:
+                        self.aliases[alias.asname] = alias.name
+                    else:
+                        self.aliases[alias.name.split(".")[0]] = alias.name.split(".")[0]
+            elif isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
+                for alias in stmt.names:
+                    if alias.name == "*":
+                        self.stars.append(stmt.module)
+                    else:
+                        self.aliases[alias.asname or alias.name] = f"{stmt.module}.{alias.name}"
+            elif isinstance(stmt, (ast.If, ast.Try)):  # `try: import x except ImportError`
+                handlers = [s for h in getattr(stmt, "handlers", ()) for s in h.body]
+                statements[:0] = [*stmt.body, *handlers, *stmt.orelse]
+
+    def qualname(self, expr: ast.AST) -> str | None:
+        if isinstance(expr, ast.Name):
+            found = self.aliases.get(expr.id)
+            if found is None and self.stars:
+                found = f"{self.stars[-1]}.{expr.id}"
+            return canonical(found) if found else None
+        if isinstance(expr, ast.Attribute):
+            base = self.qualname(expr.value)
+            return canonical(f"{base}.{expr.attr}") if base else None
+        return None
