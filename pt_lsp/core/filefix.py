@@ -93,12 +93,27 @@ class SourceFile:
         trailing = new_plain[-1] == ""
         if trailing:
             new_plain.pop()
-        out: list[list[str]] = []
-        matcher = difflib.SequenceMatcher(None, old_plain, new_plain, autojunk=False)
+        # the common head and tail first, so that identical lines (blank ones) cannot be
+        # paired with the wrong partner; the part in between is aligned by a diff
+        head = 0
+        while head < min(len(old_plain), len(new_plain)) and old_plain[head] == new_plain[head]:
+            head += 1
+        tail = 0
+        while (tail < min(len(old_plain), len(new_plain)) - head
+               and old_plain[-1 - tail] == new_plain[-1 - tail]):
+            tail += 1
+        out = [[new_plain[k], old[k][len(old_plain[k]):]] for k in range(head)]
+        old_mid, new_mid = old_plain[head:len(old_plain) - tail], new_plain[head:len(new_plain) - tail]
+        matcher = difflib.SequenceMatcher(None, old_mid, new_mid, autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             for k in range(j2 - j1):  # an equal or rewritten line keeps its old line's ending
-                ending = old[i1 + k][len(old_plain[i1 + k]):] if tag in ("equal", "replace") and k < i2 - i1 else ""
-                out.append([new_plain[j1 + k], ending or self.newline])
+                i = head + i1 + k
+                ending = old[i][len(old_plain[i]):] if tag in ("equal", "replace") and k < i2 - i1 else ""
+                out.append([new_mid[j1 + k], ending or self.newline])
+        for k in range(tail, 0, -1):
+            out.append([new_plain[-k], old[-k][len(old_plain[-k]):]])
+        for pair in out:
+            pair[1] = pair[1] or self.newline
         if out:
             out[-1][1] = (out[-1][1] or self.newline) if trailing else ""
         return "".join(line + ending for line, ending in out)
