@@ -208,6 +208,12 @@ class CallsMixin:
             return receiver.with_(device=Device.CPU)
         if name == "to":
             return receiver.with_(device=self.target_device(node, args, kwargs, receiver.device))
+        if name == "type" and args:
+            # x.type(torch.cuda.FloatTensor) moves to CUDA; x.type(torch.FloatTensor) to the CPU
+            target = args[0].qualname or ""
+            if target in api.CUDA_TENSOR_TYPES or target in api.FACTORIES:
+                device = Device.CUDA if target.startswith("torch.cuda.") else Device.CPU
+                return receiver.with_(kind=Kind.TENSOR, device=device)
         if name in ("detach", "detach_"):
             value = receiver.with_(history=frozenset(), requires_grad=False)
             if name == "detach_":
