@@ -65,7 +65,7 @@ def consumed_at_once(ctx, access) -> bool:
             current = parent
             continue
         if isinstance(parent, ast.Call) and any(a is current for a in parent.args):
-            return ctx.qualname(parent.func) in SAFE_FUNCTIONS
+            return _function_name(ctx, parent.func) in SAFE_FUNCTIONS
         if not (isinstance(parent, ast.Attribute) and parent.value is current):
             return False
         if parent.attr in SAFE_ATTRIBUTES:
@@ -78,6 +78,12 @@ def consumed_at_once(ctx, access) -> bool:
         if parent.attr not in PASS_METHODS:
             return False
         current = call
+
+
+def _function_name(ctx, func: ast.AST) -> str | None:
+    if isinstance(func, ast.Name) and ctx.names.binding(func.id, func) is None:
+        return f"builtins.{func.id}"  # not bound in the file: a builtin
+    return ctx.qualname(func)
 
 
 def read_fix(ctx, accesses) -> Fix | None:

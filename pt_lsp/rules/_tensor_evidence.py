@@ -30,6 +30,7 @@ TENSOR_METHODS = {
     "unsqueeze", "squeeze", "expand", "repeat", "permute", "transpose", "share_memory_", "pin_memory",
 }
 PARAMETER_ITERATORS = {"parameters", "named_parameters"}
+TENSOR_TYPES = {"torch.Tensor", "torch.autograd.Variable", "torch.nn.Parameter"}
 PACKED_SEQUENCE_WORDS = ("pack_padded_sequence", "pack_sequence", "PackedSequence")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Module)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -129,7 +130,7 @@ class TensorEvidence:
                 return LEAF
             return None
         if isinstance(expr, ast.Name):
-            return self.name_kind(expr)
+            return self.name_kind(expr) or self.guarded_kind(expr)
         if made_by_factory(self.ctx, expr):
             return LEAF
         return None
@@ -181,6 +182,30 @@ class TensorEvidence:
             elif isinstance(node, ast.ExceptHandler) and node.name == name:
                 return None
         return kinds[0] if kinds and all(k == kinds[0] for k in kinds) else None
+
+    def guarded_kind(self, name: ast.Name) -> str | None:
+        """Inside ``if isinstance(h, torch.Tensor):`` (or ``type(h) == Variable``) ``h`` is a tensor."""
+        child: ast.AST = name
+        current = self.ctx.parent(name)
+        while current is not None and not isinstance(current, _SCOPES):
+            if isinstance(current, ast.If) and any(child is s for s in current.body) \
+                    and self._tests_tensor_type(current.test, name.id):
+                return TENSOR
+            child, current = current, self.ctx.parent(current)
+        return None
+
+    def _tests_tensor_type(self, test: ast.AST, name: str) -> bool:
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+            return any(self._tests_tensor_type(v, name) for v in test.values)
+        if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance" \
+                and len(test.args) == 2 and isinstance(test.args[0], ast.Name) and test.args[0].id == name:
+            return self.ctx.qualname(test.args[1]) in TENSOR_TYPES
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.Is)):
+            left, right = test.left, test.comparators[0]
+            return (isinstance(left, ast.Call) and isinstance(left.func, ast.Name) and left.func.id == "type"
+                    and len(left.args) == 1 and isinstance(left.args[0], ast.Name) and left.args[0].id == name
+                    and self.ctx.qualname(right) in TENSOR_TYPES)
+        return False
 
     # -- self attributes -----------------------------------------------------------------------------
     def self_attribute_kind(self, expr: ast.Attribute) -> str | None:
