@@ -10,7 +10,7 @@ from pt_lsp.core.rule import Rule
 from ._edits import torch_reference
 from ._registration_evidence import (MODULE, PARAM, Container, InitEvidence, grad_tensor_call, is_self_attribute,
                                      own_nodes, requires_grad_keyword)
-from .registration_examples import EXAMPLES
+from ._registration_examples import EXAMPLES
 
 CONTAINER_CLASSES = {
     (MODULE, "list"): "torch.nn.ModuleList", (MODULE, "dict"): "torch.nn.ModuleDict",

@@ -9,7 +9,7 @@ from pt_lsp.core.rule import Rule
 
 from ._edits import (body_containing, no_grad_block, primary_text, remove_import_name, source_of,
                      statement_of, text_in_place_of, torch_reference)
-from .variable_examples import EXAMPLES
+from ._variable_examples import EXAMPLES
 
 VARIABLE = "torch.autograd.Variable"
 # torch functions returning a new tensor: `requires_grad=True` can be passed to them directly.
