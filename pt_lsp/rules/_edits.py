@@ -6,7 +6,7 @@ parsing; the caller then reports the finding without that fix.
 from __future__ import annotations
 
 import ast
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos, Span

@@ -5,7 +5,12 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from ._tensor_evidence import PARAMETER, TENSOR_FACTORIES, TENSOR_METHODS, made_by_factory
+from ._tensor_evidence import (
+    PARAMETER,
+    TENSOR_FACTORIES,
+    TENSOR_METHODS,
+    made_by_factory,
+)
 
 MODULE, PARAM = "module", "param"
 VARIABLE = "torch.autograd.Variable"

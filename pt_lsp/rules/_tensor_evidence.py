@@ -177,9 +177,7 @@ class TensorEvidence:
                 kinds.append(None)
             elif isinstance(node, ast.NamedExpr) and node.target.id == name:
                 kinds.append(LEAF if made_by_factory(self.ctx, node.value) else None)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
-                return None
-            elif isinstance(node, ast.ExceptHandler) and node.name == name:
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name or isinstance(node, ast.ExceptHandler) and node.name == name:
                 return None
         return kinds[0] if kinds and all(k == kinds[0] for k in kinds) else None
 

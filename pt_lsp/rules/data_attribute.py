@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pt_lsp.core.findings import Severity
 from pt_lsp.core.rule import Rule
 
+from ._data_attribute_examples import EXAMPLES
 from ._data_fixes import UpdateFixes, read_fix
 from ._tensor_evidence import GRAD, TensorEvidence
-from ._data_attribute_examples import EXAMPLES
 
 # In-place methods reached through `.data` (and the views on the way to them).
 NOT_UPDATES = {"requires_grad_", "share_memory_", "pin_memory_"}

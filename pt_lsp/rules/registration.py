@@ -8,8 +8,16 @@ from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
 from pt_lsp.core.rule import Rule
 
 from ._edits import torch_reference
-from ._registration_evidence import (MODULE, PARAM, Container, InitEvidence, grad_tensor_call, is_self_attribute,
-                                     own_nodes, requires_grad_keyword)
+from ._registration_evidence import (
+    MODULE,
+    PARAM,
+    Container,
+    InitEvidence,
+    grad_tensor_call,
+    is_self_attribute,
+    own_nodes,
+    requires_grad_keyword,
+)
 from ._registration_examples import EXAMPLES
 
 CONTAINER_CLASSES = {
@@ -143,9 +151,7 @@ class UnregisteredParameter(Rule):
         name, extra = reference
         span = ctx.doc.node_span(value)
         short = name.rsplit(".", 1)[-1]
-        if isinstance(value, (ast.List, ast.Tuple, ast.Dict)) and not getattr(value, "elts", getattr(value, "keys", None)):
-            edits = [Edit(span, f"{name}()")]
-        elif isinstance(value, ast.Call):  # list() / dict() / OrderedDict()
+        if isinstance(value, (ast.List, ast.Tuple, ast.Dict)) and not getattr(value, "elts", getattr(value, "keys", None)) or isinstance(value, ast.Call):
             edits = [Edit(span, f"{name}()")]
         elif isinstance(value, ast.Tuple):
             first, last = ctx.doc.node_span(value.elts[0]), ctx.doc.node_span(value.elts[-1])
@@ -162,9 +168,7 @@ def _assignment_counts(cls: ast.ClassDef) -> dict[str, int]:
         targets: list[ast.AST] = []
         if isinstance(node, ast.Assign):
             targets = node.targets
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-            targets = [node.target]
-        elif isinstance(node, (ast.For, ast.AsyncFor)):
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) or isinstance(node, (ast.For, ast.AsyncFor)):
             targets = [node.target]
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
             targets = [node.optional_vars]

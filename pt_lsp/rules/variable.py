@@ -7,8 +7,16 @@ from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
 from pt_lsp.core.names import canonical
 from pt_lsp.core.rule import Rule
 
-from ._edits import (body_containing, no_grad_block, primary_text, remove_import_name, source_of,
-                     statement_of, text_in_place_of, torch_reference)
+from ._edits import (
+    body_containing,
+    no_grad_block,
+    primary_text,
+    remove_import_name,
+    source_of,
+    statement_of,
+    text_in_place_of,
+    torch_reference,
+)
 from ._variable_examples import EXAMPLES
 
 VARIABLE = "torch.autograd.Variable"

@@ -49,8 +49,8 @@ def test_self_attribute_assigned_a_parameter_reports_in_any_method():
     # A name bound to a tensor and to something else: no guess.
     "import torch\nw = torch.zeros(2)\nw = load()\nprint(w.data)\n",
     # A PackedSequence's `.data` field.
-    "import torch\nfrom torch.nn.utils.rnn import pack_padded_sequence\n"
-    "def f(rnn, x, n):\n    out, h = rnn(pack_padded_sequence(x, n))\n    return out.data\n",
+    ("import torch\nfrom torch.nn.utils.rnn import pack_padded_sequence\n"
+     "def f(rnn, x, n):\n    out, h = rnn(pack_padded_sequence(x, n))\n    return out.data\n"),
     # A `self.weight` of a class that is not a module, a method named data().
     "class Cfg:\n    def get(self):\n        return self.weight.data\n",
     "import torch\nw = torch.zeros(2)\nw.data()\n",
