@@ -22,6 +22,7 @@ from .lint_file import CHECK, DIFF, FIX, FileOutcome, FileTask, process
 
 SERIAL_BELOW = 16  # fewer files than this are not worth starting worker processes for
 EMPTY_LISTED = 5  # more empty files than this are summed up in one line
+REPEATED_ERROR = 3  # the same error in more files than this is reported once
 
 
 @dataclass
@@ -124,13 +125,21 @@ class Check:
 
     def _messages(self, outcomes: list[FileOutcome]) -> None:
         empty = [o.path for o in outcomes if o.empty]
+        by_message: dict[str, list[str]] = {}
         for outcome in outcomes:
             if outcome.skipped:
                 self.warn(f"skipping {outcome.path}: {outcome.skipped}")
             for message in outcome.warnings:
                 self.warn(f"{outcome.path}: {message}")
             for message in outcome.errors:
-                self.error(f"{outcome.path}: {message}")
+                by_message.setdefault(message, []).append(outcome.path)
+        # an error that is not about one file (a rule module that fails to import) is said once
+        for message, paths in by_message.items():
+            if len(paths) > REPEATED_ERROR:
+                self.error(f"{message} (in {len(paths)} files, e.g. {paths[0]})")
+            else:
+                for path in paths:
+                    self.error(f"{path}: {message}")
         if len(empty) <= EMPTY_LISTED:
             for path in empty:
                 self.warn(f"skipping {path}: empty file")

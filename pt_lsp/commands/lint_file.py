@@ -56,6 +56,9 @@ def process(task: FileTask) -> FileOutcome:
             _python(task, data, outcome)
     except Unlintable as reason:
         outcome.skipped = str(reason)
+    except (MemoryError, RecursionError) as error:  # CPython's parser gives up on deep nesting
+        outcome.findings.clear()
+        outcome.skipped = f"too deeply nested to analyse ({type(error).__name__})"
     except Exception as error:  # a bug of ours must cost one file, not the run
         frame = traceback.extract_tb(error.__traceback__)[-1]
         outcome.errors.append(
@@ -69,6 +72,7 @@ def _python(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
     if task.mode == CHECK:
         result = lint_source(source.text, task.path, task.selection)
         outcome.errors.extend(result.errors)
+        outcome.skipped = result.message
         outcome.findings = [Located(task.path, finding) for finding in result.findings]
         return
     fixed = fix_source(source.text, task.path, task.selection, task.unsafe)
@@ -100,6 +104,7 @@ def _notebook(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
     if task.mode == CHECK:
         joined, result = lint_cells(sources, task.path, task.selection)
         outcome.errors.extend(result.errors)
+        outcome.skipped = result.message
         outcome.findings = [Located(task.path, c.finding, c.cell) for c in to_cells(joined, result.findings)]
         return
     fixed = fix_cells(sources, task.path, task.selection, task.unsafe)

@@ -89,3 +89,23 @@ def test_syntax_error_is_a_finding(cli, tmp_path):
     assert run.code == 1
     assert "broken.py:1:7: PTL000 SyntaxError" in run.out
     assert "Traceback" not in run.err
+
+
+def test_same_error_in_many_files_is_said_once(cli, tmp_path, fake_rules, only_fakes):
+    for index in range(6):
+        write(tmp_path / f"m{index}.py", "# CRASH\n")
+    run = cli("check", tmp_path, *only_fakes, "--jobs", "1")
+    assert run.code == 2
+    assert run.err.count("PTL904 crashed") == 1
+    assert "(in 6 files, e.g." in run.err
+
+
+def test_too_deeply_nested_file_is_skipped(cli, tmp_path, fake_rules, only_fakes):
+    write(tmp_path / "deep.py", "x = " + "-" * 20000 + "1\n")  # the parser runs out of memory
+    write(tmp_path / "long.py", "x = " + "1 + " * 100000 + "1\n")  # ... or of recursion
+    write(tmp_path / "ok.py", "y = x.numpy()\n")
+    run = cli("check", tmp_path, *only_fakes)
+    assert "ok.py:1:5: PTL901" in run.out
+    assert "skipping" in run.err and "deep.py: too deeply nested" in run.err
+    assert "long.py: too deeply nested" in run.err
+    assert "Traceback" not in run.err
