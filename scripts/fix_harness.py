@@ -51,6 +51,7 @@ class FileReport:
     path: str
     parsed: bool = True
     findings: int = 0  # findings of the first lint
+    by_rule: dict[str, int] = field(default_factory=dict)  # findings of the first lint per code
     fixes_applied: int = 0  # over all rounds
     rounds: int = 0
     text: str = ""  # the fixed text
@@ -121,6 +122,8 @@ def check_source(text: str, path: str = "<memory>", lint: Lint | None = None) ->
         report.errors.extend(f"{path}: {e}" for e in result.errors)
         if round_number == 1:
             report.findings = len(result.findings)
+            for f in result.findings:
+                report.by_rule[f.code] = report.by_rule.get(f.code, 0) + 1
         doc = Document(current)
         for finding in result.findings:
             for fix in finding.fixes:
@@ -222,9 +225,12 @@ class Totals:
     leftovers: int = 0
     errors: int = 0
     max_rounds: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
 
     def add(self, r: FileReport) -> None:
         self.files += 1
+        for code, count in r.by_rule.items():
+            self.by_rule[code] = self.by_rule.get(code, 0) + count
         self.unparsed_inputs += not r.parsed
         self.findings += r.findings
         self.fixes_applied += r.fixes_applied
@@ -237,7 +243,8 @@ class Totals:
         return [
             f"files checked:                         {self.files}",
             f"  inputs that do not parse (skipped):  {self.unparsed_inputs}",
-            f"findings (first lint):                 {self.findings}",
+            f"findings (first lint):                 {self.findings}"
+            + (f" ({', '.join(f'{c}: {n}' for c, n in sorted(self.by_rule.items()))})" if self.by_rule else ""),
             f"fixes applied (all rounds):            {self.fixes_applied}",
             f"files changed:                         {self.files_changed} (most rounds: {self.max_rounds})",
             f"unparsable results:                    {self.unparsable}",

@@ -6,6 +6,7 @@ import ast
 
 import pytest
 from harness_support import (
+    PROGRAMS,
     at,
     corpus_files,
     finding,
@@ -197,3 +198,50 @@ def test_a_no_grad_wrapper_around_a_loop_must_not_take_other_statements_with_it(
     fixed = "with torch.no_grad():\n    for p in ps:\n        p.add_(g)\n"
     edit = [Edit(span(1, 0, 2, 18), fixed.rstrip("\n"))]
     assert fix_statements.changes_outside(only_updates, fixed, _findings("PTL102", only_updates, 2), edit) == []
+
+
+# -- the command --------------------------------------------------------------------------------------
+def test_command_prints_the_figures_and_exits_0_when_all_is_safe(capsys):
+    assert fix_harness.main([str(PROGRAMS), "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "files checked:                         6" in out
+    assert "unparsable results:                    0" in out
+    assert "non-converging files:                  0" in out
+    assert "violations" not in out
+
+
+def test_command_exits_1_and_lists_a_violation(tmp_path, capsys, monkeypatch):
+    (tmp_path / "a.py").write_text(SOURCE, encoding="utf-8")
+    broken = unregistered_rule("PTL999", lambda r, ctx: [
+        finding(r, ctx, call, Edit.insert(ctx.doc.node_span(call).end, "(")) for call in numpy_calls(ctx)])
+    monkeypatch.setattr(fix_harness, "_default_lint", lint_with(broken))
+    monkeypatch.setattr(fix_harness, "ProcessPoolExecutor", _InlineExecutor)  # keep the patch in-process
+    assert fix_harness.main([str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "unparsable results:                    1" in out and "PTL999" in out
+
+
+class _InlineExecutor:
+    def __init__(self, max_workers=None):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def map(self, fn, items, chunksize=1):
+        return map(fn, items)
+
+
+def test_torch_is_located_without_importing_it():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.path.insert(0, 'scripts'); import fix_harness; "
+            "p = fix_harness.torch_source(); assert (p / '__init__.py').exists(); "
+            "assert 'torch' not in sys.modules, 'torch was imported'")
+    done = subprocess.run([sys.executable, "-c", code], cwd=fix_harness.Path(fix_harness.__file__).parents[1],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
