@@ -100,6 +100,8 @@ class InitEvidence:
     # -- values -----------------------------------------------------------------------------------
     def element_kind(self, value: ast.AST, function: ast.AST, depth: int = 0) -> str | None:
         if isinstance(value, ast.Name) and depth < 3:
+            if self._registered_elsewhere(function, value.id):
+                return None  # `self.fc = layer` registers it: a list of it misses nothing
             bound = self.single_value(function, value.id)
             return self.element_kind(bound, function, depth + 1) if bound is not None else None
         if not isinstance(value, ast.Call):
@@ -120,6 +122,18 @@ class InitEvidence:
             local = self.ctx.classes.get(value.func.id)
             return MODULE if local is not None and local.is_module else None
         return None
+
+    @staticmethod
+    def _registered_elsewhere(function: ast.AST, name: str) -> bool:
+        for node in own_nodes(function):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id == name \
+                    and any(is_self_attribute(t) for t in node.targets):
+                return True
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
+                    "add_module", "register_module", "register_parameter") \
+                    and any(isinstance(a, ast.Name) and a.id == name for a in node.args):
+                return True
+        return False
 
     def single_value(self, function: ast.AST, name: str) -> ast.AST | None:
         """The value of ``name`` when ``function`` binds it exactly once, by a plain assignment."""

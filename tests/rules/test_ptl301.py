@@ -39,6 +39,9 @@ def test_local_base_class_makes_a_module_and_helpers_called_from_init_count():
     "self.w = torch.randn(3, requires_grad=False)",
     "self.t = torch.zeros(1).requires_grad_(False)",
     "self.p = nn.Parameter(torch.randn(3, requires_grad=True))",
+    # Each module is registered as an attribute too: the list misses nothing.
+    "fc = nn.Linear(2, 2)\n        self.fc = fc\n        self.order = [fc]",
+    "self.encoder = nn.Linear(2, 2)\n        self.stages = [self.encoder]",
 ])
 def test_silent_in_a_module(snippet):
     assert lines(CODE, f"""
