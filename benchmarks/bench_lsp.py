@@ -27,7 +27,7 @@ import time
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-SERVER = [sys.executable, "-m", "pt_lsp.lsp", "--stdio"]
+SERVER = [sys.executable, "-m", "pt_lsp", "server"]  # what editors run: `pt-lsp server`
 
 
 def module_py() -> pathlib.Path:

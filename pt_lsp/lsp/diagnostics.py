@@ -5,6 +5,7 @@ action needs no second analysis (the client hands ``data`` back untouched).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -68,7 +69,10 @@ def fix_json(fix: Fix, locator: Locator, encoding: str) -> dict:
     return {"title": fix.title, "applicability": fix.applicability.value, "edits": edits}
 
 
+@functools.lru_cache(maxsize=None)
 def _code_description(code: str) -> types.CodeDescription | None:
+    # Cached: all_rules() lists the rules package on every call. Rules are all registered
+    # at start-up (built-in and PT_LSP_EXTRA_RULES), before the first lint.
     rule = all_rules().get(code)
     return types.CodeDescription(href=rule.url()) if rule is not None else None
 
