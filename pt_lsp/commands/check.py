@@ -124,7 +124,8 @@ class Check:
         return 1 if findings else 0
 
     def _messages(self, outcomes: list[FileOutcome]) -> None:
-        empty = [o.path for o in outcomes if o.empty]
+        # an empty __init__.py is the normal case, not worth a word
+        empty = [o.path for o in outcomes if o.empty and os.path.basename(o.path) != "__init__.py"]
         by_message: dict[str, list[str]] = {}
         for outcome in outcomes:
             if outcome.skipped:

@@ -14,8 +14,11 @@ from typing import Any, Callable
 
 try:
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+except ModuleNotFoundError:  # Python 3.10: the tomli backport (a dependency there)
+    try:
+        import tomli as tomllib  # type: ignore[no-redef]
+    except ModuleNotFoundError:
+        tomllib = None  # type: ignore[assignment]
 
 from .selection import Selection
 
@@ -168,10 +171,20 @@ def load_pyproject(path: str, warn: Warn = _ignore_warning) -> ProjectConfig | N
     or cannot be read."""
     try:
         with open(path, "rb") as file:
-            data = tomllib.load(file)
+            raw = file.read()
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+    except OSError as error:
+        warn(f"ignoring {path}: {error.strerror or error}")
+        return None
+    if TABLE.encode() not in raw:
+        return None  # most pyproject.toml files are not about us: no need to parse them
+    if tomllib is None:
+        warn(f"ignoring {path}: reading it needs the tomli package on Python < 3.11")
+        return None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         warn(f"ignoring {path}: {error}")
         return None
     table = data.get("tool", {}).get(TABLE) if isinstance(data.get("tool"), dict) else None

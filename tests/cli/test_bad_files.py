@@ -59,3 +59,10 @@ def test_invalid_notebook_is_skipped(cli, tmp_path, fake_rules, only_fakes):
     run = cli("check", tmp_path, *only_fakes)
     assert run.code == 0
     assert "nb.ipynb: not a valid notebook" in run.err
+
+
+def test_empty_init_files_are_normal(cli, tmp_path, fake_rules, only_fakes):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    run = cli("check", tmp_path, *only_fakes)
+    assert run.code == 0 and run.err == ""
