@@ -27,7 +27,7 @@ def fix_object(fix: Fix | None) -> dict | None:
     }
 
 
-def finding_object(loc: Located) -> dict:
+def finding_object(loc: Located, urls: dict[str, str]) -> dict:
     finding = loc.finding
     return {
         "cell": loc.cell,
@@ -39,17 +39,17 @@ def finding_object(loc: Located) -> dict:
         "location": _location(finding.span.start),
         "end_location": _location(finding.span.end),
         "fix": fix_object(finding.fix),
-        "url": _url(finding.code),
+        "url": urls.get(finding.code),
         "noqa_row": finding.span.start.line,
     }
 
 
-def _url(code: str) -> str | None:
+def rule_urls() -> dict[str, str]:
     from pt_lsp.core.rule import all_rules
 
-    rule = all_rules().get(code)
-    return rule.url() if rule is not None else None
+    return {code: rule.url() for code, rule in all_rules().items()}
 
 
 def format_json(findings: list[Located]) -> str:
-    return json.dumps([finding_object(loc) for loc in findings], indent=2, ensure_ascii=False) + "\n"
+    urls = rule_urls()
+    return json.dumps([finding_object(loc, urls) for loc in findings], indent=2, ensure_ascii=False) + "\n"
