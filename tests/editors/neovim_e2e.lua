@@ -1,4 +1,4 @@
--- Drives Neovim's own LSP client (0.7+) against pt-lsp, the way a user would:
+-- Drives Neovim's own LSP client (0.7 to 0.11+) against pt-lsp, the way a user would:
 -- open a buggy file, wait for the diagnostics, open the code action menu on the flagged line,
 -- pick the preferred fix, and wait until the server has re-checked the edited buffer.
 -- Inputs and output go through environment variables; the result is written as JSON.
@@ -27,16 +27,24 @@ end
 local ok, err = pcall(function()
   vim.cmd("edit " .. vim.fn.fnameescape(target))
   local bufnr = vim.api.nvim_get_current_buf()
-  local client_id = vim.lsp.start_client({
+  local config = {
     name = "pt-lsp",
     cmd = { python, "-m", "pt_lsp.lsp", "--stdio" },
     root_dir = vim.fn.fnamemodify(target, ":h"),
-  })
+  }
+  local client_id
+  if vim.fn.has("nvim-0.10") == 1 then
+    client_id = vim.lsp.start(config, { bufnr = bufnr })  -- starts and attaches
+  else
+    client_id = vim.lsp.start_client(config)
+    assert(client_id, "the LSP client did not start")
+    vim.lsp.buf_attach_client(bufnr, client_id)
+  end
   assert(client_id, "the LSP client did not start")
-  vim.lsp.buf_attach_client(bufnr, client_id)
   assert(vim.wait(30000, function() return #vim.diagnostic.get(bufnr) > 0 end, 20), "no diagnostics arrived")
   result.before = summary(bufnr)
   result.encoding = vim.lsp.get_client_by_id(client_id).offset_encoding
+  result.version = { vim.version().major, vim.version().minor }
 
   -- The code action menu on the flagged line; the "user" picks the preferred fix.
   local first = vim.diagnostic.get(bufnr)[1]
@@ -45,8 +53,9 @@ local ok, err = pcall(function()
     result.offered = {}
     local chosen = nil
     for index, item in ipairs(items) do
-      table.insert(result.offered, item[2].title)
-      if item[2].isPreferred and chosen == nil then chosen = index end
+      local action = item.action or item[2]  -- 0.10+: {action=, ctx=}; before: {client_id, action}
+      table.insert(result.offered, action.title)
+      if action.isPreferred and chosen == nil then chosen = index end
     end
     on_choice(chosen and items[chosen] or nil, chosen)
   end
