@@ -24,7 +24,10 @@ SAFE_METHODS = {
     "log", "sqrt", "pow", "equal", "allclose", "any", "all", "nonzero", "softmax", "sigmoid", "tanh",
 }
 PASS_METHODS = {"cpu", "cuda", "to", "view", "reshape", "squeeze", "unsqueeze", "float", "double",
-                "long", "int", "half", "t", "permute", "transpose", "contiguous", "flatten"}
+                "long", "int", "half", "t", "permute", "transpose", "contiguous", "flatten", "view_as",
+                "reshape_as", "type_as", "expand_as"}
+OPERAND_METHODS = {"add", "sub", "mul", "div", "matmul", "mm", "bmm", "dot", "pow", "view_as", "expand_as",
+                   "type_as", "reshape_as", "masked_fill", "where", "dist", "lerp"}
 SAFE_FUNCTIONS = {"builtins.float", "builtins.int", "builtins.print", "builtins.len", "builtins.str",
                   "builtins.bool"} | {f"torch.{n}" for n in SAFE_METHODS | {
                       "cat", "stack", "matmul", "mm", "zeros_like", "ones_like", "empty_like", "full_like",
@@ -65,6 +68,8 @@ def consumed_at_once(ctx, access) -> bool:
             current = parent
             continue
         if isinstance(parent, ast.Call) and any(a is current for a in parent.args):
+            if isinstance(parent.func, ast.Attribute) and _consumes_argument(parent.func.attr):
+                return True  # `pred.eq(t.data)`, `p.copy_(q.data)`: an operand, not kept
             return _function_name(ctx, parent.func) in SAFE_FUNCTIONS
         if not (isinstance(parent, ast.Attribute) and parent.value is current):
             return False
@@ -80,6 +85,19 @@ def consumed_at_once(ctx, access) -> bool:
         current = call
 
 
+def _to_python(ctx, node: ast.AST) -> bool:
+    parent = ctx.parent(node)
+    call = ctx.parent(parent) if parent is not None else None
+    return (isinstance(parent, ast.Attribute) and parent.attr in ("item", "tolist")
+            and isinstance(call, ast.Call) and call.func is parent and not call.args)
+
+
+def _consumes_argument(method: str) -> bool:
+    """A tensor method that only reads its tensor argument (``set_`` would alias it)."""
+    return method in SAFE_METHODS or method in OPERAND_METHODS or (
+        method.endswith("_") and not method.startswith("_") and method != "set_")
+
+
 def _function_name(ctx, func: ast.AST) -> str | None:
     if isinstance(func, ast.Name) and ctx.names.binding(func.id, func) is None:
         return f"builtins.{func.id}"  # not bound in the file: a builtin
@@ -92,7 +110,8 @@ def read_fix(ctx, accesses) -> Fix | None:
         deletion = drop_data(ctx, access)
         if deletion is None:
             return None
-        edits.append(Edit(deletion.span, ".detach()"))
+        # `.data.item()` is `.item()`: a Python number either way.
+        edits.append(deletion if _to_python(ctx, access.node) else Edit(deletion.span, ".detach()"))
     safe = all(consumed_at_once(ctx, a) for a in accesses)
     return Fix("Replace `.data` with `.detach()`", tuple(edits),
                Applicability.SAFE if safe else Applicability.UNSAFE)

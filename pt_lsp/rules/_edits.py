@@ -216,20 +216,24 @@ def add_import_edit(ctx: FileContext, statement: str) -> Edit | None:
     return Edit.insert(end, nl + statement)
 
 
-# -- imports -------------------------------------------------------------------------------------
+# -- deleting statements and imports ------------------------------------------------------------
+def delete_statement(ctx: FileContext, stmt: ast.stmt) -> Edit | None:
+    """Delete a statement standing alone on its lines (``pass`` where it is a block's only one)."""
+    if not alone_on_lines(ctx, [stmt]):
+        return None
+    body = body_containing(ctx, stmt)
+    if body is not None and len(body) == 1 and ctx.parent(stmt) is not None:
+        return Edit(ctx.doc.node_span(stmt), "pass")
+    end_line = stmt.end_lineno or stmt.lineno
+    if end_line < ctx.doc.line_count:
+        return Edit.delete(Span(Pos(stmt.lineno, 0), Pos(end_line + 1, 0)))
+    return Edit.delete(Span(Pos(stmt.lineno, 0), Pos(end_line, len(ctx.doc.line_text(end_line)))))
+
 def remove_import_name(ctx: FileContext, stmt: ast.ImportFrom | ast.Import, alias: ast.alias) -> Edit | None:
     """Remove ``alias`` from its import statement; the whole statement when it is the only name
     (``pass`` where the statement is a block's only statement)."""
     if len(stmt.names) == 1:
-        if not alone_on_lines(ctx, [stmt]):
-            return None
-        body = body_containing(ctx, stmt)
-        if body is not None and len(body) == 1 and ctx.parent(stmt) is not None:
-            return Edit(ctx.doc.node_span(stmt), "pass")
-        end_line = stmt.end_lineno or stmt.lineno
-        if end_line < ctx.doc.line_count:
-            return Edit.delete(Span(Pos(stmt.lineno, 0), Pos(end_line + 1, 0)))
-        return Edit.delete(Span(Pos(stmt.lineno, 0), Pos(end_line, len(ctx.doc.line_text(end_line)))))
+        return delete_statement(ctx, stmt)
     if not hasattr(alias, "lineno"):
         return None
     index = next(i for i, a in enumerate(stmt.names) if a is alias)

@@ -54,7 +54,6 @@ EXAMPLES = (
 
         def train_epoch(model, loader, optimizer, criterion):
             for images, labels in loader:
-                images, labels = images, labels
                 optimizer.zero_grad()
                 loss = criterion(model(images), labels)
                 loss.backward()

@@ -9,6 +9,7 @@ from pt_lsp.core.rule import Rule
 
 from ._edits import (
     body_containing,
+    delete_statement,
     no_grad_block,
     primary_text,
     remove_import_name,
@@ -159,7 +160,8 @@ class TorchAutogradVariable(Rule):
         unwrap = self.unwrap_fix(ctx, call, tensor)
         volatile = keywords.get("volatile")
         if volatile is None or _is_false(volatile):
-            return [unwrap]
+            deletion = self.self_assignment_deletion(ctx, call)
+            return [deletion, unwrap] if deletion is not None else [unwrap]
         # The code meant "no graph here" and gets one: a person decides where no_grad belongs.
         suggestion = self.no_grad_suggestion(ctx, call, unwrap.edits)
         fallback = Fix(unwrap.title, unwrap.edits, Applicability.DISPLAY_ONLY)
@@ -171,6 +173,25 @@ class TorchAutogradVariable(Rule):
             # Variable(t) is t.detach(): keep that where t provably carries a graph.
             return Fix("Replace `Variable(t)` with `t.detach()`", (Edit(span, f"{primary_text(ctx, tensor)}.detach()"),))
         return Fix("Replace `Variable(t)` with `t`", (Edit(span, text_in_place_of(ctx, tensor, call)),))
+
+    def self_assignment_deletion(self, ctx, call: ast.Call) -> Fix | None:
+        """``x = Variable(x)`` / ``x, y = Variable(x), Variable(y)`` would become ``x = x``: delete it.
+        Every call of the statement offers this same fix, so it is applied once."""
+        stmt = statement_of(ctx, call)
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+            return None
+        target, value = stmt.targets[0], stmt.value
+        pairs = [(target, value)]
+        if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts):
+            pairs = list(zip(target.elts, value.elts))
+        for name, item in pairs:
+            if isinstance(item, ast.Call) and ctx.qualname(item.func) == VARIABLE and len(item.args) == 1 \
+                    and not item.keywords and ctx.flow.value(item.args[0]).requires_grad is not True:
+                item = item.args[0]
+            if not (isinstance(name, ast.Name) and isinstance(item, ast.Name) and name.id == item.id):
+                return None
+        edit = delete_statement(ctx, stmt)
+        return Fix("Remove the statement: without `Variable` it assigns names to themselves", (edit,)) if edit else None
 
     def requires_grad_fix(self, ctx, call: ast.Call, tensor: ast.AST, flag: ast.AST) -> Fix | None:
         span = ctx.doc.node_span(call)

@@ -139,6 +139,25 @@ def test_volatile_suggests_no_grad_for_the_rest_of_the_block_display_only():
     assert fixed(CODE, text) == source(text)  # nothing is applied automatically
 
 
+def test_self_assignments_left_by_the_unwrap_are_deleted():
+    assert fixed(CODE, """
+        import torch
+        from torch.autograd import Variable
+        def step(x, y, z):
+            x, y = Variable(x), Variable(y)
+            z = Variable(z)
+            if x:
+                z = Variable(z)
+            return x, y, z
+    """) == source("""
+        import torch
+        def step(x, y, z):
+            if x:
+                pass
+            return x, y, z
+    """)
+
+
 def test_variable_with_other_arguments_is_reported_without_fix():
     (finding,) = findings(CODE, "import torch\nv = torch.autograd.Variable(*tensors)\n")
     assert finding.fixes == ()
