@@ -7,7 +7,7 @@ from pt_lsp.core.findings import Applicability, Edit, Fix, Related
 from pt_lsp.core.rule import Rule
 
 from ._freed_graph_examples import EXAMPLES
-from ._syntax import add_keyword, body_insertion, delete_statement, source_of, statement_of
+from ._syntax import add_keyword, body_insertion, delete_statement, indentation, source_of, statement_of
 
 RETAIN = "retain_graph=True"
 
@@ -88,6 +88,8 @@ class BackwardThroughFreedGraph(Rule):
         head = f"Backward through a graph already freed by {earlier}"
         if event.case == "carried-state":
             names = ", ".join(f"`{name}`" for name, _ in event.carried) or "a value"
+            if event.carried and all(shape == "list" for _, shape in event.carried):
+                return f"{head}: {names} keeps values from earlier iterations, whose graphs are freed"
             return f"{head}: {names} is carried across loop iterations without `.detach()`"
         if event.case == "before-loop":
             return f"{head}: part of the graph was built once before the loop and freed in its first iteration"
@@ -103,8 +105,7 @@ class BackwardThroughFreedGraph(Rule):
         retain = add_keyword(ctx, event.earlier, RETAIN)
         retain_fix = Fix(f"Pass `{RETAIN}` to the earlier backward", (retain,), Applicability.UNSAFE) if retain else None
         if event.case == "carried-state":
-            detach = self.detach_state(ctx, event)
-            return [detach] if detach else []
+            return [fix for fix in (self.detach_state(ctx, event), self.clear_lists(ctx, event)) if fix]
         if event.case == "before-loop":
             return [Fix(f"Pass `{RETAIN}` (or recompute the value inside the loop)", (retain,),
                         Applicability.DISPLAY_ONLY)] if retain else []
@@ -125,11 +126,12 @@ class BackwardThroughFreedGraph(Rule):
         return fixes
 
     def detach_state(self, ctx, event) -> Fix | None:
-        if not event.carried or event.loop is None:
+        states = [(name, shape) for name, shape in event.carried if shape != "list"]
+        if not states or event.loop is None:
             return None
         lines = []
-        for name, is_tuple in event.carried:
-            if is_tuple:
+        for name, shape in states:
+            if shape == "tuple":
                 item = "s" if name == "h" else "h"
                 lines.append(f"{name} = tuple({item}.detach() for {item} in {name})")
             else:
@@ -137,8 +139,21 @@ class BackwardThroughFreedGraph(Rule):
         edit = body_insertion(ctx, event.loop.body, lines)
         if edit is None:
             return None
-        names = ", ".join(f"`{name}`" for name, _ in event.carried)
+        names = ", ".join(f"`{name}`" for name, _ in states)
         return Fix(f"Detach {names} at the start of each iteration", (edit,), Applicability.UNSAFE)
+
+    def clear_lists(self, ctx, event) -> Fix | None:
+        """A list that keeps growing across updates (saved log-probabilities): clear it after
+        the backward. Shown, not applied: where to clear it is the author's call."""
+        lists = [name for name, shape in event.carried if shape == "list"]
+        stmt = statement_of(ctx, event.call)
+        if not lists or stmt is None:
+            return None
+        indent = indentation(ctx, stmt)
+        end = ctx.doc.node_span(stmt).end
+        text = "".join(f"\n{indent}{name}.clear()" for name in lists)
+        names = ", ".join(f"`{name}`" for name in lists)
+        return Fix(f"Clear {names} after each update", (Edit.insert(end, text),), Applicability.DISPLAY_ONLY)
 
     def sum_losses(self, ctx, event) -> Fix | None:
         """``a.backward(); b.backward()`` -> ``(a + b).backward()`` in one block."""

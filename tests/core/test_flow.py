@@ -108,7 +108,7 @@ def test_hidden_state_carried_through_a_loop_and_detached():
     """
     ctx, facts = facts_of(carried)
     (event,) = facts.events
-    assert event.case == "carried-state" and event.carried == (("h", False),)
+    assert event.case == "carried-state" and event.carried == (("h", "tensor"),)
     assert events(carried.replace("    out, h = rnn", "    h = h.detach()\n        out, h = rnn")) == []
 
 
@@ -169,7 +169,7 @@ def test_calls_into_local_functions_and_forward_are_followed():
         loss.backward()
     """)
     (event,) = facts.events
-    assert event.case == "carried-state" and event.carried == (("state", True),)
+    assert event.case == "carried-state" and event.carried == (("state", "tuple"),)
 
 
 def test_unknown_callables_give_no_evidence():

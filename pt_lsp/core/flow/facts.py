@@ -15,7 +15,7 @@ class BackwardEvent:
     earlier: ast.Call  # the backward that freed the graph
     case: str  # "same-tensor" | "shared-graph" | "gan" | "carried-state" | "before-loop"
     loop: ast.For | ast.While | None = None  # the loop whose iterations hand the graph on
-    carried: tuple[tuple[str, bool], ...] = ()  # (variable, is_tuple) carried into the next pass
+    carried: tuple[tuple[str, str], ...] = ()  # (variable, "tensor"|"tuple"|"list") handed on
     shared: tuple[str, ...] = ()  # variables holding the shared subgraph (GAN: generator output)
 
 

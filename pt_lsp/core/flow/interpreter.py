@@ -158,13 +158,21 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
             prefix = receiver + "."
             inner.env.update({f"{own}.{k[len(prefix):]}": v for k, v in state.env.items() if k.startswith(prefix)})
         frame = Frame(function, locals=self._locals(function))
+        from_module = len(self.frames) == 1 and isinstance(self.frames[0].node, ast.Module)
+        saved_globals = self.module_env
+        if from_module:
+            self.module_env = state.env  # the callee sees the module's globals as they are now
         self.frames.append(frame)
         end = self.exec_block(function.body, inner)
         self.frames.pop()
+        self.module_env = saved_globals
         if end is not None:
             frame.returns.append(OTHER)
         final = inner if end is None else end
         state.freed = final.freed
+        if from_module:  # globals the callee changed in place (`saved_log_probs.append(...)`)
+            state.env.update({k: v for k, v in final.env.items()
+                              if k.split(".")[0] not in frame.locals and k.split(".")[0] in state.env})
         if own:
             prefix = own + "."
             state.env.update({f"{receiver}.{k[len(prefix):]}": v for k, v in final.env.items() if k.startswith(prefix)})
@@ -245,13 +253,17 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
                 return True
         return False
 
-    def carried_variables(self, loop: LoopFrame, hit: set[GraphNode]) -> tuple[tuple[str, bool], ...]:
+    def carried_variables(self, loop: LoopFrame, hit: set[GraphNode]) -> tuple[tuple[str, str], ...]:
+        """(variable, shape) for what the loop hands on: "tensor", "tuple" ((h, c)) or "list"
+        (a growing list such as saved log-probabilities)."""
         head = loop.head.env if loop.head is not None else {}
         found = []
-        for name in sorted(loop.live_in):
-            value = head.get(name)
-            if value is not None and value.history & hit:
-                found.append((name, value.items is not None or value.kind is Kind.SEQ))
+        for name in sorted(head):
+            value = head[name]
+            if name.split(".")[0] not in loop.live_in or not value.history & hit:
+                continue
+            shape = "tuple" if value.items is not None else "list" if value.kind is Kind.SEQ else "tensor"
+            found.append((name, shape))
         return tuple(found)
 
     def shared_variables(self, state: State, hit: set[GraphNode]) -> tuple[str, ...]:
