@@ -16,11 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_configs import EDITORS, NEOVIMS, NEOVIMS_0_11
 
 from pt_lsp.core.engine import lint_source
 from pt_lsp.core.fixes import apply_edits
-
-from test_configs import EDITORS, NEOVIMS, NEOVIMS_0_11
 
 pytestmark = pytest.mark.slow
 
@@ -117,7 +116,7 @@ def run_nvim(nvim: str, setup_lua: str, tmp_path: Path) -> dict:
     script.write_text(setup_lua + "\nlocal session = loadstring([==[" + NVIM_SESSION + "]==])\n"
                       f"session({json.dumps(str(source))}, {numpy.line}, {numpy.span.start.col + 1}, "
                       f"{json.dumps(numpy.fix.title)}, {len(findings)})\n")
-    done = subprocess.run([nvim, "--headless", "--clean", "-c", f"luafile {script}"], capture_output=True,
+    done = subprocess.run([nvim, "--headless", "--clean", "-c", f"luafile {script}"], check=False, capture_output=True,
                           text=True, timeout=90, cwd=tmp_path, env=user_env())
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     assert lines, f"no result from {nvim}: rc={done.returncode} stdout={done.stdout!r} stderr={done.stderr!r}"
@@ -187,7 +186,7 @@ EMACS_SESSION = r""";;; -*- lexical-binding: t; -*-
 def emacs_with_eglot() -> bool:
     if shutil.which("emacs") is None:
         return False
-    return subprocess.run(["emacs", "--batch", "--eval", "(require 'eglot)"], capture_output=True, timeout=60).returncode == 0
+    return subprocess.run(["emacs", "--batch", "--eval", "(require 'eglot)"], check=False, capture_output=True, timeout=60).returncode == 0
 
 
 @pytest.mark.skipif(not emacs_with_eglot(), reason="no Emacs with Eglot (apt-get install emacs-nox elpa-eglot)")
@@ -199,7 +198,7 @@ def test_emacs_eglot_config_gives_diagnostics_and_fixes(tmp_path):
     done = subprocess.run(
         ["emacs", "--batch", "-l", str(script), str(source), str(numpy.line), str(numpy.span.start.col + 1),
          numpy.fix.title, str(len(findings))],
-        capture_output=True, text=True, timeout=90, cwd=tmp_path,
+        check=False, capture_output=True, text=True, timeout=90, cwd=tmp_path,
         env=user_env(PT_LSP_EGLOT_EL=str(EDITORS / "emacs" / "pt-lsp-eglot.el")),
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]

@@ -11,10 +11,10 @@ import os
 import re
 import shutil
 import subprocess
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
 EDITORS = ROOT / "editors"
@@ -110,7 +110,7 @@ def test_pre_commit_hooks_check_and_fix_python_and_notebooks():
 def test_ci_snippet_uploads_sarif_written_by_pt_lsp_check():
     yaml = pytest.importorskip("yaml", reason="PyYAML (a dev dependency) parses the workflow")
     text = (ROOT / "docs" / "ci.md").read_text()
-    block = re.search(r"```yaml\n(# \.github/workflows/.*?)```", text, re.S)
+    block = re.search(r"```yaml\n(# \.github/workflows/.*?)```", text, re.DOTALL)
     assert block, "docs/ci.md has no workflow block"
     workflow = yaml.safe_load(block.group(1))
     assert workflow["permissions"]["security-events"] == "write"
@@ -134,7 +134,7 @@ def neovims() -> list[str]:
 
 
 def nvim_version(nvim: str) -> tuple[int, int]:
-    out = subprocess.run([nvim, "--version"], capture_output=True, text=True, timeout=30).stdout
+    out = subprocess.run([nvim, "--version"], check=False, capture_output=True, text=True, timeout=30).stdout
     match = re.match(r"NVIM v(\d+)\.(\d+)", out)
     return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
 
@@ -150,7 +150,7 @@ def nvim_lua(nvim: str, lua: str, tmp_path: Path) -> str:
     script.write_text(lua)
     result = subprocess.run(
         [nvim, "--headless", "--clean", "-c", f"luafile {script}", "-c", "qa!"],
-        capture_output=True, text=True, timeout=60, cwd=ROOT, env={**os.environ, "VIRTUAL_ENV": ""},
+        check=False, capture_output=True, text=True, timeout=60, cwd=ROOT, env={**os.environ, "VIRTUAL_ENV": ""},
     )
     assert result.returncode == 0, result.stderr
     assert "Error" not in result.stderr, result.stderr
@@ -215,7 +215,7 @@ needs_emacs = pytest.mark.skipif(shutil.which("emacs") is None, reason="Emacs no
 def emacs_has_eglot() -> bool:
     if shutil.which("emacs") is None:
         return False
-    probe = subprocess.run(["emacs", "--batch", "--eval", "(require 'eglot)"], capture_output=True, timeout=60)
+    probe = subprocess.run(["emacs", "--batch", "--eval", "(require 'eglot)"], check=False, capture_output=True, timeout=60)
     return probe.returncode == 0
 
 
@@ -232,6 +232,6 @@ def test_emacs_eglot_config_byte_compiles_and_registers_pt_lsp(tmp_path):
         " (let ((contact (cdr (assoc '(python-mode python-ts-mode) eglot-server-programs))))"
         "   (princ (mapconcat #'identity (funcall contact nil) \" \"))))"
     )
-    result = subprocess.run(["emacs", "--batch", "--eval", check], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(["emacs", "--batch", "--eval", check], check=False, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["python3", *SERVER_ARGS]
