@@ -33,12 +33,12 @@ def wanted(only: list[str] | None, kind: str) -> bool:
     return only is None or any(kind == k or kind.startswith(k + ".") for k in only)
 
 
-def _current_version(ls: "PtLanguageServer", uri: str) -> int | None:
+def _current_version(ls: PtLanguageServer, uri: str) -> int | None:
     doc = ls.workspace.text_documents.get(key_of(uri))
     return doc.version if doc is not None else None
 
 
-def fix_actions(ls: "PtLanguageServer", diagnostic: types.Diagnostic) -> list[types.CodeAction]:
+def fix_actions(ls: PtLanguageServer, diagnostic: types.Diagnostic) -> list[types.CodeAction]:
     data = diagnostic.data
     actions = []
     for index, fix in enumerate(data.get("fixes") or []):
@@ -70,7 +70,7 @@ def _changed_part(old: str, new: str) -> tuple[int, int, str]:
     return start, end_old, new[start:end_new]
 
 
-def noqa_action(ls: "PtLanguageServer", uri: str, diagnostic: types.Diagnostic) -> types.CodeAction | None:
+def noqa_action(ls: PtLanguageServer, uri: str, diagnostic: types.Diagnostic) -> types.CodeAction | None:
     text_doc = ls.workspace.text_documents.get(key_of(uri))
     code = str(diagnostic.code or "")
     if text_doc is None or not code:
@@ -82,7 +82,7 @@ def noqa_action(ls: "PtLanguageServer", uri: str, diagnostic: types.Diagnostic) 
     old = doc.line_text(line)
     new = add_noqa(old, code)
     if new == old:
-        return None  # already silenced (e.g. by a bare `# noqa`)
+        return None  # already silenced, e.g. by a bare noqa comment
     start, end, content = _changed_part(old, new)
     edit = types.TextEdit(range=to_range(doc, Span(Pos(line, start), Pos(line, end)), ls.client.encoding), new_text=content)
     return types.CodeAction(
@@ -93,7 +93,7 @@ def noqa_action(ls: "PtLanguageServer", uri: str, diagnostic: types.Diagnostic) 
     )
 
 
-async def fix_all_edit(ls: "PtLanguageServer", uri: str) -> types.WorkspaceEdit | None:
+async def fix_all_edit(ls: PtLanguageServer, uri: str) -> types.WorkspaceEdit | None:
     text_doc = ls.workspace.text_documents.get(key_of(uri))
     if text_doc is None:
         return None
@@ -108,7 +108,7 @@ async def fix_all_edit(ls: "PtLanguageServer", uri: str) -> types.WorkspaceEdit 
     return workspace_edit([UriEdit(uri, version, edit)], ls.client.document_changes)
 
 
-async def fix_all_action(ls: "PtLanguageServer", uri: str) -> types.CodeAction | None:
+async def fix_all_action(ls: PtLanguageServer, uri: str) -> types.CodeAction | None:
     if not ls.settings.fix_all or ls.workspace.get_notebook_document(cell_uri=uri) is not None:
         return None  # notebooks: fix-all is not offered per cell (see docs/server.md)
     lint = ls.linter.results.get(key_of(uri))
@@ -122,7 +122,7 @@ async def fix_all_action(ls: "PtLanguageServer", uri: str) -> types.CodeAction |
 
 
 @guarded()
-async def code_action(ls: "PtLanguageServer", params: types.CodeActionParams) -> list[types.CodeAction] | None:
+async def code_action(ls: PtLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
     uri, only = params.text_document.uri, params.context.only
     actions: list[types.CodeAction] = []
     if wanted(only, types.CodeActionKind.QuickFix):
@@ -137,7 +137,7 @@ async def code_action(ls: "PtLanguageServer", params: types.CodeActionParams) ->
 
 
 @guarded(fallback=lambda action: action)
-async def resolve_code_action(ls: "PtLanguageServer", action: types.CodeAction) -> types.CodeAction:
+async def resolve_code_action(ls: PtLanguageServer, action: types.CodeAction) -> types.CodeAction:
     data: Any = action.data
     if isinstance(data, dict) and isinstance(data.get("fixAll"), str) and action.edit is None:
         uri = data["fixAll"]

@@ -21,7 +21,7 @@ class ClientFeatures:
     watch_registration: bool = False  # dynamic registration of workspace/didChangeWatchedFiles
 
     @classmethod
-    def of(cls, caps: types.ClientCapabilities | None, encoding: object) -> "ClientFeatures":
+    def of(cls, caps: types.ClientCapabilities | None, encoding: object) -> ClientFeatures:
         caps = caps or types.ClientCapabilities()
 
         def has(path: str) -> bool:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 WATCH_ID = "pt-lsp-watch-pyproject"
 
 
-def workspace_root(ls: "PtLanguageServer") -> str | None:
+def workspace_root(ls: PtLanguageServer) -> str | None:
     if ls.workspace.root_path:
         return ls.workspace.root_path
     for folder in ls.workspace.folders.values():
@@ -29,12 +29,12 @@ def workspace_root(ls: "PtLanguageServer") -> str | None:
     return None
 
 
-def reload_project(ls: "PtLanguageServer") -> None:
+def reload_project(ls: PtLanguageServer) -> None:
     ls.layers.project = read_project_settings(ls.layers.root, ls.warn)
 
 
 @guarded()
-def initialize(ls: "PtLanguageServer", params: types.InitializeParams) -> None:
+def initialize(ls: PtLanguageServer, params: types.InitializeParams) -> None:
     ls.client = ClientFeatures.of(params.capabilities, ls.workspace.position_encoding)
     ls.layers.root = workspace_root(ls)
     reload_project(ls)
@@ -42,14 +42,14 @@ def initialize(ls: "PtLanguageServer", params: types.InitializeParams) -> None:
     ls.apply_settings(relint=False)
 
 
-async def _fetch_editor_settings(ls: "PtLanguageServer") -> None:
+async def _fetch_editor_settings(ls: PtLanguageServer) -> None:
     params = types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
     values = await ls.workspace_configuration_async(params)
     if values and values[0] is not None:
         ls.layers.editor = editor_settings(values[0], ls.warn)
 
 
-async def _watch_pyproject(ls: "PtLanguageServer") -> None:
+async def _watch_pyproject(ls: PtLanguageServer) -> None:
     options = types.DidChangeWatchedFilesRegistrationOptions(
         watchers=[types.FileSystemWatcher(glob_pattern=f"**/{PYPROJECT}")]
     )
@@ -58,7 +58,7 @@ async def _watch_pyproject(ls: "PtLanguageServer") -> None:
 
 
 @guarded()
-async def initialized(ls: "PtLanguageServer", params: types.InitializedParams) -> None:
+async def initialized(ls: PtLanguageServer, params: types.InitializedParams) -> None:
     # Import the rules now, not on the first keystroke, each on its own so one broken module
     # cannot stop the others.
     for problem in ls.startup_problems + load_rule_modules():
@@ -75,7 +75,7 @@ async def initialized(ls: "PtLanguageServer", params: types.InitializedParams) -
 
 
 @guarded()
-async def did_change_configuration(ls: "PtLanguageServer", params: types.DidChangeConfigurationParams) -> None:
+async def did_change_configuration(ls: PtLanguageServer, params: types.DidChangeConfigurationParams) -> None:
     if ls.client.configuration:
         await _fetch_editor_settings(ls)  # the pull model: params.settings may be null
     else:
@@ -84,7 +84,7 @@ async def did_change_configuration(ls: "PtLanguageServer", params: types.DidChan
 
 
 @guarded()
-def did_change_watched_files(ls: "PtLanguageServer", params: types.DidChangeWatchedFilesParams) -> None:
+def did_change_watched_files(ls: PtLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
     root = ls.layers.root
     touched = [to_fs_path(change.uri) or "" for change in params.changes]
     if root and any(os.path.normpath(path) == os.path.join(os.path.normpath(root), PYPROJECT) for path in touched):

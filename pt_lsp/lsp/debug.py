@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 DEBUG_INFO = "pt-lsp/debugInfo"
 
 
-def debug_info(ls: "PtLanguageServer", params: Any) -> dict:
+def debug_info(ls: PtLanguageServer, params: Any) -> dict:
     settings = ls.settings
     return {
         "version": pt_lsp.__version__,

@@ -69,7 +69,7 @@ def fix_json(fix: Fix, locator: Locator, encoding: str) -> dict:
     return {"title": fix.title, "applicability": fix.applicability.value, "edits": edits}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _code_description(code: str) -> types.CodeDescription | None:
     # Cached: all_rules() lists the rules package on every call. Rules are all registered
     # at start-up (built-in and PT_LSP_EXTRA_RULES), before the first lint.

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -47,7 +48,7 @@ class Job:
 
 
 class Linter:
-    def __init__(self, server: "PtLanguageServer") -> None:
+    def __init__(self, server: PtLanguageServer) -> None:
         self.server = server
         self.generation = 0  # bumped by every settings change
         self.results: dict[str, DocumentLint] = {}  # by document/cell uri (key_of)

@@ -26,7 +26,7 @@ def explanation(flagged: Flagged) -> str:
 
 
 @guarded()
-async def hover(ls: "PtLanguageServer", params: types.HoverParams) -> types.Hover | None:
+async def hover(ls: PtLanguageServer, params: types.HoverParams) -> types.Hover | None:
     uri = params.text_document.uri
     lints = await ls.linter.lint(ls.linter.unit_of(uri), accept_stale=True)
     lint = next((item for item in lints or [] if key_of(item.uri) == key_of(uri)), None)

@@ -19,7 +19,7 @@ def _empty(*_params) -> types.RelatedFullDocumentDiagnosticReport:
 
 
 @guarded(fallback=_empty)
-async def document_diagnostic(ls: "PtLanguageServer", params: types.DocumentDiagnosticParams):
+async def document_diagnostic(ls: PtLanguageServer, params: types.DocumentDiagnosticParams):
     uri = params.text_document.uri
     lints = await ls.linter.lint(ls.linter.unit_of(uri), accept_stale=True)
     lint = next((item for item in lints or [] if key_of(item.uri) == key_of(uri)), None)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from pt_lsp.core.findings import Severity
 from pt_lsp.core.selection import Selection

@@ -21,45 +21,45 @@ NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
 )
 
 
-def _debounce(ls: "PtLanguageServer") -> float:
+def _debounce(ls: PtLanguageServer) -> float:
     return ls.settings.debounce_ms / 1000
 
 
 @guarded()
-def did_open(ls: "PtLanguageServer", params: types.DidOpenTextDocumentParams) -> None:
+def did_open(ls: PtLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
     ls.linter.schedule(params.text_document.uri, 0)  # at once: the user just looked at it
 
 
 @guarded()
-def did_change(ls: "PtLanguageServer", params: types.DidChangeTextDocumentParams) -> None:
+def did_change(ls: PtLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
     ls.linter.schedule(params.text_document.uri, _debounce(ls))
 
 
 @guarded()
-def did_save(ls: "PtLanguageServer", params: types.DidSaveTextDocumentParams) -> None:
+def did_save(ls: PtLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
     ls.linter.schedule(params.text_document.uri, 0)
 
 
 @guarded()
-def did_close(ls: "PtLanguageServer", params: types.DidCloseTextDocumentParams) -> None:
+def did_close(ls: PtLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.linter.forget(params.text_document.uri)
 
 
 @guarded()
-def did_open_notebook(ls: "PtLanguageServer", params: types.DidOpenNotebookDocumentParams) -> None:
+def did_open_notebook(ls: PtLanguageServer, params: types.DidOpenNotebookDocumentParams) -> None:
     ls.linter.schedule(params.notebook_document.uri, 0)
 
 
 @guarded()
-def did_change_notebook(ls: "PtLanguageServer", params: types.DidChangeNotebookDocumentParams) -> None:
+def did_change_notebook(ls: PtLanguageServer, params: types.DidChangeNotebookDocumentParams) -> None:
     ls.linter.schedule(params.notebook_document.uri, _debounce(ls))
 
 
 @guarded()
-def did_save_notebook(ls: "PtLanguageServer", params: types.DidSaveNotebookDocumentParams) -> None:
+def did_save_notebook(ls: PtLanguageServer, params: types.DidSaveNotebookDocumentParams) -> None:
     ls.linter.schedule(params.notebook_document.uri, 0)
 
 
 @guarded()
-def did_close_notebook(ls: "PtLanguageServer", params: types.DidCloseNotebookDocumentParams) -> None:
+def did_close_notebook(ls: PtLanguageServer, params: types.DidCloseNotebookDocumentParams) -> None:
     ls.linter.forget(params.notebook_document.uri)

@@ -13,12 +13,11 @@ import sys
 
 import pytest
 import pytest_lsp
+from lsp_editor import Editor, Recorder
 from lsprotocol import types
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
-
-from lsp_editor import Editor, Recorder
 
 HERE = pathlib.Path(__file__).parent
 PROFILES = ["visual-studio-code", "neovim"]

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import pathlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lsprotocol import types
 from pytest_lsp import LanguageClient

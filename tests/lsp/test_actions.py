@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from lsprotocol import types
-from pytest_lsp import LanguageClient, client_capabilities
-
 from conftest import start
 from lsp_editor import Editor, text_edits_by_uri
+from lsprotocol import types
+from pytest_lsp import LanguageClient, client_capabilities
 
 pytestmark = pytest.mark.asyncio
 

@@ -7,17 +7,16 @@ import subprocess
 import sys
 
 import pytest
-from lsprotocol import types
-from pytest_lsp import client_capabilities
-
 from conftest import make_client, server_env
 from lsp_editor import Editor
+from lsprotocol import types
+from pytest_lsp import client_capabilities
 
 MODULE = [sys.executable, "-m", "pt_lsp.lsp"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*MODULE, *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    return subprocess.run([*MODULE, *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
 
 
 @pytest.mark.parametrize("args", [["--tcp", "nowhere"], ["--tcp", "localhost:99999"], ["--log-level", "chatty"]])

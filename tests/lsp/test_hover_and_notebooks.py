@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from lsprotocol import types
-
 from lsp_editor import Editor, find_range
+from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio
 

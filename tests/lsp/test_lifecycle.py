@@ -4,12 +4,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from conftest import start
+from lsp_editor import Editor
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient, client_capabilities
-
-from conftest import start
-from lsp_editor import Editor
 
 pytestmark = pytest.mark.asyncio
 

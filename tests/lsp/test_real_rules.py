@@ -4,9 +4,8 @@ from __future__ import annotations
 import ast
 
 import pytest
-from lsprotocol import types
-
 from lsp_editor import Editor
+from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio
 
