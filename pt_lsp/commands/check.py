@@ -15,6 +15,7 @@ from typing import TextIO
 
 from pt_lsp.core.config import ConfigFinder
 from pt_lsp.core.discovery import discover
+from pt_lsp.core.rule import all_rules
 from pt_lsp.report import github, json_report, sarif, statistics, text
 from pt_lsp.report.model import Located
 
@@ -52,6 +53,7 @@ class CheckOptions:
 def run_tasks(tasks: list[FileTask], jobs: int) -> list[FileOutcome]:
     if jobs <= 1 or len(tasks) < SERIAL_BELOW:
         return [process(task) for task in tasks]
+    all_rules()  # imported once here, so that forked workers inherit the rule modules
     outcomes: list[FileOutcome] = []
     chunk = max(1, len(tasks) // (jobs * 8))
     try:

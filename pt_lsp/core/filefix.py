@@ -122,7 +122,10 @@ class SourceFile:
 def read_bytes(path: str, max_bytes: int | None = None) -> bytes:
     max_bytes = max_bytes or MAX_BYTES
     try:
-        size = os.path.getsize(path)
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            raise Unlintable("not a regular file")
+        size = info.st_size
         if size > max_bytes:
             raise Unlintable(_too_large(size, max_bytes))
         with open(path, "rb") as file:

@@ -66,3 +66,11 @@ def test_empty_init_files_are_normal(cli, tmp_path, fake_rules, only_fakes):
     (tmp_path / "pkg" / "__init__.py").write_text("")
     run = cli("check", tmp_path, *only_fakes)
     assert run.code == 0 and run.err == ""
+
+
+def test_fifo_named_like_a_source_file_is_skipped(cli, tmp_path, fake_rules, only_fakes):
+    os.mkfifo(tmp_path / "pipe.py")  # opening it for reading would block forever
+    (tmp_path / "ok.py").write_text("y = x.numpy()\n")
+    run = cli("check", tmp_path, *only_fakes)
+    assert run.code == 1
+    assert "pipe.py: not a regular file" in run.err
