@@ -122,3 +122,42 @@ def test_path_inside_ignored_directory_with_parents(tmp_path):
     rules = rules_for(str(tmp_path))
     assert rules.ignored(str(tmp_path / "out" / "a.py"), False, parents=True)
     assert not rules.ignored(str(tmp_path / "out" / "a.py"), False)
+
+
+GIT_PATTERNS = """\
+*.gen.py
+!keep.gen.py
+/top.py
+out/
+docs/**/conf.py
+a/**/z.py
+[ab]x.py
+?y.py
+logs/**
+!logs/keep.py
+sub/*.py
+!sub/ok.py
+**/deep/nope.py
+build_*
+\\#h.py
+nested/
+"""
+GIT_FILES = [
+    "a.gen.py", "pkg/b.gen.py", "keep.gen.py", "pkg/keep.gen.py", "top.py", "pkg/top.py", "out/o.py",
+    "pkg/out/o.py", "docs/conf.py", "docs/a/b/conf.py", "a/z.py", "a/b/c/z.py", "ax.py", "bx.py", "cx.py",
+    "yy.py", "yyy.py", "logs/l.py", "logs/keep.py", "sub/s.py", "sub/ok.py", "x/deep/nope.py", "build_x/q.py",
+    "build_y.py", "#h.py", "nested/q/n.py", "main.py", "pkg2/main.py", "pkg2/other.py",
+]
+# what `git ls-files --others --exclude-standard` lists for this tree (checked with git 2.x)
+GIT_NOT_IGNORED = [
+    "cx.py", "keep.gen.py", "logs/keep.py", "main.py", "pkg/keep.gen.py", "pkg/top.py", "pkg2/main.py",
+    "sub/ok.py", "yyy.py",
+]
+
+
+def test_agrees_with_git(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text(GIT_PATTERNS)
+    make(tmp_path, *GIT_FILES)
+    (tmp_path / "pkg2" / ".gitignore").write_text("*.py\n!main.py\n")
+    assert found(tmp_path) == GIT_NOT_IGNORED
