@@ -20,6 +20,16 @@ NUMPY_ARRAY_FUNCTIONS = {
         "tile", "repeat", "meshgrid", "diag", "tril", "triu", "copy",
     )
 }
+# torch functions that return one tensor (beyond the factories `made_by_factory` knows).
+TORCH_TENSOR_FUNCTIONS = {
+    f"torch.{name}" for name in (
+        "softmax", "log_softmax", "sigmoid", "tanh", "relu", "exp", "log", "abs", "sqrt", "matmul", "mm", "bmm",
+        "einsum", "cat", "stack", "where", "sum", "mean", "clamp", "flatten", "reshape", "transpose", "permute",
+        "from_numpy", "as_tensor", "tensor", "cumsum", "outer", "triu", "tril", "diag", "masked_fill", "gather",
+        "nn.functional.softmax", "nn.functional.relu", "nn.functional.normalize", "nn.functional.pad",
+        "nn.functional.interpolate", "nn.functional.one_hot", "fft.fft", "fft.rfft",
+    )
+}
 # ndarray methods that return an ndarray made from their receiver.
 NUMPY_METHODS = {"astype", "reshape", "transpose", "copy", "flatten", "ravel", "squeeze", "clip", "T"}
 # Size arguments: `x.size()`, `x.shape`, `torch.Size(...)`.
@@ -167,13 +177,16 @@ class TensorApiEvidence:
                 and not (isinstance(expr.value, ast.Name) and expr.value.id == "self"):
             # `m.weight` may as well be a non-torch object's field: only flow evidence counts.
             return self.ctx.flow.value(expr).is_tensor
-        if made_by_factory(self.ctx, expr) or is_first_parameter(expr):
+        if made_by_factory(self.ctx, expr) or is_first_parameter(expr) or self.torch_function(expr):
             return True
         if isinstance(expr, ast.Name):
             values = bound_values(self.ctx, expr)
-            if values and all(is_first_parameter(v) for v in values):
+            if values and all(is_first_parameter(v) or self.torch_function(v) for v in values):
                 return True
         return self.tensors.kind(expr) is not None
+
+    def torch_function(self, expr: ast.AST) -> bool:
+        return isinstance(expr, ast.Call) and self.ctx.qualname(expr.func) in TORCH_TENSOR_FUNCTIONS
 
     def is_ndarray(self, expr: ast.AST) -> bool:
         return is_ndarray(self.ctx, expr)
