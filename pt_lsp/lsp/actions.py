@@ -109,7 +109,9 @@ async def fix_all_edit(ls: PtLanguageServer, uri: str) -> types.WorkspaceEdit | 
 
 
 async def fix_all_action(ls: PtLanguageServer, uri: str) -> types.CodeAction | None:
-    if not ls.settings.fix_all or ls.workspace.get_notebook_document(cell_uri=uri) is not None:
+    if not ls.settings.fix_all or _current_version(ls, uri) is None:
+        return None
+    if ls.workspace.get_notebook_document(cell_uri=uri) is not None:
         return None  # notebooks: fix-all is not offered per cell (see docs/server.md)
     lint = ls.linter.results.get(key_of(uri))
     if lint is not None and lint.version == _current_version(ls, uri) and not lint.fixable(ls.settings.unsafe_fixes):

@@ -47,6 +47,17 @@ async def test_change_updates_and_close_clears(ed: Editor):
         assert list(cleared.diagnostics) == []
 
 
+async def test_whole_document_changes_are_accepted_too(ed: Editor):
+    uri = ed.open(LEGACY)
+    assert len(await ed.diagnostics(uri)) == 1
+    ed.texts[uri] = "import torch\nlegacy_api(1)\nlegacy_api(2)\n"
+    ed.versions[uri] += 1
+    ed.client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=ed.versions[uri]),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=ed.texts[uri])]))
+    assert [d.range.start.line for d in await ed.diagnostics(uri)] == [1, 2]
+
+
 @pytest.mark.parametrize("prefix", ["s = '😀🎉'; ", "变量 = '中文'; ", "s = '👩‍👩‍👧 家族'; "])
 async def test_ranges_count_in_the_negotiated_encoding(ed: Editor, prefix: str):
     text = f"import torch\n{prefix}legacy_api(1)\n"
