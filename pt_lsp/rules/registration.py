@@ -116,6 +116,8 @@ class UnregisteredParameter(Rule):
         container = evidence.container(value, function, target.attr)
         if container is None or not container.elements or not container.understood:
             return None
+        if _registered_another_way(evidence, value, target.attr):
+            return None
         kinds = {evidence.element_kind(element, fn) for element, fn in container.elements}
         if None in kinds:
             return None  # something we cannot identify goes in: no guess
@@ -186,6 +188,28 @@ def _assignment_counts(cls: ast.ClassDef) -> dict[str, int]:
             if isinstance(name, ast.Constant) and isinstance(name.value, str):
                 counts[name.value] = counts.get(name.value, 0) + 2
     return counts
+
+
+_REGISTERING_CALLS = {"add_module", "register_module", "register_parameter", "setattr"}
+
+
+def _registered_another_way(evidence: InitEvidence, value: ast.AST, attribute: str) -> bool:
+    """The container is handed to a call (``nn.Sequential(*self.layers)``, ``nn.ModuleList(layers)``)
+    or the class registers things by name (``add_module``): its contents may well be registered."""
+    local = value.id if isinstance(value, ast.Name) else None
+    for node in ast.walk(evidence.info.node):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name in _REGISTERING_CALLS:
+            return True
+        for argument in (*node.args, *(k.value for k in node.keywords)):
+            inner = argument.value if isinstance(argument, ast.Starred) else argument
+            if (is_self_attribute(inner) and inner.attr == attribute) or (
+                    local is not None and isinstance(inner, ast.Name) and inner.id == local):
+                return True
+    return False
 
 
 def _drop_requires_grad(ctx, call: ast.Call) -> Edit | None:

@@ -42,6 +42,10 @@ def test_local_base_class_makes_a_module_and_helpers_called_from_init_count():
     # Each module is registered as an attribute too: the list misses nothing.
     "fc = nn.Linear(2, 2)\n        self.fc = fc\n        self.order = [fc]",
     "self.encoder = nn.Linear(2, 2)\n        self.stages = [self.encoder]",
+    # Handed on to a container that registers them, or registered by name.
+    "self.layers = []\n        self.layers.append(nn.Linear(2, 2))\n        self.net = nn.Sequential(*self.layers)",
+    "layers = [nn.Linear(2, 2)]\n        self.layers = layers\n        self.net = nn.Sequential(*layers)",
+    "self.blocks = [nn.Linear(2, 2)]\n        for i, b in enumerate(self.blocks):\n            self.add_module(f'b{i}', b)",
 ])
 def test_silent_in_a_module(snippet):
     assert lines(CODE, f"""
