@@ -191,6 +191,8 @@ def _assignment_counts(cls: ast.ClassDef) -> dict[str, int]:
 
 
 _REGISTERING_CALLS = {"add_module", "register_module", "register_parameter", "setattr"}
+_READING_BUILTINS = {"len", "enumerate", "zip", "range", "print", "isinstance", "reversed", "iter", "sorted",
+                     "sum", "any", "all", "min", "max", "str", "repr"}
 
 
 def _registered_another_way(evidence: InitEvidence, value: ast.AST, attribute: str) -> bool:
@@ -204,6 +206,8 @@ def _registered_another_way(evidence: InitEvidence, value: ast.AST, attribute: s
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         if name in _REGISTERING_CALLS:
             return True
+        if isinstance(func, ast.Name) and name in _READING_BUILTINS:
+            continue  # `len(self.layers)`, `enumerate(self.layers)` only read it
         for argument in (*node.args, *(k.value for k in node.keywords)):
             inner = argument.value if isinstance(argument, ast.Starred) else argument
             if (is_self_attribute(inner) and inner.attr == attribute) or (

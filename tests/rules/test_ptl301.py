@@ -87,6 +87,21 @@ def test_names_bound_once_in_init_are_followed():
     """) == [7, 8]
 
 
+def test_reading_the_list_with_builtins_does_not_hide_it():
+    assert lines(CODE, """
+        import torch.nn as nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = [nn.Linear(2, 2) for _ in range(3)]
+                print(len(self.layers))
+            def forward(self, x):
+                for i, layer in enumerate(self.layers):
+                    x = layer(x)
+                return x
+    """) == [6]
+
+
 def test_dict_with_int_keys_is_reported_without_a_fix():
     (finding,) = findings(CODE, """
         import torch.nn as nn
