@@ -163,10 +163,20 @@ class Check:
             self.stdout.write(outcome.diff)
             return bool(outcome.diff)
         if outcome.output is not None:
-            self.stdout.write(outcome.output.decode("utf-8", "replace"))
+            self._write_bytes(outcome.output)
         elif self.stdin_data is not None:  # nothing to fix: the source goes through unchanged
-            self.stdout.write(self.stdin_data.decode("utf-8", "replace"))
+            self._write_bytes(self.stdin_data)
         return outcome.output is not None
+
+    def _write_bytes(self, data: bytes) -> None:
+        """The source exactly as it is (its encoding, its line endings), not re-encoded."""
+        buffer = getattr(self.stdout, "buffer", None)
+        if buffer is None:
+            self.stdout.write(data.decode("utf-8", "replace"))
+            return
+        self.stdout.flush()
+        buffer.write(data)
+        buffer.flush()
 
     # -- reporting -----------------------------------------------------------------------------
     def _report(self, findings: list[Located], fixed: dict[str, Counter], fixed_count: int) -> None:

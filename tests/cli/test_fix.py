@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 
 SOURCE = "y = x.numpy()\nz = w.data\n"
 SAFE_FIXED = "y = x.cpu().numpy()\nz = w.data\n"
@@ -141,3 +143,13 @@ def test_diff_from_stdin(cli, fake_rules, only_fakes):
     run = cli("check", "-", *only_fakes, "--diff", stdin=SOURCE.encode())
     assert "+y = x.cpu().numpy()" in run.out
     assert run.code == 1
+
+
+def test_stdin_fix_keeps_crlf_and_latin1_bytes(tmp_path):
+    """stdout carries the fixed file's own bytes (run as a subprocess: capture would decode)."""
+    source = b"# coding: latin-1\r\nimport torch\r\nname = '\xe9'\r\ny = torch.ones(2).cuda().numpy()\r\n"
+    run = subprocess.run(
+        [sys.executable, "-m", "pt_lsp", "check", "--stdin-filename", "a.py", "--select", "PTL401", "--fix"],
+        input=source, capture_output=True, timeout=120,
+    )
+    assert run.stdout == source.replace(b".cuda().numpy()", b".cuda().cpu().numpy()")
