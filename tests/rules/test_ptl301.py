@@ -99,7 +99,7 @@ def test_reading_the_list_with_builtins_does_not_hide_it():
                 for i, layer in enumerate(self.layers):
                     x = layer(x)
                 return x
-    """) == [6]
+    """) == [5]
 
 
 def test_dict_with_int_keys_is_reported_without_a_fix():
