@@ -8,6 +8,12 @@
 // CHROMIUM (/usr/bin/chromium), SCREENSHOT (where the final screenshot goes), E2E_OUT (logs
 // and failure screenshots). Expected findings and fix come from pt-lsp's core (expected.py),
 // so the test checks what the editor shows against what the linter finds.
+//
+// Steps: (1) the Problems panel lists the core's findings; (2) "pt-lsp: Show Output" and the
+// server command; (3) the PTL401 quick fix from the editor's quick-fix menu, the text and the
+// diagnostic afterwards, the screenshot; (4) a live settings change; (5) a Jupyter notebook;
+// (6) an interpreter without pt-lsp: one notification with the pip command; (7) no interpreter
+// setting: the Python extension's active interpreter (a stand-in extension, python-extension-stub).
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -110,7 +116,16 @@ function expectedFindings(file) {
     return JSON.parse(json);
 }
 
-function startCodeServer(port, userData, extensions, folder) {
+/** The interpreter the Python extension stand-in reports as active: the project's Python
+ *  behind another path, so the log shows which of the two the server was started with. */
+function makeActiveEnvironment() {
+    const executable = path.join(work, 'active-env', 'bin', 'python');
+    mkdirSync(path.dirname(executable), { recursive: true });
+    writeFileSync(executable, `#!/bin/sh\nexec '${python}' "$@"\n`, { mode: 0o755 });
+    return executable;
+}
+
+function startCodeServer(port, userData, extensions, folder, activePython) {
     writeJson(path.join(userData, 'User/settings.json'), {
         'security.workspace.trust.enabled': false,
         'workbench.startupEditor': 'none',
@@ -138,7 +153,7 @@ function startCodeServer(port, userData, extensions, folder) {
             '--extensions-dir', extensions,
             folder,
         ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
+        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, PT_LSP_E2E_ACTIVE_PYTHON: activePython } },
     );
     child.stdout.pipe(logFile);
     child.stderr.pipe(logFile);
@@ -223,13 +238,21 @@ async function main() {
 
     const userData = path.join(work, 'user-data');
     const extensions = path.join(work, 'extensions');
-    log(`installing ${vsix}`);
-    execFileSync(codeServer, ['--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], {
-        stdio: 'inherit',
+    const stub = path.join(work, 'python-extension-stub.vsix');
+    execFileSync(path.join(here, '..', 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '-o', stub], {
+        cwd: path.join(here, 'python-extension-stub'),
+        stdio: 'ignore',
     });
+    for (const extension of [vsix, stub]) {
+        log(`installing ${extension}`);
+        execFileSync(codeServer, ['--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', extension], {
+            stdio: 'inherit',
+        });
+    }
+    const activePython = makeActiveEnvironment();
 
     const port = await freePort();
-    const server = startCodeServer(port, userData, extensions, folder);
+    const server = startCodeServer(port, userData, extensions, folder, activePython);
     let browser;
     let page;
     try {
@@ -343,6 +366,16 @@ async function main() {
         check((await toast.count()) === 1, 'exactly one notification');
         log('missing pt-lsp: notification with the pip command');
         await page.screenshot({ path: path.join(outDir, 'e2e-not-installed.png') });
+
+        // 7. No pt-lsp.interpreter: the Python extension's active interpreter runs the server.
+        writeJson(path.join(folder, '.vscode/settings.json'), settingsWith({}));
+        await waitUntil('the notebook diagnostic from the restarted server', async () => {
+            const rows = await markerRows(page);
+            return { ok: rows.some((r) => r.text.includes(numpyMessage)), seen: rows.map((r) => r.text) };
+        });
+        const fromPythonExtension = `Server run command: ${activePython} -m pt_lsp server`;
+        check(channelLog(userData).includes(fromPythonExtension), `the pt-lsp output log has "${fromPythonExtension}"`);
+        log('no pt-lsp.interpreter: started with the Python extension\'s active interpreter');
         log(`PASS (${((Date.now() - started) / 1000).toFixed(0)}s)`);
     } catch (error) {
         if (page) {

@@ -170,7 +170,8 @@ export async function restartServer(
         return undefined;
     }
     if (settings.path.length === 0 && !(await moduleImports(settings.interpreter, settings.cwd))) {
-        await reportMissing(settings.interpreter);
+        // Not awaited: the notification stays until dismissed, and restarts must not wait on it.
+        void reportMissing(settings.interpreter);
         return undefined;
     }
     notificationLevel = settings.showNotifications;
