@@ -22,6 +22,9 @@ def notebook_cell_diffs(path: str, before: dict[int, str], after: dict[int, str]
     """One diff per changed code cell, labelled ``path:cell N``."""
     parts = []
     for index in sorted(after):
-        if before.get(index) != after[index]:
-            parts.append(unified_diff(path, before.get(index, ""), after[index], f"{path}:cell {index + 1}"))
+        old, new = before.get(index, ""), after[index]
+        if old != new:
+            # a cell's last line has no newline of its own; do not make the diff say so
+            old, new = (text if text.endswith("\n") else text + "\n" for text in (old, new))
+            parts.append(unified_diff(path, old, new, f"{path}:cell {index + 1}"))
     return "".join(parts)
