@@ -14,6 +14,12 @@ export default tseslint.config(
         },
     },
     {
+        // CommonJS, as VS Code loads an extension without a bundler.
+        files: ['e2e/python-extension-stub/*.js'],
+        languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', exports: 'writable', process: 'readonly' } },
+        rules: { '@typescript-eslint/no-require-imports': 'off' },
+    },
+    {
         files: ['e2e/**/*.mjs', 'esbuild.mjs'],
         languageOptions: {
             globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', URL: 'readonly', fetch: 'readonly' },
