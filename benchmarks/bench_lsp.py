@@ -61,6 +61,11 @@ class Client(LanguageClient):
     def __init__(self) -> None:
         super().__init__("pt-lsp-bench", "1")
         self.waiting: dict[tuple[str, int], asyncio.Future] = {}
+        self.logs: list[str] = []
+
+        @self.feature(types.WINDOW_LOG_MESSAGE)
+        def logged(params: types.LogMessageParams) -> None:
+            self.logs.append(params.message)
 
         @self.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         def published(params: types.PublishDiagnosticsParams) -> None:
@@ -125,6 +130,8 @@ async def edit_latencies(text: str, edits: int, in_thread: bool) -> tuple[list[f
         published = await asyncio.wait_for(done, 60)
         latencies.append(time.perf_counter() - began)
     await stop(client)
+    for message in dict.fromkeys(client.logs):  # e.g. a rule that crashed on this file
+        print(f"  server log: {message}")
     return latencies, sorted({str(d.code) for d in first.diagnostics} | {str(d.code) for d in published.diagnostics})
 
 
