@@ -67,3 +67,11 @@ def test_notebook_layout_is_kept_when_nothing_changes():
     assert notebook.with_sources({}).decode() == raw
     changed = notebook.with_sources({0: "x = 2\ny = \u00e9"}).decode()
     assert changed == raw.replace("x = 1", "x = 2")
+
+
+def test_notebook_with_string_sources_and_compact_layout():
+    raw = '{"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": "a = 1\\nb = 2"}], ' \
+          '"metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    notebook = NotebookFile.decode(raw.encode())
+    assert notebook.with_sources({}).decode() == raw
+    assert notebook.with_sources({0: "a = 3\nb = 2"}).decode() == raw.replace("a = 1", "a = 3")
