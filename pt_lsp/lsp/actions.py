@@ -129,6 +129,7 @@ async def code_action(ls: PtLanguageServer, params: types.CodeActionParams) -> l
     actions: list[types.CodeAction] = []
     if wanted(only, types.CodeActionKind.QuickFix):
         ours = [d for d in params.context.diagnostics if d.source == SOURCE and isinstance(d.data, dict)]
+        ours = [d for d in ours if d.data.get("version") == _current_version(ls, uri)]  # not stale
         actions.extend(action for d in ours for action in fix_actions(ls, d))
         actions.extend(filter(None, (noqa_action(ls, uri, d) for d in ours)))
     if wanted(only, FIX_ALL_KIND):

@@ -99,6 +99,7 @@ def to_diagnostic(
         related_information=related,
         data={
             "code": finding.code,
+            "version": place.version,  # of the text it was computed on: stale ones get no actions
             "fixes": [fix_json(fix, locator, client.encoding) for fix in finding.fixes],
         },
     )
