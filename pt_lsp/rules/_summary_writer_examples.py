@@ -1,0 +1,211 @@
+"""Examples of PTL501 summary-writer-not-closed."""
+from pt_lsp.core.examples import Example, Probe, Runtime
+
+
+def _events_probe(logdir: str, tag: str, count: int) -> Probe:
+    """Open writer at the end of the program, or fewer scalars in the event file than written.
+
+    A fresh reader counts the scalars in the event file; ``writer.all_writers`` is None once the
+    writer is closed. An open writer at exit leaves its queue to a daemon thread the interpreter
+    stops: how many events are lost then depends on timing, the open writer does not.
+    """
+    return Probe(
+        f"""
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+        reader = EventAccumulator({logdir!r}, size_guidance={{"scalars": 0}})
+        reader.Reload()
+        written = len(reader.Scalars({tag!r})) if {tag!r} in reader.Tags()["scalars"] else 0
+        symptom = writer.all_writers is not None or written < {count}
+        """,
+        f"the writer is still open at exit (its queued events are dropped with its daemon thread) "
+        f"or fewer than {count} '{tag}' scalars are in the event file",
+    )
+
+
+EXAMPLES = (
+    Example(
+        "a training loop logging the loss, never closing the writer",
+        """
+        from torch.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter("runs/exp1")  # expect: PTL501
+        for step in range(100):
+            writer.add_scalar("loss", 1.0 / (step + 1), step)
+        """,
+        fixed="""
+        from torch.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter("runs/exp1")
+        for step in range(100):
+            writer.add_scalar("loss", 1.0 / (step + 1), step)
+        writer.close()
+        """,
+        runtime=Runtime(symptom=_events_probe("runs/exp1", "loss", 100), needs=("tensorboard",)),
+    ),
+    Example(
+        "accuracy of a model logged per epoch",
+        """
+        import torch
+        from torch.utils.tensorboard import SummaryWriter
+
+        model = torch.nn.Linear(4, 2)
+        writer = SummaryWriter(log_dir="runs/acc")  # expect: PTL501
+        for epoch in range(20):
+            out = model(torch.randn(8, 4))
+            writer.add_scalar("accuracy", (out.argmax(1) == 0).float().mean().item(), epoch)
+        """,
+        fixed="""
+        import torch
+        from torch.utils.tensorboard import SummaryWriter
+
+        model = torch.nn.Linear(4, 2)
+        writer = SummaryWriter(log_dir="runs/acc")
+        for epoch in range(20):
+            out = model(torch.randn(8, 4))
+            writer.add_scalar("accuracy", (out.argmax(1) == 0).float().mean().item(), epoch)
+        writer.close()
+        """,
+        runtime=Runtime(symptom=_events_probe("runs/acc", "accuracy", 20), needs=("tensorboard",)),
+    ),
+    Example(
+        "a train function with its own writer",
+        """
+        from torch.utils.tensorboard import SummaryWriter
+
+        def train(model, loader, optimizer):
+            writer = SummaryWriter()  # expect: PTL501
+            for step, (x, y) in enumerate(loader):
+                loss = model(x, y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                writer.add_scalar("train/loss", loss.item(), step)
+        """,
+        fixed="""
+        from torch.utils.tensorboard import SummaryWriter
+
+        def train(model, loader, optimizer):
+            writer = SummaryWriter()
+            for step, (x, y) in enumerate(loader):
+                loss = model(x, y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                writer.add_scalar("train/loss", loss.item(), step)
+            writer.close()
+        """,
+    ),
+    Example(
+        "a trainer class keeping the writer in an attribute",
+        """
+        import torch.utils.tensorboard as tb
+
+        class Trainer:
+            def __init__(self, logdir):
+                self.writer = tb.SummaryWriter(logdir)  # expect: PTL501
+
+            def log(self, name, value, step):
+                self.writer.add_scalar(name, value, step)
+        """,
+    ),
+    Example(
+        "a module-level writer that helper functions log to",
+        """
+        from torch.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter("runs/gan")  # expect: PTL501
+
+        def log_losses(d_loss, g_loss, step):
+            writer.add_scalars("loss", {"D": d_loss, "G": g_loss}, step)
+        """,
+    ),
+    Example(
+        "tensorboardX's writer with an early return",
+        """
+        from tensorboardX import SummaryWriter
+
+        def evaluate(scores):
+            writer = SummaryWriter("runs/eval")  # expect: PTL501
+            if not scores:
+                return None
+            for i, s in enumerate(scores):
+                writer.add_scalar("eval/score", s, i)
+            return max(scores)
+        """,
+    ),
+    # -- good ---------------------------------------------------------------------------------------
+    Example(
+        "the writer as a context manager",
+        """
+        from torch.utils.tensorboard import SummaryWriter
+
+        with SummaryWriter("runs/exp2") as writer:
+            for step in range(100):
+                writer.add_scalar("loss", 1.0 / (step + 1), step)
+        """,
+        runtime=Runtime(symptom=_events_probe("runs/exp2", "loss", 100), needs=("tensorboard",)),
+    ),
+    Example(
+        "closed after the last event",
+        """
+        from torch.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter("runs/exp3")
+        for step in range(50):
+            writer.add_scalar("lr", 0.1 * 0.9 ** step, step)
+        writer.close()
+        """,
+        runtime=Runtime(symptom=_events_probe("runs/exp3", "lr", 50), needs=("tensorboard",)),
+    ),
+    Example(
+        "flushed at the end of each epoch",
+        """
+        from torch.utils.tensorboard import SummaryWriter
+
+        def fit(epochs, step_fn):
+            writer = SummaryWriter()
+            for epoch in range(epochs):
+                writer.add_scalar("loss", step_fn(), epoch)
+                writer.flush()
+        """,
+    ),
+    Example(
+        "a factory returning the writer to its caller",
+        """
+        from torch.utils.tensorboard import SummaryWriter
+
+        def make_writer(name):
+            writer = SummaryWriter(f"runs/{name}")
+            writer.add_text("config", name)
+            return writer
+        """,
+    ),
+    Example(
+        "closed in a finally block",
+        """
+        from torch.utils.tensorboard import SummaryWriter
+
+        def run(steps):
+            writer = SummaryWriter()
+            try:
+                for i in range(steps):
+                    writer.add_scalar("x", i, i)
+            finally:
+                writer.close()
+        """,
+    ),
+    Example(
+        "an attribute closed by the owner's close method",
+        """
+        from torch.utils.tensorboard import SummaryWriter
+
+        class Logger:
+            def __init__(self, logdir):
+                self.tb = SummaryWriter(logdir)
+
+            def close(self):
+                self.tb.close()
+        """,
+    ),
+)
