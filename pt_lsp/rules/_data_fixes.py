@@ -104,15 +104,30 @@ def _function_name(ctx, func: ast.AST) -> str | None:
     return ctx.qualname(func)
 
 
-def read_fix(ctx, accesses) -> Fix | None:
+def _scalar_index(ctx, access, evidence) -> ast.Subscript | None:
+    """``loss.data[0]`` of a loss backwarded without arguments: PyTorch < 0.4 idiom for a
+    Python number, an IndexError on today's 0-dim losses; ``loss.item()`` is what it meant."""
+    parent = ctx.parent(access.node)
+    if (isinstance(parent, ast.Subscript) and parent.value is access.node and isinstance(parent.slice, ast.Constant)
+            and parent.slice.value == 0 and evidence.is_scalar_loss(access.base)
+            and not isinstance(parent.ctx, (ast.Store, ast.Del))):
+        return parent
+    return None
+
+
+def read_fix(ctx, accesses, evidence) -> Fix | None:
     edits = []
     for access in accesses:
         deletion = drop_data(ctx, access)
         if deletion is None:
             return None
+        indexed = _scalar_index(ctx, access, evidence)
+        if indexed is not None:
+            edits.append(Edit(Span(deletion.span.start, ctx.doc.node_span(indexed).end), ".item()"))
+            continue
         # `.data.item()` is `.item()`: a Python number either way.
         edits.append(deletion if _to_python(ctx, access.node) else Edit(deletion.span, ".detach()"))
-    safe = all(consumed_at_once(ctx, a) for a in accesses)
+    safe = all(consumed_at_once(ctx, a) or _scalar_index(ctx, a, evidence) for a in accesses)
     return Fix("Replace `.data` with `.detach()`", tuple(edits),
                Applicability.SAFE if safe else Applicability.UNSAFE)
 

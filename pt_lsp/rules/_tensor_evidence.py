@@ -100,6 +100,8 @@ class TensorEvidence:
         self.ctx = ctx
         self._names: dict[tuple[int, str], str | None] = {}
         self._attrs: dict[tuple[int, str], str | None] = {}
+        self._backward: dict[tuple[int, str], set[str]] = {}
+        self._own_autograd: bool | None = None
 
     def kind(self, expr: ast.AST, use_flow: bool = True) -> str | None:
         syntactic = self.syntactic_kind(expr)
@@ -140,8 +142,39 @@ class TensorEvidence:
         scope = _scope_node(self.ctx, name)
         key = (id(scope), name.id)
         if key not in self._names:
-            self._names[key] = self._bound_kind(scope, name.id)
+            self._names[key] = self._bound_kind(scope, name.id) or (
+                TENSOR if name.id in self.backward_names(scope) else None)
         return self._names[key]
+
+    def backward_names(self, scope: ast.AST) -> set[str]:
+        """Names whose ``.backward()`` is called in ``scope``: a loss, a tensor (a scalar one
+        when called without arguments)."""
+        key = (id(scope), "<backward>")
+        if not self._torch_autograd_only():
+            return set()
+        if key not in self._backward:
+            self._backward[key] = {
+                node.func.value.id for node in _own_nodes(scope)
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "backward" and isinstance(node.func.value, ast.Name)
+                and not node.args and not any(k.arg == "gradient" for k in node.keywords)
+            }
+        return self._backward[key]
+
+    def _torch_autograd_only(self) -> bool:
+        """``x.backward()`` means torch's only in a file that imports torch and defines no
+        ``backward`` of its own (a micrograd-style ``Value`` class has ``.data`` and ``.backward()``)."""
+        if self._own_autograd is None:
+            imports_torch = any(
+                (b.qualname or "").split(".")[0] == "torch"
+                for bindings in self.ctx.names.module_scope.bindings.values() for b in bindings)
+            defines_backward = any(info.method("backward") is not None or info.method("data") is not None
+                                   for info in self.ctx.classes.values())
+            self._own_autograd = imports_torch and not defines_backward
+        return self._own_autograd
+
+    def is_scalar_loss(self, name: ast.AST) -> bool:
+        return isinstance(name, ast.Name) and name.id in self.backward_names(_scope_node(self.ctx, name))
 
     def _bound_kind(self, scope: ast.AST, name: str) -> str | None:
         """LEAF when every binding of ``name`` in ``scope`` is a factory call or a parameter loop."""

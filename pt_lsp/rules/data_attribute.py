@@ -99,7 +99,8 @@ class TensorDataAttribute(Rule):
     def check(self, ctx):
         if "data" not in ctx.doc.text:
             return
-        accesses = list(self.accesses(ctx))
+        evidence = TensorEvidence(ctx)
+        accesses = list(self.accesses(ctx, evidence))
         if not accesses:
             return
         updates = UpdateFixes(ctx, accesses)
@@ -114,7 +115,7 @@ class TensorDataAttribute(Rule):
                 fixes = updates.fixes_for(in_update[0].stmt) if len(statements) == 1 else []
                 message = self.update_message(next((a for a in in_update if a.role != READ), in_update[0]))
             else:
-                fix = read_fix(ctx, line_accesses)
+                fix = read_fix(ctx, line_accesses, evidence)
                 fixes = [fix] if fix is not None else []
                 message = ("`.data` bypasses autograd: changes made through it corrupt gradients "
                            "silently; use `.detach()`")
@@ -131,8 +132,7 @@ class TensorDataAttribute(Rule):
                 "update the tensor under `torch.no_grad()`")
 
     # -- finding the accesses --------------------------------------------------------------------
-    def accesses(self, ctx):
-        evidence = TensorEvidence(ctx)
+    def accesses(self, ctx, evidence: TensorEvidence):
         for node in ast.walk(ctx.tree):
             if not (isinstance(node, ast.Attribute) and node.attr == "data"):
                 continue

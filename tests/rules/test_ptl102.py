@@ -85,6 +85,36 @@ def test_read_consumed_at_once_is_safe_kept_read_is_unsafe():
     """).splitlines()[2:] == ["n = w.detach().cpu().numpy()", "snapshot = w.detach()"]
 
 
+def test_loss_data_index_zero_becomes_item_and_backwarded_names_are_tensors():
+    text = """
+        import torch
+        def train(model, loader, criterion, optimizer):
+            total = 0.0
+            for x, y in loader:
+                loss = criterion(model(x), y)
+                loss.backward()
+                total += loss.data[0]
+                print(loss.data)
+            return total
+    """
+    assert lines(CODE, text) == [7, 8]
+    assert fixed(CODE, text).splitlines()[6:8] == ["        total += loss.item()", "        print(loss.detach())"]
+
+
+def test_backward_of_an_own_autograd_class_is_not_torch_evidence():
+    assert lines(CODE, """
+        import torch
+        class Value:
+            def __init__(self, data):
+                self.data = data
+            def backward(self):
+                pass
+        def check(v):
+            v.backward()
+            return v.data
+    """) == []
+
+
 # -- updates --------------------------------------------------------------------------------------
 def test_adjacent_updates_share_one_block_with_the_files_torch_alias():
     assert fixed(CODE, """
