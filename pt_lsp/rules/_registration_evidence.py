@@ -123,6 +123,11 @@ class InitEvidence:
             return MODULE if local is not None and local.is_module else None
         return None
 
+    def _builtin(self, func: ast.AST) -> str | None:
+        if isinstance(func, ast.Name) and self.ctx.names.binding(func.id, func) is None:
+            return f"builtins.{func.id}"
+        return None
+
     @staticmethod
     def _registered_elsewhere(function: ast.AST, name: str) -> bool:
         for node in own_nodes(function):
@@ -163,6 +168,10 @@ class InitEvidence:
             return self._filled(Container("dict"), attribute, None)
         if isinstance(value, ast.DictComp):
             return Container("dict", [(value.value, function)], [value.key])
+        if isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords \
+                and isinstance(value.args[0], (ast.GeneratorExp, ast.ListComp)) \
+                and self._builtin(value.func) in ("builtins.list", "builtins.tuple"):
+            return Container("list", [(value.args[0].elt, function)])  # tuple(nn.Conv2d(c, c, 3) for c in ...)
         if isinstance(value, ast.Call) and not value.args and not value.keywords:
             qualname = self.ctx.qualname(value.func) or (
                 f"builtins.{value.func.id}" if isinstance(value.func, ast.Name)

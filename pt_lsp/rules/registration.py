@@ -7,7 +7,7 @@ from pt_lsp.core.document import Span
 from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
 from pt_lsp.core.rule import Rule
 
-from ._edits import torch_reference
+from ._edits import source_of, torch_reference
 from ._registration_evidence import (
     MODULE,
     PARAM,
@@ -153,7 +153,11 @@ class UnregisteredParameter(Rule):
         name, extra = reference
         span = ctx.doc.node_span(value)
         short = name.rsplit(".", 1)[-1]
-        if isinstance(value, (ast.List, ast.Tuple, ast.Dict)) and not getattr(value, "elts", getattr(value, "keys", None)) or isinstance(value, ast.Call):
+        empty_display = isinstance(value, (ast.List, ast.Tuple, ast.Dict)) and not getattr(
+            value, "elts", getattr(value, "keys", None))
+        if isinstance(value, ast.Call) and value.args:  # tuple(<generator>): ModuleList takes the iterable
+            edits = [Edit(span, f"{name}({source_of(ctx, value.args[0])})")]
+        elif empty_display or isinstance(value, ast.Call):  # [] / {} / list() / dict() / OrderedDict()
             edits = [Edit(span, f"{name}()")]
         elif isinstance(value, ast.Tuple):
             first, last = ctx.doc.node_span(value.elts[0]), ctx.doc.node_span(value.elts[-1])

@@ -102,6 +102,16 @@ def test_reading_the_list_with_builtins_does_not_hide_it():
     """) == [5]
 
 
+def test_tuple_of_a_generator_becomes_a_module_list_of_it():
+    assert "        self.convs = nn.ModuleList(nn.Conv2d(c, c, 3) for c in sizes)\n" in fixed(CODE, """
+        import torch.nn as nn
+        class Net(nn.Module):
+            def __init__(self, sizes):
+                super().__init__()
+                self.convs = tuple(nn.Conv2d(c, c, 3) for c in sizes)
+    """)
+
+
 def test_dict_with_int_keys_is_reported_without_a_fix():
     (finding,) = findings(CODE, """
         import torch.nn as nn
