@@ -7,7 +7,7 @@ from pt_lsp.core.document import Span
 from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
 from pt_lsp.core.rule import Rule
 
-from ._edits import source_of, torch_reference
+from ._edits import torch_reference
 from ._registration_evidence import (
     MODULE,
     PARAM,
@@ -156,7 +156,7 @@ class UnregisteredParameter(Rule):
         empty_display = isinstance(value, (ast.List, ast.Tuple, ast.Dict)) and not getattr(
             value, "elts", getattr(value, "keys", None))
         if isinstance(value, ast.Call) and value.args:  # tuple(<generator>): ModuleList takes the iterable
-            edits = [Edit(span, f"{name}({source_of(ctx, value.args[0])})")]
+            edits = [Edit(ctx.doc.node_span(value.func), name)]
         elif empty_display or isinstance(value, ast.Call):  # [] / {} / list() / dict() / OrderedDict()
             edits = [Edit(span, f"{name}()")]
         elif isinstance(value, ast.Tuple):
