@@ -1,0 +1,226 @@
+"""Evidence that an expression is a *leaf* tensor that requires grad (PTL203, PTL205).
+
+Only what a reader proves at a glance counts: a name every binding of which (in its function)
+makes a fresh leaf (``torch.randn(3, requires_grad=True)``, ``nn.Parameter(...)``,
+``x.detach().requires_grad_()``), the loop variable of ``for p in model.parameters()``, a
+``self.w`` the class only ever assigns parameters, and ``layer.weight`` / ``layer.bias`` of a
+``torch.nn`` layer the flow analysis knows. ``.to(device)`` / ``.cuda()`` on a leaf make a new,
+non-leaf tensor on a GPU (in-place changes to it are allowed), so they break the evidence.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cached_property
+
+from pt_lsp.core.context import FileContext
+from pt_lsp.core.flow.torch_api import FACTORIES
+from pt_lsp.core.flow.values import Kind
+
+PARAMETER = "torch.nn.Parameter"
+VARIABLE = "torch.autograd.Variable"
+# In-place methods that keep a fresh tensor a leaf when chained onto its factory.
+INIT_METHODS = {"normal_", "uniform_", "fill_", "zero_", "requires_grad_", "random_", "exponential_",
+                "bernoulli_", "copy_", "share_memory_"}
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Module)
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+FREEZE_WORDS = ("requires_grad = False", "requires_grad=False", "requires_grad_(False)",
+                "requires_grad_(requires_grad=False)")
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A leaf that requires grad: ``origin`` is "parameter" or "tensor"; ``factory`` is the
+    factory call with ``requires_grad=True`` that made it, where there is exactly one."""
+
+    origin: str
+    factory: ast.Call | None = None
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((kw.value for kw in call.keywords if kw.arg == name), None)
+
+
+def _literal(expr: ast.expr | None, value) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is value
+
+
+class LeafEvidence:
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self._names: dict[tuple[int, str], Leaf | None] = {}
+
+    @cached_property
+    def freezes(self) -> bool:
+        """The file switches requires_grad off somewhere: parameters may be frozen."""
+        text = self.ctx.doc.text
+        return any(word in text for word in FREEZE_WORDS)
+
+    def _frozen_by_name(self, name: str) -> bool:
+        text = self.ctx.doc.text
+        return any(f"{name}.{word}" in text for word in ("requires_grad = False", "requires_grad=False",
+                                                         "requires_grad_(False)", "detach_()"))
+
+    # -- what makes a leaf ------------------------------------------------------------------------
+    def made_leaf(self, expr: ast.AST) -> Leaf | None:
+        """``expr`` builds a fresh leaf that requires grad."""
+        grad_ = False
+        while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) \
+                and expr.func.attr in INIT_METHODS and self.ctx.qualname(expr.func) is None:
+            if expr.func.attr == "requires_grad_":
+                flag = expr.args[0] if expr.args else _keyword(expr, "requires_grad")
+                if flag is not None and not _literal(flag, True):
+                    return None
+                grad_ = True
+            expr = expr.func.value
+        if not isinstance(expr, ast.Call):
+            return None
+        qualname = self.ctx.qualname(expr.func)
+        if qualname == PARAMETER:
+            flag = _keyword(expr, "requires_grad")
+            return Leaf("parameter") if flag is None or _literal(flag, True) else None
+        if qualname == VARIABLE or qualname in FACTORIES:
+            if _literal(_keyword(expr, "requires_grad"), True):
+                return Leaf("tensor", expr)
+            return Leaf("tensor") if grad_ else None
+        if grad_ and isinstance(expr.func, ast.Attribute) and expr.func.attr in ("detach", "clone"):
+            inner = expr.func.value
+            if expr.func.attr == "detach" or (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
+                                              and inner.func.attr == "detach"):
+                return Leaf("tensor")
+        return None
+
+    # -- what an expression is ----------------------------------------------------------------------
+    def leaf(self, expr: ast.AST) -> Leaf | None:
+        if isinstance(expr, ast.Name):
+            scope = self._scope(expr)
+            key = (id(scope), expr.id)
+            if key not in self._names:
+                self._names[key] = self._name_leaf(scope, expr.id)
+            found = self._names[key]
+            if found is not None and found.origin == "parameter" and self.freezes:
+                return None
+            if found is not None and self._frozen_by_name(expr.id):
+                return None
+            return found
+        if isinstance(expr, ast.Attribute):
+            if isinstance(expr.value, ast.Name) and expr.value.id == "self":
+                return self._self_attribute(expr)
+            return self._layer_parameter(expr)
+        return self.made_leaf(expr)
+
+    def _layer_parameter(self, expr: ast.Attribute) -> Leaf | None:
+        if expr.attr not in ("weight", "bias") or self.freezes:
+            return None
+        base = self.ctx.flow.value(expr.value)
+        value = self.ctx.flow.value(expr)
+        if base.kind is Kind.MODULE and (base.qualname or "").startswith("torch.nn.") \
+                and value.is_tensor and value.requires_grad is True and not value.history:
+            return Leaf("parameter")
+        return None
+
+    def _self_attribute(self, expr: ast.Attribute) -> Leaf | None:
+        cls = self.ctx.enclosing_class(expr)
+        info = self.ctx.class_info(cls) if cls is not None else None
+        if info is None or not info.is_module or self.freezes:
+            return None
+        values = []
+        for node in ast.walk(cls):  # only on a candidate finding
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if _is_self_attr(target, expr.attr):
+                        if not isinstance(node, ast.AugAssign):
+                            values.append(node.value)
+                    elif isinstance(target, (ast.Tuple, ast.List)) and any(
+                            _is_self_attr(e, expr.attr) for e in ast.walk(target)):
+                        return None
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in ("register_buffer", "register_parameter", "setattr"):
+                return None
+        leaves = [self.made_leaf(v) if v is not None else None for v in values]
+        if leaves and all(leaf is not None and leaf.origin == "parameter" for leaf in leaves):
+            return Leaf("parameter")
+        return None
+
+    def _scope(self, node: ast.AST) -> ast.AST:
+        current = self.ctx.parent(node)
+        while current is not None and not isinstance(current, (*_SCOPES, ast.ListComp, ast.SetComp,
+                                                              ast.DictComp, ast.GeneratorExp, ast.ClassDef)):
+            current = self.ctx.parent(current)
+        return current if current is not None else self.ctx.tree
+
+    def _name_leaf(self, scope: ast.AST, name: str) -> Leaf | None:
+        if not isinstance(scope, _SCOPES):
+            return None  # comprehension variables, class bodies
+        if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            arguments = scope.args
+            every = (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg)
+            if any(a is not None and a.arg == name for a in every):
+                return None
+        found: list[Leaf | None] = []
+        for node in _own_nodes(scope):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and target.id == name:
+                        found.append(self.made_leaf(node.value))
+                    elif _binds(target, name):
+                        return None
+            elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and _binds(node.target, name):
+                found.append(self.made_leaf(node.value) if node.value is not None else None)
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) and _binds(node.target, name):
+                found.append(Leaf("parameter") if _iterates_parameters(node.target, node.iter, name) else None)
+            elif isinstance(node, ast.withitem) and node.optional_vars is not None and _binds(node.optional_vars, name):
+                return None
+            elif isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+                return None
+            elif isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                    (a.asname or a.name.split(".")[0]) == name for a in node.names):
+                return None
+            elif isinstance(node, (*_NESTED[:2], ast.ClassDef)) and getattr(node, "name", None) == name:
+                return None
+            elif isinstance(node, ast.ExceptHandler) and node.name == name:
+                return None
+        if not found or any(leaf is None for leaf in found):
+            return None
+        origins = {leaf.origin for leaf in found}
+        if len(origins) != 1:
+            return None
+        factory = found[0].factory if len(found) == 1 else None
+        return Leaf(origins.pop(), factory)
+
+
+def _iterates_parameters(target: ast.AST, iterable: ast.AST, name: str) -> bool:
+    """``for p in model.parameters()`` / ``for n, p in model.named_parameters()``."""
+    if not (isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute)):
+        return False
+    if iterable.func.attr == "parameters":
+        return isinstance(target, ast.Name) and target.id == name
+    if iterable.func.attr == "named_parameters" and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+        second = target.elts[1]
+        return isinstance(second, ast.Name) and second.id == name
+    return False
+
+
+def _own_nodes(scope: ast.AST):
+    pending = list(ast.iter_child_nodes(scope))
+    while pending:
+        node = pending.pop()
+        yield node
+        if not isinstance(node, _NESTED):
+            pending.extend(ast.iter_child_nodes(node))
+
+
+def _binds(target: ast.AST, name: str) -> bool:
+    if isinstance(target, ast.Name):
+        return target.id == name
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_binds(e, name) for e in target.elts)
+    if isinstance(target, ast.Starred):
+        return _binds(target.value, name)
+    return False
+
+
+def _is_self_attr(target: ast.AST, attr: str) -> bool:
+    return (isinstance(target, ast.Attribute) and target.attr == attr
+            and isinstance(target.value, ast.Name) and target.value.id == "self")
