@@ -1,0 +1,234 @@
+"""Examples of PTL202 (implicit-grad-non-scalar): unreduced losses and model outputs."""
+from __future__ import annotations
+
+from pt_lsp.core.examples import Example, Raises, Runtime
+
+NON_SCALAR = Raises("RuntimeError", r"grad can be implicitly created only for scalar outputs")
+
+EXAMPLES = (
+    Example(
+        "a per-sample loss with reduction='none'",
+        """
+        import torch
+        from torch import nn
+
+        model = nn.Linear(3, 1)
+        criterion = nn.MSELoss(reduction="none")
+        x, y = torch.randn(16, 3), torch.randn(16, 1)
+        loss = criterion(model(x), y)
+        loss.backward()  # expect: PTL202
+        """,
+        fixed="""
+        import torch
+        from torch import nn
+
+        model = nn.Linear(3, 1)
+        criterion = nn.MSELoss(reduction="none")
+        x, y = torch.randn(16, 3), torch.randn(16, 1)
+        loss = criterion(model(x), y)
+        loss.sum().backward()
+        """,
+        runtime=Runtime(NON_SCALAR),
+    ),
+    Example(
+        "an elementwise product of a weight vector and data",
+        """
+        import torch
+
+        w = torch.randn(5, requires_grad=True)
+        x = torch.randn(5)
+        (w * x).backward()  # expect: PTL202
+        """,
+        fixed="""
+        import torch
+
+        w = torch.randn(5, requires_grad=True)
+        x = torch.randn(5)
+        (w * x).sum().backward()
+        """,
+        runtime=Runtime(NON_SCALAR),
+    ),
+    Example(
+        "the output of a classifier used as the loss",
+        """
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.hidden = nn.Linear(20, 64)
+                self.out = nn.Linear(64, 10)
+
+            def forward(self, x):
+                return self.out(torch.relu(self.hidden(x)))
+
+        net = Net()
+        output = net(torch.randn(4, 20))
+        output.backward()  # expect: PTL202
+        """,
+        fixed="""
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.hidden = nn.Linear(20, 64)
+                self.out = nn.Linear(64, 10)
+
+            def forward(self, x):
+                return self.out(torch.relu(self.hidden(x)))
+
+        net = Net()
+        output = net(torch.randn(4, 20))
+        output.sum().backward()
+        """,
+        runtime=Runtime(NON_SCALAR),
+    ),
+    Example(
+        "a functional BCE loss left unreduced",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        logits = torch.randn(8, requires_grad=True)
+        targets = torch.ones(8)
+        loss = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+        loss.backward(retain_graph=True)  # expect: PTL202
+        """,
+        fixed="""
+        import torch
+        import torch.nn.functional as F
+
+        logits = torch.randn(8, requires_grad=True)
+        targets = torch.ones(8)
+        loss = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+        loss.sum().backward(retain_graph=True)
+        """,
+        runtime=Runtime(NON_SCALAR),
+    ),
+    Example(
+        "torch.autograd.grad of a vector without grad_outputs",
+        """
+        import torch
+
+        x = torch.linspace(0, 3, 50, requires_grad=True)
+        y = torch.sin(x) * x
+        (dy_dx,) = torch.autograd.grad(y, x)  # expect: PTL202
+        """,
+        fixed="""
+        import torch
+
+        x = torch.linspace(0, 3, 50, requires_grad=True)
+        y = torch.sin(x) * x
+        (dy_dx,) = torch.autograd.grad(y, x, grad_outputs=torch.ones_like(y))
+        """,
+        runtime=Runtime(NON_SCALAR),
+    ),
+    Example(
+        "a Sequential regression head in a training function",
+        """
+        import torch
+        from torch import nn
+
+        def fit(batches):
+            model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 2), nn.Tanh())
+            opt = torch.optim.Adam(model.parameters())
+            for x in batches:
+                opt.zero_grad()
+                pred = model(x)
+                pred.backward()  # expect: PTL202
+                opt.step()
+        """,
+        fixed="""
+        import torch
+        from torch import nn
+
+        def fit(batches):
+            model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 2), nn.Tanh())
+            opt = torch.optim.Adam(model.parameters())
+            for x in batches:
+                opt.zero_grad()
+                pred = model(x)
+                pred.sum().backward()
+                opt.step()
+        """,
+    ),
+    # -- good ---------------------------------------------------------------------------------------
+    Example(
+        "the per-sample loss reduced with mean()",
+        """
+        import torch
+        from torch import nn
+
+        model = nn.Linear(3, 1)
+        criterion = nn.MSELoss(reduction="none")
+        x, y = torch.randn(16, 3), torch.randn(16, 1)
+        loss = criterion(model(x), y)
+        loss.mean().backward()
+        """,
+        runtime=Runtime(),
+    ),
+    Example(
+        "a vector-Jacobian product with an explicit gradient",
+        """
+        import torch
+
+        w = torch.randn(5, requires_grad=True)
+        y = w * torch.randn(5)
+        y.backward(torch.ones_like(y))
+        z = w.exp()
+        z.backward(gradient=torch.full((5,), 0.5))
+        """,
+        runtime=Runtime(),
+    ),
+    Example(
+        "a single-output model on a single sample",
+        """
+        import torch
+        from torch import nn
+
+        critic = nn.Linear(8, 1)
+        value = critic(torch.randn(8))
+        value.backward()
+        """,
+        runtime=Runtime(),
+    ),
+    Example(
+        "a one-element tensor and an indexed element",
+        """
+        import torch
+
+        w = torch.randn(1, requires_grad=True)
+        (w * 3).backward()
+        v = torch.randn(4, requires_grad=True)
+        (v * 2)[0].backward()
+        """,
+        runtime=Runtime(),
+    ),
+    Example(
+        "a loss of unknown shape from a helper",
+        """
+        import torch
+
+        def step(model, criterion, x, y):
+            loss = criterion(model(x), y)
+            loss.backward()
+            return loss.item()
+        """,
+    ),
+    Example(
+        "a matrix product of vectors is a scalar",
+        """
+        import torch
+
+        a = torch.randn(6, requires_grad=True)
+        b = torch.randn(6)
+        (a @ b).backward()
+        dist = torch.randn(6)
+        dist.backward
+        """,
+        runtime=Runtime(),
+    ),
+)
