@@ -14,6 +14,7 @@ from .guard import guarded
 from .plugins import load_rule_modules
 from .project import PYPROJECT, read_project_settings
 from .settings import SECTION, editor_settings
+from .text import LspWorkspace
 
 if TYPE_CHECKING:
     from .server import PtLanguageServer
@@ -40,6 +41,8 @@ def initialize(ls: PtLanguageServer, params: types.InitializeParams) -> None:
     reload_project(ls)
     ls.layers.init = editor_settings(params.initialization_options, ls.warn)
     ls.apply_settings(relint=False)
+    # pygls has just created the workspace (no document is open yet): use LSP's line breaks.
+    ls.protocol._workspace = LspWorkspace.replacing(ls.workspace)
 
 
 async def _fetch_editor_settings(ls: PtLanguageServer) -> None:

@@ -67,6 +67,17 @@ async def test_ranges_count_in_the_negotiated_encoding(ed: Editor, prefix: str):
     assert diagnostic.range.start.character == units(prefix, ed.encoding)  # not len(prefix)
 
 
+async def test_form_feeds_do_not_end_lines(ed: Editor):
+    # str.splitlines() breaks at "\x0c" and U+2028; Python and editors do not.
+    text = "import torch\n\x0c\ns = '\u2028 😀'; legacy_api(1)\n"
+    uri = ed.open(text)
+    [diagnostic] = await ed.diagnostics(uri)
+    assert diagnostic.range == find_range(text, "legacy_api(1)", ed.encoding)
+    ed.replace(uri, "\x0c\n", "\x0c\nlegacy_api(0)  # 中\n")  # an incremental change after a form feed
+    diagnostics = await ed.diagnostics(uri)
+    assert [d.range for d in diagnostics] == [find_range(ed.texts[uri], f"legacy_api({n})", ed.encoding) for n in (0, 1)]
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8", "utf-32"])
 async def test_each_offered_encoding_is_honoured(bare_client: LanguageClient, tmp_path, encoding: str):
     caps = client_capabilities("neovim")
