@@ -1,5 +1,5 @@
 """What pt-lsp's core finds in a file, as JSON: the VS Code end-to-end test checks the Problems
-panel and the quick fix against this rather than against hard-coded messages.
+panel, the quick fix and fix-all on save against this rather than against hard-coded text.
 
 Usage: python expected.py FILE CODE   (CODE: the finding whose preferred fix the test applies)
 """
@@ -7,7 +7,7 @@ import json
 import sys
 
 from pt_lsp.core.engine import lint_source
-from pt_lsp.core.fixes import apply_edits
+from pt_lsp.core.fixes import apply_edits, fix_source
 
 
 def main(path: str, code: str) -> None:
@@ -21,6 +21,8 @@ def main(path: str, code: str) -> None:
         {
             "findings": [{"code": f.code, "message": f.message, "line": f.line} for f in findings],
             "fix": {"code": code, "line": target.line, "title": target.fix.title, "changed_lines": changed},
+            # The file once "Fix all" has run on save after that quick fix.
+            "fixed_all": fix_source(fixed, path).text,
         },
         sys.stdout,
     )

@@ -13,7 +13,8 @@
 // server command; (3) the PTL401 quick fix from the editor's quick-fix menu, the text and the
 // diagnostic afterwards, the screenshot; (4) a live settings change; (5) a Jupyter notebook;
 // (6) an interpreter without pt-lsp: one notification with the pip command; (7) no interpreter
-// setting: the Python extension's active interpreter (a stand-in extension, python-extension-stub).
+// setting: the Python extension's active interpreter (a stand-in extension, python-extension-stub);
+// (8) fix all on save.
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -90,9 +91,12 @@ function writeJson(file, value) {
     writeFileSync(file, JSON.stringify(value, null, 2));
 }
 
+// Workspace settings for each step. Fix all on explicit save is on from the start: a setting
+// written just before the save (step 8) may not have been read yet when the save happens.
 // E2E_TRACE=verbose traces the LSP messages into the pt-lsp output log under user-data/logs.
 function settingsWith(values) {
-    return env.E2E_TRACE ? { ...values, 'pt-lsp.trace.server': env.E2E_TRACE } : values;
+    const all = { '[python]': { 'editor.codeActionsOnSave': { 'source.fixAll.pt-lsp': 'explicit' } }, ...values };
+    return env.E2E_TRACE ? { ...all, 'pt-lsp.trace.server': env.E2E_TRACE } : all;
 }
 
 function makeWorkspace(interpreter) {
@@ -376,6 +380,17 @@ async function main() {
         const fromPythonExtension = `Server run command: ${activePython} -m pt_lsp server`;
         check(channelLog(userData).includes(fromPythonExtension), `the pt-lsp output log has "${fromPythonExtension}"`);
         log('no pt-lsp.interpreter: started with the Python extension\'s active interpreter');
+
+        // 8. Fix all on save (source.fixAll.pt-lsp in editor.codeActionsOnSave).
+        await page.locator('.tabs-container .tab', { hasText: 'train.py' }).click();
+        await page.locator('.editor-instance .view-lines', { hasText: 'torch.randn' }).click();
+        await page.keyboard.press('Control+S');
+        const saved = await waitUntil('train.py saved with every safe fix', async () => {
+            const text = readFileSync(path.join(folder, 'train.py'), 'utf-8');
+            return { ok: text === expected.fixed_all, seen: text };
+        });
+        check(!saved.seen.includes('Variable'), 'fix all removed Variable');
+        log('fix all on save: the saved file is what `pt-lsp check --fix` would write');
         log(`PASS (${((Date.now() - started) / 1000).toFixed(0)}s)`);
     } catch (error) {
         if (page) {
