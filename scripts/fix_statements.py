@@ -30,6 +30,10 @@ from pt_lsp.core.findings import Edit, Finding
 _STMT_FIELDS = ("body", "orelse", "finalbody")
 _CLAUSE_FIELDS = ("handlers", "cases")  # lists of clauses that hold their own bodies
 _WIDENED = {"PTL201"}
+# Fixes that close a resource add a statement at the end of the scope that made it (PTL501:
+# `writer.close()`); they may insert statements anywhere in that function (or module), but
+# still change no existing statement.
+_INSERT_IN_SCOPE = {"PTL501"}
 
 
 def _region_lines(finding: Finding) -> set[int]:
@@ -45,6 +49,17 @@ def _innermost(tree: ast.Module, lines: set[int], kinds: tuple[type, ...]) -> as
         if inside and (best is None or node.lineno >= best.lineno):
             best = node
     return best
+
+
+def insertable_lines(tree: ast.Module, findings: Iterable[Finding]) -> set[int]:
+    """Lines next to which a fix may insert new statements (beyond its allowed lines)."""
+    lines: set[int] = set()
+    for finding in findings:
+        if finding.code in _INSERT_IN_SCOPE:
+            scope = _innermost(tree, _region_lines(finding), (ast.FunctionDef, ast.AsyncFunctionDef))
+            end = max((getattr(n, "end_lineno", 0) or 0) for n in ast.walk(tree))
+            lines |= set(range(scope.lineno, scope.end_lineno + 1) if scope else range(1, end + 1))
+    return lines
 
 
 def allowed_lines(tree: ast.Module, findings: Iterable[Finding]) -> set[int]:
@@ -120,8 +135,10 @@ def _char_col(line: str, byte_col: int) -> int:
 
 
 class _Comparison:
-    def __init__(self, allowed: set[int], after: Document, inserted: list[tuple[int, int]]) -> None:
+    def __init__(self, allowed: set[int], after: Document, inserted: list[tuple[int, int]],
+                 insertable: set[int] = frozenset()) -> None:
         self.allowed = allowed
+        self.insertable = allowed | insertable
         self.after = after
         self.inserted = inserted
         self.problems: list[str] = []
@@ -171,7 +188,8 @@ class _Comparison:
                         self._complain(o, "statement wrapped in no_grad")
                 continue
             neighbours = [s for s, _ in old[max(i1 - 1, 0):i2 + 1]]
-            may_insert = block_allowed or any(self._touched(s) for s in neighbours)
+            may_insert = block_allowed or any(
+                _touches(self.insertable, _header_start(s), s.end_lineno) for s in neighbours)
             self._compare_changed([s for s, _ in olds], news, may_insert)
 
     def _compare_changed(self, olds: list[ast.stmt], news: list[tuple[ast.stmt, bool]], may_insert: bool) -> None:
@@ -209,7 +227,8 @@ def changes_outside(before_text: str, after_text: str, findings: Iterable[Findin
     """Descriptions of changes that no finding of ``findings`` accounts for (empty: none).
     ``edits`` turned ``before_text`` into ``after_text``."""
     before, after = ast.parse(before_text), ast.parse(after_text)
+    findings = list(findings)
     comparison = _Comparison(allowed_lines(before, findings), Document(after_text),
-                             inserted_ranges(before_text, edits))
+                             inserted_ranges(before_text, edits), insertable_lines(before, findings))
     comparison.compare(before.body, after.body, block_allowed=False)
     return comparison.problems

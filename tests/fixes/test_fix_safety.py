@@ -245,3 +245,13 @@ def test_torch_is_located_without_importing_it():
     done = subprocess.run([sys.executable, "-c", code], cwd=fix_harness.Path(fix_harness.__file__).parents[1],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_closing_statement_may_be_added_at_the_end_of_the_scope_only_for_resource_rules():
+    text = "w = Writer()\nfor s in steps:\n    w.add(s)\n"
+    after = text + "w.close()\n"
+    edit = [Edit.insert(at(4, 0), "w.close()\n")]
+    assert fix_statements.changes_outside(text, after, _findings("PTL501", text, 1), edit) == []
+    assert fix_statements.changes_outside(text, after, _findings("PTL401", text, 1), edit) != []
+    changed = "w = Writer()\nfor s in steps:\n    w.add(s, 1)\nw.close()\n"
+    assert fix_statements.changes_outside(text, changed, _findings("PTL501", text, 1), edit) != []
