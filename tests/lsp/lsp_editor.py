@@ -77,13 +77,16 @@ class Recorder:
 
     async def wait_for(self, predicate: Callable[[Any], bool], after: int = 0, timeout: float = TIMEOUT) -> Any:
         """The newest item matching ``predicate`` among those after the first ``after``."""
-        async with asyncio.timeout(timeout):
+
+        async def first_match() -> Any:
             while True:
                 for item in reversed(self.items[after:]):
                     if predicate(item):
                         return item
                 self._arrived.clear()
                 await self._arrived.wait()
+
+        return await asyncio.wait_for(first_match(), timeout)
 
 
 class Editor:
