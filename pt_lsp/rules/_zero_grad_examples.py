@@ -1,0 +1,318 @@
+"""Examples of PTL204 (missing-zero-grad): training loops whose gradients pile up."""
+from __future__ import annotations
+
+from pt_lsp.core.examples import Example, Probe, Runtime
+
+# After the loop, the stored gradient is compared with a fresh gradient of the last batch: a
+# loop that resets stores about one batch's gradient, a loop that does not stores the sum over
+# all iterations (the examples use data whose gradients point the same way).
+ACCUMULATED = Probe(
+    """
+    fresh = torch.autograd.grad(loss_fn(model(x), y), model.weight)[0]
+    symptom = bool(model.weight.grad.norm() > 2 * fresh.norm())
+    """,
+    "model.weight.grad holds the sum of every iteration's gradient, not the last batch's",
+)
+
+EXAMPLES = (
+    Example(
+        "full-batch regression without zero_grad",
+        """
+        import torch
+        from torch import nn
+
+        model = nn.Linear(3, 1)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+        loss_fn = nn.MSELoss()
+        x = torch.randn(32, 3)
+        y = x @ torch.tensor([[2.0], [-1.0], [0.5]]) + 3.0
+        for epoch in range(5):
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()  # expect: PTL204
+        """,
+        fixed="""
+        import torch
+        from torch import nn
+
+        model = nn.Linear(3, 1)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+        loss_fn = nn.MSELoss()
+        x = torch.randn(32, 3)
+        y = x @ torch.tensor([[2.0], [-1.0], [0.5]]) + 3.0
+        for epoch in range(5):
+            loss = loss_fn(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        """,
+        runtime=Runtime(ACCUMULATED),
+    ),
+    Example(
+        "minibatches with Adam, zero_grad called once before training",
+        """
+        import torch
+        from torch import nn
+
+        model = nn.Linear(4, 1)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        loss_fn = nn.L1Loss()
+        data = torch.rand(64, 4)
+        batches = [(b, b.sum(dim=1, keepdim=True) + 5.0) for b in data.split(16)]
+        optimizer.zero_grad()
+        for epoch in range(2):
+            for x, y in batches:
+                pred = model(x)
+                loss = loss_fn(pred, y)
+                loss.backward()
+                optimizer.step()  # expect: PTL204
+        """,
+        fixed="""
+        import torch
+        from torch import nn
+
+        model = nn.Linear(4, 1)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        loss_fn = nn.L1Loss()
+        data = torch.rand(64, 4)
+        batches = [(b, b.sum(dim=1, keepdim=True) + 5.0) for b in data.split(16)]
+        optimizer.zero_grad()
+        for epoch in range(2):
+            for x, y in batches:
+                pred = model(x)
+                loss = loss_fn(pred, y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        """,
+        runtime=Runtime(ACCUMULATED),
+    ),
+    Example(
+        "a training function with an optimizer parameter",
+        """
+        def train_epoch(model, loader, criterion, optimizer, device):
+            model.train()
+            for images, labels in loader:
+                images, labels = images.to(device), labels.to(device)
+                loss = criterion(model(images), labels)
+                loss.backward()
+                optimizer.step()  # expect: PTL204
+        """,
+        fixed="""
+        def train_epoch(model, loader, criterion, optimizer, device):
+            model.train()
+            for images, labels in loader:
+                images, labels = images.to(device), labels.to(device)
+                loss = criterion(model(images), labels)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        """,
+    ),
+    Example(
+        "mixed precision: scaler.step(optimizer) without a reset",
+        """
+        import torch
+
+        def train(model, loader, loss_fn):
+            optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4)
+            scaler = torch.amp.GradScaler("cuda")
+            for x, y in loader:
+                with torch.autocast("cuda", dtype=torch.float16):
+                    loss = loss_fn(model(x), y)
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)  # expect: PTL204
+                scaler.update()
+        """,
+        fixed="""
+        import torch
+
+        def train(model, loader, loss_fn):
+            optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4)
+            scaler = torch.amp.GradScaler("cuda")
+            for x, y in loader:
+                with torch.autocast("cuda", dtype=torch.float16):
+                    loss = loss_fn(model(x), y)
+                optimizer.zero_grad()
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
+        """,
+    ),
+    Example(
+        "a trainer class stepping self.optimizer",
+        """
+        import torch
+
+        class Trainer:
+            def __init__(self, model, lr):
+                self.model = model
+                self.optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+
+            def fit(self, batches, loss_fn):
+                for inputs, targets in batches:
+                    loss = loss_fn(self.model(inputs), targets)
+                    loss.backward()
+                    self.optimizer.step()  # expect: PTL204
+        """,
+        fixed="""
+        import torch
+
+        class Trainer:
+            def __init__(self, model, lr):
+                self.model = model
+                self.optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+
+            def fit(self, batches, loss_fn):
+                for inputs, targets in batches:
+                    loss = loss_fn(self.model(inputs), targets)
+                    self.optimizer.zero_grad()
+                    loss.backward()
+                    self.optimizer.step()
+        """,
+    ),
+    Example(
+        "a GAN loop stepping two optimizers",
+        """
+        import torch
+
+        def train_gan(G, D, loader, bce, z_dim=64):
+            opt_d = torch.optim.Adam(D.parameters(), lr=2e-4)
+            opt_g = torch.optim.Adam(G.parameters(), lr=2e-4)
+            for real in loader:
+                fake = G(torch.randn(real.size(0), z_dim))
+                d_loss = bce(D(real), torch.ones(real.size(0), 1)) + bce(D(fake.detach()), torch.zeros(real.size(0), 1))
+                d_loss.backward()
+                opt_d.step()  # expect: PTL204
+                g_loss = bce(D(fake), torch.ones(real.size(0), 1))
+                g_loss.backward()
+                opt_g.step()  # expect: PTL204
+        """,
+        fixed="""
+        import torch
+
+        def train_gan(G, D, loader, bce, z_dim=64):
+            opt_d = torch.optim.Adam(D.parameters(), lr=2e-4)
+            opt_g = torch.optim.Adam(G.parameters(), lr=2e-4)
+            for real in loader:
+                fake = G(torch.randn(real.size(0), z_dim))
+                d_loss = bce(D(real), torch.ones(real.size(0), 1)) + bce(D(fake.detach()), torch.zeros(real.size(0), 1))
+                opt_d.zero_grad()
+                opt_g.zero_grad()
+                d_loss.backward()
+                opt_d.step()
+                g_loss = bce(D(fake), torch.ones(real.size(0), 1))
+                g_loss.backward()
+                opt_g.step()
+        """,
+    ),
+    # -- good ---------------------------------------------------------------------------------------
+    Example(
+        "zero_grad in every iteration",
+        """
+        import torch
+        from torch import nn
+
+        model = nn.Linear(3, 1)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+        loss_fn = nn.MSELoss()
+        x = torch.randn(32, 3)
+        y = x @ torch.tensor([[2.0], [-1.0], [0.5]]) + 3.0
+        for epoch in range(5):
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()
+        """,
+        runtime=Runtime(ACCUMULATED),
+    ),
+    Example(
+        "gradient accumulation over four batches",
+        """
+        import torch
+        from torch import nn
+
+        model = nn.Linear(3, 1)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+        loss_fn = nn.MSELoss()
+        x = torch.randn(32, 3)
+        y = x.sum(dim=1, keepdim=True)
+        for i in range(8):
+            loss = loss_fn(model(x), y) / 4
+            loss.backward()
+            if (i + 1) % 4 == 0:
+                optimizer.step()
+                optimizer.zero_grad()
+        """,
+        runtime=Runtime(),
+    ),
+    Example(
+        "gradients set to None by hand",
+        """
+        import torch
+        from torch import nn
+
+        model = nn.Linear(3, 1)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+        loss_fn = nn.MSELoss()
+        x = torch.randn(32, 3)
+        y = x @ torch.tensor([[2.0], [-1.0], [0.5]]) + 3.0
+        for epoch in range(5):
+            for p in model.parameters():
+                p.grad = None
+            loss_fn(model(x), y).backward()
+            optimizer.step()
+        loss = loss_fn(model(x), y)
+        """,
+        runtime=Runtime(ACCUMULATED),
+    ),
+    Example(
+        "the reset lives in a helper the loop calls",
+        """
+        import torch
+
+        def clear(model, optimizer):
+            optimizer.zero_grad(set_to_none=True)
+
+        def train(model, batches, loss_fn):
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+            for x, y in batches:
+                clear(model, optimizer)
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+        """,
+    ),
+    Example(
+        "LBFGS with a closure, a scheduler and an environment step",
+        """
+        import torch
+
+        def fit(model, x, y, loss_fn, env, policy):
+            optimizer = torch.optim.LBFGS(model.parameters())
+            scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=10)
+            for _ in range(20):
+                def closure():
+                    optimizer.zero_grad()
+                    loss = loss_fn(model(x), y)
+                    loss.backward()
+                    return loss
+                optimizer.step(closure)
+                scheduler.step()
+                observation, reward, done, info = env.step(policy(x))
+        """,
+    ),
+    Example(
+        "micro-batches accumulated within an epoch that starts with zero_grad",
+        """
+        import torch
+
+        def train(model, epochs, micro_batches, loss_fn):
+            optimizer = torch.optim.Adam(model.parameters())
+            for epoch in range(epochs):
+                optimizer.zero_grad()
+                for x, y in micro_batches:
+                    loss_fn(model(x), y).backward()
+                optimizer.step()
+        """,
+    ),
+)
