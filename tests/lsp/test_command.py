@@ -68,3 +68,10 @@ async def test_tcp_transport(tmp_path):
         if server.returncode is None:
             server.kill()
             await server.wait()
+
+
+def test_pt_lsp_server_is_this_command():
+    result = subprocess.run([sys.executable, "-m", "pt_lsp", "server", "--help"], capture_output=True, text=True,
+                            timeout=60, stdin=subprocess.DEVNULL, check=False)
+    assert result.returncode == 0
+    assert "usage: pt-lsp server" in result.stdout and "--tcp HOST:PORT" in result.stdout
