@@ -33,7 +33,7 @@ async def hover(ls: PtLanguageServer, params: types.HoverParams) -> types.Hover 
     if lint is None:
         return None
     pos = from_position(lint.doc, params.position, ls.client.encoding)
-    hits = [item for item in lint.flagged if item.span.start <= pos <= item.span.end]
+    hits = [item for item in lint.flagged if item.finding.span.start <= pos <= item.finding.span.end]
     if not hits:
         return None
     kind = types.MarkupKind.Markdown if ls.client.markdown_hover else types.MarkupKind.PlainText

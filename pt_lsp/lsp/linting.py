@@ -22,10 +22,9 @@ from .settings import Settings
 
 @dataclass(frozen=True)
 class Flagged:
-    """A finding placed in one document: its local span and the diagnostic sent for it."""
+    """A finding placed in one document (its span is local to it) and the diagnostic sent for it."""
 
     finding: Finding
-    span: Span
     diagnostic: types.Diagnostic
 
 
@@ -49,7 +48,7 @@ class DocumentLint:
 def _flag(finding: Finding, locator: Locator, settings: Settings, client: ClientFeatures) -> tuple[Place, Flagged]:
     place = locator.place(finding.span)
     diagnostic = to_diagnostic(finding, place, locator, settings, client)
-    return place, Flagged(replace(finding, span=place.span), place.span, diagnostic)
+    return place, Flagged(replace(finding, span=place.span), diagnostic)
 
 
 def lint_document(
@@ -60,7 +59,7 @@ def lint_document(
     locator = SingleDocument(uri, version, doc)
     lint = DocumentLint(uri, version, doc, errors=list(result.errors))
     if result.message:
-        lint.errors.append(f"{path}: {result.message}")
+        lint.errors.append(result.message)  # could not be linted at all
     lint.flagged = [_flag(finding, locator, settings, client)[1] for finding in result.findings]
     return lint
 
