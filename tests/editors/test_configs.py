@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,26 @@ def test_ci_snippet_uploads_sarif_written_by_pt_lsp_check():
     assert "pt-lsp check . --output-format sarif --exit-zero > pt-lsp.sarif" in runs
     (upload,) = [step for step in steps if step.get("uses", "").startswith("github/codeql-action/upload-sarif")]
     assert upload["with"]["sarif_file"] == "pt-lsp.sarif"
+
+
+def test_ci_snippet_command_writes_sarif_with_the_findings(tmp_path):
+    # The workflow's command, run as the job would, on a repository with two real findings.
+    yaml = pytest.importorskip("yaml", reason="PyYAML (a dev dependency) parses the workflow")
+    block = re.search(r"```yaml\n(# \.github/workflows/.*?)```", (ROOT / "docs" / "ci.md").read_text(), re.DOTALL)
+    steps = yaml.safe_load(block.group(1))["jobs"]["pt-lsp"]["steps"]
+    (command,) = [step["run"] for step in steps if "sarif" in step.get("run", "")]
+    (tmp_path / "train.py").write_text(
+        'import torch\nfrom torch.autograd import Variable\nx = torch.randn(3, device="cuda")\nprint(x.numpy())\n'
+    )
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])  # the venv's pt-lsp
+    done = subprocess.run(command, shell=True, check=False, cwd=tmp_path, env={**os.environ, "PATH": path},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr  # --exit-zero: the upload step still runs
+    sarif = json.loads((tmp_path / "pt-lsp.sarif").read_text())
+    assert sarif["version"] == "2.1.0"
+    results = sarif["runs"][0]["results"]
+    assert sorted(r["ruleId"] for r in results) == ["PTL101", "PTL401"]
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {"train.py"}
 
 
 # --- Neovim: the Lua loads and registers the server ---------------------------------------------
