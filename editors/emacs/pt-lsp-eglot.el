@@ -6,7 +6,7 @@
 ;; Load it from your init file:  (load "/path/to/pt-lsp-eglot.el")
 ;; then `M-x eglot' in a Python buffer, or keep the hook below to start it automatically.
 ;; Eglot runs one server per major mode and project: this entry replaces the default Python
-;; server (pylsp, pyright...) for python-mode.  To run both, use a multiplexer such as rassumfrassum.
+;; server (pylsp, pyright...) for python-mode; to run both, put an LSP multiplexer in between.
 
 ;;; Code:
 
