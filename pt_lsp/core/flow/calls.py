@@ -9,6 +9,10 @@ from .state import State
 from .values import OTHER, UNKNOWN, Device, Kind, Value
 
 
+# An object whose `.parameters()` the code uses: an nn.Module of unknown class.
+PROVEN_MODULE = Value(kind=Kind.MODULE, requires_grad=True, qualname="torch.nn.Module")
+
+
 def keyword(node: ast.Call, name: str) -> ast.expr | None:
     for kw in node.keywords:
         if kw.arg == name:
@@ -33,7 +37,7 @@ class CallsMixin:
             return self.call_method(receiver, func, node, args, kwargs, state)
         callee = self.eval(func, state)
         if callee is UNKNOWN and attr_path(func) in self.module_paths:
-            callee = Value(kind=Kind.MODULE, requires_grad=True)
+            callee = PROVEN_MODULE
         args = [self.eval(a, state) for a in node.args]
         kwargs = {kw.arg: self.eval(kw.value, state) for kw in node.keywords}
         if callee.kind is Kind.REF and callee.qualname:
@@ -159,7 +163,7 @@ class CallsMixin:
         if receiver.kind is Kind.MODULE or (receiver is UNKNOWN and attr_path(func) in self.module_paths):
             attribute = self.eval_Attribute(func, state)  # `self.rnn(x)`: a submodule, not a method
             if attribute is UNKNOWN and attr_path(func) in self.module_paths:
-                attribute = Value(kind=Kind.MODULE, requires_grad=True)
+                attribute = PROVEN_MODULE
             if attribute.kind is Kind.MODULE:
                 return self.call_module(attribute, node, args, kwargs, state)
             return self.module_method(receiver, func, node, args, kwargs, state)

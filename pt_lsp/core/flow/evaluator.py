@@ -99,7 +99,9 @@ class ExpressionsMixin:
                 return Value(kind=Kind.DEVICE, device=base.device, requires_grad=False)
             if attr in api.TENSOR_ATTRS_OTHER:
                 return OTHER
-            if attr in ("T", "mT", "H", "real", "imag"):
+            if attr == "indices":  # of torch.max/topk/sort results
+                return Value(kind=Kind.TENSOR, device=base.device, requires_grad=False)
+            if attr in ("T", "mT", "H", "real", "imag", "values"):
                 return self.derived(node, state, [base])
             return UNKNOWN
         if base.kind is Kind.MODULE:

@@ -12,7 +12,7 @@ import ast
 import builtins
 from dataclasses import dataclass, field
 
-from .calls import CallsMixin, is_true, keyword
+from .calls import PROVEN_MODULE, CallsMixin, is_true, keyword
 from .evaluator import ExpressionsMixin, attr_path
 from .facts import BackwardEvent, FlowFacts
 from .state import State, join_states
@@ -199,8 +199,9 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         retain = is_true(keyword(node, "retain_graph")) or is_true(keyword(node, "create_graph"))
         self.backward(node, outputs, value, state, retain)
         if qualname.endswith(".grad"):
-            created = is_true(keyword(node, "create_graph"))
-            return Value(kind=Kind.SEQ, elem=Value(kind=Kind.TENSOR, requires_grad=created))
+            if is_true(keyword(node, "create_graph")):  # the gradients' own graph reaches back
+                return Value(kind=Kind.SEQ, elem=self.derived(node, state, [value], kind=Kind.TENSOR))
+            return Value(kind=Kind.SEQ, elem=Value(kind=Kind.TENSOR, requires_grad=False))
         return OTHER
 
     def backward(self, call: ast.Call, target: ast.AST | None, value: Value, state: State, retain: bool | None = None) -> None:
@@ -308,7 +309,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
             if info is not None and info.is_module:
                 return Value(kind=Kind.MODULE, requires_grad=True, cls=info, attrs=self.instance_attributes(info))
         if name in survey.module_params:
-            return Value(kind=Kind.MODULE, requires_grad=True)
+            return PROVEN_MODULE
         return UNKNOWN
 
 
