@@ -14,7 +14,7 @@
 // diagnostic afterwards, the screenshot; (4) a live settings change; (5) a Jupyter notebook;
 // (6) an interpreter without pt-lsp: one notification with the pip command; (7) no interpreter
 // setting: the Python extension's active interpreter (a stand-in extension, python-extension-stub);
-// (8) fix all on save.
+// (8) fix all on save; (9) the Restart Server command and pt-lsp.enable = false.
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -391,6 +391,22 @@ async function main() {
         });
         check(!saved.seen.includes('Variable'), 'fix all removed Variable');
         log('fix all on save: the saved file is what `pt-lsp check --fix` would write');
+
+        // 9. "pt-lsp: Restart Server" starts a new server; pt-lsp.enable = false stops it.
+        const starts = () => channelLog(userData).split('\n').filter((l) => l.endsWith('Server started')).length;
+        const before = starts();
+        await runCommand(page, 'pt-lsp: Restart Server');
+        await waitUntil('a restarted server', async () => ({ ok: starts() === before + 1, seen: starts() }));
+        await waitUntil('the notebook diagnostic from the restarted server', async () => {
+            const rows = await markerRows(page);
+            return { ok: rows.some((r) => r.text.includes(numpyMessage)), seen: rows.map((r) => r.text) };
+        });
+        writeJson(path.join(folder, '.vscode/settings.json'), settingsWith({ 'pt-lsp.enable': false }));
+        await waitUntil('no pt-lsp problems once disabled', async () => {
+            const rows = await markerRows(page);
+            return { ok: rows.length === 0 && channelLog(userData).includes('pt-lsp.enable is false'), seen: rows.map((r) => r.text) };
+        });
+        log('Restart Server restarted it; pt-lsp.enable = false stopped it and cleared its problems');
         log(`PASS (${((Date.now() - started) / 1000).toFixed(0)}s)`);
     } catch (error) {
         if (page) {
