@@ -15,13 +15,14 @@
 // (6) an interpreter without pt-lsp: one notification with the pip command; (7) no interpreter
 // setting: the Python extension's active interpreter (a stand-in extension, python-extension-stub);
 // (8) fix all on save; (9) the Restart Server command and pt-lsp.enable = false.
-import { execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { channelLog, freePort, startCodeServer, waitForHttp, writeJson } from './codeServer.mjs';
+import { chooseAction, editorText, markerRows, runCommand, WAIT_MS, waitUntil } from './workbench.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
@@ -33,7 +34,6 @@ const chromiumPath = env.CHROMIUM ?? '/usr/bin/chromium';
 const screenshot = path.resolve(env.SCREENSHOT ?? path.join(here, '..', 'e2e-screenshot.png'));
 const work = mkdtempSync(path.join(tmpdir(), 'pt-lsp-e2e-'));
 const outDir = path.resolve(env.E2E_OUT ?? work);
-const WAIT_MS = Number(env.E2E_WAIT_MS ?? 90_000);
 const FIX_CODE = 'PTL401';
 const SERVER_NAME = 'pt-lsp';
 
@@ -55,40 +55,6 @@ function check(condition, message) {
     if (!condition) {
         throw new Error(`check failed: ${message}`);
     }
-}
-
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.on('error', reject);
-        server.listen(0, '127.0.0.1', () => {
-            const { port } = server.address();
-            server.close(() => resolve(port));
-        });
-    });
-}
-
-async function waitForHttp(url, process_) {
-    const deadline = Date.now() + WAIT_MS;
-    while (Date.now() < deadline) {
-        if (process_.exitCode !== null) {
-            throw new Error(`code-server exited with ${process_.exitCode}; see ${outDir}/code-server.log`);
-        }
-        try {
-            if ((await fetch(url)).ok) {
-                return;
-            }
-        } catch {
-            // not listening yet
-        }
-        await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`code-server did not answer ${url}`);
-}
-
-function writeJson(file, value) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(value, null, 2));
 }
 
 // Workspace settings for each step. Fix all on explicit save is on from the start: a setting
@@ -129,108 +95,6 @@ function makeActiveEnvironment() {
     return executable;
 }
 
-function startCodeServer(port, userData, extensions, folder, activePython) {
-    writeJson(path.join(userData, 'User/settings.json'), {
-        'security.workspace.trust.enabled': false,
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'workbench.enableExperiments': false,
-        'telemetry.telemetryLevel': 'off',
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'extensions.ignoreRecommendations': true,
-        'editor.minimap.enabled': false,
-        'chat.commandCenter.enabled': false,
-        'window.commandCenter': false,
-    });
-    const logFile = createWriteStream(path.join(outDir, 'code-server.log'));
-    const child = spawn(
-        codeServer,
-        [
-            '--auth', 'none',
-            '--bind-addr', `127.0.0.1:${port}`,
-            '--disable-telemetry',
-            '--disable-update-check',
-            '--disable-workspace-trust',
-            '--disable-getting-started-override',
-            '--user-data-dir', userData,
-            '--extensions-dir', extensions,
-            folder,
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, PT_LSP_E2E_ACTIVE_PYTHON: activePython } },
-    );
-    child.stdout.pipe(logFile);
-    child.stderr.pipe(logFile);
-    return child;
-}
-
-/** Text of the rows of the Problems panel (one per marker, plus one per file). */
-async function problemRows(page) {
-    return page.locator('.markers-panel .monaco-list-row').evaluateAll((rows) =>
-        rows.map((row) => ({ label: row.getAttribute('aria-label') ?? '', text: row.textContent ?? '' })),
-    );
-}
-
-async function markerRows(page) {
-    return (await problemRows(page)).filter((row) => /pt-lsp/.test(row.text) && /PTL\d{3}/.test(row.text));
-}
-
-async function waitUntil(description, probe) {
-    const deadline = Date.now() + WAIT_MS;
-    let last;
-    while (Date.now() < deadline) {
-        last = await probe();
-        if (last.ok) {
-            return last;
-        }
-        await new Promise((r) => setTimeout(r, 300));
-    }
-    throw new Error(`timed out waiting for ${description}; last seen: ${JSON.stringify(last?.seen ?? last)}`);
-}
-
-async function runCommand(page, title) {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    const item = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    await item.waitFor({ state: 'visible' });
-    await item.click();
-}
-
-/** Moves the action widget's focus to the item with this title and applies it, as a user
- *  with the keyboard would (the widget's pointer block swallows synthetic clicks). */
-async function chooseAction(page, title) {
-    const focused = page.locator('.action-widget .monaco-list-row.focused');
-    for (let step = 0; step < 30; step++) {
-        if (((await focused.textContent()) ?? '').includes(title)) {
-            await page.keyboard.press('Enter');
-            return;
-        }
-        await page.keyboard.press('ArrowDown');
-    }
-    throw new Error(`no "${title}" in the quick-fix menu`);
-}
-
-/** The pt-lsp output channel as VS Code writes it to disk (the panel virtualises long logs). */
-function channelLog(userData) {
-    const logs = path.join(userData, 'logs');
-    return readdirSync(logs, { recursive: true })
-        .filter((f) => String(f).endsWith(`${SERVER_NAME}.log`))
-        .map((f) => readFileSync(path.join(logs, String(f)), 'utf-8'))
-        .join('\n');
-}
-
-async function editorText(page) {
-    const lines = await page.locator('.editor-instance .monaco-editor .view-lines .view-line').evaluateAll((nodes) =>
-        nodes
-            .map((n) => ({ top: parseFloat(n.style.top || '0'), text: (n.textContent ?? '').replace(/\u00a0/g, ' ') }))
-            .sort((a, b) => a.top - b.top)
-            .map((n) => n.text),
-    );
-    return lines.join('\n');
-}
-
 async function main() {
     log(`work dir ${work}`);
     mkdirSync(outDir, { recursive: true });
@@ -256,11 +120,15 @@ async function main() {
     const activePython = makeActiveEnvironment();
 
     const port = await freePort();
-    const server = startCodeServer(port, userData, extensions, folder, activePython);
+    const logFile = path.join(outDir, 'code-server.log');
+    const server = startCodeServer({
+        codeServer, port, userData, extensions, folder, logFile,
+        env: { ...env, PT_LSP_E2E_ACTIVE_PYTHON: activePython },
+    });
     let browser;
     let page;
     try {
-        await waitForHttp(`http://127.0.0.1:${port}/healthz`, server);
+        await waitForHttp(`http://127.0.0.1:${port}/healthz`, server, WAIT_MS, logFile);
         log(`code-server up on port ${port}`);
         browser = await chromium.launch({
             executablePath: chromiumPath,
@@ -307,7 +175,7 @@ async function main() {
             return { ok: shown === SERVER_NAME, seen: shown };
         });
         const outputLine = `Server run command: ${python} -m pt_lsp server`;
-        check(channelLog(userData).includes(outputLine), `the pt-lsp output log has "${outputLine}"`);
+        check(channelLog(userData, SERVER_NAME).includes(outputLine), `the pt-lsp output log has "${outputLine}"`);
         log(`Output panel shows the pt-lsp channel; it logged "${outputLine}"`);
 
         // 3. Quick fix on the PTL401 diagnostic: open the menu on it, apply the preferred fix.
@@ -378,7 +246,7 @@ async function main() {
             return { ok: rows.some((r) => r.text.includes(numpyMessage)), seen: rows.map((r) => r.text) };
         });
         const fromPythonExtension = `Server run command: ${activePython} -m pt_lsp server`;
-        check(channelLog(userData).includes(fromPythonExtension), `the pt-lsp output log has "${fromPythonExtension}"`);
+        check(channelLog(userData, SERVER_NAME).includes(fromPythonExtension), `the pt-lsp output log has "${fromPythonExtension}"`);
         log('no pt-lsp.interpreter: started with the Python extension\'s active interpreter');
 
         // 8. Fix all on save (source.fixAll.pt-lsp in editor.codeActionsOnSave).
@@ -393,7 +261,7 @@ async function main() {
         log('fix all on save: the saved file is what `pt-lsp check --fix` would write');
 
         // 9. "pt-lsp: Restart Server" starts a new server; pt-lsp.enable = false stops it.
-        const starts = () => channelLog(userData).split('\n').filter((l) => l.endsWith('Server started')).length;
+        const starts = () => channelLog(userData, SERVER_NAME).split('\n').filter((l) => l.endsWith('Server started')).length;
         const before = starts();
         await runCommand(page, 'pt-lsp: Restart Server');
         await waitUntil('a restarted server', async () => ({ ok: starts() === before + 1, seen: starts() }));
@@ -404,7 +272,7 @@ async function main() {
         writeJson(path.join(folder, '.vscode/settings.json'), settingsWith({ 'pt-lsp.enable': false }));
         await waitUntil('no pt-lsp problems once disabled', async () => {
             const rows = await markerRows(page);
-            return { ok: rows.length === 0 && channelLog(userData).includes('pt-lsp.enable is false'), seen: rows.map((r) => r.text) };
+            return { ok: rows.length === 0 && channelLog(userData, SERVER_NAME).includes('pt-lsp.enable is false'), seen: rows.map((r) => r.text) };
         });
         log('Restart Server restarted it; pt-lsp.enable = false stopped it and cleared its problems');
         log(`PASS (${((Date.now() - started) / 1000).toFixed(0)}s)`);
