@@ -161,7 +161,7 @@ async def test_pull_clients_get_no_pushed_diagnostics(bare_client: LanguageClien
 
 
 async def test_rapid_changes_publish_only_the_newest_version(bare_client: LanguageClient, tmp_path):
-    ed = await start(bare_client, tmp_path, client_capabilities("visual-studio-code"), {"debounce": 300})
+    ed = await start(bare_client, tmp_path, client_capabilities("visual-studio-code"), {"debounce": 1000})
     uri = ed.open("x = 0\n")
     await ed.wait_published(uri, 1)
     for n in range(1, 6):  # typed faster than the debounce
