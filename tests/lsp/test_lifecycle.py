@@ -51,6 +51,9 @@ async def test_malformed_params_get_invalid_params_and_the_server_stays_up(ed: E
     with pytest.raises(JsonRpcException) as raised:
         await asyncio.wait_for(future, 10)
     assert raised.value.code == -32602
+    # notifications have no answer: bad or unknown ones are logged and dropped
+    ed.client.protocol._send_data({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"oops": 1}})
+    ed.client.protocol.notify("pt-lsp/noSuchNotification", {"x": 1})
     uri = ed.open("legacy_api(1)\n")
     assert [d.code for d in await ed.diagnostics(uri)] == ["PTL901"]
 
