@@ -112,6 +112,19 @@ def test_tuple_of_a_generator_becomes_a_module_list_of_it():
     """)
 
 
+def test_lightning_modules_count_as_modules():
+    assert lines(CODE, """
+        import pytorch_lightning as pl
+        import torch.nn as nn
+        class Base(pl.LightningModule):
+            pass
+        class Classifier(Base):
+            def __init__(self):
+                super().__init__()
+                self.heads = [nn.Linear(8, 2), nn.Linear(8, 3)]
+    """) == [8]
+
+
 def test_dict_with_int_keys_is_reported_without_a_fix():
     (finding,) = findings(CODE, """
         import torch.nn as nn
