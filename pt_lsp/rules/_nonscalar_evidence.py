@@ -44,6 +44,15 @@ def _int(expr: ast.AST | None) -> int | None:
     return None
 
 
+def _number(expr: ast.AST | None) -> float | None:
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+        inner = _number(expr.operand)
+        return -inner if inner is not None else None
+    if isinstance(expr, ast.Constant) and type(expr.value) in (int, float):
+        return expr.value
+    return None
+
+
 def _sizes(args: list[ast.expr]) -> list[int] | None:
     """Literal sizes: ``(8, 3)``, ``8, 3`` or ``[8, 3]``."""
     if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)):
@@ -87,6 +96,8 @@ class NonScalar:
                 return self.module_output(func.value, call, depth)
         if isinstance(func, (ast.Name, ast.Attribute)):
             return self.module_output(func, call, depth)
+        if isinstance(func, ast.Call):  # nn.Linear(4, 2)(x)
+            return self.constructed_output(func, call, depth)
         return False
 
     def function(self, qualname: str, call: ast.Call, depth: int) -> bool:
@@ -102,10 +113,10 @@ class NonScalar:
         if qualname == "torch.linspace" and len(args) >= 3:
             return _int(args[2]) not in (None, 1)
         if qualname == "torch.arange":
-            bounds = [_int(a) for a in args]
-            if args and None not in bounds:
+            bounds = [_number(a) for a in args]
+            if args and len(args) <= 3 and None not in bounds:
                 start, end, step = (0, bounds[0], 1) if len(bounds) == 1 else (*bounds[:2], bounds[2] if len(bounds) > 2 else 1)
-                return step != 0 and len(range(start, end, step)) != 1
+                return step != 0 and max(0, math.ceil((end - start) / step)) != 1
             return False
         if qualname in LIKE:
             return bool(args) and self.proves(args[0], depth + 1)

@@ -1,0 +1,117 @@
+"""PTL303 module-before-super-init: assignment order, missing super calls, foreign super()."""
+from __future__ import annotations
+
+from rules_helpers import findings, fixed, lines
+
+from pt_lsp.core.findings import Applicability
+
+CODE = "PTL303"
+
+
+def test_modules_and_parameters_before_the_super_call_but_not_plain_values():
+    assert lines(CODE, """
+        import torch
+        from torch import nn
+        class Local(nn.Module):
+            pass
+        class M(nn.Module):
+            def __init__(self):
+                self.size = 3
+                self.a = nn.Linear(3, 3)
+                self.b = nn.Parameter(torch.ones(3))
+                self.c = Local()
+                self.d = torch.ones(3)
+                super().__init__()
+                self.e = nn.Linear(3, 3)
+    """) == [8, 9, 10]
+
+
+def test_the_move_is_safe_for_nn_module_bases_and_unsafe_for_local_bases():
+    direct = findings(CODE, """
+        from torch import nn
+        class M(nn.Module):
+            def __init__(self):
+                self.a = nn.Linear(3, 3)
+                super().__init__()
+    """)
+    local = findings(CODE, """
+        from torch import nn
+        class Base(nn.Module):
+            pass
+        class M(Base):
+            def __init__(self):
+                self.a = nn.Linear(3, 3)
+                super().__init__()
+    """)
+    assert direct[0].fix.applicability is Applicability.SAFE
+    assert local[0].fix.applicability is Applicability.UNSAFE
+
+
+def test_no_move_when_the_super_call_uses_values_computed_before_it():
+    found = findings(CODE, """
+        from torch import nn
+        class M(Base, nn.Module):
+            def __init__(self, cfg):
+                self.a = nn.Linear(3, 3)
+                size = cfg.size
+                super().__init__(size)
+    """)
+    assert [f.line for f in found] == [4] and found[0].fix is None
+
+
+def test_a_super_call_inside_a_block_makes_the_order_unknown():
+    assert lines(CODE, """
+        from torch import nn
+        class M(nn.Module):
+            def __init__(self, flag):
+                self.a = nn.Linear(3, 3)
+                if flag:
+                    super().__init__()
+    """) == []
+
+
+def test_missing_super_call_gets_one_inserted_after_the_docstring():
+    text = fixed(CODE, """
+        from torch import nn
+        class M(nn.Module):
+            def __init__(self):
+                '''Doc.'''
+                self.a = nn.Linear(3, 3)
+    """)
+    assert text.splitlines()[4:6] == ["        super().__init__()", "        self.a = nn.Linear(3, 3)"]
+
+
+def test_super_naming_an_unrelated_or_undefined_class():
+    assert lines(CODE, """
+        from torch import nn
+        from lib import Imported
+        class A(nn.Module):
+            def __init__(self):
+                super(A, self).__init__()
+        class B(A):
+            def __init__(self):
+                super(A, self).__init__()
+        class C(nn.Module):
+            def __init__(self):
+                super(A, self).__init__()
+        class D(nn.Module):
+            def __init__(self):
+                super(Missing, self).__init__()
+        class E(nn.Module):
+            def __init__(self):
+                super(Imported, self).__init__()
+    """) == [11, 14]
+
+
+def test_foreign_super_fix_is_safe_only_with_the_method_s_own_self():
+    found = findings(CODE, """
+        from torch import nn
+        class A(nn.Module):
+            pass
+        class C(nn.Module):
+            def __init__(self):
+                super(A, self).__init__()
+            def other(this):
+                return super(A, obj)
+    """)
+    assert [f.fix is not None for f in found] == [True, False]
