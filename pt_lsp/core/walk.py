@@ -29,24 +29,22 @@ class NodeIndex:
         by_type: dict[type, list[ast.AST]] = defaultdict(list)
         stack = [tree]
         pop, push = stack.pop, stack.append
-        while stack:
+        while stack:  # pre-order, children pushed in reverse: nodes come out in source order
             node = pop()
             by_type[type(node)].append(node)
-            for name in node._fields:
-                value = getattr(node, name, None)
+            fields = node._fields
+            for position in range(len(fields) - 1, -1, -1):
+                value = getattr(node, fields[position], None)
                 if isinstance(value, list):
-                    for item in value:
+                    for item in reversed(value):
                         if isinstance(item, ast.AST):
                             push(item)
                 elif isinstance(value, ast.AST):
                     push(value)
-        # Source order, as ast.walk users expect from findings.
-        self._by_type = {
-            kind: sorted(nodes, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
-            for kind, nodes in by_type.items()
-        }
+        self._by_type = by_type
 
     def of(self, *kinds: type[N]) -> list[N]:
+        """Nodes of the given types, in source order (for one type, as the walk met them)."""
         if len(kinds) == 1:
             return self._by_type.get(kinds[0], [])  # type: ignore[return-value]
         found = [node for kind in kinds for node in self._by_type.get(kind, [])]

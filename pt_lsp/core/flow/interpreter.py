@@ -56,7 +56,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         self.backward_targets: dict[int, frozenset[GraphNode]] = {}  # id(call) -> history it freed
         self.events: dict[tuple[int, int], BackwardEvent] = {}
         self.functions: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-        self.surveys, self.module_paths = survey(ctx.tree)
+        self.surveys, self.module_paths = survey(ctx.index)
         # Parameters may be frozen: outputs of modules then prove no graph by themselves.
         text = ctx.doc.text
         self.module_evidence = "callable" if ("requires_grad = False" in text or "requires_grad_(False)" in text) else "proven"

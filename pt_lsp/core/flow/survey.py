@@ -1,8 +1,9 @@
-"""One cheap pass over a file deciding which functions the interpreter needs to run.
+"""A cheap look at a file deciding which functions the interpreter needs to run.
 
 Most functions of a large code base cannot produce a flow fact any rule asks for: only
 functions that mention a trigger (``.backward``, ``.numpy``, ``.data``, ...) are analysed,
-plus the functions of this file that call them (to see the arguments they receive).
+plus the functions of this file that call them (to see the arguments they receive). Built from
+the shared node index: no walk of its own.
 """
 from __future__ import annotations
 
@@ -26,42 +27,45 @@ class FunctionSurvey:
     params: frozenset[str] = frozenset()
 
 
-def survey(tree: ast.Module) -> tuple[list[FunctionSurvey], frozenset[str]]:
-    """Every function with what it mentions, from one walk of the tree; and the variable
-    paths (``model``, ``self.model``) whose ``.parameters()`` are used: only an ``nn.Module``
-    has them, so those hold modules wherever their class is not known."""
-    functions: list[FunctionSurvey] = []
+def survey(index) -> tuple[list[FunctionSurvey], frozenset[str]]:
+    """Every function with what it mentions; and the variable paths (``model``,
+    ``self.model``) whose ``.parameters()`` are used: only an ``nn.Module`` has them, so those
+    hold modules wherever their class is not known."""
+    owners = {id(stmt): cls for cls in index.of(ast.ClassDef) for stmt in cls.body if isinstance(stmt, _FUNCTIONS)}
+    functions = []
+    for node in sorted(index.of(*_FUNCTIONS), key=lambda f: f.lineno):
+        arguments = node.args
+        functions.append(FunctionSurvey(node, owners.get(id(node)), params=frozenset(
+            a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs))))
+    # The innermost function of each line: nested functions start later and overwrite.
+    innermost: dict[int, FunctionSurvey] = {}
+    for function in functions:
+        for line in range(function.node.body[0].lineno, (function.node.end_lineno or function.node.lineno) + 1):
+            innermost[line] = function
+
+    for node in index.of(ast.Attribute):
+        if node.attr in TRIGGERS and node.lineno in innermost:
+            innermost[node.lineno].triggered = True
+    for node in index.of(ast.Name):
+        if node.id in TRIGGERS and node.lineno in innermost:
+            innermost[node.lineno].triggered = True
     module_paths: set[str] = set()
-    aliases: list[tuple[str, str]] = []  # (target, value) of `self.model = model`
-    stack: list[tuple[ast.AST, FunctionSurvey | None]] = [(tree, None)]
-    while stack:
-        node, current = stack.pop()
-        for name in node._fields:
-            value = getattr(node, name, None)
-            items = value if isinstance(value, list) else (value,)
-            for child in items:
-                if not isinstance(child, ast.AST):
-                    continue
-                if isinstance(child, _FUNCTIONS):
-                    owner = node if isinstance(node, ast.ClassDef) else None
-                    arguments = child.args
-                    found = FunctionSurvey(child, owner, params=frozenset(
-                        a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)))
-                    functions.append(found)
-                    stack.append((child, found))
-                    continue
-                if current is not None:
-                    _note(child, current)
-                if isinstance(child, ast.Assign) and len(child.targets) == 1:
-                    target, value = _path(child.targets[0]), _path(child.value)
-                    if target and value:
-                        aliases.append((target, value))
-                if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute) \
-                        and child.func.attr in MODULE_ONLY_METHODS:
-                    path = _path(child.func.value)
-                    if path:
-                        module_paths.add(path)
-                stack.append((child, current))
+    for node in index.of(ast.Call):
+        func, function = node.func, innermost.get(node.lineno)
+        if isinstance(func, ast.Name):
+            if function is not None:
+                function.calls.add(func.id)
+        elif isinstance(func, ast.Attribute):
+            if function is not None:
+                function.calls.add(func.attr)
+            if func.attr in MODULE_ONLY_METHODS:
+                path = _path(func.value)
+                if path:
+                    module_paths.add(path)
+                    if function is not None and path in function.params:
+                        function.module_params.add(path)
+    aliases = [(_path(a.targets[0]), _path(a.value)) for a in index.of(ast.Assign) if len(a.targets) == 1]
+    aliases = [(target, value) for target, value in aliases if target and value]
     for _ in range(3):  # `self.model = model` where `model.parameters()` is used
         module_paths.update(target for target, value in aliases if value in module_paths)
     names = {f.node.name for f in functions if f.triggered}
@@ -84,21 +88,3 @@ def _path(node: ast.AST) -> str | None:
         parts.append(node.id)
         return ".".join(reversed(parts))
     return None
-
-
-def _note(node: ast.AST, function: FunctionSurvey) -> None:
-    if isinstance(node, ast.Attribute):
-        if node.attr in TRIGGERS:
-            function.triggered = True
-    elif isinstance(node, ast.Name):
-        if node.id in TRIGGERS:
-            function.triggered = True
-    elif isinstance(node, ast.Call):
-        func = node.func
-        if isinstance(func, ast.Name):
-            function.calls.add(func.id)
-        elif isinstance(func, ast.Attribute):
-            function.calls.add(func.attr)
-            if func.attr in MODULE_ONLY_METHODS and isinstance(func.value, ast.Name) \
-                    and func.value.id in function.params:
-                function.module_params.add(func.value.id)
