@@ -6,7 +6,13 @@ from dataclasses import dataclass, field
 
 from .names import ModuleImports
 
-MODULE_BASES = {"torch.nn.Module"}
+MODULE_BASES = {
+    "torch.nn.Module",
+    # nn.Module subclasses of other libraries
+    "pytorch_lightning.LightningModule", "lightning.LightningModule", "lightning.pytorch.LightningModule",
+    "pytorch_lightning.core.LightningModule", "lightning.pytorch.core.LightningModule",
+    "transformers.PreTrainedModel", "transformers.modeling_utils.PreTrainedModel",
+}
 
 
 @dataclass

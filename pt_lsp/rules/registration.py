@@ -87,7 +87,7 @@ class UnregisteredParameter(Rule):
         if "self." not in ctx.doc.text:
             return
         for info in ctx.classes.values():
-            if not (info.is_module or _known_module_base(ctx, info)):
+            if not info.is_module:
                 continue
             evidence = InitEvidence(ctx, info)
             counts = _assignment_counts(info.node)
@@ -192,20 +192,6 @@ def _assignment_counts(cls: ast.ClassDef) -> dict[str, int]:
             if isinstance(name, ast.Constant) and isinstance(name.value, str):
                 counts[name.value] = counts.get(name.value, 0) + 2
     return counts
-
-
-# nn.Module subclasses from other libraries, as a direct base class (or through a local one).
-OTHER_MODULE_BASES = {
-    "pytorch_lightning.LightningModule", "lightning.LightningModule", "lightning.pytorch.LightningModule",
-    "pytorch_lightning.core.LightningModule", "lightning.pytorch.core.LightningModule",
-    "transformers.PreTrainedModel", "transformers.modeling_utils.PreTrainedModel",
-}
-
-
-def _known_module_base(ctx, info, depth: int = 0) -> bool:
-    if any(ctx.qualname(base) in OTHER_MODULE_BASES for base in info.node.bases):
-        return True
-    return depth < 5 and any(_known_module_base(ctx, base, depth + 1) for base in info.local_bases)
 
 
 _REGISTERING_CALLS = {"add_module", "register_module", "register_parameter", "setattr"}
