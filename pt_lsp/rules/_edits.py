@@ -173,7 +173,7 @@ def torch_reference(ctx: FileContext, qualname: str, at: ast.AST) -> tuple[str, 
 
 def _torch_taken(ctx: FileContext) -> bool:
     """``torch`` is bound to something other than the torch package somewhere in the file."""
-    for node in ast.walk(ctx.tree):
+    for node in ctx.index.of(ast.Name, ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
         if isinstance(node, ast.Name) and node.id == "torch" and not isinstance(node.ctx, ast.Load):
             return True
         if isinstance(node, ast.arg) and node.arg == "torch":

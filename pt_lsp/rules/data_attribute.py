@@ -97,7 +97,7 @@ class TensorDataAttribute(Rule):
     examples = EXAMPLES
 
     def check(self, ctx):
-        if "data" not in ctx.doc.text:
+        if ".data" not in ctx.doc.text:
             return
         evidence = TensorEvidence(ctx)
         accesses = list(self.accesses(ctx, evidence))
@@ -133,8 +133,8 @@ class TensorDataAttribute(Rule):
 
     # -- finding the accesses --------------------------------------------------------------------
     def accesses(self, ctx, evidence: TensorEvidence):
-        for node in ast.walk(ctx.tree):
-            if not (isinstance(node, ast.Attribute) and node.attr == "data"):
+        for node in ctx.index.of(ast.Attribute):
+            if node.attr != "data":
                 continue
             if isinstance(node.ctx, ast.Del):
                 continue

@@ -84,9 +84,10 @@ class UnregisteredParameter(Rule):
     examples = EXAMPLES
 
     def check(self, ctx):
-        if "self." not in ctx.doc.text:
+        text = ctx.doc.text
+        if "self." not in text or "Mod" not in text:  # nn.Module, LightningModule, PreTrainedModel
             return
-        for info in ctx.classes.values():
+        for info in ctx.class_list:
             if not info.is_module:
                 continue
             evidence = InitEvidence(ctx, info)

@@ -123,7 +123,7 @@ class TorchAutogradVariable(Rule):
     def check(self, ctx):
         if "Variable" not in ctx.doc.text:
             return
-        for node in ast.walk(ctx.tree):
+        for node in ctx.index.of(ast.Call, ast.ImportFrom):
             if isinstance(node, ast.Call) and ctx.qualname(node.func) == VARIABLE:
                 yield self.report(ctx, node, self.message(node), fixes=self.call_fixes(ctx, node))
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -268,8 +268,8 @@ class TorchAutogradVariable(Rule):
         bound = alias.asname or alias.name
         if _exported(ctx, bound):
             return []
-        for node in ast.walk(ctx.tree):
-            if isinstance(node, ast.Name) and node.id == bound and isinstance(node.ctx, ast.Load) \
+        for node in ctx.index.of(ast.Name):
+            if node.id == bound and isinstance(node.ctx, ast.Load) \
                     and ctx.qualname(node) == VARIABLE:
                 return []  # still used: the call fixes go first, the import goes in a later round
         edit = remove_import_name(ctx, stmt, alias)
