@@ -91,8 +91,29 @@ class LeafEvidence:
         return None
 
     # -- what an expression is ----------------------------------------------------------------------
+    @cached_property
+    def _plausible(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Names and ``self`` attributes bound to a leaf somewhere in the file: a cheap filter
+        before the per-scope proof (most in-place calls in a code base are on other tensors)."""
+        names, attrs = set(), set()
+        for node in self.ctx.index.of(ast.Assign):
+            targets = [t for t in node.targets if isinstance(t, (ast.Name, ast.Attribute))]
+            if targets and self.made_leaf(node.value) is not None:
+                names.update(t.id for t in targets if isinstance(t, ast.Name))
+                attrs.update(t.attr for t in targets if isinstance(t, ast.Attribute))
+        for node in (*self.ctx.index.of(ast.AnnAssign), *self.ctx.index.of(ast.NamedExpr)):
+            if isinstance(node.target, ast.Name) and node.value is not None and self.made_leaf(node.value):
+                names.add(node.target.id)
+        for node in (*self.ctx.index.of(ast.For), *self.ctx.index.of(ast.comprehension)):
+            if isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Attribute) \
+                    and node.iter.func.attr in ("parameters", "named_parameters"):
+                names.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+        return frozenset(names), frozenset(attrs)
+
     def leaf(self, expr: ast.AST) -> Leaf | None:
         if isinstance(expr, ast.Name):
+            if expr.id not in self._plausible[0]:
+                return None
             scope = self._scope(expr)
             key = (id(scope), expr.id)
             if key not in self._names:
@@ -105,7 +126,7 @@ class LeafEvidence:
             return found
         if isinstance(expr, ast.Attribute):
             if isinstance(expr.value, ast.Name) and expr.value.id == "self":
-                return self._self_attribute(expr)
+                return self._self_attribute(expr) if expr.attr in self._plausible[1] else None
             return self._layer_parameter(expr)
         return self.made_leaf(expr)
 
@@ -144,11 +165,7 @@ class LeafEvidence:
         return None
 
     def _scope(self, node: ast.AST) -> ast.AST:
-        current = self.ctx.parent(node)
-        while current is not None and not isinstance(current, (*_SCOPES, ast.ListComp, ast.SetComp,
-                                                              ast.DictComp, ast.GeneratorExp, ast.ClassDef)):
-            current = self.ctx.parent(current)
-        return current if current is not None else self.ctx.tree
+        return self.ctx.names.scope_of(node).node
 
     def _name_leaf(self, scope: ast.AST, name: str) -> Leaf | None:
         if not isinstance(scope, _SCOPES):
