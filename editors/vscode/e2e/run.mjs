@@ -11,7 +11,8 @@
 //
 // Steps: (1) the Problems panel lists the core's findings; (2) "pt-lsp: Show Output" and the
 // server command; (3) the PTL401 quick fix from the editor's quick-fix menu, the text and the
-// diagnostic afterwards, the screenshot; (4) a live settings change; (5) a Jupyter notebook;
+// diagnostic afterwards, the screenshot; (4) a live settings change; (5) a Jupyter notebook, and
+// a line typed into one of its cells;
 // (6) an interpreter without pt-lsp: one notification with the pip command; (7) no interpreter
 // setting: the Python extension's active interpreter (a stand-in extension, python-extension-stub);
 // (8) fix all on save; (9) the Restart Server command and pt-lsp.enable = false.
@@ -226,8 +227,17 @@ async function main() {
             return { ok: rows.some((r) => r.text.includes(numpyMessage)), rows, seen: rows.map((r) => r.text) };
         });
         check(inNotebook.rows.length === 1, `one pt-lsp problem in the notebook, got ${inNotebook.rows.length}`);
-        await page.screenshot({ path: path.join(outDir, 'e2e-notebook.png') });
         log('notebook: PTL401 reported on the second cell');
+        // Typing in a cell: a second .numpy() of the same CUDA tensor is reported too.
+        await page.locator('.notebook-editor .cell-editor-container', { hasText: 'print(x.numpy())' }).click();
+        await page.keyboard.press('Control+End');
+        await page.keyboard.insertText('\nz = x.numpy()');
+        await waitUntil('two PTL401 problems after typing in the cell', async () => {
+            const rows = await markerRows(page);
+            return { ok: rows.filter((r) => r.text.includes(numpyMessage)).length === 2 && rows.length === 2, seen: rows.map((r) => r.text) };
+        });
+        await page.screenshot({ path: path.join(outDir, 'e2e-notebook.png') });
+        log('notebook: a line typed into the cell is checked as well');
 
         // 6. An interpreter without pt-lsp: one notification with the pip command.
         writeJson(path.join(folder, '.vscode/settings.json'), settingsWith({ 'pt-lsp.interpreter': ['/usr/bin/python3'] }));

@@ -15,11 +15,15 @@ import { createDiagnosticCollection } from './vscodeapi';
 
 type NotebookMiddleware = NonNullable<NotebookDocumentMiddleware['notebooks']>;
 
+const CHANGE_DELAY_MS = 150;
+
 export class NotebookDiagnostics implements Disposable {
     private readonly collection: DiagnosticCollection;
     private client: LanguageClient | undefined;
     // Each pull round has a number; a slower older round must not overwrite a newer one.
     private readonly rounds = new Map<string, number>();
+    // While a user types in a cell, pull once the typing pauses rather than on every keystroke.
+    private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
 
     constructor(name: string) {
         this.collection = createDiagnosticCollection(name);
@@ -39,10 +43,11 @@ export class NotebookDiagnostics implements Disposable {
             },
             didChange: async (event, next) => {
                 await next(event);
-                void this.pull(event.notebook);
+                this.pullSoon(event.notebook);
             },
             didClose: async (notebook, cells, next) => {
                 await next(notebook, cells);
+                clearTimeout(this.pending.get(notebook.uri.toString()));
                 this.rounds.delete(notebook.uri.toString());
                 for (const cell of cells) {
                     this.collection.delete(cell.document.uri);
@@ -54,6 +59,18 @@ export class NotebookDiagnostics implements Disposable {
     /** Pulls every open notebook again (after a settings change). */
     async pullAll(notebooks: readonly NotebookDocument[]): Promise<void> {
         await Promise.all(notebooks.filter((n) => this.rounds.has(n.uri.toString())).map((n) => this.pull(n)));
+    }
+
+    private pullSoon(notebook: NotebookDocument): void {
+        const key = notebook.uri.toString();
+        clearTimeout(this.pending.get(key));
+        this.pending.set(
+            key,
+            setTimeout(() => {
+                this.pending.delete(key);
+                void this.pull(notebook);
+            }, CHANGE_DELAY_MS),
+        );
     }
 
     private async pull(notebook: NotebookDocument): Promise<void> {
@@ -86,6 +103,7 @@ export class NotebookDiagnostics implements Disposable {
     }
 
     dispose(): void {
+        this.pending.forEach((timer) => clearTimeout(timer));
         this.collection.dispose();
     }
 }
