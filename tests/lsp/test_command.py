@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import make_client, server_env
 from lsp_editor import Editor
+from lsp_session import make_client, server_env
 from lsprotocol import types
 from pytest_lsp import client_capabilities
 

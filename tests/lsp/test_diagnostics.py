@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import start
 from lsp_editor import Editor, find_range, units
+from lsp_session import start
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 

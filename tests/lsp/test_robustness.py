@@ -4,8 +4,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import start
 from lsp_editor import Editor
+from lsp_session import start
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient, client_capabilities
