@@ -8,7 +8,9 @@ The check compares the ASTs before and after, statement list by statement list:
   compared body by body, so a fix deep inside a loop does not license changes elsewhere in it;
 - import statements and ``pass`` may change anywhere (fixes add and drop imports);
 - a new ``with torch.no_grad():`` wrapper counts as its body, which must be allowed statements;
-- new statements may be inserted next to an allowed statement or in an allowed block.
+- new statements may be inserted in a block holding an allowed statement (up to the last one),
+  next to one, or in an allowed block; a statement removed and inserted unchanged at such a
+  place was moved by the fix (``super().__init__()`` moved before the first assignment).
 
 The allowed lines of a finding are its span and its related spans. PTL201 fixes act on the
 code that produced the freed graph (detach a carried hidden state at the top of the loop, detach
@@ -168,9 +170,11 @@ class _Comparison:
         self.problems.append(f"line {node.lineno}: {what} outside the fixed statements: "
                              f"{ast.unparse(node).splitlines()[0][:100]}")
 
-    def _touched(self, node: ast.stmt, whole: bool = True) -> bool:
+    def _touched(self, node: ast.stmt, whole: bool = True, lines: set[int] | None = None) -> bool:
+        """Does ``node`` (only its header, for a compound statement unless ``whole``) hold an
+        allowed line (or one of ``lines``)?"""
         end = node.end_lineno if whole or not _is_compound(node) else _header_end(node)
-        return _touches(self.allowed, _header_start(node), end)
+        return _touches(self.allowed if lines is None else lines, _header_start(node), end)
 
     def compare(self, before: list[ast.stmt], after: list[ast.stmt], block_allowed: bool,
                 wrapped: bool = False) -> None:
@@ -178,8 +182,13 @@ class _Comparison:
         stays equal must still be an allowed one (it now runs without autograd)."""
         old = self._normalise(before, None)
         new = [(s, w or wrapped) for s, w in self._normalise(after, before)]
+        # New statements may go into a block holding a fixed statement, up to the last one (a
+        # compound statement counts when its header is fixed, not when a finding lies deeper).
+        last_allowed = max((i for i, (s, _) in enumerate(old) if self._touched(s, whole=False)), default=-2)
         matcher = SequenceMatcher(None, [ast.dump(s) for s, _ in old], [ast.dump(s) for s, _ in new],
                                   autojunk=False)
+        removed: list[ast.stmt] = []
+        inserted: list[tuple[ast.stmt, bool]] = []  # (statement, may be inserted there)
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
             olds, news = old[i1:i2], new[j1:j2]
             if op == "equal":
@@ -188,12 +197,32 @@ class _Comparison:
                         self._complain(o, "statement wrapped in no_grad")
                 continue
             neighbours = [s for s, _ in old[max(i1 - 1, 0):i2 + 1]]
-            may_insert = block_allowed or any(
-                _touches(self.insertable, _header_start(s), s.end_lineno) for s in neighbours)
-            self._compare_changed([s for s, _ in olds], news, may_insert)
+            may_insert = block_allowed or i1 <= last_allowed + 1 or any(
+                self._touched(s, lines=self.insertable) for s in neighbours)
+            gone, added = self._compare_changed([s for s, _ in olds], news)
+            removed.extend(gone)
+            inserted.extend((n, may_insert) for n in added)
+        self._settle(removed, inserted)
 
-    def _compare_changed(self, olds: list[ast.stmt], news: list[tuple[ast.stmt, bool]], may_insert: bool) -> None:
+    def _settle(self, removed: list[ast.stmt], inserted: list[tuple[ast.stmt, bool]]) -> None:
+        """A statement removed and inserted unchanged where insertions are allowed was moved by
+        the fix (e.g. ``super().__init__()`` moved up); anything else is a change outside."""
+        for o in removed:
+            move = next((pair for pair in inserted if pair[1] and ast.dump(pair[0]) == ast.dump(o)), None)
+            if move is not None:
+                inserted.remove(move)
+            else:
+                self._complain(o, "statement changed or removed")
+        for n, allowed in inserted:
+            if not allowed:
+                self._complain(n, "statement inserted")
+
+    def _compare_changed(self, olds: list[ast.stmt], news: list[tuple[ast.stmt, bool]]
+                         ) -> tuple[list[ast.stmt], list[ast.stmt]]:
+        """Compares twins (same compound header) body by body; returns the old statements
+        changed or removed outside the allowed lines, and the new statements left over."""
         remaining = list(news)
+        removed = []
         for o in olds:
             twin = next(((n, w) for n, w in remaining if _is_compound(o) and type(n) is type(o)
                          and _header(n) == _header(o)), None)
@@ -202,9 +231,8 @@ class _Comparison:
                 self._compare_bodies(o, *twin)
             elif not self._touched(o, whole=not news or not _is_compound(o)):
                 # A changed compound statement needs an allowed header; a removed one, any line.
-                self._complain(o, "statement changed or removed")
-        if remaining and not may_insert:
-            self._complain(remaining[0][0], "statement inserted")
+                removed.append(o)
+        return removed, [n for n, _ in remaining]
 
     def _compare_bodies(self, old: ast.stmt, new: ast.stmt, wrapped: bool) -> None:
         header_touched = self._touched(old, whole=False)

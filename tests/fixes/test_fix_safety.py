@@ -154,8 +154,30 @@ def _outside(before: str, after: str, code: str, line: int) -> list[str]:
 def test_freed_graph_fix_may_detach_at_the_top_of_the_enclosing_loop():
     after = LOOP.replace("    out, hidden", "    hidden = hidden.detach()\n    out, hidden")
     assert _outside(LOOP, after, "PTL201", 6) == []
-    # ...but the same insertion for another rule's finding is outside its statement.
-    assert _outside(LOOP, after, "PTL401", 6) != []
+
+
+def test_statements_may_be_inserted_before_the_fixed_one_in_its_block_but_not_after():
+    before_it = LOOP.replace("    loss = crit(out)", "    opt.zero_grad()\n    loss = crit(out)")
+    assert _outside(LOOP, before_it, "PTL204", 7) == []
+    assert _outside(LOOP, before_it, "PTL204", 3) == []  # right after the fixed statement
+    far_after = LOOP + "    opt.zero_grad()\n"
+    assert _outside(LOOP, far_after, "PTL204", 3) != []
+    with_setup = LOOP.replace("import torch\n", "import torch\nsetup()\n")
+    elsewhere = with_setup.replace("setup()\n", "opt.zero_grad()\nsetup()\n")
+    assert _outside(with_setup, elsewhere, "PTL204", 8) != []
+    # Right before the statement that holds the finding is fine (a call moved before an `if`).
+    next_to_it = with_setup.replace("setup()\n", "setup()\nopt.zero_grad()\n")
+    assert _outside(with_setup, next_to_it, "PTL204", 8) == []
+    # A finding nested deeper (in the `if`) does not license insertions in the loop body.
+    assert _outside(LOOP, before_it, "PTL204", 6) != []
+
+
+def test_a_statement_moved_next_to_the_finding_is_part_of_the_fix():
+    text = "class Net(nn.Module):\n    def __init__(self):\n        self.fc = nn.Linear(2, 2)\n        self.k = 3\n        super().__init__()\n"
+    moved = "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(2, 2)\n        self.k = 3\n"
+    assert _outside(text, moved, "PTL303", 3) == []
+    changed = moved.replace("super().__init__()", "super().__init__(3)")
+    assert _outside(text, changed, "PTL303", 3) != []
 
 
 def test_changes_after_the_finding_are_outside_even_for_freed_graph():
