@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Iterator
+from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
 
@@ -60,9 +60,9 @@ def writes(ctx: FileContext, node: ast.AST, path: str, optimizers: dict[str, str
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         func = node.func
         receiver = path_of(func.value)
-        if func.attr.endswith("_") and not func.attr.endswith("__") and func.attr not in NOT_WRITING:
-            if receiver in (path, f"{path}.data"):
-                return True
+        if func.attr.endswith("_") and not func.attr.endswith("__") and func.attr not in NOT_WRITING \
+                and receiver in (path, f"{path}.data"):
+            return True
         if func.attr == "step" and not node.args and receiver in optimizers:
             return path.split(".")[0] == optimizers[receiver]
         qualname = ctx.qualname(func)

@@ -99,16 +99,20 @@ def bound_values(ctx: FileContext, name: ast.Name) -> list[ast.AST] | None:
             target = node.optional_vars if isinstance(node, ast.withitem) else node.target
             if target is not None and any(isinstance(n, ast.Name) and n.id == name.id for n in ast.walk(target)):
                 return None
-        elif isinstance(node, (ast.Global, ast.Nonlocal)) and name.id in node.names:
-            return None
-        elif isinstance(node, (ast.Import, ast.ImportFrom)) and any(
-                (a.asname or a.name.split(".")[0]) == name.id for a in node.names):
-            return None
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name.id:
-            return None
-        elif isinstance(node, ast.ExceptHandler) and node.name == name.id:
+        elif _binds_otherwise(node, name.id):
             return None
     return values or None
+
+
+def _binds_otherwise(node: ast.AST, name: str) -> bool:
+    """``name`` declared global, imported, defined or caught by ``node``."""
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return name in node.names
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return any((a.asname or a.name.split(".")[0]) == name for a in node.names)
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler)):
+        return node.name == name
+    return False
 
 
 def is_ndarray(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
@@ -138,7 +142,7 @@ def is_list_data(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
     """A list built from data: a comprehension, ``t.tolist()``, or a name bound only to them
     or to numeric literals."""
     if isinstance(expr, (ast.ListComp, ast.GeneratorExp)):
-        return False if isinstance(expr, ast.GeneratorExp) else True
+        return not isinstance(expr, ast.GeneratorExp)
     if isinstance(expr, (ast.List, ast.Tuple)) and numeric_literal(expr)[0]:
         return True
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "tolist" \

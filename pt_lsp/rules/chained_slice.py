@@ -6,9 +6,31 @@ import ast
 from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
 from pt_lsp.core.rule import Rule
 
-from ._edits import primary_text, source_of
-from ._tensor_api_evidence import TensorApiEvidence
 from ._chained_slice_examples import EXAMPLES
+from ._edits import primary_text, source_of
+from ._tensor_api_evidence import TensorApiEvidence, bound_values
+
+# Factories whose result is one-dimensional (there is no second dimension to mean).
+ONE_DIMENSIONAL = {"torch.arange", "torch.linspace", "torch.logspace", "torch.randperm", "numpy.arange",
+                   "numpy.linspace", "numpy.logspace"}
+SIZED_FACTORIES = {"torch.zeros", "torch.ones", "torch.empty", "torch.rand", "torch.randn", "numpy.zeros",
+                   "numpy.ones", "numpy.empty"}
+
+
+def _one_dimensional(ctx, node: ast.AST, depth: int = 0) -> bool:
+    """Evidence of a 1-D tensor or array: ``torch.arange(n)``, ``torch.zeros(n)``, ``np.linspace(...)``."""
+    if isinstance(node, ast.Call):
+        qualname = ctx.qualname(node.func)
+        if qualname in ONE_DIMENSIONAL:
+            return True
+        if qualname in SIZED_FACTORIES and len(node.args) == 1 and not isinstance(node.args[0], (ast.Tuple, ast.List,
+                                                                                                  ast.Starred)):
+            return isinstance(node.args[0], (ast.Constant, ast.Name, ast.BinOp))
+        return False
+    if isinstance(node, ast.Name) and depth < 3:
+        values = bound_values(ctx, node)
+        return bool(values) and all(_one_dimensional(ctx, v, depth + 1) for v in values)
+    return False
 
 
 def _window(node: ast.AST) -> bool:
@@ -67,6 +89,8 @@ class ChainedSliceIndexing(Rule):
             if isinstance(inner.value, ast.Subscript) and _window(inner.value.slice):
                 continue  # reported at the innermost pair
             base = inner.value
+            if _one_dimensional(ctx, base):
+                continue  # a 1-D tensor has only dimension 0: slicing it twice is the only meaning
             evidence = evidence or TensorApiEvidence(ctx)
             if evidence.is_tensor(base):
                 what = "tensor"

@@ -7,7 +7,13 @@ from pt_lsp.core.findings import Applicability, Edit, Fix, Related, Severity
 from pt_lsp.core.rule import Rule
 
 from ._edits import body_containing, primary_text
-from ._numpy_alias_evidence import optimizers_over, ordered_nodes, path_of, read_only_reason, writes
+from ._numpy_alias_evidence import (
+    optimizers_over,
+    ordered_nodes,
+    path_of,
+    read_only_reason,
+    writes,
+)
 from ._numpy_alias_examples import ALIAS_EXAMPLES, READ_ONLY_EXAMPLES
 
 # Calls that return the same memory as their receiver (for a CPU tensor).

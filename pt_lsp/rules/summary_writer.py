@@ -114,9 +114,9 @@ class SummaryWriterNotClosed(Rule):
         for node in ast.walk(scope):
             if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
                 return True
-            if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load):
-                if not self._plain_use(ctx, node):
-                    return True
+            if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load) \
+                    and not self._plain_use(ctx, node):
+                return True
         return False
 
     @staticmethod

@@ -7,7 +7,12 @@ from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
 from pt_lsp.core.rule import Rule
 
 from ._edits import primary_text, source_of, torch_reference
-from ._tensor_api_evidence import TensorApiEvidence, is_list_data, is_sizes, numeric_literal
+from ._tensor_api_evidence import (
+    TensorApiEvidence,
+    is_list_data,
+    is_sizes,
+    numeric_literal,
+)
 from ._tensor_api_examples import LEGACY_CONSTRUCTOR_EXAMPLES, TENSOR_NEW_EXAMPLES
 
 # Typed constructors and the dtype each one forces.

@@ -71,7 +71,7 @@ def test_alias_of_torch_is_used_in_the_fix():
 def _same(legacy, rewritten, source):
     assert legacy.dtype == rewritten.dtype and legacy.shape == rewritten.shape
     if legacy.numel() and source is not None:
-        shares = lambda t: t.data_ptr() == (source.data_ptr() if hasattr(source, "data_ptr")  # noqa: E731
+        shares = lambda t: t.data_ptr() == (source.data_ptr() if hasattr(source, "data_ptr")
                                             else source.__array_interface__["data"][0])
         assert shares(legacy) == shares(rewritten)
 

@@ -29,6 +29,10 @@ def test_reports(snippet):
     "import torch\nx = torch.zeros(4, 4)\ny = x[0:2][0]\n",
     "import torch\nx = torch.zeros(4, 4)\ny = x[0:2, 1:3][0:1, :]\n",
     "import torch\nx = torch.zeros(4, 4)\ny = x[0:4:2][0:1]\n",
+    # one-dimensional: dimension 0 is the only one
+    "import torch\nx = torch.arange(10)\ny = x[2:8][1:3]\n",
+    "import torch\nn = 10\nx = torch.randn(n)\ny = x[2:8][1:3]\n",
+    "import numpy as np\nx = np.linspace(0, 1, 50)\ny = x[2:8][1:3]\n",
 ])
 def test_silent(snippet):
     assert lines(CODE, snippet) == []

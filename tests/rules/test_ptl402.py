@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from rules_helpers import findings, fixed, lines, source
+from rules_helpers import fixed, lines, source
 
 from pt_lsp.core.engine import lint_source
 from pt_lsp.core.fixes import fix_source
