@@ -3,7 +3,7 @@ import json
 import subprocess
 import sys
 
-from verify_test_rules import NumpyCallRule
+from verify_test_rules import NumpyCallRule, make_rule  # noqa: F401  (fixture)
 
 from pt_lsp.core.examples import Example, Raises, Runtime
 from pt_lsp.runtime.command import INSTALL_HINT, main
@@ -19,8 +19,8 @@ def bad(code: str, claim: Raises | None) -> Example:
 
 
 def test_json_report_and_exit_0_when_everything_agrees(make_rule, capsys):
-    make_rule("PTL921", NumpyCallRule, bad("PTL921", None), GOOD)
-    assert main(["PTL921", "--device", "cpu", "--output-format", "json", "--jobs", "2"]) == 0
+    make_rule("PTL981", NumpyCallRule, bad("PTL981", None), GOOD)
+    assert main(["PTL981", "--device", "cpu", "--output-format", "json", "--jobs", "2"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["torch_version"].split("+")[0][0].isdigit()
     assert [d["device"] for d in report["devices"]] == ["cpu"]
@@ -28,13 +28,13 @@ def test_json_report_and_exit_0_when_everything_agrees(make_rule, capsys):
     for row in report["results"]:
         assert REQUIRED_ROW_FIELDS <= set(row)
         assert (row["code"], row["device"], row["static"], row["runtime"], row["agree"]) == (
-            "PTL921", "cpu", "confirmed", "confirmed", True)
+            "PTL981", "cpu", "confirmed", "confirmed", True)
     assert report["summary"] == {"rows": 2, "agree": 2, "disagree": 0, "not_judged": 0}
 
 
 def test_a_refuted_example_makes_exit_1_and_the_table_says_why(make_rule, capsys):
-    make_rule("PTL922", NumpyCallRule, bad("PTL922", Raises("TypeError", "can't convert")))
-    assert main(["PTL922", "--device", "cpu"]) == 1
+    make_rule("PTL982", NumpyCallRule, bad("PTL982", Raises("TypeError", "can't convert")))
+    assert main(["PTL982", "--device", "cpu"]) == 1
     out = capsys.readouterr().out
     assert "refuted" in out and " NO" in out
     assert "ran to the end without raising TypeError" in out

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from verify_test_rules import DataAttributeRule, NumpyCallRule, registered
+from verify_test_rules import DataAttributeRule, NumpyCallRule, make_rule, registered  # noqa: F401  (fixture)
 
 from pt_lsp.core.examples import Example, Probe, Raises, Runtime
 from pt_lsp.core.findings import Applicability
@@ -27,13 +27,13 @@ def numpy_on_cuda(code: str) -> Example:
     )
 
 
-NUMPY_ON_CUDA = numpy_on_cuda("PTL901")
+NUMPY_ON_CUDA = numpy_on_cuda("PTL961")
 NO_NUMPY = Example("tolist instead", "import torch\ny = torch.arange(3.0).tolist()\n", runtime=Runtime())
 CLAIMS_TOO_MUCH = Example(  # .numpy() of a CPU tensor works: the claimed symptom never shows
     "claims a failure that does not happen",
     """
     import torch
-    y = torch.ones(2).numpy()  # expect: PTL902
+    y = torch.ones(2).numpy()  # expect: PTL962
     """,
     runtime=Runtime(Raises("TypeError", "can't convert")),
 )
@@ -41,16 +41,16 @@ WRONG_MESSAGE = Example(
     "claims the wrong message",
     """
     import torch
-    y = torch.ones(2, device="cuda").numpy()  # expect: PTL903
+    y = torch.ones(2, device="cuda").numpy()  # expect: PTL963
     """,
     runtime=Runtime(Raises("TypeError", "some other message"), cuda_only=True),
 )
 HANGS = Example("hangs", "import time\nwhile True:\n    time.sleep(0.05)\n", runtime=Runtime())
-CRASHES = Example("crashes", "import torch\ny = undefined_name.numpy()  # expect: PTL904\n", runtime=Runtime())
+CRASHES = Example("crashes", "import torch\ny = undefined_name.numpy()  # expect: PTL964\n", runtime=Runtime())
 MISMARKED = Example(  # the marker is on the wrong line
     "marker on the wrong line",
     """
-    import torch  # expect: PTL905
+    import torch  # expect: PTL965
     y = torch.ones(2).numpy()
     """,
     runtime=Runtime(),
@@ -78,7 +78,7 @@ DATA_CORRUPTS_GRADIENT = Example(
     import torch
     x = torch.tensor([0.5, -1.0], requires_grad=True)
     out = x.sigmoid()
-    out.data.zero_()  # expect: PTL909
+    out.data.zero_()  # expect: PTL969
     out.sum().backward()
     """,
     runtime=Runtime(
@@ -93,20 +93,20 @@ NEEDS_MISSING = Example("needs a missing module", "x = 1\n", runtime=Runtime(nee
 @pytest.fixture(scope="module")
 def report():
     with registered() as make:
-        make("PTL901", NumpyCallRule, NUMPY_ON_CUDA, NO_NUMPY)
-        make("PTL902", NumpyCallRule, CLAIMS_TOO_MUCH)
-        make("PTL903", NumpyCallRule, WRONG_MESSAGE)
-        make("PTL904", NumpyCallRule, HANGS, CRASHES, NO_NUMPY)
-        make("PTL905", NumpyCallRule, MISMARKED)
-        make("PTL906", DataAttributeRule, Example("safe .detach()", DATA_READ.format(code="PTL906"),
+        make("PTL961", NumpyCallRule, NUMPY_ON_CUDA, NO_NUMPY)
+        make("PTL962", NumpyCallRule, CLAIMS_TOO_MUCH)
+        make("PTL963", NumpyCallRule, WRONG_MESSAGE)
+        make("PTL964", NumpyCallRule, HANGS, CRASHES, NO_NUMPY)
+        make("PTL965", NumpyCallRule, MISMARKED)
+        make("PTL966", DataAttributeRule, Example("safe .detach()", DATA_READ.format(code="PTL966"),
                                                   runtime=Runtime(outputs="w.grad")))
-        make("PTL907", DataAttributeRule, Example("safe fix, other reference", DATA_READ.format(code="PTL907"),
+        make("PTL967", DataAttributeRule, Example("safe fix, other reference", DATA_READ.format(code="PTL967"),
                                                   runtime=Runtime(outputs="w.grad", reference=INTENDED_THROUGH_SCALE)))
-        make("PTL908", DataAttributeRule, Example("unsafe fix, other reference", DATA_READ.format(code="PTL908"),
+        make("PTL968", DataAttributeRule, Example("unsafe fix, other reference", DATA_READ.format(code="PTL968"),
                                                   runtime=Runtime(outputs="w.grad", reference=INTENDED_THROUGH_SCALE)),
              applicability=Applicability.UNSAFE)
-        make("PTL909", DataAttributeRule, DATA_CORRUPTS_GRADIENT, TOO_NEW, NEEDS_MISSING)
-        yield verify(["PTL90"], device="all", jobs=2, timeout=8, info=NO_CUDA)
+        make("PTL969", DataAttributeRule, DATA_CORRUPTS_GRADIENT, TOO_NEW, NEEDS_MISSING)
+        yield verify([f"PTL96{i}" for i in range(1, 10)], device="all", jobs=2, timeout=8, info=NO_CUDA)
 
 
 def rows(report, code, title=None, device=None):
@@ -122,8 +122,8 @@ def verdicts(row) -> tuple:
 
 
 def test_cuda_only_symptom_runs_on_the_meta_proxy_and_is_skipped_on_cpu(report):
-    cpu, = rows(report, "PTL901", NUMPY_ON_CUDA.title, "cpu")
-    proxy, = rows(report, "PTL901", NUMPY_ON_CUDA.title, "meta-proxy")
+    cpu, = rows(report, "PTL961", NUMPY_ON_CUDA.title, "cpu")
+    proxy, = rows(report, "PTL961", NUMPY_ON_CUDA.title, "meta-proxy")
     assert verdicts(proxy) == ("confirmed", "confirmed", "skipped", True)
     assert "can't convert meta device type tensor to numpy" in proxy.runtime.detail
     assert verdicts(cpu) == ("confirmed", "skipped", "confirmed", None)
@@ -132,83 +132,83 @@ def test_cuda_only_symptom_runs_on_the_meta_proxy_and_is_skipped_on_cpu(report):
 
 
 def test_good_examples_run_on_cpu_only_without_cuda(report):
-    good = rows(report, "PTL901", NO_NUMPY.title)
+    good = rows(report, "PTL961", NO_NUMPY.title)
     assert [(row.case.device.name, verdicts(row)) for row in good] == [("cpu", ("confirmed", "confirmed", None, True))]
 
 
 def test_a_symptom_claimed_but_not_produced_is_refuted(report):
-    row, = rows(report, "PTL902")
+    row, = rows(report, "PTL962")
     assert verdicts(row)[1] == "refuted" and row.agree is False
     assert "without raising TypeError" in row.runtime.detail
     assert report.failed
 
 
 def test_a_wrong_message_is_refuted(report):
-    row, = rows(report, "PTL903", device="meta-proxy")
+    row, = rows(report, "PTL963", device="meta-proxy")
     assert row.runtime.verdict.value == "refuted"
     assert "does not match" in row.runtime.detail
 
 
 def test_a_hanging_example_is_a_timeout_and_a_crash_an_error_for_that_example_only(report):
-    hang, = rows(report, "PTL904", HANGS.title)
+    hang, = rows(report, "PTL964", HANGS.title)
     assert verdicts(hang)[1:] == ("error", None, False)
     assert hang.runtime.detail == "timed out after 8 s"
-    crash, = rows(report, "PTL904", CRASHES.title)
+    crash, = rows(report, "PTL964", CRASHES.title)
     assert crash.runtime.verdict.value == "error"
     assert "NameError" in crash.runtime.detail
-    fine, = rows(report, "PTL904", NO_NUMPY.title)
+    fine, = rows(report, "PTL964", NO_NUMPY.title)
     assert fine.agree is True
 
 
 def test_a_static_mismatch_is_refuted(report):
-    row, = rows(report, "PTL905")
+    row, = rows(report, "PTL965")
     assert row.case.static.verdict.value == "refuted"
     assert row.case.static.detail == "expected lines [1], reported [2]"
     assert row.agree is False
 
 
 def test_a_safe_fix_is_compared_with_the_example(report):
-    row, = rows(report, "PTL906")
+    row, = rows(report, "PTL966")
     assert verdicts(row) == ("confirmed", "confirmed", "confirmed", True)
     assert row.outputs_match is True
 
 
 def test_a_safe_fix_that_changes_the_results_is_refuted(report):
-    row, = rows(report, "PTL907")
+    row, = rows(report, "PTL967")
     assert row.fixed_runtime.verdict.value == "refuted"
     assert "values differ" in row.fixed_runtime.detail
     assert row.outputs_match is False
 
 
 def test_an_unsafe_fix_is_not_compared(report):
-    row, = rows(report, "PTL908")
+    row, = rows(report, "PTL968")
     assert row.fixed_runtime.verdict.value == "confirmed"
     assert row.outputs_match is None
 
 
 def test_a_silent_wrong_gradient_is_probed_and_the_fix_raises_instead(report):
-    row, = rows(report, "PTL909", DATA_CORRUPTS_GRADIENT.title)
+    row, = rows(report, "PTL969", DATA_CORRUPTS_GRADIENT.title)
     assert verdicts(row) == ("confirmed", "confirmed", "confirmed", True)
     assert "differs from sigmoid" in row.runtime.detail
     assert "modified by an inplace operation" in row.fixed_runtime.detail
 
 
 def test_version_range_and_missing_modules_skip_with_the_reason(report):
-    too_new, = rows(report, "PTL909", TOO_NEW.title)
+    too_new, = rows(report, "PTL969", TOO_NEW.title)
     assert verdicts(too_new)[1] == "skipped" and too_new.agree is None
     assert f"holds for torch >=99; installed {torch.__version__}" in too_new.runtime.detail
-    missing, = rows(report, "PTL909", NEEDS_MISSING.title)
+    missing, = rows(report, "PTL969", NEEDS_MISSING.title)
     assert missing.runtime.detail == "needs no_such_module_pt_lsp (not installed)"
 
 
 def test_coverage_counts_bad_and_good_examples(report):
-    assert report.coverage["PTL901"] == {"bad": 1, "good": 1}
-    assert report.coverage["PTL909"] == {"bad": 1, "good": 2}
+    assert report.coverage["PTL961"] == {"bad": 1, "good": 1}
+    assert report.coverage["PTL969"] == {"bad": 1, "good": 2}
 
 
 def test_device_cuda_without_a_gpu_runs_only_the_proxy(make_rule):
-    make_rule("PTL911", NumpyCallRule, numpy_on_cuda("PTL911"), NO_NUMPY)
-    report = verify(["PTL911"], device="cuda", jobs=2, info=NO_CUDA)
+    make_rule("PTL971", NumpyCallRule, numpy_on_cuda("PTL971"), NO_NUMPY)
+    report = verify(["PTL971"], device="cuda", jobs=2, info=NO_CUDA)
     assert [(r.case.device.name, r.case.kind) for r in report.rows] == [("meta-proxy", "bad")]
     assert [d.name for d in report.devices] == ["meta-proxy"]
 
@@ -216,9 +216,9 @@ def test_device_cuda_without_a_gpu_runs_only_the_proxy(make_rule):
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here (torch.cuda.is_available() is False)")
 def test_the_cuda_symptom_runs_on_the_gpu(make_rule):
-    make_rule("PTL912", NumpyCallRule, numpy_on_cuda("PTL912"), NO_NUMPY)
-    report = verify(["PTL912"], device="cuda", jobs=2)
-    bad, = rows(report, "PTL912", NUMPY_ON_CUDA.title, "cuda")
+    make_rule("PTL972", NumpyCallRule, numpy_on_cuda("PTL972"), NO_NUMPY)
+    report = verify(["PTL972"], device="cuda", jobs=2)
+    bad, = rows(report, "PTL972", NUMPY_ON_CUDA.title, "cuda")
     assert verdicts(bad) == ("confirmed", "confirmed", "confirmed", True)
     assert "cuda:0" in bad.runtime.detail
     assert torch.cuda.get_device_name(0) in report.devices[0].description

@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 import contextlib
 
+import pytest
+
 from pt_lsp.core import rule as rule_module
 from pt_lsp.core.findings import Applicability, Edit, Fix
 from pt_lsp.core.rule import Rule
@@ -60,3 +62,10 @@ def registered():
     finally:
         for code in made:
             rule_module._REGISTRY.pop(code, None)
+
+
+@pytest.fixture
+def make_rule():
+    """A per-test make(code, base, *examples); import this fixture into the test module."""
+    with registered() as make:
+        yield make
