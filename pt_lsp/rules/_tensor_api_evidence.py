@@ -139,12 +139,12 @@ def is_ndarray(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
 
 
 def is_list_data(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
-    """A list built from data: a comprehension, ``t.tolist()``, or a name bound only to them
-    or to numeric literals."""
+    """A list built from data: a list or tuple display, a comprehension, ``t.tolist()``, or a
+    name bound only to them."""
     if isinstance(expr, (ast.ListComp, ast.GeneratorExp)):
         return not isinstance(expr, ast.GeneratorExp)
-    if isinstance(expr, (ast.List, ast.Tuple)) and numeric_literal(expr)[0]:
-        return True
+    if isinstance(expr, (ast.List, ast.Tuple)):
+        return True  # a list or tuple display is data, never sizes
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "tolist" \
             and not expr.args:
         return True

@@ -44,12 +44,14 @@ def test_silent(snippet):
     ("torch.Tensor([1.5, 2])", "torch.tensor([1.5, 2])"),
     ("torch.Tensor([1, 2])", "torch.tensor([1, 2], dtype=torch.float32)"),
     ("torch.Tensor(np.arange(3))", "torch.as_tensor(np.arange(3), dtype=torch.float32)"),
+    ("torch.LongTensor([len(t)])", "torch.as_tensor([len(t)], dtype=torch.int64)"),
+    ("torch.Tensor((n, 2.0))", "torch.as_tensor((n, 2.0), dtype=torch.float32)"),
 ])
 def test_safe_fixes(before, after):
-    text = f"import numpy as np\nimport torch\nx = {before}\n"
+    text = f"import numpy as np\nimport torch\nn, t = 3, [1]\nx = {before}\n"
     [finding] = findings(CODE, text)
     assert finding.fix.applicability is Applicability.SAFE
-    assert fixed(CODE, text, unsafe=False) == f"import numpy as np\nimport torch\nx = {after}\n"
+    assert fixed(CODE, text, unsafe=False) == f"import numpy as np\nimport torch\nn, t = 3, [1]\nx = {after}\n"
 
 
 def test_no_fix_when_the_argument_may_be_sizes_or_data():
