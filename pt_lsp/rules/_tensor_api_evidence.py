@@ -32,6 +32,8 @@ TORCH_TENSOR_FUNCTIONS = {
 }
 # ndarray methods that return an ndarray made from their receiver.
 NUMPY_METHODS = {"astype", "reshape", "transpose", "copy", "flatten", "ravel", "squeeze", "clip", "T"}
+# Builtins that build a sequence (data, never sizes).
+SEQUENCE_BUILTINS = {"range", "list", "tuple", "sorted"}
 # Size arguments: `x.size()`, `x.shape`, `torch.Size(...)`.
 SIZE_ATTRIBUTES = {"shape"}
 SIZE_METHODS = {"size"}
@@ -139,8 +141,8 @@ def is_ndarray(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
 
 
 def is_list_data(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
-    """A list built from data: a list or tuple display, a comprehension, ``t.tolist()``, or a
-    name bound only to them."""
+    """A list built from data: a list or tuple display, a comprehension, ``t.tolist()``,
+    ``range(...)``/``list(...)``, or a name bound only to them."""
     if isinstance(expr, (ast.ListComp, ast.GeneratorExp)):
         return not isinstance(expr, ast.GeneratorExp)
     if isinstance(expr, (ast.List, ast.Tuple)):
@@ -148,6 +150,9 @@ def is_list_data(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "tolist" \
             and not expr.args:
         return True
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in SEQUENCE_BUILTINS \
+            and ctx.names.binding(expr.func.id, expr.func) is None:
+        return True  # `range(n)`, `list(...)`: the builtins, not shadowed
     if isinstance(expr, ast.Name) and depth < 3:
         values = bound_values(ctx, expr)
         return bool(values) and all(is_list_data(ctx, v, depth + 1) for v in values)

@@ -29,6 +29,7 @@ def test_legacy_calls_report(call):
     "import torch\nx = torch.ones(3)\nok = isinstance(x, torch.LongTensor)\n",
     "from mylib import FloatTensor\nx = FloatTensor([1.0])\n",
     "import torch\ndef torch_like(torch):\n    return torch.FloatTensor([1.0])\n",  # shadowed
+    "import torch\ndef range(n):\n    return n\nx = torch.Tensor(range(3))\n",  # not the builtin range
 ])
 def test_silent(snippet):
     assert lines(CODE, snippet) == []
@@ -46,6 +47,8 @@ def test_silent(snippet):
     ("torch.Tensor(np.arange(3))", "torch.as_tensor(np.arange(3), dtype=torch.float32)"),
     ("torch.LongTensor([len(t)])", "torch.as_tensor([len(t)], dtype=torch.int64)"),
     ("torch.Tensor((n, 2.0))", "torch.as_tensor((n, 2.0), dtype=torch.float32)"),
+    ("torch.LongTensor(range(n))", "torch.as_tensor(range(n), dtype=torch.int64)"),
+    ("torch.Tensor(list(t))", "torch.as_tensor(list(t), dtype=torch.float32)"),
 ])
 def test_safe_fixes(before, after):
     text = f"import numpy as np\nimport torch\nn, t = 3, [1]\nx = {before}\n"
