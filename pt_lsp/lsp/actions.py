@@ -98,7 +98,9 @@ async def fix_all_edit(ls: PtLanguageServer, uri: str) -> types.WorkspaceEdit | 
     if text_doc is None:
         return None
     path, text, version = path_of(uri), text_doc.source, text_doc.version
-    selection, unsafe = ls.settings.selection(path), ls.settings.unsafe_fixes
+    selection, unsafe = ls.selection_for(path), ls.settings.unsafe_fixes
+    if selection is None:
+        return None  # excluded by the project
     outcome = await ls.linter.run_blocking(lambda: fix_source(text, path, selection, unsafe=unsafe))
     for error in outcome.errors:
         ls.log(f"{path}: {error}", types.MessageType.Error)

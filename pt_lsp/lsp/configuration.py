@@ -1,18 +1,16 @@
 """Lifecycle and settings: initialize, initialized, configuration changes, pyproject.toml changes."""
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
-from pygls.uris import to_fs_path
 
 from pt_lsp.core.rule import all_rules
 
 from .client import ClientFeatures
 from .guard import guarded
 from .plugins import load_rule_modules
-from .project import PYPROJECT, read_project_settings
+from .project import PYPROJECT
 from .settings import SECTION, editor_settings
 from .text import LspWorkspace
 
@@ -22,23 +20,9 @@ if TYPE_CHECKING:
 WATCH_ID = "pt-lsp-watch-pyproject"
 
 
-def workspace_root(ls: PtLanguageServer) -> str | None:
-    if ls.workspace.root_path:
-        return ls.workspace.root_path
-    for folder in ls.workspace.folders.values():
-        return to_fs_path(folder.uri)
-    return None
-
-
-def reload_project(ls: PtLanguageServer) -> None:
-    ls.layers.project = read_project_settings(ls.layers.root, ls.warn)
-
-
 @guarded()
 def initialize(ls: PtLanguageServer, params: types.InitializeParams) -> None:
     ls.client = ClientFeatures.of(params.capabilities, ls.workspace.position_encoding)
-    ls.layers.root = workspace_root(ls)
-    reload_project(ls)
     ls.layers.init = editor_settings(params.initialization_options, ls.warn)
     ls.apply_settings(relint=False)
     # pygls has just created the workspace (no document is open yet): use LSP's line breaks.
@@ -88,8 +72,6 @@ async def did_change_configuration(ls: PtLanguageServer, params: types.DidChange
 
 @guarded()
 def did_change_watched_files(ls: PtLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
-    root = ls.layers.root
-    touched = [to_fs_path(change.uri) or "" for change in params.changes]
-    if root and any(os.path.normpath(path) == os.path.join(os.path.normpath(root), PYPROJECT) for path in touched):
-        reload_project(ls)
-        ls.apply_settings()
+    if any(change.uri.endswith("/" + PYPROJECT) for change in params.changes):
+        ls.project.reload()
+        ls.linter.relint_all()

@@ -26,12 +26,11 @@ def debug_info(ls: PtLanguageServer, params: Any) -> dict:
         "pullDiagnostics": ls.client.pull_diagnostics,
         "settings": {
             "select": list(settings.select) if settings.select is not None else None,
-            "ignore": list(settings.ignore),
+            "ignore": list(settings.ignore) if settings.ignore is not None else None,
             "severity": {code: severity.value for code, severity in settings.severity},
             "fixAll": settings.fix_all,
             "unsafeFixes": settings.unsafe_fixes,
             "debounce": settings.debounce_ms,
             "lintInThread": settings.lint_in_thread,
-            "perFileIgnores": {pattern: list(codes) for pattern, codes in settings.per_file_ignores},
         },
     }

@@ -50,7 +50,7 @@ class Job:
 class Linter:
     def __init__(self, server: PtLanguageServer) -> None:
         self.server = server
-        self.generation = 0  # bumped by every settings change
+        self.generation = 0  # bumped by every change of settings or pyproject.toml
         self.results: dict[str, DocumentLint] = {}  # by document/cell uri (key_of)
         self._keys: dict[str, tuple] = {}  # unit -> key of its stored results
         self._members: dict[str, list[str]] = {}  # unit -> uris its last lint produced
@@ -85,13 +85,15 @@ class Linter:
                     cells.append(CellText(cell.document, index, text.version, text.source))
             key = ("notebook", notebook.version, tuple((c.uri, c.version) for c in cells), self.generation)
             path = path_of(notebook.uri)
-            return Job(key, lambda: lint_cells(cells, path, settings, client))
+            selection = self.server.selection_for(path)
+            return Job(key, lambda: lint_cells(cells, path, selection, settings, client))
         doc = ws.text_documents.get(unit)
         if doc is None or not is_python(doc.language_id, doc.uri):
             return None
         uri, version, source, path = doc.uri, doc.version, doc.source, path_of(doc.uri)
         key = ("text", version, len(source), self.generation)
-        return Job(key, lambda: [lint_document(uri, version, source, path, settings, client)])
+        selection = self.server.selection_for(path)
+        return Job(key, lambda: [lint_document(uri, version, source, path, selection, settings, client)])
 
     # -- linting -----------------------------------------------------------------------------
     async def lint(self, unit: str, accept_stale: bool = False) -> list[DocumentLint] | None:
@@ -187,7 +189,7 @@ class Linter:
                 self._publish(lint.uri if lint else uri, None, [])
 
     def relint_all(self) -> None:
-        """Settings changed: every open unit's results are out of date."""
+        """Settings or a pyproject.toml changed: every open unit's results are out of date."""
         self.generation += 1
         if self.server.client.pull_diagnostics:
             if self.server.client.diagnostic_refresh:

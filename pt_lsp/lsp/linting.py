@@ -14,6 +14,7 @@ from pt_lsp.core.engine import lint_source
 from pt_lsp.core.findings import Finding
 from pt_lsp.core.fixes import applicable
 from pt_lsp.core.notebook import JoinedCells, join_cells
+from pt_lsp.core.selection import Selection
 
 from .client import ClientFeatures
 from .diagnostics import Locator, Place, SingleDocument, to_diagnostic
@@ -52,10 +53,14 @@ def _flag(finding: Finding, locator: Locator, settings: Settings, client: Client
 
 
 def lint_document(
-    uri: str, version: int | None, text: str, path: str, settings: Settings, client: ClientFeatures
+    uri: str, version: int | None, text: str, path: str,
+    selection: Selection | None, settings: Settings, client: ClientFeatures,
 ) -> DocumentLint:
+    """``selection`` None: the project excludes this file; it gets no diagnostics."""
     doc = Document(text)
-    result = lint_source(text, path, settings.selection(path))
+    if selection is None:
+        return DocumentLint(uri, version, doc)
+    result = lint_source(text, path, selection)
     locator = SingleDocument(uri, version, doc)
     lint = DocumentLint(uri, version, doc, errors=list(result.errors))
     if result.message:
@@ -86,14 +91,18 @@ class CellLocator:
         return Place(text.uri, text.version, self.docs[text.uri], local)
 
 
-def lint_cells(cells: list[CellText], path: str, settings: Settings, client: ClientFeatures) -> list[DocumentLint]:
+def lint_cells(
+    cells: list[CellText], path: str, selection: Selection | None, settings: Settings, client: ClientFeatures
+) -> list[DocumentLint]:
     """Lint code cells as one program (each in the context of those before it), per cell."""
     if not cells:
         return []
     joined = join_cells([(cell.index, cell.text) for cell in cells])
-    result = lint_source(joined.text, path, settings.selection(path))
     locator = CellLocator(joined, cells)
     lints = {cell.uri: DocumentLint(cell.uri, cell.version, locator.docs[cell.uri]) for cell in cells}
+    if selection is None:
+        return list(lints.values())
+    result = lint_source(joined.text, path, selection)
     first = lints[cells[0].uri]
     first.errors.extend(result.errors)  # reported once per notebook
     for finding in result.findings:

@@ -1,51 +1,29 @@
-"""The workspace's ``[tool.pt-lsp]`` table (select, ignore, per-file-ignores) as partial settings."""
+"""The project's ``[tool.pt-lsp]`` for each open file, found as ``pt-lsp check`` finds it.
+
+The closest ``pyproject.toml`` with a ``[tool.pt-lsp]`` table governs a file (its select, ignore,
+per-file-ignores and exclude). Lookups are cached per directory until a ``pyproject.toml``
+changes.
+"""
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+from pt_lsp.core.config import DEFAULT, PYPROJECT, ConfigFinder, ProjectConfig
 
-PYPROJECT = "pyproject.toml"
+__all__ = ["PYPROJECT", "ProjectSettings"]
 
 
-def _codes(value: Any) -> tuple[str, ...] | None:
-    if isinstance(value, str):
-        value = [value]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(v.strip().upper() for v in value if v.strip())
-    return None
+class ProjectSettings:
+    def __init__(self, warn: Callable[[str], None]) -> None:
+        self._warn = warn
+        self._finder = ConfigFinder(warn)
 
+    def for_path(self, path: str) -> ProjectConfig:
+        if not os.path.isabs(path):
+            return DEFAULT  # an untitled buffer: no project around it
+        return self._finder.for_path(path)
 
-def read_project_settings(root: str | None, warn: Callable[[str], None]) -> dict[str, Any]:
-    """Partial settings from ``<root>/pyproject.toml``; {} when absent or unreadable."""
-    if not root:
-        return {}
-    path = os.path.join(root, PYPROJECT)
-    try:
-        with open(path, "rb") as file:
-            table = tomllib.load(file).get("tool", {}).get("pt-lsp", {})
-    except FileNotFoundError:
-        return {}
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        warn(f"could not read {path}: {error}")
-        return {}
-    if not isinstance(table, dict):
-        return {}
-    values: dict[str, Any] = {}
-    for key in ("select", "ignore"):
-        if key in table:
-            codes = _codes(table[key])
-            if codes is None:
-                warn(f"{path}: [tool.pt-lsp] {key} must be a list of rule codes; ignored")
-            else:
-                values[key] = codes
-    per_file = table.get("per-file-ignores", {})
-    if isinstance(per_file, dict):
-        pairs = [(pattern, _codes(codes)) for pattern, codes in per_file.items()]
-        values["per_file_ignores"] = tuple((p, c) for p, c in pairs if c)
-    return values
+    def reload(self) -> None:
+        """A pyproject.toml changed: forget every lookup."""
+        self._finder = ConfigFinder(self._warn)

@@ -11,10 +11,12 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 import pt_lsp
+from pt_lsp.core.selection import Selection
 
 from . import actions, configuration, debug, hover, pull, sync
 from .client import ClientFeatures
 from .documents import Linter
+from .project import ProjectSettings
 from .protocol import PtLspProtocol
 from .settings import Settings, SettingsLayers
 
@@ -33,6 +35,7 @@ class PtLanguageServer(LanguageServer):
         self.client = ClientFeatures()
         self.layers = SettingsLayers()
         self.settings = Settings()
+        self.project = ProjectSettings(self.warn)
         self.linter = Linter(self)
         self.shutdown_received = False
         self.startup_problems: list[str] = []  # reported once the client can hear them
@@ -58,6 +61,13 @@ class PtLanguageServer(LanguageServer):
             pass
 
     # -- settings ----------------------------------------------------------------------------
+    def selection_for(self, path: str) -> Selection | None:
+        """The rules to run on the file at ``path``; None when the project excludes it."""
+        project = self.project.for_path(path)
+        if project.excludes(path):
+            return None
+        return self.settings.selection(project, path)
+
     def apply_settings(self, relint: bool = True) -> None:
         settings = self.layers.merged()
         changed = settings != self.settings

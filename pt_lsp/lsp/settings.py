@@ -1,18 +1,18 @@
-"""Server settings: defaults, the workspace's ``[tool.pt-lsp]`` and the editor's settings, merged.
+"""Server settings: the editor's, merged over the project's ``[tool.pt-lsp]``.
 
 Editor settings arrive as ``initializationOptions``, ``workspace/didChangeConfiguration`` and
 ``workspace/configuration`` (section ``pt-lsp``). Each source gives a *partial* dict of the keys
-it sets; later layers override earlier ones key by key, so an editor that says nothing about
-``select`` keeps the project's choice. Bad values are reported and ignored, never fatal.
+it sets; later sources override earlier ones key by key, and an editor that says nothing about
+``select`` or ``ignore`` keeps the project's choice (``pt_lsp.core.config``, the same
+``pyproject.toml`` lookup as ``pt-lsp check``). Bad values are reported and ignored, never fatal.
 """
 from __future__ import annotations
 
-import fnmatch
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pt_lsp.core.config import ProjectConfig
 from pt_lsp.core.findings import Severity
 from pt_lsp.core.selection import Selection
 
@@ -31,30 +31,24 @@ SEVERITY_NAMES = {
 
 @dataclass(frozen=True)
 class Settings:
-    select: tuple[str, ...] | None = None  # None: every rule
-    ignore: tuple[str, ...] = ()
-    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, codes), from pyproject
+    """The editor's settings (``None``: not set there, the project's ``[tool.pt-lsp]`` decides)."""
+
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
     severity: tuple[tuple[str, Severity], ...] = ()  # (code or prefix, severity) overrides
     fix_all: bool = True  # offer source.fixAll.pt-lsp
     unsafe_fixes: bool = False  # include unsafe fixes in fix-all
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
     lint_in_thread: bool = True  # lint in a worker thread so the event loop stays responsive
-    root: str | None = None  # workspace root, for per-file-ignores globs
 
-    def selection(self, path: str | None = None) -> Selection:
-        selection = Selection.of(self.select, self.ignore)
-        if path and self.per_file_ignores:
-            selection = selection.extend(self._ignored_for(path))
-        return selection
-
-    def _ignored_for(self, path: str) -> list[str]:
-        relative = os.path.relpath(path, self.root) if self.root else path
-        relative = relative.replace(os.sep, "/")
-        codes: list[str] = []
-        for pattern, ignored in self.per_file_ignores:
-            if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern):
-                codes.extend(ignored)
-        return codes
+    def selection(self, project: ProjectConfig, path: str | None) -> Selection:
+        """The rules for the file at ``path``: the editor's select/ignore where it sets them,
+        else the project's; then the project's per-file-ignores for that file."""
+        select = self.select if self.select is not None else project.select
+        ignore = self.ignore if self.ignore is not None else project.ignore
+        selection = Selection.of(select, ignore)
+        ignored = project.ignored_for(path) if path else []
+        return selection.extend(ignored) if ignored else selection
 
     def severity_of(self, code: str, default: Severity) -> Severity:
         """The configured severity for ``code``: the longest matching code prefix wins."""
@@ -67,18 +61,16 @@ class Settings:
 
 @dataclass
 class SettingsLayers:
-    """The partial settings of each source, kept apart so that one can be replaced alone."""
+    """The partial settings of each editor source, kept apart so that one can be replaced alone."""
 
-    project: dict[str, Any] = field(default_factory=dict)  # [tool.pt-lsp]
     init: dict[str, Any] = field(default_factory=dict)  # initializationOptions
     editor: dict[str, Any] = field(default_factory=dict)  # configuration / didChangeConfiguration
-    root: str | None = None
 
     def merged(self) -> Settings:
         values: dict[str, Any] = {}
-        for layer in (self.project, self.init, self.editor):
+        for layer in (self.init, self.editor):
             values.update(layer)
-        return Settings(root=self.root, **values)
+        return Settings(**values)
 
 
 Warn = Callable[[str], None]

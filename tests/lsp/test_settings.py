@@ -98,6 +98,16 @@ async def test_per_file_ignores_from_pyproject(bare_client: LanguageClient, tmp_
     assert await codes(ed, ed.open(TWO_RULES, "lib.py")) == ["PTL901", "PTL903"]
 
 
+async def test_the_closest_pyproject_governs_and_excluded_files_are_not_linted(bare_client: LanguageClient, tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.pt-lsp]\nignore = ["PTL901"]\nexclude = ["vendor"]\n')
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "pyproject.toml").write_text('[tool.pt-lsp]\nignore = ["PTL903"]\n')
+    ed = await start(bare_client, tmp_path, client_capabilities("visual-studio-code"))
+    assert await codes(ed, ed.open(TWO_RULES, "top.py")) == ["PTL903"]
+    assert await codes(ed, ed.open(TWO_RULES, "sub/inner.py")) == ["PTL901"]
+    assert await codes(ed, ed.open(TWO_RULES, "vendor/lib.py")) == []  # as `pt-lsp check` would
+
+
 async def test_editor_settings_override_the_project(bare_client: LanguageClient, tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.pt-lsp]\nignore = ["PTL901"]\n')
     ed = await start(bare_client, tmp_path, client_capabilities("visual-studio-code"), {"ignore": []})

@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lsprotocol import types
 
+from pt_lsp.core.config import ProjectConfig
 from pt_lsp.core.document import Document, Pos
 from pt_lsp.core.findings import Severity
 from pt_lsp.lsp.actions import wanted
@@ -99,10 +100,24 @@ def test_bad_setting_values_warn_and_keep_the_rest():
 
 
 def test_layers_override_key_by_key():
-    layers = SettingsLayers(project={"ignore": ("PTL1",), "select": ("PTL",)}, init={"debounce_ms": 20},
-                            editor={"ignore": ()})
+    layers = SettingsLayers(init={"debounce_ms": 20, "ignore": ("PTL1",)}, editor={"ignore": ()})
     merged = layers.merged()
-    assert merged.ignore == () and merged.select == ("PTL",) and merged.debounce_ms == 20
+    assert merged.ignore == () and merged.select is None and merged.debounce_ms == 20
+
+
+def test_editor_select_and_ignore_override_the_project_where_set(tmp_path):
+    project = ProjectConfig(str(tmp_path), select=("PTL4",), ignore=("PTL402",),
+                            per_file_ignores=(("tests/*.py", ("PTL401",)),))
+    test_file, src_file = str(tmp_path / "tests" / "test_a.py"), str(tmp_path / "src" / "a.py")
+    unset = Settings()
+    assert unset.selection(project, src_file).enabled("PTL401")
+    assert not unset.selection(project, src_file).enabled("PTL402")
+    assert not unset.selection(project, src_file).enabled("PTL201")
+    assert not unset.selection(project, test_file).enabled("PTL401")  # per-file-ignores
+    editor = Settings(select=("PTL",), ignore=())
+    assert editor.selection(project, src_file).enabled("PTL201")
+    assert editor.selection(project, src_file).enabled("PTL402")
+    assert not editor.selection(project, test_file).enabled("PTL401")  # still the file's own
 
 
 def test_severity_override_longest_prefix_wins():
@@ -110,12 +125,6 @@ def test_severity_override_longest_prefix_wins():
     assert chosen.severity_of("PTL401", Severity.ERROR) == Severity.WARNING
     assert chosen.severity_of("PTL201", Severity.ERROR) == Severity.HINT
     assert Settings().severity_of("PTL201", Severity.ERROR) == Severity.ERROR
-
-
-def test_per_file_ignores_match_relative_paths(tmp_path):
-    chosen = Settings(per_file_ignores=(("tests/*.py", ("PTL4",)),), root=str(tmp_path))
-    assert not chosen.selection(str(tmp_path / "tests" / "test_a.py")).enabled("PTL401")
-    assert chosen.selection(str(tmp_path / "src" / "a.py")).enabled("PTL401")
 
 
 def test_the_server_package_does_not_import_torch():
