@@ -128,12 +128,21 @@ class TorchAutogradVariable(Rule):
                 yield self.report(ctx, node, self.message(node), fixes=self.call_fixes(ctx, node))
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 for alias in node.names:
-                    if canonical(f"{node.module}.{alias.name}") == VARIABLE:
+                    if canonical(f"{node.module}.{alias.name}") == VARIABLE and not self.engine_only(ctx, alias):
                         yield self.report(
                             ctx, node,
                             "`Variable` is deprecated since PyTorch 0.4: tensors track gradients themselves",
                             fixes=self.import_fixes(ctx, node, alias),
                         )
+
+    @staticmethod
+    def engine_only(ctx, alias: ast.alias) -> bool:
+        """Imported only for class attributes such as ``Variable._execution_engine`` (torch's
+        own autograd engine handle): not the deprecated wrapper."""
+        bound = alias.asname or alias.name
+        uses = [n for n in ctx.index.of(ast.Name) if n.id == bound and isinstance(n.ctx, ast.Load)]
+        return bool(uses) and all(
+            isinstance(ctx.parent(n), ast.Attribute) and ctx.parent(n).value is n for n in uses)
 
     @staticmethod
     def message(call: ast.Call) -> str:

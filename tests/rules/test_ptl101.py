@@ -225,3 +225,17 @@ def test_variable_really_detaches_under_the_installed_torch():
     assert wrapped.data_ptr() == y.data_ptr()
     leaf = Variable(y, requires_grad=True)
     assert leaf.is_leaf and leaf.requires_grad and not y.is_leaf
+
+
+def test_import_used_only_for_the_engine_handle_is_not_flagged():
+    from pt_lsp.core.engine import lint_source
+    from pt_lsp.core.selection import Selection
+
+    source = (
+        "from torch.autograd import Variable\n"
+        "def run(tensors, grads):\n"
+        "    return Variable._execution_engine.run_backward(tensors, grads)\n"
+    )
+    assert lint_source(source, selection=Selection.of(["PTL101"])).findings == []
+    used = source + "x = Variable(t)\n"
+    assert [f.line for f in lint_source(used, selection=Selection.of(["PTL101"])).findings] == [1, 4]
