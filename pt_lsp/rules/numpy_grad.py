@@ -106,7 +106,8 @@ class NumpyOnRequiresGradTensor(Rule):
         while function is not None and not isinstance(function, _FUNCTIONS):
             function = ctx.parent(function)
         if function is None:
-            return True
+            # `torch.set_grad_enabled(False)` as a statement switches gradients off for what follows.
+            return "set_grad_enabled(False)" not in ctx.doc.text
         if isinstance(function, ast.Lambda):
             return False
         for decorator in function.decorator_list:

@@ -31,6 +31,8 @@ def test_reports(snippet):
     # a function without backward may run under its callers' no_grad
     "import torch\nm = torch.nn.Linear(2, 2)\ndef predict(x):\n    return m(x).numpy()\n",
     "import torch\nm = torch.nn.Linear(2, 2)\n@torch.inference_mode()\ndef predict(x):\n    y = m(x)\n    y.sum().backward()\n    return y.numpy()\n",
+    # gradients switched off for the rest of the script
+    "import torch\ntorch.set_grad_enabled(False)\nm = torch.nn.Linear(2, 2)\na = m(torch.ones(1, 2)).numpy()\n",
     # CUDA: PTL401's
     "import torch\nw = torch.randn(2, requires_grad=True).cuda()\na = w.numpy()\n",
 ])
