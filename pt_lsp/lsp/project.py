@@ -8,22 +8,28 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from pt_lsp.core.config import DEFAULT, PYPROJECT, ConfigFinder, ProjectConfig
+if TYPE_CHECKING:
+    from pt_lsp.core.config import ConfigFinder, ProjectConfig
 
-__all__ = ["PYPROJECT", "ProjectSettings"]
+PYPROJECT = "pyproject.toml"
 
 
 class ProjectSettings:
     def __init__(self, warn: Callable[[str], None]) -> None:
         self._warn = warn
-        self._finder = ConfigFinder(warn)
+        self._finder: ConfigFinder | None = None  # made on first use: keeps tomllib out of start-up
 
     def for_path(self, path: str) -> ProjectConfig:
+        from pt_lsp.core.config import DEFAULT, ConfigFinder
+
         if not os.path.isabs(path):
             return DEFAULT  # an untitled buffer: no project around it
+        if self._finder is None:
+            self._finder = ConfigFinder(self._warn)
         return self._finder.for_path(path)
 
     def reload(self) -> None:
         """A pyproject.toml changed: forget every lookup."""
-        self._finder = ConfigFinder(self._warn)
+        self._finder = None

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pt_lsp.core.config import ProjectConfig
 from pt_lsp.core.findings import Severity
 from pt_lsp.core.selection import Selection
+
+if TYPE_CHECKING:
+    from pt_lsp.core.config import ProjectConfig
 
 SECTION = "pt-lsp"
 DEFAULT_DEBOUNCE_MS = 150
