@@ -90,14 +90,21 @@ class NumpyOnCudaTensor(Rule):
         chain = source_of(ctx, tensor)
         detach = may_require_grad and ".detach()" not in chain
         insert = (".detach()" if detach else "") + ".cpu()"
-        end = ctx.doc.node_span(tensor).end
         title = f"Insert `{insert}`" + ("" if implicit else " before `.numpy()`")
-        preferred = Fix(title, (Edit.insert(end, insert),), Applicability.SAFE)
         if implicit:
-            return [preferred]
+            span = ctx.doc.node_span(tensor)
+            atom = isinstance(tensor, (ast.Name, ast.Attribute, ast.Call, ast.Subscript))
+            edit = Edit.insert(span.end, insert) if atom else Edit(span, f"({chain}){insert}")
+            return [Fix(title, (edit,), Applicability.SAFE)]
+        # Right before `.numpy`, not at the end of the receiver's node: `(a * b).numpy()`'s
+        # receiver node ends inside the parentheses.
+        func_span = ctx.doc.node_span(call.func)
+        between = ctx.doc.text[ctx.doc.offset(ctx.doc.node_span(tensor).end):ctx.doc.offset(func_span.end)]
+        dot = ctx.doc.pos_at(ctx.doc.offset(func_span.end) - len(between) + between.rindex("."))
+        preferred = Fix(title, (Edit.insert(dot, insert),), Applicability.SAFE)
         numpy_call_end = ctx.doc.node_span(call).end
         force = Fix("Use `.numpy(force=True)`",
-                    (Edit.insert(type(end)(numpy_call_end.line, numpy_call_end.col - 1), "force=True"),),
+                    (Edit.insert(type(dot)(numpy_call_end.line, numpy_call_end.col - 1), "force=True"),),
                     Applicability.SAFE)
         return [preferred, force]
 
