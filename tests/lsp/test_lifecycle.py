@@ -54,6 +54,9 @@ async def test_malformed_params_get_invalid_params_and_the_server_stays_up(ed: E
     # notifications have no answer: bad or unknown ones are logged and dropped
     ed.client.protocol._send_data({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"oops": 1}})
     ed.client.protocol.notify("pt-lsp/noSuchNotification", {"x": 1})
+    ed.client.text_document_did_change(types.DidChangeTextDocumentParams(  # a document never opened
+        text_document=types.VersionedTextDocumentIdentifier(uri=ed.uri("never-opened.py"), version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text="x = 1\n")]))
     uri = ed.open("legacy_api(1)\n")
     assert [d.code for d in await ed.diagnostics(uri)] == ["PTL901"]
 
