@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ast
 
-from pt_lsp.core.findings import Applicability, Fix
+from pt_lsp.core.findings import Applicability, Fix, Related
 from pt_lsp.core.rule import Rule
 
 from ._inplace_examples import IN_PLACE_EXAMPLES
@@ -78,7 +78,9 @@ class InPlaceOnLeaf(Rule):
             kind = "parameter" if site.leaf.origin == "parameter" else "leaf tensor"
             message = (f"In-place {site.what} on `{name}`, a {kind} that requires grad, outside `torch.no_grad()`:"
                        f" autograd raises \"{LEAF_ERROR}\"")
-            yield self.report(ctx, site.node, message, fixes=self.fixes(ctx, site, grouped))
+            related = [Related(ctx.doc.node_span(site.leaf.factory), "created with `requires_grad=True` here")] \
+                if site.leaf.factory is not None else []
+            yield self.report(ctx, site.node, message, fixes=self.fixes(ctx, site, grouped), related=related)
 
     def _operands_graph(self, ctx, site: InPlaceSite) -> bool | None:
         """Whether the values written carry a graph: True, False (constants, data) or None."""

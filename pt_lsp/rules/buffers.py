@@ -22,9 +22,9 @@ class UnregisteredBuffer(Rule):
     plain attribute in `__init__` (`self.mask = torch.tril(torch.ones(8, 8))`,
     `self.mean = torch.tensor([0.485, 0.456, 0.406])`) that `forward` (or a method it calls)
     uses, where it is neither an `nn.Parameter` nor registered with `register_buffer`.
-    Tensors with `requires_grad=True` are PTL301; 0-dimensional tensors, attributes reassigned
-    outside `__init__` (caches, recurrent state) and uses that move the tensor themselves
-    (`self.mask.to(x.device)`) are not reported.
+    Tensors with `requires_grad=True` are PTL301; 0-dimensional tensors, tensors created with an
+    explicit `device=`, attributes reassigned outside `__init__` (caches, recurrent state) and
+    uses that move the tensor themselves (`self.mask.to(x.device)`) are not reported.
 
     ## Why is this bad?
     `nn.Module` moves, casts and saves only its parameters and buffers. A plain tensor
@@ -92,8 +92,10 @@ class UnregisteredBuffer(Rule):
     def plain_tensor(ctx, value: ast.expr) -> bool:
         if not tensor_value(ctx, value):
             return False
-        for node in ast.walk(value):  # requires_grad=True tensors are PTL301's
-            if isinstance(node, ast.Call) and (any(k.arg == "requires_grad" for k in node.keywords) or (
+        for node in ast.walk(value):
+            # requires_grad=True tensors are PTL301's; a tensor created with an explicit device
+            # belongs to code that places its tensors itself (a simulation given `device=`).
+            if isinstance(node, ast.Call) and (any(k.arg in ("requires_grad", "device") for k in node.keywords) or (
                     isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_")):
                 return False
         return True

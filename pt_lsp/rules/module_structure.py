@@ -5,7 +5,7 @@ import ast
 import re
 
 from pt_lsp.core.document import Pos, Span
-from pt_lsp.core.findings import Applicability, Edit, Fix
+from pt_lsp.core.findings import Applicability, Edit, Fix, Related
 from pt_lsp.core.rule import Rule
 
 from ._edits import alone_on_lines, indentation, newline_of, source_of, statement_of
@@ -122,7 +122,9 @@ class ModuleBeforeSuperInit(Rule):
             kind = "a submodule" if what == "module" else "a parameter"
             message = (f"`self.{attr}` is assigned {kind} {where}: nn.Module raises \"cannot assign"
                        f" {'module' if what == 'module' else 'parameters'} before Module.__init__() call\"")
-            yield self.report(ctx, node, message, fixes=[fix] if fix else [])
+            related = [Related(ctx.doc.node_span(body[index]), "`super().__init__()` runs only here")] \
+                if index is not None else []
+            yield self.report(ctx, node, message, fixes=[fix] if fix else [], related=related)
 
     def _direct_module(self, ctx, info) -> bool:
         return bool(info.node.bases) and all(ctx.qualname(b) == "torch.nn.Module" for b in info.node.bases)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 
 from pt_lsp.core.document import Pos
-from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
+from pt_lsp.core.findings import Applicability, Edit, Fix, Related, Severity
 from pt_lsp.core.flow.evaluator import attr_path
 from pt_lsp.core.rule import Rule
 
@@ -87,7 +87,10 @@ class MissingZeroGrad(Rule):
             name = attr_path(optimizer)
             message = (f"`{name}` steps in a loop that never resets the gradients: every `backward()` adds to"
                        f" the gradients of all earlier iterations; call `{name}.zero_grad()` in each iteration")
+            related = [Related(ctx.doc.node_span(backward), "each call adds to the gradients the step uses")] \
+                if backward is not None else []
             yield self.report(ctx, call, message, fixes=self.fixes(ctx, backward, self.stepped_in(ctx, loop)),
+                              related=related,
                               severity=Severity.ERROR if evidence == "torch.optim" else Severity.WARNING)
 
     # -- what is stepped -----------------------------------------------------------------------

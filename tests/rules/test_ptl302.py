@@ -80,3 +80,7 @@ def test_fixes_register_a_buffer_persistent_first():
     assert [f.applicability for f in found[0].fixes] == [Applicability.UNSAFE, Applicability.UNSAFE]
     assert found[0].fixes[1].edits[0].content == 'self.register_buffer("t", torch.ones(3), persistent=False)'
     assert 'self.register_buffer("t", torch.ones(3))' in fixed(CODE, module("torch.ones(3)"))
+
+
+def test_tensors_placed_with_an_explicit_device_are_left_to_their_author():
+    assert lines(CODE, module('torch.zeros(4, 2, device=device)').replace("def __init__(self)", "def __init__(self, device)")) == []
