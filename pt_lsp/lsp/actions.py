@@ -43,10 +43,7 @@ def fix_actions(ls: PtLanguageServer, diagnostic: types.Diagnostic) -> list[type
     data = diagnostic.data
     actions = []
     for index, fix in enumerate(data.get("fixes") or []):
-        edits = [
-            UriEdit(e["uri"], e.get("version"), types.TextEdit(range=range_from_json(e["range"]), new_text=e["newText"]))
-            for e in fix["edits"]
-        ]
+        edits = _fix_edits(fix)
         if any(_current_version(ls, e.uri) != e.version for e in edits):
             return []  # the text moved on since this diagnostic: its edits would land in the wrong place
         unsafe = fix.get("applicability") == "unsafe"
@@ -111,11 +108,46 @@ async def fix_all_edit(ls: PtLanguageServer, uri: str) -> types.WorkspaceEdit | 
     return workspace_edit([UriEdit(uri, version, edit)], ls.client.document_changes)
 
 
+def _fix_edits(fix: dict) -> list[UriEdit]:
+    return [
+        UriEdit(e["uri"], e.get("version"), types.TextEdit(range=range_from_json(e["range"]), new_text=e["newText"]))
+        for e in fix["edits"]
+    ]
+
+
+def _bounds(edit: UriEdit) -> tuple[tuple[int, int], tuple[int, int]]:
+    start, end = edit.edit.range.start, edit.edit.range.end
+    return (start.line, start.character), (end.line, end.character)
+
+
+def _overlap(a: UriEdit, b: UriEdit) -> bool:
+    (a_start, a_end), (b_start, b_end) = _bounds(a), _bounds(b)
+    return a_start == b_start or (a_start < b_end and b_start < a_end)
+
+
+def cell_fix_all_edit(ls: PtLanguageServer, uri: str) -> types.WorkspaceEdit | None:
+    """Fix-all in one notebook cell: one round of the preferred fixes already computed for its
+    diagnostics (those that stay inside the cell and do not overlap)."""
+    lint = ls.linter.results.get(key_of(uri))
+    if lint is None or lint.version != _current_version(ls, uri):
+        return None  # not linted in this version yet
+    unsafe, chosen = ls.settings.unsafe_fixes, []
+    for item in lint.flagged:
+        fixes = item.diagnostic.data["fixes"]
+        if not fixes or fixes[0]["applicability"] not in (("safe", "unsafe") if unsafe else ("safe",)):
+            continue
+        edits = _fix_edits(fixes[0])
+        if all(e.uri == uri for e in edits) and not any(_overlap(e, c) for e in edits for c in chosen):
+            chosen.extend(edits)
+    return workspace_edit(chosen, ls.client.document_changes) if chosen else None
+
+
 async def fix_all_action(ls: PtLanguageServer, uri: str) -> types.CodeAction | None:
     if not ls.settings.fix_all or _current_version(ls, uri) is None:
         return None
     if ls.workspace.get_notebook_document(cell_uri=uri) is not None:
-        return None  # notebooks: fix-all is not offered per cell (see docs/server.md)
+        edit = cell_fix_all_edit(ls, uri)  # cheap: no resolve needed
+        return types.CodeAction(title=FIX_ALL_TITLE, kind=FIX_ALL_KIND, edit=edit) if edit else None
     lint = ls.linter.results.get(key_of(uri))
     if lint is not None and lint.version == _current_version(ls, uri) and not lint.fixable(ls.settings.unsafe_fixes):
         return None

@@ -123,3 +123,17 @@ async def test_closing_a_notebook_clears_its_cells(ed: Editor):
         assert list(report.items) == []
     else:
         assert list((await ed.wait_cleared(cells[2])).diagnostics) == []
+
+
+async def test_fix_all_in_a_cell_fixes_that_cell(ed: Editor):
+    cells_text = [
+        (types.NotebookCellKind.Code, "x = legacy_api(1)\n"),
+        (types.NotebookCellKind.Code, "y = '😀'; legacy_api(x) + legacy_api(2)\nrisky_api(3)\n"),
+    ]
+    _, cells = open_notebook(ed, cells_text)
+    assert len(await ed.diagnostics(cells[1])) == 3
+    [fix_all] = await ed.code_actions(cells[1], [], only=["source.fixAll"])
+    ed.apply_workspace_edit(fix_all.edit)
+    # the safe fixes of this cell; the unsafe one stays, and so does the other cell
+    assert ed.texts[cells[1]] == "y = '😀'; modern_api(x) + modern_api(2)\nrisky_api(3)\n"
+    assert ed.texts[cells[0]] == cells_text[0][1]
