@@ -95,7 +95,7 @@ async def test_syntax_error_mid_typing_is_a_diagnostic_not_a_crash(ed: Editor):
     ed.replace(uri, "legacy_api(x)", "legacy_api(x")
     [diagnostic] = await ed.diagnostics(uri)
     assert diagnostic.code == "PTL000" and "SyntaxError" in diagnostic.message
-    assert await ed.code_actions(uri, [diagnostic], only=["quickfix"]) == []  # noqa cannot silence it
+    assert await ed.code_actions(uri, [diagnostic], only=["quickfix"]) == []  # a noqa comment cannot silence it
     ed.replace(uri, "legacy_api(x", "legacy_api(x)")
     assert [d.code for d in await ed.diagnostics(uri)] == ["PTL901"]
 
