@@ -21,6 +21,7 @@ from ._leaf_evidence import Leaf, LeafEvidence
 
 # Trailing-underscore methods that do not change the tensor's values.
 NOT_INPLACE = {"requires_grad_", "share_memory_", "retain_grad_", "set_", "record_stream_", "pin_memory_"}
+LEAF_WORDS = ("requires_grad", "Parameter", "parameters(", ".weight", ".bias")
 _SIMPLE_STATEMENTS = (ast.Expr, ast.AugAssign, ast.Assign)
 _CACHE: "weakref.WeakKeyDictionary[FileContext, list[InPlaceSite]]" = weakref.WeakKeyDictionary()
 
@@ -75,7 +76,9 @@ def inplace_sites(ctx: FileContext) -> list[InPlaceSite]:
     if ctx in _CACHE:
         return _CACHE[ctx]
     sites: list[InPlaceSite] = []
-    if "torch" in ctx.doc.text:
+    text = ctx.doc.text
+    # Every kind of leaf evidence needs one of these words in the file.
+    if "torch" in text and any(word in text for word in LEAF_WORDS):
         leaves, grad_mode = LeafEvidence(ctx), None
         for node, receiver, operands, what in _candidates(ctx):
             if not isinstance(receiver, (ast.Name, ast.Attribute, ast.Call)):
