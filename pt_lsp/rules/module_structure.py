@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 
 from pt_lsp.core.document import Pos, Span
-from pt_lsp.core.findings import Applicability, Edit, Fix, Related
+from pt_lsp.core.findings import Applicability, Edit, Fix, Related, Severity
 from pt_lsp.core.rule import Rule
 
 from ._edits import alone_on_lines, indentation, newline_of, source_of, statement_of
@@ -171,7 +172,8 @@ class ModuleBeforeSuperInit(Rule):
                 if named == info.name or named in ancestors:
                     continue
                 other = ctx.classes.get(named)
-                unbound = ctx.names.binding(named, node) is None and "import *" not in ctx.doc.text
+                unbound = ctx.names.binding(named, node) is None and "import *" not in ctx.doc.text \
+                    and not hasattr(builtins, named)
                 if other is None and not unbound:
                     continue  # an imported class: it may be a base of a base
                 if other is not None and ctx.qualname(node.args[0]) is not None:
@@ -244,6 +246,7 @@ class LayerCreatedInForward(Rule):
 
     code = "PTL304"
     name = "layer-created-in-forward"
+    severity = Severity.WARNING  # a fresh random layer per call is occasionally meant (random features)
     summary = "a layer with parameters constructed inside `forward`: new random weights on every call"
     examples = LAYER_EXAMPLES
 
