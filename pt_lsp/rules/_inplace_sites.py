@@ -9,6 +9,7 @@ statement is reported once.
 from __future__ import annotations
 
 import ast
+import re
 import weakref
 from dataclasses import dataclass
 
@@ -87,7 +88,7 @@ def inplace_sites(ctx: FileContext) -> list[InPlaceSite]:
             if leaf is None:
                 continue
             grad_mode = grad_mode or GradMode(ctx)
-            if grad_mode.may_be_off(node) or not _method_runs_here(ctx, receiver, grad_mode, node):
+            if grad_mode.may_be_off(node) or not _runs_here(ctx, receiver, leaf, grad_mode, node):
                 continue
             stmt = statement_of(ctx, node)
             if stmt is not None:
@@ -97,17 +98,20 @@ def inplace_sites(ctx: FileContext) -> list[InPlaceSite]:
     return sites
 
 
-def _method_runs_here(ctx: FileContext, receiver: ast.expr, grad_mode: GradMode, node: ast.AST) -> bool:
-    """A parameter changed in a method other than ``__init__``/``forward``: callers elsewhere
-    (an initialiser run under ``no_grad`` by a framework) may switch recording off, so only a
-    method this file calls itself counts."""
-    if not (isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name)
-            and receiver.value.id == "self"):
+def _runs_here(ctx: FileContext, receiver: ast.expr, leaf: Leaf, grad_mode: GradMode, node: ast.AST) -> bool:
+    """A parameter changed inside a function: callers elsewhere (a framework running
+    ``reset_parameters`` or an update helper under ``no_grad``) may switch recording off, so
+    only a function this file calls itself counts (``__init__`` and ``forward`` always run)."""
+    if leaf.origin != "parameter":
         return True
     _, function = grad_mode.enclosing_mode(node)
+    if function is None:
+        return True  # module level
     if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
-    return function.name in ("__init__", "forward") or f".{function.name}(" in ctx.doc.text
+    if function.name in ("__init__", "forward"):
+        return True
+    return len(re.findall(rf"\b{re.escape(function.name)}\b", ctx.doc.text)) > 1
 
 
 # -- fixes -------------------------------------------------------------------------------------

@@ -73,3 +73,14 @@ def test_an_update_in_a_one_line_block_has_no_fix():
         if True: w -= 0.1 * w.grad
     """)
     assert [f.line for f in found] == [3] and found[0].fix is None
+
+
+def test_parameter_updates_in_a_function_this_file_never_calls_are_left_to_its_callers():
+    source_text = """
+        import torch
+        def sgd_step(model, lr):
+            for p in model.parameters():
+                p -= lr * p.grad
+    """
+    assert lines(CODE, source_text) == []
+    assert lines(CODE, source_text + "        sgd_step(torch.nn.Linear(2, 2), 0.1)\n") == [4]
