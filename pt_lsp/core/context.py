@@ -7,7 +7,7 @@ from functools import cached_property
 from .classes import ClassInfo, find_classes
 from .document import Document
 from .names import ModuleImports, Names
-from .walk import NodeIndex, children
+from .walk import NodeIndex
 
 
 class FileContext:
@@ -41,17 +41,10 @@ class FileContext:
     def class_info(self, node: ast.ClassDef) -> ClassInfo | None:
         return self._classes_by_node.get(id(node))
 
-    @cached_property
+    @property
     def parents(self) -> dict[int, ast.AST]:
         """id(child) -> parent node, for rules that look upwards."""
-        parents: dict[int, ast.AST] = {}
-        stack = [self.tree]
-        while stack:
-            node = stack.pop()
-            for child in children(node):
-                parents[id(child)] = node
-                stack.append(child)
-        return parents
+        return self.index.parents
 
     def parent(self, node: ast.AST) -> ast.AST | None:
         return self.parents.get(id(node))

@@ -25,23 +25,28 @@ def children(node: ast.AST) -> Iterator[ast.AST]:
 
 
 class NodeIndex:
+    """Nodes by type and each node's parent, from one walk."""
+
     def __init__(self, tree: ast.AST) -> None:
         by_type: dict[type, list[ast.AST]] = defaultdict(list)
+        parents: dict[int, ast.AST] = {}
         stack = [tree]
-        pop, push = stack.pop, stack.append
+        pop, push, node_type = stack.pop, stack.append, ast.AST
         while stack:  # pre-order, children pushed in reverse: nodes come out in source order
             node = pop()
-            by_type[type(node)].append(node)
-            fields = node._fields
-            for position in range(len(fields) - 1, -1, -1):
-                value = getattr(node, fields[position], None)
-                if isinstance(value, list):
+            by_type[node.__class__].append(node)
+            for name in reversed(node._fields):
+                value = getattr(node, name, None)
+                if value.__class__ is list:
                     for item in reversed(value):
-                        if isinstance(item, ast.AST):
+                        if isinstance(item, node_type):
                             push(item)
-                elif isinstance(value, ast.AST):
+                            parents[id(item)] = node
+                elif isinstance(value, node_type):
                     push(value)
+                    parents[id(value)] = node
         self._by_type = by_type
+        self.parents = parents
 
     def of(self, *kinds: type[N]) -> list[N]:
         """Nodes of the given types, in source order (for one type, as the walk met them)."""

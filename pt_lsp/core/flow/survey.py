@@ -22,7 +22,7 @@ class FunctionSurvey:
     node: ast.FunctionDef | ast.AsyncFunctionDef
     owner: ast.ClassDef | None  # the class whose body defines it (a method)
     triggered: bool = False
-    calls: set[str] = field(default_factory=set)  # simple names and method names it calls
+    calls: set[str] = field(default_factory=set)  # functions `f(...)` and methods `self.m(...)` it calls
     module_params: set[str] = field(default_factory=set)  # parameters used as nn.Modules
     params: frozenset[str] = frozenset()
 
@@ -56,8 +56,8 @@ def survey(index) -> tuple[list[FunctionSurvey], frozenset[str]]:
             if function is not None:
                 function.calls.add(func.id)
         elif isinstance(func, ast.Attribute):
-            if function is not None:
-                function.calls.add(func.attr)
+            if function is not None and isinstance(func.value, ast.Name) and func.value.id == "self":
+                function.calls.add(func.attr)  # self.helper(): a method of this class
             if func.attr in MODULE_ONLY_METHODS:
                 path = _path(func.value)
                 if path:
