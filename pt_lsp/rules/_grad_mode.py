@@ -29,13 +29,13 @@ def context_mode(ctx: FileContext, expr: ast.AST) -> bool | None:
     if qualname in GRAD_OFF:
         if qualname.endswith("inference_mode") and isinstance(expr, ast.Call) and expr.args:
             flag = expr.args[0]
-            return True if isinstance(flag, ast.Constant) and flag.value is False else False
+            return isinstance(flag, ast.Constant) and flag.value is False
         return False
     if qualname in GRAD_ON:
         return True
     if qualname in GRAD_SET:
         flag = expr.args[0] if isinstance(expr, ast.Call) and expr.args else None
-        return True if isinstance(flag, ast.Constant) and flag.value is True else False
+        return isinstance(flag, ast.Constant) and flag.value is True
     return None
 
 

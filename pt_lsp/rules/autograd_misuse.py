@@ -7,7 +7,13 @@ from pt_lsp.core.findings import Applicability, Fix, Related
 from pt_lsp.core.rule import Rule
 
 from ._inplace_examples import IN_PLACE_EXAMPLES
-from ._inplace_sites import InPlaceSite, drop_keyword_edit, inplace_sites, no_grad_edits, receiver_text
+from ._inplace_sites import (
+    InPlaceSite,
+    drop_keyword_edit,
+    inplace_sites,
+    no_grad_edits,
+    receiver_text,
+)
 from ._manual_update_examples import MANUAL_UPDATE_EXAMPLES
 
 LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation"

@@ -8,7 +8,13 @@ from pt_lsp.core.rule import Rule
 
 from ._buffer_examples import EXAMPLES
 from ._edits import alone_on_lines, source_of
-from ._module_evidence import init_assignments, methods_reached_from, self_attribute_uses, super_init_line, tensor_value
+from ._module_evidence import (
+    init_assignments,
+    methods_reached_from,
+    self_attribute_uses,
+    super_init_line,
+    tensor_value,
+)
 
 # Methods that handle device moves themselves: the attribute may follow the module.
 MOVE_OVERRIDES = {"_apply", "to", "cuda", "_load_from_state_dict", "state_dict"}

@@ -10,8 +10,14 @@ from pt_lsp.core.findings import Applicability, Edit, Fix, Related, Severity
 from pt_lsp.core.rule import Rule
 
 from ._edits import alone_on_lines, indentation, newline_of, source_of, statement_of
-from ._module_evidence import is_init_call, is_self_attr, methods_reached_from, own_nodes
-from ._module_structure_examples import LAYER_EXAMPLES, SUPER_INIT_EXAMPLES
+from ._layer_examples import LAYER_EXAMPLES
+from ._module_evidence import (
+    is_init_call,
+    is_self_attr,
+    methods_reached_from,
+    own_nodes,
+)
+from ._super_init_examples import SUPER_INIT_EXAMPLES
 
 PARAMETERISED = {f"torch.nn.{n}" for n in (
     "Linear Bilinear LazyLinear Conv1d Conv2d Conv3d ConvTranspose1d ConvTranspose2d ConvTranspose3d LazyConv1d "
