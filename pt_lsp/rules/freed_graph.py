@@ -71,8 +71,8 @@ class BackwardThroughFreedGraph(Rule):
 
     def check(self, ctx):
         text = ctx.doc.text
-        if ".backward(" not in text and "grad(" not in text:
-            return
+        if ".backward(" not in text and "autograd" not in text:
+            return  # torch.autograd.grad / backward, also imported from torch.autograd
         for event in ctx.flow.events:
             gan = self.gan_uses(ctx, event) if event.case == "shared-graph" else []
             yield self.report(

@@ -21,13 +21,26 @@ class BackwardEvent:
 
 @dataclass
 class FlowFacts:
+    """Facts computed on demand: a function is interpreted when a rule first asks about one
+    of its expressions (together with the functions of this file that call it, for the
+    arguments they pass), and every function that may backward when a rule asks for events."""
+
     values: dict[int, Value] = field(default_factory=dict)  # id(expr node) -> joined value
-    events: list[BackwardEvent] = field(default_factory=list)
+    analyser: object = None  # the interpreter: ensure_for(node), ensure_all(), sorted_events()
 
     def value(self, node: ast.AST) -> Value:
         """The value of expression ``node`` over every time it was evaluated: in the function's
         own analysis and in calls from this file that passed known arguments."""
+        if self.analyser is not None:
+            self.analyser.ensure_for(node)
         return self.values.get(id(node), UNKNOWN)
+
+    @property
+    def events(self) -> list[BackwardEvent]:
+        if self.analyser is None:
+            return []
+        self.analyser.ensure_all()
+        return self.analyser.sorted_events()
 
     def record(self, node: ast.AST, value: Value) -> None:
         old = self.values.get(id(node))

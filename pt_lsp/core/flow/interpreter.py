@@ -22,6 +22,7 @@ from .values import OTHER, UNKNOWN, Device, GraphNode, Kind, Value
 
 MAX_CALL_DEPTH = 3
 CALL_BUDGET = 400  # followed calls per file: keeps huge files linear
+MAX_CALLERS = 4  # callers interpreted to learn what a function receives
 
 
 @dataclass
@@ -56,7 +57,12 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         self.backward_targets: dict[int, frozenset[GraphNode]] = {}  # id(call) -> history it freed
         self.events: dict[tuple[int, int], BackwardEvent] = {}
         self.functions: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-        self.surveys, self.module_paths = survey(ctx.index)
+        self.surveys, self.module_paths, self.innermost = survey(ctx.index)
+        self.callers: dict[str, list[FunctionSurvey]] = {}
+        for function in self.surveys:
+            for name in function.calls:
+                self.callers.setdefault(name, []).append(function)
+        self.analysed: set[int] = set()
         # Parameters may be frozen: outputs of modules then prove no graph by themselves.
         text = ctx.doc.text
         self.module_evidence = "callable" if ("requires_grad = False" in text or "requires_grad_(False)" in text) else "proven"
@@ -284,11 +290,29 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         end = self.exec_block(tree.body, module_state)
         self.frames.pop()
         self.module_env = (end or module_state).env
-        for function in self.surveys:
-            if function.triggered:
-                self.analyse_function(function)
-        self.facts.events = sorted(self.events.values(), key=lambda e: (e.call.lineno, e.call.col_offset))
+        self.facts.analyser = self
         return self.facts
+
+    def ensure_for(self, node: ast.AST) -> None:
+        function = self.innermost.get(getattr(node, "lineno", 0))
+        if function is not None and id(function.node) not in self.analysed:
+            self.ensure(function)
+
+    def ensure(self, function: FunctionSurvey) -> None:
+        """Interpret ``function`` and, for the arguments they pass, its direct callers (a few:
+        a helper called from everywhere is understood well enough from its first callers)."""
+        for current in [function, *self.callers.get(function.node.name, ())[:MAX_CALLERS]]:
+            if id(current.node) not in self.analysed:
+                self.analysed.add(id(current.node))
+                self.analyse_function(current)
+
+    def ensure_all(self) -> None:
+        for function in self.surveys:
+            if function.triggered and id(function.node) not in self.analysed:
+                self.ensure(function)
+
+    def sorted_events(self) -> list[BackwardEvent]:
+        return sorted(self.events.values(), key=lambda e: (e.call.lineno, e.call.col_offset))
 
     def analyse_function(self, survey: FunctionSurvey) -> None:
         function = survey.node

@@ -27,10 +27,10 @@ class FunctionSurvey:
     params: frozenset[str] = frozenset()
 
 
-def survey(index) -> tuple[list[FunctionSurvey], frozenset[str]]:
-    """Every function with what it mentions; and the variable paths (``model``,
-    ``self.model``) whose ``.parameters()`` are used: only an ``nn.Module`` has them, so those
-    hold modules wherever their class is not known."""
+def survey(index) -> tuple[list[FunctionSurvey], frozenset[str], dict[int, FunctionSurvey]]:
+    """Every function with what it mentions; the variable paths (``model``, ``self.model``)
+    whose ``.parameters()`` are used (only an ``nn.Module`` has them, so those hold modules
+    wherever their class is not known); and the innermost function of each line."""
     owners = {id(stmt): cls for cls in index.of(ast.ClassDef) for stmt in cls.body if isinstance(stmt, _FUNCTIONS)}
     functions = []
     for node in sorted(index.of(*_FUNCTIONS), key=lambda f: f.lineno):
@@ -76,7 +76,7 @@ def survey(index) -> tuple[list[FunctionSurvey], frozenset[str]]:
             if not function.triggered and function.calls & names:
                 function.triggered = changed = True
                 names.add(function.node.name)
-    return functions, frozenset(module_paths)
+    return functions, frozenset(module_paths), innermost
 
 
 def _path(node: ast.AST) -> str | None:
