@@ -206,6 +206,42 @@ EXAMPLES = (
                 opt_g.step()
         """,
     ),
+    Example(
+        "a train_step helper called from the epoch loop",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def train_step(model, optimizer, x, y):
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()  # expect: PTL204
+            return loss.item()
+
+        def fit(model, loader, epochs=10):
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            for epoch in range(epochs):
+                for x, y in loader:
+                    train_step(model, opt, x, y)
+        """,
+        fixed="""
+        import torch
+        import torch.nn.functional as F
+
+        def train_step(model, optimizer, x, y):
+            loss = F.cross_entropy(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+
+        def fit(model, loader, epochs=10):
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            for epoch in range(epochs):
+                for x, y in loader:
+                    train_step(model, opt, x, y)
+        """,
+    ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
         "zero_grad in every iteration",

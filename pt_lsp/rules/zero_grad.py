@@ -26,8 +26,9 @@ class MissingZeroGrad(Rule):
     Flags `optimizer.step()` in a loop that also calls `backward()` but never resets the
     gradients: no `optimizer.zero_grad()` or `model.zero_grad()`, no `p.grad = None` or
     `p.grad.zero_()`, anywhere in the loop, in a loop around it, or in a function of this file
-    the loop calls. The optimizer must be known: made by a `torch.optim` class, or named so
-    (`optimizer`, `optim_g`).
+    the loop calls; also a training-step function (backward and step, no reset) that this file
+    calls in such a loop. The optimizer must be known: made by a `torch.optim` class, or named
+    so (`optimizer`, `optim_g`).
 
     ## Why is this bad?
     `backward()` *adds* each gradient to `.grad`. Without a reset, the step of iteration `k`
@@ -80,18 +81,76 @@ class MissingZeroGrad(Rule):
             evidence = self.optimizer_evidence(ctx, optimizer)
             if evidence is None:
                 continue
+            severity = Severity.ERROR if evidence == "torch.optim" else Severity.WARNING
+            name = attr_path(optimizer)
             loop, outermost = self.training_loop(ctx, call)
-            if loop is None or self.resets_or_unknown(ctx, outermost, optimizer):
+            if loop is None:
+                yield from self.step_function(ctx, call, optimizer, severity)
+                continue
+            if self.resets_or_unknown(ctx, outermost, optimizer):
                 continue
             backward = self.first_backward(ctx, loop)
-            name = attr_path(optimizer)
             message = (f"`{name}` steps in a loop that never resets the gradients: every `backward()` adds to"
                        f" the gradients of all earlier iterations; call `{name}.zero_grad()` in each iteration")
             related = [Related(ctx.doc.node_span(backward), "each call adds to the gradients the step uses")] \
                 if backward is not None else []
             yield self.report(ctx, call, message, fixes=self.fixes(ctx, backward, self.stepped_in(ctx, loop)),
-                              related=related,
-                              severity=Severity.ERROR if evidence == "torch.optim" else Severity.WARNING)
+                              related=related, severity=severity)
+
+    def step_function(self, ctx, step: ast.Call, optimizer: ast.expr, severity: Severity):
+        """A training-step function (backward and step, no reset, no loop) that this file calls
+        in a loop that does not reset the gradients either."""
+        function = ctx.parent(step)
+        while function is not None and not isinstance(function, _FUNCTIONS):
+            if isinstance(function, _LOOPS):
+                return
+            function = ctx.parent(function)
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return
+        backward = self.first_backward(ctx, function)
+        if backward is None or self.resets_or_unknown(ctx, function, optimizer) \
+                or sum(f.name == function.name for f in ctx.index.of(ast.FunctionDef)) != 1:
+            return
+        for caller in ctx.index.of(ast.Call):
+            callee = caller.func.attr if isinstance(caller.func, ast.Attribute) else \
+                caller.func.id if isinstance(caller.func, ast.Name) else None
+            if callee != function.name:
+                continue
+            loop = self.outermost_loop(ctx, caller)
+            if loop is None or self.resets_or_unknown(ctx, loop, self.argument_for(function, caller, optimizer)):
+                continue
+            name = attr_path(optimizer)
+            message = (f"`{name}` steps in `{function.name}()`, which a loop calls without resetting the gradients:"
+                       f" every call's `backward()` adds to the gradients of all earlier calls; call"
+                       f" `{name}.zero_grad()` before the backward")
+            related = [Related(ctx.doc.node_span(caller), "called in a loop here")]
+            yield self.report(ctx, step, message, fixes=self.fixes(ctx, backward, [name]), related=related,
+                              severity=severity)
+            return
+
+    @staticmethod
+    def outermost_loop(ctx, node: ast.AST) -> ast.AST | None:
+        found, current = None, ctx.parent(node)
+        while current is not None and not isinstance(current, _FUNCTIONS):
+            if isinstance(current, _LOOPS):
+                found = current
+            current = ctx.parent(current)
+        return found
+
+    @staticmethod
+    def argument_for(function, caller: ast.Call, optimizer: ast.expr) -> ast.expr:
+        """What the caller passes for the optimizer, where it is one of the function's parameters."""
+        path = attr_path(optimizer) or ""
+        params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+        if params and params[0] == "self" and isinstance(caller.func, ast.Attribute):
+            params = params[1:]
+        root = path.split(".")[0]
+        if root not in params and root not in [a.arg for a in function.args.kwonlyargs]:
+            return optimizer
+        passed = next((k.value for k in caller.keywords if k.arg == root), None)
+        if passed is None and root in params and params.index(root) < len(caller.args):
+            passed = caller.args[params.index(root)]
+        return passed if passed is not None and attr_path(passed) and path == root else optimizer
 
     # -- what is stepped -----------------------------------------------------------------------
     @staticmethod

@@ -110,3 +110,30 @@ def test_an_optimizer_rebuilt_every_iteration_is_silent():
 def test_the_fix_inserts_zero_grad_before_the_first_backward():
     assert fixed(CODE, loop()).splitlines()[5:8] == [
         "        opt.zero_grad()", "        loss.backward()", "        opt.step()"]
+
+
+STEP_FUNCTION = """
+import torch
+import torch.nn.functional as F
+def train_step(model, optimizer, x, y):
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+def fit(model, loader):
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for x, y in loader:
+{body}
+"""
+
+
+def test_a_step_function_called_in_a_loop_without_reset():
+    found = findings(CODE, STEP_FUNCTION.format(body="        train_step(model, opt, x, y)"))
+    assert [f.line for f in found] == [6] and found[0].related[0].span.start.line == 11
+    text = fixed(CODE, STEP_FUNCTION.format(body="        train_step(model, opt, x, y)"))
+    assert text.splitlines()[4:6] == ["    optimizer.zero_grad()", "    loss.backward()"]
+
+
+def test_a_step_function_whose_caller_resets_or_that_no_loop_calls_is_silent():
+    assert lines(CODE, STEP_FUNCTION.format(body="        opt.zero_grad()\n        train_step(model, opt, x, y)")) == []
+    assert lines(CODE, STEP_FUNCTION.format(body="        pass\n    train_step(model, opt, x, y)")) == []
