@@ -58,11 +58,18 @@ class Linter:
         self._logged: dict[str, set[str]] = {}  # unit -> errors already logged
         self._ids = itertools.count(1)
         self._executor: ThreadPoolExecutor | None = None
+        self._notebook_units: set[str] = set()
 
     # -- units -------------------------------------------------------------------------------
     @property
     def _workspace(self):
         return self.server.workspace
+
+    def pushes(self, unit: str) -> bool:
+        """Whether diagnostics of ``unit`` are pushed: always for notebooks (clients that pull
+        for text documents, VS Code's included, do not pull for notebook cells), otherwise
+        only to clients that do not pull."""
+        return not self.server.client.pull_diagnostics or unit in self._notebook_units
 
     def unit_of(self, uri: str) -> str:
         notebook = self._workspace.get_notebook_document(cell_uri=uri)
@@ -78,6 +85,7 @@ class Linter:
         ws, settings, client = self._workspace, self.server.settings, self.server.client
         notebook = ws.get_notebook_document(notebook_uri=unit)
         if notebook is not None:
+            self._notebook_units.add(unit)
             cells = []
             for index, cell in enumerate(notebook.cells):
                 text = ws.text_documents.get(key_of(cell.document))
@@ -110,7 +118,7 @@ class Linter:
             return lints if accept_stale else None  # stale: a newer version is on its way
         removed = self._store(unit, job.key, lints)
         self._report_errors(unit, lints)
-        if removed and not self.server.client.pull_diagnostics:
+        if removed and self.pushes(unit):
             for uri in removed:
                 self._publish(uri, None, [])
         return lints
@@ -147,9 +155,9 @@ class Linter:
     # -- push diagnostics ----------------------------------------------------------------------
     def schedule(self, uri: str, delay: float) -> None:
         """Lint the unit holding ``uri`` after ``delay`` seconds, replacing any pending lint."""
-        if self.server.client.pull_diagnostics:
-            return  # the client asks when it wants them
         unit = self.unit_of(uri)
+        if not self.pushes(unit) and self._workspace.get_notebook_document(notebook_uri=unit) is None:
+            return  # the client asks when it wants them
         pending = self._pending.pop(unit, None)
         if pending is not None:
             pending.cancel()
@@ -183,20 +191,21 @@ class Linter:
             pending.cancel()
         self._keys.pop(unit, None)
         self._logged.pop(unit, None)
+        pushes = self.pushes(unit)
+        self._notebook_units.discard(unit)
         for member in self._members.pop(unit, [key_of(uri)]):
             lint = self.results.pop(member, None)
-            if not self.server.client.pull_diagnostics:
+            if pushes:
                 self._publish(lint.uri if lint else uri, None, [])
 
     def relint_all(self) -> None:
         """Settings or a pyproject.toml changed: every open unit's results are out of date."""
         self.generation += 1
-        if self.server.client.pull_diagnostics:
-            if self.server.client.diagnostic_refresh:
-                self.server.workspace_diagnostic_refresh(None)
-            return
+        if self.server.client.pull_diagnostics and self.server.client.diagnostic_refresh:
+            self.server.workspace_diagnostic_refresh(None)
         for unit in self.open_units():
-            self.schedule(unit, 0)
+            if self.pushes(unit):
+                self.schedule(unit, 0)
 
     def close(self) -> None:
         if self._executor is not None:

@@ -137,3 +137,12 @@ async def test_fix_all_in_a_cell_fixes_that_cell(ed: Editor):
     # the safe fixes of this cell; the unsafe one stays, and so does the other cell
     assert ed.texts[cells[1]] == "y = '😀'; modern_api(x) + modern_api(2)\nrisky_api(3)\n"
     assert ed.texts[cells[0]] == cells_text[0][1]
+
+
+async def test_notebook_cells_are_pushed_even_to_clients_that_pull(ed: Editor):
+    # Clients that pull diagnostics for text documents (VS Code, Neovim) do not pull them for
+    # notebook cells: the server pushes those to every client.
+    _, cells = open_notebook(ed)
+    published = await ed.wait_published(cells[2])
+    [diagnostic] = published.diagnostics
+    assert diagnostic.code == "PTL903"
