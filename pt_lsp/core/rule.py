@@ -83,6 +83,17 @@ class Rule:
 
 def all_rules() -> dict[str, type[Rule]]:
     """Every registered rule by code, importing each module of ``pt_lsp.rules`` once."""
+    global _SCANNED
+    if not _SCANNED:  # listing the package costs more than linting a small file: once
+        _import_rule_modules()
+        _SCANNED = True
+    return dict(sorted(_REGISTRY.items()))
+
+
+_SCANNED = False
+
+
+def _import_rule_modules() -> None:
     import pt_lsp.rules as package
 
     for info in pkgutil.iter_modules(package.__path__):
@@ -93,7 +104,6 @@ def all_rules() -> dict[str, type[Rule]]:
             importlib.import_module(name)
         except Exception as error:  # a broken rule module must not disable the others
             IMPORT_ERRORS[name] = f"{type(error).__name__}: {error}"
-    return dict(sorted(_REGISTRY.items()))
 
 
 def iter_rules(codes: Iterable[str]) -> Iterator[type[Rule]]:

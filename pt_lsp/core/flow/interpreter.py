@@ -63,6 +63,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
             for name in function.calls:
                 self.callers.setdefault(name, []).append(function)
         self.analysed: set[int] = set()
+        self.live_in_cache: dict[int, frozenset[str]] = {}
         # Parameters may be frozen: outputs of modules then prove no graph by themselves.
         text = ctx.doc.text
         self.module_evidence = "callable" if ("requires_grad = False" in text or "requires_grad_(False)" in text) else "proven"

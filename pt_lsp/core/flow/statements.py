@@ -176,7 +176,10 @@ class StatementsMixin:
         from .interpreter import LoopFrame
 
         iterated = self.eval(stmt.iter, state) if not isinstance(stmt, ast.While) else None
-        frame = LoopFrame(stmt, start_uid=self.uid, live_in=live_in(stmt.body))
+        known = self.live_in_cache.get(id(stmt))
+        if known is None:
+            known = self.live_in_cache[id(stmt)] = live_in(stmt.body)
+        frame = LoopFrame(stmt, start_uid=self.uid, live_in=known)
         self.loops.append(frame)
         passes = 2 if len(self.loops) <= MAX_LOOP_NESTING else 1
         head, ends = state.copy(), []
