@@ -23,7 +23,7 @@ class FileContext:
 
     @cached_property
     def names(self) -> Names:
-        return Names(self.tree)
+        return Names(self.tree, self.index)
 
     @cached_property
     def class_list(self) -> list[ClassInfo]:

@@ -9,6 +9,7 @@ target) shadows the import and yields ``None``. ``V = torch.autograd.Variable`` 
 from __future__ import annotations
 
 import ast
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 # Public names re-exported under a shorter path; keys are canonicalised to the values.
@@ -24,7 +25,6 @@ CANONICAL = {
     "torch.autograd.backward": "torch.autograd.backward",
 }
 
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 def canonical(qualname: str) -> str:
@@ -59,17 +59,84 @@ def _end(node: ast.AST) -> tuple[int, int]:
 
 
 class Names:
-    """Scope tree of one module with ``resolve`` / ``qualname`` queries."""
+    """Scope tree of one module with ``resolve`` / ``qualname`` queries.
 
-    def __init__(self, tree: ast.Module) -> None:
+    Bindings come from statements (walked without descending into expressions) and from the
+    few expressions that bind (comprehension targets, lambda parameters, ``:=``), found in the
+    shared node index. The scope of a use is found by position: scopes nest, so the innermost
+    one containing a position is an ancestor of the last scope that starts before it.
+    """
+
+    def __init__(self, tree: ast.Module, index=None) -> None:
+        from .walk import NodeIndex
+
+        index = index if index is not None else NodeIndex(tree)
         self.module_scope = Scope(tree, None)
-        self._scope_of: dict[int, Scope] = {}  # id(node) -> scope the node is evaluated in
         self.scopes: dict[int, Scope] = {}  # id(function/class/lambda/comprehension) -> its scope
-        _Binder(self).run(tree)
+        self._starts: list[tuple[int, int]] = []
+        self._ordered: list[tuple[tuple[int, int], tuple[int, int], Scope]] = []
+        self._build_scopes(index)
+        _StatementBinder(self).run(tree.body, self.module_scope)
+        self._bind_expressions(index)
+
+    # -- scope tree ---------------------------------------------------------------------------
+    def _build_scopes(self, index) -> None:
+        spans = []
+        for node in index.of(*_SCOPE_NODES):
+            start, end = _scope_span(node)
+            spans.append((start, (-end[0], -end[1]), node))
+        spans.sort(key=lambda item: (item[0], item[1]))
+        stack: list[tuple[tuple[int, int], tuple[int, int], Scope]] = []
+        for start, negative_end, node in spans:
+            end = (-negative_end[0], -negative_end[1])
+            while stack and stack[-1][1] <= start:
+                stack.pop()
+            scope = Scope(node, stack[-1][2] if stack else self.module_scope)
+            self.scopes[id(node)] = scope
+            self._ordered.append((start, end, scope))
+            stack.append((start, end, scope))
+        self._starts = [start for start, _, _ in self._ordered]
+
+    def _scope_at(self, pos: tuple[int, int]) -> Scope:
+        i = bisect_right(self._starts, pos) - 1
+        if i < 0:
+            return self.module_scope
+        scope: Scope | None = self._ordered[i][2]
+        ends = self._ends
+        while scope is not None and scope is not self.module_scope:
+            start, end = ends[id(scope)]
+            if start <= pos < end:
+                return scope
+            scope = scope.parent
+        return self.module_scope
+
+    @property
+    def _ends(self) -> dict[int, tuple[tuple[int, int], tuple[int, int]]]:
+        ends = self.__dict__.get("_ends_cache")
+        if ends is None:
+            ends = self.__dict__["_ends_cache"] = {id(scope): (start, end) for start, end, scope in self._ordered}
+        return ends
+
+    def _bind_expressions(self, index) -> None:
+        for node in index.of(ast.Lambda):
+            scope = self.scopes[id(node)]
+            for arg in _arguments(node.args):
+                scope.bind(arg, (0, 0))
+        for node in index.of(ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp):
+            scope = self.scopes[id(node)]
+            for generator in node.generators:
+                for target in _target_names(generator.target):
+                    scope.bind(target, _pos(node))
+        for node in index.of(ast.NamedExpr):
+            scope = self._scope_at(_pos(node))
+            while isinstance(scope.node, _COMPREHENSIONS):
+                scope = scope.parent  # type: ignore[assignment]
+            scope.bind(node.target.id, _end(node))
 
     # -- queries -----------------------------------------------------------------------------
     def scope_of(self, node: ast.AST) -> Scope:
-        return self._scope_of.get(id(node), self.module_scope)
+        """The scope ``node`` is evaluated in."""
+        return self._scope_at(_pos(node))
 
     def binding(self, name: str, node: ast.AST) -> Binding | None:
         scope: Scope | None = self.scope_of(node)
@@ -85,7 +152,7 @@ class Names:
                 candidates = [b for b in found if b.pos <= pos] if first else found
                 if candidates:
                     return candidates[-1]
-                if first and not isinstance(scope.node, ast.Module):
+                if first and not isinstance(scope.node, (ast.Module, ast.ClassDef)):
                     return found[-1]  # bound later in a function: a local, not the import
             if scope.star_imports:
                 stars = [m for p, m in scope.star_imports if p <= pos or not first]
@@ -116,192 +183,113 @@ class Names:
         return found is not None and found in qualnames
 
 
-_RECORDED = (ast.Name, ast.Call, ast.Attribute)  # nodes whose scope queries ask about
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, *_COMPREHENSIONS)
 
 
-class _Binder:
-    """Walks the tree once, recording scopes and bindings.
+def _scope_span(node: ast.AST) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Where names are looked up in ``node``'s own scope: a def's or class's body (decorators,
+    defaults and bases belong to the enclosing scope), a lambda's or comprehension's whole text."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        first = node.body[0]
+        return (first.lineno, 0), _end(node)
+    return _pos(node), _end(node)
 
-    Not an ``ast.NodeVisitor``: its per-node method lookup by name doubles the cost of the
-    walk, which over a large code base is the analysis's main cost after parsing.
-    """
+
+def _arguments(args: ast.arguments) -> list[str]:
+    return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if a is not None]
+
+
+def _target_names(target: ast.AST) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for elt in target.elts for name in _target_names(elt)]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return []
+
+
+class _StatementBinder:
+    """Records the bindings statements make, scope by scope, in source order."""
 
     def __init__(self, names: Names) -> None:
         self.names = names
-        self.scope = names.module_scope
-        self._handlers = {
-            cls: getattr(self, name) for name in dir(self) if name.startswith("visit_")
-            for cls in [getattr(ast, name[6:], None)] if cls is not None
-        }
 
-    def run(self, tree: ast.Module) -> None:
-        for stmt in tree.body:
-            self.visit(stmt)
+    def run(self, body: list[ast.stmt], scope: Scope) -> None:
+        for stmt in body:
+            self.statement(stmt, scope)
 
-    def visit(self, node: ast.AST) -> None:
-        handler = self._handlers.get(type(node))
-        if handler is not None:
-            handler(node)
-        else:
-            self.generic_visit(node)
+    def statement(self, stmt: ast.stmt, scope: Scope) -> None:
+        kind = type(stmt)
+        if kind in (ast.FunctionDef, ast.AsyncFunctionDef):
+            inner = self.names.scopes[id(stmt)]
+            for arg in _arguments(stmt.args):
+                inner.bind(arg, (0, 0))
+            self.run(stmt.body, inner)
+            scope.bind(stmt.name, _end(stmt))
+        elif kind is ast.ClassDef:
+            self.run(stmt.body, self.names.scopes[id(stmt)])
+            scope.bind(stmt.name, _end(stmt))
+        elif kind is ast.Import:
+            for alias in stmt.names:
+                if alias.asname:
+                    scope.bind(alias.asname, _end(stmt), alias.name)
+                else:
+                    top = alias.name.split(".")[0]
+                    scope.bind(top, _end(stmt), top)
+        elif kind is ast.ImportFrom:
+            for alias in stmt.names:
+                if stmt.level or not stmt.module:
+                    scope.bind(alias.asname or alias.name, _end(stmt))
+                elif alias.name == "*":
+                    scope.star_imports.append((_end(stmt), stmt.module))
+                else:
+                    scope.bind(alias.asname or alias.name, _end(stmt), f"{stmt.module}.{alias.name}")
+        elif kind is ast.Global:
+            scope.globals.update(stmt.names)
+        elif kind is ast.Assign:
+            alias = self.names.qualname(stmt.value) if isinstance(stmt.value, (ast.Name, ast.Attribute)) else None
+            for target in stmt.targets:
+                self.bind_target(target, scope, _end(stmt), alias)
+        elif kind in (ast.AnnAssign, ast.AugAssign):
+            self.bind_target(stmt.target, scope, _end(stmt))
+        elif kind in (ast.For, ast.AsyncFor):
+            self.bind_target(stmt.target, scope, _pos(stmt.body[0]) if stmt.body else _end(stmt))
+            self.run(stmt.body, scope)
+            self.run(stmt.orelse, scope)
+        elif kind in (ast.With, ast.AsyncWith):
+            for item in stmt.items:
+                if item.optional_vars is not None:
+                    self.bind_target(item.optional_vars, scope, _end(item.context_expr))
+            self.run(stmt.body, scope)
+        elif kind in (ast.If, ast.While):
+            self.run(stmt.body, scope)
+            self.run(stmt.orelse, scope)
+        elif kind in (ast.Try, getattr(ast, "TryStar", ast.Try)):
+            self.run(stmt.body, scope)
+            for handler in stmt.handlers:
+                if handler.name:
+                    scope.bind(handler.name, _pos(handler))
+                self.run(handler.body, scope)
+            self.run(stmt.orelse, scope)
+            self.run(stmt.finalbody, scope)
+        elif kind is ast.Match:
+            for case in stmt.cases:
+                for node in ast.walk(case.pattern):
+                    name = getattr(node, "name", None) or getattr(node, "rest", None)
+                    if isinstance(name, str):
+                        scope.bind(name, _pos(case.pattern))
+                self.run(case.body, scope)
 
-    def generic_visit(self, node: ast.AST) -> None:
-        if isinstance(node, _RECORDED):
-            self.names._scope_of[id(node)] = self.scope
-        for field_name in node._fields:
-            value = getattr(node, field_name, None)
-            if isinstance(value, list):
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        self.visit(item)
-            elif isinstance(value, ast.AST):
-                self.visit(value)
-
-    # -- scopes ------------------------------------------------------------------------------
-    def _enter(self, node: ast.AST, body: list[ast.AST], args: ast.arguments | None = None) -> None:
-        outer = self.scope
-        self.scope = self.names.scopes[id(node)] = Scope(node, outer)
-        if args is not None:
-            for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-                if arg is not None:
-                    self.scope.bind(arg.arg, (0, 0))
-        for child in body:
-            self.visit(child)
-        self.scope = outer
-
-    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        self.names._scope_of[id(node)] = self.scope
-        for expr in (*node.decorator_list, *node.args.defaults, *node.args.kw_defaults, node.returns):
-            if expr is not None:
-                self.visit(expr)
-        self.scope.bind(node.name, _end(node))
-        self._enter(node, node.body, node.args)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        self.names._scope_of[id(node)] = self.scope
-        self._enter(node, [node.body], node.args)
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self.names._scope_of[id(node)] = self.scope
-        for expr in (*node.bases, *node.decorator_list, *(k.value for k in node.keywords)):
-            self.visit(expr)
-        self._enter(node, node.body)
-        self.scope.bind(node.name, _end(node))
-
-    def _comprehension(self, node: ast.AST, elts: list[ast.AST]) -> None:
-        self.names._scope_of[id(node)] = self.scope
-        generators = node.generators  # type: ignore[attr-defined]
-        self.visit(generators[0].iter)  # evaluated in the enclosing scope
-        outer = self.scope
-        self.scope = Scope(node, outer)
-        for index, gen in enumerate(generators):
-            if index:
-                self.visit(gen.iter)
-            self._bind_target(gen.target)
-            for cond in gen.ifs:
-                self.visit(cond)
-        for elt in elts:
-            self.visit(elt)
-        self.scope = outer
-
-    def visit_ListComp(self, node: ast.ListComp) -> None:
-        self._comprehension(node, [node.elt])
-
-    visit_SetComp = visit_GeneratorExp = visit_ListComp
-
-    def visit_DictComp(self, node: ast.DictComp) -> None:
-        self._comprehension(node, [node.key, node.value])
-
-    # -- bindings ----------------------------------------------------------------------------
-    def visit_Import(self, node: ast.Import) -> None:
-        self.names._scope_of[id(node)] = self.scope
-        for alias in node.names:
-            if alias.asname:
-                self.scope.bind(alias.asname, _end(node), alias.name)
-            else:
-                top = alias.name.split(".")[0]
-                self.scope.bind(top, _end(node), top)
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        self.names._scope_of[id(node)] = self.scope
-        if node.level or not node.module:
-            for alias in node.names:
-                self.scope.bind(alias.asname or alias.name, _end(node))
-            return
-        for alias in node.names:
-            if alias.name == "*":
-                self.scope.star_imports.append((_end(node), node.module))
-            else:
-                self.scope.bind(alias.asname or alias.name, _end(node), f"{node.module}.{alias.name}")
-
-    def visit_Global(self, node: ast.Global) -> None:
-        self.scope.globals.update(node.names)
-
-    def visit_Assign(self, node: ast.Assign) -> None:
-        self.visit(node.value)
-        alias = None
-        if isinstance(node.value, (ast.Name, ast.Attribute)):
-            alias = self.names.qualname(node.value)
-        for target in node.targets:
-            self._bind_target(target, alias, _end(node))
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        if node.value is not None:
-            self.visit(node.value)
-        self.visit(node.annotation)
-        self._bind_target(node.target, None, _end(node))
-
-    def visit_AugAssign(self, node: ast.AugAssign) -> None:
-        self.visit(node.value)
-        self._bind_target(node.target, None, _end(node))
-
-    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
-        self.visit(node.value)
-        scope = self.scope
-        while isinstance(scope.node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            scope = scope.parent  # type: ignore[assignment]
-        scope.bind(node.target.id, _end(node))
-        self.names._scope_of[id(node.target)] = self.scope
-
-    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
-        self.visit(node.iter)
-        self._bind_target(node.target, None, _pos(node.body[0]) if node.body else _end(node))
-        for stmt in (*node.body, *node.orelse):
-            self.visit(stmt)
-
-    visit_AsyncFor = visit_For
-
-    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
-        for item in node.items:
-            self.visit(item.context_expr)
-            if item.optional_vars is not None:
-                self._bind_target(item.optional_vars, None, _end(item.context_expr))
-        for stmt in node.body:
-            self.visit(stmt)
-
-    visit_AsyncWith = visit_With
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
-        if node.type is not None:
-            self.visit(node.type)
-        if node.name:
-            self.scope.bind(node.name, _pos(node))
-        for stmt in node.body:
-            self.visit(stmt)
-
-    def _bind_target(self, target: ast.AST, alias: str | None = None, pos: tuple[int, int] | None = None) -> None:
-        self.names._scope_of[id(target)] = self.scope
+    def bind_target(self, target: ast.AST, scope: Scope, pos: tuple[int, int], alias: str | None = None) -> None:
         if isinstance(target, ast.Name):
-            self.scope.bind(target.id, pos or _end(target), alias)
+            scope.bind(target.id, pos, alias)
         elif isinstance(target, (ast.Tuple, ast.List)):
             for elt in target.elts:
-                self._bind_target(elt, None, pos)
+                self.bind_target(elt, scope, pos)
         elif isinstance(target, ast.Starred):
-            self._bind_target(target.value, None, pos)
-        else:
-            self.visit(target)
+            self.bind_target(target.value, scope, pos)
 
 
 class ModuleImports:
