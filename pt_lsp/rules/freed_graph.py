@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from pt_lsp.core.findings import Applicability, Edit, Fix, Related
 from pt_lsp.core.rule import Rule
@@ -10,6 +11,8 @@ from ._freed_graph_examples import EXAMPLES
 from ._syntax import add_keyword, body_insertion, delete_statement, indentation, source_of, statement_of
 
 RETAIN = "retain_graph=True"
+# backward(), torch.autograd.grad/backward, or grad imported from torch.autograd
+_MAY_BACKWARD = re.compile(r"\.backward\(|autograd\.(?:grad|backward)\(|from torch\.autograd import [^\n]*\bgrad\b")
 
 
 class BackwardThroughFreedGraph(Rule):
@@ -70,9 +73,8 @@ class BackwardThroughFreedGraph(Rule):
     examples = EXAMPLES
 
     def check(self, ctx):
-        text = ctx.doc.text
-        if ".backward(" not in text and "autograd" not in text:
-            return  # torch.autograd.grad / backward, also imported from torch.autograd
+        if not _MAY_BACKWARD.search(ctx.doc.text):
+            return
         for event in ctx.flow.events:
             gan = self.gan_uses(ctx, event) if event.case == "shared-graph" else []
             yield self.report(

@@ -308,8 +308,9 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
                 self.analyse_function(current)
 
     def ensure_all(self) -> None:
+        """Every function that calls backward() or autograd.grad(), and its callers."""
         for function in self.surveys:
-            if function.triggered and id(function.node) not in self.analysed:
+            if function.backwards and id(function.node) not in self.analysed:
                 self.ensure(function)
 
     def sorted_events(self) -> list[BackwardEvent]:

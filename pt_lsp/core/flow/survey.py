@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 # Attribute and function names whose values rules ask about. Extend when a rule needs flow
 # facts at another kind of expression.
 TRIGGERS = frozenset({"backward", "grad", "numpy", "data", "asarray", "array", "asanyarray", "item", "tolist"})
+BACKWARD_CALLS = frozenset({"backward", "grad"})
 MODULE_ONLY_METHODS = frozenset({"parameters", "named_parameters"})
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -22,6 +23,7 @@ class FunctionSurvey:
     node: ast.FunctionDef | ast.AsyncFunctionDef
     owner: ast.ClassDef | None  # the class whose body defines it (a method)
     triggered: bool = False
+    backwards: bool = False  # calls backward() or autograd.grad(): analysed for events
     calls: set[str] = field(default_factory=set)  # functions `f(...)` and methods `self.m(...)` it calls
     module_params: set[str] = field(default_factory=set)  # parameters used as nn.Modules
     params: frozenset[str] = frozenset()
@@ -52,6 +54,9 @@ def survey(index) -> tuple[list[FunctionSurvey], frozenset[str], dict[int, Funct
     module_paths: set[str] = set()
     for node in index.of(ast.Call):
         func, function = node.func, innermost.get(node.lineno)
+        callee = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        if function is not None and callee in BACKWARD_CALLS:
+            function.backwards = True
         if isinstance(func, ast.Name):
             if function is not None:
                 function.calls.add(func.id)
