@@ -123,8 +123,10 @@ class TorchAutogradVariable(Rule):
     def check(self, ctx):
         if "Variable" not in ctx.doc.text:
             return
+        aliases = _variable_aliases(ctx)
         for node in ctx.index.of(ast.Call, ast.ImportFrom):
-            if isinstance(node, ast.Call) and ctx.qualname(node.func) == VARIABLE:
+            if isinstance(node, ast.Call) and _may_be_variable(node.func, aliases) \
+                    and ctx.qualname(node.func) == VARIABLE:
                 yield self.report(ctx, node, self.message(node), fixes=self.call_fixes(ctx, node))
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 for alias in node.names:
@@ -283,3 +285,20 @@ class TorchAutogradVariable(Rule):
                 return []  # still used: the call fixes go first, the import goes in a later round
         edit = remove_import_name(ctx, stmt, alias)
         return [Fix("Remove the unused `Variable` import", (edit,))] if edit is not None else []
+
+
+def _variable_aliases(ctx) -> set[str]:
+    """Names bound to ``torch.autograd.Variable`` anywhere (``V``, ``Variable``): only calls of
+    these, or of ``<module>.Variable``, are resolved, not every call of the file."""
+    aliases = {"Variable"}
+    for scope in (ctx.names.module_scope, *ctx.names.scopes.values()):
+        for name, bindings in scope.bindings.items():
+            if any(b.qualname and canonical(b.qualname) == VARIABLE for b in bindings):
+                aliases.add(name)
+    return aliases
+
+
+def _may_be_variable(func: ast.AST, aliases: set[str]) -> bool:
+    if isinstance(func, ast.Name):
+        return func.id in aliases
+    return isinstance(func, ast.Attribute) and func.attr == "Variable"
