@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
-from .classes import ClassInfo, find_classes
+from .classes import ClassInfo, class_nodes, find_classes
 from .document import Document
 from .names import ModuleImports, Names
 from .walk import NodeIndex
@@ -27,7 +27,7 @@ class FileContext:
 
     @cached_property
     def class_list(self) -> list[ClassInfo]:
-        return find_classes(self.index.of(ast.ClassDef), ModuleImports(self.tree))
+        return find_classes(class_nodes(self.tree), ModuleImports(self.tree))
 
     @cached_property
     def classes(self) -> dict[str, ClassInfo]:
