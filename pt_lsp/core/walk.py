@@ -54,3 +54,29 @@ class NodeIndex:
             return self._by_type.get(kinds[0], [])  # type: ignore[return-value]
         found = [node for kind in kinds for node in self._by_type.get(kind, [])]
         return sorted(found, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+
+
+NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
+    """The nodes evaluated in ``scope`` itself: nested functions, lambdas and classes are
+    yielded but not entered."""
+    pending = list(children(scope))
+    while pending:
+        node = pending.pop()
+        yield node
+        if not isinstance(node, NESTED_SCOPES):
+            pending.extend(children(node))
+
+
+def attr_path(node: ast.AST) -> str | None:
+    """``self.rnn.hidden`` for a chain of attributes on a name; None for anything else."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None

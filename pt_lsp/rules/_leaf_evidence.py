@@ -16,6 +16,7 @@ from functools import cached_property
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.flow.torch_api import FACTORIES
 from pt_lsp.core.flow.values import Kind
+from pt_lsp.core.walk import own_nodes
 
 PARAMETER = "torch.nn.Parameter"
 VARIABLE = "torch.autograd.Variable"
@@ -176,7 +177,7 @@ class LeafEvidence:
             if any(a is not None and a.arg == name for a in every):
                 return None
         found: list[Leaf | None] = []
-        for node in _own_nodes(scope):
+        for node in own_nodes(scope):
             if isinstance(node, ast.Assign):
                 for target in node.targets:
                     if isinstance(target, ast.Name) and target.id == name:
@@ -219,13 +220,6 @@ def _iterates_parameters(target: ast.AST, iterable: ast.AST, name: str) -> bool:
     return False
 
 
-def _own_nodes(scope: ast.AST):
-    pending = list(ast.iter_child_nodes(scope))
-    while pending:
-        node = pending.pop()
-        yield node
-        if not isinstance(node, _NESTED):
-            pending.extend(ast.iter_child_nodes(node))
 
 
 def _binds(target: ast.AST, name: str) -> bool:

@@ -9,6 +9,7 @@ import ast
 
 from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.walk import own_nodes
 
 from ._tensor_evidence import TENSOR_FACTORIES, TENSOR_METHODS
 
@@ -21,14 +22,6 @@ SHAPELESS = {"torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.Tenso
 REGISTRATIONS = {"register_buffer", "register_parameter", "register_module", "add_module"}
 
 
-def own_nodes(scope: ast.AST):
-    """Nodes evaluated in ``scope`` itself, not in nested functions or classes."""
-    pending = list(ast.iter_child_nodes(scope))
-    while pending:
-        node = pending.pop()
-        yield node
-        if not isinstance(node, _NESTED):
-            pending.extend(ast.iter_child_nodes(node))
 
 
 def is_self_attr(node: ast.AST, attr: str | None = None) -> bool:

@@ -14,6 +14,7 @@ import ast
 import math
 
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.walk import own_nodes
 
 SIZED_FACTORIES = {f"torch.{n}" for n in "randn rand zeros ones empty".split()}
 LIKE = {f"torch.{n}_like" for n in "randn rand zeros ones empty full randint".split()}
@@ -158,7 +159,7 @@ class NonScalar:
             info = self.ctx.classes.get(constructor.func.id)
             if info is not None and info.is_module and self.ctx.qualname(constructor.func) is None:
                 forward = info.method("forward")
-                returns = [n.value for n in _own_nodes(forward) if isinstance(n, ast.Return)] if forward else []
+                returns = [n.value for n in own_nodes(forward) if isinstance(n, ast.Return)] if forward else []
                 return bool(returns) and all(r is not None and self.proves(r, depth + 1) for r in returns)
         return False
 
@@ -197,7 +198,7 @@ class NonScalar:
                                                                  arguments.kwarg)):
                 return []
         values: list[ast.AST] = []
-        for node in _own_nodes(scope):
+        for node in own_nodes(scope):
             if isinstance(node, ast.Name) and node.id == name.id and not isinstance(node.ctx, ast.Load):
                 parent = self.ctx.parent(node)
                 if isinstance(parent, ast.Assign) and any(t is node for t in parent.targets):
@@ -227,10 +228,3 @@ class NonScalar:
         return next((v for e, v in zip(elts, values) if e is name), None)
 
 
-def _own_nodes(scope: ast.AST):
-    pending = list(ast.iter_child_nodes(scope))
-    while pending:
-        node = pending.pop()
-        yield node
-        if not isinstance(node, _NESTED):
-            pending.extend(ast.iter_child_nodes(node))

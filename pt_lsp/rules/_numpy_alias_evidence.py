@@ -5,6 +5,7 @@ import ast
 from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.walk import attr_path as path_of
 
 from ._tensor_api_evidence import bound_values
 
@@ -14,18 +15,6 @@ _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 # PIL methods returning an image made from their receiver.
 PIL_IMAGE_FUNCTIONS = {"PIL.Image.open", "PIL.Image.new", "PIL.Image.fromarray", "PIL.Image.frombytes"}
 PIL_IMAGE_METHODS = {"convert", "resize", "crop", "rotate", "transpose", "copy", "filter", "quantize"}
-
-
-def path_of(node: ast.AST) -> str | None:
-    """``model.fc.weight`` for a chain of attributes on a name; None for anything else."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 def ordered_nodes(stmts: list[ast.stmt]) -> Iterator[ast.AST]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from pt_lsp.core.walk import own_nodes
+
 from ._tensor_evidence import (
     PARAMETER,
     TENSOR_FACTORIES,
@@ -22,13 +24,6 @@ EMPTY_LISTS = {"builtins.list"}
 EMPTY_DICTS = {"builtins.dict", "collections.OrderedDict"}
 
 
-def own_nodes(function: ast.AST):
-    pending = list(ast.iter_child_nodes(function))
-    while pending:
-        node = pending.pop()
-        yield node
-        if not isinstance(node, _NESTED):
-            pending.extend(ast.iter_child_nodes(node))
 
 
 def is_self_attribute(node: ast.AST) -> bool:

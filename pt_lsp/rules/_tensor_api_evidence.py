@@ -8,8 +8,9 @@ from __future__ import annotations
 import ast
 
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.walk import own_nodes
 
-from ._tensor_evidence import TensorEvidence, _own_nodes, _scope_node, made_by_factory
+from ._tensor_evidence import TensorEvidence, _scope_node, made_by_factory
 
 # numpy functions that return a new ndarray (by qualified name).
 NUMPY_ARRAY_FUNCTIONS = {
@@ -88,7 +89,7 @@ def bound_values(ctx: FileContext, name: ast.Name) -> list[ast.AST] | None:
         if any(a is not None and a.arg == name.id for a in every):
             return None
     values: list[ast.AST] = []
-    for node in _own_nodes(scope):
+    for node in own_nodes(scope):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name) and target.id == name.id:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.walk import own_nodes
 
 GRAD, LEAF, TENSOR = "grad", "leaf", "tensor"
 
@@ -83,14 +84,6 @@ def _scope_node(ctx: FileContext, node: ast.AST) -> ast.AST:
     return current if current is not None else ctx.tree
 
 
-def _own_nodes(scope: ast.AST):
-    """Nodes evaluated in ``scope`` itself (not in nested functions or classes)."""
-    pending = list(ast.iter_child_nodes(scope))
-    while pending:
-        node = pending.pop()
-        yield node
-        if not isinstance(node, _NESTED):
-            pending.extend(ast.iter_child_nodes(node))
 
 
 class TensorEvidence:
@@ -154,7 +147,7 @@ class TensorEvidence:
             return set()
         if key not in self._backward:
             self._backward[key] = {
-                node.func.value.id for node in _own_nodes(scope)
+                node.func.value.id for node in own_nodes(scope)
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and node.func.attr == "backward" and isinstance(node.func.value, ast.Name)
                 and not node.args and not any(k.arg == "gradient" for k in node.keywords)
@@ -190,7 +183,7 @@ class TensorEvidence:
                     return kind
             return None
         kinds: list[str | None] = []
-        for node in _own_nodes(scope):
+        for node in own_nodes(scope):
             if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
                 return None
             if isinstance(node, (ast.Import, ast.ImportFrom)) and any(

@@ -7,6 +7,7 @@ from pt_lsp.core.document import Pos
 from pt_lsp.core.findings import Applicability, Edit, Fix, Related, Severity
 from pt_lsp.core.flow.evaluator import attr_path
 from pt_lsp.core.rule import Rule
+from pt_lsp.core.walk import own_nodes
 
 from ._edits import alone_on_lines, indentation, newline_of, statement_of
 from ._zero_grad_examples import EXAMPLES
@@ -205,7 +206,7 @@ class MissingZeroGrad(Rule):
     @staticmethod
     def first_backward(ctx, loop: ast.AST) -> ast.Call | None:
         found = None
-        for node in _own_nodes(loop):
+        for node in own_nodes(loop):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "backward":
                 if found is None or (node.lineno, node.col_offset) < (found.lineno, found.col_offset):
                     found = node
@@ -237,7 +238,7 @@ class MissingZeroGrad(Rule):
         """Every optimizer the loop steps, in order: one fix resets them all (the findings of one
         loop then carry the same edit)."""
         names: list[str] = []
-        for node in sorted((n for n in _own_nodes(loop) if isinstance(n, ast.Call)),
+        for node in sorted((n for n in own_nodes(loop) if isinstance(n, ast.Call)),
                            key=lambda n: (n.lineno, n.col_offset)):
             optimizer = self.stepped_optimizer(node)
             name = attr_path(optimizer) if optimizer is not None else None
@@ -282,10 +283,3 @@ def _defines_step(cls: ast.ClassDef) -> bool:
     return any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "step" for s in cls.body)
 
 
-def _own_nodes(scope: ast.AST):
-    pending = list(ast.iter_child_nodes(scope))
-    while pending:
-        node = pending.pop()
-        yield node
-        if not isinstance(node, _FUNCTIONS):
-            pending.extend(ast.iter_child_nodes(node))

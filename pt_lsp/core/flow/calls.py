@@ -8,7 +8,6 @@ from .evaluator import attr_path, sequence
 from .state import State
 from .values import OTHER, UNKNOWN, Device, Kind, Value
 
-
 # An object whose `.parameters()` the code uses: an nn.Module of unknown class.
 PROVEN_MODULE = Value(kind=Kind.MODULE, requires_grad=True, qualname="torch.nn.Module")
 

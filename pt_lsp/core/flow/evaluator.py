@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 
+from ..walk import attr_path  # noqa: F401 (re-exported for the flow modules)
 from . import torch_api as api
 from .state import State
 from .values import OTHER, UNKNOWN, Device, Kind, Value
@@ -262,15 +263,3 @@ class ExpressionsMixin:
 def sequence(items: tuple[Value, ...]) -> Value:
     history = frozenset().union(*(i.history for i in items)) if items else frozenset()
     return Value(kind=Kind.SEQ, items=items, history=history, requires_grad=False if not history else None)
-
-
-def attr_path(node: ast.AST) -> str | None:
-    """``self.rnn.hidden`` -> "self.rnn.hidden" for Name-rooted attribute chains."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None

@@ -12,10 +12,11 @@ import ast
 import builtins
 from dataclasses import dataclass, field
 
+from ..walk import attr_path
 from .calls import PROVEN_MODULE, CallsMixin, is_true, keyword
-from .evaluator import ExpressionsMixin, attr_path
+from .evaluator import ExpressionsMixin
 from .facts import BackwardEvent, FlowFacts
-from .state import State, join_states
+from .state import State
 from .statements import StatementsMixin
 from .survey import FunctionSurvey, survey
 from .values import OTHER, UNKNOWN, Device, GraphNode, Kind, Value

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from ..walk import attr_path as _path
+
 # Attribute and function names whose values rules ask about. Extend when a rule needs flow
 # facts at another kind of expression.
 TRIGGERS = frozenset({"backward", "grad", "numpy", "data", "asarray", "array", "asanyarray", "item", "tolist"})
@@ -82,14 +84,3 @@ def survey(index) -> tuple[list[FunctionSurvey], frozenset[str], dict[int, Funct
                 function.triggered = changed = True
                 names.add(function.node.name)
     return functions, frozenset(module_paths), innermost
-
-
-def _path(node: ast.AST) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
