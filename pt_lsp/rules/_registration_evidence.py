@@ -19,7 +19,6 @@ VARIABLE = "torch.autograd.Variable"
 _NOT_MODULES = {"torch.nn.Parameter", "torch.nn.UninitializedParameter", "torch.nn.Buffer",
                 "torch.nn.UninitializedBuffer"}
 _NOT_MODULE_PACKAGES = ("torch.nn.functional.", "torch.nn.init.", "torch.nn.utils.", "torch.nn.parameter.")
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 EMPTY_LISTS = {"builtins.list"}
 EMPTY_DICTS = {"builtins.dict", "collections.OrderedDict"}
 

@@ -34,7 +34,6 @@ PARAMETER_ITERATORS = {"parameters", "named_parameters"}
 TENSOR_TYPES = {"torch.Tensor", "torch.autograd.Variable", "torch.nn.Parameter"}
 PACKED_SEQUENCE_WORDS = ("pack_padded_sequence", "pack_sequence", "PackedSequence")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Module)
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def made_by_factory(ctx: FileContext, expr: ast.AST) -> str | None:
