@@ -25,11 +25,10 @@ def children(node: ast.AST) -> Iterator[ast.AST]:
 
 
 class NodeIndex:
-    """Nodes by type and each node's parent, from one walk."""
+    """Nodes by type from one walk; each node's parent on demand (few rules look upwards)."""
 
     def __init__(self, tree: ast.AST) -> None:
         by_type: dict[type, list[ast.AST]] = defaultdict(list)
-        parents: dict[int, ast.AST] = {}
         stack = [tree]
         pop, push, node_type = stack.pop, stack.append, ast.AST
         while stack:  # pre-order, children pushed in reverse: nodes come out in source order
@@ -41,12 +40,24 @@ class NodeIndex:
                     for item in reversed(value):
                         if isinstance(item, node_type):
                             push(item)
-                            parents[id(item)] = node
                 elif isinstance(value, node_type):
                     push(value)
-                    parents[id(value)] = node
         self._by_type = by_type
-        self.parents = parents
+        self._tree = tree
+        self._parents: dict[int, ast.AST] | None = None
+
+    @property
+    def parents(self) -> dict[int, ast.AST]:
+        if self._parents is None:
+            parents: dict[int, ast.AST] = {}
+            stack = [self._tree]
+            while stack:
+                node = stack.pop()
+                for child in children(node):
+                    parents[id(child)] = node
+                    stack.append(child)
+            self._parents = parents
+        return self._parents
 
     def of(self, *kinds: type[N]) -> list[N]:
         """Nodes of the given types, in source order (for one type, as the walk met them)."""
