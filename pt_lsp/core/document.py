@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 
 @dataclass(frozen=True, order=True)
@@ -47,17 +48,25 @@ def split_lines(text: str) -> list[str]:
 
 
 class Document:
-    """Immutable text plus an index of line starts."""
+    """Immutable text plus an index of line starts (built on first use: most files linted
+    have no finding, and never need a position converted)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lines = split_lines(text)
-        if not self.lines or self.lines[-1].endswith(("\n", "\r")):
-            self.lines.append("")
+
+    @cached_property
+    def lines(self) -> list[str]:
+        lines = split_lines(self.text)
+        if not lines or lines[-1].endswith(("\n", "\r")):
+            lines.append("")
+        return lines
+
+    @cached_property
+    def _starts(self) -> list[int]:
         starts = [0]
         for line in self.lines[:-1]:
             starts.append(starts[-1] + len(line))
-        self._starts = starts
+        return starts
 
     # -- lines -------------------------------------------------------------------------------
     def line_text(self, line: int) -> str:
