@@ -91,3 +91,23 @@ def attr_path(node: ast.AST) -> str | None:
         parts.append(node.id)
         return ".".join(reversed(parts))
     return None
+
+
+def subtree(node: ast.AST) -> list[ast.AST]:
+    """``node`` and every node below it: what ``ast.walk`` yields (in another order), at about
+    half its cost, for the rules that look through a whole class or statement."""
+    found = []
+    stack = [node]
+    pop, push, node_type = stack.pop, stack.append, ast.AST
+    while stack:
+        current = pop()
+        found.append(current)
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        push(item)
+            elif isinstance(value, node_type):
+                push(value)
+    return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.walk import own_nodes
+from pt_lsp.core.walk import own_nodes, subtree
 
 GRAD, LEAF, TENSOR = "grad", "leaf", "tensor"
 
@@ -242,7 +242,7 @@ class TensorEvidence:
 
     def _attribute_kind(self, cls: ast.ClassDef, attr: str) -> str | None:
         sites: list[ast.AST] = []
-        for node in ast.walk(cls):
+        for node in subtree(cls):
             if isinstance(node, (ast.Assign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 if any(_is_self_attr(t, attr) for t in targets):

@@ -6,6 +6,7 @@ import ast
 from pt_lsp.core.document import Span
 from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
 from pt_lsp.core.rule import Rule
+from pt_lsp.core.walk import subtree
 
 from ._edits import torch_reference
 from ._registration_evidence import (
@@ -171,7 +172,7 @@ class UnregisteredParameter(Rule):
 def _assignment_counts(cls: ast.ClassDef) -> dict[str, int]:
     """How often each ``self.<attr>`` is (re)bound anywhere in the class."""
     counts: dict[str, int] = {}
-    for node in ast.walk(cls):
+    for node in subtree(cls):
         targets: list[ast.AST] = []
         if isinstance(node, ast.Assign):
             targets = node.targets
@@ -186,7 +187,7 @@ def _assignment_counts(cls: ast.ClassDef) -> dict[str, int]:
             for part in ast.walk(target):
                 if is_self_attribute(part) and not isinstance(part.ctx, ast.Load):
                     counts[part.attr] = counts.get(part.attr, 0) + 1
-    for node in ast.walk(cls):
+    for node in subtree(cls):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
                 "register_buffer", "register_parameter", "register_module", "add_module") and node.args:
             name = node.args[0]
@@ -204,7 +205,7 @@ def _registered_another_way(evidence: InitEvidence, value: ast.AST, attribute: s
     """The container is handed to a call (``nn.Sequential(*self.layers)``, ``nn.ModuleList(layers)``)
     or the class registers things by name (``add_module``): its contents may well be registered."""
     local = value.id if isinstance(value, ast.Name) else None
-    for node in ast.walk(evidence.info.node):
+    for node in subtree(evidence.info.node):
         if not isinstance(node, ast.Call):
             continue
         func = node.func

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 
+from ..walk import subtree
 from . import torch_api as api
 from .evaluator import attr_path
 from .state import State, join_states
@@ -213,7 +214,7 @@ def live_in(body: list[ast.stmt]) -> frozenset[str]:
     read: set[str] = set()
     for stmt in body:
         loads, stores = set(), set()
-        for node in ast.walk(stmt):
+        for node in subtree(stmt):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
                 continue
             if isinstance(node, (ast.Name, ast.Attribute)):
