@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
 from pt_lsp.core.rule import Rule
@@ -9,6 +10,9 @@ from pt_lsp.core.rule import Rule
 from ._chained_slice_examples import EXAMPLES
 from ._edits import primary_text, source_of
 from ._tensor_api_evidence import TensorApiEvidence, bound_values
+
+# `x[a:b][c:d]` on one line: a slice, then a second subscript holding a slice
+_CHAINED_WINDOWS = re.compile(r":[^\[\]\n]*\]\s*\[[^\[\]\n]*:")
 
 # Factories whose result is one-dimensional (there is no second dimension to mean).
 ONE_DIMENSIONAL = {"torch.arange", "torch.linspace", "torch.logspace", "torch.randperm", "numpy.arange",
@@ -79,7 +83,7 @@ class ChainedSliceIndexing(Rule):
     examples = EXAMPLES
 
     def check(self, ctx):
-        if "][" not in ctx.doc.text:
+        if not _CHAINED_WINDOWS.search(ctx.doc.text):
             return
         evidence = None
         for outer in ctx.index.of(ast.Subscript):

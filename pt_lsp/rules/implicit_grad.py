@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from pt_lsp.core.document import Pos
 from pt_lsp.core.findings import Applicability, Edit, Fix
@@ -11,6 +12,9 @@ from ._edits import source_of, torch_reference
 from ._implicit_grad_examples import EXAMPLES
 from ._nonscalar_evidence import NonScalar
 from ._syntax import add_keyword
+
+# backward() or a call of autograd.grad (not `no_grad(` / `enable_grad(`)
+_BACKWARD_OR_GRAD = re.compile(r"backward\(|\bgrad\(")
 
 AUTOGRAD_GRAD = {"torch.autograd.grad"}
 
@@ -60,8 +64,7 @@ class ImplicitGradNonScalar(Rule):
     examples = EXAMPLES
 
     def check(self, ctx):
-        text = ctx.doc.text
-        if "backward(" not in text and "grad(" not in text:
+        if not _BACKWARD_OR_GRAD.search(ctx.doc.text):
             return
         prover = None
         for call in ctx.index.of(ast.Call):
