@@ -73,7 +73,8 @@ class BackwardThroughFreedGraph(Rule):
     examples = EXAMPLES
 
     def check(self, ctx):
-        if not _MAY_BACKWARD.search(ctx.doc.text):
+        text = ctx.doc.text
+        if ("backward(" not in text and "grad" not in text) or not _MAY_BACKWARD.search(text):
             return
         for event in ctx.flow.events:
             gan = self.gan_uses(ctx, event) if event.case == "shared-graph" else []
