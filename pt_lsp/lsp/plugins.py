@@ -24,23 +24,9 @@ def load_extra_rules(environ: dict[str, str] | None = None) -> list[str]:
 
 
 def load_rule_modules() -> list[str]:
-    """Import each module of ``pt_lsp.rules`` on its own; one that fails is reported and skipped.
+    """Load the rules; the core skips a module that fails to import, and it is reported here."""
+    from pt_lsp.core.rule import IMPORT_ERRORS, all_rules
 
-    ``all_rules()`` imports them all and would raise on every lint if one were broken; an empty
-    stand-in module in ``sys.modules`` keeps the other rules running.
-    """
-    import pkgutil
-    import sys
-    import types
-
-    import pt_lsp.rules as package
-
-    problems = []
-    for info in pkgutil.iter_modules(package.__path__):
-        name = f"{package.__name__}.{info.name}"
-        try:
-            importlib.import_module(name)
-        except Exception as error:
-            sys.modules[name] = types.ModuleType(name, f"stand-in: {name} failed to import")
-            problems.append(f"rule module {name} could not be imported and is skipped: {type(error).__name__}: {error}")
-    return problems
+    all_rules()
+    return [f"rule module {name} could not be imported and is skipped: {error}"
+            for name, error in IMPORT_ERRORS.items()]

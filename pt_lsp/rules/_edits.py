@@ -259,3 +259,26 @@ def no_grad_block(ctx: FileContext, stmts: Sequence[ast.stmt], inner: Iterable[E
     text = replace_in(span.start, ctx.doc.slice(span), inner, ctx)
     block = f"{indentation(ctx, stmts[0])}with {name}():{newline_of(ctx)}{reindent(text, indent_unit(ctx))}"
     return [Edit(span, block), *extra]
+
+
+# -- calls and loop bodies (PTL201, PTL202, PTL401) ---------------------------------------------
+def add_keyword(ctx: FileContext, call: ast.Call, keyword: str) -> Edit | None:
+    """An edit appending ``keyword`` (e.g. ``retain_graph=True``) to ``call``'s arguments."""
+    end = ctx.doc.node_span(call).end
+    closing = Pos(end.line, end.col - 1)
+    if ctx.doc.slice(ctx.doc.node_span(call))[-1:] != ")":
+        return None
+    existing = [*call.args, *call.keywords]
+    if not existing:
+        return Edit.insert(closing, keyword)
+    last_end = max((ctx.doc.node_span(a).end for a in existing))
+    return Edit.insert(last_end, f", {keyword}")
+
+
+def body_insertion(ctx: FileContext, body: list[ast.stmt], lines: list[str]) -> Edit | None:
+    """Insert ``lines`` as the first statements of ``body`` (None for one-line bodies)."""
+    first, owner = body[0], ctx.parent(body[0])
+    if owner is not None and first.lineno == owner.lineno:
+        return None  # `for x in xs: step(x)`: no line of its own to insert before
+    indent, newline = indentation(ctx, first), newline_of(ctx)
+    return Edit.insert(Pos(first.lineno, 0), "".join(f"{indent}{line}{newline}" for line in lines))

@@ -7,8 +7,15 @@ import re
 from pt_lsp.core.findings import Applicability, Edit, Fix, Related
 from pt_lsp.core.rule import Rule
 
+from ._edits import (
+    add_keyword,
+    body_insertion,
+    delete_statement,
+    indentation,
+    source_of,
+    statement_of,
+)
 from ._freed_graph_examples import EXAMPLES
-from ._syntax import add_keyword, body_insertion, delete_statement, indentation, source_of, statement_of
 
 RETAIN = "retain_graph=True"
 # backward(), torch.autograd.grad/backward, or grad imported from torch.autograd

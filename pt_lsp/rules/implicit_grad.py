@@ -8,10 +8,9 @@ from pt_lsp.core.document import Pos
 from pt_lsp.core.findings import Applicability, Edit, Fix
 from pt_lsp.core.rule import Rule
 
-from ._edits import source_of, torch_reference
+from ._edits import add_keyword, source_of, torch_reference
 from ._implicit_grad_examples import EXAMPLES
 from ._nonscalar_evidence import NonScalar
-from ._syntax import add_keyword
 
 # backward() or a call of autograd.grad (not `no_grad(` / `enable_grad(`)
 _BACKWARD_OR_GRAD = re.compile(r"backward\(|\bgrad\(")

@@ -8,7 +8,7 @@ from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
 from pt_lsp.core.flow.values import Device
 from pt_lsp.core.rule import Rule
 
-from ._syntax import source_of
+from ._edits import source_of
 
 IMPLICIT_CONVERSIONS = {"numpy.asarray", "numpy.array", "numpy.asanyarray"}
 CUDA_NUMPY = Raises("TypeError", r"can't convert (cuda:?\d*|meta) device type tensor to numpy")
