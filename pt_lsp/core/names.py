@@ -178,9 +178,6 @@ class Names:
             return canonical(f"{base}.{expr.attr}") if base else None
         return None
 
-    def is_torch(self, expr: ast.AST, *qualnames: str) -> bool:
-        found = self.qualname(expr)
-        return found is not None and found in qualnames
 
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)

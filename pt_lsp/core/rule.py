@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
-from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator
+from typing import TYPE_CHECKING, ClassVar, Iterable
 
 from .examples import Example
 from .findings import Finding, Fix, Related, Severity
@@ -104,9 +104,3 @@ def _import_rule_modules() -> None:
             importlib.import_module(name)
         except Exception as error:  # a broken rule module must not disable the others
             IMPORT_ERRORS[name] = f"{type(error).__name__}: {error}"
-
-
-def iter_rules(codes: Iterable[str]) -> Iterator[type[Rule]]:
-    rules = all_rules()
-    for code in codes:
-        yield rules[code]

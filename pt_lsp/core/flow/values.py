@@ -65,7 +65,6 @@ class Value:
     cls: object | None = None  # ClassInfo of a local nn.Module subclass instance
     items: tuple["Value", ...] | None = None  # SEQ items when known
     elem: "Value | None" = None  # SEQ element of a homogeneous sequence (parameters(), a list)
-    origin: str | None = None  # how it was made, for messages ("model output", ...)
     attrs: tuple[tuple[str, "Value"], ...] = field(default=(), compare=False)
 
     @property
@@ -92,7 +91,6 @@ class Value:
             cls=self.cls if self.cls is other.cls else None,
             items=items,
             elem=elem,
-            origin=self.origin or other.origin,
         )
 
     def merge_evidence(self, other: "Value") -> "Value":
