@@ -8,7 +8,8 @@ import sys
 from typing import Iterator
 
 import pt_lsp
-from pt_lsp.core.engine import SYNTAX_ERROR, lint_source
+from pt_lsp.core.engine import lint_source
+from pt_lsp.core.rule import SYNTAX_ERROR
 
 
 class Plugin:
@@ -40,6 +41,6 @@ class Plugin:
         for error in result.errors:
             print(f"pt-lsp: {self.filename}: {error}", file=sys.stderr)
         for finding in result.findings:
-            if finding.code == SYNTAX_ERROR[0]:
+            if finding.code == SYNTAX_ERROR:
                 continue  # flake8 already reports E999
             yield finding.line, finding.span.start.col, f"{finding.code} {finding.message}", type(self)

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, replace
 from pt_lsp.core.document import Pos, Span
 from pt_lsp.core.engine import lint_source, parse
 from pt_lsp.core.findings import Edit, FileResult, Finding, Fix, Related
-from pt_lsp.core.fixes import MAX_ROUNDS, apply_edits, applicable, choose_fixes
+from pt_lsp.core.fixes import MAX_ROUNDS, applicable, apply_edits, choose_fixes
 from pt_lsp.core.notebook import Cell, JoinedCells, join_cells
+from pt_lsp.core.rule import SYNTAX_ERROR
 from pt_lsp.core.selection import Selection
 
 
@@ -115,7 +116,7 @@ def fix_cells(
     for _ in range(max_rounds):
         outcome.errors = result.errors
         outcome.remaining = result.findings
-        if any(f.code == "PTL000" for f in result.findings):
+        if any(f.code == SYNTAX_ERROR for f in result.findings):
             return outcome  # a notebook that does not parse is never touched
         candidates = [f for f in result.findings if f.fix is not None and applicable(f.fix, unsafe)
                       and _in_one_cell(outcome.joined, f.fix)]

@@ -4,16 +4,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from pt_lsp.core.engine import SYNTAX_ERROR
 from pt_lsp.core.rule import Rule, all_rules
-
-SYNTAX_DOC = """\
-## What it does
-Reports a file that does not parse with the running Python, at the position of the error.
-
-## Why is this bad?
-Nothing else can be checked in a file that does not parse, and Python will refuse to run it.
-"""
 
 
 def _fix_sentence(fixable: bool) -> str:
@@ -33,16 +24,8 @@ def describe(rule: type[Rule]) -> dict:
     }
 
 
-def _syntax_entry() -> dict:
-    code, name = SYNTAX_ERROR
-    return {
-        "code": code, "name": name, "summary": "the file does not parse", "severity": "error",
-        "fixable": False, "fix": _fix_sentence(False), "url": None, "explanation": SYNTAX_DOC,
-    }
-
-
 def catalogue() -> list[dict]:
-    return [_syntax_entry()] + [describe(rule) for rule in all_rules().values()]
+    return [describe(rule) for rule in all_rules().values()]
 
 
 def lookup(code: str) -> dict | None:

@@ -7,27 +7,23 @@ import warnings
 from typing import Iterable
 
 from .context import FileContext
-from .document import Document, Pos, Span
-from .findings import FileResult, Finding, Severity
+from .document import Document
+from .findings import FileResult, Finding
 from .noqa import is_suppressed
-from .rule import IMPORT_ERRORS, Rule, all_rules
+from .rule import IMPORT_ERRORS, SYNTAX_ERROR, Rule, all_rules
 from .selection import Selection
-
-SYNTAX_ERROR = ("PTL000", "syntax-error")
 
 
 def selected_rules(selection: Selection | None = None) -> list[type[Rule]]:
     rules = all_rules()
     selection = selection or Selection()
-    return [rule for code, rule in rules.items() if selection.enabled(code) and code != SYNTAX_ERROR[0]]
+    return [rule for code, rule in rules.items() if selection.enabled(code)]
 
 
 def syntax_error_finding(doc: Document, error: SyntaxError) -> Finding:
-    line = min(max(error.lineno or 1, 1), doc.line_count)
-    # SyntaxError.offset is a 1-based code-point offset (CPython converts from bytes).
-    col = min(max((error.offset or 1) - 1, 0), len(doc.line_text(line)))
-    end = Pos(line, len(doc.line_text(line))) if col >= len(doc.line_text(line)) else Pos(line, col + 1)
-    return Finding(*SYNTAX_ERROR, f"SyntaxError: {error.msg}", Span(Pos(line, col), end), Severity.ERROR)
+    from pt_lsp.rules.syntax.syntax_error import SyntaxError_
+
+    return SyntaxError_.finding(doc, error)
 
 
 def parse(text: str, path: str = "<unknown>") -> ast.Module:
@@ -54,7 +50,7 @@ def lint_source(
     except (SyntaxError, ValueError) as error:  # ValueError: source with NUL bytes
         if not isinstance(error, SyntaxError):
             error = SyntaxError(str(error), (path, 1, 1, ""))
-        if selection.enabled(SYNTAX_ERROR[0]):
+        if selection.enabled(SYNTAX_ERROR):
             result.findings.append(syntax_error_finding(doc, error))
         return result
     except RecursionError:

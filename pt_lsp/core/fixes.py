@@ -6,6 +6,7 @@ from typing import Iterable
 
 from .document import Document
 from .findings import Applicability, Edit, Finding, Fix
+from .rule import SYNTAX_ERROR
 from .selection import Selection
 
 MAX_ROUNDS = 10
@@ -78,7 +79,7 @@ def fix_source(
         outcome.errors = result.errors
         outcome.remaining = result.findings
         chosen, edits = choose_fixes(result.findings, unsafe)
-        if not chosen or any(f.code == "PTL000" for f in result.findings):
+        if not chosen or any(f.code == SYNTAX_ERROR for f in result.findings):
             return outcome
         new_text = apply_edits(outcome.text, edits)
         try:

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from .context import FileContext
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "References")
+# The code of the syntax-error rule (pt_lsp/rules/syntax): the one finding of a file that does not parse.
+SYNTAX_ERROR = "PTL000"
 DOCS_URL = "https://github.com/pt-lsp/pt-lsp/blob/main/docs/rules.md#{code}"
 
 _REGISTRY: dict[str, type["Rule"]] = {}
@@ -32,6 +34,7 @@ class Rule:
     summary: ClassVar[str] = ""  # one line for `pt-lsp rule --all` and the README
     severity: ClassVar[Severity] = Severity.ERROR
     examples: ClassVar[tuple[Example, ...]] = ()
+    suppressible: ClassVar[bool] = True  # whether `# noqa: CODE` (and the editor's action) applies
 
     def __init_subclass__(cls, register: bool = True, **kwargs) -> None:
         """``class R(Rule, register=False)`` defines a rule without registering it (tests)."""
@@ -94,13 +97,15 @@ _SCANNED = False
 
 
 def _import_rule_modules() -> None:
+    """Import every rule module: ``pt_lsp/rules/<family>/<rule_name>.py``. Private helpers
+    (``_*.py``) and ``examples`` packages are imported by the rules that use them."""
     import pt_lsp.rules as package
 
-    for info in pkgutil.iter_modules(package.__path__):
-        name = f"{package.__name__}.{info.name}"
-        if name in IMPORT_ERRORS:
+    for info in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
+        leaf = info.name.rsplit(".", 1)[-1]
+        if info.ispkg or leaf.startswith("_") or ".examples." in info.name or info.name in IMPORT_ERRORS:
             continue
         try:
-            importlib.import_module(name)
+            importlib.import_module(info.name)
         except Exception as error:  # a broken rule module must not disable the others
-            IMPORT_ERRORS[name] = f"{type(error).__name__}: {error}"
+            IMPORT_ERRORS[info.name] = f"{type(error).__name__}: {error}"

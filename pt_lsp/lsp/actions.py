@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from pt_lsp.core.document import Document, Pos, Span
-from pt_lsp.core.engine import SYNTAX_ERROR
 from pt_lsp.core.fixes import fix_source
 from pt_lsp.core.noqa import add_noqa
+from pt_lsp.core.rule import all_rules
 
 from .diagnostics import SOURCE
 from .documents import key_of, path_of
@@ -71,7 +71,8 @@ def _changed_part(old: str, new: str) -> tuple[int, int, str]:
 def noqa_action(ls: PtLanguageServer, uri: str, diagnostic: types.Diagnostic) -> types.CodeAction | None:
     text_doc = ls.workspace.text_documents.get(key_of(uri))
     code = str(diagnostic.code or "")
-    if text_doc is None or not code or code == SYNTAX_ERROR[0]:
+    rule = all_rules().get(code)
+    if text_doc is None or rule is None or not rule.suppressible:
         return None  # (a syntax error cannot be silenced: the file does not parse)
     doc = Document(text_doc.source)
     line = diagnostic.range.start.line + 1

@@ -14,13 +14,6 @@ from .model import Located
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note", Severity.HINT: "note"}
-SYNTAX_RULE = {
-    "id": "PTL000",
-    "name": "syntax-error",
-    "shortDescription": {"text": "The file does not parse"},
-    "fullDescription": {"text": "The file is not valid Python for the running interpreter; nothing else was checked."},
-    "defaultConfiguration": {"level": "error"},
-}
 
 
 def _uri(filename: str) -> str:
@@ -34,7 +27,7 @@ def _uri(filename: str) -> str:
 
 
 def rule_descriptors() -> list[dict]:
-    descriptors = [SYNTAX_RULE]
+    descriptors = []
     for code, rule in all_rules().items():
         doc = rule.documentation()
         descriptors.append({

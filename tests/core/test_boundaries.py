@@ -22,7 +22,7 @@ def test_core_rules_and_server_do_not_load_torch_in_a_fresh_interpreter():
         "lint_source('import torch\\nx = torch.ones(2).cuda().numpy()\\n')"
     )
     assert "torch" not in modules
-    assert "pt_lsp.rules.numpy_device" in modules  # the rules really were loaded
+    assert "pt_lsp.rules.numpy_interop.numpy_on_cuda_tensor" in modules  # the rules really were loaded
 
 
 def test_core_and_rules_do_not_load_pygls_or_lsprotocol():

@@ -1,4 +1,4 @@
-"""The shared fix-building helpers of pt_lsp.rules._edits."""
+"""The shared fix-building helpers of pt_lsp.core.edits."""
 from __future__ import annotations
 
 import ast
@@ -8,7 +8,7 @@ from rules_helpers import source
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Document
 from pt_lsp.core.fixes import apply_edits
-from pt_lsp.rules._edits import (add_import_edit, indent_unit, no_grad_block, primary_text, remove_import_name,
+from pt_lsp.core.edits import (add_import_edit, indent_unit, no_grad_block, primary_text, remove_import_name,
                                  text_in_place_of, torch_reference)
 
 

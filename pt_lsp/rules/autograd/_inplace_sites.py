@@ -1,0 +1,156 @@
+"""In-place changes to leaf tensors that require grad, found once for PTL203 and PTL205.
+
+A site is an in-place method call (``w.add_(1)``, ``w[0].fill_(0)``), an augmented assignment
+(``w -= lr * w.grad``) or an item assignment (``w[0] = 1``) whose receiver is a proven leaf
+that requires grad, outside any place where grad recording may be off. A site whose operands
+mention ``.grad`` is a manual optimiser update (PTL205); every other site is PTL203, so one
+statement is reported once.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import weakref
+from dataclasses import dataclass
+
+from pt_lsp.core.context import FileContext
+from pt_lsp.core.edits import body_containing, no_grad_block, source_of, statement_of
+from pt_lsp.core.evidence.grad_mode import GradMode
+from pt_lsp.core.findings import Edit
+from pt_lsp.rules.autograd._leaves import Leaf, LeafEvidence
+
+# Trailing-underscore methods that do not change the tensor's values.
+NOT_INPLACE = {"requires_grad_", "share_memory_", "retain_grad_", "set_", "record_stream_", "pin_memory_"}
+LEAF_WORDS = ("requires_grad", "Parameter", "parameters(", ".weight", ".bias")
+_SIMPLE_STATEMENTS = (ast.Expr, ast.AugAssign, ast.Assign)
+_CACHE: "weakref.WeakKeyDictionary[FileContext, list[InPlaceSite]]" = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class InPlaceSite:
+    node: ast.AST  # reported: the call, the augmented assignment or the item assignment
+    receiver: ast.expr  # the leaf changed in place (subscripts stripped)
+    stmt: ast.stmt
+    operands: tuple[ast.expr, ...]
+    what: str  # "`add_()`", "`-=`", "item assignment"
+    leaf: Leaf
+
+    @property
+    def manual_update(self) -> bool:
+        """``w -= lr * w.grad``, ``w.sub_(lr * w.grad)``: an optimiser step written by hand."""
+        return any(isinstance(n, ast.Attribute) and n.attr == "grad" for o in self.operands for n in ast.walk(o))
+
+
+def _strip_subscripts(expr: ast.expr) -> tuple[ast.expr, bool]:
+    indexed = False
+    while isinstance(expr, ast.Subscript):
+        expr, indexed = expr.value, True
+    return expr, indexed
+
+
+def _candidates(ctx: FileContext):
+    text = ctx.doc.text
+    if "_(" in text:
+        for call in ctx.index.of(ast.Call):
+            func = call.func
+            if isinstance(func, ast.Attribute) and func.attr.endswith("_") and not func.attr.startswith("_") \
+                    and func.attr not in NOT_INPLACE and ctx.qualname(func) is None:
+                receiver, _ = _strip_subscripts(func.value)
+                yield call, receiver, (*call.args, *(k.value for k in call.keywords)), f"`{func.attr}()`"
+    for stmt in ctx.index.of(ast.AugAssign):
+        receiver, _ = _strip_subscripts(stmt.target)
+        symbol = _AUG_SYMBOLS.get(type(stmt.op), "augmented assignment")
+        yield stmt, receiver, (stmt.value,), f"`{symbol}`"
+    for stmt in ctx.index.of(ast.Assign):
+        for target in stmt.targets:
+            if isinstance(target, ast.Subscript):
+                receiver, _ = _strip_subscripts(target)
+                yield target, receiver, (stmt.value,), "item assignment"
+
+
+_AUG_SYMBOLS = {ast.Add: "+=", ast.Sub: "-=", ast.Mult: "*=", ast.Div: "/=", ast.Pow: "**=", ast.MatMult: "@=",
+                ast.FloorDiv: "//=", ast.Mod: "%=", ast.BitAnd: "&=", ast.BitOr: "|=", ast.BitXor: "^="}
+
+
+def inplace_sites(ctx: FileContext) -> list[InPlaceSite]:
+    if ctx in _CACHE:
+        return _CACHE[ctx]
+    sites: list[InPlaceSite] = []
+    text = ctx.doc.text
+    # Every kind of leaf evidence needs one of these words in the file.
+    if "torch" in text and any(word in text for word in LEAF_WORDS):
+        leaves, grad_mode = LeafEvidence(ctx), None
+        for node, receiver, operands, what in _candidates(ctx):
+            if not isinstance(receiver, (ast.Name, ast.Attribute, ast.Call)):
+                continue
+            leaf = leaves.leaf(receiver)
+            if leaf is None:
+                continue
+            grad_mode = grad_mode or GradMode(ctx)
+            if grad_mode.may_be_off(node) or not _runs_here(ctx, receiver, leaf, grad_mode, node):
+                continue
+            stmt = statement_of(ctx, node)
+            if stmt is not None:
+                sites.append(InPlaceSite(node, receiver, stmt, tuple(operands), what, leaf))
+    sites.sort(key=lambda s: (s.stmt.lineno, s.stmt.col_offset))
+    _CACHE[ctx] = sites
+    return sites
+
+
+def _runs_here(ctx: FileContext, receiver: ast.expr, leaf: Leaf, grad_mode: GradMode, node: ast.AST) -> bool:
+    """A parameter changed inside a function: callers elsewhere (a framework running
+    ``reset_parameters`` or an update helper under ``no_grad``) may switch recording off, so
+    only a function this file calls itself counts (``__init__`` and ``forward`` always run)."""
+    if leaf.origin != "parameter":
+        return True
+    _, function = grad_mode.enclosing_mode(node)
+    if function is None:
+        return True  # module level
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    if function.name in ("__init__", "forward"):
+        return True
+    return len(re.findall(rf"\b{re.escape(function.name)}\b", ctx.doc.text)) > 1
+
+
+# -- fixes -------------------------------------------------------------------------------------
+def no_grad_edits(ctx: FileContext, site: InPlaceSite, group_with) -> list[Edit] | None:
+    """Wrap the site's statement, with the adjacent statements ``group_with`` accepts, in one
+    ``with torch.no_grad():`` block (every finding of the group carries the same edits)."""
+    if not isinstance(site.stmt, _SIMPLE_STATEMENTS):
+        return None
+    body = body_containing(ctx, site.stmt)
+    if body is None:
+        return None
+    index = next(i for i, s in enumerate(body) if s is site.stmt)
+    start = end = index
+    while start > 0 and group_with(body[start - 1]):
+        start -= 1
+    while end + 1 < len(body) and group_with(body[end + 1]):
+        end += 1
+    return no_grad_block(ctx, body[start:end + 1])
+
+
+def drop_keyword_edit(ctx: FileContext, call: ast.Call, name: str) -> Edit | None:
+    """Delete ``name=...`` from ``call``'s arguments, with its separating comma."""
+    arguments = sorted([*call.args, *call.keywords], key=lambda n: (n.lineno, n.col_offset))
+    keyword = next((k for k in call.keywords if k.arg == name), None)
+    if keyword is None or not hasattr(keyword, "lineno"):
+        return None
+    index = arguments.index(keyword)
+    span = ctx.doc.node_span(keyword)
+    if index > 0:
+        start = ctx.doc.node_span(arguments[index - 1]).end
+        return Edit.delete(type(span)(start, span.end))
+    if index + 1 < len(arguments):
+        return Edit.delete(type(span)(span.start, ctx.doc.node_span(arguments[index + 1]).start))
+    return Edit.delete(span)
+
+
+def receiver_text(ctx: FileContext, site: InPlaceSite) -> str:
+    return source_of(ctx, site.receiver)
+
+
+def statements_of(sites: list[InPlaceSite], keep) -> set[int]:
+    """The statements (by id) holding the sites that ``keep`` accepts."""
+    return {id(site.stmt) for site in sites if keep(site)}

@@ -1,0 +1,213 @@
+"""PTL201: a backward() through a graph an earlier backward() already freed."""
+from __future__ import annotations
+
+import ast
+import re
+
+from pt_lsp.core.edits import (
+    add_keyword,
+    body_insertion,
+    delete_statement,
+    indentation,
+    source_of,
+    statement_of,
+)
+from pt_lsp.core.findings import Applicability, Edit, Fix, Related
+from pt_lsp.core.rule import Rule
+from pt_lsp.rules.autograd.examples.backward_through_freed_graph import EXAMPLES
+
+RETAIN = "retain_graph=True"
+# backward(), torch.autograd.grad/backward, or grad imported from torch.autograd
+_MAY_BACKWARD = re.compile(r"\.backward\(|autograd\.(?:grad|backward)\(|from torch\.autograd import [^\n]*\bgrad\b")
+
+
+class BackwardThroughFreedGraph(Rule):
+    """
+    ## What it does
+    Flags a `backward()` (or `torch.autograd.grad()`) that would run through part of an
+    autograd graph that an earlier `backward()` already freed: the same loss backwarded twice,
+    two losses sharing a subgraph (multi-task heads, a GAN generator output used by both the
+    discriminator and the generator loss), a recurrent hidden state carried from one iteration
+    to the next without `.detach()`, or a tensor computed once before a loop.
+
+    ## Why is this bad?
+    To save memory, `backward()` frees the intermediate values each graph node saved for the
+    gradient computation unless `retain_graph=True` is passed. A second backward through those
+    nodes raises `RuntimeError: Trying to backward through the graph a second time (or directly
+    access saved tensors after they have already been freed)`. In a loop that carries a hidden
+    state, the error appears in the second iteration; without it, the graph (and memory) would
+    grow with every step.
+
+    ## Example
+    ```python
+    hidden = model.init_hidden(batch_size)
+    for inputs, targets in batches:
+        output, hidden = model(inputs, hidden)
+        loss = criterion(output, targets)
+        loss.backward()  # second iteration: backward into the first one's freed graph
+    ```
+
+    ## Use instead
+    ```python
+    for inputs, targets in batches:
+        hidden = hidden.detach()  # truncated backpropagation through time
+        output, hidden = model(inputs, hidden)
+        ...
+    ```
+    For a GAN, detach the generator output in the discriminator step (`D(fake.detach())`); for
+    several losses on one graph, sum them and call `backward()` once.
+
+    ## Fix safety
+    Every fix changes which gradients are computed, so all are unsafe: detaching a hidden
+    state truncates backpropagation at the iteration boundary (which is what training an RNN
+    on a long sequence intends); detaching the generator output stops discriminator-loss
+    gradients from reaching the generator (which a GAN intends); summing losses gives the same
+    gradients as two backward calls when nothing between them uses the gradients.
+    `retain_graph=True` keeps the graph alive and is offered where reusing it is the intent;
+    it is never the preferred fix for a carried hidden state, where it would make every step
+    backpropagate through all earlier ones.
+
+    ## References
+    - [torch.Tensor.backward](https://pytorch.org/docs/stable/generated/torch.Tensor.backward.html)
+    - [Autograd mechanics: saved tensors](https://pytorch.org/docs/stable/notes/autograd.html)
+    - [word_language_model example: repackage_hidden](https://github.com/pytorch/examples/blob/main/word_language_model/main.py)
+    """
+
+    code = "PTL201"
+    name = "backward-through-freed-graph"
+    summary = "`backward()` through a graph that an earlier `backward()` already freed"
+    examples = EXAMPLES
+
+    def check(self, ctx):
+        text = ctx.doc.text
+        if ("backward(" not in text and "grad" not in text) or not _MAY_BACKWARD.search(text):
+            return
+        for event in ctx.flow.events:
+            gan = self.gan_uses(ctx, event) if event.case == "shared-graph" else []
+            yield self.report(
+                ctx, event.call, self.message(event, bool(gan)),
+                fixes=self.fixes(ctx, event, gan),
+                related=[Related(ctx.doc.node_span(event.earlier), "the earlier backward() that freed the graph")],
+            )
+
+    # -- messages -------------------------------------------------------------------------------
+    def message(self, event, gan: bool) -> str:
+        earlier = ("this call in the previous iteration" if event.earlier is event.call
+                   else f"the backward() on line {event.earlier.lineno}")
+        head = f"Backward through a graph already freed by {earlier}"
+        if event.case == "carried-state":
+            names = ", ".join(f"`{name}`" for name, _ in event.carried) or "a value"
+            if event.carried and all(shape == "list" for _, shape in event.carried):
+                return f"{head}: {names} keeps values from earlier iterations, whose graphs are freed"
+            return f"{head}: {names} is carried across loop iterations without `.detach()`"
+        if event.case == "before-loop":
+            return f"{head}: part of the graph was built once before the loop and freed in its first iteration"
+        if event.case == "same-tensor":
+            return f"{head}: the same graph is backwarded twice without `retain_graph=True`"
+        shared = ", ".join(f"`{name}`" for name in event.shared) or "a shared subgraph"
+        if gan:
+            return f"{head}: the discriminator step backwarded through the generator output {shared}; detach it there"
+        return f"{head}: both losses depend on {shared}"
+
+    # -- fixes ----------------------------------------------------------------------------------
+    def fixes(self, ctx, event, gan_uses):
+        retain = add_keyword(ctx, event.earlier, RETAIN)
+        retain_fix = Fix(f"Pass `{RETAIN}` to the earlier backward", (retain,), Applicability.UNSAFE) if retain else None
+        if event.case == "carried-state":
+            return [fix for fix in (self.detach_state(ctx, event), self.clear_lists(ctx, event)) if fix]
+        if event.case == "before-loop":
+            return [Fix(f"Pass `{RETAIN}` (or recompute the value inside the loop)", (retain,),
+                        Applicability.DISPLAY_ONLY)] if retain else []
+        if event.case == "same-tensor":
+            return [retain_fix] if retain_fix else []
+        fixes = []
+        if gan_uses:
+            name = event.shared[0]
+            fixes.append(Fix(f"Detach `{name}` in the discriminator step",
+                             tuple(Edit(ctx.doc.node_span(use), f"{name}.detach()") for use in gan_uses),
+                             Applicability.UNSAFE))
+        else:
+            combined = self.sum_losses(ctx, event)
+            if combined:
+                fixes.append(combined)
+        if retain_fix:
+            fixes.append(retain_fix)
+        return fixes
+
+    def detach_state(self, ctx, event) -> Fix | None:
+        states = [(name, shape) for name, shape in event.carried if shape != "list"]
+        if not states or event.loop is None:
+            return None
+        lines = []
+        for name, shape in states:
+            if shape == "tuple":
+                item = "s" if name == "h" else "h"
+                lines.append(f"{name} = tuple({item}.detach() for {item} in {name})")
+            else:
+                lines.append(f"{name} = {name}.detach()")
+        edit = body_insertion(ctx, event.loop.body, lines)
+        if edit is None:
+            return None
+        names = ", ".join(f"`{name}`" for name, _ in states)
+        return Fix(f"Detach {names} at the start of each iteration", (edit,), Applicability.UNSAFE)
+
+    def clear_lists(self, ctx, event) -> Fix | None:
+        """A list that keeps growing across updates (saved log-probabilities): clear it after
+        the backward. Shown, not applied: where to clear it is the author's call."""
+        lists = [name for name, shape in event.carried if shape == "list"]
+        stmt = statement_of(ctx, event.call)
+        if not lists or stmt is None:
+            return None
+        indent = indentation(ctx, stmt)
+        end = ctx.doc.node_span(stmt).end
+        text = "".join(f"\n{indent}{name}.clear()" for name in lists)
+        names = ", ".join(f"`{name}`" for name in lists)
+        return Fix(f"Clear {names} after each update", (Edit.insert(end, text),), Applicability.DISPLAY_ONLY)
+
+    def sum_losses(self, ctx, event) -> Fix | None:
+        """``a.backward(); b.backward()`` -> ``(a + b).backward()`` in one block."""
+        earlier_stmt, later_stmt = statement_of(ctx, event.earlier), statement_of(ctx, event.call)
+        earlier_func, later_func = event.earlier.func, event.call.func
+        if not (isinstance(earlier_func, ast.Attribute) and isinstance(later_func, ast.Attribute)
+                and earlier_func.attr == later_func.attr == "backward"
+                and isinstance(earlier_stmt, ast.Expr) and earlier_stmt.value is event.earlier
+                and not event.earlier.args and not event.earlier.keywords
+                and isinstance(earlier_func.value, (ast.Name, ast.Attribute))
+                and ctx.parent(earlier_stmt) is ctx.parent(later_stmt)):
+            return None
+        delete = delete_statement(ctx, earlier_stmt)
+        if delete is None:
+            return None
+        total = f"({source_of(ctx, earlier_func.value)} + {source_of(ctx, later_func.value)})"
+        replace = Edit(ctx.doc.node_span(later_func.value), total)
+        return Fix(f"Sum the losses and call `backward()` once: `{total}.backward()`",
+                   (delete, replace), Applicability.UNSAFE)
+
+    def gan_uses(self, ctx, event) -> list[ast.Name]:
+        """Where the discriminator consumed the generator output before the earlier backward,
+        when the same callee consumes it again afterwards (the generator step)."""
+        if len(event.shared) != 1:
+            return []
+        name = event.shared[0]
+        scope = ctx.names.scope_of(event.call)
+        before, after = [], set()
+        for node in ctx.index.of(ast.Call):
+            if ctx.names.scope_of(node) is not scope:
+                continue
+            uses = [a for a in node.args if isinstance(a, ast.Name) and a.id == name]
+            if not uses:
+                continue
+            callee = source_of(ctx, node.func)
+            if node.lineno < event.earlier.lineno:
+                before.extend((callee, use) for use in uses)
+            elif event.earlier.lineno < node.lineno <= event.call.lineno:
+                after.add(callee)
+        assigned = _last_assignment(scope.node, name, event.earlier.lineno)
+        return [use for callee, use in before if callee in after and use.lineno > assigned]
+
+
+def _last_assignment(scope: ast.AST, name: str, before_line: int) -> int:
+    lines = [node.lineno for node in ast.walk(scope)
+             if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store)
+             and node.lineno < before_line]  # only on a finding: a walk is affordable here
+    return max(lines, default=0)

@@ -1,0 +1,136 @@
+"""PTL202: `backward()` without a gradient on a tensor with more than one element."""
+from __future__ import annotations
+
+import ast
+import re
+
+from pt_lsp.core.document import Pos
+from pt_lsp.core.edits import add_keyword, source_of, torch_reference
+from pt_lsp.core.findings import Applicability, Edit, Fix
+from pt_lsp.core.rule import Rule
+from pt_lsp.rules.autograd._nonscalar import NonScalar
+from pt_lsp.rules.autograd.examples.implicit_grad_non_scalar import EXAMPLES
+
+# backward() or a call of autograd.grad (not `no_grad(` / `enable_grad(`)
+_BACKWARD_OR_GRAD = re.compile(r"backward\(|\bgrad\(")
+
+AUTOGRAD_GRAD = {"torch.autograd.grad"}
+
+
+class ImplicitGradNonScalar(Rule):
+    """
+    ## What it does
+    Flags `t.backward()` without a `gradient` argument (and `torch.autograd.grad(t, inputs)`
+    without `grad_outputs`) where `t` requires grad and provably has more than one element: the
+    unreduced output of a model (`model(x).backward()` with an `nn.Linear(..., 10)` head), an
+    elementwise expression of tensors with literal sizes (`(w * x).backward()` with
+    `x = torch.randn(5)`), or a loss built with `reduction="none"`.
+
+    ## Why is this bad?
+    `backward()` computes the gradient of a scalar. For a tensor with several elements torch
+    needs the vector to multiply the Jacobian with, and without it raises `RuntimeError: grad can
+    be implicitly created only for scalar outputs`. The usual cause is a forgotten reduction:
+    a per-sample loss (`reduction="none"`) or a model output used as the loss.
+
+    ## Example
+    ```python
+    criterion = nn.MSELoss(reduction="none")
+    loss = criterion(model(x), y)
+    loss.backward()
+    ```
+
+    ## Use instead
+    ```python
+    loss.sum().backward()  # or .mean(): the loss the per-sample values add up to
+    ```
+    or `loss.backward(torch.ones_like(loss))`, which gives the same gradients as `.sum()`.
+
+    ## Fix safety
+    The preferred fix reduces with `.sum()`, the alternative passes `torch.ones_like(t)`; both
+    give the gradient of the sum of the elements. They are unsafe because the intent may have
+    been a mean (gradients scaled by the number of elements) or a weighted sum.
+
+    ## References
+    - [torch.Tensor.backward](https://pytorch.org/docs/stable/generated/torch.Tensor.backward.html)
+    - [torch.autograd.grad](https://pytorch.org/docs/stable/generated/torch.autograd.grad.html)
+    - [Autograd mechanics: vector-Jacobian products](https://pytorch.org/tutorials/beginner/blitz/autograd_tutorial.html)
+    """
+
+    code = "PTL202"
+    name = "implicit-grad-non-scalar"
+    summary = "`backward()` without a gradient on a tensor known to have more than one element"
+    examples = EXAMPLES
+
+    def check(self, ctx):
+        text = ctx.doc.text
+        if "backward(" not in text and ("grad(" not in text or not _BACKWARD_OR_GRAD.search(text)):
+            return  # (the substring tests first: a regex without a literal prefix scans slowly)
+        prover = None
+        for call in ctx.index.of(ast.Call):
+            target = self.target(ctx, call)
+            if target is None:
+                continue
+            value = ctx.flow.value(target)
+            if not (value.history or value.requires_grad is True):
+                continue  # a tensor without a graph fails differently (or is not a tensor)
+            prover = prover or NonScalar(ctx)
+            if not prover.proves(target):
+                continue
+            is_grad = not (isinstance(call.func, ast.Attribute) and call.func.attr == "backward")
+            what = "`torch.autograd.grad()` without `grad_outputs`" if is_grad else "`backward()` without a gradient"
+            message = (f"{what} on `{source_of(ctx, target)}`, which has more than one element: torch raises"
+                       " \"grad can be implicitly created only for scalar outputs\"; reduce it first")
+            yield self.report(ctx, call, message, fixes=self.grad_fixes(ctx, call, target) if is_grad
+                              else self.fixes(ctx, call, target))
+
+    @staticmethod
+    def target(ctx, call: ast.Call) -> ast.expr | None:
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "backward":
+            if call.args or any(k.arg in ("gradient", None) for k in call.keywords):
+                return None
+            if ctx.qualname(func) is not None:
+                return None  # torch.autograd.backward and friends: module functions
+            return func.value
+        if ctx.qualname(func) in AUTOGRAD_GRAD and call.args:
+            if len(call.args) > 2 or any(k.arg in ("grad_outputs", None) for k in call.keywords):
+                return None
+            return call.args[0]
+        return None
+
+    def fixes(self, ctx, call: ast.Call, target: ast.expr):
+        func = call.func
+        gap = ctx.doc.slice(type(ctx.doc.node_span(func))(ctx.doc.node_span(target).end, ctx.doc.node_span(func).end))
+        dot = gap.rfind(".")
+        if dot < 0 or "\n" in gap or "#" in gap:
+            return []
+        end = ctx.doc.node_span(target).end
+        at = Pos(end.line, end.col + dot)
+        fixes = [Fix("Reduce with `.sum()` before `backward()`", (Edit.insert(at, ".sum()"),), Applicability.UNSAFE)]
+        ones = self.ones_like(ctx, call, target)
+        if ones is not None:
+            text, extra = ones
+            edit = add_keyword(ctx, call, f"gradient={text}")
+            if edit is not None:
+                fixes.append(Fix(f"Pass `gradient={text}`", (edit, *extra), Applicability.UNSAFE))
+        return fixes
+
+    def grad_fixes(self, ctx, call: ast.Call, target: ast.expr):
+        ones = self.ones_like(ctx, call, target)
+        if ones is None:
+            return []
+        text, extra = ones
+        edit = add_keyword(ctx, call, f"grad_outputs={text}")
+        if edit is None:
+            return []
+        return [Fix(f"Pass `grad_outputs={text}`", (edit, *extra), Applicability.UNSAFE)]
+
+    @staticmethod
+    def ones_like(ctx, call: ast.Call, target: ast.expr):
+        if not isinstance(target, ast.Name):
+            return None
+        reference = torch_reference(ctx, "torch.ones_like", call)
+        if reference is None:
+            return None
+        name, extra = reference
+        return f"{name}({target.id})", extra

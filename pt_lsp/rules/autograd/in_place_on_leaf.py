@@ -1,0 +1,119 @@
+"""PTL203: an in-place change to a leaf tensor that requires grad, outside `no_grad`."""
+from __future__ import annotations
+
+import ast
+
+from pt_lsp.core.findings import Applicability, Fix, Related
+from pt_lsp.core.rule import Rule
+from pt_lsp.rules.autograd._inplace_sites import (
+    InPlaceSite,
+    drop_keyword_edit,
+    inplace_sites,
+    no_grad_edits,
+    receiver_text,
+    statements_of,
+)
+from pt_lsp.rules.autograd.examples.in_place_on_leaf import EXAMPLES
+
+LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation"
+
+
+
+class InPlaceOnLeaf(Rule):
+    """
+    ## What it does
+    Flags an in-place operation on a leaf tensor that requires grad: an in-place method
+    (`w.add_(1)`, `w.zero_()`, `w.clamp_(0, 1)`, `w.normal_()`), an augmented assignment
+    (`w += 1`) or an item assignment (`out[i] = value`), outside `torch.no_grad()`. A leaf that
+    requires grad is a tensor created with `requires_grad=True`, an `nn.Parameter`, a
+    parameter of a model (`for p in model.parameters()`, `layer.weight`), or
+    `x.detach().requires_grad_()`. Manual optimiser updates (`w -= lr * w.grad`) are PTL205.
+
+    ## Why is this bad?
+    Autograd computes gradients with respect to leaves; changing a leaf in place would make the
+    recorded graph lie about the value it was computed from, so torch refuses:
+    `RuntimeError: a leaf Variable that requires grad is being used in an in-place operation`
+    (for an item assignment: "a view of a leaf Variable ..."). The classic cases are filling a
+    pre-allocated `requires_grad=True` buffer in a loop, and initialising or clamping a
+    parameter without `torch.no_grad()`.
+
+    ## Example
+    ```python
+    outputs = torch.zeros(len(xs), requires_grad=True)
+    for i, x in enumerate(xs):
+        outputs[i] = model(x)
+    ```
+
+    ## Use instead
+    ```python
+    outputs = torch.zeros(len(xs))  # becomes part of the graph through what is written into it
+    for i, x in enumerate(xs):
+        outputs[i] = model(x)
+    ```
+    or `outputs = torch.stack([model(x) for x in xs])`. To change a parameter's values
+    (initialisation, clamping, projection), do it under `with torch.no_grad():`.
+
+    ## Fix safety
+    Where the values written carry an autograd graph and the buffer was created with
+    `requires_grad=True`, the fix drops that flag: the buffer becomes a graph node through the
+    values written into it, which is what the code means, but the buffer itself no longer gets
+    a `.grad` (unsafe). Where the values written carry no graph (constants, data), the fix wraps
+    the statement in `with torch.no_grad():`, an initialisation that autograd does not record;
+    unsafe, since it assumes the change was not meant to be differentiated.
+
+    ## References
+    - [Autograd mechanics: in-place operations](https://pytorch.org/docs/stable/notes/autograd.html#in-place-operations-with-autograd)
+    - [torch.no_grad](https://pytorch.org/docs/stable/generated/torch.no_grad.html)
+    - [torch.stack](https://pytorch.org/docs/stable/generated/torch.stack.html)
+    """
+
+    code = "PTL203"
+    name = "in-place-on-leaf"
+    summary = "in-place operation or item assignment on a leaf tensor that requires grad, outside `no_grad`"
+    examples = EXAMPLES
+
+    def check(self, ctx):
+        sites = [s for s in inplace_sites(ctx) if not s.manual_update]
+        grouped = statements_of(sites, lambda s: self._initialises(ctx, s))
+        for site in sites:
+            name = receiver_text(ctx, site)
+            kind = "parameter" if site.leaf.origin == "parameter" else "leaf tensor"
+            message = (f"In-place {site.what} on `{name}`, a {kind} that requires grad, outside `torch.no_grad()`:"
+                       f" autograd raises \"{LEAF_ERROR}\"")
+            related = [Related(ctx.doc.node_span(site.leaf.factory), "created with `requires_grad=True` here")] \
+                if site.leaf.factory is not None else []
+            yield self.report(ctx, site.node, message, fixes=self.fixes(ctx, site, grouped), related=related)
+
+    def _operands_graph(self, ctx, site: InPlaceSite) -> bool | None:
+        """Whether the values written carry a graph: True, False (constants, data) or None."""
+        verdicts = []
+        for operand in site.operands:
+            if isinstance(operand, ast.Constant) or (isinstance(operand, ast.UnaryOp)
+                                                     and isinstance(operand.operand, ast.Constant)):
+                verdicts.append(False)
+                continue
+            value = ctx.flow.value(operand)
+            if value.history or value.requires_grad is True:
+                return True
+            verdicts.append(False if value.requires_grad is False else None)
+        return None if None in verdicts else False
+
+    def _initialises(self, ctx, site: InPlaceSite) -> bool:
+        """Values without a graph written into a leaf: an initialisation, meant for `no_grad`. For
+        a parameter, values of unknown origin count too (a graph written into one is no idiom)."""
+        carries = self._operands_graph(ctx, site)
+        return carries is False or (carries is None and site.leaf.origin == "parameter")
+
+    def fixes(self, ctx, site: InPlaceSite, grouped: set[int]):
+        carries = self._operands_graph(ctx, site)
+        if carries is True and site.leaf.factory is not None and isinstance(site.receiver, ast.Name):
+            edit = drop_keyword_edit(ctx, site.leaf.factory, "requires_grad")
+            if edit is not None:
+                return [Fix(f"Create `{site.receiver.id}` without `requires_grad=True`: it joins the graph"
+                            " through the values written into it", (edit,), Applicability.UNSAFE)]
+        if self._initialises(ctx, site):
+            edits = no_grad_edits(ctx, site, lambda stmt: id(stmt) in grouped)
+            if edits:
+                return [Fix("Wrap the change in `with torch.no_grad():`", tuple(edits), Applicability.UNSAFE)]
+        return []
+

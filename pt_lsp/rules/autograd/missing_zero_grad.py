@@ -1,0 +1,284 @@
+"""PTL204: a training loop that steps an optimizer but never resets the gradients."""
+from __future__ import annotations
+
+import ast
+
+from pt_lsp.core.document import Pos
+from pt_lsp.core.edits import alone_on_lines, indentation, newline_of, statement_of
+from pt_lsp.core.findings import Applicability, Edit, Fix, Related, Severity
+from pt_lsp.core.flow.evaluator import attr_path
+from pt_lsp.core.rule import Rule
+from pt_lsp.core.walk import own_nodes
+from pt_lsp.rules.autograd.examples.missing_zero_grad import EXAMPLES
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+NOT_OPTIMIZERS = ("torch.optim.lr_scheduler", "torch.optim.swa_utils")
+# Calls that take the optimizer without touching its gradients.
+HARMLESS_WITH_OPTIMIZER = {"step", "unscale_", "update", "clip_grad_norm_", "clip_grad_value_", "print",
+                           "get_lr", "state_dict", "len", "isinstance", "save"}
+GRAD_RESET_METHODS = {"zero_", "fill_", "mul_", "detach_", "copy_", "requires_grad_", "set_"}
+
+
+class MissingZeroGrad(Rule):
+    """
+    ## What it does
+    Flags `optimizer.step()` in a loop that also calls `backward()` but never resets the
+    gradients: no `optimizer.zero_grad()` or `model.zero_grad()`, no `p.grad = None` or
+    `p.grad.zero_()`, anywhere in the loop, in a loop around it, or in a function of this file
+    the loop calls; also a training-step function (backward and step, no reset) that this file
+    calls in such a loop. The optimizer must be known: made by a `torch.optim` class, or named
+    so (`optimizer`, `optim_g`).
+
+    ## Why is this bad?
+    `backward()` *adds* each gradient to `.grad`. Without a reset, the step of iteration `k`
+    uses the sum of the gradients of iterations `1..k`: the updates grow, the training follows
+    a different (usually diverging) path, and nothing raises. Accumulating over several
+    batches is a legitimate technique, but it resets after each step
+    (`if (i + 1) % k == 0: optimizer.step(); optimizer.zero_grad()`).
+
+    ## Example
+    ```python
+    for inputs, targets in loader:
+        loss = criterion(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+    ```
+
+    ## Use instead
+    ```python
+    for inputs, targets in loader:
+        optimizer.zero_grad()
+        loss = criterion(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+    ```
+
+    ## Fix safety
+    The fix inserts `optimizer.zero_grad()` before the loop's first `backward()`. It is unsafe:
+    it changes every update after the first (which is the point), and where accumulation was
+    meant, the reset belongs after the step instead.
+
+    ## References
+    - [torch.optim.Optimizer.zero_grad](https://pytorch.org/docs/stable/generated/torch.optim.Optimizer.zero_grad.html)
+    - [PyTorch tutorial: optimizing model parameters](https://pytorch.org/tutorials/beginner/basics/optimization_tutorial.html)
+    """
+
+    code = "PTL204"
+    name = "missing-zero-grad"
+    summary = "a loop calls `backward()` and `optimizer.step()` but never resets the gradients"
+    severity = Severity.ERROR
+    examples = EXAMPLES
+
+    def check(self, ctx):
+        text = ctx.doc.text
+        if "backward(" not in text or ".step(" not in text:
+            return
+        for call in ctx.index.of(ast.Call):
+            optimizer = self.stepped_optimizer(call)
+            if optimizer is None:
+                continue
+            evidence = self.optimizer_evidence(ctx, optimizer)
+            if evidence is None:
+                continue
+            severity = Severity.ERROR if evidence == "torch.optim" else Severity.WARNING
+            name = attr_path(optimizer)
+            loop, outermost = self.training_loop(ctx, call)
+            if loop is None:
+                yield from self.step_function(ctx, call, optimizer, severity)
+                continue
+            if self.resets_or_unknown(ctx, outermost, optimizer):
+                continue
+            backward = self.first_backward(ctx, loop)
+            message = (f"`{name}` steps in a loop that never resets the gradients: every `backward()` adds to"
+                       f" the gradients of all earlier iterations; call `{name}.zero_grad()` in each iteration")
+            related = [Related(ctx.doc.node_span(backward), "each call adds to the gradients the step uses")] \
+                if backward is not None else []
+            yield self.report(ctx, call, message, fixes=self.fixes(ctx, backward, self.stepped_in(ctx, loop)),
+                              related=related, severity=severity)
+
+    def step_function(self, ctx, step: ast.Call, optimizer: ast.expr, severity: Severity):
+        """A training-step function (backward and step, no reset, no loop) that this file calls
+        in a loop that does not reset the gradients either."""
+        function = ctx.parent(step)
+        while function is not None and not isinstance(function, _FUNCTIONS):
+            if isinstance(function, _LOOPS):
+                return
+            function = ctx.parent(function)
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return
+        backward = self.first_backward(ctx, function)
+        if backward is None or self.resets_or_unknown(ctx, function, optimizer) \
+                or sum(f.name == function.name for f in ctx.index.of(ast.FunctionDef)) != 1:
+            return
+        for caller in ctx.index.of(ast.Call):
+            callee = caller.func.attr if isinstance(caller.func, ast.Attribute) else \
+                caller.func.id if isinstance(caller.func, ast.Name) else None
+            if callee != function.name:
+                continue
+            loop = self.outermost_loop(ctx, caller)
+            if loop is None or self.resets_or_unknown(ctx, loop, self.argument_for(function, caller, optimizer)):
+                continue
+            name = attr_path(optimizer)
+            message = (f"`{name}` steps in `{function.name}()`, which a loop calls without resetting the gradients:"
+                       f" every call's `backward()` adds to the gradients of all earlier calls; call"
+                       f" `{name}.zero_grad()` before the backward")
+            related = [Related(ctx.doc.node_span(caller), "called in a loop here")]
+            yield self.report(ctx, step, message, fixes=self.fixes(ctx, backward, [name]), related=related,
+                              severity=severity)
+            return
+
+    @staticmethod
+    def outermost_loop(ctx, node: ast.AST) -> ast.AST | None:
+        found, current = None, ctx.parent(node)
+        while current is not None and not isinstance(current, _FUNCTIONS):
+            if isinstance(current, _LOOPS):
+                found = current
+            current = ctx.parent(current)
+        return found
+
+    @staticmethod
+    def argument_for(function, caller: ast.Call, optimizer: ast.expr) -> ast.expr:
+        """What the caller passes for the optimizer, where it is one of the function's parameters."""
+        path = attr_path(optimizer) or ""
+        params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+        if params and params[0] == "self" and isinstance(caller.func, ast.Attribute):
+            params = params[1:]
+        root = path.split(".")[0]
+        if root not in params and root not in [a.arg for a in function.args.kwonlyargs]:
+            return optimizer
+        passed = next((k.value for k in caller.keywords if k.arg == root), None)
+        if passed is None and root in params and params.index(root) < len(caller.args):
+            passed = caller.args[params.index(root)]
+        return passed if passed is not None and attr_path(passed) and path == root else optimizer
+
+    # -- what is stepped -----------------------------------------------------------------------
+    @staticmethod
+    def stepped_optimizer(call: ast.Call) -> ast.expr | None:
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "step"):
+            return None
+        receiver = attr_path(func.value)
+        if receiver is None:
+            return None
+        if receiver.rsplit(".", 1)[-1].lower().endswith("scaler"):
+            return call.args[0] if len(call.args) == 1 and attr_path(call.args[0]) and not call.keywords else None
+        if call.args or call.keywords:
+            return None  # step(closure): the closure evaluates (and usually resets) the gradients
+        return func.value
+
+    @staticmethod
+    def optimizer_evidence(ctx, optimizer: ast.expr) -> str | None:
+        path = attr_path(optimizer)
+        if path is None:
+            return None
+        found = None
+        for assign in ctx.index.of(ast.Assign):
+            if any(attr_path(t) == path for t in assign.targets) and isinstance(assign.value, ast.Call):
+                qualname = ctx.qualname(assign.value.func) or ""
+                if qualname.startswith("torch.optim.") and not qualname.startswith(NOT_OPTIMIZERS):
+                    found = "torch.optim"
+                else:
+                    return None  # bound to something else as well
+        if found:
+            return found
+        last = path.rsplit(".", 1)[-1].lower()
+        if "optim" in last and not any(_defines_step(info.node) for info in ctx.class_list):
+            return "name"
+        return None
+
+    # -- the loop ----------------------------------------------------------------------------------
+    def training_loop(self, ctx, step: ast.Call) -> tuple[ast.AST | None, ast.AST | None]:
+        """The innermost loop around the step that also holds a backward(), and the outermost
+        loop around that one (in the same function)."""
+        loops = []
+        current = ctx.parent(step)
+        while current is not None and not isinstance(current, _FUNCTIONS):
+            if isinstance(current, _LOOPS):
+                loops.append(current)
+            current = ctx.parent(current)
+        for index, loop in enumerate(loops):
+            if self.first_backward(ctx, loop) is not None:
+                return loop, loops[-1]
+        return None, None
+
+    @staticmethod
+    def first_backward(ctx, loop: ast.AST) -> ast.Call | None:
+        found = None
+        for node in own_nodes(loop):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "backward":
+                if found is None or (node.lineno, node.col_offset) < (found.lineno, found.col_offset):
+                    found = node
+        return found
+
+    def resets_or_unknown(self, ctx, loop: ast.AST, optimizer: ast.expr, depth: int = 0) -> bool:
+        """The loop resets gradients somewhere, or does something with them this rule cannot see."""
+        path = attr_path(optimizer)
+        for node in ast.walk(loop):  # only for a loop that steps an optimizer
+            if _is_reset(node):
+                return True
+            if isinstance(node, ast.Assign) and any(attr_path(t) == path for t in node.targets):
+                return True  # a fresh optimizer (and model) every iteration
+            if isinstance(node, ast.Call):
+                callee = node.func.attr if isinstance(node.func, ast.Attribute) else \
+                    node.func.id if isinstance(node.func, ast.Name) else None
+                if callee is None:
+                    continue
+                local = [f for f in ctx.index.of(ast.FunctionDef) if f.name == callee]
+                if local and depth < 2 and any(self.resets_or_unknown(ctx, f, optimizer, depth + 1) for f in local):
+                    return True
+                passes = any(attr_path(a) == path for a in (*node.args, *(k.value for k in node.keywords)))
+                if passes and callee not in HARMLESS_WITH_OPTIMIZER and not local:
+                    return True  # handed to code we cannot see, which may reset it
+        return False
+
+    # -- the fix -----------------------------------------------------------------------------------
+    def stepped_in(self, ctx, loop: ast.AST) -> list[str]:
+        """Every optimizer the loop steps, in order: one fix resets them all (the findings of one
+        loop then carry the same edit)."""
+        names: list[str] = []
+        for node in sorted((n for n in own_nodes(loop) if isinstance(n, ast.Call)),
+                           key=lambda n: (n.lineno, n.col_offset)):
+            optimizer = self.stepped_optimizer(node)
+            name = attr_path(optimizer) if optimizer is not None else None
+            if name and name not in names and self.optimizer_evidence(ctx, optimizer):
+                names.append(name)
+        return names
+
+    def fixes(self, ctx, backward: ast.Call | None, names: list[str]):
+        stmt = statement_of(ctx, backward) if backward is not None else None
+        if stmt is None or not names or not alone_on_lines(ctx, [stmt]):
+            return []
+        text = "".join(f"{indentation(ctx, stmt)}{name}.zero_grad(){newline_of(ctx)}" for name in names)
+        calls = ", ".join(f"`{name}.zero_grad()`" for name in names)
+        return [Fix(f"Call {calls} before `backward()`", (Edit.insert(Pos(stmt.lineno, 0), text),),
+                    Applicability.UNSAFE)]
+
+
+def _is_reset(node: ast.AST) -> bool:
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if "zero_grad" in name or "set_to_none" in name:
+            return True
+        if isinstance(func, ast.Attribute) and func.attr in GRAD_RESET_METHODS and _mentions_grad(func.value):
+            return True
+    if isinstance(node, (ast.Assign, ast.Delete, ast.AugAssign)):
+        targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+        return any(_mentions_grad(t) for t in targets)
+    return False
+
+
+def _mentions_grad(expr: ast.AST) -> bool:
+    while isinstance(expr, (ast.Attribute, ast.Subscript)):
+        if isinstance(expr, ast.Attribute) and expr.attr == "grad":
+            return True
+        expr = expr.value
+    return False
+
+
+def _defines_step(cls: ast.ClassDef) -> bool:
+    """A class of this file with its own ``step``: a wrapper that may reset gradients itself."""
+    return any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "step" for s in cls.body)
+
+

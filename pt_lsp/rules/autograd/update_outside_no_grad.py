@@ -1,0 +1,71 @@
+"""PTL205: a manual parameter update (`w -= lr * w.grad`) outside `no_grad`."""
+from __future__ import annotations
+
+from pt_lsp.core.findings import Applicability, Fix
+from pt_lsp.core.rule import Rule
+from pt_lsp.rules.autograd._inplace_sites import (
+    inplace_sites,
+    no_grad_edits,
+    receiver_text,
+    statements_of,
+)
+from pt_lsp.rules.autograd.examples.update_outside_no_grad import EXAMPLES
+
+
+class UpdateOutsideNoGrad(Rule):
+    """
+    ## What it does
+    Flags a manual optimiser update of a leaf tensor that requires grad, written in place
+    outside `torch.no_grad()`: `w -= lr * w.grad`, `w.sub_(lr * w.grad)`,
+    `p.add_(p.grad, alpha=-lr)`, for a leaf created with `requires_grad=True`, an
+    `nn.Parameter` or a model parameter (`for p in model.parameters()`).
+
+    ## Why is this bad?
+    The update changes a leaf that autograd tracks, in place, while gradient recording is on,
+    and torch raises `RuntimeError: a leaf Variable that requires grad is being used in an
+    in-place operation`. Writing `w = w - lr * w.grad` instead avoids the error but is worse:
+    `w` becomes a non-leaf whose `.grad` stays `None` at the next step, and the graph grows
+    across iterations. Gradient descent written by hand (the "PyTorch: Tensors and autograd"
+    tutorial) updates the weights under `torch.no_grad()`.
+
+    ## Example
+    ```python
+    loss.backward()
+    w -= learning_rate * w.grad
+    w.grad.zero_()
+    ```
+
+    ## Use instead
+    ```python
+    loss.backward()
+    with torch.no_grad():
+        w -= learning_rate * w.grad
+    w.grad.zero_()
+    ```
+
+    ## Fix safety
+    The fix wraps the update (and the adjacent updates of other leaves) in
+    `with torch.no_grad():`. It is safe: the original statement always raised, and the wrapped
+    one performs exactly the update written, which is what an optimiser's `step()` does.
+
+    ## References
+    - [PyTorch tutorial: Tensors and autograd](https://pytorch.org/tutorials/beginner/examples_autograd/polynomial_autograd.html)
+    - [torch.no_grad](https://pytorch.org/docs/stable/generated/torch.no_grad.html)
+    """
+
+    code = "PTL205"
+    name = "update-outside-no-grad"
+    summary = "manual in-place update `w -= lr * w.grad` of a leaf that requires grad, outside `no_grad`"
+    examples = EXAMPLES
+
+    def check(self, ctx):
+        sites = [s for s in inplace_sites(ctx) if s.manual_update]
+        updates = statements_of(sites, lambda s: True)
+        for site in sites:
+            name = receiver_text(ctx, site)
+            message = (f"Manual update of `{name}` ({site.what}) outside `torch.no_grad()`: changing a leaf that"
+                       " requires grad in place raises a RuntimeError")
+            edits = no_grad_edits(ctx, site, lambda stmt: id(stmt) in updates)
+            fixes = [Fix("Wrap the update in `with torch.no_grad():`", tuple(edits), Applicability.SAFE)] if edits else []
+            yield self.report(ctx, site.node, message, fixes=fixes)
+

@@ -1,0 +1,183 @@
+"""PTL103: `torch.FloatTensor(...)` and other typed constructors, `torch.Tensor(data)`."""
+from __future__ import annotations
+
+import ast
+
+from pt_lsp.core.edits import source_of, torch_reference
+from pt_lsp.core.evidence.bindings import (
+    TensorApiEvidence,
+    is_list_data,
+    is_sizes,
+    numeric_literal,
+)
+from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
+from pt_lsp.core.rule import Rule
+from pt_lsp.rules.legacy_api.examples.legacy_tensor_constructor import EXAMPLES
+
+# Typed constructors and the dtype each one forces.
+TYPED = {
+    "FloatTensor": "float32", "DoubleTensor": "float64", "HalfTensor": "float16", "BFloat16Tensor": "bfloat16",
+    "ByteTensor": "uint8", "CharTensor": "int8", "ShortTensor": "int16", "IntTensor": "int32",
+    "LongTensor": "int64", "BoolTensor": "bool",
+}
+
+
+
+CONSTRUCTORS = {f"torch.{name}": (dtype, False) for name, dtype in TYPED.items()}
+
+
+
+CONSTRUCTORS.update({f"torch.cuda.{name}": (dtype, True) for name, dtype in TYPED.items()})
+
+
+
+TENSOR = "torch.Tensor"
+
+
+
+# A file that changes the default dtype: `torch.Tensor` follows it, an explicit float32 does not.
+DEFAULT_DTYPE_SETTERS = ("set_default_dtype", "set_default_tensor_type")
+
+
+
+def _replace_call(ctx, call, function: str, args: str, keywords: list[tuple[str, str]], title: str,
+                  applicability: Applicability) -> Fix | None:
+    """``call`` rewritten as ``function(args, k=v...)`` (torch names written the file's way)."""
+    reference = torch_reference(ctx, function, call)
+    if reference is None:
+        return None
+    name, extra = reference
+    parts = [args] if args else []
+    for key, qualname in keywords:
+        if qualname.startswith("torch."):
+            spelled = torch_reference(ctx, qualname, call)
+            if spelled is None:
+                return None
+            parts.append(f"{key}={spelled[0]}")
+            extra += [e for e in spelled[1] if e not in extra]
+        else:
+            parts.append(f"{key}={qualname}")
+    text = f"{name}({', '.join(parts)})"
+    return Fix(title, (Edit(ctx.doc.node_span(call), text), *extra), applicability)
+
+
+
+class LegacyTensorConstructor(Rule):
+    """
+    ## What it does
+    Flags the typed legacy constructors `torch.FloatTensor(...)`, `torch.LongTensor(...)`,
+    `torch.DoubleTensor(...)`, ... (also `torch.cuda.FloatTensor(...)` and the other CUDA
+    types), and `torch.Tensor(data)` called with data (a list, a comprehension, a NumPy array)
+    rather than sizes.
+
+    ## Why is this bad?
+    The legacy constructors force their own dtype whatever the data holds and decide silently
+    whether to copy: `torch.Tensor(labels)` turns integer class labels into float32 (an
+    `nn.Embedding` or `cross_entropy` then rejects them), `torch.LongTensor([0.7, 1.9])`
+    truncates to `[0, 1]`, `torch.FloatTensor(a)` shares memory with a float32 array but copies
+    a float64 one, and `torch.FloatTensor(t)` on a float64 tensor raises
+    `TypeError: expected TensorOptions(dtype=float, ...)`. One call means either "sizes" or
+    "data" depending on its arguments (`torch.Tensor(3)` is three uninitialised values, not the
+    number 3). The PyTorch docs recommend `torch.tensor`, `torch.as_tensor` and `torch.empty`.
+
+    ## Example
+    ```python
+    weights = torch.FloatTensor([0.2, 0.3, 0.5])
+    features = torch.FloatTensor(torch.from_numpy(array))
+    buffer = torch.LongTensor(batch_size, seq_len)
+    ```
+
+    ## Use instead
+    ```python
+    weights = torch.tensor([0.2, 0.3, 0.5], dtype=torch.float32)
+    features = torch.as_tensor(torch.from_numpy(array), dtype=torch.float32)
+    buffer = torch.empty(batch_size, seq_len, dtype=torch.int64)
+    ```
+
+    ## Fix safety
+    The fixes keep the dtype and the copy semantics, so they are safe: literal data becomes
+    `torch.tensor(data, dtype=...)` (both copy); arrays, lists and tensors become
+    `torch.as_tensor(data, dtype=...)`, which shares memory exactly where the legacy constructor
+    did (same dtype, same device) and copies otherwise; sizes become `torch.empty(*sizes,
+    dtype=...)` (both uninitialised); CUDA types add `device="cuda"`. Where a typed constructor
+    raised (a tensor of another dtype), the fix converts instead. In a file that changes the
+    default dtype, the rewrite of `torch.Tensor(...)` spells float32 and is unsafe. Where the
+    argument may be either sizes or data (a name of unknown type), there is no fix.
+    To keep an integer array's dtype instead, write `torch.from_numpy(a)` yourself.
+
+    ## References
+    - [torch.tensor](https://pytorch.org/docs/stable/generated/torch.tensor.html)
+    - [torch.as_tensor](https://pytorch.org/docs/stable/generated/torch.as_tensor.html)
+    - [torch.Tensor: "use torch.tensor() to create a tensor with pre-existing data"](https://pytorch.org/docs/stable/tensors.html)
+    """
+
+    code = "PTL103"
+    name = "legacy-tensor-constructor"
+    summary = "`torch.FloatTensor(...)` and other typed constructors, `torch.Tensor(data)`: forced dtype, silent copies"
+    severity = Severity.WARNING
+    examples = EXAMPLES
+
+    def check(self, ctx):
+        text = ctx.doc.text
+        if "Tensor(" not in text:
+            return
+        evidence = TensorApiEvidence(ctx)
+        default_dtype_changed = any(word in text for word in DEFAULT_DTYPE_SETTERS)
+        for call in ctx.index.of(ast.Call):
+            func = call.func
+            if not (isinstance(func, (ast.Name, ast.Attribute)) and
+                    (func.id if isinstance(func, ast.Name) else func.attr).endswith("Tensor")):
+                continue
+            qualname = ctx.qualname(func)
+            if qualname in CONSTRUCTORS:
+                dtype, cuda = CONSTRUCTORS[qualname]
+                shown = qualname.split(".")[-1] if not cuda else "cuda." + qualname.split(".")[-1]
+                fix = self.typed_fix(ctx, evidence, call, dtype, cuda)
+                message = (f"`torch.{shown}(...)` is a legacy constructor: it forces {dtype} and copies or shares "
+                           f"memory silently; use `torch.tensor(data, dtype=...)`, `torch.as_tensor` or "
+                           f"`torch.empty(*sizes, dtype=...)`")
+                yield self.report(ctx, call, message, fixes=[fix] if fix else [])
+            elif qualname == TENSOR and len(call.args) == 1 and not call.keywords:
+                data = call.args[0]
+                if isinstance(data, ast.Starred) or is_sizes(ctx, data):
+                    continue
+                array = evidence.is_ndarray(data)
+                if not array and not is_list_data(ctx, data):
+                    continue
+                fix = self.tensor_fix(ctx, call, data, array, default_dtype_changed)
+                what = "a NumPy array" if array else "data"
+                message = (f"`torch.Tensor(...)` of {what} converts it to the default float dtype whatever it holds "
+                           f"(integer labels become floats); use `torch.tensor(data)` or `torch.as_tensor`")
+                yield self.report(ctx, call, message, fixes=[fix] if fix else [])
+
+    def typed_fix(self, ctx, evidence, call, dtype, cuda) -> Fix | None:
+        if call.keywords:
+            return None
+        extra = [("device", '"cuda"')] if cuda else []
+        dtype_kw = [("dtype", f"torch.{dtype}")]
+        args = call.args
+        if not args or len(args) >= 2 or isinstance(args[0], ast.Starred) or is_sizes(ctx, args[0]):
+            if any(isinstance(a, ast.Starred) for a in args) and len(args) > 1:
+                return None
+            sizes = ", ".join(source_of(ctx, a) for a in args) or "0"
+            return _replace_call(ctx, call, "torch.empty", sizes, dtype_kw + extra,
+                                 f"Replace with `torch.empty(..., dtype=torch.{dtype})`", Applicability.SAFE)
+        data = args[0]
+        if numeric_literal(data)[0]:
+            return _replace_call(ctx, call, "torch.tensor", source_of(ctx, data), dtype_kw + extra,
+                                 f"Replace with `torch.tensor(..., dtype=torch.{dtype})`", Applicability.SAFE)
+        if evidence.is_ndarray(data) or is_list_data(ctx, data) or evidence.is_tensor(data):
+            return _replace_call(ctx, call, "torch.as_tensor", source_of(ctx, data), dtype_kw + extra,
+                                 f"Replace with `torch.as_tensor(..., dtype=torch.{dtype})`", Applicability.SAFE)
+        return None  # sizes or data: a person must say which
+
+    def tensor_fix(self, ctx, call, data, array, default_dtype_changed) -> Fix | None:
+        applicability = Applicability.UNSAFE if default_dtype_changed else Applicability.SAFE
+        literal, has_float = numeric_literal(data)
+        if literal:
+            keywords = [] if has_float else [("dtype", "torch.float32")]
+            return _replace_call(ctx, call, "torch.tensor", source_of(ctx, data), keywords,
+                                 "Replace with `torch.tensor(...)`", applicability)
+        return _replace_call(ctx, call, "torch.as_tensor", source_of(ctx, data), [("dtype", "torch.float32")],
+                             "Replace with `torch.as_tensor(..., dtype=torch.float32)`", applicability)
+

@@ -1,0 +1,119 @@
+"""What an `nn.Module` class's methods do with `self` (PTL302, PTL303, PTL304).
+
+Walks are limited to one class's methods, and run only for module classes of files that
+mention what the rules look for.
+"""
+from __future__ import annotations
+
+import ast
+
+from pt_lsp.core.classes import ClassInfo
+from pt_lsp.core.context import FileContext
+from pt_lsp.core.evidence.tensors import TENSOR_FACTORIES, TENSOR_METHODS
+from pt_lsp.core.walk import own_nodes
+
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+NOT_TENSOR_FUNCTIONS = ("torch.nn.", "torch.load", "torch.device", "torch.Size", "torch.Generator", "torch.jit.",
+                        "torch.cuda.", "torch.distributed.", "torch.utils.", "torch.hub.", "torch.is_",
+                        "torch.get_", "torch.set_", "torch.manual_seed", "torch.finfo", "torch.iinfo",
+                        "torch.compile", "torch.no_grad", "torch.autograd.")
+SHAPELESS = {"torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.Tensor", "torch.scalar_tensor"}
+REGISTRATIONS = {"register_buffer", "register_parameter", "register_module", "add_module"}
+
+
+
+
+def is_self_attr(node: ast.AST, attr: str | None = None) -> bool:
+    return (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+            and (attr is None or node.attr == attr))
+
+
+def tensor_value(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
+    """``expr`` makes a tensor of at least one dimension from torch factories (``torch.ones(3)``,
+    ``torch.tril(torch.ones(8, 8))``, ``torch.arange(10).float() / 10``)."""
+    if depth > 6:
+        return False
+    if isinstance(expr, ast.BinOp):
+        return tensor_value(ctx, expr.left, depth + 1) or tensor_value(ctx, expr.right, depth + 1)
+    if not isinstance(expr, ast.Call):
+        return False
+    func = expr.func
+    qualname = ctx.qualname(func)
+    if qualname is None:
+        return isinstance(func, ast.Attribute) and func.attr in TENSOR_METHODS and func.attr != "requires_grad_" \
+            and tensor_value(ctx, func.value, depth + 1)
+    if qualname == "torch.nn.Parameter":
+        return False
+    if qualname in SHAPELESS:
+        first = expr.args[0] if expr.args else None
+        return isinstance(first, (ast.List, ast.Tuple, ast.ListComp))  # not a 0-dim scalar
+    if qualname in TENSOR_FACTORIES:
+        if expr.args and isinstance(expr.args[0], ast.Tuple) and not expr.args[0].elts:
+            return False  # torch.zeros(()): a scalar
+        return bool(expr.args) or any(k.arg == "size" for k in expr.keywords)
+    if qualname.startswith("torch.") and not qualname.startswith(NOT_TENSOR_FUNCTIONS):
+        return any(tensor_value(ctx, a, depth + 1) for a in expr.args)
+    return False
+
+
+def init_assignments(info: ClassInfo, init: ast.AST) -> dict[str, ast.Assign]:
+    """``self.attr = value`` statements of ``__init__`` for attributes the class assigns exactly
+    once, there, and never registers, unpacks or changes elsewhere."""
+    counts: dict[str, int] = {}
+    found: dict[str, ast.Assign] = {}
+    excluded: set[str] = set()
+    for method in _class_methods(info):
+        for node in own_nodes(method):
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if is_self_attr(target):
+                        counts[target.attr] = counts.get(target.attr, 0) + 1
+                        if method is init and isinstance(node, ast.Assign) and len(node.targets) == 1:
+                            found[target.attr] = node
+                        else:
+                            excluded.add(target.attr)
+                    else:
+                        excluded.update(n.attr for n in ast.walk(target) if is_self_attr(n))
+            elif isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)):
+                name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+                if name in REGISTRATIONS | {"setattr", "delattr"} and node.args:
+                    key = node.args[1] if name in ("setattr", "delattr") and len(node.args) > 1 else node.args[0]
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        excluded.add(key.value)
+    return {a: s for a, s in found.items() if counts.get(a) == 1 and a not in excluded}
+
+
+def _class_methods(info: ClassInfo):
+    yield from info.methods.values()
+
+
+def methods_reached_from(info: ClassInfo, start: ast.AST, limit: int = 12) -> list[ast.AST]:
+    """``start`` and the methods of the class it calls as ``self.name(...)``, transitively."""
+    reached, pending = [start], [start]
+    while pending and len(reached) < limit:
+        method = pending.pop()
+        for node in own_nodes(method):
+            if isinstance(node, ast.Call) and is_self_attr(node.func):
+                callee = info.method(node.func.attr)
+                if callee is not None and all(callee is not r for r in reached):
+                    reached.append(callee)
+                    pending.append(callee)
+    return reached
+
+
+def self_attribute_uses(method: ast.AST, attr: str) -> list[ast.Attribute]:
+    return [n for n in own_nodes(method) if is_self_attr(n, attr) and isinstance(n.ctx, ast.Load)]
+
+
+def is_init_call(stmt: ast.stmt) -> bool:
+    """``super().__init__(...)``, ``super(Net, self).__init__()`` or ``nn.Module.__init__(self)``."""
+    return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "__init__")
+
+
+def super_init_line(init: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
+    for stmt in init.body:
+        if is_init_call(stmt):
+            return stmt.lineno
+    return None

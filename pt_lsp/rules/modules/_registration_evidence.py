@@ -1,0 +1,219 @@
+"""What PTL301 needs to know about an `nn.Module`'s `__init__`: which values are modules or
+parameters, and which plain containers hold them (built at once or filled later)."""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from pt_lsp.core.evidence.tensors import (
+    PARAMETER,
+    TENSOR_FACTORIES,
+    TENSOR_METHODS,
+    made_by_factory,
+)
+from pt_lsp.core.walk import own_nodes
+
+MODULE, PARAM = "module", "param"
+VARIABLE = "torch.autograd.Variable"
+_NOT_MODULES = {"torch.nn.Parameter", "torch.nn.UninitializedParameter", "torch.nn.Buffer",
+                "torch.nn.UninitializedBuffer"}
+_NOT_MODULE_PACKAGES = ("torch.nn.functional.", "torch.nn.init.", "torch.nn.utils.", "torch.nn.parameter.")
+EMPTY_LISTS = {"builtins.list"}
+EMPTY_DICTS = {"builtins.dict", "collections.OrderedDict"}
+
+
+
+
+def is_self_attribute(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+
+
+def requires_grad_keyword(call: ast.Call) -> ast.keyword | None:
+    for keyword in call.keywords:
+        if keyword.arg == "requires_grad" and isinstance(keyword.value, ast.Constant) and keyword.value.value is True:
+            return keyword
+    return None
+
+
+def grad_tensor_call(ctx, value: ast.AST) -> ast.Call | None:
+    """The call that makes ``value`` a tensor requiring grad: ``torch.randn(..., requires_grad=True)``,
+    ``Variable(t, requires_grad=True)`` or ``torch.zeros(...).requires_grad_()``, possibly followed
+    by ``.to(device)`` and the like (None otherwise)."""
+    while isinstance(value, ast.Call):
+        qualname = ctx.qualname(value.func)
+        if qualname is not None:
+            if qualname in TENSOR_FACTORIES - {PARAMETER} or qualname == VARIABLE:
+                return value if requires_grad_keyword(value) else None
+            return None
+        func = value.func
+        if not isinstance(func, ast.Attribute):
+            return None
+        if func.attr == "requires_grad_":
+            plain = not value.keywords and (not value.args or (
+                isinstance(value.args[0], ast.Constant) and value.args[0].value is True))
+            return value if plain and made_by_factory(ctx, func.value) not in (None, PARAMETER) else None
+        if func.attr not in TENSOR_METHODS:
+            return None
+        value = func.value
+    return None
+
+
+@dataclass
+class Container:
+    """A plain list/tuple/dict kept on ``self``: how it is built and what goes into it."""
+
+    shape: str  # "list" | "dict"
+    elements: list[tuple[ast.AST, ast.AST]] = field(default_factory=list)  # (what is put in, its function)
+    keys: list[ast.AST] = field(default_factory=list)  # dict keys (for ModuleDict's str keys)
+    understood: bool = True  # every way it is filled is one we can read
+
+
+class InitEvidence:
+    """Evidence about one class's `__init__` (and the helpers it calls on `self`)."""
+
+    def __init__(self, ctx, info) -> None:
+        self.ctx = ctx
+        self.info = info
+        self.functions = self._init_functions()
+
+    def _init_functions(self) -> list[ast.AST]:
+        init = self.info.methods.get("__init__")
+        if init is None:
+            return []
+        functions, pending = [init], [init]
+        while pending:
+            for node in own_nodes(pending.pop()):
+                if isinstance(node, ast.Call) and is_self_attribute(node.func):
+                    helper = self.info.methods.get(node.func.attr)
+                    if helper is not None and helper not in functions:
+                        functions.append(helper)
+                        pending.append(helper)
+        return functions
+
+    # -- values -----------------------------------------------------------------------------------
+    def element_kind(self, value: ast.AST, function: ast.AST, depth: int = 0) -> str | None:
+        if isinstance(value, ast.Name) and depth < 3:
+            if self._registered_elsewhere(function, value.id):
+                return None  # `self.fc = layer` registers it: a list of it misses nothing
+            bound = self.single_value(function, value.id)
+            return self.element_kind(bound, function, depth + 1) if bound is not None else None
+        if not isinstance(value, ast.Call):
+            return None
+        qualname = self.ctx.qualname(value.func)
+        if qualname == PARAMETER or grad_tensor_call(self.ctx, value) is not None:
+            return PARAM
+        if qualname == "copy.deepcopy" and value.args:
+            return self.element_kind(value.args[0], function, depth + 1)
+        if qualname is not None:
+            if qualname in _NOT_MODULES or qualname.startswith(_NOT_MODULE_PACKAGES):
+                return None
+            last = qualname.rsplit(".", 1)[-1]
+            if qualname.startswith("torch.nn.") and last[:1].isupper():
+                return MODULE
+            return MODULE if qualname.startswith("torchvision.models.") else None
+        if isinstance(value.func, ast.Name) and self.ctx.names.resolve(value.func.id, value.func) is None:
+            local = self.ctx.classes.get(value.func.id)
+            return MODULE if local is not None and local.is_module else None
+        return None
+
+    def _builtin(self, func: ast.AST) -> str | None:
+        if isinstance(func, ast.Name) and self.ctx.names.binding(func.id, func) is None:
+            return f"builtins.{func.id}"
+        return None
+
+    @staticmethod
+    def _registered_elsewhere(function: ast.AST, name: str) -> bool:
+        for node in own_nodes(function):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id == name \
+                    and any(is_self_attribute(t) for t in node.targets):
+                return True
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
+                    "add_module", "register_module", "register_parameter") \
+                    and any(isinstance(a, ast.Name) and a.id == name for a in node.args):
+                return True
+        return False
+
+    def single_value(self, function: ast.AST, name: str) -> ast.AST | None:
+        """The value of ``name`` when ``function`` binds it exactly once, by a plain assignment."""
+        values, bindings = [], 0
+        for node in own_nodes(function):
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                values.append(node.value)
+            if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
+                bindings += 1
+            elif isinstance(node, ast.arg) and node.arg == name:
+                bindings += 2  # a parameter: its value is the caller's
+        return values[0] if len(values) == 1 and bindings == 1 else None
+
+    # -- containers --------------------------------------------------------------------------------
+    def container(self, value: ast.AST, function: ast.AST, attribute: str | None) -> Container | None:
+        """The container ``value`` builds (filled later through ``self.<attribute>`` or a local name)."""
+        if isinstance(value, (ast.List, ast.Tuple)):
+            if value.elts:
+                return Container("list", [(e, function) for e in value.elts])
+            return self._filled(Container("list"), attribute, None)
+        if isinstance(value, ast.ListComp):
+            return Container("list", [(value.elt, function)])
+        if isinstance(value, ast.Dict):
+            if value.keys:
+                return Container("dict", [(v, function) for v in value.values], list(value.keys),
+                                 understood=all(k is not None for k in value.keys))
+            return self._filled(Container("dict"), attribute, None)
+        if isinstance(value, ast.DictComp):
+            return Container("dict", [(value.value, function)], [value.key])
+        if isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords \
+                and isinstance(value.args[0], (ast.GeneratorExp, ast.ListComp)) \
+                and self._builtin(value.func) in ("builtins.list", "builtins.tuple"):
+            return Container("list", [(value.args[0].elt, function)])  # tuple(nn.Conv2d(c, c, 3) for c in ...)
+        if isinstance(value, ast.Call) and not value.args and not value.keywords:
+            qualname = self.ctx.qualname(value.func) or (
+                f"builtins.{value.func.id}" if isinstance(value.func, ast.Name)
+                and self.ctx.names.resolve(value.func.id, value.func) is None else None)
+            if qualname in EMPTY_LISTS:
+                return self._filled(Container("list"), attribute, None)
+            if qualname in EMPTY_DICTS:
+                return self._filled(Container("dict"), attribute, None)
+        if isinstance(value, ast.Name) and attribute is not None:
+            bound = self.single_value(function, value.id)
+            if bound is not None and not isinstance(bound, ast.Name):
+                found = self.container(bound, function, None)
+                if found is not None and not found.elements:
+                    return self._filled(found, None, value.id, function)
+                return found
+        return None
+
+    def _filled(self, container: Container, attribute: str | None, local: str | None,
+                function: ast.AST | None = None) -> Container:
+        """Add what ``self.<attribute>.append(...)`` / ``[k] = v`` (or the local name's) put in."""
+        if attribute is None and function is None:
+            return container  # a local container: the caller fills it through its name
+        # An attribute may be filled by any method (`add_language` after construction).
+        functions = list(self.info.methods.values()) if attribute is not None else [function]
+        for fn in functions:
+            for node in own_nodes(fn):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                    receiver, method = node.func.value, node.func.attr
+                    if not self._names(receiver, attribute, local):
+                        continue
+                    if method in ("append", "insert") and node.args:
+                        container.elements.append((node.args[-1], fn))
+                    elif method == "extend" and node.args and isinstance(node.args[0], (ast.List, ast.Tuple)):
+                        container.elements.extend((e, fn) for e in node.args[0].elts)
+                    elif method == "extend" and node.args and isinstance(node.args[0], (ast.ListComp, ast.GeneratorExp)):
+                        container.elements.append((node.args[0].elt, fn))
+                    elif method in ("extend", "update", "setdefault", "__setitem__"):
+                        container.understood = False
+                elif isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if isinstance(target, ast.Subscript) and self._names(target.value, attribute, local):
+                            container.elements.append((node.value, fn))
+                            container.keys.append(target.slice)
+                elif isinstance(node, ast.AugAssign) and self._names(node.target, attribute, local):
+                    container.understood = False
+        return container
+
+    @staticmethod
+    def _names(node: ast.AST, attribute: str | None, local: str | None) -> bool:
+        if attribute is not None:
+            return is_self_attribute(node) and node.attr == attribute  # type: ignore[union-attr]
+        return isinstance(node, ast.Name) and node.id == local

@@ -1,0 +1,237 @@
+"""Examples of PTL304 (layer-created-in-forward): heads, convolutions and LSTMs made per call."""
+from __future__ import annotations
+
+from pt_lsp.core.examples import Example, Probe, Runtime
+
+RANDOM_EACH_CALL = Probe("symptom = not torch.equal(model(x), model(x))",
+                         "two calls on the same input give different outputs: the layer is new each time")
+
+EXAMPLES = (
+    Example(
+        "a classifier head created in forward",
+        """
+        import torch
+        from torch import nn
+
+        class Classifier(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.features = nn.Sequential(nn.Linear(20, 64), nn.ReLU())
+
+            def forward(self, x):
+                h = self.features(x)
+                return nn.Linear(64, 10)(h)  # expect: PTL304
+
+        model = Classifier()
+        x = torch.randn(4, 20)
+        """,
+        runtime=Runtime(RANDOM_EACH_CALL),
+    ),
+    Example(
+        "a convolution built in a helper that forward calls",
+        """
+        import torch
+        from torch import nn
+
+        class Block(nn.Module):
+            def __init__(self, channels):
+                super().__init__()
+                self.channels = channels
+                self.bn = nn.BatchNorm2d(channels)
+
+            def project(self, x):
+                conv = nn.Conv2d(self.channels, self.channels, 3, padding=1)  # expect: PTL304
+                return conv(x)
+
+            def forward(self, x):
+                return torch.relu(self.bn(self.project(x)))
+
+        model = Block(4).eval()
+        x = torch.randn(1, 4, 8, 8)
+        """,
+        runtime=Runtime(RANDOM_EACH_CALL),
+    ),
+    Example(
+        "an LSTM sized from the input",
+        """
+        from torch import nn
+
+        class Tagger(nn.Module):
+            def __init__(self, vocab, tags):
+                super().__init__()
+                self.embed = nn.Embedding(vocab, 32)
+                self.out = nn.Linear(64, tags)
+
+            def forward(self, tokens):
+                emb = self.embed(tokens)
+                lstm = nn.LSTM(emb.size(-1), 64, batch_first=True)  # expect: PTL304
+                hidden, _ = lstm(emb)
+                return self.out(hidden)
+        """,
+    ),
+    Example(
+        "an embedding made per call",
+        """
+        import torch.nn as nn
+
+        class Recommender(nn.Module):
+            def __init__(self, n_users):
+                super().__init__()
+                self.n_users = n_users
+
+            def forward(self, user_ids, item_vectors):
+                users = nn.Embedding(self.n_users, 16)(user_ids)  # expect: PTL304
+                return (users * item_vectors).sum(-1)
+        """,
+    ),
+    Example(
+        "a Sequential with a linear layer assembled in forward",
+        """
+        from torch import nn
+
+        class Mixer(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.norm = nn.LayerNorm(32)
+
+            def forward(self, x):
+                mlp = nn.Sequential(nn.Linear(32, 128), nn.GELU())  # expect: PTL304
+                return x + mlp(self.norm(x))
+        """,
+    ),
+    Example(
+        "attention created on the fly",
+        """
+        from torch import nn
+
+        class Fusion(nn.Module):
+            def __init__(self, dim):
+                super().__init__()
+                self.proj = nn.Linear(dim, dim)
+
+            def forward(self, q, kv):
+                attn = nn.MultiheadAttention(64, 4, batch_first=True)  # expect: PTL304
+                out, _ = attn(self.proj(q), kv, kv)
+                return out
+        """,
+    ),
+    # -- good ---------------------------------------------------------------------------------------
+    Example(
+        "the head created in __init__",
+        """
+        import torch
+        from torch import nn
+
+        class Classifier(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.features = nn.Sequential(nn.Linear(20, 64), nn.ReLU())
+                self.head = nn.Linear(64, 10)
+
+            def forward(self, x):
+                return self.head(self.features(x))
+
+        model = Classifier()
+        x = torch.randn(4, 20)
+        """,
+        runtime=Runtime(RANDOM_EACH_CALL),
+    ),
+    Example(
+        "parameter-free layers in forward are harmless",
+        """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(16, 4)
+
+            def forward(self, x):
+                x = nn.Flatten()(x)
+                return nn.ReLU()(self.fc(x))
+
+        model = Net().eval()
+        x = torch.randn(2, 4, 4)
+        """,
+        runtime=Runtime(RANDOM_EACH_CALL),
+    ),
+    Example(
+        "a head created lazily once and stored on the module",
+        """
+        import torch
+        from torch import nn
+
+        class LazyHead(nn.Module):
+            def __init__(self, classes):
+                super().__init__()
+                self.classes = classes
+                self.head = None
+
+            def forward(self, x):
+                if self.head is None:
+                    self.head = nn.Linear(x.size(-1), self.classes)
+                return self.head(x)
+
+        model = LazyHead(3)
+        x = torch.randn(2, 7)
+        """,
+        runtime=Runtime(RANDOM_EACH_CALL),
+    ),
+    Example(
+        "functional layers with the module's own parameters",
+        """
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        class Tied(nn.Module):
+            def __init__(self, vocab, dim):
+                super().__init__()
+                self.embed = nn.Embedding(vocab, dim)
+
+            def forward(self, tokens):
+                h = self.embed(tokens)
+                return F.linear(h, self.embed.weight)
+        """,
+    ),
+    Example(
+        "a layer norm without affine parameters, and layers built by a helper of __init__",
+        """
+        from torch import nn
+
+        class Block(nn.Module):
+            def __init__(self, dim):
+                super().__init__()
+                self.layers = self._make_layers(dim)
+
+            def _make_layers(self, dim):
+                return nn.ModuleList([nn.Linear(dim, dim) for _ in range(3)])
+
+            def forward(self, x):
+                x = nn.LayerNorm(x.size(-1), elementwise_affine=False)(x)
+                for layer in self.layers:
+                    x = layer(x)
+                return x
+        """,
+    ),
+    Example(
+        "a layer registered in forward with add_module",
+        """
+        from torch import nn
+
+        class Growing(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.blocks = nn.ModuleList()
+
+            def forward(self, x, grow=False):
+                if grow:
+                    self.blocks.append(nn.Linear(x.size(-1), x.size(-1)))
+                    self.add_module("extra", nn.Linear(x.size(-1), 1))
+                for block in self.blocks:
+                    x = block(x)
+                return x
+        """,
+    ),
+)

@@ -1,0 +1,146 @@
+"""PTL304: a layer with parameters built inside `forward`."""
+from __future__ import annotations
+
+import ast
+import re
+
+from pt_lsp.core.document import Pos
+from pt_lsp.core.edits import indentation, newline_of, source_of, statement_of
+from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
+from pt_lsp.core.rule import Rule
+from pt_lsp.rules.modules._module_evidence import (
+    is_init_call,
+    is_self_attr,
+    methods_reached_from,
+    own_nodes,
+)
+from pt_lsp.rules.modules.examples.layer_created_in_forward import EXAMPLES
+
+PARAMETERISED = {f"torch.nn.{n}" for n in (
+    "Linear Bilinear LazyLinear Conv1d Conv2d Conv3d ConvTranspose1d ConvTranspose2d ConvTranspose3d LazyConv1d "
+    "LazyConv2d LazyConv3d Embedding EmbeddingBag RNN LSTM GRU RNNCell LSTMCell GRUCell BatchNorm1d BatchNorm2d "
+    "BatchNorm3d SyncBatchNorm LayerNorm GroupNorm RMSNorm PReLU MultiheadAttention Transformer "
+    "TransformerEncoderLayer TransformerDecoderLayer").split()}
+
+
+
+AFFINE_FLAGS = ("affine", "elementwise_affine")
+
+
+
+REGISTERING_METHODS = {"append", "extend", "insert", "add_module", "register_module", "update", "__setitem__"}
+
+
+
+class LayerCreatedInForward(Rule):
+    """
+    ## What it does
+    Flags a layer with parameters (`nn.Linear`, `nn.Conv2d`, `nn.LSTM`, `nn.BatchNorm1d`,
+    `nn.LayerNorm`, ...) constructed inside `forward` of an `nn.Module`, or in a method that
+    `forward` calls, unless it is stored on the module (`self.head = nn.Linear(...)`, the lazy
+    initialisation pattern). Layers without parameters (`nn.ReLU()`, `nn.Dropout()`,
+    `nn.Flatten()`) are harmless there and are not reported.
+
+    ## Why is this bad?
+    A layer made in `forward` gets fresh random weights on every call: the model's output is
+    random, its weights are not in `model.parameters()` (so the optimizer never trains them)
+    nor in `state_dict()`, and they are never moved by `model.to(device)`. Training runs
+    without an error; the loss simply does not go down.
+
+    ## Example
+    ```python
+    def forward(self, x):
+        x = self.features(x)
+        return nn.Linear(512, 10)(x)
+    ```
+
+    ## Use instead
+    ```python
+    def __init__(self):
+        super().__init__()
+        ...
+        self.classifier = nn.Linear(512, 10)
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+    ```
+
+    ## Fix safety
+    The fix is display-only: it shows the layer created once in `__init__` as an attribute and
+    used in `forward`. Applying it changes the model's parameters, its `state_dict()` keys and
+    its outputs, and needs the layer's sizes to be known in `__init__`.
+
+    ## References
+    - [PyTorch tutorial: build the neural network](https://pytorch.org/tutorials/beginner/basics/buildmodel_tutorial.html)
+    - [torch.nn.Module](https://pytorch.org/docs/stable/generated/torch.nn.Module.html)
+    """
+
+    code = "PTL304"
+    name = "layer-created-in-forward"
+    severity = Severity.WARNING  # a fresh random layer per call is occasionally meant (random features)
+    summary = "a layer with parameters constructed inside `forward`: new random weights on every call"
+    examples = EXAMPLES
+
+    def check(self, ctx):
+        if "forward" not in ctx.doc.text:
+            return
+        for info in ctx.class_list:
+            forward = info.methods.get("forward")
+            if not info.is_module or forward is None:
+                continue
+            for method in methods_reached_from(info, forward):
+                for node in own_nodes(method):
+                    if isinstance(node, ast.Call) and self.parameterised(ctx, node) and not self.stored(ctx, node):
+                        layer = ctx.qualname(node.func).rsplit(".", 1)[-1]
+                        where = "`forward`" if method is forward else f"`{method.name}` (called from `forward`)"
+                        message = (f"`nn.{layer}` is created inside {where}: it gets new random weights on every"
+                                   " call, which are never trained nor in `parameters()`; create it in `__init__`")
+                        yield self.report(ctx, node, message, fixes=self.fixes(ctx, info, method, node, layer))
+
+    @staticmethod
+    def parameterised(ctx, call: ast.Call) -> bool:
+        if ctx.qualname(call.func) not in PARAMETERISED:
+            return False
+        return not any(k.arg in AFFINE_FLAGS and isinstance(k.value, ast.Constant) and k.value.value is False
+                       for k in call.keywords)
+
+    @staticmethod
+    def stored(ctx, call: ast.Call) -> bool:
+        """Kept on the module: assigned to ``self.x`` (lazily created once) or registered."""
+        stmt = statement_of(ctx, call)
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if any(is_self_attr(t) or (isinstance(t, ast.Subscript) and is_self_attr(t.value)) for t in targets):
+                return True
+        current = ctx.parent(call)
+        while current is not None and current is not stmt:
+            if isinstance(current, ast.Call):
+                func = current.func
+                if isinstance(func, ast.Name) and func.id == "setattr":
+                    return True
+                if isinstance(func, ast.Attribute) and func.attr in REGISTERING_METHODS:
+                    return True
+            current = ctx.parent(current)
+        return False
+
+    def fixes(self, ctx, info, method, call: ast.Call, layer: str):
+        init = info.methods.get("__init__")
+        if init is None:
+            return []
+        super_stmt = next((s for s in init.body if is_init_call(s)), None)
+        arguments = method.args
+        local = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                                 arguments.vararg, arguments.kwarg) if a is not None}
+        local |= {n.id for n in own_nodes(method) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        if super_stmt is None or any(isinstance(n, ast.Name) and n.id in local for n in ast.walk(call)):
+            return []  # its sizes come from forward's inputs: they are not known in __init__
+        stmt = statement_of(ctx, call)
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", layer).lower()
+        if isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], ast.Name):
+            name = stmt.targets[0].id
+        end = super_stmt.end_lineno or super_stmt.lineno
+        line = f"{indentation(ctx, super_stmt)}self.{name} = {source_of(ctx, call)}{newline_of(ctx)}"
+        edits = (Edit.insert(Pos(end + 1, 0), line), Edit(ctx.doc.node_span(call), f"self.{name}"))
+        return [Fix(f"Create it once in `__init__` as `self.{name}`", edits, Applicability.DISPLAY_ONLY)]
+

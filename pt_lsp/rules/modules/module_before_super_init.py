@@ -1,0 +1,198 @@
+"""PTL303: a submodule or parameter assigned before `super().__init__()`."""
+from __future__ import annotations
+
+import ast
+import builtins
+
+from pt_lsp.core.document import Pos, Span
+from pt_lsp.core.edits import alone_on_lines, indentation, newline_of, source_of
+from pt_lsp.core.findings import Applicability, Edit, Fix, Related
+from pt_lsp.core.rule import Rule
+from pt_lsp.rules.modules._module_evidence import (
+    is_init_call,
+    is_self_attr,
+    own_nodes,
+)
+from pt_lsp.rules.modules.examples.module_before_super_init import EXAMPLES
+
+
+def _module_value(ctx, value: ast.AST | None) -> str | None:
+    """What a module attribute value is: "module" (an nn layer or local module class) or
+    "parameter" (``nn.Parameter``); None for anything else."""
+    if not isinstance(value, ast.Call):
+        return None
+    qualname = ctx.qualname(value.func)
+    if qualname == "torch.nn.Parameter":
+        return "parameter"
+    if qualname and qualname.startswith("torch.nn.") and not qualname.startswith("torch.nn.functional") \
+            and qualname.rsplit(".", 1)[-1][:1].isupper():
+        return "module"
+    if qualname is None and isinstance(value.func, ast.Name):
+        info = ctx.classes.get(value.func.id)
+        if info is not None and info.is_module:
+            return "module"
+    return None
+
+
+
+class ModuleBeforeSuperInit(Rule):
+    """
+    ## What it does
+    Flags, in the `__init__` of an `nn.Module` subclass, a submodule (`self.fc = nn.Linear(...)`)
+    or parameter (`self.w = nn.Parameter(...)`) assigned before `super().__init__()` runs, or
+    in an `__init__` that never calls it; and `super(Other, self).__init__()` naming a class
+    that is not this class or one of its bases (a copy-paste leftover).
+
+    ## Why is this bad?
+    `nn.Module.__setattr__` registers submodules and parameters in dictionaries that
+    `nn.Module.__init__` creates. Before it ran, the assignment raises `AttributeError: cannot
+    assign module before Module.__init__() call` (or "cannot assign parameters before
+    Module.__init__() call"). `super(Other, self)` with an unrelated class raises `TypeError:
+    super(type, obj): obj must be an instance or subtype of type`, and a `NameError` once
+    `Other` has been renamed.
+
+    ## Example
+    ```python
+    class Net(nn.Module):
+        def __init__(self):
+            self.fc = nn.Linear(10, 2)
+            super().__init__()
+    ```
+
+    ## Use instead
+    ```python
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(10, 2)
+    ```
+
+    ## Fix safety
+    Moving `super().__init__()` before the first such assignment, inserting it where it is
+    missing, and replacing `super(Other, self)` by `super()` are safe where the class derives
+    from `nn.Module` directly: the original code raised, and `nn.Module.__init__` reads nothing
+    the moved statements set. Where the base is a class of this file, whose `__init__` might
+    read attributes set before it, moving is unsafe.
+
+    ## References
+    - [torch.nn.Module](https://pytorch.org/docs/stable/generated/torch.nn.Module.html)
+    - [Python: super()](https://docs.python.org/3/library/functions.html#super)
+    """
+
+    code = "PTL303"
+    name = "module-before-super-init"
+    summary = "submodule or parameter assigned before `super().__init__()`; `super(Other, self)` naming another class"
+    examples = EXAMPLES
+
+    def check(self, ctx):
+        if "__init__" not in ctx.doc.text:
+            return
+        for info in ctx.class_list:
+            init = info.methods.get("__init__")
+            if not info.is_module or init is None:
+                continue
+            yield from self.early_assignments(ctx, info, init)
+            yield from self.foreign_super(ctx, info)
+
+    def early_assignments(self, ctx, info, init):
+        body = init.body
+        index = next((i for i, stmt in enumerate(body) if is_init_call(stmt)), None)
+        if index is None and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                                 and n.func.attr == "__init__" for n in own_nodes(init)):
+            return  # the base __init__ runs somewhere inside a block: order unknown
+        before = body if index is None else body[:index]
+        offending = []
+        for stmt in before:
+            for node in [stmt, *own_nodes(stmt)]:
+                if isinstance(node, ast.Assign) and any(is_self_attr(t) for t in node.targets):
+                    what = _module_value(ctx, node.value)
+                    if what:
+                        offending.append((node, what))
+        if not offending:
+            return
+        fix = self.move_fix(ctx, info, init, index, offending[0][0]) if index is not None \
+            else self.insert_fix(ctx, info, init)
+        for node, what in offending:
+            attr = next(t.attr for t in node.targets if is_self_attr(t))
+            where = "before `super().__init__()` runs" if index is not None else "but `__init__` never calls `super().__init__()`"
+            kind = "a submodule" if what == "module" else "a parameter"
+            message = (f"`self.{attr}` is assigned {kind} {where}: nn.Module raises \"cannot assign"
+                       f" {'module' if what == 'module' else 'parameters'} before Module.__init__() call\"")
+            related = [Related(ctx.doc.node_span(body[index]), "`super().__init__()` runs only here")] \
+                if index is not None else []
+            yield self.report(ctx, node, message, fixes=[fix] if fix else [], related=related)
+
+    def _direct_module(self, ctx, info) -> bool:
+        return bool(info.node.bases) and all(ctx.qualname(b) == "torch.nn.Module" for b in info.node.bases)
+
+    def move_fix(self, ctx, info, init, index: int, first: ast.stmt) -> Fix | None:
+        call_stmt = init.body[index]
+        anchor = next(s for s in init.body if s.lineno <= first.lineno <= (s.end_lineno or s.lineno))
+        params = {a.arg for a in (*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs,
+                                  init.args.vararg, init.args.kwarg) if a is not None}
+        reassigned = {n.id for s in init.body[:index] for n in ast.walk(s)
+                      if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        used = {n.id for n in ast.walk(call_stmt) if isinstance(n, ast.Name)} - {"super", info.name}
+        if not used <= params or used & reassigned or any(
+                isinstance(n, ast.Attribute) and is_self_attr(n) for n in ast.walk(call_stmt)):
+            return None
+        if not alone_on_lines(ctx, [call_stmt]) or not alone_on_lines(ctx, [anchor]):
+            return None
+        end = call_stmt.end_lineno or call_stmt.lineno
+        delete = Edit.delete(Span(Pos(call_stmt.lineno, 0), Pos(end + 1, 0)))
+        text = f"{indentation(ctx, anchor)}{source_of(ctx, call_stmt)}{newline_of(ctx)}"
+        insert = Edit.insert(Pos(anchor.lineno, 0), text)
+        safety = Applicability.SAFE if self._direct_module(ctx, info) else Applicability.UNSAFE
+        return Fix("Call `super().__init__()` before assigning submodules", (insert, delete), safety)
+
+    def insert_fix(self, ctx, info, init) -> Fix | None:
+        if not self._direct_module(ctx, info):
+            return None
+        body = init.body
+        first = body[1] if len(body) > 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str) else body[0]
+        if first.lineno == init.lineno or not alone_on_lines(ctx, [first]):
+            return None
+        text = f"{indentation(ctx, first)}super().__init__(){newline_of(ctx)}"
+        return Fix("Call `super().__init__()` first", (Edit.insert(Pos(first.lineno, 0), text),), Applicability.SAFE)
+
+    def foreign_super(self, ctx, info):
+        ancestors = _local_ancestors(info)
+        for method in info.methods.values():
+            for node in own_nodes(method):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+                        and len(node.args) == 2 and isinstance(node.args[0], ast.Name)):
+                    continue
+                named = node.args[0].id
+                if named == info.name or named in ancestors:
+                    continue
+                other = ctx.classes.get(named)
+                unbound = ctx.names.binding(named, node) is None and "import *" not in ctx.doc.text \
+                    and not hasattr(builtins, named)
+                if other is None and not unbound:
+                    continue  # an imported class: it may be a base of a base
+                if other is not None and ctx.qualname(node.args[0]) is not None:
+                    continue
+                first = method.args.args[0].arg if method.args.args else None
+                fix = None
+                if isinstance(node.args[1], ast.Name) and node.args[1].id == first:
+                    fix = Fix("Use `super()`", (Edit(ctx.doc.node_span(node), "super()"),), Applicability.SAFE)
+                problem = ("is not defined in this file (NameError)" if unbound else
+                           f"is not `{info.name}` or one of its bases (TypeError)")
+                yield self.report(ctx, node, f"`super({named}, ...)` in class `{info.name}`: `{named}` {problem}",
+                                  fixes=[fix] if fix else [])
+
+
+
+def _local_ancestors(info) -> set[str]:
+    found, pending = set(), list(info.local_bases)
+    while pending:
+        base = pending.pop()
+        if base.name not in found:
+            found.add(base.name)
+            pending.extend(base.local_bases)
+    for base in info.node.bases:  # names of imported bases count as ancestors too
+        if isinstance(base, ast.Name):
+            found.add(base.id)
+    return found
+

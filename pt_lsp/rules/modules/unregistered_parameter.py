@@ -1,0 +1,237 @@
+"""PTL301: parameters and submodules an `nn.Module` never registers."""
+from __future__ import annotations
+
+import ast
+
+from pt_lsp.core.document import Span
+from pt_lsp.core.edits import torch_reference
+from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
+from pt_lsp.core.rule import Rule
+from pt_lsp.core.walk import subtree
+from pt_lsp.rules.modules._registration_evidence import (
+    MODULE,
+    PARAM,
+    Container,
+    InitEvidence,
+    grad_tensor_call,
+    is_self_attribute,
+    own_nodes,
+    requires_grad_keyword,
+)
+from pt_lsp.rules.modules.examples.unregistered_parameter import EXAMPLES
+
+CONTAINER_CLASSES = {
+    (MODULE, "list"): "torch.nn.ModuleList", (MODULE, "dict"): "torch.nn.ModuleDict",
+    (PARAM, "list"): "torch.nn.ParameterList", (PARAM, "dict"): "torch.nn.ParameterDict",
+}
+_WHAT = {MODULE: "modules", PARAM: "parameters"}
+
+
+class UnregisteredParameter(Rule):
+    """
+    ## What it does
+    Flags, in an `nn.Module` subclass, attributes that hold trainable state PyTorch does not
+    register: a tensor with `requires_grad=True` assigned to `self.x` without `nn.Parameter`,
+    and modules or parameters kept in a plain `list`, `tuple` or `dict` attribute (a literal, a
+    comprehension, or a container created empty and filled with `.append(...)`,
+    `.extend(...)` or `[key] = ...`). The finding is on the assignment of the attribute.
+
+    ## Why is this bad?
+    `nn.Module` registers only `nn.Parameter`s, submodules and buffers assigned to it directly.
+    Anything else is invisible to `model.parameters()` (so the optimizer never updates it),
+    to `model.to(device)` / `.cuda()` / `.half()` (so it stays behind on the CPU), to
+    `state_dict()` (so checkpoints silently miss it) and to `train()` / `eval()`. Training runs
+    without an error and the layers in the list simply never learn.
+
+    ## Example
+    ```python
+    class MultiTask(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.heads = [nn.Linear(128, n) for n in (10, 5)]
+            self.temperature = torch.ones(1, requires_grad=True)
+    ```
+
+    ## Use instead
+    ```python
+    class MultiTask(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.heads = nn.ModuleList([nn.Linear(128, n) for n in (10, 5)])
+            self.temperature = nn.Parameter(torch.ones(1))
+    ```
+
+    ## Fix safety
+    The fixes wrap the value in `nn.Parameter(...)` (dropping the then redundant
+    `requires_grad=True` / `.requires_grad_()`) or turn the container into `nn.ModuleList`,
+    `nn.ModuleDict`, `nn.ParameterList` or `nn.ParameterDict` (an empty one stays empty and
+    is filled as before). They are unsafe: registering changes what `parameters()` yields (an
+    optimizer built from it now trains these weights), what `.to(device)` moves, and the keys of
+    `state_dict()`, so checkpoints saved before the fix no longer load strictly. `nn.ModuleDict`
+    needs string keys: no fix is offered where a key is not a string.
+
+    ## References
+    - [torch.nn.Module.register_parameter](https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.register_parameter)
+    - [torch.nn.ModuleList](https://pytorch.org/docs/stable/generated/torch.nn.ModuleList.html)
+    - [torch.nn.ParameterList](https://pytorch.org/docs/stable/generated/torch.nn.ParameterList.html)
+    - [torch.nn.Parameter](https://pytorch.org/docs/stable/generated/torch.nn.parameter.Parameter.html)
+    """
+
+    code = "PTL301"
+    name = "unregistered-parameter"
+    summary = "a tensor requiring grad or a plain list/dict of modules on an `nn.Module` that is never registered"
+    severity = Severity.ERROR
+    examples = EXAMPLES
+
+    def check(self, ctx):
+        text = ctx.doc.text
+        if "self." not in text or "Mod" not in text:  # nn.Module, LightningModule, PreTrainedModel
+            return
+        for info in ctx.class_list:
+            if not info.is_module:
+                continue
+            evidence = InitEvidence(ctx, info)
+            counts = _assignment_counts(info.node)
+            for function in evidence.functions:
+                for node in own_nodes(function):
+                    if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+                        continue
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    if len(targets) != 1 or not is_self_attribute(targets[0]) or counts.get(targets[0].attr) != 1:
+                        continue  # reassigned somewhere (e.g. `self.layers = nn.ModuleList(self.layers)`)
+                    finding = self.check_assignment(ctx, evidence, function, node, targets[0])
+                    if finding is not None:
+                        yield finding
+
+    def check_assignment(self, ctx, evidence: InitEvidence, function, node, target: ast.Attribute):
+        value = node.value
+        tensor = value
+        if isinstance(value, ast.Name):
+            tensor = evidence.single_value(function, value.id) or value
+        grad_call = grad_tensor_call(ctx, tensor)
+        if grad_call is not None:
+            message = (f"`self.{target.attr}` is a tensor with `requires_grad=True`, not an `nn.Parameter`: "
+                       "`parameters()`, the optimizer, `.to(device)` and `state_dict()` never see it")
+            fix = self.parameter_fix(ctx, node, value, grad_call if tensor is value else None)
+            return self.report(ctx, target, message, fixes=[fix] if fix else [])
+        container = evidence.container(value, function, target.attr)
+        if container is None or not container.elements or not container.understood:
+            return None
+        if _registered_another_way(evidence, value, target.attr):
+            return None
+        kinds = {evidence.element_kind(element, fn) for element, fn in container.elements}
+        if None in kinds:
+            return None  # something we cannot identify goes in: no guess
+        plain = "tuple" if isinstance(value, ast.Tuple) else container.shape
+        what = _WHAT[next(iter(kinds))] if len(kinds) == 1 else "modules and parameters"
+        message = (f"`self.{target.attr}` keeps {what} in a plain {plain}: they are not registered, so "
+                   "`parameters()`, `.to(device)` and `state_dict()` miss them")
+        fix = self.container_fix(ctx, node, value, container, next(iter(kinds))) if len(kinds) == 1 else None
+        return self.report(ctx, target, message, fixes=[fix] if fix else [])
+
+    # -- fixes --------------------------------------------------------------------------------------
+    def parameter_fix(self, ctx, node, value: ast.AST, grad_call: ast.Call | None) -> Fix | None:
+        reference = torch_reference(ctx, "torch.nn.Parameter", node)
+        if reference is None:
+            return None
+        name, extra = reference
+        span = ctx.doc.node_span(value)
+        edits = [Edit.insert(span.start, f"{name}("), Edit.insert(span.end, ")"), *extra]
+        if grad_call is not None:
+            removal = _drop_requires_grad(ctx, grad_call)
+            if removal is None:
+                return None
+            edits.append(removal)
+        return Fix("Wrap in `nn.Parameter(...)`", tuple(edits), Applicability.UNSAFE)
+
+    def container_fix(self, ctx, node, value: ast.AST, container: Container, kind: str) -> Fix | None:
+        if container.shape == "dict" and any(
+                isinstance(k, ast.Constant) and not isinstance(k.value, str) for k in container.keys):
+            return None  # ModuleDict/ParameterDict need string keys
+        reference = torch_reference(ctx, CONTAINER_CLASSES[(kind, container.shape)], node)
+        if reference is None:
+            return None
+        name, extra = reference
+        span = ctx.doc.node_span(value)
+        short = name.rsplit(".", 1)[-1]
+        empty_display = isinstance(value, (ast.List, ast.Tuple, ast.Dict)) and not getattr(
+            value, "elts", getattr(value, "keys", None))
+        if isinstance(value, ast.Call) and value.args:  # tuple(<generator>): ModuleList takes the iterable
+            edits = [Edit(ctx.doc.node_span(value.func), name)]
+        elif empty_display or isinstance(value, ast.Call):  # [] / {} / list() / dict() / OrderedDict()
+            edits = [Edit(span, f"{name}()")]
+        elif isinstance(value, ast.Tuple):
+            first, last = ctx.doc.node_span(value.elts[0]), ctx.doc.node_span(value.elts[-1])
+            edits = [Edit(span, f"{name}([{ctx.doc.slice(Span(first.start, last.end))}])")]
+        else:
+            edits = [Edit.insert(span.start, f"{name}("), Edit.insert(span.end, ")")]
+        return Fix(f"Use `nn.{short}`", (*edits, *extra), Applicability.UNSAFE)
+
+
+def _assignment_counts(cls: ast.ClassDef) -> dict[str, int]:
+    """How often each ``self.<attr>`` is (re)bound anywhere in the class."""
+    counts: dict[str, int] = {}
+    for node in subtree(cls):
+        targets: list[ast.AST] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) or isinstance(node, (ast.For, ast.AsyncFor)):
+            targets = [node.target]
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            targets = [node.optional_vars]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr"):
+            if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+                counts[node.args[1].value] = counts.get(node.args[1].value, 0) + 2
+        for target in targets:
+            for part in ast.walk(target):
+                if is_self_attribute(part) and not isinstance(part.ctx, ast.Load):
+                    counts[part.attr] = counts.get(part.attr, 0) + 1
+    for node in subtree(cls):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
+                "register_buffer", "register_parameter", "register_module", "add_module") and node.args:
+            name = node.args[0]
+            if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                counts[name.value] = counts.get(name.value, 0) + 2
+    return counts
+
+
+_REGISTERING_CALLS = {"add_module", "register_module", "register_parameter", "setattr"}
+_READING_BUILTINS = {"len", "enumerate", "zip", "range", "print", "isinstance", "reversed", "iter", "sorted",
+                     "sum", "any", "all", "min", "max", "str", "repr"}
+
+
+def _registered_another_way(evidence: InitEvidence, value: ast.AST, attribute: str) -> bool:
+    """The container is handed to a call (``nn.Sequential(*self.layers)``, ``nn.ModuleList(layers)``)
+    or the class registers things by name (``add_module``): its contents may well be registered."""
+    local = value.id if isinstance(value, ast.Name) else None
+    for node in subtree(evidence.info.node):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name in _REGISTERING_CALLS:
+            return True
+        if isinstance(func, ast.Name) and name in _READING_BUILTINS:
+            continue  # `len(self.layers)`, `enumerate(self.layers)` only read it
+        for argument in (*node.args, *(k.value for k in node.keywords)):
+            inner = argument.value if isinstance(argument, ast.Starred) else argument
+            if (is_self_attribute(inner) and inner.attr == attribute) or (
+                    local is not None and isinstance(inner, ast.Name) and inner.id == local):
+                return True
+    return False
+
+
+def _drop_requires_grad(ctx, call: ast.Call) -> Edit | None:
+    """Remove ``requires_grad=True`` (or ``.requires_grad_()``) from the call making the tensor."""
+    keyword = requires_grad_keyword(call)
+    if keyword is None:  # `.requires_grad_()`
+        return Edit.delete(Span(ctx.doc.node_span(call.func.value).end, ctx.doc.node_span(call).end))
+    arguments = sorted([*call.args, *call.keywords], key=lambda a: (a.lineno, a.col_offset))
+    index = next(i for i, a in enumerate(arguments) if a is keyword)
+    own = ctx.doc.node_span(keyword)
+    if index > 0:
+        return Edit.delete(Span(ctx.doc.node_span(arguments[index - 1]).end, own.end))
+    if len(arguments) > 1:
+        return Edit.delete(Span(own.start, ctx.doc.node_span(arguments[1]).start))
+    return Edit.delete(own)
+

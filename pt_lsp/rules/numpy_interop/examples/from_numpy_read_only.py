@@ -1,0 +1,211 @@
+"""Examples of PTL404 from-numpy-read-only."""
+from pt_lsp.core.examples import Example, Probe, Runtime
+
+EXAMPLES = (
+    Example(
+        "an in-place op on a tensor over a bytes payload mutates the bytes",
+        """
+        import numpy as np
+        import torch
+
+        payload = b"\\x00\\x00\\x80\\x3f" * 4
+        values = np.frombuffer(payload, dtype=np.float32)
+        t = torch.from_numpy(values)  # expect: PTL404
+        t.mul_(2)
+        """,
+        fixed="""
+        import numpy as np
+        import torch
+
+        payload = b"\\x00\\x00\\x80\\x3f" * 4
+        values = np.frombuffer(payload, dtype=np.float32)
+        t = torch.from_numpy(values.copy())
+        t.mul_(2)
+        """,
+        runtime=Runtime(symptom=Probe('symptom = payload != b"\\x00\\x00\\x80\\x3f" * 4',
+                                      "the immutable bytes object changed"), outputs="t"),
+    ),
+    Example(
+        "writing one element of a broadcast grid changes every row",
+        """
+        import numpy as np
+        import torch
+
+        base = np.zeros(3, dtype=np.float32)
+        grid = np.broadcast_to(base, (4, 3))
+        t = torch.from_numpy(grid)  # expect: PTL404
+        t[0, 0] = 1.0
+        """,
+        fixed="""
+        import numpy as np
+        import torch
+
+        base = np.zeros(3, dtype=np.float32)
+        grid = np.broadcast_to(base, (4, 3))
+        t = torch.from_numpy(grid.copy())
+        t[0, 0] = 1.0
+        """,
+        runtime=Runtime(
+            symptom=Probe("symptom = bool(t[3, 0] == 1.0) or base[0] != 0",
+                          "one write changed every row of the tensor and the base array"),
+            outputs="t",
+            reference="""
+            import torch
+
+            t = torch.zeros(4, 3)
+            t[0, 0] = 1.0
+            """,
+        ),
+    ),
+    Example(
+        "a PIL image normalised in place",
+        """
+        import numpy as np
+        import torch
+        from PIL import Image
+
+        img = Image.open("photo.jpg").convert("RGB")
+        x = torch.as_tensor(np.asarray(img))  # expect: PTL404
+        x = x.permute(2, 0, 1).float().div_(255)
+        """,
+        fixed="""
+        import numpy as np
+        import torch
+        from PIL import Image
+
+        img = Image.open("photo.jpg").convert("RGB")
+        x = torch.as_tensor(np.asarray(img).copy())
+        x = x.permute(2, 0, 1).float().div_(255)
+        """,
+    ),
+    Example(
+        "an array protected with flags.writeable",
+        """
+        import numpy as np
+        import torch
+
+        table = np.arange(10.0)
+        table.flags.writeable = False
+        t = torch.from_numpy(table)  # expect: PTL404
+        """,
+        fixed="""
+        import numpy as np
+        import torch
+
+        table = np.arange(10.0)
+        table.flags.writeable = False
+        t = torch.from_numpy(table.copy())
+        """,
+    ),
+    Example(
+        "frames read from a file",
+        """
+        import numpy as np
+        import torch
+
+        def load(path):
+            with open(path, "rb") as f:
+                raw = f.read()
+            return torch.from_numpy(np.frombuffer(raw, dtype=np.uint8))  # expect: PTL404
+        """,
+        fixed="""
+        import numpy as np
+        import torch
+
+        def load(path):
+            with open(path, "rb") as f:
+                raw = f.read()
+            return torch.from_numpy(np.frombuffer(raw, dtype=np.uint8).copy())
+        """,
+    ),
+    Example(
+        "setflags(write=False) on a lookup table",
+        """
+        import numpy as np
+        import torch
+
+        lut = np.linspace(0, 1, 256)
+        lut.setflags(write=False)
+        lut_t = torch.from_numpy(lut)  # expect: PTL404
+        """,
+        fixed="""
+        import numpy as np
+        import torch
+
+        lut = np.linspace(0, 1, 256)
+        lut.setflags(write=False)
+        lut_t = torch.from_numpy(lut.copy())
+        """,
+    ),
+    # -- good ---------------------------------------------------------------------------------------
+    Example(
+        "a copy of the bytes-backed array",
+        """
+        import numpy as np
+        import torch
+
+        payload = b"\\x00\\x00\\x80\\x3f" * 4
+        t = torch.from_numpy(np.frombuffer(payload, dtype=np.float32).copy())
+        t.mul_(2)
+        """,
+        runtime=Runtime(),
+    ),
+    Example(
+        "frombuffer over a bytearray is writable",
+        """
+        import numpy as np
+        import torch
+
+        buffer = bytearray(16)
+        t = torch.from_numpy(np.frombuffer(buffer, dtype=np.float32))
+        t.add_(1)
+        """,
+        runtime=Runtime(),
+    ),
+    Example(
+        "torch.tensor copies",
+        """
+        import numpy as np
+        import torch
+
+        grid = np.broadcast_to(np.zeros(3, dtype=np.float32), (4, 3))
+        t = torch.tensor(grid)
+        t[0, 0] = 1.0
+        """,
+        runtime=Runtime(),
+    ),
+    Example(
+        "np.array of a PIL image copies",
+        """
+        import numpy as np
+        import torch
+        from PIL import Image
+
+        img = Image.new("RGB", (4, 4))
+        x = torch.from_numpy(np.array(img))
+        x.add_(1)
+        """,
+        runtime=Runtime(needs=("PIL",)),
+    ),
+    Example(
+        "an ordinary array",
+        """
+        import numpy as np
+        import torch
+
+        def to_tensor(frames):
+            return torch.from_numpy(np.stack(frames))
+        """,
+    ),
+    Example(
+        "as_tensor with a dtype converts (a copy)",
+        """
+        import numpy as np
+        import torch
+
+        payload = b"\\x01\\x02\\x03\\x04"
+        t = torch.as_tensor(np.frombuffer(payload, dtype=np.uint8), dtype=torch.float32)
+        """,
+    ),
+)
+

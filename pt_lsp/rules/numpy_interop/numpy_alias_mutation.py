@@ -1,0 +1,113 @@
+"""PTL403: a `.numpy()` snapshot read after the tensor changed in place (they share memory)."""
+from __future__ import annotations
+
+import ast
+
+from pt_lsp.core.edits import body_containing
+from pt_lsp.core.findings import Applicability, Edit, Fix, Related, Severity
+from pt_lsp.core.rule import Rule
+from pt_lsp.rules.numpy_interop._alias_evidence import (
+    optimizers_over,
+    ordered_nodes,
+    path_of,
+    writes,
+)
+from pt_lsp.rules.numpy_interop.examples.numpy_alias_mutation import EXAMPLES
+
+# Calls that return the same memory as their receiver (for a CPU tensor).
+ALIASING = {"detach"}
+
+
+
+class NumpyAliasMutation(Rule):
+    """
+    ## What it does
+    Flags a snapshot `a = t.numpy()` (also `t.detach().numpy()`) that is read after `t` is
+    changed in place: `t.add_(...)`, `t += ...`, `t[i] = ...`, `nn.init.*_(t)`, or
+    `optimizer.step()` for a parameter of the model the optimizer updates.
+
+    ## Why is this bad?
+    `Tensor.numpy()` does not copy: the array and the CPU tensor share memory. Every in-place
+    change of the tensor shows in the array, so a "before" snapshot taken with `.numpy()` holds
+    the *new* values: a weight change computed as `after - before` is all zeros, a comparison of
+    old and new parameters finds them equal. No error is raised.
+
+    ## Example
+    ```python
+    before = model.weight.detach().numpy()
+    optimizer.step()
+    update = model.weight.detach().numpy() - before   # always 0
+    ```
+
+    ## Use instead
+    ```python
+    before = model.weight.detach().numpy().copy()
+    ```
+    (or `model.weight.detach().clone().numpy()`).
+
+    ## Fix safety
+    The fix appends `.copy()` to the snapshot. It is unsafe: reads of the array after the
+    in-place change now see the old values, which is what a snapshot means, but code that relied
+    on the live view changes behaviour.
+
+    ## References
+    - [torch.Tensor.numpy: "the returned ndarray and the tensor will share their storage"](https://pytorch.org/docs/stable/generated/torch.Tensor.numpy.html)
+    - [PyTorch and NumPy bridge](https://pytorch.org/tutorials/beginner/blitz/tensor_tutorial.html#bridge-with-numpy)
+    """
+
+    code = "PTL403"
+    name = "numpy-alias-mutation"
+    summary = "a `.numpy()` snapshot read after the tensor changed in place: it shares memory and changed too"
+    severity = Severity.WARNING
+    examples = EXAMPLES
+
+    def check(self, ctx):
+        if ".numpy()" not in ctx.doc.text:
+            return
+        for assign in ctx.index.of(ast.Assign):
+            if len(assign.targets) != 1 or not isinstance(assign.targets[0], ast.Name):
+                continue
+            call = assign.value
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "numpy"
+                    and not call.args and not call.keywords):
+                continue
+            source = call.func.value
+            while isinstance(source, ast.Call) and isinstance(source.func, ast.Attribute) \
+                    and source.func.attr in ALIASING and not source.args:
+                source = source.func.value
+            path = path_of(source)
+            if path is None or not ctx.flow.value(source).is_tensor:
+                continue
+            found = self.write_then_read(ctx, assign, path, assign.targets[0].id)
+            if found is None:
+                continue
+            write, read = found
+            array = assign.targets[0].id
+            end = ctx.doc.node_span(call).end
+            yield self.report(
+                ctx, call,
+                f"`{array}` shares memory with `{path}`, which is changed in place on line {write.lineno} before "
+                f"`{array}` is read on line {read.lineno}: the array sees the new values; take a copy",
+                fixes=[Fix("Append `.copy()`", (Edit.insert(end, ".copy()"),), Applicability.UNSAFE)],
+                related=[Related(ctx.doc.node_span(write), f"`{path}` changed in place here")])
+
+    @staticmethod
+    def write_then_read(ctx, assign, path: str, array: str):
+        body = body_containing(ctx, assign)
+        if body is None:
+            return None
+        index = next(i for i, s in enumerate(body) if s is assign)
+        optimizers = optimizers_over(ctx, ctx.index.of(ast.Assign)) if ".step()" in ctx.doc.text else {}
+        root = path.split(".")[0]
+        write = None
+        for node in ordered_nodes(body[index + 1:]):
+            if isinstance(node, ast.Name) and node.id in (array, root) and not isinstance(node.ctx, ast.Load) \
+                    and not isinstance(ctx.parent(node), ast.AugAssign):
+                return None  # rebound: another object from here on (`+=` on a tensor is in place)
+            if write is None and writes(ctx, node, path, optimizers):
+                write = node
+            elif write is not None and isinstance(node, ast.Name) and node.id == array \
+                    and isinstance(node.ctx, ast.Load):
+                return write, node
+        return None
+

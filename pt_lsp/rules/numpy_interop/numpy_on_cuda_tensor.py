@@ -1,0 +1,108 @@
+"""PTL401: `.numpy()` on a tensor that is or may be on a CUDA device."""
+from __future__ import annotations
+
+import ast
+
+from pt_lsp.core.edits import source_of
+from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
+from pt_lsp.core.flow.values import Device
+from pt_lsp.core.rule import Rule
+from pt_lsp.rules.numpy_interop.examples.numpy_on_cuda_tensor import EXAMPLES
+
+IMPLICIT_CONVERSIONS = {"numpy.asarray", "numpy.array", "numpy.asanyarray"}
+
+
+
+class NumpyOnCudaTensor(Rule):
+    """
+    ## What it does
+    Flags `.numpy()` (and `np.asarray(t)` / `np.array(t)`) on a tensor that is on a CUDA
+    device, or may be: a tensor moved with `.cuda()`, `.to("cuda")` or `.to(device)` where
+    `device` is chosen by `torch.cuda.is_available()`, created with `device=...`, or produced by
+    a model that was moved there.
+
+    ## Why is this bad?
+    NumPy arrays live in host memory. `Tensor.numpy()` on a CUDA tensor raises
+    `TypeError: can't convert cuda:0 device type tensor to numpy`. Code that picks the device at
+    run time passes on a laptop without a GPU and crashes on the training machine, typically at
+    the end of a long run, when metrics are computed or results are plotted.
+
+    ## Example
+    ```python
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    logits = model(images.to(device))
+    preds = logits.argmax(dim=1).numpy()
+    ```
+
+    ## Use instead
+    ```python
+    preds = logits.argmax(dim=1).cpu().numpy()
+    ```
+    and `.detach().cpu().numpy()` for a tensor that requires grad.
+
+    ## Fix safety
+    The fix inserts `.cpu()` (preceded by `.detach()` when the tensor may require grad) before
+    `.numpy()`. It is safe: on a CPU tensor both are no-ops, and on a CUDA tensor the original
+    code raised. The alternative `.numpy(force=True)` (torch >= 1.13) does the same in one call.
+    Note that the array no longer shares memory with a CUDA tensor: it is a copy.
+
+    ## References
+    - [torch.Tensor.numpy](https://pytorch.org/docs/stable/generated/torch.Tensor.numpy.html)
+    - [torch.Tensor.cpu](https://pytorch.org/docs/stable/generated/torch.Tensor.cpu.html)
+    """
+
+    code = "PTL401"
+    name = "numpy-on-cuda-tensor"
+    summary = "`.numpy()` on a tensor that is or may be on a CUDA device"
+    severity = Severity.ERROR
+
+    def check(self, ctx):
+        text = ctx.doc.text
+        if ".numpy(" not in text and "array(" not in text:
+            return
+        for node in ctx.index.of(ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr == "numpy" and not node.args:
+                tensor = func.value
+                implicit = False
+            elif node.args and ctx.qualname(func) in IMPLICIT_CONVERSIONS:
+                tensor, implicit = node.args[0], True
+            else:
+                continue
+            value = ctx.flow.value(tensor)
+            if not value.device.may_be_cuda:
+                continue
+            yield self.report(
+                ctx, node, self.message(ctx, node, tensor, value.device, implicit),
+                fixes=self.fixes(ctx, node, tensor, value.requires_grad is not False, implicit),
+                severity=Severity.ERROR if value.device is Device.CUDA else Severity.WARNING,
+            )
+
+    def message(self, ctx, call, tensor, device, implicit) -> str:
+        what = f"`{source_of(ctx, call.func)}()`" if implicit else "`.numpy()`"
+        where = "is on a CUDA device" if device is Device.CUDA else "may be on a CUDA device (its device is chosen at run time)"
+        return f"{what} on a tensor that {where}; move it to the CPU first"
+
+    def fixes(self, ctx, call, tensor, may_require_grad, implicit):
+        chain = source_of(ctx, tensor)
+        detach = may_require_grad and ".detach()" not in chain
+        insert = (".detach()" if detach else "") + ".cpu()"
+        title = f"Insert `{insert}`" + ("" if implicit else " before `.numpy()`")
+        if implicit:
+            span = ctx.doc.node_span(tensor)
+            atom = isinstance(tensor, (ast.Name, ast.Attribute, ast.Call, ast.Subscript))
+            edit = Edit.insert(span.end, insert) if atom else Edit(span, f"({chain}){insert}")
+            return [Fix(title, (edit,), Applicability.SAFE)]
+        # Right before `.numpy`, not at the end of the receiver's node: `(a * b).numpy()`'s
+        # receiver node ends inside the parentheses.
+        func_span = ctx.doc.node_span(call.func)
+        between = ctx.doc.text[ctx.doc.offset(ctx.doc.node_span(tensor).end):ctx.doc.offset(func_span.end)]
+        dot = ctx.doc.pos_at(ctx.doc.offset(func_span.end) - len(between) + between.rindex("."))
+        preferred = Fix(title, (Edit.insert(dot, insert),), Applicability.SAFE)
+        numpy_call_end = ctx.doc.node_span(call).end
+        force = Fix("Use `.numpy(force=True)`",
+                    (Edit.insert(type(dot)(numpy_call_end.line, numpy_call_end.col - 1), "force=True"),),
+                    Applicability.SAFE)
+        return [preferred, force]
+
+    examples = EXAMPLES

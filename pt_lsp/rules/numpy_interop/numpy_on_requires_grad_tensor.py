@@ -1,0 +1,117 @@
+"""PTL402 numpy-on-requires-grad-tensor: `.numpy()` on a tensor that requires grad."""
+from __future__ import annotations
+
+import ast
+
+from pt_lsp.core.document import Pos, Span
+from pt_lsp.core.edits import primary_text, source_of
+from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
+from pt_lsp.core.rule import Rule
+from pt_lsp.rules.numpy_interop.examples.numpy_on_requires_grad_tensor import EXAMPLES
+from pt_lsp.rules.numpy_interop.numpy_on_cuda_tensor import IMPLICIT_CONVERSIONS
+
+GRAD_MODE_DECORATORS = {
+    "torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.autograd.inference_mode",
+    "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode", "torch.enable_grad",
+    "torch.set_grad_enabled",
+}
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+class NumpyOnRequiresGradTensor(Rule):
+    """
+    ## What it does
+    Flags `.numpy()` (and `np.asarray(t)` / `np.array(t)`) on a tensor that requires grad: a
+    parameter, a leaf created with `requires_grad=True`, or a result computed from one with
+    gradients enabled (a model output or a loss outside `torch.no_grad()`).
+
+    ## Why is this bad?
+    A NumPy array cannot carry an autograd graph, so torch refuses:
+    `RuntimeError: Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy()
+    instead.` It typically hits when logging a loss, plotting predictions, or exporting
+    weights, often after a long training run.
+
+    ## Example
+    ```python
+    loss.backward()
+    optimizer.step()
+    history.append(loss.numpy())
+    ```
+
+    ## Use instead
+    ```python
+    history.append(loss.detach().numpy())   # or loss.item() for a scalar
+    ```
+
+    ## Fix safety
+    The fix inserts `.detach()` before `.numpy()` and is safe: the original raised, and the
+    array holds the same values. Like `.numpy()`, the result shares memory with the tensor.
+    A tensor that is or may be on a CUDA device is reported by PTL401 instead, whose fix
+    inserts `.detach().cpu()`: the two rules never report the same call.
+
+    ## References
+    - [torch.Tensor.numpy](https://pytorch.org/docs/stable/generated/torch.Tensor.numpy.html)
+    - [torch.Tensor.detach](https://pytorch.org/docs/stable/generated/torch.Tensor.detach.html)
+    """
+
+    code = "PTL402"
+    name = "numpy-on-requires-grad-tensor"
+    summary = "`.numpy()` on a tensor that requires grad: RuntimeError; use `.detach().numpy()`"
+    severity = Severity.ERROR
+    examples = EXAMPLES
+
+    def check(self, ctx):
+        text = ctx.doc.text
+        if ".numpy(" not in text and "array(" not in text:
+            return
+        for node in ctx.index.of(ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr == "numpy" and not node.args and not node.keywords:
+                tensor, implicit = func.value, False
+            elif node.args and len(node.args) == 1 and ctx.qualname(func) in IMPLICIT_CONVERSIONS:
+                tensor, implicit = node.args[0], True
+            else:
+                continue
+            value = ctx.flow.value(tensor)
+            if not value.is_tensor or value.requires_grad is not True or value.device.may_be_cuda:
+                continue  # CUDA (or maybe): PTL401's fix inserts `.detach().cpu()`
+            if value.history and not self.grad_enabled(ctx, node, value):
+                continue
+            what = f"`{source_of(ctx, func)}()`" if implicit else "`.numpy()`"
+            kind = "a parameter or a leaf that requires grad" if not value.history else "a tensor that requires grad"
+            yield self.report(
+                ctx, node, f"{what} on {kind} raises RuntimeError; detach it first",
+                fixes=[Fix("Insert `.detach()`" + ("" if implicit else " before `.numpy()`"),
+                           (self.detach_edit(ctx, node, tensor, implicit),), Applicability.SAFE)])
+
+    @staticmethod
+    def detach_edit(ctx, call, tensor, implicit) -> Edit:
+        if not implicit:
+            # Right before `.numpy`, so that `(a * b).numpy()` becomes `(a * b).detach().numpy()`.
+            end = ctx.doc.node_span(call.func).end
+            start = Pos(end.line, end.col - len(".numpy"))
+            if start.col >= 0 and ctx.doc.slice(Span(start, end)) == ".numpy":
+                return Edit.insert(start, ".detach()")
+        return Edit(ctx.doc.node_span(tensor), f"{primary_text(ctx, tensor)}.detach()")
+
+    @staticmethod
+    def grad_enabled(ctx, node, value) -> bool:
+        """A non-leaf requires grad only where gradients are enabled: at module level the flow
+        sees the `with` blocks; in a function, callers may hold `no_grad`, so the function must
+        show it runs with gradients (it calls `backward`) and carry no grad-mode decorator."""
+        if not any(not g.opaque for g in value.history):
+            return False
+        function = ctx.parent(node)
+        while function is not None and not isinstance(function, _FUNCTIONS):
+            function = ctx.parent(function)
+        if function is None:
+            # `torch.set_grad_enabled(False)` as a statement switches gradients off for what follows.
+            return "set_grad_enabled(False)" not in ctx.doc.text
+        if isinstance(function, ast.Lambda):
+            return False
+        for decorator in function.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if ctx.qualname(target) in GRAD_MODE_DECORATORS:
+                return False
+        text = ctx.doc.slice(ctx.doc.node_span(function))
+        return ".backward(" in text
