@@ -11,6 +11,7 @@ and the findings per rule and any internal errors of pt-lsp. Target: pt-lsp with
 
 torch is located with ``importlib.util.find_spec`` and never imported.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -98,9 +99,14 @@ def main() -> int:
     base, base_cpu = parse_only(files)
     rows.append(("parse-only (read + ast.parse)", base, f"CPU {base_cpu:.2f} s"))
     serial, serial_cpu, outcomes = pt_lsp_run(files, 1)
-    rows.append(("pt-lsp, 1 job", serial,
-                 f"CPU {serial_cpu:.2f} s; {serial / base:.2f}x parse-only wall, "
-                 f"{serial_cpu / base_cpu:.2f}x CPU (target <= 2x)"))
+    rows.append(
+        (
+            "pt-lsp, 1 job",
+            serial,
+            f"CPU {serial_cpu:.2f} s; {serial / base:.2f}x parse-only wall, "
+            f"{serial_cpu / base_cpu:.2f}x CPU (target <= 2x)",
+        )
+    )
     parallel, _, _ = pt_lsp_run(files, args.jobs)
     rows.append((f"pt-lsp, {args.jobs} jobs", parallel, f"{serial / parallel:.2f}x faster than 1 job"))
 

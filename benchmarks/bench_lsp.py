@@ -13,6 +13,7 @@ Start-up: process start -> `initialize` reply, next to `python -c "import pygls.
 
 Targets (issue 4): p50 within 3x one ast.parse, p95 under 100 ms, initialize under 0.5 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,8 +70,9 @@ async def start(options: dict) -> tuple[Client, float]:
     client = Client()
     began = time.perf_counter()
     await client.start_io(*SERVER)
-    await client.initialize_async(types.InitializeParams(
-        capabilities=types.ClientCapabilities(), initialization_options=options))
+    await client.initialize_async(
+        types.InitializeParams(capabilities=types.ClientCapabilities(), initialization_options=options)
+    )
     elapsed = time.perf_counter() - began
     client.initialized(types.InitializedParams())
     return client, elapsed
@@ -123,8 +125,11 @@ async def edit_latencies(text: str, edits: int, in_thread: bool) -> Samples:
         return future
 
     opened = expect(1)
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+        )
+    )
     first = await asyncio.wait_for(opened, 60)
     # Each edit types "#" on a different blank line, spread over the file: a comment is valid
     # anywhere (even inside a string), so every version parses and every rule really runs.
@@ -137,10 +142,14 @@ async def edit_latencies(text: str, edits: int, in_thread: bool) -> Samples:
         position = types.Position(line=line, character=0)
         done = expect(version)
         began = time.perf_counter()
-        client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[types.TextDocumentContentChangePartial(range=types.Range(start=position, end=position), text="#")],
-        ))
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(range=types.Range(start=position, end=position), text="#")
+                ],
+            )
+        )
         published = await asyncio.wait_for(done, 60)
         samples.latency.append(time.perf_counter() - began)
     await stop(client)
@@ -162,8 +171,10 @@ async def main() -> None:
 
     load_rule_modules()  # as the server does: a broken rule module is skipped, not fatal
     print(f"document: {path} ({text.count(chr(10))} lines), {args.edits} edits, debounce 0\n")
-    print(f"{'lint placement':<15}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'ast.parse':>11}{'p50/parse':>11}"
-          f"{'core lint':>11}{'p50-lint':>10}  codes found")
+    print(
+        f"{'lint placement':<15}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'ast.parse':>11}{'p50/parse':>11}"
+        f"{'core lint':>11}{'p50-lint':>10}  codes found"
+    )
     default: tuple[float, float, float] = (0.0, 0.0, 1.0)
     for in_thread in (True, False):
         samples = await edit_latencies(text, args.edits, in_thread)
@@ -174,22 +185,28 @@ async def main() -> None:
         name = "worker thread" if in_thread else "event loop"
         if in_thread:
             default = (p50, p95, parse_ms)  # the server's default placement is the one judged
-        print(f"{name:<15}{p50:>8.1f}{p95:>8.1f}{max(ms):>8.1f}{parse_ms:>11.1f}{p50 / parse_ms:>10.1f}x"
-              f"{lint_ms:>11.1f}{p50 - lint_ms:>10.1f}  {', '.join(samples.codes) or '-'}")
+        print(
+            f"{name:<15}{p50:>8.1f}{p95:>8.1f}{max(ms):>8.1f}{parse_ms:>11.1f}{p50 / parse_ms:>10.1f}x"
+            f"{lint_ms:>11.1f}{p50 - lint_ms:>10.1f}  {', '.join(samples.codes) or '-'}"
+        )
     print("(ast.parse, core lint: medians of the same text timed in this process before each edit;")
     print(" p50-lint: the server's own share, over the core's analysis)")
     starts, floors = await startup_times(args.starts)
     starts, floor = [value * 1000 for value in starts], statistics.median(floors) * 1000
-    print(f"\nprocess start -> initialize reply: median {statistics.median(starts):.0f} ms, "
-          f"min {min(starts):.0f} ms, max {max(starts):.0f} ms ({args.starts} starts)")
+    print(
+        f"\nprocess start -> initialize reply: median {statistics.median(starts):.0f} ms, "
+        f"min {min(starts):.0f} ms, max {max(starts):.0f} ms ({args.starts} starts)"
+    )
     print(f"  floor: python -c 'import pygls.lsp.server' takes {floor:.0f} ms (median)")
     initialize = statistics.median(starts)
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "MISSED"
 
-    print(f"\ntargets (worker thread, the default): p50 <= 3x ast.parse: {verdict(default[0] <= 3 * default[2])}; "
-          f"p95 < 100 ms: {verdict(default[1] < 100)}; initialize < 500 ms: {verdict(initialize < 500)}")
+    print(
+        f"\ntargets (worker thread, the default): p50 <= 3x ast.parse: {verdict(default[0] <= 3 * default[2])}; "
+        f"p95 < 100 ms: {verdict(default[1] < 100)}; initialize < 500 ms: {verdict(initialize < 500)}"
+    )
 
 
 if __name__ == "__main__":

@@ -3,13 +3,14 @@
 `check` and `rule` live in ``pt_lsp.commands``; `server` and `verify` are imported only when
 asked for, so that `pt-lsp check` never pays for pygls or torch.
 """
+
 from __future__ import annotations
 
 import argparse
 import importlib
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 import pt_lsp
 
@@ -39,13 +40,27 @@ def _jobs(value: str) -> int:
 
 
 def _check_parser(commands) -> None:
-    check = commands.add_parser("check", help="lint files and directories (default: .)",
-                                description="Lint Python files and Jupyter notebooks for PyTorch mistakes.")
+    check = commands.add_parser(
+        "check",
+        help="lint files and directories (default: .)",
+        description="Lint Python files and Jupyter notebooks for PyTorch mistakes.",
+    )
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .); - reads stdin")
-    check.add_argument("--select", action="append", type=_codes, metavar="CODES",
-                       help="comma-separated rule codes or prefixes to enable (replaces the project's select)")
-    check.add_argument("--ignore", action="append", type=_codes, default=[], metavar="CODES",
-                       help="comma-separated rule codes or prefixes to disable")
+    check.add_argument(
+        "--select",
+        action="append",
+        type=_codes,
+        metavar="CODES",
+        help="comma-separated rule codes or prefixes to enable (replaces the project's select)",
+    )
+    check.add_argument(
+        "--ignore",
+        action="append",
+        type=_codes,
+        default=[],
+        metavar="CODES",
+        help="comma-separated rule codes or prefixes to disable",
+    )
     check.add_argument("--output-format", choices=OUTPUT_FORMATS, default="text")
     check.add_argument("--statistics", action="store_true", help="count the findings per rule instead of listing them")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
@@ -56,8 +71,12 @@ def _check_parser(commands) -> None:
     check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
     check.add_argument("--fix-only", action="store_true", help="apply fixes without reporting what is left")
     check.add_argument("--show-fixes", action="store_true", help="list the fixes that were applied")
-    check.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
-                       help="lint files that .gitignore excludes")
+    check.add_argument(
+        "--no-respect-gitignore",
+        dest="respect_gitignore",
+        action="store_false",
+        help="lint files that .gitignore excludes",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,11 +116,19 @@ def run_check(args: argparse.Namespace) -> int:
         print("error: --stdin-filename reads one source from stdin; do not pass paths as well", file=sys.stderr)
         return 2
     options = CheckOptions(
-        paths=args.paths, select=select, ignore=ignore,
+        paths=args.paths,
+        select=select,
+        ignore=ignore,
         output_format="text" if args.output_format == "concise" else args.output_format,
-        statistics=args.statistics, exit_zero=args.exit_zero, jobs=args.jobs,
-        stdin_filename=args.stdin_filename, fix=args.fix, unsafe_fixes=args.unsafe_fixes,
-        diff=args.diff, fix_only=args.fix_only, show_fixes=args.show_fixes,
+        statistics=args.statistics,
+        exit_zero=args.exit_zero,
+        jobs=args.jobs,
+        stdin_filename=args.stdin_filename,
+        fix=args.fix,
+        unsafe_fixes=args.unsafe_fixes,
+        diff=args.diff,
+        fix_only=args.fix_only,
+        show_fixes=args.show_fixes,
         respect_gitignore=args.respect_gitignore,
     )
     return run(options, sys.stdout, sys.stderr)

@@ -1,11 +1,12 @@
 """flake8 plugin (entry point ``flake8.extension``, prefix ``PTL``): the same findings inside an
 existing flake8 set-up. flake8 selects codes and honours ``# noqa`` itself, so this adapter
 runs every rule and reports everything."""
+
 from __future__ import annotations
 
 import ast
 import sys
-from typing import Iterator
+from collections.abc import Iterator
 
 import pt_lsp
 from pt_lsp.core.engine import lint_source

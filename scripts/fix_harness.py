@@ -16,6 +16,7 @@ For every file that parses, fixes are applied round by round as ``fix_source`` d
 importing torch) to a temporary folder and runs over the copy, writing the fixed files there.
 Prints the figures and exits 1 on any violation.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,8 +65,7 @@ class FileReport:
 
     @property
     def violations(self) -> list[str]:
-        return [*self.unparsable, *self.not_converged, *self.leftovers, *self.overlaps,
-                *self.outside, *self.errors]
+        return [*self.unparsable, *self.not_converged, *self.leftovers, *self.overlaps, *self.outside, *self.errors]
 
 
 def _edit_overlap(a: Edit, b: Edit) -> bool:
@@ -77,7 +77,7 @@ def _edit_overlap(a: Edit, b: Edit) -> bool:
 
 def overlapping_pairs(edits: Iterable[Edit]) -> list[tuple[Edit, Edit]]:
     ordered = sorted(edits)
-    return [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1:] if _edit_overlap(a, b)]
+    return [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :] if _edit_overlap(a, b)]
 
 
 def _describe(edit: Edit) -> str:
@@ -133,8 +133,9 @@ def check_source(text: str, path: str = "<memory>", lint: Lint | None = None) ->
         if not chosen:
             break
         where = f"{path} (round {round_number})"
-        report.overlaps.extend(f"{where}: chosen edits overlap: {_describe(a)} / {_describe(b)}"
-                               for a, b in overlapping_pairs(edits))
+        report.overlaps.extend(
+            f"{where}: chosen edits overlap: {_describe(a)} / {_describe(b)}" for a, b in overlapping_pairs(edits)
+        )
         try:
             fixed = apply_edits(current, edits)
         except ValueError as error:
@@ -163,8 +164,9 @@ def check_source(text: str, path: str = "<memory>", lint: Lint | None = None) ->
 def _second_run(report: FileReport, path: str, lint: Lint) -> None:
     result = lint(report.text, path)
     chosen, _ = choose_fixes(result.findings, unsafe=True)
-    report.leftovers.extend(f"{path}:{f.line}: {f.code} still offers a fix after fixing: {f.fix.title!r}"
-                            for f in chosen)
+    report.leftovers.extend(
+        f"{path}:{f.line}: {f.code} still offers a fix after fixing: {f.fix.title!r}" for f in chosen
+    )
 
 
 def _agrees_with_fix_source(report: FileReport, text: str, path: str) -> None:
@@ -180,8 +182,11 @@ def check_file(path: str) -> FileReport:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        return FileReport(path, parsed=False, errors=[] if isinstance(error, UnicodeDecodeError)
-                          else [f"{path}: cannot read: {error}"])
+        return FileReport(
+            path,
+            parsed=False,
+            errors=[] if isinstance(error, UnicodeDecodeError) else [f"{path}: cannot read: {error}"],
+        )
     return check_source(text, path)
 
 

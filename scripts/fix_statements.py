@@ -20,6 +20,7 @@ spans down to the finding. Anything else that changes is reported.
 
 A ``with torch.no_grad():`` counts as new when its ``with`` keyword lies in text a fix inserted.
 """
+
 from __future__ import annotations
 
 import ast
@@ -70,8 +71,9 @@ def allowed_lines(tree: ast.Module, findings: Iterable[Finding]) -> set[int]:
         lines = _region_lines(finding)
         allowed |= lines
         if finding.code in _WIDENED:
-            block = (_innermost(tree, lines, (ast.For, ast.AsyncFor, ast.While))
-                     or _innermost(tree, lines, (ast.FunctionDef, ast.AsyncFunctionDef)))
+            block = _innermost(tree, lines, (ast.For, ast.AsyncFor, ast.While)) or _innermost(
+                tree, lines, (ast.FunctionDef, ast.AsyncFunctionDef)
+            )
             start = _header_start(block) if block is not None else 1
             allowed |= set(range(start, max(lines) + 1))
     return allowed
@@ -137,8 +139,9 @@ def _char_col(line: str, byte_col: int) -> int:
 
 
 class _Comparison:
-    def __init__(self, allowed: set[int], after: Document, inserted: list[tuple[int, int]],
-                 insertable: set[int] = frozenset()) -> None:
+    def __init__(
+        self, allowed: set[int], after: Document, inserted: list[tuple[int, int]], insertable: set[int] = frozenset()
+    ) -> None:
         self.allowed = allowed
         self.insertable = allowed | insertable
         self.after = after
@@ -167,8 +170,9 @@ class _Comparison:
         return out
 
     def _complain(self, node: ast.stmt, what: str) -> None:
-        self.problems.append(f"line {node.lineno}: {what} outside the fixed statements: "
-                             f"{ast.unparse(node).splitlines()[0][:100]}")
+        self.problems.append(
+            f"line {node.lineno}: {what} outside the fixed statements: {ast.unparse(node).splitlines()[0][:100]}"
+        )
 
     def _touched(self, node: ast.stmt, whole: bool = True, lines: set[int] | None = None) -> bool:
         """Does ``node`` (only its header, for a compound statement unless ``whole``) hold an
@@ -176,8 +180,9 @@ class _Comparison:
         end = node.end_lineno if whole or not _is_compound(node) else _header_end(node)
         return _touches(self.allowed if lines is None else lines, _header_start(node), end)
 
-    def compare(self, before: list[ast.stmt], after: list[ast.stmt], block_allowed: bool,
-                wrapped: bool = False) -> None:
+    def compare(
+        self, before: list[ast.stmt], after: list[ast.stmt], block_allowed: bool, wrapped: bool = False
+    ) -> None:
         """``wrapped``: ``after`` lies inside a new no_grad wrapper, so every statement that
         stays equal must still be an allowed one (it now runs without autograd)."""
         old = self._normalise(before, None)
@@ -185,8 +190,7 @@ class _Comparison:
         # New statements may go into a block holding a fixed statement, up to the last one (a
         # compound statement counts when its header is fixed, not when a finding lies deeper).
         last_allowed = max((i for i, (s, _) in enumerate(old) if self._touched(s, whole=False)), default=-2)
-        matcher = SequenceMatcher(None, [ast.dump(s) for s, _ in old], [ast.dump(s) for s, _ in new],
-                                  autojunk=False)
+        matcher = SequenceMatcher(None, [ast.dump(s) for s, _ in old], [ast.dump(s) for s, _ in new], autojunk=False)
         removed: list[ast.stmt] = []
         inserted: list[tuple[ast.stmt, bool]] = []  # (statement, may be inserted there)
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -196,9 +200,12 @@ class _Comparison:
                     if in_wrapper and not self._touched(o):
                         self._complain(o, "statement wrapped in no_grad")
                 continue
-            neighbours = [s for s, _ in old[max(i1 - 1, 0):i2 + 1]]
-            may_insert = block_allowed or i1 <= last_allowed + 1 or any(
-                self._touched(s, lines=self.insertable) for s in neighbours)
+            neighbours = [s for s, _ in old[max(i1 - 1, 0) : i2 + 1]]
+            may_insert = (
+                block_allowed
+                or i1 <= last_allowed + 1
+                or any(self._touched(s, lines=self.insertable) for s in neighbours)
+            )
             gone, added = self._compare_changed([s for s, _ in olds], news)
             removed.extend(gone)
             inserted.extend((n, may_insert) for n in added)
@@ -217,15 +224,18 @@ class _Comparison:
             if not allowed:
                 self._complain(n, "statement inserted")
 
-    def _compare_changed(self, olds: list[ast.stmt], news: list[tuple[ast.stmt, bool]]
-                         ) -> tuple[list[ast.stmt], list[ast.stmt]]:
+    def _compare_changed(
+        self, olds: list[ast.stmt], news: list[tuple[ast.stmt, bool]]
+    ) -> tuple[list[ast.stmt], list[ast.stmt]]:
         """Compares twins (same compound header) body by body; returns the old statements
         changed or removed outside the allowed lines, and the new statements left over."""
         remaining = list(news)
         removed = []
         for o in olds:
-            twin = next(((n, w) for n, w in remaining if _is_compound(o) and type(n) is type(o)
-                         and _header(n) == _header(o)), None)
+            twin = next(
+                ((n, w) for n, w in remaining if _is_compound(o) and type(n) is type(o) and _header(n) == _header(o)),
+                None,
+            )
             if twin is not None:
                 remaining.remove(twin)
                 self._compare_bodies(o, *twin)
@@ -250,13 +260,16 @@ class _Comparison:
                 self.compare(a.body, b.body, header_touched, wrapped)
 
 
-def changes_outside(before_text: str, after_text: str, findings: Iterable[Finding],
-                    edits: Iterable[Edit]) -> list[str]:
+def changes_outside(before_text: str, after_text: str, findings: Iterable[Finding], edits: Iterable[Edit]) -> list[str]:
     """Descriptions of changes that no finding of ``findings`` accounts for (empty: none).
     ``edits`` turned ``before_text`` into ``after_text``."""
     before, after = ast.parse(before_text), ast.parse(after_text)
     findings = list(findings)
-    comparison = _Comparison(allowed_lines(before, findings), Document(after_text),
-                             inserted_ranges(before_text, edits), insertable_lines(before, findings))
+    comparison = _Comparison(
+        allowed_lines(before, findings),
+        Document(after_text),
+        inserted_ranges(before_text, edits),
+        insertable_lines(before, findings),
+    )
     comparison.compare(before.body, after.body, block_allowed=False)
     return comparison.problems

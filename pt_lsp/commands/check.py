@@ -3,6 +3,7 @@
 Exit codes follow ruff: 0 clean, 1 findings (or, with ``--diff``, changes to make), 2 usage or
 internal error (a crashed rule, a path that does not exist, a file that could not be written).
 """
+
 from __future__ import annotations
 
 import os
@@ -62,7 +63,7 @@ def run_tasks(tasks: list[FileTask], jobs: int) -> list[FileOutcome]:
                 outcomes.append(outcome)
     except BrokenProcessPool:
         # a worker died (e.g. the interpreter crashed on a pathological file): say which were lost
-        for task in tasks[len(outcomes):]:
+        for task in tasks[len(outcomes) :]:
             outcomes.append(FileOutcome(task.path, errors=["internal error: a worker process died"]))
     return outcomes
 

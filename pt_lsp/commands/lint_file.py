@@ -1,5 +1,6 @@
 """One file's work for `pt-lsp check`: read, lint or fix, write, diff. Runs in worker processes,
 so tasks and outcomes are plain picklable data, and it never raises."""
+
 from __future__ import annotations
 
 import traceback

@@ -4,6 +4,7 @@ cell by cell so that each cell's new source is computed from that cell alone.
 A fix whose edits reach into two cells is left for a human: the cell boundary is the one
 place where the joined program and the notebook disagree.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -118,8 +119,11 @@ def fix_cells(
         outcome.remaining = result.findings
         if any(f.code == SYNTAX_ERROR for f in result.findings):
             return outcome  # a notebook that does not parse is never touched
-        candidates = [f for f in result.findings if f.fix is not None and applicable(f.fix, unsafe)
-                      and _in_one_cell(outcome.joined, f.fix)]
+        candidates = [
+            f
+            for f in result.findings
+            if f.fix is not None and applicable(f.fix, unsafe) and _in_one_cell(outcome.joined, f.fix)
+        ]
         chosen, edits = choose_fixes(candidates, unsafe)
         if not chosen:
             return outcome
@@ -139,7 +143,6 @@ def fix_cells(
     outcome.errors = result.errors
     outcome.remaining = result.findings
     outcome.converged = not any(
-        f.fix is not None and applicable(f.fix, unsafe) and _in_one_cell(outcome.joined, f.fix)
-        for f in result.findings
+        f.fix is not None and applicable(f.fix, unsafe) and _in_one_cell(outcome.joined, f.fix) for f in result.findings
     )
     return outcome

@@ -1,4 +1,5 @@
 """`pt-lsp rule CODE` (the rule's documentation) and `pt-lsp rule --all` (the catalogue)."""
+
 from __future__ import annotations
 
 import json

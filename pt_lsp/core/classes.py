@@ -1,4 +1,5 @@
 """Which classes of a file are ``nn.Module`` subclasses (also through local base classes)."""
+
 from __future__ import annotations
 
 import ast
@@ -9,9 +10,13 @@ from .names import ModuleImports
 MODULE_BASES = {
     "torch.nn.Module",
     # nn.Module subclasses of other libraries
-    "pytorch_lightning.LightningModule", "lightning.LightningModule", "lightning.pytorch.LightningModule",
-    "pytorch_lightning.core.LightningModule", "lightning.pytorch.core.LightningModule",
-    "transformers.PreTrainedModel", "transformers.modeling_utils.PreTrainedModel",
+    "pytorch_lightning.LightningModule",
+    "lightning.LightningModule",
+    "lightning.pytorch.LightningModule",
+    "pytorch_lightning.core.LightningModule",
+    "lightning.pytorch.core.LightningModule",
+    "transformers.PreTrainedModel",
+    "transformers.modeling_utils.PreTrainedModel",
 }
 
 
@@ -20,7 +25,7 @@ class ClassInfo:
     node: ast.ClassDef
     is_module: bool
     methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
-    local_bases: list["ClassInfo"] = field(default_factory=list)
+    local_bases: list[ClassInfo] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -42,9 +47,12 @@ def _is_torch_module_base(names: ModuleImports, base: ast.AST) -> bool:
     if qual is None:
         return False
     # Any class of torch.nn that is itself a module (nn.Sequential, nn.LSTM, ...) counts too.
-    return qual in MODULE_BASES or (qual.startswith("torch.nn.") and qual.split(".")[-1][:1].isupper()
-                                    and not qual.startswith("torch.nn.functional")
-                                    and qual not in {"torch.nn.Parameter"})
+    return qual in MODULE_BASES or (
+        qual.startswith("torch.nn.")
+        and qual.split(".")[-1][:1].isupper()
+        and not qual.startswith("torch.nn.functional")
+        and qual not in {"torch.nn.Parameter"}
+    )
 
 
 def find_classes(class_nodes: list[ast.ClassDef], names: ModuleImports) -> list[ClassInfo]:
@@ -53,15 +61,17 @@ def find_classes(class_nodes: list[ast.ClassDef], names: ModuleImports) -> list[
     infos: dict[str, ClassInfo] = {}
     every: list[ClassInfo] = []
     for node in class_nodes:
-        info = ClassInfo(node, False, {
-            s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
-        })
+        info = ClassInfo(
+            node, False, {s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        )
         infos[node.name] = info
         every.append(info)
     for info in every:
-        info.local_bases = [infos[b.id] for b in info.node.bases if isinstance(b, ast.Name)
-                            and b.id in infos and infos[b.id] is not info
-                            and b.id not in names.aliases]
+        info.local_bases = [
+            infos[b.id]
+            for b in info.node.bases
+            if isinstance(b, ast.Name) and b.id in infos and infos[b.id] is not info and b.id not in names.aliases
+        ]
     changed = True
     while changed:  # propagate through local base classes to a fixpoint
         changed = False

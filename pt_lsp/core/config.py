@@ -5,12 +5,14 @@ one without the table is passed over. Keys: ``select``, ``extend-select``, ``ign
 ``per-file-ignores`` (glob -> codes), ``exclude`` and ``extend-exclude`` (globs). A broken
 file or a bad value is reported through ``warn`` and skipped, never fatal.
 """
+
 from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 try:
     import tomllib

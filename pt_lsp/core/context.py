@@ -1,4 +1,5 @@
 """Everything a rule may ask about one file, computed once and shared by all rules."""
+
 from __future__ import annotations
 
 import ast

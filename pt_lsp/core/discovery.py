@@ -4,22 +4,48 @@ minus default excludes, ``.gitignore``d paths and the project's ``exclude`` glob
 A file named explicitly on the command line is always linted (ruff does the same): excludes
 only prune what the walk finds.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 from .config import ConfigFinder
 from .gitignore import IgnoreRules, rules_for
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
-DEFAULT_EXCLUDES = frozenset({
-    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache",
-    ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox",
-    ".venv", ".vscode", "__pypackages__", "__pycache__", "_build", "buck-out", "build", "dist",
-    "node_modules", "site-packages", "venv",
-})
+DEFAULT_EXCLUDES = frozenset(
+    {
+        ".bzr",
+        ".direnv",
+        ".eggs",
+        ".git",
+        ".git-rewrite",
+        ".hg",
+        ".ipynb_checkpoints",
+        ".mypy_cache",
+        ".nox",
+        ".pants.d",
+        ".pyenv",
+        ".pytest_cache",
+        ".pytype",
+        ".ruff_cache",
+        ".svn",
+        ".tox",
+        ".venv",
+        ".vscode",
+        "__pypackages__",
+        "__pycache__",
+        "_build",
+        "buck-out",
+        "build",
+        "dist",
+        "node_modules",
+        "site-packages",
+        "venv",
+    }
+)
 
 
 @dataclass
@@ -63,7 +89,10 @@ def discover(
 
 
 def _walk(
-    top: str, rules: IgnoreRules, configs: ConfigFinder, respect_gitignore: bool,
+    top: str,
+    rules: IgnoreRules,
+    configs: ConfigFinder,
+    respect_gitignore: bool,
     warn: Callable[[str], None] | None,
 ) -> Iterator[str]:
     try:

@@ -4,6 +4,7 @@ The core speaks *code-point* columns (0-based) and 1-based lines, like ``ast`` d
 ``ast`` reports UTF-8 *byte* offsets for columns; editors speak UTF-16 code units by default.
 All conversions live here so that each boundary converts exactly once.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,7 +26,7 @@ class Span:
     end: Pos
 
     @classmethod
-    def of(cls, line: int, col: int, end_line: int, end_col: int) -> "Span":
+    def of(cls, line: int, col: int, end_line: int, end_col: int) -> Span:
         return cls(Pos(line, col), Pos(end_line, end_col))
 
 

@@ -3,6 +3,7 @@
 Every helper returns ``None`` where it cannot build an edit that is sure to keep the file
 parsing; the caller then reports the finding without that fix.
 """
+
 from __future__ import annotations
 
 import ast
@@ -14,11 +15,36 @@ from pt_lsp.core.findings import Edit
 from pt_lsp.core.names import canonical
 
 # Expressions that can be followed by `.attr` / `(...)` / `[...]` without parentheses.
-_PRIMARY = (ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant, ast.List, ast.Dict,
-            ast.Set, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.JoinedStr)
+_PRIMARY = (
+    ast.Name,
+    ast.Attribute,
+    ast.Call,
+    ast.Subscript,
+    ast.Constant,
+    ast.List,
+    ast.Dict,
+    ast.Set,
+    ast.ListComp,
+    ast.DictComp,
+    ast.SetComp,
+    ast.GeneratorExp,
+    ast.JoinedStr,
+)
 # Parents in which any expression may stand where a call stood, without parentheses.
-_LOOSE_PARENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Expr, ast.keyword,
-                  ast.List, ast.Set, ast.Dict, ast.Call, ast.withitem, ast.FormattedValue)
+_LOOSE_PARENTS = (
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.Return,
+    ast.Expr,
+    ast.keyword,
+    ast.List,
+    ast.Set,
+    ast.Dict,
+    ast.Call,
+    ast.withitem,
+    ast.FormattedValue,
+)
 _BODY_FIELDS = ("body", "orelse", "finalbody")
 
 
@@ -58,7 +84,8 @@ def has_multiline_string(node: ast.AST) -> bool:
     for child in ast.walk(node):
         if isinstance(child, (ast.Constant, ast.JoinedStr)) and getattr(child, "end_lineno", None):
             if child.end_lineno != child.lineno and (
-                    isinstance(child, ast.JoinedStr) or isinstance(child.value, (str, bytes))):
+                isinstance(child, ast.JoinedStr) or isinstance(child.value, (str, bytes))
+            ):
                 return True
     return False
 
@@ -109,7 +136,7 @@ def alone_on_lines(ctx: FileContext, stmts: Sequence[ast.stmt]) -> bool:
     first, last = stmts[0], stmts[-1]
     start, end = ctx.doc.node_span(first), ctx.doc.node_span(last)
     before = ctx.doc.line_text(start.start.line)[: start.start.col]
-    after = ctx.doc.line_text(end.end.line)[end.end.col:].strip()
+    after = ctx.doc.line_text(end.end.line)[end.end.col :].strip()
     return not before.strip() and (not after or after.startswith("#"))
 
 
@@ -183,8 +210,9 @@ def _torch_taken(ctx: FileContext) -> bool:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
                 bound = alias.asname or alias.name.split(".")[0]
-                if bound == "torch" and (isinstance(node, ast.ImportFrom) or alias.name.split(".")[0] != "torch"
-                                         and alias.asname):
+                if bound == "torch" and (
+                    isinstance(node, ast.ImportFrom) or alias.name.split(".")[0] != "torch" and alias.asname
+                ):
                     return True
     return False
 
@@ -193,8 +221,12 @@ def add_import_edit(ctx: FileContext, statement: str) -> Edit | None:
     """Insert ``statement`` after the module docstring and ``__future__`` imports."""
     body = ctx.tree.body
     index = 0
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-            and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         index = 1
     while index < len(body) and isinstance(body[index], ast.ImportFrom) and body[index].module == "__future__":
         index += 1
@@ -228,6 +260,7 @@ def delete_statement(ctx: FileContext, stmt: ast.stmt) -> Edit | None:
     if end_line < ctx.doc.line_count:
         return Edit.delete(Span(Pos(stmt.lineno, 0), Pos(end_line + 1, 0)))
     return Edit.delete(Span(Pos(stmt.lineno, 0), Pos(end_line, len(ctx.doc.line_text(end_line)))))
+
 
 def remove_import_name(ctx: FileContext, stmt: ast.ImportFrom | ast.Import, alias: ast.alias) -> Edit | None:
     """Remove ``alias`` from its import statement; the whole statement when it is the only name
@@ -271,7 +304,7 @@ def add_keyword(ctx: FileContext, call: ast.Call, keyword: str) -> Edit | None:
     existing = [*call.args, *call.keywords]
     if not existing:
         return Edit.insert(closing, keyword)
-    last_end = max((ctx.doc.node_span(a).end for a in existing))
+    last_end = max(ctx.doc.node_span(a).end for a in existing)
     return Edit.insert(last_end, f", {keyword}")
 
 

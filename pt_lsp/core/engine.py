@@ -1,10 +1,11 @@
 """Runs the selected rules over one parse of a file."""
+
 from __future__ import annotations
 
 import ast
 import traceback
 import warnings
-from typing import Iterable
+from collections.abc import Iterable
 
 from .context import FileContext
 from .document import Document

@@ -9,6 +9,7 @@ stripped before the example is linted, so line numbers are unchanged and the fix
 examples write CUDA as the literal ``"cuda"`` (or ``.cuda()``); the runner substitutes the device
 under test, and uses torch's ``meta`` device as a proxy on machines without a GPU.
 """
+
 from __future__ import annotations
 
 import re

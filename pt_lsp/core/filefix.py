@@ -6,6 +6,7 @@ that: same encoding and BOM, same newline style (line by line for mixed files), 
 newline, same permissions, through a temporary file renamed over the original so that an
 interrupted run never leaves half a file.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -44,7 +45,7 @@ class SourceFile:
     original: str  # decoded text with its original line endings
 
     @classmethod
-    def decode(cls, data: bytes, max_bytes: int | None = None) -> "SourceFile":
+    def decode(cls, data: bytes, max_bytes: int | None = None) -> SourceFile:
         max_bytes = max_bytes or MAX_BYTES
         if len(data) > max_bytes:
             raise Unlintable(_too_large(len(data), max_bytes))
@@ -99,19 +100,18 @@ class SourceFile:
         while head < min(len(old_plain), len(new_plain)) and old_plain[head] == new_plain[head]:
             head += 1
         tail = 0
-        while (tail < min(len(old_plain), len(new_plain)) - head
-               and old_plain[-1 - tail] == new_plain[-1 - tail]):
+        while tail < min(len(old_plain), len(new_plain)) - head and old_plain[-1 - tail] == new_plain[-1 - tail]:
             tail += 1
-        out = [[new_plain[k], old[k][len(old_plain[k]):]] for k in range(head)]
-        old_mid, new_mid = old_plain[head:len(old_plain) - tail], new_plain[head:len(new_plain) - tail]
+        out = [[new_plain[k], old[k][len(old_plain[k]) :]] for k in range(head)]
+        old_mid, new_mid = old_plain[head : len(old_plain) - tail], new_plain[head : len(new_plain) - tail]
         matcher = difflib.SequenceMatcher(None, old_mid, new_mid, autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             for k in range(j2 - j1):  # an equal or rewritten line keeps its old line's ending
                 i = head + i1 + k
-                ending = old[i][len(old_plain[i]):] if tag in ("equal", "replace") and k < i2 - i1 else ""
+                ending = old[i][len(old_plain[i]) :] if tag in ("equal", "replace") and k < i2 - i1 else ""
                 out.append([new_mid[j1 + k], ending or self.newline])
         for k in range(tail, 0, -1):
-            out.append([new_plain[-k], old[-k][len(old_plain[-k]):]])
+            out.append([new_plain[-k], old[-k][len(old_plain[-k]) :]])
         for pair in out:
             pair[1] = pair[1] or self.newline
         if out:
@@ -175,7 +175,7 @@ class NotebookFile:
     data: dict
 
     @classmethod
-    def decode(cls, data: bytes, max_bytes: int | None = None) -> "NotebookFile":
+    def decode(cls, data: bytes, max_bytes: int | None = None) -> NotebookFile:
         max_bytes = max_bytes or MAX_BYTES
         if len(data) > max_bytes:
             raise Unlintable(_too_large(len(data), max_bytes))

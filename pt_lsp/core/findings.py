@@ -1,4 +1,5 @@
 """What a rule reports: findings, their fixes and the edits that make up a fix."""
+
 from __future__ import annotations
 
 import enum
@@ -30,11 +31,11 @@ class Edit:
     content: str
 
     @classmethod
-    def insert(cls, at: Pos, content: str) -> "Edit":
+    def insert(cls, at: Pos, content: str) -> Edit:
         return cls(Span(at, at), content)
 
     @classmethod
-    def delete(cls, span: Span) -> "Edit":
+    def delete(cls, span: Span) -> Edit:
         return cls(span, "")
 
 

@@ -1,8 +1,9 @@
 """Applying fixes: choose non-overlapping fixes, apply their edits, repeat until nothing is left."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from .document import Document
 from .findings import Applicability, Edit, Finding, Fix
@@ -66,7 +67,10 @@ class FixOutcome:
 
 
 def fix_source(
-    text: str, path: str = "<stdin>", selection: Selection | None = None, unsafe: bool = False,
+    text: str,
+    path: str = "<stdin>",
+    selection: Selection | None = None,
+    unsafe: bool = False,
     max_rounds: int = MAX_ROUNDS,
 ) -> FixOutcome:
     """Lint and fix ``text`` until no applicable fix is left. A file that does not parse is

@@ -5,6 +5,7 @@ negation (``!``), directory-only patterns (``dir/``), anchored patterns (a ``/``
 or in the middle), ``*``, ``?``, ``[...]`` classes and ``**`` (leading, trailing, middle).
 The last matching pattern wins; patterns of a deeper ``.gitignore`` come later.
 """
+
 from __future__ import annotations
 
 import os
@@ -127,7 +128,7 @@ class IgnoreRules:
     def __init__(self, patterns: tuple[Pattern, ...] = ()) -> None:
         self.patterns = patterns
 
-    def child(self, directory: str) -> "IgnoreRules":
+    def child(self, directory: str) -> IgnoreRules:
         """The rules for ``directory``: these plus its own ``.gitignore``."""
         own = parse_file(os.path.join(directory, ".gitignore"))
         return IgnoreRules(self.patterns + tuple(own)) if own else self

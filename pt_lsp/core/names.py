@@ -6,6 +6,7 @@ innermost scope that binds it; an import binding yields a fully qualified name
 (``torch.autograd.Variable``), any other binding (assignment, parameter, def, class, loop
 target) shadows the import and yields ``None``. ``V = torch.autograd.Variable`` is an alias.
 """
+
 from __future__ import annotations
 
 import ast
@@ -26,7 +27,6 @@ CANONICAL = {
 }
 
 
-
 def canonical(qualname: str) -> str:
     return CANONICAL.get(qualname, qualname)
 
@@ -41,7 +41,7 @@ class Binding:
 @dataclass
 class Scope:
     node: ast.AST
-    parent: "Scope | None"
+    parent: Scope | None
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     star_imports: list[tuple[tuple[int, int], str]] = field(default_factory=list)
     globals: set[str] = field(default_factory=set)
@@ -177,7 +177,6 @@ class Names:
             base = self.qualname(expr.value)
             return canonical(f"{base}.{expr.attr}") if base else None
         return None
-
 
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)

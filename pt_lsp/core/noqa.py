@@ -1,4 +1,5 @@
 """``# noqa`` and ``# noqa: PTL201, PTL102`` comments, as flake8 and ruff read them."""
+
 from __future__ import annotations
 
 import re
@@ -31,5 +32,5 @@ def add_noqa(line: str, code: str) -> str:
         return line  # a bare noqa already silences everything
     if match:
         codes = sorted(set(re.split(r"[,\s]+", match["codes"])) | {code})
-        return line[: match.start()] + "# noqa: " + ", ".join(codes) + line[match.end():]
+        return line[: match.start()] + "# noqa: " + ", ".join(codes) + line[match.end() :]
     return line.rstrip() + f"  # noqa: {code}"

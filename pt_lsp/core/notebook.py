@@ -4,6 +4,7 @@ Each cell is analysed in the context of the cells before it (a tensor moved to C
 is still on CUDA in cell 5). IPython magics and shell escapes (``%time``, ``!pip``) are
 blanked to ``pass``-free empty lines so that line numbers stay aligned.
 """
+
 from __future__ import annotations
 
 import json

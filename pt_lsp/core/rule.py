@@ -4,12 +4,14 @@ A rule is one small class: its documentation (the class docstring, in Ruff's sec
 examples, and ``check``. Defining a subclass with a ``code`` registers it; there is no second
 list to keep in sync.
 """
+
 from __future__ import annotations
 
 import ast
 import importlib
 import pkgutil
-from typing import TYPE_CHECKING, ClassVar, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
 
 from .examples import Example
 from .findings import Finding, Fix, Related, Severity
@@ -22,7 +24,7 @@ DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "F
 SYNTAX_ERROR = "PTL000"
 DOCS_URL = "https://github.com/pt-lsp/pt-lsp/blob/main/docs/rules.md#{code}"
 
-_REGISTRY: dict[str, type["Rule"]] = {}
+_REGISTRY: dict[str, type[Rule]] = {}
 # Rule modules that failed to import: reported by the engine as an internal error of every
 # file (exit code 2) instead of taking every other rule down with them.
 IMPORT_ERRORS: dict[str, str] = {}
@@ -34,7 +36,7 @@ class Rule:
     summary: ClassVar[str] = ""  # one line for `pt-lsp rule --all` and the README
     severity: ClassVar[Severity] = Severity.ERROR
     examples: ClassVar[tuple[Example, ...]] = ()
-    suppressible: ClassVar[bool] = True  # whether `# noqa: CODE` (and the editor's action) applies
+    suppressible: ClassVar[bool] = True  # whether a noqa comment (and the editor's action) applies
 
     def __init_subclass__(cls, register: bool = True, **kwargs) -> None:
         """``class R(Rule, register=False)`` defines a rule without registering it (tests)."""
@@ -45,13 +47,13 @@ class Rule:
             _REGISTRY[cls.code] = cls
 
     # -- what subclasses implement ------------------------------------------------------------
-    def check(self, ctx: "FileContext") -> Iterable[Finding]:
+    def check(self, ctx: FileContext) -> Iterable[Finding]:
         raise NotImplementedError
 
     # -- helpers --------------------------------------------------------------------------------
     def report(
         self,
-        ctx: "FileContext",
+        ctx: FileContext,
         node: ast.AST,
         message: str,
         fixes: Iterable[Fix] = (),

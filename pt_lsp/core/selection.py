@@ -1,8 +1,9 @@
 """Which rule codes are enabled: ruff's select/ignore semantics with code prefixes."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 
 def _normalise(prefixes: Iterable[str]) -> tuple[str, ...]:
@@ -15,12 +16,12 @@ class Selection:
     ignore: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> "Selection":
+    def of(cls, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> Selection:
         chosen = _normalise(select) if select is not None else ("PTL",)
         chosen = tuple("PTL" if p == "ALL" else p for p in chosen)
         return cls(chosen, _normalise(ignore or ()))
 
-    def extend(self, ignore: Iterable[str]) -> "Selection":
+    def extend(self, ignore: Iterable[str]) -> Selection:
         return Selection(self.select, self.ignore + _normalise(ignore))
 
     def enabled(self, code: str) -> bool:

@@ -4,11 +4,13 @@
 plain loop over ``_fields`` does; over a large code base the walk is the analysis's main cost
 after parsing, so every rule shares one index instead of walking the tree again.
 """
+
 from __future__ import annotations
 
 import ast
 from collections import defaultdict
-from typing import Iterator, TypeVar
+from collections.abc import Iterator
+from typing import TypeVar
 
 N = TypeVar("N", bound=ast.AST)
 

@@ -1,4 +1,5 @@
 """``python -m pt_lsp.lsp``: the language server without the CLI around it."""
+
 import sys
 
 from pt_lsp.lsp.command import main

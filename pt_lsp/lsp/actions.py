@@ -4,6 +4,7 @@ Quick fixes come from ``Diagnostic.data`` (no second analysis). Fix-all re-lints
 is left to fix, which costs several passes, so where the client can resolve code actions its
 edit is computed lazily in ``codeAction/resolve``.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -47,13 +48,15 @@ def fix_actions(ls: PtLanguageServer, diagnostic: types.Diagnostic) -> list[type
         if any(_current_version(ls, e.uri) != e.version for e in edits):
             return []  # the text moved on since this diagnostic: its edits would land in the wrong place
         unsafe = fix.get("applicability") == "unsafe"
-        actions.append(types.CodeAction(
-            title=fix["title"] + (" (unsafe)" if unsafe else ""),
-            kind=types.CodeActionKind.QuickFix,
-            diagnostics=[diagnostic],
-            is_preferred=index == 0,
-            edit=workspace_edit(edits, ls.client.document_changes),
-        ))
+        actions.append(
+            types.CodeAction(
+                title=fix["title"] + (" (unsafe)" if unsafe else ""),
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[diagnostic],
+                is_preferred=index == 0,
+                edit=workspace_edit(edits, ls.client.document_changes),
+            )
+        )
     return actions
 
 
@@ -83,7 +86,9 @@ def noqa_action(ls: PtLanguageServer, uri: str, diagnostic: types.Diagnostic) ->
     if new == old:
         return None  # already silenced, e.g. by a bare noqa comment
     start, end, content = _changed_part(old, new)
-    edit = types.TextEdit(range=to_range(doc, Span(Pos(line, start), Pos(line, end)), ls.client.encoding), new_text=content)
+    edit = types.TextEdit(
+        range=to_range(doc, Span(Pos(line, start), Pos(line, end)), ls.client.encoding), new_text=content
+    )
     return types.CodeAction(
         title=f"Disable {code} for this line",
         kind=types.CodeActionKind.QuickFix,

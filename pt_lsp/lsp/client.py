@@ -1,4 +1,5 @@
 """What the connected client can do, read once from its capabilities at ``initialize``."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """``pt-lsp server``: run the language server on stdio (default) or TCP."""
+
 from __future__ import annotations
 
 import argparse

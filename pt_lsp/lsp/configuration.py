@@ -1,4 +1,5 @@
 """Lifecycle and settings: initialize, initialized, configuration changes, pyproject.toml changes."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -40,7 +41,9 @@ async def _watch_pyproject(ls: PtLanguageServer) -> None:
     options = types.DidChangeWatchedFilesRegistrationOptions(
         watchers=[types.FileSystemWatcher(glob_pattern=f"**/{PYPROJECT}")]
     )
-    registration = types.Registration(id=WATCH_ID, method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)
+    registration = types.Registration(
+        id=WATCH_ID, method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options
+    )
     await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
 
 

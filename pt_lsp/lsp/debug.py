@@ -1,4 +1,5 @@
 """``pt-lsp/debugInfo``: a custom request for tests and bug reports (what is this server running?)."""
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 Each diagnostic carries its fixes in ``data``, already converted to LSP ranges, so that a code
 action needs no second analysis (the client hands ``data`` back untouched).
 """
+
 from __future__ import annotations
 
 import functools
@@ -60,12 +61,14 @@ def fix_json(fix: Fix, locator: Locator, encoding: str) -> dict:
     edits = []
     for edit in fix.edits:
         place = locator.place(edit.span)
-        edits.append({
-            "uri": place.uri,
-            "version": place.version,
-            "range": range_json(to_range(place.doc, place.span, encoding)),
-            "newText": edit.content,
-        })
+        edits.append(
+            {
+                "uri": place.uri,
+                "version": place.version,
+                "range": range_json(to_range(place.doc, place.span, encoding)),
+                "newText": edit.content,
+            }
+        )
     return {"title": fix.title, "applicability": fix.applicability.value, "edits": edits}
 
 

@@ -5,6 +5,7 @@ cells together). Each lint is keyed by the versions it saw and the settings gene
 newest version wins: a lint that finishes after its document changed again is dropped, and a
 pending debounce is cancelled by the next change.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """Building WorkspaceEdits: versioned document changes where the client supports them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,13 +24,15 @@ def workspace_edit(edits: list[UriEdit], document_changes: bool) -> types.Worksp
         by_uri.setdefault(item.uri, []).append(item)
     if document_changes:
         # A versioned edit is refused by the client if the document moved on meanwhile.
-        return types.WorkspaceEdit(document_changes=[
-            types.TextDocumentEdit(
-                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=items[0].version),
-                edits=[item.edit for item in items],
-            )
-            for uri, items in by_uri.items()
-        ])
+        return types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=items[0].version),
+                    edits=[item.edit for item in items],
+                )
+                for uri, items in by_uri.items()
+            ]
+        )
     return types.WorkspaceEdit(changes={uri: [item.edit for item in items] for uri, items in by_uri.items()})
 
 

@@ -1,4 +1,5 @@
 """Crash containment for handlers: a bug in one request must not take the server down."""
+
 from __future__ import annotations
 
 import asyncio

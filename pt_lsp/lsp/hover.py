@@ -1,4 +1,5 @@
 """Hover on a flagged span: the rule's documentation, in Markdown where the client renders it."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

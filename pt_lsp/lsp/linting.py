@@ -3,6 +3,7 @@
 Pure functions of their arguments (text, settings, client features), so they may run in a
 worker thread while the event loop keeps reading the client's messages.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -53,8 +54,13 @@ def _flag(finding: Finding, locator: Locator, settings: Settings, client: Client
 
 
 def lint_document(
-    uri: str, version: int | None, text: str, path: str,
-    selection: Selection | None, settings: Settings, client: ClientFeatures,
+    uri: str,
+    version: int | None,
+    text: str,
+    path: str,
+    selection: Selection | None,
+    settings: Settings,
+    client: ClientFeatures,
 ) -> DocumentLint:
     """``selection`` None: the project excludes this file; it gets no diagnostics."""
     doc = Document(text)

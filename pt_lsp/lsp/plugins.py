@@ -3,6 +3,7 @@
 Importing a module that defines ``Rule`` subclasses registers them. This is the hook for
 project-specific rules and for the server's end-to-end tests (``tests.lsp.fake_rules``).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -28,5 +29,6 @@ def load_rule_modules() -> list[str]:
     from pt_lsp.core.rule import IMPORT_ERRORS, all_rules
 
     all_rules()
-    return [f"rule module {name} could not be imported and is skipped: {error}"
-            for name, error in IMPORT_ERRORS.items()]
+    return [
+        f"rule module {name} could not be imported and is skipped: {error}" for name, error in IMPORT_ERRORS.items()
+    ]

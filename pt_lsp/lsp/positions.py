@@ -3,6 +3,7 @@
 This is the server's only place that knows about UTF-16/UTF-8/UTF-32 columns: every range that
 goes out and every position that comes in passes through here, once.
 """
+
 from __future__ import annotations
 
 from lsprotocol import types

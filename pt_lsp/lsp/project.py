@@ -4,6 +4,7 @@ The closest ``pyproject.toml`` with a ``[tool.pt-lsp]`` table governs a file (it
 per-file-ignores and exclude). Lookups are cached per directory until a ``pyproject.toml``
 changes.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ pygls drops a request whose params do not match the LSP types (it only logs), an
 requests after ``shutdown``; either way the client would wait forever. Here both get the
 JSON-RPC error response the specification asks for.
 """
+
 from __future__ import annotations
 
 import logging

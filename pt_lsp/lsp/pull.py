@@ -1,4 +1,5 @@
 """Pull diagnostics (``textDocument/diagnostic``): the client asks, with the id of what it has."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -2,6 +2,7 @@
 
 Every handler is a short function in the module of its concern; this file only wires them up.
 """
+
 from __future__ import annotations
 
 import logging

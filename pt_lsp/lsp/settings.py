@@ -6,6 +6,7 @@ it sets; later sources override earlier ones key by key, and an editor that says
 ``select`` or ``ignore`` keeps the project's choice (``pt_lsp.core.config``, the same
 ``pyproject.toml`` lookup as ``pt-lsp check``). Bad values are reported and ignored, never fatal.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -2,6 +2,7 @@
 
 pygls' built-in handlers have already updated its workspace when these run.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -5,6 +5,7 @@ and a few other separators; an editor does not. In a file with a form feed, pygl
 apply an incremental change on the wrong line and the server's copy of the text would no longer
 be the editor's. These subclasses split only at ``\\n``, ``\\r\\n`` and ``\\r``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

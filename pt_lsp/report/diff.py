@@ -1,4 +1,5 @@
 """``--diff``: the unified diff a fix would make, with ruff's ``--- path`` / ``+++ path`` headers."""
+
 from __future__ import annotations
 
 import difflib

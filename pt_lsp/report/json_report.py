@@ -1,5 +1,6 @@
 """``--output-format json``: an array of objects with ruff's field names (rows and columns
 1-based, ``cell`` set for notebooks)."""
+
 from __future__ import annotations
 
 import json

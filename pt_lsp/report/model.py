@@ -1,4 +1,5 @@
 """What the reporters receive: findings located in a file (and a notebook cell)."""
+
 from __future__ import annotations
 
 import os

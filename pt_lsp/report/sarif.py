@@ -1,5 +1,6 @@
 """``--output-format sarif``: SARIF 2.1.0 as GitHub code scanning accepts it, with the metadata
 of every rule (id, name, short and full description, help URI)."""
+
 from __future__ import annotations
 
 import json
@@ -30,16 +31,18 @@ def rule_descriptors() -> list[dict]:
     descriptors = []
     for code, rule in all_rules().items():
         doc = rule.documentation()
-        descriptors.append({
-            "id": code,
-            "name": rule.name,
-            "shortDescription": {"text": rule.summary or rule.name},
-            "fullDescription": {"text": _first_section(doc) or rule.summary or rule.name},
-            "help": {"text": doc, "markdown": doc},
-            "helpUri": rule.url(),
-            "defaultConfiguration": {"level": LEVELS[rule.severity]},
-            "properties": {"fixable": rule.has_fix()},
-        })
+        descriptors.append(
+            {
+                "id": code,
+                "name": rule.name,
+                "shortDescription": {"text": rule.summary or rule.name},
+                "fullDescription": {"text": _first_section(doc) or rule.summary or rule.name},
+                "help": {"text": doc, "markdown": doc},
+                "helpUri": rule.url(),
+                "defaultConfiguration": {"level": LEVELS[rule.severity]},
+                "properties": {"fixable": rule.has_fix()},
+            }
+        )
     return descriptors
 
 
@@ -73,12 +76,14 @@ def _result(loc: Located, index: dict[str, int]) -> dict:
         "ruleId": finding.code,
         "level": LEVELS.get(finding.severity, "warning"),
         "message": {"text": message},
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": {"uri": _uri(loc.filename)},
-                "region": _region(finding.span),
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(loc.filename)},
+                    "region": _region(finding.span),
+                }
             }
-        }],
+        ],
     }
     if finding.related:  # e.g. the earlier backward() that freed the graph (PTL201)
         result["relatedLocations"] = [
@@ -95,16 +100,20 @@ def _result(loc: Located, index: dict[str, int]) -> dict:
     if finding.code in index:
         result["ruleIndex"] = index[finding.code]
     if finding.fix is not None and loc.cell is None:
-        result["fixes"] = [{
-            "description": {"text": finding.fix.title},
-            "artifactChanges": [{
-                "artifactLocation": {"uri": _uri(loc.filename)},
-                "replacements": [
-                    {"deletedRegion": _region(edit.span), "insertedContent": {"text": edit.content}}
-                    for edit in finding.fix.edits
+        result["fixes"] = [
+            {
+                "description": {"text": finding.fix.title},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": {"uri": _uri(loc.filename)},
+                        "replacements": [
+                            {"deletedRegion": _region(edit.span), "insertedContent": {"text": edit.content}}
+                            for edit in finding.fix.edits
+                        ],
+                    }
                 ],
-            }],
-        }]
+            }
+        ]
     return result
 
 
@@ -114,18 +123,20 @@ def sarif_log(findings: list[Located]) -> dict:
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "pt-lsp",
-                    "version": pt_lsp.__version__,
-                    "informationUri": "https://github.com/pt-lsp/pt-lsp",
-                    "rules": rules,
-                }
-            },
-            "columnKind": "unicodeCodePoints",
-            "results": [_result(loc, index) for loc in findings],
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "pt-lsp",
+                        "version": pt_lsp.__version__,
+                        "informationUri": "https://github.com/pt-lsp/pt-lsp",
+                        "rules": rules,
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": [_result(loc, index) for loc in findings],
+            }
+        ],
     }
 
 

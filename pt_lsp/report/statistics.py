@@ -1,4 +1,5 @@
 """``--statistics``: how often each rule fired, ruff's layout (count, code, [*], name)."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ def count_rules(findings: list[Located], unsafe: bool) -> list[RuleCount]:
     for loc in findings:
         by_code.setdefault(loc.finding.code, []).append(loc)
     counts = [
-        RuleCount(code, group[0].finding.name, len(group), all(fix_applies(l.finding.fix, unsafe) for l in group))
+        RuleCount(code, group[0].finding.name, len(group), all(fix_applies(loc.finding.fix, unsafe) for loc in group))
         for code, group in by_code.items()
     ]
     return sorted(counts, key=lambda c: (-c.count, c.code))
@@ -40,6 +41,7 @@ def format_text(counts: list[RuleCount]) -> str:
 
 
 def format_json(counts: list[RuleCount]) -> str:
-    return json.dumps(
-        [{"code": c.code, "name": c.name, "count": c.count, "fixable": c.fixable} for c in counts], indent=2
-    ) + "\n"
+    return (
+        json.dumps([{"code": c.code, "name": c.name, "count": c.count, "fixable": c.fixable} for c in counts], indent=2)
+        + "\n"
+    )

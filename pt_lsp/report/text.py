@@ -1,4 +1,5 @@
 """Ruff's concise text output: ``path:row:col: CODE [*] message`` and the summary lines."""
+
 from __future__ import annotations
 
 from collections import Counter

@@ -4,6 +4,7 @@ Exit codes: 0 every example agrees; 1 an example is refuted, errors or disagrees
 or torch missing. torch is imported only after the arguments are read, so that a missing torch
 gives the install command instead of a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,14 +19,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run every rule's examples under the installed torch and check that the rule is true.",
     )
     parser.add_argument("codes", nargs="*", metavar="CODE", help="rule codes or prefixes (default: all rules)")
-    parser.add_argument("--device", choices=("cpu", "cuda", "all"), default="all",
-                        help="cpu; cuda (the meta-device proxy where there is no GPU); all (default)")
+    parser.add_argument(
+        "--device",
+        choices=("cpu", "cuda", "all"),
+        default="all",
+        help="cpu; cuda (the meta-device proxy where there is no GPU); all (default)",
+    )
     parser.add_argument("--output-format", choices=("text", "json"), default="text")
     parser.add_argument("--jobs", type=_positive_int, default=None, help="parallel subprocesses (default: CPU count)")
     parser.add_argument("--timeout", type=_positive_float, default=60.0, help="seconds per example run (default: 60)")
-    parser.add_argument("--isolation", choices=("fork", "spawn"), default=None,
-                        help="each program in a child forked from a server that imported torch once (fast; "
-                             "default on Linux), or in a new interpreter (spawn)")
+    parser.add_argument(
+        "--isolation",
+        choices=("fork", "spawn"),
+        default=None,
+        help="each program in a child forked from a server that imported torch once (fast; "
+        "default on Linux), or in a new interpreter (spawn)",
+    )
     return parser
 
 
@@ -48,8 +57,10 @@ def torch_missing() -> str | None:
     try:
         import torch  # noqa: F401
     except ImportError as exc:
-        return (f"pt-lsp verify runs the rules' examples under PyTorch, which is not installed here "
-                f"({exc}).\nInstall it with:\n    {INSTALL_HINT}\n")
+        return (
+            f"pt-lsp verify runs the rules' examples under PyTorch, which is not installed here "
+            f"({exc}).\nInstall it with:\n    {INSTALL_HINT}\n"
+        )
     return None
 
 

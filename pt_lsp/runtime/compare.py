@@ -1,4 +1,5 @@
 """Compares the serialised outputs of two programs (see ``harness.serialise``) within a tolerance."""
+
 from __future__ import annotations
 
 import math
@@ -49,7 +50,15 @@ def difference(actual, expected, tolerance: float, where: str = "outputs") -> st
 
 def _kind(value) -> str:
     if isinstance(value, dict):
-        return "a tensor" if "values" in value else "a mapping" if "dict" in value else "a sequence" if "list" in value else repr(value)
+        return (
+            "a tensor"
+            if "values" in value
+            else "a mapping"
+            if "dict" in value
+            else "a sequence"
+            if "list" in value
+            else repr(value)
+        )
     return type(value).__name__
 
 

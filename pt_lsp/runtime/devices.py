@@ -1,4 +1,5 @@
 """Which devices verify runs on, and how the report names them."""
+
 from __future__ import annotations
 
 import platform
@@ -53,8 +54,10 @@ def plan_devices(requested: str, info: TorchInfo) -> list[Device]:
         if info.cuda_available:
             devices.append(Device(CUDA, f"{info.gpu} (CUDA {info.cuda_version})"))
         else:
-            devices.append(Device(
-                META_PROXY,
-                "no CUDA device: CUDA-only symptoms run on torch's meta device as a proxy, not on a GPU",
-            ))
+            devices.append(
+                Device(
+                    META_PROXY,
+                    "no CUDA device: CUDA-only symptoms run on torch's meta device as a proxy, not on a GPU",
+                )
+            )
     return devices

@@ -1,4 +1,5 @@
 """The parent side: runs one program in a fresh interpreter, with a timeout, and reads its result."""
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,12 @@ class Observation:
 
     def to_json(self) -> dict:
         data = {
-            "status": self.status, "seconds": round(self.seconds, 2), "completed": self.completed,
-            "exception": self.exception, "warnings": self.warnings, "probe": self.probe,
+            "status": self.status,
+            "seconds": round(self.seconds, 2),
+            "completed": self.completed,
+            "exception": self.exception,
+            "warnings": self.warnings,
+            "probe": self.probe,
         }
         if self.problem:
             data["problem"] = self.problem
@@ -72,8 +77,13 @@ def run_program(job: ProgramJob, timeout: float) -> Observation:
     with tempfile.TemporaryDirectory(prefix="pt-lsp-verify-") as workdir:  # files an example writes
         process = subprocess.Popen(
             [sys.executable, "-m", "pt_lsp.runtime.harness"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=workdir, env=child_environment(), text=True, start_new_session=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=workdir,
+            env=child_environment(),
+            text=True,
+            start_new_session=True,
         )
         try:
             stdout, stderr = process.communicate(payload, timeout=timeout)
@@ -90,13 +100,19 @@ def _read_result(stdout: str, stderr: str, returncode: int, seconds: float) -> O
     if not lines:
         tail = (stderr.strip().splitlines() or ["no output"])[-1]
         return Observation("crashed", seconds, problem=f"the example process died (exit {returncode}): {tail}")
-    return observation_from_result(json.loads(lines[-1][len(RESULT_MARKER):]), seconds)
+    return observation_from_result(json.loads(lines[-1][len(RESULT_MARKER) :]), seconds)
 
 
 def observation_from_result(data: dict, seconds: float) -> Observation:
     """The Observation of a harness result (``harness.run``'s dict)."""
     return Observation(
-        "ran", seconds, completed=data["completed"], exception=data["exception"],
-        warnings=data["warnings"], probe=data["probe"], outputs=data["outputs"],
-        outputs_error=data["outputs_error"], stdout=data.get("stdout", ""),
+        "ran",
+        seconds,
+        completed=data["completed"],
+        exception=data["exception"],
+        warnings=data["warnings"],
+        probe=data["probe"],
+        outputs=data["outputs"],
+        outputs_error=data["outputs_error"],
+        stdout=data.get("stdout", ""),
     )

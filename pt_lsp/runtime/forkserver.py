@@ -9,6 +9,7 @@ Protocol, one JSON object per line. Controller -> server: ``{"id", "job", "workd
 Server -> controller: ``{"ready"}`` once, then ``{"id", "pid"}`` when a child is forked and
 ``{"id", "exit"}`` when it ended.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -126,8 +127,12 @@ class ForkServer:
         self._workdir = tempfile.TemporaryDirectory(prefix="pt-lsp-verify-")
         self._process = subprocess.Popen(
             [sys.executable, "-m", "pt_lsp.runtime.forkserver"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=self._workdir.name, env=child_environment(), start_new_session=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=self._workdir.name,
+            env=child_environment(),
+            start_new_session=True,
         )
         self._lock = threading.Lock()
         self._pending: dict[int, _Pending] = {}
@@ -196,8 +201,9 @@ class ForkServer:
             return observation_from_result(json.loads(result.read_text(encoding="utf-8")), seconds)
         tail = log.read_text(errors="replace").strip().splitlines() if log.exists() else []
         reason = self._dead if pending.exit is None else f"exit {pending.exit}"
-        return Observation("crashed", seconds,
-                           problem=f"the example process died ({reason}): {tail[-1] if tail else 'no output'}")
+        return Observation(
+            "crashed", seconds, problem=f"the example process died ({reason}): {tail[-1] if tail else 'no output'}"
+        )
 
     def close(self) -> None:
         if self._process.stdin and not self._process.stdin.closed:

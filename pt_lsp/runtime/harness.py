@@ -4,6 +4,7 @@ Run as ``python -m pt_lsp.runtime.harness`` with a job on stdin (``source``, ``d
 ``probe``, ``outputs``, ``seed``). The program's own prints are captured, so the result is the
 last line of stdout that starts with ``RESULT_MARKER``.
 """
+
 from __future__ import annotations
 
 import io
@@ -77,15 +78,26 @@ def serialise(value, depth: int = 0):
 
 
 def run(job: dict) -> dict:
-    result: dict = {"completed": False, "exception": None, "warnings": [], "probe": None,
-                    "outputs": None, "outputs_error": None}
+    result: dict = {
+        "completed": False,
+        "exception": None,
+        "warnings": [],
+        "probe": None,
+        "outputs": None,
+        "outputs_error": None,
+    }
     captured = io.StringIO()
     namespace = {"__name__": "__main__", "__file__": FILENAME, "__builtins__": __builtins__}
     try:
         code = compile_for_device(job["source"], job["device"], FILENAME)
     except SyntaxError as error:
-        result["exception"] = {"type": "SyntaxError", "mro": ["SyntaxError", "Exception"],
-                               "message": str(error), "line": error.lineno, "lines": [error.lineno]}
+        result["exception"] = {
+            "type": "SyntaxError",
+            "mro": ["SyntaxError", "Exception"],
+            "message": str(error),
+            "line": error.lineno,
+            "lines": [error.lineno],
+        }
         return result
     _seed(job.get("seed", 0))
     with warnings.catch_warnings(record=True) as caught, redirect_stdout(captured):
@@ -103,8 +115,11 @@ def run(job: dict) -> dict:
         if result["completed"] and job.get("probe"):
             result["probe"] = _run_probe(job["probe"], namespace)
     result["warnings"] = [
-        {"category": w.category.__name__, "message": str(w.message)[:_MAX_TEXT],
-         "line": w.lineno if w.filename == FILENAME else None}
+        {
+            "category": w.category.__name__,
+            "message": str(w.message)[:_MAX_TEXT],
+            "line": w.lineno if w.filename == FILENAME else None,
+        }
         for w in caught
     ]
     result["stdout"] = captured.getvalue()[-_MAX_TEXT:]

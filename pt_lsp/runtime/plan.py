@@ -1,4 +1,5 @@
 """What verify will run: one case per rule x example x device, and the programs each case needs."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -74,8 +75,11 @@ def wants_comparison(case: Case) -> bool:
     """Safe fixes promise the same results: compare where the example states its outputs."""
     runtime = case.runtime
     return bool(
-        case.fix and case.fix.text and case.fix.applicability == "safe"
-        and runtime.outputs and runtime.after_fix is None
+        case.fix
+        and case.fix.text
+        and case.fix.applicability == "safe"
+        and runtime.outputs
+        and runtime.after_fix is None
     )
 
 

@@ -1,4 +1,5 @@
 """The verify report: a text table for people, a JSON object for machines."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,16 @@ def _cells(row: Row) -> tuple[str, ...]:
     if len(title) > _TITLE_WIDTH:
         title = title[: _TITLE_WIDTH - 3] + "..."
     fixed = row.fixed_runtime.verdict.value if row.fixed_runtime else "-"
-    return (row.case.code, title, row.case.kind, row.case.device.name, row.case.static.verdict.value,
-            row.runtime.verdict.value, fixed, _agree_text(row.agree))
+    return (
+        row.case.code,
+        title,
+        row.case.kind,
+        row.case.device.name,
+        row.case.static.verdict.value,
+        row.runtime.verdict.value,
+        fixed,
+        _agree_text(row.agree),
+    )
 
 
 def _header(report: Report) -> list[str]:
@@ -46,8 +55,12 @@ def _details(row: Row) -> list[str]:
 
 def summary(report: Report) -> dict[str, int]:
     agree = [row.agree for row in report.rows]
-    return {"rows": len(agree), "agree": agree.count(True), "disagree": agree.count(False),
-            "not_judged": agree.count(None)}
+    return {
+        "rows": len(agree),
+        "agree": agree.count(True),
+        "disagree": agree.count(False),
+        "not_judged": agree.count(None),
+    }
 
 
 def render_text(report: Report) -> str:
@@ -63,8 +76,13 @@ def render_text(report: Report) -> str:
     if uncovered:
         lines += ["", f"Rules without runnable examples: {', '.join(uncovered)}"]
     counts = summary(report)
-    lines += ["", (f"{counts['rows']} rows: {counts['agree']} agree, {counts['disagree']} disagree, "
-                   f"{counts['not_judged']} not judged at runtime (skipped).")]
+    lines += [
+        "",
+        (
+            f"{counts['rows']} rows: {counts['agree']} agree, {counts['disagree']} disagree, "
+            f"{counts['not_judged']} not judged at runtime (skipped)."
+        ),
+    ]
     return "\n".join(lines) + "\n"
 
 

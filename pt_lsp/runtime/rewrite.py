@@ -4,6 +4,7 @@ makes them run on the device under test.
 The tree is edited in place and compiled directly (never unparsed), so line numbers in
 tracebacks stay those of the example as written.
 """
+
 from __future__ import annotations
 
 import ast

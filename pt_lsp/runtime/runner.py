@@ -1,4 +1,5 @@
 """Runs the planned programs in parallel subprocesses and turns them into report rows."""
+
 from __future__ import annotations
 
 import os
@@ -83,8 +84,14 @@ def run_jobs(cases: list[Case], jobs: int, timeout: float, isolation: str) -> di
             server.close()
 
 
-def verify(codes: list[str] | None = None, device: str = "all", jobs: int | None = None,
-           timeout: float = DEFAULT_TIMEOUT, info: TorchInfo | None = None, isolation: str | None = None) -> Report:
+def verify(
+    codes: list[str] | None = None,
+    device: str = "all",
+    jobs: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    info: TorchInfo | None = None,
+    isolation: str | None = None,
+) -> Report:
     """Run the examples of the rules matching ``codes`` (all rules: None) on ``device``
     (cpu | cuda | all). ``isolation``: fork (a child of a torch-importing server per program) or
     spawn (a new interpreter per program); default fork on Linux."""
@@ -118,8 +125,9 @@ def judge_case(case: Case, observed: dict[ProgramJob, Observation]) -> Row:
         verdict = skipped(case.skip_runtime)
     else:
         expect = case.kind == BAD and runtime.symptom is not None
-        verdict = judge_run(runtime.symptom, example_run, expect, _expected_lines(case),
-                            proxy=case.device.name == META_PROXY)
+        verdict = judge_run(
+            runtime.symptom, example_run, expect, _expected_lines(case), proxy=case.device.name == META_PROXY
+        )
     row = Row(case, verdict, None, observed=example_run)
     if case.kind == BAD:
         row.fixed_runtime = _judge_fixed(case, observed, row)

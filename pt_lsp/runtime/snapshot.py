@@ -1,6 +1,7 @@
 """Keeps a verify report on disk: ``python -m pt_lsp.runtime.snapshot DIR`` writes
 ``DIR/verify-<name>.json`` and ``DIR/verify-<name>.txt`` from one run, where <name> is the GPU
 model (``nvidia-h100-80gb-hbm3``) or ``cpu``. Exit status as ``pt-lsp verify``."""
+
 from __future__ import annotations
 
 import argparse

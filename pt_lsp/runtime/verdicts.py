@@ -1,4 +1,5 @@
 """Verdicts: how a claim of an example compares with what static analysis or torch showed."""
+
 from __future__ import annotations
 
 import enum
@@ -109,8 +110,13 @@ def _symptom_shown(symptom, observation: Observation, lines: set[int] | None, pr
     return False, "ran cleanly"
 
 
-def judge_run(symptom: Raises | Probe | None, observation: Observation, expect_symptom: bool,
-              lines: set[int] | None = None, proxy: bool = False) -> Judgement:
+def judge_run(
+    symptom: Raises | Probe | None,
+    observation: Observation,
+    expect_symptom: bool,
+    lines: set[int] | None = None,
+    proxy: bool = False,
+) -> Judgement:
     """Judge one run against the claim that ``symptom`` is (or is not) shown."""
     shown = _symptom_shown(symptom, observation, lines, proxy)
     if isinstance(shown, Judgement):

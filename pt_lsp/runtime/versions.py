@@ -3,6 +3,7 @@
 Only release numbers are compared: ``2.13.0+cpu`` and ``2.13.0a0+git1234`` both read as
 ``(2, 13, 0)``, which is what a behaviour range in an example means.
 """
+
 from __future__ import annotations
 
 import operator
@@ -10,8 +11,12 @@ import re
 
 _CLAUSE = re.compile(r"^\s*(?P<op>==|!=|>=|<=|>|<|~=)?\s*(?P<version>\d+(?:\.\d+)*)(?P<star>\.\*)?\s*$")
 _OPERATORS = {
-    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
-    "==": operator.eq, "!=": operator.ne,
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
 }
 
 

@@ -1,4 +1,5 @@
 """Helpers for the CLI tests: run `pt-lsp` in-process, and test-only rules with fixes."""
+
 from __future__ import annotations
 
 import io

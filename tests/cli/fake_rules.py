@@ -1,6 +1,7 @@
 """Small test-only rules with fixes, so that the CLI's fix machinery is tested independently of
 the real rules (which are written in parallel). They are *not* registered on import: the
 ``fake_rules`` fixture puts them into the registry for one test and takes them out again."""
+
 from __future__ import annotations
 
 import ast
@@ -62,8 +63,12 @@ class StepWithoutZeroGrad(Rule):
 
     def check(self, ctx):
         for node in ast.walk(ctx.tree):
-            if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
-                    and isinstance(node.value.func, ast.Name) and node.value.func.id == "step"):
+            if (
+                isinstance(node, ast.Expr)
+                and isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Name)
+                and node.value.func.id == "step"
+            ):
                 if ctx.doc.line_text(node.lineno - 1).strip() == "zero_grad()":
                     continue
                 line = ctx.doc.line_text(node.lineno)

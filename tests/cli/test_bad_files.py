@@ -1,4 +1,5 @@
 """Files that cannot be linted get a clear warning and the run goes on."""
+
 from __future__ import annotations
 
 import os

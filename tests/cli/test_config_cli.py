@@ -1,4 +1,5 @@
 """pyproject.toml and .gitignore as `pt-lsp check` sees them."""
+
 from __future__ import annotations
 
 import pytest

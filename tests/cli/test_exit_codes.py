@@ -1,4 +1,5 @@
 """Exit codes (0 clean, 1 findings, 2 usage or internal error) and error messages."""
+
 from __future__ import annotations
 
 import pt_lsp

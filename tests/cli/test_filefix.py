@@ -1,5 +1,6 @@
 """Reading and writing source files: round trips keep every byte (hypothesis), edits keep the
 newline style of the lines they do not touch."""
+
 from __future__ import annotations
 
 from hypothesis import assume, given
@@ -7,7 +8,12 @@ from hypothesis import strategies as st
 
 from pt_lsp.core.filefix import NotebookFile, SourceFile
 
-line_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"), max_size=20)
+line_text = st.text(
+    alphabet=st.characters(
+        blacklist_categories=("Cs",), blacklist_characters="\r\n\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+    ),
+    max_size=20,
+)
 ending = st.sampled_from(["\n", "\r\n", "\r"])
 
 
@@ -59,9 +65,11 @@ def test_latin1_round_trip_and_unencodable_fix():
 
 
 def test_notebook_layout_is_kept_when_nothing_changes():
-    raw = '{\n "cells": [\n  {\n   "cell_type": "code",\n   "metadata": {},\n   "outputs": [],\n' \
-          '   "source": [\n    "x = 1\\n",\n    "y = \u00e9"\n   ]\n  }\n ],\n "metadata": {},\n' \
-          ' "nbformat": 4,\n "nbformat_minor": 5\n}\n'
+    raw = (
+        '{\n "cells": [\n  {\n   "cell_type": "code",\n   "metadata": {},\n   "outputs": [],\n'
+        '   "source": [\n    "x = 1\\n",\n    "y = \u00e9"\n   ]\n  }\n ],\n "metadata": {},\n'
+        ' "nbformat": 4,\n "nbformat_minor": 5\n}\n'
+    )
     notebook = NotebookFile.decode(raw.encode())
     assert notebook.code_cells() == [(0, "x = 1\ny = \u00e9")]
     assert notebook.with_sources({}).decode() == raw
@@ -70,8 +78,10 @@ def test_notebook_layout_is_kept_when_nothing_changes():
 
 
 def test_notebook_with_string_sources_and_compact_layout():
-    raw = '{"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": "a = 1\\nb = 2"}], ' \
-          '"metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    raw = (
+        '{"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": "a = 1\\nb = 2"}], '
+        '"metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    )
     notebook = NotebookFile.decode(raw.encode())
     assert notebook.with_sources({}).decode() == raw
     assert notebook.with_sources({0: "a = 3\nb = 2"}).decode() == raw.replace("a = 1", "a = 3")

@@ -1,4 +1,5 @@
 """--fix, --unsafe-fixes, --diff, --fix-only, --show-fixes, and what writing a file preserves."""
+
 from __future__ import annotations
 
 import os
@@ -150,6 +151,8 @@ def test_stdin_fix_keeps_crlf_and_latin1_bytes(tmp_path):
     source = b"# coding: latin-1\r\nimport torch\r\nname = '\xe9'\r\ny = torch.ones(2).cuda().numpy()\r\n"
     run = subprocess.run(
         [sys.executable, "-m", "pt_lsp", "check", "--stdin-filename", "a.py", "--select", "PTL401", "--fix"],
-        input=source, capture_output=True, timeout=120,
+        input=source,
+        capture_output=True,
+        timeout=120,
     )
     assert run.stdout == source.replace(b".cuda().numpy()", b".cuda().cpu().numpy()")

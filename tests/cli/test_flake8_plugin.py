@@ -1,4 +1,5 @@
 """The flake8 adapter: entry point, and the tuples flake8 expects from ``run()``."""
+
 from __future__ import annotations
 
 import ast

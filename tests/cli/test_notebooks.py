@@ -1,4 +1,5 @@
 """Notebooks: code cells linted as one program, findings per cell, fixes inside the JSON."""
+
 from __future__ import annotations
 
 import json
@@ -30,12 +31,15 @@ def write(path, data):
 @pytest.fixture
 def nb_path(tmp_path):
     path = tmp_path / "train.ipynb"
-    write(path, notebook(
-        ("markdown", "# Training ✓"),
-        ("code", "import torch\n%matplotlib inline\nx = torch.ones(3)"),
-        ("markdown", "Plot it"),
-        ("code", "!pip list\nstep()\ny = x.numpy()\nz = x.data"),
-    ))
+    write(
+        path,
+        notebook(
+            ("markdown", "# Training ✓"),
+            ("code", "import torch\n%matplotlib inline\nx = torch.ones(3)"),
+            ("markdown", "Plot it"),
+            ("code", "!pip list\nstep()\ny = x.numpy()\nz = x.data"),
+        ),
+    )
     return path
 
 
@@ -60,11 +64,14 @@ def test_json_has_the_cell_and_cell_relative_rows(cli, nb_path, fake_rules, only
 def test_cells_are_one_program(cli, tmp_path):
     """A tensor moved to CUDA in one cell is still there in a later cell (real rule PTL401)."""
     path = tmp_path / "nb.ipynb"
-    write(path, notebook(
-        ("code", "import torch\nx = torch.ones(3).cuda()"),
-        ("markdown", "text"),
-        ("code", "y = x.numpy()"),
-    ))
+    write(
+        path,
+        notebook(
+            ("code", "import torch\nx = torch.ones(3).cuda()"),
+            ("markdown", "text"),
+            ("code", "y = x.numpy()"),
+        ),
+    )
     items = json.loads(cli("check", path, "--select", "PTL401", "--output-format", "json").out)
     assert [(item["code"], item["cell"], item["location"]["row"]) for item in items] == [("PTL401", 3, 1)]
 
@@ -87,11 +94,14 @@ def test_fix_keeps_outputs_and_metadata(cli, nb_path, fake_rules, only_fakes):
 
 def test_fixes_in_several_cells_that_change_line_counts(cli, tmp_path, fake_rules, only_fakes):
     path = tmp_path / "nb.ipynb"
-    write(path, notebook(
-        ("code", "step()\na = x.numpy()"),
-        ("code", "step()\nstep()"),
-        ("code", "b = x.numpy()\nstep()"),
-    ))
+    write(
+        path,
+        notebook(
+            ("code", "step()\na = x.numpy()"),
+            ("code", "step()\nstep()"),
+            ("code", "b = x.numpy()\nstep()"),
+        ),
+    )
     cli("check", path, *only_fakes, "--fix")
     cells = ["".join(cell["source"]) for cell in json.loads(path.read_text())["cells"]]
     assert cells == [

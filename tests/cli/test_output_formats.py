@@ -1,4 +1,5 @@
 """Each --output-format, and --statistics."""
+
 from __future__ import annotations
 
 import json
@@ -80,7 +81,10 @@ def test_sarif_structure(cli, project, fake_rules, only_fakes):
 def test_github_annotations(cli, project, fake_rules, only_fakes):
     run = cli("check", "a.py", *only_fakes, "--output-format", "github")
     lines = run.out.splitlines()
-    assert lines[0] == "::error title=pt-lsp (PTL901),file=a.py,line=1,col=5,endLine=1,endColumn=14::PTL901 `.numpy()` call"
+    assert (
+        lines[0]
+        == "::error title=pt-lsp (PTL901),file=a.py,line=1,col=5,endLine=1,endColumn=14::PTL901 `.numpy()` call"
+    )
     assert lines[1].startswith("::error title=pt-lsp (PTL902),file=a.py,line=2,col=5,")
     assert len(lines) == 2
 

@@ -1,4 +1,5 @@
 """`pt-lsp rule CODE` and `pt-lsp rule --all`."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The real entry points: `python -m pt_lsp`, stdin through a pipe, lazy imports."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,9 @@ BAD = "import torch\nfrom torch.autograd import Variable\nv = Variable(torch.one
 
 
 def python_m(*args, stdin=None, cwd=None):
-    return subprocess.run([sys.executable, "-m", "pt_lsp", *map(str, args)], input=stdin,
-                          capture_output=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pt_lsp", *map(str, args)], input=stdin, capture_output=True, cwd=cwd, timeout=120
+    )
 
 
 def test_python_m_check_exit_codes(tmp_path):
@@ -28,8 +30,9 @@ def test_python_m_check_exit_codes(tmp_path):
 
 
 def test_python_m_stdin_json(tmp_path):
-    run = python_m("check", "--stdin-filename", "model.py", "--select", "PTL101", "--output-format", "json",
-                   stdin=BAD.encode())
+    run = python_m(
+        "check", "--stdin-filename", "model.py", "--select", "PTL101", "--output-format", "json", stdin=BAD.encode()
+    )
     assert run.returncode == 1
     items = json.loads(run.stdout)
     assert items and {item["code"] for item in items} == {"PTL101"}

@@ -1,5 +1,6 @@
 """The architecture's boundaries: the core and the rules never import torch, pygls or lsprotocol;
 the server package never imports torch."""
+
 import ast
 import pathlib
 import subprocess
@@ -26,9 +27,7 @@ def test_core_rules_and_server_do_not_load_torch_in_a_fresh_interpreter():
 
 
 def test_core_and_rules_do_not_load_pygls_or_lsprotocol():
-    modules = run_and_list_modules(
-        "from pt_lsp.core.rule import all_rules\nall_rules()\nimport pt_lsp.commands.check"
-    )
+    modules = run_and_list_modules("from pt_lsp.core.rule import all_rules\nall_rules()\nimport pt_lsp.commands.check")
     assert not {m for m in modules if m.split(".")[0] in {"pygls", "lsprotocol", "torch"}}
 
 

@@ -1,4 +1,5 @@
 """[tool.pt-lsp] in pyproject.toml: parsing, globs, and the walk up from each path."""
+
 from __future__ import annotations
 
 from pt_lsp.core.config import ConfigFinder, load_pyproject, parse_table, path_matches
@@ -17,14 +18,19 @@ def test_path_matches_like_ruff():
 
 def test_parse_table_reads_every_key():
     warnings = []
-    config = parse_table({
-        "select": ["PTL1", "ptl4"],
-        "extend-select": ["PTL2"],
-        "ignore": ["PTL102"],
-        "per-file-ignores": {"tests/*": ["PTL401"], "scripts/*.py": "PTL1,PTL2"},
-        "exclude": ["generated"],
-        "extend-exclude": "vendored/*",
-    }, "/project", "/project/pyproject.toml", warnings.append)
+    config = parse_table(
+        {
+            "select": ["PTL1", "ptl4"],
+            "extend-select": ["PTL2"],
+            "ignore": ["PTL102"],
+            "per-file-ignores": {"tests/*": ["PTL401"], "scripts/*.py": "PTL1,PTL2"},
+            "exclude": ["generated"],
+            "extend-exclude": "vendored/*",
+        },
+        "/project",
+        "/project/pyproject.toml",
+        warnings.append,
+    )
     assert warnings == []
     assert config.select == ("PTL1", "PTL4", "PTL2")
     assert config.ignore == ("PTL102",)
@@ -34,16 +40,18 @@ def test_parse_table_reads_every_key():
 
 def test_bad_values_are_warned_about_and_ignored():
     warnings = []
-    config = parse_table({"select": 3, "per-file-ignores": {"a.py": 5}, "colour": "blue"}, "/p", "/p/pyproject.toml",
-                         warnings.append)
+    config = parse_table(
+        {"select": 3, "per-file-ignores": {"a.py": 5}, "colour": "blue"}, "/p", "/p/pyproject.toml", warnings.append
+    )
     assert config.select is None and config.per_file_ignores == ()
     assert len(warnings) == 3
     assert any("colour" in w for w in warnings)
 
 
 def test_selection_layers():
-    config = parse_table({"select": ["PTL1", "PTL4"], "ignore": ["PTL102"],
-                          "per-file-ignores": {"tests/*": ["PTL4"]}}, "/p", None)
+    config = parse_table(
+        {"select": ["PTL1", "PTL4"], "ignore": ["PTL102"], "per-file-ignores": {"tests/*": ["PTL4"]}}, "/p", None
+    )
     plain = config.selection("/p/src/a.py")
     assert plain.enabled("PTL101") and plain.enabled("PTL401")
     assert not plain.enabled("PTL102") and not plain.enabled("PTL201")

@@ -1,4 +1,5 @@
 """File discovery: .py and .ipynb, default excludes, .gitignore (as git reads it), exclude."""
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,16 @@ def test_python_files_and_notebooks_only(tmp_path):
 
 
 def test_default_excludes(tmp_path):
-    make(tmp_path, "a.py", ".git/hook.py", ".venv/lib/x.py", "node_modules/m.py", "pkg/__pycache__/c.py",
-         "venv/v.py", ".tox/t.py")
+    make(
+        tmp_path,
+        "a.py",
+        ".git/hook.py",
+        ".venv/lib/x.py",
+        "node_modules/m.py",
+        "pkg/__pycache__/c.py",
+        "venv/v.py",
+        ".tox/t.py",
+    )
     assert found(tmp_path) == ["a.py"]
 
 
@@ -35,15 +44,28 @@ def test_gitignore_patterns(tmp_path):
     (tmp_path / ".git").mkdir()
     (tmp_path / ".gitignore").write_text(
         "# comment\n"
-        "*.gen.py\n"          # any depth
-        "!keep.gen.py\n"      # negation
-        "/top_only.py\n"      # anchored
-        "out/\n"              # directories only
-        "docs/**/conf.py\n"   # '**' in the middle
-        "\\#hash.py\n"        # escaped '#'
+        "*.gen.py\n"  # any depth
+        "!keep.gen.py\n"  # negation
+        "/top_only.py\n"  # anchored
+        "out/\n"  # directories only
+        "docs/**/conf.py\n"  # '**' in the middle
+        "\\#hash.py\n"  # escaped '#'
     )
-    make(tmp_path, "a.gen.py", "pkg/b.gen.py", "keep.gen.py", "top_only.py", "pkg/top_only.py",
-         "out/x.py", "pkg/out/y.py", "out_file.py", "docs/conf.py", "docs/a/b/conf.py", "#hash.py", "main.py")
+    make(
+        tmp_path,
+        "a.gen.py",
+        "pkg/b.gen.py",
+        "keep.gen.py",
+        "top_only.py",
+        "pkg/top_only.py",
+        "out/x.py",
+        "pkg/out/y.py",
+        "out_file.py",
+        "docs/conf.py",
+        "docs/a/b/conf.py",
+        "#hash.py",
+        "main.py",
+    )
     (tmp_path / "notadir").mkdir()
     assert found(tmp_path) == ["keep.gen.py", "main.py", "out_file.py", "pkg/top_only.py"]
 
@@ -103,10 +125,19 @@ def test_duplicates_are_linted_once(tmp_path):
 
 def test_gitignore_pattern_details():
     base = "/r"
-    rules = IgnoreRules(tuple(p for p in (
-        parse_line("foo?.py", base), parse_line("[ab]*.py", base), parse_line("logs/**", base),
-        parse_line("trailing\\ ", base), parse_line("a/**/z.py", base),
-    ) if p))
+    rules = IgnoreRules(
+        tuple(
+            p
+            for p in (
+                parse_line("foo?.py", base),
+                parse_line("[ab]*.py", base),
+                parse_line("logs/**", base),
+                parse_line("trailing\\ ", base),
+                parse_line("a/**/z.py", base),
+            )
+            if p
+        )
+    )
     assert rules.ignored("/r/x/foo1.py", False)
     assert not rules.ignored("/r/x/foo12.py", False)
     assert rules.ignored("/r/b_thing.py", False) and not rules.ignored("/r/c_thing.py", False)
@@ -143,15 +174,47 @@ build_*
 nested/
 """
 GIT_FILES = [
-    "a.gen.py", "pkg/b.gen.py", "keep.gen.py", "pkg/keep.gen.py", "top.py", "pkg/top.py", "out/o.py",
-    "pkg/out/o.py", "docs/conf.py", "docs/a/b/conf.py", "a/z.py", "a/b/c/z.py", "ax.py", "bx.py", "cx.py",
-    "yy.py", "yyy.py", "logs/l.py", "logs/keep.py", "sub/s.py", "sub/ok.py", "x/deep/nope.py", "build_x/q.py",
-    "build_y.py", "#h.py", "nested/q/n.py", "main.py", "pkg2/main.py", "pkg2/other.py",
+    "a.gen.py",
+    "pkg/b.gen.py",
+    "keep.gen.py",
+    "pkg/keep.gen.py",
+    "top.py",
+    "pkg/top.py",
+    "out/o.py",
+    "pkg/out/o.py",
+    "docs/conf.py",
+    "docs/a/b/conf.py",
+    "a/z.py",
+    "a/b/c/z.py",
+    "ax.py",
+    "bx.py",
+    "cx.py",
+    "yy.py",
+    "yyy.py",
+    "logs/l.py",
+    "logs/keep.py",
+    "sub/s.py",
+    "sub/ok.py",
+    "x/deep/nope.py",
+    "build_x/q.py",
+    "build_y.py",
+    "#h.py",
+    "nested/q/n.py",
+    "main.py",
+    "pkg2/main.py",
+    "pkg2/other.py",
 ]
 # what `git ls-files --others --exclude-standard` lists for this tree (checked with git 2.x)
 GIT_NOT_IGNORED = [
-    "cx.py", "keep.gen.py", "logs/keep.py", "main.py", "pkg/keep.gen.py", "pkg/top.py", "pkg2/main.py",
-    "sub/ok.py", "yyy.py",
+    "cx.py",
+    "keep.gen.py",
+    "logs/keep.py",
+    "main.py",
+    "pkg/keep.gen.py",
+    "pkg/top.py",
+    "pkg2/main.py",
+    "sub/ok.py",
+    "yyy.py",
 ]
 
 

@@ -1,4 +1,5 @@
 """Positions: UTF-8 byte columns (ast), code points (core), UTF-16 units (editors)."""
+
 import ast
 
 import pytest

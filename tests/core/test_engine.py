@@ -1,4 +1,5 @@
 """The engine: one parse, every selected rule, crashes contained, noqa honoured."""
+
 from pt_lsp.core.engine import lint_source
 from pt_lsp.core.rule import Rule, all_rules
 from pt_lsp.core.selection import Selection

@@ -1,4 +1,5 @@
 """Flow facts: devices, requires-grad, graph histories and the backward events they imply."""
+
 import ast
 import textwrap
 
@@ -32,7 +33,10 @@ def value_at(source: str, expr: str):
         ("x = torch.zeros(3).to('cuda')", Device.CUDA),
         ("x = torch.zeros(3).cuda().cpu()", Device.CPU),
         ("x = torch.zeros(3).to(torch.device('cuda'))", Device.CUDA),
-        ("d = torch.device('cuda' if torch.cuda.is_available() else 'cpu')\nx = torch.ones(2).to(d)", Device.MAYBE_CUDA),
+        (
+            "d = torch.device('cuda' if torch.cuda.is_available() else 'cpu')\nx = torch.ones(2).to(d)",
+            Device.MAYBE_CUDA,
+        ),
         ("x = torch.zeros(3)\nx.to('cuda')", Device.CPU),  # the result of .to() is thrown away
         ("x = torch.zeros(3)\nif flag:\n    x = x.cuda()", Device.MAYBE_CUDA),
         ("torch.set_default_device('cuda')\nx = torch.ones(2)", Device.CUDA),
@@ -88,13 +92,16 @@ def test_same_loss_twice():
 
 
 def test_retain_graph_keeps_the_graph():
-    assert events("""
+    assert (
+        events("""
     import torch
     w = torch.ones(2, requires_grad=True)
     loss = (w * w).sum()
     loss.backward(retain_graph=True)
     loss.backward()
-    """) == []
+    """)
+        == []
+    )
 
 
 def test_hidden_state_carried_through_a_loop_and_detached():
@@ -113,7 +120,8 @@ def test_hidden_state_carried_through_a_loop_and_detached():
 
 
 def test_backward_on_one_branch_does_not_meet_the_value_kept_on_the_other():
-    assert events("""
+    assert (
+        events("""
     import torch
     cell = torch.nn.RNNCell(4, 4)
     h = torch.zeros(1, 4)
@@ -125,11 +133,14 @@ def test_backward_on_one_branch_does_not_meet_the_value_kept_on_the_other():
             loss.backward()
             h = h.detach()
             loss = 0
-    """) == []
+    """)
+        == []
+    )
 
 
 def test_a_new_graph_every_iteration_is_clean():
-    assert events("""
+    assert (
+        events("""
     import torch
     model = torch.nn.Linear(3, 1)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -138,7 +149,9 @@ def test_a_new_graph_every_iteration_is_clean():
         opt.zero_grad()
         loss.backward()
         opt.step()
-    """) == []
+    """)
+        == []
+    )
 
 
 def test_calls_into_local_functions_and_forward_are_followed():
@@ -173,12 +186,15 @@ def test_calls_into_local_functions_and_forward_are_followed():
 
 
 def test_unknown_callables_give_no_evidence():
-    assert events("""
+    assert (
+        events("""
     def train(loader, compute_loss):
         for batch in loader:
             loss = compute_loss(batch)
             loss.backward()
-    """) == []
+    """)
+        == []
+    )
 
 
 def test_the_analysis_does_not_crash_on_odd_code():

@@ -1,4 +1,5 @@
 """Name resolution through imports, aliases, shadowing and star imports."""
+
 import ast
 
 import pytest
@@ -56,13 +57,7 @@ def test_shadowed_names_do_not_resolve_to_torch(source):
 
 
 def test_function_sees_module_import_and_class_body_does_not_enclose_methods():
-    source = (
-        "import torch\n"
-        "class M:\n"
-        "    torch = None\n"
-        "    def f(self):\n"
-        "        return torch.zeros(1)\n"
-    )
+    source = "import torch\nclass M:\n    torch = None\n    def f(self):\n        return torch.zeros(1)\n"
     assert qualname_of_call(source, 5) == "torch.zeros"
 
 

@@ -11,6 +11,7 @@ per-rule TP/FP/FN, precision and recall, then every false positive and false neg
 ``--check`` exits 1 when the bar of issue 2 (precision >= 0.9, recall >= 0.8) is missed or an
 internal error happened; otherwise the exit code is 0.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -94,8 +95,7 @@ def corpus_files(paths: list[Path] | None = None) -> list[Path]:
 
 def _lint_cli(files: list[Path]) -> tuple[list[dict], list[str]]:
     """Findings as the JSON of ``pt-lsp check``; exit code 2 or stderr output are errors."""
-    command = [sys.executable, "-m", "pt_lsp", "check", *map(str, files),
-               "--output-format", "json", "--exit-zero"]
+    command = [sys.executable, "-m", "pt_lsp", "check", *map(str, files), "--output-format", "json", "--exit-zero"]
     done = subprocess.run(command, check=False, capture_output=True, text=True, cwd=REPO, timeout=600)
     errors = []
     if done.returncode != 0:
@@ -120,8 +120,12 @@ def _lint_in_process(files: list[Path]) -> tuple[list[dict], list[str]]:
         if result.message:
             errors.append(f"{path.name}: {result.message}")
         records.extend(
-            {"code": f.code, "message": f.message, "filename": str(path),
-             "location": {"row": f.span.start.line, "column": f.span.start.col + 1}}
+            {
+                "code": f.code,
+                "message": f.message,
+                "filename": str(path),
+                "location": {"row": f.span.start.line, "column": f.span.start.col + 1},
+            }
             for f in result.findings
         )
     return records, errors
@@ -132,8 +136,13 @@ def evaluate(paths: list[Path] | None = None, in_process: bool | None = None) ->
     if in_process is None:
         in_process = not (REPO / "pt_lsp" / "cli.py").exists()
     records, errors = (_lint_in_process if in_process else _lint_cli)(files)
-    evaluation = Evaluation(files, set().union(*map(expected_findings, files)), {}, errors,
-                            engine="in-process engine" if in_process else "pt-lsp check (CLI)")
+    evaluation = Evaluation(
+        files,
+        set().union(*map(expected_findings, files)),
+        {},
+        errors,
+        engine="in-process engine" if in_process else "pt-lsp check (CLI)",
+    )
     for record in records:
         key = (Path(record["filename"]).name, int(record["location"]["row"]), record["code"])
         if record["code"] == "PTL000":
@@ -154,21 +163,29 @@ def _source_line(evaluation: Evaluation, name: str, line: int) -> str:
 
 
 def report(evaluation: Evaluation) -> str:
-    out = [(f"corpus: {len(evaluation.files)} files, {len(evaluation.expected)} expected findings "
-            f"({evaluation.engine})"), "",
-           f"{'rule':<8} {'TP':>4} {'FP':>4} {'FN':>4} {'precision':>10} {'recall':>8}"]
+    out = [
+        (f"corpus: {len(evaluation.files)} files, {len(evaluation.expected)} expected findings ({evaluation.engine})"),
+        "",
+        f"{'rule':<8} {'TP':>4} {'FP':>4} {'FN':>4} {'precision':>10} {'recall':>8}",
+    ]
     for code in CORE_CODES + (None,):
         s = evaluation.score(code)
         out.append(f"{code or 'all':<8} {s.tp:>4} {s.fp:>4} {s.fn:>4} {s.precision:>10.3f} {s.recall:>8.3f}")
-    out.append(f"\nbar: precision >= {PRECISION_BAR}, recall >= {RECALL_BAR}: "
-               + ("met" if evaluation.meets_bar() else "NOT met"))
-    for title, keys in (("false positives", evaluation.false_positives),
-                        ("false negatives", evaluation.false_negatives)):
+    out.append(
+        f"\nbar: precision >= {PRECISION_BAR}, recall >= {RECALL_BAR}: "
+        + ("met" if evaluation.meets_bar() else "NOT met")
+    )
+    for title, keys in (
+        ("false positives", evaluation.false_positives),
+        ("false negatives", evaluation.false_negatives),
+    ):
         out.append(f"\n{title} ({len(keys)}):")
         for name, line, code in keys:
             message = evaluation.reported.get((name, line, code), "")
-            out.append(f"  {name}:{line}: {code}  {_source_line(evaluation, name, line)}"
-                       + (f"\n      -> {message}" if message else ""))
+            out.append(
+                f"  {name}:{line}: {code}  {_source_line(evaluation, name, line)}"
+                + (f"\n      -> {message}" if message else "")
+            )
     if evaluation.other:
         out.append(f"\nfindings of other codes (not scored): {len(evaluation.other)}")
     if evaluation.errors:

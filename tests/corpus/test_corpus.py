@@ -3,6 +3,7 @@
 The corpus (``files/case_*.py``) was written from real bug reports and forum questions, not
 from the rule implementations; ``evaluate.py`` prints the per-rule figures and every miss.
 """
+
 from __future__ import annotations
 
 import ast
@@ -41,8 +42,9 @@ def test_corpus_file_parses_and_markers_sit_on_code(path: Path):
 
 def test_scores_count_matches_and_misses():
     files = [Path("a.py")]
-    ev = evaluate.Evaluation(files, {("a.py", 1, "PTL201"), ("a.py", 2, "PTL401")},
-                             {("a.py", 1, "PTL201"): "m", ("a.py", 3, "PTL401"): "m"})
+    ev = evaluate.Evaluation(
+        files, {("a.py", 1, "PTL201"), ("a.py", 2, "PTL401")}, {("a.py", 1, "PTL201"): "m", ("a.py", 3, "PTL401"): "m"}
+    )
     assert (ev.score().tp, ev.score().fp, ev.score().fn) == (1, 1, 1)
     assert ev.score("PTL201").precision == 1.0 and ev.score("PTL401").recall == 0.0
     assert ev.false_positives == [("a.py", 3, "PTL401")]

@@ -1,4 +1,5 @@
 """The README stays true: its quick start has exactly two commands and its catalog lists every rule."""
+
 import pathlib
 import re
 

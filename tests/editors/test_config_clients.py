@@ -11,6 +11,7 @@ client that does with them what each editor documents it does, against the real 
 Each test sets ``ignore = ["PTL101"]`` where the config has its settings table and checks that
 the server then reports PTL401 alone: the config's nesting of the ``pt-lsp`` section is right.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,13 +27,13 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from test_configs import EDITORS
 
-BUGGY = '''import torch
+BUGGY = """import torch
 from torch.autograd import Variable
 
 x = torch.randn(3, device="cuda")
 y = Variable(x)
 print(x.numpy())
-'''
+"""
 TIMEOUT = 30.0
 
 
@@ -78,20 +79,29 @@ async def codes_after_settings(
     source.write_text(BUGGY)
     await client.start_io(command[0], *command[1:], env=user_env(), cwd=str(root))
     try:
-        await asyncio.wait_for(client.initialize_async(types.InitializeParams(
-            process_id=os.getpid(),
-            root_uri=root.as_uri(),
-            initialization_options=init_options,
-            capabilities=types.ClientCapabilities(
-                workspace=types.WorkspaceClientCapabilities(configuration=True),
-                text_document=types.TextDocumentClientCapabilities(
-                    publish_diagnostics=types.PublishDiagnosticsClientCapabilities()),
+        await asyncio.wait_for(
+            client.initialize_async(
+                types.InitializeParams(
+                    process_id=os.getpid(),
+                    root_uri=root.as_uri(),
+                    initialization_options=init_options,
+                    capabilities=types.ClientCapabilities(
+                        workspace=types.WorkspaceClientCapabilities(configuration=True),
+                        text_document=types.TextDocumentClientCapabilities(
+                            publish_diagnostics=types.PublishDiagnosticsClientCapabilities()
+                        ),
+                    ),
+                )
             ),
-        )), TIMEOUT)
+            TIMEOUT,
+        )
         client.initialized(types.InitializedParams())
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=did_change))
-        client.text_document_did_open(types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=source.as_uri(), language_id="python", version=1, text=BUGGY)))
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=source.as_uri(), language_id="python", version=1, text=BUGGY)
+            )
+        )
         seen: list[list[str]] = []
         deadline = asyncio.get_running_loop().time() + TIMEOUT
         while True:
@@ -113,16 +123,28 @@ def test_helix_config_section_reaches_the_server(tmp_path):
     config = tomllib.loads((EDITORS / "helix" / "languages.toml").read_text())
     server = config["language-server"]["pt-lsp"]
     server["config"]["pt-lsp"]["ignore"] = ["PTL101"]
-    codes = asyncio.run(codes_after_settings(
-        [server["command"], *server["args"]], server["config"], server["config"],
-        lambda section: dotted(server["config"], section), tmp_path))
+    codes = asyncio.run(
+        codes_after_settings(
+            [server["command"], *server["args"]],
+            server["config"],
+            server["config"],
+            lambda section: dotted(server["config"], section),
+            tmp_path,
+        )
+    )
     assert codes == ["PTL401"]
 
 
 def test_sublime_settings_reach_the_server(tmp_path):
     client = json.loads((EDITORS / "sublime" / "LSP.sublime-settings").read_text())["clients"]["pt-lsp"]
     client["settings"]["pt-lsp"]["ignore"] = ["PTL101"]
-    codes = asyncio.run(codes_after_settings(
-        client["command"], client["initializationOptions"], client["settings"],
-        lambda section: dotted(client["settings"], section), tmp_path))
+    codes = asyncio.run(
+        codes_after_settings(
+            client["command"],
+            client["initializationOptions"],
+            client["settings"],
+            lambda section: dotted(client["settings"], section),
+            tmp_path,
+        )
+    )
     assert codes == ["PTL401"]

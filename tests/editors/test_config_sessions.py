@@ -6,6 +6,7 @@ applies the PTL401 quick fix through the editor's LSP client and checks the buff
 expected messages and fix come from pt-lsp's core, not from copies in this file.
 Editors that are not installed are skipped (`make tools-editors` installs them).
 """
+
 from __future__ import annotations
 
 import json
@@ -23,13 +24,13 @@ from pt_lsp.core.fixes import apply_edits
 
 pytestmark = pytest.mark.slow
 
-BUGGY = '''import torch
+BUGGY = """import torch
 from torch.autograd import Variable
 
 x = torch.randn(3, device="cuda")
 y = Variable(x)
 print(x.numpy())
-'''
+"""
 VENV_BIN = str(Path(sys.executable).parent)
 TIMEOUT_MS = 20_000
 
@@ -113,11 +114,20 @@ def run_nvim(nvim: str, setup_lua: str, tmp_path: Path) -> dict:
     source = workspace(tmp_path)
     findings, numpy, _ = expected()
     script = tmp_path / "session.lua"
-    script.write_text(setup_lua + "\nlocal session = loadstring([==[" + NVIM_SESSION + "]==])\n"
-                      f"session({json.dumps(str(source))}, {numpy.line}, {numpy.span.start.col + 1}, "
-                      f"{json.dumps(numpy.fix.title)}, {len(findings)})\n")
-    done = subprocess.run([nvim, "--headless", "--clean", "-c", f"luafile {script}"], check=False, capture_output=True,
-                          text=True, timeout=90, cwd=tmp_path, env=user_env())
+    script.write_text(
+        setup_lua + "\nlocal session = loadstring([==[" + NVIM_SESSION + "]==])\n"
+        f"session({json.dumps(str(source))}, {numpy.line}, {numpy.span.start.col + 1}, "
+        f"{json.dumps(numpy.fix.title)}, {len(findings)})\n"
+    )
+    done = subprocess.run(
+        [nvim, "--headless", "--clean", "-c", f"luafile {script}"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        cwd=tmp_path,
+        env=user_env(),
+    )
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     assert lines, f"no result from {nvim}: rc={done.returncode} stdout={done.stdout!r} stderr={done.stderr!r}"
     return json.loads(lines[-1].removeprefix("RESULT "))
@@ -186,7 +196,12 @@ EMACS_SESSION = r""";;; -*- lexical-binding: t; -*-
 def emacs_with_eglot() -> bool:
     if shutil.which("emacs") is None:
         return False
-    return subprocess.run(["emacs", "--batch", "--eval", "(require 'eglot)"], check=False, capture_output=True, timeout=60).returncode == 0
+    return (
+        subprocess.run(
+            ["emacs", "--batch", "--eval", "(require 'eglot)"], check=False, capture_output=True, timeout=60
+        ).returncode
+        == 0
+    )
 
 
 @pytest.mark.skipif(not emacs_with_eglot(), reason="no Emacs with Eglot (apt-get install emacs-nox elpa-eglot)")
@@ -196,9 +211,22 @@ def test_emacs_eglot_config_gives_diagnostics_and_fixes(tmp_path):
     script = tmp_path / "session.el"
     script.write_text(EMACS_SESSION)
     done = subprocess.run(
-        ["emacs", "--batch", "-l", str(script), str(source), str(numpy.line), str(numpy.span.start.col + 1),
-         numpy.fix.title, str(len(findings))],
-        check=False, capture_output=True, text=True, timeout=90, cwd=tmp_path,
+        [
+            "emacs",
+            "--batch",
+            "-l",
+            str(script),
+            str(source),
+            str(numpy.line),
+            str(numpy.span.start.col + 1),
+            numpy.fix.title,
+            str(len(findings)),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        cwd=tmp_path,
         env=user_env(PT_LSP_EGLOT_EL=str(EDITORS / "emacs" / "pt-lsp-eglot.el")),
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]

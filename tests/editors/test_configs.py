@@ -4,6 +4,7 @@ Lua is loaded by every Neovim found (PATH's `nvim`, ``$PT_LSP_NVIM``, and the on
 `make tools-nvim` installs), the elisp byte-compiles and loads in Emacs with Eglot when Emacs is
 installed; TOML, JSON and YAML parse everywhere.
 """
+
 from __future__ import annotations
 
 import json
@@ -61,11 +62,22 @@ def vscode_manifest() -> dict:
 def test_vscode_manifest_contributes_the_settings_and_commands():
     manifest = vscode_manifest()
     properties = manifest["contributes"]["configuration"]["properties"]
-    expected = {"enable", "interpreter", "path", "args", "select", "ignore", "severity", "fixAll",
-                "unsafeFixes", "showNotifications", "trace.server"}
+    expected = {
+        "enable",
+        "interpreter",
+        "path",
+        "args",
+        "select",
+        "ignore",
+        "severity",
+        "fixAll",
+        "unsafeFixes",
+        "showNotifications",
+        "trace.server",
+    }
     assert {key.removeprefix("pt-lsp.") for key in properties} == expected
     assert properties["pt-lsp.select"]["default"] == []
-    titles = {c["command"]: f'{c["category"]}: {c["title"]}' for c in manifest["contributes"]["commands"]}
+    titles = {c["command"]: f"{c['category']}: {c['title']}" for c in manifest["contributes"]["commands"]}
     assert titles == {"pt-lsp.restart": "pt-lsp: Restart Server", "pt-lsp.showOutput": "pt-lsp: Show Output"}
     assert {"onLanguage:python", "onNotebook:jupyter-notebook"} <= set(manifest["activationEvents"])
     assert manifest["main"] == "./out/extension.js"
@@ -132,8 +144,16 @@ def test_ci_snippet_command_writes_sarif_with_the_findings(tmp_path):
         'import torch\nfrom torch.autograd import Variable\nx = torch.randn(3, device="cuda")\nprint(x.numpy())\n'
     )
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])  # the venv's pt-lsp
-    done = subprocess.run(command, shell=True, check=False, cwd=tmp_path, env={**os.environ, "PATH": path},
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        command,
+        shell=True,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "PATH": path},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr  # --exit-zero: the upload step still runs
     sarif = json.loads((tmp_path / "pt-lsp.sarif").read_text())
     assert sarif["version"] == "2.1.0"
@@ -171,7 +191,12 @@ def nvim_lua(nvim: str, lua: str, tmp_path: Path) -> str:
     script.write_text(lua)
     result = subprocess.run(
         [nvim, "--headless", "--clean", "-c", f"luafile {script}", "-c", "qa!"],
-        check=False, capture_output=True, text=True, timeout=60, cwd=ROOT, env={**os.environ, "VIRTUAL_ENV": ""},
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, "VIRTUAL_ENV": ""},
     )
     assert result.returncode == 0, result.stderr
     assert "Error" not in result.stderr, result.stderr
@@ -182,10 +207,14 @@ def nvim_lua(nvim: str, lua: str, tmp_path: Path) -> str:
 @pytest.mark.parametrize("nvim", NEOVIMS)
 def test_neovim_lsp_config_returns_a_server_for_python(nvim, tmp_path):
     path = EDITORS / "neovim" / "lsp" / "pt_lsp.lua"
-    out = nvim_lua(nvim, f"""
+    out = nvim_lua(
+        nvim,
+        f"""
         local c = dofile({json.dumps(str(path))})
         io.write(table.concat(c.cmd, ' '), '|', table.concat(c.filetypes, ','), '|', c.root_markers[1], '\\n')
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     cmd, filetypes, first_marker = out.strip().splitlines()[-1].split("|")
     assert cmd.split()[-3:] == SERVER_ARGS or cmd.split() == ["pt-lsp", "server"]
     assert filetypes == "python"
@@ -195,11 +224,15 @@ def test_neovim_lsp_config_returns_a_server_for_python(nvim, tmp_path):
 @pytest.mark.skipif(not NEOVIMS_0_11, reason="no Neovim >= 0.11 installed (make tools-nvim)")
 @pytest.mark.parametrize("nvim", NEOVIMS_0_11)
 def test_neovim_0_11_enables_pt_lsp_from_the_runtimepath(nvim, tmp_path):
-    out = nvim_lua(nvim, f"""
+    out = nvim_lua(
+        nvim,
+        f"""
         vim.opt.runtimepath:prepend({json.dumps(str(EDITORS / "neovim"))})
         vim.lsp.enable('pt_lsp')
         io.write(tostring(vim.lsp.is_enabled('pt_lsp')), ' ', table.concat(vim.lsp.config.pt_lsp.cmd, ' '), '\\n')
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     enabled, *cmd = out.strip().splitlines()[-1].split()
     assert enabled == "true"
     assert cmd[-3:] == SERVER_ARGS or cmd == ["pt-lsp", "server"]
@@ -209,10 +242,14 @@ def test_neovim_0_11_enables_pt_lsp_from_the_runtimepath(nvim, tmp_path):
 @pytest.mark.parametrize("nvim", NEOVIMS)
 def test_neovim_start_snippet_registers_a_python_filetype_autocmd(nvim, tmp_path):
     path = EDITORS / "neovim" / "start.lua"
-    out = nvim_lua(nvim, f"""
+    out = nvim_lua(
+        nvim,
+        f"""
         dofile({json.dumps(str(path))})
         io.write(#vim.api.nvim_get_autocmds({{ event = 'FileType', pattern = 'python' }}), '\\n')
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert int(out.strip().splitlines()[-1]) >= 1
 
 
@@ -221,22 +258,30 @@ def test_neovim_start_snippet_registers_a_python_filetype_autocmd(nvim, tmp_path
 def test_neovim_lspconfig_snippet_compiles(nvim, tmp_path):
     # nvim-lspconfig itself is not installed here: compiling the chunk checks its syntax.
     path = EDITORS / "neovim" / "lspconfig.lua"
-    out = nvim_lua(nvim, f"""
+    out = nvim_lua(
+        nvim,
+        f"""
         local chunk, err = loadfile({json.dumps(str(path))})
         io.write(chunk and 'ok' or tostring(err), '\\n')
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert out.strip().splitlines()[-1] == "ok"
 
 
 # --- Emacs: the elisp byte-compiles without warnings and registers the server ------------------
 
-needs_emacs = pytest.mark.skipif(shutil.which("emacs") is None, reason="Emacs not installed (apt-get install emacs-nox elpa-eglot)")
+needs_emacs = pytest.mark.skipif(
+    shutil.which("emacs") is None, reason="Emacs not installed (apt-get install emacs-nox elpa-eglot)"
+)
 
 
 def emacs_has_eglot() -> bool:
     if shutil.which("emacs") is None:
         return False
-    probe = subprocess.run(["emacs", "--batch", "--eval", "(require 'eglot)"], check=False, capture_output=True, timeout=60)
+    probe = subprocess.run(
+        ["emacs", "--batch", "--eval", "(require 'eglot)"], check=False, capture_output=True, timeout=60
+    )
     return probe.returncode == 0
 
 
@@ -251,8 +296,10 @@ def test_emacs_eglot_config_byte_compiles_and_registers_pt_lsp(tmp_path):
         f" (unless (byte-compile-file {json.dumps(str(source))}) (kill-emacs 3))"
         f" (load {json.dumps(str(source.with_suffix('.elc')))} nil t)"
         " (let ((contact (cdr (assoc '(python-mode python-ts-mode) eglot-server-programs))))"
-        "   (princ (mapconcat #'identity (funcall contact nil) \" \"))))"
+        '   (princ (mapconcat #\'identity (funcall contact nil) " "))))'
     )
-    result = subprocess.run(["emacs", "--batch", "--eval", check], check=False, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["emacs", "--batch", "--eval", check], check=False, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["python3", *SERVER_ARGS]

@@ -3,6 +3,7 @@
 Neovim is a third-party client: it catches what a client written for these tests would not
 (its own position encoding, incremental sync, code action menu and edit application).
 """
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,11 @@ def test_neovim_shows_the_diagnostic_and_applies_the_fix(tmp_path):
     }
     subprocess.run(
         [NVIM, "--headless", "--clean", "-n", "-i", "NONE", "-c", f"luafile {SCRIPT}"],
-        env=env, timeout=180, check=False, capture_output=True, stdin=subprocess.DEVNULL,
+        env=env,
+        timeout=180,
+        check=False,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
     )
     result = json.loads(out.read_text(encoding="utf-8"))
     assert result["error"] is None, result["error"]

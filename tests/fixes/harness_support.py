@@ -4,6 +4,7 @@ A ``Rule`` subclass registers itself when it has a ``code`` at class creation; t
 get their code afterwards, so they never appear in ``all_rules()`` and cannot disturb the tests
 generated from the real rules. They are run through ``lint_source(..., rules=[...])``.
 """
+
 from __future__ import annotations
 
 import ast

@@ -4,6 +4,7 @@ Each mutation keeps the program's meaning (and so the findings a precise linter 
 says how line numbers move: ``rename`` and ``reindent`` keep lines, ``insert_lines`` shifts the
 lines after each insertion point.
 """
+
 from __future__ import annotations
 
 import ast
@@ -51,7 +52,7 @@ def rename(text: str, old: str, new: str) -> str:
             replacements.append(tok.start)
     for line, col in sorted(replacements, reverse=True):
         source = lines[line - 1]
-        lines[line - 1] = source[:col] + new + source[col + len(old):]
+        lines[line - 1] = source[:col] + new + source[col + len(old) :]
     return "".join(lines)
 
 

@@ -1,5 +1,6 @@
 """Buggy (and correct) PyTorch snippets composed from templates with chosen names, import
 styles, indentation and nesting, for the property tests."""
+
 from __future__ import annotations
 
 import textwrap
@@ -86,12 +87,38 @@ TEMPLATES = {
                 return {w} * self.{a}
     """,
 }
-NAME_SLOTS = ("model", "opt", "hidden", "i", "out", "loss", "gen", "disc", "fake", "d_loss", "g_loss",
-              "p", "w", "x", "device", "arr", "arr2", "ok", "Cls", "a", "b", "c", "d")
+NAME_SLOTS = (
+    "model",
+    "opt",
+    "hidden",
+    "i",
+    "out",
+    "loss",
+    "gen",
+    "disc",
+    "fake",
+    "d_loss",
+    "g_loss",
+    "p",
+    "w",
+    "x",
+    "device",
+    "arr",
+    "arr2",
+    "ok",
+    "Cls",
+    "a",
+    "b",
+    "c",
+    "d",
+)
 TORCH_IMPORTS = {"torch": "import torch", "T": "import torch as T", "th": "import torch as th"}
 NN_IMPORTS = ("import torch.nn as nn", "from torch import nn", "from torch import nn as tnn")
-VARIABLE_IMPORTS = ("from torch.autograd import Variable", "from torch.autograd import Variable as V",
-                    "from torch.autograd import Variable, grad")
+VARIABLE_IMPORTS = (
+    "from torch.autograd import Variable",
+    "from torch.autograd import Variable as V",
+    "from torch.autograd import Variable, grad",
+)
 WRAPPERS = ("function", "method", "main_guard", "loop", "no_wrapper", "if_branch", "try")
 
 

@@ -1,5 +1,6 @@
 """Applying every fix (safe and unsafe) never breaks a file: the harness on every rule example
 and every corpus file, and the harness itself catching each kind of unsafe fix."""
+
 from __future__ import annotations
 
 import ast
@@ -24,9 +25,12 @@ from pt_lsp.core.rule import SYNTAX_ERROR, all_rules
 
 def _rule_examples():
     # An example that does not parse (PTL000's bad ones) has no fix to break.
-    return [pytest.param(example, id=f"{code}-{i}-{example.title[:40]}")
-            for code, rule in all_rules().items() for i, example in enumerate(rule.examples)
-            if (SYNTAX_ERROR not in {c for _, c in example.expected})]
+    return [
+        pytest.param(example, id=f"{code}-{i}-{example.title[:40]}")
+        for code, rule in all_rules().items()
+        for i, example in enumerate(rule.examples)
+        if (SYNTAX_ERROR not in {c for _, c in example.expected})
+    ]
 
 
 def _assert_safe(report: fix_harness.FileReport) -> None:
@@ -68,24 +72,31 @@ def test_a_good_fix_passes():
 
 
 def test_a_fix_that_breaks_the_syntax_is_caught():
-    rule = unregistered_rule("PTL992", lambda r, ctx: [
-        finding(r, ctx, call, Edit.insert(ctx.doc.node_span(call).end, "("))
-        for call in numpy_calls(ctx)])
+    rule = unregistered_rule(
+        "PTL992",
+        lambda r, ctx: [
+            finding(r, ctx, call, Edit.insert(ctx.doc.node_span(call).end, "(")) for call in numpy_calls(ctx)
+        ],
+    )
     report = fix_harness.check_source(SOURCE, "broken.py", lint_with(rule))
     assert report.unparsable and "PTL992" in report.unparsable[0]
 
 
 def test_a_fix_that_changes_another_statement_is_caught():
-    rule = unregistered_rule("PTL993", lambda r, ctx: [
-        finding(r, ctx, call, Edit(span(4, 4, 4, 5), "2")) for call in numpy_calls(ctx)])
+    rule = unregistered_rule(
+        "PTL993", lambda r, ctx: [finding(r, ctx, call, Edit(span(4, 4, 4, 5), "2")) for call in numpy_calls(ctx)]
+    )
     report = fix_harness.check_source(SOURCE, "remote.py", lint_with(rule))
     assert any("line 4" in v and "z = 1" in v for v in report.outside), report.outside
 
 
 def test_a_fix_that_never_converges_is_caught():
-    rule = unregistered_rule("PTL994", lambda r, ctx: [
-        finding(r, ctx, call, Edit.insert(ctx.doc.node_span(call).end, ".copy()"))
-        for call in numpy_calls(ctx)])
+    rule = unregistered_rule(
+        "PTL994",
+        lambda r, ctx: [
+            finding(r, ctx, call, Edit.insert(ctx.doc.node_span(call).end, ".copy()")) for call in numpy_calls(ctx)
+        ],
+    )
     report = fix_harness.check_source(SOURCE, "loop.py", lint_with(rule))
     assert report.not_converged and report.leftovers
 
@@ -113,8 +124,9 @@ def test_overlapping_edits_in_one_fix_are_caught():
 
 
 def test_an_edit_outside_the_document_is_caught():
-    rule = unregistered_rule("PTL997", lambda r, ctx: [
-        finding(r, ctx, call, Edit.insert(at(99, 0), "# end\n")) for call in numpy_calls(ctx)])
+    rule = unregistered_rule(
+        "PTL997", lambda r, ctx: [finding(r, ctx, call, Edit.insert(at(99, 0), "# end\n")) for call in numpy_calls(ctx)]
+    )
     report = fix_harness.check_source(SOURCE, "outside.py", lint_with(rule))
     assert any("outside the document" in v for v in report.overlaps)
 
@@ -236,8 +248,12 @@ def test_command_prints_the_figures_and_exits_0_when_all_is_safe(capsys):
 
 def test_command_exits_1_and_lists_a_violation(tmp_path, capsys, monkeypatch):
     (tmp_path / "a.py").write_text(SOURCE, encoding="utf-8")
-    broken = unregistered_rule("PTL999", lambda r, ctx: [
-        finding(r, ctx, call, Edit.insert(ctx.doc.node_span(call).end, "(")) for call in numpy_calls(ctx)])
+    broken = unregistered_rule(
+        "PTL999",
+        lambda r, ctx: [
+            finding(r, ctx, call, Edit.insert(ctx.doc.node_span(call).end, "(")) for call in numpy_calls(ctx)
+        ],
+    )
     monkeypatch.setattr(fix_harness, "_default_lint", lint_with(broken))
     monkeypatch.setattr(fix_harness, "ProcessPoolExecutor", _InlineExecutor)  # keep the patch in-process
     assert fix_harness.main([str(tmp_path)]) == 1
@@ -263,11 +279,18 @@ def test_torch_is_located_without_importing_it():
     import subprocess
     import sys
 
-    code = ("import sys; sys.path.insert(0, 'scripts'); import fix_harness; "
-            "p = fix_harness.torch_source(); assert (p / '__init__.py').exists(); "
-            "assert 'torch' not in sys.modules, 'torch was imported'")
-    done = subprocess.run([sys.executable, "-c", code], cwd=fix_harness.Path(fix_harness.__file__).parents[1],
-                          capture_output=True, text=True, check=False)
+    code = (
+        "import sys; sys.path.insert(0, 'scripts'); import fix_harness; "
+        "p = fix_harness.torch_source(); assert (p / '__init__.py').exists(); "
+        "assert 'torch' not in sys.modules, 'torch was imported'"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=fix_harness.Path(fix_harness.__file__).parents[1],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
 
 

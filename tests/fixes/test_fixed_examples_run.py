@@ -5,6 +5,7 @@ Programs: the standalone ones in ``programs/`` (each sets ``OUTPUT``) and the ba
 PTL201 and PTL102 that say how they run (``runtime``). Each is fixed with ``fix_source`` (all
 fixes, as ``--unsafe-fixes``) and run in a fresh process with the installed torch on the CPU.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -34,14 +35,32 @@ class Program:
 
 
 PROGRAM_SPECS = (
-    Program("rnn_lstm_tuple.py", "PTL201", True, (
-        ("    out, state = lstm(", "    state = tuple(s.detach() for s in state)\n    out, state = lstm("),)),
-    Program("rnn_gru_model_hidden.py", "PTL201", True, (
-        ("        pred, hidden = model(x, hidden)", "        hidden = hidden.detach()\n        pred, hidden = model(x, hidden)"),)),
-    Program("gan_discriminator_step.py", "PTL201", True, (
-        ("bce(D(fake), torch.zeros(8, 1))", "bce(D(fake.detach()), torch.zeros(8, 1))"),)),
-    Program("multi_loss_shared_trunk.py", "PTL201", True, (
-        ("cls_loss.backward()", "cls_loss.backward(retain_graph=True)"),)),
+    Program(
+        "rnn_lstm_tuple.py",
+        "PTL201",
+        True,
+        (("    out, state = lstm(", "    state = tuple(s.detach() for s in state)\n    out, state = lstm("),),
+    ),
+    Program(
+        "rnn_gru_model_hidden.py",
+        "PTL201",
+        True,
+        (
+            (
+                "        pred, hidden = model(x, hidden)",
+                "        hidden = hidden.detach()\n        pred, hidden = model(x, hidden)",
+            ),
+        ),
+    ),
+    Program(
+        "gan_discriminator_step.py",
+        "PTL201",
+        True,
+        (("bce(D(fake), torch.zeros(8, 1))", "bce(D(fake.detach()), torch.zeros(8, 1))"),),
+    ),
+    Program(
+        "multi_loss_shared_trunk.py", "PTL201", True, (("cls_loss.backward()", "cls_loss.backward(retain_graph=True)"),)
+    ),
     # For `.data` the original update is the reference: the fix must keep the weights.
     Program("data_manual_sgd.py", "PTL102", False),
     Program("data_module_updates.py", "PTL102", False),
@@ -120,14 +139,19 @@ def runs():
 
 def _describe(observation) -> str:
     exception = observation.exception or {}
-    return (f"status={observation.status} completed={observation.completed} "
-            f"{exception.get('type', '')}: {exception.get('message', '')[:300]} {observation.problem}")
+    return (
+        f"status={observation.status} completed={observation.completed} "
+        f"{exception.get('type', '')}: {exception.get('message', '')[:300]} {observation.problem}"
+    )
 
 
 def _assert_same_outputs(actual, expected, what: str) -> None:
     from pt_lsp.runtime.compare import difference
 
-    assert actual.outputs_error is None and expected.outputs_error is None, (actual.outputs_error, expected.outputs_error)
+    assert actual.outputs_error is None and expected.outputs_error is None, (
+        actual.outputs_error,
+        expected.outputs_error,
+    )
     found = difference(actual.outputs, expected.outputs, TOLERANCE)
     assert found is None, f"{what}: {found}"
 

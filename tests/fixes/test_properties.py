@@ -1,6 +1,7 @@
 """Property tests: on generated snippets and on mutated corpus files, linting never raises nor
 reports an internal error, applying every fix keeps all the harness invariants, and findings do
 not depend on names, indentation or unrelated statements (the analysis works on evidence)."""
+
 from __future__ import annotations
 
 import ast
@@ -31,10 +32,27 @@ from snippets import (
 
 from pt_lsp.core.engine import lint_source
 
-RESERVED = {"torch", "T", "th", "nn", "tnn", "np", "V", "Variable", "grad", "self", "super", "print",
-            "range", "run", "flag", "epoch"} | set(dir(builtins))
+RESERVED = {
+    "torch",
+    "T",
+    "th",
+    "nn",
+    "tnn",
+    "np",
+    "V",
+    "Variable",
+    "grad",
+    "self",
+    "super",
+    "print",
+    "range",
+    "run",
+    "flag",
+    "epoch",
+} | set(dir(builtins))
 identifiers = st.from_regex(r"[a-z][a-z0-9_]{0,7}", fullmatch=True).filter(
-    lambda n: not keyword.iskeyword(n) and n not in RESERVED and not n.startswith(("run_", "flag_", "epoch_")))
+    lambda n: not keyword.iskeyword(n) and n not in RESERVED and not n.startswith(("run_", "flag_", "epoch_"))
+)
 INDENTS = ("    ", "  ", "\t", "        ", "   ")
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -5,6 +5,7 @@ pytest-lsp: VS Code 1.65 (UTF-16 positions, push diagnostics) and Neovim 0.11 (U
 positions preferred, pull diagnostics). The test rules of ``fake_rules.py`` are loaded into the
 server with ``PT_LSP_EXTRA_RULES``.
 """
+
 from __future__ import annotations
 
 import pytest

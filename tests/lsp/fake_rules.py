@@ -4,6 +4,7 @@ They exercise the server's machinery (ranges, fixes, related places, crashes, sl
 behaviour these tests define, independent of how the real rules evolve. Each keys on a name no
 real program uses, so they never fire on the real-rule examples.
 """
+
 from __future__ import annotations
 
 import ast
@@ -51,10 +52,15 @@ class LegacyApiCall(Rule):
     def check(self, ctx):
         for call in _calls(ctx, "legacy_api"):
             callee = ctx.doc.node_span(call.func)
-            yield self.report(ctx, call, "`legacy_api()` is deprecated", fixes=[
-                Fix("Replace with `modern_api`", (Edit(callee, "modern_api"),), Applicability.SAFE),
-                Fix("Replace with `unchecked_api`", (Edit(callee, "unchecked_api"),), Applicability.UNSAFE),
-            ])
+            yield self.report(
+                ctx,
+                call,
+                "`legacy_api()` is deprecated",
+                fixes=[
+                    Fix("Replace with `modern_api`", (Edit(callee, "modern_api"),), Applicability.SAFE),
+                    Fix("Replace with `unchecked_api`", (Edit(callee, "unchecked_api"),), Applicability.UNSAFE),
+                ],
+            )
 
 
 class RiskyApiCall(Rule):
@@ -65,7 +71,9 @@ class RiskyApiCall(Rule):
 
     def check(self, ctx):
         for call in _calls(ctx, "risky_api"):
-            fix = Fix("Replace with `careful_api`", (Edit(ctx.doc.node_span(call.func), "careful_api"),), Applicability.UNSAFE)
+            fix = Fix(
+                "Replace with `careful_api`", (Edit(ctx.doc.node_span(call.func), "careful_api"),), Applicability.UNSAFE
+            )
             yield self.report(ctx, call, "`risky_api()` may lose data", fixes=[fix])
 
 

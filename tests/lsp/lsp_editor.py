@@ -6,6 +6,7 @@ and gets diagnostics the way the client under test would: waiting for the push n
 of the current version, or pulling them when the client supports pull diagnostics.
 Columns are computed here independently of the server, in the negotiated encoding.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -58,7 +59,10 @@ def find_range(text: str, needle: str, encoding: str, occurrence: int = 0) -> ty
 
 
 def apply_text_edits(text: str, edits: list[types.TextEdit], encoding: str) -> str:
-    spans = sorted(((offset_of(text, e.range.start, encoding), offset_of(text, e.range.end, encoding), e.new_text) for e in edits), reverse=True)
+    spans = sorted(
+        ((offset_of(text, e.range.start, encoding), offset_of(text, e.range.end, encoding), e.new_text) for e in edits),
+        reverse=True,
+    )
     for start, end, new_text in spans:
         text = text[:start] + new_text + text[end:]
     return text
@@ -127,7 +131,9 @@ class Editor:
     def _send(self, uri: str, changes: list[types.TextDocumentContentChangeEvent]) -> None:
         self.versions[uri] += 1
         document = types.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri])
-        self.client.text_document_did_change(types.DidChangeTextDocumentParams(text_document=document, content_changes=changes))
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(text_document=document, content_changes=changes)
+        )
 
     def replace(self, uri: str, old: str, new: str) -> None:
         """Type over the first ``old`` with ``new`` (one incremental change)."""
@@ -152,15 +158,21 @@ class Editor:
         self.client.text_document_did_close(params)
 
     # -- diagnostics -------------------------------------------------------------------------
-    async def wait_published(self, uri: str, version: int | None = None, after: int = 0) -> types.PublishDiagnosticsParams:
-        return await self.published.wait_for(lambda p: p.uri == uri and (version is None or p.version == version), after)
+    async def wait_published(
+        self, uri: str, version: int | None = None, after: int = 0
+    ) -> types.PublishDiagnosticsParams:
+        return await self.published.wait_for(
+            lambda p: p.uri == uri and (version is None or p.version == version), after
+        )
 
     async def wait_cleared(self, uri: str) -> types.PublishDiagnosticsParams:
         """The notification that clears ``uri`` (sent without a version, when it is closed)."""
         return await self.published.wait_for(lambda p: p.uri == uri and p.version is None)
 
     async def pull_report(self, uri: str, previous: str | None = None):
-        params = types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri), previous_result_id=previous)
+        params = types.DocumentDiagnosticParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), previous_result_id=previous
+        )
         return await self.client.text_document_diagnostic_async(params)
 
     async def diagnostics(self, uri: str, after: int = 0) -> list[types.Diagnostic]:
@@ -172,8 +184,18 @@ class Editor:
             return list(report.items)
         return list((await self.wait_published(uri, self.versions[uri], after)).diagnostics)
 
-    async def code_actions(self, uri: str, diagnostics: list[types.Diagnostic], only: list[str] | None = None, range_: types.Range | None = None):
-        range_ = range_ or (diagnostics[0].range if diagnostics else types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)))
+    async def code_actions(
+        self,
+        uri: str,
+        diagnostics: list[types.Diagnostic],
+        only: list[str] | None = None,
+        range_: types.Range | None = None,
+    ):
+        range_ = range_ or (
+            diagnostics[0].range
+            if diagnostics
+            else types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
+        )
         params = types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
             range=range_,

@@ -2,6 +2,7 @@
 
 Kept out of ``conftest.py`` so that tests can import it by a name no other test directory uses.
 """
+
 from __future__ import annotations
 
 import os
@@ -81,5 +82,3 @@ async def start(client: LanguageClient, root: pathlib.Path, caps: types.ClientCa
     )
     result = await client.initialize_session(params)
     return Editor(client, root, result)
-
-

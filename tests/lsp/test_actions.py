@@ -1,4 +1,5 @@
 """Code actions applied the way an editor applies them, then checked again by the server."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """`pt-lsp server` options: stdio by default, --tcp, --log-file, --log-level, bad arguments."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,7 +17,9 @@ MODULE = [sys.executable, "-m", "pt_lsp.lsp"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*MODULE, *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
+    return subprocess.run(
+        [*MODULE, *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False
+    )
 
 
 @pytest.mark.parametrize("args", [["--tcp", "nowhere"], ["--tcp", "localhost:99999"], ["--log-level", "chatty"]])
@@ -45,8 +48,8 @@ def test_log_file_receives_the_log(tmp_path):
 @pytest.mark.asyncio
 async def test_tcp_transport(tmp_path):
     server = await asyncio.create_subprocess_exec(
-        *MODULE, "--tcp", "127.0.0.1:0", "--log-level", "info",
-        stderr=asyncio.subprocess.PIPE, env=server_env())
+        *MODULE, "--tcp", "127.0.0.1:0", "--log-level", "info", stderr=asyncio.subprocess.PIPE, env=server_env()
+    )
     try:
         port = None
         while port is None:  # pygls logs the address it listens on
@@ -56,8 +59,9 @@ async def test_tcp_transport(tmp_path):
             port = int(match.group(1)) if match else None
         client = make_client()
         await client.start_tcp("127.0.0.1", port)
-        result = await client.initialize_session(types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri()))
+        result = await client.initialize_session(
+            types.InitializeParams(capabilities=client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri())
+        )
         ed = Editor(client, tmp_path, result)
         assert [d.code for d in await ed.diagnostics(ed.open("legacy_api(1)\n"))] == ["PTL901"]
         await client.shutdown_async(None)
@@ -71,7 +75,13 @@ async def test_tcp_transport(tmp_path):
 
 
 def test_pt_lsp_server_is_this_command():
-    result = subprocess.run([sys.executable, "-m", "pt_lsp", "server", "--help"], capture_output=True, text=True,
-                            timeout=60, stdin=subprocess.DEVNULL, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "pt_lsp", "server", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
     assert result.returncode == 0
     assert "usage: pt-lsp server" in result.stdout and "--tcp HOST:PORT" in result.stdout

@@ -1,4 +1,5 @@
 """Diagnostics as each editor receives them: content, positions, versions, push and pull."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,7 +25,8 @@ async def test_open_reports_a_diagnostic_with_all_its_fields(ed: Editor):
     titles = [fix["title"] for fix in diagnostic.data["fixes"]]
     assert titles == ["Replace with `modern_api`", "Replace with `unchecked_api`"]
     supports_links = ed.client.capabilities.text_document.publish_diagnostics is not None and bool(
-        ed.client.capabilities.text_document.publish_diagnostics.code_description_support)
+        ed.client.capabilities.text_document.publish_diagnostics.code_description_support
+    )
     if supports_links:
         assert diagnostic.code_description.href.endswith("#ptl901")
     else:
@@ -52,9 +54,12 @@ async def test_whole_document_changes_are_accepted_too(ed: Editor):
     assert len(await ed.diagnostics(uri)) == 1
     ed.texts[uri] = "import torch\nlegacy_api(1)\nlegacy_api(2)\n"
     ed.versions[uri] += 1
-    ed.client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=ed.versions[uri]),
-        content_changes=[types.TextDocumentContentChangeWholeDocument(text=ed.texts[uri])]))
+    ed.client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=ed.versions[uri]),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=ed.texts[uri])],
+        )
+    )
     assert [d.range.start.line for d in await ed.diagnostics(uri)] == [1, 2]
 
 
@@ -75,7 +80,9 @@ async def test_form_feeds_do_not_end_lines(ed: Editor):
     assert diagnostic.range == find_range(text, "legacy_api(1)", ed.encoding)
     ed.replace(uri, "\x0c\n", "\x0c\nlegacy_api(0)  # 中\n")  # an incremental change after a form feed
     diagnostics = await ed.diagnostics(uri)
-    assert [d.range for d in diagnostics] == [find_range(ed.texts[uri], f"legacy_api({n})", ed.encoding) for n in (0, 1)]
+    assert [d.range for d in diagnostics] == [
+        find_range(ed.texts[uri], f"legacy_api({n})", ed.encoding) for n in (0, 1)
+    ]
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8", "utf-32"])
@@ -136,7 +143,9 @@ async def test_save_lints_at_once_whatever_the_debounce(bare_client: LanguageCli
     uri = ed.open(LEGACY)
     assert len(await ed.diagnostics(uri)) == 1  # open: at once
     ed.replace(uri, "legacy_api(x)", "print(x)")  # change: a minute of debounce
-    bare_client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    bare_client.text_document_did_save(
+        types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
     assert await ed.diagnostics(uri) == []
 
 

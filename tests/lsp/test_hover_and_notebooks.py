@@ -1,4 +1,5 @@
 """Hover with the rule's documentation; notebook cells linted in the context of earlier cells."""
+
 from __future__ import annotations
 
 import pytest
@@ -54,16 +55,25 @@ def open_notebook(ed: Editor, cells=NOTEBOOK_CELLS) -> tuple[str, list[str]]:
     cell_uris = [f"{notebook_uri}#cell{index}" for index in range(len(cells))]
     for uri, (_, text) in zip(cell_uris, cells):
         ed.texts[uri], ed.versions[uri] = text, 1
-    ed.client.notebook_document_did_open(types.DidOpenNotebookDocumentParams(
-        notebook_document=types.NotebookDocument(
-            uri=notebook_uri, notebook_type="jupyter-notebook", version=1,
-            cells=[types.NotebookCell(kind=kind, document=uri) for uri, (kind, _) in zip(cell_uris, cells)],
-        ),
-        cell_text_documents=[
-            types.TextDocumentItem(uri=uri, language_id="python" if kind == types.NotebookCellKind.Code else "markdown", version=1, text=text)
-            for uri, (kind, text) in zip(cell_uris, cells)
-        ],
-    ))
+    ed.client.notebook_document_did_open(
+        types.DidOpenNotebookDocumentParams(
+            notebook_document=types.NotebookDocument(
+                uri=notebook_uri,
+                notebook_type="jupyter-notebook",
+                version=1,
+                cells=[types.NotebookCell(kind=kind, document=uri) for uri, (kind, _) in zip(cell_uris, cells)],
+            ),
+            cell_text_documents=[
+                types.TextDocumentItem(
+                    uri=uri,
+                    language_id="python" if kind == types.NotebookCellKind.Code else "markdown",
+                    version=1,
+                    text=text,
+                )
+                for uri, (kind, text) in zip(cell_uris, cells)
+            ],
+        )
+    )
     return notebook_uri, cell_uris
 
 
@@ -89,15 +99,25 @@ async def test_editing_a_cell_updates_the_cells_after_it(ed: Editor):
     mark = len(ed.published.items)
     ed.texts[cells[0]] = old.replace("consume(t)", "print(t)")
     ed.versions[cells[0]] += 1
-    ed.client.notebook_document_did_change(types.DidChangeNotebookDocumentParams(
-        notebook_document=types.VersionedNotebookDocumentIdentifier(uri=notebook_uri, version=2),
-        change=types.NotebookDocumentChangeEvent(cells=types.NotebookDocumentCellChanges(text_content=[
-            types.NotebookDocumentCellContentChanges(
-                document=types.VersionedTextDocumentIdentifier(uri=cells[0], version=ed.versions[cells[0]]),
-                changes=[types.TextDocumentContentChangePartial(range=find_range(old, "consume(t)", ed.encoding), text="print(t)")],
-            )
-        ])),
-    ))
+    ed.client.notebook_document_did_change(
+        types.DidChangeNotebookDocumentParams(
+            notebook_document=types.VersionedNotebookDocumentIdentifier(uri=notebook_uri, version=2),
+            change=types.NotebookDocumentChangeEvent(
+                cells=types.NotebookDocumentCellChanges(
+                    text_content=[
+                        types.NotebookDocumentCellContentChanges(
+                            document=types.VersionedTextDocumentIdentifier(uri=cells[0], version=ed.versions[cells[0]]),
+                            changes=[
+                                types.TextDocumentContentChangePartial(
+                                    range=find_range(old, "consume(t)", ed.encoding), text="print(t)"
+                                )
+                            ],
+                        )
+                    ]
+                )
+            ),
+        )
+    )
     assert await ed.diagnostics(cells[2], after=mark) == []
 
 
@@ -114,10 +134,12 @@ async def test_quick_fix_in_a_cell_edits_that_cell(ed: Editor):
 async def test_closing_a_notebook_clears_its_cells(ed: Editor):
     notebook_uri, cells = open_notebook(ed)
     assert len(await ed.diagnostics(cells[2])) == 1
-    ed.client.notebook_document_did_close(types.DidCloseNotebookDocumentParams(
-        notebook_document=types.NotebookDocumentIdentifier(uri=notebook_uri),
-        cell_text_documents=[types.TextDocumentIdentifier(uri=uri) for uri in cells],
-    ))
+    ed.client.notebook_document_did_close(
+        types.DidCloseNotebookDocumentParams(
+            notebook_document=types.NotebookDocumentIdentifier(uri=notebook_uri),
+            cell_text_documents=[types.TextDocumentIdentifier(uri=uri) for uri in cells],
+        )
+    )
     if ed.pull:
         report = await ed.pull_report(cells[2])  # a closed cell has nothing to report
         assert list(report.items) == []

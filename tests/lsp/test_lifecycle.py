@@ -1,4 +1,5 @@
 """Initialize, capabilities, the torch boundary, shutdown/exit and protocol-level robustness."""
+
 from __future__ import annotations
 
 import asyncio
@@ -46,17 +47,21 @@ async def test_unknown_request_is_answered_with_method_not_found(ed: Editor):
 async def test_malformed_params_get_invalid_params_and_the_server_stays_up(ed: Editor):
     # A hover without a position: the client library cannot even build this, so send raw JSON.
     future = ed.client.protocol._request_futures["bad-1"] = asyncio.get_running_loop().create_future()
-    ed.client.protocol._send_data({"jsonrpc": "2.0", "id": "bad-1", "method": "textDocument/hover",
-                                   "params": {"textDocument": {"uri": ed.uri()}}})
+    ed.client.protocol._send_data(
+        {"jsonrpc": "2.0", "id": "bad-1", "method": "textDocument/hover", "params": {"textDocument": {"uri": ed.uri()}}}
+    )
     with pytest.raises(JsonRpcException) as raised:
         await asyncio.wait_for(future, 10)
     assert raised.value.code == -32602
     # notifications have no answer: bad or unknown ones are logged and dropped
     ed.client.protocol._send_data({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"oops": 1}})
     ed.client.protocol.notify("pt-lsp/noSuchNotification", {"x": 1})
-    ed.client.text_document_did_change(types.DidChangeTextDocumentParams(  # a document never opened
-        text_document=types.VersionedTextDocumentIdentifier(uri=ed.uri("never-opened.py"), version=2),
-        content_changes=[types.TextDocumentContentChangeWholeDocument(text="x = 1\n")]))
+    ed.client.text_document_did_change(
+        types.DidChangeTextDocumentParams(  # a document never opened
+            text_document=types.VersionedTextDocumentIdentifier(uri=ed.uri("never-opened.py"), version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text="x = 1\n")],
+        )
+    )
     uri = ed.open("legacy_api(1)\n")
     assert [d.code for d in await ed.diagnostics(uri)] == ["PTL901"]
 
@@ -66,7 +71,8 @@ async def test_out_of_range_positions_are_clamped_not_fatal(ed: Editor):
     await ed.diagnostics(uri)
     far = types.Position(line=500, character=900)
     hover = await ed.client.text_document_hover_async(
-        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=far))
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=far)
+    )
     assert hover is None
     actions = await ed.code_actions(uri, [], range_=types.Range(start=far, end=far), only=["quickfix"])
     assert actions == []

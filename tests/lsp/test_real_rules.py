@@ -1,4 +1,5 @@
 """The server over the real rules: tags, related places, fixes, fix-all on a buggy program."""
+
 from __future__ import annotations
 
 import ast

@@ -1,4 +1,5 @@
 """A crashing rule, a slow request cancelled, a client that disappears."""
+
 from __future__ import annotations
 
 import asyncio
@@ -44,7 +45,10 @@ async def test_a_slow_request_can_be_cancelled(bare_client: LanguageClient, tmp_
 async def test_handlers_survive_garbage_in_diagnostic_data(ed: Editor):
     uri = ed.open("legacy_api(1)\n")
     [diagnostic] = await ed.diagnostics(uri)
-    diagnostic.data = {"version": diagnostic.data["version"], "fixes": [{"title": "broken", "edits": [{"range": "nonsense"}]}]}
+    diagnostic.data = {
+        "version": diagnostic.data["version"],
+        "fixes": [{"title": "broken", "edits": [{"range": "nonsense"}]}],
+    }
     actions = await ed.code_actions(uri, [diagnostic])
     assert actions == []  # logged, answered; no half-built action
     assert any("internal error in code_action" in m.message for m in ed.logs.items)

@@ -1,4 +1,5 @@
 """Settings from initializationOptions, the editor's configuration and pyproject.toml."""
+
 from __future__ import annotations
 
 import pytest
@@ -86,8 +87,11 @@ async def test_pyproject_is_honoured_and_reread_when_it_changes(bare_client: Lan
     assert watch.register_options["watchers"][0]["globPattern"] == "**/pyproject.toml"
     pyproject.write_text('[tool.pt-lsp]\nselect = ["PTL901"]\n')
     mark = len(ed.published.items)
-    bare_client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
-        changes=[types.FileEvent(uri=pyproject.as_uri(), type=types.FileChangeType.Changed)]))
+    bare_client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=pyproject.as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
     assert await codes(ed, uri, after=mark) == ["PTL901"]
 
 

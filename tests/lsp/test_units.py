@@ -1,4 +1,5 @@
 """The server's pure parts, in-process: position conversions, minimal edits, settings parsing."""
+
 from __future__ import annotations
 
 from hypothesis import given, settings
@@ -82,11 +83,24 @@ def test_code_action_kinds_are_hierarchical():
 
 def test_editor_settings_accept_the_section_or_its_content():
     warnings: list[str] = []
-    raw = {"select": ["ptl4"], "ignore": "PTL401", "severity": {"PTL4": "hint"}, "fixAll": False,
-           "unsafeFixes": True, "debounce": 0, "somethingNew": 1}
+    raw = {
+        "select": ["ptl4"],
+        "ignore": "PTL401",
+        "severity": {"PTL4": "hint"},
+        "fixAll": False,
+        "unsafeFixes": True,
+        "debounce": 0,
+        "somethingNew": 1,
+    }
     values = editor_settings({"pt-lsp": raw}, warnings.append)
-    assert values == {"select": ("PTL4",), "ignore": ("PTL401",), "severity": (("PTL4", Severity.HINT),),
-                      "fix_all": False, "unsafe_fixes": True, "debounce_ms": 0}
+    assert values == {
+        "select": ("PTL4",),
+        "ignore": ("PTL401",),
+        "severity": (("PTL4", Severity.HINT),),
+        "fix_all": False,
+        "unsafe_fixes": True,
+        "debounce_ms": 0,
+    }
     assert editor_settings(raw, warnings.append) == values
     assert warnings == []
 
@@ -106,8 +120,9 @@ def test_layers_override_key_by_key():
 
 
 def test_editor_select_and_ignore_override_the_project_where_set(tmp_path):
-    project = ProjectConfig(str(tmp_path), select=("PTL4",), ignore=("PTL402",),
-                            per_file_ignores=(("tests/*.py", ("PTL401",)),))
+    project = ProjectConfig(
+        str(tmp_path), select=("PTL4",), ignore=("PTL402",), per_file_ignores=(("tests/*.py", ("PTL401",)),)
+    )
     test_file, src_file = str(tmp_path / "tests" / "test_a.py"), str(tmp_path / "src" / "a.py")
     unset = Settings()
     assert unset.selection(project, src_file).enabled("PTL401")
@@ -131,7 +146,9 @@ def test_the_server_package_does_not_import_torch():
     import subprocess
     import sys
 
-    code = ("import sys, pt_lsp.lsp.server, pt_lsp.lsp.command; from pt_lsp.core.rule import all_rules; "
-            "all_rules(); print('torch' in sys.modules, 'pygls' in sys.modules)")
+    code = (
+        "import sys, pt_lsp.lsp.server, pt_lsp.lsp.command; from pt_lsp.core.rule import all_rules; "
+        "all_rules(); print('torch' in sys.modules, 'pygls' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert result.stdout.split() == ["False", "True"]

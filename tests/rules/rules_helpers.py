@@ -1,4 +1,5 @@
 """Small helpers for the targeted rule tests: lint or fix a snippet with one rule selected."""
+
 from __future__ import annotations
 
 import ast

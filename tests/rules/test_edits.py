@@ -1,4 +1,5 @@
 """The shared fix-building helpers of pt_lsp.core.edits."""
+
 from __future__ import annotations
 
 import ast
@@ -7,9 +8,16 @@ from rules_helpers import source
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Document
+from pt_lsp.core.edits import (
+    add_import_edit,
+    indent_unit,
+    no_grad_block,
+    primary_text,
+    remove_import_name,
+    text_in_place_of,
+    torch_reference,
+)
 from pt_lsp.core.fixes import apply_edits
-from pt_lsp.core.edits import (add_import_edit, indent_unit, no_grad_block, primary_text, remove_import_name,
-                                 text_in_place_of, torch_reference)
 
 
 def context(text: str) -> FileContext:

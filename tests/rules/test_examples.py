@@ -5,6 +5,7 @@ the example states its fixed source, applying the preferred fixes (unsafe ones i
 exactly that source, which parses, and a second lint offers nothing more to fix. Each rule carries
 enough examples and documents itself in Ruff's sections.
 """
+
 from __future__ import annotations
 
 import ast

@@ -1,4 +1,5 @@
 """PTL101 torch-autograd-variable: name resolution, where it reports, and each kind of fix."""
+
 from __future__ import annotations
 
 from rules_helpers import findings, fixed, lines, source
@@ -10,12 +11,15 @@ CODE = "PTL101"
 
 # -- which `Variable` is torch's ------------------------------------------------------------------
 def test_alias_of_torch_and_of_variable_both_resolve():
-    assert lines(CODE, """
+    assert lines(
+        CODE,
+        """
         import torch as T
         from torch.autograd import Variable as V
         a = T.autograd.Variable(T.ones(2))
         b = V(T.ones(2))
-    """) == [2, 3, 4]
+    """,
+    ) == [2, 3, 4]
 
 
 def test_star_import_of_torch_autograd_brings_variable_but_torch_star_does_not():
@@ -28,25 +32,34 @@ def test_import_from_the_variable_module_is_reported():
 
 
 def test_shadowed_by_a_parameter_or_an_assignment_stays_silent_at_the_call():
-    assert lines(CODE, """
+    assert lines(
+        CODE,
+        """
         from torch.autograd import Variable
         def build(Variable):
             return Variable(3)
         def other():
             Variable = dict
             return Variable(a=1)
-    """) == [1]
+    """,
+    ) == [1]
 
 
 def test_tensorflow_and_own_variables_are_silent():
-    assert lines(CODE, """
+    assert (
+        lines(
+            CODE,
+            """
         import tensorflow as tf
         from tensorflow import Variable
         class Var:
             pass
         w = Variable(tf.zeros([2]))
         v = tf.Variable(1.0)
-    """) == []
+    """,
+        )
+        == []
+    )
 
 
 def test_a_file_without_the_word_is_skipped():
@@ -55,11 +68,14 @@ def test_a_file_without_the_word_is_skipped():
 
 # -- fixes for a call -------------------------------------------------------------------------------
 def test_unwrap_keeps_precedence_with_parentheses():
-    assert fixed(CODE, """
+    assert fixed(
+        CODE,
+        """
         import torch
         x = torch.autograd.Variable(a + b).sum()
         y = torch.autograd.Variable(a + b)
-    """) == source("""
+    """,
+    ) == source("""
         import torch
         x = (a + b).sum()
         y = a + b
@@ -67,20 +83,29 @@ def test_unwrap_keeps_precedence_with_parentheses():
 
 
 def test_a_tensor_that_requires_grad_becomes_detach_as_variable_did():
-    assert fixed(CODE, """
+    assert (
+        fixed(
+            CODE,
+            """
         import torch
         w = torch.randn(3, requires_grad=True)
         y = w * 2
         z = torch.autograd.Variable(y)
-    """).splitlines()[-1] == "z = y.detach()"
+    """,
+        ).splitlines()[-1]
+        == "z = y.detach()"
+    )
 
 
 def test_requires_grad_goes_into_the_factory_call():
-    assert fixed(CODE, """
+    assert fixed(
+        CODE,
+        """
         import torch
         a = torch.autograd.Variable(torch.zeros(2, 3,), requires_grad=True)
         b = torch.autograd.Variable(torch.empty(()), requires_grad=True)
-    """) == source("""
+    """,
+    ) == source("""
         import torch
         a = torch.zeros(2, 3, requires_grad=True)
         b = torch.empty((), requires_grad=True)
@@ -88,12 +113,15 @@ def test_requires_grad_goes_into_the_factory_call():
 
 
 def test_legacy_constructor_from_integers_keeps_its_float_dtype():
-    assert fixed(CODE, """
+    assert fixed(
+        CODE,
+        """
         import torch as T
         a = T.autograd.Variable(T.Tensor([[1, 2], [3, 4]]), requires_grad=True)
         b = T.autograd.Variable(T.DoubleTensor([1.0, -2.5]), requires_grad=True)
         c = T.autograd.Variable(T.FloatTensor([0.5]), requires_grad=True)
-    """) == source("""
+    """,
+    ) == source("""
         import torch as T
         a = T.tensor([[1, 2], [3, 4]], dtype=T.float32, requires_grad=True)
         b = T.tensor([1.0, -2.5], dtype=T.float64, requires_grad=True)
@@ -102,12 +130,15 @@ def test_legacy_constructor_from_integers_keeps_its_float_dtype():
 
 
 def test_requires_grad_on_an_existing_tensor_is_unsafe_and_on_a_fresh_one_safe():
-    existing, fresh, flag = findings(CODE, """
+    existing, fresh, flag = findings(
+        CODE,
+        """
         import torch
         a = torch.autograd.Variable(weights, requires_grad=True)
         b = torch.autograd.Variable(torch.from_numpy(arr).float(), requires_grad=True)
         c = torch.autograd.Variable(weights, requires_grad=trainable)
-    """)
+    """,
+    )
     assert existing.fix.applicability is Applicability.UNSAFE
     assert existing.fix.edits[0].content == "weights.requires_grad_()"
     assert fresh.fix.applicability is Applicability.SAFE
@@ -130,17 +161,16 @@ def test_volatile_suggests_no_grad_for_the_rest_of_the_block_display_only():
     preferred, unwrap = finding.fixes
     assert preferred.applicability is Applicability.DISPLAY_ONLY
     assert preferred.edits[0].content == (
-        "    with torch.no_grad():\n"
-        "        x = images\n"
-        "        out = model(x)\n"
-        "        return out.argmax(1)"
+        "    with torch.no_grad():\n        x = images\n        out = model(x)\n        return out.argmax(1)"
     )
     assert unwrap.applicability is Applicability.SAFE
     assert fixed(CODE, text) == source(text)  # nothing is applied automatically
 
 
 def test_self_assignments_left_by_the_unwrap_are_deleted():
-    assert fixed(CODE, """
+    assert fixed(
+        CODE,
+        """
         import torch
         from torch.autograd import Variable
         def step(x, y, z):
@@ -149,7 +179,8 @@ def test_self_assignments_left_by_the_unwrap_are_deleted():
             if x:
                 z = Variable(z)
             return x, y, z
-    """) == source("""
+    """,
+    ) == source("""
         import torch
         def step(x, y, z):
             if x:
@@ -175,14 +206,17 @@ def test_import_is_removed_only_after_the_last_use_is_gone():
 
 
 def test_name_is_removed_from_a_multi_name_and_a_parenthesised_import():
-    assert fixed(CODE, """
+    assert fixed(
+        CODE,
+        """
         from torch.autograd import grad, Variable
         from torch.autograd import (
             Variable,
             Function,
         )
         y = grad
-    """) == source("""
+    """,
+    ) == source("""
         from torch.autograd import grad
         from torch.autograd import (
             Function,
@@ -192,12 +226,15 @@ def test_name_is_removed_from_a_multi_name_and_a_parenthesised_import():
 
 
 def test_only_statement_of_a_block_becomes_pass():
-    assert fixed(CODE, """
+    assert fixed(
+        CODE,
+        """
         try:
             from torch.autograd import Variable
         except ImportError:
             pass
-    """) == source("""
+    """,
+    ) == source("""
         try:
             pass
         except ImportError:
@@ -206,10 +243,13 @@ def test_only_statement_of_a_block_becomes_pass():
 
 
 def test_other_uses_and_reexports_keep_the_import():
-    still_used, exported = (findings(CODE, t)[0] for t in (
-        "from torch.autograd import Variable\nok = isinstance(x, Variable)\n",
-        "from torch.autograd import Variable\n__all__ = ['Variable']\n",
-    ))
+    still_used, exported = (
+        findings(CODE, t)[0]
+        for t in (
+            "from torch.autograd import Variable\nok = isinstance(x, Variable)\n",
+            "from torch.autograd import Variable\n__all__ = ['Variable']\n",
+        )
+    )
     assert still_used.fixes == () and exported.fixes == ()
 
 

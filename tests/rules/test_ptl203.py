@@ -1,4 +1,5 @@
 """PTL203 in-place-on-leaf: leaf evidence, grad-mode regions, the split with PTL205, and fixes."""
+
 from __future__ import annotations
 
 from rules_helpers import findings, fixed, lines
@@ -9,7 +10,9 @@ CODE = "PTL203"
 
 
 def test_each_kind_of_in_place_change_on_a_requires_grad_factory_is_reported():
-    assert lines(CODE, """
+    assert lines(
+        CODE,
+        """
         import torch
         w = torch.randn(3, requires_grad=True)
         w.add_(1)
@@ -17,11 +20,15 @@ def test_each_kind_of_in_place_change_on_a_requires_grad_factory_is_reported():
         w[0] = 2
         w[1:].fill_(0)
         torch.ones(2, requires_grad=True).zero_()
-    """) == [3, 4, 5, 6, 7]
+    """,
+    ) == [3, 4, 5, 6, 7]
 
 
 def test_no_grad_blocks_decorators_and_callers_under_no_grad_silence_it():
-    assert lines(CODE, """
+    assert (
+        lines(
+            CODE,
+            """
         import torch
         w = torch.randn(3, requires_grad=True)
         with torch.no_grad():
@@ -40,30 +47,45 @@ def test_no_grad_blocks_decorators_and_callers_under_no_grad_silence_it():
 
         with torch.no_grad():
             helper()
-    """) == []
+    """,
+        )
+        == []
+    )
 
 
 def test_enable_grad_inside_no_grad_records_again():
-    assert lines(CODE, """
+    assert lines(
+        CODE,
+        """
         import torch
         w = torch.randn(3, requires_grad=True)
         with torch.no_grad():
             with torch.enable_grad():
                 w.add_(1)
-    """) == [5]
+    """,
+    ) == [5]
 
 
 def test_global_set_grad_enabled_false_silences_the_file():
-    assert lines(CODE, """
+    assert (
+        lines(
+            CODE,
+            """
         import torch
         torch.set_grad_enabled(False)
         w = torch.randn(3, requires_grad=True)
         w.add_(1)
-    """) == []
+    """,
+        )
+        == []
+    )
 
 
 def test_non_leaves_moved_copies_and_unknown_origins_are_silent():
-    assert lines(CODE, """
+    assert (
+        lines(
+            CODE,
+            """
         import torch
         w = torch.randn(3, requires_grad=True)
         h = w * 2
@@ -76,22 +98,33 @@ def test_non_leaves_moved_copies_and_unknown_origins_are_silent():
             t.add_(1)
         plain = torch.zeros(3)
         plain[0] = 1
-    """) == []
+    """,
+        )
+        == []
+    )
 
 
 def test_a_name_bound_twice_counts_only_when_every_binding_is_a_leaf():
-    assert lines(CODE, """
+    assert (
+        lines(
+            CODE,
+            """
         import torch
         def f(x):
             w = torch.randn(3, requires_grad=True)
             if x:
                 w = x * 2
             w.add_(1)
-    """) == []
+    """,
+        )
+        == []
+    )
 
 
 def test_parameters_of_a_model_and_layer_weights():
-    assert lines(CODE, """
+    assert lines(
+        CODE,
+        """
         import torch
         from torch import nn
         net = nn.Linear(3, 3)
@@ -101,40 +134,62 @@ def test_parameters_of_a_model_and_layer_weights():
             p.clamp_(-1, 1)
         for name, q in net.named_parameters():
             q.zero_()
-    """) == [4, 5, 7, 9]
+    """,
+    ) == [4, 5, 7, 9]
 
 
 def test_frozen_parameters_are_silent():
-    assert lines(CODE, """
+    assert (
+        lines(
+            CODE,
+            """
         from torch import nn
         net = nn.Linear(3, 3)
         for p in net.parameters():
             p.requires_grad = False
         net.weight.normal_()
-    """) == []
+    """,
+        )
+        == []
+    )
 
 
 def test_data_and_grad_of_a_leaf_are_other_rules_business():
-    assert lines(CODE, """
+    assert (
+        lines(
+            CODE,
+            """
         import torch
         w = torch.randn(3, requires_grad=True)
         w.data.add_(1)
         w.grad.zero_()
         w.grad[0] = 0
-    """) == []
+    """,
+        )
+        == []
+    )
 
 
 def test_manual_updates_are_left_to_ptl205():
-    assert lines(CODE, """
+    assert (
+        lines(
+            CODE,
+            """
         import torch
         w = torch.randn(3, requires_grad=True)
         w -= 0.1 * w.grad
         w.sub_(0.1 * w.grad)
-    """) == []
+    """,
+        )
+        == []
+    )
 
 
 def test_self_parameter_in_a_method_the_file_never_calls_is_silent():
-    assert lines(CODE, """
+    assert (
+        lines(
+            CODE,
+            """
         import torch
         from torch import nn
         class M(nn.Module):
@@ -145,31 +200,46 @@ def test_self_parameter_in_a_method_the_file_never_calls_is_silent():
                 self.w.normal_()
             def forward(self, x):
                 return x * self.w
-    """) == []
+    """,
+        )
+        == []
+    )
 
 
 def test_graph_values_written_into_a_buffer_drop_requires_grad():
-    result = findings(CODE, """
+    result = findings(
+        CODE,
+        """
         import torch
         w = torch.randn(3, requires_grad=True)
         out = torch.zeros(2, 3, requires_grad=True)
         out[0] = w * 2
-    """)
+    """,
+    )
     assert result[0].fix.applicability is Applicability.UNSAFE
-    assert fixed(CODE, """
+    assert (
+        fixed(
+            CODE,
+            """
         import torch
         w = torch.randn(3, requires_grad=True)
         out = torch.zeros(2, 3, requires_grad=True)
         out[0] = w * 2
-    """).splitlines()[2] == "out = torch.zeros(2, 3)"
+    """,
+        ).splitlines()[2]
+        == "out = torch.zeros(2, 3)"
+    )
 
 
 def test_adjacent_initialisations_share_one_no_grad_block():
-    text = fixed(CODE, """
+    text = fixed(
+        CODE,
+        """
         import torch
         w = torch.empty(3, requires_grad=True)
         w.fill_(0)
         w[0] = 1
         y = w * 2
-    """)
+    """,
+    )
     assert text.splitlines()[2:5] == ["with torch.no_grad():", "    w.fill_(0)", "    w[0] = 1"]

@@ -1,4 +1,5 @@
 """PTL204 missing-zero-grad: which loops, which optimizers, what counts as a reset, the fix."""
+
 from __future__ import annotations
 
 from rules_helpers import findings, fixed, lines
@@ -28,9 +29,15 @@ def test_a_torch_optim_optimizer_stepped_without_reset_is_an_error():
 
 
 def test_every_reset_spelling_silences_the_loop():
-    for reset in ("opt.zero_grad()", "model.zero_grad(set_to_none=True)", "self.zero_grad()",
-                  "for p in model.parameters():\n    p.grad = None", "for p in model.parameters():\n    p.grad.zero_()",
-                  "for p in model.parameters():\n    p.grad.data.mul_(0)", "for p in model.parameters():\n    del p.grad"):
+    for reset in (
+        "opt.zero_grad()",
+        "model.zero_grad(set_to_none=True)",
+        "self.zero_grad()",
+        "for p in model.parameters():\n    p.grad = None",
+        "for p in model.parameters():\n    p.grad.zero_()",
+        "for p in model.parameters():\n    p.grad.data.mul_(0)",
+        "for p in model.parameters():\n    del p.grad",
+    ):
         assert lines(CODE, loop(reset)) == [], reset
 
 
@@ -39,7 +46,9 @@ def test_accumulation_with_a_periodic_reset_is_silent():
 
 
 def test_a_reset_before_the_loop_only_is_reported_and_one_in_an_outer_loop_is_not():
-    assert lines(CODE, """
+    assert lines(
+        CODE,
+        """
         import torch
         def train(model, loader, loss_fn, epochs):
             opt = torch.optim.Adam(model.parameters())
@@ -52,11 +61,15 @@ def test_a_reset_before_the_loop_only_is_reported_and_one_in_an_outer_loop_is_no
                 for x, y in loader:
                     loss_fn(model(x), y).backward()
                     opt.step()
-    """) == [7]
+    """,
+    ) == [7]
 
 
 def test_schedulers_environments_closures_and_unknown_steppers_are_not_optimizers():
-    assert lines(CODE, """
+    assert (
+        lines(
+            CODE,
+            """
         import torch
         def run(model, env, loss_fn, x, y, engine, stepper):
             opt = torch.optim.LBFGS(model.parameters())
@@ -68,18 +81,27 @@ def test_schedulers_environments_closures_and_unknown_steppers_are_not_optimizer
                 engine.step()
                 stepper.step()
                 opt.step(lambda: loss_fn(model(x), y))
-    """) == []
+    """,
+        )
+        == []
+    )
 
 
 def test_a_name_is_weaker_evidence_and_a_local_wrapper_class_with_step_removes_it():
-    found = findings(CODE, """
+    found = findings(
+        CODE,
+        """
         def train(model, optimizer, loader):
             for batch in loader:
                 model(batch).backward()
                 optimizer.step()
-    """)
+    """,
+    )
     assert [f.severity for f in found] == [Severity.WARNING]
-    assert lines(CODE, """
+    assert (
+        lines(
+            CODE,
+            """
         class ScheduledOptim:
             def step(self):
                 pass
@@ -87,29 +109,43 @@ def test_a_name_is_weaker_evidence_and_a_local_wrapper_class_with_step_removes_i
             for batch in loader:
                 model(batch).backward()
                 optimizer.step()
-    """) == []
+    """,
+        )
+        == []
+    )
 
 
 def test_resets_in_local_helpers_and_optimizers_handed_to_unknown_code_are_trusted():
-    assert lines(CODE, loop("clear(opt)").replace("import torch", "import torch\ndef clear(o):\n    o.zero_grad()")) == []
+    assert (
+        lines(CODE, loop("clear(opt)").replace("import torch", "import torch\ndef clear(o):\n    o.zero_grad()")) == []
+    )
     assert lines(CODE, loop("utils.maintain(opt)")) == []
     assert lines(CODE, loop("torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)")) == [8]
 
 
 def test_an_optimizer_rebuilt_every_iteration_is_silent():
-    assert lines(CODE, """
+    assert (
+        lines(
+            CODE,
+            """
         import torch
         for lr in (0.1, 0.01):
             model = torch.nn.Linear(2, 1)
             opt = torch.optim.SGD(model.parameters(), lr=lr)
             model(torch.randn(3, 2)).sum().backward()
             opt.step()
-    """) == []
+    """,
+        )
+        == []
+    )
 
 
 def test_the_fix_inserts_zero_grad_before_the_first_backward():
     assert fixed(CODE, loop()).splitlines()[5:8] == [
-        "        opt.zero_grad()", "        loss.backward()", "        opt.step()"]
+        "        opt.zero_grad()",
+        "        loss.backward()",
+        "        opt.step()",
+    ]
 
 
 STEP_FUNCTION = """

@@ -1,4 +1,5 @@
 """PTL301 unregistered-parameter: what counts as unregistered, and the fixes in each import style."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,7 +11,9 @@ CODE = "PTL301"
 
 
 def test_local_base_class_makes_a_module_and_helpers_called_from_init_count():
-    assert lines(CODE, """
+    assert lines(
+        CODE,
+        """
         import torch
         import torch.nn as nn
         class Base(nn.Module):
@@ -21,45 +24,58 @@ def test_local_base_class_makes_a_module_and_helpers_called_from_init_count():
                 self.setup()
             def setup(self):
                 self.w = torch.randn(3, requires_grad=True)
-    """) == [10]
+    """,
+    ) == [10]
 
 
-@pytest.mark.parametrize("snippet", [
-    # Registered the right way, or re-wrapped later.
-    "self.layers = nn.ModuleList([nn.Linear(2, 2)])",
-    "self.register_buffer('mean', torch.zeros(2))",
-    "self.skips = []\n        self.skips.append(nn.Identity())\n        self.skips = nn.ModuleList(self.skips)",
-    # Not modules or parameters: ints, plain tensors, unknown callables, outputs of layers.
-    "self.sizes = [64, 32]",
-    "self.anchors = [torch.tensor([1.0]), torch.zeros(2)]",
-    "self.fns = [make_layer(i) for i in range(3)]",
-    "self.mixed = [nn.Linear(2, 2), make_layer()]",
-    "self.hooks = []\n        self.hooks.append(register(self))",
-    "self.w = torch.randn(3)",
-    "self.w = torch.randn(3, requires_grad=False)",
-    "self.t = torch.zeros(1).requires_grad_(False)",
-    "self.p = nn.Parameter(torch.randn(3, requires_grad=True))",
-    # Each module is registered as an attribute too: the list misses nothing.
-    "fc = nn.Linear(2, 2)\n        self.fc = fc\n        self.order = [fc]",
-    "self.encoder = nn.Linear(2, 2)\n        self.stages = [self.encoder]",
-    # Handed on to a container that registers them, or registered by name.
-    "self.layers = []\n        self.layers.append(nn.Linear(2, 2))\n        self.net = nn.Sequential(*self.layers)",
-    "layers = [nn.Linear(2, 2)]\n        self.layers = layers\n        self.net = nn.Sequential(*layers)",
-    "self.blocks = [nn.Linear(2, 2)]\n        for i, b in enumerate(self.blocks):\n            self.add_module(f'b{i}', b)",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        # Registered the right way, or re-wrapped later.
+        "self.layers = nn.ModuleList([nn.Linear(2, 2)])",
+        "self.register_buffer('mean', torch.zeros(2))",
+        "self.skips = []\n        self.skips.append(nn.Identity())\n        self.skips = nn.ModuleList(self.skips)",
+        # Not modules or parameters: ints, plain tensors, unknown callables, outputs of layers.
+        "self.sizes = [64, 32]",
+        "self.anchors = [torch.tensor([1.0]), torch.zeros(2)]",
+        "self.fns = [make_layer(i) for i in range(3)]",
+        "self.mixed = [nn.Linear(2, 2), make_layer()]",
+        "self.hooks = []\n        self.hooks.append(register(self))",
+        "self.w = torch.randn(3)",
+        "self.w = torch.randn(3, requires_grad=False)",
+        "self.t = torch.zeros(1).requires_grad_(False)",
+        "self.p = nn.Parameter(torch.randn(3, requires_grad=True))",
+        # Each module is registered as an attribute too: the list misses nothing.
+        "fc = nn.Linear(2, 2)\n        self.fc = fc\n        self.order = [fc]",
+        "self.encoder = nn.Linear(2, 2)\n        self.stages = [self.encoder]",
+        # Handed on to a container that registers them, or registered by name.
+        "self.layers = []\n        self.layers.append(nn.Linear(2, 2))\n        self.net = nn.Sequential(*self.layers)",
+        "layers = [nn.Linear(2, 2)]\n        self.layers = layers\n        self.net = nn.Sequential(*layers)",
+        "self.blocks = [nn.Linear(2, 2)]\n        for i, b in enumerate(self.blocks):\n            self.add_module(f'b{i}', b)",
+    ],
+)
 def test_silent_in_a_module(snippet):
-    assert lines(CODE, f"""
+    assert (
+        lines(
+            CODE,
+            f"""
 import torch
 import torch.nn as nn
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
         {snippet}
-""") == []
+""",
+        )
+        == []
+    )
 
 
 def test_modules_in_a_list_of_a_plain_class_or_in_forward_are_silent():
-    assert lines(CODE, """
+    assert (
+        lines(
+            CODE,
+            """
         import torch.nn as nn
         class Trainer:
             def __init__(self):
@@ -68,11 +84,16 @@ def test_modules_in_a_list_of_a_plain_class_or_in_forward_are_silent():
             def forward(self, x):
                 self.cache = [nn.Linear(2, 2)]
                 return x
-    """) == []
+    """,
+        )
+        == []
+    )
 
 
 def test_names_bound_once_in_init_are_followed():
-    assert lines(CODE, """
+    assert lines(
+        CODE,
+        """
         import torch
         import torch.nn as nn
         class Net(nn.Module):
@@ -84,11 +105,14 @@ def test_names_bound_once_in_init_are_followed():
                 for i in range(n):
                     block = nn.Linear(n, n)
                     self.blocks.append(block)
-    """) == [7, 8]
+    """,
+    ) == [7, 8]
 
 
 def test_reading_the_list_with_builtins_does_not_hide_it():
-    assert lines(CODE, """
+    assert lines(
+        CODE,
+        """
         import torch.nn as nn
         class Net(nn.Module):
             def __init__(self):
@@ -99,21 +123,27 @@ def test_reading_the_list_with_builtins_does_not_hide_it():
                 for i, layer in enumerate(self.layers):
                     x = layer(x)
                 return x
-    """) == [5]
+    """,
+    ) == [5]
 
 
 def test_tuple_of_a_generator_becomes_a_module_list_of_it():
-    assert "        self.convs = nn.ModuleList(nn.Conv2d(c, c, 3) for c in sizes)\n" in fixed(CODE, """
+    assert "        self.convs = nn.ModuleList(nn.Conv2d(c, c, 3) for c in sizes)\n" in fixed(
+        CODE,
+        """
         import torch.nn as nn
         class Net(nn.Module):
             def __init__(self, sizes):
                 super().__init__()
                 self.convs = tuple(nn.Conv2d(c, c, 3) for c in sizes)
-    """)
+    """,
+    )
 
 
 def test_lightning_modules_count_as_modules():
-    assert lines(CODE, """
+    assert lines(
+        CODE,
+        """
         import pytorch_lightning as pl
         import torch.nn as nn
         class Base(pl.LightningModule):
@@ -122,22 +152,28 @@ def test_lightning_modules_count_as_modules():
             def __init__(self):
                 super().__init__()
                 self.heads = [nn.Linear(8, 2), nn.Linear(8, 3)]
-    """) == [8]
+    """,
+    ) == [8]
 
 
 def test_dict_with_int_keys_is_reported_without_a_fix():
-    (finding,) = findings(CODE, """
+    (finding,) = findings(
+        CODE,
+        """
         import torch.nn as nn
         class Net(nn.Module):
             def __init__(self):
                 super().__init__()
                 self.by_size = {64: nn.Linear(64, 1), 128: nn.Linear(128, 1)}
-    """)
+    """,
+    )
     assert finding.fixes == ()
 
 
 def test_fixes_are_unsafe():
-    for finding in findings(CODE, """
+    for finding in findings(
+        CODE,
+        """
         import torch
         import torch.nn as nn
         class Net(nn.Module):
@@ -145,26 +181,37 @@ def test_fixes_are_unsafe():
                 super().__init__()
                 self.w = torch.randn(3, requires_grad=True)
                 self.heads = [nn.Linear(2, 2), nn.Linear(2, 3)]
-    """):
+    """,
+    ):
         assert finding.fix.applicability is Applicability.UNSAFE
-    assert fixed(CODE, """
+    assert (
+        fixed(
+            CODE,
+            """
         import torch
         class Net(torch.nn.Module):
             def __init__(self):
                 super().__init__()
                 self.w = torch.randn(3, requires_grad=True)
-    """, unsafe=False).count("requires_grad=True") == 1
+    """,
+            unsafe=False,
+        ).count("requires_grad=True")
+        == 1
+    )
 
 
 def test_imported_container_class_is_used_and_torch_is_imported_where_missing():
-    assert fixed(CODE, """
+    assert fixed(
+        CODE,
+        """
         from torch.nn import Module, ModuleList, Linear
         class Net(Module):
             def __init__(self):
                 super().__init__()
                 self.layers = [Linear(2, 2)]
                 self.heads = {"a": Linear(2, 1)}
-    """) == source("""
+    """,
+    ) == source("""
         import torch
         from torch.nn import Module, ModuleList, Linear
         class Net(Module):
@@ -176,7 +223,9 @@ def test_imported_container_class_is_used_and_torch_is_imported_where_missing():
 
 
 def test_parameters_filled_by_key_become_a_parameter_dict():
-    assert "self.scales = nn.ParameterDict()" in fixed(CODE, """
+    assert "self.scales = nn.ParameterDict()" in fixed(
+        CODE,
+        """
         import torch
         import torch.nn as nn
         class Net(nn.Module):
@@ -185,7 +234,8 @@ def test_parameters_filled_by_key_become_a_parameter_dict():
                 self.scales = {}
                 for name in names:
                     self.scales[name] = nn.Parameter(torch.ones(1))
-    """)
+    """,
+    )
 
 
 def test_fixed_module_registers_what_the_list_held():

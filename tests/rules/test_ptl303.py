@@ -1,4 +1,5 @@
 """PTL303 module-before-super-init: assignment order, missing super calls, foreign super()."""
+
 from __future__ import annotations
 
 from rules_helpers import findings, fixed, lines
@@ -9,7 +10,9 @@ CODE = "PTL303"
 
 
 def test_modules_and_parameters_before_the_super_call_but_not_plain_values():
-    assert lines(CODE, """
+    assert lines(
+        CODE,
+        """
         import torch
         from torch import nn
         class Local(nn.Module):
@@ -23,18 +26,24 @@ def test_modules_and_parameters_before_the_super_call_but_not_plain_values():
                 self.d = torch.ones(3)
                 super().__init__()
                 self.e = nn.Linear(3, 3)
-    """) == [8, 9, 10]
+    """,
+    ) == [8, 9, 10]
 
 
 def test_the_move_is_safe_for_nn_module_bases_and_unsafe_for_local_bases():
-    direct = findings(CODE, """
+    direct = findings(
+        CODE,
+        """
         from torch import nn
         class M(nn.Module):
             def __init__(self):
                 self.a = nn.Linear(3, 3)
                 super().__init__()
-    """)
-    local = findings(CODE, """
+    """,
+    )
+    local = findings(
+        CODE,
+        """
         from torch import nn
         class Base(nn.Module):
             pass
@@ -42,47 +51,62 @@ def test_the_move_is_safe_for_nn_module_bases_and_unsafe_for_local_bases():
             def __init__(self):
                 self.a = nn.Linear(3, 3)
                 super().__init__()
-    """)
+    """,
+    )
     assert direct[0].fix.applicability is Applicability.SAFE
     assert local[0].fix.applicability is Applicability.UNSAFE
 
 
 def test_no_move_when_the_super_call_uses_values_computed_before_it():
-    found = findings(CODE, """
+    found = findings(
+        CODE,
+        """
         from torch import nn
         class M(Base, nn.Module):
             def __init__(self, cfg):
                 self.a = nn.Linear(3, 3)
                 size = cfg.size
                 super().__init__(size)
-    """)
+    """,
+    )
     assert [f.line for f in found] == [4] and found[0].fix is None
 
 
 def test_a_super_call_inside_a_block_makes_the_order_unknown():
-    assert lines(CODE, """
+    assert (
+        lines(
+            CODE,
+            """
         from torch import nn
         class M(nn.Module):
             def __init__(self, flag):
                 self.a = nn.Linear(3, 3)
                 if flag:
                     super().__init__()
-    """) == []
+    """,
+        )
+        == []
+    )
 
 
 def test_missing_super_call_gets_one_inserted_after_the_docstring():
-    text = fixed(CODE, """
+    text = fixed(
+        CODE,
+        """
         from torch import nn
         class M(nn.Module):
             def __init__(self):
                 '''Doc.'''
                 self.a = nn.Linear(3, 3)
-    """)
+    """,
+    )
     assert text.splitlines()[4:6] == ["        super().__init__()", "        self.a = nn.Linear(3, 3)"]
 
 
 def test_super_naming_an_unrelated_or_undefined_class():
-    assert lines(CODE, """
+    assert lines(
+        CODE,
+        """
         from torch import nn
         from lib import Imported
         class A(nn.Module):
@@ -100,11 +124,14 @@ def test_super_naming_an_unrelated_or_undefined_class():
         class E(nn.Module):
             def __init__(self):
                 super(Imported, self).__init__()
-    """) == [11, 14]
+    """,
+    ) == [11, 14]
 
 
 def test_foreign_super_fix_is_safe_only_with_the_method_s_own_self():
-    found = findings(CODE, """
+    found = findings(
+        CODE,
+        """
         from torch import nn
         class A(nn.Module):
             pass
@@ -113,5 +140,6 @@ def test_foreign_super_fix_is_safe_only_with_the_method_s_own_self():
                 super(A, self).__init__()
             def other(this):
                 return super(A, obj)
-    """)
+    """,
+    )
     assert [f.fix is not None for f in found] == [True, False]

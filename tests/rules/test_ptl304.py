@@ -1,4 +1,5 @@
 """PTL304 layer-created-in-forward: parameterised layers only, stored layers, the display fix."""
+
 from __future__ import annotations
 
 from rules_helpers import findings, lines
@@ -9,7 +10,9 @@ CODE = "PTL304"
 
 
 def test_parameterised_layers_in_forward_and_its_helpers():
-    assert lines(CODE, """
+    assert lines(
+        CODE,
+        """
         from torch import nn
         class M(nn.Module):
             def __init__(self):
@@ -24,11 +27,15 @@ def test_parameterised_layers_in_forward_and_its_helpers():
                 x = nn.InstanceNorm2d(3)(x)
                 x = nn.GroupNorm(1, 3, affine=False)(x)
                 return self.helper(x)
-    """) == [6, 10]
+    """,
+    ) == [6, 10]
 
 
 def test_layers_stored_on_the_module_or_outside_modules_are_silent():
-    assert lines(CODE, """
+    assert (
+        lines(
+            CODE,
+            """
         from torch import nn
         class M(nn.Module):
             def __init__(self):
@@ -44,11 +51,16 @@ def test_layers_stored_on_the_module_or_outside_modules_are_silent():
         class NotAModule:
             def forward(self, x):
                 return nn.Linear(3, 3)(x)
-    """) == []
+    """,
+        )
+        == []
+    )
 
 
 def test_the_fix_is_display_only_and_only_where_sizes_are_known_in_init():
-    found = findings(CODE, """
+    found = findings(
+        CODE,
+        """
         from torch import nn
         HIDDEN = 8
         class M(nn.Module):
@@ -58,7 +70,8 @@ def test_the_fix_is_display_only_and_only_where_sizes_are_known_in_init():
                 proj = nn.Linear(HIDDEN, 4)
                 wide = nn.Linear(x.size(-1), 4)
                 return proj(x) + wide(x)
-    """)
+    """,
+    )
     assert [f.line for f in found] == [7, 8]
     assert found[0].fix.applicability is Applicability.DISPLAY_ONLY
     assert [e.content for e in found[0].fix.edits] == ["        self.proj = nn.Linear(HIDDEN, 4)\n", "self.proj"]

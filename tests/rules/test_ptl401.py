@@ -1,4 +1,5 @@
 """PTL401 numpy-on-cuda-tensor: targeted cases beyond the rule's examples."""
+
 from pt_lsp.core.engine import lint_source
 from pt_lsp.core.fixes import fix_source
 from pt_lsp.core.selection import Selection
@@ -10,7 +11,7 @@ SETUP = "import torch\nimport numpy as np\na = torch.ones(2).cuda()\nb = torch.o
 def fixed(line: str) -> str:
     outcome = fix_source(SETUP + line + "\n", selection=ONLY)
     assert outcome.converged and not outcome.remaining
-    return outcome.text[len(SETUP):].rstrip("\n")
+    return outcome.text[len(SETUP) :].rstrip("\n")
 
 
 def test_fix_goes_before_numpy_even_for_parenthesised_receivers():

@@ -1,4 +1,5 @@
 """PTL402 numpy-on-requires-grad-tensor: leaves, graph results, grad mode, and no overlap with PTL401."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,52 +12,64 @@ from pt_lsp.core.selection import Selection
 CODE = "PTL402"
 
 
-@pytest.mark.parametrize("snippet", [
-    "import torch\nw = torch.randn(2, requires_grad=True)\na = w.numpy()\n",
-    "import torch\nw = torch.randn(2, requires_grad=True)\na = (w + 1).numpy()\n",
-    "import numpy as np\nimport torch\nw = torch.randn(2, requires_grad=True)\na = np.array(w)\n",
-    "import torch\nm = torch.nn.Linear(2, 2)\na = m.weight.numpy()\n",
-    # a leaf that requires grad raises even under no_grad
-    "import torch\nw = torch.randn(2, requires_grad=True)\nwith torch.no_grad():\n    a = w.numpy()\n",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "import torch\nw = torch.randn(2, requires_grad=True)\na = w.numpy()\n",
+        "import torch\nw = torch.randn(2, requires_grad=True)\na = (w + 1).numpy()\n",
+        "import numpy as np\nimport torch\nw = torch.randn(2, requires_grad=True)\na = np.array(w)\n",
+        "import torch\nm = torch.nn.Linear(2, 2)\na = m.weight.numpy()\n",
+        # a leaf that requires grad raises even under no_grad
+        "import torch\nw = torch.randn(2, requires_grad=True)\nwith torch.no_grad():\n    a = w.numpy()\n",
+    ],
+)
 def test_reports(snippet):
     assert len(lines(CODE, snippet)) == 1
 
 
-@pytest.mark.parametrize("snippet", [
-    "import torch\nw = torch.randn(2, requires_grad=True)\nwith torch.no_grad():\n    a = (w * 2).numpy()\n",
-    "import torch\nw = torch.randn(2, requires_grad=True)\na = w.detach().numpy()\n",
-    "import torch\nw = torch.randn(2)\na = w.numpy()\n",
-    "def f(t):\n    return t.numpy()\n",
-    # a function without backward may run under its callers' no_grad
-    "import torch\nm = torch.nn.Linear(2, 2)\ndef predict(x):\n    return m(x).numpy()\n",
-    "import torch\nm = torch.nn.Linear(2, 2)\n@torch.inference_mode()\ndef predict(x):\n    y = m(x)\n    y.sum().backward()\n    return y.numpy()\n",
-    # gradients switched off for the rest of the script
-    "import torch\ntorch.set_grad_enabled(False)\nm = torch.nn.Linear(2, 2)\na = m(torch.ones(1, 2)).numpy()\n",
-    # CUDA: PTL401's
-    "import torch\nw = torch.randn(2, requires_grad=True).cuda()\na = w.numpy()\n",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "import torch\nw = torch.randn(2, requires_grad=True)\nwith torch.no_grad():\n    a = (w * 2).numpy()\n",
+        "import torch\nw = torch.randn(2, requires_grad=True)\na = w.detach().numpy()\n",
+        "import torch\nw = torch.randn(2)\na = w.numpy()\n",
+        "def f(t):\n    return t.numpy()\n",
+        # a function without backward may run under its callers' no_grad
+        "import torch\nm = torch.nn.Linear(2, 2)\ndef predict(x):\n    return m(x).numpy()\n",
+        "import torch\nm = torch.nn.Linear(2, 2)\n@torch.inference_mode()\ndef predict(x):\n    y = m(x)\n    y.sum().backward()\n    return y.numpy()\n",
+        # gradients switched off for the rest of the script
+        "import torch\ntorch.set_grad_enabled(False)\nm = torch.nn.Linear(2, 2)\na = m(torch.ones(1, 2)).numpy()\n",
+        # CUDA: PTL401's
+        "import torch\nw = torch.randn(2, requires_grad=True).cuda()\na = w.numpy()\n",
+    ],
+)
 def test_silent(snippet):
     assert lines(CODE, snippet) == []
 
 
 def test_a_function_that_calls_backward_runs_with_gradients():
-    assert lines(CODE, """
+    assert lines(
+        CODE,
+        """
         import torch
         m = torch.nn.Linear(2, 1)
         def step(x):
             out = m(x).sum()
             out.backward()
             return out.numpy()
-    """) == [6]
+    """,
+    ) == [6]
 
 
-@pytest.mark.parametrize(("before", "after"), [
-    ("w.numpy()", "w.detach().numpy()"),
-    ("(w * 2).numpy()", "(w * 2).detach().numpy()"),
-    ("w .numpy()", "w .detach().numpy()"),
-    ("np.asarray(w * 2)", "np.asarray((w * 2).detach())"),
-])
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("w.numpy()", "w.detach().numpy()"),
+        ("(w * 2).numpy()", "(w * 2).detach().numpy()"),
+        ("w .numpy()", "w .detach().numpy()"),
+        ("np.asarray(w * 2)", "np.asarray((w * 2).detach())"),
+    ],
+)
 def test_fixes(before, after):
     head = "import numpy as np\nimport torch\nw = torch.randn(2, requires_grad=True)\n"
     assert fixed(CODE, head + f"a = {before}\n", unsafe=False) == head + f"a = {after}\n"
@@ -85,8 +98,11 @@ def test_fixing_both_rules_together_detaches_once():
     outcome = fix_source(MIXED, selection=Selection.of(["PTL401", "PTL402"]))
     assert outcome.converged
     lines_after = outcome.text.splitlines()
-    assert lines_after[4:] == ["a = w.detach().numpy()", "b = g.detach().cpu().numpy()",
-                               "c = g.sum().detach().cpu().numpy()"]
+    assert lines_after[4:] == [
+        "a = w.detach().numpy()",
+        "b = g.detach().cpu().numpy()",
+        "c = g.sum().detach().cpu().numpy()",
+    ]
     assert lint_source(outcome.text, selection=Selection.of(["PTL401", "PTL402"])).findings == []
 
 

@@ -1,4 +1,5 @@
 """PTL403 numpy-alias-mutation: a `.numpy()` snapshot read after the tensor changed in place."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,20 +11,31 @@ CODE = "PTL403"
 HEAD = "import torch\nx = torch.zeros(3)\nsnap = x.numpy()\n"
 
 
-@pytest.mark.parametrize("change", [
-    "x.add_(1)", "x += 1", "x[0] = 5", "x.data.mul_(2)", "x.zero_()", "torch.nn.init.ones_(x)",
-    "if True:\n    x.fill_(2)",
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        "x.add_(1)",
+        "x += 1",
+        "x[0] = 5",
+        "x.data.mul_(2)",
+        "x.zero_()",
+        "torch.nn.init.ones_(x)",
+        "if True:\n    x.fill_(2)",
+    ],
+)
 def test_in_place_change_then_read_reports(change):
     assert lines(CODE, HEAD + change + "\nprint(snap)\n") == [3]
 
 
-@pytest.mark.parametrize("change", [
-    "x.requires_grad_()",  # does not change values
-    "x = x + 1",  # rebinds x
-    "y = x.add(1)",
-    "snap = snap.copy()\nx.add_(1)",  # the array is a copy from here on
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        "x.requires_grad_()",  # does not change values
+        "x = x + 1",  # rebinds x
+        "y = x.add(1)",
+        "snap = snap.copy()\nx.add_(1)",  # the array is a copy from here on
+    ],
+)
 def test_no_in_place_change_is_silent(change):
     assert lines(CODE, HEAD + change + "\nprint(snap)\n") == []
 

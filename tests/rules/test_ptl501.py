@@ -1,4 +1,5 @@
 """PTL501 summary-writer-not-closed: writers never closed, handed on or used as context managers."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,31 +11,41 @@ CODE = "PTL501"
 IMPORT = "from torch.utils.tensorboard import SummaryWriter\n"
 
 
-@pytest.mark.parametrize("snippet", [
-    IMPORT + "w = SummaryWriter()\nw.add_scalar('a', 1, 0)\n",
-    "import torch.utils.tensorboard as tb\nw = tb.SummaryWriter('runs')\n",
-    "from torch.utils.tensorboard.writer import SummaryWriter as SW\ndef f():\n    w = SW()\n    w.add_text('t', 'x')\n",
-    "from tensorboardX import SummaryWriter\nw = SummaryWriter()\n",
-    IMPORT + "class T:\n    def __init__(self):\n        self.tb = SummaryWriter()\n    def log(self, v):\n        self.tb.add_scalar('v', v)\n",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        IMPORT + "w = SummaryWriter()\nw.add_scalar('a', 1, 0)\n",
+        "import torch.utils.tensorboard as tb\nw = tb.SummaryWriter('runs')\n",
+        "from torch.utils.tensorboard.writer import SummaryWriter as SW\ndef f():\n    w = SW()\n    w.add_text('t', 'x')\n",
+        "from tensorboardX import SummaryWriter\nw = SummaryWriter()\n",
+        IMPORT
+        + "class T:\n    def __init__(self):\n        self.tb = SummaryWriter()\n    def log(self, v):\n        self.tb.add_scalar('v', v)\n",
+    ],
+)
 def test_reports(snippet):
     assert len(lines(CODE, snippet)) == 1
 
 
-@pytest.mark.parametrize("snippet", [
-    IMPORT + "with SummaryWriter() as w:\n    w.add_scalar('a', 1, 0)\n",
-    IMPORT + "w = SummaryWriter()\nw.add_scalar('a', 1, 0)\nw.close()\n",
-    IMPORT + "w = SummaryWriter()\nw.add_scalar('a', 1, 0)\nw.flush()\n",
-    IMPORT + "def f():\n    w = SummaryWriter()\n    return w\n",
-    IMPORT + "def f(trainer):\n    w = SummaryWriter()\n    trainer.fit(writer=w)\n",
-    IMPORT + "def f():\n    w = SummaryWriter()\n    with w:\n        w.add_scalar('a', 1)\n",
-    IMPORT + "import contextlib\ndef f():\n    w = SummaryWriter()\n    with contextlib.closing(w):\n        pass\n",
-    IMPORT + "writers = [SummaryWriter(d) for d in ('a', 'b')]\n",
-    IMPORT + "class T:\n    def __init__(self):\n        self.tb = SummaryWriter()\n    def __del__(self):\n        self.tb.close()\n",
-    IMPORT + "class T:\n    def __init__(self):\n        self.tb = SummaryWriter()\n    def get(self):\n        return self.tb\n",
-    "from mylib import SummaryWriter\nw = SummaryWriter()\n",
-    IMPORT + "w = None\ndef setup():\n    global w\n    w = SummaryWriter()\n",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        IMPORT + "with SummaryWriter() as w:\n    w.add_scalar('a', 1, 0)\n",
+        IMPORT + "w = SummaryWriter()\nw.add_scalar('a', 1, 0)\nw.close()\n",
+        IMPORT + "w = SummaryWriter()\nw.add_scalar('a', 1, 0)\nw.flush()\n",
+        IMPORT + "def f():\n    w = SummaryWriter()\n    return w\n",
+        IMPORT + "def f(trainer):\n    w = SummaryWriter()\n    trainer.fit(writer=w)\n",
+        IMPORT + "def f():\n    w = SummaryWriter()\n    with w:\n        w.add_scalar('a', 1)\n",
+        IMPORT
+        + "import contextlib\ndef f():\n    w = SummaryWriter()\n    with contextlib.closing(w):\n        pass\n",
+        IMPORT + "writers = [SummaryWriter(d) for d in ('a', 'b')]\n",
+        IMPORT
+        + "class T:\n    def __init__(self):\n        self.tb = SummaryWriter()\n    def __del__(self):\n        self.tb.close()\n",
+        IMPORT
+        + "class T:\n    def __init__(self):\n        self.tb = SummaryWriter()\n    def get(self):\n        return self.tb\n",
+        "from mylib import SummaryWriter\nw = SummaryWriter()\n",
+        IMPORT + "w = None\ndef setup():\n    global w\n    w = SummaryWriter()\n",
+    ],
+)
 def test_silent(snippet):
     assert lines(CODE, snippet) == []
 
@@ -59,16 +70,19 @@ def test_close_is_appended_to_the_function_body():
     """)
 
 
-@pytest.mark.parametrize("snippet", [
-    # an early return would skip the close
-    IMPORT + "def f(xs):\n    w = SummaryWriter()\n    if not xs:\n        return\n    w.add_scalar('a', 1)\n",
-    # a function logs to the module-level writer later
-    IMPORT + "w = SummaryWriter()\ndef log(v):\n    w.add_scalar('v', v)\n",
-    # created inside a loop body
-    IMPORT + "def f():\n    for run in range(2):\n        w = SummaryWriter()\n        w.add_scalar('a', 1)\n",
-    # an attribute
-    IMPORT + "class T:\n    def __init__(self):\n        self.tb = SummaryWriter()\n",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        # an early return would skip the close
+        IMPORT + "def f(xs):\n    w = SummaryWriter()\n    if not xs:\n        return\n    w.add_scalar('a', 1)\n",
+        # a function logs to the module-level writer later
+        IMPORT + "w = SummaryWriter()\ndef log(v):\n    w.add_scalar('v', v)\n",
+        # created inside a loop body
+        IMPORT + "def f():\n    for run in range(2):\n        w = SummaryWriter()\n        w.add_scalar('a', 1)\n",
+        # an attribute
+        IMPORT + "class T:\n    def __init__(self):\n        self.tb = SummaryWriter()\n",
+    ],
+)
 def test_display_only_where_the_place_to_close_is_a_decision(snippet):
     [finding] = findings(CODE, snippet)
     assert finding.fix.applicability is Applicability.DISPLAY_ONLY

@@ -3,6 +3,7 @@
 Issue 5's bar: every rule has at least 2 bad and 2 good runnable examples, and verify agrees on
 all of them; each bad example shows its symptom on some device (the proxy for CUDA-only ones).
 """
+
 import os
 
 import pytest
@@ -11,8 +12,7 @@ from pt_lsp.core.rule import all_rules
 from pt_lsp.runtime.runner import verify
 
 # The product's rules only: other test modules register test-only rules (PTL9xx) at import.
-RULE_CODES = [code for code, rule in all_rules().items()
-              if rule.__module__.startswith("pt_lsp.rules.")]
+RULE_CODES = [code for code, rule in all_rules().items() if rule.__module__.startswith("pt_lsp.rules.")]
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,8 @@ def test_verify_agrees_on_every_example(report, code):
     problems = [
         f"{row.case.example.title} [{row.case.device.name}]: static={row.case.static}, "
         f"runtime={row.runtime}, fixed={row.fixed_runtime}"
-        for row in report.rows if row.case.code == code and row.agree is False
+        for row in report.rows
+        if row.case.code == code and row.agree is False
     ]
     assert problems == []
 

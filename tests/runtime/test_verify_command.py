@@ -1,4 +1,5 @@
 """`pt-lsp verify` as a command: exit codes, JSON shape, and the message when torch is missing."""
+
 import json
 import subprocess
 import sys
@@ -14,8 +15,9 @@ GOOD = Example("tolist", "import torch\ny = torch.ones(2).tolist()\n", runtime=R
 
 
 def bad(code: str, claim: Raises | None) -> Example:
-    return Example("numpy on the cpu", f"import torch\ny = torch.ones(2).numpy()  # expect: {code}\n",
-                   runtime=Runtime(claim))
+    return Example(
+        "numpy on the cpu", f"import torch\ny = torch.ones(2).numpy()  # expect: {code}\n", runtime=Runtime(claim)
+    )
 
 
 def test_json_report_and_exit_0_when_everything_agrees(make_rule, capsys):
@@ -28,7 +30,12 @@ def test_json_report_and_exit_0_when_everything_agrees(make_rule, capsys):
     for row in report["results"]:
         assert REQUIRED_ROW_FIELDS <= set(row)
         assert (row["code"], row["device"], row["static"], row["runtime"], row["agree"]) == (
-            "PTL981", "cpu", "confirmed", "confirmed", True)
+            "PTL981",
+            "cpu",
+            "confirmed",
+            "confirmed",
+            True,
+        )
     assert report["summary"] == {"rows": 2, "agree": 2, "disagree": 0, "not_judged": 0}
 
 
@@ -64,8 +71,9 @@ sys.exit(main(sys.argv[1:]))
 
 
 def test_missing_torch_gives_the_install_command_not_a_traceback():
-    done = subprocess.run([sys.executable, "-c", BLOCK_TORCH, "--device", "cpu"],
-                          check=False, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", BLOCK_TORCH, "--device", "cpu"], check=False, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2
     assert INSTALL_HINT in done.stderr
     assert "Traceback" not in done.stderr

@@ -1,4 +1,5 @@
 """verify end to end, on test-only rules (PTL9xx) whose examples cover every verdict."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,7 +13,6 @@ from pt_lsp.runtime.runner import verify
 
 NO_CUDA = TorchInfo(torch.__version__, cuda_available=False, gpu=None, cuda_version=None)
 CUDA_NUMPY = Raises("TypeError", r"can't convert cuda:0 device type tensor to numpy")
-
 
 
 def numpy_on_cuda(code: str) -> Example:
@@ -98,20 +98,38 @@ def report():
         make("PTL963", NumpyCallRule, WRONG_MESSAGE)
         make("PTL964", NumpyCallRule, HANGS, CRASHES, NO_NUMPY)
         make("PTL965", NumpyCallRule, MISMARKED)
-        make("PTL966", DataAttributeRule, Example("safe .detach()", DATA_READ.format(code="PTL966"),
-                                                  runtime=Runtime(outputs="w.grad")))
-        make("PTL967", DataAttributeRule, Example("safe fix, other reference", DATA_READ.format(code="PTL967"),
-                                                  runtime=Runtime(outputs="w.grad", reference=INTENDED_THROUGH_SCALE)))
-        make("PTL968", DataAttributeRule, Example("unsafe fix, other reference", DATA_READ.format(code="PTL968"),
-                                                  runtime=Runtime(outputs="w.grad", reference=INTENDED_THROUGH_SCALE)),
-             applicability=Applicability.UNSAFE)
+        make(
+            "PTL966",
+            DataAttributeRule,
+            Example("safe .detach()", DATA_READ.format(code="PTL966"), runtime=Runtime(outputs="w.grad")),
+        )
+        make(
+            "PTL967",
+            DataAttributeRule,
+            Example(
+                "safe fix, other reference",
+                DATA_READ.format(code="PTL967"),
+                runtime=Runtime(outputs="w.grad", reference=INTENDED_THROUGH_SCALE),
+            ),
+        )
+        make(
+            "PTL968",
+            DataAttributeRule,
+            Example(
+                "unsafe fix, other reference",
+                DATA_READ.format(code="PTL968"),
+                runtime=Runtime(outputs="w.grad", reference=INTENDED_THROUGH_SCALE),
+            ),
+            applicability=Applicability.UNSAFE,
+        )
         make("PTL969", DataAttributeRule, DATA_CORRUPTS_GRADIENT, TOO_NEW, NEEDS_MISSING)
         yield verify([f"PTL96{i}" for i in range(1, 10)], device="all", jobs=2, timeout=8, info=NO_CUDA)
 
 
 def rows(report, code, title=None, device=None):
     return [
-        row for row in report.rows
+        row
+        for row in report.rows
         if row.case.code == code and title in (None, row.case.example.title) and device in (None, row.case.device.name)
     ]
 
@@ -122,8 +140,8 @@ def verdicts(row) -> tuple:
 
 
 def test_cuda_only_symptom_runs_on_the_meta_proxy_and_is_skipped_on_cpu(report):
-    cpu, = rows(report, "PTL961", NUMPY_ON_CUDA.title, "cpu")
-    proxy, = rows(report, "PTL961", NUMPY_ON_CUDA.title, "meta-proxy")
+    (cpu,) = rows(report, "PTL961", NUMPY_ON_CUDA.title, "cpu")
+    (proxy,) = rows(report, "PTL961", NUMPY_ON_CUDA.title, "meta-proxy")
     assert verdicts(proxy) == ("confirmed", "confirmed", "skipped", True)
     assert "can't convert meta device type tensor to numpy" in proxy.runtime.detail
     assert verdicts(cpu) == ("confirmed", "skipped", "confirmed", None)
@@ -137,67 +155,67 @@ def test_good_examples_run_on_cpu_only_without_cuda(report):
 
 
 def test_a_symptom_claimed_but_not_produced_is_refuted(report):
-    row, = rows(report, "PTL962")
+    (row,) = rows(report, "PTL962")
     assert verdicts(row)[1] == "refuted" and row.agree is False
     assert "without raising TypeError" in row.runtime.detail
     assert report.failed
 
 
 def test_a_wrong_message_is_refuted(report):
-    row, = rows(report, "PTL963", device="meta-proxy")
+    (row,) = rows(report, "PTL963", device="meta-proxy")
     assert row.runtime.verdict.value == "refuted"
     assert "does not match" in row.runtime.detail
 
 
 def test_a_hanging_example_is_a_timeout_and_a_crash_an_error_for_that_example_only(report):
-    hang, = rows(report, "PTL964", HANGS.title)
+    (hang,) = rows(report, "PTL964", HANGS.title)
     assert verdicts(hang)[1:] == ("error", None, False)
     assert hang.runtime.detail == "timed out after 8 s"
-    crash, = rows(report, "PTL964", CRASHES.title)
+    (crash,) = rows(report, "PTL964", CRASHES.title)
     assert crash.runtime.verdict.value == "error"
     assert "NameError" in crash.runtime.detail
-    fine, = rows(report, "PTL964", NO_NUMPY.title)
+    (fine,) = rows(report, "PTL964", NO_NUMPY.title)
     assert fine.agree is True
 
 
 def test_a_static_mismatch_is_refuted(report):
-    row, = rows(report, "PTL965")
+    (row,) = rows(report, "PTL965")
     assert row.case.static.verdict.value == "refuted"
     assert row.case.static.detail == "expected lines [1], reported [2]"
     assert row.agree is False
 
 
 def test_a_safe_fix_is_compared_with_the_example(report):
-    row, = rows(report, "PTL966")
+    (row,) = rows(report, "PTL966")
     assert verdicts(row) == ("confirmed", "confirmed", "confirmed", True)
     assert row.outputs_match is True
 
 
 def test_a_safe_fix_that_changes_the_results_is_refuted(report):
-    row, = rows(report, "PTL967")
+    (row,) = rows(report, "PTL967")
     assert row.fixed_runtime.verdict.value == "refuted"
     assert "values differ" in row.fixed_runtime.detail
     assert row.outputs_match is False
 
 
 def test_an_unsafe_fix_is_not_compared(report):
-    row, = rows(report, "PTL968")
+    (row,) = rows(report, "PTL968")
     assert row.fixed_runtime.verdict.value == "confirmed"
     assert row.outputs_match is None
 
 
 def test_a_silent_wrong_gradient_is_probed_and_the_fix_raises_instead(report):
-    row, = rows(report, "PTL969", DATA_CORRUPTS_GRADIENT.title)
+    (row,) = rows(report, "PTL969", DATA_CORRUPTS_GRADIENT.title)
     assert verdicts(row) == ("confirmed", "confirmed", "confirmed", True)
     assert "differs from sigmoid" in row.runtime.detail
     assert "modified by an inplace operation" in row.fixed_runtime.detail
 
 
 def test_version_range_and_missing_modules_skip_with_the_reason(report):
-    too_new, = rows(report, "PTL969", TOO_NEW.title)
+    (too_new,) = rows(report, "PTL969", TOO_NEW.title)
     assert verdicts(too_new)[1] == "skipped" and too_new.agree is None
     assert f"holds for torch >=99; installed {torch.__version__}" in too_new.runtime.detail
-    missing, = rows(report, "PTL969", NEEDS_MISSING.title)
+    (missing,) = rows(report, "PTL969", NEEDS_MISSING.title)
     assert missing.runtime.detail == "needs no_such_module_pt_lsp (not installed)"
 
 
@@ -218,7 +236,7 @@ def test_device_cuda_without_a_gpu_runs_only_the_proxy(make_rule):
 def test_the_cuda_symptom_runs_on_the_gpu(make_rule):
     make_rule("PTL972", NumpyCallRule, numpy_on_cuda("PTL972"), NO_NUMPY)
     report = verify(["PTL972"], device="cuda", jobs=2)
-    bad, = rows(report, "PTL972", NUMPY_ON_CUDA.title, "cuda")
+    (bad,) = rows(report, "PTL972", NUMPY_ON_CUDA.title, "cuda")
     assert verdicts(bad) == ("confirmed", "confirmed", "confirmed", True)
     assert "cuda:0" in bad.runtime.detail
     assert torch.cuda.get_device_name(0) in report.devices[0].description

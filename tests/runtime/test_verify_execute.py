@@ -1,5 +1,6 @@
 """One program in a fresh process, spawned or forked: exceptions with their line, warnings,
 probes, outputs, timeouts, crashes."""
+
 import textwrap
 
 import pytest
@@ -25,11 +26,14 @@ def run(request):
 
 
 def test_meta_proxy_raises_the_numpy_conversion_error(run):
-    observed = run("""\
+    observed = run(
+        """\
         import torch
         x = torch.ones(3, device="cuda")
         y = (x * 2).numpy()
-    """, device="meta")
+    """,
+        device="meta",
+    )
     assert observed.status == "ran" and not observed.completed
     assert observed.exception["type"] == "TypeError"
     assert "can't convert meta device type tensor to numpy" in observed.exception["message"]
@@ -57,13 +61,17 @@ def test_exception_line_is_the_innermost_example_frame_and_prints_are_captured(r
 
 
 def test_warnings_probe_and_outputs_are_reported(run):
-    observed = run("""\
+    observed = run(
+        """\
         import warnings
         import torch
         warnings.warn("careful", UserWarning)
         w = torch.tensor([1.0, 2.0], requires_grad=True)
         (w * 3).sum().backward()
-    """, probe="symptom = bool((w.grad == 3).all())", outputs="{'w': w, 'grad': w.grad, 'n': 2}")
+    """,
+        probe="symptom = bool((w.grad == 3).all())",
+        outputs="{'w': w, 'grad': w.grad, 'n': 2}",
+    )
     assert observed.completed
     assert observed.warnings == [{"category": "UserWarning", "message": "careful", "line": 3}]
     assert observed.probe == {"symptom": True, "error": None}

@@ -5,14 +5,14 @@ import pytest
 
 from pt_lsp.runtime.rewrite import compile_for_device, substitute_device
 
-SOURCE = textwrap.dedent('''\
+SOURCE = textwrap.dedent("""\
     import torch
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     x = torch.ones(2, device="cuda:0")
     y = torch.zeros(2).cuda()
     z = torch.zeros(2).cuda(0)
     label = "cuda kernels"
-''')
+""")
 
 
 def _rewritten(device: str) -> str:

@@ -3,6 +3,7 @@
 Defining a Rule subclass with a code registers it globally, so the ``make_rule`` fixture removes
 its rules from the registry again: other test modules iterate ``all_rules()``.
 """
+
 from __future__ import annotations
 
 import ast

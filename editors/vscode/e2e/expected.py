@@ -3,6 +3,7 @@ panel, the quick fix and fix-all on save against this rather than against hard-c
 
 Usage: python expected.py FILE CODE   (CODE: the finding whose preferred fix the test applies)
 """
+
 import json
 import sys
 

@@ -3,6 +3,7 @@
 Syntactic and conservative: a name counts only when every binding of it in its scope is of
 the same recognised kind; anything else is unknown and the rules stay silent on it.
 """
+
 from __future__ import annotations
 
 import ast
@@ -13,21 +14,87 @@ from pt_lsp.core.walk import own_nodes
 
 # numpy functions that return a new ndarray (by qualified name).
 NUMPY_ARRAY_FUNCTIONS = {
-    f"numpy.{name}" for name in (
-        "array", "asarray", "ascontiguousarray", "zeros", "ones", "empty", "full", "arange", "linspace",
-        "logspace", "eye", "identity", "load", "loadtxt", "genfromtxt", "stack", "vstack", "hstack",
-        "concatenate", "zeros_like", "ones_like", "empty_like", "full_like", "frombuffer", "fromfile",
-        "tile", "repeat", "meshgrid", "diag", "tril", "triu", "copy",
+    f"numpy.{name}"
+    for name in (
+        "array",
+        "asarray",
+        "ascontiguousarray",
+        "zeros",
+        "ones",
+        "empty",
+        "full",
+        "arange",
+        "linspace",
+        "logspace",
+        "eye",
+        "identity",
+        "load",
+        "loadtxt",
+        "genfromtxt",
+        "stack",
+        "vstack",
+        "hstack",
+        "concatenate",
+        "zeros_like",
+        "ones_like",
+        "empty_like",
+        "full_like",
+        "frombuffer",
+        "fromfile",
+        "tile",
+        "repeat",
+        "meshgrid",
+        "diag",
+        "tril",
+        "triu",
+        "copy",
     )
 }
 # torch functions that return one tensor (beyond the factories `made_by_factory` knows).
 TORCH_TENSOR_FUNCTIONS = {
-    f"torch.{name}" for name in (
-        "softmax", "log_softmax", "sigmoid", "tanh", "relu", "exp", "log", "abs", "sqrt", "matmul", "mm", "bmm",
-        "einsum", "cat", "stack", "where", "sum", "mean", "clamp", "flatten", "reshape", "transpose", "permute",
-        "from_numpy", "as_tensor", "tensor", "cumsum", "outer", "triu", "tril", "diag", "masked_fill", "gather",
-        "nn.functional.softmax", "nn.functional.relu", "nn.functional.normalize", "nn.functional.pad",
-        "nn.functional.interpolate", "nn.functional.one_hot", "fft.fft", "fft.rfft",
+    f"torch.{name}"
+    for name in (
+        "softmax",
+        "log_softmax",
+        "sigmoid",
+        "tanh",
+        "relu",
+        "exp",
+        "log",
+        "abs",
+        "sqrt",
+        "matmul",
+        "mm",
+        "bmm",
+        "einsum",
+        "cat",
+        "stack",
+        "where",
+        "sum",
+        "mean",
+        "clamp",
+        "flatten",
+        "reshape",
+        "transpose",
+        "permute",
+        "from_numpy",
+        "as_tensor",
+        "tensor",
+        "cumsum",
+        "outer",
+        "triu",
+        "tril",
+        "diag",
+        "masked_fill",
+        "gather",
+        "nn.functional.softmax",
+        "nn.functional.relu",
+        "nn.functional.normalize",
+        "nn.functional.pad",
+        "nn.functional.interpolate",
+        "nn.functional.one_hot",
+        "fft.fft",
+        "fft.rfft",
     )
 }
 # ndarray methods that return an ndarray made from their receiver.
@@ -93,11 +160,13 @@ def bound_values(ctx: FileContext, name: ast.Name) -> list[ast.AST] | None:
             for target in node.targets:
                 if isinstance(target, ast.Name) and target.id == name.id:
                     values.append(node.value)
-                elif any(isinstance(n, ast.Name) and n.id == name.id for n in ast.walk(target)) \
-                        and not isinstance(target, (ast.Attribute, ast.Subscript)):
+                elif any(isinstance(n, ast.Name) and n.id == name.id for n in ast.walk(target)) and not isinstance(
+                    target, (ast.Attribute, ast.Subscript)
+                ):
                     return None
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr,
-                               ast.comprehension)):
+        elif isinstance(
+            node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.comprehension)
+        ):
             target = node.optional_vars if isinstance(node, ast.withitem) else node.target
             if target is not None and any(isinstance(n, ast.Name) and n.id == name.id for n in ast.walk(target)):
                 return None
@@ -147,11 +216,19 @@ def is_list_data(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
         return not isinstance(expr, ast.GeneratorExp)
     if isinstance(expr, (ast.List, ast.Tuple)):
         return True  # a list or tuple display is data, never sizes
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "tolist" \
-            and not expr.args:
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr == "tolist"
+        and not expr.args
+    ):
         return True
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in SEQUENCE_BUILTINS \
-            and ctx.names.binding(expr.func.id, expr.func) is None:
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Name)
+        and expr.func.id in SEQUENCE_BUILTINS
+        and ctx.names.binding(expr.func.id, expr.func) is None
+    ):
         return True  # `range(n)`, `list(...)`: the builtins, not shadowed
     if isinstance(expr, ast.Name) and depth < 3:
         values = bound_values(ctx, expr)
@@ -161,15 +238,22 @@ def is_list_data(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
 
 def is_first_parameter(expr: ast.AST) -> bool:
     """``next(model.parameters())`` / ``next(iter(model.parameters()))``: a parameter."""
-    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "next"
-            and len(expr.args) == 1):
+    if not (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Name)
+        and expr.func.id == "next"
+        and len(expr.args) == 1
+    ):
         return False
     inner = expr.args[0]
-    if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "iter" \
-            and len(inner.args) == 1:
+    if (
+        isinstance(inner, ast.Call)
+        and isinstance(inner.func, ast.Name)
+        and inner.func.id == "iter"
+        and len(inner.args) == 1
+    ):
         inner = inner.args[0]
-    return (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
-            and inner.func.attr == "parameters")
+    return isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "parameters"
 
 
 class TensorApiEvidence:
@@ -182,8 +266,11 @@ class TensorApiEvidence:
     def is_tensor(self, expr: ast.AST) -> bool:
         if isinstance(expr, ast.Name) and expr.id == "self":
             return False
-        if isinstance(expr, ast.Attribute) and expr.attr in ("weight", "bias") \
-                and not (isinstance(expr.value, ast.Name) and expr.value.id == "self"):
+        if (
+            isinstance(expr, ast.Attribute)
+            and expr.attr in ("weight", "bias")
+            and not (isinstance(expr.value, ast.Name) and expr.value.id == "self")
+        ):
             # `m.weight` may as well be a non-torch object's field: only flow evidence counts.
             return self.ctx.flow.value(expr).is_tensor
         if made_by_factory(self.ctx, expr) or is_first_parameter(expr) or self.torch_function(expr):

@@ -7,6 +7,7 @@ statement counts as "grad may be off" when it sits in a ``with torch.no_grad():`
 a function whose name is called from such a place anywhere in the file (``self.reset()`` under
 ``no_grad``). Unknown stays unknown: any doubt reads as "maybe off", so no finding.
 """
+
 from __future__ import annotations
 
 import ast
@@ -14,8 +15,14 @@ from functools import cached_property
 
 from pt_lsp.core.context import FileContext
 
-GRAD_OFF = {"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.autograd.grad_mode.no_grad",
-            "torch.autograd.grad_mode.inference_mode", "torch.autograd.inference_mode"}
+GRAD_OFF = {
+    "torch.no_grad",
+    "torch.inference_mode",
+    "torch.autograd.no_grad",
+    "torch.autograd.grad_mode.no_grad",
+    "torch.autograd.grad_mode.inference_mode",
+    "torch.autograd.inference_mode",
+}
 GRAD_SET = {"torch.set_grad_enabled", "torch.autograd.set_grad_enabled", "torch.autograd.grad_mode.set_grad_enabled"}
 GRAD_ON = {"torch.enable_grad", "torch.autograd.enable_grad", "torch.autograd.grad_mode.enable_grad"}
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)

@@ -6,6 +6,7 @@ name bound only from ``torch.randn(...)`` / ``nn.Parameter(...)``, the loop vari
 Kinds: ``"grad"`` (a ``.grad``), ``"leaf"`` (a parameter or a freshly made tensor: in-place
 updates under ``no_grad`` are what optimizers do), ``"tensor"`` (a tensor, maybe a graph node).
 """
+
 from __future__ import annotations
 
 import ast
@@ -17,18 +18,72 @@ GRAD, LEAF, TENSOR = "grad", "leaf", "tensor"
 
 PARAMETER = "torch.nn.Parameter"
 TENSOR_FACTORIES = {
-    f"torch.{name}" for name in (
-        "tensor", "as_tensor", "from_numpy", "randn", "rand", "randint", "randperm", "zeros", "ones", "empty",
-        "full", "arange", "linspace", "logspace", "eye", "randn_like", "rand_like", "randint_like",
-        "zeros_like", "ones_like", "empty_like", "full_like", "normal", "Tensor", "FloatTensor",
-        "DoubleTensor", "LongTensor", "IntTensor", "ByteTensor", "BoolTensor", "HalfTensor",
+    f"torch.{name}"
+    for name in (
+        "tensor",
+        "as_tensor",
+        "from_numpy",
+        "randn",
+        "rand",
+        "randint",
+        "randperm",
+        "zeros",
+        "ones",
+        "empty",
+        "full",
+        "arange",
+        "linspace",
+        "logspace",
+        "eye",
+        "randn_like",
+        "rand_like",
+        "randint_like",
+        "zeros_like",
+        "ones_like",
+        "empty_like",
+        "full_like",
+        "normal",
+        "Tensor",
+        "FloatTensor",
+        "DoubleTensor",
+        "LongTensor",
+        "IntTensor",
+        "ByteTensor",
+        "BoolTensor",
+        "HalfTensor",
     )
 } | {PARAMETER}
 # Methods that return a tensor made from their receiver (so a factory stays a factory).
 TENSOR_METHODS = {
-    "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "long", "int", "requires_grad_", "view",
-    "reshape", "t", "contiguous", "clone", "detach", "normal_", "uniform_", "fill_", "zero_", "type",
-    "unsqueeze", "squeeze", "expand", "repeat", "permute", "transpose", "share_memory_", "pin_memory",
+    "to",
+    "cuda",
+    "cpu",
+    "float",
+    "double",
+    "half",
+    "bfloat16",
+    "long",
+    "int",
+    "requires_grad_",
+    "view",
+    "reshape",
+    "t",
+    "contiguous",
+    "clone",
+    "detach",
+    "normal_",
+    "uniform_",
+    "fill_",
+    "zero_",
+    "type",
+    "unsqueeze",
+    "squeeze",
+    "expand",
+    "repeat",
+    "permute",
+    "transpose",
+    "share_memory_",
+    "pin_memory",
 }
 PARAMETER_ITERATORS = {"parameters", "named_parameters"}
 TENSOR_TYPES = {"torch.Tensor", "torch.autograd.Variable", "torch.nn.Parameter"}
@@ -59,11 +114,22 @@ def _iterates_parameters(ctx: FileContext, iterable: ast.AST) -> bool:
 
 
 def _loop_target_kind(ctx: FileContext, target: ast.AST, name: str, iterable: ast.AST) -> str | None:
-    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.func.id == "zip" \
-            and isinstance(target, ast.Tuple) and len(target.elts) == len(iterable.args):
+    if (
+        isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Name)
+        and iterable.func.id == "zip"
+        and isinstance(target, ast.Tuple)
+        and len(target.elts) == len(iterable.args)
+    ):
         # for ema_p, p in zip(ema.parameters(), model.parameters())
-        return next((_loop_target_kind(ctx, t, name, i) for t, i in zip(target.elts, iterable.args)
-                     if isinstance(t, ast.Name) and t.id == name), None)
+        return next(
+            (
+                _loop_target_kind(ctx, t, name, i)
+                for t, i in zip(target.elts, iterable.args)
+                if isinstance(t, ast.Name) and t.id == name
+            ),
+            None,
+        )
     if not _iterates_parameters(ctx, iterable):
         return None
     named = isinstance(iterable, ast.Call) and iterable.func.attr == "named_parameters"  # type: ignore[union-attr]
@@ -77,12 +143,11 @@ def _loop_target_kind(ctx: FileContext, target: ast.AST, name: str, iterable: as
 
 def _scope_node(ctx: FileContext, node: ast.AST) -> ast.AST:
     current = ctx.parent(node)
-    while current is not None and not isinstance(current, (*_SCOPES, ast.ListComp, ast.SetComp,
-                                                          ast.DictComp, ast.GeneratorExp)):
+    while current is not None and not isinstance(
+        current, (*_SCOPES, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+    ):
         current = ctx.parent(current)
     return current if current is not None else ctx.tree
-
-
 
 
 class TensorEvidence:
@@ -110,7 +175,9 @@ class TensorEvidence:
         scope = _scope_node(self.ctx, expr)
         key = (id(scope), "<packed>")
         if key not in self._names:
-            text = self.ctx.doc.slice(self.ctx.doc.node_span(scope)) if scope is not self.ctx.tree else self.ctx.doc.text
+            text = (
+                self.ctx.doc.slice(self.ctx.doc.node_span(scope)) if scope is not self.ctx.tree else self.ctx.doc.text
+            )
             self._names[key] = "yes" if any(word in text for word in PACKED_SEQUENCE_WORDS) else None
         return self._names[key] is not None
 
@@ -135,7 +202,8 @@ class TensorEvidence:
         key = (id(scope), name.id)
         if key not in self._names:
             self._names[key] = self._bound_kind(scope, name.id) or (
-                TENSOR if name.id in self.backward_names(scope) else None)
+                TENSOR if name.id in self.backward_names(scope) else None
+            )
         return self._names[key]
 
     def backward_names(self, scope: ast.AST) -> set[str]:
@@ -146,10 +214,14 @@ class TensorEvidence:
             return set()
         if key not in self._backward:
             self._backward[key] = {
-                node.func.value.id for node in own_nodes(scope)
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "backward" and isinstance(node.func.value, ast.Name)
-                and not node.args and not any(k.arg == "gradient" for k in node.keywords)
+                node.func.value.id
+                for node in own_nodes(scope)
+                if isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "backward"
+                and isinstance(node.func.value, ast.Name)
+                and not node.args
+                and not any(k.arg == "gradient" for k in node.keywords)
             }
         return self._backward[key]
 
@@ -159,9 +231,13 @@ class TensorEvidence:
         if self._own_autograd is None:
             imports_torch = any(
                 (b.qualname or "").split(".")[0] == "torch"
-                for bindings in self.ctx.names.module_scope.bindings.values() for b in bindings)
-            defines_backward = any(info.method("backward") is not None or info.method("data") is not None
-                                   for info in self.ctx.classes.values())
+                for bindings in self.ctx.names.module_scope.bindings.values()
+                for b in bindings
+            )
+            defines_backward = any(
+                info.method("backward") is not None or info.method("data") is not None
+                for info in self.ctx.classes.values()
+            )
             self._own_autograd = imports_torch and not defines_backward
         return self._own_autograd
 
@@ -186,7 +262,8 @@ class TensorEvidence:
             if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
                 return None
             if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
-                    (a.asname or a.name.split(".")[0]) == name for a in node.names):
+                (a.asname or a.name.split(".")[0]) == name for a in node.names
+            ):
                 return None
             if isinstance(node, ast.Assign):
                 for target in node.targets:
@@ -198,11 +275,20 @@ class TensorEvidence:
                 kinds.append(LEAF if node.value is not None and made_by_factory(self.ctx, node.value) else None)
             elif isinstance(node, (ast.For, ast.AsyncFor)) and _binds(node.target, name):
                 kinds.append(_loop_target_kind(self.ctx, node.target, name, node.iter))
-            elif isinstance(node, (ast.withitem,)) and node.optional_vars is not None and _binds(node.optional_vars, name):
+            elif (
+                isinstance(node, (ast.withitem,))
+                and node.optional_vars is not None
+                and _binds(node.optional_vars, name)
+            ):
                 kinds.append(None)
             elif isinstance(node, ast.NamedExpr) and node.target.id == name:
                 kinds.append(LEAF if made_by_factory(self.ctx, node.value) else None)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name or isinstance(node, ast.ExceptHandler) and node.name == name:
+            elif (
+                isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                and node.name == name
+                or isinstance(node, ast.ExceptHandler)
+                and node.name == name
+            ):
                 return None
         return kinds[0] if kinds and all(k == kinds[0] for k in kinds) else None
 
@@ -211,8 +297,11 @@ class TensorEvidence:
         child: ast.AST = name
         current = self.ctx.parent(name)
         while current is not None and not isinstance(current, _SCOPES):
-            if isinstance(current, ast.If) and any(child is s for s in current.body) \
-                    and self._tests_tensor_type(current.test, name.id):
+            if (
+                isinstance(current, ast.If)
+                and any(child is s for s in current.body)
+                and self._tests_tensor_type(current.test, name.id)
+            ):
                 return TENSOR
             child, current = current, self.ctx.parent(current)
         return None
@@ -220,14 +309,26 @@ class TensorEvidence:
     def _tests_tensor_type(self, test: ast.AST, name: str) -> bool:
         if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
             return any(self._tests_tensor_type(v, name) for v in test.values)
-        if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance" \
-                and len(test.args) == 2 and isinstance(test.args[0], ast.Name) and test.args[0].id == name:
+        if (
+            isinstance(test, ast.Call)
+            and isinstance(test.func, ast.Name)
+            and test.func.id == "isinstance"
+            and len(test.args) == 2
+            and isinstance(test.args[0], ast.Name)
+            and test.args[0].id == name
+        ):
             return self.ctx.qualname(test.args[1]) in TENSOR_TYPES
         if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.Is)):
             left, right = test.left, test.comparators[0]
-            return (isinstance(left, ast.Call) and isinstance(left.func, ast.Name) and left.func.id == "type"
-                    and len(left.args) == 1 and isinstance(left.args[0], ast.Name) and left.args[0].id == name
-                    and self.ctx.qualname(right) in TENSOR_TYPES)
+            return (
+                isinstance(left, ast.Call)
+                and isinstance(left.func, ast.Name)
+                and left.func.id == "type"
+                and len(left.args) == 1
+                and isinstance(left.args[0], ast.Name)
+                and left.args[0].id == name
+                and self.ctx.qualname(right) in TENSOR_TYPES
+            )
         return False
 
     # -- self attributes -----------------------------------------------------------------------------
@@ -249,9 +350,14 @@ class TensorEvidence:
                     sites.append(node.value)
                 elif any(_binds_self_attr(t, attr) for t in targets):
                     return None  # unpacked into: value unknown
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                    and node.func.attr in ("register_buffer", "register_parameter") and len(node.args) >= 2 \
-                    and isinstance(node.args[0], ast.Constant) and node.args[0].value == attr:
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("register_buffer", "register_parameter")
+                and len(node.args) >= 2
+                and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value == attr
+            ):
                 sites.append(node.args[1])
         values = [v for v in sites if not (isinstance(v, ast.Constant) and v.value is None)]
         if values and all(v is not None and made_by_factory(self.ctx, v) for v in values):
@@ -274,8 +380,12 @@ def _binds(target: ast.AST, name: str) -> bool:
 
 
 def _is_self_attr(target: ast.AST, attr: str) -> bool:
-    return (isinstance(target, ast.Attribute) and target.attr == attr
-            and isinstance(target.value, ast.Name) and target.value.id == "self")
+    return (
+        isinstance(target, ast.Attribute)
+        and target.attr == attr
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "self"
+    )
 
 
 def _binds_self_attr(target: ast.AST, attr: str) -> bool:

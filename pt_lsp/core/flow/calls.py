@@ -1,4 +1,5 @@
 """Calls: torch functions, tensor and module methods, builtins, local functions and classes."""
+
 from __future__ import annotations
 
 import ast
@@ -84,8 +85,11 @@ class CallsMixin:
         if qualname in api.FACTORIES or qualname in api.CUDA_TENSOR_TYPES or qualname in api.CPU_FACTORIES:
             return self.factory(qualname, node, args, kwargs, state)
         if qualname == "torch.device":
-            device = args[0].device if args and args[0].kind is Kind.DEVICE else (
-                kwargs["type"].device if "type" in kwargs else Device.UNKNOWN)
+            device = (
+                args[0].device
+                if args and args[0].kind is Kind.DEVICE
+                else (kwargs["type"].device if "type" in kwargs else Device.UNKNOWN)
+            )
             return Value(kind=Kind.DEVICE, device=device, requires_grad=False)
         if qualname in ("torch.nn.Parameter", "torch.autograd.Variable"):
             data = args[0] if args else kwargs.get("data", UNKNOWN)
@@ -101,15 +105,28 @@ class CallsMixin:
             return OTHER
         if qualname in ("torch.autograd.grad", "torch.autograd.backward"):
             return self.autograd_call(qualname, node, args, kwargs, state)
-        if qualname.startswith(("torch.cuda.", "torch.backends.", "torch.manual_seed", "torch.save",
-                                "torch.distributed", "torch.utils.", "torch.optim.", "torch.is_")):
+        if qualname.startswith(
+            (
+                "torch.cuda.",
+                "torch.backends.",
+                "torch.manual_seed",
+                "torch.save",
+                "torch.distributed",
+                "torch.utils.",
+                "torch.optim.",
+                "torch.is_",
+            )
+        ):
             return OTHER if not qualname.startswith("torch.utils.data") else UNKNOWN
         if qualname in api.MODULE_WRAPPERS:
             # DataParallel(model) runs model's forward; around an unknown model, nothing is known
             wrapped = args[0] if args else UNKNOWN
             return wrapped if wrapped.kind is Kind.MODULE else Value(kind=Kind.MODULE, requires_grad=True)
-        if qualname.startswith("torch.nn.") and not qualname.startswith("torch.nn.functional") and \
-                qualname.rsplit(".", 1)[-1][:1].isupper():
+        if (
+            qualname.startswith("torch.nn.")
+            and not qualname.startswith("torch.nn.functional")
+            and qualname.rsplit(".", 1)[-1][:1].isupper()
+        ):
             return Value(kind=Kind.MODULE, device=Device.CPU, requires_grad=True, qualname=qualname)
         if qualname.rsplit(".", 1)[-1] in api.NON_DIFFERENTIABLE:
             tensor = next((a for a in args if a.kind is Kind.TENSOR), None)
@@ -174,8 +191,11 @@ class CallsMixin:
             if name in api.LIST_ADD_METHODS and path and args:
                 added = args[0].iter_elem() if name == "extend" else args[-1]
                 old = receiver.iter_elem()
-                state.env[path] = receiver.with_(items=None, elem=added if old is UNKNOWN else old.join(added),
-                                                 history=receiver.history | added.history)
+                state.env[path] = receiver.with_(
+                    items=None,
+                    elem=added if old is UNKNOWN else old.join(added),
+                    history=receiver.history | added.history,
+                )
                 return OTHER
             if name in api.LIST_RESET_METHODS and path:
                 state.env[path] = Value(kind=Kind.SEQ, elem=None)
@@ -206,7 +226,9 @@ class CallsMixin:
     def tensor_method(self, receiver: Value, func: ast.Attribute, node: ast.Call, args, kwargs, state: State) -> Value:
         name = func.attr
         if name == "cuda":
-            return receiver.with_(kind=Kind.TENSOR if receiver.kind is Kind.TENSOR else receiver.kind, device=Device.CUDA)
+            return receiver.with_(
+                kind=Kind.TENSOR if receiver.kind is Kind.TENSOR else receiver.kind, device=Device.CUDA
+            )
         if name == "cpu":
             return receiver.with_(device=Device.CPU)
         if name == "to":
@@ -224,7 +246,11 @@ class CallsMixin:
             return value
         if name in ("requires_grad_",):
             flag = args[0] if args else kwargs.get("requires_grad")
-            grad = flag is None or (flag.kind is not Kind.OTHER) or is_true(node.args[0] if node.args else keyword(node, "requires_grad"))
+            grad = (
+                flag is None
+                or (flag.kind is not Kind.OTHER)
+                or is_true(node.args[0] if node.args else keyword(node, "requires_grad"))
+            )
             value = receiver.with_(kind=Kind.TENSOR, history=frozenset(), requires_grad=grad)
             self.rebind(func.value, value, state)
             return value
@@ -264,8 +290,18 @@ class CallsMixin:
         method = self.local_method(module, name)
         if method is not None:
             return self.call_function(method, node, [module, *args], kwargs, state, attr_path(func.value))
-        if name in ("state_dict", "named_modules", "modules", "children", "named_children", "zero_grad",
-                    "register_buffer", "register_parameter", "add_module", "load_state_dict"):
+        if name in (
+            "state_dict",
+            "named_modules",
+            "modules",
+            "children",
+            "named_children",
+            "zero_grad",
+            "register_buffer",
+            "register_parameter",
+            "add_module",
+            "load_state_dict",
+        ):
             return OTHER
         return self.call_unknown(node, args, kwargs, state)
 
@@ -287,9 +323,13 @@ class CallsMixin:
             # depends on the inputs only as far as an unseen forward() makes it.
             evidence = "proven" if module.cls is not None or qualname else "callable"
             evidence = "callable" if self.module_evidence == "callable" else evidence
-            value = self.derived(node, state, [*inputs, Value(kind=Kind.TENSOR, requires_grad=True,
-                                                                device=module.device)], kind=Kind.TENSOR,
-                                 evidence=evidence)
+            value = self.derived(
+                node,
+                state,
+                [*inputs, Value(kind=Kind.TENSOR, requires_grad=True, device=module.device)],
+                kind=Kind.TENSOR,
+                evidence=evidence,
+            )
         if module.device is not Device.UNKNOWN and not parameter_free:
             value = value.with_(device=module.device)
         if qualname in ("torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN"):

@@ -1,9 +1,10 @@
 """Expressions: the abstract value of each expression, recorded in the facts."""
+
 from __future__ import annotations
 
 import ast
 
-from ..walk import attr_path  # noqa: F401 (re-exported for the flow modules)
+from ..walk import attr_path
 from . import torch_api as api
 from .state import State
 from .values import OTHER, UNKNOWN, Device, Kind, Value
@@ -33,8 +34,9 @@ class ExpressionsMixin:
         return UNKNOWN
 
     # -- graph arithmetic -------------------------------------------------------------------------
-    def derived(self, site: ast.AST, state: State, inputs: list[Value], kind: Kind | None = None,
-                evidence: str = "proven") -> Value:
+    def derived(
+        self, site: ast.AST, state: State, inputs: list[Value], kind: Kind | None = None, evidence: str = "proven"
+    ) -> Value:
         """A differentiable op on ``inputs``: a fresh graph node when any input requires grad."""
         tensors = [v for v in inputs if v.kind is Kind.TENSOR]
         device = Device.UNKNOWN
@@ -114,7 +116,13 @@ class ExpressionsMixin:
     def module_attribute(self, base: Value, node: ast.Attribute, state: State) -> Value:
         known = dict(base.attrs).get(node.attr)
         if known is not None:
-            return known.with_(device=base.device) if base.device is not Device.UNKNOWN and known.kind in (Kind.MODULE, Kind.TENSOR) and known.requires_grad else known
+            return (
+                known.with_(device=base.device)
+                if base.device is not Device.UNKNOWN
+                and known.kind in (Kind.MODULE, Kind.TENSOR)
+                and known.requires_grad
+                else known
+            )
         if base.qualname and node.attr in ("weight", "bias"):
             return Value(kind=Kind.TENSOR, device=base.device, requires_grad=True)
         return UNKNOWN
@@ -123,8 +131,9 @@ class ExpressionsMixin:
     def eval_BinOp(self, node: ast.BinOp, state: State) -> Value:
         left, right = self.eval(node.left, state), self.eval(node.right, state)
         if left.kind is Kind.SEQ and right.kind is Kind.SEQ and isinstance(node.op, ast.Add):
-            return Value(kind=Kind.SEQ, elem=left.iter_elem().join(right.iter_elem()),
-                         history=left.history | right.history)
+            return Value(
+                kind=Kind.SEQ, elem=left.iter_elem().join(right.iter_elem()), history=left.history | right.history
+            )
         if Kind.TENSOR not in (left.kind, right.kind) and not (left.history or right.history):
             return UNKNOWN if Kind.UNKNOWN in (left.kind, right.kind) else OTHER
         return self.derived(node, state, [left, right])
@@ -170,8 +179,12 @@ class ExpressionsMixin:
         elem = None
         for value in values:
             elem = value if elem is None else elem.join(value)
-        return Value(kind=Kind.OTHER, requires_grad=None, elem=elem,
-                     history=frozenset().union(*(v.history for v in values)) if values else frozenset())
+        return Value(
+            kind=Kind.OTHER,
+            requires_grad=None,
+            elem=elem,
+            history=frozenset().union(*(v.history for v in values)) if values else frozenset(),
+        )
 
     def eval_Subscript(self, node: ast.Subscript, state: State) -> Value:
         base = self.eval(node.value, state)
@@ -252,12 +265,18 @@ class ExpressionsMixin:
             container = self.eval(target.value, state)
             self.eval(target.slice, state)
             path = attr_path(target.value)
-            if path is not None and container.kind in (Kind.SEQ, Kind.OTHER) and container.elem is not None or (
-                path is not None and container.kind is Kind.SEQ
+            if (
+                path is not None
+                and container.kind in (Kind.SEQ, Kind.OTHER)
+                and container.elem is not None
+                or (path is not None and container.kind is Kind.SEQ)
             ):
                 old = container.iter_elem()
-                state.env[path] = container.with_(elem=value if old is UNKNOWN else old.join(value),
-                                                  items=None, history=container.history | value.history)
+                state.env[path] = container.with_(
+                    elem=value if old is UNKNOWN else old.join(value),
+                    items=None,
+                    history=container.history | value.history,
+                )
 
 
 def sequence(items: tuple[Value, ...]) -> Value:

@@ -1,4 +1,5 @@
 """What the flow interpreter hands to rules."""
+
 from __future__ import annotations
 
 import ast

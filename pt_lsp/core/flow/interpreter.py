@@ -6,6 +6,7 @@ and methods of the same file are followed (depth- and budget-limited) so that a 
 per pass, so state one iteration hands to the next (a hidden state) is seen with the nodes the
 previous pass's ``backward()`` freed.
 """
+
 from __future__ import annotations
 
 import ast
@@ -67,7 +68,9 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         self.live_in_cache: dict[int, frozenset[str]] = {}
         # Parameters may be frozen: outputs of modules then prove no graph by themselves.
         text = ctx.doc.text
-        self.module_evidence = "callable" if ("requires_grad = False" in text or "requires_grad_(False)" in text) else "proven"
+        self.module_evidence = (
+            "callable" if ("requires_grad = False" in text or "requires_grad_(False)" in text) else "proven"
+        )
         self.attributes_cache: dict[int, tuple[tuple[str, Value], ...]] = {}
         self.class_by_id = {id(info.node): info for info in ctx.class_list}
 
@@ -123,8 +126,9 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
     def instantiate(self, info, node: ast.Call, args, kwargs, state: State) -> Value:
         if not info.is_module:
             return UNKNOWN
-        return Value(kind=Kind.MODULE, device=Device.CPU, requires_grad=True, cls=info,
-                     attrs=self.instance_attributes(info))
+        return Value(
+            kind=Kind.MODULE, device=Device.CPU, requires_grad=True, cls=info, attrs=self.instance_attributes(info)
+        )
 
     def instance_attributes(self, info) -> tuple[tuple[str, Value], ...]:
         """What ``__init__`` assigns to ``self``: submodules, parameters, tensors."""
@@ -150,8 +154,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
             return None
         return module.cls.method(name)
 
-    def call_function(self, function, node: ast.Call, args, kwargs, state: State,
-                      receiver: str | None = None) -> Value:
+    def call_function(self, function, node: ast.Call, args, kwargs, state: State, receiver: str | None = None) -> Value:
         """Follow a call into a function of this file; the callee sees the caller's freed graphs.
         For a method called on ``receiver`` (a variable path such as ``model``), the instance's
         attributes (``model.hidden``) flow in as ``self.hidden`` and back out after the call."""
@@ -164,7 +167,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         own = params[0].arg if receiver and params else None
         if own:
             prefix = receiver + "."
-            inner.env.update({f"{own}.{k[len(prefix):]}": v for k, v in state.env.items() if k.startswith(prefix)})
+            inner.env.update({f"{own}.{k[len(prefix) :]}": v for k, v in state.env.items() if k.startswith(prefix)})
         frame = Frame(function, locals=self._locals(function))
         from_module = len(self.frames) == 1 and isinstance(self.frames[0].node, ast.Module)
         saved_globals = self.module_env
@@ -179,11 +182,18 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         final = inner if end is None else end
         state.freed = final.freed
         if from_module:  # globals the callee changed in place (`saved_log_probs.append(...)`)
-            state.env.update({k: v for k, v in final.env.items()
-                              if k.split(".")[0] not in frame.locals and k.split(".")[0] in state.env})
+            state.env.update(
+                {
+                    k: v
+                    for k, v in final.env.items()
+                    if k.split(".")[0] not in frame.locals and k.split(".")[0] in state.env
+                }
+            )
         if own:
             prefix = own + "."
-            state.env.update({f"{receiver}.{k[len(prefix):]}": v for k, v in final.env.items() if k.startswith(prefix)})
+            state.env.update(
+                {f"{receiver}.{k[len(prefix) :]}": v for k, v in final.env.items() if k.startswith(prefix)}
+            )
         result = None
         for value in frame.returns:
             result = value if result is None else result.join(value)
@@ -193,7 +203,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         params = [*function.args.posonlyargs, *function.args.args]
         for param, value in zip(params, args):
             state.env[param.arg] = value
-        for param in [*params[len(args):], *function.args.kwonlyargs]:
+        for param in [*params[len(args) :], *function.args.kwonlyargs]:
             state.env[param.arg] = kwargs.get(param.arg, UNKNOWN)
 
     def _locals(self, function) -> frozenset[str]:
@@ -212,7 +222,9 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
             return Value(kind=Kind.SEQ, elem=Value(kind=Kind.TENSOR, requires_grad=False))
         return OTHER
 
-    def backward(self, call: ast.Call, target: ast.AST | None, value: Value, state: State, retain: bool | None = None) -> None:
+    def backward(
+        self, call: ast.Call, target: ast.AST | None, value: Value, state: State, retain: bool | None = None
+    ) -> None:
         if retain is None:
             retain = is_true(keyword(call, "retain_graph")) or is_true(keyword(call, "create_graph"))
         history = value.history
@@ -320,8 +332,13 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
     def analyse_function(self, survey: FunctionSurvey) -> None:
         function = survey.node
         state = State()
-        for param in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs,
-                      function.args.vararg, function.args.kwarg):
+        for param in (
+            *function.args.posonlyargs,
+            *function.args.args,
+            *function.args.kwonlyargs,
+            function.args.vararg,
+            function.args.kwarg,
+        ):
             if param is not None:
                 state.env[param.arg] = self.parameter_value(survey, param.arg)
         self.frames.append(Frame(function, locals=self._locals(function)))

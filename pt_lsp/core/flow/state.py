@@ -1,4 +1,5 @@
 """The abstract state at one program point, and how branches join."""
+
 from __future__ import annotations
 
 import ast
@@ -14,10 +15,10 @@ class State:
     grad_enabled: bool = True
     default_device: Device = Device.CPU
 
-    def copy(self) -> "State":
+    def copy(self) -> State:
         return State(dict(self.env), dict(self.freed), self.grad_enabled, self.default_device)
 
-    def join(self, other: "State | None") -> "State":
+    def join(self, other: State | None) -> State:
         if other is None:
             return self
         env = dict(self.env)
@@ -28,8 +29,12 @@ class State:
         # that a backward taken on one branch never meets a value kept on the other.
         freed = {node: call for node, call in self.freed.items() if node in other.freed}
         return State(
-            env, freed, self.grad_enabled and other.grad_enabled,
-            self.default_device if self.default_device is other.default_device else self.default_device.join(other.default_device),
+            env,
+            freed,
+            self.grad_enabled and other.grad_enabled,
+            self.default_device
+            if self.default_device is other.default_device
+            else self.default_device.join(other.default_device),
         )
 
 

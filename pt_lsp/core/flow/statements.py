@@ -1,4 +1,5 @@
 """Statements: sequencing, branches joined, loops run twice, grad-mode blocks."""
+
 from __future__ import annotations
 
 import ast
@@ -50,8 +51,9 @@ class StatementsMixin:
         current = self.eval(stmt.target if not isinstance(stmt.target, ast.Name) else stmt.target, state)
         value = self.eval(stmt.value, state)
         if current.kind is Kind.SEQ:
-            result = current.with_(items=None, elem=current.iter_elem().join(value.iter_elem()),
-                                   history=current.history | value.history)
+            result = current.with_(
+                items=None, elem=current.iter_elem().join(value.iter_elem()), history=current.history | value.history
+            )
         elif Kind.TENSOR in (current.kind, value.kind) or current.history or value.history:
             result = self.derived(stmt, state, [current, value])
         else:

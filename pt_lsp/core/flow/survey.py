@@ -5,6 +5,7 @@ functions that mention a trigger (``.backward``, ``.numpy``, ``.data``, ...) are
 plus the functions of this file that call them (to see the arguments they receive). Built from
 the shared node index: no walk of its own.
 """
+
 from __future__ import annotations
 
 import ast
@@ -39,8 +40,13 @@ def survey(index) -> tuple[list[FunctionSurvey], frozenset[str], dict[int, Funct
     functions = []
     for node in sorted(index.of(*_FUNCTIONS), key=lambda f: f.lineno):
         arguments = node.args
-        functions.append(FunctionSurvey(node, owners.get(id(node)), params=frozenset(
-            a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs))))
+        functions.append(
+            FunctionSurvey(
+                node,
+                owners.get(id(node)),
+                params=frozenset(a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)),
+            )
+        )
     # The innermost function of each line: nested functions start later and overwrite.
     innermost: dict[int, FunctionSurvey] = {}
     for function in functions:

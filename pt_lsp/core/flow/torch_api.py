@@ -1,4 +1,5 @@
 """What the interpreter knows about torch's API, as data."""
+
 from __future__ import annotations
 
 # Functions creating a fresh tensor (a leaf): device from ``device=``, else the default device.
@@ -49,16 +50,22 @@ PARAMETER_FREE = frozenset(
     ).split()
 )
 
-MODULE_WRAPPERS = frozenset({
-    "torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
-    "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
-})
+MODULE_WRAPPERS = frozenset(
+    {
+        "torch.nn.DataParallel",
+        "torch.nn.parallel.DataParallel",
+        "torch.nn.parallel.DistributedDataParallel",
+        "torch.nn.parallel.distributed.DistributedDataParallel",
+    }
+)
 
 # Callables known to build nn.Module instances (model zoos).
 MODEL_CONSTRUCTORS = ("torchvision.models.", "timm.create_model", "torch.hub.load")
 
 # Methods whose result is the module itself (modules move in place).
-MODULE_SELF_METHODS = frozenset("to cuda cpu train eval float double half bfloat16 requires_grad_ apply share_memory".split())
+MODULE_SELF_METHODS = frozenset(
+    "to cuda cpu train eval float double half bfloat16 requires_grad_ apply share_memory".split()
+)
 MODULE_METHODS_SEQ_OF_PARAMS = frozenset({"parameters"})
 MODULE_METHODS_SEQ_OF_NAMED_PARAMS = frozenset({"named_parameters"})
 

@@ -3,6 +3,7 @@
 A value is what the analysis knows of a Python object at one program point. Only evidence
 counts: a value of unknown origin is ``UNKNOWN`` and no rule fires on it.
 """
+
 from __future__ import annotations
 
 import enum
@@ -17,7 +18,7 @@ class Device(enum.Enum):
     CUDA = "cuda"
     MAYBE_CUDA = "maybe-cuda"
 
-    def join(self, other: "Device") -> "Device":
+    def join(self, other: Device) -> Device:
         if self is other:
             return self
         if Device.UNKNOWN in (self, other):
@@ -63,18 +64,18 @@ class Value:
     history: frozenset[GraphNode] = frozenset()  # non-leaf graph nodes this value depends on
     qualname: str | None = None  # for REF values (and module instances of torch.nn classes)
     cls: object | None = None  # ClassInfo of a local nn.Module subclass instance
-    items: tuple["Value", ...] | None = None  # SEQ items when known
-    elem: "Value | None" = None  # SEQ element of a homogeneous sequence (parameters(), a list)
-    attrs: tuple[tuple[str, "Value"], ...] = field(default=(), compare=False)
+    items: tuple[Value, ...] | None = None  # SEQ items when known
+    elem: Value | None = None  # SEQ element of a homogeneous sequence (parameters(), a list)
+    attrs: tuple[tuple[str, Value], ...] = field(default=(), compare=False)
 
     @property
     def is_tensor(self) -> bool:
         return self.kind is Kind.TENSOR
 
-    def with_(self, **changes) -> "Value":
+    def with_(self, **changes) -> Value:
         return replace(self, **changes)
 
-    def join(self, other: "Value") -> "Value":
+    def join(self, other: Value) -> Value:
         if self is other or self == other:
             return self
         kind = self.kind if self.kind is other.kind else Kind.UNKNOWN
@@ -93,7 +94,7 @@ class Value:
             elem=elem,
         )
 
-    def merge_evidence(self, other: "Value") -> "Value":
+    def merge_evidence(self, other: Value) -> Value:
         """Combine what two *contexts* (standalone, called with known arguments) know of one
         expression: evidence from either counts, so unknown never erases a known device."""
         if self == other:
@@ -107,7 +108,7 @@ class Value:
             joined = joined.with_(requires_grad=True)
         return joined
 
-    def iter_elem(self) -> "Value":
+    def iter_elem(self) -> Value:
         """The value of one element when iterating over this value."""
         if self.elem is not None:
             return self.elem

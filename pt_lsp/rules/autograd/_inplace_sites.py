@@ -6,6 +6,7 @@ that requires grad, outside any place where grad recording may be off. A site wh
 mention ``.grad`` is a manual optimiser update (PTL205); every other site is PTL203, so one
 statement is reported once.
 """
+
 from __future__ import annotations
 
 import ast
@@ -23,7 +24,7 @@ from pt_lsp.rules.autograd._leaves import Leaf, LeafEvidence
 NOT_INPLACE = {"requires_grad_", "share_memory_", "retain_grad_", "set_", "record_stream_", "pin_memory_"}
 LEAF_WORDS = ("requires_grad", "Parameter", "parameters(", ".weight", ".bias")
 _SIMPLE_STATEMENTS = (ast.Expr, ast.AugAssign, ast.Assign)
-_CACHE: "weakref.WeakKeyDictionary[FileContext, list[InPlaceSite]]" = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[FileContext, list[InPlaceSite]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,13 @@ def _candidates(ctx: FileContext):
     if "_(" in text:
         for call in ctx.index.of(ast.Call):
             func = call.func
-            if isinstance(func, ast.Attribute) and func.attr.endswith("_") and not func.attr.startswith("_") \
-                    and func.attr not in NOT_INPLACE and ctx.qualname(func) is None:
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr.endswith("_")
+                and not func.attr.startswith("_")
+                and func.attr not in NOT_INPLACE
+                and ctx.qualname(func) is None
+            ):
                 receiver, _ = _strip_subscripts(func.value)
                 yield call, receiver, (*call.args, *(k.value for k in call.keywords)), f"`{func.attr}()`"
     for stmt in ctx.index.of(ast.AugAssign):
@@ -68,8 +74,19 @@ def _candidates(ctx: FileContext):
                 yield target, receiver, (stmt.value,), "item assignment"
 
 
-_AUG_SYMBOLS = {ast.Add: "+=", ast.Sub: "-=", ast.Mult: "*=", ast.Div: "/=", ast.Pow: "**=", ast.MatMult: "@=",
-                ast.FloorDiv: "//=", ast.Mod: "%=", ast.BitAnd: "&=", ast.BitOr: "|=", ast.BitXor: "^="}
+_AUG_SYMBOLS = {
+    ast.Add: "+=",
+    ast.Sub: "-=",
+    ast.Mult: "*=",
+    ast.Div: "/=",
+    ast.Pow: "**=",
+    ast.MatMult: "@=",
+    ast.FloorDiv: "//=",
+    ast.Mod: "%=",
+    ast.BitAnd: "&=",
+    ast.BitOr: "|=",
+    ast.BitXor: "^=",
+}
 
 
 def inplace_sites(ctx: FileContext) -> list[InPlaceSite]:
@@ -128,7 +145,7 @@ def no_grad_edits(ctx: FileContext, site: InPlaceSite, group_with) -> list[Edit]
         start -= 1
     while end + 1 < len(body) and group_with(body[end + 1]):
         end += 1
-    return no_grad_block(ctx, body[start:end + 1])
+    return no_grad_block(ctx, body[start : end + 1])
 
 
 def drop_keyword_edit(ctx: FileContext, call: ast.Call, name: str) -> Edit | None:

@@ -7,6 +7,7 @@ makes a fresh leaf (``torch.randn(3, requires_grad=True)``, ``nn.Parameter(...)`
 ``torch.nn`` layer the flow analysis knows. ``.to(device)`` / ``.cuda()`` on a leaf make a new,
 non-leaf tensor on a GPU (in-place changes to it are allowed), so they break the evidence.
 """
+
 from __future__ import annotations
 
 import ast
@@ -21,12 +22,26 @@ from pt_lsp.core.walk import own_nodes
 PARAMETER = "torch.nn.Parameter"
 VARIABLE = "torch.autograd.Variable"
 # In-place methods that keep a fresh tensor a leaf when chained onto its factory.
-INIT_METHODS = {"normal_", "uniform_", "fill_", "zero_", "requires_grad_", "random_", "exponential_",
-                "bernoulli_", "copy_", "share_memory_"}
+INIT_METHODS = {
+    "normal_",
+    "uniform_",
+    "fill_",
+    "zero_",
+    "requires_grad_",
+    "random_",
+    "exponential_",
+    "bernoulli_",
+    "copy_",
+    "share_memory_",
+}
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Module)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-FREEZE_WORDS = ("requires_grad = False", "requires_grad=False", "requires_grad_(False)",
-                "requires_grad_(requires_grad=False)")
+FREEZE_WORDS = (
+    "requires_grad = False",
+    "requires_grad=False",
+    "requires_grad_(False)",
+    "requires_grad_(requires_grad=False)",
+)
 
 
 @dataclass(frozen=True)
@@ -59,15 +74,21 @@ class LeafEvidence:
 
     def _frozen_by_name(self, name: str) -> bool:
         text = self.ctx.doc.text
-        return any(f"{name}.{word}" in text for word in ("requires_grad = False", "requires_grad=False",
-                                                         "requires_grad_(False)", "detach_()"))
+        return any(
+            f"{name}.{word}" in text
+            for word in ("requires_grad = False", "requires_grad=False", "requires_grad_(False)", "detach_()")
+        )
 
     # -- what makes a leaf ------------------------------------------------------------------------
     def made_leaf(self, expr: ast.AST) -> Leaf | None:
         """``expr`` builds a fresh leaf that requires grad."""
         grad_ = False
-        while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) \
-                and expr.func.attr in INIT_METHODS and self.ctx.qualname(expr.func) is None:
+        while (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr in INIT_METHODS
+            and self.ctx.qualname(expr.func) is None
+        ):
             if expr.func.attr == "requires_grad_":
                 flag = expr.args[0] if expr.args else _keyword(expr, "requires_grad")
                 if flag is not None and not _literal(flag, True):
@@ -86,8 +107,9 @@ class LeafEvidence:
             return Leaf("tensor") if grad_ else None
         if grad_ and isinstance(expr.func, ast.Attribute) and expr.func.attr in ("detach", "clone"):
             inner = expr.func.value
-            if expr.func.attr == "detach" or (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
-                                              and inner.func.attr == "detach"):
+            if expr.func.attr == "detach" or (
+                isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "detach"
+            ):
                 return Leaf("tensor")
         return None
 
@@ -106,8 +128,11 @@ class LeafEvidence:
             if isinstance(node.target, ast.Name) and node.value is not None and self.made_leaf(node.value):
                 names.add(node.target.id)
         for node in (*self.ctx.index.of(ast.For), *self.ctx.index.of(ast.comprehension)):
-            if isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Attribute) \
-                    and node.iter.func.attr in ("parameters", "named_parameters"):
+            if (
+                isinstance(node.iter, ast.Call)
+                and isinstance(node.iter.func, ast.Attribute)
+                and node.iter.func.attr in ("parameters", "named_parameters")
+            ):
                 names.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
         return frozenset(names), frozenset(attrs)
 
@@ -136,8 +161,13 @@ class LeafEvidence:
             return None
         base = self.ctx.flow.value(expr.value)
         value = self.ctx.flow.value(expr)
-        if base.kind is Kind.MODULE and (base.qualname or "").startswith("torch.nn.") \
-                and value.is_tensor and value.requires_grad is True and not value.history:
+        if (
+            base.kind is Kind.MODULE
+            and (base.qualname or "").startswith("torch.nn.")
+            and value.is_tensor
+            and value.requires_grad is True
+            and not value.history
+        ):
             return Leaf("parameter")
         return None
 
@@ -155,10 +185,14 @@ class LeafEvidence:
                         if not isinstance(node, ast.AugAssign):
                             values.append(node.value)
                     elif isinstance(target, (ast.Tuple, ast.List)) and any(
-                            _is_self_attr(e, expr.attr) for e in ast.walk(target)):
+                        _is_self_attr(e, expr.attr) for e in ast.walk(target)
+                    ):
                         return None
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                    and node.func.attr in ("register_buffer", "register_parameter", "setattr"):
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("register_buffer", "register_parameter", "setattr")
+            ):
                 return None
         leaves = [self.made_leaf(v) if v is not None else None for v in values]
         if leaves and all(leaf is not None and leaf.origin == "parameter" for leaf in leaves):
@@ -193,7 +227,8 @@ class LeafEvidence:
             elif isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
                 return None
             elif isinstance(node, (ast.Import, ast.ImportFrom)) and any(
-                    (a.asname or a.name.split(".")[0]) == name for a in node.names):
+                (a.asname or a.name.split(".")[0]) == name for a in node.names
+            ):
                 return None
             elif isinstance(node, (*_NESTED[:2], ast.ClassDef)) and getattr(node, "name", None) == name:
                 return None
@@ -220,8 +255,6 @@ def _iterates_parameters(target: ast.AST, iterable: ast.AST, name: str) -> bool:
     return False
 
 
-
-
 def _binds(target: ast.AST, name: str) -> bool:
     if isinstance(target, ast.Name):
         return target.id == name
@@ -233,5 +266,9 @@ def _binds(target: ast.AST, name: str) -> bool:
 
 
 def _is_self_attr(target: ast.AST, attr: str) -> bool:
-    return (isinstance(target, ast.Attribute) and target.attr == attr
-            and isinstance(target.value, ast.Name) and target.value.id == "self")
+    return (
+        isinstance(target, ast.Attribute)
+        and target.attr == attr
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "self"
+    )

@@ -8,6 +8,7 @@ elementwise arithmetic (broadcasting with a tensor of ``numel != 1`` never yield
 activations, reshapes, dtype and device moves. A reduction (``.sum()``, ``.mean()``), an index
 or anything unknown ends the proof: no finding.
 """
+
 from __future__ import annotations
 
 import ast
@@ -23,13 +24,23 @@ ELEMENTWISE = set(
     "exp log log1p sin cos tan tanh sigmoid relu abs pow sqrt rsqrt square clamp clip neg reciprocal "
     "float double half bfloat16 to cuda cpu clone contiguous mul add sub div true_divide softmax log_softmax "
     "view reshape flatten squeeze unsqueeze t transpose permute view_as reshape_as gelu silu elu "
-    "leaky_relu softplus dropout erf sign floor ceil round expm1 atan sinh cosh".split())
+    "leaky_relu softplus dropout erf sign floor ceil round expm1 atan sinh cosh".split()
+)
 FUNCTION_PREFIXES = ("torch.", "torch.nn.functional.", "torch.special.")
-ACTIVATION_MODULES = {f"torch.nn.{n}" for n in
-                      "ReLU ReLU6 LeakyReLU ELU SELU GELU SiLU Mish Sigmoid Tanh Softmax LogSoftmax Softplus "
-                      "Dropout Identity Hardtanh Hardswish Hardsigmoid Softsign Tanhshrink".split()}
-UNREDUCED_LOSSES = {"mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
-                    "binary_cross_entropy_with_logits", "soft_margin_loss"}
+ACTIVATION_MODULES = {
+    f"torch.nn.{n}"
+    for n in "ReLU ReLU6 LeakyReLU ELU SELU GELU SiLU Mish Sigmoid Tanh Softmax LogSoftmax Softplus "
+    "Dropout Identity Hardtanh Hardswish Hardsigmoid Softsign Tanhshrink".split()
+}
+UNREDUCED_LOSSES = {
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "soft_margin_loss",
+}
 MAX_DEPTH = 6
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -116,7 +127,9 @@ class NonScalar:
         if qualname == "torch.arange":
             bounds = [_number(a) for a in args]
             if args and len(args) <= 3 and None not in bounds:
-                start, end, step = (0, bounds[0], 1) if len(bounds) == 1 else (*bounds[:2], bounds[2] if len(bounds) > 2 else 1)
+                start, end, step = (
+                    (0, bounds[0], 1) if len(bounds) == 1 else (*bounds[:2], bounds[2] if len(bounds) > 2 else 1)
+                )
                 return step != 0 and max(0, math.ceil((end - start) / step)) != 1
             return False
         if qualname in LIKE:
@@ -124,8 +137,11 @@ class NonScalar:
         name = qualname.rsplit(".", 1)[-1]
         if qualname.startswith(FUNCTION_PREFIXES) and name in UNREDUCED_LOSSES:
             reduction = _keyword(call, "reduction")
-            return isinstance(reduction, ast.Constant) and reduction.value == "none" \
+            return (
+                isinstance(reduction, ast.Constant)
+                and reduction.value == "none"
                 and any(self.proves(a, depth + 1) for a in args[:2])
+            )
         if qualname.startswith(FUNCTION_PREFIXES) and name in ELEMENTWISE:
             return any(self.proves(a, depth + 1) for a in args[:2])
         return False
@@ -140,21 +156,28 @@ class NonScalar:
             return False
         qualname = self.ctx.qualname(constructor.func)
         if qualname == "torch.nn.Linear":
-            out = _int(constructor.args[1]) if len(constructor.args) > 1 else _int(_keyword(constructor, "out_features"))
+            out = (
+                _int(constructor.args[1]) if len(constructor.args) > 1 else _int(_keyword(constructor, "out_features"))
+            )
             return out is not None and out > 1
         if qualname in ACTIVATION_MODULES:
             return bool(call.args) and self.proves(call.args[0], depth + 1)
         if qualname == "torch.nn.Sequential" and constructor.args:
             layers = list(constructor.args)
-            while layers and isinstance(layers[-1], ast.Call) and self.ctx.qualname(layers[-1].func) in ACTIVATION_MODULES:
+            while (
+                layers and isinstance(layers[-1], ast.Call) and self.ctx.qualname(layers[-1].func) in ACTIVATION_MODULES
+            ):
                 layers.pop()
             return bool(layers) and self.constructed_output(layers[-1], call, depth)
         if qualname and qualname.startswith("torch.nn.") and qualname.endswith("Loss"):
             reduction = _keyword(constructor, "reduction")
             loss = qualname.rsplit(".", 1)[-1]
-            return isinstance(reduction, ast.Constant) and reduction.value == "none" \
-                and loss in ("MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss") \
+            return (
+                isinstance(reduction, ast.Constant)
+                and reduction.value == "none"
+                and loss in ("MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss")
                 and any(self.proves(a, depth + 1) for a in call.args[:2])
+            )
         if isinstance(constructor.func, ast.Name) and depth < MAX_DEPTH:
             info = self.ctx.classes.get(constructor.func.id)
             if info is not None and info.is_module and self.ctx.qualname(constructor.func) is None:
@@ -175,8 +198,12 @@ class NonScalar:
             for node in ast.walk(cls):  # only while proving one backward's receiver
                 if isinstance(node, ast.Assign):
                     for target in node.targets:
-                        if isinstance(target, ast.Attribute) and target.attr == callee.attr \
-                                and isinstance(target.value, ast.Name) and target.value.id == "self":
+                        if (
+                            isinstance(target, ast.Attribute)
+                            and target.attr == callee.attr
+                            and isinstance(target.value, ast.Name)
+                            and target.value.id == "self"
+                        ):
                             found.append(node.value)
                         elif not isinstance(target, (ast.Name, ast.Attribute, ast.Subscript)):
                             return []
@@ -193,9 +220,16 @@ class NonScalar:
             return []
         if isinstance(scope, _FUNCTIONS):
             arguments = scope.args
-            if any(a is not None and a.arg == name.id for a in (*arguments.posonlyargs, *arguments.args,
-                                                                 *arguments.kwonlyargs, arguments.vararg,
-                                                                 arguments.kwarg)):
+            if any(
+                a is not None and a.arg == name.id
+                for a in (
+                    *arguments.posonlyargs,
+                    *arguments.args,
+                    *arguments.kwonlyargs,
+                    arguments.vararg,
+                    arguments.kwarg,
+                )
+            ):
                 return []
         values: list[ast.AST] = []
         for node in own_nodes(scope):
@@ -210,8 +244,11 @@ class NonScalar:
                 else:
                     return []
             elif isinstance(node, (ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom)):
-                names = node.names if isinstance(node, (ast.Global, ast.Nonlocal)) else \
-                    [a.asname or a.name.split(".")[0] for a in node.names]
+                names = (
+                    node.names
+                    if isinstance(node, (ast.Global, ast.Nonlocal))
+                    else [a.asname or a.name.split(".")[0] for a in node.names]
+                )
                 if name.id in names:
                     return []
         return values
@@ -219,12 +256,14 @@ class NonScalar:
     def _unpacked(self, target: ast.AST, name: ast.Name) -> ast.AST | None:
         """``x, y = a, b``: the item of the value tuple that ``name`` receives."""
         assign = self.ctx.parent(target)
-        if not (isinstance(target, (ast.Tuple, ast.List)) and isinstance(assign, ast.Assign)
-                and any(t is target for t in assign.targets) and isinstance(assign.value, (ast.Tuple, ast.List))):
+        if not (
+            isinstance(target, (ast.Tuple, ast.List))
+            and isinstance(assign, ast.Assign)
+            and any(t is target for t in assign.targets)
+            and isinstance(assign.value, (ast.Tuple, ast.List))
+        ):
             return None
         elts, values = target.elts, assign.value.elts
         if len(elts) != len(values) or any(isinstance(e, ast.Starred) for e in (*elts, *values)):
             return None
         return next((v for e, v in zip(elts, values) if e is name), None)
-
-

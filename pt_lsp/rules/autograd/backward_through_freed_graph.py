@@ -1,4 +1,5 @@
 """PTL201: a backward() through a graph an earlier backward() already freed."""
+
 from __future__ import annotations
 
 import ast
@@ -85,15 +86,20 @@ class BackwardThroughFreedGraph(Rule):
         for event in ctx.flow.events:
             gan = self.gan_uses(ctx, event) if event.case == "shared-graph" else []
             yield self.report(
-                ctx, event.call, self.message(event, bool(gan)),
+                ctx,
+                event.call,
+                self.message(event, bool(gan)),
                 fixes=self.fixes(ctx, event, gan),
                 related=[Related(ctx.doc.node_span(event.earlier), "the earlier backward() that freed the graph")],
             )
 
     # -- messages -------------------------------------------------------------------------------
     def message(self, event, gan: bool) -> str:
-        earlier = ("this call in the previous iteration" if event.earlier is event.call
-                   else f"the backward() on line {event.earlier.lineno}")
+        earlier = (
+            "this call in the previous iteration"
+            if event.earlier is event.call
+            else f"the backward() on line {event.earlier.lineno}"
+        )
         head = f"Backward through a graph already freed by {earlier}"
         if event.case == "carried-state":
             names = ", ".join(f"`{name}`" for name, _ in event.carried) or "a value"
@@ -112,20 +118,35 @@ class BackwardThroughFreedGraph(Rule):
     # -- fixes ----------------------------------------------------------------------------------
     def fixes(self, ctx, event, gan_uses):
         retain = add_keyword(ctx, event.earlier, RETAIN)
-        retain_fix = Fix(f"Pass `{RETAIN}` to the earlier backward", (retain,), Applicability.UNSAFE) if retain else None
+        retain_fix = (
+            Fix(f"Pass `{RETAIN}` to the earlier backward", (retain,), Applicability.UNSAFE) if retain else None
+        )
         if event.case == "carried-state":
             return [fix for fix in (self.detach_state(ctx, event), self.clear_lists(ctx, event)) if fix]
         if event.case == "before-loop":
-            return [Fix(f"Pass `{RETAIN}` (or recompute the value inside the loop)", (retain,),
-                        Applicability.DISPLAY_ONLY)] if retain else []
+            return (
+                [
+                    Fix(
+                        f"Pass `{RETAIN}` (or recompute the value inside the loop)",
+                        (retain,),
+                        Applicability.DISPLAY_ONLY,
+                    )
+                ]
+                if retain
+                else []
+            )
         if event.case == "same-tensor":
             return [retain_fix] if retain_fix else []
         fixes = []
         if gan_uses:
             name = event.shared[0]
-            fixes.append(Fix(f"Detach `{name}` in the discriminator step",
-                             tuple(Edit(ctx.doc.node_span(use), f"{name}.detach()") for use in gan_uses),
-                             Applicability.UNSAFE))
+            fixes.append(
+                Fix(
+                    f"Detach `{name}` in the discriminator step",
+                    tuple(Edit(ctx.doc.node_span(use), f"{name}.detach()") for use in gan_uses),
+                    Applicability.UNSAFE,
+                )
+            )
         else:
             combined = self.sum_losses(ctx, event)
             if combined:
@@ -168,20 +189,26 @@ class BackwardThroughFreedGraph(Rule):
         """``a.backward(); b.backward()`` -> ``(a + b).backward()`` in one block."""
         earlier_stmt, later_stmt = statement_of(ctx, event.earlier), statement_of(ctx, event.call)
         earlier_func, later_func = event.earlier.func, event.call.func
-        if not (isinstance(earlier_func, ast.Attribute) and isinstance(later_func, ast.Attribute)
-                and earlier_func.attr == later_func.attr == "backward"
-                and isinstance(earlier_stmt, ast.Expr) and earlier_stmt.value is event.earlier
-                and not event.earlier.args and not event.earlier.keywords
-                and isinstance(earlier_func.value, (ast.Name, ast.Attribute))
-                and ctx.parent(earlier_stmt) is ctx.parent(later_stmt)):
+        if not (
+            isinstance(earlier_func, ast.Attribute)
+            and isinstance(later_func, ast.Attribute)
+            and earlier_func.attr == later_func.attr == "backward"
+            and isinstance(earlier_stmt, ast.Expr)
+            and earlier_stmt.value is event.earlier
+            and not event.earlier.args
+            and not event.earlier.keywords
+            and isinstance(earlier_func.value, (ast.Name, ast.Attribute))
+            and ctx.parent(earlier_stmt) is ctx.parent(later_stmt)
+        ):
             return None
         delete = delete_statement(ctx, earlier_stmt)
         if delete is None:
             return None
         total = f"({source_of(ctx, earlier_func.value)} + {source_of(ctx, later_func.value)})"
         replace = Edit(ctx.doc.node_span(later_func.value), total)
-        return Fix(f"Sum the losses and call `backward()` once: `{total}.backward()`",
-                   (delete, replace), Applicability.UNSAFE)
+        return Fix(
+            f"Sum the losses and call `backward()` once: `{total}.backward()`", (delete, replace), Applicability.UNSAFE
+        )
 
     def gan_uses(self, ctx, event) -> list[ast.Name]:
         """Where the discriminator consumed the generator output before the earlier backward,
@@ -207,7 +234,12 @@ class BackwardThroughFreedGraph(Rule):
 
 
 def _last_assignment(scope: ast.AST, name: str, before_line: int) -> int:
-    lines = [node.lineno for node in ast.walk(scope)
-             if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store)
-             and node.lineno < before_line]  # only on a finding: a walk is affordable here
+    lines = [
+        node.lineno
+        for node in ast.walk(scope)
+        if isinstance(node, ast.Name)
+        and node.id == name
+        and isinstance(node.ctx, ast.Store)
+        and node.lineno < before_line
+    ]  # only on a finding: a walk is affordable here
     return max(lines, default=0)

@@ -1,4 +1,5 @@
 """PTL202: `backward()` without a gradient on a tensor with more than one element."""
+
 from __future__ import annotations
 
 import ast
@@ -78,10 +79,16 @@ class ImplicitGradNonScalar(Rule):
                 continue
             is_grad = not (isinstance(call.func, ast.Attribute) and call.func.attr == "backward")
             what = "`torch.autograd.grad()` without `grad_outputs`" if is_grad else "`backward()` without a gradient"
-            message = (f"{what} on `{source_of(ctx, target)}`, which has more than one element: torch raises"
-                       " \"grad can be implicitly created only for scalar outputs\"; reduce it first")
-            yield self.report(ctx, call, message, fixes=self.grad_fixes(ctx, call, target) if is_grad
-                              else self.fixes(ctx, call, target))
+            message = (
+                f"{what} on `{source_of(ctx, target)}`, which has more than one element: torch raises"
+                ' "grad can be implicitly created only for scalar outputs"; reduce it first'
+            )
+            yield self.report(
+                ctx,
+                call,
+                message,
+                fixes=self.grad_fixes(ctx, call, target) if is_grad else self.fixes(ctx, call, target),
+            )
 
     @staticmethod
     def target(ctx, call: ast.Call) -> ast.expr | None:

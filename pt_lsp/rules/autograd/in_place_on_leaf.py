@@ -1,4 +1,5 @@
 """PTL203: an in-place change to a leaf tensor that requires grad, outside `no_grad`."""
+
 from __future__ import annotations
 
 import ast
@@ -16,7 +17,6 @@ from pt_lsp.rules.autograd._inplace_sites import (
 from pt_lsp.rules.autograd.examples.in_place_on_leaf import EXAMPLES
 
 LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation"
-
 
 
 class InPlaceOnLeaf(Rule):
@@ -78,18 +78,24 @@ class InPlaceOnLeaf(Rule):
         for site in sites:
             name = receiver_text(ctx, site)
             kind = "parameter" if site.leaf.origin == "parameter" else "leaf tensor"
-            message = (f"In-place {site.what} on `{name}`, a {kind} that requires grad, outside `torch.no_grad()`:"
-                       f" autograd raises \"{LEAF_ERROR}\"")
-            related = [Related(ctx.doc.node_span(site.leaf.factory), "created with `requires_grad=True` here")] \
-                if site.leaf.factory is not None else []
+            message = (
+                f"In-place {site.what} on `{name}`, a {kind} that requires grad, outside `torch.no_grad()`:"
+                f' autograd raises "{LEAF_ERROR}"'
+            )
+            related = (
+                [Related(ctx.doc.node_span(site.leaf.factory), "created with `requires_grad=True` here")]
+                if site.leaf.factory is not None
+                else []
+            )
             yield self.report(ctx, site.node, message, fixes=self.fixes(ctx, site, grouped), related=related)
 
     def _operands_graph(self, ctx, site: InPlaceSite) -> bool | None:
         """Whether the values written carry a graph: True, False (constants, data) or None."""
         verdicts = []
         for operand in site.operands:
-            if isinstance(operand, ast.Constant) or (isinstance(operand, ast.UnaryOp)
-                                                     and isinstance(operand.operand, ast.Constant)):
+            if isinstance(operand, ast.Constant) or (
+                isinstance(operand, ast.UnaryOp) and isinstance(operand.operand, ast.Constant)
+            ):
                 verdicts.append(False)
                 continue
             value = ctx.flow.value(operand)
@@ -109,11 +115,16 @@ class InPlaceOnLeaf(Rule):
         if carries is True and site.leaf.factory is not None and isinstance(site.receiver, ast.Name):
             edit = drop_keyword_edit(ctx, site.leaf.factory, "requires_grad")
             if edit is not None:
-                return [Fix(f"Create `{site.receiver.id}` without `requires_grad=True`: it joins the graph"
-                            " through the values written into it", (edit,), Applicability.UNSAFE)]
+                return [
+                    Fix(
+                        f"Create `{site.receiver.id}` without `requires_grad=True`: it joins the graph"
+                        " through the values written into it",
+                        (edit,),
+                        Applicability.UNSAFE,
+                    )
+                ]
         if self._initialises(ctx, site):
             edits = no_grad_edits(ctx, site, lambda stmt: id(stmt) in grouped)
             if edits:
                 return [Fix("Wrap the change in `with torch.no_grad():`", tuple(edits), Applicability.UNSAFE)]
         return []
-

@@ -1,4 +1,5 @@
 """PTL204: a training loop that steps an optimizer but never resets the gradients."""
+
 from __future__ import annotations
 
 import ast
@@ -15,8 +16,19 @@ _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 NOT_OPTIMIZERS = ("torch.optim.lr_scheduler", "torch.optim.swa_utils")
 # Calls that take the optimizer without touching its gradients.
-HARMLESS_WITH_OPTIMIZER = {"step", "unscale_", "update", "clip_grad_norm_", "clip_grad_value_", "print",
-                           "get_lr", "state_dict", "len", "isinstance", "save"}
+HARMLESS_WITH_OPTIMIZER = {
+    "step",
+    "unscale_",
+    "update",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "print",
+    "get_lr",
+    "state_dict",
+    "len",
+    "isinstance",
+    "save",
+}
 GRAD_RESET_METHODS = {"zero_", "fill_", "mul_", "detach_", "copy_", "requires_grad_", "set_"}
 
 
@@ -90,12 +102,23 @@ class MissingZeroGrad(Rule):
             if self.resets_or_unknown(ctx, outermost, optimizer):
                 continue
             backward = self.first_backward(ctx, loop)
-            message = (f"`{name}` steps in a loop that never resets the gradients: every `backward()` adds to"
-                       f" the gradients of all earlier iterations; call `{name}.zero_grad()` in each iteration")
-            related = [Related(ctx.doc.node_span(backward), "each call adds to the gradients the step uses")] \
-                if backward is not None else []
-            yield self.report(ctx, call, message, fixes=self.fixes(ctx, backward, self.stepped_in(ctx, loop)),
-                              related=related, severity=severity)
+            message = (
+                f"`{name}` steps in a loop that never resets the gradients: every `backward()` adds to"
+                f" the gradients of all earlier iterations; call `{name}.zero_grad()` in each iteration"
+            )
+            related = (
+                [Related(ctx.doc.node_span(backward), "each call adds to the gradients the step uses")]
+                if backward is not None
+                else []
+            )
+            yield self.report(
+                ctx,
+                call,
+                message,
+                fixes=self.fixes(ctx, backward, self.stepped_in(ctx, loop)),
+                related=related,
+                severity=severity,
+            )
 
     def step_function(self, ctx, step: ast.Call, optimizer: ast.expr, severity: Severity):
         """A training-step function (backward and step, no reset, no loop) that this file calls
@@ -108,24 +131,35 @@ class MissingZeroGrad(Rule):
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return
         backward = self.first_backward(ctx, function)
-        if backward is None or self.resets_or_unknown(ctx, function, optimizer) \
-                or sum(f.name == function.name for f in ctx.index.of(ast.FunctionDef)) != 1:
+        if (
+            backward is None
+            or self.resets_or_unknown(ctx, function, optimizer)
+            or sum(f.name == function.name for f in ctx.index.of(ast.FunctionDef)) != 1
+        ):
             return
         for caller in ctx.index.of(ast.Call):
-            callee = caller.func.attr if isinstance(caller.func, ast.Attribute) else \
-                caller.func.id if isinstance(caller.func, ast.Name) else None
+            callee = (
+                caller.func.attr
+                if isinstance(caller.func, ast.Attribute)
+                else caller.func.id
+                if isinstance(caller.func, ast.Name)
+                else None
+            )
             if callee != function.name:
                 continue
             loop = self.outermost_loop(ctx, caller)
             if loop is None or self.resets_or_unknown(ctx, loop, self.argument_for(function, caller, optimizer)):
                 continue
             name = attr_path(optimizer)
-            message = (f"`{name}` steps in `{function.name}()`, which a loop calls without resetting the gradients:"
-                       f" every call's `backward()` adds to the gradients of all earlier calls; call"
-                       f" `{name}.zero_grad()` before the backward")
+            message = (
+                f"`{name}` steps in `{function.name}()`, which a loop calls without resetting the gradients:"
+                f" every call's `backward()` adds to the gradients of all earlier calls; call"
+                f" `{name}.zero_grad()` before the backward"
+            )
             related = [Related(ctx.doc.node_span(caller), "called in a loop here")]
-            yield self.report(ctx, step, message, fixes=self.fixes(ctx, backward, [name]), related=related,
-                              severity=severity)
+            yield self.report(
+                ctx, step, message, fixes=self.fixes(ctx, backward, [name]), related=related, severity=severity
+            )
             return
 
     @staticmethod
@@ -197,7 +231,7 @@ class MissingZeroGrad(Rule):
             if isinstance(current, _LOOPS):
                 loops.append(current)
             current = ctx.parent(current)
-        for index, loop in enumerate(loops):
+        for loop in loops:
             if self.first_backward(ctx, loop) is not None:
                 return loop, loops[-1]
         return None, None
@@ -220,8 +254,13 @@ class MissingZeroGrad(Rule):
             if isinstance(node, ast.Assign) and any(attr_path(t) == path for t in node.targets):
                 return True  # a fresh optimizer (and model) every iteration
             if isinstance(node, ast.Call):
-                callee = node.func.attr if isinstance(node.func, ast.Attribute) else \
-                    node.func.id if isinstance(node.func, ast.Name) else None
+                callee = (
+                    node.func.attr
+                    if isinstance(node.func, ast.Attribute)
+                    else node.func.id
+                    if isinstance(node.func, ast.Name)
+                    else None
+                )
                 if callee is None:
                     continue
                 local = [f for f in ctx.index.of(ast.FunctionDef) if f.name == callee]
@@ -237,8 +276,9 @@ class MissingZeroGrad(Rule):
         """Every optimizer the loop steps, in order: one fix resets them all (the findings of one
         loop then carry the same edit)."""
         names: list[str] = []
-        for node in sorted((n for n in own_nodes(loop) if isinstance(n, ast.Call)),
-                           key=lambda n: (n.lineno, n.col_offset)):
+        for node in sorted(
+            (n for n in own_nodes(loop) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset)
+        ):
             optimizer = self.stepped_optimizer(node)
             name = attr_path(optimizer) if optimizer is not None else None
             if name and name not in names and self.optimizer_evidence(ctx, optimizer):
@@ -251,8 +291,9 @@ class MissingZeroGrad(Rule):
             return []
         text = "".join(f"{indentation(ctx, stmt)}{name}.zero_grad(){newline_of(ctx)}" for name in names)
         calls = ", ".join(f"`{name}.zero_grad()`" for name in names)
-        return [Fix(f"Call {calls} before `backward()`", (Edit.insert(Pos(stmt.lineno, 0), text),),
-                    Applicability.UNSAFE)]
+        return [
+            Fix(f"Call {calls} before `backward()`", (Edit.insert(Pos(stmt.lineno, 0), text),), Applicability.UNSAFE)
+        ]
 
 
 def _is_reset(node: ast.AST) -> bool:
@@ -280,5 +321,3 @@ def _mentions_grad(expr: ast.AST) -> bool:
 def _defines_step(cls: ast.ClassDef) -> bool:
     """A class of this file with its own ``step``: a wrapper that may reset gradients itself."""
     return any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "step" for s in cls.body)
-
-

@@ -1,4 +1,5 @@
 """PTL205: a manual parameter update (`w -= lr * w.grad`) outside `no_grad`."""
+
 from __future__ import annotations
 
 from pt_lsp.core.findings import Applicability, Fix
@@ -63,9 +64,12 @@ class UpdateOutsideNoGrad(Rule):
         updates = statements_of(sites, lambda s: True)
         for site in sites:
             name = receiver_text(ctx, site)
-            message = (f"Manual update of `{name}` ({site.what}) outside `torch.no_grad()`: changing a leaf that"
-                       " requires grad in place raises a RuntimeError")
+            message = (
+                f"Manual update of `{name}` ({site.what}) outside `torch.no_grad()`: changing a leaf that"
+                " requires grad in place raises a RuntimeError"
+            )
             edits = no_grad_edits(ctx, site, lambda stmt: id(stmt) in updates)
-            fixes = [Fix("Wrap the update in `with torch.no_grad():`", tuple(edits), Applicability.SAFE)] if edits else []
+            fixes = (
+                [Fix("Wrap the update in `with torch.no_grad():`", tuple(edits), Applicability.SAFE)] if edits else []
+            )
             yield self.report(ctx, site.node, message, fixes=fixes)
-

@@ -3,6 +3,7 @@
 Updates on adjacent lines share one `with` block. Every finding in a block carries the very same
 fix (identical edits), so applying all fixes of a round applies the block once.
 """
+
 from __future__ import annotations
 
 import ast
@@ -18,23 +19,143 @@ NO_GRAD_CONTEXTS = {"torch.no_grad", "torch.inference_mode"}
 # Consuming a read at once: the result cannot be changed in place through it later.
 SAFE_ATTRIBUTES = {"shape", "dtype", "device", "ndim", "is_cuda", "requires_grad"}
 SAFE_METHODS = {
-    "item", "tolist", "numpy", "size", "dim", "numel", "clone", "max", "min", "argmax", "argmin", "sum",
-    "mean", "std", "var", "norm", "abs", "eq", "ne", "gt", "lt", "ge", "le", "topk", "sort", "exp",
-    "log", "sqrt", "pow", "equal", "allclose", "any", "all", "nonzero", "softmax", "sigmoid", "tanh",
+    "item",
+    "tolist",
+    "numpy",
+    "size",
+    "dim",
+    "numel",
+    "clone",
+    "max",
+    "min",
+    "argmax",
+    "argmin",
+    "sum",
+    "mean",
+    "std",
+    "var",
+    "norm",
+    "abs",
+    "eq",
+    "ne",
+    "gt",
+    "lt",
+    "ge",
+    "le",
+    "topk",
+    "sort",
+    "exp",
+    "log",
+    "sqrt",
+    "pow",
+    "equal",
+    "allclose",
+    "any",
+    "all",
+    "nonzero",
+    "softmax",
+    "sigmoid",
+    "tanh",
 }
-PASS_METHODS = {"cpu", "cuda", "to", "view", "reshape", "squeeze", "unsqueeze", "float", "double",
-                "long", "int", "half", "t", "permute", "transpose", "contiguous", "flatten", "view_as",
-                "reshape_as", "type_as", "expand_as"}
-OPERAND_METHODS = {"add", "sub", "mul", "div", "matmul", "mm", "bmm", "dot", "pow", "view_as", "expand_as",
-                   "type_as", "reshape_as", "masked_fill", "where", "dist", "lerp"}
-SAFE_FUNCTIONS = {"builtins.float", "builtins.int", "builtins.print", "builtins.len", "builtins.str",
-                  "builtins.bool"} | {f"torch.{n}" for n in SAFE_METHODS | {
-                      "cat", "stack", "matmul", "mm", "zeros_like", "ones_like", "empty_like", "full_like",
-                      "rand_like", "randn_like", "randint_like"}}
+PASS_METHODS = {
+    "cpu",
+    "cuda",
+    "to",
+    "view",
+    "reshape",
+    "squeeze",
+    "unsqueeze",
+    "float",
+    "double",
+    "long",
+    "int",
+    "half",
+    "t",
+    "permute",
+    "transpose",
+    "contiguous",
+    "flatten",
+    "view_as",
+    "reshape_as",
+    "type_as",
+    "expand_as",
+}
+OPERAND_METHODS = {
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "matmul",
+    "mm",
+    "bmm",
+    "dot",
+    "pow",
+    "view_as",
+    "expand_as",
+    "type_as",
+    "reshape_as",
+    "masked_fill",
+    "where",
+    "dist",
+    "lerp",
+}
+SAFE_FUNCTIONS = {
+    "builtins.float",
+    "builtins.int",
+    "builtins.print",
+    "builtins.len",
+    "builtins.str",
+    "builtins.bool",
+} | {
+    f"torch.{n}"
+    for n in SAFE_METHODS
+    | {
+        "cat",
+        "stack",
+        "matmul",
+        "mm",
+        "zeros_like",
+        "ones_like",
+        "empty_like",
+        "full_like",
+        "rand_like",
+        "randn_like",
+        "randint_like",
+    }
+}
 ELEMENTWISE = {
-    "clamp", "clamp_min", "clamp_max", "clip", "sign", "abs", "neg", "exp", "log", "sqrt", "rsqrt",
-    "sigmoid", "tanh", "relu", "mul", "add", "sub", "div", "pow", "where", "lerp", "round", "floor",
-    "ceil", "renorm", "masked_fill", "maximum", "minimum", "addcmul", "addcdiv", "mul_", "add_",
+    "clamp",
+    "clamp_min",
+    "clamp_max",
+    "clip",
+    "sign",
+    "abs",
+    "neg",
+    "exp",
+    "log",
+    "sqrt",
+    "rsqrt",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "mul",
+    "add",
+    "sub",
+    "div",
+    "pow",
+    "where",
+    "lerp",
+    "round",
+    "floor",
+    "ceil",
+    "renorm",
+    "masked_fill",
+    "maximum",
+    "minimum",
+    "addcmul",
+    "addcdiv",
+    "mul_",
+    "add_",
 }
 _SHAPE_ATTRIBUTES = {"T", "mT", "H", "mH", "real", "imag"}
 _DATA_SUFFIX = re.compile(r"\s*\.\s*data")
@@ -87,14 +208,22 @@ def consumed_at_once(ctx, access) -> bool:
 def _to_python(ctx, node: ast.AST) -> bool:
     parent = ctx.parent(node)
     call = ctx.parent(parent) if parent is not None else None
-    return (isinstance(parent, ast.Attribute) and parent.attr in ("item", "tolist")
-            and isinstance(call, ast.Call) and call.func is parent and not call.args)
+    return (
+        isinstance(parent, ast.Attribute)
+        and parent.attr in ("item", "tolist")
+        and isinstance(call, ast.Call)
+        and call.func is parent
+        and not call.args
+    )
 
 
 def _consumes_argument(method: str) -> bool:
     """A tensor method that only reads its tensor argument (``set_`` would alias it)."""
-    return method in SAFE_METHODS or method in OPERAND_METHODS or (
-        method.endswith("_") and not method.startswith("_") and method != "set_")
+    return (
+        method in SAFE_METHODS
+        or method in OPERAND_METHODS
+        or (method.endswith("_") and not method.startswith("_") and method != "set_")
+    )
 
 
 def _function_name(ctx, func: ast.AST) -> str | None:
@@ -107,9 +236,14 @@ def _scalar_index(ctx, access, evidence) -> ast.Subscript | None:
     """``loss.data[0]`` of a loss backwarded without arguments: PyTorch < 0.4 idiom for a
     Python number, an IndexError on today's 0-dim losses; ``loss.item()`` is what it meant."""
     parent = ctx.parent(access.node)
-    if (isinstance(parent, ast.Subscript) and parent.value is access.node and isinstance(parent.slice, ast.Constant)
-            and parent.slice.value == 0 and evidence.is_scalar_loss(access.base)
-            and not isinstance(parent.ctx, (ast.Store, ast.Del))):
+    if (
+        isinstance(parent, ast.Subscript)
+        and parent.value is access.node
+        and isinstance(parent.slice, ast.Constant)
+        and parent.slice.value == 0
+        and evidence.is_scalar_loss(access.base)
+        and not isinstance(parent.ctx, (ast.Store, ast.Del))
+    ):
         return parent
     return None
 
@@ -127,8 +261,7 @@ def read_fix(ctx, accesses, evidence) -> Fix | None:
         # `.data.item()` is `.item()`: a Python number either way.
         edits.append(deletion if _to_python(ctx, access.node) else Edit(deletion.span, ".detach()"))
     safe = all(consumed_at_once(ctx, a) or _scalar_index(ctx, a, evidence) for a in accesses)
-    return Fix("Replace `.data` with `.detach()`", tuple(edits),
-               Applicability.SAFE if safe else Applicability.UNSAFE)
+    return Fix("Replace `.data` with `.detach()`", tuple(edits), Applicability.SAFE if safe else Applicability.UNSAFE)
 
 
 # -- updates ----------------------------------------------------------------------------------------
@@ -137,8 +270,11 @@ def shape_preserving(ctx, base: ast.AST, value: ast.AST) -> bool:
     base_text = source_of(ctx, base)
     mentions = False
     for node in ast.walk(value):
-        if isinstance(node, (ast.Name, ast.Attribute)) and source_of(ctx, node) in (base_text, f"{base_text}.data") \
-                and _whole_operand(ctx, node):
+        if (
+            isinstance(node, (ast.Name, ast.Attribute))
+            and source_of(ctx, node) in (base_text, f"{base_text}.data")
+            and _whole_operand(ctx, node)
+        ):
             mentions = True
         if isinstance(node, ast.Attribute) and node.attr in _SHAPE_ATTRIBUTES:
             return False
@@ -147,8 +283,20 @@ def shape_preserving(ctx, base: ast.AST, value: ast.AST) -> bool:
             name = func.attr if isinstance(func, ast.Attribute) else (ctx.qualname(func) or "").rsplit(".", 1)[-1]
             if name not in ELEMENTWISE:
                 return False
-        elif not isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Attribute, ast.keyword,
-                                   ast.expr_context, ast.operator, ast.unaryop)):
+        elif not isinstance(
+            node,
+            (
+                ast.BinOp,
+                ast.UnaryOp,
+                ast.Constant,
+                ast.Name,
+                ast.Attribute,
+                ast.keyword,
+                ast.expr_context,
+                ast.operator,
+                ast.unaryop,
+            ),
+        ):
             return False
     return mentions
 
@@ -171,8 +319,10 @@ def inside_no_grad(ctx, node: ast.AST) -> bool:
                 if isinstance(context, ast.Call) and ctx.qualname(context.func) in NO_GRAD_CONTEXTS:
                     return True
         if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return any(ctx.qualname(d.func if isinstance(d, ast.Call) else d) in NO_GRAD_CONTEXTS
-                       for d in current.decorator_list)
+            return any(
+                ctx.qualname(d.func if isinstance(d, ast.Call) else d) in NO_GRAD_CONTEXTS
+                for d in current.decorator_list
+            )
         if isinstance(current, (ast.Lambda, ast.ClassDef)):
             return False
         current = ctx.parent(current)
@@ -195,8 +345,7 @@ class UpdateFixes:
         self.by_statement: dict[int, list] = {}
         for access in accesses:
             self.by_statement.setdefault(id(access.stmt), []).append(access)
-        self.updates = {key: group for key, group in self.by_statement.items()
-                        if any(a.role != "read" for a in group)}
+        self.updates = {key: group for key, group in self.by_statement.items() if any(a.role != "read" for a in group)}
         self.plans = {key: self.plan(group[0].stmt, group) for key, group in self.updates.items()}
         self.blocks: dict[int, list[Fix]] = {}
         self._build_blocks()
@@ -220,7 +369,8 @@ class UpdateFixes:
             if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and stmt.targets[0] is assign.node):
                 return None
         elif not isinstance(stmt, (ast.Expr, ast.Assign, ast.AugAssign)) or (
-                isinstance(stmt, ast.Assign) and len(stmt.targets) != 1):
+            isinstance(stmt, ast.Assign) and len(stmt.targets) != 1
+        ):
             return None
         edits: list[Edit] = []
         for access in accesses:
@@ -284,8 +434,13 @@ class UpdateFixes:
         edits = no_grad_block(self.ctx, target, [e for p in plans for e in p.edits])
         if edits is None:
             return
-        fix = Fix(plans[0].title if len(plans) == 1 else "Update the tensors under `torch.no_grad()` "
-                  "instead of through `.data`", tuple(edits), _weakest(p.applicability for p in plans))
+        fix = Fix(
+            plans[0].title
+            if len(plans) == 1
+            else "Update the tensors under `torch.no_grad()` instead of through `.data`",
+            tuple(edits),
+            _weakest(p.applicability for p in plans),
+        )
         for stmt in members:
             self.blocks[id(stmt)] = [fix]
 
@@ -306,7 +461,17 @@ def _plain_iterable(node: ast.AST) -> bool:
     if isinstance(node, ast.Call):
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        return name in {"parameters", "named_parameters", "modules", "named_modules", "children", "zip",
-                        "enumerate", "range", "items", "values", "keys"} and all(
-            _plain_iterable(a) for a in node.args if not isinstance(a, ast.Constant))
+        return name in {
+            "parameters",
+            "named_parameters",
+            "modules",
+            "named_modules",
+            "children",
+            "zip",
+            "enumerate",
+            "range",
+            "items",
+            "values",
+            "keys",
+        } and all(_plain_iterable(a) for a in node.args if not isinstance(a, ast.Constant))
     return isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Constant))

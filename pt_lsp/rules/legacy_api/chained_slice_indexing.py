@@ -1,4 +1,5 @@
 """PTL106 chained-slice-indexing: `x[a:b][c:d]` on a tensor or array, taken for `x[a:b, c:d]`."""
+
 from __future__ import annotations
 
 import ast
@@ -14,10 +15,25 @@ from pt_lsp.rules.legacy_api.examples.chained_slice_indexing import EXAMPLES
 _CHAINED_WINDOWS = re.compile(r":[^\[\]\n]*\]\s*\[[^\[\]\n]*:")
 
 # Factories whose result is one-dimensional (there is no second dimension to mean).
-ONE_DIMENSIONAL = {"torch.arange", "torch.linspace", "torch.logspace", "torch.randperm", "numpy.arange",
-                   "numpy.linspace", "numpy.logspace"}
-SIZED_FACTORIES = {"torch.zeros", "torch.ones", "torch.empty", "torch.rand", "torch.randn", "numpy.zeros",
-                   "numpy.ones", "numpy.empty"}
+ONE_DIMENSIONAL = {
+    "torch.arange",
+    "torch.linspace",
+    "torch.logspace",
+    "torch.randperm",
+    "numpy.arange",
+    "numpy.linspace",
+    "numpy.logspace",
+}
+SIZED_FACTORIES = {
+    "torch.zeros",
+    "torch.ones",
+    "torch.empty",
+    "torch.rand",
+    "torch.randn",
+    "numpy.zeros",
+    "numpy.ones",
+    "numpy.empty",
+}
 
 
 def _one_dimensional(ctx, node: ast.AST, depth: int = 0) -> bool:
@@ -26,8 +42,11 @@ def _one_dimensional(ctx, node: ast.AST, depth: int = 0) -> bool:
         qualname = ctx.qualname(node.func)
         if qualname in ONE_DIMENSIONAL:
             return True
-        if qualname in SIZED_FACTORIES and len(node.args) == 1 and not isinstance(node.args[0], (ast.Tuple, ast.List,
-                                                                                                  ast.Starred)):
+        if (
+            qualname in SIZED_FACTORIES
+            and len(node.args) == 1
+            and not isinstance(node.args[0], (ast.Tuple, ast.List, ast.Starred))
+        ):
             return isinstance(node.args[0], (ast.Constant, ast.Name, ast.BinOp))
         return False
     if isinstance(node, ast.Name) and depth < 3:
@@ -104,8 +123,15 @@ class ChainedSliceIndexing(Rule):
             first, second = source_of(ctx, inner.slice), source_of(ctx, outer.slice)
             replacement = f"{primary_text(ctx, base)}[{first}, {second}]"
             yield self.report(
-                ctx, outer,
+                ctx,
+                outer,
                 f"`[{first}][{second}]` slices dimension 0 of the {what} twice; for rows {first} and columns "
                 f"{second}, write `[{first}, {second}]`",
-                fixes=[Fix(f"Index both dimensions: `[{first}, {second}]`",
-                           (Edit(ctx.doc.node_span(outer), replacement),), Applicability.DISPLAY_ONLY)])
+                fixes=[
+                    Fix(
+                        f"Index both dimensions: `[{first}, {second}]`",
+                        (Edit(ctx.doc.node_span(outer), replacement),),
+                        Applicability.DISPLAY_ONLY,
+                    )
+                ],
+            )

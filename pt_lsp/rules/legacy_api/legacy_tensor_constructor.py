@@ -1,4 +1,5 @@
 """PTL103: `torch.FloatTensor(...)` and other typed constructors, `torch.Tensor(data)`."""
+
 from __future__ import annotations
 
 import ast
@@ -16,32 +17,35 @@ from pt_lsp.rules.legacy_api.examples.legacy_tensor_constructor import EXAMPLES
 
 # Typed constructors and the dtype each one forces.
 TYPED = {
-    "FloatTensor": "float32", "DoubleTensor": "float64", "HalfTensor": "float16", "BFloat16Tensor": "bfloat16",
-    "ByteTensor": "uint8", "CharTensor": "int8", "ShortTensor": "int16", "IntTensor": "int32",
-    "LongTensor": "int64", "BoolTensor": "bool",
+    "FloatTensor": "float32",
+    "DoubleTensor": "float64",
+    "HalfTensor": "float16",
+    "BFloat16Tensor": "bfloat16",
+    "ByteTensor": "uint8",
+    "CharTensor": "int8",
+    "ShortTensor": "int16",
+    "IntTensor": "int32",
+    "LongTensor": "int64",
+    "BoolTensor": "bool",
 }
-
 
 
 CONSTRUCTORS = {f"torch.{name}": (dtype, False) for name, dtype in TYPED.items()}
 
 
-
 CONSTRUCTORS.update({f"torch.cuda.{name}": (dtype, True) for name, dtype in TYPED.items()})
 
 
-
 TENSOR = "torch.Tensor"
-
 
 
 # A file that changes the default dtype: `torch.Tensor` follows it, an explicit float32 does not.
 DEFAULT_DTYPE_SETTERS = ("set_default_dtype", "set_default_tensor_type")
 
 
-
-def _replace_call(ctx, call, function: str, args: str, keywords: list[tuple[str, str]], title: str,
-                  applicability: Applicability) -> Fix | None:
+def _replace_call(
+    ctx, call, function: str, args: str, keywords: list[tuple[str, str]], title: str, applicability: Applicability
+) -> Fix | None:
     """``call`` rewritten as ``function(args, k=v...)`` (torch names written the file's way)."""
     reference = torch_reference(ctx, function, call)
     if reference is None:
@@ -59,7 +63,6 @@ def _replace_call(ctx, call, function: str, args: str, keywords: list[tuple[str,
             parts.append(f"{key}={qualname}")
     text = f"{name}({', '.join(parts)})"
     return Fix(title, (Edit(ctx.doc.node_span(call), text), *extra), applicability)
-
 
 
 class LegacyTensorConstructor(Rule):
@@ -125,17 +128,21 @@ class LegacyTensorConstructor(Rule):
         default_dtype_changed = any(word in text for word in DEFAULT_DTYPE_SETTERS)
         for call in ctx.index.of(ast.Call):
             func = call.func
-            if not (isinstance(func, (ast.Name, ast.Attribute)) and
-                    (func.id if isinstance(func, ast.Name) else func.attr).endswith("Tensor")):
+            if not (
+                isinstance(func, (ast.Name, ast.Attribute))
+                and (func.id if isinstance(func, ast.Name) else func.attr).endswith("Tensor")
+            ):
                 continue
             qualname = ctx.qualname(func)
             if qualname in CONSTRUCTORS:
                 dtype, cuda = CONSTRUCTORS[qualname]
                 shown = qualname.split(".")[-1] if not cuda else "cuda." + qualname.split(".")[-1]
                 fix = self.typed_fix(ctx, evidence, call, dtype, cuda)
-                message = (f"`torch.{shown}(...)` is a legacy constructor: it forces {dtype} and copies or shares "
-                           f"memory silently; use `torch.tensor(data, dtype=...)`, `torch.as_tensor` or "
-                           f"`torch.empty(*sizes, dtype=...)`")
+                message = (
+                    f"`torch.{shown}(...)` is a legacy constructor: it forces {dtype} and copies or shares "
+                    f"memory silently; use `torch.tensor(data, dtype=...)`, `torch.as_tensor` or "
+                    f"`torch.empty(*sizes, dtype=...)`"
+                )
                 yield self.report(ctx, call, message, fixes=[fix] if fix else [])
             elif qualname == TENSOR and len(call.args) == 1 and not call.keywords:
                 data = call.args[0]
@@ -146,8 +153,10 @@ class LegacyTensorConstructor(Rule):
                     continue
                 fix = self.tensor_fix(ctx, call, data, array, default_dtype_changed)
                 what = "a NumPy array" if array else "data"
-                message = (f"`torch.Tensor(...)` of {what} converts it to the default float dtype whatever it holds "
-                           f"(integer labels become floats); use `torch.tensor(data)` or `torch.as_tensor`")
+                message = (
+                    f"`torch.Tensor(...)` of {what} converts it to the default float dtype whatever it holds "
+                    f"(integer labels become floats); use `torch.tensor(data)` or `torch.as_tensor`"
+                )
                 yield self.report(ctx, call, message, fixes=[fix] if fix else [])
 
     def typed_fix(self, ctx, evidence, call, dtype, cuda) -> Fix | None:
@@ -160,15 +169,36 @@ class LegacyTensorConstructor(Rule):
             if any(isinstance(a, ast.Starred) for a in args) and len(args) > 1:
                 return None
             sizes = ", ".join(source_of(ctx, a) for a in args) or "0"
-            return _replace_call(ctx, call, "torch.empty", sizes, dtype_kw + extra,
-                                 f"Replace with `torch.empty(..., dtype=torch.{dtype})`", Applicability.SAFE)
+            return _replace_call(
+                ctx,
+                call,
+                "torch.empty",
+                sizes,
+                dtype_kw + extra,
+                f"Replace with `torch.empty(..., dtype=torch.{dtype})`",
+                Applicability.SAFE,
+            )
         data = args[0]
         if numeric_literal(data)[0]:
-            return _replace_call(ctx, call, "torch.tensor", source_of(ctx, data), dtype_kw + extra,
-                                 f"Replace with `torch.tensor(..., dtype=torch.{dtype})`", Applicability.SAFE)
+            return _replace_call(
+                ctx,
+                call,
+                "torch.tensor",
+                source_of(ctx, data),
+                dtype_kw + extra,
+                f"Replace with `torch.tensor(..., dtype=torch.{dtype})`",
+                Applicability.SAFE,
+            )
         if evidence.is_ndarray(data) or is_list_data(ctx, data) or evidence.is_tensor(data):
-            return _replace_call(ctx, call, "torch.as_tensor", source_of(ctx, data), dtype_kw + extra,
-                                 f"Replace with `torch.as_tensor(..., dtype=torch.{dtype})`", Applicability.SAFE)
+            return _replace_call(
+                ctx,
+                call,
+                "torch.as_tensor",
+                source_of(ctx, data),
+                dtype_kw + extra,
+                f"Replace with `torch.as_tensor(..., dtype=torch.{dtype})`",
+                Applicability.SAFE,
+            )
         return None  # sizes or data: a person must say which
 
     def tensor_fix(self, ctx, call, data, array, default_dtype_changed) -> Fix | None:
@@ -176,8 +206,21 @@ class LegacyTensorConstructor(Rule):
         literal, has_float = numeric_literal(data)
         if literal:
             keywords = [] if has_float else [("dtype", "torch.float32")]
-            return _replace_call(ctx, call, "torch.tensor", source_of(ctx, data), keywords,
-                                 "Replace with `torch.tensor(...)`", applicability)
-        return _replace_call(ctx, call, "torch.as_tensor", source_of(ctx, data), [("dtype", "torch.float32")],
-                             "Replace with `torch.as_tensor(..., dtype=torch.float32)`", applicability)
-
+            return _replace_call(
+                ctx,
+                call,
+                "torch.tensor",
+                source_of(ctx, data),
+                keywords,
+                "Replace with `torch.tensor(...)`",
+                applicability,
+            )
+        return _replace_call(
+            ctx,
+            call,
+            "torch.as_tensor",
+            source_of(ctx, data),
+            [("dtype", "torch.float32")],
+            "Replace with `torch.as_tensor(..., dtype=torch.float32)`",
+            applicability,
+        )

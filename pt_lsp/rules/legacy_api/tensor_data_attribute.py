@@ -1,4 +1,5 @@
 """PTL102: `.data` on a tensor, parameter or `.grad`, which bypasses autograd."""
+
 from __future__ import annotations
 
 import ast
@@ -12,8 +13,23 @@ from pt_lsp.rules.legacy_api.examples.tensor_data_attribute import EXAMPLES
 
 # In-place methods reached through `.data` (and the views on the way to them).
 NOT_UPDATES = {"requires_grad_", "share_memory_", "pin_memory_"}
-VIEW_METHODS = {"view", "view_as", "narrow", "select", "t", "transpose", "squeeze", "unsqueeze",
-                "diagonal", "flatten", "unflatten", "reshape", "permute", "expand", "as_strided"}
+VIEW_METHODS = {
+    "view",
+    "view_as",
+    "narrow",
+    "select",
+    "t",
+    "transpose",
+    "squeeze",
+    "unsqueeze",
+    "diagonal",
+    "flatten",
+    "unflatten",
+    "reshape",
+    "permute",
+    "expand",
+    "as_strided",
+}
 READ, UPDATE, ASSIGN = "read", "update", "assign"
 
 
@@ -116,19 +132,21 @@ class TensorDataAttribute(Rule):
             else:
                 fix = read_fix(ctx, line_accesses, evidence)
                 fixes = [fix] if fix is not None else []
-                message = ("`.data` bypasses autograd: changes made through it corrupt gradients "
-                           "silently; use `.detach()`")
+                message = (
+                    "`.data` bypasses autograd: changes made through it corrupt gradients silently; use `.detach()`"
+                )
             yield self.report(ctx, first.node, message, fixes=fixes)
 
     @staticmethod
     def update_message(access: Access) -> str:
         if access.role == ASSIGN:
-            return ("`.data = ...` replaces a tensor's values behind autograd's back; "
-                    "use `.copy_(...)` under `torch.no_grad()`")
+            return (
+                "`.data = ...` replaces a tensor's values behind autograd's back; "
+                "use `.copy_(...)` under `torch.no_grad()`"
+            )
         if access.kind == GRAD:
             return "in-place update of a gradient through `.data`: update `.grad` itself"
-        return ("in-place update through `.data` is hidden from autograd; "
-                "update the tensor under `torch.no_grad()`")
+        return "in-place update through `.data` is hidden from autograd; update the tensor under `torch.no_grad()`"
 
     # -- finding the accesses --------------------------------------------------------------------
     def accesses(self, ctx, evidence: TensorEvidence):
@@ -163,7 +181,8 @@ class TensorDataAttribute(Rule):
             if isinstance(parent, ast.Subscript) and parent.value is current:
                 grand = ctx.parent(parent)
                 if isinstance(grand, (ast.Assign, ast.AugAssign)) and (
-                        parent in getattr(grand, "targets", ()) or getattr(grand, "target", None) is parent):
+                    parent in getattr(grand, "targets", ()) or getattr(grand, "target", None) is parent
+                ):
                     return UPDATE
                 current = parent
                 continue
@@ -176,4 +195,3 @@ class TensorDataAttribute(Rule):
                         current = call
                         continue
             return READ
-

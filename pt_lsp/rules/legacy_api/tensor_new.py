@@ -1,4 +1,5 @@
 """PTL104: `x.new(...)`, uninitialised memory or an alias of its argument."""
+
 from __future__ import annotations
 
 import ast
@@ -55,7 +56,9 @@ class TensorNew(Rule):
 
     code = "PTL104"
     name = "tensor-new"
-    summary = "`x.new(...)`: a legacy constructor (uninitialised memory, or an alias) instead of `new_empty`/`new_tensor`"
+    summary = (
+        "`x.new(...)`: a legacy constructor (uninitialised memory, or an alias) instead of `new_empty`/`new_tensor`"
+    )
     severity = Severity.WARNING
     examples = EXAMPLES
 
@@ -71,10 +74,12 @@ class TensorNew(Rule):
                 continue
             fix = self.fix(ctx, evidence, call)
             yield self.report(
-                ctx, call,
+                ctx,
+                call,
                 "`Tensor.new(...)` is a legacy constructor: sizes give uninitialised memory, a tensor gives an alias; "
                 "use `new_empty(...)`, `new_zeros(...)` or `new_tensor(...)`",
-                fixes=[fix] if fix else [])
+                fixes=[fix] if fix else [],
+            )
 
     def fix(self, ctx, evidence, call) -> Fix | None:
         if call.keywords:
@@ -92,4 +97,3 @@ class TensorNew(Rule):
         if evidence.is_tensor(data):
             return Fix("Use `new_tensor(...)` (a copy, not an alias)", (Edit(span, text),), Applicability.UNSAFE)
         return None
-

@@ -1,4 +1,5 @@
 """PTL105 tensor-type-comparison: `x.type()` (a string) compared with a dtype or a tensor class."""
+
 from __future__ import annotations
 
 import ast
@@ -10,8 +11,26 @@ from pt_lsp.rules.legacy_api.examples.tensor_type_comparison import EXAMPLES
 from pt_lsp.rules.legacy_api.legacy_tensor_constructor import CONSTRUCTORS
 
 DTYPE_NAMES = (
-    "float32", "float", "float64", "double", "float16", "half", "bfloat16", "uint8", "int8", "int16", "short",
-    "int32", "int", "int64", "long", "bool", "complex64", "complex128", "cfloat", "cdouble",
+    "float32",
+    "float",
+    "float64",
+    "double",
+    "float16",
+    "half",
+    "bfloat16",
+    "uint8",
+    "int8",
+    "int16",
+    "short",
+    "int32",
+    "int",
+    "int64",
+    "long",
+    "bool",
+    "complex64",
+    "complex128",
+    "cfloat",
+    "cdouble",
 )
 DTYPES = {f"torch.{name}" for name in DTYPE_NAMES}
 TENSOR_CLASSES = {"torch.Tensor"}
@@ -21,8 +40,13 @@ MEMBERSHIP = (ast.In, ast.NotIn)
 
 def _type_call(node: ast.AST) -> bool:
     """``x.type()``: no arguments, so it returns the type as a string."""
-    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "type"
-            and not node.args and not node.keywords)
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "type"
+        and not node.args
+        and not node.keywords
+    )
 
 
 class TensorTypeComparison(Rule):
@@ -84,10 +108,12 @@ class TensorTypeComparison(Rule):
                     continue
                 always = "True" if isinstance(op, (ast.NotEq, ast.IsNot, ast.NotIn)) else "False"
                 yield self.report(
-                    ctx, compare,
+                    ctx,
+                    compare,
                     f"`.type()` returns a string such as 'torch.FloatTensor': comparing it with a dtype or "
                     f"tensor class is always {always}; compare `.dtype` instead",
-                    fixes=self.fixes(ctx, left, targets))
+                    fixes=self.fixes(ctx, left, targets),
+                )
 
     def targets(self, ctx, op, other) -> list[tuple[ast.AST, str]] | None:
         """The dtype or class operands with their qualified names; None when none is one."""

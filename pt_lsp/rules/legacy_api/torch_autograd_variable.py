@@ -1,4 +1,5 @@
 """PTL101: `torch.autograd.Variable(...)`, a deprecated wrapper since PyTorch 0.4, and its import."""
+
 from __future__ import annotations
 
 import ast
@@ -22,9 +23,25 @@ from pt_lsp.rules.legacy_api.examples.torch_autograd_variable import EXAMPLES
 VARIABLE = "torch.autograd.Variable"
 # torch functions returning a new tensor: `requires_grad=True` can be passed to them directly.
 FACTORIES_WITH_REQUIRES_GRAD = {
-    f"torch.{name}" for name in (
-        "tensor", "randn", "rand", "zeros", "ones", "empty", "full", "arange", "linspace", "logspace",
-        "eye", "randn_like", "rand_like", "zeros_like", "ones_like", "empty_like", "full_like",
+    f"torch.{name}"
+    for name in (
+        "tensor",
+        "randn",
+        "rand",
+        "zeros",
+        "ones",
+        "empty",
+        "full",
+        "arange",
+        "linspace",
+        "logspace",
+        "eye",
+        "randn_like",
+        "rand_like",
+        "zeros_like",
+        "ones_like",
+        "empty_like",
+        "full_like",
     )
 }
 # Legacy constructors from literal data -> the dtype `torch.tensor` must be told (None: float32,
@@ -124,14 +141,18 @@ class TorchAutogradVariable(Rule):
             return
         aliases = _variable_aliases(ctx)
         for node in ctx.index.of(ast.Call, ast.ImportFrom):
-            if isinstance(node, ast.Call) and _may_be_variable(node.func, aliases) \
-                    and ctx.qualname(node.func) == VARIABLE:
+            if (
+                isinstance(node, ast.Call)
+                and _may_be_variable(node.func, aliases)
+                and ctx.qualname(node.func) == VARIABLE
+            ):
                 yield self.report(ctx, node, self.message(node), fixes=self.call_fixes(ctx, node))
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 for alias in node.names:
                     if canonical(f"{node.module}.{alias.name}") == VARIABLE and not self.engine_only(ctx, alias):
                         yield self.report(
-                            ctx, node,
+                            ctx,
+                            node,
                             "`Variable` is deprecated since PyTorch 0.4: tensors track gradients themselves",
                             fixes=self.import_fixes(ctx, node, alias),
                         )
@@ -142,15 +163,16 @@ class TorchAutogradVariable(Rule):
         own autograd engine handle): not the deprecated wrapper."""
         bound = alias.asname or alias.name
         uses = [n for n in ctx.index.of(ast.Name) if n.id == bound and isinstance(n.ctx, ast.Load)]
-        return bool(uses) and all(
-            isinstance(ctx.parent(n), ast.Attribute) and ctx.parent(n).value is n for n in uses)
+        return bool(uses) and all(isinstance(ctx.parent(n), ast.Attribute) and ctx.parent(n).value is n for n in uses)
 
     @staticmethod
     def message(call: ast.Call) -> str:
         keywords = {k.arg: k.value for k in call.keywords}
         if "volatile" in keywords and not _is_false(keywords["volatile"]):
-            return ("`Variable(..., volatile=True)` has no effect since PyTorch 0.4: gradients are still "
-                    "tracked; use `with torch.no_grad():`")
+            return (
+                "`Variable(..., volatile=True)` has no effect since PyTorch 0.4: gradients are still "
+                "tracked; use `with torch.no_grad():`"
+            )
         if "requires_grad" in keywords and not _is_false(keywords["requires_grad"]):
             return "`Variable(t, requires_grad=True)` is deprecated: create the tensor with `requires_grad=True`"
         return "`Variable(t)` is deprecated since PyTorch 0.4: use the tensor itself"
@@ -181,7 +203,9 @@ class TorchAutogradVariable(Rule):
         span = ctx.doc.node_span(call)
         if ctx.flow.value(tensor).requires_grad is True:
             # Variable(t) is t.detach(): keep that where t provably carries a graph.
-            return Fix("Replace `Variable(t)` with `t.detach()`", (Edit(span, f"{primary_text(ctx, tensor)}.detach()"),))
+            return Fix(
+                "Replace `Variable(t)` with `t.detach()`", (Edit(span, f"{primary_text(ctx, tensor)}.detach()"),)
+            )
         return Fix("Replace `Variable(t)` with `t`", (Edit(span, text_in_place_of(ctx, tensor, call)),))
 
     def self_assignment_deletion(self, ctx, call: ast.Call) -> Fix | None:
@@ -195,8 +219,13 @@ class TorchAutogradVariable(Rule):
         if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts):
             pairs = list(zip(target.elts, value.elts))
         for name, item in pairs:
-            if isinstance(item, ast.Call) and ctx.qualname(item.func) == VARIABLE and len(item.args) == 1 \
-                    and not item.keywords and ctx.flow.value(item.args[0]).requires_grad is not True:
+            if (
+                isinstance(item, ast.Call)
+                and ctx.qualname(item.func) == VARIABLE
+                and len(item.args) == 1
+                and not item.keywords
+                and ctx.flow.value(item.args[0]).requires_grad is not True
+            ):
                 item = item.args[0]
             if not (isinstance(name, ast.Name) and isinstance(item, ast.Name) and name.id == item.id):
                 return None
@@ -209,13 +238,19 @@ class TorchAutogradVariable(Rule):
             made_by = ctx.qualname(tensor.func)
             keywords = {k.arg for k in tensor.keywords}
             text = source_of(ctx, tensor)
-            if made_by in FACTORIES_WITH_REQUIRES_GRAD and "requires_grad" not in keywords \
-                    and None not in keywords and text.endswith(")"):
+            if (
+                made_by in FACTORIES_WITH_REQUIRES_GRAD
+                and "requires_grad" not in keywords
+                and None not in keywords
+                and text.endswith(")")
+            ):
                 head = text[:-1].rstrip()
                 separator = "" if head.endswith(("(", ",")) else ", "
                 space = " " if head.endswith(",") else ""
-                return Fix("Pass `requires_grad=True` to the factory",
-                           (Edit(span, f"{head}{separator}{space}requires_grad=True)"),))
+                return Fix(
+                    "Pass `requires_grad=True` to the factory",
+                    (Edit(span, f"{head}{separator}{space}requires_grad=True)"),),
+                )
             literal = self.literal_tensor(ctx, call, tensor, made_by)
             if literal is not None:
                 return Fix("Use `torch.tensor(..., requires_grad=True)`", literal)
@@ -270,8 +305,11 @@ class TorchAutogradVariable(Rule):
         edits = no_grad_block(ctx, body[index:], unwrap)
         if edits is None:
             return None
-        return Fix("Drop `Variable` and run the rest of the block under `torch.no_grad()`", tuple(edits),
-                   Applicability.DISPLAY_ONLY)
+        return Fix(
+            "Drop `Variable` and run the rest of the block under `torch.no_grad()`",
+            tuple(edits),
+            Applicability.DISPLAY_ONLY,
+        )
 
     # -- the import -----------------------------------------------------------------------------
     def import_fixes(self, ctx, stmt: ast.ImportFrom, alias: ast.alias) -> list[Fix]:
@@ -279,8 +317,7 @@ class TorchAutogradVariable(Rule):
         if _exported(ctx, bound):
             return []
         for node in ctx.index.of(ast.Name):
-            if node.id == bound and isinstance(node.ctx, ast.Load) \
-                    and ctx.qualname(node) == VARIABLE:
+            if node.id == bound and isinstance(node.ctx, ast.Load) and ctx.qualname(node) == VARIABLE:
                 return []  # still used: the call fixes go first, the import goes in a later round
         edit = remove_import_name(ctx, stmt, alias)
         return [Fix("Remove the unused `Variable` import", (edit,))] if edit is not None else []

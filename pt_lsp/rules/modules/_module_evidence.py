@@ -3,6 +3,7 @@
 Walks are limited to one class's methods, and run only for module classes of files that
 mention what the rules look for.
 """
+
 from __future__ import annotations
 
 import ast
@@ -13,19 +14,38 @@ from pt_lsp.core.evidence.tensors import TENSOR_FACTORIES, TENSOR_METHODS
 from pt_lsp.core.walk import own_nodes
 
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-NOT_TENSOR_FUNCTIONS = ("torch.nn.", "torch.load", "torch.device", "torch.Size", "torch.Generator", "torch.jit.",
-                        "torch.cuda.", "torch.distributed.", "torch.utils.", "torch.hub.", "torch.is_",
-                        "torch.get_", "torch.set_", "torch.manual_seed", "torch.finfo", "torch.iinfo",
-                        "torch.compile", "torch.no_grad", "torch.autograd.")
+NOT_TENSOR_FUNCTIONS = (
+    "torch.nn.",
+    "torch.load",
+    "torch.device",
+    "torch.Size",
+    "torch.Generator",
+    "torch.jit.",
+    "torch.cuda.",
+    "torch.distributed.",
+    "torch.utils.",
+    "torch.hub.",
+    "torch.is_",
+    "torch.get_",
+    "torch.set_",
+    "torch.manual_seed",
+    "torch.finfo",
+    "torch.iinfo",
+    "torch.compile",
+    "torch.no_grad",
+    "torch.autograd.",
+)
 SHAPELESS = {"torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.Tensor", "torch.scalar_tensor"}
 REGISTRATIONS = {"register_buffer", "register_parameter", "register_module", "add_module"}
 
 
-
-
 def is_self_attr(node: ast.AST, attr: str | None = None) -> bool:
-    return (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
-            and (attr is None or node.attr == attr))
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+        and (attr is None or node.attr == attr)
+    )
 
 
 def tensor_value(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
@@ -40,8 +60,12 @@ def tensor_value(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
     func = expr.func
     qualname = ctx.qualname(func)
     if qualname is None:
-        return isinstance(func, ast.Attribute) and func.attr in TENSOR_METHODS and func.attr != "requires_grad_" \
+        return (
+            isinstance(func, ast.Attribute)
+            and func.attr in TENSOR_METHODS
+            and func.attr != "requires_grad_"
             and tensor_value(ctx, func.value, depth + 1)
+        )
     if qualname == "torch.nn.Parameter":
         return False
     if qualname in SHAPELESS:
@@ -108,8 +132,12 @@ def self_attribute_uses(method: ast.AST, attr: str) -> list[ast.Attribute]:
 
 def is_init_call(stmt: ast.stmt) -> bool:
     """``super().__init__(...)``, ``super(Net, self).__init__()`` or ``nn.Module.__init__(self)``."""
-    return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
-            and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "__init__")
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Call)
+        and isinstance(stmt.value.func, ast.Attribute)
+        and stmt.value.func.attr == "__init__"
+    )
 
 
 def super_init_line(init: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:

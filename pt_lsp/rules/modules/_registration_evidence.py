@@ -1,5 +1,6 @@
 """What PTL301 needs to know about an `nn.Module`'s `__init__`: which values are modules or
 parameters, and which plain containers hold them (built at once or filled later)."""
+
 from __future__ import annotations
 
 import ast
@@ -15,13 +16,15 @@ from pt_lsp.core.walk import own_nodes
 
 MODULE, PARAM = "module", "param"
 VARIABLE = "torch.autograd.Variable"
-_NOT_MODULES = {"torch.nn.Parameter", "torch.nn.UninitializedParameter", "torch.nn.Buffer",
-                "torch.nn.UninitializedBuffer"}
+_NOT_MODULES = {
+    "torch.nn.Parameter",
+    "torch.nn.UninitializedParameter",
+    "torch.nn.Buffer",
+    "torch.nn.UninitializedBuffer",
+}
 _NOT_MODULE_PACKAGES = ("torch.nn.functional.", "torch.nn.init.", "torch.nn.utils.", "torch.nn.parameter.")
 EMPTY_LISTS = {"builtins.list"}
 EMPTY_DICTS = {"builtins.dict", "collections.OrderedDict"}
-
-
 
 
 def is_self_attribute(node: ast.AST) -> bool:
@@ -49,8 +52,9 @@ def grad_tensor_call(ctx, value: ast.AST) -> ast.Call | None:
         if not isinstance(func, ast.Attribute):
             return None
         if func.attr == "requires_grad_":
-            plain = not value.keywords and (not value.args or (
-                isinstance(value.args[0], ast.Constant) and value.args[0].value is True))
+            plain = not value.keywords and (
+                not value.args or (isinstance(value.args[0], ast.Constant) and value.args[0].value is True)
+            )
             return value if plain and made_by_factory(ctx, func.value) not in (None, PARAMETER) else None
         if func.attr not in TENSOR_METHODS:
             return None
@@ -124,12 +128,19 @@ class InitEvidence:
     @staticmethod
     def _registered_elsewhere(function: ast.AST, name: str) -> bool:
         for node in own_nodes(function):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id == name \
-                    and any(is_self_attribute(t) for t in node.targets):
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == name
+                and any(is_self_attribute(t) for t in node.targets)
+            ):
                 return True
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
-                    "add_module", "register_module", "register_parameter") \
-                    and any(isinstance(a, ast.Name) and a.id == name for a in node.args):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("add_module", "register_module", "register_parameter")
+                and any(isinstance(a, ast.Name) and a.id == name for a in node.args)
+            ):
                 return True
         return False
 
@@ -156,19 +167,29 @@ class InitEvidence:
             return Container("list", [(value.elt, function)])
         if isinstance(value, ast.Dict):
             if value.keys:
-                return Container("dict", [(v, function) for v in value.values], list(value.keys),
-                                 understood=all(k is not None for k in value.keys))
+                return Container(
+                    "dict",
+                    [(v, function) for v in value.values],
+                    list(value.keys),
+                    understood=all(k is not None for k in value.keys),
+                )
             return self._filled(Container("dict"), attribute, None)
         if isinstance(value, ast.DictComp):
             return Container("dict", [(value.value, function)], [value.key])
-        if isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords \
-                and isinstance(value.args[0], (ast.GeneratorExp, ast.ListComp)) \
-                and self._builtin(value.func) in ("builtins.list", "builtins.tuple"):
+        if (
+            isinstance(value, ast.Call)
+            and len(value.args) == 1
+            and not value.keywords
+            and isinstance(value.args[0], (ast.GeneratorExp, ast.ListComp))
+            and self._builtin(value.func) in ("builtins.list", "builtins.tuple")
+        ):
             return Container("list", [(value.args[0].elt, function)])  # tuple(nn.Conv2d(c, c, 3) for c in ...)
         if isinstance(value, ast.Call) and not value.args and not value.keywords:
             qualname = self.ctx.qualname(value.func) or (
-                f"builtins.{value.func.id}" if isinstance(value.func, ast.Name)
-                and self.ctx.names.resolve(value.func.id, value.func) is None else None)
+                f"builtins.{value.func.id}"
+                if isinstance(value.func, ast.Name) and self.ctx.names.resolve(value.func.id, value.func) is None
+                else None
+            )
             if qualname in EMPTY_LISTS:
                 return self._filled(Container("list"), attribute, None)
             if qualname in EMPTY_DICTS:
@@ -182,8 +203,9 @@ class InitEvidence:
                 return found
         return None
 
-    def _filled(self, container: Container, attribute: str | None, local: str | None,
-                function: ast.AST | None = None) -> Container:
+    def _filled(
+        self, container: Container, attribute: str | None, local: str | None, function: ast.AST | None = None
+    ) -> Container:
         """Add what ``self.<attribute>.append(...)`` / ``[k] = v`` (or the local name's) put in."""
         if attribute is None and function is None:
             return container  # a local container: the caller fills it through its name
@@ -199,7 +221,9 @@ class InitEvidence:
                         container.elements.append((node.args[-1], fn))
                     elif method == "extend" and node.args and isinstance(node.args[0], (ast.List, ast.Tuple)):
                         container.elements.extend((e, fn) for e in node.args[0].elts)
-                    elif method == "extend" and node.args and isinstance(node.args[0], (ast.ListComp, ast.GeneratorExp)):
+                    elif (
+                        method == "extend" and node.args and isinstance(node.args[0], (ast.ListComp, ast.GeneratorExp))
+                    ):
                         container.elements.append((node.args[0].elt, fn))
                     elif method in ("extend", "update", "setdefault", "__setitem__"):
                         container.understood = False

@@ -1,4 +1,5 @@
 """PTL304: a layer with parameters built inside `forward`."""
+
 from __future__ import annotations
 
 import ast
@@ -16,20 +17,21 @@ from pt_lsp.rules.modules._module_evidence import (
 )
 from pt_lsp.rules.modules.examples.layer_created_in_forward import EXAMPLES
 
-PARAMETERISED = {f"torch.nn.{n}" for n in (
-    "Linear Bilinear LazyLinear Conv1d Conv2d Conv3d ConvTranspose1d ConvTranspose2d ConvTranspose3d LazyConv1d "
-    "LazyConv2d LazyConv3d Embedding EmbeddingBag RNN LSTM GRU RNNCell LSTMCell GRUCell BatchNorm1d BatchNorm2d "
-    "BatchNorm3d SyncBatchNorm LayerNorm GroupNorm RMSNorm PReLU MultiheadAttention Transformer "
-    "TransformerEncoderLayer TransformerDecoderLayer").split()}
-
+PARAMETERISED = {
+    f"torch.nn.{n}"
+    for n in (
+        "Linear Bilinear LazyLinear Conv1d Conv2d Conv3d ConvTranspose1d ConvTranspose2d ConvTranspose3d LazyConv1d "
+        "LazyConv2d LazyConv3d Embedding EmbeddingBag RNN LSTM GRU RNNCell LSTMCell GRUCell BatchNorm1d BatchNorm2d "
+        "BatchNorm3d SyncBatchNorm LayerNorm GroupNorm RMSNorm PReLU MultiheadAttention Transformer "
+        "TransformerEncoderLayer TransformerDecoderLayer"
+    ).split()
+}
 
 
 AFFINE_FLAGS = ("affine", "elementwise_affine")
 
 
-
 REGISTERING_METHODS = {"append", "extend", "insert", "add_module", "register_module", "update", "__setitem__"}
-
 
 
 class LayerCreatedInForward(Rule):
@@ -93,16 +95,20 @@ class LayerCreatedInForward(Rule):
                     if isinstance(node, ast.Call) and self.parameterised(ctx, node) and not self.stored(ctx, node):
                         layer = ctx.qualname(node.func).rsplit(".", 1)[-1]
                         where = "`forward`" if method is forward else f"`{method.name}` (called from `forward`)"
-                        message = (f"`nn.{layer}` is created inside {where}: it gets new random weights on every"
-                                   " call, which are never trained nor in `parameters()`; create it in `__init__`")
+                        message = (
+                            f"`nn.{layer}` is created inside {where}: it gets new random weights on every"
+                            " call, which are never trained nor in `parameters()`; create it in `__init__`"
+                        )
                         yield self.report(ctx, node, message, fixes=self.fixes(ctx, info, method, node, layer))
 
     @staticmethod
     def parameterised(ctx, call: ast.Call) -> bool:
         if ctx.qualname(call.func) not in PARAMETERISED:
             return False
-        return not any(k.arg in AFFINE_FLAGS and isinstance(k.value, ast.Constant) and k.value.value is False
-                       for k in call.keywords)
+        return not any(
+            k.arg in AFFINE_FLAGS and isinstance(k.value, ast.Constant) and k.value.value is False
+            for k in call.keywords
+        )
 
     @staticmethod
     def stored(ctx, call: ast.Call) -> bool:
@@ -129,18 +135,24 @@ class LayerCreatedInForward(Rule):
             return []
         super_stmt = next((s for s in init.body if is_init_call(s)), None)
         arguments = method.args
-        local = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
-                                 arguments.vararg, arguments.kwarg) if a is not None}
+        local = {
+            a.arg
+            for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg)
+            if a is not None
+        }
         local |= {n.id for n in own_nodes(method) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
         if super_stmt is None or any(isinstance(n, ast.Name) and n.id in local for n in ast.walk(call)):
             return []  # its sizes come from forward's inputs: they are not known in __init__
         stmt = statement_of(ctx, call)
         name = re.sub(r"(?<!^)(?=[A-Z])", "_", layer).lower()
-        if isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1 \
-                and isinstance(stmt.targets[0], ast.Name):
+        if (
+            isinstance(stmt, ast.Assign)
+            and stmt.value is call
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+        ):
             name = stmt.targets[0].id
         end = super_stmt.end_lineno or super_stmt.lineno
         line = f"{indentation(ctx, super_stmt)}self.{name} = {source_of(ctx, call)}{newline_of(ctx)}"
         edits = (Edit.insert(Pos(end + 1, 0), line), Edit(ctx.doc.node_span(call), f"self.{name}"))
         return [Fix(f"Create it once in `__init__` as `self.{name}`", edits, Applicability.DISPLAY_ONLY)]
-

@@ -1,4 +1,5 @@
 """PTL303: a submodule or parameter assigned before `super().__init__()`."""
+
 from __future__ import annotations
 
 import ast
@@ -24,15 +25,18 @@ def _module_value(ctx, value: ast.AST | None) -> str | None:
     qualname = ctx.qualname(value.func)
     if qualname == "torch.nn.Parameter":
         return "parameter"
-    if qualname and qualname.startswith("torch.nn.") and not qualname.startswith("torch.nn.functional") \
-            and qualname.rsplit(".", 1)[-1][:1].isupper():
+    if (
+        qualname
+        and qualname.startswith("torch.nn.")
+        and not qualname.startswith("torch.nn.functional")
+        and qualname.rsplit(".", 1)[-1][:1].isupper()
+    ):
         return "module"
     if qualname is None and isinstance(value.func, ast.Name):
         info = ctx.classes.get(value.func.id)
         if info is not None and info.is_module:
             return "module"
     return None
-
 
 
 class ModuleBeforeSuperInit(Rule):
@@ -97,8 +101,10 @@ class ModuleBeforeSuperInit(Rule):
     def early_assignments(self, ctx, info, init):
         body = init.body
         index = next((i for i, stmt in enumerate(body) if is_init_call(stmt)), None)
-        if index is None and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-                                 and n.func.attr == "__init__" for n in own_nodes(init)):
+        if index is None and any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__"
+            for n in own_nodes(init)
+        ):
             return  # the base __init__ runs somewhere inside a block: order unknown
         before = body if index is None else body[:index]
         offending = []
@@ -110,16 +116,28 @@ class ModuleBeforeSuperInit(Rule):
                         offending.append((node, what))
         if not offending:
             return
-        fix = self.move_fix(ctx, info, init, index, offending[0][0]) if index is not None \
+        fix = (
+            self.move_fix(ctx, info, init, index, offending[0][0])
+            if index is not None
             else self.insert_fix(ctx, info, init)
+        )
         for node, what in offending:
             attr = next(t.attr for t in node.targets if is_self_attr(t))
-            where = "before `super().__init__()` runs" if index is not None else "but `__init__` never calls `super().__init__()`"
+            where = (
+                "before `super().__init__()` runs"
+                if index is not None
+                else "but `__init__` never calls `super().__init__()`"
+            )
             kind = "a submodule" if what == "module" else "a parameter"
-            message = (f"`self.{attr}` is assigned {kind} {where}: nn.Module raises \"cannot assign"
-                       f" {'module' if what == 'module' else 'parameters'} before Module.__init__() call\"")
-            related = [Related(ctx.doc.node_span(body[index]), "`super().__init__()` runs only here")] \
-                if index is not None else []
+            message = (
+                f'`self.{attr}` is assigned {kind} {where}: nn.Module raises "cannot assign'
+                f' {"module" if what == "module" else "parameters"} before Module.__init__() call"'
+            )
+            related = (
+                [Related(ctx.doc.node_span(body[index]), "`super().__init__()` runs only here")]
+                if index is not None
+                else []
+            )
             yield self.report(ctx, node, message, fixes=[fix] if fix else [], related=related)
 
     def _direct_module(self, ctx, info) -> bool:
@@ -128,13 +146,23 @@ class ModuleBeforeSuperInit(Rule):
     def move_fix(self, ctx, info, init, index: int, first: ast.stmt) -> Fix | None:
         call_stmt = init.body[index]
         anchor = next(s for s in init.body if s.lineno <= first.lineno <= (s.end_lineno or s.lineno))
-        params = {a.arg for a in (*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs,
-                                  init.args.vararg, init.args.kwarg) if a is not None}
-        reassigned = {n.id for s in init.body[:index] for n in ast.walk(s)
-                      if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        params = {
+            a.arg
+            for a in (*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs, init.args.vararg, init.args.kwarg)
+            if a is not None
+        }
+        reassigned = {
+            n.id
+            for s in init.body[:index]
+            for n in ast.walk(s)
+            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+        }
         used = {n.id for n in ast.walk(call_stmt) if isinstance(n, ast.Name)} - {"super", info.name}
-        if not used <= params or used & reassigned or any(
-                isinstance(n, ast.Attribute) and is_self_attr(n) for n in ast.walk(call_stmt)):
+        if (
+            not used <= params
+            or used & reassigned
+            or any(isinstance(n, ast.Attribute) and is_self_attr(n) for n in ast.walk(call_stmt))
+        ):
             return None
         if not alone_on_lines(ctx, [call_stmt]) or not alone_on_lines(ctx, [anchor]):
             return None
@@ -149,8 +177,14 @@ class ModuleBeforeSuperInit(Rule):
         if not self._direct_module(ctx, info):
             return None
         body = init.body
-        first = body[1] if len(body) > 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-            and isinstance(body[0].value.value, str) else body[0]
+        first = (
+            body[1]
+            if len(body) > 1
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+            else body[0]
+        )
         if first.lineno == init.lineno or not alone_on_lines(ctx, [first]):
             return None
         text = f"{indentation(ctx, first)}super().__init__(){newline_of(ctx)}"
@@ -160,15 +194,23 @@ class ModuleBeforeSuperInit(Rule):
         ancestors = _local_ancestors(info)
         for method in info.methods.values():
             for node in own_nodes(method):
-                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
-                        and len(node.args) == 2 and isinstance(node.args[0], ast.Name)):
+                if not (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id == "super"
+                    and len(node.args) == 2
+                    and isinstance(node.args[0], ast.Name)
+                ):
                     continue
                 named = node.args[0].id
                 if named == info.name or named in ancestors:
                     continue
                 other = ctx.classes.get(named)
-                unbound = ctx.names.binding(named, node) is None and "import *" not in ctx.doc.text \
+                unbound = (
+                    ctx.names.binding(named, node) is None
+                    and "import *" not in ctx.doc.text
                     and not hasattr(builtins, named)
+                )
                 if other is None and not unbound:
                     continue  # an imported class: it may be a base of a base
                 if other is not None and ctx.qualname(node.args[0]) is not None:
@@ -177,11 +219,17 @@ class ModuleBeforeSuperInit(Rule):
                 fix = None
                 if isinstance(node.args[1], ast.Name) and node.args[1].id == first:
                     fix = Fix("Use `super()`", (Edit(ctx.doc.node_span(node), "super()"),), Applicability.SAFE)
-                problem = ("is not defined in this file (NameError)" if unbound else
-                           f"is not `{info.name}` or one of its bases (TypeError)")
-                yield self.report(ctx, node, f"`super({named}, ...)` in class `{info.name}`: `{named}` {problem}",
-                                  fixes=[fix] if fix else [])
-
+                problem = (
+                    "is not defined in this file (NameError)"
+                    if unbound
+                    else f"is not `{info.name}` or one of its bases (TypeError)"
+                )
+                yield self.report(
+                    ctx,
+                    node,
+                    f"`super({named}, ...)` in class `{info.name}`: `{named}` {problem}",
+                    fixes=[fix] if fix else [],
+                )
 
 
 def _local_ancestors(info) -> set[str]:
@@ -195,4 +243,3 @@ def _local_ancestors(info) -> set[str]:
         if isinstance(base, ast.Name):
             found.add(base.id)
     return found
-

@@ -1,4 +1,5 @@
 """PTL302: a plain tensor attribute of an `nn.Module` that `forward` uses."""
+
 from __future__ import annotations
 
 import ast
@@ -89,8 +90,10 @@ class UnregisteredBuffer(Rule):
                 uses = [u for m in reached for u in self_attribute_uses(m, attr)]
                 if not uses or all(self.moved_at_use(ctx, use) for use in uses):
                     continue
-                message = (f"`self.{attr}` is a plain tensor attribute used in `forward`: `model.to(device)` does not"
-                           f" move it and `state_dict()` does not save it; register it as a buffer")
+                message = (
+                    f"`self.{attr}` is a plain tensor attribute used in `forward`: `model.to(device)` does not"
+                    f" move it and `state_dict()` does not save it; register it as a buffer"
+                )
                 yield self.report(ctx, stmt, message, fixes=self.fixes(ctx, stmt, attr, super_line))
 
     @staticmethod
@@ -100,8 +103,10 @@ class UnregisteredBuffer(Rule):
         for node in ast.walk(value):
             # requires_grad=True tensors are PTL301's; a tensor created with an explicit device
             # belongs to code that places its tensors itself (a simulation given `device=`).
-            if isinstance(node, ast.Call) and (any(k.arg in ("requires_grad", "device") for k in node.keywords) or (
-                    isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_")):
+            if isinstance(node, ast.Call) and (
+                any(k.arg in ("requires_grad", "device") for k in node.keywords)
+                or (isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_")
+            ):
                 return False
         return True
 
@@ -115,9 +120,14 @@ class UnregisteredBuffer(Rule):
             return []
         value = source_of(ctx, stmt.value)
         span = ctx.doc.node_span(stmt)
-        persistent = Fix(f"Register `{attr}` as a buffer: `self.register_buffer(\"{attr}\", ...)`",
-                         (Edit(span, f'self.register_buffer("{attr}", {value})'),), Applicability.UNSAFE)
-        transient = Fix(f"Register `{attr}` as a non-persistent buffer (kept out of `state_dict()`)",
-                        (Edit(span, f'self.register_buffer("{attr}", {value}, persistent=False)'),),
-                        Applicability.UNSAFE)
+        persistent = Fix(
+            f'Register `{attr}` as a buffer: `self.register_buffer("{attr}", ...)`',
+            (Edit(span, f'self.register_buffer("{attr}", {value})'),),
+            Applicability.UNSAFE,
+        )
+        transient = Fix(
+            f"Register `{attr}` as a non-persistent buffer (kept out of `state_dict()`)",
+            (Edit(span, f'self.register_buffer("{attr}", {value}, persistent=False)'),),
+            Applicability.UNSAFE,
+        )
         return [persistent, transient]

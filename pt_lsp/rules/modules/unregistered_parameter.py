@@ -1,4 +1,5 @@
 """PTL301: parameters and submodules an `nn.Module` never registers."""
+
 from __future__ import annotations
 
 import ast
@@ -21,8 +22,10 @@ from pt_lsp.rules.modules._registration_evidence import (
 from pt_lsp.rules.modules.examples.unregistered_parameter import EXAMPLES
 
 CONTAINER_CLASSES = {
-    (MODULE, "list"): "torch.nn.ModuleList", (MODULE, "dict"): "torch.nn.ModuleDict",
-    (PARAM, "list"): "torch.nn.ParameterList", (PARAM, "dict"): "torch.nn.ParameterDict",
+    (MODULE, "list"): "torch.nn.ModuleList",
+    (MODULE, "dict"): "torch.nn.ModuleDict",
+    (PARAM, "list"): "torch.nn.ParameterList",
+    (PARAM, "dict"): "torch.nn.ParameterDict",
 }
 _WHAT = {MODULE: "modules", PARAM: "parameters"}
 
@@ -110,8 +113,10 @@ class UnregisteredParameter(Rule):
             tensor = evidence.single_value(function, value.id) or value
         grad_call = grad_tensor_call(ctx, tensor)
         if grad_call is not None:
-            message = (f"`self.{target.attr}` is a tensor with `requires_grad=True`, not an `nn.Parameter`: "
-                       "`parameters()`, the optimizer, `.to(device)` and `state_dict()` never see it")
+            message = (
+                f"`self.{target.attr}` is a tensor with `requires_grad=True`, not an `nn.Parameter`: "
+                "`parameters()`, the optimizer, `.to(device)` and `state_dict()` never see it"
+            )
             fix = self.parameter_fix(ctx, node, value, grad_call if tensor is value else None)
             return self.report(ctx, target, message, fixes=[fix] if fix else [])
         container = evidence.container(value, function, target.attr)
@@ -124,8 +129,10 @@ class UnregisteredParameter(Rule):
             return None  # something we cannot identify goes in: no guess
         plain = "tuple" if isinstance(value, ast.Tuple) else container.shape
         what = _WHAT[next(iter(kinds))] if len(kinds) == 1 else "modules and parameters"
-        message = (f"`self.{target.attr}` keeps {what} in a plain {plain}: they are not registered, so "
-                   "`parameters()`, `.to(device)` and `state_dict()` miss them")
+        message = (
+            f"`self.{target.attr}` keeps {what} in a plain {plain}: they are not registered, so "
+            "`parameters()`, `.to(device)` and `state_dict()` miss them"
+        )
         fix = self.container_fix(ctx, node, value, container, next(iter(kinds))) if len(kinds) == 1 else None
         return self.report(ctx, target, message, fixes=[fix] if fix else [])
 
@@ -146,7 +153,8 @@ class UnregisteredParameter(Rule):
 
     def container_fix(self, ctx, node, value: ast.AST, container: Container, kind: str) -> Fix | None:
         if container.shape == "dict" and any(
-                isinstance(k, ast.Constant) and not isinstance(k.value, str) for k in container.keys):
+            isinstance(k, ast.Constant) and not isinstance(k.value, str) for k in container.keys
+        ):
             return None  # ModuleDict/ParameterDict need string keys
         reference = torch_reference(ctx, CONTAINER_CLASSES[(kind, container.shape)], node)
         if reference is None:
@@ -155,7 +163,8 @@ class UnregisteredParameter(Rule):
         span = ctx.doc.node_span(value)
         short = name.rsplit(".", 1)[-1]
         empty_display = isinstance(value, (ast.List, ast.Tuple, ast.Dict)) and not getattr(
-            value, "elts", getattr(value, "keys", None))
+            value, "elts", getattr(value, "keys", None)
+        )
         if isinstance(value, ast.Call) and value.args:  # tuple(<generator>): ModuleList takes the iterable
             edits = [Edit(ctx.doc.node_span(value.func), name)]
         elif empty_display or isinstance(value, ast.Call):  # [] / {} / list() / dict() / OrderedDict()
@@ -187,8 +196,12 @@ def _assignment_counts(cls: ast.ClassDef) -> dict[str, int]:
                 if is_self_attribute(part) and not isinstance(part.ctx, ast.Load):
                     counts[part.attr] = counts.get(part.attr, 0) + 1
     for node in subtree(cls):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
-                "register_buffer", "register_parameter", "register_module", "add_module") and node.args:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("register_buffer", "register_parameter", "register_module", "add_module")
+            and node.args
+        ):
             name = node.args[0]
             if isinstance(name, ast.Constant) and isinstance(name.value, str):
                 counts[name.value] = counts.get(name.value, 0) + 2
@@ -196,8 +209,24 @@ def _assignment_counts(cls: ast.ClassDef) -> dict[str, int]:
 
 
 _REGISTERING_CALLS = {"add_module", "register_module", "register_parameter", "setattr"}
-_READING_BUILTINS = {"len", "enumerate", "zip", "range", "print", "isinstance", "reversed", "iter", "sorted",
-                     "sum", "any", "all", "min", "max", "str", "repr"}
+_READING_BUILTINS = {
+    "len",
+    "enumerate",
+    "zip",
+    "range",
+    "print",
+    "isinstance",
+    "reversed",
+    "iter",
+    "sorted",
+    "sum",
+    "any",
+    "all",
+    "min",
+    "max",
+    "str",
+    "repr",
+}
 
 
 def _registered_another_way(evidence: InitEvidence, value: ast.AST, attribute: str) -> bool:
@@ -216,7 +245,8 @@ def _registered_another_way(evidence: InitEvidence, value: ast.AST, attribute: s
         for argument in (*node.args, *(k.value for k in node.keywords)):
             inner = argument.value if isinstance(argument, ast.Starred) else argument
             if (is_self_attribute(inner) and inner.attr == attribute) or (
-                    local is not None and isinstance(inner, ast.Name) and inner.id == local):
+                local is not None and isinstance(inner, ast.Name) and inner.id == local
+            ):
                 return True
     return False
 
@@ -234,4 +264,3 @@ def _drop_requires_grad(ctx, call: ast.Call) -> Edit | None:
     if len(arguments) > 1:
         return Edit.delete(Span(own.start, ctx.doc.node_span(arguments[1]).start))
     return Edit.delete(own)
-

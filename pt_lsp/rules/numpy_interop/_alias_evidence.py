@@ -1,4 +1,5 @@
 """Evidence for the NumPy memory-sharing rules (PTL403, PTL404): paths, in-place changes, read-only arrays."""
+
 from __future__ import annotations
 
 import ast
@@ -48,8 +49,12 @@ def writes(ctx: FileContext, node: ast.AST, path: str, optimizers: dict[str, str
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         func = node.func
         receiver = path_of(func.value)
-        if func.attr.endswith("_") and not func.attr.endswith("__") and func.attr not in NOT_WRITING \
-                and receiver in (path, f"{path}.data"):
+        if (
+            func.attr.endswith("_")
+            and not func.attr.endswith("__")
+            and func.attr not in NOT_WRITING
+            and receiver in (path, f"{path}.data")
+        ):
             return True
         if func.attr == "step" and not node.args and receiver in optimizers:
             return path.split(".")[0] == optimizers[receiver]
@@ -78,8 +83,13 @@ def optimizers_over(ctx: FileContext, scope_nodes: list[ast.AST]) -> dict[str, s
         qualname = ctx.qualname(call.func) or ""
         if not qualname.startswith("torch.optim.") or qualname.startswith("torch.optim.lr_scheduler"):
             continue
-        if call.args and isinstance(call.args[0], ast.Call) and isinstance(call.args[0].func, ast.Attribute) \
-                and call.args[0].func.attr == "parameters" and isinstance(call.args[0].func.value, ast.Name):
+        if (
+            call.args
+            and isinstance(call.args[0], ast.Call)
+            and isinstance(call.args[0].func, ast.Attribute)
+            and call.args[0].func.attr == "parameters"
+            and isinstance(call.args[0].func.value, ast.Name)
+        ):
             found[node.targets[0].id] = call.args[0].func.value.id
     return found
 
@@ -93,8 +103,9 @@ def _is_bytes(ctx: FileContext, node: ast.AST, depth: int = 0) -> bool:
     if isinstance(node, ast.Call):
         if isinstance(node.func, ast.Name) and node.func.id == "bytes":
             return True
-        return isinstance(node.func, ast.Attribute) and node.func.attr in ("tobytes", "read", "getvalue") \
-            and not node.args
+        return (
+            isinstance(node.func, ast.Attribute) and node.func.attr in ("tobytes", "read", "getvalue") and not node.args
+        )
     if isinstance(node, ast.Name) and depth < 3:
         values = bound_values(ctx, node)
         return bool(values) and all(_is_bytes(ctx, v, depth + 1) for v in values)
@@ -146,15 +157,24 @@ def _made_read_only(ctx: FileContext, name: ast.Name) -> bool:
     if not isinstance(body, list) or not any(s is stmt for s in body):
         return False
     for earlier in body[: next(i for i, s in enumerate(body) if s is stmt)]:
-        if isinstance(earlier, ast.Assign) and len(earlier.targets) == 1 \
-                and path_of(earlier.targets[0]) in (f"{name.id}.flags.writeable", f"{name.id}.flags.writable") \
-                and isinstance(earlier.value, ast.Constant) and earlier.value.value is False:
+        if (
+            isinstance(earlier, ast.Assign)
+            and len(earlier.targets) == 1
+            and path_of(earlier.targets[0]) in (f"{name.id}.flags.writeable", f"{name.id}.flags.writable")
+            and isinstance(earlier.value, ast.Constant)
+            and earlier.value.value is False
+        ):
             return True
         if isinstance(earlier, ast.Expr) and isinstance(earlier.value, ast.Call):
             call = earlier.value
-            if isinstance(call.func, ast.Attribute) and call.func.attr == "setflags" \
-                    and path_of(call.func.value) == name.id \
-                    and any(k.arg == "write" and isinstance(k.value, ast.Constant) and k.value.value is False
-                            for k in call.keywords):
+            if (
+                isinstance(call.func, ast.Attribute)
+                and call.func.attr == "setflags"
+                and path_of(call.func.value) == name.id
+                and any(
+                    k.arg == "write" and isinstance(k.value, ast.Constant) and k.value.value is False
+                    for k in call.keywords
+                )
+            ):
                 return True
     return False

@@ -1,4 +1,5 @@
 """PTL404: `torch.from_numpy` of a read-only array."""
+
 from __future__ import annotations
 
 import ast
@@ -12,7 +13,6 @@ from pt_lsp.rules.numpy_interop._alias_evidence import (
 from pt_lsp.rules.numpy_interop.examples.from_numpy_read_only import EXAMPLES
 
 SHARING_CONVERSIONS = {"torch.from_numpy", "torch.as_tensor", "torch.asarray"}
-
 
 
 class FromNumpyReadOnly(Rule):
@@ -70,10 +70,15 @@ class FromNumpyReadOnly(Rule):
                 continue
             array = call.args[0]
             yield self.report(
-                ctx, call,
+                ctx,
+                call,
                 f"the array is read-only ({reason}), but the tensor that shares its memory is writable: "
                 f"an in-place op writes into protected memory; copy the array first",
-                fixes=[Fix("Copy the array: `.copy()`",
-                           (Edit(ctx.doc.node_span(array), f"{primary_text(ctx, array)}.copy()"),),
-                           Applicability.SAFE)])
-
+                fixes=[
+                    Fix(
+                        "Copy the array: `.copy()`",
+                        (Edit(ctx.doc.node_span(array), f"{primary_text(ctx, array)}.copy()"),),
+                        Applicability.SAFE,
+                    )
+                ],
+            )

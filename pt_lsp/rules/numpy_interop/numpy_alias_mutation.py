@@ -1,4 +1,5 @@
 """PTL403: a `.numpy()` snapshot read after the tensor changed in place (they share memory)."""
+
 from __future__ import annotations
 
 import ast
@@ -16,7 +17,6 @@ from pt_lsp.rules.numpy_interop.examples.numpy_alias_mutation import EXAMPLES
 
 # Calls that return the same memory as their receiver (for a CPU tensor).
 ALIASING = {"detach"}
-
 
 
 class NumpyAliasMutation(Rule):
@@ -68,12 +68,21 @@ class NumpyAliasMutation(Rule):
             if len(assign.targets) != 1 or not isinstance(assign.targets[0], ast.Name):
                 continue
             call = assign.value
-            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "numpy"
-                    and not call.args and not call.keywords):
+            if not (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "numpy"
+                and not call.args
+                and not call.keywords
+            ):
                 continue
             source = call.func.value
-            while isinstance(source, ast.Call) and isinstance(source.func, ast.Attribute) \
-                    and source.func.attr in ALIASING and not source.args:
+            while (
+                isinstance(source, ast.Call)
+                and isinstance(source.func, ast.Attribute)
+                and source.func.attr in ALIASING
+                and not source.args
+            ):
                 source = source.func.value
             path = path_of(source)
             if path is None or not ctx.flow.value(source).is_tensor:
@@ -85,11 +94,13 @@ class NumpyAliasMutation(Rule):
             array = assign.targets[0].id
             end = ctx.doc.node_span(call).end
             yield self.report(
-                ctx, call,
+                ctx,
+                call,
                 f"`{array}` shares memory with `{path}`, which is changed in place on line {write.lineno} before "
                 f"`{array}` is read on line {read.lineno}: the array sees the new values; take a copy",
                 fixes=[Fix("Append `.copy()`", (Edit.insert(end, ".copy()"),), Applicability.UNSAFE)],
-                related=[Related(ctx.doc.node_span(write), f"`{path}` changed in place here")])
+                related=[Related(ctx.doc.node_span(write), f"`{path}` changed in place here")],
+            )
 
     @staticmethod
     def write_then_read(ctx, assign, path: str, array: str):
@@ -100,14 +111,18 @@ class NumpyAliasMutation(Rule):
         optimizers = optimizers_over(ctx, ctx.index.of(ast.Assign)) if ".step()" in ctx.doc.text else {}
         root = path.split(".")[0]
         write = None
-        for node in ordered_nodes(body[index + 1:]):
-            if isinstance(node, ast.Name) and node.id in (array, root) and not isinstance(node.ctx, ast.Load) \
-                    and not isinstance(ctx.parent(node), ast.AugAssign):
+        for node in ordered_nodes(body[index + 1 :]):
+            if (
+                isinstance(node, ast.Name)
+                and node.id in (array, root)
+                and not isinstance(node.ctx, ast.Load)
+                and not isinstance(ctx.parent(node), ast.AugAssign)
+            ):
                 return None  # rebound: another object from here on (`+=` on a tensor is in place)
             if write is None and writes(ctx, node, path, optimizers):
                 write = node
-            elif write is not None and isinstance(node, ast.Name) and node.id == array \
-                    and isinstance(node.ctx, ast.Load):
+            elif (
+                write is not None and isinstance(node, ast.Name) and node.id == array and isinstance(node.ctx, ast.Load)
+            ):
                 return write, node
         return None
-

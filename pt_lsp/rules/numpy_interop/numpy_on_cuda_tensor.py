@@ -1,4 +1,5 @@
 """PTL401: `.numpy()` on a tensor that is or may be on a CUDA device."""
+
 from __future__ import annotations
 
 import ast
@@ -10,7 +11,6 @@ from pt_lsp.core.rule import Rule
 from pt_lsp.rules.numpy_interop.examples.numpy_on_cuda_tensor import EXAMPLES
 
 IMPLICIT_CONVERSIONS = {"numpy.asarray", "numpy.array", "numpy.asanyarray"}
-
 
 
 class NumpyOnCudaTensor(Rule):
@@ -73,14 +73,20 @@ class NumpyOnCudaTensor(Rule):
             if not value.device.may_be_cuda:
                 continue
             yield self.report(
-                ctx, node, self.message(ctx, node, tensor, value.device, implicit),
+                ctx,
+                node,
+                self.message(ctx, node, tensor, value.device, implicit),
                 fixes=self.fixes(ctx, node, tensor, value.requires_grad is not False, implicit),
                 severity=Severity.ERROR if value.device is Device.CUDA else Severity.WARNING,
             )
 
     def message(self, ctx, call, tensor, device, implicit) -> str:
         what = f"`{source_of(ctx, call.func)}()`" if implicit else "`.numpy()`"
-        where = "is on a CUDA device" if device is Device.CUDA else "may be on a CUDA device (its device is chosen at run time)"
+        where = (
+            "is on a CUDA device"
+            if device is Device.CUDA
+            else "may be on a CUDA device (its device is chosen at run time)"
+        )
         return f"{what} on a tensor that {where}; move it to the CPU first"
 
     def fixes(self, ctx, call, tensor, may_require_grad, implicit):
@@ -96,13 +102,15 @@ class NumpyOnCudaTensor(Rule):
         # Right before `.numpy`, not at the end of the receiver's node: `(a * b).numpy()`'s
         # receiver node ends inside the parentheses.
         func_span = ctx.doc.node_span(call.func)
-        between = ctx.doc.text[ctx.doc.offset(ctx.doc.node_span(tensor).end):ctx.doc.offset(func_span.end)]
+        between = ctx.doc.text[ctx.doc.offset(ctx.doc.node_span(tensor).end) : ctx.doc.offset(func_span.end)]
         dot = ctx.doc.pos_at(ctx.doc.offset(func_span.end) - len(between) + between.rindex("."))
         preferred = Fix(title, (Edit.insert(dot, insert),), Applicability.SAFE)
         numpy_call_end = ctx.doc.node_span(call).end
-        force = Fix("Use `.numpy(force=True)`",
-                    (Edit.insert(type(dot)(numpy_call_end.line, numpy_call_end.col - 1), "force=True"),),
-                    Applicability.SAFE)
+        force = Fix(
+            "Use `.numpy(force=True)`",
+            (Edit.insert(type(dot)(numpy_call_end.line, numpy_call_end.col - 1), "force=True"),),
+            Applicability.SAFE,
+        )
         return [preferred, force]
 
     examples = EXAMPLES

@@ -1,4 +1,5 @@
 """PTL402 numpy-on-requires-grad-tensor: `.numpy()` on a tensor that requires grad."""
+
 from __future__ import annotations
 
 import ast
@@ -11,8 +12,13 @@ from pt_lsp.rules.numpy_interop.examples.numpy_on_requires_grad_tensor import EX
 from pt_lsp.rules.numpy_interop.numpy_on_cuda_tensor import IMPLICIT_CONVERSIONS
 
 GRAD_MODE_DECORATORS = {
-    "torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.autograd.inference_mode",
-    "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode", "torch.enable_grad",
+    "torch.no_grad",
+    "torch.inference_mode",
+    "torch.autograd.no_grad",
+    "torch.autograd.inference_mode",
+    "torch.autograd.grad_mode.no_grad",
+    "torch.autograd.grad_mode.inference_mode",
+    "torch.enable_grad",
     "torch.set_grad_enabled",
 }
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -80,9 +86,17 @@ class NumpyOnRequiresGradTensor(Rule):
             what = f"`{source_of(ctx, func)}()`" if implicit else "`.numpy()`"
             kind = "a parameter or a leaf that requires grad" if not value.history else "a tensor that requires grad"
             yield self.report(
-                ctx, node, f"{what} on {kind} raises RuntimeError; detach it first",
-                fixes=[Fix("Insert `.detach()`" + ("" if implicit else " before `.numpy()`"),
-                           (self.detach_edit(ctx, node, tensor, implicit),), Applicability.SAFE)])
+                ctx,
+                node,
+                f"{what} on {kind} raises RuntimeError; detach it first",
+                fixes=[
+                    Fix(
+                        "Insert `.detach()`" + ("" if implicit else " before `.numpy()`"),
+                        (self.detach_edit(ctx, node, tensor, implicit),),
+                        Applicability.SAFE,
+                    )
+                ],
+            )
 
     @staticmethod
     def detach_edit(ctx, call, tensor, implicit) -> Edit:

@@ -1,4 +1,5 @@
 """PTL501 summary-writer-not-closed: a TensorBoard `SummaryWriter` that is never closed."""
+
 from __future__ import annotations
 
 import ast
@@ -10,8 +11,10 @@ from pt_lsp.core.rule import Rule
 from pt_lsp.rules.tensorboard.examples.summary_writer_not_closed import EXAMPLES
 
 WRITERS = {
-    "torch.utils.tensorboard.SummaryWriter", "torch.utils.tensorboard.writer.SummaryWriter",
-    "tensorboardX.SummaryWriter", "tensorboardX.writer.SummaryWriter",
+    "torch.utils.tensorboard.SummaryWriter",
+    "torch.utils.tensorboard.writer.SummaryWriter",
+    "tensorboardX.SummaryWriter",
+    "tensorboardX.writer.SummaryWriter",
 }
 # Calls on the writer that end its life: after them no event is left in its queue.
 CLOSING = {"close", "flush", "__exit__"}
@@ -93,10 +96,12 @@ class SummaryWriterNotClosed(Rule):
                 continue
             shown = ctx.doc.slice(ctx.doc.node_span(target))
             yield self.report(
-                ctx, call,
+                ctx,
+                call,
                 f"`{shown}` is never closed: events still queued when the program ends are lost; use "
                 f"`with SummaryWriter(...) as {shown.split('.')[-1]}:` or call `{shown}.close()`",
-                fixes=[fix] if fix else [])
+                fixes=[fix] if fix else [],
+            )
 
     # -- evidence that the writer is closed or owned elsewhere ---------------------------------------
     @staticmethod
@@ -113,8 +118,12 @@ class SummaryWriterNotClosed(Rule):
         for node in ast.walk(scope):
             if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
                 return True
-            if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load) \
-                    and not self._plain_use(ctx, node):
+            if (
+                isinstance(node, ast.Name)
+                and node.id == name
+                and isinstance(node.ctx, ast.Load)
+                and not self._plain_use(ctx, node)
+            ):
                 return True
         return False
 
@@ -147,8 +156,11 @@ class SummaryWriterNotClosed(Rule):
         if not any(s is assign for s in body):
             return self.display_fix(ctx, assign, name)
         for node in ast.walk(scope):
-            if isinstance(node, _EXITS) or (node is not scope and isinstance(node, (*_FUNCTIONS, ast.Lambda))
-                                            and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))):
+            if isinstance(node, _EXITS) or (
+                node is not scope
+                and isinstance(node, (*_FUNCTIONS, ast.Lambda))
+                and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+            ):
                 return self.display_fix(ctx, assign, name)
         last = body[-1]
         end_line = last.end_lineno or last.lineno
@@ -156,15 +168,21 @@ class SummaryWriterNotClosed(Rule):
         if line.rstrip().endswith("\\"):
             return None
         text = f"{newline_of(ctx)}{indentation(ctx, assign)}{name}.close()"
-        return Fix(f"Call `{name}.close()` at the end", (Edit.insert(Pos(end_line, len(line)), text),),
-                   Applicability.SAFE)
+        return Fix(
+            f"Call `{name}.close()` at the end", (Edit.insert(Pos(end_line, len(line)), text),), Applicability.SAFE
+        )
 
     @staticmethod
     def display_fix(ctx, assign, shown: str) -> Fix:
         # Shown in the editor, never applied: the call goes after the writer's last event.
         span = ctx.doc.node_span(assign)
         line = ctx.doc.line_text(span.end.line)
-        text = f"{newline_of(ctx)}{indentation(ctx, assign)}# ... log events ...{newline_of(ctx)}" \
-               f"{indentation(ctx, assign)}{shown}.close()"
-        return Fix(f"Call `{shown}.close()` after the last event", (Edit.insert(Pos(span.end.line, len(line)), text),),
-                   Applicability.DISPLAY_ONLY)
+        text = (
+            f"{newline_of(ctx)}{indentation(ctx, assign)}# ... log events ...{newline_of(ctx)}"
+            f"{indentation(ctx, assign)}{shown}.close()"
+        )
+        return Fix(
+            f"Call `{shown}.close()` after the last event",
+            (Edit.insert(Pos(span.end.line, len(line)), text),),
+            Applicability.DISPLAY_ONLY,
+        )

@@ -28,8 +28,8 @@ def train(model, series, chunk=20):
     hidden = model.init_hidden(1)
     losses = []
     for start in range(0, 200 - chunk, chunk):
-        x = series[:, start:start + chunk]
-        y = series[:, start + 1:start + chunk + 1]
+        x = series[:, start : start + chunk]
+        y = series[:, start + 1 : start + chunk + 1]
         pred, hidden = model(x, hidden)
         loss = nn.functional.mse_loss(pred, y)
         optimizer.zero_grad()

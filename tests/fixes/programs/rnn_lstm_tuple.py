@@ -13,8 +13,8 @@ tokens = torch.randint(0, 50, (4, 61))
 state = (torch.zeros(1, 4, 16), torch.zeros(1, 4, 16))
 losses = []
 for start in range(0, 60, 10):
-    inputs = tokens[:, start:start + 10]
-    targets = tokens[:, start + 1:start + 11]
+    inputs = tokens[:, start : start + 10]
+    targets = tokens[:, start + 1 : start + 11]
     out, state = lstm(embed(inputs), state)
     loss = nn.functional.cross_entropy(head(out).reshape(-1, 50), targets.reshape(-1))
     optimizer.zero_grad()

@@ -1,4 +1,5 @@
 """Examples of PTL201 backward-through-freed-graph (kept apart: they are long)."""
+
 from pt_lsp.core.examples import Example, Raises, Runtime
 
 BACKWARD_TWICE = Raises("RuntimeError", r"Trying to backward through the graph a second time")

@@ -1,4 +1,5 @@
 """Examples of PTL202 (implicit-grad-non-scalar): unreduced losses and model outputs."""
+
 from __future__ import annotations
 
 from pt_lsp.core.examples import Example, Raises, Runtime

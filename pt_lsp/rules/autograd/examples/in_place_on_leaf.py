@@ -1,4 +1,5 @@
 """Examples of PTL203 (in-place-on-leaf): filled buffers, initialisation, clamping, padding rows."""
+
 from __future__ import annotations
 
 from pt_lsp.core.examples import Example, Raises, Runtime

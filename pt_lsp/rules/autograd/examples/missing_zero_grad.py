@@ -1,4 +1,5 @@
 """Examples of PTL204 (missing-zero-grad): training loops whose gradients pile up."""
+
 from __future__ import annotations
 
 from pt_lsp.core.examples import Example, Probe, Runtime

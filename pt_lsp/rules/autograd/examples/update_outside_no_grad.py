@@ -1,4 +1,5 @@
 """Examples of PTL205 (update-outside-no-grad): gradient descent written by hand."""
+
 from __future__ import annotations
 
 from pt_lsp.core.examples import Example, Raises, Runtime
@@ -74,7 +75,10 @@ EXAMPLES = (
             with torch.no_grad():
                 p -= 0.1 * p.grad
         """,
-        runtime=Runtime(LEAF_UPDATE, outputs="model", reference="""
+        runtime=Runtime(
+            LEAF_UPDATE,
+            outputs="model",
+            reference="""
             import torch
             import torch.nn.functional as F
             from torch import nn
@@ -86,7 +90,8 @@ EXAMPLES = (
             with torch.no_grad():
                 for p in model.parameters():
                     p -= 0.1 * p.grad
-        """),
+        """,
+        ),
     ),
     Example(
         "linear regression with sub_ in a training function",
@@ -210,7 +215,10 @@ EXAMPLES = (
         proto(torch.randn(4, 5)).mean().backward()
         proto.update()
         """,
-        runtime=Runtime(LEAF_UPDATE, outputs="proto", reference="""
+        runtime=Runtime(
+            LEAF_UPDATE,
+            outputs="proto",
+            reference="""
             import torch
             from torch import nn
 
@@ -227,7 +235,8 @@ EXAMPLES = (
             proto(torch.randn(4, 5)).mean().backward()
             with torch.no_grad():
                 proto.center -= proto.lr * proto.center.grad
-        """),
+        """,
+        ),
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(

@@ -1,4 +1,5 @@
 """Examples of PTL106 chained-slice-indexing."""
+
 from pt_lsp.core.examples import Example, Probe, Runtime
 
 EXAMPLES = (
@@ -16,10 +17,12 @@ EXAMPLES = (
         image = torch.rand(3, 32, 32)[0]
         patch = image[8:24][8:24]
         """,
-        runtime=Runtime(symptom=Probe(
-            "symptom = tuple(patch.shape) != (16, 16)",
-            "the patch is not 16x16: the second slice cut rows again",
-        )),
+        runtime=Runtime(
+            symptom=Probe(
+                "symptom = tuple(patch.shape) != (16, 16)",
+                "the patch is not 16x16: the second slice cut rows again",
+            )
+        ),
     ),
     Example(
         "a block of a NumPy grid",
@@ -35,10 +38,12 @@ EXAMPLES = (
         grid = np.arange(100).reshape(10, 10)
         block = grid[2:5][1:3]
         """,
-        runtime=Runtime(symptom=Probe(
-            "symptom = block.shape != (3, 2)",
-            "the block is not rows 2:5, columns 1:3",
-        )),
+        runtime=Runtime(
+            symptom=Probe(
+                "symptom = block.shape != (3, 2)",
+                "the block is not rows 2:5, columns 1:3",
+            )
+        ),
     ),
     Example(
         "the first features of the first samples",

@@ -1,4 +1,5 @@
 """Examples of PTL103 legacy-tensor-constructor."""
+
 from pt_lsp.core.examples import Example, Raises, Runtime
 
 EXAMPLES = (
@@ -243,4 +244,3 @@ EXAMPLES = (
         runtime=Runtime(),
     ),
 )
-

@@ -1,4 +1,5 @@
 """Examples of PTL102 tensor-data-attribute (the generated tests and `pt-lsp verify` read them)."""
+
 from __future__ import annotations
 
 from pt_lsp.core.examples import Example, Probe, Raises, Runtime

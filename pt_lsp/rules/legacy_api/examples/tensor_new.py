@@ -1,4 +1,5 @@
 """Examples of PTL104 tensor-new."""
+
 from pt_lsp.core.examples import Example, Probe, Raises, Runtime
 
 EXAMPLES = (
@@ -20,10 +21,12 @@ EXAMPLES = (
         weights = scores.new_tensor(lengths)
         weights[lengths < 2] = 0.0
         """,
-        runtime=Runtime(symptom=Probe(
-            "symptom = not torch.equal(lengths, torch.tensor([3.0, 1.0, 2.0, 4.0]))",
-            "writing into the tensor made by x.new(lengths) changed lengths",
-        )),
+        runtime=Runtime(
+            symptom=Probe(
+                "symptom = not torch.equal(lengths, torch.tensor([3.0, 1.0, 2.0, 4.0]))",
+                "writing into the tensor made by x.new(lengths) changed lengths",
+            )
+        ),
     ),
     Example(
         "x.new(tensor) with integer labels raises",
@@ -196,4 +199,3 @@ EXAMPLES = (
         """,
     ),
 )
-

@@ -1,4 +1,5 @@
 """Examples of PTL105 tensor-type-comparison."""
+
 from pt_lsp.core.examples import Example, Probe, Runtime
 
 EXAMPLES = (
@@ -18,10 +19,12 @@ EXAMPLES = (
         if x.dtype == torch.float32:
             x = x.double()
         """,
-        runtime=Runtime(symptom=Probe(
-            "symptom = x.dtype != torch.float64",
-            "the branch for float32 tensors never ran: x is still float32",
-        )),
+        runtime=Runtime(
+            symptom=Probe(
+                "symptom = x.dtype != torch.float64",
+                "the branch for float32 tensors never ran: x is still float32",
+            )
+        ),
     ),
     Example(
         "a helper that halves float tensors compares with the tensor class",
@@ -45,10 +48,12 @@ EXAMPLES = (
 
         out = to_half_if_float(torch.ones(2))
         """,
-        runtime=Runtime(symptom=Probe(
-            "symptom = out.dtype != torch.float16",
-            "the float tensor was not converted to half",
-        )),
+        runtime=Runtime(
+            symptom=Probe(
+                "symptom = out.dtype != torch.float16",
+                "the float tensor was not converted to half",
+            )
+        ),
     ),
     Example(
         "an assertion that can never hold",

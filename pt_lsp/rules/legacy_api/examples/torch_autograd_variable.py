@@ -1,4 +1,5 @@
 """Examples of PTL101 torch-autograd-variable (the generated tests and `pt-lsp verify` read them)."""
+
 from __future__ import annotations
 
 from pt_lsp.core.examples import Example, Probe, Runtime

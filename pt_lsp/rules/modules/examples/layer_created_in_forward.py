@@ -1,10 +1,13 @@
 """Examples of PTL304 (layer-created-in-forward): heads, convolutions and LSTMs made per call."""
+
 from __future__ import annotations
 
 from pt_lsp.core.examples import Example, Probe, Runtime
 
-RANDOM_EACH_CALL = Probe("symptom = not torch.equal(model(x), model(x))",
-                         "two calls on the same input give different outputs: the layer is new each time")
+RANDOM_EACH_CALL = Probe(
+    "symptom = not torch.equal(model(x), model(x))",
+    "two calls on the same input give different outputs: the layer is new each time",
+)
 
 EXAMPLES = (
     Example(

@@ -1,4 +1,5 @@
 """Examples of PTL303 (module-before-super-init): assignment order and foreign super() calls."""
+
 from __future__ import annotations
 
 from pt_lsp.core.examples import Example, Raises, Runtime

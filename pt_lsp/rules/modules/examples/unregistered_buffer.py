@@ -1,4 +1,5 @@
 """Examples of PTL302 (unregistered-buffer): normalisation constants, masks, frequencies."""
+
 from __future__ import annotations
 
 from pt_lsp.core.examples import Example, Probe, Raises, Runtime
@@ -84,8 +85,12 @@ EXAMPLES = (
         model = CausalSelfAttention(8)
         y = model(torch.randn(2, 5, 8))
         """,
-        runtime=Runtime(Probe('symptom = "mask" not in model.state_dict()',
-                              "the mask is not in state_dict(), so .to() and checkpoints skip it")),
+        runtime=Runtime(
+            Probe(
+                'symptom = "mask" not in model.state_dict()',
+                "the mask is not in state_dict(), so .to() and checkpoints skip it",
+            )
+        ),
     ),
     Example(
         "rotary embedding frequencies",
@@ -121,8 +126,7 @@ EXAMPLES = (
         rotary = Rotary(8)
         table = rotary(torch.arange(4))
         """,
-        runtime=Runtime(Probe('symptom = "inv_freq" not in rotary.state_dict()',
-                              "inv_freq is not in state_dict()")),
+        runtime=Runtime(Probe('symptom = "inv_freq" not in rotary.state_dict()', "inv_freq is not in state_dict()")),
     ),
     Example(
         "class weights for a weighted loss on the GPU",

@@ -1,4 +1,5 @@
 """Examples of PTL404 from-numpy-read-only."""
+
 from pt_lsp.core.examples import Example, Probe, Runtime
 
 EXAMPLES = (
@@ -22,8 +23,10 @@ EXAMPLES = (
         t = torch.from_numpy(values.copy())
         t.mul_(2)
         """,
-        runtime=Runtime(symptom=Probe('symptom = payload != b"\\x00\\x00\\x80\\x3f" * 4',
-                                      "the immutable bytes object changed"), outputs="t"),
+        runtime=Runtime(
+            symptom=Probe('symptom = payload != b"\\x00\\x00\\x80\\x3f" * 4', "the immutable bytes object changed"),
+            outputs="t",
+        ),
     ),
     Example(
         "writing one element of a broadcast grid changes every row",
@@ -46,8 +49,10 @@ EXAMPLES = (
         t[0, 0] = 1.0
         """,
         runtime=Runtime(
-            symptom=Probe("symptom = bool(t[3, 0] == 1.0) or base[0] != 0",
-                          "one write changed every row of the tensor and the base array"),
+            symptom=Probe(
+                "symptom = bool(t[3, 0] == 1.0) or base[0] != 0",
+                "one write changed every row of the tensor and the base array",
+            ),
             outputs="t",
             reference="""
             import torch
@@ -208,4 +213,3 @@ EXAMPLES = (
         """,
     ),
 )
-

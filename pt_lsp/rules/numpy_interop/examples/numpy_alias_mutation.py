@@ -1,4 +1,5 @@
 """Examples of PTL403 numpy-alias-mutation."""
+
 from pt_lsp.core.examples import Example, Probe, Runtime
 
 EXAMPLES = (
@@ -20,8 +21,12 @@ EXAMPLES = (
         x.add_(1.0)
         delta = x.numpy() - before
         """,
-        runtime=Runtime(symptom=Probe("symptom = bool((delta == 0).all())",
-                                      "the change computed from the snapshot is zero: `before` changed with x")),
+        runtime=Runtime(
+            symptom=Probe(
+                "symptom = bool((delta == 0).all())",
+                "the change computed from the snapshot is zero: `before` changed with x",
+            )
+        ),
     ),
     Example(
         "measuring an optimizer step's weight update",
@@ -45,8 +50,12 @@ EXAMPLES = (
         opt.step()
         change = abs(model.weight.detach().numpy() - before).max()
         """,
-        runtime=Runtime(symptom=Probe("symptom = bool(change == 0)",
-                                      "the measured weight update is zero although the step changed the weights")),
+        runtime=Runtime(
+            symptom=Probe(
+                "symptom = bool(change == 0)",
+                "the measured weight update is zero although the step changed the weights",
+            )
+        ),
     ),
     Example(
         "an item assignment on the tensor after the snapshot",
@@ -221,4 +230,3 @@ EXAMPLES = (
         """,
     ),
 )
-

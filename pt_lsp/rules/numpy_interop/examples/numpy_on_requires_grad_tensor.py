@@ -1,4 +1,5 @@
 """Examples of PTL402 numpy-on-requires-grad-tensor."""
+
 from pt_lsp.core.examples import Example, Raises, Runtime
 
 REQUIRES_GRAD_NUMPY = Raises("RuntimeError", r"Can't call numpy\(\) on Tensor that requires grad")

@@ -1,4 +1,5 @@
 """Examples of PTL501 summary-writer-not-closed."""
+
 from pt_lsp.core.examples import Example, Probe, Runtime
 
 
