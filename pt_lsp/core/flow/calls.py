@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ast
 
-from . import torch_api as api
+from .. import vocabulary as api
 from .evaluator import attr_path, sequence
 from .state import State
-from .values import OTHER, UNKNOWN, Device, Kind, Value
+from .values import OTHER, UNKNOWN, Device, Grade, Kind, Value
 
 # An object whose `.parameters()` the code uses: an nn.Module of unknown class.
 PROVEN_MODULE = Value(kind=Kind.MODULE, requires_grad=True, qualname="torch.nn.Module")
@@ -58,7 +58,7 @@ class CallsMixin:
         value = self.call_unknown(node, args, kwargs, state)
         if not state.grad_enabled:
             return value
-        return value.with_(history=value.history | {self.fresh(node, evidence="callable")})
+        return value.with_(history=value.history | {self.fresh(node, evidence=Grade.CALLABLE)})
 
     # -- unknown callables ----------------------------------------------------------------------
     def call_unknown(self, node: ast.Call, args, kwargs, state: State) -> Value:
@@ -66,7 +66,9 @@ class CallsMixin:
         (a loss function of model outputs); otherwise nothing is known."""
         inputs = [*args, *kwargs.values()]
         if any(v.history or v.requires_grad for v in inputs) and state.grad_enabled:
-            value = self.derived(node, state, inputs, kind=Kind.UNKNOWN)
+            # The result may extend the graph of its arguments, but nothing proves it does:
+            # its own node is graded UNKNOWN (an object built from a model is not a tensor).
+            value = self.derived(node, state, inputs, kind=Kind.UNKNOWN, evidence=Grade.UNKNOWN)
             return value.with_(requires_grad=None, device=Device.UNKNOWN)
         return UNKNOWN
 
@@ -77,7 +79,7 @@ class CallsMixin:
             return local(node, args, kwargs, state)
         if qualname.startswith(api.MODEL_CONSTRUCTORS):
             return Value(kind=Kind.MODULE, device=Device.CPU, requires_grad=True, qualname=qualname)
-        if not qualname.startswith("torch"):
+        if not api.is_torch(qualname):
             builtin = self.call_builtin(qualname, node, args, kwargs, state)
             if builtin is not None:
                 return builtin
@@ -321,8 +323,8 @@ class CallsMixin:
         else:
             # A module whose class is neither local nor a known torch.nn layer: its output
             # depends on the inputs only as far as an unseen forward() makes it.
-            evidence = "proven" if module.cls is not None or qualname else "callable"
-            evidence = "callable" if self.module_evidence == "callable" else evidence
+            evidence = Grade.PROVEN if module.cls is not None or qualname else Grade.CALLABLE
+            evidence = Grade.CALLABLE if self.module_evidence is Grade.CALLABLE else evidence
             value = self.derived(
                 node,
                 state,

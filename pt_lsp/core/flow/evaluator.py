@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 
 from ..walk import attr_path
-from . import torch_api as api
+from .. import vocabulary as api
 from .state import State
-from .values import OTHER, UNKNOWN, Device, Kind, Value
+from .values import OTHER, UNKNOWN, Device, Grade, GraphNode, Kind, Value, merge_steps
 
 
 class ExpressionsMixin:
@@ -35,9 +35,18 @@ class ExpressionsMixin:
 
     # -- graph arithmetic -------------------------------------------------------------------------
     def derived(
-        self, site: ast.AST, state: State, inputs: list[Value], kind: Kind | None = None, evidence: str = "proven"
+        self,
+        site: ast.AST,
+        state: State,
+        inputs: list[Value],
+        kind: Kind | None = None,
+        evidence: Grade | None = None,
     ) -> Value:
-        """A differentiable op on ``inputs``: a fresh graph node when any input requires grad."""
+        """A differentiable op on ``inputs``: a fresh graph node when any input requires grad.
+
+        The node is as sure as its inputs: proven when an input is known to require grad or
+        carries a proven node, else the grade of the opaque nodes it extends (an unknown
+        callable's output never becomes proven by a tensor method applied to it)."""
         tensors = [v for v in inputs if v.kind is Kind.TENSOR]
         device = Device.UNKNOWN
         known = [v.device for v in tensors if v.device is not Device.UNKNOWN]
@@ -50,15 +59,21 @@ class ExpressionsMixin:
         history = frozenset().union(*(v.history for v in inputs)) if inputs else frozenset()
         grad = any(v.requires_grad for v in inputs)
         unknown_grad = any(v.requires_grad is None and v.kind is not Kind.OTHER for v in inputs)
+        steps = merge_steps(*(v.steps for v in inputs))
         if not state.grad_enabled:
-            return Value(kind=kind or (Kind.TENSOR if tensors else Kind.UNKNOWN), device=device, requires_grad=False)
+            return Value(
+                kind=kind or (Kind.TENSOR if tensors else Kind.UNKNOWN), device=device, requires_grad=False, steps=steps
+            )
         if grad or history:
+            if evidence is None:
+                evidence = weakest_grade(history) if not grad else Grade.PROVEN
             history = history | {self.fresh(site, evidence)}
         return Value(
             kind=kind or (Kind.TENSOR if tensors else Kind.UNKNOWN),
             device=device,
             requires_grad=True if grad else (None if unknown_grad or history else False),
             history=history,
+            steps=steps,
         )
 
     # -- leaves ---------------------------------------------------------------------------------
@@ -277,6 +292,19 @@ class ExpressionsMixin:
                     items=None,
                     history=container.history | value.history,
                 )
+
+
+_GRADE_ORDER = (Grade.BACKWARD, Grade.UNKNOWN, Grade.CALLABLE, Grade.PROVEN)
+
+
+def weakest_grade(history: frozenset[GraphNode]) -> Grade:
+    """PROVEN when some node is proven (the op extends a proven graph), else the strongest
+    of the opaque grades present."""
+    grades = {node.evidence for node in history}
+    for grade in reversed(_GRADE_ORDER):
+        if grade in grades:
+            return grade
+    return Grade.PROVEN
 
 
 def sequence(items: tuple[Value, ...]) -> Value:

@@ -20,7 +20,7 @@ from .facts import BackwardEvent, FlowFacts
 from .state import State
 from .statements import StatementsMixin
 from .survey import FunctionSurvey, survey
-from .values import OTHER, UNKNOWN, Device, GraphNode, Kind, Value
+from .values import OTHER, UNKNOWN, Device, Grade, GraphNode, Kind, Value
 
 MAX_CALL_DEPTH = 3
 CALL_BUDGET = 400  # followed calls per file: keeps huge files linear
@@ -69,12 +69,12 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         # Parameters may be frozen: outputs of modules then prove no graph by themselves.
         text = ctx.doc.text
         self.module_evidence = (
-            "callable" if ("requires_grad = False" in text or "requires_grad_(False)" in text) else "proven"
+            Grade.CALLABLE if ("requires_grad = False" in text or "requires_grad_(False)" in text) else Grade.PROVEN
         )
         self.attributes_cache: dict[int, tuple[tuple[str, Value], ...]] = {}
         self.class_by_id = {id(info.node): info for info in ctx.class_list}
 
-    def fresh(self, site: ast.AST, evidence: str = "proven") -> GraphNode:
+    def fresh(self, site: ast.AST, evidence: Grade = Grade.PROVEN) -> GraphNode:
         self.uid += 1
         return GraphNode(self.uid, site, evidence)
 
@@ -231,7 +231,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         if not history and value.requires_grad is not False and target is not None and attr_path(target):
             # backward() itself is evidence of a graph: give the value an identity so that a
             # second backward of the very same tensor is recognised.
-            history = frozenset({self.fresh(call, evidence="backward")})
+            history = frozenset({self.fresh(call, evidence=Grade.BACKWARD)})
             value = value.with_(history=history)
             self.rebind(target, value, state)
         hit = sorted((n for n in history if n in state.freed), key=lambda n: n.uid)
@@ -266,11 +266,11 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         """Whether the freed nodes prove a failure: unproven nodes count only within one pass
         (and, for a callable parameter's output, when carried from the previous pass)."""
         for graph_node in hit:
-            if graph_node.evidence == "proven":
+            if graph_node.evidence is Grade.PROVEN:
                 return True
             if loop is None or graph_node.uid > loop.pass_start_uid:
                 return True  # made and freed in this very pass
-            if graph_node.evidence == "callable" and graph_node.uid > loop.start_uid:
+            if graph_node.evidence is Grade.CALLABLE and graph_node.uid > loop.start_uid:
                 return True
         return False
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..walk import subtree
-from . import torch_api as api
+from .. import vocabulary as api
 from .evaluator import attr_path
 from .state import State, join_states
 from .values import OTHER, Kind, Value

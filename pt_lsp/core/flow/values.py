@@ -7,7 +7,9 @@ counts: a value of unknown origin is ``UNKNOWN`` and no rule fires on it.
 from __future__ import annotations
 
 import enum
+import ast
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 
 class Device(enum.Enum):
@@ -38,6 +40,41 @@ class Kind(enum.Enum):
     REF = "ref"  # a module, function or class known by qualified name
     SEQ = "seq"  # tuple/list whose items are tracked
     OTHER = "other"  # a known non-tensor (number, string, None, ...)
+    DISTRIBUTION = "distribution"  # a torch.distributions object: sample() has no graph
+
+
+class Grade(str, enum.Enum):
+    """How sure the analysis is of a graph node: rules name the grade they report on."""
+
+    PROVEN = "proven"  # a differentiable op on values known to require grad
+    CALLABLE = "callable"  # the output of a callable parameter (likely a model, not proven)
+    UNKNOWN = "unknown"  # the output of an unknown function or class built from graph values
+    BACKWARD = "backward"  # given to a value of unknown origin because backward() ran on it
+
+
+@dataclass(frozen=True)
+class Step:
+    """One place that decided a fact, for the evidence path of a finding: ``node`` is where
+    (an ast node), ``message`` says what happened there."""
+
+    node: ast.AST
+    message: str
+
+
+MAX_STEPS = 6  # an evidence path names the places that decide, not every operation
+
+
+def merge_steps(*groups: tuple[Step, ...]) -> tuple[Step, ...]:
+    """The steps of several values in program order, each place once, at most MAX_STEPS
+    (the latest ones: those nearest to the finding)."""
+    seen: dict[int, Step] = {}
+    for group in groups:
+        for step in group:
+            seen.setdefault(id(step.node), step)
+    if len(seen) <= 1:
+        return tuple(seen.values())
+    ordered = sorted(seen.values(), key=lambda s: (getattr(s.node, "lineno", 0), getattr(s.node, "col_offset", 0)))
+    return tuple(ordered[-MAX_STEPS:])
 
 
 @dataclass(frozen=True)
@@ -46,14 +83,11 @@ class GraphNode:
 
     uid: int
     site: object  # the ast node that created it (compared by identity)
-    # "proven": a differentiable op on values known to require grad; "callable": the output of
-    # a callable parameter (likely a model, not proven); "backward": given to a value of unknown
-    # origin because backward() was called on it.
-    evidence: str = "proven"
+    evidence: Grade = Grade.PROVEN
 
     @property
     def opaque(self) -> bool:
-        return self.evidence != "proven"
+        return self.evidence is not Grade.PROVEN
 
 
 @dataclass(frozen=True)
@@ -67,13 +101,22 @@ class Value:
     items: tuple[Value, ...] | None = None  # SEQ items when known
     elem: Value | None = None  # SEQ element of a homogeneous sequence (parameters(), a list)
     attrs: tuple[tuple[str, Value], ...] = field(default=(), compare=False)
+    # A boolean that is true exactly when CUDA is used (``torch.cuda.is_available()``, a flag
+    # derived from it, ``x.is_cuda``): True, or False for its negation; None for anything else.
+    cuda_flag: bool | None = None
+    # Where the device and requires-grad facts came from, for evidence paths.
+    steps: tuple[Step, ...] = field(default=(), compare=False)
 
     @property
     def is_tensor(self) -> bool:
         return self.kind is Kind.TENSOR
 
-    def with_(self, **changes) -> Value:
+    def with_(self, **changes: Any) -> Value:
         return replace(self, **changes)
+
+    def step(self, node: ast.AST, message: str) -> Value:
+        """This value with one more step on its evidence path."""
+        return replace(self, steps=merge_steps(self.steps, (Step(node, message),)))
 
     def join(self, other: Value) -> Value:
         if self is other or self == other:
@@ -92,6 +135,9 @@ class Value:
             cls=self.cls if self.cls is other.cls else None,
             items=items,
             elem=elem,
+            attrs=_join_attrs(self.attrs, other.attrs),
+            cuda_flag=self.cuda_flag if self.cuda_flag == other.cuda_flag else None,
+            steps=merge_steps(self.steps, other.steps),
         )
 
     def merge_evidence(self, other: Value) -> Value:
@@ -120,6 +166,16 @@ class Value:
         if self.kind is Kind.TENSOR:
             return self.with_(history=self.history)
         return UNKNOWN
+
+
+def _join_attrs(
+    mine: tuple[tuple[str, Value], ...], theirs: tuple[tuple[str, Value], ...]
+) -> tuple[tuple[str, Value], ...]:
+    """Attributes known on both paths, joined: a branch that moves a model keeps its layers."""
+    if mine is theirs or not (mine and theirs):
+        return mine if mine is theirs else ()
+    other = dict(theirs)
+    return tuple((name, value.join(other[name])) for name, value in mine if name in other)
 
 
 UNKNOWN = Value()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.flow.torch_api import FACTORIES
+from pt_lsp.core.vocabulary import FACTORIES
 from pt_lsp.core.flow.values import Kind
 from pt_lsp.core.walk import own_nodes
 

@@ -79,8 +79,13 @@ LIST_RESET_METHODS = frozenset({"clear"})
 LIST_ADD_METHODS = frozenset({"append", "extend", "insert", "add"})
 
 
+def is_torch(qualname: str) -> bool:
+    """Whether ``qualname`` names torch or something in it (``torch_geometric`` is not torch)."""
+    return qualname == "torch" or qualname.startswith("torch.")
+
+
 def device_of_string(text: str):
-    from .values import Device
+    from .flow.values import Device
 
     head = text.split(":", 1)[0].strip().lower()
     if head == "cuda":
