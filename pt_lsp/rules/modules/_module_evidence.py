@@ -7,12 +7,15 @@ mention what the rules look for.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
+from typing import TypeGuard
 
 from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.tensors import TENSOR_FACTORIES, TENSOR_METHODS
 from pt_lsp.core.walk import own_nodes
 
+Function = ast.FunctionDef | ast.AsyncFunctionDef
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 NOT_TENSOR_FUNCTIONS = (
     "torch.nn.",
@@ -39,7 +42,7 @@ SHAPELESS = {"torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.Tenso
 REGISTRATIONS = {"register_buffer", "register_parameter", "register_module", "add_module"}
 
 
-def is_self_attr(node: ast.AST, attr: str | None = None) -> bool:
+def is_self_attr(node: ast.AST, attr: str | None = None) -> TypeGuard[ast.Attribute]:
     return (
         isinstance(node, ast.Attribute)
         and isinstance(node.value, ast.Name)
@@ -108,11 +111,11 @@ def init_assignments(info: ClassInfo, init: ast.AST) -> dict[str, ast.Assign]:
     return {a: s for a, s in found.items() if counts.get(a) == 1 and a not in excluded}
 
 
-def _class_methods(info: ClassInfo):
+def _class_methods(info: ClassInfo) -> Iterator[Function]:
     yield from info.methods.values()
 
 
-def methods_reached_from(info: ClassInfo, start: ast.AST, limit: int = 12) -> list[ast.AST]:
+def methods_reached_from(info: ClassInfo, start: Function, limit: int = 12) -> list[Function]:
     """``start`` and the methods of the class it calls as ``self.name(...)``, transitively."""
     reached, pending = [start], [start]
     while pending and len(reached) < limit:
@@ -140,7 +143,7 @@ def is_init_call(stmt: ast.stmt) -> bool:
     )
 
 
-def super_init_line(init: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
+def super_init_line(init: Function) -> int | None:
     for stmt in init.body:
         if is_init_call(stmt):
             return stmt.lineno

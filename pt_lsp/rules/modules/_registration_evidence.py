@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
+from pt_lsp.core.classes import ClassInfo
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.tensors import (
     PARAMETER,
     TENSOR_FACTORIES,
@@ -27,7 +30,7 @@ EMPTY_LISTS = {"builtins.list"}
 EMPTY_DICTS = {"builtins.dict", "collections.OrderedDict"}
 
 
-def is_self_attribute(node: ast.AST) -> bool:
+def is_self_attribute(node: ast.AST) -> TypeGuard[ast.Attribute]:
     return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
 
 
@@ -38,7 +41,7 @@ def requires_grad_keyword(call: ast.Call) -> ast.keyword | None:
     return None
 
 
-def grad_tensor_call(ctx, value: ast.AST) -> ast.Call | None:
+def grad_tensor_call(ctx: FileContext, value: ast.AST) -> ast.Call | None:
     """The call that makes ``value`` a tensor requiring grad: ``torch.randn(..., requires_grad=True)``,
     ``Variable(t, requires_grad=True)`` or ``torch.zeros(...).requires_grad_()``, possibly followed
     by ``.to(device)`` and the like (None otherwise)."""
@@ -68,14 +71,14 @@ class Container:
 
     shape: str  # "list" | "dict"
     elements: list[tuple[ast.AST, ast.AST]] = field(default_factory=list)  # (what is put in, its function)
-    keys: list[ast.AST] = field(default_factory=list)  # dict keys (for ModuleDict's str keys)
+    keys: list[ast.expr | None] = field(default_factory=list)  # dict keys (for ModuleDict's str keys); None: `**other`
     understood: bool = True  # every way it is filled is one we can read
 
 
 class InitEvidence:
     """Evidence about one class's `__init__` (and the helpers it calls on `self`)."""
 
-    def __init__(self, ctx, info) -> None:
+    def __init__(self, ctx: FileContext, info: ClassInfo) -> None:
         self.ctx = ctx
         self.info = info
         self.functions = self._init_functions()
@@ -84,7 +87,8 @@ class InitEvidence:
         init = self.info.methods.get("__init__")
         if init is None:
             return []
-        functions, pending = [init], [init]
+        functions: list[ast.AST] = [init]
+        pending: list[ast.AST] = [init]
         while pending:
             for node in own_nodes(pending.pop()):
                 if isinstance(node, ast.Call) and is_self_attribute(node.func):
@@ -146,7 +150,8 @@ class InitEvidence:
 
     def single_value(self, function: ast.AST, name: str) -> ast.AST | None:
         """The value of ``name`` when ``function`` binds it exactly once, by a plain assignment."""
-        values, bindings = [], 0
+        values: list[ast.AST] = []
+        bindings = 0
         for node in own_nodes(function):
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
                 values.append(node.value)
@@ -207,10 +212,14 @@ class InitEvidence:
         self, container: Container, attribute: str | None, local: str | None, function: ast.AST | None = None
     ) -> Container:
         """Add what ``self.<attribute>.append(...)`` / ``[k] = v`` (or the local name's) put in."""
-        if attribute is None and function is None:
-            return container  # a local container: the caller fills it through its name
         # An attribute may be filled by any method (`add_language` after construction).
-        functions = list(self.info.methods.values()) if attribute is not None else [function]
+        functions: list[ast.AST]
+        if attribute is not None:
+            functions = list(self.info.methods.values())
+        elif function is not None:
+            functions = [function]
+        else:
+            return container  # a local container: the caller fills it through its name
         for fn in functions:
             for node in own_nodes(fn):
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
@@ -239,5 +248,5 @@ class InitEvidence:
     @staticmethod
     def _names(node: ast.AST, attribute: str | None, local: str | None) -> bool:
         if attribute is not None:
-            return is_self_attribute(node) and node.attr == attribute  # type: ignore[union-attr]
+            return is_self_attribute(node) and node.attr == attribute
         return isinstance(node, ast.Name) and node.id == local

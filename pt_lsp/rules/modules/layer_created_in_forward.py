@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 
+from pt_lsp.core.classes import ClassInfo
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos
 from pt_lsp.core.edits import indentation, newline_of, source_of, statement_of
-from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.rule import Rule
+from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._module_evidence import (
+    Function,
     is_init_call,
     is_self_attr,
     methods_reached_from,
-    own_nodes,
 )
 from pt_lsp.rules.modules.examples.layer_created_in_forward import EXAMPLES
 
@@ -83,7 +87,7 @@ class LayerCreatedInForward(Rule):
     summary = "a layer with parameters constructed inside `forward`: new random weights on every call"
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         if "forward" not in ctx.doc.text:
             return
         for info in ctx.class_list:
@@ -93,7 +97,9 @@ class LayerCreatedInForward(Rule):
             for method in methods_reached_from(info, forward):
                 for node in own_nodes(method):
                     if isinstance(node, ast.Call) and self.parameterised(ctx, node) and not self.stored(ctx, node):
-                        layer = ctx.qualname(node.func).rsplit(".", 1)[-1]
+                        qualname = ctx.qualname(node.func)
+                        assert qualname is not None  # parameterised: one of PARAMETERISED
+                        layer = qualname.rsplit(".", 1)[-1]
                         where = "`forward`" if method is forward else f"`{method.name}` (called from `forward`)"
                         message = (
                             f"`nn.{layer}` is created inside {where}: it gets new random weights on every"
@@ -102,7 +108,7 @@ class LayerCreatedInForward(Rule):
                         yield self.report(ctx, node, message, fixes=self.fixes(ctx, info, method, node, layer))
 
     @staticmethod
-    def parameterised(ctx, call: ast.Call) -> bool:
+    def parameterised(ctx: FileContext, call: ast.Call) -> bool:
         if ctx.qualname(call.func) not in PARAMETERISED:
             return False
         return not any(
@@ -111,7 +117,7 @@ class LayerCreatedInForward(Rule):
         )
 
     @staticmethod
-    def stored(ctx, call: ast.Call) -> bool:
+    def stored(ctx: FileContext, call: ast.Call) -> bool:
         """Kept on the module: assigned to ``self.x`` (lazily created once) or registered."""
         stmt = statement_of(ctx, call)
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
@@ -129,7 +135,7 @@ class LayerCreatedInForward(Rule):
             current = ctx.parent(current)
         return False
 
-    def fixes(self, ctx, info, method, call: ast.Call, layer: str):
+    def fixes(self, ctx: FileContext, info: ClassInfo, method: Function, call: ast.Call, layer: str) -> list[Fix]:
         init = info.methods.get("__init__")
         if init is None:
             return []

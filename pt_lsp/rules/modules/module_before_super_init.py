@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections.abc import Iterator
 
+from pt_lsp.core.classes import ClassInfo
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos, Span
 from pt_lsp.core.edits import alone_on_lines, indentation, newline_of, source_of
-from pt_lsp.core.findings import Applicability, Edit, Fix, Related
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related
 from pt_lsp.core.rule import Rule
+from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._module_evidence import (
+    Function,
     is_init_call,
     is_self_attr,
-    own_nodes,
 )
 from pt_lsp.rules.modules.examples.module_before_super_init import EXAMPLES
 
 
-def _module_value(ctx, value: ast.AST | None) -> str | None:
+def _module_value(ctx: FileContext, value: ast.AST | None) -> str | None:
     """What a module attribute value is: "module" (an nn layer or local module class) or
     "parameter" (``nn.Parameter``); None for anything else."""
     if not isinstance(value, ast.Call):
@@ -88,7 +92,7 @@ class ModuleBeforeSuperInit(Rule):
     summary = "submodule or parameter assigned before `super().__init__()`; `super(Other, self)` naming another class"
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         if "__init__" not in ctx.doc.text:
             return
         for info in ctx.class_list:
@@ -98,7 +102,7 @@ class ModuleBeforeSuperInit(Rule):
             yield from self.early_assignments(ctx, info, init)
             yield from self.foreign_super(ctx, info)
 
-    def early_assignments(self, ctx, info, init):
+    def early_assignments(self, ctx: FileContext, info: ClassInfo, init: Function) -> Iterator[Finding]:
         body = init.body
         index = next((i for i, stmt in enumerate(body) if is_init_call(stmt)), None)
         if index is None and any(
@@ -107,7 +111,7 @@ class ModuleBeforeSuperInit(Rule):
         ):
             return  # the base __init__ runs somewhere inside a block: order unknown
         before = body if index is None else body[:index]
-        offending = []
+        offending: list[tuple[ast.Assign, str]] = []
         for stmt in before:
             for node in [stmt, *own_nodes(stmt)]:
                 if isinstance(node, ast.Assign) and any(is_self_attr(t) for t in node.targets):
@@ -140,10 +144,10 @@ class ModuleBeforeSuperInit(Rule):
             )
             yield self.report(ctx, node, message, fixes=[fix] if fix else [], related=related)
 
-    def _direct_module(self, ctx, info) -> bool:
+    def _direct_module(self, ctx: FileContext, info: ClassInfo) -> bool:
         return bool(info.node.bases) and all(ctx.qualname(b) == "torch.nn.Module" for b in info.node.bases)
 
-    def move_fix(self, ctx, info, init, index: int, first: ast.stmt) -> Fix | None:
+    def move_fix(self, ctx: FileContext, info: ClassInfo, init: Function, index: int, first: ast.stmt) -> Fix | None:
         call_stmt = init.body[index]
         anchor = next(s for s in init.body if s.lineno <= first.lineno <= (s.end_lineno or s.lineno))
         params = {
@@ -173,7 +177,7 @@ class ModuleBeforeSuperInit(Rule):
         safety = Applicability.SAFE if self._direct_module(ctx, info) else Applicability.UNSAFE
         return Fix("Call `super().__init__()` before assigning submodules", (insert, delete), safety)
 
-    def insert_fix(self, ctx, info, init) -> Fix | None:
+    def insert_fix(self, ctx: FileContext, info: ClassInfo, init: Function) -> Fix | None:
         if not self._direct_module(ctx, info):
             return None
         body = init.body
@@ -190,7 +194,7 @@ class ModuleBeforeSuperInit(Rule):
         text = f"{indentation(ctx, first)}super().__init__(){newline_of(ctx)}"
         return Fix("Call `super().__init__()` first", (Edit.insert(Pos(first.lineno, 0), text),), Applicability.SAFE)
 
-    def foreign_super(self, ctx, info):
+    def foreign_super(self, ctx: FileContext, info: ClassInfo) -> Iterator[Finding]:
         ancestors = _local_ancestors(info)
         for method in info.methods.values():
             for node in own_nodes(method):
@@ -232,14 +236,15 @@ class ModuleBeforeSuperInit(Rule):
                 )
 
 
-def _local_ancestors(info) -> set[str]:
-    found, pending = set(), list(info.local_bases)
+def _local_ancestors(info: ClassInfo) -> set[str]:
+    found: set[str] = set()
+    pending = list(info.local_bases)
     while pending:
         base = pending.pop()
         if base.name not in found:
             found.add(base.name)
             pending.extend(base.local_bases)
-    for base in info.node.bases:  # names of imported bases count as ancestors too
-        if isinstance(base, ast.Name):
-            found.add(base.id)
+    for expr in info.node.bases:  # names of imported bases count as ancestors too
+        if isinstance(expr, ast.Name):
+            found.add(expr.id)
     return found

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import alone_on_lines, source_of
-from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.modules._module_evidence import (
     init_assignments,
@@ -72,7 +74,7 @@ class UnregisteredBuffer(Rule):
     severity = Severity.WARNING
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         if "torch" not in ctx.doc.text or "forward" not in ctx.doc.text:
             return
         for info in ctx.class_list:
@@ -97,7 +99,7 @@ class UnregisteredBuffer(Rule):
                 yield self.report(ctx, stmt, message, fixes=self.fixes(ctx, stmt, attr, super_line))
 
     @staticmethod
-    def plain_tensor(ctx, value: ast.expr) -> bool:
+    def plain_tensor(ctx: FileContext, value: ast.expr) -> bool:
         if not tensor_value(ctx, value):
             return False
         for node in ast.walk(value):
@@ -111,11 +113,11 @@ class UnregisteredBuffer(Rule):
         return True
 
     @staticmethod
-    def moved_at_use(ctx, use: ast.Attribute) -> bool:
+    def moved_at_use(ctx: FileContext, use: ast.Attribute) -> bool:
         parent = ctx.parent(use)
         return isinstance(parent, ast.Attribute) and parent.attr in MOVES_AT_USE
 
-    def fixes(self, ctx, stmt: ast.Assign, attr: str, super_line: int | None):
+    def fixes(self, ctx: FileContext, stmt: ast.Assign, attr: str, super_line: int | None) -> list[Fix]:
         if super_line is None or stmt.lineno <= super_line or not alone_on_lines(ctx, [stmt]):
             return []
         value = source_of(ctx, stmt.value)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Span
 from pt_lsp.core.edits import torch_reference
-from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.rule import Rule
-from pt_lsp.core.walk import subtree
+from pt_lsp.core.walk import own_nodes, subtree
 from pt_lsp.rules.modules._registration_evidence import (
     MODULE,
     PARAM,
@@ -16,7 +18,6 @@ from pt_lsp.rules.modules._registration_evidence import (
     InitEvidence,
     grad_tensor_call,
     is_self_attribute,
-    own_nodes,
     requires_grad_keyword,
 )
 from pt_lsp.rules.modules.examples.unregistered_parameter import EXAMPLES
@@ -86,7 +87,7 @@ class UnregisteredParameter(Rule):
     severity = Severity.ERROR
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text
         if "self." not in text or "Mod" not in text:  # nn.Module, LightningModule, PreTrainedModel
             return
@@ -106,9 +107,18 @@ class UnregisteredParameter(Rule):
                     if finding is not None:
                         yield finding
 
-    def check_assignment(self, ctx, evidence: InitEvidence, function, node, target: ast.Attribute):
+    def check_assignment(
+        self,
+        ctx: FileContext,
+        evidence: InitEvidence,
+        function: ast.AST,
+        node: ast.Assign | ast.AnnAssign,
+        target: ast.Attribute,
+    ) -> Finding | None:
         value = node.value
-        tensor = value
+        if value is None:
+            return None
+        tensor: ast.AST = value
         if isinstance(value, ast.Name):
             tensor = evidence.single_value(function, value.id) or value
         grad_call = grad_tensor_call(ctx, tensor)
@@ -124,9 +134,12 @@ class UnregisteredParameter(Rule):
             return None
         if _registered_another_way(evidence, value, target.attr):
             return None
-        kinds = {evidence.element_kind(element, fn) for element, fn in container.elements}
-        if None in kinds:
-            return None  # something we cannot identify goes in: no guess
+        kinds: set[str] = set()
+        for element, fn in container.elements:
+            kind = evidence.element_kind(element, fn)
+            if kind is None:
+                return None  # something we cannot identify goes in: no guess
+            kinds.add(kind)
         plain = "tuple" if isinstance(value, ast.Tuple) else container.shape
         what = _WHAT[next(iter(kinds))] if len(kinds) == 1 else "modules and parameters"
         message = (
@@ -137,7 +150,7 @@ class UnregisteredParameter(Rule):
         return self.report(ctx, target, message, fixes=[fix] if fix else [])
 
     # -- fixes --------------------------------------------------------------------------------------
-    def parameter_fix(self, ctx, node, value: ast.AST, grad_call: ast.Call | None) -> Fix | None:
+    def parameter_fix(self, ctx: FileContext, node: ast.AST, value: ast.AST, grad_call: ast.Call | None) -> Fix | None:
         reference = torch_reference(ctx, "torch.nn.Parameter", node)
         if reference is None:
             return None
@@ -151,7 +164,9 @@ class UnregisteredParameter(Rule):
             edits.append(removal)
         return Fix("Wrap in `nn.Parameter(...)`", tuple(edits), Applicability.UNSAFE)
 
-    def container_fix(self, ctx, node, value: ast.AST, container: Container, kind: str) -> Fix | None:
+    def container_fix(
+        self, ctx: FileContext, node: ast.AST, value: ast.AST, container: Container, kind: str
+    ) -> Fix | None:
         if container.shape == "dict" and any(
             isinstance(k, ast.Constant) and not isinstance(k.value, str) for k in container.keys
         ):
@@ -181,7 +196,7 @@ def _assignment_counts(cls: ast.ClassDef) -> dict[str, int]:
     """How often each ``self.<attr>`` is (re)bound anywhere in the class."""
     counts: dict[str, int] = {}
     for node in subtree(cls):
-        targets: list[ast.AST] = []
+        targets: list[ast.expr] = []
         if isinstance(node, ast.Assign):
             targets = node.targets
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) or isinstance(node, (ast.For, ast.AsyncFor)):
@@ -251,12 +266,15 @@ def _registered_another_way(evidence: InitEvidence, value: ast.AST, attribute: s
     return False
 
 
-def _drop_requires_grad(ctx, call: ast.Call) -> Edit | None:
+def _drop_requires_grad(ctx: FileContext, call: ast.Call) -> Edit | None:
     """Remove ``requires_grad=True`` (or ``.requires_grad_()``) from the call making the tensor."""
     keyword = requires_grad_keyword(call)
     if keyword is None:  # `.requires_grad_()`
+        if not isinstance(call.func, ast.Attribute):
+            return None
         return Edit.delete(Span(ctx.doc.node_span(call.func.value).end, ctx.doc.node_span(call).end))
-    arguments = sorted([*call.args, *call.keywords], key=lambda a: (a.lineno, a.col_offset))
+    arguments: list[ast.expr | ast.keyword] = [*call.args, *call.keywords]
+    arguments.sort(key=lambda a: (a.lineno, a.col_offset))
     index = next(i for i, a in enumerate(arguments) if a is keyword)
     own = ctx.doc.node_span(keyword)
     if index > 0:
