@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import ast
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .classes import ClassInfo, class_nodes, find_classes
 from .document import Document
 from .names import ModuleImports, Names
 from .walk import NodeIndex
+
+if TYPE_CHECKING:
+    from .flow.facts import FlowFacts
 
 
 class FileContext:
@@ -51,7 +55,7 @@ class FileContext:
         return self.parents.get(id(node))
 
     @cached_property
-    def flow(self):
+    def flow(self) -> FlowFacts:
         """Flow facts (devices, graphs, backward events) for every function and the module."""
         from .flow.interpreter import analyse
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import re
 import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from pt_lsp.core.context import FileContext
@@ -49,7 +50,7 @@ def _strip_subscripts(expr: ast.expr) -> tuple[ast.expr, bool]:
     return expr, indexed
 
 
-def _candidates(ctx: FileContext):
+def _candidates(ctx: FileContext) -> Iterator[tuple[ast.AST, ast.expr, tuple[ast.expr, ...], str]]:
     text = ctx.doc.text
     if "_(" in text:
         for call in ctx.index.of(ast.Call):
@@ -67,11 +68,11 @@ def _candidates(ctx: FileContext):
         receiver, _ = _strip_subscripts(stmt.target)
         symbol = _AUG_SYMBOLS.get(type(stmt.op), "augmented assignment")
         yield stmt, receiver, (stmt.value,), f"`{symbol}`"
-    for stmt in ctx.index.of(ast.Assign):
-        for target in stmt.targets:
+    for assign in ctx.index.of(ast.Assign):
+        for target in assign.targets:
             if isinstance(target, ast.Subscript):
                 receiver, _ = _strip_subscripts(target)
-                yield target, receiver, (stmt.value,), "item assignment"
+                yield target, receiver, (assign.value,), "item assignment"
 
 
 _AUG_SYMBOLS = {
@@ -131,7 +132,7 @@ def _runs_here(ctx: FileContext, receiver: ast.expr, leaf: Leaf, grad_mode: Grad
 
 
 # -- fixes -------------------------------------------------------------------------------------
-def no_grad_edits(ctx: FileContext, site: InPlaceSite, group_with) -> list[Edit] | None:
+def no_grad_edits(ctx: FileContext, site: InPlaceSite, group_with: Callable[[ast.stmt], bool]) -> list[Edit] | None:
     """Wrap the site's statement, with the adjacent statements ``group_with`` accepts, in one
     ``with torch.no_grad():`` block (every finding of the group carries the same edits)."""
     if not isinstance(site.stmt, _SIMPLE_STATEMENTS):
@@ -150,7 +151,8 @@ def no_grad_edits(ctx: FileContext, site: InPlaceSite, group_with) -> list[Edit]
 
 def drop_keyword_edit(ctx: FileContext, call: ast.Call, name: str) -> Edit | None:
     """Delete ``name=...`` from ``call``'s arguments, with its separating comma."""
-    arguments = sorted([*call.args, *call.keywords], key=lambda n: (n.lineno, n.col_offset))
+    arguments: list[ast.expr | ast.keyword] = [*call.args, *call.keywords]
+    arguments.sort(key=lambda n: (n.lineno, n.col_offset))
     keyword = next((k for k in call.keywords if k.arg == name), None)
     if keyword is None or not hasattr(keyword, "lineno"):
         return None
@@ -168,6 +170,6 @@ def receiver_text(ctx: FileContext, site: InPlaceSite) -> str:
     return source_of(ctx, site.receiver)
 
 
-def statements_of(sites: list[InPlaceSite], keep) -> set[int]:
+def statements_of(sites: list[InPlaceSite], keep: Callable[[InPlaceSite], bool]) -> set[int]:
     """The statements (by id) holding the sites that ``keep`` accepts."""
     return {id(site.stmt) for site in sites if keep(site)}

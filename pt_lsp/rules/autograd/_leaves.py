@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.vocabulary import FACTORIES
 from pt_lsp.core.flow.values import Kind
+from pt_lsp.core.vocabulary import FACTORIES
 from pt_lsp.core.walk import own_nodes
 
 PARAMETER = "torch.nn.Parameter"
@@ -57,7 +57,7 @@ def _keyword(call: ast.Call, name: str) -> ast.expr | None:
     return next((kw.value for kw in call.keywords if kw.arg == name), None)
 
 
-def _literal(expr: ast.expr | None, value) -> bool:
+def _literal(expr: ast.expr | None, value: object) -> bool:
     return isinstance(expr, ast.Constant) and expr.value is value
 
 
@@ -118,22 +118,28 @@ class LeafEvidence:
     def _plausible(self) -> tuple[frozenset[str], frozenset[str]]:
         """Names and ``self`` attributes bound to a leaf somewhere in the file: a cheap filter
         before the per-scope proof (most in-place calls in a code base are on other tensors)."""
-        names, attrs = set(), set()
+        names: set[str] = set()
+        attrs: set[str] = set()
         for node in self.ctx.index.of(ast.Assign):
             targets = [t for t in node.targets if isinstance(t, (ast.Name, ast.Attribute))]
             if targets and self.made_leaf(node.value) is not None:
                 names.update(t.id for t in targets if isinstance(t, ast.Name))
                 attrs.update(t.attr for t in targets if isinstance(t, ast.Attribute))
-        for node in (*self.ctx.index.of(ast.AnnAssign), *self.ctx.index.of(ast.NamedExpr)):
-            if isinstance(node.target, ast.Name) and node.value is not None and self.made_leaf(node.value):
-                names.add(node.target.id)
-        for node in (*self.ctx.index.of(ast.For), *self.ctx.index.of(ast.comprehension)):
+        bindings: list[ast.AnnAssign | ast.NamedExpr] = [
+            *self.ctx.index.of(ast.AnnAssign),
+            *self.ctx.index.of(ast.NamedExpr),
+        ]
+        for binding in bindings:
+            if isinstance(binding.target, ast.Name) and binding.value is not None and self.made_leaf(binding.value):
+                names.add(binding.target.id)
+        loops: list[ast.For | ast.comprehension] = [*self.ctx.index.of(ast.For), *self.ctx.index.of(ast.comprehension)]
+        for loop in loops:
             if (
-                isinstance(node.iter, ast.Call)
-                and isinstance(node.iter.func, ast.Attribute)
-                and node.iter.func.attr in ("parameters", "named_parameters")
+                isinstance(loop.iter, ast.Call)
+                and isinstance(loop.iter.func, ast.Attribute)
+                and loop.iter.func.attr in ("parameters", "named_parameters")
             ):
-                names.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+                names.update(n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name))
         return frozenset(names), frozenset(attrs)
 
     def leaf(self, expr: ast.AST) -> Leaf | None:
@@ -173,10 +179,12 @@ class LeafEvidence:
 
     def _self_attribute(self, expr: ast.Attribute) -> Leaf | None:
         cls = self.ctx.enclosing_class(expr)
-        info = self.ctx.class_info(cls) if cls is not None else None
+        if cls is None:
+            return None
+        info = self.ctx.class_info(cls)
         if info is None or not info.is_module or self.freezes:
             return None
-        values = []
+        values: list[ast.expr | None] = []
         for node in ast.walk(cls):  # only on a candidate finding
             if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -234,12 +242,13 @@ class LeafEvidence:
                 return None
             elif isinstance(node, ast.ExceptHandler) and node.name == name:
                 return None
-        if not found or any(leaf is None for leaf in found):
+        leaves = [leaf for leaf in found if leaf is not None]
+        if not found or len(leaves) != len(found):
             return None
-        origins = {leaf.origin for leaf in found}
+        origins = {leaf.origin for leaf in leaves}
         if len(origins) != 1:
             return None
-        factory = found[0].factory if len(found) == 1 else None
+        factory = leaves[0].factory if len(leaves) == 1 else None
         return Leaf(origins.pop(), factory)
 
 

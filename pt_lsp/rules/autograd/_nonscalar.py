@@ -60,7 +60,7 @@ def _number(expr: ast.AST | None) -> float | None:
     if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
         inner = _number(expr.operand)
         return -inner if inner is not None else None
-    if isinstance(expr, ast.Constant) and type(expr.value) in (int, float):
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool):
         return expr.value
     return None
 
@@ -69,8 +69,8 @@ def _sizes(args: list[ast.expr]) -> list[int] | None:
     """Literal sizes: ``(8, 3)``, ``8, 3`` or ``[8, 3]``."""
     if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)):
         args = args[0].elts
-    sizes = [_int(a) for a in args]
-    return sizes if sizes and None not in sizes else None  # type: ignore[return-value]
+    sizes = [size for size in map(_int, args) if size is not None]
+    return sizes if sizes and len(sizes) == len(args) else None
 
 
 class NonScalar:
@@ -115,7 +115,8 @@ class NonScalar:
     def function(self, qualname: str, call: ast.Call, depth: int) -> bool:
         args = call.args
         if qualname in SIZED_FACTORIES:
-            sizes = _sizes(args) or _sizes([_keyword(call, "size")] if _keyword(call, "size") else [])
+            size = _keyword(call, "size")
+            sizes = _sizes(args) or _sizes([size] if size is not None else [])
             return sizes is not None and math.prod(sizes) != 1
         if qualname == "torch.full":
             sizes = _sizes(args[:1]) if args else None
@@ -125,10 +126,12 @@ class NonScalar:
         if qualname == "torch.linspace" and len(args) >= 3:
             return _int(args[2]) not in (None, 1)
         if qualname == "torch.arange":
-            bounds = [_number(a) for a in args]
-            if args and len(args) <= 3 and None not in bounds:
+            bounds = [bound for bound in map(_number, args) if bound is not None]
+            if args and len(args) <= 3 and len(bounds) == len(args):
                 start, end, step = (
-                    (0, bounds[0], 1) if len(bounds) == 1 else (*bounds[:2], bounds[2] if len(bounds) > 2 else 1)
+                    (0, bounds[0], 1)
+                    if len(bounds) == 1
+                    else (bounds[0], bounds[1], bounds[2] if len(bounds) > 2 else 1)
                 )
                 return step != 0 and max(0, math.ceil((end - start) / step)) != 1
             return False
@@ -194,7 +197,7 @@ class NonScalar:
             cls = self.ctx.enclosing_class(callee)
             if cls is None:
                 return []
-            found = []
+            found: list[ast.AST] = []
             for node in ast.walk(cls):  # only while proving one backward's receiver
                 if isinstance(node, ast.Assign):
                     for target in node.targets:
@@ -239,8 +242,8 @@ class NonScalar:
                     values.append(parent.value)
                 elif isinstance(parent, ast.AugAssign):
                     continue  # `x += y` keeps x's number of elements or grows it
-                elif self._unpacked(parent, node) is not None:
-                    values.append(self._unpacked(parent, node))
+                elif parent is not None and (item := self._unpacked(parent, node)) is not None:
+                    values.append(item)
                 else:
                     return []
             elif isinstance(node, (ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom)):

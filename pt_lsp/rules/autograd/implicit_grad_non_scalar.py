@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos
 from pt_lsp.core.edits import add_keyword, source_of, torch_reference
-from pt_lsp.core.findings import Applicability, Edit, Fix
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.autograd._nonscalar import NonScalar
 from pt_lsp.rules.autograd.examples.implicit_grad_non_scalar import EXAMPLES
@@ -62,11 +64,11 @@ class ImplicitGradNonScalar(Rule):
     summary = "`backward()` without a gradient on a tensor known to have more than one element"
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text
         if "backward(" not in text and ("grad(" not in text or not _BACKWARD_OR_GRAD.search(text)):
             return  # (the substring tests first: a regex without a literal prefix scans slowly)
-        prover = None
+        prover: NonScalar | None = None
         for call in ctx.index.of(ast.Call):
             target = self.target(ctx, call)
             if target is None:
@@ -91,7 +93,7 @@ class ImplicitGradNonScalar(Rule):
             )
 
     @staticmethod
-    def target(ctx, call: ast.Call) -> ast.expr | None:
+    def target(ctx: FileContext, call: ast.Call) -> ast.expr | None:
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr == "backward":
             if call.args or any(k.arg in ("gradient", None) for k in call.keywords):
@@ -105,7 +107,7 @@ class ImplicitGradNonScalar(Rule):
             return call.args[0]
         return None
 
-    def fixes(self, ctx, call: ast.Call, target: ast.expr):
+    def fixes(self, ctx: FileContext, call: ast.Call, target: ast.expr) -> list[Fix]:
         func = call.func
         gap = ctx.doc.slice(type(ctx.doc.node_span(func))(ctx.doc.node_span(target).end, ctx.doc.node_span(func).end))
         dot = gap.rfind(".")
@@ -122,7 +124,7 @@ class ImplicitGradNonScalar(Rule):
                 fixes.append(Fix(f"Pass `gradient={text}`", (edit, *extra), Applicability.UNSAFE))
         return fixes
 
-    def grad_fixes(self, ctx, call: ast.Call, target: ast.expr):
+    def grad_fixes(self, ctx: FileContext, call: ast.Call, target: ast.expr) -> list[Fix]:
         ones = self.ones_like(ctx, call, target)
         if ones is None:
             return []
@@ -133,7 +135,7 @@ class ImplicitGradNonScalar(Rule):
         return [Fix(f"Pass `grad_outputs={text}`", (edit, *extra), Applicability.UNSAFE)]
 
     @staticmethod
-    def ones_like(ctx, call: ast.Call, target: ast.expr):
+    def ones_like(ctx: FileContext, call: ast.Call, target: ast.expr) -> tuple[str, list[Edit]] | None:
         if not isinstance(target, ast.Name):
             return None
         reference = torch_reference(ctx, "torch.ones_like", call)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
-from pt_lsp.core.findings import Applicability, Fix, Related
+from pt_lsp.core.context import FileContext
+from pt_lsp.core.findings import Applicability, Finding, Fix, Related
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.autograd._inplace_sites import (
     InPlaceSite,
@@ -72,7 +74,7 @@ class InPlaceOnLeaf(Rule):
     summary = "in-place operation or item assignment on a leaf tensor that requires grad, outside `no_grad`"
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         sites = [s for s in inplace_sites(ctx) if not s.manual_update]
         grouped = statements_of(sites, lambda s: self._initialises(ctx, s))
         for site in sites:
@@ -89,9 +91,9 @@ class InPlaceOnLeaf(Rule):
             )
             yield self.report(ctx, site.node, message, fixes=self.fixes(ctx, site, grouped), related=related)
 
-    def _operands_graph(self, ctx, site: InPlaceSite) -> bool | None:
+    def _operands_graph(self, ctx: FileContext, site: InPlaceSite) -> bool | None:
         """Whether the values written carry a graph: True, False (constants, data) or None."""
-        verdicts = []
+        verdicts: list[bool | None] = []
         for operand in site.operands:
             if isinstance(operand, ast.Constant) or (
                 isinstance(operand, ast.UnaryOp) and isinstance(operand.operand, ast.Constant)
@@ -104,13 +106,13 @@ class InPlaceOnLeaf(Rule):
             verdicts.append(False if value.requires_grad is False else None)
         return None if None in verdicts else False
 
-    def _initialises(self, ctx, site: InPlaceSite) -> bool:
+    def _initialises(self, ctx: FileContext, site: InPlaceSite) -> bool:
         """Values without a graph written into a leaf: an initialisation, meant for `no_grad`. For
         a parameter, values of unknown origin count too (a graph written into one is no idiom)."""
         carries = self._operands_graph(ctx, site)
         return carries is False or (carries is None and site.leaf.origin == "parameter")
 
-    def fixes(self, ctx, site: InPlaceSite, grouped: set[int]):
+    def fixes(self, ctx: FileContext, site: InPlaceSite, grouped: set[int]) -> list[Fix]:
         carries = self._operands_graph(ctx, site)
         if carries is True and site.leaf.factory is not None and isinstance(site.receiver, ast.Name):
             edit = drop_keyword_edit(ctx, site.leaf.factory, "requires_grad")

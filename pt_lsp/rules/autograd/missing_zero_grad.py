@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos
 from pt_lsp.core.edits import alone_on_lines, indentation, newline_of, statement_of
-from pt_lsp.core.findings import Applicability, Edit, Fix, Related, Severity
-from pt_lsp.core.flow.evaluator import attr_path
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.rule import Rule
-from pt_lsp.core.walk import own_nodes
+from pt_lsp.core.walk import attr_path, own_nodes
 from pt_lsp.rules.autograd.examples.missing_zero_grad import EXAMPLES
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
@@ -82,7 +83,7 @@ class MissingZeroGrad(Rule):
     severity = Severity.ERROR
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text
         if "backward(" not in text or ".step(" not in text:
             return
@@ -95,10 +96,13 @@ class MissingZeroGrad(Rule):
                 continue
             severity = Severity.ERROR if evidence == "torch.optim" else Severity.WARNING
             name = attr_path(optimizer)
-            loop, outermost = self.training_loop(ctx, call)
-            if loop is None:
-                yield from self.step_function(ctx, call, optimizer, severity)
+            if name is None:
+                continue  # (never: stepped_optimizer returns attribute paths only)
+            loops = self.training_loop(ctx, call)
+            if loops is None:
+                yield from self.step_function(ctx, call, optimizer, name, severity)
                 continue
+            loop, outermost = loops
             if self.resets_or_unknown(ctx, outermost, optimizer):
                 continue
             backward = self.first_backward(ctx, loop)
@@ -120,7 +124,9 @@ class MissingZeroGrad(Rule):
                 severity=severity,
             )
 
-    def step_function(self, ctx, step: ast.Call, optimizer: ast.expr, severity: Severity):
+    def step_function(
+        self, ctx: FileContext, step: ast.Call, optimizer: ast.expr, name: str, severity: Severity
+    ) -> Iterator[Finding]:
         """A training-step function (backward and step, no reset, no loop) that this file calls
         in a loop that does not reset the gradients either."""
         function = ctx.parent(step)
@@ -150,7 +156,6 @@ class MissingZeroGrad(Rule):
             loop = self.outermost_loop(ctx, caller)
             if loop is None or self.resets_or_unknown(ctx, loop, self.argument_for(function, caller, optimizer)):
                 continue
-            name = attr_path(optimizer)
             message = (
                 f"`{name}` steps in `{function.name}()`, which a loop calls without resetting the gradients:"
                 f" every call's `backward()` adds to the gradients of all earlier calls; call"
@@ -163,8 +168,9 @@ class MissingZeroGrad(Rule):
             return
 
     @staticmethod
-    def outermost_loop(ctx, node: ast.AST) -> ast.AST | None:
-        found, current = None, ctx.parent(node)
+    def outermost_loop(ctx: FileContext, node: ast.AST) -> ast.AST | None:
+        found: ast.AST | None = None
+        current = ctx.parent(node)
         while current is not None and not isinstance(current, _FUNCTIONS):
             if isinstance(current, _LOOPS):
                 found = current
@@ -172,7 +178,9 @@ class MissingZeroGrad(Rule):
         return found
 
     @staticmethod
-    def argument_for(function, caller: ast.Call, optimizer: ast.expr) -> ast.expr:
+    def argument_for(
+        function: ast.FunctionDef | ast.AsyncFunctionDef, caller: ast.Call, optimizer: ast.expr
+    ) -> ast.expr:
         """What the caller passes for the optimizer, where it is one of the function's parameters."""
         path = attr_path(optimizer) or ""
         params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
@@ -202,7 +210,7 @@ class MissingZeroGrad(Rule):
         return func.value
 
     @staticmethod
-    def optimizer_evidence(ctx, optimizer: ast.expr) -> str | None:
+    def optimizer_evidence(ctx: FileContext, optimizer: ast.expr) -> str | None:
         path = attr_path(optimizer)
         if path is None:
             return None
@@ -222,10 +230,10 @@ class MissingZeroGrad(Rule):
         return None
 
     # -- the loop ----------------------------------------------------------------------------------
-    def training_loop(self, ctx, step: ast.Call) -> tuple[ast.AST | None, ast.AST | None]:
+    def training_loop(self, ctx: FileContext, step: ast.Call) -> tuple[ast.AST, ast.AST] | None:
         """The innermost loop around the step that also holds a backward(), and the outermost
         loop around that one (in the same function)."""
-        loops = []
+        loops: list[ast.AST] = []
         current = ctx.parent(step)
         while current is not None and not isinstance(current, _FUNCTIONS):
             if isinstance(current, _LOOPS):
@@ -234,18 +242,18 @@ class MissingZeroGrad(Rule):
         for loop in loops:
             if self.first_backward(ctx, loop) is not None:
                 return loop, loops[-1]
-        return None, None
+        return None
 
     @staticmethod
-    def first_backward(ctx, loop: ast.AST) -> ast.Call | None:
-        found = None
+    def first_backward(ctx: FileContext, loop: ast.AST) -> ast.Call | None:
+        found: ast.Call | None = None
         for node in own_nodes(loop):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "backward":
                 if found is None or (node.lineno, node.col_offset) < (found.lineno, found.col_offset):
                     found = node
         return found
 
-    def resets_or_unknown(self, ctx, loop: ast.AST, optimizer: ast.expr, depth: int = 0) -> bool:
+    def resets_or_unknown(self, ctx: FileContext, loop: ast.AST, optimizer: ast.expr, depth: int = 0) -> bool:
         """The loop resets gradients somewhere, or does something with them this rule cannot see."""
         path = attr_path(optimizer)
         for node in ast.walk(loop):  # only for a loop that steps an optimizer
@@ -272,7 +280,7 @@ class MissingZeroGrad(Rule):
         return False
 
     # -- the fix -----------------------------------------------------------------------------------
-    def stepped_in(self, ctx, loop: ast.AST) -> list[str]:
+    def stepped_in(self, ctx: FileContext, loop: ast.AST) -> list[str]:
         """Every optimizer the loop steps, in order: one fix resets them all (the findings of one
         loop then carry the same edit)."""
         names: list[str] = []
@@ -280,12 +288,14 @@ class MissingZeroGrad(Rule):
             (n for n in own_nodes(loop) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset)
         ):
             optimizer = self.stepped_optimizer(node)
-            name = attr_path(optimizer) if optimizer is not None else None
+            if optimizer is None:
+                continue
+            name = attr_path(optimizer)
             if name and name not in names and self.optimizer_evidence(ctx, optimizer):
                 names.append(name)
         return names
 
-    def fixes(self, ctx, backward: ast.Call | None, names: list[str]):
+    def fixes(self, ctx: FileContext, backward: ast.Call | None, names: list[str]) -> list[Fix]:
         stmt = statement_of(ctx, backward) if backward is not None else None
         if stmt is None or not names or not alone_on_lines(ctx, [stmt]):
             return []

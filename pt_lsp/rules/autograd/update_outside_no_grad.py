@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pt_lsp.core.findings import Applicability, Fix
+from collections.abc import Iterator
+
+from pt_lsp.core.context import FileContext
+from pt_lsp.core.findings import Applicability, Finding, Fix
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.autograd._inplace_sites import (
     inplace_sites,
@@ -59,7 +62,7 @@ class UpdateOutsideNoGrad(Rule):
     summary = "manual in-place update `w -= lr * w.grad` of a leaf that requires grad, outside `no_grad`"
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         sites = [s for s in inplace_sites(ctx) if s.manual_update]
         updates = statements_of(sites, lambda s: True)
         for site in sites:
