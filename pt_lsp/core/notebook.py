@@ -1,23 +1,60 @@
 """Jupyter notebooks: code cells are linted in order, as one program, and findings mapped back.
 
 Each cell is analysed in the context of the cells before it (a tensor moved to CUDA in cell 2
-is still on CUDA in cell 5). IPython magics and shell escapes (``%time``, ``!pip``) are
-blanked to ``pass``-free empty lines so that line numbers stay aligned.
+is still on CUDA in cell 5). IPython syntax is turned into Python line for line, so that line
+numbers and the columns of every other line stay aligned:
+
+- a line magic, shell escape or help line (``%matplotlib inline``, ``!pip install torch``,
+  ``obj?``, ``?obj``) becomes ``pass`` at the same indentation;
+- an assignment from one (``files = !ls``, ``t = %time f()``) becomes ``files = None``, so that
+  the name stays bound;
+- a cell magic whose body is Python (``%%time``, ``%%capture`` ...) loses its first line and its
+  body is linted; any other cell magic (``%%bash``, ``%%writefile`` ...) skips the whole cell.
+
+The lines so replaced are *masked*: no fix may edit them, since the user's text there is not
+the text that was analysed. A cell that does not parse (:func:`lint_notebook`) is masked whole
+and left out of the program; it gets its own PTL000 and the other cells are analysed as usual.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
-from .document import Pos, Span
+from .document import Document, Pos, Span
+from .engine import lint_source, parse, syntax_error_finding
+from .findings import FileResult, Finding, Fix
+from .rule import SYNTAX_ERROR
+from .selection import Selection
+
+# Cell magics that run their body as Python in the notebook's namespace.
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit"})
+
+_CELL_MAGIC = re.compile(r"\s*%%\s*([\w.-]*)")
+# ``target = !cmd`` / ``target = %magic``: a simple or subscripted/attribute target, or several.
+_MAGIC_ASSIGN = re.compile(r"(\s*[\w.\[\]()'\", *]+?\s*=\s*)[!%]")
+_ESCAPES = ("%", "!", "?")
 
 
 @dataclass(frozen=True)
 class Cell:
     index: int  # position among all cells of the notebook (markdown included)
-    source: str
+    source: str  # the user's text (``\r\n`` made ``\n``)
     first_line: int  # 1-based line of the cell's first line in the joined program
+    code: str = ""  # what the cell contributes to the program: as many lines as ``source``
+    masked: frozenset[int] = frozenset()  # 1-based cell lines whose text is not the user's Python
+    skipped: bool = False  # a cell magic whose body is not Python (``%%bash``)
+    error: SyntaxError | None = None  # the cell does not parse: left out of the program
+
+    @property
+    def line_count(self) -> int:
+        return self.source.count("\n") + 1
+
+    @property
+    def last_line(self) -> int:
+        """1-based line of the cell's last line in the joined program."""
+        return self.first_line + self.line_count - 1
 
 
 @dataclass(frozen=True)
@@ -37,7 +74,7 @@ class JoinedCells:
         cell, start_line = self.locate(span.start.line)
         offset = cell.first_line - 1
         end = Pos(span.end.line - offset, span.end.col)
-        cell_lines = cell.source.count("\n") + 1
+        cell_lines = cell.line_count
         if end.line > cell_lines:  # a span running past the cell's end is cut at it
             end = Pos(cell_lines, len(cell.source.split("\n")[-1]))
         return cell, Span(Pos(start_line, span.start.col), end)
@@ -47,21 +84,196 @@ class JoinedCells:
         shift = cell.first_line - 1
         return Span(Pos(span.start.line + shift, span.start.col), Pos(span.end.line + shift, span.end.col))
 
+    @property
+    def broken(self) -> tuple[Cell, ...]:
+        """The cells left out of the program because they do not parse."""
+        return tuple(cell for cell in self.cells if cell.error is not None)
 
-def _blank_magics(source: str) -> str:
+    def touches_masked(self, span: Span) -> bool:
+        """Whether an edit of joined ``span`` would change a masked line (a magic, a skipped or
+        broken cell). An edit ending at column 0 stops before that line."""
+        last = span.end.line - 1 if span.end.col == 0 and span.end.line > span.start.line else span.end.line
+        for cell in self.cells:
+            if cell.masked and cell.first_line <= last and span.start.line <= cell.last_line:
+                lines = range(span.start.line - cell.first_line + 1, last - cell.first_line + 2)
+                if any(line in cell.masked for line in lines):
+                    return True
+        return False
+
+    def syntax_error_finding(self, cell: Cell) -> Finding:
+        """PTL000 for a broken ``cell``, in joined coordinates (the reporters map it back)."""
+        assert cell.error is not None
+        finding = syntax_error_finding(Document(cell.source), cell.error)
+        return replace(finding, span=self.from_cell_span(cell.index, finding.span))
+
+
+# -- IPython syntax -> Python ----------------------------------------------------------------------
+@dataclass
+class _Scan:
+    """Where a line-by-line scan of Python source stands at the end of a line."""
+
+    quote: str | None = None  # the open string's quote (' " ''' \"\"\")
+    depth: int = 0  # open brackets
+    backslash: bool = False  # the line ended with a continuation backslash
+    last: str = ""  # the line's last character of code (outside strings and comments)
+
+    @property
+    def at_statement_start(self) -> bool:
+        return self.quote is None and self.depth == 0 and not self.backslash
+
+    def feed(self, line: str) -> None:
+        self.backslash, self.last = False, ""
+        i, n = 0, len(line)
+        while i < n:
+            ch = line[i]
+            if self.quote is not None:
+                if ch == "\\":
+                    if i == n - 1:
+                        self.backslash = len(self.quote) == 1  # a short string continues
+                    i += 2
+                    continue
+                if line.startswith(self.quote, i):
+                    i += len(self.quote)
+                    self.quote, self.last = None, ch
+                    continue
+                i += 1
+                continue
+            if ch == "#":
+                break
+            if ch in "'\"":
+                self.quote = ch * 3 if line.startswith(ch * 3, i) else ch
+                i += len(self.quote)
+                continue
+            if ch == "\\" and i == n - 1:
+                self.backslash = True
+                break
+            if ch in "([{":
+                self.depth += 1
+            elif ch in ")]}":
+                self.depth = max(self.depth - 1, 0)
+            if not ch.isspace():
+                self.last = ch
+            i += 1
+        if self.quote is not None and len(self.quote) == 1 and not self.backslash:
+            self.quote = None  # an unterminated short string ends at the line's end (a syntax error)
+
+
+def ipython_to_python(source: str) -> tuple[str, frozenset[int], bool]:
+    """``source`` with its IPython syntax replaced line for line, the 1-based lines replaced,
+    and whether the cell is not Python at all (a ``%%bash`` cell: every line blanked)."""
     lines = source.split("\n")
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
+    masked: set[int] = set()
+    start = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    if start < len(lines) and lines[start].lstrip().startswith("%%"):
+        match = _CELL_MAGIC.match(lines[start])
+        if match is None or match.group(1) not in PYTHON_CELL_MAGICS:
+            return "\n".join("" for _ in lines), frozenset(range(1, len(lines) + 1)), True
+        lines[start] = ""
+        masked.add(start + 1)
+        start += 1
+    scan = _Scan()
+    escaped_continues = False  # a magic line ended with a backslash: its next line belongs to it
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if escaped_continues:
+            escaped_continues = line.rstrip().endswith("\\")
+            lines[i] = ""
+            masked.add(i + 1)
+            continue
+        statement_start = scan.at_statement_start
+        if statement_start:
+            stripped = line.lstrip()
+            indent = line[: len(line) - len(stripped)]
+            assign = _MAGIC_ASSIGN.match(line)
+            if stripped.startswith(_ESCAPES) or assign is not None:
+                lines[i] = assign.group(1) + "None" if assign is not None else indent + "pass"
+                masked.add(i + 1)
+                escaped_continues = stripped.rstrip().endswith("\\")
+                continue
+        scan.feed(line)
+        if statement_start and scan.at_statement_start and scan.last == "?":  # obj? / obj??
+            lines[i] = indent + "pass"
+            masked.add(i + 1)
+    return "\n".join(lines), frozenset(masked), False
 
 
-def join_cells(sources: list[tuple[int, str]]) -> JoinedCells:
-    """Join ``(cell index, source)`` pairs of code cells into one program."""
-    parts, cells, line = [], [], 1
+# -- joining -------------------------------------------------------------------------------------
+def _cell_error(code: str) -> SyntaxError | None:
+    try:
+        parse(code)
+    except SyntaxError as error:
+        return error
+    except ValueError as error:  # NUL bytes
+        return SyntaxError(str(error), ("<cell>", 1, 1, ""))
+    except RecursionError:
+        return None  # the whole program will say it is too deeply nested
+    return None
+
+
+def _blank(cell: Cell, error: SyntaxError) -> Cell:
+    lines = cell.line_count
+    return replace(cell, code="\n" * (lines - 1), masked=frozenset(range(1, lines + 1)), error=error)
+
+
+def _joined(cells: list[Cell]) -> JoinedCells:
+    return JoinedCells("\n".join(cell.code for cell in cells) + "\n", tuple(cells))
+
+
+def join_cells(sources: list[tuple[int, str]], isolate_errors: bool = False) -> JoinedCells:
+    """Join ``(cell index, source)`` pairs of code cells into one program.
+
+    With ``isolate_errors``, a cell that does not parse is left out of the program (its lines
+    blank, its ``error`` set), so that the others are still analysed; see :func:`lint_notebook`.
+    """
+    cells, line = [], 1
     for index, source in sources:
         source = source.replace("\r\n", "\n")
-        cells.append(Cell(index, source, line))
-        parts.append(_blank_magics(source))
-        line += source.count("\n") + 1
-    return JoinedCells("\n".join(parts) + "\n", tuple(cells))
+        code, masked, skipped = ipython_to_python(source)
+        cell = Cell(index, source, line, code, masked, skipped)
+        if isolate_errors and not skipped:
+            error = _cell_error(code)
+            if error is not None:
+                cell = _blank(cell, error)
+        cells.append(cell)
+        line += cell.line_count
+    joined = _joined(cells)
+    # Cells that parse alone parse together; should they not, the culprit is left out too.
+    for _ in range(len(cells) if isolate_errors else 0):
+        try:
+            parse(joined.text)
+            break
+        except (SyntaxError, ValueError, RecursionError) as error:
+            if not isinstance(error, SyntaxError) or not error.lineno:
+                break
+            cell, local = joined.locate(error.lineno)
+            if cell.error is not None:
+                break
+            error.lineno = local
+            cells = [_blank(c, error) if c is cell else c for c in cells]
+            joined = _joined(cells)
+    return joined
+
+
+def _safe_fix(joined: JoinedCells, fix: Fix) -> bool:
+    return not any(joined.touches_masked(edit.span) for edit in fix.edits)
+
+
+def lint_notebook(
+    sources: list[tuple[int, str]], path: str, selection: Selection | None = None
+) -> tuple[JoinedCells, FileResult]:
+    """Lint code cells as one program; a cell that does not parse gets its own PTL000 and the
+    others are linted without it. Spans are in joined coordinates (map them with
+    :meth:`JoinedCells.to_cell_span`); fixes that would edit a masked line are dropped."""
+    joined = join_cells(sources, isolate_errors=True)
+    result = lint_source(joined.text, path, selection)
+    findings = []
+    for finding in result.findings:
+        fixes = tuple(fix for fix in finding.fixes if _safe_fix(joined, fix))
+        findings.append(finding if len(fixes) == len(finding.fixes) else replace(finding, fixes=fixes))
+    if (selection or Selection()).enabled(SYNTAX_ERROR):
+        findings.extend(joined.syntax_error_finding(cell) for cell in joined.broken)
+    result.findings = sorted(findings, key=lambda f: (f.span, f.code))
+    return joined, result
 
 
 def code_cells(notebook_json: str) -> list[tuple[int, str]]:
