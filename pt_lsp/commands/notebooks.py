@@ -2,7 +2,8 @@
 cell by cell so that each cell's new source is computed from that cell alone.
 
 A fix whose edits reach into two cells is left for a human: the cell boundary is the one
-place where the joined program and the notebook disagree.
+place where the joined program and the notebook disagree. A cell that does not parse, a skipped
+cell (``%%bash``) and IPython lines (magics, shell escapes) are never edited.
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from pt_lsp.core.document import Pos, Span
-from pt_lsp.core.engine import lint_source, parse
+from pt_lsp.core.engine import parse
 from pt_lsp.core.findings import Edit, FileResult, Finding, Fix, Related
 from pt_lsp.core.fixes import MAX_ROUNDS, applicable, apply_edits, choose_fixes
-from pt_lsp.core.notebook import Cell, JoinedCells, join_cells
-from pt_lsp.core.rule import SYNTAX_ERROR
+from pt_lsp.core.notebook import Cell, JoinedCells, lint_notebook
 from pt_lsp.core.selection import Selection
 
 
@@ -72,8 +72,12 @@ def to_cells(joined: JoinedCells, findings: list[Finding]) -> list[CellFinding]:
 
 
 def lint_cells(sources: list[tuple[int, str]], path: str, selection: Selection) -> tuple[JoinedCells, FileResult]:
-    joined = join_cells(sources)
-    return joined, lint_source(joined.text, path, selection)
+    """Lint the cells as one program; a cell that does not parse gets its own PTL000."""
+    return lint_notebook(sources, path, selection)
+
+
+def _broken(joined: JoinedCells) -> set[int]:
+    return {cell.index for cell in joined.broken}
 
 
 @dataclass
@@ -117,8 +121,6 @@ def fix_cells(
     for _ in range(max_rounds):
         outcome.errors = result.errors
         outcome.remaining = result.findings
-        if any(f.code == SYNTAX_ERROR for f in result.findings):
-            return outcome  # a notebook that does not parse is never touched
         candidates = [
             f
             for f in result.findings
@@ -131,6 +133,8 @@ def fix_cells(
         new_joined, new_result = lint_cells(new_sources, path, selection)
         try:
             parse(new_joined.text, path)
+            if not _broken(new_joined) <= _broken(outcome.joined):
+                raise SyntaxError("a fixed cell does not parse")
         except (SyntaxError, ValueError):
             outcome.errors = outcome.errors + [
                 "a fix produced code that does not parse and was discarded: "
