@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import primary_text, source_of
 from pt_lsp.core.evidence.bindings import TensorApiEvidence, bound_values
-from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.legacy_api.examples.chained_slice_indexing import EXAMPLES
 
@@ -36,7 +38,7 @@ SIZED_FACTORIES = {
 }
 
 
-def _one_dimensional(ctx, node: ast.AST, depth: int = 0) -> bool:
+def _one_dimensional(ctx: FileContext, node: ast.AST, depth: int = 0) -> bool:
     """Evidence of a 1-D tensor or array: ``torch.arange(n)``, ``torch.zeros(n)``, ``np.linspace(...)``."""
     if isinstance(node, ast.Call):
         qualname = ctx.qualname(node.func)
@@ -51,7 +53,7 @@ def _one_dimensional(ctx, node: ast.AST, depth: int = 0) -> bool:
         return False
     if isinstance(node, ast.Name) and depth < 3:
         values = bound_values(ctx, node)
-        return bool(values) and all(_one_dimensional(ctx, v, depth + 1) for v in values)
+        return values is not None and bool(values) and all(_one_dimensional(ctx, v, depth + 1) for v in values)
     return False
 
 
@@ -100,10 +102,10 @@ class ChainedSliceIndexing(Rule):
     severity = Severity.WARNING
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         if not _CHAINED_WINDOWS.search(ctx.doc.text):
             return
-        evidence = None
+        evidence: TensorApiEvidence | None = None
         for outer in ctx.index.of(ast.Subscript):
             inner = outer.value
             if not (isinstance(inner, ast.Subscript) and _window(outer.slice) and _window(inner.slice)):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import source_of, torch_reference
 from pt_lsp.core.evidence.bindings import (
     TensorApiEvidence,
@@ -11,7 +13,7 @@ from pt_lsp.core.evidence.bindings import (
     is_sizes,
     numeric_literal,
 )
-from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.legacy_api.examples.legacy_tensor_constructor import EXAMPLES
 
@@ -44,7 +46,13 @@ DEFAULT_DTYPE_SETTERS = ("set_default_dtype", "set_default_tensor_type")
 
 
 def _replace_call(
-    ctx, call, function: str, args: str, keywords: list[tuple[str, str]], title: str, applicability: Applicability
+    ctx: FileContext,
+    call: ast.Call,
+    function: str,
+    args: str,
+    keywords: list[tuple[str, str]],
+    title: str,
+    applicability: Applicability,
 ) -> Fix | None:
     """``call`` rewritten as ``function(args, k=v...)`` (torch names written the file's way)."""
     reference = torch_reference(ctx, function, call)
@@ -120,7 +128,7 @@ class LegacyTensorConstructor(Rule):
     severity = Severity.WARNING
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text
         if "Tensor(" not in text:
             return
@@ -159,10 +167,12 @@ class LegacyTensorConstructor(Rule):
                 )
                 yield self.report(ctx, call, message, fixes=[fix] if fix else [])
 
-    def typed_fix(self, ctx, evidence, call, dtype, cuda) -> Fix | None:
+    def typed_fix(
+        self, ctx: FileContext, evidence: TensorApiEvidence, call: ast.Call, dtype: str, cuda: bool
+    ) -> Fix | None:
         if call.keywords:
             return None
-        extra = [("device", '"cuda"')] if cuda else []
+        extra: list[tuple[str, str]] = [("device", '"cuda"')] if cuda else []
         dtype_kw = [("dtype", f"torch.{dtype}")]
         args = call.args
         if not args or len(args) >= 2 or isinstance(args[0], ast.Starred) or is_sizes(ctx, args[0]):
@@ -201,11 +211,13 @@ class LegacyTensorConstructor(Rule):
             )
         return None  # sizes or data: a person must say which
 
-    def tensor_fix(self, ctx, call, data, array, default_dtype_changed) -> Fix | None:
+    def tensor_fix(
+        self, ctx: FileContext, call: ast.Call, data: ast.expr, array: bool, default_dtype_changed: bool
+    ) -> Fix | None:
         applicability = Applicability.UNSAFE if default_dtype_changed else Applicability.SAFE
         literal, has_float = numeric_literal(data)
         if literal:
-            keywords = [] if has_float else [("dtype", "torch.float32")]
+            keywords: list[tuple[str, str]] = [] if has_float else [("dtype", "torch.float32")]
             return _replace_call(
                 ctx,
                 call,

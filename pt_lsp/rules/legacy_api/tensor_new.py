@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import primary_text, source_of
 from pt_lsp.core.evidence.bindings import (
     TensorApiEvidence,
@@ -11,7 +13,7 @@ from pt_lsp.core.evidence.bindings import (
     is_sizes,
     numeric_literal,
 )
-from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.legacy_api.examples.tensor_new import EXAMPLES
 
@@ -62,7 +64,7 @@ class TensorNew(Rule):
     severity = Severity.WARNING
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         if ".new(" not in ctx.doc.text:
             return
         evidence = TensorApiEvidence(ctx)
@@ -81,8 +83,8 @@ class TensorNew(Rule):
                 fixes=[fix] if fix else [],
             )
 
-    def fix(self, ctx, evidence, call) -> Fix | None:
-        if call.keywords:
+    def fix(self, ctx: FileContext, evidence: TensorApiEvidence, call: ast.Call) -> Fix | None:
+        if call.keywords or not isinstance(call.func, ast.Attribute):  # (check passes `x.new(...)` only)
             return None
         args = call.args
         receiver = primary_text(ctx, call.func.value)

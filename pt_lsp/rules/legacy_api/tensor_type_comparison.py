@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
+from typing import TypeGuard
 
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import primary_text, torch_reference
-from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.legacy_api.examples.tensor_type_comparison import EXAMPLES
 from pt_lsp.rules.legacy_api.legacy_tensor_constructor import CONSTRUCTORS
@@ -38,7 +41,7 @@ COMPARISONS = (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)
 MEMBERSHIP = (ast.In, ast.NotIn)
 
 
-def _type_call(node: ast.AST) -> bool:
+def _type_call(node: ast.AST) -> TypeGuard[ast.Call]:
     """``x.type()``: no arguments, so it returns the type as a string."""
     return (
         isinstance(node, ast.Call)
@@ -47,6 +50,10 @@ def _type_call(node: ast.AST) -> bool:
         and not node.args
         and not node.keywords
     )
+
+
+def _dtype_or_class(qualname: str | None) -> TypeGuard[str]:
+    return qualname in DTYPES or qualname in CONSTRUCTORS or qualname in TENSOR_CLASSES
 
 
 class TensorTypeComparison(Rule):
@@ -92,7 +99,7 @@ class TensorTypeComparison(Rule):
     severity = Severity.ERROR
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         if ".type()" not in ctx.doc.text:
             return
         for compare in ctx.index.of(ast.Compare):
@@ -115,21 +122,24 @@ class TensorTypeComparison(Rule):
                     fixes=self.fixes(ctx, left, targets),
                 )
 
-    def targets(self, ctx, op, other) -> list[tuple[ast.AST, str]] | None:
+    def targets(self, ctx: FileContext, op: ast.cmpop, other: ast.expr) -> list[tuple[ast.AST, str]] | None:
         """The dtype or class operands with their qualified names; None when none is one."""
         if isinstance(op, MEMBERSHIP):
             if not isinstance(other, (ast.Tuple, ast.List, ast.Set)) or not other.elts:
                 return None
-            found = [(e, ctx.qualname(e)) for e in other.elts]
-            if all(q in DTYPES or q in CONSTRUCTORS or q in TENSOR_CLASSES for _, q in found):
-                return found
-            return None
+            found: list[tuple[ast.AST, str]] = []
+            for element in other.elts:
+                qualname = ctx.qualname(element)
+                if not _dtype_or_class(qualname):
+                    return None
+                found.append((element, qualname))
+            return found
         qualname = ctx.qualname(other)
-        if qualname in DTYPES or qualname in CONSTRUCTORS or qualname in TENSOR_CLASSES:
+        if _dtype_or_class(qualname):
             return [(other, qualname)]
         return None
 
-    def fixes(self, ctx, type_call: ast.Call, targets) -> list[Fix]:
+    def fixes(self, ctx: FileContext, type_call: ast.Call, targets: list[tuple[ast.AST, str]]) -> list[Fix]:
         if any(q in TENSOR_CLASSES for _, q in targets):
             return []
         cuda = [q for _, q in targets if q in CONSTRUCTORS and CONSTRUCTORS[q][1]]
@@ -140,6 +150,8 @@ class TensorTypeComparison(Rule):
             for node, qualname in targets:
                 edits.append(Edit(ctx.doc.node_span(node), f'"{qualname}"'))
             return [Fix("Compare with the type name as a string", tuple(edits), Applicability.UNSAFE)]
+        if not isinstance(type_call.func, ast.Attribute):  # (never: a `x.type()` call)
+            return []
         receiver = type_call.func.value
         edits.append(Edit(ctx.doc.node_span(type_call), f"{primary_text(ctx, receiver)}.dtype"))
         for node, qualname in targets:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.bindings import bound_values
@@ -44,6 +44,11 @@ def _target_ids(stmt: ast.stmt) -> set[int]:
     return {id(n) for root in roots for n in ast.walk(root)}
 
 
+# What may write into a tensor: a call, an item assignment, an augmented assignment.
+Write = ast.Call | ast.Assign | ast.AugAssign
+WRITES = (ast.Call, ast.Assign, ast.AugAssign)
+
+
 def writes(ctx: FileContext, node: ast.AST, path: str, optimizers: dict[str, str]) -> bool:
     """``node`` changes the values of the tensor at ``path`` in place."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
@@ -71,7 +76,7 @@ def writes(ctx: FileContext, node: ast.AST, path: str, optimizers: dict[str, str
     return False
 
 
-def optimizers_over(ctx: FileContext, scope_nodes: list[ast.AST]) -> dict[str, str]:
+def optimizers_over(ctx: FileContext, scope_nodes: Iterable[ast.AST]) -> dict[str, str]:
     """Names bound to ``torch.optim.X(root.parameters(), ...)``, each with that root name."""
     found: dict[str, str] = {}
     for node in scope_nodes:
@@ -108,7 +113,7 @@ def _is_bytes(ctx: FileContext, node: ast.AST, depth: int = 0) -> bool:
         )
     if isinstance(node, ast.Name) and depth < 3:
         values = bound_values(ctx, node)
-        return bool(values) and all(_is_bytes(ctx, v, depth + 1) for v in values)
+        return values is not None and bool(values) and all(_is_bytes(ctx, v, depth + 1) for v in values)
     return False
 
 
@@ -121,7 +126,7 @@ def _is_pil_image(ctx: FileContext, node: ast.AST, depth: int = 0) -> bool:
         return False
     if isinstance(node, ast.Name) and depth < 3:
         values = bound_values(ctx, node)
-        return bool(values) and all(_is_pil_image(ctx, v, depth + 1) for v in values)
+        return values is not None and bool(values) and all(_is_pil_image(ctx, v, depth + 1) for v in values)
     return False
 
 
@@ -149,7 +154,7 @@ def read_only_reason(ctx: FileContext, node: ast.AST, depth: int = 0) -> str | N
 
 def _made_read_only(ctx: FileContext, name: ast.Name) -> bool:
     """``a.flags.writeable = False`` or ``a.setflags(write=False)`` before ``name`` in its body."""
-    stmt = name
+    stmt: ast.AST | None = name
     while stmt is not None and not isinstance(stmt, ast.stmt):
         stmt = ctx.parent(stmt)
     parent = ctx.parent(stmt) if stmt is not None else None

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import body_containing
-from pt_lsp.core.findings import Applicability, Edit, Fix, Related, Severity
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.rule import Rule
+from pt_lsp.core.walk import attr_path as path_of
 from pt_lsp.rules.numpy_interop._alias_evidence import (
+    WRITES,
+    Write,
     optimizers_over,
     ordered_nodes,
-    path_of,
     writes,
 )
 from pt_lsp.rules.numpy_interop.examples.numpy_alias_mutation import EXAMPLES
@@ -61,11 +65,12 @@ class NumpyAliasMutation(Rule):
     severity = Severity.WARNING
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         if ".numpy()" not in ctx.doc.text:
             return
         for assign in ctx.index.of(ast.Assign):
-            if len(assign.targets) != 1 or not isinstance(assign.targets[0], ast.Name):
+            target = assign.targets[0]
+            if len(assign.targets) != 1 or not isinstance(target, ast.Name):
                 continue
             call = assign.value
             if not (
@@ -87,11 +92,11 @@ class NumpyAliasMutation(Rule):
             path = path_of(source)
             if path is None or not ctx.flow.value(source).is_tensor:
                 continue
-            found = self.write_then_read(ctx, assign, path, assign.targets[0].id)
+            found = self.write_then_read(ctx, assign, path, target.id)
             if found is None:
                 continue
             write, read = found
-            array = assign.targets[0].id
+            array = target.id
             end = ctx.doc.node_span(call).end
             yield self.report(
                 ctx,
@@ -103,14 +108,14 @@ class NumpyAliasMutation(Rule):
             )
 
     @staticmethod
-    def write_then_read(ctx, assign, path: str, array: str):
+    def write_then_read(ctx: FileContext, assign: ast.Assign, path: str, array: str) -> tuple[Write, ast.Name] | None:
         body = body_containing(ctx, assign)
         if body is None:
             return None
         index = next(i for i, s in enumerate(body) if s is assign)
         optimizers = optimizers_over(ctx, ctx.index.of(ast.Assign)) if ".step()" in ctx.doc.text else {}
         root = path.split(".")[0]
-        write = None
+        write: Write | None = None
         for node in ordered_nodes(body[index + 1 :]):
             if (
                 isinstance(node, ast.Name)
@@ -119,7 +124,7 @@ class NumpyAliasMutation(Rule):
                 and not isinstance(ctx.parent(node), ast.AugAssign)
             ):
                 return None  # rebound: another object from here on (`+=` on a tensor is in place)
-            if write is None and writes(ctx, node, path, optimizers):
+            if write is None and isinstance(node, WRITES) and writes(ctx, node, path, optimizers):
                 write = node
             elif (
                 write is not None and isinstance(node, ast.Name) and node.id == array and isinstance(node.ctx, ast.Load)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos
 from pt_lsp.core.edits import indentation, newline_of
-from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.tensorboard.examples.summary_writer_not_closed import EXAMPLES
 
@@ -71,7 +73,7 @@ class SummaryWriterNotClosed(Rule):
     severity = Severity.WARNING
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         if "SummaryWriter" not in ctx.doc.text:
             return
         for call in ctx.index.of(ast.Call):
@@ -105,13 +107,13 @@ class SummaryWriterNotClosed(Rule):
 
     # -- evidence that the writer is closed or owned elsewhere ---------------------------------------
     @staticmethod
-    def _scope(ctx, node):
+    def _scope(ctx: FileContext, node: ast.AST) -> ast.AST | None:
         current = ctx.parent(node)
         while current is not None and not isinstance(current, _SCOPES + (ast.ClassDef, ast.Lambda)):
             current = ctx.parent(current)
         return current
 
-    def name_handled(self, ctx, assign, name: str) -> bool:
+    def name_handled(self, ctx: FileContext, assign: ast.Assign | ast.AnnAssign, name: str) -> bool:
         scope = self._scope(ctx, assign)
         if not isinstance(scope, _SCOPES):
             return True  # a class body or a lambda: not followed
@@ -128,7 +130,7 @@ class SummaryWriterNotClosed(Rule):
         return False
 
     @staticmethod
-    def _plain_use(ctx, node: ast.AST) -> bool:
+    def _plain_use(ctx: FileContext, node: ast.AST) -> bool:
         """``writer.add_scalar(...)``: a use that neither closes the writer nor hands it on."""
         parent = ctx.parent(node)
         if isinstance(parent, ast.Attribute) and parent.value is node:
@@ -136,7 +138,7 @@ class SummaryWriterNotClosed(Rule):
         return False
 
     @staticmethod
-    def attribute_handled(ctx, attr: str) -> bool:
+    def attribute_handled(ctx: FileContext, attr: str) -> bool:
         """Any ``<x>.<attr>.close()``/``.flush()``, or ``<x>.<attr>`` handed on, in the file."""
         for node in ctx.index.of(ast.Attribute):
             if node.attr != attr or not isinstance(node.ctx, ast.Load):
@@ -150,8 +152,10 @@ class SummaryWriterNotClosed(Rule):
         return False
 
     # -- fixes ----------------------------------------------------------------------------------------
-    def close_fix(self, ctx, assign, name: str) -> Fix | None:
+    def close_fix(self, ctx: FileContext, assign: ast.Assign | ast.AnnAssign, name: str) -> Fix | None:
         scope = self._scope(ctx, assign)
+        if not isinstance(scope, _SCOPES):  # (never: name_handled passes over other scopes)
+            return self.display_fix(ctx, assign, name)
         body = scope.body
         if not any(s is assign for s in body):
             return self.display_fix(ctx, assign, name)
@@ -173,7 +177,7 @@ class SummaryWriterNotClosed(Rule):
         )
 
     @staticmethod
-    def display_fix(ctx, assign, shown: str) -> Fix:
+    def display_fix(ctx: FileContext, assign: ast.Assign | ast.AnnAssign, shown: str) -> Fix:
         # Shown in the editor, never applied: the call goes after the writer's last event.
         span = ctx.doc.node_span(assign)
         line = ctx.doc.line_text(span.end.line)
