@@ -6,8 +6,9 @@ numbers and the columns of every other line stay aligned:
 
 - a line magic, shell escape or help line (``%matplotlib inline``, ``!pip install torch``,
   ``obj?``, ``?obj``) becomes ``pass`` at the same indentation;
-- an assignment from one (``files = !ls``, ``t = %time f()``) becomes ``files = None``, so that
-  the name stays bound;
+- an assignment from one (``files = !ls``) becomes ``files = None``, so that the name stays bound;
+- ``%time stmt`` keeps ``stmt``, at its columns, when it is an expression or an assignment
+  (``_ =   y = f()``, ``t =       f()``): it runs in the notebook's namespace;
 - a cell magic whose body is Python (``%%time``, ``%%capture`` ...) loses its first line and its
   body is linted; any other cell magic (``%%bash``, ``%%writefile`` ...) skips the whole cell.
 
@@ -18,6 +19,7 @@ and left out of the program; it gets its own PTL000 and the other cells are anal
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from dataclasses import dataclass, replace
@@ -35,6 +37,7 @@ _CELL_MAGIC = re.compile(r"\s*%%\s*([\w.-]*)")
 # ``target = !cmd`` / ``target = %magic``: a simple or subscripted/attribute target, or several.
 _MAGIC_ASSIGN = re.compile(r"(\s*[\w.\[\]()'\", *]+?\s*=\s*)[!%]")
 _ESCAPES = ("%", "!", "?")
+_TIME = re.compile(r"%time[ \t]+")
 
 
 @dataclass(frozen=True)
@@ -186,7 +189,8 @@ def ipython_to_python(source: str) -> tuple[str, frozenset[int], bool]:
             indent = line[: len(line) - len(stripped)]
             assign = _MAGIC_ASSIGN.match(line)
             if stripped.startswith(_ESCAPES) or assign is not None:
-                lines[i] = assign.group(1) + "None" if assign is not None else indent + "pass"
+                head = assign.group(1) if assign is not None else indent
+                lines[i] = _timed(head, line[len(head) :]) or (head + "None" if assign is not None else head + "pass")
                 masked.add(i + 1)
                 escaped_continues = stripped.rstrip().endswith("\\")
                 continue
@@ -195,6 +199,25 @@ def ipython_to_python(source: str) -> tuple[str, frozenset[int], bool]:
             lines[i] = indent + "pass"
             masked.add(i + 1)
     return "\n".join(lines), frozenset(masked), False
+
+
+def _timed(head: str, magic: str) -> str | None:
+    """``%time stmt`` runs ``stmt`` in the notebook's namespace: keep it at its columns, as
+    ``_ =  stmt`` (``x =      value`` for ``x = %time value``), when it is an expression or an
+    assignment; None otherwise."""
+    match = _TIME.match(magic)
+    if match is None or magic.rstrip().endswith("\\"):
+        return None
+    statement, width = magic[match.end() :], len(match.group(0))
+    try:
+        tree = parse("_ = " + statement.strip())
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assign):
+        return None
+    if head.strip():  # x = %time value: the value must be an expression
+        return head + " " * width + statement if len(tree.body[0].targets) == 1 else None
+    return head + "_ =" + " " * (width - 3) + statement
 
 
 # -- joining -------------------------------------------------------------------------------------

@@ -101,3 +101,12 @@ def test_fix_with_the_test_rules_next_to_magics(cli, tmp_path, fake_rules, only_
         "def f(:\n    step()",
         "%%time\nzero_grad()\nstep()",
     ]
+
+
+def test_a_finding_inside_time_is_reported_at_its_column_and_not_fixed(cli, tmp_path):
+    path = tmp_path / "nb.ipynb"
+    source = "import torch\nfor i in range(2):\n    %time v = torch.autograd.Variable(torch.ones(1))\nv.sum()"
+    write(path, notebook(("code", source)))
+    run = cli("check", path, "--select", "PTL000,PTL101", "--fix")
+    assert f"{path}:cell 1:3:15: PTL101" in run.out
+    assert sources(path) == [source]

@@ -22,7 +22,7 @@ def lines_of(code: str) -> list[str]:
 
 def test_magics_shell_and_help_become_pass_at_the_same_indentation():
     source = (
-        "%matplotlib inline\n!pip install torch\nfor i in r:\n    !echo $i\n    %time f()\nx?\nx??\n?x\nimport torch"
+        "%matplotlib inline\n!pip install torch\nfor i in r:\n    !echo $i\n    %timeit f()\nx?\nx??\n?x\nimport torch"
     )
     code, masked, skipped = ipython_to_python(source)
     assert lines_of(code) == [
@@ -42,9 +42,17 @@ def test_magics_shell_and_help_become_pass_at_the_same_indentation():
 
 
 def test_assignments_from_magics_keep_their_targets():
-    code, masked, _ = ipython_to_python("files = !ls\nt = %time f()\na[0], b.c = !ls\nprint(files)")
+    code, masked, _ = ipython_to_python("files = !ls\nt = %timeit -o f()\na[0], b.c = !ls\nprint(files)")
     assert lines_of(code) == ["files = None", "t = None", "a[0], b.c = None", "print(files)"]
     assert masked == {1, 2, 3}
+
+
+def test_time_keeps_its_statement_at_its_columns():
+    source = "%time y = model(x)\n    %time f()\nt = %time g()\n%time for i in r: pass\nu = %time v = 1"
+    code, masked, _ = ipython_to_python(source)
+    assert lines_of(code) == ["_ =   y = model(x)", "    _ =   f()", "t =       g()", "pass", "u = None"]
+    assert masked == {1, 2, 3, 4, 5}
+    assert lines_of(code)[0].index("model") == source.index("model")
 
 
 def test_only_statement_starts_are_ipython():
