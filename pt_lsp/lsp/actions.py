@@ -23,7 +23,7 @@ from .guard import guarded
 from .positions import range_from_json, to_range
 
 if TYPE_CHECKING:
-    from .server import PtLanguageServer
+    from .state import PtLanguageServer
 
 FIX_ALL_KIND = "source.fixAll.pt-lsp"
 FIX_ALL_TITLE = "pt-lsp: fix all auto-fixable problems"

@@ -1,4 +1,4 @@
-"""Lifecycle and settings: initialize, initialized, configuration changes, pyproject.toml changes."""
+"""Lifecycle and settings: initialize, initialized, shutdown, configuration changes, pyproject.toml changes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from .settings import SECTION, editor_settings
 from .text import LspWorkspace
 
 if TYPE_CHECKING:
-    from .server import PtLanguageServer
+    from .state import PtLanguageServer
 
 WATCH_ID = "pt-lsp-watch-pyproject"
 
@@ -62,6 +62,11 @@ async def initialized(ls: PtLanguageServer, params: types.InitializedParams) -> 
             await _watch_pyproject(ls)
         except Exception as error:  # a client that cannot watch files: settings still work
             ls.log(f"could not watch {PYPROJECT}: {error}", types.MessageType.Warning)
+
+
+def shutdown(ls: PtLanguageServer, params: None) -> None:
+    ls.shutdown_received = True
+    ls.linter.close()
 
 
 @guarded()

@@ -10,7 +10,7 @@ import pt_lsp
 from pt_lsp.core.rule import all_rules
 
 if TYPE_CHECKING:
-    from .server import PtLanguageServer
+    from .state import PtLanguageServer
 
 DEBUG_INFO = "pt-lsp/debugInfo"
 

@@ -14,16 +14,18 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
+from pygls.workspace import Workspace
 
+from pt_lsp.core.selection import Selection
+
+from .client import ClientFeatures
 from .linting import CellText, DocumentLint, lint_cells, lint_document
-
-if TYPE_CHECKING:
-    from .server import PtLanguageServer
+from .settings import Settings
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,8 +50,27 @@ class Job:
     run: Callable[[], list[DocumentLint]]
 
 
+class LintHost(Protocol):
+    """What the linter needs of the server (``state.PtLanguageServer``), named here so that
+    this module does not import the server's."""
+
+    client: ClientFeatures
+    settings: Settings
+
+    @property
+    def workspace(self) -> Workspace: ...
+
+    def selection_for(self, path: str) -> Selection | None: ...
+
+    def log(self, message: str, kind: types.MessageType = ...) -> None: ...
+
+    def text_document_publish_diagnostics(self, params: types.PublishDiagnosticsParams) -> None: ...
+
+    def workspace_diagnostic_refresh(self, params: None) -> Any: ...
+
+
 class Linter:
-    def __init__(self, server: PtLanguageServer) -> None:
+    def __init__(self, server: LintHost) -> None:
         self.server = server
         self.generation = 0  # bumped by every change of settings or pyproject.toml
         self.results: dict[str, DocumentLint] = {}  # by document/cell uri (key_of)

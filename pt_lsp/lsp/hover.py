@@ -14,7 +14,7 @@ from .linting import Flagged
 from .positions import from_position
 
 if TYPE_CHECKING:
-    from .server import PtLanguageServer
+    from .state import PtLanguageServer
 
 
 def explanation(flagged: Flagged) -> str:

@@ -10,7 +10,7 @@ from .documents import key_of
 from .guard import guarded
 
 if TYPE_CHECKING:
-    from .server import PtLanguageServer
+    from .state import PtLanguageServer
 
 OPTIONS = types.DiagnosticOptions(identifier="pt-lsp", inter_file_dependencies=False, workspace_diagnostics=False)
 

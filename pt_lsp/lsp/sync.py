@@ -12,7 +12,7 @@ from lsprotocol import types
 from .guard import guarded
 
 if TYPE_CHECKING:
-    from .server import PtLanguageServer
+    from .state import PtLanguageServer
 
 NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
     notebook_selector=[
