@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Span
 from pt_lsp.core.edits import body_containing, no_grad_block, source_of
-from pt_lsp.core.evidence.tensors import GRAD
+from pt_lsp.core.evidence.tensors import GRAD, TensorEvidence
 from pt_lsp.core.findings import Applicability, Edit, Fix
 
 NO_GRAD_CONTEXTS = {"torch.no_grad", "torch.inference_mode"}
@@ -162,11 +165,30 @@ _DATA_SUFFIX = re.compile(r"\s*\.\s*data")
 _RANK = {Applicability.DISPLAY_ONLY: 0, Applicability.UNSAFE: 1, Applicability.SAFE: 2}
 
 
-def _weakest(values) -> Applicability:
+class DataAccess(Protocol):
+    """One `.data` attribute access, as PTL102 finds it (``tensor_data_attribute.Access``)."""
+
+    @property
+    def node(self) -> ast.Attribute: ...  # the `.data` attribute
+
+    @property
+    def kind(self) -> str: ...  # evidence kind of the tensor it is taken of (grad / leaf / tensor)
+
+    @property
+    def role(self) -> str: ...  # read / update / assign
+
+    @property
+    def stmt(self) -> ast.stmt: ...
+
+    @property
+    def base(self) -> ast.AST: ...
+
+
+def _weakest(values: Iterable[Applicability]) -> Applicability:
     return min(values, key=_RANK.__getitem__)
 
 
-def drop_data(ctx, access) -> Edit | None:
+def drop_data(ctx: FileContext, access: DataAccess) -> Edit | None:
     """Delete the `.data` of ``access`` (None where a comment or odd text sits in between)."""
     span = Span(ctx.doc.node_span(access.base).end, ctx.doc.node_span(access.node).end)
     if not _DATA_SUFFIX.fullmatch(ctx.doc.slice(span)):
@@ -175,7 +197,7 @@ def drop_data(ctx, access) -> Edit | None:
 
 
 # -- reads ------------------------------------------------------------------------------------------
-def consumed_at_once(ctx, access) -> bool:
+def consumed_at_once(ctx: FileContext, access: DataAccess) -> bool:
     """The read feeds something that makes a new value (`.item()`, arithmetic, `torch.max`)."""
     if access.kind == GRAD:
         return True  # a .grad is saved by no graph (unless create_graph=True)
@@ -205,7 +227,7 @@ def consumed_at_once(ctx, access) -> bool:
         current = call
 
 
-def _to_python(ctx, node: ast.AST) -> bool:
+def _to_python(ctx: FileContext, node: ast.AST) -> bool:
     parent = ctx.parent(node)
     call = ctx.parent(parent) if parent is not None else None
     return (
@@ -226,13 +248,13 @@ def _consumes_argument(method: str) -> bool:
     )
 
 
-def _function_name(ctx, func: ast.AST) -> str | None:
+def _function_name(ctx: FileContext, func: ast.AST) -> str | None:
     if isinstance(func, ast.Name) and ctx.names.binding(func.id, func) is None:
         return f"builtins.{func.id}"  # not bound in the file: a builtin
     return ctx.qualname(func)
 
 
-def _scalar_index(ctx, access, evidence) -> ast.Subscript | None:
+def _scalar_index(ctx: FileContext, access: DataAccess, evidence: TensorEvidence) -> ast.Subscript | None:
     """``loss.data[0]`` of a loss backwarded without arguments: PyTorch < 0.4 idiom for a
     Python number, an IndexError on today's 0-dim losses; ``loss.item()`` is what it meant."""
     parent = ctx.parent(access.node)
@@ -248,7 +270,7 @@ def _scalar_index(ctx, access, evidence) -> ast.Subscript | None:
     return None
 
 
-def read_fix(ctx, accesses, evidence) -> Fix | None:
+def read_fix(ctx: FileContext, accesses: Sequence[DataAccess], evidence: TensorEvidence) -> Fix | None:
     edits = []
     for access in accesses:
         deletion = drop_data(ctx, access)
@@ -265,7 +287,7 @@ def read_fix(ctx, accesses, evidence) -> Fix | None:
 
 
 # -- updates ----------------------------------------------------------------------------------------
-def shape_preserving(ctx, base: ast.AST, value: ast.AST) -> bool:
+def shape_preserving(ctx: FileContext, base: ast.AST, value: ast.AST) -> bool:
     """``value`` is an elementwise function of ``base`` (so `copy_` can take the storage swap's place)."""
     base_text = source_of(ctx, base)
     mentions = False
@@ -301,7 +323,7 @@ def shape_preserving(ctx, base: ast.AST, value: ast.AST) -> bool:
     return mentions
 
 
-def _whole_operand(ctx, node: ast.AST) -> bool:
+def _whole_operand(ctx: FileContext, node: ast.AST) -> bool:
     """``node`` is used as a tensor itself, not as the prefix of another attribute (``p._fp_param``)."""
     parent = ctx.parent(node)
     if not (isinstance(parent, ast.Attribute) and parent.value is node):
@@ -310,7 +332,7 @@ def _whole_operand(ctx, node: ast.AST) -> bool:
     return parent.attr == "data" or (isinstance(call, ast.Call) and call.func is parent)
 
 
-def inside_no_grad(ctx, node: ast.AST) -> bool:
+def inside_no_grad(ctx: FileContext, node: ast.AST) -> bool:
     current = ctx.parent(node)
     while current is not None:
         if isinstance(current, (ast.With, ast.AsyncWith)):
@@ -340,13 +362,16 @@ class StatementPlan:
 class UpdateFixes:
     """Plans the fixes of every statement that updates a tensor through `.data` in one file."""
 
-    def __init__(self, ctx, accesses) -> None:
+    def __init__(self, ctx: FileContext, accesses: Iterable[DataAccess]) -> None:
         self.ctx = ctx
-        self.by_statement: dict[int, list] = {}
+        self.by_statement: dict[int, list[DataAccess]] = {}
         for access in accesses:
             self.by_statement.setdefault(id(access.stmt), []).append(access)
         self.updates = {key: group for key, group in self.by_statement.items() if any(a.role != "read" for a in group)}
-        self.plans = {key: self.plan(group[0].stmt, group) for key, group in self.updates.items()}
+        # The statements that can be fixed, with their plans.
+        self.plans = {
+            key: plan for key, group in self.updates.items() if (plan := self.plan(group[0].stmt, group)) is not None
+        }
         self.blocks: dict[int, list[Fix]] = {}
         self._build_blocks()
 
@@ -362,7 +387,7 @@ class UpdateFixes:
         return [Fix(plan.title, tuple(plan.edits), plan.applicability)]
 
     # -- one statement ------------------------------------------------------------------------------
-    def plan(self, stmt: ast.stmt, accesses) -> StatementPlan | None:
+    def plan(self, stmt: ast.stmt, accesses: list[DataAccess]) -> StatementPlan | None:
         ctx = self.ctx
         assign = next((a for a in accesses if a.role == "assign"), None)
         if assign is not None:
@@ -404,7 +429,7 @@ class UpdateFixes:
         runs: list[list[ast.stmt]] = []
         positions: dict[int, tuple[int, int]] = {}
         for key, plan in self.plans.items():
-            if plan is None or not plan.wrap:
+            if not plan.wrap:
                 continue
             stmt = self.updates[key][0].stmt
             body = body_containing(self.ctx, stmt)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import (
     body_containing,
     delete_statement,
@@ -15,7 +17,7 @@ from pt_lsp.core.edits import (
     text_in_place_of,
     torch_reference,
 )
-from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.names import canonical
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.legacy_api.examples.torch_autograd_variable import EXAMPLES
@@ -69,7 +71,7 @@ def _numeric_literal(node: ast.AST) -> tuple[bool, bool]:
     return False, False
 
 
-def _exported(ctx, name: str) -> bool:
+def _exported(ctx: FileContext, name: str) -> bool:
     """``name`` is listed in ``__all__``: the import is a re-export, not unused."""
     for node in ctx.tree.body:
         if isinstance(node, (ast.Assign, ast.AugAssign)):
@@ -136,7 +138,7 @@ class TorchAutogradVariable(Rule):
     severity = Severity.WARNING
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         if "Variable" not in ctx.doc.text:
             return
         aliases = _variable_aliases(ctx)
@@ -158,12 +160,12 @@ class TorchAutogradVariable(Rule):
                         )
 
     @staticmethod
-    def engine_only(ctx, alias: ast.alias) -> bool:
+    def engine_only(ctx: FileContext, alias: ast.alias) -> bool:
         """Imported only for class attributes such as ``Variable._execution_engine`` (torch's
         own autograd engine handle): not the deprecated wrapper."""
         bound = alias.asname or alias.name
         uses = [n for n in ctx.index.of(ast.Name) if n.id == bound and isinstance(n.ctx, ast.Load)]
-        return bool(uses) and all(isinstance(ctx.parent(n), ast.Attribute) and ctx.parent(n).value is n for n in uses)
+        return bool(uses) and all(_attribute_base(ctx, n) for n in uses)
 
     @staticmethod
     def message(call: ast.Call) -> str:
@@ -178,7 +180,7 @@ class TorchAutogradVariable(Rule):
         return "`Variable(t)` is deprecated since PyTorch 0.4: use the tensor itself"
 
     # -- fixes for a call -----------------------------------------------------------------------
-    def call_fixes(self, ctx, call: ast.Call) -> list[Fix]:
+    def call_fixes(self, ctx: FileContext, call: ast.Call) -> list[Fix]:
         if len(call.args) != 1 or isinstance(call.args[0], ast.Starred):
             return []
         keywords = {k.arg: k.value for k in call.keywords}
@@ -199,7 +201,7 @@ class TorchAutogradVariable(Rule):
         fallback = Fix(unwrap.title, unwrap.edits, Applicability.DISPLAY_ONLY)
         return [suggestion, unwrap] if suggestion is not None else [fallback, unwrap]
 
-    def unwrap_fix(self, ctx, call: ast.Call, tensor: ast.AST) -> Fix:
+    def unwrap_fix(self, ctx: FileContext, call: ast.Call, tensor: ast.AST) -> Fix:
         span = ctx.doc.node_span(call)
         if ctx.flow.value(tensor).requires_grad is True:
             # Variable(t) is t.detach(): keep that where t provably carries a graph.
@@ -208,7 +210,7 @@ class TorchAutogradVariable(Rule):
             )
         return Fix("Replace `Variable(t)` with `t`", (Edit(span, text_in_place_of(ctx, tensor, call)),))
 
-    def self_assignment_deletion(self, ctx, call: ast.Call) -> Fix | None:
+    def self_assignment_deletion(self, ctx: FileContext, call: ast.Call) -> Fix | None:
         """``x = Variable(x)`` / ``x, y = Variable(x), Variable(y)`` would become ``x = x``: delete it.
         Every call of the statement offers this same fix, so it is applied once."""
         stmt = statement_of(ctx, call)
@@ -232,7 +234,7 @@ class TorchAutogradVariable(Rule):
         edit = delete_statement(ctx, stmt)
         return Fix("Remove the statement: without `Variable` it assigns names to themselves", (edit,)) if edit else None
 
-    def requires_grad_fix(self, ctx, call: ast.Call, tensor: ast.AST, flag: ast.AST) -> Fix | None:
+    def requires_grad_fix(self, ctx: FileContext, call: ast.Call, tensor: ast.AST, flag: ast.AST) -> Fix | None:
         span = ctx.doc.node_span(call)
         if _is_true(flag) and isinstance(tensor, ast.Call):
             made_by = ctx.qualname(tensor.func)
@@ -262,7 +264,9 @@ class TorchAutogradVariable(Rule):
             Applicability.SAFE if safe else Applicability.UNSAFE,
         )
 
-    def literal_tensor(self, ctx, call, tensor: ast.Call, made_by: str | None) -> tuple[Edit, ...] | None:
+    def literal_tensor(
+        self, ctx: FileContext, call: ast.Call, tensor: ast.Call, made_by: str | None
+    ) -> tuple[Edit, ...] | None:
         if made_by not in LEGACY_FLOAT_CONSTRUCTORS or len(tensor.args) != 1 or tensor.keywords:
             return None
         is_literal, has_float = _numeric_literal(tensor.args[0])
@@ -283,7 +287,7 @@ class TorchAutogradVariable(Rule):
         return (Edit(ctx.doc.node_span(call), text), *extra)
 
     @staticmethod
-    def is_fresh(ctx, tensor: ast.AST) -> bool:
+    def is_fresh(ctx: FileContext, tensor: ast.AST) -> bool:
         """A tensor made right here: a torch function call, possibly followed by method calls."""
         current = tensor
         while isinstance(current, ast.Call):
@@ -295,7 +299,7 @@ class TorchAutogradVariable(Rule):
             current = current.func.value
         return False
 
-    def no_grad_suggestion(self, ctx, call: ast.Call, unwrap: tuple[Edit, ...]) -> Fix | None:
+    def no_grad_suggestion(self, ctx: FileContext, call: ast.Call, unwrap: tuple[Edit, ...]) -> Fix | None:
         stmt = statement_of(ctx, call)
         body = body_containing(ctx, stmt) if stmt is not None else None
         if body is None:
@@ -312,7 +316,7 @@ class TorchAutogradVariable(Rule):
         )
 
     # -- the import -----------------------------------------------------------------------------
-    def import_fixes(self, ctx, stmt: ast.ImportFrom, alias: ast.alias) -> list[Fix]:
+    def import_fixes(self, ctx: FileContext, stmt: ast.ImportFrom, alias: ast.alias) -> list[Fix]:
         bound = alias.asname or alias.name
         if _exported(ctx, bound):
             return []
@@ -323,7 +327,7 @@ class TorchAutogradVariable(Rule):
         return [Fix("Remove the unused `Variable` import", (edit,))] if edit is not None else []
 
 
-def _variable_aliases(ctx) -> set[str]:
+def _variable_aliases(ctx: FileContext) -> set[str]:
     """Names bound to ``torch.autograd.Variable`` anywhere (``V``, ``Variable``): only calls of
     these, or of ``<module>.Variable``, are resolved, not every call of the file."""
     aliases = {"Variable"}
@@ -332,6 +336,12 @@ def _variable_aliases(ctx) -> set[str]:
             if any(b.qualname and canonical(b.qualname) == VARIABLE for b in bindings):
                 aliases.add(name)
     return aliases
+
+
+def _attribute_base(ctx: FileContext, node: ast.AST) -> bool:
+    """``node`` is the object of an attribute access (``Variable._execution_engine``)."""
+    parent = ctx.parent(node)
+    return isinstance(parent, ast.Attribute) and parent.value is node
 
 
 def _may_be_variable(func: ast.AST, aliases: set[str]) -> bool:
