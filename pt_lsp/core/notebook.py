@@ -188,6 +188,8 @@ def ipython_to_python(source: str) -> tuple[str, frozenset[int], bool]:
             stripped = line.lstrip()
             indent = line[: len(line) - len(stripped)]
             assign = _MAGIC_ASSIGN.match(line)
+            if assign is not None and not _is_assignment(assign.group(1) + "None"):
+                assign = None  # print("loss=%.3f" % loss) is Python
             if stripped.startswith(_ESCAPES) or assign is not None:
                 head = assign.group(1) if assign is not None else indent
                 lines[i] = _timed(head, line[len(head) :]) or (head + "None" if assign is not None else head + "pass")
@@ -199,6 +201,14 @@ def ipython_to_python(source: str) -> tuple[str, frozenset[int], bool]:
             lines[i] = indent + "pass"
             masked.add(i + 1)
     return "\n".join(lines), frozenset(masked), False
+
+
+def _is_assignment(line: str) -> bool:
+    try:
+        tree = parse(line.strip())
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+    return len(tree.body) == 1 and isinstance(tree.body[0], ast.Assign)
 
 
 def _timed(head: str, magic: str) -> str | None:

@@ -57,7 +57,10 @@ def test_time_keeps_its_statement_at_its_columns():
 
 def test_only_statement_starts_are_ipython():
     """A ``%`` continuing an expression, or ``!`` / ``?`` in a string or comment, is Python."""
-    source = "y = (1\n% 2)\ns = '''\n!not a shell\n%s'''\nd = {'a?': 1}  # what?\nz = 1 \\\n  % 2"
+    source = (
+        'f("loss=%.3f" % loss)\nd["k"] = "=%s" % v\n'
+        + "y = (1\n% 2)\ns = '''\n!not a shell\n%s'''\nd = {'a?': 1}  # what?\nz = 1 \\\n  % 2"
+    )
     code, masked, _ = ipython_to_python(source)
     assert code == source
     assert masked == frozenset()
