@@ -7,6 +7,7 @@ edit is computed lazily in ``codeAction/resolve``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -30,7 +31,7 @@ FIX_ALL_TITLE = "pt-lsp: fix all auto-fixable problems"
 KINDS = [types.CodeActionKind.QuickFix, FIX_ALL_KIND]
 
 
-def wanted(only: list[str] | None, kind: str) -> bool:
+def wanted(only: Sequence[str] | None, kind: str) -> bool:
     """LSP kinds are hierarchical: asking for ``source.fixAll`` includes ``source.fixAll.pt-lsp``."""
     return only is None or any(kind == k or kind.startswith(k + ".") for k in only)
 
@@ -40,8 +41,13 @@ def _current_version(ls: PtLanguageServer, uri: str) -> int | None:
     return doc.version if doc is not None else None
 
 
+def _data(diagnostic: types.Diagnostic) -> dict[str, Any]:
+    """A diagnostic's ``data``: ours is an object (the client hands it back untouched)."""
+    return diagnostic.data if isinstance(diagnostic.data, dict) else {}
+
+
 def fix_actions(ls: PtLanguageServer, diagnostic: types.Diagnostic) -> list[types.CodeAction]:
-    data = diagnostic.data
+    data = _data(diagnostic)
     actions = []
     for index, fix in enumerate(data.get("fixes") or []):
         edits = _fix_edits(fix)
@@ -137,9 +143,10 @@ def cell_fix_all_edit(ls: PtLanguageServer, uri: str) -> types.WorkspaceEdit | N
     lint = ls.linter.results.get(key_of(uri))
     if lint is None or lint.version != _current_version(ls, uri):
         return None  # not linted in this version yet
-    unsafe, chosen = ls.settings.unsafe_fixes, []
+    unsafe = ls.settings.unsafe_fixes
+    chosen: list[UriEdit] = []
     for item in lint.flagged:
-        fixes = item.diagnostic.data["fixes"]
+        fixes = _data(item.diagnostic)["fixes"]
         if not fixes or fixes[0]["applicability"] not in (("safe", "unsafe") if unsafe else ("safe",)):
             continue
         edits = _fix_edits(fixes[0])
@@ -170,7 +177,7 @@ async def code_action(ls: PtLanguageServer, params: types.CodeActionParams) -> l
     actions: list[types.CodeAction] = []
     if wanted(only, types.CodeActionKind.QuickFix):
         ours = [d for d in params.context.diagnostics if d.source == SOURCE and isinstance(d.data, dict)]
-        ours = [d for d in ours if d.data.get("version") == _current_version(ls, uri)]  # not stale
+        ours = [d for d in ours if _data(d).get("version") == _current_version(ls, uri)]  # not stale
         actions.extend(action for d in ours for action in fix_actions(ls, d))
         actions.extend(filter(None, (noqa_action(ls, uri, d) for d in ours)))
     if wanted(only, FIX_ALL_KIND):

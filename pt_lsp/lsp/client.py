@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from lsprotocol import types
 from pygls.capabilities import get_capability
 
+from .positions import encoding_name
+
 
 @dataclass(frozen=True)
 class ClientFeatures:
@@ -31,7 +33,7 @@ class ClientFeatures:
         resolve_properties = get_capability(caps, "text_document.code_action.resolve_support.properties", None) or []
         hover_formats = get_capability(caps, "text_document.hover.content_format", None) or []
         return cls(
-            encoding=getattr(encoding, "value", encoding) or types.PositionEncodingKind.Utf16.value,
+            encoding=encoding_name(encoding),
             pull_diagnostics=get_capability(caps, "text_document.diagnostic", None) is not None,
             diagnostic_refresh=has("workspace.diagnostics.refresh_support"),
             related_information=has("text_document.publish_diagnostics.related_information"),

@@ -46,7 +46,7 @@ def is_python(language_id: str | None, uri: str) -> bool:
 
 @dataclass(frozen=True)
 class Job:
-    key: tuple  # versions seen + settings generation: equal keys give equal results
+    key: tuple[object, ...]  # versions seen + settings generation: equal keys give equal results
     run: Callable[[], list[DocumentLint]]
 
 
@@ -74,7 +74,7 @@ class Linter:
         self.server = server
         self.generation = 0  # bumped by every change of settings or pyproject.toml
         self.results: dict[str, DocumentLint] = {}  # by document/cell uri (key_of)
-        self._keys: dict[str, tuple] = {}  # unit -> key of its stored results
+        self._keys: dict[str, tuple[object, ...]] = {}  # unit -> key of its stored results
         self._members: dict[str, list[str]] = {}  # unit -> uris its last lint produced
         self._pending: dict[str, asyncio.Task] = {}
         self._logged: dict[str, set[str]] = {}  # unit -> errors already logged
@@ -113,7 +113,12 @@ class Linter:
                 text = ws.text_documents.get(key_of(cell.document))
                 if cell.kind == types.NotebookCellKind.Code and text is not None and is_python(text.language_id, ""):
                     cells.append(CellText(cell.document, index, text.version, text.source))
-            key = ("notebook", notebook.version, tuple((c.uri, c.version) for c in cells), self.generation)
+            key: tuple[object, ...] = (
+                "notebook",
+                notebook.version,
+                tuple((c.uri, c.version) for c in cells),
+                self.generation,
+            )
             path = path_of(notebook.uri)
             selection = self.server.selection_for(path)
             return Job(key, lambda: lint_cells(cells, path, selection, settings, client))

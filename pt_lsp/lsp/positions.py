@@ -14,13 +14,16 @@ UTF8 = types.PositionEncodingKind.Utf8.value
 UTF32 = types.PositionEncodingKind.Utf32.value
 
 
-def _encoding_name(encoding: object) -> str:
-    return getattr(encoding, "value", encoding) or types.PositionEncodingKind.Utf16.value
+def encoding_name(encoding: object) -> str:
+    """The name of a position encoding given as a string, a ``PositionEncodingKind`` or None
+    (UTF-16, LSP's default)."""
+    value = getattr(encoding, "value", encoding)
+    return value if isinstance(value, str) and value else types.PositionEncodingKind.Utf16.value
 
 
 def to_position(doc: Document, pos: Pos, encoding: object) -> types.Position:
     pos = doc.clamp(pos)
-    name = _encoding_name(encoding)
+    name = encoding_name(encoding)
     if name == UTF8:
         character = doc.col_to_utf8(pos.line, pos.col)
     elif name == UTF32:
@@ -41,7 +44,7 @@ def from_position(doc: Document, position: types.Position, encoding: object) -> 
         last = doc.line_count
         return Pos(last, len(doc.line_text(last)))
     units = max(position.character, 0)
-    name = _encoding_name(encoding)
+    name = encoding_name(encoding)
     if name == UTF8:
         col = doc.col_from_utf8(line, units)
     elif name == UTF32:
