@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import pt_lsp
 
-OUTPUT_FORMATS = ("text", "concise", "json", "sarif", "github")
+OUTPUT_FORMATS = ("text", "concise", "full", "json", "sarif", "github")
 DELEGATED = {  # subcommand -> module whose main(argv) runs it
     "server": "pt_lsp.lsp.command",
     "verify": "pt_lsp.runtime.command",

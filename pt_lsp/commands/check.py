@@ -210,6 +210,14 @@ class Check:
             out.write(sarif.format_sarif(findings))
         elif fmt == "github":
             out.write(github.format_github(findings))
+        elif fmt == "full":
+            sources: dict[str, list[str] | None] = {}
+            for loc in findings:
+                if loc.filename not in sources:
+                    sources[loc.filename] = _source_lines(loc.filename) if loc.cell is None else None
+                print(text.format_full(loc, unsafe, sources[loc.filename]), file=out)
+            for line in text.check_summary(findings, fixed_count, unsafe, options.mode == FIX):
+                print(line, file=out)
         else:
             for loc in findings:
                 print(text.format_finding(loc, unsafe), file=out)
@@ -217,6 +225,15 @@ class Check:
                 out.write("\n".join(text.show_fixes(fixed)) + "\n")
             for line in text.check_summary(findings, fixed_count, unsafe, options.mode == FIX):
                 print(line, file=out)
+
+
+def _source_lines(filename: str) -> list[str] | None:
+    """The file's lines for code frames; None where it cannot be read again (stdin)."""
+    try:
+        with open(filename, encoding="utf-8") as file:
+            return file.read().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def run(options: CheckOptions, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:

@@ -33,6 +33,20 @@ TENSOR_METHODS_NO_GRAPH = frozenset(
 TENSOR_METHODS_PYTHON_RESULT = frozenset("item tolist numpy size dim numel nelement data_ptr get_device".split())
 TENSOR_ATTRS_OTHER = frozenset("shape ndim dtype is_cuda is_leaf requires_grad names layout is_sparse".split())
 
+# Operations whose backward needs no saved tensor: a second backward through them alone works
+# (`y = x.sum(); y.backward(); y.backward()`). Views and reductions that keep only sizes.
+NO_SAVED_TENSORS = frozenset(
+    "sum mean add sub neg view view_as reshape reshape_as flatten unflatten squeeze unsqueeze "
+    "permute transpose t expand expand_as clone contiguous narrow select repeat".split()
+)
+
+# torch functions and tensor methods returning (values, indices): the indices are int64 and
+# never carry a graph (`_, pred = torch.max(out, 1)`).
+VALUES_AND_INDICES = frozenset("max min sort topk kthvalue median nanmedian mode cummax cummin".split())
+# Distribution methods whose result carries no graph (sample() runs under no_grad; only
+# rsample() is differentiable).
+DISTRIBUTION_NO_GRAPH = frozenset("sample sample_n enumerate_support".split())
+
 GRAD_MODE_OFF = frozenset({"torch.no_grad", "torch.inference_mode"})
 GRAD_MODE_ON = frozenset({"torch.enable_grad"})
 GRAD_MODE_SET = "torch.set_grad_enabled"

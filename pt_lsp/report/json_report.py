@@ -42,6 +42,16 @@ def finding_object(loc: Located, urls: dict[str, str]) -> dict:
         "fix": fix_object(finding.fix),
         "url": urls.get(finding.code),
         "noqa_row": finding.span.start.line,
+        # The evidence path: the places that decided a flow finding, in program order.
+        "related": [
+            {
+                "message": related.message,
+                "filename": absolute(loc.filename),
+                "location": _location(related.span.start),
+                "end_location": _location(related.span.end),
+            }
+            for related in finding.related
+        ],
     }
 
 

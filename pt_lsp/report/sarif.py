@@ -97,6 +97,30 @@ def _result(loc: Located, index: dict[str, int]) -> dict:
             }
             for number, related in enumerate(finding.related, start=1)
         ]
+    if finding.related:
+        # The evidence path as a code flow (GitHub code scanning: "Show paths"), ending at the finding.
+        steps = [(related.message, related.span) for related in finding.related]
+        steps.append((message, finding.span))
+        result["codeFlows"] = [
+            {
+                "threadFlows": [
+                    {
+                        "locations": [
+                            {
+                                "location": {
+                                    "message": {"text": text},
+                                    "physicalLocation": {
+                                        "artifactLocation": {"uri": _uri(loc.filename)},
+                                        "region": _region(span),
+                                    },
+                                }
+                            }
+                            for text, span in steps
+                        ]
+                    }
+                ]
+            }
+        ]
     if finding.code in index:
         result["ruleIndex"] = index[finding.code]
     if finding.fix is not None and loc.cell is None:

@@ -20,6 +20,34 @@ def format_finding(loc: Located, unsafe: bool) -> str:
     return f"{format_location(loc)}: {loc.finding.code} {marker}{loc.finding.message}"
 
 
+def format_full(loc: Located, unsafe: bool, lines: list[str] | None) -> str:
+    """Ruff's ``full`` format: the finding, its code frame with the range underlined, the fix
+    title, and the evidence path as notes, each with its line."""
+    out = [format_finding(loc, unsafe)]
+    finding = loc.finding
+    if lines is not None and 1 <= finding.line <= len(lines):
+        out.extend(_frame(lines, finding.span.start.line, finding.span.start.col, finding.span.end))
+    if finding.fix is not None:
+        out.append(f"  = help: {finding.fix.title}")
+    for related in finding.related:
+        cell = f"cell {loc.cell}:" if loc.cell is not None else ""
+        out.append(
+            f"  = note: {loc.filename}:{cell}{related.span.start.line}:{related.span.start.col + 1}: {related.message}"
+        )
+    return "\n".join(out) + "\n"
+
+
+def _frame(lines: list[str], line: int, col: int, end: object) -> list[str]:
+    text = lines[line - 1].rstrip("\n")
+    end_col = getattr(end, "col", col + 1) if getattr(end, "line", line) == line else len(text)
+    width = len(str(line))
+    return [
+        f"{' ' * width} |",
+        f"{line} | {text}",
+        f"{' ' * width} | {' ' * col}{'^' * max(1, end_col - col)}",
+    ]
+
+
 def _unsafe_available(count: int) -> str:
     return f"{plural(count, 'unsafe fix', 'unsafe fixes')} available with {UNSAFE_HINT}"
 

@@ -128,6 +128,8 @@ def test_sarif_related_location_of_the_earlier_backward(cli, tmp_path, monkeypat
     [result] = log["runs"][0]["results"]
     assert result["ruleId"] == "PTL201"
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 5
-    related = result["relatedLocations"][0]["physicalLocation"]
+    # The evidence path ends with the earlier backward (it starts where the graph was built).
+    related = result["relatedLocations"][-1]["physicalLocation"]
     assert related["artifactLocation"]["uri"] == "twice.py"
     assert related["region"]["startLine"] == 4
+    assert "backward()" in result["relatedLocations"][-1]["message"]["text"]

@@ -7,7 +7,7 @@ import ast
 from .. import vocabulary as api
 from .evaluator import attr_path, sequence
 from .state import State
-from .values import OTHER, UNKNOWN, Device, Grade, Kind, Value
+from .values import OTHER, UNKNOWN, Device, Grade, Kind, Value, merge_steps
 
 # An object whose `.parameters()` the code uses: an nn.Module of unknown class.
 PROVEN_MODULE = Value(kind=Kind.MODULE, requires_grad=True, qualname="torch.nn.Module")
@@ -22,6 +22,36 @@ def keyword(node: ast.Call, name: str) -> ast.expr | None:
 
 def is_true(expr: ast.expr | None) -> bool:
     return isinstance(expr, ast.Constant) and expr.value is True
+
+
+def subject(expr: ast.expr) -> str:
+    """How an evidence step names what it is about: `` `net` `` or "the tensor"."""
+    text = ast.unparse(expr)
+    return f"`{text}`" if len(text) <= 40 else "the tensor"
+
+
+def condition(state: State) -> str:
+    return f" (under `{state.under}`)" if state.under else ""
+
+
+def moved_to(value: Value, node: ast.Call, receiver: ast.expr, device: Device, before: Device, args, kwargs) -> Value:
+    """``value`` after ``.to(...)``: a step saying where it went, with the steps of the device."""
+    if device is before and device is not Device.MAYBE_CUDA:
+        return value
+    target = kwargs.get("device") or (args[0] if args else None)
+    steps = target.steps if target is not None else ()
+    if device is Device.CUDA:
+        value = value.step(node, f"{subject(receiver)} moved to CUDA here")
+    elif device is Device.MAYBE_CUDA:
+        value = value.step(node, f"{subject(receiver)} moved to the device chosen at run time here")
+    elif device is Device.CPU:
+        return value.with_(steps=())
+    return value.with_(steps=merge_steps(steps, value.steps))
+
+
+def retains_graph(call: ast.Call) -> bool:
+    """``retain_graph=True``, ``create_graph=True`` or the pre-0.4 ``retain_variables=True``."""
+    return any(is_true(keyword(call, name)) for name in ("retain_graph", "create_graph", "retain_variables"))
 
 
 class CallsMixin:
@@ -72,6 +102,16 @@ class CallsMixin:
             return value.with_(requires_grad=None, device=Device.UNKNOWN)
         return UNKNOWN
 
+    def call_external(self, node: ast.Call, args, kwargs, state: State) -> Value:
+        """A function or class of another module (``helpers.repackage_hidden(h)``,
+        ``Agent(net)``): it may detach, copy or wrap what it gets. Its result gets a node of its
+        own, graded UNKNOWN, and not the arguments' graph: no rule can prove a failure through it
+        beyond one iteration."""
+        inputs = [*args, *kwargs.values()]
+        if any(v.history or v.requires_grad for v in inputs) and state.grad_enabled:
+            return Value(history=frozenset({self.fresh(node, Grade.UNKNOWN)}))
+        return UNKNOWN
+
     # -- torch functions by qualified name ------------------------------------------------------
     def call_qualified(self, qualname: str, node: ast.Call, args, kwargs, state: State) -> Value:
         local = self.local_callable(qualname)
@@ -83,7 +123,12 @@ class CallsMixin:
             builtin = self.call_builtin(qualname, node, args, kwargs, state)
             if builtin is not None:
                 return builtin
-            return self.call_unknown(node, args, kwargs, state)
+            return self.call_external(node, args, kwargs, state)
+        if qualname.startswith("torch.distributions."):
+            inputs = [*args, *kwargs.values()]
+            history = frozenset().union(*(v.history for v in inputs)) if inputs else frozenset()
+            grad = any(v.requires_grad for v in inputs)
+            return Value(kind=Kind.DISTRIBUTION, history=history, requires_grad=True if grad else None)
         if qualname in api.FACTORIES or qualname in api.CUDA_TENSOR_TYPES or qualname in api.CPU_FACTORIES:
             return self.factory(qualname, node, args, kwargs, state)
         if qualname == "torch.device":
@@ -92,7 +137,8 @@ class CallsMixin:
                 if args and args[0].kind is Kind.DEVICE
                 else (kwargs["type"].device if "type" in kwargs else Device.UNKNOWN)
             )
-            return Value(kind=Kind.DEVICE, device=device, requires_grad=False)
+            steps = merge_steps(*(v.steps for v in [*args, *kwargs.values()]))
+            return Value(kind=Kind.DEVICE, device=device, requires_grad=False, steps=steps)
         if qualname in ("torch.nn.Parameter", "torch.autograd.Variable"):
             data = args[0] if args else kwargs.get("data", UNKNOWN)
             grad = qualname == "torch.nn.Parameter"
@@ -107,6 +153,8 @@ class CallsMixin:
             return OTHER
         if qualname in ("torch.autograd.grad", "torch.autograd.backward"):
             return self.autograd_call(qualname, node, args, kwargs, state)
+        if qualname == "torch.cuda.is_available":
+            return OTHER.with_(cuda_flag=True)
         if qualname.startswith(
             (
                 "torch.cuda.",
@@ -130,6 +178,9 @@ class CallsMixin:
             and qualname.rsplit(".", 1)[-1][:1].isupper()
         ):
             return Value(kind=Kind.MODULE, device=Device.CPU, requires_grad=True, qualname=qualname)
+        tail = qualname.rsplit(".", 1)[-1]
+        if tail in api.VALUES_AND_INDICES and qualname == f"torch.{tail}" and (len(args) > 1 or "dim" in kwargs):
+            return self.values_and_indices(node, state, args[:1])
         if qualname.rsplit(".", 1)[-1] in api.NON_DIFFERENTIABLE:
             tensor = next((a for a in args if a.kind is Kind.TENSOR), None)
             return Value(kind=Kind.TENSOR, device=tensor.device if tensor else Device.UNKNOWN, requires_grad=False)
@@ -139,6 +190,13 @@ class CallsMixin:
         if any(v.kind is Kind.TENSOR or v.history for v in inputs):
             return self.derived(node, state, inputs, kind=Kind.TENSOR)
         return UNKNOWN
+
+    def values_and_indices(self, node: ast.Call, state: State, inputs: list[Value]) -> Value:
+        """``(values, indices)`` of ``max``/``min``/``sort``/``topk`` along a dimension."""
+        values = self.derived(node, state, inputs, kind=Kind.TENSOR)
+        device = inputs[0].device if inputs else Device.UNKNOWN
+        indices = Value(kind=Kind.TENSOR, device=device, requires_grad=False, steps=values.steps)
+        return sequence((values, indices)).with_(kind=Kind.TENSOR, history=values.history, device=device)
 
     def factory(self, qualname: str, node: ast.Call, args, kwargs, state: State) -> Value:
         if qualname in api.CUDA_TENSOR_TYPES:
@@ -152,7 +210,16 @@ class CallsMixin:
         else:
             device = state.default_device
         grad = is_true(keyword(node, "requires_grad"))
-        return Value(kind=Kind.TENSOR, device=device, requires_grad=grad)
+        value = Value(kind=Kind.TENSOR, device=device, requires_grad=grad)
+        if device is Device.CUDA:
+            value = value.step(node, "created on CUDA here")
+        elif device is Device.MAYBE_CUDA:
+            value = value.step(node, "created on the device chosen at run time here")
+        if "device" in kwargs:
+            value = value.with_(steps=merge_steps(kwargs["device"].steps, value.steps))
+        if grad:
+            value = value.step(node, "created with `requires_grad=True` here")
+        return value
 
     def call_builtin(self, qualname: str, node: ast.Call, args, kwargs, state: State) -> Value | None:
         name = qualname.rsplit(".", 1)[-1] if qualname.startswith("builtins.") else None
@@ -207,6 +274,10 @@ class CallsMixin:
                 if name == "items":
                     return Value(kind=Kind.SEQ, elem=sequence((OTHER, element)))
                 return Value(kind=Kind.SEQ, elem=element) if name in ("values", "copy") else element
+        if receiver.kind is Kind.DISTRIBUTION:
+            if name in api.DISTRIBUTION_NO_GRAPH:
+                return Value(kind=Kind.TENSOR, requires_grad=False)
+            return self.derived(node, state, [receiver, *args], kind=Kind.TENSOR)
         if receiver.kind is Kind.TENSOR or name in ("cuda", "detach", "numpy", "item", "cpu"):
             return self.tensor_method(receiver, func, node, args, kwargs, state)
         if name in ("to",) and receiver.kind is Kind.UNKNOWN:
@@ -228,13 +299,15 @@ class CallsMixin:
     def tensor_method(self, receiver: Value, func: ast.Attribute, node: ast.Call, args, kwargs, state: State) -> Value:
         name = func.attr
         if name == "cuda":
-            return receiver.with_(
+            moved = receiver.with_(
                 kind=Kind.TENSOR if receiver.kind is Kind.TENSOR else receiver.kind, device=Device.CUDA
             )
+            return moved.step(node, f"{subject(func.value)} moved to CUDA here{condition(state)}")
         if name == "cpu":
-            return receiver.with_(device=Device.CPU)
+            return receiver.with_(device=Device.CPU, steps=())
         if name == "to":
-            return receiver.with_(device=self.target_device(node, args, kwargs, receiver.device))
+            device = self.target_device(node, args, kwargs, receiver.device)
+            return moved_to(receiver.with_(device=device), node, func.value, device, receiver.device, args, kwargs)
         if name == "type" and args:
             # x.type(torch.cuda.FloatTensor) moves to CUDA; x.type(torch.FloatTensor) to the CPU
             target = args[0].qualname or ""
@@ -258,6 +331,8 @@ class CallsMixin:
             return value
         if name in api.TENSOR_METHODS_PYTHON_RESULT:
             return OTHER
+        if name in api.VALUES_AND_INDICES and (args or "dim" in kwargs):
+            return self.values_and_indices(node, state, [receiver])
         if name in api.TENSOR_METHODS_NO_GRAPH or name.startswith("new_"):
             return Value(kind=Kind.TENSOR, device=receiver.device, requires_grad=False)
         if name.endswith("_") and not name.startswith("_"):
@@ -275,11 +350,14 @@ class CallsMixin:
         if name in api.MODULE_SELF_METHODS:
             moved = module
             if name == "cuda":
-                moved = module.with_(device=Device.CUDA)
+                moved = module.with_(device=Device.CUDA).step(
+                    node, f"{subject(func.value)} moved to CUDA here{condition(state)}"
+                )
             elif name == "cpu":
-                moved = module.with_(device=Device.CPU)
+                moved = module.with_(device=Device.CPU, steps=())
             elif name == "to":
-                moved = module.with_(device=self.target_device(node, args, kwargs, module.device))
+                device = self.target_device(node, args, kwargs, module.device)
+                moved = moved_to(module.with_(device=device), node, func.value, device, module.device, args, kwargs)
             self.rebind(func.value, moved, state)  # nn.Module.to() moves the module in place
             return moved
         param = Value(kind=Kind.TENSOR, device=module.device, requires_grad=True)
@@ -332,8 +410,14 @@ class CallsMixin:
                 kind=Kind.TENSOR,
                 evidence=evidence,
             )
-        if module.device is not Device.UNKNOWN and not parameter_free:
+        if module.device is not Device.UNKNOWN and not parameter_free and value.device is not Device.CUDA:
+            # the output is where the parameters are; an input proven on CUDA decides it
+            # (a module left on the CPU would raise instead)
             value = value.with_(device=module.device)
+        if value.requires_grad or value.device.may_be_cuda:
+            value = value.with_(steps=merge_steps(module.steps, value.steps)).step(
+                node, f"output of {subject(node.func)} here"
+            )
         if qualname in ("torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN"):
             # (output, h_n) and, for an LSTM, (output, (h_n, c_n))
             state_value = sequence((value, value)) if qualname.endswith("LSTM") else value

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ast
+import re
 
-from ..walk import attr_path
 from .. import vocabulary as api
+from ..walk import attr_path
 from .state import State
 from .values import OTHER, UNKNOWN, Device, Grade, GraphNode, Kind, Value, merge_steps
 
@@ -94,7 +95,12 @@ class ExpressionsMixin:
         return OTHER
 
     def eval_Name(self, node: ast.Name, state: State) -> Value:
-        return self.lookup(node.id, node, state)
+        value = self.lookup(node.id, node, state)
+        if value.cuda_flag is None and value.kind in (Kind.UNKNOWN, Kind.OTHER) and not value.history:
+            flag = flag_by_name(node.id)
+            if flag is not None:
+                return value.with_(cuda_flag=flag)
+        return value
 
     def eval_Attribute(self, node: ast.Attribute, state: State) -> Value:
         path = attr_path(node)
@@ -105,6 +111,14 @@ class ExpressionsMixin:
         return self.attribute(base, node, state)
 
     def attribute(self, base: Value, node: ast.Attribute, state: State) -> Value:
+        value = self._attribute(base, node, state)
+        if value.cuda_flag is None and value.kind in (Kind.UNKNOWN, Kind.OTHER) and not value.history:
+            flag = True if node.attr == "is_cuda" else flag_by_name(node.attr)
+            if flag is not None:
+                return value.with_(cuda_flag=flag)
+        return value
+
+    def _attribute(self, base: Value, node: ast.Attribute, state: State) -> Value:
         attr = node.attr
         if base.kind is Kind.REF and base.qualname:
             if base.qualname.startswith("<"):
@@ -156,25 +170,40 @@ class ExpressionsMixin:
     def eval_UnaryOp(self, node: ast.UnaryOp, state: State) -> Value:
         operand = self.eval(node.operand, state)
         if isinstance(node.op, ast.Not):
-            return OTHER
+            return OTHER if operand.cuda_flag is None else OTHER.with_(cuda_flag=not operand.cuda_flag)
         return self.derived(node, state, [operand]) if operand.kind is Kind.TENSOR or operand.history else operand
 
     def eval_Compare(self, node: ast.Compare, state: State) -> Value:
         values = [self.eval(node.left, state), *(self.eval(c, state) for c in node.comparators)]
         if any(v.kind is Kind.TENSOR for v in values):
             return Value(kind=Kind.TENSOR, device=values[0].device, requires_grad=False)
-        return OTHER
+        return OTHER.with_(cuda_flag=device_comparison(node))
 
     def eval_BoolOp(self, node: ast.BoolOp, state: State) -> Value:
         result = None
+        flags = set()
         for operand in node.values:
             value = self.eval(operand, state)
+            flags.add(value.cuda_flag)
             result = value if result is None else result.join(value)
+        # `args.cuda and torch.cuda.is_available()`: the program uses CUDA exactly when it holds
+        flags.discard(None)
+        if len(flags) == 1 and result is not None:
+            result = result.with_(cuda_flag=flags.pop())
         return result or UNKNOWN
 
     def eval_IfExp(self, node: ast.IfExp, state: State) -> Value:
-        self.eval(node.test, state)
-        return self.eval(node.body, state).join(self.eval(node.orelse, state))
+        flag = self.eval(node.test, state).cuda_flag
+        body = self.eval(node.body, narrowed(state, flag))
+        orelse = self.eval(node.orelse, narrowed(state, None if flag is None else not flag))
+        value = body.join(orelse)
+        if value.kind is Kind.DEVICE and value.device is Device.MAYBE_CUDA and body.device is not orelse.device:
+            test = ast.unparse(node.test)
+            value = value.step(
+                node,
+                f"device chosen at run time here (`{test}`)" if len(test) < 60 else "device chosen at run time here",
+            )
+        return value
 
     def eval_Tuple(self, node: ast.Tuple | ast.List, state: State) -> Value:
         items = tuple(self.eval(elt, state) for elt in node.elts)
@@ -292,6 +321,47 @@ class ExpressionsMixin:
                     items=None,
                     history=container.history | value.history,
                 )
+
+
+_NO_CUDA_NAME = re.compile(r"(?:^|_)(?:no|without|disable)_?(?:cuda|gpu)(?:$|_)", re.IGNORECASE)
+_CUDA_NAME = re.compile(r"(?:^|_)(?:cuda|gpu|on_gpu|use_cuda|use_gpu)s?(?:$|_)", re.IGNORECASE)
+
+
+def flag_by_name(name: str) -> bool | None:
+    """A boolean named for CUDA (`use_cuda`, `args.cuda`, `train_on_gpu`; `no_cuda` negated):
+    scripts decide their device with it, so its branches narrow the device."""
+    if _NO_CUDA_NAME.search(name):
+        return False
+    if _CUDA_NAME.search(name):
+        return True
+    return None
+
+
+def device_comparison(node: ast.Compare) -> bool | None:
+    """`device.type == "cuda"`, `str(device) != "cpu"`, `args.device == "cuda"`: a CUDA flag."""
+    if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
+        return None
+    for side in (node.left, node.comparators[0]):
+        if isinstance(side, ast.Constant) and isinstance(side.value, str):
+            head = side.value.split(":", 1)[0].strip().lower()
+            if head in ("cuda", "cpu"):
+                equal = isinstance(node.ops[0], (ast.Eq, ast.Is))
+                return equal if head == "cuda" else not equal
+    return None
+
+
+def narrowed(state: State, uses_cuda: bool | None) -> State:
+    """``state`` on a branch taken when CUDA is not used (``uses_cuda`` False): what may be on
+    CUDA because the device was chosen at run time is on the CPU there. Any other branch: as is."""
+    if uses_cuda is not False:
+        return state
+    narrow = state.copy()
+    for name, value in narrow.env.items():
+        if value.device is Device.MAYBE_CUDA:
+            narrow.env[name] = value.with_(device=Device.CPU)
+    if narrow.default_device is Device.MAYBE_CUDA:
+        narrow.default_device = Device.CPU
+    return narrow
 
 
 _GRADE_ORDER = (Grade.BACKWARD, Grade.UNKNOWN, Grade.CALLABLE, Grade.PROVEN)

@@ -18,6 +18,7 @@ class BackwardEvent:
     loop: ast.For | ast.While | None = None  # the loop whose iterations hand the graph on
     carried: tuple[tuple[str, str], ...] = ()  # (variable, "tensor"|"tuple"|"list") handed on
     shared: tuple[str, ...] = ()  # variables holding the shared subgraph (GAN: generator output)
+    sites: tuple[ast.AST, ...] = ()  # where the freed graph nodes it runs through were built
 
 
 @dataclass

@@ -13,8 +13,9 @@ import ast
 import builtins
 from dataclasses import dataclass, field
 
+from .. import vocabulary as api
 from ..walk import attr_path
-from .calls import PROVEN_MODULE, CallsMixin, is_true, keyword
+from .calls import PROVEN_MODULE, CallsMixin, is_true, keyword, retains_graph
 from .evaluator import ExpressionsMixin
 from .facts import BackwardEvent, FlowFacts
 from .state import State
@@ -76,7 +77,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
 
     def fresh(self, site: ast.AST, evidence: Grade = Grade.PROVEN) -> GraphNode:
         self.uid += 1
-        return GraphNode(self.uid, site, evidence)
+        return GraphNode(self.uid, site, evidence, saves=saves_tensors(site))
 
     def is_parameter(self, name: str) -> bool:
         function = self.frames[-1].node if self.frames else None
@@ -214,8 +215,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
     def autograd_call(self, qualname: str, node: ast.Call, args, kwargs, state: State) -> Value:
         outputs = node.args[0] if node.args else keyword(node, "outputs") or keyword(node, "tensors")
         value = args[0] if args else kwargs.get("outputs", kwargs.get("tensors", UNKNOWN))
-        retain = is_true(keyword(node, "retain_graph")) or is_true(keyword(node, "create_graph"))
-        self.backward(node, outputs, value, state, retain)
+        self.backward(node, outputs, value, state, retains_graph(node))
         if qualname.endswith(".grad"):
             if is_true(keyword(node, "create_graph")):  # the gradients' own graph reaches back
                 return Value(kind=Kind.SEQ, elem=self.derived(node, state, [value], kind=Kind.TENSOR))
@@ -226,7 +226,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         self, call: ast.Call, target: ast.AST | None, value: Value, state: State, retain: bool | None = None
     ) -> None:
         if retain is None:
-            retain = is_true(keyword(call, "retain_graph")) or is_true(keyword(call, "create_graph"))
+            retain = retains_graph(call)
         history = value.history
         if not history and value.requires_grad is not False and target is not None and attr_path(target):
             # backward() itself is evidence of a graph: give the value an identity so that a
@@ -234,7 +234,8 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
             history = frozenset({self.fresh(call, evidence=Grade.BACKWARD)})
             value = value.with_(history=history)
             self.rebind(target, value, state)
-        hit = sorted((n for n in history if n in state.freed), key=lambda n: n.uid)
+        # Only nodes that saved tensors fail a second time: `x.sum()` can be backwarded twice.
+        hit = sorted((n for n in history if n in state.freed and n.saves), key=lambda n: n.uid)
         if hit:
             self.report_event(call, hit, history, state)
         if not retain:
@@ -259,7 +260,8 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
             shared = self.shared_variables(state, set(hit))
         key = (id(call), id(earlier))
         if key not in self.events:
-            self.events[key] = BackwardEvent(call, earlier, case, loop, carried, shared)
+            sites = tuple(dict.fromkeys(n.site for n in hit if isinstance(n.site, ast.AST)))[:3]
+            self.events[key] = BackwardEvent(call, earlier, case, loop, carried, shared, sites)
 
     @staticmethod
     def trusted(hit: list[GraphNode], loop: LoopFrame | None) -> bool:
@@ -355,6 +357,26 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         if name in survey.module_params:
             return PROVEN_MODULE
         return UNKNOWN
+
+
+def saves_tensors(site: ast.AST) -> bool:
+    """Whether the autograd node made at ``site`` keeps tensors for its backward."""
+    if isinstance(site, ast.BinOp):
+        return not isinstance(site.op, (ast.Add, ast.Sub))
+    if isinstance(site, ast.UnaryOp):
+        return not isinstance(site.op, (ast.USub, ast.UAdd))
+    if isinstance(site, ast.Subscript):
+        index = site.slice
+        return not (
+            isinstance(index, (ast.Slice, ast.Constant))
+            or isinstance(index, ast.Tuple)
+            and all(isinstance(e, (ast.Slice, ast.Constant)) for e in index.elts)
+        )
+    if isinstance(site, ast.Call):
+        func = site.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        return name not in api.NO_SAVED_TENSORS
+    return True
 
 
 def analyse(ctx) -> FlowFacts:

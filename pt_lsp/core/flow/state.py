@@ -14,9 +14,10 @@ class State:
     freed: dict[GraphNode, ast.Call] = field(default_factory=dict)  # node -> backward that freed it
     grad_enabled: bool = True
     default_device: Device = Device.CPU
+    under: str = ""  # the condition of the innermost branch on this path, for evidence steps
 
     def copy(self) -> State:
-        return State(dict(self.env), dict(self.freed), self.grad_enabled, self.default_device)
+        return State(dict(self.env), dict(self.freed), self.grad_enabled, self.default_device, self.under)
 
     def join(self, other: State | None) -> State:
         if other is None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
-from ..walk import subtree
 from .. import vocabulary as api
-from .evaluator import attr_path
+from ..walk import subtree
+from .evaluator import attr_path, narrowed
 from .state import State, join_states
-from .values import OTHER, Kind, Value
+from .values import OTHER, Grade, GraphNode, Kind, Value
+
+if TYPE_CHECKING:
+    from .interpreter import LoopFrame
 
 MAX_LOOP_NESTING = 3  # deeper loops run once: 2**depth passes would cost too much
 
@@ -116,10 +120,17 @@ class StatementsMixin:
 
     # -- branches -------------------------------------------------------------------------------
     def exec_If(self, stmt: ast.If, state: State) -> State | None:
-        self.eval(stmt.test, state)
-        taken = self.exec_block(stmt.body, state.copy())
-        skipped = self.exec_block(stmt.orelse, state.copy())
-        return join_states([taken, skipped])
+        flag = self.eval(stmt.test, state).cuda_flag
+        test = ast.unparse(stmt.test)
+        body, orelse = narrowed(state, flag).copy(), narrowed(state, None if flag is None else not flag).copy()
+        if len(test) <= 60:
+            body.under, orelse.under = test, f"not {test}" if not test.startswith("not ") else test[4:]
+        taken = self.exec_block(stmt.body, body)
+        skipped = self.exec_block(stmt.orelse, orelse)
+        after = join_states([taken, skipped])
+        if after is not None:
+            after.under = state.under
+        return after
 
     def exec_Try(self, stmt: ast.Try, state: State) -> State | None:
         body_end = self.exec_block(stmt.body, state.copy())
@@ -193,7 +204,7 @@ class StatementsMixin:
             if isinstance(stmt, ast.While):
                 self.eval(stmt.test, body_state)
             else:
-                self.bind(stmt.target, iterated.iter_elem(), body_state)
+                self.bind(stmt.target, self.loop_element(iterated, stmt, frame), body_state)
             end = join_states([self.exec_block(stmt.body, body_state), *frame.continues])
             frame.continues = []
             if end is None:
@@ -207,6 +218,25 @@ class StatementsMixin:
         return join_states([after, *frame.breaks])
 
     exec_AsyncFor = exec_While = exec_For
+
+    def loop_element(self, iterated: Value, stmt: ast.For | ast.AsyncFor, frame: LoopFrame) -> Value:
+        """The loop target's value in one pass. Iterating a list built before an outermost loop
+        gives a different element each pass: the elements' graphs (one per stored output, as in
+        REINFORCE's saved log-probabilities) are not one graph freed by the first iteration, so
+        each pass gets a node of its own, graded UNKNOWN (sharing between elements is unproven).
+        Iterating a tensor yields rows of one graph: kept as is."""
+        element = iterated.iter_elem()
+        if iterated.kind is not Kind.SEQ or len(self.loops) != 1 or not element.history:
+            return element
+        if any(node.uid > frame.start_uid for node in element.history):
+            return element
+        return renamed(element, self.fresh(stmt.target, Grade.UNKNOWN))
+
+
+def renamed(value: Value, node: GraphNode) -> Value:
+    """``value`` (and its items) with its graph replaced by ``node``."""
+    items = tuple(renamed(item, node) if item.history else item for item in value.items) if value.items else value.items
+    return value.with_(history=frozenset({node}), items=items)
 
 
 def live_in(body: list[ast.stmt]) -> frozenset[str]:

@@ -6,8 +6,8 @@ counts: a value of unknown origin is ``UNKNOWN`` and no rule fires on it.
 
 from __future__ import annotations
 
-import enum
 import ast
+import enum
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -84,6 +84,7 @@ class GraphNode:
     uid: int
     site: object  # the ast node that created it (compared by identity)
     evidence: Grade = Grade.PROVEN
+    saves: bool = True  # whether its backward needs saved tensors (freed by a backward)
 
     @property
     def opaque(self) -> bool:

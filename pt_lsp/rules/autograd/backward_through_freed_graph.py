@@ -13,8 +13,11 @@ from pt_lsp.core.edits import (
     source_of,
     statement_of,
 )
+from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Fix, Related
+from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
+from pt_lsp.core.walk import attr_path
 from pt_lsp.rules.autograd.examples.backward_through_freed_graph import EXAMPLES
 
 RETAIN = "retain_graph=True"
@@ -90,8 +93,30 @@ class BackwardThroughFreedGraph(Rule):
                 event.call,
                 self.message(event, bool(gan)),
                 fixes=self.fixes(ctx, event, gan),
-                related=[Related(ctx.doc.node_span(event.earlier), "the earlier backward() that freed the graph")],
+                related=self.path(ctx, event),
             )
+
+    # -- evidence path --------------------------------------------------------------------------
+    def path(self, ctx, event) -> tuple[Related, ...]:
+        """The places that decide the finding: where the graph was built, where it is handed on,
+        and the backward() that freed it."""
+        steps = []
+        built = {
+            "before-loop": "the graph is built here, once, before the loop",
+            "carried-state": "the graph is built here in the previous iteration",
+        }.get(event.case, "the freed graph is built here")
+        for site in event.sites[:1]:
+            steps.append(Step(site, built))
+        if event.case == "carried-state" and event.loop is not None:
+            for name, _ in event.carried:
+                store = _last_store(event.loop, name)
+                if store is not None:
+                    steps.append(Step(store, f"`{name}` carried to the next iteration here"))
+        if event.earlier is event.call:
+            freed = "the graph is freed by this backward() in the previous iteration"
+        else:
+            freed = "the graph is freed by this backward()"
+        return evidence_path(ctx, steps, Related(ctx.doc.node_span(event.earlier), freed))
 
     # -- messages -------------------------------------------------------------------------------
     def message(self, event, gan: bool) -> str:
@@ -231,6 +256,16 @@ class BackwardThroughFreedGraph(Rule):
                 after.add(callee)
         assigned = _last_assignment(scope.node, name, event.earlier.lineno)
         return [use for callee, use in before if callee in after and use.lineno > assigned]
+
+
+def _last_store(loop: ast.AST, path: str) -> ast.AST | None:
+    """The last assignment to ``path`` (a name or ``obj.attr``) in the loop's body."""
+    stores = [
+        node
+        for node in ast.walk(loop)  # only on a finding: a walk is affordable here
+        if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Store) and attr_path(node) == path
+    ]
+    return max(stores, key=lambda n: (n.lineno, n.col_offset), default=None)
 
 
 def _last_assignment(scope: ast.AST, name: str, before_line: int) -> int:

@@ -5,12 +5,20 @@ from __future__ import annotations
 import ast
 
 from pt_lsp.core.edits import source_of
+from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
 from pt_lsp.core.flow.values import Device
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.numpy_interop.examples.numpy_on_cuda_tensor import EXAMPLES
 
 IMPLICIT_CONVERSIONS = {"numpy.asarray", "numpy.array", "numpy.asanyarray"}
+
+
+def _forced(call: ast.Call) -> bool:
+    """``.numpy(force=True)`` copies to the CPU itself (torch >= 1.13): the fix, not the bug."""
+    return any(
+        kw.arg == "force" and not (isinstance(kw.value, ast.Constant) and not kw.value.value) for kw in call.keywords
+    )
 
 
 class NumpyOnCudaTensor(Rule):
@@ -62,7 +70,7 @@ class NumpyOnCudaTensor(Rule):
             return
         for node in ctx.index.of(ast.Call):
             func = node.func
-            if isinstance(func, ast.Attribute) and func.attr == "numpy" and not node.args:
+            if isinstance(func, ast.Attribute) and func.attr == "numpy" and not node.args and not _forced(node):
                 tensor = func.value
                 implicit = False
             elif node.args and ctx.qualname(func) in IMPLICIT_CONVERSIONS:
@@ -78,6 +86,7 @@ class NumpyOnCudaTensor(Rule):
                 self.message(ctx, node, tensor, value.device, implicit),
                 fixes=self.fixes(ctx, node, tensor, value.requires_grad is not False, implicit),
                 severity=Severity.ERROR if value.device is Device.CUDA else Severity.WARNING,
+                related=evidence_path(ctx, value.steps),
             )
 
     def message(self, ctx, call, tensor, device, implicit) -> str:

@@ -6,6 +6,7 @@ import ast
 
 from pt_lsp.core.document import Pos, Span
 from pt_lsp.core.edits import primary_text, source_of
+from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.numpy_interop.examples.numpy_on_requires_grad_tensor import EXAMPLES
@@ -96,6 +97,7 @@ class NumpyOnRequiresGradTensor(Rule):
                         Applicability.SAFE,
                     )
                 ],
+                related=evidence_path(ctx, value.steps),
             )
 
     @staticmethod

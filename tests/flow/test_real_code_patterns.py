@@ -1,0 +1,185 @@
+"""Patterns from real training scripts (issue 11 and the audit in benchmarks/ecosystem/audit.md):
+each false alarm is a program that runs fine under torch and must stay silent; each miss is a
+program that fails and must be reported. The programs are ours, written after the real code."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from pt_lsp.core.engine import lint_source
+from pt_lsp.core.selection import Selection
+
+FLOW = Selection.of(["PTL2", "PTL3", "PTL4", "PTL5"])
+
+
+def codes(source: str, selection: Selection = FLOW) -> list[tuple[int, str]]:
+    result = lint_source(textwrap.dedent(source), "<real>", selection=selection)
+    assert result.errors == []
+    return [(f.line, f.code) for f in result.findings]
+
+
+SILENT = {
+    "unknown callable then a tensor method (style transfer)": """
+        def run(model, transform, image, opt):
+            content = transform(image).unsqueeze(0)
+            for _ in range(3):
+                loss = model(content).sum(); opt.zero_grad(); loss.backward(); opt.step()
+        """,
+    "an unknown class built from a model": """
+        import torch
+        from agents import Agent
+        net = torch.nn.Linear(3, 1)
+        agent = Agent(net)
+        for x in [torch.randn(2, 3)]:
+            agent.evaluate(x).sum().backward()
+        """,
+    "a helper of another module detaches the hidden state": """
+        import torch
+        from torch import nn
+        from helpers import repackage_hidden
+        rnn, head = nn.RNN(4, 8), nn.Linear(8, 2)
+        hidden = torch.zeros(1, 3, 8)
+        for step in range(3):
+            hidden = repackage_hidden(hidden)
+            output, hidden = rnn(torch.randn(5, 3, 4), hidden)
+            loss = head(output).pow(2).mean()
+            loss.backward()
+        """,
+    "retain_variables=True is the old retain_graph=True": """
+        import torch
+        x = torch.ones(2, 2, requires_grad=True)
+        z = torch.mm(x, x)
+        z.backward(torch.ones(2, 2), retain_variables=True)
+        z.backward(torch.ones(2, 2))
+        """,
+    "a second backward through nodes that saved nothing": """
+        import torch
+        x = torch.ones(2, requires_grad=True)
+        y = x.sum()
+        y.backward()
+        x.grad = None
+        y.backward()
+        """,
+    "a loop over stored outputs, each with its own graph": """
+        import torch
+        w = torch.ones(3, requires_grad=True)
+        probs = [torch.sigmoid(w @ torch.randn(3)) for _ in range(4)]
+        for p in probs:
+            loss = -torch.log(p)
+            loss.backward()
+        """,
+    "the branch is decided by the availability flag": """
+        import torch
+        train_on_gpu = torch.cuda.is_available()
+        model = torch.nn.Linear(4, 3)
+        x = torch.randn(2, 4)
+        if train_on_gpu:
+            model, x = model.cuda(), x.cuda()
+        _, pred = torch.max(model(x), 1)
+        correct = pred.numpy() if not train_on_gpu else pred.cpu().numpy()
+        if not train_on_gpu:
+            print(pred.numpy())
+        """,
+    "a flag named for CUDA decides the branch": """
+        import torch
+        def evaluate(model, x, args):
+            device = torch.device("cuda" if args.cuda else "cpu")
+            out = model.to(device)(x.to(device)).detach()
+            if not args.cuda:
+                return out.numpy()
+            return out.cpu().numpy()
+        """,
+    "the sample of a distribution has no grad": """
+        import torch
+        from torch.distributions import Categorical
+        net = torch.nn.Linear(4, 2)
+        prob = torch.softmax(net(torch.randn(3, 4)), dim=-1)
+        a = Categorical(prob).sample().numpy()
+        """,
+    "the indices of torch.max have no grad": """
+        import torch
+        model = torch.nn.Linear(4, 3)
+        output = model(torch.randn(2, 4))
+        _, preds = torch.max(output, 1)
+        print(preds.numpy())
+        values, idx = output.max(1)
+        print(idx.numpy())
+        """,
+    "numpy(force=True) is the fix itself": """
+        import torch
+        emb = torch.nn.Embedding(3, 2).cuda()
+        print(emb.weight.numpy(force=True))
+        """,
+}
+
+REPORTED = {
+    "the issue's carried state and a tensor moved to CUDA": (
+        """
+        import torch
+        net = torch.nn.Linear(3, 1)
+        if torch.cuda.is_available():
+            net = net.cuda()
+        x = torch.randn(4, 3)
+        h = torch.zeros(4, 1)
+        for i in range(3):
+            h = net(x) + h
+            loss = h.sum()
+            loss.backward()
+        out = net(x.cuda())
+        print(out.numpy())
+        """,
+        [(11, "PTL201"), (13, "PTL401")],
+    ),
+    "the same loss backwarded twice still fails": (
+        """
+        import torch
+        w = torch.ones(2, requires_grad=True)
+        loss = (w * w).sum()
+        loss.backward()
+        loss.backward()
+        """,
+        [(6, "PTL201")],
+    ),
+    "values of torch.max keep their graph": (
+        """
+        import torch
+        model = torch.nn.Linear(4, 3)
+        values, _ = torch.max(model(torch.randn(2, 4)), 1)
+        print(values.numpy())
+        """,
+        [(5, "PTL402")],
+    ),
+    "rsample() is differentiable": (
+        """
+        import torch
+        from torch.distributions import Normal
+        net = torch.nn.Linear(4, 2)
+        z = Normal(net(torch.randn(3, 4)), 1.0).rsample()
+        print(z.numpy())
+        """,
+        [(6, "PTL402")],
+    ),
+    "numpy() on the CUDA branch of a flag": (
+        """
+        import torch
+        use_cuda = torch.cuda.is_available()
+        x = torch.randn(2)
+        if use_cuda:
+            x = x.cuda()
+            print(x.numpy())
+        """,
+        [(7, "PTL401")],
+    ),
+}
+
+
+@pytest.mark.parametrize("source", SILENT.values(), ids=list(SILENT))
+def test_real_code_false_alarm_stays_silent(source):
+    assert codes(source) == []
+
+
+@pytest.mark.parametrize(("source", "expected"), REPORTED.values(), ids=list(REPORTED))
+def test_real_code_bug_is_reported(source, expected):
+    assert codes(source) == expected
