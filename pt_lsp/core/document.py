@@ -7,6 +7,7 @@ All conversions live here so that each boundary converts exactly once.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -123,13 +124,17 @@ class Document:
     def col_to_utf8(self, line: int, col: int) -> int:
         return len(self.line_text(line)[:col].encode("utf-8"))
 
-    def node_span(self, node) -> Span:
+    def node_span(self, node: ast.AST) -> Span:
         """Code-point span of an ``ast`` node (whose columns are UTF-8 byte offsets)."""
-        end_line = getattr(node, "end_lineno", None) or node.lineno
+        # Every node given here has a position (an expression, statement, argument, keyword...);
+        # ast.AST itself declares none.
+        line: int = node.lineno  # type: ignore[attr-defined]
+        col: int = node.col_offset  # type: ignore[attr-defined]
+        end_line = getattr(node, "end_lineno", None) or line
         end_col = getattr(node, "end_col_offset", None)
         if end_col is None:
-            end_col = node.col_offset
+            end_col = col
         return Span(
-            Pos(node.lineno, self.col_from_utf8(node.lineno, node.col_offset)),
+            Pos(line, self.col_from_utf8(line, col)),
             Pos(end_line, self.col_from_utf8(end_line, end_col)),
         )

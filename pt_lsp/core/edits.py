@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos, Span
 from pt_lsp.core.findings import Edit
-from pt_lsp.core.names import canonical
+from pt_lsp.core.names import Scope, canonical
 
 # Expressions that can be followed by `.attr` / `(...)` / `[...]` without parentheses.
 _PRIMARY = (
@@ -124,8 +124,8 @@ def body_containing(ctx: FileContext, stmt: ast.stmt) -> list[ast.stmt] | None:
         body = getattr(parent, name, None)
         if isinstance(body, list) and any(s is stmt for s in body):
             return body
-    if isinstance(parent, (ast.Try, ast.ExceptHandler, ast.match_case)):
-        for handler in getattr(parent, "handlers", []):
+    if isinstance(parent, ast.Try):
+        for handler in parent.handlers:
             if any(s is stmt for s in handler.body):
                 return handler.body
     return None
@@ -167,7 +167,7 @@ def replace_in(text_start: Pos, text: str, edits: Iterable[Edit], ctx: FileConte
 
 # -- names of torch objects ----------------------------------------------------------------------
 def _visible_names(ctx: FileContext, at: ast.AST) -> list[str]:
-    scope = ctx.names.scope_of(at)
+    scope: Scope | None = ctx.names.scope_of(at)
     names: list[str] = []
     while scope is not None:
         names.extend(scope.bindings)
@@ -217,6 +217,10 @@ def _torch_taken(ctx: FileContext) -> bool:
     return False
 
 
+def _future_import(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
+
+
 def add_import_edit(ctx: FileContext, statement: str) -> Edit | None:
     """Insert ``statement`` after the module docstring and ``__future__`` imports."""
     body = ctx.tree.body
@@ -228,7 +232,7 @@ def add_import_edit(ctx: FileContext, statement: str) -> Edit | None:
         and isinstance(body[0].value.value, str)
     ):
         index = 1
-    while index < len(body) and isinstance(body[index], ast.ImportFrom) and body[index].module == "__future__":
+    while index < len(body) and _future_import(body[index]):
         index += 1
     nl = newline_of(ctx)
     if index < len(body):
@@ -311,7 +315,7 @@ def add_keyword(ctx: FileContext, call: ast.Call, keyword: str) -> Edit | None:
 def body_insertion(ctx: FileContext, body: list[ast.stmt], lines: list[str]) -> Edit | None:
     """Insert ``lines`` as the first statements of ``body`` (None for one-line bodies)."""
     first, owner = body[0], ctx.parent(body[0])
-    if owner is not None and first.lineno == owner.lineno:
+    if isinstance(owner, (ast.stmt, ast.excepthandler)) and first.lineno == owner.lineno:
         return None  # `for x in xs: step(x)`: no line of its own to insert before
     indent, newline = indentation(ctx, first), newline_of(ctx)
     return Edit.insert(Pos(first.lineno, 0), "".join(f"{indent}{line}{newline}" for line in lines))

@@ -81,7 +81,8 @@ class Example:
 
     def __post_init__(self) -> None:
         source = textwrap.dedent(self.source).strip("\n") + "\n"
-        lines, expected = [], []
+        lines: list[str] = []
+        expected: list[tuple[int, str]] = []
         for number, line in enumerate(source.splitlines(), start=1):
             match = _MARKER.search(line)
             if match:

@@ -18,6 +18,7 @@ import stat
 import tempfile
 import tokenize
 from dataclasses import dataclass
+from typing import Any
 
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -172,7 +173,7 @@ class NotebookFile:
     sources of the cells that were fixed."""
 
     raw: str
-    data: dict
+    data: dict[str, Any]  # the notebook's JSON
 
     @classmethod
     def decode(cls, data: bytes, max_bytes: int | None = None) -> NotebookFile:

@@ -10,8 +10,13 @@ target) shadows the import and yields ``None``. ``V = torch.autograd.Variable`` 
 from __future__ import annotations
 
 import ast
+import sys
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .walk import NodeIndex
 
 # Public names re-exported under a shorter path; keys are canonicalised to the values.
 CANONICAL = {
@@ -67,7 +72,7 @@ class Names:
     one containing a position is an ancestor of the last scope that starts before it.
     """
 
-    def __init__(self, tree: ast.Module, index=None) -> None:
+    def __init__(self, tree: ast.Module, index: NodeIndex | None = None) -> None:
         from .walk import NodeIndex
 
         index = index if index is not None else NodeIndex(tree)
@@ -80,7 +85,7 @@ class Names:
         self._bind_expressions(index)
 
     # -- scope tree ---------------------------------------------------------------------------
-    def _build_scopes(self, index) -> None:
+    def _build_scopes(self, index: NodeIndex) -> None:
         spans = []
         for node in index.of(*_SCOPE_NODES):
             start, end = _scope_span(node)
@@ -117,21 +122,22 @@ class Names:
             ends = self.__dict__["_ends_cache"] = {id(scope): (start, end) for start, end, scope in self._ordered}
         return ends
 
-    def _bind_expressions(self, index) -> None:
-        for node in index.of(ast.Lambda):
-            scope = self.scopes[id(node)]
-            for arg in _arguments(node.args):
+    def _bind_expressions(self, index: NodeIndex) -> None:
+        for function in index.of(ast.Lambda):
+            scope = self.scopes[id(function)]
+            for arg in _arguments(function.args):
                 scope.bind(arg, (0, 0))
-        for node in index.of(ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp):
-            scope = self.scopes[id(node)]
-            for generator in node.generators:
+        comprehensions: list[ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp] = index.of(*_COMPREHENSIONS)
+        for comprehension in comprehensions:
+            scope = self.scopes[id(comprehension)]
+            for generator in comprehension.generators:
                 for target in _target_names(generator.target):
-                    scope.bind(target, _pos(node))
-        for node in index.of(ast.NamedExpr):
-            scope = self._scope_at(_pos(node))
-            while isinstance(scope.node, _COMPREHENSIONS):
-                scope = scope.parent  # type: ignore[assignment]
-            scope.bind(node.target.id, _end(node))
+                    scope.bind(target, _pos(comprehension))
+        for named in index.of(ast.NamedExpr):
+            scope = self._scope_at(_pos(named))
+            while isinstance(scope.node, _COMPREHENSIONS) and scope.parent is not None:
+                scope = scope.parent  # `:=` in a comprehension binds in the enclosing scope
+            scope.bind(named.target.id, _end(named))
 
     # -- queries -----------------------------------------------------------------------------
     def scope_of(self, node: ast.AST) -> Scope:
@@ -206,6 +212,13 @@ def _target_names(target: ast.AST) -> list[str]:
     return []
 
 
+# `try: ... except* E:` (Python 3.11) binds as `try` does.
+if sys.version_info >= (3, 11):
+    _TRY_STATEMENTS = (ast.Try, ast.TryStar)
+else:
+    _TRY_STATEMENTS = (ast.Try,)
+
+
 class _StatementBinder:
     """Records the bindings statements make, scope by scope, in source order."""
 
@@ -217,24 +230,23 @@ class _StatementBinder:
             self.statement(stmt, scope)
 
     def statement(self, stmt: ast.stmt, scope: Scope) -> None:
-        kind = type(stmt)
-        if kind in (ast.FunctionDef, ast.AsyncFunctionDef):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             inner = self.names.scopes[id(stmt)]
             for arg in _arguments(stmt.args):
                 inner.bind(arg, (0, 0))
             self.run(stmt.body, inner)
             scope.bind(stmt.name, _end(stmt))
-        elif kind is ast.ClassDef:
+        elif isinstance(stmt, ast.ClassDef):
             self.run(stmt.body, self.names.scopes[id(stmt)])
             scope.bind(stmt.name, _end(stmt))
-        elif kind is ast.Import:
+        elif isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 if alias.asname:
                     scope.bind(alias.asname, _end(stmt), alias.name)
                 else:
                     top = alias.name.split(".")[0]
                     scope.bind(top, _end(stmt), top)
-        elif kind is ast.ImportFrom:
+        elif isinstance(stmt, ast.ImportFrom):
             for alias in stmt.names:
                 if stmt.level or not stmt.module:
                     scope.bind(alias.asname or alias.name, _end(stmt))
@@ -242,27 +254,27 @@ class _StatementBinder:
                     scope.star_imports.append((_end(stmt), stmt.module))
                 else:
                     scope.bind(alias.asname or alias.name, _end(stmt), f"{stmt.module}.{alias.name}")
-        elif kind is ast.Global:
+        elif isinstance(stmt, ast.Global):
             scope.globals.update(stmt.names)
-        elif kind is ast.Assign:
-            alias = self.names.qualname(stmt.value) if isinstance(stmt.value, (ast.Name, ast.Attribute)) else None
+        elif isinstance(stmt, ast.Assign):
+            aliased = self.names.qualname(stmt.value) if isinstance(stmt.value, (ast.Name, ast.Attribute)) else None
             for target in stmt.targets:
-                self.bind_target(target, scope, _end(stmt), alias)
-        elif kind in (ast.AnnAssign, ast.AugAssign):
+                self.bind_target(target, scope, _end(stmt), aliased)
+        elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
             self.bind_target(stmt.target, scope, _end(stmt))
-        elif kind in (ast.For, ast.AsyncFor):
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             self.bind_target(stmt.target, scope, _pos(stmt.body[0]) if stmt.body else _end(stmt))
             self.run(stmt.body, scope)
             self.run(stmt.orelse, scope)
-        elif kind in (ast.With, ast.AsyncWith):
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             for item in stmt.items:
                 if item.optional_vars is not None:
                     self.bind_target(item.optional_vars, scope, _end(item.context_expr))
             self.run(stmt.body, scope)
-        elif kind in (ast.If, ast.While):
+        elif isinstance(stmt, (ast.If, ast.While)):
             self.run(stmt.body, scope)
             self.run(stmt.orelse, scope)
-        elif kind in (ast.Try, getattr(ast, "TryStar", ast.Try)):
+        elif isinstance(stmt, _TRY_STATEMENTS):
             self.run(stmt.body, scope)
             for handler in stmt.handlers:
                 if handler.name:
@@ -270,7 +282,7 @@ class _StatementBinder:
                 self.run(handler.body, scope)
             self.run(stmt.orelse, scope)
             self.run(stmt.finalbody, scope)
-        elif kind is ast.Match:
+        elif isinstance(stmt, ast.Match):
             for case in stmt.cases:
                 for node in ast.walk(case.pattern):
                     name = getattr(node, "name", None) or getattr(node, "rest", None)

@@ -11,7 +11,7 @@ import ast
 import importlib
 import pkgutil
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .examples import Example
 from .findings import Finding, Fix, Related, Severity
@@ -38,7 +38,7 @@ class Rule:
     examples: ClassVar[tuple[Example, ...]] = ()
     suppressible: ClassVar[bool] = True  # whether a noqa comment (and the editor's action) applies
 
-    def __init_subclass__(cls, register: bool = True, **kwargs) -> None:
+    def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         """``class R(Rule, register=False)`` defines a rule without registering it (tests)."""
         super().__init_subclass__(**kwargs)
         if cls.code and register:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import TypeVar
+from typing import TypeVar, cast
 
 N = TypeVar("N", bound=ast.AST)
 
@@ -63,10 +63,11 @@ class NodeIndex:
 
     def of(self, *kinds: type[N]) -> list[N]:
         """Nodes of the given types, in source order (for one type, as the walk met them)."""
+        # Each list holds the nodes of exactly the type it is filed under.
         if len(kinds) == 1:
-            return self._by_type.get(kinds[0], [])  # type: ignore[return-value]
+            return cast("list[N]", self._by_type.get(kinds[0], []))
         found = [node for kind in kinds for node in self._by_type.get(kind, [])]
-        return sorted(found, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+        return cast("list[N]", sorted(found, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))))
 
 
 NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
