@@ -9,8 +9,9 @@ module is not installed, in two ways:
   ``from torch import nn``), or uses a name its test module imported from one at the top
   (``np`` after ``import numpy as np``), gets the same skip at collection.
 
-A test module that imports torch at its top must instead start with
-``torch = pytest.importorskip("torch")``: its import fails before any test is collected.
+- a test module that imports an optional module at its top (outside ``try``) is skipped as a
+  whole: its import would fail before any test is collected. ``torch =
+  pytest.importorskip("torch")`` at the top says the same explicitly.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import importlib.util
 import inspect
 import sys
 import textwrap
+from pathlib import Path
 from types import FunctionType, ModuleType
 
 import pytest
@@ -78,6 +80,39 @@ def needed_modules(function: FunctionType) -> frozenset[str]:
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in aliases:
             needed.add(aliases[node.id])
     return frozenset(needed)
+
+
+def top_level_imports(path: Path) -> frozenset[str]:
+    """The optional modules a test module imports unguarded at its top (its import fails without them)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return frozenset()
+    needed: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            needed.update(root for alias in node.names if (root := _optional_root(alias.name)))
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (root := _optional_root(node.module)):
+            needed.add(root)
+    return frozenset(needed)
+
+
+class _SkippedModule(pytest.Module):
+    """A test module that cannot be imported here: one skip instead of a collection error."""
+
+    reason = ""
+
+    def collect(self):  # type: ignore[override]
+        pytest.skip(self.reason, allow_module_level=True)
+
+
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.Module | None:
+    missing = sorted(module for module in top_level_imports(module_path) if not available(module))
+    if not missing:
+        return None
+    module = _SkippedModule.from_parent(parent, path=module_path)
+    module.reason = f"needs {', '.join(missing)} (not installed)"
+    return module
 
 
 def pytest_configure(config: pytest.Config) -> None:
