@@ -172,7 +172,62 @@ REPORTED = {
         """,
         [(7, "PTL401")],
     ),
+    "tensors of state_dict() of a model on CUDA": (
+        """
+        import torch
+        model = torch.nn.Linear(2, 2).cuda()
+        for k, v in model.state_dict().items():
+            print(v.numpy())
+        """,
+        [(5, "PTL401")],
+    ),
+    "tensors made after set_default_device": (
+        """
+        import torch
+        torch.set_default_device("cuda")
+        z = torch.zeros(3)
+        print(z.numpy())
+        """,
+        [(5, "PTL401")],
+    ),
+    "a model output in a helper called with gradients on": (
+        """
+        import torch
+        from torch import nn
+        class Agent(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.net = nn.Linear(4, 2)
+                self.embed = nn.Embedding(10, 3)
+            def get_action(self, state):
+                return self.net(state).numpy()
+            def show(self):
+                print(self.embed.weight[:5].numpy())
+        agent = Agent()
+        for _ in range(2):
+            a = agent.get_action(torch.randn(1, 4))
+        agent.show()
+        """,
+        [(10, "PTL402"), (12, "PTL402")],
+    ),
 }
+
+SILENT_TOO = {
+    "a helper called only under no_grad": """
+        import torch
+        from torch import nn
+        class Agent(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.net = nn.Linear(4, 2)
+            def get_action(self, state):
+                return self.net(state).numpy()
+        agent = Agent()
+        with torch.no_grad():
+            a = agent.get_action(torch.randn(1, 4))
+        """,
+}
+SILENT.update(SILENT_TOO)
 
 
 @pytest.mark.parametrize("source", SILENT.values(), ids=list(SILENT))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from .. import vocabulary as api
-from .evaluator import attr_path, sequence
+from .evaluator import attr_path, sequence, subject
 from .state import State
 from .values import OTHER, UNKNOWN, Device, Grade, Kind, Value, merge_steps
 
@@ -22,12 +22,6 @@ def keyword(node: ast.Call, name: str) -> ast.expr | None:
 
 def is_true(expr: ast.expr | None) -> bool:
     return isinstance(expr, ast.Constant) and expr.value is True
-
-
-def subject(expr: ast.expr) -> str:
-    """How an evidence step names what it is about: `` `net` `` or "the tensor"."""
-    text = ast.unparse(expr)
-    return f"`{text}`" if len(text) <= 40 else "the tensor"
 
 
 def condition(state: State) -> str:
@@ -370,8 +364,11 @@ class CallsMixin:
         method = self.local_method(module, name)
         if method is not None:
             return self.call_function(method, node, [module, *args], kwargs, state, attr_path(func.value))
+        if name == "state_dict":
+            # tensors on the module's device, detached (keep_vars=False)
+            tensor = Value(kind=Kind.TENSOR, device=module.device, requires_grad=False, steps=module.steps)
+            return Value(kind=Kind.OTHER, elem=tensor)
         if name in (
-            "state_dict",
             "named_modules",
             "modules",
             "children",

@@ -153,7 +153,8 @@ class ExpressionsMixin:
                 else known
             )
         if base.qualname and node.attr in ("weight", "bias"):
-            return Value(kind=Kind.TENSOR, device=base.device, requires_grad=True)
+            parameter = Value(kind=Kind.TENSOR, device=base.device, requires_grad=True, steps=base.steps)
+            return parameter.step(node, f"{subject(node)} is a parameter (requires grad)")
         return UNKNOWN
 
     # -- compound expressions -------------------------------------------------------------------
@@ -321,6 +322,12 @@ class ExpressionsMixin:
                     items=None,
                     history=container.history | value.history,
                 )
+
+
+def subject(expr: ast.expr) -> str:
+    """How an evidence step names what it is about: `` `net` `` or "the tensor"."""
+    text = ast.unparse(expr)
+    return f"`{text}`" if len(text) <= 40 else "the tensor"
 
 
 _NO_CUDA_NAME = re.compile(r"(?:^|_)(?:no|without|disable)_?(?:cuda|gpu)(?:$|_)", re.IGNORECASE)

@@ -37,6 +37,16 @@ class FlowFacts:
             self.analyser.ensure_for(node)
         return self.values.get(id(node), UNKNOWN)
 
+    def call_grad_modes(self, function: ast.AST) -> frozenset[bool]:
+        """Whether gradients are enabled at each call of this file that reaches ``function``
+        (empty when none does): a helper's facts depend on where it is called from."""
+        if self.analyser is None:
+            return frozenset()
+        self.analyser.ensure_for(
+            function.body[0] if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) else function
+        )
+        return frozenset(self.analyser.call_modes.get(id(function), ()))
+
     @property
     def events(self) -> list[BackwardEvent]:
         if self.analyser is None:

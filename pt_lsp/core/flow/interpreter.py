@@ -66,6 +66,8 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
             for name in function.calls:
                 self.callers.setdefault(name, []).append(function)
         self.analysed: set[int] = set()
+        # id(function) -> grad modes (enabled or not) at the calls of this file that reach it
+        self.call_modes: dict[int, set[bool]] = {}
         self.live_in_cache: dict[int, frozenset[str]] = {}
         # Parameters may be frozen: outputs of modules then prove no graph by themselves.
         text = ctx.doc.text
@@ -162,6 +164,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         if len(self.frames) > MAX_CALL_DEPTH or self.budget <= 0 or any(f.node is function for f in self.frames):
             return self.call_unknown(node, args, kwargs, state)
         self.budget -= 1
+        self.call_modes.setdefault(id(function), set()).add(state.grad_enabled)
         inner = State({}, state.freed, state.grad_enabled, state.default_device)
         self.bind_parameters(function, args, kwargs, inner)
         params = [*function.args.posonlyargs, *function.args.args]

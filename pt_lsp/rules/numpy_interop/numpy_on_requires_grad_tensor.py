@@ -130,4 +130,8 @@ class NumpyOnRequiresGradTensor(Rule):
             if ctx.qualname(target) in GRAD_MODE_DECORATORS:
                 return False
         text = ctx.doc.slice(ctx.doc.node_span(function))
-        return ".backward(" in text
+        if ".backward(" in text:
+            return True
+        # Called from this file, and only where gradients are enabled (`get_action(state)` from
+        # the training loop, not from a `no_grad` block).
+        return ctx.flow.call_grad_modes(function) == {True}
