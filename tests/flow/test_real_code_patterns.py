@@ -238,3 +238,56 @@ def test_real_code_false_alarm_stays_silent(source):
 @pytest.mark.parametrize(("source", "expected"), REPORTED.values(), ids=list(REPORTED))
 def test_real_code_bug_is_reported(source, expected):
     assert codes(source) == expected
+
+
+DATA = Selection.of(["PTL102"])
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        """
+        from torch_geometric.utils import to_scipy_sparse_matrix
+        def f(edge_index, x):
+            adj = to_scipy_sparse_matrix(edge_index, x)
+            return adj.data
+        """,
+        """
+        import torch
+        from boxes import Boxes
+        def g(boxes):
+            if isinstance(boxes, torch.Tensor):
+                boxes = Boxes(boxes)
+                return boxes.data
+        """,
+        """
+        import torch
+        from boxes import Wrapper
+        def scale(t):
+            if isinstance(t, Wrapper):
+                t = t.data
+            return t
+        scale(torch.ones(2, requires_grad=True))
+        """,
+    ],
+    ids=["torch_geometric-is-not-torch", "narrowing-ends-at-reassignment", "narrowed-to-another-class"],
+)
+def test_data_of_something_else_is_silent(source):
+    assert codes(source, DATA) == []
+
+
+def test_data_of_a_view_of_a_parameter_and_a_guarded_attribute():
+    source = """
+        import torch
+        from torch import nn, Tensor
+        def init(layer, dim):
+            layer.bias[dim:].data.fill_(1)
+        class M(nn.Module):
+            def __init__(self, p):
+                super().__init__()
+                self.p = p
+            def reset(self):
+                if isinstance(self.p, Tensor):
+                    self.p.data.fill_(1)
+        """
+    assert codes(source, DATA) == [(5, "PTL102"), (12, "PTL102")]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.walk import own_nodes, subtree
+from pt_lsp.core.walk import attr_path, own_nodes, subtree
 
 GRAD, LEAF, TENSOR = "grad", "leaf", "tensor"
 
@@ -164,6 +164,8 @@ class TensorEvidence:
         syntactic = self.syntactic_kind(expr)
         if syntactic is not None:
             return syntactic
+        if isinstance(expr, ast.Name) and self.guard_of(expr) is False:
+            return None  # `if isinstance(t, Wrapper):` here, whatever callers pass elsewhere
         if use_flow and not (isinstance(expr, ast.Name) and expr.id == "self") and not self._packs_sequences(expr):
             if self.ctx.flow.value(expr).is_tensor:
                 return TENSOR
@@ -182,9 +184,14 @@ class TensorEvidence:
         return self._names[key] is not None
 
     def syntactic_kind(self, expr: ast.AST) -> str | None:
+        if isinstance(expr, ast.Subscript):
+            # `layer.bias[dim:]`: a view of a known tensor is a tensor
+            return TENSOR if self.syntactic_kind(expr.value) is not None else None
         if isinstance(expr, ast.Attribute):
             if expr.attr == "grad":
                 return GRAD
+            if self.guard_of(expr) is True:
+                return TENSOR
             if isinstance(expr.value, ast.Name) and expr.value.id == "self":
                 return self.self_attribute_kind(expr)
             if expr.attr in ("weight", "bias") or expr.attr.startswith(("weight_", "bias_")):
@@ -294,17 +301,59 @@ class TensorEvidence:
 
     def guarded_kind(self, name: ast.Name) -> str | None:
         """Inside ``if isinstance(h, torch.Tensor):`` (or ``type(h) == Variable``) ``h`` is a tensor."""
+        return TENSOR if self.guard_of(name) is True else None
+
+    def guard_of(self, name: ast.Name | ast.Attribute) -> bool | None:
+        """What the innermost ``if isinstance(name, ...)`` around ``name`` says: True for a
+        tensor type, False for another class; None without such a test, or when ``name`` was
+        assigned again in the branch before this use (narrowing ends at a reassignment)."""
         child: ast.AST = name
         current = self.ctx.parent(name)
         while current is not None and not isinstance(current, _SCOPES):
-            if (
-                isinstance(current, ast.If)
-                and any(child is s for s in current.body)
-                and self._tests_tensor_type(current.test, name.id)
-            ):
-                return TENSOR
+            if isinstance(current, ast.If) and any(child is s for s in current.body):
+                path = attr_path(name) or ""
+                if self._tests_tensor_type(current.test, path):
+                    return None if self._reassigned(current, name) else True
+                if self._tests_other_type(current.test, path):
+                    return None if self._reassigned(current, name) else False
             child, current = current, self.ctx.parent(current)
         return None
+
+    @staticmethod
+    def _reassigned(branch: ast.If, name: ast.Name | ast.Attribute) -> bool:
+        position = (name.lineno, name.col_offset)
+        for stmt in branch.body:
+            if (stmt.lineno, stmt.col_offset) > position:
+                break
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [getattr(stmt, "target", None)]
+            for target in targets:
+                if target is None:
+                    continue
+                for node in ast.walk(target):  # a statement's targets: small
+                    if (
+                        isinstance(node, (ast.Name, ast.Attribute))
+                        and attr_path(node) == attr_path(name)
+                        and (node.lineno, node.col_offset) < position
+                    ):
+                        if (getattr(stmt, "end_lineno", 0) or 0, getattr(stmt, "end_col_offset", 0) or 0) <= position:
+                            return True
+        return False
+
+    def _tests_other_type(self, test: ast.AST, name: str) -> bool:
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+            return any(self._tests_other_type(v, name) for v in test.values)
+        if not (
+            isinstance(test, ast.Call)
+            and isinstance(test.func, ast.Name)
+            and test.func.id == "isinstance"
+            and len(test.args) == 2
+            and attr_path(test.args[0]) == name
+        ):
+            return False
+        classes = test.args[1].elts if isinstance(test.args[1], ast.Tuple) else [test.args[1]]
+        return all(
+            self.ctx.qualname(c) not in TENSOR_TYPES and isinstance(c, (ast.Name, ast.Attribute)) for c in classes
+        )
 
     def _tests_tensor_type(self, test: ast.AST, name: str) -> bool:
         if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
@@ -314,8 +363,7 @@ class TensorEvidence:
             and isinstance(test.func, ast.Name)
             and test.func.id == "isinstance"
             and len(test.args) == 2
-            and isinstance(test.args[0], ast.Name)
-            and test.args[0].id == name
+            and attr_path(test.args[0]) == name
         ):
             return self.ctx.qualname(test.args[1]) in TENSOR_TYPES
         if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.Is)):
@@ -325,8 +373,7 @@ class TensorEvidence:
                 and isinstance(left.func, ast.Name)
                 and left.func.id == "type"
                 and len(left.args) == 1
-                and isinstance(left.args[0], ast.Name)
-                and left.args[0].id == name
+                and attr_path(left.args[0]) == name
                 and self.ctx.qualname(right) in TENSOR_TYPES
             )
         return False
