@@ -39,8 +39,8 @@ class Plugin:
             print(f"pt-lsp: skipping {self.filename}: {error}", file=sys.stderr)
             return
         result = lint_source(source, self.filename, honour_noqa=False)
-        for error in result.errors:
-            print(f"pt-lsp: {self.filename}: {error}", file=sys.stderr)
+        for problem in result.errors:
+            print(f"pt-lsp: {self.filename}: {problem}", file=sys.stderr)
         for finding in result.findings:
             if finding.code == SYNTAX_ERROR:
                 continue  # flake8 already reports E999

@@ -24,6 +24,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
+from typing import IO
 
 from .execute import Observation, ProgramJob, child_environment, observation_from_result
 
@@ -120,6 +121,13 @@ class _Pending:
         self.exited = threading.Event()
 
 
+def _pipe(stream: IO[bytes] | None) -> IO[bytes]:
+    """One of the server's pipes (it is started with all three)."""
+    if stream is None:
+        raise ForkServerError("the fork server has no pipe")
+    return stream
+
+
 class ForkServer:
     """Runs programs in children forked from one torch-importing server; thread-safe."""
 
@@ -146,7 +154,7 @@ class ForkServer:
             raise ForkServerError(self._dead or "the fork server did not start")
 
     def _read(self, ready: threading.Event) -> None:
-        for line in self._process.stdout:
+        for line in _pipe(self._process.stdout):
             message = json.loads(line)
             if message.get("ready"):
                 ready.set()
@@ -161,7 +169,7 @@ class ForkServer:
             else:
                 pending.exit = message["exit"]
                 pending.exited.set()
-        stderr = self._process.stderr.read().decode(errors="replace").strip().splitlines()
+        stderr = _pipe(self._process.stderr).read().decode(errors="replace").strip().splitlines()
         self._dead = "the fork server died" + (f": {stderr[-1]}" if stderr else "")
         ready.set()
         with self._lock:
@@ -178,8 +186,9 @@ class ForkServer:
             with self._lock:
                 self._pending[ident] = pending
                 try:
-                    self._process.stdin.write((json.dumps(request) + "\n").encode())
-                    self._process.stdin.flush()
+                    stdin = _pipe(self._process.stdin)
+                    stdin.write((json.dumps(request) + "\n").encode())
+                    stdin.flush()
                 except OSError:
                     self._dead = self._dead or "the fork server is gone"
             try:

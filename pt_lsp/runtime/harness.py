@@ -36,7 +36,7 @@ def _seed(seed: int) -> None:
     numpy.random.seed(seed)
 
 
-def _example_lines(error: BaseException) -> list[int]:
+def _example_lines(error: BaseException) -> list[int | None]:
     return [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == FILENAME]
 
 

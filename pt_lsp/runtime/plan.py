@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass, field
 
-from pt_lsp.core.examples import Example, Raises
+from pt_lsp.core.examples import Example, Raises, Runtime
 from pt_lsp.core.findings import Applicability
 from pt_lsp.core.fixes import fix_source
 from pt_lsp.core.selection import Selection
@@ -59,8 +59,7 @@ def plan_fix(code: str, example: Example) -> FixPlan:
     return FixPlan(outcome.text, "safe" if safe else "unsafe", "; ".join(outcome.errors))
 
 
-def _not_runnable(example: Example, torch_version: str) -> str:
-    runtime = example.runtime
+def _not_runnable(runtime: Runtime, torch_version: str) -> str:
     if runtime.torch:
         try:
             if not satisfies(torch_version, runtime.torch):
@@ -104,7 +103,7 @@ def plan_cases(rules: dict, devices: list[Device], torch_version: str) -> list[C
             kind = BAD if example.is_bad_for(code) else GOOD
             static = judge_static(code, example)
             fix = plan_fix(code, example) if kind == BAD else None
-            not_runnable = _not_runnable(example, torch_version)
+            not_runnable = _not_runnable(example.runtime, torch_version)
             for device in devices:
                 case = _case_for_device(code, rule.name, example, kind, device, static, fix)
                 if case is None:

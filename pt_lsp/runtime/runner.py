@@ -119,12 +119,14 @@ def judge_case(case: Case, observed: dict[ProgramJob, Observation]) -> Row:
     if case.not_runnable:
         reason = skipped(case.not_runnable)
         return Row(case, reason, reason if case.kind == BAD else None)
-    example_run = observed.get(case.jobs.get("example"))
+    example_job = case.jobs.get("example")
+    example_run = observed.get(example_job) if example_job is not None else None
     runtime = case.runtime
     if case.skip_runtime:
         verdict = skipped(case.skip_runtime)
     else:
         expect = case.kind == BAD and runtime.symptom is not None
+        assert example_run is not None  # a case judged at run time has run its example
         verdict = judge_run(
             runtime.symptom, example_run, expect, _expected_lines(case), proxy=case.device.name == META_PROXY
         )
