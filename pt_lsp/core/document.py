@@ -126,10 +126,10 @@ class Document:
 
     def node_span(self, node: ast.AST) -> Span:
         """Code-point span of an ``ast`` node (whose columns are UTF-8 byte offsets)."""
-        # Every node given here has a position (an expression, statement, argument, keyword...);
-        # ast.AST itself declares none.
-        line: int = node.lineno  # type: ignore[attr-defined]
-        col: int = node.col_offset  # type: ignore[attr-defined]
+        # Every node given here has a position (an expression, statement, argument, keyword...),
+        # but ast.AST itself declares none.
+        line: int = node.lineno  # type: ignore[attr-defined]  # a located node
+        col: int = node.col_offset  # type: ignore[attr-defined]  # a located node
         end_line = getattr(node, "end_lineno", None) or line
         end_col = getattr(node, "end_col_offset", None)
         if end_col is None:
