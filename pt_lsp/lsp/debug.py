@@ -25,6 +25,7 @@ def debug_info(ls: PtLanguageServer, params: Any) -> dict:
         "rules": sorted(all_rules()),
         "positionEncoding": ls.client.encoding,
         "pullDiagnostics": ls.client.pull_diagnostics,
+        "notebookCellsPulled": ls.linter.cells_pulled,  # then notebook cells are no longer pushed
         "settings": {
             "select": list(settings.select) if settings.select is not None else None,
             "ignore": list(settings.ignore) if settings.ignore is not None else None,

@@ -69,6 +69,15 @@ class LintHost(Protocol):
     def workspace_diagnostic_refresh(self, params: None) -> Any: ...
 
 
+def _changed_unedited(previous: dict[str, DocumentLint], lints: list[DocumentLint]) -> bool:
+    """Whether a document kept its version but not its diagnostics."""
+    for lint in lints:
+        before = previous.get(key_of(lint.uri))
+        if before is not None and before.version == lint.version and before.diagnostics != lint.diagnostics:
+            return True
+    return False
+
+
 class Linter:
     def __init__(self, server: LintHost) -> None:
         self.server = server
@@ -81,17 +90,36 @@ class Linter:
         self._ids = itertools.count(1)
         self._executor: ThreadPoolExecutor | None = None
         self._notebook_units: set[str] = set()
+        self._pushed: dict[str, str] = {}  # key_of(uri) -> uri, for uris last pushed with diagnostics
+        self.cells_pulled = False  # the client has pulled the diagnostics of a notebook cell
 
     # -- units -------------------------------------------------------------------------------
     @property
     def _workspace(self):
         return self.server.workspace
 
+    def _is_notebook(self, unit: str) -> bool:
+        return unit in self._notebook_units or self._workspace.get_notebook_document(notebook_uri=unit) is not None
+
     def pushes(self, unit: str) -> bool:
-        """Whether diagnostics of ``unit`` are pushed: always for notebooks (clients that pull
-        for text documents, VS Code's included, do not pull for notebook cells), otherwise
-        only to clients that do not pull."""
-        return not self.server.client.pull_diagnostics or unit in self._notebook_units
+        """Whether diagnostics of ``unit`` are pushed. A text document's: only to clients that
+        do not pull. A notebook's cells: until the client pulls a cell. Some clients that pull
+        text documents do not pull notebook cells (they would show none), others (VS Code)
+        do (pushing as well would show each diagnostic twice); only what a client does tells."""
+        if self._is_notebook(unit):
+            return not self.cells_pulled
+        return not self.server.client.pull_diagnostics
+
+    def note_pull(self, uri: str) -> None:
+        """The client pulled the diagnostics of ``uri``. The first time it pulls a notebook
+        cell, cells are no longer pushed, and what was pushed to cells is cleared."""
+        if self.cells_pulled or self._workspace.get_notebook_document(cell_uri=uri) is None:
+            return
+        self.cells_pulled = True
+        cells = {member for unit in self._notebook_units for member in self._members.get(unit, [])}
+        for key, pushed in list(self._pushed.items()):
+            if key in cells or key == key_of(uri):
+                self._publish(pushed, None, [])
 
     def unit_of(self, uri: str) -> str:
         notebook = self._workspace.get_notebook_document(cell_uri=uri)
@@ -143,12 +171,21 @@ class Linter:
         current = self._job(unit)
         if current is None or current.key != job.key:
             return lints if accept_stale else None  # stale: a newer version is on its way
+        previous = {uri: self.results[uri] for uri in self._members.get(unit, []) if uri in self.results}
         removed = self._store(unit, job.key, lints)
         self._report_errors(unit, lints)
         if removed and self.pushes(unit):
             for uri in removed:
                 self._publish(uri, None, [])
+        if not self.pushes(unit) and self._is_notebook(unit) and _changed_unedited(previous, lints):
+            self._refresh_cells()
         return lints
+
+    def _refresh_cells(self) -> None:
+        """A cell's diagnostics changed although the cell did not (an earlier cell did): a
+        client that pulls cells re-pulls only the cell it edited unless asked to refresh."""
+        if self.server.client.diagnostic_refresh:
+            self.server.workspace_diagnostic_refresh(None)
 
     async def run_blocking(self, job: Callable[[], T]) -> T:
         """Run CPU-bound ``job`` in the lint thread (or inline, per the ``lintInThread`` setting)."""
@@ -183,8 +220,8 @@ class Linter:
     def schedule(self, uri: str, delay: float) -> None:
         """Lint the unit holding ``uri`` after ``delay`` seconds, replacing any pending lint."""
         unit = self.unit_of(uri)
-        if not self.pushes(unit) and self._workspace.get_notebook_document(notebook_uri=unit) is None:
-            return  # the client asks when it wants them
+        if not self.pushes(unit) and not self._is_notebook(unit):
+            return  # the client asks when it wants them (notebooks: see _refresh_cells)
         pending = self._pending.pop(unit, None)
         if pending is not None:
             pending.cancel()
@@ -203,10 +240,16 @@ class Linter:
             logger.exception("linting %s failed", unit)
             self.server.log(f"internal error while linting {unit}; see the server log", types.MessageType.Error)
             return
+        if not self.pushes(unit):
+            return  # the client started pulling meanwhile
         for lint in lints or []:
             self._publish(lint.uri, lint.version, lint.diagnostics)
 
     def _publish(self, uri: str, version: int | None, diagnostics: list[types.Diagnostic]) -> None:
+        if diagnostics:
+            self._pushed[key_of(uri)] = uri
+        else:
+            self._pushed.pop(key_of(uri), None)
         params = types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
         self.server.text_document_publish_diagnostics(params)
 

@@ -22,6 +22,7 @@ def _empty(*_params) -> types.RelatedFullDocumentDiagnosticReport:
 @guarded(fallback=_empty)
 async def document_diagnostic(ls: PtLanguageServer, params: types.DocumentDiagnosticParams):
     uri = params.text_document.uri
+    ls.linter.note_pull(uri)  # a notebook cell pulled: cells are no longer pushed
     lints = await ls.linter.lint(ls.linter.unit_of(uri), accept_stale=True)
     lint = next((item for item in lints or [] if key_of(item.uri) == key_of(uri)), None)
     if lint is None:

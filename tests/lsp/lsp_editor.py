@@ -216,3 +216,50 @@ def text_edits_by_uri(edit: types.WorkspaceEdit) -> dict[str, list[types.TextEdi
     for uri, edits in (edit.changes or {}).items():
         result.setdefault(uri, []).extend(edits)
     return result
+
+
+def open_notebook(ed: Editor, cells: list[tuple[types.NotebookCellKind, str]]) -> tuple[str, list[str]]:
+    """Open a notebook of ``cells`` (kind, text); returns its uri and its cells' uris."""
+    notebook_uri = ed.uri("analysis.ipynb")
+    cell_uris = [f"{notebook_uri}#cell{index}" for index in range(len(cells))]
+    for uri, (_, text) in zip(cell_uris, cells):
+        ed.texts[uri], ed.versions[uri] = text, 1
+    ed.client.notebook_document_did_open(
+        types.DidOpenNotebookDocumentParams(
+            notebook_document=types.NotebookDocument(
+                uri=notebook_uri,
+                notebook_type="jupyter-notebook",
+                version=1,
+                cells=[types.NotebookCell(kind=kind, document=uri) for uri, (kind, _) in zip(cell_uris, cells)],
+            ),
+            cell_text_documents=[
+                types.TextDocumentItem(
+                    uri=uri,
+                    language_id="python" if kind == types.NotebookCellKind.Code else "markdown",
+                    version=1,
+                    text=text,
+                )
+                for uri, (kind, text) in zip(cell_uris, cells)
+            ],
+        )
+    )
+    return notebook_uri, cell_uris
+
+
+def replace_in_cell(ed: Editor, notebook_uri: str, version: int, cell_uri: str, old: str, new: str) -> None:
+    """Type over the first ``old`` in a cell with ``new``: notebook version ``version``."""
+    text = ed.texts[cell_uri]
+    change = types.TextDocumentContentChangePartial(range=find_range(text, old, ed.encoding), text=new)
+    ed.texts[cell_uri] = text.replace(old, new, 1)
+    ed.versions[cell_uri] += 1
+    cell = types.VersionedTextDocumentIdentifier(uri=cell_uri, version=ed.versions[cell_uri])
+    ed.client.notebook_document_did_change(
+        types.DidChangeNotebookDocumentParams(
+            notebook_document=types.VersionedNotebookDocumentIdentifier(uri=notebook_uri, version=version),
+            change=types.NotebookDocumentChangeEvent(
+                cells=types.NotebookDocumentCellChanges(
+                    text_content=[types.NotebookDocumentCellContentChanges(document=cell, changes=[change])]
+                )
+            ),
+        )
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from lsp_editor import Editor, find_range
+from lsp_editor import Editor, find_range, open_notebook
 from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio
@@ -50,35 +50,8 @@ NOTEBOOK_CELLS = [
 ]
 
 
-def open_notebook(ed: Editor, cells=NOTEBOOK_CELLS) -> tuple[str, list[str]]:
-    notebook_uri = ed.uri("analysis.ipynb")
-    cell_uris = [f"{notebook_uri}#cell{index}" for index in range(len(cells))]
-    for uri, (_, text) in zip(cell_uris, cells):
-        ed.texts[uri], ed.versions[uri] = text, 1
-    ed.client.notebook_document_did_open(
-        types.DidOpenNotebookDocumentParams(
-            notebook_document=types.NotebookDocument(
-                uri=notebook_uri,
-                notebook_type="jupyter-notebook",
-                version=1,
-                cells=[types.NotebookCell(kind=kind, document=uri) for uri, (kind, _) in zip(cell_uris, cells)],
-            ),
-            cell_text_documents=[
-                types.TextDocumentItem(
-                    uri=uri,
-                    language_id="python" if kind == types.NotebookCellKind.Code else "markdown",
-                    version=1,
-                    text=text,
-                )
-                for uri, (kind, text) in zip(cell_uris, cells)
-            ],
-        )
-    )
-    return notebook_uri, cell_uris
-
-
 async def test_notebook_cells_are_analysed_in_order(ed: Editor):
-    _, cells = open_notebook(ed)
+    _, cells = open_notebook(ed, NOTEBOOK_CELLS)
     first, third, fourth = [await ed.diagnostics(cells[index]) for index in (0, 2, 3)]
     assert first == [] and fourth == []  # (the markdown cell is not Python: not linted)
     [diagnostic] = third
@@ -92,7 +65,7 @@ async def test_notebook_cells_are_analysed_in_order(ed: Editor):
 
 
 async def test_editing_a_cell_updates_the_cells_after_it(ed: Editor):
-    notebook_uri, cells = open_notebook(ed)
+    notebook_uri, cells = open_notebook(ed, NOTEBOOK_CELLS)
     assert len(await ed.diagnostics(cells[2])) == 1
     # remove the first consume(t) from cell 1: cell 3's finding goes away
     old = NOTEBOOK_CELLS[0][1]
@@ -132,7 +105,7 @@ async def test_quick_fix_in_a_cell_edits_that_cell(ed: Editor):
 
 
 async def test_closing_a_notebook_clears_its_cells(ed: Editor):
-    notebook_uri, cells = open_notebook(ed)
+    notebook_uri, cells = open_notebook(ed, NOTEBOOK_CELLS)
     assert len(await ed.diagnostics(cells[2])) == 1
     ed.client.notebook_document_did_close(
         types.DidCloseNotebookDocumentParams(
@@ -162,9 +135,9 @@ async def test_fix_all_in_a_cell_fixes_that_cell(ed: Editor):
 
 
 async def test_notebook_cells_are_pushed_even_to_clients_that_pull(ed: Editor):
-    # Clients that pull diagnostics for text documents (VS Code, Neovim) do not pull them for
-    # notebook cells: the server pushes those to every client.
-    _, cells = open_notebook(ed)
+    # Some clients that pull diagnostics for text documents do not pull them for notebook
+    # cells: until a client pulls a cell, the server pushes cells to every client.
+    _, cells = open_notebook(ed, NOTEBOOK_CELLS)
     published = await ed.wait_published(cells[2])
     [diagnostic] = published.diagnostics
     assert diagnostic.code == "PTL903"
