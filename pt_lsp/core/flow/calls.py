@@ -5,9 +5,11 @@ from __future__ import annotations
 import ast
 
 from .. import vocabulary as api
-from .evaluator import attr_path, sequence, subject
+from ..walk import attr_path
+from .base import Analysis
+from .evaluator import sequence, subject
 from .state import State
-from .values import OTHER, UNKNOWN, Device, Grade, Kind, Value, merge_steps
+from .values import OTHER, UNKNOWN, Args, Device, Grade, Kind, Kwargs, Value, merge_steps
 
 # An object whose `.parameters()` the code uses: an nn.Module of unknown class.
 PROVEN_MODULE = Value(kind=Kind.MODULE, requires_grad=True, qualname="torch.nn.Module")
@@ -28,7 +30,9 @@ def condition(state: State) -> str:
     return f" (under `{state.under}`)" if state.under else ""
 
 
-def moved_to(value: Value, node: ast.Call, receiver: ast.expr, device: Device, before: Device, args, kwargs) -> Value:
+def moved_to(
+    value: Value, node: ast.Call, receiver: ast.expr, device: Device, before: Device, args: Args, kwargs: Kwargs
+) -> Value:
     """``value`` after ``.to(...)``: a step saying where it went, with the steps of the device."""
     if device is before and device is not Device.MAYBE_CUDA:
         return value
@@ -48,7 +52,7 @@ def retains_graph(call: ast.Call) -> bool:
     return any(is_true(keyword(call, name)) for name in ("retain_graph", "create_graph", "retain_variables"))
 
 
-class CallsMixin:
+class CallsMixin(Analysis):
     def call(self, node: ast.Call, state: State) -> Value:
         func = node.func
         if isinstance(func, ast.Attribute):
@@ -74,7 +78,7 @@ class CallsMixin:
             return self.call_callable_parameter(node, args, kwargs, state)
         return self.call_unknown(node, args, kwargs, state)
 
-    def call_callable_parameter(self, node: ast.Call, args, kwargs, state: State) -> Value:
+    def call_callable_parameter(self, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         """``model(x)`` where ``model`` is a parameter: in training code a callable parameter
         applied to data is a model or a loss. Its output gets an *opaque* graph node, which
         rules trust only where a second backward is otherwise proven (not for state built
@@ -85,7 +89,7 @@ class CallsMixin:
         return value.with_(history=value.history | {self.fresh(node, evidence=Grade.CALLABLE)})
 
     # -- unknown callables ----------------------------------------------------------------------
-    def call_unknown(self, node: ast.Call, args, kwargs, state: State) -> Value:
+    def call_unknown(self, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         """No evidence about the callee. Arguments carrying a graph make the result carry it too
         (a loss function of model outputs); otherwise nothing is known."""
         inputs = [*args, *kwargs.values()]
@@ -96,7 +100,7 @@ class CallsMixin:
             return value.with_(requires_grad=None, device=Device.UNKNOWN)
         return UNKNOWN
 
-    def call_external(self, node: ast.Call, args, kwargs, state: State) -> Value:
+    def call_external(self, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         """A function or class of another module (``helpers.repackage_hidden(h)``,
         ``Agent(net)``): it may detach, copy or wrap what it gets. Its result gets a node of its
         own, graded UNKNOWN, and not the arguments' graph: no rule can prove a failure through it
@@ -107,7 +111,7 @@ class CallsMixin:
         return UNKNOWN
 
     # -- torch functions by qualified name ------------------------------------------------------
-    def call_qualified(self, qualname: str, node: ast.Call, args, kwargs, state: State) -> Value:
+    def call_qualified(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         local = self.local_callable(qualname)
         if local is not None:
             return local(node, args, kwargs, state)
@@ -192,7 +196,7 @@ class CallsMixin:
         indices = Value(kind=Kind.TENSOR, device=device, requires_grad=False, steps=values.steps)
         return sequence((values, indices)).with_(kind=Kind.TENSOR, history=values.history, device=device)
 
-    def factory(self, qualname: str, node: ast.Call, args, kwargs, state: State) -> Value:
+    def factory(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         if qualname in api.CUDA_TENSOR_TYPES:
             device = Device.CUDA
         elif qualname in api.CPU_FACTORIES:
@@ -215,7 +219,7 @@ class CallsMixin:
             value = value.step(node, "created with `requires_grad=True` here")
         return value
 
-    def call_builtin(self, qualname: str, node: ast.Call, args, kwargs, state: State) -> Value | None:
+    def call_builtin(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value | None:
         name = qualname.rsplit(".", 1)[-1] if qualname.startswith("builtins.") else None
         if name is None:
             return None
@@ -237,7 +241,9 @@ class CallsMixin:
         return UNKNOWN
 
     # -- methods --------------------------------------------------------------------------------
-    def call_method(self, receiver: Value, func: ast.Attribute, node: ast.Call, args, kwargs, state: State) -> Value:
+    def call_method(
+        self, receiver: Value, func: ast.Attribute, node: ast.Call, args: Args, kwargs: Kwargs, state: State
+    ) -> Value:
         name = func.attr
         if receiver.kind is Kind.MODULE or (receiver is UNKNOWN and attr_path(func) in self.module_paths):
             attribute = self.eval_Attribute(func, state)  # `self.rnn(x)`: a submodule, not a method
@@ -279,7 +285,7 @@ class CallsMixin:
             return receiver.with_(device=moved) if moved is not Device.UNKNOWN else receiver
         return self.call_unknown(node, [receiver, *args], kwargs, state)
 
-    def target_device(self, node: ast.Call, args, kwargs, current: Device) -> Device:
+    def target_device(self, node: ast.Call, args: Args, kwargs: Kwargs, current: Device) -> Device:
         """Where ``.to(...)`` moves a tensor or module (dtype-only moves keep the device)."""
         candidates = [kwargs["device"]] if "device" in kwargs else list(args[:1])
         for value in candidates:
@@ -290,7 +296,9 @@ class CallsMixin:
             return Device.UNKNOWN
         return current
 
-    def tensor_method(self, receiver: Value, func: ast.Attribute, node: ast.Call, args, kwargs, state: State) -> Value:
+    def tensor_method(
+        self, receiver: Value, func: ast.Attribute, node: ast.Call, args: Args, kwargs: Kwargs, state: State
+    ) -> Value:
         name = func.attr
         if name == "cuda":
             moved = receiver.with_(
@@ -339,7 +347,9 @@ class CallsMixin:
             state.env[path] = value
 
     # -- modules ----------------------------------------------------------------------------------
-    def module_method(self, module: Value, func: ast.Attribute, node: ast.Call, args, kwargs, state: State) -> Value:
+    def module_method(
+        self, module: Value, func: ast.Attribute, node: ast.Call, args: Args, kwargs: Kwargs, state: State
+    ) -> Value:
         name = func.attr
         if name in api.MODULE_SELF_METHODS:
             moved = module
@@ -382,7 +392,7 @@ class CallsMixin:
             return OTHER
         return self.call_unknown(node, args, kwargs, state)
 
-    def call_module(self, module: Value, node: ast.Call, args, kwargs, state: State) -> Value:
+    def call_module(self, module: Value, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         """``model(x)``: the output depends on the inputs and, for modules with parameters, on
         the parameters, so it requires grad (unless grad mode is off)."""
         forward = self.local_method(module, "forward")

@@ -7,11 +7,12 @@ import re
 
 from .. import vocabulary as api
 from ..walk import attr_path
+from .base import Analysis
 from .state import State
 from .values import OTHER, UNKNOWN, Device, Grade, GraphNode, Kind, Value, merge_steps
 
 
-class ExpressionsMixin:
+class ExpressionsMixin(Analysis):
     """Evaluates expressions against a ``State``; mixed into the interpreter."""
 
     # The interpreter provides ``call``, ``lookup``, ``fresh`` and ``facts``.

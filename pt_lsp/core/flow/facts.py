@@ -3,9 +3,32 @@
 from __future__ import annotations
 
 import ast
+import enum
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .values import UNKNOWN, Value
+
+
+class EventCase(str, enum.Enum):
+    """How a backward meets a freed graph (PTL201 words its message and fix by it)."""
+
+    SAME_TENSOR = "same-tensor"
+    SHARED_GRAPH = "shared-graph"
+    CARRIED_STATE = "carried-state"
+    BEFORE_LOOP = "before-loop"
+
+
+class Analyser(Protocol):
+    """What the facts ask of the interpreter (``interpreter.Interpreter``)."""
+
+    call_modes: dict[int, set[bool]]
+
+    def ensure_for(self, node: ast.AST) -> None: ...
+
+    def ensure_all(self) -> None: ...
+
+    def sorted_events(self) -> list[BackwardEvent]: ...
 
 
 @dataclass(frozen=True)
@@ -14,8 +37,8 @@ class BackwardEvent:
 
     call: ast.Call  # the backward()/autograd.grad() that would raise
     earlier: ast.Call  # the backward that freed the graph
-    case: str  # "same-tensor" | "shared-graph" | "gan" | "carried-state" | "before-loop"
-    loop: ast.For | ast.While | None = None  # the loop whose iterations hand the graph on
+    case: EventCase
+    loop: ast.For | ast.AsyncFor | ast.While | None = None  # the loop whose iterations hand the graph on
     carried: tuple[tuple[str, str], ...] = ()  # (variable, "tensor"|"tuple"|"list") handed on
     shared: tuple[str, ...] = ()  # variables holding the shared subgraph (GAN: generator output)
     sites: tuple[ast.AST, ...] = ()  # where the freed graph nodes it runs through were built
@@ -28,7 +51,7 @@ class FlowFacts:
     arguments they pass), and every function that may backward when a rule asks for events."""
 
     values: dict[int, Value] = field(default_factory=dict)  # id(expr node) -> joined value
-    analyser: object = None  # the interpreter: ensure_for(node), ensure_all(), sorted_events()
+    analyser: Analyser | None = None
 
     def value(self, node: ast.AST) -> Value:
         """The value of expression ``node`` over every time it was evaluated: in the function's

@@ -11,45 +11,30 @@ from __future__ import annotations
 
 import ast
 import builtins
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .. import vocabulary as api
+from ..classes import ClassInfo
 from ..walk import attr_path
+from .base import Function, LocalCallable
 from .calls import PROVEN_MODULE, CallsMixin, is_true, keyword, retains_graph
 from .evaluator import ExpressionsMixin
-from .facts import BackwardEvent, FlowFacts
-from .state import State
+from .facts import BackwardEvent, EventCase, FlowFacts
+from .state import Frame, LoopFrame, State
 from .statements import StatementsMixin
 from .survey import FunctionSurvey, survey
-from .values import OTHER, UNKNOWN, Device, Grade, GraphNode, Kind, Value
+from .values import OTHER, UNKNOWN, Args, Device, Grade, GraphNode, Kind, Kwargs, Value
+
+if TYPE_CHECKING:
+    from ..context import FileContext
 
 MAX_CALL_DEPTH = 3
 CALL_BUDGET = 400  # followed calls per file: keeps huge files linear
 MAX_CALLERS = 4  # callers interpreted to learn what a function receives
 
 
-@dataclass
-class Frame:
-    """One function activation (or the module body)."""
-
-    node: ast.AST
-    returns: list[Value] = field(default_factory=list)
-    locals: frozenset[str] = frozenset()
-
-
-@dataclass
-class LoopFrame:
-    node: ast.For | ast.While
-    start_uid: int
-    pass_start_uid: int = 0
-    head: State | None = None
-    live_in: frozenset[str] = frozenset()
-    breaks: list[State] = field(default_factory=list)
-    continues: list[State] = field(default_factory=list)
-
-
 class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
         self.facts = FlowFacts()
         self.uid = 0
@@ -104,7 +89,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
             return Value(kind=Kind.REF, qualname=f"builtins.{name}", requires_grad=False)
         return UNKNOWN
 
-    def define(self, node: ast.AST, state: State) -> None:
+    def define(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, state: State) -> None:
         """Bind a def or class statement's name to a reference the interpreter can follow."""
         if isinstance(node, ast.ClassDef):
             state.env[node.name] = Value(kind=Kind.REF, qualname=f"<class>.{id(node)}", requires_grad=False)
@@ -113,7 +98,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
             state.env[node.name] = Value(kind=Kind.REF, qualname=f"<def>.{id(node)}", requires_grad=False)
 
     # -- local callables --------------------------------------------------------------------------
-    def local_callable(self, qualname: str):
+    def local_callable(self, qualname: str) -> LocalCallable | None:
         if qualname.startswith("<def>."):
             function = self.functions.get(int(qualname[6:]))
             if function is None:
@@ -126,14 +111,14 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
             return lambda node, args, kwargs, state: self.instantiate(info, node, args, kwargs, state)
         return None
 
-    def instantiate(self, info, node: ast.Call, args, kwargs, state: State) -> Value:
+    def instantiate(self, info: ClassInfo, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         if not info.is_module:
             return UNKNOWN
         return Value(
             kind=Kind.MODULE, device=Device.CPU, requires_grad=True, cls=info, attrs=self.instance_attributes(info)
         )
 
-    def instance_attributes(self, info) -> tuple[tuple[str, Value], ...]:
+    def instance_attributes(self, info: ClassInfo) -> tuple[tuple[str, Value], ...]:
         """What ``__init__`` assigns to ``self``: submodules, parameters, tensors."""
         cache = self.attributes_cache
         if id(info) in cache:
@@ -152,12 +137,14 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         cache[id(info)] = tuple(sorted(attrs.items()))
         return cache[id(info)]
 
-    def local_method(self, module: Value, name: str):
-        if module.cls is None:
+    def local_method(self, module: Value, name: str) -> Function | None:
+        if not isinstance(module.cls, ClassInfo):
             return None
         return module.cls.method(name)
 
-    def call_function(self, function, node: ast.Call, args, kwargs, state: State, receiver: str | None = None) -> Value:
+    def call_function(
+        self, function: Function, node: ast.Call, args: Args, kwargs: Kwargs, state: State, receiver: str | None = None
+    ) -> Value:
         """Follow a call into a function of this file; the callee sees the caller's freed graphs.
         For a method called on ``receiver`` (a variable path such as ``model``), the instance's
         attributes (``model.hidden``) flow in as ``self.hidden`` and back out after the call."""
@@ -169,7 +156,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         self.bind_parameters(function, args, kwargs, inner)
         params = [*function.args.posonlyargs, *function.args.args]
         own = params[0].arg if receiver and params else None
-        if own:
+        if own and receiver:
             prefix = receiver + "."
             inner.env.update({f"{own}.{k[len(prefix) :]}": v for k, v in state.env.items() if k.startswith(prefix)})
         frame = Frame(function, locals=self._locals(function))
@@ -203,19 +190,19 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
             result = value if result is None else result.join(value)
         return result or OTHER
 
-    def bind_parameters(self, function, args, kwargs, state: State) -> None:
+    def bind_parameters(self, function: Function, args: Args, kwargs: Kwargs, state: State) -> None:
         params = [*function.args.posonlyargs, *function.args.args]
         for param, value in zip(params, args):
             state.env[param.arg] = value
         for param in [*params[len(args) :], *function.args.kwonlyargs]:
             state.env[param.arg] = kwargs.get(param.arg, UNKNOWN)
 
-    def _locals(self, function) -> frozenset[str]:
+    def _locals(self, function: ast.AST) -> frozenset[str]:
         scope = self.ctx.names.scopes.get(id(function))
         return frozenset(scope.bindings) if scope is not None else frozenset()
 
     # -- autograd -------------------------------------------------------------------------------
-    def autograd_call(self, qualname: str, node: ast.Call, args, kwargs, state: State) -> Value:
+    def autograd_call(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         outputs = node.args[0] if node.args else keyword(node, "outputs") or keyword(node, "tensors")
         value = args[0] if args else kwargs.get("outputs", kwargs.get("tensors", UNKNOWN))
         self.backward(node, outputs, value, state, retains_graph(node))
@@ -246,19 +233,22 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
                 state.freed.setdefault(graph_node, call)
             self.backward_targets[id(call)] = history
 
-    def report_event(self, call: ast.Call, hit: list[GraphNode], history, state: State) -> None:
+    def report_event(self, call: ast.Call, hit: list[GraphNode], history: frozenset[GraphNode], state: State) -> None:
         earlier = state.freed[hit[0]]
-        case, loop, carried, shared = "shared-graph", None, (), ()
+        case = EventCase.SHARED_GRAPH
+        loop: ast.For | ast.AsyncFor | ast.While | None = None
+        carried: tuple[tuple[str, str], ...] = ()
+        shared: tuple[str, ...] = ()
         loop_frame = self.loops[-1] if self.loops else None
         if not self.trusted(hit, loop_frame):
             return
         if loop_frame is not None and any(n.uid <= loop_frame.start_uid for n in hit):
-            case, loop = "before-loop", loop_frame.node
+            case, loop = EventCase.BEFORE_LOOP, loop_frame.node
         elif loop_frame is not None and any(n.uid <= loop_frame.pass_start_uid for n in hit):
-            case, loop = "carried-state", loop_frame.node
+            case, loop = EventCase.CARRIED_STATE, loop_frame.node
             carried = self.carried_variables(loop_frame, set(hit))
         elif self.backward_targets.get(id(earlier)) == history:
-            case = "same-tensor"
+            case = EventCase.SAME_TENSOR
         else:
             shared = self.shared_variables(state, set(hit))
         key = (id(call), id(earlier))
@@ -382,5 +372,5 @@ def saves_tensors(site: ast.AST) -> bool:
     return True
 
 
-def analyse(ctx) -> FlowFacts:
+def analyse(ctx: FileContext) -> FlowFacts:
     return Interpreter(ctx).run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .values import Device, GraphNode, Value
@@ -39,10 +40,32 @@ class State:
         )
 
 
-def join_states(states) -> State | None:
+def join_states(states: Iterable[State | None]) -> State | None:
     result = None
     for state in states:
         if state is None:
             continue
         result = state.copy() if result is None else result.join(state)
     return result
+
+
+@dataclass
+class Frame:
+    """One function activation (or the module body)."""
+
+    node: ast.AST
+    returns: list[Value] = field(default_factory=list)
+    locals: frozenset[str] = frozenset()
+
+
+@dataclass
+class LoopFrame:
+    """One loop being interpreted: where its passes start (graph node ids) and what it hands on."""
+
+    node: ast.For | ast.AsyncFor | ast.While
+    start_uid: int
+    pass_start_uid: int = 0
+    head: State | None = None
+    live_in: frozenset[str] = frozenset()
+    breaks: list[State] = field(default_factory=list)
+    continues: list[State] = field(default_factory=list)

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
 
 from .. import vocabulary as api
-from ..walk import subtree
-from .evaluator import attr_path, narrowed
-from .state import State, join_states
+from ..walk import attr_path, subtree
+from .base import Analysis
+from .evaluator import narrowed
+from .state import LoopFrame, State, join_states
 from .values import OTHER, Grade, GraphNode, Kind, Value
-
-if TYPE_CHECKING:
-    from .interpreter import LoopFrame
 
 MAX_LOOP_NESTING = 3  # deeper loops run once: 2**depth passes would cost too much
 
 
-class StatementsMixin:
+class StatementsMixin(Analysis):
     def exec_block(self, body: list[ast.stmt], state: State | None) -> State | None:
         """Run ``body`` from ``state``; None means control never reaches the end."""
         for stmt in body:
@@ -33,7 +30,8 @@ class StatementsMixin:
                 if isinstance(child, ast.expr):
                     self.eval(child, state)
             return state
-        return method(stmt, state)
+        result: State | None = method(stmt, state)
+        return result
 
     # -- simple statements --------------------------------------------------------------------
     def exec_Expr(self, stmt: ast.Expr, state: State) -> State:
@@ -187,8 +185,6 @@ class StatementsMixin:
 
     # -- loops ------------------------------------------------------------------------------------
     def exec_For(self, stmt: ast.For | ast.AsyncFor | ast.While, state: State) -> State | None:
-        from .interpreter import LoopFrame
-
         iterated = self.eval(stmt.iter, state) if not isinstance(stmt, ast.While) else None
         known = self.live_in_cache.get(id(stmt))
         if known is None:
@@ -204,6 +200,7 @@ class StatementsMixin:
             if isinstance(stmt, ast.While):
                 self.eval(stmt.test, body_state)
             else:
+                assert iterated is not None and not isinstance(stmt, ast.While)
                 self.bind(stmt.target, self.loop_element(iterated, stmt, frame), body_state)
             end = join_states([self.exec_block(stmt.body, body_state), *frame.continues])
             frame.continues = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from ..walk import NodeIndex
 from ..walk import attr_path as _path
 
 # Attribute and function names whose values rules ask about. Extend when a rule needs flow
@@ -32,7 +33,7 @@ class FunctionSurvey:
     params: frozenset[str] = frozenset()
 
 
-def survey(index) -> tuple[list[FunctionSurvey], frozenset[str], dict[int, FunctionSurvey]]:
+def survey(index: NodeIndex) -> tuple[list[FunctionSurvey], frozenset[str], dict[int, FunctionSurvey]]:
     """Every function with what it mentions; the variable paths (``model``, ``self.model``)
     whose ``.parameters()`` are used (only an ``nn.Module`` has them, so those hold modules
     wherever their class is not known); and the innermost function of each line."""
@@ -61,24 +62,24 @@ def survey(index) -> tuple[list[FunctionSurvey], frozenset[str], dict[int, Funct
             innermost[node.lineno].triggered = True
     module_paths: set[str] = set()
     for node in index.of(ast.Call):
-        func, function = node.func, innermost.get(node.lineno)
+        func, caller = node.func, innermost.get(node.lineno)
         callee = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-        if function is not None and callee in BACKWARD_CALLS:
-            function.backwards = True
+        if caller is not None and callee in BACKWARD_CALLS:
+            caller.backwards = True
         if isinstance(func, ast.Name):
-            if function is not None:
-                function.calls.add(func.id)
+            if caller is not None:
+                caller.calls.add(func.id)
         elif isinstance(func, ast.Attribute):
-            if function is not None and isinstance(func.value, ast.Name) and func.value.id == "self":
-                function.calls.add(func.attr)  # self.helper(): a method of this class
+            if caller is not None and isinstance(func.value, ast.Name) and func.value.id == "self":
+                caller.calls.add(func.attr)  # self.helper(): a method of this class
             if func.attr in MODULE_ONLY_METHODS:
                 path = _path(func.value)
                 if path:
                     module_paths.add(path)
-                    if function is not None and path in function.params:
-                        function.module_params.add(path)
-    aliases = [(_path(a.targets[0]), _path(a.value)) for a in index.of(ast.Assign) if len(a.targets) == 1]
-    aliases = [(target, value) for target, value in aliases if target and value]
+                    if caller is not None and path in caller.params:
+                        caller.module_params.add(path)
+    found = [(_path(a.targets[0]), _path(a.value)) for a in index.of(ast.Assign) if len(a.targets) == 1]
+    aliases = [(target, value) for target, value in found if target and value]
     for _ in range(3):  # `self.model = model` where `model.parameters()` is used
         module_paths.update(target for target, value in aliases if value in module_paths)
     names = {f.node.name for f in functions if f.triggered}

@@ -179,5 +179,9 @@ def _join_attrs(
     return tuple((name, value.join(other[name])) for name, value in mine if name in other)
 
 
+# What a call receives: positional argument values, and keyword values (None: ``**kwargs``).
+Args = list[Value]
+Kwargs = dict[str | None, Value]
+
 UNKNOWN = Value()
 OTHER = Value(kind=Kind.OTHER, requires_grad=False)
