@@ -36,7 +36,8 @@ class ClientFeatures:
             encoding=encoding_name(encoding),
             pull_diagnostics=get_capability(caps, "text_document.diagnostic", None) is not None,
             diagnostic_refresh=has("workspace.diagnostics.refresh_support"),
-            related_information=has("text_document.publish_diagnostics.related_information"),
+            related_information=has("text_document.publish_diagnostics.related_information")
+            or has("text_document.diagnostic.related_information"),
             code_description=has("text_document.publish_diagnostics.code_description_support"),
             resolve_edit="edit" in resolve_properties,
             document_changes=has("workspace.workspace_edit.document_changes"),

@@ -18,12 +18,16 @@ if TYPE_CHECKING:
 
 
 def explanation(flagged: Flagged) -> str:
+    """The finding, its rule's documentation, then its evidence path, one step a line."""
     finding = flagged.finding
-    heading = f"**{finding.code}** `{finding.name}`: {finding.message}"
+    parts = [f"**{finding.code}** `{finding.name}`: {finding.message}"]
     rule = all_rules().get(finding.code)
-    if rule is None:
-        return heading
-    return f"{heading}\n\n{rule.documentation()}\n\n[{finding.code} documentation]({rule.url()})"
+    if rule is not None:
+        parts += [rule.documentation(), f"[{finding.code} documentation]({rule.url()})"]
+    if flagged.steps:
+        lines = [f"{index}. {step.where}: {step.message}" for index, step in enumerate(flagged.steps, 1)]
+        parts.append("Evidence:\n\n" + "\n".join(lines))
+    return "\n\n".join(parts)
 
 
 @guarded()

@@ -18,7 +18,7 @@ from pt_lsp.core.notebook import JoinedCells, join_cells
 from pt_lsp.core.selection import Selection
 
 from .client import ClientFeatures
-from .diagnostics import Locator, Place, SingleDocument, to_diagnostic
+from .diagnostics import Locator, Place, SingleDocument, Step, evidence, to_diagnostic
 from .settings import Settings
 
 
@@ -28,6 +28,7 @@ class Flagged:
 
     finding: Finding
     diagnostic: types.Diagnostic
+    steps: tuple[Step, ...] = ()  # its evidence path, placed (for hover)
 
 
 @dataclass
@@ -47,10 +48,13 @@ class DocumentLint:
         return any(f.finding.fix is not None and applicable(f.finding.fix, unsafe) for f in self.flagged)
 
 
-def _flag(finding: Finding, locator: Locator, settings: Settings, client: ClientFeatures) -> tuple[Place, Flagged]:
+def _flag(
+    finding: Finding, locator: Locator, path: str, settings: Settings, client: ClientFeatures
+) -> tuple[Place, Flagged]:
     place = locator.place(finding.span)
-    diagnostic = to_diagnostic(finding, place, locator, settings, client)
-    return place, Flagged(replace(finding, span=place.span), diagnostic)
+    steps = evidence(finding, place, locator, path, client.encoding)
+    diagnostic = to_diagnostic(finding, place, locator, settings, client, steps)
+    return place, Flagged(replace(finding, span=place.span), diagnostic, steps)
 
 
 def lint_document(
@@ -71,7 +75,7 @@ def lint_document(
     lint = DocumentLint(uri, version, doc, errors=list(result.errors))
     if result.message:
         lint.errors.append(result.message)  # could not be linted at all
-    lint.flagged = [_flag(finding, locator, settings, client)[1] for finding in result.findings]
+    lint.flagged = [_flag(finding, locator, path, settings, client)[1] for finding in result.findings]
     return lint
 
 
@@ -94,7 +98,7 @@ class CellLocator:
     def place(self, span: Span) -> Place:
         cell, local = self.joined.to_cell_span(span)
         text = self.cells[cell.index]
-        return Place(text.uri, text.version, self.docs[text.uri], local)
+        return Place(text.uri, text.version, self.docs[text.uri], local, cell.index)
 
 
 def lint_cells(
@@ -112,6 +116,6 @@ def lint_cells(
     first = lints[cells[0].uri]
     first.errors.extend(result.errors)  # reported once per notebook
     for finding in result.findings:
-        place, flagged = _flag(finding, locator, settings, client)
+        place, flagged = _flag(finding, locator, path, settings, client)
         lints[place.uri].flagged.append(flagged)
     return list(lints.values())
