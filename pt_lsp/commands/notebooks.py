@@ -50,6 +50,8 @@ def _map_fix(joined: JoinedCells, fix: Fix) -> Fix | None:
     if not _in_one_cell(joined, fix):
         return None
     cell = cell_of_edit(joined, fix.edits[0])
+    if cell is None:
+        return None
     return replace(fix, edits=tuple(Edit(_local(cell, edit.span), edit.content) for edit in fix.edits))
 
 
@@ -98,6 +100,8 @@ def _apply_per_cell(joined: JoinedCells, sources: list[tuple[int, str]], edits: 
     by_cell: dict[int, list[Edit]] = {}
     for edit in edits:
         cell = cell_of_edit(joined, edit)
+        if cell is None:
+            continue  # (edits outside every cell were dropped before)
         by_cell.setdefault(cell.index, []).append(Edit(_local(cell, edit.span), edit.content))
     result = []
     for index, source in sources:

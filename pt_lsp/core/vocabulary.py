@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .flow.values import Device
+
 # Functions creating a fresh tensor (a leaf): device from ``device=``, else the default device.
 FACTORIES = frozenset(
     f"torch.{name}"
@@ -98,8 +103,8 @@ def is_torch(qualname: str) -> bool:
     return qualname == "torch" or qualname.startswith("torch.")
 
 
-def device_of_string(text: str):
-    from .flow.values import Device
+def device_of_string(text: str) -> Device:
+    from .flow.values import Device  # the lattice lives with the flow engine
 
     head = text.split(":", 1)[0].strip().lower()
     if head == "cuda":

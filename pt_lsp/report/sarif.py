@@ -72,7 +72,7 @@ def _region(span) -> dict:
 def _result(loc: Located, index: dict[str, int]) -> dict:
     finding = loc.finding
     message = finding.message if loc.cell is None else f"cell {loc.cell}: {finding.message}"
-    result = {
+    result: dict[str, object] = {
         "ruleId": finding.code,
         "level": LEVELS.get(finding.severity, "warning"),
         "message": {"text": message},

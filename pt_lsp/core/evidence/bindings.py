@@ -139,7 +139,7 @@ def is_sizes(ctx: FileContext, node: ast.AST) -> bool:
         return True
     if isinstance(node, ast.Name):
         values = bound_values(ctx, node)
-        return bool(values) and all(is_int_literal(v) or is_size(ctx, v) for v in values)
+        return values is not None and bool(values) and all(is_int_literal(v) or is_size(ctx, v) for v in values)
     return False
 
 
@@ -167,8 +167,8 @@ def bound_values(ctx: FileContext, name: ast.Name) -> list[ast.AST] | None:
         elif isinstance(
             node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.comprehension)
         ):
-            target = node.optional_vars if isinstance(node, ast.withitem) else node.target
-            if target is not None and any(isinstance(n, ast.Name) and n.id == name.id for n in ast.walk(target)):
+            bound: ast.expr | None = node.optional_vars if isinstance(node, ast.withitem) else node.target
+            if bound is not None and any(isinstance(n, ast.Name) and n.id == name.id for n in ast.walk(bound)):
                 return None
         elif _binds_otherwise(node, name.id):
             return None
@@ -205,7 +205,7 @@ def is_ndarray(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
         return is_ndarray(ctx, expr.value, depth + 1)
     if isinstance(expr, ast.Name):
         values = bound_values(ctx, expr)
-        return bool(values) and all(is_ndarray(ctx, v, depth + 1) for v in values)
+        return values is not None and bool(values) and all(is_ndarray(ctx, v, depth + 1) for v in values)
     return False
 
 
@@ -232,7 +232,7 @@ def is_list_data(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
         return True  # `range(n)`, `list(...)`: the builtins, not shadowed
     if isinstance(expr, ast.Name) and depth < 3:
         values = bound_values(ctx, expr)
-        return bool(values) and all(is_list_data(ctx, v, depth + 1) for v in values)
+        return values is not None and bool(values) and all(is_list_data(ctx, v, depth + 1) for v in values)
     return False
 
 

@@ -41,8 +41,8 @@ def context_mode(ctx: FileContext, expr: ast.AST) -> bool | None:
     if qualname in GRAD_ON:
         return True
     if qualname in GRAD_SET:
-        flag = expr.args[0] if isinstance(expr, ast.Call) and expr.args else None
-        return isinstance(flag, ast.Constant) and flag.value is True
+        setting = expr.args[0] if isinstance(expr, ast.Call) and expr.args else None
+        return isinstance(setting, ast.Constant) and setting.value is True
     return None
 
 

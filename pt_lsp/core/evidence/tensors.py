@@ -132,7 +132,11 @@ def _loop_target_kind(ctx: FileContext, target: ast.AST, name: str, iterable: as
         )
     if not _iterates_parameters(ctx, iterable):
         return None
-    named = isinstance(iterable, ast.Call) and iterable.func.attr == "named_parameters"  # type: ignore[union-attr]
+    named = (
+        isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Attribute)
+        and iterable.func.attr == "named_parameters"
+    )
     if isinstance(target, ast.Name) and not named:
         return LEAF if target.id == name else None
     if named and isinstance(target, ast.Tuple) and len(target.elts) == 2:
@@ -393,7 +397,7 @@ class TensorEvidence:
         for node in subtree(cls):
             if isinstance(node, (ast.Assign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if any(_is_self_attr(t, attr) for t in targets):
+                if any(_is_self_attr(t, attr) for t in targets) and node.value is not None:
                     sites.append(node.value)
                 elif any(_binds_self_attr(t, attr) for t in targets):
                     return None  # unpacked into: value unknown

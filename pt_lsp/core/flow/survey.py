@@ -39,12 +39,16 @@ def survey(index: NodeIndex) -> tuple[list[FunctionSurvey], frozenset[str], dict
     wherever their class is not known); and the innermost function of each line."""
     owners = {id(stmt): cls for cls in index.of(ast.ClassDef) for stmt in cls.body if isinstance(stmt, _FUNCTIONS)}
     functions = []
-    for node in sorted(index.of(*_FUNCTIONS), key=lambda f: f.lineno):
-        arguments = node.args
+    definitions: list[ast.FunctionDef | ast.AsyncFunctionDef] = [
+        *index.of(ast.FunctionDef),
+        *index.of(ast.AsyncFunctionDef),
+    ]
+    for definition in sorted(definitions, key=lambda f: f.lineno):
+        arguments = definition.args
         functions.append(
             FunctionSurvey(
-                node,
-                owners.get(id(node)),
+                definition,
+                owners.get(id(definition)),
                 params=frozenset(a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)),
             )
         )
@@ -54,15 +58,15 @@ def survey(index: NodeIndex) -> tuple[list[FunctionSurvey], frozenset[str], dict
         for line in range(function.node.body[0].lineno, (function.node.end_lineno or function.node.lineno) + 1):
             innermost[line] = function
 
-    for node in index.of(ast.Attribute):
-        if node.attr in TRIGGERS and node.lineno in innermost:
-            innermost[node.lineno].triggered = True
-    for node in index.of(ast.Name):
-        if node.id in TRIGGERS and node.lineno in innermost:
-            innermost[node.lineno].triggered = True
+    for attribute in index.of(ast.Attribute):
+        if attribute.attr in TRIGGERS and attribute.lineno in innermost:
+            innermost[attribute.lineno].triggered = True
+    for name in index.of(ast.Name):
+        if name.id in TRIGGERS and name.lineno in innermost:
+            innermost[name.lineno].triggered = True
     module_paths: set[str] = set()
-    for node in index.of(ast.Call):
-        func, caller = node.func, innermost.get(node.lineno)
+    for call in index.of(ast.Call):
+        func, caller = call.func, innermost.get(call.lineno)
         callee = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
         if caller is not None and callee in BACKWARD_CALLS:
             caller.backwards = True

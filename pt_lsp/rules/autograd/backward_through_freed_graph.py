@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import (
     add_keyword,
     body_insertion,
@@ -14,7 +16,8 @@ from pt_lsp.core.edits import (
     statement_of,
 )
 from pt_lsp.core.evidence.paths import evidence_path
-from pt_lsp.core.findings import Applicability, Edit, Fix, Related
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related
+from pt_lsp.core.flow.facts import BackwardEvent
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path
@@ -82,7 +85,7 @@ class BackwardThroughFreedGraph(Rule):
     summary = "`backward()` through a graph that an earlier `backward()` already freed"
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text
         if ("backward(" not in text and "grad" not in text) or not _MAY_BACKWARD.search(text):
             return
@@ -97,7 +100,7 @@ class BackwardThroughFreedGraph(Rule):
             )
 
     # -- evidence path --------------------------------------------------------------------------
-    def path(self, ctx, event) -> tuple[Related, ...]:
+    def path(self, ctx: FileContext, event: BackwardEvent) -> tuple[Related, ...]:
         """The places that decide the finding: where the graph was built, where it is handed on,
         and the backward() that freed it."""
         steps = []
@@ -119,7 +122,7 @@ class BackwardThroughFreedGraph(Rule):
         return evidence_path(ctx, steps, Related(ctx.doc.node_span(event.earlier), freed))
 
     # -- messages -------------------------------------------------------------------------------
-    def message(self, event, gan: bool) -> str:
+    def message(self, event: BackwardEvent, gan: bool) -> str:
         earlier = (
             "this call in the previous iteration"
             if event.earlier is event.call
@@ -141,7 +144,7 @@ class BackwardThroughFreedGraph(Rule):
         return f"{head}: both losses depend on {shared}"
 
     # -- fixes ----------------------------------------------------------------------------------
-    def fixes(self, ctx, event, gan_uses):
+    def fixes(self, ctx: FileContext, event: BackwardEvent, gan_uses: list[ast.Name]) -> list[Fix]:
         retain = add_keyword(ctx, event.earlier, RETAIN)
         retain_fix = (
             Fix(f"Pass `{RETAIN}` to the earlier backward", (retain,), Applicability.UNSAFE) if retain else None
@@ -180,7 +183,7 @@ class BackwardThroughFreedGraph(Rule):
             fixes.append(retain_fix)
         return fixes
 
-    def detach_state(self, ctx, event) -> Fix | None:
+    def detach_state(self, ctx: FileContext, event: BackwardEvent) -> Fix | None:
         states = [(name, shape) for name, shape in event.carried if shape != "list"]
         if not states or event.loop is None:
             return None
@@ -197,7 +200,7 @@ class BackwardThroughFreedGraph(Rule):
         names = ", ".join(f"`{name}`" for name, _ in states)
         return Fix(f"Detach {names} at the start of each iteration", (edit,), Applicability.UNSAFE)
 
-    def clear_lists(self, ctx, event) -> Fix | None:
+    def clear_lists(self, ctx: FileContext, event: BackwardEvent) -> Fix | None:
         """A list that keeps growing across updates (saved log-probabilities): clear it after
         the backward. Shown, not applied: where to clear it is the author's call."""
         lists = [name for name, shape in event.carried if shape == "list"]
@@ -210,7 +213,7 @@ class BackwardThroughFreedGraph(Rule):
         names = ", ".join(f"`{name}`" for name in lists)
         return Fix(f"Clear {names} after each update", (Edit.insert(end, text),), Applicability.DISPLAY_ONLY)
 
-    def sum_losses(self, ctx, event) -> Fix | None:
+    def sum_losses(self, ctx: FileContext, event: BackwardEvent) -> Fix | None:
         """``a.backward(); b.backward()`` -> ``(a + b).backward()`` in one block."""
         earlier_stmt, later_stmt = statement_of(ctx, event.earlier), statement_of(ctx, event.call)
         earlier_func, later_func = event.earlier.func, event.call.func
@@ -223,6 +226,7 @@ class BackwardThroughFreedGraph(Rule):
             and not event.earlier.args
             and not event.earlier.keywords
             and isinstance(earlier_func.value, (ast.Name, ast.Attribute))
+            and later_stmt is not None
             and ctx.parent(earlier_stmt) is ctx.parent(later_stmt)
         ):
             return None
@@ -235,14 +239,15 @@ class BackwardThroughFreedGraph(Rule):
             f"Sum the losses and call `backward()` once: `{total}.backward()`", (delete, replace), Applicability.UNSAFE
         )
 
-    def gan_uses(self, ctx, event) -> list[ast.Name]:
+    def gan_uses(self, ctx: FileContext, event: BackwardEvent) -> list[ast.Name]:
         """Where the discriminator consumed the generator output before the earlier backward,
         when the same callee consumes it again afterwards (the generator step)."""
         if len(event.shared) != 1:
             return []
         name = event.shared[0]
         scope = ctx.names.scope_of(event.call)
-        before, after = [], set()
+        before: list[tuple[str, ast.Name]] = []
+        after: set[str] = set()
         for node in ctx.index.of(ast.Call):
             if ctx.names.scope_of(node) is not scope:
                 continue

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.tensors import GRAD, TensorEvidence
-from pt_lsp.core.findings import Severity
+from pt_lsp.core.findings import Finding, Severity
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.legacy_api._data_fixes import UpdateFixes, read_fix
 from pt_lsp.rules.legacy_api.examples.tensor_data_attribute import EXAMPLES
@@ -111,7 +113,7 @@ class TensorDataAttribute(Rule):
     severity = Severity.WARNING
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         if ".data" not in ctx.doc.text:
             return
         evidence = TensorEvidence(ctx)
@@ -149,7 +151,7 @@ class TensorDataAttribute(Rule):
         return "in-place update through `.data` is hidden from autograd; update the tensor under `torch.no_grad()`"
 
     # -- finding the accesses --------------------------------------------------------------------
-    def accesses(self, ctx, evidence: TensorEvidence):
+    def accesses(self, ctx: FileContext, evidence: TensorEvidence) -> Iterator[Access]:
         for node in ctx.index.of(ast.Attribute):
             if node.attr != "data":
                 continue
@@ -161,7 +163,7 @@ class TensorDataAttribute(Rule):
             kind = evidence.kind(node.value)
             if kind is None:
                 continue
-            stmt = node
+            stmt: ast.AST | None = node
             while stmt is not None and not isinstance(stmt, ast.stmt):
                 stmt = ctx.parent(stmt)
             if stmt is None:
@@ -169,7 +171,7 @@ class TensorDataAttribute(Rule):
             yield Access(node, kind, self.role(ctx, node), stmt)
 
     @staticmethod
-    def role(ctx, node: ast.Attribute) -> str:
+    def role(ctx: FileContext, node: ast.Attribute) -> str:
         parent = ctx.parent(node)
         if isinstance(parent, ast.Assign) and any(t is node for t in parent.targets):
             return ASSIGN

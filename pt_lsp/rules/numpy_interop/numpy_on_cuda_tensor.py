@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import source_of
 from pt_lsp.core.evidence.paths import evidence_path
-from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.values import Device
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.numpy_interop.examples.numpy_on_cuda_tensor import EXAMPLES
@@ -64,7 +66,7 @@ class NumpyOnCudaTensor(Rule):
     summary = "`.numpy()` on a tensor that is or may be on a CUDA device"
     severity = Severity.ERROR
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text
         if ".numpy(" not in text and "array(" not in text:
             return
@@ -89,7 +91,7 @@ class NumpyOnCudaTensor(Rule):
                 related=evidence_path(ctx, value.steps),
             )
 
-    def message(self, ctx, call, tensor, device, implicit) -> str:
+    def message(self, ctx: FileContext, call: ast.Call, tensor: ast.expr, device: Device, implicit: bool) -> str:
         what = f"`{source_of(ctx, call.func)}()`" if implicit else "`.numpy()`"
         where = (
             "is on a CUDA device"
@@ -98,7 +100,9 @@ class NumpyOnCudaTensor(Rule):
         )
         return f"{what} on a tensor that {where}; move it to the CPU first"
 
-    def fixes(self, ctx, call, tensor, may_require_grad, implicit):
+    def fixes(
+        self, ctx: FileContext, call: ast.Call, tensor: ast.expr, may_require_grad: bool, implicit: bool
+    ) -> list[Fix]:
         chain = source_of(ctx, tensor)
         detach = may_require_grad and ".detach()" not in chain
         insert = (".detach()" if detach else "") + ".cpu()"

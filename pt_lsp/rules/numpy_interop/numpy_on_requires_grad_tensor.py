@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
+from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos, Span
 from pt_lsp.core.edits import primary_text, source_of
 from pt_lsp.core.evidence.paths import evidence_path
-from pt_lsp.core.findings import Applicability, Edit, Fix, Severity
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
+from pt_lsp.core.flow.values import Value
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.numpy_interop.examples.numpy_on_requires_grad_tensor import EXAMPLES
 from pt_lsp.rules.numpy_interop.numpy_on_cuda_tensor import IMPLICIT_CONVERSIONS
@@ -67,7 +70,7 @@ class NumpyOnRequiresGradTensor(Rule):
     severity = Severity.ERROR
     examples = EXAMPLES
 
-    def check(self, ctx):
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text
         if ".numpy(" not in text and "array(" not in text:
             return
@@ -101,7 +104,7 @@ class NumpyOnRequiresGradTensor(Rule):
             )
 
     @staticmethod
-    def detach_edit(ctx, call, tensor, implicit) -> Edit:
+    def detach_edit(ctx: FileContext, call: ast.Call, tensor: ast.expr, implicit: bool) -> Edit:
         if not implicit:
             # Right before `.numpy`, so that `(a * b).numpy()` becomes `(a * b).detach().numpy()`.
             end = ctx.doc.node_span(call.func).end
@@ -111,7 +114,7 @@ class NumpyOnRequiresGradTensor(Rule):
         return Edit(ctx.doc.node_span(tensor), f"{primary_text(ctx, tensor)}.detach()")
 
     @staticmethod
-    def grad_enabled(ctx, node, value) -> bool:
+    def grad_enabled(ctx: FileContext, node: ast.AST, value: Value) -> bool:
         """A non-leaf requires grad only where gradients are enabled: at module level the flow
         sees the `with` blocks; in a function, callers may hold `no_grad`, so the function must
         show it runs with gradients (it calls `backward`) and carry no grad-mode decorator."""
