@@ -17,6 +17,8 @@ FACTORIES = frozenset(
         "empty_like full_like rand_like randn_like randint_like"
     ).split()
 )
+# Every call that makes a new tensor, the factories and the CPU constructors from other memory.
+TENSOR_FACTORIES = FACTORIES | {"torch.from_numpy", "torch.nn.Parameter"}
 LIKE_FACTORIES = frozenset(f for f in FACTORIES if f.endswith("_like"))
 CPU_FACTORIES = frozenset({"torch.from_numpy", "torch.frombuffer"})
 CUDA_TENSOR_TYPES = frozenset(
@@ -52,9 +54,24 @@ VALUES_AND_INDICES = frozenset("max min sort topk kthvalue median nanmedian mode
 # rsample() is differentiable).
 DISTRIBUTION_NO_GRAPH = frozenset("sample sample_n enumerate_support".split())
 
-GRAD_MODE_OFF = frozenset({"torch.no_grad", "torch.inference_mode"})
-GRAD_MODE_ON = frozenset({"torch.enable_grad"})
+# Grad-mode context managers and decorators, in every spelling torch exports them under.
+GRAD_MODE_OFF = frozenset(
+    f"{module}.{name}"
+    for module in ("torch", "torch.autograd", "torch.autograd.grad_mode")
+    for name in ("no_grad", "inference_mode")
+)
+GRAD_MODE_ON = frozenset(f"{module}.enable_grad" for module in ("torch", "torch.autograd", "torch.autograd.grad_mode"))
+GRAD_MODE_SETTERS = frozenset(
+    f"{module}.set_grad_enabled" for module in ("torch", "torch.autograd", "torch.autograd.grad_mode")
+)
 GRAD_MODE_SET = "torch.set_grad_enabled"
+GRAD_MODES = GRAD_MODE_OFF | GRAD_MODE_ON | GRAD_MODE_SETTERS
+
+# In-place methods (trailing underscore) that do not write the tensor's values.
+IN_PLACE_NOT_WRITING = frozenset({"requires_grad_", "share_memory_", "retain_grad_", "pin_memory_", "record_stream_"})
+
+# Factories whose positional arguments are sizes (`torch.zeros(3, 4)`).
+SIZED_FACTORIES = frozenset(f"torch.{name}" for name in "zeros ones empty rand randn".split())
 
 # torch.nn classes whose output carries a graph only through their inputs.
 PARAMETER_FREE_SUFFIXES = ("Loss",)

@@ -13,18 +13,12 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
+from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
 
-GRAD_OFF = {
-    "torch.no_grad",
-    "torch.inference_mode",
-    "torch.autograd.no_grad",
-    "torch.autograd.grad_mode.no_grad",
-    "torch.autograd.grad_mode.inference_mode",
-    "torch.autograd.inference_mode",
-}
-GRAD_SET = {"torch.set_grad_enabled", "torch.autograd.set_grad_enabled", "torch.autograd.grad_mode.set_grad_enabled"}
-GRAD_ON = {"torch.enable_grad", "torch.autograd.enable_grad", "torch.autograd.grad_mode.enable_grad"}
+GRAD_OFF = vocabulary.GRAD_MODE_OFF
+GRAD_SET = vocabulary.GRAD_MODE_SETTERS
+GRAD_ON = vocabulary.GRAD_MODE_ON
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 

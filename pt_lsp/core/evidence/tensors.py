@@ -11,48 +11,14 @@ from __future__ import annotations
 
 import ast
 
+from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.walk import attr_path, own_nodes, subtree
 
 GRAD, LEAF, TENSOR = "grad", "leaf", "tensor"
 
 PARAMETER = "torch.nn.Parameter"
-TENSOR_FACTORIES = {
-    f"torch.{name}"
-    for name in (
-        "tensor",
-        "as_tensor",
-        "from_numpy",
-        "randn",
-        "rand",
-        "randint",
-        "randperm",
-        "zeros",
-        "ones",
-        "empty",
-        "full",
-        "arange",
-        "linspace",
-        "logspace",
-        "eye",
-        "randn_like",
-        "rand_like",
-        "randint_like",
-        "zeros_like",
-        "ones_like",
-        "empty_like",
-        "full_like",
-        "normal",
-        "Tensor",
-        "FloatTensor",
-        "DoubleTensor",
-        "LongTensor",
-        "IntTensor",
-        "ByteTensor",
-        "BoolTensor",
-        "HalfTensor",
-    )
-} | {PARAMETER}
+TENSOR_FACTORIES = vocabulary.TENSOR_FACTORIES  # what TensorEvidence counts as a new tensor
 # Methods that return a tensor made from their receiver (so a factory stays a factory).
 TENSOR_METHODS = {
     "to",

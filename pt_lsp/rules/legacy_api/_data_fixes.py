@@ -12,13 +12,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Span
 from pt_lsp.core.edits import body_containing, no_grad_block, source_of
 from pt_lsp.core.evidence.tensors import GRAD, TensorEvidence
 from pt_lsp.core.findings import Applicability, Edit, Fix
 
-NO_GRAD_CONTEXTS = {"torch.no_grad", "torch.inference_mode"}
+NO_GRAD_CONTEXTS = vocabulary.GRAD_MODE_OFF
 # Consuming a read at once: the result cannot be changed in place through it later.
 SAFE_ATTRIBUTES = {"shape", "dtype", "device", "ndim", "is_cuda", "requires_grad"}
 SAFE_METHODS = {

@@ -6,6 +6,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.tensors import GRAD, TensorEvidence
 from pt_lsp.core.findings import Finding, Severity
@@ -14,7 +15,7 @@ from pt_lsp.rules.legacy_api._data_fixes import UpdateFixes, read_fix
 from pt_lsp.rules.legacy_api.examples.tensor_data_attribute import EXAMPLES
 
 # In-place methods reached through `.data` (and the views on the way to them).
-NOT_UPDATES = {"requires_grad_", "share_memory_", "pin_memory_"}
+NOT_UPDATES = vocabulary.IN_PLACE_NOT_WRITING
 VIEW_METHODS = {
     "view",
     "view_as",
