@@ -135,10 +135,6 @@ def read_bytes(path: str, max_bytes: int | None = None) -> bytes:
         raise Unlintable(f"cannot read: {error.strerror or error}") from None
 
 
-def read_source(path: str, max_bytes: int | None = None) -> SourceFile:
-    return SourceFile.decode(read_bytes(path, max_bytes), max_bytes)
-
-
 def write_atomic(path: str, data: bytes) -> None:
     """Replace ``path``'s content with ``data`` through a renamed temporary file, keeping the
     file's permission bits (and owner where allowed); a symlink keeps pointing at its target."""

@@ -223,7 +223,7 @@ class CallsMixin(Analysis):
         name = qualname.rsplit(".", 1)[-1] if qualname.startswith("builtins.") else None
         if name is None:
             return None
-        if name in ("list", "tuple", "sorted", "reversed", "iter", "set") and args:
+        if name in api.ITERATION_BUILTINS and args:
             return Value(kind=Kind.SEQ, elem=args[0].iter_elem(), history=args[0].history)
         if name == "next" and args:
             return args[0].iter_elem()
