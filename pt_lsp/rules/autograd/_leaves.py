@@ -11,11 +11,11 @@ non-leaf tensor on a GPU (in-place changes to it are allowed), so they break the
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.flow.values import Kind
+from pt_lsp.core.flow.values import Kind, Step
 from pt_lsp.core.vocabulary import FACTORIES
 from pt_lsp.core.walk import own_nodes
 
@@ -47,10 +47,12 @@ FREEZE_WORDS = (
 @dataclass(frozen=True)
 class Leaf:
     """A leaf that requires grad: ``origin`` is "parameter" or "tensor"; ``factory`` is the
-    factory call with ``requires_grad=True`` that made it, where there is exactly one."""
+    factory call with ``requires_grad=True`` that made it, where there is exactly one;
+    ``steps`` are the places that made it a leaf that requires grad (its evidence path)."""
 
     origin: str
     factory: ast.Call | None = None
+    steps: tuple[Step, ...] = field(default=(), compare=False)
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
@@ -82,7 +84,7 @@ class LeafEvidence:
     # -- what makes a leaf ------------------------------------------------------------------------
     def made_leaf(self, expr: ast.AST) -> Leaf | None:
         """``expr`` builds a fresh leaf that requires grad."""
-        grad_ = False
+        grad_: ast.Call | None = None
         while (
             isinstance(expr, ast.Call)
             and isinstance(expr.func, ast.Attribute)
@@ -93,24 +95,27 @@ class LeafEvidence:
                 flag = expr.args[0] if expr.args else _keyword(expr, "requires_grad")
                 if flag is not None and not _literal(flag, True):
                     return None
-                grad_ = True
+                grad_ = grad_ or expr
             expr = expr.func.value
         if not isinstance(expr, ast.Call):
             return None
         qualname = self.ctx.qualname(expr.func)
+        by_method = (Step(grad_, "made a leaf that requires grad by `requires_grad_()` here"),) if grad_ else ()
         if qualname == PARAMETER:
             flag = _keyword(expr, "requires_grad")
-            return Leaf("parameter") if flag is None or _literal(flag, True) else None
+            if flag is None or _literal(flag, True):
+                return Leaf("parameter", steps=(Step(expr, "created as an `nn.Parameter` here: it requires grad"),))
+            return None
         if qualname == VARIABLE or qualname in FACTORIES:
             if _literal(_keyword(expr, "requires_grad"), True):
-                return Leaf("tensor", expr)
-            return Leaf("tensor") if grad_ else None
+                return Leaf("tensor", expr, (Step(expr, "created with `requires_grad=True` here"),))
+            return Leaf("tensor", steps=by_method) if grad_ else None
         if grad_ and isinstance(expr.func, ast.Attribute) and expr.func.attr in ("detach", "clone"):
             inner = expr.func.value
             if expr.func.attr == "detach" or (
                 isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "detach"
             ):
-                return Leaf("tensor")
+                return Leaf("tensor", steps=by_method)
         return None
 
     # -- what an expression is ----------------------------------------------------------------------
@@ -158,8 +163,9 @@ class LeafEvidence:
             return found
         if isinstance(expr, ast.Attribute):
             if isinstance(expr.value, ast.Name) and expr.value.id == "self":
-                return self._self_attribute(expr) if expr.attr in self._plausible[1] else None
-            return self._layer_parameter(expr)
+                cls = self.ctx.enclosing_class(expr)
+                return self._class_parameter(cls, expr.attr) if expr.attr in self._plausible[1] else None
+            return self._layer_parameter(expr) or self._model_parameter(expr)
         return self.made_leaf(expr)
 
     def _layer_parameter(self, expr: ast.Attribute) -> Leaf | None:
@@ -172,13 +178,47 @@ class LeafEvidence:
             and (base.qualname or "").startswith("torch.nn.")
             and value.is_tensor
             and value.requires_grad is True
-            and not value.history
+            and not self._history_before(expr, value.history)
         ):
-            return Leaf("parameter")
+            return Leaf("parameter", steps=self._layer_steps(expr, base.qualname or ""))
         return None
 
-    def _self_attribute(self, expr: ast.Attribute) -> Leaf | None:
-        cls = self.ctx.enclosing_class(expr)
+    def _layer_steps(self, expr: ast.Attribute, qualname: str) -> tuple[Step, ...]:
+        """Where the layer ``expr.value`` (a name) was created."""
+        if not isinstance(expr.value, ast.Name):
+            return ()
+        layer = qualname.rsplit(".", 1)[-1]
+        message = f"`{expr.value.id}` created here: the `{expr.attr}` of an `nn.{layer}` is a parameter"
+        name = expr.value.id
+        return tuple(
+            Step(node.value, message)
+            for node in own_nodes(self._scope(expr))
+            if isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+            and isinstance(node.value, ast.Call)
+            and self.ctx.qualname(node.value.func) == qualname
+        )
+
+    def _history_before(self, expr: ast.expr, history: frozenset[object]) -> bool:
+        """``expr`` had a graph before: the target of ``w -= ...`` holds the value after the
+        update, whose only new node is that statement's."""
+        parent = self.ctx.parent(expr)
+        if isinstance(parent, ast.AugAssign) and parent.target is expr:
+            return any(getattr(node, "site", None) is not parent for node in history)
+        return bool(history)
+
+    def _model_parameter(self, expr: ast.Attribute) -> Leaf | None:
+        """``model.coef`` where ``model`` is an instance of a module class of this file that only
+        ever assigns ``self.coef`` an ``nn.Parameter``."""
+        if self.freezes or expr.attr not in self._plausible[1]:
+            return None
+        info = getattr(self.ctx.flow.value(expr.value), "cls", None)
+        node = getattr(info, "node", None)
+        if not isinstance(node, ast.ClassDef):
+            return None
+        return self._class_parameter(node, expr.attr)
+
+    def _class_parameter(self, cls: ast.ClassDef | None, attr: str) -> Leaf | None:
         if cls is None:
             return None
         info = self.ctx.class_info(cls)
@@ -189,11 +229,11 @@ class LeafEvidence:
             if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
-                    if _is_self_attr(target, expr.attr):
+                    if _is_self_attr(target, attr):
                         if not isinstance(node, ast.AugAssign):
                             values.append(node.value)
                     elif isinstance(target, (ast.Tuple, ast.List)) and any(
-                        _is_self_attr(e, expr.attr) for e in ast.walk(target)
+                        _is_self_attr(e, attr) for e in ast.walk(target)
                     ):
                         return None
             elif (
@@ -204,7 +244,7 @@ class LeafEvidence:
                 return None
         leaves = [self.made_leaf(v) if v is not None else None for v in values]
         if leaves and all(leaf is not None and leaf.origin == "parameter" for leaf in leaves):
-            return Leaf("parameter")
+            return Leaf("parameter", steps=tuple(step for leaf in leaves if leaf is not None for step in leaf.steps))
         return None
 
     def _scope(self, node: ast.AST) -> ast.AST:
@@ -229,7 +269,11 @@ class LeafEvidence:
             elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and _binds(node.target, name):
                 found.append(self.made_leaf(node.value) if node.value is not None else None)
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) and _binds(node.target, name):
-                found.append(Leaf("parameter") if _iterates_parameters(node.target, node.iter, name) else None)
+                found.append(
+                    Leaf("parameter", steps=(Step(node.iter, f"`{name}` is a parameter of the model here"),))
+                    if _iterates_parameters(node.target, node.iter, name)
+                    else None
+                )
             elif isinstance(node, ast.withitem) and node.optional_vars is not None and _binds(node.optional_vars, name):
                 return None
             elif isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
@@ -249,7 +293,7 @@ class LeafEvidence:
         if len(origins) != 1:
             return None
         factory = leaves[0].factory if len(leaves) == 1 else None
-        return Leaf(origins.pop(), factory)
+        return Leaf(origins.pop(), factory, tuple(step for leaf in leaves for step in leaf.steps))
 
 
 def _iterates_parameters(target: ast.AST, iterable: ast.AST, name: str) -> bool:

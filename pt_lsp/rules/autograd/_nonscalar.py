@@ -15,6 +15,7 @@ import ast
 import math
 
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.flow.values import Step
 from pt_lsp.core.walk import own_nodes
 
 SIZED_FACTORIES = {f"torch.{n}" for n in "randn rand zeros ones empty".split()}
@@ -33,6 +34,9 @@ ACTIVATION_MODULES = {
     "Dropout Identity Hardtanh Hardswish Hardsigmoid Softsign Tanhshrink".split()
 }
 UNREDUCED_LOSSES = {
+    "kl_div",
+    "poisson_nll_loss",
+    "hinge_embedding_loss",
     "mse_loss",
     "l1_loss",
     "smooth_l1_loss",
@@ -41,6 +45,26 @@ UNREDUCED_LOSSES = {
     "binary_cross_entropy_with_logits",
     "soft_margin_loss",
 }
+# Per-element losses (an output of the shape of the broadcast inputs) and per-row ones (one value
+# per sample of an (N, C) input), by module and by functional name.
+ELEMENTWISE_LOSS_MODULES = {
+    "MSELoss",
+    "L1Loss",
+    "SmoothL1Loss",
+    "HuberLoss",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "SoftMarginLoss",
+    "KLDivLoss",
+    "PoissonNLLLoss",
+    "HingeEmbeddingLoss",
+}
+ROW_LOSS_MODULES = {"CrossEntropyLoss", "NLLLoss", "MultiMarginLoss", "MultiLabelSoftMarginLoss"}
+ROW_LOSSES = {"cross_entropy", "nll_loss", "multi_margin_loss", "multilabel_soft_margin_loss"}
+# Wrappers whose result has the size of the tensor they wrap.
+WRAPPERS = {"torch.autograd.Variable", "torch.nn.Parameter", "torch.nn.parameter.Parameter"}
+# Module methods that return the module itself.
+RETURNS_SELF = {"eval", "train", "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "requires_grad_", "apply"}
 MAX_DEPTH = 6
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -73,29 +97,61 @@ def _sizes(args: list[ast.expr]) -> list[int] | None:
     return sizes if sizes and len(sizes) == len(args) else None
 
 
+Evidence = tuple[Step, ...] | None  # the places that prove it, or None without a proof
+
+
+def _either(*proofs: Evidence) -> Evidence:
+    return next((proof for proof in proofs if proof is not None), None)
+
+
+def _all(proofs: list[Evidence]) -> Evidence:
+    if not proofs or any(proof is None for proof in proofs):
+        return None
+    return tuple(step for proof in proofs if proof is not None for step in proof)
+
+
+def _shape(sizes: list[int]) -> str:
+    return f"({sizes[0]},)" if len(sizes) == 1 else f"({', '.join(map(str, sizes))})"
+
+
+def _single(expr: ast.AST) -> bool:
+    """A literal single element: a number, or ``torch.tensor(<number>)``."""
+    if _number(expr) is not None:
+        return True
+    if isinstance(expr, ast.Call) and expr.args:
+        func = expr.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        return name == "tensor" and _number(expr.args[0]) is not None
+    return False
+
+
 class NonScalar:
-    """``proves(expr)``: the tensor ``expr`` provably has ``numel != 1``."""
+    """``proves(expr)``: the tensor ``expr`` provably has ``numel != 1``; ``evidence(expr)``:
+    the places that decide it (a factory's sizes, a layer's width, ``reduction="none"``)."""
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
+        self._instances: list[ast.Call] = []  # the local modules being constructed, innermost last
 
     def proves(self, expr: ast.AST, depth: int = 0) -> bool:
+        return self.evidence(expr, depth) is not None
+
+    def evidence(self, expr: ast.AST, depth: int = 0) -> Evidence:
         if depth > MAX_DEPTH:
-            return False
+            return None
         if isinstance(expr, ast.Name):
-            values = self.bindings(expr)
-            return bool(values) and all(self.proves(v, depth + 1) for v in values)
+            return _all([self.evidence(v, depth + 1) for v in self.bindings(expr)])
         if isinstance(expr, ast.BinOp):
             if isinstance(expr.op, ast.MatMult):
-                return False
-            return self.proves(expr.left, depth + 1) or self.proves(expr.right, depth + 1)
+                return None
+            return _either(self.evidence(expr.left, depth + 1), self.evidence(expr.right, depth + 1))
         if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
-            return self.proves(expr.operand, depth + 1)
+            return self.evidence(expr.operand, depth + 1)
         if isinstance(expr, ast.Call):
             return self.call(expr, depth)
-        return False
+        return None
 
-    def call(self, call: ast.Call, depth: int) -> bool:
+    def call(self, call: ast.Call, depth: int) -> Evidence:
         func = call.func
         qualname = self.ctx.qualname(func)
         if qualname is not None:
@@ -103,28 +159,34 @@ class NonScalar:
         if isinstance(func, ast.Attribute):
             if func.attr in ELEMENTWISE:
                 broadcast_with = call.args[:1] if func.attr in ("mul", "add", "sub", "div") else []
-                return self.proves(func.value, depth + 1) or any(self.proves(a, depth + 1) for a in broadcast_with)
+                return _either(
+                    self.evidence(func.value, depth + 1), *(self.evidence(a, depth + 1) for a in broadcast_with)
+                )
             if func.attr == "forward":
                 return self.module_output(func.value, call, depth)
         if isinstance(func, (ast.Name, ast.Attribute)):
             return self.module_output(func, call, depth)
-        if isinstance(func, ast.Call):  # nn.Linear(4, 2)(x)
+        if isinstance(func, ast.Call):  # nn.Linear(4, 2)(x), model.eval()(x)
             return self.constructed_output(func, call, depth)
-        return False
+        return None
 
-    def function(self, qualname: str, call: ast.Call, depth: int) -> bool:
+    def function(self, qualname: str, call: ast.Call, depth: int) -> Evidence:
         args = call.args
-        if qualname in SIZED_FACTORIES:
+        if qualname in SIZED_FACTORIES or qualname == "torch.full":
             size = _keyword(call, "size")
-            sizes = _sizes(args) or _sizes([size] if size is not None else [])
-            return sizes is not None and math.prod(sizes) != 1
-        if qualname == "torch.full":
-            sizes = _sizes(args[:1]) if args else None
-            return sizes is not None and math.prod(sizes) != 1
+            if qualname == "torch.full":
+                sizes = _sizes(args[:1]) if args else None
+            else:
+                sizes = _sizes(args) or _sizes([size] if size is not None else [])
+            if sizes is None or math.prod(sizes) == 1:
+                return None
+            return (Step(call, f"created with shape {_shape(sizes)} here: {math.prod(sizes)} elements"),)
         if qualname == "torch.tensor" and args and isinstance(args[0], (ast.List, ast.Tuple)):
-            return len(args[0].elts) != 1
+            count = len(args[0].elts)
+            return (Step(call, f"created with {count} elements here"),) if count != 1 else None
         if qualname == "torch.linspace" and len(args) >= 3:
-            return _int(args[2]) not in (None, 1)
+            steps = _int(args[2])
+            return (Step(call, f"created with {steps} elements here"),) if steps not in (None, 1) else None
         if qualname == "torch.arange":
             bounds = [bound for bound in map(_number, args) if bound is not None]
             if args and len(args) <= 3 and len(bounds) == len(args):
@@ -133,61 +195,137 @@ class NonScalar:
                     if len(bounds) == 1
                     else (bounds[0], bounds[1], bounds[2] if len(bounds) > 2 else 1)
                 )
-                return step != 0 and max(0, math.ceil((end - start) / step)) != 1
-            return False
-        if qualname in LIKE:
-            return bool(args) and self.proves(args[0], depth + 1)
+                count = max(0, math.ceil((end - start) / step)) if step != 0 else 1
+                return (Step(call, f"created with {count} elements here"),) if count != 1 else None
+            return None
+        if qualname in LIKE or qualname in WRAPPERS:
+            return self.evidence(args[0], depth + 1) if args else None
         name = qualname.rsplit(".", 1)[-1]
-        if qualname.startswith(FUNCTION_PREFIXES) and name in UNREDUCED_LOSSES:
-            reduction = _keyword(call, "reduction")
-            return (
-                isinstance(reduction, ast.Constant)
-                and reduction.value == "none"
-                and any(self.proves(a, depth + 1) for a in args[:2])
-            )
+        if qualname.startswith(FUNCTION_PREFIXES) and (name in UNREDUCED_LOSSES or name in ROW_LOSSES):
+            return self.unreduced(call, call, call.args[:2], name in ROW_LOSSES, depth)
         if qualname.startswith(FUNCTION_PREFIXES) and name in ELEMENTWISE:
-            return any(self.proves(a, depth + 1) for a in args[:2])
-        return False
+            return _either(*(self.evidence(a, depth + 1) for a in args[:2]))
+        return None
+
+    def unreduced(self, where: ast.Call, loss: ast.Call, inputs: list[ast.expr], per_row: bool, depth: int) -> Evidence:
+        """A loss with ``reduction="none"`` (made by ``where``) on ``inputs``: one value per
+        element (per row for a classification loss). Proven where an input has more than one
+        element, or, for an elementwise loss, where no input is a literal single element."""
+        reduction = _keyword(where, "reduction")
+        if not (isinstance(reduction, ast.Constant) and reduction.value == "none"):
+            return None
+        kept = "sample" if per_row else "element"
+        step = Step(reduction, f'`reduction="none"` here: the loss keeps one value per {kept}')
+        proof = _either(*(self.evidence(a, depth + 1) for a in inputs))
+        if proof is not None and not per_row:
+            return (*proof, step)
+        if per_row:
+            batch = _either(*(self.rows(a, depth + 1) for a in inputs[:1]))
+            return (*batch, step) if batch is not None else None
+        if inputs and not any(_single(a) for a in inputs):
+            return (step,)
+        return None
+
+    def rows(self, expr: ast.AST, depth: int) -> Evidence:
+        """``expr`` is a factory result with at least two dimensions and more than one row: the
+        input of a classification loss that keeps one value per row."""
+        if isinstance(expr, ast.Name):
+            return _all([self.rows(v, depth + 1) for v in self.bindings(expr)])
+        if isinstance(expr, ast.Call) and self.ctx.qualname(expr.func) in SIZED_FACTORIES:
+            sizes = _sizes(expr.args)
+            if sizes is not None and len(sizes) >= 2 and sizes[0] != 1:
+                return (Step(expr, f"created with shape {_shape(sizes)} here: {sizes[0]} rows"),)
+        return None
 
     # -- modules ----------------------------------------------------------------------------------
-    def module_output(self, callee: ast.expr, call: ast.Call, depth: int) -> bool:
-        constructors = self.constructors(callee)
-        return bool(constructors) and all(self.constructed_output(c, call, depth) for c in constructors)
+    def module_output(self, callee: ast.expr, call: ast.Call, depth: int) -> Evidence:
+        return _all([self.constructed_output(c, call, depth) for c in self.constructors(callee)])
 
-    def constructed_output(self, constructor: ast.AST, call: ast.Call, depth: int) -> bool:
-        if not isinstance(constructor, ast.Call):
-            return False
-        qualname = self.ctx.qualname(constructor.func)
+    def constructed_output(self, constructor: ast.AST, call: ast.Call, depth: int) -> Evidence:
+        if not isinstance(constructor, ast.Call) or depth > MAX_DEPTH:
+            return None
+        func = constructor.func
+        qualname = self.ctx.qualname(func)
+        if qualname is None and isinstance(func, ast.Attribute) and func.attr in RETURNS_SELF:
+            receiver = func.value  # model.eval(), model.to(device): the same module
+            if isinstance(receiver, ast.Call):
+                return self.constructed_output(receiver, call, depth + 1)
+            return self.module_output(receiver, call, depth + 1)
         if qualname == "torch.nn.Linear":
-            out = (
-                _int(constructor.args[1]) if len(constructor.args) > 1 else _int(_keyword(constructor, "out_features"))
-            )
-            return out is not None and out > 1
+            width = constructor.args[1] if len(constructor.args) > 1 else _keyword(constructor, "out_features")
+            found = self.width(width, constructor)
+            if found is None or found[0] <= 1:
+                return None
+            out, steps = found
+            return (*steps, Step(constructor, f"`nn.Linear` with {out} output features created here"))
         if qualname in ACTIVATION_MODULES:
-            return bool(call.args) and self.proves(call.args[0], depth + 1)
+            return self.evidence(call.args[0], depth + 1) if call.args else None
         if qualname == "torch.nn.Sequential" and constructor.args:
             layers = list(constructor.args)
             while (
                 layers and isinstance(layers[-1], ast.Call) and self.ctx.qualname(layers[-1].func) in ACTIVATION_MODULES
             ):
                 layers.pop()
-            return bool(layers) and self.constructed_output(layers[-1], call, depth)
+            return self.constructed_output(layers[-1], call, depth) if layers else None
         if qualname and qualname.startswith("torch.nn.") and qualname.endswith("Loss"):
-            reduction = _keyword(constructor, "reduction")
             loss = qualname.rsplit(".", 1)[-1]
-            return (
-                isinstance(reduction, ast.Constant)
-                and reduction.value == "none"
-                and loss in ("MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss")
-                and any(self.proves(a, depth + 1) for a in call.args[:2])
-            )
-        if isinstance(constructor.func, ast.Name) and depth < MAX_DEPTH:
-            info = self.ctx.classes.get(constructor.func.id)
-            if info is not None and info.is_module and self.ctx.qualname(constructor.func) is None:
+            if loss in ELEMENTWISE_LOSS_MODULES or loss in ROW_LOSS_MODULES:
+                return self.unreduced(constructor, call, call.args[:2], loss in ROW_LOSS_MODULES, depth)
+            return None
+        if isinstance(func, ast.Name) and depth < MAX_DEPTH:
+            info = self.ctx.classes.get(func.id)
+            if info is not None and info.is_module and qualname is None:
                 forward = info.method("forward")
                 returns = [n.value for n in own_nodes(forward) if isinstance(n, ast.Return)] if forward else []
-                return bool(returns) and all(r is not None and self.proves(r, depth + 1) for r in returns)
-        return False
+                if not returns or any(r is None for r in returns):
+                    return None
+                self._instances.append(constructor)
+                try:
+                    return _all([self.evidence(r, depth + 1) for r in returns if r is not None])
+                finally:
+                    self._instances.pop()
+        return None
+
+    def width(self, expr: ast.expr | None, layer: ast.Call) -> tuple[int, tuple[Step, ...]] | None:
+        """A layer's literal width, or the width a parameter of the constructor of the module
+        being built passes down: the argument of that construction, else the default."""
+        literal = _int(expr)
+        if literal is not None:
+            return literal, ()
+        if not isinstance(expr, ast.Name) or not self._instances:
+            return None
+        init = self.ctx.parent(layer)
+        while init is not None and not isinstance(init, _FUNCTIONS):
+            init = self.ctx.parent(init)
+        if not isinstance(init, ast.FunctionDef) or init.name != "__init__":
+            return None
+        cls = self.ctx.parent(init)
+        instance = self._instances[-1]
+        if not (isinstance(cls, ast.ClassDef) and isinstance(instance.func, ast.Name) and instance.func.id == cls.name):
+            return None
+        arguments = init.args
+        positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)][1:]
+        if expr.id not in positional and expr.id not in [a.arg for a in arguments.kwonlyargs]:
+            return None
+        if any(
+            isinstance(n, ast.Name) and n.id == expr.id and not isinstance(n.ctx, ast.Load) for n in own_nodes(init)
+        ):
+            return None  # rebound in __init__
+        if any(isinstance(a, ast.Starred) for a in instance.args) or any(k.arg is None for k in instance.keywords):
+            return None
+        passed = next((k.value for k in instance.keywords if k.arg == expr.id), None)
+        if passed is None and expr.id in positional and positional.index(expr.id) < len(instance.args):
+            passed = instance.args[positional.index(expr.id)]
+        if passed is not None:
+            value = _int(passed)
+            return (value, (Step(passed, f"`{expr.id}` is {value} here"),)) if value is not None else None
+        names = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
+        defaults: dict[str, ast.expr] = dict(zip(names[len(names) - len(arguments.defaults) :], arguments.defaults))
+        defaults.update({a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None})
+        default = _int(defaults.get(expr.id))
+        if default is None:
+            return None
+        return default, (Step(defaults[expr.id], f"`{expr.id}` defaults to {default} here"),)
 
     def constructors(self, callee: ast.expr) -> list[ast.AST]:
         """The expressions a module variable (``net``, ``self.fc``) is only ever bound to."""
@@ -216,6 +354,9 @@ class NonScalar:
     def bindings(self, name: ast.Name) -> list[ast.AST]:
         """Every value ``name`` is assigned in its function (or module); [] if it is bound any
         other way (a parameter, a loop variable, an import, unpacking)."""
+        reaching = self.reaching(name)
+        if reaching is not None:
+            return [reaching]
         scope = self.ctx.parent(name)
         while scope is not None and not isinstance(scope, (*_FUNCTIONS, ast.Module)):
             scope = self.ctx.parent(scope)
@@ -256,6 +397,45 @@ class NonScalar:
                     return []
         return values
 
+    def reaching(self, name: ast.Name) -> ast.expr | None:
+        """The value of the one ``name = value`` that reaches ``name``: the last statement before
+        it in its block (or in a block around it, through ``if`` and ``with``) that binds the
+        name, where that is a plain assignment. None where that is not evident (a loop around
+        the use, another kind of binding, none found)."""
+        stmt: ast.AST | None = name
+        while stmt is not None and not isinstance(stmt, ast.stmt):
+            stmt = self.ctx.parent(stmt)
+        if stmt is None or isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, *_NESTED)) or _binds(stmt, name.id):
+            return None  # the use in a loop header, or bound by its own statement first (walrus)
+        while stmt is not None:
+            parent = self.ctx.parent(stmt)
+            body = next(
+                (
+                    block
+                    for block in (getattr(parent, f, None) for f in ("body", "orelse"))
+                    if isinstance(block, list) and any(s is stmt for s in block)
+                ),
+                None,
+            )
+            if body is None:
+                return None
+            for earlier in reversed(body[: next(i for i, s in enumerate(body) if s is stmt)]):
+                if not _binds(earlier, name.id):
+                    continue
+                if (
+                    isinstance(earlier, ast.Assign)
+                    and len(earlier.targets) == 1
+                    and isinstance(earlier.targets[0], ast.Name)
+                    and earlier.targets[0].id == name.id
+                    and not _binds(earlier.value, name.id)
+                ):
+                    return earlier.value
+                return None
+            if not isinstance(parent, (ast.If, ast.With, ast.AsyncWith)):
+                return None  # a function or module body (or a loop, whose back edge may rebind)
+            stmt = parent
+        return None
+
     def _unpacked(self, target: ast.AST, name: ast.Name) -> ast.AST | None:
         """``x, y = a, b``: the item of the value tuple that ``name`` receives."""
         assign = self.ctx.parent(target)
@@ -270,3 +450,23 @@ class NonScalar:
         if len(elts) != len(values) or any(isinstance(e, ast.Starred) for e in (*elts, *values)):
             return None
         return next((v for e, v in zip(elts, values) if e is name), None)
+
+
+def _binds(node: ast.AST, name: str) -> bool:
+    """``node`` (not counting nested functions and classes) binds ``name``."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, ast.Name) and current.id == name and not isinstance(current.ctx, ast.Load):
+            return True
+        if isinstance(current, (ast.Global, ast.Nonlocal)) and name in current.names:
+            return True
+        if isinstance(current, (ast.Import, ast.ImportFrom)) and any(
+            (a.asname or a.name.split(".")[0]) == name for a in current.names
+        ):
+            return True
+        if isinstance(current, (*_NESTED, ast.ExceptHandler)) and getattr(current, "name", None) == name:
+            return True
+        if current is node or not isinstance(current, _NESTED):
+            pending.extend(ast.iter_child_nodes(current))
+    return False

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos
 from pt_lsp.core.edits import add_keyword, source_of, torch_reference
+from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.autograd._nonscalar import NonScalar
@@ -77,7 +78,8 @@ class ImplicitGradNonScalar(Rule):
             if not (value.history or value.requires_grad is True):
                 continue  # a tensor without a graph fails differently (or is not a tensor)
             prover = prover or NonScalar(ctx)
-            if not prover.proves(target):
+            proof = prover.evidence(target)
+            if proof is None:
                 continue
             is_grad = not (isinstance(call.func, ast.Attribute) and call.func.attr == "backward")
             what = "`torch.autograd.grad()` without `grad_outputs`" if is_grad else "`backward()` without a gradient"
@@ -90,6 +92,7 @@ class ImplicitGradNonScalar(Rule):
                 call,
                 message,
                 fixes=self.grad_fixes(ctx, call, target) if is_grad else self.fixes(ctx, call, target),
+                related=evidence_path(ctx, proof),
             )
 
     @staticmethod
@@ -101,10 +104,13 @@ class ImplicitGradNonScalar(Rule):
             if ctx.qualname(func) is not None:
                 return None  # torch.autograd.backward and friends: module functions
             return func.value
-        if ctx.qualname(func) in AUTOGRAD_GRAD and call.args:
+        if ctx.qualname(func) in AUTOGRAD_GRAD:
             if len(call.args) > 2 or any(k.arg in ("grad_outputs", None) for k in call.keywords):
                 return None
-            return call.args[0]
+            outputs = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "outputs"), None)
+            if isinstance(outputs, (ast.List, ast.Tuple)) and len(outputs.elts) == 1:
+                outputs = outputs.elts[0]  # grad([y], [x])
+            return outputs if outputs is not None and not isinstance(outputs, ast.Starred) else None
         return None
 
     def fixes(self, ctx: FileContext, call: ast.Call, target: ast.expr) -> list[Fix]:

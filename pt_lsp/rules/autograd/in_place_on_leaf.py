@@ -6,7 +6,8 @@ import ast
 from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.findings import Applicability, Finding, Fix, Related
+from pt_lsp.core.evidence.paths import evidence_path
+from pt_lsp.core.findings import Applicability, Finding, Fix
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.autograd._inplace_sites import (
     InPlaceSite,
@@ -84,11 +85,7 @@ class InPlaceOnLeaf(Rule):
                 f"In-place {site.what} on `{name}`, a {kind} that requires grad, outside `torch.no_grad()`:"
                 f' autograd raises "{LEAF_ERROR}"'
             )
-            related = (
-                [Related(ctx.doc.node_span(site.leaf.factory), "created with `requires_grad=True` here")]
-                if site.leaf.factory is not None
-                else []
-            )
+            related = evidence_path(ctx, site.leaf.steps)
             yield self.report(ctx, site.node, message, fixes=self.fixes(ctx, site, grouped), related=related)
 
     def _operands_graph(self, ctx: FileContext, site: InPlaceSite) -> bool | None:

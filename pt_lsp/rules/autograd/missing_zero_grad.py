@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos
 from pt_lsp.core.edits import alone_on_lines, indentation, newline_of, statement_of
-from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
+from pt_lsp.core.evidence.paths import evidence_path
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
+from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path, own_nodes
 from pt_lsp.rules.autograd.examples.missing_zero_grad import EXAMPLES
@@ -103,24 +105,35 @@ class MissingZeroGrad(Rule):
                 yield from self.step_function(ctx, call, optimizer, name, severity)
                 continue
             loop, outermost = loops
-            if self.resets_or_unknown(ctx, outermost, optimizer):
+            others: list[ast.Call] = []
+            if self.resets_or_unknown(ctx, outermost, optimizer, others=others):
                 continue
             backward = self.first_backward(ctx, loop)
-            message = (
-                f"`{name}` steps in a loop that never resets the gradients: every `backward()` adds to"
-                f" the gradients of all earlier iterations; call `{name}.zero_grad()` in each iteration"
-            )
-            related = (
-                [Related(ctx.doc.node_span(backward), "each call adds to the gradients the step uses")]
-                if backward is not None
-                else []
-            )
+            if others:  # another optimizer is reset: zero this one before its own backward
+                backward = self.last_backward_before(ctx, loop, call) or backward
+                stepped = self.stepped_in(ctx, loop)
+                unreset = [n for n in stepped if not self.resets_or_unknown(ctx, outermost, _path(n))]
+                message = (
+                    f"`{name}` steps in a loop that never resets its gradients (only other optimizers'):"
+                    f" every `backward()` adds to the gradients of all earlier iterations; call"
+                    f" `{name}.zero_grad()` in each iteration"
+                )
+            else:
+                unreset = self.stepped_in(ctx, loop)
+                message = (
+                    f"`{name}` steps in a loop that never resets the gradients: every `backward()` adds to"
+                    f" the gradients of all earlier iterations; call `{name}.zero_grad()` in each iteration"
+                )
+            steps = [*self.created(ctx, optimizer), *self.repeated(loop)]
+            steps += [Step(other, "this resets another optimizer's gradients, not these") for other in others]
+            if backward is not None:
+                steps.append(Step(backward, "each call adds to the gradients the step uses"))
             yield self.report(
                 ctx,
                 call,
                 message,
-                fixes=self.fixes(ctx, backward, self.stepped_in(ctx, loop)),
-                related=related,
+                fixes=self.fixes(ctx, backward, unreset or [name]),
+                related=evidence_path(ctx, steps),
                 severity=severity,
             )
 
@@ -161,11 +174,84 @@ class MissingZeroGrad(Rule):
                 f" every call's `backward()` adds to the gradients of all earlier calls; call"
                 f" `{name}.zero_grad()` before the backward"
             )
-            related = [Related(ctx.doc.node_span(caller), "called in a loop here")]
+            # (the path starts at the call in the loop: tests/rules/test_ptl204.py relies on it)
+            steps = [Step(caller, "called in a loop here")]
             yield self.report(
-                ctx, step, message, fixes=self.fixes(ctx, backward, [name]), related=related, severity=severity
+                ctx,
+                step,
+                message,
+                fixes=self.fixes(ctx, backward, [name]),
+                related=evidence_path(ctx, steps),
+                severity=severity,
             )
             return
+
+    # -- evidence path ------------------------------------------------------------------------------
+    @staticmethod
+    def created(ctx: FileContext, optimizer: ast.expr) -> list[Step]:
+        """Where the optimizer is made (by a `torch.optim` class)."""
+        path = attr_path(optimizer)
+        return [
+            Step(assign.value, f"`{path}` created here")
+            for assign in ctx.index.of(ast.Assign)
+            if isinstance(assign.value, ast.Call)
+            and any(attr_path(t) == path for t in assign.targets)
+            and (ctx.qualname(assign.value.func) or "").startswith("torch.optim.")
+        ]
+
+    @staticmethod
+    def repeated(loop: ast.AST) -> list[Step]:
+        """The loop's header: where the next iteration starts without a reset."""
+        header = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else getattr(loop, "test", None)
+        return [Step(header, "each iteration of this loop runs backward() and step() again")] if header else []
+
+    @staticmethod
+    def last_backward_before(ctx: FileContext, loop: ast.AST, step: ast.Call) -> ast.Call | None:
+        found = [
+            node
+            for node in own_nodes(loop)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "backward"
+            and (node.lineno, node.col_offset) < (step.lineno, step.col_offset)
+        ]
+        return max(found, key=lambda n: (n.lineno, n.col_offset), default=None)
+
+    @staticmethod
+    def parameter_root(ctx: FileContext, path: str) -> str | None:
+        """``model`` for an optimizer made only by ``torch.optim.X(model.parameters(), ...)``."""
+        roots: set[str | None] = set()
+        for assign in ctx.index.of(ast.Assign):
+            if not any(attr_path(t) == path for t in assign.targets):
+                continue
+            call = assign.value
+            first = call.args[0] if isinstance(call, ast.Call) and call.args else None
+            if (
+                isinstance(first, ast.Call)
+                and isinstance(first.func, ast.Attribute)
+                and first.func.attr == "parameters"
+                and not first.args
+            ):
+                roots.add(attr_path(first.func.value))
+            else:
+                roots.add(None)
+        return roots.pop() if len(roots) == 1 else None
+
+    def resets_other(self, ctx: FileContext, node: ast.AST, path: str | None) -> bool:
+        """``node`` is ``other.zero_grad()`` for an optimizer over the parameters of another
+        module than ``path``'s: it leaves ``path``'s gradients alone."""
+        if not (
+            path
+            and isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "zero_grad"
+        ):
+            return False
+        other = attr_path(node.func.value)
+        if other is None or other == path:
+            return False
+        mine, theirs = self.parameter_root(ctx, path), self.parameter_root(ctx, other)
+        return mine is not None and theirs is not None and mine != theirs
 
     @staticmethod
     def outermost_loop(ctx: FileContext, node: ast.AST) -> ast.AST | None:
@@ -253,10 +339,17 @@ class MissingZeroGrad(Rule):
                     found = node
         return found
 
-    def resets_or_unknown(self, ctx: FileContext, loop: ast.AST, optimizer: ast.expr, depth: int = 0) -> bool:
-        """The loop resets gradients somewhere, or does something with them this rule cannot see."""
+    def resets_or_unknown(
+        self, ctx: FileContext, loop: ast.AST, optimizer: ast.expr, depth: int = 0, others: list[ast.Call] | None = None
+    ) -> bool:
+        """The loop resets gradients somewhere, or does something with them this rule cannot see.
+        ``others`` collects the resets of other optimizers' gradients, which do not count."""
         path = attr_path(optimizer)
         for node in ast.walk(loop):  # only for a loop that steps an optimizer
+            if self.resets_other(ctx, node, path):
+                if others is not None and isinstance(node, ast.Call):
+                    others.append(node)
+                continue
             if _is_reset(node):
                 return True
             if isinstance(node, ast.Assign) and any(attr_path(t) == path for t in node.targets):
@@ -272,7 +365,11 @@ class MissingZeroGrad(Rule):
                 if callee is None:
                     continue
                 local = [f for f in ctx.index.of(ast.FunctionDef) if f.name == callee]
-                if local and depth < 2 and any(self.resets_or_unknown(ctx, f, optimizer, depth + 1) for f in local):
+                if (
+                    local
+                    and depth < 2
+                    and any(self.resets_or_unknown(ctx, f, optimizer, depth + 1, others) for f in local)
+                ):
                     return True
                 passes = any(attr_path(a) == path for a in (*node.args, *(k.value for k in node.keywords)))
                 if passes and callee not in HARMLESS_WITH_OPTIMIZER and not local:
@@ -304,6 +401,11 @@ class MissingZeroGrad(Rule):
         return [
             Fix(f"Call {calls} before `backward()`", (Edit.insert(Pos(stmt.lineno, 0), text),), Applicability.UNSAFE)
         ]
+
+
+def _path(path: str) -> ast.expr:
+    """An expression for the attribute path ``path`` (``optim_g``, ``self.opt``)."""
+    return ast.parse(path, mode="eval").body
 
 
 def _is_reset(node: ast.AST) -> bool:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.findings import Applicability, Finding, Fix
+from pt_lsp.core.evidence.paths import evidence_path
+from pt_lsp.core.findings import Applicability, Finding, Fix, Related
+from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
+from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.autograd._inplace_sites import (
+    InPlaceSite,
     inplace_sites,
     no_grad_edits,
     receiver_text,
@@ -75,4 +80,43 @@ class UpdateOutsideNoGrad(Rule):
             fixes = (
                 [Fix("Wrap the update in `with torch.no_grad():`", tuple(edits), Applicability.SAFE)] if edits else []
             )
-            yield self.report(ctx, site.node, message, fixes=fixes)
+            yield self.report(ctx, site.node, message, fixes=fixes, related=self.path(ctx, site))
+
+    @staticmethod
+    def path(ctx: FileContext, site: InPlaceSite) -> tuple[Related, ...]:
+        """Where the leaf was made, and the backward() whose gradients the update reads: the
+        last one before it in its function, else one later in the loop around it (the
+        previous iteration's)."""
+        steps = list(site.leaf.steps)
+        scope = ctx.names.scope_of(site.node).node
+        backwards = sorted(
+            (
+                node
+                for node in own_nodes(scope)
+                if isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "backward"
+                and ctx.qualname(node.func) is None
+            ),
+            key=lambda n: (n.lineno, n.col_offset),
+        )
+        before = [b for b in backwards if (b.lineno, b.col_offset) < (site.stmt.lineno, site.stmt.col_offset)]
+        if before:
+            steps.append(Step(before[-1], "this backward() fills the `.grad` that the update reads"))
+        else:
+            loop = ctx.parent(site.stmt)
+            while loop is not None and loop is not scope and not isinstance(loop, (ast.For, ast.AsyncFor, ast.While)):
+                loop = ctx.parent(loop)
+            later = [b for b in backwards if loop is not None and loop is not scope and _inside(ctx, b, loop)]
+            if later:
+                steps.append(
+                    Step(later[0], "this backward() fills the `.grad` that the update reads, in the previous iteration")
+                )
+        return evidence_path(ctx, steps)
+
+
+def _inside(ctx: FileContext, node: ast.AST, ancestor: ast.AST) -> bool:
+    current = ctx.parent(node)
+    while current is not None and current is not ancestor:
+        current = ctx.parent(current)
+    return current is ancestor

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.bindings import bound_values
@@ -130,37 +131,133 @@ def _is_pil_image(ctx: FileContext, node: ast.AST, depth: int = 0) -> bool:
     return False
 
 
+# NumPy methods that always return a view of their receiver (read-only when it is), and those
+# that return a view only of a contiguous array (a copy, writable, otherwise).
+VIEW_METHODS = {"view", "transpose", "swapaxes", "squeeze"}
+CONTIGUOUS_VIEW_METHODS = {"reshape", "ravel"}
+
+
+@dataclass(frozen=True)
+class ReadOnly:
+    """Why an array is read-only (``reason``), the place that made it so (``where``), and
+    whether it is known to be C-contiguous (a reshape of it is then a view as well)."""
+
+    reason: str
+    where: ast.AST
+    contiguous: bool
+
+
 def read_only_reason(ctx: FileContext, node: ast.AST, depth: int = 0) -> str | None:
     """Why ``node`` is a read-only NumPy array, or None without evidence."""
+    found = read_only(ctx, node, depth)
+    return found.reason if found is not None else None
+
+
+def read_only(ctx: FileContext, node: ast.AST, depth: int = 0) -> ReadOnly | None:
+    """The evidence that ``node`` is a read-only NumPy array, or None."""
+    if depth > 6:
+        return None
     if isinstance(node, ast.Call):
         qualname = ctx.qualname(node.func)
         if qualname == "numpy.frombuffer" and node.args and _is_bytes(ctx, node.args[0]):
-            return "`np.frombuffer` of an immutable bytes object"
+            return ReadOnly("`np.frombuffer` of an immutable bytes object", node, True)
         if qualname == "numpy.broadcast_to":
-            return "a `np.broadcast_to` view, whose rows share one memory"
+            return ReadOnly("a `np.broadcast_to` view, whose rows share one memory", node, False)
         if qualname == "numpy.asarray" and node.args and _is_pil_image(ctx, node.args[0]):
-            return "`np.asarray` of a PIL image"
+            return ReadOnly("`np.asarray` of a PIL image", node, True)
+        func = node.func
+        if qualname is None and isinstance(func, ast.Attribute) and func.attr in VIEW_METHODS | CONTIGUOUS_VIEW_METHODS:
+            if func.attr == "view" and (node.args or node.keywords) and not _dtype_view(node):
+                return None  # `view(type=...)`: another class
+            base = read_only(ctx, func.value, depth + 1)
+            if base is None or (func.attr in CONTIGUOUS_VIEW_METHODS and not base.contiguous):
+                return None
+            return ReadOnly(base.reason, base.where, base.contiguous and func.attr in CONTIGUOUS_VIEW_METHODS)
         return None
+    if isinstance(node, ast.Attribute) and node.attr == "T":
+        base = read_only(ctx, node.value, depth + 1)
+        return ReadOnly(base.reason, base.where, False) if base is not None else None
+    if isinstance(node, ast.Subscript) and _basic_index(node.slice):
+        base = read_only(ctx, node.value, depth + 1)
+        return ReadOnly(base.reason, base.where, False) if base is not None else None
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return _self_attribute(ctx, node, depth)
     if isinstance(node, ast.Name) and depth < 3:
-        if _made_read_only(ctx, node):
-            return "an array made read-only with `flags.writeable = False`"
+        made = _made_read_only(ctx, node)
+        if made is not None:
+            return ReadOnly("an array made read-only with `flags.writeable = False`", made, False)
         values = bound_values(ctx, node)
         if values:
-            reasons = [read_only_reason(ctx, v, depth + 1) for v in values]
-            if all(reasons):
-                return reasons[0]
+            found = [read_only(ctx, v, depth + 1) for v in values]
+            if all(found) and found[0] is not None:
+                return found[0]
     return None
 
 
-def _made_read_only(ctx: FileContext, name: ast.Name) -> bool:
-    """``a.flags.writeable = False`` or ``a.setflags(write=False)`` before ``name`` in its body."""
+def _dtype_view(call: ast.Call) -> bool:
+    """``a.view(np.uint8)`` / ``a.view(dtype=...)``: a view with another dtype."""
+    return not call.keywords or all(k.arg == "dtype" for k in call.keywords)
+
+
+def _basic_index(index: ast.AST) -> bool:
+    """Basic indexing (slices, integers, ``...``, ``None``): a view, not a copy."""
+    items = index.elts if isinstance(index, ast.Tuple) else [index]
+    return all(
+        isinstance(item, ast.Slice)
+        or (isinstance(item, ast.Constant) and (type(item.value) is int or item.value in (None, Ellipsis)))
+        for item in items
+    )
+
+
+def _self_attribute(ctx: FileContext, node: ast.Attribute, depth: int) -> ReadOnly | None:
+    """``self.a`` where the class only ever assigns ``self.a`` read-only arrays."""
+    cls = ctx.enclosing_class(node)
+    if cls is None:
+        return None
+    found: list[ReadOnly | None] = []
+    for child in ast.walk(cls):  # only for an array handed to from_numpy
+        if isinstance(child, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = child.targets if isinstance(child, ast.Assign) else [child.target]
+            for target in targets:
+                if _self_attr(target, node.attr):
+                    value = None if isinstance(child, ast.AugAssign) else child.value
+                    found.append(read_only(ctx, value, depth + 1) if value is not None else None)
+                elif not isinstance(target, (ast.Name, ast.Attribute, ast.Subscript)) and any(
+                    _self_attr(t, node.attr) for t in ast.walk(target)
+                ):
+                    return None  # unpacked into: not followed
+        elif isinstance(child, ast.Call) and isinstance(child.func, ast.Name) and child.func.id == "setattr":
+            return None
+        elif (
+            isinstance(child, ast.Attribute)
+            and child.attr in ("flags", "setflags")
+            and _self_attr(child.value, node.attr)
+        ):
+            return None  # its flags changed: not followed
+    if found and all(found) and found[0] is not None:
+        return found[0]
+    return None
+
+
+def _self_attr(node: ast.AST, attr: str) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == attr
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    )
+
+
+def _made_read_only(ctx: FileContext, name: ast.Name) -> ast.stmt | None:
+    """``a.flags.writeable = False`` or ``a.setflags(write=False)`` before ``name`` in its body:
+    that statement."""
     stmt: ast.AST | None = name
     while stmt is not None and not isinstance(stmt, ast.stmt):
         stmt = ctx.parent(stmt)
     parent = ctx.parent(stmt) if stmt is not None else None
     body = getattr(parent, "body", None) if parent is not None else None
     if not isinstance(body, list) or not any(s is stmt for s in body):
-        return False
+        return None
     for earlier in body[: next(i for i, s in enumerate(body) if s is stmt)]:
         if (
             isinstance(earlier, ast.Assign)
@@ -169,7 +266,7 @@ def _made_read_only(ctx: FileContext, name: ast.Name) -> bool:
             and isinstance(earlier.value, ast.Constant)
             and earlier.value.value is False
         ):
-            return True
+            return earlier
         if isinstance(earlier, ast.Expr) and isinstance(earlier.value, ast.Call):
             call = earlier.value
             if (
@@ -181,5 +278,5 @@ def _made_read_only(ctx: FileContext, name: ast.Name) -> bool:
                     for k in call.keywords
                 )
             ):
-                return True
-    return False
+                return earlier
+    return None

@@ -6,11 +6,19 @@ import ast
 from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.edits import primary_text
+from pt_lsp.core.edits import body_containing, primary_text
+from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
+from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
+from pt_lsp.core.walk import attr_path
 from pt_lsp.rules.numpy_interop._alias_evidence import (
-    read_only_reason,
+    NOT_WRITING,
+    WRITES,
+    Write,
+    ordered_nodes,
+    read_only,
+    writes,
 )
 from pt_lsp.rules.numpy_interop.examples.from_numpy_read_only import EXAMPLES
 
@@ -67,15 +75,20 @@ class FromNumpyReadOnly(Rule):
         for call in ctx.index.of(ast.Call):
             if len(call.args) != 1 or call.keywords or ctx.qualname(call.func) not in SHARING_CONVERSIONS:
                 continue
-            reason = read_only_reason(ctx, call.args[0])
-            if reason is None:
+            found = read_only(ctx, call.args[0])
+            if found is None:
                 continue
             array = call.args[0]
+            steps = [Step(found.where, f"the array becomes read-only here: {found.reason}")]
+            write = self.first_write(ctx, call)
+            if write is not None:
+                steps.append(Step(write, "the tensor is written in place here: into the read-only memory"))
             yield self.report(
                 ctx,
                 call,
-                f"the array is read-only ({reason}), but the tensor that shares its memory is writable: "
+                f"the array is read-only ({found.reason}), but the tensor that shares its memory is writable: "
                 f"an in-place op writes into protected memory; copy the array first",
+                related=evidence_path(ctx, steps),
                 fixes=[
                     Fix(
                         "Copy the array: `.copy()`",
@@ -84,3 +97,39 @@ class FromNumpyReadOnly(Rule):
                     )
                 ],
             )
+
+    @staticmethod
+    def first_write(ctx: FileContext, call: ast.Call) -> Write | None:
+        """The first in-place write into the tensor ``call`` makes: a method chained onto it, or
+        one on the name it is assigned to, later in the same block (until the name is rebound)."""
+        parent = ctx.parent(call)
+        if isinstance(parent, ast.Attribute) and parent.value is call:
+            outer, method = ctx.parent(parent), parent.attr
+            if (
+                isinstance(outer, ast.Call)
+                and outer.func is parent
+                and method.endswith("_")
+                and not method.endswith("__")
+                and method not in NOT_WRITING
+            ):
+                return outer
+            return None
+        if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and parent.value is call):
+            return None
+        path = attr_path(parent.targets[0])
+        body = body_containing(ctx, parent)
+        if path is None or body is None:
+            return None
+        index = next(i for i, s in enumerate(body) if s is parent)
+        root = path.split(".")[0]
+        for node in ordered_nodes(body[index + 1 :]):
+            if isinstance(node, WRITES) and writes(ctx, node, path, {}):
+                return node
+            if (
+                isinstance(node, ast.Name)
+                and node.id == root
+                and not isinstance(node.ctx, ast.Load)
+                and not isinstance(ctx.parent(node), ast.AugAssign)
+            ):
+                return None  # rebound
+        return None

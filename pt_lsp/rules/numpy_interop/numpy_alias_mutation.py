@@ -7,7 +7,9 @@ from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import body_containing
-from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
+from pt_lsp.core.evidence.paths import evidence_path
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
+from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path as path_of
 from pt_lsp.rules.numpy_interop._alias_evidence import (
@@ -104,7 +106,13 @@ class NumpyAliasMutation(Rule):
                 f"`{array}` shares memory with `{path}`, which is changed in place on line {write.lineno} before "
                 f"`{array}` is read on line {read.lineno}: the array sees the new values; take a copy",
                 fixes=[Fix("Append `.copy()`", (Edit.insert(end, ".copy()"),), Applicability.UNSAFE)],
-                related=[Related(ctx.doc.node_span(write), f"`{path}` changed in place here")],
+                related=evidence_path(  # (the snapshot itself is the finding's place)
+                    ctx,
+                    [
+                        Step(write, f"`{path}` changed in place here: `{array}` changes with it"),
+                        Step(read, f"`{array}` read here: it holds the new values"),
+                    ],
+                ),
             )
 
     @staticmethod

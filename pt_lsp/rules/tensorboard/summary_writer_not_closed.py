@@ -8,8 +8,11 @@ from collections.abc import Iterator
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos
 from pt_lsp.core.edits import indentation, newline_of
+from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
+from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
+from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.tensorboard.examples.summary_writer_not_closed import EXAMPLES
 
 WRITERS = {
@@ -86,24 +89,51 @@ class SummaryWriterNotClosed(Rule):
             if len(targets) != 1:
                 continue
             target = targets[0]
+            shown = ctx.doc.slice(ctx.doc.node_span(target))
+            steps = [Step(target, f"`{shown}` created here")]
             if isinstance(target, ast.Name):
                 if self.name_handled(ctx, assign, target.id):
                     continue
                 fix = self.close_fix(ctx, assign, target.id)
+                steps += self.exits(ctx, assign, shown)
             elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
                 if self.attribute_handled(ctx, target.attr):
                     continue
                 fix = self.display_fix(ctx, assign, f"{target.value.id}.{target.attr}")
             else:
                 continue
-            shown = ctx.doc.slice(ctx.doc.node_span(target))
             yield self.report(
                 ctx,
                 call,
                 f"`{shown}` is never closed: events still queued when the program ends are lost; use "
                 f"`with SummaryWriter(...) as {shown.split('.')[-1]}:` or call `{shown}.close()`",
                 fixes=[fix] if fix else [],
+                related=evidence_path(ctx, steps),
             )
+
+    # -- evidence path --------------------------------------------------------------------------------
+    def exits(self, ctx: FileContext, assign: ast.Assign | ast.AnnAssign, shown: str) -> list[Step]:
+        """Where the scope that holds the writer is left with the writer open: its `return` and
+        `raise` statements after the creation, and its end."""
+        scope = self._scope(ctx, assign)
+        if not isinstance(scope, _SCOPES):
+            return []
+        after = (assign.lineno, assign.col_offset)
+        steps = [
+            Step(node, f"`{shown}` is still open when the function returns here")
+            for node in own_nodes(scope)
+            if isinstance(node, ast.Return) and (node.lineno, node.col_offset) > after
+        ]
+        steps += [
+            Step(node, f"`{shown}` is left open if this raises")
+            for node in own_nodes(scope)
+            if isinstance(node, ast.Raise) and (node.lineno, node.col_offset) > after
+        ]
+        last = scope.body[-1]
+        if not isinstance(last, (ast.Return, ast.Raise)):
+            where = "the program ends" if isinstance(scope, ast.Module) else "the function ends"
+            steps.append(Step(last, f"{where} after this statement without closing `{shown}`"))
+        return steps
 
     # -- evidence that the writer is closed or owned elsewhere ---------------------------------------
     @staticmethod
@@ -129,13 +159,46 @@ class SummaryWriterNotClosed(Rule):
                 return True
         return False
 
-    @staticmethod
-    def _plain_use(ctx: FileContext, node: ast.AST) -> bool:
-        """``writer.add_scalar(...)``: a use that neither closes the writer nor hands it on."""
+    def _plain_use(self, ctx: FileContext, node: ast.AST, depth: int = 0) -> bool:
+        """``writer.add_scalar(...)``, ``writer is None``, ``log(writer, ...)`` of a function
+        that only logs with it: a use that neither closes the writer nor hands it on."""
         parent = ctx.parent(node)
         if isinstance(parent, ast.Attribute) and parent.value is node:
             return parent.attr not in CLOSING
+        if _none_test(parent, node):
+            return True
+        if isinstance(parent, ast.keyword):
+            call = ctx.parent(parent)
+            return isinstance(call, ast.Call) and self._only_logs(ctx, call, parent.arg, None, depth)
+        if isinstance(parent, ast.Call) and any(a is node for a in parent.args):
+            index = next(i for i, a in enumerate(parent.args) if a is node)
+            return self._only_logs(ctx, parent, None, index, depth)
         return False
+
+    def _only_logs(self, ctx: FileContext, call: ast.Call, keyword: str | None, index: int | None, depth: int) -> bool:
+        """``call`` is of a function of this file (one of the name) whose parameter receiving
+        the writer is only used to log (and handed on to such functions only)."""
+        if depth >= 2 or not isinstance(call.func, ast.Name) or any(isinstance(a, ast.Starred) for a in call.args):
+            return False
+        defs = [f for f in ctx.index.of(*_FUNCTIONS) if isinstance(f, _FUNCTIONS) and f.name == call.func.id]
+        if len(defs) != 1:
+            return False
+        function = defs[0]
+        arguments = function.args
+        positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
+        if keyword is not None:
+            param = keyword if keyword in positional or keyword in [a.arg for a in arguments.kwonlyargs] else None
+        else:
+            param = positional[index] if index is not None and index < len(positional) else None
+        if param is None:
+            return False
+        for node in ast.walk(function):
+            if isinstance(node, (ast.Global, ast.Nonlocal)) and param in node.names:
+                return False
+            if isinstance(node, ast.Name) and node.id == param:
+                if not isinstance(node.ctx, ast.Load) or not self._plain_use(ctx, node, depth + 1):
+                    return False
+        return True
 
     @staticmethod
     def attribute_handled(ctx: FileContext, attr: str) -> bool:
@@ -148,6 +211,8 @@ class SummaryWriterNotClosed(Rule):
                 if parent.attr in CLOSING:
                     return True
                 continue
+            if _none_test(parent, node):
+                continue  # `if self.writer is None:` (a lazily created writer)
             return True  # returned, passed on, aliased, used in `with`: not followed
         return False
 
@@ -190,3 +255,20 @@ class SummaryWriterNotClosed(Rule):
             (Edit.insert(Pos(span.end.line, len(line)), text),),
             Applicability.DISPLAY_ONLY,
         )
+
+
+def _none_test(parent: ast.AST | None, node: ast.AST) -> bool:
+    """``x is None``, ``x is not None``, ``if x:``, ``not x``: a test of whether ``node`` exists."""
+    if isinstance(parent, ast.Compare):
+        return (
+            all(isinstance(op, (ast.Is, ast.IsNot)) for op in parent.ops)
+            and len(parent.comparators) == 1
+            and any(
+                isinstance(other, ast.Constant) and other.value is None
+                for other in (parent.left, parent.comparators[0])
+                if other is not node
+            )
+        )
+    if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
+        return True
+    return isinstance(parent, (ast.If, ast.While, ast.IfExp)) and parent.test is node
