@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pt_lsp.core.document import Pos, Span
 from pt_lsp.core.engine import parse
 from pt_lsp.core.findings import Edit, FileResult, Finding, Fix, Related
-from pt_lsp.core.fixes import MAX_ROUNDS, applicable, apply_edits, choose_fixes
+from pt_lsp.core.fixes import MAX_ROUNDS, Linted, apply_edits, fix_loop
 from pt_lsp.core.notebook import Cell, JoinedCells, lint_notebook
 from pt_lsp.core.selection import Selection
 
@@ -119,38 +119,28 @@ def _apply_per_cell(joined: JoinedCells, sources: list[tuple[int, str]], edits: 
 def fix_cells(
     sources: list[tuple[int, str]], path: str, selection: Selection, unsafe: bool, max_rounds: int = MAX_ROUNDS
 ) -> NotebookFixOutcome:
-    """Lint and fix the code cells until no applicable fix is left (cf. ``fix_source``)."""
-    joined, result = lint_cells(sources, path, selection)
-    outcome = NotebookFixOutcome(list(sources), joined)
-    for _ in range(max_rounds):
-        outcome.errors = result.errors
-        outcome.remaining = result.findings
-        candidates = [
-            f
-            for f in result.findings
-            if f.fix is not None and applicable(f.fix, unsafe) and _in_one_cell(outcome.joined, f.fix)
-        ]
-        chosen, edits = choose_fixes(candidates, unsafe)
-        if not chosen:
-            return outcome
-        new_sources = _apply_per_cell(outcome.joined, outcome.sources, edits)
-        new_joined, new_result = lint_cells(new_sources, path, selection)
+    """Lint and fix the code cells until no applicable fix is left (the loop of ``fix_source``)."""
+    # The state carries its own lint: applying a round's edits lints the new cells once.
+    State = tuple[list[tuple[int, str]], JoinedCells, FileResult]
+
+    def linted(state: State) -> Linted[State]:
+        return Linted(state, state[2].findings, state[2].errors)
+
+    def apply(state: State, edits: list[Edit]) -> State:
+        cells = _apply_per_cell(state[1], state[0], edits)
+        return (cells, *lint_cells(cells, path, selection))
+
+    def valid(old: State, new: State) -> bool:
         try:
-            parse(new_joined.text, path)
-            if not _broken(new_joined) <= _broken(outcome.joined):
-                raise SyntaxError("a fixed cell does not parse")
+            parse(new[1].text, path)
         except (SyntaxError, ValueError):
-            outcome.errors = outcome.errors + [
-                "a fix produced code that does not parse and was discarded: "
-                + ", ".join(sorted({f.code for f in chosen}))
-            ]
-            return outcome
-        outcome.sources, outcome.joined = new_sources, new_joined
-        outcome.fixed.extend(chosen)
-        result = new_result
-    outcome.errors = result.errors
-    outcome.remaining = result.findings
-    outcome.converged = not any(
-        f.fix is not None and applicable(f.fix, unsafe) and _in_one_cell(outcome.joined, f.fix) for f in result.findings
-    )
-    return outcome
+            return False
+        return _broken(new[1]) <= _broken(old[1])  # no fixed cell may stop parsing
+
+    def in_one_cell(state: State, finding: Finding) -> bool:
+        return finding.fix is not None and _in_one_cell(state[1], finding.fix)
+
+    first: State = (list(sources), *lint_cells(list(sources), path, selection))
+    loop = fix_loop(linted(first), linted, apply, valid, unsafe, in_one_cell, max_rounds)
+    cells, joined, _ = loop.last.state
+    return NotebookFixOutcome(cells, joined, loop.fixed, loop.last.findings, loop.errors, loop.converged)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from .document import Document
 from .findings import Applicability, Edit, Finding, Fix
@@ -11,6 +12,7 @@ from .rule import SYNTAX_ERROR
 from .selection import Selection
 
 MAX_ROUNDS = 10
+S = TypeVar("S")  # what is being fixed: a source text, a notebook's cells
 
 
 def applicable(fix: Fix, unsafe: bool) -> bool:
@@ -66,6 +68,60 @@ class FixOutcome:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Linted(Generic[S]):
+    """One round's input to the fix loop: the state, its findings and internal errors."""
+
+    state: S
+    findings: list[Finding]
+    errors: list[str]
+    fixable: bool = True  # False: nothing may be fixed (the source does not parse)
+
+
+@dataclass
+class LoopOutcome(Generic[S]):
+    last: Linted[S]  # the state reached and its findings
+    fixed: list[Finding] = field(default_factory=list)  # findings fixed, over all rounds
+    rounds: int = 0
+    converged: bool = True
+    errors: list[str] = field(default_factory=list)  # internal errors and discarded rounds
+
+
+def fix_loop(
+    start: Linted[S],
+    lint: Callable[[S], Linted[S]],
+    apply: Callable[[S, list[Edit]], S],
+    valid: Callable[[S, S], bool],
+    unsafe: bool,
+    eligible: Callable[[S, Finding], bool] = lambda state, finding: True,
+    max_rounds: int = MAX_ROUNDS,
+) -> LoopOutcome[S]:
+    """Apply the applicable fixes of ``start`` round by round until none is left. A round whose
+    result is not ``valid`` (it would not parse) is discarded and ends the loop."""
+    outcome = LoopOutcome(start, errors=list(start.errors))
+    for _ in range(max_rounds):
+        current = outcome.last
+        if not current.fixable:
+            return outcome
+        chosen, edits = choose_fixes([f for f in current.findings if eligible(current.state, f)], unsafe)
+        if not chosen:
+            return outcome
+        new_state = apply(current.state, edits)
+        if not valid(current.state, new_state):
+            codes = ", ".join(sorted({f.code for f in chosen}))
+            outcome.errors = outcome.errors + [f"a fix produced code that does not parse and was discarded: {codes}"]
+            return outcome
+        outcome.last = lint(new_state)
+        outcome.errors = list(outcome.last.errors)
+        outcome.fixed.extend(chosen)
+        outcome.rounds += 1
+    current = outcome.last
+    outcome.converged = not any(
+        f.fix is not None and applicable(f.fix, unsafe) and eligible(current.state, f) for f in current.findings
+    )
+    return outcome
+
+
 def fix_source(
     text: str,
     path: str = "<stdin>",
@@ -77,25 +133,17 @@ def fix_source(
     returned unchanged; a round whose result would not parse is discarded."""
     from .engine import lint_source, parse
 
-    outcome = FixOutcome(text)
-    for _ in range(max_rounds):
-        result = lint_source(outcome.text, path, selection)
-        outcome.errors = result.errors
-        outcome.remaining = result.findings
-        chosen, edits = choose_fixes(result.findings, unsafe)
-        if not chosen or any(f.code == SYNTAX_ERROR for f in result.findings):
-            return outcome
-        new_text = apply_edits(outcome.text, edits)
+    def lint(source: str) -> Linted[str]:
+        result = lint_source(source, path, selection)
+        parsed = not any(f.code == SYNTAX_ERROR for f in result.findings)
+        return Linted(source, result.findings, result.errors, fixable=parsed)
+
+    def parses(_old: str, new: str) -> bool:
         try:
-            parse(new_text, path)
+            parse(new, path)
         except (SyntaxError, ValueError):
-            outcome.errors.append(
-                "a fix produced code that does not parse and was discarded: "
-                + ", ".join(sorted({f.code for f in chosen}))
-            )
-            return outcome
-        outcome.text = new_text
-        outcome.fixed.extend(chosen)
-        outcome.rounds += 1
-    outcome.converged = False
-    return outcome
+            return False
+        return True
+
+    loop = fix_loop(lint(text), lint, apply_edits, parses, unsafe, max_rounds=max_rounds)
+    return FixOutcome(loop.last.state, loop.fixed, loop.last.findings, loop.rounds, loop.converged, loop.errors)
