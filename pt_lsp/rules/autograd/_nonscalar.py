@@ -405,8 +405,11 @@ class NonScalar:
         stmt: ast.AST | None = name
         while stmt is not None and not isinstance(stmt, ast.stmt):
             stmt = self.ctx.parent(stmt)
-        if stmt is None or isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, *_NESTED)) or _binds(stmt, name.id):
-            return None  # the use in a loop header, or bound by its own statement first (walrus)
+        if stmt is None or isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, *_NESTED)):
+            return None  # the use in a loop header
+        evaluated_first = stmt.value if isinstance(stmt, (ast.Assign, ast.AugAssign)) else stmt
+        if _binds(evaluated_first, name.id) or not _contains(evaluated_first, name):
+            return None  # bound by its own statement before the use (walrus), or in its targets
         while stmt is not None:
             parent = self.ctx.parent(stmt)
             body = next(
@@ -470,3 +473,7 @@ def _binds(node: ast.AST, name: str) -> bool:
         if current is node or not isinstance(current, _NESTED):
             pending.extend(ast.iter_child_nodes(current))
     return False
+
+
+def _contains(node: ast.AST, part: ast.AST) -> bool:
+    return any(child is part for child in ast.walk(node))

@@ -1,0 +1,549 @@
+"""Misses from real code (issue 11) of PTL202, PTL204, PTL205, PTL404 and PTL501: each program
+raises or silently misbehaves under torch and must be reported; where it is practical, the test
+runs the program to show it. The programs are ours, written after the real code."""
+
+from __future__ import annotations
+
+import textwrap
+import warnings
+from typing import Any
+
+import pytest
+
+from pt_lsp.core.engine import lint_source
+from pt_lsp.core.selection import Selection
+
+NON_SCALAR = "grad can be implicitly created only for scalar outputs"
+LEAF_IN_PLACE = "a leaf Variable that requires grad is being used in an in-place operation"
+
+
+def codes(source: str, code: str) -> list[tuple[int, str]]:
+    result = lint_source(textwrap.dedent(source), "<real>", selection=Selection.of([code]))
+    assert result.errors == []
+    return [(f.line, f.code) for f in result.findings]
+
+
+# name: (rule, program, the lines reported, what torch raises running it, or None)
+MISSES = {
+    "PTL202 a width from a default argument": (
+        "PTL202",
+        """
+        import torch
+        from torch import nn
+        class Head(nn.Module):
+            def __init__(self, num_classes=10):
+                super().__init__()
+                self.fc = nn.Linear(4, num_classes)
+            def forward(self, x):
+                return self.fc(x)
+        x = torch.randn(2, 4)
+        Head()(x).backward()
+        """,
+        [11],
+        NON_SCALAR,
+    ),
+    "PTL202 a width passed to the constructor": (
+        "PTL202",
+        """
+        import torch
+        from torch import nn
+        class Head(nn.Module):
+            def __init__(self, num_classes=1):
+                super().__init__()
+                self.fc = nn.Linear(4, num_classes)
+            def forward(self, x):
+                return self.fc(x)
+        net = Head(num_classes=3)
+        net(torch.randn(1, 4)).backward()
+        """,
+        [11],
+        NON_SCALAR,
+    ),
+    "PTL202 through .eval()": (
+        "PTL202",
+        """
+        import torch
+        from torch import nn
+        m = nn.Linear(4, 3)
+        x = torch.randn(2, 4)
+        m.eval()(x).backward()
+        """,
+        [6],
+        NON_SCALAR,
+    ),
+    "PTL202 through .train() and .to()": (
+        "PTL202",
+        """
+        import torch
+        from torch import nn
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)).to("cpu")
+        model = model.train()
+        model(torch.randn(3, 4)).backward()
+        """,
+        [6],
+        NON_SCALAR,
+    ),
+    "PTL202 any reduction='none' loss": (
+        "PTL202",
+        """
+        import torch
+        from torch import nn
+        def step(model, x, y):
+            nn.MSELoss(reduction="none")(model(x), y).backward()
+        step(nn.Linear(4, 3), torch.randn(2, 4), torch.randn(2, 3))
+        """,
+        [5],
+        NON_SCALAR,
+    ),
+    "PTL202 a per-sample cross entropy": (
+        "PTL202",
+        """
+        import torch
+        import torch.nn.functional as F
+        logits = torch.randn(8, 5, requires_grad=True)
+        labels = torch.randint(0, 5, (8,))
+        loss = F.cross_entropy(logits, labels, reduction="none")
+        loss.backward()
+        """,
+        [7],
+        NON_SCALAR,
+    ),
+    "PTL202 through Variable": (
+        "PTL202",
+        """
+        import torch
+        from torch.autograd import Variable
+        w = Variable(torch.randn(10, 5), requires_grad=True)
+        z = w + w
+        z.backward()
+        """,
+        [6],
+        NON_SCALAR,
+    ),
+    "PTL202 the first of two backward calls on a reused name": (
+        "PTL202",
+        """
+        import torch
+        x = torch.randn(3, requires_grad=True)
+        y = x * 2
+        y.backward()
+        y = y.sum()
+        y.backward()
+        """,
+        [5],
+        NON_SCALAR,
+    ),
+    "PTL202 autograd.grad with outputs= and without grad_outputs": (
+        "PTL202",
+        """
+        import torch
+        x = torch.randn(3, requires_grad=True)
+        y = x ** 2
+        (g,) = torch.autograd.grad(outputs=[y], inputs=[x])
+        """,
+        [5],
+        NON_SCALAR,
+    ),
+    "PTL205 a layer's parameter": (
+        "PTL205",
+        """
+        import torch
+        from torch import nn
+        lin = nn.Linear(3, 1)
+        lr = 0.1
+        loss = lin(torch.randn(4, 3)).sum()
+        loss.backward()
+        lin.weight -= lr * lin.weight.grad
+        """,
+        [8],
+        LEAF_IN_PLACE,
+    ),
+    "PTL205 an nn.Parameter of the model": (
+        "PTL205",
+        """
+        import torch
+        from torch import nn
+        class Reg(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.coef = nn.Parameter(torch.zeros(3))
+            def forward(self, x):
+                return x @ self.coef
+        model = Reg()
+        loss = model(torch.randn(4, 3)).pow(2).mean()
+        loss.backward()
+        model.coef -= 0.1 * model.coef.grad
+        """,
+        [13],
+        LEAF_IN_PLACE,
+    ),
+    "PTL204 a GAN loop resets only the discriminator's optimizer": (
+        "PTL204",
+        """
+        import torch
+        from torch import nn
+        G, D = nn.Linear(2, 2), nn.Linear(2, 1)
+        optim_g = torch.optim.SGD(G.parameters(), lr=0.1)
+        optim_d = torch.optim.SGD(D.parameters(), lr=0.1)
+        for step in range(3):
+            z = torch.randn(4, 2)
+            optim_d.zero_grad()
+            d_loss = D(G(z).detach()).mean()
+            d_loss.backward()
+            optim_d.step()
+            g_loss = -D(G(z)).mean()
+            g_loss.backward()
+            optim_g.step()
+        """,
+        [15],
+        None,
+    ),
+    "PTL404 a reshape of a frombuffer array": (
+        "PTL404",
+        """
+        import numpy as np
+        import torch
+        payload = bytes(range(16))
+        frame = np.frombuffer(payload, dtype=np.uint8).reshape(4, 4)
+        image = torch.from_numpy(frame.T[1:])
+        image.add_(1)
+        """,
+        [6],
+        None,
+    ),
+    "PTL404 a read-only array kept in an attribute": (
+        "PTL404",
+        """
+        import numpy as np
+        import torch
+        class Frames:
+            def __init__(self, payload):
+                self.a = np.frombuffer(bytes(payload), dtype=np.uint8)
+            def tensor(self):
+                return torch.from_numpy(self.a).add_(1)
+        frames = Frames(range(8))
+        frames.tensor()
+        """,
+        [8],
+        None,
+    ),
+    "PTL501 a writer passed to a function that only logs": (
+        "PTL501",
+        """
+        from torch.utils.tensorboard import SummaryWriter
+        def log(writer, step, value):
+            writer.add_scalar("loss", value, step)
+        def main():
+            writer = SummaryWriter("runs/exp")
+            for step in range(3):
+                log(writer, step, 0.5)
+        main()
+        """,
+        [6],
+        None,
+    ),
+    "PTL501 a writer created lazily in an attribute": (
+        "PTL501",
+        """
+        from torch.utils.tensorboard import SummaryWriter
+        class Trainer:
+            def __init__(self):
+                self.writer = None
+            def log(self, step, value):
+                if self.writer is None:
+                    self.writer = SummaryWriter("runs/exp")
+                self.writer.add_scalar("loss", value, step)
+        """,
+        [8],
+        None,
+    ),
+}
+
+# Variants of the misses that run fine, or whose writer is closed: still silent.
+SILENT = {
+    "PTL202 a default width of one on one sample": (
+        "PTL202",
+        """
+        import torch
+        from torch import nn
+        class Head(nn.Module):
+            def __init__(self, num_classes=1):
+                super().__init__()
+                self.fc = nn.Linear(4, num_classes)
+            def forward(self, x):
+                return self.fc(x)
+        Head()(torch.randn(1, 4)).backward()
+        """,
+    ),
+    "PTL202 a width passed as a variable": (
+        "PTL202",
+        """
+        import torch
+        from torch import nn
+        class Head(nn.Module):
+            def __init__(self, num_classes=10):
+                super().__init__()
+                self.fc = nn.Linear(4, num_classes)
+            def forward(self, x):
+                return self.fc(x)
+        def run(n):
+            Head(n)(torch.randn(1, 4)).backward()
+        """,
+    ),
+    "PTL202 reduction='none' reduced before backward": (
+        "PTL202",
+        """
+        import torch
+        from torch import nn
+        def step(model, x, y, mask):
+            loss = nn.MSELoss(reduction="none")(model(x), y)
+            loss = (loss * mask).mean()
+            loss.backward()
+        """,
+    ),
+    "PTL202 reduction='none' of literal single elements": (
+        "PTL202",
+        """
+        import torch
+        import torch.nn.functional as F
+        w = torch.tensor(1.0, requires_grad=True)
+        F.mse_loss(w, torch.tensor(2.0), reduction="none").backward()
+        """,
+    ),
+    "PTL202 a cross entropy over one sample": (
+        "PTL202",
+        """
+        import torch
+        import torch.nn.functional as F
+        logits = torch.randn(1, 5, requires_grad=True)
+        F.cross_entropy(logits, torch.tensor([2]), reduction="none").backward()
+        """,
+    ),
+    "PTL202 the second backward on a reused name": (
+        "PTL202",
+        """
+        import torch
+        x = torch.randn(3, requires_grad=True)
+        y = x * 2
+        y = y.sum()
+        y.backward()
+        """,
+    ),
+    "PTL202 a reused name in a branch": (
+        "PTL202",
+        """
+        import torch
+        def f(flag):
+            x = torch.randn(3, requires_grad=True)
+            y = x * 2
+            if flag:
+                y = y.sum()
+            y.backward()
+        """,
+    ),
+    "PTL205 a layer update under no_grad": (
+        "PTL205",
+        """
+        import torch
+        from torch import nn
+        lin = nn.Linear(3, 1)
+        lin(torch.randn(4, 3)).sum().backward()
+        with torch.no_grad():
+            lin.weight -= 0.1 * lin.weight.grad
+        """,
+    ),
+    "PTL205 a model attribute that is not a parameter": (
+        "PTL205",
+        """
+        import torch
+        from torch import nn
+        class Reg(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.coef = torch.zeros(3)
+            def forward(self, x):
+                return x * self.coef
+        model = Reg()
+        grad = torch.ones(3)
+        model.coef -= 0.1 * grad.grad
+        """,
+    ),
+    "PTL204 two optimizers over the same model": (
+        "PTL204",
+        """
+        import torch
+        from torch import nn
+        model = nn.Linear(2, 1)
+        opt_a = torch.optim.SGD(model.parameters(), lr=0.1)
+        opt_b = torch.optim.Adam(model.parameters(), lr=0.1)
+        for step in range(3):
+            opt_a.zero_grad()
+            model(torch.randn(4, 2)).mean().backward()
+            opt_a.step()
+            opt_b.step()
+        """,
+    ),
+    "PTL204 a GAN loop that resets both": (
+        "PTL204",
+        """
+        import torch
+        from torch import nn
+        G, D = nn.Linear(2, 2), nn.Linear(2, 1)
+        optim_g = torch.optim.SGD(G.parameters(), lr=0.1)
+        optim_d = torch.optim.SGD(D.parameters(), lr=0.1)
+        for step in range(3):
+            z = torch.randn(4, 2)
+            optim_d.zero_grad()
+            D(G(z).detach()).mean().backward()
+            optim_d.step()
+            optim_g.zero_grad()
+            (-D(G(z)).mean()).backward()
+            optim_g.step()
+        """,
+    ),
+    "PTL404 a copy made by flatten": (
+        "PTL404",
+        """
+        import numpy as np
+        import torch
+        frame = np.frombuffer(bytes(range(16)), dtype=np.uint8).reshape(4, 4)
+        torch.from_numpy(frame.flatten()).add_(1)
+        """,
+    ),
+    "PTL404 a reshape of a broadcast view copies": (
+        "PTL404",
+        """
+        import numpy as np
+        import torch
+        grid = np.broadcast_to(np.zeros(3), (4, 3))
+        torch.from_numpy(grid.reshape(12)).add_(1)
+        """,
+    ),
+    "PTL404 an attribute also assigned a writable array": (
+        "PTL404",
+        """
+        import numpy as np
+        import torch
+        class Frames:
+            def __init__(self, payload):
+                self.a = np.frombuffer(bytes(payload), dtype=np.uint8)
+            def reset(self):
+                self.a = np.zeros(8, dtype=np.uint8)
+            def tensor(self):
+                return torch.from_numpy(self.a).add_(1)
+        """,
+    ),
+    "PTL501 a writer passed to a function that closes it": (
+        "PTL501",
+        """
+        from torch.utils.tensorboard import SummaryWriter
+        def finish(writer):
+            writer.add_scalar("done", 1.0, 0)
+            writer.close()
+        def main():
+            writer = SummaryWriter("runs/exp")
+            finish(writer)
+        """,
+    ),
+    "PTL501 a writer passed to code of another module": (
+        "PTL501",
+        """
+        from torch.utils.tensorboard import SummaryWriter
+        from trainer import fit
+        def main():
+            writer = SummaryWriter("runs/exp")
+            fit(writer)
+        """,
+    ),
+    "PTL501 a lazily created writer closed at the end": (
+        "PTL501",
+        """
+        from torch.utils.tensorboard import SummaryWriter
+        class Trainer:
+            def __init__(self):
+                self.writer = None
+            def log(self, step, value):
+                if self.writer is None:
+                    self.writer = SummaryWriter("runs/exp")
+                self.writer.add_scalar("loss", value, step)
+            def close(self):
+                if self.writer is not None:
+                    self.writer.close()
+        """,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MISSES))
+def test_miss_is_reported(name):
+    code, source, lines, _ = MISSES[name]
+    assert codes(source, code) == [(line, code) for line in lines]
+
+
+@pytest.mark.parametrize("name", sorted(SILENT))
+def test_variant_stays_silent(name):
+    code, source = SILENT[name]
+    assert codes(source, code) == []
+
+
+@pytest.mark.parametrize("name", sorted(n for n, case in MISSES.items() if case[3]))
+def test_miss_raises_under_torch(name):
+    pytest.importorskip("torch")
+    _, source, _, error = MISSES[name]
+    with pytest.raises(RuntimeError, match=error):
+        exec(compile(textwrap.dedent(source), "<real>", "exec"), {"__name__": "real"})
+
+
+@pytest.mark.parametrize("name", sorted(n for n, case in SILENT.items() if case[0] == "PTL202"))
+def test_silent_ptl202_variants_run(name):
+    pytest.importorskip("torch")
+    source = textwrap.dedent(SILENT[name][1])
+    namespace: dict[str, object] = {"__name__": "real"}
+    exec(compile(source, "<real>", "exec"), namespace)
+    if "def run(n)" in source:
+        run = namespace["run"]
+        assert callable(run)
+        run(1)
+    if "def f(flag)" in source:
+        f = namespace["f"]
+        assert callable(f)
+        f(True)
+
+
+def test_gan_loop_without_reset_accumulates_the_generators_gradients():
+    pytest.importorskip("torch")
+    source = textwrap.dedent(MISSES["PTL204 a GAN loop resets only the discriminator's optimizer"][1])
+    probe = "own = torch.autograd.grad(g_loss, G.weight, retain_graph=True)[0]; g_loss.backward(); "
+    probe += "stale.append(not torch.allclose(G.weight.grad, own))"
+    assert "    g_loss.backward()" in source
+    stale: list[bool] = []
+    exec(compile(source.replace("g_loss.backward()", probe), "<real>", "exec"), {"stale": stale})
+    # from the second iteration on, the step uses the sum of this and all earlier gradients
+    assert stale == [False, True, True]
+
+
+def test_writes_reach_the_read_only_memory():
+    pytest.importorskip("torch")
+    pytest.importorskip("numpy")
+    namespace: dict[str, Any] = {}
+    source = textwrap.dedent(MISSES["PTL404 a reshape of a frombuffer array"][1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(source, "<real>", "exec"), namespace)
+    assert namespace["payload"] != bytes(range(16))  # the immutable bytes object changed
+    source = textwrap.dedent(MISSES["PTL404 a read-only array kept in an attribute"][1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(source, "<real>", "exec"), namespace)
+    array = namespace["frames"].a
+    assert not array.flags.writeable and array[0] == 1
+
+
+@pytest.mark.parametrize("name", ["PTL404 a copy made by flatten", "PTL404 a reshape of a broadcast view copies"])
+def test_copies_are_writable(name):
+    np = pytest.importorskip("numpy")
+    source = textwrap.dedent(SILENT[name][1])
+    expression = source.split("torch.from_numpy(", 1)[1].rsplit(").add_", 1)[0]
+    namespace: dict[str, object] = {"np": np}
+    exec(compile(source.split("torch.from_numpy(")[0].replace("import torch", ""), "<real>", "exec"), namespace)
+    assert eval(expression, namespace).flags.writeable
