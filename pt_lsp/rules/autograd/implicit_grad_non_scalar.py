@@ -26,9 +26,11 @@ class ImplicitGradNonScalar(Rule):
     ## What it does
     Flags `t.backward()` without a `gradient` argument (and `torch.autograd.grad(t, inputs)`
     without `grad_outputs`) where `t` requires grad and provably has more than one element: the
-    unreduced output of a model (`model(x).backward()` with an `nn.Linear(..., 10)` head), an
-    elementwise expression of tensors with literal sizes (`(w * x).backward()` with
-    `x = torch.randn(5)`), or a loss built with `reduction="none"`.
+    unreduced output of a model (`model(x).backward()` with an `nn.Linear(..., 10)` head, also
+    a width from the constructor's default argument, and through `.eval()`, `.train()`,
+    `.to()`), an elementwise expression of tensors with literal sizes (`(w * x).backward()`
+    with `x = torch.randn(5)`, also wrapped in `Variable(...)`), or a loss built with
+    `reduction="none"`. A name counts with the value that reaches the call.
 
     ## Why is this bad?
     `backward()` computes the gradient of a scalar. For a tensor with several elements torch

@@ -43,7 +43,8 @@ class MissingZeroGrad(Rule):
     `p.grad.zero_()`, anywhere in the loop, in a loop around it, or in a function of this file
     the loop calls; also a training-step function (backward and step, no reset) that this file
     calls in such a loop. The optimizer must be known: made by a `torch.optim` class, or named
-    so (`optimizer`, `optim_g`).
+    so (`optimizer`, `optim_g`). A reset of another optimizer, over another module's
+    parameters, does not count for this one (a GAN loop that resets `optim_d` only).
 
     ## Why is this bad?
     `backward()` *adds* each gradient to `.grad`. Without a reset, the step of iteration `k`

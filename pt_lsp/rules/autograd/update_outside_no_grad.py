@@ -27,7 +27,8 @@ class UpdateOutsideNoGrad(Rule):
     Flags a manual optimiser update of a leaf tensor that requires grad, written in place
     outside `torch.no_grad()`: `w -= lr * w.grad`, `w.sub_(lr * w.grad)`,
     `p.add_(p.grad, alpha=-lr)`, for a leaf created with `requires_grad=True`, an
-    `nn.Parameter` or a model parameter (`for p in model.parameters()`).
+    `nn.Parameter` or a model parameter (`for p in model.parameters()`, a layer's
+    `lin.weight`, a `model.coef` that the model's class makes an `nn.Parameter`).
 
     ## Why is this bad?
     The update changes a leaf that autograd tracks, in place, while gradient recording is on,

@@ -30,7 +30,9 @@ class FromNumpyReadOnly(Rule):
     ## What it does
     Flags `torch.from_numpy(a)` (and `torch.as_tensor(a)`, which also shares memory) where `a`
     is a read-only array: `np.frombuffer` of a `bytes` object, a `np.broadcast_to` view,
-    `np.asarray` of a PIL image, or an array made read-only with `a.flags.writeable = False`.
+    `np.asarray` of a PIL image, or an array made read-only with `a.flags.writeable = False`;
+    also a view of one (`.reshape()` of a contiguous array, `.T`, a slice) and a `self.a` that
+    the class only ever assigns such arrays.
 
     ## Why is this bad?
     Tensors have no read-only flag. Torch warns once ("The given NumPy array is not writable,

@@ -34,7 +34,9 @@ class SummaryWriterNotClosed(Rule):
     Flags a TensorBoard `SummaryWriter` (`torch.utils.tensorboard`, also `tensorboardX`) that is
     assigned to a variable or attribute and never closed: no `writer.close()`, no
     `writer.flush()`, no `with SummaryWriter(...) as writer:`, and the writer is not handed to
-    other code (returned, passed on) that could close it.
+    other code (returned, passed on) that could close it. A function of this file that only
+    logs with it does not close it, and neither does a test `if self.writer is None:` (a writer
+    created lazily).
 
     ## Why is this bad?
     `add_scalar` and friends only put the event in a queue; a daemon thread writes the queue to
