@@ -36,6 +36,55 @@ def canonical(qualname: str) -> str:
     return CANONICAL.get(qualname, qualname)
 
 
+def is_torch_module(module: str) -> bool:
+    """``torch`` or one of its submodules (``torch_geometric`` is another package)."""
+    return module == "torch" or module.startswith("torch.")
+
+
+# What `from <module> import *` brings in, for the torch modules whose star imports compete in
+# real code (`from torch.autograd import *` next to `from torch import *`).
+_AUTOGRAD_EXPORTS = frozenset(
+    "Variable Function NestedIOFunction backward grad grad_mode detect_anomaly enable_grad gradcheck "
+    "gradgradcheck inference_mode no_grad set_detect_anomaly set_grad_enabled set_multithreading_enabled "
+    "enforce_grad_layout_policy variable".split()
+)
+_NN_LOWERCASE_EXPORTS = frozenset(
+    "attention common_types factory_kwargs functional grad init intrinsic modules parallel parameter qat "
+    "quantizable quantized utils".split()
+)
+_TORCH_AND_AUTOGRAD = frozenset({"no_grad", "enable_grad", "inference_mode"})
+_TORCH_AND_NN = frozenset({"ModuleDict", "ParameterDict"})
+
+
+def _nn_exports(name: str) -> bool:
+    if name[:1].isupper():
+        return not name.endswith("Tensor") and name not in {"Variable", "Function", "NestedIOFunction"}
+    return name in _NN_LOWERCASE_EXPORTS
+
+
+def star_exports(module: str, name: str) -> bool | None:
+    """Whether ``from module import *`` binds ``name``: True, False, or None (unknown: any module
+    but the torch ones described here may export anything)."""
+    if module == "torch.autograd":
+        return name in _AUTOGRAD_EXPORTS
+    if module == "torch.nn":
+        return _nn_exports(name)
+    if module == "torch":
+        if name in _TORCH_AND_AUTOGRAD or name in _TORCH_AND_NN:
+            return True
+        return not (name in _AUTOGRAD_EXPORTS or _nn_exports(name))
+    return None
+
+
+def star_source(modules: list[str], name: str) -> str | None:
+    """The module, among star imports in order, whose ``import *`` binds ``name`` last (None when
+    none of them does)."""
+    for module in reversed(modules):
+        if star_exports(module, name) is not False:
+            return module
+    return None
+
+
 @dataclass
 class Binding:
     name: str
@@ -160,10 +209,10 @@ class Names:
                     return candidates[-1]
                 if first and not isinstance(scope.node, (ast.Module, ast.ClassDef)):
                     return found[-1]  # bound later in a function: a local, not the import
-            if scope.star_imports:
-                stars = [m for p, m in scope.star_imports if p <= pos or not first]
-                if stars and name not in scope.bindings:
-                    return Binding(name, pos, f"{stars[-1]}.{name}")
+            if scope.star_imports and name not in scope.bindings:
+                source = star_source([m for p, m in scope.star_imports if p <= pos or not first], name)
+                if source is not None:
+                    return Binding(name, pos, f"{source}.{name}")
             scope = scope.parent
             first = False
             while scope is not None and isinstance(scope.node, ast.ClassDef):
@@ -330,8 +379,9 @@ class ModuleImports:
     def qualname(self, expr: ast.AST) -> str | None:
         if isinstance(expr, ast.Name):
             found = self.aliases.get(expr.id)
-            if found is None and self.stars:
-                found = f"{self.stars[-1]}.{expr.id}"
+            source = star_source(self.stars, expr.id) if found is None else None
+            if source is not None:
+                found = f"{source}.{expr.id}"
             return canonical(found) if found else None
         if isinstance(expr, ast.Attribute):
             base = self.qualname(expr.value)
