@@ -12,7 +12,10 @@ from typing import TypeGuard
 
 from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.evidence.tensors import TENSOR_FACTORIES, TENSOR_METHODS
+from pt_lsp.core.findings import Related
+from pt_lsp.core.flow.values import Step
 from pt_lsp.core.walk import own_nodes
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -148,3 +151,13 @@ def super_init_line(init: Function) -> int | None:
         if is_init_call(stmt):
             return stmt.lineno
     return None
+
+
+def assignment_path(ctx: FileContext, steps: list[Step], stmt: ast.stmt, message: str) -> tuple[Related, ...]:
+    """``steps`` and the assignment ``stmt`` in program order: an assignment takes effect after
+    its value is evaluated, so it follows the steps inside it."""
+    path = list(evidence_path(ctx, steps))
+    span = ctx.doc.node_span(stmt)
+    index = sum(1 for r in path if r.span.start < span.end)
+    path.insert(index, Related(span, message))
+    return tuple(path)

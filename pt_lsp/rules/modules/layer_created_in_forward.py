@@ -10,7 +10,9 @@ from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos
 from pt_lsp.core.edits import indentation, newline_of, source_of, statement_of
-from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
+from pt_lsp.core.evidence.paths import evidence_path
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
+from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._module_evidence import (
@@ -94,7 +96,8 @@ class LayerCreatedInForward(Rule):
             forward = info.methods.get("forward")
             if not info.is_module or forward is None:
                 continue
-            for method in methods_reached_from(info, forward):
+            reached = methods_reached_from(info, forward)
+            for method in reached:
                 for node in own_nodes(method):
                     if isinstance(node, ast.Call) and self.parameterised(ctx, node) and not self.stored(ctx, node):
                         qualname = ctx.qualname(node.func)
@@ -105,7 +108,57 @@ class LayerCreatedInForward(Rule):
                             f"`nn.{layer}` is created inside {where}: it gets new random weights on every"
                             " call, which are never trained nor in `parameters()`; create it in `__init__`"
                         )
-                        yield self.report(ctx, node, message, fixes=self.fixes(ctx, info, method, node, layer))
+                        related = self.path(ctx, forward, reached, method, node, layer)
+                        fixes = self.fixes(ctx, info, method, node, layer)
+                        yield self.report(ctx, node, message, fixes=fixes, related=related)
+
+    @staticmethod
+    def path(
+        ctx: FileContext, forward: Function, reached: list[Function], method: Function, call: ast.Call, layer: str
+    ) -> tuple[Related, ...]:
+        """How `forward` reaches the construction, the construction, and where the new layer runs."""
+        steps: list[Step] = []
+        callee = method
+        while callee is not forward and len(steps) < 3:
+            site = next(
+                (
+                    (caller, node)
+                    for caller in reached
+                    for node in own_nodes(caller)
+                    if isinstance(node, ast.Call) and is_self_attr(node.func, callee.name)
+                ),
+                None,
+            )
+            if site is None:
+                break
+            steps.append(Step(site[1], f"`{site[0].name}` calls `{callee.name}` here"))
+            callee = site[0]
+        # Program order: `forward` calls the helpers first, then the helper makes the layer.
+        callers = [Related(ctx.doc.node_span(step.node), step.message) for step in reversed(steps)]
+        steps = []
+        where = "`forward`" if method is forward else f"`{method.name}`"
+        steps.append(Step(call, f"a new `nn.{layer}` with random weights is made here on every call of {where}"))
+        parent = ctx.parent(call)
+        if isinstance(parent, ast.Call) and parent.func is call:
+            steps.append(Step(parent, "it is applied here, then thrown away"))
+        stmt = statement_of(ctx, call)
+        if (
+            isinstance(stmt, ast.Assign)
+            and stmt.value is call
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+        ):
+            name = stmt.targets[0].id
+            for node in own_nodes(method):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id == name
+                    and (node.lineno, node.col_offset) > (stmt.lineno, stmt.col_offset)
+                ):
+                    steps.append(Step(node, f"`{name}` is applied here with those untrained weights"))
+                    break
+        return (*callers, *evidence_path(ctx, steps))
 
     @staticmethod
     def parameterised(ctx: FileContext, call: ast.Call) -> bool:

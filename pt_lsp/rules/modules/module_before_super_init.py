@@ -10,9 +10,11 @@ from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos, Span
 from pt_lsp.core.edits import alone_on_lines, indentation, newline_of, source_of
+from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related
+from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
-from pt_lsp.core.walk import own_nodes
+from pt_lsp.core.walk import own_nodes, subtree
 from pt_lsp.rules.modules._module_evidence import (
     Function,
     is_init_call,
@@ -40,6 +42,63 @@ def _module_value(ctx: FileContext, value: ast.AST | None) -> str | None:
         info = ctx.classes.get(value.func.id)
         if info is not None and info.is_module:
             return "module"
+    return None
+
+
+# Methods only an `nn.Module` has: `self.disc.parameters()` says `self.disc` is one.
+MODULE_ONLY_METHODS = {"parameters", "named_parameters", "children", "named_children", "modules", "named_modules"}
+
+
+def _is_module_annotation(ctx: FileContext, annotation: ast.expr | None) -> bool:
+    if annotation is None:
+        return False
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return False
+        info = ctx.classes.get(annotation.id) if isinstance(annotation, ast.Name) else None
+        return info is not None and info.is_module
+    return _module_value(ctx, ast.Call(func=annotation, args=[], keywords=[])) == "module" or (
+        ctx.qualname(annotation) == "torch.nn.Module"
+    )
+
+
+def _argument_module(
+    ctx: FileContext, info: ClassInfo, init: Function, value: ast.AST, attr: str
+) -> tuple[ast.AST, str] | None:
+    """Where the argument ``value`` of ``__init__`` shows itself to be an ``nn.Module``: its
+    annotation, a construction of the class in this file given a module for it, or a method of
+    the class calling ``self.<attr>.parameters()`` on the attribute that keeps it."""
+    if not isinstance(value, ast.Name):
+        return None
+    arguments = init.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    parameter = next((a for a in (*positional, *arguments.kwonlyargs) if a.arg == value.id), None)
+    if parameter is None or any(
+        isinstance(n, ast.Name) and n.id == value.id and not isinstance(n.ctx, ast.Load) for n in own_nodes(init)
+    ):
+        return None
+    if _is_module_annotation(ctx, parameter.annotation):
+        return parameter, f"`{value.id}` is annotated as an `nn.Module`"
+    index = next((i for i, a in enumerate(positional) if a is parameter), None)
+    for call in ctx.index.of(ast.Call):
+        if not (isinstance(call.func, ast.Name) and call.func.id == info.name and ctx.qualname(call.func) is None):
+            continue
+        given: ast.AST | None = next((k.value for k in call.keywords if k.arg == value.id), None)
+        if given is None and index is not None and index >= 1 and len(call.args) > index - 1:
+            if not any(isinstance(a, ast.Starred) for a in call.args[:index]):
+                given = call.args[index - 1]  # `self` is not passed
+        if given is not None and _module_value(ctx, given) == "module":
+            return given, f"`{info.name}` is given a module for `{value.id}` here"
+    for node in subtree(info.node):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in MODULE_ONLY_METHODS
+            and is_self_attr(node.func.value, attr)
+        ):
+            return node, f"`self.{attr}.{node.func.attr}()`: `{value.id}` is a module"
     return None
 
 
@@ -112,10 +171,17 @@ class ModuleBeforeSuperInit(Rule):
             return  # the base __init__ runs somewhere inside a block: order unknown
         before = body if index is None else body[:index]
         offending: list[tuple[ast.Assign, str]] = []
+        shown: dict[int, Step] = {}  # why an argument is a module
         for stmt in before:
             for node in [stmt, *own_nodes(stmt)]:
                 if isinstance(node, ast.Assign) and any(is_self_attr(t) for t in node.targets):
                     what = _module_value(ctx, node.value)
+                    if what is None:
+                        attr = next(t.attr for t in node.targets if is_self_attr(t))
+                        found = _argument_module(ctx, info, init, node.value, attr)
+                        if found is not None:
+                            what = "module"
+                            shown[id(node)] = Step(*found)
                     if what:
                         offending.append((node, what))
         if not offending:
@@ -137,11 +203,14 @@ class ModuleBeforeSuperInit(Rule):
                 f'`self.{attr}` is assigned {kind} {where}: nn.Module raises "cannot assign'
                 f' {"module" if what == "module" else "parameters"} before Module.__init__() call"'
             )
-            related = (
-                [Related(ctx.doc.node_span(body[index]), "`super().__init__()` runs only here")]
-                if index is not None
-                else []
-            )
+            steps = [Step(node, f"`self.{attr}` assigned here, while `nn.Module.__init__` has not run")]
+            if id(node) in shown:
+                steps.append(shown[id(node)])
+            if index is not None:
+                steps.append(Step(body[index], "`super().__init__()` runs only here"))
+            else:
+                steps.append(Step(init, "`__init__` never calls `super().__init__()`"))
+            related = evidence_path(ctx, steps)
             yield self.report(ctx, node, message, fixes=[fix] if fix else [], related=related)
 
     def _direct_module(self, ctx: FileContext, info: ClassInfo) -> bool:
@@ -228,12 +297,25 @@ class ModuleBeforeSuperInit(Rule):
                     if unbound
                     else f"is not `{info.name}` or one of its bases (TypeError)"
                 )
+                related = [
+                    _class_header(ctx, info.node, f"`{info.name}` is defined here; `{named}` is not among its bases")
+                ]
+                if other is not None:
+                    related.insert(0, _class_header(ctx, other.node, f"`{named}` is another class of this file"))
+                related.sort(key=lambda r: (r.span.start, r.span.end))
                 yield self.report(
                     ctx,
                     node,
                     f"`super({named}, ...)` in class `{info.name}`: `{named}` {problem}",
                     fixes=[fix] if fix else [],
+                    related=related,
                 )
+
+
+def _class_header(ctx: FileContext, node: ast.ClassDef, message: str) -> Related:
+    """``class Name`` of a class statement (not its whole body)."""
+    start = Pos(node.lineno, node.col_offset)
+    return Related(Span(start, Pos(node.lineno, node.col_offset + len("class ") + len(node.name))), message)
 
 
 def _local_ancestors(info: ClassInfo) -> set[str]:

@@ -7,9 +7,14 @@ from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import alone_on_lines, source_of
-from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
+from pt_lsp.core.evidence.tensors import TENSOR_METHODS
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
+from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
+from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._module_evidence import (
+    Function,
+    assignment_path,
     init_assignments,
     methods_reached_from,
     self_attribute_uses,
@@ -30,9 +35,11 @@ class UnregisteredBuffer(Rule):
     plain attribute in `__init__` (`self.mask = torch.tril(torch.ones(8, 8))`,
     `self.mean = torch.tensor([0.485, 0.456, 0.406])`) that `forward` (or a method it calls)
     uses, where it is neither an `nn.Parameter` nor registered with `register_buffer`.
-    Tensors with `requires_grad=True` are PTL301; 0-dimensional tensors, tensors created with an
-    explicit `device=`, attributes reassigned outside `__init__` (caches, recurrent state) and
-    uses that move the tensor themselves (`self.mask.to(x.device)`) are not reported.
+    A local tensor assigned to the attribute (`pe = torch.zeros(...)`, `self.pe = pe`) counts
+    too. Tensors with `requires_grad=True` are PTL301; 0-dimensional tensors, tensors created
+    with an explicit `device=` or placed where they are made (`torch.ones(3).to(device)`),
+    attributes reassigned outside `__init__` (caches, recurrent state) and uses that
+    move the tensor themselves (`self.mask.to(x.device)`) are not reported.
 
     ## Why is this bad?
     `nn.Module` moves, casts and saves only its parameters and buffers. A plain tensor
@@ -87,27 +94,80 @@ class UnregisteredBuffer(Rule):
             reached = methods_reached_from(info, forward)
             super_line = super_init_line(init)
             for attr, stmt in init_assignments(info, init).items():
-                if not self.plain_tensor(ctx, stmt.value):
+                made = self.tensor_values(ctx, init, stmt.value)
+                if made is None:
                     continue
-                uses = [u for m in reached for u in self_attribute_uses(m, attr)]
-                if not uses or all(self.moved_at_use(ctx, use) for use in uses):
+                uses = [(m, u) for m in reached for u in self_attribute_uses(m, attr)]
+                if not uses or all(self.moved_at_use(ctx, use) for _, use in uses):
                     continue
                 message = (
                     f"`self.{attr}` is a plain tensor attribute used in `forward`: `model.to(device)` does not"
                     f" move it and `state_dict()` does not save it; register it as a buffer"
                 )
-                yield self.report(ctx, stmt, message, fixes=self.fixes(ctx, stmt, attr, super_line))
+                related = self.path(ctx, forward, stmt, attr, made, uses)
+                yield self.report(ctx, stmt, message, fixes=self.fixes(ctx, stmt, attr, super_line), related=related)
+
+    def tensor_values(self, ctx: FileContext, init: Function, value: ast.expr) -> list[ast.Assign] | None:
+        """Whether ``value`` is a plain tensor: [] when it is made right there, the assignments of
+        the local tensor it names (``pe = torch.zeros(...)``, ``pe = pe.unsqueeze(0)``), or None."""
+        if not isinstance(value, ast.Name):
+            return [] if self.plain_tensor(ctx, value) else None
+        name = value.id
+        assignments: list[ast.Assign] = []
+        understood: set[int] = set()  # the Name targets of those assignments and of `pe *= 2`
+        stores: list[ast.Name] = []
+        for node in own_nodes(init):
+            if isinstance(node, ast.arg) and node.arg == name:
+                return None  # the caller's value
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                if len(node.targets) != 1:
+                    return None
+                assignments.append(node)
+                understood.add(id(node.targets[0]))
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                understood.add(id(node.target))
+            elif isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+                stores.append(node)
+        if any(id(n) not in understood for n in stores):
+            return None  # bound by a loop, an unpacking, `with`, `:=`...
+        made = [a for a in assignments if not _derived_from(a.value, name)]
+        if not made or not all(self.plain_tensor(ctx, a.value) for a in made):
+            return None
+        if not all(self.placement_free(ctx, a.value) for a in assignments):
+            return None
+        return made
+
+    def path(
+        self,
+        ctx: FileContext,
+        forward: Function,
+        stmt: ast.Assign,
+        attr: str,
+        made: list[ast.Assign],
+        uses: list[tuple[Function, ast.Attribute]],
+    ) -> tuple[Related, ...]:
+        """Where the tensor is made, where it becomes a plain attribute, and where `forward` uses it."""
+        steps = [Step(a.value, f"`{source_of(ctx, a.targets[0])}` is made here by a torch factory") for a in made[:2]]
+        if not made:
+            steps.append(Step(stmt.value, "a tensor is made here by a torch factory"))
+        for method, use in uses[:2]:
+            where = "`forward`" if method is forward else f"`{method.name}` (called from `forward`)"
+            steps.append(Step(use, f"used here in {where}: still on the CPU after `model.to(device)`"))
+        message = f"assigned to a plain attribute `self.{attr}` in `__init__`, not registered as a buffer"
+        return assignment_path(ctx, steps, stmt, message)
+
+    def plain_tensor(self, ctx: FileContext, value: ast.expr) -> bool:
+        return tensor_value(ctx, value) and self.placement_free(ctx, value)
 
     @staticmethod
-    def plain_tensor(ctx: FileContext, value: ast.expr) -> bool:
-        if not tensor_value(ctx, value):
-            return False
+    def placement_free(ctx: FileContext, value: ast.expr) -> bool:
         for node in ast.walk(value):
             # requires_grad=True tensors are PTL301's; a tensor created with an explicit device
-            # belongs to code that places its tensors itself (a simulation given `device=`).
+            # (`device=`, `.to(device)`) belongs to code that places its tensors itself.
             if isinstance(node, ast.Call) and (
                 any(k.arg in ("requires_grad", "device") for k in node.keywords)
                 or (isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_")
+                or _placed(node, ctx)
             ):
                 return False
         return True
@@ -133,3 +193,26 @@ class UnregisteredBuffer(Rule):
             Applicability.UNSAFE,
         )
         return [persistent, transient]
+
+
+def _placed(call: ast.Call, ctx: FileContext) -> bool:
+    """``.to(device)`` / ``.to("cuda:1")`` / ``.to(other)``, which place the tensor where the caller says (like
+    ``device=``), not a dtype cast (``.to(torch.half)``). ``.cuda()`` places it on one fixed device: reported."""
+    if not isinstance(call.func, ast.Attribute) or call.func.attr != "to":
+        return False
+    if not call.args:
+        return False
+    first = call.args[0]
+    qualname = ctx.qualname(first)
+    return not (qualname is not None and qualname.startswith("torch.") and qualname != "torch.device")
+
+
+def _derived_from(value: ast.expr, name: str) -> bool:
+    """``value`` remakes the local tensor ``name`` from itself (``pe.unsqueeze(0)``, ``pe * 2``)."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in TENSOR_METHODS:
+        value = value.func.value
+    if isinstance(value, ast.BinOp):
+        return _derived_from(value.left, name) or _derived_from(value.right, name)
+    if isinstance(value, ast.Subscript):
+        return _derived_from(value.value, name)
+    return isinstance(value, ast.Name) and value.id == name

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Span
-from pt_lsp.core.edits import torch_reference
-from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
+from pt_lsp.core.edits import source_of, torch_reference
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
+from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes, subtree
+from pt_lsp.rules.modules._module_evidence import assignment_path
 from pt_lsp.rules.modules._registration_evidence import (
     MODULE,
     PARAM,
@@ -128,18 +130,27 @@ class UnregisteredParameter(Rule):
                 "`parameters()`, the optimizer, `.to(device)` and `state_dict()` never see it"
             )
             fix = self.parameter_fix(ctx, node, value, grad_call if tensor is value else None)
-            return self.report(ctx, target, message, fixes=[fix] if fix else [])
+            related = assignment_path(
+                ctx,
+                [Step(grad_call, "a tensor with `requires_grad=True` is made here, not an `nn.Parameter`")],
+                node,
+                f"kept as a plain attribute `self.{target.attr}`: `parameters()` does not yield it"
+                " (only `nn.Parameter`s and submodules are registered)",
+            )
+            return self.report(ctx, target, message, fixes=[fix] if fix else [], related=related)
         container = evidence.container(value, function, target.attr)
         if container is None or not container.elements or not container.understood:
             return None
         if _registered_another_way(evidence, value, target.attr):
             return None
         kinds: set[str] = set()
+        found: list[tuple[ast.AST, str]] = []
         for element, fn in container.elements:
             kind = evidence.element_kind(element, fn)
             if kind is None:
                 return None  # something we cannot identify goes in: no guess
             kinds.add(kind)
+            found.append((element, kind))
         plain = "tuple" if isinstance(value, ast.Tuple) else container.shape
         what = _WHAT[next(iter(kinds))] if len(kinds) == 1 else "modules and parameters"
         message = (
@@ -147,7 +158,45 @@ class UnregisteredParameter(Rule):
             "`parameters()`, `.to(device)` and `state_dict()` miss them"
         )
         fix = self.container_fix(ctx, node, value, container, next(iter(kinds))) if len(kinds) == 1 else None
-        return self.report(ctx, target, message, fixes=[fix] if fix else [])
+        related = self.container_path(ctx, evidence, function, node, target, value, plain, found)
+        return self.report(ctx, target, message, fixes=[fix] if fix else [], related=related)
+
+    def container_path(
+        self,
+        ctx: FileContext,
+        evidence: InitEvidence,
+        function: ast.AST,
+        node: ast.Assign | ast.AnnAssign,
+        target: ast.Attribute,
+        value: ast.AST,
+        plain: str,
+        elements: list[tuple[ast.AST, str]],
+    ) -> tuple[Related, ...]:
+        """Where the plain container is built, where modules or parameters go into it, and the
+        assignment that keeps it where `parameters()` does not look."""
+        built = value
+        if isinstance(value, ast.Name):
+            built = evidence.single_value(function, value.id) or value
+        steps = [Step(built, f"a plain {plain} is built here")]
+        inside = ctx.doc.node_span(built)
+        shown = 0
+        for element, kind in elements:
+            span = ctx.doc.node_span(element)
+            literal = inside.start <= span.start and span.end <= inside.end
+            if shown >= 3 or (literal and shown >= 1):
+                continue
+            noun = "a module" if kind == MODULE else "a parameter"
+            text = source_of(ctx, element)
+            short = text if len(text) <= 40 else text[:37] + "..."
+            steps.append(Step(element, f"{noun} goes into it here: `{short}`"))
+            shown += 1
+        return assignment_path(
+            ctx,
+            steps,
+            node,
+            f"kept as `self.{target.attr}`: `parameters()` does not look inside a plain {plain}"
+            " (only submodules and `nn.Parameter`s assigned directly are registered)",
+        )
 
     # -- fixes --------------------------------------------------------------------------------------
     def parameter_fix(self, ctx: FileContext, node: ast.AST, value: ast.AST, grad_call: ast.Call | None) -> Fix | None:
@@ -253,12 +302,35 @@ def _registered_another_way(evidence: InitEvidence, value: ast.AST, attribute: s
             continue
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        if name in _REGISTERING_CALLS:
+        if name in _REGISTERING_CALLS and _may_register(node, name, attribute, local):
             return True
         if isinstance(func, ast.Name) and name in _READING_BUILTINS:
             continue  # `len(self.layers)`, `enumerate(self.layers)` only read it
         for argument in (*node.args, *(k.value for k in node.keywords)):
             inner = argument.value if isinstance(argument, ast.Starred) else argument
+            if (is_self_attribute(inner) and inner.attr == attribute) or (
+                local is not None and isinstance(inner, ast.Name) and inner.id == local
+            ):
+                return True
+    return False
+
+
+def _may_register(call: ast.Call, name: str, attribute: str, local: str | None) -> bool:
+    """A registering call that may register the container's contents: one with a computed name
+    (``add_module(f"layer{i}", layer)``) or one given the container. ``setattr(self, "scale", 2.0)``
+    or ``setattr(args, ...)`` registers something else."""
+    arguments = call.args
+    if name == "setattr":
+        if not arguments or not (isinstance(arguments[0], ast.Name) and arguments[0].id == "self"):
+            return False
+        arguments = arguments[1:]
+    if not arguments:
+        return True
+    key = arguments[0]
+    if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+        return True
+    for part in (*arguments[1:], *(k.value for k in call.keywords)):
+        for inner in ast.walk(part):
             if (is_self_attribute(inner) and inner.attr == attribute) or (
                 local is not None and isinstance(inner, ast.Name) and inner.id == local
             ):
