@@ -9,11 +9,13 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import source_of, torch_reference
 from pt_lsp.core.evidence.bindings import (
     TensorApiEvidence,
+    bound_values,
     is_list_data,
+    is_ndarray,
     is_sizes,
     numeric_literal,
 )
-from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.legacy_api.examples.legacy_tensor_constructor import EXAMPLES
 
@@ -71,6 +73,68 @@ def _replace_call(
             parts.append(f"{key}={qualname}")
     text = f"{name}({', '.join(parts)})"
     return Fix(title, (Edit(ctx.doc.node_span(call), text), *extra), applicability)
+
+
+def _conditional_constructors(ctx: FileContext) -> dict[tuple[int, int], tuple[ast.Assign, str, str]]:
+    """``Tensor = torch.cuda.FloatTensor if cuda else torch.FloatTensor``: a name bound to one of
+    two typed constructors of one dtype, by where the binding takes effect (with how to show the
+    constructors and their dtype)."""
+    found: dict[tuple[int, int], tuple[ast.Assign, str, str]] = {}
+    for stmt in ctx.index.of(ast.Assign):
+        value = stmt.value
+        if not (isinstance(value, ast.IfExp) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+            continue
+        branches = [ctx.qualname(value.body), ctx.qualname(value.orelse)]
+        known = [CONSTRUCTORS.get(b) if b is not None else None for b in branches]
+        if known[0] is None or known[1] is None or known[0][0] != known[1][0]:
+            continue
+        shown = " or ".join(f"`{b}`" for b in branches)
+        found[(stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)] = (stmt, shown, known[0][0])
+    return found
+
+
+def _conditional_alias(
+    ctx: FileContext, func: ast.expr, conditional: dict[tuple[int, int], tuple[ast.Assign, str, str]]
+) -> tuple[ast.Assign, str, str] | None:
+    if not isinstance(func, ast.Name):
+        return None
+    binding = ctx.names.binding(func.id, func)
+    return conditional.get(binding.pos) if binding is not None else None
+
+
+def _data_name(ctx: FileContext, data: ast.expr) -> str | None:
+    """A name bound only to data: "array" (NumPy arrays only) or "data" (arrays and lists, such as
+    ``xs = [...]`` then ``xs = np.array(xs)``), also a module's name read inside a function
+    (``losses = []`` at the top, ``torch.Tensor(losses)`` in ``plot()``); None otherwise."""
+    if not isinstance(data, ast.Name):
+        return None
+    values = bound_values(ctx, data)
+    if values is None:
+        values = _module_values(ctx, data)
+    if not values:
+        return None
+    arrays = [is_ndarray(ctx, v) for v in values]
+    if all(arrays):
+        return "array"
+    if all(a or is_list_data(ctx, v) for a, v in zip(arrays, values)):
+        return "data"
+    return None
+
+
+def _module_values(ctx: FileContext, name: ast.Name) -> list[ast.AST] | None:
+    """What the module binds ``name`` to, where a function reads the module's ``name``."""
+    names = ctx.names
+    if names.scope_of(name) is names.module_scope:
+        return None
+    binding = names.binding(name.id, name)
+    if binding is None or all(b is not binding for b in names.module_scope.bindings.get(name.id, [])):
+        return None
+    if any(isinstance(g, ast.Global) and name.id in g.names for g in ctx.index.of(ast.Global)):
+        return None  # a function rebinds it
+    for node in ctx.index.of(ast.Name):
+        if node.id == name.id and isinstance(node.ctx, ast.Store) and names.scope_of(node) is names.module_scope:
+            return bound_values(ctx, node)
+    return None
 
 
 class LegacyTensorConstructor(Rule):
@@ -133,6 +197,7 @@ class LegacyTensorConstructor(Rule):
         if "Tensor(" not in text:
             return
         evidence = TensorApiEvidence(ctx)
+        conditional = _conditional_constructors(ctx)
         default_dtype_changed = any(word in text for word in DEFAULT_DTYPE_SETTERS)
         for call in ctx.index.of(ast.Call):
             func = call.func
@@ -142,7 +207,17 @@ class LegacyTensorConstructor(Rule):
             ):
                 continue
             qualname = ctx.qualname(func)
-            if qualname in CONSTRUCTORS:
+            alias = _conditional_alias(ctx, func, conditional) if qualname is None and conditional else None
+            if alias is not None:
+                stmt, shown, dtype = alias
+                message = (
+                    f"`{func.id if isinstance(func, ast.Name) else 'Tensor'}(...)` calls {shown}, legacy constructors:"
+                    f" they force {dtype} and copy or share memory silently; use `torch.tensor(data, dtype=...,"
+                    " device=...)`, `torch.as_tensor` or `torch.empty(*sizes, dtype=..., device=...)`"
+                )
+                related = [Related(ctx.doc.node_span(stmt), "the name is bound to a legacy constructor here")]
+                yield self.report(ctx, call, message, related=related)
+            elif qualname in CONSTRUCTORS:
                 dtype, cuda = CONSTRUCTORS[qualname]
                 shown = qualname.split(".")[-1] if not cuda else "cuda." + qualname.split(".")[-1]
                 fix = self.typed_fix(ctx, evidence, call, dtype, cuda)
@@ -158,7 +233,10 @@ class LegacyTensorConstructor(Rule):
                     continue
                 array = evidence.is_ndarray(data)
                 if not array and not is_list_data(ctx, data):
-                    continue
+                    kind = _data_name(ctx, data)
+                    if kind is None:
+                        continue
+                    array = kind == "array"
                 fix = self.tensor_fix(ctx, call, data, array, default_dtype_changed)
                 what = "a NumPy array" if array else "data"
                 message = (

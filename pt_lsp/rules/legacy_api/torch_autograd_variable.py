@@ -17,7 +17,7 @@ from pt_lsp.core.edits import (
     text_in_place_of,
     torch_reference,
 )
-from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.names import canonical
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.legacy_api.examples.torch_autograd_variable import EXAMPLES
@@ -142,6 +142,7 @@ class TorchAutogradVariable(Rule):
         if "Variable" not in ctx.doc.text:
             return
         aliases = _variable_aliases(ctx)
+        wrappers = _variable_wrappers(ctx)
         for node in ctx.index.of(ast.Call, ast.ImportFrom):
             if (
                 isinstance(node, ast.Call)
@@ -149,6 +150,20 @@ class TorchAutogradVariable(Rule):
                 and ctx.qualname(node.func) == VARIABLE
             ):
                 yield self.report(ctx, node, self.message(node), fixes=self.call_fixes(ctx, node))
+            elif isinstance(node, ast.Call) and wrappers and _volatile(node):
+                wrapper = _wrapper_called(ctx, node, wrappers)
+                if wrapper is not None:
+                    name = wrapper.targets[0].id if isinstance(wrapper.targets[0], ast.Name) else "the wrapper"
+                    message = (
+                        f"`{name}(..., volatile=True)` passes `volatile` on to `Variable`, where it has no effect since"
+                        " PyTorch 0.4: gradients are still tracked; use `with torch.no_grad():`"
+                    )
+                    related = [
+                        Related(
+                            ctx.doc.node_span(wrapper), f"`{name}` passes its keywords on to `torch.autograd.Variable`"
+                        )
+                    ]
+                    yield self.report(ctx, node, message, related=related)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 for alias in node.names:
                     if canonical(f"{node.module}.{alias.name}") == VARIABLE and not self.engine_only(ctx, alias):
@@ -336,6 +351,45 @@ def _variable_aliases(ctx: FileContext) -> set[str]:
             if any(b.qualname and canonical(b.qualname) == VARIABLE for b in bindings):
                 aliases.add(name)
     return aliases
+
+
+def _variable_wrappers(ctx: FileContext) -> dict[tuple[int, int], ast.Assign]:
+    """``Variable = lambda *args, **kwargs: autograd.Variable(*args, **kwargs)`` (possibly
+    ``.cuda()`` on one branch): assignments of lambdas that pass their keywords on to
+    ``Variable``, by where their binding takes effect."""
+    found: dict[tuple[int, int], ast.Assign] = {}
+    for lam in ctx.index.of(ast.Lambda):
+        stmt = ctx.parent(lam)
+        kwarg = lam.args.kwarg
+        if kwarg is None or not (
+            isinstance(stmt, ast.Assign)
+            and stmt.value is lam
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+        ):
+            continue
+        for node in ast.walk(lam.body):
+            if (
+                isinstance(node, ast.Call)
+                and any(
+                    k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kwarg.arg for k in node.keywords
+                )
+                and ctx.qualname(node.func) == VARIABLE
+            ):
+                found[(stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)] = stmt
+                break
+    return found
+
+
+def _volatile(call: ast.Call) -> bool:
+    return any(k.arg == "volatile" and not _is_false(k.value) for k in call.keywords)
+
+
+def _wrapper_called(ctx: FileContext, call: ast.Call, wrappers: dict[tuple[int, int], ast.Assign]) -> ast.Assign | None:
+    if not isinstance(call.func, ast.Name):
+        return None
+    binding = ctx.names.binding(call.func.id, call.func)
+    return wrappers.get(binding.pos) if binding is not None else None
 
 
 def _attribute_base(ctx: FileContext, node: ast.AST) -> bool:
