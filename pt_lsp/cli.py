@@ -62,6 +62,12 @@ def _check_parser(commands) -> None:
         help="comma-separated rule codes or prefixes to disable",
     )
     check.add_argument("--output-format", choices=OUTPUT_FORMATS, default="text")
+    check.add_argument(
+        "--target-torch",
+        type=_torch_version,
+        metavar="VERSION",
+        help="the torch version the code runs on, e.g. 2.1 (default: target-torch in pyproject, else installed)",
+    )
     check.add_argument("--statistics", action="store_true", help="count the findings per rule instead of listing them")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="worker processes (default: all cores)")
@@ -93,6 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _torch_version(text: str) -> tuple[int, int]:
+    from pt_lsp.core.vocabulary import parse_torch_version
+
+    version = parse_torch_version(text)
+    if version is None:
+        raise argparse.ArgumentTypeError(f"not a torch version: {text!r} (expected e.g. 2.1)")
+    return version
+
+
 def _unknown_selectors(selectors: list[str]) -> list[str]:
     from pt_lsp.core.rule import all_rules
 
@@ -121,6 +136,7 @@ def run_check(args: argparse.Namespace) -> int:
         ignore=ignore,
         output_format="text" if args.output_format == "concise" else args.output_format,
         statistics=args.statistics,
+        target_torch=args.target_torch,
         exit_zero=args.exit_zero,
         jobs=args.jobs,
         stdin_filename=args.stdin_filename,

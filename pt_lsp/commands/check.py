@@ -43,6 +43,7 @@ class CheckOptions:
     fix_only: bool = False
     show_fixes: bool = False
     respect_gitignore: bool = True
+    target_torch: tuple[int, int] | None = None  # --target-torch: wins over the project's
 
     @property
     def mode(self) -> str:
@@ -102,6 +103,8 @@ class Check:
     def _task(self, path: str, data: bytes | None = None) -> FileTask:
         config = self.configs.for_path(path)
         selection = config.selection(path, self.options.select, self.options.ignore)
+        if self.options.target_torch is not None:
+            selection = selection.targeting(self.options.target_torch)
         return FileTask(path, selection, self.options.mode, self.options.unsafe_fixes, data)
 
     # -- running -------------------------------------------------------------------------------

@@ -24,10 +24,20 @@ else:  # Python 3.10: the tomli backport (a dependency there)
         tomllib = None
 
 from .selection import Selection
+from .vocabulary import parse_torch_version
 
 PYPROJECT = "pyproject.toml"
 TABLE = "pt-lsp"
-KNOWN_KEYS = {"select", "extend-select", "ignore", "extend-ignore", "per-file-ignores", "exclude", "extend-exclude"}
+KNOWN_KEYS = {
+    "select",
+    "extend-select",
+    "ignore",
+    "extend-ignore",
+    "per-file-ignores",
+    "exclude",
+    "extend-exclude",
+    "target-torch",
+}
 
 Warn = Callable[[str], None]
 
@@ -70,6 +80,7 @@ class ProjectConfig:
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = ()
+    target_torch: tuple[int, int] | None = None  # `target-torch = "2.1"`
 
     def relative(self, path: str) -> str:
         if not self.root:
@@ -85,6 +96,8 @@ class ProjectConfig:
             selection = Selection.of(cli_select, cli_ignore or ())
         else:
             selection = Selection.of(self.select, self.ignore + tuple(cli_ignore or ()))
+        if self.target_torch is not None:
+            selection = selection.targeting(self.target_torch)
         if path is not None:
             ignored = self.ignored_for(path)
             if ignored:
@@ -166,7 +179,13 @@ def parse_table(table: dict[str, Any], root: str, path: str | None, warn: Warn =
                 warn(f"{where}: [tool.pt-lsp] {key} must be a list of globs; ignored")
             else:
                 exclude.extend(globs)
-    return ProjectConfig(root, path, select, ignore, tuple(per_file), tuple(exclude))
+    target = None
+    if "target-torch" in table:
+        raw_target = table["target-torch"]
+        target = parse_torch_version(raw_target) if isinstance(raw_target, str) else None
+        if target is None:
+            warn(f'{where}: [tool.pt-lsp] target-torch must be a version such as "2.1"; ignored')
+    return ProjectConfig(root, path, select, ignore, tuple(per_file), tuple(exclude), target)
 
 
 def load_pyproject(path: str, warn: Warn = _ignore_warning) -> ProjectConfig | None:

@@ -16,10 +16,19 @@ if TYPE_CHECKING:
 
 
 class FileContext:
-    def __init__(self, path: str, doc: Document, tree: ast.Module) -> None:
+    def __init__(self, path: str, doc: Document, tree: ast.Module, target_torch: tuple[int, int] | None = None) -> None:
         self.path = path
         self.doc = doc
         self.tree = tree
+        self._target_torch = target_torch
+
+    @cached_property
+    def target_torch(self) -> tuple[int, int] | None:
+        """The torch version the project targets (``--target-torch``, ``target-torch`` in
+        pyproject.toml), else the installed one; None when neither is known."""
+        from .vocabulary import installed_torch_version
+
+        return self._target_torch or installed_torch_version()
 
     @cached_property
     def index(self) -> NodeIndex:

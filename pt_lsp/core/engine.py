@@ -57,7 +57,7 @@ def lint_source(
     except RecursionError:
         result.message = "too deeply nested to parse"
         return result
-    ctx = FileContext(path, doc, tree)
+    ctx = FileContext(path, doc, tree, selection.target_torch)
     for rule in rules:
         try:
             result.findings.extend(rule().check(ctx))

@@ -12,8 +12,12 @@ def _normalise(prefixes: Iterable[str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Selection:
+    """What a file is linted with: the enabled codes and the torch version the project targets
+    (None: the installed torch, else the behaviour every supported version shares)."""
+
     select: tuple[str, ...] = ("PTL",)
     ignore: tuple[str, ...] = ()
+    target_torch: tuple[int, int] | None = None
 
     @classmethod
     def of(cls, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> Selection:
@@ -22,7 +26,10 @@ class Selection:
         return cls(chosen, _normalise(ignore or ()))
 
     def extend(self, ignore: Iterable[str]) -> Selection:
-        return Selection(self.select, self.ignore + _normalise(ignore))
+        return Selection(self.select, self.ignore + _normalise(ignore), self.target_torch)
+
+    def targeting(self, version: tuple[int, int] | None) -> Selection:
+        return Selection(self.select, self.ignore, version)
 
     def enabled(self, code: str) -> bool:
         """The longest matching prefix decides; on a tie ``ignore`` wins."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -113,6 +116,28 @@ PYTHON_RESULT_BUILTINS = frozenset(
 )
 LIST_RESET_METHODS = frozenset({"clear"})
 LIST_ADD_METHODS = frozenset({"append", "extend", "insert", "add"})
+
+
+# -- behaviour that depends on the torch version -------------------------------------------------
+TorchVersion = tuple[int, int]
+# `.numpy()` on a leaf that requires grad runs inside `torch.no_grad()` (verified on 2.13.0;
+# earlier releases raise "Can't call numpy() on Tensor that requires grad").
+NUMPY_ON_GRAD_LEAF_UNDER_NO_GRAD: TorchVersion = (2, 13)
+
+
+def parse_torch_version(text: str) -> TorchVersion | None:
+    """``"2.13"``, ``"2.13.0+cpu"`` -> ``(2, 13)``; None for anything else."""
+    match = re.match(r"^\s*(\d+)\.(\d+)(?:\.\d+)?(?:[+.\w-]*)?\s*$", text)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+@functools.cache
+def installed_torch_version() -> TorchVersion | None:
+    """The torch installed beside pt-lsp, read from its metadata (torch is never imported)."""
+    try:
+        return parse_torch_version(importlib.metadata.version("torch"))
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def is_torch(qualname: str) -> bool:

@@ -9,6 +9,7 @@ from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos, Span
 from pt_lsp.core.edits import primary_text, source_of
+from pt_lsp.core.evidence.grad_mode import GradMode
 from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.values import Value
@@ -32,6 +33,11 @@ class NumpyOnRequiresGradTensor(Rule):
     `RuntimeError: Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy()
     instead.` It typically hits when logging a loss, plotting predictions, or exporting
     weights, often after a long training run.
+
+    Since torch 2.13, `.numpy()` on a *leaf* that requires grad (a parameter) runs inside
+    `torch.no_grad()`; earlier releases raise there too. That case is reported only for a
+    project that targets an earlier torch (`--target-torch`, `target-torch` in
+    `[tool.pt-lsp]`; by default the installed torch).
 
     ## Example
     ```python
@@ -79,6 +85,8 @@ class NumpyOnRequiresGradTensor(Rule):
                 continue  # CUDA (or maybe): PTL401's fix inserts `.detach().cpu()`
             if value.history and not self.grad_enabled(ctx, node, value):
                 continue
+            if not value.history and self.leaf_allowed(ctx, node):
+                continue
             what = f"`{source_of(ctx, func)}()`" if implicit else "`.numpy()`"
             kind = "a parameter or a leaf that requires grad" if not value.history else "a tensor that requires grad"
             yield self.report(
@@ -104,6 +112,16 @@ class NumpyOnRequiresGradTensor(Rule):
             if start.col >= 0 and ctx.doc.slice(Span(start, end)) == ".numpy":
                 return Edit.insert(start, ".detach()")
         return Edit(ctx.doc.node_span(tensor), f"{primary_text(ctx, tensor)}.detach()")
+
+    @staticmethod
+    def leaf_allowed(ctx: FileContext, node: ast.AST) -> bool:
+        """torch >= 2.13 runs ``.numpy()`` on a leaf that requires grad inside ``no_grad``:
+        reported there only for a project that targets an earlier torch."""
+        mode, _ = GradMode(ctx).enclosing_mode(node)
+        if mode is not False:
+            return False
+        target = ctx.target_torch
+        return target is None or target >= vocabulary.NUMPY_ON_GRAD_LEAF_UNDER_NO_GRAD
 
     @staticmethod
     def grad_enabled(ctx: FileContext, node: ast.AST, value: Value) -> bool:
