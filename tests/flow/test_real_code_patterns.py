@@ -226,8 +226,44 @@ SILENT_TOO = {
         with torch.no_grad():
             a = agent.get_action(torch.randn(1, 4))
         """,
+    "stored outputs backwarded one by one in a method, the list cleared each episode": """
+        import torch
+        from torch import nn
+        class Policy(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 2)
+                self.data = []
+            def forward(self, x):
+                return torch.softmax(self.fc(x), dim=0)
+            def train_net(self):
+                for prob in self.data:
+                    loss = -torch.log(prob)
+                    loss.backward()
+                self.data = []
+        pi = Policy()
+        for episode in range(2):
+            for step in range(3):
+                pi.data.append(pi(torch.randn(4))[0])
+            pi.train_net()
+        """,
 }
 SILENT.update(SILENT_TOO)
+
+REPORTED["a list never cleared hands freed graphs to the next episode"] = (
+    """
+    import torch
+    from torch import nn
+    net = nn.Linear(4, 1)
+    saved = []
+    for episode in range(3):
+        for step in range(2):
+            saved.append(net(torch.randn(4)).sum())
+        for loss in saved:
+            loss.backward()
+    """,
+    [(10, "PTL201")],
+)
 
 
 @pytest.mark.parametrize("source", SILENT.values(), ids=list(SILENT))

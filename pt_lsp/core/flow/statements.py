@@ -217,15 +217,20 @@ class StatementsMixin(Analysis):
     exec_AsyncFor = exec_While = exec_For
 
     def loop_element(self, iterated: Value, stmt: ast.For | ast.AsyncFor, frame: LoopFrame) -> Value:
-        """The loop target's value in one pass. Iterating a list built before an outermost loop
-        gives a different element each pass: the elements' graphs (one per stored output, as in
+        """The loop target's value in one pass. Iterating a list built before the loop gives a
+        different element each pass: the elements' graphs (one per stored output, as in
         REINFORCE's saved log-probabilities) are not one graph freed by the first iteration, so
         each pass gets a node of its own, graded UNKNOWN (sharing between elements is unproven).
         Iterating a tensor yields rows of one graph: kept as is."""
         element = iterated.iter_elem()
-        if iterated.kind is not Kind.SEQ or len(self.loops) != 1 or not element.history:
+        if iterated.kind is not Kind.SEQ or not element.history:
             return element
         if any(node.uid > frame.start_uid for node in element.history):
+            return element
+        # Inside another loop, only elements made in its current pass: a list never cleared
+        # hands the graphs an earlier pass freed to this one (REINFORCE's saved log-probs).
+        outer = self.loops[-2] if len(self.loops) > 1 else None
+        if outer is not None and any(node.uid <= outer.pass_start_uid for node in element.history):
             return element
         return renamed(element, self.fresh(stmt.target, Grade.UNKNOWN))
 
