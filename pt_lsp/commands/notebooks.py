@@ -68,7 +68,7 @@ def to_cells(joined: JoinedCells, findings: list[Finding]) -> list[CellFinding]:
     for finding in findings:
         cell, span = joined.to_cell_span(finding.span)
         fixes = tuple(f for f in (_map_fix(joined, fix) for fix in finding.fixes) if f is not None)
-        related = tuple(Related(joined.to_cell_span(r.span)[1], r.message) for r in finding.related)
+        related = tuple(_related_in_cell(joined, r) for r in finding.related)
         located.append(CellFinding(replace(finding, span=span, fixes=fixes, related=related), cell.index + 1))
     return located
 
@@ -76,6 +76,11 @@ def to_cells(joined: JoinedCells, findings: list[Finding]) -> list[CellFinding]:
 def lint_cells(sources: list[tuple[int, str]], path: str, selection: Selection) -> tuple[JoinedCells, FileResult]:
     """Lint the cells as one program; a cell that does not parse gets its own PTL000."""
     return lint_notebook(sources, path, selection)
+
+
+def _related_in_cell(joined: JoinedCells, related: Related) -> Related:
+    cell, span = joined.to_cell_span(related.span)
+    return Related(span, related.message, cell.index + 1)
 
 
 def _broken(joined: JoinedCells) -> set[int]:

@@ -59,6 +59,7 @@ class Related:
 
     span: Span
     message: str
+    cell: int | None = None  # in a notebook: the 1-based cell the span is relative to
 
 
 @dataclass(frozen=True)

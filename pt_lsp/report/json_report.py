@@ -47,6 +47,7 @@ def finding_object(loc: Located, urls: dict[str, str]) -> dict:
             {
                 "message": related.message,
                 "filename": absolute(loc.filename),
+                "cell": related.cell,
                 "location": _location(related.span.start),
                 "end_location": _location(related.span.end),
             }

@@ -30,7 +30,7 @@ def format_full(loc: Located, unsafe: bool, lines: list[str] | None) -> str:
     if finding.fix is not None:
         out.append(f"  = help: {finding.fix.title}")
     for related in finding.related:
-        cell = f"cell {loc.cell}:" if loc.cell is not None else ""
+        cell = f"cell {related.cell}:" if related.cell is not None else ""
         out.append(
             f"  = note: {loc.filename}:{cell}{related.span.start.line}:{related.span.start.col + 1}: {related.message}"
         )

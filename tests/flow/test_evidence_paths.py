@@ -117,7 +117,8 @@ def test_json_carries_the_same_steps(tmp_path, capsys):
     related = by_code["PTL401"]["related"]
     assert [r["location"]["row"] for r in related] == [4, 11, 11]
     assert related[0]["message"].startswith("`net` moved to CUDA")
-    assert all(set(r) == {"message", "filename", "location", "end_location"} for r in related)
+    assert all(set(r) == {"message", "filename", "cell", "location", "end_location"} for r in related)
+    assert all(r["cell"] is None for r in related)  # a .py file has no cells
     assert by_code["PTL201"]["related"][-1]["location"] == {"row": 10, "column": 5}
 
 
@@ -141,3 +142,28 @@ def test_full_text_prints_notes_and_concise_stays_one_line(tmp_path, capsys):
     concise = _run(tmp_path, capsys, "concise")
     assert "= note:" not in concise
     assert len([line for line in concise.splitlines() if "PTL" in line]) == 2
+
+
+def test_notebook_paths_name_the_cell_of_each_step(tmp_path, capsys):
+    cells = [
+        "import torch\nnet = torch.nn.Linear(3, 1).cuda()\n",
+        "%matplotlib inline\nx = torch.randn(4, 3).cuda()\n",
+        "out = net(x)\nprint(out.numpy())\n",
+    ]
+    notebook = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {"cell_type": "code", "metadata": {}, "source": c, "outputs": [], "execution_count": None} for c in cells
+        ],
+    }
+    path = tmp_path / "train.ipynb"
+    path.write_text(json.dumps(notebook))
+    assert main(["check", str(path), "--select", "PTL401", "--output-format", "json"]) == 1
+    (finding,) = json.loads(capsys.readouterr().out)
+    assert finding["cell"] == 3 and finding["location"]["row"] == 2
+    steps = [(r["cell"], r["location"]["row"], r["message"]) for r in finding["related"]]
+    assert (1, 2, "`torch.nn.Linear(3, 1)` moved to CUDA here") in steps
+    assert (2, 2, "`torch.randn(4, 3)` moved to CUDA here") in steps
+    assert (3, 1, "output of `net` here") in steps
