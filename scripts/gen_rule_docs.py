@@ -83,6 +83,17 @@ def render(rules: dict[str, type]) -> str:
             "",
             _demote_headings(rule.documentation()),
         ]
+        path = rule.example_path()
+        if path is not None:
+            title, steps = path
+            parts += [
+                "",
+                "### Evidence path",
+                "",
+                f"Findings show the steps that decided them; on the example *{title}*:",
+                "",
+            ]
+            parts += [f"{number}. {step}" for number, step in enumerate(steps, start=1)]
     return "\n".join(parts).rstrip("\n") + "\n"
 
 

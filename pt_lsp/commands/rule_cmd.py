@@ -46,6 +46,11 @@ def show_rule(code: str, output_format: str, stdout: TextIO, stderr: TextIO) -> 
     if entry["summary"]:
         stdout.write(f"{entry['summary'][:1].upper()}{entry['summary'][1:]}.\n\n")
     stdout.write(f"{entry['fix']}\n\n{entry['explanation'].rstrip()}\n")
+    path = all_rules()[entry["code"]].example_path()
+    if path is not None:
+        title, steps = path
+        stdout.write(f'\n## Evidence path\nOn the example "{title}":\n')
+        stdout.write("".join(f"{number}. {step}\n" for number, step in enumerate(steps, start=1)))
     return 0
 
 

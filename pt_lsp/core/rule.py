@@ -82,6 +82,24 @@ class Rule:
         return any(example.fixed is not None for example in cls.examples)
 
     @classmethod
+    def example_path(cls) -> tuple[str, list[str]] | None:
+        """The evidence path of the first bad example whose finding carries one: the example's
+        title and one line per step, ending at the finding (for `pt-lsp rule` and the docs)."""
+        from .engine import lint_source  # the engine imports this module
+        from .selection import Selection
+
+        for example in cls.examples:
+            if not example.is_bad_for(cls.code):
+                continue
+            result = lint_source(example.code, f"<{cls.code} example>", selection=Selection.of([cls.code]))
+            for finding in result.findings:
+                if finding.code == cls.code and finding.related:
+                    steps = [f"line {r.span.start.line}: {r.message}" for r in finding.related]
+                    steps.append(f"line {finding.line}: {finding.message}")
+                    return example.title, steps
+        return None
+
+    @classmethod
     def url(cls) -> str:
         return DOCS_URL.format(code=cls.code.lower())
 

@@ -4,10 +4,14 @@ order, in every output."""
 from __future__ import annotations
 
 import json
+import pathlib
 import textwrap
+
+import pytest
 
 from pt_lsp.cli import main
 from pt_lsp.core.engine import lint_source
+from pt_lsp.core.rule import all_rules
 from pt_lsp.core.selection import Selection
 
 ISSUE_PROGRAM = textwrap.dedent(
@@ -167,3 +171,22 @@ def test_notebook_paths_name_the_cell_of_each_step(tmp_path, capsys):
     assert (1, 2, "`torch.nn.Linear(3, 1)` moved to CUDA here") in steps
     assert (2, 2, "`torch.randn(4, 3)` moved to CUDA here") in steps
     assert (3, 1, "output of `net` here") in steps
+
+
+FLOW_CODES = [code for code in all_rules() if code[3] in "2345" and not code.startswith("PTL9")]
+
+
+@pytest.mark.parametrize("code", FLOW_CODES)
+def test_every_flow_rule_documents_an_example_path(code):
+    found = all_rules()[code].example_path()
+    assert found is not None
+    _, steps = found
+    assert len(steps) >= 2 and steps[-1].startswith("line ")
+
+
+def test_rule_command_and_docs_show_the_path(capsys):
+    assert main(["rule", "PTL401"]) == 0
+    out = capsys.readouterr().out
+    assert "## Evidence path" in out and "created on CUDA here" in out
+    docs = (pathlib.Path(__file__).parents[2] / "docs" / "rules.md").read_text()
+    assert docs.count("### Evidence path") >= len(FLOW_CODES)
