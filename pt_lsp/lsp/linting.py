@@ -14,7 +14,7 @@ from pt_lsp.core.document import Document, Span
 from pt_lsp.core.engine import lint_source
 from pt_lsp.core.findings import Finding
 from pt_lsp.core.fixes import applicable
-from pt_lsp.core.notebook import JoinedCells, join_cells
+from pt_lsp.core.notebook import JoinedCells, join_cells, lint_notebook
 from pt_lsp.core.selection import Selection
 
 from .client import ClientFeatures
@@ -107,12 +107,15 @@ def lint_cells(
     """Lint code cells as one program (each in the context of those before it), per cell."""
     if not cells:
         return []
-    joined = join_cells([(cell.index, cell.text) for cell in cells])
+    sources = [(cell.index, cell.text) for cell in cells]
+    if selection is None:
+        joined = join_cells(sources)
+        locator = CellLocator(joined, cells)
+        return [DocumentLint(cell.uri, cell.version, locator.docs[cell.uri]) for cell in cells]
+    # A cell that does not parse gets its own PTL000; the others are still linted together.
+    joined, result = lint_notebook(sources, path, selection)
     locator = CellLocator(joined, cells)
     lints = {cell.uri: DocumentLint(cell.uri, cell.version, locator.docs[cell.uri]) for cell in cells}
-    if selection is None:
-        return list(lints.values())
-    result = lint_source(joined.text, path, selection)
     first = lints[cells[0].uri]
     first.errors.extend(result.errors)  # reported once per notebook
     for finding in result.findings:

@@ -119,3 +119,21 @@ async def test_after_a_pull_edits_are_pulled_not_pushed(ed: Editor):
     await settle(ed)
     assert shown(ed, cells, pulled) == [[], [], ["PTL903"]]
     assert [p for p in ed.published.items[mark:] if p.diagnostics] == []
+
+
+BROKEN = [
+    (types.NotebookCellKind.Code, "import torch\nt = make()\n"),
+    (types.NotebookCellKind.Code, "def broken(:\n    pass\n"),
+    (types.NotebookCellKind.Code, "%matplotlib inline\nconsume(t)\nconsume(t)\n"),
+]
+
+
+async def test_a_cell_that_does_not_parse_does_not_hide_the_others(ed: Editor):
+    _, cells = open_notebook(ed, BROKEN)
+    if ed.pull:
+        pulled = {uri: list((await ed.pull_report(uri)).items) for uri in cells}
+    else:
+        await ed.published.wait_for(lambda p: p.uri == cells[2] and p.diagnostics)
+        await settle(ed)
+        pulled = {}
+    assert shown(ed, cells, pulled) == [[], ["PTL000"], ["PTL903"]]
