@@ -67,8 +67,13 @@ MAX_STEPS = 6  # an evidence path names the places that decide, not every operat
 def merge_steps(*groups: tuple[Step, ...]) -> tuple[Step, ...]:
     """The steps of several values in program order, each place once, at most MAX_STEPS
     (the latest ones: those nearest to the finding)."""
+    present = [group for group in groups if group]
+    if len(present) <= 1:  # the common case: one value's steps handed on as they are
+        return present[0] if present else ()
+    if all(group is present[0] for group in present):
+        return present[0]
     seen: dict[int, Step] = {}
-    for group in groups:
+    for group in present:
         for step in group:
             seen.setdefault(id(step.node), step)
     if len(seen) <= 1:
