@@ -201,7 +201,10 @@ CASES = {
         x.add_(1)
         print(before)
         """,
-        [(4, "`x` changed in place here: `before` changes with it"), (5, "`before` read here: it holds the new values")],
+        [
+            (4, "`x` changed in place here: `before` changes with it"),
+            (5, "`before` read here: it holds the new values"),
+        ],
         """\
         import torch
         x = torch.zeros(3)
