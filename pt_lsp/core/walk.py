@@ -114,3 +114,25 @@ def subtree(node: ast.AST) -> list[ast.AST]:
             elif isinstance(value, node_type):
                 push(value)
     return found
+
+
+def binds_name(target: ast.AST, name: str) -> bool:
+    """Whether the assignment target ``target`` (re)binds ``name`` (``p.data = ...`` does not:
+    it only loads ``p``)."""
+    if isinstance(target, ast.Name):
+        return target.id == name
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(binds_name(e, name) for e in target.elts)
+    if isinstance(target, ast.Starred):
+        return binds_name(target.value, name)
+    return False
+
+
+def is_self_attr(target: ast.AST, attr: str) -> bool:
+    """``self.<attr>``."""
+    return (
+        isinstance(target, ast.Attribute)
+        and target.attr == attr
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "self"
+    )

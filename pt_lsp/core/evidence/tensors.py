@@ -13,7 +13,7 @@ import ast
 
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.walk import attr_path, own_nodes, subtree
+from pt_lsp.core.walk import attr_path, binds_name, is_self_attr, own_nodes, subtree
 
 GRAD, LEAF, TENSOR = "grad", "leaf", "tensor"
 
@@ -246,16 +246,16 @@ class TensorEvidence:
                 for target in node.targets:
                     if isinstance(target, ast.Name) and target.id == name:
                         kinds.append(LEAF if made_by_factory(self.ctx, node.value) else None)
-                    elif _binds(target, name):
+                    elif binds_name(target, name):
                         kinds.append(None)
-            elif isinstance(node, ast.AnnAssign) and _binds(node.target, name):
+            elif isinstance(node, ast.AnnAssign) and binds_name(node.target, name):
                 kinds.append(LEAF if node.value is not None and made_by_factory(self.ctx, node.value) else None)
-            elif isinstance(node, (ast.For, ast.AsyncFor)) and _binds(node.target, name):
+            elif isinstance(node, (ast.For, ast.AsyncFor)) and binds_name(node.target, name):
                 kinds.append(_loop_target_kind(self.ctx, node.target, name, node.iter))
             elif (
                 isinstance(node, (ast.withitem,))
                 and node.optional_vars is not None
-                and _binds(node.optional_vars, name)
+                and binds_name(node.optional_vars, name)
             ):
                 kinds.append(None)
             elif isinstance(node, ast.NamedExpr) and node.target.id == name:
@@ -363,7 +363,7 @@ class TensorEvidence:
         for node in subtree(cls):
             if isinstance(node, (ast.Assign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if any(_is_self_attr(t, attr) for t in targets) and node.value is not None:
+                if any(is_self_attr(t, attr) for t in targets) and node.value is not None:
                     sites.append(node.value)
                 elif any(_binds_self_attr(t, attr) for t in targets):
                     return None  # unpacked into: value unknown
@@ -385,25 +385,5 @@ class TensorEvidence:
         return None
 
 
-def _binds(target: ast.AST, name: str) -> bool:
-    """``target`` (re)binds ``name`` (``p.data = ...`` does not: it only loads ``p``)."""
-    if isinstance(target, ast.Name):
-        return target.id == name
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return any(_binds(e, name) for e in target.elts)
-    if isinstance(target, ast.Starred):
-        return _binds(target.value, name)
-    return False
-
-
-def _is_self_attr(target: ast.AST, attr: str) -> bool:
-    return (
-        isinstance(target, ast.Attribute)
-        and target.attr == attr
-        and isinstance(target.value, ast.Name)
-        and target.value.id == "self"
-    )
-
-
 def _binds_self_attr(target: ast.AST, attr: str) -> bool:
-    return isinstance(target, (ast.Tuple, ast.List)) and any(_is_self_attr(e, attr) for e in ast.walk(target))
+    return isinstance(target, (ast.Tuple, ast.List)) and any(is_self_attr(e, attr) for e in ast.walk(target))

@@ -17,7 +17,7 @@ from functools import cached_property
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.flow.values import Kind, Step
 from pt_lsp.core.vocabulary import FACTORIES
-from pt_lsp.core.walk import own_nodes
+from pt_lsp.core.walk import binds_name, is_self_attr, own_nodes
 
 PARAMETER = "torch.nn.Parameter"
 VARIABLE = "torch.autograd.Variable"
@@ -229,11 +229,11 @@ class LeafEvidence:
             if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
-                    if _is_self_attr(target, attr):
+                    if is_self_attr(target, attr):
                         if not isinstance(node, ast.AugAssign):
                             values.append(node.value)
                     elif isinstance(target, (ast.Tuple, ast.List)) and any(
-                        _is_self_attr(e, attr) for e in ast.walk(target)
+                        is_self_attr(e, attr) for e in ast.walk(target)
                     ):
                         return None
             elif (
@@ -264,17 +264,21 @@ class LeafEvidence:
                 for target in node.targets:
                     if isinstance(target, ast.Name) and target.id == name:
                         found.append(self.made_leaf(node.value))
-                    elif _binds(target, name):
+                    elif binds_name(target, name):
                         return None
-            elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and _binds(node.target, name):
+            elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and binds_name(node.target, name):
                 found.append(self.made_leaf(node.value) if node.value is not None else None)
-            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) and _binds(node.target, name):
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) and binds_name(node.target, name):
                 found.append(
                     Leaf("parameter", steps=(Step(node.iter, f"`{name}` is a parameter of the model here"),))
                     if _iterates_parameters(node.target, node.iter, name)
                     else None
                 )
-            elif isinstance(node, ast.withitem) and node.optional_vars is not None and _binds(node.optional_vars, name):
+            elif (
+                isinstance(node, ast.withitem)
+                and node.optional_vars is not None
+                and binds_name(node.optional_vars, name)
+            ):
                 return None
             elif isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
                 return None
@@ -306,22 +310,3 @@ def _iterates_parameters(target: ast.AST, iterable: ast.AST, name: str) -> bool:
         second = target.elts[1]
         return isinstance(second, ast.Name) and second.id == name
     return False
-
-
-def _binds(target: ast.AST, name: str) -> bool:
-    if isinstance(target, ast.Name):
-        return target.id == name
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return any(_binds(e, name) for e in target.elts)
-    if isinstance(target, ast.Starred):
-        return _binds(target.value, name)
-    return False
-
-
-def _is_self_attr(target: ast.AST, attr: str) -> bool:
-    return (
-        isinstance(target, ast.Attribute)
-        and target.attr == attr
-        and isinstance(target.value, ast.Name)
-        and target.value.id == "self"
-    )
