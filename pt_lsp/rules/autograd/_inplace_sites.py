@@ -15,6 +15,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import body_containing, no_grad_block, source_of, statement_of
 from pt_lsp.core.evidence.grad_mode import GradMode
@@ -22,7 +23,8 @@ from pt_lsp.core.findings import Edit
 from pt_lsp.rules.autograd._leaves import Leaf, LeafEvidence
 
 # Trailing-underscore methods that do not change the tensor's values.
-NOT_INPLACE = {"requires_grad_", "share_memory_", "retain_grad_", "set_", "record_stream_", "pin_memory_"}
+# `set_` swaps the storage: not a write autograd checks on a leaf
+NOT_INPLACE = vocabulary.IN_PLACE_NOT_WRITING | {"set_"}
 LEAF_WORDS = ("requires_grad", "Parameter", "parameters(", ".weight", ".bias")
 _SIMPLE_STATEMENTS = (ast.Expr, ast.AugAssign, ast.Assign)
 _CACHE: weakref.WeakKeyDictionary[FileContext, list[InPlaceSite]] = weakref.WeakKeyDictionary()

@@ -14,11 +14,12 @@ from __future__ import annotations
 import ast
 import math
 
+from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.walk import own_nodes
 
-SIZED_FACTORIES = {f"torch.{n}" for n in "randn rand zeros ones empty".split()}
+SIZED_FACTORIES = vocabulary.SIZED_FACTORIES
 LIKE = {f"torch.{n}_like" for n in "randn rand zeros ones empty full randint".split()}
 # Ops whose result has the shape of their (broadcast) tensor operands.
 ELEMENTWISE = set(

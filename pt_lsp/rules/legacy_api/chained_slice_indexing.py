@@ -6,6 +6,7 @@ import ast
 import re
 from collections.abc import Iterator
 
+from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import primary_text, source_of
 from pt_lsp.core.evidence.bindings import TensorApiEvidence, bound_values
@@ -26,16 +27,7 @@ ONE_DIMENSIONAL = {
     "numpy.linspace",
     "numpy.logspace",
 }
-SIZED_FACTORIES = {
-    "torch.zeros",
-    "torch.ones",
-    "torch.empty",
-    "torch.rand",
-    "torch.randn",
-    "numpy.zeros",
-    "numpy.ones",
-    "numpy.empty",
-}
+SIZED_FACTORIES = vocabulary.SIZED_FACTORIES | {"numpy.zeros", "numpy.ones", "numpy.empty"}
 
 
 def _one_dimensional(ctx: FileContext, node: ast.AST, depth: int = 0) -> bool:

@@ -6,12 +6,13 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.bindings import bound_values
 from pt_lsp.core.walk import attr_path as path_of
 
 # In-place methods that do not change a tensor's values.
-NOT_WRITING = {"requires_grad_", "share_memory_", "retain_grad_", "pin_memory_", "record_stream_"}
+NOT_WRITING = vocabulary.IN_PLACE_NOT_WRITING
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 # PIL methods returning an image made from their receiver.
 PIL_IMAGE_FUNCTIONS = {"PIL.Image.open", "PIL.Image.new", "PIL.Image.fromarray", "PIL.Image.frombytes"}
