@@ -163,8 +163,9 @@ class LeafEvidence:
             return found
         if isinstance(expr, ast.Attribute):
             if isinstance(expr.value, ast.Name) and expr.value.id == "self":
-                cls = self.ctx.enclosing_class(expr)
-                return self._class_parameter(cls, expr.attr) if expr.attr in self._plausible[1] else None
+                if expr.attr not in self._plausible[1]:
+                    return None  # before the class lookup: it needs the parent map
+                return self._class_parameter(self.ctx.enclosing_class(expr), expr.attr)
             return self._layer_parameter(expr) or self._model_parameter(expr)
         return self.made_leaf(expr)
 

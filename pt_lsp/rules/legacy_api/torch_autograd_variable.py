@@ -358,15 +358,14 @@ def _variable_wrappers(ctx: FileContext) -> dict[tuple[int, int], ast.Assign]:
     ``.cuda()`` on one branch): assignments of lambdas that pass their keywords on to
     ``Variable``, by where their binding takes effect."""
     found: dict[tuple[int, int], ast.Assign] = {}
-    for lam in ctx.index.of(ast.Lambda):
-        stmt = ctx.parent(lam)
+    if "lambda" not in ctx.doc.text:
+        return found
+    for stmt in ctx.index.of(ast.Assign):  # statements, not a parent map: most files have none
+        lam = stmt.value
+        if not isinstance(lam, ast.Lambda) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+            continue
         kwarg = lam.args.kwarg
-        if kwarg is None or not (
-            isinstance(stmt, ast.Assign)
-            and stmt.value is lam
-            and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)
-        ):
+        if kwarg is None:
             continue
         for node in ast.walk(lam.body):
             if (
