@@ -20,7 +20,10 @@ def main(path: str, code: str) -> None:
     changed = [line for line in fixed.splitlines() if line not in text.splitlines()]
     json.dump(
         {
-            "findings": [{"code": f.code, "message": f.message, "line": f.line} for f in findings],
+            "findings": [
+                {"code": f.code, "message": f.message, "line": f.line, "related": [r.message for r in f.related]}
+                for f in findings
+            ],
             "fix": {"code": code, "line": target.line, "title": target.fix.title, "changed_lines": changed},
             # The file once "Fix all" has run on save after that quick fix.
             "fixed_all": fix_source(fixed, path).text,

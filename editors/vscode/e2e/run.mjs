@@ -23,7 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { channelLog, freePort, startCodeServer, waitForHttp, writeJson } from './codeServer.mjs';
-import { chooseAction, editorText, markerRows, runCommand, WAIT_MS, waitUntil } from './workbench.mjs';
+import { chooseAction, editorText, markerRows, problemRows, runCommand, WAIT_MS, waitUntil } from './workbench.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
@@ -168,6 +168,14 @@ async function main() {
         }
         check(listed.rows.length === expected.findings.length, `${expected.findings.length} pt-lsp problems listed, got ${listed.rows.length}`);
         log(`Problems panel: ${listed.rows.length} pt-lsp diagnostics, messages match the core`);
+        // 1b. The evidence path of a flow finding: its steps as related information under it.
+        const steps = expected.findings.flatMap((f) => f.related);
+        check(steps.length > 0, 'the core gives the PTL401 finding an evidence path');
+        await waitUntil('the evidence path under the PTL401 problem', async () => {
+            const rows = await problemRows(page);
+            return { ok: steps.every((step) => rows.some((r) => r.text.includes(step))), seen: rows.map((r) => r.text) };
+        });
+        log(`Problems panel: the evidence path (${steps.join('; ')}) shown as related information`);
 
         // 2. "pt-lsp: Show Output" shows the server started from the project's interpreter.
         await runCommand(page, 'pt-lsp: Show Output');

@@ -2,8 +2,8 @@
 // quick-fix menu and the editor text, by the DOM the workbench renders.
 export const WAIT_MS = Number(process.env.E2E_WAIT_MS ?? 90_000);
 
-/** Text of the rows of the Problems panel (one per marker, plus one per file). */
-async function problemRows(page) {
+/** Text of the rows of the Problems panel: one per file, per marker and per related location. */
+export async function problemRows(page) {
     return page.locator('.markers-panel .monaco-list-row').evaluateAll((rows) =>
         rows.map((row) => ({ label: row.getAttribute('aria-label') ?? '', text: row.textContent ?? '' })),
     );
