@@ -17,6 +17,7 @@ from pt_lsp.core.edits import (
     text_in_place_of,
     torch_reference,
 )
+from pt_lsp.core.evidence.bindings import numeric_literal
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.names import canonical
 from pt_lsp.core.rule import Rule
@@ -57,18 +58,6 @@ def _is_true(node: ast.AST | None) -> bool:
 
 def _is_false(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and node.value in (False, None)
-
-
-def _numeric_literal(node: ast.AST) -> tuple[bool, bool]:
-    """(is a nested list/tuple of numbers, contains a float)."""
-    if isinstance(node, (ast.List, ast.Tuple)):
-        parts = [_numeric_literal(e) for e in node.elts]
-        return bool(parts) and all(p[0] for p in parts), any(p[1] for p in parts)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        return _numeric_literal(node.operand)
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return True, isinstance(node.value, float)
-    return False, False
 
 
 def _exported(ctx: FileContext, name: str) -> bool:
@@ -284,7 +273,7 @@ class TorchAutogradVariable(Rule):
     ) -> tuple[Edit, ...] | None:
         if made_by not in LEGACY_FLOAT_CONSTRUCTORS or len(tensor.args) != 1 or tensor.keywords:
             return None
-        is_literal, has_float = _numeric_literal(tensor.args[0])
+        is_literal, has_float = numeric_literal(tensor.args[0])
         if not is_literal:
             return None
         reference = torch_reference(ctx, "torch.tensor", call)
