@@ -266,6 +266,70 @@ REPORTED["a list never cleared hands freed graphs to the next episode"] = (
 )
 
 
+# M1 of the audit: an optimizer step between two backwards through one kept graph.
+REPORTED["an optimizer step between two backwards through a kept graph (GAN)"] = (
+    """
+    import torch
+    from torch import nn
+
+    G, D = nn.Linear(2, 4), nn.Linear(4, 1)
+    opt_G, opt_D = torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters())
+    fake = G(torch.randn(8, 2))
+    prob = torch.sigmoid(D(fake))
+    D_loss = -torch.log(1.0 - prob).mean()
+    G_loss = torch.log(1.0 - prob).mean()
+    opt_D.zero_grad()
+    D_loss.backward(retain_graph=True)
+    opt_D.step()
+    opt_G.zero_grad()
+    G_loss.backward()
+    """,
+    [(15, "PTL201")],
+)
+SILENT["a step of an optimizer over another model, and a step after the last backward"] = """
+    import torch
+    from torch import nn
+
+    G, D, H = nn.Linear(2, 4), nn.Linear(4, 1), nn.Linear(3, 3)
+    opt_G, opt_H = torch.optim.Adam(G.parameters()), torch.optim.Adam(H.parameters())
+    fake = G(torch.randn(8, 2))
+    prob = torch.sigmoid(D(fake))
+    a = -torch.log(1.0 - prob).mean()
+    b = torch.log(1.0 - prob).mean()
+    a.backward(retain_graph=True)
+    opt_H.step()
+    b.backward()
+    c = torch.sigmoid(D(G(torch.randn(8, 2)))).mean()
+    c.backward(retain_graph=True)
+    c.backward()
+    opt_G.step()
+    """
+SILENT["a kept graph whose weights were saved for no input gradient"] = """
+    import torch
+    from torch import nn
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+        def forward(self, x):
+            return self.fc(x)
+
+
+    model = Net()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    h = torch.zeros(2, 4)
+    for step in range(3):
+        h = model(torch.randn(2, 4)) + h
+        loss = h.pow(2).sum()
+        opt.zero_grad()
+        loss.backward(retain_graph=True)
+        opt.step()
+    """
+
+
 @pytest.mark.parametrize("source", SILENT.values(), ids=list(SILENT))
 def test_real_code_false_alarm_stays_silent(source):
     assert codes(source) == []
@@ -327,3 +391,21 @@ def test_data_of_a_view_of_a_parameter_and_a_guarded_attribute():
                     self.p.data.fill_(1)
         """
     assert codes(source, DATA) == [(5, "PTL102"), (12, "PTL102")]
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("an optimizer step between two backwards through a kept graph (GAN)", "modified by an inplace operation"),
+        ("a step of an optimizer over another model, and a step after the last backward", None),
+        ("a kept graph whose weights were saved for no input gradient", None),
+    ],
+)
+def test_optimizer_step_programs_behave_as_claimed_under_torch(name, error):
+    pytest.importorskip("torch")
+    source = textwrap.dedent(REPORTED[name][0] if name in REPORTED else SILENT[name])
+    if error is None:
+        exec(compile(source, "<program>", "exec"), {})
+        return
+    with pytest.raises(RuntimeError, match=error):
+        exec(compile(source, "<program>", "exec"), {})

@@ -33,6 +33,8 @@ class Analysis:
     live_in_cache: dict[int, frozenset[str]]
     module_paths: frozenset[str]
     module_evidence: Grade
+    parameter_nodes: dict[int, frozenset[str]]
+    module_calls: list[str]
 
     # -- expressions (evaluator.py) --------------------------------------------------------------
     def eval(self, node: ast.AST | None, state: State) -> Value:
@@ -95,6 +97,9 @@ class Analysis:
     def backward(
         self, call: ast.Call, target: ast.AST | None, value: Value, state: State, retain: bool | None = None
     ) -> None:
+        raise NotImplementedError
+
+    def optimizer_step(self, call: ast.Call, state: State) -> None:
         raise NotImplementedError
 
     def autograd_call(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:

@@ -165,6 +165,9 @@ class CallsMixin(Analysis):
                 "torch.is_",
             )
         ):
+            if qualname.startswith("torch.optim.") and qualname.rsplit(".", 1)[-1][:1].isupper():
+                if not qualname.startswith(("torch.optim.lr_scheduler", "torch.optim.swa_utils")):
+                    return Value(kind=Kind.OTHER, qualname=qualname, requires_grad=False)  # an optimizer
             return OTHER if not qualname.startswith("torch.utils.data") else UNKNOWN
         if qualname in api.MODULE_WRAPPERS:
             # DataParallel(model) runs model's forward; around an unknown model, nothing is known
@@ -254,6 +257,9 @@ class CallsMixin(Analysis):
             return self.module_method(receiver, func, node, args, kwargs, state)
         if name == "backward":
             self.backward(node, func.value, receiver, state)
+            return OTHER
+        if name == "step" and receiver.kind is Kind.OTHER and (receiver.qualname or "").startswith("torch.optim."):
+            self.optimizer_step(node, state)
             return OTHER
         if receiver.kind is Kind.SEQ or receiver.elem is not None:
             path = attr_path(func.value)
@@ -397,7 +403,11 @@ class CallsMixin(Analysis):
         the parameters, so it requires grad (unless grad mode is off)."""
         forward = self.local_method(module, "forward")
         if forward is not None:
-            result = self.call_function(forward, node, [module, *args], kwargs, state, attr_path(node.func))
+            self.module_calls.append(attr_path(node.func) or "")
+            try:
+                result = self.call_function(forward, node, [module, *args], kwargs, state, attr_path(node.func))
+            finally:
+                self.module_calls.pop()
             if result.kind is not Kind.UNKNOWN or result.history:
                 return result
         inputs = [*args, *kwargs.values()]
@@ -410,6 +420,7 @@ class CallsMixin(Analysis):
             # depends on the inputs only as far as an unseen forward() makes it.
             evidence = Grade.PROVEN if module.cls is not None or qualname else Grade.CALLABLE
             evidence = Grade.CALLABLE if self.module_evidence is Grade.CALLABLE else evidence
+            first_new = self.uid
             value = self.derived(
                 node,
                 state,
@@ -417,6 +428,11 @@ class CallsMixin(Analysis):
                 kind=Kind.TENSOR,
                 evidence=evidence,
             )
+            # Which modules' parameters the node saved: this one and the modules it runs inside.
+            # torch saves a weight only to compute the gradient of an input that needs one.
+            if any(v.requires_grad or v.history for v in inputs):
+                owners = frozenset([*self.module_calls, attr_path(node.func) or ""]) - {""}
+                self.parameter_nodes.update((n.uid, owners) for n in value.history if n.uid > first_new)
         if module.device is not Device.UNKNOWN and not parameter_free and value.device is not Device.CUDA:
             # the output is where the parameters are; an input proven on CUDA decides it
             # (a module left on the CPU would raise instead)

@@ -17,6 +17,7 @@ class EventCase(str, enum.Enum):
     SHARED_GRAPH = "shared-graph"
     CARRIED_STATE = "carried-state"
     BEFORE_LOOP = "before-loop"
+    PARAMETERS_UPDATED = "parameters-updated"  # an optimizer step between two backwards
 
 
 class Analyser(Protocol):
@@ -42,6 +43,7 @@ class BackwardEvent:
     carried: tuple[tuple[str, str], ...] = ()  # (variable, "tensor"|"tuple"|"list") handed on
     shared: tuple[str, ...] = ()  # variables holding the shared subgraph (GAN: generator output)
     sites: tuple[ast.AST, ...] = ()  # where the freed graph nodes it runs through were built
+    step: ast.Call | None = None  # PARAMETERS_UPDATED: the optimizer step() in between
 
 
 @dataclass

@@ -51,6 +51,9 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
             for name in function.calls:
                 self.callers.setdefault(name, []).append(function)
         self.analysed: set[int] = set()
+        # uid of a node made by a module with parameters -> the modules (paths) whose they are
+        self.parameter_nodes: dict[int, frozenset[str]] = {}
+        self.module_calls: list[str] = []  # the modules whose forward is being interpreted
         # id(function) -> grad modes (enabled or not) at the calls of this file that reach it
         self.call_modes: dict[int, set[bool]] = {}
         self.live_in_cache: dict[int, frozenset[str]] = {}
@@ -228,10 +231,54 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         hit = sorted((n for n in history if n in state.freed and n.saves), key=lambda n: n.uid)
         if hit:
             self.report_event(call, hit, history, state)
-        if not retain:
+        else:
+            self.report_updated(call, history, state)
+        if retain:
+            for graph_node in history:
+                state.retained.setdefault(graph_node, call)
+        else:
             for graph_node in history:
                 state.freed.setdefault(graph_node, call)
             self.backward_targets[id(call)] = history
+
+    def optimizer_step(self, call: ast.Call, state: State) -> None:
+        """``optimizer.step()`` updates parameters in place: a retained graph that saved them
+        cannot be backwarded again ("modified by an inplace operation"). Only the modules whose
+        ``.parameters()`` the optimizer was built from count; without them, nothing does."""
+        modules = self.optimized_modules(call)
+        if not modules:
+            return
+        for graph_node in state.retained:
+            owners = self.parameter_nodes.get(graph_node.uid, frozenset())
+            if owners & modules and graph_node.evidence is Grade.PROVEN:
+                state.updated.setdefault(graph_node, call)
+
+    def optimized_modules(self, step: ast.Call) -> frozenset[str]:
+        """``opt.step()`` where ``opt = torch.optim.X(D.parameters(), ...)``: ``{"D"}``."""
+        if not isinstance(step.func, ast.Attribute) or not isinstance(step.func.value, (ast.Name, ast.Attribute)):
+            return frozenset()
+        path = attr_path(step.func.value)
+        found: set[str] = set()
+        for assign in self.ctx.index.of(ast.Assign):  # optimizers are few: a scan per step call
+            for target in assign.targets:
+                pairs = [(target, assign.value)]
+                if isinstance(target, ast.Tuple) and isinstance(assign.value, ast.Tuple):
+                    pairs = list(zip(target.elts, assign.value.elts))  # `opt_g, opt_d = Adam(...), Adam(...)`
+                for bound, value in pairs:
+                    if attr_path(bound) == path and isinstance(value, ast.Call) and value.args:
+                        found.update(_parameter_owners(value.args[0]))
+        return frozenset(found)
+
+    def report_updated(self, call: ast.Call, history: frozenset[GraphNode], state: State) -> None:
+        stale = sorted((n for n in history if n in state.updated), key=lambda n: n.uid)
+        if not stale or (id(call), id(state.updated[stale[0]])) in self.events:
+            return
+        step = state.updated[stale[0]]
+        earlier = state.retained[stale[0]]
+        sites = tuple(dict.fromkeys(n.site for n in stale if isinstance(n.site, ast.AST)))[:3]
+        self.events[(id(call), id(step))] = BackwardEvent(
+            call, earlier, EventCase.PARAMETERS_UPDATED, sites=sites, step=step
+        )
 
     def report_event(self, call: ast.Call, hit: list[GraphNode], history: frozenset[GraphNode], state: State) -> None:
         earlier = state.freed[hit[0]]
@@ -350,6 +397,18 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         if name in survey.module_params:
             return PROVEN_MODULE
         return UNKNOWN
+
+
+def _parameter_owners(expr: ast.AST) -> set[str]:
+    """``D`` of every ``D.parameters()`` in an optimizer's first argument."""
+    owners = set()
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in ("parameters", "named_parameters"):
+                owner = attr_path(node.func.value)
+                if owner:
+                    owners.add(owner)
+    return owners
 
 
 def saves_tensors(site: ast.AST) -> bool:

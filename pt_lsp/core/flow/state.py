@@ -16,9 +16,21 @@ class State:
     grad_enabled: bool = True
     default_device: Device = Device.CPU
     under: str = ""  # the condition of the innermost branch on this path, for evidence steps
+    # Nodes a backward went through with retain_graph=True -> that backward.
+    retained: dict[GraphNode, ast.Call] = field(default_factory=dict)
+    # Retained nodes that saved parameters an optimizer then updated in place -> its step().
+    updated: dict[GraphNode, ast.Call] = field(default_factory=dict)
 
     def copy(self) -> State:
-        return State(dict(self.env), dict(self.freed), self.grad_enabled, self.default_device, self.under)
+        return State(
+            dict(self.env),
+            dict(self.freed),
+            self.grad_enabled,
+            self.default_device,
+            self.under,
+            dict(self.retained),
+            dict(self.updated),
+        )
 
     def join(self, other: State | None) -> State:
         if other is None:
@@ -37,6 +49,9 @@ class State:
             self.default_device
             if self.default_device is other.default_device
             else self.default_device.join(other.default_device),
+            "",
+            {node: call for node, call in self.retained.items() if node in other.retained},
+            {node: call for node, call in self.updated.items() if node in other.updated},  # must, like freed
         )
 
 

@@ -17,7 +17,7 @@ from pt_lsp.core.edits import (
 )
 from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related
-from pt_lsp.core.flow.facts import BackwardEvent
+from pt_lsp.core.flow.facts import BackwardEvent, EventCase
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path
@@ -90,7 +90,7 @@ class BackwardThroughFreedGraph(Rule):
         if ("backward(" not in text and "grad" not in text) or not _MAY_BACKWARD.search(text):
             return
         for event in ctx.flow.events:
-            gan = self.gan_uses(ctx, event) if event.case == "shared-graph" else []
+            gan = self.gan_uses(ctx, event) if event.case is EventCase.SHARED_GRAPH else []
             yield self.report(
                 ctx,
                 event.call,
@@ -103,6 +103,12 @@ class BackwardThroughFreedGraph(Rule):
     def path(self, ctx: FileContext, event: BackwardEvent) -> tuple[Related, ...]:
         """The places that decide the finding: where the graph was built, where it is handed on,
         and the backward() that freed it."""
+        if event.case is EventCase.PARAMETERS_UPDATED and event.step is not None:
+            kept = Related(ctx.doc.node_span(event.earlier), "the graph is kept by this backward(retain_graph=True)")
+            step = source_of(ctx, event.step.func)
+            updated = Related(ctx.doc.node_span(event.step), f"`{step}()` updates the parameters it saved, in place")
+            used = [Step(site, "the graph saves the stepped parameters here") for site in event.sites[:1]]
+            return evidence_path(ctx, used, kept, updated)
         steps = []
         built = {
             "before-loop": "the graph is built here, once, before the loop",
@@ -110,7 +116,7 @@ class BackwardThroughFreedGraph(Rule):
         }.get(event.case, "the freed graph is built here")
         for site in event.sites[:1]:
             steps.append(Step(site, built))
-        if event.case == "carried-state" and event.loop is not None:
+        if event.case is EventCase.CARRIED_STATE and event.loop is not None:
             for name, _ in event.carried:
                 store = _last_store(event.loop, name)
                 if store is not None:
@@ -123,20 +129,26 @@ class BackwardThroughFreedGraph(Rule):
 
     # -- messages -------------------------------------------------------------------------------
     def message(self, event: BackwardEvent, gan: bool) -> str:
+        if event.case is EventCase.PARAMETERS_UPDATED and event.step is not None:
+            step = ast.unparse(event.step)  # the line is on the evidence path (in a notebook, its cell)
+            return (
+                f"Backward through a graph whose parameters `{step}` updated in place after the graph was kept: "
+                "torch raises 'modified by an inplace operation'; call `step()` after the last backward"
+            )
         earlier = (
             "this call in the previous iteration"
             if event.earlier is event.call
             else f"the backward() on line {event.earlier.lineno}"
         )
         head = f"Backward through a graph already freed by {earlier}"
-        if event.case == "carried-state":
+        if event.case is EventCase.CARRIED_STATE:
             names = ", ".join(f"`{name}`" for name, _ in event.carried) or "a value"
             if event.carried and all(shape == "list" for _, shape in event.carried):
                 return f"{head}: {names} keeps values from earlier iterations, whose graphs are freed"
             return f"{head}: {names} is carried across loop iterations without `.detach()`"
-        if event.case == "before-loop":
+        if event.case is EventCase.BEFORE_LOOP:
             return f"{head}: part of the graph was built once before the loop and freed in its first iteration"
-        if event.case == "same-tensor":
+        if event.case is EventCase.SAME_TENSOR:
             return f"{head}: the same graph is backwarded twice without `retain_graph=True`"
         shared = ", ".join(f"`{name}`" for name in event.shared) or "a shared subgraph"
         if gan:
@@ -145,13 +157,15 @@ class BackwardThroughFreedGraph(Rule):
 
     # -- fixes ----------------------------------------------------------------------------------
     def fixes(self, ctx: FileContext, event: BackwardEvent, gan_uses: list[ast.Name]) -> list[Fix]:
+        if event.case is EventCase.PARAMETERS_UPDATED:
+            return []  # where the step belongs (and whether to recompute the graph) is the author's call
         retain = add_keyword(ctx, event.earlier, RETAIN)
         retain_fix = (
             Fix(f"Pass `{RETAIN}` to the earlier backward", (retain,), Applicability.UNSAFE) if retain else None
         )
-        if event.case == "carried-state":
+        if event.case is EventCase.CARRIED_STATE:
             return [fix for fix in (self.detach_state(ctx, event), self.clear_lists(ctx, event)) if fix]
-        if event.case == "before-loop":
+        if event.case is EventCase.BEFORE_LOOP:
             return (
                 [
                     Fix(
@@ -163,7 +177,7 @@ class BackwardThroughFreedGraph(Rule):
                 if retain
                 else []
             )
-        if event.case == "same-tensor":
+        if event.case is EventCase.SAME_TENSOR:
             return [retain_fix] if retain_fix else []
         fixes = []
         if gan_uses:
