@@ -35,7 +35,9 @@ class BackwardThroughFreedGraph(Rule):
     autograd graph that an earlier `backward()` already freed: the same loss backwarded twice,
     two losses sharing a subgraph (multi-task heads, a GAN generator output used by both the
     discriminator and the generator loss), a recurrent hidden state carried from one iteration
-    to the next without `.detach()`, or a tensor computed once before a loop.
+    to the next without `.detach()`, or a tensor computed once before a loop. Also flags a
+    backward through a graph kept with `retain_graph=True` after an optimizer's `step()` updated
+    parameters that graph saved (the GAN discriminator stepped between the two losses).
 
     ## Why is this bad?
     To save memory, `backward()` frees the intermediate values each graph node saved for the
@@ -43,7 +45,10 @@ class BackwardThroughFreedGraph(Rule):
     nodes raises `RuntimeError: Trying to backward through the graph a second time (or directly
     access saved tensors after they have already been freed)`. In a loop that carries a hidden
     state, the error appears in the second iteration; without it, the graph (and memory) would
-    grow with every step.
+    grow with every step. After `optimizer.step()` changed the saved parameters in place, a
+    kept graph raises `RuntimeError: one of the variables needed for gradient computation has
+    been modified by an inplace operation` instead (there is no fix: move the `step()` after the
+    last backward, or recompute the second loss).
 
     ## Example
     ```python

@@ -3,8 +3,51 @@
 from pt_lsp.core.examples import Example, Raises, Runtime
 
 BACKWARD_TWICE = Raises("RuntimeError", r"Trying to backward through the graph a second time")
+MODIFIED_IN_PLACE = Raises("RuntimeError", r"modified by an inplace operation")
 
 EXAMPLES = (
+    Example(
+        "a GAN's discriminator stepped between two backwards through the kept graph",
+        """
+        import torch
+        from torch import nn
+
+        G, D = nn.Linear(2, 4), nn.Linear(4, 1)
+        opt_G, opt_D = torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters())
+        fake = G(torch.randn(8, 2))
+        prob = torch.sigmoid(D(fake))
+        d_loss = -torch.log(1.0 - prob).mean()
+        g_loss = torch.log(1.0 - prob).mean()
+        opt_D.zero_grad()
+        d_loss.backward(retain_graph=True)
+        opt_D.step()
+        opt_G.zero_grad()
+        g_loss.backward()  # expect: PTL201
+        opt_G.step()
+        """,
+        runtime=Runtime(MODIFIED_IN_PLACE),
+    ),
+    Example(
+        "the discriminator stepped after the last backward through the kept graph",
+        """
+        import torch
+        from torch import nn
+
+        G, D = nn.Linear(2, 4), nn.Linear(4, 1)
+        opt_G, opt_D = torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters())
+        fake = G(torch.randn(8, 2))
+        prob = torch.sigmoid(D(fake))
+        d_loss = -torch.log(1.0 - prob).mean()
+        g_loss = torch.log(1.0 - prob).mean()
+        opt_D.zero_grad()
+        opt_G.zero_grad()
+        d_loss.backward(retain_graph=True)
+        g_loss.backward()
+        opt_D.step()
+        opt_G.step()
+        """,
+        runtime=Runtime(),
+    ),
     Example(
         "the same loss backwarded twice",
         """
