@@ -14,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from pt_lsp.core.config import ConfigFinder
+from pt_lsp.core.config import ConfigError, ConfigFinder
 from pt_lsp.core.discovery import discover
 from pt_lsp.core.rule import all_rules
 from pt_lsp.report import github, json_report, sarif, statistics, text
@@ -75,11 +75,16 @@ class Check:
         self.stdout = stdout
         self.stderr = stderr
         self.failed = False  # an internal or usage-level error happened: exit 2
-        self.configs = ConfigFinder(self.warn)
+        self.configs = ConfigFinder(self.refuse_config)
         self.stdin_data: bytes | None = None
 
     def warn(self, message: str) -> None:
         print(f"warning: {message}", file=self.stderr)
+
+    @staticmethod
+    def refuse_config(message: str) -> None:
+        """Like ruff, the command line stops on a configuration it cannot honour (exit 2)."""
+        raise ConfigError(message)
 
     def error(self, message: str) -> None:
         self.failed = True
@@ -109,7 +114,11 @@ class Check:
 
     # -- running -------------------------------------------------------------------------------
     def run(self) -> int:
-        tasks = self.tasks()
+        try:
+            tasks = self.tasks()
+        except ConfigError as problem:
+            print(f"error: {str(problem).removeprefix('ignoring ').removesuffix('; ignored')}", file=self.stderr)
+            return 2
         jobs = self.options.jobs or os.cpu_count() or 1
         outcomes = sorted(run_tasks(tasks, jobs), key=lambda o: o.path)
         self._messages(outcomes)

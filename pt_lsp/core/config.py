@@ -130,6 +130,18 @@ def _codes(value: Any) -> tuple[str, ...] | None:
     return None
 
 
+class ConfigError(Exception):
+    """A configuration the command line refuses (exit 2): the message names the file and key."""
+
+
+def _unknown_codes(codes: tuple[str, ...], allow_all: bool) -> list[str]:
+    """The codes and prefixes of ``codes`` that name no rule (``PTL9``, ``PTL1O2``, ``XYZ``)."""
+    from .rule import all_rules  # the registry: imported when a config names codes
+
+    known = list(all_rules())
+    return [c for c in codes if not (allow_all and c == "ALL") and not any(k.startswith(c) for k in known)]
+
+
 def _globs(value: Any) -> tuple[str, ...] | None:
     if isinstance(value, str):
         value = [value]
@@ -151,6 +163,11 @@ def parse_table(table: dict[str, Any], root: str, path: str | None, warn: Warn =
         codes = _codes(table[key])
         if codes is None:
             warn(f"{where}: [tool.pt-lsp] {key} must be a list of rule codes; ignored")
+            return None
+        unknown = _unknown_codes(codes, allow_all=key in ("select", "extend-select"))
+        if unknown:
+            warn(f"{where}: [tool.pt-lsp] {key}: unknown rule code {', '.join(map(repr, unknown))}; ignored")
+            codes = tuple(c for c in codes if c not in unknown)
         return codes
 
     select = codes_of("select")
@@ -166,8 +183,11 @@ def parse_table(table: dict[str, Any], root: str, path: str | None, warn: Warn =
         raw = {}
     for pattern, value in raw.items():
         codes = _codes(value)
+        unknown = _unknown_codes(codes, allow_all=False) if codes else []
         if codes is None:
             warn(f"{where}: per-file-ignores entry {pattern!r} must be a list of rule codes; ignored")
+        elif unknown:
+            warn(f"{where}: per-file-ignores entry {pattern!r}: unknown rule code {', '.join(map(repr, unknown))}")
         elif codes:
             per_file.append((pattern, codes))
 
@@ -208,6 +228,9 @@ def load_pyproject(path: str, warn: Warn = _ignore_warning) -> ProjectConfig | N
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         warn(f"ignoring {path}: {error}")
+        return None
+    except RecursionError:
+        warn(f"ignoring {path}: nested too deeply to read")
         return None
     table = data.get("tool", {}).get(TABLE) if isinstance(data.get("tool"), dict) else None
     if table is None:

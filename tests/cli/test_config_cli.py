@@ -52,9 +52,41 @@ def test_gitignored_files_are_skipped(cli, project, fake_rules):
     assert "src/a.py" in run.out
 
 
-def test_broken_pyproject_warns_and_goes_on(cli, tmp_path, fake_rules, only_fakes):
+def test_broken_pyproject_is_an_error_naming_the_file(cli, tmp_path, fake_rules, only_fakes):
+    # The command line refuses a configuration it cannot read, like ruff (the server warns and
+    # goes on with the defaults: tests/lsp).
     (tmp_path / "pyproject.toml").write_text("[tool.pt-lsp\n")
     (tmp_path / "a.py").write_text("y = x.numpy()\n")
     run = cli("check", tmp_path, *only_fakes)
-    assert run.code == 1
-    assert "warning: ignoring" in run.err and "pyproject.toml" in run.err
+    assert run.code == 2
+    assert "error:" in run.err and "pyproject.toml" in run.err
+    assert "All checks passed" not in run.out and "Traceback" not in run.err
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        ('select = ["PTL9"]', "select: unknown rule code 'PTL9'"),
+        ('select = ["PTL999", "XYZ"]', "select: unknown rule code 'PTL999', 'XYZ'"),
+        ('ignore = ["PTL1O2"]', "ignore: unknown rule code 'PTL1O2'"),
+        ('colour = "blue"', "unknown key 'colour'"),
+        ('per-file-ignores = { "tests/*" = ["PTL77"] }', "per-file-ignores entry 'tests/*': unknown rule code 'PTL77'"),
+        ('target-torch = "latest"', "target-torch must be a version"),
+        ("select = " + "[" * 500 + "]" * 500, "nested too deeply"),
+    ],
+    ids=["prefix", "codes", "typo", "key", "per-file", "target-torch", "deep-array"],
+)
+def test_bad_configuration_is_exit_2_naming_the_key(cli, tmp_path, table, named):
+    (tmp_path / "pyproject.toml").write_text(f"[tool.pt-lsp]\n{table}\n")
+    (tmp_path / "a.py").write_text("import torch\n")
+    run = cli("check", tmp_path)
+    assert run.code == 2
+    assert named in run.err and "pyproject.toml" in run.err
+    assert "All checks passed" not in run.out and "Traceback" not in run.err
+
+
+def test_valid_selectors_are_accepted(cli, tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.pt-lsp]\nselect = ["ALL"]\nignore = ["PTL1", "PTL201"]\n')
+    (tmp_path / "a.py").write_text("import torch\n")
+    run = cli("check", tmp_path)
+    assert run.code == 0 and run.err == ""
