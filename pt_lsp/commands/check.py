@@ -192,6 +192,13 @@ class Check:
         buffer.flush()
 
     # -- reporting -----------------------------------------------------------------------------
+    def _summary(self, out: TextIO, findings: list[Located], fixed_count: int) -> None:
+        lines = text.check_summary(findings, fixed_count, self.options.unsafe_fixes, self.options.mode == FIX)
+        if self.failed and not findings and not fixed_count:
+            return  # not "All checks passed!" beside an error: something was not checked
+        for line in lines:
+            print(line, file=out)
+
     def _report(self, findings: list[Located], fixed: dict[str, Counter], fixed_count: int) -> None:
         options = self.options
         unsafe = options.unsafe_fixes
@@ -228,15 +235,13 @@ class Check:
                 if loc.filename not in sources:
                     sources[loc.filename] = _source_lines(loc.filename) if loc.cell is None else None
                 print(text.format_full(loc, unsafe, sources[loc.filename]), file=out)
-            for line in text.check_summary(findings, fixed_count, unsafe, options.mode == FIX):
-                print(line, file=out)
+            self._summary(out, findings, fixed_count)
         else:
             for loc in findings:
                 print(text.format_finding(loc, unsafe), file=out)
             if options.show_fixes and fixed_count:
                 out.write("\n".join(text.show_fixes(fixed)) + "\n")
-            for line in text.check_summary(findings, fixed_count, unsafe, options.mode == FIX):
-                print(line, file=out)
+            self._summary(out, findings, fixed_count)
 
 
 def _source_lines(filename: str) -> list[str] | None:

@@ -110,3 +110,10 @@ def test_too_deeply_nested_file_is_skipped(cli, tmp_path, fake_rules, only_fakes
     assert "skipping" in run.err and "deep.py: too deeply nested" in run.err
     assert "long.py: too deeply nested" in run.err
     assert "Traceback" not in run.err
+
+
+def test_a_missing_path_is_not_reported_as_all_checks_passed(cli, tmp_path):
+    run = cli("check", tmp_path / "nonexist.py")
+    assert run.code == 2
+    assert "no such file or directory" in run.err
+    assert "All checks passed" not in run.out + run.err
