@@ -117,7 +117,7 @@ class Check:
         try:
             tasks = self.tasks()
         except ConfigError as problem:
-            print(f"error: {str(problem).removeprefix('ignoring ').removesuffix('; ignored')}", file=self.stderr)
+            print(f"error: {problem}", file=self.stderr)
             return 2
         jobs = self.options.jobs or os.cpu_count() or 1
         outcomes = sorted(run_tasks(tasks, jobs), key=lambda o: o.path)

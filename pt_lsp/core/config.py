@@ -39,6 +39,8 @@ KNOWN_KEYS = {
     "target-torch",
 }
 
+# Told each problem of a configuration (the file and key it is about): the command line stops
+# on the first, the server warns and goes on without the bad value.
 Warn = Callable[[str], None]
 
 
@@ -155,18 +157,18 @@ def parse_table(table: dict[str, Any], root: str, path: str | None, warn: Warn =
     where = path or "[tool.pt-lsp]"
     for key in table:
         if key not in KNOWN_KEYS:
-            warn(f"{where}: unknown key {key!r} in [tool.pt-lsp]; ignored")
+            warn(f"{where}: unknown key {key!r} in [tool.pt-lsp]")
 
     def codes_of(key: str) -> tuple[str, ...] | None:
         if key not in table:
             return None
         codes = _codes(table[key])
         if codes is None:
-            warn(f"{where}: [tool.pt-lsp] {key} must be a list of rule codes; ignored")
+            warn(f"{where}: [tool.pt-lsp] {key} must be a list of rule codes")
             return None
         unknown = _unknown_codes(codes, allow_all=key in ("select", "extend-select"))
         if unknown:
-            warn(f"{where}: [tool.pt-lsp] {key}: unknown rule code {', '.join(map(repr, unknown))}; ignored")
+            warn(f"{where}: [tool.pt-lsp] {key}: unknown rule code {', '.join(map(repr, unknown))}")
             codes = tuple(c for c in codes if c not in unknown)
         return codes
 
@@ -179,13 +181,13 @@ def parse_table(table: dict[str, Any], root: str, path: str | None, warn: Warn =
     per_file: list[tuple[str, tuple[str, ...]]] = []
     raw = table.get("per-file-ignores", {})
     if not isinstance(raw, dict):
-        warn(f"{where}: [tool.pt-lsp] per-file-ignores must be a table of glob = [codes]; ignored")
+        warn(f"{where}: [tool.pt-lsp] per-file-ignores must be a table of glob = [codes]")
         raw = {}
     for pattern, value in raw.items():
         codes = _codes(value)
         unknown = _unknown_codes(codes, allow_all=False) if codes else []
         if codes is None:
-            warn(f"{where}: per-file-ignores entry {pattern!r} must be a list of rule codes; ignored")
+            warn(f"{where}: per-file-ignores entry {pattern!r} must be a list of rule codes")
         elif unknown:
             warn(f"{where}: per-file-ignores entry {pattern!r}: unknown rule code {', '.join(map(repr, unknown))}")
         elif codes:
@@ -196,7 +198,7 @@ def parse_table(table: dict[str, Any], root: str, path: str | None, warn: Warn =
         if key in table:
             globs = _globs(table[key])
             if globs is None:
-                warn(f"{where}: [tool.pt-lsp] {key} must be a list of globs; ignored")
+                warn(f"{where}: [tool.pt-lsp] {key} must be a list of globs")
             else:
                 exclude.extend(globs)
     target = None
@@ -204,7 +206,7 @@ def parse_table(table: dict[str, Any], root: str, path: str | None, warn: Warn =
         raw_target = table["target-torch"]
         target = parse_torch_version(raw_target) if isinstance(raw_target, str) else None
         if target is None:
-            warn(f'{where}: [tool.pt-lsp] target-torch must be a version such as "2.1"; ignored')
+            warn(f'{where}: [tool.pt-lsp] target-torch must be a version such as "2.1"')
     return ProjectConfig(root, path, select, ignore, tuple(per_file), tuple(exclude), target)
 
 
@@ -217,26 +219,26 @@ def load_pyproject(path: str, warn: Warn = _ignore_warning) -> ProjectConfig | N
     except FileNotFoundError:
         return None
     except OSError as error:
-        warn(f"ignoring {path}: {error.strerror or error}")
+        warn(f"{path}: {error.strerror or error}")
         return None
     if TABLE.encode() not in raw:
         return None  # most pyproject.toml files are not about us: no need to parse them
     if tomllib is None:
-        warn(f"ignoring {path}: reading it needs the tomli package on Python < 3.11")
+        warn(f"{path}: reading it needs the tomli package on Python < 3.11")
         return None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        warn(f"ignoring {path}: {error}")
+        warn(f"{path}: {error}")
         return None
     except RecursionError:
-        warn(f"ignoring {path}: nested too deeply to read")
+        warn(f"{path}: nested too deeply to read")
         return None
     table = data.get("tool", {}).get(TABLE) if isinstance(data.get("tool"), dict) else None
     if table is None:
         return None
     if not isinstance(table, dict):
-        warn(f"ignoring {path}: [tool.pt-lsp] is not a table")
+        warn(f"{path}: [tool.pt-lsp] is not a table")
         return None
     return parse_table(table, os.path.dirname(os.path.abspath(path)), path, warn)
 

@@ -28,7 +28,8 @@ class ProjectSettings:
         if not os.path.isabs(path):
             return DEFAULT  # an untitled buffer: no project around it
         if self._finder is None:
-            self._finder = ConfigFinder(self._warn)
+            # the server goes on with what it could read (the command line stops instead)
+            self._finder = ConfigFinder(lambda problem: self._warn(f"{problem}; ignored"))
         return self._finder.for_path(path)
 
     def reload(self) -> None:
