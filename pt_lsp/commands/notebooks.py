@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from pt_lsp.core.document import Pos, Span
-from pt_lsp.core.engine import parse
 from pt_lsp.core.findings import Edit, FileResult, Finding, Fix, Related
-from pt_lsp.core.fixes import MAX_ROUNDS, Linted, apply_edits, fix_loop
+from pt_lsp.core.fixes import MAX_ROUNDS, Linted, apply_edits, fix_loop, still_compiles
 from pt_lsp.core.notebook import Cell, JoinedCells, lint_notebook
 from pt_lsp.core.selection import Selection
 
@@ -136,11 +135,8 @@ def fix_cells(
         return (cells, *lint_cells(cells, path, selection))
 
     def valid(old: State, new: State) -> bool:
-        try:
-            parse(new[1].text, path)
-        except (SyntaxError, ValueError):
-            return False
-        return _broken(new[1]) <= _broken(old[1])  # no fixed cell may stop parsing
+        # the program still compiles, and no fixed cell stops parsing on its own
+        return still_compiles(old[1].text, new[1].text, path) and _broken(new[1]) <= _broken(old[1])
 
     def in_one_cell(state: State, finding: Finding) -> bool:
         return finding.fix is not None and _in_one_cell(state[1], finding.fix)

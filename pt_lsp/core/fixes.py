@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -97,7 +98,7 @@ def fix_loop(
     max_rounds: int = MAX_ROUNDS,
 ) -> LoopOutcome[S]:
     """Apply the applicable fixes of ``start`` round by round until none is left. A round whose
-    result is not ``valid`` (it would not parse) is discarded and ends the loop."""
+    result is not ``valid`` (it would not compile) is discarded and ends the loop."""
     outcome = LoopOutcome(start, errors=list(start.errors))
     for _ in range(max_rounds):
         current = outcome.last
@@ -109,7 +110,7 @@ def fix_loop(
         new_state = apply(current.state, edits)
         if not valid(current.state, new_state):
             codes = ", ".join(sorted({f.code for f in chosen}))
-            outcome.errors = outcome.errors + [f"a fix produced code that does not parse and was discarded: {codes}"]
+            outcome.errors = outcome.errors + [f"a fix produced code that does not compile and was discarded: {codes}"]
             return outcome
         outcome.last = lint(new_state)
         outcome.errors = list(outcome.last.errors)
@@ -122,6 +123,25 @@ def fix_loop(
     return outcome
 
 
+def compile_error(text: str, path: str) -> str | None:
+    """Why ``text`` does not compile, or None. ``compile()``, not ``ast.parse``: a fix may also
+    break what only the compiler checks (a repeated keyword, ``return`` outside a function)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences are not the fix's doing
+            compile(text, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        return str(error)
+    return None
+
+
+def still_compiles(old: str, new: str, path: str) -> bool:
+    """A fixed text compiles, or fails exactly as the original did (a fragment that never
+    compiled, e.g. a notebook's top-level ``await``)."""
+    error = compile_error(new, path)
+    return error is None or error == compile_error(old, path)
+
+
 def fix_source(
     text: str,
     path: str = "<stdin>",
@@ -130,20 +150,16 @@ def fix_source(
     max_rounds: int = MAX_ROUNDS,
 ) -> FixOutcome:
     """Lint and fix ``text`` until no applicable fix is left. A file that does not parse is
-    returned unchanged; a round whose result would not parse is discarded."""
-    from .engine import lint_source, parse
+    returned unchanged; a round whose result would not compile is discarded."""
+    from .engine import lint_source
 
     def lint(source: str) -> Linted[str]:
         result = lint_source(source, path, selection)
         parsed = not any(f.code == SYNTAX_ERROR for f in result.findings)
         return Linted(source, result.findings, result.errors, fixable=parsed)
 
-    def parses(_old: str, new: str) -> bool:
-        try:
-            parse(new, path)
-        except (SyntaxError, ValueError):
-            return False
-        return True
+    def compiles(old: str, new: str) -> bool:
+        return still_compiles(old, new, path)
 
-    loop = fix_loop(lint(text), lint, apply_edits, parses, unsafe, max_rounds=max_rounds)
+    loop = fix_loop(lint(text), lint, apply_edits, compiles, unsafe, max_rounds=max_rounds)
     return FixOutcome(loop.last.state, loop.fixed, loop.last.findings, loop.rounds, loop.converged, loop.errors)

@@ -52,6 +52,7 @@ def test_fixed_example_matches_the_stated_source(code, index):
     assert outcome.errors == []
     assert outcome.text == example.fixed
     ast.parse(outcome.text)
+    compile(outcome.text, f"<{code} fixed>", "exec", dont_inherit=True)  # not only parses: compiles
     assert outcome.converged
     again = lint_source(outcome.text, selection=selection)
     assert [f for f in again.findings if f.fix is not None and applicable(f.fix, unsafe=True)] == []
@@ -62,6 +63,7 @@ def test_fixed_example_keeps_every_other_rule_parsing(code, index):
     """All rules' fixes together on a rule's bad example still give code that parses."""
     outcome = fix_source(_example(code, index).code, unsafe=True)
     ast.parse(outcome.text)
+    compile(outcome.text, f"<{code} fixed>", "exec", dont_inherit=True)  # not only parses: compiles
     assert outcome.converged
 
 
