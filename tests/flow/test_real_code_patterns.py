@@ -286,6 +286,35 @@ REPORTED["an optimizer step between two backwards through a kept graph (GAN)"] =
     """,
     [(15, "PTL201")],
 )
+REPORTED["the discriminator and generator steps split into functions"] = (
+    """
+    import torch
+    from torch import nn
+
+    G, D = nn.Linear(2, 4), nn.Linear(4, 1)
+    opt_D = torch.optim.Adam(D.parameters())
+    opt_G = torch.optim.Adam(G.parameters())
+
+
+    def backward_D(prob):
+        opt_D.zero_grad()
+        (-torch.log(1.0 - prob).mean()).backward(retain_graph=True)
+        opt_D.step()
+
+
+    def backward_G(prob):
+        opt_G.zero_grad()
+        torch.log(1.0 - prob).mean().backward()
+        opt_G.step()
+
+
+    for _ in range(2):
+        prob = torch.sigmoid(D(G(torch.randn(8, 2))))
+        backward_D(prob)
+        backward_G(prob)
+    """,
+    [(18, "PTL201")],
+)
 SILENT["a step of an optimizer over another model, and a step after the last backward"] = """
     import torch
     from torch import nn
@@ -399,6 +428,7 @@ def test_data_of_a_view_of_a_parameter_and_a_guarded_attribute():
         ("an optimizer step between two backwards through a kept graph (GAN)", "modified by an inplace operation"),
         ("a step of an optimizer over another model, and a step after the last backward", None),
         ("a kept graph whose weights were saved for no input gradient", None),
+        ("the discriminator and generator steps split into functions", "modified by an inplace operation"),
     ],
 )
 def test_optimizer_step_programs_behave_as_claimed_under_torch(name, error):

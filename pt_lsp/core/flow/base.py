@@ -102,5 +102,10 @@ class Analysis:
     def optimizer_step(self, call: ast.Call, state: State) -> None:
         raise NotImplementedError
 
+    @property
+    def optimizers(self) -> dict[str, frozenset[str]]:
+        """Variable -> the modules whose ``.parameters()`` the optimizer in it was built from."""
+        raise NotImplementedError
+
     def autograd_call(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         raise NotImplementedError

@@ -258,7 +258,10 @@ class CallsMixin(Analysis):
         if name == "backward":
             self.backward(node, func.value, receiver, state)
             return OTHER
-        if name == "step" and receiver.kind is Kind.OTHER and (receiver.qualname or "").startswith("torch.optim."):
+        if name == "step" and (
+            (receiver.kind is Kind.OTHER and (receiver.qualname or "").startswith("torch.optim."))
+            or (attr_path(func.value) or "") in self.optimizers  # `self.opt_d`, built in __init__
+        ):
             self.optimizer_step(node, state)
             return OTHER
         if receiver.kind is Kind.SEQ or receiver.elem is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 from typing import TYPE_CHECKING
 
 from .. import vocabulary as api
@@ -155,7 +156,10 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
             return self.call_unknown(node, args, kwargs, state)
         self.budget -= 1
         self.call_modes.setdefault(id(function), set()).add(state.grad_enabled)
-        inner = State({}, state.freed, state.grad_enabled, state.default_device)
+        # the callee sees the caller's graphs as they are: freed, kept, updated by a step
+        inner = State(
+            {}, state.freed, state.grad_enabled, state.default_device, state.under, state.retained, state.updated
+        )
         self.bind_parameters(function, args, kwargs, inner)
         params = [*function.args.posonlyargs, *function.args.args]
         own = params[0].arg if receiver and params else None
@@ -174,7 +178,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         if end is not None:
             frame.returns.append(OTHER)
         final = inner if end is None else end
-        state.freed = final.freed
+        state.freed, state.retained, state.updated = final.freed, final.retained, final.updated
         if from_module:  # globals the callee changed in place (`saved_log_probs.append(...)`)
             state.env.update(
                 {
@@ -257,17 +261,25 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         """``opt.step()`` where ``opt = torch.optim.X(D.parameters(), ...)``: ``{"D"}``."""
         if not isinstance(step.func, ast.Attribute) or not isinstance(step.func.value, (ast.Name, ast.Attribute)):
             return frozenset()
-        path = attr_path(step.func.value)
-        found: set[str] = set()
-        for assign in self.ctx.index.of(ast.Assign):  # optimizers are few: a scan per step call
+        return self.optimizers.get(attr_path(step.func.value) or "", frozenset())
+
+    @functools.cached_property
+    def optimizers(self) -> dict[str, frozenset[str]]:
+        """Each variable assigned a call with ``X.parameters()`` in its first argument (an
+        optimizer, in practice) -> those ``X``: one scan of the file's assignments."""
+        found: dict[str, set[str]] = {}
+        for assign in self.ctx.index.of(ast.Assign):
             for target in assign.targets:
                 pairs = [(target, assign.value)]
                 if isinstance(target, ast.Tuple) and isinstance(assign.value, ast.Tuple):
                     pairs = list(zip(target.elts, assign.value.elts))  # `opt_g, opt_d = Adam(...), Adam(...)`
                 for bound, value in pairs:
-                    if attr_path(bound) == path and isinstance(value, ast.Call) and value.args:
-                        found.update(_parameter_owners(value.args[0]))
-        return frozenset(found)
+                    path = attr_path(bound)
+                    if path and isinstance(value, ast.Call) and value.args:
+                        owners = _parameter_owners(value.args[0])
+                        if owners:
+                            found.setdefault(path, set()).update(owners)
+        return {path: frozenset(owners) for path, owners in found.items()}
 
     def report_updated(self, call: ast.Call, history: frozenset[GraphNode], state: State) -> None:
         stale = sorted((n for n in history if n in state.updated), key=lambda n: n.uid)
