@@ -60,6 +60,7 @@ class Related:
     span: Span
     message: str
     cell: int | None = None  # in a notebook: the 1-based cell the span is relative to
+    path: str | None = None  # a step in another file than the finding's (relative to it, or absolute)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Protocol
 from lsprotocol import types
 
 from pt_lsp.core.document import Document, Span
-from pt_lsp.core.findings import Finding, Fix, Severity
+from pt_lsp.core.findings import Finding, Fix, Related, Severity
 from pt_lsp.core.rule import all_rules
 
 from .client import ClientFeatures
@@ -105,12 +105,11 @@ def _foreign_location(path: str, span: Span, encoding: str) -> types.Location:
         )
 
 
-def _step_path(step: object, linted: str | None) -> str | None:
+def _step_path(step: Related, linted: str | None) -> str | None:
     """The file of an evidence step when it is not the linted one (None: the linted one)."""
-    path = getattr(step, "path", None) or getattr(step, "filename", None)
-    if not isinstance(path, (str, os.PathLike)) or linted is None:
+    path = step.path
+    if path is None or linted is None:
         return None
-    path = os.fspath(path)
     if not os.path.isabs(path):
         path = os.path.join(os.path.dirname(os.path.abspath(linted)), path)
     same = os.path.normcase(os.path.abspath(path)) == os.path.normcase(os.path.abspath(linted))
@@ -121,7 +120,7 @@ def evidence(finding: Finding, place: Place, locator: Locator, linted: str | Non
     """The steps of ``finding``'s evidence path, in order; ``place`` is where the finding is."""
     steps = []
     for item in finding.related:
-        message = str(getattr(item, "message", "") or "")
+        message = item.message
         foreign = _step_path(item, linted)
         if foreign:
             label = f"{os.path.basename(foreign)}, line {item.span.start.line}"

@@ -8,7 +8,7 @@ import json
 from pt_lsp.core.document import Pos
 from pt_lsp.core.findings import Fix
 
-from .model import Located, absolute
+from .model import Located, absolute, step_file
 
 
 def _location(pos: Pos) -> dict:
@@ -46,7 +46,7 @@ def finding_object(loc: Located, urls: dict[str, str]) -> dict:
         "related": [
             {
                 "message": related.message,
-                "filename": absolute(loc.filename),
+                "filename": absolute(step_file(loc, related)),
                 "cell": related.cell,
                 "location": _location(related.span.start),
                 "end_location": _location(related.span.end),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from pt_lsp.core.findings import Applicability, Finding, Fix
+from pt_lsp.core.findings import Applicability, Finding, Fix, Related
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,13 @@ class Located:
     def sort_key(self) -> tuple:
         span = self.finding.span
         return (self.filename, self.cell or 0, span.start, span.end, self.finding.code)
+
+
+def step_file(loc: Located, related: Related) -> str:
+    """The file an evidence step is in: the finding's, or the step's own (relative to it)."""
+    if related.path is None:
+        return loc.filename
+    return related.path if os.path.isabs(related.path) else os.path.join(os.path.dirname(loc.filename), related.path)
 
 
 def fix_applies(fix: Fix | None, unsafe: bool) -> bool:

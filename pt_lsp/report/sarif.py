@@ -11,7 +11,7 @@ import pt_lsp
 from pt_lsp.core.findings import Severity
 from pt_lsp.core.rule import all_rules
 
-from .model import Located
+from .model import Located, step_file
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note", Severity.HINT: "note"}
@@ -85,22 +85,21 @@ def _result(loc: Located, index: dict[str, int]) -> dict:
             }
         ],
     }
-    if finding.related:  # e.g. the earlier backward() that freed the graph (PTL201)
+    if finding.related:  # the evidence path, e.g. the earlier backward() that freed the graph (PTL201)
         result["relatedLocations"] = [
             {
                 "id": number,
                 "message": {"text": related.message},
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(loc.filename)},
+                    "artifactLocation": {"uri": _uri(step_file(loc, related))},
                     "region": _region(related.span),
                 },
             }
             for number, related in enumerate(finding.related, start=1)
         ]
-    if finding.related:
-        # The evidence path as a code flow (GitHub code scanning: "Show paths"), ending at the finding.
-        steps = [(related.message, related.span) for related in finding.related]
-        steps.append((message, finding.span))
+        # The same steps as a code flow (GitHub code scanning: "Show paths"), ending at the finding.
+        steps = [(related.message, step_file(loc, related), related.span) for related in finding.related]
+        steps.append((message, loc.filename, finding.span))
         result["codeFlows"] = [
             {
                 "threadFlows": [
@@ -110,12 +109,12 @@ def _result(loc: Located, index: dict[str, int]) -> dict:
                                 "location": {
                                     "message": {"text": text},
                                     "physicalLocation": {
-                                        "artifactLocation": {"uri": _uri(loc.filename)},
+                                        "artifactLocation": {"uri": _uri(filename)},
                                         "region": _region(span),
                                     },
                                 }
                             }
-                            for text, span in steps
+                            for text, filename, span in steps
                         ]
                     }
                 ]

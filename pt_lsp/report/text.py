@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .model import Located, fix_applies, hidden_unsafe, plural
+from .model import Located, fix_applies, hidden_unsafe, plural, step_file
 
 FIX_HINT = "`--fix`"
 UNSAFE_HINT = "`--fix --unsafe-fixes`"
@@ -32,7 +32,8 @@ def format_full(loc: Located, unsafe: bool, lines: list[str] | None) -> str:
     for related in finding.related:
         cell = f"cell {related.cell}:" if related.cell is not None else ""
         out.append(
-            f"  = note: {loc.filename}:{cell}{related.span.start.line}:{related.span.start.col + 1}: {related.message}"
+            f"  = note: {step_file(loc, related)}:{cell}{related.span.start.line}:{related.span.start.col + 1}: "
+            f"{related.message}"
         )
     return "\n".join(out) + "\n"
 

@@ -190,3 +190,30 @@ def test_rule_command_and_docs_show_the_path(capsys):
     assert "## Evidence path" in out and "created on CUDA here" in out
     docs = (pathlib.Path(__file__).parents[2] / "docs" / "rules.md").read_text()
     assert docs.count("### Evidence path") >= len(FLOW_CODES)
+
+
+def test_a_step_in_another_file_is_placed_there_in_every_report(tmp_path, monkeypatch):
+    from pt_lsp.core.document import Pos, Span
+    from pt_lsp.core.findings import Finding, Related
+    from pt_lsp.report import json_report, sarif, text
+    from pt_lsp.report.model import Located
+
+    monkeypatch.chdir(tmp_path)
+    steps = (
+        Related(Span(Pos(3, 0), Pos(3, 4)), "defined here", path="model.py"),
+        Related(Span(Pos(1, 0), Pos(1, 2)), "used here"),
+    )
+    finding = Finding("PTL201", "backward-through-freed-graph", "m", Span(Pos(2, 0), Pos(2, 1)), related=steps)
+    loc = Located("src/train.py", finding)
+    [item] = json.loads(json_report.format_json([loc]))
+    assert [r["filename"] for r in item["related"]] == [
+        str(tmp_path / "src" / "model.py"),
+        str(tmp_path / "src" / "train.py"),
+    ]
+    [result] = json.loads(sarif.format_sarif([loc]))["runs"][0]["results"]
+    uris = [r["physicalLocation"]["artifactLocation"]["uri"] for r in result["relatedLocations"]]
+    assert uris == ["src/model.py", "src/train.py"]
+    flow = result["codeFlows"][0]["threadFlows"][0]["locations"]
+    assert [s["location"]["physicalLocation"]["artifactLocation"]["uri"] for s in flow] == [*uris, "src/train.py"]
+    full = text.format_full(loc, False, None)
+    assert "= note: src/model.py:3:1: defined here" in full and "= note: src/train.py:1:1: used here" in full
