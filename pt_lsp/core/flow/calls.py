@@ -27,7 +27,14 @@ def is_true(expr: ast.expr | None) -> bool:
 
 
 def condition(state: State) -> str:
-    return f" (under `{state.under}`)" if state.under else ""
+    """`` (under `use_cuda`)`` for a step taken inside a branch, when the test is short."""
+    if state.under is None:
+        return ""
+    test, holds = state.under
+    if not holds and isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, holds = test.operand, True
+    text = ast.unparse(test)
+    return f" (under `{'' if holds else 'not '}{text}`)" if len(text) <= 60 else ""
 
 
 def moved_to(

@@ -358,18 +358,26 @@ def device_comparison(node: ast.Compare) -> bool | None:
     return None
 
 
+def narrow(state: State, uses_cuda: bool | None) -> None:
+    """Narrow ``state`` to a branch taken when CUDA is not used (``uses_cuda`` False): what may
+    be on CUDA because the device was chosen at run time is on the CPU there. Any other branch:
+    as it is."""
+    if uses_cuda is not False:
+        return
+    for name, value in state.env.items():
+        if value.device is Device.MAYBE_CUDA:
+            state.env[name] = value.with_(device=Device.CPU)
+    if state.default_device is Device.MAYBE_CUDA:
+        state.default_device = Device.CPU
+
+
 def narrowed(state: State, uses_cuda: bool | None) -> State:
-    """``state`` on a branch taken when CUDA is not used (``uses_cuda`` False): what may be on
-    CUDA because the device was chosen at run time is on the CPU there. Any other branch: as is."""
+    """``state`` itself, or a narrowed copy on a branch taken when CUDA is not used."""
     if uses_cuda is not False:
         return state
-    narrow = state.copy()
-    for name, value in narrow.env.items():
-        if value.device is Device.MAYBE_CUDA:
-            narrow.env[name] = value.with_(device=Device.CPU)
-    if narrow.default_device is Device.MAYBE_CUDA:
-        narrow.default_device = Device.CPU
-    return narrow
+    copy = state.copy()
+    narrow(copy, uses_cuda)
+    return copy
 
 
 _GRADE_ORDER = (Grade.BACKWARD, Grade.UNKNOWN, Grade.CALLABLE, Grade.PROVEN)

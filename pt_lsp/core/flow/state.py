@@ -15,7 +15,9 @@ class State:
     freed: dict[GraphNode, ast.Call] = field(default_factory=dict)  # node -> backward that freed it
     grad_enabled: bool = True
     default_device: Device = Device.CPU
-    under: str = ""  # the condition of the innermost branch on this path, for evidence steps
+    # The condition of the innermost branch on this path and whether it holds there, for
+    # evidence steps ("moved to CUDA here (under `use_cuda`)"); rendered only for a step.
+    under: tuple[ast.expr, bool] | None = None
     # Nodes a backward went through with retain_graph=True -> that backward.
     retained: dict[GraphNode, ast.Call] = field(default_factory=dict)
     # Retained nodes that saved parameters an optimizer then updated in place -> its step().
@@ -49,7 +51,7 @@ class State:
             self.default_device
             if self.default_device is other.default_device
             else self.default_device.join(other.default_device),
-            "",
+            None,
             {node: call for node, call in self.retained.items() if node in other.retained},
             {node: call for node, call in self.updated.items() if node in other.updated},  # must, like freed
         )

@@ -7,7 +7,7 @@ import ast
 from .. import vocabulary as api
 from ..walk import attr_path, subtree
 from .base import Analysis
-from .evaluator import narrowed
+from .evaluator import narrow
 from .state import LoopFrame, State, join_states
 from .values import OTHER, Grade, GraphNode, Kind, Value
 
@@ -119,10 +119,10 @@ class StatementsMixin(Analysis):
     # -- branches -------------------------------------------------------------------------------
     def exec_If(self, stmt: ast.If, state: State) -> State | None:
         flag = self.eval(stmt.test, state).cuda_flag
-        test = ast.unparse(stmt.test)
-        body, orelse = narrowed(state, flag).copy(), narrowed(state, None if flag is None else not flag).copy()
-        if len(test) <= 60:
-            body.under, orelse.under = test, f"not {test}" if not test.startswith("not ") else test[4:]
+        body, orelse = state.copy(), state.copy()
+        narrow(body, flag)
+        narrow(orelse, None if flag is None else not flag)
+        body.under, orelse.under = (stmt.test, True), (stmt.test, False)
         taken = self.exec_block(stmt.body, body)
         skipped = self.exec_block(stmt.orelse, orelse)
         after = join_states([taken, skipped])
