@@ -8,8 +8,8 @@ import warnings
 from collections.abc import Iterable
 
 from .context import FileContext
-from .document import Document
-from .findings import FileResult, Finding
+from .document import Document, Pos, Span
+from .findings import FileResult, Finding, Severity
 from .noqa import is_suppressed
 from .rule import IMPORT_ERRORS, SYNTAX_ERROR, Rule, all_rules
 from .selection import Selection
@@ -22,9 +22,16 @@ def selected_rules(selection: Selection | None = None) -> list[type[Rule]]:
 
 
 def syntax_error_finding(doc: Document, error: SyntaxError) -> Finding:
-    from pt_lsp.rules.syntax.syntax_error import SyntaxError_
-
-    return SyntaxError_.finding(doc, error)
+    """The PTL000 finding for ``error``, clamped to the document's lines (the rule, in
+    ``pt_lsp/rules/syntax``, documents it; the registry gives its name and severity)."""
+    rule = all_rules().get(SYNTAX_ERROR)
+    line = min(max(error.lineno or 1, 1), doc.line_count)
+    text = doc.line_text(line)
+    # SyntaxError.offset is a 1-based code-point offset (CPython converts from bytes).
+    col = min(max((error.offset or 1) - 1, 0), len(text))
+    end = Pos(line, len(text)) if col >= len(text) else Pos(line, col + 1)
+    name, severity = (rule.name, rule.severity) if rule is not None else ("syntax-error", Severity.ERROR)
+    return Finding(SYNTAX_ERROR, name, f"SyntaxError: {error.msg}", Span(Pos(line, col), end), severity)
 
 
 def parse(text: str, path: str = "<unknown>") -> ast.Module:

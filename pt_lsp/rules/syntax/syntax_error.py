@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.document import Document, Pos, Span
 from pt_lsp.core.findings import Finding, Severity
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.syntax.examples.syntax_error import EXAMPLES
@@ -48,14 +47,6 @@ class SyntaxError_(Rule):
     suppressible = False
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:
-        return ()  # a FileContext exists only for a file that parsed
-
-    @classmethod
-    def finding(cls, doc: Document, error: SyntaxError) -> Finding:
-        """The finding for ``error``, clamped to the document's lines."""
-        line = min(max(error.lineno or 1, 1), doc.line_count)
-        text = doc.line_text(line)
-        # SyntaxError.offset is a 1-based code-point offset (CPython converts from bytes).
-        col = min(max((error.offset or 1) - 1, 0), len(text))
-        end = Pos(line, len(text)) if col >= len(text) else Pos(line, col + 1)
-        return Finding(cls.code, cls.name, f"SyntaxError: {error.msg}", Span(Pos(line, col), end), cls.severity)
+        # A FileContext exists only for a file that parsed: the engine reports the parse error
+        # itself (`engine.syntax_error_finding`), with this rule's code, name and severity.
+        return ()
