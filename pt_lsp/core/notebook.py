@@ -262,13 +262,13 @@ def join_cells(sources: list[tuple[int, str]], isolate_errors: bool = False) -> 
     for index, source in sources:
         source = source.replace("\r\n", "\n")
         code, masked, skipped = ipython_to_python(source)
-        cell = Cell(index, source, line, code, masked, skipped)
-        if isolate_errors and not skipped:
-            error = _cell_error(code)
-            if error is not None:
-                cell = _blank(cell, error)
-        cells.append(cell)
-        line += cell.line_count
+        cells.append(Cell(index, source, line, code, masked, skipped))
+        line += cells[-1].line_count
+    joined = _joined(cells)
+    if not isolate_errors or _parses(joined.text):
+        return joined  # the common case: one parse of the whole program, no cell parsed alone
+    # Some cell does not parse: each is tried alone, and the broken ones are left out.
+    cells = [_blank(c, error) if not c.skipped and (error := _cell_error(c.code)) else c for c in cells]
     joined = _joined(cells)
     # Cells that parse alone parse together; should they not, the culprit is left out too.
     for _ in range(len(cells) if isolate_errors else 0):
@@ -285,6 +285,14 @@ def join_cells(sources: list[tuple[int, str]], isolate_errors: bool = False) -> 
             cells = [_blank(c, error) if c is cell else c for c in cells]
             joined = _joined(cells)
     return joined
+
+
+def _parses(text: str) -> bool:
+    try:
+        parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+    return True
 
 
 def _safe_fix(joined: JoinedCells, fix: Fix) -> bool:
