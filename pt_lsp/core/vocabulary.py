@@ -20,6 +20,12 @@ FACTORIES = frozenset(
         "empty_like full_like rand_like randn_like randint_like"
     ).split()
 )
+# Tensor methods returning a tensor made from their receiver (`torch.zeros(3).cuda()` is still
+# a new tensor).
+TENSOR_FROM_RECEIVER = frozenset(
+    "to cuda cpu float double half bfloat16 long int type requires_grad_ view reshape t contiguous clone detach "
+    "normal_ uniform_ fill_ zero_ unsqueeze squeeze expand repeat permute transpose share_memory_ pin_memory".split()
+)
 # Every call that makes a new tensor, the factories and the CPU constructors from other memory.
 TENSOR_FACTORIES = FACTORIES | {"torch.from_numpy", "torch.nn.Parameter"}
 LIKE_FACTORIES = frozenset(f for f in FACTORIES if f.endswith("_like"))

@@ -19,38 +19,7 @@ GRAD, LEAF, TENSOR = "grad", "leaf", "tensor"
 
 PARAMETER = "torch.nn.Parameter"
 TENSOR_FACTORIES = vocabulary.TENSOR_FACTORIES  # what TensorEvidence counts as a new tensor
-# Methods that return a tensor made from their receiver (so a factory stays a factory).
-TENSOR_METHODS = {
-    "to",
-    "cuda",
-    "cpu",
-    "float",
-    "double",
-    "half",
-    "bfloat16",
-    "long",
-    "int",
-    "requires_grad_",
-    "view",
-    "reshape",
-    "t",
-    "contiguous",
-    "clone",
-    "detach",
-    "normal_",
-    "uniform_",
-    "fill_",
-    "zero_",
-    "type",
-    "unsqueeze",
-    "squeeze",
-    "expand",
-    "repeat",
-    "permute",
-    "transpose",
-    "share_memory_",
-    "pin_memory",
-}
+TENSOR_METHODS = vocabulary.TENSOR_FROM_RECEIVER  # a factory's result stays a factory's
 PARAMETER_ITERATORS = {"parameters", "named_parameters"}
 TENSOR_TYPES = {"torch.Tensor", "torch.autograd.Variable", "torch.nn.Parameter"}
 PACKED_SEQUENCE_WORDS = ("pack_padded_sequence", "pack_sequence", "PackedSequence")
