@@ -10,6 +10,7 @@ import pytest
 
 from pt_lsp.core.engine import lint_source
 from pt_lsp.core.selection import Selection
+from pt_lsp.rules.autograd.examples.backward_through_freed_graph import EXAMPLES as FREED_GRAPH_EXAMPLES
 
 FLOW = Selection.of(["PTL2", "PTL3", "PTL4", "PTL5"])
 
@@ -267,24 +268,11 @@ REPORTED["a list never cleared hands freed graphs to the next episode"] = (
 
 
 # M1 of the audit: an optimizer step between two backwards through one kept graph.
+# The audit's program is PTL201's own example (verify runs it under torch too).
+GAN_STEP = next(e for e in FREED_GRAPH_EXAMPLES if e.title.startswith("a GAN's discriminator stepped between"))
 REPORTED["an optimizer step between two backwards through a kept graph (GAN)"] = (
-    """
-    import torch
-    from torch import nn
-
-    G, D = nn.Linear(2, 4), nn.Linear(4, 1)
-    opt_G, opt_D = torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters())
-    fake = G(torch.randn(8, 2))
-    prob = torch.sigmoid(D(fake))
-    D_loss = -torch.log(1.0 - prob).mean()
-    G_loss = torch.log(1.0 - prob).mean()
-    opt_D.zero_grad()
-    D_loss.backward(retain_graph=True)
-    opt_D.step()
-    opt_G.zero_grad()
-    G_loss.backward()
-    """,
-    [(15, "PTL201")],
+    GAN_STEP.code,
+    sorted(GAN_STEP.expected),
 )
 REPORTED["the discriminator and generator steps split into functions"] = (
     """
