@@ -46,10 +46,11 @@ class Settings:
 
     def selection(self, project: ProjectConfig, path: str | None) -> Selection:
         """The rules for the file at ``path``: the editor's select/ignore where it sets them,
-        else the project's; then the project's per-file-ignores for that file."""
+        else the project's; then the project's per-file-ignores for that file, and its
+        ``target-torch``."""
         select = self.select if self.select is not None else project.select
         ignore = self.ignore if self.ignore is not None else project.ignore
-        selection = Selection.of(select, ignore)
+        selection = Selection.of(select, ignore).targeting(project.target_torch)
         ignored = project.ignored_for(path) if path else []
         return selection.extend(ignored) if ignored else selection
 

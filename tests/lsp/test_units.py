@@ -135,6 +135,14 @@ def test_editor_select_and_ignore_override_the_project_where_set(tmp_path):
     assert not editor.selection(project, test_file).enabled("PTL401")  # still the file's own
 
 
+def test_the_project_target_torch_reaches_the_server_selection(tmp_path):
+    project = ProjectConfig(str(tmp_path), target_torch=(2, 1))
+    path = str(tmp_path / "a.py")
+    assert Settings().selection(project, path).target_torch == (2, 1)
+    assert Settings(select=("PTL4",)).selection(project, path).target_torch == (2, 1)
+    assert Settings().selection(ProjectConfig(str(tmp_path)), path).target_torch is None
+
+
 def test_severity_override_longest_prefix_wins():
     chosen = Settings(severity=(("PTL", Severity.HINT), ("PTL4", Severity.WARNING)))
     assert chosen.severity_of("PTL401", Severity.ERROR) == Severity.WARNING
