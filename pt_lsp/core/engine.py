@@ -13,6 +13,7 @@ from .findings import FileResult, Finding, Severity
 from .noqa import is_suppressed
 from .rule import IMPORT_ERRORS, SYNTAX_ERROR, Rule, all_rules
 from .selection import Selection
+from .walk import MAX_DEPTH
 
 
 def selected_rules(selection: Selection | None = None) -> list[type[Rule]]:
@@ -65,9 +66,15 @@ def lint_source(
         result.message = "too deeply nested to parse"
         return result
     ctx = FileContext(path, doc, tree, selection.target_torch)
+    if ctx.index.depth > MAX_DEPTH:  # deterministic, where a RecursionError would depend on the caller's stack
+        result.message = f"too deep to analyse (syntax tree nested {ctx.index.depth} levels; at most {MAX_DEPTH})"
+        return result
     for rule in rules:
         try:
             result.findings.extend(rule().check(ctx))
+        except RecursionError:  # below the depth cap, yet the caller's own stack was deep
+            result.findings, result.message = [], "too deep to analyse (recursion limit)"
+            return result
         except Exception as error:  # one rule's bug must not cost the other findings
             frame = traceback.extract_tb(error.__traceback__)[-1]
             result.errors.append(

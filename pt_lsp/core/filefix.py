@@ -186,9 +186,18 @@ class NotebookFile:
             parsed = json.loads(raw)
         except json.JSONDecodeError as error:
             raise Unlintable(f"not a valid notebook: {error}") from None
+        except ValueError:  # an integer of more digits than int() converts
+            raise Unlintable("not a valid notebook: a number in it is too long") from None
         if not isinstance(parsed, dict) or not isinstance(parsed.get("cells"), list):
             raise Unlintable("not a valid notebook: no 'cells' list (nbformat 4 is required)")
-        language = parsed.get("metadata", {}).get("language_info", {}).get("name", "python")
+        for index, cell in enumerate(parsed["cells"]):
+            source = cell.get("source", "") if isinstance(cell, dict) else ""
+            parts = source if isinstance(source, list) else [source]
+            if not all(isinstance(part, str) for part in parts):
+                raise Unlintable(f"not a valid notebook: the source of cell {index + 1} is not text")
+        metadata = parsed.get("metadata")
+        info = metadata.get("language_info") if isinstance(metadata, dict) else None
+        language = info.get("name", "python") if isinstance(info, dict) else "python"
         if isinstance(language, str) and language.lower() != "python":
             raise Unlintable(f"notebook language is {language}, not Python")
         return cls(raw, parsed)

@@ -67,6 +67,7 @@ class FixOutcome:
     rounds: int = 0
     converged: bool = True
     errors: list[str] = field(default_factory=list)
+    message: str | None = None  # why the text was not analysed (too deep), as FileResult.message
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Linted(Generic[S]):
     findings: list[Finding]
     errors: list[str]
     fixable: bool = True  # False: nothing may be fixed (the source does not parse)
+    message: str | None = None  # why it was not analysed at all
 
 
 @dataclass
@@ -156,10 +158,11 @@ def fix_source(
     def lint(source: str) -> Linted[str]:
         result = lint_source(source, path, selection)
         parsed = not any(f.code == SYNTAX_ERROR for f in result.findings)
-        return Linted(source, result.findings, result.errors, fixable=parsed)
+        return Linted(source, result.findings, result.errors, fixable=parsed, message=result.message)
 
     def compiles(old: str, new: str) -> bool:
         return still_compiles(old, new, path)
 
     loop = fix_loop(lint(text), lint, apply_edits, compiles, unsafe, max_rounds=max_rounds)
-    return FixOutcome(loop.last.state, loop.fixed, loop.last.findings, loop.rounds, loop.converged, loop.errors)
+    last = loop.last
+    return FixOutcome(last.state, loop.fixed, last.findings, loop.rounds, loop.converged, loop.errors, last.message)

@@ -322,8 +322,10 @@ def code_cells(notebook_json: str) -> list[tuple[int, str]]:
     data = json.loads(notebook_json)
     result = []
     for index, cell in enumerate(data.get("cells", [])):
-        if cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
-        result.append((index, "".join(source) if isinstance(source, list) else source))
+        if isinstance(source, list):
+            source = "".join(part for part in source if isinstance(part, str))
+        result.append((index, source if isinstance(source, str) else ""))
     return result

@@ -31,20 +31,25 @@ class NodeIndex:
 
     def __init__(self, tree: ast.AST) -> None:
         by_type: dict[type, list[ast.AST]] = defaultdict(list)
-        stack = [tree]
+        stack = [(tree, 1)]
+        deepest = 0
         pop, push, node_type = stack.pop, stack.append, ast.AST
         while stack:  # pre-order, children pushed in reverse: nodes come out in source order
-            node = pop()
+            node, depth = pop()
             by_type[node.__class__].append(node)
+            if depth > deepest:
+                deepest = depth
+            depth += 1
             for name in reversed(node._fields):
                 value = getattr(node, name, None)
                 if value.__class__ is list:
                     for item in reversed(value):
                         if isinstance(item, node_type):
-                            push(item)
+                            push((item, depth))
                 elif isinstance(value, node_type):
-                    push(value)
+                    push((value, depth))
         self._by_type = by_type
+        self.depth = deepest  # of the deepest node, the tree's root at 1
         self._tree = tree
         self._parents: dict[int, ast.AST] | None = None
 
@@ -69,6 +74,13 @@ class NodeIndex:
         found = [node for kind in kinds for node in self._by_type.get(kind, [])]
         return cast("list[N]", sorted(found, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))))
 
+
+# The deepest tree the rules analyse. Rules and the flow engine recurse through expressions (a few
+# frames a level); past this a chain such as ``x.cuda().cuda()...`` could exhaust Python's recursion
+# limit (a chain of 75 ``.cuda()`` calls is 150 levels, about 500 frames), so the file is reported
+# "too deep to analyse" instead. Real code stays below 100 (the deepest of the ecosystem's 790k
+# lines: 91).
+MAX_DEPTH = 150
 
 NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 

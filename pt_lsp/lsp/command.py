@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -35,6 +36,23 @@ def configure_logging(log_file: str | None, level: str) -> None:
     root.setLevel(level.upper())
 
 
+def announce_port() -> None:
+    """``--tcp HOST:0``: say the port the system chose at every log level (pygls logs it at
+    info only), so that a client started beside the server can connect."""
+    root_level = logging.getLogger().level
+    pygls_log = logging.getLogger("pygls.server")
+
+    def serving(record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith("Serving on"):  # "Serving on ('127.0.0.1', 40123)": host and port
+            where = ", ".join(f"{host}:{port}" for host, port in re.findall(r"\('([^']*)', (\d+)", message))
+            print(f"pt-lsp server: listening on {where or message[11:]}", file=sys.stderr, flush=True)
+        return record.levelno >= root_level
+
+    pygls_log.setLevel(min(logging.INFO, root_level))
+    pygls_log.addFilter(serving)
+
+
 def main(argv: list[str]) -> int:
     """Run the server until the client says ``exit``; 0 after a ``shutdown``, 1 otherwise."""
     try:
@@ -56,7 +74,12 @@ def main(argv: list[str]) -> int:
     for problem in server.startup_problems:
         logging.getLogger(__name__).error("%s", problem)
     if address is not None:
-        server.start_tcp(*address)
+        announce_port()
+        try:
+            server.start_tcp(*address)
+        except OSError as error:  # the address is not ours, the port is taken, ...
+            print(f"pt-lsp server: cannot listen on {args.tcp}: {error.strerror or error}", file=sys.stderr)
+            return 2
     else:
         server.start_io()
     return 0 if server.shutdown_received else 1
