@@ -18,10 +18,12 @@ OUTPUT_FORMATS = ("text", "concise", "full", "json", "sarif", "github")
 DELEGATED = {  # subcommand -> module whose main(argv) runs it
     "server": "pt_lsp.lsp.command",
     "verify": "pt_lsp.runtime.command",
+    "run": "pt_lsp.runtime.run.command",
 }
 DELEGATED_HELP = {
     "server": "run the language server (LSP over stdio, or --tcp)",
     "verify": "run every rule's examples under the installed torch and compare verdicts",
+    "run": "run your program under the runtime checks (like `coverage run`) and compare with check",
 }
 
 

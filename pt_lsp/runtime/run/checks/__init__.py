@@ -1,0 +1,25 @@
+"""The runtime checks. Each one patches or hooks torch when installed and restores it when removed;
+``CHECKS`` maps each check to the rule codes it reports."""
+
+from __future__ import annotations
+
+from .autograd import BackwardCheck, ZeroGradCheck
+from .base import Check
+from .legacy import VariableCheck
+from .modules import ModuleAuditCheck
+from .tensors import AliasCheck, DataCheck, FromNumpyCheck, NumpyCheck
+from .writers import WriterCheck
+
+CHECKS: tuple[type[Check], ...] = (
+    BackwardCheck,
+    ZeroGradCheck,
+    DataCheck,
+    NumpyCheck,
+    FromNumpyCheck,
+    AliasCheck,
+    ModuleAuditCheck,
+    VariableCheck,
+    WriterCheck,
+)
+
+__all__ = ["CHECKS", "Check"]

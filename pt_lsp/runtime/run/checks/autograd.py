@@ -1,0 +1,258 @@
+"""PTL201, PTL202 (backward calls) and PTL204 (gradients accumulated across optimizer steps)."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from ..frames import Where
+from .base import Check
+
+_MARK = "pt_lsp.run"  # the key of our mark in a graph node's metadata
+
+
+class _Mark:
+    """Left on each node of a graph a backward went through: where, and whether it freed it."""
+
+    __slots__ = ("freed", "where")
+
+    def __init__(self, where: Where, freed: bool) -> None:
+        self.where = where
+        self.freed = freed
+
+
+def _tensors(value: Any) -> tuple[torch.Tensor, ...]:
+    if isinstance(value, torch.Tensor):
+        return (value,)
+    if isinstance(value, (list, tuple)):
+        return tuple(v for v in value if isinstance(v, torch.Tensor))
+    return ()
+
+
+def _arg(args: tuple, kwargs: dict, index: int, name: str, default: Any = None) -> Any:
+    return args[index] if len(args) > index else kwargs.get(name, default)
+
+
+class BackwardCheck(Check):
+    """Wraps ``torch.autograd.backward`` (which ``Tensor.backward`` calls) and ``torch.autograd.grad``.
+
+    After a backward, each node of its graph is marked in ``Node.metadata`` with the call's line
+    and whether it freed the graph; a later "backward through the graph a second time" (or, after
+    ``retain_graph=True``, "modified by an inplace operation") names the backward that freed (or
+    kept) the graph. Marking stops at nodes already freed, so each node is marked about once.
+    """
+
+    codes = ("PTL201", "PTL202")
+
+    def install(self) -> None:
+        self._depth = 0
+        self._leaf_types: dict[type, bool] = {}
+        backward, grad = torch.autograd.backward, torch.autograd.grad
+
+        def checked_backward(*args: Any, **kwargs: Any) -> Any:
+            roots = _tensors(_arg(args, kwargs, 0, "tensors"))
+            gradients = _arg(args, kwargs, 1, "grad_tensors")
+            create = bool(_arg(args, kwargs, 3, "create_graph", False))
+            retain = _arg(args, kwargs, 2, "retain_graph")
+            return self._run(backward, args, kwargs, roots, gradients, create if retain is None else bool(retain))
+
+        def checked_grad(*args: Any, **kwargs: Any) -> Any:
+            roots = _tensors(_arg(args, kwargs, 0, "outputs"))
+            gradients = _arg(args, kwargs, 2, "grad_outputs")
+            create = bool(_arg(args, kwargs, 4, "create_graph", False))
+            retain = _arg(args, kwargs, 3, "retain_graph")
+            return self._run(grad, args, kwargs, roots, gradients, create if retain is None else bool(retain))
+
+        checked_backward.__wrapped__ = backward  # type: ignore[attr-defined]
+        checked_grad.__wrapped__ = grad  # type: ignore[attr-defined]
+        self.patch(torch.autograd, "backward", checked_backward)
+        self.patch(torch.autograd, "grad", checked_grad)
+
+    def _run(
+        self,
+        original: Callable[..., Any],
+        args: tuple,
+        kwargs: dict,
+        roots: tuple[torch.Tensor, ...],
+        gradients: Any,
+        retain: bool,
+    ) -> Any:
+        if self._depth:  # a backward inside a backward (a hook, checkpointing): torch's business
+            return original(*args, **kwargs)
+        where = self.rec.caller()
+        if gradients is None and where is not None:
+            self._implicit_gradient(roots, where)
+        self._depth += 1
+        try:
+            result = original(*args, **kwargs)
+        except RuntimeError as error:
+            if where is not None:
+                self._explain(str(error), roots, where)
+            raise
+        finally:
+            self._depth -= 1
+        if where is not None:
+            self._mark(roots, _Mark(where, freed=not retain))
+        return result
+
+    def _implicit_gradient(self, roots: tuple[torch.Tensor, ...], where: Where) -> None:
+        for root in roots:
+            if root.requires_grad and root.numel() != 1:
+                self.rec.report(
+                    "PTL202",
+                    where,
+                    f"backward() without a gradient on a tensor of {root.numel()} elements "
+                    f"(shape {tuple(root.shape)}): reduce it to a scalar first (`.sum()`, `.mean()`) "
+                    "or pass `gradient=`",
+                )
+                return
+
+    def _is_leaf_node(self, node: Any) -> bool:
+        kind = type(node)
+        known = self._leaf_types.get(kind)
+        if known is None:
+            known = self._leaf_types[kind] = kind.__name__ == "AccumulateGrad"
+        return known
+
+    def _nodes(self, roots: tuple[torch.Tensor, ...], stop: Callable[[Any], bool]) -> Any:
+        """The graph's nodes from ``roots``, depth first; ``stop`` prunes below a node."""
+        stack = [root.grad_fn for root in roots if root.grad_fn is not None]
+        seen: set[int] = set()
+        while stack:
+            node = stack.pop()
+            if id(node) in seen or self._is_leaf_node(node):
+                continue
+            seen.add(id(node))
+            yield node
+            if not stop(node):
+                stack.extend(child for child, _ in node.next_functions if child is not None)
+
+    def _mark(self, roots: tuple[torch.Tensor, ...], mark: _Mark) -> None:
+        def kept_older(node: Any) -> bool:  # a node an earlier backward freed: it and below keep that mark
+            return node.metadata.get(_MARK) is not mark
+
+        for node in self._nodes(roots, kept_older):
+            old = node.metadata.get(_MARK)
+            if old is None or not old.freed:
+                node.metadata[_MARK] = mark
+
+    def _find(self, roots: tuple[torch.Tensor, ...], freed: bool) -> _Mark | None:
+        for node in self._nodes(roots, lambda node: False):
+            mark = node.metadata.get(_MARK)
+            if mark is not None and mark.freed == freed:
+                return mark
+        return None
+
+    def _explain(self, message: str, roots: tuple[torch.Tensor, ...], where: Where) -> None:
+        if "backward through the graph a second time" in message:
+            mark = self._find(roots, freed=True)
+            if mark is None:
+                self.rec.report("PTL201", where, "Backward through a graph that an earlier backward() already freed")
+                return
+            again = mark.where.filename == where.filename and mark.where.line == where.line
+            self.rec.report(
+                "PTL201",
+                where,
+                "Backward through a graph already freed by "
+                + ("this same backward() in an earlier call (state carried across iterations?)" if again else
+                   f"the backward() at line {mark.where.line}"),
+                related=(mark.where.related("the graph is freed by this backward()"),),
+            )
+        elif "modified by an inplace operation" in message:
+            mark = self._find(roots, freed=False)
+            if mark is not None:
+                self.rec.report(
+                    "PTL201",
+                    where,
+                    f"Backward through the graph kept by the backward(retain_graph=True) at line {mark.where.line}, "
+                    "after a tensor it saved was changed in place (an optimizer step between the two backwards?)",
+                    related=(mark.where.related("the graph is kept by this backward(retain_graph=True)"),),
+                )
+
+
+
+class ZeroGradCheck(Check):
+    """PTL204: an optimizer step whose gradients still hold the previous step's.
+
+    After each step, the gradient tensor of each parameter and its version are remembered; at the
+    next step, the same tensor with a newer version means a backward accumulated into it and
+    nothing reset it (``zero_grad()`` sets it to None or zeroes it, both are watched).
+    """
+
+    codes = ("PTL204",)
+
+    def install(self) -> None:
+        from torch.optim import optimizer as optim_module
+
+        self._stepped: dict[int, tuple[weakref.ref, int, Where]] = {}
+        self._by_storage: dict[int, int] = {}
+        self._reported: set[int] = set()
+        self.hook(optim_module.register_optimizer_step_pre_hook(self._before_step))
+        self.hook(optim_module.register_optimizer_step_post_hook(self._after_step))
+        optimizer_zero_grad = torch.optim.Optimizer.zero_grad
+        module_zero_grad = torch.nn.Module.zero_grad
+        tensor_zero = torch.Tensor.zero_
+        check = self
+
+        def zero_grad_of_optimizer(self: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> Any:
+            check._forget(p for group in self.param_groups for p in group["params"])
+            return optimizer_zero_grad(self, *args, **kwargs)
+
+        def zero_grad_of_module(self: torch.nn.Module, *args: Any, **kwargs: Any) -> Any:
+            check._forget(self.parameters())
+            return module_zero_grad(self, *args, **kwargs)
+
+        def zero_(self: torch.Tensor) -> torch.Tensor:  # `p.grad.zero_()`, `p.grad.data.zero_()` by hand
+            if check._by_storage:
+                owner = check._by_storage.pop(_storage(self), None)
+                if owner is not None:
+                    check._stepped.pop(owner, None)
+            return tensor_zero(self)
+
+        self.patch(torch.optim.Optimizer, "zero_grad", zero_grad_of_optimizer)
+        self.patch(torch.nn.Module, "zero_grad", zero_grad_of_module)
+        self.patch(torch.Tensor, "zero_", zero_)
+
+    def _forget(self, params: Any) -> None:
+        for p in params:
+            self._stepped.pop(id(p), None)
+
+    def _after_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        where = self.rec.caller()
+        if where is None:
+            return
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                grad = p.grad
+                if grad is not None and not grad.is_sparse:
+                    self._stepped[id(p)] = (weakref.ref(grad), grad._version, where)
+                    self._by_storage[_storage(grad)] = id(p)
+
+    def _before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        if id(optimizer) in self._reported or not self._stepped:
+            return
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                entry = self._stepped.get(id(p))
+                grad = p.grad
+                if entry is None or grad is None or entry[0]() is not grad or grad._version == entry[1]:
+                    continue
+                self._reported.add(id(optimizer))
+                self.rec.report(
+                    "PTL204",
+                    self.rec.caller(),
+                    "optimizer step on gradients that still hold the previous step's: nothing reset them "
+                    "(call `optimizer.zero_grad()` before each backward)",
+                    related=(entry[2].related("the previous step() used these gradients"),),
+                )
+                return
+
+
+def _storage(tensor: torch.Tensor) -> int:
+    try:
+        return tensor.untyped_storage().data_ptr()
+    except Exception:  # a tensor without storage (meta, functional)
+        return id(tensor)

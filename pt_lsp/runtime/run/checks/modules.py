@@ -1,0 +1,171 @@
+"""PTL301 and PTL302: an audit of every module at its first call, and after ``.to()``.
+
+``Module.__setattr__`` remembers where each tensor, list, tuple or dict attribute was assigned
+(the line the static rules report); ``Module.__call__`` audits a module's attributes at its first
+call: a tensor that requires grad but is no ``Parameter``, or modules and parameters in a plain
+container (PTL301), and a plain tensor that the forward pass reads (PTL302, seen by a
+``TorchFunctionMode`` active during that first call only). ``Module._apply`` (``.to()``,
+``.cuda()``, ``.double()``) reports plain tensors it leaves behind.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+from ..frames import Where
+from .base import Check
+
+_CONTAINERS = (list, tuple, dict)
+
+
+class _Reads(TorchFunctionMode):
+    """Notes which of ``watched`` (tensor ids) a torch function receives."""
+
+    def __init__(self, watched: dict[int, str]) -> None:
+        super().__init__()
+        self.watched = watched
+        self.read: set[str] = set()
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+        for value in args:
+            name = self.watched.get(id(value))
+            if name is not None:
+                self.read.add(name)
+        if kwargs:
+            for value in kwargs.values():
+                name = self.watched.get(id(value))
+                if name is not None:
+                    self.read.add(name)
+        return func(*args, **(kwargs or {}))
+
+
+class ModuleAuditCheck(Check):
+    codes = ("PTL301", "PTL302")
+
+    def install(self) -> None:
+        self._assigned: weakref.WeakKeyDictionary[nn.Module, dict[str, Where]] = weakref.WeakKeyDictionary()
+        self._audited: weakref.WeakSet[nn.Module] = weakref.WeakSet()
+        self._internal = frozenset(vars(nn.Module()))
+        setattr_, call, apply = nn.Module.__setattr__, nn.Module.__call__, nn.Module._apply
+        check = self
+
+        def recording_setattr(self: nn.Module, name: str, value: Any) -> None:
+            if isinstance(value, (torch.Tensor, *_CONTAINERS)) and self not in check._audited:
+                where = check.rec.caller()
+                if where is not None:
+                    try:
+                        check._assigned.setdefault(self, {})[name] = where
+                    except TypeError:  # a module that cannot be weakly referenced
+                        pass
+            setattr_(self, name, value)
+
+        def auditing_call(self: nn.Module, *args: Any, **kwargs: Any) -> Any:
+            if self in check._audited or not check.rec.user.defined_by_user(type(self)):
+                return call(self, *args, **kwargs)
+            return check._first_call(call, self, args, kwargs)
+
+        def checked_apply(self: nn.Module, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            outermost = not check._applying
+            check._applying = True
+            try:
+                result = apply(self, fn, *args, **kwargs)
+            finally:
+                if outermost:
+                    check._applying = False
+            if outermost:
+                check._left_behind(self)
+            return result
+
+        self._applying = False
+        self.patch(nn.Module, "__setattr__", recording_setattr)
+        self.patch(nn.Module, "__call__", auditing_call)
+        self.patch(nn.Module, "_apply", checked_apply)
+
+    def _plain_tensors(self, module: nn.Module) -> dict[str, torch.Tensor]:
+        return {
+            name: value
+            for name, value in vars(module).items()
+            if name not in self._internal and type(value) is torch.Tensor  # not a Parameter, nor a subclass
+        }
+
+    def _first_call(self, call: Any, module: nn.Module, args: tuple, kwargs: dict) -> Any:
+        try:
+            self._audited.add(module)
+        except TypeError:
+            return call(module, *args, **kwargs)
+        called_at = self.rec.caller()
+        assigned = self._assigned.get(module, {})
+        watched: dict[int, str] = {}
+        for name, value in list(vars(module).items()):
+            if name in self._internal:
+                continue
+            if type(value) is torch.Tensor and value.requires_grad and value.is_leaf:
+                self._report_301(module, name, assigned, called_at, "a tensor that requires grad but is no `nn.Parameter`")
+            elif isinstance(value, _CONTAINERS) and _holds_trainable(value):
+                kind = "dict" if isinstance(value, dict) else type(value).__name__
+                self._report_301(module, name, assigned, called_at, f"modules or parameters in a plain {kind}")
+            elif type(value) is torch.Tensor and value.dim() > 0 and name in assigned:
+                watched[id(value)] = name
+        if not watched:
+            return call(module, *args, **kwargs)
+        mode = _Reads(watched)
+        with mode:
+            result = call(module, *args, **kwargs)
+        for name in sorted(mode.read):
+            value = vars(module).get(name)
+            if value is not None and id(value) in watched:  # still the same tensor: a constant, not a state
+                self.rec.report(
+                    "PTL302",
+                    assigned[name],
+                    f"`self.{name}` is a plain tensor that forward reads: `.to()` leaves it behind and "
+                    "`state_dict()` misses it (use `self.register_buffer`)",
+                    related=() if called_at is None else (called_at.related("read by this first call"),),
+                )
+        return result
+
+    def _report_301(
+        self, module: nn.Module, name: str, assigned: dict[str, Where], called_at: Where | None, what: str
+    ) -> None:
+        where = assigned.get(name, called_at)
+        related = () if called_at is None or where is called_at else (called_at.related("not trained: first call here"),)
+        self.rec.report(
+            "PTL301",
+            where,
+            f"`self.{name}` of {type(module).__name__} holds {what}: `parameters()` misses it, so the "
+            "optimizer never trains it and `.to()` / `state_dict()` skip it",
+            related=related,
+        )
+
+    def _left_behind(self, root: nn.Module) -> None:
+        where = self.rec.caller()
+        for module in root.modules():
+            if not self.rec.user.defined_by_user(type(module)):
+                continue
+            reference = next(iter(module.parameters(recurse=False)), None) or next(iter(module.buffers(False)), None)
+            if reference is None:
+                reference = next(root.parameters(), None)
+            if reference is None:
+                continue
+            assigned = self._assigned.get(module, {})
+            for name, value in self._plain_tensors(module).items():
+                moved = value.device != reference.device or (
+                    value.is_floating_point() and reference.is_floating_point() and value.dtype != reference.dtype
+                )
+                if moved and value.dim() > 0 and name in assigned:
+                    self.rec.report(
+                        "PTL302",
+                        assigned[name],
+                        f"`self.{name}` is a plain tensor: `.to()` left it on {value.device} ({value.dtype}) while "
+                        f"the module is on {reference.device} ({reference.dtype}) (use `self.register_buffer`)",
+                        related=() if where is None else (where.related("the module moved here"),),
+                    )
+
+
+def _holds_trainable(container: Any) -> bool:
+    values = container.values() if isinstance(container, dict) else container
+    return any(isinstance(v, (nn.Module, nn.Parameter)) for v in values)
