@@ -114,7 +114,7 @@ class UserCode:
         text = linecache.getline(code.co_filename, line).rstrip("\n")
         positions = self._positions.get(code)
         if positions is None:
-            positions = self._positions[code] = list(code.co_positions())
+            positions = self._positions[code] = list(code.co_positions())  # type: ignore[attr-defined]
         index = frame.f_lasti // 2
         if 0 <= index < len(positions):
             start, end, col, end_col = positions[index]

@@ -15,7 +15,6 @@ from pt_lsp.report.sarif import sarif_log
 from pt_lsp.report.text import format_full, format_location
 
 from .crosscheck import CONFIRMED, NO_SYMPTOM, NOT_CHECKED, NOT_REACHED, RUNTIME_ONLY, StaticFinding
-from .recorder import RuntimeFinding
 from .session import RunResult
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -103,15 +102,19 @@ def format_text(result: RunResult) -> str:
             out.append(f"  = note: seen {entry.count} times")
         confirmed = result.crosscheck.confirms.get(id(entry))
         if confirmed is not None:
-            out.append(f"  = confirms: {format_location(_located(confirmed.filename, confirmed.finding))}: "
-                       f"{confirmed.finding.code} {confirmed.finding.message}")
+            out.append(
+                f"  = confirms: {format_location(_located(confirmed.filename, confirmed.finding))}: "
+                f"{confirmed.finding.code} {confirmed.finding.message}"
+            )
         else:
             out.append("  = static: not found by `pt-lsp check`")
         out.append("")
     out.extend(_crosscheck_lines(result))
     for note in result.notes + result.crosscheck.errors:
         out.append(f"note: {note}")
-    out.append(f"Found {plural(len(result.findings), 'runtime finding')}." if result.findings else "No runtime findings.")
+    out.append(
+        f"Found {plural(len(result.findings), 'runtime finding')}." if result.findings else "No runtime findings."
+    )
     return "\n".join(out) + "\n"
 
 

@@ -86,7 +86,14 @@ def run(
     """Run ``program`` under the checks. Never raises for the program's own errors: they are in
     the result (``exception``, ``exit_code``)."""
     selection = selection or Selection()
-    path = main_file(program)
+    saved_argv, saved_path = sys.argv[:], sys.path[:]
+    # python puts the script's folder (with -m: the working directory) first on sys.path
+    sys.path.insert(0, os.getcwd() if program.module else os.path.dirname(os.path.abspath(program.script or ".")))
+    try:
+        path = main_file(program)
+    except ProgramNotFound:
+        sys.path[:] = saved_path
+        raise
     result = RunResult(program, path)
     user = UserCode((path,))
     user.boundary.add(_execute.__code__)
@@ -96,18 +103,12 @@ def run(
         coverage.lint(path)
     checks = [check(recorder) for check in selected_checks(selection, explicit)]
     result.checked = {code for check in checks for code in check.codes if selection.enabled(code)}
-    saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
     installed: list[Check] = []
     try:
         for check in checks:
             check.install()
             installed.append(check)
         sys.argv = [program.script or path, *program.args]  # runpy sets argv[0] of -m itself
-        directory = os.path.dirname(path) if program.script else os.getcwd()
-        if sys.path:
-            sys.path[0] = directory
-        else:
-            sys.path.insert(0, directory)
         if crosscheck:
             coverage.start()
         _execute(program, path, result)
@@ -121,8 +122,7 @@ def run(
         for check in reversed(installed):
             check.remove()
         sys.argv = saved_argv
-        if saved_path0 is not None and sys.path:
-            sys.path[0] = saved_path0
+        sys.path[:] = saved_path
     recorder.fail_fast = False  # the program has stopped already
     if result.exception is not None:
         _explain_exception(result.exception, recorder)
@@ -166,7 +166,7 @@ def _explain_exception(error: BaseException, recorder: Recorder) -> None:
     if not (isinstance(error, RuntimeError) and LEAF_IN_PLACE in str(error)):
         return
     where = None
-    for frame, line in traceback.walk_tb(error.__traceback__):
+    for frame, _line in traceback.walk_tb(error.__traceback__):
         if recorder.user.is_user_file(frame.f_code.co_filename):
             where = recorder.user.where(frame)
     if where is None:

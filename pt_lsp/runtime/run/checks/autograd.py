@@ -157,8 +157,11 @@ class BackwardCheck(Check):
                 "PTL201",
                 where,
                 "Backward through a graph already freed by "
-                + ("this same backward() in an earlier call (state carried across iterations?)" if again else
-                   f"the backward() at line {mark.where.line}"),
+                + (
+                    "this same backward() in an earlier call (state carried across iterations?)"
+                    if again
+                    else f"the backward() at line {mark.where.line}"
+                ),
                 related=(mark.where.related("the graph is freed by this backward()"),),
             )
         elif "modified by an inplace operation" in message:
@@ -171,7 +174,6 @@ class BackwardCheck(Check):
                     "after a tensor it saved was changed in place (an optimizer step between the two backwards?)",
                     related=(mark.where.related("the graph is kept by this backward(retain_graph=True)"),),
                 )
-
 
 
 class ZeroGradCheck(Check):
@@ -237,8 +239,10 @@ class ZeroGradCheck(Check):
         for group in optimizer.param_groups:
             for p in group["params"]:
                 entry = self._stepped.get(id(p))
-                grad = p.grad
-                if entry is None or grad is None or entry[0]() is not grad or grad._version == entry[1]:
+                grad: Any = p.grad
+                if entry is None or grad is None or entry[0]() is not grad:
+                    continue
+                if grad._version == entry[1]:  # not written since that step: nothing accumulated
                     continue
                 self._reported.add(id(optimizer))
                 self.rec.report(

@@ -8,10 +8,10 @@ import of it is seen by wrapping ``__import__``.
 from __future__ import annotations
 
 import builtins
+import importlib
 from typing import Any
 
 import torch
-from torch.autograd import variable as variable_module
 
 from .base import Check
 
@@ -22,6 +22,7 @@ class VariableCheck(Check):
     codes = ("PTL101",)
 
     def install(self) -> None:
+        variable_module = importlib.import_module("torch.autograd.variable")
         original = variable_module.Variable
         check = self
 
@@ -35,7 +36,9 @@ class VariableCheck(Check):
         shim._execution_engine = original._execution_engine  # torch.autograd uses it by this name
         importer = builtins.__import__
 
-        def checked_import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+        def checked_import(
+            name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0
+        ) -> Any:
             module = importer(name, globals, locals, fromlist, level)
             if level == 0 and fromlist and "Variable" in fromlist and name in _SOURCES:
                 check.rec.report(

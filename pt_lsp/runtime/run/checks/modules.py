@@ -105,7 +105,9 @@ class ModuleAuditCheck(Check):
             if name in self._internal:
                 continue
             if type(value) is torch.Tensor and value.requires_grad and value.is_leaf:
-                self._report_301(module, name, assigned, called_at, "a tensor that requires grad but is no `nn.Parameter`")
+                self._report_301(
+                    module, name, assigned, called_at, "a tensor that requires grad but is no `nn.Parameter`"
+                )
             elif isinstance(value, _CONTAINERS) and _holds_trainable(value):
                 kind = "dict" if isinstance(value, dict) else type(value).__name__
                 self._report_301(module, name, assigned, called_at, f"modules or parameters in a plain {kind}")
@@ -132,7 +134,9 @@ class ModuleAuditCheck(Check):
         self, module: nn.Module, name: str, assigned: dict[str, Where], called_at: Where | None, what: str
     ) -> None:
         where = assigned.get(name, called_at)
-        related = () if called_at is None or where is called_at else (called_at.related("not trained: first call here"),)
+        related = (
+            () if called_at is None or where is called_at else (called_at.related("not trained: first call here"),)
+        )
         self.rec.report(
             "PTL301",
             where,

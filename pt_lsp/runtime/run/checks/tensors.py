@@ -3,7 +3,6 @@ tensor changed, opt-in) and PTL404 (`torch.from_numpy` of a read-only array)."""
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import torch
@@ -19,7 +18,7 @@ class DataCheck(Check):
     codes = ("PTL102",)
 
     def install(self) -> None:
-        descriptor = torch._C.TensorBase.data
+        descriptor: Any = torch._C.TensorBase.data  # the C getset descriptor
         check = self
 
         def get(tensor: torch.Tensor) -> torch.Tensor:
@@ -164,8 +163,8 @@ class AliasCheck(Check):
             where = check.rec.caller(direct=True)
             if where is None or kwargs.get("force", False):
                 return result
-            view = result.view(snapshot_type)
-            view._pt_lsp = (weakref.ref(self), self._version, where)
+            view: Any = result.view(snapshot_type)
+            view._pt_lsp = (self, self._version, where)  # the array keeps the storage alive anyway
             return view
 
         self.patch(torch.Tensor, "numpy", watched_numpy)
@@ -175,8 +174,8 @@ class AliasCheck(Check):
             info = getattr(snapshot, "_pt_lsp", None)
             if info is None:
                 continue
-            tensor = info[0]()
-            if tensor is None or tensor._version == info[1]:
+            tensor = info[0]
+            if tensor._version == info[1]:
                 continue
             snapshot._pt_lsp = None  # once per snapshot
             read_at = self.rec.caller()

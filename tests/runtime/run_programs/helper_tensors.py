@@ -1,0 +1,5 @@
+import torch
+
+
+def make_weights():
+    return torch.ones(2, requires_grad=True)
