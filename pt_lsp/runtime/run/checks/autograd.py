@@ -239,10 +239,10 @@ class ZeroGradCheck(Check):
         for group in optimizer.param_groups:
             for p in group["params"]:
                 entry = self._stepped.get(id(p))
-                grad: Any = p.grad
-                if entry is None or grad is None or entry[0]() is not grad:
+                current: torch.Tensor | None = p.grad
+                if entry is None or current is None or current._version == entry[1]:  # not written since
                     continue
-                if grad._version == entry[1]:  # not written since that step: nothing accumulated
+                if entry[0]() is not current:  # a new gradient tensor: the old one was reset to None
                     continue
                 self._reported.add(id(optimizer))
                 self.rec.report(
