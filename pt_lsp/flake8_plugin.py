@@ -1,6 +1,8 @@
 """flake8 plugin (entry point ``flake8.extension``, prefix ``PTL``): the same findings inside an
-existing flake8 set-up. flake8 selects codes and honours ``# noqa`` itself, so this adapter
-runs every rule and reports everything."""
+existing flake8 set-up. flake8 selects codes and honours ``# noqa`` itself; the project's
+``[tool.pt-lsp]`` (select, ignore, per-file-ignores, target-torch) still decides which rules
+run, as it does for ``pt-lsp check``. A configuration it cannot read is said once on stderr
+and the defaults are used (flake8 has no way to stop on it)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,31 @@ from collections.abc import Iterator
 import pt_lsp
 from pt_lsp.core.engine import lint_source
 from pt_lsp.core.rule import SYNTAX_ERROR
+from pt_lsp.core.selection import Selection
+
+_FINDER = None  # one ConfigFinder for the flake8 process: each directory's lookup is cached
+_SAID: set[str] = set()
+
+
+def _say_once(message: str) -> None:
+    if message not in _SAID:
+        _SAID.add(message)
+        print(f"pt-lsp: {message}; using the defaults for it", file=sys.stderr)
+
+
+def selection_for(filename: str) -> Selection | None:
+    """The ``[tool.pt-lsp]`` selection of ``filename`` (None for stdin: the defaults)."""
+    global _FINDER
+    if filename in ("-", "<stdin>", "stdin"):
+        return None
+    from pt_lsp.core.config import ConfigFinder
+
+    if _FINDER is None:
+        _FINDER = ConfigFinder(_say_once)
+    config = _FINDER.for_path(filename)
+    if config.excludes(filename):
+        return Selection.of([])  # excluded in [tool.pt-lsp]: nothing to report
+    return config.selection(filename)
 
 
 class Plugin:
@@ -38,7 +65,7 @@ class Plugin:
         except Exception as error:  # flake8 reports unreadable files itself
             print(f"pt-lsp: skipping {self.filename}: {error}", file=sys.stderr)
             return
-        result = lint_source(source, self.filename, honour_noqa=False)
+        result = lint_source(source, self.filename, selection_for(self.filename), honour_noqa=False)
         for problem in result.errors:
             print(f"pt-lsp: {self.filename}: {problem}", file=sys.stderr)
         for finding in result.findings:

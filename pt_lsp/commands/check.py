@@ -7,20 +7,25 @@ internal error (a crashed rule, a path that does not exist, a file that could no
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
-from pt_lsp.core.config import ConfigError, ConfigFinder
-from pt_lsp.core.discovery import discover
+from pt_lsp.core.config import NO_OVERRIDES, ConfigError, ConfigFinder, Overrides
+from pt_lsp.core.discovery import discover, is_excluded
+from pt_lsp.core.filefix import Unlintable, read_bytes
 from pt_lsp.core.rule import all_rules
 from pt_lsp.report import github, json_report, sarif, statistics, text
-from pt_lsp.report.model import Located
+from pt_lsp.report.model import Located, plural
 
-from .lint_file import CHECK, DIFF, FIX, FileOutcome, FileTask, process
+from .lint_file import ADD_NOQA, CHECK, DIFF, FIX, FileOutcome, FileTask, process
 
 SERIAL_BELOW = 16  # fewer files than this are not worth starting worker processes for
 EMPTY_LISTED = 5  # more empty files than this are summed up in one line
@@ -30,9 +35,9 @@ REPEATED_ERROR = 3  # the same error in more files than this is reported once
 @dataclass
 class CheckOptions:
     paths: list[str] = field(default_factory=list)
-    select: list[str] | None = None
+    select: list[str] | None = None  # kept for callers of run(); the command line uses overrides
     ignore: list[str] = field(default_factory=list)
-    output_format: str = "text"
+    output_format: str | None = None  # None: full on a terminal, concise otherwise
     statistics: bool = False
     exit_zero: bool = False
     jobs: int | None = None
@@ -44,12 +49,84 @@ class CheckOptions:
     show_fixes: bool = False
     respect_gitignore: bool = True
     target_torch: tuple[int, int] | None = None  # --target-torch: wins over the project's
+    overrides: Overrides = NO_OVERRIDES
+    config_file: str | None = None
+    isolated: bool = False
+    show_settings: bool = False
+    show_files: bool = False
+    add_noqa: bool = False
+    ignore_noqa: bool = False
+    exit_non_zero_on_fix: bool = False
+    output_file: str | None = None
+    color: str = "auto"  # auto | always | never
+    verbosity: str = "normal"  # silent | quiet | normal | verbose
+    no_cache: bool = False
+    cache_dir: str | None = None
+    profile: bool = False
 
     @property
     def mode(self) -> str:
+        if self.add_noqa:
+            return ADD_NOQA
         if self.diff:
             return DIFF
         return FIX if self.fix or self.fix_only else CHECK
+
+    @property
+    def reads_stdin(self) -> bool:
+        return self.stdin_filename is not None or self.paths == ["-"]
+
+
+def _worker_start() -> None:
+    """Each worker dies with the run: when the parent goes (even by SIGKILL) the kernel sends
+    SIGTERM (Linux), and SIGTERM ends the worker through Python's cleanup, so that a file being
+    written loses its temporary copy rather than leaving it beside the file."""
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent decides and ends us
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    parent = os.getppid()
+    if parent == 1:  # the parent was already gone before prctl took effect
+        os._exit(1)
+    _watch_parent(parent)
+
+
+def _watch_parent(parent: int) -> None:
+    """Elsewhere than Linux: a thread that notices the parent is gone (we are re-parented)."""
+    if sys.platform.startswith("linux"):
+        return
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def _terminable() -> Iterator[None]:
+    """SIGTERM ends a run as Ctrl-C does: through ``finally`` and the pool's shutdown, so no
+    worker and no temporary file outlives it."""
+    if sys.platform == "win32" or signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None):
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_tasks(tasks: list[FileTask], jobs: int) -> list[FileOutcome]:
@@ -57,16 +134,44 @@ def run_tasks(tasks: list[FileTask], jobs: int) -> list[FileOutcome]:
         return [process(task) for task in tasks]
     all_rules()  # imported once here, so that forked workers inherit the rule modules
     outcomes: list[FileOutcome] = []
-    chunk = max(1, len(tasks) // (jobs * 8))
+    # big files first, in small chunks, so that no worker is left with the one huge file at the end
+    order = sorted(range(len(tasks)), key=lambda i: -_size(tasks[i]))
+    chunk = max(1, min(8, len(tasks) // (jobs * 16)))
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start)
+    done: dict[int, FileOutcome] = {}
     try:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for outcome in pool.map(process, tasks, chunksize=chunk):
-                outcomes.append(outcome)
+        with _terminable():
+            for index, outcome in zip(order, pool.map(process, [tasks[i] for i in order], chunksize=chunk)):
+                done[index] = outcome
     except BrokenProcessPool:
-        # a worker died (e.g. the interpreter crashed on a pathological file): say which were lost
-        for task in tasks[len(outcomes) :]:
-            outcomes.append(FileOutcome(task.path, errors=["internal error: a worker process died"]))
+        pass  # a worker died (e.g. the interpreter crashed on a pathological file): said below
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True, cancel_futures=True)
+    for index, task in enumerate(tasks):
+        outcomes.append(done.get(index) or FileOutcome(task.path, errors=["internal error: a worker process died"]))
     return outcomes
+
+
+def _size(task: FileTask) -> int:
+    if task.stdin is not None:
+        return len(task.stdin)
+    try:
+        return os.path.getsize(task.path)
+    except OSError:
+        return 0
+
+
+def _colour(choice: str, stream: TextIO) -> bool:
+    """``--color``: always/never, else ``NO_COLOR`` (no-color.org), ``FORCE_COLOR``, a TTY."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
 class Check:
@@ -75,11 +180,23 @@ class Check:
         self.stdout = stdout
         self.stderr = stderr
         self.failed = False  # an internal or usage-level error happened: exit 2
-        self.configs = ConfigFinder(self.refuse_config)
+        overrides = options.overrides
+        if options.select is not None or options.ignore:  # the older programmatic spelling
+            select = tuple(options.select) if options.select is not None else overrides.select
+            overrides = Overrides(**{**overrides.__dict__, "select": select, "ignore": tuple(options.ignore)})
+        self.configs = ConfigFinder(self.refuse_config, overrides, options.config_file, options.isolated)
         self.stdin_data: bytes | None = None
+        self.cache: Any = None  # pt_lsp.core.cache.Cache when the run uses one
+        self.from_cache = 0
+        self.profile: Counter[str] = Counter()
 
     def warn(self, message: str) -> None:
-        print(f"warning: {message}", file=self.stderr)
+        if self.options.verbosity not in ("quiet", "silent"):
+            print(f"warning: {message}", file=self.stderr)
+
+    def info(self, message: str) -> None:
+        if self.options.verbosity == "verbose":
+            print(f"pt-lsp: {message}", file=self.stderr)
 
     @staticmethod
     def refuse_config(message: str) -> None:
@@ -93,50 +210,173 @@ class Check:
     # -- planning ------------------------------------------------------------------------------
     def tasks(self) -> list[FileTask]:
         options = self.options
-        reads_stdin = options.stdin_filename is not None or options.paths == ["-"]
-        if reads_stdin:
+        if options.reads_stdin:
             name = options.stdin_filename or "-"
             data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
             self.stdin_data = data
+            config = self.configs.for_path(name)
+            if name != "-" and (config.force_exclude or options.overrides.force_exclude):
+                if is_excluded(name, False, config, options.respect_gitignore and config.respect_gitignore):
+                    self.info(f"{name} is excluded (force-exclude): not linted")
+                    return []
             return [self._task(name, data)]
         paths = [p for p in options.paths if p != "-"] or ["."]
-        found = discover(paths, self.configs, options.respect_gitignore, self.warn)
+        force = bool(options.overrides.force_exclude)
+        found = discover(paths, self.configs, options.respect_gitignore, self.warn, force_exclude=force)
         for missing in found.missing:
             self.error(f"{missing}: no such file or directory")
+        for path, why in found.unreadable:
+            self.error(f"{path}: {why}")
+        for path in found.excluded:
+            self.info(f"{path} is excluded (force-exclude): not linted")
         return [self._task(path) for path in found.files]
 
     def _task(self, path: str, data: bytes | None = None) -> FileTask:
         config = self.configs.for_path(path)
-        selection = config.selection(path, self.options.select, self.options.ignore)
+        selection = config.selection(path)
         if self.options.target_torch is not None:
             selection = selection.targeting(self.options.target_torch)
-        return FileTask(path, selection, self.options.mode, self.options.unsafe_fixes, data)
+        return FileTask(
+            path,
+            selection,
+            self.options.mode,
+            self.options.unsafe_fixes,
+            data,
+            honour_noqa=not self.options.ignore_noqa,
+            fixable=config.fixable_selection(),
+            target_version=config.target_version,
+            profile=self.options.profile,
+        )
 
-    # -- running -------------------------------------------------------------------------------
+    # -- running ------------------------------------------------------------------------------
     def run(self) -> int:
+        started = time.perf_counter()
+        options = self.options
+        if options.add_noqa and (options.fix or options.fix_only or options.diff or options.reads_stdin):
+            print("error: --add-noqa writes files: not with --fix, --diff or stdin", file=self.stderr)
+            return 2
         try:
             tasks = self.tasks()
+            if options.show_files:
+                for task in sorted(tasks, key=lambda t: t.path):
+                    print(task.path, file=self.stdout)
+                return 2 if self.failed else 0
+            if options.show_settings:
+                return self._show_settings(tasks)
         except ConfigError as problem:
             print(f"error: {problem}", file=self.stderr)
             return 2
-        jobs = self.options.jobs or os.cpu_count() or 1
-        outcomes = sorted(run_tasks(tasks, jobs), key=lambda o: o.path)
+        jobs = options.jobs or os.cpu_count() or 1
+        outcomes = sorted(self._run_cached(tasks, jobs), key=lambda o: o.path)
         self._messages(outcomes)
         findings = sorted((loc for o in outcomes for loc in o.findings), key=Located.sort_key)
         fixed = {o.path: o.fixed for o in outcomes if o.fixed}
         fixed_count = sum(sum(c.values()) for c in fixed.values())
-        if self.options.stdin_filename is not None or self.options.paths == ["-"]:
-            changes = self._stdin_output(outcomes[0] if outcomes else None)
-        else:
-            changes = self._diffs(outcomes)
-        self._report(findings, fixed, fixed_count)
+        with self._output() as out:
+            if options.reads_stdin:
+                changes = self._stdin_output(outcomes[0] if outcomes else None)
+            else:
+                changes = self._diffs(outcomes, out)
+            if options.mode == ADD_NOQA:
+                added = sum(o.noqa_added for o in outcomes)
+                if options.verbosity != "silent":
+                    print(f"Added {plural(added, 'noqa directive')}.", file=self.stderr)
+            else:
+                self._report(findings, fixed, fixed_count, out)
+        wall = time.perf_counter() - started
+        self.info(f"{len(tasks)} files ({self.from_cache} from the cache) in {wall:.3f} s with {jobs} jobs")
+        if options.profile:
+            from .profile import report
+
+            report(self.profile, wall, len(tasks) - self.from_cache, self.stderr)
         if self.failed:
             return 2
-        if self.options.diff:
+        if options.exit_zero or options.mode == ADD_NOQA:
+            return 0
+        if options.diff:
             return 1 if changes else 0
-        if self.options.fix_only or self.options.exit_zero:
+        if options.exit_non_zero_on_fix and fixed_count:
+            return 1
+        if options.fix_only:
             return 0
         return 1 if findings else 0
+
+    @contextmanager
+    def _output(self) -> Iterator[TextIO]:
+        """Where the report goes: stdout, ``--output-file`` or nowhere (``--silent``)."""
+        if self.options.verbosity == "silent":
+            with open(os.devnull, "w", encoding="utf-8") as devnull:
+                yield devnull
+            return
+        if self.options.output_file is None:
+            yield self.stdout
+            return
+        folder = os.path.dirname(os.path.abspath(self.options.output_file))
+        os.makedirs(folder, exist_ok=True)
+        with open(self.options.output_file, "w", encoding="utf-8") as file:
+            yield file
+
+    def _show_settings(self, tasks: list[FileTask]) -> int:
+        """``--show-settings``: the settings of the first file (ruff shows the same for one)."""
+        path = tasks[0].path if tasks else (self.options.paths or ["."])[0]
+        config = self.configs.for_path(path)
+        print(f"Resolved settings for: {path}", file=self.stdout)
+        for line in config.describe():
+            print(f"  {line}", file=self.stdout)
+        selection = tasks[0].selection if tasks else config.selection(path)
+        enabled = selection.codes(all_rules())
+        print(f"  enabled rules = [{', '.join(enabled)}]", file=self.stdout)
+        return 2 if self.failed else 0
+
+    def _cache_settings(self, task: FileTask) -> str:
+        from pt_lsp.core.vocabulary import installed_torch_version
+
+        torch = task.selection.target_torch or installed_torch_version()
+        return repr((task.selection, torch, task.honour_noqa, task.fixable, task.target_version, task.unsafe))
+
+    def _open_cache(self, tasks: list[FileTask]) -> Any:
+        options = self.options
+        if options.no_cache or options.mode != CHECK or options.profile or options.reads_stdin or not tasks:
+            return None
+        from pt_lsp.core.cache import Cache, cache_root
+
+        configured = self.configs.for_path(tasks[0].path).cache_dir
+        root = cache_root(options.cache_dir, configured)
+        self.info(f"cache: {os.path.abspath(root)}")
+        return Cache(root)
+
+    def _run_cached(self, tasks: list[FileTask], jobs: int) -> list[FileOutcome]:
+        """Answer what the cache knows; lint the rest (with their bytes, read once) and store it."""
+        from .lint_file import outcome_from_cache, outcome_to_cache
+
+        cache = self.cache = self._open_cache(tasks)
+        if cache is None:
+            ran = run_tasks(tasks, jobs)
+            for outcome in ran:
+                self.profile.update(outcome.timings)
+            return ran
+        outcomes: list[FileOutcome] = []
+        misses: list[tuple[FileTask, str]] = []
+        for task in tasks:
+            try:
+                data = read_bytes(task.path)
+            except Unlintable:
+                misses.append((task, ""))  # the worker says what is wrong with it
+                continue
+            key = cache.key(self._cache_settings(task), task.path, data)
+            entry = cache.load(key)
+            if entry is not None:
+                outcomes.append(outcome_from_cache(task.path, entry))
+                continue
+            misses.append((FileTask(**{**task.__dict__, "data": data}), key))
+        self.from_cache = len(outcomes)
+        for (_, key), outcome in zip(misses, run_tasks([task for task, _ in misses], jobs)):
+            entry = outcome_to_cache(outcome) if key else None
+            if entry is not None:
+                cache.store(key, entry)
+            outcomes.append(outcome)
+        cache.prune()
+        return outcomes
 
     def _messages(self, outcomes: list[FileOutcome]) -> None:
         # an empty __init__.py is the normal case, not worth a word
@@ -162,14 +402,16 @@ class Check:
         else:
             self.warn(f"skipping {len(empty)} empty files (e.g. {empty[0]})")
 
-    def _diffs(self, outcomes: list[FileOutcome]) -> bool:
+    def _diffs(self, outcomes: list[FileOutcome], out: TextIO) -> bool:
         diffs = [o.diff for o in outcomes if o.diff]
         if self.options.diff:
-            self.stdout.write("".join(diffs))
+            out.write("".join(diffs))
         return bool(diffs)
 
     def _stdin_output(self, outcome: FileOutcome | None) -> bool:
         """With stdin, --fix prints the fixed source (ruff does the same) and --diff the diff."""
+        if outcome is None and self.options.mode == FIX and self.stdin_data is not None:
+            self._write_bytes(self.stdin_data)  # excluded (force-exclude): passed through untouched
         if outcome is None or self.options.mode == CHECK:
             return False
         if self.options.diff:
@@ -193,36 +435,46 @@ class Check:
 
     # -- reporting -----------------------------------------------------------------------------
     def _summary(self, out: TextIO, findings: list[Located], fixed_count: int) -> None:
+        if self.options.verbosity == "quiet":
+            return  # --quiet: the findings, nothing else
         lines = text.check_summary(findings, fixed_count, self.options.unsafe_fixes, self.options.mode == FIX)
         if self.failed and not findings and not fixed_count:
             return  # not "All checks passed!" beside an error: something was not checked
         for line in lines:
             print(line, file=out)
 
-    def _report(self, findings: list[Located], fixed: dict[str, Counter], fixed_count: int) -> None:
+    def _format(self, out: TextIO) -> str:
+        fmt = self.options.output_format
+        if fmt is None:  # ruff's full format where a person reads it, one line per finding for tools
+            fmt = "full" if hasattr(out, "isatty") and out.isatty() else "concise"
+        return "concise" if fmt == "text" else fmt
+
+    def _report(self, findings: list[Located], fixed: dict[str, Counter], fixed_count: int, report: TextIO) -> None:
         options = self.options
         unsafe = options.unsafe_fixes
-        stdin_fix = options.mode == FIX and (options.stdin_filename is not None or options.paths == ["-"])
+        stdin_fix = options.mode == FIX and options.reads_stdin
         # with stdin and --fix the fixed source owns stdout: the report goes to stderr
-        out = self.stderr if stdin_fix else self.stdout
+        out = self.stderr if stdin_fix and report is self.stdout else report
+        fmt = self._format(out)
+        colour = _colour(options.color, out) and fmt in ("concise", "full")
         if options.diff:
-            print(text.diff_summary(fixed_count, findings, unsafe), file=self.stderr)
+            if options.verbosity not in ("quiet", "silent"):
+                print(text.diff_summary(fixed_count, findings, unsafe), file=self.stderr)
             return
         if options.fix_only:
             if options.show_fixes:
                 out.write("\n".join(text.show_fixes(fixed)) + ("\n" if fixed_count else ""))
             line = text.fix_only_summary(fixed_count, findings, unsafe)
-            if line and options.output_format == "text":
+            if line and fmt in ("concise", "full") and options.verbosity != "quiet":
                 print(line, file=out)
             return
         if options.statistics:
             counts = statistics.count_rules(findings, unsafe)
-            if options.output_format == "json":
+            if fmt == "json":
                 out.write(statistics.format_json(counts))
             else:
                 out.write(statistics.format_text(counts))
             return
-        fmt = options.output_format
         if fmt == "json":
             out.write(json_report.format_json(findings))
         elif fmt == "sarif":
@@ -233,12 +485,18 @@ class Check:
             sources: dict[str, list[str] | None] = {}
             for loc in findings:
                 if loc.filename not in sources:
-                    sources[loc.filename] = _source_lines(loc.filename) if loc.cell is None else None
-                print(text.format_full(loc, unsafe, sources[loc.filename]), file=out)
+                    if options.reads_stdin and self.stdin_data is not None and loc.cell is None:
+                        stdin_text = self.stdin_data.decode("utf-8", "replace")
+                        sources[loc.filename] = stdin_text.replace("\r\n", "\n").split("\n")
+                    else:
+                        sources[loc.filename] = _source_lines(loc.filename) if loc.cell is None else None
+                print(text.format_full(loc, unsafe, sources[loc.filename], colour), file=out)
+            if options.show_fixes and fixed_count:
+                out.write("\n".join(text.show_fixes(fixed)) + "\n")
             self._summary(out, findings, fixed_count)
         else:
             for loc in findings:
-                print(text.format_finding(loc, unsafe), file=out)
+                print(text.format_finding(loc, unsafe, colour), file=out)
             if options.show_fixes and fixed_count:
                 out.write("\n".join(text.show_fixes(fixed)) + "\n")
             self._summary(out, findings, fixed_count)

@@ -3,20 +3,26 @@ so tasks and outcomes are plain picklable data, and it never raises."""
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import sys
+import time
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pt_lsp.core.engine import lint_source
+from pt_lsp.core.engine import lint_source, syntax_error_finding
 from pt_lsp.core.filefix import NotebookFile, SourceFile, Unlintable, read_bytes, write_atomic
+from pt_lsp.core.findings import FileResult, Finding
 from pt_lsp.core.fixes import fix_source
+from pt_lsp.core.rule import SYNTAX_ERROR, all_rules
 from pt_lsp.core.selection import Selection
 from pt_lsp.report.diff import notebook_cell_diffs, unified_diff
 from pt_lsp.report.model import Located
 
 from .notebooks import fix_cells, lint_cells, to_cells
 
-CHECK, FIX, DIFF = "check", "fix", "diff"
+CHECK, FIX, DIFF, ADD_NOQA = "check", "fix", "diff", "add-noqa"
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,11 @@ class FileTask:
     mode: str = CHECK  # check | fix (write the fixes) | diff (show them, write nothing)
     unsafe: bool = False
     stdin: bytes | None = None  # the source, when it comes from stdin
+    honour_noqa: bool = True  # --ignore-noqa: False
+    fixable: Selection | None = None  # whose fixes --fix may apply (None: every rule's)
+    target_version: tuple[int, int] | None = None  # the oldest Python the code must parse under
+    profile: bool = False  # time the phases and rules (--profile)
+    data: bytes | None = None  # the file's bytes, when the parent read them already (the cache)
 
 
 @dataclass
@@ -39,6 +50,8 @@ class FileOutcome:
     empty: bool = False
     diff: str = ""
     output: bytes | None = None  # the fixed file's bytes (what --fix on stdin prints)
+    noqa_added: int = 0  # --add-noqa: comments written
+    timings: dict[str, float] = field(default_factory=dict)  # --profile: seconds per phase and rule
 
 
 def is_notebook(path: str) -> bool:
@@ -48,7 +61,10 @@ def is_notebook(path: str) -> bool:
 def process(task: FileTask) -> FileOutcome:
     outcome = FileOutcome(task.path)
     try:
-        data = task.stdin if task.stdin is not None else read_bytes(task.path)
+        started = time.perf_counter()
+        data = task.stdin if task.stdin is not None else task.data if task.data is not None else read_bytes(task.path)
+        if task.profile:
+            outcome.timings["read"] = time.perf_counter() - started
         if not data.strip():
             outcome.empty = True
         elif is_notebook(task.path):
@@ -68,15 +84,75 @@ def process(task: FileTask) -> FileOutcome:
     return outcome
 
 
+def _lint(task: FileTask, text: str, outcome: FileOutcome) -> FileResult:
+    """One lint of ``text`` with the task's settings (timed per phase under --profile)."""
+    if task.profile:
+        from .profile import profiled_lint
+
+        result = profiled_lint(text, task.path, task.selection, task.honour_noqa, outcome.timings)
+    else:
+        result = lint_source(text, task.path, task.selection, honour_noqa=task.honour_noqa)
+    if task.target_version is not None and task.selection.enabled(SYNTAX_ERROR):
+        result.findings = _target_syntax(text, task.path, task.target_version, result.findings)
+    return result
+
+
+def _target_syntax(text: str, path: str, version: tuple[int, int], findings: list[Finding]) -> list[Finding]:
+    """--target-version: syntax newer than the target is a PTL000 that says so; and where the
+    target is newer than the Python pt-lsp runs on, a parse error says that instead."""
+    running = sys.version_info[:2]
+    wanted = f"{version[0]}.{version[1]}"
+    if any(f.code == SYNTAX_ERROR for f in findings):
+        if version <= running:
+            return findings
+        here = f"{running[0]}.{running[1]}"
+        hint = f" (pt-lsp runs on Python {here}, older than target-version {wanted}: run it under {wanted})"
+        return [dataclasses.replace(f, message=f.message + hint) if f.code == SYNTAX_ERROR else f for f in findings]
+    if version >= running:
+        return findings
+    try:
+        ast.parse(text, path, feature_version=version)
+    except SyntaxError as error:
+        from pt_lsp.core.document import Document
+
+        finding = syntax_error_finding(Document(text), error)
+        message = f"SyntaxError under Python {wanted} (target-version): {error.msg}"
+        return sorted([*findings, dataclasses.replace(finding, message=message)], key=lambda f: (f.span, f.code))
+    return findings
+
+
+def _fix_source(task: FileTask, text: str):  # -> FixOutcome
+    """--fix: every enabled rule's fixes, or only the fixable ones' (then the rest are linted
+    again with the full selection, without the fixes --fix may not apply)."""
+    if task.fixable is None:
+        return fix_source(text, task.path, task.selection, task.unsafe)
+    codes = [code for code in all_rules() if task.selection.enabled(code) and task.fixable.enabled(code)]
+    restricted = dataclasses.replace(task.selection, select=tuple(codes), ignore=())
+    fixed = fix_source(text, task.path, restricted, task.unsafe)
+    result = lint_source(fixed.text, task.path, task.selection)
+    fixed.remaining = [_without_fixes(f, task.fixable) for f in result.findings]
+    fixed.errors.extend(e for e in result.errors if e not in fixed.errors)
+    return fixed
+
+
+def _without_fixes(finding: Finding, fixable: Selection | None) -> Finding:
+    """An unfixable rule's finding shows no fix (no ``[*]``), as in ruff."""
+    if fixable is None or fixable.enabled(finding.code) or not finding.fixes:
+        return finding
+    return dataclasses.replace(finding, fixes=())
+
+
 def _python(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
     source = SourceFile.decode(data)
-    if task.mode == CHECK:
-        result = lint_source(source.text, task.path, task.selection)
+    if task.mode in (CHECK, ADD_NOQA):
+        result = _lint(task, source.text, outcome)
         outcome.errors.extend(result.errors)
         outcome.skipped = result.message
-        outcome.findings = [Located(task.path, finding) for finding in result.findings]
+        outcome.findings = [Located(task.path, _without_fixes(f, task.fixable)) for f in result.findings]
+        if task.mode == ADD_NOQA:
+            _add_noqa(task, source, outcome)
         return
-    fixed = fix_source(source.text, task.path, task.selection, task.unsafe)
+    fixed = _fix_source(task, source.text)
     outcome.errors.extend(fixed.errors)
     outcome.findings = [Located(task.path, finding) for finding in fixed.remaining]
     if not fixed.converged:
@@ -92,8 +168,29 @@ def _python(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
     outcome.output = new_bytes
     if task.mode == DIFF:
         outcome.diff = unified_diff(task.path, source.text, fixed.text)
-    elif task.stdin is None:
-        _write(task.path, new_bytes, outcome)
+    elif task.stdin is None and not _write(task.path, new_bytes, outcome):
+        # nothing was written: what the file still has is reported, fixes included
+        result = lint_source(source.text, task.path, task.selection, honour_noqa=task.honour_noqa)
+        outcome.findings = [Located(task.path, _without_fixes(f, task.fixable)) for f in result.findings]
+
+
+def _add_noqa(task: FileTask, source: SourceFile, outcome: FileOutcome) -> None:
+    from pt_lsp.core.noqa import add_noqa_comments
+
+    codes_by_line: dict[int, set[str]] = {}
+    for loc in outcome.findings:
+        if loc.finding.code != SYNTAX_ERROR and all_rules().get(loc.finding.code, None) is not None:
+            if getattr(all_rules()[loc.finding.code], "suppressible", True):
+                codes_by_line.setdefault(loc.finding.line, set()).add(loc.finding.code)
+    new_text, added = add_noqa_comments(source.text, codes_by_line)
+    outcome.findings = []
+    if not added:
+        return
+    if task.stdin is not None:
+        outcome.output = source.encode(new_text)
+        outcome.noqa_added = added
+    elif _write(task.path, source.encode(new_text), outcome):
+        outcome.noqa_added = added
 
 
 def _notebook(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
@@ -102,7 +199,7 @@ def _notebook(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
     if not sources or not any(source.strip() for _, source in sources):
         outcome.empty = True
         return
-    if task.mode == CHECK:
+    if task.mode in (CHECK, ADD_NOQA):  # --add-noqa leaves notebooks alone: their findings are reported
         joined, result = lint_cells(sources, task.path, task.selection)
         outcome.errors.extend(result.errors)
         outcome.skipped = result.message
@@ -120,13 +217,59 @@ def _notebook(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
     outcome.output = notebook.with_sources(changed)
     if task.mode == DIFF:
         outcome.diff = notebook_cell_diffs(task.path, dict(sources), dict(fixed.sources))
-    elif task.stdin is None:
-        _write(task.path, outcome.output, outcome)
+    elif task.stdin is None and not _write(task.path, outcome.output, outcome):
+        joined, result = lint_cells(sources, task.path, task.selection)
+        outcome.findings = [Located(task.path, c.finding, c.cell) for c in to_cells(joined, result.findings)]
 
 
-def _write(path: str, data: bytes, outcome: FileOutcome) -> None:
+def _writable(path: str) -> None:
+    """A read-only file (no write bit, or not writable by us) is the user's "leave it alone":
+    replacing it through a rename would succeed, so say no before (as ruff's in-place write)."""
+    import errno
+    import os
+    import stat
+
+    mode = os.stat(path).st_mode
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
+        raise PermissionError(errno.EACCES, "Permission denied (the file is read-only)", path)
+
+
+def _write(path: str, data: bytes, outcome: FileOutcome) -> bool:
+    """Write ``data`` over ``path``; on failure the file is left as it was, the error said,
+    and nothing counted as fixed."""
     try:
+        _writable(path)
         write_atomic(path, data)
     except OSError as error:
-        outcome.errors.append(f"could not write the fixed file: {error.strerror or error}")
+        outcome.errors.append(f"could not write the fixed file, left unchanged: {error.strerror or error}")
         outcome.fixed.clear()
+        outcome.output = None
+        return False
+    return True
+
+
+def outcome_to_cache(outcome: FileOutcome) -> dict | None:
+    """What the cache keeps of a checked file; None for an outcome not worth keeping (an
+    internal error may be gone next run)."""
+    from pt_lsp.core.cache import finding_to_json
+
+    if outcome.errors:
+        return None
+    return {
+        "findings": [[loc.cell, finding_to_json(loc.finding)] for loc in outcome.findings],
+        "warnings": outcome.warnings,
+        "skipped": outcome.skipped,
+        "empty": outcome.empty,
+    }
+
+
+def outcome_from_cache(path: str, entry: dict) -> FileOutcome:
+    from pt_lsp.core.cache import finding_from_json
+
+    return FileOutcome(
+        path,
+        findings=[Located(path, finding_from_json(value), cell) for cell, value in entry["findings"]],
+        warnings=list(entry["warnings"]),
+        skipped=entry["skipped"],
+        empty=entry["empty"],
+    )

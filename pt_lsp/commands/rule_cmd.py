@@ -5,21 +5,68 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
+from pt_lsp.core.findings import Applicability
 from pt_lsp.core.rule import Rule, all_rules
 
+# What `rule --all` prints in its fix column, and `rule CODE` as its fix sentence, by the kind of
+# fixes the rule's bad examples get: --fix applies safe ones, unsafe ones need --unsafe-fixes,
+# display-only ones are shown and never applied.
+SENTENCES = {
+    "safe": "Fix is available.",
+    "sometimes": "Fix is sometimes available.",
+    "unsafe": "Fix is available with `--unsafe-fixes` (unsafe: it may change what the program does).",
+    "mixed": "Fix is available; some fixes are unsafe and need `--unsafe-fixes`.",
+    "display-only": "Fix is display-only: suggested, never applied.",
+    "none": "Fix is not available.",
+}
+COLUMN = {
+    "safe": "yes",
+    "sometimes": "some",
+    "mixed": "yes",
+    "unsafe": "unsafe",
+    "display-only": "display",
+    "none": "no",
+}
 
-def _fix_sentence(fixable: bool) -> str:
-    return "Fix is available." if fixable else "Fix is not available."
+
+def fix_kind(rule: type[Rule]) -> str:
+    """From the rule's bad examples as linted: the applicabilities of their fixes, and whether
+    some finding has none ("sometimes", ruff's word)."""
+    if not rule.has_fix():
+        return "none"
+    from pt_lsp.core.engine import lint_source
+    from pt_lsp.core.selection import Selection
+
+    kinds: set[Applicability] = set()
+    without = False
+    for example in rule.examples:
+        if not example.is_bad_for(rule.code):
+            continue
+        result = lint_source(example.code, f"<{rule.code} example>", selection=Selection.of([rule.code]))
+        for finding in result.findings:
+            if finding.code == rule.code:
+                kinds.update(fix.applicability for fix in finding.fixes)
+                without = without or not finding.fixes
+    applied = kinds - {Applicability.DISPLAY_ONLY}
+    if not applied:
+        return "display-only" if kinds else "none"
+    if applied == {Applicability.UNSAFE}:
+        return "unsafe"
+    if without:
+        return "sometimes"
+    return "mixed" if Applicability.UNSAFE in applied else "safe"
 
 
 def describe(rule: type[Rule]) -> dict:
+    kind = fix_kind(rule)
     return {
         "code": rule.code,
         "name": rule.name,
         "summary": rule.summary,
         "severity": rule.severity.value,
-        "fixable": rule.has_fix(),
-        "fix": _fix_sentence(rule.has_fix()),
+        "fixable": kind not in ("none", "display-only"),
+        "fix_availability": kind,
+        "fix": SENTENCES[kind],
         "url": rule.url(),
         "explanation": rule.documentation(),
     }
@@ -60,8 +107,8 @@ def show_all(output_format: str, stdout: TextIO) -> int:
         stdout.write(json.dumps(entries, indent=2) + "\n")
         return 0
     name_width = max(len(e["name"]) for e in entries)
-    stdout.write(f"{'code':<7} {'name':<{name_width}}  fix  summary\n")
+    stdout.write(f"{'code':<7} {'name':<{name_width}}  {'fix':<7}  summary\n")
     for e in entries:
-        fix = "yes" if e["fixable"] else "no "
-        stdout.write(f"{e['code']:<7} {e['name']:<{name_width}}  {fix}  {e['summary']}\n")
+        fix = COLUMN[e["fix_availability"]]
+        stdout.write(f"{e['code']:<7} {e['name']:<{name_width}}  {fix:<7}  {e['summary']}\n")
     return 0

@@ -158,9 +158,46 @@ def git_root(directory: str) -> str | None:
         current = parent
 
 
+def _config_value(path: str, section: str, key: str) -> str | None:
+    """The last ``key`` of ``[section]`` in a git config file (enough of git's syntax for
+    ``core.excludesFile``: sections, ``key = value``, quotes, comments)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as file:
+            lines = file.read().splitlines()
+    except OSError:
+        return None
+    current, value = "", None
+    for line in lines:
+        line = line.strip()
+        if line.startswith("["):
+            current = line[1:].split("]", 1)[0].strip().split(" ", 1)[0].lower()
+            continue
+        name, sep, raw = line.partition("=")
+        if sep and current == section and name.strip().lower() == key:
+            raw = re.split(r"\s[#;]", " " + raw.strip(), maxsplit=1)[0].strip()
+            value = raw[1:-1] if len(raw) >= 2 and raw[0] == raw[-1] == '"' else raw
+    return value
+
+
+def global_excludes_file(root: str) -> str:
+    """Git's ``core.excludesFile``: from the repository's config, else the user's, else git's
+    default ``$XDG_CONFIG_HOME/git/ignore`` (``~/.config/git/ignore``)."""
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    for config in (
+        os.path.join(root, ".git", "config"),
+        os.path.join(os.path.expanduser("~"), ".gitconfig"),
+        os.path.join(xdg, "git", "config"),
+    ):
+        value = _config_value(config, "core", "excludesfile")
+        if value:
+            return os.path.expanduser(value)
+    return os.path.join(xdg, "git", "ignore")
+
+
 def rules_for(directory: str) -> IgnoreRules:
-    """The rules in effect in ``directory``: the ``.gitignore`` files from the repository root
-    (or, outside a repository, the filesystem root) down to it, and ``.git/info/exclude``."""
+    """The rules in effect in ``directory``: inside a repository, the global excludes file and
+    ``.git/info/exclude`` (lowest priority, in that order), then the ``.gitignore`` files from
+    the repository root (or, outside one, the filesystem root) down to it."""
     directory = os.path.abspath(directory)
     root = git_root(directory)
     chain = []
@@ -173,9 +210,11 @@ def rules_for(directory: str) -> IgnoreRules:
         current = parent
     rules = IgnoreRules()
     if root is not None:
-        exclude = os.path.join(root, ".git", "info", "exclude")
-        if os.path.isfile(exclude):
-            rules = IgnoreRules(tuple(parse_file(exclude, root)))
+        patterns: list[Pattern] = []
+        for exclude in (global_excludes_file(root), os.path.join(root, ".git", "info", "exclude")):
+            if os.path.isfile(exclude):
+                patterns.extend(parse_file(exclude, root))
+        rules = IgnoreRules(tuple(patterns))
     for ancestor in reversed(chain):
         rules = rules.child(ancestor)
     return rules

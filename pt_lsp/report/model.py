@@ -51,7 +51,8 @@ def hidden_unsafe(fix: Fix | None, unsafe: bool) -> bool:
 
 
 def absolute(filename: str) -> str:
-    return os.path.abspath(filename)
+    """The path reporters print; ``-`` (stdin without ``--stdin-filename``) stays ``-`` (ruff)."""
+    return filename if filename == "-" else os.path.abspath(filename)
 
 
 def plural(count: int, word: str, plural_form: str | None = None) -> str:

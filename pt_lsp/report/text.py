@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from collections import Counter
 
+from pt_lsp.core.findings import Applicability, Fix
+
 from .model import Located, fix_applies, hidden_unsafe, plural, step_file
 
 FIX_HINT = "`--fix`"
+# ANSI styles of the text formats (--color): ruff's choices, roughly
+BOLD, RED, CYAN, BLUE, DIM, RESET = "\x1b[1m", "\x1b[31m", "\x1b[36m", "\x1b[34m", "\x1b[2m", "\x1b[0m"
+
+
+def paint(text: str, style: str, colour: bool) -> str:
+    return f"{style}{text}{RESET}" if colour and text else text
+
+
 UNSAFE_HINT = "`--fix --unsafe-fixes`"
 
 
@@ -15,37 +25,46 @@ def format_location(loc: Located) -> str:
     return f"{loc.filename}:{cell}{loc.row}:{loc.column}"
 
 
-def format_finding(loc: Located, unsafe: bool) -> str:
-    marker = "[*] " if fix_applies(loc.finding.fix, unsafe) else ""
-    return f"{format_location(loc)}: {loc.finding.code} {marker}{loc.finding.message}"
+def format_finding(loc: Located, unsafe: bool, colour: bool = False) -> str:
+    marker = paint("[*]", CYAN, colour) + " " if fix_applies(loc.finding.fix, unsafe) else ""
+    location = paint(format_location(loc), BOLD, colour)
+    return f"{location}: {paint(loc.finding.code, BOLD + RED, colour)} {marker}{loc.finding.message}"
 
 
-def format_full(loc: Located, unsafe: bool, lines: list[str] | None) -> str:
+def _applicability(fix: Fix) -> str:
+    """How ``--fix`` treats a fix, said after its title as ruff does for the unsafe ones."""
+    if fix.applicability is Applicability.UNSAFE:
+        return " (unsafe fix: `--unsafe-fixes`)"
+    if fix.applicability is Applicability.DISPLAY_ONLY:
+        return " (display-only: never applied)"
+    return ""
+
+
+def format_full(loc: Located, unsafe: bool, lines: list[str] | None, colour: bool = False) -> str:
     """Ruff's ``full`` format: the finding, its code frame with the range underlined, the fix
-    title, and the evidence path as notes, each with its line."""
-    out = [format_finding(loc, unsafe)]
+    title and its applicability, and the evidence path as notes, each with its line."""
+    out = [format_finding(loc, unsafe, colour)]
     finding = loc.finding
     if lines is not None and 1 <= finding.line <= len(lines):
-        out.extend(_frame(lines, finding.span.start.line, finding.span.start.col, finding.span.end))
+        out.extend(_frame(lines, finding.span.start.line, finding.span.start.col, finding.span.end, colour))
     if finding.fix is not None:
-        out.append(f"  = help: {finding.fix.title}")
+        out.append(f"  {paint('= help:', CYAN, colour)} {finding.fix.title}{_applicability(finding.fix)}")
     for related in finding.related:
         cell = f"cell {related.cell}:" if related.cell is not None else ""
-        out.append(
-            f"  = note: {step_file(loc, related)}:{cell}{related.span.start.line}:{related.span.start.col + 1}: "
-            f"{related.message}"
-        )
+        where = f"{step_file(loc, related)}:{cell}{related.span.start.line}:{related.span.start.col + 1}"
+        out.append(f"  {paint('= note:', BLUE, colour)} {where}: {related.message}")
     return "\n".join(out) + "\n"
 
 
-def _frame(lines: list[str], line: int, col: int, end: object) -> list[str]:
+def _frame(lines: list[str], line: int, col: int, end: object, colour: bool = False) -> list[str]:
     text = lines[line - 1].rstrip("\n")
     end_col = getattr(end, "col", col + 1) if getattr(end, "line", line) == line else len(text)
     width = len(str(line))
+    gutter = paint(f"{' ' * width} |", BLUE, colour)
     return [
-        f"{' ' * width} |",
-        f"{line} | {text}",
-        f"{' ' * width} | {' ' * col}{'^' * max(1, end_col - col)}",
+        gutter,
+        f"{paint(f'{line} |', BLUE, colour)} {text}",
+        f"{gutter} {' ' * col}{paint('^' * max(1, end_col - col), RED, colour)}",
     ]
 
 

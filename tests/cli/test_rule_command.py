@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from pt_lsp.commands.rule_cmd import COLUMN, fix_kind
 from pt_lsp.core.rule import all_rules
 
 
@@ -31,8 +32,13 @@ def test_rule_all_lists_every_rule_with_fix_column(cli, fake_rules):
     for code, rule in all_rules().items():
         line = next(line for line in run.out.splitlines() if line.startswith(code))
         assert rule.name in line
-        assert ("yes" if rule.has_fix() else "no") in line.split()[2]
+        # issue 14: the column says how --fix treats the rule's fixes (it said "yes" for any fix)
+        assert line.split()[2] == COLUMN[fix_kind(rule)]
+        assert (line.split()[2] == "no") == (not rule.has_fix())
     assert "PTL000" in run.out
+    lines = {line.split()[0]: line.split()[2] for line in run.out.splitlines()[1:]}
+    assert lines["PTL106"] == "display"  # a display-only fix is never applied: not "yes"
+    assert lines["PTL201"] == "unsafe"  # every PTL201 fix needs --unsafe-fixes
 
 
 def test_rule_json(cli):
@@ -46,3 +52,12 @@ def test_rule_json(cli):
 
 def test_rule_without_code(cli):
     assert cli("rule").code == 2
+
+
+def test_rule_says_how_its_fix_applies(cli):
+    unsafe = cli("rule", "PTL201").out
+    assert "Fix is available." not in unsafe  # all of PTL201's fixes are unsafe
+    assert "Fix is available with `--unsafe-fixes`" in unsafe
+    assert "Fix is display-only" in cli("rule", "PTL106").out
+    entry = json.loads(cli("rule", "PTL106", "--output-format", "json").out)
+    assert entry["fixable"] is False and entry["fix_availability"] == "display-only"
