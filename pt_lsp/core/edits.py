@@ -299,8 +299,19 @@ def no_grad_block(ctx: FileContext, stmts: Sequence[ast.stmt], inner: Iterable[E
 
 
 # -- calls and loop bodies (PTL201, PTL202, PTL401) ---------------------------------------------
-def add_keyword(ctx: FileContext, call: ast.Call, keyword: str) -> Edit | None:
-    """An edit appending ``keyword`` (e.g. ``retain_graph=True``) to ``call``'s arguments."""
+def add_keyword(ctx: FileContext, call: ast.Call, keyword: str, position: int | None = None) -> Edit | None:
+    """An edit giving ``call`` the argument ``keyword`` (e.g. ``retain_graph=True``): appended, or
+    the value of the keyword (or of the positional argument at ``position``) that already passes
+    it replaced. None where the call already passes that value, or where ``*args``/``**kwargs``
+    may pass it (a second value would be a ``TypeError``)."""
+    name, _, value = keyword.partition("=")
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    given = next((k.value for k in call.keywords if k.arg == name), None)
+    if given is None and position is not None and len(call.args) > position:
+        given = call.args[position]
+    if given is not None:  # replace the value: a repeated keyword does not compile
+        return None if source_of(ctx, given) == value else Edit(ctx.doc.node_span(given), value)
     end = ctx.doc.node_span(call).end
     closing = Pos(end.line, end.col - 1)
     if ctx.doc.slice(ctx.doc.node_span(call))[-1:] != ")":
@@ -313,9 +324,13 @@ def add_keyword(ctx: FileContext, call: ast.Call, keyword: str) -> Edit | None:
 
 
 def body_insertion(ctx: FileContext, body: list[ast.stmt], lines: list[str]) -> Edit | None:
-    """Insert ``lines`` as the first statements of ``body`` (None for one-line bodies)."""
+    """Insert ``lines`` as the first statements of ``body`` (None for one-line bodies, and where
+    the body already starts with them: a fix applied once must not be applied again)."""
     first, owner = body[0], ctx.parent(body[0])
     if isinstance(owner, (ast.stmt, ast.excepthandler)) and first.lineno == owner.lineno:
         return None  # `for x in xs: step(x)`: no line of its own to insert before
+    present = [source_of(ctx, stmt) for stmt in body[: len(lines)]]
+    if sorted(present) == sorted(line.strip() for line in lines):
+        return None
     indent, newline = indentation(ctx, first), newline_of(ctx)
     return Edit.insert(Pos(first.lineno, 0), "".join(f"{indent}{line}{newline}" for line in lines))

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
+import textwrap
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from .document import Document
+from .document import Document, Pos
 from .findings import Applicability, Edit, Finding, Fix
 from .rule import SYNTAX_ERROR
 from .selection import Selection
+from .walk import NESTED_SCOPES, children
 
 MAX_ROUNDS = 10
 S = TypeVar("S")  # what is being fixed: a source text, a notebook's cells
@@ -57,6 +62,103 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
         cursor = end
     out.append(text[cursor:])
     return "".join(out)
+
+
+_BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__builtins__", "__spec__"}
+
+
+class BoundNames:
+    """Where each scope of a text binds each name first, to check that a statement a fix inserts
+    reads only names bound before it (``h = h.detach()`` at the top of a loop whose body binds
+    ``h`` later would raise ``NameError`` in the first iteration)."""
+
+    def __init__(self, text: str, tree: ast.Module | None = None) -> None:
+        """``tree``: the parse of ``text`` where the caller has it."""
+        self.scope_at: list[ast.AST] = []  # line -> innermost scope
+        self.first: dict[int, dict[str, tuple[int, int]]] = {}  # id(scope) -> name -> first binding
+        self.outer: dict[int, ast.AST | None] = {}
+        self.open: set[int] = set()  # scopes whose names cannot be known (``from m import *``, ``global``)
+        if tree is None:
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return
+        self.scope_at = [tree] * (text.count("\n") + 2)
+        self.outer[id(tree)] = None
+        pending: list[tuple[ast.AST, ast.AST]] = [(tree, tree)]  # (node, the scope it is in)
+        while pending:  # pre-order: a scope's lines are claimed before those of the scopes inside it
+            node, scope = pending.pop()
+            if isinstance(node, NESTED_SCOPES):
+                self._bind(scope, getattr(node, "name", None), node)
+                self.outer[id(node)] = scope
+                if not isinstance(node, ast.Lambda):  # its body is an expression: no statement goes in
+                    end = node.end_lineno or node.lineno
+                    for line in range(node.lineno + 1, end + 1):  # the def line itself is the outer scope's
+                        self.scope_at[line] = node
+                arguments = getattr(node, "args", None)
+                if isinstance(arguments, ast.arguments):
+                    every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+                    every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+                    for arg in every:
+                        self._bind(node, arg.arg, (0, 0))
+                scope = node
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                self._bind(scope, node.id, node)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    if alias.name == "*":
+                        self.open.add(id(scope))
+                    self._bind(scope, (alias.asname or alias.name).split(".")[0], node)
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                self.open.add(id(scope))
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                self._bind(scope, node.name, node)
+            for child in children(node):
+                pending.append((child, scope))
+
+    def _bind(self, scope: ast.AST, name: str | None, where: ast.AST | tuple[int, int]) -> None:
+        if name is None:
+            return
+        at = where if isinstance(where, tuple) else (where.lineno, where.col_offset)  # type: ignore[attr-defined]
+        names = self.first.setdefault(id(scope), {})
+        if name not in names or at < names[name]:
+            names[name] = at
+
+    def bound_before(self, name: str, at: Pos) -> bool:
+        if name in _BUILTINS or not self.scope_at:
+            return True
+        scope: ast.AST | None = self.scope_at[min(at.line, len(self.scope_at) - 1)]
+        first = self.first.get(id(scope), {}).get(name)
+        if first is not None and first < (at.line, at.col):
+            return True
+        if id(scope) in self.open:
+            return True
+        # Names of enclosing scopes are read when the function runs, after they are bound.
+        while scope is not None and not isinstance(scope, ast.Module):
+            scope = self.outer.get(id(scope))
+            if isinstance(scope, ast.ClassDef):
+                continue  # a class body's names are not visible in its methods
+            if scope is not None and (name in self.first.get(id(scope), {}) or id(scope) in self.open):
+                return True
+        return False
+
+    def reads_unbound(self, edit: Edit) -> bool:
+        """Whether ``edit`` inserts statements that read a name not bound before them."""
+        if edit.span.start != edit.span.end or not edit.content.strip():
+            return False
+        try:
+            inserted = ast.parse(textwrap.dedent(edit.content.lstrip("\n")))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False  # not statements: an argument, a method call added to an expression
+        local = {
+            n.id
+            for comp in ast.walk(inserted)
+            if isinstance(comp, ast.comprehension)
+            for n in ast.walk(comp.target)
+            if isinstance(n, ast.Name)
+        }
+        reads = {n.id for n in ast.walk(inserted) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        return any(not self.bound_before(name, edit.span.start) for name in reads - local)
 
 
 @dataclass
@@ -116,13 +218,26 @@ def fix_loop(
             return outcome
         outcome.last = lint(new_state)
         outcome.errors = list(outcome.last.errors)
-        outcome.fixed.extend(chosen)
+        outcome.fixed.extend(_really_fixed(chosen, current.findings, outcome.last.findings))
         outcome.rounds += 1
     current = outcome.last
     outcome.converged = not any(
         f.fix is not None and applicable(f.fix, unsafe) and eligible(current.state, f) for f in current.findings
     )
     return outcome
+
+
+def _really_fixed(chosen: list[Finding], before: list[Finding], after: list[Finding]) -> list[Finding]:
+    """The chosen findings that the round removed: per code, no more than the findings of that
+    code that are gone (two findings fixed by one edit count twice only if both are gone)."""
+    gone = Counter(f.code for f in before)
+    gone.subtract(f.code for f in after)
+    fixed = []
+    for finding in chosen:
+        if gone[finding.code] > 0:
+            gone[finding.code] -= 1
+            fixed.append(finding)
+    return fixed
 
 
 def compile_error(text: str, path: str) -> str | None:
@@ -163,6 +278,14 @@ def fix_source(
     def compiles(old: str, new: str) -> bool:
         return still_compiles(old, new, path)
 
-    loop = fix_loop(lint(text), lint, apply_edits, compiles, unsafe, max_rounds=max_rounds)
+    bound: list[tuple[str, BoundNames]] = []  # for the text of the current round only
+
+    def binds_first(source: str, finding: Finding) -> bool:
+        if not bound or bound[0][0] is not source:
+            bound[:] = [(source, BoundNames(source))]
+        fix = finding.fix
+        return fix is None or not any(bound[0][1].reads_unbound(edit) for edit in fix.edits)
+
+    loop = fix_loop(lint(text), lint, apply_edits, compiles, unsafe, binds_first, max_rounds)
     last = loop.last
     return FixOutcome(last.state, loop.fixed, last.findings, loop.rounds, loop.converged, loop.errors, last.message)

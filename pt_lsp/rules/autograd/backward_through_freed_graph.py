@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.document import Pos
 from pt_lsp.core.edits import (
     add_keyword,
     body_insertion,
@@ -17,6 +18,7 @@ from pt_lsp.core.edits import (
 )
 from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related
+from pt_lsp.core.fixes import BoundNames
 from pt_lsp.core.flow.facts import BackwardEvent, EventCase
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
@@ -24,6 +26,10 @@ from pt_lsp.core.walk import attr_path
 from pt_lsp.rules.autograd.examples.backward_through_freed_graph import EXAMPLES
 
 RETAIN = "retain_graph=True"
+# Where retain_graph goes when passed by position: Tensor.backward(gradient, retain_graph, ...),
+# torch.autograd.backward(tensors, grad_tensors, retain_graph, ...), torch.autograd.grad(outputs,
+# inputs, grad_outputs, retain_graph, ...).
+RETAIN_POSITION = {"torch.autograd.backward": 2, "torch.autograd.grad": 3}
 # backward(), torch.autograd.grad/backward, or grad imported from torch.autograd
 _MAY_BACKWARD = re.compile(r"\.backward\(|autograd\.(?:grad|backward)\(|from torch\.autograd import [^\n]*\bgrad\b")
 
@@ -94,13 +100,21 @@ class BackwardThroughFreedGraph(Rule):
         text = ctx.doc.text
         if ("backward(" not in text and "grad" not in text) or not _MAY_BACKWARD.search(text):
             return
-        for event in ctx.flow.events:
+        events = list(ctx.flow.events)
+        # The backwards through one graph that one earlier backward freed: each needs the graph
+        # kept by every backward before it, so that one round of fixes is the whole fix.
+        freed_by: dict[int, list[ast.Call]] = {}
+        for event in events:
+            if event.case is EventCase.SAME_TENSOR and event.earlier is not event.call:
+                freed_by.setdefault(id(event.earlier), []).append(event.call)
+        for event in events:
             gan = self.gan_uses(ctx, event) if event.case is EventCase.SHARED_GRAPH else []
+            before = [c for c in freed_by.get(id(event.earlier), []) if _position(c) < _position(event.call)]
             yield self.report(
                 ctx,
                 event.call,
                 self.message(event, bool(gan)),
-                fixes=self.fixes(ctx, event, gan),
+                fixes=self.fixes(ctx, event, gan, before),
                 related=self.path(ctx, event),
             )
 
@@ -161,12 +175,15 @@ class BackwardThroughFreedGraph(Rule):
         return f"{head}: both losses depend on {shared}"
 
     # -- fixes ----------------------------------------------------------------------------------
-    def fixes(self, ctx: FileContext, event: BackwardEvent, gan_uses: list[ast.Name]) -> list[Fix]:
+    def fixes(
+        self, ctx: FileContext, event: BackwardEvent, gan_uses: list[ast.Name], between: list[ast.Call]
+    ) -> list[Fix]:
         if event.case is EventCase.PARAMETERS_UPDATED:
             return []  # where the step belongs (and whether to recompute the graph) is the author's call
-        retain = add_keyword(ctx, event.earlier, RETAIN)
+        retain = _retain(ctx, event.earlier)
+        kept = [edit for edit in (_retain(ctx, call) for call in between) if edit is not None]
         retain_fix = (
-            Fix(f"Pass `{RETAIN}` to the earlier backward", (retain,), Applicability.UNSAFE) if retain else None
+            Fix(f"Pass `{RETAIN}` to the earlier backward", (retain, *kept), Applicability.UNSAFE) if retain else None
         )
         if event.case is EventCase.CARRIED_STATE:
             return [fix for fix in (self.detach_state(ctx, event), self.clear_lists(ctx, event)) if fix]
@@ -205,6 +222,13 @@ class BackwardThroughFreedGraph(Rule):
     def detach_state(self, ctx: FileContext, event: BackwardEvent) -> Fix | None:
         states = [(name, shape) for name, shape in event.carried if shape != "list"]
         if not states or event.loop is None:
+            return None
+        # Only what the loop receives: a name first bound inside the body would be read before it
+        # exists (NameError in the first iteration); it is made anew in each iteration anyway.
+        start = Pos(event.loop.body[0].lineno, 0)
+        bound = BoundNames(ctx.doc.text, ctx.tree)
+        states = [(name, shape) for name, shape in states if bound.bound_before(name.split(".")[0], start)]
+        if not states:
             return None
         lines = []
         for name, shape in states:
@@ -280,6 +304,15 @@ class BackwardThroughFreedGraph(Rule):
                 after.add(callee)
         assigned = _last_assignment(scope.node, name, event.earlier.lineno)
         return [use for callee, use in before if callee in after and use.lineno > assigned]
+
+
+def _position(node: ast.AST) -> tuple[int, int]:
+    return node.lineno, node.col_offset  # type: ignore[attr-defined]
+
+
+def _retain(ctx: FileContext, call: ast.Call) -> Edit | None:
+    """``retain_graph=True`` for ``call``: added, or the value it passes replaced."""
+    return add_keyword(ctx, call, RETAIN, RETAIN_POSITION.get(ctx.qualname(call.func) or "", 1))
 
 
 def _last_store(loop: ast.AST, path: str) -> ast.AST | None:

@@ -1,0 +1,200 @@
+"""Fixes that compile and converge (issue 16): keywords merged, never repeated; no statement
+inserted before the names it reads are bound; every fix idempotent; counts that say what changed."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from pt_lsp.core.document import Pos, Span
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix
+from pt_lsp.core.fixes import BoundNames, Linted, apply_edits, compile_error, fix_loop, fix_source
+
+
+def fixed_twice(text: str):
+    """Fix ``text``, then fix the result again: the second run must change nothing."""
+    first = fix_source(text, "<t>", unsafe=True)
+    assert compile_error(first.text, "<t>") is None, first.text
+    assert first.converged and first.rounds <= 2, first.text
+    second = fix_source(first.text, "<t>", unsafe=True)
+    assert second.text == first.text and second.rounds == 0
+    return first
+
+
+def backwards(text: str) -> list[ast.Call]:
+    calls = [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Call)]
+    return [c for c in calls if isinstance(c.func, ast.Attribute) and c.func.attr == "backward"]
+
+
+def program(body: str, params: str = "x") -> str:
+    return f"import torch\n\n\ndef f({params}):\n" + textwrap.indent(textwrap.dedent(body), "    ")
+
+
+@pytest.mark.parametrize("value", ["False", "flag", "None"])
+def test_an_existing_retain_graph_keyword_is_edited_not_repeated(value):
+    text = program(f"loss = (x * 2).sum()\nloss.backward(retain_graph={value})\nloss.backward()\n", "x, flag")
+    first = fixed_twice(text)
+    earlier, later = backwards(first.text)
+    assert [ast.unparse(k) for k in earlier.keywords] == ["retain_graph=True"]
+    assert later.keywords == [] and len(first.fixed) == 1
+
+
+def test_retain_graph_passed_by_position_is_edited_in_place():
+    first = fixed_twice(program("loss = (x * 2).sum()\nloss.backward(None, False)\nloss.backward()\n"))
+    earlier = backwards(first.text)[0]
+    assert ast.unparse(earlier) == "loss.backward(None, True)" and earlier.keywords == []
+
+
+def test_no_retain_graph_fix_after_double_star_kwargs():
+    text = program("loss = (x * 2).sum()\nloss.backward(**kw)\nloss.backward()\n", "x, kw")
+    first = fixed_twice(text)
+    assert first.text == text and first.fixed == []
+    assert [f.code for f in first.remaining] == ["PTL201"]  # still reported, not fixed
+
+
+@pytest.mark.parametrize("count", [2, 5, 12])
+def test_consecutive_backwards_are_fixed_in_one_round_and_counted_once(count):
+    text = program("loss = (x * 2).sum()\n" + "loss.backward()\n" * count)
+    first = fixed_twice(text)
+    assert first.rounds == 1 and len(first.fixed) == count - 1
+    kept = [ast.unparse(c) for c in backwards(first.text)]
+    assert kept == ["loss.backward(retain_graph=True)"] * (count - 1) + ["loss.backward()"]
+
+
+def test_no_detach_is_inserted_before_the_state_is_bound():
+    text = program(
+        """\
+        for epoch in range(3):
+            for y in x:
+                if epoch == 0:
+                    out = torch.tanh(y * 2)
+                else:
+                    out = torch.tanh(out * 2)
+                out.sum().backward()
+        """,
+        "x",
+    )
+    assert "out = out.detach()" not in fixed_twice(text).text
+
+
+def test_a_state_assigned_under_an_if_converges():
+    text = program(
+        """\
+        h = torch.zeros(3, requires_grad=True)
+        c = torch.zeros(3, requires_grad=True)
+        for i, y in enumerate(x):
+            if i % 2 == 0:
+                out, (h, c) = rnn(y, (h, c))
+            loss = out.sum()
+            loss.backward()
+        """,
+        "x, rnn",
+    )
+    first = fixed_twice(text)
+    assert first.text.count("h = h.detach()") <= 1 and first.text.count("c = c.detach()") <= 1
+
+
+def test_the_detach_fix_is_not_offered_twice():
+    text = program(
+        """\
+        h = torch.zeros(3, requires_grad=True)
+        for y in x:
+            h = torch.tanh(h * y)
+            h.sum().backward()
+        """,
+        "x",
+    )
+    first = fixed_twice(text)
+    assert first.text.count("h = h.detach()") == 1 and len(first.fixed) == 1
+
+
+# -- the name check ---------------------------------------------------------------------------
+NAMES = """\
+import torch
+from os import path as p
+
+top = 1
+
+
+def f(a, *rest, k=2, **kw):
+    b = a
+    for i in range(3):
+        c = i
+    return b
+
+
+class C:
+    attr = 1
+
+    def m(self):
+        return self
+"""
+
+
+@pytest.mark.parametrize(
+    "line, content, unbound",
+    [
+        (8, "    x = a + k + rest[0] + kw['q']\n", False),  # parameters
+        (8, "    x = b\n", True),  # b is bound on line 8, after the insertion point
+        (9, "    x = b + top + p + torch.zeros(1) + len([])\n", False),  # locals, globals, imports, builtins
+        (10, "        c = c.detach()\n", True),  # c is bound only later in the loop body
+        (10, "        i = i + 1\n", False),  # the loop variable is bound by the for
+        (18, "        x = attr\n", True),  # a class body's names are not a method's
+        (18, "        x = tuple(s.detach() for s in self)\n", False),  # comprehension variables are local
+        (4, "x = top\n", True),  # module level: top is bound on line 4
+        (5, "x = top\n", False),
+        (8, "x = [y for y in undefined]\n", True),
+    ],
+)
+def test_reads_unbound(line, content, unbound):
+    edit = Edit.insert(Pos(line, 0), content)
+    assert BoundNames(NAMES).reads_unbound(edit) is unbound
+
+
+def test_an_edit_that_is_not_a_statement_is_not_checked():
+    names = BoundNames(NAMES)
+    assert not names.reads_unbound(Edit.insert(Pos(8, 9), ", undefined_name=1"))
+    assert not names.reads_unbound(Edit(Span(Pos(8, 4), Pos(8, 5)), "undefined_name"))  # a replacement
+
+
+def test_a_star_import_or_global_makes_every_name_possible():
+    text = "from torch import *\n\n\ndef f():\n    global g\n    return 1\n"
+    assert not BoundNames(text).reads_unbound(Edit.insert(Pos(6, 0), "    x = zeros(g)\n"))
+
+
+def test_a_fix_reading_an_unbound_name_is_not_applied():
+    text = "def f():\n    x = 1\n    return x\n"
+    early = Finding(
+        "PTL999",
+        "t",
+        "m",
+        Span(Pos(2, 4), Pos(2, 9)),
+        fixes=(Fix("t", (Edit.insert(Pos(2, 0), "    x = x + 1\n"),), Applicability.SAFE),),
+    )
+
+    def lint(source: str) -> Linted[str]:
+        return Linted(source, [early] if source == text else [], [])
+
+    names = BoundNames(text)
+    eligible = lambda state, finding: not any(names.reads_unbound(e) for e in finding.fix.edits)
+    outcome = fix_loop(lint(text), lint, apply_edits, lambda old, new: True, True, eligible)
+    assert outcome.last.state == text and outcome.fixed == []
+
+
+def test_a_round_counts_only_the_findings_it_removed():
+    text = "a = 1\nb = 2\n"
+    findings = [
+        Finding(
+            "PTL998", "t", "m", Span(Pos(line, 0), Pos(line, 1)), fixes=(Fix("t", (Edit.insert(Pos(line, 0), "#"),)),)
+        )
+        for line in (1, 2)
+    ]
+
+    def lint(source: str) -> Linted[str]:
+        # the first edit fixes its finding, the second does not (a fix that does nothing useful)
+        return Linted(source, findings if source == text else findings[1:2] if source.count("#") == 2 else [], [])
+
+    outcome = fix_loop(lint(text), lint, apply_edits, lambda old, new: True, True, max_rounds=1)
+    assert len(outcome.fixed) == 1
