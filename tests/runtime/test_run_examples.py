@@ -15,8 +15,8 @@ from pt_lsp.core.selection import Selection  # noqa: E402
 from pt_lsp.runtime.run.checks import CHECKS  # noqa: E402
 from pt_lsp.runtime.run.session import Program, run  # noqa: E402
 
-# The rules a runtime check reports, and those whose symptom is the program's own exception.
-CHECKED = {code for check in CHECKS for code in check.codes} | {"PTL203", "PTL205"}
+# The rules a runtime check reports (ErrorCheck's: those whose symptom is the program's exception).
+CHECKED = {code for check in CHECKS for code in check.codes}
 
 
 def _cases() -> list:

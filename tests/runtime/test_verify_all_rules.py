@@ -1,4 +1,4 @@
-"""The verify suite over the real rules on this machine's devices (CPU and the meta proxy in CI).
+"""The verify suite over the real rules on this machine's devices (CPU and the fake-cuda proxy in CI).
 
 Issue 5's bar: every rule has at least 2 bad and 2 good runnable examples, and verify agrees on
 all of them; each bad example shows its symptom on some device (the proxy for CUDA-only ones).

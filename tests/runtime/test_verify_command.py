@@ -6,7 +6,7 @@ import sys
 
 from verify_test_rules import NumpyCallRule, make_rule  # noqa: F401  (fixture)
 
-from pt_lsp.core.examples import Example, Raises, Runtime
+from pt_lsp.core.examples import Example, Raises, Runs, Runtime
 from pt_lsp.runtime.command import INSTALL_HINT, main
 
 REQUIRED_ROW_FIELDS = {"code", "example", "kind", "device", "static", "runtime", "fixed_runtime", "agree"}
@@ -14,14 +14,16 @@ REQUIRED_ROW_FIELDS = {"code", "example", "kind", "device", "static", "runtime",
 GOOD = Example("tolist", "import torch\ny = torch.ones(2).tolist()\n", runtime=Runtime())
 
 
-def bad(code: str, claim: Raises | None) -> Example:
+def bad(code: str, claim: Raises | Runs | None) -> Example:
     return Example(
-        "numpy on the cpu", f"import torch\ny = torch.ones(2).numpy()  # expect: {code}\n", runtime=Runtime(claim)
+        "numpy on the cpu",
+        f"import torch\ny = torch.ones(2).numpy()  # expect: {code}\n",
+        runtime=Runtime(claim, outputs="y" if isinstance(claim, Runs) else ""),
     )
 
 
 def test_json_report_and_exit_0_when_everything_agrees(make_rule, capsys):
-    make_rule("PTL981", NumpyCallRule, bad("PTL981", None), GOOD)
+    make_rule("PTL981", NumpyCallRule, bad("PTL981", Runs("numpy() of a CPU tensor works")), GOOD)
     assert main(["PTL981", "--device", "cpu", "--output-format", "json", "--jobs", "2"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["torch_version"].split("+")[0][0].isdigit()
@@ -36,7 +38,11 @@ def test_json_report_and_exit_0_when_everything_agrees(make_rule, capsys):
             "confirmed",
             True,
         )
-    assert report["summary"] == {"rows": 2, "agree": 2, "disagree": 0, "not_judged": 0}
+    counts = ("rows", "agree", "disagree", "not_judged")
+    assert {key: report["summary"][key] for key in counts} == {"rows": 2, "agree": 2, "disagree": 0, "not_judged": 0}
+    assert report["summary"]["bad_examples"] == report["summary"]["bad_run"] == 1
+    assert report["summary"]["static_only"] == 0
+    assert {row["proxy"] for row in report["results"]} == {None}
 
 
 def test_a_refuted_example_makes_exit_1_and_the_table_says_why(make_rule, capsys):

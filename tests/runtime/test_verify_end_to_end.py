@@ -6,7 +6,7 @@ import pytest
 import torch
 from verify_test_rules import DataAttributeRule, NumpyCallRule, make_rule, registered  # noqa: F401  (fixture)
 
-from pt_lsp.core.examples import Example, Probe, Raises, Runtime
+from pt_lsp.core.examples import Example, Probe, Raises, Runs, Runtime
 from pt_lsp.core.findings import Applicability
 from pt_lsp.runtime.devices import TorchInfo
 from pt_lsp.runtime.runner import verify
@@ -46,7 +46,9 @@ WRONG_MESSAGE = Example(
     runtime=Runtime(Raises("TypeError", "some other message"), cuda_only=True),
 )
 HANGS = Example("hangs", "import time\nwhile True:\n    time.sleep(0.05)\n", runtime=Runtime())
-CRASHES = Example("crashes", "import torch\ny = undefined_name.numpy()  # expect: PTL964\n", runtime=Runtime())
+CRASHES = Example(  # it claims a TypeError but is broken: a NameError is an error, not a verdict
+    "crashes", "import torch\ny = undefined_name.numpy()  # expect: PTL964\n", runtime=Runtime(CUDA_NUMPY)
+)
 MISMARKED = Example(  # the marker is on the wrong line
     "marker on the wrong line",
     """
@@ -61,6 +63,7 @@ DATA_READ = """
     scale = w.data.sum()  # expect: {code}
     (w * scale).sum().backward()
 """
+DATA_READ_RUNS = Runs("the value read through .data is the one the program means")
 INTENDED_THROUGH_SCALE = """
     import torch
     w = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -101,7 +104,9 @@ def report():
         make(
             "PTL966",
             DataAttributeRule,
-            Example("safe .detach()", DATA_READ.format(code="PTL966"), runtime=Runtime(outputs="w.grad")),
+            Example(
+                "safe .detach()", DATA_READ.format(code="PTL966"), runtime=Runtime(DATA_READ_RUNS, outputs="w.grad")
+            ),
         )
         make(
             "PTL967",
@@ -109,7 +114,7 @@ def report():
             Example(
                 "safe fix, other reference",
                 DATA_READ.format(code="PTL967"),
-                runtime=Runtime(outputs="w.grad", reference=INTENDED_THROUGH_SCALE),
+                runtime=Runtime(DATA_READ_RUNS, outputs="w.grad", reference=INTENDED_THROUGH_SCALE),
             ),
         )
         make(
@@ -118,12 +123,23 @@ def report():
             Example(
                 "unsafe fix, other reference",
                 DATA_READ.format(code="PTL968"),
-                runtime=Runtime(outputs="w.grad", reference=INTENDED_THROUGH_SCALE),
+                runtime=Runtime(DATA_READ_RUNS, outputs="w.grad", reference=INTENDED_THROUGH_SCALE),
+            ),
+            applicability=Applicability.UNSAFE,
+        )
+        make(
+            "PTL973",
+            DataAttributeRule,
+            Example(
+                "unsafe fix, the example as reference",
+                DATA_READ.format(code="PTL973"),
+                runtime=Runtime(DATA_READ_RUNS, outputs="w.grad"),
             ),
             applicability=Applicability.UNSAFE,
         )
         make("PTL969", DataAttributeRule, DATA_CORRUPTS_GRADIENT, TOO_NEW, NEEDS_MISSING)
-        yield verify([f"PTL96{i}" for i in range(1, 10)], device="all", jobs=2, timeout=8, info=NO_CUDA)
+        codes = [f"PTL96{i}" for i in range(1, 10)] + ["PTL973"]
+        yield verify(codes, device="all", jobs=2, timeout=8, info=NO_CUDA)
 
 
 def rows(report, code, title=None, device=None):
@@ -139,14 +155,19 @@ def verdicts(row) -> tuple:
     return row.case.static.verdict.value, row.runtime.verdict.value, fixed, row.agree
 
 
-def test_cuda_only_symptom_runs_on_the_meta_proxy_and_is_skipped_on_cpu(report):
+def test_cuda_only_symptom_runs_on_the_fake_cuda_proxy_and_runs_cleanly_on_cpu(report):
     (cpu,) = rows(report, "PTL961", NUMPY_ON_CUDA.title, "cpu")
-    (proxy,) = rows(report, "PTL961", NUMPY_ON_CUDA.title, "meta-proxy")
-    assert verdicts(proxy) == ("confirmed", "confirmed", "skipped", True)
-    assert "can't convert meta device type tensor to numpy" in proxy.runtime.detail
-    assert verdicts(cpu) == ("confirmed", "skipped", "confirmed", None)
-    assert "needs a CUDA tensor" in cpu.runtime.detail
-    assert cpu.outputs_match is True  # the safe fix gives the example's values on the CPU
+    (proxy,) = rows(report, "PTL961", NUMPY_ON_CUDA.title, "fake-cuda")
+    assert verdicts(proxy) == ("confirmed", "confirmed", "confirmed", True)
+    assert "can't convert cuda:0 device type tensor to numpy" in proxy.runtime.detail
+    assert proxy.case.device.proxy == "fake-cuda"
+    # The proxy holds real values: the safe fix runs there and gives the example's values.
+    assert proxy.outputs_match is True
+    # On the CPU the claim is that the program runs cleanly; its fix is judged on the proxy row.
+    assert verdicts(cpu) == ("confirmed", "confirmed", "skipped", True)
+    assert cpu.runtime.detail.startswith("runs cleanly on the CPU (the symptom needs CUDA)")
+    assert "judged on the cuda or fake-cuda row" in cpu.fixed_runtime.detail
+    assert cpu.fixed_observed is None
 
 
 def test_good_examples_run_on_cpu_only_without_cuda(report):
@@ -162,7 +183,7 @@ def test_a_symptom_claimed_but_not_produced_is_refuted(report):
 
 
 def test_a_wrong_message_is_refuted(report):
-    (row,) = rows(report, "PTL963", device="meta-proxy")
+    (row,) = rows(report, "PTL963", device="fake-cuda")
     assert row.runtime.verdict.value == "refuted"
     assert "does not match" in row.runtime.detail
 
@@ -198,10 +219,14 @@ def test_a_safe_fix_that_changes_the_results_is_refuted(report):
     assert row.outputs_match is False
 
 
-def test_an_unsafe_fix_is_not_compared(report):
-    (row,) = rows(report, "PTL968")
-    assert row.fixed_runtime.verdict.value == "confirmed"
-    assert row.outputs_match is None
+def test_an_unsafe_fix_is_compared_with_the_reference_too(report):
+    (differs,) = rows(report, "PTL968")
+    assert differs.fixed_runtime.verdict.value == "refuted"
+    assert "the unsafe fix changed the results" in differs.fixed_runtime.detail
+    assert differs.outputs_match is False
+    (same,) = rows(report, "PTL973")
+    assert verdicts(same) == ("confirmed", "confirmed", "confirmed", True)
+    assert same.outputs_match is True
 
 
 def test_a_silent_wrong_gradient_is_probed_and_the_fix_raises_instead(report):
@@ -219,6 +244,23 @@ def test_version_range_and_missing_modules_skip_with_the_reason(report):
     assert missing.runtime.detail == "needs no_such_module_pt_lsp (not installed)"
 
 
+def test_a_bad_example_without_a_symptom_is_a_declaration_error(make_rule):
+    # Stating nothing would let a bad example that lost its bug agree; a deprecated spelling says Runs.
+    silent = Example("states nothing", "import torch\ny = torch.ones(2).numpy()  # expect: PTL974\n", runtime=Runtime())
+    runs_without_outputs = Example(
+        "runs, outputs not stated",
+        "import torch\nz = torch.ones(2).numpy()  # expect: PTL974\n",
+        runtime=Runtime(Runs("ok")),
+    )
+    make_rule("PTL974", NumpyCallRule, silent, runs_without_outputs)
+    report = verify(["PTL974"], device="cpu", jobs=1, info=NO_CUDA)
+    details = {row.case.example.title: row.runtime for row in report.rows}
+    assert details["states nothing"].verdict.value == "error"
+    assert "a bad example states its symptom" in details["states nothing"].detail
+    assert "must state its outputs" in details["runs, outputs not stated"].detail
+    assert report.failed
+
+
 def test_coverage_counts_bad_and_good_examples(report):
     assert report.coverage["PTL961"] == {"bad": 1, "good": 1}
     assert report.coverage["PTL969"] == {"bad": 1, "good": 2}
@@ -227,8 +269,9 @@ def test_coverage_counts_bad_and_good_examples(report):
 def test_device_cuda_without_a_gpu_runs_only_the_proxy(make_rule):
     make_rule("PTL971", NumpyCallRule, numpy_on_cuda("PTL971"), NO_NUMPY)
     report = verify(["PTL971"], device="cuda", jobs=2, info=NO_CUDA)
-    assert [(r.case.device.name, r.case.kind) for r in report.rows] == [("meta-proxy", "bad")]
-    assert [d.name for d in report.devices] == ["meta-proxy"]
+    # The good example never asks for CUDA: on the proxy it would run exactly as on the CPU.
+    assert [(r.case.device.name, r.case.kind) for r in report.rows] == [("fake-cuda", "bad")]
+    assert [d.name for d in report.devices] == ["fake-cuda"]
 
 
 @pytest.mark.cuda

@@ -25,19 +25,34 @@ def run(request):
     return run
 
 
-def test_meta_proxy_raises_the_numpy_conversion_error(run):
+def test_fake_cuda_proxy_raises_cudas_numpy_conversion_error(run):
     observed = run(
         """\
         import torch
         x = torch.ones(3, device="cuda")
         y = (x * 2).numpy()
     """,
-        device="meta",
+        device="fake-cuda",
     )
     assert observed.status == "ran" and not observed.completed
     assert observed.exception["type"] == "TypeError"
-    assert "can't convert meta device type tensor to numpy" in observed.exception["message"]
+    assert "can't convert cuda:0 device type tensor to numpy" in observed.exception["message"]
     assert observed.exception["line"] == 3
+
+
+def test_fake_cuda_proxy_computes_real_values(run):
+    observed = run(
+        """\
+        import torch
+        assert torch.cuda.is_available()
+        x = torch.arange(3.0).cuda()
+        y = (x * 2).cpu()
+    """,
+        device="fake-cuda",
+        outputs="(y, x.device.type)",
+    )
+    assert observed.completed, observed.exception
+    assert observed.outputs == {"list": [{"shape": [3], "dtype": "torch.float32", "values": [0.0, 2.0, 4.0]}, "cuda"]}
 
 
 def test_exception_line_is_the_innermost_example_frame_and_prints_are_captured(run):

@@ -4,7 +4,6 @@ with the runtime checks installed, and gives back what happened."""
 from __future__ import annotations
 
 import importlib.util
-import linecache
 import os
 import runpy
 import sys
@@ -15,6 +14,7 @@ from typing import TextIO
 from pt_lsp.core.selection import Selection
 
 from .checks import CHECKS, Check
+from .checks.errors import ErrorCheck
 from .crosscheck import Coverage, CrossCheck, compare
 from .frames import UserCode
 from .recorder import Recorder, RuntimeFinding, StopOnFinding
@@ -125,7 +125,9 @@ def run(
         sys.path[:] = saved_path
     recorder.fail_fast = False  # the program has stopped already
     if result.exception is not None:
-        _explain_exception(result.exception, recorder)
+        for check in installed:
+            if isinstance(check, ErrorCheck):
+                check.explain(result.exception)
     result.findings = recorder.ordered()
     result.notes = recorder.notes
     if crosscheck:
@@ -156,36 +158,6 @@ def _exit_code(code: object) -> int:
         return code
     print(code, file=sys.stderr)  # what python does with sys.exit("message")
     return 1
-
-
-LEAF_IN_PLACE = "leaf Variable that requires grad is being used in an in-place operation"
-
-
-def _explain_exception(error: BaseException, recorder: Recorder) -> None:
-    """The program died of a torch error that a rule describes: report it at the user's line."""
-    if not (isinstance(error, RuntimeError) and LEAF_IN_PLACE in str(error)):
-        return
-    where = None
-    for frame, _line in traceback.walk_tb(error.__traceback__):
-        if recorder.user.is_user_file(frame.f_code.co_filename):
-            where = recorder.user.where(frame)
-    if where is None:
-        return
-    text = linecache.getline(where.filename, where.line)
-    if ".grad" in text:  # a manual update with the gradient: PTL205's case of the same error
-        recorder.report(
-            "PTL205",
-            where,
-            "In-place update of a leaf that requires grad, with its gradient, outside `torch.no_grad()`: "
-            "torch refuses it (wrap the update in `with torch.no_grad():`)",
-        )
-    else:
-        recorder.report(
-            "PTL203",
-            where,
-            "In-place operation on a leaf tensor that requires grad: torch refuses it (build it out of place, "
-            "or change it under `torch.no_grad()`)",
-        )
 
 
 def print_exception(error: BaseException, stream: TextIO | None = None) -> None:

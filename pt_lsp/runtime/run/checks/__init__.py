@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .autograd import BackwardCheck, ZeroGradCheck
 from .base import Check
+from .errors import ErrorCheck
 from .legacy import VariableCheck
 from .modules import ModuleAuditCheck
 from .tensors import AliasCheck, DataCheck, FromNumpyCheck, NumpyCheck
@@ -20,6 +21,7 @@ CHECKS: tuple[type[Check], ...] = (
     ModuleAuditCheck,
     VariableCheck,
     WriterCheck,
+    ErrorCheck,
 )
 
 __all__ = ["CHECKS", "Check"]
