@@ -7,7 +7,8 @@ stripped before the example is linted, so line numbers are unchanged and the fix
 
 ``runtime`` says what real torch does when the example runs (see ``pt_lsp.runtime``). Runnable
 examples write CUDA as the literal ``"cuda"`` (or ``.cuda()``); the runner substitutes the device
-under test, and uses torch's ``meta`` device as a proxy on machines without a GPU.
+under test, and simulates CUDA on machines without a GPU (``pt_lsp.runtime.fake_cuda``). An example
+that cannot run says why in ``static_only``.
 """
 
 from __future__ import annotations
@@ -45,11 +46,20 @@ class Probe:
 
 
 @dataclass(frozen=True)
+class Runs:
+    """A bad example whose program behaves as written: the rule reports a deprecated or fragile
+    spelling, not a failure. The run must complete, and the fix must compute the same ``outputs``
+    (required with this symptom), so the proof is that the fix keeps the meaning."""
+
+    describes: str
+
+
+@dataclass(frozen=True)
 class Runtime:
     """What running the example shows; ``docs/verify.md`` describes how verify reads it."""
 
-    symptom: Raises | Probe | None = None  # None: the program must run cleanly
-    cuda_only: bool = False  # the symptom needs a non-CPU tensor (CUDA, or the meta proxy)
+    symptom: Raises | Probe | Runs | None = None  # None: the program must run cleanly (good examples)
+    cuda_only: bool = False  # the symptom needs a CUDA tensor: on the CPU the program runs cleanly
     torch: str = ""  # version range where the behaviour holds, e.g. ">=2.0,<3"
     needs: tuple[str, ...] = ()  # extra importable modules (e.g. "tensorboard")
     # An expression evaluated after the program ran, e.g. "(w, w.grad)": tensors, numbers,
@@ -64,8 +74,14 @@ class Runtime:
     # What the fixed program shows: None, it runs cleanly without the symptom; a Raises, it fails
     # loudly instead (e.g. `.detach()` raises where `.data` silently corrupted a gradient).
     after_fix: Raises | None = None
+    # Code run after the example (and after its fixed and reference programs) that calls what the
+    # example defines, so that a function or a class is exercised; the example's lines keep their
+    # numbers because the driver comes after them.
+    driver: str = ""
 
     def __post_init__(self) -> None:
+        if self.driver:
+            object.__setattr__(self, "driver", textwrap.dedent(self.driver).strip("\n") + "\n")
         if self.reference is not None:
             object.__setattr__(self, "reference", textwrap.dedent(self.reference).strip("\n") + "\n")
 
@@ -76,6 +92,8 @@ class Example:
     source: str
     fixed: str | None = None  # expected source after applying the preferred fixes
     runtime: Runtime | None = None  # None: not executable on its own (a fragment)
+    # Why a bad example cannot run (e.g. Python 2 syntax kept for the parser); verify reports it.
+    static_only: str = ""
     expected: tuple[tuple[int, str], ...] = field(init=False)
     code: str = field(init=False)  # the source with markers stripped
 
@@ -96,3 +114,9 @@ class Example:
 
     def is_bad_for(self, code: str) -> bool:
         return any(c == code for _, c in self.expected)
+
+    def program(self, source: str | None = None) -> str:
+        """``source`` (default: the example without markers) followed by the runtime's driver."""
+        text = self.code if source is None else source
+        driver = self.runtime.driver if self.runtime is not None else ""
+        return text + driver if driver else text

@@ -5,7 +5,15 @@ from __future__ import annotations
 import platform
 from dataclasses import dataclass
 
-CPU, CUDA, META_PROXY = "cpu", "cuda", "meta-proxy"
+CPU, CUDA, FAKE_CUDA = "cpu", "cuda", "fake-cuda"
+
+
+# Kept here (not imported from fake_cuda) so that planning never imports torch's internals.
+PROXY_DESCRIPTION = "no CUDA device: CUDA simulated on the CPU (pt-lsp's fake-cuda proxy), not a GPU"
+PROXY_BLIND_SPOTS = (
+    "kernels' own CUDA errors (device-side asserts, unsupported dtypes, cuDNN), memory, streams and "
+    "events, asynchronous errors, several GPUs, legacy torch.cuda.*Tensor constructors, and CUDA extensions"
+)
 
 
 @dataclass(frozen=True)
@@ -18,11 +26,19 @@ class TorchInfo:
 
 @dataclass(frozen=True)
 class Device:
-    name: str  # cpu | cuda | meta-proxy
+    name: str  # cpu | cuda | fake-cuda
     description: str
 
+    @property
+    def proxy(self) -> str | None:
+        """The proxy's name where this row does not run on the device it stands for."""
+        return FAKE_CUDA if self.name == FAKE_CUDA else None
+
     def to_json(self) -> dict:
-        return {"device": self.name, "description": self.description}
+        data = {"device": self.name, "description": self.description}
+        if self.proxy:
+            data["cannot_see"] = PROXY_BLIND_SPOTS
+        return data
 
 
 def torch_info() -> TorchInfo:
@@ -45,8 +61,8 @@ def _cpu_model() -> str:
 
 
 def plan_devices(requested: str, info: TorchInfo) -> list[Device]:
-    """``requested`` is cpu | cuda | all. Without CUDA, the cuda request runs the CUDA-only
-    symptoms on the meta proxy, and the report says so."""
+    """``requested`` is cpu | cuda | all. Without CUDA, the cuda request runs the examples that use
+    CUDA on the fake-cuda proxy (``fake_cuda``: CUDA simulated on the CPU), and the report says so."""
     devices = []
     if requested in (CPU, "all"):
         devices.append(Device(CPU, _cpu_model()))
@@ -54,10 +70,5 @@ def plan_devices(requested: str, info: TorchInfo) -> list[Device]:
         if info.cuda_available:
             devices.append(Device(CUDA, f"{info.gpu} (CUDA {info.cuda_version})"))
         else:
-            devices.append(
-                Device(
-                    META_PROXY,
-                    "no CUDA device: CUDA-only symptoms run on torch's meta device as a proxy, not on a GPU",
-                )
-            )
+            devices.append(Device(FAKE_CUDA, PROXY_DESCRIPTION))
     return devices

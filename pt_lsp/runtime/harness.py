@@ -7,6 +7,7 @@ last line of stdout that starts with ``RESULT_MARKER``.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import random
@@ -16,6 +17,7 @@ import traceback
 import warnings
 from contextlib import redirect_stdout
 
+from pt_lsp.runtime.devices import FAKE_CUDA
 from pt_lsp.runtime.rewrite import compile_for_device
 
 RESULT_MARKER = "@@pt-lsp-verify-result@@ "
@@ -77,6 +79,15 @@ def serialise(value, depth: int = 0):
     return {"repr": repr(value)[:_MAX_TEXT]}
 
 
+def _device(device: str) -> contextlib.AbstractContextManager:
+    """The fake-cuda proxy simulates CUDA around the program; other devices need nothing."""
+    if device == FAKE_CUDA:
+        from pt_lsp.runtime.fake_cuda import fake_cuda
+
+        return fake_cuda()
+    return contextlib.nullcontext()
+
+
 def run(job: dict) -> dict:
     result: dict = {
         "completed": False,
@@ -100,7 +111,7 @@ def run(job: dict) -> dict:
         }
         return result
     _seed(job.get("seed", 0))
-    with warnings.catch_warnings(record=True) as caught, redirect_stdout(captured):
+    with warnings.catch_warnings(record=True) as caught, redirect_stdout(captured), _device(job["device"]):
         warnings.simplefilter("always")
         try:
             exec(code, namespace)

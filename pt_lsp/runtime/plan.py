@@ -5,17 +5,17 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass, field
 
-from pt_lsp.core.examples import Example, Raises, Runtime
+from pt_lsp.core.examples import Example, Probe, Runs, Runtime
 from pt_lsp.core.findings import Applicability
 from pt_lsp.core.fixes import fix_source
 from pt_lsp.core.selection import Selection
 
-from .devices import CPU, CUDA, META_PROXY, Device
+from .devices import CPU, CUDA, FAKE_CUDA, Device
 from .execute import ProgramJob
 from .verdicts import Judgement, judge_static
 from .versions import VersionSpecError, satisfies
 
-DEVICE_STRING = {CPU: "cpu", CUDA: "cuda", META_PROXY: "meta"}
+DEVICE_STRING = {CPU: "cpu", CUDA: "cuda", FAKE_CUDA: "fake-cuda"}
 BAD, GOOD = "bad", "good"
 
 
@@ -41,6 +41,7 @@ class Case:
     skip_runtime: str = ""  # why the example's run is not judged here
     skip_fixed: str = ""
     not_runnable: str = ""  # nothing runs at all (version range, missing module)
+    problem: str = ""  # the example's declaration is unusable: an error row
     jobs: dict[str, ProgramJob] = field(default_factory=dict)  # role -> program
 
     @property
@@ -70,28 +71,40 @@ def _not_runnable(runtime: Runtime, torch_version: str) -> str:
     return f"needs {', '.join(missing)} (not installed)" if missing else ""
 
 
+def problem_of(code: str, example: Example) -> str:
+    """What makes an example's declaration unusable by verify ("" when it is fine)."""
+    runtime, bad = example.runtime, example.is_bad_for(code)
+    if runtime is None:
+        return ""
+    if example.static_only:
+        return "declares both a runtime and static_only"
+    if bad and runtime.symptom is None:
+        return "a bad example states its symptom (Raises, Probe, or Runs for a deprecated spelling)"
+    if isinstance(runtime.symptom, Runs) and not runtime.outputs:
+        return "a bad example that Runs must state its outputs, for the fix to be compared"
+    return ""
+
+
 def wants_comparison(case: Case) -> bool:
-    """Safe fixes promise the same results: compare where the example states its outputs."""
-    runtime = case.runtime
-    return bool(
-        case.fix
-        and case.fix.text
-        and case.fix.applicability == "safe"
-        and runtime.outputs
-        and runtime.after_fix is None
-    )
+    """A fix that runs cleanly is compared with the intended program where the example states its
+    outputs: safe fixes must keep the meaning, unsafe ones must compute what the reference does."""
+    return bool(case.fix and case.fix.text and case.runtime.outputs and case.runtime.after_fix is None)
 
 
 def _add_jobs(case: Case) -> None:
-    runtime, device = case.runtime, DEVICE_STRING[case.device.name]
-    probe = runtime.symptom.code if runtime.symptom is not None and not isinstance(runtime.symptom, Raises) else None
-    program = ProgramJob(case.example.code, device, probe, runtime.outputs)
+    runtime, device, example = case.runtime, DEVICE_STRING[case.device.name], case.example
+    probe = runtime.symptom.code if isinstance(runtime.symptom, Probe) else None
+    program = ProgramJob(example.program(), device, probe, runtime.outputs)
     if not case.skip_runtime or (wants_comparison(case) and runtime.reference is None):
         case.jobs["example"] = program  # also the reference when none is stated
     if case.fix and case.fix.text and not case.skip_fixed:
-        case.jobs["fixed"] = ProgramJob(case.fix.text, device, probe, runtime.outputs)
+        case.jobs["fixed"] = ProgramJob(example.program(case.fix.text), device, probe, runtime.outputs)
         if wants_comparison(case) and runtime.reference is not None:
-            case.jobs["reference"] = ProgramJob(runtime.reference, device, None, runtime.outputs)
+            case.jobs["reference"] = ProgramJob(example.program(runtime.reference), device, None, runtime.outputs)
+        elif wants_comparison(case) and runtime.cuda_only and device != "cpu":
+            # The symptom needs CUDA and the program runs cleanly on the CPU: what it computes
+            # there is what the fixed program must compute on CUDA.
+            case.jobs["reference"] = ProgramJob(example.program(), "cpu", None, runtime.outputs)
 
 
 def plan_cases(rules: dict, devices: list[Device], torch_version: str) -> list[Case]:
@@ -104,11 +117,14 @@ def plan_cases(rules: dict, devices: list[Device], torch_version: str) -> list[C
             static = judge_static(code, example)
             fix = plan_fix(code, example) if kind == BAD else None
             not_runnable = _not_runnable(example.runtime, torch_version)
+            problem = problem_of(code, example)
             for device in devices:
                 case = _case_for_device(code, rule.name, example, kind, device, static, fix)
                 if case is None:
                     continue
-                if not_runnable:
+                if problem:
+                    case.problem = problem
+                elif not_runnable:
                     case.not_runnable = not_runnable
                 else:
                     _add_jobs(case)
@@ -116,13 +132,17 @@ def plan_cases(rules: dict, devices: list[Device], torch_version: str) -> list[C
     return cases
 
 
+def uses_cuda(example: Example) -> bool:
+    return "cuda" in example.code
+
+
 def _case_for_device(code, name, example, kind, device, static, fix) -> Case | None:
     cuda_only = example.runtime.cuda_only
     case = Case(code, name, example, kind, device, static, fix)
-    if device.name == META_PROXY:
-        if not (cuda_only and kind == BAD):
-            return None  # the proxy only stands in for a CUDA symptom; it holds no data to compute with
-        case.skip_fixed = "meta tensors hold no data: the fixed program runs on the cpu row"
-    elif device.name == CPU and cuda_only and kind == BAD:
-        case.skip_runtime = "the symptom needs a CUDA tensor: see the cuda or meta-proxy row"
+    if device.name == FAKE_CUDA and not uses_cuda(example):
+        return None  # the proxy differs from the CPU only where a program asks for CUDA
+    if device.name == CPU and cuda_only and kind == BAD:
+        # On the CPU the program must run cleanly (the claim is that the symptom needs CUDA); its
+        # fix is judged where the symptom shows, on the cuda or fake-cuda row.
+        case.skip_fixed = "the symptom needs CUDA: the fix is judged on the cuda or fake-cuda row"
     return case

@@ -7,7 +7,8 @@ import platform
 
 import pt_lsp
 
-from .runner import Report, Row
+from .devices import PROXY_BLIND_SPOTS
+from .runner import SAFE_FIX_RAISES, Report, Row
 from .verdicts import Verdict
 
 _COLUMNS = ("CODE", "EXAMPLE", "KIND", "DEVICE", "STATIC", "RUNTIME", "FIXED", "AGREE")
@@ -39,6 +40,8 @@ def _header(report: Report) -> list[str]:
     lines = [f"pt-lsp verify: torch {report.torch.version}, Python {platform.python_version()}"]
     for device in report.devices:
         lines.append(f"  device {device.name}: {device.description}")
+        if device.proxy:
+            lines.append(f"    the proxy cannot see: {PROXY_BLIND_SPOTS}")
     return lines
 
 
@@ -49,7 +52,7 @@ def _details(row: Row) -> list[str]:
     return [
         f"  {where} {name} {j.verdict.value}: {j.detail}"
         for name, j in judgements
-        if j is not None and j.verdict is not Verdict.CONFIRMED
+        if j is not None and (j.verdict is not Verdict.CONFIRMED or j.detail.startswith(SAFE_FIX_RAISES))
     ]
 
 
@@ -60,7 +63,23 @@ def summary(report: Report) -> dict[str, int]:
         "agree": agree.count(True),
         "disagree": agree.count(False),
         "not_judged": agree.count(None),
+        **report.proof,
     }
+
+
+def _proof_lines(report: Report) -> list[str]:
+    proof = report.proof
+    if not proof:
+        return []
+    lines = [
+        (
+            f"Proof: {proof['bad_run']} of {proof['bad_examples']} bad examples ran "
+            f"({proof['static_only']} static only); {proof['fixes_run']} of {proof['fixes']} fixes ran, "
+            f"{proof['fixes_compared']} compared with a reference."
+        )
+    ]
+    lines += [f"  static only: {code} {title!r}: {reason}" for code, title, reason in report.static_only]
+    return lines
 
 
 def render_text(report: Report) -> str:
@@ -76,6 +95,7 @@ def render_text(report: Report) -> str:
     if uncovered:
         lines += ["", f"Rules without runnable examples: {', '.join(uncovered)}"]
     counts = summary(report)
+    lines += ["", *_proof_lines(report)]
     lines += [
         "",
         (
@@ -105,6 +125,8 @@ def _row_json(row: Row) -> dict:
         },
         "fix_applicability": case.fix.applicability if case.fix else None,
         "outputs_match": row.outputs_match,
+        "fix_compared": row.outputs_match is not None,
+        "proxy": case.device.proxy,
         "observed": row.observed.to_json() if row.observed else None,
         "fixed_observed": row.fixed_observed.to_json() if row.fixed_observed else None,
     }
@@ -120,6 +142,7 @@ def render_json(report: Report) -> str:
         "devices": [device.to_json() for device in report.devices],
         "summary": summary(report),
         "coverage": report.coverage,
+        "static_only": [{"code": c, "example": t, "reason": r} for c, t, r in report.static_only],
         "results": [_row_json(row) for row in report.rows],
     }
     return json.dumps(data, indent=2) + "\n"

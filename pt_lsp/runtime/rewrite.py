@@ -11,8 +11,6 @@ import ast
 import re
 
 _CUDA_STRING = re.compile(r"cuda(:\d+)?")
-# The device string each device under test gives the examples.
-DEVICE_STRING = {"cpu": "cpu", "cuda": "cuda", "meta-proxy": "meta"}
 
 
 def _is_cuda_available_call(node: ast.AST) -> bool:
@@ -51,9 +49,9 @@ class _DeviceRewriter(ast.NodeTransformer):
 
 
 def substitute_device(tree: ast.Module, device: str) -> ast.Module:
-    """Rewrite ``tree`` for the torch device string ``device`` ("cpu", "cuda" or "meta")."""
-    if device == "cuda":
-        return tree  # the examples already speak CUDA
+    """Rewrite ``tree`` for the torch device string ``device`` ("cpu", "cuda" or "fake-cuda")."""
+    if device in ("cuda", "fake-cuda"):
+        return tree  # the examples already speak CUDA (simulated by ``fake_cuda`` on the proxy)
     tree = _DeviceRewriter(device).visit(tree)
     return ast.fix_missing_locations(tree)
 

@@ -7,17 +7,19 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from pt_lsp.core.examples import Runs
 from pt_lsp.core.rule import all_rules
 from pt_lsp.core.selection import Selection
 
 from .compare import difference
-from .devices import META_PROXY, Device, TorchInfo, plan_devices, torch_info
+from .devices import CPU, Device, TorchInfo, plan_devices, torch_info
 from .execute import Observation, ProgramJob, run_program
 from .forkserver import ForkServer, ForkServerError
-from .plan import BAD, Case, plan_cases, wants_comparison
+from .plan import BAD, Case, plan_cases, plan_fix, wants_comparison
 from .verdicts import Judgement, Verdict, confirmed, error, judge_run, refuted, skipped
 
 DEFAULT_TIMEOUT = 60.0
+SAFE_FIX_RAISES = "the safe fix makes the program raise"
 
 
 @dataclass
@@ -25,7 +27,7 @@ class Row:
     case: Case
     runtime: Judgement
     fixed_runtime: Judgement | None  # None: a good example has no fix to run
-    outputs_match: bool | None = None
+    outputs_match: bool | None = None  # None: the fixed program's outputs were not compared
     observed: Observation | None = None
     fixed_observed: Observation | None = None
 
@@ -46,6 +48,8 @@ class Report:
     devices: list[Device]
     rows: list[Row] = field(default_factory=list)
     coverage: dict[str, dict[str, int]] = field(default_factory=dict)  # code -> {bad, good}
+    proof: dict[str, int] = field(default_factory=dict)  # how much of the examples the runs proved
+    static_only: list[tuple[str, str, str]] = field(default_factory=list)  # code, title, reason
 
     @property
     def failed(self) -> bool:
@@ -105,7 +109,35 @@ def verify(
         runnable = [e for e in rule.examples if e.runtime is not None]
         bad = sum(1 for e in runnable if e.is_bad_for(code))
         report.coverage[code] = {"bad": bad, "good": len(runnable) - bad}
+    report.proof = _proof(rules, report.rows)
+    report.static_only = [
+        (code, e.title, e.static_only) for code, rule in rules.items() for e in rule.examples if e.static_only
+    ]
     return report
+
+
+def _proof(rules: dict, rows: list[Row]) -> dict[str, int]:
+    """Counted per bad example (not per row): how many ran, have a fix, had it run and compared."""
+    ran, fixed_ran, compared = set(), set(), set()
+    for row in rows:
+        key = (row.case.code, id(row.case.example))
+        if row.case.kind == BAD and row.observed is not None and row.runtime.verdict is not Verdict.SKIPPED:
+            ran.add(key)
+        if row.fixed_observed is not None:
+            fixed_ran.add(key)
+        if row.outputs_match is not None:
+            compared.add(key)
+    bad = [(code, example) for code, rule in rules.items() for example in rule.examples if example.is_bad_for(code)]
+    fixes = sum(1 for code, example in bad if plan_fix(code, example).text is not None)
+    return {
+        "bad_examples": len(bad),
+        "bad_run": len(ran),
+        "static_only": sum(1 for _, example in bad if example.static_only),
+        "fixes": fixes,
+        "fixes_run": len(fixed_ran),
+        "fixes_compared": len(compared),
+        "skipped": sum(1 for row in rows if row.runtime.verdict is Verdict.SKIPPED),
+    }
 
 
 def _expected_lines(case: Case) -> set[int]:
@@ -115,7 +147,19 @@ def _expected_lines(case: Case) -> set[int]:
     return {line for line, code in case.example.expected if code == case.code}
 
 
+def _expects_symptom(case: Case) -> bool:
+    """The bad program must show its symptom here (not a deprecated spelling that Runs, nor a
+    CUDA symptom on the CPU, where the program must run cleanly)."""
+    symptom = case.runtime.symptom
+    if case.kind != BAD or symptom is None or isinstance(symptom, Runs):
+        return False
+    return not (case.runtime.cuda_only and case.device.name == CPU)
+
+
 def judge_case(case: Case, observed: dict[ProgramJob, Observation]) -> Row:
+    if case.problem:
+        problem = error(f"the example's declaration: {case.problem}")
+        return Row(case, problem, problem if case.kind == BAD else None)
     if case.not_runnable:
         reason = skipped(case.not_runnable)
         return Row(case, reason, reason if case.kind == BAD else None)
@@ -125,11 +169,10 @@ def judge_case(case: Case, observed: dict[ProgramJob, Observation]) -> Row:
     if case.skip_runtime:
         verdict = skipped(case.skip_runtime)
     else:
-        expect = case.kind == BAD and runtime.symptom is not None
         assert example_run is not None  # a case judged at run time has run its example
-        verdict = judge_run(
-            runtime.symptom, example_run, expect, _expected_lines(case), proxy=case.device.name == META_PROXY
-        )
+        verdict = judge_run(runtime.symptom, example_run, _expects_symptom(case), _expected_lines(case))
+        if case.kind == BAD and runtime.cuda_only and case.device.name == CPU and verdict.verdict is Verdict.CONFIRMED:
+            verdict = confirmed(f"runs cleanly on the CPU (the symptom needs CUDA): {verdict.detail}")
     row = Row(case, verdict, None, observed=example_run)
     if case.kind == BAD:
         row.fixed_runtime = _judge_fixed(case, observed, row)
@@ -147,10 +190,14 @@ def _judge_fixed(case: Case, observed: dict[ProgramJob, Observation], row: Row) 
     run = row.fixed_observed = observed[case.jobs["fixed"]]
     runtime = case.runtime
     if runtime.after_fix is not None:
-        return judge_run(runtime.after_fix, run, expect_symptom=True)
+        judgement = judge_run(runtime.after_fix, run, expect_symptom=True)
+        if fix.applicability == "safe" and judgement.verdict is Verdict.CONFIRMED:
+            # Declared, but a user must see it: a fix labelled safe makes this program raise.
+            return confirmed(f"{SAFE_FIX_RAISES}, as declared: {judgement.detail}")
+        return judgement
     judgement = judge_run(runtime.symptom, run, expect_symptom=False)
-    if judgement.verdict is Verdict.CONFIRMED and fix.applicability == "safe" and not runtime.outputs:
-        return confirmed(f"{judgement.detail}; safe fix, outputs not compared (the example states none)")
+    if judgement.verdict is Verdict.CONFIRMED and not runtime.outputs:
+        return confirmed(f"{judgement.detail}; outputs not compared (the example states none)")
     if judgement.verdict is not Verdict.CONFIRMED or not wants_comparison(case):
         return judgement
     return _compare_with_reference(case, observed, run, row, judgement)
@@ -173,5 +220,6 @@ def _compare_with_reference(case: Case, observed, run: Observation, row: Row, ju
     found = difference(run.outputs, reference.outputs, case.runtime.tolerance)
     row.outputs_match = found is None
     if found:
-        return refuted(f"safe fix changed the results: {found}")
+        applicability = case.fix.applicability if case.fix else None
+        return refuted(f"the {applicability} fix changed the results: {found}")
     return confirmed(f"{judgement.detail}; outputs equal {name}'s")

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from pt_lsp.core.engine import lint_source
-from pt_lsp.core.examples import Example, Probe, Raises
+from pt_lsp.core.examples import Example, Probe, Raises, Runs
 from pt_lsp.core.selection import Selection
 
 from .execute import Observation
@@ -64,37 +64,31 @@ def judge_static(code: str, example: Example) -> Judgement:
 
 
 # -- runtime ------------------------------------------------------------------------------------
-def proxy_pattern(pattern: str) -> str:
-    """On the meta proxy torch names the device ``meta`` where CUDA says ``cuda:0``."""
-    return re.sub(r"cuda(?::\d+)?", "meta", pattern)
-
-
 def _exception_text(exception: dict) -> str:
     where = f" at line {exception['line']}" if exception.get("line") else ""
     message = exception["message"].splitlines()[0] if exception["message"] else ""
     return f"{exception['type']}{where}: {message}"
 
 
-def _raises_matches(claim: Raises, exception: dict, lines: set[int] | None, proxy: bool) -> str | None:
+def _raises_matches(claim: Raises, exception: dict, lines: set[int] | None) -> str | None:
     """None when ``exception`` is the claimed one; otherwise why not."""
     if claim.exception not in exception["mro"]:
         return f"expected {claim.exception}, raised {_exception_text(exception)}"
-    pattern = proxy_pattern(claim.match) if proxy else claim.match
-    if not re.search(pattern, exception["message"]):
-        return f"{claim.exception} message does not match {pattern!r}: {_exception_text(exception)}"
+    if not re.search(claim.match, exception["message"]):
+        return f"{claim.exception} message does not match {claim.match!r}: {_exception_text(exception)}"
     if lines and exception.get("line") not in lines:
         return f"{claim.exception} raised at line {exception.get('line')}, expected line {sorted(lines)}"
     return None
 
 
-def _symptom_shown(symptom, observation: Observation, lines: set[int] | None, proxy: bool):
+def _symptom_shown(symptom, observation: Observation, lines: set[int] | None):
     """(shown, description) or a Judgement when the run cannot be judged (crash, timeout)."""
     if observation.status != "ran":
         return error(observation.problem)
     exception = observation.exception
     if exception is not None:
         if isinstance(symptom, Raises):
-            mismatch = _raises_matches(symptom, exception, lines, proxy)
+            mismatch = _raises_matches(symptom, exception, lines)
             if mismatch is None:
                 return True, f"raised {_exception_text(exception)}"
             if symptom.exception in exception["mro"]:
@@ -107,6 +101,8 @@ def _symptom_shown(symptom, observation: Observation, lines: set[int] | None, pr
         return probe["symptom"], f"probe: {symptom.describes}" + ("" if probe["symptom"] else " (not observed)")
     if isinstance(symptom, Raises):
         return False, f"ran to the end without raising {symptom.exception}"
+    if isinstance(symptom, Runs):
+        return False, f"ran as written ({symptom.describes})"
     return False, "ran cleanly"
 
 
@@ -115,10 +111,9 @@ def judge_run(
     observation: Observation,
     expect_symptom: bool,
     lines: set[int] | None = None,
-    proxy: bool = False,
 ) -> Judgement:
     """Judge one run against the claim that ``symptom`` is (or is not) shown."""
-    shown = _symptom_shown(symptom, observation, lines, proxy)
+    shown = _symptom_shown(symptom, observation, lines)
     if isinstance(shown, Judgement):
         return shown
     present, description = shown
