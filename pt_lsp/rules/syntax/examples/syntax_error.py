@@ -2,7 +2,11 @@
 
 from pt_lsp.core.examples import Example, Raises, Runtime
 
-NOT_PARSED = Raises("SyntaxError", r".")
+
+def not_parsed(message: str) -> Runtime:
+    """Python refuses the program: compiling it raises SyntaxError at the marked line."""
+    return Runtime(Raises("SyntaxError", message))
+
 
 EXAMPLES = (
     Example(
@@ -13,7 +17,7 @@ EXAMPLES = (
         loss = torch.tensor(0.5)
         print "loss", loss.item()  # expect: PTL000
         """,
-        runtime=Runtime(NOT_PARSED),
+        runtime=not_parsed(r"Missing parentheses in call to 'print'"),
     ),
     Example(
         "a call left open while editing",
@@ -23,7 +27,7 @@ EXAMPLES = (
         x = torch.randn(3, 4  # expect: PTL000
         y = x.sum()
         """,
-        runtime=Runtime(NOT_PARSED),
+        runtime=not_parsed(r"'\(' was never closed"),
     ),
     Example(
         "a missing colon after a for header",
@@ -33,6 +37,7 @@ EXAMPLES = (
         for step in range(10)  # expect: PTL000
             torch.manual_seed(step)
         """,
+        runtime=not_parsed(r"expected ':'"),
     ),
     Example(
         "a Python 2 exec statement",
@@ -40,6 +45,7 @@ EXAMPLES = (
         code = "x = 1"
         exec code  # expect: PTL000
         """,
+        runtime=not_parsed(r"Missing parentheses in call to 'exec'"),
     ),
     Example(
         "a keyword used as a keyword argument",
@@ -48,6 +54,7 @@ EXAMPLES = (
 
         loader = torch.utils.data.DataLoader([], async=True)  # expect: PTL000
         """,
+        runtime=not_parsed(r"invalid syntax"),
     ),
     Example(
         "an assignment to a call",
@@ -56,6 +63,7 @@ EXAMPLES = (
 
         torch.zeros(3) = 1  # expect: PTL000
         """,
+        runtime=not_parsed(r"cannot assign to function call"),
     ),
     Example(
         "the Python 3 print call",
