@@ -78,7 +78,22 @@ def catalogue() -> list[dict]:
 
 def lookup(code: str) -> dict | None:
     code = code.strip().upper()
-    return next((entry for entry in catalogue() if entry["code"] == code or entry["name"] == code.lower()), None)
+    rule = next((r for c, r in all_rules().items() if c == code or r.name == code.lower()), None)
+    return describe(rule) if rule is not None else None
+
+
+def rule_markdown(entry: dict) -> str:
+    """``pt-lsp rule CODE``'s text: a Markdown document (the editor command shows the same)."""
+    out = [f"# {entry['name']} ({entry['code']})\n\n"]
+    if entry["summary"]:
+        out.append(f"{entry['summary'][:1].upper()}{entry['summary'][1:]}.\n\n")
+    out.append(f"{entry['fix']}\n\n{entry['explanation'].rstrip()}\n")
+    path = all_rules()[entry["code"]].example_path()
+    if path is not None:
+        title, steps = path
+        out.append(f'\n## Evidence path\nOn the example "{title}":\n')
+        out.extend(f"{number}. {step}\n" for number, step in enumerate(steps, start=1))
+    return "".join(out)
 
 
 def show_rule(code: str, output_format: str, stdout: TextIO, stderr: TextIO) -> int:
@@ -89,15 +104,7 @@ def show_rule(code: str, output_format: str, stdout: TextIO, stderr: TextIO) -> 
     if output_format == "json":
         stdout.write(json.dumps(entry, indent=2) + "\n")
         return 0
-    stdout.write(f"# {entry['name']} ({entry['code']})\n\n")
-    if entry["summary"]:
-        stdout.write(f"{entry['summary'][:1].upper()}{entry['summary'][1:]}.\n\n")
-    stdout.write(f"{entry['fix']}\n\n{entry['explanation'].rstrip()}\n")
-    path = all_rules()[entry["code"]].example_path()
-    if path is not None:
-        title, steps = path
-        stdout.write(f'\n## Evidence path\nOn the example "{title}":\n')
-        stdout.write("".join(f"{number}. {step}\n" for number, step in enumerate(steps, start=1)))
+    stdout.write(rule_markdown(entry))
     return 0
 
 

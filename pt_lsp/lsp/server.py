@@ -11,7 +11,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from . import actions, configuration, debug, hover, pull, sync
+from . import actions, commands, configuration, debug, hover, pull, sync
 from .state import PtLanguageServer
 
 __all__ = ["FEATURES", "PtLanguageServer", "create_server"]
@@ -46,4 +46,6 @@ def create_server() -> PtLanguageServer:
     server = PtLanguageServer(notebook_document_sync=sync.NOTEBOOK_SYNC)
     for method, handler, options in FEATURES:
         server.feature(method, options)(handler)
+    for name, command in commands.COMMANDS.items():  # workspace/executeCommand
+        server.command(name)(command)
     return server

@@ -43,16 +43,34 @@ class Settings:
     unsafe_fixes: bool = False  # include unsafe fixes in fix-all
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
     lint_in_thread: bool = True  # lint in a worker thread so the event loop stays responsive
+    extend_select: tuple[str, ...] = ()  # added to the select in force (ruff's extendSelect)
+    exclude: tuple[str, ...] = ()  # globs (relative to the project root) of files to leave alone
+    configuration: ProjectConfig | None = None  # a config file or inline table used instead of the project's
 
     def selection(self, project: ProjectConfig, path: str | None) -> Selection:
         """The rules for the file at ``path``: the editor's select/ignore where it sets them,
         else the project's; then the project's per-file-ignores for that file, and its
         ``target-torch``."""
+        project = self.configuration or project
+        if path and self._excluded(project, path):
+            return Selection.of([])  # nothing runs: the file gets no diagnostics
         select = self.select if self.select is not None else project.select
+        if self.extend_select:
+            select = (select if select is not None else ("PTL",)) + self.extend_select
         ignore = self.ignore if self.ignore is not None else project.ignore
         selection = Selection.of(select, ignore).targeting(project.target_torch)
         ignored = project.ignored_for(path) if path else []
         return selection.extend(ignored) if ignored else selection
+
+    def _excluded(self, project: ProjectConfig, path: str) -> bool:
+        if self.configuration is not None and project.excludes(path):
+            return True
+        if not self.exclude:
+            return False
+        from pt_lsp.core.config import path_matches
+
+        relative = project.relative(path)
+        return any(path_matches(pattern, relative) for pattern in self.exclude)
 
     def severity_of(self, code: str, default: Severity) -> Severity:
         """The configured severity for ``code``: the longest matching code prefix wins."""
@@ -103,6 +121,40 @@ def _severity(value: Any, warn: Warn) -> tuple[tuple[str, Severity], ...] | None
     return tuple(pairs)
 
 
+def _globs(value: Any, warn: Warn) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        warn(f"setting 'exclude' must be a list of globs, got {value!r}; ignored")
+        return None
+    return tuple(v for v in value if v.strip())
+
+
+def _configuration(value: Any, warn: Warn) -> ProjectConfig | None:
+    """ruff's ``configuration``: the path of a config file (``pyproject.toml`` with a
+    ``[tool.pt-lsp]`` table, or a file of those keys) or the keys inline; replaces the
+    project's ``[tool.pt-lsp]``. Problems are warned about, as every setting's."""
+    import os
+
+    from pt_lsp.core.config import ConfigFinder, parse_table
+
+    problems: list[str] = []
+    if isinstance(value, dict):
+        config = parse_table(value, os.getcwd(), None, problems.append)
+    elif isinstance(value, str) and value.strip():
+        path = os.path.expanduser(value)
+        if not os.path.isfile(path):
+            warn(f"setting 'configuration': no such file {value!r}; ignored")
+            return None
+        config = ConfigFinder(problems.append, config_file=path).for_path(path)
+    else:
+        warn(f"setting 'configuration' must be a file path or a table of settings, got {value!r}; ignored")
+        return None
+    for problem in problems:
+        warn(f"setting 'configuration': {problem}; ignored")
+    return config
+
+
 def _bool(value: Any, key: str, warn: Warn) -> bool | None:
     if isinstance(value, bool):
         return value
@@ -134,6 +186,9 @@ def editor_settings(raw: Any, warn: Warn) -> dict[str, Any]:
         "unsafeFixes": ("unsafe_fixes", lambda v: _bool(v, "unsafeFixes", warn)),
         "debounce": ("debounce_ms", lambda v: _debounce(v, warn)),
         "lintInThread": ("lint_in_thread", lambda v: _bool(v, "lintInThread", warn)),
+        "extendSelect": ("extend_select", lambda v: _codes(v, "extendSelect", warn)),
+        "exclude": ("exclude", lambda v: _globs(v, warn)),
+        "configuration": ("configuration", lambda v: _configuration(v, warn)),
     }
     values: dict[str, Any] = {}
     for key, value in raw.items():
