@@ -31,6 +31,11 @@ model = MultiTaskNet()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 outputs = model(torch.randn(4, 8))
 """
+# One training step: the optimizer built from model.parameters() must update the heads too.
+_TRAIN_STEP = """
+sum(out.sum() for out in outputs).backward()
+optimizer.step()
+"""
 _CALIBRATED = """
 import torch
 from torch import nn
@@ -47,19 +52,101 @@ class Calibrated(nn.Module):
 model = Calibrated()
 logits = model(torch.randn(2, 4))
 """
+_CALIBRATION_STEP = """
+logits.logsumexp(dim=1).mean().backward()
+torch.optim.SGD(model.parameters(), lr=0.1).step()
+"""
+NO_PARAMETERS = Probe(
+    "symptom = not list(model.parameters())",
+    "the model has no parameters: an optimizer would train nothing and a checkpoint would hold nothing",
+)
+
+# The intended programs, written the way their authors would have written them by hand.
+_GAN_REFERENCE = """
+import torch.nn as nn
+
+class Discriminator(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        layers = []
+        for d_in, d_out in zip(sizes, sizes[1:]):
+            layers += [nn.Linear(d_in, d_out), nn.LeakyReLU(0.2)]
+        self.blocks = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.blocks(x)
+"""
+_TEXT_REFERENCE = """
+from torch import nn
+
+class TextModel(nn.Module):
+    def __init__(self, hidden, fields):
+        super().__init__()
+        self.heads = nn.ModuleDict()
+        self.heads["sentiment"] = nn.Linear(hidden, 2)
+        self.heads["topic"] = nn.Linear(hidden, 10)
+        self.embeddings = nn.ModuleDict({name: nn.Embedding(size, hidden) for name, size in fields.items()})
+"""
+_TWIN_REFERENCE = """
+import torch
+import torch.nn as nn
+
+class QNet(nn.Module):
+    def __init__(self, obs, act):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(obs + act, 64), nn.ReLU(), nn.Linear(64, 1))
+
+class TwinCritic(nn.Module):
+    def __init__(self, obs, act):
+        super().__init__()
+        self.critics = nn.ModuleList()
+        for _ in range(2):
+            self.critics.append(QNet(obs, act))
+"""
+_SCALED_REFERENCE = """
+import torch
+import torch.nn as nn
+
+class ScaledMLP(nn.Module):
+    def __init__(self, dims):
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims, dims[1:]))
+        self.scales = nn.ParameterList(torch.ones(d) for d in dims[1:])
+"""
+_ENCODER_REFERENCE = """
+import torch
+from torch import nn
+
+class Encoder(nn.Module):
+    def __init__(self, channels, device):
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Conv2d(c_in, c_out, 3) for c_in, c_out in zip(channels, channels[1:]))
+        self.shift = nn.Parameter(torch.zeros(channels[-1], device=device))
+        self.gain = nn.Parameter(torch.ones(1))
+"""
 
 EXAMPLES = (
     Example(
         "multi-task heads kept in a plain list",
         _MULTI_TASK.format(heads="[nn.Linear(16, n) for n in (3, 2)]  # expect: PTL301"),
         fixed=_MULTI_TASK.format(heads="nn.ModuleList([nn.Linear(16, n) for n in (3, 2)])"),
-        runtime=Runtime(symptom=HEAD_MISSING),
+        runtime=Runtime(
+            symptom=HEAD_MISSING,
+            driver=_TRAIN_STEP,
+            outputs="model",  # after the step: every head registered and trained
+            reference=_MULTI_TASK.format(heads="nn.ModuleList([nn.Linear(16, 3), nn.Linear(16, 2)])"),
+        ),
     ),
     Example(
         "a learnable temperature for calibration made with requires_grad=True",
         _CALIBRATED.format(temperature="torch.ones(1, requires_grad=True)  # expect: PTL301"),
         fixed=_CALIBRATED.format(temperature="nn.Parameter(torch.ones(1))"),
-        runtime=Runtime(symptom=TEMPERATURE_MISSING),
+        runtime=Runtime(
+            symptom=TEMPERATURE_MISSING,
+            driver=_CALIBRATION_STEP,
+            outputs="model",  # the temperature is in the state_dict and the step changed it
+            reference=_CALIBRATED.format(temperature="nn.Parameter(torch.ones(1), requires_grad=True)"),
+        ),
     ),
     Example(
         "GAN discriminator blocks appended to an empty list",
@@ -95,6 +182,17 @@ EXAMPLES = (
                     x = block(x)
                 return x
         """,
+        runtime=Runtime(
+            NO_PARAMETERS,
+            driver="""
+            import torch
+
+            model = Discriminator([4, 8, 1])
+            score = model(torch.randn(2, 4))
+            """,
+            outputs="(model, score)",
+            reference=_GAN_REFERENCE,
+        ),
     ),
     Example(
         "task heads in a dict, and per-field embeddings added by key",
@@ -120,6 +218,15 @@ EXAMPLES = (
                 for name, size in fields.items():
                     self.embeddings[name] = nn.Embedding(size, hidden)
         """,
+        runtime=Runtime(
+            Probe(
+                'symptom = not {"heads.topic.weight", "embeddings.words.weight"} <= set(model.state_dict())',
+                "the heads and the embeddings are missing from the state_dict",
+            ),
+            driver='model = TextModel(8, {"words": 20, "chars": 10})',
+            outputs="model",
+            reference=_TEXT_REFERENCE,
+        ),
     ),
     Example(
         "RL: twin Q-networks of a local class kept in a tuple",
@@ -151,6 +258,12 @@ EXAMPLES = (
                 super().__init__()
                 self.critics = nn.ModuleList([QNet(obs, act), QNet(obs, act)])
         """,
+        runtime=Runtime(
+            NO_PARAMETERS,
+            driver="model = TwinCritic(3, 1)",
+            outputs="model",
+            reference=_TWIN_REFERENCE,
+        ),
     ),
     Example(
         "per-layer scales as a list of parameters, built in a helper called by __init__",
@@ -180,6 +293,15 @@ EXAMPLES = (
             def _build_scales(self, dims):
                 self.scales = nn.ParameterList([nn.Parameter(torch.ones(d)) for d in dims[1:]])
         """,
+        runtime=Runtime(
+            Probe(
+                "symptom = not any(p is model.scales[0] for p in model.parameters())",
+                "the per-layer scales are missing from model.parameters()",
+            ),
+            driver="model = ScaledMLP([4, 8, 2])",
+            outputs="model",
+            reference=_SCALED_REFERENCE,
+        ),
     ),
     Example(
         "conv blocks collected in a local list, only `torch` imported, bias moved to the device",
@@ -209,6 +331,15 @@ EXAMPLES = (
                 self.shift = torch.nn.Parameter(torch.zeros(channels[-1], device=device))
                 self.gain = torch.nn.Parameter(torch.ones(1))
         """,
+        runtime=Runtime(
+            Probe(
+                "symptom = len(list(model.parameters())) != 6",
+                "the convolutions, the shift and the gain are not all among the 6 parameters",
+            ),
+            driver='model = Encoder([3, 4, 5], "cpu")',
+            outputs="model",
+            reference=_ENCODER_REFERENCE,
+        ),
     ),
     # -- good -----------------------------------------------------------------------------------
     Example(
