@@ -11,6 +11,7 @@ import argparse
 import sys
 
 INSTALL_HINT = "pip install 'pt-lsp[runtime]'"
+SUPPORTED_TORCH = ">=2.1"  # the runtime extra's range in pyproject.toml (a test keeps them equal)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="each program in a child forked from a server that imported torch once (fast; "
         "default on Linux), or in a new interpreter (spawn)",
     )
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     return parser
 
 
@@ -76,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from .report import render_json, render_text
     from .runner import select_rules, verify
+    from .verdicts import Verdict
 
     try:
         rules = select_rules(args.codes or None)
@@ -85,10 +88,34 @@ def main(argv: list[str] | None = None) -> int:
     if args.codes and not rules:
         sys.stderr.write(f"pt-lsp verify: no rule matches {' '.join(args.codes)}\n")
         return 2
-    report = verify(args.codes or None, args.device, args.jobs, args.timeout, isolation=args.isolation)
+    warning = unsupported_torch()
+    if warning:
+        sys.stderr.write(f"pt-lsp verify: warning: {warning}\n")
+    progress = None if args.quiet else sys.stderr
+    report = verify(
+        args.codes or None, args.device, args.jobs, args.timeout, isolation=args.isolation, progress=progress
+    )
     render = render_json if args.output_format == "json" else render_text
     sys.stdout.write(render(report))
-    return 1 if report.failed else 0
+    if report.failed:
+        return 1
+    if not any(row.runtime.verdict is not Verdict.SKIPPED for row in report.rows):
+        # Every run was skipped (a missing module, a torch outside the examples' ranges): exit 0
+        # would read as a proof.
+        sys.stderr.write("pt-lsp verify: nothing was judged at run time: every example was skipped (see the report)\n")
+        return 2
+    return 0
+
+
+def unsupported_torch() -> str | None:
+    """A warning when the installed torch is outside the range pt-lsp supports."""
+    import torch
+
+    from .versions import satisfies
+
+    if satisfies(torch.__version__, SUPPORTED_TORCH):
+        return None
+    return f"torch {torch.__version__} is outside the supported range ({SUPPORTED_TORCH}): verdicts may not hold"
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TextIO
 
 from pt_lsp.core.examples import Runs
 from pt_lsp.core.rule import all_rules
@@ -16,6 +18,7 @@ from .devices import CPU, Device, TorchInfo, plan_devices, torch_info
 from .execute import Observation, ProgramJob, run_program
 from .forkserver import ForkServer, ForkServerError
 from .plan import BAD, Case, plan_cases, plan_fix, wants_comparison
+from .progress import Progress
 from .verdicts import Judgement, Verdict, confirmed, error, judge_run, refuted, skipped
 
 DEFAULT_TIMEOUT = 60.0
@@ -69,9 +72,19 @@ def default_isolation() -> str:
     return "fork" if sys.platform.startswith("linux") and hasattr(os, "fork") else "spawn"
 
 
-def run_jobs(cases: list[Case], jobs: int, timeout: float, isolation: str) -> dict[ProgramJob, Observation]:
-    unique = list(dict.fromkeys(job for case in cases for job in case.jobs.values()))
-    if not unique:
+def run_jobs(
+    cases: list[Case], jobs: int, timeout: float, isolation: str, progress: TextIO | None = None
+) -> dict[ProgramJob, Observation]:
+    """Run every program the cases need once; ``progress`` (a stream) hears as each rule finishes."""
+    owner: dict[ProgramJob, str] = {}
+    for case in cases:
+        for job in case.jobs.values():
+            owner.setdefault(job, case.code)
+    pending = Counter({case.code: 0 for case in cases})  # a rule with nothing to run is said so
+    pending.update(owner.values())
+    tracker = Progress(progress, pending)
+    if not owner:
+        tracker.close()
         return {}
     server = None
     if isolation == "fork":
@@ -80,10 +93,17 @@ def run_jobs(cases: list[Case], jobs: int, timeout: float, isolation: str) -> di
         except ForkServerError:
             server = None  # fall back to a new interpreter per program
     run = server.run if server else run_program
+
+    def one(job: ProgramJob) -> Observation:
+        observation = run(job, timeout)
+        tracker.finished(owner[job])
+        return observation
+
     try:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            return dict(zip(unique, pool.map(lambda job: run(job, timeout), unique)))
+            return dict(zip(owner, pool.map(one, owner)))
     finally:
+        tracker.close()
         if server:
             server.close()
 
@@ -95,6 +115,7 @@ def verify(
     timeout: float = DEFAULT_TIMEOUT,
     info: TorchInfo | None = None,
     isolation: str | None = None,
+    progress: TextIO | None = None,
 ) -> Report:
     """Run the examples of the rules matching ``codes`` (all rules: None) on ``device``
     (cpu | cuda | all). ``isolation``: fork (a child of a torch-importing server per program) or
@@ -103,7 +124,7 @@ def verify(
     rules = select_rules(codes)
     report = Report(info, plan_devices(device, info))
     cases = plan_cases(rules, report.devices, info.version)
-    observed = run_jobs(cases, jobs or os.cpu_count() or 1, timeout, isolation or default_isolation())
+    observed = run_jobs(cases, jobs or os.cpu_count() or 1, timeout, isolation or default_isolation(), progress)
     report.rows = [judge_case(case, observed) for case in cases]
     for code, rule in rules.items():
         runnable = [e for e in rule.examples if e.runtime is not None]

@@ -1,6 +1,7 @@
 """`pt-lsp verify` as a command: exit codes, JSON shape, and the message when torch is missing."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -90,3 +91,50 @@ def test_the_command_module_does_not_import_torch():
     probe = "import sys, pt_lsp.runtime.command; print('torch' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], check=False, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False"
+
+
+def test_progress_names_each_rule_as_it_finishes_on_stderr(make_rule, capsys):
+    make_rule("PTL983", NumpyCallRule, bad("PTL983", Runs("numpy() of a CPU tensor works")), GOOD)
+    assert main(["PTL983", "--device", "cpu", "--jobs", "1"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    # The bad example, its fixed program and the good example.
+    assert re.fullmatch(r"PTL983: done \(3/3 programs, \d+\.\d s\)", lines[0]), lines
+    assert re.fullmatch(r"verify: 3 programs in \d+\.\d s", lines[-1]), lines
+    assert "PTL983" not in captured.out.splitlines()[0]  # the report on stdout is not mixed with it
+    assert main(["PTL983", "--device", "cpu", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_nothing_judged_at_run_time_is_exit_2_not_a_proof(make_rule, capsys):
+    skipped = Example(
+        "needs a missing module",
+        "import torch\ny = torch.ones(2).numpy()  # expect: PTL984\n",
+        runtime=Runtime(Raises("TypeError", "x"), needs=("no_such_module_pt_lsp",)),
+    )
+    make_rule("PTL984", NumpyCallRule, skipped)
+    assert main(["PTL984", "--device", "cpu", "--quiet"]) == 2
+    captured = capsys.readouterr()
+    assert "nothing was judged at run time" in captured.err
+    assert "needs no_such_module_pt_lsp (not installed)" in captured.out
+
+
+def test_a_torch_outside_the_supported_range_is_warned_about(monkeypatch):
+    import torch
+
+    from pt_lsp.runtime import command
+
+    assert command.unsupported_torch() is None  # the torch these tests run on is supported
+    monkeypatch.setattr(torch, "__version__", "2.0.1")
+    assert command.unsupported_torch() == ("torch 2.0.1 is outside the supported range (>=2.1): verdicts may not hold")
+
+
+def test_the_supported_range_is_the_runtime_extras():
+    from pathlib import Path
+
+    import tomllib
+
+    from pt_lsp.runtime.command import SUPPORTED_TORCH
+
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"]
+    assert f"torch{SUPPORTED_TORCH}" in project["optional-dependencies"]["runtime"]
