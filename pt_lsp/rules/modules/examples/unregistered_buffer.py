@@ -6,6 +6,58 @@ from pt_lsp.core.examples import Example, Probe, Raises, Runtime
 
 DEVICE_MISMATCH = r"(Expected all tensors to be on the same device|is not on the expected device)"
 
+# The intended programs: the constants registered as buffers, written by hand.
+_ATTENTION_REFERENCE = """
+import torch
+from torch import nn
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, dim, max_len=16):
+        super().__init__()
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.register_buffer("mask", torch.ones(max_len, max_len).tril())
+
+    def forward(self, x):
+        T = x.size(1)
+        q, k, v = self.qkv(x).chunk(3, dim=-1)
+        att = (q @ k.transpose(-2, -1)) / k.size(-1) ** 0.5
+        att = att.masked_fill(self.mask[:T, :T] == 0, float("-inf"))
+        return att.softmax(dim=-1) @ v
+
+model = CausalSelfAttention(8)
+y = model(torch.randn(2, 5, 8))
+"""
+_ROTARY_REFERENCE = """
+import torch
+from torch import nn
+
+class Rotary(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        inv_freq = 1.0 / (10000 ** (torch.arange(0, dim, 2).float() / dim))
+        self.register_buffer("inv_freq", inv_freq)
+
+    def forward(self, positions):
+        freqs = torch.outer(positions.float(), self.inv_freq)
+        return torch.cat([freqs.sin(), freqs.cos()], dim=-1)
+
+rotary = Rotary(8)
+table = rotary(torch.arange(4))
+"""
+_RESIDUAL_REFERENCE = """
+import torch
+from torch import nn
+
+class Residual(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
+        self.register_buffer("scale", torch.full((1, channels, 1, 1), 0.1))
+
+    def forward(self, x):
+        return x + self.conv(x) * self.scale
+"""
+
 EXAMPLES = (
     Example(
         "ImageNet normalisation constants as plain attributes",
@@ -41,7 +93,7 @@ EXAMPLES = (
         model = Normalize().to("cuda")
         out = model(torch.rand(2, 3, 8, 8, device="cuda"))
         """,
-        runtime=Runtime(Raises("RuntimeError", DEVICE_MISMATCH, line=11), cuda_only=True),
+        runtime=Runtime(Raises("RuntimeError", DEVICE_MISMATCH, line=11), cuda_only=True, outputs="out"),
     ),
     Example(
         "a causal attention mask missing from the state_dict",
@@ -89,7 +141,9 @@ EXAMPLES = (
             Probe(
                 'symptom = "mask" not in model.state_dict()',
                 "the mask is not in state_dict(), so .to() and checkpoints skip it",
-            )
+            ),
+            outputs="(model, y)",
+            reference=_ATTENTION_REFERENCE,
         ),
     ),
     Example(
@@ -126,7 +180,11 @@ EXAMPLES = (
         rotary = Rotary(8)
         table = rotary(torch.arange(4))
         """,
-        runtime=Runtime(Probe('symptom = "inv_freq" not in rotary.state_dict()', "inv_freq is not in state_dict()")),
+        runtime=Runtime(
+            Probe('symptom = "inv_freq" not in rotary.state_dict()', "inv_freq is not in state_dict()"),
+            outputs="(rotary, table)",
+            reference=_ROTARY_REFERENCE,
+        ),
     ),
     Example(
         "class weights for a weighted loss on the GPU",
@@ -164,6 +222,7 @@ EXAMPLES = (
         head = WeightedHead().cuda()
         loss = head(torch.randn(4, 16).cuda(), torch.tensor([0, 1, 1, 0]).cuda())
         """,
+        runtime=Runtime(Raises("RuntimeError", DEVICE_MISMATCH, line=12), cuda_only=True, outputs="loss"),
     ),
     Example(
         "a layer-scale constant used through a helper method",
@@ -199,6 +258,15 @@ EXAMPLES = (
             def forward(self, x):
                 return x + self.branch(x)
         """,
+        runtime=Runtime(
+            Probe('symptom = "scale" not in model.state_dict()', "the scale is not in state_dict(), so .to() skips it"),
+            driver="""
+            model = Residual(2)
+            out = model(torch.randn(1, 2, 4, 4))
+            """,
+            outputs="(model, out)",
+            reference=_RESIDUAL_REFERENCE,
+        ),
     ),
     Example(
         "anchor boxes of a detection head, before super().__init__() (no fix there)",
@@ -215,6 +283,51 @@ EXAMPLES = (
             def forward(self, x):
                 return self.pred(x) + self.anchors
         """,
+        runtime=Runtime(
+            Probe('symptom = "anchors" not in model.state_dict()', "the anchors are not in state_dict()"),
+            driver="""
+            model = AnchorHead()
+            boxes = model(torch.rand(3, 4))
+            """,
+        ),
+    ),
+    Example(
+        "random Fourier features: `x @ self.proj` with the projection left on the CPU by .cuda()",
+        """
+        import torch
+        from torch import nn
+
+        class RandomFeatures(nn.Module):
+            def __init__(self, dim, features):
+                super().__init__()
+                self.proj = torch.randn(dim, features) / dim**0.5  # expect: PTL302
+                self.head = nn.Linear(2 * features, 1)
+
+            def forward(self, x):
+                z = x @ self.proj
+                return self.head(torch.cat([z.cos(), z.sin()], dim=-1))
+
+        model = RandomFeatures(4, 8).cuda()
+        pred = model(torch.randn(3, 4).cuda())
+        """,
+        fixed="""
+        import torch
+        from torch import nn
+
+        class RandomFeatures(nn.Module):
+            def __init__(self, dim, features):
+                super().__init__()
+                self.register_buffer("proj", torch.randn(dim, features) / dim**0.5)
+                self.head = nn.Linear(2 * features, 1)
+
+            def forward(self, x):
+                z = x @ self.proj
+                return self.head(torch.cat([z.cos(), z.sin()], dim=-1))
+
+        model = RandomFeatures(4, 8).cuda()
+        pred = model(torch.randn(3, 4).cuda())
+        """,
+        runtime=Runtime(Raises("RuntimeError", DEVICE_MISMATCH, line=11), cuda_only=True, outputs="pred"),
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
