@@ -68,7 +68,19 @@ EXAMPLES = (
         loss.backward(retain_graph=True)
         loss.backward()
         """,
-        runtime=Runtime(symptom=BACKWARD_TWICE),
+        # The graph reused on purpose: the gradient of the loss, accumulated twice.
+        runtime=Runtime(
+            symptom=BACKWARD_TWICE,
+            outputs="w.grad",
+            reference="""
+            import torch
+
+            w = torch.randn(3, requires_grad=True)
+            x = torch.randn(3)
+            s = (w * x).sigmoid()
+            w.grad = 2 * (s * (1 - s) * x).detach()
+            """,
+        ),
     ),
     Example(
         "RNN hidden state carried across training steps",
@@ -105,7 +117,27 @@ EXAMPLES = (
             loss.backward()
             opt.step()
         """,
-        runtime=Runtime(symptom=BACKWARD_TWICE),
+        # Intended: truncated backpropagation, the state carried as a value into the next step.
+        runtime=Runtime(
+            symptom=BACKWARD_TWICE,
+            outputs="(rnn, head, hidden)",
+            reference="""
+            import torch
+            import torch.nn as nn
+
+            rnn = nn.RNN(8, 16)
+            head = nn.Linear(16, 1)
+            opt = torch.optim.SGD([*rnn.parameters(), *head.parameters()], lr=0.1)
+            hidden = torch.zeros(1, 4, 16)
+            for step in range(3):
+                x = torch.randn(5, 4, 8)
+                out, hidden = rnn(x, hidden.detach())
+                loss = head(out).pow(2).mean()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            """,
+        ),
     ),
     Example(
         "LSTM language model returning its (h, c) state",
@@ -166,7 +198,42 @@ EXAMPLES = (
             loss.backward()
             optimizer.step()
         """,
-        runtime=Runtime(symptom=BACKWARD_TWICE),
+        # Intended: the word_language_model example's repackaged hidden state.
+        runtime=Runtime(
+            symptom=BACKWARD_TWICE,
+            outputs="(model, state)",
+            reference="""
+            import torch
+            from torch import nn
+
+            class LanguageModel(nn.Module):
+                def __init__(self, vocab=50, hidden=32):
+                    super().__init__()
+                    self.embed = nn.Embedding(vocab, hidden)
+                    self.lstm = nn.LSTM(hidden, hidden, batch_first=True)
+                    self.out = nn.Linear(hidden, vocab)
+
+                def forward(self, tokens, state):
+                    output, state = self.lstm(self.embed(tokens), state)
+                    return self.out(output), state
+
+            def repackage_hidden(h):
+                return h.detach() if isinstance(h, torch.Tensor) else tuple(repackage_hidden(v) for v in h)
+
+            model = LanguageModel()
+            criterion = nn.CrossEntropyLoss()
+            optimizer = torch.optim.Adam(model.parameters())
+            state = (torch.zeros(1, 2, 32), torch.zeros(1, 2, 32))
+            stream = torch.randint(0, 50, (2, 41))
+            for i in range(0, 40, 10):
+                inputs, targets = stream[:, i:i + 10], stream[:, i + 1:i + 11]
+                logits, state = model(inputs, repackage_hidden(state))
+                loss = criterion(logits.reshape(-1, 50), targets.reshape(-1))
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            """,
+        ),
     ),
     Example(
         "GAN: the discriminator step frees the generator's graph",
@@ -212,7 +279,32 @@ EXAMPLES = (
         g_loss.backward()
         opt_g.step()
         """,
-        runtime=Runtime(symptom=BACKWARD_TWICE),
+        # Intended: the DCGAN example's discriminator step on a detached copy of the fakes.
+        runtime=Runtime(
+            symptom=BACKWARD_TWICE,
+            outputs="(G, D)",
+            reference="""
+            import torch
+            import torch.nn as nn
+
+            G = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+            D = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))
+            opt_g = torch.optim.Adam(G.parameters(), lr=1e-3)
+            opt_d = torch.optim.Adam(D.parameters(), lr=1e-3)
+            bce = nn.BCEWithLogitsLoss()
+            real = torch.randn(16, 2)
+            z = torch.randn(16, 4)
+            fake = G(z)
+            opt_d.zero_grad()
+            err_real = bce(D(real), torch.ones(16, 1))
+            err_fake = bce(D(fake.detach()), torch.zeros(16, 1))
+            (err_real + err_fake).backward()
+            opt_d.step()
+            opt_g.zero_grad()
+            bce(D(fake), torch.ones(16, 1)).backward()
+            opt_g.step()
+            """,
+        ),
     ),
     Example(
         "multi-task heads on a shared trunk, backwarded one after the other",
@@ -245,7 +337,26 @@ EXAMPLES = (
         loss_b = F.cross_entropy(head_b(feat), yb)
         (loss_a + loss_b).backward()
         """,
-        runtime=Runtime(symptom=BACKWARD_TWICE),
+        # Intended: both losses' gradients accumulated, the graph kept for the second backward.
+        runtime=Runtime(
+            symptom=BACKWARD_TWICE,
+            outputs="[p.grad for m in (trunk, head_a, head_b) for p in m.parameters()]",
+            reference="""
+            import torch
+            import torch.nn.functional as F
+            from torch import nn
+
+            trunk = nn.Linear(10, 32)
+            head_a = nn.Linear(32, 1)
+            head_b = nn.Linear(32, 3)
+            x, ya, yb = torch.randn(8, 10), torch.randn(8, 1), torch.randint(0, 3, (8,))
+            feat = torch.relu(trunk(x))
+            loss_a = F.mse_loss(head_a(feat), ya)
+            loss_b = F.cross_entropy(head_b(feat), yb)
+            loss_a.backward(retain_graph=True)
+            loss_b.backward()
+            """,
+        ),
     ),
     Example(
         "features computed once before the training loop",
@@ -284,7 +395,18 @@ EXAMPLES = (
         (dy_dx,) = torch.autograd.grad(y, x, retain_graph=True)
         y.backward()
         """,
-        runtime=Runtime(symptom=BACKWARD_TWICE),
+        # Intended: the derivative 3x^2, both returned and accumulated into x.grad.
+        runtime=Runtime(
+            symptom=BACKWARD_TWICE,
+            outputs="(dy_dx, x.grad)",
+            reference="""
+            import torch
+
+            x = torch.randn(4, requires_grad=True)
+            dy_dx = 3 * x.detach() ** 2
+            x.grad = dy_dx.clone()
+            """,
+        ),
     ),
     Example(
         "actor-critic: policy and value losses of one network backwarded separately",
@@ -337,6 +459,42 @@ EXAMPLES = (
             (actor_loss + critic_loss).backward()
             optimizer.step()
         """,
+        # Intended: one update with both losses' gradients (the graph kept for the second one).
+        runtime=Runtime(
+            symptom=BACKWARD_TWICE,
+            outputs="net",
+            reference="""
+            import torch
+            from torch import nn
+
+            class ActorCritic(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.body = nn.Linear(4, 64)
+                    self.policy = nn.Linear(64, 2)
+                    self.value = nn.Linear(64, 1)
+
+                def forward(self, obs):
+                    h = torch.relu(self.body(obs))
+                    return self.policy(h).log_softmax(-1), self.value(h)
+
+            def update(net, optimizer, obs, actions, returns):
+                log_probs, values = net(obs)
+                advantage = returns - values.squeeze(-1)
+                actor_loss = -(log_probs.gather(1, actions[:, None]).squeeze(1) * advantage.detach()).mean()
+                critic_loss = advantage.pow(2).mean()
+                optimizer.zero_grad()
+                actor_loss.backward(retain_graph=True)
+                critic_loss.backward()
+                optimizer.step()
+            """,
+            driver="""
+            net = ActorCritic()
+            optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+            obs, actions, returns = torch.randn(6, 4), torch.randint(0, 2, (6,)), torch.randn(6)
+            update(net, optimizer, obs, actions, returns)
+            """,
+        ),
     ),
     # -- good -------------------------------------------------------------------------------------
     Example(
