@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pt_lsp.core.examples import Example, Probe, Runtime
+from pt_lsp.core.examples import Example, Probe, Runs, Runtime
 
 # `volatile=True` meant "no graph"; since 0.4 it is ignored, so evaluation still records graphs.
 STILL_TRACKS_GRAPHS = Probe("symptom = outputs.requires_grad", "the evaluation still records autograd graphs")
@@ -60,6 +60,16 @@ EXAMPLES = (
                 loss.backward()
                 optimizer.step()
         """,
+        runtime=Runtime(
+            Runs("`Variable(t)` returns a tensor with the same values: the loop trains the same way"),
+            outputs="model",
+            driver="""
+            model = torch.nn.Linear(4, 3)
+            data = torch.utils.data.TensorDataset(torch.randn(16, 4), torch.randint(0, 3, (16,)))
+            loader = torch.utils.data.DataLoader(data, batch_size=4)
+            train_epoch(model, loader, torch.optim.SGD(model.parameters(), lr=0.1), torch.nn.CrossEntropyLoss())
+            """,
+        ),
     ),
     Example(
         "linear regression weights made trainable through Variable, with an alias",
@@ -84,6 +94,10 @@ EXAMPLES = (
         loss = ((x @ w + b - y) ** 2).mean()
         loss.backward()
         """,
+        runtime=Runtime(
+            Runs("`Variable(t, requires_grad=True)` is a leaf that requires grad, as the factory's flag makes"),
+            outputs="(w, b, loss, w.grad, b.grad, w.is_leaf, b.is_leaf)",
+        ),
     ),
     Example(
         "input gradients for a saliency map, from legacy literal data",
@@ -103,6 +117,10 @@ EXAMPLES = (
         score = (point ** 2).sum()
         (saliency,) = grad(score, point)
         """,
+        runtime=Runtime(
+            Runs("the wrapped legacy tensor is a float32 leaf, as `torch.tensor(..., requires_grad=True)` makes"),
+            outputs="(point, point.dtype, saliency)",
+        ),
     ),
     Example(
         "RL policy: observations from NumPy wrapped before the forward pass",
@@ -125,6 +143,11 @@ EXAMPLES = (
         state = torch.from_numpy(observation).unsqueeze(0)
         probs = torch.softmax(policy(state), dim=1)
         """,
+        runtime=Runtime(
+            Runs("`Variable(t)` passes the observation through unchanged"),
+            outputs="probs",
+            needs=("numpy",),
+        ),
     ),
     Example(
         "RNN language model: the hidden state re-wrapped through the fully qualified name",
@@ -144,6 +167,18 @@ EXAMPLES = (
                 return h.data
             return tuple(repackage_hidden(v) for v in h)
         """,
+        runtime=Runtime(
+            Runs("`Variable(h.data)` and `h.data` both cut the history: truncated BPTT backwards one chunk"),
+            outputs="(hidden, [p.grad for p in lstm.parameters()])",
+            driver="""
+            lstm = torch.nn.LSTM(4, 8)
+            chunks = torch.randn(2, 5, 3, 4)
+            _, hidden = lstm(chunks[0])
+            hidden = repackage_hidden(hidden)
+            output, hidden = lstm(chunks[1], hidden)
+            output.sum().backward()
+            """,
+        ),
     ),
     Example(
         "a parameter initialised from an existing tensor (mutated in place: unsafe)",
@@ -160,6 +195,15 @@ EXAMPLES = (
         def make_embedding(pretrained):
             return pretrained.requires_grad_()
         """,
+        runtime=Runtime(
+            Runs("the embedding is a trainable leaf holding the pretrained values"),
+            outputs="(weight, weight.grad, weight.is_leaf)",
+            driver="""
+            pretrained = torch.randn(10, 4)
+            weight = make_embedding(pretrained)
+            torch.nn.functional.embedding(torch.tensor([1, 3, 3]), weight).sum().backward()
+            """,
+        ),
     ),
     # -- good -----------------------------------------------------------------------------------
     Example(
@@ -226,6 +270,16 @@ EXAMPLES = (
             Variable = problem.variable_type
             return [Variable(name) for name in problem.names]
         """,
+        runtime=Runtime(
+            Runs("the function never uses the imported `Variable`: its local name shadows it"),
+            outputs="values",
+            driver="""
+            from types import SimpleNamespace
+
+            problem = SimpleNamespace(variable_type=lambda name: torch.full((2,), float(len(name))), names=["x", "yz"])
+            values = solve(problem)
+            """,
+        ),
     ),
     Example(
         "requires_grad set on a leaf with requires_grad_()",
