@@ -6,6 +6,88 @@ from pt_lsp.core.examples import Example, Raises, Runtime
 
 BEFORE_INIT = Raises("AttributeError", r"cannot assign (module|parameters) before Module\.__init__\(\) call")
 
+# The intended programs: super().__init__() first, written by hand.
+_NET_REFERENCE = """
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self, n_in, n_out):
+        super().__init__()
+        self.fc = nn.Linear(n_in, n_out)
+
+    def forward(self, x):
+        return self.fc(x)
+
+net = Net(10, 2)
+out = net(torch.randn(3, 10))
+"""
+_SCALER_REFERENCE = """
+import torch
+import torch.nn as nn
+
+class Scaler(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.dim = dim
+        self.weight = nn.Parameter(torch.ones(dim))
+
+scaler = Scaler(4)
+"""
+_DECODER_REFERENCE = """
+import torch
+from torch import nn
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 4)
+
+class Decoder(nn.Module):
+    def __init__(self):
+        super(Decoder, self).__init__()
+        self.fc = nn.Linear(4, 8)
+
+decoder = Decoder()
+"""
+_ENCODER_REFERENCE = """
+from torch import nn
+
+class Encoder(nn.Module):
+    def __init__(self, vocab, dim):
+        nn.Module.__init__(self)
+        self.embed = nn.Embedding(vocab, dim)
+        self.rnn = nn.GRU(dim, dim, batch_first=True)
+
+    def forward(self, tokens):
+        return self.rnn(self.embed(tokens))
+"""
+_RESIDUAL_REFERENCE = """
+import torch.nn as nn
+
+class ResidualBlockV2(nn.Module):
+    def __init__(self, channels):
+        super(ResidualBlockV2, self).__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x):
+        return x + self.conv(x)
+"""
+_HEAD_REFERENCE = """
+from torch import nn
+
+class Base(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.dropout = nn.Dropout(0.1)
+
+class Head(Base):
+    def __init__(self, hidden, classes, pooled=True):
+        super().__init__()
+        self.pool = nn.AdaptiveAvgPool1d(1) if pooled else None
+        self.out = nn.Linear(hidden, classes)
+"""
+
 EXAMPLES = (
     Example(
         "a layer assigned before super().__init__()",
@@ -39,7 +121,7 @@ EXAMPLES = (
         net = Net(10, 2)
         out = net(torch.randn(3, 10))
         """,
-        runtime=Runtime(BEFORE_INIT),
+        runtime=Runtime(BEFORE_INIT, outputs="(net, out)", reference=_NET_REFERENCE),
     ),
     Example(
         "a parameter and plain settings before the old-style super call",
@@ -73,7 +155,7 @@ EXAMPLES = (
 
         scaler = Scaler(4)
         """,
-        runtime=Runtime(BEFORE_INIT),
+        runtime=Runtime(BEFORE_INIT, outputs="(scaler, scaler.dim)", reference=_SCALER_REFERENCE),
     ),
     Example(
         "super() naming a class copied from elsewhere in the file",
@@ -109,7 +191,11 @@ EXAMPLES = (
 
         decoder = Decoder()
         """,
-        runtime=Runtime(Raises("TypeError", r"obj must be an instance or subtype of type")),
+        runtime=Runtime(
+            Raises("TypeError", r"obj must be an instance or subtype of type"),
+            outputs="decoder",
+            reference=_DECODER_REFERENCE,
+        ),
     ),
     Example(
         "an __init__ that never calls super().__init__()",
@@ -138,6 +224,17 @@ EXAMPLES = (
             def forward(self, tokens):
                 return self.rnn(self.embed(tokens))
         """,
+        runtime=Runtime(
+            BEFORE_INIT,
+            driver="""
+            import torch
+
+            encoder = Encoder(10, 4)
+            states, last = encoder(torch.tensor([[1, 2, 3]]))
+            """,
+            outputs="(encoder, states, last)",
+            reference=_ENCODER_REFERENCE,
+        ),
     ),
     Example(
         "super() still naming the class before it was renamed",
@@ -163,6 +260,17 @@ EXAMPLES = (
             def forward(self, x):
                 return x + self.conv(x)
         """,
+        runtime=Runtime(
+            Raises("NameError", "name 'ResidualBlock' is not defined"),
+            driver="""
+            import torch
+
+            block = ResidualBlockV2(2)
+            out = block(torch.randn(1, 2, 4, 4))
+            """,
+            outputs="(block, out)",
+            reference=_RESIDUAL_REFERENCE,
+        ),
     ),
     Example(
         "a submodule chosen in a branch before a local base's __init__",
@@ -196,6 +304,12 @@ EXAMPLES = (
                     self.pool = nn.AdaptiveAvgPool1d(1)
                 self.out = nn.Linear(hidden, classes)
         """,
+        runtime=Runtime(
+            BEFORE_INIT,
+            driver="head = Head(8, 3)",
+            outputs="(head, [name for name, _ in head.named_modules()])",
+            reference=_HEAD_REFERENCE,
+        ),
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
