@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pt_lsp.core.examples import Example, Probe, Raises, Runtime
+from pt_lsp.core.examples import Example, Probe, Raises, Runs, Runtime
 
 INPLACE_ERROR = Raises("RuntimeError", r"modified by an inplace operation")
 
@@ -95,6 +95,15 @@ EXAMPLES = (
                         p.add_(p.grad, alpha=-lr)
                     p.grad.zero_()
         """,
+        runtime=Runtime(
+            Runs("the update of a leaf through `.data` is the update under `no_grad()`"),
+            outputs="(model, [p.grad for p in model.parameters()])",
+            driver="""
+            model = torch.nn.Linear(3, 2)
+            model(torch.randn(4, 3)).pow(2).mean().backward()
+            sgd_step(model, lr=0.1)
+            """,
+        ),
     ),
     Example(
         "DCGAN weight initialisation, `torch` imported only as `from torch import nn`",
@@ -123,6 +132,14 @@ EXAMPLES = (
                     m.weight.normal_(1.0, 0.02)
                     m.bias.fill_(0)
         """,
+        runtime=Runtime(
+            Runs("initialising parameters through `.data` draws the same values as under `no_grad()`"),
+            outputs="netD",
+            driver="""
+            netD = nn.Sequential(nn.Conv2d(3, 8, 4, 2, 1), nn.BatchNorm2d(8), nn.LeakyReLU(0.2))
+            netD.apply(weights_init)
+            """,
+        ),
     ),
     Example(
         "mean-teacher EMA of the student's weights",
@@ -141,6 +158,19 @@ EXAMPLES = (
                 for ema_p, p in zip(teacher.parameters(), student.parameters()):
                     ema_p.mul_(alpha).add_(p, alpha=1 - alpha)
         """,
+        runtime=Runtime(
+            Runs("the moving average through `.data` is the one under `no_grad()`"),
+            outputs="teacher",
+            driver="""
+            student, teacher = torch.nn.Linear(3, 2), torch.nn.Linear(3, 2)
+            for step in range(3):
+                student(torch.randn(4, 3)).sum().backward()
+                with torch.no_grad():
+                    for p in student.parameters():
+                        p -= 0.1 * p.grad
+                update_teacher(teacher, student)
+            """,
+        ),
     ),
     Example(
         "test accuracy from `outputs.data` of a CIFAR classifier moved with .to(device)",
@@ -166,6 +196,10 @@ EXAMPLES = (
         _, predicted = torch.max(outputs.detach(), 1)
         correct = (predicted == labels).sum().item()
         """,
+        runtime=Runtime(
+            Runs("`outputs.data` and `outputs.detach()` hold the same values"),
+            outputs="(predicted, correct)",
+        ),
     ),
     Example(
         "WGAN weight clipping by assigning `.data`, and the gradient clipped through `.grad.data`",
@@ -186,6 +220,15 @@ EXAMPLES = (
                     p.copy_(torch.clamp(p, -c, c))
                 p.grad.clamp_(-1, 1)
         """,
+        runtime=Runtime(
+            Runs("a clipped leaf assigned through `.data` holds what `copy_` writes under `no_grad()`"),
+            outputs="(critic, [p.grad for p in critic.parameters()])",
+            driver="""
+            critic = torch.nn.Linear(2, 1)
+            (-critic(torch.tensor([[100.0, -200.0]])).mean()).backward()
+            clip_critic(critic)
+            """,
+        ),
     ),
     Example(
         "LSTM forget-gate bias set through `.data` inside an nn.Module, under no_grad already",
@@ -223,6 +266,14 @@ EXAMPLES = (
             def features(self, tokens):
                 return self.embed.weight.detach()[tokens]
         """,
+        runtime=Runtime(
+            Runs("writes through `.data` under `no_grad()` and a `.data` read behave as without it"),
+            outputs="(model, features)",
+            driver="""
+            model = LanguageModel(10, 4)
+            features = model.features(torch.tensor([1, 7, 7]))
+            """,
+        ),
     ),
     # -- good -----------------------------------------------------------------------------------
     Example(
