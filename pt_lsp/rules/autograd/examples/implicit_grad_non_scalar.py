@@ -29,7 +29,21 @@ EXAMPLES = (
         loss = criterion(model(x), y)
         loss.sum().backward()
         """,
-        runtime=Runtime(NON_SCALAR),
+        # Intended: the gradient of the summed per-sample losses (a vector of ones, spelled out).
+        runtime=Runtime(
+            NON_SCALAR,
+            outputs="(model.weight.grad, model.bias.grad)",
+            reference="""
+            import torch
+            from torch import nn
+
+            model = nn.Linear(3, 1)
+            criterion = nn.MSELoss(reduction="none")
+            x, y = torch.randn(16, 3), torch.randn(16, 1)
+            loss = criterion(model(x), y)
+            loss.backward(torch.ones_like(loss))
+            """,
+        ),
     ),
     Example(
         "an elementwise product of a weight vector and data",
@@ -47,7 +61,18 @@ EXAMPLES = (
         x = torch.randn(5)
         (w * x).sum().backward()
         """,
-        runtime=Runtime(NON_SCALAR),
+        # Intended: d/dw sum(w * x) = x.
+        runtime=Runtime(
+            NON_SCALAR,
+            outputs="w.grad",
+            reference="""
+            import torch
+
+            w = torch.randn(5, requires_grad=True)
+            x = torch.randn(5)
+            w.grad = x.clone()
+            """,
+        ),
     ),
     Example(
         "the output of a classifier used as the loss",
@@ -85,7 +110,27 @@ EXAMPLES = (
         output = net(torch.randn(4, 20))
         output.sum().backward()
         """,
-        runtime=Runtime(NON_SCALAR),
+        runtime=Runtime(
+            NON_SCALAR,
+            outputs="[p.grad for p in net.parameters()]",
+            reference="""
+            import torch
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.hidden = nn.Linear(20, 64)
+                    self.out = nn.Linear(64, 10)
+
+                def forward(self, x):
+                    return self.out(torch.relu(self.hidden(x)))
+
+            net = Net()
+            output = net(torch.randn(4, 20))
+            torch.autograd.backward(output, torch.ones_like(output))
+            """,
+        ),
     ),
     Example(
         "a functional BCE loss left unreduced",
@@ -107,7 +152,18 @@ EXAMPLES = (
         loss = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
         loss.sum().backward(retain_graph=True)
         """,
-        runtime=Runtime(NON_SCALAR),
+        # Intended: the gradient of the summed BCE, sigmoid(logits) - targets.
+        runtime=Runtime(
+            NON_SCALAR,
+            outputs="logits.grad",
+            reference="""
+            import torch
+
+            logits = torch.randn(8, requires_grad=True)
+            targets = torch.ones(8)
+            logits.grad = (torch.sigmoid(logits) - targets).detach()
+            """,
+        ),
     ),
     Example(
         "torch.autograd.grad of a vector without grad_outputs",
@@ -125,7 +181,17 @@ EXAMPLES = (
         y = torch.sin(x) * x
         (dy_dx,) = torch.autograd.grad(y, x, grad_outputs=torch.ones_like(y))
         """,
-        runtime=Runtime(NON_SCALAR),
+        # Intended: the pointwise derivative of x sin(x).
+        runtime=Runtime(
+            NON_SCALAR,
+            outputs="dy_dx",
+            reference="""
+            import torch
+
+            x = torch.linspace(0, 3, 50)
+            dy_dx = torch.sin(x) + x * torch.cos(x)
+            """,
+        ),
     ),
     Example(
         "a Sequential regression head in a training function",
@@ -141,6 +207,7 @@ EXAMPLES = (
                 pred = model(x)
                 pred.backward()  # expect: PTL202
                 opt.step()
+            return model
         """,
         fixed="""
         import torch
@@ -154,7 +221,29 @@ EXAMPLES = (
                 pred = model(x)
                 pred.sum().backward()
                 opt.step()
+            return model
         """,
+        runtime=Runtime(
+            NON_SCALAR,
+            outputs="model",
+            reference="""
+            import torch
+            from torch import nn
+
+            def fit(batches):
+                model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 2), nn.Tanh())
+                opt = torch.optim.Adam(model.parameters())
+                for x in batches:
+                    opt.zero_grad()
+                    pred = model(x)
+                    pred.backward(torch.ones_like(pred))
+                    opt.step()
+                return model
+            """,
+            driver="""
+            model = fit([torch.randn(4, 10) for _ in range(3)])
+            """,
+        ),
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
