@@ -9,6 +9,15 @@ RANDOM_EACH_CALL = Probe(
     "two calls on the same input give different outputs: the layer is new each time",
 )
 
+
+def _random_each_call(args: str) -> Probe:
+    """RANDOM_EACH_CALL for a forward that takes ``args``."""
+    return Probe(
+        f"symptom = not torch.equal(model({args}), model({args}))",
+        "two calls on the same inputs give different outputs: the layer is new each time",
+    )
+
+
 EXAMPLES = (
     Example(
         "a classifier head created in forward",
@@ -71,6 +80,15 @@ EXAMPLES = (
                 hidden, _ = lstm(emb)
                 return self.out(hidden)
         """,
+        runtime=Runtime(
+            RANDOM_EACH_CALL,
+            driver="""
+            import torch
+
+            model = Tagger(10, 3)
+            x = torch.tensor([[1, 2, 3]])
+            """,
+        ),
     ),
     Example(
         "an embedding made per call",
@@ -86,6 +104,15 @@ EXAMPLES = (
                 users = nn.Embedding(self.n_users, 16)(user_ids)  # expect: PTL304
                 return (users * item_vectors).sum(-1)
         """,
+        runtime=Runtime(
+            _random_each_call("ids, items"),
+            driver="""
+            import torch
+
+            model = Recommender(5)
+            ids, items = torch.tensor([0, 3]), torch.randn(2, 16)
+            """,
+        ),
     ),
     Example(
         "a Sequential with a linear layer assembled in forward",
@@ -98,9 +125,18 @@ EXAMPLES = (
                 self.norm = nn.LayerNorm(32)
 
             def forward(self, x):
-                mlp = nn.Sequential(nn.Linear(32, 128), nn.GELU())  # expect: PTL304
+                mlp = nn.Sequential(nn.Linear(32, 128), nn.GELU(), nn.Linear(128, 32))  # expect: PTL304
                 return x + mlp(self.norm(x))
         """,
+        runtime=Runtime(
+            RANDOM_EACH_CALL,
+            driver="""
+            import torch
+
+            model = Mixer()
+            x = torch.randn(2, 32)
+            """,
+        ),
     ),
     Example(
         "attention created on the fly",
@@ -117,6 +153,15 @@ EXAMPLES = (
                 out, _ = attn(self.proj(q), kv, kv)
                 return out
         """,
+        runtime=Runtime(
+            _random_each_call("q, kv"),
+            driver="""
+            import torch
+
+            model = Fusion(64)
+            q, kv = torch.randn(1, 3, 64), torch.randn(1, 5, 64)
+            """,
+        ),
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
