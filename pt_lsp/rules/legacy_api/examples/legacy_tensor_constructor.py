@@ -1,6 +1,6 @@
 """Examples of PTL103 legacy-tensor-constructor."""
 
-from pt_lsp.core.examples import Example, Raises, Runtime
+from pt_lsp.core.examples import Example, Raises, Runs, Runtime
 
 EXAMPLES = (
     Example(
@@ -28,6 +28,7 @@ EXAMPLES = (
         runtime=Runtime(
             symptom=Raises("TypeError", r"expected TensorOptions\(dtype=float"),
             outputs="out",
+            needs=("numpy",),
             reference="""
             import numpy as np
             import torch
@@ -66,6 +67,7 @@ EXAMPLES = (
         runtime=Runtime(
             symptom=Raises("TypeError", r"expected TensorOptions\(dtype=long int"),
             outputs="loss",
+            needs=("numpy",),
             reference="""
             import numpy as np
             import torch
@@ -94,6 +96,15 @@ EXAMPLES = (
         weights = torch.tensor([0.2, 0.3, 0.5], dtype=torch.float32)
         criterion = nn.CrossEntropyLoss(weight=weights)
         """,
+        runtime=Runtime(
+            Runs(
+                "`torch.FloatTensor(list)` builds the float32 tensor that `torch.tensor(..., dtype=torch.float32)` does"
+            ),
+            outputs="(weights, weights.dtype, loss)",
+            driver="""
+            loss = criterion(torch.randn(4, 3), torch.tensor([0, 2, 1, 2]))
+            """,
+        ),
     ),
     Example(
         "an LSTM hidden state allocated with sizes (old tutorials)",
@@ -111,6 +122,13 @@ EXAMPLES = (
             h = torch.empty(num_layers, batch_size, hidden_size, dtype=torch.float32).zero_()
             return h, h.clone()
         """,
+        runtime=Runtime(
+            Runs("`torch.FloatTensor(sizes)` allocates what `torch.empty(sizes, dtype=torch.float32)` does"),
+            outputs="(h, c, h.dtype)",
+            driver="""
+            h, c = init_hidden(2, 3, 5)
+            """,
+        ),
     ),
     Example(
         "token ids through torch.Tensor become floats",
@@ -126,6 +144,10 @@ EXAMPLES = (
         token_ids = [101, 2023, 2003, 1037, 102]
         ids = torch.as_tensor(token_ids, dtype=torch.float32)
         """,
+        runtime=Runtime(
+            Runs("the fix keeps the float32 ids that `torch.Tensor` made"),
+            outputs="(ids, ids.dtype)",
+        ),
     ),
     Example(
         "GAN labels on the GPU with torch.cuda.FloatTensor",
@@ -141,6 +163,10 @@ EXAMPLES = (
         batch_size = 64
         real_label = torch.empty(batch_size, dtype=torch.float32, device="cuda").fill_(1.0)
         """,
+        static_only=(
+            "torch.cuda.FloatTensor exists only in a CUDA build of torch: the CPU rewrite and the fake-cuda"
+            " proxy do not simulate the legacy typed CUDA constructors"
+        ),
     ),
     Example(
         "a NumPy array loaded from disk",
@@ -148,14 +174,21 @@ EXAMPLES = (
         import numpy as np
         import torch
 
+        np.save("embeddings.npy", np.random.rand(100, 16))  # the preprocessing step's output
         x = torch.Tensor(np.load("embeddings.npy"))  # expect: PTL103
         """,
         fixed="""
         import numpy as np
         import torch
 
+        np.save("embeddings.npy", np.random.rand(100, 16))  # the preprocessing step's output
         x = torch.as_tensor(np.load("embeddings.npy"), dtype=torch.float32)
         """,
+        runtime=Runtime(
+            Runs("`torch.Tensor(array)` converts the float64 array to float32, as the fix spells it"),
+            outputs="(x, x.dtype)",
+            needs=("numpy",),
+        ),
     ),
     Example(
         "graph edges with an imported LongTensor",
@@ -170,6 +203,10 @@ EXAMPLES = (
 
         edge_index = torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]], dtype=torch.int64)
         """,
+        runtime=Runtime(
+            Runs("`LongTensor(list)` builds the int64 tensor that `torch.tensor(..., dtype=torch.int64)` does"),
+            outputs="(edge_index, edge_index.dtype)",
+        ),
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
@@ -183,7 +220,7 @@ EXAMPLES = (
         features = torch.from_numpy(np.random.rand(3, 4)).float()
         loss = torch.nn.functional.cross_entropy(features[:, :3], labels, weight=weights)
         """,
-        runtime=Runtime(),
+        runtime=Runtime(needs=("numpy",)),
     ),
     Example(
         "torch.Tensor with sizes, and the empty constructor",
