@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
 import textwrap
 import warnings
@@ -38,16 +39,34 @@ def _overlaps(a: Edit, b: Edit) -> bool:
 def choose_fixes(findings: Iterable[Finding], unsafe: bool = False) -> tuple[list[Finding], list[Edit]]:
     """The findings whose preferred fix can be applied now, and the union of their edits."""
     chosen: list[Finding] = []
-    edits: list[Edit] = []
+    taken: set[Edit] = set()
+    # The edits taken so far, sorted: they do not overlap, so their ends are sorted too and an
+    # edit is checked against its neighbours only (n log n, where a check against all is n^2).
+    ordered: list[Edit] = []
+    ends: list[Pos] = []
     for finding in sorted(findings, key=lambda f: f.span):
         fix = finding.fix
         if fix is None or not applicable(fix, unsafe):
             continue
-        if any(_overlaps(new, old) for new in fix.edits for old in edits):
+        if any(_collides(new, ordered, ends) for new in fix.edits if new not in taken):
             continue  # applied in the next round, on the updated text
         chosen.append(finding)
-        edits.extend(e for e in fix.edits if e not in edits)
-    return chosen, sorted(edits)
+        for edit in fix.edits:
+            if edit not in taken:
+                taken.add(edit)
+                index = bisect.bisect_right(ordered, edit)
+                ordered.insert(index, edit)
+                ends.insert(index, edit.span.end)
+    return chosen, ordered
+
+
+def _collides(edit: Edit, ordered: list[Edit], ends: list[Pos]) -> bool:
+    index = bisect.bisect_left(ends, edit.span.start)  # the first that does not end before it
+    while index < len(ordered) and ordered[index].span.start <= edit.span.end:
+        if _overlaps(edit, ordered[index]):
+            return True
+        index += 1
+    return False
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:

@@ -99,9 +99,27 @@ class Scope:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     star_imports: list[tuple[tuple[int, int], str]] = field(default_factory=list)
     globals: set[str] = field(default_factory=set)
+    _positions: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # for latest_before
 
     def bind(self, name: str, pos: tuple[int, int], qualname: str | None = None) -> None:
         self.bindings.setdefault(name, []).append(Binding(name, pos, qualname))
+
+    def latest_before(self, name: str, pos: tuple[int, int]) -> Binding | None:
+        """The last binding of ``name`` (in the order bound) at or before ``pos``: by bisection
+        where the bindings are in source order (a name bound n times is asked about n times)."""
+        found = self.bindings.get(name, [])
+        if len(found) < 8:
+            candidates = [b for b in found if b.pos <= pos]
+            return candidates[-1] if candidates else None
+        positions = self._positions.get(name)
+        if positions is None or len(positions) != len(found):
+            ordered = all(a.pos <= b.pos for a, b in zip(found, found[1:]))
+            positions = self._positions[name] = [b.pos for b in found] if ordered else []
+        if not positions:  # bound out of source order: the scan keeps the order bound
+            candidates = [b for b in found if b.pos <= pos]
+            return candidates[-1] if candidates else None
+        index = bisect_right(positions, pos)
+        return found[index - 1] if index else None
 
 
 def _pos(node: ast.AST) -> tuple[int, int]:
@@ -204,9 +222,9 @@ class Names:
             if found:
                 # In the use's own scope take the latest binding before the use; in enclosing
                 # scopes (closures, run later) the latest binding overall.
-                candidates = [b for b in found if b.pos <= pos] if first else found
-                if candidates:
-                    return candidates[-1]
+                latest = scope.latest_before(name, pos) if first else found[-1]
+                if latest is not None:
+                    return latest
                 if first and not isinstance(scope.node, (ast.Module, ast.ClassDef)):
                     return found[-1]  # bound later in a function: a local, not the import
             if scope.star_imports and name not in scope.bindings:

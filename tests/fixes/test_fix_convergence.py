@@ -4,13 +4,24 @@ inserted before the names it reads are bound; every fix idempotent; counts that 
 from __future__ import annotations
 
 import ast
+import random
 import textwrap
 
 import pytest
 
 from pt_lsp.core.document import Pos, Span
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix
-from pt_lsp.core.fixes import BoundNames, Linted, apply_edits, compile_error, fix_loop, fix_source
+from pt_lsp.core.fixes import (
+    BoundNames,
+    Linted,
+    _overlaps,
+    applicable,
+    apply_edits,
+    choose_fixes,
+    compile_error,
+    fix_loop,
+    fix_source,
+)
 
 
 def fixed_twice(text: str):
@@ -198,3 +209,38 @@ def test_a_round_counts_only_the_findings_it_removed():
 
     outcome = fix_loop(lint(text), lint, apply_edits, lambda old, new: True, True, max_rounds=1)
     assert len(outcome.fixed) == 1
+
+
+# -- choose_fixes: n log n, same choice as checking every pair ----------------------------------
+def _choose_by_pairs(findings, unsafe):
+    chosen, edits = [], []
+    for finding in sorted(findings, key=lambda f: f.span):
+        fix = finding.fix
+        if fix is None or not applicable(fix, unsafe):
+            continue
+        if any(_overlaps(new, old) for new in fix.edits for old in edits):
+            continue
+        chosen.append(finding)
+        edits.extend(e for e in fix.edits if e not in edits)
+    return chosen, sorted(edits)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_choose_fixes_agrees_with_the_pairwise_check(seed):
+    rng = random.Random(seed)
+
+    def edit():
+        line, col = rng.randint(1, 3), rng.randint(0, 6)
+        end = Pos(line, col + rng.choice([0, 0, 1, 2, 4]))
+        return Edit(Span(Pos(line, col), end), rng.choice(["", "a", "bb"]))
+
+    findings = []
+    for _ in range(rng.randint(1, 25)):
+        edits = []
+        for _ in range(rng.randint(1, 3)):
+            candidate = edit()
+            if all(not _overlaps(candidate, e) and candidate != e for e in edits):
+                edits.append(candidate)
+        span = Span(Pos(rng.randint(1, 3), rng.randint(0, 6)), Pos(4, 0))
+        findings.append(Finding("PTL999", "t", "m", span, fixes=(Fix("t", tuple(edits)),)))
+    assert choose_fixes(findings) == _choose_by_pairs(findings, False)

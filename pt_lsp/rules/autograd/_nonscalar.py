@@ -12,6 +12,7 @@ or anything unknown ends the proof: no finding.
 from __future__ import annotations
 
 import ast
+import bisect
 import math
 
 from pt_lsp.core import vocabulary
@@ -133,6 +134,11 @@ class NonScalar:
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
         self._instances: list[ast.Call] = []  # the local modules being constructed, innermost last
+        # Per block (id of its list): each statement's index, and the indexes of the statements
+        # binding each name; per scope and name, its assigned values. Built once: a file of n
+        # backward calls asks n times, and a scan per question would make the rule quadratic.
+        self._blocks: dict[int, tuple[dict[int, int], dict[str, list[int]]]] = {}
+        self._scope_values: dict[tuple[int, str], list[ast.AST]] = {}
 
     def proves(self, expr: ast.AST, depth: int = 0) -> bool:
         return self.evidence(expr, depth) is not None
@@ -363,6 +369,12 @@ class NonScalar:
             scope = self.ctx.parent(scope)
         if scope is None:
             return []
+        key = (id(scope), name.id)
+        if key not in self._scope_values:
+            self._scope_values[key] = self._assigned(scope, name)
+        return self._scope_values[key]
+
+    def _assigned(self, scope: ast.AST, name: ast.Name) -> list[ast.AST]:
         if isinstance(scope, _FUNCTIONS):
             arguments = scope.args
             if any(
@@ -413,19 +425,21 @@ class NonScalar:
             return None  # bound by its own statement before the use (walrus), or in its targets
         while stmt is not None:
             parent = self.ctx.parent(stmt)
-            body = next(
+            found = next(
                 (
-                    block
+                    (block, index)
                     for block in (getattr(parent, f, None) for f in ("body", "orelse"))
-                    if isinstance(block, list) and any(s is stmt for s in block)
+                    if isinstance(block, list) and (index := self._block(block)[0].get(id(stmt))) is not None
                 ),
                 None,
             )
-            if body is None:
+            if found is None:
                 return None
-            for earlier in reversed(body[: next(i for i, s in enumerate(body) if s is stmt)]):
-                if not _binds(earlier, name.id):
-                    continue
+            body, index = found
+            binders = self._block(body)[1].get(name.id, [])
+            at = bisect.bisect_left(binders, index)
+            if at:  # the last statement before ``stmt`` in its block that binds the name
+                earlier = body[binders[at - 1]]
                 if (
                     isinstance(earlier, ast.Assign)
                     and len(earlier.targets) == 1
@@ -439,6 +453,17 @@ class NonScalar:
                 return None  # a function or module body (or a loop, whose back edge may rebind)
             stmt = parent
         return None
+
+    def _block(self, body: list[ast.stmt]) -> tuple[dict[int, int], dict[str, list[int]]]:
+        """Where each statement of ``body`` stands, and which statements bind each name."""
+        if id(body) not in self._blocks:
+            places = {id(stmt): index for index, stmt in enumerate(body)}
+            binders: dict[str, list[int]] = {}
+            for index, stmt in enumerate(body):
+                for bound in _bound_names(stmt):
+                    binders.setdefault(bound, []).append(index)
+            self._blocks[id(body)] = (places, binders)
+        return self._blocks[id(body)]
 
     def _unpacked(self, target: ast.AST, name: ast.Name) -> ast.AST | None:
         """``x, y = a, b``: the item of the value tuple that ``name`` receives."""
@@ -454,6 +479,25 @@ class NonScalar:
         if len(elts) != len(values) or any(isinstance(e, ast.Starred) for e in (*elts, *values)):
             return None
         return next((v for e, v in zip(elts, values) if e is name), None)
+
+
+def _bound_names(node: ast.AST) -> set[str]:
+    """The names ``node`` binds, as ``_binds`` sees them."""
+    found: set[str] = set()
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, ast.Name) and not isinstance(current.ctx, ast.Load):
+            found.add(current.id)
+        elif isinstance(current, (ast.Global, ast.Nonlocal)):
+            found.update(current.names)
+        elif isinstance(current, (ast.Import, ast.ImportFrom)):
+            found.update(a.asname or a.name.split(".")[0] for a in current.names)
+        elif isinstance(current, (*_NESTED, ast.ExceptHandler)) and isinstance(getattr(current, "name", None), str):
+            found.add(getattr(current, "name"))  # noqa: B009 (a Lambda has no name: mypy needs getattr)
+        if current is node or not isinstance(current, _NESTED):
+            pending.extend(ast.iter_child_nodes(current))
+    return found
 
 
 def _binds(node: ast.AST, name: str) -> bool:

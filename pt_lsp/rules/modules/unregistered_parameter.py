@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Span
@@ -98,6 +99,7 @@ class UnregisteredParameter(Rule):
                 continue
             evidence = InitEvidence(ctx, info)
             counts = _assignment_counts(info.node)
+            handed: list[_HandedOn] = []  # walked when the first container needs it
             for function in evidence.functions:
                 for node in own_nodes(function):
                     if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
@@ -105,7 +107,7 @@ class UnregisteredParameter(Rule):
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     if len(targets) != 1 or not is_self_attribute(targets[0]) or counts.get(targets[0].attr) != 1:
                         continue  # reassigned somewhere (e.g. `self.layers = nn.ModuleList(self.layers)`)
-                    finding = self.check_assignment(ctx, evidence, function, node, targets[0])
+                    finding = self.check_assignment(ctx, evidence, function, node, targets[0], handed)
                     if finding is not None:
                         yield finding
 
@@ -116,6 +118,7 @@ class UnregisteredParameter(Rule):
         function: ast.AST,
         node: ast.Assign | ast.AnnAssign,
         target: ast.Attribute,
+        handed: list[_HandedOn],
     ) -> Finding | None:
         value = node.value
         if value is None:
@@ -141,7 +144,9 @@ class UnregisteredParameter(Rule):
         container = evidence.container(value, function, target.attr)
         if container is None or not container.elements or not container.understood:
             return None
-        if _registered_another_way(evidence, value, target.attr):
+        if not handed:
+            handed.append(_handed_on(evidence.info.node))
+        if _registered_another_way(handed[0], value, target.attr):
             return None
         kinds: set[str] = set()
         found: list[tuple[ast.AST, str]] = []
@@ -293,49 +298,61 @@ _READING_BUILTINS = {
 }
 
 
-def _registered_another_way(evidence: InitEvidence, value: ast.AST, attribute: str) -> bool:
-    """The container is handed to a call (``nn.Sequential(*self.layers)``, ``nn.ModuleList(layers)``)
-    or the class registers things by name (``add_module``): its contents may well be registered."""
-    local = value.id if isinstance(value, ast.Name) else None
-    for node in subtree(evidence.info.node):
+@dataclass
+class _HandedOn:
+    """What the calls of one class may register or hand on, from one walk of the class (a walk
+    per attribute would make a class of n attributes cost n walks)."""
+
+    anything: bool = False  # a registering call with a computed name: ``add_module(f"l{i}", layer)``
+    attributes: set[str] = field(default_factory=set)  # ``self.<attr>`` given to a call
+    names: set[str] = field(default_factory=set)  # local names given to a call
+
+
+def _handed_on(cls: ast.ClassDef) -> _HandedOn:
+    found = _HandedOn()
+    for node in subtree(cls):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        if name in _REGISTERING_CALLS and _may_register(node, name, attribute, local):
-            return True
+        if name in _REGISTERING_CALLS:
+            _note_registering(node, name, found)
         if isinstance(func, ast.Name) and name in _READING_BUILTINS:
             continue  # `len(self.layers)`, `enumerate(self.layers)` only read it
         for argument in (*node.args, *(k.value for k in node.keywords)):
             inner = argument.value if isinstance(argument, ast.Starred) else argument
-            if (is_self_attribute(inner) and inner.attr == attribute) or (
-                local is not None and isinstance(inner, ast.Name) and inner.id == local
-            ):
-                return True
-    return False
+            if is_self_attribute(inner):
+                found.attributes.add(inner.attr)
+            elif isinstance(inner, ast.Name):
+                found.names.add(inner.id)
+    return found
 
 
-def _may_register(call: ast.Call, name: str, attribute: str, local: str | None) -> bool:
-    """A registering call that may register the container's contents: one with a computed name
-    (``add_module(f"layer{i}", layer)``) or one given the container. ``setattr(self, "scale", 2.0)``
-    or ``setattr(args, ...)`` registers something else."""
+def _registered_another_way(handed: _HandedOn, value: ast.AST, attribute: str) -> bool:
+    """The container is handed to a call (``nn.Sequential(*self.layers)``, ``nn.ModuleList(layers)``)
+    or the class registers things by name (``add_module``): its contents may well be registered."""
+    local = value.id if isinstance(value, ast.Name) else None
+    return handed.anything or attribute in handed.attributes or (local is not None and local in handed.names)
+
+
+def _note_registering(call: ast.Call, name: str, found: _HandedOn) -> None:
+    """A registering call may register the container's contents where its name is computed
+    (``add_module(f"layer{i}", layer)``) or it is given the container. ``setattr(self, "scale",
+    2.0)`` or ``setattr(args, ...)`` registers something else."""
     arguments = call.args
     if name == "setattr":
         if not arguments or not (isinstance(arguments[0], ast.Name) and arguments[0].id == "self"):
-            return False
+            return
         arguments = arguments[1:]
-    if not arguments:
-        return True
-    key = arguments[0]
-    if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
-        return True
+    if not arguments or not (isinstance(arguments[0], ast.Constant) and isinstance(arguments[0].value, str)):
+        found.anything = True
+        return
     for part in (*arguments[1:], *(k.value for k in call.keywords)):
         for inner in ast.walk(part):
-            if (is_self_attribute(inner) and inner.attr == attribute) or (
-                local is not None and isinstance(inner, ast.Name) and inner.id == local
-            ):
-                return True
-    return False
+            if is_self_attribute(inner):
+                found.attributes.add(inner.attr)
+            elif isinstance(inner, ast.Name):
+                found.names.add(inner.id)
 
 
 def _drop_requires_grad(ctx: FileContext, call: ast.Call) -> Edit | None:
