@@ -229,7 +229,8 @@ def run_check(args: argparse.Namespace) -> int:
     per_file = [pair for group in args.per_file_ignores or [] for pair in group]
     extend_per_file = [pair for group in args.extend_per_file_ignores or [] for pair in group]
     selectors = (select or []) + ignore + extend_select + (fixable or []) + (unfixable or [])
-    unknown = unknown_codes(selectors + [code for _, codes in per_file + extend_per_file for code in codes])
+    selectors += [code for _, codes in per_file + extend_per_file for code in codes]
+    unknown = unknown_codes(selectors) if selectors else []  # the registry is imported only to check codes
     if unknown:
         print(f"error: unknown rule selector(s): {', '.join(unknown)} (see `pt-lsp rule --all`)", file=sys.stderr)
         return 2

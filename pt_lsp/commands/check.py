@@ -12,8 +12,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -21,8 +19,7 @@ from typing import Any, TextIO
 from pt_lsp.core.config import NO_OVERRIDES, ConfigError, ConfigFinder, Overrides
 from pt_lsp.core.discovery import discover, is_excluded
 from pt_lsp.core.filefix import Unlintable, read_bytes
-from pt_lsp.core.rule import all_rules
-from pt_lsp.report import github, json_report, sarif, statistics, text
+from pt_lsp.report import text
 from pt_lsp.report.model import Located, plural
 
 from .lint_file import ADD_NOQA, CHECK, DIFF, FIX, FileOutcome, FileTask, process
@@ -79,9 +76,9 @@ class CheckOptions:
 
 def _worker_start() -> None:
     """Each worker dies with the run: when the parent goes (even by SIGKILL) the kernel sends
-    SIGTERM (Linux), and SIGTERM ends the worker through Python's cleanup, so that a file being
-    written loses its temporary copy rather than leaving it beside the file."""
-    signal.signal(signal.SIGTERM, _terminate)
+    SIGTERM (Linux), and SIGTERM ends the worker at once, removing the temporary copy of a file
+    it was writing (the file itself is untouched until the rename)."""
+    signal.signal(signal.SIGTERM, _end_worker)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent decides and ends us
     if sys.platform.startswith("linux"):
         try:
@@ -115,6 +112,22 @@ def _terminate(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
+def _end_worker(signum: int, frame: Any) -> None:
+    """Not SystemExit: the pool's worker loop would catch it and block sending it to a parent
+    that is gone. The temporary files of the file being written are ours: remove, then exit."""
+    from .lint_file import WRITING
+
+    for path in WRITING:
+        folder, name = os.path.split(os.path.realpath(path))
+        try:
+            for entry in os.listdir(folder or "."):
+                if entry.startswith(f".{name}.") and entry.endswith(".pt-lsp-tmp"):
+                    os.unlink(os.path.join(folder, entry))
+        except OSError:
+            pass
+    os._exit(128 + signum)
+
+
 @contextmanager
 def _terminable() -> Iterator[None]:
     """SIGTERM ends a run as Ctrl-C does: through ``finally`` and the pool's shutdown, so no
@@ -132,7 +145,12 @@ def _terminable() -> Iterator[None]:
 def run_tasks(tasks: list[FileTask], jobs: int) -> list[FileOutcome]:
     if jobs <= 1 or len(tasks) < SERIAL_BELOW:
         return [process(task) for task in tasks]
-    all_rules()  # imported once here, so that forked workers inherit the rule modules
+    from concurrent.futures import ProcessPoolExecutor  # a few files are linted in this process
+    from concurrent.futures.process import BrokenProcessPool
+
+    from pt_lsp.commands.lint_file import preload
+
+    preload()  # imported once here, so that forked workers inherit the rule modules
     outcomes: list[FileOutcome] = []
     # big files first, in small chunks, so that no worker is left with the one huge file at the end
     order = sorted(range(len(tasks)), key=lambda i: -_size(tasks[i]))
@@ -161,6 +179,25 @@ def _size(task: FileTask) -> int:
         return os.path.getsize(task.path)
     except OSError:
         return 0
+
+
+_TORCH_MARKER: list[str] = []
+
+
+def _installed_torch() -> str:
+    """The installed torch as its ``torch-X.Y.Z.dist-info`` folder (one listing of each path
+    entry, cheaper than importlib.metadata): part of the cache key when no target is set."""
+    if not _TORCH_MARKER:
+        found = []
+        for entry in sys.path:
+            try:
+                found += [
+                    name for name in os.listdir(entry or ".") if name.startswith("torch-") and name.endswith("-info")
+                ]
+            except OSError:
+                continue
+        _TORCH_MARKER.append(",".join(sorted(found)) or "no torch")
+    return _TORCH_MARKER[0]
 
 
 def _colour(choice: str, stream: TextIO) -> bool:
@@ -323,15 +360,16 @@ class Check:
         print(f"Resolved settings for: {path}", file=self.stdout)
         for line in config.describe():
             print(f"  {line}", file=self.stdout)
+        from pt_lsp.core.rule import all_rules
+
         selection = tasks[0].selection if tasks else config.selection(path)
         enabled = selection.codes(all_rules())
         print(f"  enabled rules = [{', '.join(enabled)}]", file=self.stdout)
         return 2 if self.failed else 0
 
     def _cache_settings(self, task: FileTask) -> str:
-        from pt_lsp.core.vocabulary import installed_torch_version
-
-        torch = task.selection.target_torch or installed_torch_version()
+        # without a target the installed torch decides: its dist-info folder names it
+        torch = task.selection.target_torch or _installed_torch()
         return repr((task.selection, torch, task.honour_noqa, task.fixable, task.target_version, task.unsafe))
 
     def _open_cache(self, tasks: list[FileTask]) -> Any:
@@ -468,6 +506,8 @@ class Check:
             if line and fmt in ("concise", "full") and options.verbosity != "quiet":
                 print(line, file=out)
             return
+        from pt_lsp.report import github, json_report, sarif, statistics
+
         if options.statistics:
             counts = statistics.count_rules(findings, unsafe)
             if fmt == "json":

@@ -10,19 +10,22 @@ import time
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from pt_lsp.core.engine import lint_source, syntax_error_finding
 from pt_lsp.core.filefix import NotebookFile, SourceFile, Unlintable, read_bytes, write_atomic
-from pt_lsp.core.findings import FileResult, Finding
-from pt_lsp.core.fixes import fix_source
-from pt_lsp.core.rule import SYNTAX_ERROR, all_rules
-from pt_lsp.core.selection import Selection
-from pt_lsp.report.diff import notebook_cell_diffs, unified_diff
 from pt_lsp.report.model import Located
 
-from .notebooks import fix_cells, lint_cells, to_cells
+if TYPE_CHECKING:
+    from pt_lsp.core.findings import FileResult, Finding
+    from pt_lsp.core.fixes import FixOutcome
+    from pt_lsp.core.selection import Selection
+
+# The engine, the rules and the notebook and diff helpers are imported where they are used:
+# a run answered from the cache, or a worker forked after the parent imported them, pays nothing.
+SYNTAX_ERROR = "PTL000"  # pt_lsp.core.rule.SYNTAX_ERROR, without importing the registry
 
 CHECK, FIX, DIFF, ADD_NOQA = "check", "fix", "diff", "add-noqa"
+WRITING: list[str] = []  # the file this process is writing: a worker ended mid-write cleans up after it
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,17 @@ class FileOutcome:
     output: bytes | None = None  # the fixed file's bytes (what --fix on stdin prints)
     noqa_added: int = 0  # --add-noqa: comments written
     timings: dict[str, float] = field(default_factory=dict)  # --profile: seconds per phase and rule
+
+
+def preload() -> None:
+    """Import what linting needs (the engine, every rule): before forking workers, so that
+    each inherits them instead of importing them again."""
+    from pt_lsp.core.fixes import fix_source  # noqa: F401  (imported for its side effect)
+    from pt_lsp.core.rule import all_rules
+
+    from . import notebooks  # noqa: F401
+
+    all_rules()
 
 
 def is_notebook(path: str) -> bool:
@@ -86,6 +100,8 @@ def process(task: FileTask) -> FileOutcome:
 
 def _lint(task: FileTask, text: str, outcome: FileOutcome) -> FileResult:
     """One lint of ``text`` with the task's settings (timed per phase under --profile)."""
+    from pt_lsp.core.engine import lint_source
+
     if task.profile:
         from .profile import profiled_lint
 
@@ -100,6 +116,8 @@ def _lint(task: FileTask, text: str, outcome: FileOutcome) -> FileResult:
 def _target_syntax(text: str, path: str, version: tuple[int, int], findings: list[Finding]) -> list[Finding]:
     """--target-version: syntax newer than the target is a PTL000 that says so; and where the
     target is newer than the Python pt-lsp runs on, a parse error says that instead."""
+    from pt_lsp.core.engine import syntax_error_finding
+
     running = sys.version_info[:2]
     wanted = f"{version[0]}.{version[1]}"
     if any(f.code == SYNTAX_ERROR for f in findings):
@@ -121,9 +139,13 @@ def _target_syntax(text: str, path: str, version: tuple[int, int], findings: lis
     return findings
 
 
-def _fix_source(task: FileTask, text: str):  # -> FixOutcome
+def _fix_source(task: FileTask, text: str) -> FixOutcome:
     """--fix: every enabled rule's fixes, or only the fixable ones' (then the rest are linted
     again with the full selection, without the fixes --fix may not apply)."""
+    from pt_lsp.core.engine import lint_source
+    from pt_lsp.core.fixes import fix_source
+    from pt_lsp.core.rule import all_rules
+
     if task.fixable is None:
         return fix_source(text, task.path, task.selection, task.unsafe)
     codes = [code for code in all_rules() if task.selection.enabled(code) and task.fixable.enabled(code)]
@@ -143,6 +165,9 @@ def _without_fixes(finding: Finding, fixable: Selection | None) -> Finding:
 
 
 def _python(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
+    from pt_lsp.core.engine import lint_source
+    from pt_lsp.report.diff import unified_diff
+
     source = SourceFile.decode(data)
     if task.mode in (CHECK, ADD_NOQA):
         result = _lint(task, source.text, outcome)
@@ -176,6 +201,7 @@ def _python(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
 
 def _add_noqa(task: FileTask, source: SourceFile, outcome: FileOutcome) -> None:
     from pt_lsp.core.noqa import add_noqa_comments
+    from pt_lsp.core.rule import all_rules
 
     codes_by_line: dict[int, set[str]] = {}
     for loc in outcome.findings:
@@ -194,6 +220,10 @@ def _add_noqa(task: FileTask, source: SourceFile, outcome: FileOutcome) -> None:
 
 
 def _notebook(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
+    from pt_lsp.report.diff import notebook_cell_diffs
+
+    from .notebooks import fix_cells, lint_cells, to_cells
+
     notebook = NotebookFile.decode(data)
     sources = notebook.code_cells()
     if not sources or not any(source.strip() for _, source in sources):
@@ -237,6 +267,7 @@ def _writable(path: str) -> None:
 def _write(path: str, data: bytes, outcome: FileOutcome) -> bool:
     """Write ``data`` over ``path``; on failure the file is left as it was, the error said,
     and nothing counted as fixed."""
+    WRITING.append(path)
     try:
         _writable(path)
         write_atomic(path, data)
@@ -245,6 +276,8 @@ def _write(path: str, data: bytes, outcome: FileOutcome) -> bool:
         outcome.fixed.clear()
         outcome.output = None
         return False
+    finally:
+        WRITING.remove(path)
     return True
 
 

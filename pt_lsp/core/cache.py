@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import time
 from typing import Any
@@ -180,6 +179,8 @@ class Cache:
         try:
             for name in os.listdir(self.root):
                 if name.startswith(BUILD_PREFIX) and name != self.build:
+                    import shutil  # seldom needed
+
                     shutil.rmtree(os.path.join(self.root, name), ignore_errors=True)
                     removed += 1
             for folder, _, files in os.walk(self.directory):

@@ -26,7 +26,6 @@ else:  # Python 3.10: the tomli backport (a dependency there)
         tomllib = None
 
 from .selection import Selection
-from .vocabulary import parse_torch_version
 
 PYPROJECT = "pyproject.toml"
 TABLE = "pt-lsp"
@@ -264,6 +263,8 @@ def parse_table(table: dict[str, Any], root: str, path: str | None, warn: Warn =
             flags[key] = table[key]
     target = None
     if "target-torch" in table:
+        from .vocabulary import parse_torch_version  # imported where a project sets it
+
         raw_target = table["target-torch"]
         target = parse_torch_version(raw_target) if isinstance(raw_target, str) else None
         if target is None:
