@@ -31,7 +31,20 @@ EXAMPLES = (
         loss = outputs.pow(2).mean()
         loss.backward()
         """,
-        runtime=Runtime(LEAF_INPLACE),
+        # Intended: the loss over the five stacked results, its gradient reaching w.
+        runtime=Runtime(
+            LEAF_INPLACE,
+            outputs="(loss, w.grad)",
+            reference="""
+            import torch
+
+            w = torch.randn(4, 3, requires_grad=True)
+            xs = torch.randn(5, 4)
+            outputs = torch.stack([(xs[i] @ w).sum() for i in range(5)])
+            loss = outputs.pow(2).mean()
+            loss.backward()
+            """,
+        ),
     ),
     Example(
         "a parameter initialised in place in __init__",
@@ -68,7 +81,26 @@ EXAMPLES = (
         model = Scale(8)
         out = model(torch.randn(2, 8))
         """,
-        runtime=Runtime(LEAF_INPLACE),
+        # Intended: a scale initialised to ones that still trains.
+        runtime=Runtime(
+            LEAF_INPLACE,
+            outputs="(model, out, model.gamma.requires_grad)",
+            reference="""
+            import torch
+            from torch import nn
+
+            class Scale(nn.Module):
+                def __init__(self, features):
+                    super().__init__()
+                    self.gamma = nn.Parameter(torch.ones(features))
+
+                def forward(self, x):
+                    return x * self.gamma
+
+            model = Scale(8)
+            out = model(torch.randn(2, 8))
+            """,
+        ),
     ),
     Example(
         "WGAN weight clipping without no_grad",
@@ -101,7 +133,25 @@ EXAMPLES = (
             with torch.no_grad():
                 p.clamp_(-0.01, 0.01)
         """,
-        runtime=Runtime(LEAF_INPLACE),
+        # Intended: the WGAN paper's code, which clamps p.data.
+        runtime=Runtime(
+            LEAF_INPLACE,
+            outputs="critic",
+            reference="""
+            import torch
+            from torch import nn
+
+            critic = nn.Sequential(nn.Linear(10, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1))
+            opt = torch.optim.RMSprop(critic.parameters(), lr=5e-5)
+            real = torch.randn(8, 10)
+            loss = -critic(real).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            for p in critic.parameters():
+                p.data.clamp_(-0.01, 0.01)
+            """,
+        ),
     ),
     Example(
         "noise added to a requires-grad tensor with +=",
@@ -120,7 +170,18 @@ EXAMPLES = (
         with torch.no_grad():
             w += noise
         """,
-        runtime=Runtime(LEAF_INPLACE),
+        # Intended: w perturbed, still a leaf that requires grad.
+        runtime=Runtime(
+            LEAF_INPLACE,
+            outputs="(w, w.requires_grad, w.is_leaf)",
+            reference="""
+            import torch
+
+            w = torch.randn(3, requires_grad=True)
+            noise = torch.randn(3) * 0.01
+            w = (w.detach() + noise).requires_grad_()
+            """,
+        ),
     ),
     Example(
         "the padding row of an embedding zeroed by item assignment",
@@ -138,7 +199,16 @@ EXAMPLES = (
         with torch.no_grad():
             emb.weight[0] = 0
         """,
-        runtime=Runtime(LEAF_INPLACE),
+        # Intended: what padding_idx=0 does at initialisation.
+        runtime=Runtime(
+            LEAF_INPLACE,
+            outputs="emb",
+            reference="""
+            import torch.nn as nn
+
+            emb = nn.Embedding(100, 16, padding_idx=0)
+            """,
+        ),
     ),
     Example(
         "sinusoidal positional encoding written into a Parameter",
@@ -181,7 +251,27 @@ EXAMPLES = (
 
         encoding = PositionalEncoding(16)
         """,
-        runtime=Runtime(LEAF_INPLACE),
+        # Intended: the table computed as a plain tensor, then made a Parameter.
+        runtime=Runtime(
+            LEAF_INPLACE,
+            outputs="encoding",
+            reference="""
+            import math
+            import torch
+            from torch import nn
+
+            class PositionalEncoding(nn.Module):
+                def __init__(self, d_model, max_len=50):
+                    super().__init__()
+                    position = torch.arange(max_len).unsqueeze(1)
+                    div = torch.exp(torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
+                    angles = position * div
+                    pe = torch.stack([torch.sin(angles), torch.cos(angles)], dim=-1).reshape(max_len, d_model)
+                    self.pe = nn.Parameter(pe)
+
+            encoding = PositionalEncoding(16)
+            """,
+        ),
     ),
     Example(
         "an adversarial input clamped in place after detach().requires_grad_()",
@@ -193,6 +283,27 @@ EXAMPLES = (
             x_adv.clamp_(0, 1)  # expect: PTL203
             return x_adv
         """,
+        fixed="""
+        import torch
+
+        def perturb(images, eps=0.03):
+            x_adv = images.clone().detach().requires_grad_(True)
+            with torch.no_grad():
+                x_adv.clamp_(0, 1)
+            return x_adv
+        """,
+        # Intended: the clamped images as a fresh leaf for the attack's gradient.
+        runtime=Runtime(
+            LEAF_INPLACE,
+            outputs="(x_adv, x_adv.requires_grad, x_adv.is_leaf)",
+            reference="""
+            import torch
+
+            def perturb(images, eps=0.03):
+                return images.clamp(0, 1).requires_grad_(True)
+            """,
+            driver="x_adv = perturb(torch.rand(2, 3, 8, 8) * 1.2)",
+        ),
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
