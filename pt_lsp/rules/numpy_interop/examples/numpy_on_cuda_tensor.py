@@ -6,10 +6,9 @@ CUDA_NUMPY = Raises("TypeError", r"can't convert (cuda:?\d*|meta) device type te
 
 EXAMPLES = (
     Example(
-        "metrics with scikit-learn after evaluating on the chosen device",
+        "accuracy in NumPy after evaluating on the chosen device",
         """
         import torch
-        from sklearn.metrics import accuracy_score
 
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         model = torch.nn.Linear(20, 3).to(device)
@@ -18,11 +17,10 @@ EXAMPLES = (
         with torch.no_grad():
             logits = model(inputs)
         preds = logits.argmax(dim=1).numpy()  # expect: PTL401
-        print(accuracy_score(labels.numpy(), preds))
+        accuracy = (preds == labels.numpy()).mean()
         """,
         fixed="""
         import torch
-        from sklearn.metrics import accuracy_score
 
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         model = torch.nn.Linear(20, 3).to(device)
@@ -31,8 +29,9 @@ EXAMPLES = (
         with torch.no_grad():
             logits = model(inputs)
         preds = logits.argmax(dim=1).cpu().numpy()
-        print(accuracy_score(labels.numpy(), preds))
+        accuracy = (preds == labels.numpy()).mean()
         """,
+        runtime=Runtime(CUDA_NUMPY, cuda_only=True, outputs="(preds, accuracy)"),
     ),
     Example(
         "tensor created on the GPU with device=",
@@ -50,30 +49,33 @@ EXAMPLES = (
         samples = noise * 0.5
         array = samples.cpu().numpy()
         """,
-        runtime=Runtime(symptom=CUDA_NUMPY, cuda_only=True),
+        runtime=Runtime(symptom=CUDA_NUMPY, cuda_only=True, outputs="array"),
     ),
     Example(
-        "plotting the output of a model moved with .cuda()",
+        "a model moved with .cuda(), its curve tabulated for plotting",
         """
+        import numpy as np
         import torch
         import torch.nn as nn
-        import matplotlib.pyplot as plt
 
         net = nn.Sequential(nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 1)).cuda()
         xs = torch.linspace(-3, 3, 200).unsqueeze(1).cuda()
-        ys = net(xs)
-        plt.plot(xs.numpy(), ys.numpy())  # expect: PTL401, PTL401
+        with torch.no_grad():
+            ys = net(xs)
+        curve = np.hstack([xs.numpy(), ys.numpy()])  # expect: PTL401, PTL401
         """,
         fixed="""
+        import numpy as np
         import torch
         import torch.nn as nn
-        import matplotlib.pyplot as plt
 
         net = nn.Sequential(nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 1)).cuda()
         xs = torch.linspace(-3, 3, 200).unsqueeze(1).cuda()
-        ys = net(xs)
-        plt.plot(xs.cpu().numpy(), ys.detach().cpu().numpy())
+        with torch.no_grad():
+            ys = net(xs)
+        curve = np.hstack([xs.cpu().numpy(), ys.cpu().numpy()])
         """,
+        runtime=Runtime(CUDA_NUMPY, cuda_only=True, outputs="curve"),
     ),
     Example(
         "a helper function receiving a CUDA tensor",
@@ -95,6 +97,7 @@ EXAMPLES = (
         batch = torch.rand(4, 3, 32, 32).to("cuda:0")
         image = to_image(batch[0])
         """,
+        runtime=Runtime(CUDA_NUMPY, cuda_only=True, outputs="image"),
     ),
     Example(
         "np.asarray of a tensor on the default CUDA device",
@@ -114,6 +117,7 @@ EXAMPLES = (
         weights = torch.ones(5) / 5
         arr = np.asarray(weights.cpu())
         """,
+        runtime=Runtime(CUDA_NUMPY, cuda_only=True, outputs="arr"),
     ),
     Example(
         "embeddings computed in a training function on the chosen device",
@@ -161,6 +165,12 @@ EXAMPLES = (
                 rows.append(emb.detach().cpu().numpy())
             return rows
         """,
+        runtime=Runtime(
+            CUDA_NUMPY,
+            cuda_only=True,
+            driver="rows = export_embeddings([torch.randn(2, 64) for _ in range(3)])",
+            outputs="rows",
+        ),
     ),
     Example(
         "runnable: a CUDA tensor converted for a histogram",
@@ -178,7 +188,7 @@ EXAMPLES = (
         counts = (scores > 0.5).sum()
         hist = scores.cpu().numpy()
         """,
-        runtime=Runtime(symptom=CUDA_NUMPY, cuda_only=True),
+        runtime=Runtime(symptom=CUDA_NUMPY, cuda_only=True, outputs="(counts, hist)"),
     ),
     # -- good ---------------------------------------------------------------------------------
     Example(
