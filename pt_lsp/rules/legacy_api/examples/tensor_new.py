@@ -1,6 +1,6 @@
 """Examples of PTL104 tensor-new."""
 
-from pt_lsp.core.examples import Example, Probe, Raises, Runtime
+from pt_lsp.core.examples import Example, Probe, Raises, Runs, Runtime
 
 EXAMPLES = (
     Example(
@@ -25,7 +25,16 @@ EXAMPLES = (
             symptom=Probe(
                 "symptom = not torch.equal(lengths, torch.tensor([3.0, 1.0, 2.0, 4.0]))",
                 "writing into the tensor made by x.new(lengths) changed lengths",
-            )
+            ),
+            outputs="(weights, lengths)",
+            reference="""
+            import torch
+
+            scores = torch.randn(4)
+            lengths = torch.tensor([3.0, 1.0, 2.0, 4.0])
+            weights = lengths.clone()
+            weights[lengths < 2] = 0.0
+            """,
         ),
     ),
     Example(
@@ -44,7 +53,17 @@ EXAMPLES = (
         labels = torch.tensor([1, 0, 4])
         targets = logits.new_tensor(labels)
         """,
-        runtime=Runtime(symptom=Raises("TypeError", r"expected TensorOptions\(dtype=float")),
+        runtime=Runtime(
+            symptom=Raises("TypeError", r"expected TensorOptions\(dtype=float"),
+            outputs="(targets, targets.dtype)",
+            reference="""
+            import torch
+
+            logits = torch.randn(3, 5)
+            labels = torch.tensor([1, 0, 4])
+            targets = labels.to(logits.dtype, copy=True)
+            """,
+        ),
     ),
     Example(
         "init_hidden from the old word_language_model example",
@@ -76,6 +95,17 @@ EXAMPLES = (
                 return (weight.new_empty(self.nlayers, bsz, self.nhid).zero_(),
                         weight.new_empty(self.nlayers, bsz, self.nhid).zero_())
         """,
+        runtime=Runtime(
+            Runs("`weight.new(sizes)` allocates what `new_empty(sizes)` does, in the weight's dtype and device"),
+            outputs="(hidden, hidden[0].dtype, output)",
+            driver="""
+            import torch
+
+            model = RNNModel(4, 2)
+            hidden = model.init_hidden(3)
+            output, _ = model.rnn(torch.randn(5, 3, 4), hidden)
+            """,
+        ),
     ),
     Example(
         "a constant filled into new memory",
@@ -91,6 +121,10 @@ EXAMPLES = (
         x = torch.randn(2, 3)
         half = x.new_empty(2, 3).fill_(0.5)
         """,
+        runtime=Runtime(
+            Runs("`x.new(sizes)` allocates what `x.new_empty(sizes)` does"),
+            outputs="(half, half.dtype)",
+        ),
     ),
     Example(
         "index list in the receiver's type",
@@ -106,6 +140,10 @@ EXAMPLES = (
         t = torch.ones(3, 4)
         idx = t.new_tensor([0, 2]).long()
         """,
+        runtime=Runtime(
+            Runs("`t.new(list)` copies the list in t's dtype, as `t.new_tensor(list)` does"),
+            outputs="(idx, idx.dtype, t[:, idx])",
+        ),
     ),
     Example(
         "noise shaped like a parameter",
@@ -135,6 +173,14 @@ EXAMPLES = (
                 noise = self.weight.new_empty(self.weight.size()).normal_()
                 return x @ (self.weight + noise)
         """,
+        runtime=Runtime(
+            Runs("`new(size)` then `normal_()` draws the same noise as `new_empty(size)`"),
+            outputs="(layer, y)",
+            driver="""
+            layer = NoisyLinear(3)
+            y = layer(torch.randn(2, 3))
+            """,
+        ),
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
