@@ -87,7 +87,17 @@ EXAMPLES = (
         embedding = nn.Embedding(100, 8)
         table = np.asarray(embedding.weight.detach())
         """,
-        runtime=Runtime(symptom=REQUIRES_GRAD_NUMPY),
+        runtime=Runtime(
+            symptom=REQUIRES_GRAD_NUMPY,
+            outputs="table",
+            reference="""
+            import numpy as np
+            import torch.nn as nn
+
+            embedding = nn.Embedding(100, 8)
+            table = embedding.weight.data.numpy()
+            """,
+        ),
     ),
     Example(
         "the loss logged in a training loop",
@@ -121,6 +131,30 @@ EXAMPLES = (
                 losses.append(loss.detach().numpy())
             return losses
         """,
+        runtime=Runtime(
+            REQUIRES_GRAD_NUMPY,
+            driver="""
+            model = torch.nn.Linear(3, 1)
+            loader = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(3)]
+            losses = train(model, loader)
+            """,
+            outputs="([float(v) for v in losses], model)",
+            reference="""
+            import torch
+            import torch.nn.functional as F
+
+            def train(model, loader):
+                opt = torch.optim.SGD(model.parameters(), lr=0.1)
+                losses = []
+                for x, y in loader:
+                    loss = F.mse_loss(model(x), y)
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                    losses.append(loss.item())
+                return losses
+            """,
+        ),
     ),
     Example(
         "histograms of every parameter",
@@ -140,6 +174,16 @@ EXAMPLES = (
         for name, param in model.named_parameters():
             histograms[name] = param.detach().numpy()
         """,
+        runtime=Runtime(
+            REQUIRES_GRAD_NUMPY,
+            outputs="histograms",
+            reference="""
+            import torch.nn as nn
+
+            model = nn.Linear(4, 2)
+            histograms = {name: param.detach().cpu().numpy() for name, param in model.named_parameters()}
+            """,
+        ),
     ),
     Example(
         "a product of tensors that require grad, parenthesised",
@@ -157,6 +201,18 @@ EXAMPLES = (
         b = torch.full((3,), 2.0, requires_grad=True)
         prod = (a * b).detach().numpy()
         """,
+        runtime=Runtime(
+            REQUIRES_GRAD_NUMPY,
+            outputs="prod",
+            reference="""
+            import torch
+
+            a = torch.ones(3, requires_grad=True)
+            b = torch.full((3,), 2.0, requires_grad=True)
+            with torch.no_grad():
+                prod = (a * b).numpy()
+            """,
+        ),
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
