@@ -25,7 +25,16 @@ EXAMPLES = (
             symptom=Probe(
                 "symptom = bool((delta == 0).all())",
                 "the change computed from the snapshot is zero: `before` changed with x",
-            )
+            ),
+            outputs="delta",
+            reference="""
+            import torch
+
+            x = torch.zeros(3)
+            before = x.clone().numpy()
+            x.add_(1.0)
+            delta = x.numpy() - before
+            """,
         ),
     ),
     Example(
@@ -54,7 +63,18 @@ EXAMPLES = (
             symptom=Probe(
                 "symptom = bool(change == 0)",
                 "the measured weight update is zero although the step changed the weights",
-            )
+            ),
+            outputs="change",
+            reference="""
+            import torch
+
+            model = torch.nn.Linear(3, 1)
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            before = model.weight.detach().clone().numpy()
+            model(torch.randn(4, 3)).pow(2).mean().backward()
+            opt.step()
+            change = abs(model.weight.detach().numpy() - before).max()
+            """,
         ),
     ),
     Example(
@@ -75,6 +95,17 @@ EXAMPLES = (
         scores[scores < 0.5] = 0.0
         print(original.sum(), scores.sum())
         """,
+        runtime=Runtime(
+            Probe("symptom = bool((original == 0).any())", "the original scores were zeroed with the tensor"),
+            outputs="(original, scores)",
+            reference="""
+            import torch
+
+            scores = torch.rand(5)
+            original = scores.clone().numpy()
+            scores[scores < 0.5] = 0.0
+            """,
+        ),
     ),
     Example(
         "an augmented assignment in a training function",
@@ -98,6 +129,21 @@ EXAMPLES = (
                 w += 0.1 * torch.randn(4)
             return w.numpy() - start
         """,
+        runtime=Runtime(
+            Probe("symptom = bool((delta == 0).all())", "the returned change is zero: `start` moved with w"),
+            driver="delta = train(3)",
+            outputs="delta",
+            reference="""
+            import torch
+
+            def train(steps):
+                w = torch.zeros(4)
+                start = w.clone().numpy()
+                for _ in range(steps):
+                    w += 0.1 * torch.randn(4)
+                return w.numpy() - start
+            """,
+        ),
     ),
     Example(
         "a .data update after a snapshot",
@@ -119,6 +165,19 @@ EXAMPLES = (
         w.data.sub_(0.1 * w.grad)
         moved = w.detach().numpy() - snapshot
         """,
+        runtime=Runtime(
+            Probe("symptom = bool((moved == 0).all())", "the measured move is zero: the snapshot moved with w"),
+            outputs="moved",
+            reference="""
+            import torch
+
+            w = torch.randn(3, requires_grad=True)
+            snapshot = w.detach().clone().numpy()
+            (w ** 2).sum().backward()
+            w.data.sub_(0.1 * w.grad)
+            moved = w.detach().numpy() - snapshot
+            """,
+        ),
     ),
     Example(
         "a snapshot read in a helper (the layer is a parameter of unknown type)",
@@ -149,6 +208,17 @@ EXAMPLES = (
         nn.init.zeros_(layer.weight)
         print(abs(old).sum())
         """,
+        runtime=Runtime(
+            Probe("symptom = bool(abs(old).sum() == 0)", "the saved weights were zeroed with the layer"),
+            outputs="old",
+            reference="""
+            import torch.nn as nn
+
+            layer = nn.Linear(4, 4)
+            old = layer.weight.detach().clone().numpy()
+            nn.init.zeros_(layer.weight)
+            """,
+        ),
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
