@@ -1,6 +1,6 @@
 """Examples of PTL105 tensor-type-comparison."""
 
-from pt_lsp.core.examples import Example, Probe, Runtime
+from pt_lsp.core.examples import Example, Probe, Raises, Runs, Runtime
 
 EXAMPLES = (
     Example(
@@ -23,7 +23,14 @@ EXAMPLES = (
             symptom=Probe(
                 "symptom = x.dtype != torch.float64",
                 "the branch for float32 tensors never ran: x is still float32",
-            )
+            ),
+            outputs="(x, x.dtype)",
+            reference="""
+            import torch
+
+            x = torch.randn(3)
+            x = x.double()
+            """,
         ),
     ),
     Example(
@@ -52,7 +59,13 @@ EXAMPLES = (
             symptom=Probe(
                 "symptom = out.dtype != torch.float16",
                 "the float tensor was not converted to half",
-            )
+            ),
+            outputs="(out, out.dtype)",
+            reference="""
+            import torch
+
+            out = torch.ones(2).half()
+            """,
         ),
     ),
     Example(
@@ -69,6 +82,21 @@ EXAMPLES = (
         def check_labels(labels):
             assert labels.dtype == torch.long, "labels must be int64"
         """,
+        runtime=Runtime(
+            Raises("AssertionError", "labels must be int64"),
+            outputs="loss",
+            reference="""
+            import torch
+
+            def check_labels(labels):
+                assert labels.dtype is torch.int64, "labels must be int64"
+            """,
+            driver="""
+            labels = torch.tensor([2, 0, 1])
+            check_labels(labels)
+            loss = torch.nn.functional.cross_entropy(torch.randn(3, 4), labels)
+            """,
+        ),
     ),
     Example(
         "a mixed-precision guard with a membership test",
@@ -88,6 +116,19 @@ EXAMPLES = (
                 h = h.float()
             return h
         """,
+        runtime=Runtime(
+            Probe("symptom = h.dtype != torch.float32", "the float16 activations were not upcast"),
+            outputs="(h, h.dtype)",
+            reference="""
+            import torch
+
+            def maybe_upcast(h):
+                return h.float() if h.dtype in (torch.float16, torch.bfloat16) else h
+            """,
+            driver="""
+            h = maybe_upcast(torch.randn(4).half())
+            """,
+        ),
     ),
     Example(
         "a CUDA class compared with != (always True)",
@@ -107,6 +148,14 @@ EXAMPLES = (
                 t = t.cuda().float()
             return t
         """,
+        runtime=Runtime(
+            Runs("the test is always True, but moving and casting a CUDA float tensor again changes nothing"),
+            outputs="(batch, again, again.dtype, str(again.device))",
+            driver="""
+            batch = ensure_gpu(torch.randn(2, 3, dtype=torch.float64))
+            again = ensure_gpu(batch)
+            """,
+        ),
     ),
     Example(
         "comparing with torch.Tensor: no automatic fix",
@@ -116,6 +165,12 @@ EXAMPLES = (
         def is_tensor(obj):
             return obj.type() == torch.Tensor  # expect: PTL105
         """,
+        runtime=Runtime(
+            Probe("symptom = not any(flags)", "is_tensor() is False even for tensors"),
+            driver="""
+            flags = [is_tensor(torch.zeros(2)), is_tensor(torch.arange(3))]
+            """,
+        ),
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
