@@ -42,7 +42,8 @@ EXAMPLES = (
             symptom=Probe(
                 "symptom = block.shape != (3, 2)",
                 "the block is not rows 2:5, columns 1:3",
-            )
+            ),
+            needs=("numpy",),
         ),
     ),
     Example(
@@ -59,6 +60,12 @@ EXAMPLES = (
         data = torch.randn(100, 20)
         subset = data[0:10][0:5]
         """,
+        runtime=Runtime(
+            Probe(
+                "symptom = tuple(subset.shape) != (10, 5)",
+                "the subset is 5 samples with all 20 features, not 10 samples with 5 features",
+            )
+        ),
     ),
     Example(
         "an attention map window in a function",
@@ -69,15 +76,26 @@ EXAMPLES = (
             attn = torch.softmax(torch.randn(n, n), dim=-1)
             return attn[4:12][4:12]  # expect: PTL106
         """,
+        runtime=Runtime(
+            Probe("symptom = tuple(w.shape) != (8, 8)", "the window is not 8x8: the second slice cut rows again"),
+            driver="""
+            w = window(16)
+            """,
+        ),
     ),
     Example(
         "a slice of a batch loaded with np.load",
         """
         import numpy as np
 
+        np.save("frames.npy", np.random.rand(240, 320))  # a grayscale frame saved by the capture step
         frames = np.load("frames.npy")
         roi = frames[100:200][50:150]  # expect: PTL106
         """,
+        runtime=Runtime(
+            Probe("symptom = roi.shape != (100, 100)", "the region is not rows 100:200, columns 50:150"),
+            needs=("numpy",),
+        ),
     ),
     Example(
         "a tensor returned by a factory, sliced twice inline",
@@ -86,6 +104,9 @@ EXAMPLES = (
 
         band = torch.eye(8)[2:6][1:3]  # expect: PTL106
         """,
+        runtime=Runtime(
+            Probe("symptom = tuple(band.shape) != (4, 2)", "the band is not rows 2:6, columns 1:3"),
+        ),
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
