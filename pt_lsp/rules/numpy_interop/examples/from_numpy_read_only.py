@@ -1,6 +1,6 @@
 """Examples of PTL404 from-numpy-read-only."""
 
-from pt_lsp.core.examples import Example, Probe, Runtime
+from pt_lsp.core.examples import Example, Probe, Runs, Runtime
 
 EXAMPLES = (
     Example(
@@ -69,7 +69,7 @@ EXAMPLES = (
         import torch
         from PIL import Image
 
-        img = Image.open("photo.jpg").convert("RGB")
+        img = Image.new("RGB", (8, 8), (255, 128, 0))
         x = torch.as_tensor(np.asarray(img))  # expect: PTL404
         x = x.permute(2, 0, 1).float().div_(255)
         """,
@@ -78,10 +78,18 @@ EXAMPLES = (
         import torch
         from PIL import Image
 
-        img = Image.open("photo.jpg").convert("RGB")
+        img = Image.new("RGB", (8, 8), (255, 128, 0))
         x = torch.as_tensor(np.asarray(img).copy())
         x = x.permute(2, 0, 1).float().div_(255)
         """,
+        runtime=Runtime(
+            Runs(
+                "torch warns that the image's array is not writable; `.float()` copies before `div_`, so nothing is "
+                "written through it yet: fragile, not wrong, and the copy computes the same tensor"
+            ),
+            needs=("PIL",),
+            outputs="x",
+        ),
     ),
     Example(
         "an array protected with flags.writeable",
@@ -92,6 +100,7 @@ EXAMPLES = (
         table = np.arange(10.0)
         table.flags.writeable = False
         t = torch.from_numpy(table)  # expect: PTL404
+        t.add_(1.0)
         """,
         fixed="""
         import numpy as np
@@ -100,7 +109,21 @@ EXAMPLES = (
         table = np.arange(10.0)
         table.flags.writeable = False
         t = torch.from_numpy(table.copy())
+        t.add_(1.0)
         """,
+        runtime=Runtime(
+            Probe("symptom = table[0] != 0.0", "a write through the tensor changed the write-protected array"),
+            outputs="(t, table)",
+            reference="""
+            import numpy as np
+            import torch
+
+            table = np.arange(10.0)
+            table.flags.writeable = False
+            t = torch.tensor(table)
+            t.add_(1.0)
+            """,
+        ),
     ),
     Example(
         "frames read from a file",
@@ -122,6 +145,18 @@ EXAMPLES = (
                 raw = f.read()
             return torch.from_numpy(np.frombuffer(raw, dtype=np.uint8).copy())
         """,
+        runtime=Runtime(
+            Runs(
+                "torch warns that the bytes are not writable; nothing writes through the tensor here, but an in-place "
+                "op on it would change an immutable bytes object: fragile, and the copy computes the same tensor"
+            ),
+            driver="""
+            with open("frames.bin", "wb") as f:
+                f.write(bytes(range(12)))
+            frames = load("frames.bin")
+            """,
+            outputs="frames",
+        ),
     ),
     Example(
         "setflags(write=False) on a lookup table",
@@ -132,6 +167,7 @@ EXAMPLES = (
         lut = np.linspace(0, 1, 256)
         lut.setflags(write=False)
         lut_t = torch.from_numpy(lut)  # expect: PTL404
+        lut_t *= 255
         """,
         fixed="""
         import numpy as np
@@ -140,7 +176,20 @@ EXAMPLES = (
         lut = np.linspace(0, 1, 256)
         lut.setflags(write=False)
         lut_t = torch.from_numpy(lut.copy())
+        lut_t *= 255
         """,
+        runtime=Runtime(
+            Probe("symptom = lut[-1] != 1.0", "scaling the tensor scaled the write-protected lookup table"),
+            outputs="(lut_t, lut)",
+            reference="""
+            import numpy as np
+            import torch
+
+            lut = np.linspace(0, 1, 256)
+            lut.setflags(write=False)
+            lut_t = torch.tensor(lut) * 255
+            """,
+        ),
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
