@@ -23,7 +23,18 @@ EXAMPLES = (
         z.backward(torch.ones(2, 2), retain_graph=True)
         z.backward(torch.ones(2, 2))
         """,
-        runtime=Runtime(REMOVED),
+        runtime=Runtime(
+            REMOVED,
+            outputs="(x.grad, x.grad.requires_grad)",
+            reference="""
+            import torch
+
+            x = torch.ones(2, 2, requires_grad=True)
+            z = torch.mm(x, x)
+            z.backward(torch.ones(2, 2), retain_graph=True)
+            z.backward(torch.ones(2, 2))
+            """,
+        ),
     ),
     Example(
         "a loss kept for a second backward in an old tutorial",
@@ -43,7 +54,21 @@ EXAMPLES = (
         loss.backward(retain_graph=True)
         first = w.grad.clone()
         """,
-        runtime=Runtime(REMOVED),
+        runtime=Runtime(
+            REMOVED,
+            outputs="(first, w.grad, w.grad.requires_grad)",
+            reference="""
+            import torch
+
+            w = torch.ones(3, requires_grad=True)
+            loss = (w * w).sum()
+            loss.backward(retain_graph=True)
+            first = w.grad.clone()
+            """,
+            driver="""
+            loss.backward()
+            """,
+        ),
     ),
     Example(
         "torch.autograd.backward with the old keyword",
@@ -61,7 +86,20 @@ EXAMPLES = (
         y = (w * 2).sum()
         torch.autograd.backward([y], retain_graph=True)
         """,
-        runtime=Runtime(REMOVED),
+        runtime=Runtime(
+            REMOVED,
+            outputs="(w.grad, w.grad.requires_grad)",
+            reference="""
+            import torch
+
+            w = torch.ones(3, requires_grad=True)
+            y = (w * 2).sum()
+            y.backward(retain_graph=True)
+            """,
+            driver="""
+            y.backward()
+            """,
+        ),
     ),
     Example(
         "a flag passed on from a variable",
@@ -73,6 +111,22 @@ EXAMPLES = (
         def step(loss, keep):
             loss.backward(retain_graph=keep)
         """,
+        runtime=Runtime(
+            REMOVED,
+            outputs="(w.grad, w.grad.requires_grad)",
+            reference="""
+            def step(loss, keep):
+                loss.backward(retain_graph=keep)
+            """,
+            driver="""
+            import torch
+
+            w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+            loss = (w**3).sum()
+            step(loss, True)
+            step(loss, False)
+            """,
+        ),
     ),
     Example(
         "a method call on a model's output",
@@ -84,6 +138,20 @@ EXAMPLES = (
         def train(model, x):
             model(x).sum().backward(retain_graph=False)
         """,
+        runtime=Runtime(
+            REMOVED,
+            outputs="[p.grad for p in model.parameters()]",
+            reference="""
+            def train(model, x):
+                model(x).sum().backward()
+            """,
+            driver="""
+            import torch
+
+            model = torch.nn.Linear(3, 1)
+            train(model, torch.randn(4, 3))
+            """,
+        ),
     ),
     Example(
         "both spellings at once: no automatic fix",
@@ -91,6 +159,15 @@ EXAMPLES = (
         def train(loss):
             loss.backward(retain_graph=True, retain_variables=True)  # expect: PTL107
         """,
+        runtime=Runtime(
+            REMOVED,
+            driver="""
+            import torch
+
+            w = torch.ones(3, requires_grad=True)
+            train((w * w).sum())
+            """,
+        ),
     ),
     Example(
         "the current keyword",
