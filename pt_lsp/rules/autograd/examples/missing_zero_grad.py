@@ -47,7 +47,27 @@ EXAMPLES = (
             loss.backward()
             optimizer.step()
         """,
-        runtime=Runtime(ACCUMULATED),
+        # Intended: each step uses that epoch's gradient only.
+        runtime=Runtime(
+            ACCUMULATED,
+            outputs="model",
+            reference="""
+            import torch
+            from torch import nn
+
+            model = nn.Linear(3, 1)
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+            loss_fn = nn.MSELoss()
+            x = torch.randn(32, 3)
+            y = x @ torch.tensor([[2.0], [-1.0], [0.5]]) + 3.0
+            for epoch in range(5):
+                for p in model.parameters():
+                    p.grad = None
+                loss = loss_fn(model(x), y)
+                loss.backward()
+                optimizer.step()
+            """,
+        ),
     ),
     Example(
         "minibatches with Adam, zero_grad called once before training",
@@ -86,7 +106,26 @@ EXAMPLES = (
                 loss.backward()
                 optimizer.step()
         """,
-        runtime=Runtime(ACCUMULATED),
+        runtime=Runtime(
+            ACCUMULATED,
+            outputs="model",
+            reference="""
+            import torch
+            from torch import nn
+
+            model = nn.Linear(4, 1)
+            optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+            loss_fn = nn.L1Loss()
+            data = torch.rand(64, 4)
+            batches = [(b, b.sum(dim=1, keepdim=True) + 5.0) for b in data.split(16)]
+            for epoch in range(2):
+                for x, y in batches:
+                    optimizer.zero_grad()
+                    loss = loss_fn(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+            """,
+        ),
     ),
     Example(
         "a training function with an optimizer parameter",
@@ -109,6 +148,29 @@ EXAMPLES = (
                 loss.backward()
                 optimizer.step()
         """,
+        runtime=Runtime(
+            ACCUMULATED,
+            outputs="model",
+            reference="""
+            def train_epoch(model, loader, criterion, optimizer, device):
+                model.train()
+                for images, labels in loader:
+                    optimizer.zero_grad()
+                    images, labels = images.to(device), labels.to(device)
+                    criterion(model(images), labels).backward()
+                    optimizer.step()
+            """,
+            driver="""
+            import torch
+            from torch import nn
+
+            model, loss_fn = nn.Linear(3, 1), nn.MSELoss()
+            x = torch.randn(32, 3)
+            y = x @ torch.tensor([[2.0], [-1.0], [0.5]]) + 3.0
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+            train_epoch(model, [(x, y)] * 5, loss_fn, optimizer, "cpu")
+            """,
+        ),
     ),
     Example(
         "mixed precision: scaler.step(optimizer) without a reset",
@@ -139,6 +201,40 @@ EXAMPLES = (
                 scaler.step(optimizer)
                 scaler.update()
         """,
+        # The first float16 gradient overflows at GradScaler's initial scale (as it often does);
+        # never reset, the inf stays in .grad and the scaler skips every later step. torch.amp's
+        # GradScaler and float16 autocast on the CPU row need torch 2.5.
+        runtime=Runtime(
+            torch=">=2.5",
+            symptom=Probe(
+                "symptom = torch.equal(model.weight, initial)",
+                "no optimizer step was taken: an overflowed gradient is never cleared",
+            ),
+            outputs="model",
+            reference="""
+            import torch
+
+            def train(model, loader, loss_fn):
+                optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4)
+                scaler = torch.amp.GradScaler("cuda")
+                for x, y in loader:
+                    optimizer.zero_grad(set_to_none=True)
+                    with torch.autocast("cuda", dtype=torch.float16):
+                        loss = loss_fn(model(x), y)
+                    scaler.scale(loss).backward()
+                    scaler.step(optimizer)
+                    scaler.update()
+            """,
+            driver="""
+            from torch import nn
+
+            model, loss_fn = nn.Linear(3, 1).cuda(), nn.MSELoss()
+            x = torch.randn(32, 3).cuda()
+            y = x @ torch.tensor([[2.0], [-1.0], [0.5]]).cuda() + 3.0
+            initial = model.weight.detach().clone()
+            train(model, [(x, y)] * 8, loss_fn)
+            """,
+        ),
     ),
     Example(
         "a trainer class stepping self.optimizer",
@@ -171,6 +267,32 @@ EXAMPLES = (
                     loss.backward()
                     self.optimizer.step()
         """,
+        runtime=Runtime(
+            ACCUMULATED,
+            outputs="model",
+            reference="""
+            import torch
+
+            class Trainer:
+                def __init__(self, model, lr):
+                    self.model = model
+                    self.optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+
+                def fit(self, batches, loss_fn):
+                    for inputs, targets in batches:
+                        self.optimizer.zero_grad(set_to_none=True)
+                        loss_fn(self.model(inputs), targets).backward()
+                        self.optimizer.step()
+            """,
+            driver="""
+            from torch import nn
+
+            model, loss_fn = nn.Linear(3, 1), nn.MSELoss()
+            x = torch.randn(32, 3)
+            y = x @ torch.tensor([[2.0], [-1.0], [0.5]]) + 3.0
+            Trainer(model, lr=0.01).fit([(x, y)] * 5, loss_fn)
+            """,
+        ),
     ),
     Example(
         "a GAN loop stepping two optimizers",
@@ -206,6 +328,41 @@ EXAMPLES = (
                 g_loss.backward()
                 opt_g.step()
         """,
+        # The generator's gradient after the loop is compared with one fresh generator-loss gradient.
+        runtime=Runtime(
+            Probe(
+                """
+                fresh = torch.autograd.grad(bce(D(G(torch.randn(16, 8))), torch.ones(16, 1)), G.bias)[0]
+                symptom = bool(G.bias.grad.norm() > 2 * fresh.norm())
+                """,
+                "G.bias.grad holds the sum of every iteration's generator gradient",
+            ),
+            outputs="(G, D)",
+            reference="""
+            import torch
+
+            def train_gan(G, D, loader, bce, z_dim=64):
+                opt_d = torch.optim.Adam(D.parameters(), lr=2e-4)
+                opt_g = torch.optim.Adam(G.parameters(), lr=2e-4)
+                for real in loader:
+                    fake = G(torch.randn(real.size(0), z_dim))
+                    opt_d.zero_grad()
+                    d_real = bce(D(real), torch.ones(real.size(0), 1))
+                    d_fake = bce(D(fake.detach()), torch.zeros(real.size(0), 1))
+                    (d_real + d_fake).backward()
+                    opt_d.step()
+                    opt_g.zero_grad()
+                    bce(D(fake), torch.ones(real.size(0), 1)).backward()
+                    opt_g.step()
+            """,
+            driver="""
+            from torch import nn
+
+            G, D = nn.Linear(8, 2), nn.Linear(2, 1)
+            bce = nn.BCEWithLogitsLoss()
+            train_gan(G, D, [torch.randn(16, 2) + 2.0] * 5, bce, z_dim=8)
+            """,
+        ),
     ),
     Example(
         "a train_step helper called from the epoch loop",
@@ -242,6 +399,32 @@ EXAMPLES = (
                 for x, y in loader:
                     train_step(model, opt, x, y)
         """,
+        runtime=Runtime(
+            ACCUMULATED,
+            outputs="model",
+            reference="""
+            import torch
+            import torch.nn.functional as F
+
+            def train_step(model, optimizer, x, y):
+                loss = F.cross_entropy(model(x), y)
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+                return loss.item()
+
+            def fit(model, loader, epochs=10):
+                opt = torch.optim.SGD(model.parameters(), lr=0.1)
+                for epoch in range(epochs):
+                    for x, y in loader:
+                        train_step(model, opt, x, y)
+            """,
+            driver="""
+            model, loss_fn = torch.nn.Linear(4, 3), F.cross_entropy
+            x, y = torch.randn(16, 4), torch.randint(0, 3, (16,))
+            fit(model, [(x, y)], epochs=5)
+            """,
+        ),
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
