@@ -204,10 +204,15 @@ def _judge_fixed(case: Case, observed: dict[ProgramJob, Observation], row: Row) 
     fix = case.fix
     if case.skip_fixed:
         return skipped(case.skip_fixed)
+    stated = case.example.fixed
     if fix is None or fix.text is None:
         if fix and fix.problem:
             return error(f"the fixer failed: {fix.problem}")
+        if stated is not None and stated != case.example.code:
+            return refuted("the example states a fixed source, but the fixer produced no fix")
         return skipped(f"no automatic fix ({fix.reason})" if fix and fix.reason else "no automatic fix")
+    if stated is not None and fix.text != stated:
+        return refuted("the fixer's output differs from the example's fixed source")
     run = row.fixed_observed = observed[case.jobs["fixed"]]
     runtime = case.runtime
     if runtime.after_fix is not None:

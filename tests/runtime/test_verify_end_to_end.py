@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 from verify_test_rules import DataAttributeRule, NumpyCallRule, make_rule, registered  # noqa: F401  (fixture)
@@ -283,3 +285,37 @@ def test_the_cuda_symptom_runs_on_the_gpu(make_rule):
     assert verdicts(bad) == ("confirmed", "confirmed", "confirmed", True)
     assert "cuda:0" in bad.runtime.detail
     assert torch.cuda.get_device_name(0) in report.devices[0].description
+
+
+def test_a_fixed_source_the_fixer_does_not_produce_is_refuted(make_rule):
+    # The example promises `.detach()`; the fixer writes `.cpu()`: what the docs show is not what users get.
+    source = "import torch\nw = torch.ones(2, requires_grad=True)\ny = w.data.sum()  # expect: PTL975\n"
+    promised = Example(
+        "fixed source differs",
+        source,
+        fixed="import torch\nw = torch.ones(2, requires_grad=True)\ny = w.cpu().sum()\n",
+        runtime=Runtime(DATA_READ_RUNS, outputs="y"),
+    )
+    make_rule("PTL975", DataAttributeRule, promised)
+    (row,) = verify(["PTL975"], device="cpu", jobs=1, info=NO_CUDA).rows
+    assert row.fixed_runtime.verdict.value == "refuted"
+    assert row.fixed_runtime.detail == "the fixer's output differs from the example's fixed source"
+
+
+class ReportsWithoutFix(NumpyCallRule):
+    def check(self, ctx):
+        for finding in super().check(ctx):
+            yield dataclasses.replace(finding, fixes=())
+
+
+def test_a_fixed_source_stated_where_the_fixer_gives_none_is_refuted(make_rule):
+    example = Example(
+        "no fix produced",
+        "import torch\ny = torch.ones(2).numpy()  # expect: PTL976\n",
+        fixed="import torch\ny = torch.ones(2).cpu().numpy()\n",
+        runtime=Runtime(Runs("numpy() of a CPU tensor works"), outputs="y"),
+    )
+    make_rule("PTL976", ReportsWithoutFix, example)
+    (row,) = verify(["PTL976"], device="cpu", jobs=1, info=NO_CUDA).rows
+    assert row.fixed_runtime.verdict.value == "refuted"
+    assert "the fixer produced no fix" in row.fixed_runtime.detail
