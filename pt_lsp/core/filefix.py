@@ -137,11 +137,17 @@ def read_bytes(path: str, max_bytes: int | None = None) -> bytes:
 
 def write_atomic(path: str, data: bytes) -> None:
     """Replace ``path``'s content with ``data`` through a renamed temporary file, keeping the
-    file's permission bits (and owner where allowed); a symlink keeps pointing at its target."""
+    file's permission bits, owner and group; a symlink keeps pointing at its target. Where a
+    renamed copy could not keep the owner (someone else's file we may write) or cannot be made
+    (a folder we may not write in), the file is rewritten in place instead, as ruff does."""
     target = os.path.realpath(path)
     info = os.stat(target)
     directory, name = os.path.split(target)
-    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".pt-lsp-tmp", dir=directory)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".pt-lsp-tmp", dir=directory)
+    except PermissionError:
+        _write_in_place(target, data)
+        return
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
@@ -152,7 +158,11 @@ def write_atomic(path: str, data: bytes) -> None:
             try:
                 os.chown(temporary, info.st_uid, info.st_gid)
             except OSError:
-                pass  # not ours to give away; the mode bits are what matters
+                copy = os.stat(temporary)
+                if (copy.st_uid, copy.st_gid) != (info.st_uid, info.st_gid):
+                    os.unlink(temporary)
+                    _write_in_place(target, data)
+                    return
         os.replace(temporary, target)
     except BaseException:
         try:
@@ -160,6 +170,14 @@ def write_atomic(path: str, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def _write_in_place(target: str, data: bytes) -> None:
+    with open(target, "r+b") as file:
+        file.write(data)
+        file.truncate()
+        file.flush()
+        os.fsync(file.fileno())
 
 
 # -- notebooks ------------------------------------------------------------------------------------

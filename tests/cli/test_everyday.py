@@ -9,9 +9,11 @@ import errno
 import json
 import os
 import pathlib
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -179,3 +181,48 @@ def test_server_tcp_port_zero_says_the_port():
         process.wait()
     assert line.startswith("pt-lsp server: listening on 127.0.0.1:")
     assert int(line.rsplit(":", 1)[1]) > 0
+
+
+def write_as_nobody(path: str) -> int:
+    """write_atomic in a forked child that became another user (this interpreter's own
+    library is not readable by that user: no new interpreter)."""
+    from pt_lsp.core.filefix import write_atomic
+
+    child = os.fork()
+    if child == 0:
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            write_atomic(path, b"fixed\n")
+        except BaseException:
+            os._exit(1)
+        os._exit(0)
+    return os.waitpid(child, 0)[1]
+
+
+def test_a_file_of_someone_else_is_rewritten_in_place(tmp_path):
+    """A file we may write but not own: a renamed copy would become ours, so it is rewritten in
+    place and keeps its owner (ruff writes in place too)."""
+    if os.geteuid() == 0:  # pytest's folders are private to root: one the other user can reach
+        tmp_path = pathlib.Path(tempfile.mkdtemp())
+        tmp_path.chmod(0o777)
+    path = tmp_path / "shared.py"
+    path.write_text("original\n")
+    path.chmod(0o666)
+    if os.geteuid() == 0:  # write it as another user
+        assert write_as_nobody(str(path)) == 0
+        expected_owner = 0
+    else:  # a folder we may not write in: no temporary file can be made beside the file
+        from pt_lsp.core.filefix import write_atomic
+
+        tmp_path.chmod(0o555)
+        try:
+            write_atomic(str(path), b"fixed\n")
+        finally:
+            tmp_path.chmod(0o755)
+        expected_owner = os.geteuid()
+    assert path.read_text() == "fixed\n"
+    assert path.stat().st_uid == expected_owner and stat.S_IMODE(path.stat().st_mode) == 0o666
+    assert [p.name for p in tmp_path.iterdir()] == ["shared.py"]
+    if os.geteuid() == 0:
+        shutil.rmtree(tmp_path)
