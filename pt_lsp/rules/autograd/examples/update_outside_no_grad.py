@@ -120,6 +120,25 @@ EXAMPLES = (
                 w.grad.zero_()
             return w
         """,
+        runtime=Runtime(
+            LEAF_UPDATE,
+            outputs="w",
+            reference="""
+            import torch
+
+            def train(xs, ys, steps=100, lr=0.1):
+                w = torch.zeros(xs.shape[1], requires_grad=True)
+                for _ in range(steps):
+                    loss = ((xs @ w - ys) ** 2).mean()
+                    (grad,) = torch.autograd.grad(loss, w)
+                    w = (w - lr * grad).detach().requires_grad_()
+                return w
+            """,
+            driver="""
+            xs = torch.randn(20, 3)
+            w = train(xs, xs @ torch.tensor([1.0, -2.0, 0.5]), steps=5)
+            """,
+        ),
     ),
     Example(
         "FGSM step on an input made a leaf with detach().requires_grad_()",
@@ -146,6 +165,25 @@ EXAMPLES = (
                 x_adv += eps * x_adv.grad.sign()
             return x_adv.detach()
         """,
+        # Intended: the fast gradient sign method, x + eps * sign(grad of the loss w.r.t. x).
+        runtime=Runtime(
+            LEAF_UPDATE,
+            outputs="(x_adv, model)",
+            reference="""
+            import torch
+            import torch.nn.functional as F
+
+            def fgsm(model, images, labels, eps=0.03):
+                x = images.clone().requires_grad_(True)
+                (grad,) = torch.autograd.grad(F.cross_entropy(model(x), labels), x)
+                return images + eps * grad.sign()
+            """,
+            driver="""
+            model = torch.nn.Linear(8, 3)
+            images, labels = torch.rand(4, 8), torch.tensor([0, 2, 1, 0])
+            x_adv = fgsm(model, images, labels)
+            """,
+        ),
     ),
     Example(
         "add_ with alpha over named_parameters",
@@ -170,7 +208,18 @@ EXAMPLES = (
             with torch.no_grad():
                 param.add_(param.grad, alpha=-lr)
         """,
-        runtime=Runtime(LEAF_UPDATE),
+        runtime=Runtime(
+            LEAF_UPDATE,
+            outputs="net",
+            reference="""
+            import torch
+            from torch import nn
+
+            net = nn.Sequential(nn.Linear(6, 4), nn.Tanh(), nn.Linear(4, 1))
+            net(torch.randn(3, 6)).mean().backward()
+            torch.optim.SGD(net.parameters(), lr=0.05).step()
+            """,
+        ),
     ),
     Example(
         "a parameter of a custom module updated in its own step method",
