@@ -36,7 +36,7 @@ def _cases() -> list:
 def _run(code: str, example: Example, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str]]:
     monkeypatch.chdir(tmp_path)  # examples write files (TensorBoard's runs/)
     script = tmp_path / "example.py"
-    script.write_text(example.code)
+    script.write_text(example.program())
     # PTL403's check is opt-in: it is installed only when named in --select.
     selection, explicit = (Selection.of([code]), (code,)) if code == "PTL403" else (Selection(), ())
     result = run(Program(str(script)), selection, explicit=explicit, crosscheck=False)

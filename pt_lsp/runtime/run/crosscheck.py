@@ -2,12 +2,14 @@
 the runtime findings.
 
 Line coverage is a ``sys.settrace`` scoped to the user's code and to the lines of static
-findings: a code object without such a line gets no local tracer, and a frame stops tracing once
-its lines have all run (Python 3.11 has no ``sys.monitoring``).
+findings: a code object without such a line gets no local tracer, a frame stops tracing once its
+lines have all run, and the tracer is off while no such line is pending (Python 3.11 has no
+``sys.monitoring``).
 """
 
 from __future__ import annotations
 
+import importlib.abc
 import sys
 import types
 from dataclasses import dataclass, field
@@ -50,8 +52,9 @@ class CrossCheck:
 
 
 class Coverage:
-    """Lints each user file the program runs (once) and records which of its static findings'
-    lines ran."""
+    """Lints each user file the program runs (once) and records which of its static findings' lines
+    ran. The trace function is on only while some static finding's line has not run yet: files are
+    linted when imported (``_ImportWatch``), and tracing stops once every such line ran."""
 
     def __init__(self, user: UserCode, selection: Selection) -> None:
         self.user = user
@@ -61,6 +64,9 @@ class Coverage:
         self.hit: dict[str, set[int]] = {}
         self._targets: dict[str, set[int]] = {}
         self._pending: dict[types.CodeType, set[int] | None] = {}
+        self._remaining = 0  # target lines not run yet, all files together
+        self._running = False
+        self._watch: _ImportWatch | None = None
 
     def lint(self, filename: str) -> None:
         if filename in self.static:
@@ -77,14 +83,24 @@ class Coverage:
         result = lint_source(text, filename, self.selection)
         self.errors.extend(f"{filename}: {error}" for error in result.errors)
         self.static[filename] = result.findings
-        for finding in result.findings:
-            self._targets[filename].update(range(finding.span.start.line, finding.span.end.line + 1))
+        # A finding counts as reached when the line it starts on runs.
+        self._targets[filename] = {finding.span.start.line for finding in result.findings}
+        self._remaining += len(self._targets[filename])
+        if self._running and self._remaining:
+            sys.settrace(self._call)
 
     def start(self) -> None:
-        sys.settrace(self._call)
+        self._running = True
+        self._watch = _ImportWatch(self)
+        sys.meta_path.insert(0, self._watch)
+        if self._remaining:
+            sys.settrace(self._call)
 
     def stop(self) -> None:
+        self._running = False
         sys.settrace(None)
+        if self._watch is not None and self._watch in sys.meta_path:
+            sys.meta_path.remove(self._watch)
 
     def _lines_of(self, code: types.CodeType) -> set[int] | None:
         filename = code.co_filename
@@ -111,8 +127,40 @@ class Coverage:
             return None
         if event == "line" and frame.f_lineno in pending:
             pending.discard(frame.f_lineno)
-            self.hit[frame.f_code.co_filename].add(frame.f_lineno)
+            hit = self.hit[frame.f_code.co_filename]
+            if frame.f_lineno not in hit:
+                hit.add(frame.f_lineno)
+                self._remaining -= 1
+                if self._remaining <= 0:  # every static finding's line ran: stop paying for the tracer
+                    sys.settrace(None)
         return self._line
+
+
+class _ImportWatch(importlib.abc.MetaPathFinder):
+    """Lints a user module when it is imported (the spec is the one the other finders give)."""
+
+    def __init__(self, coverage: Coverage) -> None:
+        self.coverage = coverage
+        self._busy = False
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if self._busy:
+            return None
+        self._busy = True
+        try:
+            spec = None
+            for finder in sys.meta_path:
+                find = getattr(finder, "find_spec", None)
+                if finder is not self and find is not None:
+                    spec = find(name, path, target)
+                    if spec is not None:
+                        break
+        finally:
+            self._busy = False
+        origin = getattr(spec, "origin", None)
+        if origin and origin.endswith(".py") and self.coverage.user.is_user_file(origin):
+            self.coverage.lint(origin)
+        return spec
 
 
 def compare(coverage: Coverage, runtime: list[RuntimeFinding], checked: set[str]) -> CrossCheck:
@@ -128,8 +176,7 @@ def compare(coverage: Coverage, runtime: list[RuntimeFinding], checked: set[str]
             by_place.setdefault((filename, finding.code), []).append(static)
             if finding.code not in checked:
                 continue
-            lines = range(finding.span.start.line, finding.span.end.line + 1)
-            ran = any(line in coverage.hit.get(filename, ()) for line in lines)
+            ran = finding.span.start.line in coverage.hit.get(filename, ())
             static.status = NO_SYMPTOM if ran else NOT_REACHED
     for entry in runtime:
         line = entry.finding.span.start.line

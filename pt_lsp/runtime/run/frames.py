@@ -62,9 +62,7 @@ class UserCode:
         """Whether the user's code defines ``cls`` (torch's own modules are not audited)."""
         known = self._classes.get(cls)
         if known is None:
-            module = sys.modules.get(cls.__module__)
-            filename = getattr(module, "__file__", None) if module is not None else None
-            known = self._classes[cls] = filename is not None and self.is_user_file(filename)
+            known = self._classes[cls] = any(self.is_user_file(name) for name in _files_of(cls))
         return known
 
     def add_program_file(self, path: str) -> None:
@@ -126,6 +124,17 @@ class UserCode:
                 )
         indent = len(text) - len(text.lstrip())
         return Where(code.co_filename, Span(Pos(line, indent), Pos(line, len(text))))
+
+
+def _files_of(cls: type) -> list[str]:
+    """Where ``cls`` is defined: the files of its own methods (``__main__`` of a program run by
+    runpy is gone from ``sys.modules`` once it ended), else its module's file."""
+    files = [value.__code__.co_filename for value in vars(cls).values() if isinstance(value, types.FunctionType)]
+    if files:
+        return files[:1]
+    module = sys.modules.get(cls.__module__)
+    filename = getattr(module, "__file__", None)
+    return [filename] if isinstance(filename, str) else []
 
 
 def _chars(text: str, byte_offset: int) -> int:

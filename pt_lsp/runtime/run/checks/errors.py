@@ -53,8 +53,10 @@ class ErrorCheck(Check):
                 )
         elif isinstance(error, TypeError) and "retain_variables" in message:
             self.rec.report("PTL107", where, "`retain_variables=` was removed from PyTorch: use `retain_graph=`")
-        elif (isinstance(error, AttributeError) and BEFORE_INIT in message) or (
-            isinstance(error, TypeError) and SUPER_MISMATCH in message
+        elif (
+            (isinstance(error, AttributeError) and BEFORE_INIT in message)
+            or (isinstance(error, TypeError) and SUPER_MISMATCH in message)
+            or (isinstance(error, NameError) and "super(" in linecache.getline(where.filename, where.line))
         ):
             self.rec.report("PTL303", where, f"{message}: call `super().__init__()` first, naming this class")
 

@@ -100,19 +100,7 @@ class ModuleAuditCheck(Check):
             return call(module, *args, **kwargs)
         called_at = self.rec.caller()
         assigned = self._assigned.get(module, {})
-        watched: dict[int, str] = {}
-        for name, value in list(vars(module).items()):
-            if name in self._internal:
-                continue
-            if type(value) is torch.Tensor and value.requires_grad and value.is_leaf:
-                self._report_301(
-                    module, name, assigned, called_at, "a tensor that requires grad but is no `nn.Parameter`"
-                )
-            elif isinstance(value, _CONTAINERS) and _holds_trainable(value):
-                kind = "dict" if isinstance(value, dict) else type(value).__name__
-                self._report_301(module, name, assigned, called_at, f"modules or parameters in a plain {kind}")
-            elif type(value) is torch.Tensor and value.dim() > 0 and name in assigned:
-                watched[id(value)] = name
+        watched = self._audit(module, assigned, called_at)
         if not watched:
             return call(module, *args, **kwargs)
         mode = _Reads(watched)
@@ -129,6 +117,31 @@ class ModuleAuditCheck(Check):
                     related=() if called_at is None else (called_at.related("read by this first call"),),
                 )
         return result
+
+    def _audit(self, module: nn.Module, assigned: dict[str, Where], called_at: Where | None) -> dict[int, str]:
+        """PTL301 on ``module``'s attributes; gives back the plain tensors to watch for PTL302."""
+        watched: dict[int, str] = {}
+        for name, value in list(vars(module).items()):
+            if name in self._internal:
+                continue
+            if type(value) is torch.Tensor and value.requires_grad and value.is_leaf:
+                self._report_301(
+                    module, name, assigned, called_at, "a tensor that requires grad but is no `nn.Parameter`"
+                )
+            elif isinstance(value, _CONTAINERS) and _holds_trainable(value):
+                kind = "dict" if isinstance(value, dict) else type(value).__name__
+                self._report_301(module, name, assigned, called_at, f"modules or parameters in a plain {kind}")
+            elif type(value) is torch.Tensor and value.dim() > 0 and name in assigned:
+                watched[id(value)] = name
+        return watched
+
+    def finish(self) -> None:
+        """Modules never called: their attributes are audited at exit (PTL301 only: PTL302 is about
+        what forward reads)."""
+        for module, assigned in list(self._assigned.items()):
+            if module not in self._audited and self.rec.user.defined_by_user(type(module)):
+                self._audited.add(module)
+                self._audit(module, assigned, None)
 
     def _report_301(
         self, module: nn.Module, name: str, assigned: dict[str, Where], called_at: Where | None, what: str

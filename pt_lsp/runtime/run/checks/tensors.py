@@ -141,9 +141,10 @@ def _shares(tensor: torch.Tensor, array: Any) -> bool:
 
 class AliasCheck(Check):
     """PTL403 (opt-in: ``--select PTL403``): a `.numpy()` array read after its tensor changed in
-    place. The user's `.numpy()` returns a view of an ``ndarray`` subclass that checks the
-    tensor's version counter when an operation reads it; ``type(a)`` is that subclass, which is
-    why the check is opt-in."""
+    place. The user's `.numpy()` returns a view of an ``ndarray`` subclass that checks, when an
+    operation reads it, whether the tensor changed since (its version counter, or its values
+    against a copy taken then: a write through `.data` bumps no version); ``type(a)`` is that
+    subclass and each snapshot costs a copy, which is why the check is opt-in."""
 
     codes = ("PTL403",)
     opt_in = True
@@ -164,7 +165,9 @@ class AliasCheck(Check):
             if where is None or kwargs.get("force", False):
                 return result
             view: Any = result.view(snapshot_type)
-            view._pt_lsp = (self, self._version, where)  # the array keeps the storage alive anyway
+            # The tensor (the array keeps its storage alive anyway), its version, and a copy of the
+            # values: a write through `.data` changes them without bumping the version.
+            view._pt_lsp = (self, self._version, where, result.copy())
             return view
 
         self.patch(torch.Tensor, "numpy", watched_numpy)
@@ -174,8 +177,8 @@ class AliasCheck(Check):
             info = getattr(snapshot, "_pt_lsp", None)
             if info is None:
                 continue
-            tensor = info[0]
-            if tensor._version == info[1]:
+            tensor, version, _, values = info
+            if tensor._version == version and (values == snapshot.view(type(values))).all():
                 continue
             snapshot._pt_lsp = None  # once per snapshot
             read_at = self.rec.caller()
