@@ -21,6 +21,13 @@ class Run:
     err: str
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory, monkeypatch):
+    """Each test its own cache (`pt-lsp check` keeps one by default): no test is answered from
+    another's results, and none writes into the checkout."""
+    monkeypatch.setenv("PT_LSP_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def fake_rules(monkeypatch):
     """Register the test rules for one test only."""
