@@ -57,9 +57,10 @@ class Recorder:
         key = (code, where.filename, where.line)
         known = self.findings.get(key)
         if known is not None:
-            known.count += 1
-            if replace:
+            if replace:  # the same event, told better
                 known.finding = _finding(code, message, where, related)
+            else:
+                known.count += 1
             return
         entry = RuntimeFinding(where.filename, _finding(code, message, where, related))
         self.findings[key] = entry

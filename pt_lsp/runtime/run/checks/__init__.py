@@ -8,13 +8,14 @@ from .base import Check
 from .errors import ErrorCheck
 from .legacy import VariableCheck
 from .modules import ModuleAuditCheck
-from .tensors import AliasCheck, DataCheck, FromNumpyCheck, NumpyCheck
+from .tensors import AliasCheck, CorruptionCheck, DataCheck, FromNumpyCheck, NumpyCheck
 from .writers import WriterCheck
 
 CHECKS: tuple[type[Check], ...] = (
     BackwardCheck,
     ZeroGradCheck,
     DataCheck,
+    CorruptionCheck,
     NumpyCheck,
     FromNumpyCheck,
     AliasCheck,

@@ -211,3 +211,72 @@ def _snapshot_type(np: Any, check: AliasCheck) -> type:
 
     Snapshot.__name__ = Snapshot.__qualname__ = "ndarray"
     return Snapshot
+
+
+class CorruptionCheck(Check):
+    """PTL102's silent gradient corruption (opt-in: ``--select PTL102``): a tensor changed through
+    `.data` after autograd saved it for backward, so the gradient is computed from the changed
+    values. ``saved_tensors_hooks`` stamp each saved tensor with a counter that every `.data`
+    taken by the user also advances; when backward unpacks a tensor whose storage a later `.data`
+    view wrote to, the `.data` line is reported with the backward that used the changed values."""
+
+    codes = ("PTL102",)
+    opt_in = True
+    _KEPT = 64  # the latest `.data` views of tensors that require grad (kept alive: they are temporaries)
+
+    def install(self) -> None:
+        import collections
+
+        self._epoch = 0
+        self._views: collections.deque[tuple[torch.Tensor, int, int, int, Where]] = collections.deque(maxlen=self._KEPT)
+        current: Any = torch.Tensor.data  # DataCheck's property when it is installed, else torch's descriptor
+        check = self
+
+        def get(tensor: torch.Tensor) -> torch.Tensor:
+            view = current.__get__(tensor)
+            if tensor.requires_grad:
+                where = check.rec.caller(direct=True)
+                if where is not None:
+                    check._epoch += 1
+                    check._views.append((view, _storage_of(view), view._version, check._epoch, where))
+            return view
+
+        self.patch(torch.Tensor, "data", property(get, current.__set__, doc=current.__doc__))
+        self._hooks = torch.autograd.graph.saved_tensors_hooks(self._pack, self._unpack)
+        self._hooks.__enter__()
+
+    def remove(self) -> None:
+        self._hooks.__exit__(None, None, None)
+        super().remove()
+
+    def _pack(self, tensor: torch.Tensor) -> tuple[torch.Tensor, int]:
+        return tensor, self._epoch
+
+    def _unpack(self, packed: tuple[torch.Tensor, int]) -> torch.Tensor:
+        tensor, saved_at = packed
+        if self._views and self._views[-1][3] > saved_at:
+            self._check(tensor, saved_at)
+        return tensor
+
+    def _check(self, tensor: torch.Tensor, saved_at: int) -> None:
+        storage = _storage_of(tensor)
+        for index, (view, view_storage, version, taken_at, where) in enumerate(self._views):
+            if taken_at > saved_at and view_storage == storage and view._version != version:
+                del self._views[index]
+                used_at = self.rec.caller()
+                self.rec.report(
+                    "PTL102",
+                    where,
+                    "changed through `.data` after autograd saved it for backward: the gradient is computed from "
+                    "the changed values, silently (use `.detach()` or `torch.no_grad()`: autograd then raises)",
+                    related=() if used_at is None else (used_at.related("this backward used the changed values"),),
+                    replace=True,
+                )
+                return
+
+
+def _storage_of(tensor: torch.Tensor) -> int:
+    try:
+        return tensor.untyped_storage().data_ptr()
+    except Exception:  # no storage (meta, functional)
+        return -1
