@@ -66,10 +66,13 @@ def test_diff_writes_nothing_and_exits_1(cli, tmp_path, fake_rules, only_fakes):
 
 def test_fix_only_and_show_fixes(cli, tmp_path, fake_rules, only_fakes):
     path = tmp_path / "a.py"
-    path.write_text(SOURCE + "step()\n")
+    # the inserted zero_grad() must read a name bound before it (the fix engine checks)
+    path.write_text("from train import step, zero_grad\n" + SOURCE + "step()\n")
     run = cli("check", path, *only_fakes, "--fix-only", "--show-fixes")
     assert run.code == 0  # --fix-only does not report what is left
-    assert path.read_text() == "y = x.cpu().numpy()\nz = w.data\nzero_grad()\nstep()\n"
+    assert (
+        path.read_text() == "from train import step, zero_grad\ny = x.cpu().numpy()\nz = w.data\nzero_grad()\nstep()\n"
+    )
     assert "PTL902" not in run.out.replace("PTL902 (", "")
     assert "Fixed 2 errors:" in run.out
     assert f"- {path}:" in run.out
@@ -85,19 +88,19 @@ def test_show_fixes_with_fix(cli, tmp_path, fake_rules, only_fakes):
 
 def test_crlf_final_newline_and_permissions_are_kept(cli, tmp_path, fake_rules, only_fakes):
     path = tmp_path / "a.py"
-    path.write_bytes(b"import os\r\nstep()\r\ny = x.numpy()")
+    path.write_bytes(b"from os import step, zero_grad\r\nstep()\r\ny = x.numpy()")
     os.chmod(path, 0o751)
     cli("check", path, *only_fakes, "--fix")
-    assert path.read_bytes() == b"import os\r\nzero_grad()\r\nstep()\r\ny = x.cpu().numpy()"
+    assert path.read_bytes() == b"from os import step, zero_grad\r\nzero_grad()\r\nstep()\r\ny = x.cpu().numpy()"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o751
     assert [p.name for p in tmp_path.iterdir()] == ["a.py"]  # no temporary file left behind
 
 
 def test_mixed_line_endings_keep_each_line_s_own(cli, tmp_path, fake_rules, only_fakes):
     path = tmp_path / "a.py"
-    path.write_bytes(b"a = 1\nb = 2\r\nstep()\ny = x.numpy()\r\n")
+    path.write_bytes(b"a = 1\nzero_grad = b = 2\r\nstep()\ny = x.numpy()\r\n")
     cli("check", path, *only_fakes, "--fix")
-    assert path.read_bytes() == b"a = 1\nb = 2\r\nzero_grad()\nstep()\ny = x.cpu().numpy()\r\n"
+    assert path.read_bytes() == b"a = 1\nzero_grad = b = 2\r\nzero_grad()\nstep()\ny = x.cpu().numpy()\r\n"
 
 
 def test_encoding_cookie_and_bom_are_kept(cli, tmp_path, fake_rules, only_fakes):
