@@ -1,6 +1,6 @@
 """Examples of PTL501 summary-writer-not-closed."""
 
-from pt_lsp.core.examples import Example, Probe, Runtime
+from pt_lsp.core.examples import Example, Probe, Runs, Runtime
 
 
 def _events_probe(logdir: str, tag: str, count: int) -> Probe:
@@ -24,6 +24,45 @@ def _events_probe(logdir: str, tag: str, count: int) -> Probe:
     )
 
 
+# A driver for the outputs: what a fresh reader finds in the event files, so that a fixed program is
+# compared with the intended one by the events it really wrote.
+_LOGGED = """
+import gc
+import glob
+
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+def logged(tag, logdir="runs/*"):
+    found = []
+    for run in sorted(glob.glob(logdir)):
+        reader = EventAccumulator(run, size_guidance={"scalars": 0})
+        reader.Reload()
+        if tag in reader.Tags()["scalars"]:
+            found += [(event.step, event.value) for event in reader.Scalars(tag)]
+    return found
+"""
+_TRAIN_DRIVER = """
+import torch
+import torch.nn.functional as F
+
+class Regression(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(3, 1)
+
+    def forward(self, x, y):
+        return F.mse_loss(self.fc(x), y)
+
+model = Regression()
+loader = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(5)]
+train(model, loader, torch.optim.SGD(model.parameters(), lr=0.1))
+"""
+WRITER_OPEN = Probe(
+    "symptom = writer.all_writers is not None",
+    "the writer is still open at exit: its queued events are dropped with its daemon thread",
+)
+
+
 EXAMPLES = (
     Example(
         "a training loop logging the loss, never closing the writer",
@@ -42,7 +81,19 @@ EXAMPLES = (
             writer.add_scalar("loss", 1.0 / (step + 1), step)
         writer.close()
         """,
-        runtime=Runtime(symptom=_events_probe("runs/exp1", "loss", 100), needs=("tensorboard",)),
+        runtime=Runtime(
+            symptom=_events_probe("runs/exp1", "loss", 100),
+            needs=("tensorboard",),
+            driver=_LOGGED,
+            outputs='logged("loss")',
+            reference="""
+            from torch.utils.tensorboard import SummaryWriter
+
+            with SummaryWriter("runs/exp1") as writer:
+                for step in range(100):
+                    writer.add_scalar("loss", 1.0 / (step + 1), step)
+            """,
+        ),
     ),
     Example(
         "accuracy of a model logged per epoch",
@@ -67,7 +118,25 @@ EXAMPLES = (
             writer.add_scalar("accuracy", (out.argmax(1) == 0).float().mean().item(), epoch)
         writer.close()
         """,
-        runtime=Runtime(symptom=_events_probe("runs/acc", "accuracy", 20), needs=("tensorboard",)),
+        runtime=Runtime(
+            symptom=_events_probe("runs/acc", "accuracy", 20),
+            needs=("tensorboard",),
+            driver=_LOGGED,
+            outputs='logged("accuracy")',
+            reference="""
+            import torch
+            from torch.utils.tensorboard import SummaryWriter
+
+            model = torch.nn.Linear(4, 2)
+            writer = SummaryWriter(log_dir="runs/acc")
+            try:
+                for epoch in range(20):
+                    out = model(torch.randn(8, 4))
+                    writer.add_scalar("accuracy", (out.argmax(1) == 0).float().mean().item(), epoch)
+            finally:
+                writer.close()
+            """,
+        ),
     ),
     Example(
         "a train function with its own writer",
@@ -96,6 +165,29 @@ EXAMPLES = (
                 writer.add_scalar("train/loss", loss.item(), step)
             writer.close()
         """,
+        runtime=Runtime(
+            # Observed: once train() returns, the unreachable writer is finalised by the garbage collector,
+            # which flushes its file, so the 5 scalars are there when they are read.
+            Runs(
+                "the writer is left to the garbage collector: its events reach the file only when the collector "
+                "finalises it (here, before they are read); close() makes that deterministic"
+            ),
+            needs=("tensorboard",),
+            driver=_LOGGED + _TRAIN_DRIVER,
+            outputs='(logged("train/loss"), model)',
+            reference="""
+            from torch.utils.tensorboard import SummaryWriter
+
+            def train(model, loader, optimizer):
+                with SummaryWriter() as writer:
+                    for step, (x, y) in enumerate(loader):
+                        loss = model(x, y)
+                        optimizer.zero_grad()
+                        loss.backward()
+                        optimizer.step()
+                        writer.add_scalar("train/loss", loss.item(), step)
+            """,
+        ),
     ),
     Example(
         "a trainer class keeping the writer in an attribute",
@@ -109,6 +201,16 @@ EXAMPLES = (
             def log(self, name, value, step):
                 self.writer.add_scalar(name, value, step)
         """,
+        runtime=Runtime(
+            WRITER_OPEN,
+            needs=("tensorboard",),
+            driver="""
+            trainer = Trainer("runs/trainer")
+            for step in range(5):
+                trainer.log("loss", 1.0 / (step + 1), step)
+            writer = trainer.writer
+            """,
+        ),
     ),
     Example(
         "a module-level writer that helper functions log to",
@@ -120,6 +222,14 @@ EXAMPLES = (
         def log_losses(d_loss, g_loss, step):
             writer.add_scalars("loss", {"D": d_loss, "G": g_loss}, step)
         """,
+        runtime=Runtime(
+            WRITER_OPEN,
+            needs=("tensorboard",),
+            driver="""
+            for step in range(5):
+                log_losses(1.0 / (step + 1), 0.5, step)
+            """,
+        ),
     ),
     Example(
         "tensorboardX's writer with an early return",
@@ -134,6 +244,15 @@ EXAMPLES = (
                 writer.add_scalar("eval/score", s, i)
             return max(scores)
         """,
+        runtime=Runtime(
+            # tensorboardX's writer, unlike torch's, is not flushed when the collector reclaims it (2.6.5).
+            Probe(
+                'gc.collect()\nsymptom = len(logged("eval/score", "runs/eval")) < 3',
+                "after evaluate() returned and a garbage collection, fewer than 3 scores are in the event file",
+            ),
+            needs=("tensorboardX", "tensorboard"),
+            driver=_LOGGED + "best = evaluate([0.5, 0.7, 0.6])\n",
+        ),
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
