@@ -18,6 +18,8 @@ def difference(actual, expected, tolerance: float, where: str = "outputs") -> st
             return f"{where}: expected a tensor, got {_kind(actual)}"
         if actual["shape"] != expected["shape"]:
             return f"{where}: shape {actual['shape']} != {expected['shape']}"
+        if actual.get("dtype") != expected.get("dtype"):
+            return f"{where}: dtype {actual.get('dtype')} != {expected.get('dtype')}"
         worst = max(
             (abs(a - b) for a, b in zip(actual["values"], expected["values"]) if not _close(a, b, tolerance)),
             default=None,

@@ -112,6 +112,8 @@ class FakeCudaMode(TorchFunctionMode):
             return _mark(tensor.clone(**memory_format), name == "cuda")
         inputs = list(_tensors(args, kwargs))
         marked = [is_fake_cuda(t) for t in inputs]
+        if name == "get_device" and any(marked):
+            return 0
         if name in ("numpy", "__array__") and any(marked):
             raise TypeError(NUMPY_ERROR)
         if name not in _CROSS_DEVICE and any(marked) and target is None:
@@ -128,7 +130,13 @@ class FakeCudaMode(TorchFunctionMode):
         result = func(*args, **kwargs)
         if target is not None and any(result is t for t in inputs) and is_fake_cuda(result) != target:
             result = result.clone()  # the move to the other device is a copy, never the tensor itself
-        if name == "__repr__" and any(marked) and isinstance(result, str) and result.endswith(")"):
+        if (
+            name == "__repr__"
+            and any(marked)
+            and isinstance(result, str)
+            and result.endswith(")")
+            and "device=" not in result
+        ):
             return result[:-1] + ", device='cuda:0')"
         if target is None:
             target = any(marked) if name not in ("tolist", "item") else None
@@ -189,8 +197,10 @@ def _cuda_api(mode: FakeCudaMode) -> dict[str, Any]:
     """The ``torch.cuda`` functions a CPU build answers with "no CUDA", answered as one GPU would."""
 
     def set_default_device(device: Any) -> None:
+        # Recorded, not passed on: torch 2.1 implements the default device as a mode of its own
+        # that would hand every factory an explicit device="cpu" before this proxy sees it.
         mode.default_cuda = bool(_is_cuda_device(device))
-        _real_set_default_device(_cpu(device))
+        _real_set_default_device(None if mode.default_cuda else device)
 
     def nothing() -> Any:
         # One function per name: torch._dynamo maps torch's functions by identity.
@@ -203,6 +213,7 @@ def _cuda_api(mode: FakeCudaMode) -> dict[str, Any]:
         "torch.cuda.is_initialized": lambda: True,
         "torch.cuda.get_device_name": lambda device=None: NAME,
         "torch.cuda.get_device_capability": lambda device=None: (8, 0),
+        "torch.cuda.is_current_stream_capturing": lambda: False,  # optimizers ask (torch 2.1)
         "torch.cuda.synchronize": nothing(),
         "torch.cuda.empty_cache": nothing(),
         "torch.cuda.set_device": nothing(),
@@ -211,12 +222,28 @@ def _cuda_api(mode: FakeCudaMode) -> dict[str, Any]:
         "torch.cuda.memory_allocated": lambda device=None: 0,
         "torch.cuda.max_memory_allocated": lambda device=None: 0,
         "torch.set_default_device": set_default_device,
+        # CUDA autocast becomes CPU autocast with the same dtype (float16 included, torch >= 2.5).
+        "torch.autocast": _CudaAutocast,
+        "torch.amp.autocast": _CudaAutocast,
+        "torch.cuda.amp.autocast": _cuda_amp_autocast,
         # cuDNN is not there to accept a tensor; without this, every RNN call warns that it is missing.
         "torch.backends.cudnn.is_acceptable": lambda tensor: False,
     }
 
 
 _real_set_default_device = torch.set_default_device
+
+
+def _cuda_amp_autocast(enabled: bool = True, dtype: torch.dtype = torch.float16, cache_enabled: bool = True) -> Any:
+    return _CudaAutocast("cuda", enabled=enabled, dtype=dtype, cache_enabled=cache_enabled)
+
+
+class _CudaAutocast(torch.autocast):
+    def __init__(self, device_type: str = "cuda", *args: Any, **kwargs: Any) -> None:
+        if device_type == "cuda":
+            kwargs.setdefault("dtype", torch.float16)  # CUDA's default; the CPU's is bfloat16
+            device_type = "cpu"
+        super().__init__(device_type, *args, **kwargs)
 
 
 @contextlib.contextmanager
@@ -234,6 +261,14 @@ def _patched(replacements: dict[str, Any]) -> Iterator[None]:
             setattr(owner, attribute, value)
 
 
+def _marking_getitem(original):
+    # torch 2.1 does not hand indexing of plain tensors to a TorchFunctionMode: mark here.
+    def __getitem__(self, index):
+        return _mark(original(self, index), is_fake_cuda(self))
+
+    return __getitem__
+
+
 def _parameter_new(original):
     def __new__(cls, data=None, requires_grad=True):
         parameter = original(cls, data, requires_grad)
@@ -248,12 +283,14 @@ def _parameter_new(original):
 def fake_cuda() -> Iterator[FakeCudaMode]:
     """Run the block with CUDA simulated on the CPU (see the module's docstring)."""
     mode = FakeCudaMode()
-    parameter_new = torch.nn.Parameter.__new__
+    parameter_new, getitem = torch.nn.Parameter.__new__, torch.Tensor.__getitem__
     torch.nn.Parameter.__new__ = _parameter_new(parameter_new)  # type: ignore[method-assign]
+    torch.Tensor.__getitem__ = _marking_getitem(getitem)  # type: ignore[method-assign]
     try:
         with _patched(_cuda_api(mode)), mode:
             yield mode
     finally:
         torch.nn.Parameter.__new__ = parameter_new  # type: ignore[method-assign]
+        torch.Tensor.__getitem__ = getitem  # type: ignore[method-assign]
         if mode.default_cuda:
             _real_set_default_device(None)

@@ -137,6 +137,12 @@ def verify(
     return report
 
 
+def _declared_failure_seen(row: Row) -> bool:
+    after_fix = row.case.runtime.after_fix if row.case.runtime else None
+    verdict = row.fixed_runtime.verdict if row.fixed_runtime else None
+    return after_fix is not None and row.fixed_observed is not None and verdict is Verdict.CONFIRMED
+
+
 def _proof(rules: dict, rows: list[Row]) -> dict[str, int]:
     """Counted per bad example (not per row): how many ran, have a fix, had it run and compared."""
     ran, fixed_ran, compared = set(), set(), set()
@@ -146,10 +152,11 @@ def _proof(rules: dict, rows: list[Row]) -> dict[str, int]:
             ran.add(key)
         if row.fixed_observed is not None:
             fixed_ran.add(key)
-        if row.outputs_match is not None:
-            compared.add(key)
+        if row.outputs_match is not None or _declared_failure_seen(row):
+            compared.add(key)  # with the intended program's outputs, or with the failure it declares
     bad = [(code, example) for code, rule in rules.items() for example in rule.examples if example.is_bad_for(code)]
-    fixes = sum(1 for code, example in bad if plan_fix(code, example).text is not None)
+    # A static-only example cannot run its fix either: it is counted under static_only.
+    fixes = sum(1 for code, example in bad if not example.static_only and plan_fix(code, example).text is not None)
     return {
         "bad_examples": len(bad),
         "bad_run": len(ran),

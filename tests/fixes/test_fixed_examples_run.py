@@ -111,9 +111,10 @@ def _plan() -> dict[str, object]:
         runtime = example.runtime
         probe = runtime.symptom.code if isinstance(runtime.symptom, Probe) else None
         fixed = fix_source(example.code, "<example>", unsafe=True).text
-        jobs[f"{name}:fixed"] = _job(fixed, probe, runtime.outputs)
+        # The driver (if any) calls what the example defines, so the fixed lines really run.
+        jobs[f"{name}:fixed"] = _job(example.program(fixed), probe, runtime.outputs)
         if runtime.outputs and runtime.reference is not None:
-            jobs[f"{name}:reference"] = _job(runtime.reference, probe, runtime.outputs)
+            jobs[f"{name}:reference"] = _job(example.program(runtime.reference), probe, runtime.outputs)
     return jobs
 
 
