@@ -120,9 +120,9 @@ def format_text(result: RunResult) -> str:
 
 def _crosscheck_lines(result: RunResult) -> list[str]:
     counts = result.crosscheck.counts(result.findings)
-    checked = ", ".join(sorted(result.checked)) or "none"
     out = [
-        f"Cross-check with the static findings of the files that ran (runtime checks: {checked}):",
+        f"Cross-check with `pt-lsp check` on the files that ran ({plural(len(result.checked), 'rule')} "
+        "checked at run time):",
         f"  {counts[CONFIRMED]} confirmed at run time",
         f"  {counts[NO_SYMPTOM]} on lines that ran without a symptom (candidate false alarms)",
     ]
