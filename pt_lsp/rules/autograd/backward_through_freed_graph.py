@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import weakref
 from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
@@ -226,7 +227,7 @@ class BackwardThroughFreedGraph(Rule):
         # Only what the loop receives: a name first bound inside the body would be read before it
         # exists (NameError in the first iteration); it is made anew in each iteration anyway.
         start = Pos(event.loop.body[0].lineno, 0)
-        bound = BoundNames(ctx.doc.text, ctx.tree)
+        bound = _bound_names(ctx)
         states = [(name, shape) for name, shape in states if bound.bound_before(name.split(".")[0], start)]
         if not states:
             return None
@@ -304,6 +305,16 @@ class BackwardThroughFreedGraph(Rule):
                 after.add(callee)
         assigned = _last_assignment(scope.node, name, event.earlier.lineno)
         return [use for callee, use in before if callee in after and use.lineno > assigned]
+
+
+_BOUND: weakref.WeakKeyDictionary[FileContext, BoundNames] = weakref.WeakKeyDictionary()
+
+
+def _bound_names(ctx: FileContext) -> BoundNames:
+    """Where the file binds its names: computed once per file, not once per finding."""
+    if ctx not in _BOUND:
+        _BOUND[ctx] = BoundNames(ctx.doc.text, ctx.tree)
+    return _BOUND[ctx]
 
 
 def _position(node: ast.AST) -> tuple[int, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import weakref
 from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
@@ -192,13 +193,12 @@ class MissingZeroGrad(Rule):
     def created(ctx: FileContext, optimizer: ast.expr) -> list[Step]:
         """Where the optimizer is made (by a `torch.optim` class)."""
         path = attr_path(optimizer)
-        return [
-            Step(assign.value, f"`{path}` created here")
-            for assign in ctx.index.of(ast.Assign)
-            if isinstance(assign.value, ast.Call)
-            and any(attr_path(t) == path for t in assign.targets)
-            and (ctx.qualname(assign.value.func) or "").startswith("torch.optim.")
+        made = [
+            assign.value
+            for assign in _assignments_to(ctx, path, ctx.names.scope_of(optimizer).node)
+            if isinstance(assign.value, ast.Call) and (ctx.qualname(assign.value.func) or "").startswith("torch.optim.")
         ]
+        return [Step(call, f"`{path}` created here") for call in made]
 
     @staticmethod
     def repeated(loop: ast.AST) -> list[Step]:
@@ -301,9 +301,16 @@ class MissingZeroGrad(Rule):
         path = attr_path(optimizer)
         if path is None:
             return None
+        verdicts = _VERDICTS.setdefault(ctx, {})
+        if path not in verdicts:  # it depends on the path only: asked once per path, not per step()
+            verdicts[path] = MissingZeroGrad._optimizer_verdict(ctx, path)
+        return verdicts[path]
+
+    @staticmethod
+    def _optimizer_verdict(ctx: FileContext, path: str) -> str | None:
         found = None
-        for assign in ctx.index.of(ast.Assign):
-            if any(attr_path(t) == path for t in assign.targets) and isinstance(assign.value, ast.Call):
+        for assign in _assignments_to(ctx, path):
+            if isinstance(assign.value, ast.Call):
                 qualname = ctx.qualname(assign.value.func) or ""
                 if qualname.startswith("torch.optim.") and not qualname.startswith(NOT_OPTIMIZERS):
                     found = "torch.optim"
@@ -365,7 +372,7 @@ class MissingZeroGrad(Rule):
                 )
                 if callee is None:
                     continue
-                local = [f for f in ctx.index.of(ast.FunctionDef) if f.name == callee]
+                local = _functions_named(ctx, callee)
                 if (
                     local
                     and depth < 2
@@ -434,3 +441,43 @@ def _mentions_grad(expr: ast.AST) -> bool:
 def _defines_step(cls: ast.ClassDef) -> bool:
     """A class of this file with its own ``step``: a wrapper that may reset gradients itself."""
     return any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "step" for s in cls.body)
+
+
+_ASSIGNMENTS: weakref.WeakKeyDictionary[FileContext, dict[tuple[str, int], list[ast.Assign]]] = (
+    weakref.WeakKeyDictionary()
+)
+_VERDICTS: weakref.WeakKeyDictionary[FileContext, dict[str, str | None]] = weakref.WeakKeyDictionary()
+_ANY_SCOPE = 0
+
+
+def _assignments_to(ctx: FileContext, path: str | None, scope: ast.AST | None = None) -> list[ast.Assign]:
+    """The assignments to ``path`` (``opt``, ``self.opt``) in source order: in the file, or in
+    ``scope`` where it has some (a file of n training functions has n optimizers named ``opt``).
+    Indexed once per file, where a scan per optimizer step would make the rule quadratic."""
+    if path is None:
+        return []
+    if ctx not in _ASSIGNMENTS:
+        by_path: dict[tuple[str, int], list[ast.Assign]] = {}
+        for assign in ctx.index.of(ast.Assign):
+            paths = {attr_path(target) for target in assign.targets} - {None}
+            for target_path in sorted(p for p in paths if p is not None):
+                by_path.setdefault((target_path, _ANY_SCOPE), []).append(assign)
+                by_path.setdefault((target_path, id(ctx.names.scope_of(assign).node)), []).append(assign)
+        _ASSIGNMENTS[ctx] = by_path
+    found = _ASSIGNMENTS[ctx]
+    return (scope is not None and found.get((path, id(scope)))) or found.get((path, _ANY_SCOPE), [])
+
+
+_FUNCTIONS_BY_NAME: weakref.WeakKeyDictionary[FileContext, dict[str, list[ast.FunctionDef]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _functions_named(ctx: FileContext, name: str) -> list[ast.FunctionDef]:
+    """The file's functions called ``name``, in source order (indexed once per file)."""
+    if ctx not in _FUNCTIONS_BY_NAME:
+        by_name: dict[str, list[ast.FunctionDef]] = {}
+        for function in ctx.index.of(ast.FunctionDef):
+            by_name.setdefault(function.name, []).append(function)
+        _FUNCTIONS_BY_NAME[ctx] = by_name
+    return _FUNCTIONS_BY_NAME[ctx].get(name, [])

@@ -1,0 +1,158 @@
+"""Does the analysis stay linear? Generated files of growing size, one per pathological shape.
+
+For each shape the file is generated at four sizes (each twice the last), linted (or fixed, for
+the shape about fixes) three times, and the best CPU time kept (the machine may be shared); the
+growth exponent is the slope of log(time) against log(lines) by least squares: 1 is linear, 2
+quadratic. Every shape must stay at or below 1.2 (the exit status is 1 otherwise).
+
+    python benchmarks/bench_growth.py [--scale F] [--shape NAME ...]
+
+``--scale`` multiplies every size (0.5 for a quick look). The committed output of a full run is
+``benchmarks/results/growth.txt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pt_lsp.core.engine import lint_source
+from pt_lsp.core.fixes import fix_source
+
+LIMIT = 1.2
+
+
+def long_chains(n: int) -> str:
+    """n training functions whose loss is a chain of 60 tensor methods (the depth cap is 150)."""
+    chain = "x" + ".cuda().float()" * 30
+    return "import torch\n" + "".join(
+        f"\n\ndef step{i}(model, opt, x):\n    y = {chain}\n    loss = model(y).sum()\n    loss.backward()\n"
+        f"    opt.step()\n"
+        for i in range(n)
+    )
+
+
+def backward_calls(n: int) -> str:
+    """n ``loss = x * 2; loss.backward()`` pairs in one function: PTL202 proves each non-scalar."""
+    head = "import torch\n\n\ndef f():\n    x = torch.zeros(3, requires_grad=True)\n"
+    return head + "    loss = x * 2\n    loss.backward()\n" * n
+
+
+def attributes(n: int) -> str:
+    """A module with n plain-list attributes, each used in ``forward`` (PTL301)."""
+    head = "import torch.nn as nn\n\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+    init = "".join(f"        self.l{i} = [nn.Linear(2, 2)]\n" for i in range(n))
+    forward = "\n    def forward(self, x):\n" + "".join(f"        x = self.l{i}[0](x)\n" for i in range(n))
+    return head + init + forward + "        return x\n"
+
+
+def deep_nesting(n: int) -> str:
+    """n functions, each a training loop nested 30 blocks deep (for/if/with alternating)."""
+    parts = ["import torch\n"]
+    for i in range(n):
+        lines = [f"\n\ndef train{i}(model, opt, data, flag):"]
+        indent = "    "
+        for depth in range(30):
+            head = ("for batch in data:", "if flag:", "with torch.no_grad():")[depth % 3]
+            if depth == 29:
+                head = "for batch in data:"
+            lines.append(indent + head)
+            indent += "    "
+        lines += [indent + "loss = model(batch).sum()", indent + "loss.backward()", indent + "opt.step()"]
+        parts.append("\n".join(lines) + "\n")
+    return "".join(parts)
+
+
+def many_fixes(n: int) -> str:
+    """n ``y = x.data`` lines: n findings, each with a fix (PTL102), fixed with --unsafe-fixes."""
+    return "import torch\n\nx = torch.zeros(3)\n" + "y = x.data\n" * n
+
+
+def many_functions(n: int) -> str:
+    """n small training functions with the classic mistakes (flow rules in every one)."""
+    body = (
+        "\n\ndef train{i}(model, data):\n"
+        "    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "    h = torch.zeros(3, requires_grad=True)\n"
+        "    for x in data:\n"
+        "        h = torch.tanh(h * x)\n"
+        "        loss = model(x).sum() + h.sum()\n"
+        "        loss.backward()\n"
+        "        opt.step()\n"
+        "        w = x.data\n"
+    )
+    return "import torch\n" + "".join(body.format(i=i) for i in range(n))
+
+
+@dataclass
+class Shape:
+    name: str
+    make: Callable[[int], str]
+    sizes: tuple[int, ...]
+    fix: bool = False
+
+
+SHAPES = [
+    Shape("long-chains", long_chains, (50, 100, 200, 400)),
+    Shape("backward-calls", backward_calls, (500, 1000, 2000, 4000)),
+    Shape("attributes", attributes, (200, 400, 800, 1600)),
+    Shape("deep-nesting", deep_nesting, (25, 50, 100, 200)),
+    Shape("many-fixes", many_fixes, (1000, 2000, 4000, 8000), fix=True),
+    Shape("many-functions", many_functions, (100, 200, 400, 800)),
+]
+
+
+def timed(shape: Shape, text: str, repeat: int) -> float:
+    best = math.inf
+    for _ in range(repeat):
+        start = time.process_time()  # CPU time: other processes on the machine do not count
+        if shape.fix:
+            outcome = fix_source(text, "<bench>", unsafe=True)
+            assert outcome.errors == [] and outcome.converged, outcome.errors
+        else:
+            result = lint_source(text, "<bench>")
+            assert result.errors == [] and result.message is None, (result.errors, result.message)
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def exponent(sizes: list[float], times: list[float]) -> float:
+    xs, ys = [math.log(s) for s in sizes], [math.log(t) for t in times]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every size (default 1)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per size; the best counts (default 3)")
+    parser.add_argument("--shape", action="append", choices=[s.name for s in SHAPES], help="only these shapes")
+    args = parser.parse_args(argv)
+    print(f"Python {platform.python_version()} on {platform.machine()}; best of {args.repeat} runs per size")
+    lint_source("import torch\nx = torch.zeros(3)\nx.data\n")  # rules imported before timing
+    worst = 0.0
+    for shape in SHAPES:
+        if args.shape and shape.name not in args.shape:
+            continue
+        sizes = [max(1, round(size * args.scale)) for size in shape.sizes]
+        rows = []
+        for size in sizes:
+            text = shape.make(size)
+            rows.append((size, text.count("\n"), timed(shape, text, args.repeat)))
+        slope = exponent([r[1] for r in rows], [r[2] for r in rows])
+        worst = max(worst, slope)
+        figures = ", ".join(f"{lines:,} lines {seconds:.3f}s" for _, lines, seconds in rows)
+        verb = "fix" if shape.fix else "lint"
+        print(f"{shape.name:15} {verb}: exponent {slope:.2f}  ({figures})", flush=True)
+    verdict = "ok" if worst <= LIMIT else "FAIL"
+    print(f"worst exponent {worst:.2f} (limit {LIMIT}): {verdict}")
+    return 0 if worst <= LIMIT else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
