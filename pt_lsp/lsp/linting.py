@@ -76,6 +76,10 @@ def lint_document(
     if result.message:
         lint.errors.append(result.message)  # could not be linted at all
     lint.flagged = [_flag(finding, locator, path, settings, client)[1] for finding in result.findings]
+    if settings.runtime_findings:
+        from .runtime_findings import annotate
+
+        annotate(lint, path, text, client.encoding)
     return lint
 
 

@@ -46,6 +46,7 @@ class Settings:
     extend_select: tuple[str, ...] = ()  # added to the select in force (ruff's extendSelect)
     exclude: tuple[str, ...] = ()  # globs (relative to the project root) of files to leave alone
     configuration: ProjectConfig | None = None  # a config file or inline table used instead of the project's
+    runtime_findings: bool = False  # tag diagnostics with the latest `pt-lsp run` (.pt-lsp/run.json)
 
     def selection(self, project: ProjectConfig, path: str | None) -> Selection:
         """The rules for the file at ``path``: the editor's select/ignore where it sets them,
@@ -189,6 +190,7 @@ def editor_settings(raw: Any, warn: Warn) -> dict[str, Any]:
         "extendSelect": ("extend_select", lambda v: _codes(v, "extendSelect", warn)),
         "exclude": ("exclude", lambda v: _globs(v, warn)),
         "configuration": ("configuration", lambda v: _configuration(v, warn)),
+        "runtimeFindings": ("runtime_findings", lambda v: _bool(v, "runtimeFindings", warn)),
     }
     values: dict[str, Any] = {}
     for key, value in raw.items():
