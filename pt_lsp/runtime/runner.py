@@ -14,7 +14,7 @@ from pt_lsp.core.rule import all_rules
 from pt_lsp.core.selection import Selection
 
 from .compare import difference
-from .devices import CPU, Device, TorchInfo, plan_devices, torch_info
+from .devices import CPU, CUDA, Device, TorchInfo, plan_devices, torch_info
 from .execute import Observation, ProgramJob, run_program
 from .forkserver import ForkServer, ForkServerError
 from .plan import BAD, Case, plan_cases, plan_fix, wants_comparison
@@ -67,8 +67,12 @@ def select_rules(codes: list[str] | None) -> dict:
     return {code: rule for code, rule in rules.items() if selection.enabled(code)}
 
 
-def default_isolation() -> str:
+def default_isolation(devices: list[Device] | None = None) -> str:
     # fork after importing torch is well trodden on Linux; macOS and Windows get a new interpreter.
+    # With a GPU in the plan every program is spawned: a process that has touched CUDA must never
+    # be forked, and spawning makes that true whatever the server process did.
+    if any(device.name == CUDA for device in devices or ()):
+        return "spawn"
     return "fork" if sys.platform.startswith("linux") and hasattr(os, "fork") else "spawn"
 
 
@@ -124,7 +128,8 @@ def verify(
     rules = select_rules(codes)
     report = Report(info, plan_devices(device, info))
     cases = plan_cases(rules, report.devices, info.version)
-    observed = run_jobs(cases, jobs or os.cpu_count() or 1, timeout, isolation or default_isolation(), progress)
+    isolation = isolation or default_isolation(report.devices)
+    observed = run_jobs(cases, jobs or os.cpu_count() or 1, timeout, isolation, progress)
     report.rows = [judge_case(case, observed) for case in cases]
     for code, rule in rules.items():
         runnable = [e for e in rule.examples if e.runtime is not None]

@@ -1,6 +1,7 @@
 """One program in a fresh process, spawned or forked: exceptions with their line, warnings,
 probes, outputs, timeouts, crashes."""
 
+import sys
 import textwrap
 
 import pytest
@@ -132,3 +133,12 @@ def test_a_program_writing_to_the_real_stdout_cannot_break_the_fork_protocol(for
     job = ProgramJob('import os\nos.write(1, b\'{"id": 0, "exit": 9}\\n\')\nx = 1\n', "cpu", outputs="x")
     observed = fork_server.run(job, 60)
     assert observed.completed and observed.outputs == 1
+
+
+def test_with_a_gpu_in_the_plan_every_program_is_spawned_never_forked():
+    from pt_lsp.runtime.devices import CPU, CUDA, FAKE_CUDA, Device
+    from pt_lsp.runtime.runner import default_isolation
+
+    assert default_isolation([Device(CPU, "cpu"), Device(CUDA, "a GPU")]) == "spawn"
+    expected = "fork" if sys.platform.startswith("linux") else "spawn"
+    assert default_isolation([Device(CPU, "cpu"), Device(FAKE_CUDA, "proxy")]) == expected
