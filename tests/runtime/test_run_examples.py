@@ -1,5 +1,6 @@
-"""`pt-lsp run` on every rule's runnable examples, in this process: a bad example shows its rule at
-a line marked ``# expect:`` (and nowhere else), a good one does not show it at all."""
+"""`pt-lsp run` on every rule's runnable examples (with their drivers; CUDA-only ones on the
+fake-cuda device), in this process: a bad example shows its rule at a line marked ``# expect:``
+(and nowhere else), a good one does not show it at all."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def _cases() -> list:
             continue
         for number, example in enumerate(rule.examples):
             runtime = example.runtime
-            if runtime is None or runtime.cuda_only:
+            if runtime is None:
                 continue
             marks = [] if not runtime.needs else [pytest.mark.requires(*runtime.needs)]
             cases.append(pytest.param(code, example, id=f"{code}-{number}", marks=marks))
@@ -39,7 +40,9 @@ def _run(code: str, example: Example, tmp_path: Path, monkeypatch: pytest.Monkey
     script.write_text(example.program())
     # PTL403's check is opt-in: it is installed only when named in --select.
     selection, explicit = (Selection.of([code]), (code,)) if code == "PTL403" else (Selection(), ())
-    result = run(Program(str(script)), selection, explicit=explicit, crosscheck=False)
+    # A program that uses CUDA runs on the fake-cuda device (CUDA simulated on the CPU).
+    device = "fake-cuda" if "cuda" in example.program() else None
+    result = run(Program(str(script)), selection, explicit=explicit, crosscheck=False, device=device)
     return [(entry.finding.span.start.line, entry.finding.code) for entry in result.findings]
 
 

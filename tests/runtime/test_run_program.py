@@ -137,3 +137,13 @@ def test_the_cli_runs_a_script_in_a_subprocess(programs: Path) -> None:
     assert completed.returncode == 1
     assert completed.stdout == "first backward done\n"
     assert "raises.py:7:1: PTL201 [runtime]" in completed.stderr
+
+
+def test_fake_cuda_shows_a_device_bug_without_a_gpu(programs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    available = torch.cuda.is_available()
+    assert main(["--no-save", "--device", "fake-cuda", "cuda_numpy.py"]) == 1
+    err = capsys.readouterr().err
+    assert "cuda_numpy.py:7:7: PTL401 [runtime] `.numpy()` on a tensor on `cuda:0`" in err
+    assert "note: --device fake-cuda: " in err and "it cannot see kernels' own CUDA errors" in err
+    assert err.rstrip().splitlines()[-1].startswith("TypeError: can't convert cuda:0 device type tensor to numpy")
+    assert torch.cuda.is_available() == available  # the simulation ended with the run

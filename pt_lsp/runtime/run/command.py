@@ -33,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-save", action="store_true", help=f"do not write the JSON report to {SAVED_REPORT} (for the editor)"
     )
     parser.add_argument("--no-crosscheck", action="store_true", help="skip the static pass and the line coverage")
+    parser.add_argument(
+        "--device",
+        choices=("fake-cuda",),
+        help="fake-cuda: tensors placed on cuda are simulated on the CPU, so device bugs show without a GPU",
+    )
     return parser
 
 
@@ -99,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             explicit=tuple(select or ()),
             fail_fast=args.fail_fast,
             crosscheck=not args.no_crosscheck,
+            device=args.device,
         )
     except ProgramNotFound as error:
         sys.stderr.write(f"pt-lsp run: {error}\n")

@@ -13,6 +13,8 @@ from typing import TextIO
 
 from pt_lsp.core.selection import Selection
 
+from ..devices import FAKE_CUDA, PROXY_BLIND_SPOTS, PROXY_DESCRIPTION
+from ..fake_cuda import fake_cuda
 from .checks import CHECKS, Check
 from .checks.errors import ErrorCheck
 from .crosscheck import Coverage, CrossCheck, compare
@@ -82,6 +84,7 @@ def run(
     explicit: tuple[str, ...] = (),
     fail_fast: bool = False,
     crosscheck: bool = True,
+    device: str | None = None,
 ) -> RunResult:
     """Run ``program`` under the checks. Never raises for the program's own errors: they are in
     the result (``exception``, ``exit_code``)."""
@@ -111,7 +114,12 @@ def run(
         sys.argv = [program.script or path, *program.args]  # runpy sets argv[0] of -m itself
         if crosscheck:
             coverage.start()
-        _execute(program, path, result)
+        if device == FAKE_CUDA:
+            recorder.notes.append(f"--device {FAKE_CUDA}: {PROXY_DESCRIPTION}; it cannot see {PROXY_BLIND_SPOTS}")
+            with fake_cuda():
+                _execute(program, path, result)
+        else:
+            _execute(program, path, result)
     finally:
         coverage.stop()
         for check in installed:

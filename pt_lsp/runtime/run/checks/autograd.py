@@ -66,8 +66,6 @@ class BackwardCheck(Check):
             retain = _arg(args, kwargs, 3, "retain_graph")
             return self._run(grad, args, kwargs, roots, gradients, create if retain is None else bool(retain))
 
-        checked_backward.__wrapped__ = backward  # type: ignore[attr-defined]
-        checked_grad.__wrapped__ = grad  # type: ignore[attr-defined]
         self.patch(torch.autograd, "backward", checked_backward)
         self.patch(torch.autograd, "grad", checked_grad)
 
@@ -217,6 +215,17 @@ class ZeroGradCheck(Check):
         self.patch(torch.optim.Optimizer, "zero_grad", zero_grad_of_optimizer)
         self.patch(torch.nn.Module, "zero_grad", zero_grad_of_module)
         self.patch(torch.Tensor, "zero_", zero_)
+        scaler_step = torch.amp.GradScaler.step
+
+        def checked_scaler_step(self: Any, optimizer: Any, *args: Any, **kwargs: Any) -> Any:
+            # A step that the scaler skips (an overflow) is still a step of the loop: gradients left
+            # from it and accumulated into keep overflowing, and no step is ever taken again.
+            check._before_step(optimizer, args, kwargs)
+            result = scaler_step(self, optimizer, *args, **kwargs)
+            check._after_step(optimizer, args, kwargs)
+            return result
+
+        self.patch(torch.amp.GradScaler, "step", checked_scaler_step)
 
     def _forget(self, params: Any) -> None:
         for p in params:

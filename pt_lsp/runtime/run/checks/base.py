@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import types
 from typing import Any, ClassVar
 
 from ..recorder import Recorder
@@ -39,6 +41,12 @@ class Check:
         self._handles.clear()
 
     def patch(self, owner: object, name: str, value: object) -> None:
+        """Set ``owner.name`` to ``value`` until ``remove``. A function replacing a callable takes
+        its name and signature (``functools.update_wrapper``): a ``TorchFunctionMode`` dispatches
+        on ``func.__name__`` (fake-cuda's does), and ``inspect.signature`` stays right."""
+        previous = getattr(owner, name, None)
+        if isinstance(value, types.FunctionType) and callable(previous):
+            functools.update_wrapper(value, previous)
         self._undo.append((owner, name, vars(owner).get(name, _MISSING) if hasattr(owner, "__dict__") else _MISSING))
         setattr(owner, name, value)
 

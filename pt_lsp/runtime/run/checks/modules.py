@@ -104,8 +104,20 @@ class ModuleAuditCheck(Check):
         if not watched:
             return call(module, *args, **kwargs)
         mode = _Reads(watched)
-        with mode:
-            result = call(module, *args, **kwargs)
+        try:
+            with mode:
+                return call(module, *args, **kwargs)
+        finally:  # also when the forward raises: a plain tensor on the wrong device is why it may
+            self._report_reads(module, mode, watched, assigned, called_at)
+
+    def _report_reads(
+        self,
+        module: nn.Module,
+        mode: _Reads,
+        watched: dict[int, str],
+        assigned: dict[str, Where],
+        called_at: Where | None,
+    ) -> None:
         for name in sorted(mode.read):
             value = vars(module).get(name)
             if value is not None and id(value) in watched:  # still the same tensor: a constant, not a state
@@ -116,7 +128,6 @@ class ModuleAuditCheck(Check):
                     "`state_dict()` misses it (use `self.register_buffer`)",
                     related=() if called_at is None else (called_at.related("read by this first call"),),
                 )
-        return result
 
     def _audit(self, module: nn.Module, assigned: dict[str, Where], called_at: Where | None) -> dict[int, str]:
         """PTL301 on ``module``'s attributes; gives back the plain tensors to watch for PTL302."""

@@ -11,6 +11,13 @@ from ..frames import Where
 from .base import Check
 
 
+class DataProperty(property):
+    """``Tensor.data`` as a property that keeps the descriptor's name: a ``TorchFunctionMode``
+    (fake-cuda's) sees ``func.__self__.__name__ == "data"`` as it does for torch's own."""
+
+    __name__ = "data"
+
+
 class DataCheck(Check):
     """PTL102: `.data` read or assigned by the user's code (torch's own uses, such as
     ``Module._apply`` assigning ``param.data``, are not the user's)."""
@@ -33,7 +40,7 @@ class DataCheck(Check):
                 check._report(tensor, where, "assigned")
             descriptor.__set__(tensor, value)
 
-        self.patch(torch.Tensor, "data", property(get, set_, doc=descriptor.__doc__))
+        self.patch(torch.Tensor, "data", DataProperty(get, set_, doc=descriptor.__doc__))
 
     def _report(self, tensor: torch.Tensor, where: Where, how: str) -> None:
         if isinstance(tensor, torch.nn.Parameter):
@@ -241,7 +248,7 @@ class CorruptionCheck(Check):
                     check._views.append((view, _storage_of(view), view._version, check._epoch, where))
             return view
 
-        self.patch(torch.Tensor, "data", property(get, current.__set__, doc=current.__doc__))
+        self.patch(torch.Tensor, "data", DataProperty(get, current.__set__, doc=current.__doc__))
         self._hooks = torch.autograd.graph.saved_tensors_hooks(self._pack, self._unpack)
         self._hooks.__enter__()
 

@@ -45,9 +45,8 @@ class WriterCheck(Check):
         super().remove()
 
     def _patch(self, module: ModuleType) -> None:
-        writer_class, file_writer_class = module.SummaryWriter, module.FileWriter
+        writer_class = module.SummaryWriter
         init, flush, close = writer_class.__init__, writer_class.flush, writer_class.close
-        add_event = file_writer_class.add_event
         check = self
 
         def recording_init(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -55,15 +54,6 @@ class WriterCheck(Check):
             check._writers.append(state)
             init(self, *args, **kwargs)
             self._pt_lsp = state
-            file_writer = getattr(self, "file_writer", None)
-            if file_writer is not None:
-                file_writer._pt_lsp = state
-
-        def recording_add_event(self: Any, *args: Any, **kwargs: Any) -> Any:
-            state = getattr(self, "_pt_lsp", None)
-            if state is not None:
-                state.pending = True
-            return add_event(self, *args, **kwargs)
 
         def recording_flush(self: Any) -> Any:
             state = getattr(self, "_pt_lsp", None)
@@ -80,7 +70,10 @@ class WriterCheck(Check):
         self.patch(writer_class, "__init__", recording_init)
         self.patch(writer_class, "flush", recording_flush)
         self.patch(writer_class, "close", recording_close)
-        self.patch(file_writer_class, "add_event", recording_add_event)
+        # Every add_* method queues events (add_scalars through writers of its own).
+        for name in sorted(vars(writer_class)):
+            if name.startswith("add_") and callable(getattr(writer_class, name)):
+                self.patch(writer_class, name, _pending_after(getattr(writer_class, name)))
 
     def finish(self) -> None:
         for state in self._writers:
@@ -91,6 +84,16 @@ class WriterCheck(Check):
                     "SummaryWriter still open at exit with events it never flushed: the last events are lost "
                     "(use `with SummaryWriter(...) as writer:` or call `writer.close()`)",
                 )
+
+
+def _pending_after(add: Any) -> Any:
+    def recording_add(self: Any, *args: Any, **kwargs: Any) -> Any:
+        state = getattr(self, "_pt_lsp", None)
+        if state is not None:
+            state.pending = True
+        return add(self, *args, **kwargs)
+
+    return recording_add
 
 
 class _PatchOnLoad(importlib.abc.MetaPathFinder):
