@@ -32,3 +32,12 @@ def test_every_rule_documents_ruff_sections():
         doc = rule.documentation()
         missing = [section for section in DOC_SECTIONS if f"## {section}" not in doc]
         assert not missing, (code, missing)
+
+
+def test_the_verify_figures_are_those_of_the_committed_report():
+    """The README quotes the proof and summary lines of benchmarks/results/verify-cpu.txt verbatim."""
+    root = pathlib.Path(__file__).resolve().parents[2]
+    report = (root / "benchmarks" / "results" / "verify-cpu.txt").read_text(encoding="utf-8").splitlines()
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    quoted = [line for line in report if line.startswith("Proof: ") or re.fullmatch(r"\d+ rows: .*", line)]
+    assert quoted and all(line in readme for line in quoted), quoted
