@@ -4,13 +4,14 @@ fake-cuda device), in this process: a bad example shows its rule at a line marke
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
 
 torch = pytest.importorskip("torch")
 
-from pt_lsp.core.examples import Example  # noqa: E402
+from pt_lsp.core.examples import Example, Probe  # noqa: E402
 from pt_lsp.core.rule import all_rules  # noqa: E402
 from pt_lsp.core.selection import Selection  # noqa: E402
 from pt_lsp.runtime.run.checks import CHECKS  # noqa: E402
@@ -37,7 +38,11 @@ def _cases() -> list:
 def _run(code: str, example: Example, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str]]:
     monkeypatch.chdir(tmp_path)  # examples write files (TensorBoard's runs/)
     script = tmp_path / "example.py"
-    script.write_text(example.program())
+    # The probe (what verify runs after the program to see a silent symptom) may call what the
+    # example defines, e.g. the model whose forward makes a layer.
+    symptom = example.runtime.symptom if example.runtime is not None else None
+    probe = textwrap.dedent(symptom.code) if isinstance(symptom, Probe) else ""
+    script.write_text(example.program() + probe)
     # PTL403's check is opt-in: it is installed only when named in --select.
     selection, explicit = (Selection.of([code]), (code,)) if code == "PTL403" else (Selection(), ())
     # A program that uses CUDA runs on the fake-cuda device (CUDA simulated on the CPU).

@@ -10,6 +10,7 @@ container (PTL301), and a plain tensor that the forward pass reads (PTL302, seen
 
 from __future__ import annotations
 
+import sys
 import weakref
 from typing import Any
 
@@ -45,14 +46,25 @@ class _Reads(TorchFunctionMode):
 
 
 class ModuleAuditCheck(Check):
-    codes = ("PTL301", "PTL302")
+    codes = ("PTL301", "PTL302", "PTL304")
 
     def install(self) -> None:
         self._assigned: weakref.WeakKeyDictionary[nn.Module, dict[str, Where]] = weakref.WeakKeyDictionary()
         self._audited: weakref.WeakSet[nn.Module] = weakref.WeakSet()
         self._internal = frozenset(vars(nn.Module()))
+        self._created: weakref.WeakKeyDictionary[nn.Module, tuple[weakref.ref, Where]] = weakref.WeakKeyDictionary()
+        self._layer_lines: set[tuple[str, int]] = set()
         setattr_, call, apply = nn.Module.__setattr__, nn.Module.__call__, nn.Module._apply
+        init = nn.Module.__init__
         check = self
+
+        def recording_init(self: nn.Module, *args: Any, **kwargs: Any) -> None:
+            init(self, *args, **kwargs)
+            owner = _forward_owner(self)
+            if owner is not None:  # a layer made while a forward runs (PTL304, judged at its first call)
+                where = check.rec.caller()
+                if where is not None and (where.filename, where.line) not in check._layer_lines:
+                    check._created[self] = (weakref.ref(owner), where)
 
         def recording_setattr(self: nn.Module, name: str, value: Any) -> None:
             if isinstance(value, (torch.Tensor, *_CONTAINERS)) and self not in check._audited:
@@ -65,6 +77,10 @@ class ModuleAuditCheck(Check):
             setattr_(self, name, value)
 
         def auditing_call(self: nn.Module, *args: Any, **kwargs: Any) -> Any:
+            if check._created:
+                made = check._created.pop(self, None)
+                if made is not None:
+                    check._layer_in_forward(self, *made)
             if self in check._audited or not check.rec.user.defined_by_user(type(self)):
                 return call(self, *args, **kwargs)
             return check._first_call(call, self, args, kwargs)
@@ -85,6 +101,23 @@ class ModuleAuditCheck(Check):
         self.patch(nn.Module, "__setattr__", recording_setattr)
         self.patch(nn.Module, "__call__", auditing_call)
         self.patch(nn.Module, "_apply", checked_apply)
+        self.patch(nn.Module, "__init__", recording_init)
+
+    def _layer_in_forward(self, layer: nn.Module, owner_ref: weakref.ref, where: Where) -> None:
+        """PTL304: a layer with parameters, made while ``owner``'s forward ran, called without being
+        registered on it: new random weights at every call, never trained."""
+        owner = owner_ref()
+        if owner is None or next(layer.parameters(), None) is None:
+            return
+        if any(module is layer for module in owner.modules()):
+            return  # stored on the module (made once, lazily): registered and trained
+        self._layer_lines.add((where.filename, where.line))
+        self.rec.report(
+            "PTL304",
+            where,
+            f"`{type(layer).__name__}` made while `{type(owner).__name__}.forward` runs and not registered: new "
+            "random weights at every call, never trained and missing from `parameters()` (build it in `__init__`)",
+        )
 
     def _plain_tensors(self, module: nn.Module) -> dict[str, torch.Tensor]:
         return {
@@ -192,6 +225,19 @@ class ModuleAuditCheck(Check):
                         f"the module is on {reference.device} ({reference.dtype}) (use `self.register_buffer`)",
                         related=() if where is None else (where.related("the module moved here"),),
                     )
+
+
+def _forward_owner(made: nn.Module) -> nn.Module | None:
+    """The module whose ``forward`` (or a method it calls) is running: the ``self`` of the nearest
+    frame named ``forward`` up the stack, other than ``made``."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name == "forward":
+            owner = frame.f_locals.get("self")
+            if isinstance(owner, nn.Module) and owner is not made:
+                return owner
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
 
 
 def _holds_trainable(container: Any) -> bool:

@@ -1,7 +1,8 @@
-"""PTL501: a TensorBoard ``SummaryWriter`` still open at exit with events it never flushed.
+"""PTL501: a TensorBoard ``SummaryWriter`` (torch's or tensorboardX's) still open at exit with
+events it never flushed.
 
-``torch.utils.tensorboard`` is imported only if the program imports it: a finder on
-``sys.meta_path`` patches the writer when its module is loaded (or at once if it already is).
+The writer's module is imported only if the program imports it: a finder on ``sys.meta_path``
+patches the writer when its module is loaded (or at once if it already is).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from ..frames import Where
 from .base import Check
 
-_MODULE = "torch.utils.tensorboard.writer"
+_MODULES = ("torch.utils.tensorboard.writer", "tensorboardX.writer")  # torch's writer, and tensorboardX's
 
 
 class _State:
@@ -32,9 +33,9 @@ class WriterCheck(Check):
 
     def install(self) -> None:
         self._writers: list[_State] = []
-        if _MODULE in sys.modules:
-            self._patch(sys.modules[_MODULE])
-            return
+        for name in _MODULES:
+            if name in sys.modules:
+                self._patch(sys.modules[name])
         self._finder = _PatchOnLoad(self)
         sys.meta_path.insert(0, self._finder)
 
@@ -101,7 +102,7 @@ class _PatchOnLoad(importlib.abc.MetaPathFinder):
         self.check = check
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
-        if name != _MODULE:
+        if name not in _MODULES or name in sys.modules:
             return None
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         if spec is None or spec.loader is None:
