@@ -506,20 +506,26 @@ class Check:
             if line and fmt in ("concise", "full") and options.verbosity != "quiet":
                 print(line, file=out)
             return
-        from pt_lsp.report import github, json_report, sarif, statistics
-
         if options.statistics:
+            from pt_lsp.report import statistics
+
             counts = statistics.count_rules(findings, unsafe)
             if fmt == "json":
                 out.write(statistics.format_json(counts))
             else:
                 out.write(statistics.format_text(counts))
             return
-        if fmt == "json":
+        if fmt == "json":  # each format imported when asked for (SARIF reads the whole registry)
+            from pt_lsp.report import json_report
+
             out.write(json_report.format_json(findings))
         elif fmt == "sarif":
+            from pt_lsp.report import sarif
+
             out.write(sarif.format_sarif(findings))
         elif fmt == "github":
+            from pt_lsp.report import github
+
             out.write(github.format_github(findings))
         elif fmt == "full":
             sources: dict[str, list[str] | None] = {}
