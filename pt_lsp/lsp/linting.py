@@ -76,10 +76,12 @@ def lint_document(
     if result.message:
         lint.errors.append(result.message)  # could not be linted at all
     lint.flagged = [_flag(finding, locator, path, settings, client)[1] for finding in result.findings]
-    if settings.runtime_findings:
+    if settings.runtime_findings:  # the latest `pt-lsp run` beside the static findings
         from .runtime_findings import annotate
 
-        annotate(lint, path, text, client.encoding)
+        pairs = [(item.finding, item.diagnostic) for item in lint.flagged]
+        added = annotate(pairs, doc, version, path, text, client.encoding)
+        lint.flagged += [Flagged(finding, diagnostic) for finding, diagnostic in added]
     return lint
 
 

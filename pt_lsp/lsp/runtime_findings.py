@@ -13,18 +13,16 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
 
-from pt_lsp.core.document import Pos, Span
+from pt_lsp.core.document import Document, Pos, Span
 from pt_lsp.core.findings import Finding, Related, Severity
 
 from .positions import to_range
-
-if TYPE_CHECKING:
-    from .linting import DocumentLint, Flagged
 
 REPORT = os.path.join(".pt-lsp", "run.json")
 RUNTIME_SOURCE = "pt-lsp (runtime)"
@@ -101,31 +99,39 @@ def _key(code: str, span: Span) -> tuple[str, int, int]:
     return code, span.start.line, span.start.col
 
 
-def annotate(lint: DocumentLint, path: str, text: str, encoding: str) -> None:
-    """Tag ``lint``'s diagnostics with the latest run's outcome and add its runtime-only findings."""
+def annotate(
+    flagged: Sequence[tuple[Finding, types.Diagnostic]],
+    doc: Document,
+    version: int | None,
+    path: str,
+    text: str,
+    encoding: str,
+) -> list[tuple[Finding, types.Diagnostic]]:
+    """Tag the static diagnostics with the latest run's outcome; give back the runtime-only findings
+    of this file as new ones."""
     report_path = find_report(path)
     if report_path is None:
-        return
+        return []
     entries = load(report_path)
     if not entries or not _current(path, text, report_path):
-        return
+        return []
     here = os.path.normcase(os.path.abspath(path))
     mine = [e for e in entries if os.path.normcase(e["filename"]) == here]
-    if not mine:
-        return
     status = {_key(str(e.get("code")), _span(e)): e.get("crosscheck") for e in mine if e.get("source") == "static"}
-    for flagged in lint.flagged:
-        tag = TAGS.get(str(status.get(_key(flagged.finding.code, flagged.finding.span))))
+    for finding, diagnostic in flagged:
+        tag = TAGS.get(str(status.get(_key(finding.code, finding.span))))
         if tag:
-            flagged.diagnostic.message = f"{flagged.diagnostic.message} ({tag})"
-    for entry in mine:
-        if entry.get("source") == "runtime" and entry.get("crosscheck") == "runtime-only":
-            lint.flagged.append(_runtime_only(entry, lint, path, encoding))
+            diagnostic.message = f"{diagnostic.message} ({tag})"
+    return [
+        _runtime_only(entry, doc, version, path, encoding)
+        for entry in mine
+        if entry.get("source") == "runtime" and entry.get("crosscheck") == "runtime-only"
+    ]
 
 
-def _runtime_only(entry: dict[str, Any], lint: DocumentLint, path: str, encoding: str) -> Flagged:
-    from .linting import Flagged
-
+def _runtime_only(
+    entry: dict[str, Any], doc: Document, version: int | None, path: str, encoding: str
+) -> tuple[Finding, types.Diagnostic]:
     code = str(entry.get("code"))
     span = _span(entry)
     related = tuple(
@@ -144,14 +150,14 @@ def _runtime_only(entry: dict[str, Any], lint: DocumentLint, path: str, encoding
     information = [
         types.DiagnosticRelatedInformation(
             location=types.Location(
-                uri=pathlib.Path(step.path or path).as_uri(), range=to_range(lint.doc, step.span, encoding)
+                uri=pathlib.Path(step.path or path).as_uri(), range=to_range(doc, step.span, encoding)
             ),
             message=step.message,
         )
         for step in related
     ]
     diagnostic = types.Diagnostic(
-        range=to_range(lint.doc, span, encoding),
+        range=to_range(doc, span, encoding),
         message=finding.message,
         severity=types.DiagnosticSeverity.Error
         if finding.severity is Severity.ERROR
@@ -159,6 +165,6 @@ def _runtime_only(entry: dict[str, Any], lint: DocumentLint, path: str, encoding
         code=code,
         source=RUNTIME_SOURCE,
         related_information=information or None,
-        data={"code": code, "version": lint.version, "fixes": []},
+        data={"code": code, "version": version, "fixes": []},
     )
-    return Flagged(finding, diagnostic)
+    return finding, diagnostic
