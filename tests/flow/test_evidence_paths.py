@@ -187,7 +187,8 @@ def test_every_flow_rule_documents_an_example_path(code):
 def test_rule_command_and_docs_show_the_path(capsys):
     assert main(["rule", "PTL401"]) == 0
     out = capsys.readouterr().out
-    assert "## Evidence path" in out and "created on CUDA here" in out
+    # The first bad example with a path: accuracy on the device chosen at run time.
+    assert "## Evidence path" in out and "moved to the device chosen at run time here" in out
     docs = (pathlib.Path(__file__).parents[2] / "docs" / "rules.md").read_text()
     assert docs.count("### Evidence path") >= len(FLOW_CODES)
 

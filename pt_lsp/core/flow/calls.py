@@ -191,7 +191,10 @@ class CallsMixin(Analysis):
             return self.values_and_indices(node, state, args[:1])
         if qualname.rsplit(".", 1)[-1] in api.NON_DIFFERENTIABLE:
             tensor = next((a for a in args if a.kind is Kind.TENSOR), None)
-            return Value(kind=Kind.TENSOR, device=tensor.device if tensor else Device.UNKNOWN, requires_grad=False)
+            if tensor is None:
+                return Value(kind=Kind.TENSOR, requires_grad=False)
+            # The device stays, and so do the steps that decided it.
+            return Value(kind=Kind.TENSOR, device=tensor.device, requires_grad=False, steps=tensor.steps)
         inputs = [*args, *kwargs.values()]
         if qualname in ("torch.stack", "torch.cat", "torch.concat", "torch.hstack", "torch.vstack") and args:
             inputs = [args[0].iter_elem(), args[0], *args[1:]]
@@ -352,7 +355,7 @@ class CallsMixin(Analysis):
         if name in api.VALUES_AND_INDICES and (args or "dim" in kwargs):
             return self.values_and_indices(node, state, [receiver])
         if name in api.TENSOR_METHODS_NO_GRAPH or name.startswith("new_"):
-            return Value(kind=Kind.TENSOR, device=receiver.device, requires_grad=False)
+            return Value(kind=Kind.TENSOR, device=receiver.device, requires_grad=False, steps=receiver.steps)
         if name.endswith("_") and not name.startswith("_"):
             return receiver  # in place: the same tensor
         return self.derived(node, state, [receiver, *args, *kwargs.values()], kind=Kind.TENSOR)
@@ -380,7 +383,9 @@ class CallsMixin(Analysis):
                 moved = moved_to(module.with_(device=device), node, func.value, device, module.device, args, kwargs)
             self.rebind(func.value, moved, state)  # nn.Module.to() moves the module in place
             return moved
-        param = Value(kind=Kind.TENSOR, device=module.device, requires_grad=True)
+        param = Value(kind=Kind.TENSOR, device=module.device, requires_grad=True, steps=module.steps)
+        if name in api.MODULE_METHODS_SEQ_OF_PARAMS or name in api.MODULE_METHODS_SEQ_OF_NAMED_PARAMS:
+            param = param.step(node, f"the parameters of {subject(func.value)} (they require grad)")
         if name in api.MODULE_METHODS_SEQ_OF_PARAMS:
             return Value(kind=Kind.SEQ, elem=param)
         if name in api.MODULE_METHODS_SEQ_OF_NAMED_PARAMS:
