@@ -33,6 +33,7 @@ DEFAULT_EXCLUDES = frozenset(
         ".pyenv",
         ".pytest_cache",
         ".pytype",
+        ".pt_lsp_cache",
         ".ruff_cache",
         ".svn",
         ".tox",
