@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 import threading
 import time
 
@@ -211,3 +212,13 @@ def test_watch_runs_again_when_a_file_changes(project, fake_rules, monkeypatch):
     thread.join(20)
     assert result == [0]
     assert "File change detected" in err.getvalue() and out.getvalue().endswith("All checks passed!\n")
+
+
+def test_target_version_newer_than_this_python_says_so(cli, project):
+    (project / "bad.py").write_text("def f(:\n    pass\n")
+    running = sys.version_info[:2]
+    newer = f"3.{running[1] + 1}"
+    run = cli("check", "bad.py", "--target-version", newer)
+    assert run.code == 1
+    assert f"pt-lsp runs on Python {running[0]}.{running[1]}, older than target-version {newer}" in run.out
+    assert "older than target-version" not in cli("check", "bad.py").out  # no target: the plain error
