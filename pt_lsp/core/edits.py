@@ -299,15 +299,17 @@ def no_grad_block(ctx: FileContext, stmts: Sequence[ast.stmt], inner: Iterable[E
 
 
 # -- calls and loop bodies (PTL201, PTL202, PTL401) ---------------------------------------------
-def add_keyword(ctx: FileContext, call: ast.Call, keyword: str, position: int | None = None) -> Edit | None:
+def add_keyword(
+    ctx: FileContext, call: ast.Call, keyword: str, position: int | None = None, aliases: tuple[str, ...] = ()
+) -> Edit | None:
     """An edit giving ``call`` the argument ``keyword`` (e.g. ``retain_graph=True``): appended, or
-    the value of the keyword (or of the positional argument at ``position``) that already passes
-    it replaced. None where the call already passes that value, or where ``*args``/``**kwargs``
-    may pass it (a second value would be a ``TypeError``)."""
+    the value of the keyword (or of an alias of it, or of the positional argument at ``position``)
+    that already passes it replaced. None where the call already passes that value, or where
+    ``*args``/``**kwargs`` may pass it (a second value would be a ``TypeError``)."""
     name, _, value = keyword.partition("=")
     if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         return None
-    given = next((k.value for k in call.keywords if k.arg == name), None)
+    given = next((k.value for k in call.keywords if k.arg == name or k.arg in aliases), None)
     if given is None and position is not None and len(call.args) > position:
         given = call.args[position]
     if given is not None:  # replace the value: a repeated keyword does not compile

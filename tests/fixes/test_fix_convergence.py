@@ -244,3 +244,15 @@ def test_choose_fixes_agrees_with_the_pairwise_check(seed):
         span = Span(Pos(rng.randint(1, 3), rng.randint(0, 6)), Pos(4, 0))
         findings.append(Finding("PTL999", "t", "m", span, fixes=(Fix("t", tuple(edits)),)))
     assert choose_fixes(findings) == _choose_by_pairs(findings, False)
+
+
+def test_retain_variables_renamed_and_retain_graph_merged_in_one_round():
+    """Found by scripts/fuzz.py (seed 1): PTL107 renames the keyword, PTL201 must then edit its
+    value rather than add a second ``retain_graph``."""
+    text = "def step(loss, keep):\n    loss.backward(retain_variables=keep)\n    loss.backward(retain_variables=keep)\n"
+    first = fixed_twice(text)
+    assert first.errors == []
+    assert [ast.unparse(c) for c in backwards(first.text)] == [
+        "loss.backward(retain_graph=True)",
+        "loss.backward(retain_graph=keep)",
+    ]

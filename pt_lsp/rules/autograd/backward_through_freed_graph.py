@@ -323,7 +323,9 @@ def _position(node: ast.AST) -> tuple[int, int]:
 
 def _retain(ctx: FileContext, call: ast.Call) -> Edit | None:
     """``retain_graph=True`` for ``call``: added, or the value it passes replaced."""
-    return add_keyword(ctx, call, RETAIN, RETAIN_POSITION.get(ctx.qualname(call.func) or "", 1))
+    position = RETAIN_POSITION.get(ctx.qualname(call.func) or "", 1)
+    # retain_variables: the old name PTL107 renames; a second keyword beside it would not compile
+    return add_keyword(ctx, call, RETAIN, position, aliases=("retain_variables",))
 
 
 def _last_store(loop: ast.AST, path: str) -> ast.AST | None:
