@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pt_lsp
 from pt_lsp.core.engine import lint_source
+from pt_lsp.core.findings import FileResult
 from pt_lsp.core.rule import SYNTAX_ERROR
 from pt_lsp.core.selection import Selection
 
@@ -59,13 +60,39 @@ class Plugin:
                 return SourceFile.decode(file.read()).text
         return ast.unparse(self.tree)
 
+    def _lint_tree(self, source: str, tree: ast.Module, selection: Selection | None) -> FileResult:
+        """The rules on flake8's own parse of ``source`` (one parse per file, not two); the
+        engine's ``lint_source`` where anything is unusual (a rule that crashes says so there)."""
+        from pt_lsp.core.context import FileContext
+        from pt_lsp.core.document import Document
+        from pt_lsp.core.engine import selected_rules
+        from pt_lsp.core.rule import IMPORT_ERRORS
+
+        selection = selection or Selection()
+        if IMPORT_ERRORS:
+            return lint_source(source, self.filename, selection, honour_noqa=False)
+        ctx = FileContext(self.filename, Document(source), tree, selection.target_torch)
+        result = FileResult(self.filename)
+        for rule in selected_rules(selection):
+            try:
+                result.findings.extend(rule().check(ctx))
+            except Exception:
+                return lint_source(source, self.filename, selection, honour_noqa=False)
+        unique = {(f.code, f.span, f.message): f for f in result.findings if selection.enabled(f.code)}
+        result.findings = sorted(unique.values(), key=lambda f: (f.span, f.code))
+        return result
+
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         try:
             source = self._source()
         except Exception as error:  # flake8 reports unreadable files itself
             print(f"pt-lsp: skipping {self.filename}: {error}", file=sys.stderr)
             return
-        result = lint_source(source, self.filename, selection_for(self.filename), honour_noqa=False)
+        selection = selection_for(self.filename)
+        if self.lines is not None and isinstance(self.tree, ast.Module):
+            result = self._lint_tree(source, self.tree, selection)
+        else:
+            result = lint_source(source, self.filename, selection, honour_noqa=False)
         for problem in result.errors:
             print(f"pt-lsp: {self.filename}: {problem}", file=sys.stderr)
         for finding in result.findings:

@@ -35,3 +35,21 @@ def test_reads_the_file_when_flake8_gives_no_lines(tmp_path, fake_rules):
 def test_syntax_errors_are_left_to_flake8():
     lines = ["def f(:\n"]
     assert list(Plugin(ast.Module(body=[], type_ignores=[]), "a.py", lines).run()) == []
+
+
+def test_flake8_s_tree_is_linted_not_parsed_again(fake_rules, monkeypatch, tmp_path):
+    from pt_lsp.core import engine
+
+    monkeypatch.chdir(tmp_path)  # no project configuration around a.py
+
+    source = "import torch\nh = torch.zeros(1)\nfor i in range(3):\n    y = x.numpy()\n    h.sum().backward()\n"
+    lines = source.splitlines(keepends=True)
+    linted = engine.lint_source(source, "a.py", honour_noqa=False).findings  # the engine's own parse
+    expected = [(f.line, f.span.start.col, f"{f.code} {f.message}", Plugin) for f in linted]
+    assert any(message.startswith("PTL901") for _, _, message, _ in expected)
+
+    def no_second_parse(*args, **kwargs):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(engine, "parse", no_second_parse)
+    assert list(Plugin(ast.parse(source), "a.py", lines).run()) == expected
