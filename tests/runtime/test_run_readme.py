@@ -41,5 +41,9 @@ def test_readme_run_figures_are_the_benchmarks(tmp_path: pathlib.Path) -> None:
     assert f"MLP {ratios['mlp'][1]}x" in section
     assert f"LSTM language model {ratios['lstm-lm'][1]}x" in section
     assert f"DCGAN {ratios['dcgan'][1]}x" in section
+    assert "best of 7" in results.splitlines()[0] and "best of 7" in section
+    wall = results.split("(wall seconds", 1)[1]
+    worst_wall = re.search(r"worst default \(checked\) ratio: (\d\.\d\d)x", wall).group(1)
+    assert f"{worst_wall}x at worst in wall time" in section
     worst_opt_in = max(float(row[3]) for row in ratios.values())
     assert f"stay within {worst_opt_in:.2f}x" in section
