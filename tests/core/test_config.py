@@ -92,3 +92,47 @@ def test_broken_pyproject_is_a_warning(tmp_path):
     assert load_pyproject(str(path), warnings.append) is None
     assert warnings and str(path) in warnings[0]
     assert ConfigFinder(warnings.append).for_path(str(tmp_path / "a.py")).root != str(tmp_path)
+
+
+def test_all_and_later_layers_in_selection():
+    from pt_lsp.core.selection import Selection
+
+    everything = Selection.of(["ALL"])
+    assert everything.enabled("PTL201") and everything.enabled("XYZ100")  # plugins' codes too
+    assert not Selection.of(["ALL"], ["ALL"]).enabled("PTL201")
+    assert Selection.of(["PTL2"], ["ALL"]).enabled("PTL201")  # more specific than ALL
+    assert not Selection.of(None, ["ALL"]).enabled("PTL201")  # no select in the layer: subtractive
+    # per-file ignores take a code away whatever its specificity (ruff)
+    assert not Selection.of(["PTL201"]).extend(["PTL2"]).enabled("PTL201")
+
+
+def test_python_versions():
+    from pt_lsp.core.config import parse_python_version
+
+    assert parse_python_version("py38") == (3, 8) == parse_python_version("3.8")
+    assert parse_python_version("py312") == (3, 12)
+    assert parse_python_version("2.7") is None and parse_python_version("py36") is None
+    assert parse_python_version("latest") is None
+
+
+def test_overrides_layer_like_ruff():
+    from pt_lsp.core.config import Overrides
+
+    table = {"select": ["PTL1"], "ignore": ["PTL101"], "extend-select": ["PTL4"], "exclude": ["a"]}
+    applied = Overrides(select=("PTL2",), ignore=("PTL201",), extend_exclude=("b",)).apply(table)
+    assert applied["select"] == ["PTL2"] and "ignore" not in applied and "extend-select" not in applied
+    assert applied["extend-ignore"] == ["PTL201"] and applied["extend-exclude"] == ["b"]
+    assert table["ignore"] == ["PTL101"]  # the project's table is not changed
+    config = parse_table(Overrides(values=(("select", ["PTL4"]),)).apply(table), "/p", None)
+    assert config.select == ("PTL4", "PTL4")  # --config replaces select; the table's extend-select stays
+
+
+def test_config_finder_with_a_config_file_and_isolated(tmp_path):
+    from pt_lsp.core.config import ConfigFinder, Overrides
+
+    (tmp_path / "pyproject.toml").write_text('[tool.pt-lsp]\nignore = ["PTL102"]\n')
+    (tmp_path / "other.toml").write_text('ignore = ["PTL401"]\n')
+    fixed = ConfigFinder(config_file=str(tmp_path / "other.toml")).for_path(str(tmp_path / "x.py"))
+    assert fixed.ignore == ("PTL401",) and fixed.root == str(tmp_path)
+    isolated = ConfigFinder(isolated=True, overrides=Overrides(ignore=("PTL1",))).for_path(str(tmp_path / "x.py"))
+    assert isolated.ignore == () and not isolated.selection().enabled("PTL101")

@@ -224,3 +224,26 @@ def test_agrees_with_git(tmp_path):
     make(tmp_path, *GIT_FILES)
     (tmp_path / "pkg2" / ".gitignore").write_text("*.py\n!main.py\n")
     assert found(tmp_path) == GIT_NOT_IGNORED
+
+
+def test_git_config_excludes_file_value(tmp_path):
+    from pt_lsp.core.gitignore import _config_value
+
+    config = tmp_path / "config"
+    config.write_text(
+        '[user]\n\tname = x\n[core]\n\texcludesfile = first\n[remote "origin"]\n\texcludesFile = not-core\n'
+        '[core]\n\tExcludesFile = "~/second file" ; a comment\n'
+    )
+    assert _config_value(str(config), "core", "excludesfile") == "~/second file"
+    assert _config_value(str(tmp_path / "missing"), "core", "excludesfile") is None
+
+
+def test_force_exclude_applies_to_named_paths(tmp_path):
+    from pt_lsp.core.config import ConfigFinder
+
+    (tmp_path / "pyproject.toml").write_text('[tool.pt-lsp]\nexclude = ["vendor"]\n')
+    make(tmp_path, "vendor/v.py", "src/a.py", "build/b.py")
+    named = [str(tmp_path / p) for p in ("vendor/v.py", "src/a.py", "build/b.py")]
+    assert discover(named, ConfigFinder()).files == named  # named: linted
+    forced = discover(named, ConfigFinder(), force_exclude=True)
+    assert forced.files == [named[1]] and forced.excluded == [named[0], named[2]]
