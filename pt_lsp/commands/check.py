@@ -374,7 +374,7 @@ class Check:
 
     def _open_cache(self, tasks: list[FileTask]) -> Any:
         options = self.options
-        if options.no_cache or options.mode != CHECK or options.profile or options.reads_stdin or not tasks:
+        if options.no_cache or options.mode not in (CHECK, FIX) or options.profile or options.reads_stdin or not tasks:
             return None
         from pt_lsp.core.cache import Cache, cache_root
 
@@ -384,8 +384,16 @@ class Check:
         return Cache(root)
 
     def _run_cached(self, tasks: list[FileTask], jobs: int) -> list[FileOutcome]:
-        """Answer what the cache knows; lint the rest (with their bytes, read once) and store it."""
+        """Answer what the cache knows; lint the rest (with their bytes, read once) and store it.
+
+        The cache holds what a file's content is found to have. ``--fix`` uses an entry only
+        when none of its findings has a fix to apply (nothing to write), and stores what is
+        left under the fixed content (the next run reads that)."""
+        from pt_lsp.report.model import fix_applies
+
         from .lint_file import outcome_from_cache, outcome_to_cache
+
+        fixing = self.options.mode == FIX
 
         cache = self.cache = self._open_cache(tasks)
         if cache is None:
@@ -404,12 +412,16 @@ class Check:
             key = cache.key(self._cache_settings(task), task.path, data)
             entry = cache.load(key)
             if entry is not None:
-                outcomes.append(outcome_from_cache(task.path, entry))
-                continue
+                known = outcome_from_cache(task.path, entry)
+                if not (fixing and any(fix_applies(loc.finding.fix, task.unsafe) for loc in known.findings)):
+                    outcomes.append(known)
+                    continue
             misses.append((FileTask(**{**task.__dict__, "data": data}), key))
         self.from_cache = len(outcomes)
-        for (_, key), outcome in zip(misses, run_tasks([task for task, _ in misses], jobs)):
-            entry = outcome_to_cache(outcome) if key else None
+        for (task, key), outcome in zip(misses, run_tasks([task for task, _ in misses], jobs)):
+            entry = outcome_to_cache(outcome) if key and not (fixing and outcome.warnings) else None
+            if entry is not None and fixing and outcome.output is not None:  # rewritten: the new content's
+                key = cache.key(self._cache_settings(task), task.path, outcome.output)
             if entry is not None:
                 cache.store(key, entry)
             outcomes.append(outcome)

@@ -71,10 +71,21 @@ def test_no_cache_and_where_the_cache_lives(cli, project, fake_rules, only_fakes
     assert (tmp_path / "env" / "CACHEDIR.TAG").exists() and not (project / ".pt_lsp_cache").exists()
 
 
-def test_fix_is_never_answered_from_the_cache(cli, project, fake_rules, only_fakes):
+def test_fix_uses_the_cache_only_where_there_is_nothing_to_fix(cli, project, fake_rules, only_fakes, monkeypatch):
+    seen = linted(monkeypatch)
     cli("check", ".", *only_fakes)
-    cli("check", "a.py", *only_fakes, "--fix")
+    seen.clear()
+    cli("check", ".", *only_fakes, "--fix")  # a.py and b.py have a safe fix: both analysed and fixed
+    assert sorted(seen) == ["a.py", "b.py"]
     assert (project / "a.py").read_text().startswith("y = x.cpu().numpy()")
+    seen.clear()
+    # what is left (an unsafe fix only) was stored under the fixed content: nothing to do again
+    run = cli("check", ".", *only_fakes, "--fix")
+    assert seen == [] and run.code == 1 and "a.py:2:5: PTL902" in run.out
+    assert "PTL902" in cli("check", ".", *only_fakes).out and seen == []  # and so does check
+    # with --unsafe-fixes the same entries have a fix to apply: analysed again
+    cli("check", ".", *only_fakes, "--fix", "--unsafe-fixes")
+    assert sorted(seen) == ["a.py", "b.py"]
 
 
 def test_findings_round_trip_through_json(fake_rules):
