@@ -6,6 +6,7 @@ import ast
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from .budget import UNLIMITED, Budget
 from .classes import ClassInfo, class_nodes, find_classes
 from .document import Document
 from .names import ModuleImports, Names
@@ -16,11 +17,19 @@ if TYPE_CHECKING:
 
 
 class FileContext:
-    def __init__(self, path: str, doc: Document, tree: ast.Module, target_torch: tuple[int, int] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        doc: Document,
+        tree: ast.Module,
+        target_torch: tuple[int, int] | None = None,
+        budget: Budget = UNLIMITED,
+    ) -> None:
         self.path = path
         self.doc = doc
         self.tree = tree
         self._target_torch = target_torch
+        self.budget = budget  # the flow engine checks it per statement
 
     @cached_property
     def target_torch(self) -> tuple[int, int] | None:

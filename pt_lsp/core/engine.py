@@ -7,6 +7,7 @@ import traceback
 import warnings
 from collections.abc import Iterable
 
+from .budget import Budget, BudgetExceeded
 from .context import FileContext
 from .document import Document, Pos, Span
 from .findings import FileResult, Finding, Severity
@@ -47,8 +48,13 @@ def lint_source(
     selection: Selection | None = None,
     rules: Iterable[type[Rule]] | None = None,
     honour_noqa: bool = True,
+    budget: float | None = None,
 ) -> FileResult:
-    """Lint ``text``. Never raises: a crashing rule becomes an entry of ``result.errors``."""
+    """Lint ``text``. Never raises: a crashing rule becomes an entry of ``result.errors``.
+
+    ``budget``: seconds for the rules (None: no limit). Past it, the rule running is stopped and
+    the ones after it are skipped; ``result.stopped`` says which, and the findings of the rules
+    that finished are kept (the server shows them as partial rather than showing nothing)."""
     result = FileResult(path)
     rules = list(rules) if rules is not None else selected_rules(selection)
     result.errors.extend(f"rule module {name} failed to import: {error}" for name, error in IMPORT_ERRORS.items())
@@ -65,13 +71,19 @@ def lint_source(
     except RecursionError:
         result.message = "too deeply nested to parse"
         return result
-    ctx = FileContext(path, doc, tree, selection.target_torch)
+    limit = Budget(budget)
+    ctx = FileContext(path, doc, tree, selection.target_torch, limit)
     if ctx.index.depth > MAX_DEPTH:  # deterministic, where a RecursionError would depend on the caller's stack
         result.message = f"too deep to analyse (syntax tree nested {ctx.index.depth} levels; at most {MAX_DEPTH})"
         return result
-    for rule in rules:
+    for position, rule in enumerate(rules):
         try:
+            limit.check()
             result.findings.extend(rule().check(ctx))
+        except BudgetExceeded:
+            missing = ", ".join(r.code for r in rules[position:])
+            result.stopped = f"analysis stopped after {budget:g} s (time budget); not run: {missing}"
+            break
         except RecursionError:  # below the depth cap, yet the caller's own stack was deep
             result.findings, result.message = [], "too deep to analyse (recursion limit)"
             return result

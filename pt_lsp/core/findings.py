@@ -91,3 +91,4 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # internal errors (a rule crashed)
     message: str | None = None  # could not be linted at all (unreadable, binary, ...)
+    stopped: str | None = None  # the time budget stopped the rules: the findings are partial

@@ -28,6 +28,7 @@ from .linting import CellText, DocumentLint, lint_cells, lint_document
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
+STALE_NOTICE = "stale"  # key of the once-per-document notice that the time budget ran out
 T = TypeVar("T")
 
 
@@ -63,6 +64,8 @@ class LintHost(Protocol):
     def selection_for(self, path: str) -> Selection | None: ...
 
     def log(self, message: str, kind: types.MessageType = ...) -> None: ...
+
+    def notify_user(self, message: str, kind: types.MessageType = ...) -> None: ...
 
     def text_document_publish_diagnostics(self, params: types.PublishDiagnosticsParams) -> None: ...
 
@@ -215,6 +218,14 @@ class Linter:
                 if error not in logged:  # once per document, not on every keystroke
                     logged.add(error)
                     self.server.log(f"{path_of(lint.uri)}: {error}", types.MessageType.Error)
+            if lint.stopped and STALE_NOTICE not in logged:
+                # The diagnostics shown are partial: say so once, where the user looks.
+                logged.add(STALE_NOTICE)
+                self.server.notify_user(
+                    f"pt-lsp: {path_of(lint.uri)}: {lint.stopped}. The diagnostics shown are partial; "
+                    "raise the `timeBudget` setting to analyse this file fully.",
+                    types.MessageType.Warning,
+                )
 
     # -- push diagnostics ----------------------------------------------------------------------
     def schedule(self, uri: str, delay: float) -> None:

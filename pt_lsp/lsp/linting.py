@@ -39,6 +39,7 @@ class DocumentLint:
     flagged: list[Flagged] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # rule crashes, for window/logMessage
     result_id: str = ""  # set when stored, for pull diagnostics
+    stopped: str | None = None  # the time budget cut the analysis short: partial findings
 
     @property
     def diagnostics(self) -> list[types.Diagnostic]:
@@ -70,9 +71,9 @@ def lint_document(
     doc = Document(text)
     if selection is None:
         return DocumentLint(uri, version, doc)
-    result = lint_source(text, path, selection)
+    result = lint_source(text, path, selection, budget=settings.time_budget or None)
     locator = SingleDocument(uri, version, doc)
-    lint = DocumentLint(uri, version, doc, errors=list(result.errors))
+    lint = DocumentLint(uri, version, doc, errors=list(result.errors), stopped=result.stopped)
     if result.message:
         lint.errors.append(result.message)  # could not be linted at all
     lint.flagged = [_flag(finding, locator, path, settings, client)[1] for finding in result.findings]

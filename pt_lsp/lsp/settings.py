@@ -32,6 +32,9 @@ SEVERITY_NAMES = {
 }
 
 
+DEFAULT_TIME_BUDGET = 5.0
+
+
 @dataclass(frozen=True)
 class Settings:
     """The editor's settings (``None``: not set there, the project's ``[tool.pt-lsp]`` decides)."""
@@ -47,6 +50,9 @@ class Settings:
     exclude: tuple[str, ...] = ()  # globs (relative to the project root) of files to leave alone
     configuration: ProjectConfig | None = None  # a config file or inline table used instead of the project's
     runtime_findings: bool = False  # tag diagnostics with the latest `pt-lsp run` (.pt-lsp/run.json)
+    # Seconds one document's rules may take; past it the findings so far are shown, flagged as
+    # partial (0: no limit). Linear rules take milliseconds: this guards the editor, not speed.
+    time_budget: float = DEFAULT_TIME_BUDGET
 
     def selection(self, project: ProjectConfig, path: str | None) -> Selection:
         """The rules for the file at ``path``: the editor's select/ignore where it sets them,
@@ -163,6 +169,13 @@ def _bool(value: Any, key: str, warn: Warn) -> bool | None:
     return None
 
 
+def _time_budget(value: Any, warn: Warn) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 600:
+        return float(value)
+    warn(f"setting 'timeBudget' must be a number of seconds (0-600, 0: no limit), got {value!r}; ignored")
+    return None
+
+
 def _debounce(value: Any, warn: Warn) -> int | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 60_000:
         return int(value)
@@ -191,6 +204,7 @@ def editor_settings(raw: Any, warn: Warn) -> dict[str, Any]:
         "exclude": ("exclude", lambda v: _globs(v, warn)),
         "configuration": ("configuration", lambda v: _configuration(v, warn)),
         "runtimeFindings": ("runtime_findings", lambda v: _bool(v, "runtimeFindings", warn)),
+        "timeBudget": ("time_budget", lambda v: _time_budget(v, warn)),
     }
     values: dict[str, Any] = {}
     for key, value in raw.items():

@@ -50,6 +50,11 @@ class PtLanguageServer(LanguageServer):
     def warn(self, message: str) -> None:
         self.log(message, types.MessageType.Warning)
 
+    def notify_user(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
+        """A message shown to the user (window/showMessage), and logged."""
+        self.log(message, kind)
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
     def internal_error(self, where: str, error: Exception) -> None:
         logger.error("%s failed:\n%s", where, "".join(traceback.format_exception(error)))
         self.log(f"pt-lsp internal error in {where}: {type(error).__name__}: {error}", types.MessageType.Error)

@@ -17,9 +17,11 @@ MAX_LOOP_NESTING = 3  # deeper loops run once: 2**depth passes would cost too mu
 class StatementsMixin(Analysis):
     def exec_block(self, body: list[ast.stmt], state: State | None) -> State | None:
         """Run ``body`` from ``state``; None means control never reaches the end."""
+        check = self.ctx.budget.check  # a pathological file stops here, not the editor
         for stmt in body:
             if state is None:
                 return None
+            check()
             state = self.exec_stmt(stmt, state)
         return state
 

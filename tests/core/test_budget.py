@@ -1,0 +1,64 @@
+"""The engine's time budget: rules past it are skipped and named, findings so far are kept."""
+
+from __future__ import annotations
+
+import time
+
+from pt_lsp.core.budget import Budget, BudgetExceeded
+from pt_lsp.core.engine import lint_source
+from pt_lsp.core.findings import Severity
+from pt_lsp.core.rule import Rule
+
+
+class Quick(Rule):
+    code, name, severity = "PTL991", "quick", Severity.WARNING
+
+    def check(self, ctx):
+        yield self.report(ctx, ctx.tree.body[0], "found quickly")
+        time.sleep(0.05)  # then spends the whole budget
+
+
+class Slow(Rule):
+    code, name, severity = "PTL992", "slow", Severity.WARNING
+
+    def check(self, ctx):
+        ctx.budget.check()  # what the flow engine does before every statement
+        yield self.report(ctx, ctx.tree.body[0], "never reached")
+
+
+def test_rules_after_the_budget_are_skipped_and_named_and_findings_so_far_kept():
+    result = lint_source("x = 1\n", rules=[Quick, Slow], budget=0.01)
+    assert [f.message for f in result.findings] == ["found quickly"]
+    assert result.stopped == "analysis stopped after 0.01 s (time budget); not run: PTL992"
+    assert result.errors == [] and result.message is None
+
+
+def test_a_rule_that_checks_the_budget_is_stopped_inside():
+    class Sleepy(Slow):
+        code = "PTL993"
+
+        def check(self, ctx):
+            time.sleep(0.05)
+            yield from super().check(ctx)
+
+    result = lint_source("x = 1\n", rules=[Sleepy], budget=0.01)
+    assert result.findings == [] and result.stopped.endswith("not run: PTL993")
+
+
+def test_no_budget_no_limit():
+    result = lint_source("x = 1\n", rules=[Quick, Slow])
+    assert [f.message for f in result.findings] == ["found quickly", "never reached"]
+    assert result.stopped is None
+
+
+def test_budget_check():
+    Budget(None).check()  # unlimited
+    budget = Budget(0.001)
+    time.sleep(0.01)
+    assert budget.expired
+    try:
+        budget.check()
+    except BudgetExceeded:
+        pass
+    else:
+        raise AssertionError("an expired budget must raise")
