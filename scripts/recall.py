@@ -21,6 +21,7 @@ import json
 import re
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,7 @@ class RuleScore:
     code: str
     bugs: list[Bug] = field(default_factory=list)
     caught: list[Bug] = field(default_factory=list)
-    ok_files: int = 0
+    ok_files: int = 0  # fixed programs in the rule's own folder
     false_on_ok: list[Finding] = field(default_factory=list)
     false_on_bug_files: list[Finding] = field(default_factory=list)
 
@@ -121,9 +122,14 @@ def parse_findings(items: Iterable[dict[str, Any]], root: Path) -> list[Finding]
     return sorted(found)
 
 
-def score(rules: Sequence[str], bugs: Iterable[Bug], findings: Iterable[Finding], ok_files: int) -> list[RuleScore]:
-    """Per scored rule: which marked bugs a finding covers, and which findings cover no marked bug."""
-    scores = {code: RuleScore(code, ok_files=ok_files) for code in rules}
+def score(
+    rules: Sequence[str], bugs: Iterable[Bug], findings: Iterable[Finding], ok_files: dict[str, int]
+) -> list[RuleScore]:
+    """Per scored rule: which marked bugs a finding covers, and which findings cover no marked bug.
+
+    ``ok_files`` counts the fixed programs in each rule's folder (a rule's false alarms are counted on all).
+    """
+    scores = {code: RuleScore(code, ok_files=ok_files.get(code, 0)) for code in rules}
     bug_list = sorted(bugs)
     for bug in bug_list:
         if bug.code in scores:
@@ -161,7 +167,7 @@ def report(scores: Sequence[RuleScore], programs: int) -> str:
         "",
         f"{'rule':<8}{'bugs':>6}{'caught':>8}{'recall':>8}{'ok files':>10}{'FA ok':>7}{'FA bug':>8}{'precision':>11}",
     ]
-    totals = [0, 0, 0, 0]
+    totals = [0, 0, 0, 0, 0]
     for rule in scores:
         caught, fa_ok, fa_bug = len(rule.caught), len(rule.false_on_ok), len(rule.false_on_bug_files)
         ok_files = rule.ok_files
@@ -169,15 +175,15 @@ def report(scores: Sequence[RuleScore], programs: int) -> str:
             f"{rule.code:<8}{len(rule.bugs):>6}{caught:>8}{ratio(caught, len(rule.bugs)):>8}{ok_files:>10}"
             f"{fa_ok:>7}{fa_bug:>8}{ratio(caught, caught + rule.false_alarms):>11}"
         )
-        totals = [totals[0] + len(rule.bugs), totals[1] + caught, totals[2] + fa_ok, totals[3] + fa_bug]
-    bugs, caught, fa_ok, fa_bug = totals
+        totals = [a + b for a, b in zip(totals, (len(rule.bugs), caught, ok_files, fa_ok, fa_bug))]
+    bugs, caught, ok_files, fa_ok, fa_bug = totals
     lines.append(
-        f"{'all':<8}{bugs:>6}{caught:>8}{ratio(caught, bugs):>8}{'':>10}{fa_ok:>7}{fa_bug:>8}"
+        f"{'all':<8}{bugs:>6}{caught:>8}{ratio(caught, bugs):>8}{ok_files:>10}{fa_ok:>7}{fa_bug:>8}"
         f"{ratio(caught, caught + fa_ok + fa_bug):>11}"
     )
     lines += [
         "",
-        "FA ok: findings of the rule on the fixed programs (ok_*.py), which run correctly.",
+        "ok files: fixed programs (ok_*.py) in the rule's folder; FA ok: findings of the rule on any fixed program.",
         "FA bug: findings of the rule on a line of a bug program that carries no `# bug:` marker for it.",
         "precision = caught / (caught + FA ok + FA bug)",
         "",
@@ -194,8 +200,8 @@ def report(scores: Sequence[RuleScore], programs: int) -> str:
 def measure(root: Path) -> str:
     files = program_files(root)
     bugs = [bug for path in files for bug in markers(path.read_text(encoding="utf-8"), relative(path, root))]
-    ok_count = sum(1 for path in files if is_ok_file(path.name))
-    return report(score(scored_rules(root), bugs, lint(root, files), ok_count), len(files))
+    ok_count = Counter(path.parent.name for path in files if is_ok_file(path.name))
+    return report(score(scored_rules(root), bugs, lint(root, files), dict(ok_count)), len(files))
 
 
 def verify(root: Path) -> int:
