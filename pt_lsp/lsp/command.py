@@ -67,6 +67,7 @@ def main(argv: list[str]) -> int:
         return 2
 
     from .plugins import load_extra_rules
+    from .protocol import ResyncingStdin
     from .server import create_server
 
     server = create_server()
@@ -81,5 +82,5 @@ def main(argv: list[str]) -> int:
             print(f"pt-lsp server: cannot listen on {args.tcp}: {error.strerror or error}", file=sys.stderr)
             return 2
     else:
-        server.start_io()
+        server.start_io(stdin=ResyncingStdin(sys.stdin.buffer))  # type: ignore[arg-type]
     return 0 if server.shutdown_received else 1

@@ -8,6 +8,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from pygls.exceptions import JsonRpcException
+
 logger = logging.getLogger(__name__)
 
 
@@ -16,7 +18,8 @@ def guarded(fallback: Callable[..., Any] = lambda *params: None):
     ``fallback(*params)``.
 
     The wrapper keeps the handler's signature (``functools.wraps``), so pygls still passes the
-    server as ``ls``; cancellation is not an error and passes through.
+    server as ``ls``; cancellation is not an error and passes through, and an error the client
+    answered a request of ours with (``workspace/configuration``) is logged in one line.
     """
 
     def decorate(handler):
@@ -28,6 +31,9 @@ def guarded(fallback: Callable[..., Any] = lambda *params: None):
                     return await handler(ls, *args)
                 except asyncio.CancelledError:
                     raise
+                except JsonRpcException as error:  # the client answered our request with an error: not our bug
+                    logger.warning("%s: the client answered with an error: %s", handler.__name__, error)
+                    return fallback(*args)
                 except Exception as error:
                     ls.internal_error(handler.__name__, error)
                     return fallback(*args)
