@@ -150,3 +150,27 @@ def test_torch_is_restored_after_the_run(tmp_path: Path) -> None:
     assert before == after
     assert type(torch.Tensor.__dict__.get("data", None)) is not property  # torch's own descriptor again
     assert torch._C._autograd._top_saved_tensors_default_hooks(False) is None  # the corruption check's hooks
+
+
+def test_ptl204_keeps_one_entry_per_parameter_however_long_the_training() -> None:
+    from pt_lsp.runtime.run.checks.autograd import ZeroGradCheck
+    from pt_lsp.runtime.run.frames import UserCode
+    from pt_lsp.runtime.run.recorder import Recorder
+
+    check = ZeroGradCheck(Recorder(UserCode((__file__,))))
+    check.install()
+    try:
+        model = torch.nn.Linear(3, 2)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        for step in range(30):
+            model(torch.randn(4, 3)).sum().backward()
+            optimizer.step()
+            if step % 2:
+                optimizer.zero_grad()  # new gradient tensors at the next backward
+            else:
+                for p in model.parameters():
+                    p.grad = None
+        assert len(check._by_storage) <= 2 and len(check._storage_of) <= 2 and len(check._stepped) <= 2
+        assert not check.rec.findings
+    finally:
+        check.remove()

@@ -188,7 +188,8 @@ class ZeroGradCheck(Check):
         from torch.optim import optimizer as optim_module
 
         self._stepped: dict[int, tuple[weakref.ref, int, Where]] = {}
-        self._by_storage: dict[int, int] = {}
+        self._by_storage: dict[int, int] = {}  # storage of a stepped gradient -> its parameter's id
+        self._storage_of: dict[int, int] = {}  # and back: one entry per parameter, however many steps
         self._reported: set[int] = set()
         self.hook(optim_module.register_optimizer_step_pre_hook(self._before_step))
         self.hook(optim_module.register_optimizer_step_post_hook(self._after_step))
@@ -210,6 +211,7 @@ class ZeroGradCheck(Check):
                 owner = check._by_storage.pop(_storage(self), None)
                 if owner is not None:
                     check._stepped.pop(owner, None)
+                    check._storage_of.pop(owner, None)
             return tensor_zero(self)
 
         self.patch(torch.optim.Optimizer, "zero_grad", zero_grad_of_optimizer)
@@ -230,6 +232,9 @@ class ZeroGradCheck(Check):
     def _forget(self, params: Any) -> None:
         for p in params:
             self._stepped.pop(id(p), None)
+            storage = self._storage_of.pop(id(p), None)
+            if storage is not None:
+                self._by_storage.pop(storage, None)
 
     def _after_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         where = self.rec.caller()
@@ -240,7 +245,12 @@ class ZeroGradCheck(Check):
                 grad = p.grad
                 if grad is not None and not grad.is_sparse:
                     self._stepped[id(p)] = (weakref.ref(grad), grad._version, where)
-                    self._by_storage[_storage(grad)] = id(p)
+                    storage = _storage(grad)
+                    old = self._storage_of.get(id(p))
+                    if old is not None and old != storage:
+                        self._by_storage.pop(old, None)
+                    self._by_storage[storage] = id(p)
+                    self._storage_of[id(p)] = storage
 
     def _before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         if id(optimizer) in self._reported or not self._stepped:
