@@ -1,6 +1,6 @@
 """The project's own precision/recall harness: `pt-lsp check` against `pt-lsp run` on runnable scripts.
 
-    python scripts/crosscheck.py DIR [--timeout S] [--json]
+    python scripts/crosscheck.py DIR [--timeout S] [--json] [--device fake-cuda]
 
 Each ``*.py`` file directly in DIR is run with ``pt-lsp run`` (a fresh interpreter, DIR as the
 working directory), whose JSON report holds both sides: the runtime findings and the static
@@ -30,12 +30,14 @@ ROOT = Path(__file__).resolve().parents[1]
 OUTCOMES = ("confirmed", "no-symptom", "runtime-only", "not-reached")
 
 
-def run_one(script: Path, timeout: float) -> tuple[list[dict], str]:
+def run_one(script: Path, timeout: float, device: str | None = None) -> tuple[list[dict], str]:
     """The JSON report of ``pt-lsp run`` on ``script``, and a problem ('' when it ran)."""
     with tempfile.TemporaryDirectory(prefix="pt-lsp-crosscheck-") as scratch:
         report = Path(scratch) / "run.json"
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
         command = [sys.executable, "-m", "pt_lsp", "run", "--no-save", "--output-format", "json"]
+        if device:
+            command += ["--device", device]
         try:
             completed = subprocess.run(
                 [*command, "--output-file", str(report), script.name],
@@ -96,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("directory", type=Path)
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per script (default: 300)")
     parser.add_argument("--json", action="store_true", help="print the per-rule counts as JSON")
+    parser.add_argument(
+        "--device",
+        choices=("fake-cuda",),
+        help="run the scripts with CUDA simulated on the CPU (device findings are judged only where CUDA is)",
+    )
     args = parser.parse_args(argv)
     scripts = sorted(p for p in args.directory.glob("*.py") if p.is_file())
     if not scripts:
@@ -103,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     reports, problems = [], []
     for script in scripts:
-        report, problem = run_one(script.resolve(), args.timeout)
+        report, problem = run_one(script.resolve(), args.timeout, args.device)
         if problem:
             problems.append(f"{script.name}: {problem}")
         reports.append(report)
