@@ -9,9 +9,15 @@ report converged on and should draw no finding.  Only the rules that have a fold
     python scripts/recall.py --output benchmarks/results/recall.txt
     python scripts/recall.py --verify                 # run every program under torch: bugs fail, fixes don't
 
+--verify runs each program (``# device: fake-cuda`` ones under ``pt-lsp run --device fake-cuda``): a bug
+program must exit non-zero printing its ``# error:`` text from a ``# bug:`` line (unless it is marked
+``# silent:``, where the program checks the misbehaviour itself), and a fixed program must exit 0.
+
 A finding *catches* a bug when its rule is named in the marker and its range covers the marker's line.
-Every other finding of a scored rule is a false alarm (on an ``ok_`` file, or on an unmarked line of a
-bug file).  Standard library only; pt-lsp and the programs run as subprocesses.
+A line marked ``# also: PTLxxx`` repeats a marked defect where the run never gets (``b -= lr * b.grad`` after
+``w -= lr * w.grad``): a finding there is not scored.  Every other finding of a scored rule is a false alarm
+(on an ``ok_`` file, or on an unmarked line of a bug file).
+Standard library only; pt-lsp and the programs run as subprocesses.
 """
 
 from __future__ import annotations
@@ -31,10 +37,14 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_ROOT = REPO / "benchmarks" / "recall"
 RULE_DIR = re.compile(r"^PTL\d{3}$")
 BUG_MARKER = re.compile(r"#\s*bug:\s*(PTL\d{3}(?:[\s,]+PTL\d{3})*)")
+# the same defect again further on (the run never gets there): a finding there is neither a catch nor an alarm
+ALSO_MARKER = re.compile(r"#\s*also:\s*(PTL\d{3}(?:[\s,]+PTL\d{3})*)")
 CODE = re.compile(r"PTL\d{3}")
 # header lines read by --verify: the text the failing run must print, and how to run it
 ERROR_HEADER = re.compile(r"^#\s*error:\s*(.+?)\s*$", re.MULTILINE)
 DEVICE_HEADER = re.compile(r"^#\s*device:\s*(\S+)", re.MULTILINE)
+# a silent bug: the program itself checks the misbehaviour after the fact, so it fails on another line
+SILENT_HEADER = re.compile(r"^#\s*silent:", re.MULTILINE)
 VERIFY_TIMEOUT_S = 120
 
 
@@ -89,13 +99,13 @@ def relative(path: Path, root: Path) -> str:
     return path.resolve().relative_to(root.resolve()).as_posix()
 
 
-def markers(text: str, path: str) -> list[Bug]:
-    """The ``# bug:`` markers of one program (ignored in ``ok_`` files, which have no bug by definition)."""
+def markers(text: str, path: str, marker: re.Pattern[str] = BUG_MARKER) -> list[Bug]:
+    """The ``# bug:`` (or ``# also:``) markers of one program (none in ``ok_`` files, which have no bug)."""
     if is_ok_file(path):
         return []
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
-        match = BUG_MARKER.search(line)
+        match = marker.search(line)
         if match:
             found.extend(Bug(path, number, code) for code in CODE.findall(match.group(1)))
     return found
@@ -123,7 +133,11 @@ def parse_findings(items: Iterable[dict[str, Any]], root: Path) -> list[Finding]
 
 
 def score(
-    rules: Sequence[str], bugs: Iterable[Bug], findings: Iterable[Finding], ok_files: dict[str, int]
+    rules: Sequence[str],
+    bugs: Iterable[Bug],
+    findings: Iterable[Finding],
+    ok_files: dict[str, int],
+    also: Iterable[Bug] = (),
 ) -> list[RuleScore]:
     """Per scored rule: which marked bugs a finding covers, and which findings cover no marked bug.
 
@@ -131,6 +145,7 @@ def score(
     """
     scores = {code: RuleScore(code, ok_files=ok_files.get(code, 0)) for code in rules}
     bug_list = sorted(bugs)
+    also_list = sorted(also)
     for bug in bug_list:
         if bug.code in scores:
             scores[bug.code].bugs.append(bug)
@@ -146,6 +161,11 @@ def score(
         ]
         if covered:
             rule.caught.extend(bug for bug in covered if bug not in rule.caught)
+        elif any(
+            a.path == finding.path and a.code == finding.code and finding.row <= a.line <= finding.end_row
+            for a in also_list
+        ):
+            continue
         elif is_ok_file(finding.path):
             rule.false_on_ok.append(finding)
         else:
@@ -199,9 +219,17 @@ def report(scores: Sequence[RuleScore], programs: int) -> str:
 
 def measure(root: Path) -> str:
     files = program_files(root)
-    bugs = [bug for path in files for bug in markers(path.read_text(encoding="utf-8"), relative(path, root))]
+    texts = {relative(path, root): path.read_text(encoding="utf-8") for path in files}
+    bugs = [bug for name, text in texts.items() for bug in markers(text, name)]
+    also = [bug for name, text in texts.items() for bug in markers(text, name, ALSO_MARKER)]
     ok_count = Counter(path.parent.name for path in files if is_ok_file(path.name))
-    return report(score(scored_rules(root), bugs, lint(root, files), dict(ok_count)), len(files))
+    return report(score(scored_rules(root), bugs, lint(root, files), dict(ok_count), also), len(files))
+
+
+def raising_line(output: str, filename: str) -> int | None:
+    """The line of the program's own innermost frame in a traceback (None when it printed none)."""
+    lines = re.findall(rf'File "[^"]*{re.escape(filename)}", line (\d+)', output)
+    return int(lines[-1]) if lines else None
 
 
 def verify(root: Path) -> int:
@@ -232,6 +260,10 @@ def verify(root: Path) -> int:
         else:
             good = done.returncode != 0 and expected.group(1) in output
             why = f"exit {done.returncode}, expected {expected.group(1)!r}: {output.strip()[-300:]}"
+            raised_at = raising_line(output, path.name)
+            marked = {bug.line for bug in markers(text, name)}
+            if good and not SILENT_HEADER.search(text) and raised_at not in marked:
+                good, why = False, f"raised at line {raised_at}, not on a `# bug:` line {sorted(marked)}"
         print(f"{'ok  ' if good else 'FAIL'} {name}" + ("" if good else f": {why}"))
         failures += not good
     return 1 if failures else 0

@@ -95,6 +95,18 @@ def test_score_counts_a_finding_whose_range_covers_the_marker_once():
     assert rule.false_alarms == 2
 
 
+def test_a_finding_on_an_also_line_is_neither_caught_nor_a_false_alarm():
+    bug = recall.Bug("R/01.py", 5, "PTL205")
+    also = recall.Bug("R/01.py", 6, "PTL205")
+    assert recall.markers("a\nb  # also: PTL205\n", "R/01.py", recall.ALSO_MARKER) == [
+        recall.Bug("R/01.py", 2, "PTL205")
+    ]
+    findings = [recall.Finding("R/01.py", 6, 6, "PTL205"), recall.Finding("R/01.py", 7, 7, "PTL205")]
+    (rule,) = recall.score(["PTL205"], [bug], findings, ok_files={}, also=[also])
+    assert rule.caught == []
+    assert rule.false_on_bug_files == [recall.Finding("R/01.py", 7, 7, "PTL205")]
+
+
 def test_a_finding_of_another_code_does_not_catch():
     bug = recall.Bug("R/01.py", 5, "PTL401")
     (rule,) = recall.score(["PTL401"], [bug], [recall.Finding("R/01.py", 5, 5, "PTL402")], ok_files={})
@@ -147,9 +159,25 @@ def test_verify_runs_the_programs_and_checks_the_reported_error(tmp_path):
     # runs without the error it claims: verify must say so
     (tmp_path / "PTL202" / "02_does_not_fail.py").write_text(header + OK_CLEAN, encoding="utf-8")
     (tmp_path / "PTL202" / "ok_01_clean.py").write_text(OK_CLEAN, encoding="utf-8")
+    # fails as announced, but not on the marked line
+    wrong_line = CAUGHT.replace("y = x * 2", "y = x * 2  # bug: PTL202").replace(
+        "y.backward()  # bug: PTL202", "y.backward()"
+    )
+    (tmp_path / "PTL202" / "03_wrong_line.py").write_text(header + wrong_line, encoding="utf-8")
+    # a silent bug checks itself on another line: the line is not required
+    (tmp_path / "PTL202" / "04_silent.py").write_text(
+        "# silent: checked below\n" + header + wrong_line, encoding="utf-8"
+    )
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--root", str(tmp_path), "--verify"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 1
     verdicts = {line.split()[1].rstrip(":"): line.split()[0] for line in done.stdout.splitlines()}
-    assert verdicts == {"PTL202/01_fails.py": "ok", "PTL202/02_does_not_fail.py": "FAIL", "PTL202/ok_01_clean.py": "ok"}
+    assert verdicts == {
+        "PTL202/01_fails.py": "ok",
+        "PTL202/02_does_not_fail.py": "FAIL",
+        "PTL202/03_wrong_line.py": "FAIL",
+        "PTL202/04_silent.py": "ok",
+        "PTL202/ok_01_clean.py": "ok",
+    }
+    assert "raised at line 6, not on a `# bug:` line [5]" in done.stdout
