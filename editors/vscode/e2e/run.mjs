@@ -32,9 +32,9 @@ const codeServer = env.CODE_SERVER ?? path.join(env.HOME ?? '/root', '.cache/pt-
 const vsix = path.resolve(env.VSIX ?? path.join(here, '..', 'pt-lsp.vsix'));
 const python = env.PT_LSP_PYTHON ?? path.join(repo, '.venv/bin/python');
 const chromiumPath = env.CHROMIUM ?? '/usr/bin/chromium';
-const screenshot = path.resolve(env.SCREENSHOT ?? path.join(here, '..', 'e2e-screenshot.png'));
 const work = mkdtempSync(path.join(tmpdir(), 'pt-lsp-e2e-'));
 const outDir = path.resolve(env.E2E_OUT ?? work);
+const screenshot = path.resolve(env.SCREENSHOT ?? path.join(outDir, 'e2e-screenshot.png')); // never a tracked file
 const FIX_CODE = 'PTL401';
 const SERVER_NAME = 'pt-lsp';
 
