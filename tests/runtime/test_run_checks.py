@@ -174,3 +174,21 @@ def test_ptl204_keeps_one_entry_per_parameter_however_long_the_training() -> Non
         assert not check.rec.findings
     finally:
         check.remove()
+
+
+def test_a_check_that_cannot_install_is_a_note_and_the_others_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pt_lsp.runtime.run.checks.writers import WriterCheck
+
+    def broken(self: WriterCheck) -> None:
+        self.patch(torch, "from_numpy", None)  # half installed, then fails
+        raise AttributeError("no such hook in this torch")
+
+    monkeypatch.setattr(WriterCheck, "install", broken)
+    original = torch.from_numpy
+    result = _run(tmp_path, CORRUPTION)
+    assert torch.from_numpy is original  # the half-installed patch was undone
+    assert "PTL501 not checked: AttributeError: no such hook in this torch" in result.notes
+    assert "PTL501" not in result.checked and "PTL102" in result.checked
+    assert _found(result) == [(5, "PTL102"), (9, "PTL102")]

@@ -105,11 +105,15 @@ def run(
     if crosscheck:
         coverage.lint(path)
     checks = [check(recorder) for check in selected_checks(selection, explicit)]
-    result.checked = {code for check in checks for code in check.codes if selection.enabled(code)}
     installed: list[Check] = []
     try:
         for check in checks:
-            check.install()
+            try:
+                check.install()
+            except Exception as error:  # this torch lacks a hook: the other checks still run
+                check.remove()
+                recorder.notes.append(f"{', '.join(check.codes)} not checked: {type(error).__name__}: {error}")
+                continue
             installed.append(check)
         sys.argv = [program.script or path, *program.args]  # runpy sets argv[0] of -m itself
         if crosscheck:
@@ -127,10 +131,13 @@ def run(
                 check.finish()
             except StopOnFinding as stop:
                 result.stopped = result.stopped or stop.finding
+            except Exception as error:  # a bug of ours costs its check's findings at exit, not the report
+                recorder.notes.append(f"internal error in {type(check).__name__}: {type(error).__name__}: {error}")
         for check in reversed(installed):
             check.remove()
         sys.argv = saved_argv
         sys.path[:] = saved_path
+    result.checked = {code for check in installed for code in check.codes if selection.enabled(code)}
     recorder.fail_fast = False  # the program has stopped already
     if result.exception is not None:
         for check in installed:
