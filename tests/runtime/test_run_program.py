@@ -42,13 +42,14 @@ def test_split_argv_separates_our_options_from_the_programs() -> None:
 
 
 def test_module_argv_main_and_exit_code_are_pythons(programs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main_module, argv, path = sys.modules["__main__"], sys.argv[:], sys.path[:]
     code = main(["--no-save", "-m", "argv_package", "--lr", "7"])
     out, err = capsys.readouterr()
     assert code == 7
     first = json.loads(out.splitlines()[0])
     assert first == {"argv": ["--lr", "7"], "name": "__main__"}
     assert "pt-lsp run -m argv_package: exit code 7" in err
-    assert sys.argv[0] != "argv_package" and "argv_package" not in sys.modules.get("__main__").__name__  # restored
+    assert sys.modules["__main__"] is main_module and sys.argv == argv and sys.path == path  # restored
 
 
 def test_an_exception_is_printed_after_the_report_as_python_prints_it(
