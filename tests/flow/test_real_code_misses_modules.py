@@ -116,6 +116,21 @@ MISSES = {
         """,
         [(5, "PTL101"), (5, "PTL101"), (8, "PTL101")],
     ),
+    # outputs.requires_grad is True: the helper hands volatile on, and it does nothing.
+    "PTL101: volatile=True through a def helper that passes **kwargs on": (
+        "PTL101",
+        """\
+        import torch
+        from torch import autograd
+
+        def to_var(x, **kwargs):
+            return autograd.Variable(x.cuda() if torch.cuda.is_available() else x, **kwargs)
+
+        net = torch.nn.Linear(3, 1)
+        outputs = net(to_var(torch.ones(2, 3), volatile=True))
+        """,
+        [(5, "PTL101"), (8, "PTL101")],
+    ),
     "PTL101: Variable from a star import of torch.autograd, torch's star import after it": (
         "PTL101",
         """\
@@ -233,6 +248,17 @@ SILENT = {
                 self.layers = [nn.Linear(2, 2), nn.Linear(2, 2)]
                 for i, layer in enumerate(self.layers):
                     setattr(self, f"layer{i}", layer)
+        """,
+    ),
+    "PTL101: a def helper with a volatile parameter it does not pass on": (
+        "PTL101",
+        """\
+        import torch
+
+        def batches(x, volatile=False):
+            return x.split(2)
+
+        parts = batches(torch.ones(4), volatile=True)
         """,
     ),
     "PTL101: a lambda that does not pass keywords on": (

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.document import Pos, Span
 from pt_lsp.core.edits import (
     body_containing,
     delete_statement,
@@ -21,6 +22,7 @@ from pt_lsp.core.evidence.bindings import numeric_literal
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.names import canonical
 from pt_lsp.core.rule import Rule
+from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.legacy_api.examples.torch_autograd_variable import EXAMPLES
 
 VARIABLE = "torch.autograd.Variable"
@@ -142,16 +144,13 @@ class TorchAutogradVariable(Rule):
             elif isinstance(node, ast.Call) and wrappers and _volatile(node):
                 wrapper = _wrapper_called(ctx, node, wrappers)
                 if wrapper is not None:
-                    name = wrapper.targets[0].id if isinstance(wrapper.targets[0], ast.Name) else "the wrapper"
+                    name = _wrapper_name(wrapper)
                     message = (
                         f"`{name}(..., volatile=True)` passes `volatile` on to `Variable`, where it has no effect since"
                         " PyTorch 0.4: gradients are still tracked; use `with torch.no_grad():`"
                     )
-                    related = [
-                        Related(
-                            ctx.doc.node_span(wrapper), f"`{name}` passes its keywords on to `torch.autograd.Variable`"
-                        )
-                    ]
+                    where = ctx.doc.node_span(wrapper) if isinstance(wrapper, ast.Assign) else _signature(ctx, wrapper)
+                    related = [Related(where, f"`{name}` passes `volatile` on to `torch.autograd.Variable`")]
                     yield self.report(ctx, node, message, related=related)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 for alias in node.names:
@@ -342,38 +341,72 @@ def _variable_aliases(ctx: FileContext) -> set[str]:
     return aliases
 
 
-def _variable_wrappers(ctx: FileContext) -> dict[tuple[int, int], ast.Assign]:
-    """``Variable = lambda *args, **kwargs: autograd.Variable(*args, **kwargs)`` (possibly
-    ``.cuda()`` on one branch): assignments of lambdas that pass their keywords on to
-    ``Variable``, by where their binding takes effect."""
-    found: dict[tuple[int, int], ast.Assign] = {}
-    if "lambda" not in ctx.doc.text:
-        return found
-    for stmt in ctx.index.of(ast.Assign):  # statements, not a parent map: most files have none
-        lam = stmt.value
-        if not isinstance(lam, ast.Lambda) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
-            continue
-        kwarg = lam.args.kwarg
-        if kwarg is None:
-            continue
-        for node in ast.walk(lam.body):
-            if (
-                isinstance(node, ast.Call)
-                and any(
-                    k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kwarg.arg for k in node.keywords
-                )
-                and ctx.qualname(node.func) == VARIABLE
-            ):
+Wrapper = ast.Assign | ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _variable_wrappers(ctx: FileContext) -> dict[tuple[int, int], Wrapper]:
+    """Local wrappers that pass a caller's ``volatile=`` on to ``Variable``, by where their
+    binding takes effect:
+
+    - ``Variable = lambda *args, **kwargs: autograd.Variable(*args, **kwargs)`` (possibly
+      ``.cuda()`` on one branch);
+    - ``def to_var(x, **kwargs): return Variable(x.cuda(), **kwargs)``;
+    - ``def to_var(x, volatile=False): return Variable(x, volatile=volatile)``.
+    """
+    found: dict[tuple[int, int], Wrapper] = {}
+    if "lambda" in ctx.doc.text:
+        for stmt in ctx.index.of(ast.Assign):  # statements, not a parent map: most files have none
+            lam = stmt.value
+            if not isinstance(lam, ast.Lambda) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+                continue
+            if lam.args.kwarg is not None and _passes_on(ctx, ast.walk(lam.body), lam.args.kwarg.arg, None):
                 found[(stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)] = stmt
-                break
+    if "def " in ctx.doc.text:
+        for function in ctx.index.of(ast.FunctionDef, ast.AsyncFunctionDef):
+            assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+            kwarg = function.args.kwarg.arg if function.args.kwarg is not None else None
+            named = "volatile" if any(a.arg == "volatile" for a in _parameters(function.args)) else None
+            if (kwarg or named) and _passes_on(ctx, own_nodes(function), kwarg, named):
+                found[(function.end_lineno or function.lineno, function.end_col_offset or 0)] = function
     return found
+
+
+def _signature(ctx: FileContext, function: ast.FunctionDef | ast.AsyncFunctionDef) -> Span:
+    """Where a step about a function points: its ``def`` line, not its whole body."""
+    line = function.lineno
+    return Span(Pos(line, ctx.doc.col_from_utf8(line, function.col_offset)), Pos(line, len(ctx.doc.line_text(line))))
+
+
+def _parameters(args: ast.arguments) -> list[ast.arg]:
+    return [*args.posonlyargs, *args.args, *args.kwonlyargs]
+
+
+def _passes_on(ctx: FileContext, nodes: Iterable[ast.AST], kwarg: str | None, named: str | None) -> bool:
+    """A call of ``Variable`` among ``nodes`` gets ``**kwarg``, or ``volatile=<named>``."""
+    for node in nodes:
+        if not isinstance(node, ast.Call) or ctx.qualname(node.func) != VARIABLE:
+            continue
+        for keyword in node.keywords:
+            value = keyword.value
+            if not isinstance(value, ast.Name):
+                continue
+            if (keyword.arg is None and value.id == kwarg) or (keyword.arg == "volatile" and value.id == named):
+                return True
+    return False
+
+
+def _wrapper_name(wrapper: Wrapper) -> str:
+    if isinstance(wrapper, ast.Assign):
+        target = wrapper.targets[0]
+        return target.id if isinstance(target, ast.Name) else "the wrapper"
+    return wrapper.name
 
 
 def _volatile(call: ast.Call) -> bool:
     return any(k.arg == "volatile" and not _is_false(k.value) for k in call.keywords)
 
 
-def _wrapper_called(ctx: FileContext, call: ast.Call, wrappers: dict[tuple[int, int], ast.Assign]) -> ast.Assign | None:
+def _wrapper_called(ctx: FileContext, call: ast.Call, wrappers: dict[tuple[int, int], Wrapper]) -> Wrapper | None:
     if not isinstance(call.func, ast.Name):
         return None
     binding = ctx.names.binding(call.func.id, call.func)

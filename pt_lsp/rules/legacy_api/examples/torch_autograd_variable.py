@@ -24,6 +24,23 @@ EXAMPLES = (
         runtime=Runtime(symptom=STILL_TRACKS_GRAPHS),
     ),
     Example(
+        "`volatile=True` passed through a `to_var` helper of an old training script",
+        """
+        import torch
+        from torch.autograd import Variable  # expect: PTL101
+
+        def to_var(x, volatile=False):
+            if torch.cuda.is_available():
+                x = x.cuda()
+            return Variable(x, volatile=volatile)  # expect: PTL101
+
+        model = torch.nn.Linear(4, 2)
+        batch = to_var(torch.randn(8, 4), volatile=True)  # expect: PTL101
+        outputs = model(batch)
+        """,
+        runtime=Runtime(symptom=STILL_TRACKS_GRAPHS),
+    ),
+    Example(
         "test-time predictions for a plot, `volatile` through `import torch as T`",
         """
         import torch as T
