@@ -131,6 +131,18 @@ MISSES = {
         """,
         [(5, "PTL101"), (8, "PTL101")],
     ),
+    # padded.data is a tensor's: the functional op returns one whatever x is.
+    "PTL102: .data of a functional op's output, its input an unknown argument": (
+        "PTL102",
+        """\
+        import torch.nn.functional as F
+
+        def shift_right(x):
+            padded = F.pad(x, (1, 0))
+            return padded.data[:, :-1]
+        """,
+        [(5, "PTL102")],
+    ),
     "PTL101: Variable from a star import of torch.autograd, torch's star import after it": (
         "PTL101",
         """\

@@ -200,6 +200,10 @@ class CallsMixin(Analysis):
             inputs = [args[0].iter_elem(), args[0], *args[1:]]
         if any(v.kind is Kind.TENSOR or v.history for v in inputs):
             return self.derived(node, state, inputs, kind=Kind.TENSOR)
+        if qualname.startswith("torch.nn.functional.") and not is_true(keyword(node, "return_indices")):
+            # A functional op returns a tensor whatever its inputs are (or raises): a tensor of
+            # unknown device, grad and graph. `F.pad(x, ...).data` is a tensor's `.data`.
+            return Value(kind=Kind.TENSOR)
         return UNKNOWN
 
     def values_and_indices(self, node: ast.Call, state: State, inputs: list[Value]) -> Value:
