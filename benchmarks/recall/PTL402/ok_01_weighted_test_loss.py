@@ -1,0 +1,28 @@
+# Source: https://github.com/zhuangdizhu/FedGen/issues/1
+# Fix (the reporter's): detach each loss before numpy sees it.
+import numpy as np
+import torch
+from torch import nn
+
+
+class User:
+    def __init__(self, n):
+        self.model = nn.Linear(4, 2)
+        self.x, self.y = torch.randn(n, 4), torch.randint(0, 2, (n,))
+
+    def test(self):
+        loss = nn.functional.cross_entropy(self.model(self.x), self.y, reduction="sum")
+        return len(self.y), loss
+
+
+class Server:
+    def __init__(self, users):
+        self.users = users
+
+    def evaluate(self):
+        test_samples, test_losses = zip(*[user.test() for user in self.users])
+        glob_loss = np.sum([x * y.detach() for (x, y) in zip(test_samples, test_losses)]).item() / np.sum(test_samples)
+        return glob_loss
+
+
+print(Server([User(5), User(8)]).evaluate())
