@@ -10,8 +10,9 @@ report converged on and should draw no finding.  Only the rules that have a fold
     python scripts/recall.py --verify                 # run every program under torch: bugs fail, fixes don't
 
 --verify runs each program (``# device: fake-cuda`` ones under ``pt-lsp run --device fake-cuda``): a bug
-program must exit non-zero printing its ``# error:`` text from a ``# bug:`` line (unless it is marked
-``# silent:``, where the program checks the misbehaviour itself), and a fixed program must exit 0.
+program must exit non-zero printing its ``# error:`` text from a ``# bug:`` line (unless a ``# symptom:`` line
+says where it shows instead: a later forward pass, or the program's own check of a silent misbehaviour), and a
+fixed program must exit 0.  ``# warnings-as-errors`` runs it with ``-W error::UserWarning``.
 
 A finding *catches* a bug when its rule is named in the marker and its range covers the marker's line.
 A line marked ``# also: PTLxxx`` repeats a marked defect where the run never gets (``b -= lr * b.grad`` after
@@ -43,8 +44,10 @@ CODE = re.compile(r"PTL\d{3}")
 # header lines read by --verify: the text the failing run must print, and how to run it
 ERROR_HEADER = re.compile(r"^#\s*error:\s*(.+?)\s*$", re.MULTILINE)
 DEVICE_HEADER = re.compile(r"^#\s*device:\s*(\S+)", re.MULTILINE)
-# a silent bug: the program itself checks the misbehaviour after the fact, so it fails on another line
-SILENT_HEADER = re.compile(r"^#\s*silent:", re.MULTILINE)
+# the symptom shows away from the bug line (a forward pass, or the program's own check of a silent bug)
+SYMPTOM_HEADER = re.compile(r"^#\s*symptom:", re.MULTILINE)
+# run with warnings turned into errors (the defect's only runtime sign is a UserWarning)
+WARNINGS_HEADER = re.compile(r"^#\s*warnings-as-errors", re.MULTILINE)
 VERIFY_TIMEOUT_S = 120
 
 
@@ -242,6 +245,8 @@ def verify(root: Path) -> int:
             command = [sys.executable, "-m", "pt_lsp", "run", "--device", "fake-cuda", "--no-save", "--no-crosscheck"]
         else:
             command = [sys.executable]
+        if WARNINGS_HEADER.search(text):
+            command[1:1] = ["-W", "error::UserWarning"]
         try:
             done = subprocess.run(
                 [*command, str(path)], capture_output=True, text=True, cwd=path.parent, timeout=VERIFY_TIMEOUT_S
@@ -262,7 +267,7 @@ def verify(root: Path) -> int:
             why = f"exit {done.returncode}, expected {expected.group(1)!r}: {output.strip()[-300:]}"
             raised_at = raising_line(output, path.name)
             marked = {bug.line for bug in markers(text, name)}
-            if good and not SILENT_HEADER.search(text) and raised_at not in marked:
+            if good and not SYMPTOM_HEADER.search(text) and raised_at not in marked:
                 good, why = False, f"raised at line {raised_at}, not on a `# bug:` line {sorted(marked)}"
         print(f"{'ok  ' if good else 'FAIL'} {name}" + ("" if good else f": {why}"))
         failures += not good

@@ -164,9 +164,9 @@ def test_verify_runs_the_programs_and_checks_the_reported_error(tmp_path):
         "y.backward()  # bug: PTL202", "y.backward()"
     )
     (tmp_path / "PTL202" / "03_wrong_line.py").write_text(header + wrong_line, encoding="utf-8")
-    # a silent bug checks itself on another line: the line is not required
+    # the symptom shows on another line: the line is not required
     (tmp_path / "PTL202" / "04_silent.py").write_text(
-        "# silent: checked below\n" + header + wrong_line, encoding="utf-8"
+        "# symptom: checked below\n" + header + wrong_line, encoding="utf-8"
     )
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--root", str(tmp_path), "--verify"], capture_output=True, text=True, check=False
