@@ -9,7 +9,9 @@ from torch import nn
 class Denoiser(nn.Module):
     def __init__(self, channels=4):
         super().__init__()
-        self.net = nn.Sequential(nn.Conv1d(channels, 16, 3, padding=1), nn.ReLU(), nn.Conv1d(16, channels, 3, padding=1))
+        self.net = nn.Sequential(
+            nn.Conv1d(channels, 16, 3, padding=1), nn.ReLU(), nn.Conv1d(16, channels, 3, padding=1)
+        )
 
     def forward(self, x):
         return self.net(x)
@@ -21,7 +23,7 @@ data = to_channels(raw)
 
 model = Denoiser()
 opt = torch.optim.Adam(list(model.parameters()) + list(to_channels.parameters()), lr=1e-3)
-for step in range(3):
+for _step in range(3):
     noise = torch.randn_like(data)
     loss = (model(data + noise) - data).pow(2).mean()
     opt.zero_grad()

@@ -16,7 +16,7 @@ counts = logits.exp()
 probs = counts / counts.sum(1, keepdim=True)
 loss = -probs[torch.arange(5), ys].log().mean()
 
-for k in range(10):
+for _k in range(10):
     print(loss.item())
     W.grad = None
     loss.backward()  # bug: PTL201

@@ -26,7 +26,7 @@ netD = Discriminator()
 optG = torch.optim.Adam(netG.parameters(), lr=2e-4)
 real = torch.randn(4, 16)
 
-for it in range(2):
+for _it in range(2):
     optG.zero_grad()
     fake = netG(torch.randn(4, 8))
     pred_fake, fake_feats = netD(fake)

@@ -11,7 +11,7 @@ critic = nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.Linear(32, 1))
 opt_g = torch.optim.RMSprop(generator.parameters(), lr=5e-5)
 opt_c = torch.optim.RMSprop(critic.parameters(), lr=5e-5)
 
-for i in range(3):
+for _i in range(3):
     real_imgs = torch.randn(16, 20)
     z = torch.randn(16, latent_dim)
     fake_imgs = generator(z)

@@ -33,7 +33,7 @@ optim = torch.optim.SGD(decoder.parameters(), lr=0.1)
 state = DecoderState((torch.zeros(1, 2, 16), torch.zeros(1, 2, 16)))
 criterion = nn.CrossEntropyLoss()
 
-for shard in range(3):
+for _shard in range(3):
     tokens = torch.randint(0, 20, (2, 5))
     logits = decoder(tokens, state)
     loss = criterion(logits.reshape(-1, 20), tokens.reshape(-1))

@@ -33,8 +33,8 @@ labels = features @ true_w + true_b
 
 w = torch.normal(0, 0.01, size=(2, 1), requires_grad=True)
 b = torch.zeros(1, requires_grad=True)
-for epoch in range(2):
+for _epoch in range(2):
     for X, y in data_iter(10, features, labels):
-        l = squared_loss(linreg(X, w, b), y)
-        l.backward()  # bug: PTL201
+        loss = squared_loss(linreg(X, w, b), y)
+        loss.backward()  # bug: PTL201
         sgd([w, b], 0.03, 10)

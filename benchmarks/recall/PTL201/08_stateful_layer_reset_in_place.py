@@ -25,7 +25,7 @@ class LeakyLayer(nn.Module):
 fc = nn.Linear(4, 6)
 layer = LeakyLayer(6)
 opt = torch.optim.SGD(fc.parameters(), lr=0.01)
-for sample in range(3):
+for _sample in range(3):
     layer.reset_states()
     out = layer(fc(torch.randn(5, 4)))
     loss = out.sum()

@@ -22,7 +22,7 @@ class CRFLikeTagger(nn.Module):
 
 model = CRFLikeTagger()
 optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
-for step in range(2):
+for _step in range(2):
     token_ids = torch.randint(0, 50, (4, 12))
     labels = torch.randint(0, 5, (4, 12))
     loss = model(token_ids, labels)

@@ -8,7 +8,9 @@ from torch import nn
 class TinyEncoder(nn.Module):
     def __init__(self, dim=16, inter=32, layers=2):
         super().__init__()
-        self.layers = nn.ModuleList(nn.ModuleDict({"up": nn.Linear(dim, inter), "dense": nn.Linear(inter, dim)}) for _ in range(layers))
+        self.layers = nn.ModuleList(
+            nn.ModuleDict({"up": nn.Linear(dim, inter), "dense": nn.Linear(inter, dim)}) for _ in range(layers)
+        )
 
     def forward(self, x):
         for layer in self.layers:

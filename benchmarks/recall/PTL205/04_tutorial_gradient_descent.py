@@ -8,7 +8,7 @@ source = mixture * (torch.rand(64, 10) > 0.5).float()
 mask = torch.rand(64, 10, requires_grad=True)
 learning_rate = 1.0
 
-for iteration in range(5):
+for _iteration in range(5):
     estimate = mask * mixture
     loss = torch.nn.functional.l1_loss(estimate, source)
     loss.backward()

@@ -7,7 +7,7 @@ x = torch.linspace(-1, 1, 20)
 y = 3 * x + 0.5
 w = torch.zeros(1, requires_grad=True)
 lr = 0.1
-for epoch in range(10):
+for _epoch in range(10):
     loss = ((w * x - y) ** 2).mean()
     loss.backward()
     w -= lr * w.grad  # bug: PTL205

@@ -17,7 +17,7 @@ class Regressor(nn.Module):
 model = Regressor()
 x, y = torch.randn(16, 3), torch.randn(16, 1)
 lr = 0.05
-for step in range(3):
+for _step in range(3):
     loss = ((model(x) - y) ** 2).mean()
     model.zero_grad()
     loss.backward()

@@ -11,7 +11,7 @@ class Model(nn.Module):
     def __init__(self, in_channels, out_channels, layer_size):
         super().__init__()
         self.conv = []  # bug: PTL301
-        for idx in range(layer_size):
+        for _idx in range(layer_size):
             self.conv.append(nn.Conv2d(in_channels=in_channels, out_channels=out_channels, kernel_size=(3, 3)))
             in_channels = out_channels
             out_channels *= 2

@@ -15,7 +15,7 @@ def init_(m):
 
 
 class MDDPGCritic(nn.Module):
-    def __init__(self, obs_dim, act_dim, hidden_size=32, num_q_outs=2, device=torch.device("cpu")):
+    def __init__(self, obs_dim, act_dim, hidden_size=32, num_q_outs=2, device="cpu"):
         super().__init__()
         self.mlp = nn.Sequential(nn.Linear(obs_dim + act_dim, hidden_size), nn.ReLU())
         self.q_outs = [init_(nn.Linear(hidden_size, 1)) for _ in range(num_q_outs)]  # bug: PTL301

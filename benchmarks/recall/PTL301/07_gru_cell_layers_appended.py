@@ -14,7 +14,7 @@ class GRUStack(nn.Module):
         self.hidden_size = hidden_size
         self.x2h = []  # bug: PTL301
         self.h2h = []  # bug: PTL301
-        for x in range(layn):
+        for _x in range(layn):
             temp1 = nn.Linear(input_size, 3 * hidden_size, bias=bias)
             temp2 = nn.Linear(hidden_size, 3 * hidden_size, bias=bias).to("cuda:0")
             self.x2h.append(temp1)

@@ -19,7 +19,8 @@ class TFTLite(nn.Module):
 
     def forward(self, x):
         if self.attention_mask is None:
-            self.attention_mask = torch.triu(torch.ones(self.n, self.n, device=x.device), diagonal=1).bool()  # bug: PTL302
+            ones = torch.ones(self.n, self.n, device=x.device)
+            self.attention_mask = torch.triu(ones, diagonal=1).bool()  # bug: PTL302
             self.relative_index = torch.arange(self.n, device=x.device).float()[:, None]  # bug: PTL302
         h = self.embed(x + self.relative_index)
         scores = (h @ h.transpose(-1, -2)).masked_fill(self.attention_mask, float("-inf"))

@@ -16,7 +16,7 @@ class HyperConv(nn.Module):
     def forward(self, adjacency, embedding):
         item_embeddings = embedding
         final = [item_embeddings]
-        for i in range(self.layers):
+        for _i in range(self.layers):
             item_embeddings = torch.sparse.mm(adjacency, item_embeddings)
             final.append(item_embeddings)
         item_embeddings = np.sum(final, 0) / (self.layers + 1)  # bug: PTL401

@@ -28,6 +28,6 @@ class DeepQNetwork:
 
 
 dqn = DeepQNetwork()
-for step in range(3):
+for _step in range(3):
     dqn.learn(torch.randn(8, 4), torch.randn(8, 2))
 dqn.plot_cost()

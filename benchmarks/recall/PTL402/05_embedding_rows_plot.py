@@ -2,7 +2,6 @@
 # Pattern: an inspector plots rows of a text encoder's token embedding table (a parameter) with
 # `emb_vec[u].numpy()`.
 # error: Can't call numpy() on Tensor that requires grad
-import numpy as np
 import torch
 from torch import nn
 

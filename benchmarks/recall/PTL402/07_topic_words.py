@@ -2,7 +2,6 @@
 # Pattern: a topic model's visualisation takes beta (the topic-word matrix computed by the model) and
 # calls `.numpy()` to list the top words of each topic.
 # error: Can't call numpy() on Tensor that requires grad
-import numpy as np
 import torch
 from torch import nn
 

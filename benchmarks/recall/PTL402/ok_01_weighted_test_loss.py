@@ -21,7 +21,8 @@ class Server:
 
     def evaluate(self):
         test_samples, test_losses = zip(*[user.test() for user in self.users])
-        glob_loss = np.sum([x * y.detach() for (x, y) in zip(test_samples, test_losses)]).item() / np.sum(test_samples)
+        weighted = np.sum([x * y.detach() for (x, y) in zip(test_samples, test_losses)])
+        glob_loss = weighted.item() / np.sum(test_samples)
         return glob_loss
 
 

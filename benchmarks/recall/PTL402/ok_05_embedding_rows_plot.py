@@ -1,6 +1,5 @@
 # Source: https://github.com/tkalayci71/embedding-inspector/issues/22
 # Fix: read the embedding table under torch.no_grad() (its rows then carry no graph).
-import numpy as np
 import torch
 from torch import nn
 
