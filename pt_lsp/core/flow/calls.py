@@ -79,6 +79,8 @@ class CallsMixin(Analysis):
             return self.call_qualified(callee.qualname, node, args, kwargs, state)
         if callee.kind is Kind.MODULE:
             return self.call_module(callee, node, args, kwargs, state)
+        if callee.cls is not None and (method := self.local_method(callee, "__call__")) is not None:
+            return self.call_function(method, node, [callee, *args], kwargs, state, attr_path(func))
         if isinstance(func, ast.Name) and func.id in api.PYTHON_RESULT_BUILTINS and callee is UNKNOWN:
             return OTHER
         if callee is UNKNOWN and isinstance(func, ast.Name) and args and self.is_parameter(func.id):
@@ -269,6 +271,13 @@ class CallsMixin(Analysis):
             if attribute.kind is Kind.MODULE:
                 return self.call_module(attribute, node, args, kwargs, state)
             return self.module_method(receiver, func, node, args, kwargs, state)
+        if receiver.kind is Kind.OTHER and receiver.cls is not None:  # a plain class of this file
+            attribute = self.eval_Attribute(func, state)
+            if attribute.kind is Kind.MODULE:
+                return self.call_module(attribute, node, args, kwargs, state)
+            method = self.local_method(receiver, name)
+            if method is not None:
+                return self.call_function(method, node, [receiver, *args], kwargs, state, attr_path(func.value))
         if name == "backward":
             self.backward(node, func.value, receiver, state)
             return OTHER

@@ -139,6 +139,8 @@ class ExpressionsMixin(Analysis):
             return UNKNOWN
         if base.kind is Kind.MODULE:
             return self.module_attribute(base, node, state)
+        if base.cls is not None:  # an instance of a plain class of this file
+            return dict(base.attrs).get(attr, UNKNOWN)
         if attr == "grad" and base.requires_grad:
             return Value(kind=Kind.TENSOR, device=base.device, requires_grad=False)
         return UNKNOWN

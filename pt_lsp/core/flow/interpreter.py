@@ -117,10 +117,27 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
 
     def instantiate(self, info: ClassInfo, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         if not info.is_module:
-            return UNKNOWN
+            return self.plain_instance(info, node, args, kwargs, state)
         return Value(
             kind=Kind.MODULE, device=Device.CPU, requires_grad=True, cls=info, attrs=self.instance_attributes(info)
         )
+
+    def plain_instance(self, info: ClassInfo, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
+        """An instance of a plain class of this file (a trainer, a predictor, an agent): its
+        ``__init__`` runs with this call's arguments, and what it assigns to ``self`` becomes
+        the instance's attributes, which its methods then see (``Predictor(model)`` keeps
+        ``self.model = model.cuda()`` on CUDA)."""
+        instance = Value(kind=Kind.OTHER, cls=info, requires_grad=False)
+        init = info.method("__init__")
+        if init is None:
+            return instance
+        receiver = f"<instance>.{id(node)}"
+        state.env[receiver] = instance
+        self.call_function(init, node, [instance, *args], kwargs, state, receiver)
+        prefix = receiver + "."
+        attrs = {k[len(prefix) :]: state.env.pop(k) for k in [k for k in state.env if k.startswith(prefix)]}
+        state.env.pop(receiver, None)
+        return instance.with_(attrs=tuple(sorted((k, v) for k, v in attrs.items() if "." not in k)))
 
     def instance_attributes(self, info: ClassInfo) -> tuple[tuple[str, Value], ...]:
         """What ``__init__`` assigns to ``self``: submodules, parameters, tensors."""
