@@ -192,3 +192,24 @@ def test_a_check_that_cannot_install_is_a_note_and_the_others_run(
     assert "PTL501 not checked: AttributeError: no such hook in this torch" in result.notes
     assert "PTL501" not in result.checked and "PTL102" in result.checked
     assert _found(result) == [(5, "PTL102"), (9, "PTL102")]
+
+
+def test_ptl201_names_what_still_holds_the_freed_graph(tmp_path: Path) -> None:
+    result = _run(
+        tmp_path,
+        """\
+        import torch
+
+        G, D = torch.nn.Linear(2, 4), torch.nn.Linear(4, 1)
+        fake = G(torch.randn(3, 2))
+        d_loss = D(fake).mean()
+        d_loss.backward()
+        g_loss = -D(fake).mean()
+        g_loss.backward()
+        """,
+    )
+    assert _found(result) == [(8, "PTL201")]
+    finding = result.findings[0].finding
+    # `d_loss` holds a freed graph too, but not one this backward goes through.
+    assert finding.message.endswith("freed by the backward() at line 6: `fake` still holds that graph")
+    assert [r.span.start.line for r in finding.related] == [6]

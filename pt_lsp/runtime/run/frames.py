@@ -65,10 +65,6 @@ class UserCode:
             known = self._classes[cls] = any(self.is_user_file(name) for name in _files_of(cls))
         return known
 
-    def add_program_file(self, path: str) -> None:
-        self._program.add(os.path.realpath(path))
-        self._cache.clear()
-
     def is_user_file(self, filename: str) -> bool:
         known = self._cache.get(filename)
         if known is not None:
@@ -94,6 +90,16 @@ class UserCode:
                 return frame
             if direct and not self._is_ours(code.co_filename):
                 return None
+            frame = frame.f_back
+        return None
+
+    def frame_from(self, frame: types.FrameType | None) -> types.FrameType | None:
+        """The innermost user frame at or above ``frame``."""
+        while frame is not None:
+            if frame.f_code in self.boundary:
+                return None
+            if self.is_user_file(frame.f_code.co_filename):
+                return frame
             frame = frame.f_back
         return None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -137,12 +139,39 @@ class BackwardCheck(Check):
             if old is None or not old.freed:
                 node.metadata[_MARK] = mark
 
+    def _freed_nodes(self, roots: tuple[torch.Tensor, ...]) -> set[int]:
+        """The ids of the freed nodes this backward reaches (the freed graph, seen from this one)."""
+        return {id(node) for node in self._nodes(roots, lambda node: False) if self._is_freed(node)}
+
+    @staticmethod
+    def _is_freed(node: Any) -> bool:
+        mark = node.metadata.get(_MARK)
+        return mark is not None and mark.freed
+
     def _find(self, roots: tuple[torch.Tensor, ...], freed: bool) -> _Mark | None:
         for node in self._nodes(roots, lambda node: False):
             mark = node.metadata.get(_MARK)
             if mark is not None and mark.freed == freed:
                 return mark
         return None
+
+    def _holders(self, start: types.FrameType | None, freed: set[int]) -> list[str]:
+        """The user's names (locals of the frame that called backward, attributes of its ``self``,
+        one level into tuples and lists) that still hold the freed graph this backward reaches
+        (e.g. GAN's ``fake``). A state reassigned each iteration holds the new graph by then, and
+        is not named: which name carried the old one is not known any more."""
+        frame = self.rec.user.frame_from(start)
+        if frame is None:
+            return []
+        owner = frame.f_locals.get("self")
+        scopes = [("", frame.f_locals)] + ([("self.", vars(owner))] if hasattr(owner, "__dict__") else [])
+        found = set()
+        for prefix, scope in scopes:
+            for name, value in list(scope.items()):
+                for item in value if isinstance(value, (tuple, list)) and len(value) <= 8 else (value,):
+                    if isinstance(item, torch.Tensor) and item.grad_fn is not None and id(item.grad_fn) in freed:
+                        found.add(prefix + name)
+        return sorted(found)
 
     def _explain(self, message: str, roots: tuple[torch.Tensor, ...], where: Where) -> None:
         if "backward through the graph a second time" in message:
@@ -151,14 +180,17 @@ class BackwardCheck(Check):
                 self.rec.report("PTL201", where, "Backward through a graph that an earlier backward() already freed")
                 return
             again = mark.where.filename == where.filename and mark.where.line == where.line
+            holders = self._holders(sys._getframe(1), self._freed_nodes(roots))
+            held = f": {_names(holders)} still {'hold' if len(holders) > 1 else 'holds'} that graph" if holders else ""
             self.rec.report(
                 "PTL201",
                 where,
                 "Backward through a graph already freed by "
                 + (
-                    "this same backward() in an earlier call (state carried across iterations?)"
+                    "this same backward() in an earlier call"
+                    + (held or ": a tensor carried across iterations without `.detach()`?")
                     if again
-                    else f"the backward() at line {mark.where.line}"
+                    else f"the backward() at line {mark.where.line}{held}"
                 ),
                 related=(mark.where.related("the graph is freed by this backward()"),),
             )
@@ -272,6 +304,10 @@ class ZeroGradCheck(Check):
                     related=(entry[2].related("the previous step() used these gradients"),),
                 )
                 return
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
 
 
 def _storage(tensor: torch.Tensor) -> int:
