@@ -131,6 +131,23 @@ MISSES = {
         """,
         [(5, "PTL101"), (8, "PTL101")],
     ),
+    # On CUDA: "Expected all tensors to be on the same device" in forward (checked on fake-cuda).
+    "PTL302: a view of a factory's tensor ([..., None]) kept as a plain attribute": (
+        "PTL302",
+        """\
+        import torch
+        from torch import nn
+
+        class PhaseVocoder(nn.Module):
+            def __init__(self, n_freq, hop):
+                super().__init__()
+                self.phase_advance = torch.linspace(0, 3.14 * hop, n_freq)[..., None]
+
+            def forward(self, spec):
+                return spec + self.phase_advance
+        """,
+        [(7, "PTL302")],
+    ),
     # padded.data is a tensor's: the functional op returns one whatever x is.
     "PTL102: .data of a functional op's output, its input an unknown argument": (
         "PTL102",
@@ -260,6 +277,21 @@ SILENT = {
                 self.layers = [nn.Linear(2, 2), nn.Linear(2, 2)]
                 for i, layer in enumerate(self.layers):
                     setattr(self, f"layer{i}", layer)
+        """,
+    ),
+    "PTL302: a plain index of a factory's tensor may be a scalar (CUDA accepts CPU scalars)": (
+        "PTL302",
+        """\
+        import torch
+        from torch import nn
+
+        class Scale(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.factor = torch.linspace(0.5, 2.0, 4)[2]
+
+            def forward(self, x):
+                return x * self.factor
         """,
     ),
     "PTL101: a def helper with a volatile parameter it does not pass on": (

@@ -61,6 +61,15 @@ def tensor_value(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
         return False
     if isinstance(expr, ast.BinOp):
         return tensor_value(ctx, expr.left, depth + 1) or tensor_value(ctx, expr.right, depth + 1)
+    if isinstance(expr, ast.Subscript):
+        # `torch.linspace(0, 1, n)[..., None]`, `torch.eye(4)[:, :2]`: a view keeps dimensions
+        # where the index has a slice, an Ellipsis or a None (a plain index may leave a scalar).
+        parts = expr.slice.elts if isinstance(expr.slice, ast.Tuple) else [expr.slice]
+        keeps = any(
+            isinstance(p, ast.Slice) or (isinstance(p, ast.Constant) and (p.value is None or p.value is Ellipsis))
+            for p in parts
+        )
+        return keeps and tensor_value(ctx, expr.value, depth + 1)
     if not isinstance(expr, ast.Call):
         return False
     func = expr.func
