@@ -129,3 +129,18 @@ def test_the_report_written_by_pt_lsp_run_is_read(tmp_path: Path, monkeypatch: p
     lint = _lint(script)
     messages = {d.code: d.message for d in lint.diagnostics if d.source == "pt-lsp"}
     assert messages["PTL201"].endswith("(confirmed at runtime)")
+
+
+@pytest.mark.asyncio
+async def test_the_server_tags_and_adds_runtime_findings(bare_client, tmp_path: Path) -> None:
+    """Through the real server (pytest-lsp): the setting from initializationOptions, the report
+    found above the opened file."""
+    from lsp_session import start
+    from pytest_lsp import client_capabilities
+
+    script = _project(tmp_path, _entries)
+    ed = await start(bare_client, tmp_path, client_capabilities("visual-studio-code"), {"runtimeFindings": True})
+    diagnostics = await ed.diagnostics(ed.open(script.read_text(), name="train.py"))
+    by_code = {(d.code, d.source): d.message for d in diagnostics}
+    assert by_code[("PTL201", "pt-lsp")].endswith("(confirmed at runtime)")
+    assert by_code[("PTL102", RUNTIME_SOURCE)].startswith("PTL102 message (seen at runtime")
