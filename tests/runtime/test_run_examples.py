@@ -35,18 +35,20 @@ def _cases() -> list:
     return cases
 
 
-def _run(code: str, example: Example, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str]]:
+def _run(
+    code: str, example: Example, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fixed: bool = False
+) -> list[tuple[int, str]]:
     monkeypatch.chdir(tmp_path)  # examples write files (TensorBoard's runs/)
     script = tmp_path / "example.py"
     # The probe (what verify runs after the program to see a silent symptom) may call what the
     # example defines, e.g. the model whose forward makes a layer.
     symptom = example.runtime.symptom if example.runtime is not None else None
     probe = textwrap.dedent(symptom.code) if isinstance(symptom, Probe) else ""
-    script.write_text(example.program() + probe)
+    script.write_text(example.program(example.fixed if fixed else None) + probe)
     # PTL403's check is opt-in: it is installed only when named in --select.
     selection, explicit = (Selection.of([code]), (code,)) if code == "PTL403" else (Selection(), ())
     # A program that uses CUDA runs on the fake-cuda device (CUDA simulated on the CPU).
-    device = "fake-cuda" if "cuda" in example.program() else None
+    device = "fake-cuda" if "cuda" in script.read_text() else None
     result = run(Program(str(script)), selection, explicit=explicit, crosscheck=False, device=device)
     return [(entry.finding.span.start.line, entry.finding.code) for entry in result.findings]
 
@@ -68,3 +70,18 @@ def test_run_reports_the_rule_at_the_marked_lines(
         assert reported and reported <= marked, (reported, marked)
     else:
         assert not reported, reported
+
+
+def _fixed_cases() -> list:
+    return [case for case in _cases() if case.values[1].fixed is not None and case.values[1].expected]
+
+
+@pytest.mark.parametrize(("code", "example"), _fixed_cases())
+def test_the_fixed_program_does_not_show_the_rule(
+    code: str, example: Example, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert not [line for line, found in _run(code, example, tmp_path, monkeypatch, fixed=True) if found == code]
+
+
+def test_fixed_programs_are_many() -> None:
+    assert len(_fixed_cases()) >= 80
