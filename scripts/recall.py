@@ -120,7 +120,8 @@ def lint(root: Path, files: Sequence[Path]) -> list[Finding]:
         return []
     command = [sys.executable, "-m", "pt_lsp", "check", "--isolated", "--select", "ALL", "--no-cache"]
     command += ["--exit-zero", "--output-format", "json", *map(str, files)]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)
+    # run from the set, not the repository, so that PYTHONPATH can name another pt-lsp (e.g. a `git archive`)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=root, check=False)
     if done.returncode != 0:
         raise SystemExit(f"pt-lsp check failed (exit {done.returncode}): {done.stderr.strip()}")
     return parse_findings(json.loads(done.stdout), root)
