@@ -213,3 +213,24 @@ def test_ptl201_names_what_still_holds_the_freed_graph(tmp_path: Path) -> None:
     # `d_loss` holds a freed graph too, but not one this backward goes through.
     assert finding.message.endswith("freed by the backward() at line 6: `fake` still holds that graph")
     assert [r.span.start.line for r in finding.related] == [6]
+
+
+def test_torchs_warnings_point_at_the_users_line_as_without_the_checker(tmp_path: Path) -> None:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _run(
+            tmp_path,
+            """\
+            import numpy as np
+            import torch
+
+            v = torch.autograd.Variable(torch.ones(2), volatile=True)
+            t = torch.from_numpy(np.frombuffer(bytes(16), dtype=np.float32))
+            """,
+        )
+    places = {(Path(w.filename).name, w.lineno, str(w.message)[:22]) for w in caught}
+    assert ("program.py", 4, "volatile was removed a") in places
+    assert ("program.py", 5, "The given NumPy array ") in places
+    assert not [w for w in caught if "pt_lsp" in w.filename]

@@ -87,7 +87,7 @@ class BackwardCheck(Check):
             self._implicit_gradient(roots, where)
         self._depth += 1
         try:
-            result = original(*args, **kwargs)
+            result = self.as_user(original, *args, **kwargs)
         except RuntimeError as error:
             if where is not None:
                 self._explain(str(error), roots, where)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import types
+import warnings
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from ..recorder import Recorder
@@ -52,3 +54,27 @@ class Check:
 
     def hook(self, handle: Any) -> None:
         self._handles.append(handle)
+
+    def as_user(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call ``function`` for the user's code: the warnings it gives point at the user's line,
+        as without our wrapper in between (torch warns at its caller's line), under the program's
+        filters and the once-per-line registry of the user's module."""
+        pending: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    pending = list(caught)
+        finally:  # after catch_warnings put the program's filters back
+            for item in pending:
+                self._warn_as_user(item)
+
+    def _warn_as_user(self, item: warnings.WarningMessage) -> None:
+        frame = self.rec.user.frame(2)
+        if frame is None:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+            return
+        registry = frame.f_globals.setdefault("__warningregistry__", {})
+        warnings.warn_explicit(item.message, item.category, frame.f_code.co_filename, frame.f_lineno, registry=registry)

@@ -28,7 +28,7 @@ class VariableCheck(Check):
 
         class Meta(type(original)):  # type: ignore[misc]
             def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-                result = original(*args, **kwargs)
+                result = check.as_user(original, *args, **kwargs)
                 check._called(kwargs)
                 return result
 

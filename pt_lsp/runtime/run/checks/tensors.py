@@ -114,10 +114,10 @@ class FromNumpyCheck(Check):
         def checked_from_numpy(array: Any) -> torch.Tensor:
             if _read_only(array):
                 check._report("torch.from_numpy")
-            return from_numpy(array)
+            return check.as_user(from_numpy, array)
 
         def checked_as_tensor(data: Any, *args: Any, **kwargs: Any) -> torch.Tensor:
-            tensor = as_tensor(data, *args, **kwargs)
+            tensor = check.as_user(as_tensor, data, *args, **kwargs)
             if _read_only(data) and tensor.device.type == "cpu" and _shares(tensor, data):
                 check._report("torch.as_tensor")
             return tensor
