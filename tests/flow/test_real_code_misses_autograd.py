@@ -25,6 +25,47 @@ def codes(source: str, code: str) -> list[tuple[int, str]]:
 
 # name: (rule, program, the lines reported, what torch raises running it, or None)
 MISSES = {
+    "PTL202 a per-pixel loss with the pre-1.0 reduce=False, its target with 2 rows": (
+        "PTL202",
+        """
+        import torch
+        from torch import nn
+        net = nn.Conv2d(1, 3, 1)
+        criterion = nn.NLLLoss(reduce=False)
+        labels = torch.randint(0, 3, (2, 4, 4))
+        loss = criterion(torch.log_softmax(net(torch.randn(2, 1, 4, 4)), dim=1), labels)
+        loss.backward()
+        """,
+        [8],
+        NON_SCALAR,
+    ),
+    "PTL202 reduction='none' through a variable, the loss's target with 8 rows": (
+        "PTL202",
+        """
+        import torch
+        from torch import nn
+        reduction = "none"
+        criterion = nn.CrossEntropyLoss(reduction=reduction)
+        logits = nn.Linear(4, 3)(torch.randn(8, 4))
+        loss = criterion(logits, torch.randint(0, 3, (8,)))
+        loss.backward()
+        """,
+        [8],
+        NON_SCALAR,
+    ),
+    "PTL202 reduce=False beside reduction='mean': the legacy keyword wins": (
+        "PTL202",
+        """
+        import torch
+        from torch import nn
+        criterion = nn.NLLLoss(reduce=False, reduction="mean")
+        labels = torch.randint(0, 3, (2,))
+        loss = criterion(torch.log_softmax(torch.randn(2, 3, requires_grad=True), dim=1), labels)
+        loss.backward()
+        """,
+        [7],
+        NON_SCALAR,
+    ),
     "PTL202 a width from a default argument": (
         "PTL202",
         """
@@ -261,6 +302,16 @@ MISSES = {
 
 # Variants of the misses that run fine, or whose writer is closed: still silent.
 SILENT = {
+    "PTL202 a per-row loss on one sample": (
+        "PTL202",
+        """
+        import torch
+        from torch import nn
+        criterion = nn.CrossEntropyLoss(reduction="none")
+        loss = criterion(torch.randn(1, 3, requires_grad=True), torch.randint(0, 3, (1,)))
+        loss.backward()
+        """,
+    ),
     "PTL202 a default width of one on one sample": (
         "PTL202",
         """

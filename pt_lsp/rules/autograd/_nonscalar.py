@@ -218,30 +218,55 @@ class NonScalar:
         """A loss with ``reduction="none"`` (made by ``where``) on ``inputs``: one value per
         element (per row for a classification loss). Proven where an input has more than one
         element, or, for an elementwise loss, where no input is a literal single element."""
-        reduction = _keyword(where, "reduction")
-        if not (isinstance(reduction, ast.Constant) and reduction.value == "none"):
-            return None
         kept = "sample" if per_row else "element"
-        step = Step(reduction, f'`reduction="none"` here: the loss keeps one value per {kept}')
+        reduction, legacy = _keyword(where, "reduction"), _keyword(where, "reduce")
+        if self.names_none(reduction):
+            assert reduction is not None
+            step = Step(reduction, f'`reduction="none"` here: the loss keeps one value per {kept}')
+        elif isinstance(legacy, ast.Constant) and legacy.value is False:
+            # The pre-1.0 spelling, still accepted, and it wins over `reduction=` (torch 2.13).
+            step = Step(legacy, f"`reduce=False` here: the loss keeps one value per {kept}")
+        else:
+            return None
         proof = _either(*(self.evidence(a, depth + 1) for a in inputs))
         if proof is not None and not per_row:
             return (*proof, step)
-        if per_row:
-            batch = _either(*(self.rows(a, depth + 1) for a in inputs[:1]))
+        if per_row:  # the input, or the target: both have one row per sample
+            batch = _either(
+                *(self.rows(a, depth + 1) for a in inputs[:1]),
+                *(self.rows(a, depth + 1, target=True) for a in inputs[1:2]),
+            )
             return (*batch, step) if batch is not None else None
         if inputs and not any(_single(a) for a in inputs):
             return (step,)
         return None
 
-    def rows(self, expr: ast.AST, depth: int) -> Evidence:
-        """``expr`` is a factory result with at least two dimensions and more than one row: the
-        input of a classification loss that keeps one value per row."""
+    def names_none(self, reduction: ast.expr | None) -> bool:
+        """``"none"``, or a name every assignment of which (in its function) is ``"none"``."""
+        if isinstance(reduction, ast.Constant):
+            return reduction.value == "none"
+        if isinstance(reduction, ast.Name):
+            values = self.bindings(reduction)
+            return bool(values) and all(isinstance(v, ast.Constant) and v.value == "none" for v in values)
+        return False
+
+    def rows(self, expr: ast.AST, depth: int, target: bool = False) -> Evidence:
+        """``expr`` is a factory result with more than one row: the input of a classification
+        loss (at least two dimensions) or its target (one class index per row: one dimension is
+        enough), which keep one value per row."""
         if isinstance(expr, ast.Name):
-            return _all([self.rows(v, depth + 1) for v in self.bindings(expr)])
-        if isinstance(expr, ast.Call) and self.ctx.qualname(expr.func) in SIZED_FACTORIES:
+            return _all([self.rows(v, depth + 1, target) for v in self.bindings(expr)])
+        if not isinstance(expr, ast.Call):
+            return None
+        qualname = self.ctx.qualname(expr.func)
+        sizes = None
+        if qualname in SIZED_FACTORIES:
             sizes = _sizes(expr.args)
-            if sizes is not None and len(sizes) >= 2 and sizes[0] != 1:
-                return (Step(expr, f"created with shape {_shape(sizes)} here: {sizes[0]} rows"),)
+        elif qualname == "torch.randint":  # randint(low, high, size) / randint(high, size)
+            size = _keyword(expr, "size") or (expr.args[-1] if len(expr.args) >= 2 else None)
+            sizes = _sizes([size]) if isinstance(size, (ast.Tuple, ast.List)) else None
+        if sizes is not None and len(sizes) >= (1 if target else 2) and sizes[0] != 1:
+            return (Step(expr, f"created with shape {_shape(sizes)} here: {sizes[0]} rows"),)
         return None
 
     # -- modules ----------------------------------------------------------------------------------
