@@ -105,3 +105,25 @@ def test_what_a_method_brings_back_to_the_cpu_stays_silent(body):
     points = torch.as_tensor(trainer.embed(torch.rand(5, 3))).numpy()
     """
     assert lines(source, "PTL401") == []
+
+
+def test_a_parameter_left_out_takes_its_default_device():
+    # FaceSimilarity() runs on "cuda" by default: the helper gets CUDA images (fails on CUDA).
+    source = """\
+    import numpy as np
+    import torch
+
+    def to_array(image):
+        return image.squeeze().numpy()
+
+    class FaceSimilarity:
+        def __init__(self, device="cuda"):
+            self.device = torch.device(device)
+
+        def compare(self, a, b):
+            return float(np.abs(to_array(a.to(self.device)) - to_array(b.to(self.device))).mean())
+
+    print(FaceSimilarity().compare(torch.rand(1, 4, 4), torch.rand(1, 4, 4)))
+    """
+    assert lines(source, "PTL401") == [5]
+    assert lines(source.replace('device="cuda"', 'device="cpu"'), "PTL401") == []

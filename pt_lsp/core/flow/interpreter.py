@@ -218,8 +218,18 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         params = [*function.args.posonlyargs, *function.args.args]
         for param, value in zip(params, args):
             state.env[param.arg] = value
+        # A parameter the call leaves out takes its default: `def __init__(self, device="cuda")`.
+        defaults = dict(zip([p.arg for p in params[len(params) - len(function.args.defaults) :]], function.args.defaults))
+        defaults.update(
+            (p.arg, d) for p, d in zip(function.args.kwonlyargs, function.args.kw_defaults) if d is not None
+        )
         for param in [*params[len(args) :], *function.args.kwonlyargs]:
-            state.env[param.arg] = kwargs.get(param.arg, UNKNOWN)
+            if param.arg in kwargs:
+                state.env[param.arg] = kwargs[param.arg]
+            elif isinstance(defaults.get(param.arg), ast.Constant):
+                state.env[param.arg] = self.eval(defaults[param.arg], state)
+            else:
+                state.env[param.arg] = UNKNOWN
 
     def _locals(self, function: ast.AST) -> frozenset[str]:
         scope = self.ctx.names.scopes.get(id(function))
