@@ -219,7 +219,8 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         for param, value in zip(params, args):
             state.env[param.arg] = value
         # A parameter the call leaves out takes its default: `def __init__(self, device="cuda")`.
-        defaults = dict(zip([p.arg for p in params[len(params) - len(function.args.defaults) :]], function.args.defaults))
+        with_defaults = params[len(params) - len(function.args.defaults) :]
+        defaults = dict(zip([p.arg for p in with_defaults], function.args.defaults))
         defaults.update(
             (p.arg, d) for p, d in zip(function.args.kwonlyargs, function.args.kw_defaults) if d is not None
         )
