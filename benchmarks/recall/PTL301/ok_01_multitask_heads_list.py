@@ -1,5 +1,6 @@
 # Source: https://github.com/pytorch/pytorch/issues/15005
 # Fix: nn.ModuleList registers the heads.
+# device: fake-cuda
 import torch
 from torch import nn
 

@@ -1,5 +1,6 @@
 # Source: https://github.com/Lightning-AI/pytorch-lightning/issues/1978
 # Fix (the maintainers' answer): register the constant as a buffer.
+# device: fake-cuda
 import torch
 from torch import nn
 

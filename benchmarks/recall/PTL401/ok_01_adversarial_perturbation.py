@@ -1,5 +1,6 @@
 # Source: https://github.com/amirgholami/TRAttack/pull/3
 # Fix (the pull request): `.cpu()` before `.numpy()`.
+# device: fake-cuda
 import numpy as np
 import torch
 from torch import nn

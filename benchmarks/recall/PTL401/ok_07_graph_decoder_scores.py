@@ -1,5 +1,6 @@
 # Source: https://github.com/wengong-jin/hgraph2graph/pull/35
 # Fix (the pull request): move the scores to the CPU first.
+# device: fake-cuda
 import numpy as np
 import torch
 from torch import nn
