@@ -4,36 +4,34 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
+from pt_lsp.core import rule as rule_module
 from pt_lsp.core.budget import Budget, BudgetExceeded
 from pt_lsp.core.engine import lint_source
 from pt_lsp.core.findings import Severity
 from pt_lsp.core.rule import Rule
 
 
-class Quick(Rule):
-    code, name, severity = "PTL991", "quick", Severity.WARNING
+@pytest.fixture
+def rules():
+    """Two test rules, unregistered afterwards (a Rule subclass with a code registers itself, and
+    the other tests' `--select PTL9` must not see these)."""
 
-    def check(self, ctx):
-        yield self.report(ctx, ctx.tree.body[0], "found quickly")
-        time.sleep(0.05)  # then spends the whole budget
+    class Quick(Rule):
+        code, name, severity = "PTL991", "quick", Severity.WARNING
 
+        def check(self, ctx):
+            yield self.report(ctx, ctx.tree.body[0], "found quickly")
+            time.sleep(0.05)  # then spends the whole budget
 
-class Slow(Rule):
-    code, name, severity = "PTL992", "slow", Severity.WARNING
+    class Slow(Rule):
+        code, name, severity = "PTL992", "slow", Severity.WARNING
 
-    def check(self, ctx):
-        ctx.budget.check()  # what the flow engine does before every statement
-        yield self.report(ctx, ctx.tree.body[0], "never reached")
+        def check(self, ctx):
+            ctx.budget.check()  # what the flow engine does before every statement
+            yield self.report(ctx, ctx.tree.body[0], "never reached")
 
-
-def test_rules_after_the_budget_are_skipped_and_named_and_findings_so_far_kept():
-    result = lint_source("x = 1\n", rules=[Quick, Slow], budget=0.01)
-    assert [f.message for f in result.findings] == ["found quickly"]
-    assert result.stopped == "analysis stopped after 0.01 s (time budget); not run: PTL992"
-    assert result.errors == [] and result.message is None
-
-
-def test_a_rule_that_checks_the_budget_is_stopped_inside():
     class Sleepy(Slow):
         code = "PTL993"
 
@@ -41,12 +39,28 @@ def test_a_rule_that_checks_the_budget_is_stopped_inside():
             time.sleep(0.05)
             yield from super().check(ctx)
 
-    result = lint_source("x = 1\n", rules=[Sleepy], budget=0.01)
+    try:
+        yield Quick, Slow, Sleepy
+    finally:
+        for code in ("PTL991", "PTL992", "PTL993"):
+            rule_module._REGISTRY.pop(code, None)
+
+
+def test_rules_after_the_budget_are_skipped_and_named_and_findings_so_far_kept(rules):
+    quick, slow, _ = rules
+    result = lint_source("x = 1\n", rules=[quick, slow], budget=0.01)
+    assert [f.message for f in result.findings] == ["found quickly"]
+    assert result.stopped == "analysis stopped after 0.01 s (time budget); not run: PTL992"
+    assert result.errors == [] and result.message is None
+
+
+def test_a_rule_that_checks_the_budget_is_stopped_inside(rules):
+    result = lint_source("x = 1\n", rules=[rules[2]], budget=0.01)
     assert result.findings == [] and result.stopped.endswith("not run: PTL993")
 
 
-def test_no_budget_no_limit():
-    result = lint_source("x = 1\n", rules=[Quick, Slow])
+def test_no_budget_no_limit(rules):
+    result = lint_source("x = 1\n", rules=list(rules[:2]))
     assert [f.message for f in result.findings] == ["found quickly", "never reached"]
     assert result.stopped is None
 
