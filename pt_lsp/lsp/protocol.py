@@ -100,6 +100,14 @@ class PtLspProtocol(LanguageServerProtocol):
                 return ANSWERED
             raise
 
+    def _check_handler_result(self, future):
+        # pygls files the future of a notification's generator handler (didChange, didOpen, ...)
+        # under a fresh id and never removes it: one future per keystroke, kept for the session.
+        # Only futures in flight are filed, so the scan is short.
+        for key in [key for key, filed in self._request_futures.items() if filed is future]:
+            del self._request_futures[key]
+        super()._check_handler_result(future)
+
     def handle_message(self, message):
         if message is ANSWERED:
             return

@@ -1,0 +1,206 @@
+"""Soak the language server: thousands of rapid edits to a 1,000-line file over raw stdio.
+
+The file is made of the test corpus's training scripts. Edits come as fast as the pipe takes
+them (incremental ``didChange``: a comment added or removed at a line's end, now and then a
+``.data`` / ``.detach()`` swapped), in storms; after each storm the client waits for the
+diagnostics of the last version and reads the server's resident memory (``/proc/PID/status``).
+At the end the diagnostics must equal what ``pt-lsp check`` reports for the final text, and the
+memory must not grow between the warm-up edit and the last one (``--max-growth-mb``, default 5).
+
+    python benchmarks/soak_server.py [--edits 10000] [--storm 1000] [--warm-up 2000] [--seed 0]
+
+Exit status 0 when both hold, 1 otherwise. Linux only (``/proc``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import queue
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "corpus" / "files"
+
+
+class Server:
+    def __init__(self, cwd: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pt_lsp", "server"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+        )
+        self.inbox: queue.Queue[dict] = queue.Queue()
+        self.stderr: list[bytes] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=lambda: self.stderr.extend(iter(self.proc.stderr.readline, b"")), daemon=True).start()  # type: ignore[union-attr]
+        self.next_id = 0
+
+    def _read(self) -> None:
+        out = self.proc.stdout
+        assert out is not None
+        while True:
+            length = 0
+            while True:
+                line = out.readline()
+                if not line:
+                    return
+                if not line.strip():
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            self.inbox.put(json.loads(out.read(length)))
+
+    def send(self, message: dict) -> None:
+        body = json.dumps(message).encode()
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def request(self, method: str, params: object) -> dict:
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        return self.wait(lambda m: m.get("id") == self.next_id and "method" not in m)
+
+    def notify(self, method: str, params: object) -> None:
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def wait(self, matches, timeout: float = 120) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                message = self.inbox.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if matches(message):
+                return message
+        raise TimeoutError("the server did not answer")
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS")
+
+
+def thousand_lines() -> str:
+    parts, count = [], 0
+    for path in sorted(CORPUS.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        parts.append(text if text.endswith("\n") else text + "\n")
+        count += text.count("\n")
+        if count >= 1000:
+            break
+    return "".join(parts)
+
+
+def edit(lines: list[str], rng: random.Random) -> tuple[dict, list[str]]:
+    """One incremental change (an LSP range and text) and the lines after it."""
+    for _ in range(100):
+        index = rng.randrange(len(lines))
+        line = lines[index]
+        swappable = (".data" in line or ".detach()" in line) and " = " in line
+        if rng.random() < 0.1 and swappable and line.index(" = ") < line.find(".d"):  # never `x.detach() = y`
+            old, new = (".data", ".detach()") if ".data" in line else (".detach()", ".data")
+            col = line.index(old)
+            change = {"range": _range(index, col, index, col + len(old)), "text": new}
+            lines[index] = line[:col] + new + line[col + len(old) :]
+            return change, lines
+        if line.endswith("  # e"):
+            change = {"range": _range(index, len(line) - 5, index, len(line)), "text": ""}
+            lines[index] = line[:-5]
+            return change, lines
+        if line.strip() and not line.rstrip().endswith("\\") and '"""' not in line and "'''" not in line:
+            change = {"range": _range(index, len(line), index, len(line)), "text": "  # e"}
+            lines[index] = line + "  # e"
+            return change, lines
+    raise RuntimeError("no line to edit")
+
+
+def _range(line: int, start: int, end_line: int, end: int) -> dict:
+    return {"start": {"line": line, "character": start}, "end": {"line": end_line, "character": end}}
+
+
+def check_findings(text: str, folder: Path) -> list[tuple[str, int, int]]:
+    path = folder / "soak_final.py"
+    path.write_text(text, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "pt_lsp", "check", "--output-format", "json", "--exit-zero", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+    )
+    found = json.loads(run.stdout)
+    return sorted((f["code"], f["location"]["row"] - 1, f["location"]["column"] - 1) for f in found)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--edits", type=int, default=10_000)
+    parser.add_argument("--storm", type=int, default=1_000, help="edits between two measurements")
+    parser.add_argument("--warm-up", type=int, default=2_000, help="the edit after which memory must stay flat")
+    parser.add_argument("--max-growth-mb", type=float, default=5.0)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        server = Server(root)
+        server.request("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}})
+        server.notify("initialized", {})
+        uri = (root / "soak.py").as_uri()
+        text = thousand_lines()
+        lines = text.split("\n")
+        server.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 0, "text": text}}
+        )
+        print(f"soak: {len(lines):,} lines, {args.edits:,} edits in storms of {args.storm:,}")
+        rss: dict[int, float] = {}
+        diagnostics: list[dict] = []
+        start = time.monotonic()
+        for version in range(1, args.edits + 1):
+            change, lines = edit(lines, rng)
+            params = {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
+            server.notify("textDocument/didChange", params)
+            if version % args.storm == 0 or version == args.edits:
+                published = server.wait(
+                    lambda m, v=version: (
+                        m.get("method") == "textDocument/publishDiagnostics"
+                        and m["params"]["uri"] == uri
+                        and m["params"].get("version") == v
+                    )
+                )
+                diagnostics = published["params"]["diagnostics"]
+                rss[version] = server.rss_mb()
+                print(f"  edit {version:>6,}: RSS {rss[version]:7.1f} MB, {len(diagnostics)} diagnostics", flush=True)
+        elapsed = time.monotonic() - start
+        server.request("shutdown", None)
+        server.notify("exit", None)
+        server.proc.wait(timeout=30)
+        final = "\n".join(lines)
+        expected = check_findings(final, root)
+    got = sorted((d["code"], d["range"]["start"]["line"], d["range"]["start"]["character"]) for d in diagnostics)
+    warm = max(v for v in rss if v <= max(args.warm_up, min(rss)))
+    growth = rss[max(rss)] - rss[warm]
+    same = got == expected
+    print(f"{args.edits:,} edits in {elapsed:.0f}s ({args.edits / elapsed:,.0f}/s)")
+    print(f"RSS growth from edit {warm:,} to {max(rss):,}: {growth:+.1f} MB (at most {args.max_growth_mb})")
+    print(f"final diagnostics equal to pt-lsp check: {'yes' if same else 'NO'} ({len(got)} vs {len(expected)})")
+    if not same:
+        print("  server only:", sorted(set(got) - set(expected))[:10])
+        print("  check only: ", sorted(set(expected) - set(got))[:10])
+    tracebacks = b"".join(server.stderr).count(b"Traceback")
+    print(f"tracebacks on the server's stderr: {tracebacks}")
+    return 0 if same and growth <= args.max_growth_mb and not tracebacks else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
