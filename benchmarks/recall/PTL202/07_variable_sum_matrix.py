@@ -3,9 +3,9 @@
 # as if it were a loss (old code wrapped in Variable).
 # error: grad can be implicitly created only for scalar outputs
 import torch
-from torch.autograd import Variable
+from torch.autograd import Variable  # also: PTL101
 
-a = Variable(torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), requires_grad=True)
+a = Variable(torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), requires_grad=True)  # also: PTL101
 out = a * a
 out.backward()  # bug: PTL202
 print(a.grad)

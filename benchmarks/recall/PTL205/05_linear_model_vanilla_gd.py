@@ -2,7 +2,7 @@
 # Pattern: vanilla gradient descent on two Variables, `W -= learning_rate * W.grad.data`.
 # error: a leaf Variable that requires grad is being used in an in-place operation
 import torch
-from torch.autograd import Variable
+from torch.autograd import Variable  # also: PTL101
 
 
 def linear_model(x, W, b):
@@ -10,8 +10,8 @@ def linear_model(x, W, b):
 
 
 data, targets = torch.randn(5, 4), torch.randn(5, 3)
-W = Variable(torch.randn(4, 3), requires_grad=True)
-b = Variable(torch.randn(3), requires_grad=True)
+W = Variable(torch.randn(4, 3), requires_grad=True)  # also: PTL101
+b = Variable(torch.randn(3), requires_grad=True)  # also: PTL101
 learning_rate = 0.01
 for sample, target in zip(data, targets):
     output = linear_model(sample, W, b)
