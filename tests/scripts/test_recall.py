@@ -151,6 +151,7 @@ def test_a_missing_root_is_a_one_line_error(tmp_path):
     assert "is not a directory" in done.stderr
 
 
+@pytest.mark.slow  # runs five small torch programs
 def test_verify_runs_the_programs_and_checks_the_reported_error(tmp_path):
     pytest.importorskip("torch")
     (tmp_path / "PTL202").mkdir()
