@@ -104,8 +104,12 @@ class PtLspProtocol(LanguageServerProtocol):
         # pygls files the future of a notification's generator handler (didChange, didOpen, ...)
         # under a fresh id and never removes it: one future per keystroke, kept for the session.
         # Only futures in flight are filed, so the scan is short.
-        for key in [key for key, filed in self._request_futures.items() if filed is future]:
-            del self._request_futures[key]
+        # Not for a cancelled future: ``shutdown`` cancels them while iterating over the dict.
+        # list(): one step under the GIL, where the handlers' threads may file or take futures.
+        if not future.cancelled():
+            for key, filed in list(self._request_futures.items()):
+                if filed is future:
+                    self._request_futures.pop(key, None)
         super()._check_handler_result(future)
 
     def handle_message(self, message):
