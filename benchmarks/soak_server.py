@@ -18,6 +18,7 @@ import argparse
 import json
 import queue
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -102,15 +103,19 @@ def thousand_lines() -> str:
     return "".join(parts)
 
 
+_SWAPPABLE = re.compile(r"\.data(?![\w])|\.detach\(\)")  # not `.datasets`
+
+
 def edit(lines: list[str], rng: random.Random) -> tuple[dict, list[str]]:
     """One incremental change (an LSP range and text) and the lines after it."""
     for _ in range(100):
         index = rng.randrange(len(lines))
         line = lines[index]
-        swappable = (".data" in line or ".detach()" in line) and " = " in line
-        if rng.random() < 0.1 and swappable and line.index(" = ") < line.find(".d"):  # never `x.detach() = y`
-            old, new = (".data", ".detach()") if ".data" in line else (".detach()", ".data")
-            col = line.index(old)
+        found = _SWAPPABLE.search(line)
+        if rng.random() < 0.1 and found and " = " in line and line.index(" = ") < found.start():  # not `x.detach() = y`
+            old = found.group()
+            new = ".detach()" if old == ".data" else ".data"
+            col = found.start()
             change = {"range": _range(index, col, index, col + len(old)), "text": new}
             lines[index] = line[:col] + new + line[col + len(old) :]
             return change, lines
