@@ -113,8 +113,9 @@ def test_pre_commit_hooks_check_and_fix_python_and_notebooks():
     yaml = pytest.importorskip("yaml", reason="PyYAML (a dev dependency) parses .pre-commit-hooks.yaml")
     hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
     assert set(hooks) == {"pt-lsp", "pt-lsp-fix"}
-    assert hooks["pt-lsp"]["entry"] == "pt-lsp check"
-    assert hooks["pt-lsp-fix"]["entry"] == "pt-lsp check --fix"
+    # --force-exclude: pre-commit names every file, and the project's `exclude` must still hold.
+    assert hooks["pt-lsp"]["entry"] == "pt-lsp check --force-exclude"
+    assert hooks["pt-lsp-fix"]["entry"] == "pt-lsp check --force-exclude --fix"
     for hook in hooks.values():
         assert hook["language"] == "python"
         assert hook["types_or"] == ["python", "jupyter"]
