@@ -256,3 +256,36 @@ def test_retain_variables_renamed_and_retain_graph_merged_in_one_round():
         "loss.backward(retain_graph=True)",
         "loss.backward(retain_graph=keep)",
     ]
+
+
+RNN_STATE_FROM_NONE = """\
+import torch
+from torch import nn
+
+rnn = nn.RNN(4, 8)
+opt = torch.optim.SGD(rnn.parameters(), lr=0.1)
+hidden = None
+for step in range(3):
+    x = torch.randn(5, 2, 4)
+    out, hidden = rnn(x, hidden)
+    loss = out.pow(2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+def test_a_state_that_starts_as_none_is_detached_only_once_it_is_a_tensor():
+    # `hidden = None` is an RNN's default state: `hidden.detach()` would raise in the first pass.
+    first = fixed_twice(RNN_STATE_FROM_NONE)
+    assert "    hidden = hidden.detach() if hidden is not None else None\n" in first.text
+    pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        exec(compile(RNN_STATE_FROM_NONE, "<bad>", "exec"), {})
+    exec(compile(first.text, "<fixed>", "exec"), {})  # the fixed program trains three steps
+
+
+def test_a_state_bound_to_a_tensor_keeps_the_plain_detach():
+    text = RNN_STATE_FROM_NONE.replace("hidden = None", "hidden = torch.zeros(1, 2, 8)")
+    first = fixed_twice(text)
+    assert "    hidden = hidden.detach()\n" in first.text

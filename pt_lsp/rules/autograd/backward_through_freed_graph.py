@@ -232,12 +232,18 @@ class BackwardThroughFreedGraph(Rule):
         if not states:
             return None
         lines = []
+        nones = _none_bindings(ctx)
         for name, shape in states:
             if shape == "tuple":
                 item = "s" if name == "h" else "h"
-                lines.append(f"{name} = tuple({item}.detach() for {item} in {name})")
+                detached = f"tuple({item}.detach() for {item} in {name})"
             else:
-                lines.append(f"{name} = {name}.detach()")
+                detached = f"{name}.detach()"
+            if any(position < (start.line, 0) for position in nones.get(name, ())):
+                # `hidden = None` before the loop (an RNN's default state): the first iteration
+                # has nothing to detach, and `None.detach()` would raise.
+                detached = f"{detached} if {name} is not None else None"
+            lines.append(f"{name} = {detached}")
         edit = body_insertion(ctx, event.loop.body, lines)
         if edit is None:
             return None
@@ -315,6 +321,35 @@ def _bound_names(ctx: FileContext) -> BoundNames:
     if ctx not in _BOUND:
         _BOUND[ctx] = BoundNames(ctx.doc.text, ctx.tree)
     return _BOUND[ctx]
+
+
+_NONES: weakref.WeakKeyDictionary[FileContext, dict[str, list[tuple[int, int]]]] = weakref.WeakKeyDictionary()
+
+
+def _none_bindings(ctx: FileContext) -> dict[str, list[tuple[int, int]]]:
+    """Where the file sets a name (or ``self.attr`` path) to ``None``: by assignment, or as a
+    parameter's default. Computed once per file."""
+    if ctx not in _NONES:
+        found: dict[str, list[tuple[int, int]]] = {}
+        for node in ctx.index.of(ast.Assign, ast.AnnAssign):
+            assert isinstance(node, (ast.Assign, ast.AnnAssign))
+            value = node.value
+            if isinstance(value, ast.Constant) and value.value is None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    path = attr_path(target)
+                    if path:
+                        found.setdefault(path, []).append(_position(node))
+        for function in ctx.index.of(ast.FunctionDef, ast.AsyncFunctionDef):
+            arguments = function.args  # type: ignore[attr-defined]
+            params = [*arguments.posonlyargs, *arguments.args]
+            pairs = [*zip(params[len(params) - len(arguments.defaults) :], arguments.defaults)]
+            pairs += [(p, d) for p, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None]
+            for param, default in pairs:
+                if isinstance(default, ast.Constant) and default.value is None:
+                    found.setdefault(param.arg, []).append(_position(function))
+        _NONES[ctx] = found
+    return _NONES[ctx]
 
 
 def _position(node: ast.AST) -> tuple[int, int]:
