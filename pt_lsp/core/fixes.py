@@ -161,8 +161,10 @@ class BoundNames:
                 return True
         return False
 
-    def reads_unbound(self, edit: Edit) -> bool:
-        """Whether ``edit`` inserts statements that read a name not bound before them."""
+    def reads_unbound(self, edit: Edit, never_bound_ok: bool = False) -> bool:
+        """Whether ``edit`` inserts statements that read a name not bound before them.
+        ``never_bound_ok``: a name the text never binds is taken as defined elsewhere (a
+        notebook's kernel); only names bound after the insertion count."""
         if edit.span.start != edit.span.end or not edit.content.strip():
             return False
         try:
@@ -177,6 +179,8 @@ class BoundNames:
             if isinstance(n, ast.Name)
         }
         reads = {n.id for n in ast.walk(inserted) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        if never_bound_ok:
+            reads = {name for name in reads if any(name in names for names in self.first.values())}
         return any(not self.bound_before(name, edit.span.start) for name in reads - local)
 
 

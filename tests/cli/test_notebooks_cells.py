@@ -110,3 +110,18 @@ def test_a_finding_inside_time_is_reported_at_its_column_and_not_fixed(cli, tmp_
     run = cli("check", path, "--select", "PTL000,PTL101", "--fix")
     assert f"{path}:cell 1:3:15: PTL101" in run.out
     assert sources(path) == [source]
+
+
+def test_a_fix_reading_a_name_a_later_cell_binds_is_not_applied(cli, tmp_path, fake_rules):
+    # The fix inserts `zero_grad()`; here `zero_grad` is defined in the next cell, so the inserted
+    # line would raise NameError when the cells run in order: as in files, the fix is refused.
+    path = tmp_path / "nb.ipynb"
+    write(path, notebook(("code", "step()"), ("code", "def zero_grad():\n    pass\n\ndef step():\n    pass")))
+    before = path.read_text(encoding="utf-8")
+    run = cli("check", path, "--select", "PTL903", "--fix")
+    assert run.code == 1 and "PTL903" in run.out
+    assert path.read_text(encoding="utf-8") == before
+    # Bound in an earlier cell, the same fix is applied.
+    write(path, notebook(("code", "def zero_grad():\n    pass\n\ndef step():\n    pass"), ("code", "step()")))
+    assert cli("check", path, "--select", "PTL903", "--fix").code == 0
+    assert sources(path)[1] == "zero_grad()\nstep()"
