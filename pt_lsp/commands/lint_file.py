@@ -179,6 +179,7 @@ def _python(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
         return
     fixed = _fix_source(task, source.text)
     outcome.errors.extend(fixed.errors)
+    outcome.skipped = fixed.message  # not analysed (too deep): said as in check mode, not passed
     outcome.findings = [Located(task.path, finding) for finding in fixed.remaining]
     if not fixed.converged:
         outcome.warnings.append(f"fixes did not converge after {fixed.rounds} rounds")

@@ -75,3 +75,11 @@ def test_fifo_named_like_a_source_file_is_skipped(cli, tmp_path, fake_rules, onl
     run = cli("check", tmp_path, *only_fakes)
     assert run.code == 1
     assert "pipe.py: not a regular file" in run.err
+
+
+def test_a_file_too_deep_to_analyse_is_said_so_with_and_without_fix(cli, tmp_path):
+    path = tmp_path / "deep.py"
+    path.write_text("x = " + "f(" * 170 + "1" + ")" * 170 + "\n")
+    for args in ((), ("--fix",)):
+        run = cli("check", path, "--no-cache", *args)
+        assert f"warning: skipping {path}: too deep to analyse" in run.err, args
