@@ -148,3 +148,12 @@ def is_self_attr(target: ast.AST, attr: str) -> bool:
         and isinstance(target.value, ast.Name)
         and target.value.id == "self"
     )
+
+
+def parameter_defaults(arguments: ast.arguments) -> dict[str, ast.expr]:
+    """Each parameter that has a default, by name: positional ones (defaults align to the last
+    parameters) and keyword-only ones."""
+    names = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
+    defaults = dict(zip(names[len(names) - len(arguments.defaults) :], arguments.defaults))
+    defaults.update({a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None})
+    return defaults

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from .. import vocabulary as api
 from ..classes import ClassInfo
-from ..walk import attr_path
+from ..walk import attr_path, parameter_defaults
 from .base import Function, LocalCallable
 from .calls import PROVEN_MODULE, CallsMixin, is_true, keyword, retains_graph
 from .evaluator import ExpressionsMixin
@@ -219,11 +219,7 @@ class Interpreter(StatementsMixin, CallsMixin, ExpressionsMixin):
         for param, value in zip(params, args):
             state.env[param.arg] = value
         # A parameter the call leaves out takes its default: `def __init__(self, device="cuda")`.
-        with_defaults = params[len(params) - len(function.args.defaults) :]
-        defaults = dict(zip([p.arg for p in with_defaults], function.args.defaults))
-        defaults.update(
-            (p.arg, d) for p, d in zip(function.args.kwonlyargs, function.args.kw_defaults) if d is not None
-        )
+        defaults = parameter_defaults(function.args)
         for param in [*params[len(args) :], *function.args.kwonlyargs]:
             if param.arg in kwargs:
                 state.env[param.arg] = kwargs[param.arg]

@@ -18,7 +18,7 @@ import math
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.flow.values import Step
-from pt_lsp.core.walk import own_nodes
+from pt_lsp.core.walk import own_nodes, parameter_defaults
 
 SIZED_FACTORIES = vocabulary.SIZED_FACTORIES
 LIKE = {f"torch.{n}_like" for n in "randn rand zeros ones empty full randint".split()}
@@ -351,9 +351,7 @@ class NonScalar:
         if passed is not None:
             value = _int(passed)
             return (value, (Step(passed, f"`{expr.id}` is {value} here"),)) if value is not None else None
-        names = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
-        defaults: dict[str, ast.expr] = dict(zip(names[len(names) - len(arguments.defaults) :], arguments.defaults))
-        defaults.update({a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None})
+        defaults = parameter_defaults(arguments)
         default = _int(defaults.get(expr.id))
         if default is None:
             return None

@@ -23,7 +23,7 @@ from pt_lsp.core.fixes import BoundNames
 from pt_lsp.core.flow.facts import BackwardEvent, EventCase
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
-from pt_lsp.core.walk import attr_path
+from pt_lsp.core.walk import attr_path, parameter_defaults
 from pt_lsp.rules.autograd.examples.backward_through_freed_graph import EXAMPLES
 
 RETAIN = "retain_graph=True"
@@ -341,13 +341,9 @@ def _none_bindings(ctx: FileContext) -> dict[str, list[tuple[int, int]]]:
                     if path:
                         found.setdefault(path, []).append(_position(node))
         for function in ctx.index.of(ast.FunctionDef, ast.AsyncFunctionDef):
-            arguments = function.args  # type: ignore[attr-defined]
-            params = [*arguments.posonlyargs, *arguments.args]
-            pairs = [*zip(params[len(params) - len(arguments.defaults) :], arguments.defaults)]
-            pairs += [(p, d) for p, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None]
-            for param, default in pairs:
+            for name, default in parameter_defaults(function.args).items():  # type: ignore[attr-defined]
                 if isinstance(default, ast.Constant) and default.value is None:
-                    found.setdefault(param.arg, []).append(_position(function))
+                    found.setdefault(name, []).append(_position(function))
         _NONES[ctx] = found
     return _NONES[ctx]
 
