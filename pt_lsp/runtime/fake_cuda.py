@@ -19,6 +19,7 @@ verify report prints it with every proxy row.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -251,7 +252,7 @@ def _patched(replacements: dict[str, Any]) -> Iterator[None]:
     saved = []
     for dotted, value in replacements.items():
         owner_name, attribute = dotted.rsplit(".", 1)
-        owner = eval(owner_name, {"torch": torch})  # dotted names of torch modules only
+        owner = functools.reduce(getattr, owner_name.split(".")[1:], torch)  # "torch.cuda" -> torch.cuda
         saved.append((owner, attribute, getattr(owner, attribute)))
         setattr(owner, attribute, value)
     try:

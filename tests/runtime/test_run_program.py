@@ -111,7 +111,7 @@ def test_fail_fast_stops_the_program_at_the_first_finding(programs: Path, capsys
 
 
 def test_a_correct_program_reports_nothing(programs: Path) -> None:
-    result = run(Program("clean_training.py"))
+    result = run(Program("real/correct_training.py"))  # the same script the real-program tests use
     assert result.exception is None and result.exit_code == 0
     assert result.findings == []
     assert result.crosscheck.static == []
