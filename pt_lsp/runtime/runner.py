@@ -160,8 +160,15 @@ def _proof(rules: dict, rows: list[Row]) -> dict[str, int]:
         if row.outputs_match is not None or _declared_failure_seen(row):
             compared.add(key)  # with the intended program's outputs, or with the failure it declares
     bad = [(code, example) for code, rule in rules.items() for example in rule.examples if example.is_bad_for(code)]
+    # The fixes planned for the runs are reused; only examples that did not run are fixed here.
+    planned = {(row.case.code, id(row.case.example)): row.case.fix for row in rows if row.case.fix is not None}
+
+    def has_fix(code: str, example) -> bool:
+        fix = planned.get((code, id(example))) or plan_fix(code, example)
+        return fix.text is not None
+
     # A static-only example cannot run its fix either: it is counted under static_only.
-    fixes = sum(1 for code, example in bad if not example.static_only and plan_fix(code, example).text is not None)
+    fixes = sum(1 for code, example in bad if not example.static_only and has_fix(code, example))
     return {
         "bad_examples": len(bad),
         "bad_run": len(ran),
