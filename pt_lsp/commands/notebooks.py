@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from pt_lsp.core.document import Pos, Span
 from pt_lsp.core.findings import Edit, FileResult, Finding, Fix, Related
-from pt_lsp.core.fixes import MAX_ROUNDS, BoundNames, Linted, apply_edits, fix_loop, still_compiles
+from pt_lsp.core.fixes import MAX_ROUNDS, Linted, apply_edits, fix_loop, reads_bound_names, still_compiles
 from pt_lsp.core.notebook import Cell, JoinedCells, lint_notebook
 from pt_lsp.core.selection import Selection
 
@@ -138,17 +138,12 @@ def fix_cells(
         # the program still compiles, and no fixed cell stops parsing on its own
         return still_compiles(old[1].text, new[1].text, path) and _broken(new[1]) <= _broken(old[1])
 
-    bound: list[tuple[str, BoundNames]] = []  # for the joined program of the current round
+    # No inserted statement may read a name a later cell binds (one no cell binds may come from
+    # the kernel).
+    reads_bound = reads_bound_names(never_bound_ok=True)
 
     def in_one_cell(state: State, finding: Finding) -> bool:
-        # Within one cell, and no inserted statement reads a name a later cell binds (a name no
-        # cell binds may come from the kernel).
-        if finding.fix is None or not _in_one_cell(state[1], finding.fix):
-            return False
-        text = state[1].text
-        if not bound or bound[0][0] is not text:
-            bound[:] = [(text, BoundNames(text))]
-        return not any(bound[0][1].reads_unbound(edit, never_bound_ok=True) for edit in finding.fix.edits)
+        return finding.fix is not None and _in_one_cell(state[1], finding.fix) and reads_bound(state[1].text, finding)
 
     first: State = (list(sources), *lint_cells(list(sources), path, selection))
     loop = fix_loop(linted(first), linted, apply, valid, unsafe, in_one_cell, max_rounds)

@@ -184,6 +184,21 @@ class BoundNames:
         return any(not self.bound_before(name, edit.span.start) for name in reads - local)
 
 
+def reads_bound_names(never_bound_ok: bool = False) -> Callable[[str, Finding], bool]:
+    """A fix loop's eligibility check on a round's text: the finding's fix inserts no statement
+    that reads a name bound after it (``BoundNames``, built once per text). ``never_bound_ok``
+    as in ``BoundNames.reads_unbound``."""
+    current: list[tuple[str, BoundNames]] = []  # the text of the current round only
+
+    def eligible(text: str, finding: Finding) -> bool:
+        if not current or current[0][0] is not text:
+            current[:] = [(text, BoundNames(text))]
+        fix = finding.fix
+        return fix is None or not any(current[0][1].reads_unbound(e, never_bound_ok) for e in fix.edits)
+
+    return eligible
+
+
 @dataclass
 class FixOutcome:
     text: str
@@ -301,14 +316,6 @@ def fix_source(
     def compiles(old: str, new: str) -> bool:
         return still_compiles(old, new, path)
 
-    bound: list[tuple[str, BoundNames]] = []  # for the text of the current round only
-
-    def binds_first(source: str, finding: Finding) -> bool:
-        if not bound or bound[0][0] is not source:
-            bound[:] = [(source, BoundNames(source))]
-        fix = finding.fix
-        return fix is None or not any(bound[0][1].reads_unbound(edit) for edit in fix.edits)
-
-    loop = fix_loop(lint(text), lint, apply_edits, compiles, unsafe, binds_first, max_rounds)
+    loop = fix_loop(lint(text), lint, apply_edits, compiles, unsafe, reads_bound_names(), max_rounds)
     last = loop.last
     return FixOutcome(last.state, loop.fixed, last.findings, loop.rounds, loop.converged, loop.errors, last.message)
