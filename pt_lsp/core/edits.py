@@ -325,6 +325,19 @@ def add_keyword(
     return Edit.insert(last_end, f", {keyword}")
 
 
+def rename_keyword(ctx: FileContext, call: ast.Call, keyword: ast.keyword, new: str) -> Edit | None:
+    """An edit renaming ``keyword`` of ``call`` to ``new`` (``retain_variables=`` → ``retain_graph=``).
+    None where the call already passes ``new`` (two values would not compile or would raise) or where
+    the keyword's name is not spelled at its node's start (nothing to rename safely)."""
+    if keyword.arg is None or any(k.arg == new for k in call.keywords):
+        return None
+    start = ctx.doc.node_span(keyword).start
+    name = Span(start, Pos(start.line, start.col + len(keyword.arg)))
+    if ctx.doc.slice(name) != keyword.arg:
+        return None
+    return Edit(name, new)
+
+
 def body_insertion(ctx: FileContext, body: list[ast.stmt], lines: list[str]) -> Edit | None:
     """Insert ``lines`` as the first statements of ``body`` (None for one-line bodies, and where
     the body already starts with them: a fix applied once must not be applied again)."""

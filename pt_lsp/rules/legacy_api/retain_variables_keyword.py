@@ -6,8 +6,8 @@ import ast
 from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.document import Pos, Span
-from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
+from pt_lsp.core.edits import rename_keyword
+from pt_lsp.core.findings import Applicability, Finding, Fix, Severity
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.legacy_api.examples.retain_variables_keyword import EXAMPLES
 
@@ -78,10 +78,5 @@ class RetainVariablesKeyword(Rule):
 
     @staticmethod
     def fixes(ctx: FileContext, call: ast.Call, keyword: ast.keyword) -> list[Fix]:
-        if any(k.arg == NEW for k in call.keywords):
-            return []
-        start = ctx.doc.node_span(keyword).start
-        name = Span(start, Pos(start.line, start.col + len(OLD)))
-        if ctx.doc.slice(name) != OLD:
-            return []
-        return [Fix(f"Rename to `{NEW}=`", (Edit(name, NEW),), Applicability.SAFE)]
+        edit = rename_keyword(ctx, call, keyword, NEW)
+        return [] if edit is None else [Fix(f"Rename to `{NEW}=`", (edit,), Applicability.SAFE)]
