@@ -6,6 +6,12 @@ import argparse
 import logging
 import re
 import sys
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from . import front
+
+if TYPE_CHECKING:
+    from .state import PtLanguageServer
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -66,21 +72,55 @@ def main(argv: list[str]) -> int:
         print(f"pt-lsp server: {error}", file=sys.stderr)
         return 2
 
+    if address is None:
+        return serve_stdio()
+    server = _create_server()
+    announce_port()
+    try:
+        server.start_tcp(*address)
+    except OSError as error:  # the address is not ours, the port is taken, ...
+        print(f"pt-lsp server: cannot listen on {args.tcp}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    return 0 if server.shutdown_received else 1
+
+
+def _create_server() -> PtLanguageServer:
     from .plugins import load_extra_rules
-    from .protocol import ResyncingStdin
     from .server import create_server
 
     server = create_server()
     server.startup_problems = load_extra_rules()
     for problem in server.startup_problems:
         logging.getLogger(__name__).error("%s", problem)
-    if address is not None:
-        announce_port()
-        try:
-            server.start_tcp(*address)
-        except OSError as error:  # the address is not ours, the port is taken, ...
-            print(f"pt-lsp server: cannot listen on {args.tcp}: {error.strerror or error}", file=sys.stderr)
-            return 2
-    else:
-        server.start_io(stdin=ResyncingStdin(sys.stdin.buffer))  # type: ignore[arg-type]
+    return server
+
+
+def serve_stdio(stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
+    """LSP on stdio, with ``initialize`` answered before pygls is imported (``front``)."""
+    stdin = stdin or sys.stdin.buffer
+    stdout = stdout or sys.stdout.buffer
+    raw, initialize = front.read_first(stdin)
+    if initialize is not None:
+        result = front.initialize_result(initialize["params"])
+        stdout.write(front.frame({"jsonrpc": "2.0", "id": initialize["id"], "result": result}))
+        stdout.flush()
+    server = _create_server()  # pygls, lsprotocol and the server: about a second
+    from .protocol import ResyncingStdin
+
+    if initialize is not None:
+        raw = front.replayed(raw, initialize, _refusal)
+        stdout = front.AnsweredOnce(stdout, initialize["id"], result)  # type: ignore[assignment]
+    server.start_io(stdin=ResyncingStdin(front.Replay(raw, stdin)), stdout=stdout)  # type: ignore[arg-type]
     return 0 if server.shutdown_received else 1
+
+
+def _refusal(params: dict[str, Any]) -> str | None:
+    """Why pygls would refuse these ``initialize`` params (None: it takes them)."""
+    from lsprotocol import types
+    from pygls.protocol import default_converter
+
+    try:
+        default_converter().structure(params, types.InitializeParams)
+    except Exception as error:  # cattrs' validation errors, and whatever else structuring raises
+        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else error!r}"
+    return None
