@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.evidence.bindings import bound_values
+from pt_lsp.core.evidence.reaching import (
+    call_site_arguments,
+    constructor_argument,
+    dunder_returns,
+    local_function,
+    reaching_values,
+    returned_values,
+)
 from pt_lsp.core.walk import attr_path as path_of
 
 # In-place methods that do not change a tensor's values.
@@ -103,19 +110,43 @@ def optimizers_over(ctx: FileContext, scope_nodes: Iterable[ast.AST]) -> dict[st
 
 # -- read-only arrays ---------------------------------------------------------------------------------
 def _is_bytes(ctx: FileContext, node: ast.AST, depth: int = 0) -> bool:
+    """An immutable buffer: a ``bytes`` object (a literal, ``bytes(...)``, ``f.read()``,
+    ``a.tobytes()``) or a ``memoryview`` of one."""
+    if depth > 6:
+        return False
     if isinstance(node, ast.Constant) and isinstance(node.value, bytes):
         return True
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult)):
         return _is_bytes(ctx, node.left, depth) or _is_bytes(ctx, node.right, depth)
     if isinstance(node, ast.Call):
-        if isinstance(node.func, ast.Name) and node.func.id == "bytes":
-            return True
+        if isinstance(node.func, ast.Name) and node.func.id in ("bytes", "memoryview"):
+            if ctx.names.binding(node.func.id, node.func) is not None:
+                return False  # shadowed
+            return node.func.id == "bytes" or (len(node.args) == 1 and _is_bytes(ctx, node.args[0], depth + 1))
         return (
             isinstance(node.func, ast.Attribute) and node.func.attr in ("tobytes", "read", "getvalue") and not node.args
         )
-    if isinstance(node, ast.Name) and depth < 3:
-        values = bound_values(ctx, node)
+    if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
+        return _is_bytes_list(ctx, node.value, depth + 1)  # an element of a list of buffers
+    if isinstance(node, ast.Name):
+        values = reaching_values(ctx, node)
         return values is not None and bool(values) and all(_is_bytes(ctx, v, depth + 1) for v in values)
+    return False
+
+
+def _is_bytes_list(ctx: FileContext, node: ast.AST, depth: int) -> bool:
+    """A list whose every element is an immutable buffer (a display, a comprehension, a name
+    or ``self`` attribute only ever bound to one)."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return bool(node.elts) and all(_is_bytes(ctx, e, depth + 1) for e in node.elts)
+    if isinstance(node, ast.ListComp):
+        return _is_bytes(ctx, node.elt, depth + 1)
+    if isinstance(node, ast.Name):
+        values = reaching_values(ctx, node)
+        return bool(values) and all(_is_bytes_list(ctx, v, depth + 1) for v in values or ())
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        assigned = _self_attribute_values(ctx, node)
+        return bool(assigned) and all(v is not None and _is_bytes_list(ctx, v, depth + 1) for v in assigned or ())
     return False
 
 
@@ -126,8 +157,8 @@ def _is_pil_image(ctx: FileContext, node: ast.AST, depth: int = 0) -> bool:
         if isinstance(node.func, ast.Attribute) and node.func.attr in PIL_IMAGE_METHODS:
             return _is_pil_image(ctx, node.func.value, depth + 1)
         return False
-    if isinstance(node, ast.Name) and depth < 3:
-        values = bound_values(ctx, node)
+    if isinstance(node, ast.Name) and depth < 6:
+        values = reaching_values(ctx, node)
         return values is not None and bool(values) and all(_is_pil_image(ctx, v, depth + 1) for v in values)
     return False
 
@@ -156,7 +187,7 @@ def read_only_reason(ctx: FileContext, node: ast.AST, depth: int = 0) -> str | N
 
 def read_only(ctx: FileContext, node: ast.AST, depth: int = 0) -> ReadOnly | None:
     """The evidence that ``node`` is a read-only NumPy array, or None."""
-    if depth > 6:
+    if depth > 8:
         return None
     if isinstance(node, ast.Call):
         qualname = ctx.qualname(node.func)
@@ -164,8 +195,14 @@ def read_only(ctx: FileContext, node: ast.AST, depth: int = 0) -> ReadOnly | Non
             return ReadOnly("`np.frombuffer` of an immutable bytes object", node, True)
         if qualname == "numpy.broadcast_to":
             return ReadOnly("a `np.broadcast_to` view, whose rows share one memory", node, False)
-        if qualname == "numpy.asarray" and node.args and _is_pil_image(ctx, node.args[0]):
-            return ReadOnly("`np.asarray` of a PIL image", node, True)
+        if qualname == "numpy.memmap" and _constant_argument(node, "mode", 2) == "r":
+            return ReadOnly('`np.memmap` opened with `mode="r"`', node, True)
+        if qualname == "numpy.load" and _constant_argument(node, "mmap_mode", 1) == "r":
+            return ReadOnly('`np.load` with `mmap_mode="r"`', node, False)
+        if qualname == "numpy.asarray" and len(node.args) == 1 and not node.keywords:
+            if _is_pil_image(ctx, node.args[0]):
+                return ReadOnly("`np.asarray` of a PIL image", node, True)
+            return read_only(ctx, node.args[0], depth + 1)  # an array is returned as it is
         func = node.func
         if qualname is None and isinstance(func, ast.Attribute) and func.attr in VIEW_METHODS | CONTIGUOUS_VIEW_METHODS:
             if func.attr == "view" and (node.args or node.keywords) and not _dtype_view(node):
@@ -174,24 +211,49 @@ def read_only(ctx: FileContext, node: ast.AST, depth: int = 0) -> ReadOnly | Non
             if base is None or (func.attr in CONTIGUOUS_VIEW_METHODS and not base.contiguous):
                 return None
             return ReadOnly(base.reason, base.where, base.contiguous and func.attr in CONTIGUOUS_VIEW_METHODS)
-        return None
+        function = local_function(ctx, node)
+        returned = returned_values(function) if function is not None else None
+        return _every(ctx, returned, depth) if returned else None
     if isinstance(node, ast.Attribute) and node.attr == "T":
         base = read_only(ctx, node.value, depth + 1)
         return ReadOnly(base.reason, base.where, False) if base is not None else None
     if isinstance(node, ast.Subscript) and _basic_index(node.slice):
         base = read_only(ctx, node.value, depth + 1)
-        return ReadOnly(base.reason, base.where, False) if base is not None else None
+        if base is None:
+            return None
+        # `a[i:j]` of a C-contiguous array is C-contiguous: a reshape of it is a view too
+        contiguous = base.contiguous and isinstance(node.slice, ast.Slice) and node.slice.step is None
+        return ReadOnly(base.reason, base.where, contiguous)
+    if isinstance(node, ast.Subscript):
+        return _every(ctx, dunder_returns(ctx, node), depth)
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
         return _self_attribute(ctx, node, depth)
-    if isinstance(node, ast.Name) and depth < 3:
+    if isinstance(node, ast.Attribute):
+        argument = constructor_argument(ctx, node)
+        return read_only(ctx, argument, depth + 1) if argument is not None else None
+    if isinstance(node, ast.Name):
         made = _made_read_only(ctx, node)
         if made is not None:
             return ReadOnly("an array made read-only with `flags.writeable = False`", made, False)
-        values = bound_values(ctx, node)
-        if values:
-            found = [read_only(ctx, v, depth + 1) for v in values]
-            if all(found) and found[0] is not None:
-                return found[0]
+        return _every(ctx, reaching_values(ctx, node) or call_site_arguments(ctx, node), depth)
+    return None
+
+
+def _every(ctx: FileContext, values: list[ast.AST] | None, depth: int) -> ReadOnly | None:
+    """The evidence of the first of ``values`` when every one of them is read-only."""
+    if not values:
+        return None
+    found = [read_only(ctx, v, depth + 1) for v in values]
+    return found[0] if all(found) else None
+
+
+def _constant_argument(call: ast.Call, keyword: str, position: int) -> object:
+    """The constant passed for a parameter (by keyword or at ``position``), else None."""
+    for item in call.keywords:
+        if item.arg == keyword:
+            return item.value.value if isinstance(item.value, ast.Constant) else None
+    if len(call.args) > position and isinstance(call.args[position], ast.Constant):
+        return call.args[position].value  # type: ignore[attr-defined]
     return None
 
 
@@ -212,17 +274,25 @@ def _basic_index(index: ast.AST) -> bool:
 
 def _self_attribute(ctx: FileContext, node: ast.Attribute, depth: int) -> ReadOnly | None:
     """``self.a`` where the class only ever assigns ``self.a`` read-only arrays."""
+    values = _self_attribute_values(ctx, node)
+    if values is None or any(v is None for v in values):
+        return None
+    return _every(ctx, [v for v in values if v is not None], depth)
+
+
+def _self_attribute_values(ctx: FileContext, node: ast.Attribute) -> list[ast.AST | None] | None:
+    """Every value the class assigns to ``self.<attr>`` (None for an augmented assignment);
+    None when it is also set another way (unpacked into, ``setattr``, its flags changed)."""
     cls = ctx.enclosing_class(node)
     if cls is None:
         return None
-    found: list[ReadOnly | None] = []
+    found: list[ast.AST | None] = []
     for child in ast.walk(cls):  # only for an array handed to from_numpy
         if isinstance(child, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = child.targets if isinstance(child, ast.Assign) else [child.target]
             for target in targets:
                 if _self_attr(target, node.attr):
-                    value = None if isinstance(child, ast.AugAssign) else child.value
-                    found.append(read_only(ctx, value, depth + 1) if value is not None else None)
+                    found.append(None if isinstance(child, ast.AugAssign) else child.value)
                 elif not isinstance(target, (ast.Name, ast.Attribute, ast.Subscript)) and any(
                     _self_attr(t, node.attr) for t in ast.walk(target)
                 ):
@@ -235,9 +305,7 @@ def _self_attribute(ctx: FileContext, node: ast.Attribute, depth: int) -> ReadOn
             and _self_attr(child.value, node.attr)
         ):
             return None  # its flags changed: not followed
-    if found and all(found) and found[0] is not None:
-        return found[0]
-    return None
+    return found or None
 
 
 def _self_attr(node: ast.AST, attr: str) -> bool:

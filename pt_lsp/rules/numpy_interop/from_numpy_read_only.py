@@ -29,10 +29,12 @@ class FromNumpyReadOnly(Rule):
     """
     ## What it does
     Flags `torch.from_numpy(a)` (and `torch.as_tensor(a)`, which also shares memory) where `a`
-    is a read-only array: `np.frombuffer` of a `bytes` object, a `np.broadcast_to` view,
+    is a read-only array: `np.frombuffer` of a `bytes` object (or of a `memoryview` of one),
+    `np.memmap(..., mode="r")`, `np.load(..., mmap_mode="r")`, a `np.broadcast_to` view,
     `np.asarray` of a PIL image, or an array made read-only with `a.flags.writeable = False`;
-    also a view of one (`.reshape()` of a contiguous array, `.T`, a slice) and a `self.a` that
-    the class only ever assigns such arrays.
+    also a view of one (`.reshape()` of a contiguous array, `.T`, a slice, `np.asarray(a)`),
+    a `self.a` that the class only ever assigns such arrays, `obj.a` where `obj = Cls(arr)`
+    stores its argument, and what a helper of the file returns (or is passed) in every case.
 
     ## Why is this bad?
     Tensors have no read-only flag. Torch warns once ("The given NumPy array is not writable,

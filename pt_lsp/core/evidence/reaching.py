@@ -1,0 +1,330 @@
+"""Which value reaches a read, syntactically: the nearest earlier assignment in straight-line code,
+a parameter's arguments at every call site in the file, a local helper's return values, the
+constructor argument behind ``obj.attr``.
+
+Each answer is a list of the expressions the read may stand for, or None where the code is not
+that simple (a branch or a loop rebinds the name, the helper escapes as a value, ``*args``):
+rules then know nothing, never a guess.
+"""
+
+from __future__ import annotations
+
+import ast
+import weakref
+from collections.abc import Iterator
+
+from pt_lsp.core.context import FileContext
+from pt_lsp.core.evidence.bindings import bound_values
+from pt_lsp.core.walk import NESTED_SCOPES, own_nodes
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_BODIES = ("body", "orelse", "finalbody")
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _binds(node: ast.AST, name: str) -> bool:
+    """``node`` (a statement or a header expression) binds ``name`` in the current scope."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return node.name == name or any(_binds(d, name) for d in node.decorator_list)
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return any((a.asname or a.name.split(".")[0]) == name for a in node.names)
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return name in node.names
+    for child in [node, *own_nodes(node)]:
+        if isinstance(child, ast.Name) and child.id == name and not isinstance(child.ctx, ast.Load):
+            return True
+        if isinstance(child, ast.ExceptHandler) and child.name == name:
+            return True
+        if isinstance(child, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal)) and _binds(child, name):
+            return True
+        if isinstance(child, NESTED_SCOPES) and not isinstance(child, ast.Lambda) and child.name == name:
+            return True
+    return False
+
+
+def _statement_of(ctx: FileContext, node: ast.AST) -> ast.stmt | None:
+    current: ast.AST | None = node
+    while current is not None and not isinstance(current, ast.stmt):
+        if isinstance(current, ast.Lambda):
+            return None
+        if isinstance(current, _COMPREHENSIONS) and any(
+            isinstance(n, ast.Name) and n.id == getattr(node, "id", None)
+            for g in current.generators
+            for n in ast.walk(g.target)
+        ):
+            return None  # the comprehension's own variable
+        current = ctx.parent(current)
+    return current
+
+
+def reaching_values(ctx: FileContext, name: ast.Name) -> list[ast.AST] | None:
+    """The values ``name`` may hold where it is read: the nearest earlier ``name = value`` in the
+    same block or an enclosing one, where no loop around the read rebinds it; else every value
+    assigned to it in its scope (:func:`bound_values`); None for a parameter or anything else."""
+    stmt = _statement_of(ctx, name)
+    if stmt is None:
+        return None
+    current: ast.AST = stmt
+    while True:
+        parent = ctx.parent(current)
+        if parent is None:
+            return bound_values(ctx, name)
+        block = next(
+            (getattr(parent, f) for f in _BODIES if any(s is current for s in getattr(parent, f, ()) or ())), None
+        )
+        if block is None:
+            return bound_values(ctx, name)  # an except handler, a match case...
+        for earlier in reversed(block[: next(i for i, s in enumerate(block) if s is current)]):
+            if _binds(earlier, name.id):
+                if (
+                    isinstance(earlier, ast.Assign)
+                    and len(earlier.targets) == 1
+                    and isinstance(earlier.targets[0], ast.Name)
+                ):
+                    return [earlier.value]
+                return bound_values(ctx, name)
+        if isinstance(parent, (ast.Module, *_FUNCTIONS)):
+            return None if isinstance(parent, _FUNCTIONS) and parameter_of(ctx, name) else bound_values(ctx, name)
+        if isinstance(parent, ast.ClassDef) or (isinstance(parent, ast.Try) and block is not parent.body):
+            return bound_values(ctx, name)
+        if isinstance(parent, _LOOPS) and _binds(parent, name.id):
+            return bound_values(ctx, name)  # a later iteration may see another value
+        headers = [getattr(parent, f) for f in parent._fields if f not in (*_BODIES, "handlers")]
+        if any(isinstance(h, ast.AST) and _binds(h, name.id) for h in headers) or any(
+            isinstance(h, list) and any(isinstance(i, ast.AST) and _binds(i, name.id) for i in h) for h in headers
+        ):
+            return bound_values(ctx, name)
+        current = parent
+
+
+def _enclosing_function(ctx: FileContext, node: ast.AST) -> Function | None:
+    current = ctx.parent(node)
+    while current is not None and not isinstance(current, (*_FUNCTIONS, ast.Lambda, ast.ClassDef, ast.Module)):
+        current = ctx.parent(current)
+    return current if isinstance(current, _FUNCTIONS) else None
+
+
+def parameter_of(ctx: FileContext, name: ast.Name) -> tuple[Function, str] | None:
+    """``(function, parameter)`` when ``name`` reads a parameter its function never rebinds."""
+    function = _enclosing_function(ctx, name)
+    if function is None:
+        return None
+    arguments = function.args
+    if name.id not in [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]:
+        return None
+    if any(_binds(stmt, name.id) for stmt in function.body):
+        return None
+    return function, name.id
+
+
+_NAME_USES: weakref.WeakKeyDictionary[FileContext, dict[str, list[ast.Name]]] = weakref.WeakKeyDictionary()
+
+
+def _uses(ctx: FileContext, name: str) -> list[ast.Name]:
+    found = _NAME_USES.get(ctx)
+    if found is None:
+        found = {}
+        for node in ctx.index.of(ast.Name):
+            found.setdefault(node.id, []).append(node)
+        _NAME_USES[ctx] = found
+    return found.get(name, [])
+
+
+def _module_function(ctx: FileContext, function: ast.AST) -> bool:
+    """A plain function defined once at module level (its name is bound by that ``def`` only)."""
+    return (
+        isinstance(function, _FUNCTIONS)
+        and ctx.parent(function) is ctx.tree
+        and not function.decorator_list
+        and sum(_binds(stmt, function.name) for stmt in ctx.tree.body) == 1
+    )
+
+
+def _calls_of(ctx: FileContext, function: Function) -> list[ast.Call] | None:
+    """Every call of the module-level ``function`` in the file; None where its name is used any
+    other way (passed as a callback, stored) or nowhere."""
+    if not _module_function(ctx, function):
+        return None
+    definition = ctx.names.module_scope.bindings.get(function.name, [None])[0]
+    calls = []
+    for use in _uses(ctx, function.name):
+        if ctx.names.binding(use.id, use) is not definition:
+            continue  # another variable of that name
+        parent = ctx.parent(use)
+        if not (isinstance(parent, ast.Call) and parent.func is use):
+            return None
+        calls.append(parent)
+    return calls or None
+
+
+def argument_for(call: ast.Call, function: Function, parameter: str, bound: bool = False) -> ast.expr | None:
+    """The expression ``call`` passes for ``parameter`` (or its default); None when unknown.
+    ``bound``: ``function`` is a method called on an instance (its first parameter is that)."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    arguments = function.args
+    positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)][1 if bound else 0 :]
+    if parameter in positional and positional.index(parameter) < len(call.args):
+        return call.args[positional.index(parameter)]
+    for keyword in call.keywords:
+        if keyword.arg == parameter:
+            return keyword.value
+    defaults = dict(zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults))
+    defaults.update({a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None})
+    return defaults.get(parameter)
+
+
+def call_site_arguments(ctx: FileContext, name: ast.Name) -> list[ast.AST] | None:
+    """What every call of ``name``'s function passes for the parameter ``name`` reads."""
+    found = parameter_of(ctx, name)
+    if found is None:
+        return None
+    function, parameter = found
+    calls = _calls_of(ctx, function)
+    if calls is None:
+        return None
+    values = [argument_for(call, function, parameter) for call in calls]
+    return [v for v in values if v is not None] if all(v is not None for v in values) else None
+
+
+def local_function(ctx: FileContext, call: ast.Call) -> Function | None:
+    """The module-level function of this file that ``call`` calls by name."""
+    if not isinstance(call.func, ast.Name):
+        return None
+    for stmt in ctx.tree.body:
+        if isinstance(stmt, _FUNCTIONS) and stmt.name == call.func.id:
+            binding = ctx.names.binding(call.func.id, call)
+            if binding is not None and binding.qualname is None and _module_function(ctx, stmt):
+                return stmt
+    return None
+
+
+def returned_values(function: Function) -> list[ast.AST] | None:
+    """Every value ``function`` returns; None where it may return None implicitly or yields."""
+    values: list[ast.AST] = []
+    for node in own_nodes(function):
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return None
+        if isinstance(node, ast.Return):
+            if node.value is None:
+                return None
+            values.append(node.value)
+    if not values or not isinstance(function.body[-1], (ast.Return, ast.Raise)):
+        return None  # falling off the end returns None
+    return values
+
+
+def local_class(ctx: FileContext, call: ast.Call) -> ast.ClassDef | None:
+    """The class of this file that ``call`` instantiates by name (undecorated, no metaclass)."""
+    if not isinstance(call.func, ast.Name):
+        return None
+    info = ctx.classes.get(call.func.id)
+    if info is None or info.node.decorator_list or info.node.keywords:
+        return None
+    binding = ctx.names.binding(call.func.id, call)
+    if binding is None or binding.qualname is not None:
+        return None
+    return info.node
+
+
+def instance_class(ctx: FileContext, expr: ast.AST, depth: int = 0) -> ast.ClassDef | None:
+    """The local class ``expr`` is an instance of: ``Cls(...)``, a name every reaching value of
+    which is one, or a parameter every call site passes one for."""
+    if depth > 4:
+        return None
+    if isinstance(expr, ast.Call):
+        return local_class(ctx, expr)
+    if isinstance(expr, ast.Name):
+        values = reaching_values(ctx, expr) or call_site_arguments(ctx, expr)
+        if not values:
+            return None
+        classes = {id(c): c for c in (instance_class(ctx, v, depth + 1) for v in values)}
+        return next(iter(classes.values())) if len(classes) == 1 and None not in classes.values() else None
+    return None
+
+
+def _method(cls: ast.ClassDef, name: str) -> Function | None:
+    found = [s for s in cls.body if isinstance(s, _FUNCTIONS) and s.name == name]
+    return found[0] if len(found) == 1 and not found[0].decorator_list else None
+
+
+def dunder_returns(ctx: FileContext, expr: ast.AST) -> list[ast.AST] | None:
+    """``obj[key]`` on an instance of a local class (no bases) that defines ``__getitem__``:
+    the values that method returns."""
+    if not isinstance(expr, ast.Subscript):
+        return None
+    cls = instance_class(ctx, expr.value)
+    if cls is None or cls.bases:
+        return None
+    method = _method(cls, "__getitem__")
+    return returned_values(method) if method is not None else None
+
+
+def constructor_argument(ctx: FileContext, expr: ast.AST) -> ast.expr | None:
+    """``obj.attr`` where ``obj = Cls(...)`` and ``Cls.__init__`` stores a parameter in
+    ``self.attr`` that nothing else in the class assigns: the argument the constructor got."""
+    if not (isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name)):
+        return None
+    values = reaching_values(ctx, expr.value)
+    if not values or len(values) != 1 or not isinstance(values[0], ast.Call):
+        return None
+    call = values[0]
+    cls = local_class(ctx, call)
+    init = _method(cls, "__init__") if cls is not None and not cls.bases else None
+    if cls is None or init is None:
+        return None
+    stored: list[str] = []
+    for node in _class_stores(cls, expr.attr):
+        if node is None:
+            return None
+        stored.append(node)
+    if len(stored) != 1:
+        return None
+    argument = next((a for a in init.args.args[1:] if a.arg == stored[0]), None)
+    if argument is None or any(_binds(s, argument.arg) for s in init.body) or not _stored_at_top(init, expr.attr):
+        return None
+    scope = _enclosing_function(ctx, expr) or ctx.tree
+    if any(
+        isinstance(n, ast.Attribute)
+        and not isinstance(n.ctx, ast.Load)
+        and n.attr == expr.attr
+        and isinstance(n.value, ast.Name)
+        and n.value.id == expr.value.id
+        for n in own_nodes(scope)
+    ):
+        return None  # set again from outside
+    return argument_for(call, init, argument.arg, bound=True)
+
+
+def _stored_at_top(init: Function, attr: str) -> bool:
+    """``self.attr = ...`` is a statement of ``__init__``'s body itself (not under a condition)."""
+    return any(isinstance(s, ast.Assign) and any(_is_self_attr(t, attr) for t in s.targets) for s in init.body)
+
+
+def _class_stores(cls: ast.ClassDef, attr: str) -> Iterator[str | None]:
+    """For each assignment to ``self.attr`` in the class: the parameter name stored, or None
+    for anything else (another value, an augmented assignment, ``setattr``, a ``__setattr__``)."""
+    for node in ast.walk(cls):
+        if isinstance(node, _FUNCTIONS) and node.name in ("__setattr__", "__getattr__", "__getattribute__"):
+            yield None
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
+            yield None
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if _is_self_attr(target, attr):
+                    ok = isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Name)
+                    yield node.value.id if ok and isinstance(node.value, ast.Name) else None
+                elif any(_is_self_attr(t, attr) for t in ast.walk(target)):
+                    yield None
+
+
+def _is_self_attr(node: ast.AST, attr: str) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == attr
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    )

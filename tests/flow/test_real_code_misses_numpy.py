@@ -1,0 +1,179 @@
+"""NumPy-interop rules on patterns from real code (issue 11): facts about read-only arrays and
+implicit conversions that the real bugs needed. Each miss is a program of ours that warns or fails
+under torch 2.13 (noted beside it, checked with ``python -W error::UserWarning``) and must be
+reported on the marked line; each silent program runs without the warning and must stay silent."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from pt_lsp.core.engine import lint_source
+from pt_lsp.core.selection import Selection
+
+
+def lines(source: str, code: str) -> list[int]:
+    result = lint_source(textwrap.dedent(source), "<real>", selection=Selection.of([code]))
+    assert result.errors == []
+    return [f.line for f in result.findings if f.code == code]
+
+
+def marked(source: str, marker: str) -> list[int]:
+    return [i for i, line in enumerate(textwrap.dedent(source).splitlines(), 1) if line.endswith(marker)]
+
+
+# Each warns "The given NumPy array is not writable" at the line marked `# warns`.
+READ_ONLY = {
+    "a read-only memmap, sliced and reshaped (a view), kept in a plain object's attribute": """\
+        import os, tempfile
+        import numpy as np
+        import torch
+
+
+        class Shard:
+            def __init__(self, key, values):
+                self.key = key
+                self.values = values
+
+
+        def load_shards(path, sizes):
+            blob = np.memmap(path, dtype=np.int16, mode="r")
+            out, start = [], 0
+            for size in sizes:
+                shard = Shard(start, blob[start : start + size * 2].reshape(size, 2))
+                start += size * 2
+                out.append(torch.from_numpy(shard.values))  # warns
+            return out
+
+
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "s.bin")
+            np.zeros(20, dtype=np.int16).tofile(p)
+            load_shards(p, [3, 7])
+        """,
+    "np.frombuffer over the bytes a helper read from a stream, returned by the helper": """\
+        import io
+        import numpy as np
+        import torch
+
+
+        def read_block(stream):
+            raw = stream.read()
+            return np.frombuffer(raw, dtype=np.uint8).reshape(-1, 4)
+
+
+        block = read_block(io.BytesIO(bytes(32)))
+        t = torch.from_numpy(block)  # warns
+        """,
+    "np.asarray of a PIL image reached through reassignments of one name": """\
+        import numpy as np
+        import torch
+        from PIL import Image
+
+
+        def to_tensor(arr):
+            img = np.zeros((8, 8), np.uint8)
+            img = Image.fromarray(img)
+            img = img.resize((4, 4))
+            img = np.asarray(img)
+            return torch.from_numpy(img)  # warns
+
+
+        to_tensor(None)
+        """,
+    "np.asarray of __getitem__'s frombuffer over a memoryview of bytes, the object a parameter": """\
+        import numpy as np
+        import torch
+
+
+        class Packets:
+            def __init__(self, chunks):
+                self.views = [memoryview(c.tobytes()) for c in chunks]
+
+            def __getitem__(self, i):
+                return np.frombuffer(self.views[i], dtype=np.float64)
+
+
+        def decode(packets, n):
+            return [torch.from_numpy(np.asarray(packets[i])) for i in range(n)]  # warns
+
+
+        decode(Packets([np.ones(3), np.ones(3)]), 2)
+        """,
+    "a row of np.load(mmap_mode=" r") through np.asarray": """\
+        import os, tempfile
+        import numpy as np
+        import torch
+
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "a.npy")
+            np.save(p, np.ones((3, 3), np.float32))
+            table = np.load(p, mmap_mode="r")
+            row = table[1]
+            t = torch.from_numpy(np.asarray(row))  # warns
+        """,
+}
+
+
+@pytest.mark.parametrize("source", READ_ONLY.values(), ids=READ_ONLY.keys())
+def test_read_only_array_facts(source: str) -> None:
+    assert lines(source, "PTL404") == marked(source, "# warns")
+
+
+# Runs without the warning: memmap opened for writing, a copy in the constructor's attribute, a
+# name copied in one branch, a helper returning a copy, a parameter given a writable array, a
+# frombuffer over a writable memoryview, np.asarray with a dtype (a copy).
+WRITABLE = """\
+    import os, tempfile
+    import numpy as np
+    import torch
+
+
+    class Shard:
+        def __init__(self, key, values):
+            self.key = key
+            self.values = values
+
+
+    def load(path, mode):
+        blob = np.memmap(path, dtype=np.int16, mode="r+")
+        default = np.memmap(path, dtype=np.int16)
+        shard = Shard(0, np.memmap(path, dtype=np.int16, mode="r"))
+        shard.values = np.array(shard.values)
+        return [torch.from_numpy(blob), torch.from_numpy(default), torch.from_numpy(shard.values)]
+
+
+    def pick(raw, copy):
+        arr = np.frombuffer(raw, dtype=np.uint8)
+        if copy:
+            arr = arr.copy()
+        return torch.from_numpy(arr)
+
+
+    def block(stream, fresh):
+        data = np.frombuffer(stream.read(), dtype=np.uint8)
+        if fresh:
+            return data.copy()
+        return np.zeros(4, np.uint8)
+
+
+    def convert(a):
+        return torch.from_numpy(np.asarray(a))
+
+
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "s.bin")
+        np.zeros(20, dtype=np.int16).tofile(p)
+        load(p, "r")
+        torch.from_numpy(np.frombuffer(memoryview(bytearray(8)), dtype=np.uint8))
+        pick(bytes(8), True)
+        import io
+        torch.from_numpy(block(io.BytesIO(bytes(8)), True))
+        convert(np.zeros(3))
+        torch.from_numpy(np.asarray(np.frombuffer(bytes(8), dtype=np.uint8), dtype=np.float64))
+    """
+
+
+def test_writable_arrays_stay_silent() -> None:
+    assert lines(WRITABLE, "PTL404") == []
