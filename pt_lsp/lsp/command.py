@@ -122,5 +122,5 @@ def _refusal(params: dict[str, Any]) -> str | None:
     try:
         default_converter().structure(params, types.InitializeParams)
     except Exception as error:  # cattrs' validation errors, and whatever else structuring raises
-        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else error!r}"
+        return f"{type(error).__name__}: {next(iter(str(error).splitlines()), '')}"
     return None
