@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from .. import vocabulary as api
 from ..walk import attr_path
-from .base import Analysis
-from .evaluator import sequence, subject
-from .state import State
+from .autograd import Autograd, is_true, keyword
+from .evaluator import Expressions, sequence, subject
+from .graph import GraphNodes
+from .state import Stack, State
 from .values import OTHER, UNKNOWN, Args, Device, Grade, Kind, Kwargs, Value, merge_steps
+
+if TYPE_CHECKING:
+    from .facts import FlowFacts
+    from .functions import Functions
 
 # An object whose `.parameters()` the code uses: an nn.Module of unknown class.
 PROVEN_MODULE = Value(kind=Kind.MODULE, requires_grad=True, qualname="torch.nn.Module")
-
-
-def keyword(node: ast.Call, name: str) -> ast.expr | None:
-    for kw in node.keywords:
-        if kw.arg == name:
-            return kw.value
-    return None
-
-
-def is_true(expr: ast.expr | None) -> bool:
-    return isinstance(expr, ast.Constant) and expr.value is True
 
 
 def condition(state: State) -> str:
@@ -54,12 +49,36 @@ def moved_to(
     return value.with_(steps=merge_steps(steps, value.steps))
 
 
-def retains_graph(call: ast.Call) -> bool:
-    """``retain_graph=True``, ``create_graph=True`` or the pre-0.4 ``retain_variables=True``."""
-    return any(is_true(keyword(call, name)) for name in ("retain_graph", "create_graph", "retain_variables"))
+class Calls:
+    """The value of a call: torch functions and classes by qualified name, tensor and module
+    methods, builtins, and the functions and classes of this file (followed by ``functions``);
+    ``backward()`` and ``optimizer.step()`` go to ``autograd``. Anything else is unknown."""
 
+    def __init__(
+        self,
+        facts: FlowFacts,
+        expressions: Expressions,
+        graph: GraphNodes,
+        stack: Stack,
+        functions: Functions,
+        autograd: Autograd,
+        module_paths: frozenset[str],
+        module_evidence: Grade,
+    ) -> None:
+        self.facts = facts
+        self.expressions = expressions
+        self.eval = expressions.eval
+        self.derived = expressions.derived
+        self.graph = graph
+        self.stack = stack
+        self.functions = functions
+        self.autograd = autograd
+        # variable paths whose `.parameters()` the file uses: nn.Modules wherever unknown
+        self.module_paths = module_paths
+        # CALLABLE where the file freezes parameters: a module's output then proves no graph
+        self.module_evidence = module_evidence
+        self.module_calls: list[str] = []  # the modules whose forward is being interpreted
 
-class CallsMixin(Analysis):
     def call(self, node: ast.Call, state: State) -> Value:
         func = node.func
         if isinstance(func, ast.Attribute):
@@ -79,11 +98,11 @@ class CallsMixin(Analysis):
             return self.call_qualified(callee.qualname, node, args, kwargs, state)
         if callee.kind is Kind.MODULE:
             return self.call_module(callee, node, args, kwargs, state)
-        if callee.cls is not None and (method := self.local_method(callee, "__call__")) is not None:
-            return self.call_function(method, node, [callee, *args], kwargs, state, attr_path(func))
+        if callee.cls is not None and (method := self.functions.local_method(callee, "__call__")) is not None:
+            return self.functions.call_function(method, node, [callee, *args], kwargs, state, attr_path(func))
         if isinstance(func, ast.Name) and func.id in api.PYTHON_RESULT_BUILTINS and callee is UNKNOWN:
             return OTHER
-        if callee is UNKNOWN and isinstance(func, ast.Name) and args and self.is_parameter(func.id):
+        if callee is UNKNOWN and isinstance(func, ast.Name) and args and self.stack.is_parameter(func.id):
             return self.call_callable_parameter(node, args, kwargs, state)
         return self.call_unknown(node, args, kwargs, state)
 
@@ -95,7 +114,7 @@ class CallsMixin(Analysis):
         value = self.call_unknown(node, args, kwargs, state)
         if not state.grad_enabled:
             return value
-        return value.with_(history=value.history | {self.fresh(node, evidence=Grade.CALLABLE)})
+        return value.with_(history=value.history | {self.graph.fresh(node, evidence=Grade.CALLABLE)})
 
     # -- unknown callables ----------------------------------------------------------------------
     def call_unknown(self, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
@@ -116,12 +135,12 @@ class CallsMixin(Analysis):
         beyond one iteration."""
         inputs = [*args, *kwargs.values()]
         if any(v.history or v.requires_grad for v in inputs) and state.grad_enabled:
-            return Value(history=frozenset({self.fresh(node, Grade.UNKNOWN)}))
+            return Value(history=frozenset({self.graph.fresh(node, Grade.UNKNOWN)}))
         return UNKNOWN
 
     # -- torch functions by qualified name ------------------------------------------------------
     def call_qualified(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
-        local = self.local_callable(qualname)
+        local = self.functions.local_callable(qualname)
         if local is not None:
             return local(node, args, kwargs, state)
         if qualname.startswith(api.MODEL_CONSTRUCTORS):
@@ -159,7 +178,7 @@ class CallsMixin(Analysis):
             state.default_device = args[0].device if args else Device.UNKNOWN
             return OTHER
         if qualname in ("torch.autograd.grad", "torch.autograd.backward"):
-            return self.autograd_call(qualname, node, args, kwargs, state)
+            return self.autograd.autograd_call(qualname, node, args, kwargs, state)
         if qualname == "torch.cuda.is_available":
             return OTHER.with_(cuda_flag=True)
         if qualname.startswith(
@@ -265,27 +284,29 @@ class CallsMixin(Analysis):
     ) -> Value:
         name = func.attr
         if receiver.kind is Kind.MODULE or (receiver is UNKNOWN and attr_path(func) in self.module_paths):
-            attribute = self.eval_Attribute(func, state)  # `self.rnn(x)`: a submodule, not a method
+            attribute = self.expressions.eval_attribute(func, state)  # `self.rnn(x)`: a submodule, not a method
             if attribute is UNKNOWN and attr_path(func) in self.module_paths:
                 attribute = PROVEN_MODULE
             if attribute.kind is Kind.MODULE:
                 return self.call_module(attribute, node, args, kwargs, state)
             return self.module_method(receiver, func, node, args, kwargs, state)
         if receiver.kind is Kind.OTHER and receiver.cls is not None:  # a plain class of this file
-            attribute = self.eval_Attribute(func, state)
+            attribute = self.expressions.eval_attribute(func, state)
             if attribute.kind is Kind.MODULE:
                 return self.call_module(attribute, node, args, kwargs, state)
-            method = self.local_method(receiver, name)
+            method = self.functions.local_method(receiver, name)
             if method is not None:
-                return self.call_function(method, node, [receiver, *args], kwargs, state, attr_path(func.value))
+                return self.functions.call_function(
+                    method, node, [receiver, *args], kwargs, state, attr_path(func.value)
+                )
         if name == "backward":
-            self.backward(node, func.value, receiver, state)
+            self.autograd.backward(node, func.value, receiver, state)
             return OTHER
         if name == "step" and (
             (receiver.kind is Kind.OTHER and (receiver.qualname or "").startswith("torch.optim."))
-            or (attr_path(func.value) or "") in self.optimizers  # `self.opt_d`, built in __init__
+            or (attr_path(func.value) or "") in self.autograd.optimizers  # `self.opt_d`, built in __init__
         ):
-            self.optimizer_step(node, state)
+            self.autograd.optimizer_step(node, state)
             return OTHER
         if receiver.kind is Kind.SEQ or receiver.elem is not None:
             path = attr_path(func.value)
@@ -351,7 +372,7 @@ class CallsMixin(Analysis):
         if name in ("detach", "detach_"):
             value = receiver.with_(history=frozenset(), requires_grad=False)
             if name == "detach_":
-                self.rebind(func.value, value, state)
+                state.rebind(func.value, value)
             return value
         if name in ("requires_grad_",):
             flag = args[0] if args else kwargs.get("requires_grad")
@@ -361,7 +382,7 @@ class CallsMixin(Analysis):
                 or is_true(node.args[0] if node.args else keyword(node, "requires_grad"))
             )
             value = receiver.with_(kind=Kind.TENSOR, history=frozenset(), requires_grad=grad)
-            self.rebind(func.value, value, state)
+            state.rebind(func.value, value)
             return value
         if name in api.TENSOR_METHODS_PYTHON_RESULT:
             return OTHER
@@ -372,11 +393,6 @@ class CallsMixin(Analysis):
         if name.endswith("_") and not name.startswith("_"):
             return receiver  # in place: the same tensor
         return self.derived(node, state, [receiver, *args, *kwargs.values()], kind=Kind.TENSOR)
-
-    def rebind(self, target: ast.AST, value: Value, state: State) -> None:
-        path = attr_path(target)
-        if path is not None:
-            state.env[path] = value
 
     # -- modules ----------------------------------------------------------------------------------
     def module_method(
@@ -394,7 +410,7 @@ class CallsMixin(Analysis):
             elif name == "to":
                 device = self.target_device(node, args, kwargs, module.device)
                 moved = moved_to(module.with_(device=device), node, func.value, device, module.device, args, kwargs)
-            self.rebind(func.value, moved, state)  # nn.Module.to() moves the module in place
+            state.rebind(func.value, moved)  # nn.Module.to() moves the module in place
             return moved
         param = Value(kind=Kind.TENSOR, device=module.device, requires_grad=True, steps=module.steps)
         if name in api.MODULE_METHODS_SEQ_OF_PARAMS or name in api.MODULE_METHODS_SEQ_OF_NAMED_PARAMS:
@@ -405,9 +421,9 @@ class CallsMixin(Analysis):
             return Value(kind=Kind.SEQ, elem=sequence((OTHER, param)))
         if name == "forward":
             return self.call_module(module, node, args, kwargs, state)
-        method = self.local_method(module, name)
+        method = self.functions.local_method(module, name)
         if method is not None:
-            return self.call_function(method, node, [module, *args], kwargs, state, attr_path(func.value))
+            return self.functions.call_function(method, node, [module, *args], kwargs, state, attr_path(func.value))
         if name == "state_dict":
             # tensors on the module's device, detached (keep_vars=False)
             tensor = Value(kind=Kind.TENSOR, device=module.device, requires_grad=False, steps=module.steps)
@@ -429,11 +445,13 @@ class CallsMixin(Analysis):
     def call_module(self, module: Value, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         """``model(x)``: the output depends on the inputs and, for modules with parameters, on
         the parameters, so it requires grad (unless grad mode is off)."""
-        forward = self.local_method(module, "forward")
+        forward = self.functions.local_method(module, "forward")
         if forward is not None:
             self.module_calls.append(attr_path(node.func) or "")
             try:
-                result = self.call_function(forward, node, [module, *args], kwargs, state, attr_path(node.func))
+                result = self.functions.call_function(
+                    forward, node, [module, *args], kwargs, state, attr_path(node.func)
+                )
             finally:
                 self.module_calls.pop()
             if result.kind is not Kind.UNKNOWN or result.history:
@@ -448,7 +466,7 @@ class CallsMixin(Analysis):
             # depends on the inputs only as far as an unseen forward() makes it.
             evidence = Grade.PROVEN if module.cls is not None or qualname else Grade.CALLABLE
             evidence = Grade.CALLABLE if self.module_evidence is Grade.CALLABLE else evidence
-            first_new = self.uid
+            first_new = self.graph.uid
             value = self.derived(
                 node,
                 state,
@@ -460,7 +478,7 @@ class CallsMixin(Analysis):
             # torch saves a weight only to compute the gradient of an input that needs one.
             if any(v.requires_grad or v.history for v in inputs):
                 owners = frozenset([*self.module_calls, attr_path(node.func) or ""]) - {""}
-                self.parameter_nodes.update((n.uid, owners) for n in value.history if n.uid > first_new)
+                self.graph.parameter_nodes.update((n.uid, owners) for n in value.history if n.uid > first_new)
         if module.device is not Device.UNKNOWN and not parameter_free and value.device is not Device.CUDA:
             # the output is where the parameters are; an input proven on CUDA decides it
             # (a module left on the CPU would raise instead)

@@ -1,33 +1,72 @@
-"""Expressions: the abstract value of each expression, recorded in the facts."""
+"""Expressions: the transfer function of each kind of expression, recorded in the facts."""
 
 from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .. import vocabulary as api
 from ..walk import attr_path
-from .base import Analysis
+from .graph import GraphNodes
 from .state import State
 from .values import OTHER, UNKNOWN, Device, Grade, GraphNode, Kind, Value, merge_steps
 
+if TYPE_CHECKING:
+    from .calls import Calls
+    from .facts import FlowFacts
+    from .functions import Scope
 
-class ExpressionsMixin(Analysis):
-    """Evaluates expressions against a ``State``; mixed into the interpreter."""
 
-    # The interpreter provides ``call``, ``lookup``, ``fresh`` and ``facts``.
+class Expressions:
+    """Evaluates expressions against a ``State``: one transfer function per kind of expression
+    (a dispatch table), each value recorded in the facts. Calls go to ``calls``, names to
+    ``scope``; graph nodes come from ``graph``."""
+
+    calls: Calls  # set by the interpreter: calls and expressions evaluate each other
+
+    def __init__(self, facts: FlowFacts, graph: GraphNodes, scope: Scope) -> None:
+        self.facts = facts
+        self.graph = graph
+        self.scope = scope
+        self.transfer: dict[type[ast.AST], Callable[[Any, State], Value]] = {
+            ast.Call: self.eval_call,
+            ast.Constant: self.eval_constant,
+            ast.JoinedStr: self.eval_joined_str,
+            ast.Name: self.eval_name,
+            ast.Attribute: self.eval_attribute,
+            ast.BinOp: self.eval_binop,
+            ast.UnaryOp: self.eval_unaryop,
+            ast.Compare: self.eval_compare,
+            ast.BoolOp: self.eval_boolop,
+            ast.IfExp: self.eval_ifexp,
+            ast.Tuple: self.eval_sequence,
+            ast.List: self.eval_sequence,
+            ast.Set: self.eval_set,
+            ast.Dict: self.eval_dict,
+            ast.Subscript: self.eval_subscript,
+            ast.Starred: self.eval_starred,
+            ast.NamedExpr: self.eval_named_expr,
+            ast.Await: self.eval_await,
+            ast.Lambda: self.eval_lambda,
+            ast.ListComp: self.eval_comprehension,
+            ast.GeneratorExp: self.eval_comprehension,
+            ast.SetComp: self.eval_comprehension,
+            ast.DictComp: self.eval_dict_comprehension,
+        }
 
     # -- entry point ----------------------------------------------------------------------------
     def eval(self, node: ast.AST | None, state: State) -> Value:
         if node is None:
             return OTHER
-        method = getattr(self, "eval_" + type(node).__name__, None)
-        value = method(node, state) if method else self.eval_generic(node, state)
+        transfer = self.transfer.get(type(node))
+        value = transfer(node, state) if transfer else self.eval_generic(node, state)
         self.facts.record(node, value)
         return value
 
-    def eval_Call(self, node: ast.Call, state: State) -> Value:
-        return self.call(node, state)
+    def eval_call(self, node: ast.Call, state: State) -> Value:
+        return self.calls.call(node, state)
 
     def eval_generic(self, node: ast.AST, state: State) -> Value:
         for child in ast.iter_child_nodes(node):
@@ -69,7 +108,7 @@ class ExpressionsMixin(Analysis):
         if grad or history:
             if evidence is None:
                 evidence = weakest_grade(history) if not grad else Grade.PROVEN
-            history = history | {self.fresh(site, evidence)}
+            history = history | {self.graph.fresh(site, evidence)}
         return Value(
             kind=kind or (Kind.TENSOR if tensors else Kind.UNKNOWN),
             device=device,
@@ -79,14 +118,14 @@ class ExpressionsMixin(Analysis):
         )
 
     # -- leaves ---------------------------------------------------------------------------------
-    def eval_Constant(self, node: ast.Constant, state: State) -> Value:
+    def eval_constant(self, node: ast.Constant, state: State) -> Value:
         if isinstance(node.value, str):
             device = api.device_of_string(node.value)
             if device is not Device.UNKNOWN:
                 return Value(kind=Kind.DEVICE, device=device, requires_grad=False)
         return OTHER
 
-    def eval_JoinedStr(self, node: ast.JoinedStr, state: State) -> Value:
+    def eval_joined_str(self, node: ast.JoinedStr, state: State) -> Value:
         self.eval_generic(node, state)
         first = node.values[0] if node.values else None
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
@@ -95,15 +134,15 @@ class ExpressionsMixin(Analysis):
                 return Value(kind=Kind.DEVICE, device=device, requires_grad=False)
         return OTHER
 
-    def eval_Name(self, node: ast.Name, state: State) -> Value:
-        value = self.lookup(node.id, node, state)
+    def eval_name(self, node: ast.Name, state: State) -> Value:
+        value = self.scope.lookup(node.id, node, state)
         if value.cuda_flag is None and value.kind in (Kind.UNKNOWN, Kind.OTHER) and not value.history:
             flag = flag_by_name(node.id)
             if flag is not None:
                 return value.with_(cuda_flag=flag)
         return value
 
-    def eval_Attribute(self, node: ast.Attribute, state: State) -> Value:
+    def eval_attribute(self, node: ast.Attribute, state: State) -> Value:
         path = attr_path(node)
         if path is not None and path in state.env:
             self.eval(node.value, state)
@@ -161,7 +200,7 @@ class ExpressionsMixin(Analysis):
         return UNKNOWN
 
     # -- compound expressions -------------------------------------------------------------------
-    def eval_BinOp(self, node: ast.BinOp, state: State) -> Value:
+    def eval_binop(self, node: ast.BinOp, state: State) -> Value:
         left, right = self.eval(node.left, state), self.eval(node.right, state)
         if left.kind is Kind.SEQ and right.kind is Kind.SEQ and isinstance(node.op, ast.Add):
             return Value(
@@ -171,19 +210,19 @@ class ExpressionsMixin(Analysis):
             return UNKNOWN if Kind.UNKNOWN in (left.kind, right.kind) else OTHER
         return self.derived(node, state, [left, right])
 
-    def eval_UnaryOp(self, node: ast.UnaryOp, state: State) -> Value:
+    def eval_unaryop(self, node: ast.UnaryOp, state: State) -> Value:
         operand = self.eval(node.operand, state)
         if isinstance(node.op, ast.Not):
             return OTHER if operand.cuda_flag is None else OTHER.with_(cuda_flag=not operand.cuda_flag)
         return self.derived(node, state, [operand]) if operand.kind is Kind.TENSOR or operand.history else operand
 
-    def eval_Compare(self, node: ast.Compare, state: State) -> Value:
+    def eval_compare(self, node: ast.Compare, state: State) -> Value:
         values = [self.eval(node.left, state), *(self.eval(c, state) for c in node.comparators)]
         if any(v.kind is Kind.TENSOR for v in values):
             return Value(kind=Kind.TENSOR, device=values[0].device, requires_grad=False)
         return OTHER.with_(cuda_flag=device_comparison(node))
 
-    def eval_BoolOp(self, node: ast.BoolOp, state: State) -> Value:
+    def eval_boolop(self, node: ast.BoolOp, state: State) -> Value:
         result = None
         flags = set()
         for operand in node.values:
@@ -196,7 +235,7 @@ class ExpressionsMixin(Analysis):
             result = result.with_(cuda_flag=flags.pop())
         return result or UNKNOWN
 
-    def eval_IfExp(self, node: ast.IfExp, state: State) -> Value:
+    def eval_ifexp(self, node: ast.IfExp, state: State) -> Value:
         flag = self.eval(node.test, state).cuda_flag
         body = self.eval(node.body, narrowed(state, flag))
         orelse = self.eval(node.orelse, narrowed(state, None if flag is None else not flag))
@@ -209,18 +248,16 @@ class ExpressionsMixin(Analysis):
             )
         return value
 
-    def eval_Tuple(self, node: ast.Tuple | ast.List, state: State) -> Value:
+    def eval_sequence(self, node: ast.Tuple | ast.List, state: State) -> Value:
         items = tuple(self.eval(elt, state) for elt in node.elts)
         if any(isinstance(elt, ast.Starred) for elt in node.elts):
             return Value(kind=Kind.SEQ, history=frozenset().union(*(i.history for i in items)))
         return sequence(items)
 
-    eval_List = eval_Tuple
+    def eval_set(self, node: ast.Set, state: State) -> Value:
+        return Value(kind=Kind.SEQ, elem=self.eval_sequence(node, state).iter_elem())  # type: ignore[arg-type]
 
-    def eval_Set(self, node: ast.Set, state: State) -> Value:
-        return Value(kind=Kind.SEQ, elem=self.eval_Tuple(node, state).iter_elem())  # type: ignore[arg-type]
-
-    def eval_Dict(self, node: ast.Dict, state: State) -> Value:
+    def eval_dict(self, node: ast.Dict, state: State) -> Value:
         values = [self.eval(v, state) for v in node.values]
         for key in node.keys:
             self.eval(key, state)
@@ -234,7 +271,7 @@ class ExpressionsMixin(Analysis):
             history=frozenset().union(*(v.history for v in values)) if values else frozenset(),
         )
 
-    def eval_Subscript(self, node: ast.Subscript, state: State) -> Value:
+    def eval_subscript(self, node: ast.Subscript, state: State) -> Value:
         base = self.eval(node.value, state)
         index = node.slice
         self.eval(index, state)
@@ -253,22 +290,22 @@ class ExpressionsMixin(Analysis):
             return Value(history=base.history, requires_grad=base.requires_grad)
         return UNKNOWN
 
-    def eval_Starred(self, node: ast.Starred, state: State) -> Value:
+    def eval_starred(self, node: ast.Starred, state: State) -> Value:
         return self.eval(node.value, state)
 
-    def eval_NamedExpr(self, node: ast.NamedExpr, state: State) -> Value:
+    def eval_named_expr(self, node: ast.NamedExpr, state: State) -> Value:
         value = self.eval(node.value, state)
         state.env[node.target.id] = value
         return value
 
-    def eval_Await(self, node: ast.Await, state: State) -> Value:
+    def eval_await(self, node: ast.Await, state: State) -> Value:
         self.eval(node.value, state)
         return UNKNOWN
 
-    def eval_Lambda(self, node: ast.Lambda, state: State) -> Value:
+    def eval_lambda(self, node: ast.Lambda, state: State) -> Value:
         return UNKNOWN
 
-    def eval_ListComp(self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp, state: State) -> Value:
+    def eval_comprehension(self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp, state: State) -> Value:
         inner = state.copy()
         for generator in node.generators:
             element = self.eval(generator.iter, inner).iter_elem()
@@ -277,9 +314,7 @@ class ExpressionsMixin(Analysis):
                 self.eval(condition, inner)
         return Value(kind=Kind.SEQ, elem=self.eval(node.elt, inner))
 
-    eval_GeneratorExp = eval_SetComp = eval_ListComp
-
-    def eval_DictComp(self, node: ast.DictComp, state: State) -> Value:
+    def eval_dict_comprehension(self, node: ast.DictComp, state: State) -> Value:
         inner = state.copy()
         for generator in node.generators:
             self.bind(generator.target, self.eval(generator.iter, inner).iter_elem(), inner)

@@ -23,7 +23,8 @@ class EventCase(str, enum.Enum):
 class Analyser(Protocol):
     """What the facts ask of the interpreter (``interpreter.Interpreter``)."""
 
-    call_modes: dict[int, set[bool]]
+    @property
+    def call_modes(self) -> dict[int, set[bool]]: ...
 
     def ensure_for(self, node: ast.AST) -> None: ...
 

@@ -6,7 +6,10 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..walk import attr_path
 from .values import Device, GraphNode, Value
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 @dataclass
@@ -33,6 +36,13 @@ class State:
             dict(self.retained),
             dict(self.updated),
         )
+
+    def rebind(self, target: ast.AST, value: Value) -> None:
+        """Give the variable or attribute path ``target`` a new value (an in-place change such
+        as ``x.detach_()`` or ``model.cuda()``); other targets are left alone."""
+        path = attr_path(target)
+        if path is not None:
+            self.env[path] = value
 
     def join(self, other: State | None) -> State:
         if other is None:
@@ -86,3 +96,19 @@ class LoopFrame:
     live_in: frozenset[str] = frozenset()
     breaks: list[State] = field(default_factory=list)
     continues: list[State] = field(default_factory=list)
+
+
+@dataclass
+class Stack:
+    """The activations and the loops being interpreted, innermost last."""
+
+    frames: list[Frame] = field(default_factory=list)
+    loops: list[LoopFrame] = field(default_factory=list)
+
+    def is_parameter(self, name: str) -> bool:
+        """Whether ``name`` is a parameter of the function being interpreted."""
+        function = self.frames[-1].node if self.frames else None
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        arguments = function.args
+        return any(a.arg == name for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs))

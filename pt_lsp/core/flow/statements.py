@@ -1,20 +1,75 @@
-"""Statements: sequencing, branches joined, loops run twice, grad-mode blocks."""
+"""Statements: the transfer function of each kind of statement; branches joined, loops run twice."""
 
 from __future__ import annotations
 
 import ast
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .. import vocabulary as api
 from ..walk import attr_path, subtree
-from .base import Analysis
-from .evaluator import narrow
-from .state import LoopFrame, State, join_states
+from .evaluator import Expressions, narrow
+from .graph import GraphNodes
+from .state import LoopFrame, Stack, State, join_states
 from .values import OTHER, Grade, GraphNode, Kind, Value
+
+if TYPE_CHECKING:
+    from ..context import FileContext
+    from .functions import Scope
 
 MAX_LOOP_NESTING = 3  # deeper loops run once: 2**depth passes would cost too much
 
+Transfer = Callable[[Any, State], "State | None"]
 
-class StatementsMixin(Analysis):
+
+class Statements:
+    """Runs statements from a ``State`` to the state after them (None: control never gets
+    there). Branches run from copies and join where they meet; a loop body runs twice, its
+    second pass from the state the first hands on, so what one iteration leaves to the next
+    is seen."""
+
+    def __init__(
+        self, ctx: FileContext, expressions: Expressions, graph: GraphNodes, stack: Stack, scope: Scope
+    ) -> None:
+        self.ctx = ctx
+        self.expressions = expressions
+        self.eval = expressions.eval
+        self.bind = expressions.bind
+        self.graph = graph
+        self.stack = stack
+        self.scope = scope
+        self.live_in_cache: dict[int, frozenset[str]] = {}
+        self.transfer: dict[type[ast.AST], Transfer] = {
+            ast.Expr: self.exec_expr,
+            ast.Assign: self.exec_assign,
+            ast.AnnAssign: self.exec_ann_assign,
+            ast.AugAssign: self.exec_aug_assign,
+            ast.Return: self.exec_return,
+            ast.Raise: self.exec_raise,
+            ast.Break: self.exec_break,
+            ast.Continue: self.exec_continue,
+            ast.Pass: self.exec_pass,
+            ast.Global: self.exec_pass,
+            ast.Nonlocal: self.exec_pass,
+            ast.Import: self.exec_import,
+            ast.ImportFrom: self.exec_import,
+            ast.Delete: self.exec_delete,
+            ast.FunctionDef: self.exec_definition,
+            ast.AsyncFunctionDef: self.exec_definition,
+            ast.ClassDef: self.exec_definition,
+            ast.If: self.exec_if,
+            ast.Try: self.exec_try,
+            ast.Match: self.exec_match,
+            ast.With: self.exec_with,
+            ast.AsyncWith: self.exec_with,
+            ast.For: self.exec_loop,
+            ast.AsyncFor: self.exec_loop,
+            ast.While: self.exec_loop,
+        }
+        if sys.version_info >= (3, 11):
+            self.transfer[ast.TryStar] = self.exec_try
+
     def exec_block(self, body: list[ast.stmt], state: State | None) -> State | None:
         """Run ``body`` from ``state``; None means control never reaches the end."""
         check = self.ctx.budget.check  # a pathological file stops here, not the editor
@@ -26,32 +81,31 @@ class StatementsMixin(Analysis):
         return state
 
     def exec_stmt(self, stmt: ast.stmt, state: State) -> State | None:
-        method = getattr(self, "exec_" + type(stmt).__name__, None)
-        if method is None:
+        transfer = self.transfer.get(type(stmt))
+        if transfer is None:
             for child in ast.iter_child_nodes(stmt):
                 if isinstance(child, ast.expr):
                     self.eval(child, state)
             return state
-        result: State | None = method(stmt, state)
-        return result
+        return transfer(stmt, state)
 
     # -- simple statements --------------------------------------------------------------------
-    def exec_Expr(self, stmt: ast.Expr, state: State) -> State:
+    def exec_expr(self, stmt: ast.Expr, state: State) -> State:
         self.eval(stmt.value, state)
         return state
 
-    def exec_Assign(self, stmt: ast.Assign, state: State) -> State:
+    def exec_assign(self, stmt: ast.Assign, state: State) -> State:
         value = self.eval(stmt.value, state)
         for target in stmt.targets:
             self.bind(target, value, state)
         return state
 
-    def exec_AnnAssign(self, stmt: ast.AnnAssign, state: State) -> State:
+    def exec_ann_assign(self, stmt: ast.AnnAssign, state: State) -> State:
         if stmt.value is not None:
             self.bind(stmt.target, self.eval(stmt.value, state), state)
         return state
 
-    def exec_AugAssign(self, stmt: ast.AugAssign, state: State) -> State:
+    def exec_aug_assign(self, stmt: ast.AugAssign, state: State) -> State:
         current = self.eval(stmt.target if not isinstance(stmt.target, ast.Name) else stmt.target, state)
         value = self.eval(stmt.value, state)
         if current.kind is Kind.SEQ:
@@ -59,48 +113,44 @@ class StatementsMixin(Analysis):
                 items=None, elem=current.iter_elem().join(value.iter_elem()), history=current.history | value.history
             )
         elif Kind.TENSOR in (current.kind, value.kind) or current.history or value.history:
-            result = self.derived(stmt, state, [current, value])
+            result = self.expressions.derived(stmt, state, [current, value])
         else:
             result = current.join(value) if current.kind is value.kind else OTHER
         if isinstance(stmt.target, (ast.Name, ast.Attribute)):
             self.bind(stmt.target, result, state)
         return state
 
-    def exec_Return(self, stmt: ast.Return, state: State) -> None:
+    def exec_return(self, stmt: ast.Return, state: State) -> None:
         value = self.eval(stmt.value, state) if stmt.value is not None else OTHER
-        if self.frames:
-            self.frames[-1].returns.append(value)
+        if self.stack.frames:
+            self.stack.frames[-1].returns.append(value)
         return None
 
-    def exec_Raise(self, stmt: ast.Raise, state: State) -> None:
+    def exec_raise(self, stmt: ast.Raise, state: State) -> None:
         if stmt.exc is not None:
             self.eval(stmt.exc, state)
         return None
 
-    def exec_Break(self, stmt: ast.Break, state: State) -> None:
-        if self.loops:
-            self.loops[-1].breaks.append(state)
+    def exec_break(self, stmt: ast.Break, state: State) -> None:
+        if self.stack.loops:
+            self.stack.loops[-1].breaks.append(state)
         return None
 
-    def exec_Continue(self, stmt: ast.Continue, state: State) -> None:
-        if self.loops:
-            self.loops[-1].continues.append(state)
+    def exec_continue(self, stmt: ast.Continue, state: State) -> None:
+        if self.stack.loops:
+            self.stack.loops[-1].continues.append(state)
         return None
 
-    def exec_Pass(self, stmt: ast.stmt, state: State) -> State:
+    def exec_pass(self, stmt: ast.stmt, state: State) -> State:
         return state
 
-    exec_Global = exec_Nonlocal = exec_Pass
-
-    def exec_Import(self, stmt: ast.Import | ast.ImportFrom, state: State) -> State:
+    def exec_import(self, stmt: ast.Import | ast.ImportFrom, state: State) -> State:
         for alias in stmt.names:
             name = alias.asname or alias.name.split(".")[0]
             state.env.pop(name, None)  # resolved through the name table from here on
         return state
 
-    exec_ImportFrom = exec_Import
-
-    def exec_Delete(self, stmt: ast.Delete, state: State) -> State:
+    def exec_delete(self, stmt: ast.Delete, state: State) -> State:
         for target in stmt.targets:
             if isinstance(target, ast.Name):
                 state.env.pop(target.id, None)
@@ -110,16 +160,14 @@ class StatementsMixin(Analysis):
                     state.env[path] = Value(kind=Kind.SEQ)
         return state
 
-    def exec_FunctionDef(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, state: State) -> State:
+    def exec_definition(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, state: State) -> State:
         for decorator in stmt.decorator_list:
             self.eval(decorator, state)
-        self.define(stmt, state)
+        self.scope.define(stmt, state)
         return state
 
-    exec_AsyncFunctionDef = exec_ClassDef = exec_FunctionDef
-
     # -- branches -------------------------------------------------------------------------------
-    def exec_If(self, stmt: ast.If, state: State) -> State | None:
+    def exec_if(self, stmt: ast.If, state: State) -> State | None:
         flag = self.eval(stmt.test, state).cuda_flag
         body, orelse = state.copy(), state.copy()
         narrow(body, flag)
@@ -132,7 +180,7 @@ class StatementsMixin(Analysis):
             after.under = state.under
         return after
 
-    def exec_Try(self, stmt: ast.Try, state: State) -> State | None:
+    def exec_try(self, stmt: ast.Try, state: State) -> State | None:
         body_end = self.exec_block(stmt.body, state.copy())
         handler_entry = state.join(body_end) if body_end is not None else state.copy()
         ends = [self.exec_block(stmt.orelse, body_end.copy()) if body_end is not None else None]
@@ -146,14 +194,12 @@ class StatementsMixin(Analysis):
             return self.exec_block(stmt.finalbody, final if final is not None else handler_entry.copy())
         return final
 
-    exec_TryStar = exec_Try
-
-    def exec_Match(self, stmt: ast.Match, state: State) -> State | None:
+    def exec_match(self, stmt: ast.Match, state: State) -> State | None:
         self.eval(stmt.subject, state)
         ends = [self.exec_block(case.body, state.copy()) for case in stmt.cases]
         return join_states([*ends, state])
 
-    def exec_With(self, stmt: ast.With | ast.AsyncWith, state: State) -> State | None:
+    def exec_with(self, stmt: ast.With | ast.AsyncWith, state: State) -> State | None:
         outer_mode = state.grad_enabled
         for item in stmt.items:
             mode = self.grad_mode(item.context_expr)
@@ -166,8 +212,6 @@ class StatementsMixin(Analysis):
         if end is not None:
             end.grad_enabled = outer_mode
         return end
-
-    exec_AsyncWith = exec_With
 
     def grad_mode(self, expr: ast.expr) -> bool | None:
         """True/False when ``expr`` is a grad-mode context manager, None otherwise."""
@@ -186,17 +230,17 @@ class StatementsMixin(Analysis):
         return None
 
     # -- loops ------------------------------------------------------------------------------------
-    def exec_For(self, stmt: ast.For | ast.AsyncFor | ast.While, state: State) -> State | None:
+    def exec_loop(self, stmt: ast.For | ast.AsyncFor | ast.While, state: State) -> State | None:
         iterated = self.eval(stmt.iter, state) if not isinstance(stmt, ast.While) else None
         known = self.live_in_cache.get(id(stmt))
         if known is None:
             known = self.live_in_cache[id(stmt)] = live_in(stmt.body)
-        frame = LoopFrame(stmt, start_uid=self.uid, live_in=known)
-        self.loops.append(frame)
-        passes = 2 if len(self.loops) <= MAX_LOOP_NESTING else 1
+        frame = LoopFrame(stmt, start_uid=self.graph.uid, live_in=known)
+        self.stack.loops.append(frame)
+        passes = 2 if len(self.stack.loops) <= MAX_LOOP_NESTING else 1
         head, ends = state.copy(), []
         for _ in range(passes):
-            frame.pass_start_uid = self.uid
+            frame.pass_start_uid = self.graph.uid
             frame.head = head
             body_state = head.copy()
             if isinstance(stmt, ast.While):
@@ -210,13 +254,11 @@ class StatementsMixin(Analysis):
                 break
             ends.append(end)
             head = end  # the next pass sees what this iteration handed on
-        self.loops.pop()
+        self.stack.loops.pop()
         after = join_states([state, *ends])
         if stmt.orelse and after is not None:
             after = self.exec_block(stmt.orelse, after)
         return join_states([after, *frame.breaks])
-
-    exec_AsyncFor = exec_While = exec_For
 
     def loop_element(self, iterated: Value, stmt: ast.For | ast.AsyncFor, frame: LoopFrame) -> Value:
         """The loop target's value in one pass. Iterating a list built before the loop gives a
@@ -231,10 +273,10 @@ class StatementsMixin(Analysis):
             return element
         # Inside another loop, only elements made in its current pass: a list never cleared
         # hands the graphs an earlier pass freed to this one (REINFORCE's saved log-probs).
-        outer = self.loops[-2] if len(self.loops) > 1 else None
+        outer = self.stack.loops[-2] if len(self.stack.loops) > 1 else None
         if outer is not None and any(node.uid <= outer.pass_start_uid for node in element.history):
             return element
-        return renamed(element, self.fresh(stmt.target, Grade.UNKNOWN))
+        return renamed(element, self.graph.fresh(stmt.target, Grade.UNKNOWN))
 
 
 def renamed(value: Value, node: GraphNode) -> Value:

@@ -1,0 +1,204 @@
+"""Autograd effects on the state: ``backward()`` frees (or keeps) the graph nodes of its value,
+``optimizer.step()`` updates the parameters a kept graph saved; each backward that meets such
+nodes is recorded as an event."""
+
+from __future__ import annotations
+
+import ast
+import functools
+from typing import TYPE_CHECKING
+
+from ..walk import attr_path
+from .evaluator import Expressions
+from .facts import BackwardEvent, EventCase
+from .graph import GraphNodes
+from .state import LoopFrame, Stack, State
+from .values import OTHER, UNKNOWN, Args, Grade, GraphNode, Kind, Kwargs, Value
+
+if TYPE_CHECKING:
+    from ..context import FileContext
+
+
+def keyword(node: ast.Call, name: str) -> ast.expr | None:
+    for kw in node.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def is_true(expr: ast.expr | None) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is True
+
+
+def retains_graph(call: ast.Call) -> bool:
+    """``retain_graph=True``, ``create_graph=True`` or the pre-0.4 ``retain_variables=True``."""
+    return any(is_true(keyword(call, name)) for name in ("retain_graph", "create_graph", "retain_variables"))
+
+
+class Autograd:
+    """The transfer functions of ``backward()``, ``torch.autograd.grad/backward`` and
+    ``optimizer.step()``, and the backward events they record."""
+
+    def __init__(self, ctx: FileContext, graph: GraphNodes, stack: Stack, expressions: Expressions) -> None:
+        self.ctx = ctx
+        self.graph = graph
+        self.stack = stack
+        self.expressions = expressions
+        self.backward_targets: dict[int, frozenset[GraphNode]] = {}  # id(call) -> history it freed
+        self.events: dict[tuple[int, int], BackwardEvent] = {}
+
+    def autograd_call(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
+        outputs = node.args[0] if node.args else keyword(node, "outputs") or keyword(node, "tensors")
+        value = args[0] if args else kwargs.get("outputs", kwargs.get("tensors", UNKNOWN))
+        self.backward(node, outputs, value, state, retains_graph(node))
+        if qualname.endswith(".grad"):
+            if is_true(keyword(node, "create_graph")):  # the gradients' own graph reaches back
+                return Value(kind=Kind.SEQ, elem=self.expressions.derived(node, state, [value], kind=Kind.TENSOR))
+            return Value(kind=Kind.SEQ, elem=Value(kind=Kind.TENSOR, requires_grad=False))
+        return OTHER
+
+    def backward(
+        self, call: ast.Call, target: ast.AST | None, value: Value, state: State, retain: bool | None = None
+    ) -> None:
+        if retain is None:
+            retain = retains_graph(call)
+        history = value.history
+        if not history and value.requires_grad is not False and target is not None and attr_path(target):
+            # backward() itself is evidence of a graph: give the value an identity so that a
+            # second backward of the very same tensor is recognised.
+            history = frozenset({self.graph.fresh(call, evidence=Grade.BACKWARD)})
+            value = value.with_(history=history)
+            state.rebind(target, value)
+        # Only nodes that saved tensors fail a second time: `x.sum()` can be backwarded twice.
+        hit = sorted((n for n in history if n in state.freed and n.saves), key=lambda n: n.uid)
+        if hit:
+            self.report_event(call, hit, history, state)
+        else:
+            self.report_updated(call, history, state)
+        if retain:
+            for graph_node in history:
+                state.retained.setdefault(graph_node, call)
+        else:
+            for graph_node in history:
+                state.freed.setdefault(graph_node, call)
+            self.backward_targets[id(call)] = history
+
+    def optimizer_step(self, call: ast.Call, state: State) -> None:
+        """``optimizer.step()`` updates parameters in place: a retained graph that saved them
+        cannot be backwarded again ("modified by an inplace operation"). Only the modules whose
+        ``.parameters()`` the optimizer was built from count; without them, nothing does."""
+        modules = self.optimized_modules(call)
+        if not modules:
+            return
+        for graph_node in state.retained:
+            owners = self.graph.parameter_nodes.get(graph_node.uid, frozenset())
+            if owners & modules and graph_node.evidence is Grade.PROVEN:
+                state.updated.setdefault(graph_node, call)
+
+    def optimized_modules(self, step: ast.Call) -> frozenset[str]:
+        """``opt.step()`` where ``opt = torch.optim.X(D.parameters(), ...)``: ``{"D"}``."""
+        if not isinstance(step.func, ast.Attribute) or not isinstance(step.func.value, (ast.Name, ast.Attribute)):
+            return frozenset()
+        return self.optimizers.get(attr_path(step.func.value) or "", frozenset())
+
+    @functools.cached_property
+    def optimizers(self) -> dict[str, frozenset[str]]:
+        """Each variable assigned a call with ``X.parameters()`` in its first argument (an
+        optimizer, in practice) -> those ``X``: one scan of the file's assignments."""
+        found: dict[str, set[str]] = {}
+        for assign in self.ctx.index.of(ast.Assign):
+            for target in assign.targets:
+                pairs = [(target, assign.value)]
+                if isinstance(target, ast.Tuple) and isinstance(assign.value, ast.Tuple):
+                    pairs = list(zip(target.elts, assign.value.elts))  # `opt_g, opt_d = Adam(...), Adam(...)`
+                for bound, value in pairs:
+                    path = attr_path(bound)
+                    if path and isinstance(value, ast.Call) and value.args:
+                        owners = _parameter_owners(value.args[0])
+                        if owners:
+                            found.setdefault(path, set()).update(owners)
+        return {path: frozenset(owners) for path, owners in found.items()}
+
+    def report_updated(self, call: ast.Call, history: frozenset[GraphNode], state: State) -> None:
+        stale = sorted((n for n in history if n in state.updated), key=lambda n: n.uid)
+        if not stale or (id(call), id(state.updated[stale[0]])) in self.events:
+            return
+        step = state.updated[stale[0]]
+        earlier = state.retained[stale[0]]
+        sites = tuple(dict.fromkeys(n.site for n in stale if isinstance(n.site, ast.AST)))[:3]
+        self.events[(id(call), id(step))] = BackwardEvent(
+            call, earlier, EventCase.PARAMETERS_UPDATED, sites=sites, step=step
+        )
+
+    def report_event(self, call: ast.Call, hit: list[GraphNode], history: frozenset[GraphNode], state: State) -> None:
+        earlier = state.freed[hit[0]]
+        case = EventCase.SHARED_GRAPH
+        loop: ast.For | ast.AsyncFor | ast.While | None = None
+        carried: tuple[tuple[str, str], ...] = ()
+        shared: tuple[str, ...] = ()
+        loops = self.stack.loops
+        loop_frame = loops[-1] if loops else None
+        if not self.trusted(hit, loop_frame):
+            return
+        if loop_frame is not None and any(n.uid <= loop_frame.start_uid for n in hit):
+            case, loop = EventCase.BEFORE_LOOP, loop_frame.node
+        elif loop_frame is not None and any(n.uid <= loop_frame.pass_start_uid for n in hit):
+            case, loop = EventCase.CARRIED_STATE, loop_frame.node
+            carried = self.carried_variables(loop_frame, set(hit))
+        elif self.backward_targets.get(id(earlier)) == history:
+            case = EventCase.SAME_TENSOR
+        else:
+            shared = self.shared_variables(state, set(hit))
+        key = (id(call), id(earlier))
+        if key not in self.events:
+            sites = tuple(dict.fromkeys(n.site for n in hit if isinstance(n.site, ast.AST)))[:3]
+            self.events[key] = BackwardEvent(call, earlier, case, loop, carried, shared, sites)
+
+    @staticmethod
+    def trusted(hit: list[GraphNode], loop: LoopFrame | None) -> bool:
+        """Whether the freed nodes prove a failure: unproven nodes count only within one pass
+        (and, for a callable parameter's output, when carried from the previous pass)."""
+        for graph_node in hit:
+            if graph_node.evidence is Grade.PROVEN:
+                return True
+            if loop is None or graph_node.uid > loop.pass_start_uid:
+                return True  # made and freed in this very pass
+            if graph_node.evidence is Grade.CALLABLE and graph_node.uid > loop.start_uid:
+                return True
+        return False
+
+    def carried_variables(self, loop: LoopFrame, hit: set[GraphNode]) -> tuple[tuple[str, str], ...]:
+        """(variable, shape) for what the loop hands on: "tensor", "tuple" ((h, c)) or "list"
+        (a growing list such as saved log-probabilities)."""
+        head = loop.head.env if loop.head is not None else {}
+        found = []
+        for name in sorted(head):
+            value = head[name]
+            if name.split(".")[0] not in loop.live_in or not value.history & hit:
+                continue
+            shape = "tuple" if value.items is not None else "list" if value.kind is Kind.SEQ else "tensor"
+            found.append((name, shape))
+        return tuple(found)
+
+    def shared_variables(self, state: State, hit: set[GraphNode]) -> tuple[str, ...]:
+        """Variables holding the root of the shared subgraph: the smallest histories that reach it."""
+        holders = [(len(v.history), name) for name, v in state.env.items() if v.history & hit and "." not in name]
+        if not holders:
+            return ()
+        smallest = min(size for size, _ in holders)
+        return tuple(sorted(name for size, name in holders if size == smallest))
+
+    def sorted_events(self) -> list[BackwardEvent]:
+        return sorted(self.events.values(), key=lambda e: (e.call.lineno, e.call.col_offset))
+
+
+def _parameter_owners(expr: ast.AST) -> set[str]:
+    """``D`` of every ``D.parameters()`` in an optimizer's first argument."""
+    owners = set()
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in ("parameters", "named_parameters"):
+                owner = attr_path(node.func.value)
+                if owner:
+                    owners.add(owner)
+    return owners

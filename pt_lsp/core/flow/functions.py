@@ -1,0 +1,210 @@
+"""Names and the functions and classes of this file: where a name's value comes from, and how a
+call into a local function or class is followed."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..classes import ClassInfo
+from ..walk import parameter_defaults
+from .evaluator import Expressions
+from .state import Frame, Function, Stack, State
+from .values import OTHER, UNKNOWN, Args, Device, Kind, Kwargs, Value
+
+if TYPE_CHECKING:
+    from ..context import FileContext
+    from .calls import Calls
+    from .statements import Statements
+
+MAX_CALL_DEPTH = 3
+CALL_BUDGET = 400  # followed calls per file: keeps huge files linear
+
+LocalCallable = Callable[[ast.Call, Args, Kwargs, State], Value]
+
+
+class Scope:
+    """A name's value: the state's, else unknown for a local not yet bound, else what the name
+    table resolves (an import), the module's globals, a builtin."""
+
+    def __init__(self, ctx: FileContext, stack: Stack) -> None:
+        self.names = ctx.names
+        self.stack = stack
+        self.module_env: dict[str, Value] = {}  # the module's globals as functions see them
+        self.definitions: dict[int, Function] = {}  # id(def) -> def, for `<def>.` references
+
+    def lookup(self, name: str, node: ast.AST, state: State) -> Value:
+        if name in state.env:
+            return state.env[name]
+        frame = self.stack.frames[-1] if self.stack.frames else None
+        if frame is not None and name in frame.locals:
+            return UNKNOWN
+        binding = self.names.binding(name, node)
+        if binding is not None and binding.qualname:
+            return Value(kind=Kind.REF, qualname=binding.qualname, requires_grad=False)
+        if name in self.module_env:
+            return self.module_env[name]
+        if binding is None and hasattr(builtins, name):
+            return Value(kind=Kind.REF, qualname=f"builtins.{name}", requires_grad=False)
+        return UNKNOWN
+
+    def define(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, state: State) -> None:
+        """Bind a def or class statement's name to a reference the interpreter can follow."""
+        if isinstance(node, ast.ClassDef):
+            state.env[node.name] = Value(kind=Kind.REF, qualname=f"<class>.{id(node)}", requires_grad=False)
+        else:
+            self.definitions[id(node)] = node
+            state.env[node.name] = Value(kind=Kind.REF, qualname=f"<def>.{id(node)}", requires_grad=False)
+
+    def locals_of(self, function: ast.AST) -> frozenset[str]:
+        scope = self.names.scopes.get(id(function))
+        return frozenset(scope.bindings) if scope is not None else frozenset()
+
+
+class Functions:
+    """Follows calls into the functions and classes of this file (depth- and budget-limited):
+    the callee's body runs with the call's arguments and the caller's freed graphs."""
+
+    calls: Calls  # set by the interpreter: a call past the limits is an unknown call
+
+    def __init__(
+        self, ctx: FileContext, stack: Stack, scope: Scope, expressions: Expressions, statements: Statements
+    ) -> None:
+        self.scope = scope
+        self.stack = stack
+        self.expressions = expressions
+        self.statements = statements
+        self.budget = CALL_BUDGET
+        # id(function) -> grad modes (enabled or not) at the calls of this file that reach it
+        self.call_modes: dict[int, set[bool]] = {}
+        self.attributes_cache: dict[int, tuple[tuple[str, Value], ...]] = {}
+        self.class_by_id = {id(info.node): info for info in ctx.class_list}
+
+    def local_callable(self, qualname: str) -> LocalCallable | None:
+        if qualname.startswith("<def>."):
+            function = self.scope.definitions.get(int(qualname[6:]))
+            if function is None:
+                return None
+            return lambda node, args, kwargs, state: self.call_function(function, node, args, kwargs, state)
+        if qualname.startswith("<class>."):
+            info = self.class_by_id.get(int(qualname[8:]))
+            if info is None:
+                return None
+            return lambda node, args, kwargs, state: self.instantiate(info, node, args, kwargs, state)
+        return None
+
+    def local_method(self, module: Value, name: str) -> Function | None:
+        if not isinstance(module.cls, ClassInfo):
+            return None
+        return module.cls.method(name)
+
+    def instantiate(self, info: ClassInfo, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
+        if not info.is_module:
+            return self.plain_instance(info, node, args, kwargs, state)
+        return Value(
+            kind=Kind.MODULE, device=Device.CPU, requires_grad=True, cls=info, attrs=self.instance_attributes(info)
+        )
+
+    def plain_instance(self, info: ClassInfo, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
+        """An instance of a plain class of this file (a trainer, a predictor, an agent): its
+        ``__init__`` runs with this call's arguments, and what it assigns to ``self`` becomes
+        the instance's attributes, which its methods then see (``Predictor(model)`` keeps
+        ``self.model = model.cuda()`` on CUDA)."""
+        instance = Value(kind=Kind.OTHER, cls=info, requires_grad=False)
+        init = info.method("__init__")
+        if init is None:
+            return instance
+        receiver = f"<instance>.{id(node)}"
+        state.env[receiver] = instance
+        self.call_function(init, node, [instance, *args], kwargs, state, receiver)
+        prefix = receiver + "."
+        attrs = {k[len(prefix) :]: state.env.pop(k) for k in [k for k in state.env if k.startswith(prefix)]}
+        state.env.pop(receiver, None)
+        return instance.with_(attrs=tuple(sorted((k, v) for k, v in attrs.items() if "." not in k)))
+
+    def instance_attributes(self, info: ClassInfo) -> tuple[tuple[str, Value], ...]:
+        """What ``__init__`` assigns to ``self``: submodules, parameters, tensors."""
+        cache = self.attributes_cache
+        if id(info) in cache:
+            return cache[id(info)]
+        cache[id(info)] = ()
+        init = info.method("__init__")
+        attrs: dict[str, Value] = {}
+        if init is not None and self.budget > 0:
+            self.budget -= 1
+            state = State(grad_enabled=True)
+            state.env["self"] = Value(kind=Kind.MODULE, device=Device.CPU, requires_grad=True, cls=info)
+            self.stack.frames.append(Frame(init, locals=self.scope.locals_of(init)))
+            self.statements.exec_block(init.body, state)
+            self.stack.frames.pop()
+            attrs = {k[5:]: v for k, v in state.env.items() if k.startswith("self.") and "." not in k[5:]}
+        cache[id(info)] = tuple(sorted(attrs.items()))
+        return cache[id(info)]
+
+    def call_function(
+        self, function: Function, node: ast.Call, args: Args, kwargs: Kwargs, state: State, receiver: str | None = None
+    ) -> Value:
+        """Follow a call into a function of this file; the callee sees the caller's freed graphs.
+        For a method called on ``receiver`` (a variable path such as ``model``), the instance's
+        attributes (``model.hidden``) flow in as ``self.hidden`` and back out after the call."""
+        frames = self.stack.frames
+        if len(frames) > MAX_CALL_DEPTH or self.budget <= 0 or any(f.node is function for f in frames):
+            return self.calls.call_unknown(node, args, kwargs, state)
+        self.budget -= 1
+        self.call_modes.setdefault(id(function), set()).add(state.grad_enabled)
+        # the callee sees the caller's graphs as they are: freed, kept, updated by a step
+        inner = State(
+            {}, state.freed, state.grad_enabled, state.default_device, state.under, state.retained, state.updated
+        )
+        self.bind_parameters(function, args, kwargs, inner)
+        params = [*function.args.posonlyargs, *function.args.args]
+        own = params[0].arg if receiver and params else None
+        if own and receiver:
+            prefix = receiver + "."
+            inner.env.update({f"{own}.{k[len(prefix) :]}": v for k, v in state.env.items() if k.startswith(prefix)})
+        frame = Frame(function, locals=self.scope.locals_of(function))
+        from_module = len(frames) == 1 and isinstance(frames[0].node, ast.Module)
+        saved_globals = self.scope.module_env
+        if from_module:
+            self.scope.module_env = state.env  # the callee sees the module's globals as they are now
+        frames.append(frame)
+        end = self.statements.exec_block(function.body, inner)
+        frames.pop()
+        self.scope.module_env = saved_globals
+        if end is not None:
+            frame.returns.append(OTHER)
+        final = inner if end is None else end
+        state.freed, state.retained, state.updated = final.freed, final.retained, final.updated
+        if from_module:  # globals the callee changed in place (`saved_log_probs.append(...)`)
+            state.env.update(
+                {
+                    k: v
+                    for k, v in final.env.items()
+                    if k.split(".")[0] not in frame.locals and k.split(".")[0] in state.env
+                }
+            )
+        if own:
+            prefix = own + "."
+            state.env.update(
+                {f"{receiver}.{k[len(prefix) :]}": v for k, v in final.env.items() if k.startswith(prefix)}
+            )
+        result = None
+        for value in frame.returns:
+            result = value if result is None else result.join(value)
+        return result or OTHER
+
+    def bind_parameters(self, function: Function, args: Args, kwargs: Kwargs, state: State) -> None:
+        params = [*function.args.posonlyargs, *function.args.args]
+        for param, value in zip(params, args):
+            state.env[param.arg] = value
+        # A parameter the call leaves out takes its default: `def __init__(self, device="cuda")`.
+        defaults = parameter_defaults(function.args)
+        for param in [*params[len(args) :], *function.args.kwonlyargs]:
+            if param.arg in kwargs:
+                state.env[param.arg] = kwargs[param.arg]
+            elif isinstance(defaults.get(param.arg), ast.Constant):
+                state.env[param.arg] = self.expressions.eval(defaults[param.arg], state)
+            else:
+                state.env[param.arg] = UNKNOWN

@@ -1,0 +1,43 @@
+"""Graph nodes: the identities the analysis gives to autograd nodes as it meets them."""
+
+from __future__ import annotations
+
+import ast
+
+from .. import vocabulary as api
+from .values import Grade, GraphNode
+
+
+class GraphNodes:
+    """Makes graph nodes, numbered in program order: a node made before a loop (or before this
+    pass of it) has a smaller number than the loop's start, which is how a carried graph is told
+    from one built in the current pass."""
+
+    def __init__(self) -> None:
+        self.uid = 0
+        # uid of a node made by a module with parameters -> the modules (paths) whose they are
+        self.parameter_nodes: dict[int, frozenset[str]] = {}
+
+    def fresh(self, site: ast.AST, evidence: Grade = Grade.PROVEN) -> GraphNode:
+        self.uid += 1
+        return GraphNode(self.uid, site, evidence, saves=saves_tensors(site))
+
+
+def saves_tensors(site: ast.AST) -> bool:
+    """Whether the autograd node made at ``site`` keeps tensors for its backward."""
+    if isinstance(site, ast.BinOp):
+        return not isinstance(site.op, (ast.Add, ast.Sub))
+    if isinstance(site, ast.UnaryOp):
+        return not isinstance(site.op, (ast.USub, ast.UAdd))
+    if isinstance(site, ast.Subscript):
+        index = site.slice
+        return not (
+            isinstance(index, (ast.Slice, ast.Constant))
+            or isinstance(index, ast.Tuple)
+            and all(isinstance(e, (ast.Slice, ast.Constant)) for e in index.elts)
+        )
+    if isinstance(site, ast.Call):
+        func = site.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        return name not in api.NO_SAVED_TENSORS
+    return True
