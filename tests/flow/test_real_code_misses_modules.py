@@ -224,6 +224,43 @@ MISSES = {
         """,
         [(7, "PTL103")],
     ),
+    # named_parameters() lacks the heads' and norms' weights (the program asserts it, torch 2.13):
+    # an identity helper returns the module it got; Module.train()/.to()/.cuda() return the module.
+    "PTL301: modules through an identity helper and through .train()": (
+        "PTL301",
+        """\
+        import torch
+        from torch import nn
+
+
+        def scaled(layer, gain=0.5):
+            with torch.no_grad():
+                layer.weight.mul_(gain)
+            return layer
+
+
+        class Heads(nn.Module):
+            def __init__(self, width, n):
+                super().__init__()
+                self.trunk = nn.Linear(width, width)
+                self.heads = [scaled(nn.Linear(width, 1)) for _ in range(n)]  # unregistered
+                self.norms = []  # unregistered
+                for _ in range(n):
+                    norm = nn.LayerNorm(width).train()
+                    self.norms.append(norm)
+
+            def forward(self, x):
+                h = self.trunk(x)
+                return [head(norm(h)) for head, norm in zip(self.heads, self.norms)]
+
+
+        m = Heads(4, 2)
+        names = [n for n, _ in m.named_parameters()]
+        assert names == ["trunk.weight", "trunk.bias"], names  # the heads' and norms' parameters are missing
+        print("missing from parameters():", 2 * 2 + 2 * 2)
+        """,
+        [(15, "PTL301"), (16, "PTL301")],
+    ),
 }
 
 
@@ -336,6 +373,23 @@ SILENT = {
 
         def make():
             return torch.Tensor(n)
+        """,
+    ),
+    "PTL301: a helper that returns something else than the module it got": (
+        "PTL301",
+        """\
+        import torch
+        from torch import nn
+
+        def width(layer):
+            return layer.weight.shape[0]
+
+        class Sizes(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+                self.widths = [width(nn.Linear(4, k)) for k in (1, 2)]
+                self.devices = [torch.zeros(2).to("cpu") for _ in range(2)]
         """,
     ),
 }

@@ -216,6 +216,25 @@ def returned_values(function: Function) -> list[ast.AST] | None:
     return values
 
 
+def identity_argument(ctx: FileContext, call: ast.Call) -> ast.AST | None:
+    """What ``call`` passes to a helper of the file that returns one of its parameters as it
+    got it (``def init_(m): ...; return m``): that argument."""
+    function = local_function(ctx, call)
+    returned = returned_values(function) if function is not None else None
+    if function is None or not returned:
+        return None
+    names = {r.id for r in returned if isinstance(r, ast.Name)}
+    if len(names) != 1 or len(returned) != sum(isinstance(r, ast.Name) for r in returned):
+        return None
+    parameter = names.pop()
+    arguments = function.args
+    if parameter not in [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]:
+        return None
+    if any(_binds(stmt, parameter) for stmt in function.body):
+        return None
+    return argument_for(call, function, parameter)
+
+
 def local_class(ctx: FileContext, call: ast.Call) -> ast.ClassDef | None:
     """The class of this file that ``call`` instantiates by name (undecorated, no metaclass)."""
     if not isinstance(call.func, ast.Name):

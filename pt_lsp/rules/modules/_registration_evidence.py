@@ -7,8 +7,10 @@ import ast
 from dataclasses import dataclass, field
 from typing import TypeGuard
 
+from pt_lsp.core import vocabulary
 from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.evidence.reaching import identity_argument
 from pt_lsp.core.evidence.tensors import (
     PARAMETER,
     TENSOR_FACTORIES,
@@ -107,6 +109,13 @@ class InitEvidence:
             return self.element_kind(bound, function, depth + 1) if bound is not None else None
         if not isinstance(value, ast.Call):
             return None
+        func = value.func
+        if isinstance(func, ast.Attribute) and func.attr in vocabulary.MODULE_SELF_METHODS and depth < 6:
+            # `nn.Linear(...).to(device)`: a module's `to`/`cuda`/`train`... return the module itself
+            return MODULE if self.element_kind(func.value, function, depth + 1) == MODULE else None
+        passed = identity_argument(self.ctx, value)
+        if passed is not None and depth < 6:
+            return self.element_kind(passed, function, depth + 1)  # `init_(nn.Linear(...))` returns it
         qualname = self.ctx.qualname(value.func)
         if qualname == PARAMETER or grad_tensor_call(self.ctx, value) is not None:
             return PARAM
