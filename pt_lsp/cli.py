@@ -71,6 +71,7 @@ def _check_parser(commands) -> None:
         ("--ignore", "rule codes or prefixes to disable (ALL: every rule)"),
         ("--fixable", "only these rules' fixes are applied (replaces the project's fixable)"),
         ("--unfixable", "these rules' fixes are never applied"),
+        ("--extend-fixable", "rule codes or prefixes whose fixes are applied on top of the project's fixable"),
     ):
         default: list[list[str]] | None = None if flag in ("--select", "--fixable") else []
         rules.add_argument(flag, action="append", type=_codes, default=default, metavar="CODES", help=text)
@@ -221,14 +222,15 @@ def run_check(args: argparse.Namespace) -> int:
     from pt_lsp.core.config import ConfigError, Overrides, parse_table, unknown_codes
 
     select, ignore = _flatten(args.select), _flatten(args.ignore) or []
-    extend_select, fixable, unfixable = (
+    extend_select, fixable, unfixable, extend_fixable = (
         _flatten(args.extend_select) or [],
         _flatten(args.fixable),
         _flatten(args.unfixable),
+        _flatten(args.extend_fixable) or [],
     )
     per_file = [pair for group in args.per_file_ignores or [] for pair in group]
     extend_per_file = [pair for group in args.extend_per_file_ignores or [] for pair in group]
-    selectors = (select or []) + ignore + extend_select + (fixable or []) + (unfixable or [])
+    selectors = (select or []) + ignore + extend_select + (fixable or []) + (unfixable or []) + extend_fixable
     selectors += [code for _, codes in per_file + extend_per_file for code in codes]
     unknown = unknown_codes(selectors) if selectors else []  # the registry is imported only to check codes
     if unknown:
@@ -253,6 +255,7 @@ def run_check(args: argparse.Namespace) -> int:
         extend_per_file_ignores=tuple((p, tuple(c)) for p, c in extend_per_file),
         fixable=tuple(fixable) if fixable is not None else None,
         unfixable=tuple(unfixable or ()),
+        extend_fixable=tuple(extend_fixable),
         exclude=tuple(_flatten(args.exclude) or ()) if args.exclude is not None else None,
         extend_exclude=tuple(_flatten(args.extend_exclude) or ()),
         force_exclude=args.force_exclude,

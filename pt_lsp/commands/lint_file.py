@@ -18,6 +18,7 @@ from pt_lsp.report.model import Located
 if TYPE_CHECKING:
     from pt_lsp.core.findings import FileResult, Finding
     from pt_lsp.core.fixes import FixOutcome
+    from pt_lsp.core.notebook import JoinedCells
     from pt_lsp.core.selection import Selection
 
 # The engine, the rules and the notebook and diff helpers are imported where they are used:
@@ -108,9 +109,15 @@ def _lint(task: FileTask, text: str, outcome: FileOutcome) -> FileResult:
         result = profiled_lint(text, task.path, task.selection, task.honour_noqa, outcome.timings)
     else:
         result = lint_source(text, task.path, task.selection, honour_noqa=task.honour_noqa)
-    if task.target_version is not None and task.selection.enabled(SYNTAX_ERROR):
-        result.findings = _target_syntax(text, task.path, task.target_version, result.findings)
+    result.findings = _targeted(task, text, result.findings)
     return result
+
+
+def _targeted(task: FileTask, text: str, findings: list[Finding]) -> list[Finding]:
+    """The findings with --target-version's PTL000 (``text``: a file's, or a notebook's joined cells)."""
+    if task.target_version is not None and task.selection.enabled(SYNTAX_ERROR):
+        return _target_syntax(text, task.path, task.target_version, findings)
+    return findings
 
 
 def _target_syntax(text: str, path: str, version: tuple[int, int], findings: list[Finding]) -> list[Finding]:
@@ -144,17 +151,25 @@ def _fix_source(task: FileTask, text: str) -> FixOutcome:
     again with the full selection, without the fixes --fix may not apply)."""
     from pt_lsp.core.engine import lint_source
     from pt_lsp.core.fixes import fix_source
-    from pt_lsp.core.rule import all_rules
 
-    if task.fixable is None:
+    fixing = _fixing(task)
+    if fixing is None:
         return fix_source(text, task.path, task.selection, task.unsafe)
-    codes = [code for code in all_rules() if task.selection.enabled(code) and task.fixable.enabled(code)]
-    restricted = dataclasses.replace(task.selection, select=tuple(codes), ignore=())
-    fixed = fix_source(text, task.path, restricted, task.unsafe)
+    fixed = fix_source(text, task.path, fixing, task.unsafe)
     result = lint_source(fixed.text, task.path, task.selection)
     fixed.remaining = [_without_fixes(f, task.fixable) for f in result.findings]
     fixed.errors.extend(e for e in result.errors if e not in fixed.errors)
     return fixed
+
+
+def _fixing(task: FileTask) -> Selection | None:
+    """The rules --fix may apply the fixes of: the enabled ones that are fixable (None: all)."""
+    from pt_lsp.core.rule import all_rules
+
+    if task.fixable is None:
+        return None
+    codes = [code for code in all_rules() if task.selection.enabled(code) and task.fixable.enabled(code)]
+    return dataclasses.replace(task.selection, select=tuple(codes), ignore=())
 
 
 def _without_fixes(finding: Finding, fixable: Selection | None) -> Finding:
@@ -180,7 +195,7 @@ def _python(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
     fixed = _fix_source(task, source.text)
     outcome.errors.extend(fixed.errors)
     outcome.skipped = fixed.message  # not analysed (too deep): said as in check mode, not passed
-    outcome.findings = [Located(task.path, finding) for finding in fixed.remaining]
+    outcome.findings = [Located(task.path, finding) for finding in _targeted(task, fixed.text, fixed.remaining)]
     if not fixed.converged:
         outcome.warnings.append(f"fixes did not converge after {fixed.rounds} rounds")
     if fixed.text == source.text:
@@ -223,7 +238,7 @@ def _add_noqa(task: FileTask, source: SourceFile, outcome: FileOutcome) -> None:
 def _notebook(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
     from pt_lsp.report.diff import notebook_cell_diffs
 
-    from .notebooks import fix_cells, lint_cells, to_cells
+    from .notebooks import fix_cells, lint_cells
 
     notebook = NotebookFile.decode(data)
     sources = notebook.code_cells()
@@ -234,11 +249,11 @@ def _notebook(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
         joined, result = lint_cells(sources, task.path, task.selection)
         outcome.errors.extend(result.errors)
         outcome.skipped = result.message
-        outcome.findings = [Located(task.path, c.finding, c.cell) for c in to_cells(joined, result.findings)]
+        outcome.findings = _cell_findings(task, joined, result.findings)
         return
-    fixed = fix_cells(sources, task.path, task.selection, task.unsafe)
+    fixed = fix_cells(sources, task.path, task.selection, task.unsafe, fixing=_fixing(task))
     outcome.errors.extend(fixed.errors)
-    outcome.findings = [Located(task.path, c.finding, c.cell) for c in to_cells(fixed.joined, fixed.remaining)]
+    outcome.findings = _cell_findings(task, fixed.joined, fixed.remaining)
     if not fixed.converged:
         outcome.warnings.append("fixes did not converge")
     changed = fixed.changed(sources)
@@ -250,7 +265,15 @@ def _notebook(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
         outcome.diff = notebook_cell_diffs(task.path, dict(sources), dict(fixed.sources))
     elif task.stdin is None and not _write(task.path, outcome.output, outcome):
         joined, result = lint_cells(sources, task.path, task.selection)
-        outcome.findings = [Located(task.path, c.finding, c.cell) for c in to_cells(joined, result.findings)]
+        outcome.findings = _cell_findings(task, joined, result.findings)
+
+
+def _cell_findings(task: FileTask, joined: JoinedCells, findings: list[Finding]) -> list[Located]:
+    """A notebook's findings, per cell, with --target-version and --unfixable as for a file."""
+    from .notebooks import to_cells
+
+    findings = _targeted(task, joined.text, findings)
+    return [Located(task.path, _without_fixes(c.finding, task.fixable), c.cell) for c in to_cells(joined, findings)]
 
 
 def _writable(path: str) -> None:

@@ -121,9 +121,22 @@ def _apply_per_cell(joined: JoinedCells, sources: list[tuple[int, str]], edits: 
 
 
 def fix_cells(
-    sources: list[tuple[int, str]], path: str, selection: Selection, unsafe: bool, max_rounds: int = MAX_ROUNDS
+    sources: list[tuple[int, str]],
+    path: str,
+    selection: Selection,
+    unsafe: bool,
+    max_rounds: int = MAX_ROUNDS,
+    fixing: Selection | None = None,
 ) -> NotebookFixOutcome:
-    """Lint and fix the code cells until no applicable fix is left (the loop of ``fix_source``)."""
+    """Lint and fix the code cells until no applicable fix is left (the loop of ``fix_source``).
+    ``fixing``: the rules whose fixes may be applied (--fixable/--unfixable; None: all those of
+    ``selection``); the fixed cells are then linted again with ``selection`` for what is left."""
+    if fixing is not None:
+        outcome = fix_cells(sources, path, fixing, unsafe, max_rounds)
+        outcome.joined, result = lint_cells(outcome.sources, path, selection)
+        outcome.remaining = result.findings
+        outcome.errors.extend(error for error in result.errors if error not in outcome.errors)
+        return outcome
     # The state carries its own lint: applying a round's edits lints the new cells once.
     State = tuple[list[tuple[int, str]], JoinedCells, FileResult]
 

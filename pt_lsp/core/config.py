@@ -313,6 +313,7 @@ class Overrides:
     extend_per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     fixable: tuple[str, ...] | None = None
     unfixable: tuple[str, ...] = ()
+    extend_fixable: tuple[str, ...] = ()
     exclude: tuple[str, ...] | None = None
     extend_exclude: tuple[str, ...] = ()
     force_exclude: bool | None = None
@@ -343,6 +344,8 @@ class Overrides:
         if self.fixable is not None:
             table["fixable"] = list(self.fixable)
             table.pop("extend-fixable", None)
+        if self.extend_fixable:
+            table["extend-fixable"] = list(_codes(table.get("extend-fixable")) or ()) + list(self.extend_fixable)
         if self.unfixable:
             table["unfixable"] = list(_codes(table.get("unfixable")) or ()) + list(self.unfixable)
         if self.exclude is not None:
