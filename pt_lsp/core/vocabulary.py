@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .flow.values import Device
+    from .flow.lattice import Device
 
 # Functions creating a fresh tensor (a leaf): device from ``device=``, else the default device.
 FACTORIES = frozenset(
@@ -152,7 +152,7 @@ def is_torch(qualname: str) -> bool:
 
 
 def device_of_string(text: str) -> Device:
-    from .flow.values import Device  # the lattice lives with the flow engine
+    from .flow.lattice import Device  # the lattice lives with the flow engine
 
     head = text.split(":", 1)[0].strip().lower()
     if head == "cuda":

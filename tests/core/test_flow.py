@@ -7,7 +7,8 @@ import pytest
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Document
-from pt_lsp.core.flow.values import Device, Kind
+from pt_lsp.core.flow.lattice import Device
+from pt_lsp.core.flow.values import Kind
 
 
 def facts_of(source: str):

@@ -12,8 +12,9 @@ from ..walk import attr_path
 from .evaluator import Expressions
 from .facts import BackwardEvent, EventCase
 from .graph import GraphNodes
+from .lattice import Grade, GraphNode
 from .state import LoopFrame, Stack, State
-from .values import OTHER, UNKNOWN, Args, Grade, GraphNode, Kind, Kwargs, Value
+from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value
 
 if TYPE_CHECKING:
     from ..context import FileContext

@@ -10,8 +10,9 @@ from ..walk import attr_path
 from .autograd import Autograd, is_true, keyword
 from .evaluator import Expressions, sequence, subject
 from .graph import GraphNodes
+from .lattice import Device, Grade
 from .state import Stack, State
-from .values import OTHER, UNKNOWN, Args, Device, Grade, Kind, Kwargs, Value, merge_steps
+from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value, merge_steps
 
 if TYPE_CHECKING:
     from .facts import FlowFacts

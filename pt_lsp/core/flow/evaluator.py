@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from .. import vocabulary as api
 from ..walk import attr_path
 from .graph import GraphNodes
+from .lattice import Device, Grade, grade_of
 from .state import State
-from .values import OTHER, UNKNOWN, Device, Grade, GraphNode, Kind, Value, merge_steps
+from .values import OTHER, UNKNOWN, Kind, Value, merge_steps
 
 if TYPE_CHECKING:
     from .calls import Calls
@@ -107,7 +108,7 @@ class Expressions:
             )
         if grad or history:
             if evidence is None:
-                evidence = weakest_grade(history) if not grad else Grade.PROVEN
+                evidence = grade_of(history) if not grad else Grade.PROVEN
             history = history | {self.graph.fresh(site, evidence)}
         return Value(
             kind=kind or (Kind.TENSOR if tensors else Kind.UNKNOWN),
@@ -415,19 +416,6 @@ def narrowed(state: State, uses_cuda: bool | None) -> State:
     copy = state.copy()
     narrow(copy, uses_cuda)
     return copy
-
-
-_GRADE_ORDER = (Grade.BACKWARD, Grade.UNKNOWN, Grade.CALLABLE, Grade.PROVEN)
-
-
-def weakest_grade(history: frozenset[GraphNode]) -> Grade:
-    """PROVEN when some node is proven (the op extends a proven graph), else the strongest
-    of the opaque grades present."""
-    grades = {node.evidence for node in history}
-    for grade in reversed(_GRADE_ORDER):
-        if grade in grades:
-            return grade
-    return Grade.PROVEN
 
 
 def sequence(items: tuple[Value, ...]) -> Value:

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 from ..classes import ClassInfo
 from ..walk import parameter_defaults
 from .evaluator import Expressions
+from .lattice import Device
 from .state import Frame, Function, Stack, State
-from .values import OTHER, UNKNOWN, Args, Device, Kind, Kwargs, Value
+from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value
 
 if TYPE_CHECKING:
     from ..context import FileContext

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from .. import vocabulary as api
-from .values import Grade, GraphNode
+from .lattice import Grade, GraphNode
 
 
 class GraphNodes:

@@ -27,10 +27,11 @@ from .evaluator import Expressions
 from .facts import BackwardEvent, FlowFacts
 from .functions import Functions, Scope
 from .graph import GraphNodes
+from .lattice import Grade
 from .state import Frame, Stack, State
 from .statements import Statements
 from .survey import FunctionSurvey, survey
-from .values import UNKNOWN, Grade, Kind, Value
+from .values import UNKNOWN, Kind, Value
 
 if TYPE_CHECKING:
     from ..context import FileContext

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..walk import attr_path
-from .values import Device, GraphNode, Value
+from .lattice import Device, GraphNode, must
+from .values import Value
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -53,7 +54,7 @@ class State:
             env[name] = value if mine is None else mine.join(value)
         # Must-freed: a graph counts as freed after a join only when every path freed it, so
         # that a backward taken on one branch never meets a value kept on the other.
-        freed = {node: call for node, call in self.freed.items() if node in other.freed}
+        freed = must(self.freed, other.freed)
         return State(
             env,
             freed,
@@ -62,8 +63,8 @@ class State:
             if self.default_device is other.default_device
             else self.default_device.join(other.default_device),
             None,
-            {node: call for node, call in self.retained.items() if node in other.retained},
-            {node: call for node, call in self.updated.items() if node in other.updated},  # must, like freed
+            must(self.retained, other.retained),
+            must(self.updated, other.updated),  # a step on every path, like freed
         )
 
 

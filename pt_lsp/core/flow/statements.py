@@ -11,8 +11,9 @@ from .. import vocabulary as api
 from ..walk import attr_path, subtree
 from .evaluator import Expressions, narrow
 from .graph import GraphNodes
+from .lattice import Grade, GraphNode
 from .state import LoopFrame, Stack, State, join_states
-from .values import OTHER, Grade, GraphNode, Kind, Value
+from .values import OTHER, Kind, Value
 
 if TYPE_CHECKING:
     from ..context import FileContext

@@ -1,7 +1,9 @@
 """The abstract values the flow interpreter computes, and their joins.
 
-A value is what the analysis knows of a Python object at one program point. Only evidence
-counts: a value of unknown origin is ``UNKNOWN`` and no rule fires on it.
+A value is what the analysis knows of a Python object at one program point: a product of the
+lattices of ``lattice.py`` (device, requires-grad, graph history) with its kind, its items and
+its attributes. Only evidence counts: a value of unknown origin is ``UNKNOWN`` and no rule
+fires on it.
 """
 
 from __future__ import annotations
@@ -11,25 +13,7 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-
-class Device(enum.Enum):
-    """A small lattice: CPU and CUDA join to MAYBE_CUDA; anything joined with UNKNOWN is UNKNOWN."""
-
-    UNKNOWN = "unknown"
-    CPU = "cpu"
-    CUDA = "cuda"
-    MAYBE_CUDA = "maybe-cuda"
-
-    def join(self, other: Device) -> Device:
-        if self is other:
-            return self
-        if Device.UNKNOWN in (self, other):
-            return Device.UNKNOWN
-        return Device.MAYBE_CUDA  # cpu/cuda/maybe-cuda mixed
-
-    @property
-    def may_be_cuda(self) -> bool:
-        return self in (Device.CUDA, Device.MAYBE_CUDA)
+from .lattice import Device, GraphNode, RequiresGrad, join_requires_grad
 
 
 class Kind(enum.Enum):
@@ -41,15 +25,6 @@ class Kind(enum.Enum):
     SEQ = "seq"  # tuple/list whose items are tracked
     OTHER = "other"  # a known non-tensor (number, string, None, ...)
     DISTRIBUTION = "distribution"  # a torch.distributions object: sample() has no graph
-
-
-class Grade(str, enum.Enum):
-    """How sure the analysis is of a graph node: rules name the grade they report on."""
-
-    PROVEN = "proven"  # a differentiable op on values known to require grad
-    CALLABLE = "callable"  # the output of a callable parameter (likely a model, not proven)
-    UNKNOWN = "unknown"  # the output of an unknown function or class built from graph values
-    BACKWARD = "backward"  # given to a value of unknown origin because backward() ran on it
 
 
 @dataclass(frozen=True)
@@ -83,24 +58,10 @@ def merge_steps(*groups: tuple[Step, ...]) -> tuple[Step, ...]:
 
 
 @dataclass(frozen=True)
-class GraphNode:
-    """A non-leaf autograd node created at ``site`` (an ast node id) in one loop pass."""
-
-    uid: int
-    site: object  # the ast node that created it (compared by identity)
-    evidence: Grade = Grade.PROVEN
-    saves: bool = True  # whether its backward needs saved tensors (freed by a backward)
-
-    @property
-    def opaque(self) -> bool:
-        return self.evidence is not Grade.PROVEN
-
-
-@dataclass(frozen=True)
 class Value:
     kind: Kind = Kind.UNKNOWN
     device: Device = Device.UNKNOWN
-    requires_grad: bool | None = None  # None: unknown
+    requires_grad: RequiresGrad = None  # None: unknown
     history: frozenset[GraphNode] = frozenset()  # non-leaf graph nodes this value depends on
     qualname: str | None = None  # for REF values (and module instances of torch.nn classes)
     cls: object | None = None  # ClassInfo of a local nn.Module subclass instance
@@ -135,7 +96,7 @@ class Value:
         return Value(
             kind=kind,
             device=self.device.join(other.device),
-            requires_grad=self.requires_grad if self.requires_grad == other.requires_grad else None,
+            requires_grad=join_requires_grad(self.requires_grad, other.requires_grad),
             history=self.history | other.history,
             qualname=self.qualname if self.qualname == other.qualname else None,
             cls=self.cls if self.cls is other.cls else None,

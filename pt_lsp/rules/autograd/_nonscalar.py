@@ -17,6 +17,9 @@ import math
 
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.flow.lattice import Proof
+from pt_lsp.core.flow.lattice import proof_all as _all
+from pt_lsp.core.flow.lattice import proof_either as _either
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.walk import own_nodes, parameter_defaults
 
@@ -99,17 +102,7 @@ def _sizes(args: list[ast.expr]) -> list[int] | None:
     return sizes if sizes and len(sizes) == len(args) else None
 
 
-Evidence = tuple[Step, ...] | None  # the places that prove it, or None without a proof
-
-
-def _either(*proofs: Evidence) -> Evidence:
-    return next((proof for proof in proofs if proof is not None), None)
-
-
-def _all(proofs: list[Evidence]) -> Evidence:
-    if not proofs or any(proof is None for proof in proofs):
-        return None
-    return tuple(step for proof in proofs if proof is not None for step in proof)
+Evidence = Proof[Step]  # the places that prove it, or None without a proof (core/flow/lattice.py)
 
 
 def _shape(sizes: list[int]) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
@@ -16,6 +15,7 @@ from pt_lsp.core.evidence.reaching import (
     reaching_values,
     returned_values,
 )
+from pt_lsp.core.flow.lattice import ReadOnly
 from pt_lsp.core.walk import attr_path as path_of
 
 # In-place methods that do not change a tensor's values.
@@ -167,16 +167,6 @@ def _is_pil_image(ctx: FileContext, node: ast.AST, depth: int = 0) -> bool:
 # that return a view only of a contiguous array (a copy, writable, otherwise).
 VIEW_METHODS = {"view", "transpose", "swapaxes", "squeeze"}
 CONTIGUOUS_VIEW_METHODS = {"reshape", "ravel"}
-
-
-@dataclass(frozen=True)
-class ReadOnly:
-    """Why an array is read-only (``reason``), the place that made it so (``where``), and
-    whether it is known to be C-contiguous (a reshape of it is then a view as well)."""
-
-    reason: str
-    where: ast.AST
-    contiguous: bool
 
 
 def read_only_reason(ctx: FileContext, node: ast.AST, depth: int = 0) -> str | None:

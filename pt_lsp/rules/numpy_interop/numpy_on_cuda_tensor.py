@@ -9,7 +9,7 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import source_of
 from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
-from pt_lsp.core.flow.values import Device
+from pt_lsp.core.flow.lattice import Device
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.numpy_interop.examples.numpy_on_cuda_tensor import EXAMPLES
 
