@@ -598,3 +598,105 @@ def test_copies_are_writable(name):
     namespace: dict[str, object] = {"np": np}
     exec(compile(source.split("torch.from_numpy(")[0].replace("import torch", ""), "<real>", "exec"), namespace)
     assert eval(expression, namespace).flags.writeable
+
+
+# Each program checks itself under torch: the step uses the sum of several batches' gradients
+# (`expected accumulation`), or, for the silent one, exactly the last batch's.
+ACCUMULATES = {
+    "PTL204 a reset in the other arm of an if on a flag fixed for the call": (
+        """\
+        import torch
+        from torch import nn
+
+
+        def fit_batch(net, optim, xb, yb, half):
+            if half:
+                loss = (net(xb) - yb).pow(2).mean()
+                loss.backward()
+                optim.step()  # accumulates
+            else:
+                optim.zero_grad()
+                loss = (net(xb) - yb).pow(2).mean()
+                loss.backward()
+                optim.step()
+            return float(loss)
+
+
+        net = nn.Linear(3, 1)
+        optim = torch.optim.SGD(net.parameters(), lr=0.0)
+        data = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(3)]
+        for xb, yb in data:
+            fit_batch(net, optim, xb, yb, half=True)
+        fresh = torch.autograd.grad((net(data[-1][0]) - data[-1][1]).pow(2).mean(), net.weight)[0]
+        assert not torch.allclose(net.weight.grad, fresh), "expected accumulation"
+        print("z1 accumulates")
+        """,
+        [9],
+    ),
+    "PTL204 optimizers kept in a list and stepped through a loop variable": (
+        """\
+        import torch
+        from torch import nn
+
+        enc, dec = nn.Linear(3, 2), nn.Linear(2, 1)
+        optims = [torch.optim.SGD(enc.parameters(), lr=0.0), torch.optim.SGD(dec.parameters(), lr=0.0)]
+        data = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(3)]
+        for xb, yb in data:
+            loss = (dec(enc(xb)) - yb).pow(2).mean()
+            loss.backward()
+            for o in optims:
+                o.step()  # accumulates
+        fresh = torch.autograd.grad((dec(enc(data[-1][0])) - data[-1][1]).pow(2).mean(), dec.weight)[0]
+        assert not torch.allclose(dec.weight.grad, fresh), "expected accumulation"
+        print("z2 accumulates")
+        """,
+        [11],
+    ),
+    "PTL204 optimizers in a dict reset through a loop variable; a reset before the if": (
+        """\
+        import torch
+        from torch import nn
+
+
+        def fit_batch(net, optim, xb, yb, half):
+            optim.zero_grad()
+            if half:
+                loss = (net(xb) - yb).pow(2).mean()
+            else:
+                loss = (net(xb) - yb).abs().mean()
+            loss.backward()
+            optim.step()
+
+
+        enc, dec = nn.Linear(3, 2), nn.Linear(2, 1)
+        optims = {"enc": torch.optim.SGD(enc.parameters(), lr=0.0), "dec": torch.optim.SGD(dec.parameters(), lr=0.0)}
+        data = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(3)]
+        for xb, yb in data:
+            for o in optims.values():
+                o.zero_grad()
+            loss = (dec(enc(xb)) - yb).pow(2).mean()
+            loss.backward()
+            for name, o in optims.items():
+                o.step()
+            fit_batch(dec, optims["dec"], enc(xb).detach(), yb, half=True)
+        fresh = torch.autograd.grad((dec(enc(data[-1][0]).detach()) - data[-1][1]).pow(2).mean(), dec.weight)[0]
+        assert torch.allclose(dec.weight.grad, fresh)
+        print("z3 fine")
+        """,
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACCUMULATES))
+def test_accumulating_steps_are_reported(name):
+    source, lines = ACCUMULATES[name]
+    assert codes(source, "PTL204") == [(line, "PTL204") for line in lines]
+
+
+@pytest.mark.parametrize("name", sorted(ACCUMULATES))
+def test_accumulating_programs_check_themselves_under_torch(name):
+    pytest.importorskip("torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(textwrap.dedent(ACCUMULATES[name][0]), "<real>", "exec"), {"__name__": "real"})

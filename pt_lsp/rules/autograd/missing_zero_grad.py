@@ -43,9 +43,12 @@ class MissingZeroGrad(Rule):
     gradients: no `optimizer.zero_grad()` or `model.zero_grad()`, no `p.grad = None` or
     `p.grad.zero_()`, anywhere in the loop, in a loop around it, or in a function of this file
     the loop calls; also a training-step function (backward and step, no reset) that this file
-    calls in such a loop. The optimizer must be known: made by a `torch.optim` class, or named
-    so (`optimizer`, `optim_g`). A reset of another optimizer, over another module's
-    parameters, does not count for this one (a GAN loop that resets `optim_d` only).
+    calls in such a loop. The optimizer must be known: made by a `torch.optim` class, named
+    so (`optimizer`, `optim_g`), or the loop variable over a list or dict of `torch.optim`
+    optimizers (`for opt in optimizers.values()`). A reset of another optimizer, over another
+    module's parameters, does not count for this one (a GAN loop that resets `optim_d` only),
+    nor does a reset in the other arm of an `if` than the step, where the condition cannot
+    change while the function runs (`if use_bf16: ... step() else: zero_grad() ...`).
 
     ## Why is this bad?
     `backward()` *adds* each gradient to `.grad`. Without a reset, the step of iteration `k`
@@ -108,7 +111,7 @@ class MissingZeroGrad(Rule):
                 continue
             loop, outermost = loops
             others: list[ast.Call] = []
-            if self.resets_or_unknown(ctx, outermost, optimizer, others=others):
+            if self.resets_or_unknown(ctx, outermost, optimizer, others=others, step=call):
                 continue
             backward = self.first_backward(ctx, loop)
             if others:  # another optimizer is reset: zero this one before its own backward
@@ -154,7 +157,7 @@ class MissingZeroGrad(Rule):
         backward = self.first_backward(ctx, function)
         if (
             backward is None
-            or self.resets_or_unknown(ctx, function, optimizer)
+            or self.resets_or_unknown(ctx, function, optimizer, step=step)
             or sum(f.name == function.name for f in ctx.index.of(ast.FunctionDef)) != 1
         ):
             return
@@ -169,7 +172,9 @@ class MissingZeroGrad(Rule):
             if callee != function.name:
                 continue
             loop = self.outermost_loop(ctx, caller)
-            if loop is None or self.resets_or_unknown(ctx, loop, self.argument_for(function, caller, optimizer)):
+            if loop is None or self.resets_or_unknown(
+                ctx, loop, self.argument_for(function, caller, optimizer), step=step
+            ):
                 continue
             message = (
                 f"`{name}` steps in `{function.name}()`, which a loop calls without resetting the gradients:"
@@ -318,10 +323,41 @@ class MissingZeroGrad(Rule):
                     return None  # bound to something else as well
         if found:
             return found
+        if "." not in path and MissingZeroGrad._iterated_optimizers(ctx, path):
+            return "torch.optim"
         last = path.rsplit(".", 1)[-1].lower()
         if "optim" in last and not any(_defines_step(info.node) for info in ctx.class_list):
             return "name"
         return None
+
+    @staticmethod
+    def _iterated_optimizers(ctx: FileContext, name: str) -> bool:
+        """``name`` is only ever bound by loops over a container of `torch.optim` optimizers
+        (``for opt in optimizers.values()``, ``for _, opt in optimizers.items()``, a list)."""
+        loops: list[ast.For | ast.AsyncFor | ast.comprehension] = [
+            *ctx.index.of(ast.For),
+            *ctx.index.of(ast.AsyncFor),
+            *ctx.index.of(ast.comprehension),
+        ]
+        loops = [loop for loop in loops if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(loop.target))]
+        if not loops:
+            return False
+        for loop in loops:
+            container: ast.expr = loop.iter
+            method: str | None = None
+            target = loop.target
+            if isinstance(container, ast.Call) and isinstance(container.func, ast.Attribute) and not container.args:
+                method = container.func.attr
+                container = container.func.value
+            if method == "items" and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+                if not (isinstance(target.elts[1], ast.Name) and target.elts[1].id == name):
+                    return False
+            elif not (method in (None, "values") and isinstance(target, ast.Name)):
+                return False
+            assigned = _assignments_to(ctx, attr_path(container), ctx.names.scope_of(loop).node)
+            if not assigned or not all(_holds_optimizers(ctx, a.value, method) for a in assigned):
+                return False
+        return True
 
     # -- the loop ----------------------------------------------------------------------------------
     def training_loop(self, ctx: FileContext, step: ast.Call) -> tuple[ast.AST, ast.AST] | None:
@@ -348,10 +384,17 @@ class MissingZeroGrad(Rule):
         return found
 
     def resets_or_unknown(
-        self, ctx: FileContext, loop: ast.AST, optimizer: ast.expr, depth: int = 0, others: list[ast.Call] | None = None
+        self,
+        ctx: FileContext,
+        loop: ast.AST,
+        optimizer: ast.expr,
+        depth: int = 0,
+        others: list[ast.Call] | None = None,
+        step: ast.Call | None = None,
     ) -> bool:
         """The loop resets gradients somewhere, or does something with them this rule cannot see.
-        ``others`` collects the resets of other optimizers' gradients, which do not count."""
+        ``others`` collects the resets of other optimizers' gradients, which do not count; nor
+        does a reset in the other arm of an ``if`` than ``step`` (on a flag fixed in the call)."""
         path = attr_path(optimizer)
         for node in ast.walk(loop):  # only for a loop that steps an optimizer
             if self.resets_other(ctx, node, path):
@@ -359,6 +402,8 @@ class MissingZeroGrad(Rule):
                     others.append(node)
                 continue
             if _is_reset(node):
+                if step is not None and _other_arm(ctx, node, step):
+                    continue  # never runs on the path that steps
                 return True
             if isinstance(node, ast.Assign) and any(attr_path(t) == path for t in node.targets):
                 return True  # a fresh optimizer (and model) every iteration
@@ -376,7 +421,8 @@ class MissingZeroGrad(Rule):
                 if (
                     local
                     and depth < 2
-                    and any(self.resets_or_unknown(ctx, f, optimizer, depth + 1, others) for f in local)
+                    and not (step is not None and _other_arm(ctx, node, step))
+                    and any(self.resets_or_unknown(ctx, f, optimizer, depth + 1, others, step) for f in local)
                 ):
                     return True
                 passes = any(attr_path(a) == path for a in (*node.args, *(k.value for k in node.keywords)))
@@ -404,11 +450,78 @@ class MissingZeroGrad(Rule):
         stmt = statement_of(ctx, backward) if backward is not None else None
         if stmt is None or not names or not alone_on_lines(ctx, [stmt]):
             return []
+        if any(
+            "." not in name and not _assignments_to(ctx, name) and self._iterated_optimizers(ctx, name)
+            for name in names
+        ):
+            return []  # a loop variable over optimizers: it is not bound before the backward
         text = "".join(f"{indentation(ctx, stmt)}{name}.zero_grad(){newline_of(ctx)}" for name in names)
         calls = ", ".join(f"`{name}.zero_grad()`" for name in names)
         return [
             Fix(f"Call {calls} before `backward()`", (Edit.insert(Pos(stmt.lineno, 0), text),), Applicability.UNSAFE)
         ]
+
+
+def _holds_optimizers(ctx: FileContext, value: ast.AST, method: str | None) -> bool:
+    """A list or dict (display or comprehension) whose every element is a `torch.optim` optimizer;
+    a dict only where its values are iterated (``method``), a list only where it is itself."""
+    if isinstance(value, (ast.List, ast.Tuple)) and method is None:
+        elements: list[ast.AST] = list(value.elts)
+    elif isinstance(value, ast.ListComp) and method is None:
+        elements = [value.elt]
+    elif isinstance(value, ast.Dict) and method is not None and None not in value.keys:
+        elements = list(value.values)
+    elif isinstance(value, ast.DictComp) and method is not None:
+        elements = [value.value]
+    else:
+        return False
+    for element in elements:
+        qualname = ctx.qualname(element.func) or "" if isinstance(element, ast.Call) else ""
+        if not qualname.startswith("torch.optim.") or qualname.startswith(NOT_OPTIMIZERS):
+            return False
+    return bool(elements)
+
+
+def _arms(ctx: FileContext, node: ast.AST) -> dict[int, tuple[ast.If, str]]:
+    """The ``if`` statements around ``node`` in its function, each with the arm it is in."""
+    found: dict[int, tuple[ast.If, str]] = {}
+    child, parent = node, ctx.parent(node)
+    while parent is not None and not isinstance(parent, _FUNCTIONS):
+        if isinstance(parent, ast.If):
+            if any(s is child for s in parent.body):
+                found[id(parent)] = (parent, "body")
+            elif any(s is child for s in parent.orelse):
+                found[id(parent)] = (parent, "orelse")
+        child, parent = parent, ctx.parent(parent)
+    return found
+
+
+def _other_arm(ctx: FileContext, reset: ast.AST, step: ast.AST) -> bool:
+    """``reset`` and ``step`` are in different arms of one ``if`` whose test cannot change
+    while the function runs (names and attributes it never rebinds, no calls): on the path that
+    steps, the reset never runs."""
+    mine = _arms(ctx, reset)
+    for key, (branch, arm) in _arms(ctx, step).items():
+        if key in mine and mine[key][1] != arm and _invariant(ctx, branch):
+            return True
+    return False
+
+
+def _invariant(ctx: FileContext, branch: ast.If) -> bool:
+    allowed = (ast.Name, ast.Attribute, ast.Constant, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.expr_context)
+    allowed_ops = (ast.cmpop, ast.boolop, ast.unaryop)
+    nodes = list(ast.walk(branch.test))
+    if not all(isinstance(n, (*allowed, *allowed_ops)) for n in nodes):
+        return False
+    names = {n.id for n in nodes if isinstance(n, ast.Name)}
+    scope: ast.AST | None = ctx.parent(branch)
+    while scope is not None and not isinstance(scope, (*_FUNCTIONS, ast.Module)):
+        scope = ctx.parent(scope)
+    if scope is None or isinstance(scope, ast.Module) and names:
+        return False  # a module-level flag may change between the calls of a loop
+    return not any(
+        isinstance(n, ast.Name) and n.id in names and not isinstance(n.ctx, ast.Load) for n in own_nodes(scope)
+    ) and not any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in own_nodes(scope))
 
 
 def _path(path: str) -> ast.expr:
