@@ -22,8 +22,18 @@ const base: ISettings = {
     severity: {},
     fixAll: true,
     unsafeFixes: false,
+    extendSelect: [],
+    exclude: [],
+    configuration: null,
+    runtimeFindings: false,
+    timeBudget: 5,
+    debounce: 150,
+    lintInThread: true,
     showNotifications: 'onError',
 };
+
+// What the server gets for the defaults above, besides the keys a test sets.
+const sentDefaults = { extendSelect: [], exclude: [], runtimeFindings: false, timeBudget: 5, debounce: 150, lintInThread: true };
 
 test('the configured interpreter wins over the Python extension and python3', () => {
     assert.deepEqual(chooseInterpreter(['/a/python'], ['/b/python']), ['/a/python']);
@@ -50,9 +60,48 @@ test('the import check and the pip hint name the chosen interpreter', () => {
 
 test('an empty select is not sent, since the server would read it as "no rule"', () => {
     assert.equal('select' in serverSettings(base), false);
+    assert.equal('ignore' in serverSettings(base), false); // else it would replace the project's ignore
     const sent = serverSettings({ ...base, select: ['PTL4'], ignore: ['PTL102'], severity: { PTL1: 'hint' }, unsafeFixes: true });
-    assert.deepEqual(sent, { select: ['PTL4'], ignore: ['PTL102'], severity: { PTL1: 'hint' }, fixAll: true, unsafeFixes: true });
+    assert.deepEqual(sent, {
+        select: ['PTL4'],
+        ignore: ['PTL102'],
+        severity: { PTL1: 'hint' },
+        fixAll: true,
+        unsafeFixes: true,
+        ...sentDefaults,
+    });
     assert.equal('interpreter' in sent, false);
+});
+
+test('every server setting is passed through', () => {
+    const sent = serverSettings({
+        ...base,
+        extendSelect: ['PTL5'],
+        exclude: ['third_party/**'],
+        configuration: '/ws/pt-lsp.toml',
+        runtimeFindings: true,
+        timeBudget: 0,
+        debounce: 0,
+        lintInThread: false,
+    });
+    assert.deepEqual(sent, {
+        severity: {},
+        fixAll: true,
+        unsafeFixes: false,
+        extendSelect: ['PTL5'],
+        exclude: ['third_party/**'],
+        configuration: '/ws/pt-lsp.toml',
+        runtimeFindings: true,
+        timeBudget: 0,
+        debounce: 0,
+        lintInThread: false,
+    });
+});
+
+test('configuration is sent when set (a path or a table), left out when not', () => {
+    assert.equal('configuration' in serverSettings(base), false);
+    assert.equal('configuration' in serverSettings({ ...base, configuration: '  ' }), false);
+    assert.deepEqual(serverSettings({ ...base, configuration: { select: ['PTL2'] } }).configuration, { select: ['PTL2'] });
 });
 
 test('variables in paths are resolved', () => {

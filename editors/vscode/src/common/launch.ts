@@ -15,16 +15,30 @@ export interface ISettings {
     severity: Record<string, string>;
     fixAll: boolean;
     unsafeFixes: boolean;
+    extendSelect: string[];
+    exclude: string[];
+    configuration: string | Record<string, unknown> | null;
+    runtimeFindings: boolean;
+    timeBudget: number;
+    debounce: number;
+    lintInThread: boolean;
     showNotifications: NotificationLevel;
 }
 
 /** What the server reads (its `pt-lsp` settings section); launch-only keys stay here. */
 export interface ServerSettings {
     select?: string[];
-    ignore: string[];
+    ignore?: string[];
     severity: Record<string, string>;
     fixAll: boolean;
     unsafeFixes: boolean;
+    extendSelect: string[];
+    exclude: string[];
+    configuration?: string | Record<string, unknown>;
+    runtimeFindings: boolean;
+    timeBudget: number;
+    debounce: number;
+    lintInThread: boolean;
 }
 
 export interface Command {
@@ -76,17 +90,30 @@ function quoteArg(arg: string): string {
 
 /**
  * The settings section sent to the server. An empty `select` is left out: for the server an
- * empty list would select no rule, while in the editor it means "not set".
+ * empty list would select no rule, while in the editor it means "not set". An empty `ignore`
+ * and an unset `configuration` are left out too, so that the project's `[tool.pt-lsp]` applies.
  */
 export function serverSettings(settings: ISettings): ServerSettings {
     const values: ServerSettings = {
-        ignore: settings.ignore,
         severity: settings.severity,
         fixAll: settings.fixAll,
         unsafeFixes: settings.unsafeFixes,
+        extendSelect: settings.extendSelect,
+        exclude: settings.exclude,
+        runtimeFindings: settings.runtimeFindings,
+        timeBudget: settings.timeBudget,
+        debounce: settings.debounce,
+        lintInThread: settings.lintInThread,
     };
     if (settings.select.length > 0) {
         values.select = settings.select;
+    }
+    if (settings.ignore.length > 0) {
+        values.ignore = settings.ignore;
+    }
+    const configuration = settings.configuration;
+    if (configuration !== null && (typeof configuration !== 'string' || configuration.trim() !== '')) {
+        values.configuration = configuration;
     }
     return values;
 }
@@ -94,7 +121,21 @@ export function serverSettings(settings: ISettings): ServerSettings {
 /** Settings whose change needs a new server process rather than a configuration message. */
 export const LAUNCH_KEYS = ['enable', 'interpreter', 'path', 'args', 'trace.server'] as const;
 /** Settings the running server takes on the fly. */
-export const LIVE_KEYS = ['select', 'ignore', 'severity', 'fixAll', 'unsafeFixes', 'showNotifications'] as const;
+export const LIVE_KEYS = [
+    'select',
+    'ignore',
+    'severity',
+    'fixAll',
+    'unsafeFixes',
+    'extendSelect',
+    'exclude',
+    'configuration',
+    'runtimeFindings',
+    'timeBudget',
+    'debounce',
+    'lintInThread',
+    'showNotifications',
+] as const;
 
 /** Replaces ${workspaceFolder}, ${userHome}, ${cwd} and ${env:NAME} in each value. */
 export function resolveVariables(

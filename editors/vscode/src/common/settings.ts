@@ -18,6 +18,20 @@ function stringMap(config: WorkspaceConfiguration, key: string): Record<string, 
     return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
+function numberIn(config: WorkspaceConfiguration, key: string, fallback: number, max: number): number {
+    const value = config.get<unknown>(key);
+    return typeof value === 'number' && value >= 0 && value <= max ? value : fallback;
+}
+
+/** A file path (variables resolved) or an inline table of settings; null when unset. */
+function configurationOf(config: WorkspaceConfiguration, vars: Parameters<typeof resolveVariables>[1]): ISettings['configuration'] {
+    const value = config.get<unknown>('configuration');
+    if (typeof value === 'string') {
+        return value.trim() === '' ? null : resolveVariables([value], vars)[0];
+    }
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
 /** Settings for a workspace folder (or the user's, with no folder open). */
 export async function getWorkspaceSettings(namespace: string, folder: WorkspaceFolder | undefined): Promise<ISettings> {
     const config = getConfiguration(namespace, folder?.uri);
@@ -40,6 +54,13 @@ export async function getWorkspaceSettings(namespace: string, folder: WorkspaceF
         severity: stringMap(config, 'severity'),
         fixAll: config.get<boolean>('fixAll', true),
         unsafeFixes: config.get<boolean>('unsafeFixes', false),
+        extendSelect: stringList(config, 'extendSelect'),
+        exclude: stringList(config, 'exclude'),
+        configuration: configurationOf(config, vars),
+        runtimeFindings: config.get<boolean>('runtimeFindings', false),
+        timeBudget: numberIn(config, 'timeBudget', 5, 600),
+        debounce: numberIn(config, 'debounce', 150, 60000),
+        lintInThread: config.get<boolean>('lintInThread', true),
         showNotifications: asNotificationLevel(config.get<string>('showNotifications')),
     };
 }
