@@ -1,0 +1,34 @@
+# Source: https://github.com/jmclong/random-fourier-features-pytorch/issues/2
+# Pattern: a Gaussian Fourier-feature encoding layer samples its projection matrix with a helper,
+# `self.b = sample_b(sigma, size)`, and projects the input with it in `forward`; moved to the GPU
+# with its input, the layer still multiplies by a CPU matrix.
+# error: Expected all tensors to be on the same device
+# symptom: the projection in forward
+# device: fake-cuda
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+
+def sample_b(sigma: float, size: tuple) -> Tensor:
+    return torch.randn(size) * sigma
+
+
+def gaussian_encoding(v: Tensor, b: Tensor) -> Tensor:
+    vp = 2 * np.pi * v @ b.T
+    return torch.cat((torch.cos(vp), torch.sin(vp)), dim=-1)
+
+
+class GaussianEncoding(nn.Module):
+    def __init__(self, sigma: float, input_size: int, encoded_size: int):
+        super().__init__()
+        self.b = sample_b(sigma, (encoded_size, input_size))  # bug: PTL302
+
+    def forward(self, v: Tensor) -> Tensor:
+        return gaussian_encoding(v, self.b)
+
+
+model = nn.Sequential(GaussianEncoding(sigma=10.0, input_size=2, encoded_size=16), nn.Linear(32, 3))
+model = model.to("cuda")
+coords = torch.rand(8, 2).to("cuda")
+print(model(coords).shape)
