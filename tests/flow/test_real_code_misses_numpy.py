@@ -177,3 +177,120 @@ WRITABLE = """\
 
 def test_writable_arrays_stay_silent() -> None:
     assert lines(WRITABLE, "PTL404") == []
+
+
+# NumPy calls that convert tensors through `Tensor.__array__` (that is, `.numpy()`): an element-wise
+# function of a tensor, a function of a list of tensors. Each raises at the line marked `# raises`:
+# the grad ones RuntimeError (run below), the CUDA ones TypeError "can't convert cuda:0 device type
+# tensor to numpy" (checked with `pt-lsp run --device fake-cuda`).
+CONVERSIONS = {
+    "PTL402 np.log in a helper given a model's probabilities": (
+        "PTL402",
+        """\
+        import numpy as np
+        import torch
+        from torch import nn
+
+
+        def entropy(p):
+            return -(p * np.log(p)).sum()  # raises
+
+
+        net = nn.Linear(3, 4)
+        probs = torch.softmax(net(torch.randn(2, 3)), dim=-1)
+        h = entropy(probs)
+        """,
+    ),
+    "PTL402 np.mean of a list attribute of losses appended in another method": (
+        "PTL402",
+        """\
+        import numpy as np
+        import torch
+        from torch import nn
+
+
+        class Trainer:
+            def __init__(self):
+                self.net = nn.Linear(3, 1)
+                self.opt = torch.optim.SGD(self.net.parameters(), lr=0.1)
+                self.losses = []
+
+            def step(self, x, y):
+                loss = ((self.net(x) - y) ** 2).mean()
+                self.opt.zero_grad()
+                loss.backward()
+                self.opt.step()
+                self.losses.append(loss)
+
+            def summary(self):
+                return np.mean(self.losses)  # raises
+
+
+        t = Trainer()
+        for _ in range(2):
+            t.step(torch.randn(4, 3), torch.randn(4, 1))
+        print(t.summary())
+        """,
+    ),
+    "PTL401 np.sum of a list of CUDA tensors": (
+        "PTL401",
+        """\
+        import numpy as np
+        import torch
+
+        parts = []
+        for i in range(3):
+            parts.append(torch.ones(2, device="cuda") * i)
+        total = np.sum(parts, 0)  # raises
+        """,
+    ),
+    "PTL401 np.exp of a CUDA tensor": (
+        "PTL401",
+        """\
+        import numpy as np
+        import torch
+
+        scores = torch.randn(4, device="cuda")
+        weights = np.exp(scores)  # raises
+        """,
+    ),
+}
+
+# Runs: detached tensors, Python floats, tensors computed under no_grad.
+CONVERTS_FINE = """\
+    import numpy as np
+    import torch
+    from torch import nn
+
+    net = nn.Linear(3, 4)
+    probs = torch.softmax(net(torch.randn(2, 3)), dim=-1)
+    entropy = -(probs.detach() * np.log(probs.detach())).sum()
+    losses = []
+    for _ in range(2):
+        loss = net(torch.randn(2, 3)).pow(2).mean()
+        loss.backward()
+        losses.append(loss.item())
+    print(np.mean(losses), np.sum([p.detach() for p in [probs, probs]], 0))
+    with torch.no_grad():
+        logits = net(torch.randn(2, 3))
+        print(np.exp(logits), np.stack([logits, logits]))
+    """
+
+
+@pytest.mark.parametrize("name", sorted(CONVERSIONS))
+def test_implicit_conversions_are_reported(name: str) -> None:
+    code, source = CONVERSIONS[name]
+    assert lines(source, code) == marked(source, "# raises")
+
+
+@pytest.mark.parametrize("name", sorted(n for n in CONVERSIONS if n.startswith("PTL402")))
+def test_grad_conversions_raise_under_torch(name: str) -> None:
+    pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match="Can't call numpy"):
+        exec(compile(textwrap.dedent(CONVERSIONS[name][1]), "<real>", "exec"), {"__name__": "real"})
+
+
+def test_conversions_of_detached_tensors_stay_silent() -> None:
+    assert lines(CONVERTS_FINE, "PTL402") == [] and lines(CONVERTS_FINE, "PTL401") == []
+    pytest.importorskip("torch")
+    exec(compile(textwrap.dedent(CONVERTS_FINE), "<real>", "exec"), {"__name__": "real", "print": lambda *a: None})

@@ -11,6 +11,7 @@ from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.lattice import Device
 from pt_lsp.core.rule import Rule
+from pt_lsp.rules.numpy_interop._conversions import conversions, describe
 from pt_lsp.rules.numpy_interop.examples.numpy_on_cuda_tensor import EXAMPLES
 
 IMPLICIT_CONVERSIONS = {"numpy.asarray", "numpy.array", "numpy.asanyarray"}
@@ -29,7 +30,9 @@ class NumpyOnCudaTensor(Rule):
     Flags `.numpy()` (and `np.asarray(t)` / `np.array(t)`) on a tensor that is on a CUDA
     device, or may be: a tensor moved with `.cuda()`, `.to("cuda")` or `.to(device)` where
     `device` is chosen by `torch.cuda.is_available()`, created with `device=...`, or produced by
-    a model that was moved there.
+    a model that was moved there. NumPy functions that convert tensors implicitly count too: an
+    element-wise function of one (`np.exp(t)`), a function of a list of them
+    (`np.sum([t1, t2], 0)`, `np.array(outputs)`); those findings carry no fix.
 
     ## Why is this bad?
     NumPy arrays live in host memory. `Tensor.numpy()` on a CUDA tensor raises
@@ -68,16 +71,17 @@ class NumpyOnCudaTensor(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text
-        if ".numpy(" not in text and "array(" not in text:
+        if ".numpy(" not in text and "array(" not in text and "numpy" not in text:
             return
         for node in ctx.index.of(ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr == "numpy" and not node.args and not _forced(node):
                 tensor = func.value
                 implicit = False
-            elif node.args and ctx.qualname(func) in IMPLICIT_CONVERSIONS:
+            elif node.args and ctx.qualname(func) in IMPLICIT_CONVERSIONS and not conversions(ctx, node):
                 tensor, implicit = node.args[0], True
             else:
+                yield from self.converted(ctx, node)
                 continue
             value = ctx.flow.value(tensor)
             if not value.device.may_be_cuda:
@@ -90,6 +94,23 @@ class NumpyOnCudaTensor(Rule):
                 severity=Severity.ERROR if value.device is Device.CUDA else Severity.WARNING,
                 related=evidence_path(ctx, value.steps),
             )
+
+    def converted(self, ctx: FileContext, call: ast.Call) -> Iterator[Finding]:
+        """A NumPy function that converts a CUDA tensor argument, or a list of them (no fix:
+        each element, or a torch function instead, is the author's choice)."""
+        for conversion in conversions(ctx, call):
+            device = conversion.value.device
+            if not device.may_be_cuda:
+                continue
+            where = "on a CUDA device" if device is Device.CUDA else "maybe on a CUDA device (chosen at run time)"
+            yield self.report(
+                ctx,
+                call,
+                f"{describe(ctx, conversion)}, which is {where}: it raises; move it to the CPU first",
+                severity=Severity.ERROR if device is Device.CUDA else Severity.WARNING,
+                related=evidence_path(ctx, conversion.value.steps),
+            )
+            return
 
     def message(self, ctx: FileContext, call: ast.Call, tensor: ast.expr, device: Device, implicit: bool) -> str:
         what = f"`{source_of(ctx, call.func)}()`" if implicit else "`.numpy()`"

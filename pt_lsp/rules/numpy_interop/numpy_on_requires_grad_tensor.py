@@ -14,6 +14,7 @@ from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.values import Value
 from pt_lsp.core.rule import Rule
+from pt_lsp.rules.numpy_interop._conversions import conversions, describe
 from pt_lsp.rules.numpy_interop.examples.numpy_on_requires_grad_tensor import EXAMPLES
 from pt_lsp.rules.numpy_interop.numpy_on_cuda_tensor import IMPLICIT_CONVERSIONS
 
@@ -26,7 +27,10 @@ class NumpyOnRequiresGradTensor(Rule):
     ## What it does
     Flags `.numpy()` (and `np.asarray(t)` / `np.array(t)`) on a tensor that requires grad: a
     parameter, a leaf created with `requires_grad=True`, or a result computed from one with
-    gradients enabled (a model output or a loss outside `torch.no_grad()`).
+    gradients enabled (a model output or a loss outside `torch.no_grad()`). NumPy functions
+    that convert tensors implicitly count too: an element-wise function of one (`np.log(p)`),
+    a function of a list of them (`np.mean(losses)` where each loss requires grad); those
+    findings carry no fix.
 
     ## Why is this bad?
     A NumPy array cannot carry an autograd graph, so torch refuses:
@@ -70,15 +74,21 @@ class NumpyOnRequiresGradTensor(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text
-        if ".numpy(" not in text and "array(" not in text:
+        if ".numpy(" not in text and "array(" not in text and "numpy" not in text:
             return
         for node in ctx.index.of(ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr == "numpy" and not node.args and not node.keywords:
                 tensor, implicit = func.value, False
-            elif node.args and len(node.args) == 1 and ctx.qualname(func) in IMPLICIT_CONVERSIONS:
+            elif (
+                node.args
+                and len(node.args) == 1
+                and ctx.qualname(func) in IMPLICIT_CONVERSIONS
+                and not conversions(ctx, node)
+            ):
                 tensor, implicit = node.args[0], True
             else:
+                yield from self.converted(ctx, node)
                 continue
             value = ctx.flow.value(tensor)
             if not value.is_tensor or value.requires_grad is not True or value.device.may_be_cuda:
@@ -102,6 +112,25 @@ class NumpyOnRequiresGradTensor(Rule):
                 ],
                 related=evidence_path(ctx, value.steps),
             )
+
+    def converted(self, ctx: FileContext, call: ast.Call) -> Iterator[Finding]:
+        """A NumPy function that converts a tensor argument that requires grad, or a list of
+        them (no fix: each element, or a torch function instead, is the author's choice)."""
+        for conversion in conversions(ctx, call):
+            value = conversion.value
+            if value.requires_grad is not True or value.device.may_be_cuda:
+                continue  # CUDA (or maybe): PTL401
+            if value.history and not self.grad_enabled(ctx, call, value):
+                continue
+            if not value.history and self.leaf_allowed(ctx, call):
+                continue
+            yield self.report(
+                ctx,
+                call,
+                f"{describe(ctx, conversion)}, which requires grad: it raises RuntimeError; detach it first",
+                related=evidence_path(ctx, value.steps),
+            )
+            return
 
     @staticmethod
     def detach_edit(ctx: FileContext, call: ast.Call, tensor: ast.expr, implicit: bool) -> Edit:

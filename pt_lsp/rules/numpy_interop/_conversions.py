@@ -1,0 +1,69 @@
+"""NumPy calls that convert tensors implicitly: each tensor reaches ``Tensor.__array__``, which
+calls ``.numpy()`` (and so raises for a CUDA tensor or one that requires grad).
+
+Checked under torch 2.13 with NumPy 2: the element-wise functions below convert every tensor
+argument (``np.log(t)``); the functions that take a sequence convert each tensor of a list
+(``np.sum([t1, t2], 0)``, ``np.array(losses)``). A reduction of one tensor (``np.sum(t, axis=1)``)
+calls ``t.sum(axis=...)`` instead and is not a conversion.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from pt_lsp.core.context import FileContext
+from pt_lsp.core.flow.values import Kind, Value
+
+ELEMENTWISE = frozenset(
+    f"numpy.{name}"
+    for name in (
+        "log log2 log10 log1p exp exp2 expm1 sqrt square abs absolute sin cos tan tanh sinh cosh arctan "
+        "sign floor ceil reciprocal negative maximum minimum power multiply add subtract divide clip"
+    ).split()
+)
+FROM_SEQUENCE = frozenset(
+    f"numpy.{name}"
+    for name in (
+        "array asarray asanyarray sum mean std var stack concatenate vstack hstack max min median prod".split()
+    )
+)
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """A tensor ``value`` that ``call`` converts: the argument ``expr`` itself, or (``element``)
+    each element of the list ``expr``."""
+
+    call: ast.Call
+    function: str
+    expr: ast.expr
+    value: Value
+    element: bool
+
+
+def conversions(ctx: FileContext, call: ast.Call) -> list[Conversion]:
+    """The tensors ``call`` converts beyond ``np.asarray(t)`` of one tensor (which the rules
+    read directly): the elements of a list, the arguments of an element-wise function."""
+    qualname = ctx.qualname(call.func)
+    if qualname is None or not call.args:
+        return []
+    found = []
+    if qualname in FROM_SEQUENCE:
+        sequence = ctx.flow.value(call.args[0])
+        if sequence.kind is Kind.SEQ:
+            element = sequence.iter_elem()
+            if element.is_tensor:
+                found.append(Conversion(call, qualname, call.args[0], element, True))
+    if qualname in ELEMENTWISE:
+        for argument in call.args:
+            value = ctx.flow.value(argument)
+            if value.is_tensor:
+                found.append(Conversion(call, qualname, argument, value, False))
+    return found
+
+
+def describe(ctx: FileContext, conversion: Conversion) -> str:
+    """``np.sum()` converts each tensor of the list`` / ``np.log()` converts the tensor``."""
+    call = f"`{ctx.doc.slice(ctx.doc.node_span(conversion.call.func))}()`"
+    return f"{call} converts {'each tensor of the list' if conversion.element else 'its tensor argument'} to NumPy"
