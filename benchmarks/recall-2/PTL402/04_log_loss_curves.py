@@ -1,0 +1,30 @@
+# Source: https://github.com/source-separation/tutorial/issues/28
+# Pattern: the gradient-descent page trains one small model per learning rate, keeps each run's loss
+# tensors in `losses[j]`, and plots `np.log10(losses[j])`.
+# error: Can't call numpy() on Tensor that requires grad
+import numpy as np
+import torch
+
+LEARNING_RATES = [1e-3, 1e-2, 1e-1]
+N_ITERATIONS = 5
+x = torch.randn(32, 4)
+y = x @ torch.tensor([1.0, -2.0, 0.5, 3.0])
+
+grad_norms, losses = [], []
+for lr in LEARNING_RATES:
+    w = torch.zeros(4, requires_grad=True)
+    run_losses, run_norms = [], []
+    for i in range(N_ITERATIONS):
+        loss = ((x @ w - y) ** 2).mean()
+        loss.backward()
+        run_losses.append(loss)
+        run_norms.append(w.grad.norm().item())
+        with torch.no_grad():
+            w -= lr * w.grad
+            w.grad.zero_()
+    losses.append(run_losses)
+    grad_norms.append(run_norms)
+
+for j, lr in enumerate(LEARNING_RATES):
+    curve = np.log10(losses[j])  # bug: PTL402
+    print(f"Learning rate: {lr}", curve[-1])
