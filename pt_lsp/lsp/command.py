@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import logging
-import re
 import sys
-from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import front
 
+TYPE_CHECKING = False  # typing and logging are imported after initialize is answered (``front``)
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, BinaryIO
+
     from .state import PtLanguageServer
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -34,6 +35,8 @@ def host_port(value: str) -> tuple[str, int]:
 
 
 def configure_logging(log_file: str | None, level: str) -> None:
+    import logging
+
     # stderr, never stdout: on stdio, stdout is the LSP channel.
     handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -45,6 +48,9 @@ def configure_logging(log_file: str | None, level: str) -> None:
 def announce_port() -> None:
     """``--tcp HOST:0``: say the port the system chose at every log level (pygls logs it at
     info only), so that a client started beside the server can connect."""
+    import logging
+    import re
+
     root_level = logging.getLogger().level
     pygls_log = logging.getLogger("pygls.server")
 
@@ -67,13 +73,15 @@ def main(argv: list[str]) -> int:
         return 2 if exit_.code else 0
     try:
         address = host_port(args.tcp) if args.tcp else None
-        configure_logging(args.log_file, args.log_level)
+        if args.log_file:  # a log file we cannot write is said now, not after initialize
+            open(args.log_file, "a", encoding="utf-8").close()
     except (ValueError, OSError) as error:
         print(f"pt-lsp server: {error}", file=sys.stderr)
         return 2
 
     if address is None:
-        return serve_stdio()
+        return serve_stdio(after_answer=lambda: configure_logging(args.log_file, args.log_level))
+    configure_logging(args.log_file, args.log_level)
     server = _create_server()
     announce_port()
     try:
@@ -85,6 +93,8 @@ def main(argv: list[str]) -> int:
 
 
 def _create_server() -> PtLanguageServer:
+    import logging
+
     from .plugins import load_extra_rules
     from .server import create_server
 
@@ -95,8 +105,11 @@ def _create_server() -> PtLanguageServer:
     return server
 
 
-def serve_stdio(stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
-    """LSP on stdio, with ``initialize`` answered before pygls is imported (``front``)."""
+def serve_stdio(
+    stdin: BinaryIO | None = None, stdout: BinaryIO | None = None, after_answer: Callable[[], None] | None = None
+) -> int:
+    """LSP on stdio, with ``initialize`` answered before pygls is imported (``front``);
+    ``after_answer`` sets up what can wait (the log)."""
     stdin = stdin or sys.stdin.buffer
     stdout = stdout or sys.stdout.buffer
     raw, initialize = front.read_first(stdin)
@@ -104,6 +117,8 @@ def serve_stdio(stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -
         result = front.initialize_result(initialize["params"])
         stdout.write(front.frame({"jsonrpc": "2.0", "id": initialize["id"], "result": result}))
         stdout.flush()
+    if after_answer is not None:
+        after_answer()
     server = _create_server()  # pygls, lsprotocol and the server: about a second
     from .protocol import ResyncingStdin
 
