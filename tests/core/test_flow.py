@@ -9,6 +9,7 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Document
 from pt_lsp.core.flow.lattice import Device
 from pt_lsp.core.flow.values import Kind
+from pt_lsp.rules.autograd._freed_graph_cases import freed_graph_events
 
 
 def facts_of(source: str):
@@ -79,7 +80,7 @@ def test_no_grad_block_builds_no_graph():
 
 
 def events(source: str):
-    return [(e.call.lineno, e.earlier.lineno, e.case) for e in facts_of(source)[1].events]
+    return [(e.call.lineno, e.earlier.lineno, e.case) for e in freed_graph_events(facts_of(source)[1])]
 
 
 def test_same_loss_twice():
@@ -115,7 +116,7 @@ def test_hidden_state_carried_through_a_loop_and_detached():
         out.sum().backward()
     """
     ctx, facts = facts_of(carried)
-    (event,) = facts.events
+    (event,) = freed_graph_events(facts)
     assert event.case == "carried-state" and event.carried == (("h", "tensor"),)
     assert events(carried.replace("    out, h = rnn", "    h = h.detach()\n        out, h = rnn")) == []
 
@@ -182,7 +183,7 @@ def test_calls_into_local_functions_and_forward_are_followed():
         loss, state = step(net, x, state)
         loss.backward()
     """)
-    (event,) = facts.events
+    (event,) = freed_graph_events(facts)
     assert event.case == "carried-state" and event.carried == (("state", "tuple"),)
 
 

@@ -14,6 +14,7 @@ from pt_lsp.core.document import Document
 from pt_lsp.core.flow.autograd import Autograd
 from pt_lsp.core.flow.calls import Calls
 from pt_lsp.core.flow.evaluator import Expressions
+from pt_lsp.core.flow.facts import GraphState
 from pt_lsp.core.flow.functions import Functions, Scope
 from pt_lsp.core.flow.interpreter import Interpreter
 from pt_lsp.core.flow.statements import Statements
@@ -96,4 +97,5 @@ def test_the_parts_share_one_graph_counter_and_one_stack():
 )
 def test_the_assembled_interpreter_finds_events_through_the_facade(source, expected):
     facts = _interpreter(source).run()
-    assert len(facts.events) == expected
+    assert len(facts.backwards) == expected
+    assert all(record.graph is GraphState.FREED for record in facts.backwards)

@@ -1,6 +1,6 @@
 """Autograd effects on the state: ``backward()`` frees (or keeps) the graph nodes of its value,
 ``optimizer.step()`` updates the parameters a kept graph saved; each backward that meets such
-nodes is recorded as an event."""
+nodes is recorded, with what the rules need to tell the cases apart (PTL201 classifies them)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..walk import attr_path
 from .evaluator import Expressions
-from .facts import BackwardEvent, EventCase
+from .facts import BackwardRecord, GraphState, LoopPass
 from .graph import GraphNodes
 from .lattice import Grade, GraphNode
 from .state import LoopFrame, Stack, State
@@ -38,7 +38,7 @@ def retains_graph(call: ast.Call) -> bool:
 
 class Autograd:
     """The transfer functions of ``backward()``, ``torch.autograd.grad/backward`` and
-    ``optimizer.step()``, and the backward events they record."""
+    ``optimizer.step()``, and the records of backwards that meet freed or stepped nodes."""
 
     def __init__(self, ctx: FileContext, graph: GraphNodes, stack: Stack, expressions: Expressions) -> None:
         self.ctx = ctx
@@ -46,7 +46,7 @@ class Autograd:
         self.stack = stack
         self.expressions = expressions
         self.backward_targets: dict[int, frozenset[GraphNode]] = {}  # id(call) -> history it freed
-        self.events: dict[tuple[int, int], BackwardEvent] = {}
+        self.records: list[BackwardRecord] = []  # backwards that met freed or stepped nodes
 
     def autograd_call(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         outputs = node.args[0] if node.args else keyword(node, "outputs") or keyword(node, "tensors")
@@ -73,9 +73,9 @@ class Autograd:
         # Only nodes that saved tensors fail a second time: `x.sum()` can be backwarded twice.
         hit = sorted((n for n in history if n in state.freed and n.saves), key=lambda n: n.uid)
         if hit:
-            self.report_event(call, hit, history, state)
+            self.record_freed(call, hit, history, state)
         else:
-            self.report_updated(call, history, state)
+            self.record_stepped(call, history, state)
         if retain:
             for graph_node in history:
                 state.retained.setdefault(graph_node, call)
@@ -120,77 +120,52 @@ class Autograd:
                             found.setdefault(path, set()).update(owners)
         return {path: frozenset(owners) for path, owners in found.items()}
 
-    def report_updated(self, call: ast.Call, history: frozenset[GraphNode], state: State) -> None:
+    def record_stepped(self, call: ast.Call, history: frozenset[GraphNode], state: State) -> None:
         stale = sorted((n for n in history if n in state.updated), key=lambda n: n.uid)
-        if not stale or (id(call), id(state.updated[stale[0]])) in self.events:
+        if not stale:
             return
-        step = state.updated[stale[0]]
-        earlier = state.retained[stale[0]]
-        sites = tuple(dict.fromkeys(n.site for n in stale if isinstance(n.site, ast.AST)))[:3]
-        self.events[(id(call), id(step))] = BackwardEvent(
-            call, earlier, EventCase.PARAMETERS_UPDATED, sites=sites, step=step
+        first = stale[0]
+        self.records.append(
+            BackwardRecord(
+                call,
+                GraphState.STEPPED,
+                tuple(stale),
+                state.retained[first],
+                history,
+                step=state.updated[first],
+            )
         )
 
-    def report_event(self, call: ast.Call, hit: list[GraphNode], history: frozenset[GraphNode], state: State) -> None:
+    def record_freed(self, call: ast.Call, hit: list[GraphNode], history: frozenset[GraphNode], state: State) -> None:
         earlier = state.freed[hit[0]]
-        case = EventCase.SHARED_GRAPH
-        loop: ast.For | ast.AsyncFor | ast.While | None = None
-        carried: tuple[tuple[str, str], ...] = ()
-        shared: tuple[str, ...] = ()
+        nodes = set(hit)
         loops = self.stack.loops
-        loop_frame = loops[-1] if loops else None
-        if not self.trusted(hit, loop_frame):
-            return
-        if loop_frame is not None and any(n.uid <= loop_frame.start_uid for n in hit):
-            case, loop = EventCase.BEFORE_LOOP, loop_frame.node
-        elif loop_frame is not None and any(n.uid <= loop_frame.pass_start_uid for n in hit):
-            case, loop = EventCase.CARRIED_STATE, loop_frame.node
-            carried = self.carried_variables(loop_frame, set(hit))
-        elif self.backward_targets.get(id(earlier)) == history:
-            case = EventCase.SAME_TENSOR
-        else:
-            shared = self.shared_variables(state, set(hit))
-        key = (id(call), id(earlier))
-        if key not in self.events:
-            sites = tuple(dict.fromkeys(n.site for n in hit if isinstance(n.site, ast.AST)))[:3]
-            self.events[key] = BackwardEvent(call, earlier, case, loop, carried, shared, sites)
+        loop = None
+        if loops:
+            frame = loops[-1]
+            loop = LoopPass(frame.node, frame.start_uid, frame.pass_start_uid, carried_into(frame, nodes))
+        holders = tuple((name, v) for name, v in state.env.items() if v.history & nodes and "." not in name)
+        self.records.append(
+            BackwardRecord(
+                call,
+                GraphState.FREED,
+                tuple(hit),
+                earlier,
+                history,
+                self.backward_targets.get(id(earlier)),
+                loop,
+                holders,
+            )
+        )
 
-    @staticmethod
-    def trusted(hit: list[GraphNode], loop: LoopFrame | None) -> bool:
-        """Whether the freed nodes prove a failure: unproven nodes count only within one pass
-        (and, for a callable parameter's output, when carried from the previous pass)."""
-        for graph_node in hit:
-            if graph_node.evidence is Grade.PROVEN:
-                return True
-            if loop is None or graph_node.uid > loop.pass_start_uid:
-                return True  # made and freed in this very pass
-            if graph_node.evidence is Grade.CALLABLE and graph_node.uid > loop.start_uid:
-                return True
-        return False
 
-    def carried_variables(self, loop: LoopFrame, hit: set[GraphNode]) -> tuple[tuple[str, str], ...]:
-        """(variable, shape) for what the loop hands on: "tensor", "tuple" ((h, c)) or "list"
-        (a growing list such as saved log-probabilities)."""
-        head = loop.head.env if loop.head is not None else {}
-        found = []
-        for name in sorted(head):
-            value = head[name]
-            if name.split(".")[0] not in loop.live_in or not value.history & hit:
-                continue
-            shape = "tuple" if value.items is not None else "list" if value.kind is Kind.SEQ else "tensor"
-            found.append((name, shape))
-        return tuple(found)
-
-    def shared_variables(self, state: State, hit: set[GraphNode]) -> tuple[str, ...]:
-        """Variables holding the root of the shared subgraph: the smallest histories that reach it."""
-        holders = [(len(v.history), name) for name, v in state.env.items() if v.history & hit and "." not in name]
-        if not holders:
-            return ()
-        smallest = min(size for size, _ in holders)
-        return tuple(sorted(name for size, name in holders if size == smallest))
-
-    def sorted_events(self) -> list[BackwardEvent]:
-        return sorted(self.events.values(), key=lambda e: (e.call.lineno, e.call.col_offset))
+def carried_into(loop: LoopFrame, nodes: set[GraphNode]) -> tuple[tuple[str, Value], ...]:
+    """The variables the loop's current pass starts with and reads before assigning (what one
+    iteration hands to the next) whose graphs reach ``nodes``, by name."""
+    head = loop.head.env if loop.head is not None else {}
+    return tuple(
+        (name, head[name]) for name in sorted(head) if name.split(".")[0] in loop.live_in and head[name].history & nodes
+    )
 
 
 def _parameter_owners(expr: ast.AST) -> set[str]:

@@ -7,17 +7,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .lattice import GraphNode
 from .values import UNKNOWN, Value
-
-
-class EventCase(str, enum.Enum):
-    """How a backward meets a freed graph (PTL201 words its message and fix by it)."""
-
-    SAME_TENSOR = "same-tensor"
-    SHARED_GRAPH = "shared-graph"
-    CARRIED_STATE = "carried-state"
-    BEFORE_LOOP = "before-loop"
-    PARAMETERS_UPDATED = "parameters-updated"  # an optimizer step between two backwards
 
 
 class Analyser(Protocol):
@@ -30,21 +21,45 @@ class Analyser(Protocol):
 
     def ensure_all(self) -> None: ...
 
-    def sorted_events(self) -> list[BackwardEvent]: ...
+    def backward_records(self) -> list[BackwardRecord]: ...
+
+
+class GraphState(enum.Enum):
+    """What happened to the graph nodes a backward meets."""
+
+    FREED = "freed"  # an earlier backward freed them (they saved tensors)
+    STEPPED = "stepped"  # kept by backward(retain_graph=True), then an optimizer step updated what they saved
 
 
 @dataclass(frozen=True)
-class BackwardEvent:
-    """A backward (``call``) that runs through graph nodes an earlier backward freed."""
+class LoopPass:
+    """The innermost loop at a backward, and the pass of it being interpreted: graph nodes with
+    a uid up to ``start_uid`` were made before the loop, up to ``pass_start_uid`` in an earlier
+    pass (the loop body runs twice)."""
 
-    call: ast.Call  # the backward()/autograd.grad() that would raise
-    earlier: ast.Call  # the backward that freed the graph
-    case: EventCase
-    loop: ast.For | ast.AsyncFor | ast.While | None = None  # the loop whose iterations hand the graph on
-    carried: tuple[tuple[str, str], ...] = ()  # (variable, "tensor"|"tuple"|"list") handed on
-    shared: tuple[str, ...] = ()  # variables holding the shared subgraph (GAN: generator output)
-    sites: tuple[ast.AST, ...] = ()  # where the freed graph nodes it runs through were built
-    step: ast.Call | None = None  # PARAMETERS_UPDATED: the optimizer step() in between
+    node: ast.For | ast.AsyncFor | ast.While
+    start_uid: int
+    pass_start_uid: int
+    # the variables (and attribute paths) the pass starts with, read in the body before they are
+    # assigned (what one iteration hands to the next), whose graphs reach the nodes met; by name
+    carried: tuple[tuple[str, Value], ...] = ()
+
+
+@dataclass(frozen=True)
+class BackwardRecord:
+    """A backward (``call``, ``backward()`` or ``torch.autograd.grad/backward``) that meets graph
+    nodes ``hit`` (by creation order, each with its grade) in state ``graph``. Rules classify
+    it (PTL201: rules/autograd/_freed_graph_cases.py)."""
+
+    call: ast.Call
+    graph: GraphState
+    hit: tuple[GraphNode, ...]
+    earlier: ast.Call  # FREED: the backward that freed hit[0]; STEPPED: the backward that kept it
+    history: frozenset[GraphNode] = frozenset()  # all the graph nodes of the backwarded value
+    earlier_history: frozenset[GraphNode] | None = None  # FREED: what ``earlier`` freed (None: unknown)
+    loop: LoopPass | None = None  # FREED: the innermost loop
+    holders: tuple[tuple[str, Value], ...] = ()  # FREED: variables (not attributes) whose graph reaches hit
+    step: ast.Call | None = None  # STEPPED: the optimizer step() that updated the parameters
 
 
 @dataclass
@@ -74,11 +89,13 @@ class FlowFacts:
         return frozenset(self.analyser.call_modes.get(id(function), ()))
 
     @property
-    def events(self) -> list[BackwardEvent]:
+    def backwards(self) -> list[BackwardRecord]:
+        """Each backward that meets freed or stepped graph nodes, in the order they were met,
+        over every function that may backward."""
         if self.analyser is None:
             return []
         self.analyser.ensure_all()
-        return self.analyser.sorted_events()
+        return self.analyser.backward_records()
 
     def record(self, node: ast.AST, value: Value) -> None:
         old = self.values.get(id(node))

@@ -12,7 +12,8 @@ The parts hold one another explicitly, none inherits from another:
 - ``Statements`` (statements.py): a transfer function per kind of statement, joins, loops;
 - ``Calls`` (calls.py): the values of calls (torch, methods, builtins, local code);
 - ``Functions`` and ``Scope`` (functions.py): names, and calls into this file's code;
-- ``Autograd`` (autograd.py): backward and optimizer steps, and the events they record;
+- ``Autograd`` (autograd.py): backward and optimizer steps, and the backwards that meet freed
+  graphs (rules classify them: PTL201's cases are in rules/autograd/_freed_graph_cases.py);
 - ``GraphNodes`` (graph.py) and ``Stack`` (state.py): the node counter, the frames and loops.
 """
 
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 from .autograd import Autograd
 from .calls import PROVEN_MODULE, Calls
 from .evaluator import Expressions
-from .facts import BackwardEvent, FlowFacts
+from .facts import BackwardRecord, FlowFacts
 from .functions import Functions, Scope
 from .graph import GraphNodes
 from .lattice import Grade
@@ -113,8 +114,8 @@ class Interpreter:
             if function.backwards and id(function.node) not in self.analysed:
                 self.ensure(function)
 
-    def sorted_events(self) -> list[BackwardEvent]:
-        return self.autograd.sorted_events()
+    def backward_records(self) -> list[BackwardRecord]:
+        return self.autograd.records
 
     def analyse_function(self, survey: FunctionSurvey) -> None:
         function = survey.node

@@ -20,10 +20,10 @@ from pt_lsp.core.edits import (
 from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related
 from pt_lsp.core.fixes import BoundNames
-from pt_lsp.core.flow.facts import BackwardEvent, EventCase
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path, parameter_defaults
+from pt_lsp.rules.autograd._freed_graph_cases import BackwardEvent, Carried, EventCase, freed_graph_events
 from pt_lsp.rules.autograd.examples.backward_through_freed_graph import EXAMPLES
 
 RETAIN = "retain_graph=True"
@@ -101,7 +101,7 @@ class BackwardThroughFreedGraph(Rule):
         text = ctx.doc.text
         if ("backward(" not in text and "grad" not in text) or not _MAY_BACKWARD.search(text):
             return
-        events = list(ctx.flow.events)
+        events = freed_graph_events(ctx.flow)
         # The backwards through one graph that one earlier backward freed: each needs the graph
         # kept by every backward before it, so that one round of fixes is the whole fix.
         freed_by: dict[int, list[ast.Call]] = {}
@@ -131,8 +131,8 @@ class BackwardThroughFreedGraph(Rule):
             return evidence_path(ctx, used, kept, updated)
         steps = []
         built = {
-            "before-loop": "the graph is built here, once, before the loop",
-            "carried-state": "the graph is built here in the previous iteration",
+            EventCase.BEFORE_LOOP: "the graph is built here, once, before the loop",
+            EventCase.CARRIED_STATE: "the graph is built here in the previous iteration",
         }.get(event.case, "the freed graph is built here")
         for site in event.sites[:1]:
             steps.append(Step(site, built))
@@ -163,7 +163,7 @@ class BackwardThroughFreedGraph(Rule):
         head = f"Backward through a graph already freed by {earlier}"
         if event.case is EventCase.CARRIED_STATE:
             names = ", ".join(f"`{name}`" for name, _ in event.carried) or "a value"
-            if event.carried and all(shape == "list" for _, shape in event.carried):
+            if event.carried and all(shape is Carried.LIST for _, shape in event.carried):
                 return f"{head}: {names} keeps values from earlier iterations, whose graphs are freed"
             return f"{head}: {names} is carried across loop iterations without `.detach()`"
         if event.case is EventCase.BEFORE_LOOP:
@@ -221,7 +221,7 @@ class BackwardThroughFreedGraph(Rule):
         return fixes
 
     def detach_state(self, ctx: FileContext, event: BackwardEvent) -> Fix | None:
-        states = [(name, shape) for name, shape in event.carried if shape != "list"]
+        states = [(name, shape) for name, shape in event.carried if shape is not Carried.LIST]
         if not states or event.loop is None:
             return None
         # Only what the loop receives: a name first bound inside the body would be read before it
@@ -234,7 +234,7 @@ class BackwardThroughFreedGraph(Rule):
         lines = []
         nones = _none_bindings(ctx)
         for name, shape in states:
-            if shape == "tuple":
+            if shape is Carried.TUPLE:
                 item = "s" if name == "h" else "h"
                 detached = f"tuple({item}.detach() for {item} in {name})"
             else:
@@ -253,7 +253,7 @@ class BackwardThroughFreedGraph(Rule):
     def clear_lists(self, ctx: FileContext, event: BackwardEvent) -> Fix | None:
         """A list that keeps growing across updates (saved log-probabilities): clear it after
         the backward. Shown, not applied: where to clear it is the author's call."""
-        lists = [name for name, shape in event.carried if shape == "list"]
+        lists = [name for name, shape in event.carried if shape is Carried.LIST]
         stmt = statement_of(ctx, event.call)
         if not lists or stmt is None:
             return None
