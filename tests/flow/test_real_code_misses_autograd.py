@@ -298,6 +298,25 @@ MISSES = {
         [8],
         None,
     ),
+    "PTL202 a one-output Linear at the end of a Sequential built by a helper, on three rows": (
+        "PTL202",
+        """\
+        import torch
+        from torch import nn
+
+
+        def make_head(d):
+            return nn.Sequential(nn.Linear(d, 8), nn.ReLU(), nn.Linear(8, 1))
+
+
+        head = make_head(4).train()
+        x = torch.randn(3, 4)
+        score = head(x).squeeze(-1)
+        score.backward()  # raises
+        """,
+        [12],
+        NON_SCALAR,
+    ),
 }
 
 # Variants of the misses that run fine, or whose writer is closed: still silent.
@@ -520,6 +539,24 @@ SILENT = {
             def close(self):
                 if self.writer is not None:
                     self.writer.close()
+        """,
+    ),
+    "PTL202 a one-output Linear on one row; after a layer that changes the rows": (
+        "PTL202",
+        """\
+        import torch
+        from torch import nn
+
+
+        def make_head(d):
+            return nn.Sequential(nn.Linear(d, 8), nn.ReLU(), nn.Linear(8, 1))
+
+
+        head = make_head(4)
+        one = head(torch.randn(1, 4)).squeeze(-1)
+        one.backward()
+        flat = nn.Sequential(nn.Flatten(0), nn.Linear(6, 1))
+        flat(torch.randn(2, 3)).backward()
         """,
     ),
 }

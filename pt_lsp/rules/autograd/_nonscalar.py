@@ -17,6 +17,7 @@ import math
 
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.evidence.reaching import local_function, returned_values
 from pt_lsp.core.flow.lattice import Proof
 from pt_lsp.core.flow.lattice import proof_all as _all
 from pt_lsp.core.flow.lattice import proof_either as _either
@@ -266,7 +267,9 @@ class NonScalar:
     def module_output(self, callee: ast.expr, call: ast.Call, depth: int) -> Evidence:
         return _all([self.constructed_output(c, call, depth) for c in self.constructors(callee)])
 
-    def constructed_output(self, constructor: ast.AST, call: ast.Call, depth: int) -> Evidence:
+    def constructed_output(self, constructor: ast.AST, call: ast.Call, depth: int, rows: bool = True) -> Evidence:
+        """The output of the module ``constructor`` builds, called by ``call``; ``rows``: the
+        call's input reaches that module with its rows (not through a layer that changes them)."""
         if not isinstance(constructor, ast.Call) or depth > MAX_DEPTH:
             return None
         func = constructor.func
@@ -279,9 +282,16 @@ class NonScalar:
         if qualname == "torch.nn.Linear":
             width = constructor.args[1] if len(constructor.args) > 1 else _keyword(constructor, "out_features")
             found = self.width(width, constructor)
-            if found is None or found[0] <= 1:
+            if found is None or found[0] < 1:
                 return None
             out, steps = found
+            if out == 1:  # one value per row of the input: (N, in) -> (N, 1)
+                batch = self.leading(call.args[0], depth + 1) if call.args and rows else None
+                return (
+                    (*batch, Step(constructor, "`nn.Linear` with 1 output feature per row created here"))
+                    if batch
+                    else None
+                )
             return (*steps, Step(constructor, f"`nn.Linear` with {out} output features created here"))
         if qualname in ACTIVATION_MODULES:
             return self.evidence(call.args[0], depth + 1) if call.args else None
@@ -291,7 +301,16 @@ class NonScalar:
                 layers and isinstance(layers[-1], ast.Call) and self.ctx.qualname(layers[-1].func) in ACTIVATION_MODULES
             ):
                 layers.pop()
-            return self.constructed_output(layers[-1], call, depth) if layers else None
+            if not layers:
+                return None
+            last = layers[-1]
+            # a one-output Linear counts the input's rows only where no layer before changes them
+            return self.constructed_output(last, call, depth, all(self._keeps_rows(layer) for layer in layers))
+        if isinstance(func, ast.Name) and qualname is None and func.id not in self.ctx.classes:
+            function = local_function(self.ctx, constructor)  # `model = build_model()`
+            returned = returned_values(function) if function is not None else None
+            if returned:
+                return _all([self.constructed_output(r, call, depth + 1) for r in returned])
         if qualname and qualname.startswith("torch.nn.") and qualname.endswith("Loss"):
             loss = qualname.rsplit(".", 1)[-1]
             if loss in ELEMENTWISE_LOSS_MODULES or loss in ROW_LOSS_MODULES:
@@ -310,6 +329,33 @@ class NonScalar:
                 finally:
                     self._instances.pop()
         return None
+
+    def _keeps_rows(self, layer: ast.AST) -> bool:
+        """A layer whose output has the leading dimensions of its input (a Linear, an activation)."""
+        return isinstance(layer, ast.Call) and self.ctx.qualname(layer.func) in ACTIVATION_MODULES | {"torch.nn.Linear"}
+
+    def leading(self, expr: ast.AST, depth: int) -> Evidence:
+        """``expr`` is a factory result whose dimensions before the last have more (or fewer)
+        than one element in all: ``torch.randn(5, 6)``, five rows for a ``Linear``."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, ast.Name):
+            return _all([self.leading(v, depth + 1) for v in self.bindings(expr)])
+        if not isinstance(expr, ast.Call):
+            return None
+        qualname = self.ctx.qualname(expr.func)
+        if qualname in WRAPPERS and expr.args:
+            return self.leading(expr.args[0], depth + 1)
+        if (
+            qualname is None
+            and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr in ("float", "to", "cuda", "cpu", "double", "half", "clone", "detach")
+        ):
+            return self.leading(expr.func.value, depth + 1)
+        sizes = _sizes(expr.args) if qualname in SIZED_FACTORIES else None
+        if sizes is None or len(sizes) < 2 or math.prod(sizes[:-1]) == 1:
+            return None
+        return (Step(expr, f"created with shape {_shape(sizes)} here: {math.prod(sizes[:-1])} rows"),)
 
     def width(self, expr: ast.expr | None, layer: ast.Call) -> tuple[int, tuple[Step, ...]] | None:
         """A layer's literal width, or the width a parameter of the constructor of the module
