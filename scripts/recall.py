@@ -183,10 +183,10 @@ def ratio(numerator: int, denominator: int) -> str:
     return f"{numerator / denominator:.2f}" if denominator else "–"
 
 
-def report(scores: Sequence[RuleScore], programs: int) -> str:
+def report(scores: Sequence[RuleScore], programs: int, name: str = "benchmarks/recall") -> str:
     """The table, the totals and every miss and false alarm: deterministic (no times, no absolute paths)."""
     lines = [
-        "Recall and precision on the held-out real-bug set (benchmarks/recall/, see its README.md)",
+        f"Recall and precision on the held-out real-bug set ({name}/, see its README.md)",
         f"{programs} programs; caught = a finding of the rule whose range covers the `# bug:` line",
         "",
         f"{'rule':<8}{'bugs':>6}{'caught':>8}{'recall':>8}{'ok files':>10}{'FA ok':>7}{'FA bug':>8}{'precision':>11}",
@@ -227,7 +227,14 @@ def measure(root: Path) -> str:
     bugs = [bug for name, text in texts.items() for bug in markers(text, name)]
     also = [bug for name, text in texts.items() for bug in markers(text, name, ALSO_MARKER)]
     ok_count = Counter(path.parent.name for path in files if is_ok_file(path.name))
-    return report(score(scored_rules(root), bugs, lint(root, files), dict(ok_count), also), len(files))
+    scores = score(scored_rules(root), bugs, lint(root, files), dict(ok_count), also)
+    return report(scores, len(files), display_name(root))
+
+
+def display_name(root: Path) -> str:
+    """The set as the report names it: its path in the repository, else its folder name (no absolute paths)."""
+    root = root.resolve()
+    return root.relative_to(REPO).as_posix() if root.is_relative_to(REPO) else root.name
 
 
 def raising_line(output: str, filename: str) -> int | None:
@@ -284,9 +291,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.root.is_dir():
         print(f"recall: {args.root} is not a directory", file=sys.stderr)
         return 2
+    # absolute, because the programs and pt-lsp run from inside the set (a relative root would be doubled)
+    root = args.root.resolve()
     if args.verify:
-        return verify(args.root)
-    text = measure(args.root)
+        return verify(root)
+    text = measure(root)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:

@@ -142,6 +142,23 @@ def test_end_to_end_on_a_fixture_set(tmp_path):
     assert again.stdout == text
 
 
+def test_a_relative_root_names_its_set_and_is_linted_from_its_folder(tmp_path):
+    # a second set beside the first (benchmarks/recall-2): given relative to the working directory
+    build(tmp_path / "recall-2")
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--root", "recall-2"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].endswith("(recall-2/, see its README.md)")
+    rows = {line.split()[0]: line.split() for line in done.stdout.splitlines() if line.startswith("PTL202")}
+    assert rows["PTL202"][:3] == ["PTL202", "2", "1"]
+
+
+def test_the_report_names_a_set_inside_the_repository_by_its_path():
+    assert recall.display_name(recall.DEFAULT_ROOT) == "benchmarks/recall"
+    assert recall.report([], 0).splitlines()[0].endswith("(benchmarks/recall/, see its README.md)")
+
+
 def test_a_missing_root_is_a_one_line_error(tmp_path):
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--root", str(tmp_path / "nope")], capture_output=True, text=True, check=False
