@@ -9,7 +9,7 @@ version; the debounce is 0, so the numbers are the server's own work (parse, rul
 JSON, pipe). Before each edit, one `ast.parse` and one core `lint_source` of the same text are
 timed in this process: the yardsticks, taken under the same machine load as the server.
 Both lint placements are measured: in a worker thread (the default) and in the event loop.
-Start-up: process start -> `initialize` reply, next to `python -c "import pygls.lsp.server"`.
+Start-up: process start -> `initialize` reply over a plain stdio client, next to `python -c pass`.
 With `--baseline DIR` (a checkout of another commit, e.g. `git worktree add DIR <commit>`), the
 starts alternate between this checkout's server and that one's, so both see the same load.
 
@@ -23,6 +23,7 @@ import ast
 import asyncio
 import dataclasses
 import importlib.util
+import json
 import os
 import pathlib
 import statistics
@@ -49,7 +50,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-FLOOR = [sys.executable, "-c", "import pygls.lsp.server"]  # what any pygls server pays to start
+BARE = [sys.executable, "-c", "pass"]  # what any Python program pays to start
 
 
 class Client(LanguageClient):
@@ -69,12 +70,10 @@ class Client(LanguageClient):
                 future.set_result(params)
 
 
-async def start(options: dict, pythonpath: str | None = None) -> tuple[Client, float]:
+async def start(options: dict) -> tuple[Client, float]:
     client = Client()
-    # python -m puts the working directory first on sys.path: the baseline runs in its checkout
-    where = {"env": {**os.environ, "PYTHONPATH": pythonpath}, "cwd": pythonpath} if pythonpath else {}
     began = time.perf_counter()
-    await client.start_io(*SERVER, **where)
+    await client.start_io(*SERVER)
     await client.initialize_async(
         types.InitializeParams(capabilities=types.ClientCapabilities(), initialization_options=options)
     )
@@ -89,19 +88,52 @@ async def stop(client: Client) -> None:
     await client.stop()
 
 
-async def startup_times(count: int, baseline: str | None = None) -> tuple[list[float], list[float], list[float]]:
+def frame(message: dict) -> bytes:
+    body = json.dumps(message).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def read_message(stream) -> dict:
+    length = 0
+    while (line := stream.readline()) not in (b"\r\n", b""):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    return json.loads(stream.read(length))
+
+
+def initialize_time(checkout: str | None = None) -> float:
+    """Process start -> the bytes of the initialize reply, with a plain stdio client (pygls'
+    client would add its own event loop and the structuring of the reply). ``checkout``: run
+    that checkout's server (python -m puts the working directory first on sys.path)."""
+    where = {"env": {**os.environ, "PYTHONPATH": checkout}, "cwd": checkout} if checkout else {}
+    began = time.perf_counter()
+    server = subprocess.Popen(SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, **where)
+    assert server.stdin is not None and server.stdout is not None
+    params = {"processId": None, "rootUri": None, "capabilities": {}}
+    server.stdin.write(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params}))
+    server.stdin.flush()
+    assert "result" in read_message(server.stdout)
+    elapsed = time.perf_counter() - began
+    # the whole session still works: shutdown is answered once the server is fully loaded
+    server.stdin.write(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
+    server.stdin.flush()
+    while read_message(server.stdout).get("id") != 2:
+        pass
+    server.stdin.write(frame({"jsonrpc": "2.0", "method": "exit"}))
+    server.stdin.close()
+    assert server.wait(60) == 0
+    return elapsed
+
+
+def startup_times(count: int, baseline: str | None = None) -> tuple[list[float], list[float], list[float]]:
     """Process start -> initialize reply, each next to one run of the import floor (and one
     start of the baseline's server)."""
     starts, floors, baselines = [], [], []
     for _ in range(count):
-        floors.append(timed(lambda: subprocess.run(FLOOR, check=True)))
-        client, elapsed = await start({})
-        starts.append(elapsed)
-        await stop(client)
+        floors.append(timed(lambda: subprocess.run(BARE, check=True)))
+        starts.append(initialize_time())
         if baseline:
-            client, elapsed = await start({}, pythonpath=baseline)
-            baselines.append(elapsed)
-            await stop(client)
+            baselines.append(initialize_time(baseline))
     return starts, floors, baselines
 
 
@@ -183,7 +215,7 @@ async def main() -> None:
     parser.add_argument("--baseline", metavar="DIR", help="a checkout whose server starts alternate with this one's")
     args = parser.parse_args()
     if args.starts_only:
-        await report_starts(args.starts, args.baseline)
+        report_starts(args.starts, args.baseline)
         return
     path = args.file or module_py()
     text = path.read_text(encoding="utf-8")
@@ -211,7 +243,7 @@ async def main() -> None:
         )
     print("(ast.parse, core lint: medians of the same text timed in this process before each edit;")
     print(" p50-lint: the server's own share, over the core's analysis)")
-    initialize = await report_starts(args.starts, args.baseline)
+    initialize = report_starts(args.starts, args.baseline)
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "MISSED"
@@ -222,13 +254,13 @@ async def main() -> None:
     )
 
 
-async def report_starts(count: int, baseline: str | None) -> float:
+def report_starts(count: int, baseline: str | None) -> float:
     """Prints the start-up figures; returns the median in ms."""
-    starts, floors, baselines = await startup_times(count, baseline)
+    starts, floors, baselines = startup_times(count, baseline)
     print(f"\nprocess start -> initialize reply ({count} starts): {spread(starts)}")
     if baselines:
         print(f"  baseline {baseline}, alternated: {spread(baselines)}")
-    print(f"  floor: python -c 'import pygls.lsp.server' takes {statistics.median(floors) * 1000:.0f} ms (median)")
+    print(f"  floor: python -c pass takes {spread(floors)}")
     return statistics.median(starts) * 1000
 
 
