@@ -294,3 +294,35 @@ def test_conversions_of_detached_tensors_stay_silent() -> None:
     assert lines(CONVERTS_FINE, "PTL402") == [] and lines(CONVERTS_FINE, "PTL401") == []
     pytest.importorskip("torch")
     exec(compile(textwrap.dedent(CONVERTS_FINE), "<real>", "exec"), {"__name__": "real", "print": lambda *a: None})
+
+
+# An op between a tensor on the device chosen at run time and a tensor of unknown device runs on
+# that device, or raises: the helper's loop mixes `inputs` with a gradient whose device the analysis
+# does not know. Raises "can't convert cuda:0 device type tensor to numpy" under
+# `pt-lsp run --device fake-cuda`; runs on the CPU.
+RUNTIME_DEVICE = """\
+    import torch
+    from torch import nn
+
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    net = nn.Linear(4, 2).to(device)
+
+
+    def refine(model, inputs, steps=2, lr=0.1):
+        z = inputs.clone().requires_grad_(True)
+        for _ in range(steps):
+            g = torch.autograd.grad(model(z).sum(), z)[0]
+            z = (z - lr * g).detach().requires_grad_(True)
+        return z.detach()
+
+
+    inputs = torch.randn(3, 4).to(device)
+    shift = refine(net, inputs) - inputs
+    print(shift.norm(dim=1).numpy())  # raises on CUDA
+    """
+
+
+def test_ops_with_a_runtime_device_operand_keep_that_device() -> None:
+    assert lines(RUNTIME_DEVICE, "PTL401") == marked(RUNTIME_DEVICE, "# raises on CUDA")
+    on_cpu = RUNTIME_DEVICE.replace('torch.device("cuda" if torch.cuda.is_available() else "cpu")', '"cpu"')
+    assert on_cpu != RUNTIME_DEVICE and lines(on_cpu, "PTL401") == []

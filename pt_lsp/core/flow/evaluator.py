@@ -98,6 +98,8 @@ class Expressions:
                 device = device if device is Device.CUDA else device.join(other)
         elif Device.CUDA in known:
             device = Device.CUDA  # an op with a CUDA operand runs on CUDA (or raises)
+        elif Device.MAYBE_CUDA in known:
+            device = Device.MAYBE_CUDA  # where CUDA is chosen at run time, the op runs there (or raises)
         history = frozenset().union(*(v.history for v in inputs)) if inputs else frozenset()
         grad = any(v.requires_grad for v in inputs)
         unknown_grad = any(v.requires_grad is None and v.kind is not Kind.OTHER for v in inputs)
