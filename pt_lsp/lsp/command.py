@@ -119,7 +119,12 @@ def serve_stdio(
         stdout.flush()
     if after_answer is not None:
         after_answer()
-    server = _create_server()  # pygls, lsprotocol and the server: about a second
+    try:
+        server = _create_server()  # pygls, lsprotocol and the server: about a second
+    except ImportError as error:  # an environment without the server's dependencies: one line, not a traceback
+        hint = " (pip install pygls)" if (error.name or "").partition(".")[0] in ("pygls", "lsprotocol") else ""
+        print(f"pt-lsp server: {error}{hint}", file=sys.stderr)
+        return 2
     from .protocol import ResyncingStdin
 
     if initialize is not None:

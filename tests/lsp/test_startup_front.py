@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -291,3 +292,20 @@ def test_initialize_is_answered_before_pygls_is_imported(tmp_path):
     assert first == "[]", first  # the initialize answer: nothing of pygls loaded
     assert later and all("pygls" in line for line in later)
     assert out.count(b'"id": 1') == 1 and b'"id": 2' in out
+
+
+def test_a_server_without_pygls_says_so_in_one_line_after_answering(tmp_path):
+    """pygls is imported after the answer: its absence is one line on stderr and exit 2."""
+    (tmp_path / "pygls").mkdir()
+    (tmp_path / "pygls" / "__init__.py").write_text("raise ImportError('no pygls here', name='pygls')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    run = subprocess.run(
+        [sys.executable, "-m", "pt_lsp", "server"],
+        input=framed(INITIALIZE),
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert b'"id": 1' in run.stdout  # answered before pygls was needed
+    assert run.stderr.decode().strip() == "pt-lsp server: no pygls here (pip install pygls)"
