@@ -326,3 +326,35 @@ def test_ops_with_a_runtime_device_operand_keep_that_device() -> None:
     assert lines(RUNTIME_DEVICE, "PTL401") == marked(RUNTIME_DEVICE, "# raises on CUDA")
     on_cpu = RUNTIME_DEVICE.replace('torch.device("cuda" if torch.cuda.is_available() else "cpu")', '"cpu"')
     assert on_cpu != RUNTIME_DEVICE and lines(on_cpu, "PTL401") == []
+
+
+# A method analysed with the facts of its call site keeps them for a list's elements too: `forward`
+# is called with a tensor on the device chosen at run time, and its list of stages holds such
+# tensors (analysed alone, the parameter's device is unknown). Raises under fake-cuda.
+LIST_OF_DEVICE_TENSORS = """\
+    import numpy as np
+    import torch
+    from torch import nn
+
+
+    class Smoother(nn.Module):
+        def __init__(self, rounds=2):
+            super().__init__()
+            self.rounds = rounds
+
+        def forward(self, signal):
+            stages = [signal]
+            for _ in range(self.rounds):
+                signal = 0.5 * (signal + signal.roll(1, dims=0))
+                stages.append(signal)
+            return np.mean(stages, axis=0)  # raises on CUDA
+
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    with torch.no_grad():
+        out = Smoother()(torch.randn(5, device=device))
+    """
+
+
+def test_call_site_facts_reach_list_elements() -> None:
+    assert lines(LIST_OF_DEVICE_TENSORS, "PTL401") == marked(LIST_OF_DEVICE_TENSORS, "# raises on CUDA")

@@ -119,6 +119,10 @@ class Value:
             joined = joined.with_(kind=other.kind if self.kind is Kind.UNKNOWN else self.kind)
         if True in (self.requires_grad, other.requires_grad):
             joined = joined.with_(requires_grad=True)
+        if self.elem is not None and other.elem is not None:  # a list's elements, the same way
+            joined = joined.with_(elem=self.elem.merge_evidence(other.elem))
+        if self.items is not None and other.items is not None and len(self.items) == len(other.items):
+            joined = joined.with_(items=tuple(a.merge_evidence(b) for a, b in zip(self.items, other.items)))
         return joined
 
     def iter_elem(self) -> Value:
