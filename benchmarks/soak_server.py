@@ -8,17 +8,24 @@ At the end the diagnostics must equal what ``pt-lsp check`` reports for the fina
 memory must not grow between the warm-up edit and the last one (``--max-growth-mb``, default 5).
 
     python benchmarks/soak_server.py [--edits 10000] [--storm 1000] [--warm-up 2000] [--seed 0]
+                                     [--trace [--trace-frames N]]
 
-Exit status 0 when both hold, 1 otherwise. Linux only (``/proc``).
+``--trace`` finds what grows: the server then counts its live objects by type after each storm
+(``gc.get_objects``, without collecting first: a collection would hide garbage that waits for
+the collector) and, with ``--trace-frames N``, takes a ``tracemalloc`` snapshot with N frames
+(about 25 times slower); at the end the soak prints the growth from the warm-up to the last
+storm. Exit status 0 when both hold, 1 otherwise. Linux only (``/proc``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import queue
 import random
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -30,10 +37,35 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus" / "files"
 
 
+# The server under --trace: on SIGUSR1 it writes its live objects by type (and a tracemalloc
+# snapshot) to <folder>/<n>.json (and <n>.tm), n counting from 1.
+_TRACED_SERVER = """
+import collections, gc, json, os, runpy, signal, sys, tracemalloc
+folder, frames = sys.argv[1], int(sys.argv[2])
+if frames:
+    tracemalloc.start(frames)
+taken = [0]
+def dump(*_):
+    taken[0] += 1
+    path = os.path.join(folder, str(taken[0]))
+    if frames:
+        tracemalloc.take_snapshot().dump(path + ".tm")
+    objects = collections.Counter(type(item).__qualname__ for item in gc.get_objects())
+    with open(path + ".part", "w") as out:
+        json.dump({"objects": objects, "full_collections": gc.get_stats()[2]["collections"]}, out)
+    os.replace(path + ".part", path + ".json")
+signal.signal(signal.SIGUSR1, dump)
+sys.argv = ["pt-lsp", "server"]
+runpy.run_module("pt_lsp", run_name="__main__", alter_sys=True)
+"""
+
+
 class Server:
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, trace: Path | None = None, frames: int = 0) -> None:
+        traced = [sys.executable, "-c", _TRACED_SERVER, str(trace), str(frames)]
+        self.trace, self.dumps = trace, 0
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pt_lsp", "server"],
+            traced if trace else [sys.executable, "-m", "pt_lsp", "server"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -84,6 +116,19 @@ class Server:
             if matches(message):
                 return message
         raise TimeoutError("the server did not answer")
+
+    def dump(self) -> dict:
+        """Under --trace: the server's live objects by type, now."""
+        assert self.trace is not None
+        self.dumps += 1
+        os.kill(self.proc.pid, signal.SIGUSR1)
+        path = self.trace / f"{self.dumps}.json"
+        deadline = time.monotonic() + 600
+        while not path.exists():
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise TimeoutError("the traced server wrote no dump")
+            time.sleep(0.1)
+        return json.loads(path.read_text())
 
     def rss_mb(self) -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
@@ -147,6 +192,25 @@ def check_findings(text: str, folder: Path) -> list[tuple[str, int, int]]:
     return sorted((f["code"], f["location"]["row"] - 1, f["location"]["column"] - 1) for f in found)
 
 
+def print_growth(dumps: dict[int, dict], first: int, last: int, snapshots: Path | None) -> None:
+    before, after = dumps[first]["objects"], dumps[last]["objects"]
+    growth = sorted(((after.get(k, 0) - before.get(k, 0), k) for k in set(before) | set(after)), reverse=True)
+    print(f"live objects from edit {first:,} to {last:,}, most grown:")
+    for count, kind in growth[:10]:
+        print(f"  {count:+8,} {kind}")
+    if snapshots is not None:
+        import tracemalloc
+
+        order = sorted(dumps)
+        old = tracemalloc.Snapshot.load(str(snapshots / f"{order.index(first) + 1}.tm"))
+        new = tracemalloc.Snapshot.load(str(snapshots / f"{order.index(last) + 1}.tm"))
+        print(f"tracemalloc, most grown from edit {first:,} to {last:,}:")
+        for stat in new.compare_to(old, "traceback")[:10]:
+            print(f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7,} blocks")
+            for line in stat.traceback.format(limit=4, most_recent_first=True):
+                print(f"      {line}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edits", type=int, default=10_000)
@@ -154,11 +218,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warm-up", type=int, default=2_000, help="the edit after which memory must stay flat")
     parser.add_argument("--max-growth-mb", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--trace", action="store_true", help="count the server's live objects by type per storm")
+    parser.add_argument("--trace-frames", type=int, default=0, help="with --trace: tracemalloc snapshots, N frames")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        server = Server(root)
+        trace = root / "trace" if args.trace else None
+        if trace:
+            trace.mkdir()
+        server = Server(root, trace, args.trace_frames)
+        dumps: dict[int, dict] = {}
         server.request("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}})
         server.notify("initialized", {})
         uri = (root / "soak.py").as_uri()
@@ -186,12 +256,19 @@ def main(argv: list[str] | None = None) -> int:
                 diagnostics = published["params"]["diagnostics"]
                 rss[version] = server.rss_mb()
                 print(f"  edit {version:>6,}: RSS {rss[version]:7.1f} MB, {len(diagnostics)} diagnostics", flush=True)
+                if trace:
+                    dumps[version] = server.dump()
+                    objects = sum(dumps[version]["objects"].values())
+                    print(f"{'':14}{objects:,} live objects, {dumps[version]['full_collections']} full collections")
         elapsed = time.monotonic() - start
         server.request("shutdown", None)
         server.notify("exit", None)
         server.proc.wait(timeout=30)
         final = "\n".join(lines)
         expected = check_findings(final, root)
+        if trace:
+            warm = max(v for v in dumps if v <= max(args.warm_up, min(dumps)))
+            print_growth(dumps, warm, max(dumps), trace if args.trace_frames else None)
     got = sorted((d["code"], d["range"]["start"]["line"], d["range"]["start"]["character"]) for d in diagnostics)
     warm = max(v for v in rss if v <= max(args.warm_up, min(rss)))
     growth = rss[max(rss)] - rss[warm]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from pygls.workspace import Workspace
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.flow.interpreter import Interpreter
 from pt_lsp.core.selection import Selection
+from pt_lsp.lsp import documents
 from pt_lsp.lsp.client import ClientFeatures
 from pt_lsp.lsp.documents import Linter, key_of
 from pt_lsp.lsp.settings import Settings
@@ -88,6 +90,44 @@ def test_each_lints_analysis_is_freed_when_the_lint_ends(tmp_path, no_automatic_
     assert all("PTL201" in found for found in codes)  # the flow engine ran: there was an analysis to free
     # Without the collection after each lint, every version's context and interpreter stayed: 1, 2, ... 6.
     assert alive == [(0, 0)] * 6
+
+
+def test_a_lint_cancelled_by_an_edit_while_it_runs_is_freed_too(tmp_path, no_automatic_gc, monkeypatch):
+    host = Host(tmp_path, lint_in_thread=True)
+    linter = Linter(host)
+    uri = (tmp_path / "train.py").as_uri()
+    host.workspace.put_text_document(types.TextDocumentItem(uri=uri, language_id="python", version=0, text=PROGRAM))
+    running, go_on = threading.Event(), threading.Event()
+    real = documents.lint_document
+
+    def held_lint(*args):  # in the lint thread: waits until the task awaiting it is cancelled
+        running.set()
+        go_on.wait(timeout=60)
+        return real(*args)
+
+    monkeypatch.setattr(documents, "lint_document", held_lint)
+    before = _alive(FileContext)
+
+    async def cancel_midway() -> bool:
+        task = asyncio.create_task(linter.lint(key_of(uri)))
+        while not running.is_set():
+            await asyncio.sleep(0.01)
+        task.cancel()  # what schedule() does when the next edit comes
+        go_on.set()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        await linter.run_blocking(lambda: None)  # behind the lint (it was still running)
+        await linter.run_blocking(lambda: None)  # behind what the lint queued when it ended
+        return task.cancelled()
+
+    try:
+        cancelled = asyncio.run(cancel_midway())
+    finally:
+        linter.close()
+    assert cancelled and running.is_set()
+    assert _alive(FileContext) == before  # its result was dropped, and its analysis freed
 
 
 def test_a_lint_after_the_executor_is_shut_down_does_not_raise(tmp_path, no_automatic_gc):
