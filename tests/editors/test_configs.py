@@ -72,6 +72,13 @@ def test_vscode_manifest_contributes_the_settings_and_commands():
         "severity",
         "fixAll",
         "unsafeFixes",
+        "extendSelect",
+        "exclude",
+        "configuration",
+        "runtimeFindings",
+        "timeBudget",
+        "debounce",
+        "lintInThread",
         "showNotifications",
         "trace.server",
     }

@@ -224,6 +224,7 @@ def test_everything_sent_while_pygls_loads_is_answered_once(client, tmp_path):
     assert [action["kind"] for action in by_id[actions]["result"]] == ["source.fixAll.pt-lsp"]
     assert "PTL102" in json.dumps(by_id[hover]["result"])
     assert "Traceback" not in client.stderr
+    assert "another answer" not in client.stderr  # pygls computed what the front end had sent
 
 
 def test_a_notebook_opened_before_pygls_is_ready_gets_its_diagnostics(client, tmp_path):
@@ -248,6 +249,8 @@ def test_a_notebook_opened_before_pygls_is_ready_gets_its_diagnostics(client, tm
     assert "notebookDocumentSync" in answer["result"]["capabilities"]
     assert [d["code"] for d in client.diagnostics(cell)] == ["PTL102"]
     assert client.shutdown() == 0
+    time.sleep(0.2)  # the last stderr lines
+    assert "another answer" not in client.stderr
 
 
 def test_initialize_params_pygls_refuses_still_give_a_working_session(client, tmp_path):
