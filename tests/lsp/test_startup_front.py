@@ -269,16 +269,17 @@ def test_initialize_params_pygls_refuses_still_give_a_working_session(client, tm
 
 
 def test_initialize_is_answered_before_pygls_is_imported(tmp_path):
-    """The answer comes from a process that has not imported pygls or lsprotocol yet: the
-    server's log at debug level says when each is imported, after the answer was written."""
+    """The answer comes from a process that has not imported pygls, lsprotocol, asyncio, the
+    rules or torch yet: each write records which of them are loaded at that moment."""
     log = tmp_path / "server.log"
     code = (
         "import sys, pt_lsp.lsp.command as c\n"
+        "HEAVY = ('pygls', 'lsprotocol', 'cattrs', 'attrs', 'torch', 'asyncio')\n"
         "c.configure_logging(None, 'warning')\n"
         "real = sys.stdout.buffer\n"
         "class Out:\n"
         "    def write(self, data):\n"
-        f"        open({str(log)!r}, 'a').write(repr(sorted(m for m in sys.modules if m.startswith(('pygls', 'lsprotocol')))) + '\\n')\n"
+        f"        open({str(log)!r}, 'a').write(repr(sorted(m for m in sys.modules if m.split('.')[0] in HEAVY or m.startswith(('pt_lsp.core', 'pt_lsp.rules')))) + '\\n')\n"
         "        return real.write(data)\n"
         "    def flush(self): real.flush()\n"
         "    def close(self): real.close()\n"
@@ -292,7 +293,7 @@ def test_initialize_is_answered_before_pygls_is_imported(tmp_path):
     out = proc.stdout.read() if proc.stdout else b""
     assert proc.wait(timeout=60) == 0
     first, *later = log.read_text().splitlines()
-    assert first == "[]", first  # the initialize answer: nothing of pygls loaded
+    assert first == "[]", first  # the initialize answer: nothing of pygls, asyncio, the rules or torch loaded
     assert later and all("pygls" in line for line in later)
     assert out.count(b'"id": 1') == 1 and b'"id": 2' in out
 
