@@ -358,3 +358,32 @@ LIST_OF_DEVICE_TENSORS = """\
 
 def test_call_site_facts_reach_list_elements() -> None:
     assert lines(LIST_OF_DEVICE_TENSORS, "PTL401") == marked(LIST_OF_DEVICE_TENSORS, "# raises on CUDA")
+
+
+# `f(*outs)` hands the list's elements to the parameters from the star on (and to `*rest`); the
+# modules of an `nn.ModuleList` built from a generator are modules when iterated. Raises under
+# fake-cuda at the marked line; runs on the CPU.
+STARRED_ARGUMENTS = """\
+    import torch
+    from torch import nn
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    heads = nn.ModuleList(nn.Linear(3, 1) for _ in range(2)).to(device)
+
+
+    def to_numpy(first, *rest):
+        out = [first.cpu().numpy()]
+        for tensor in rest:
+            out.append(tensor.numpy())  # raises on CUDA
+        return out
+
+
+    with torch.no_grad():
+        x = torch.randn(4, 3, device=device)
+        outs = [head(x) for head in heads]
+        to_numpy(*outs)
+    """
+
+
+def test_starred_arguments_and_module_list_elements() -> None:
+    assert lines(STARRED_ARGUMENTS, "PTL401") == marked(STARRED_ARGUMENTS, "# raises on CUDA")

@@ -207,7 +207,11 @@ class Calls:
             and not qualname.startswith("torch.nn.functional")
             and qualname.rsplit(".", 1)[-1][:1].isupper()
         ):
-            return Value(kind=Kind.MODULE, device=Device.CPU, requires_grad=True, qualname=qualname)
+            elem = None
+            if qualname == "torch.nn.ModuleList" and args and args[0].iter_elem().kind is Kind.MODULE:
+                # iterating it gives its modules (their device may change with the list's: unknown)
+                elem = args[0].iter_elem().with_(device=Device.UNKNOWN, steps=())
+            return Value(kind=Kind.MODULE, device=Device.CPU, requires_grad=True, qualname=qualname, elem=elem)
         tail = qualname.rsplit(".", 1)[-1]
         if tail in api.VALUES_AND_INDICES and qualname == f"torch.{tail}" and (len(args) > 1 or "dim" in kwargs):
             return self.values_and_indices(node, state, args[:1])

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..classes import ClassInfo
 from ..walk import parameter_defaults
-from .evaluator import Expressions
+from .evaluator import Expressions, sequence
 from .lattice import Device
 from .state import Frame, Function, Stack, State
 from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value
@@ -159,7 +159,7 @@ class Functions:
         inner = State(
             {}, state.freed, state.grad_enabled, state.default_device, state.under, state.retained, state.updated
         )
-        self.bind_parameters(function, args, kwargs, inner)
+        self.bind_parameters(function, args, kwargs, inner, starred_arguments(node, args))
         params = [*function.args.posonlyargs, *function.args.args]
         own = params[0].arg if receiver and params else None
         if own and receiver:
@@ -196,12 +196,35 @@ class Functions:
             result = value if result is None else result.join(value)
         return result or OTHER
 
-    def bind_parameters(self, function: Function, args: Args, kwargs: Kwargs, state: State) -> None:
+    def bind_parameters(
+        self, function: Function, args: Args, kwargs: Kwargs, state: State, starred: list[bool] | None = None
+    ) -> None:
+        """``starred[i]``: ``args[i]`` is a ``*sequence`` whose items take the positions from there on."""
         params = [*function.args.posonlyargs, *function.args.args]
-        for param, value in zip(params, args):
+        starred = starred if starred is not None and len(starred) == len(args) else [False] * len(args)
+        first_star = starred.index(True) if True in starred else len(args)
+        for param, value in zip(params, args[:first_star]):
             state.env[param.arg] = value
-        # A parameter the call leaves out takes its default: `def __init__(self, device="cuda")`.
+        vararg = function.args.vararg
+        # From the first `*sequence` on, each position holds one of the remaining elements.
+        tail = None
+        for value, star in zip(args[first_star:], starred[first_star:]):
+            element = value.iter_elem() if star else value
+            tail = element if tail is None else tail.join(element)
         defaults = parameter_defaults(function.args)
+        for param in params[first_star:] if first_star < len(args) else []:
+            state.env[param.arg] = tail if tail is not None and param.arg not in defaults else UNKNOWN
+        if vararg is not None:  # `def f(*arrays)`: a tuple of the extra positional arguments
+            if True in starred:
+                elem = tail
+                for value in args[len(params) : first_star]:  # plain extras before the star
+                    elem = value if elem is None else elem.join(value)
+                state.env[vararg.arg] = Value(kind=Kind.SEQ, elem=elem)
+            else:
+                state.env[vararg.arg] = sequence(tuple(args[len(params) :]))
+        if first_star < len(args):
+            args = args[:first_star] + [UNKNOWN] * max(0, len(params) - first_star)
+        # A parameter the call leaves out takes its default: `def __init__(self, device="cuda")`.
         for param in [*params[len(args) :], *function.args.kwonlyargs]:
             if param.arg in kwargs:
                 state.env[param.arg] = kwargs[param.arg]
@@ -209,3 +232,10 @@ class Functions:
                 state.env[param.arg] = self.expressions.eval(defaults[param.arg], state)
             else:
                 state.env[param.arg] = UNKNOWN
+
+
+def starred_arguments(node: ast.Call, args: Args) -> list[bool]:
+    """Which of ``args`` (the call's positional values, after a receiver the caller put first)
+    are ``*sequence`` arguments."""
+    offset = len(args) - len(node.args)
+    return [False] * offset + [isinstance(a, ast.Starred) for a in node.args]
