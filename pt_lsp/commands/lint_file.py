@@ -246,7 +246,7 @@ def _notebook(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
         outcome.empty = True
         return
     if task.mode in (CHECK, ADD_NOQA):  # --add-noqa leaves notebooks alone: their findings are reported
-        joined, result = lint_cells(sources, task.path, task.selection)
+        joined, result = lint_cells(sources, task.path, task.selection, task.honour_noqa)
         outcome.errors.extend(result.errors)
         outcome.skipped = result.message
         outcome.findings = _cell_findings(task, joined, result.findings)
@@ -264,7 +264,7 @@ def _notebook(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
     if task.mode == DIFF:
         outcome.diff = notebook_cell_diffs(task.path, dict(sources), dict(fixed.sources))
     elif task.stdin is None and not _write(task.path, outcome.output, outcome):
-        joined, result = lint_cells(sources, task.path, task.selection)
+        joined, result = lint_cells(sources, task.path, task.selection, task.honour_noqa)
         outcome.findings = _cell_findings(task, joined, result.findings)
 
 

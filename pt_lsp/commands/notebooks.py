@@ -72,9 +72,11 @@ def to_cells(joined: JoinedCells, findings: list[Finding]) -> list[CellFinding]:
     return located
 
 
-def lint_cells(sources: list[tuple[int, str]], path: str, selection: Selection) -> tuple[JoinedCells, FileResult]:
+def lint_cells(
+    sources: list[tuple[int, str]], path: str, selection: Selection, honour_noqa: bool = True
+) -> tuple[JoinedCells, FileResult]:
     """Lint the cells as one program; a cell that does not parse gets its own PTL000."""
-    return lint_notebook(sources, path, selection)
+    return lint_notebook(sources, path, selection, honour_noqa)
 
 
 def _related_in_cell(joined: JoinedCells, related: Related) -> Related:

@@ -300,13 +300,13 @@ def _safe_fix(joined: JoinedCells, fix: Fix) -> bool:
 
 
 def lint_notebook(
-    sources: list[tuple[int, str]], path: str, selection: Selection | None = None
+    sources: list[tuple[int, str]], path: str, selection: Selection | None = None, honour_noqa: bool = True
 ) -> tuple[JoinedCells, FileResult]:
     """Lint code cells as one program; a cell that does not parse gets its own PTL000 and the
     others are linted without it. Spans are in joined coordinates (map them with
     :meth:`JoinedCells.to_cell_span`); fixes that would edit a masked line are dropped."""
     joined = join_cells(sources, isolate_errors=True)
-    result = lint_source(joined.text, path, selection)
+    result = lint_source(joined.text, path, selection, honour_noqa=honour_noqa)
     findings = []
     for finding in result.findings:
         fixes = tuple(fix for fix in finding.fixes if _safe_fix(joined, fix))

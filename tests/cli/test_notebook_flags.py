@@ -141,3 +141,13 @@ def test_extend_fixable_is_in_help_and_checks_its_codes(cli):
     assert "--extend-fixable" in cli("check", "--help").out
     run = cli("check", "--extend-fixable", "PTL99")
     assert run.code == 2 and "PTL99" in run.err
+
+
+def test_ignore_noqa_reports_a_notebook_as_the_same_file(cli, project, fake_rules):
+    silenced = [CELLS[0], "y = x.numpy()\nz = w.data  # noqa: PTL902\n"]
+    (project / "a.py").write_text("".join(silenced))
+    (project / "a.ipynb").write_text(notebook(silenced))
+    assert [code for code, *_ in report(cli, "a.ipynb")] == ["PTL901"]
+    assert [code for code, *_ in report(cli, "a.ipynb", "--ignore-noqa")] == ["PTL901", "PTL902"]
+    for flags in ((), ("--ignore-noqa",)):
+        assert report(cli, "a.ipynb", *flags) == report(cli, "a.py", *flags)
