@@ -737,3 +737,75 @@ def test_accumulating_programs_check_themselves_under_torch(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         exec(compile(textwrap.dedent(ACCUMULATES[name][0]), "<real>", "exec"), {"__name__": "real"})
+
+
+# Leaves made or passed through helpers of the file (PTL203). Each raises "a view of a leaf Variable
+# that requires grad is being used in an in-place operation" at the marked line (run below); the
+# last one runs: a helper given a leaf at one call and a non-leaf at another, a product with a
+# tensor that requires grad (not a leaf after `requires_grad_()`).
+LEAVES_THROUGH_HELPERS = {
+    "PTL203 a helper returns (factory * scale).requires_grad_()": """\
+        import torch
+
+
+        def make_weight(rows, cols, scale=0.1):
+            return (torch.randn(rows, cols) * scale).requires_grad_()
+
+
+        w = make_weight(4, 2)
+        x = torch.rand(3, 4)
+        y = x @ w
+        w[0] *= 0.5  # raises
+        """,
+    "PTL203 a helper's parameter is a leaf at its only call": """\
+        import torch
+
+
+        def keep_in_box(t, k):
+            t[:k].clamp_(0.0, 1.0)  # raises
+
+
+        codes = torch.rand(5, 3, requires_grad=True)
+        loss = (codes ** 2).sum()
+        loss.backward()
+        keep_in_box(codes, 2)
+        """,
+}
+NOT_LEAVES_THROUGH_HELPERS = """\
+    import torch
+
+
+    def keep_in_box(t, k):
+        t[:k].clamp_(0.0, 1.0)
+
+
+    def make(rows, scale):
+        return (torch.randn(rows, 2) * scale).requires_grad_()
+
+
+    w = torch.rand(2, requires_grad=True)
+    keep_in_box(torch.rand(5, 3), 2)
+    keep_in_box(torch.rand(5, 3, requires_grad=True) * 2, 2)
+    scaled = make(3, w.sum())
+    scaled[0] *= 2
+    """
+
+
+def _marked(source: str) -> list[tuple[int, str]]:
+    rows = textwrap.dedent(source).splitlines()
+    return [(i, "PTL203") for i, row in enumerate(rows, 1) if row.endswith("# raises")]
+
+
+@pytest.mark.parametrize("name", sorted(LEAVES_THROUGH_HELPERS))
+def test_leaves_through_helpers_are_reported_and_raise(name):
+    source = LEAVES_THROUGH_HELPERS[name]
+    assert codes(source, "PTL203") == _marked(source) != []
+    pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        exec(compile(textwrap.dedent(source), "<real>", "exec"), {"__name__": "real"})
+
+
+def test_non_leaves_through_helpers_stay_silent_and_run():
+    assert codes(NOT_LEAVES_THROUGH_HELPERS, "PTL203") == []
+    pytest.importorskip("torch")
+    exec(compile(textwrap.dedent(NOT_LEAVES_THROUGH_HELPERS), "<real>", "exec"), {"__name__": "real"})

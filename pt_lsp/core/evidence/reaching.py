@@ -181,7 +181,14 @@ def call_site_arguments(ctx: FileContext, name: ast.Name) -> list[ast.AST] | Non
     found = parameter_of(ctx, name)
     if found is None:
         return None
-    function, parameter = found
+    return arguments_at_calls(ctx, *found)
+
+
+def arguments_at_calls(ctx: FileContext, function: Function, parameter: str) -> list[ast.AST] | None:
+    """What every call of the module-level ``function`` in this file passes for ``parameter``
+    (which the function must not rebind); None where a call is not that plain."""
+    if any(_binds(stmt, parameter) for stmt in function.body):
+        return None
     calls = _calls_of(ctx, function)
     if calls is None:
         return None

@@ -15,6 +15,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.evidence.reaching import (
+    arguments_at_calls,
+    call_site_arguments,
+    local_function,
+    reaching_values,
+    returned_values,
+)
 from pt_lsp.core.flow.values import Kind, Step
 from pt_lsp.core.vocabulary import FACTORIES
 from pt_lsp.core.walk import binds_name, is_self_attr, own_nodes
@@ -82,7 +89,7 @@ class LeafEvidence:
         )
 
     # -- what makes a leaf ------------------------------------------------------------------------
-    def made_leaf(self, expr: ast.AST) -> Leaf | None:
+    def made_leaf(self, expr: ast.AST, depth: int = 0) -> Leaf | None:
         """``expr`` builds a fresh leaf that requires grad."""
         grad_: ast.Call | None = None
         while (
@@ -97,10 +104,12 @@ class LeafEvidence:
                     return None
                 grad_ = grad_ or expr
             expr = expr.func.value
+        by_method = (Step(grad_, "made a leaf that requires grad by `requires_grad_()` here"),) if grad_ else ()
+        if grad_ and isinstance(expr, ast.BinOp) and self._fresh_without_grad(expr):
+            return Leaf("tensor", steps=by_method)  # `(torch.randn(n) * std).requires_grad_()`
         if not isinstance(expr, ast.Call):
             return None
         qualname = self.ctx.qualname(expr.func)
-        by_method = (Step(grad_, "made a leaf that requires grad by `requires_grad_()` here"),) if grad_ else ()
         if qualname == PARAMETER:
             flag = _keyword(expr, "requires_grad")
             if flag is None or _literal(flag, True):
@@ -110,6 +119,14 @@ class LeafEvidence:
             if _literal(_keyword(expr, "requires_grad"), True):
                 return Leaf("tensor", expr, (Step(expr, "created with `requires_grad=True` here"),))
             return Leaf("tensor", steps=by_method) if grad_ else None
+        if qualname is None and depth < 3:  # `init_params(...)`: a helper returning a fresh leaf
+            function = local_function(self.ctx, expr)
+            returned = returned_values(function) if function is not None else None
+            leaves = [self.made_leaf(r, depth + 1) for r in returned or ()]
+            if leaves and all(leaves) and len({leaf.origin for leaf in leaves if leaf is not None}) == 1:
+                first = leaves[0]
+                assert first is not None
+                return Leaf(first.origin, steps=(*first.steps, Step(expr, "returned by this call")))
         if grad_ and isinstance(expr.func, ast.Attribute) and expr.func.attr in ("detach", "clone"):
             inner = expr.func.value
             if expr.func.attr == "detach" or (
@@ -117,6 +134,29 @@ class LeafEvidence:
             ):
                 return Leaf("tensor", steps=by_method)
         return None
+
+    def _fresh_without_grad(self, expr: ast.AST, depth: int = 0) -> bool:
+        """Arithmetic of numbers and fresh factory tensors made without ``requires_grad``: a new
+        tensor that does not require grad (``requires_grad_()`` then makes it a leaf)."""
+        if depth > 6:
+            return False
+        if isinstance(expr, ast.BinOp):
+            sides = (expr.left, expr.right)
+            return all(self._fresh_without_grad(e, depth + 1) for e in sides) and any(
+                not isinstance(e, (ast.Constant, ast.Name)) for e in sides
+            )
+        if isinstance(expr, ast.UnaryOp):
+            return self._fresh_without_grad(expr.operand, depth + 1)
+        if isinstance(expr, ast.Constant):
+            return isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool)
+        if isinstance(expr, ast.Name):  # a number or a tensor: only the values that reach it tell
+            values = reaching_values(self.ctx, expr) or call_site_arguments(self.ctx, expr)
+            return bool(values) and all(self._fresh_without_grad(v, depth + 1) for v in values or ())
+        if isinstance(expr, ast.Call):
+            qualname = self.ctx.qualname(expr.func)
+            if qualname in FACTORIES and qualname != "torch.as_tensor":  # as_tensor(t) may return t itself
+                return _keyword(expr, "requires_grad") is None
+        return False
 
     # -- what an expression is ----------------------------------------------------------------------
     @cached_property
@@ -137,6 +177,11 @@ class LeafEvidence:
         for binding in bindings:
             if isinstance(binding.target, ast.Name) and binding.value is not None and self.made_leaf(binding.value):
                 names.add(binding.target.id)
+        for function in self.ctx.tree.body:  # helpers' parameters: leaves passed at every call
+            if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.update(
+                    a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)
+                )
         loops: list[ast.For | ast.comprehension] = [*self.ctx.index.of(ast.For), *self.ctx.index.of(ast.comprehension)]
         for loop in loops:
             if (
@@ -248,6 +293,25 @@ class LeafEvidence:
             return Leaf("parameter", steps=tuple(step for leaf in leaves if leaf is not None for step in leaf.steps))
         return None
 
+    def _argument_leaf(self, function: ast.AST, name: str) -> Leaf | None:
+        """A parameter of a helper of this file that every call passes the same kind of leaf:
+        ``project(fake)`` where ``fake = torch.rand(..., requires_grad=True)``."""
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or function.args.vararg is not None:
+            return None
+        if name in (function.args.vararg.arg if function.args.vararg else "", "self"):
+            return None
+        passed = arguments_at_calls(self.ctx, function, name)
+        if not passed:
+            return None
+        self._names[(id(function), name)] = None  # a recursive helper proves nothing
+        leaves = [self.leaf(value) for value in passed]
+        if not all(leaves) or len({leaf.origin for leaf in leaves if leaf is not None}) != 1:
+            return None
+        first = leaves[0]
+        assert first is not None
+        steps = tuple(step for leaf in leaves if leaf is not None for step in leaf.steps)
+        return Leaf(first.origin, steps=(*steps, Step(passed[0], f"passed as `{name}` here")))
+
     def _scope(self, node: ast.AST) -> ast.AST:
         return self.ctx.names.scope_of(node).node
 
@@ -258,7 +322,7 @@ class LeafEvidence:
             arguments = scope.args
             every = (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg)
             if any(a is not None and a.arg == name for a in every):
-                return None
+                return self._argument_leaf(scope, name)
         found: list[Leaf | None] = []
         for node in own_nodes(scope):
             if isinstance(node, ast.Assign):

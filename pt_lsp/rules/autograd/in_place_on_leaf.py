@@ -29,8 +29,10 @@ class InPlaceOnLeaf(Rule):
     (`w.add_(1)`, `w.zero_()`, `w.clamp_(0, 1)`, `w.normal_()`), an augmented assignment
     (`w += 1`) or an item assignment (`out[i] = value`), outside `torch.no_grad()`. A leaf that
     requires grad is a tensor created with `requires_grad=True`, an `nn.Parameter`, a
-    parameter of a model (`for p in model.parameters()`, `layer.weight`), or
-    `x.detach().requires_grad_()`. Manual optimiser updates (`w -= lr * w.grad`) are PTL205.
+    parameter of a model (`for p in model.parameters()`, `layer.weight`),
+    `x.detach().requires_grad_()` or `(torch.randn(n) * std).requires_grad_()`; also what a
+    helper of the file returns in every case, and a helper's parameter that every call of the
+    file passes such a leaf. Manual optimiser updates (`w -= lr * w.grad`) are PTL205.
 
     ## Why is this bad?
     Autograd computes gradients with respect to leaves; changing a leaf in place would make the
