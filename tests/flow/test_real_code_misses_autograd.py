@@ -689,6 +689,35 @@ ACCUMULATES = {
         """,
         [11],
     ),
+    "PTL204 a training-step method called once per batch from a generator expression": (
+        """\
+        import torch
+        from torch import nn
+
+
+        class Learner:
+            def __init__(self, net):
+                self.net = net
+                self.opt = torch.optim.SGD(net.parameters(), lr=0.0)
+
+            def step(self, xb, yb):
+                loss = (self.net(xb) - yb).pow(2).mean()
+                loss.backward()
+                self.opt.step()  # accumulates
+                return loss.item()
+
+            def run(self, data):
+                return sum(self.step(xb, yb) for xb, yb in data)
+
+
+        net = nn.Linear(3, 1)
+        data = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(3)]
+        Learner(net).run(data)
+        fresh = torch.autograd.grad((net(data[-1][0]) - data[-1][1]).pow(2).mean(), net.weight)[0]
+        assert not torch.allclose(net.weight.grad, fresh), "expected accumulation"
+        """,
+        [13],
+    ),
     "PTL204 optimizers in a dict reset through a loop variable; a reset before the if": (
         """\
         import torch

@@ -17,6 +17,7 @@ from pt_lsp.core.walk import attr_path, own_nodes
 from pt_lsp.rules.autograd.examples.missing_zero_grad import EXAMPLES
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 NOT_OPTIMIZERS = ("torch.optim.lr_scheduler", "torch.optim.swa_utils")
 # Calls that take the optimizer without touching its gradients.
@@ -43,7 +44,8 @@ class MissingZeroGrad(Rule):
     gradients: no `optimizer.zero_grad()` or `model.zero_grad()`, no `p.grad = None` or
     `p.grad.zero_()`, anywhere in the loop, in a loop around it, or in a function of this file
     the loop calls; also a training-step function (backward and step, no reset) that this file
-    calls in such a loop. The optimizer must be known: made by a `torch.optim` class, named
+    calls in such a loop (a comprehension counts: `[self.train_step(b) for b in batches]`).
+    The optimizer must be known: made by a `torch.optim` class, named
     so (`optimizer`, `optim_g`), or the loop variable over a list or dict of `torch.optim`
     optimizers (`for opt in optimizers.values()`). A reset of another optimizer, over another
     module's parameters, does not count for this one (a GAN loop that resets `optim_d` only),
@@ -261,10 +263,12 @@ class MissingZeroGrad(Rule):
 
     @staticmethod
     def outermost_loop(ctx: FileContext, node: ast.AST) -> ast.AST | None:
+        """The outermost loop around ``node`` in its function: a comprehension calls it once per
+        element too (``[self.train_step(b) for b in batches]``)."""
         found: ast.AST | None = None
         current = ctx.parent(node)
         while current is not None and not isinstance(current, _FUNCTIONS):
-            if isinstance(current, _LOOPS):
+            if isinstance(current, (*_LOOPS, *_COMPREHENSIONS)):
                 found = current
             current = ctx.parent(current)
         return found
