@@ -317,6 +317,31 @@ MISSES = {
         [12],
         NON_SCALAR,
     ),
+    "PTL202 a per-token loss in forward, its targets the module call's argument flattened": (
+        "PTL202",
+        """\
+        import torch
+        from torch import nn
+
+
+        class Tagger(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.proj = nn.Linear(8, 3)
+                self.loss = nn.CrossEntropyLoss(reduction="none")
+
+            def forward(self, feats, tags):
+                return self.loss(self.proj(feats).reshape(-1, 3), tags.flatten())
+
+
+        model = Tagger()
+        feats, tags = torch.randn(2, 5, 8), torch.randint(0, 3, (2, 5))
+        per_token = model(feats, tags)
+        per_token.backward()  # raises
+        """,
+        [18],
+        NON_SCALAR,
+    ),
 }
 
 # Variants of the misses that run fine, or whose writer is closed: still silent.
@@ -557,6 +582,28 @@ SILENT = {
         one.backward()
         flat = nn.Sequential(nn.Flatten(0), nn.Linear(6, 1))
         flat(torch.randn(2, 3)).backward()
+        """,
+    ),
+    "PTL202 a per-token loss in forward on one token": (
+        "PTL202",
+        """\
+        import torch
+        from torch import nn
+
+
+        class Tagger(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.proj = nn.Linear(8, 3)
+                self.loss = nn.CrossEntropyLoss(reduction="none")
+
+            def forward(self, feats, tags):
+                return self.loss(self.proj(feats).reshape(-1, 3), tags.flatten())
+
+
+        model = Tagger()
+        one = model(torch.randn(1, 1, 8), torch.randint(0, 3, (1, 1)))
+        one.backward()
         """,
     ),
 }

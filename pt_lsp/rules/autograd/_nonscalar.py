@@ -17,7 +17,7 @@ import math
 
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.evidence.reaching import local_function, returned_values
+from pt_lsp.core.evidence.reaching import argument_for, local_function, returned_values
 from pt_lsp.core.flow.lattice import Proof
 from pt_lsp.core.flow.lattice import proof_all as _all
 from pt_lsp.core.flow.lattice import proof_either as _either
@@ -128,6 +128,7 @@ class NonScalar:
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
         self._instances: list[ast.Call] = []  # the local modules being constructed, innermost last
+        self._module_calls: list[ast.Call] = []  # the calls whose `forward` is being read, innermost last
         # Per block (id of its list): each statement's index, and the indexes of the statements
         # binding each name; per scope and name, its assigned values. Built once: a file of n
         # backward calls asks n times, and a scan per question would make the rule quadratic.
@@ -179,6 +180,12 @@ class NonScalar:
                 sizes = _sizes(args[:1]) if args else None
             else:
                 sizes = _sizes(args) or _sizes([size] if size is not None else [])
+            if sizes is None or math.prod(sizes) == 1:
+                return None
+            return (Step(call, f"created with shape {_shape(sizes)} here: {math.prod(sizes)} elements"),)
+        if qualname == "torch.randint":  # randint(low, high, size) / randint(high, size)
+            size = _keyword(call, "size") or (args[-1] if len(args) >= 2 else None)
+            sizes = _sizes([size]) if isinstance(size, (ast.Tuple, ast.List)) else None
             if sizes is None or math.prod(sizes) == 1:
                 return None
             return (Step(call, f"created with shape {_shape(sizes)} here: {math.prod(sizes)} elements"),)
@@ -248,10 +255,14 @@ class NonScalar:
         """``expr`` is a factory result with more than one row: the input of a classification
         loss (at least two dimensions) or its target (one class index per row: one dimension is
         enough), which keep one value per row."""
+        if depth > MAX_DEPTH:
+            return None
         if isinstance(expr, ast.Name):
             return _all([self.rows(v, depth + 1, target) for v in self.bindings(expr)])
         if not isinstance(expr, ast.Call):
             return None
+        if target and _flattened(expr):  # `labels.view(-1)`: one row per element
+            return self.evidence(expr.func.value, depth + 1) if isinstance(expr.func, ast.Attribute) else None
         qualname = self.ctx.qualname(expr.func)
         sizes = None
         if qualname in SIZED_FACTORIES:
@@ -324,10 +335,12 @@ class NonScalar:
                 if not returns or any(r is None for r in returns):
                     return None
                 self._instances.append(constructor)
+                self._module_calls.append(call)
                 try:
                     return _all([self.evidence(r, depth + 1) for r in returns if r is not None])
                 finally:
                     self._instances.pop()
+                    self._module_calls.pop()
         return None
 
     def _keeps_rows(self, layer: ast.AST) -> bool:
@@ -431,10 +444,27 @@ class NonScalar:
             scope = self.ctx.parent(scope)
         if scope is None:
             return []
+        passed = self.forward_argument(scope, name)
+        if passed is not None:
+            return [passed]
         key = (id(scope), name.id)
         if key not in self._scope_values:
             self._scope_values[key] = self._assigned(scope, name)
         return self._scope_values[key]
+
+    def forward_argument(self, scope: ast.AST, name: ast.Name) -> ast.expr | None:
+        """A parameter of the ``forward`` being read for a module call (``model(ids, labels)``):
+        what that call passes for it, where ``forward`` never rebinds it."""
+        if not self._module_calls or not isinstance(scope, ast.FunctionDef) or scope.name != "forward":
+            return None
+        call = self._module_calls[-1]
+        cls = self.ctx.parent(scope)
+        instance = self._instances[-1]
+        if not (isinstance(cls, ast.ClassDef) and isinstance(instance.func, ast.Name) and instance.func.id == cls.name):
+            return None
+        if any(_binds(stmt, name.id) for stmt in scope.body):
+            return None
+        return argument_for(call, scope, name.id, bound=True)
 
     def _assigned(self, scope: ast.AST, name: ast.Name) -> list[ast.AST]:
         if isinstance(scope, _FUNCTIONS):
@@ -541,6 +571,15 @@ class NonScalar:
         if len(elts) != len(values) or any(isinstance(e, ast.Starred) for e in (*elts, *values)):
             return None
         return next((v for e, v in zip(elts, values) if e is name), None)
+
+
+def _flattened(call: ast.Call) -> bool:
+    """``t.view(-1)``, ``t.reshape(-1)``, ``t.flatten()``: all of ``t``'s elements in one dimension."""
+    if not isinstance(call.func, ast.Attribute) or call.keywords:
+        return False
+    if call.func.attr == "flatten":
+        return not call.args
+    return call.func.attr in ("view", "reshape") and len(call.args) == 1 and _number(call.args[0]) == -1
 
 
 def _bound_names(node: ast.AST) -> set[str]:
