@@ -32,6 +32,7 @@ import time
 import tokenize
 import traceback
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,11 +222,14 @@ def check_lint(text: str) -> str | None:
     return None
 
 
-def check_fix(text: str) -> str | None:
+def check_fix(text: str, report: Report | None = None) -> str | None:
+    """``report``: counts the mutants whose fixes changed something (what the checks below prove)."""
     if compile_error(text, "fuzz.py") is not None:
         return None  # fix_source leaves a file that does not compile alone
     try:
         first = fix_source(text, "fuzz.py", unsafe=True)
+        if report is not None and first.text != text:
+            report.fixed += 1
         if first.errors:
             return "fix error: " + first.errors[0].split(":")[0]
         if compile_error(first.text, "fuzz.py") is not None:
@@ -269,12 +273,26 @@ def check_server(text: str) -> str | None:
 CHECKS = [check_lint, check_fix, check_server]
 
 
-def failure(text: str) -> str | None:
+def failure(text: str, report: Report | None = None) -> str | None:
     for check in CHECKS:
-        problem = check(text)
+        problem = check_fix(text, report) if check is check_fix else check(text)
         if problem is not None:
             return problem
     return None
+
+
+def category(problem: str) -> str:
+    """The kind of failure the closing counts are kept by."""
+    if " raised " in problem:
+        return "crashes"
+    if "internal error" in problem or problem.startswith("fix error"):
+        return "rule crashes"
+    if "does not compile" in problem:
+        return "fixes that do not compile"
+    return "files that do not converge"
+
+
+KINDS = ("crashes", "rule crashes", "fixes that do not compile", "files that do not converge")
 
 
 # -- minimisation --------------------------------------------------------------------------------
@@ -314,6 +332,8 @@ def minimise(text: str, problem: str, budget: float = 60.0) -> str:
 class Report:
     mutants: int = 0
     compiled: int = 0  # mutants that compile (their fixes were checked)
+    fixed: int = 0  # compiling mutants that the unsafe fixes changed: each compiled and converged, or failed
+    failed: Counter[str] = field(default_factory=Counter)  # every failing mutant, by category()
     failures: list[tuple[str, str]] = field(default_factory=list)  # (problem, minimised text)
     seconds: float = 0.0
 
@@ -329,7 +349,9 @@ def run(seed: int = 0, seconds: float = 60.0, mutants: int | None = None, minimi
         report.mutants += 1
         if compile_error(text, "fuzz.py") is None:
             report.compiled += 1
-        problem = failure(text)
+        problem = failure(text, report)
+        if problem is not None:
+            report.failed[category(problem)] += 1
         if problem is not None and problem not in problems_seen:
             problems_seen.add(problem)
             report.failures.append((problem, minimise(text, problem, minimise_budget)))
@@ -346,9 +368,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     report = run(args.seed, args.seconds, args.mutants)
     print(
-        f"fuzz: seed {args.seed}: {report.mutants} mutants ({report.compiled} compile) in {report.seconds:.0f}s: "
-        f"{len(report.failures)} distinct failures"
+        f"fuzz: seed {args.seed}: {report.mutants} mutants ({report.compiled} compile, {report.fixed} changed by "
+        f"--fix --unsafe-fixes) in {report.seconds:.0f}s: {len(report.failures)} distinct failures"
     )
+    print("  " + ", ".join(f"{report.failed[kind]} {kind}" for kind in KINDS))
     if report.failures:
         args.out.mkdir(parents=True, exist_ok=True)
         for number, (problem, text) in enumerate(report.failures, 1):
