@@ -8,17 +8,43 @@ after parsing, so every rule shares one index instead of walking the tree again.
 from __future__ import annotations
 
 import ast
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TypeVar, cast
 
 N = TypeVar("N", bound=ast.AST)
 
 
+# Fields that never hold a node (names, flags, constants): not worth a getattr per node. A field
+# missing here is still walked, with the isinstance check, so a newer grammar costs speed, not nodes.
+_SCALAR_FIELDS = frozenset(
+    "id attr arg name asname module level type_comment kind conversion is_async simple tag rest lineno".split()
+)
+_SCALAR_FIELDS_OF = {"Constant": "value", "MatchSingleton": "value", "Global": "names", "Nonlocal": "names"}
+_NODE_FIELDS_OF = {"TypeAlias": "name"}  # Python 3.12: the one ``name`` that is a node
+# ``ctx`` (Load/Store/Del) and the operators are one shared instance each, not nodes of the
+# file: the index skips them (no rule asks for them) but counts the level they add to the depth.
+_SINGLETON_FIELDS = frozenset(("ctx", "op", "ops"))
+
+
+def _fields_of(cls: type) -> tuple[tuple[str, ...], tuple[str, ...], int]:
+    """(fields that may hold nodes, the same without the singleton fields and reversed for a
+    stack, 1 if the class has a singleton child else 0)."""
+    skip, keep = _SCALAR_FIELDS_OF.get(cls.__name__), _NODE_FIELDS_OF.get(cls.__name__)
+    fields = tuple(f for f in getattr(cls, "_fields", ()) if (f not in _SCALAR_FIELDS or f == keep) and f != skip)
+    walked = tuple(reversed([f for f in fields if f not in _SINGLETON_FIELDS]))
+    plan = _PLANS[cls] = (fields, walked, 1 if len(walked) < len(fields) else 0)
+    return plan
+
+
+_PLANS: dict[type, tuple[tuple[str, ...], tuple[str, ...], int]] = {}
+
+
 def children(node: ast.AST) -> Iterator[ast.AST]:
-    for name in node._fields:
+    """The child nodes of ``node`` in field order (``ast.iter_child_nodes``, at a lower cost)."""
+    fields = (_PLANS.get(node.__class__) or _fields_of(node.__class__))[0]
+    for name in fields:
         value = getattr(node, name, None)
-        if isinstance(value, list):
+        if value.__class__ is list:
             for item in value:
                 if isinstance(item, ast.AST):
                     yield item
@@ -27,27 +53,40 @@ def children(node: ast.AST) -> Iterator[ast.AST]:
 
 
 class NodeIndex:
-    """Nodes by type from one walk; each node's parent on demand (few rules look upwards)."""
+    """Nodes by type from one walk; each node's parent on demand (few rules look upwards).
+
+    The ``ctx`` and operator singletons (``ast.Load``, ``ast.Add``...) are not indexed."""
 
     def __init__(self, tree: ast.AST) -> None:
-        by_type: dict[type, list[ast.AST]] = defaultdict(list)
+        by_type: dict[type, list[ast.AST]] = {}
+        # per class of this tree: (fields to walk, singleton child, where its nodes are filed)
+        local: dict[type, tuple[tuple[str, ...], int, Callable[[ast.AST], None]]] = {}
         stack = [(tree, 1)]
         deepest = 0
-        pop, push, node_type = stack.pop, stack.append, ast.AST
+        pop, push, node_type, plans = stack.pop, stack.append, ast.AST, _PLANS
         while stack:  # pre-order, children pushed in reverse: nodes come out in source order
             node, depth = pop()
-            by_type[node.__class__].append(node)
-            if depth > deepest:
-                deepest = depth
-            depth += 1
-            for name in reversed(node._fields):
-                value = getattr(node, name, None)
-                if value.__class__ is list:
-                    for item in reversed(value):
-                        if isinstance(item, node_type):
-                            push((item, depth))
-                elif isinstance(value, node_type):
-                    push((value, depth))
+            cls = node.__class__
+            try:
+                walked, extra, add = local[cls]
+            except KeyError:
+                _, walked, extra = plans.get(cls) or _fields_of(cls)
+                filed: list[ast.AST] = []
+                by_type[cls] = filed
+                walked, extra, add = local[cls] = (walked, extra, filed.append)
+            add(node)
+            if depth + extra > deepest:
+                deepest = depth + extra
+            if walked:
+                depth += 1
+                for name in walked:
+                    value = getattr(node, name, None)
+                    if value.__class__ is list:
+                        for item in reversed(value):
+                            if isinstance(item, node_type):
+                                push((item, depth))
+                    elif isinstance(value, node_type):
+                        push((value, depth))
         self._by_type = by_type
         self.depth = deepest  # of the deepest node, the tree's root at 1
         self._tree = tree
@@ -55,14 +94,23 @@ class NodeIndex:
 
     @property
     def parents(self) -> dict[int, ast.AST]:
+        """id(child) -> parent node (the singletons have none: they are shared)."""
         if self._parents is None:
             parents: dict[int, ast.AST] = {}
             stack = [self._tree]
+            pop, push, node_type, plans = stack.pop, stack.append, ast.AST, _PLANS
             while stack:
-                node = stack.pop()
-                for child in children(node):
-                    parents[id(child)] = node
-                    stack.append(child)
+                node = pop()
+                for name in (plans.get(node.__class__) or _fields_of(node.__class__))[1]:
+                    value = getattr(node, name, None)
+                    if value.__class__ is list:
+                        for item in value:
+                            if isinstance(item, node_type):
+                                parents[id(item)] = node
+                                push(item)
+                    elif isinstance(value, node_type):
+                        parents[id(value)] = node
+                        push(value)
             self._parents = parents
         return self._parents
 
@@ -113,11 +161,11 @@ def subtree(node: ast.AST) -> list[ast.AST]:
     half its cost, for the rules that look through a whole class or statement."""
     found = []
     stack = [node]
-    pop, push, node_type = stack.pop, stack.append, ast.AST
+    pop, push, node_type, plans = stack.pop, stack.append, ast.AST, _PLANS
     while stack:
         current = pop()
         found.append(current)
-        for name in current._fields:
+        for name in (plans.get(current.__class__) or _fields_of(current.__class__))[0]:
             value = getattr(current, name, None)
             if value.__class__ is list:
                 for item in value:
