@@ -847,6 +847,39 @@ LEAVES_THROUGH_HELPERS = {
         keep_in_box(codes, 2)
         """,
 }
+UPDATES_OF_LEAVES_MADE_FROM_SLICES = """\
+    import torch
+
+
+    def fit_columns(m, target, lr=0.1, width=2):
+        for k in range(0, m.size(1), width):
+            piece = m[:, k : k + width].clone().float().requires_grad_(True)
+            loss = ((piece.sum(1) - target) ** 2).mean()
+            loss.backward()
+            piece -= lr * piece.grad  # raises
+            m[:, k : k + width] = piece.detach()
+        return m
+
+
+    fit_columns(torch.randn(3, 4), torch.randn(3))
+    """
+
+
+def test_a_leaf_made_from_a_slice_of_a_tensor_without_grad():
+    # `m[:, k].clone().float().requires_grad_(True)`, `m` a fresh tensor at the helper's only call
+    source = textwrap.dedent(UPDATES_OF_LEAVES_MADE_FROM_SLICES)
+    assert codes(source, "PTL205") == [(9, "PTL205")]
+    under_no_grad = source.replace(
+        "        piece -= lr * piece.grad  # raises",
+        "        with torch.no_grad():\n            piece -= lr * piece.grad",
+    )
+    assert under_no_grad != source and codes(under_no_grad, "PTL205") == []
+    pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        exec(compile(source, "<real>", "exec"), {"__name__": "real"})
+    exec(compile(under_no_grad, "<real>", "exec"), {"__name__": "real"})
+
+
 NOT_LEAVES_THROUGH_HELPERS = """\
     import torch
 

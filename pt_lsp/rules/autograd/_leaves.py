@@ -41,6 +41,11 @@ INIT_METHODS = {
     "copy_",
     "share_memory_",
 }
+# Tensor methods whose result requires grad only where their receiver does.
+KEEPS_NO_GRAD = frozenset(
+    "clone float double half bfloat16 contiguous view reshape t flatten squeeze unsqueeze permute transpose "
+    "cpu cuda to long int".split()
+)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Module)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 FREEZE_WORDS = (
@@ -105,8 +110,14 @@ class LeafEvidence:
                 grad_ = grad_ or expr
             expr = expr.func.value
         by_method = (Step(grad_, "made a leaf that requires grad by `requires_grad_()` here"),) if grad_ else ()
-        if grad_ and isinstance(expr, ast.BinOp) and self._fresh_without_grad(expr):
-            return Leaf("tensor", steps=by_method)  # `(torch.randn(n) * std).requires_grad_()`
+        if (
+            grad_
+            and not (isinstance(expr, ast.Call) and self.ctx.qualname(expr.func))
+            and self._fresh_without_grad(expr)
+        ):
+            # `(torch.randn(n) * std).requires_grad_()`, `x[:, k].clone().float().requires_grad_()` of
+            # a tensor without grad, `y.detach().requires_grad_()`: a new leaf
+            return Leaf("tensor", steps=by_method)
         if not isinstance(expr, ast.Call):
             return None
         qualname = self.ctx.qualname(expr.func)
@@ -152,10 +163,17 @@ class LeafEvidence:
         if isinstance(expr, ast.Name):  # a number or a tensor: only the values that reach it tell
             values = reaching_values(self.ctx, expr) or call_site_arguments(self.ctx, expr)
             return bool(values) and all(self._fresh_without_grad(v, depth + 1) for v in values or ())
+        if isinstance(expr, ast.Subscript):
+            return self._fresh_without_grad(expr.value, depth + 1)
         if isinstance(expr, ast.Call):
             qualname = self.ctx.qualname(expr.func)
             if qualname in FACTORIES and qualname != "torch.as_tensor":  # as_tensor(t) may return t itself
                 return _keyword(expr, "requires_grad") is None
+            if qualname is None and isinstance(expr.func, ast.Attribute):
+                if expr.func.attr == "detach":
+                    return True
+                if expr.func.attr in KEEPS_NO_GRAD:
+                    return self._fresh_without_grad(expr.func.value, depth + 1)
         return False
 
     # -- what an expression is ----------------------------------------------------------------------

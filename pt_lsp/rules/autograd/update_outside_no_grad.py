@@ -28,7 +28,9 @@ class UpdateOutsideNoGrad(Rule):
     outside `torch.no_grad()`: `w -= lr * w.grad`, `w.sub_(lr * w.grad)`,
     `p.add_(p.grad, alpha=-lr)`, for a leaf created with `requires_grad=True`, an
     `nn.Parameter` or a model parameter (`for p in model.parameters()`, a layer's
-    `lin.weight`, a `model.coef` that the model's class makes an `nn.Parameter`).
+    `lin.weight`, a `model.coef` that the model's class makes an `nn.Parameter`), or made
+    with `requires_grad_()` from a tensor without grad (`x[:, k].clone().requires_grad_()`,
+    where `x` is a fresh tensor, or what every call of the helper passes).
 
     ## Why is this bad?
     The update changes a leaf that autograd tracks, in place, while gradient recording is on,
