@@ -56,6 +56,7 @@ class FileOutcome:
     output: bytes | None = None  # the fixed file's bytes (what --fix on stdin prints)
     noqa_added: int = 0  # --add-noqa: comments written
     timings: dict[str, float] = field(default_factory=dict)  # --profile: seconds per phase and rule
+    reads: dict[str, str] = field(default_factory=dict)  # project files the analysis read -> content hash
 
 
 def preload() -> None:
@@ -96,6 +97,9 @@ def process(task: FileTask) -> FileOutcome:
         outcome.errors.append(
             f"internal error: {type(error).__name__}: {error} ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
         )
+    project = sys.modules.get("pt_lsp.core.flow.project")  # loaded when the flow engine ran
+    if project is not None:
+        outcome.reads = project.take_reads(task.path)
     return outcome
 
 
@@ -317,6 +321,7 @@ def outcome_to_cache(outcome: FileOutcome) -> dict | None:
         "warnings": outcome.warnings,
         "skipped": outcome.skipped,
         "empty": outcome.empty,
+        "reads": outcome.reads,
     }
 
 

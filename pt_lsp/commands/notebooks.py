@@ -80,6 +80,8 @@ def lint_cells(
 
 
 def _related_in_cell(joined: JoinedCells, related: Related) -> Related:
+    if related.path is not None:  # a step in an imported file, not in a cell
+        return related
     cell, span = joined.to_cell_span(related.span)
     return Related(span, related.message, cell.index + 1)
 

@@ -1,7 +1,8 @@
 """The cache between runs of ``pt-lsp check`` (ruff's idea, our layout).
 
 One entry per linted file, named by a hash of everything its findings depend on: the file's
-bytes and path, the effective settings (the selection with its per-file ignores, the torch and
+bytes and path (and, checked when the entry is loaded, the content of the project files its
+analysis read: the modules it imports), the effective settings (the selection with its per-file ignores, the torch and
 Python targets, noqa handling) and pt-lsp itself (its version and the size and modification
 time of its source files, so that an edited rule in a checkout is not answered from the cache).
 Entries are JSON, written to a temporary file and renamed into place, so parallel runs never
@@ -95,6 +96,25 @@ def finding_from_json(value: dict[str, Any]) -> Finding:
     )
 
 
+def _unchanged(reads: Any) -> bool:
+    """Whether the other files an entry's analysis read (path -> content hash: the project
+    modules it imports) still hold what they held: editing ``models.py`` re-analyses ``train.py``."""
+    if not reads:
+        return True
+    if not isinstance(reads, dict):
+        return False
+    from .flow.project import content_hash
+
+    for path, digest in reads.items():
+        try:
+            with open(path, "rb") as file:
+                if content_hash(file.read()) != digest:
+                    return False
+        except OSError:
+            return False
+    return True
+
+
 def cache_root(option: str | None, configured: str | None) -> str:
     """``--cache-dir``, else ``PT_LSP_CACHE_DIR``, else the project's ``cache-dir``, else
     ``.pt_lsp_cache`` in the current folder (ruff's order)."""
@@ -128,7 +148,7 @@ class Cache:
             os.utime(entry)  # used: not pruned
         except (OSError, ValueError):
             return None
-        if not isinstance(value, dict):
+        if not isinstance(value, dict) or not _unchanged(value.get("reads")):
             return None
         self.hits += 1
         return value

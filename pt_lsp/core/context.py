@@ -14,6 +14,7 @@ from .walk import NodeIndex
 
 if TYPE_CHECKING:
     from .flow.facts import FlowFacts
+    from .flow.project import Project
 
 
 class FileContext:
@@ -78,6 +79,13 @@ class FileContext:
         from .flow.interpreter import analyse
 
         return analyse(self)
+
+    @cached_property
+    def project(self) -> Project:
+        """The other files of the project that this file imports (read when first followed)."""
+        from .flow.project import Project
+
+        return Project(self)
 
     def qualname(self, expr: ast.AST) -> str | None:
         return self.names.qualname(expr)

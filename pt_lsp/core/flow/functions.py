@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from ..classes import ClassInfo
 from ..walk import parameter_defaults
 from .evaluator import Expressions, sequence
-from .lattice import Device
+from .lattice import Device, Grade
+from .project import Entity, ImportSpec, Module, Unit
 from .state import Frame, Function, Stack, State
 from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value
 
@@ -35,6 +36,8 @@ class Scope:
         self.stack = stack
         self.module_env: dict[str, Value] = {}  # the module's globals as functions see them
         self.definitions: dict[int, Function] = {}  # id(def) -> def, for `<def>.` references
+        project = ctx.project
+        self.project = project if project.enabled else None  # the other files of the project
 
     def lookup(self, name: str, node: ast.AST, state: State) -> Value:
         if name in state.env:
@@ -42,14 +45,44 @@ class Scope:
         frame = self.stack.frames[-1] if self.stack.frames else None
         if frame is not None and name in frame.locals:
             return UNKNOWN
-        binding = self.names.binding(name, node)
+        # In a function of another file (an imported model's forward), that file's names.
+        unit = self.project.unit_of(frame.node) if self.project is not None and frame is not None else None
+        binding = (unit.names if unit is not None else self.names).binding(name, node)
+        if binding is not None and binding.qualname is None and self.project is not None:
+            entity = self.project.relative(binding, unit)  # `from .models import Net`
+            if entity is not None:
+                return self.reference(entity, unit) or UNKNOWN
         if binding is not None and binding.qualname:
             return Value(kind=Kind.REF, qualname=binding.qualname, requires_grad=False)
+        if unit is not None:  # its globals: its own classes and functions; other values unknown
+            export = unit.exports.get(name)
+            if export is not None and not isinstance(export, ImportSpec):
+                return self.reference(export, unit) or UNKNOWN
+            return UNKNOWN if binding is not None or not hasattr(builtins, name) else self.builtin(name)
         if name in self.module_env:
             return self.module_env[name]
         if binding is None and hasattr(builtins, name):
             return Value(kind=Kind.REF, qualname=f"builtins.{name}", requires_grad=False)
         return UNKNOWN
+
+    def builtin(self, name: str) -> Value:
+        return Value(kind=Kind.REF, qualname=f"builtins.{name}", requires_grad=False)
+
+    def reference(self, entity: Entity, unit: Unit | None) -> Value | None:
+        """A reference to a definition or module of the project that calls can follow."""
+        if isinstance(entity, ast.ClassDef):
+            return Value(kind=Kind.REF, qualname=f"<class>.{id(entity)}", requires_grad=False)
+        if isinstance(entity, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.definitions[id(entity)] = entity
+            return Value(kind=Kind.REF, qualname=f"<def>.{id(entity)}", requires_grad=False)
+        dotted = self.project.dotted(entity, unit) if self.project is not None else None
+        return Value(kind=Kind.REF, qualname=dotted, requires_grad=False) if dotted else None
+
+    def qualname(self, expr: ast.AST) -> str | None:
+        """``expr``'s qualified name in the file whose code is running."""
+        frame = self.stack.frames[-1] if self.stack.frames else None
+        unit = self.project.unit_of(frame.node) if self.project is not None and frame is not None else None
+        return (unit.names if unit is not None else self.names).qualname(expr)
 
     def define(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, state: State) -> None:
         """Bind a def or class statement's name to a reference the interpreter can follow."""
@@ -60,7 +93,8 @@ class Scope:
             state.env[node.name] = Value(kind=Kind.REF, qualname=f"<def>.{id(node)}", requires_grad=False)
 
     def locals_of(self, function: ast.AST) -> frozenset[str]:
-        scope = self.names.scopes.get(id(function))
+        unit = self.project.unit_of(function) if self.project is not None else None
+        scope = (unit.names if unit is not None else self.names).scopes.get(id(function))
         return frozenset(scope.bindings) if scope is not None else frozenset()
 
 
@@ -90,11 +124,30 @@ class Functions:
                 return None
             return lambda node, args, kwargs, state: self.call_function(function, node, args, kwargs, state)
         if qualname.startswith("<class>."):
-            info = self.class_by_id.get(int(qualname[8:]))
+            project = self.scope.project
+            key = int(qualname[8:])
+            info = self.class_by_id.get(key) or (project.class_by_id.get(key) if project is not None else None)
             if info is None:
                 return None
             return lambda node, args, kwargs, state: self.instantiate(info, node, args, kwargs, state)
-        return None
+        return self.project_callable(qualname)
+
+    def project_callable(self, qualname: str) -> LocalCallable | None:
+        """A class or function of another file of the project (``models.Net``), seen from the
+        file whose code is running: followed as this file's own are."""
+        project = self.scope.project
+        if project is None or qualname.startswith(("<", "torch", "builtins.")):
+            return None
+        frame = self.stack.frames[-1] if self.stack.frames else None
+        unit = project.unit_of(frame.node) if frame is not None else None
+        entity = project.resolve(qualname, unit)
+        if entity is None or isinstance(entity, Module):
+            return None
+        owner = project.origin(entity)
+        if owner is not None and owner.freezes:  # parameters may be frozen there
+            self.calls.module_evidence = Grade.CALLABLE
+        reference = self.scope.reference(entity, unit)
+        return self.local_callable(reference.qualname) if reference is not None and reference.qualname else None
 
     def local_method(self, module: Value, name: str) -> Function | None:
         if not isinstance(module.cls, ClassInfo):

@@ -115,7 +115,19 @@ class Interpreter:
                 self.ensure(function)
 
     def backward_records(self) -> list[BackwardRecord]:
-        return self.autograd.records
+        project = self.scope.project
+        if project is None or not project.units:
+            return self.autograd.records
+        # A backward, or the backward or step it follows, in another file (a training helper
+        # imported from utils.py) is that file's: its fixes and messages would point here.
+        return [
+            record
+            for record in self.autograd.records
+            if not any(
+                node is not None and project.origin(node) is not None
+                for node in (record.call, record.earlier, record.step, record.loop.node if record.loop else None)
+            )
+        ]
 
     def analyse_function(self, survey: FunctionSurvey) -> None:
         function = survey.node

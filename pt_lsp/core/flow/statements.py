@@ -217,7 +217,7 @@ class Statements:
     def grad_mode(self, expr: ast.expr) -> bool | None:
         """True/False when ``expr`` is a grad-mode context manager, None otherwise."""
         func = expr.func if isinstance(expr, ast.Call) else expr
-        qualname = self.ctx.names.qualname(func)
+        qualname = self.scope.qualname(func)  # in the file whose code runs
         if qualname in api.GRAD_MODE_OFF:
             if isinstance(expr, ast.Call) and expr.args and isinstance(expr.args[0], ast.Constant):
                 return not bool(expr.args[0].value) if qualname == "torch.inference_mode" else False

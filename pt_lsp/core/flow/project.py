@@ -1,0 +1,392 @@
+"""Project imports: the classes and functions of the user's other files, for the flow engine.
+
+A training script is rarely one file: ``from models import Generator`` in ``train.py``, a
+``repackage_hidden`` helper in ``utils.py``. An import resolves to a file of the project the
+way Python's ``sys.path`` would find it when the script runs: from the importing file's folder
+(``sys.path[0]``), the analysed file's folder, the folder above the importing file's top package
+(``python -m pkg.train``) and the project root (the folder holding ``pyproject.toml`` or
+``.git``). Relative imports resolve inside the package. Nothing resolves in ``site-packages``
+or to a module named ``torch*``; a file that cannot be read or parsed resolves to nothing, and
+the call stays unknown, as for any other module.
+
+An imported file is parsed once per process (memoised by path and content hash) and its
+top-level classes and functions are then followed by the same machinery as the file's own
+(``Functions``): ``Scope`` asks which file a running function belongs to, for its names and
+globals. The files read are recorded so that the CLI's cache re-analyses an importer when one
+of them changes.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import warnings
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..classes import ClassInfo, class_nodes, find_classes
+from ..document import Document, Span
+from ..names import Binding, ModuleImports, Names
+from ..walk import MAX_DEPTH, NodeIndex
+
+if TYPE_CHECKING:
+    from ..context import FileContext
+
+Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+MAX_BYTES = 1_000_000  # a larger "module" is generated code or data: not followed
+MAX_UNITS = 32  # other files one analysis may read: keeps a file's cost bounded
+MAX_CHAIN = 4  # re-exports followed (`from .layers import Block` in a package's __init__)
+MEMO_SIZE = 128  # parsed files kept per process
+ROOT_MARKERS = ("pyproject.toml", ".git")
+DISABLED = False  # for measurements: the engine as before project imports
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    """One name an import statement binds: ``from <module> import <attr>`` (``level`` dots
+    before ``module``), or ``import <module>`` (``attr`` None)."""
+
+    module: str
+    level: int
+    attr: str | None
+
+
+@dataclass
+class Unit:
+    """One parsed file of the project: its syntax tree and name table, its classes, and what
+    its module namespace holds at the end (definitions, imports; None: any other binding)."""
+
+    path: str  # absolute
+    doc: Document
+    tree: ast.Module
+    index: NodeIndex
+    names: Names
+    classes: list[ClassInfo]
+    exports: dict[str, Definition | ImportSpec | None]
+    imports: dict[tuple[str, tuple[int, int]], ImportSpec]  # (name, where it is bound) -> import
+    freezes: bool  # sets `requires_grad = False` somewhere: module outputs prove no graph
+
+    @property
+    def directory(self) -> str:
+        return os.path.dirname(self.path)
+
+    @property
+    def is_package(self) -> bool:
+        return os.path.basename(self.path) == "__init__.py"
+
+
+def build_unit(
+    path: str, doc: Document, tree: ast.Module, index: NodeIndex, names: Names, classes: list[ClassInfo]
+) -> Unit:
+    exports: dict[str, Definition | ImportSpec | None] = {}
+    pending: list[ast.stmt] = list(tree.body)
+    while pending:  # module-level statements in source order, through if/try/with blocks
+        stmt = pending.pop(0)
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            exports[stmt.name] = stmt
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for name, spec in _specs(stmt):
+                exports[name] = spec
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                for node in ast.walk(target):
+                    if isinstance(node, ast.Name):
+                        exports[node.id] = None
+        elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
+            handlers = [s for h in getattr(stmt, "handlers", ()) for s in h.body]
+            pending[:0] = [*stmt.body, *handlers, *getattr(stmt, "orelse", ()), *getattr(stmt, "finalbody", ())]
+    imports: dict[tuple[str, tuple[int, int]], ImportSpec] = {}
+    statements: list[ast.Import | ast.ImportFrom] = [*index.of(ast.Import), *index.of(ast.ImportFrom)]
+    for statement in statements:
+        end = (statement.end_lineno or statement.lineno, statement.end_col_offset or 0)  # where names.py binds it
+        for name, spec in _specs(statement):
+            imports[(name, end)] = spec
+    text = doc.text
+    freezes = "requires_grad = False" in text or "requires_grad_(False)" in text
+    return Unit(path, doc, tree, index, names, classes, exports, imports, freezes)
+
+
+def _specs(stmt: ast.Import | ast.ImportFrom) -> list[tuple[str, ImportSpec]]:
+    found = []
+    for alias in stmt.names:
+        if isinstance(stmt, ast.Import):
+            if alias.asname:
+                found.append((alias.asname, ImportSpec(alias.name, 0, None)))
+            else:
+                top = alias.name.split(".")[0]
+                found.append((top, ImportSpec(top, 0, None)))
+        elif alias.name != "*":
+            found.append((alias.asname or alias.name, ImportSpec(stmt.module or "", stmt.level, alias.name)))
+    return found
+
+
+# -- parsing, memoised per process ----------------------------------------------------------------
+_MEMO: OrderedDict[tuple[str, str], Unit | None] = OrderedDict()
+
+
+def parse_unit(path: str, data: bytes) -> Unit | None:
+    """The unit of ``path`` with content ``data``; None when it does not decode or parse."""
+    key = (path, content_hash(data))
+    if key in _MEMO:
+        _MEMO.move_to_end(key)
+        return _MEMO[key]
+    from ..filefix import SourceFile, Unlintable
+
+    unit = None
+    try:
+        text = SourceFile.decode(data, MAX_BYTES).text
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, filename=path)
+        index = NodeIndex(tree)
+        if index.depth <= MAX_DEPTH:
+            classes = find_classes(class_nodes(tree), ModuleImports(tree))
+            unit = build_unit(path, Document(text), tree, index, Names(tree, index), classes)
+    except (Unlintable, SyntaxError, ValueError, RecursionError, MemoryError):
+        unit = None
+    _MEMO[key] = unit
+    if len(_MEMO) > MEMO_SIZE:
+        _MEMO.popitem(last=False)
+    return unit
+
+
+# -- the files an analysis read, for the CLI's cache ------------------------------------------------
+_READS: dict[str, dict[str, str]] = {}
+
+
+def take_reads(path: str) -> dict[str, str]:
+    """The project files (absolute path -> content hash) that analyses of ``path`` read since
+    the last call, in this process."""
+    return _READS.pop(os.path.abspath(path), {})
+
+
+@dataclass(frozen=True)
+class Module:
+    """A module of the project: a file (``models.py``, ``pkg/__init__.py``) and, for a package,
+    its folder, where its submodules are (a namespace package has a folder only)."""
+
+    file: str | None
+    folder: str | None
+
+
+Entity = Definition | Module
+
+
+@dataclass
+class Project:
+    """The project around one analysed file: resolves imports to the project's files (each
+    read and parsed at most once per analysis) and says which file a node belongs to."""
+
+    ctx: FileContext
+    current: Unit | None = None
+    units: dict[str, Unit | None] = field(default_factory=dict)  # path -> unit (None: unusable)
+    by_function: dict[int, Unit] = field(default_factory=dict)  # id(def) -> its unit (other files)
+    class_by_id: dict[int, ClassInfo] = field(default_factory=dict)
+    found: dict[tuple[str, str], Module | None] = field(default_factory=dict)  # (base, top) -> module
+    roots: dict[str, str | None] = field(default_factory=dict)
+    searched: dict[str, list[str]] = field(default_factory=dict)  # unit path -> its bases
+
+    def __post_init__(self) -> None:
+        path = self.ctx.path
+        self.enabled = not DISABLED and bool(path) and not path.startswith("<")
+        self.path = os.path.abspath(path) if self.enabled else ""
+
+    # -- units ------------------------------------------------------------------------------------
+    def this_file(self) -> Unit:
+        if self.current is None:
+            ctx = self.ctx
+            self.current = build_unit(self.path, ctx.doc, ctx.tree, ctx.index, ctx.names, ctx.class_list)
+        return self.current
+
+    def unit(self, path: str) -> Unit | None:
+        if path == self.path:
+            return self.this_file()
+        if path in self.units:
+            return self.units[path]
+        if len(self.units) >= MAX_UNITS or _in_site_packages(path):
+            return None
+        try:
+            with open(path, "rb") as file:
+                data = file.read(MAX_BYTES + 1)
+        except OSError:
+            self.units[path] = None
+            return None
+        _READS.setdefault(self.path, {})[path] = content_hash(data)
+        unit = self.units[path] = parse_unit(path, data)
+        if unit is not None:
+            for function in unit.index.of(ast.FunctionDef, ast.AsyncFunctionDef):
+                self.by_function[id(function)] = unit
+            for info in unit.classes:
+                self.class_by_id[id(info.node)] = info
+        return unit
+
+    def unit_of(self, function: ast.AST) -> Unit | None:
+        """The other file whose function ``function`` is (None: this file's)."""
+        return self.by_function.get(id(function))
+
+    def origin(self, node: ast.AST) -> Unit | None:
+        """The other file ``node`` belongs to (None: this file, or no file loaded)."""
+        for unit in self.units.values():
+            if unit is not None and (id(node) in unit.index.parents or node is unit.tree):
+                return unit
+        return None
+
+    def locate(self, node: ast.AST) -> tuple[Span, str] | None:
+        """Where ``node`` of another file is: its span there and that file's path, relative to
+        the analysed file's folder."""
+        unit = self.origin(node)
+        if unit is None:
+            return None
+        return unit.doc.node_span(node), os.path.relpath(unit.path, os.path.dirname(self.path))
+
+    # -- resolution -------------------------------------------------------------------------------
+    def bases(self, unit: Unit) -> list[str]:
+        """The folders an absolute import in ``unit`` is searched in, in order."""
+        if unit.path not in self.searched:
+            self.searched[unit.path] = self.search_path(unit)
+        return self.searched[unit.path]
+
+    def search_path(self, unit: Unit) -> list[str]:
+        found = [unit.directory, os.path.dirname(self.path)]
+        top = unit.directory
+        if os.path.isfile(os.path.join(top, "__init__.py")):
+            while os.path.isfile(os.path.join(os.path.dirname(top), "__init__.py")) and os.path.dirname(top) != top:
+                top = os.path.dirname(top)
+            found.append(os.path.dirname(top))
+        root = self.root(os.path.dirname(self.path))
+        if root is not None:
+            found.append(root)
+        return [base for base in dict.fromkeys(found) if not _in_site_packages(base)]
+
+    def root(self, folder: str) -> str | None:
+        if folder not in self.roots:
+            current, result = folder, None
+            for _ in range(32):
+                if any(os.path.exists(os.path.join(current, marker)) for marker in ROOT_MARKERS):
+                    result = current
+                    break
+                parent = os.path.dirname(current)
+                if parent == current:
+                    break
+                current = parent
+            self.roots[folder] = result
+        return self.roots[folder]
+
+    def find_top(self, name: str, unit: Unit) -> Module | None:
+        """The project module ``name`` (no dots) an absolute import in ``unit`` finds."""
+        if not name.isidentifier() or name.startswith("torch"):
+            return None
+        namespace = None
+        for base in self.bases(unit):
+            key = (base, name)
+            if key not in self.found:
+                self.found[key] = _module_at(base, name)
+            module = self.found[key]
+            if module is not None and module.file is not None:
+                return module
+            namespace = namespace or module
+        return namespace
+
+    def resolve(self, qualname: str, unit: Unit | None, depth: int = 0) -> Entity | None:
+        """What the dotted name ``qualname`` (``models.Net``, ``pkg.models``) names in the
+        project, seen from ``unit`` (None: the analysed file); None when it is not the project's."""
+        if not self.enabled or depth > MAX_CHAIN:
+            return None
+        unit = unit or self.this_file()
+        parts = qualname.split(".")
+        entity: Entity | None = self.find_top(parts[0], unit)
+        for part in parts[1:]:
+            if not isinstance(entity, Module):
+                return None
+            entity = self.member(entity, part, depth)
+        return entity
+
+    def member(self, module: Module, name: str, depth: int) -> Entity | None:
+        """``module.name``: a definition or import of its file, else a submodule of its folder."""
+        owner = self.unit(module.file) if module.file else None
+        if owner is not None and name in owner.exports:
+            export = owner.exports[name]
+            if isinstance(export, ImportSpec):
+                return self.imported(owner, export, depth + 1)
+            return export  # a definition; None: bound to something else
+        if module.folder is not None:
+            return _module_at(module.folder, name)
+        return None
+
+    def imported(self, unit: Unit, spec: ImportSpec, depth: int = 0) -> Entity | None:
+        """What the import ``spec`` of ``unit`` binds, when it is the project's."""
+        if depth > MAX_CHAIN:
+            return None
+        if spec.level == 0:
+            dotted = spec.module if spec.attr is None else f"{spec.module}.{spec.attr}"
+            return self.resolve(dotted, unit, depth)
+        package = unit.directory
+        for _ in range(spec.level - 1):
+            package = os.path.dirname(package)
+        module: Entity | None = Module(_file_of(package), package)
+        for part in spec.module.split(".") if spec.module else []:
+            if not isinstance(module, Module):
+                return None
+            module = self.member(module, part, depth)
+        if spec.attr is None or not isinstance(module, Module):
+            return module if spec.attr is None else None
+        return self.member(module, spec.attr, depth)
+
+    def relative(self, binding: Binding, unit: Unit | None) -> Entity | None:
+        """What a name bound by a relative import (``from .models import Net``) names."""
+        unit = unit or self.this_file()
+        spec = unit.imports.get((binding.name, binding.pos))
+        if spec is None or spec.level == 0:
+            return None
+        return self.imported(unit, spec)
+
+    def dotted(self, module: Module, unit: Unit | None) -> str | None:
+        """An absolute name under which ``unit`` finds ``module`` (for ``from . import models``)."""
+        unit = unit or self.this_file()
+        where = module.folder or (module.file[:-3] if module.file else None)
+        for base in self.bases(unit) if where else []:
+            relative = os.path.relpath(where, base) if where else ""
+            if relative.startswith("..") or relative == ".":
+                continue
+            name = relative.replace(os.sep, ".")
+            if self.resolve(name, unit) == module:
+                return name
+        return None
+
+    def class_info(self, node: ast.ClassDef) -> ClassInfo | None:
+        """The class information of a class statement of any file this analysis loaded."""
+        return self.class_by_id.get(id(node)) or self.ctx.class_info(node)
+
+
+def _file_of(folder: str) -> str | None:
+    init = os.path.join(folder, "__init__.py")
+    return init if os.path.isfile(init) else None
+
+
+def _module_at(base: str, name: str) -> Module | None:
+    """The module ``name`` in folder ``base``: a package, a file, or a namespace folder."""
+    if not name.isidentifier() or name.startswith("torch"):
+        return None
+    folder = os.path.join(base, name)
+    init = os.path.join(folder, "__init__.py")
+    if os.path.isfile(init):
+        return Module(init, folder)
+    file = folder + ".py"
+    if os.path.isfile(file):
+        return Module(file, None)
+    if os.path.isdir(folder):
+        return Module(None, folder)
+    return None
+
+
+def _in_site_packages(path: str) -> bool:
+    parts = path.replace("\\", "/").split("/")
+    return "site-packages" in parts or "dist-packages" in parts
