@@ -846,6 +846,28 @@ LEAVES_THROUGH_HELPERS = {
         loss.backward()
         keep_in_box(codes, 2)
         """,
+    "PTL203 a parameter reached through an nn.ModuleList of nn.ModuleDicts": """\
+        import torch
+        from torch import nn
+
+
+        class Stack(nn.Module):
+            def __init__(self, width=4, depth=2):
+                super().__init__()
+                self.blocks = nn.ModuleList(
+                    nn.ModuleDict({"mix": nn.Linear(width, width), "out": nn.Linear(width, 1)}) for _ in range(depth)
+                )
+
+            def forward(self, x):
+                for block in self.blocks:
+                    x = torch.tanh(block["mix"](x))
+                return self.blocks[-1]["out"](x)
+
+
+        net = Stack()
+        direction = torch.randn(4)
+        net.blocks[0]["mix"].weight[:, 1] += 0.1 * direction  # raises
+        """,
 }
 UPDATES_OF_LEAVES_MADE_FROM_SLICES = """\
     import torch

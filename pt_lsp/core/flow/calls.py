@@ -208,9 +208,12 @@ class Calls:
             and qualname.rsplit(".", 1)[-1][:1].isupper()
         ):
             elem = None
-            if qualname == "torch.nn.ModuleList" and args and args[0].iter_elem().kind is Kind.MODULE:
-                # iterating it gives its modules (their device may change with the list's: unknown)
-                elem = args[0].iter_elem().with_(device=Device.UNKNOWN, steps=())
+            if qualname in ("torch.nn.ModuleList", "torch.nn.ModuleDict") and args:
+                # iterating or indexing it gives its modules (their device follows the container's
+                # moves, which are not tracked per element: unknown)
+                held = args[0].elem if qualname == "torch.nn.ModuleDict" else args[0].iter_elem()
+                if held is not None and held.kind is Kind.MODULE:
+                    elem = held.with_(device=Device.UNKNOWN, steps=())
             return Value(kind=Kind.MODULE, device=Device.CPU, requires_grad=True, qualname=qualname, elem=elem)
         tail = qualname.rsplit(".", 1)[-1]
         if tail in api.VALUES_AND_INDICES and qualname == f"torch.{tail}" and (len(args) > 1 or "dim" in kwargs):
