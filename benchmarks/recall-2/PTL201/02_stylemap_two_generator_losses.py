@@ -36,7 +36,7 @@ g_optim = torch.optim.Adam(list(model.mapping.parameters()) + list(model.synthes
 e_optim = torch.optim.Adam(model.encoder.parameters(), lr=2e-3)
 lambda_adv_loss, lambda_w_rec_loss = 1.0, 1.0
 
-for i in range(2):
+for _i in range(2):
     adv_loss, w_rec_loss, stylecode = model(None, "G")
     adv_loss = adv_loss.mean()
     w_rec_loss = w_rec_loss.mean()

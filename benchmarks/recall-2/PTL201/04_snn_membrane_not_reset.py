@@ -31,7 +31,7 @@ num_steps = 5
 
 def forward_pass(net, num_steps, data):
     mem_rec, spk_rec = [], []
-    for step in range(num_steps):
+    for _step in range(num_steps):
         spk_out, mem_out = net(data)
         spk_rec.append(spk_out)
         mem_rec.append(mem_out)

@@ -25,7 +25,7 @@ model = fMRI_LSTM(hidden_dim=16, input_dim=8).to(device)
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 criterion = nn.BCELoss()
 
-for epoch in range(2):
+for _epoch in range(2):
     for _ in range(3):
         x = torch.randn(BATCH, 5, 8, device=device)
         y = torch.randint(0, 2, (BATCH, 1), device=device).float()

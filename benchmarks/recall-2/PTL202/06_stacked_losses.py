@@ -15,5 +15,5 @@ y = torch.nn.functional.cross_entropy(
     prediction,
     torch.ones(len(prediction), dtype=torch.long, device=prediction.device),
 )
-l = torch.stack((x, y))
-l.backward()  # bug: PTL202
+losses = torch.stack((x, y))
+losses.backward()  # bug: PTL202

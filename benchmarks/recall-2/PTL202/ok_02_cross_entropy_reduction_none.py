@@ -8,10 +8,10 @@ loss = nn.CrossEntropyLoss(reduction="none")
 trainer = torch.optim.SGD(net.parameters(), lr=0.1)
 train_iter = [(torch.randn(16, 1, 28, 28), torch.randint(0, 10, (16,))) for _ in range(3)]
 
-for epoch in range(2):
+for _epoch in range(2):
     for X, y in train_iter:
         y_hat = net(X)
-        l = loss(y_hat, y)
+        ls = loss(y_hat, y)
         trainer.zero_grad()
-        l.sum().backward()
+        ls.sum().backward()
         trainer.step()

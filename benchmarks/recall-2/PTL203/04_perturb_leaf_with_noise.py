@@ -8,7 +8,7 @@ a = torch.rand(5, 5, requires_grad=True)
 target = torch.eye(5)
 optimizer = torch.optim.SGD([a], lr=0.1)
 
-for step in range(3):
+for _step in range(3):
     loss = ((a @ a.t() - target) ** 2).mean()
     optimizer.zero_grad()
     loss.backward()

@@ -36,7 +36,7 @@ def train(epoch):
     model.train()
     total_loss = 0.0
     optimizer.zero_grad()
-    for batch_idx, (inputs, targets) in enumerate(trainloader):
+    for inputs, targets in trainloader:
         outputs, hid_repr = model(inputs, ret_hid=True)
         loss = criterion(outputs, targets)
         regularization_loss = entropy_reg(hid_repr, targets)
@@ -44,7 +44,7 @@ def train(epoch):
         total_loss_.backward()
         total_loss += loss.item()
         optimizer.step()  # bug: PTL204
-    return total_loss / (batch_idx + 1)
+    return total_loss / len(trainloader)
 
 
 for epoch in range(1, 3):

@@ -40,14 +40,14 @@ optimizer.zero_grad()
 loss_fun = NLLLoss()
 train_iter = [(torch.randint(0, VOCAB, (BATCH, LEN)), torch.randint(0, 2, (BATCH,))) for _ in range(5)]
 
-for index, (text, label) in enumerate(train_iter):
+for _index, (text, label) in enumerate(train_iter):
     if len(text) == BATCH:
         predicted = model(text)
         loss = loss_fun(predicted, label)
         loss.backward()
         clip_gradient(optimizer, 100.0)
         optimizer.step()  # bug: PTL204
-        print("loss : %.5f" % loss.item())
+        print(f"loss : {loss.item():.5f}")
 
 text, label = train_iter[-1]
 fresh = torch.autograd.grad(loss_fun(model(text), label), model.hidden2label.weight)[0]

@@ -9,7 +9,7 @@ from torch import nn
 
 
 def train(d_model, g_model, pixel_criterion, adversarial_criterion, d_optimizer, g_optimizer, loader):
-    for batch_index, (lr, gt) in enumerate(loader):
+    for _batch_index, (lr, gt) in enumerate(loader):
         real_label = torch.ones(gt.size(0), 1)
         fake_label = torch.zeros(gt.size(0), 1)
 

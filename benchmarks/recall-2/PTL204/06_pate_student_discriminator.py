@@ -29,7 +29,7 @@ optimizer_s = torch.optim.Adam(student_disc.parameters(), lr=1e-5)
 criterion = nn.BCELoss()
 real_parts = [torch.randn(8, DATA_DIM) for _ in range(NUM_TEACHERS)]
 
-for t_2 in range(2):
+for _t_2 in range(2):
     for i in range(NUM_TEACHERS):
         optimizer_t[i].zero_grad()
         fake = generator(torch.randn(8, EMB)).detach()

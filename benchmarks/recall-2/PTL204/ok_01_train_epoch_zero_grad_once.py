@@ -31,7 +31,7 @@ beta = 0.1
 def train(epoch):
     model.train()
     total_loss = 0.0
-    for batch_idx, (inputs, targets) in enumerate(trainloader):
+    for inputs, targets in trainloader:
         optimizer.zero_grad()
         outputs, hid_repr = model(inputs, ret_hid=True)
         loss = criterion(outputs, targets)
@@ -40,7 +40,7 @@ def train(epoch):
         total_loss_.backward()
         total_loss += loss.item()
         optimizer.step()
-    return total_loss / (batch_idx + 1)
+    return total_loss / len(trainloader)
 
 
 for epoch in range(1, 3):

@@ -26,7 +26,7 @@ def get_batch(batch_size=32):
 
 fc = torch.nn.Linear(W_target.size(0), 1)
 
-for batch_idx in range(1, 4):
+for _batch_idx in range(1, 4):
     batch_x, batch_y = get_batch()
     fc.zero_grad()
     output = F.smooth_l1_loss(fc(batch_x), batch_y)

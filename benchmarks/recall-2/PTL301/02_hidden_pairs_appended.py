@@ -11,10 +11,10 @@ options = {"n_layers": 2, "n_hid": 8, "act": "Tanh", "dim_word": 6}
 
 class SNLINet(nn.Module):
     def __init__(self, options):
-        super(SNLINet, self).__init__()
+        super().__init__()
         indim = 2 * options["dim_word"]
         self.hids = []  # bug: PTL301
-        for li in range(options["n_layers"]):
+        for _li in range(options["n_layers"]):
             self.hids.append([nn.Linear(indim, options["n_hid"]), getattr(nn, options["act"])()])
             indim = options["n_hid"]
         self.classifier = nn.Linear(options["n_hid"], 3)

@@ -11,7 +11,7 @@ WORD_VEC_SIZE = 8
 
 class Net(th.nn.Module):
     def __init__(self):
-        super(Net, self).__init__()
+        super().__init__()
         self.conv1d = [  # bug: PTL301
             th.nn.Conv1d(WORD_VEC_SIZE, 1, 3),
             th.nn.Conv1d(WORD_VEC_SIZE, 1, 4),

@@ -11,7 +11,7 @@ from torch import nn
 
 class ERelu(nn.Module):
     def __init__(self):
-        super(ERelu, self).__init__()
+        super().__init__()
         self.constant = torch.zeros(1)  # bug: PTL302
 
     def forward(self, x):

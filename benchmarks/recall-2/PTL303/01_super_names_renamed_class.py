@@ -9,7 +9,7 @@ from torch import nn
 
 class TransformerBlock(nn.Module):
     def __init__(self, dim, heads):
-        super(TransformerBlock, self).__init__()
+        super().__init__()
         self.norm = nn.LayerNorm(dim)
         self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
 

@@ -10,7 +10,7 @@ from torch import nn
 
 class AuxNet(nn.Module):
     def __init__(self):
-        super(AuxNet, self).__init__()
+        super().__init__()
 
     def forward(self, input):
         shape = input.size()
@@ -20,7 +20,7 @@ class AuxNet(nn.Module):
 
 class SNet(nn.Module):
     def __init__(self):
-        super(SNet, self).__init__()
+        super().__init__()
         self.main = nn.Sequential(nn.Conv2d(3, 32, 5, 1, 0, bias=False), nn.Dropout(0.2), AuxNet())
 
     def forward(self, input):

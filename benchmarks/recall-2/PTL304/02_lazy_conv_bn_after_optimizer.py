@@ -21,7 +21,8 @@ class SpatialBlock(nn.Module):
     def forward(self, x, b):
         if self.theta is None:
             _, _, h, w = b.size()
-            self.theta = nn.Conv2d(self.h_planes, self.h_planes // self.ratio, kernel_size=1, bias=False).cuda()  # bug: PTL304
+            planes = self.h_planes
+            self.theta = nn.Conv2d(planes, planes // self.ratio, kernel_size=1, bias=False).cuda()  # bug: PTL304
             self.bn = nn.BatchNorm2d(h * w).cuda()  # also: PTL304
         t = self.theta(self.proj(x)).flatten(2).transpose(1, 2)
         t = self.bn(t.unsqueeze(-1)).squeeze(-1)

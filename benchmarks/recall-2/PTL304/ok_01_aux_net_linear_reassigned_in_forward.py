@@ -6,7 +6,7 @@ from torch import nn
 
 class AuxNet(nn.Module):
     def __init__(self, features):
-        super(AuxNet, self).__init__()
+        super().__init__()
         self.linear = nn.Linear(features, features, bias=False)
 
     def forward(self, input):
@@ -15,7 +15,7 @@ class AuxNet(nn.Module):
 
 class SNet(nn.Module):
     def __init__(self):
-        super(SNet, self).__init__()
+        super().__init__()
         self.main = nn.Sequential(nn.Conv2d(3, 32, 5, 1, 0, bias=False), nn.Dropout(0.2), AuxNet(12))
 
     def forward(self, input):

@@ -9,7 +9,7 @@ from torch import nn
 
 class CNN(nn.Module):
     def __init__(self):
-        super(CNN, self).__init__()
+        super().__init__()
         self.conv1 = nn.Sequential(nn.Conv2d(1, 4, 5, 1, 2), nn.ReLU(), nn.MaxPool2d(2))
         self.out = nn.Linear(4 * 4 * 4, 10)
 
@@ -24,7 +24,7 @@ cnn = CNN()
 cnn.cuda()
 optimizer = torch.optim.Adam(cnn.parameters(), lr=1e-3)
 loss_func = nn.CrossEntropyLoss()
-for step in range(3):
+for _step in range(3):
     b_x, b_y = torch.rand(8, 1, 8, 8).cuda(), torch.randint(0, 10, (8,)).cuda()
     loss = loss_func(cnn(b_x), b_y)
     optimizer.zero_grad()

@@ -20,11 +20,11 @@ class Logger:
 
     def print_recent_stats(self):
         log_str = "Recent Stats | t_env: {:>10} | Episode: {:>8}\n".format(*self.stats["episode"][-1])
-        for k, v in sorted(self.stats.items()):
+        for k, _v in sorted(self.stats.items()):
             if k == "episode":
                 continue
             window = 5 if k != "epsilon" else 1
-            item = "{:.4f}".format(np.mean([x[1] for x in self.stats[k][-window:]]))  # bug: PTL401
+            item = f"{np.mean([x[1] for x in self.stats[k][-window:]]):.4f}"  # bug: PTL401
             log_str += "{:<25}{:>8}".format(k + ":", item)
         print(log_str)
 

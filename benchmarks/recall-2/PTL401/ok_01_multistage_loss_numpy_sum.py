@@ -33,8 +33,8 @@ criterion_char = CharbonnierLoss()
 optimizer = torch.optim.Adam(model_restoration.parameters(), lr=2e-4)
 train_loader = [(torch.rand(2, 3, 8, 8), torch.rand(2, 3, 8, 8))]
 
-for epoch in range(1, 3):
-    for i, (target, input_) in enumerate(train_loader):
+for _epoch in range(1, 3):
+    for _i, (target, input_) in enumerate(train_loader):
         optimizer.zero_grad()
         target = target.cuda()
         input_ = input_.cuda()

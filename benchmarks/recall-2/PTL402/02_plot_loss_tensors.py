@@ -30,7 +30,7 @@ epochs = 5
 batch_size = 16
 losses = []
 lossfn = torch.nn.CrossEntropyLoss()
-for i in range(epochs):
+for _i in range(epochs):
     rid = np.random.randint(0, train_data.shape[0], size=batch_size)
     x = train_data[rid].float().flatten(start_dim=1)
     x /= x.max()

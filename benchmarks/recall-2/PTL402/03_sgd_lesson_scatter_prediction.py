@@ -39,7 +39,7 @@ def update():
         a.grad.zero_()
 
 
-for t in range(10):
+for _t in range(10):
     update()
 
 scatter(x[:, 0], y)

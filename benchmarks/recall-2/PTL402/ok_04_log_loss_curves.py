@@ -12,7 +12,7 @@ grad_norms, losses = [], []
 for lr in LEARNING_RATES:
     w = torch.zeros(4, requires_grad=True)
     run_losses, run_norms = [], []
-    for i in range(N_ITERATIONS):
+    for _i in range(N_ITERATIONS):
         loss = ((x @ w - y) ** 2).mean()
         loss.backward()
         run_losses.append(loss.item())

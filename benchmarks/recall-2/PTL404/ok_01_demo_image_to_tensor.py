@@ -15,7 +15,7 @@ def read_image(file_name, format="RGB"):
 
 def draw_bounding_boxes(image, boxes, width=1):
     out = image.clone()
-    for x0, y0, x1, y1 in boxes.int().tolist():
+    for x0, y0, _x1, y1 in boxes.int().tolist():
         out[:, y0:y1, x0 : x0 + width] = 255
     return out
 
