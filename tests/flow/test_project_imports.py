@@ -284,3 +284,13 @@ def test_without_project_imports_the_engine_is_as_before(tmp_path, monkeypatch, 
     write(tmp_path, {"models.py": MODELS, name: TRAIN.format(detach="")})
     monkeypatch.setattr(project_module, "DISABLED", True)
     assert check(tmp_path / name) == []
+
+
+def test_a_relative_import_above_the_importable_folders_resolves_to_nothing(tmp_path):
+    """``from .. import models`` in a script that is not in a package: Python raises; the
+    models.py one folder up is not taken for it."""
+    program = TRAIN.format(detach="").replace("from models import Net", "from ..models import Net")
+    write(tmp_path, {"models.py": MODELS, "scripts/train.py": program})
+    assert check(tmp_path / "scripts" / "train.py") == []
+    write(tmp_path, {"__init__.py": "", "scripts/__init__.py": ""})  # now a package: it resolves
+    assert check(tmp_path / "scripts" / "train.py") == [10]

@@ -331,6 +331,8 @@ class Project:
         package = unit.directory
         for _ in range(spec.level - 1):
             package = os.path.dirname(package)
+        if not any(package == base or package.startswith(base + os.sep) for base in self.bases(unit)):
+            return None  # above every folder the program can import from: Python raises
         module: Entity | None = Module(_file_of(package), package)
         for part in spec.module.split(".") if spec.module else []:
             if not isinstance(module, Module):
