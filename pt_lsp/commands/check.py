@@ -22,7 +22,7 @@ from pt_lsp.core.filefix import Unlintable, read_bytes
 from pt_lsp.report import text
 from pt_lsp.report.model import Located, plural
 
-from .lint_file import ADD_NOQA, CHECK, DIFF, FIX, FileOutcome, FileTask, process
+from .lint_file import ADD_NOQA, CHECK, DIFF, FIX, FileOutcome, FileTask, collector_tuned, process, process_chunk
 
 SERIAL_BELOW = 16  # fewer files than this are not worth starting worker processes for
 EMPTY_LISTED = 5  # more empty files than this are summed up in one line
@@ -144,32 +144,42 @@ def _terminable() -> Iterator[None]:
 
 def run_tasks(tasks: list[FileTask], jobs: int) -> list[FileOutcome]:
     if jobs <= 1 or len(tasks) < SERIAL_BELOW:
-        return [process(task) for task in tasks]
+        with collector_tuned():
+            return [process(task) for task in tasks]
+    import gc
     from concurrent.futures import ProcessPoolExecutor  # a few files are linted in this process
     from concurrent.futures.process import BrokenProcessPool
 
     from pt_lsp.commands.lint_file import preload
 
     preload()  # imported once here, so that forked workers inherit the rule modules
-    outcomes: list[FileOutcome] = []
-    # big files first, in small chunks, so that no worker is left with the one huge file at the end
+    gc.collect()
+    gc.freeze()  # what the workers inherit is never scanned by their collector (nor copied on write)
+    # big files first, several per message, so that no worker is left with one huge file at the end
     order = sorted(range(len(tasks)), key=lambda i: -_size(tasks[i]))
-    chunk = max(1, min(8, len(tasks) // (jobs * 16)))
+    size = max(1, min(8, len(tasks) // (jobs * 16)))
+    chunks = [[(i, tasks[i]) for i in order[start : start + size]] for start in range(0, len(order), size)]
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start)
     done: dict[int, FileOutcome] = {}
+    finished: set[int] = set()  # files whose chunk came back (a clean file comes back as nothing)
     try:
         with _terminable():
-            for index, outcome in zip(order, pool.map(process, [tasks[i] for i in order], chunksize=chunk)):
-                done[index] = outcome
+            for chunk, results in zip(chunks, pool.map(process_chunk, chunks)):
+                finished.update(i for i, _ in chunk)
+                done.update(results)
     except BrokenProcessPool:
         pass  # a worker died (e.g. the interpreter crashed on a pathological file): said below
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
+    finally:
+        gc.unfreeze()
     pool.shutdown(wait=True, cancel_futures=True)
-    for index, task in enumerate(tasks):
-        outcomes.append(done.get(index) or FileOutcome(task.path, errors=["internal error: a worker process died"]))
-    return outcomes
+    died = ["internal error: a worker process died"]
+    return [
+        done.get(i) or (FileOutcome(task.path) if i in finished else FileOutcome(task.path, errors=died))
+        for i, task in enumerate(tasks)
+    ]
 
 
 def _size(task: FileTask) -> int:

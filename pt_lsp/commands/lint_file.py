@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import gc
 import sys
 import time
 import traceback
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -68,6 +71,46 @@ def preload() -> None:
     from . import notebooks  # noqa: F401
 
     all_rules()
+
+
+# Linting allocates millions of short-lived syntax nodes, and the default collector threshold
+# (700) runs a collection every few hundred of them: about a sixth of a run's time on torch's
+# source. Nodes are freed by reference counting; the collector only needs to run now and then.
+GC_THRESHOLD = (50_000, 20, 100)
+
+
+@contextmanager
+def collector_tuned() -> Iterator[None]:
+    """Collect garbage rarely while linting many files (restored afterwards)."""
+    previous = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
+def is_clean(outcome: FileOutcome) -> bool:
+    """Nothing to say about the file: a worker sends back only its index (results stay small)."""
+    return not (
+        outcome.findings
+        or outcome.fixed
+        or outcome.errors
+        or outcome.warnings
+        or outcome.skipped
+        or outcome.empty
+        or outcome.diff
+        or outcome.output is not None
+        or outcome.noqa_added
+        or outcome.timings
+    )
+
+
+def process_chunk(chunk: list[tuple[int, FileTask]]) -> list[tuple[int, FileOutcome]]:
+    """A worker's share: several files per message, and only the outcomes worth sending."""
+    with collector_tuned():
+        done = [(index, process(task)) for index, task in chunk]
+    return [(index, outcome) for index, outcome in done if not is_clean(outcome)]
 
 
 def is_notebook(path: str) -> bool:
