@@ -224,6 +224,35 @@ MISSES = {
         """,
         [(7, "PTL103")],
     ),
+    # state_dict() lacks grid_t (the program asserts it, torch 2.13): a tensor made by a method of the
+    # class, then rebuilt from itself in __init__, stays a plain attribute.
+    "PTL302: a method's tensor reassigned from itself in __init__": (
+        "PTL302",
+        """\
+        import torch
+        from torch import nn
+
+
+        class GridBias(nn.Module):
+            def __init__(self, n=4):
+                super().__init__()
+                self.scale = nn.Linear(n, n)
+                self.grid_t = self.grid(n)
+                self.grid_t = self.grid_t.t().contiguous()  # plain
+
+            def grid(self, n):
+                g = torch.arange(n).float()
+                return g.unsqueeze(0).repeat(n, 1)
+
+            def forward(self, x):
+                return self.scale(x) + self.grid_t
+
+
+        model = GridBias()
+        assert "grid_t" not in model.state_dict()  # not saved, and .to(device) leaves it behind
+        """,
+        [(10, "PTL302")],
+    ),
     # named_parameters() lacks the heads' and norms' weights (the program asserts it, torch 2.13):
     # an identity helper returns the module it got; Module.train()/.to()/.cuda() return the module.
     "PTL301: modules through an identity helper and through .train()": (
@@ -375,6 +404,34 @@ SILENT = {
             return torch.Tensor(n)
         """,
     ),
+    "PTL302: the same tensor registered as a buffer; one placed on the weight's device": (
+        "PTL302",
+        """\
+        import torch
+        from torch import nn
+
+
+        class GridBias(nn.Module):
+            def __init__(self, n=4):
+                super().__init__()
+                self.scale = nn.Linear(n, n)
+                grid = self.grid(n)
+                self.register_buffer("grid_t", grid.t().contiguous())
+                self.steps = self.grid(n)
+                self.steps = self.steps.to(self.scale.weight.device)
+
+            def grid(self, n):
+                g = torch.arange(n).float()
+                return g.unsqueeze(0).repeat(n, 1)
+
+            def forward(self, x):
+                return self.scale(x) + self.grid_t + self.steps.to(x.device)
+
+
+        model = GridBias()
+        assert "grid_t" in model.state_dict()
+        """,
+    ),
     "PTL301: a helper that returns something else than the module it got": (
         "PTL301",
         """\
@@ -447,3 +504,15 @@ def test_module_class_found_through_star_imports():
                 super().__init__()
         """
     assert codes(source, "PTL303") == [(6, "PTL303")]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "PTL302: a method's tensor reassigned from itself in __init__",
+        "PTL301: modules through an identity helper and through .train()",
+    ],
+)
+def test_registration_programs_check_themselves_under_torch(title):
+    pytest.importorskip("torch")
+    exec(compile(textwrap.dedent(MISSES[title][1]), "<real>", "exec"), {"__name__": "real", "print": lambda *a: None})

@@ -5,8 +5,10 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import alone_on_lines, source_of
+from pt_lsp.core.evidence.reaching import reaching_values, returned_values
 from pt_lsp.core.evidence.tensors import TENSOR_METHODS
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.flow.values import Step
@@ -16,6 +18,7 @@ from pt_lsp.rules.modules._module_evidence import (
     Function,
     assignment_path,
     init_assignments,
+    is_self_attr,
     methods_reached_from,
     self_attribute_uses,
     super_init_line,
@@ -36,7 +39,9 @@ class UnregisteredBuffer(Rule):
     `self.mean = torch.tensor([0.485, 0.456, 0.406])`) that `forward` (or a method it calls)
     uses, where it is neither an `nn.Parameter` nor registered with `register_buffer`.
     A local tensor assigned to the attribute (`pe = torch.zeros(...)`, `self.pe = pe`) counts
-    too. Tensors with `requires_grad=True` are PTL301; 0-dimensional tensors, tensors created
+    too, and so does an attribute rebuilt from itself in `__init__` (`self.t = self.one_hot(n)`,
+    then `self.t = self.t.permute(2, 0, 1)`, where the method returns a plain tensor); that
+    finding has no fix (`register_buffer` refuses a name that is already an attribute). Tensors with `requires_grad=True` are PTL301; 0-dimensional tensors, tensors created
     with an explicit `device=` or placed where they are made (`torch.ones(3).to(device)`),
     attributes reassigned outside `__init__` (caches, recurrent state) and uses that
     move the tensor themselves (`self.mask.to(x.device)`) are not reported.
@@ -106,6 +111,65 @@ class UnregisteredBuffer(Rule):
                 )
                 related = self.path(ctx, forward, stmt, attr, made, uses)
                 yield self.report(ctx, stmt, message, fixes=self.fixes(ctx, stmt, attr, super_line), related=related)
+            yield from self.rebuilt_in_init(ctx, info, init, forward, reached)
+
+    def rebuilt_in_init(
+        self, ctx: FileContext, info: ClassInfo, init: Function, forward: Function, reached: list[Function]
+    ) -> Iterator[Finding]:
+        """``self.t = <plain tensor>`` then ``self.t = self.t.permute(...)`` (each later value a
+        tensor method of the attribute itself), all in ``__init__``'s own body and nowhere else:
+        the last assignment leaves a plain tensor. No fix: ``register_buffer`` refuses a name
+        that is already a plain attribute."""
+        chains: dict[str, list[ast.Assign]] = {}
+        for stmt in init.body:
+            target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
+            if isinstance(stmt, ast.Assign) and target is not None and is_self_attr(target):
+                chains.setdefault(target.attr, []).append(stmt)
+        for attr, stmts in chains.items():
+            if len(stmts) < 2 or not all(_method_of_itself(ctx, s.value, attr) for s in stmts[1:]):
+                continue
+            if _self_reads(stmts[0].value, attr) or not self.plain_or_returned(ctx, info, stmts[0].value):
+                continue
+            if not all(self.placement_free(ctx, s.value) for s in stmts) or _set_elsewhere(info, init, attr, stmts):
+                continue
+            uses = [(m, u) for m in reached for u in self_attribute_uses(m, attr)]
+            if not uses or all(self.moved_at_use(ctx, use) for _, use in uses):
+                continue
+            last = stmts[-1]
+            message = (
+                f"`self.{attr}` is a plain tensor attribute used in `forward`: `model.to(device)` does not"
+                f" move it and `state_dict()` does not save it; register it as a buffer"
+            )
+            steps = [Step(stmts[0].value, f"`self.{attr}` is made here: a plain tensor")]
+            steps += [Step(use, "used here: still on the CPU after `model.to(device)`") for _, use in uses[:2]]
+            message_path = f"reassigned to a plain attribute `self.{attr}` in `__init__`, not registered as a buffer"
+            yield self.report(ctx, last, message, related=assignment_path(ctx, steps, last, message_path))
+
+    def plain_or_returned(self, ctx: FileContext, info: ClassInfo, value: ast.expr) -> bool:
+        """A plain tensor made right there, or by a method of the class (``self.one_hot(...)``)
+        every return of which is one (a local name counts with the value that reaches it)."""
+        if self.plain_tensor(ctx, value):
+            return True
+        if not (isinstance(value, ast.Call) and is_self_attr(value.func)):
+            return False
+        method = info.methods.get(value.func.attr)
+        returned = returned_values(method) if method is not None else None
+        return bool(returned) and all(self._plain_local(ctx, r) for r in returned or ())
+
+    def _plain_local(self, ctx: FileContext, value: ast.AST, depth: int = 0) -> bool:
+        if depth > 4 or not isinstance(value, ast.expr):
+            return False
+        if self.plain_tensor(ctx, value):
+            return True
+        root: ast.expr = value
+        while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and root.func.attr in TENSOR_METHODS:
+            if not self.placement_free(ctx, root):
+                return False
+            root = root.func.value
+        if isinstance(root, ast.Name):
+            values = reaching_values(ctx, root)
+            return bool(values) and all(self._plain_local(ctx, v, depth + 1) for v in values or ())
+        return False
 
     def tensor_values(self, ctx: FileContext, init: Function, value: ast.expr) -> list[ast.Assign] | None:
         """Whether ``value`` is a plain tensor: [] when it is made right there, the assignments of
@@ -216,3 +280,33 @@ def _derived_from(value: ast.expr, name: str) -> bool:
     if isinstance(value, ast.Subscript):
         return _derived_from(value.value, name)
     return isinstance(value, ast.Name) and value.id == name
+
+
+def _self_reads(value: ast.AST, attr: str) -> bool:
+    return any(is_self_attr(n, attr) for n in ast.walk(value))
+
+
+def _method_of_itself(ctx: FileContext, value: ast.AST, attr: str) -> bool:
+    """``self.t.permute(2, 0, 1)``, ``self.t.float().unsqueeze(0)``: tensor methods of ``self.t``."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in TENSOR_METHODS:
+        if value.func.attr == "requires_grad_":
+            return False
+        value = value.func.value
+    return is_self_attr(value, attr)
+
+
+def _set_elsewhere(info: ClassInfo, init: Function, attr: str, chain: list[ast.Assign]) -> bool:
+    """``self.<attr>`` is bound anywhere but by ``chain`` (another method, a branch, unpacking,
+    ``setattr``, ``register_buffer``)."""
+    mine = {id(s) for s in chain}
+    for method in info.methods.values():
+        for node in ast.walk(method):
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and id(node) not in mine:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(is_self_attr(t, attr) for n in targets for t in ast.walk(n)):
+                    return True
+            elif isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)):
+                name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+                if name in ("register_buffer", "register_parameter", "setattr", "delattr"):
+                    return True
+    return False
