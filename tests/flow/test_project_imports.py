@@ -294,3 +294,40 @@ def test_a_relative_import_above_the_importable_folders_resolves_to_nothing(tmp_
     assert check(tmp_path / "scripts" / "train.py") == []
     write(tmp_path, {"__init__.py": "", "scripts/__init__.py": ""})  # now a package: it resolves
     assert check(tmp_path / "scripts" / "train.py") == [10]
+
+
+DEVICE_UTILS = """\
+import torch
+
+
+def to_var(x):
+    if torch.cuda.is_available():
+        x = x.cuda()
+    return x
+
+
+def get_device():
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def get_range_vector(size, device):
+    if device > -1:
+        return torch.cuda.LongTensor(size, device=device).fill_(1).cumsum(0) - 1
+    return torch.arange(0, size, dtype=torch.long)
+"""
+
+
+def test_a_device_chosen_at_run_time_in_an_imported_helper_reaches_the_importer(tmp_path):
+    """``to_var`` moves to CUDA when it is available, ``get_device`` chooses it: ``.numpy()`` of
+    their tensors fails on a CUDA machine. ``get_range_vector`` picks the device its caller asks
+    for (a CPU index here, ``device=-1``): its result's device is unknown, not reported."""
+    program = """\
+import torch
+from device_utils import get_device, get_range_vector, to_var
+
+a = to_var(torch.zeros(3)).numpy()
+b = torch.ones(2).to(get_device()).numpy()
+c = get_range_vector(4, -1).numpy()
+"""
+    write(tmp_path, {"device_utils.py": DEVICE_UTILS, "train.py": program})
+    assert check(tmp_path / "train.py", "PTL401") == [4, 5]

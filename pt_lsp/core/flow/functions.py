@@ -247,6 +247,8 @@ class Functions:
         result = None
         for value in frame.returns:
             result = value if result is None else result.join(value)
+        if self.scope.project is not None and self.scope.project.unit_of(function) is not None:
+            return device_generic(result or OTHER, [*args, *kwargs.values()])
         return result or OTHER
 
     def bind_parameters(
@@ -285,6 +287,31 @@ class Functions:
                 state.env[param.arg] = self.expressions.eval(defaults[param.arg], state)
             else:
                 state.env[param.arg] = UNKNOWN
+
+
+def device_generic(result: Value, inputs: Args) -> Value:
+    """The result of another file's function (library-style code, ``get_range_vector(size,
+    device)``) that returns CPU or CUDA tensors on paths it chooses itself, when nothing it was
+    given may be on CUDA: the choice follows what it received (the device of a tensor), which
+    the analysis does not tell, so the device is unknown. A device chosen at run time on
+    purpose (``torch.device("cuda" if ... else "cpu")``, a step under a condition) stays."""
+    if any(v.device.may_be_cuda for v in inputs):
+        return result
+    values = [result, *(result.items or ())]
+    if not any(v.device is Device.MAYBE_CUDA and not _chosen(v) for v in values):
+        return result
+    items = tuple(_unknown_device(v) for v in result.items) if result.items is not None else None
+    return _unknown_device(result).with_(items=items)
+
+
+def _chosen(value: Value) -> bool:
+    return any("chosen at run time" in step.message or "(under `" in step.message for step in value.steps)
+
+
+def _unknown_device(value: Value) -> Value:
+    if value.device is Device.MAYBE_CUDA and not _chosen(value):
+        return value.with_(device=Device.UNKNOWN, steps=())
+    return value
 
 
 def starred_arguments(node: ast.Call, args: Args) -> list[bool]:
