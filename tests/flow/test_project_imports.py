@@ -331,3 +331,13 @@ c = get_range_vector(4, -1).numpy()
 """
     write(tmp_path, {"device_utils.py": DEVICE_UTILS, "train.py": program})
     assert check(tmp_path / "train.py", "PTL401") == [4, 5]
+
+
+def test_stdin_and_unsaved_buffers_follow_no_imports(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, {"models.py": MODELS})
+    program = TRAIN.format(detach="")
+    for path in ("<stdin>", "untitled:Untitled-1"):
+        result = lint_source(program, path, selection=Selection.of(["PTL201"]))
+        assert result.errors == [] and result.findings == [], path
+    assert [f.line for f in lint_source(program, "train.py", selection=Selection.of(["PTL201"])).findings] == [10]

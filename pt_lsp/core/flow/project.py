@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import re
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -196,7 +197,14 @@ class Project:
 
     def __post_init__(self) -> None:
         path = self.ctx.path
-        self.enabled = not DISABLED and bool(path) and not path.startswith("<")
+        # a file of a folder: not stdin (`<stdin>`) nor an editor's unsaved buffer (`untitled:1`)
+        self.enabled = (
+            not DISABLED
+            and bool(path)
+            and not path.startswith("<")
+            and not re.match(r"[A-Za-z][\w+.-]+:", path)
+            and os.path.isdir(os.path.dirname(os.path.abspath(path)))
+        )
         self.path = os.path.abspath(path) if self.enabled else ""
 
     # -- units ------------------------------------------------------------------------------------
