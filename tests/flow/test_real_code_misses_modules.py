@@ -253,6 +253,43 @@ MISSES = {
         """,
         [(10, "PTL302")],
     ),
+    # state_dict() lacks center/spread (asserted): views of a constructor argument that every
+    # instantiation passes as a plain tensor or leaves to a None default replaced in __init__.
+    "PTL302: views of a constructor argument": (
+        "PTL302",
+        """\
+        import torch
+        from torch import nn
+
+
+        class Standardize(nn.Module):
+            def __init__(self, dim, stats=None):
+                super().__init__()
+                if stats is None:
+                    stats = torch.cat([torch.zeros(1, dim), torch.ones(1, dim)])
+                self.center = stats[0:1]  # plain
+                self.spread = stats[1:2] * 2.0  # plain
+
+            def forward(self, x):
+                return (x - self.center) / self.spread
+
+
+        class Regressor(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.norm = Standardize(3, stats=torch.tensor([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]))
+                self.raw = Standardize(3)
+                self.fc = nn.Linear(3, 1)
+
+            def forward(self, x):
+                return self.fc(self.norm(x) + self.raw(x))
+
+
+        model = Regressor()
+        assert not any("center" in key for key in model.state_dict())  # not saved, not moved by .to()
+        """,
+        [(10, "PTL302"), (11, "PTL302")],
+    ),
     # named_parameters() lacks the heads' and norms' weights (the program asserts it, torch 2.13):
     # an identity helper returns the module it got; Module.train()/.to()/.cuda() return the module.
     "PTL301: modules through an identity helper and through .train()": (
@@ -432,6 +469,31 @@ SILENT = {
         assert "grid_t" in model.state_dict()
         """,
     ),
+    "PTL302: a constructor argument from a helper's parameter (unknown)": (
+        "PTL302",
+        """\
+        import torch
+        from torch import nn
+
+
+        class Standardize(nn.Module):
+            def __init__(self, dim, stats=None):
+                super().__init__()
+                if stats is None:
+                    stats = torch.cat([torch.zeros(1, dim), torch.ones(1, dim)])
+                self.center = stats[0:1]
+
+            def forward(self, x):
+                return x - self.center
+
+
+        def build(stats):
+            return Standardize(3, stats)
+
+
+        model = build(torch.zeros(2, 3, device="cpu"))
+        """,
+    ),
     "PTL301: a helper that returns something else than the module it got": (
         "PTL301",
         """\
@@ -510,6 +572,7 @@ def test_module_class_found_through_star_imports():
     "title",
     [
         "PTL302: a method's tensor reassigned from itself in __init__",
+        "PTL302: views of a constructor argument",
         "PTL301: modules through an identity helper and through .train()",
     ],
 )

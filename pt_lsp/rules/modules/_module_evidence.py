@@ -91,7 +91,9 @@ def tensor_value(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
             return False  # torch.zeros(()): a scalar
         return bool(expr.args) or any(k.arg == "size" for k in expr.keywords)
     if qualname.startswith("torch.") and not qualname.startswith(NOT_TENSOR_FUNCTIONS):
-        return any(tensor_value(ctx, a, depth + 1) for a in expr.args)
+        # `torch.stack([torch.zeros(d), torch.ones(d)])`: the tensors may come in a list
+        items = [e for a in expr.args for e in (a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a])]
+        return any(tensor_value(ctx, a, depth + 1) for a in items)
     return False
 
 

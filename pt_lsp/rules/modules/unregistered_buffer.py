@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import alone_on_lines, source_of
-from pt_lsp.core.evidence.reaching import reaching_values, returned_values
+from pt_lsp.core.evidence.reaching import argument_for, reaching_values, returned_values
 from pt_lsp.core.evidence.tensors import TENSOR_METHODS
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
-from pt_lsp.core.walk import own_nodes
+from pt_lsp.core.walk import own_nodes, parameter_defaults
 from pt_lsp.rules.modules._module_evidence import (
     Function,
     assignment_path,
@@ -41,7 +41,10 @@ class UnregisteredBuffer(Rule):
     A local tensor assigned to the attribute (`pe = torch.zeros(...)`, `self.pe = pe`) counts
     too, and so does an attribute rebuilt from itself in `__init__` (`self.t = self.one_hot(n)`,
     then `self.t = self.t.permute(2, 0, 1)`, where the method returns a plain tensor); that
-    finding has no fix (`register_buffer` refuses a name that is already an attribute). Tensors with `requires_grad=True` are PTL301; 0-dimensional tensors, tensors created
+    finding has no fix (`register_buffer` refuses a name that is already an attribute). A view
+    of a constructor argument (`self.mins = bounds[0:1]`) counts where every instantiation in
+    the file passes a plain tensor, or leaves a `None` default that `__init__` replaces by one.
+    Tensors with `requires_grad=True` are PTL301; 0-dimensional tensors, tensors created
     with an explicit `device=` or placed where they are made (`torch.ones(3).to(device)`),
     attributes reassigned outside `__init__` (caches, recurrent state) and uses that
     move the tensor themselves (`self.mask.to(x.device)`) are not reported.
@@ -175,14 +178,20 @@ class UnregisteredBuffer(Rule):
         """Whether ``value`` is a plain tensor: [] when it is made right there, the assignments of
         the local tensor it names (``pe = torch.zeros(...)``, ``pe = pe.unsqueeze(0)``), or None."""
         if not isinstance(value, ast.Name):
-            return [] if self.plain_tensor(ctx, value) else None
+            if self.plain_tensor(ctx, value):
+                return []
+            root = _root_name(value)  # `bounds[0:1]`, `bounds[1:2] - bounds[0:1]`: views of one name
+            return self.tensor_values(ctx, init, root) if root is not None else None
         name = value.id
         assignments: list[ast.Assign] = []
         understood: set[int] = set()  # the Name targets of those assignments and of `pe *= 2`
         stores: list[ast.Name] = []
+        passed: list[ast.expr] | None = None
         for node in own_nodes(init):
             if isinstance(node, ast.arg) and node.arg == name:
-                return None  # the caller's value
+                passed = self.constructor_arguments(ctx, init, name)
+                if passed is None:
+                    return None  # the caller's value, unknown
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
                 if len(node.targets) != 1:
                     return None
@@ -195,11 +204,44 @@ class UnregisteredBuffer(Rule):
         if any(id(n) not in understood for n in stores):
             return None  # bound by a loop, an unpacking, `with`, `:=`...
         made = [a for a in assignments if not _derived_from(a.value, name)]
-        if not made or not all(self.plain_tensor(ctx, a.value) for a in made):
+        if passed is not None:  # a parameter: every call passes a plain tensor, or leaves a None default
+            if not all(self.plain_tensor(ctx, v) for v in passed if not _is_none(v)):
+                return None
+            if any(_is_none(v) for v in passed) and not made:
+                return None
+            if not passed and not made:
+                return None
+        elif not made:
+            return None
+        if not all(self.plain_tensor(ctx, a.value) for a in made):
             return None
         if not all(self.placement_free(ctx, a.value) for a in assignments):
             return None
         return made
+
+    def constructor_arguments(self, ctx: FileContext, init: Function, name: str) -> list[ast.expr] | None:
+        """What every instantiation of ``__init__``'s class in this file passes for ``name`` (its
+        default where left out); None where the class is used any other way (a base, a value)."""
+        cls = ctx.parent(init)
+        if not isinstance(cls, ast.ClassDef) or cls.decorator_list or init.args.vararg or init.args.kwarg:
+            return None
+        defaults = parameter_defaults(init.args)
+        found: list[ast.expr] = []
+        for use in ctx.index.of(ast.Name):
+            if use.id != cls.name or not isinstance(use.ctx, ast.Load):
+                continue
+            call = ctx.parent(use)
+            if not (isinstance(call, ast.Call) and call.func is use) or ctx.names.resolve(use.id, use) is not None:
+                return None
+            value = argument_for(call, init, name, bound=True)
+            if (
+                value is None
+                and any(isinstance(a, ast.Starred) for a in call.args)
+                or any(k.arg is None for k in call.keywords)
+            ):
+                return None
+            found.append(value if value is not None else defaults.get(name, ast.Constant(None)))
+        return found or None
 
     def path(
         self,
@@ -269,6 +311,33 @@ def _placed(call: ast.Call, ctx: FileContext) -> bool:
     first = call.args[0]
     qualname = ctx.qualname(first)
     return not (qualname is not None and qualname.startswith("torch.") and qualname != "torch.device")
+
+
+def _is_none(value: ast.expr) -> bool:
+    return isinstance(value, ast.Constant) and value.value is None
+
+
+def _root_name(value: ast.expr) -> ast.Name | None:
+    """The one name ``value`` is a view or an elementwise combination of (``b[0:1]``,
+    ``b[1:2] - b[0:1]``, ``b.float() * 2``), keeping at least one dimension; else None."""
+    while True:
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in TENSOR_METHODS:
+            value = value.func.value
+        elif isinstance(value, ast.Subscript):
+            parts = value.slice.elts if isinstance(value.slice, ast.Tuple) else [value.slice]
+            if not any(isinstance(p, ast.Slice) for p in parts):
+                return None  # an index may leave a scalar
+            value = value.value
+        else:
+            break
+    if isinstance(value, ast.BinOp):
+        sides = [_root_name(side) if not isinstance(side, ast.Constant) else None for side in (value.left, value.right)]
+        names = {side.id for side in sides if side is not None}
+        constants = [side for side in (value.left, value.right) if isinstance(side, ast.Constant)]
+        if len(names) == 1 and len(constants) + sum(side is not None for side in sides) == 2:
+            return next(side for side in sides if side is not None)
+        return None
+    return value if isinstance(value, ast.Name) else None
 
 
 def _derived_from(value: ast.expr, name: str) -> bool:
