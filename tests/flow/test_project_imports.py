@@ -341,3 +341,14 @@ def test_stdin_and_unsaved_buffers_follow_no_imports(tmp_path, monkeypatch):
         result = lint_source(program, path, selection=Selection.of(["PTL201"]))
         assert result.errors == [] and result.findings == [], path
     assert [f.line for f in lint_source(program, "train.py", selection=Selection.of(["PTL201"])).findings] == [10]
+
+
+def test_names_re_exported_in_a_circle_resolve_to_nothing(tmp_path):
+    """a.py: ``from b import Net``, b.py: ``from a import Net`` (neither defines it): the chain
+    of re-exports is cut, the model is unknown."""
+    write(tmp_path, {"a.py": "from b import Net\n", "b.py": "from a import Net\n"})
+    program = TRAIN.format(detach="").replace("from models import Net", "from a import Net")
+    write(tmp_path, {"train.py": program})
+    assert check(tmp_path / "train.py") == []
+    write(tmp_path, {"b.py": "from models import Net\n", "models.py": MODELS})  # a -> b -> models
+    assert check(tmp_path / "train.py") == [10]
