@@ -1,7 +1,7 @@
 """Does the analysis stay linear? Generated files of growing size, one per pathological shape.
 
 For each shape the file is generated at four sizes (each twice the last), linted (or fixed, for
-the shape about fixes) three times, and the best CPU time kept (the machine may be shared; the
+the shape about fixes) five times, and the best CPU time kept (the machine may be shared; the
 garbage collector is paused while timing, its passes over a growing heap are Python's); the
 growth exponent is the slope of log(time) against log(lines) by least squares: 1 is linear, 2
 quadratic. Every shape must stay at or below 1.2 (the exit status is 1 otherwise).
@@ -135,7 +135,7 @@ def exponent(sizes: list[float], times: list[float]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every size (default 1)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per size; the best counts (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per size; the best counts (default 5)")
     parser.add_argument("--shape", action="append", choices=[s.name for s in SHAPES], help="only these shapes")
     args = parser.parse_args(argv)
     print(
