@@ -30,9 +30,10 @@ class ImplicitGradNonScalar(Rule):
     a width from the constructor's default argument, and through `.eval()`, `.train()`,
     `.to()`; a one-output `nn.Linear` at the end of linear layers and activations, on an input
     with several rows; a model a helper of the file returns; a loss in a local module's
-    `forward`, read with the arguments of the module call), an elementwise expression of tensors with literal sizes (`(w * x).backward()`
-    with `x = torch.randn(5)`, also wrapped in `Variable(...)`), or a loss built with
-    `reduction="none"`. A name counts with the value that reaches the call.
+    `forward`, read with the arguments of the module call), an elementwise expression of
+    tensors with literal sizes (`(w * x).backward()` with `x = torch.randn(5)`, also wrapped in
+    `Variable(...)`), or a loss built with `reduction="none"`. A name counts with the value
+    that reaches the call.
 
     ## Why is this bad?
     `backward()` computes the gradient of a scalar. For a tensor with several elements torch
