@@ -233,6 +233,29 @@ CONVERSIONS = {
         print(t.summary())
         """,
     ),
+    "PTL402 np.sum over zip(*rows) of (size, loss) pairs returned by a method": (
+        "PTL402",
+        """\
+        import numpy as np
+        import torch
+        from torch import nn
+
+
+        class Worker:
+            def __init__(self, n):
+                self.net = nn.Linear(3, 1)
+                self.x = torch.randn(n, 3)
+
+            def evaluate(self):
+                out = self.net(self.x).pow(2).mean()
+                return self.x.shape[0], out
+
+
+        workers = [Worker(4), Worker(6)]
+        sizes, losses = zip(*[w.evaluate() for w in workers])
+        total = np.sum([n * loss for n, loss in zip(sizes, losses)])  # raises
+        """,
+    ),
     "PTL401 np.sum of a list of CUDA tensors": (
         "PTL401",
         """\
@@ -256,6 +279,28 @@ CONVERSIONS = {
         """,
     ),
 }
+
+# Runs: the same pairs with the loss as a Python float.
+TRANSPOSED_FLOATS = """\
+    import numpy as np
+    import torch
+    from torch import nn
+
+
+    class Worker:
+        def __init__(self, n):
+            self.net = nn.Linear(3, 1)
+            self.x = torch.randn(n, 3)
+
+        def evaluate(self):
+            out = self.net(self.x).pow(2).mean()
+            return self.x.shape[0], out.item()
+
+
+    workers = [Worker(4), Worker(6)]
+    sizes, losses = zip(*[w.evaluate() for w in workers])
+    total = np.sum([n * loss for n, loss in zip(sizes, losses)])
+    """
 
 # Runs: detached tensors, Python floats, tensors computed under no_grad.
 CONVERTS_FINE = """\
@@ -390,3 +435,9 @@ STARRED_ARGUMENTS = """\
 
 def test_starred_arguments_and_module_list_elements() -> None:
     assert lines(STARRED_ARGUMENTS, "PTL401") == marked(STARRED_ARGUMENTS, "# raises on CUDA")
+
+
+def test_transposed_floats_stay_silent_and_run() -> None:
+    assert lines(TRANSPOSED_FLOATS, "PTL402") == []
+    pytest.importorskip("torch")
+    exec(compile(textwrap.dedent(TRANSPOSED_FLOATS), "<real>", "exec"), {"__name__": "real"})

@@ -276,6 +276,10 @@ class Calls:
         if name == "enumerate" and args:
             return Value(kind=Kind.SEQ, elem=sequence((OTHER, args[0].iter_elem())))
         if name == "zip":
+            row = args[0].iter_elem() if len(node.args) == 1 and isinstance(node.args[0], ast.Starred) else None
+            if row is not None and row.items is not None:
+                # `zip(*rows)` transposes: one column per item of a row, each holding that item
+                return Value(kind=Kind.SEQ, items=tuple(Value(kind=Kind.SEQ, elem=item) for item in row.items))
             return Value(kind=Kind.SEQ, elem=sequence(tuple(a.iter_elem() for a in args)))
         if name in ("sum", "max", "min") and args:
             element = args[0].iter_elem()
