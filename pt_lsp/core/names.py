@@ -148,8 +148,13 @@ class Names:
         self._starts: list[tuple[int, int]] = []
         self._ordered: list[tuple[tuple[int, int], tuple[int, int], Scope]] = []
         self._build_scopes(index)
-        _StatementBinder(self).run(tree.body, self.module_scope)
+        binder = _StatementBinder(self)
+        binder.run(tree.body, self.module_scope)
         self._bind_expressions(index)
+        # Only a name bound by an import (or an alias of one) resolves to a qualified name, unless
+        # a star import may bind it: any other name is answered without a lookup.
+        self._qualified: set[str] | None = None if binder.stars else binder.qualified
+        self._qualnames: dict[int, tuple[ast.AST, str | None]] = {}  # rules ask about one node again and again
 
     # -- scope tree ---------------------------------------------------------------------------
     def _build_scopes(self, index: NodeIndex) -> None:
@@ -206,6 +211,16 @@ class Names:
                 scope = scope.parent  # `:=` in a comprehension binds in the enclosing scope
             scope.bind(named.target.id, _end(named))
 
+    def qualname_now(self, expr: ast.AST) -> str | None:
+        """``qualname`` while the bindings are still being recorded (neither memoised nor filtered)."""
+        if isinstance(expr, ast.Name):
+            binding = self.binding(expr.id, expr)
+            return canonical(binding.qualname) if binding and binding.qualname else None
+        if isinstance(expr, ast.Attribute):
+            base = self.qualname_now(expr.value)
+            return canonical(f"{base}.{expr.attr}") if base else None
+        return None
+
     # -- queries -----------------------------------------------------------------------------
     def scope_of(self, node: ast.AST) -> Scope:
         """The scope ``node`` is evaluated in."""
@@ -238,18 +253,25 @@ class Names:
         return None
 
     def resolve(self, name: str, node: ast.AST) -> str | None:
+        if self._qualified is not None and name not in self._qualified:
+            return None
         binding = self.binding(name, node)
         return binding.qualname if binding else None
 
     def qualname(self, expr: ast.AST) -> str | None:
         """Fully qualified name of a ``Name``/``Attribute`` chain rooted in an import."""
+        known = self._qualnames.get(id(expr))
+        if known is not None and known[0] is expr:
+            return known[1]
+        found = None
         if isinstance(expr, ast.Name):
-            found = self.resolve(expr.id, expr)
-            return canonical(found) if found else None
-        if isinstance(expr, ast.Attribute):
+            resolved = self.resolve(expr.id, expr)
+            found = canonical(resolved) if resolved else None
+        elif isinstance(expr, ast.Attribute):
             base = self.qualname(expr.value)
-            return canonical(f"{base}.{expr.attr}") if base else None
-        return None
+            found = canonical(f"{base}.{expr.attr}") if base else None
+        self._qualnames[id(expr)] = (expr, found)  # the node kept alive: its id is not reused
+        return found
 
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -286,15 +308,47 @@ else:
     _TRY_STATEMENTS = (ast.Try,)
 
 
+_BINDING_STATEMENTS = frozenset(
+    (
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        ast.Import,
+        ast.ImportFrom,
+        ast.Global,
+        ast.Assign,
+        ast.AnnAssign,
+        ast.AugAssign,
+        ast.For,
+        ast.AsyncFor,
+        ast.With,
+        ast.AsyncWith,
+        ast.If,
+        ast.While,
+        *_TRY_STATEMENTS,
+        ast.Match,
+    )
+)
+
+
 class _StatementBinder:
     """Records the bindings statements make, scope by scope, in source order."""
 
     def __init__(self, names: Names) -> None:
         self.names = names
+        self.qualified: set[str] = set()  # names bound so far with a qualified name
+        self.stars = False  # a star import seen: any name may resolve
 
     def run(self, body: list[ast.stmt], scope: Scope) -> None:
+        statement, binds = self.statement, _BINDING_STATEMENTS
         for stmt in body:
-            self.statement(stmt, scope)
+            if stmt.__class__ in binds:  # most statements (calls, returns, raises...) bind nothing
+                statement(stmt, scope)
+
+    def bind(self, scope: Scope, name: str, pos: tuple[int, int], qualname: str | None) -> None:
+        scope.bind(name, pos, qualname)
+        if qualname is not None:
+            self.qualified.add(name)
 
     def statement(self, stmt: ast.stmt, scope: Scope) -> None:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -309,22 +363,23 @@ class _StatementBinder:
         elif isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 if alias.asname:
-                    scope.bind(alias.asname, _end(stmt), alias.name)
+                    self.bind(scope, alias.asname, _end(stmt), alias.name)
                 else:
                     top = alias.name.split(".")[0]
-                    scope.bind(top, _end(stmt), top)
+                    self.bind(scope, top, _end(stmt), top)
         elif isinstance(stmt, ast.ImportFrom):
             for alias in stmt.names:
                 if stmt.level or not stmt.module:
                     scope.bind(alias.asname or alias.name, _end(stmt))
                 elif alias.name == "*":
                     scope.star_imports.append((_end(stmt), stmt.module))
+                    self.stars = True
                 else:
-                    scope.bind(alias.asname or alias.name, _end(stmt), f"{stmt.module}.{alias.name}")
+                    self.bind(scope, alias.asname or alias.name, _end(stmt), f"{stmt.module}.{alias.name}")
         elif isinstance(stmt, ast.Global):
             scope.globals.update(stmt.names)
         elif isinstance(stmt, ast.Assign):
-            aliased = self.names.qualname(stmt.value) if isinstance(stmt.value, (ast.Name, ast.Attribute)) else None
+            aliased = self.alias(stmt.value)
             for target in stmt.targets:
                 self.bind_target(target, scope, _end(stmt), aliased)
         elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
@@ -357,9 +412,19 @@ class _StatementBinder:
                         scope.bind(name, _pos(case.pattern))
                 self.run(case.body, scope)
 
+    def alias(self, value: ast.expr) -> str | None:
+        """What ``name = value`` aliases: the qualified name of an imported ``Name``/``Attribute``
+        chain (looked up only when its root was bound by an import so far, or a star import was seen)."""
+        root = value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or not (self.stars or root.id in self.qualified):
+            return None
+        return self.names.qualname_now(value)
+
     def bind_target(self, target: ast.AST, scope: Scope, pos: tuple[int, int], alias: str | None = None) -> None:
         if isinstance(target, ast.Name):
-            scope.bind(target.id, pos, alias)
+            self.bind(scope, target.id, pos, alias)
         elif isinstance(target, (ast.Tuple, ast.List)):
             for elt in target.elts:
                 self.bind_target(elt, scope, pos)
