@@ -110,6 +110,28 @@ def test_a_plain_tensor_left_behind_by_to(tmp_path: Path) -> None:
     assert result.findings[0].finding.related[0].span.start.line == 9
 
 
+def test_a_module_owning_a_parameter_of_several_values_moves(tmp_path: Path) -> None:
+    """The check of tensors left behind by ``.to()`` took the truth of the module's first parameter,
+    which raises for a tensor of several values: the user's program failed under ``pt-lsp run``."""
+    result = _run(
+        tmp_path,
+        """\
+        import torch
+
+        class Kernel(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.weight = torch.nn.Parameter(torch.randn(4, 2))
+                self.scale = torch.full((2,), 2.0)
+
+        model = Kernel().to(torch.float64)
+        assert model.weight.dtype == torch.float64
+        """,
+    )
+    assert result.exception is None, result.exception
+    assert _found(result) == [(7, "PTL302")]
+
+
 def test_variable_keeps_answering_isinstance(tmp_path: Path) -> None:
     result = _run(
         tmp_path,

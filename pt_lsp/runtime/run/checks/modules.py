@@ -207,7 +207,10 @@ class ModuleAuditCheck(Check):
         for module in root.modules():
             if not self.rec.user.defined_by_user(type(module)):
                 continue
-            reference = next(iter(module.parameters(recurse=False)), None) or next(iter(module.buffers(False)), None)
+            # `is None`, never `or`: the truth of a tensor of several values raises.
+            reference = next(iter(module.parameters(recurse=False)), None)
+            if reference is None:
+                reference = next(iter(module.buffers(False)), None)
             if reference is None:
                 reference = next(root.parameters(), None)
             if reference is None:
