@@ -5,6 +5,7 @@ the rule reports it. The programs are ours."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
@@ -79,6 +80,24 @@ INFOGAN_TRAINER = """
     Trainer().train()
     """
 
+# mrdbourke/pytorch-deep-learning 00_pytorch_fundamentals.ipynb: the device is chosen by an
+# if/elif/else over CUDA, Apple's MPS and the CPU; .numpy() of a tensor moved there raises on a CUDA
+# (or MPS) machine. The two-way `"cuda" if torch.cuda.is_available() else "cpu"` is reported today.
+DEVICE_FROM_CUDA_MPS_CPU_CHAIN = """
+    import torch
+
+    if torch.cuda.is_available():
+        device = "cuda"
+    elif torch.backends.mps.is_available():
+        device = "mps"
+    else:
+        device = "cpu"
+
+    tensor = torch.tensor([1, 2, 3])
+    tensor_on_gpu = tensor.to(device)
+    array = tensor_on_gpu.numpy()
+    """
+
 MISSES = {
     "PTL201 step of a two-layer generator between two backward passes": (
         STEP_OF_THE_GENERATOR_BETWEEN_TWO_BACKWARDS,
@@ -119,3 +138,32 @@ def test_a_one_layer_generator_runs() -> None:
     namespace: dict[str, object] = {"__name__": "audit3"}
     exec(compile(program, "<audit3>", "exec"), namespace)
     assert "info_loss" in namespace
+
+
+@pytest.mark.xfail(strict=True, reason="audit-3 miss: PTL401 device chosen by if cuda / elif mps / else cpu")
+def test_ptl401_device_from_a_cuda_mps_cpu_chain() -> None:
+    assert codes(DEVICE_FROM_CUDA_MPS_CPU_CHAIN, "PTL401") == [(13, "PTL401")]
+
+
+def test_ptl401_cuda_mps_cpu_chain_raises_on_cuda() -> None:
+    pytest.importorskip("torch")
+    from pt_lsp.runtime.fake_cuda import NUMPY_ERROR, fake_cuda
+
+    program = compile(textwrap.dedent(DEVICE_FROM_CUDA_MPS_CPU_CHAIN), "<audit3>", "exec")
+    assert "numpy()" in textwrap.dedent(DEVICE_FROM_CUDA_MPS_CPU_CHAIN).splitlines()[12]
+    with fake_cuda(), pytest.raises(TypeError, match=re.escape(NUMPY_ERROR)):
+        exec(program, {"__name__": "audit3"})
+    namespace: dict[str, object] = {"__name__": "audit3"}
+    exec(program, namespace)  # on the CPU it runs
+    assert "array" in namespace
+
+
+def test_ptl401_two_way_choice_is_reported() -> None:
+    two_way = DEVICE_FROM_CUDA_MPS_CPU_CHAIN.replace(
+        """    elif torch.backends.mps.is_available():
+        device = "mps"
+""",
+        "",
+    )
+    assert two_way != DEVICE_FROM_CUDA_MPS_CPU_CHAIN
+    assert codes(two_way, "PTL401") == [(11, "PTL401")]
