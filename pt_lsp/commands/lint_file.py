@@ -8,7 +8,6 @@ import dataclasses
 import gc
 import sys
 import time
-import traceback
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -136,6 +135,8 @@ def process(task: FileTask) -> FileOutcome:
         outcome.findings.clear()
         outcome.skipped = f"too deeply nested to analyse ({type(error).__name__})"
     except Exception as error:  # a bug of ours must cost one file, not the run
+        import traceback  # only when something crashed
+
         frame = traceback.extract_tb(error.__traceback__)[-1]
         outcome.errors.append(
             f"internal error: {type(error).__name__}: {error} ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
@@ -228,7 +229,6 @@ def _without_fixes(finding: Finding, fixable: Selection | None) -> Finding:
 
 def _python(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
     from pt_lsp.core.engine import lint_source
-    from pt_lsp.report.diff import unified_diff
 
     source = SourceFile.decode(data)
     if task.mode in (CHECK, ADD_NOQA):
@@ -255,6 +255,8 @@ def _python(task: FileTask, data: bytes, outcome: FileOutcome) -> None:
     outcome.fixed.update((f.code, f.name) for f in fixed.fixed)
     outcome.output = new_bytes
     if task.mode == DIFF:
+        from pt_lsp.report.diff import unified_diff  # difflib: only for --diff
+
         outcome.diff = unified_diff(task.path, source.text, fixed.text)
     elif task.stdin is None and not _write(task.path, new_bytes, outcome):
         # nothing was written: what the file still has is reported, fixes included

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import traceback
 import warnings
 from collections.abc import Iterable
 
@@ -88,6 +87,8 @@ def lint_source(
             result.findings, result.message = [], "too deep to analyse (recursion limit)"
             return result
         except Exception as error:  # one rule's bug must not cost the other findings
+            import traceback  # only when something crashed
+
             frame = traceback.extract_tb(error.__traceback__)[-1]
             result.errors.append(
                 f"{rule.code} crashed: {type(error).__name__}: {error} "
