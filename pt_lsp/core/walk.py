@@ -137,11 +137,20 @@ def own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
     """The nodes evaluated in ``scope`` itself: nested functions, lambdas and classes are
     yielded but not entered."""
     pending = list(children(scope))
+    pop, push, node_type, plans = pending.pop, pending.append, ast.AST, _PLANS
     while pending:
-        node = pending.pop()
+        node = pop()
         yield node
-        if not isinstance(node, NESTED_SCOPES):
-            pending.extend(children(node))
+        if isinstance(node, NESTED_SCOPES):
+            continue
+        for name in (plans.get(node.__class__) or _fields_of(node.__class__))[0]:  # children(node), inlined
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        push(item)
+            elif isinstance(value, node_type):
+                push(value)
 
 
 def attr_path(node: ast.AST) -> str | None:

@@ -112,6 +112,22 @@ def test_the_index_leaves_the_singletons_out_but_the_walks_for_rules_keep_them()
     assert index.depth == 5  # Module > Assign > BinOp > Name > Load
 
 
+def reference_own_nodes(scope):
+    pending = list(ast.iter_child_nodes(scope))
+    while pending:
+        node = pending.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            pending.extend(ast.iter_child_nodes(node))
+
+
+@pytest.mark.parametrize(("name", "source"), list(sources())[:4], ids=lambda v: v if len(v) < 60 else "")
+def test_own_nodes_yields_what_the_reference_does_in_the_same_order(name, source):
+    tree = ast.parse(source)
+    for scope in [tree, *(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda)))]:
+        assert [id(n) for n in own_nodes(scope)] == [id(n) for n in reference_own_nodes(scope)]
+
+
 def test_own_nodes_stays_out_of_nested_scopes():
     tree = ast.parse("def f():\n    a = 1\n    def g():\n        b = 2\n    h = lambda: c\n")
     function = tree.body[0]
