@@ -147,7 +147,10 @@ def _calls_of(ctx: FileContext, function: Function) -> list[ast.Call] | None:
     other way (passed as a callback, stored) or nowhere."""
     if not _module_function(ctx, function):
         return None
-    definition = ctx.names.module_scope.bindings.get(function.name, [None])[0]
+    bindings = ctx.names.module_scope.bindings.get(function.name, [])
+    if len(bindings) != 1:
+        return None  # also rebound (`global f; f = ...` in a function): calls may reach another
+    definition = bindings[0]
     calls = []
     for use in _uses(ctx, function.name):
         if ctx.names.binding(use.id, use) is not definition:
