@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING
+from time import perf_counter
+from typing import TYPE_CHECKING, TypeVar
 
 from .budget import UNLIMITED, Budget
 from .classes import ClassInfo, class_nodes, find_classes
@@ -16,8 +18,15 @@ if TYPE_CHECKING:
     from .flow.facts import FlowFacts
     from .flow.project import Project
 
+T = TypeVar("T")
+
 
 class FileContext:
+    # --profile: seconds spent building each shared fact (index, names, classes, flow), each
+    # without the facts it asked for; facts_seconds: all of them (a rule's own time is the rest).
+    timings: dict[str, float] | None = None
+    facts_seconds = 0.0
+
     def __init__(
         self,
         path: str,
@@ -40,18 +49,32 @@ class FileContext:
 
         return self._target_torch or installed_torch_version()
 
+    def _built(self, phase: str, build: Callable[[], T]) -> T:
+        """``build()``, timed under --profile (facts are built when a rule first asks for them)."""
+        timings = self.timings
+        if timings is None:
+            return build()
+        outer, self.facts_seconds = self.facts_seconds, 0.0
+        started = perf_counter()
+        try:
+            return build()
+        finally:
+            elapsed = perf_counter() - started
+            timings[phase] = timings.get(phase, 0.0) + elapsed - self.facts_seconds
+            self.facts_seconds = outer + elapsed
+
     @cached_property
     def index(self) -> NodeIndex:
         """Nodes by type, from one walk shared by every rule: ``ctx.index.of(ast.Call)``."""
-        return NodeIndex(self.tree)
+        return self._built("index", lambda: NodeIndex(self.tree))
 
     @cached_property
     def names(self) -> Names:
-        return Names(self.tree, self.index)
+        return self._built("names", lambda: Names(self.tree, self.index))
 
     @cached_property
     def class_list(self) -> list[ClassInfo]:
-        return find_classes(class_nodes(self.tree), ModuleImports(self.tree))
+        return self._built("classes", lambda: find_classes(class_nodes(self.tree), ModuleImports(self.tree)))
 
     @cached_property
     def classes(self) -> dict[str, ClassInfo]:
@@ -78,7 +101,7 @@ class FileContext:
         """Flow facts (devices, graphs, backward events) for every function and the module."""
         from .flow.interpreter import analyse
 
-        return analyse(self)
+        return self._built("flow", lambda: analyse(self))
 
     @cached_property
     def project(self) -> Project:
