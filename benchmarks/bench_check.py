@@ -31,7 +31,7 @@ import warnings
 from collections import Counter
 
 from pt_lsp.commands.check import run_tasks
-from pt_lsp.commands.lint_file import CHECK, FileTask
+from pt_lsp.commands.lint_file import CHECK, FileTask, collector_tuned
 from pt_lsp.core.cache import build_id
 from pt_lsp.core.discovery import discover
 from pt_lsp.core.filefix import NotebookFile, SourceFile, Unlintable, read_bytes
@@ -135,14 +135,18 @@ def main() -> int:
 
     rows: list[tuple[str, float | None, str]] = []
     base, base_cpu = parse_only(files)
-    rows.append(("parse-only (read + ast.parse)", base, f"CPU {base_cpu:.2f} s"))
+    rows.append(("parse-only (read + ast.parse)", base, f"CPU {base_cpu:.2f} s (the lower bound of the ratios)"))
+    with collector_tuned():  # pt-lsp collects garbage rarely while linting: parse-only that way too
+        tuned, tuned_cpu = parse_only(files)
+    rows.append(("parse-only, collector as pt-lsp", tuned, f"CPU {tuned_cpu:.2f} s"))
     serial, serial_cpu, outcomes = pt_lsp_run(files, 1)
     rows.append(
         (
             "pt-lsp, 1 job",
             serial,
             f"CPU {serial_cpu:.2f} s; {serial / base:.2f}x parse-only wall, "
-            f"{serial_cpu / base_cpu:.2f}x CPU (target <= 2x)",
+            f"{serial_cpu / base_cpu:.2f}x CPU (target <= 1.5x); {serial_cpu / tuned_cpu:.2f}x CPU of the tuned parse; "
+            f"beyond parsing {serial_cpu / base_cpu - 1:.2f}x parse CPU (target <= 0.5x)",
         )
     )
     parallel, _, _ = pt_lsp_run(files, args.jobs)
@@ -186,9 +190,10 @@ def main() -> int:
     timings: Counter[str] = Counter()
     for outcome in profiled:
         timings.update(outcome.timings)
-    phases = ("read", "parse", "index", "names", "flow")
+    phases = ("read", "parse", "index", "names", "classes", "flow")
     parse_time = timings["parse"] or 1e-9
-    print("\nwhere the 1-job time goes (--profile; seconds, and x of parse):")
+    print("\nwhere the 1-job time goes (--profile; seconds, and x of parse; facts timed when first asked for,")
+    print("the flow engine's per-function analysis inside the rule that asked):")
     for phase in phases:
         print(f"  {phase:<14} {timings[phase]:7.2f} s  {timings[phase] / parse_time:5.2f}x")
     rules = sorted(((k, v) for k, v in timings.items() if k not in phases), key=lambda kv: -kv[1])
