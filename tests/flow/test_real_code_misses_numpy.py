@@ -441,3 +441,68 @@ def test_transposed_floats_stay_silent_and_run() -> None:
     assert lines(TRANSPOSED_FLOATS, "PTL402") == []
     pytest.importorskip("torch")
     exec(compile(textwrap.dedent(TRANSPOSED_FLOATS), "<real>", "exec"), {"__name__": "real"})
+
+
+# -- the reaching-value evidence these facts rest on (core/evidence/reaching.py) ------------------
+def _context(source: str):  # type: ignore[no-untyped-def]
+    import ast
+
+    from pt_lsp.core.context import FileContext
+    from pt_lsp.core.document import Document
+
+    text = textwrap.dedent(source)
+    return FileContext("<t>", Document(text), ast.parse(text))
+
+
+def _reaching_at(source: str, line: int) -> list[str] | None:
+    import ast
+
+    from pt_lsp.core.evidence.reaching import call_site_arguments, reaching_values
+
+    ctx = _context(source)
+    name = next(n for n in ast.walk(ctx.tree) if isinstance(n, ast.Name) and n.id == "a" and n.lineno == line)
+    values = reaching_values(ctx, name) or call_site_arguments(ctx, name)
+    return None if values is None else [ast.unparse(v) for v in values]
+
+
+def test_reaching_values_take_the_nearest_assignment_in_straight_line_code() -> None:
+    source = """\
+        a = 1
+        if flag:
+            a = 2
+        a = 3
+        print(a)
+        """
+    assert _reaching_at(source, 5) == ["3"]
+
+
+def test_reaching_values_fall_back_to_every_assignment_where_a_branch_or_loop_rebinds() -> None:
+    branch = """\
+        a = 1
+        if flag:
+            a = 2
+        print(a)
+        """
+    assert sorted(_reaching_at(branch, 4) or []) == ["1", "2"]
+    loop = """\
+        a = 1
+        for i in range(3):
+            print(a)
+            a = i
+        """
+    assert sorted(_reaching_at(loop, 3) or []) == ["1", "i"]  # the next pass sees `a = i`
+
+
+def test_call_site_arguments_need_every_call_to_be_plain() -> None:
+    called = """\
+        def f(a):
+            return a
+
+        f(1)
+        f(b=2, a=3)
+        """
+    assert _reaching_at(called, 2) == ["1", "3"]
+    escaping = called + "g = f\n"
+    assert _reaching_at(escaping, 2) is None  # passed around as a value: other calls are unseen
+    starred = called + "f(*args)\n"
+    assert _reaching_at(starred, 2) is None
