@@ -13,8 +13,9 @@ memory must not grow between the warm-up edit and the last one (``--max-growth-m
 ``--trace`` finds what grows: the server then counts its live objects by type after each storm
 (``gc.get_objects``, without collecting first: a collection would hide garbage that waits for
 the collector) and, with ``--trace-frames N``, takes a ``tracemalloc`` snapshot with N frames
-(about 25 times slower); at the end the soak prints the growth from the warm-up to the last
-storm. Exit status 0 when both hold, 1 otherwise. Linux only (``/proc``).
+(about 25 times slower: lints then outrun the server's time budget, and tracemalloc's own
+records count in RSS); at the end the soak prints the growth from the warm-up to the last storm.
+Exit status 0 when both hold, 1 otherwise. Linux only (``/proc``).
 """
 
 from __future__ import annotations
