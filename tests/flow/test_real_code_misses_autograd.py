@@ -342,6 +342,31 @@ MISSES = {
         [18],
         NON_SCALAR,
     ),
+    "PTL202 autograd.grad of a conv stack with 5 channels kept by a plain object from its constructor": (
+        "PTL202",
+        """\
+        import torch
+        from torch import nn
+
+
+        class Probe:
+            def __init__(self, net, head):
+                self.net = net
+                self.head = head
+
+            def sensitivity(self, x):
+                x = x.detach().requires_grad_(True)
+                maps = self.head(self.net(x))
+                return torch.autograd.grad(maps, x)[0]  # raises
+
+
+        body = nn.Sequential(nn.Linear(6, 12), nn.Unflatten(1, (3, 2, 2)))
+        head = nn.Sequential(nn.Conv2d(3, 5, 1), nn.ReLU())
+        Probe(body, head).sensitivity(torch.randn(2, 6))
+        """,
+        [13],
+        NON_SCALAR,
+    ),
 }
 
 # Variants of the misses that run fine, or whose writer is closed: still silent.
@@ -604,6 +629,29 @@ SILENT = {
         model = Tagger()
         one = model(torch.randn(1, 1, 8), torch.randint(0, 3, (1, 1)))
         one.backward()
+        """,
+    ),
+    "PTL202 autograd.grad of a one-channel conv on one sample": (
+        "PTL202",
+        """\
+        import torch
+        from torch import nn
+
+
+        class Probe:
+            def __init__(self, net, head):
+                self.net = net
+                self.head = head
+
+            def sensitivity(self, x):
+                x = x.detach().requires_grad_(True)
+                maps = self.head(self.net(x))
+                return torch.autograd.grad(maps, x)[0]
+
+
+        body = nn.Sequential(nn.Linear(6, 12), nn.Unflatten(1, (3, 2, 2)))
+        head = nn.Sequential(nn.Conv2d(3, 1, 2), nn.ReLU())
+        Probe(body, head).sensitivity(torch.randn(1, 6))
         """,
     ),
 }

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.bindings import bound_values
-from pt_lsp.core.walk import NESTED_SCOPES, own_nodes
+from pt_lsp.core.walk import NESTED_SCOPES, own_nodes, parameter_defaults
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -243,6 +243,31 @@ def identity_argument(ctx: FileContext, call: ast.Call) -> ast.AST | None:
     if any(_binds(stmt, parameter) for stmt in function.body):
         return None
     return argument_for(call, function, parameter)
+
+
+def instantiation_arguments(ctx: FileContext, init: Function, name: str) -> list[ast.expr] | None:
+    """What every instantiation of ``init``'s class in this file passes for the parameter ``name``
+    of ``__init__`` (its default where left out); None where the class is used any other way
+    (a base class, a value passed around, ``*args``). Whether ``__init__`` rebinds the parameter
+    is the caller's to check."""
+    cls = ctx.parent(init)
+    if not isinstance(cls, ast.ClassDef) or cls.decorator_list or init.args.vararg or init.args.kwarg:
+        return None
+    if init.name != "__init__":
+        return None
+    defaults = parameter_defaults(init.args)
+    found: list[ast.expr] = []
+    for use in _uses(ctx, cls.name):
+        if not isinstance(use.ctx, ast.Load):
+            continue
+        call = ctx.parent(use)
+        if not (isinstance(call, ast.Call) and call.func is use) or ctx.names.resolve(use.id, use) is not None:
+            return None
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return None
+        value = argument_for(call, init, name, bound=True)
+        found.append(value if value is not None else defaults.get(name, ast.Constant(None)))
+    return found or None
 
 
 def local_class(ctx: FileContext, call: ast.Call) -> ast.ClassDef | None:

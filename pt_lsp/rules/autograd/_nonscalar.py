@@ -17,7 +17,7 @@ import math
 
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.evidence.reaching import argument_for, local_function, returned_values
+from pt_lsp.core.evidence.reaching import argument_for, instantiation_arguments, local_function, returned_values
 from pt_lsp.core.flow.lattice import Proof
 from pt_lsp.core.flow.lattice import proof_all as _all
 from pt_lsp.core.flow.lattice import proof_either as _either
@@ -39,6 +39,7 @@ ACTIVATION_MODULES = {
     for n in "ReLU ReLU6 LeakyReLU ELU SELU GELU SiLU Mish Sigmoid Tanh Softmax LogSoftmax Softplus "
     "Dropout Identity Hardtanh Hardswish Hardsigmoid Softsign Tanhshrink".split()
 }
+CONV_MODULES = {f"torch.nn.{n}" for n in "Conv1d Conv2d Conv3d ConvTranspose1d ConvTranspose2d ConvTranspose3d".split()}
 UNREDUCED_LOSSES = {
     "kl_div",
     "poisson_nll_loss",
@@ -281,6 +282,9 @@ class NonScalar:
     def constructed_output(self, constructor: ast.AST, call: ast.Call, depth: int, rows: bool = True) -> Evidence:
         """The output of the module ``constructor`` builds, called by ``call``; ``rows``: the
         call's input reaches that module with its rows (not through a layer that changes them)."""
+        if isinstance(constructor, ast.Name) and depth <= MAX_DEPTH:  # `self.net = net`: what `net` holds
+            values = self.bindings(constructor)
+            return _all([self.constructed_output(v, call, depth + 1, rows) for v in values]) if values else None
         if not isinstance(constructor, ast.Call) or depth > MAX_DEPTH:
             return None
         func = constructor.func
@@ -304,6 +308,12 @@ class NonScalar:
                     else None
                 )
             return (*steps, Step(constructor, f"`nn.Linear` with {out} output features created here"))
+        if qualname in CONV_MODULES:  # out_channels > 1: N * C * ... elements, never one
+            channels = constructor.args[1] if len(constructor.args) > 1 else _keyword(constructor, "out_channels")
+            count = _int(channels)
+            if count is None or count <= 1:
+                return None
+            return (Step(constructor, f"`{qualname.rsplit('.', 1)[-1]}` with {count} output channels created here"),)
         if qualname in ACTIVATION_MODULES:
             return self.evidence(call.args[0], depth + 1) if call.args else None
         if qualname == "torch.nn.Sequential" and constructor.args:
@@ -447,6 +457,15 @@ class NonScalar:
         passed = self.forward_argument(scope, name)
         if passed is not None:
             return [passed]
+        if (
+            isinstance(scope, ast.FunctionDef)
+            and scope.name == "__init__"
+            and not any(_binds(s, name.id) for s in scope.body)
+        ):
+            # `self.objective = objective`: what every instantiation of the class passes
+            given = instantiation_arguments(self.ctx, scope, name.id)
+            if given is not None:
+                return list(given)
         key = (id(scope), name.id)
         if key not in self._scope_values:
             self._scope_values[key] = self._assigned(scope, name)

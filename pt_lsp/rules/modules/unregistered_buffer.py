@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import alone_on_lines, source_of
-from pt_lsp.core.evidence.reaching import argument_for, reaching_values, returned_values
+from pt_lsp.core.evidence.reaching import instantiation_arguments, reaching_values, returned_values
 from pt_lsp.core.evidence.tensors import TENSOR_METHODS
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
-from pt_lsp.core.walk import own_nodes, parameter_defaults
+from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._module_evidence import (
     Function,
     assignment_path,
@@ -189,7 +189,7 @@ class UnregisteredBuffer(Rule):
         passed: list[ast.expr] | None = None
         for node in own_nodes(init):
             if isinstance(node, ast.arg) and node.arg == name:
-                passed = self.constructor_arguments(ctx, init, name)
+                passed = instantiation_arguments(ctx, init, name)
                 if passed is None:
                     return None  # the caller's value, unknown
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
@@ -218,30 +218,6 @@ class UnregisteredBuffer(Rule):
         if not all(self.placement_free(ctx, a.value) for a in assignments):
             return None
         return made
-
-    def constructor_arguments(self, ctx: FileContext, init: Function, name: str) -> list[ast.expr] | None:
-        """What every instantiation of ``__init__``'s class in this file passes for ``name`` (its
-        default where left out); None where the class is used any other way (a base, a value)."""
-        cls = ctx.parent(init)
-        if not isinstance(cls, ast.ClassDef) or cls.decorator_list or init.args.vararg or init.args.kwarg:
-            return None
-        defaults = parameter_defaults(init.args)
-        found: list[ast.expr] = []
-        for use in ctx.index.of(ast.Name):
-            if use.id != cls.name or not isinstance(use.ctx, ast.Load):
-                continue
-            call = ctx.parent(use)
-            if not (isinstance(call, ast.Call) and call.func is use) or ctx.names.resolve(use.id, use) is not None:
-                return None
-            value = argument_for(call, init, name, bound=True)
-            if (
-                value is None
-                and any(isinstance(a, ast.Starred) for a in call.args)
-                or any(k.arg is None for k in call.keywords)
-            ):
-                return None
-            found.append(value if value is not None else defaults.get(name, ast.Constant(None)))
-        return found or None
 
     def path(
         self,
