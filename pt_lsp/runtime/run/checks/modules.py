@@ -208,7 +208,7 @@ class ModuleAuditCheck(Check):
             if not self.rec.user.defined_by_user(type(module)):
                 continue
             # `is None`, never `or`: the truth of a tensor of several values raises.
-            reference = next(iter(module.parameters(recurse=False)), None)
+            reference: torch.Tensor | None = next(iter(module.parameters(recurse=False)), None)
             if reference is None:
                 reference = next(iter(module.buffers(False)), None)
             if reference is None:
