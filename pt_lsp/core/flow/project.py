@@ -40,7 +40,7 @@ Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 MAX_BYTES = 1_000_000  # a larger "module" is generated code or data: not followed
 MAX_UNITS = 32  # other files one analysis may read: keeps a file's cost bounded
 MAX_CHAIN = 4  # re-exports followed (`from .layers import Block` in a package's __init__)
-MEMO_SIZE = 128  # parsed files kept per process
+MEMO_SIZE = 64  # parsed files kept per process (a worker, the server)
 ROOT_MARKERS = ("pyproject.toml", ".git")
 DISABLED = False  # for measurements: the engine as before project imports
 
