@@ -272,7 +272,6 @@ TENSORBOARDX_WRITER = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="audit-3 false alarm: PTL501 tensorboardX writers are closed at exit")
 def test_ptl501_tensorboardx_writer_closed_at_exit() -> None:
     assert codes(TENSORBOARDX_WRITER, "PTL501") == []
 

@@ -15,11 +15,11 @@ from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.tensorboard.examples.summary_writer_not_closed import EXAMPLES
 
+# torch's writer only. tensorboardX (since 2.1, 2020) registers an `atexit` handler that closes
+# each of its writers, so nothing queued is lost at exit (checked on 2.6.5): not reported.
 WRITERS = {
     "torch.utils.tensorboard.SummaryWriter",
     "torch.utils.tensorboard.writer.SummaryWriter",
-    "tensorboardX.SummaryWriter",
-    "tensorboardX.writer.SummaryWriter",
 }
 # Calls on the writer that end its life: after them no event is left in its queue.
 CLOSING = {"close", "flush", "__exit__"}
@@ -31,12 +31,13 @@ _EXITS = (ast.Return, ast.Yield, ast.YieldFrom, ast.Raise, ast.Global, ast.Nonlo
 class SummaryWriterNotClosed(Rule):
     """
     ## What it does
-    Flags a TensorBoard `SummaryWriter` (`torch.utils.tensorboard`, also `tensorboardX`) that is
-    assigned to a variable or attribute and never closed: no `writer.close()`, no
+    Flags a TensorBoard `SummaryWriter` of `torch.utils.tensorboard` that is assigned to a
+    variable or attribute and never closed: no `writer.close()`, no
     `writer.flush()`, no `with SummaryWriter(...) as writer:`, and the writer is not handed to
     other code (returned, passed on) that could close it. A function of this file that only
     logs with it does not close it, and neither does a test `if self.writer is None:` (a writer
-    created lazily).
+    created lazily). `tensorboardX`'s writers are not flagged: since tensorboardX 2.1 each
+    writer is closed by an `atexit` handler, so its last events reach the file.
 
     ## Why is this bad?
     `add_scalar` and friends only put the event in a queue; a daemon thread writes the queue to
