@@ -76,3 +76,25 @@ def test_the_fix_is_display_only_and_only_where_sizes_are_known_in_init():
     assert found[0].fix.applicability is Applicability.DISPLAY_ONLY
     assert [e.content for e in found[0].fix.edits] == ["        self.proj = nn.Linear(HIDDEN, 4)\n", "self.proj"]
     assert found[1].fix is None
+
+
+def test_a_norm_layer_is_said_to_start_from_its_initial_weights_not_random_ones():
+    """audit-3 (BERT in a tutorial): a fresh `nn.LayerNorm` has weight 1 and bias 0, so "new random
+    weights" was wrong for it; it is still reported, since its affine parameters never learn."""
+    found = findings(
+        CODE,
+        """
+        from torch import nn
+        class Block(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+            def forward(self, x):
+                y = nn.Linear(8, 8)(x)
+                return nn.LayerNorm(8)(self.fc(y) + x)
+    """,
+    )
+    assert [f.line for f in found] == [7, 8]
+    assert "new random weights" in found[0].message
+    assert "start from their initial values" in found[1].message and "random" not in found[1].message
+    assert "with initial weights" in found[1].related[0].message

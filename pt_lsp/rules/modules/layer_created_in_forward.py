@@ -32,7 +32,12 @@ PARAMETERISED = {
         "TransformerEncoderLayer TransformerDecoderLayer"
     ).split()
 }
-
+# Layers whose parameters start from constants (norm weights 1 and biases 0, PReLU's 0.25), not
+# random draws: a fresh one per call computes the same untrained function, it is not random.
+CONSTANT_INIT = {
+    f"torch.nn.{n}"
+    for n in "BatchNorm1d BatchNorm2d BatchNorm3d SyncBatchNorm LayerNorm GroupNorm RMSNorm PReLU".split()
+}
 
 AFFINE_FLAGS = ("affine", "elementwise_affine")
 
@@ -50,10 +55,11 @@ class LayerCreatedInForward(Rule):
     `nn.Flatten()`) are harmless there and are not reported.
 
     ## Why is this bad?
-    A layer made in `forward` gets fresh random weights on every call: the model's output is
-    random, its weights are not in `model.parameters()` (so the optimizer never trains them)
-    nor in `state_dict()`, and they are never moved by `model.to(device)`. Training runs
-    without an error; the loss simply does not go down.
+    A layer made in `forward` gets fresh random weights on every call: the model's output is random
+    (a norm layer or `nn.PReLU` starts from the same constants each time, so its output is not
+    random but never learns), its weights are not in `model.parameters()` (so the optimizer never
+    trains them) nor in `state_dict()`, and they are never moved by `model.to(device)`. Training
+    runs without an error; the loss simply does not go down.
 
     ## Example
     ```python
@@ -104,9 +110,14 @@ class LayerCreatedInForward(Rule):
                         assert qualname is not None  # parameterised: one of PARAMETERISED
                         layer = qualname.rsplit(".", 1)[-1]
                         where = "`forward`" if method is forward else f"`{method.name}` (called from `forward`)"
+                        fresh = (
+                            "its weights start from their initial values on every call"
+                            if qualname in CONSTANT_INIT
+                            else "it gets new random weights on every call"
+                        )
                         message = (
-                            f"`nn.{layer}` is created inside {where}: it gets new random weights on every"
-                            " call, which are never trained nor in `parameters()`; create it in `__init__`"
+                            f"`nn.{layer}` is created inside {where}: {fresh}, which are never trained nor in"
+                            " `parameters()`; create it in `__init__`"
                         )
                         related = self.path(ctx, forward, reached, method, node, layer)
                         fixes = self.fixes(ctx, info, method, node, layer)
@@ -137,7 +148,8 @@ class LayerCreatedInForward(Rule):
         callers = [Related(ctx.doc.node_span(step.node), step.message) for step in reversed(steps)]
         steps = []
         where = "`forward`" if method is forward else f"`{method.name}`"
-        steps.append(Step(call, f"a new `nn.{layer}` with random weights is made here on every call of {where}"))
+        weights = "initial" if f"torch.nn.{layer}" in CONSTANT_INIT else "random"
+        steps.append(Step(call, f"a new `nn.{layer}` with {weights} weights is made here on every call of {where}"))
         parent = ctx.parent(call)
         if isinstance(parent, ast.Call) and parent.func is call:
             steps.append(Step(parent, "it is applied here, then thrown away"))
