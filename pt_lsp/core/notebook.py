@@ -73,6 +73,11 @@ class JoinedCells:
                 found = cell
         return found, line - found.first_line + 1
 
+    def describe_line(self, line: int) -> str:
+        """``cell 3, line 2`` for joined ``line`` (cells numbered from 1 among all cells, like ruff)."""
+        cell, local = self.locate(line)
+        return f"cell {cell.index + 1}, line {local}"
+
     def to_cell_span(self, span: Span) -> tuple[Cell, Span]:
         cell, start_line = self.locate(span.start.line)
         offset = cell.first_line - 1
@@ -299,6 +304,11 @@ def _safe_fix(joined: JoinedCells, fix: Fix) -> bool:
     return not any(joined.touches_masked(edit.span) for edit in fix.edits)
 
 
+# "on line 12" in a message (PTL201's earlier backward, PTL403's write and read) names a line of the
+# joined program; the user sees cells, so it is rewritten to the cell and the line in it.
+_LINE_REFERENCE = re.compile(r"\b(?:on )?line (\d+)\b")
+
+
 def lint_notebook(
     sources: list[tuple[int, str]], path: str, selection: Selection | None = None, honour_noqa: bool = True
 ) -> tuple[JoinedCells, FileResult]:
@@ -310,7 +320,10 @@ def lint_notebook(
     findings = []
     for finding in result.findings:
         fixes = tuple(fix for fix in finding.fixes if _safe_fix(joined, fix))
-        findings.append(finding if len(fixes) == len(finding.fixes) else replace(finding, fixes=fixes))
+        message = _LINE_REFERENCE.sub(lambda m: f"in {joined.describe_line(int(m.group(1)))}", finding.message)
+        if len(fixes) != len(finding.fixes) or message != finding.message:
+            finding = replace(finding, fixes=fixes, message=message)
+        findings.append(finding)
     if (selection or Selection()).enabled(SYNTAX_ERROR):
         findings.extend(joined.syntax_error_finding(cell) for cell in joined.broken)
     result.findings = sorted(findings, key=lambda f: (f.span, f.code))

@@ -150,3 +150,18 @@ def test_touches_masked():
     assert joined.touches_masked(Span(Pos(1, 0), Pos(3, 0)))  # deletes lines 1 and 2
     assert not joined.touches_masked(Span(Pos(1, 0), Pos(2, 0)))  # deletes line 1 only
     assert not joined.touches_masked(Span(Pos(3, 0), Pos(4, 5)))
+
+
+def test_lines_named_in_messages_are_the_cells_lines_not_the_joined_programs():
+    """audit-3: PTL403 in a notebook said "changed in place on line 71", a line of the cells joined;
+    the user sees cells, so the message names the cell and the line in it (the span is mapped too)."""
+    cells = [
+        (0, "import torch\nimport numpy as np"),
+        (2, "a = torch.ones(3)\nb = a.numpy()"),
+        (3, "print('next')\na += 1\nprint(a, b)"),
+    ]
+    _, result = lint_notebook(cells, "nb.ipynb", Selection.of(["PTL403"]))
+    (finding,) = result.findings
+    assert "changed in place in cell 4, line 2 before" in finding.message
+    assert "read in cell 4, line 3:" in finding.message
+    assert "line 7" not in finding.message and "line 8" not in finding.message
