@@ -367,6 +367,23 @@ MISSES = {
         [13],
         NON_SCALAR,
     ),
+    "PTL202 a per-sample loss reduced over dim=-1 only, rows through a Linear stack and normalize": (
+        "PTL202",
+        """\
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        enc = nn.Sequential(nn.Linear(6, 6), nn.ReLU(), nn.Linear(6, 6))
+        x = torch.randn(4, 6)
+        p = F.normalize(enc(x), dim=-1)
+        z = F.normalize(x.detach(), dim=-1)
+        loss = 2 - 2 * (p * z).sum(dim=-1)
+        loss.backward()  # raises
+        """,
+        [10],
+        NON_SCALAR,
+    ),
 }
 
 # Variants of the misses that run fine, or whose writer is closed: still silent.
@@ -652,6 +669,21 @@ SILENT = {
         body = nn.Sequential(nn.Linear(6, 12), nn.Unflatten(1, (3, 2, 2)))
         head = nn.Sequential(nn.Conv2d(3, 1, 2), nn.ReLU())
         Probe(body, head).sensitivity(torch.randn(1, 6))
+        """,
+    ),
+    "PTL202 the same loss reduced over dim=-1 on one row": (
+        "PTL202",
+        """\
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        enc = nn.Sequential(nn.Linear(6, 6), nn.ReLU(), nn.Linear(6, 6))
+        x = torch.randn(1, 6)
+        p = F.normalize(enc(x), dim=-1)
+        z = F.normalize(x.detach(), dim=-1)
+        loss = 2 - 2 * (p * z).sum(dim=-1)
+        loss.backward()
         """,
     ),
 }

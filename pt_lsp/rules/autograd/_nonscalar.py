@@ -39,6 +39,13 @@ ACTIVATION_MODULES = {
     for n in "ReLU ReLU6 LeakyReLU ELU SELU GELU SiLU Mish Sigmoid Tanh Softmax LogSoftmax Softplus "
     "Dropout Identity Hardtanh Hardswish Hardsigmoid Softsign Tanhshrink".split()
 }
+# Ops whose result has their (first) operand's shape exactly, and reductions of the last dimension.
+SAME_SHAPE = set(
+    "exp log log1p sin cos tanh sigmoid relu abs sqrt rsqrt square neg reciprocal float double half "
+    "bfloat16 to cuda cpu clone detach contiguous softmax log_softmax normalize gelu silu elu leaky_relu "
+    "softplus dropout erf sign".split()
+)
+LAST_DIM_REDUCTIONS = {"sum", "mean", "norm", "prod", "amax", "amin", "logsumexp", "std", "var"}
 CONV_MODULES = {f"torch.nn.{n}" for n in "Conv1d Conv2d Conv3d ConvTranspose1d ConvTranspose2d ConvTranspose3d".split()}
 UNREDUCED_LOSSES = {
     "kl_div",
@@ -72,7 +79,7 @@ ROW_LOSSES = {"cross_entropy", "nll_loss", "multi_margin_loss", "multilabel_soft
 WRAPPERS = {"torch.autograd.Variable", "torch.nn.Parameter", "torch.nn.parameter.Parameter"}
 # Module methods that return the module itself.
 RETURNS_SELF = {"eval", "train", "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "requires_grad_", "apply"}
-MAX_DEPTH = 6
+MAX_DEPTH = 9  # each step bounded: a backward call reads at most a few hundred expressions
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -160,6 +167,9 @@ class NonScalar:
         if qualname is not None:
             return self.function(qualname, call, depth)
         if isinstance(func, ast.Attribute):
+            if func.attr in LAST_DIM_REDUCTIONS and _reduces_last_dim(call):
+                # `(p * z).sum(dim=-1)`: one value per row of the operand
+                return self.leading(func.value, depth + 1)
             if func.attr in ELEMENTWISE:
                 broadcast_with = call.args[:1] if func.attr in ("mul", "add", "sub", "div") else []
                 return _either(
@@ -353,6 +363,12 @@ class NonScalar:
                     self._module_calls.pop()
         return None
 
+    def _keeps_rows_all(self, module: ast.AST) -> bool:
+        """A Linear, an activation, or a Sequential of them: the output keeps the input's rows."""
+        if isinstance(module, ast.Call) and self.ctx.qualname(module.func) == "torch.nn.Sequential":
+            return bool(module.args) and all(self._keeps_rows(layer) for layer in module.args)
+        return self._keeps_rows(module)
+
     def _keeps_rows(self, layer: ast.AST) -> bool:
         """A layer whose output has the leading dimensions of its input (a Linear, an activation)."""
         return isinstance(layer, ast.Call) and self.ctx.qualname(layer.func) in ACTIVATION_MODULES | {"torch.nn.Linear"}
@@ -364,17 +380,29 @@ class NonScalar:
             return None
         if isinstance(expr, ast.Name):
             return _all([self.leading(v, depth + 1) for v in self.bindings(expr)])
+        if isinstance(expr, ast.BinOp) and not isinstance(expr.op, ast.MatMult):
+            # broadcasting only stretches size-1 dimensions: a row count other than 1 survives
+            return _either(self.leading(expr.left, depth + 1), self.leading(expr.right, depth + 1))
+        if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
+            return self.leading(expr.operand, depth + 1)
         if not isinstance(expr, ast.Call):
             return None
         qualname = self.ctx.qualname(expr.func)
         if qualname in WRAPPERS and expr.args:
             return self.leading(expr.args[0], depth + 1)
-        if (
-            qualname is None
-            and isinstance(expr.func, ast.Attribute)
-            and expr.func.attr in ("float", "to", "cuda", "cpu", "double", "half", "clone", "detach")
-        ):
+        if qualname is None and isinstance(expr.func, ast.Attribute) and expr.func.attr in SAME_SHAPE:
             return self.leading(expr.func.value, depth + 1)
+        if (
+            qualname is not None
+            and qualname.startswith(FUNCTION_PREFIXES)
+            and qualname.rsplit(".", 1)[-1] in SAME_SHAPE
+        ):
+            return self.leading(expr.args[0], depth + 1) if expr.args else None  # F.normalize(p, dim=-1)
+        if qualname is None and isinstance(expr.func, (ast.Name, ast.Attribute)) and expr.args:
+            # `enc(x)` of a Linear (or an activation, or a Sequential of them): x's rows
+            built = self.constructors(expr.func)
+            if built and all(self._keeps_rows_all(c) for c in built):
+                return self.leading(expr.args[0], depth + 1)
         sizes = _sizes(expr.args) if qualname in SIZED_FACTORIES else None
         if sizes is None or len(sizes) < 2 or math.prod(sizes[:-1]) == 1:
             return None
@@ -590,6 +618,14 @@ class NonScalar:
         if len(elts) != len(values) or any(isinstance(e, ast.Starred) for e in (*elts, *values)):
             return None
         return next((v for e, v in zip(elts, values) if e is name), None)
+
+
+def _reduces_last_dim(call: ast.Call) -> bool:
+    """``t.sum(-1)``, ``t.mean(dim=-1)``, ``t.norm(dim=-1, keepdim=True)``: the last dimension only."""
+    dim = _keyword(call, "dim")
+    if dim is None and isinstance(call.func, ast.Attribute) and call.func.attr != "norm" and call.args:
+        dim = call.args[0]  # `norm(p, dim)` takes the order first
+    return _number(dim) == -1
 
 
 def _flattened(call: ast.Call) -> bool:

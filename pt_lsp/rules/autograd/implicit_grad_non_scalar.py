@@ -29,7 +29,8 @@ class ImplicitGradNonScalar(Rule):
     unreduced output of a model (`model(x).backward()` with an `nn.Linear(..., 10)` head, also
     a width from the constructor's default argument, and through `.eval()`, `.train()`,
     `.to()`; a one-output `nn.Linear` at the end of linear layers and activations, on an input
-    with several rows; a convolution with more than one output channel; a model a helper of
+    with several rows; a reduction over the last dimension only (`(p * z).sum(dim=-1)`) of a
+    tensor with several rows; a convolution with more than one output channel; a model a helper of
     the file returns, or one an object keeps from every instantiation in the file; a loss in a
     local module's `forward`, read with the arguments of the module call), an elementwise expression of
     tensors with literal sizes (`(w * x).backward()` with `x = torch.randn(5)`, also wrapped in
