@@ -169,17 +169,14 @@ PTL201_SILENT = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="audit-3 false alarm: PTL201 detach_() in place under `if hidden is not None`")
 def test_ptl201_detach_in_place_under_none_guard() -> None:
     assert codes(DETACH_IN_PLACE_UNDER_NONE_GUARD, "PTL201") == []
 
 
-@pytest.mark.xfail(strict=True, reason="audit-3 false alarm: PTL201 `state = state.detach()` under a None guard")
 def test_ptl201_detach_under_none_guard() -> None:
     assert codes(DETACH_UNDER_NONE_GUARD, "PTL201") == []
 
 
-@pytest.mark.xfail(strict=True, reason="audit-3 false alarm: PTL201 tuple-or-tensor detach under a None guard")
 def test_ptl201_detach_tuple_or_tensor_under_none_guard() -> None:
     assert codes(DETACH_TUPLE_OR_TENSOR_UNDER_NONE_GUARD, "PTL201") == []
 

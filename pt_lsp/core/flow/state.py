@@ -8,9 +8,13 @@ from dataclasses import dataclass, field
 
 from ..walk import attr_path
 from .lattice import Device, GraphNode, must
-from .values import Value
+from .values import Kind, Value
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+# A name on a path where it is None (``if x is None:``, the else of ``if x is not None:``). Compared
+# by identity: a join takes the other path's value, so a detach on the not-None path holds after it.
+NONE = Value(kind=Kind.OTHER, requires_grad=False)
 
 
 @dataclass
@@ -51,7 +55,8 @@ class State:
         env = dict(self.env)
         for name, value in other.env.items():
             mine = env.get(name)
-            env[name] = value if mine is None else mine.join(value)
+            # NONE (a name narrowed to None on one path) adds nothing: no graph, no device
+            env[name] = value if mine is None or mine is NONE else mine if value is NONE else mine.join(value)
         # Must-freed: a graph counts as freed after a join only when every path freed it, so
         # that a backward taken on one branch never meets a value kept on the other.
         freed = must(self.freed, other.freed)

@@ -12,7 +12,7 @@ from ..walk import attr_path, subtree
 from .evaluator import Expressions, narrow
 from .graph import GraphNodes
 from .lattice import Grade, GraphNode
-from .state import LoopFrame, Stack, State, join_states
+from .state import NONE, LoopFrame, Stack, State, join_states
 from .values import OTHER, Kind, Value
 
 if TYPE_CHECKING:
@@ -173,6 +173,9 @@ class Statements:
         body, orelse = state.copy(), state.copy()
         narrow(body, flag)
         narrow(orelse, None if flag is None else not flag)
+        when_true, when_false = none_paths(stmt.test, state)
+        narrow_none(body, when_true)
+        narrow_none(orelse, when_false)
         body.under, orelse.under = (stmt.test, True), (stmt.test, False)
         taken = self.exec_block(stmt.body, body)
         skipped = self.exec_block(stmt.orelse, orelse)
@@ -278,6 +281,42 @@ class Statements:
         if outer is not None and any(node.uid <= outer.pass_start_uid for node in element.history):
             return element
         return renamed(element, self.graph.fresh(stmt.target, Grade.UNKNOWN))
+
+
+def none_paths(test: ast.expr, state: State) -> tuple[set[str], set[str]]:
+    """The names (and ``obj.attr`` paths) that are None where ``test`` holds, and where it does
+    not: ``x is None``, ``x is not None``, ``not x`` and ``x`` (falsy: None, or an empty tuple
+    or list, none of which has a graph; a tensor's falsy value is a zero, which may have one),
+    combined by ``not``, ``and`` (all hold) and ``or`` (none holds)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        when_true, when_false = none_paths(test.operand, state)
+        return when_false, when_true
+    if isinstance(test, ast.BoolOp):
+        parts = [none_paths(value, state) for value in test.values]
+        if isinstance(test.op, ast.And):
+            return set().union(*(part[0] for part in parts)), set()
+        return set(), set().union(*(part[1] for part in parts))
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot)):
+        left, right = test.left, test.comparators[0]
+        subject = right if isinstance(left, ast.Constant) and left.value is None else left
+        other = left if subject is right else right
+        path = attr_path(subject)
+        if path is None or not (isinstance(other, ast.Constant) and other.value is None):
+            return set(), set()
+        return ({path}, set()) if isinstance(test.ops[0], ast.Is) else (set(), {path})
+    path = attr_path(test)
+    value = state.env.get(path) if path is not None else None
+    if path is None or value is None or value.kind not in (Kind.UNKNOWN, Kind.SEQ, Kind.OTHER):
+        return set(), set()  # a tensor, a module or a device is not an optional
+    if value.cuda_flag is not None:
+        return set(), set()  # nor is a CUDA flag
+    return set(), {path}
+
+
+def narrow_none(state: State, paths: set[str]) -> None:
+    """On a branch where ``paths`` are None: they have no graph and no device (``NONE``)."""
+    for path in paths:
+        state.env[path] = NONE
 
 
 def renamed(value: Value, node: GraphNode) -> Value:
