@@ -384,6 +384,37 @@ MISSES = {
         [10],
         NON_SCALAR,
     ),
+    "PTL202 a helper's per-row loss called from forward, rows from a list the loop walks": (
+        "PTL202",
+        """\
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+
+        def cosine_gap(a, b):
+            a = F.normalize(a, dim=-1)
+            b = F.normalize(b, dim=-1)
+            return 1 - (a * b).sum(dim=-1)
+
+
+        class Siamese(nn.Module):
+            def __init__(self, d=6):
+                super().__init__()
+                self.proj = nn.Sequential(nn.Linear(d, d), nn.Tanh())
+
+            def forward(self, u, v):
+                return cosine_gap(self.proj(u), self.proj(v))
+
+
+        net = Siamese()
+        for u in [torch.randn(3, 6) for _ in range(2)]:
+            gap = net(u, u.flip(0))
+            gap.backward()  # raises
+        """,
+        [24],
+        NON_SCALAR,
+    ),
 }
 
 # Variants of the misses that run fine, or whose writer is closed: still silent.
@@ -684,6 +715,35 @@ SILENT = {
         z = F.normalize(x.detach(), dim=-1)
         loss = 2 - 2 * (p * z).sum(dim=-1)
         loss.backward()
+        """,
+    ),
+    "PTL202 the helper's per-row loss on one row": (
+        "PTL202",
+        """\
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+
+        def cosine_gap(a, b):
+            a = F.normalize(a, dim=-1)
+            b = F.normalize(b, dim=-1)
+            return 1 - (a * b).sum(dim=-1)
+
+
+        class Siamese(nn.Module):
+            def __init__(self, d=6):
+                super().__init__()
+                self.proj = nn.Sequential(nn.Linear(d, d), nn.Tanh())
+
+            def forward(self, u, v):
+                return cosine_gap(self.proj(u), self.proj(v))
+
+
+        net = Siamese()
+        for u in [torch.randn(1, 6) for _ in range(2)]:
+            gap = net(u, u.flip(0))
+            gap.backward()
         """,
     ),
 }

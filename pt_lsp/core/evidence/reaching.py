@@ -187,10 +187,13 @@ def call_site_arguments(ctx: FileContext, name: ast.Name) -> list[ast.AST] | Non
     return arguments_at_calls(ctx, *found)
 
 
-def arguments_at_calls(ctx: FileContext, function: Function, parameter: str) -> list[ast.AST] | None:
-    """What every call of the module-level ``function`` in this file passes for ``parameter``
-    (which the function must not rebind); None where a call is not that plain."""
-    if any(_binds(stmt, parameter) for stmt in function.body):
+def arguments_at_calls(
+    ctx: FileContext, function: Function, parameter: str, rebound: bool = False
+) -> list[ast.AST] | None:
+    """What every call of the module-level ``function`` in this file passes for ``parameter``;
+    None where a call is not that plain. The function must not rebind the parameter, unless
+    ``rebound`` (the caller reads it where no rebinding has happened yet)."""
+    if not rebound and any(_binds(stmt, parameter) for stmt in function.body):
         return None
     calls = _calls_of(ctx, function)
     if calls is None:

@@ -14,10 +14,17 @@ from __future__ import annotations
 import ast
 import bisect
 import math
+from collections.abc import Callable
 
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.evidence.reaching import argument_for, instantiation_arguments, local_function, returned_values
+from pt_lsp.core.evidence.reaching import (
+    argument_for,
+    arguments_at_calls,
+    instantiation_arguments,
+    local_function,
+    returned_values,
+)
 from pt_lsp.core.flow.lattice import Proof
 from pt_lsp.core.flow.lattice import proof_all as _all
 from pt_lsp.core.flow.lattice import proof_either as _either
@@ -79,7 +86,7 @@ ROW_LOSSES = {"cross_entropy", "nll_loss", "multi_margin_loss", "multilabel_soft
 WRAPPERS = {"torch.autograd.Variable", "torch.nn.Parameter", "torch.nn.parameter.Parameter"}
 # Module methods that return the module itself.
 RETURNS_SELF = {"eval", "train", "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "requires_grad_", "apply"}
-MAX_DEPTH = 9  # each step bounded: a backward call reads at most a few hundred expressions
+MAX_DEPTH = 16  # a cycle guard: each step reads one expression, a backward call at most a few hundred
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -137,6 +144,7 @@ class NonScalar:
         self.ctx = ctx
         self._instances: list[ast.Call] = []  # the local modules being constructed, innermost last
         self._module_calls: list[ast.Call] = []  # the calls whose `forward` is being read, innermost last
+        self._memos: dict[tuple[str, int, tuple[int, ...]], Evidence] = {}
         # Per block (id of its list): each statement's index, and the indexes of the statements
         # binding each name; per scope and name, its assigned values. Built once: a file of n
         # backward calls asks n times, and a scan per question would make the rule quadratic.
@@ -147,8 +155,22 @@ class NonScalar:
         return self.evidence(expr, depth) is not None
 
     def evidence(self, expr: ast.AST, depth: int = 0) -> Evidence:
+        return self._memo("evidence", expr, depth, self._evidence)
+
+    def _memo(self, kind: str, expr: ast.AST, depth: int, compute: Callable[[ast.AST, int], Evidence]) -> Evidence:
+        """Each expression is read once per module-call context: an expression that names the
+        same value several times (``h * h + h * h``) would otherwise be read again per mention,
+        exponentially in the depth. A failure found deep down is kept (a proof may be lost,
+        never made up)."""
         if depth > MAX_DEPTH:
             return None
+        key = (kind, id(expr), tuple(id(c) for c in self._module_calls))
+        if key not in self._memos:
+            self._memos[key] = None  # a cycle reads as no proof
+            self._memos[key] = compute(expr, depth)
+        return self._memos[key]
+
+    def _evidence(self, expr: ast.AST, depth: int) -> Evidence:
         if isinstance(expr, ast.Name):
             return _all([self.evidence(v, depth + 1) for v in self.bindings(expr)])
         if isinstance(expr, ast.BinOp):
@@ -177,6 +199,11 @@ class NonScalar:
                 )
             if func.attr == "forward":
                 return self.module_output(func.value, call, depth)
+        if isinstance(func, ast.Name) and func.id not in self.ctx.classes:
+            helper = local_function(self.ctx, call)  # `byol_loss(p, z)`: what the helper returns
+            returned = returned_values(helper) if helper is not None else None
+            if returned:
+                return _all([self.evidence(r, depth + 1) for r in returned])
         if isinstance(func, (ast.Name, ast.Attribute)):
             return self.module_output(func, call, depth)
         if isinstance(func, ast.Call):  # nn.Linear(4, 2)(x), model.eval()(x)
@@ -376,8 +403,9 @@ class NonScalar:
     def leading(self, expr: ast.AST, depth: int) -> Evidence:
         """``expr`` is a factory result whose dimensions before the last have more (or fewer)
         than one element in all: ``torch.randn(5, 6)``, five rows for a ``Linear``."""
-        if depth > MAX_DEPTH:
-            return None
+        return self._memo("leading", expr, depth, self._leading)
+
+    def _leading(self, expr: ast.AST, depth: int) -> Evidence:
         if isinstance(expr, ast.Name):
             return _all([self.leading(v, depth + 1) for v in self.bindings(expr)])
         if isinstance(expr, ast.BinOp) and not isinstance(expr.op, ast.MatMult):
@@ -494,10 +522,32 @@ class NonScalar:
             given = instantiation_arguments(self.ctx, scope, name.id)
             if given is not None:
                 return list(given)
+        if isinstance(scope, ast.FunctionDef) and self._read_at_entry(scope, name):
+            # a helper's parameter before any rebinding: what every call of the file passes
+            passed_all = arguments_at_calls(self.ctx, scope, name.id, rebound=True)
+            if passed_all is not None:
+                return list(passed_all)
         key = (id(scope), name.id)
         if key not in self._scope_values:
             self._scope_values[key] = self._assigned(scope, name)
         return self._scope_values[key]
+
+    def _read_at_entry(self, function: ast.FunctionDef, name: ast.Name) -> bool:
+        """``name`` is a parameter of ``function`` read in a statement of its body itself, with
+        no statement before binding it (``p = F.normalize(p)`` as the first line)."""
+        arguments = function.args
+        if name.id not in [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]:
+            return False
+        stmt: ast.AST | None = name
+        while stmt is not None and not isinstance(stmt, ast.stmt):
+            stmt = self.ctx.parent(stmt)
+        if stmt is None or self.ctx.parent(stmt) is not function or isinstance(stmt, (ast.For, ast.While)):
+            return False
+        evaluated = stmt.value if isinstance(stmt, (ast.Assign, ast.Return, ast.Expr)) else None
+        if evaluated is None or _binds(evaluated, name.id) or not _contains(evaluated, name):
+            return False
+        index = next(i for i, s in enumerate(function.body) if s is stmt)
+        return not any(_binds(s, name.id) for s in function.body[:index])
 
     def forward_argument(self, scope: ast.AST, name: ast.Name) -> ast.expr | None:
         """A parameter of the ``forward`` being read for a module call (``model(ids, labels)``):
@@ -537,6 +587,10 @@ class NonScalar:
                     continue  # `x += y` keeps x's number of elements or grows it
                 elif parent is not None and (item := self._unpacked(parent, node)) is not None:
                     values.append(item)
+                elif isinstance(parent, ast.For) and parent.target is node and isinstance(parent.iter, ast.ListComp):
+                    values.append(parent.iter.elt)  # `for x in [torch.randn(8, 16) for _ in ...]`
+                elif isinstance(parent, ast.For) and parent.target is node and isinstance(parent.iter, ast.List):
+                    values.extend(parent.iter.elts)
                 else:
                     return []
             elif isinstance(node, (ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom)):

@@ -32,7 +32,8 @@ class ImplicitGradNonScalar(Rule):
     with several rows; a reduction over the last dimension only (`(p * z).sum(dim=-1)`) of a
     tensor with several rows; a convolution with more than one output channel; a model a helper of
     the file returns, or one an object keeps from every instantiation in the file; a loss in a
-    local module's `forward`, read with the arguments of the module call), an elementwise expression of
+    local module's `forward` or in a helper of the file, read with the arguments of the call;
+    a loop variable over a list display or comprehension), an elementwise expression of
     tensors with literal sizes (`(w * x).backward()` with `x = torch.randn(5)`, also wrapped in
     `Variable(...)`), or a loss built with `reduction="none"`. A name counts with the value
     that reaches the call.
