@@ -218,10 +218,10 @@ class Linter:
         """One full collection, queued in the lint thread behind the lint: it does not delay the
         diagnostics, and the next lint waits for it instead of racing it for the GIL."""
         if self._executor is None:
-            gc.collect()
+            _collect()
             return
         with contextlib.suppress(RuntimeError):  # the executor is shut down: the server is exiting
-            self._executor.submit(gc.collect)
+            self._executor.submit(_collect)
 
     def _store(self, unit: str, key: tuple, lints: list[DocumentLint]) -> list[str]:
         """Keep ``lints`` as the unit's results; returns the uris that no longer have any."""
@@ -315,3 +315,17 @@ class Linter:
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+_frozen = False
+
+
+def _collect() -> None:
+    """A full collection; after the first one, what is alive then (modules, rules, the server's
+    own objects: most of the heap) is frozen, so each later collection walks only the objects
+    made since instead of the whole start-up heap (about two thirds of its cost)."""
+    global _frozen
+    gc.collect()
+    if not _frozen:
+        gc.freeze()
+        _frozen = True
