@@ -24,4 +24,4 @@ ori_pred_emb = word_emb.weight[3].detach()
 tgt_emb = word_emb.weight[7].detach()
 for layer, pos in [(0, 5), (1, 9)]:
     model.layers[layer]["dense"].weight[:, pos] -= ori_pred_emb * 0.5  # bug: PTL203
-    model.layers[layer]["dense"].weight[:, pos] += tgt_emb * 0.5
+    model.layers[layer]["dense"].weight[:, pos] += tgt_emb * 0.5  # also: PTL203
