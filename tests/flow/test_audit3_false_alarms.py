@@ -181,14 +181,10 @@ def test_ptl201_detach_tuple_or_tensor_under_none_guard() -> None:
     assert codes(DETACH_TUPLE_OR_TENSOR_UNDER_NONE_GUARD, "PTL201") == []
 
 
-@pytest.mark.xfail(strict=True, reason="audit-3 false alarm: PTL201 `for s in state: s.detach_()`")
 def test_ptl201_detach_each_element_in_place() -> None:
     assert codes(DETACH_EACH_ELEMENT_IN_PLACE, "PTL201") == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="audit-3 false alarm: PTL201 state from a passed-in callable, detached per element"
-)
 def test_ptl201_trainer_of_passed_in_callables() -> None:
     assert codes(TRAINER_OF_CALLABLES, "PTL201") == []
 

@@ -93,6 +93,9 @@ class Statements:
     # -- simple statements --------------------------------------------------------------------
     def exec_expr(self, stmt: ast.Expr, state: State) -> State:
         self.eval(stmt.value, state)
+        path = comprehension_detaching(stmt.value)  # [s.detach_() for s in state]
+        if path is not None and path in state.env:
+            state.env[path] = detached(state.env[path])
         return state
 
     def exec_assign(self, stmt: ast.Assign, state: State) -> State:
@@ -260,6 +263,9 @@ class Statements:
             head = end  # the next pass sees what this iteration handed on
         self.stack.loops.pop()
         after = join_states([state, *ends])
+        path = loop_detaching(stmt) if not isinstance(stmt, ast.While) else None
+        if path is not None and after is not None and path in after.env:
+            after.env[path] = detached(after.env[path])  # for s in state: s.detach_()
         if stmt.orelse and after is not None:
             after = self.exec_block(stmt.orelse, after)
         return join_states([after, *frame.breaks])
@@ -317,6 +323,66 @@ def narrow_none(state: State, paths: set[str]) -> None:
     """On a branch where ``paths`` are None: they have no graph and no device (``NONE``)."""
     for path in paths:
         state.env[path] = NONE
+
+
+def detaches_in_place(expr: ast.expr, name: str) -> bool:
+    """``name.detach_()`` or ``name.requires_grad_(False)``: the tensor leaves its graph in place."""
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)):
+        return False
+    func = expr.func
+    if not (isinstance(func.value, ast.Name) and func.value.id == name):
+        return False
+    if func.attr == "detach_":
+        return not expr.args and not expr.keywords
+    if func.attr == "requires_grad_":
+        flag = expr.args[0] if expr.args else next((k.value for k in expr.keywords if k.arg == "requires_grad"), None)
+        return isinstance(flag, ast.Constant) and flag.value is False
+    return False
+
+
+def loop_detaching(stmt: ast.For | ast.AsyncFor) -> str | None:
+    """The sequence (a name or ``obj.attr`` path) a loop detaches element by element in place,
+    ``for s in state: s.detach_()``: every iteration, at the top of its body, before any
+    rebinding of ``s``, in a body without break or continue. None for any other loop."""
+    target, path = stmt.target, attr_path(stmt.iter)
+    if not isinstance(target, ast.Name) or path is None:
+        return None
+    if any(isinstance(node, (ast.Break, ast.Continue)) for node in subtree(stmt)):
+        return None
+    for child in stmt.body:
+        if isinstance(child, ast.Expr) and detaches_in_place(child.value, target.id):
+            return path
+        if any(
+            isinstance(node, ast.Name) and node.id == target.id and not isinstance(node.ctx, ast.Load)
+            for node in subtree(child)
+        ):
+            return None
+    return None
+
+
+def comprehension_detaching(expr: ast.expr) -> str | None:
+    """The sequence a list or set comprehension statement detaches element by element in place:
+    ``[s.detach_() for s in state]``."""
+    if not isinstance(expr, (ast.ListComp, ast.SetComp)) or len(expr.generators) != 1:
+        return None
+    generator = expr.generators[0]
+    if generator.ifs or not isinstance(generator.target, ast.Name):
+        return None
+    return attr_path(generator.iter) if detaches_in_place(expr.elt, generator.target.id) else None
+
+
+def detached(value: Value) -> Value:
+    """A sequence whose every element was detached in place: no graph in it or its items. A
+    tensor is left as it is (its rows are views, which ``detach_()`` refuses)."""
+    if value.kind is Kind.TENSOR:
+        return value
+    items = (
+        tuple(item.with_(history=frozenset(), requires_grad=False) for item in value.items)
+        if value.items
+        else value.items
+    )
+    elem = value.elem.with_(history=frozenset(), requires_grad=False) if value.elem is not None else None
+    return value.with_(history=frozenset(), items=items, elem=elem)
 
 
 def renamed(value: Value, node: GraphNode) -> Value:

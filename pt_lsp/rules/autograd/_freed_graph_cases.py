@@ -84,7 +84,9 @@ def classify(record: BackwardRecord) -> BackwardEvent:
     """The case of a backward through freed nodes: built before the loop, carried from the
     previous pass, the very graph the earlier backward freed, or a subgraph two losses share."""
     hit, loop = record.hit, record.loop
-    if loop is not None and any(n.uid <= loop.start_uid for n in hit):
+    # only a proven node says the graph was built before the loop: an unknown callable's output
+    # (state = init_state(...)) may have no graph at all, what the loop hands on has one
+    if loop is not None and any(n.uid <= loop.start_uid and n.evidence is Grade.PROVEN for n in hit):
         return _event(record, EventCase.BEFORE_LOOP, loop=loop.node)
     if loop is not None and any(n.uid <= loop.pass_start_uid for n in hit):
         carried = tuple((name, shape_of(value)) for name, value in loop.carried)
