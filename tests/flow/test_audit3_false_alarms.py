@@ -227,7 +227,6 @@ DECORATED_NO_GRAD_HELPER = """
     """
 
 
-@pytest.mark.xfail(strict=True, reason="audit-3 false alarm: PTL402 output of a @torch.no_grad() helper")
 def test_ptl402_output_of_a_decorated_no_grad_helper() -> None:
     assert codes(DECORATED_NO_GRAD_HELPER, "PTL402") == []
 

@@ -224,6 +224,9 @@ class Functions:
         if from_module:
             self.scope.module_env = state.env  # the callee sees the module's globals as they are now
         frames.append(frame)
+        mode = self.statements.decorated_grad_mode(function)  # @torch.no_grad(): off whatever the caller does
+        if mode is not None:
+            inner.grad_enabled = mode
         end = self.statements.exec_block(function.body, inner)
         frames.pop()
         self.scope.module_env = saved_globals

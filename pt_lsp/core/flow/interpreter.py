@@ -142,6 +142,9 @@ class Interpreter:
             if param is not None:
                 state.env[param.arg] = self.parameter_value(survey, param.arg)
         self.stack.frames.append(Frame(function, locals=self.scope.locals_of(function)))
+        mode = self.statements.decorated_grad_mode(function)
+        if mode is not None:
+            state.grad_enabled = mode
         self.statements.exec_block(function.body, state)
         self.stack.frames.pop()
 

@@ -236,6 +236,16 @@ class Statements:
                 return flag.value
         return None
 
+    def decorated_grad_mode(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool | None:
+        """The grad mode a function's body runs in whatever its callers do: that of its grad-mode
+        decorator (``@torch.no_grad()``, ``@torch.inference_mode``...; the one nearest the def
+        wins, being the last to switch), or None without one. Read in the function's own file."""
+        for decorator in reversed(function.decorator_list):
+            mode = self.grad_mode(decorator)
+            if mode is not None:
+                return mode
+        return None
+
     # -- loops ------------------------------------------------------------------------------------
     def exec_loop(self, stmt: ast.For | ast.AsyncFor | ast.While, state: State) -> State | None:
         iterated = self.eval(stmt.iter, state) if not isinstance(stmt, ast.While) else None
