@@ -132,8 +132,20 @@ def _uses(ctx: FileContext, name: str) -> list[ast.Name]:
     return found.get(name, [])
 
 
+_MODULE_FUNCTIONS: weakref.WeakKeyDictionary[FileContext, dict[int, tuple[ast.AST, bool]]] = weakref.WeakKeyDictionary()
+
+
 def _module_function(ctx: FileContext, function: ast.AST) -> bool:
-    """A plain function defined once at module level (its name is bound by that ``def`` only)."""
+    """A plain function defined once at module level (its name is bound by that ``def`` only).
+    Memoised per file: each call of a helper asks, and the answer scans the module's statements."""
+    memo = _MODULE_FUNCTIONS.setdefault(ctx, {})
+    known = memo.get(id(function))
+    if known is None or known[0] is not function:
+        known = memo[id(function)] = (function, _module_function_uncached(ctx, function))
+    return known[1]
+
+
+def _module_function_uncached(ctx: FileContext, function: ast.AST) -> bool:
     return (
         isinstance(function, _FUNCTIONS)
         and ctx.parent(function) is ctx.tree
