@@ -107,13 +107,11 @@ MISSES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="audit-3 miss: PTL201 optimizer.step() of G between backwards sharing G's graph")
 def test_ptl201_step_of_the_generator_between_two_backwards() -> None:
     source, lines = MISSES["PTL201 step of a two-layer generator between two backward passes"]
     assert codes(source, "PTL201") == [(line, "PTL201") for line in lines]
 
 
-@pytest.mark.xfail(strict=True, reason="audit-3 miss: PTL201 infoGAN trainer steps G before the info loss backward")
 def test_ptl201_infogan_trainer() -> None:
     source, lines = MISSES["PTL201 the same in an infoGAN trainer"]
     assert codes(source, "PTL201") == [(line, "PTL201") for line in lines]

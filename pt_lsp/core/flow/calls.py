@@ -214,7 +214,11 @@ class Calls:
                 held = args[0].elem if qualname == "torch.nn.ModuleDict" else args[0].iter_elem()
                 if held is not None and held.kind is Kind.MODULE:
                     elem = held.with_(device=Device.UNKNOWN, steps=())
-            return Value(kind=Kind.MODULE, device=Device.CPU, requires_grad=True, qualname=qualname, elem=elem)
+            # nn.Sequential's layers, named "0", "1"... as torch names them (which weights it saves)
+            layers = tuple((str(i), a) for i, a in enumerate(args)) if qualname == "torch.nn.Sequential" else ()
+            return Value(
+                kind=Kind.MODULE, device=Device.CPU, requires_grad=True, qualname=qualname, elem=elem, attrs=layers
+            )
         tail = qualname.rsplit(".", 1)[-1]
         if tail in api.VALUES_AND_INDICES and qualname == f"torch.{tail}" and (len(args) > 1 or "dim" in kwargs):
             return self.values_and_indices(node, state, args[:1])
@@ -487,8 +491,9 @@ class Calls:
                 evidence=evidence,
             )
             # Which modules' parameters the node saved: this one and the modules it runs inside.
-            # torch saves a weight only to compute the gradient of an input that needs one.
-            if any(v.requires_grad or v.history for v in inputs):
+            # torch saves a weight only to compute the gradient of an input that needs one: a
+            # layer's input, or the output of an earlier layer with parameters in the same module.
+            if any(v.requires_grad or v.history for v in inputs) or chains_layers(module):
                 owners = frozenset([*self.module_calls, attr_path(node.func) or ""]) - {""}
                 self.graph.parameter_nodes.update((n.uid, owners) for n in value.history if n.uid > first_new)
         if module.device is not Device.UNKNOWN and not parameter_free and value.device is not Device.CUDA:
@@ -504,3 +509,14 @@ class Calls:
             state_value = sequence((value, value)) if qualname.endswith("LSTM") else value
             return sequence((value, state_value))
         return value
+
+
+def chains_layers(module: Value) -> bool:
+    """An ``nn.Sequential`` with two layers that have parameters (or may have: a module of
+    unknown class): the later one's input requires grad, so it saves its weight whatever the
+    input to the whole is."""
+    if module.qualname != "torch.nn.Sequential":
+        return False
+    names = [layer.qualname or "" for _, layer in module.attrs if layer.kind is Kind.MODULE]
+    free = [name in api.PARAMETER_FREE or name.endswith(api.PARAMETER_FREE_SUFFIXES) for name in names]
+    return free.count(False) >= 2
