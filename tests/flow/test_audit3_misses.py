@@ -138,7 +138,6 @@ def test_a_one_layer_generator_runs() -> None:
     assert "info_loss" in namespace
 
 
-@pytest.mark.xfail(strict=True, reason="audit-3 miss: PTL401 device chosen by if cuda / elif mps / else cpu")
 def test_ptl401_device_from_a_cuda_mps_cpu_chain() -> None:
     assert codes(DEVICE_FROM_CUDA_MPS_CPU_CHAIN, "PTL401") == [(13, "PTL401")]
 

@@ -126,6 +126,8 @@ class Expressions:
             device = api.device_of_string(node.value)
             if device is not Device.UNKNOWN:
                 return Value(kind=Kind.DEVICE, device=device, requires_grad=False)
+            if node.value.split(":", 1)[0] in OTHER_ACCELERATORS:  # "mps": a device, not CUDA nor the CPU
+                return Value(kind=Kind.DEVICE, requires_grad=False)
         return OTHER
 
     def eval_joined_str(self, node: ast.JoinedStr, state: State) -> Value:
@@ -370,6 +372,8 @@ def subject(expr: ast.expr) -> str:
     text = ast.unparse(expr)
     return f"`{text}`" if len(text) <= 40 else "the tensor"
 
+
+OTHER_ACCELERATORS = frozenset({"mps", "xpu", "hpu", "npu", "mtia", "xla"})
 
 _NO_CUDA_NAME = re.compile(r"(?:^|_)(?:no|without|disable)_?(?:cuda|gpu)(?:$|_)", re.IGNORECASE)
 _CUDA_NAME = re.compile(r"(?:^|_)(?:cuda|gpu|on_gpu|use_cuda|use_gpu)s?(?:$|_)", re.IGNORECASE)

@@ -11,7 +11,7 @@ from .. import vocabulary as api
 from ..walk import attr_path, subtree
 from .evaluator import Expressions, narrow
 from .graph import GraphNodes
-from .lattice import Grade, GraphNode
+from .lattice import Device, Grade, GraphNode
 from .state import NONE, LoopFrame, Stack, State, join_states
 from .values import OTHER, Kind, Value
 
@@ -185,6 +185,8 @@ class Statements:
         after = join_states([taken, skipped])
         if after is not None:
             after.under = state.under
+        if flag is not None and after is not None and taken is not None and skipped is not None:
+            chosen_devices(after, *((taken, skipped) if flag else (skipped, taken)), stmt)
         return after
 
     def exec_try(self, stmt: ast.Try, state: State) -> State | None:
@@ -297,6 +299,20 @@ class Statements:
         if outer is not None and any(node.uid <= outer.pass_start_uid for node in element.history):
             return element
         return renamed(element, self.graph.fresh(stmt.target, Grade.UNKNOWN))
+
+
+def chosen_devices(after: State, cuda: State, other: State, stmt: ast.If) -> None:
+    """``if torch.cuda.is_available(): device = "cuda"`` and, where CUDA is not used, any other
+    device (``"cpu"``, or ``"mps"`` under an ``elif``): the device is CUDA exactly when the
+    condition holds, chosen at run time, as the two-way form's join of CUDA and the CPU says."""
+    for name, value in after.env.items():
+        mine, theirs = cuda.env.get(name), other.env.get(name)
+        if mine is None or theirs is None or not (mine.kind is theirs.kind is Kind.DEVICE):
+            continue
+        if mine.device is Device.CUDA and theirs.device is Device.UNKNOWN:  # CPU: the join says it already
+            test = ast.unparse(stmt.test)
+            why = f"device chosen at run time here (`{test}`)" if len(test) < 60 else "device chosen at run time here"
+            after.env[name] = value.with_(device=Device.MAYBE_CUDA).step(stmt, why)
 
 
 def none_paths(test: ast.expr, state: State) -> tuple[set[str], set[str]]:
