@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import ast
 import weakref
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.bindings import bound_values
@@ -24,24 +27,93 @@ _BODIES = ("body", "orelse", "finalbody")
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
-def _binds(node: ast.AST, name: str) -> bool:
-    """``node`` (a statement or a header expression) binds ``name`` in the current scope."""
+T = TypeVar("T")
+
+
+@dataclass
+class _Block:
+    """A statement list indexed once: each statement's position, and for each name the positions
+    of the statements that bind it (ascending), so that "the nearest earlier binding" is a bisect."""
+
+    positions: dict[int, int] = field(default_factory=dict)
+    binders: dict[str, list[int]] = field(default_factory=dict)
+
+
+@dataclass
+class _FileMemo:
+    """What the questions of this module compute once per file: without it each read, call site or
+    attribute asked again walks whole blocks or scopes (quadratic in a long script)."""
+
+    bound: dict[int, frozenset[str]] = field(default_factory=dict)
+    blocks: dict[tuple[int, str], _Block] = field(default_factory=dict)
+    answers: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+
+
+_MEMOS: weakref.WeakKeyDictionary[FileContext, _FileMemo] = weakref.WeakKeyDictionary()
+
+
+def _memo(ctx: FileContext) -> _FileMemo:
+    memo = _MEMOS.get(ctx)
+    if memo is None:
+        memo = _MEMOS[ctx] = _FileMemo()
+    return memo
+
+
+def _cached(ctx: FileContext, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` once per file and ``key`` (node ids in keys are stable: the context keeps the tree)."""
+    answers = _memo(ctx).answers
+    if key not in answers:
+        answers[key] = compute()
+    result: T = answers[key]
+    return result
+
+
+def _names_bound(node: ast.AST) -> frozenset[str]:
+    """Every name ``node`` (a statement or a header expression) binds in the current scope: the
+    names an assignment, import, def, class, except handler or `global` in it binds, in one walk."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return node.name == name or any(_binds(d, name) for d in node.decorator_list)
+        return frozenset({node.name}).union(*(_names_bound(d) for d in node.decorator_list))
     if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return any((a.asname or a.name.split(".")[0]) == name for a in node.names)
+        return frozenset(a.asname or a.name.split(".")[0] for a in node.names)
     if isinstance(node, (ast.Global, ast.Nonlocal)):
-        return name in node.names
+        return frozenset(node.names)
+    names: set[str] = set()
     for child in [node, *own_nodes(node)]:
-        if isinstance(child, ast.Name) and child.id == name and not isinstance(child.ctx, ast.Load):
-            return True
-        if isinstance(child, ast.ExceptHandler) and child.name == name:
-            return True
-        if isinstance(child, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal)) and _binds(child, name):
-            return True
-        if isinstance(child, NESTED_SCOPES) and not isinstance(child, ast.Lambda) and child.name == name:
-            return True
-    return False
+        if isinstance(child, ast.Name) and not isinstance(child.ctx, ast.Load):
+            names.add(child.id)
+        elif isinstance(child, ast.ExceptHandler) and child.name:
+            names.add(child.name)
+        elif isinstance(child, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal)):
+            names |= _names_bound(child)
+        elif isinstance(child, NESTED_SCOPES) and not isinstance(child, ast.Lambda):
+            names.add(child.name)
+    return frozenset(names)
+
+
+def _bound_by(ctx: FileContext, node: ast.AST) -> frozenset[str]:
+    bound = _memo(ctx).bound
+    names = bound.get(id(node))
+    if names is None:
+        names = bound[id(node)] = _names_bound(node)
+    return names
+
+
+def _block(ctx: FileContext, owner: ast.AST, field_name: str) -> _Block:
+    """The statement list ``owner.<field_name>`` (a body, an ``orelse``...), indexed."""
+    blocks = _memo(ctx).blocks
+    block = blocks.get((id(owner), field_name))
+    if block is None:
+        block = blocks[(id(owner), field_name)] = _Block()
+        for position, stmt in enumerate(getattr(owner, field_name, None) or ()):
+            block.positions[id(stmt)] = position
+            for name in _bound_by(ctx, stmt):
+                block.binders.setdefault(name, []).append(position)
+    return block
+
+
+def _body_binds(ctx: FileContext, function: ast.AST, name: str) -> bool:
+    """A statement of ``function``'s body binds ``name`` (the function rebinds it)."""
+    return name in _block(ctx, function, "body").binders
 
 
 def _statement_of(ctx: FileContext, node: ast.AST) -> ast.stmt | None:
@@ -71,29 +143,34 @@ def reaching_values(ctx: FileContext, name: ast.Name) -> list[ast.AST] | None:
         parent = ctx.parent(current)
         if parent is None:
             return bound_values(ctx, name)
-        block = next(
-            (getattr(parent, f) for f in _BODIES if any(s is current for s in getattr(parent, f, ()) or ())), None
+        found = next(
+            ((f, indexed) for f in _BODIES if id(current) in (indexed := _block(ctx, parent, f)).positions), None
         )
-        if block is None:
+        if found is None:
             return bound_values(ctx, name)  # an except handler, a match case...
-        for earlier in reversed(block[: next(i for i, s in enumerate(block) if s is current)]):
-            if _binds(earlier, name.id):
-                if (
-                    isinstance(earlier, ast.Assign)
-                    and len(earlier.targets) == 1
-                    and isinstance(earlier.targets[0], ast.Name)
-                ):
-                    return [earlier.value]
-                return bound_values(ctx, name)
+        field_name, indexed = found
+        binders = indexed.binders.get(name.id, [])
+        nearest = bisect_left(binders, indexed.positions[id(current)]) - 1
+        if nearest >= 0:
+            earlier = getattr(parent, field_name)[binders[nearest]]
+            if (
+                isinstance(earlier, ast.Assign)
+                and len(earlier.targets) == 1
+                and isinstance(earlier.targets[0], ast.Name)
+            ):
+                return [earlier.value]
+            return bound_values(ctx, name)
+        block = getattr(parent, field_name)
         if isinstance(parent, (ast.Module, *_FUNCTIONS)):
             return None if isinstance(parent, _FUNCTIONS) and parameter_of(ctx, name) else bound_values(ctx, name)
         if isinstance(parent, ast.ClassDef) or (isinstance(parent, ast.Try) and block is not parent.body):
             return bound_values(ctx, name)
-        if isinstance(parent, _LOOPS) and _binds(parent, name.id):
+        if isinstance(parent, _LOOPS) and name.id in _bound_by(ctx, parent):
             return bound_values(ctx, name)  # a later iteration may see another value
         headers = [getattr(parent, f) for f in parent._fields if f not in (*_BODIES, "handlers")]
-        if any(isinstance(h, ast.AST) and _binds(h, name.id) for h in headers) or any(
-            isinstance(h, list) and any(isinstance(i, ast.AST) and _binds(i, name.id) for i in h) for h in headers
+        if any(isinstance(h, ast.AST) and name.id in _bound_by(ctx, h) for h in headers) or any(
+            isinstance(h, list) and any(isinstance(i, ast.AST) and name.id in _bound_by(ctx, i) for i in h)
+            for h in headers
         ):
             return bound_values(ctx, name)
         current = parent
@@ -114,7 +191,7 @@ def parameter_of(ctx: FileContext, name: ast.Name) -> tuple[Function, str] | Non
     arguments = function.args
     if name.id not in [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]:
         return None
-    if any(_binds(stmt, name.id) for stmt in function.body):
+    if _body_binds(ctx, function, name.id):
         return None
     return function, name.id
 
@@ -150,7 +227,7 @@ def _module_function_uncached(ctx: FileContext, function: ast.AST) -> bool:
         isinstance(function, _FUNCTIONS)
         and ctx.parent(function) is ctx.tree
         and not function.decorator_list
-        and sum(_binds(stmt, function.name) for stmt in ctx.tree.body) == 1
+        and len(_block(ctx, ctx.tree, "body").binders.get(function.name, ())) == 1
     )
 
 
@@ -205,7 +282,7 @@ def arguments_at_calls(
     """What every call of the module-level ``function`` in this file passes for ``parameter``;
     None where a call is not that plain. The function must not rebind the parameter, unless
     ``rebound`` (the caller reads it where no rebinding has happened yet)."""
-    if not rebound and any(_binds(stmt, parameter) for stmt in function.body):
+    if not rebound and _body_binds(ctx, function, parameter):
         return None
     calls = _calls_of(ctx, function)
     if calls is None:
@@ -218,7 +295,8 @@ def local_function(ctx: FileContext, call: ast.Call) -> Function | None:
     """The module-level function of this file that ``call`` calls by name."""
     if not isinstance(call.func, ast.Name):
         return None
-    for stmt in ctx.tree.body:
+    for position in _block(ctx, ctx.tree, "body").binders.get(call.func.id, ()):
+        stmt = ctx.tree.body[position]
         if isinstance(stmt, _FUNCTIONS) and stmt.name == call.func.id:
             binding = ctx.names.binding(call.func.id, call)
             if binding is not None and binding.qualname is None and _module_function(ctx, stmt):
@@ -255,7 +333,7 @@ def identity_argument(ctx: FileContext, call: ast.Call) -> ast.AST | None:
     arguments = function.args
     if parameter not in [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]:
         return None
-    if any(_binds(stmt, parameter) for stmt in function.body):
+    if _body_binds(ctx, function, parameter):
         return None
     return argument_for(call, function, parameter)
 
@@ -352,19 +430,25 @@ def constructor_argument(ctx: FileContext, expr: ast.AST) -> ast.expr | None:
     if len(stored) != 1:
         return None
     argument = next((a for a in init.args.args[1:] if a.arg == stored[0]), None)
-    if argument is None or any(_binds(s, argument.arg) for s in init.body) or not _stored_at_top(init, expr.attr):
+    if argument is None or _body_binds(ctx, init, argument.arg) or not _stored_at_top(init, expr.attr):
         return None
     scope = _enclosing_function(ctx, expr) or ctx.tree
-    if any(
-        isinstance(n, ast.Attribute)
-        and not isinstance(n.ctx, ast.Load)
-        and n.attr == expr.attr
-        and isinstance(n.value, ast.Name)
-        and n.value.id == expr.value.id
-        for n in own_nodes(scope)
-    ):
+    if (expr.value.id, expr.attr) in _attributes_stored(ctx, scope):
         return None  # set again from outside
     return argument_for(call, init, argument.arg, bound=True)
+
+
+def _attributes_stored(ctx: FileContext, scope: ast.AST) -> frozenset[tuple[str, str]]:
+    """``(name, attr)`` for every ``name.attr = ...`` (or ``del``) in ``scope``'s own code."""
+    return _cached(
+        ctx,
+        ("stored attributes", id(scope)),
+        lambda: frozenset(
+            (n.value.id, n.attr)
+            for n in own_nodes(scope)
+            if isinstance(n, ast.Attribute) and not isinstance(n.ctx, ast.Load) and isinstance(n.value, ast.Name)
+        ),
+    )
 
 
 def _stored_at_top(init: Function, attr: str) -> bool:
