@@ -91,6 +91,21 @@ def many_functions(n: int) -> str:
     return "import torch\n" + "".join(body.format(i=i) for i in range(n))
 
 
+def helper_calls(n: int) -> str:
+    """n calls of two helpers of the file in one block: a leaf maker updated in place (PTL203, its
+    fix a ``no_grad`` block) and a read-only array loader (PTL404): every call site asks about the
+    others' arguments and the block's earlier statements."""
+    head = (
+        "import numpy as np\nimport torch\n\n\ndef init(k, scale=0.1):\n"
+        "    return (torch.randn(k) * scale).requires_grad_()\n\n\ndef load(buf):\n"
+        "    return np.frombuffer(buf, dtype=np.float32)\n\n\n"
+    )
+    body = "".join(
+        f"w{i} = init(3)\nw{i}.add_(1)\na{i} = load(b'abcd')\nt{i} = torch.from_numpy(a{i})\n" for i in range(n)
+    )
+    return head + body
+
+
 @dataclass
 class Shape:
     name: str
@@ -106,6 +121,7 @@ SHAPES = [
     Shape("deep-nesting", deep_nesting, (25, 50, 100, 200)),
     Shape("many-fixes", many_fixes, (1000, 2000, 4000, 8000), fix=True),
     Shape("many-functions", many_functions, (100, 200, 400, 800)),
+    Shape("helper-calls", helper_calls, (250, 500, 1000, 2000)),
 ]
 
 

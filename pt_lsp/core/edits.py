@@ -7,6 +7,7 @@ parsing; the caller then reports the finding without that fix.
 from __future__ import annotations
 
 import ast
+import weakref
 from collections.abc import Iterable, Sequence
 
 from pt_lsp.core.context import FileContext
@@ -118,17 +119,40 @@ def newline_of(ctx: FileContext) -> str:
     return "\r\n" if first.endswith("\r\n") else "\n"
 
 
+_POSITIONS: weakref.WeakKeyDictionary[FileContext, dict[int, tuple[list[ast.stmt], int]]] = weakref.WeakKeyDictionary()
+
+
+def statement_position(ctx: FileContext, stmt: ast.stmt) -> tuple[list[ast.stmt], int] | None:
+    """The statement list holding ``stmt`` (a body, ``orelse``, ``finalbody`` or an except
+    handler's body) and its index there. The lists of a parent are indexed once per file: a fix
+    per statement of a long block would otherwise scan the block each time."""
+    positions = _POSITIONS.setdefault(ctx, {})
+    found = positions.get(id(stmt))
+    if found is None:
+        parent = ctx.parent(stmt) or ctx.tree
+        bodies = [getattr(parent, name, None) for name in _BODY_FIELDS]
+        if isinstance(parent, ast.Try):
+            bodies += [handler.body for handler in parent.handlers]
+        for body in bodies:
+            if isinstance(body, list):
+                for index, child in enumerate(body):
+                    positions[id(child)] = (body, index)
+        found = positions.get(id(stmt))
+        if found is None or found[0][found[1]] is not stmt:
+            return None
+    return found
+
+
+def statement_index(ctx: FileContext, stmt: ast.stmt) -> int:
+    """The index of ``stmt`` in :func:`body_containing`'s list (which must hold it)."""
+    position = statement_position(ctx, stmt)
+    assert position is not None, "statement_index of a statement in no body"
+    return position[1]
+
+
 def body_containing(ctx: FileContext, stmt: ast.stmt) -> list[ast.stmt] | None:
-    parent = ctx.parent(stmt) or ctx.tree
-    for name in _BODY_FIELDS:
-        body = getattr(parent, name, None)
-        if isinstance(body, list) and any(s is stmt for s in body):
-            return body
-    if isinstance(parent, ast.Try):
-        for handler in parent.handlers:
-            if any(s is stmt for s in handler.body):
-                return handler.body
-    return None
+    position = statement_position(ctx, stmt)
+    return position[0] if position is not None else None
 
 
 def alone_on_lines(ctx: FileContext, stmts: Sequence[ast.stmt]) -> bool:
@@ -166,11 +190,20 @@ def replace_in(text_start: Pos, text: str, edits: Iterable[Edit], ctx: FileConte
 
 
 # -- names of torch objects ----------------------------------------------------------------------
+_IMPORTED_BINDINGS: weakref.WeakKeyDictionary[FileContext, dict[int, list[str]]] = weakref.WeakKeyDictionary()
+
+
 def _visible_names(ctx: FileContext, at: ast.AST) -> list[str]:
+    """The names visible at ``at`` that an import may bind (innermost scope first): a scope's list
+    is made once per file, so that a fix per line does not walk every binding of the module."""
+    per_scope = _IMPORTED_BINDINGS.setdefault(ctx, {})
     scope: Scope | None = ctx.names.scope_of(at)
     names: list[str] = []
     while scope is not None:
-        names.extend(scope.bindings)
+        imported = per_scope.get(id(scope))
+        if imported is None:
+            imported = per_scope[id(scope)] = [n for n in scope.bindings if ctx.names.may_resolve(n)]
+        names.extend(imported)
         scope = scope.parent
     return names
 

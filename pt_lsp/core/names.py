@@ -252,6 +252,10 @@ class Names:
                 scope = scope.parent
         return None
 
+    def may_resolve(self, name: str) -> bool:
+        """False where ``name`` is bound by no import (nor a star import): it never resolves."""
+        return self._qualified is None or name in self._qualified
+
     def resolve(self, name: str, node: ast.AST) -> str | None:
         if self._qualified is not None and name not in self._qualified:
             return None

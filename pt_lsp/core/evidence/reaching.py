@@ -233,7 +233,12 @@ def _module_function_uncached(ctx: FileContext, function: ast.AST) -> bool:
 
 def _calls_of(ctx: FileContext, function: Function) -> list[ast.Call] | None:
     """Every call of the module-level ``function`` in the file; None where its name is used any
-    other way (passed as a callback, stored) or nowhere."""
+    other way (passed as a callback, stored) or nowhere. Once per file: each of N call sites may
+    ask about the others."""
+    return _cached(ctx, ("calls", id(function)), lambda: _find_calls(ctx, function))
+
+
+def _find_calls(ctx: FileContext, function: Function) -> list[ast.Call] | None:
     if not _module_function(ctx, function):
         return None
     bindings = ctx.names.module_scope.bindings.get(function.name, [])
@@ -281,7 +286,16 @@ def arguments_at_calls(
 ) -> list[ast.AST] | None:
     """What every call of the module-level ``function`` in this file passes for ``parameter``;
     None where a call is not that plain. The function must not rebind the parameter, unless
-    ``rebound`` (the caller reads it where no rebinding has happened yet)."""
+    ``rebound`` (the caller reads it where no rebinding has happened yet). Once per file: each
+    of the parameter's reads asks."""
+    return _cached(
+        ctx,
+        ("arguments", id(function), parameter, rebound),
+        lambda: _arguments_at_calls(ctx, function, parameter, rebound),
+    )
+
+
+def _arguments_at_calls(ctx: FileContext, function: Function, parameter: str, rebound: bool) -> list[ast.AST] | None:
     if not rebound and _body_binds(ctx, function, parameter):
         return None
     calls = _calls_of(ctx, function)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.edits import body_containing, no_grad_block, source_of, statement_of
+from pt_lsp.core.edits import body_containing, no_grad_block, source_of, statement_index, statement_of
 from pt_lsp.core.evidence.grad_mode import GradMode
 from pt_lsp.core.findings import Edit
 from pt_lsp.rules.autograd._leaves import Leaf, LeafEvidence
@@ -142,7 +142,7 @@ def no_grad_edits(ctx: FileContext, site: InPlaceSite, group_with: Callable[[ast
     body = body_containing(ctx, site.stmt)
     if body is None:
         return None
-    index = next(i for i, s in enumerate(body) if s is site.stmt)
+    index = statement_index(ctx, site.stmt)
     start = end = index
     while start > 0 and group_with(body[start - 1]):
         start -= 1

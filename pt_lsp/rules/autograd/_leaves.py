@@ -78,6 +78,9 @@ def _literal(expr: ast.expr | None, value: object) -> bool:
 class LeafEvidence:
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
+        self._scope_bindings: dict[int, dict[str, list[ast.AST]]] = {}
+        self._made: dict[tuple[int, int], Leaf | None] = {}
+        self._fresh: dict[tuple[int, int], bool] = {}
         self._names: dict[tuple[int, str], Leaf | None] = {}
 
     @cached_property
@@ -95,7 +98,14 @@ class LeafEvidence:
 
     # -- what makes a leaf ------------------------------------------------------------------------
     def made_leaf(self, expr: ast.AST, depth: int = 0) -> Leaf | None:
-        """``expr`` builds a fresh leaf that requires grad."""
+        """``expr`` builds a fresh leaf that requires grad. Once per node and depth: a helper's
+        returns are asked again from each of its calls."""
+        key = (id(expr), depth)
+        if key not in self._made:
+            self._made[key] = self._made_leaf(expr, depth)
+        return self._made[key]
+
+    def _made_leaf(self, expr: ast.AST, depth: int) -> Leaf | None:
         grad_: ast.Call | None = None
         while (
             isinstance(expr, ast.Call)
@@ -149,6 +159,12 @@ class LeafEvidence:
     def _fresh_without_grad(self, expr: ast.AST, depth: int = 0) -> bool:
         """Arithmetic of numbers and fresh factory tensors made without ``requires_grad``: a new
         tensor that does not require grad (``requires_grad_()`` then makes it a leaf)."""
+        key = (id(expr), depth)
+        if key not in self._fresh:
+            self._fresh[key] = self._is_fresh_without_grad(expr, depth)
+        return self._fresh[key]
+
+    def _is_fresh_without_grad(self, expr: ast.AST, depth: int) -> bool:
         if depth > 6:
             return False
         if isinstance(expr, ast.BinOp):
@@ -333,6 +349,17 @@ class LeafEvidence:
     def _scope(self, node: ast.AST) -> ast.AST:
         return self.ctx.names.scope_of(node).node
 
+    def _bindings(self, scope: ast.AST) -> dict[str, list[ast.AST]]:
+        """For each name, the nodes of ``scope``'s own code that bind it, in order: one walk per
+        scope instead of one per name asked (quadratic in a long script of many names)."""
+        found = self._scope_bindings.get(id(scope))
+        if found is None:
+            found = self._scope_bindings[id(scope)] = {}
+            for node in own_nodes(scope):
+                for bound in _bound_names(node):
+                    found.setdefault(bound, []).append(node)
+        return found
+
     def _name_leaf(self, scope: ast.AST, name: str) -> Leaf | None:
         if not isinstance(scope, _SCOPES):
             return None  # comprehension variables, class bodies
@@ -342,36 +369,22 @@ class LeafEvidence:
             if any(a is not None and a.arg == name for a in every):
                 return self._argument_leaf(scope, name)
         found: list[Leaf | None] = []
-        for node in own_nodes(scope):
+        for node in self._bindings(scope).get(name, ()):
             if isinstance(node, ast.Assign):
                 for target in node.targets:
                     if isinstance(target, ast.Name) and target.id == name:
                         found.append(self.made_leaf(node.value))
                     elif binds_name(target, name):
                         return None
-            elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and binds_name(node.target, name):
+            elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)):
                 found.append(self.made_leaf(node.value) if node.value is not None else None)
-            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) and binds_name(node.target, name):
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
                 found.append(
                     Leaf("parameter", steps=(Step(node.iter, f"`{name}` is a parameter of the model here"),))
                     if _iterates_parameters(node.target, node.iter, name)
                     else None
                 )
-            elif (
-                isinstance(node, ast.withitem)
-                and node.optional_vars is not None
-                and binds_name(node.optional_vars, name)
-            ):
-                return None
-            elif isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
-                return None
-            elif isinstance(node, (ast.Import, ast.ImportFrom)) and any(
-                (a.asname or a.name.split(".")[0]) == name for a in node.names
-            ):
-                return None
-            elif isinstance(node, (*_NESTED[:2], ast.ClassDef)) and getattr(node, "name", None) == name:
-                return None
-            elif isinstance(node, ast.ExceptHandler) and node.name == name:
+            else:  # a `with ... as`, `global`, import, def, class or except handler: not a plain value
                 return None
         leaves = [leaf for leaf in found if leaf is not None]
         if not found or len(leaves) != len(found):
@@ -381,6 +394,36 @@ class LeafEvidence:
             return None
         factory = leaves[0].factory if len(leaves) == 1 else None
         return Leaf(origins.pop(), factory, tuple(step for leaf in leaves for step in leaf.steps))
+
+
+def _target_names(target: ast.AST) -> list[str]:
+    """The names an assignment target binds (as :func:`binds_name` answers, for every name)."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _target_names(element)]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return []
+
+
+def _bound_names(node: ast.AST) -> set[str]:
+    """The names ``node`` binds in its scope, for the kinds of binding :meth:`LeafEvidence._name_leaf` reads."""
+    if isinstance(node, ast.Assign):
+        return {name for target in node.targets for name in _target_names(target)}
+    if isinstance(node, (ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.comprehension)):
+        return set(_target_names(node.target))
+    if isinstance(node, ast.withitem):
+        return set(_target_names(node.optional_vars)) if node.optional_vars is not None else set()
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return set(node.names)
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {a.asname or a.name.split(".")[0] for a in node.names}
+    if isinstance(node, (*_NESTED[:2], ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, ast.ExceptHandler) and node.name:
+        return {node.name}
+    return set()
 
 
 def _iterates_parameters(target: ast.AST, iterable: ast.AST, name: str) -> bool:

@@ -15,7 +15,7 @@ from typing import Protocol
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Span
-from pt_lsp.core.edits import body_containing, no_grad_block, source_of
+from pt_lsp.core.edits import body_containing, no_grad_block, source_of, statement_index
 from pt_lsp.core.evidence.tensors import GRAD, TensorEvidence
 from pt_lsp.core.findings import Applicability, Edit, Fix
 
@@ -436,7 +436,7 @@ class UpdateFixes:
             body = body_containing(self.ctx, stmt)
             if body is None:
                 continue
-            positions[key] = (id(body), next(i for i, s in enumerate(body) if s is stmt))
+            positions[key] = (id(body), statement_index(self.ctx, stmt))
             runs.append([stmt])
         runs.sort(key=lambda run: positions[id(run[0])])
         merged: list[list[ast.stmt]] = []

@@ -8,13 +8,13 @@ from collections.abc import Iterable, Iterator
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos, Span
 from pt_lsp.core.edits import (
-    body_containing,
     delete_statement,
     no_grad_block,
     primary_text,
     remove_import_name,
     source_of,
     statement_of,
+    statement_position,
     text_in_place_of,
     torch_reference,
 )
@@ -304,10 +304,10 @@ class TorchAutogradVariable(Rule):
 
     def no_grad_suggestion(self, ctx: FileContext, call: ast.Call, unwrap: tuple[Edit, ...]) -> Fix | None:
         stmt = statement_of(ctx, call)
-        body = body_containing(ctx, stmt) if stmt is not None else None
-        if body is None:
+        position = statement_position(ctx, stmt) if stmt is not None else None
+        if position is None:
             return None
-        index = next(i for i, s in enumerate(body) if s is stmt)
+        body, index = position
         # The statements that follow use the formerly "volatile" value: run them without grad.
         edits = no_grad_block(ctx, body[index:], unwrap)
         if edits is None:

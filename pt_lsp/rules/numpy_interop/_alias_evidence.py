@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import weakref
 from collections.abc import Iterable, Iterator
 
 from pt_lsp.core import vocabulary
@@ -315,27 +316,56 @@ def _made_read_only(ctx: FileContext, name: ast.Name) -> ast.stmt | None:
         stmt = ctx.parent(stmt)
     parent = ctx.parent(stmt) if stmt is not None else None
     body = getattr(parent, "body", None) if parent is not None else None
-    if not isinstance(body, list) or not any(s is stmt for s in body):
+    if stmt is None or parent is None or not isinstance(body, list):
         return None
-    for earlier in body[: next(i for i, s in enumerate(body) if s is stmt)]:
+    position, flagged = _flag_statements(ctx, parent, body)
+    here = position.get(id(stmt))
+    if here is None:
+        return None
+    return next((earlier for at, earlier in flagged.get(name.id, ()) if at < here), None)
+
+
+_FLAGGED: weakref.WeakKeyDictionary[
+    FileContext, dict[int, tuple[dict[int, int], dict[str, list[tuple[int, ast.stmt]]]]]
+] = weakref.WeakKeyDictionary()
+
+
+def _flag_statements(
+    ctx: FileContext, owner: ast.AST, body: list[ast.stmt]
+) -> tuple[dict[int, int], dict[str, list[tuple[int, ast.stmt]]]]:
+    """``body`` indexed once per file: each statement's position, and for each name the statements
+    (with positions, in order) that make its array read-only."""
+    per_body = _FLAGGED.setdefault(ctx, {})
+    found = per_body.get(id(owner))
+    if found is None:
+        flagged: dict[str, list[tuple[int, ast.stmt]]] = {}
+        for at, earlier in enumerate(body):
+            made = _read_only_target(earlier)
+            if made is not None:
+                flagged.setdefault(made, []).append((at, earlier))
+        found = per_body[id(owner)] = ({id(s): at for at, s in enumerate(body)}, flagged)
+    return found
+
+
+def _read_only_target(stmt: ast.stmt) -> str | None:
+    """The name whose array ``stmt`` makes read-only (``a.flags.writeable = False``,
+    ``a.setflags(write=False)``), if any."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        path = path_of(stmt.targets[0])
+        if path is not None and isinstance(stmt.value, ast.Constant) and stmt.value.value is False:
+            for suffix in (".flags.writeable", ".flags.writable"):
+                if path.endswith(suffix) and "." not in path[: -len(suffix)]:
+                    return path[: -len(suffix)]
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        call = stmt.value
         if (
-            isinstance(earlier, ast.Assign)
-            and len(earlier.targets) == 1
-            and path_of(earlier.targets[0]) in (f"{name.id}.flags.writeable", f"{name.id}.flags.writable")
-            and isinstance(earlier.value, ast.Constant)
-            and earlier.value.value is False
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr == "setflags"
+            and any(
+                k.arg == "write" and isinstance(k.value, ast.Constant) and k.value.value is False for k in call.keywords
+            )
         ):
-            return earlier
-        if isinstance(earlier, ast.Expr) and isinstance(earlier.value, ast.Call):
-            call = earlier.value
-            if (
-                isinstance(call.func, ast.Attribute)
-                and call.func.attr == "setflags"
-                and path_of(call.func.value) == name.id
-                and any(
-                    k.arg == "write" and isinstance(k.value, ast.Constant) and k.value.value is False
-                    for k in call.keywords
-                )
-            ):
-                return earlier
+            target = path_of(call.func.value)
+            if target is not None and "." not in target:
+                return target
     return None

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.edits import body_containing, primary_text
+from pt_lsp.core.edits import body_containing, primary_text, statement_index
 from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.values import Step
@@ -124,7 +124,7 @@ class FromNumpyReadOnly(Rule):
         body = body_containing(ctx, parent)
         if path is None or body is None:
             return None
-        index = next(i for i, s in enumerate(body) if s is parent)
+        index = statement_index(ctx, parent)
         root = path.split(".")[0]
         for node in ordered_nodes(body[index + 1 :]):
             if isinstance(node, WRITES) and writes(ctx, node, path, {}):

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.edits import body_containing
+from pt_lsp.core.edits import body_containing, statement_index
 from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.values import Step
@@ -120,7 +120,7 @@ class NumpyAliasMutation(Rule):
         body = body_containing(ctx, assign)
         if body is None:
             return None
-        index = next(i for i, s in enumerate(body) if s is assign)
+        index = statement_index(ctx, assign)
         optimizers = optimizers_over(ctx, ctx.index.of(ast.Assign)) if ".step()" in ctx.doc.text else {}
         root = path.split(".")[0]
         write: Write | None = None
