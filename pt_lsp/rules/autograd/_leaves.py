@@ -90,11 +90,21 @@ class LeafEvidence:
         return any(word in text for word in FREEZE_WORDS)
 
     def _frozen_by_name(self, name: str) -> bool:
+        """``<name>.requires_grad = False`` (or ``_(False)``, ``detach_()``) somewhere in the text."""
         text = self.ctx.doc.text
-        return any(
-            f"{name}.{word}" in text
-            for word in ("requires_grad = False", "requires_grad=False", "requires_grad_(False)", "detach_()")
-        )
+        return any(text.endswith(name, 0, at) for at in self._freezing_sites)
+
+    @cached_property
+    def _freezing_sites(self) -> list[int]:
+        """Where each ``.requires_grad = False``-like suffix starts: found once, not once per name."""
+        text = self.ctx.doc.text
+        sites = []
+        for word in ("requires_grad = False", "requires_grad=False", "requires_grad_(False)", "detach_()"):
+            at = text.find(f".{word}")
+            while at != -1:
+                sites.append(at)
+                at = text.find(f".{word}", at + 1)
+        return sites
 
     # -- what makes a leaf ------------------------------------------------------------------------
     def made_leaf(self, expr: ast.AST, depth: int = 0) -> Leaf | None:
