@@ -1,9 +1,9 @@
 """Each cross-check outcome once: PTL401 on a line that runs on the CPU here (no symptom), PTL102
-in a function never called (not reached), `.data` on a tensor from a helper (runtime only), and a
-loss backwarded twice (confirmed)."""
+in a function never called (not reached), `.data` on a tensor of a helper looked up with getattr
+(runtime only: imports are followed, getattr is not), and a loss backwarded twice (confirmed)."""
 
+import helper_tensors
 import torch
-from helper_tensors import make_weights
 
 device = "cuda" if torch.cuda.is_available() else "cpu"
 x = torch.ones(2, device=device)
@@ -15,7 +15,7 @@ def never_called():
     return w.data
 
 
-z = make_weights()
+z = getattr(helper_tensors, "make_" + "weights")()
 print(z.data.sum().item())
 loss = (z * z).sum()
 loss.backward()

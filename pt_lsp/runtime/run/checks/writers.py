@@ -1,5 +1,6 @@
-"""PTL501: a TensorBoard ``SummaryWriter`` (torch's or tensorboardX's) still open at exit with
-events it never flushed.
+"""PTL501: a TensorBoard ``SummaryWriter`` of torch still open at exit with events it never
+flushed. tensorboardX's writers are left alone, as the static rule leaves them: tensorboardX
+(since 2.1) closes each of them at exit.
 
 The writer's module is imported only if the program imports it: a finder on ``sys.meta_path``
 patches the writer when its module is loaded (or at once if it already is).
@@ -16,7 +17,7 @@ from typing import Any
 from ..frames import Where
 from .base import Check
 
-_MODULES = ("torch.utils.tensorboard.writer", "tensorboardX.writer")  # torch's writer, and tensorboardX's
+_MODULES = ("torch.utils.tensorboard.writer",)
 
 
 class _State:
