@@ -332,3 +332,12 @@ def test_fixed_updates_produce_the_same_weights_as_the_original():
         exec(compile(program, "<updates>", "exec"), namespace)
         results.append([t.detach().clone() for m in ("model", "teacher") for t in namespace[m].state_dict().values()])
     assert all(torch.equal(a, b) for a, b in zip(*results))
+
+
+def test_no_update_fix_where_dropping_data_would_assign_to_a_call():
+    """Found by scripts/fuzz.py (seed 16): `b.detach().data -= g` without `.data` is `b.detach() -= g`,
+    which does not compile; the finding stays, without that fix."""
+    text = "import torch\nb = torch.randn(3, requires_grad=True)\nb.detach().data -= 0.1 * b.grad.data\n"
+    (finding,) = [f for f in findings(CODE, text) if f.line == 3 and "update" in f.message]
+    assert all("no_grad" not in fix.title for fix in finding.fixes)
+    assert compile(fixed(CODE, text), "<fixed>", "exec")

@@ -398,6 +398,11 @@ class UpdateFixes:
             isinstance(stmt, ast.Assign) and len(stmt.targets) != 1
         ):
             return None
+        if isinstance(stmt, ast.AugAssign) and any(
+            a.node is stmt.target and not isinstance(a.base, (ast.Name, ast.Attribute, ast.Subscript))
+            for a in accesses
+        ):
+            return None  # `b.detach().data -= g` without `.data` would assign to a call
         edits: list[Edit] = []
         for access in accesses:
             if access is assign:
