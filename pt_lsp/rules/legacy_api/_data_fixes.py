@@ -399,8 +399,7 @@ class UpdateFixes:
         ):
             return None
         if isinstance(stmt, ast.AugAssign) and any(
-            a.node is stmt.target and not isinstance(a.base, (ast.Name, ast.Attribute, ast.Subscript))
-            for a in accesses
+            a.node is stmt.target and not isinstance(a.base, (ast.Name, ast.Attribute, ast.Subscript)) for a in accesses
         ):
             return None  # `b.detach().data -= g` without `.data` would assign to a call
         edits: list[Edit] = []
