@@ -341,3 +341,21 @@ def test_no_update_fix_where_dropping_data_would_assign_to_a_call():
     (finding,) = [f for f in findings(CODE, text) if f.line == 3 and "update" in f.message]
     assert all("no_grad" not in fix.title for fix in finding.fixes)
     assert compile(fixed(CODE, text), "<fixed>", "exec")
+
+
+def test_loss_data_index_zero_says_it_raises_and_its_fix_is_named_item():
+    """audit-3 M5: `loss.data[0]` raises IndexError on a 0-dim loss; the message said only that
+    `.data` bypasses autograd, and the fix was titled `.detach()` though it writes `.item()`."""
+    text = """
+        import torch
+        def train(model, x, y, criterion):
+            loss = criterion(model(x), y)
+            loss.backward()
+            print(loss.data[0], loss.data)
+    """
+    (finding,) = findings(CODE, text)
+    assert "IndexError" in finding.message and "`.item()`" in finding.message
+    (plain,) = findings(CODE, text.replace("loss.data[0], ", ""))
+    assert "IndexError" not in plain.message
+    (only_index,) = findings(CODE, text.replace(", loss.data)", ")"))
+    assert only_index.fixes[0].title == "Replace `.data[0]` with `.item()`"

@@ -255,7 +255,7 @@ def _function_name(ctx: FileContext, func: ast.AST) -> str | None:
     return ctx.qualname(func)
 
 
-def _scalar_index(ctx: FileContext, access: DataAccess, evidence: TensorEvidence) -> ast.Subscript | None:
+def scalar_index(ctx: FileContext, access: DataAccess, evidence: TensorEvidence) -> ast.Subscript | None:
     """``loss.data[0]`` of a loss backwarded without arguments: PyTorch < 0.4 idiom for a
     Python number, an IndexError on today's 0-dim losses; ``loss.item()`` is what it meant."""
     parent = ctx.parent(access.node)
@@ -277,14 +277,16 @@ def read_fix(ctx: FileContext, accesses: Sequence[DataAccess], evidence: TensorE
         deletion = drop_data(ctx, access)
         if deletion is None:
             return None
-        indexed = _scalar_index(ctx, access, evidence)
+        indexed = scalar_index(ctx, access, evidence)
         if indexed is not None:
             edits.append(Edit(Span(deletion.span.start, ctx.doc.node_span(indexed).end), ".item()"))
             continue
         # `.data.item()` is `.item()`: a Python number either way.
         edits.append(deletion if _to_python(ctx, access.node) else Edit(deletion.span, ".detach()"))
-    safe = all(consumed_at_once(ctx, a) or _scalar_index(ctx, a, evidence) for a in accesses)
-    return Fix("Replace `.data` with `.detach()`", tuple(edits), Applicability.SAFE if safe else Applicability.UNSAFE)
+    safe = all(consumed_at_once(ctx, a) or scalar_index(ctx, a, evidence) for a in accesses)
+    to_item = all(scalar_index(ctx, a, evidence) for a in accesses)
+    title = "Replace `.data[0]` with `.item()`" if to_item else "Replace `.data` with `.detach()`"
+    return Fix(title, tuple(edits), Applicability.SAFE if safe else Applicability.UNSAFE)
 
 
 # -- updates ----------------------------------------------------------------------------------------

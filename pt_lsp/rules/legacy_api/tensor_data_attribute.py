@@ -11,7 +11,7 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.tensors import GRAD, TensorEvidence
 from pt_lsp.core.findings import Finding, Severity
 from pt_lsp.core.rule import Rule
-from pt_lsp.rules.legacy_api._data_fixes import UpdateFixes, read_fix
+from pt_lsp.rules.legacy_api._data_fixes import UpdateFixes, read_fix, scalar_index
 from pt_lsp.rules.legacy_api.examples.tensor_data_attribute import EXAMPLES
 
 # In-place methods reached through `.data` (and the views on the way to them).
@@ -138,6 +138,12 @@ class TensorDataAttribute(Rule):
                 message = (
                     "`.data` bypasses autograd: changes made through it corrupt gradients silently; use `.detach()`"
                 )
+                if any(scalar_index(ctx, a, evidence) for a in line_accesses):
+                    # the pre-0.4 idiom for a loss's value: a loss is 0-dim today, and indexing it raises
+                    message = (
+                        "`.data[0]` of a loss: an IndexError since PyTorch 0.4 (the loss is a 0-dim tensor); "
+                        "use `.item()`"
+                    )
             yield self.report(ctx, first.node, message, fixes=fixes)
 
     @staticmethod
