@@ -185,16 +185,21 @@ def subtree(node: ast.AST) -> list[ast.AST]:
     return found
 
 
-def binds_name(target: ast.AST, name: str) -> bool:
-    """Whether the assignment target ``target`` (re)binds ``name`` (``p.data = ...`` does not:
-    it only loads ``p``)."""
+def target_names(target: ast.AST) -> list[str]:
+    """The names the assignment target ``target`` (re)binds (``p.data = ...`` binds none: it only
+    loads ``p``)."""
     if isinstance(target, ast.Name):
-        return target.id == name
+        return [target.id]
     if isinstance(target, (ast.Tuple, ast.List)):
-        return any(binds_name(e, name) for e in target.elts)
+        return [name for element in target.elts for name in target_names(element)]
     if isinstance(target, ast.Starred):
-        return binds_name(target.value, name)
-    return False
+        return target_names(target.value)
+    return []
+
+
+def binds_name(target: ast.AST, name: str) -> bool:
+    """Whether the assignment target ``target`` (re)binds ``name``."""
+    return name in target_names(target)
 
 
 def is_self_attr(target: ast.AST, attr: str) -> bool:

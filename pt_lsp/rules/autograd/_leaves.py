@@ -24,7 +24,7 @@ from pt_lsp.core.evidence.reaching import (
 )
 from pt_lsp.core.flow.values import Kind, Step
 from pt_lsp.core.vocabulary import FACTORIES
-from pt_lsp.core.walk import binds_name, is_self_attr, own_nodes
+from pt_lsp.core.walk import binds_name, is_self_attr, own_nodes, target_names
 
 PARAMETER = "torch.nn.Parameter"
 VARIABLE = "torch.autograd.Variable"
@@ -406,25 +406,14 @@ class LeafEvidence:
         return Leaf(origins.pop(), factory, tuple(step for leaf in leaves for step in leaf.steps))
 
 
-def _target_names(target: ast.AST) -> list[str]:
-    """The names an assignment target binds (as :func:`binds_name` answers, for every name)."""
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [name for element in target.elts for name in _target_names(element)]
-    if isinstance(target, ast.Starred):
-        return _target_names(target.value)
-    return []
-
-
 def _bound_names(node: ast.AST) -> set[str]:
     """The names ``node`` binds in its scope, for the kinds of binding :meth:`LeafEvidence._name_leaf` reads."""
     if isinstance(node, ast.Assign):
-        return {name for target in node.targets for name in _target_names(target)}
+        return {name for target in node.targets for name in target_names(target)}
     if isinstance(node, (ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.comprehension)):
-        return set(_target_names(node.target))
+        return set(target_names(node.target))
     if isinstance(node, ast.withitem):
-        return set(_target_names(node.optional_vars)) if node.optional_vars is not None else set()
+        return set(target_names(node.optional_vars)) if node.optional_vars is not None else set()
     if isinstance(node, (ast.Global, ast.Nonlocal)):
         return set(node.names)
     if isinstance(node, (ast.Import, ast.ImportFrom)):

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.edits import statement_position
 from pt_lsp.core.evidence.reaching import (
     call_site_arguments,
     constructor_argument,
@@ -314,37 +315,32 @@ def _made_read_only(ctx: FileContext, name: ast.Name) -> ast.stmt | None:
     stmt: ast.AST | None = name
     while stmt is not None and not isinstance(stmt, ast.stmt):
         stmt = ctx.parent(stmt)
-    parent = ctx.parent(stmt) if stmt is not None else None
-    body = getattr(parent, "body", None) if parent is not None else None
-    if stmt is None or parent is None or not isinstance(body, list):
+    if not isinstance(stmt, ast.stmt):
         return None
-    position, flagged = _flag_statements(ctx, parent, body)
-    here = position.get(id(stmt))
-    if here is None:
+    position = statement_position(ctx, stmt)
+    if position is None or position[0] is not getattr(ctx.parent(stmt) or ctx.tree, "body", None):
         return None
-    return next((earlier for at, earlier in flagged.get(name.id, ()) if at < here), None)
+    body, here = position
+    return next((earlier for at, earlier in _flag_statements(ctx, body).get(name.id, ()) if at < here), None)
 
 
-_FLAGGED: weakref.WeakKeyDictionary[
-    FileContext, dict[int, tuple[dict[int, int], dict[str, list[tuple[int, ast.stmt]]]]]
-] = weakref.WeakKeyDictionary()
+_FLAGGED: weakref.WeakKeyDictionary[FileContext, dict[int, dict[str, list[tuple[int, ast.stmt]]]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def _flag_statements(
-    ctx: FileContext, owner: ast.AST, body: list[ast.stmt]
-) -> tuple[dict[int, int], dict[str, list[tuple[int, ast.stmt]]]]:
-    """``body`` indexed once per file: each statement's position, and for each name the statements
-    (with positions, in order) that make its array read-only."""
+def _flag_statements(ctx: FileContext, body: list[ast.stmt]) -> dict[str, list[tuple[int, ast.stmt]]]:
+    """For each name, the statements of ``body`` (with their positions, in order) that make its
+    array read-only: found once per block, not once per read."""
     per_body = _FLAGGED.setdefault(ctx, {})
-    found = per_body.get(id(owner))
-    if found is None:
-        flagged: dict[str, list[tuple[int, ast.stmt]]] = {}
+    flagged = per_body.get(id(body))
+    if flagged is None:
+        flagged = per_body[id(body)] = {}
         for at, earlier in enumerate(body):
             made = _read_only_target(earlier)
             if made is not None:
                 flagged.setdefault(made, []).append((at, earlier))
-        found = per_body[id(owner)] = ({id(s): at for at, s in enumerate(body)}, flagged)
-    return found
+    return flagged
 
 
 def _read_only_target(stmt: ast.stmt) -> str | None:
