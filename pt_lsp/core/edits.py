@@ -233,7 +233,8 @@ def torch_reference(ctx: FileContext, qualname: str, at: ast.AST) -> tuple[str, 
 
 def _torch_taken(ctx: FileContext) -> bool:
     """``torch`` is bound to something other than the torch package somewhere in the file."""
-    for node in ctx.index.of(ast.Name, ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+    kinds = (ast.Name, ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+    for node in ctx.index.of(*kinds):
         if isinstance(node, ast.Name) and node.id == "torch" and not isinstance(node.ctx, ast.Load):
             return True
         if isinstance(node, ast.arg) and node.arg == "torch":
@@ -355,7 +356,30 @@ def add_keyword(
     if not existing:
         return Edit.insert(closing, keyword)
     last_end = max(ctx.doc.node_span(a).end for a in existing)
-    return Edit.insert(last_end, f", {keyword}")
+    return Edit.insert(_after_closing_parens(ctx, last_end, closing), f", {keyword}")
+
+
+def _after_closing_parens(ctx: FileContext, start: Pos, closing: Pos) -> Pos:
+    """Past the parentheses that wrap the argument ending at ``start`` (its span leaves them
+    out: ``f(a, (b))``), so that text inserted there lands after the argument, not inside it."""
+    text = ctx.doc.slice(Span(start, closing))
+    line, col = start.line, start.col
+    at = start
+    in_comment = False
+    for char in text:
+        if char == "\n":
+            line, col, in_comment = line + 1, 0, False
+            continue
+        col += 1
+        if in_comment or char.isspace() or char == "\\":
+            continue
+        if char == "#":
+            in_comment = True
+        elif char == ")":
+            at = Pos(line, col)
+        else:  # the comma after the last argument
+            break
+    return at
 
 
 def rename_keyword(ctx: FileContext, call: ast.Call, keyword: ast.keyword, new: str) -> Edit | None:

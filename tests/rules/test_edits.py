@@ -10,6 +10,7 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Document
 from pt_lsp.core.edits import (
     add_import_edit,
+    add_keyword,
     indent_unit,
     no_grad_block,
     primary_text,
@@ -49,6 +50,30 @@ def test_torch_reference_adds_import_torch_unless_the_name_is_taken():
     assert apply_edits(ctx.doc.text, edits).splitlines()[2] == "import torch"
     taken = context("from torch.nn import Module\ntorch = None\nx = 1\n")
     assert torch_reference(taken, "torch.no_grad", last_statement(taken)) is None
+    # An import binding `torch` to something else (found by the fuzzer: `import torch` added above
+    # it was rebound at once, and the fix was offered again on every round).
+    for imported in ("from torch import torch", "import numpy as torch", "from x import y as torch"):
+        rebound = context(f"{imported}\nx = 1\n")
+        assert torch_reference(rebound, "torch.no_grad", last_statement(rebound)) is None, imported
+
+
+def test_add_keyword_lands_after_the_parentheses_around_the_last_argument():
+    cases = {
+        "f(a, (b))\n": "f(a, (b), retain_graph=True)\n",
+        "f(( None ))\n": "f(( None ), retain_graph=True)\n",
+        "f(a, ((b)  # note )\n  ),\n)\n": "f(a, ((b)  # note )\n  ), retain_graph=True,\n)\n",
+        "f(a, b)\n": "f(a, b, retain_graph=True)\n",
+        "f()\n": "f(retain_graph=True)\n",
+    }
+    for text, expected in cases.items():
+        ctx = context(text)
+        call = ctx.tree.body[0].value
+        assert isinstance(call, ast.Call)
+        edit = add_keyword(ctx, call, "retain_graph=True")
+        assert edit is not None
+        fixed = apply_edits(text, [edit])
+        assert fixed == expected, text
+        compile(fixed, "<fixed>", "exec")
 
 
 def test_import_goes_above_the_decorators_of_the_first_definition():

@@ -105,7 +105,10 @@ EXAMPLES = (
         g = torch.ones(2)
         torch.autograd.backward([w * 2], grad_tensors=[g], grad_variables=[g])  # expect: PTL108
         """,
-        runtime=Runtime(Raises("RuntimeError", r"`grad_tensors` and `grad_variables` \(deprecated\) arguments both")),
+        # torch 2.1 quotes the names with ', torch 2.13 with `.
+        runtime=Runtime(
+            Raises("RuntimeError", r"[`']grad_tensors[`'] and [`']grad_variables[`'] \(deprecated\) arguments both")
+        ),
     ),
     Example(
         "a multi-task trainer weighting its losses",
