@@ -143,3 +143,20 @@ def test_foreign_super_fix_is_safe_only_with_the_method_s_own_self():
     """,
     )
     assert [f.fix is not None for f in found] == [True, False]
+
+
+def test_a_submodule_in_either_branch_of_a_conditional_expression():
+    assert lines(
+        CODE,
+        """
+        import torch
+        from torch import nn
+        class Block(nn.Module):
+            def __init__(self, n_in, n_out, gate):
+                self.proj = nn.Identity() if n_in == n_out else nn.Linear(n_in, n_out)
+                self.gate = nn.Parameter(torch.ones(n_out)) if gate else None
+                self.scale = 2.0 if gate else 1.0
+                self.tail = torch.ones(3) if gate else None
+                super().__init__()
+    """,
+    ) == [5, 6]

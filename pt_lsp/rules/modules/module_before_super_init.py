@@ -25,7 +25,10 @@ from pt_lsp.rules.modules.examples.module_before_super_init import EXAMPLES
 
 def _module_value(ctx: FileContext, value: ast.AST | None) -> str | None:
     """What a module attribute value is: "module" (an nn layer or local module class) or
-    "parameter" (``nn.Parameter``); None for anything else."""
+    "parameter" (``nn.Parameter``); None for anything else. In ``a if c else b`` either branch
+    counts: the assignment raises whenever the branch taken is a module."""
+    if isinstance(value, ast.IfExp):
+        return _module_value(ctx, value.body) or _module_value(ctx, value.orelse)
     if not isinstance(value, ast.Call):
         return None
     qualname = ctx.qualname(value.func)
