@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--device",
         choices=("cpu", "cuda", "all"),
         default="all",
-        help="cpu; cuda (the meta-device proxy where there is no GPU); all (default)",
+        help="cpu; cuda (the fake-cuda proxy on the CPU where there is no GPU); all (default)",
     )
     parser.add_argument("--output-format", choices=("text", "json"), default="text")
     parser.add_argument("--jobs", type=_positive_int, default=None, help="parallel subprocesses (default: CPU count)")
