@@ -32,6 +32,8 @@ def test_parameterised_layers_in_forward_and_its_helpers():
 
 
 def test_layers_stored_on_the_module_or_outside_modules_are_silent():
+    # `self.blocks = ...` is stored once, under a guard on the module's state (an unguarded one is
+    # rebuilt on every call: test_an_unguarded_attribute_layer_in_forward_is_rebuilt_on_every_call)
     assert (
         lines(
             CODE,
@@ -46,7 +48,8 @@ def test_layers_stored_on_the_module_or_outside_modules_are_silent():
                     self.head = nn.Linear(3, 3)
                 self.layers.append(nn.Linear(3, 3))
                 setattr(self, "extra", nn.Linear(3, 3))
-                self.blocks = nn.Sequential(nn.Linear(3, 3))
+                if getattr(self, "blocks", None) is None:
+                    self.blocks = nn.Sequential(nn.Linear(3, 3))
                 return x
         class NotAModule:
             def forward(self, x):
@@ -98,3 +101,137 @@ def test_a_norm_layer_is_said_to_start_from_its_initial_weights_not_random_ones(
     assert "new random weights" in found[0].message
     assert "start from their initial values" in found[1].message and "random" not in found[1].message
     assert "with initial weights" in found[1].related[0].message
+
+
+def test_an_unguarded_attribute_layer_in_forward_is_rebuilt_on_every_call():
+    found = findings(
+        CODE,
+        """
+        from torch import nn
+        class Aux(nn.Module):
+            def __init__(self):
+                super().__init__()
+            def forward(self, x):
+                self.proj = nn.Linear(x.size(-1), x.size(-1))
+                self.mix = nn.Sequential(nn.Conv1d(4, 4, 1), nn.ReLU())
+                return self.mix(self.proj(x))
+    """,
+    )
+    assert [f.line for f in found] == [6, 7]
+    assert "on every call of `forward`" in found[0].message and "if self.proj is None" in found[0].message
+    assert [r.message for r in found[0].related][-1] == "`self.proj` is applied here with those untrained weights"
+
+
+def test_a_guard_on_the_module_s_state_makes_the_layer_lazy():
+    assert (
+        lines(
+            CODE,
+            """
+        from torch import nn
+        class Lazy(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = None
+                self.built = False
+            def forward(self, x):
+                if self.fc is None or self.fc.in_features != x.size(-1):
+                    self.fc = nn.Linear(x.size(-1), 2)
+                while not self.built:
+                    self.norm = nn.LayerNorm(x.size(-1))
+                    self.built = True
+                self.gate = self.gate if hasattr(self, "gate") else nn.Linear(2, 2)
+                try:
+                    head = self.head
+                except AttributeError:
+                    self.head = nn.Linear(2, 2)
+                return self.fc(x)
+        class Early(nn.Module):
+            def forward(self, x):
+                if hasattr(self, "fc"):
+                    return self.fc(x)
+                self.fc = nn.Linear(x.size(-1), 2)
+                return self.fc(x)
+    """,
+        )
+        == []
+    )
+
+
+def test_an_unrelated_condition_is_no_guard():
+    assert lines(
+        CODE,
+        """
+        from torch import nn
+        class M(nn.Module):
+            def forward(self, x, wide=False):
+                if x.dim() == 3:
+                    self.fc = nn.Linear(x.size(-1), 2)
+                return self.fc(x)
+    """,
+    ) == [5]
+
+
+LAZY = """
+        import torch
+        from torch import nn
+        class Lazy(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = None
+            def forward(self, x):
+                if self.fc is None:
+                    self.fc = nn.Linear(x.size(-1), 1)
+                return self.fc(x)
+        class Outer(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = Lazy()
+            def forward(self, x):
+                return self.body(x)
+"""
+
+
+def test_a_lazy_layer_built_after_the_optimizer_took_the_parameters():
+    found = findings(
+        CODE,
+        LAZY
+        + """
+        model = Outer().to("cpu")
+        model.train()
+        optimizer = torch.optim.SGD([{"params": model.parameters()}], lr=0.1)
+        for x in [torch.randn(2, 3)]:
+            model(x).sum().backward()
+            optimizer.step()
+    """,
+    )
+    assert [f.line for f in found] == [9]
+    assert "before that call" in found[0].message
+    assert [r.span.start.line for r in found[0].related] == [9, 18, 20]
+
+
+def test_a_lazy_layer_is_fine_when_forward_may_have_run_before_the_optimizer():
+    assert (
+        lines(
+            CODE,
+            LAZY
+            + """
+        def train():
+            model = Outer()
+            model(torch.randn(1, 3))
+            optimizer = torch.optim.Adam(model.parameters())
+        def summarise():
+            model = Lazy()
+            warm_up(model)
+            optimizer = torch.optim.Adam(model.parameters())
+        def per_epoch(xs):
+            model = Lazy()
+            for x in xs:
+                optimizer = torch.optim.Adam(model.parameters())
+                model(x).sum().backward()
+        def scheduler():
+            model = Lazy()
+            schedule = torch.optim.lr_scheduler.StepLR(model.parameters(), 1)
+    """,
+        )
+        == []
+    )

@@ -50,16 +50,21 @@ class LayerCreatedInForward(Rule):
     ## What it does
     Flags a layer with parameters (`nn.Linear`, `nn.Conv2d`, `nn.LSTM`, `nn.BatchNorm1d`,
     `nn.LayerNorm`, ...) constructed inside `forward` of an `nn.Module`, or in a method that
-    `forward` calls, unless it is stored on the module (`self.head = nn.Linear(...)`, the lazy
-    initialisation pattern). Layers without parameters (`nn.ReLU()`, `nn.Dropout()`,
-    `nn.Flatten()`) are harmless there and are not reported.
+    `forward` calls, unless it is stored on the module once: the lazy initialisation pattern,
+    `self.head = nn.Linear(...)` under a guard on the module's state (`if self.head is None:`,
+    `if not hasattr(self, "head"):`). An assignment to `self.head` in `forward` with no such
+    guard is reported (it runs on every call), and so is a lazy layer of a model whose optimizer
+    was built from `model.parameters()` before the model's first call (the optimizer never sees
+    the layer). Layers without parameters (`nn.ReLU()`, `nn.Dropout()`, `nn.Flatten()`) are
+    harmless there and are not reported.
 
     ## Why is this bad?
     A layer made in `forward` gets fresh random weights on every call: the model's output is random
     (a norm layer or `nn.PReLU` starts from the same constants each time, so its output is not
     random but never learns), its weights are not in `model.parameters()` (so the optimizer never
     trains them) nor in `state_dict()`, and they are never moved by `model.to(device)`. Training
-    runs without an error; the loss simply does not go down.
+    runs without an error; the loss simply does not go down. An optimizer takes the parameters
+    the model has when it is built: a layer created lazily after that is never updated by it.
 
     ## Example
     ```python
@@ -98,6 +103,7 @@ class LayerCreatedInForward(Rule):
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if "forward" not in ctx.doc.text:
             return
+        early: dict[int, tuple[str, ast.Call, ast.Call] | None] = {}  # per forward, found once
         for info in ctx.class_list:
             forward = info.methods.get("forward")
             if not info.is_module or forward is None:
@@ -105,7 +111,17 @@ class LayerCreatedInForward(Rule):
             reached = methods_reached_from(info, forward)
             for method in reached:
                 for node in own_nodes(method):
-                    if isinstance(node, ast.Call) and self.parameterised(ctx, node) and not self.stored(ctx, node):
+                    if not (isinstance(node, ast.Call) and self.parameterised(ctx, node)):
+                        continue
+                    target = self.attribute_target(ctx, node)
+                    if target is not None and method is forward and not self.guarded(ctx, node, forward):
+                        yield self.rebuilt(ctx, info, forward, node, target)
+                        continue
+                    if target is not None:
+                        if id(forward) not in early:
+                            early[id(forward)] = _early_optimizer(ctx, info, forward)
+                        yield from self.after_optimizer(ctx, early[id(forward)], node, target)
+                    if not self.stored(ctx, node):
                         qualname = ctx.qualname(node.func)
                         assert qualname is not None  # parameterised: one of PARAMETERISED
                         layer = qualname.rsplit(".", 1)[-1]
@@ -173,6 +189,93 @@ class LayerCreatedInForward(Rule):
         return (*callers, *evidence_path(ctx, steps))
 
     @staticmethod
+    def attribute_target(ctx: FileContext, call: ast.Call) -> ast.Attribute | None:
+        """``self.x`` when the layer is (part of) the value assigned to it: ``self.x = nn.Linear(...)``."""
+        stmt = statement_of(ctx, call)
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and is_self_attr(stmt.targets[0]):
+            return stmt.targets[0]
+        if isinstance(stmt, ast.AnnAssign) and is_self_attr(stmt.target):
+            return stmt.target
+        return None
+
+    @staticmethod
+    def guarded(ctx: FileContext, call: ast.Call, forward: Function) -> bool:
+        """The construction runs only when the module's state asks for it (lazy initialisation):
+        under an ``if``/``while`` or conditional expression testing ``self`` (``if self.fc is
+        None``, ``if not hasattr(self, "fc")``, ``self.fc or ...``), after an ``if`` on ``self``
+        that returns, or in an exception handler (``except AttributeError``)."""
+        child: ast.AST = call
+        current = ctx.parent(call)
+        while current is not None:
+            if isinstance(current, (ast.If, ast.While, ast.IfExp)) and child is not current.test:
+                if _mentions_self(current.test):
+                    return True
+            elif isinstance(current, ast.BoolOp) and any(_mentions_self(v) for v in current.values if v is not child):
+                return True
+            elif isinstance(current, ast.ExceptHandler):
+                return True
+            for block in ("body", "orelse", "finalbody"):
+                siblings = getattr(current, block, None)
+                if isinstance(siblings, list) and child in siblings:
+                    for earlier in siblings[: siblings.index(child)]:
+                        if isinstance(earlier, ast.If) and _mentions_self(earlier.test) and _returns(earlier.body):
+                            return True
+            if current is forward:
+                break
+            child, current = current, ctx.parent(current)
+        return False
+
+    def rebuilt(
+        self, ctx: FileContext, info: ClassInfo, forward: Function, call: ast.Call, target: ast.Attribute
+    ) -> Finding:
+        """``self.x = nn.Linear(...)`` run on every call of ``forward``: no guard makes it lazy."""
+        qualname = ctx.qualname(call.func)
+        assert qualname is not None  # parameterised: one of PARAMETERISED
+        layer = qualname.rsplit(".", 1)[-1]
+        fresh = "its initial" if qualname in CONSTANT_INIT else "new random"
+        message = (
+            f"`self.{target.attr}` is assigned a new `nn.{layer}` on every call of `forward` ({fresh} weights each"
+            f" time, never trained: an optimizer holds at most the first one's); create it in `__init__`, or build"
+            f" it once under `if self.{target.attr} is None:`"
+        )
+        steps = [Step(call, f"a new `nn.{layer}` is made here on every call, with no guard making it once")]
+        use = next(
+            (
+                n
+                for n in own_nodes(forward)
+                if isinstance(n, ast.Call)
+                and is_self_attr(n.func, target.attr)
+                and (n.lineno, n.col_offset) > (call.lineno, call.col_offset)
+            ),
+            None,
+        )
+        if use is not None:
+            steps.append(Step(use, f"`self.{target.attr}` is applied here with those untrained weights"))
+        return self.report(ctx, call, message, related=evidence_path(ctx, steps))
+
+    def after_optimizer(
+        self, ctx: FileContext, found: tuple[str, ast.Call, ast.Call] | None, call: ast.Call, target: ast.Attribute
+    ) -> Iterator[Finding]:
+        """A layer made lazily in ``forward`` of a model whose optimizer was built from its
+        ``parameters()`` before any call (``found``): the optimizer never sees the layer."""
+        if found is None:
+            return
+        name, instance, optimizer = found
+        qualname = ctx.qualname(call.func)
+        layer = qualname.rsplit(".", 1)[-1] if qualname else "layer"
+        message = (
+            f"`self.{target.attr}` (`nn.{layer}`) is created in `forward` on its first call, but the optimizer was"
+            f" built from `{name}.parameters()` before that call: it never updates this layer's weights; build the"
+            " optimizer after a first forward pass, or create the layer in `__init__`"
+        )
+        steps = [
+            Step(instance, f"`{name}` is built here, without `self.{target.attr}`'s parameters"),
+            Step(optimizer, f"the optimizer takes `{name}`'s parameters here, before `forward` has run"),
+            Step(call, f"`self.{target.attr}` is created here only when `forward` first runs"),
+        ]
+        yield self.report(ctx, call, message, related=evidence_path(ctx, steps))
+
+    @staticmethod
     def parameterised(ctx: FileContext, call: ast.Call) -> bool:
         if ctx.qualname(call.func) not in PARAMETERISED:
             return False
@@ -227,3 +330,117 @@ class LayerCreatedInForward(Rule):
         line = f"{indentation(ctx, super_stmt)}self.{name} = {source_of(ctx, call)}{newline_of(ctx)}"
         edits = (Edit.insert(Pos(end + 1, 0), line), Edit(ctx.doc.node_span(call), f"self.{name}"))
         return [Fix(f"Create it once in `__init__` as `self.{name}`", edits, Applicability.DISPLAY_ONLY)]
+
+
+def _mentions_self(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == "self" for n in ast.walk(node))
+
+
+def _returns(body: list[ast.stmt]) -> bool:
+    return any(isinstance(n, (ast.Return, ast.Raise)) for stmt in body for n in own_nodes(stmt)) or any(
+        isinstance(stmt, (ast.Return, ast.Raise)) for stmt in body
+    )
+
+
+# Methods of a model that do not run its forward: an optimizer built after them is still early.
+_NO_FORWARD = {"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16", "apply", "zero_grad"}
+_NO_FORWARD |= {"parameters", "named_parameters", "requires_grad_", "share_memory", "type"}
+
+
+def _holders(ctx: FileContext, info: ClassInfo, forward: Function) -> set[str]:
+    """Module classes of this file whose instances run ``forward`` of ``info``: the class, its
+    subclasses that keep that ``forward``, and classes building one of those in ``__init__``."""
+    holders = {c.name for c in ctx.class_list if c.is_module and c.method("forward") is forward}
+    grew = True
+    while grew:
+        grew = False
+        for other in ctx.class_list:
+            init = other.methods.get("__init__")
+            if other.name in holders or not other.is_module or init is None:
+                continue
+            if any(
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in holders
+                for n in own_nodes(init)
+            ):
+                holders.add(other.name)
+                grew = True
+    return holders
+
+
+def _constructed(ctx: FileContext, value: ast.AST, holders: set[str]) -> ast.Call | None:
+    """``Net(...)`` in ``Net(...).to(device)`` and the like, for a class of ``holders``."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _NO_FORWARD:
+        value = value.func.value
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id in holders
+        and ctx.qualname(value.func) is None
+    ):
+        return value
+    return None
+
+
+def _is_optimizer(ctx: FileContext, call: ast.AST | None) -> bool:
+    qualname = ctx.qualname(call.func) if isinstance(call, ast.Call) else None
+    return (
+        qualname is not None
+        and qualname.startswith("torch.optim.")
+        and qualname.count(".") == 2
+        and qualname.rsplit(".", 1)[-1][:1].isupper()
+    )
+
+
+def _early_optimizer(ctx: FileContext, info: ClassInfo, forward: Function) -> tuple[str, ast.Call, ast.Call] | None:
+    """``(name, construction, optimizer)``: ``name = Net(...)`` and, later in the same scope and
+    before anything that might call the model, ``torch.optim.X(name.parameters(), ...)`` outside
+    loops. Any other use of ``name`` first (a call, an argument) may run ``forward``: None."""
+    holders = _holders(ctx, info, forward)
+    for stmt in ctx.index.of(ast.Assign):
+        if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+            continue
+        instance = _constructed(ctx, stmt.value, holders)
+        if instance is None:
+            continue
+        name = stmt.targets[0].id
+        scope = ctx.parent(stmt)
+        while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+            scope = ctx.parent(scope)
+        if scope is None:
+            continue
+        end = (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
+        uses = sorted(
+            (
+                n
+                for n in own_nodes(scope)
+                if isinstance(n, ast.Name) and n.id == name and (n.lineno, n.col_offset) > end
+            ),
+            key=lambda n: (n.lineno, n.col_offset),
+        )
+        for use in uses:
+            attribute = ctx.parent(use)
+            if not isinstance(use.ctx, ast.Load) or not (
+                isinstance(attribute, ast.Attribute) and attribute.attr in _NO_FORWARD
+            ):
+                break  # rebound, called, or passed on: forward may have run
+            method_call = ctx.parent(attribute)
+            optimizer = ctx.parent(method_call) if method_call is not None else None
+            while isinstance(optimizer, (ast.List, ast.Tuple, ast.Dict, ast.Starred, ast.keyword)) or (
+                isinstance(optimizer, ast.Call) and isinstance(optimizer.func, ast.Name) and optimizer.func.id == "list"
+            ):
+                optimizer = ctx.parent(optimizer)
+            if attribute.attr in ("parameters", "named_parameters") and _is_optimizer(ctx, optimizer):
+                assert isinstance(optimizer, ast.Call)
+                if not _in_loop(ctx, optimizer, scope):
+                    return name, instance, optimizer
+                break
+    return None
+
+
+def _in_loop(ctx: FileContext, node: ast.AST, scope: ast.AST) -> bool:
+    current = ctx.parent(node)
+    while current is not None and current is not scope:
+        if isinstance(current, (ast.For, ast.AsyncFor, ast.While, ast.comprehension)):
+            return True
+        current = ctx.parent(current)
+    return False

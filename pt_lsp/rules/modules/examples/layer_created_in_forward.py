@@ -163,6 +163,55 @@ EXAMPLES = (
             """,
         ),
     ),
+    Example(
+        "a layer assigned to the module in forward with no guard",
+        """
+        import torch
+        from torch import nn
+
+        class Adapter(nn.Module):
+            def __init__(self):
+                super().__init__()
+
+            def forward(self, x):
+                self.proj = nn.Linear(x.size(-1), x.size(-1), bias=False)  # expect: PTL304
+                return self.proj(x)
+
+        model = Adapter().eval()
+        x = torch.randn(2, 6)
+        """,
+        runtime=Runtime(RANDOM_EACH_CALL),
+    ),
+    Example(
+        "a lazy layer created after the optimizer took the model's parameters",
+        """
+        import torch
+        from torch import nn
+
+        class LazyHead(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.scale = nn.Parameter(torch.ones(1))
+                self.head = None
+
+            def forward(self, x):
+                if self.head is None:
+                    self.head = nn.Linear(x.size(-1), 1)  # expect: PTL304
+                return self.head(x) * self.scale
+
+        model = LazyHead()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        x = torch.randn(4, 3)
+        model(x).sum().backward()
+        optimizer.step()
+        """,
+        runtime=Runtime(
+            Probe(
+                "symptom = all(p is not model.head.weight for g in optimizer.param_groups for p in g['params'])",
+                "the optimizer does not hold the lazily created layer's weight",
+            )
+        ),
+    ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
         "the head created in __init__",
@@ -225,6 +274,36 @@ EXAMPLES = (
         x = torch.randn(2, 7)
         """,
         runtime=Runtime(RANDOM_EACH_CALL),
+    ),
+    Example(
+        "the optimizer built after a first forward pass created the lazy layer",
+        """
+        import torch
+        from torch import nn
+
+        class LazyHead(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.head = None
+
+            def forward(self, x):
+                if self.head is None:
+                    self.head = nn.Linear(x.size(-1), 1)
+                return self.head(x)
+
+        model = LazyHead()
+        x = torch.randn(4, 3)
+        model(x)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        model(x).sum().backward()
+        optimizer.step()
+        """,
+        runtime=Runtime(
+            Probe(
+                "symptom = all(p is not model.head.weight for g in optimizer.param_groups for p in g['params'])",
+                "the optimizer does not hold the lazily created layer's weight",
+            )
+        ),
     ),
     Example(
         "functional layers with the module's own parameters",
