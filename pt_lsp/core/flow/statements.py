@@ -1,8 +1,10 @@
-"""Statements: the transfer function of each kind of statement; branches joined, loops run twice."""
+"""Statements: the transfer function of each kind of statement; branches joined, loops run to a
+fixed point."""
 
 from __future__ import annotations
 
 import ast
+import logging
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -10,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .. import vocabulary as api
 from ..walk import attr_path, subtree
 from .evaluator import Expressions, narrow
+from .fixpoint import EXTRA_PASS_BUDGET, MAX_PASSES, head_join, settled
 from .graph import GraphNodes
 from .lattice import Device, Grade, GraphNode
 from .state import NONE, LoopFrame, Stack, State, join_states
@@ -20,15 +23,15 @@ if TYPE_CHECKING:
     from .functions import Scope
 
 MAX_LOOP_NESTING = 3  # deeper loops run once: 2**depth passes would cost too much
+LOG = logging.getLogger(__name__)
 
 Transfer = Callable[[Any, State], "State | None"]
 
 
 class Statements:
     """Runs statements from a ``State`` to the state after them (None: control never gets
-    there). Branches run from copies and join where they meet; a loop body runs twice, its
-    second pass from the state the first hands on, so what one iteration leaves to the next
-    is seen."""
+    there). Branches run from copies and join where they meet; a loop body runs until the state
+    at its head settles (fixpoint.py), so what one iteration leaves to the next is seen."""
 
     def __init__(
         self, ctx: FileContext, expressions: Expressions, graph: GraphNodes, stack: Stack, scope: Scope
@@ -41,6 +44,11 @@ class Statements:
         self.stack = stack
         self.scope = scope
         self.live_in_cache: dict[int, frozenset[str]] = {}
+        # The backward records (Autograd's list, set by the interpreter): a loop keeps those of
+        # its stable pass. Loops whose head did not settle within the cap (imprecise).
+        self.records: list[Any] = []
+        self.unsettled: list[ast.AST] = []
+        self.extra_passes: dict[int, int] = {}  # id(analysed function) -> extra passes left
         self.transfer: dict[type[ast.AST], Transfer] = {
             ast.Expr: self.exec_expr,
             ast.Assign: self.exec_assign,
@@ -118,6 +126,9 @@ class Statements:
             )
         elif Kind.TENSOR in (current.kind, value.kind) or current.history or value.history:
             result = self.expressions.derived(stmt, state, [current, value])
+            if current.kind is Kind.TENSOR and not state.grad_enabled:
+                # `w -= lr * w.grad` under no_grad: in place, so the leaf still requires grad
+                result = result.with_(requires_grad=current.requires_grad, history=current.history)
         else:
             result = current.join(value) if current.kind is value.kind else OTHER
         if isinstance(stmt.target, (ast.Name, ast.Attribute)):
@@ -250,15 +261,24 @@ class Statements:
 
     # -- loops ------------------------------------------------------------------------------------
     def exec_loop(self, stmt: ast.For | ast.AsyncFor | ast.While, state: State) -> State | None:
+        """The body runs until the state at the loop head is a fixed point (fixpoint.py): the
+        first pass from the state before the loop, the second from what the first hands on, each
+        later one from the join of the head with the last pass's end. Backwards are recorded from
+        the first pass and from the pass that ran from the fixed point, not once per pass."""
         iterated = self.eval(stmt.iter, state) if not isinstance(stmt, ast.While) else None
         known = self.live_in_cache.get(id(stmt))
         if known is None:
             known = self.live_in_cache[id(stmt)] = live_in(stmt.body)
         frame = LoopFrame(stmt, start_uid=self.graph.uid, live_in=known)
         self.stack.loops.append(frame)
-        passes = 2 if len(self.stack.loops) <= MAX_LOOP_NESTING else 1
-        head, ends = state.copy(), []
-        for _ in range(passes):
+        passes = MAX_PASSES if len(self.stack.loops) <= MAX_LOOP_NESTING else 1
+        head, ends, settled_head, mark = state.copy(), [], passes == 1, len(self.records)
+        for number in range(1, passes + 1):
+            if number > 2:
+                if not self.spend_extra_pass():
+                    break  # the function's budget is spent: the last pass stands (imprecise)
+                del self.records[mark:]  # the last pass did not run from the fixed point
+            mark = len(self.records)
             frame.pass_start_uid = self.graph.uid
             frame.head = head
             body_state = head.copy()
@@ -270,9 +290,20 @@ class Statements:
             end = join_states([self.exec_block(stmt.body, body_state), *frame.continues])
             frame.continues = []
             if end is None:
+                settled_head = True
                 break
             ends.append(end)
-            head = end  # the next pass sees what this iteration handed on
+            if number == 1:
+                head = end  # the first iteration is peeled: the state before the loop stays out of the join
+                continue
+            joined = head_join(head, end, frame.pass_start_uid)
+            if settled(head, joined, frame.start_uid):
+                settled_head = True
+                break
+            head = joined
+        if not settled_head:
+            self.unsettled.append(stmt)
+            LOG.debug("line %d: loop head not settled after %d passes (imprecise)", stmt.lineno, len(ends))
         self.stack.loops.pop()
         after = join_states([state, *ends])
         path = loop_detaching(stmt) if not isinstance(stmt, ast.While) else None
@@ -281,6 +312,16 @@ class Statements:
         if stmt.orelse and after is not None:
             after = self.exec_block(stmt.orelse, after)
         return join_states([after, *frame.breaks])
+
+    def spend_extra_pass(self) -> bool:
+        """One pass beyond the second, charged to the function being analysed (its calls and
+        nested loops included): nested loops that settle late cost a bounded amount of work."""
+        root = id(self.stack.frames[0].node) if self.stack.frames else 0
+        left = self.extra_passes.get(root, EXTRA_PASS_BUDGET)
+        if left <= 0:
+            return False
+        self.extra_passes[root] = left - 1
+        return True
 
     def loop_element(self, iterated: Value, stmt: ast.For | ast.AsyncFor, frame: LoopFrame) -> Value:
         """The loop target's value in one pass. Iterating a list built before the loop gives a
