@@ -259,3 +259,70 @@ def test_fixed_module_registers_what_the_list_held():
     assert len(list(before["model"].parameters())) == 0
     assert len(list(after["model"].parameters())) == 3 * 2 + 1
     assert isinstance(after["model"].bias, torch.nn.Parameter)
+
+
+def test_modules_in_lists_put_into_the_list_are_reported_without_a_fix():
+    found = findings(
+        CODE,
+        """
+        import torch.nn as nn
+        class Net(nn.Module):
+            def __init__(self, sizes, act):
+                super().__init__()
+                self.stages = []
+                for a, b in zip(sizes, sizes[1:]):
+                    self.stages.append((nn.Conv1d(a, b, 3), act()))
+                self.names = []
+                for a in sizes:
+                    self.names.append([str(a), act()])
+    """,
+    )
+    assert [f.line for f in found] == [5]
+    assert "in lists inside it" in found[0].message and found[0].fixes == ()
+
+
+def test_a_list_filled_from_the_callers_modules():
+    found = findings(
+        CODE,
+        """
+        import torch.nn as nn
+        class Merge(nn.Module):
+            def __init__(self, branches=None, heads=()):
+                super().__init__()
+                self.branches = None
+                if branches is not None:
+                    self.branches = []
+                    for branch in branches:
+                        self.branches.append(branch)
+                self.heads = heads
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.merge = Merge([nn.Linear(4, 2), nn.Linear(4, 3)], heads=[nn.Linear(5, 1)])
+    """,
+    )
+    assert [f.line for f in found] == [7, 10]
+    assert "a caller passes a module here: `nn.Linear(4, 2)`" in [r.message for r in found[0].related]
+
+
+def test_a_list_from_the_callers_is_silent_unless_every_caller_passes_modules():
+    assert (
+        lines(
+            CODE,
+            """
+        import torch.nn as nn
+        class Merge(nn.Module):
+            def __init__(self, branches, names, blocks):
+                super().__init__()
+                self.branches = []
+                for branch in branches:
+                    self.branches.append(branch)
+                self.names = names
+                self.blocks = blocks
+        a = Merge([nn.Linear(4, 2)], ["a"], nn.ModuleList([nn.Linear(4, 2)]))
+        b = Merge(make_branches(), ["b"], [nn.Linear(2, 2)])
+        c = Merge([nn.Linear(4, 2), "skip"], ["c"], build())
+    """,
+        )
+        == []
+    )

@@ -4,6 +4,7 @@ parameters, and which plain containers hold them (built at once or filled later)
 from __future__ import annotations
 
 import ast
+import weakref
 from dataclasses import dataclass, field
 from typing import TypeGuard
 
@@ -84,6 +85,7 @@ class InitEvidence:
         self.ctx = ctx
         self.info = info
         self.functions = self._init_functions()
+        self._rebound: set[str] | None = None  # names `__init__` binds, found when first needed
 
     def _init_functions(self) -> list[ast.AST]:
         init = self.info.methods.get("__init__")
@@ -102,11 +104,23 @@ class InitEvidence:
 
     # -- values -----------------------------------------------------------------------------------
     def element_kind(self, value: ast.AST, function: ast.AST, depth: int = 0) -> str | None:
+        if isinstance(value, (ast.List, ast.Tuple, ast.Dict)) and depth < 3:
+            # `[nn.Linear(...), act]` put into the list: a plain list inside registers nothing either,
+            # whatever else it holds next to the module
+            items = value.values if isinstance(value, ast.Dict) else value.elts
+            kinds = [self.element_kind(item, function, depth + 1) for item in items]
+            return next((k for k in kinds if k is not None), None)
         if isinstance(value, ast.Name) and depth < 3:
             if self._registered_elsewhere(function, value.id):
                 return None  # `self.fc = layer` registers it: a list of it misses nothing
             bound = self.single_value(function, value.id)
-            return self.element_kind(bound, function, depth + 1) if bound is not None else None
+            if bound is not None:
+                return self.element_kind(bound, function, depth + 1)
+            given = self.passed_elements(function, value.id)
+            if given:  # `layer` of `for layer in layers`, `layers` given by the class's callers
+                found = {self.element_kind(v, fn, depth + 1) for v, fn in given}
+                return found.pop() if len(found) == 1 and None not in found else None
+            return None
         if not isinstance(value, ast.Call):
             return None
         func = value.func
@@ -156,6 +170,71 @@ class InitEvidence:
             ):
                 return True
         return False
+
+    # -- what the class's callers pass -------------------------------------------------------------
+    def passed(self, function: ast.AST, name: str) -> list[tuple[ast.AST, ast.AST]]:
+        """``(value, caller's scope)`` for each construction of the class in this file that gives
+        ``__init__``'s parameter ``name`` a value (``Merge([nn.Linear(5, 3)], ...)``); empty where
+        ``function`` is not ``__init__``, ``name`` is rebound in it, or nobody passes it."""
+        init = self.info.methods.get("__init__")
+        if function is not init or not isinstance(init, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return []
+        positional = [*init.args.posonlyargs, *init.args.args]
+        parameter = next((a for a in (*positional, *init.args.kwonlyargs) if a.arg == name), None)
+        if parameter is None:
+            return []
+        if self._rebound is None:
+            self._rebound = {
+                n.id for n in own_nodes(init) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+            }
+        if name in self._rebound:
+            return []
+        index = next((i for i, a in enumerate(positional) if a is parameter), None)
+        found: list[tuple[ast.AST, ast.AST]] = []
+        for call in _calls_by_name(self.ctx).get(self.info.name, ()):
+            if self.ctx.qualname(call.func) is not None:
+                continue
+            given: ast.AST | None = next((k.value for k in call.keywords if k.arg == name), None)
+            if given is None and index is not None and 1 <= index <= len(call.args):
+                if not any(isinstance(a, ast.Starred) for a in call.args[:index]):
+                    given = call.args[index - 1]  # `self` is not passed
+            if given is not None:
+                found.append((given, self._scope_of(call)))
+        return found
+
+    def passed_elements(self, function: ast.AST, name: str) -> list[tuple[ast.AST, ast.AST]]:
+        """What ``name`` stands for when the callers decide it: the values passed for the parameter
+        ``name``, or the elements of the list or tuple passed for ``P`` where ``name`` is bound
+        only by ``for name in P``. Empty when a caller passes something else."""
+        loops = [
+            n
+            for n in own_nodes(function)
+            if isinstance(n, (ast.For, ast.AsyncFor)) and isinstance(n.target, ast.Name) and n.target.id == name
+        ]
+        bindings = sum(
+            1
+            for n in own_nodes(function)
+            if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
+        )
+        if not loops:
+            return self.passed(function, name)
+        if len(loops) != 1 or bindings != 1 or not isinstance(loops[0].iter, ast.Name):
+            return []
+        elements: list[tuple[ast.AST, ast.AST]] = []
+        for given, scope in self.passed(function, loops[0].iter.id):
+            if isinstance(given, (ast.List, ast.Tuple)) and given.elts:
+                elements.extend((e, scope) for e in given.elts)
+            elif isinstance(given, ast.ListComp):
+                elements.append((given.elt, scope))
+            else:
+                return []
+        return elements
+
+    def _scope_of(self, node: ast.AST) -> ast.AST:
+        current = self.ctx.parent(node)
+        while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            current = self.ctx.parent(current)
+        return current if current is not None else self.ctx.tree
 
     def single_value(self, function: ast.AST, name: str) -> ast.AST | None:
         """The value of ``name`` when ``function`` binds it exactly once, by a plain assignment."""
@@ -208,6 +287,18 @@ class InitEvidence:
                 return self._filled(Container("list"), attribute, None)
             if qualname in EMPTY_DICTS:
                 return self._filled(Container("dict"), attribute, None)
+        passed = self.passed(function, value.id) if isinstance(value, ast.Name) and attribute is not None else []
+        if passed:
+            # `self.layers = layers`, the callers' plain lists: `Merge([nn.Linear(5, 3), nn.Linear(5, 4)])`
+            elements: list[tuple[ast.AST, ast.AST]] = []
+            for given, scope in passed:
+                if isinstance(given, (ast.List, ast.Tuple)) and given.elts:
+                    elements.extend((e, scope) for e in given.elts)
+                elif isinstance(given, ast.ListComp):
+                    elements.append((given.elt, scope))
+                else:
+                    return None
+            return self._filled(Container("list", elements), attribute, None)
         if isinstance(value, ast.Name) and attribute is not None:
             bound = self.single_value(function, value.id)
             if bound is not None and not isinstance(bound, ast.Name):
@@ -259,3 +350,18 @@ class InitEvidence:
         if attribute is not None:
             return is_self_attribute(node) and node.attr == attribute
         return isinstance(node, ast.Name) and node.id == local
+
+
+_CALLS: weakref.WeakKeyDictionary[FileContext, dict[str, list[ast.Call]]] = weakref.WeakKeyDictionary()
+
+
+def _calls_by_name(ctx: FileContext) -> dict[str, list[ast.Call]]:
+    """The file's calls of a plain name (``Merge(...)``), by that name: found in one pass."""
+    found = _CALLS.get(ctx)
+    if found is None:
+        found = {}
+        for call in ctx.index.of(ast.Call):
+            if isinstance(call.func, ast.Name):
+                found.setdefault(call.func.id, []).append(call)
+        _CALLS[ctx] = found
+    return found

@@ -41,7 +41,10 @@ class UnregisteredParameter(Rule):
     register: a tensor with `requires_grad=True` assigned to `self.x` without `nn.Parameter`,
     and modules or parameters kept in a plain `list`, `tuple` or `dict` attribute (a literal, a
     comprehension, or a container created empty and filled with `.append(...)`,
-    `.extend(...)` or `[key] = ...`). The finding is on the assignment of the attribute.
+    `.extend(...)` or `[key] = ...`), also inside lists put into it (`[nn.Linear(...), act]`)
+    and where the modules come from the class's callers (`Merge([nn.Linear(4, 2)])` stored by
+    `self.layers = layers` or appended one by one). The finding is on the assignment of the
+    attribute.
 
     ## Why is this bad?
     `nn.Module` registers only `nn.Parameter`s, submodules and buffers assigned to it directly.
@@ -150,20 +153,35 @@ class UnregisteredParameter(Rule):
             return None
         kinds: set[str] = set()
         found: list[tuple[ast.AST, str]] = []
+        callers: list[Step] = []  # where the class's callers pass the modules that go in
         for element, fn in container.elements:
             kind = evidence.element_kind(element, fn)
             if kind is None:
                 return None  # something we cannot identify goes in: no guess
             kinds.add(kind)
             found.append((element, kind))
+            if isinstance(element, ast.Name) and len(callers) < 2:
+                given = evidence.passed_elements(fn, element.id)
+                callers.extend(
+                    Step(
+                        v, f"a caller passes {'a module' if kind == MODULE else 'a parameter'} here: `{_short(ctx, v)}`"
+                    )
+                    for v, _ in given[:1]
+                )
         plain = "tuple" if isinstance(value, ast.Tuple) else container.shape
         what = _WHAT[next(iter(kinds))] if len(kinds) == 1 else "modules and parameters"
+        nested = any(isinstance(element, (ast.List, ast.Tuple, ast.Dict)) for element, _ in found)
         message = (
-            f"`self.{target.attr}` keeps {what} in a plain {plain}: they are not registered, so "
-            "`parameters()`, `.to(device)` and `state_dict()` miss them"
+            f"`self.{target.attr}` keeps {what} in a plain {plain}{' (in lists inside it)' if nested else ''}:"
+            " they are not registered, so `parameters()`, `.to(device)` and `state_dict()` miss them"
         )
-        fix = self.container_fix(ctx, node, value, container, next(iter(kinds))) if len(kinds) == 1 else None
-        related = self.container_path(ctx, evidence, function, node, target, value, plain, found)
+        # a ModuleList takes modules only, not the lists inside: no mechanical fix for those
+        fix = (
+            self.container_fix(ctx, node, value, container, next(iter(kinds)))
+            if len(kinds) == 1 and not nested
+            else None
+        )
+        related = self.container_path(ctx, evidence, function, node, target, value, plain, found, callers)
         return self.report(ctx, target, message, fixes=[fix] if fix else [], related=related)
 
     def container_path(
@@ -176,6 +194,7 @@ class UnregisteredParameter(Rule):
         value: ast.AST,
         plain: str,
         elements: list[tuple[ast.AST, str]],
+        callers: list[Step],
     ) -> tuple[Related, ...]:
         """Where the plain container is built, where modules or parameters go into it, and the
         assignment that keeps it where `parameters()` does not look."""
@@ -191,10 +210,9 @@ class UnregisteredParameter(Rule):
             if shown >= 3 or (literal and shown >= 1):
                 continue
             noun = "a module" if kind == MODULE else "a parameter"
-            text = source_of(ctx, element)
-            short = text if len(text) <= 40 else text[:37] + "..."
-            steps.append(Step(element, f"{noun} goes into it here: `{short}`"))
+            steps.append(Step(element, f"{noun} goes into it here: `{_short(ctx, element)}`"))
             shown += 1
+        steps.extend(callers)
         return assignment_path(
             ctx,
             steps,
@@ -246,12 +264,19 @@ class UnregisteredParameter(Rule):
         return Fix(f"Use `nn.{short}`", (*edits, *extra), Applicability.UNSAFE)
 
 
+def _short(ctx: FileContext, node: ast.AST) -> str:
+    text = source_of(ctx, node)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _assignment_counts(cls: ast.ClassDef) -> dict[str, int]:
     """How often each ``self.<attr>`` is (re)bound anywhere in the class."""
     counts: dict[str, int] = {}
     for node in subtree(cls):
         targets: list[ast.expr] = []
         if isinstance(node, ast.Assign):
+            if isinstance(node.value, ast.Constant) and node.value.value is None:
+                continue  # `self.layers = None`: a placeholder, no container to register
             targets = node.targets
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) or isinstance(node, (ast.For, ast.AsyncFor)):
             targets = [node.target]
