@@ -305,11 +305,16 @@ class Calls:
                 attribute = PROVEN_MODULE
             if attribute.kind is Kind.MODULE:
                 return self.call_module(attribute, node, args, kwargs, state)
+            if attribute.kind is Kind.REF and (attribute.qualname or "").startswith("<def>."):
+                return self.call_qualified(attribute.qualname or "", node, args, kwargs, state)  # a callback
             return self.module_method(receiver, func, node, args, kwargs, state)
         if receiver.kind is Kind.OTHER and receiver.cls is not None:  # a plain class of this file
             attribute = self.expressions.eval_attribute(func, state)
             if attribute.kind is Kind.MODULE:
                 return self.call_module(attribute, node, args, kwargs, state)
+            if attribute.kind is Kind.REF and (attribute.qualname or "").startswith("<def>."):
+                # a function stored as a value (`self.metric = compute_metrics`): a callback
+                return self.call_qualified(attribute.qualname or "", node, args, kwargs, state)
             method = self.functions.local_method(receiver, name)
             if method is not None:
                 return self.functions.call_function(
