@@ -2,9 +2,9 @@
 
 Each body is interpreted once from its start with the parameters unknown; calls into functions
 and methods of the same file are followed (depth- and budget-limited) so that a model's
-``forward`` or an ``init_hidden`` helper is understood. Loops run twice with fresh graph nodes
-per pass, so state one iteration hands to the next (a hidden state) is seen with the nodes the
-previous pass's ``backward()`` freed.
+``forward`` or an ``init_hidden`` helper is understood. Loops run to a fixed point of their head
+state (fixpoint.py) with fresh graph nodes per pass, so state one iteration hands to the next (a
+hidden state) is seen with the nodes the earlier passes' ``backward()`` freed.
 
 The parts hold one another explicitly, none inherits from another:
 
@@ -78,6 +78,7 @@ class Interpreter:
         # The recursion of the analysis: expressions contain calls, calls run function bodies.
         self.expressions.calls = self.calls
         self.functions.calls = self.calls
+        self.statements.records = self.autograd.records  # a loop keeps the records of its stable pass
 
     @property
     def call_modes(self) -> dict[int, set[bool]]:
