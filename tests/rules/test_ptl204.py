@@ -173,3 +173,59 @@ def test_a_step_function_called_in_a_loop_without_reset():
 def test_a_step_function_whose_caller_resets_or_that_no_loop_calls_is_silent():
     assert lines(CODE, STEP_FUNCTION.format(body="        opt.zero_grad()\n        train_step(model, opt, x, y)")) == []
     assert lines(CODE, STEP_FUNCTION.format(body="        pass\n    train_step(model, opt, x, y)")) == []
+
+
+GAN_STEP = """
+import torch
+from torch import nn
+class GAN:
+    def __init__(self):
+        self.gen = nn.Sequential(nn.Linear(2, 4)).to("cpu")
+        self.critic = Critic()
+        self.opt_c = torch.optim.Adam(self.critic.parameters())
+        self.opt_g = torch.optim.Adam(self.gen.parameters())
+    def train_step(self, real, z):
+        {reset}
+        self.critic(real).mean().backward()
+        self.opt_c.step()
+        self.gen.zero_grad()
+        self.critic(self.gen(z)).mean().backward()
+        self.opt_g.step()
+class Critic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 1)
+    def forward(self, x):
+        return self.fc(x)
+gan = GAN()
+for real, z in [(torch.randn(3, 4), torch.randn(3, 2))] * 2:
+    gan.train_step(real, z)
+"""
+
+
+def test_a_module_s_zero_grad_resets_only_the_optimizer_over_that_module():
+    found = findings(CODE, GAN_STEP.format(reset="pass"))
+    assert [f.line for f in found] == [12]
+    assert "this resets another module's or optimizer's gradients, not these" in [r.message for r in found[0].related]
+    assert lines(CODE, GAN_STEP.format(reset="self.critic.zero_grad()")) == []
+    assert lines(CODE, GAN_STEP.format(reset="self.opt_c.zero_grad()")) == []
+
+
+def test_a_module_reset_counts_where_it_may_hold_the_optimizer_s_parameters():
+    # the same module, a module around it, or one this file does not build: the reset may cover them
+    body = """
+import torch
+from torch import nn
+model = nn.Sequential(nn.Linear(2, 2))
+net = model
+external = load_model()
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+opt_head = torch.optim.SGD(model.head.parameters(), lr=0.1)
+for x in [torch.randn(1, 2)] * 2:
+    {reset}.zero_grad()
+    model(x).sum().backward()
+    opt.step()
+    opt_head.step()
+"""
+    for reset in ("model", "net", "external"):
+        assert lines(CODE, body.format(reset=reset)) == [], reset

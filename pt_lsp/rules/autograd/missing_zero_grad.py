@@ -6,6 +6,7 @@ import ast
 import weakref
 from collections.abc import Iterator
 
+from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos
 from pt_lsp.core.edits import alone_on_lines, indentation, newline_of, statement_of
@@ -49,8 +50,10 @@ class MissingZeroGrad(Rule):
     so (`optimizer`, `optim_g`), or the loop variable over a list or dict of `torch.optim`
     optimizers (`for opt in optimizers.values()`). A reset of another optimizer, over another
     module's parameters, does not count for this one (a GAN loop that resets `optim_d` only),
-    nor does a reset in the other arm of an `if` than the step, where the condition cannot
-    change while the function runs (`if use_bf16: ... step() else: zero_grad() ...`).
+    nor does a module's own `zero_grad()` for an optimizer over another module that this file
+    builds (`self.generator.zero_grad()` before `self.optimizerD.step()`), nor a reset in the
+    other arm of an `if` than the step, where the condition cannot change while the function
+    runs (`if use_bf16: ... step() else: zero_grad() ...`).
 
     ## Why is this bad?
     `backward()` *adds* each gradient to `.grad`. Without a reset, the step of iteration `k`
@@ -157,9 +160,10 @@ class MissingZeroGrad(Rule):
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return
         backward = self.first_backward(ctx, function)
+        others: list[ast.Call] = []
         if (
             backward is None
-            or self.resets_or_unknown(ctx, function, optimizer, step=step)
+            or self.resets_or_unknown(ctx, function, optimizer, others=others, step=step)
             or sum(f.name == function.name for f in ctx.index.of(ast.FunctionDef)) != 1
         ):
             return
@@ -185,6 +189,9 @@ class MissingZeroGrad(Rule):
             )
             # (the path starts at the call in the loop: tests/rules/test_ptl204.py relies on it)
             steps = [Step(caller, "called in a loop here")]
+            steps += [
+                Step(other, "this resets another module's or optimizer's gradients, not these") for other in others
+            ]
             yield self.report(
                 ctx,
                 step,
@@ -259,7 +266,17 @@ class MissingZeroGrad(Rule):
         if other is None or other == path:
             return False
         mine, theirs = self.parameter_root(ctx, path), self.parameter_root(ctx, other)
-        return mine is not None and theirs is not None and mine != theirs
+        if mine is not None and theirs is not None:
+            return mine != theirs
+        # `self.generator.zero_grad()`, a module's own reset: it clears that module's gradients
+        # only, not those of `optimizerD` over another, distinct module (`self.discriminator`)
+        return (
+            mine is not None
+            and theirs is None
+            and not _nested(mine, other)
+            and _fresh_module(ctx, mine)
+            and _fresh_module(ctx, other)
+        )
 
     @staticmethod
     def outermost_loop(ctx: FileContext, node: ast.AST) -> ast.AST | None:
@@ -526,6 +543,40 @@ def _invariant(ctx: FileContext, branch: ast.If) -> bool:
     return not any(
         isinstance(n, ast.Name) and n.id in names and not isinstance(n.ctx, ast.Load) for n in own_nodes(scope)
     ) and not any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in own_nodes(scope))
+
+
+def _nested(a: str, b: str) -> bool:
+    """One path is the other or inside it (``model`` and ``model.encoder``): shared parameters."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def _fresh_module(ctx: FileContext, path: str) -> bool:
+    """Every assignment to ``path`` builds a new module (``nn.Sequential(...)``, a module class of
+    this file, possibly ``.to(device)``): two such paths never hold the same parameters."""
+    assigned = _assignments_to(ctx, path)
+    return bool(assigned) and all(_builds_module(ctx, a.value) for a in assigned)
+
+
+def _builds_module(ctx: FileContext, value: ast.AST) -> bool:
+    while (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr in vocabulary.MODULE_SELF_METHODS
+    ):
+        value = value.func.value
+    if not isinstance(value, ast.Call):
+        return False
+    qualname = ctx.qualname(value.func)
+    if qualname is None:
+        info = ctx.classes.get(value.func.id) if isinstance(value.func, ast.Name) else None
+        return info is not None and info.is_module
+    last = qualname.rsplit(".", 1)[-1]
+    return (
+        qualname.startswith("torch.nn.")
+        and last[:1].isupper()
+        and not qualname.startswith(("torch.nn.functional.", "torch.nn.parameter.", "torch.nn.utils."))
+        and last not in ("Parameter", "Buffer", "UninitializedParameter")
+    )
 
 
 def _path(path: str) -> ast.expr:
