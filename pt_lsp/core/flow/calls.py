@@ -12,7 +12,7 @@ from .evaluator import Expressions, sequence, subject
 from .graph import GraphNodes
 from .lattice import Device, Grade
 from .state import Stack, State
-from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value, merge_steps
+from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value, add_element, merge_steps
 
 if TYPE_CHECKING:
     from .facts import FlowFacts
@@ -150,6 +150,8 @@ class Calls:
             builtin = self.call_builtin(qualname, node, args, kwargs, state)
             if builtin is not None:
                 return builtin
+            if qualname == "collections.defaultdict" and node.args and _makes_list(node.args[0]):
+                return Value(kind=Kind.OTHER, requires_grad=None, elem=Value(kind=Kind.SEQ))  # key -> list
             return self.call_external(node, args, kwargs, state)
         if qualname.startswith("torch.distributions."):
             inputs = [*args, *kwargs.values()]
@@ -228,6 +230,10 @@ class Calls:
                 return Value(kind=Kind.TENSOR, requires_grad=False)
             # The device stays, and so do the steps that decided it.
             return Value(kind=Kind.TENSOR, device=tensor.device, requires_grad=False, steps=tensor.steps)
+        if qualname == "torch.nn.utils.clip_grad_norm_" and args:
+            # the total norm: a tensor on the gradients' device
+            parameters = args[0].iter_elem()
+            return Value(kind=Kind.TENSOR, device=parameters.device, requires_grad=False, steps=parameters.steps)
         inputs = [*args, *kwargs.values()]
         if qualname in ("torch.stack", "torch.cat", "torch.concat", "torch.hstack", "torch.vstack") and args:
             inputs = [args[0].iter_elem(), args[0], *args[1:]]
@@ -331,14 +337,22 @@ class Calls:
             return OTHER
         if receiver.kind is Kind.SEQ or receiver.elem is not None:
             path = attr_path(func.value)
-            if name in api.LIST_ADD_METHODS and path and args:
+            if name in api.LIST_ADD_METHODS and args:
                 added = args[0].iter_elem() if name == "extend" else args[-1]
-                old = receiver.iter_elem()
-                state.env[path] = receiver.with_(
-                    items=None,
-                    elem=added if old is UNKNOWN else old.join(added),
-                    history=receiver.history | added.history,
+                grown = receiver.with_(
+                    items=None, elem=add_element(receiver.iter_elem(), added), history=receiver.history | added.history
                 )
+                if path:
+                    state.env[path] = grown
+                elif isinstance(func.value, ast.Subscript) and (outer := attr_path(func.value.value)):
+                    # `self.stats[key].append(x)`: the dict's (or list's) element list grows
+                    holder = self.eval(func.value.value, state)
+                    if holder.elem is not None or holder.kind is Kind.SEQ:
+                        state.env[outer] = holder.with_(
+                            items=None,
+                            elem=add_element(holder.iter_elem(), grown),
+                            history=holder.history | added.history,
+                        )
                 return OTHER
             if name in api.LIST_RESET_METHODS and path:
                 state.env[path] = Value(kind=Kind.SEQ, elem=None)
@@ -514,6 +528,13 @@ class Calls:
             state_value = sequence((value, value)) if qualname.endswith("LSTM") else value
             return sequence((value, state_value))
         return value
+
+
+def _makes_list(factory: ast.expr) -> bool:
+    """``list`` or ``lambda: []``: a ``defaultdict`` of lists."""
+    if isinstance(factory, ast.Lambda):
+        return isinstance(factory.body, ast.List) and not factory.body.elts
+    return isinstance(factory, ast.Name) and factory.id == "list"
 
 
 def chains_layers(module: Value) -> bool:

@@ -14,7 +14,7 @@ from .evaluator import Expressions, sequence
 from .lattice import Device, Grade
 from .project import Entity, ImportSpec, Module, Unit
 from .state import Frame, Function, Stack, State
-from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value
+from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value, add_element
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -115,6 +115,8 @@ class Functions:
         # id(function) -> grad modes (enabled or not) at the calls of this file that reach it
         self.call_modes: dict[int, set[bool]] = {}
         self.attributes_cache: dict[int, tuple[tuple[str, Value], ...]] = {}
+        # id(plain class) -> attribute -> the elements its methods left in that container
+        self.contents: dict[int, dict[str, Value]] = {}
         self.class_by_id = {id(info.node): info for info in ctx.class_list}
 
     def local_callable(self, qualname: str) -> LocalCallable | None:
@@ -218,6 +220,13 @@ class Functions:
         if own and receiver:
             prefix = receiver + "."
             inner.env.update({f"{own}.{k[len(prefix) :]}": v for k, v in state.env.items() if k.startswith(prefix)})
+        contents = self.contents.setdefault(id(args[0].cls), {}) if own and plain_instance(args[0]) else None
+        for attr, held in (contents or {}).items():
+            # What any method of the class put in `self.stats` (`logger.log_stat(...)` from another
+            # object, which holds the same logger under another name): findings are per line.
+            container = inner.env.get(f"{own}.{attr}")
+            if container is not None and (container.elem is not None or container.kind is Kind.SEQ):
+                inner.env[f"{own}.{attr}"] = container.with_(elem=add_element(container.iter_elem(), held))
         frame = Frame(function, locals=self.scope.locals_of(function))
         from_module = len(frames) == 1 and isinstance(frames[0].node, ast.Module)
         saved_globals = self.scope.module_env
@@ -247,6 +256,12 @@ class Functions:
             state.env.update(
                 {f"{receiver}.{k[len(prefix) :]}": v for k, v in final.env.items() if k.startswith(prefix)}
             )
+            for key, value in final.env.items():
+                attr = key[len(prefix) :]
+                if contents is not None and key.startswith(prefix) and "." not in attr and value.elem is not None:
+                    # without graphs: a later call may have reset the container (PTL201 stays exact)
+                    held = value.elem.with_(history=frozenset())
+                    contents[attr] = add_element(contents.get(attr, UNKNOWN), held)
         result = None
         for value in frame.returns:
             result = value if result is None else result.join(value)
@@ -290,6 +305,11 @@ class Functions:
                 state.env[param.arg] = self.expressions.eval(defaults[param.arg], state)
             else:
                 state.env[param.arg] = UNKNOWN
+
+
+def plain_instance(value: Value) -> bool:
+    """An instance of a plain (not ``nn.Module``) class of this file."""
+    return value.kind is Kind.OTHER and isinstance(value.cls, ClassInfo)
 
 
 def device_generic(result: Value, inputs: Args) -> Value:

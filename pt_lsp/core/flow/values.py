@@ -139,6 +139,25 @@ class Value:
         return UNKNOWN
 
 
+def add_element(old: Value, added: Value) -> Value:
+    """The element of a container that held elements ``old`` and now also holds ``added``
+    (``stats.append((t, value))``): it *contains* both, so evidence from either counts, as in
+    ``merge_evidence``, and a plain Python value (``loss.item()``) hides no tensor next to it.
+    Tuples of one length keep their positions."""
+    if old is UNKNOWN or old == added:
+        return added
+    if old.kind is Kind.OTHER and not old.history and added.kind is Kind.TENSOR:
+        return added
+    if added.kind is Kind.OTHER and not added.history and old.kind is Kind.TENSOR:
+        return old
+    joined = old.merge_evidence(added)
+    if old.items is not None and added.items is not None and len(old.items) == len(added.items):
+        joined = joined.with_(items=tuple(add_element(a, b) for a, b in zip(old.items, added.items)))
+    if old.elem is not None and added.elem is not None:
+        joined = joined.with_(elem=add_element(old.elem, added.elem))
+    return joined
+
+
 def _join_attrs(
     mine: tuple[tuple[str, Value], ...], theirs: tuple[tuple[str, Value], ...]
 ) -> tuple[tuple[str, Value], ...]:
