@@ -42,7 +42,12 @@ NOT_TENSOR_FUNCTIONS = (
     "torch.autograd.",
 )
 SHAPELESS = {"torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.Tensor", "torch.scalar_tensor"}
+LEGACY_SIZED = {"torch.Tensor"}  # `torch.Tensor(n)`, `torch.Tensor(n, m)`: sizes, or data (a list, an array)
 REGISTRATIONS = {"register_buffer", "register_parameter", "register_module", "add_module"}
+
+
+def _int(node: ast.Constant) -> bool:
+    return type(node.value) is int
 
 
 def is_self_attr(node: ast.AST, attr: str | None = None) -> TypeGuard[ast.Attribute]:
@@ -85,6 +90,10 @@ def tensor_value(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
         return False
     if qualname in SHAPELESS:
         first = expr.args[0] if expr.args else None
+        if qualname in LEGACY_SIZED and first is not None and (not isinstance(first, ast.Constant) or _int(first)):
+            return True  # `torch.Tensor(n)`: the legacy constructor reads an int as a size (1-D)
+        if qualname == "torch.from_numpy" and first is not None and not isinstance(first, ast.Constant):
+            return True  # an array: a 0-d one (np.array(3.0)) is rare next to the tables people load
         return isinstance(first, (ast.List, ast.Tuple, ast.ListComp))  # not a 0-dim scalar
     if qualname in TENSOR_FACTORIES:
         if expr.args and isinstance(expr.args[0], ast.Tuple) and not expr.args[0].elts:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import alone_on_lines, source_of
-from pt_lsp.core.evidence.reaching import instantiation_arguments, reaching_values, returned_values
+from pt_lsp.core.evidence.reaching import instantiation_arguments, local_function, reaching_values, returned_values
 from pt_lsp.core.evidence.tensors import TENSOR_METHODS
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.flow.values import Step
@@ -34,20 +34,23 @@ MOVES_AT_USE = {"to", "cuda", "cpu", "type_as", "to_dense"}
 class UnregisteredBuffer(Rule):
     """
     ## What it does
-    Flags, in an `nn.Module` subclass, a tensor made by a torch factory and assigned to a
-    plain attribute in `__init__` (`self.mask = torch.tril(torch.ones(8, 8))`,
-    `self.mean = torch.tensor([0.485, 0.456, 0.406])`) that `forward` (or a method it calls)
-    uses, where it is neither an `nn.Parameter` nor registered with `register_buffer`.
-    A local tensor assigned to the attribute (`pe = torch.zeros(...)`, `self.pe = pe`) counts
-    too, and so does an attribute rebuilt from itself in `__init__` (`self.t = self.one_hot(n)`,
-    then `self.t = self.t.permute(2, 0, 1)`, where the method returns a plain tensor); that
-    finding has no fix (`register_buffer` refuses a name that is already an attribute). A view
-    of a constructor argument (`self.mins = bounds[0:1]`) counts where every instantiation in
-    the file passes a plain tensor, or leaves a `None` default that `__init__` replaces by one.
-    Tensors with `requires_grad=True` are PTL301; 0-dimensional tensors, tensors created
-    with an explicit `device=` or placed where they are made (`torch.ones(3).to(device)`),
-    attributes reassigned outside `__init__` (caches, recurrent state) and uses that
-    move the tensor themselves (`self.mask.to(x.device)`) are not reported.
+    Flags, in an `nn.Module` subclass, a tensor made by a torch factory and assigned to a plain
+    attribute in `__init__` (`self.mask = torch.tril(torch.ones(8, 8))`, `self.mean =
+    torch.tensor([0.485, 0.456, 0.406])`, also `torch.from_numpy(table)` and the legacy
+    `torch.Tensor(n)`) that `forward` uses, or a method it calls, or a method that runs the
+    module itself (`self(x)`, `self.forward(x)`, as a policy's `sample(state)` does), where it
+    is neither an `nn.Parameter` nor registered with `register_buffer`. A local tensor assigned
+    to the attribute (`pe = torch.zeros(...)`, `self.pe = pe`) counts too, as does a helper
+    function of the file every return of which is such a tensor (`self.b = sample_b(sigma,
+    size)`), and so does an attribute rebuilt from itself in `__init__` (`self.t =
+    self.one_hot(n)`, then `self.t = self.t.permute(2, 0, 1)`, where the method returns a plain
+    tensor); that finding has no fix (`register_buffer` refuses a name that is already an
+    attribute). A view of a constructor argument (`self.mins = bounds[0:1]`) counts where every
+    instantiation in the file passes a plain tensor, or leaves a `None` default that `__init__`
+    replaces by one. Tensors with `requires_grad=True` are PTL301; 0-dimensional tensors,
+    tensors created with an explicit `device=` or placed where they are made
+    (`torch.ones(3).to(device)`), attributes reassigned outside `__init__` (caches, recurrent
+    state) and uses that move the tensor themselves (`self.mask.to(x.device)`) are not reported.
 
     ## Why is this bad?
     `nn.Module` moves, casts and saves only its parameters and buffers. A plain tensor
@@ -100,6 +103,8 @@ class UnregisteredBuffer(Rule):
             if any(info.method(name) is not None for name in MOVE_OVERRIDES):
                 continue
             reached = methods_reached_from(info, forward)
+            for runner in _runs_forward(info, init, forward):  # `sample()` calls `self.forward(state)`
+                reached += [m for m in methods_reached_from(info, runner) if all(m is not r for r in reached)]
             super_line = super_init_line(init)
             for attr, stmt in init_assignments(info, init).items():
                 made = self.tensor_values(ctx, init, stmt.value)
@@ -108,8 +113,11 @@ class UnregisteredBuffer(Rule):
                 uses = [(m, u) for m in reached for u in self_attribute_uses(m, attr)]
                 if not uses or all(self.moved_at_use(ctx, use) for _, use in uses):
                     continue
+                where = "`forward`"
+                if all(_in_runs_forward(m) and m is not forward for m, _ in uses):
+                    where = f"`{uses[0][0].name}` (which runs `forward`)"
                 message = (
-                    f"`self.{attr}` is a plain tensor attribute used in `forward`: `model.to(device)` does not"
+                    f"`self.{attr}` is a plain tensor attribute used in {where}: `model.to(device)` does not"
                     f" move it and `state_dict()` does not save it; register it as a buffer"
                 )
                 related = self.path(ctx, forward, stmt, attr, made, uses)
@@ -162,8 +170,11 @@ class UnregisteredBuffer(Rule):
     def _plain_local(self, ctx: FileContext, value: ast.AST, depth: int = 0) -> bool:
         if depth > 4 or not isinstance(value, ast.expr):
             return False
-        if self.plain_tensor(ctx, value):
+        if self.plain_tensor(ctx, value, depth):
             return True
+        if isinstance(value, ast.BinOp):  # `w / scale`: a plain tensor combined with anything stays one
+            sides = (value.left, value.right)
+            return self.placement_free(ctx, value) and any(self._plain_local(ctx, s, depth + 1) for s in sides)
         root: ast.expr = value
         while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and root.func.attr in TENSOR_METHODS:
             if not self.placement_free(ctx, root):
@@ -229,17 +240,26 @@ class UnregisteredBuffer(Rule):
         uses: list[tuple[Function, ast.Attribute]],
     ) -> tuple[Related, ...]:
         """Where the tensor is made, where it becomes a plain attribute, and where `forward` uses it."""
-        steps = [Step(a.value, f"`{source_of(ctx, a.targets[0])}` is made here by a torch factory") for a in made[:2]]
+        steps = [
+            Step(a.value, f"`{source_of(ctx, a.targets[0])}` is made here {_maker(ctx, a.value)}") for a in made[:2]
+        ]
         if not made:
-            steps.append(Step(stmt.value, "a tensor is made here by a torch factory"))
+            steps.append(Step(stmt.value, f"a tensor is made here {_maker(ctx, stmt.value)}"))
         for method, use in uses[:2]:
             where = "`forward`" if method is forward else f"`{method.name}` (called from `forward`)"
+            if _in_runs_forward(method):
+                where = f"`{method.name}` (which runs `forward`)"
             steps.append(Step(use, f"used here in {where}: still on the CPU after `model.to(device)`"))
         message = f"assigned to a plain attribute `self.{attr}` in `__init__`, not registered as a buffer"
         return assignment_path(ctx, steps, stmt, message)
 
-    def plain_tensor(self, ctx: FileContext, value: ast.expr) -> bool:
-        return tensor_value(ctx, value) and self.placement_free(ctx, value)
+    def plain_tensor(self, ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
+        if tensor_value(ctx, value) and self.placement_free(ctx, value):
+            return True
+        # `sample_b(sigma, size)`, a helper of the file every return of which is a plain tensor
+        helper = local_function(ctx, value) if isinstance(value, ast.Call) and depth < 3 else None
+        returned = returned_values(helper) if helper is not None else None
+        return bool(returned) and all(self._plain_local(ctx, r, depth + 1) for r in returned or ())
 
     @staticmethod
     def placement_free(ctx: FileContext, value: ast.expr) -> bool:
@@ -355,3 +375,32 @@ def _set_elsewhere(info: ClassInfo, init: Function, attr: str, chain: list[ast.A
                 if name in ("register_buffer", "register_parameter", "setattr", "delattr"):
                     return True
     return False
+
+
+def _runs_forward(info: ClassInfo, init: Function, forward: Function) -> list[Function]:
+    """The methods that run the module on an input (``self.forward(x)``, ``self(x)``, as a policy's
+    ``sample(state)`` does): they meet the module's device, as ``forward`` does."""
+    found: list[Function] = []
+    for method in info.methods.values():
+        if method is init or method is forward:
+            continue
+        for node in own_nodes(method):
+            if _calls_forward(node):
+                found.append(method)
+                break
+    return found
+
+
+def _calls_forward(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and (
+        is_self_attr(node.func, "forward") or (isinstance(node.func, ast.Name) and node.func.id == "self")
+    )
+
+
+def _in_runs_forward(method: Function) -> bool:
+    return any(_calls_forward(node) for node in own_nodes(method))
+
+
+def _maker(ctx: FileContext, value: ast.expr) -> str:
+    helper = local_function(ctx, value) if isinstance(value, ast.Call) else None
+    return f"by `{helper.name}`, which returns a plain tensor" if helper is not None else "by a torch factory"

@@ -1,0 +1,155 @@
+"""PTL302 facts taught from the second recall set's misses (benchmarks/recall-2/README.md):
+a tensor made by a helper of the file, `torch.from_numpy`, the legacy `torch.Tensor(n)`, and uses
+in a method that runs `forward`. Our own programs; each bug has a silent neighbour."""
+
+from __future__ import annotations
+
+from rules_helpers import findings, lines
+
+CODE = "PTL302"
+
+
+def test_a_helper_returning_a_factory_tensor_is_a_plain_tensor():
+    source = """
+        import torch
+        from torch import nn
+
+        def random_projection(rows, cols, scale):
+            w = torch.randn(rows, cols)
+            return w / scale
+
+        class Projector(nn.Module):
+            def __init__(self, n):
+                super().__init__()
+                self.w = random_projection(n, 4, 2.0)
+
+            def forward(self, x):
+                return x @ self.w
+    """
+    found = findings(CODE, source)
+    assert [f.line for f in found] == [11]
+    assert "made here by `random_projection`" in found[0].related[0].message
+
+
+def test_a_helper_that_places_its_tensor_or_returns_a_parameter_is_silent():
+    assert (
+        lines(
+            CODE,
+            """
+        import torch
+        from torch import nn
+
+        def on(device, n):
+            return torch.randn(n, 4, device=device)
+
+        def learnable(n):
+            return nn.Parameter(torch.randn(n, 4))
+
+        def maybe(n):
+            if n:
+                return torch.randn(n, 4)
+
+        class Projector(nn.Module):
+            def __init__(self, n, device):
+                super().__init__()
+                self.a = on(device, n)
+                self.b = learnable(n)
+                self.c = maybe(n)
+
+            def forward(self, x):
+                return x @ self.a + x @ self.b + x @ self.c
+    """,
+        )
+        == []
+    )
+
+
+def test_from_numpy_through_a_helper_and_a_local_name():
+    source = """
+        import numpy as np
+        import torch
+        from torch import nn
+
+        def band(n):
+            table = np.tril(np.ones((n, n)), k=2).astype("float32")
+            return torch.from_numpy(table)
+
+        class Banded(nn.Module):
+            def __init__(self, n):
+                super().__init__()
+                mask = band(n)
+                self.mask = mask
+
+            def forward(self, scores):
+                return scores * self.mask
+    """
+    assert lines(CODE, source) == [13]
+    registered = source.replace("self.mask = mask", 'self.register_buffer("mask", mask)')
+    assert lines(CODE, registered) == []
+
+
+def test_the_legacy_constructor_with_a_size_is_a_tensor_factory():
+    source = """
+        import torch
+        from torch import nn
+
+        class Jitter(nn.Module):
+            def __init__(self, width):
+                super().__init__()
+                self.eps = torch.Tensor(width)
+                self.offset = torch.Tensor(3)
+
+            def forward(self, x):
+                return x + self.eps.uniform_(-0.1, 0.1) + self.offset
+    """
+    assert lines(CODE, source) == [7, 8]
+    buffer = source.replace("self.eps = torch.Tensor(width)", 'self.register_buffer("eps", torch.Tensor(width))')
+    assert lines(CODE, buffer) == [8]
+
+
+def test_a_use_in_a_method_that_runs_forward_counts():
+    source = """
+        import torch
+        from torch import nn
+
+        class Actor(nn.Module):
+            def __init__(self, n):
+                super().__init__()
+                self.body = nn.Linear(4, n)
+                self.jitter = torch.zeros(n)
+
+            def forward(self, obs):
+                return torch.tanh(self.body(obs))
+
+            def act(self, obs):
+                action = self(obs)
+                return action + self.jitter.normal_(0.0, 0.1)
+    """
+    found = findings(CODE, source)
+    assert [f.line for f in found] == [8]
+    assert "used in `act` (which runs `forward`)" in found[0].message
+
+
+def test_a_use_in_a_method_that_never_meets_the_module_output_is_silent():
+    assert (
+        lines(
+            CODE,
+            """
+        import torch
+        from torch import nn
+
+        class Actor(nn.Module):
+            def __init__(self, n):
+                super().__init__()
+                self.body = nn.Linear(4, n)
+                self.jitter = torch.zeros(n)
+
+            def forward(self, obs):
+                return torch.tanh(self.body(obs))
+
+            def describe(self):
+                return self.jitter.tolist()
+    """,
+        )
+        == []
+    )
