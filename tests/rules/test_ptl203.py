@@ -243,3 +243,65 @@ def test_adjacent_initialisations_share_one_no_grad_block():
     """,
     )
     assert text.splitlines()[2:5] == ["with torch.no_grad():", "    w.fill_(0)", "    w[0] = 1"]
+
+
+EMBEDDER = """
+import torch
+from torch import nn
+class Embedder(nn.Module):
+    def __init__(self, vectors, freeze, tune=True):
+        super().__init__()
+        self.table = nn.Embedding(10, 4)
+        self.head = nn.Linear(4, 2)
+        if freeze:
+            self.table.weight.requires_grad = False
+        if not tune:
+            self.table.requires_grad_(False)
+        self.head.weight.requires_grad = False
+{between}        self.table.weight.copy_(vectors)
+{constructions}
+"""
+
+
+def embedder(constructions: str, between: str = "") -> list[int]:
+    body = "".join(f"        {line}\n" for line in between.splitlines())
+    return lines(CODE, EMBEDDER.format(between=body, constructions=constructions))
+
+
+def test_a_freeze_under_a_flag_every_construction_leaves_off_keeps_the_layer_s_parameter_a_leaf():
+    found = findings(CODE, EMBEDDER.format(between="", constructions="e = Embedder(torch.ones(10, 4), freeze=False)"))
+    assert [f.line for f in found] == [13]
+    assert "never runs: every call passes `freeze=False`" in [r.message for r in found[0].related]
+    assert embedder("a = Embedder(torch.ones(10, 4), False)\nb = Embedder(torch.ones(10, 4), 0, tune=True)") == [13]
+
+
+def test_a_freeze_that_may_run_or_may_reach_the_parameter_keeps_it_silent():
+    vectors = "torch.ones(10, 4)"
+    assert embedder(f"e = Embedder({vectors}, freeze=True)") == []
+    assert embedder(f"e = Embedder({vectors}, False)\nf = Embedder({vectors}, True)") == []
+    assert embedder(f"e = Embedder({vectors}, freeze=flag)") == []
+    assert embedder(f"e = Embedder({vectors}, False, tune=False)") == []
+    assert embedder("") == []  # never constructed: the flag is unknown
+    constructed = f"e = Embedder({vectors}, False)"
+    assert embedder(constructed, "for p in self.parameters():\n    p.requires_grad = False") == []
+    assert embedder(constructed, "freeze_all(self)") == []
+    assert embedder(constructed, "self.table.weight.requires_grad = freeze") == []
+    assert embedder(constructed, "self.table.weight.requires_grad = True") == [14]
+
+
+def test_a_module_level_layer_frozen_by_a_helper_of_the_file_is_silent():
+    assert (
+        lines(
+            CODE,
+            """
+        import torch
+        from torch import nn
+        def freeze():
+            net.weight.requires_grad = False
+        net = nn.Linear(3, 3)
+        freeze()
+        net.weight.normal_()
+    """,
+        )
+        == []
+    )

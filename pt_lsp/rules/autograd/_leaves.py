@@ -18,13 +18,14 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.reaching import (
     arguments_at_calls,
     call_site_arguments,
+    instantiation_arguments,
     local_function,
     reaching_values,
     returned_values,
 )
 from pt_lsp.core.flow.values import Kind, Step
 from pt_lsp.core.vocabulary import FACTORIES
-from pt_lsp.core.walk import binds_name, is_self_attr, own_nodes, target_names
+from pt_lsp.core.walk import attr_path, binds_name, is_self_attr, own_nodes, target_names
 
 PARAMETER = "torch.nn.Parameter"
 VARIABLE = "torch.autograd.Variable"
@@ -259,8 +260,14 @@ class LeafEvidence:
         return self.made_leaf(expr)
 
     def _layer_parameter(self, expr: ast.Attribute) -> Leaf | None:
-        if expr.attr not in ("weight", "bias") or self.freezes:
+        if expr.attr not in ("weight", "bias"):
             return None
+        unfrozen: tuple[Step, ...] = ()
+        if self.freezes:  # the file freezes something: only a layer made just before may be shown unfrozen
+            found = self._not_frozen_since_made(expr)
+            if found is None:
+                return None
+            unfrozen = found
         base = self.ctx.flow.value(expr.value)
         value = self.ctx.flow.value(expr)
         if (
@@ -270,8 +277,121 @@ class LeafEvidence:
             and value.requires_grad is True
             and not self._history_before(expr, value.history)
         ):
-            return Leaf("parameter", steps=self._layer_steps(expr, base.qualname or ""))
+            return Leaf("parameter", steps=(*self._layer_steps(expr, base.qualname or ""), *unfrozen))
         return None
+
+    def _not_frozen_since_made(self, expr: ast.Attribute) -> tuple[Step, ...] | None:
+        """``layer.weight`` still requires grad where a file freezes parameters: the layer was
+        made in this scope, in a block around ``expr``, and between there and ``expr`` nothing
+        can switch its ``requires_grad`` off (no call is handed it or ``self``), except freezes
+        under ``if flag:`` that every call of the function skips (``freeze=False`` at each
+        construction of the class). The steps that show the skipped freezes; None: unknown."""
+        layer = attr_path(expr.value)
+        if layer is None:
+            return None
+        full = f"{layer}.{expr.attr}"
+        root = layer.split(".")[0]
+        scope = self._scope(expr)
+        at = (expr.lineno, expr.col_offset)
+        made = [
+            node
+            for node in own_nodes(scope)
+            if isinstance(node, ast.Assign)
+            and any(attr_path(t) == layer for t in node.targets)
+            and (node.lineno, node.col_offset) < at
+        ]
+        if not made:
+            return None
+        creation = max(made, key=lambda n: (n.lineno, n.col_offset))
+        if not self._encloses(self.ctx.parent(creation), expr):
+            return None  # made in a branch: another path may bring another layer
+        start = (creation.end_lineno or creation.lineno, creation.end_col_offset or 0)
+        loop = _outermost_loop(self.ctx, expr, scope)
+        skipped: list[Step] = []
+        for node in own_nodes(scope):
+            position = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+            if not (start < position < at or (loop is not None and self._encloses(loop, node))):
+                continue
+            if isinstance(node, ast.Call) and self._may_freeze(node, layer, full, root, scope):
+                return None  # `freeze(self.emb)`, `self.setup()`, `self.emb.freeze()`: may switch it off
+            site = _freeze_target(node)
+            if site is None:
+                continue
+            target, flag = site
+            path = attr_path(target)
+            if path is None:
+                return None  # computed: unknown
+            if not (path == full or full.startswith(path + ".")):
+                if "." in path and path.split(".")[0] == root:
+                    continue  # another attribute of the same object: `self.fc.weight`
+                return None  # a name (`for p in params: p.requires_grad = ...`) or another object: may alias
+            if flag is True:
+                continue  # `requires_grad = True`
+            skip = self._never_runs(node, scope)
+            if skip is None:
+                return None
+            skipped.append(skip)
+        message = f"`{layer}` created here: its `{expr.attr}` is a parameter that requires grad"
+        return (Step(creation.value, message), *skipped)
+
+    def _may_freeze(self, call: ast.Call, layer: str, full: str, root: str, scope: ast.AST) -> bool:
+        """``call`` may run code that switches the parameter's ``requires_grad``: it is handed the
+        parameter or an object holding it, it is a method of such an object (other than the
+        freezes read as such), or a function of this file that may reach a module-level layer."""
+        handed = [*call.args, *(k.value for k in call.keywords)]
+        if any(_related(attr_path(a), full, root) for a in handed):
+            return True
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            held = attr_path(func.value)
+            holds = held is not None and (held == root or layer == held or layer.startswith(held + "."))
+            return holds and func.attr not in ("requires_grad_", "detach_")
+        return isinstance(scope, ast.Module) and isinstance(func, ast.Name) and self.ctx.qualname(func) is None
+
+    def _encloses(self, outer: ast.AST | None, node: ast.AST) -> bool:
+        current: ast.AST | None = node
+        while current is not None:
+            if current is outer:
+                return True
+            current = self.ctx.parent(current)
+        return False
+
+    def _never_runs(self, node: ast.AST, scope: ast.AST) -> Step | None:
+        """``node`` sits in ``if flag:`` (or ``if not flag:``) where ``flag`` is a parameter of
+        ``scope`` that every call of it passes as a constant that skips the branch: the step that
+        says so. None where it may run."""
+        child: ast.AST = node
+        current = self.ctx.parent(node)
+        while current is not None and current is not scope:
+            if isinstance(current, ast.If) and any(s is child for s in current.body):
+                test, wanted = current.test, True
+                if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                    test, wanted = test.operand, False
+                if isinstance(test, ast.Name) and isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    values = self._passed_constants(scope, test.id)
+                    if values and all(bool(v) is not wanted for v in values):
+                        shown = ", ".join(sorted({repr(v) for v in values}))
+                        return Step(node, f"never runs: every call passes `{test.id}={shown}`")
+                return None
+            if isinstance(current, (ast.If, ast.While, ast.For, ast.AsyncFor, ast.With, ast.Try)):
+                return None
+            child, current = current, self.ctx.parent(current)
+        return None
+
+    def _passed_constants(self, function: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> list[object] | None:
+        """The constants every call of ``function`` (every construction, for ``__init__``) passes
+        for its parameter ``name``; None where one is not a constant or the name is rebound."""
+        if any(
+            isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load) for n in own_nodes(function)
+        ):
+            return None
+        if function.name == "__init__":
+            passed: list[ast.expr] | list[ast.AST] | None = instantiation_arguments(self.ctx, function, name)
+        else:
+            passed = arguments_at_calls(self.ctx, function, name)
+        if not passed or not all(isinstance(v, ast.Constant) for v in passed):
+            return None
+        return [v.value for v in passed if isinstance(v, ast.Constant)]
 
     def _layer_steps(self, expr: ast.Attribute, qualname: str) -> tuple[Step, ...]:
         """Where the layer ``expr.value`` (a name) was created."""
@@ -404,6 +524,40 @@ class LeafEvidence:
             return None
         factory = leaves[0].factory if len(leaves) == 1 else None
         return Leaf(origins.pop(), factory, tuple(step for leaf in leaves for step in leaf.steps))
+
+
+def _related(path: str | None, full: str, root: str) -> bool:
+    """``path`` may reach the parameter ``full``: it is ``full``, an object around it, or a name
+    of its root (``self``, ``model``)."""
+    return path is not None and (path == full or full.startswith(path + ".") or path == root)
+
+
+def _freeze_target(node: ast.AST) -> tuple[ast.expr, object] | None:
+    """``x.requires_grad = <value>`` / ``x.requires_grad_(<value>)`` / ``x.detach_()``: ``x`` and the
+    value set (a constant, or None where computed)."""
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            if isinstance(target, ast.Attribute) and target.attr == "requires_grad":
+                value = node.value.value if isinstance(node.value, ast.Constant) else None
+                return target.value, value
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if node.func.attr == "detach_":
+            return node.func.value, False
+        if node.func.attr == "requires_grad_":
+            flag = node.args[0] if node.args else _keyword(node, "requires_grad")
+            value = True if flag is None else flag.value if isinstance(flag, ast.Constant) else None
+            return node.func.value, value
+    return None
+
+
+def _outermost_loop(ctx: FileContext, node: ast.AST, scope: ast.AST) -> ast.AST | None:
+    found: ast.AST | None = None
+    current = ctx.parent(node)
+    while current is not None and current is not scope:
+        if isinstance(current, (ast.For, ast.AsyncFor, ast.While)):
+            found = current
+        current = ctx.parent(current)
+    return found
 
 
 def _bound_names(node: ast.AST) -> set[str]:

@@ -32,7 +32,10 @@ class InPlaceOnLeaf(Rule):
     parameter of a model (`for p in model.parameters()`, `layer.weight`),
     `x.detach().requires_grad_()` or `(torch.randn(n) * std).requires_grad_()`; also what a
     helper of the file returns in every case, and a helper's parameter that every call of the
-    file passes such a leaf. Manual optimiser updates (`w -= lr * w.grad`) are PTL205.
+    file passes such a leaf. Where the file switches `requires_grad` off somewhere, a layer's
+    parameter counts only when the layer is made in the same function before the change and
+    the only freezes in between sit under `if flag:` that every call leaves off (`freeze=False`
+    at each construction of the class). Manual optimiser updates (`w -= lr * w.grad`) are PTL205.
 
     ## Why is this bad?
     Autograd computes gradients with respect to leaves; changing a leaf in place would make the
