@@ -31,7 +31,7 @@ def validate(val_list, model, patch_num=4):
                 output = model(patch)
                 mse += (output.sum() - target.sum() / patch_num) ** 2
     mse = np.sqrt(mse / (len(test_loader) * patch_num))  # bug: PTL401
-    print(" * MSE {mse:.3f} ".format(mse=mse))
+    print(f" * MSE {mse:.3f} ")
     return mse
 
 
