@@ -231,6 +231,11 @@ def test_a_lazy_layer_is_fine_when_forward_may_have_run_before_the_optimizer():
         def scheduler():
             model = Lazy()
             schedule = torch.optim.lr_scheduler.StepLR(model.parameters(), 1)
+        def warm_up():
+            shared(torch.randn(1, 3))
+        shared = Lazy()
+        warm_up()
+        optimizer = torch.optim.Adam(shared.parameters())
     """,
         )
         == []

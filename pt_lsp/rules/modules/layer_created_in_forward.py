@@ -337,9 +337,7 @@ def _mentions_self(node: ast.AST) -> bool:
 
 
 def _returns(body: list[ast.stmt]) -> bool:
-    return any(isinstance(n, (ast.Return, ast.Raise)) for stmt in body for n in own_nodes(stmt)) or any(
-        isinstance(stmt, (ast.Return, ast.Raise)) for stmt in body
-    )
+    return any(isinstance(n, (ast.Return, ast.Raise)) for stmt in body for n in (stmt, *own_nodes(stmt)))
 
 
 # Methods of a model that do not run its forward: an optimizer built after them is still early.
@@ -409,15 +407,22 @@ def _early_optimizer(ctx: FileContext, info: ClassInfo, forward: Function) -> tu
         if scope is None:
             continue
         end = (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
+        # the name's later uses, and the calls of this file's functions (which may call the model)
         uses = sorted(
             (
                 n
                 for n in own_nodes(scope)
-                if isinstance(n, ast.Name) and n.id == name and (n.lineno, n.col_offset) > end
+                if (
+                    (isinstance(n, ast.Name) and n.id == name)
+                    or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and _local_callable(ctx, n.func))
+                )
+                and (n.lineno, n.col_offset) > end
             ),
             key=lambda n: (n.lineno, n.col_offset),
         )
         for use in uses:
+            if not isinstance(use, ast.Name):
+                break  # `warm_up()`: it may run the model
             attribute = ctx.parent(use)
             if not isinstance(use.ctx, ast.Load) or not (
                 isinstance(attribute, ast.Attribute) and attribute.attr in _NO_FORWARD
@@ -435,6 +440,13 @@ def _early_optimizer(ctx: FileContext, info: ClassInfo, forward: Function) -> tu
                     return name, instance, optimizer
                 break
     return None
+
+
+def _local_callable(ctx: FileContext, func: ast.Name) -> bool:
+    """A function of this file or a name bound in it (not a builtin, an import or a class: a
+    class built between the model and its optimizer is not handed the model)."""
+    binding = ctx.names.binding(func.id, func)
+    return binding is not None and binding.qualname is None and func.id not in ctx.classes
 
 
 def _in_loop(ctx: FileContext, node: ast.AST, scope: ast.AST) -> bool:
