@@ -224,7 +224,7 @@ class Functions:
         for attr, held in (contents or {}).items():
             # What any method of the class put in `self.stats` (`logger.log_stat(...)` from another
             # object, which holds the same logger under another name): findings are per line.
-            container = inner.env.get(f"{own}.{attr}")
+            container = inner.env.get(f"{own}.{attr}") or dict(args[0].attrs).get(attr)
             if container is not None and (container.elem is not None or container.kind is Kind.SEQ):
                 inner.env[f"{own}.{attr}"] = container.with_(elem=add_element(container.iter_elem(), held))
         frame = Frame(function, locals=self.scope.locals_of(function))
