@@ -2,8 +2,9 @@
 calls ``.numpy()`` (and so raises for a CUDA tensor or one that requires grad).
 
 Checked under torch 2.13 with NumPy 2: the element-wise functions below convert every tensor
-argument (``np.log(t)``); the functions that take a sequence convert each tensor of a list
-(``np.sum([t1, t2], 0)``, ``np.array(losses)``). A reduction of one tensor (``np.sum(t, axis=1)``)
+argument (``np.log(t)``) and each tensor of a list argument (``np.log10(losses)``); the functions
+that take a sequence convert each tensor of a list (``np.sum([t1, t2], 0)``, ``np.array(losses)``);
+``np.copy`` and ``np.atleast_1d`` convert either. A reduction of one tensor (``np.sum(t, axis=1)``)
 calls ``t.sum(axis=...)`` instead and is not a conversion.
 """
 
@@ -28,6 +29,8 @@ FROM_SEQUENCE = frozenset(
         "array asarray asanyarray sum mean std var stack concatenate vstack hstack max min median prod".split()
     )
 )
+# `np.asanyarray` / `np.array(copy=True)` of their argument, whether one tensor or a list of them.
+CONVERTS_ARGUMENT = frozenset(f"numpy.{name}" for name in "copy atleast_1d atleast_2d atleast_3d ravel".split())
 
 
 @dataclass(frozen=True)
@@ -50,17 +53,24 @@ def conversions(ctx: FileContext, call: ast.Call) -> list[Conversion]:
         return []
     found = []
     if qualname in FROM_SEQUENCE:
-        sequence = ctx.flow.value(call.args[0])
-        if sequence.kind is Kind.SEQ:
-            element = sequence.iter_elem()
-            if element.is_tensor:
-                found.append(Conversion(call, qualname, call.args[0], element, True))
-    if qualname in ELEMENTWISE:
-        for argument in call.args:
+        found.extend(_elements(ctx, call, qualname, call.args[0]))
+    if qualname in ELEMENTWISE or qualname in CONVERTS_ARGUMENT:
+        for argument in call.args if qualname in ELEMENTWISE else call.args[:1]:
             value = ctx.flow.value(argument)
             if value.is_tensor:
                 found.append(Conversion(call, qualname, argument, value, False))
+            else:
+                found.extend(_elements(ctx, call, qualname, argument))
     return found
+
+
+def _elements(ctx: FileContext, call: ast.Call, qualname: str, argument: ast.expr) -> list[Conversion]:
+    """The tensors of the list ``argument`` (each converted), when its elements are tensors."""
+    sequence = ctx.flow.value(argument)
+    if sequence.kind is not Kind.SEQ:
+        return []
+    element = sequence.iter_elem()
+    return [Conversion(call, qualname, argument, element, True)] if element.is_tensor else []
 
 
 def describe(ctx: FileContext, conversion: Conversion) -> str:

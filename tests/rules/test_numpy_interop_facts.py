@@ -1,0 +1,193 @@
+"""General facts the NumPy-interop rules (PTL401, PTL402, PTL404) rest on: what a container's
+elements are, through helpers' parameters and other objects' attributes; which NumPy functions
+convert their argument; callbacks; what stays a read-only array. Each fact has a program that
+must draw the finding and a near one (fixed) that must not."""
+
+from __future__ import annotations
+
+from rules_helpers import lines
+
+# -- PTL402: requires-grad facts ---------------------------------------------------------------------
+UPDATED_UNDER_NO_GRAD = """
+import numpy as np
+import torch
+
+w = torch.zeros(3, requires_grad=True)
+x = torch.randn(4, 3)
+history = []
+for _ in range(3):
+    loss = (x @ w).pow(2).mean()
+    loss.backward()
+    history.append({kept})
+    with torch.no_grad():
+        w -= 0.1 * w.grad
+        w.grad.zero_()
+curve = np.array(history)
+"""
+
+
+def test_a_leaf_updated_in_place_under_no_grad_still_requires_grad():
+    # `w -= ...` under no_grad is in place: the losses of the next pass still require grad
+    assert lines("PTL402", UPDATED_UNDER_NO_GRAD.format(kept="loss")) == [14]
+    assert lines("PTL402", UPDATED_UNDER_NO_GRAD.format(kept="loss.item()")) == []
+
+
+COPY_OF_ANOTHER_OBJECTS_PARAMETER = """
+import numpy as np
+import torch
+
+
+class Pruner:
+    def __init__(self, net):
+        self.net = net
+
+    def snapshot(self):
+        return np.copy({weight})
+
+
+pruner = Pruner(torch.nn.Linear(3, 3))
+kept = pruner.snapshot()
+"""
+
+
+def test_np_copy_converts_its_argument():
+    assert lines("PTL402", COPY_OF_ANOTHER_OBJECTS_PARAMETER.format(weight="self.net.weight")) == [10]
+    assert lines("PTL402", COPY_OF_ANOTHER_OBJECTS_PARAMETER.format(weight="self.net.weight.detach()")) == []
+
+
+UFUNC_OF_A_LIST_OF_LISTS = """
+import numpy as np
+import torch
+
+model = torch.nn.Linear(2, 1)
+data = torch.randn(8, 2)
+curves = []
+for seed in range(2):
+    run = []
+    for _ in range(3):
+        loss = model(data).pow(2).mean()
+        loss.backward()
+        run.append({kept})
+    curves.append(run)
+for k in range(2):
+    print(np.log(curves[k]))
+"""
+
+
+def test_a_ufunc_converts_each_tensor_of_a_list_of_lists():
+    assert lines("PTL402", UFUNC_OF_A_LIST_OF_LISTS.format(kept="loss")) == [15]
+    assert lines("PTL402", UFUNC_OF_A_LIST_OF_LISTS.format(kept="loss.detach()")) == []
+
+
+LIST_THROUGH_A_HELPER = """
+import numpy as np
+import torch
+
+
+def show(values):
+    return np.atleast_1d(values)
+
+
+model = torch.nn.Linear(1, 1)
+outs = []
+for v in range(3):
+    outs.append({kept})
+show(outs)
+"""
+
+
+def test_a_list_passed_to_a_helper_is_converted_there():
+    out = "model(torch.tensor([[float(v)]])).sum()"
+    assert lines("PTL402", LIST_THROUGH_A_HELPER.format(kept=out)) == [6]
+    assert lines("PTL402", LIST_THROUGH_A_HELPER.format(kept=out + ".detach()")) == []
+
+
+# -- PTL401: device facts ----------------------------------------------------------------------------
+CALLBACK = """
+import torch
+
+
+def score(pred):
+    return pred.numpy().mean()
+
+
+class Evaluator:
+    def __init__(self, model, fn):
+        self.model = model
+        self.fn = fn
+
+    def run(self, x):
+        return self.fn({pred})
+
+
+ev = Evaluator(torch.nn.Linear(2, 2).cuda(), score)
+ev.run(torch.ones(1, 2))
+"""
+
+
+def test_a_function_stored_in_an_attribute_is_called_with_the_methods_arguments():
+    assert lines("PTL401", CALLBACK.format(pred="self.model(x.cuda())")) == [5]
+    assert lines("PTL401", CALLBACK.format(pred="self.model(x.cuda()).detach().cpu()")) == []
+    assert lines("PTL402", CALLBACK.format(pred="self.model(x.cuda()).detach().cpu()")) == []
+
+
+LOGGER_OF_ANOTHER_OBJECT = """
+from collections import defaultdict
+
+import numpy as np
+import torch
+
+
+class Meter:
+    def __init__(self):
+        self.values = defaultdict(list)
+
+    def add(self, key, value):
+        self.values[key].append((len(self.values[key]), value))
+
+    def summary(self):
+        return {{k: np.mean([pair[1] for pair in self.values[k]]) for k in list(self.values)}}
+
+
+class Worker:
+    def __init__(self, net, meter):
+        self.net = net
+        self.meter = meter
+
+    def step(self, x):
+        out = self.net(x.cuda())
+        self.meter.add("count", 1.0)
+        self.meter.add("out", {logged})
+
+
+meter = Meter()
+worker = Worker(torch.nn.Linear(2, 1).cuda(), meter)
+worker.step(torch.ones(1, 2))
+print(meter.summary())
+"""
+
+
+def test_tuples_logged_into_another_objects_dict_of_lists_keep_their_tensors():
+    # the worker holds the same meter as `worker.meter`; numbers logged beside the tensor hide nothing
+    assert lines("PTL401", LOGGER_OF_ANOTHER_OBJECT.format(logged="out.detach().mean()")) == [15]
+    assert lines("PTL401", LOGGER_OF_ANOTHER_OBJECT.format(logged="out.detach().mean().item()")) == []
+    assert lines("PTL401", LOGGER_OF_ANOTHER_OBJECT.format(logged="out.detach().mean().cpu()")) == []
+
+
+GRAD_NORMS = """
+import numpy as np
+import torch
+
+net = torch.nn.Linear(4, 1).cuda()
+norms = []
+for _ in range(2):
+    net(torch.randn(2, 4).cuda()).sum().backward()
+    norms.append({norm})
+print(np.mean(norms))
+"""
+
+
+def test_clip_grad_norm_returns_a_tensor_on_the_gradients_device():
+    norm = "torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)"
+    assert lines("PTL401", GRAD_NORMS.format(norm=norm)) == [9]
+    assert lines("PTL401", GRAD_NORMS.format(norm=norm + ".item()")) == []
