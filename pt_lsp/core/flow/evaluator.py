@@ -241,6 +241,10 @@ class Expressions:
         return result or UNKNOWN
 
     def eval_ifexp(self, node: ast.IfExp, state: State) -> Value:
+        truth = self.known_truth(node.test, state)
+        if truth is not None:  # one side cannot be taken: `t if isinstance(t, (tuple, list)) else [t]`
+            self.eval(node.test, state)
+            return self.eval(node.body if truth else node.orelse, state)
         flag = self.eval(node.test, state).cuda_flag
         body = self.eval(node.body, narrowed(state, flag))
         orelse = self.eval(node.orelse, narrowed(state, None if flag is None else not flag))
@@ -252,6 +256,31 @@ class Expressions:
                 f"device chosen at run time here (`{test}`)" if len(test) < 60 else "device chosen at run time here",
             )
         return value
+
+    def known_truth(self, test: ast.expr, state: State) -> bool | None:
+        """The value of a test the facts decide: ``isinstance(x, (tuple, list))`` where ``x`` is
+        a tuple or list whose items are known (True). None otherwise (a tensor may be a named
+        tuple: ``torch.max(x, 1)``)."""
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            truth = self.known_truth(test.operand, state)
+            return None if truth is None else not truth
+        if not (
+            isinstance(test, ast.Call)
+            and isinstance(test.func, ast.Name)
+            and test.func.id == "isinstance"
+            and len(test.args) == 2
+            and not test.keywords
+        ):
+            return None
+        types = test.args[1]
+        names = {e.id for e in types.elts if isinstance(e, ast.Name)} if isinstance(types, ast.Tuple) else set()
+        path = attr_path(test.args[0])
+        if not {"tuple", "list"} <= names or path is None or path not in state.env:
+            return None
+        if self.scope.lookup("isinstance", test.func, state).qualname != "builtins.isinstance":
+            return None
+        value = state.env[path]
+        return True if value.kind is Kind.SEQ and value.items is not None else None
 
     def eval_sequence(self, node: ast.Tuple | ast.List, state: State) -> Value:
         items = tuple(self.eval(elt, state) for elt in node.elts)

@@ -183,6 +183,10 @@ class Statements:
 
     # -- branches -------------------------------------------------------------------------------
     def exec_if(self, stmt: ast.If, state: State) -> State | None:
+        truth = self.expressions.known_truth(stmt.test, state)
+        if truth is not None:  # the other branch cannot be taken
+            self.eval(stmt.test, state)
+            return self.exec_block(stmt.body if truth else stmt.orelse, state)
         flag = self.eval(stmt.test, state).cuda_flag
         body, orelse = state.copy(), state.copy()
         narrow(body, flag)
@@ -339,7 +343,11 @@ class Statements:
         outer = self.stack.loops[-2] if len(self.stack.loops) > 1 else None
         if outer is not None and any(node.uid <= outer.pass_start_uid for node in element.history):
             return element
-        return renamed(element, self.graph.fresh(stmt.target, Grade.UNKNOWN))
+        # The items of a tuple known one by one (the losses a model's loss() returns) that all
+        # hang on one node share that graph: backwarding each goes through it again.
+        shared = shared_nodes(iterated.items) if iterated.items is not None else frozenset()
+        fresh = renamed(element, self.graph.fresh(stmt.target, Grade.UNKNOWN))
+        return fresh.with_(history=fresh.history | shared) if shared else fresh
 
 
 def chosen_devices(after: State, cuda: State, other: State, stmt: ast.If) -> None:
@@ -450,6 +458,14 @@ def detached(value: Value) -> Value:
     )
     elem = value.elem.with_(history=frozenset(), requires_grad=False) if value.elem is not None else None
     return value.with_(history=frozenset(), items=items, elem=elem)
+
+
+def shared_nodes(items: tuple[Value, ...]) -> frozenset[GraphNode]:
+    """The graph nodes that saved tensors and that every one of ``items`` depends on."""
+    if len(items) < 2 or not all(item.history for item in items):
+        return frozenset()
+    common = frozenset.intersection(*(item.history for item in items))
+    return frozenset(node for node in common if node.saves)
 
 
 def renamed(value: Value, node: GraphNode) -> Value:

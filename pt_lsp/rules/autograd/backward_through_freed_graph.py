@@ -277,6 +277,7 @@ class BackwardThroughFreedGraph(Rule):
             and not event.earlier.keywords
             and isinstance(earlier_func.value, (ast.Name, ast.Attribute))
             and later_stmt is not None
+            and later_stmt is not earlier_stmt  # one call reached twice (a method's backward): nothing to sum
             and ctx.parent(earlier_stmt) is ctx.parent(later_stmt)
         ):
             return None
