@@ -206,7 +206,9 @@ for real, z in [(torch.randn(3, 4), torch.randn(3, 2))] * 2:
 def test_a_module_s_zero_grad_resets_only_the_optimizer_over_that_module():
     found = findings(CODE, GAN_STEP.format(reset="pass"))
     assert [f.line for f in found] == [12]
-    assert "this resets another module's or optimizer's gradients, not these" in [r.message for r in found[0].related]
+    assert "this resets `self.gen`'s own gradients, another module's, not these" in [
+        r.message for r in found[0].related
+    ]
     assert lines(CODE, GAN_STEP.format(reset="self.critic.zero_grad()")) == []
     assert lines(CODE, GAN_STEP.format(reset="self.opt_c.zero_grad()")) == []
 
@@ -229,3 +231,28 @@ for x in [torch.randn(1, 2)] * 2:
 """
     for reset in ("model", "net", "external"):
         assert lines(CODE, body.format(reset=reset)) == [], reset
+
+
+def test_a_loop_resetting_the_other_network_only():
+    found = findings(
+        CODE,
+        """
+        import torch
+        from torch import nn
+        G = nn.Linear(2, 4)
+        D = nn.Sequential(nn.Linear(4, 1))
+        opt_d = torch.optim.SGD(D.parameters(), lr=0.1)
+        opt_g = torch.optim.SGD(G.parameters(), lr=0.1)
+        for z, real in [(torch.randn(3, 2), torch.randn(3, 4))] * 2:
+            G.zero_grad()
+            (D(real).mean() - D(G(z).detach()).mean()).backward()
+            opt_d.step()
+            D(G(z)).mean().backward()
+            opt_g.step()
+    """,
+    )
+    assert [f.line for f in found] == [10]
+    assert "(only other modules')" in found[0].message
+    assert (8, "this resets `G`'s own gradients, another module's, not these") in [
+        (r.span.start.line, r.message) for r in found[0].related
+    ]

@@ -124,7 +124,7 @@ class MissingZeroGrad(Rule):
                 stepped = self.stepped_in(ctx, loop)
                 unreset = [n for n in stepped if not self.resets_or_unknown(ctx, outermost, _path(n))]
                 message = (
-                    f"`{name}` steps in a loop that never resets its gradients (only other optimizers'):"
+                    f"`{name}` steps in a loop that never resets its gradients (only {self.whose(ctx, others)}):"
                     f" every `backward()` adds to the gradients of all earlier iterations; call"
                     f" `{name}.zero_grad()` in each iteration"
                 )
@@ -135,7 +135,7 @@ class MissingZeroGrad(Rule):
                     f" the gradients of all earlier iterations; call `{name}.zero_grad()` in each iteration"
                 )
             steps = [*self.created(ctx, optimizer), *self.repeated(loop)]
-            steps += [Step(other, "this resets another optimizer's gradients, not these") for other in others]
+            steps += [Step(other, self.other_reset(ctx, other)) for other in others]
             if backward is not None:
                 steps.append(Step(backward, "each call adds to the gradients the step uses"))
             yield self.report(
@@ -189,9 +189,7 @@ class MissingZeroGrad(Rule):
             )
             # (the path starts at the call in the loop: tests/rules/test_ptl204.py relies on it)
             steps = [Step(caller, "called in a loop here")]
-            steps += [
-                Step(other, "this resets another module's or optimizer's gradients, not these") for other in others
-            ]
+            steps += [Step(other, self.other_reset(ctx, other)) for other in others]
             yield self.report(
                 ctx,
                 step,
@@ -277,6 +275,24 @@ class MissingZeroGrad(Rule):
             and _fresh_module(ctx, mine)
             and _fresh_module(ctx, other)
         )
+
+    def module_reset(self, ctx: FileContext, reset: ast.Call) -> str | None:
+        """``G`` for ``G.zero_grad()`` where ``G`` is a module (not an optimizer over parameters)."""
+        path = attr_path(reset.func.value) if isinstance(reset.func, ast.Attribute) else None
+        return path if path is not None and self.parameter_root(ctx, path) is None else None
+
+    def other_reset(self, ctx: FileContext, reset: ast.Call) -> str:
+        """What the reset ``reset`` (of another optimizer or module) clears, for the evidence path."""
+        module = self.module_reset(ctx, reset)
+        if module is not None:
+            return f"this resets `{module}`'s own gradients, another module's, not these"
+        return "this resets another optimizer's gradients, not these"
+
+    def whose(self, ctx: FileContext, others: list[ast.Call]) -> str:
+        modules = sum(self.module_reset(ctx, other) is not None for other in others)
+        if modules == 0:
+            return "other optimizers'"
+        return "other modules'" if modules == len(others) else "other optimizers' and modules'"
 
     @staticmethod
     def outermost_loop(ctx: FileContext, node: ast.AST) -> ast.AST | None:
