@@ -157,6 +157,8 @@ def test_a_submodule_in_either_branch_of_a_conditional_expression():
                 self.gate = nn.Parameter(torch.ones(n_out)) if gate else None
                 self.scale = 2.0 if gate else 1.0
                 self.tail = torch.ones(3) if gate else None
+                self.norm = gate or nn.LayerNorm(n_out)
+                self.act = gate or torch.relu
                 super().__init__()
     """,
-    ) == [5, 6]
+    ) == [5, 6, 9]

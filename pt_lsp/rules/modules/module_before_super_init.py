@@ -26,9 +26,12 @@ from pt_lsp.rules.modules.examples.module_before_super_init import EXAMPLES
 def _module_value(ctx: FileContext, value: ast.AST | None) -> str | None:
     """What a module attribute value is: "module" (an nn layer or local module class) or
     "parameter" (``nn.Parameter``); None for anything else. In ``a if c else b`` either branch
-    counts: the assignment raises whenever the branch taken is a module."""
+    counts: the assignment raises whenever the branch taken is a module; so does an operand of
+    ``norm or nn.LayerNorm(d)``."""
     if isinstance(value, ast.IfExp):
         return _module_value(ctx, value.body) or _module_value(ctx, value.orelse)
+    if isinstance(value, ast.BoolOp):
+        return next((k for k in (_module_value(ctx, v) for v in value.values) if k is not None), None)
     if not isinstance(value, ast.Call):
         return None
     qualname = ctx.qualname(value.func)
