@@ -1,0 +1,37 @@
+# Source: https://github.com/pytorch/audio/pull/369
+# Pattern: the PR's fix: the window is registered with `self.register_buffer("window", ...)`, so
+# `.cuda()` moves it with the module and `forward` multiplies CUDA frames by a CUDA window.
+# device: fake-cuda
+import torch
+from torch import nn
+
+
+class Spectrogram(nn.Module):
+    def __init__(self, n_fft=64, win_length=None, hop_length=None, window_fn=torch.hann_window, power=2.0):
+        super().__init__()
+        self.n_fft = n_fft
+        self.win_length = win_length if win_length is not None else n_fft
+        self.hop_length = hop_length if hop_length is not None else self.win_length // 2
+        self.register_buffer("window", window_fn(self.win_length))
+        self.power = power
+
+    def forward(self, waveform):
+        frames = waveform.unfold(-1, self.win_length, self.hop_length)
+        spec = torch.fft.rfft(frames * self.window, n=self.n_fft)
+        return spec.abs().pow(self.power)
+
+
+class MelFrontend(nn.Module):
+    def __init__(self, n_fft=64, n_mels=8):
+        super().__init__()
+        self.spectrogram = Spectrogram(n_fft=n_fft)
+        self.mel = nn.Linear(n_fft // 2 + 1, n_mels, bias=False)
+
+    def forward(self, waveform):
+        return torch.log1p(self.mel(self.spectrogram(waveform)))
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+frontend = MelFrontend().to(device)
+waveform = torch.randn(2, 800, device=device)
+print(frontend(waveform).shape)
