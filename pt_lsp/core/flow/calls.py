@@ -10,9 +10,9 @@ from ..walk import attr_path
 from .autograd import Autograd, is_true, keyword
 from .evaluator import Expressions, sequence, subject
 from .graph import GraphNodes
-from .lattice import Device, Grade
+from .lattice import Device, Grade, ReadOnly
 from .state import Stack, State
-from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value, add_element, merge_steps
+from .values import BYTES, OTHER, UNKNOWN, Args, Kind, Kwargs, Value, add_element, merge_steps
 
 if TYPE_CHECKING:
     from .facts import FlowFacts
@@ -152,6 +152,9 @@ class Calls:
                 return builtin
             if qualname == "collections.defaultdict" and node.args and _makes_list(node.args[0]):
                 return Value(kind=Kind.OTHER, requires_grad=None, elem=Value(kind=Kind.SEQ))  # key -> list
+            array = read_only_array(qualname, node, args, kwargs)
+            if array is not None:
+                return array
             return self.call_external(node, args, kwargs, state)
         if qualname.startswith("torch.distributions."):
             inputs = [*args, *kwargs.values()]
@@ -291,6 +294,8 @@ class Calls:
                 # `zip(*rows)` transposes: one column per item of a row, each holding that item
                 return Value(kind=Kind.SEQ, items=tuple(Value(kind=Kind.SEQ, elem=item) for item in row.items))
             return Value(kind=Kind.SEQ, elem=sequence(tuple(a.iter_elem() for a in args)))
+        if name == "bytes" or (name == "memoryview" and args and args[0].qualname == BYTES.qualname):
+            return BYTES
         if name in ("sum", "max", "min") and args:
             element = args[0].iter_elem()
             if element.kind is Kind.TENSOR or element.history:
@@ -326,6 +331,10 @@ class Calls:
                 return self.functions.call_function(
                     method, node, [receiver, *args], kwargs, state, attr_path(func.value)
                 )
+        if receiver.read_only is not None:
+            view = array_view(receiver.read_only, name, node)
+            if view is not None:
+                return Value(read_only=view)
         if name == "backward":
             self.autograd.backward(node, func.value, receiver, state)
             return OTHER
@@ -368,6 +377,8 @@ class Calls:
             return self.derived(node, state, [receiver, *args], kind=Kind.TENSOR)
         if receiver.kind is Kind.TENSOR or name in ("cuda", "detach", "numpy", "item", "cpu"):
             return self.tensor_method(receiver, func, node, args, kwargs, state)
+        if name in ("tobytes", "read", "getvalue") and not args and not kwargs:
+            return BYTES  # a file's (or a buffer's) bytes
         if name in ("to",) and receiver.kind is Kind.UNKNOWN:
             moved = self.target_device(node, args, kwargs, receiver.device)
             return receiver.with_(device=moved) if moved is not Device.UNKNOWN else receiver
@@ -528,6 +539,40 @@ class Calls:
             state_value = sequence((value, value)) if qualname.endswith("LSTM") else value
             return sequence((value, state_value))
         return value
+
+
+def read_only_array(qualname: str, node: ast.Call, args: Args, kwargs: Kwargs) -> Value | None:
+    """A NumPy function whose result is read-only: ``np.frombuffer`` of bytes, a
+    ``np.broadcast_to`` view; ``np.asarray`` hands a read-only array back as it is."""
+    if qualname == "numpy.frombuffer" and (args or "buffer" in kwargs):
+        buffer = args[0] if args else kwargs["buffer"]
+        if buffer.qualname == BYTES.qualname:
+            return Value(read_only=ReadOnly("`np.frombuffer` of an immutable bytes object", node, True, True))
+    if qualname == "numpy.broadcast_to":
+        return Value(read_only=ReadOnly("a `np.broadcast_to` view, whose rows share one memory", node, False))
+    if qualname in ("numpy.asarray", "numpy.asanyarray") and len(args) == 1 and not kwargs and args[0].read_only:
+        return args[0]
+    return None
+
+
+# ndarray methods returning a view of their receiver always, or only of a contiguous one (else a copy)
+VIEW_METHODS = frozenset({"view", "transpose", "swapaxes", "squeeze"})
+CONTIGUOUS_VIEW_METHODS = frozenset({"reshape", "ravel"})
+
+
+def array_view(array: ReadOnly, name: str, node: ast.Call) -> ReadOnly | None:
+    """``array.<name>(...)`` when it is the same read-only memory: a view, or
+    ``astype(..., copy=False)`` (the same array when the dtype already matches)."""
+    if name == "view" and any(k.arg != "dtype" for k in node.keywords):
+        return None  # `view(type=...)`: another class
+    if name in VIEW_METHODS:
+        return ReadOnly(array.reason, array.where, False)
+    if name in CONTIGUOUS_VIEW_METHODS and array.contiguous:
+        return ReadOnly(array.reason, array.where, True)
+    copy = next((k.value for k in node.keywords if k.arg == "copy"), None)
+    if name == "astype" and isinstance(copy, ast.Constant) and copy.value is False:
+        return array
+    return None
 
 
 def _makes_list(factory: ast.expr) -> bool:

@@ -144,3 +144,15 @@ class ReadOnly:
     reason: str
     where: ast.AST
     contiguous: bool
+    one_dim: bool = False  # `np.frombuffer`'s result: its `.T` is itself
+
+
+def join_read_only(mine: ReadOnly | None, theirs: ReadOnly | None) -> ReadOnly | None:
+    """Read-only on both paths (a must fact): the earlier place's evidence, contiguous (and
+    one-dimensional) only when both are."""
+    if mine is None or theirs is None or mine == theirs:
+        return mine if theirs is not None else None
+    first = min(
+        mine, theirs, key=lambda r: (getattr(r.where, "lineno", 0), getattr(r.where, "col_offset", 0), r.reason)
+    )
+    return ReadOnly(first.reason, first.where, mine.contiguous and theirs.contiguous, mine.one_dim and theirs.one_dim)

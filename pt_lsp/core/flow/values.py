@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .lattice import Device, GraphNode, RequiresGrad, join_requires_grad
+from .lattice import Device, GraphNode, ReadOnly, RequiresGrad, join_read_only, join_requires_grad
 
 
 class Kind(enum.Enum):
@@ -73,6 +73,8 @@ class Value:
     cuda_flag: bool | None = None
     # Where the device and requires-grad facts came from, for evidence paths.
     steps: tuple[Step, ...] = field(default=(), compare=False)
+    # A NumPy array proven read-only (``np.frombuffer`` of bytes, a view of one): on every path.
+    read_only: ReadOnly | None = None
 
     @property
     def is_tensor(self) -> bool:
@@ -105,6 +107,7 @@ class Value:
             attrs=_join_attrs(self.attrs, other.attrs),
             cuda_flag=self.cuda_flag if self.cuda_flag == other.cuda_flag else None,
             steps=merge_steps(self.steps, other.steps),
+            read_only=join_read_only(self.read_only, other.read_only),
         )
 
     def merge_evidence(self, other: Value) -> Value:
@@ -119,6 +122,8 @@ class Value:
             joined = joined.with_(kind=other.kind if self.kind is Kind.UNKNOWN else self.kind)
         if True in (self.requires_grad, other.requires_grad):
             joined = joined.with_(requires_grad=True)
+        if self.read_only is not None or other.read_only is not None:
+            joined = joined.with_(read_only=self.read_only or other.read_only)
         if self.elem is not None and other.elem is not None:  # a list's elements, the same way
             joined = joined.with_(elem=self.elem.merge_evidence(other.elem))
         if self.items is not None and other.items is not None and len(self.items) == len(other.items):
@@ -174,3 +179,4 @@ Kwargs = dict[str | None, Value]
 
 UNKNOWN = Value()
 OTHER = Value(kind=Kind.OTHER, requires_grad=False)
+BYTES = Value(kind=Kind.OTHER, requires_grad=False, qualname="builtins.bytes")  # an immutable buffer

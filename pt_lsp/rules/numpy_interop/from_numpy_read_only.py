@@ -79,7 +79,7 @@ class FromNumpyReadOnly(Rule):
         for call in ctx.index.of(ast.Call):
             if len(call.args) != 1 or call.keywords or ctx.qualname(call.func) not in SHARING_CONVERSIONS:
                 continue
-            found = read_only(ctx, call.args[0])
+            found = read_only(ctx, call.args[0]) or ctx.flow.value(call.args[0]).read_only
             if found is None:
                 continue
             array = call.args[0]
