@@ -287,7 +287,7 @@ def test_a_list_filled_from_the_callers_modules():
         """
         import torch.nn as nn
         class Merge(nn.Module):
-            def __init__(self, branches=None, heads=()):
+            def __init__(self, branches=None, heads=(), tails=()):
                 super().__init__()
                 self.branches = None
                 if branches is not None:
@@ -295,13 +295,14 @@ def test_a_list_filled_from_the_callers_modules():
                     for branch in branches:
                         self.branches.append(branch)
                 self.heads = heads
+                self.tails = list(tails)
         class Net(nn.Module):
             def __init__(self):
                 super().__init__()
-                self.merge = Merge([nn.Linear(4, 2), nn.Linear(4, 3)], heads=[nn.Linear(5, 1)])
+                self.merge = Merge([nn.Linear(4, 2), nn.Linear(4, 3)], heads=[nn.Linear(5, 1)], tails=[nn.Linear(1, 1)])
     """,
     )
-    assert [f.line for f in found] == [7, 10]
+    assert [f.line for f in found] == [7, 10, 11]
     assert "a caller passes a module here: `nn.Linear(4, 2)`" in [r.message for r in found[0].related]
 
 

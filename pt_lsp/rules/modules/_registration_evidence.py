@@ -287,7 +287,16 @@ class InitEvidence:
                 return self._filled(Container("list"), attribute, None)
             if qualname in EMPTY_DICTS:
                 return self._filled(Container("dict"), attribute, None)
-        passed = self.passed(function, value.id) if isinstance(value, ast.Name) and attribute is not None else []
+        argument = value
+        if (
+            isinstance(value, ast.Call)
+            and len(value.args) == 1
+            and not value.keywords
+            and isinstance(value.args[0], ast.Name)
+            and self._builtin(value.func) in ("builtins.list", "builtins.tuple")
+        ):
+            argument = value.args[0]  # `list(layers)`: a plain copy of what the callers pass
+        passed = self.passed(function, argument.id) if isinstance(argument, ast.Name) and attribute is not None else []
         if passed:
             # `self.layers = layers`, the callers' plain lists: `Merge([nn.Linear(5, 3), nn.Linear(5, 4)])`
             elements: list[tuple[ast.AST, ast.AST]] = []
