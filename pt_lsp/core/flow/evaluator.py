@@ -317,6 +317,10 @@ class Expressions:
                 return base
             return base.iter_elem()
         if base.kind is Kind.TENSOR:
+            if legacy_scalar_read(node):
+                # `loss.data[0]` was a Python number in the torch it was written for, and raises
+                # IndexError on today's 0-dim losses: a tensor in neither (audit-4 F2).
+                return UNKNOWN
             return self.derived(node, state, [base])
         if base.elem is not None:
             return base.elem
@@ -456,3 +460,14 @@ def narrowed(state: State, uses_cuda: bool | None) -> State:
 def sequence(items: tuple[Value, ...]) -> Value:
     history = frozenset().union(*(i.history for i in items)) if items else frozenset()
     return Value(kind=Kind.SEQ, items=items, history=history, requires_grad=False if not history else None)
+
+
+def legacy_scalar_read(node: ast.Subscript) -> bool:
+    """``x.data[0]``: an integer index of ``.data``, the pre-0.4 way to read a Python number."""
+    index = node.slice
+    return (
+        isinstance(node.value, ast.Attribute)
+        and node.value.attr == "data"
+        and isinstance(index, ast.Constant)
+        and type(index.value) is int
+    )

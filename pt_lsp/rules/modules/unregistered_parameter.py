@@ -335,7 +335,11 @@ class _HandedOn:
 
 def _handed_on(cls: ast.ClassDef) -> _HandedOn:
     found = _HandedOn()
+    picked: dict[str, str] = {}  # local name -> the self attribute it holds an element of
+    returned: set[str] = set()  # local names some method returns
     for node in subtree(cls):
+        if isinstance(node, (ast.Assign, ast.Return)):
+            _note_picked(node, found, picked, returned)
         if not isinstance(node, ast.Call):
             continue
         func = node.func
@@ -350,7 +354,31 @@ def _handed_on(cls: ast.ClassDef) -> _HandedOn:
                 found.attributes.add(inner.attr)
             elif isinstance(inner, ast.Name):
                 found.names.add(inner.id)
+    found.attributes.update(held for name, held in picked.items() if name in returned)
     return found
+
+
+def _note_picked(node: ast.Assign | ast.Return, found: _HandedOn, picked: dict[str, str], returned: set[str]) -> None:
+    """An element of the container kept under another attribute (``self.backbone =
+    self.choices[name]``) or returned (``return self.choices[name]``, also through a local): the
+    module chosen is registered where it lands; the container only holds the alternatives."""
+    value = node.value
+    source = value.value if isinstance(value, ast.Subscript) else None
+    if is_self_attribute(source):
+        held = source.attr
+    elif isinstance(value, ast.Name) and isinstance(node, ast.Return):
+        returned.add(value.id)
+        return
+    else:
+        return
+    if isinstance(node, ast.Return):
+        found.attributes.add(held)
+        return
+    for target in node.targets:
+        if is_self_attribute(target):
+            found.attributes.add(held)
+        elif isinstance(target, ast.Name):
+            picked[target.id] = held
 
 
 def _registered_another_way(handed: _HandedOn, value: ast.AST, attribute: str) -> bool:

@@ -1,0 +1,133 @@
+"""False alarms of the fourth audit (benchmarks/ecosystem/audit-4.md): real training code nobody here
+had read. Each program is ours, has the shape of the real code and must draw no finding of the rule;
+beside each, a nearby program that is wrong keeps its finding, and where torch can tell, a test runs
+the program to show which of the two behaves as the message says."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import pytest
+
+from pt_lsp.core.engine import lint_source
+from pt_lsp.core.selection import Selection
+
+
+def lines(source: str, code: str) -> list[int]:
+    result = lint_source(textwrap.dedent(source), "<audit4>", selection=Selection.of([code]))
+    assert result.errors == []
+    return [f.line for f in result.findings if f.code == code]
+
+
+def run(source: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__name__": "audit4"}
+    exec(compile(textwrap.dedent(source), "<audit4>", "exec"), namespace)
+    return namespace
+
+
+# F2 (DSKSD/DeepNLP-models-Pytorch, bamos/densenet.pytorch): `loss.data[0]` was a Python number in
+# the torch of 2017 and raises IndexError today; the list never holds CUDA tensors.
+LEGACY_SCALAR_READ = """
+    import numpy as np
+    import torch
+    from torch import nn
+
+    use_cuda = torch.cuda.is_available()
+    net = nn.Linear(4, 1)
+    if use_cuda:
+        net = net.cuda()
+    crit = nn.MSELoss()
+    losses = []
+    for step in range(3):
+        x = torch.randn(2, 4)
+        if use_cuda:
+            x = x.cuda()
+        loss = crit(net(x), torch.zeros(2, 1, device=x.device))
+        losses.append(loss.data[0])
+    print(np.mean(losses))
+    """
+
+# The same list filled with the detached losses themselves: CUDA tensors on a GPU machine.
+DETACHED_LOSSES = LEGACY_SCALAR_READ.replace("loss.data[0]", "loss.detach()")
+
+
+def test_ptl401_legacy_scalar_read_of_a_loss() -> None:
+    assert lines(LEGACY_SCALAR_READ, "PTL401") == []
+
+
+def test_ptl401_detached_losses_are_still_reported() -> None:
+    assert lines(DETACHED_LOSSES, "PTL401") == [18]
+
+
+def test_legacy_scalar_read_raises_index_error_today() -> None:
+    with pytest.raises(IndexError, match="0-dim"):
+        run(LEGACY_SCALAR_READ)
+    assert run(DETACHED_LOSSES)["losses"][0].dim() == 0
+
+
+# F4 (sthalles/SimCLR): a plain dict holds the alternatives; the one chosen is registered under
+# another attribute, through a method that returns it.
+CHOSEN_FROM_A_DICT = """
+    import torch
+    from torch import nn
+
+    class Net(nn.Module):
+        def __init__(self, name):
+            super().__init__()
+            self.choices = {"small": nn.Linear(4, 2), "big": nn.Linear(4, 8)}
+            self.body = self._pick(name)
+
+        def _pick(self, name):
+            try:
+                chosen = self.choices[name]
+            except KeyError:
+                raise ValueError(name)
+            else:
+                return chosen
+
+        def forward(self, x):
+            return self.body(x)
+
+    class Direct(nn.Module):
+        def __init__(self, name):
+            super().__init__()
+            self.choices = {"small": nn.Linear(4, 2), "big": nn.Linear(4, 8)}
+            self.body = self.choices[name]
+
+        def forward(self, x):
+            return self.body(x)
+
+    net, direct = Net("big"), Direct("small")
+    """
+
+# The dict's modules used only by indexing it in forward: none of them is registered.
+HEADS_IN_A_DICT = """
+    import torch
+    from torch import nn
+
+    class Heads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.heads = {"a": nn.Linear(4, 2), "b": nn.Linear(4, 8)}
+
+        def forward(self, x, name):
+            return self.heads[name](x)
+
+    heads = Heads()
+    """
+
+
+def test_ptl301_module_chosen_from_a_plain_dict() -> None:
+    assert lines(CHOSEN_FROM_A_DICT, "PTL301") == []
+
+
+def test_ptl301_modules_used_from_a_plain_dict_are_still_reported() -> None:
+    assert lines(HEADS_IN_A_DICT, "PTL301") == [8]
+
+
+def test_chosen_module_is_trained_and_the_used_heads_are_not() -> None:
+    namespace = run(CHOSEN_FROM_A_DICT)
+    assert [p.shape[0] for p in namespace["net"].parameters()] == [8, 8]
+    assert [p.shape[0] for p in namespace["direct"].parameters()] == [2, 2]
+    assert list(run(HEADS_IN_A_DICT)["heads"].parameters()) == []
