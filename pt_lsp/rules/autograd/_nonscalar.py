@@ -14,9 +14,12 @@ from __future__ import annotations
 import ast
 import bisect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TypeVar
 
 from pt_lsp.core import vocabulary
+from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.reaching import (
     argument_for,
@@ -30,6 +33,7 @@ from pt_lsp.core.flow.lattice import proof_all as _all
 from pt_lsp.core.flow.lattice import proof_either as _either
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.walk import own_nodes, parameter_defaults
+from pt_lsp.rules.autograd._shapes import ROWS, Shape, Shapes
 
 SIZED_FACTORIES = vocabulary.SIZED_FACTORIES
 LIKE = {f"torch.{n}_like" for n in "randn rand zeros ones empty full randint".split()}
@@ -89,6 +93,8 @@ RETURNS_SELF = {"eval", "train", "to", "cuda", "cpu", "float", "double", "half",
 MAX_DEPTH = 16  # a cycle guard: each step reads one expression, a backward call at most a few hundred
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+MUTATORS = {"append", "extend", "insert", "update", "setdefault", "pop", "clear"}
+R = TypeVar("R")
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
@@ -150,6 +156,23 @@ class NonScalar:
         # backward calls asks n times, and a scan per question would make the rule quadratic.
         self._blocks: dict[int, tuple[dict[int, int], dict[str, list[int]]]] = {}
         self._scope_values: dict[tuple[int, str], list[ast.AST]] = {}
+        self._mutated: dict[tuple[int, str], bool] = {}
+        self.shapes = Shapes(self)
+
+    @property
+    def module_calls(self) -> list[ast.Call]:
+        return self._module_calls
+
+    @contextmanager
+    def reading(self, constructor: ast.Call, call: ast.Call) -> Iterator[None]:
+        """Read a local module's ``forward`` for ``call``: its parameters hold the call's arguments."""
+        self._instances.append(constructor)
+        self._module_calls.append(call)
+        try:
+            yield
+        finally:
+            self._instances.pop()
+            self._module_calls.pop()
 
     def proves(self, expr: ast.AST, depth: int = 0) -> bool:
         return self.evidence(expr, depth) is not None
@@ -180,8 +203,25 @@ class NonScalar:
         if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
             return self.evidence(expr.operand, depth + 1)
         if isinstance(expr, ast.Call):
-            return self.call(expr, depth)
+            found = self.call(expr, depth)
+            return found if found is not None else self.shaped(expr, depth)
+        if (
+            isinstance(expr, ast.Subscript)
+            and isinstance(expr.slice, ast.Constant)
+            and isinstance(expr.slice.value, str)
+        ):
+            # `model(x)["loss"]`: the item of the dict the model (or a helper) returns
+            items = self.dict_item(expr.value, expr.slice.value, depth + 1, lambda v: self.evidence(v, depth + 2))
+            return _all(items) if items else None
         return None
+
+    def shaped(self, expr: ast.AST, depth: int) -> Evidence:
+        """A shape the code states with a dimension other than one (``t.view(n, -1).sum(dim=1)``,
+        ``torch.stack((a, b))``, ``torch.cat([x, y])``)."""
+        shape = self.shapes.shape(expr)  # a depth of its own: shapes follow longer chains than proofs
+        if shape is None or not shape.several():
+            return None
+        return shape.steps or (Step(expr, "more than one element here"),)
 
     def call(self, call: ast.Call, depth: int) -> Evidence:
         func = call.func
@@ -199,6 +239,9 @@ class NonScalar:
                 )
             if func.attr == "forward":
                 return self.module_output(func.value, call, depth)
+            method = self.method_returns(call)
+            if method is not None:  # `self.compute_loss(out, y)`: what the method of the class returns
+                return _all([self.evidence(r, depth + 1) for r in method])
         if isinstance(func, ast.Name) and func.id not in self.ctx.classes:
             helper = local_function(self.ctx, call)  # `byol_loss(p, z)`: what the helper returns
             returned = returned_values(helper) if helper is not None else None
@@ -246,6 +289,10 @@ class NonScalar:
             return None
         if qualname in LIKE or qualname in WRAPPERS:
             return self.evidence(args[0], depth + 1) if args else None
+        if qualname in ("torch.cat", "torch.concat"):
+            # sizes of parts that are each 0 or at least 2 add up to 0 or at least 2
+            parts = self.shapes.parts(call, depth)
+            return _all([self.evidence(p, depth + 1) for p in parts]) if parts else None
         name = qualname.rsplit(".", 1)[-1]
         if qualname.startswith(FUNCTION_PREFIXES) and (name in UNREDUCED_LOSSES or name in ROW_LOSSES):
             return self.unreduced(call, call, call.args[:2], name in ROW_LOSSES, depth)
@@ -275,10 +322,223 @@ class NonScalar:
                 *(self.rows(a, depth + 1) for a in inputs[:1]),
                 *(self.rows(a, depth + 1, target=True) for a in inputs[1:2]),
             )
-            return (*batch, step) if batch is not None else None
+            if batch is not None:
+                return (*batch, step)
+            shape = self.loss_shape(where, loss, inputs, depth + 1)
+            return shape.steps if shape is not None and shape.several() else None
         if inputs and not any(_single(a) for a in inputs):
             return (step,)
         return None
+
+    def reduction_step(self, where: ast.Call, per_row: bool) -> Step | None:
+        """The place that makes the loss ``where`` builds keep one value per element (per row)."""
+        kept = "sample" if per_row else "element"
+        reduction, legacy = _keyword(where, "reduction"), _keyword(where, "reduce")
+        if self.names_none(reduction):
+            assert reduction is not None
+            return Step(reduction, f'`reduction="none"` here: the loss keeps one value per {kept}')
+        if isinstance(legacy, ast.Constant) and legacy.value is False:
+            return Step(legacy, f"`reduce=False` here: the loss keeps one value per {kept}")
+        return None
+
+    def loss_shape(self, where: ast.Call, loss: ast.Call, inputs: list[ast.expr], depth: int) -> Shape | None:
+        """The shape of the loss ``where`` builds (a module or a function), applied by ``loss`` to
+        ``inputs``: reduced, one value; with ``reduction="none"``, the broadcast inputs, or for a
+        classification loss its batch (the input without its class dimension). A batch of unknown
+        size counts as several rows unless an input visibly holds one sample (``x[i]``,
+        ``x.unsqueeze(0)``, a literal)."""
+        name = (self.ctx.qualname(where.func) or "").rsplit(".", 1)[-1]
+        per_row = name in ROW_LOSSES or name in ROW_LOSS_MODULES
+        if not (per_row or name in UNREDUCED_LOSSES or name in ELEMENTWISE_LOSS_MODULES):
+            return None
+        step = self.reduction_step(where, per_row)
+        if step is None:
+            reduction, legacy = _keyword(where, "reduction"), _keyword(where, "reduce")
+            plain = reduction is None or (isinstance(reduction, ast.Constant) and reduction.value in ("mean", "sum"))
+            return Shape((), True) if plain and legacy is None else None
+        if not per_row:
+            shape = self.shapes.broadcast_all(inputs, depth)
+            return Shape(shape.dims, True, (*shape.steps, step)) if shape is not None else None
+        given = self.shapes.shape(inputs[0], depth + 1) if inputs else None
+        if given is not None and given.exact:
+            dims = given.dims[:1] + given.dims[2:] if len(given.dims) >= 2 else ()
+            return Shape(dims, True, (*given.steps, step))
+        target = self.shapes.shape(inputs[1], depth + 1) if len(inputs) > 1 else None
+        if target is not None and target.exact:
+            return Shape(target.dims[:1], not target.dims, (*target.steps, step))
+        if not inputs or any(self.single_sample(a, depth + 1) for a in inputs[:2]):
+            return None
+        return Shape((ROWS,), False, (step,))
+
+    def single_sample(self, expr: ast.AST, depth: int) -> bool:
+        """``expr`` visibly holds one sample: an integer index (``logits[i]``), ``x.unsqueeze(0)``,
+        ``x[None]``, ``x.view(1, -1)``, a number or ``torch.tensor(<number>)``, a ``.item()``."""
+        if depth > MAX_DEPTH:
+            return False
+        if isinstance(expr, ast.Name):
+            return any(self.single_sample(v, depth + 1) for v in self.bindings(expr))
+        if _single(expr):
+            return True
+        if isinstance(expr, ast.Subscript):
+            parts = expr.slice.elts if isinstance(expr.slice, ast.Tuple) else [expr.slice]
+            first = parts[0] if parts else None
+            return not isinstance(first, ast.Slice) or (isinstance(first, ast.Constant) and first.value is None)
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+            attr, args = expr.func.attr, expr.args
+            if attr == "unsqueeze" and args and _number(args[0]) == 0 or attr == "item":
+                return True
+            if attr in ("view", "reshape", "expand") and args:
+                first_size = args[0].elts[0] if isinstance(args[0], (ast.Tuple, ast.List)) and args[0].elts else args[0]
+                return _number(first_size) == 1
+            if attr in SAME_SHAPE or attr in ("long", "int", "float", "to", "cuda"):
+                return self.single_sample(expr.func.value, depth + 1)
+        return False
+
+    def method_returns(self, call: ast.Call) -> list[ast.AST] | None:
+        """``self.compute_loss(...)`` in a method: every value that method of the class returns."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
+            return None
+        cls = self.ctx.enclosing_class(call)
+        info = self.ctx.class_info(cls) if cls is not None else None
+        method = info.method(func.attr) if info is not None else None
+        if method is None or method.name == "forward":
+            return None
+        return returned_values(method)
+
+    def returns_of_call(self, call: ast.Call, depth: int) -> list[ast.AST] | None:
+        """What a helper function of the file, or a method of the class, returns to ``call``."""
+        if isinstance(call.func, ast.Name) and call.func.id not in self.ctx.classes:
+            helper = local_function(self.ctx, call)
+            return returned_values(helper) if helper is not None else None
+        return self.method_returns(call)
+
+    def forward_returns(self, info: ClassInfo) -> list[ast.expr] | None:
+        forward = info.method("forward")
+        returns = [n.value for n in own_nodes(forward) if isinstance(n, ast.Return)] if forward else []
+        if not returns or any(r is None for r in returns):
+            return None
+        return [r for r in returns if r is not None]
+
+    def dict_item(self, container: ast.AST, key: str, depth: int, read: Callable[[ast.AST], R]) -> list[R] | None:
+        """``read`` of every value the item ``key`` of the dict ``container`` may hold (a display,
+        a name filled with ``d[key] = v``, what a helper, a method or a local module's ``forward``
+        returns), each read in the context of its module call; None where one is unknown."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(container, ast.Dict):
+            if any(k is None for k in container.keys):
+                return None  # `{**other}`
+            return [read(v) for k, v in zip(container.keys, container.values) if _is_key(k, key)]
+        if isinstance(container, ast.Name):
+            found: list[R] = []
+            for bound in self.bindings(container):
+                items = self.dict_item(bound, key, depth + 1, read)
+                if items is None:
+                    return None
+                found += items
+            stored = self.stored_items(container, key)
+            if stored is None:
+                return None
+            found += [read(v) for v in stored]
+            return found or None
+        if not isinstance(container, ast.Call):
+            return None
+        if isinstance(container.func, ast.Name) and container.func.id == "dict" and not container.args:
+            return [read(k.value) for k in container.keywords if k.arg == key] or None
+        returned = self.returns_of_call(container, depth)
+        if returned is not None:
+            return self._items_of_all(returned, key, depth, read)
+        if isinstance(container.func, (ast.Name, ast.Attribute)):
+            built = self.constructors(container.func)
+            if len(built) != 1 or not isinstance(built[0], ast.Call) or not isinstance(built[0].func, ast.Name):
+                return None
+            info = self.ctx.classes.get(built[0].func.id)
+            returns = self.forward_returns(info) if info is not None and info.is_module else None
+            if returns is None or self.ctx.qualname(built[0].func) is not None:
+                return None
+            with self.reading(built[0], container):
+                return self._items_of_all(returns, key, depth, read)
+        return None
+
+    def _items_of_all(
+        self, containers: Sequence[ast.AST], key: str, depth: int, read: Callable[[ast.AST], R]
+    ) -> list[R] | None:
+        found: list[R] = []
+        for returned in containers:
+            items = self.dict_item(returned, key, depth + 1, read)
+            if not items:
+                return None  # a return without the item: not this dict
+            found += items
+        return found
+
+    def stored_items(self, name: ast.Name, key: str) -> list[ast.expr] | None:
+        """The values of ``name[key] = value`` in ``name``'s scope; None where the dict is changed
+        any other way (``update``, a computed key)."""
+        scope = self._scope(name)
+        if scope is None:
+            return None
+        found: list[ast.expr] = []
+        for node in own_nodes(scope):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if (
+                        isinstance(target, ast.Subscript)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == name.id
+                    ):
+                        if not isinstance(target.slice, ast.Constant):
+                            return None
+                        if target.slice.value == key:
+                            found.append(node.value)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                receiver = node.func.value
+                if isinstance(receiver, ast.Name) and receiver.id == name.id and node.func.attr in MUTATORS:
+                    return None
+        return found
+
+    def mutated(self, name: ast.Name) -> bool:
+        """``name`` (a list) is changed in its scope: ``append``, ``extend``, an item stored, ``+=``."""
+        scope = self._scope(name)
+        if scope is None:
+            return True
+        key = (id(scope), name.id)
+        if key not in self._mutated:
+            self._mutated[key] = any(
+                (
+                    isinstance(n, ast.Attribute)
+                    and n.attr in MUTATORS
+                    and isinstance(n.value, ast.Name)
+                    and n.value.id == name.id
+                )
+                or (
+                    isinstance(n, ast.Subscript)
+                    and isinstance(n.ctx, ast.Store)
+                    and isinstance(n.value, ast.Name)
+                    and n.value.id == name.id
+                )
+                or (isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == name.id)
+                for n in own_nodes(scope)
+            )
+        return self._mutated[key]
+
+    def _scope(self, node: ast.AST) -> ast.AST | None:
+        scope = self.ctx.parent(node)
+        while scope is not None and not isinstance(scope, (*_FUNCTIONS, ast.Module)):
+            scope = self.ctx.parent(scope)
+        return scope
+
+    @staticmethod
+    def loss_names() -> set[str]:
+        return UNREDUCED_LOSSES | ROW_LOSSES
+
+    @staticmethod
+    def wrappers() -> set[str]:
+        return WRAPPERS
+
+    @staticmethod
+    def returns_self() -> set[str]:
+        return RETURNS_SELF
 
     def names_none(self, reduction: ast.expr | None) -> bool:
         """``"none"``, or a name every assignment of which (in its function) is ``"none"``."""
@@ -672,6 +932,10 @@ class NonScalar:
         if len(elts) != len(values) or any(isinstance(e, ast.Starred) for e in (*elts, *values)):
             return None
         return next((v for e, v in zip(elts, values) if e is name), None)
+
+
+def _is_key(node: ast.expr | None, key: str) -> bool:
+    return isinstance(node, ast.Constant) and node.value == key
 
 
 def _reduces_last_dim(call: ast.Call) -> bool:
