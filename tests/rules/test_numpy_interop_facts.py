@@ -191,3 +191,96 @@ def test_clip_grad_norm_returns_a_tensor_on_the_gradients_device():
     norm = "torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)"
     assert lines("PTL401", GRAD_NORMS.format(norm=norm)) == [9]
     assert lines("PTL401", GRAD_NORMS.format(norm=norm + ".item()")) == []
+
+
+# -- PTL404: read-only arrays ---------------------------------------------------------------------
+RETURNED_IN_A_TUPLE = """
+import numpy as np
+import torch
+
+
+def decode(payload):
+    pixels = np.frombuffer(payload, dtype=np.uint8)
+    return {pixels}, len(payload)
+
+
+def load(f):
+    raw = f.read()
+    image, size = decode(raw)
+    return image
+
+
+def to_tensor(image):
+    return torch.from_numpy(image)
+
+
+with open("image.bin", "rb") as f:
+    img = load(f)
+print(to_tensor(img))
+"""
+
+
+def test_a_read_only_array_returned_in_a_tuple_and_passed_to_a_helper():
+    assert lines("PTL404", RETURNED_IN_A_TUPLE.format(pixels="pixels")) == [17]
+    assert lines("PTL404", RETURNED_IN_A_TUPLE.format(pixels="pixels.copy()")) == []
+
+
+BYTES_ELEMENTS_OF_A_PARAMETER = """
+import numpy as np
+import torch
+
+
+class Server:
+    def handle(self, chunks):
+        total = 0
+        for chunk in chunks:
+            arr = np.frombuffer({chunk}, dtype=np.float32)
+            total = total + torch.from_numpy(arr).sum()
+        return total
+
+
+server = Server()
+print(server.handle([np.ones(4, dtype=np.float32).tobytes(), bytes(16)]))
+"""
+
+
+def test_the_elements_of_a_list_of_bytes_passed_to_a_method_are_bytes():
+    assert lines("PTL404", BYTES_ELEMENTS_OF_A_PARAMETER.format(chunk="chunk")) == [10]
+    # a bytearray is writable: so is the array over it
+    assert lines("PTL404", BYTES_ELEMENTS_OF_A_PARAMETER.format(chunk="bytearray(chunk)")) == []
+
+
+ASTYPE_WITHOUT_COPY = """
+import numpy as np
+import torch
+
+
+def parse(stream):
+    data = stream.read()
+    parsed = np.frombuffer(data, dtype=np.uint8, offset=16)
+    return torch.from_numpy(parsed.astype(np.uint8{copy}))
+"""
+
+
+def test_astype_without_a_copy_keeps_the_read_only_array():
+    assert lines("PTL404", ASTYPE_WITHOUT_COPY.format(copy=", copy=False")) == [8]
+    assert lines("PTL404", ASTYPE_WITHOUT_COPY.format(copy="")) == []
+    assert lines("PTL404", ASTYPE_WITHOUT_COPY.format(copy=", copy=True")) == []
+
+
+def test_read_only_is_a_must_fact_whose_join_is_a_lattice_join():
+    import ast
+
+    from pt_lsp.core.flow.lattice import ReadOnly, join_read_only
+
+    first, second = ast.parse("a\nb").body
+    facts = [None, ReadOnly("r", first, True, True), ReadOnly("r", second, False), ReadOnly("s", first, True)]
+    for a in facts:
+        assert join_read_only(a, a) == a
+        assert join_read_only(a, None) is None
+        for b in facts:
+            assert join_read_only(a, b) == join_read_only(b, a)
+            for c in facts:
+                assert join_read_only(join_read_only(a, b), c) == join_read_only(a, join_read_only(b, c))
+    joined = join_read_only(facts[1], facts[2])
+    assert joined is not None and joined.where is first and not joined.contiguous
