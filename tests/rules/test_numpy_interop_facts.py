@@ -284,3 +284,26 @@ def test_read_only_is_a_must_fact_whose_join_is_a_lattice_join():
                 assert join_read_only(join_read_only(a, b), c) == join_read_only(a, join_read_only(b, c))
     joined = join_read_only(facts[1], facts[2])
     assert joined is not None and joined.where is first and not joined.contiguous
+
+
+PLOTTED = """
+import matplotlib.pyplot as plt
+import torch
+
+w = torch.randn(3, requires_grad=True)
+x = torch.randn(10, 3)
+losses = []
+for _ in range(3):
+    loss = (x @ w).pow(2).mean()
+    loss.backward()
+    losses.append({kept})
+plt.plot(losses, "r-")
+plt.scatter(x[:, 0], {prediction})
+"""
+
+
+def test_matplotlib_converts_its_data_arguments():
+    assert lines("PTL402", PLOTTED.format(kept="loss", prediction="x @ w")) == [11, 12]
+    assert lines("PTL402", PLOTTED.format(kept="loss.item()", prediction="(x @ w).detach()")) == []
+    moved = PLOTTED.replace("x = torch.randn(10, 3)", "x = torch.randn(10, 3).cuda()")
+    assert lines("PTL401", moved.format(kept="loss", prediction="x @ w")) == [11, 12]

@@ -4,7 +4,8 @@ calls ``.numpy()`` (and so raises for a CUDA tensor or one that requires grad).
 Checked under torch 2.13 with NumPy 2: the element-wise functions below convert every tensor
 argument (``np.log(t)``) and each tensor of a list argument (``np.log10(losses)``); the functions
 that take a sequence convert each tensor of a list (``np.sum([t1, t2], 0)``, ``np.array(losses)``);
-``np.copy`` and ``np.atleast_1d`` convert either. A reduction of one tensor (``np.sum(t, axis=1)``)
+``np.copy`` and ``np.atleast_1d`` convert either, and so do matplotlib's ``plt.plot(losses)``,
+``plt.scatter(x, y)``... A reduction of one tensor (``np.sum(t, axis=1)``)
 calls ``t.sum(axis=...)`` instead and is not a conversion.
 """
 
@@ -31,6 +32,11 @@ FROM_SEQUENCE = frozenset(
 )
 # `np.asanyarray` / `np.array(copy=True)` of their argument, whether one tensor or a list of them.
 CONVERTS_ARGUMENT = frozenset(f"numpy.{name}" for name in "copy atleast_1d atleast_2d atleast_3d ravel".split())
+# matplotlib's plotting functions turn each data argument (a tensor, a list of them) into an array.
+PLOTTING = frozenset(
+    f"matplotlib.pyplot.{name}"
+    for name in "plot scatter hist imshow bar barh semilogx semilogy loglog errorbar fill_between stem step".split()
+)
 
 
 @dataclass(frozen=True)
@@ -54,8 +60,10 @@ def conversions(ctx: FileContext, call: ast.Call) -> list[Conversion]:
     found = []
     if qualname in FROM_SEQUENCE:
         found.extend(_elements(ctx, call, qualname, call.args[0]))
-    if qualname in ELEMENTWISE or qualname in CONVERTS_ARGUMENT:
-        for argument in call.args if qualname in ELEMENTWISE else call.args[:1]:
+    if qualname in ELEMENTWISE or qualname in CONVERTS_ARGUMENT or qualname in PLOTTING:
+        for argument in call.args if qualname not in CONVERTS_ARGUMENT else call.args[:1]:
+            if isinstance(argument, ast.Starred) or (isinstance(argument, ast.Constant) and qualname in PLOTTING):
+                continue  # a format string
             value = ctx.flow.value(argument)
             if value.is_tensor:
                 found.append(Conversion(call, qualname, argument, value, False))
