@@ -47,7 +47,7 @@ class DecoderRNN(nn.Module):
 def main():
     encoder, decoder = EncoderCNN(16).eval(), DecoderRNN(16, 32, 20)
     image = torch.rand(3, 32, 32)
-    image_tensor = to_var(image.unsqueeze(0), volatile=True)
+    image_tensor = to_var(image.unsqueeze(0), volatile=True)  # also: PTL101
     feature = encoder(image_tensor)
     print(decoder.sample(feature)[0].tolist())
 
