@@ -259,11 +259,23 @@ class Expressions:
 
     def known_truth(self, test: ast.expr, state: State) -> bool | None:
         """The value of a test the facts decide: ``isinstance(x, (tuple, list))`` where ``x`` is
-        a tuple or list whose items are known (True). None otherwise (a tensor may be a named
-        tuple: ``torch.max(x, 1)``)."""
+        a tuple or list whose items are known (True; a tensor may be a named tuple:
+        ``torch.max(x, 1)``), ``x is None`` where ``x`` is a tensor with a graph (False). None
+        otherwise."""
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             truth = self.known_truth(test.operand, state)
             return None if truth is None else not truth
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot)):
+            # `loss is not None` where `loss` is a tensor with a graph on every path (a method's
+            # optional argument, passed at the call being followed); not `p.grad`, which may be None
+            subject, other = test.left, test.comparators[0]
+            path = attr_path(subject)
+            if path is None or not (isinstance(other, ast.Constant) and other.value is None) or path not in state.env:
+                return None
+            value = state.env[path]
+            if value.kind is not Kind.TENSOR or not value.history:
+                return None
+            return isinstance(test.ops[0], ast.IsNot)
         if not (
             isinstance(test, ast.Call)
             and isinstance(test.func, ast.Name)

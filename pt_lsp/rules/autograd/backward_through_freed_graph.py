@@ -114,7 +114,7 @@ class BackwardThroughFreedGraph(Rule):
             yield self.report(
                 ctx,
                 event.call,
-                self.message(event, bool(gan)),
+                self.message(event, bool(gan), _function_name(ctx, event.call)),
                 fixes=self.fixes(ctx, event, gan, before),
                 related=self.path(ctx, event),
             )
@@ -148,18 +148,19 @@ class BackwardThroughFreedGraph(Rule):
         return evidence_path(ctx, steps, Related(ctx.doc.node_span(event.earlier), freed))
 
     # -- messages -------------------------------------------------------------------------------
-    def message(self, event: BackwardEvent, gan: bool) -> str:
+    def message(self, event: BackwardEvent, gan: bool, function: str | None = None) -> str:
         if event.case is EventCase.PARAMETERS_UPDATED and event.step is not None:
             step = ast.unparse(event.step)  # the line is on the evidence path (in a notebook, its cell)
             return (
                 f"Backward through a graph whose parameters `{step}` updated in place after the graph was kept: "
                 "torch raises 'modified by an inplace operation'; call `step()` after the last backward"
             )
-        earlier = (
-            "this call in the previous iteration"
-            if event.earlier is event.call
-            else f"the backward() on line {event.earlier.lineno}"
-        )
+        if event.earlier is not event.call:
+            earlier = f"the backward() on line {event.earlier.lineno}"
+        elif event.case in (EventCase.CARRIED_STATE, EventCase.BEFORE_LOOP):
+            earlier = "this call in the previous iteration"
+        else:  # one backward reached twice within one iteration: through two calls of its function
+            earlier = f"this backward() in an earlier call of `{function}()`" if function else "this backward() earlier"
         head = f"Backward through a graph already freed by {earlier}"
         if event.case is EventCase.CARRIED_STATE:
             names = ", ".join(f"`{name}`" for name, _ in event.carried) or "a value"
@@ -170,7 +171,9 @@ class BackwardThroughFreedGraph(Rule):
             return f"{head}: part of the graph was built once before the loop and freed in its first iteration"
         if event.case is EventCase.SAME_TENSOR:
             return f"{head}: the same graph is backwarded twice without `retain_graph=True`"
-        shared = ", ".join(f"`{name}`" for name in event.shared) or "a shared subgraph"
+        # inside the function called twice, the variables name its arguments, not what they share
+        shared = ", ".join(f"`{name}`" for name in event.shared) if event.earlier is not event.call else ""
+        shared = shared or "a shared subgraph"
         if gan:
             return f"{head}: the discriminator step backwarded through the generator output {shared}; detach it there"
         return f"{head}: both losses depend on {shared}"
@@ -312,6 +315,12 @@ class BackwardThroughFreedGraph(Rule):
                 after.add(callee)
         assigned = _last_assignment(scope.node, name, event.earlier.lineno)
         return [use for callee, use in before if callee in after and use.lineno > assigned]
+
+
+def _function_name(ctx: FileContext, node: ast.AST) -> str | None:
+    """The name of the function ``node`` is in (None at module level)."""
+    scope = ctx.names.scope_of(node).node
+    return scope.name if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
 
 
 _BOUND: weakref.WeakKeyDictionary[FileContext, BoundNames] = weakref.WeakKeyDictionary()
