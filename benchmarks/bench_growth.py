@@ -106,6 +106,25 @@ def helper_calls(n: int) -> str:
     return head + body
 
 
+def late_loops(n: int) -> str:
+    """n functions, each three nested loops whose state reaches the backward only after several
+    iterations (a chain of six hand-offs): every loop runs to its pass cap, nested, within the
+    function's budget of extra passes."""
+    names = "abcdef"
+    parts = ["import torch\n"]
+    for i in range(n):
+        lines = [f"\n\ndef train{i}(model, data):", "    " + " = ".join(names) + " = torch.zeros(3)"]
+        for depth in range(3):
+            indent = "    " * (depth + 2)
+            lines.append(f"{indent[4:]}for x{depth} in data:")
+            lines.append(f"{indent}out = model(x{depth})")
+            lines.append(f"{indent}(out * f).sum().backward()")
+            lines += [f"{indent}{later} = {earlier}" for later, earlier in reversed(list(zip(names[1:], names)))]
+            lines.append(f"{indent}a = out")
+        parts.append("\n".join(lines) + "\n")
+    return "".join(parts)
+
+
 @dataclass
 class Shape:
     name: str
@@ -122,6 +141,7 @@ SHAPES = [
     Shape("many-fixes", many_fixes, (1000, 2000, 4000, 8000), fix=True),
     Shape("many-functions", many_functions, (100, 200, 400, 800)),
     Shape("helper-calls", helper_calls, (250, 500, 1000, 2000)),
+    Shape("late-loops", late_loops, (5, 10, 20, 40)),
 ]
 
 
