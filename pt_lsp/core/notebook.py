@@ -14,7 +14,8 @@ numbers and the columns of every other line stay aligned:
 
 The lines so replaced are *masked*: no fix may edit them, since the user's text there is not
 the text that was analysed. A cell that does not parse (:func:`lint_notebook`) is masked whole
-and left out of the program; it gets its own PTL000 and the other cells are analysed as usual.
+and left out of the program, but for the names it assigns at its top level, which become unknown;
+it gets its own PTL000 and the other cells are analysed as usual.
 """
 
 from __future__ import annotations
@@ -248,9 +249,21 @@ def _cell_error(code: str) -> SyntaxError | None:
     return None
 
 
+# A top-level assignment of a broken cell: ``loss = <YOUR CODE>``, ``a, b = ...``, ``n += ...``.
+_BINDING = re.compile(r"([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*(?:[-+*/%@&|^]|//|\*\*)?=(?!=)")
+UNPARSED = "__pt_lsp_unparsed_cell__"  # an unbound name: its value is unknown to the analysis
+
+
 def _blank(cell: Cell, error: SyntaxError) -> Cell:
-    lines = cell.line_count
-    return replace(cell, code="\n" * (lines - 1), masked=frozenset(range(1, lines + 1)), error=error)
+    """The cell left out: blank lines, except that each name it assigns at its top level is bound
+    to an unknown value (an exercise cell ``loss = <YOUR CODE>`` replaces the ``loss`` of the
+    cells before; their facts must not flow past it)."""
+    lines = []
+    for line in cell.source.split("\n"):
+        match = _BINDING.match(line)
+        names = [name.strip() for name in match.group(1).split(",")] if match else []
+        lines.append(" = ".join([*names, UNPARSED]) if names else "")
+    return replace(cell, code="\n".join(lines), masked=frozenset(range(1, cell.line_count + 1)), error=error)
 
 
 def _joined(cells: list[Cell]) -> JoinedCells:

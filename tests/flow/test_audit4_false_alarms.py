@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pt_lsp.core.engine import lint_source
+from pt_lsp.core.notebook import lint_notebook
 from pt_lsp.core.selection import Selection
 
 
@@ -131,3 +132,42 @@ def test_chosen_module_is_trained_and_the_used_heads_are_not() -> None:
     assert [p.shape[0] for p in namespace["net"].parameters()] == [8, 8]
     assert [p.shape[0] for p in namespace["direct"].parameters()] == [2, 2]
     assert list(run(HEADS_IN_A_DICT)["heads"].parameters()) == []
+
+
+# F5 (yandexdataschool/Practical_RL seminar_pytorch.ipynb): an exercise cell that does not parse
+# binds `loss` once the student fills it in; the stale `loss` of the cells before must not reach
+# the backward() of the next cell.
+EXERCISE_CELLS = [
+    (0, "import torch\nw = torch.zeros(1, requires_grad=True)\nx = torch.rand(5)"),
+    (1, "y_pred = w * x\nloss = ((y_pred - 1) ** 2).mean()\nloss.backward()"),
+    (2, "opt = torch.optim.SGD([w], lr=0.1)"),
+    (3, "loss = <YOUR CODE>"),
+    (4, "opt.zero_grad()\nloss.backward()\nopt.step()"),
+]
+
+
+def notebook_findings(cells: list[tuple[int, str]], code: str) -> list[tuple[int, int]]:
+    joined, result = lint_notebook(cells, "nb.ipynb", Selection.of([code]))
+    spans = [joined.to_cell_span(f.span) for f in result.findings if f.code == code]
+    return [(cell.index, span.start.line) for cell, span in spans]
+
+
+def test_ptl201_not_past_an_exercise_cell_that_binds_the_loss() -> None:
+    assert notebook_findings(EXERCISE_CELLS, "PTL201") == []
+    assert [cell for cell, _ in notebook_findings(EXERCISE_CELLS, "PTL000")] == [3]
+
+
+def test_ptl201_past_a_broken_cell_that_binds_something_else() -> None:
+    cells = [*EXERCISE_CELLS[:3], (3, "print(<YOUR CODE>)"), EXERCISE_CELLS[4]]
+    assert notebook_findings(cells, "PTL201") == [(4, 2)]
+
+
+def test_stale_loss_raises_and_a_fresh_one_runs() -> None:
+    namespace: dict[str, Any] = {}
+    for _, source in EXERCISE_CELLS[:3]:
+        exec(source, namespace)
+    with pytest.raises(RuntimeError, match="second time"):
+        exec(EXERCISE_CELLS[4][1], namespace)
+    exec("loss = ((w * x - 2) ** 2).mean()", namespace)  # what the student writes
+    exec(EXERCISE_CELLS[4][1], namespace)
+    assert namespace["w"].grad is not None

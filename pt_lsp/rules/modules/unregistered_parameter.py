@@ -364,7 +364,7 @@ def _note_picked(node: ast.Assign | ast.Return, found: _HandedOn, picked: dict[s
     module chosen is registered where it lands; the container only holds the alternatives."""
     value = node.value
     source = value.value if isinstance(value, ast.Subscript) else None
-    if is_self_attribute(source):
+    if source is not None and is_self_attribute(source):
         held = source.attr
     elif isinstance(value, ast.Name) and isinstance(node, ast.Return):
         returned.add(value.id)
