@@ -11,6 +11,7 @@ non-leaf tensor on a GPU (in-place changes to it are allowed), so they break the
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -83,6 +84,7 @@ class LeafEvidence:
         self._made: dict[tuple[int, int], Leaf | None] = {}
         self._fresh: dict[tuple[int, int], bool] = {}
         self._names: dict[tuple[int, str], Leaf | None] = {}
+        self._scope_sites: dict[int, tuple[list[tuple[int, int]], list[ast.AST]]] = {}
 
     @cached_property
     def freezes(self) -> bool:
@@ -293,24 +295,30 @@ class LeafEvidence:
         root = layer.split(".")[0]
         scope = self._scope(expr)
         at = (expr.lineno, expr.col_offset)
+        positions, nodes = self._assignments_and_calls(scope)
         made = [
             node
-            for node in own_nodes(scope)
-            if isinstance(node, ast.Assign)
-            and any(attr_path(t) == layer for t in node.targets)
-            and (node.lineno, node.col_offset) < at
+            for node in nodes[: bisect_left(positions, at)]
+            if isinstance(node, ast.Assign) and any(attr_path(t) == layer for t in node.targets)
         ]
         if not made:
             return None
-        creation = max(made, key=lambda n: (n.lineno, n.col_offset))
+        creation = made[-1]
         if not self._encloses(self.ctx.parent(creation), expr):
             return None  # made in a branch: another path may bring another layer
         start = (creation.end_lineno or creation.lineno, creation.end_col_offset or 0)
         loop = _outermost_loop(self.ctx, expr, scope)
+        # between the creation and `expr`, and anywhere in a loop around `expr` (the next iteration)
+        spans = [(start, at)]
+        if loop is not None:
+            spans.append(((loop.lineno, loop.col_offset), (loop.end_lineno or loop.lineno, loop.end_col_offset or 0)))
+        low, high = min(a for a, _ in spans), max(b for _, b in spans)
         skipped: list[Step] = []
-        for node in own_nodes(scope):
-            position = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
-            if not (start < position < at or (loop is not None and self._encloses(loop, node))):
+        for position, node in zip(
+            positions[bisect_left(positions, low) : bisect_right(positions, high)],
+            nodes[bisect_left(positions, low) : bisect_right(positions, high)],
+        ):
+            if not any(a < position < b for a, b in spans):
                 continue
             if isinstance(node, ast.Call) and self._may_freeze(node, layer, full, root, scope):
                 return None  # `freeze(self.emb)`, `self.setup()`, `self.emb.freeze()`: may switch it off
@@ -347,6 +355,18 @@ class LeafEvidence:
             holds = held is not None and (held == root or layer == held or layer.startswith(held + "."))
             return holds and func.attr not in ("requires_grad_", "detach_")
         return isinstance(scope, ast.Module) and isinstance(func, ast.Name) and self.ctx.qualname(func) is None
+
+    def _assignments_and_calls(self, scope: ast.AST) -> tuple[list[tuple[int, int]], list[ast.AST]]:
+        """The assignments and calls of ``scope``'s own code by position, found once per scope (each
+        in-place change asks about a stretch of them)."""
+        found = self._scope_sites.get(id(scope))
+        if found is None:
+            sites = sorted(
+                (((n.lineno, n.col_offset), n) for n in own_nodes(scope) if isinstance(n, (ast.Assign, ast.Call))),
+                key=lambda site: site[0],
+            )
+            found = self._scope_sites[id(scope)] = ([p for p, _ in sites], [n for _, n in sites])
+        return found
 
     def _encloses(self, outer: ast.AST | None, node: ast.AST) -> bool:
         current: ast.AST | None = node
@@ -550,8 +570,8 @@ def _freeze_target(node: ast.AST) -> tuple[ast.expr, object] | None:
     return None
 
 
-def _outermost_loop(ctx: FileContext, node: ast.AST, scope: ast.AST) -> ast.AST | None:
-    found: ast.AST | None = None
+def _outermost_loop(ctx: FileContext, node: ast.AST, scope: ast.AST) -> ast.stmt | None:
+    found: ast.stmt | None = None
     current = ctx.parent(node)
     while current is not None and current is not scope:
         if isinstance(current, (ast.For, ast.AsyncFor, ast.While)):
