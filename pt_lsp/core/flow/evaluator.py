@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from .. import vocabulary as api
 from ..walk import attr_path
 from .graph import GraphNodes
-from .lattice import Device, Grade, grade_of
+from .lattice import Device, Grade, ReadOnly, grade_of
 from .state import State
-from .values import OTHER, UNKNOWN, Kind, Value, merge_steps
+from .values import BYTES, OTHER, UNKNOWN, Kind, Value, add_element, merge_steps
 
 if TYPE_CHECKING:
     from .calls import Calls
@@ -122,6 +122,8 @@ class Expressions:
 
     # -- leaves ---------------------------------------------------------------------------------
     def eval_constant(self, node: ast.Constant, state: State) -> Value:
+        if isinstance(node.value, bytes):
+            return BYTES
         if isinstance(node.value, str):
             device = api.device_of_string(node.value)
             if device is not Device.UNKNOWN:
@@ -165,6 +167,9 @@ class Expressions:
 
     def _attribute(self, base: Value, node: ast.Attribute, state: State) -> Value:
         attr = node.attr
+        if base.read_only is not None and attr == "T":  # a view; of a 1-D array, the array itself
+            array = base.read_only
+            return Value(read_only=ReadOnly(array.reason, array.where, array.one_dim, array.one_dim))
         if base.kind is Kind.REF and base.qualname:
             if base.qualname.startswith("<"):
                 return UNKNOWN  # an attribute of a local function or class
@@ -212,6 +217,8 @@ class Expressions:
                 kind=Kind.SEQ, elem=left.iter_elem().join(right.iter_elem()), history=left.history | right.history
             )
         if Kind.TENSOR not in (left.kind, right.kind) and not (left.history or right.history):
+            if BYTES.qualname in (left.qualname, right.qualname) and isinstance(node.op, (ast.Add, ast.Mult)):
+                return BYTES  # `header + payload`, `b"\0" * n`
             return UNKNOWN if Kind.UNKNOWN in (left.kind, right.kind) else OTHER
         return self.derived(node, state, [left, right])
 
@@ -321,6 +328,14 @@ class Expressions:
         base = self.eval(node.value, state)
         index = node.slice
         self.eval(index, state)
+        if base.read_only is not None and basic_index(index):  # a view of the read-only memory
+            array = base.read_only
+            sliced = isinstance(index, ast.Slice) and index.step is None
+            return Value(
+                read_only=ReadOnly(array.reason, array.where, array.contiguous and sliced, array.one_dim and sliced)
+            )
+        if base.qualname == BYTES.qualname and isinstance(index, ast.Slice):
+            return BYTES
         if base.kind is Kind.SEQ:
             if base.items is not None and isinstance(index, ast.Constant) and isinstance(index.value, int):
                 if -len(base.items) <= index.value < len(base.items):
@@ -404,9 +419,8 @@ class Expressions:
                 and container.elem is not None
                 or (path is not None and container.kind is Kind.SEQ)
             ):
-                old = container.iter_elem()
                 state.env[path] = container.with_(
-                    elem=value if old is UNKNOWN else old.join(value),
+                    elem=add_element(container.iter_elem(), value),  # it holds `value` now, among others
                     items=None,
                     history=container.history | value.history,
                 )
@@ -416,6 +430,16 @@ def subject(expr: ast.expr) -> str:
     """How an evidence step names what it is about: `` `net` `` or "the tensor"."""
     text = ast.unparse(expr)
     return f"`{text}`" if len(text) <= 40 else "the tensor"
+
+
+def basic_index(index: ast.expr) -> bool:
+    """Basic indexing (slices, integers, ``...``, ``None``): a NumPy view, not a copy."""
+    items = index.elts if isinstance(index, ast.Tuple) else [index]
+    return all(
+        isinstance(item, ast.Slice)
+        or (isinstance(item, ast.Constant) and (type(item.value) is int or item.value in (None, Ellipsis)))
+        for item in items
+    )
 
 
 OTHER_ACCELERATORS = frozenset({"mps", "xpu", "hpu", "npu", "mtia", "xla"})
