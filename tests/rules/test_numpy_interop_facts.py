@@ -307,3 +307,33 @@ def test_matplotlib_converts_its_data_arguments():
     assert lines("PTL402", PLOTTED.format(kept="loss.item()", prediction="(x @ w).detach()")) == []
     moved = PLOTTED.replace("x = torch.randn(10, 3)", "x = torch.randn(10, 3).cuda()")
     assert lines("PTL401", moved.format(kept="loss", prediction="x @ w")) == [11, 12]
+
+
+STORED_IN_DICT_ITEMS = """
+import numpy as np
+import torch
+
+
+def decode(record):
+    record["x"] = np.frombuffer(record["raw"], dtype=np.float32).T.reshape(-1, 4){copy}
+    return record
+
+
+def collate(items):
+    return [torch.as_tensor(a) for a in items]
+
+
+records = [{{"raw": b"\\0" * 16 + np.zeros(4, dtype=np.float32).tobytes()}} for _ in range(2)]
+batch = collate([decode(r)["x"] for r in records])
+"""
+
+
+def test_a_read_only_view_kept_in_dict_items_and_list_elements_converted_in_a_comprehension():
+    # `.T` of np.frombuffer's 1-D array is the array itself: the reshape is a view of the bytes
+    assert lines("PTL404", STORED_IN_DICT_ITEMS.format(copy="")) == [11]
+    assert lines("PTL404", STORED_IN_DICT_ITEMS.format(copy=".copy()")) == []
+
+
+def test_a_transposed_2d_read_only_array_reshaped_is_a_copy():
+    two_d = STORED_IN_DICT_ITEMS.replace(".T.reshape(-1, 4)", ".reshape(4, -1).T.reshape(-1, 4)")
+    assert lines("PTL404", two_d.format(copy="")) == []
