@@ -153,3 +153,24 @@ def test_a_use_in_a_method_that_never_meets_the_module_output_is_silent():
         )
         == []
     )
+
+
+def test_a_tensor_handed_only_to_another_librarys_function_is_silent():
+    # such a function may place it itself (allennlp copies its ids into a slice of the input's
+    # device); a torch function or a helper of the file that mixes it with the input is reported
+    source = """
+        import numpy as np
+        import torch
+        from torch import nn
+        from textlib.util import add_boundaries
+
+        class CharEncoder(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.bos = torch.from_numpy(np.array([1, 2, 3]) + 1)
+
+            def forward(self, ids):
+                return add_boundaries(ids, self.bos)
+    """
+    assert lines(CODE, source) == []
+    assert lines(CODE, source.replace("add_boundaries(ids, self.bos)", "torch.cat([self.bos, ids])")) == [9]

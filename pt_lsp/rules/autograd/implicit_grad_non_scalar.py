@@ -35,7 +35,13 @@ class ImplicitGradNonScalar(Rule):
     local module's `forward` or in a helper of the file, read with the arguments of the call;
     a loop variable over a list display or comprehension), an elementwise expression of
     tensors with literal sizes (`(w * x).backward()` with `x = torch.randn(5)`, also wrapped in
-    `Variable(...)`), or a loss built with `reduction="none"`. A name counts with the value
+    `Variable(...)`), or a loss built with `reduction="none"` under any name (a classification
+    loss keeps its batch unless an input visibly holds one sample: `logits[i]`,
+    `x.unsqueeze(0)`, a shape with one row). Shapes the code states count past reductions:
+    `torch.cat` adds its parts' sizes, `torch.stack` of k tensors has k rows, a reduction over
+    some dimensions keeps the others (`t.view(n, -1).sum(dim=1)` with `n = t.size(0)` keeps
+    `n` values), through layers, a local module's `forward` and a method of the class; an item
+    of a dict a model returns counts too (`model(x)["loss"]`). A name counts with the value
     that reaches the call.
 
     ## Why is this bad?

@@ -50,7 +50,8 @@ class UnregisteredBuffer(Rule):
     replaces by one. Tensors with `requires_grad=True` are PTL301; 0-dimensional tensors,
     tensors created with an explicit `device=` or placed where they are made
     (`torch.ones(3).to(device)`), attributes reassigned outside `__init__` (caches, recurrent
-    state) and uses that move the tensor themselves (`self.mask.to(x.device)`) are not reported.
+    state) and uses that move the tensor themselves (`self.mask.to(x.device)`) or only hand it
+    to a function of another library (which may place it) are not reported.
 
     ## Why is this bad?
     `nn.Module` moves, casts and saves only its parameters and buffers. A plain tensor
@@ -276,7 +277,16 @@ class UnregisteredBuffer(Rule):
 
     @staticmethod
     def moved_at_use(ctx: FileContext, use: ast.Attribute) -> bool:
+        """The use moves the tensor itself, or hands it to a function of another library, which
+        may place it (allennlp copies such ids into a slice of the input's device)."""
         parent = ctx.parent(use)
+        if (
+            isinstance(parent, ast.Call)
+            and any(a is use for a in parent.args)
+            and not isinstance(parent.func, ast.Attribute)
+        ):
+            qualname = ctx.qualname(parent.func)
+            return qualname is not None and qualname.split(".")[0] != "torch"
         return isinstance(parent, ast.Attribute) and parent.attr in MOVES_AT_USE
 
     def fixes(self, ctx: FileContext, stmt: ast.Assign, attr: str, super_line: int | None) -> list[Fix]:

@@ -286,6 +286,44 @@ EXAMPLES = (
         runtime=Runtime(),
     ),
     Example(
+        "two losses stacked into one tensor",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        w = torch.randn(4, 3, requires_grad=True)
+        x, y = torch.randn(8, 4), torch.randint(0, 3, (8,))
+        logits = x @ w
+        losses = torch.stack([F.cross_entropy(logits, y), logits.pow(2).mean()])
+        losses.backward()  # expect: PTL202
+        """,
+        fixed="""
+        import torch
+        import torch.nn.functional as F
+
+        w = torch.randn(4, 3, requires_grad=True)
+        x, y = torch.randn(8, 4), torch.randint(0, 3, (8,))
+        logits = x @ w
+        losses = torch.stack([F.cross_entropy(logits, y), logits.pow(2).mean()])
+        losses.sum().backward()
+        """,
+        # Intended: the gradient of the two losses added up.
+        runtime=Runtime(
+            NON_SCALAR,
+            outputs="w.grad",
+            reference="""
+            import torch
+            import torch.nn.functional as F
+
+            w = torch.randn(4, 3, requires_grad=True)
+            x, y = torch.randn(8, 4), torch.randint(0, 3, (8,))
+            logits = x @ w
+            losses = torch.stack([F.cross_entropy(logits, y), logits.pow(2).mean()])
+            losses.backward(torch.ones_like(losses))
+            """,
+        ),
+    ),
+    Example(
         "a one-element tensor and an indexed element",
         """
         import torch

@@ -96,6 +96,46 @@ EXAMPLES = (
         runtime=Runtime(Raises("RuntimeError", DEVICE_MISMATCH, line=11), cuda_only=True, outputs="out"),
     ),
     Example(
+        "a random projection made by a helper function",
+        """
+        import torch
+        from torch import nn
+
+        def random_features(n_in, n_out, scale):
+            return torch.randn(n_out, n_in) * scale
+
+        class FourierFeatures(nn.Module):
+            def __init__(self, n_in, n_out):
+                super().__init__()
+                self.proj = random_features(n_in, n_out, 10.0)  # expect: PTL302
+
+            def forward(self, x):
+                return torch.cat([torch.sin(x @ self.proj.T), torch.cos(x @ self.proj.T)], dim=-1)
+
+        model = FourierFeatures(2, 8).to("cuda")
+        out = model(torch.rand(4, 2, device="cuda"))
+        """,
+        fixed="""
+        import torch
+        from torch import nn
+
+        def random_features(n_in, n_out, scale):
+            return torch.randn(n_out, n_in) * scale
+
+        class FourierFeatures(nn.Module):
+            def __init__(self, n_in, n_out):
+                super().__init__()
+                self.register_buffer("proj", random_features(n_in, n_out, 10.0))
+
+            def forward(self, x):
+                return torch.cat([torch.sin(x @ self.proj.T), torch.cos(x @ self.proj.T)], dim=-1)
+
+        model = FourierFeatures(2, 8).to("cuda")
+        out = model(torch.rand(4, 2, device="cuda"))
+        """,
+        runtime=Runtime(Raises("RuntimeError", DEVICE_MISMATCH, line=13), cuda_only=True, outputs="out.shape"),
+    ),
+    Example(
         "a causal attention mask missing from the state_dict",
         """
         import torch
