@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import re
+import weakref
+from bisect import bisect_right
 from collections.abc import Iterator
 
 from pt_lsp.core.classes import ClassInfo
@@ -408,18 +410,13 @@ def _early_optimizer(ctx: FileContext, info: ClassInfo, forward: Function) -> tu
             continue
         end = (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
         # the name's later uses, and the calls of this file's functions (which may call the model)
-        uses = sorted(
-            (
-                n
-                for n in own_nodes(scope)
-                if (
-                    (isinstance(n, ast.Name) and n.id == name)
-                    or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and _local_callable(ctx, n.func))
-                )
-                and (n.lineno, n.col_offset) > end
-            ),
-            key=lambda n: (n.lineno, n.col_offset),
-        )
+        names, calls, call_positions = _scope_uses(ctx, scope)
+        index = bisect_right(call_positions, end)
+        first_call = calls[index] if index < len(calls) else None
+        uses: list[ast.expr] = [n for n in names.get(name, ()) if (n.lineno, n.col_offset) > end]
+        if first_call is not None:
+            uses = [n for n in uses if (n.lineno, n.col_offset) < call_positions[index]]
+            uses.append(first_call)
         for use in uses:
             if not isinstance(use, ast.Name):
                 break  # `warm_up()`: it may run the model
@@ -440,6 +437,30 @@ def _early_optimizer(ctx: FileContext, info: ClassInfo, forward: Function) -> tu
                     return name, instance, optimizer
                 break
     return None
+
+
+_Uses = tuple[dict[str, list[ast.Name]], list[ast.Call], list[tuple[int, int]]]
+_USES: weakref.WeakKeyDictionary[FileContext, dict[int, _Uses]] = weakref.WeakKeyDictionary()
+
+
+def _scope_uses(ctx: FileContext, scope: ast.AST) -> _Uses:
+    """``scope``'s own names by identifier and its calls of this file's functions, each in source
+    order: one walk per scope, however many models it builds."""
+    by_scope = _USES.setdefault(ctx, {})
+    found = by_scope.get(id(scope))
+    if found is None:
+        names: dict[str, list[ast.Name]] = {}
+        calls: list[ast.Call] = []
+        for node in own_nodes(scope):
+            if isinstance(node, ast.Name):
+                names.setdefault(node.id, []).append(node)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and _local_callable(ctx, node.func):
+                calls.append(node)
+        for found_names in names.values():
+            found_names.sort(key=lambda n: (n.lineno, n.col_offset))
+        calls.sort(key=lambda n: (n.lineno, n.col_offset))
+        found = by_scope[id(scope)] = (names, calls, [(c.lineno, c.col_offset) for c in calls])
+    return found
 
 
 def _local_callable(ctx: FileContext, func: ast.Name) -> bool:
