@@ -335,5 +335,5 @@ def test_a_read_only_view_kept_in_dict_items_and_list_elements_converted_in_a_co
 
 
 def test_a_transposed_2d_read_only_array_reshaped_is_a_copy():
-    two_d = STORED_IN_DICT_ITEMS.replace(".T.reshape(-1, 4)", ".reshape(4, -1).T.reshape(-1, 4)")
+    two_d = STORED_IN_DICT_ITEMS.replace(".T.reshape(-1, 4)", ".reshape(2, -1).T.reshape(-1, 4)")
     assert lines("PTL404", two_d.format(copy="")) == []
