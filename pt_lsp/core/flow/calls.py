@@ -488,9 +488,29 @@ class Calls:
             return OTHER
         return self.call_unknown(node, args, kwargs, state)
 
+    def call_layers(self, module: Value, node: ast.Call, value: Value, state: State) -> Value:
+        """``nn.Sequential(...)(x)`` holding a module of this project: its layers run in order,
+        that module's ``forward`` followed with its attributes kept under ``seq.<index>`` (state
+        it carries from call to call), the others as layers; each on the container's device."""
+        path = attr_path(node.func)
+        for name, layer in module.attrs:
+            if layer.kind is not Kind.MODULE:
+                return self.call_unknown(node, [value], {}, state)
+            if module.device is not Device.UNKNOWN:
+                layer = layer.with_(device=module.device)
+            forward = self.functions.local_method(layer, "forward")
+            if forward is None:
+                value = self.call_module(layer, node, [value], {}, state)
+                continue
+            receiver = f"{path}.{name}" if path else None
+            value = self.functions.call_function(forward, node, [layer, value], {}, state, receiver)
+        return value
+
     def call_module(self, module: Value, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         """``model(x)``: the output depends on the inputs and, for modules with parameters, on
         the parameters, so it requires grad (unless grad mode is off)."""
+        if module.qualname == "torch.nn.Sequential" and len(args) == 1 and not kwargs and stateful_layers(module):
+            return self.call_layers(module, node, args[0], state)
         forward = self.functions.local_method(module, "forward")
         if forward is not None:
             self.module_calls.append(attr_path(node.func) or "")
@@ -580,6 +600,12 @@ def _makes_list(factory: ast.expr) -> bool:
     if isinstance(factory, ast.Lambda):
         return isinstance(factory.body, ast.List) and not factory.body.elts
     return isinstance(factory, ast.Name) and factory.id == "list"
+
+
+def stateful_layers(module: Value) -> bool:
+    """Whether a container holds a module of a class of this project, whose ``forward`` may keep
+    state in its attributes from call to call (a neuron's membrane, a cached tensor)."""
+    return any(layer.kind is Kind.MODULE and layer.cls is not None for _, layer in module.attrs)
 
 
 def chains_layers(module: Value) -> bool:

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..classes import ClassInfo
-from ..walk import parameter_defaults
+from ..walk import attr_path, parameter_defaults
 from .evaluator import Expressions, sequence
 from .lattice import Device, Grade
 from .project import Entity, ImportSpec, Module, Unit
-from .state import Frame, Function, Stack, State
+from .state import Frame, Function, Stack, State, join_states
 from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value, add_element
 
 if TYPE_CHECKING:
@@ -115,6 +115,7 @@ class Functions:
         # id(function) -> grad modes (enabled or not) at the calls of this file that reach it
         self.call_modes: dict[int, set[bool]] = {}
         self.attributes_cache: dict[int, tuple[tuple[str, Value], ...]] = {}
+        self.rebound_cache: dict[int, frozenset[str]] = {}  # id(function) -> the names it assigns
         # id(plain class) -> attribute -> the elements its methods left in that container
         self.contents: dict[int, dict[str, Value]] = {}
         self.class_by_id = {id(info.node): info for info in ctx.class_list}
@@ -220,6 +221,12 @@ class Functions:
         if own and receiver:
             prefix = receiver + "."
             inner.env.update({f"{own}.{k[len(prefix) :]}": v for k, v in state.env.items() if k.startswith(prefix)})
+        # Objects passed as arguments (`forward_pass(net, ...)`): their attributes flow in under the
+        # parameter's name and what the callee sets on them flows back, as the receiver's do.
+        passed = self.passed_objects(function, node, args, kwargs, params, own)
+        for param, path in passed:
+            prefix = path + "."
+            inner.env.update({f"{param}.{k[len(prefix) :]}": v for k, v in state.env.items() if k.startswith(prefix)})
         contents = self.contents.setdefault(id(args[0].cls), {}) if own and plain_instance(args[0]) else None
         for attr, held in (contents or {}).items():
             # What any method of the class put in `self.stats` (`logger.log_stat(...)` from another
@@ -241,7 +248,8 @@ class Functions:
         self.scope.module_env = saved_globals
         if end is not None:
             frame.returns.append(OTHER)
-        final = inner if end is None else end
+        # what the callee leaves behind: the join of the states at its returns and at its end
+        final = join_states([end, *frame.exits]) or inner
         state.freed, state.retained, state.updated = final.freed, final.retained, final.updated
         if from_module:  # globals the callee changed in place (`saved_log_probs.append(...)`)
             state.env.update(
@@ -251,6 +259,9 @@ class Functions:
                     if k.split(".")[0] not in frame.locals and k.split(".")[0] in state.env
                 }
             )
+        for param, path in passed:
+            prefix = param + "."
+            state.env.update({f"{path}.{k[len(prefix) :]}": v for k, v in final.env.items() if k.startswith(prefix)})
         if own:
             prefix = own + "."
             state.env.update(
@@ -268,6 +279,43 @@ class Functions:
         if self.scope.project is not None and self.scope.project.unit_of(function) is not None:
             return device_generic(result or OTHER, [*args, *kwargs.values()])
         return result or OTHER
+
+    def passed_objects(
+        self, function: Function, node: ast.Call, args: Args, kwargs: Kwargs, params: list[ast.arg], own: str | None
+    ) -> list[tuple[str, str]]:
+        """(parameter, the caller's variable path) for each module or instance of the project passed
+        by position or keyword as a plain variable (not the receiver), when the callee never
+        rebinds the parameter."""
+        offset = len(args) - len(node.args)
+        by_name = {param.arg: param for param in [*params, *function.args.kwonlyargs]}
+        pairs = []
+        for index, expr in enumerate(node.args):
+            if isinstance(expr, ast.Starred):
+                break
+            if offset + index < len(params):
+                pairs.append((params[offset + index].arg, expr, args[offset + index]))
+        for kw in node.keywords:
+            if kw.arg in by_name:
+                pairs.append((kw.arg, kw.value, kwargs.get(kw.arg, UNKNOWN)))
+        rebound = self.rebound_names(function)
+        return [
+            (param, path)
+            for param, expr, value in pairs
+            if param != own
+            and param not in rebound
+            and (path := attr_path(expr)) is not None
+            and (value.kind is Kind.MODULE or value.cls is not None)
+        ]
+
+    def rebound_names(self, function: Function) -> frozenset[str]:
+        """The names a function assigns (its parameters among them, when it rebinds them)."""
+        known = self.rebound_cache.get(id(function))
+        if known is None:
+            known = frozenset(
+                n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            )
+            self.rebound_cache[id(function)] = known
+        return known
 
     def bind_parameters(
         self, function: Function, args: Args, kwargs: Kwargs, state: State, starred: list[bool] | None = None

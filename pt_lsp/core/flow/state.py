@@ -89,6 +89,7 @@ class Frame:
     node: ast.AST
     returns: list[Value] = field(default_factory=list)
     locals: frozenset[str] = frozenset()
+    exits: list[State] = field(default_factory=list)  # the state at each `return`
 
 
 @dataclass

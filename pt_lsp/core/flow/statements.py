@@ -139,6 +139,7 @@ class Statements:
         value = self.eval(stmt.value, state) if stmt.value is not None else OTHER
         if self.stack.frames:
             self.stack.frames[-1].returns.append(value)
+            self.stack.frames[-1].exits.append(state)
         return None
 
     def exec_raise(self, stmt: ast.Raise, state: State) -> None:

@@ -140,7 +140,7 @@ class BackwardThroughFreedGraph(Rule):
             for name, _ in event.carried:
                 store = _last_store(event.loop, name)
                 if store is not None:
-                    steps.append(Step(store, f"`{name}` carried to the next iteration here"))
+                    steps.append(Step(store, f"`{_shown(name)}` carried to the next iteration here"))
         if event.earlier is event.call:
             freed = "the graph is freed by this backward() in the previous iteration"
         else:
@@ -163,7 +163,7 @@ class BackwardThroughFreedGraph(Rule):
             earlier = f"this backward() in an earlier call of `{function}()`" if function else "this backward() earlier"
         head = f"Backward through a graph already freed by {earlier}"
         if event.case is EventCase.CARRIED_STATE:
-            names = ", ".join(f"`{name}`" for name, _ in event.carried) or "a value"
+            names = ", ".join(f"`{_shown(name)}`" for name, _ in event.carried) or "a value"
             if event.carried and all(shape is Carried.LIST for _, shape in event.carried):
                 return f"{head}: {names} keeps values from earlier iterations, whose graphs are freed"
             return f"{head}: {names} is carried across loop iterations without `.detach()`"
@@ -224,7 +224,13 @@ class BackwardThroughFreedGraph(Rule):
         return fixes
 
     def detach_state(self, ctx: FileContext, event: BackwardEvent) -> Fix | None:
-        states = [(name, shape) for name, shape in event.carried if shape is not Carried.LIST]
+        # not the state of a layer inside a container (`net.4.mem`): it is None before its first
+        # call, and resetting it is the module's business
+        states = [
+            (name, shape)
+            for name, shape in event.carried
+            if shape is not Carried.LIST and not _LAYER_INDEX.search(name)
+        ]
         if not states or event.loop is None:
             return None
         # Only what the loop receives: a name first bound inside the body would be read before it
@@ -315,6 +321,14 @@ class BackwardThroughFreedGraph(Rule):
                 after.add(callee)
         assigned = _last_assignment(scope.node, name, event.earlier.lineno)
         return [use for callee, use in before if callee in after and use.lineno > assigned]
+
+
+_LAYER_INDEX = re.compile(r"\.(\d+)(?=\.|$)")  # `net.4.mem`: the state of layer 4 of a container
+
+
+def _shown(path: str) -> str:
+    """A variable path as the user writes it: ``net.4.mem`` is ``net[4].mem``."""
+    return _LAYER_INDEX.sub(r"[\1]", path)
 
 
 def _function_name(ctx: FileContext, node: ast.AST) -> str | None:
