@@ -35,6 +35,9 @@ class FromNumpyReadOnly(Rule):
     also a view of one (`.reshape()` of a contiguous array, `.T`, a slice, `np.asarray(a)`),
     a `self.a` that the class only ever assigns such arrays, `obj.a` where `obj = Cls(arr)`
     stores its argument, and what a helper of the file returns (or is passed) in every case.
+    The flow analysis follows such an array, and the `bytes` it views (`f.read()`,
+    `a.tobytes()`), through returned tuples, parameters, list elements and dict items;
+    `astype(..., copy=False)` hands the same array back.
 
     ## Why is this bad?
     Tensors have no read-only flag. Torch warns once ("The given NumPy array is not writable,

@@ -31,8 +31,11 @@ class NumpyOnCudaTensor(Rule):
     device, or may be: a tensor moved with `.cuda()`, `.to("cuda")` or `.to(device)` where
     `device` is chosen by `torch.cuda.is_available()`, created with `device=...`, or produced by
     a model that was moved there. NumPy functions that convert tensors implicitly count too: an
-    element-wise function of one (`np.exp(t)`), a function of a list of them
-    (`np.sum([t1, t2], 0)`, `np.array(outputs)`); those findings carry no fix.
+    element-wise function of one or of a list of them (`np.exp(t)`, `np.log10(losses)`), a
+    function of a list of them (`np.sum([t1, t2], 0)`, `np.array(outputs)`), `np.copy`,
+    `np.atleast_1d`, and matplotlib's plotting functions (`plt.plot(losses)`); those findings
+    carry no fix. A list's tensors are followed into helpers, callbacks and other objects'
+    attributes (a logger's `self.stats[key].append((t, value))`).
 
     ## Why is this bad?
     NumPy arrays live in host memory. `Tensor.numpy()` on a CUDA tensor raises

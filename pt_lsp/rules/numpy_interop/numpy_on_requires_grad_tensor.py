@@ -28,9 +28,10 @@ class NumpyOnRequiresGradTensor(Rule):
     Flags `.numpy()` (and `np.asarray(t)` / `np.array(t)`) on a tensor that requires grad: a
     parameter, a leaf created with `requires_grad=True`, or a result computed from one with
     gradients enabled (a model output or a loss outside `torch.no_grad()`). NumPy functions
-    that convert tensors implicitly count too: an element-wise function of one (`np.log(p)`),
-    a function of a list of them (`np.mean(losses)` where each loss requires grad); those
-    findings carry no fix.
+    that convert tensors implicitly count too: an element-wise function of one or of a list of
+    them (`np.log(p)`, `np.log10(losses)`), a function of a list of them (`np.mean(losses)`
+    where each loss requires grad), `np.copy(model.weight)`, `np.atleast_1d`, and
+    matplotlib's plotting functions (`plt.plot(losses)`); those findings carry no fix.
 
     ## Why is this bad?
     A NumPy array cannot carry an autograd graph, so torch refuses:
