@@ -1,0 +1,32 @@
+# Source: https://github.com/Genentech/gReLU/issues/188
+# Pattern: the fix the report proposes: `super().__init__()` is the first line of
+# `ExplaiNNTrunk.__init__`, before the settings and the block list.
+import torch
+from torch import nn
+
+
+class ExplaiNNConvBlock(nn.Module):
+    def __init__(self, in_channels, out_channels, kernel_size):
+        super().__init__()
+        self.conv = nn.Conv1d(in_channels, out_channels, kernel_size, padding=kernel_size // 2)
+        self.norm = nn.BatchNorm1d(out_channels)
+
+    def forward(self, x):
+        return torch.exp(self.norm(self.conv(x))).amax(dim=-1)
+
+
+class ExplaiNNTrunk(nn.Module):
+    def __init__(self, in_len, channels=16, kernel_size=19):
+        super().__init__()
+        self.channels = channels
+        self.in_len = in_len
+        self.blocks = nn.ModuleList()
+        for _ in range(channels):
+            self.blocks.append(ExplaiNNConvBlock(4, 1, kernel_size))
+
+    def forward(self, x):
+        return torch.cat([block(x) for block in self.blocks], dim=1)
+
+
+t = ExplaiNNTrunk(in_len=200, channels=8, kernel_size=19)
+print(t(torch.randn(2, 4, 200)).shape)
