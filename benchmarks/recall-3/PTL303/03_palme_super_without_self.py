@@ -22,9 +22,8 @@ class PalmE(nn.Module):
         super(PalmE).__init__()
         self.encoder = ViTransformerWrapper(dim=dim)  # bug: PTL303
         self.embed = nn.Embedding(num_tokens, dim)  # also: PTL303
-        self.decoder = nn.TransformerEncoder(
-            nn.TransformerEncoderLayer(dim, 4, batch_first=True), num_layers=1
-        )  # also: PTL303
+        layer = nn.TransformerEncoderLayer(dim, 4, batch_first=True)
+        self.decoder = nn.TransformerEncoder(layer, num_layers=1)  # also: PTL303
         self.to_logits = nn.Linear(dim, num_tokens)  # also: PTL303
 
     def forward(self, img, text):
