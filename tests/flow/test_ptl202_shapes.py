@@ -135,6 +135,27 @@ BUGS = {
         """,
         [21],
     ),
+    "a per-sample loss unpacked from the tuple forward returns": (
+        """\
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 3)
+
+            def forward(self, x, y):
+                out = self.fc(x)
+                return nn.functional.cross_entropy(out, y, reduction="none"), out
+
+        net = Net()
+        x, y = torch.randn(6, 4), torch.randint(0, 3, (6,))
+        loss, logits = net(x, y)
+        loss.backward()
+        """,
+        [16],
+    ),
 }
 
 SILENT = {
@@ -201,6 +222,25 @@ SILENT = {
 
         model = Scorer()
         model(torch.randn(5, 4), torch.randint(0, 3, (5,)))["loss"].backward()
+        """,
+    "the tuple item forward returns is a mean, and a tensor's first row": """\
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 3)
+
+            def forward(self, x, y):
+                out = self.fc(x)
+                return nn.functional.cross_entropy(out, y), out
+
+        net = Net()
+        x, y = torch.randn(6, 4), torch.randint(0, 3, (6,))
+        loss, logits = net(x, y)
+        loss.backward()
+        net.fc(x)[0][1].backward()
         """,
 }
 

@@ -157,6 +157,7 @@ class NonScalar:
         self._blocks: dict[int, tuple[dict[int, int], dict[str, list[int]]]] = {}
         self._scope_values: dict[tuple[int, str], list[ast.AST]] = {}
         self._mutated: dict[tuple[int, str], bool] = {}
+        self._items: dict[tuple[int, int], ast.Subscript] = {}  # `a, b = f()`: `f()[0]`, `f()[1]`
         self.shapes = Shapes(self)
 
     @property
@@ -205,13 +206,10 @@ class NonScalar:
         if isinstance(expr, ast.Call):
             found = self.call(expr, depth)
             return found if found is not None else self.shaped(expr, depth)
-        if (
-            isinstance(expr, ast.Subscript)
-            and isinstance(expr.slice, ast.Constant)
-            and isinstance(expr.slice.value, str)
-        ):
-            # `model(x)["loss"]`: the item of the dict the model (or a helper) returns
-            items = self.dict_item(expr.value, expr.slice.value, depth + 1, lambda v: self.evidence(v, depth + 2))
+        key = _item_key(expr)
+        if isinstance(expr, ast.Subscript) and key is not None:
+            # `model(x)["loss"]`, `model(x)[0]`: the item of the dict or tuple the model returns
+            items = self.dict_item(expr.value, key, depth + 1, lambda v: self.evidence(v, depth + 2))
             return _all(items) if items else None
         return None
 
@@ -420,13 +418,20 @@ class NonScalar:
             return None
         return [r for r in returns if r is not None]
 
-    def dict_item(self, container: ast.AST, key: str, depth: int, read: Callable[[ast.AST], R]) -> list[R] | None:
-        """``read`` of every value the item ``key`` of the dict ``container`` may hold (a display,
-        a name filled with ``d[key] = v``, what a helper, a method or a local module's ``forward``
-        returns), each read in the context of its module call; None where one is unknown."""
+    def dict_item(self, container: ast.AST, key: str | int, depth: int, read: Callable[[ast.AST], R]) -> list[R] | None:
+        """``read`` of every value the item ``key`` of the dict (a string key) or tuple (an int)
+        ``container`` may hold (a display, a name filled with ``d[key] = v``, what a helper, a
+        method or a local module's ``forward`` returns), each read in the context of its module
+        call; None where one is unknown."""
         if depth > MAX_DEPTH:
             return None
-        if isinstance(container, ast.Dict):
+        if isinstance(container, (ast.Tuple, ast.List)) and isinstance(key, int):
+            if any(isinstance(e, ast.Starred) for e in container.elts) or not -len(container.elts) <= key < len(
+                container.elts
+            ):
+                return None
+            return [read(container.elts[key])]
+        if isinstance(container, ast.Dict) and isinstance(key, str):
             if any(k is None for k in container.keys):
                 return None  # `{**other}`
             return [read(v) for k, v in zip(container.keys, container.values) if _is_key(k, key)]
@@ -446,6 +451,8 @@ class NonScalar:
             return None
         if isinstance(container.func, ast.Name) and container.func.id == "dict" and not container.args:
             return [read(k.value) for k in container.keywords if k.arg == key] or None
+        if self.ctx.qualname(container.func) is not None:
+            return None  # a library's call: a tensor, indexed
         returned = self.returns_of_call(container, depth)
         if returned is not None:
             return self._items_of_all(returned, key, depth, read)
@@ -462,7 +469,7 @@ class NonScalar:
         return None
 
     def _items_of_all(
-        self, containers: Sequence[ast.AST], key: str, depth: int, read: Callable[[ast.AST], R]
+        self, containers: Sequence[ast.AST], key: str | int, depth: int, read: Callable[[ast.AST], R]
     ) -> list[R] | None:
         found: list[R] = []
         for returned in containers:
@@ -472,7 +479,7 @@ class NonScalar:
             found += items
         return found
 
-    def stored_items(self, name: ast.Name, key: str) -> list[ast.expr] | None:
+    def stored_items(self, name: ast.Name, key: str | int) -> list[ast.expr] | None:
         """The values of ``name[key] = value`` in ``name``'s scope; None where the dict is changed
         any other way (``update``, a computed key)."""
         scope = self._scope(name)
@@ -925,8 +932,18 @@ class NonScalar:
             isinstance(target, (ast.Tuple, ast.List))
             and isinstance(assign, ast.Assign)
             and any(t is target for t in assign.targets)
-            and isinstance(assign.value, (ast.Tuple, ast.List))
         ):
+            return None
+        if isinstance(assign.value, ast.Call) and not any(isinstance(e, ast.Starred) for e in target.elts):
+            # `loss, logits = model(x)`: item i of what the call returns, a node of our own
+            index = next((i for i, e in enumerate(target.elts) if e is name), None)
+            if index is None:
+                return None
+            if (id(assign), index) not in self._items:
+                item = ast.Subscript(value=assign.value, slice=ast.Constant(index), ctx=ast.Load())
+                self._items[(id(assign), index)] = ast.copy_location(item, name)
+            return self._items[(id(assign), index)]
+        if not isinstance(assign.value, (ast.Tuple, ast.List)):
             return None
         elts, values = target.elts, assign.value.elts
         if len(elts) != len(values) or any(isinstance(e, ast.Starred) for e in (*elts, *values)):
@@ -934,8 +951,21 @@ class NonScalar:
         return next((v for e, v in zip(elts, values) if e is name), None)
 
 
-def _is_key(node: ast.expr | None, key: str) -> bool:
+def _is_key(node: ast.expr | None, key: str | int) -> bool:
     return isinstance(node, ast.Constant) and node.value == key
+
+
+def _item_key(expr: ast.AST) -> str | int | None:
+    """``x["loss"]`` -> "loss", ``x[0]`` / ``x[-1]`` -> 0 / -1: a key an item can be read by."""
+    if not isinstance(expr, ast.Subscript):
+        return None
+    key = expr.slice
+    if isinstance(key, ast.UnaryOp) and isinstance(key.op, ast.USub) and isinstance(key.operand, ast.Constant):
+        value = key.operand.value
+        return -value if type(value) is int else None
+    if isinstance(key, ast.Constant) and (isinstance(key.value, str) or type(key.value) is int):
+        return key.value
+    return None
 
 
 def _reduces_last_dim(call: ast.Call) -> bool:

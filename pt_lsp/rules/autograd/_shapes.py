@@ -175,9 +175,9 @@ class Shapes:
         return result
 
     def item(self, expr: ast.Subscript, depth: int) -> Shape | None:
-        key = expr.slice
-        if isinstance(key, ast.Constant) and isinstance(key.value, str):
-            shapes = self.prover.dict_item(expr.value, key.value, depth + 1, lambda v: self.shape(v, depth + 2))
+        key = _item_key(expr)
+        if key is not None:
+            shapes = self.prover.dict_item(expr.value, key, depth + 1, lambda v: self.shape(v, depth + 2))
             return self.join(shapes) if shapes else None
         return None
 
@@ -520,6 +520,13 @@ class Shapes:
         if qualname == "torch.nn.Flatten" and not layer.args and not layer.keywords and shape.dims:
             return Shape((shape.dims[0], None), True, shape.steps)
         return None
+
+
+def _item_key(expr: ast.Subscript) -> str | int | None:
+    key = expr.slice
+    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+        return key.value
+    return _const_int(key)
 
 
 def _nested_dims(expr: ast.AST) -> tuple[Dim, ...] | None:
