@@ -171,3 +171,84 @@ def test_stale_loss_raises_and_a_fresh_one_runs() -> None:
     exec("loss = ((w * x - 2) ** 2).mean()", namespace)  # what the student writes
     exec(EXERCISE_CELLS[4][1], namespace)
     assert namespace["w"].grad is not None
+
+
+# F1 (1Konny/Beta-VAE, heykeetae/Self-Attention-GAN): the loss is made in an if/elif chain on a
+# setting the loop never changes, with no else; a run takes the same branch every iteration.
+INVARIANT_CHAIN = """
+    import torch
+    from torch import nn
+
+    class Trainer:
+        def __init__(self, objective):
+            self.objective = objective
+            self.net = nn.Linear(4, 1)
+            self.optim = torch.optim.SGD(self.net.parameters(), lr=0.1)
+
+        def train(self, batches):
+            for x in batches:
+                out = self.net(x)
+                if self.objective == "H":
+                    loss = out.pow(2).mean()
+                elif self.objective == "B":
+                    loss = out.abs().mean()
+                self.optim.zero_grad()
+                loss.backward()
+                self.optim.step()
+
+    batches = [torch.rand(2, 4) for _ in range(3)]
+    Trainer("H").train(batches)
+    Trainer("B").train(batches)
+    """
+
+# The branch is chosen per iteration: the odd iterations backward the even ones' loss again.
+VARIANT_BRANCH = """
+    import torch
+    from torch import nn
+
+    net = nn.Linear(4, 1)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    for step in range(3):
+        out = net(torch.rand(2, 4))
+        if step % 2 == 0:
+            loss = out.pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    """
+
+# The setting changes inside the loop: the second iteration takes neither branch.
+SETTING_CHANGED_IN_THE_LOOP = """
+    import torch
+    from torch import nn
+
+    net = nn.Linear(4, 1)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    mode = "a"
+    for step in range(3):
+        out = net(torch.rand(2, 4))
+        if mode == "a":
+            loss = out.pow(2).mean()
+        elif mode == "b":
+            loss = out.abs().mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        mode = "c"
+    """
+
+
+def test_ptl201_loss_from_a_loop_invariant_chain() -> None:
+    assert lines(INVARIANT_CHAIN, "PTL201") == []
+
+
+@pytest.mark.parametrize(("source", "line"), [(VARIANT_BRANCH, 12), (SETTING_CHANGED_IN_THE_LOOP, 15)])
+def test_ptl201_branch_that_can_change_is_still_reported(source: str, line: int) -> None:
+    assert lines(source, "PTL201") == [line]
+
+
+def test_invariant_chain_runs_and_a_changing_branch_raises() -> None:
+    run(INVARIANT_CHAIN)
+    for source in (VARIANT_BRANCH, SETTING_CHANGED_IN_THE_LOOP):
+        with pytest.raises(RuntimeError, match="second time"):
+            run(source)

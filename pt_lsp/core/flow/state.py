@@ -101,6 +101,7 @@ class LoopFrame:
     pass_start_uid: int = 0
     head: State | None = None
     live_in: frozenset[str] = frozenset()
+    entry: State | None = None  # the state before the loop
     breaks: list[State] = field(default_factory=list)
     continues: list[State] = field(default_factory=list)
 

@@ -14,6 +14,7 @@ from ..walk import attr_path, subtree
 from .evaluator import Expressions, narrow
 from .fixpoint import EXTRA_PASS_BUDGET, MAX_PASSES, head_join, settled
 from .graph import GraphNodes
+from .invariant import Resets, loop_resets
 from .lattice import Device, Grade, GraphNode
 from .state import NONE, LoopFrame, Stack, State, join_states
 from .values import OTHER, Kind, Value
@@ -44,6 +45,7 @@ class Statements:
         self.stack = stack
         self.scope = scope
         self.live_in_cache: dict[int, frozenset[str]] = {}
+        self.resets_cache: dict[int, Resets] = {}  # id(loop) -> its invariant chains' resets
         # The backward records (Autograd's list, set by the interpreter): a loop keeps those of
         # its stable pass. Loops whose head did not settle within the cap (imprecise).
         self.records: list[Any] = []
@@ -196,6 +198,7 @@ class Statements:
         narrow_none(body, when_true)
         narrow_none(orelse, when_false)
         body.under, orelse.under = (stmt.test, True), (stmt.test, False)
+        self.reset_invariant(stmt, body, orelse)
         taken = self.exec_block(stmt.body, body)
         skipped = self.exec_block(stmt.orelse, orelse)
         after = join_states([taken, skipped])
@@ -204,6 +207,26 @@ class Statements:
         if flag is not None and after is not None and taken is not None and skipped is not None:
             chosen_devices(after, *((taken, skipped) if flag else (skipped, taken)), stmt)
         return after
+
+    def reset_invariant(self, stmt: ast.If, body: State, orelse: State) -> None:
+        """On each branch of a chain the loop never changes its mind about, the names only the
+        other branches assign hold what they held before the loop (invariant.py)."""
+        frame = self.stack.loops[-1] if self.stack.loops else None
+        if frame is None or frame.entry is None:
+            return
+        resets = self.resets_cache.get(id(frame.node))
+        if resets is None:
+            resets = self.resets_cache[id(frame.node)] = loop_resets(frame.node)
+        names = resets.get(id(stmt))
+        if names is None:
+            return
+        for state, reset in zip((body, orelse), names):
+            for name in reset:
+                before = frame.entry.env.get(name)
+                if before is None:
+                    state.env.pop(name, None)
+                else:
+                    state.env[name] = before
 
     def exec_try(self, stmt: ast.Try, state: State) -> State | None:
         body_end = self.exec_block(stmt.body, state.copy())
@@ -274,7 +297,7 @@ class Statements:
         known = self.live_in_cache.get(id(stmt))
         if known is None:
             known = self.live_in_cache[id(stmt)] = live_in(stmt.body)
-        frame = LoopFrame(stmt, start_uid=self.graph.uid, live_in=known)
+        frame = LoopFrame(stmt, start_uid=self.graph.uid, live_in=known, entry=state)
         self.stack.loops.append(frame)
         passes = MAX_PASSES if len(self.stack.loops) <= MAX_LOOP_NESTING else 1
         head, ends, settled_head, mark = state.copy(), [], passes == 1, len(self.records)
