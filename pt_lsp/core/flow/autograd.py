@@ -51,7 +51,15 @@ class Autograd:
     def autograd_call(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         outputs = node.args[0] if node.args else keyword(node, "outputs") or keyword(node, "tensors")
         value = args[0] if args else kwargs.get("outputs", kwargs.get("tensors", UNKNOWN))
-        self.backward(node, outputs, value, state, retains_graph(node))
+        traversed = value
+        if qualname.endswith(".grad"):
+            # grad(outputs, inputs) runs only the part of the graph between them: what the inputs
+            # were computed from (a generator behind a penalty's interpolates) is not reached
+            inputs = args[1] if len(args) > 1 else kwargs.get("inputs", UNKNOWN)
+            parts = [*(inputs.items or ()), *((inputs.elem,) if inputs.elem is not None else ())]
+            behind = inputs.history.union(*(part.history for part in parts))
+            traversed = value.with_(history=value.history - behind) if behind else value
+        self.backward(node, outputs, traversed, state, retains_graph(node))
         if qualname.endswith(".grad"):
             if is_true(keyword(node, "create_graph")):  # the gradients' own graph reaches back
                 return Value(kind=Kind.SEQ, elem=self.expressions.derived(node, state, [value], kind=Kind.TENSOR))

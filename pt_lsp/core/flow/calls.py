@@ -427,7 +427,10 @@ class Calls:
                 or (flag.kind is not Kind.OTHER)
                 or is_true(node.args[0] if node.args else keyword(node, "requires_grad"))
             )
-            value = receiver.with_(kind=Kind.TENSOR, history=frozenset(), requires_grad=grad)
+            # on a tensor computed from others, requires_grad_(True) changes nothing: it keeps its graph
+            # (the gradient penalty's interpolates of a generator output); False is allowed on leaves only
+            history = receiver.history if grad else frozenset()
+            value = receiver.with_(kind=Kind.TENSOR, history=history, requires_grad=grad)
             state.rebind(func.value, value)
             return value
         if name in api.TENSOR_METHODS_PYTHON_RESULT:
