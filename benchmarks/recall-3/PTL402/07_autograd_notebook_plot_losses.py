@@ -26,7 +26,7 @@ b2 = torch.zeros(1, requires_grad=True)
 
 lr, n_epochs = 0.1, 20
 losses = []
-for epoch in range(n_epochs):
+for _epoch in range(n_epochs):
     loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x, w1, b1, w2, b2), y)
     losses.append(loss)
     loss.backward()
