@@ -9,7 +9,7 @@ from torch import nn
 class ResConvBlock(nn.Module):
     def __init__(self, c_in, c_mid, c_out, is_last=False):
         self.skip = None if c_in == c_out else nn.Conv1d(c_in, c_out, 1, bias=False)  # bug: PTL303
-        self.main = nn.Sequential(
+        self.main = nn.Sequential(  # also: PTL303
             nn.Conv1d(c_in, c_mid, 5, padding=2),
             nn.GroupNorm(1, c_mid),
             nn.GELU(),

@@ -11,9 +11,9 @@ class MyAwesomeModel(nn.Module):
 
     def __init__(self) -> None:
         self.conv1 = nn.Conv2d(1, 32, 3, 1)  # bug: PTL303
-        self.conv2 = nn.Conv2d(32, 64, 3, 1)
-        self.dropout = nn.Dropout(0.5)
-        self.fc1 = nn.Linear(64, 10)
+        self.conv2 = nn.Conv2d(32, 64, 3, 1)  # also: PTL303
+        self.dropout = nn.Dropout(0.5)  # also: PTL303
+        self.fc1 = nn.Linear(64, 10)  # also: PTL303
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = torch.relu(self.conv1(x))

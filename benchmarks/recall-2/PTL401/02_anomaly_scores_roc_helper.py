@@ -12,7 +12,7 @@ from torch import nn
 
 def roc(labels, scores):
     y_true = np.asarray(labels)  # bug: PTL401
-    y_score = np.asarray(scores)
+    y_score = np.asarray(scores)  # also: PTL401
     order = np.argsort(-y_score)
     tps = np.cumsum(y_true[order])
     return float(tps[-1]) / max(len(y_true), 1)
