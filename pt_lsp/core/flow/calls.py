@@ -351,6 +351,10 @@ class Calls:
                 grown = receiver.with_(
                     items=None, elem=add_element(receiver.iter_elem(), added), history=receiver.history | added.history
                 )
+                if receiver.items is not None and (name == "append" or name == "extend" and args[0].items is not None):
+                    # positions stay known: `self.transition = [s, log_prob]; ...extend([next_s, r, done])`
+                    tail = (args[-1],) if name == "append" else args[0].items or ()
+                    grown = grown.with_(items=(*receiver.items, *tail), elem=None)
                 if path:
                     state.env[path] = grown
                 elif isinstance(func.value, ast.Subscript) and (outer := attr_path(func.value.value)):

@@ -130,6 +130,8 @@ class Expressions:
                 return Value(kind=Kind.DEVICE, device=device, requires_grad=False)
             if node.value.split(":", 1)[0] in OTHER_ACCELERATORS:  # "mps": a device, not CUDA nor the CPU
                 return Value(kind=Kind.DEVICE, requires_grad=False)
+        if isinstance(node.value, bool):
+            return OTHER.with_(truth=node.value)
         return OTHER
 
     def eval_joined_str(self, node: ast.JoinedStr, state: State) -> Value:
@@ -225,7 +227,9 @@ class Expressions:
     def eval_unaryop(self, node: ast.UnaryOp, state: State) -> Value:
         operand = self.eval(node.operand, state)
         if isinstance(node.op, ast.Not):
-            return OTHER if operand.cuda_flag is None else OTHER.with_(cuda_flag=not operand.cuda_flag)
+            truth = None if operand.truth is None else not operand.truth
+            flag = None if operand.cuda_flag is None else not operand.cuda_flag
+            return OTHER.with_(cuda_flag=flag, truth=truth) if flag is not None or truth is not None else OTHER
         return self.derived(node, state, [operand]) if operand.kind is Kind.TENSOR or operand.history else operand
 
     def eval_compare(self, node: ast.Compare, state: State) -> Value:
@@ -267,11 +271,21 @@ class Expressions:
     def known_truth(self, test: ast.expr, state: State) -> bool | None:
         """The value of a test the facts decide: ``isinstance(x, (tuple, list))`` where ``x`` is
         a tuple or list whose items are known (True; a tensor may be a named tuple:
-        ``torch.max(x, 1)``), ``x is None`` where ``x`` is a tensor with a graph (False). None
-        otherwise."""
+        ``torch.max(x, 1)``), ``x is None`` where ``x`` is a tensor with a graph (False), a name
+        or attribute holding a boolean constant. None otherwise."""
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             truth = self.known_truth(test.operand, state)
             return None if truth is None else not truth
+        if isinstance(test, (ast.Name, ast.Attribute)):
+            # a boolean constant (`self.is_test = False` before the loop): not a CUDA flag, whose
+            # branches the device rules read both of
+            path = attr_path(test)
+            if path is None or flag_by_name(path.rsplit(".", 1)[-1]) is not None:
+                return None
+            held = state.env.get(path)
+            if held is None and isinstance(test, ast.Name):
+                held = self.scope.lookup(test.id, test, state)
+            return held.truth if held is not None and held.cuda_flag is None else None
         if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot)):
             # `loss is not None` where `loss` is a tensor with a graph on every path (a method's
             # optional argument, passed at the call being followed); not `p.grad`, which may be None

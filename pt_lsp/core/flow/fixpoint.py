@@ -71,6 +71,8 @@ def settled(old: State, new: State, loop_start_uid: int) -> bool:
             value_key(value.elem) if value.elem is not None else None,
             tuple((name, value_key(attr)) for name, attr in value.attrs),
             value.cuda_flag,
+            value.truth,
+            value.read_only,
         )
         memo[id(value)] = key
         return key

@@ -75,6 +75,8 @@ class Value:
     steps: tuple[Step, ...] = field(default=(), compare=False)
     # A NumPy array proven read-only (``np.frombuffer`` of bytes, a view of one): on every path.
     read_only: ReadOnly | None = None
+    # A boolean constant (``self.is_test = False``): its value on every path, else None.
+    truth: bool | None = None
 
     @property
     def is_tensor(self) -> bool:
@@ -95,6 +97,10 @@ class Value:
         if self.items is not None and other.items is not None and len(self.items) == len(other.items):
             items = tuple(a.join(b) for a, b in zip(self.items, other.items))
         elem = self.elem if other.elem is None else other.elem if self.elem is None else self.elem.join(other.elem)
+        if items is None and (self.items or other.items):
+            # the positions disagree (a list one path grew): every item is one of its elements
+            for item in (*(self.items or ()), *(other.items or ())):
+                elem = item if elem is None else elem.join(item)
         return Value(
             kind=kind,
             device=self.device.join(other.device),
@@ -108,6 +114,7 @@ class Value:
             cuda_flag=self.cuda_flag if self.cuda_flag == other.cuda_flag else None,
             steps=merge_steps(self.steps, other.steps),
             read_only=join_read_only(self.read_only, other.read_only),
+            truth=self.truth if self.truth == other.truth else None,
         )
 
     def merge_evidence(self, other: Value) -> Value:
