@@ -337,3 +337,25 @@ def test_a_read_only_view_kept_in_dict_items_and_list_elements_converted_in_a_co
 def test_a_transposed_2d_read_only_array_reshaped_is_a_copy():
     two_d = STORED_IN_DICT_ITEMS.replace(".T.reshape(-1, 4)", ".reshape(2, -1).T.reshape(-1, 4)")
     assert lines("PTL404", two_d.format(copy="")) == []
+
+
+LOOP_OVER_OUTPUTS = """
+import torch
+
+model = torch.nn.Linear(2, 2)
+outs = [model(torch.randn(1, 2)){detach} for _ in range(3)]
+
+
+def show(*tensors):
+    for t in tensors:
+        print(t.numpy())
+
+
+show(*outs)
+"""
+
+
+def test_the_elements_a_loop_takes_from_a_list_of_outputs_still_require_grad():
+    # each pass's element gets a graph node of its own (for the freed-graph rule): not a weaker proof
+    assert lines("PTL402", LOOP_OVER_OUTPUTS.format(detach="")) == [9]
+    assert lines("PTL402", LOOP_OVER_OUTPUTS.format(detach=".detach()")) == []

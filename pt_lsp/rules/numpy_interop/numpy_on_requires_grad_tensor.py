@@ -158,7 +158,7 @@ class NumpyOnRequiresGradTensor(Rule):
         """A non-leaf requires grad only where gradients are enabled: at module level the flow
         sees the `with` blocks; in a function, callers may hold `no_grad`, so the function must
         show it runs with gradients (it calls `backward`) and carry no grad-mode decorator."""
-        if not any(not g.opaque for g in value.history):
+        if not any(not g.opaque for g in value.history) and not _loop_elements(value):
             return False
         function = ctx.parent(node)
         while function is not None and not isinstance(function, _FUNCTIONS):
@@ -178,3 +178,10 @@ class NumpyOnRequiresGradTensor(Rule):
         # Called from this file, and only where gradients are enabled (`get_action(state)` from
         # the training loop, not from a `no_grad` block).
         return ctx.flow.call_grad_modes(function) == {True}
+
+
+def _loop_elements(value: Value) -> bool:
+    """Every graph node of ``value`` is the one a loop gives each element of a list it iterates
+    (``for out in outputs``: graded UNKNOWN for the freed-graph rule, whose graphs may differ
+    per element); ``requires_grad`` was proven on the elements themselves."""
+    return bool(value.history) and all(isinstance(node.site, (ast.Name, ast.Tuple, ast.List)) for node in value.history)
