@@ -67,11 +67,13 @@ x_batches = [torch.rand(8, 6) * 2 - 1 for _ in range(2)]
 z_batches = [torch.randn(8, G.dim_z) for _ in range(2)]
 train(x_batches, z_batches)
 
-# the last D step's own gradient, at D's weights before that step (plain SGD: w_prev = w + lr * grad)
+# the last D step's own gradient, at the weights before the last steps (plain SGD: w_prev = w + lr * grad)
 with torch.no_grad():
     w_prev = (D.fc.weight + LR_D * D.fc.weight.grad).requires_grad_()
     b_prev = D.fc.bias + LR_D * D.fc.bias.grad
-    G_z = G(z_batches[-1])
+    # G was stepped after the D steps too: the generator output the last D step saw
+    G_w, G_b = G.fc.weight + 0.05 * G.fc.weight.grad, G.fc.bias + 0.05 * G.fc.bias.grad
+    G_z = torch.tanh(F.linear(z_batches[-1], G_w, G_b))
 x = x_batches[-1]
 last_loss = F.relu(1.0 - F.linear(x, w_prev, b_prev)).mean() + F.relu(1.0 + F.linear(G_z, w_prev, b_prev)).mean()
 fresh = torch.autograd.grad(last_loss, w_prev)[0]
