@@ -252,3 +252,61 @@ def test_invariant_chain_runs_and_a_changing_branch_raises() -> None:
     for source in (VARIANT_BRANCH, SETTING_CHANGED_IN_THE_LOOP):
         with pytest.raises(RuntimeError, match="second time"):
             run(source)
+
+
+# Beta-VAE's form: the chain sits in the batch loop, inside an epoch loop that never changes the
+# setting either.
+INVARIANT_CHAIN_IN_NESTED_LOOPS = """
+    import torch
+    from torch import nn
+
+    def train(objective, epochs=2):
+        net = nn.Linear(4, 1)
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        for epoch in range(epochs):
+            for x in [torch.rand(2, 4) for _ in range(3)]:
+                out = net(x)
+                if objective == "H":
+                    loss = out.pow(2).mean()
+                elif objective == "B":
+                    loss = out.abs().mean()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+
+    train("H")
+    train("B")
+    """
+
+# The epoch loop switches the setting: the second epoch takes neither branch.
+SETTING_SWITCHED_PER_EPOCH = """
+    import torch
+    from torch import nn
+
+    net = nn.Linear(4, 1)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    objective = "H"
+    for epoch in range(2):
+        for x in [torch.rand(2, 4) for _ in range(3)]:
+            out = net(x)
+            if objective == "H":
+                loss = out.pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        objective = "none"
+    """
+
+
+def test_ptl201_invariant_chain_in_nested_loops() -> None:
+    assert lines(INVARIANT_CHAIN_IN_NESTED_LOOPS, "PTL201") == []
+
+
+def test_ptl201_setting_switched_by_the_outer_loop_is_reported() -> None:
+    assert lines(SETTING_SWITCHED_PER_EPOCH, "PTL201") == [14]
+
+
+def test_nested_invariant_chain_runs_and_a_switched_setting_raises() -> None:
+    run(INVARIANT_CHAIN_IN_NESTED_LOOPS)
+    with pytest.raises(RuntimeError, match="second time"):
+        run(SETTING_SWITCHED_PER_EPOCH)

@@ -32,7 +32,8 @@ class _Chain:
 
 
 def loop_resets(loop: ast.For | ast.AsyncFor | ast.While) -> Resets:
-    """The names each branch of each invariant chain directly in ``loop``'s body resets."""
+    """The names each branch of each chain in ``loop``'s body (nested loops included) resets
+    when the chain is invariant in ``loop``."""
     total = _store_counts(node for stmt in loop.body for node in subtree(stmt))
     stored = frozenset(total)
     if not isinstance(loop, ast.While):
@@ -55,8 +56,8 @@ def loop_resets(loop: ast.For | ast.AsyncFor | ast.While) -> Resets:
 
 
 def _chains(body: list[ast.stmt]) -> Iterator[_Chain]:
-    """The if/elif chains among the statements of a loop body (nested blocks included, nested
-    loops and functions not: they have their own iterations)."""
+    """The if/elif chains among the statements of a loop body (nested blocks and loops included,
+    functions and classes not: they run when called)."""
     elif_links: set[int] = set()
     for node in _own_statements(body):
         if not isinstance(node, ast.If) or id(node) in elif_links:
@@ -74,12 +75,12 @@ def _chains(body: list[ast.stmt]) -> Iterator[_Chain]:
 
 def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """The statements of ``body`` and of the blocks inside it, outer before inner, not those of
-    nested loops, functions or classes."""
+    nested functions or classes."""
     stack = list(reversed(body))
     while stack:
         stmt = stack.pop()
         yield stmt
-        if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
         for field in ("body", "orelse", "finalbody"):
             block = getattr(stmt, field, None)

@@ -211,18 +211,24 @@ class Statements:
     def reset_invariant(self, stmt: ast.If, body: State, orelse: State) -> None:
         """On each branch of a chain the loop never changes its mind about, the names only the
         other branches assign hold what they held before the loop (invariant.py)."""
-        frame = self.stack.loops[-1] if self.stack.loops else None
-        if frame is None or frame.entry is None:
-            return
-        resets = self.resets_cache.get(id(frame.node))
-        if resets is None:
-            resets = self.resets_cache[id(frame.node)] = loop_resets(frame.node)
-        names = resets.get(id(stmt))
-        if names is None:
-            return
-        for state, reset in zip((body, orelse), names):
-            for name in reset:
-                before = frame.entry.env.get(name)
+        per_loop = []  # innermost first, while the chain is invariant there too
+        for frame in reversed(self.stack.loops):
+            resets = self.resets_cache.get(id(frame.node))
+            if resets is None:
+                resets = self.resets_cache[id(frame.node)] = loop_resets(frame.node)
+            names = resets.get(id(stmt))
+            if names is None or frame.entry is None:
+                break
+            per_loop.append((frame.entry, names))
+        for branch, state in enumerate((body, orelse)):
+            for name in per_loop[0][1][branch] if per_loop else ():
+                # the value before the outermost of these loops in which only the chain assigns it
+                entry = per_loop[0][0]
+                for outer, names in per_loop[1:]:
+                    if name not in names[branch]:
+                        break
+                    entry = outer
+                before = entry.env.get(name)
                 if before is None:
                     state.env.pop(name, None)
                 else:
