@@ -347,7 +347,7 @@ class Calls:
         if receiver.kind is Kind.SEQ or receiver.elem is not None:
             path = attr_path(func.value)
             if name in api.LIST_ADD_METHODS and args:
-                added = args[0].iter_elem() if name == "extend" else args[-1]
+                added = stored(args[0].iter_elem() if name == "extend" else args[-1], node, func.value)
                 grown = receiver.with_(
                     items=None, elem=add_element(receiver.iter_elem(), added), history=receiver.history | added.history
                 )
@@ -566,6 +566,14 @@ class Calls:
             state_value = sequence((value, value)) if qualname.endswith("LSTM") else value
             return sequence((value, state_value))
         return value
+
+
+def stored(value: Value, node: ast.Call, container: ast.expr) -> Value:
+    """``value`` (and its items: ``stats.append((t, value))``) with a step saying where a
+    container took it, where it has evidence to explain."""
+    message = f"stored in {subject(container)} here"
+    items = tuple(i.step(node, message) if i.steps else i for i in value.items) if value.items else value.items
+    return (value.step(node, message) if value.steps else value).with_(items=items)
 
 
 def read_only_array(qualname: str, node: ast.Call, args: Args, kwargs: Kwargs) -> Value | None:
