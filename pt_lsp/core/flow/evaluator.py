@@ -156,6 +156,10 @@ class Expressions:
         if path is not None and path in state.env:
             self.eval(node.value, state)
             return state.env[path]
+        held = self.scope.global_path(path, state) if path is not None else None
+        if held is not None:  # `policy.saved_log_probs` that the module body or another function grew
+            self.eval(node.value, state)
+            return held
         base = self.eval(node.value, state)
         return self.attribute(base, node, state)
 

@@ -65,6 +65,18 @@ class Scope:
             return Value(kind=Kind.REF, qualname=f"builtins.{name}", requires_grad=False)
         return UNKNOWN
 
+    def global_path(self, path: str, state: State) -> Value | None:
+        """The module's own value of ``obj.attr`` (``policy.saved_log_probs``) where a function
+        reads it through a global ``obj``: what the module body and the functions it called left
+        there (None where ``obj`` is the function's own name, or no such path is known)."""
+        root = path.split(".", 1)[0]
+        frame = self.stack.frames[-1] if self.stack.frames else None
+        if frame is None or isinstance(frame.node, ast.Module) or root in state.env or root in frame.locals:
+            return None
+        if self.project is not None and self.project.unit_of(frame.node) is not None:
+            return None  # a function of another file: its globals are not this module's
+        return self.module_env.get(path)
+
     def builtin(self, name: str) -> Value:
         return Value(kind=Kind.REF, qualname=f"builtins.{name}", requires_grad=False)
 

@@ -224,18 +224,25 @@ class BackwardThroughFreedGraph(Rule):
         return fixes
 
     def detach_state(self, ctx: FileContext, event: BackwardEvent) -> Fix | None:
-        # not the state of a layer inside a container (`net.4.mem`): it is None before its first
-        # call, and resetting it is the module's business
+        loop = event.loop
+        if loop is None:
+            return None
+        # Not the state of a layer inside a container (`net.4.mem`): it is None before its first
+        # call, and resetting it is the module's business. Nor an attribute the loop never assigns
+        # itself (a module's `self.cached`, filled once by its forward): detaching it may cut the
+        # model's only path to its parameters.
         states = [
             (name, shape)
             for name, shape in event.carried
-            if shape is not Carried.LIST and not _LAYER_INDEX.search(name)
+            if shape is not Carried.LIST
+            and not _LAYER_INDEX.search(name)
+            and ("." not in name or _last_store(loop, name) is not None)
         ]
-        if not states or event.loop is None:
+        if not states:
             return None
         # Only what the loop receives: a name first bound inside the body would be read before it
         # exists (NameError in the first iteration); it is made anew in each iteration anyway.
-        start = Pos(event.loop.body[0].lineno, 0)
+        start = Pos(loop.body[0].lineno, 0)
         bound = _bound_names(ctx)
         states = [(name, shape) for name, shape in states if bound.bound_before(name.split(".")[0], start)]
         if not states:
@@ -248,12 +255,15 @@ class BackwardThroughFreedGraph(Rule):
                 detached = f"tuple({item}.detach() for {item} in {name})"
             else:
                 detached = f"{name}.detach()"
-            if any(position < (start.line, 0) for position in nones.get(name, ())):
+            # `self.cached = None` in a constructor: the module's attribute is None until its
+            # first call fills it
+            attr = f"self.{name.rsplit('.', 1)[-1]}" if "." in name else None
+            if any(position < (start.line, 0) for position in nones.get(name, ())) or (attr and attr in nones):
                 # `hidden = None` before the loop (an RNN's default state): the first iteration
                 # has nothing to detach, and `None.detach()` would raise.
                 detached = f"{detached} if {name} is not None else None"
             lines.append(f"{name} = {detached}")
-        edit = body_insertion(ctx, event.loop.body, lines)
+        edit = body_insertion(ctx, loop.body, lines)
         if edit is None:
             return None
         names = ", ".join(f"`{name}`" for name, _ in states)
