@@ -5,7 +5,7 @@ must draw the finding and a near one (fixed) that must not."""
 
 from __future__ import annotations
 
-from rules_helpers import lines
+from rules_helpers import findings, lines
 
 # -- PTL402: requires-grad facts ---------------------------------------------------------------------
 UPDATED_UNDER_NO_GRAD = """
@@ -172,6 +172,12 @@ def test_tuples_logged_into_another_objects_dict_of_lists_keep_their_tensors():
     assert lines("PTL401", LOGGER_OF_ANOTHER_OBJECT.format(logged="out.detach().mean()")) == [15]
     assert lines("PTL401", LOGGER_OF_ANOTHER_OBJECT.format(logged="out.detach().mean().item()")) == []
     assert lines("PTL401", LOGGER_OF_ANOTHER_OBJECT.format(logged="out.detach().mean().cpu()")) == []
+
+
+def test_the_evidence_path_names_where_the_container_took_the_tensor():
+    (finding,) = findings("PTL401", LOGGER_OF_ANOTHER_OBJECT.format(logged="out.detach().mean()"))
+    steps = [(r.span.start.line, r.message) for r in finding.related]
+    assert (12, "stored in `self.values[key]` here") in steps
 
 
 GRAD_NORMS = """
