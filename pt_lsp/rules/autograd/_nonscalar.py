@@ -158,6 +158,8 @@ class NonScalar:
         self._scope_values: dict[tuple[int, str], list[ast.AST]] = {}
         self._mutated: dict[tuple[int, str], bool] = {}
         self._items: dict[tuple[int, int], ast.Subscript] = {}  # `a, b = f()`: `f()[0]`, `f()[1]`
+        self._single: dict[tuple[int, tuple[int, ...]], bool] = {}
+        self._stored: dict[tuple[int, str, str | int], list[ast.expr] | None] = {}
         self.shapes = Shapes(self)
 
     @property
@@ -203,6 +205,8 @@ class NonScalar:
             return _either(self.evidence(expr.left, depth + 1), self.evidence(expr.right, depth + 1))
         if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
             return self.evidence(expr.operand, depth + 1)
+        if isinstance(expr, ast.IfExp):  # either branch may run: both must prove it
+            return _all([self.evidence(expr.body, depth + 1), self.evidence(expr.orelse, depth + 1)])
         if isinstance(expr, ast.Call):
             found = self.call(expr, depth)
             return found if found is not None else self.shaped(expr, depth)
@@ -373,6 +377,13 @@ class NonScalar:
         ``x[None]``, ``x.view(1, -1)``, a number or ``torch.tensor(<number>)``, a ``.item()``."""
         if depth > MAX_DEPTH:
             return False
+        key = (id(expr), tuple(id(c) for c in self._module_calls))
+        if key not in self._single:
+            self._single[key] = False  # a cycle reads as not single (the memo keeps it linear)
+            self._single[key] = self._single_sample(expr, depth)
+        return self._single[key]
+
+    def _single_sample(self, expr: ast.AST, depth: int) -> bool:
         if isinstance(expr, ast.Name):
             return any(self.single_sample(v, depth + 1) for v in self.bindings(expr))
         if _single(expr):
@@ -485,6 +496,12 @@ class NonScalar:
         scope = self._scope(name)
         if scope is None:
             return None
+        memo = (id(scope), name.id, key)
+        if memo not in self._stored:
+            self._stored[memo] = self._stored_items(scope, name, key)
+        return self._stored[memo]
+
+    def _stored_items(self, scope: ast.AST, name: ast.Name, key: str | int) -> list[ast.expr] | None:
         found: list[ast.expr] = []
         for node in own_nodes(scope):
             if isinstance(node, ast.Assign):

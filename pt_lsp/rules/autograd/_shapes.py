@@ -142,6 +142,8 @@ class Shapes:
             return self.join([self.shape(v, depth + 1) for v in self.prover.bindings(expr)])
         if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
             return self.shape(expr.operand, depth + 1)
+        if isinstance(expr, ast.IfExp):
+            return self.join([self.shape(expr.body, depth + 1), self.shape(expr.orelse, depth + 1)])
         if isinstance(expr, ast.BinOp) and not isinstance(expr.op, ast.MatMult):
             return self.broadcast_all([expr.left, expr.right], depth)
         if isinstance(expr, ast.Compare) and len(expr.comparators) == 1:
