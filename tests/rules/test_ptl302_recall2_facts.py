@@ -174,3 +174,50 @@ def test_a_tensor_handed_only_to_another_librarys_function_is_silent():
     """
     assert lines(CODE, source) == []
     assert lines(CODE, source.replace("add_boundaries(ids, self.bos)", "torch.cat([self.bos, ids])")) == [9]
+
+
+def test_a_method_of_the_class_that_returns_a_factory_tensor_counts_unless_it_places_it():
+    source = """
+        import torch
+        from torch import nn
+
+        class Causal(nn.Module):
+            def __init__(self, n):
+                super().__init__()
+                self.mask = self._lower(n)
+
+            def _lower(self, n):
+                return torch.tril(torch.ones(n, n))
+
+            def forward(self, scores):
+                return scores.masked_fill(self.mask == 0, -1e9)
+    """
+    found = findings(CODE, source)
+    assert [f.line for f in found] == [7]
+    assert "made here by `_lower`" in found[0].related[0].message
+    placed = source.replace("torch.ones(n, n))", 'torch.ones(n, n, device="cuda"))')
+    assert lines(CODE, placed) == []
+
+
+def test_a_use_in_a_method_that_runs_one_of_the_layers_counts():
+    source = """
+        import torch
+        from torch import nn
+
+        class Actor(nn.Module):
+            def __init__(self, n):
+                super().__init__()
+                self.body = nn.Linear(4, n)
+                self.jitter = torch.zeros(n)
+
+            def forward(self, obs):
+                return torch.tanh(self.body(obs))
+
+            def explore(self, obs):
+                return self.body(obs) + self.jitter.normal_()
+    """
+    found = findings(CODE, source)
+    assert [f.line for f in found] == [8]
+    assert "used in `explore` (which runs the layer `self.body`)" in found[0].message
+    no_layer = source.replace("return self.body(obs) + self.jitter.normal_()", "return obs + self.jitter.normal_()")
+    assert lines(CODE, no_layer) == []

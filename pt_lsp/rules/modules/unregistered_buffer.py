@@ -38,20 +38,21 @@ class UnregisteredBuffer(Rule):
     attribute in `__init__` (`self.mask = torch.tril(torch.ones(8, 8))`, `self.mean =
     torch.tensor([0.485, 0.456, 0.406])`, also `torch.from_numpy(table)` and the legacy
     `torch.Tensor(n)`) that `forward` uses, or a method it calls, or a method that runs the
-    module itself (`self(x)`, `self.forward(x)`, as a policy's `sample(state)` does), where it
-    is neither an `nn.Parameter` nor registered with `register_buffer`. A local tensor assigned
-    to the attribute (`pe = torch.zeros(...)`, `self.pe = pe`) counts too, as does a helper
-    function of the file every return of which is such a tensor (`self.b = sample_b(sigma,
-    size)`), and so does an attribute rebuilt from itself in `__init__` (`self.t =
-    self.one_hot(n)`, then `self.t = self.t.permute(2, 0, 1)`, where the method returns a plain
-    tensor); that finding has no fix (`register_buffer` refuses a name that is already an
-    attribute). A view of a constructor argument (`self.mins = bounds[0:1]`) counts where every
-    instantiation in the file passes a plain tensor, or leaves a `None` default that `__init__`
-    replaces by one. Tensors with `requires_grad=True` are PTL301; 0-dimensional tensors,
-    tensors created with an explicit `device=` or placed where they are made
-    (`torch.ones(3).to(device)`), attributes reassigned outside `__init__` (caches, recurrent
-    state) and uses that move the tensor themselves (`self.mask.to(x.device)`) or only hand it
-    to a function of another library (which may place it) are not reported.
+    module or one of its layers (`self(x)`, `self.forward(x)`, `self.fc(x)`, as a policy's
+    `sample(state)` does), where it is neither an `nn.Parameter` nor registered with
+    `register_buffer`. A local tensor assigned to the attribute (`pe = torch.zeros(...)`,
+    `self.pe = pe`) counts too, as does a helper function of the file or a method of the class
+    every return of which is such a tensor (`self.b = sample_b(sigma, size)`), and so does an
+    attribute rebuilt from itself in `__init__` (`self.t = self.one_hot(n)`, then `self.t =
+    self.t.permute(2, 0, 1)`, where the method returns a plain tensor); that finding has no fix
+    (`register_buffer` refuses a name that is already an attribute). A view of a constructor
+    argument (`self.mins = bounds[0:1]`) counts where every instantiation in the file passes a
+    plain tensor, or leaves a `None` default that `__init__` replaces by one. Tensors with
+    `requires_grad=True` are PTL301; 0-dimensional tensors, tensors created with an explicit
+    `device=` or placed where they are made (`torch.ones(3).to(device)`), attributes reassigned
+    outside `__init__` (caches, recurrent state) and uses that move the tensor themselves
+    (`self.mask.to(x.device)`) or only hand it to a function of another library (which may place
+    it) are not reported.
 
     ## Why is this bad?
     `nn.Module` moves, casts and saves only its parameters and buffers. A plain tensor
@@ -104,7 +105,8 @@ class UnregisteredBuffer(Rule):
             if any(info.method(name) is not None for name in MOVE_OVERRIDES):
                 continue
             reached = methods_reached_from(info, forward)
-            for runner in _runs_forward(info, init, forward):  # `sample()` calls `self.forward(state)`
+            runners = _runners(ctx, info, init, forward)  # `sample()` calls `self.forward(state)`
+            for runner in [m for m in info.methods.values() if id(m) in runners]:
                 reached += [m for m in methods_reached_from(info, runner) if all(m is not r for r in reached)]
             super_line = super_init_line(init)
             for attr, stmt in init_assignments(info, init).items():
@@ -115,13 +117,13 @@ class UnregisteredBuffer(Rule):
                 if not uses or all(self.moved_at_use(ctx, use) for _, use in uses):
                     continue
                 where = "`forward`"
-                if all(_in_runs_forward(m) and m is not forward for m, _ in uses):
-                    where = f"`{uses[0][0].name}` (which runs `forward`)"
+                if all(id(m) in runners for m, _ in uses):
+                    where = f"`{uses[0][0].name}` (which {runners[id(uses[0][0])]})"
                 message = (
                     f"`self.{attr}` is a plain tensor attribute used in {where}: `model.to(device)` does not"
                     f" move it and `state_dict()` does not save it; register it as a buffer"
                 )
-                related = self.path(ctx, forward, stmt, attr, made, uses)
+                related = self.path(ctx, forward, stmt, attr, made, uses, runners)
                 yield self.report(ctx, stmt, message, fixes=self.fixes(ctx, stmt, attr, super_line), related=related)
             yield from self.rebuilt_in_init(ctx, info, init, forward, reached)
 
@@ -239,6 +241,7 @@ class UnregisteredBuffer(Rule):
         attr: str,
         made: list[ast.Assign],
         uses: list[tuple[Function, ast.Attribute]],
+        runners: dict[int, str],
     ) -> tuple[Related, ...]:
         """Where the tensor is made, where it becomes a plain attribute, and where `forward` uses it."""
         steps = [
@@ -248,8 +251,8 @@ class UnregisteredBuffer(Rule):
             steps.append(Step(stmt.value, f"a tensor is made here {_maker(ctx, stmt.value)}"))
         for method, use in uses[:2]:
             where = "`forward`" if method is forward else f"`{method.name}` (called from `forward`)"
-            if _in_runs_forward(method):
-                where = f"`{method.name}` (which runs `forward`)"
+            if id(method) in runners:
+                where = f"`{method.name}` (which {runners[id(method)]})"
             steps.append(Step(use, f"used here in {where}: still on the CPU after `model.to(device)`"))
         message = f"assigned to a plain attribute `self.{attr}` in `__init__`, not registered as a buffer"
         return assignment_path(ctx, steps, stmt, message)
@@ -257,8 +260,9 @@ class UnregisteredBuffer(Rule):
     def plain_tensor(self, ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
         if tensor_value(ctx, value) and self.placement_free(ctx, value):
             return True
-        # `sample_b(sigma, size)`, a helper of the file every return of which is a plain tensor
-        helper = local_function(ctx, value) if isinstance(value, ast.Call) and depth < 3 else None
+        # `sample_b(sigma, size)`, `self._causal(n)`: a helper of the file or a method of the
+        # class every return of which is a plain tensor
+        helper = _helper(ctx, value) if isinstance(value, ast.Call) and depth < 3 else None
         returned = returned_values(helper) if helper is not None else None
         return bool(returned) and all(self._plain_local(ctx, r, depth + 1) for r in returned or ())
 
@@ -387,30 +391,55 @@ def _set_elsewhere(info: ClassInfo, init: Function, attr: str, chain: list[ast.A
     return False
 
 
-def _runs_forward(info: ClassInfo, init: Function, forward: Function) -> list[Function]:
-    """The methods that run the module on an input (``self.forward(x)``, ``self(x)``, as a policy's
-    ``sample(state)`` does): they meet the module's device, as ``forward`` does."""
-    found: list[Function] = []
+def _runners(ctx: FileContext, info: ClassInfo, init: Function, forward: Function) -> dict[int, str]:
+    """The methods that run the module, or one of its layers, on an input (``self.forward(x)``,
+    ``self(x)``, ``self.fc(x)``, as a policy's ``sample(state)`` does), by id, with what they
+    run: they meet the device of the module's parameters, as ``forward`` does."""
+    layers = _layers(ctx, info, init)
+    found: dict[int, str] = {}
     for method in info.methods.values():
         if method is init or method is forward:
             continue
         for node in own_nodes(method):
-            if _calls_forward(node):
-                found.append(method)
+            if not isinstance(node, ast.Call):
+                continue
+            if is_self_attr(node.func, "forward") or (isinstance(node.func, ast.Name) and node.func.id == "self"):
+                found[id(method)] = "runs `forward`"
+                break
+            if is_self_attr(node.func) and node.func.attr in layers:
+                found[id(method)] = f"runs the layer `self.{node.func.attr}`"
                 break
     return found
 
 
-def _calls_forward(node: ast.AST) -> bool:
-    return isinstance(node, ast.Call) and (
-        is_self_attr(node.func, "forward") or (isinstance(node.func, ast.Name) and node.func.id == "self")
-    )
+def _layers(ctx: FileContext, info: ClassInfo, init: Function) -> set[str]:
+    """The attributes ``__init__`` sets to a layer: a module class of torch.nn or of the file."""
+    found: set[str] = set()
+    for node in own_nodes(init):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and is_self_attr(node.targets[0])):
+            continue
+        if not isinstance(node.value, ast.Call):
+            continue
+        qualname = ctx.qualname(node.value.func) or ""
+        name = qualname.rsplit(".", 1)[-1]
+        local = ctx.classes.get(node.value.func.id) if isinstance(node.value.func, ast.Name) else None
+        if (qualname.startswith("torch.nn.") and name[:1].isupper() and "Parameter" not in name) or (
+            local is not None and local.is_module and not qualname
+        ):
+            found.add(node.targets[0].attr)
+    return found
 
 
-def _in_runs_forward(method: Function) -> bool:
-    return any(_calls_forward(node) for node in own_nodes(method))
+def _helper(ctx: FileContext, call: ast.Call) -> Function | None:
+    """The function of the file ``call`` calls: a module-level helper, or ``self.<method>``."""
+    if not is_self_attr(call.func):
+        return local_function(ctx, call)
+    cls = ctx.enclosing_class(call)
+    info = ctx.class_info(cls) if cls is not None else None
+    method = info.method(call.func.attr) if info is not None else None
+    return method if method is not None and method.name not in ("__init__", "forward") else None
 
 
 def _maker(ctx: FileContext, value: ast.expr) -> str:
-    helper = local_function(ctx, value) if isinstance(value, ast.Call) else None
+    helper = _helper(ctx, value) if isinstance(value, ast.Call) else None
     return f"by `{helper.name}`, which returns a plain tensor" if helper is not None else "by a torch factory"
