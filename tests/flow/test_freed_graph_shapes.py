@@ -470,6 +470,31 @@ Agent().train(3)
 """
 
 
+# the targets of a synthetic regression keep the graph of the "true" weights; a generator hands out
+# slices of them batch by batch
+BATCHES_FROM_A_GENERATOR = """
+import torch
+
+
+def batches(x, y, size):
+    for start in range(0, len(x), size):
+        yield x[start : start + size], y[start : start + size]
+
+
+scale = torch.tensor([1.5, -2.0], requires_grad=True)
+inputs = torch.randn(20, 2)
+targets = (inputs * scale).sum(1)
+w = torch.zeros(2, requires_grad=True)
+for _ in range(2):
+    for x, y in batches(inputs, targets, 5):
+        loss = ((x @ w - y) ** 2).mean()
+        loss.backward()  # bug
+        with torch.no_grad():
+            w -= 0.1 * w.grad
+            w.grad.zero_()
+"""
+
+
 REPORTED = {
     "tuple of losses": TUPLE_OF_LOSSES,
     "tuple chosen by isinstance": TUPLE_CHOSEN_BY_ISINSTANCE,
@@ -481,6 +506,7 @@ REPORTED = {
     "REINFORCE through a global policy": REINFORCE_GLOBAL_POLICY,
     "GAN steps as methods": GAN_STEPS_AS_METHODS,
     "cache of a parameter": CACHE_OF_A_PARAMETER,
+    "batches from a generator": BATCHES_FROM_A_GENERATOR,
 }
 
 
@@ -538,6 +564,11 @@ SILENT = {
         CACHE_OF_A_PARAMETER,
         "        if self.cached is None:\n            self.cached = torch.tanh(self.weight) * 2\n",
         "        self.cached = torch.tanh(self.weight) * 2\n",
+    ),
+    "targets made without a graph": (
+        BATCHES_FROM_A_GENERATOR,
+        "targets = (inputs * scale).sum(1)",
+        "targets = (inputs * scale).sum(1).detach()",
     ),
 }
 

@@ -50,6 +50,8 @@ class Expressions:
             ast.Starred: self.eval_starred,
             ast.NamedExpr: self.eval_named_expr,
             ast.Await: self.eval_await,
+            ast.Yield: self.eval_yield,
+            ast.YieldFrom: self.eval_yield,
             ast.Lambda: self.eval_lambda,
             ast.ListComp: self.eval_comprehension,
             ast.GeneratorExp: self.eval_comprehension,
@@ -380,6 +382,15 @@ class Expressions:
         value = self.eval(node.value, state)
         state.env[node.target.id] = value
         return value
+
+    def eval_yield(self, node: ast.Yield | ast.YieldFrom, state: State) -> Value:
+        """A generator's item (each element of the iterable of ``yield from``), kept on the frame:
+        the call's value is the sequence of them. What ``yield`` evaluates to is unknown."""
+        value = self.eval(node.value, state) if node.value is not None else OTHER
+        frames = self.scope.stack.frames
+        if frames:
+            frames[-1].yields.append(value.iter_elem() if isinstance(node, ast.YieldFrom) else value)
+        return UNKNOWN
 
     def eval_await(self, node: ast.Await, state: State) -> Value:
         self.eval(node.value, state)

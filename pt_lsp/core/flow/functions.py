@@ -288,6 +288,11 @@ class Functions:
         result = None
         for value in frame.returns:
             result = value if result is None else result.join(value)
+        if frame.yields:  # a generator function: iterating the call gives what it yields
+            element = frame.yields[0]
+            for value in frame.yields[1:]:
+                element = element.join(value)
+            result = Value(kind=Kind.SEQ, elem=element, history=element.history)
         if self.scope.project is not None and self.scope.project.unit_of(function) is not None:
             return device_generic(result or OTHER, [*args, *kwargs.values()])
         return result or OTHER

@@ -90,6 +90,7 @@ class Frame:
     returns: list[Value] = field(default_factory=list)
     locals: frozenset[str] = frozenset()
     exits: list[State] = field(default_factory=list)  # the state at each `return`
+    yields: list[Value] = field(default_factory=list)  # what a generator function yields
 
 
 @dataclass
