@@ -156,9 +156,80 @@ BUGS = {
         """,
         [16],
     ),
+    "torch.hstack of two scalar losses": (
+        """\
+        import torch
+        import torch.nn.functional as F
+        w = torch.randn(3, requires_grad=True)
+        parts = torch.hstack([F.mse_loss(w, torch.zeros(3)), F.l1_loss(w, torch.ones(3))])
+        parts.backward()
+        """,
+        [5],
+    ),
+    "per-image sums after flatten(1), sizes unpacked from .shape and .size()": (
+        """\
+        import torch
+        img = torch.rand(2, 3, 4, 4, requires_grad=True)
+        n, c, h, w = img.shape
+        (img.flatten(1).sum(1) / (c * h * w)).backward()
+        b = img.size()[0]
+        img.reshape(b, -1).mean(dim=-1).backward()
+        """,
+        [4, 6],
+    ),
+    "a per-sample loss from a method called on the model": (
+        """\
+        import torch
+        from torch import nn
+
+        class Embedder(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.proj = nn.Linear(6, 4)
+
+            def forward(self, x):
+                return self.proj(x)
+
+            def triplet(self, a, p, n):
+                return nn.functional.triplet_margin_loss(self(a), self(p), self(n), reduction="none")
+
+        model = Embedder()
+        a, p, n = torch.randn(5, 6), torch.randn(5, 6), torch.randn(5, 6)
+        loss = model.triplet(a, p, n)
+        loss.backward()
+        """,
+        [18],
+    ),
 }
 
 SILENT = {
+    "torch.hstack of one loss, and a flatten over every dimension reduced": """\
+        import torch
+        import torch.nn.functional as F
+        w = torch.randn(3, requires_grad=True)
+        torch.hstack([F.mse_loss(w, torch.zeros(3))]).backward()
+        img = torch.rand(2, 3, 4, 4, requires_grad=True)
+        img.flatten().sum(0).backward()
+        """,
+    "a mean triplet loss from a method called on the model": """\
+        import torch
+        from torch import nn
+
+        class Embedder(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.proj = nn.Linear(6, 4)
+
+            def forward(self, x):
+                return self.proj(x)
+
+            def triplet(self, a, p, n):
+                return nn.functional.triplet_margin_loss(self(a), self(p), self(n))
+
+        model = Embedder()
+        a, p, n = torch.randn(5, 6), torch.randn(5, 6), torch.randn(5, 6)
+        model.triplet(a, p, n).backward()
+        """,
     "torch.cat of one one-element tensor": """\
         import torch
         a = torch.zeros(1, requires_grad=True)

@@ -33,7 +33,7 @@ from pt_lsp.core.flow.lattice import proof_all as _all
 from pt_lsp.core.flow.lattice import proof_either as _either
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.walk import own_nodes, parameter_defaults
-from pt_lsp.rules.autograd._shapes import ROWS, Shape, Shapes
+from pt_lsp.rules.autograd._shapes import JOINS, ROWS, Shape, Shapes
 
 SIZED_FACTORIES = vocabulary.SIZED_FACTORIES
 LIKE = {f"torch.{n}_like" for n in "randn rand zeros ones empty full randint".split()}
@@ -69,6 +69,8 @@ UNREDUCED_LOSSES = {
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "soft_margin_loss",
+    "margin_ranking_loss",
+    "gaussian_nll_loss",
 }
 # Per-element losses (an output of the shape of the broadcast inputs) and per-row ones (one value
 # per sample of an (N, C) input), by module and by functional name.
@@ -83,9 +85,28 @@ ELEMENTWISE_LOSS_MODULES = {
     "KLDivLoss",
     "PoissonNLLLoss",
     "HingeEmbeddingLoss",
+    "MarginRankingLoss",
+    "GaussianNLLLoss",
 }
-ROW_LOSS_MODULES = {"CrossEntropyLoss", "NLLLoss", "MultiMarginLoss", "MultiLabelSoftMarginLoss"}
-ROW_LOSSES = {"cross_entropy", "nll_loss", "multi_margin_loss", "multilabel_soft_margin_loss"}
+# (N, C) or (N, D) inputs, one value per row: classification losses and embedding losses.
+ROW_LOSS_MODULES = {
+    "CrossEntropyLoss",
+    "NLLLoss",
+    "MultiMarginLoss",
+    "MultiLabelSoftMarginLoss",
+    "MultiLabelMarginLoss",
+    "TripletMarginLoss",
+    "CosineEmbeddingLoss",
+}
+ROW_LOSSES = {
+    "cross_entropy",
+    "nll_loss",
+    "multi_margin_loss",
+    "multilabel_soft_margin_loss",
+    "multilabel_margin_loss",
+    "triplet_margin_loss",
+    "cosine_embedding_loss",
+}
 # Wrappers whose result has the size of the tensor they wrap.
 WRAPPERS = {"torch.autograd.Variable", "torch.nn.Parameter", "torch.nn.parameter.Parameter"}
 # Module methods that return the module itself.
@@ -291,7 +312,7 @@ class NonScalar:
             return None
         if qualname in LIKE or qualname in WRAPPERS:
             return self.evidence(args[0], depth + 1) if args else None
-        if qualname in ("torch.cat", "torch.concat"):
+        if qualname in ("torch.cat", "torch.concat") or qualname in JOINS:
             # sizes of parts that are each 0 or at least 2 add up to 0 or at least 2
             parts = self.shapes.parts(call, depth)
             return _all([self.evidence(p, depth + 1) for p in parts]) if parts else None
@@ -356,7 +377,9 @@ class NonScalar:
         step = self.reduction_step(where, per_row)
         if step is None:
             reduction, legacy = _keyword(where, "reduction"), _keyword(where, "reduce")
-            plain = reduction is None or (isinstance(reduction, ast.Constant) and reduction.value in ("mean", "sum"))
+            plain = reduction is None or (
+                isinstance(reduction, ast.Constant) and reduction.value in ("mean", "sum", "batchmean")
+            )
             return Shape((), True) if plain and legacy is None else None
         if not per_row:
             shape = self.shapes.broadcast_all(inputs, depth)
@@ -420,7 +443,18 @@ class NonScalar:
         if isinstance(call.func, ast.Name) and call.func.id not in self.ctx.classes:
             helper = local_function(self.ctx, call)
             return returned_values(helper) if helper is not None else None
-        return self.method_returns(call)
+        found = self.method_returns(call)
+        if found is not None or not isinstance(call.func, ast.Attribute) or self.ctx.qualname(call.func) is not None:
+            return found
+        # `model.compute_loss(x)`: a method of the local class every binding of `model` builds
+        built = self.constructors(call.func.value)
+        if len(built) != 1 or not isinstance(built[0], ast.Call) or not isinstance(built[0].func, ast.Name):
+            return None
+        info = self.ctx.classes.get(built[0].func.id)
+        method = info.method(call.func.attr) if info is not None and self.ctx.qualname(built[0].func) is None else None
+        if method is None or method.name in ("forward", "__call__", "__init__"):
+            return None
+        return returned_values(method)
 
     def forward_returns(self, info: ClassInfo) -> list[ast.expr] | None:
         forward = info.method("forward")
@@ -951,7 +985,9 @@ class NonScalar:
             and any(t is target for t in assign.targets)
         ):
             return None
-        if isinstance(assign.value, ast.Call) and not any(isinstance(e, ast.Starred) for e in target.elts):
+        value = assign.value
+        sizes = isinstance(value, ast.Attribute) and value.attr == "shape"  # `b, c, h, w = x.shape`
+        if (isinstance(value, ast.Call) or sizes) and not any(isinstance(e, ast.Starred) for e in target.elts):
             # `loss, logits = model(x)`: item i of what the call returns, a node of our own
             index = next((i for i, e in enumerate(target.elts) if e is name), None)
             if index is None:

@@ -44,6 +44,8 @@ ACTIVATIONS = {
 }
 CONVS = {f"torch.nn.Conv{k}d": k for k in (1, 2, 3)} | {f"torch.nn.ConvTranspose{k}d": k for k in (1, 2, 3)}
 NUMBERS = (int, float)
+# Joins whose result holds every element of their parts (a 0-dim part counts as one element).
+JOINS = {f"torch.{n}" for n in "hstack vstack dstack row_stack column_stack concatenate".split()}
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,8 @@ class Shapes:
             return self.concatenated(call, depth)
         if qualname == "torch.stack":
             return self.stacked(call, depth)
+        if qualname in JOINS:
+            return self.joined(call, depth)
         if qualname.startswith(("torch.nn.functional.", "torch.")) and (
             name in self.prover.loss_names() or name in ("cross_entropy", "nll_loss")
         ):
@@ -275,6 +279,9 @@ class Shapes:
             tensor, index = expr.func.value, _const_int(expr.args[0]) if len(expr.args) == 1 else None
         elif isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Attribute) and expr.value.attr == "shape":
             tensor, index = expr.value.value, _const_int(expr.slice)
+        elif isinstance(expr, ast.Subscript) and _is_size_call(expr.value):  # `t.size()[0]`, `b, c = t.size()`
+            assert isinstance(expr.value, ast.Call) and isinstance(expr.value.func, ast.Attribute)
+            tensor, index = expr.value.func.value, _const_int(expr.slice)
         elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "len" and expr.args:
             tensor, index = expr.args[0], 0
         if tensor is None or index is None:
@@ -349,10 +356,16 @@ class Shapes:
             return Shape(tuple(dims[:at] + [1] + dims[at:]), shape.exact, shape.steps)
         if not shape.exact:
             return None
-        if attr == "flatten" and not args:
-            total = shape.numel()
-            several = any(d is not None and d != 1 and d != ROWS for d in dims) or ROWS in dims
-            return Shape((total if total is not None else ROWS if several else None,), True, shape.steps)
+        if attr == "flatten" and len(args) <= 1:  # `t.flatten()`, `t.flatten(1)`: the rest in one dimension
+            start = args[0] if args else 0
+            assert start is not None
+            start = start + len(dims) if start < 0 else start
+            if not 0 <= start < max(len(dims), 1):
+                return None
+            rest = Shape(tuple(dims[start:]), True)
+            total = rest.numel()
+            merged = total if total is not None else ROWS if rest.several() else None
+            return Shape((*dims[:start], merged), True, shape.steps)
         if attr == "squeeze" and not args:
             if any(d is None for d in dims):
                 return None
@@ -407,6 +420,17 @@ class Shapes:
             return None
         dims = joined.dims[:at] + (len(parts),) + joined.dims[at:]
         return Shape(dims, True, (*joined.steps, step))
+
+    def joined(self, call: ast.Call, depth: int) -> Shape | None:
+        """``torch.hstack([a, b])`` of 0-dim tensors (losses): one element each, k in all."""
+        parts = self.parts(call, depth)
+        if not parts or len(parts) < 2:
+            return None
+        shapes = [self.shape(p, depth + 1) for p in parts]
+        if not all(s is not None and s.exact and not s.dims for s in shapes):
+            return None
+        name = (self.ctx.qualname(call.func) or "").rsplit(".", 1)[-1]
+        return Shape((len(parts),), False, (Step(call, f"{len(parts)} one-element tensors joined here by `{name}`"),))
 
     def concatenated(self, call: ast.Call, depth: int) -> Shape | None:
         parts, dim = self.parts(call, depth), self._dim(call)
@@ -522,6 +546,16 @@ class Shapes:
         if qualname == "torch.nn.Flatten" and not layer.args and not layer.keywords and shape.dims:
             return Shape((shape.dims[0], None), True, shape.steps)
         return None
+
+
+def _is_size_call(expr: ast.AST) -> bool:
+    return (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr == "size"
+        and not expr.args
+        and not expr.keywords
+    )
 
 
 def _item_key(expr: ast.Subscript) -> str | int | None:
