@@ -261,4 +261,59 @@ EXAMPLES = (
         t = torch.as_tensor(np.frombuffer(payload, dtype=np.uint8), dtype=torch.float32)
         """,
     ),
+    Example(
+        "an IDX file's pixels returned by a parser with the file's magic number",
+        """
+        import io
+
+        import numpy as np
+        import torch
+
+
+        def parse(content):
+            return np.frombuffer(content, dtype=np.uint8, offset=4), content[:4]
+
+
+        def load(stream):
+            pixels, magic = parse(stream.read())
+            return pixels
+
+
+        def to_tensor(pixels):
+            return torch.from_numpy(pixels)  # expect: PTL404
+
+
+        pixels = load(io.BytesIO(b"IDX1" + bytes(8)))
+        t = to_tensor(pixels)
+        t.add_(1)
+        """,
+        fixed="""
+        import io
+
+        import numpy as np
+        import torch
+
+
+        def parse(content):
+            return np.frombuffer(content, dtype=np.uint8, offset=4), content[:4]
+
+
+        def load(stream):
+            pixels, magic = parse(stream.read())
+            return pixels
+
+
+        def to_tensor(pixels):
+            return torch.from_numpy(pixels.copy())
+
+
+        pixels = load(io.BytesIO(b"IDX1" + bytes(8)))
+        t = to_tensor(pixels)
+        t.add_(1)
+        """,
+        runtime=Runtime(
+            symptom=Probe("symptom = pixels.base[4] != 0", "the immutable bytes the file was read into changed"),
+            outputs="t",
+        ),
+    ),
 )

@@ -216,6 +216,27 @@ EXAMPLES = (
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
+        "loss tensors kept in a history and log-scaled for a plot (no fix: keep `loss.item()` instead)",
+        """
+        import numpy as np
+        import torch
+
+        w = torch.zeros(3, requires_grad=True)
+        x = torch.randn(16, 3)
+        y = x @ torch.tensor([1.0, -2.0, 0.5])
+        history = []
+        for _ in range(4):
+            loss = ((x @ w - y) ** 2).mean()
+            loss.backward()
+            history.append(loss)
+            with torch.no_grad():
+                w -= 0.1 * w.grad
+                w.grad.zero_()
+        curve = np.log10(history)  # expect: PTL402
+        """,
+        runtime=Runtime(symptom=REQUIRES_GRAD_NUMPY),
+    ),
+    Example(
         "detached before converting",
         """
         import torch
