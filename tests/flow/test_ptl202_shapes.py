@@ -260,6 +260,19 @@ SILENT = {
         for i in range(4):
             F.cross_entropy(logits[i], labels[i], reduction="none").backward()
         """,
+    "a reduction='none' loss of a policy run on one state": """\
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+        policy = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
+
+        def reinforce(state, action, reward):
+            logits = policy(state.unsqueeze(0))
+            nll = F.cross_entropy(logits, torch.LongTensor([action]), reduction="none")
+            (nll * reward).backward()
+
+        reinforce(torch.randn(4), 1, 0.5)
+        """,
     "a row reduction of a batch of one, and a reduction over every dimension": """\
         import torch
         from torch import nn

@@ -424,6 +424,13 @@ class NonScalar:
                 return _number(first_size) == 1
             if attr in SAME_SHAPE or attr in ("long", "int", "float", "to", "cuda"):
                 return self.single_sample(expr.func.value, depth + 1)
+        if isinstance(expr, ast.Call):
+            qualname = self.ctx.qualname(expr.func) or ""
+            literal = expr.args[0] if expr.args and qualname.startswith("torch.") else None
+            if isinstance(literal, (ast.List, ast.Tuple)) and len(literal.elts) == 1:
+                return True  # `torch.LongTensor([action])`: one row
+            # a model or helper given one sample (`policy(state.unsqueeze(0))`) returns one
+            return any(self.single_sample(a, depth + 1) for a in expr.args[:2])
         return False
 
     def method_returns(self, call: ast.Call) -> list[ast.AST] | None:
