@@ -365,3 +365,24 @@ def test_the_elements_a_loop_takes_from_a_list_of_outputs_still_require_grad():
     # each pass's element gets a graph node of its own (for the freed-graph rule): not a weaker proof
     assert lines("PTL402", LOOP_OVER_OUTPUTS.format(detach="")) == [9]
     assert lines("PTL402", LOOP_OVER_OUTPUTS.format(detach=".detach()")) == []
+
+
+BYTES_SLICED_IN_A_METHOD = """
+import numpy as np
+import torch
+
+
+class Reader:
+    def decode(self, blob):
+        body = blob[8:]
+        return np.frombuffer(memoryview(body), dtype=np.uint8)
+
+
+reader = Reader()
+x = torch.from_numpy(reader.decode({blob}))
+"""
+
+
+def test_bytes_concatenated_sliced_and_viewed_stay_immutable():
+    assert lines("PTL404", BYTES_SLICED_IN_A_METHOD.format(blob='b"\\\\x00" * 8 + bytes(16)')) == [12]
+    assert lines("PTL404", BYTES_SLICED_IN_A_METHOD.format(blob="bytearray(24)")) == []
