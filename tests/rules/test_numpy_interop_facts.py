@@ -386,3 +386,26 @@ x = torch.from_numpy(reader.decode({blob}))
 def test_bytes_concatenated_sliced_and_viewed_stay_immutable():
     assert lines("PTL404", BYTES_SLICED_IN_A_METHOD.format(blob='b"\\\\x00" * 8 + bytes(16)')) == [12]
     assert lines("PTL404", BYTES_SLICED_IN_A_METHOD.format(blob="bytearray(24)")) == []
+
+
+CALLBACK_ARGUMENT = """
+import torch
+
+
+def accuracy(pred, target):
+    return (pred.numpy() == target).mean()
+
+
+def evaluate(model, x, target, metric_fn):
+    pred = model(x.cuda()).argmax(1){cpu}
+    return metric_fn(pred, target)
+
+
+model = torch.nn.Linear(4, 3).cuda()
+evaluate(model, torch.randn(2, 4), [0, 1], accuracy)
+"""
+
+
+def test_a_function_passed_as_an_argument_is_called_with_the_callers_tensor():
+    assert lines("PTL401", CALLBACK_ARGUMENT.format(cpu="")) == [5]
+    assert lines("PTL401", CALLBACK_ARGUMENT.format(cpu=".cpu()")) == []
