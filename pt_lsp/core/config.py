@@ -11,19 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import importlib
 import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # Python 3.10: the tomli backport (a dependency there)
-    try:
-        import tomli as tomllib
-    except ModuleNotFoundError:
-        tomllib = None
 
 from .selection import Selection
 
@@ -44,6 +38,19 @@ Warn = Callable[[str], None]
 
 def _ignore_warning(message: str) -> None:
     pass
+
+
+def _toml() -> ModuleType | None:
+    """tomllib, imported when a file is about us (most runs have none to read); None on Python
+    3.10 without the tomli backport (a dependency there)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib
+    try:
+        return importlib.import_module("tomli")
+    except ModuleNotFoundError:
+        return None
 
 
 def path_matches(pattern: str, relative: str) -> bool:
@@ -375,6 +382,7 @@ def _read_toml(path: str, warn: Warn) -> dict[str, Any] | None:
         return None
     if os.path.basename(path) == PYPROJECT and TABLE.encode() not in raw:
         return None  # most pyproject.toml files are not about us: no need to parse them
+    tomllib = _toml()
     if tomllib is None:
         warn(f"{path}: reading it needs the tomli package on Python < 3.11")
         return None
@@ -391,6 +399,7 @@ def _read_toml(path: str, warn: Warn) -> dict[str, Any] | None:
 
 def parse_toml(text: str) -> dict[str, Any]:
     """``--config 'select = ["PTL2"]'``: a TOML fragment; ValueError says what is wrong."""
+    tomllib = _toml()
     if tomllib is None:
         raise ValueError("reading TOML needs the tomli package on Python < 3.11")
     try:

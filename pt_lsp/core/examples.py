@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 _MARKER = re.compile(r"[ \t]*#\s*expect:\s*(?P<codes>PTL\d{3}(?:\s*,\s*PTL\d{3})*)\s*$")
 
@@ -94,10 +95,15 @@ class Example:
     runtime: Runtime | None = None  # None: not executable on its own (a fragment)
     # Why a bad example cannot run (e.g. Python 2 syntax kept for the parser); verify reports it.
     static_only: str = ""
-    expected: tuple[tuple[int, str], ...] = field(init=False)
-    code: str = field(init=False)  # the source with markers stripped
 
     def __post_init__(self) -> None:
+        if self.fixed is not None:
+            object.__setattr__(self, "fixed", textwrap.dedent(self.fixed).strip("\n") + "\n")
+
+    # The markers are read when first asked for: every rule module defines its examples, and
+    # linting (start-up included) never looks at them.
+    @cached_property
+    def _stripped(self) -> tuple[str, tuple[tuple[int, str], ...]]:
         source = textwrap.dedent(self.source).strip("\n") + "\n"
         lines: list[str] = []
         expected: list[tuple[int, str]] = []
@@ -107,10 +113,17 @@ class Example:
                 expected.extend((number, c.strip()) for c in match["codes"].split(","))
                 line = line[: match.start()]
             lines.append(line)
-        object.__setattr__(self, "code", "\n".join(lines) + "\n")
-        object.__setattr__(self, "expected", tuple(expected))
-        if self.fixed is not None:
-            object.__setattr__(self, "fixed", textwrap.dedent(self.fixed).strip("\n") + "\n")
+        return "\n".join(lines) + "\n", tuple(expected)
+
+    @property
+    def code(self) -> str:
+        """The source with markers stripped."""
+        return self._stripped[0]
+
+    @property
+    def expected(self) -> tuple[tuple[int, str], ...]:
+        """(line, code) for each marker."""
+        return self._stripped[1]
 
     def is_bad_for(self, code: str) -> bool:
         return any(c == code for _, c in self.expected)

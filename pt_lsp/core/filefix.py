@@ -9,13 +9,10 @@ interrupted run never leaves half a file.
 
 from __future__ import annotations
 
-import difflib
 import io
-import json
 import os
 import re
 import stat
-import tempfile
 import tokenize
 from dataclasses import dataclass
 from typing import Any
@@ -89,6 +86,8 @@ class SourceFile:
 
     def _restore_mixed(self, text: str) -> str:
         """Keep each untouched line's own ending; new lines get the file's first style."""
+        import difflib  # only a fix of a file with mixed line endings needs it
+
         old = self.original.splitlines(keepends=True)
         old_plain = [line.rstrip("\r\n") for line in old]
         new_plain = text.split("\n")
@@ -140,6 +139,8 @@ def write_atomic(path: str, data: bytes) -> None:
     file's permission bits, owner and group; a symlink keeps pointing at its target. Where a
     renamed copy could not keep the owner (someone else's file we may write) or cannot be made
     (a folder we may not write in), the file is rewritten in place instead, as ruff does."""
+    import tempfile  # only writing needs it (and shutil, random... with it)
+
     target = os.path.realpath(path)
     info = os.stat(target)
     directory, name = os.path.split(target)
@@ -191,6 +192,8 @@ class NotebookFile:
 
     @classmethod
     def decode(cls, data: bytes, max_bytes: int | None = None) -> NotebookFile:
+        import json  # notebooks only
+
         max_bytes = max_bytes or MAX_BYTES
         if len(data) > max_bytes:
             raise Unlintable(_too_large(len(data), max_bytes))
@@ -231,6 +234,8 @@ class NotebookFile:
 
     def with_sources(self, sources: dict[int, str]) -> bytes:
         """The notebook with the code cells at the given indexes replaced, laid out as before."""
+        import json
+
         data = json.loads(self.raw)  # a fresh copy; outputs and metadata stay as they were
         for index, source in sources.items():
             cell = data["cells"][index]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import re
 from typing import TYPE_CHECKING
 
@@ -140,6 +139,8 @@ def parse_torch_version(text: str) -> TorchVersion | None:
 @functools.cache
 def installed_torch_version() -> TorchVersion | None:
     """The torch installed beside pt-lsp, read from its metadata (torch is never imported)."""
+    import importlib.metadata  # about 20 ms of imports (email, zipfile...): only when a rule asks
+
     try:
         return parse_torch_version(importlib.metadata.version("torch"))
     except importlib.metadata.PackageNotFoundError:

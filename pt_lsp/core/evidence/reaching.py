@@ -223,11 +223,12 @@ def _module_function(ctx: FileContext, function: ast.AST) -> bool:
 
 
 def _module_function_uncached(ctx: FileContext, function: ast.AST) -> bool:
+    module = _block(ctx, ctx.tree, "body")  # a statement of the module's body: no parents map needed
     return (
         isinstance(function, _FUNCTIONS)
-        and ctx.parent(function) is ctx.tree
+        and id(function) in module.positions
         and not function.decorator_list
-        and len(_block(ctx, ctx.tree, "body").binders.get(function.name, ())) == 1
+        and len(module.binders.get(function.name, ())) == 1
     )
 
 
