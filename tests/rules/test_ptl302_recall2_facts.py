@@ -221,3 +221,26 @@ def test_a_use_in_a_method_that_runs_one_of_the_layers_counts():
     assert "used in `explore` (which runs the layer `self.body`)" in found[0].message
     no_layer = source.replace("return self.body(obs) + self.jitter.normal_()", "return obs + self.jitter.normal_()")
     assert lines(CODE, no_layer) == []
+
+
+def test_a_conversion_of_list_data_or_a_reshaped_conversion_is_a_plain_tensor():
+    source = """
+        import torch
+        from torch import nn
+
+        class Standardize(nn.Module):
+            def __init__(self, mean, std, weights, temperature):
+                super().__init__()
+                self.mean = torch.tensor(mean).view(-1, 1, 1)
+                self.std = torch.as_tensor(std)
+                self.weights = torch.tensor(weights)
+                self.temperature = torch.tensor(temperature)
+
+            def forward(self, x):
+                return (x - self.mean) / self.std * self.weights / self.temperature
+
+        layer = Standardize(get_mean(), [0.2, 0.2, 0.2], weights=[1.0, 2.0, 1.0], temperature=0.5)
+    """
+    # mean: unknown data, but the view gives it dimensions; std, weights: lists at every
+    # instantiation; temperature: a number, a 0-dim tensor that torch lets meet any device
+    assert lines(CODE, source) == [7, 8, 9]

@@ -29,6 +29,9 @@ from pt_lsp.rules.modules.examples.unregistered_buffer import EXAMPLES
 # Methods that handle device moves themselves: the attribute may follow the module.
 MOVE_OVERRIDES = {"_apply", "to", "cuda", "_load_from_state_dict", "state_dict"}
 MOVES_AT_USE = {"to", "cuda", "cpu", "type_as", "to_dense"}
+CONVERSIONS = {"torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.from_numpy"}
+RESHAPES = {"view", "reshape", "unsqueeze", "expand", "repeat"}  # with sizes: at least one dimension
+DISPLAYS = (ast.List, ast.Tuple, ast.ListComp)
 
 
 class UnregisteredBuffer(Rule):
@@ -36,23 +39,24 @@ class UnregisteredBuffer(Rule):
     ## What it does
     Flags, in an `nn.Module` subclass, a tensor made by a torch factory and assigned to a plain
     attribute in `__init__` (`self.mask = torch.tril(torch.ones(8, 8))`, `self.mean =
-    torch.tensor([0.485, 0.456, 0.406])`, also `torch.from_numpy(table)` and the legacy
-    `torch.Tensor(n)`) that `forward` uses, or a method it calls, or a method that runs the
-    module or one of its layers (`self(x)`, `self.forward(x)`, `self.fc(x)`, as a policy's
-    `sample(state)` does), where it is neither an `nn.Parameter` nor registered with
-    `register_buffer`. A local tensor assigned to the attribute (`pe = torch.zeros(...)`,
-    `self.pe = pe`) counts too, as does a helper function of the file or a method of the class
-    every return of which is such a tensor (`self.b = sample_b(sigma, size)`), and so does an
-    attribute rebuilt from itself in `__init__` (`self.t = self.one_hot(n)`, then `self.t =
-    self.t.permute(2, 0, 1)`, where the method returns a plain tensor); that finding has no fix
-    (`register_buffer` refuses a name that is already an attribute). A view of a constructor
-    argument (`self.mins = bounds[0:1]`) counts where every instantiation in the file passes a
-    plain tensor, or leaves a `None` default that `__init__` replaces by one. Tensors with
-    `requires_grad=True` are PTL301; 0-dimensional tensors, tensors created with an explicit
-    `device=` or placed where they are made (`torch.ones(3).to(device)`), attributes reassigned
-    outside `__init__` (caches, recurrent state) and uses that move the tensor themselves
-    (`self.mask.to(x.device)`) or only hand it to a function of another library (which may place
-    it) are not reported.
+    torch.tensor([0.485, 0.456, 0.406])`, also `torch.from_numpy(table)`, the legacy
+    `torch.Tensor(n)`, `torch.tensor(data)` of a list (a parameter every instantiation in the
+    file passes a list for) and a conversion given dimensions (`torch.tensor(mean).view(-1, 1,
+    1)`)) that `forward` uses, or a method it calls, or a method that runs the module or one of
+    its layers (`self(x)`, `self.forward(x)`, `self.fc(x)`, as a policy's `sample(state)` does),
+    where it is neither an `nn.Parameter` nor registered with `register_buffer`. A local tensor
+    assigned to the attribute (`pe = torch.zeros(...)`, `self.pe = pe`) counts too, as does a
+    helper function of the file or a method of the class every return of which is such a tensor
+    (`self.b = sample_b(sigma, size)`), and so does an attribute rebuilt from itself in
+    `__init__` (`self.t = self.one_hot(n)`, then `self.t = self.t.permute(2, 0, 1)`, where the
+    method returns a plain tensor); that finding has no fix (`register_buffer` refuses a name
+    that is already an attribute). A view of a constructor argument (`self.mins = bounds[0:1]`)
+    counts where every instantiation in the file passes a plain tensor, or leaves a `None`
+    default that `__init__` replaces by one. Tensors with `requires_grad=True` are PTL301;
+    0-dimensional tensors, tensors created with an explicit `device=` or placed where they are
+    made (`torch.ones(3).to(device)`), attributes reassigned outside `__init__` (caches,
+    recurrent state) and uses that move the tensor themselves (`self.mask.to(x.device)`) or only
+    hand it to a function of another library (which may place it) are not reported.
 
     ## Why is this bad?
     `nn.Module` moves, casts and saves only its parameters and buffers. A plain tensor
@@ -260,11 +264,27 @@ class UnregisteredBuffer(Rule):
     def plain_tensor(self, ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
         if tensor_value(ctx, value) and self.placement_free(ctx, value):
             return True
+        if self.converted_with_dims(ctx, value):
+            return True
         # `sample_b(sigma, size)`, `self._causal(n)`: a helper of the file or a method of the
         # class every return of which is a plain tensor
         helper = _helper(ctx, value) if isinstance(value, ast.Call) and depth < 3 else None
         returned = returned_values(helper) if helper is not None else None
         return bool(returned) and all(self._plain_local(ctx, r, depth + 1) for r in returned or ())
+
+    def converted_with_dims(self, ctx: FileContext, value: ast.expr) -> bool:
+        """``torch.tensor(data)`` of data with dimensions (a list; a parameter of ``__init__`` every
+        instantiation passes a list for; a local bound only to lists), or any such conversion
+        reshaped (``torch.tensor(mean).view(-1, 1, 1)`` has at least one dimension)."""
+        reshaped, root = False, value
+        while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and root.func.attr in TENSOR_METHODS:
+            reshaped = reshaped or (root.func.attr in RESHAPES and bool(root.args))
+            root = root.func.value
+        if not (isinstance(root, ast.Call) and ctx.qualname(root.func) in CONVERSIONS and root.args):
+            return False
+        if not self.placement_free(ctx, value):
+            return False
+        return reshaped or _data_with_dims(ctx, root.args[0])
 
     @staticmethod
     def placement_free(ctx: FileContext, value: ast.expr) -> bool:
@@ -428,6 +448,26 @@ def _layers(ctx: FileContext, info: ClassInfo, init: Function) -> set[str]:
         ):
             found.add(node.targets[0].attr)
     return found
+
+
+def _data_with_dims(ctx: FileContext, data: ast.expr) -> bool:
+    """A list or tuple: a display, a local bound only to displays, or a parameter of ``__init__``
+    that ``__init__`` never rebinds and every instantiation in the file passes a display for."""
+    if isinstance(data, DISPLAYS):
+        return True
+    if not isinstance(data, ast.Name):
+        return False
+    function = ctx.parent(data)
+    while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+        function = ctx.parent(function)
+    if isinstance(function, ast.FunctionDef) and data.id in [a.arg for a in function.args.args]:
+        rebound = any(
+            isinstance(n, ast.Name) and n.id == data.id and not isinstance(n.ctx, ast.Load) for n in own_nodes(function)
+        )
+        passed = instantiation_arguments(ctx, function, data.id) if not rebound else None
+        return bool(passed) and all(isinstance(v, DISPLAYS) for v in passed or ())
+    values = reaching_values(ctx, data)
+    return bool(values) and all(isinstance(v, DISPLAYS) for v in values or ())
 
 
 def _helper(ctx: FileContext, call: ast.Call) -> Function | None:
