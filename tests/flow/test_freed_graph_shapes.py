@@ -605,3 +605,77 @@ def test_no_detach_fix_for_a_cache_the_module_fills_itself() -> None:
 
 def test_the_backward_method_is_reported_once_for_its_two_callers() -> None:
     assert len(findings(ONE_METHOD_TWO_STAGES)) == 1
+
+
+# False alarms found on real code while these facts were taught (realcode, realcode2): each runs.
+# A recursive helper detaches each tensor of a nested tuple or list of hidden states: not followed
+# into its recursion, it may detach, so its result does not carry the graph it was given; and a list
+# is no tensor, so `h.detach()` is not the branch a list takes.
+REPACKAGED_HIDDEN = """
+import torch
+from torch import nn
+
+
+def repackage(h):
+    if isinstance(h, torch.Tensor):
+        return h.detach()
+    return tuple(repackage(v) for v in h)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.cells = nn.ModuleList([nn.GRUCell(3, 3), nn.GRUCell(3, 3)])
+
+    def forward(self, x, hidden):
+        new_hidden = []
+        for cell, h in zip(self.cells, hidden):
+            x = cell(x, h)
+            new_hidden.append(x)
+        return x, new_hidden
+
+
+net = Net()
+hidden = [torch.zeros(2, 3), torch.zeros(2, 3)]
+for _ in range(3):
+    hidden = repackage(hidden)
+    out, hidden = net(torch.randn(2, 3), hidden)
+    out.sum().backward()
+"""
+
+# The same saliency helper called on two inputs builds two graphs; the input was made by a model
+# zoo's preprocessing function (`*_Weights.DEFAULT.transforms()`), which is no model. Not run:
+# torchvision is not a dependency.
+SALIENCY_TWICE = """
+import torch
+from torchvision.models import ResNet18_Weights, resnet18
+
+weights = ResNet18_Weights.DEFAULT
+model = resnet18(weights=weights).eval()
+preprocess = weights.transforms()
+x = preprocess(torch.rand(3, 64, 64)).unsqueeze(0)
+
+
+def saliency(inp):
+    inp = inp.clone().requires_grad_(True)
+    score = model(inp)
+    score[0, score.argmax(1).item()].backward()
+    return inp.grad.abs()
+
+
+first = saliency(x)
+second = saliency(x + 0.05 * torch.randn_like(x))
+"""
+
+
+def test_a_recursive_detaching_helper_is_trusted_to_detach() -> None:
+    assert findings(REPACKAGED_HIDDEN) == []
+    assert run_error(REPACKAGED_HIDDEN) is None
+    kept = REPACKAGED_HIDDEN.replace("    hidden = repackage(hidden)\n", "")
+    backward = next(n for n, line in enumerate(kept.splitlines(), 1) if "backward()" in line)
+    assert [line for line, _, _ in findings(kept)] == [backward]
+    assert FREED in (run_error(kept) or "")
+
+
+def test_a_model_zoo_preprocessing_function_is_no_model() -> None:
+    assert findings(SALIENCY_TWICE) == []

@@ -144,7 +144,7 @@ class Calls:
         local = self.functions.local_callable(qualname)
         if local is not None:
             return local(node, args, kwargs, state)
-        if qualname.startswith(api.MODEL_CONSTRUCTORS):
+        if qualname.startswith(api.MODEL_CONSTRUCTORS) and builds_model(qualname):
             return Value(kind=Kind.MODULE, device=Device.CPU, requires_grad=True, qualname=qualname)
         if not api.is_torch(qualname):
             builtin = self.call_builtin(qualname, node, args, kwargs, state)
@@ -615,6 +615,17 @@ def _makes_list(factory: ast.expr) -> bool:
     if isinstance(factory, ast.Lambda):
         return isinstance(factory.body, ast.List) and not factory.body.elts
     return isinstance(factory, ast.Name) and factory.id == "list"
+
+
+def builds_model(qualname: str) -> bool:
+    """A model-zoo name that builds a model: not a weights enum nor what it hands out
+    (``ResNet18_Weights.IMAGENET1K_V1.transforms()`` is a preprocessing function), nor a helper
+    that lists or looks up weights."""
+    parts = qualname.split(".")
+    return not any(part.endswith("_Weights") or part in MODEL_ZOO_HELPERS for part in parts)
+
+
+MODEL_ZOO_HELPERS = frozenset({"get_weight", "get_model_weights", "list_models", "get_model_builder", "Weights"})
 
 
 def stateful_layers(module: Value) -> bool:

@@ -277,8 +277,9 @@ class Expressions:
     def known_truth(self, test: ast.expr, state: State) -> bool | None:
         """The value of a test the facts decide: ``isinstance(x, (tuple, list))`` where ``x`` is
         a tuple or list whose items are known (True; a tensor may be a named tuple:
-        ``torch.max(x, 1)``), ``x is None`` where ``x`` is a tensor with a graph (False), a name
-        or attribute holding a boolean constant. None otherwise."""
+        ``torch.max(x, 1)``), ``isinstance(x, torch.Tensor)`` of a tuple or list (False), ``x is
+        None`` where ``x`` is a tensor with a graph (False), a name or attribute holding a boolean
+        constant. None otherwise."""
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             truth = self.known_truth(test.operand, state)
             return None if truth is None else not truth
@@ -314,12 +315,16 @@ class Expressions:
         types = test.args[1]
         names = {e.id for e in types.elts if isinstance(e, ast.Name)} if isinstance(types, ast.Tuple) else set()
         path = attr_path(test.args[0])
-        if not {"tuple", "list"} <= names or path is None or path not in state.env:
+        if path is None or path not in state.env:
             return None
         if self.scope.lookup("isinstance", test.func, state).qualname != "builtins.isinstance":
             return None
         value = state.env[path]
-        return True if value.kind is Kind.SEQ and value.items is not None else None
+        if {"tuple", "list"} <= names:
+            return True if value.kind is Kind.SEQ and value.items is not None else None
+        if self.scope.qualname(types) == "torch.Tensor" and value.kind is Kind.SEQ:
+            return False  # a tuple or list is no tensor: `repackage_hidden(h)` recursing into (h, c)
+        return None
 
     def eval_sequence(self, node: ast.Tuple | ast.List, state: State) -> Value:
         items = tuple(self.eval(elt, state) for elt in node.elts)

@@ -220,7 +220,10 @@ class Functions:
         attributes (``model.hidden``) flow in as ``self.hidden`` and back out after the call."""
         frames = self.stack.frames
         if len(frames) > MAX_CALL_DEPTH or self.budget <= 0 or any(f.node is function for f in frames):
-            return self.calls.call_unknown(node, args, kwargs, state)
+            # not followed (recursive, too deep, past the file's budget): it may detach what it
+            # gets (repackage_hidden(h) of each item of a tuple), so its result gets a node of its
+            # own, not its arguments' graph
+            return self.calls.call_external(node, args, kwargs, state)
         self.budget -= 1
         self.call_modes.setdefault(id(function), set()).add(state.grad_enabled)
         # the callee sees the caller's graphs as they are: freed, kept, updated by a step
