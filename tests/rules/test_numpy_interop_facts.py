@@ -409,3 +409,20 @@ evaluate(model, torch.randn(2, 4), [0, 1], accuracy)
 def test_a_function_passed_as_an_argument_is_called_with_the_callers_tensor():
     assert lines("PTL401", CALLBACK_ARGUMENT.format(cpu="")) == [5]
     assert lines("PTL401", CALLBACK_ARGUMENT.format(cpu=".cpu()")) == []
+
+
+METRIC_OF_PREDICTIONS = """
+import torch
+from sklearn.metrics import accuracy_score
+
+model = torch.nn.Linear(4, 3).cuda()
+x = torch.randn(8, 4).cuda()
+labels = torch.randint(0, 3, (8,))
+preds = model(x).argmax(1){cpu}
+print(accuracy_score(labels, preds))
+"""
+
+
+def test_scikit_learn_metrics_convert_their_arguments():
+    assert lines("PTL401", METRIC_OF_PREDICTIONS.format(cpu="")) == [8]
+    assert lines("PTL401", METRIC_OF_PREDICTIONS.format(cpu=".cpu()")) == []

@@ -4,9 +4,10 @@ calls ``.numpy()`` (and so raises for a CUDA tensor or one that requires grad).
 Checked under torch 2.13 with NumPy 2: the element-wise functions below convert every tensor
 argument (``np.log(t)``) and each tensor of a list argument (``np.log10(losses)``); the functions
 that take a sequence convert each tensor of a list (``np.sum([t1, t2], 0)``, ``np.array(losses)``);
-``np.copy`` and ``np.atleast_1d`` convert either, and so do matplotlib's ``plt.plot(losses)``,
-``plt.scatter(x, y)``... A reduction of one tensor (``np.sum(t, axis=1)``)
-calls ``t.sum(axis=...)`` instead and is not a conversion.
+``np.copy`` and ``np.atleast_1d`` convert either. A reduction of one tensor (``np.sum(t, axis=1)``)
+calls ``t.sum(axis=...)`` instead and is not a conversion. Libraries that turn their data into
+arrays with NumPy convert the same way: matplotlib's ``plt.plot(losses)``, scikit-learn's
+``accuracy_score(labels, preds)`` (neither is installed here: from their reported errors).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ PLOTTING = frozenset(
     f"matplotlib.pyplot.{name}"
     for name in "plot scatter hist imshow bar barh semilogx semilogy loglog errorbar fill_between stem step".split()
 )
+# scikit-learn's metrics validate their inputs into arrays (`accuracy_score(labels, preds)`).
+LIBRARY_CONVERTERS = ("sklearn.metrics.",)
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,10 @@ def conversions(ctx: FileContext, call: ast.Call) -> list[Conversion]:
     found = []
     if qualname in FROM_SEQUENCE:
         found.extend(_elements(ctx, call, qualname, call.args[0]))
-    if qualname in ELEMENTWISE or qualname in CONVERTS_ARGUMENT or qualname in PLOTTING:
+    library = qualname in PLOTTING or qualname.startswith(LIBRARY_CONVERTERS)
+    if qualname in ELEMENTWISE or qualname in CONVERTS_ARGUMENT or library:
         for argument in call.args if qualname not in CONVERTS_ARGUMENT else call.args[:1]:
-            if isinstance(argument, ast.Starred) or (isinstance(argument, ast.Constant) and qualname in PLOTTING):
+            if isinstance(argument, ast.Starred) or (isinstance(argument, ast.Constant) and library):
                 continue  # a format string
             value = ctx.flow.value(argument)
             if value.is_tensor:

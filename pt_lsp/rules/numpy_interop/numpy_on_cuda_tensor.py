@@ -33,8 +33,8 @@ class NumpyOnCudaTensor(Rule):
     a model that was moved there. NumPy functions that convert tensors implicitly count too: an
     element-wise function of one or of a list of them (`np.exp(t)`, `np.log10(losses)`), a
     function of a list of them (`np.sum([t1, t2], 0)`, `np.array(outputs)`), `np.copy`,
-    `np.atleast_1d`, and matplotlib's plotting functions (`plt.plot(losses)`); those findings
-    carry no fix. A list's tensors are followed into helpers, callbacks and other objects'
+    `np.atleast_1d`, matplotlib's plotting functions (`plt.plot(losses)`) and scikit-learn's
+    metrics (`accuracy_score(labels, preds)`); those findings carry no fix. A list's tensors are followed into helpers, callbacks and other objects'
     attributes (a logger's `self.stats[key].append((t, value))`).
 
     ## Why is this bad?
@@ -74,7 +74,7 @@ class NumpyOnCudaTensor(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text
-        if ".numpy(" not in text and "array(" not in text and "numpy" not in text and "matplotlib" not in text:
+        if not any(word in text for word in (".numpy(", "array(", "numpy", "matplotlib", "sklearn")):
             return
         for node in ctx.index.of(ast.Call):
             func = node.func

@@ -30,8 +30,9 @@ class NumpyOnRequiresGradTensor(Rule):
     gradients enabled (a model output or a loss outside `torch.no_grad()`). NumPy functions
     that convert tensors implicitly count too: an element-wise function of one or of a list of
     them (`np.log(p)`, `np.log10(losses)`), a function of a list of them (`np.mean(losses)`
-    where each loss requires grad), `np.copy(model.weight)`, `np.atleast_1d`, and
-    matplotlib's plotting functions (`plt.plot(losses)`); those findings carry no fix.
+    where each loss requires grad), `np.copy(model.weight)`, `np.atleast_1d`, matplotlib's
+    plotting functions (`plt.plot(losses)`) and scikit-learn's metrics (`roc_auc_score(y,
+    probs)`); those findings carry no fix.
 
     ## Why is this bad?
     A NumPy array cannot carry an autograd graph, so torch refuses:
@@ -75,7 +76,7 @@ class NumpyOnRequiresGradTensor(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text
-        if ".numpy(" not in text and "array(" not in text and "numpy" not in text and "matplotlib" not in text:
+        if not any(word in text for word in (".numpy(", "array(", "numpy", "matplotlib", "sklearn")):
             return
         for node in ctx.index.of(ast.Call):
             func = node.func
