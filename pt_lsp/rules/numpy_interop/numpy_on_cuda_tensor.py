@@ -34,8 +34,9 @@ class NumpyOnCudaTensor(Rule):
     element-wise function of one or of a list of them (`np.exp(t)`, `np.log10(losses)`), a
     function of a list of them (`np.sum([t1, t2], 0)`, `np.array(outputs)`), `np.copy`,
     `np.atleast_1d`, matplotlib's plotting functions (`plt.plot(losses)`) and scikit-learn's
-    metrics (`accuracy_score(labels, preds)`); those findings carry no fix. A list's tensors are followed into helpers, callbacks and other objects'
-    attributes (a logger's `self.stats[key].append((t, value))`).
+    metrics (`accuracy_score(labels, preds)`); those findings carry no fix. A list's tensors
+    are followed into helpers, callbacks and other objects' attributes (a logger's
+    `self.stats[key].append((t, value))`).
 
     ## Why is this bad?
     NumPy arrays live in host memory. `Tensor.numpy()` on a CUDA tensor raises
