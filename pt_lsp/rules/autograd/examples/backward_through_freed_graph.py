@@ -630,4 +630,55 @@ EXAMPLES = (
         """,
         runtime=Runtime(),
     ),
+    Example(
+        "the losses a model returns as a tuple, backwarded one by one",
+        """
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+
+        class TwoHeads(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.trunk = nn.Linear(6, 8)
+                self.cls = nn.Linear(8, 3)
+                self.reg = nn.Linear(8, 1)
+
+            def losses(self, x, y, t):
+                h = torch.relu(self.trunk(x))
+                return F.cross_entropy(self.cls(h), y), F.mse_loss(self.reg(h).squeeze(1), t)
+
+
+        model = TwoHeads()
+        for loss in model.losses(torch.randn(4, 6), torch.randint(0, 3, (4,)), torch.randn(4)):
+            loss.backward()  # expect: PTL201
+        """,
+        runtime=Runtime(symptom=BACKWARD_TWICE),
+    ),
+    Example(
+        "the losses a model returns as a tuple, summed and backwarded once",
+        """
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+
+        class TwoHeads(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.trunk = nn.Linear(6, 8)
+                self.cls = nn.Linear(8, 3)
+                self.reg = nn.Linear(8, 1)
+
+            def losses(self, x, y, t):
+                h = torch.relu(self.trunk(x))
+                return F.cross_entropy(self.cls(h), y), F.mse_loss(self.reg(h).squeeze(1), t)
+
+
+        model = TwoHeads()
+        sum(model.losses(torch.randn(4, 6), torch.randint(0, 3, (4,)), torch.randn(4))).backward()
+        """,
+        runtime=Runtime(),
+    ),
 )
