@@ -23,6 +23,7 @@ import ast
 import importlib.util
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -78,29 +79,32 @@ def command(args: list[str], cwd: str | None = None) -> float:
     return time.perf_counter() - start
 
 
-def best_of(runs: int, argv: list[str], cwd: str) -> float:
-    # as installed: with byte-code (kept out of the checkout), even where the environment says
-    # PYTHONDONTWRITEBYTECODE (then every start would compile pt-lsp's sources again)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = os.path.join(cwd, "pycache")
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env)
-        times.append(time.perf_counter() - start)
-    return min(times)
+STARTUP_RUNS = 10
 
 
-def startup() -> tuple[float, float, float]:
-    """(bare Python, `check one.py` without the cache, with it): best of 7 each, byte-code
-    compiled by the first."""
+def startup() -> dict[str, list[float]]:
+    """Wall seconds of bare Python, `check one.py` without the cache and with it: 10 runs of
+    each, alternated, so that a busy machine slows the three alike. As installed: with
+    byte-code (compiled by a first run, kept out of the checkout), even where the environment
+    says PYTHONDONTWRITEBYTECODE (then every start would compile pt-lsp's sources again)."""
+    commands = {
+        "bare": [sys.executable, "-c", "pass"],
+        "no cache": [sys.executable, "-m", "pt_lsp", "check", "one.py", "--no-cache"],
+        "cached": [sys.executable, "-m", "pt_lsp", "check", "one.py"],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
     with tempfile.TemporaryDirectory() as folder:
         with open(os.path.join(folder, "one.py"), "w", encoding="utf-8") as file:
             file.write("import torch\nx = torch.ones(2)\ny = x.cuda().numpy()\n")
-        bare = best_of(7, [sys.executable, "-c", "pass"], folder)
-        cold = best_of(7, [sys.executable, "-m", "pt_lsp", "check", "one.py", "--no-cache"], folder)
-        warm = best_of(7, [sys.executable, "-m", "pt_lsp", "check", "one.py"], folder)
-    return bare, cold, warm
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = os.path.join(folder, "pycache")
+        for run in range(STARTUP_RUNS + 1):
+            for name, argv in commands.items():
+                start = time.perf_counter()
+                subprocess.run(argv, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                if run:  # the first run of each compiles byte-code and fills the cache
+                    times[name].append(time.perf_counter() - start)
+    return times
 
 
 def external(command: list[str], files: list[str]) -> float | None:
@@ -192,7 +196,7 @@ def main() -> int:
         timings.update(outcome.timings)
     phases = ("read", "parse", "index", "names", "classes", "flow")
     parse_time = timings["parse"] or 1e-9
-    print("\nwhere the 1-job time goes (--profile; seconds, and x of parse; facts timed when first asked for,")
+    print("\nwhere the 1-job time goes (--profile; CPU seconds, and x of parse; facts timed when first asked for,")
     print("the flow engine's per-function analysis inside the rule that asked):")
     for phase in phases:
         print(f"  {phase:<14} {timings[phase]:7.2f} s  {timings[phase] / parse_time:5.2f}x")
@@ -203,11 +207,17 @@ def main() -> int:
     for name, seconds in rules[:8]:
         print(f"    {name:<12} {seconds:7.2f} s")
 
-    bare, one_cold, one_warm = startup()
-    print("\nstart-up (best of 7):")
-    print(f"  python -c pass                     {bare:6.3f} s")
-    print(f"  pt-lsp check one.py (no cache)     {one_cold:6.3f} s  +{one_cold - bare:.3f} s over bare Python")
-    print(f"  pt-lsp check one.py (cached)       {one_warm:6.3f} s  +{one_warm - bare:.3f} s (target <= +0.12 s)")
+    times = startup()
+    bare = statistics.median(times["bare"])
+    print(f"\nstart-up (median of {STARTUP_RUNS} alternated runs, the fastest in brackets; target: +0.12 s at most)")
+    for name, label in (
+        ("bare", "python -c pass"),
+        ("no cache", "check one.py (no cache)"),
+        ("cached", "check one.py (cached)"),
+    ):
+        median, fastest = statistics.median(times[name]), min(times[name])
+        over = f"  +{median - bare:.3f} s (+{fastest - min(times['bare']):.3f} s)" if name != "bare" else ""
+        print(f"  {label:<30} {median:6.3f} s ({fastest:.3f} s){over}")
 
     per_rule = Counter(loc.finding.code for outcome in outcomes for loc in outcome.findings)
     errors = [(o.path, e) for o in outcomes for e in o.errors]

@@ -119,10 +119,10 @@ def is_notebook(path: str) -> bool:
 def process(task: FileTask) -> FileOutcome:
     outcome = FileOutcome(task.path)
     try:
-        started = time.perf_counter()
+        started = time.process_time()  # --profile times CPU, as the other phases
         data = task.stdin if task.stdin is not None else task.data if task.data is not None else read_bytes(task.path)
         if task.profile:
-            outcome.timings["read"] = time.perf_counter() - started
+            outcome.timings["read"] = time.process_time() - started
         if not data.strip():
             outcome.empty = True
         elif is_notebook(task.path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from functools import cached_property
-from time import perf_counter
+from time import process_time
 from typing import TYPE_CHECKING, TypeVar
 
 from .budget import UNLIMITED, Budget
@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 
 class FileContext:
-    # --profile: seconds spent building each shared fact (index, names, classes, flow), each
+    # --profile: CPU seconds spent building each shared fact (index, names, classes, flow), each
     # without the facts it asked for; facts_seconds: all of them (a rule's own time is the rest).
     timings: dict[str, float] | None = None
     facts_seconds = 0.0
@@ -55,11 +55,11 @@ class FileContext:
         if timings is None:
             return build()
         outer, self.facts_seconds = self.facts_seconds, 0.0
-        started = perf_counter()
+        started = process_time()
         try:
             return build()
         finally:
-            elapsed = perf_counter() - started
+            elapsed = process_time() - started
             timings[phase] = timings.get(phase, 0.0) + elapsed - self.facts_seconds
             self.facts_seconds = outer + elapsed
 
