@@ -310,3 +310,83 @@ def test_nested_invariant_chain_runs_and_a_switched_setting_raises() -> None:
     run(INVARIANT_CHAIN_IN_NESTED_LOOPS)
     with pytest.raises(RuntimeError, match="second time"):
         run(SETTING_SWITCHED_PER_EPOCH)
+
+
+# F3 (sgrvinod/a-PyTorch-Tutorial-to-Sequence-Labeling): a model whose class is out of view returns
+# its scores and, re-ordered, the integer tags and lengths it was given.
+TAGGER_TRAINING = """
+    import torch
+    from torch import optim
+    from tagging.models import Tagger
+
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+    def main(loader):
+        model = Tagger(vocab=10, tags=3).to(device)
+        optimizer = optim.SGD(model.parameters(), lr=0.1)
+        train(loader, model, optimizer)
+
+    def train(loader, model, optimizer):
+        for words, tags, lengths in loader:
+            scores, tags_sorted, lengths_sorted = model(words.to(device), tags.to(device), lengths)
+            loss = scores.sum()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            print(tags_sorted.to("cpu").numpy())
+    """
+
+# The model's own output, unpacked first or used whole, still requires grad.
+TAGGER_SCORES = """
+    import torch
+    from torch import optim
+    from tagging.models import Tagger
+
+    def main(loader):
+        model = Tagger(vocab=10, tags=3)
+        optimizer = optim.SGD(model.parameters(), lr=0.1)
+        for words, tags, lengths in loader:
+            scores, tags_sorted, lengths_sorted = model(words, tags, lengths)
+            print(scores.numpy())
+            out = model(words, tags, lengths)
+            print(out.numpy())
+            optimizer.zero_grad()
+            (scores.sum() + out.sum()).backward()
+            optimizer.step()
+    """
+
+# What such a tagger is, to run both under torch.
+TAGGER_CLASS = """
+    import torch
+    from torch import nn
+
+    class Tagger(nn.Module):
+        def __init__(self, vocab, tags):
+            super().__init__()
+            self.emb = nn.Embedding(vocab, 4)
+            self.out = nn.Linear(4, tags)
+
+        def forward(self, words, tags, lengths):
+            lengths, order = lengths.sort(descending=True)
+            return self.out(self.emb(words[order])), tags[order], lengths
+
+    loader = [(torch.randint(0, 10, (2, 5)), torch.randint(0, 3, (2, 5)), torch.tensor([3, 5]))]
+    """
+
+
+def test_ptl402_passed_through_items_of_an_unseen_forward() -> None:
+    assert lines(TAGGER_TRAINING, "PTL402") == []
+
+
+def test_ptl402_output_of_an_unseen_forward_is_still_reported() -> None:
+    assert lines(TAGGER_SCORES, "PTL402") == [11, 13]
+
+
+def test_tags_passed_through_convert_and_scores_raise() -> None:
+    def program(source: str) -> str:
+        body = textwrap.dedent(source).replace("from tagging.models import Tagger\n", "")
+        return textwrap.dedent(TAGGER_CLASS) + body + "\nmain(loader)\n"
+
+    run(program(TAGGER_TRAINING))
+    with pytest.raises(RuntimeError, match="requires grad"):
+        run(program(TAGGER_SCORES))

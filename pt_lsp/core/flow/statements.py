@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..context import FileContext
     from .functions import Scope
 
+UNSEEN = (None, "torch.nn.Module")  # module qualnames whose forward the analysis cannot read
 MAX_LOOP_NESTING = 3  # deeper loops run once: 2**depth passes would cost too much
 LOG = logging.getLogger(__name__)
 
@@ -110,9 +111,37 @@ class Statements:
 
     def exec_assign(self, stmt: ast.Assign, state: State) -> State:
         value = self.eval(stmt.value, state)
+        if value.kind is Kind.TENSOR and value.requires_grad and self.unpacks_unseen_forward(stmt, state):
+            # A tuple from a forward out of view: its first item is the model's output; whether the
+            # others depend on the parameters is unknown (a tagger hands back its integer tags
+            # re-ordered, its lengths; audit-4 F3).
+            target = stmt.targets[0]
+            count = len(target.elts) if isinstance(target, (ast.Tuple, ast.List)) else 1
+            rest = value.with_(requires_grad=None)
+            value = value.with_(kind=Kind.SEQ, items=(value, *[rest] * (count - 1)))
         for target in stmt.targets:
             self.bind(target, value, state)
         return state
+
+    def unpacks_unseen_forward(self, stmt: ast.Assign, state: State) -> bool:
+        """``a, b = model(x)`` where ``model`` is a module whose class, and so its forward, is not
+        in view (only known to be an ``nn.Module``)."""
+        target = stmt.targets[0]
+        if (
+            len(stmt.targets) != 1
+            or not isinstance(target, (ast.Tuple, ast.List))
+            or len(target.elts) < 2
+            or any(isinstance(elt, ast.Starred) for elt in target.elts)
+            or not isinstance(stmt.value, ast.Call)
+        ):
+            return False
+        path = attr_path(stmt.value.func)
+        if path is None:
+            return False
+        module = self.eval(stmt.value.func, state)  # a name or attribute path: a lookup
+        if module.kind is Kind.UNKNOWN:  # a path whose `.parameters()` the file uses (calls.py)
+            return path in self.expressions.calls.module_paths
+        return module.kind is Kind.MODULE and module.cls is None and module.qualname in UNSEEN
 
     def exec_ann_assign(self, stmt: ast.AnnAssign, state: State) -> State:
         if stmt.value is not None:
