@@ -260,6 +260,19 @@ SILENT = {
         for i in range(4):
             F.cross_entropy(logits[i], labels[i], reduction="none").backward()
         """,
+    "a dict from the caller, its item replaced only after the backward": """\
+        import torch
+        import torch.nn.functional as F
+
+        def step(outputs, logits, y):
+            loss = outputs["loss"]
+            loss.backward(retain_graph=True)
+            outputs["loss"] = F.cross_entropy(logits, y, reduction="none").detach()
+
+        logits = torch.randn(4, 3, requires_grad=True)
+        y = torch.randint(0, 3, (4,))
+        step({"loss": F.cross_entropy(logits, y)}, logits, y)
+        """,
     "a reduction='none' loss of a policy run on one state": """\
         import torch
         import torch.nn.functional as F

@@ -489,7 +489,10 @@ class NonScalar:
             return [read(v) for k, v in zip(container.keys, container.values) if _is_key(k, key)]
         if isinstance(container, ast.Name):
             found: list[R] = []
-            for bound in self.bindings(container):
+            bindings = self.bindings(container)
+            if not bindings:
+                return None  # a parameter or a loop variable: a dict from elsewhere
+            for bound in bindings:
                 items = self.dict_item(bound, key, depth + 1, read)
                 if items is None:
                     return None
