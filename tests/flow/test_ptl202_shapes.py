@@ -200,9 +200,34 @@ BUGS = {
         """,
         [18],
     ),
+    "rows of different sizes on two paths, summed over columns": (
+        """\
+        import torch
+
+        def f(flag):
+            w = torch.randn(4, 2, requires_grad=True)
+            v = torch.randn(8, 2, requires_grad=True)
+            x = w if flag else v
+            x.sum(dim=1).backward()
+
+        f(True)
+        """,
+        [7],
+    ),
 }
 
 SILENT = {
+    "one path with a single row": """\
+        import torch
+
+        def f(flag):
+            w = torch.randn(1, 2, requires_grad=True)
+            v = torch.randn(8, 2, requires_grad=True)
+            x = w if flag else v
+            x.sum(dim=1).backward()
+
+        f(True)
+        """,
     "torch.hstack of one loss, and a flatten over every dimension reduced": """\
         import torch
         import torch.nn.functional as F

@@ -65,7 +65,10 @@ class Shape:
 
 
 def _join(a: Dim, b: Dim) -> Dim:
-    return a if a == b else None
+    if a == b:
+        return a
+    several = a is not None and b is not None and a != 1 and b != 1
+    return ROWS if several else None  # (4,) on one path, (8,) on another: not one either way
 
 
 def _broadcast_dim(a: Dim, b: Dim) -> Dim:
