@@ -1,11 +1,13 @@
 """Proofs that a tensor has more (or fewer) than one element (PTL202).
 
-``backward()`` without a gradient needs exactly one element. The analysis knows no shapes, so
-this proves ``numel != 1`` from what the code states: a factory with literal sizes
+``backward()`` without a gradient needs exactly one element. The flow engine knows no shapes,
+so this proves ``numel != 1`` from what the code states: a factory with literal sizes
 (``torch.randn(8, 3)``), a tensor literal with several items, an ``nn.Linear`` with a literal
 ``out_features > 1``, a loss with ``reduction="none"``, and ops that keep the property:
 elementwise arithmetic (broadcasting with a tensor of ``numel != 1`` never yields one element),
-activations, reshapes, dtype and device moves. A reduction (``.sum()``, ``.mean()``), an index
+activations, reshapes, dtype and device moves. Where these end (a reduction over some
+dimensions, ``torch.cat`` / ``torch.stack``, an item of a returned dict or tuple), the shapes
+the code states decide (``_shapes.py``). A full reduction (``.sum()``, ``.mean()``), an index
 or anything unknown ends the proof: no finding.
 """
 
