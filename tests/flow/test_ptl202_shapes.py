@@ -200,6 +200,23 @@ BUGS = {
         """,
         [18],
     ),
+    "a per-token loss of permuted logits, summed over tokens only": (
+        """\
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+        tagger = nn.Linear(8, 5)
+
+        def train(batches):
+            for feats, tags in batches:
+                logits = tagger(feats)
+                per_token = F.cross_entropy(logits.permute(0, 2, 1), tags, reduction="none")
+                per_token.sum(1).backward()
+
+        train([(torch.randn(2, 7, 8), torch.randint(0, 5, (2, 7)))])
+        """,
+        [10],
+    ),
     "rows of different sizes on two paths, summed over columns": (
         """\
         import torch

@@ -431,8 +431,15 @@ class NonScalar:
             literal = expr.args[0] if expr.args and qualname.startswith("torch.") else None
             if isinstance(literal, (ast.List, ast.Tuple)) and len(literal.elts) == 1:
                 return True  # `torch.LongTensor([action])`: one row
-            # a model or helper given one sample (`policy(state.unsqueeze(0))`) returns one
-            return any(self.single_sample(a, depth + 1) for a in expr.args[:2])
+            # a model or helper given one sample (`policy(state.unsqueeze(0))`) returns one; a
+            # tensor method's arguments are not samples (`x.permute(0, 2, 1)`)
+            model = isinstance(expr.func, ast.Name) or (
+                isinstance(expr.func, ast.Attribute)
+                and isinstance(expr.func.value, ast.Name)
+                and expr.func.value.id == "self"
+            )
+            samples = [a for a in expr.args[:2] if not isinstance(a, ast.Constant)]
+            return model and not qualname and any(self.single_sample(a, depth + 1) for a in samples)
         return False
 
     def method_returns(self, call: ast.Call) -> list[ast.AST] | None:
