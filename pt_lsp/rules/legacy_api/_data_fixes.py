@@ -264,11 +264,38 @@ def scalar_index(ctx: FileContext, access: DataAccess, evidence: TensorEvidence)
         and parent.value is access.node
         and isinstance(parent.slice, ast.Constant)
         and parent.slice.value == 0
-        and evidence.is_scalar_loss(access.base)
+        and (evidence.is_scalar_loss(access.base) or zero_dim(ctx, access.base))
         and not isinstance(parent.ctx, (ast.Store, ast.Del))
     ):
         return parent
     return None
+
+
+# Functional losses whose result is 0-dim unless told not to reduce (`reduction="none"`, `reduce=False`).
+REDUCING_LOSSES = frozenset(
+    "cross_entropy nll_loss mse_loss l1_loss smooth_l1_loss huber_loss binary_cross_entropy "
+    "binary_cross_entropy_with_logits kl_div soft_margin_loss multilabel_soft_margin_loss".split()
+)
+
+
+def zero_dim(ctx: FileContext, node: ast.AST) -> bool:
+    """A call whose result is a 0-dim tensor today: a functional loss left to reduce
+    (``F.cross_entropy(out, y).data[0]``), or a sum or mean of every element (``x.sum()``)."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr in ("sum", "mean") and not node.args and not node.keywords:
+        return True
+    qualname = ctx.qualname(func) or ""
+    if not qualname.startswith("torch.nn.functional.") or qualname.rsplit(".", 1)[1] not in REDUCING_LOSSES:
+        return False
+    for keyword in node.keywords:
+        if keyword.arg == "reduce" or (
+            keyword.arg == "reduction"
+            and not (isinstance(keyword.value, ast.Constant) and keyword.value.value in ("mean", "sum"))
+        ):
+            return False
+    return len(node.args) <= 2
 
 
 def read_fix(ctx: FileContext, accesses: Sequence[DataAccess], evidence: TensorEvidence) -> Fix | None:

@@ -138,12 +138,18 @@ class TensorDataAttribute(Rule):
                 message = (
                     "`.data` bypasses autograd: changes made through it corrupt gradients silently; use `.detach()`"
                 )
-                if any(scalar_index(ctx, a, evidence) for a in line_accesses):
+                scalar = [a for a in line_accesses if scalar_index(ctx, a, evidence)]
+                if scalar:
                     # the pre-0.4 idiom for a loss's value: a loss is 0-dim today, and indexing it raises
-                    message = (
-                        "`.data[0]` of a loss: an IndexError since PyTorch 0.4 (the loss is a 0-dim tensor); "
-                        "use `.item()`"
-                    )
+                    what = "a loss: an IndexError since PyTorch 0.4 (the loss is"
+                    base = scalar[0].base
+                    if (
+                        isinstance(base, ast.Call)
+                        and isinstance(base.func, ast.Attribute)
+                        and base.func.attr in ("sum", "mean")
+                    ):
+                        what = f"a full `.{base.func.attr}()`: an IndexError since PyTorch 0.4 (the result is"
+                    message = f"`.data[0]` of {what} a 0-dim tensor); use `.item()`"
             yield self.report(ctx, first.node, message, fixes=fixes)
 
     @staticmethod
