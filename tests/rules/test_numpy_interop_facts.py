@@ -426,3 +426,26 @@ print(accuracy_score(labels, preds))
 def test_scikit_learn_metrics_convert_their_arguments():
     assert lines("PTL401", METRIC_OF_PREDICTIONS.format(cpu="")) == [8]
     assert lines("PTL401", METRIC_OF_PREDICTIONS.format(cpu=".cpu()")) == []
+
+
+WRITES_AFTER_THE_CONVERSION = """
+import numpy as np
+import torch
+
+a = torch.from_numpy(np.frombuffer(bytes(8), dtype=np.uint8))
+b = torch.from_numpy(np.frombuffer(bytes(8), dtype=np.uint8))
+b = torch.zeros(8, dtype=torch.uint8)
+b.add_(1)
+a.data[0] = 1
+"""
+
+
+def test_the_evidence_path_names_the_first_write_until_the_name_is_rebound():
+    first, second = findings("PTL404", WRITES_AFTER_THE_CONVERSION)
+    assert [(r.span.start.line, r.message) for r in first.related][-1] == (
+        8,
+        "the tensor is written in place here: into the read-only memory",
+    )
+    assert [r.message for r in second.related] == [
+        "the array becomes read-only here: `np.frombuffer` of an immutable bytes object"
+    ]
