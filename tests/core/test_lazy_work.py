@@ -12,7 +12,7 @@ import sys
 from pt_lsp.core import examples
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Document
-from pt_lsp.core.evidence.reaching import arguments_at_calls, local_function
+from pt_lsp.core.evidence.reaching import arguments_at_calls, instantiation_arguments, local_function
 from pt_lsp.core.examples import Example
 
 HELPERS = """
@@ -22,11 +22,16 @@ def helper(x):
     return x * 2
 
 class C:
+    def __init__(self, size=3):
+        self.size = size
+
     def method(self, x):
         return helper(x)
 
 y = helper(torch.ones(2))
 z = helper(torch.zeros(2))
+c = C(5)
+d = C()
 """
 
 
@@ -39,7 +44,16 @@ def test_a_module_helper_is_found_without_building_the_parents_map():
     calls = [c for c in ctx.index.of(ast.Call) if isinstance(c.func, ast.Name) and c.func.id == "helper"]
     found = [local_function(ctx, call) for call in calls]
     assert [f.name if f is not None else None for f in found] == ["helper", "helper", "helper"]
-    assert ctx.index._parents is None  # the module's statements are indexed once: no second walk
+    helper = found[0]
+    assert helper is not None
+    assert [ast.unparse(a) for a in arguments_at_calls(ctx, helper, "x") or []] == [
+        "x",
+        "torch.ones(2)",
+        "torch.zeros(2)",
+    ]
+    init = next(n for n in ctx.index.of(ast.FunctionDef) if n.name == "__init__")
+    assert [ast.unparse(a) for a in instantiation_arguments(ctx, init, "size") or []] == ["5", "3"]
+    assert ctx.index._parents is None  # statements, calls and class bodies indexed once: no second walk
 
 
 def test_a_method_or_a_rebound_name_is_not_a_module_helper():

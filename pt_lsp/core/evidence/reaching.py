@@ -212,6 +212,22 @@ def _uses(ctx: FileContext, name: str) -> list[ast.Name]:
 _MODULE_FUNCTIONS: weakref.WeakKeyDictionary[FileContext, dict[int, tuple[ast.AST, bool]]] = weakref.WeakKeyDictionary()
 
 
+def _called_by(ctx: FileContext, node: ast.AST) -> ast.Call | None:
+    """The call whose callee ``node`` is (``f`` in ``f(x)``), from the file's calls indexed once:
+    the question needs no parents map (a second walk of the whole tree)."""
+    calls: dict[int, ast.Call] = _cached(ctx, ("callees",), lambda: {id(c.func): c for c in ctx.index.of(ast.Call)})
+    return calls.get(id(node))
+
+
+def _class_of(ctx: FileContext, function: ast.AST) -> ast.ClassDef | None:
+    """The class whose body defines ``function`` directly (its parent), from the classes' bodies
+    indexed once."""
+    owners: dict[int, ast.ClassDef] = _cached(
+        ctx, ("owners",), lambda: {id(s): c for c in ctx.index.of(ast.ClassDef) for s in c.body}
+    )
+    return owners.get(id(function))
+
+
 def _module_function(ctx: FileContext, function: ast.AST) -> bool:
     """A plain function defined once at module level (its name is bound by that ``def`` only).
     Memoised per file: each call of a helper asks, and the answer scans the module's statements."""
@@ -250,10 +266,10 @@ def _find_calls(ctx: FileContext, function: Function) -> list[ast.Call] | None:
     for use in _uses(ctx, function.name):
         if ctx.names.binding(use.id, use) is not definition:
             continue  # another variable of that name
-        parent = ctx.parent(use)
-        if not (isinstance(parent, ast.Call) and parent.func is use):
+        call = _called_by(ctx, use)
+        if call is None:
             return None
-        calls.append(parent)
+        calls.append(call)
     return calls or None
 
 
@@ -358,8 +374,8 @@ def instantiation_arguments(ctx: FileContext, init: Function, name: str) -> list
     of ``__init__`` (its default where left out); None where the class is used any other way
     (a base class, a value passed around, ``*args``). Whether ``__init__`` rebinds the parameter
     is the caller's to check."""
-    cls = ctx.parent(init)
-    if not isinstance(cls, ast.ClassDef) or cls.decorator_list or init.args.vararg or init.args.kwarg:
+    cls = _class_of(ctx, init)
+    if cls is None or cls.decorator_list or init.args.vararg or init.args.kwarg:
         return None
     if init.name != "__init__":
         return None
@@ -368,8 +384,8 @@ def instantiation_arguments(ctx: FileContext, init: Function, name: str) -> list
     for use in _uses(ctx, cls.name):
         if not isinstance(use.ctx, ast.Load):
             continue
-        call = ctx.parent(use)
-        if not (isinstance(call, ast.Call) and call.func is use) or ctx.names.resolve(use.id, use) is not None:
+        call = _called_by(ctx, use)
+        if call is None or ctx.names.resolve(use.id, use) is not None:
             return None
         if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
             return None
