@@ -495,6 +495,43 @@ for _ in range(2):
 """
 
 
+# REINFORCE as an agent class: the episode loop calls finish_episode(), which clears the rewards only
+REINFORCE_AGENT = """
+import torch
+from torch import nn
+from torch.distributions import Categorical
+
+
+class Agent:
+    def __init__(self):
+        self.policy = nn.Linear(4, 2)
+        self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=1e-2)
+        self.saved_log_probs = []
+        self.rewards = []
+
+    def act(self, state):
+        dist = Categorical(torch.softmax(self.policy(state), -1))
+        action = dist.sample()
+        self.saved_log_probs.append(dist.log_prob(action))
+        return action.item()
+
+    def finish_episode(self):
+        loss = torch.stack([-lp * r for lp, r in zip(self.saved_log_probs, self.rewards)]).sum()
+        self.optimizer.zero_grad()
+        loss.backward()  # bug
+        self.optimizer.step()
+        self.rewards = []
+
+
+agent = Agent()
+for episode in range(3):
+    for t in range(4):
+        agent.act(torch.randn(4))
+        agent.rewards.append(1.0)
+    agent.finish_episode()
+"""
+
+
 REPORTED = {
     "tuple of losses": TUPLE_OF_LOSSES,
     "tuple chosen by isinstance": TUPLE_CHOSEN_BY_ISINSTANCE,
@@ -507,6 +544,7 @@ REPORTED = {
     "GAN steps as methods": GAN_STEPS_AS_METHODS,
     "cache of a parameter": CACHE_OF_A_PARAMETER,
     "batches from a generator": BATCHES_FROM_A_GENERATOR,
+    "REINFORCE in an agent class": REINFORCE_AGENT,
 }
 
 
@@ -564,6 +602,11 @@ SILENT = {
         CACHE_OF_A_PARAMETER,
         "        if self.cached is None:\n            self.cached = torch.tanh(self.weight) * 2\n",
         "        self.cached = torch.tanh(self.weight) * 2\n",
+    ),
+    "the agent clears its log-probs too": (
+        REINFORCE_AGENT,
+        "        self.rewards = []\n",
+        "        self.rewards = []\n        self.saved_log_probs = []\n",
     ),
     "targets made without a graph": (
         BATCHES_FROM_A_GENERATOR,
