@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import heapq
 import weakref
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
@@ -85,6 +88,79 @@ def writes(ctx: FileContext, node: ast.AST, path: str, optimizers: dict[str, str
             if isinstance(target, ast.Subscript) and path_of(target.value) in (path, f"{path}.data"):
                 return True
     return False
+
+
+@dataclass
+class BlockWrites:
+    """A block's nodes in evaluation order (``ordered_nodes``), indexed once: where each
+    statement's nodes start, and the positions of the nodes that may write into each path in
+    place, of the argument-less ``.step()`` calls, of each name's rebindings and of its reads.
+    Each finding's question about the rest of the block is then a lookup, not a walk of it."""
+
+    nodes: list[ast.AST] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    writes: dict[str, list[int]] = field(default_factory=dict)
+    steps: list[int] = field(default_factory=list)
+    rebinds: dict[str, list[int]] = field(default_factory=dict)
+    loads: dict[str, list[int]] = field(default_factory=dict)
+
+    def write_candidates(self, path: str, start: int, optimizers: bool) -> Iterator[int]:
+        """Positions from ``start`` on of the nodes that may write into ``path`` (``writes`` decides)."""
+        paths = self.writes.get(path, [])
+        found = paths[bisect_left(paths, start) :]
+        if optimizers:
+            return heapq.merge(found, self.steps[bisect_left(self.steps, start) :])
+        return iter(found)
+
+
+def first_at(positions: list[int], start: int) -> int | None:
+    """The first of the sorted ``positions`` at or after ``start``."""
+    at = bisect_left(positions, start)
+    return positions[at] if at < len(positions) else None
+
+
+_BLOCKS: weakref.WeakKeyDictionary[FileContext, dict[int, BlockWrites]] = weakref.WeakKeyDictionary()
+
+
+def block_writes(ctx: FileContext, body: list[ast.stmt]) -> BlockWrites:
+    """The index of ``body`` (built once per file and block)."""
+    per_block = _BLOCKS.setdefault(ctx, {})
+    block = per_block.get(id(body))
+    if block is not None:
+        return block
+    block = per_block[id(body)] = BlockWrites()
+    for stmt in body:
+        block.starts.append(len(block.nodes))
+        for node in ordered_nodes([stmt]):
+            at = len(block.nodes)
+            block.nodes.append(node)
+            if isinstance(node, ast.Name):
+                if isinstance(node.ctx, ast.Load):
+                    block.loads.setdefault(node.id, []).append(at)
+                elif not isinstance(ctx.parent(node), ast.AugAssign):  # `+=` on a tensor is in place
+                    block.rebinds.setdefault(node.id, []).append(at)
+            for path in _written_paths(ctx, node):
+                block.writes.setdefault(path, []).append(at)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "step":
+                block.steps.append(at)
+    block.starts.append(len(block.nodes))
+    return block
+
+
+def _written_paths(ctx: FileContext, node: ast.AST) -> set[str]:
+    """The paths ``writes`` may find ``node`` writing into in place (it decides)."""
+    found: set[str | None] = set()
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        method = node.func.attr
+        if method.endswith("_") and not method.endswith("__") and method not in NOT_WRITING:
+            found.add(path_of(node.func.value))
+        if node.args and (ctx.qualname(node.func) or "").startswith("torch.nn.init."):
+            found.add(path_of(node.args[0]))
+    elif isinstance(node, ast.AugAssign):
+        found.add(path_of(node.target.value if isinstance(node.target, ast.Subscript) else node.target))
+    elif isinstance(node, ast.Assign):
+        found.update(path_of(t.value) for t in node.targets if isinstance(t, ast.Subscript))
+    return {p.removesuffix(".data") for p in found if p is not None}
 
 
 def optimizers_over(ctx: FileContext, scope_nodes: Iterable[ast.AST]) -> dict[str, str]:

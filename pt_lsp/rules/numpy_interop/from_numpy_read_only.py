@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import ast
-import weakref
-from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import body_containing, primary_text, statement_index
@@ -19,7 +16,8 @@ from pt_lsp.rules.numpy_interop._alias_evidence import (
     NOT_WRITING,
     WRITES,
     Write,
-    ordered_nodes,
+    block_writes,
+    first_at,
     read_only,
     writes,
 )
@@ -130,64 +128,13 @@ class FromNumpyReadOnly(Rule):
         body = body_containing(ctx, parent)
         if path is None or body is None:
             return None
-        block = _block_writes(ctx, body)
+        block = block_writes(ctx, body)
         start = block.starts[statement_index(ctx, parent) + 1]
-        rebinds = block.rebinds.get(path.split(".")[0], [])
-        rebound = rebinds[bisect_left(rebinds, start)] if bisect_left(rebinds, start) < len(rebinds) else None
-        candidates = block.writes.get(path, [])
-        for at in candidates[bisect_left(candidates, start) :]:
+        rebound = first_at(block.rebinds.get(path.split(".")[0], []), start)
+        for at in block.write_candidates(path, start, optimizers=False):
             if rebound is not None and at > rebound:
                 return None  # rebound: another tensor from there on
             node = block.nodes[at]
             if isinstance(node, WRITES) and writes(ctx, node, path, {}):
                 return node
         return None
-
-
-@dataclass
-class _BlockWrites:
-    """A block's nodes in evaluation order, indexed once: where each statement's nodes start,
-    the positions of the nodes that may write into each path in place, and of each name's
-    rebindings (so that each finding's first write is a lookup, not a walk of the rest)."""
-
-    nodes: list[ast.AST] = field(default_factory=list)
-    starts: list[int] = field(default_factory=list)
-    writes: dict[str, list[int]] = field(default_factory=dict)
-    rebinds: dict[str, list[int]] = field(default_factory=dict)
-
-
-_BLOCKS: weakref.WeakKeyDictionary[FileContext, dict[int, _BlockWrites]] = weakref.WeakKeyDictionary()
-
-
-def _block_writes(ctx: FileContext, body: list[ast.stmt]) -> _BlockWrites:
-    per_block = _BLOCKS.setdefault(ctx, {})
-    block = per_block.get(id(body))
-    if block is not None:
-        return block
-    block = per_block[id(body)] = _BlockWrites()
-    for stmt in body:
-        block.starts.append(len(block.nodes))
-        for node in ordered_nodes([stmt]):
-            at = len(block.nodes)
-            block.nodes.append(node)
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                if not isinstance(ctx.parent(node), ast.AugAssign):  # `+=` on a tensor is in place
-                    block.rebinds.setdefault(node.id, []).append(at)
-            for path in _written_paths(node):
-                block.writes.setdefault(path, []).append(at)
-    block.starts.append(len(block.nodes))
-    return block
-
-
-def _written_paths(node: ast.AST) -> set[str]:
-    """The paths ``writes`` may find ``node`` writing into (it decides)."""
-    found: set[str | None] = set()
-    if isinstance(node, ast.Call):
-        if isinstance(node.func, ast.Attribute):
-            found.add(attr_path(node.func.value))
-        if node.args:
-            found.add(attr_path(node.args[0]))  # torch.nn.init.*(path)
-    elif isinstance(node, (ast.Assign, ast.AugAssign)):
-        for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
-            found.add(attr_path(target.value if isinstance(target, ast.Subscript) else target))
-    return {p.removesuffix(".data") for p in found if p is not None}

@@ -15,8 +15,9 @@ from pt_lsp.core.walk import attr_path as path_of
 from pt_lsp.rules.numpy_interop._alias_evidence import (
     WRITES,
     Write,
+    block_writes,
+    first_at,
     optimizers_over,
-    ordered_nodes,
     writes,
 )
 from pt_lsp.rules.numpy_interop.examples.numpy_alias_mutation import EXAMPLES
@@ -120,22 +121,20 @@ class NumpyAliasMutation(Rule):
         body = body_containing(ctx, assign)
         if body is None:
             return None
-        index = statement_index(ctx, assign)
         optimizers = optimizers_over(ctx, ctx.index.of(ast.Assign)) if ".step()" in ctx.doc.text else {}
-        root = path.split(".")[0]
-        write: Write | None = None
-        for node in ordered_nodes(body[index + 1 :]):
-            if (
-                isinstance(node, ast.Name)
-                and node.id in (array, root)
-                and not isinstance(node.ctx, ast.Load)
-                and not isinstance(ctx.parent(node), ast.AugAssign)
-            ):
-                return None  # rebound: another object from here on (`+=` on a tensor is in place)
-            if write is None and isinstance(node, WRITES) and writes(ctx, node, path, optimizers):
-                write = node
-            elif (
-                write is not None and isinstance(node, ast.Name) and node.id == array and isinstance(node.ctx, ast.Load)
-            ):
-                return write, node
+        block = block_writes(ctx, body)
+        start = block.starts[statement_index(ctx, assign) + 1]
+        # rebound: another object from there on (`+=` on a tensor is in place)
+        rebounds = [first_at(block.rebinds.get(name, []), start) for name in (array, path.split(".")[0])]
+        stop = min((at for at in rebounds if at is not None), default=len(block.nodes))
+        for at in block.write_candidates(path, start, optimizers=bool(optimizers)):
+            if at > stop:
+                return None
+            write = block.nodes[at]
+            if isinstance(write, WRITES) and writes(ctx, write, path, optimizers):
+                read = first_at(block.loads.get(array, []), at)
+                if read is None or read > stop:
+                    return None
+                name = block.nodes[read]
+                return (write, name) if isinstance(name, ast.Name) else None
         return None
