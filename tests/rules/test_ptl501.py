@@ -98,3 +98,16 @@ def test_an_unclosed_writer_is_still_running_at_the_end(tmp_path):
     assert writer.all_writers is not None  # open: a daemon thread still owns the queue
     writer.close()
     assert writer.all_writers is None
+
+
+def test_message_says_what_may_be_lost_and_fits_the_target():
+    # audit-4: "events are lost" overstated it (what is lost is what is still queued at exit), and a
+    # `with` block does not fit a writer kept in an attribute of another object.
+    [named] = findings(CODE, IMPORT + "w = SummaryWriter()\nw.add_scalar('a', 1, 0)\n")
+    assert "the last events it writes may be lost when the program ends" in named.message
+    assert "use `with SummaryWriter(...) as w:` or call `w.close()`" in named.message
+    [kept] = findings(
+        CODE, IMPORT + "config.tb_logger = SummaryWriter('runs')\nconfig.tb_logger.add_scalar('a', 1, 0)\n"
+    )
+    assert "call `config.tb_logger.close()` when the run ends" in kept.message
+    assert "with SummaryWriter" not in kept.message
