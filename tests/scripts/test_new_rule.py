@@ -75,32 +75,32 @@ def _registered(root: Path, code: str) -> dict:
 
 def test_scaffold_in_an_existing_family_registers_a_working_rule(copy):
     before = {p.relative_to(ROOT) for p in RULES_DIR.rglob("*.py")}
-    result = _scaffold(copy, "PTL109", "tensor-resize", "legacy_api")
+    result = _scaffold(copy, "PTL110", "tensor-resize", "legacy_api")
     assert result.returncode == 0, result.stderr
     assert (copy / "pt_lsp/rules/legacy_api/tensor_resize.py").is_file()
     assert (copy / "pt_lsp/rules/legacy_api/examples/tensor_resize.py").is_file()
 
-    state = _registered(copy, "PTL109")
+    state = _registered(copy, "PTL110")
     assert state["package"].startswith(str(copy))
     assert state["module"] == "pt_lsp.rules.legacy_api.tensor_resize"
     assert state["name"] == "tensor-resize" and state["errors"] == {}
     # The scaffold's one bad and one good example hold: the rule reports exactly the marked lines.
     assert [found == expected for found, expected in state["examples"]] == [True, True]
-    assert state["examples"][0][1] == [[3, "PTL109"]] and state["examples"][1][1] == []
+    assert state["examples"][0][1] == [[3, "PTL110"]] and state["examples"][1][1] == []
 
     shown = subprocess.run(
-        [sys.executable, "-m", "pt_lsp", "rule", "PTL109"],
+        [sys.executable, "-m", "pt_lsp", "rule", "PTL110"],
         capture_output=True,
         text=True,
         env=dict(os.environ, PYTHONPATH=str(copy)),
         cwd=copy,
     )
     assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.startswith("# tensor-resize (PTL109)")
+    assert shown.stdout.startswith("# tensor-resize (PTL110)")
     assert "## What it does" in shown.stdout and "## References" in shown.stdout
 
-    assert "| PTL109 | tensor-resize |" in (copy / "README.md").read_text(encoding="utf-8")
-    assert '<a id="ptl109"></a>\n\n## PTL109 tensor-resize' in (copy / "docs/rules.md").read_text(encoding="utf-8")
+    assert "| PTL110 | tensor-resize |" in (copy / "README.md").read_text(encoding="utf-8")
+    assert '<a id="ptl110"></a>\n\n## PTL110 tensor-resize' in (copy / "docs/rules.md").read_text(encoding="utf-8")
     # Nothing was written into this repository.
     assert {p.relative_to(ROOT) for p in RULES_DIR.rglob("*.py")} == before
     assert not (RULES_DIR / "legacy_api" / "tensor_resize.py").exists()
@@ -143,7 +143,7 @@ def test_the_scaffold_passes_ruff(copy):
         ("PTL206", "Double_Backward", "autograd", "not in kebab-case"),
         ("PTL206", "double--backward", "autograd", "not in kebab-case"),
         ("PTL206", "backward-through-freed-graph", "autograd", "the name backward-through-freed-graph is taken"),
-        ("PTL109", "double-backward", "autograd", "outside the autograd family's range PTL200-PTL299"),
+        ("PTL110", "double-backward", "autograd", "outside the autograd family's range PTL200-PTL299"),
         ("PTL306", "tensor-resize", "legacy_api", "outside the legacy_api family's range PTL100-PTL199"),
         ("PTL050", "print-statement", "legacy_api", "outside the legacy_api family's range"),
         ("PTL701", "all-reduce", "distributed", "a new family (distributed) takes the next free hundred, PTL600"),
