@@ -86,6 +86,7 @@ def find_classes(class_nodes: list[ast.ClassDef], names: ModuleImports) -> list[
 
 
 _BLOCKS = ("body", "orelse", "handlers", "finalbody", "cases")
+_BLOCKS_OF: dict[type, tuple[str, ...]] = {}  # the blocks a statement class has (most have none)
 
 
 def class_nodes(tree: ast.Module) -> list[ast.ClassDef]:
@@ -97,7 +98,11 @@ def class_nodes(tree: ast.Module) -> list[ast.ClassDef]:
         node = stack.pop()
         if isinstance(node, ast.ClassDef):
             found.append(node)
-        for block in _BLOCKS:
+        blocks = _BLOCKS_OF.get(node.__class__)
+        if blocks is None:
+            fields = getattr(node.__class__, "_fields", ())
+            blocks = _BLOCKS_OF[node.__class__] = tuple(b for b in _BLOCKS if b in fields)
+        for block in blocks:
             children = getattr(node, block, None)
             if children:
                 stack.extend(reversed(children))

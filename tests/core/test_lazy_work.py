@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 from pt_lsp.core import examples
+from pt_lsp.core.classes import class_nodes
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Document
 from pt_lsp.core.evidence.reaching import arguments_at_calls, instantiation_arguments, local_function
@@ -123,3 +124,52 @@ def test_a_project_configuration_is_still_read(tmp_path):
     )
     assert "PTL102" not in run.stdout.split("MODULES")[0]
     assert "tomllib" in run.stdout.split("MODULES")[1]
+
+
+NESTED_CLASSES = """
+class A:
+    class B: ...
+if x:
+    class C: ...
+else:
+    class D: ...
+try:
+    class E: ...
+except ValueError:
+    class F: ...
+else:
+    class G: ...
+finally:
+    class H: ...
+for i in y:
+    class I: ...
+else:
+    class J: ...
+def f():
+    with m:
+        class K: ...
+    while z:
+        class L: ...
+match v:
+    case 1:
+        class M: ...
+"""
+
+
+def reference_class_nodes(tree: ast.Module) -> list[ast.ClassDef]:
+    """The walk as it was: every block field of every statement asked for."""
+    found, stack = [], list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.ClassDef):
+            found.append(node)
+        for block in ("body", "orelse", "handlers", "finalbody", "cases"):
+            stack.extend(reversed(getattr(node, block, None) or []))
+    return found
+
+
+def test_class_statements_are_found_in_the_walks_order_looking_only_into_blocks():
+    tree = ast.parse(NESTED_CLASSES)
+    found = class_nodes(tree)
+    assert [c.name for c in found] == [c.name for c in reference_class_nodes(tree)]
+    assert sorted(c.name for c in found) == list("ABCDEFGHIJKLM")
