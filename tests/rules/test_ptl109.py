@@ -45,6 +45,19 @@ def test_counts_other_than_four_are_reported_four_and_starred_are_not():
     assert "into 1 name raises" in messages[0] and "into 3 names raises" in messages[1]
 
 
+def test_a_packed_sequence_moved_or_cast_is_still_one():
+    text = IMPORT + (
+        "packed = pack_padded_sequence(s, n)\n"
+        "x, _ = packed.to(device)\n"  # 3
+        "gpu = packed.cuda().double()\n"
+        "x, _ = gpu\n"  # 5
+        "x, _ = pack_padded_sequence(s, n).pin_memory()\n"  # 6
+        "x, _ = s.to(device)\n"
+        "x, _ = packed.data.to(device)\n"
+    )
+    assert lines("PTL109", text) == [3, 5, 6]
+
+
 def test_pad_packed_sequence_is_a_true_pair():
     text = "from torch.nn.utils.rnn import pad_packed_sequence\npadded, lengths = pad_packed_sequence(out)\n"
     assert findings("PTL109", text) == []

@@ -19,6 +19,8 @@ PACKERS = {
     "torch.nn.utils.rnn.PackedSequence",
 }
 FIELDS = 4  # data, batch_sizes, sorted_indices, unsorted_indices
+# `PackedSequence` methods that return a `PackedSequence` (`packed.to(device)`).
+MOVES = {"to", "cuda", "cpu", "pin_memory", "double", "float", "half", "long", "int", "short", "char", "byte"}
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 # `try: ... except* E:` (Python 3.11) flows as `try` does.
@@ -34,8 +36,9 @@ class PackedSequenceUnpacked(Rule):
     """
     ## What it does
     Flags a `PackedSequence` (the result of `torch.nn.utils.rnn.pack_padded_sequence`,
-    `pack_sequence` or `PackedSequence(...)`, under any import alias, or a name bound to one and
-    not rebound since) unpacked into a number of names other than four: `x, _ = pack_padded_sequence(...)`.
+    `pack_sequence` or `PackedSequence(...)`, under any import alias, moved by `.to(device)` or
+    not, or a name bound to one on every path and not rebound since) unpacked into a number of
+    names other than four: `x, _ = pack_padded_sequence(...)`.
 
     ## Why is this bad?
     Until torch 1.0 a `PackedSequence` was a named tuple of two fields, `(data, batch_sizes)`, and
@@ -128,7 +131,10 @@ class _ScopeWalk:
 
     def packed(self, expr: ast.expr, state: State) -> bool:
         if isinstance(expr, ast.Call):
-            return self.ctx.qualname(expr.func) in PACKERS
+            func = expr.func
+            if isinstance(func, ast.Attribute) and func.attr in MOVES and self.packed(func.value, state):
+                return True
+            return self.ctx.qualname(func) in PACKERS
         return isinstance(expr, ast.Name) and state.get(expr.id, False)
 
     def block(self, body: list[ast.stmt], state: State) -> State:

@@ -209,6 +209,34 @@ EXAMPLES = (
         runtime=Runtime(TWO),
     ),
     Example(
+        "a batch packed on the CPU, moved to the GPU, then unpacked the old way",
+        """
+        import torch
+        from torch.nn.utils.rnn import pack_sequence
+
+        batch = pack_sequence([torch.ones(3, 2), torch.ones(2, 2)]).to("cuda")
+        flat, _ = batch  # expect: PTL109
+        total = flat.sum()
+        """,
+        fixed="""
+        import torch
+        from torch.nn.utils.rnn import pack_sequence
+
+        batch = pack_sequence([torch.ones(3, 2), torch.ones(2, 2)]).to("cuda")
+        flat = batch.data
+        total = flat.sum()
+        """,
+        runtime=Runtime(
+            TWO,
+            outputs="total",
+            reference="""
+            import torch
+
+            total = torch.ones(5, 2, device="cuda").sum()
+            """,
+        ),
+    ),
+    Example(
         "the packed sequence's fields read by name",
         """
         import torch
@@ -241,6 +269,18 @@ EXAMPLES = (
         packed = nn.utils.rnn.pack_padded_sequence(torch.randn(5, 2, 4), [5, 3])
         output, (h, c) = lstm(packed)
         padded, lengths = nn.utils.rnn.pad_packed_sequence(output)
+        """,
+        runtime=Runtime(),
+    ),
+    Example(
+        "a packed batch moved to the GPU, all four fields unpacked",
+        """
+        import torch
+        from torch.nn.utils.rnn import pack_sequence
+
+        batch = pack_sequence([torch.ones(2, 2), torch.ones(3, 2)], enforce_sorted=False).to("cuda")
+        data, batch_sizes, sorted_indices, unsorted_indices = batch
+        total = data.sum()
         """,
         runtime=Runtime(),
     ),
