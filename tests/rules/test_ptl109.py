@@ -235,3 +235,11 @@ def test_the_fixed_program_runs_under_torch():
     # 11 kept timesteps; the first feature of each: the even numbers at the kept positions.
     kept = [b * 10 + t * 2 for b, n in enumerate([5, 4, 2]) for t in range(n)]
     assert run.stdout.strip() == f"(11, 2) {float(sum(kept))}"
+
+
+def test_a_deep_expression_and_many_statements_are_handled():
+    # 120 terms nest the tree about 125 levels, under the engine's cap of 150.
+    long_sum = " + ".join(["t"] * 120)
+    many = "".join(f"packed = pack_padded_sequence(s{i}, n)\nx, _ = packed\npacked = pair\n" for i in range(3000))
+    text = IMPORT + f"total = {long_sum}\n" + many + "x, _ = packed\n"
+    assert lines("PTL109", text) == [3 + 3 * i + 1 for i in range(3000)]

@@ -233,20 +233,22 @@ def _pattern_names(node: ast.AST) -> list[str]:
     return []
 
 
-def _bound_names(node: ast.AST) -> Iterator[str]:
-    """The names ``node`` binds in its own scope (not inside nested functions or classes,
-    whose names only are bound here)."""
-    if isinstance(node, _NESTED):
-        if not isinstance(node, ast.Lambda):
-            yield node.name
-        return
-    if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-        yield node.id
-    elif isinstance(node, (ast.Import, ast.ImportFrom)):
-        for alias in node.names:
-            yield (alias.asname or alias.name).split(".")[0]
-    for child in ast.iter_child_nodes(node):
-        yield from _bound_names(child)
+def _bound_names(root: ast.AST) -> Iterator[str]:
+    """The names ``root`` binds in its own scope (of a nested function or class, only its name).
+    A stack, not recursion: a long expression must not reach Python's recursion limit."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _NESTED):
+            if not isinstance(node, ast.Lambda):
+                yield node.name
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            yield node.id
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                yield (alias.asname or alias.name).split(".")[0]
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def _unbind(node: ast.AST, state: State) -> None:
