@@ -13,6 +13,7 @@ import textwrap
 import pytest
 
 from pt_lsp.core.engine import lint_source
+from pt_lsp.core.fixes import fix_source
 from pt_lsp.core.selection import Selection
 
 FREED = "Trying to backward through the graph a second time"
@@ -722,3 +723,42 @@ def test_a_recursive_detaching_helper_is_trusted_to_detach() -> None:
 
 def test_a_model_zoo_preprocessing_function_is_no_model() -> None:
     assert findings(SALIENCY_TWICE) == []
+
+
+# A module that replaces its state on every call (`out, self.state = self.rnn(x, self.state)`):
+# the state set up in __init__ is detached at the start of each iteration, and that runs.
+STATE_REPLACED_PER_CALL = """
+import torch
+from torch import nn
+
+
+class Tracker(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(3, 5)
+        self.head = nn.Linear(5, 1)
+        self.state = torch.zeros(1, 2, 5)
+
+    def forward(self, x):
+        out, self.state = self.rnn(x, self.state)
+        return self.head(out[-1])
+
+
+model = Tracker()
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for _ in range(3):
+    loss = model(torch.randn(4, 2, 3)).pow(2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+def test_state_a_module_replaces_per_call_gets_the_detach_fix() -> None:
+    [(_, message, fixes)] = findings(STATE_REPLACED_PER_CALL)
+    assert "`model.state` is carried" in message and fixes == 1
+    assert FREED in (run_error(STATE_REPLACED_PER_CALL) or "")
+    fixed = fix_source(STATE_REPLACED_PER_CALL, "<train>", unsafe=True)
+    assert "model.state = model.state.detach()" in fixed.text
+    assert findings(fixed.text) == []
+    assert run_error(fixed.text) is None

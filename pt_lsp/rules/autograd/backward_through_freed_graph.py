@@ -228,15 +228,16 @@ class BackwardThroughFreedGraph(Rule):
         if loop is None:
             return None
         # Not the state of a layer inside a container (`net.4.mem`): it is None before its first
-        # call, and resetting it is the module's business. Nor an attribute the loop never assigns
-        # itself (a module's `self.cached`, filled once by its forward): detaching it may cut the
-        # model's only path to its parameters.
+        # call, and resetting it is the module's business. Nor an attribute a method fills once
+        # under a guard (`if self.cached is None: self.cached = ...`): detaching that cache may cut
+        # the model's only path to its parameters. A state the module replaces on every call
+        # (`out, self.hidden = self.lstm(x, self.hidden)`) is detached like a loop variable.
         states = [
             (name, shape)
             for name, shape in event.carried
             if shape is not Carried.LIST
             and not _LAYER_INDEX.search(name)
-            and ("." not in name or _last_store(loop, name) is not None)
+            and ("." not in name or _last_store(loop, name) is not None or _replaced_per_call(ctx, name))
         ]
         if not states:
             return None
@@ -339,6 +340,36 @@ _LAYER_INDEX = re.compile(r"\.(\d+)(?=\.|$)")  # `net.4.mem`: the state of layer
 def _shown(path: str) -> str:
     """A variable path as the user writes it: ``net.4.mem`` is ``net[4].mem``."""
     return _LAYER_INDEX.sub(r"[\1]", path)
+
+
+def _replaced_per_call(ctx: FileContext, path: str) -> bool:
+    """Whether the methods of the file assign ``self.<attr>`` (the last part of ``path``) outside
+    ``__init__``, and never only under a test that reads it (a cache filled once)."""
+    attr = path.rsplit(".", 1)[-1]
+    stores = [
+        node
+        for node in ctx.index.of(ast.Attribute)  # only on a finding: a scan is affordable here
+        if isinstance(node, ast.Attribute)
+        and node.attr == attr
+        and isinstance(node.ctx, ast.Store)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    ]
+    outside_init = [node for node in stores if _function_name(ctx, node) != "__init__"]
+    return bool(outside_init) and not any(_guarded_by(ctx, node, attr) for node in outside_init)
+
+
+def _guarded_by(ctx: FileContext, node: ast.AST, attr: str) -> bool:
+    """Whether an ``if`` around ``node`` tests ``self.<attr>``."""
+    parent = ctx.parent(node)
+    while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(parent, ast.If) and any(
+            isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.value, ast.Name) and n.value.id == "self"
+            for n in ast.walk(parent.test)
+        ):
+            return True
+        parent = ctx.parent(parent)
+    return False
 
 
 def _function_name(ctx: FileContext, node: ast.AST) -> str | None:
