@@ -42,6 +42,27 @@ def head_join(head: State, end: State, pass_start_uid: int) -> State:
     return joined
 
 
+def exit_facts(after: State, ends: list[tuple[State, int]], loop_start_uid: int) -> None:
+    """Completes the loop's exit ``after`` (the join of the state before the loop and each pass's
+    end, given with the last graph node id made by then). A node made inside the loop exists
+    neither on the zero-iteration path nor at the end of a pass that ran before it was made, so
+    the plain join drops its must facts: keep each one every end that knows the node agrees on.
+    Where the loop ran, its last pass's backward is the latest one: that is the one cited."""
+    last = ends[-1][0]
+    for fact in ("freed", "retained", "updated"):
+        mine: dict[GraphNode, Any] = getattr(after, fact)
+        per_end = [(getattr(end, fact), made) for end, made in ends]
+        for facts, _ in per_end:
+            for node, call in facts.items():
+                if node.uid > loop_start_uid and node not in mine:
+                    if all(node in other for other, made in per_end if made >= node.uid):
+                        mine[node] = call
+        latest = getattr(last, fact)
+        for node in mine:
+            if node in latest:
+                mine[node] = latest[node]
+
+
 def settled(old: State, new: State, loop_start_uid: int) -> bool:
     """Whether the head ``new`` says nothing ``old`` did not: the same names, and the same
     values and graph facts once the nodes made in the loop are known by their site."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .. import vocabulary as api
 from ..walk import attr_path, subtree
 from .evaluator import Expressions, narrow
-from .fixpoint import EXTRA_PASS_BUDGET, MAX_PASSES, head_join, settled
+from .fixpoint import EXTRA_PASS_BUDGET, MAX_PASSES, exit_facts, head_join, settled
 from .graph import GraphNodes
 from .invariant import Resets, loop_resets
 from .lattice import Device, Grade, GraphNode
@@ -336,6 +336,7 @@ class Statements:
         self.stack.loops.append(frame)
         passes = MAX_PASSES if len(self.stack.loops) <= MAX_LOOP_NESTING else 1
         head, ends, settled_head, mark = state.copy(), [], passes == 1, len(self.records)
+        made: list[int] = []  # the last graph node id made by the end of each pass
         for number in range(1, passes + 1):
             if number > 2:
                 if not self.spend_extra_pass():
@@ -356,6 +357,7 @@ class Statements:
                 settled_head = True
                 break
             ends.append(end)
+            made.append(self.graph.uid)
             if number == 1:
                 head = end  # the first iteration is peeled: the state before the loop stays out of the join
                 continue
@@ -369,6 +371,8 @@ class Statements:
             LOG.debug("line %d: loop head not settled after %d passes (imprecise)", stmt.lineno, len(ends))
         self.stack.loops.pop()
         after = join_states([state, *ends])
+        if after is not None and ends:
+            exit_facts(after, list(zip(ends, made, strict=True)), frame.start_uid)
         path = loop_detaching(stmt) if not isinstance(stmt, ast.While) else None
         if path is not None and after is not None and path in after.env:
             after.env[path] = detached(after.env[path])  # for s in state: s.detach_()
