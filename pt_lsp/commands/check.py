@@ -22,7 +22,17 @@ from pt_lsp.core.filefix import Unlintable, read_bytes
 from pt_lsp.report import text
 from pt_lsp.report.model import Located, plural
 
-from .lint_file import ADD_NOQA, CHECK, DIFF, FIX, FileOutcome, FileTask, collector_tuned, process, process_chunk
+from .lint_file import (
+    ADD_NOQA,
+    CHECK,
+    DIFF,
+    FIX,
+    FileOutcome,
+    FileTask,
+    collector_tuned,
+    process_chunk,
+    process_collected,
+)
 
 SERIAL_BELOW = 16  # fewer files than this are not worth starting worker processes for
 EMPTY_LISTED = 5  # more empty files than this are summed up in one line
@@ -145,7 +155,7 @@ def _terminable() -> Iterator[None]:
 def run_tasks(tasks: list[FileTask], jobs: int) -> list[FileOutcome]:
     if jobs <= 1 or len(tasks) < SERIAL_BELOW:
         with collector_tuned():
-            return [process(task) for task in tasks]
+            return [process_collected(task) for task in tasks]
     import gc
     from concurrent.futures import ProcessPoolExecutor  # a few files are linted in this process
     from concurrent.futures.process import BrokenProcessPool
