@@ -379,7 +379,8 @@ class Calls:
             if name in api.DISTRIBUTION_NO_GRAPH:
                 return Value(kind=Kind.TENSOR, requires_grad=False)
             return self.derived(node, state, [receiver, *args], kind=Kind.TENSOR)
-        if receiver.kind is Kind.TENSOR or name in ("cuda", "detach", "numpy", "item", "cpu"):
+        # tensor-only names: a value that is a tensor or None (`if h is not None: h.detach_()`) detaches too
+        if receiver.kind is Kind.TENSOR or name in ("cuda", "detach", "detach_", "numpy", "item", "cpu"):
             return self.tensor_method(receiver, func, node, args, kwargs, state)
         if name in ("tobytes", "read", "getvalue") and not args and not kwargs:
             return BYTES  # a file's (or a buffer's) bytes
