@@ -4,8 +4,8 @@ Prints, from one run over the same files:
   - parse-only: read, decode and ``ast.parse`` every file (the lower bound for any AST linter)
   - pt-lsp with 1 job and with all cores (the same code path as `pt-lsp check --jobs N`)
   - the command itself, cold (empty cache) and warm (every file answered from the cache)
-  - where the time of the 1-job run goes (`--profile`: phases and the slowest rules)
-  - start-up: `python -c pass` against `pt-lsp check one.py` (best of several runs)
+  - where the CPU time of the 1-job run goes (`--profile`: phases and the slowest rules)
+  - start-up: `python -c pass` against `pt-lsp check one.py` (median of 10 alternated runs)
   - `ruff check --select ALL` and TorchFix on the same files, when installed
 and the findings per rule and any internal errors of pt-lsp. Targets (issue 15): 1 job within
 1.5x of parse-only, warm within 0.1x of cold, 2 jobs faster than parse-only on one core,
