@@ -91,9 +91,19 @@ def classify(record: BackwardRecord) -> BackwardEvent:
     if loop is not None and any(n.uid <= loop.pass_start_uid for n in hit):
         carried = tuple((name, shape_of(value)) for name, value in loop.carried)
         return _event(record, EventCase.CARRIED_STATE, loop=loop.node, carried=carried)
-    if record.earlier_history == record.history:
+    if record.earlier_history is not None and same_graph(record.earlier_history, record.history):
         return _event(record, EventCase.SAME_TENSOR)
     return _event(record, EventCase.SHARED_GRAPH, shared=shared_variables(record.holders))
+
+
+def same_graph(earlier: frozenset[GraphNode], history: frozenset[GraphNode]) -> bool:
+    """The very graph ``earlier`` freed, or that graph joined with its twins from the loop's earlier
+    passes (a loss backwarded in every iteration, then again after the loop): each extra node was
+    made where one of the freed ones was."""
+    if earlier == history:
+        return True
+    sites = {id(node.site) for node in earlier if node.site is not None}
+    return earlier < history and all(node.site is not None and id(node.site) in sites for node in history - earlier)
 
 
 def trusted(hit: tuple[GraphNode, ...], loop: LoopPass | None) -> bool:
