@@ -109,6 +109,37 @@ class LeafEvidence:
                 at = text.find(f".{word}", at + 1)
         return sites
 
+    @cached_property
+    def _freeze_word_sites(self) -> list[int]:
+        """Where each freeze word starts, dotted or not (``requires_grad=False`` in a call)."""
+        text = self.ctx.doc.text
+        sites = []
+        for word in (*FREEZE_WORDS, ".detach_()"):
+            at = text.find(word)
+            while at != -1:
+                sites.append(at)
+                at = text.find(word, at + 1)
+        return sites
+
+    def _frozen_only_after(self, expr: ast.Name, scope: ast.AST) -> bool:
+        """Every freeze in the file is ``expr``'s own name's, later in the function's code than
+        ``expr`` and outside any loop around it: ``E[:, 0::2] = ...`` in a helper that then sets
+        ``E.requires_grad = False`` writes into a leaf that still requires grad."""
+        if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        if _outermost_loop(self.ctx, expr, scope) is not None:
+            return False  # the next iteration runs after the freeze
+        doc, text, name = self.ctx.doc, self.ctx.doc.text, expr.id
+        after, end = doc.offset(doc.node_span(expr).end), doc.offset(doc.node_span(scope).end)
+        for at in self._freeze_word_sites:
+            dot = at if text.startswith(".", at) else at - 1
+            before = dot - len(name) - 1
+            if not (after < at < end and text.startswith(f"{name}.", dot - len(name))):
+                return False
+            if before >= 0 and (text[before].isidentifier() or text[before].isdigit() or text[before] == "."):
+                return False  # `self.E.requires_grad = False`: another object's attribute
+        return bool(self._freeze_word_sites)
+
     # -- what makes a leaf ------------------------------------------------------------------------
     def made_leaf(self, expr: ast.AST, depth: int = 0) -> Leaf | None:
         """``expr`` builds a fresh leaf that requires grad. Once per node and depth: a helper's
@@ -248,11 +279,10 @@ class LeafEvidence:
             if key not in self._names:
                 self._names[key] = self._name_leaf(scope, expr.id)
             found = self._names[key]
-            if found is not None and found.origin == "parameter" and self.freezes:
+            if found is None:
                 return None
-            if found is not None and self._frozen_by_name(expr.id):
-                return None
-            return found
+            frozen = (found.origin == "parameter" and self.freezes) or self._frozen_by_name(expr.id)
+            return None if frozen and not self._frozen_only_after(expr, scope) else found
         if isinstance(expr, ast.Attribute):
             if isinstance(expr.value, ast.Name) and expr.value.id == "self":
                 if expr.attr not in self._plausible[1]:
@@ -320,6 +350,8 @@ class LeafEvidence:
         ):
             if not any(a < position < b for a, b in spans):
                 continue
+            if isinstance(node, ast.Call) and self._encloses(node, expr):
+                continue  # the call ``expr`` is handed to runs after it is evaluated
             if isinstance(node, ast.Call) and self._may_freeze(node, layer, full, root, scope):
                 return None  # `freeze(self.emb)`, `self.setup()`, `self.emb.freeze()`: may switch it off
             site = _freeze_target(node)
