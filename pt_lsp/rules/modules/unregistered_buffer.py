@@ -198,6 +198,8 @@ class UnregisteredBuffer(Rule):
         if not isinstance(value, ast.Name):
             if self.plain_tensor(ctx, value):
                 return []
+            if not self.placement_free(ctx, value):
+                return None  # `xs.to(device)`: placed where it is made, whatever `xs` was
             root = _root_name(value)  # `bounds[0:1]`, `bounds[1:2] - bounds[0:1]`: views of one name
             return self.tensor_values(ctx, init, root) if root is not None else None
         name = value.id
@@ -311,6 +313,10 @@ class UnregisteredBuffer(Rule):
         ):
             qualname = ctx.qualname(parent.func)
             return qualname is not None and qualname.split(".")[0] != "torch"
+        if isinstance(parent, ast.IfExp) and use is not parent.test:
+            return _local_moved(ctx, parent)  # `t = self.t if t is None else t`
+        if isinstance(parent, ast.Assign):
+            return _local_moved(ctx, use)  # `t = self.t`
         return isinstance(parent, ast.Attribute) and parent.attr in MOVES_AT_USE
 
     def fixes(self, ctx: FileContext, stmt: ast.Assign, attr: str, super_line: int | None) -> list[Fix]:
@@ -341,6 +347,29 @@ def _placed(call: ast.Call, ctx: FileContext) -> bool:
     first = call.args[0]
     qualname = ctx.qualname(first)
     return not (qualname is not None and qualname.startswith("torch.") and qualname != "torch.device")
+
+
+def _local_moved(ctx: FileContext, value: ast.expr) -> bool:
+    """``t = <value>`` where every later read of ``t`` that ``value`` may reach moves it
+    (``t = t.to(x.device)``), as a use of ``self.t.to(x.device)`` does."""
+    assign = ctx.parent(value)
+    if not (isinstance(assign, ast.Assign) and assign.value is value and len(assign.targets) == 1):
+        return False
+    target = assign.targets[0]
+    scope = ctx.parent(assign)
+    while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        scope = ctx.parent(scope)
+    if not isinstance(target, ast.Name) or scope is None:
+        return False
+    reads = []
+    for node in ast.walk(scope):
+        if not (isinstance(node, ast.Name) and node.id == target.id and isinstance(node.ctx, ast.Load)):
+            continue
+        values = reaching_values(ctx, node)
+        after = (node.lineno, node.col_offset) >= (assign.end_lineno or 0, assign.end_col_offset or 0)
+        if any(v is value for v in values or ()) or (values is None and after):
+            reads.append(node)
+    return bool(reads) and all(isinstance(p := ctx.parent(n), ast.Attribute) and p.attr in MOVES_AT_USE for n in reads)
 
 
 def _is_none(value: ast.expr) -> bool:

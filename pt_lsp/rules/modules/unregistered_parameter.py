@@ -32,6 +32,18 @@ CONTAINER_CLASSES = {
     (PARAM, "dict"): "torch.nn.ParameterDict",
 }
 _WHAT = {MODULE: "modules", PARAM: "parameters"}
+# torch.nn modules with no parameters, no buffers and no train/eval behaviour: a plain list of
+# them misses nothing (not Dropout or norm layers, whose behaviour `eval()` switches).
+STATELESS_MODULES = frozenset(
+    "torch.nn." + name
+    for name in (
+        "Upsample UpsamplingNearest2d UpsamplingBilinear2d Identity Flatten Unflatten ReLU ReLU6 LeakyReLU ELU SELU"
+        " CELU GELU SiLU Mish Sigmoid Tanh Hardtanh Hardswish Hardsigmoid Softplus Softsign Tanhshrink Softmax"
+        " LogSoftmax Softmin Threshold MaxPool1d MaxPool2d MaxPool3d AvgPool1d AvgPool2d AvgPool3d"
+        " AdaptiveMaxPool1d AdaptiveMaxPool2d AdaptiveMaxPool3d AdaptiveAvgPool1d AdaptiveAvgPool2d"
+        " AdaptiveAvgPool3d PixelShuffle PixelUnshuffle ZeroPad2d ConstantPad2d ReflectionPad2d ReplicationPad2d"
+    ).split()
+)
 
 
 class UnregisteredParameter(Rule):
@@ -44,7 +56,9 @@ class UnregisteredParameter(Rule):
     `.extend(...)` or `[key] = ...`), also inside lists put into it (`[nn.Linear(...), act]`)
     and where the modules come from the class's callers (`Merge([nn.Linear(4, 2)])` stored by
     `self.layers = layers` or appended one by one). The finding is on the assignment of the
-    attribute.
+    attribute. A list of only parameter-free, buffer-free modules whose behaviour `train()` /
+    `eval()` does not change (`nn.Upsample`, activations, `nn.Identity`, pooling) misses nothing
+    and is not reported; `nn.Dropout` and norm layers are.
 
     ## Why is this bad?
     `nn.Module` registers only `nn.Parameter`s, submodules and buffers assigned to it directly.
@@ -168,6 +182,8 @@ class UnregisteredParameter(Rule):
                     )
                     for v, _ in given[:1]
                 )
+        if all(_stateless(ctx, evidence, element, fn) for element, fn in container.elements):
+            return None
         plain = "tuple" if isinstance(value, ast.Tuple) else container.shape
         what = _WHAT[next(iter(kinds))] if len(kinds) == 1 else "modules and parameters"
         nested = any(isinstance(element, (ast.List, ast.Tuple, ast.Dict)) for element, _ in found)
@@ -262,6 +278,18 @@ class UnregisteredParameter(Rule):
         else:
             edits = [Edit.insert(span.start, f"{name}("), Edit.insert(span.end, ")")]
         return Fix(f"Use `nn.{short}`", (*edits, *extra), Applicability.UNSAFE)
+
+
+def _stateless(ctx: FileContext, evidence: InitEvidence, element: ast.AST, function: ast.AST, depth: int = 0) -> bool:
+    """``nn.Upsample(...)``, ``nn.ReLU()``, or lists or names of only such: nothing to register."""
+    if depth > 3:
+        return False
+    if isinstance(element, (ast.List, ast.Tuple)):
+        return all(_stateless(ctx, evidence, e, function, depth + 1) for e in element.elts)
+    if isinstance(element, ast.Name):
+        bound = evidence.single_value(function, element.id)
+        return bound is not None and _stateless(ctx, evidence, bound, function, depth + 1)
+    return isinstance(element, ast.Call) and ctx.qualname(element.func) in STATELESS_MODULES
 
 
 def _short(ctx: FileContext, node: ast.AST) -> str:

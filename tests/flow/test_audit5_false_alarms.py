@@ -1,0 +1,145 @@
+"""False alarms of the fifth audit (benchmarks/ecosystem/audit-5.md, causes G1-G8): training code
+nobody here had read. Each program is ours, has the shape of the real code and must draw no finding
+of the rule; beside each, a nearby program that is wrong keeps its finding, and where torch on the
+CPU can tell, a test runs both to show which of the two behaves as the message says."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import torch
+
+from pt_lsp.core.engine import lint_source
+from pt_lsp.core.selection import Selection
+
+
+def lines(source: str, code: str) -> list[int]:
+    result = lint_source(textwrap.dedent(source), "<audit5>", selection=Selection.of([code]))
+    assert result.errors == []
+    return [f.line for f in result.findings if f.code == code]
+
+
+def run(source: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__name__": "audit5"}
+    exec(compile(textwrap.dedent(source), "<audit5>", "exec"), namespace)
+    return namespace
+
+
+# G5: modules with no parameters, no buffers and no train/eval behaviour kept in a plain list.
+STATELESS_LIST = """
+    import torch
+    from torch import nn
+
+    class Pyramid(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 3, 1)
+            self.steps = [nn.Upsample(scale_factor=2), nn.ReLU(), nn.Identity(), nn.MaxPool2d(2), nn.Flatten()]
+
+        def forward(self, x):
+            y = self.conv(x)
+            for step in self.steps:
+                y = step(y)
+            return y
+
+    net = Pyramid()
+    """
+
+# A Dropout in the list: `eval()` does not reach it, so it keeps dropping at evaluation.
+DROPOUT_IN_LIST = STATELESS_LIST.replace("nn.ReLU(), nn.Identity(), nn.MaxPool2d(2), nn.Flatten()", "nn.Dropout(0.5)")
+
+
+def test_ptl301_stateless_modules_in_a_list() -> None:
+    assert lines(STATELESS_LIST, "PTL301") == []
+
+
+def test_ptl301_dropout_in_a_list_is_still_reported() -> None:
+    assert lines(DROPOUT_IN_LIST, "PTL301") == [9]
+
+
+def test_stateless_list_misses_nothing_but_dropout_escapes_eval() -> None:
+    plain = run(STATELESS_LIST)["net"]
+    registered = torch.nn.ModuleList(plain.steps)
+    assert len(registered.state_dict()) == 0  # registering them would add nothing to save or move
+    assert list(registered.parameters()) == [] and list(registered.buffers()) == []
+    dropping = run(DROPOUT_IN_LIST)["net"].eval()
+    assert dropping.steps[1].training  # eval() did not reach the Dropout in the plain list
+
+
+# G6: `.to(device)` in `__init__` places the tensor where it is made, whatever its receiver is.
+PLACED_LOCALS = """
+    import torch
+    from torch import nn
+
+    class Grid(nn.Module):
+        def __init__(self, n, device):
+            super().__init__()
+            xs = torch.arange(n).float()
+            self.xs = xs.to(device)
+            ys = torch.arange(n).float()
+            self.ys = ys.unsqueeze(0).to(device)
+
+        def forward(self, x):
+            return x * self.xs + self.ys
+
+    out = Grid(3, "cpu")(torch.ones(3))
+    """
+
+# The same tensors never placed: `model.to(...)` leaves them behind.
+UNPLACED_LOCALS = PLACED_LOCALS.replace("xs.to(device)", "xs").replace("ys.unsqueeze(0).to(device)", "ys.unsqueeze(0)")
+
+
+def test_ptl302_local_placed_with_to_device() -> None:
+    assert lines(PLACED_LOCALS, "PTL302") == []
+
+
+def test_ptl302_unplaced_locals_are_still_reported() -> None:
+    assert lines(UNPLACED_LOCALS, "PTL302") == [9, 11]
+
+
+def test_placed_locals_run_and_unplaced_ones_stay_behind() -> None:
+    assert run(PLACED_LOCALS)["out"].shape == (1, 3)
+    namespace = run(UNPLACED_LOCALS)
+    grid = namespace["Grid"](3, "cpu").to(torch.float64)
+    assert grid.xs.dtype == torch.float32  # not moved: a plain attribute
+    assert "xs" not in grid.state_dict()
+
+
+# G7: the use moves the tensor through a local and a conditional expression.
+MOVED_THROUGH_A_LOCAL = """
+    import torch
+    from torch import nn
+
+    class Flow(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+            self.times = torch.tensor([0.0, 1.0])
+
+        def forward(self, x, times=None):
+            times = self.times if times is None else times
+            times = times.to(x.device)
+            return self.lin(x) * times
+
+    out = Flow()(torch.ones(2))
+    """
+
+# Without the move, the local carries the CPU tensor into the arithmetic.
+NOT_MOVED_THROUGH_A_LOCAL = MOVED_THROUGH_A_LOCAL.replace("            times = times.to(x.device)\n", "")
+
+
+def test_ptl302_moved_through_a_local() -> None:
+    assert lines(MOVED_THROUGH_A_LOCAL, "PTL302") == []
+
+
+def test_ptl302_not_moved_through_a_local_is_still_reported() -> None:
+    assert lines(NOT_MOVED_THROUGH_A_LOCAL, "PTL302") == [9]
+
+
+def test_moved_through_a_local_follows_the_input() -> None:
+    namespace = run(MOVED_THROUGH_A_LOCAL)
+    flow = namespace["Flow"]().to(torch.float64)
+    assert flow.times.dtype == torch.float32  # left behind by `.to()`, yet `forward` moves it
+    assert flow(torch.ones(2, dtype=torch.float64)).dtype == torch.float64
+    assert namespace["out"].shape == (2,)
