@@ -244,6 +244,10 @@ class Names:
                     return found[-1]  # bound later in a function: a local, not the import
             if scope.star_imports and name not in scope.bindings:
                 source = star_source([m for p, m in scope.star_imports if p <= pos or not first], name)
+                if source is not None and name == "torch" and star_exports(source, name) is None:
+                    # a helper library's `import *` re-exporting the package (`from torch_snippets
+                    # import *`): a name `torch` nothing else binds is the torch package
+                    return Binding(name, pos, "torch")
                 if source is not None:
                     return Binding(name, pos, f"{source}.{name}")
             scope = scope.parent

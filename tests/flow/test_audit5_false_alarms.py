@@ -5,9 +5,12 @@ CPU can tell, a test runs both to show which of the two behaves as the message s
 
 from __future__ import annotations
 
+import sys
 import textwrap
+import types
 from typing import Any
 
+import pytest
 import torch
 
 from pt_lsp.core.engine import lint_source
@@ -143,3 +146,54 @@ def test_moved_through_a_local_follows_the_input() -> None:
     assert flow.times.dtype == torch.float32  # left behind by `.to()`, yet `forward` moves it
     assert flow(torch.ones(2, dtype=torch.float64)).dtype == torch.float64
     assert namespace["out"].shape == (2,)
+
+
+# G2: `torch` comes from a helper library's star import; `torch.no_grad()` must still count.
+STAR_IMPORTED_TORCH = """
+    from helper_lib import *
+    import torchvision
+
+    model = torchvision.models.resnet18(num_classes=3)
+    model.eval()
+    x = torch.zeros(1, 3, 32, 32)
+    with torch.no_grad():
+        out = model(x)
+    print(out[0].numpy())
+    """
+
+# The same forward pass outside `no_grad`: the output requires grad.
+STAR_IMPORTED_TORCH_WITH_GRAD = STAR_IMPORTED_TORCH.replace(
+    "    with torch.no_grad():\n        out = model(x)\n", "    out = model(x)\n"
+)
+
+
+def test_ptl402_no_grad_of_a_star_imported_torch() -> None:
+    assert lines(STAR_IMPORTED_TORCH, "PTL402") == []
+
+
+def test_ptl402_star_imported_torch_with_grad_is_still_reported() -> None:
+    assert lines(STAR_IMPORTED_TORCH_WITH_GRAD, "PTL402") == [9]
+
+
+def test_star_imported_torch_runs_under_no_grad_and_raises_without(monkeypatch: pytest.MonkeyPatch) -> None:
+    helper = types.ModuleType("helper_lib")
+    helper.torch = torch  # type: ignore[attr-defined]
+    helper.__all__ = ["torch"]  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "helper_lib", helper)
+    vision = types.ModuleType("torchvision")  # not installed here: a small stand-in model zoo
+    vision.models = types.SimpleNamespace(  # type: ignore[attr-defined]
+        resnet18=lambda num_classes: torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 32 * 32, num_classes))
+    )
+    monkeypatch.setitem(sys.modules, "torchvision", vision)
+    assert run(STAR_IMPORTED_TORCH)["out"].shape == (1, 3)
+    with pytest.raises(RuntimeError, match="requires grad"):
+        run(STAR_IMPORTED_TORCH_WITH_GRAD)
+
+
+def test_an_explicit_import_of_another_torch_is_not_the_torch_package() -> None:
+    # only a star import's unknown re-export is taken for the package: `from other import torch`
+    # binds something else, whose `no_grad()` proves nothing
+    source = STAR_IMPORTED_TORCH.replace(
+        "from helper_lib import *", "from helper_lib import *\n    from other import torch"
+    )
+    assert lines(source, "PTL402") == [11]
