@@ -197,3 +197,58 @@ def test_an_explicit_import_of_another_torch_is_not_the_torch_package() -> None:
         "from helper_lib import *", "from helper_lib import *\n    from other import torch"
     )
     assert lines(source, "PTL402") == [11]
+
+
+# G4: a CPU tensor fed to layers on the device chosen at run time: a CUDA run raises a device
+# mismatch there, so the output is never a CUDA tensor.
+CPU_INPUT_TO_DEVICE_LAYERS = """
+    import numpy as np
+    import torch
+
+    DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin1 = torch.nn.Linear(2, 4)
+            self.lin2 = torch.nn.Linear(4, 2)
+
+        def forward(self, x):
+            return self.lin2(torch.relu(self.lin1(x)))
+
+    model = Net().to(DEVICE)
+    grid = torch.tensor(np.ones((3, 2), dtype=np.float32))
+    probas = model(grid)
+    result = probas.detach().numpy()
+    """
+
+# The input moved to the device as well: a CUDA tensor on a GPU machine.
+DEVICE_INPUT_TO_DEVICE_LAYERS = CPU_INPUT_TO_DEVICE_LAYERS.replace("np.float32))", "np.float32)).to(DEVICE)")
+
+# The same with `torch.mm` on weights made on the device (no layer).
+CPU_INPUT_MM_DEVICE_WEIGHTS = """
+    import torch
+
+    DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    weights = torch.zeros(2, 3, device=DEVICE)
+    grid = torch.ones(4, 2)
+    scores = torch.mm(grid, weights)
+    result = scores.numpy()
+    """
+
+
+def test_ptl401_cpu_input_to_device_layers() -> None:
+    assert lines(CPU_INPUT_TO_DEVICE_LAYERS, "PTL401") == []
+    assert lines(CPU_INPUT_MM_DEVICE_WEIGHTS, "PTL401") == []
+
+
+def test_ptl401_device_input_to_device_layers_is_still_reported() -> None:
+    assert lines(DEVICE_INPUT_TO_DEVICE_LAYERS, "PTL401") == [19]
+    assert lines(
+        CPU_INPUT_MM_DEVICE_WEIGHTS.replace("torch.ones(4, 2)", "torch.ones(4, 2, device=DEVICE)"), "PTL401"
+    ) == [8]
+
+
+def test_cpu_input_to_device_layers_runs_on_the_cpu() -> None:
+    assert run(CPU_INPUT_TO_DEVICE_LAYERS)["result"].shape == (3, 2)
+    assert run(CPU_INPUT_MM_DEVICE_WEIGHTS)["result"].shape == (4, 3)

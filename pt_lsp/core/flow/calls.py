@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from .. import vocabulary as api
 from ..walk import attr_path
 from .autograd import Autograd, is_true, keyword
-from .evaluator import Expressions, sequence, subject
+from .evaluator import SAME_DEVICE_METHODS, SAME_DEVICE_OPS, Expressions, on_cpu_or_raises, sequence, subject
 from .graph import GraphNodes
 from .lattice import Device, Grade, ReadOnly
 from .state import Stack, State
@@ -241,7 +241,8 @@ class Calls:
         if qualname in ("torch.stack", "torch.cat", "torch.concat", "torch.hstack", "torch.vstack") and args:
             inputs = [args[0].iter_elem(), args[0], *args[1:]]
         if any(v.kind is Kind.TENSOR or v.history for v in inputs):
-            return self.derived(node, state, inputs, kind=Kind.TENSOR)
+            value = self.derived(node, state, inputs, kind=Kind.TENSOR)
+            return on_cpu_or_raises(value, inputs) if qualname in SAME_DEVICE_OPS else value
         if qualname.startswith("torch.nn.functional.") and not is_true(keyword(node, "return_indices")):
             # A functional op returns a tensor whatever its inputs are (or raises): a tensor of
             # unknown device, grad and graph. `F.pad(x, ...).data` is a tensor's `.data`.
@@ -446,7 +447,8 @@ class Calls:
             return Value(kind=Kind.TENSOR, device=receiver.device, requires_grad=False, steps=receiver.steps)
         if name.endswith("_") and not name.startswith("_"):
             return receiver  # in place: the same tensor
-        return self.derived(node, state, [receiver, *args, *kwargs.values()], kind=Kind.TENSOR)
+        value = self.derived(node, state, [receiver, *args, *kwargs.values()], kind=Kind.TENSOR)
+        return on_cpu_or_raises(value, [receiver, *args]) if name in SAME_DEVICE_METHODS else value
 
     # -- modules ----------------------------------------------------------------------------------
     def module_method(
@@ -558,6 +560,9 @@ class Calls:
             # the output is where the parameters are; an input proven on CUDA decides it
             # (a module left on the CPU would raise instead)
             value = value.with_(device=module.device)
+        if qualname.startswith("torch.nn.") and not parameter_free and "DataParallel" not in qualname:
+            # a torch layer's weights meet its input: a CPU input runs on the CPU or raises
+            value = on_cpu_or_raises(value, [*inputs, Value(kind=Kind.TENSOR, device=module.device)])
         if value.requires_grad or value.device.may_be_cuda:
             value = value.with_(steps=merge_steps(module.steps, value.steps)).step(
                 node, f"output of {subject(node.func)} here"

@@ -228,7 +228,8 @@ class Expressions:
             if BYTES.qualname in (left.qualname, right.qualname) and isinstance(node.op, (ast.Add, ast.Mult)):
                 return BYTES  # `header + payload`, `b"\0" * n`
             return UNKNOWN if Kind.UNKNOWN in (left.kind, right.kind) else OTHER
-        return self.derived(node, state, [left, right])
+        value = self.derived(node, state, [left, right])
+        return on_cpu_or_raises(value, [left, right]) if isinstance(node.op, ast.MatMult) else value
 
     def eval_unaryop(self, node: ast.UnaryOp, state: State) -> Value:
         operand = self.eval(node.operand, state)
@@ -458,6 +459,24 @@ class Expressions:
                     items=None,
                     history=container.history | value.history,
                 )
+
+
+# Ops that raise unless all their tensors are on one device (no CPU-scalar exception as for
+# elementwise ops): given a tensor known on the CPU, they run on the CPU or raise (audit-5 G4).
+SAME_DEVICE_OPS = frozenset(
+    {"torch.mm", "torch.matmul", "torch.bmm", "torch.nn.functional.linear", "torch.nn.functional.embedding"}
+    | {f"torch.nn.functional.conv{n}d" for n in (1, 2, 3)}
+)
+SAME_DEVICE_METHODS = frozenset({"mm", "matmul", "bmm"})
+
+
+def on_cpu_or_raises(value: Value, inputs: list[Value]) -> Value:
+    """``value`` of a same-device op: with one input known on the CPU and the others on the CPU
+    or the device chosen at run time, it is never a CUDA tensor (a CUDA run raises first)."""
+    devices = {v.device for v in inputs if v.kind is Kind.TENSOR}
+    if value.device is Device.MAYBE_CUDA and Device.CPU in devices and devices <= {Device.CPU, Device.MAYBE_CUDA}:
+        return value.with_(device=Device.CPU)
+    return value
 
 
 def subject(expr: ast.expr) -> str:
