@@ -252,3 +252,53 @@ def test_ptl401_device_input_to_device_layers_is_still_reported() -> None:
 def test_cpu_input_to_device_layers_runs_on_the_cpu() -> None:
     assert run(CPU_INPUT_TO_DEVICE_LAYERS)["result"].shape == (3, 2)
     assert run(CPU_INPUT_MM_DEVICE_WEIGHTS)["result"].shape == (4, 3)
+
+
+# G1: each list item detached by index before it is read again in the same iteration.
+ITEMS_DETACHED_BY_INDEX = """
+    import torch
+
+    def repackage(h):
+        return h.detach()
+
+    cell = torch.nn.RNNCell(3, 4)
+    hidden = [torch.zeros(2, 4) for _ in range(2)]
+    for step in range(3):
+        for i in range(2):
+            hidden[i] = repackage(hidden[i])
+            out = cell(torch.randn(2, 3), hidden[i])
+            hidden[i] = out
+            out.sum().backward()
+    """
+
+# Neighbours where the item read may still carry the freed graph: no detach; a detach on one
+# branch only; the list handed to a call between the store and the read; the index changed.
+ITEMS_NOT_DETACHED = ITEMS_DETACHED_BY_INDEX.replace("            hidden[i] = repackage(hidden[i])\n", "")
+ITEMS_DETACHED_ON_ONE_BRANCH = ITEMS_DETACHED_BY_INDEX.replace(
+    "            hidden[i] = repackage(hidden[i])\n",
+    "            if step % 2:\n                hidden[i] = repackage(hidden[i])\n",
+)
+ITEMS_REPLACED_BY_A_CALL = ITEMS_DETACHED_BY_INDEX.replace(
+    "            out = cell(", "            hidden.reverse()\n            out = cell("
+)
+ITEMS_READ_AT_ANOTHER_INDEX = ITEMS_DETACHED_BY_INDEX.replace(
+    "            out = cell(", "            i = 1 - i\n            out = cell("
+)
+
+
+def test_ptl201_items_detached_by_index() -> None:
+    assert lines(ITEMS_DETACHED_BY_INDEX, "PTL201") == []
+
+
+def test_ptl201_items_that_may_keep_the_graph_are_still_reported() -> None:
+    assert lines(ITEMS_NOT_DETACHED, "PTL201") == [13]
+    assert lines(ITEMS_DETACHED_ON_ONE_BRANCH, "PTL201") == [15]
+    assert lines(ITEMS_REPLACED_BY_A_CALL, "PTL201") == [15]
+    assert lines(ITEMS_READ_AT_ANOTHER_INDEX, "PTL201") == [15]
+
+
+def test_items_detached_by_index_run_and_undetached_ones_raise() -> None:
+    run(ITEMS_DETACHED_BY_INDEX)
+    for source in (ITEMS_NOT_DETACHED, ITEMS_DETACHED_ON_ONE_BRANCH, ITEMS_REPLACED_BY_A_CALL):
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            run(source)

@@ -11,7 +11,7 @@ from .. import vocabulary as api
 from ..walk import attr_path
 from .graph import GraphNodes
 from .lattice import Device, Grade, ReadOnly, grade_of
-from .state import State
+from .state import State, item_key
 from .values import BYTES, OTHER, UNKNOWN, Kind, Value, add_element, merge_steps
 
 if TYPE_CHECKING:
@@ -69,7 +69,17 @@ class Expressions:
         return value
 
     def eval_call(self, node: ast.Call, state: State) -> Value:
-        return self.calls.call(node, state)
+        value = self.calls.call(node, state)
+        if state.items:  # a call handed a list (or a method of it) may replace its items
+            handed = [a.value if isinstance(a, ast.Starred) else a for a in node.args]
+            handed += [k.value for k in node.keywords]
+            if isinstance(node.func, ast.Attribute):
+                handed.append(node.func.value)
+            for expr in handed:
+                path = attr_path(expr)
+                if path is not None:
+                    state.forget_items(path)
+        return value
 
     def eval_generic(self, node: ast.AST, state: State) -> Value:
         for child in ast.iter_child_nodes(node):
@@ -354,6 +364,10 @@ class Expressions:
         base = self.eval(node.value, state)
         index = node.slice
         self.eval(index, state)
+        key = item_key(node) if state.items else None
+        stored = state.env.get(key) if key is not None and key in state.items else None
+        if stored is not None:
+            return stored  # the item stored by this index (`hidden[i] = h.detach()`)
         if base.read_only is not None and basic_index(index):  # a view of the read-only memory
             array = base.read_only
             sliced = isinstance(index, ast.Slice) and index.step is None
@@ -423,6 +437,10 @@ class Expressions:
 
     # -- binding --------------------------------------------------------------------------------
     def bind(self, target: ast.AST, value: Value, state: State) -> None:
+        if state.items and isinstance(target, (ast.Name, ast.Attribute)):
+            touched = attr_path(target)
+            if touched is not None:
+                state.forget_items(touched)
         if isinstance(target, ast.Name):
             state.env[target.id] = value
             self.facts.record(target, value)
@@ -459,6 +477,12 @@ class Expressions:
                     items=None,
                     history=container.history | value.history,
                 )
+            if path is not None:
+                state.forget_items(path)  # another index may name the same item
+                key = item_key(target)
+                if key is not None and container.kind is Kind.SEQ:
+                    state.env[key] = value
+                    state.items.add(key)
 
 
 # Ops that raise unless all their tensors are on one device (no CPU-scalar exception as for

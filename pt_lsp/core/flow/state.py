@@ -30,6 +30,10 @@ class State:
     retained: dict[GraphNode, ast.Call] = field(default_factory=dict)
     # Retained nodes that saved parameters an optimizer then updated in place -> its step().
     updated: dict[GraphNode, ast.Call] = field(default_factory=dict)
+    # List items stored by index (`hidden[i] = h.detach()`), kept in env under the text
+    # "hidden[i]": what a read of the same index gets until the list, the index or a call
+    # handed the list changes (a strong update; audit-5 G1).
+    items: set[str] = field(default_factory=set)
 
     def copy(self) -> State:
         return State(
@@ -40,7 +44,14 @@ class State:
             self.under,
             dict(self.retained),
             dict(self.updated),
+            set(self.items),
         )
+
+    def forget_items(self, touched: str) -> None:
+        """Drop the stored items of the list or index named ``touched`` (a name or a path)."""
+        for key in [k for k in self.items if item_touches(k, touched)]:
+            self.items.discard(key)
+            self.env.pop(key, None)
 
     def rebind(self, target: ast.AST, value: Value) -> None:
         """Give the variable or attribute path ``target`` a new value (an in-place change such
@@ -60,6 +71,8 @@ class State:
         # Must-freed: a graph counts as freed after a join only when every path freed it, so
         # that a backward taken on one branch never meets a value kept on the other.
         freed = must(self.freed, other.freed)
+        for key in self.items ^ other.items:  # stored on one path only: the list's element holds
+            env.pop(key, None)
         return State(
             env,
             freed,
@@ -70,7 +83,29 @@ class State:
             None,
             must(self.retained, other.retained),
             must(self.updated, other.updated),  # a step on every path, like freed
+            self.items & other.items,
         )
+
+
+def item_key(target: ast.expr) -> str | None:
+    """``hidden[i]`` / ``hidden[0]`` (a list path indexed by a name or an integer): its env key."""
+    if not isinstance(target, ast.Subscript):
+        return None
+    path = attr_path(target.value)
+    index = target.slice
+    if path is None:
+        return None
+    if isinstance(index, ast.Name):
+        return f"{path}[{index.id}]"
+    if isinstance(index, ast.Constant) and type(index.value) is int:
+        return f"{path}[{index.value}]"
+    return None
+
+
+def item_touches(key: str, touched: str) -> bool:
+    """Whether rebinding or mutating ``touched`` may change the item ``key`` names."""
+    container, index = key[:-1].split("[", 1)
+    return container == touched or container.startswith(touched + ".") or index == touched
 
 
 def join_states(states: Iterable[State | None]) -> State | None:

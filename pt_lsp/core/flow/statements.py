@@ -164,6 +164,8 @@ class Statements:
             result = current.join(value) if current.kind is value.kind else OTHER
         if isinstance(stmt.target, (ast.Name, ast.Attribute)):
             self.bind(stmt.target, result, state)
+        elif isinstance(stmt.target, ast.Subscript) and (path := attr_path(stmt.target.value)) is not None:
+            state.forget_items(path)  # `hidden[i] += x` changes the item in place
         return state
 
     def exec_return(self, stmt: ast.Return, state: State) -> None:
@@ -198,6 +200,8 @@ class Statements:
         return state
 
     def exec_delete(self, stmt: ast.Delete, state: State) -> State:
+        for key in list(state.items):  # `del hidden[0]` shifts the items after it
+            state.forget_items(key.split("[", 1)[0])
         for target in stmt.targets:
             if isinstance(target, ast.Name):
                 state.env.pop(target.id, None)
