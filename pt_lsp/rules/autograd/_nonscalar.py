@@ -262,6 +262,9 @@ class NonScalar:
                 return _either(
                     self.evidence(func.value, depth + 1), *(self.evidence(a, depth + 1) for a in broadcast_with)
                 )
+            if func.attr == "gather":  # `x.gather(dim, index)` has the shape of `index`
+                index = call.args[1] if len(call.args) > 1 else _keyword(call, "index")
+                return self.evidence(index, depth + 1) if index is not None else None
             if func.attr == "forward":
                 return self.module_output(func.value, call, depth)
             method = self.method_returns(call)
@@ -312,6 +315,9 @@ class NonScalar:
                 count = max(0, math.ceil((end - start) / step)) if step != 0 else 1
                 return (Step(call, f"created with {count} elements here"),) if count != 1 else None
             return None
+        if qualname == "torch.gather":  # torch.gather(input, dim, index): the shape of `index`
+            index = args[2] if len(args) > 2 else _keyword(call, "index")
+            return self.evidence(index, depth + 1) if index is not None else None
         if qualname in LIKE or qualname in WRAPPERS:
             return self.evidence(args[0], depth + 1) if args else None
         if qualname in ("torch.cat", "torch.concat") or qualname in JOINS:
