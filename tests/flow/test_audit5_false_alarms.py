@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 import textwrap
 import types
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -302,3 +303,76 @@ def test_items_detached_by_index_run_and_undetached_ones_raise() -> None:
     for source in (ITEMS_NOT_DETACHED, ITEMS_DETACHED_ON_ONE_BRANCH, ITEMS_REPLACED_BY_A_CALL):
         with pytest.raises(RuntimeError, match="backward through the graph a second time"):
             run(source)
+
+
+# G3: a model whose `__init__` freezes every parameter when its flag is False, built by a helper
+# of another file of the project.
+FROZEN_MODEL = """
+    import torch
+
+
+    class Features(torch.nn.Module):
+        def __init__(self, requires_grad=False, width=4):
+            super().__init__()
+            self.first = torch.nn.Linear(3, width)
+            self.second = torch.nn.Linear(width, 2)
+            if not requires_grad:
+                for param in self.parameters():
+                    param.requires_grad = False
+
+        def forward(self, x):
+            a = torch.relu(self.first(x))
+            return a, self.second(a)
+    """
+HELPER = """
+    from frozen_nets import Features
+
+
+    def prepare_model(device):
+        model = Features(requires_grad={flag})
+        return model.to(device).eval(), ["first", "second"]
+    """
+SHOW = """
+    import torch
+
+    import frozen_helpers
+
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    net, names = frozen_helpers.prepare_model(device)
+    maps = net(torch.ones(1, 3, device=device))
+    shown = [fmap.to("cpu").numpy() for fmap in maps]
+    """
+
+
+def frozen_project(folder: Path, flag: str) -> Path:
+    files = {"frozen_nets.py": FROZEN_MODEL, "frozen_helpers.py": HELPER.format(flag=flag), "show.py": SHOW}
+    for name, text in files.items():
+        (folder / name).write_text(textwrap.dedent(text))
+    return folder / "show.py"
+
+
+def project_lines(path: Path, code: str) -> list[int]:
+    result = lint_source(path.read_text(), str(path), selection=Selection.of([code]))
+    assert result.errors == []
+    return [f.line for f in result.findings if f.code == code]
+
+
+def test_ptl402_model_frozen_by_its_constructor_in_another_file(tmp_path: Path) -> None:
+    assert project_lines(frozen_project(tmp_path, "False"), "PTL402") == []
+
+
+def test_ptl402_model_not_frozen_is_still_reported(tmp_path: Path) -> None:
+    assert project_lines(frozen_project(tmp_path, "True"), "PTL402") == [9]
+
+
+def test_frozen_model_runs_and_trainable_one_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for flag, fails in (("False", False), ("True", True)):
+        show = frozen_project(tmp_path, flag)
+        for name in ("frozen_nets", "frozen_helpers"):
+            monkeypatch.delitem(sys.modules, name, raising=False)
+        if fails:
+            with pytest.raises(RuntimeError, match="requires grad"):
+                run(show.read_text())
+        else:
+            assert len(run(show.read_text())["shown"]) == 2

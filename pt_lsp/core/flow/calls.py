@@ -530,6 +530,9 @@ class Calls:
                 )
             finally:
                 self.module_calls.pop()
+            if module.requires_grad is False and all(v.requires_grad is False and not v.history for v in args):
+                # every parameter frozen by `__init__` and no input needing grad: nothing does
+                result = without_grad(result)
             if result.kind is not Kind.UNKNOWN or result.history:
                 return result
         inputs = [*args, *kwargs.values()]
@@ -572,6 +575,14 @@ class Calls:
             state_value = sequence((value, value)) if qualname.endswith("LSTM") else value
             return sequence((value, state_value))
         return value
+
+
+def without_grad(value: Value) -> Value:
+    """``value`` and its items computed with no parameter or input requiring grad."""
+    items = tuple(without_grad(i) for i in value.items) if value.items else value.items
+    elem = without_grad(value.elem) if value.elem is not None else None
+    grad = False if value.kind in (Kind.TENSOR, Kind.SEQ) else value.requires_grad
+    return value.with_(history=frozenset(), requires_grad=grad, items=items, elem=elem)
 
 
 def stored(value: Value, node: ast.Call, container: ast.expr) -> Value:
