@@ -238,13 +238,36 @@ CPU_INPUT_MM_DEVICE_WEIGHTS = """
     """
 
 
+# A classifier from scratch: `torch.mm(x, w) + b` with `w` and `b` made on the device.
+CPU_INPUT_SCRATCH_CLASSIFIER = """
+    import torch
+
+    DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+    class Scratch:
+        def __init__(self, n):
+            self.weights = torch.zeros(2, n, device=DEVICE)
+            self.bias = torch.zeros(2, device=DEVICE)
+
+        def forward(self, x):
+            logits = torch.mm(x, self.weights.t()) + self.bias
+            return logits, torch.softmax(logits, dim=1)
+
+    logits, probas = Scratch(3).forward(torch.ones(4, 3))
+    result = probas.detach().numpy()
+    """
+
+
 def test_ptl401_cpu_input_to_device_layers() -> None:
     assert lines(CPU_INPUT_TO_DEVICE_LAYERS, "PTL401") == []
     assert lines(CPU_INPUT_MM_DEVICE_WEIGHTS, "PTL401") == []
+    assert lines(CPU_INPUT_SCRATCH_CLASSIFIER, "PTL401") == []
 
 
 def test_ptl401_device_input_to_device_layers_is_still_reported() -> None:
     assert lines(DEVICE_INPUT_TO_DEVICE_LAYERS, "PTL401") == [19]
+    on_device = CPU_INPUT_SCRATCH_CLASSIFIER.replace("torch.ones(4, 3)", "torch.ones(4, 3, device=DEVICE)")
+    assert lines(on_device, "PTL401") == [16]
     assert lines(
         CPU_INPUT_MM_DEVICE_WEIGHTS.replace("torch.ones(4, 2)", "torch.ones(4, 2, device=DEVICE)"), "PTL401"
     ) == [8]
@@ -253,6 +276,7 @@ def test_ptl401_device_input_to_device_layers_is_still_reported() -> None:
 def test_cpu_input_to_device_layers_runs_on_the_cpu() -> None:
     assert run(CPU_INPUT_TO_DEVICE_LAYERS)["result"].shape == (3, 2)
     assert run(CPU_INPUT_MM_DEVICE_WEIGHTS)["result"].shape == (4, 3)
+    assert run(CPU_INPUT_SCRATCH_CLASSIFIER)["result"].shape == (4, 2)
 
 
 # G1: each list item detached by index before it is read again in the same iteration.

@@ -239,7 +239,21 @@ class Expressions:
                 return BYTES  # `header + payload`, `b"\0" * n`
             return UNKNOWN if Kind.UNKNOWN in (left.kind, right.kind) else OTHER
         value = self.derived(node, state, [left, right])
-        return on_cpu_or_raises(value, [left, right]) if isinstance(node.op, ast.MatMult) else value
+        if isinstance(node.op, ast.MatMult):
+            return on_cpu_or_raises(value, [left, right])
+        if any(v.device is Device.CPU and self.with_dimensions(e) for v, e in ((left, node.left), (right, node.right))):
+            # `torch.mm(x, w) + b`: a CPU matrix meets a tensor of the device chosen at run time
+            # elementwise, which a CUDA run refuses as it does a matrix product (no scalar exception)
+            return on_cpu_or_raises(value, [left, right])
+        return value
+
+    def with_dimensions(self, expr: ast.expr) -> bool:
+        """A matrix product or layer op, whose result always has dimensions (never 0-dim)."""
+        if not isinstance(expr, ast.Call):
+            return False
+        if isinstance(expr.func, ast.Attribute) and expr.func.attr in ("mm", "bmm"):
+            return True
+        return self.scope.qualname(expr.func) in SAME_DEVICE_OPS - {"torch.matmul"}
 
     def eval_unaryop(self, node: ast.UnaryOp, state: State) -> Value:
         operand = self.eval(node.operand, state)
