@@ -11,6 +11,7 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.tensors import GRAD, TensorEvidence
 from pt_lsp.core.findings import Finding, Severity
 from pt_lsp.core.rule import Rule
+from pt_lsp.core.walk import attr_path
 from pt_lsp.rules.legacy_api._data_fixes import UpdateFixes, read_fix, scalar_index
 from pt_lsp.rules.legacy_api.examples.tensor_data_attribute import EXAMPLES
 
@@ -46,6 +47,75 @@ class Access:
     @property
     def base(self) -> ast.AST:
         return self.node.value
+
+
+class TorchObjects:
+    """Receivers that are plainly torch's modules, classes or ops (``torch.utils``, ``Tensor`` of
+    ``from torch import Tensor``, ``aten = torch.ops.aten``): a path of attributes on a name bound
+    only by imports and by assignments of such paths, in a file that assigns no prefix of the
+    path. The flow engine would answer "a reference, not a tensor" for them too (it follows no
+    ``torch*`` module), after analysing the whole function and its callers."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self._stored: tuple[set[str], dict[str, list[ast.expr]], set[str]] | None = None
+
+    def holds(self, expr: ast.AST) -> bool:
+        path = attr_path(expr)
+        if path is None or not self._torch(expr):
+            return False
+        others, aliases, paths = self.stored()
+        parts = path.split(".")
+        if any(".".join(parts[:n]) in paths for n in range(2, len(parts) + 1)):
+            return False
+        root = parts[0]
+        if root in others:
+            return False
+        # `Tensor = torch.Tensor`: every value the name is given is itself a path on a name that
+        # only imports bind
+        return all(
+            (value_path := attr_path(value)) is not None
+            and value_path.split(".", 1)[0] not in others
+            and value_path.split(".", 1)[0] not in aliases
+            and self._torch(value)
+            for value in aliases.get(root, ())
+        )
+
+    def _torch(self, expr: ast.AST) -> bool:
+        qualname = self.ctx.qualname(expr)
+        return qualname is not None and qualname.split(".", 1)[0] == "torch"
+
+    def stored(self) -> tuple[set[str], dict[str, list[ast.expr]], set[str]]:
+        """The names bound other than by an import or a plain ``name = a.path`` (assigned
+        otherwise, looped over, parameters, definitions, ...), the values of those plain
+        assignments by name, and the attribute paths assigned, anywhere in the file."""
+        if self._stored is None:
+            index = self.ctx.index
+            aliases: dict[str, list[ast.expr]] = {}
+            plain: set[int] = set()
+            for assign in index.of(ast.Assign):
+                target = assign.targets[0]
+                if len(assign.targets) == 1 and isinstance(target, ast.Name) and attr_path(assign.value) is not None:
+                    aliases.setdefault(target.id, []).append(assign.value)
+                    plain.add(id(target))
+            others = {n.id for n in index.of(ast.Name) if not isinstance(n.ctx, ast.Load) and id(n) not in plain}
+            others.update(a.arg for a in index.of(ast.arg))
+            others.update(name for g in index.of(ast.Global) for name in g.names)
+            others.update(name for g in index.of(ast.Nonlocal) for name in g.names)
+            others.update(d.name for d in index.of(ast.FunctionDef))
+            others.update(d.name for d in index.of(ast.AsyncFunctionDef))
+            others.update(d.name for d in index.of(ast.ClassDef))
+            others.update(h.name for h in index.of(ast.ExceptHandler) if h.name)
+            others.update(m.name for m in index.of(ast.MatchAs) if m.name)
+            others.update(m.name for m in index.of(ast.MatchStar) if m.name)
+            others.update(m.rest for m in index.of(ast.MatchMapping) if m.rest)
+            paths = {
+                path
+                for a in index.of(ast.Attribute)
+                if not isinstance(a.ctx, ast.Load) and (path := attr_path(a)) is not None
+            }
+            self._stored = (others, aliases, paths)
+        return self._stored
 
 
 def _is_update_method(name: str) -> bool:
@@ -165,6 +235,7 @@ class TensorDataAttribute(Rule):
 
     # -- finding the accesses --------------------------------------------------------------------
     def accesses(self, ctx: FileContext, evidence: TensorEvidence) -> Iterator[Access]:
+        torch_objects = TorchObjects(ctx)
         for node in ctx.index.of(ast.Attribute):
             if node.attr != "data":
                 continue
@@ -173,7 +244,11 @@ class TensorDataAttribute(Rule):
             parent = ctx.parent(node)
             if isinstance(parent, ast.Call) and parent.func is node:
                 continue  # a method named `data()`: not the tensor attribute
-            kind = evidence.kind(node.value)
+            kind = evidence.kind(node.value, use_flow=False)
+            if kind is None:
+                if torch_objects.holds(node.value):
+                    continue  # `torch.utils.data`, `Tensor.data`: not worth a function's flow analysis
+                kind = evidence.kind(node.value)
             if kind is None:
                 continue
             stmt: ast.AST | None = node
