@@ -364,12 +364,33 @@ SHOW = """
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     net, names = frozen_helpers.prepare_model(device)
     maps = net(torch.ones(1, 3, device=device))
-    shown = [fmap.to("cpu").numpy() for fmap in maps]
+    shown = [maps[i].to("cpu").numpy() for i in range(len(names))]
     """
 
 
-def frozen_project(folder: Path, flag: str) -> Path:
-    files = {"frozen_nets.py": FROZEN_MODEL, "frozen_helpers.py": HELPER.format(flag=flag), "show.py": SHOW}
+# The helper picks one of two frozen classes: the joined model value has no single class.
+HELPER_CHOOSING = """
+    import os
+
+    from frozen_nets import Features, Wider
+
+
+    def prepare_model(device):
+        name = os.environ.get("NET", "features")
+        if name == "wider":
+            model = Wider(requires_grad={flag})
+        elif name == "features":
+            model = Features(requires_grad={flag})
+        else:
+            raise ValueError(name)
+        return model.to(device).eval(), ["first", "second"]
+    """
+WIDER = FROZEN_MODEL.replace("import torch\n", "").replace("Features", "Wider").replace("width=4", "width=8")
+
+
+def frozen_project(folder: Path, flag: str, helper: str = HELPER) -> Path:
+    model = FROZEN_MODEL + (WIDER if helper is HELPER_CHOOSING else "")
+    files = {"frozen_nets.py": model, "frozen_helpers.py": helper.format(flag=flag), "show.py": SHOW}
     for name, text in files.items():
         (folder / name).write_text(textwrap.dedent(text))
     return folder / "show.py"
@@ -383,16 +404,23 @@ def project_lines(path: Path, code: str) -> list[int]:
 
 def test_ptl402_model_frozen_by_its_constructor_in_another_file(tmp_path: Path) -> None:
     assert project_lines(frozen_project(tmp_path, "False"), "PTL402") == []
+    assert project_lines(frozen_project(tmp_path, "False", HELPER_CHOOSING), "PTL402") == []
 
 
 def test_ptl402_model_not_frozen_is_still_reported(tmp_path: Path) -> None:
     assert project_lines(frozen_project(tmp_path, "True"), "PTL402") == [9]
+    assert project_lines(frozen_project(tmp_path, "True", HELPER_CHOOSING), "PTL402") == [9]
 
 
 def test_frozen_model_runs_and_trainable_one_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(tmp_path))
-    for flag, fails in (("False", False), ("True", True)):
-        show = frozen_project(tmp_path, flag)
+    for flag, fails, helper in (
+        ("False", False, HELPER),
+        ("True", True, HELPER),
+        ("False", False, HELPER_CHOOSING),
+        ("True", True, HELPER_CHOOSING),
+    ):
+        show = frozen_project(tmp_path, flag, helper)
         for name in ("frozen_nets", "frozen_helpers"):
             monkeypatch.delitem(sys.modules, name, raising=False)
         if fails:

@@ -549,7 +549,11 @@ class Calls:
             value = self.derived(
                 node,
                 state,
-                [*inputs, Value(kind=Kind.TENSOR, requires_grad=True, device=module.device)],
+                # the parameters, unless every one was frozen by the constructor (audit-5 G3)
+                [
+                    *inputs,
+                    Value(kind=Kind.TENSOR, requires_grad=module.requires_grad is not False, device=module.device),
+                ],
                 kind=Kind.TENSOR,
                 evidence=evidence,
             )
