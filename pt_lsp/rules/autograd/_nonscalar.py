@@ -179,6 +179,7 @@ class NonScalar:
         # backward calls asks n times, and a scan per question would make the rule quadratic.
         self._blocks: dict[int, tuple[dict[int, int], dict[str, list[int]]]] = {}
         self._scope_values: dict[tuple[int, str], list[ast.AST]] = {}
+        self._first_bindings: dict[int, dict[str, int]] = {}
         self._mutated: dict[tuple[int, str], bool] = {}
         self._items: dict[tuple[int, int], ast.Subscript] = {}  # `a, b = f()`: `f()[0]`, `f()[1]`
         self._single: dict[tuple[int, tuple[int, ...]], bool] = {}
@@ -856,11 +857,7 @@ class NonScalar:
         passed = self.forward_argument(scope, name)
         if passed is not None:
             return [passed]
-        if (
-            isinstance(scope, ast.FunctionDef)
-            and scope.name == "__init__"
-            and not any(_binds(s, name.id) for s in scope.body)
-        ):
+        if isinstance(scope, ast.FunctionDef) and scope.name == "__init__" and not self._bound_in(scope, name.id):
             # `self.objective = objective`: what every instantiation of the class passes
             given = instantiation_arguments(self.ctx, scope, name.id)
             if given is not None:
@@ -890,7 +887,20 @@ class NonScalar:
         if evaluated is None or _binds(evaluated, name.id) or not _contains(evaluated, name):
             return False
         index = next(i for i, s in enumerate(function.body) if s is stmt)
-        return not any(_binds(s, name.id) for s in function.body[:index])
+        return not self._bound_in(function, name.id, before=index)
+
+    def _bound_in(self, scope: ast.FunctionDef | ast.AsyncFunctionDef, name: str, before: int | None = None) -> bool:
+        """A statement of ``scope``'s body (of the first ``before`` ones) binds ``name``. The first
+        binding statement of each name is indexed once per function: asking per read, statement by
+        statement, was quadratic in the function's length."""
+        first = self._first_bindings.get(id(scope))
+        if first is None:
+            first = self._first_bindings[id(scope)] = {}
+            for index, stmt in enumerate(scope.body):
+                for bound in _bound_names(stmt):
+                    first.setdefault(bound, index)
+        at = first.get(name)
+        return at is not None and (before is None or at < before)
 
     def forward_argument(self, scope: ast.AST, name: ast.Name) -> ast.expr | None:
         """A parameter of the ``forward`` being read for a module call (``model(ids, labels)``):
@@ -902,7 +912,7 @@ class NonScalar:
         instance = self._instances[-1]
         if not (isinstance(cls, ast.ClassDef) and isinstance(instance.func, ast.Name) and instance.func.id == cls.name):
             return None
-        if any(_binds(stmt, name.id) for stmt in scope.body):
+        if self._bound_in(scope, name.id):
             return None
         return argument_for(call, scope, name.id, bound=True)
 
