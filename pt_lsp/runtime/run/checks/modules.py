@@ -1,11 +1,14 @@
-"""PTL301 and PTL302: an audit of every module at its first call, and after ``.to()``.
+"""PTL301, PTL302 and PTL304: an audit of every module at its first call, and after ``.to()``.
 
 ``Module.__setattr__`` remembers where each tensor, list, tuple or dict attribute was assigned
 (the line the static rules report); ``Module.__call__`` audits a module's attributes at its first
 call: a tensor that requires grad but is no ``Parameter``, or modules and parameters in a plain
 container (PTL301), and a plain tensor that the forward pass reads (PTL302, seen by a
 ``TorchFunctionMode`` active during that first call only). ``Module._apply`` (``.to()``,
-``.cuda()``, ``.double()``) reports plain tensors it leaves behind.
+``.cuda()``, ``.double()``) reports plain tensors it leaves behind. PTL304: a layer made while a
+forward runs and never stored on the module, one stored over a trained layer (rebuilt at every
+call), and a first one stored after an optimizer took the module's parameters (``Optimizer.__init__``
+is recorded for this).
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ class ModuleAuditCheck(Check):
         self._layer_lines: set[tuple[str, int]] = set()
         setattr_, call, apply = nn.Module.__setattr__, nn.Module.__call__, nn.Module._apply
         init = nn.Module.__init__
+        optimizer_init = torch.optim.Optimizer.__init__
+        self._optimizers: weakref.WeakSet[torch.optim.Optimizer] = weakref.WeakSet()
         check = self
 
         def recording_init(self: nn.Module, *args: Any, **kwargs: Any) -> None:
@@ -74,7 +79,13 @@ class ModuleAuditCheck(Check):
                         check._assigned.setdefault(self, {})[name] = where
                     except TypeError:  # a module that cannot be weakly referenced
                         pass
+            elif isinstance(value, nn.Module) and _forward_running(self):
+                check._layer_stored_in_forward(self, name, value, check.rec.caller())
             setattr_(self, name, value)
+
+        def recording_optimizer_init(self: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> None:
+            optimizer_init(self, *args, **kwargs)
+            check._optimizers.add(self)
 
         def auditing_call(self: nn.Module, *args: Any, **kwargs: Any) -> Any:
             if check._created:
@@ -102,6 +113,38 @@ class ModuleAuditCheck(Check):
         self.patch(nn.Module, "__call__", auditing_call)
         self.patch(nn.Module, "_apply", checked_apply)
         self.patch(nn.Module, "__init__", recording_init)
+        self.patch(torch.optim.Optimizer, "__init__", recording_optimizer_init)
+
+    def _layer_stored_in_forward(self, owner: nn.Module, name: str, layer: nn.Module, where: Where | None) -> None:
+        """PTL304 for a layer with parameters stored on ``owner`` while its forward runs: one that
+        replaces a trained layer (rebuilt at every call), or a first one that an optimizer made
+        earlier from ``owner``'s parameters never sees."""
+        if where is None or next(layer.parameters(), None) is None:
+            return
+        previous = owner._modules.get(name)
+        if previous is not None and previous is not layer and next(previous.parameters(), None) is not None:
+            self.rec.report(
+                "PTL304",
+                where,
+                f"`self.{name}` is rebuilt while `{type(owner).__name__}.forward` runs: the layer it replaces and "
+                "its trained weights are thrown away at every call (build it once, in `__init__` or under a guard)",
+            )
+            return
+        if previous is not None:
+            return
+        new = {id(p) for p in layer.parameters()}
+        own = {id(p) for p in owner.parameters()}
+        for optimizer in list(self._optimizers):
+            held = {id(p) for group in optimizer.param_groups for p in group["params"]}
+            if held & own and not held & new:
+                self.rec.report(
+                    "PTL304",
+                    where,
+                    f"`self.{name}` is made while `{type(owner).__name__}.forward` runs, after an optimizer took the "
+                    "module's parameters: that optimizer never updates it (run one forward before making the "
+                    "optimizer, or build the layer in `__init__`)",
+                )
+                return
 
     def _layer_in_forward(self, layer: nn.Module, owner_ref: weakref.ref, where: Where) -> None:
         """PTL304: a layer with parameters, made while ``owner``'s forward ran, called without being
@@ -228,6 +271,16 @@ class ModuleAuditCheck(Check):
                         f"the module is on {reference.device} ({reference.dtype}) (use `self.register_buffer`)",
                         related=() if where is None else (where.related("the module moved here"),),
                     )
+
+
+def _forward_running(module: nn.Module) -> bool:
+    """``module``'s own ``forward`` (or a method it calls) is on the stack."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name == "forward" and frame.f_locals.get("self") is module:
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
 
 
 def _forward_owner(made: nn.Module) -> nn.Module | None:
