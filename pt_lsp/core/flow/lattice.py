@@ -102,6 +102,11 @@ class GraphNode:
     def opaque(self) -> bool:
         return self.evidence is not Grade.PROVEN
 
+    def __hash__(self) -> int:
+        # Equal nodes share their uid. The generated hash (of every field, an enum's among them)
+        # dominated the joins of the freed maps in long functions.
+        return hash(self.uid)
+
 
 def grade_of(history: Iterable[GraphNode]) -> Grade:
     """The grade of an op extending ``history``: the join of its nodes' grades (PROVEN when
