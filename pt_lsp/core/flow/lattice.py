@@ -121,6 +121,8 @@ def grade_of(history: Iterable[GraphNode]) -> Grade:
 def must(mine: Mapping[K, V], theirs: Mapping[K, V]) -> dict[K, V]:
     """The join of a *must* fact kept per key (graph node -> the backward that freed it): the
     keys every path has, with this path's value (the first path's backward is the one cited)."""
+    if mine.keys() <= theirs.keys():  # the usual case, nothing freed on one path only: no Python loop
+        return dict(mine)
     return {key: value for key, value in mine.items() if key in theirs}
 
 
