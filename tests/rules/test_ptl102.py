@@ -259,6 +259,23 @@ def test_storage_swap_is_display_only_and_elementwise_assignment_is_copy():
     assert clip.fix.edits[0].content.endswith("model.fc.weight.copy_(model.fc.weight.clamp(-c, c))")
 
 
+def test_a_dtype_or_device_swap_through_data_gets_no_copy_fix():
+    # audit-5: `copy_` into the old tensor keeps its dtype and device, so the conversion would be lost
+    found = findings(
+        CODE,
+        """
+        import torch
+        def convert(l, device):
+            l.weight.data = l.weight.data.float()
+            l.bias.data = l.bias.data.to(device)
+        def scale(m):
+            m.weight.data = m.weight.data * 2
+    """,
+    )
+    assert [f.fix is None for f in found] == [True, True, False]
+    assert found[2].fix.edits[0].content.endswith("m.weight.copy_(m.weight * 2)")
+
+
 def test_update_of_a_graph_node_is_unsafe():
     (finding,) = findings(
         CODE,

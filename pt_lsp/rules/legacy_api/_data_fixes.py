@@ -317,6 +317,17 @@ def read_fix(ctx: FileContext, accesses: Sequence[DataAccess], evidence: TensorE
 
 
 # -- updates ----------------------------------------------------------------------------------------
+_CASTS = frozenset(
+    ("float", "half", "double", "bfloat16", "int", "long", "short", "bool", "byte", "char", "to", "type", "cuda", "cpu")
+)
+
+
+def _casts(value: ast.AST) -> bool:
+    """``value`` is a dtype or device conversion (``x.float()``, ``x.to(device)``), which a ``copy_``
+    into the old tensor would undo (audit-5: guided-diffusion's fp32 conversion)."""
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _CASTS
+
+
 def shape_preserving(ctx: FileContext, base: ast.AST, value: ast.AST) -> bool:
     """``value`` is an elementwise function of ``base`` (so `copy_` can take the storage swap's place)."""
     base_text = source_of(ctx, base)
@@ -423,6 +434,8 @@ class UpdateFixes:
         if assign is not None:
             if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and stmt.targets[0] is assign.node):
                 return None
+            if _casts(stmt.value):
+                return None  # `w.data = w.data.float()` swaps in another dtype or device: copy_ keeps the old one
         elif not isinstance(stmt, (ast.Expr, ast.Assign, ast.AugAssign)) or (
             isinstance(stmt, ast.Assign) and len(stmt.targets) != 1
         ):
