@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import sys
 import weakref
+from collections.abc import Iterator
+from types import FrameType
 from typing import Any
 
 import torch
@@ -273,27 +275,24 @@ class ModuleAuditCheck(Check):
                     )
 
 
-def _forward_running(module: nn.Module) -> bool:
-    """``module``'s own ``forward`` (or a method it calls) is on the stack."""
-    frame = sys._getframe(2)
+def _forwards_running() -> Iterator[object]:
+    """The ``self`` of every frame named ``forward`` up the stack, nearest first (a module's forward,
+    or a method it calls, is running)."""
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
-        if frame.f_code.co_name == "forward" and frame.f_locals.get("self") is module:
-            return True
-        frame = frame.f_back  # type: ignore[assignment]
-    return False
+        if frame.f_code.co_name == "forward":
+            yield frame.f_locals.get("self")
+        frame = frame.f_back
+
+
+def _forward_running(module: nn.Module) -> bool:
+    """``module``'s own ``forward`` is on the stack."""
+    return any(owner is module for owner in _forwards_running())
 
 
 def _forward_owner(made: nn.Module) -> nn.Module | None:
-    """The module whose ``forward`` (or a method it calls) is running: the ``self`` of the nearest
-    frame named ``forward`` up the stack, other than ``made``."""
-    frame = sys._getframe(2)
-    while frame is not None:
-        if frame.f_code.co_name == "forward":
-            owner = frame.f_locals.get("self")
-            if isinstance(owner, nn.Module) and owner is not made:
-                return owner
-        frame = frame.f_back  # type: ignore[assignment]
-    return None
+    """The module whose ``forward`` is running: the nearest such ``self`` other than ``made``."""
+    return next((o for o in _forwards_running() if isinstance(o, nn.Module) and o is not made), None)
 
 
 def _holds_trainable(container: Any) -> bool:
