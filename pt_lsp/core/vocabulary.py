@@ -25,6 +25,8 @@ TENSOR_FROM_RECEIVER = frozenset(
     "to cuda cpu float double half bfloat16 long int type requires_grad_ view reshape t contiguous clone detach "
     "normal_ uniform_ fill_ zero_ unsqueeze squeeze expand repeat permute transpose share_memory_ pin_memory".split()
 )
+# Tensor methods that convert their receiver to another dtype or device (a subset of the above).
+TENSOR_CONVERSIONS = frozenset("to cuda cpu type float double half bfloat16 long int short bool byte char".split())
 # Every call that makes a new tensor, the factories and the CPU constructors from other memory.
 TENSOR_FACTORIES = FACTORIES | {"torch.from_numpy", "torch.nn.Parameter"}
 LIKE_FACTORIES = frozenset(f for f in FACTORIES if f.endswith("_like"))

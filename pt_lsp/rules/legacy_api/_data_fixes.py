@@ -317,15 +317,14 @@ def read_fix(ctx: FileContext, accesses: Sequence[DataAccess], evidence: TensorE
 
 
 # -- updates ----------------------------------------------------------------------------------------
-_CASTS = frozenset(
-    ("float", "half", "double", "bfloat16", "int", "long", "short", "bool", "byte", "char", "to", "type", "cuda", "cpu")
-)
-
-
 def _casts(value: ast.AST) -> bool:
     """``value`` is a dtype or device conversion (``x.float()``, ``x.to(device)``), which a ``copy_``
     into the old tensor would undo (audit-5: guided-diffusion's fp32 conversion)."""
-    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _CASTS
+    return (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr in vocabulary.TENSOR_CONVERSIONS
+    )
 
 
 def shape_preserving(ctx: FileContext, base: ast.AST, value: ast.AST) -> bool:
