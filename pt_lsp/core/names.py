@@ -15,6 +15,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pt_lsp.core.walk import target_names
+
 if TYPE_CHECKING:
     from .walk import NodeIndex
 
@@ -203,7 +205,7 @@ class Names:
         for comprehension in comprehensions:
             scope = self.scopes[id(comprehension)]
             for generator in comprehension.generators:
-                for target in _target_names(generator.target):
+                for target in target_names(generator.target):
                     scope.bind(target, _pos(comprehension))
         for named in index.of(ast.NamedExpr):
             scope = self._scope_at(_pos(named))
@@ -297,16 +299,6 @@ def _scope_span(node: ast.AST) -> tuple[tuple[int, int], tuple[int, int]]:
 
 def _arguments(args: ast.arguments) -> list[str]:
     return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if a is not None]
-
-
-def _target_names(target: ast.AST) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [name for elt in target.elts for name in _target_names(elt)]
-    if isinstance(target, ast.Starred):
-        return _target_names(target.value)
-    return []
 
 
 # `try: ... except* E:` (Python 3.11) binds as `try` does.
