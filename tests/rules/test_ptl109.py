@@ -211,6 +211,14 @@ def test_no_fix_where_the_call_is_unpacked_into_two_used_names_or_a_chained_targ
     assert finding.fixes == ()
 
 
+def test_no_fix_where_the_first_target_is_itself_unpacked():
+    # `(a, b) = pack(...).data` would unpack the data tensor's rows: not what the code meant
+    (finding,) = findings("PTL109", IMPORT + "(a, b), _ = pack_padded_sequence(s, n)\n")
+    assert finding.fixes == ()
+    (kept,) = findings("PTL109", IMPORT + "self.x, _ = pack_padded_sequence(s, n)\n")
+    assert len(kept.fixes) == 1
+
+
 def test_no_text_no_work():
     assert findings("PTL109", "import torch\nx, _ = torch.max(t, 1)\n") == []
 

@@ -108,7 +108,9 @@ class PackedSequenceUnpacked(Rule):
         if value is not None and count == 2 and isinstance(target.elts[1], ast.Name):
             first, second = target.elts[0], target.elts[1]
             end = ctx.doc.node_span(value).end
-            if second.id == "_" or second.id not in read:
+            # `(a, b), _ = pack(...)` would unpack the data tensor instead: no fix for a nested target
+            single = isinstance(first, (ast.Name, ast.Attribute, ast.Subscript))
+            if single and (second.id == "_" or second.id not in read):
                 edits = (Edit(ctx.doc.node_span(target), source_of(ctx, first)), Edit.insert(end, ".data"))
                 fixes.append(Fix("Take the packed sequence's `.data`", edits, Applicability.SAFE))
             elif isinstance(value, ast.Name):
