@@ -23,6 +23,7 @@ from typing import TypeVar
 from pt_lsp.core import vocabulary
 from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.edits import statement_index, statement_of
 from pt_lsp.core.evidence.reaching import (
     argument_for,
     arguments_at_calls,
@@ -878,16 +879,13 @@ class NonScalar:
         arguments = function.args
         if name.id not in [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]:
             return False
-        stmt: ast.AST | None = name
-        while stmt is not None and not isinstance(stmt, ast.stmt):
-            stmt = self.ctx.parent(stmt)
+        stmt = statement_of(self.ctx, name)
         if stmt is None or self.ctx.parent(stmt) is not function or isinstance(stmt, (ast.For, ast.While)):
             return False
         evaluated = stmt.value if isinstance(stmt, (ast.Assign, ast.Return, ast.Expr)) else None
         if evaluated is None or _binds(evaluated, name.id) or not _contains(evaluated, name):
             return False
-        index = next(i for i, s in enumerate(function.body) if s is stmt)
-        return not self._bound_in(function, name.id, before=index)
+        return not self._bound_in(function, name.id, before=statement_index(self.ctx, stmt))
 
     def _bound_in(self, scope: ast.FunctionDef | ast.AsyncFunctionDef, name: str, before: int | None = None) -> bool:
         """A statement of ``scope``'s body (of the first ``before`` ones) binds ``name``. The first

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from pt_lsp.core import vocabulary
 from pt_lsp.core.evidence.reaching import local_function, returned_values
+from pt_lsp.core.flow.autograd import keyword
 from pt_lsp.core.flow.values import Step
 
 if TYPE_CHECKING:
@@ -106,10 +107,6 @@ def _const_int(expr: ast.AST | None) -> int | None:
     if isinstance(expr, ast.Constant) and type(expr.value) is int:
         return expr.value
     return None
-
-
-def _keyword(call: ast.Call, name: str) -> ast.expr | None:
-    return next((kw.value for kw in call.keywords if kw.arg == name), None)
 
 
 def _dims_argument(call: ast.Call) -> list[ast.expr] | None:
@@ -213,7 +210,7 @@ class Shapes:
         name = qualname.rsplit(".", 1)[-1]
         if qualname in SIZED or qualname == "torch.full":
             sizes = args[:1] if qualname == "torch.full" else args
-            size = _keyword(call, "size")
+            size = keyword(call, "size")
             dims = self.literal_sizes(sizes) if sizes else self.literal_sizes([size]) if size is not None else None
             if dims is None:
                 return None
@@ -235,7 +232,7 @@ class Shapes:
             return None
         if name in REDUCTIONS:
             at = 2 if name == "norm" else 1  # `torch.norm(t, p, dim)`
-            return self.reduced(args[0], call, depth, dim=args[at] if len(args) > at else _keyword(call, "dim"))
+            return self.reduced(args[0], call, depth, dim=args[at] if len(args) > at else keyword(call, "dim"))
         if name in BINARY:
             return self.broadcast_all(list(args[:2]), depth)
         if name in SAME_SHAPE or qualname in self.prover.wrappers():
@@ -249,7 +246,7 @@ class Shapes:
             return self.broadcast_all([receiver, call.args[0]], depth)
         if attr in REDUCTIONS:
             at = 1 if attr == "norm" else 0  # `t.norm(p, dim)` takes the order first
-            dim = call.args[at] if len(call.args) > at else _keyword(call, "dim")
+            dim = call.args[at] if len(call.args) > at else keyword(call, "dim")
             return self.reduced(receiver, call, depth, dim=dim)
         if attr in ("view", "reshape"):
             return self.reshaped(receiver, call, depth)
@@ -300,7 +297,7 @@ class Shapes:
             return Shape((), True, ())  # every element: one value
         if shape is None:
             return None
-        keep = _keyword(call, "keepdim")
+        keep = keyword(call, "keepdim")
         keepdim = isinstance(keep, ast.Constant) and keep.value is True
         dims = [_const_int(d) for d in dim.elts] if isinstance(dim, (ast.Tuple, ast.List)) else [_const_int(dim)]
         if any(d is None for d in dims) or (keep is not None and not isinstance(keep, ast.Constant)):
@@ -336,7 +333,7 @@ class Shapes:
             inferred = total // math.prod(s for s in rest if s is not None) if known and total is not None else None
             sizes = [inferred if s == -1 else s for s in sizes]
         steps += tuple(
-            Step(a, f"`{_source(a)}` is {s} here")
+            Step(a, f"`{ast.unparse(a)}` is {s} here")
             for a, s in zip(args, sizes)
             if isinstance(a, ast.Name) and s is not None and s >= 0
         )
@@ -394,7 +391,7 @@ class Shapes:
     def parts(self, call: ast.Call, depth: int) -> list[ast.expr] | None:
         """The tensors of ``torch.cat([a, b])`` / ``torch.stack((a, b))``: a display, or a name
         bound only to one that nothing appends to."""
-        seq = call.args[0] if call.args else _keyword(call, "tensors")
+        seq = call.args[0] if call.args else keyword(call, "tensors")
         if isinstance(seq, ast.Name):
             bound = self.prover.bindings(seq)
             if len(bound) != 1 or self.prover.mutated(seq):
@@ -405,7 +402,7 @@ class Shapes:
         return list(seq.elts)
 
     def _dim(self, call: ast.Call) -> int | None:
-        dim = call.args[1] if len(call.args) > 1 else _keyword(call, "dim")
+        dim = call.args[1] if len(call.args) > 1 else keyword(call, "dim")
         return 0 if dim is None else _const_int(dim)
 
     def stacked(self, call: ast.Call, depth: int) -> Shape | None:
@@ -478,7 +475,7 @@ class Shapes:
             built = self.prover.constructors(receiver)
             return self.join([self.module(c, call, depth + 1) for c in built]) if built else None
         if qualname == "torch.nn.Linear" and first is not None:
-            width = constructor.args[1] if len(constructor.args) > 1 else _keyword(constructor, "out_features")
+            width = constructor.args[1] if len(constructor.args) > 1 else keyword(constructor, "out_features")
             found = self.prover.width(width, constructor)
             shape = self.shape(first, depth + 1)
             if found is None or shape is None or not shape.exact or not shape.dims:
@@ -488,7 +485,7 @@ class Shapes:
         if qualname in CONVS and first is not None:
             shape = self.shape(first, depth + 1)
             channels = _const_int(
-                constructor.args[1] if len(constructor.args) > 1 else _keyword(constructor, "out_channels")
+                constructor.args[1] if len(constructor.args) > 1 else keyword(constructor, "out_channels")
             )
             if shape is None or not shape.exact or channels is None:
                 return None
@@ -536,11 +533,11 @@ class Shapes:
         if not shape.exact:
             return None
         if qualname == "torch.nn.Linear" and shape.dims:
-            out = _const_int(layer.args[1] if len(layer.args) > 1 else _keyword(layer, "out_features"))
+            out = _const_int(layer.args[1] if len(layer.args) > 1 else keyword(layer, "out_features"))
             step = Step(layer, f"`nn.Linear` with {out} output features created here")
             return Shape((*shape.dims[:-1], out), True, (*shape.steps, step)) if out is not None else None
         if qualname in CONVS:
-            channels = _const_int(layer.args[1] if len(layer.args) > 1 else _keyword(layer, "out_channels"))
+            channels = _const_int(layer.args[1] if len(layer.args) > 1 else keyword(layer, "out_channels"))
             spatial = CONVS[qualname]
             if channels is None or len(shape.dims) != spatial + 2:
                 return None
@@ -584,7 +581,3 @@ def _nested_dims(expr: ast.AST) -> tuple[Dim, ...] | None:
 def _text(dims: tuple[Dim, ...]) -> str:
     shown = ["?" if d is None else "n" if d == ROWS else str(d) for d in dims]
     return f"({shown[0]},)" if len(shown) == 1 else f"({', '.join(shown)})"
-
-
-def _source(expr: ast.AST) -> str:
-    return ast.unparse(expr)
