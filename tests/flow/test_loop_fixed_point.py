@@ -182,3 +182,17 @@ def test_a_node_made_in_the_last_pass_keeps_its_freed_state_at_the_join():
     joined = head_join(head, end, pass_start_uid=5)
     assert new_node in joined.freed  # made in this pass: freed on every path where it exists
     assert old_node not in joined.freed
+
+
+def test_the_loop_head_comparison_covers_every_fact_of_a_value():
+    # fixpoint.settled compares values by a key that names Value's facts one by one: a new fact left
+    # out of it would let a loop stop before that fact settled. Only the evidence steps are left out.
+    import dataclasses
+    import inspect
+
+    from pt_lsp.core.flow import fixpoint
+    from pt_lsp.core.flow.values import Value
+
+    compared = {f.name for f in dataclasses.fields(Value)} - {"steps"}
+    source = inspect.getsource(fixpoint.settled)
+    assert all(f"value.{name}" in source for name in compared), compared
