@@ -199,7 +199,8 @@ def parameter_of(ctx: FileContext, name: ast.Name) -> tuple[Function, str] | Non
 _NAME_USES: weakref.WeakKeyDictionary[FileContext, dict[str, list[ast.Name]]] = weakref.WeakKeyDictionary()
 
 
-def _uses(ctx: FileContext, name: str) -> list[ast.Name]:
+def name_uses(ctx: FileContext, name: str) -> list[ast.Name]:
+    """Every ``Name`` node of ``name`` in the file (loads and stores), indexed once per file."""
     found = _NAME_USES.get(ctx)
     if found is None:
         found = {}
@@ -263,7 +264,7 @@ def _find_calls(ctx: FileContext, function: Function) -> list[ast.Call] | None:
         return None  # also rebound (`global f; f = ...` in a function): calls may reach another
     definition = bindings[0]
     calls = []
-    for use in _uses(ctx, function.name):
+    for use in name_uses(ctx, function.name):
         if ctx.names.binding(use.id, use) is not definition:
             continue  # another variable of that name
         call = _called_by(ctx, use)
@@ -381,7 +382,7 @@ def instantiation_arguments(ctx: FileContext, init: Function, name: str) -> list
         return None
     defaults = parameter_defaults(init.args)
     found: list[ast.expr] = []
-    for use in _uses(ctx, cls.name):
+    for use in name_uses(ctx, cls.name):
         if not isinstance(use.ctx, ast.Load):
             continue
         call = _called_by(ctx, use)

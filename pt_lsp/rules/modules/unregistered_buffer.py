@@ -8,7 +8,13 @@ from collections.abc import Iterator
 from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import alone_on_lines, source_of
-from pt_lsp.core.evidence.reaching import instantiation_arguments, local_function, reaching_values, returned_values
+from pt_lsp.core.evidence.reaching import (
+    instantiation_arguments,
+    local_function,
+    name_uses,
+    reaching_values,
+    returned_values,
+)
 from pt_lsp.core.evidence.tensors import TENSOR_METHODS
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.flow.values import Step
@@ -362,8 +368,9 @@ def _local_moved(ctx: FileContext, value: ast.expr) -> bool:
     if not isinstance(target, ast.Name) or scope is None:
         return False
     reads = []
-    for node in ast.walk(scope):
-        if not (isinstance(node, ast.Name) and node.id == target.id and isinstance(node.ctx, ast.Load)):
+    start, end = (scope.lineno, scope.col_offset), (scope.end_lineno or 0, scope.end_col_offset or 0)
+    for node in name_uses(ctx, target.id):  # indexed once per file: no walk of the scope per question
+        if not (isinstance(node.ctx, ast.Load) and start <= (node.lineno, node.col_offset) <= end):
             continue
         values = reaching_values(ctx, node)
         after = (node.lineno, node.col_offset) >= (assign.end_lineno or 0, assign.end_col_offset or 0)
