@@ -22,7 +22,7 @@ from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related
 from pt_lsp.core.fixes import BoundNames
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
-from pt_lsp.core.walk import attr_path, parameter_defaults
+from pt_lsp.core.walk import attr_path, is_self_attr, parameter_defaults
 from pt_lsp.rules.autograd._freed_graph_cases import BackwardEvent, Carried, EventCase, freed_graph_events
 from pt_lsp.rules.autograd.examples.backward_through_freed_graph import EXAMPLES
 
@@ -349,11 +349,7 @@ def _replaced_per_call(ctx: FileContext, path: str) -> bool:
     stores = [
         node
         for node in ctx.index.of(ast.Attribute)  # only on a finding: a scan is affordable here
-        if isinstance(node, ast.Attribute)
-        and node.attr == attr
-        and isinstance(node.ctx, ast.Store)
-        and isinstance(node.value, ast.Name)
-        and node.value.id == "self"
+        if isinstance(node, ast.Attribute) and is_self_attr(node, attr) and isinstance(node.ctx, ast.Store)
     ]
     outside_init = [node for node in stores if _function_name(ctx, node) != "__init__"]
     return bool(outside_init) and not any(_guarded_by(ctx, node, attr) for node in outside_init)
@@ -363,10 +359,7 @@ def _guarded_by(ctx: FileContext, node: ast.AST, attr: str) -> bool:
     """Whether an ``if`` around ``node`` tests ``self.<attr>``."""
     parent = ctx.parent(node)
     while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        if isinstance(parent, ast.If) and any(
-            isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.value, ast.Name) and n.value.id == "self"
-            for n in ast.walk(parent.test)
-        ):
+        if isinstance(parent, ast.If) and any(is_self_attr(n, attr) for n in ast.walk(parent.test)):
             return True
         parent = ctx.parent(parent)
     return False
