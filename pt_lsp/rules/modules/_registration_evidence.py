@@ -220,15 +220,7 @@ class InitEvidence:
             return self.passed(function, name)
         if len(loops) != 1 or bindings != 1 or not isinstance(loops[0].iter, ast.Name):
             return []
-        elements: list[tuple[ast.AST, ast.AST]] = []
-        for given, scope in self.passed(function, loops[0].iter.id):
-            if isinstance(given, (ast.List, ast.Tuple)) and given.elts:
-                elements.extend((e, scope) for e in given.elts)
-            elif isinstance(given, ast.ListComp):
-                elements.append((given.elt, scope))
-            else:
-                return []
-        return elements
+        return _passed_elements(self.passed(function, loops[0].iter.id)) or []
 
     def _scope_of(self, node: ast.AST) -> ast.AST:
         current = self.ctx.parent(node)
@@ -299,14 +291,9 @@ class InitEvidence:
         passed = self.passed(function, argument.id) if isinstance(argument, ast.Name) and attribute is not None else []
         if passed:
             # `self.layers = layers`, the callers' plain lists: `Merge([nn.Linear(5, 3), nn.Linear(5, 4)])`
-            elements: list[tuple[ast.AST, ast.AST]] = []
-            for given, scope in passed:
-                if isinstance(given, (ast.List, ast.Tuple)) and given.elts:
-                    elements.extend((e, scope) for e in given.elts)
-                elif isinstance(given, ast.ListComp):
-                    elements.append((given.elt, scope))
-                else:
-                    return None
+            elements = _passed_elements(passed)
+            if elements is None:
+                return None
             return self._filled(Container("list", elements), attribute, None)
         if isinstance(value, ast.Name) and attribute is not None:
             bound = self.single_value(function, value.id)
@@ -374,3 +361,17 @@ def _calls_by_name(ctx: FileContext) -> dict[str, list[ast.Call]]:
                 found.setdefault(call.func.id, []).append(call)
         _CALLS[ctx] = found
     return found
+
+
+def _passed_elements(passed: list[tuple[ast.AST, ast.AST]]) -> list[tuple[ast.AST, ast.AST]] | None:
+    """The elements of the lists (or tuples, or a comprehension's element) the callers pass, each
+    with the scope it is evaluated in; None where one passes anything else."""
+    elements: list[tuple[ast.AST, ast.AST]] = []
+    for given, scope in passed:
+        if isinstance(given, (ast.List, ast.Tuple)) and given.elts:
+            elements.extend((e, scope) for e in given.elts)
+        elif isinstance(given, ast.ListComp):
+            elements.append((given.elt, scope))
+        else:
+            return None
+    return elements
