@@ -162,3 +162,63 @@ def test_a_submodule_in_either_branch_of_a_conditional_expression():
                 super().__init__()
     """,
     ) == [5, 6, 9]
+
+
+# `super(Cls)` with one argument: an unbound super object whose `__init__` is super's own
+# (recall-3 PTL303/03); each program below was run under torch 2.13.
+_UNBOUND_BLOCK = """
+from torch import nn
+
+class Stem(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+class Block(Stem):
+    def __init__(self, channels):
+        super(Block).__init__()
+        for _ in range(2):
+            self.channels = channels
+        self.conv = nn.Conv2d(channels, channels, 1)
+
+block = Block(4)
+"""
+
+
+def test_an_unbound_super_init_runs_no_base_init():
+    found = findings(CODE, _UNBOUND_BLOCK)
+    assert [f.line for f in found] == [12]  # AttributeError: cannot assign module before Module.__init__() call
+    assert "`super(Block).__init__()` never runs `nn.Module.__init__`" in found[0].message
+    assert [r.span.start.line for r in found[0].related][0] == 9
+    # the base is a class of this file: binding `super` is unsafe (its __init__ now runs)
+    assert found[0].fix is not None and found[0].fix.applicability is Applicability.UNSAFE
+    assert "super().__init__()" in fixed(CODE, _UNBOUND_BLOCK)
+
+
+def test_an_unbound_super_naming_another_class_gets_no_fix_and_a_bound_call_counts():
+    other = findings(
+        CODE,
+        """
+        from torch import nn
+        class Head(nn.Module):
+            def __init__(self):
+                super(nn.Module).__init__()
+                self.out = nn.Linear(2, 2)
+        """,
+    )
+    assert [f.line for f in other] == [5] and other[0].fix is None
+    # a bound call after the unbound one: the assignment after it is fine (this one runs)
+    assert (
+        lines(
+            CODE,
+            """
+            from torch import nn
+            class Head(nn.Module):
+                def __init__(self):
+                    super(Head).__init__()
+                    super(Head, self).__init__()
+                    self.out = nn.Linear(2, 2)
+            head = Head()
+            """,
+        )
+        == []
+    )

@@ -157,13 +157,33 @@ def self_attribute_uses(method: ast.AST, attr: str) -> list[ast.Attribute]:
 
 
 def is_init_call(stmt: ast.stmt) -> bool:
-    """``super().__init__(...)``, ``super(Net, self).__init__()`` or ``nn.Module.__init__(self)``."""
+    """``super().__init__(...)``, ``super(Net, self).__init__()`` or ``nn.Module.__init__(self)``
+    (not ``super(Net).__init__()``, which initialises only an unbound ``super`` object)."""
     return (
         isinstance(stmt, ast.Expr)
         and isinstance(stmt.value, ast.Call)
         and isinstance(stmt.value.func, ast.Attribute)
         and stmt.value.func.attr == "__init__"
+        and unbound_super(stmt.value) is None
     )
+
+
+def unbound_super(node: ast.AST) -> ast.Call | None:
+    """The ``super(Net)`` of ``super(Net).__init__(...)``: with one argument ``super`` is bound to
+    no instance, so ``__init__`` is the ``super`` object's own and the base's never runs."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__"):
+        return None
+    receiver = node.func.value
+    if (
+        isinstance(receiver, ast.Call)
+        and isinstance(receiver.func, ast.Name)
+        and receiver.func.id == "super"
+        and len(receiver.args) == 1
+        and not receiver.keywords
+        and not isinstance(receiver.args[0], ast.Starred)
+    ):
+        return receiver
+    return None
 
 
 def super_init_line(init: Function) -> int | None:

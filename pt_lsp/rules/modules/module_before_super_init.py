@@ -19,6 +19,7 @@ from pt_lsp.rules.modules._module_evidence import (
     Function,
     is_init_call,
     is_self_attr,
+    unbound_super,
 )
 from pt_lsp.rules.modules.examples.module_before_super_init import EXAMPLES
 
@@ -113,7 +114,8 @@ class ModuleBeforeSuperInit(Rule):
     ## What it does
     Flags, in the `__init__` of an `nn.Module` subclass, a submodule (`self.fc = nn.Linear(...)`)
     or parameter (`self.w = nn.Parameter(...)`) assigned before `super().__init__()` runs, or
-    in an `__init__` that never calls it; and `super(Other, self).__init__()` naming a class
+    in an `__init__` that never calls it (`super(Net).__init__()`, without `self`, initialises
+    only an unbound `super` object); and `super(Other, self).__init__()` naming a class
     that is not this class or one of its bases (a copy-paste leftover).
 
     ## Why is this bad?
@@ -142,10 +144,11 @@ class ModuleBeforeSuperInit(Rule):
 
     ## Fix safety
     Moving `super().__init__()` before the first such assignment, inserting it where it is
-    missing, and replacing `super(Other, self)` by `super()` are safe where the class derives
-    from `nn.Module` directly: the original code raised, and `nn.Module.__init__` reads nothing
-    the moved statements set. Where the base is a class of this file, whose `__init__` might
-    read attributes set before it, moving is unsafe.
+    missing, and replacing `super(Other, self)` or `super(Net)` by `super()` are safe where the
+    class derives from `nn.Module` directly: the original code raised, and `nn.Module.__init__`
+    reads nothing the moved statements set. Where the base is a class of this file, whose
+    `__init__` might read attributes set before it (or now runs at all), moving and binding
+    `super(Net)` are unsafe.
 
     ## References
     - [torch.nn.Module](https://pytorch.org/docs/stable/generated/torch.nn.Module.html)
@@ -170,11 +173,15 @@ class ModuleBeforeSuperInit(Rule):
     def early_assignments(self, ctx: FileContext, info: ClassInfo, init: Function) -> Iterator[Finding]:
         body = init.body
         index = next((i for i, stmt in enumerate(body) if is_init_call(stmt)), None)
-        if index is None and any(
-            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__"
-            for n in own_nodes(init)
-        ):
-            return  # the base __init__ runs somewhere inside a block: order unknown
+        unbound: ast.Call | None = None  # `super(Net).__init__()`: runs no base __init__
+        for n in own_nodes(init):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__":
+                if unbound_super(n) is not None:
+                    unbound = unbound or n
+                elif index is None:
+                    return  # the base __init__ runs somewhere inside a block: order unknown
+        if index is not None:
+            unbound = None
         before = body if index is None else body[:index]
         offending: list[tuple[ast.Assign, str]] = []
         shown: dict[int, Step] = {}  # why an argument is a module
@@ -192,18 +199,20 @@ class ModuleBeforeSuperInit(Rule):
                         offending.append((node, what))
         if not offending:
             return
-        fix = (
-            self.move_fix(ctx, info, init, index, offending[0][0])
-            if index is not None
-            else self.insert_fix(ctx, info, init)
-        )
+        if index is not None:
+            fix = self.move_fix(ctx, info, init, index, offending[0][0])
+        elif unbound is not None:
+            fix = self.bind_fix(ctx, info, init, unbound, offending[0][0])
+        else:
+            fix = self.insert_fix(ctx, info, init)
         for node, what in offending:
             attr = next(t.attr for t in node.targets if is_self_attr(t))
-            where = (
-                "before `super().__init__()` runs"
-                if index is not None
-                else "but `__init__` never calls `super().__init__()`"
-            )
+            if index is not None:
+                where = "before `super().__init__()` runs"
+            elif unbound is not None:
+                where = f"but `{source_of(ctx, unbound.func)}()` never runs `nn.Module.__init__`"
+            else:
+                where = "but `__init__` never calls `super().__init__()`"
             kind = "a submodule" if what == "module" else "a parameter"
             message = (
                 f'`self.{attr}` is assigned {kind} {where}: nn.Module raises "cannot assign'
@@ -214,6 +223,14 @@ class ModuleBeforeSuperInit(Rule):
                 steps.append(shown[id(node)])
             if index is not None:
                 steps.append(Step(body[index], "`super().__init__()` runs only here"))
+            elif unbound is not None:
+                steps.append(
+                    Step(
+                        unbound,
+                        "`super` with one argument is bound to no instance: this `__init__` is the `super`"
+                        " object's own, not the base class's",
+                    )
+                )
             else:
                 steps.append(Step(init, "`__init__` never calls `super().__init__()`"))
             related = evidence_path(ctx, steps)
@@ -251,6 +268,20 @@ class ModuleBeforeSuperInit(Rule):
         insert = Edit.insert(Pos(anchor.lineno, 0), text)
         safety = Applicability.SAFE if self._direct_module(ctx, info) else Applicability.UNSAFE
         return Fix("Call `super().__init__()` before assigning submodules", (insert, delete), safety)
+
+    def bind_fix(
+        self, ctx: FileContext, info: ClassInfo, init: Function, unbound: ast.Call, first: ast.stmt
+    ) -> Fix | None:
+        """``super(Net).__init__()`` -> ``super().__init__()``, where it is a statement of the body
+        before the first assignment it should precede and names the class itself."""
+        receiver = unbound_super(unbound)
+        if receiver is None or not any(isinstance(s, ast.Expr) and s.value is unbound for s in init.body):
+            return None
+        named = receiver.args[0]
+        if not (isinstance(named, ast.Name) and named.id == info.name) or unbound.lineno >= first.lineno:
+            return None
+        safety = Applicability.SAFE if self._direct_module(ctx, info) else Applicability.UNSAFE
+        return Fix("Use `super()`", (Edit(ctx.doc.node_span(receiver), "super()"),), safety)
 
     def insert_fix(self, ctx: FileContext, info: ClassInfo, init: Function) -> Fix | None:
         if not self._direct_module(ctx, info):

@@ -88,6 +88,23 @@ class Head(Base):
         self.out = nn.Linear(hidden, classes)
 """
 
+_GATE_REFERENCE = """
+import torch
+from torch import nn
+
+class Gate(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.width = width
+        self.scale = nn.Parameter(torch.zeros(width))
+
+    def forward(self, x):
+        return x * torch.sigmoid(self.scale)
+
+gate = Gate(5)
+out = gate(torch.ones(2, 5))
+"""
+
 EXAMPLES = (
     Example(
         "a layer assigned before super().__init__()",
@@ -310,6 +327,42 @@ EXAMPLES = (
             outputs="(head, [name for name, _ in head.named_modules()])",
             reference=_HEAD_REFERENCE,
         ),
+    ),
+    Example(
+        "super(Class) without self: an unbound super object, the base __init__ never runs",
+        """
+        import torch
+        from torch import nn
+
+        class Gate(nn.Module):
+            def __init__(self, width):
+                super(Gate).__init__()
+                self.width = width
+                self.scale = nn.Parameter(torch.zeros(width))  # expect: PTL303
+
+            def forward(self, x):
+                return x * torch.sigmoid(self.scale)
+
+        gate = Gate(5)
+        out = gate(torch.ones(2, 5))
+        """,
+        fixed="""
+        import torch
+        from torch import nn
+
+        class Gate(nn.Module):
+            def __init__(self, width):
+                super().__init__()
+                self.width = width
+                self.scale = nn.Parameter(torch.zeros(width))
+
+            def forward(self, x):
+                return x * torch.sigmoid(self.scale)
+
+        gate = Gate(5)
+        out = gate(torch.ones(2, 5))
+        """,
+        runtime=Runtime(BEFORE_INIT, outputs="(gate, out)", reference=_GATE_REFERENCE),
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
