@@ -16,7 +16,9 @@ FACTORIES = frozenset(
         "tensor randn rand zeros ones empty full arange linspace logspace eye randint randperm "
         "normal as_tensor Tensor FloatTensor LongTensor DoubleTensor IntTensor BoolTensor "
         "HalfTensor ByteTensor complex polar bernoulli multinomial zeros_like ones_like "
-        "empty_like full_like rand_like randn_like randint_like"
+        "empty_like full_like rand_like randn_like randint_like "
+        # window functions take sizes and `device=` as the factories do (a CPU tensor by default)
+        "hann_window hamming_window blackman_window bartlett_window kaiser_window"
     ).split()
 )
 # Tensor methods returning a tensor made from their receiver (`torch.zeros(3).cuda()` is still
