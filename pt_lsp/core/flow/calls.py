@@ -388,7 +388,11 @@ class Calls:
         if name in ("to",) and receiver.kind is Kind.UNKNOWN:
             moved = self.target_device(node, args, kwargs, receiver.device)
             return receiver.with_(device=moved) if moved is not Device.UNKNOWN else receiver
-        return self.call_unknown(node, [receiver, *args], kwargs, state)
+        result = self.call_unknown(node, [receiver, *args], kwargs, state)
+        if receiver.kind is Kind.UNKNOWN and receiver.device is not Device.UNKNOWN and name in RESHAPING_METHODS:
+            # moved to a device but of unknown class (a DataLoader's batch): a reshape or cast stays there
+            return result.with_(device=receiver.device, steps=receiver.steps)
+        return result
 
     def target_device(self, node: ast.Call, args: Args, kwargs: Kwargs, current: Device) -> Device:
         """Where ``.to(...)`` moves a tensor or module (dtype-only moves keep the device)."""
@@ -609,6 +613,13 @@ def read_only_array(qualname: str, node: ast.Call, args: Args, kwargs: Kwargs) -
     if qualname in ("numpy.asarray", "numpy.asanyarray") and len(args) == 1 and not kwargs and args[0].read_only:
         return args[0]
     return None
+
+
+# Tensor methods whose result lives on the receiver's device (also a TensorDict's): shape and dtype changes.
+RESHAPING_METHODS = frozenset(
+    "view view_as reshape reshape_as flatten squeeze unsqueeze permute transpose t contiguous clone expand expand_as "
+    "float double half bfloat16 long int bool".split()
+)
 
 
 # ndarray methods returning a view of their receiver always, or only of a contiguous one (else a copy)

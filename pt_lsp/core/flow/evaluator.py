@@ -237,6 +237,9 @@ class Expressions:
         if Kind.TENSOR not in (left.kind, right.kind) and not (left.history or right.history):
             if BYTES.qualname in (left.qualname, right.qualname) and isinstance(node.op, (ast.Add, ast.Mult)):
                 return BYTES  # `header + payload`, `b"\0" * n`
+            moved = moved_operand(left, right) or moved_operand(right, left)
+            if moved is not None:
+                return Value(device=moved.device, steps=moved.steps)  # `(batch[0] + batch[1]) / 2`
             return UNKNOWN if Kind.UNKNOWN in (left.kind, right.kind) else OTHER
         value = self.derived(node, state, [left, right])
         if isinstance(node.op, ast.MatMult):
@@ -405,6 +408,9 @@ class Expressions:
             return self.derived(node, state, [base])
         if base.elem is not None:
             return base.elem
+        if base.kind is Kind.UNKNOWN and base.device is not Device.UNKNOWN:
+            # moved to a device, of unknown class (a DataLoader's batch): its items are there too
+            return Value(device=base.device, history=base.history, requires_grad=None, steps=base.steps)
         if base.history:
             return Value(history=base.history, requires_grad=base.requires_grad)
         return UNKNOWN
@@ -506,6 +512,14 @@ SAME_DEVICE_OPS = frozenset(
     | {f"torch.nn.functional.conv{n}d" for n in (1, 2, 3)}
 )
 SAME_DEVICE_METHODS = frozenset({"mm", "matmul", "bmm"})
+
+
+def moved_operand(moved: Value, other: Value) -> Value | None:
+    """``moved``, a value of unknown class that was moved to a device, when the other operand is
+    a plain Python value or on the same device: the result of the arithmetic is on that device."""
+    if moved.kind is not Kind.UNKNOWN or moved.device is Device.UNKNOWN:
+        return None
+    return moved if other.kind is Kind.OTHER or other.device is moved.device else None
 
 
 def on_cpu_or_raises(value: Value, inputs: list[Value]) -> Value:
