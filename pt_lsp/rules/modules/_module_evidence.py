@@ -13,6 +13,7 @@ from typing import TypeGuard
 from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.paths import evidence_path
+from pt_lsp.core.evidence.reaching import instantiation_arguments, parameter_of
 from pt_lsp.core.evidence.tensors import TENSOR_FACTORIES, TENSOR_METHODS
 from pt_lsp.core.findings import Related
 from pt_lsp.core.flow.values import Step
@@ -78,7 +79,7 @@ def tensor_value(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
     if not isinstance(expr, ast.Call):
         return False
     func = expr.func
-    qualname = ctx.qualname(func)
+    qualname = ctx.qualname(func) or passed_function(ctx, func)
     if qualname is None:
         return (
             isinstance(func, ast.Attribute)
@@ -104,6 +105,19 @@ def tensor_value(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
         items = [e for a in expr.args for e in (a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a])]
         return any(tensor_value(ctx, a, depth + 1) for a in items)
     return False
+
+
+def passed_function(ctx: FileContext, func: ast.AST) -> str | None:
+    """The torch function a callable parameter of ``__init__`` stands for (``window_fn(n)``):
+    the one every instantiation of the class in the file passes, or leaves as the default
+    (``window_fn=torch.hann_window``)."""
+    found = parameter_of(ctx, func) if isinstance(func, ast.Name) else None
+    if found is None or found[0].name != "__init__":
+        return None
+    passed = instantiation_arguments(ctx, *found)
+    names = {ctx.qualname(value) for value in passed or ()}
+    name = names.pop() if len(names) == 1 else None
+    return name if name is not None and name.startswith("torch.") else None
 
 
 def init_assignments(info: ClassInfo, init: ast.AST) -> dict[str, ast.Assign]:

@@ -26,6 +26,7 @@ from pt_lsp.rules.modules._module_evidence import (
     init_assignments,
     is_self_attr,
     methods_reached_from,
+    passed_function,
     self_attribute_uses,
     super_init_line,
     tensor_value,
@@ -53,7 +54,10 @@ class UnregisteredBuffer(Rule):
     where it is neither an `nn.Parameter` nor registered with `register_buffer`. A local tensor
     assigned to the attribute (`pe = torch.zeros(...)`, `self.pe = pe`) counts too, as does a
     helper function of the file or a method of the class every return of which is such a tensor
-    (`self.b = sample_b(sigma, size)`), and so does an attribute rebuilt from itself in
+    (`self.b = sample_b(sigma, size)`, also arithmetic of one: `return (-d * s).unsqueeze(0)`),
+    a callable parameter of `__init__` that every instantiation in the file leaves at, or passes
+    as, a torch factory (`self.window = window_fn(n)` with `window_fn=torch.hann_window`), and so
+    does an attribute rebuilt from itself in
     `__init__` (`self.t = self.one_hot(n)`, then `self.t = self.t.permute(2, 0, 1)`, where the
     method returns a plain tensor); that finding has no fix (`register_buffer` refuses a name
     that is already an attribute). A view of a constructor argument (`self.mins = bounds[0:1]`)
@@ -181,13 +185,17 @@ class UnregisteredBuffer(Rule):
         return bool(returned) and all(self._plain_local(ctx, r) for r in returned or ())
 
     def _plain_local(self, ctx: FileContext, value: ast.AST, depth: int = 0) -> bool:
+        # depth counts the hops from a name to its values (which may cycle); a step into a
+        # subexpression is bounded by the expression's size
         if depth > 4 or not isinstance(value, ast.expr):
             return False
         if self.plain_tensor(ctx, value, depth):
             return True
         if isinstance(value, ast.BinOp):  # `w / scale`: a plain tensor combined with anything stays one
             sides = (value.left, value.right)
-            return self.placement_free(ctx, value) and any(self._plain_local(ctx, s, depth + 1) for s in sides)
+            return self.placement_free(ctx, value) and any(self._plain_local(ctx, s, depth) for s in sides)
+        if isinstance(value, ast.UnaryOp) and not isinstance(value.op, ast.Not):  # `-distances`
+            return self._plain_local(ctx, value.operand, depth)
         root: ast.expr = value
         while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and root.func.attr in TENSOR_METHODS:
             if not self.placement_free(ctx, root):
@@ -196,6 +204,8 @@ class UnregisteredBuffer(Rule):
         if isinstance(root, ast.Name):
             values = reaching_values(ctx, root)
             return bool(values) and all(self._plain_local(ctx, v, depth + 1) for v in values or ())
+        if root is not value and isinstance(root, (ast.BinOp, ast.UnaryOp)):
+            return self._plain_local(ctx, root, depth)  # `(a * b).unsqueeze(0)`: the arithmetic's tensor
         return False
 
     def tensor_values(self, ctx: FileContext, init: Function, value: ast.expr) -> list[ast.Assign] | None:
@@ -518,4 +528,9 @@ def _helper(ctx: FileContext, call: ast.Call) -> Function | None:
 
 def _maker(ctx: FileContext, value: ast.expr) -> str:
     helper = _helper(ctx, value) if isinstance(value, ast.Call) else None
-    return f"by `{helper.name}`, which returns a plain tensor" if helper is not None else "by a torch factory"
+    if helper is not None:
+        return f"by `{helper.name}`, which returns a plain tensor"
+    passed = passed_function(ctx, value.func) if isinstance(value, ast.Call) else None
+    if passed is not None and isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+        return f"by `{value.func.id}`, which is `{passed}` at every instantiation of the class in this file"
+    return "by a torch factory"
