@@ -155,6 +155,10 @@ class Statements:
             result = current.with_(
                 items=None, elem=current.iter_elem().join(value.iter_elem()), history=current.history | value.history
             )
+        elif is_grad_leaf(current) and state.grad_enabled:
+            # torch refuses `w += x` on a leaf that requires grad (PTL203): it never becomes a
+            # graph node, so the analysis goes on with the leaf, as after an in-place method
+            result = current
         elif Kind.TENSOR in (current.kind, value.kind) or current.history or value.history:
             result = self.expressions.derived(stmt, state, [current, value])
             if current.kind is Kind.TENSOR and not state.grad_enabled:
@@ -511,6 +515,12 @@ def comprehension_detaching(expr: ast.expr) -> str | None:
     if generator.ifs or not isinstance(generator.target, ast.Name):
         return None
     return attr_path(generator.iter) if detaches_in_place(expr.elt, generator.target.id) else None
+
+
+def is_grad_leaf(value: Value) -> bool:
+    """A tensor known to require grad with no graph behind it: a leaf (``requires_grad=True``, a
+    parameter); a computed tensor that requires grad always carries a graph node."""
+    return value.kind is Kind.TENSOR and value.requires_grad is True and not value.history
 
 
 def detached(value: Value) -> Value:
