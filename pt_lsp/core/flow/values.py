@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .lattice import Device, GraphNode, ReadOnly, RequiresGrad, join_read_only, join_requires_grad
@@ -83,11 +83,17 @@ class Value:
         return self.kind is Kind.TENSOR
 
     def with_(self, **changes: Any) -> Value:
-        return replace(self, **changes)
+        # What dataclasses.replace makes, without its per-call field scan and the frozen
+        # __init__ (a setattr per field): the flow engine makes tens of thousands of these per file.
+        if not changes.keys() <= _FIELD_NAMES:
+            raise TypeError(f"Value has no field {sorted(changes.keys() - _FIELD_NAMES)}")
+        copy = object.__new__(Value)
+        copy.__dict__.update(self.__dict__, **changes)
+        return copy
 
     def step(self, node: ast.AST, message: str) -> Value:
         """This value with one more step on its evidence path."""
-        return replace(self, steps=merge_steps(self.steps, (Step(node, message),)))
+        return self.with_(steps=merge_steps(self.steps, (Step(node, message),)))
 
     def join(self, other: Value) -> Value:
         if self is other or self == other:
@@ -120,22 +126,23 @@ class Value:
     def merge_evidence(self, other: Value) -> Value:
         """Combine what two *contexts* (standalone, called with known arguments) know of one
         expression: evidence from either counts, so unknown never erases a known device."""
-        if self == other:
+        if self is other or self == other:
             return self
         joined = self.join(other)
+        changes: dict[str, Any] = {}  # each computed from self and other: one copy for all of them
         if Device.UNKNOWN in (self.device, other.device):
-            joined = joined.with_(device=other.device if self.device is Device.UNKNOWN else self.device)
+            changes["device"] = other.device if self.device is Device.UNKNOWN else self.device
         if Kind.UNKNOWN in (self.kind, other.kind):
-            joined = joined.with_(kind=other.kind if self.kind is Kind.UNKNOWN else self.kind)
+            changes["kind"] = other.kind if self.kind is Kind.UNKNOWN else self.kind
         if True in (self.requires_grad, other.requires_grad):
-            joined = joined.with_(requires_grad=True)
+            changes["requires_grad"] = True
         if self.read_only is not None or other.read_only is not None:
-            joined = joined.with_(read_only=self.read_only or other.read_only)
+            changes["read_only"] = self.read_only or other.read_only
         if self.elem is not None and other.elem is not None:  # a list's elements, the same way
-            joined = joined.with_(elem=self.elem.merge_evidence(other.elem))
+            changes["elem"] = self.elem.merge_evidence(other.elem)
         if self.items is not None and other.items is not None and len(self.items) == len(other.items):
-            joined = joined.with_(items=tuple(a.merge_evidence(b) for a, b in zip(self.items, other.items)))
-        return joined
+            changes["items"] = tuple(a.merge_evidence(b) for a, b in zip(self.items, other.items))
+        return joined.with_(**changes) if changes else joined
 
     def iter_elem(self) -> Value:
         """The value of one element when iterating over this value."""
@@ -184,6 +191,7 @@ def _join_attrs(
 Args = list[Value]
 Kwargs = dict[str | None, Value]
 
+_FIELD_NAMES = frozenset(f.name for f in fields(Value))
 UNKNOWN = Value()
 OTHER = Value(kind=Kind.OTHER, requires_grad=False)
 BYTES = Value(kind=Kind.OTHER, requires_grad=False, qualname="builtins.bytes")  # an immutable buffer
