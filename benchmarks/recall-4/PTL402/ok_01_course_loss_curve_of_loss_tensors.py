@@ -1,0 +1,30 @@
+# Source: https://github.com/CIS-522/course-content/pull/2
+# Pattern: the PR's fix: each loss is detached before it is stored, `losses.append(l.detach())`, so the plot
+# converts plain tensors.
+import numpy as np
+import torch
+from torch import nn
+
+
+def plot(x, y):
+    return np.asarray(x), np.asarray(y)
+
+
+def train(net, x, y, num_epochs, lr=0.1):
+    criterion = nn.MSELoss()
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    losses = []
+    for _ in range(num_epochs):
+        optimizer.zero_grad()
+        l = criterion(net(x), y)
+        l.backward()
+        optimizer.step()
+        losses.append(l.detach())
+    return losses
+
+
+num_epochs = 10
+net = nn.Sequential(nn.Linear(1, 16), nn.ReLU(), nn.Linear(16, 1))
+x = torch.linspace(-1, 1, 32).unsqueeze(1)
+losses = train(net, x, x**2, num_epochs)
+plot(range(num_epochs), losses)
