@@ -294,6 +294,9 @@ MISSES = {
                 if self.writer is None:
                     self.writer = SummaryWriter("runs/exp")
                 self.writer.add_scalar("loss", value, step)
+        trainer = Trainer()
+        for step in range(3):
+            trainer.log(step, 0.5)
         """,
         [8],
         None,

@@ -268,11 +268,14 @@ CASES = {
                     raise ValueError(step)
                 writer.add_scalar("loss", 0.5, step)
             return steps
+        train(3)
         """,
         [
             (3, "`writer` created here"),
             (6, "`writer` is left open if this raises"),
+            (7, "an event is written to `writer` here"),
             (8, "`writer` is still open when the function returns here"),
+            (9, "the program can end right after this, with `writer` still open"),
         ],
         """\
         from torch.utils.tensorboard import SummaryWriter
@@ -283,6 +286,7 @@ CASES = {
                         raise ValueError(step)
                     writer.add_scalar("loss", 0.5, step)
             return steps
+        train(3)
         """,
     ),
     "PTL501 module": (

@@ -16,9 +16,15 @@ IMPORT = "from torch.utils.tensorboard import SummaryWriter\n"
     [
         IMPORT + "w = SummaryWriter()\nw.add_scalar('a', 1, 0)\n",
         "import torch.utils.tensorboard as tb\nw = tb.SummaryWriter('runs')\n",
-        "from torch.utils.tensorboard.writer import SummaryWriter as SW\ndef f():\n    w = SW()\n    w.add_text('t', 'x')\n",
+        "from torch.utils.tensorboard.writer import SummaryWriter as SW\ndef f():\n    w = SW()\n    w.add_text('t', 'x')\n"
+        "f()\n",
         IMPORT
-        + "class T:\n    def __init__(self):\n        self.tb = SummaryWriter()\n    def log(self, v):\n        self.tb.add_scalar('v', v)\n",
+        + "class T:\n    def __init__(self):\n        self.tb = SummaryWriter()\n    def log(self, v):\n        self.tb.add_scalar('v', v)\n"
+        "T().log(1.0)\n",
+        # the program ends after main() returns; only prints run after the last event
+        IMPORT
+        + "def main():\n    w = SummaryWriter()\n    for i in range(3):\n        w.add_scalar('a', i, i)\n    print('done')\n"
+        "if __name__ == '__main__':\n    main()\n",
     ],
 )
 def test_reports(snippet):
@@ -46,6 +52,15 @@ def test_reports(snippet):
         "from tensorboardX import SummaryWriter\nw = SummaryWriter()\n",
         "import tensorboardX\nclass A:\n    def __init__(self):\n        self.w = tensorboardX.SummaryWriter('runs')\n",
         IMPORT + "w = None\ndef setup():\n    global w\n    w = SummaryWriter()\n",
+        # Open at exit loses only what is still queued, and the writer's thread drains its queue in
+        # milliseconds: where work follows the last event, or nothing here says when the program ends,
+        # nothing is lost (audit-3 A4, audit-4, audit-5: every such finding was debatable).
+        IMPORT + "import torch\nw = SummaryWriter()\nw.add_scalar('a', 1, 0)\ntorch.save({}, 'ckpt.pt')\n",
+        IMPORT + "def f():\n    w = SummaryWriter()\n    w.add_text('t', 'x')\n",
+        IMPORT + "def f():\n    w = SummaryWriter()\n    w.add_text('t', 'x')\nf()\nevaluate()\n",
+        IMPORT
+        + "class T:\n    def __init__(self):\n        self.tb = SummaryWriter()\n    def log(self, v):\n        self.tb.add_scalar('v', v)\n",
+        IMPORT + "w = SummaryWriter()\nfor i in range(3):\n    w.add_scalar('a', i, i)\n    train_step()\n",
     ],
 )
 def test_silent(snippet):
@@ -58,6 +73,7 @@ def test_close_is_appended_to_the_function_body():
             writer = SummaryWriter()
             for i in range(steps):
                 writer.add_scalar("x", i, i)  # last event
+        train(3)
         print("done")
     """)
     [finding] = findings(CODE, text)
@@ -68,6 +84,7 @@ def test_close_is_appended_to_the_function_body():
             for i in range(steps):
                 writer.add_scalar("x", i, i)  # last event
             writer.close()
+        train(3)
         print("done")
     """)
 
@@ -76,13 +93,14 @@ def test_close_is_appended_to_the_function_body():
     "snippet",
     [
         # an early return would skip the close
-        IMPORT + "def f(xs):\n    w = SummaryWriter()\n    if not xs:\n        return\n    w.add_scalar('a', 1)\n",
+        IMPORT
+        + "def f(xs):\n    w = SummaryWriter()\n    if not xs:\n        return\n    w.add_scalar('a', 1)\nf([1])\n",
         # a function logs to the module-level writer later
         IMPORT + "w = SummaryWriter()\ndef log(v):\n    w.add_scalar('v', v)\n",
         # created inside a loop body
-        IMPORT + "def f():\n    for run in range(2):\n        w = SummaryWriter()\n        w.add_scalar('a', 1)\n",
+        IMPORT + "def f():\n    for run in range(2):\n        w = SummaryWriter()\n        w.add_scalar('a', 1)\nf()\n",
         # an attribute
-        IMPORT + "class T:\n    def __init__(self):\n        self.tb = SummaryWriter()\n",
+        IMPORT + "class T:\n    def __init__(self):\n        self.tb = SummaryWriter()\nt = T()\n",
     ],
 )
 def test_display_only_where_the_place_to_close_is_a_decision(snippet):
@@ -104,7 +122,7 @@ def test_message_says_what_may_be_lost_and_fits_the_target():
     # audit-4: "events are lost" overstated it (what is lost is what is still queued at exit), and a
     # `with` block does not fit a writer kept in an attribute of another object.
     [named] = findings(CODE, IMPORT + "w = SummaryWriter()\nw.add_scalar('a', 1, 0)\n")
-    assert "the last events it writes may be lost when the program ends" in named.message
+    assert "the program can end right after its last event: events still queued then are lost" in named.message
     assert "use `with SummaryWriter(...) as w:` or call `w.close()`" in named.message
     [kept] = findings(
         CODE, IMPORT + "config.tb_logger = SummaryWriter('runs')\nconfig.tb_logger.add_scalar('a', 1, 0)\n"

@@ -13,6 +13,7 @@ from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes
+from pt_lsp.rules.tensorboard._program_end import ProgramEnd
 from pt_lsp.rules.tensorboard.examples.summary_writer_not_closed import EXAMPLES
 
 # torch's writer only. tensorboardX (since 2.1, 2020) registers an `atexit` handler that closes
@@ -32,19 +33,29 @@ class SummaryWriterNotClosed(Rule):
     """
     ## What it does
     Flags a TensorBoard `SummaryWriter` of `torch.utils.tensorboard` that is assigned to a
-    variable or attribute and never closed: no `writer.close()`, no
-    `writer.flush()`, no `with SummaryWriter(...) as writer:`, and the writer is not handed to
-    other code (returned, passed on) that could close it. A function of this file that only
-    logs with it does not close it, and neither does a test `if self.writer is None:` (a writer
-    created lazily). `tensorboardX`'s writers are not flagged: since tensorboardX 2.1 each
-    writer is closed by an `atexit` handler, so its last events reach the file.
+    variable or attribute, never closed, and open when the program can end right after one of
+    its events: no `writer.close()`, no `writer.flush()`, no `with SummaryWriter(...) as writer:`,
+    the writer is not handed to other code (returned, passed on) that could close it, and
+    between an event and the end of the program only quiet statements run (prints, plain
+    assignments, definitions). The end of the program is the end of the module, or the end of a
+    function that a call of this file ends the program with (`main()` under
+    `if __name__ == "__main__":`, a method by its name, a constructor by its class). A function of
+    this file that only logs with the writer does not close it, and neither does a test
+    `if self.writer is None:` (a writer created lazily).
+
+    Not flagged: a writer whose last event is followed by work (a checkpoint save, an
+    evaluation, more training), or whose function no code of this file calls; notebooks (the
+    kernel lives on after a cell); `tensorboardX`'s writers (since tensorboardX 2.1 each writer is
+    closed by an `atexit` handler, so its last events reach the file).
 
     ## Why is this bad?
     `add_scalar` and friends only put the event in a queue; a daemon thread writes the queue to
     the event file. When the program ends, the interpreter stops that thread wherever it is:
-    the last events of the run are lost (in a measurement, 89 to 99 of 100 scalars reached the
-    event file without `close()`, all 100 with it). The final, most interesting points of the
-    curve are the ones missing, and the loss varies from run to run.
+    what is still queued is lost (in a measurement, 89 to 100 of 100 scalars written just before
+    the end reached the event file without `close()`, all 100 with it). The final, most
+    interesting points of the curve are the ones missing, and the loss varies from run to run.
+    The thread drains its queue within milliseconds, so where the program goes on working after
+    the last event nothing is lost; closing is still good practice there, but not reported.
 
     ## Example
     ```python
@@ -82,6 +93,7 @@ class SummaryWriterNotClosed(Rule):
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if "SummaryWriter" not in ctx.doc.text:
             return
+        end = ProgramEnd(ctx)
         for call in ctx.index.of(ast.Call):
             if ctx.qualname(call.func) not in WRITERS:
                 continue
@@ -97,22 +109,61 @@ class SummaryWriterNotClosed(Rule):
             if isinstance(target, ast.Name):
                 if self.name_handled(ctx, assign, target.id):
                     continue
+                events = self.name_events(ctx, assign, target.id)
                 fix = self.close_fix(ctx, assign, target.id)
                 steps += self.exits(ctx, assign, shown)
             elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
                 if self.attribute_handled(ctx, target.attr):
                     continue
+                events = self.attribute_events(ctx, assign, target.attr)
                 fix = self.display_fix(ctx, assign, f"{target.value.id}.{target.attr}")
             else:
                 continue
+            # Open at exit loses only what is still queued: report where the program can end right
+            # after an event, with nothing but quiet statements in between (see _program_end).
+            ending = next(((event, last) for event in events if (last := end.ends_after(event)) is not None), None)
+            if ending is None:
+                continue
+            event, last = ending
+            if event is not assign:
+                steps.append(Step(event, f"an event is written to `{shown}` here"))
+            steps.append(Step(last, f"the program can end right after this, with `{shown}` still open"))
             yield self.report(
                 ctx,
                 call,
-                f"`{shown}` is never closed: the last events it writes may be lost when the program ends; "
-                + self.advice(shown),
+                f"`{shown}` is never closed and the program can end right after its last event: events still "
+                f"queued then are lost; " + self.advice(shown),
                 fixes=[fix] if fix else [],
                 related=evidence_path(ctx, steps),
             )
+
+    # -- where events are written ---------------------------------------------------------------------
+    def name_events(self, ctx: FileContext, assign: ast.Assign | ast.AnnAssign, name: str) -> list[ast.stmt]:
+        """The creation and every statement that reads the writer's name, in its scope and, for a
+        module-level writer, in the functions that log to it; the last ones first."""
+        scope = self._scope(ctx, assign)
+        statements: dict[int, ast.stmt] = {id(assign): assign}
+        roots: list[ast.AST] = [scope] if scope is not None else []
+        if isinstance(scope, ast.Module):
+            roots = [ctx.tree]
+        for root in roots:
+            for node in ast.walk(root):
+                if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load):
+                    statement = _statement_of(ctx, node)
+                    if statement is not None:
+                        statements.setdefault(id(statement), statement)
+        return sorted(statements.values(), key=lambda s: (s.lineno, s.col_offset), reverse=True)
+
+    @staticmethod
+    def attribute_events(ctx: FileContext, assign: ast.Assign | ast.AnnAssign, attr: str) -> list[ast.stmt]:
+        """The creation and every statement that reads ``<x>.<attr>`` in the file, the last ones first."""
+        statements: dict[int, ast.stmt] = {id(assign): assign}
+        for node in ctx.index.of(ast.Attribute):
+            if isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.ctx, ast.Load):
+                statement = _statement_of(ctx, node)
+                if statement is not None:
+                    statements.setdefault(id(statement), statement)
+        return sorted(statements.values(), key=lambda s: (s.lineno, s.col_offset), reverse=True)
 
     @staticmethod
     def advice(shown: str) -> str:
@@ -266,6 +317,13 @@ class SummaryWriterNotClosed(Rule):
             (Edit.insert(Pos(span.end.line, len(line)), text),),
             Applicability.DISPLAY_ONLY,
         )
+
+
+def _statement_of(ctx: FileContext, node: ast.AST) -> ast.stmt | None:
+    current: ast.AST | None = node
+    while current is not None and not isinstance(current, ast.stmt):
+        current = ctx.parent(current)
+    return current
 
 
 def _none_test(parent: ast.AST | None, node: ast.AST) -> bool:

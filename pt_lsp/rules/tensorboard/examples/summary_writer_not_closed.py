@@ -41,22 +41,6 @@ def logged(tag, logdir="runs/*"):
             found += [(event.step, event.value) for event in reader.Scalars(tag)]
     return found
 """
-_TRAIN_DRIVER = """
-import torch
-import torch.nn.functional as F
-
-class Regression(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = torch.nn.Linear(3, 1)
-
-    def forward(self, x, y):
-        return F.mse_loss(self.fc(x), y)
-
-model = Regression()
-loader = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(5)]
-train(model, loader, torch.optim.SGD(model.parameters(), lr=0.1))
-"""
 WRITER_OPEN = Probe(
     "symptom = writer.all_writers is not None",
     "the writer is still open at exit: its queued events are dropped with its daemon thread",
@@ -141,7 +125,17 @@ EXAMPLES = (
     Example(
         "a train function with its own writer",
         """
+        import torch
+        import torch.nn.functional as F
         from torch.utils.tensorboard import SummaryWriter
+
+        class Regression(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = torch.nn.Linear(3, 1)
+
+            def forward(self, x, y):
+                return F.mse_loss(self.fc(x), y)
 
         def train(model, loader, optimizer):
             writer = SummaryWriter()  # expect: PTL501
@@ -151,9 +145,23 @@ EXAMPLES = (
                 loss.backward()
                 optimizer.step()
                 writer.add_scalar("train/loss", loss.item(), step)
+
+        model = Regression()
+        loader = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(5)]
+        train(model, loader, torch.optim.SGD(model.parameters(), lr=0.1))
         """,
         fixed="""
+        import torch
+        import torch.nn.functional as F
         from torch.utils.tensorboard import SummaryWriter
+
+        class Regression(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = torch.nn.Linear(3, 1)
+
+            def forward(self, x, y):
+                return F.mse_loss(self.fc(x), y)
 
         def train(model, loader, optimizer):
             writer = SummaryWriter()
@@ -164,6 +172,10 @@ EXAMPLES = (
                 optimizer.step()
                 writer.add_scalar("train/loss", loss.item(), step)
             writer.close()
+
+        model = Regression()
+        loader = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(5)]
+        train(model, loader, torch.optim.SGD(model.parameters(), lr=0.1))
         """,
         runtime=Runtime(
             # Observed: once train() returns, the unreachable writer is finalised by the garbage collector,
@@ -173,10 +185,20 @@ EXAMPLES = (
                 "finalises it (here, before they are read); close() makes that deterministic"
             ),
             needs=("tensorboard",),
-            driver=_LOGGED + _TRAIN_DRIVER,
+            driver=_LOGGED,
             outputs='(logged("train/loss"), model)',
             reference="""
+            import torch
+            import torch.nn.functional as F
             from torch.utils.tensorboard import SummaryWriter
+
+            class Regression(torch.nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = torch.nn.Linear(3, 1)
+
+                def forward(self, x, y):
+                    return F.mse_loss(self.fc(x), y)
 
             def train(model, loader, optimizer):
                 with SummaryWriter() as writer:
@@ -186,6 +208,10 @@ EXAMPLES = (
                         loss.backward()
                         optimizer.step()
                         writer.add_scalar("train/loss", loss.item(), step)
+
+            model = Regression()
+            loader = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(5)]
+            train(model, loader, torch.optim.SGD(model.parameters(), lr=0.1))
             """,
         ),
     ),
@@ -200,16 +226,15 @@ EXAMPLES = (
 
             def log(self, name, value, step):
                 self.writer.add_scalar(name, value, step)
+
+        trainer = Trainer("runs/trainer")
+        for step in range(5):
+            trainer.log("loss", 1.0 / (step + 1), step)
         """,
         runtime=Runtime(
             WRITER_OPEN,
             needs=("tensorboard",),
-            driver="""
-            trainer = Trainer("runs/trainer")
-            for step in range(5):
-                trainer.log("loss", 1.0 / (step + 1), step)
-            writer = trainer.writer
-            """,
+            driver="writer = trainer.writer\n",
         ),
     ),
     Example(
@@ -221,15 +246,11 @@ EXAMPLES = (
 
         def log_losses(d_loss, g_loss, step):
             writer.add_scalars("loss", {"D": d_loss, "G": g_loss}, step)
+
+        for step in range(5):
+            log_losses(1.0 / (step + 1), 0.5, step)
         """,
-        runtime=Runtime(
-            WRITER_OPEN,
-            needs=("tensorboard",),
-            driver="""
-            for step in range(5):
-                log_losses(1.0 / (step + 1), 0.5, step)
-            """,
-        ),
+        runtime=Runtime(WRITER_OPEN, needs=("tensorboard",)),
     ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
@@ -246,16 +267,15 @@ EXAMPLES = (
                 if self.writer is None:
                     self.writer = SummaryWriter(self.logdir)  # expect: PTL501
                 self.writer.add_scalar(tag, value, step)
+
+        logger = Logger("runs/lazy")
+        for step in range(5):
+            logger.scalar("loss", 1.0 / (step + 1), step)
         """,
         runtime=Runtime(
             WRITER_OPEN,
             needs=("tensorboard",),
-            driver="""
-            logger = Logger("runs/lazy")
-            for step in range(5):
-                logger.scalar("loss", 1.0 / (step + 1), step)
-            writer = logger.writer
-            """,
+            driver="writer = logger.writer\n",
         ),
     ),
     Example(
@@ -304,6 +324,30 @@ EXAMPLES = (
             for epoch in range(epochs):
                 writer.add_scalar("loss", step_fn(), epoch)
                 writer.flush()
+        """,
+    ),
+    Example(
+        "the last event is followed by a checkpoint save: the writer's thread has written it by then",
+        """
+        import torch
+        from torch.utils.tensorboard import SummaryWriter
+
+        model = torch.nn.Linear(4, 1)
+        writer = SummaryWriter("runs/save")
+        for epoch in range(10):
+            writer.add_scalar("weight_norm", model.weight.norm().item(), epoch)
+        torch.save(model.state_dict(), "model.pt")
+        """,
+    ),
+    Example(
+        "a train function that no code of this file calls: when the program ends is not known here",
+        """
+        from torch.utils.tensorboard import SummaryWriter
+
+        def train(step_fn, steps):
+            writer = SummaryWriter()
+            for step in range(steps):
+                writer.add_scalar("loss", step_fn(), step)
         """,
     ),
     Example(
