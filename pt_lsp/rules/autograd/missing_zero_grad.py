@@ -46,14 +46,15 @@ class MissingZeroGrad(Rule):
     `p.grad.zero_()`, anywhere in the loop, in a loop around it, or in a function of this file
     the loop calls; also a training-step function (backward and step, no reset) that this file
     calls in such a loop (a comprehension counts: `[self.train_step(b) for b in batches]`).
-    The optimizer must be known: made by a `torch.optim` class, named
-    so (`optimizer`, `optim_g`), or the loop variable over a list or dict of `torch.optim`
-    optimizers (`for opt in optimizers.values()`). A reset of another optimizer, over another
-    module's parameters, does not count for this one (a GAN loop that resets `optim_d` only),
-    nor does a module's own `zero_grad()` for an optimizer over another module that this file
-    builds (`self.generator.zero_grad()` before `self.optimizerD.step()`), nor a reset in the
-    other arm of an `if` than the step, where the condition cannot change while the function
-    runs (`if use_bf16: ... step() else: zero_grad() ...`).
+    The optimizer must be known: made by a `torch.optim` class (or by a class of the file derived
+    from one that keeps its `step`), named so (`optimizer`, `optim_g`), or the loop variable over
+    a list or dict of `torch.optim` optimizers (`for opt in optimizers.values()`). A reset of
+    another optimizer, over another module's parameters, does not count for this one (a GAN
+    loop that resets `optim_d` only), nor does a module's own `zero_grad()` for an optimizer
+    over another module that this file builds (`self.generator.zero_grad()` before
+    `self.optimizerD.step()`), nor a reset in the other arm of an `if` than the step, where the
+    condition cannot change while the function runs (`if use_bf16: ... step() else:
+    zero_grad() ...`).
 
     ## Why is this bad?
     `backward()` *adds* each gradient to `.grad`. Without a reset, the step of iteration `k`
@@ -208,7 +209,11 @@ class MissingZeroGrad(Rule):
         made = [
             assign.value
             for assign in _assignments_to(ctx, path, ctx.names.scope_of(optimizer).node)
-            if isinstance(assign.value, ast.Call) and (ctx.qualname(assign.value.func) or "").startswith("torch.optim.")
+            if isinstance(assign.value, ast.Call)
+            and (
+                (ctx.qualname(assign.value.func) or "").startswith("torch.optim.")
+                or _optimizer_subclass(ctx, assign.value.func)
+            )
         ]
         return [Step(call, f"`{path}` created here") for call in made]
 
@@ -354,7 +359,7 @@ class MissingZeroGrad(Rule):
         for assign in _assignments_to(ctx, path):
             if isinstance(assign.value, ast.Call):
                 qualname = ctx.qualname(assign.value.func) or ""
-                if qualname.startswith("torch.optim.") and not qualname.startswith(NOT_OPTIMIZERS):
+                if _is_torch_optimizer(qualname) or _optimizer_subclass(ctx, assign.value.func):
                     found = "torch.optim"
                 else:
                     return None  # bound to something else as well
@@ -619,6 +624,30 @@ def _mentions_grad(expr: ast.AST) -> bool:
         if isinstance(expr, ast.Attribute) and expr.attr == "grad":
             return True
         expr = expr.value
+    return False
+
+
+def _is_torch_optimizer(qualname: str) -> bool:
+    return qualname.startswith("torch.optim.") and not qualname.startswith(NOT_OPTIMIZERS)
+
+
+def _optimizer_subclass(ctx: FileContext, func: ast.expr) -> bool:
+    """A class of this file derived (through its local bases) from a `torch.optim` optimizer, that
+    neither it nor a local base gives its own ``step``: it steps as the torch class does, without
+    resetting the gradients (``class WarmSGD(torch.optim.SGD)`` that only adds a method)."""
+    info = ctx.classes.get(func.id) if isinstance(func, ast.Name) and ctx.qualname(func) is None else None
+    if info is None or info.method("step") is not None:
+        return False
+    seen: set[int] = set()
+    pending = [info]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if any(_is_torch_optimizer(ctx.qualname(base) or "") for base in current.node.bases):
+            return True
+        pending.extend(current.local_bases)
     return False
 
 
