@@ -11,7 +11,7 @@ from typing import TypeGuard
 from pt_lsp.core import vocabulary
 from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.evidence.reaching import identity_argument
+from pt_lsp.core.evidence.reaching import identity_argument, local_function, returned_values
 from pt_lsp.core.evidence.tensors import (
     PARAMETER,
     TENSOR_FACTORIES,
@@ -76,6 +76,8 @@ class Container:
     elements: list[tuple[ast.AST, ast.AST]] = field(default_factory=list)  # (what is put in, its function)
     keys: list[ast.expr | None] = field(default_factory=list)  # dict keys (for ModuleDict's str keys); None: `**other`
     understood: bool = True  # every way it is filled is one we can read
+    returned: bool = False  # built by a helper of the file and returned to the assignment
+    built: ast.AST | None = None  # where a returned container is made (its first return's)
 
 
 class InitEvidence:
@@ -229,12 +231,17 @@ class InitEvidence:
         return current if current is not None else self.ctx.tree
 
     def single_value(self, function: ast.AST, name: str) -> ast.AST | None:
-        """The value of ``name`` when ``function`` binds it exactly once, by a plain assignment."""
+        """The value of ``name`` when ``function`` binds it exactly once, by a plain assignment
+        (or an item of a tuple display unpacked: ``layers, width = [], 3``)."""
         values: list[ast.AST] = []
         bindings = 0
         for node in own_nodes(function):
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
                 values.append(node.value)
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                item = unpacked_item(node.targets[0], node.value, name)
+                if item is not None:
+                    values.append(item)
             if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
                 bindings += 1
             elif isinstance(node, ast.arg) and node.arg == name:
@@ -296,13 +303,57 @@ class InitEvidence:
                 return None
             return self._filled(Container("list", elements), attribute, None)
         if isinstance(value, ast.Name) and attribute is not None:
-            bound = self.single_value(function, value.id)
-            if bound is not None and not isinstance(bound, ast.Name):
-                found = self.container(bound, function, None)
-                if found is not None and not found.elements:
-                    return self._filled(found, None, value.id, function)
-                return found
+            return self._local_container(function, value.id)
+        if isinstance(value, ast.Call) and attribute is not None:
+            return self.returned_container(value, attribute, None)
         return None
+
+    def _local_container(self, function: ast.AST, name: str) -> Container | None:
+        """The container the local ``name`` of ``function`` is bound to once, with what goes in."""
+        bound = self.single_value(function, name)
+        if bound is None or isinstance(bound, ast.Name):
+            return None
+        found = self.container(bound, function, None)
+        if found is not None and not found.elements:
+            return self._filled(found, None, name, function)
+        return found
+
+    def returned_container(self, call: ast.Call, attribute: str, item: tuple[int, int] | None) -> Container | None:
+        """The plain container a function of the file builds and returns (``return layers``), or
+        returns as item ``index`` of a tuple of ``width`` (``return layers, channels``) where ``item``
+        is ``(index, width)``: the same at every return, else None. It is kept as ``self.<attribute>``,
+        through which the class may fill it further."""
+        helper = local_function(self.ctx, call)
+        returned = returned_values(helper) if helper is not None else None
+        if helper is None or not returned:
+            return None
+        merged: Container | None = None
+        for value in returned:
+            if item is not None:
+                index, width = item
+                if not isinstance(value, ast.Tuple) or len(value.elts) != width:
+                    return None
+                if any(isinstance(e, ast.Starred) for e in value.elts):
+                    return None
+                value = value.elts[index]
+            if isinstance(value, ast.Name):
+                found = self._local_container(helper, value.id)
+                built = self.single_value(helper, value.id)
+            else:
+                found, built = self.container(value, helper, None), value
+            if found is None or (merged is not None and found.shape != merged.shape):
+                return None
+            if merged is None:
+                merged = found
+                merged.built = built
+            else:
+                merged.elements.extend(found.elements)
+                merged.keys.extend(found.keys)
+                merged.understood = merged.understood and found.understood
+        if merged is None:
+            return None
+        merged.returned = True
+        return self._filled(merged, attribute, None)
 
     def _filled(
         self, container: Container, attribute: str | None, local: str | None, function: ast.AST | None = None
@@ -349,6 +400,16 @@ class InitEvidence:
 
 
 _CALLS: weakref.WeakKeyDictionary[FileContext, dict[str, list[ast.Call]]] = weakref.WeakKeyDictionary()
+
+
+def unpacked_item(target: ast.expr, value: ast.AST, name: str) -> ast.AST | None:
+    """The item of the tuple display ``value`` that unpacking it into ``target`` binds to the
+    local ``name`` (``layers, width = [], 3``); None where it is not that simple."""
+    if not (isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List))):
+        return None
+    if len(target.elts) != len(value.elts) or any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts)):
+        return None
+    return next((v for t, v in zip(target.elts, value.elts) if isinstance(t, ast.Name) and t.id == name), None)
 
 
 def _calls_by_name(ctx: FileContext) -> dict[str, list[ast.Call]]:

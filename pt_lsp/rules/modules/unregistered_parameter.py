@@ -53,9 +53,11 @@ class UnregisteredParameter(Rule):
     register: a tensor with `requires_grad=True` assigned to `self.x` without `nn.Parameter`,
     and modules or parameters kept in a plain `list`, `tuple` or `dict` attribute (a literal, a
     comprehension, or a container created empty and filled with `.append(...)`,
-    `.extend(...)` or `[key] = ...`), also inside lists put into it (`[nn.Linear(...), act]`)
-    and where the modules come from the class's callers (`Merge([nn.Linear(4, 2)])` stored by
-    `self.layers = layers` or appended one by one). The finding is on the assignment of the
+    `.extend(...)` or `[key] = ...`), also inside lists put into it (`[nn.Linear(...), act]`),
+    where the modules come from the class's callers (`Merge([nn.Linear(4, 2)])` stored by
+    `self.layers = layers` or appended one by one), and where a function of the file builds the
+    container and returns it (`self.blocks = build(spec)`, also as one item of a returned tuple:
+    `self.blocks, width = build(spec)`). The finding is on the assignment of the
     attribute. A list of only parameter-free, buffer-free modules whose behaviour `train()` /
     `eval()` does not change (`nn.Upsample`, activations, `nn.Identity`, pooling) misses nothing
     and is not reported; `nn.Dropout` and norm layers are.
@@ -89,7 +91,8 @@ class UnregisteredParameter(Rule):
     The fixes wrap the value in `nn.Parameter(...)` (dropping the then redundant
     `requires_grad=True` / `.requires_grad_()`) or turn the container into `nn.ModuleList`,
     `nn.ModuleDict`, `nn.ParameterList` or `nn.ParameterDict` (an empty one stays empty and
-    is filled as before). They are unsafe: registering changes what `parameters()` yields (an
+    is filled as before; a returned container is wrapped as it is, but not when it comes as an
+    item of a tuple). They are unsafe: registering changes what `parameters()` yields (an
     optimizer built from it now trains these weights), what `.to(device)` moves, and the keys of
     `state_dict()`, so checkpoints saved before the fix no longer load strictly. `nn.ModuleDict`
     needs string keys: no fix is offered where a key is not a string.
@@ -122,11 +125,20 @@ class UnregisteredParameter(Rule):
                     if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
                         continue
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                    if len(targets) != 1 or not is_self_attribute(targets[0]) or counts.get(targets[0].attr) != 1:
-                        continue  # reassigned somewhere (e.g. `self.layers = nn.ModuleList(self.layers)`)
-                    finding = self.check_assignment(ctx, evidence, function, node, targets[0], handed)
-                    if finding is not None:
-                        yield finding
+                    if len(targets) != 1:
+                        continue
+                    # `self.blocks, width = build(spec)`: each attribute an item of what is unpacked
+                    items = (
+                        [(t, (i, len(targets[0].elts))) for i, t in enumerate(targets[0].elts)]
+                        if isinstance(targets[0], (ast.Tuple, ast.List))
+                        else [(targets[0], None)]
+                    )
+                    for target, item in items:
+                        if not is_self_attribute(target) or counts.get(target.attr) != 1:
+                            continue  # reassigned somewhere (e.g. `self.layers = nn.ModuleList(self.layers)`)
+                        finding = self.check_assignment(ctx, evidence, function, node, target, handed, item)
+                        if finding is not None:
+                            yield finding
 
     def check_assignment(
         self,
@@ -136,10 +148,16 @@ class UnregisteredParameter(Rule):
         node: ast.Assign | ast.AnnAssign,
         target: ast.Attribute,
         handed: list[_HandedOn],
+        item: tuple[int, int] | None = None,
     ) -> Finding | None:
+        """``item``: ``(index, width)`` where ``target`` is item ``index`` of a tuple target."""
         value = node.value
         if value is None:
             return None
+        if item is not None:
+            value = _unpacked(value, item)
+            if value is None:
+                return None
         tensor: ast.AST = value
         if isinstance(value, ast.Name):
             tensor = evidence.single_value(function, value.id) or value
@@ -158,7 +176,11 @@ class UnregisteredParameter(Rule):
                 " (only `nn.Parameter`s and submodules are registered)",
             )
             return self.report(ctx, target, message, fixes=[fix] if fix else [], related=related)
-        container = evidence.container(value, function, target.attr)
+        container = (
+            evidence.returned_container(value, target.attr, item)
+            if item is not None and isinstance(value, ast.Call)
+            else evidence.container(value, function, target.attr)
+        )
         if container is None or not container.elements or not container.understood:
             return None
         if not handed:
@@ -191,13 +213,15 @@ class UnregisteredParameter(Rule):
             f"`self.{target.attr}` keeps {what} in a plain {plain}{' (in lists inside it)' if nested else ''}:"
             " they are not registered, so `parameters()`, `.to(device)` and `state_dict()` miss them"
         )
-        # a ModuleList takes modules only, not the lists inside: no mechanical fix for those
+        # a ModuleList takes modules only, not the lists inside: no mechanical fix for those; nor
+        # for a list a helper returns inside a tuple
         fix = (
             self.container_fix(ctx, node, value, container, next(iter(kinds)))
-            if len(kinds) == 1 and not nested
+            if len(kinds) == 1 and not nested and not (container.returned and item is not None)
             else None
         )
-        related = self.container_path(ctx, evidence, function, node, target, value, plain, found, callers)
+        built = container.built or value
+        related = self.container_path(ctx, evidence, function, node, target, built, plain, found, callers)
         return self.report(ctx, target, message, fixes=[fix] if fix else [], related=related)
 
     def container_path(
@@ -268,7 +292,9 @@ class UnregisteredParameter(Rule):
         empty_display = isinstance(value, (ast.List, ast.Tuple, ast.Dict)) and not getattr(
             value, "elts", getattr(value, "keys", None)
         )
-        if isinstance(value, ast.Call) and value.args:  # tuple(<generator>): ModuleList takes the iterable
+        if container.returned:  # `build(spec)` returns the plain list: ModuleList takes it as it is
+            edits = [Edit.insert(span.start, f"{name}("), Edit.insert(span.end, ")")]
+        elif isinstance(value, ast.Call) and value.args:  # tuple(<generator>): ModuleList takes the iterable
             edits = [Edit(ctx.doc.node_span(value.func), name)]
         elif empty_display or isinstance(value, ast.Call):  # [] / {} / list() / dict() / OrderedDict()
             edits = [Edit(span, f"{name}()")]
@@ -290,6 +316,17 @@ def _stateless(ctx: FileContext, evidence: InitEvidence, element: ast.AST, funct
         bound = evidence.single_value(function, element.id)
         return bound is not None and _stateless(ctx, evidence, bound, function, depth + 1)
     return isinstance(element, ast.Call) and ctx.qualname(element.func) in STATELESS_MODULES
+
+
+def _unpacked(value: ast.expr, item: tuple[int, int]) -> ast.expr | None:
+    """What item ``index`` of a tuple target of ``width`` gets from ``value``: the item of a tuple
+    display, or the call whose returns the evidence reads (None: something else)."""
+    index, width = item
+    if isinstance(value, (ast.Tuple, ast.List)):
+        if len(value.elts) != width or any(isinstance(e, ast.Starred) for e in value.elts):
+            return None
+        return value.elts[index]
+    return value if isinstance(value, ast.Call) else None
 
 
 def _short(ctx: FileContext, node: ast.AST) -> str:
