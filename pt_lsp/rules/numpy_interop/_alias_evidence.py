@@ -29,6 +29,15 @@ _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 # PIL methods returning an image made from their receiver.
 PIL_IMAGE_FUNCTIONS = {"PIL.Image.open", "PIL.Image.new", "PIL.Image.fromarray", "PIL.Image.frombytes"}
 PIL_IMAGE_METHODS = {"convert", "resize", "crop", "rotate", "transpose", "copy", "filter", "quantize"}
+# Standard-library functions that return a new `bytes` object (immutable), never a `bytearray`.
+_BASE64_DECODERS = "b64decode standard_b64decode urlsafe_b64decode b32decode b16decode b85decode a85decode decodebytes"
+BYTES_FUNCTIONS = frozenset(
+    [f"base64.{name}" for name in _BASE64_DECODERS.split()]
+    + [f"{module}.decompress" for module in ("zlib", "gzip", "bz2", "lzma")]
+    + ["binascii.a2b_base64", "binascii.unhexlify", "binascii.a2b_hex"]
+)
+# `a.flags["WRITEABLE"] = False`: the keys NumPy's flags object accepts for the writeable flag.
+WRITEABLE_KEYS = ("WRITEABLE", "W")
 
 
 def ordered_nodes(stmts: list[ast.stmt]) -> Iterator[ast.AST]:
@@ -201,9 +210,12 @@ def _is_bytes(ctx: FileContext, node: ast.AST, depth: int = 0) -> bool:
             if ctx.names.binding(node.func.id, node.func) is not None:
                 return False  # shadowed
             return node.func.id == "bytes" or (len(node.args) == 1 and _is_bytes(ctx, node.args[0], depth + 1))
-        return (
-            isinstance(node.func, ast.Attribute) and node.func.attr in ("tobytes", "read", "getvalue") and not node.args
-        )
+        if ctx.qualname(node.func) in BYTES_FUNCTIONS:
+            return True
+        if not isinstance(node.func, ast.Attribute) or node.keywords:
+            return False
+        # `f.read(size)` of a binary file is bytes too (a text file's str has no buffer: frombuffer raises)
+        return node.func.attr in ("tobytes", "read", "getvalue") and len(node.args) <= (node.func.attr == "read")
     if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
         return _is_bytes_list(ctx, node.value, depth + 1)  # an element of a list of buffers
     if isinstance(node, ast.Name):
@@ -285,6 +297,10 @@ def read_only(ctx: FileContext, node: ast.AST, depth: int = 0) -> ReadOnly | Non
     if isinstance(node, ast.Attribute) and node.attr == "T":
         base = read_only(ctx, node.value, depth + 1)
         return ReadOnly(base.reason, base.where, False) if base is not None else None
+    if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice) and _is_self_attr(node.value):
+        element = _list_element(ctx, node.value, depth)  # type: ignore[arg-type]
+        if element is not None:
+            return element
     if isinstance(node, ast.Subscript) and _basic_index(node.slice):
         base = read_only(ctx, node.value, depth + 1)
         if base is None:
@@ -346,6 +362,32 @@ def _self_attribute(ctx: FileContext, node: ast.Attribute, depth: int) -> ReadOn
     if values is None or any(v is None for v in values):
         return None
     return _every(ctx, [v for v in values if v is not None], depth)
+
+
+def _is_self_attr(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+
+
+def _list_element(ctx: FileContext, node: ast.Attribute, depth: int) -> ReadOnly | None:
+    """An element of ``self.a``, a list the class only ever builds empty (or of read-only
+    arrays) and grows with ``append``/``insert`` of read-only arrays: indexing a list hands the
+    element itself out, not a copy."""
+    values = _self_attribute_values(ctx, node)
+    cls = ctx.enclosing_class(node)
+    if not values or cls is None or not all(isinstance(v, ast.List) for v in values):
+        return None
+    elements: list[ast.AST] = [e for v in values for e in v.elts]  # type: ignore[union-attr]
+    for child in ast.walk(cls):
+        if isinstance(child, ast.Subscript) and isinstance(child.ctx, ast.Store) and _self_attr(child.value, node.attr):
+            return None  # an item replaced: not followed
+        if not (isinstance(child, ast.Attribute) and _self_attr(child.value, node.attr)):
+            continue
+        call = ctx.parent(child)
+        if child.attr in ("append", "insert") and isinstance(call, ast.Call) and call.func is child and call.args:
+            elements.append(call.args[-1])
+        elif child.attr in ("extend", "__setitem__", "__iadd__"):
+            return None
+    return _every(ctx, elements, depth)
 
 
 def _self_attribute_values(ctx: FileContext, node: ast.Attribute) -> list[ast.AST | None] | None:
@@ -423,7 +465,19 @@ def _read_only_target(stmt: ast.stmt) -> str | None:
     """The name whose array ``stmt`` makes read-only (``a.flags.writeable = False``,
     ``a.setflags(write=False)``), if any."""
     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-        path = path_of(stmt.targets[0])
+        target = stmt.targets[0]
+        if (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.slice, ast.Constant)
+            and target.slice.value in WRITEABLE_KEYS
+            and isinstance(target.value, ast.Attribute)
+            and target.value.attr == "flags"
+            and isinstance(target.value.value, ast.Name)
+            and isinstance(stmt.value, ast.Constant)
+            and stmt.value.value is False
+        ):
+            return target.value.value.id  # `a.flags["WRITEABLE"] = False`
+        path = path_of(target)
         if path is not None and isinstance(stmt.value, ast.Constant) and stmt.value.value is False:
             for suffix in (".flags.writeable", ".flags.writable"):
                 if path.endswith(suffix) and "." not in path[: -len(suffix)]:

@@ -69,7 +69,8 @@ def conversions(ctx: FileContext, call: ast.Call) -> list[Conversion]:
             if isinstance(argument, ast.Starred) or (isinstance(argument, ast.Constant) and library):
                 continue  # a format string
             value = ctx.flow.value(argument)
-            if value.is_tensor:
+            # a value moved to a CUDA device (`batch.to(device)` of a DataLoader) is a tensor or holds them
+            if value.is_tensor or (value.kind is Kind.UNKNOWN and value.device.may_be_cuda):
                 found.append(Conversion(call, qualname, argument, value, False))
             else:
                 found.extend(_elements(ctx, call, qualname, argument))

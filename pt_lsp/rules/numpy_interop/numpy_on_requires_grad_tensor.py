@@ -61,7 +61,9 @@ class NumpyOnRequiresGradTensor(Rule):
     The fix inserts `.detach()` before `.numpy()` and is safe: the original raised, and the
     array holds the same values. Like `.numpy()`, the result shares memory with the tensor.
     A tensor that is or may be on a CUDA device is reported by PTL401 instead, whose fix
-    inserts `.detach().cpu()`: the two rules never report the same call.
+    inserts `.detach().cpu()`: the two rules never report the same `.numpy()` call. A NumPy,
+    matplotlib or scikit-learn function that converts such a tensor (`plt.plot(losses)`) is
+    reported by both, without a fix: moving it to the CPU leaves this error.
 
     ## References
     - [torch.Tensor.numpy](https://pytorch.org/docs/stable/generated/torch.Tensor.numpy.html)
@@ -120,8 +122,10 @@ class NumpyOnRequiresGradTensor(Rule):
         them (no fix: each element, or a torch function instead, is the author's choice)."""
         for conversion in conversions(ctx, call):
             value = conversion.value
-            if value.requires_grad is not True or value.device.may_be_cuda:
-                continue  # CUDA (or maybe): PTL401
+            # A CUDA (or maybe CUDA) tensor is PTL401's too: no fix here to clash with its
+            # `.cpu()`, and moving it to the CPU still leaves this error (on a CPU machine, the first).
+            if value.requires_grad is not True:
+                continue
             if value.history and not self.grad_enabled(ctx, call, value):
                 continue
             if not value.history and self.leaf_allowed(ctx, call):
