@@ -48,6 +48,27 @@ _CROSS_DEVICE = frozenset(
 )
 
 
+# Packed sequences keep their bookkeeping on the host even for CUDA data: each of these ops takes
+# a CPU int64 tensor at the given argument (lengths, batch_sizes) beside CUDA data, and returns
+# the outputs at the given indices on the CPU (CUDA refuses CUDA lengths to pack; torch >= 1.7).
+_HOST_ARGUMENT = {"_pack_padded_sequence": 1, "_pad_packed_sequence": 1, "lstm": 1, "gru": 1, "rnn_tanh": 1}
+_HOST_ARGUMENT |= {"rnn_relu": 1}
+_HOST_OUTPUTS = {"_pack_padded_sequence": (1,), "_pad_packed_sequence": (1,)}
+LENGTHS_ERROR = "'lengths' argument should be a 1D CPU int64 tensor, but got {dim}D cuda:0 Long tensor"
+
+
+def _host_argument(name: str, args: tuple) -> torch.Tensor | None:
+    """The CPU bookkeeping tensor of a packed-sequence op (``lstm``/``gru`` only in their packed
+    form, whose second argument is the 1-D int64 ``batch_sizes`` rather than a hidden state)."""
+    index = _HOST_ARGUMENT.get(name)
+    if index is None or len(args) <= index or not isinstance(args[index], torch.Tensor):
+        return None
+    value = args[index]
+    if name in ("lstm", "gru", "rnn_tanh", "rnn_relu") and not (value.dim() == 1 and value.dtype == torch.int64):
+        return None
+    return value
+
+
 def is_fake_cuda(value: object) -> bool:
     return isinstance(value, torch.Tensor) and getattr(value, _MARK, False)
 
@@ -111,7 +132,10 @@ class FakeCudaMode(TorchFunctionMode):
                 return tensor  # already there: torch returns the tensor itself
             memory_format = {k: v for k, v in kwargs.items() if k == "memory_format"}
             return _mark(tensor.clone(**memory_format), name == "cuda")
-        inputs = list(_tensors(args, kwargs))
+        host = _host_argument(name, args)
+        if host is not None and name == "_pack_padded_sequence" and is_fake_cuda(host):
+            raise RuntimeError(LENGTHS_ERROR.format(dim=host.dim()))
+        inputs = [t for t in _tensors(args, kwargs) if t is not host]
         marked = [is_fake_cuda(t) for t in inputs]
         if name == "get_device" and any(marked):
             return 0
@@ -145,6 +169,10 @@ class FakeCudaMode(TorchFunctionMode):
                 target = True
         if name in ("copy_", "__setitem__", "index_put_", "set_") and inputs:
             target = is_fake_cuda(args[0])
+        if target is not None and name in _HOST_OUTPUTS and isinstance(result, tuple):
+            for index, item in enumerate(result):
+                _mark(item, target and index not in _HOST_OUTPUTS[name])
+            return result
         return _mark(result, target) if target is not None else result
 
     def _target(self, name: str, args: tuple, kwargs: dict) -> bool | None:

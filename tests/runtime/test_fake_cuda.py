@@ -133,3 +133,32 @@ def test_cuda_autocast_computes_in_half_precision(cuda):
         assert lin(torch.ones(1, 2, device="cuda")).dtype == torch.float16
     with torch.cuda.amp.autocast():
         assert lin(torch.ones(1, 2, device="cuda")).dtype == torch.float16
+
+
+def test_packed_sequences_keep_lengths_and_batch_sizes_on_the_host(cuda):
+    # CUDA packs CUDA data with CPU lengths (it requires them on the CPU), keeps batch_sizes on the
+    # CPU, and runs a packed RNN on them; the proxy used to raise a device mismatch here.
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    x = torch.randn(3, 5, 4).cuda()
+    packed = pack_padded_sequence(x, torch.tensor([5, 3, 2]), batch_first=True)
+    assert packed.data.is_cuda and not packed.batch_sizes.is_cuda
+    for rnn in (torch.nn.GRU(4, 6, batch_first=True), torch.nn.LSTM(4, 6, batch_first=True)):
+        out, _ = rnn.cuda()(packed)
+        padded, lengths = pad_packed_sequence(out, batch_first=True)
+        assert padded.is_cuda and padded.shape == (3, 5, 6)
+        assert not lengths.is_cuda and lengths.tolist() == [5, 3, 2]
+
+
+def test_packing_with_cuda_lengths_raises_cudas_error(cuda):
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    x = torch.randn(3, 5, 4).cuda()
+    with pytest.raises(RuntimeError, match="'lengths' argument should be a 1D CPU int64 tensor"):
+        pack_padded_sequence(x, torch.tensor([5, 3, 2]).cuda(), batch_first=True)
+
+
+def test_an_rnn_with_a_cpu_hidden_state_still_mixes_devices(cuda):
+    gru = torch.nn.GRU(4, 6, batch_first=True).cuda()
+    with pytest.raises(RuntimeError, match="same device"):
+        gru(torch.randn(3, 5, 4).cuda(), torch.zeros(1, 3, 6))
