@@ -99,6 +99,99 @@ def test_a_subclass_of_a_torch_optim_optimizer_is_an_optimizer_unless_it_has_its
     assert lines("PTL204", SUBCLASS_WITH_ITS_OWN_STEP) == []
 
 
+# -- a name bound to a parameter is that parameter ------------------------------------------------
+EMBEDDING_ROW_CLEARED_THROUGH_A_NAME = """
+import torch
+from torch import nn
+
+
+class Tagger(nn.Module):
+    def __init__(self, vocab=10):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, 4)
+        self.out = nn.Linear(4, 3)
+        self.clear_padding_row()
+
+    def clear_padding_row(self):
+        table = self.emb.weight
+        table[0] = 0.0
+
+    def forward(self, tokens):
+        return self.out(self.emb(tokens))
+
+
+print(Tagger()(torch.tensor([1, 2])).shape)
+"""  # raises: a view of a leaf that requires grad is changed in place
+
+EMBEDDING_ROW_CLEARED_UNDER_NO_GRAD = EMBEDDING_ROW_CLEARED_THROUGH_A_NAME.replace(
+    "        table[0] = 0.0", "        with torch.no_grad():\n            table[0] = 0.0"
+)  # runs
+EMBEDDING_ROW_CLEARED_THROUGH_DATA = EMBEDDING_ROW_CLEARED_THROUGH_A_NAME.replace(
+    "table = self.emb.weight", "table = self.emb.weight.data"
+)  # runs: `.data` is not recorded
+
+
+def test_a_name_bound_to_a_layer_parameter_is_that_leaf():
+    assert lines("PTL203", EMBEDDING_ROW_CLEARED_THROUGH_A_NAME) == [14]
+    assert lines("PTL203", EMBEDDING_ROW_CLEARED_UNDER_NO_GRAD) == []
+    assert lines("PTL203", EMBEDDING_ROW_CLEARED_THROUGH_DATA) == []
+
+
+# -- `t.requires_grad = True` succeeds on leaves only: from there on, t is one --------------------
+BIAS_FLAGGED_THEN_INITIALISED = """
+import torch
+
+bias = torch.zeros(4)
+bias.requires_grad = True
+bias.uniform_(-0.1, 0.1)
+x = torch.randn(5, 4)
+(x + bias).pow(2).mean().backward()
+print(bias.grad)
+"""  # raises: the leaf error
+
+BIAS_INITIALISED_THEN_FLAGGED = """
+import torch
+
+bias = torch.zeros(4)
+bias.uniform_(-0.1, 0.1)
+bias.requires_grad = True
+x = torch.randn(5, 4)
+(x + bias).pow(2).mean().backward()
+print(bias.grad)
+"""  # runs
+
+BIAS_FLAGGED_THEN_REBOUND = """
+import torch
+
+bias = torch.zeros(4)
+bias.requires_grad = True
+bias = bias * 2
+bias += 1
+x = torch.randn(5, 4)
+(x + bias).pow(2).mean().backward()
+"""  # runs: `bias * 2` is a new tensor, not a leaf
+
+BIAS_FLAGGED_IN_ONE_BRANCH = """
+import sys
+
+import torch
+
+train = len(sys.argv) > 5
+w = torch.zeros(3)
+if train:
+    w.requires_grad = True
+w.fill_(1.0)
+print(w)
+"""  # runs as called (the flag is off); the change is not after the flag on every path
+
+
+def test_a_tensor_whose_requires_grad_was_set_true_is_a_leaf_until_rebound():
+    assert lines("PTL203", BIAS_FLAGGED_THEN_INITIALISED) == [5]
+    assert lines("PTL203", BIAS_INITIALISED_THEN_FLAGGED) == []
+    assert lines("PTL203", BIAS_FLAGGED_THEN_REBOUND) == []
+    assert lines("PTL203", BIAS_FLAGGED_IN_ONE_BRANCH) == []
+
+
 # (name, program, expected outcome under torch: the error's text, or "" for a clean run)
 PROGRAMS = [
     ("in-place on a leaf", SCALE_SHIFTED_IN_PLACE, "a leaf Variable that requires grad"),
@@ -106,4 +199,11 @@ PROGRAMS = [
     ("optimizer subclass, no reset", WARM_SGD_SUBCLASS, "gradients accumulated across steps"),
     ("optimizer subclass, reset", WARM_SGD_SUBCLASS_RESET, ""),
     ("optimizer subclass with its own step", SUBCLASS_WITH_ITS_OWN_STEP, ""),
+    ("parameter through a name", EMBEDDING_ROW_CLEARED_THROUGH_A_NAME, "a view of a leaf Variable that requires grad"),
+    ("parameter through a name, no_grad", EMBEDDING_ROW_CLEARED_UNDER_NO_GRAD, ""),
+    ("parameter's .data through a name", EMBEDDING_ROW_CLEARED_THROUGH_DATA, ""),
+    ("flagged, then initialised", BIAS_FLAGGED_THEN_INITIALISED, "a leaf Variable that requires grad"),
+    ("initialised, then flagged", BIAS_INITIALISED_THEN_FLAGGED, ""),
+    ("flagged, then rebound", BIAS_FLAGGED_THEN_REBOUND, ""),
+    ("flagged in one branch", BIAS_FLAGGED_IN_ONE_BRANCH, ""),
 ]

@@ -243,11 +243,18 @@ class LeafEvidence:
         before the per-scope proof (most in-place calls in a code base are on other tensors)."""
         names: set[str] = set()
         attrs: set[str] = set()
+        aliases: list[tuple[str, str]] = []  # `table = self.emb.weight`: (name, attribute)
         for node in self.ctx.index.of(ast.Assign):
             targets = [t for t in node.targets if isinstance(t, (ast.Name, ast.Attribute))]
             if targets and self.made_leaf(node.value) is not None:
                 names.update(t.id for t in targets if isinstance(t, ast.Name))
                 attrs.update(t.attr for t in targets if isinstance(t, ast.Attribute))
+            elif isinstance(node.value, ast.Attribute):
+                aliases.extend((t.id, node.value.attr) for t in targets if isinstance(t, ast.Name))
+            flagged = _flag_target(node)
+            if flagged is not None:
+                names.add(flagged)
+        names.update(name for name, attr in aliases if attr in ("weight", "bias") or attr in attrs)
         bindings: list[ast.AnnAssign | ast.NamedExpr] = [
             *self.ctx.index.of(ast.AnnAssign),
             *self.ctx.index.of(ast.NamedExpr),
@@ -280,7 +287,7 @@ class LeafEvidence:
                 self._names[key] = self._name_leaf(scope, expr.id)
             found = self._names[key]
             if found is None:
-                return None
+                return self._flagged_leaf(expr, scope)
             frozen = (found.origin == "parameter" and self.freezes) or self._frozen_by_name(expr.id)
             return None if frozen and not self._frozen_only_after(expr, scope) else found
         if isinstance(expr, ast.Attribute):
@@ -509,6 +516,56 @@ class LeafEvidence:
             return Leaf("parameter", steps=tuple(step for leaf in leaves if leaf is not None for step in leaf.steps))
         return None
 
+    def _alias_leaf(self, value: ast.expr, name: str) -> Leaf | None:
+        """``table = self.emb.weight``: a name bound to a parameter is that parameter."""
+        if not isinstance(value, ast.Attribute):
+            return None
+        found = self.leaf(value)
+        if found is None:
+            return None
+        return Leaf(found.origin, steps=(*found.steps, Step(value, f"`{name}` is this parameter")))
+
+    def _flagged_leaf(self, expr: ast.Name, scope: ast.AST) -> Leaf | None:
+        """``w.requires_grad = True`` earlier in the same block: torch allows that on a leaf only
+        (else it raises), so from there on, until ``w`` is rebound, it is a leaf that requires grad."""
+        name = expr.id
+        if self._frozen_by_name(name):
+            return None
+        for flag in reversed(self._flags(scope).get(name, [])):
+            block = _block_of(self.ctx, flag)
+            if block is None:
+                continue
+            holder: ast.AST | None = expr  # the statement of `flag`'s block that holds the change
+            while holder is not None and not (isinstance(holder, ast.stmt) and self.ctx.parent(holder) is block[0]):
+                holder = self.ctx.parent(holder)
+            statements = block[1]
+            if not isinstance(holder, ast.stmt) or holder not in statements:
+                continue
+            if statements.index(holder) <= statements.index(flag):
+                continue  # the change runs before the flag (on this path)
+            target = flag.targets[0]
+            assert isinstance(target, ast.Attribute)
+            if self.ctx.flow.value(target.value).kind is not Kind.TENSOR:
+                return None  # `module.requires_grad = True` sets a plain attribute
+            start, end = (flag.end_lineno or flag.lineno, flag.end_col_offset or 0), (expr.lineno, expr.col_offset)
+            at = [(getattr(b, "lineno", 0), getattr(b, "col_offset", 0)) for b in self._bindings(scope).get(name, ())]
+            if any(start < where < end for where in at):
+                return None  # rebound in between
+            return Leaf(
+                "tensor", steps=(Step(flag, "made a leaf that requires grad here (torch allows it on leaves only)"),)
+            )
+        return None
+
+    def _flags(self, scope: ast.AST) -> dict[str, list[ast.Assign]]:
+        """``<name>.requires_grad = True`` statements of ``scope``'s own code, by name, in order."""
+        found: dict[str, list[ast.Assign]] = {}
+        for node in own_nodes(scope):
+            if isinstance(node, ast.Assign):
+                flagged = _flag_target(node)
+                if flagged is not None:
+                    found.setdefault(flagged, []).append(node)
+        return found
+
     def _argument_leaf(self, function: ast.AST, name: str) -> Leaf | None:
         """A parameter of a helper of this file that every call passes the same kind of leaf:
         ``project(fake)`` where ``fake = torch.rand(..., requires_grad=True)``."""
@@ -555,7 +612,7 @@ class LeafEvidence:
             if isinstance(node, ast.Assign):
                 for target in node.targets:
                     if isinstance(target, ast.Name) and target.id == name:
-                        found.append(self.made_leaf(node.value))
+                        found.append(self.made_leaf(node.value) or self._alias_leaf(node.value, name))
                     elif binds_name(target, name):
                         return None
             elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)):
@@ -599,6 +656,28 @@ def _freeze_target(node: ast.AST) -> tuple[ast.expr, object] | None:
             flag = node.args[0] if node.args else _keyword(node, "requires_grad")
             value = True if flag is None else flag.value if isinstance(flag, ast.Constant) else None
             return node.func.value, value
+    return None
+
+
+def _flag_target(node: ast.Assign) -> str | None:
+    """``w.requires_grad = True``: ``w``."""
+    if len(node.targets) != 1 or not _literal(node.value, True):
+        return None
+    target = node.targets[0]
+    if isinstance(target, ast.Attribute) and target.attr == "requires_grad" and isinstance(target.value, ast.Name):
+        return target.value.id
+    return None
+
+
+def _block_of(ctx: FileContext, stmt: ast.stmt) -> tuple[ast.AST, list[ast.stmt]] | None:
+    """The statement (or module) and the statement list that hold ``stmt``."""
+    parent = ctx.parent(stmt)
+    if parent is None:
+        return None
+    for field_name in ("body", "orelse", "finalbody"):
+        statements = getattr(parent, field_name, None)
+        if isinstance(statements, list) and any(s is stmt for s in statements):
+            return parent, statements
     return None
 
 

@@ -29,8 +29,10 @@ class InPlaceOnLeaf(Rule):
     (`w.add_(1)`, `w.zero_()`, `w.clamp_(0, 1)`, `w.normal_()`), an augmented assignment
     (`w += 1`) or an item assignment (`out[i] = value`), outside `torch.no_grad()`. A leaf that
     requires grad is a tensor created with `requires_grad=True`, an `nn.Parameter`, a
-    parameter of a model (`for p in model.parameters()`, `layer.weight`),
-    `x.detach().requires_grad_()` or `(torch.randn(n) * std).requires_grad_()`; also what a
+    parameter of a model (`for p in model.parameters()`, `layer.weight`, also through a name:
+    `w = layer.weight`), `x.detach().requires_grad_()` or `(torch.randn(n) * std).requires_grad_()`,
+    a tensor after `t.requires_grad = True` earlier in the same block (torch allows that on
+    leaves only) until `t` is rebound; also what a
     helper of the file returns in every case, and a helper's parameter that every call of the
     file passes such a leaf. Where the file switches `requires_grad` off somewhere, a layer's
     parameter counts only when the layer is made in the same function before the change and
