@@ -254,3 +254,57 @@ def test_writable_arrays_stay_silent(name: str) -> None:
     if name == "the list also holds a writable array":
         source = source.replace("bank.pick(1)", "bank.pick(2)")  # the writable one
     runs_without_warning(source)
+
+
+# -- recall-3 PTL401/06 and PTL401/05's fact: NumPy functions that forward to a method of their
+# argument (`np.transpose(t, axes)`, `np.argmax(t, axis=1)`) convert a tensor, whose method of that
+# name rejects NumPy's arguments; `np.squeeze` does not (torch's `squeeze()` accepts the call).
+FORWARDING = """\
+    import numpy as np
+    import torch
+
+    use_gpu = torch.cuda.is_available()
+    net = torch.nn.Conv2d(3, 3, 1)
+    if use_gpu:
+        net = net.cuda()
+
+
+    def to_hwc(frame):
+        return np.transpose(frame, (1, 2, 0))  # fails
+
+
+    batch = torch.rand(2, 3, 4, 4)
+    if use_gpu:
+        batch = batch.cuda()
+    with torch.no_grad():
+        out = net(batch)
+    squeezed = np.squeeze(out[:1])
+    picture = to_hwc(out[0])
+    """
+
+
+def test_forwarding_numpy_functions_convert_their_tensor() -> None:
+    line = marked(FORWARDING)
+    assert found(FORWARDING, "PTL401") == {line: ["PTL401"]}
+    assert failing_line(FORWARDING, TypeError, "cuda", cuda=True) == line
+    run(FORWARDING)
+    fixed = FORWARDING.replace("np.transpose(frame, (1, 2, 0))", "np.transpose(frame.cpu(), (1, 2, 0))")
+    assert found(fixed, "PTL401") == {}
+    with fake_cuda():
+        run(fixed)
+
+
+def test_a_forwarding_function_of_a_grad_tensor_raises_on_the_cpu() -> None:
+    source = """\
+        import numpy as np
+        import torch
+
+        scores = torch.randn(6, requires_grad=True) * 2
+        order = np.argsort(scores)  # fails
+        """
+    line = marked(source)
+    assert found(source, "PTL402") == {line: ["PTL402"]}
+    assert failing_line(source, RuntimeError, "requires grad") == line
+    fine = source.replace("np.argsort(scores)", "np.argsort(scores.detach())")
+    assert found(fine, "PTL402") == {}
+    run(fine)

@@ -32,7 +32,18 @@ FROM_SEQUENCE = frozenset(
     )
 )
 # `np.asanyarray` / `np.array(copy=True)` of their argument, whether one tensor or a list of them.
-CONVERTS_ARGUMENT = frozenset(f"numpy.{name}" for name in "copy atleast_1d atleast_2d atleast_3d ravel".split())
+# NumPy's method-forwarding functions (`np.transpose(t, (1, 2, 0))`, `np.argmax(t, axis=1)`) first
+# call the tensor's method of that name; torch's rejects NumPy's arguments (`axes`, `axis=`,
+# `out=None`), so NumPy converts the tensor and wraps the result (checked under torch 2.13 on a
+# CPU tensor that requires grad and under fake-cuda). `np.squeeze`, `np.swapaxes` and
+# `np.nonzero` are left out: torch's methods accept those calls and nothing is converted.
+CONVERTS_ARGUMENT = frozenset(
+    f"numpy.{name}"
+    for name in (
+        "copy atleast_1d atleast_2d atleast_3d ravel transpose reshape argmax argmin argsort sort unique where "
+        "round around cumsum cumprod repeat take diagonal trace partition searchsorted ptp expand_dims rot90"
+    ).split()
+)
 # matplotlib's plotting functions turn each data argument (a tensor, a list of them) into an array.
 PLOTTING = frozenset(
     f"matplotlib.pyplot.{name}"
