@@ -32,12 +32,15 @@ class FromNumpyReadOnly(Rule):
     Flags `torch.from_numpy(a)` (and `torch.as_tensor(a)`, which also shares memory) where `a`
     is a read-only array: `np.frombuffer` of a `bytes` object (or of a `memoryview` of one),
     `np.memmap(..., mode="r")`, `np.load(..., mmap_mode="r")`, a `np.broadcast_to` view,
-    `np.asarray` of a PIL image, or an array made read-only with `a.flags.writeable = False`;
-    also a view of one (`.reshape()` of a contiguous array, `.T`, a slice, `np.asarray(a)`),
-    a `self.a` that the class only ever assigns such arrays, `obj.a` where `obj = Cls(arr)`
-    stores its argument, and what a helper of the file returns (or is passed) in every case.
-    The flow analysis follows such an array, and the `bytes` it views (`f.read()`,
-    `a.tobytes()`), through returned tuples, parameters, list elements and dict items;
+    `np.asarray` of a PIL image, or an array made read-only with `a.flags.writeable = False`
+    (or `a.flags["WRITEABLE"] = False`); also a view of one (`.reshape()` of a contiguous
+    array, `.T`, a slice, `np.asarray(a)`), a `self.a` that the class only ever assigns such
+    arrays, an item of a `self.a` list that the class only fills with them (`append`,
+    `insert`), `obj.a` where `obj = Cls(arr)` stores its argument, and what a helper of the
+    file returns (or is passed) in every case. The flow analysis follows such an array, and
+    the `bytes` it views (`f.read()`, `f.read(size)`, `a.tobytes()`, the standard library's
+    decoders: `base64.b64decode`, `zlib.decompress`, ...), through returned tuples,
+    parameters, list elements and dict items;
     `astype(..., copy=False)` hands the same array back.
 
     ## Why is this bad?

@@ -33,10 +33,13 @@ class NumpyOnCudaTensor(Rule):
     a model that was moved there. NumPy functions that convert tensors implicitly count too: an
     element-wise function of one or of a list of them (`np.exp(t)`, `np.log10(losses)`), a
     function of a list of them (`np.sum([t1, t2], 0)`, `np.array(outputs)`), `np.copy`,
-    `np.atleast_1d`, matplotlib's plotting functions (`plt.plot(losses)`) and scikit-learn's
-    metrics (`accuracy_score(labels, preds)`); those findings carry no fix. A list's tensors
-    are followed into helpers, callbacks and other objects' attributes (a logger's
-    `self.stats[key].append((t, value))`).
+    `np.atleast_1d`, the functions that forward to a tensor method whose arguments differ
+    (`np.transpose(t, (1, 2, 0))`, `np.argmax(t, axis=1)`), matplotlib's plotting functions
+    (`plt.plot(losses)`) and scikit-learn's metrics (`accuracy_score(labels, preds)`); those
+    findings carry no fix. A list's tensors are followed into helpers, callbacks and other
+    objects' attributes (a logger's `self.stats[key].append((t, value))`). A batch of unknown
+    class (a `DataLoader`'s) moved with `.to(device)` keeps that device through reshapes,
+    casts, indexing and arithmetic.
 
     ## Why is this bad?
     NumPy arrays live in host memory. `Tensor.numpy()` on a CUDA tensor raises

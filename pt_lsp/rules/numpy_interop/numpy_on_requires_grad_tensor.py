@@ -30,7 +30,8 @@ class NumpyOnRequiresGradTensor(Rule):
     gradients enabled (a model output or a loss outside `torch.no_grad()`). NumPy functions
     that convert tensors implicitly count too: an element-wise function of one or of a list of
     them (`np.log(p)`, `np.log10(losses)`), a function of a list of them (`np.mean(losses)`
-    where each loss requires grad), `np.copy(model.weight)`, `np.atleast_1d`, matplotlib's
+    where each loss requires grad), `np.copy(model.weight)`, `np.atleast_1d`, `np.argsort(t)`
+    and the other functions that forward to a tensor method whose arguments differ, matplotlib's
     plotting functions (`plt.plot(losses)`) and scikit-learn's metrics (`roc_auc_score(y,
     probs)`); those findings carry no fix.
 
