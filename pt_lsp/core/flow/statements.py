@@ -381,6 +381,7 @@ class Statements:
         after = join_states([state, *ends])
         if after is not None and ends:
             exit_facts(after, list(zip(ends, made, strict=True)), frame.start_uid)
+            running_totals(after, state, ends, stmt.body)
         path = loop_detaching(stmt) if not isinstance(stmt, ast.While) else None
         if path is not None and after is not None and path in after.env:
             after.env[path] = detached(after.env[path])  # for s in state: s.detach_()
@@ -549,6 +550,25 @@ def renamed(value: Value, node: GraphNode) -> Value:
     """``value`` (and its items) with its graph replaced by ``node``."""
     items = tuple(renamed(item, node) if item.history else item for item in value.items) if value.items else value.items
     return value.with_(history=frozenset({node}), items=items)
+
+
+def running_totals(after: State, before: State, ends: list[State], body: list[ast.stmt]) -> None:
+    """``total = 0; for batch in loader: total += loss_of(batch)``: after the loop the total is
+    the tensor the body made, on every pass; the starting number survives only a loop that never
+    ran (an epoch that saw no data), so it does not blur the tensor's device and grad."""
+    for node in subtree(ast.Module(body=body, type_ignores=[])):
+        if not (isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)):
+            continue
+        name = node.target.id
+        start = before.env.get(name)
+        totals = [end.env.get(name) for end in ends]
+        if start is None or start.kind is not Kind.OTHER or not all(t is not None and t.is_tensor for t in totals):
+            continue
+        joined = totals[0]
+        for total in totals[1:]:
+            joined = joined.join(total) if joined is not None and total is not None else None
+        if joined is not None:
+            after.env[name] = joined
 
 
 def live_in(body: list[ast.stmt]) -> frozenset[str]:
