@@ -37,6 +37,10 @@ class Rule:
     severity: ClassVar[Severity] = Severity.ERROR
     examples: ClassVar[tuple[Example, ...]] = ()
     suppressible: ClassVar[bool] = True  # whether a noqa comment (and the editor's action) applies
+    # The server may reuse its findings inside a function whose connected functions did not change
+    # (core/incremental.py): true only where a finding in a function depends on nothing but the
+    # functions connected to it, the module outside function bodies, and the text.
+    per_unit: ClassVar[bool] = False
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         """``class R(Rule, register=False)`` defines a rule without registering it (tests)."""

@@ -24,6 +24,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 from pygls.workspace import Workspace
 
+from pt_lsp.core.incremental import IncrementalLinter
 from pt_lsp.core.selection import Selection
 
 from .client import ClientFeatures
@@ -97,6 +98,8 @@ class Linter:
         self._executor: ThreadPoolExecutor | None = None
         self._notebook_units: set[str] = set()
         self._pushed: dict[str, str] = {}  # key_of(uri) -> uri, for uris last pushed with diagnostics
+        # text document unit -> the memo of its last lint: an edit re-analyses the functions it touches
+        self.incremental: dict[str, IncrementalLinter] = {}
         self.cells_pulled = False  # the client has pulled the diagnostics of a notebook cell
 
     # -- units -------------------------------------------------------------------------------
@@ -162,7 +165,8 @@ class Linter:
         uri, version, source, path = doc.uri, doc.version, doc.source, path_of(doc.uri)
         key = ("text", version, len(source), self.generation)
         selection = self.server.selection_for(path)
-        return Job(key, lambda: [lint_document(uri, version, source, path, selection, settings, client)])
+        memo = self.incremental.setdefault(unit, IncrementalLinter())
+        return Job(key, lambda: [lint_document(uri, version, source, path, selection, settings, client, memo)])
 
     # -- linting -----------------------------------------------------------------------------
     async def lint(self, unit: str, accept_stale: bool = False) -> list[DocumentLint] | None:
@@ -296,6 +300,7 @@ class Linter:
             pending.cancel()
         self._keys.pop(unit, None)
         self._logged.pop(unit, None)
+        self.incremental.pop(unit, None)
         pushes = self.pushes(unit)
         self._notebook_units.discard(unit)
         for member in self._members.pop(unit, [key_of(uri)]):

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field, replace
 from lsprotocol import types
 
 from pt_lsp.core.document import Document, Span
-from pt_lsp.core.engine import lint_source
+from pt_lsp.core.engine import lint_source, selected_rules
 from pt_lsp.core.findings import Finding
 from pt_lsp.core.fixes import applicable
+from pt_lsp.core.incremental import IncrementalLinter
 from pt_lsp.core.notebook import JoinedCells, join_cells, lint_notebook
 from pt_lsp.core.selection import Selection
 
@@ -66,12 +67,18 @@ def lint_document(
     selection: Selection | None,
     settings: Settings,
     client: ClientFeatures,
+    incremental: IncrementalLinter | None = None,
 ) -> DocumentLint:
-    """``selection`` None: the project excludes this file; it gets no diagnostics."""
+    """``selection`` None: the project excludes this file; it gets no diagnostics. ``incremental``:
+    the document's memo of its last lint (per-function reuse, core/incremental.py)."""
     doc = Document(text)
     if selection is None:
         return DocumentLint(uri, version, doc)
-    result = lint_source(text, path, selection, budget=settings.time_budget or None)
+    budget = settings.time_budget or None
+    if incremental is not None:
+        result = incremental.lint(text, path, selection, selected_rules(selection), budget)
+    else:
+        result = lint_source(text, path, selection, budget=budget)
     locator = SingleDocument(uri, version, doc)
     lint = DocumentLint(uri, version, doc, errors=list(result.errors), stopped=result.stopped)
     if result.message:
