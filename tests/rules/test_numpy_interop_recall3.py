@@ -308,3 +308,48 @@ def test_a_forwarding_function_of_a_grad_tensor_raises_on_the_cpu() -> None:
     fine = source.replace("np.argsort(scores)", "np.argsort(scores.detach())")
     assert found(fine, "PTL402") == {}
     run(fine)
+
+
+# -- recall-3 PTL401/02's fact: a running total that starts as a number and is augmented with
+# tensors in a loop is the body's tensor after the loop (the number survives only a loop that never
+# ran): its device and grad are the tensor's.
+RUNNING_TOTAL = """\
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+
+    net = torch.nn.Linear(4, 2).cuda()
+
+
+    def evaluate(batches):
+        net.eval()
+        err = 0.0
+        with torch.no_grad():
+            for x, y in batches:
+                err += F.mse_loss(net(x.cuda()), y.cuda(), reduction="sum")
+        return np.log1p(err)  # fails
+
+
+    evaluate([(torch.rand(3, 4), torch.rand(3, 2)) for _ in range(2)])
+    """
+
+
+def test_a_running_total_of_tensors_is_a_tensor_after_the_loop() -> None:
+    line = marked(RUNNING_TOTAL)
+    assert found(RUNNING_TOTAL, "PTL401") == {line: ["PTL401"]}
+    assert failing_line(RUNNING_TOTAL, TypeError, "cuda", cuda=True) == line
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ('reduction="sum")', 'reduction="sum").item()'),  # a number total
+        ("err += F.mse_loss", "err = F.mse_loss"),  # not a running total: the number may stay
+    ],
+)
+def test_totals_that_are_not_tensor_sums_stay_silent(change: tuple[str, str]) -> None:
+    source = RUNNING_TOTAL.replace(*change)
+    assert found(source, "PTL401") == {}
+    if change[1].endswith(".item()"):
+        with fake_cuda():
+            run(source)
