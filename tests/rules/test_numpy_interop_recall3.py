@@ -80,6 +80,13 @@ def test_a_conversion_of_grad_tensors_that_may_be_on_cuda_is_reported_by_both_ru
     run(detached)
 
 
+def test_a_conversion_of_grad_tensors_on_cuda_is_ptl401s_alone() -> None:
+    # on CUDA, CUDA's error comes first (`.cuda()` itself fails on a CPU machine)
+    source = GRAD_LOSSES_MAYBE_CUDA.replace('torch.device("cuda" if torch.cuda.is_available() else "cpu")', '"cuda"')
+    assert found(source, "PTL401", "PTL402") == {marked(source): ["PTL401"]}
+    assert failing_line(source, TypeError, "cuda", cuda=True) == marked(source)
+
+
 def test_a_direct_numpy_call_stays_with_ptl401_alone() -> None:
     source = GRAD_LOSSES_MAYBE_CUDA.replace("np.mean(history)", "history[0].numpy()")
     assert found(source, "PTL401", "PTL402") == {marked(source): ["PTL401"]}

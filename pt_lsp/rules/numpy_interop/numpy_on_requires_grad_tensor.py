@@ -12,6 +12,7 @@ from pt_lsp.core.edits import primary_text, source_of
 from pt_lsp.core.evidence.grad_mode import GradMode
 from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
+from pt_lsp.core.flow.lattice import Device
 from pt_lsp.core.flow.values import Value
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.numpy_interop._conversions import conversions, describe
@@ -63,8 +64,9 @@ class NumpyOnRequiresGradTensor(Rule):
     array holds the same values. Like `.numpy()`, the result shares memory with the tensor.
     A tensor that is or may be on a CUDA device is reported by PTL401 instead, whose fix
     inserts `.detach().cpu()`: the two rules never report the same `.numpy()` call. A NumPy,
-    matplotlib or scikit-learn function that converts such a tensor (`plt.plot(losses)`) is
-    reported by both, without a fix: moving it to the CPU leaves this error.
+    matplotlib or scikit-learn function that converts such a tensor whose device is chosen at
+    run time (`plt.plot(losses)`) is reported by both, without a fix: on a CPU machine it
+    raises this error.
 
     ## References
     - [torch.Tensor.numpy](https://pytorch.org/docs/stable/generated/torch.Tensor.numpy.html)
@@ -123,9 +125,9 @@ class NumpyOnRequiresGradTensor(Rule):
         them (no fix: each element, or a torch function instead, is the author's choice)."""
         for conversion in conversions(ctx, call):
             value = conversion.value
-            # A CUDA (or maybe CUDA) tensor is PTL401's too: no fix here to clash with its
-            # `.cpu()`, and moving it to the CPU still leaves this error (on a CPU machine, the first).
-            if value.requires_grad is not True:
+            # One whose device is chosen at run time is PTL401's too: on a CPU machine this error
+            # comes first (no fix here to clash with PTL401's). On CUDA, CUDA's error comes first.
+            if value.requires_grad is not True or value.device is Device.CUDA:
                 continue
             if value.history and not self.grad_enabled(ctx, call, value):
                 continue
