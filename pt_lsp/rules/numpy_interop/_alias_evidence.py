@@ -491,7 +491,7 @@ def _read_only_target(stmt: ast.stmt) -> str | None:
                 k.arg == "write" and isinstance(k.value, ast.Constant) and k.value.value is False for k in call.keywords
             )
         ):
-            target = path_of(call.func.value)
-            if target is not None and "." not in target:
-                return target
+            flagged = path_of(call.func.value)
+            if flagged is not None and "." not in flagged:
+                return flagged
     return None
