@@ -131,10 +131,12 @@ def _statement_of(ctx: FileContext, node: ast.AST) -> ast.stmt | None:
     return current
 
 
-def reaching_values(ctx: FileContext, name: ast.Name) -> list[ast.AST] | None:
+def reaching_values(ctx: FileContext, name: ast.Name, join_branches: bool = False) -> list[ast.AST] | None:
     """The values ``name`` may hold where it is read: the nearest earlier ``name = value`` in the
     same block or an enclosing one, where no loop around the read rebinds it; else every value
-    assigned to it in its scope (:func:`bound_values`); None for a parameter or anything else."""
+    assigned to it in its scope (:func:`bound_values`); None for a parameter or anything else.
+    ``join_branches``: where the nearest earlier binding is an ``if``/``else`` each branch of
+    which ends by assigning the name, the values of those last assignments."""
     stmt = _statement_of(ctx, name)
     if stmt is None:
         return None
@@ -159,7 +161,8 @@ def reaching_values(ctx: FileContext, name: ast.Name) -> list[ast.AST] | None:
                 and isinstance(earlier.targets[0], ast.Name)
             ):
                 return [earlier.value]
-            return bound_values(ctx, name)
+            joined = _branch_values(ctx, earlier, name.id) if join_branches else None
+            return joined if joined is not None else bound_values(ctx, name)
         block = getattr(parent, field_name)
         if isinstance(parent, (ast.Module, *_FUNCTIONS)):
             return None if isinstance(parent, _FUNCTIONS) and parameter_of(ctx, name) else bound_values(ctx, name)
@@ -174,6 +177,29 @@ def reaching_values(ctx: FileContext, name: ast.Name) -> list[ast.AST] | None:
         ):
             return bound_values(ctx, name)
         current = parent
+
+
+def _branch_values(ctx: FileContext, stmt: ast.stmt, name: str) -> list[ast.AST] | None:
+    """The values ``name`` holds after ``if``/``else`` statement ``stmt`` where each branch's last
+    binding of it is a plain assignment (or such an ``if``/``else``); None where a branch keeps
+    what reached the statement, or binds it another way."""
+    if not isinstance(stmt, ast.If):
+        return None
+    values: list[ast.AST] = []
+    for field_name in ("body", "orelse"):
+        binders = _block(ctx, stmt, field_name).binders.get(name)
+        if not binders:
+            return None
+        last = getattr(stmt, field_name)[binders[-1]]
+        target = last.targets[0] if isinstance(last, ast.Assign) and len(last.targets) == 1 else None
+        if isinstance(target, ast.Name) and target.id == name:
+            values.append(last.value)
+            continue
+        inner = _branch_values(ctx, last, name)  # `elif`
+        if inner is None:
+            return None
+        values.extend(inner)
+    return values
 
 
 def _enclosing_function(ctx: FileContext, node: ast.AST) -> Function | None:
