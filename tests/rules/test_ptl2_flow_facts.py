@@ -192,6 +192,84 @@ def test_a_tensor_whose_requires_grad_was_set_true_is_a_leaf_until_rebound():
     assert lines("PTL203", BIAS_FLAGGED_IN_ONE_BRANCH) == []
 
 
+# -- nn.Linear keeps the leading dimensions, whatever its width ---------------------------------
+MLP_OF_A_GROWN_LAYER_LIST = """
+import torch
+from torch import nn
+
+
+def mlp(width, depth):
+    layers = [nn.Linear(3, width), nn.ReLU()]
+    for _ in range(depth):
+        layers.append(nn.Linear(width, width))
+        layers.append(nn.ReLU())
+    return nn.Sequential(*layers, nn.Linear(width, 1))
+
+
+net = mlp(16, 2)
+points = torch.rand(32, 3)
+energy = net(points)
+energy.backward()
+"""  # raises: one energy per point
+
+MLP_OF_A_GROWN_LAYER_LIST_SUMMED = MLP_OF_A_GROWN_LAYER_LIST.replace("energy.backward()", "energy.sum().backward()")
+
+MLP_WITH_A_LAYER_THAT_POOLS_ROWS = """
+import torch
+from torch import nn
+
+
+class Pool(nn.Module):
+    def forward(self, x):
+        return x.mean(dim=0, keepdim=True)
+
+
+def mlp(width, blocks):
+    layers = [nn.Linear(3, width), nn.ReLU()]
+    layers.extend(blocks)
+    return nn.Sequential(*layers, nn.Linear(width, 1))
+
+
+net = mlp(16, [Pool()])
+points = torch.rand(32, 3)
+energy = net(points)
+energy.backward()
+"""  # runs: the pooling layer leaves one row
+
+FIELD_OF_A_DEFAULT_WIDTH = """
+import torch
+from torch import nn
+
+
+class Field(nn.Module):
+    def __init__(self, width=8):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(3, width), nn.Softplus(), nn.Linear(width, 1))
+
+    def forward(self, xyz):
+        return self.body(xyz)
+
+
+field = Field()
+xyz = torch.rand(50, 3, requires_grad=True)
+potential = field(xyz)
+(force,) = torch.autograd.grad(potential, xyz)
+print(force.shape)
+"""  # raises: one potential per point
+
+FIELD_OF_A_DEFAULT_WIDTH_SUMMED = FIELD_OF_A_DEFAULT_WIDTH.replace(
+    "torch.autograd.grad(potential, xyz)", "torch.autograd.grad(potential.sum(), xyz)"
+)  # runs
+
+
+def test_rows_pass_through_linear_layers_of_any_width_and_a_grown_list_of_them():
+    assert lines("PTL202", MLP_OF_A_GROWN_LAYER_LIST) == [16]
+    assert lines("PTL202", MLP_OF_A_GROWN_LAYER_LIST_SUMMED) == []
+    assert lines("PTL202", MLP_WITH_A_LAYER_THAT_POOLS_ROWS) == []
+    assert lines("PTL202", FIELD_OF_A_DEFAULT_WIDTH) == [17]
+    assert lines("PTL202", FIELD_OF_A_DEFAULT_WIDTH_SUMMED) == []
+
+
 # (name, program, expected outcome under torch: the error's text, or "" for a clean run)
 PROGRAMS = [
     ("in-place on a leaf", SCALE_SHIFTED_IN_PLACE, "a leaf Variable that requires grad"),
@@ -206,4 +284,9 @@ PROGRAMS = [
     ("initialised, then flagged", BIAS_INITIALISED_THEN_FLAGGED, ""),
     ("flagged, then rebound", BIAS_FLAGGED_THEN_REBOUND, ""),
     ("flagged in one branch", BIAS_FLAGGED_IN_ONE_BRANCH, ""),
+    ("grown layer list", MLP_OF_A_GROWN_LAYER_LIST, "grad can be implicitly created only for scalar outputs"),
+    ("grown layer list, summed", MLP_OF_A_GROWN_LAYER_LIST_SUMMED, ""),
+    ("a layer pools the rows", MLP_WITH_A_LAYER_THAT_POOLS_ROWS, ""),
+    ("default width", FIELD_OF_A_DEFAULT_WIDTH, "grad can be implicitly created only for scalar outputs"),
+    ("default width, summed", FIELD_OF_A_DEFAULT_WIDTH_SUMMED, ""),
 ]

@@ -21,6 +21,7 @@ from pt_lsp.core import vocabulary
 from pt_lsp.core.evidence.reaching import local_function, returned_values
 from pt_lsp.core.flow.autograd import keyword
 from pt_lsp.core.flow.values import Step
+from pt_lsp.core.walk import own_nodes
 
 if TYPE_CHECKING:
     from pt_lsp.rules.autograd._nonscalar import NonScalar
@@ -475,13 +476,10 @@ class Shapes:
             built = self.prover.constructors(receiver)
             return self.join([self.module(c, call, depth + 1) for c in built]) if built else None
         if qualname == "torch.nn.Linear" and first is not None:
-            width = constructor.args[1] if len(constructor.args) > 1 else keyword(constructor, "out_features")
-            found = self.prover.width(width, constructor)
             shape = self.shape(first, depth + 1)
-            if found is None or shape is None or not shape.exact or not shape.dims:
+            if shape is None or not shape.exact or not shape.dims:
                 return None
-            step = Step(constructor, f"`nn.Linear` with {found[0]} output features created here")
-            return Shape((*shape.dims[:-1], found[0]), True, (*shape.steps, *found[1], step))
+            return self.linear(constructor, shape)
         if qualname in CONVS and first is not None:
             shape = self.shape(first, depth + 1)
             channels = _const_int(
@@ -521,10 +519,77 @@ class Shapes:
         synthetic calls would need new nodes; instead each layer maps the shape it is given."""
         shape = self.shape(call.args[0], depth + 1) if call.args else None
         for layer in layers:
+            if shape is not None and isinstance(layer, ast.Starred):  # `nn.Sequential(*blocks, head)`
+                shape = self.listed(layer.value, shape)
+                continue
             if shape is None or not isinstance(layer, ast.Call):
                 return None
             shape = self.layer(layer, shape)
         return shape
+
+    def linear(self, layer: ast.Call, shape: Shape) -> Shape:
+        """``nn.Linear`` maps ``(..., in)`` to ``(..., out)``: the leading dimensions pass through
+        whatever the width is (a width the code does not state leaves only the last one unknown)."""
+        found = self.prover.width(layer.args[1] if len(layer.args) > 1 else keyword(layer, "out_features"), layer)
+        out, steps = found if found is not None else (None, ())
+        said = f"with {out} output features" if out is not None else "keeping the leading dimensions"
+        return Shape(
+            (*shape.dims[:-1], out), True, (*shape.steps, *steps, Step(layer, f"`nn.Linear` {said} created here"))
+        )
+
+    def listed(self, expr: ast.expr, shape: Shape) -> Shape | None:
+        """The shape after the layers a list holds, in an order and a number the code may not state
+        (``layers.append(...)`` in a loop): known where each is a ``Linear`` or an activation, which
+        keep the leading dimensions (the last one is then unknown, unless no ``Linear`` is among them)."""
+        layers = self.listed_layers(expr)
+        if layers is None or not shape.exact or not shape.dims:
+            return None
+        kinds = {self.ctx.qualname(layer.func) for layer in layers}
+        if not kinds <= ACTIVATIONS | {"torch.nn.Linear"}:
+            return None
+        if "torch.nn.Linear" not in kinds:
+            return shape
+        return Shape((*shape.dims[:-1], None), True, shape.steps)
+
+    def listed_layers(self, expr: ast.expr) -> list[ast.Call] | None:
+        """Every layer a local list can hold: its name is only bound to list displays of calls,
+        grown by ``+=`` of such displays, ``.append(call)`` and ``.extend(display)``, and read to
+        be unpacked; any other use (an argument, an item assignment) leaves it unknown."""
+        if not isinstance(expr, ast.Name):
+            return None
+        scope = self.ctx.names.scope_of(expr).node
+        arguments = getattr(scope, "args", None)
+        if arguments is not None and any(a.arg == expr.id for a in ast.walk(arguments) if isinstance(a, ast.arg)):
+            return None  # a parameter: what the callers pass
+        found: list[ast.expr] = []
+        for node in own_nodes(scope):
+            if not (isinstance(node, ast.Name) and node.id == expr.id):
+                continue
+            parent = self.ctx.parent(node)
+            if isinstance(node.ctx, ast.Store):
+                if isinstance(parent, ast.Assign) and parent.targets == [node] and isinstance(parent.value, ast.List):
+                    found.extend(parent.value.elts)
+                elif isinstance(parent, ast.AugAssign) and isinstance(parent.value, ast.List):
+                    found.extend(parent.value.elts)
+                else:
+                    return None
+                continue
+            grown = self.ctx.parent(parent) if isinstance(parent, ast.Attribute) else None
+            if isinstance(parent, ast.Starred):
+                continue
+            if not (
+                isinstance(grown, ast.Call) and grown.func is parent and len(grown.args) == 1 and not grown.keywords
+            ):
+                return None
+            assert isinstance(parent, ast.Attribute)
+            if parent.attr == "append":
+                found.append(grown.args[0])
+            elif parent.attr == "extend" and isinstance(grown.args[0], ast.List):
+                found.extend(grown.args[0].elts)
+            else:
+                return None
+        calls = [layer for layer in found if isinstance(layer, ast.Call)]
+        return calls if found and len(calls) == len(found) else None
 
     def layer(self, layer: ast.Call, shape: Shape) -> Shape | None:
         qualname = self.ctx.qualname(layer.func)
@@ -533,9 +598,7 @@ class Shapes:
         if not shape.exact:
             return None
         if qualname == "torch.nn.Linear" and shape.dims:
-            out = _const_int(layer.args[1] if len(layer.args) > 1 else keyword(layer, "out_features"))
-            step = Step(layer, f"`nn.Linear` with {out} output features created here")
-            return Shape((*shape.dims[:-1], out), True, (*shape.steps, step)) if out is not None else None
+            return self.linear(layer, shape)
         if qualname in CONVS:
             channels = _const_int(layer.args[1] if len(layer.args) > 1 else keyword(layer, "out_channels"))
             spatial = CONVS[qualname]

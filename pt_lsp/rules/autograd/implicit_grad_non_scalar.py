@@ -28,7 +28,8 @@ class ImplicitGradNonScalar(Rule):
     without `grad_outputs`) where `t` requires grad and provably has more than one element: the
     unreduced output of a model (`model(x).backward()` with an `nn.Linear(..., 10)` head, also
     a width from the constructor's default argument, and through `.eval()`, `.train()`,
-    `.to()`; a one-output `nn.Linear` at the end of linear layers and activations, on an input
+    `.to()`; a one-output `nn.Linear` at the end of linear layers and activations (also of
+    any widths, and a list of them the code grows: `nn.Sequential(*layers, head)`), on an input
     with several rows; a reduction over the last dimension only (`(p * z).sum(dim=-1)`) of a
     tensor with several rows; a convolution with more than one output channel; a model a helper of
     the file returns, or one an object keeps from every instantiation in the file; a loss in a
@@ -78,6 +79,7 @@ class ImplicitGradNonScalar(Rule):
     name = "implicit-grad-non-scalar"
     summary = "`backward()` without a gradient on a tensor known to have more than one element"
     examples = EXAMPLES
+    per_unit = True  # the server may reuse its findings per function (core/incremental.py)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text
