@@ -251,3 +251,38 @@ def test_a_deep_expression_and_many_statements_are_handled():
     many = "".join(f"packed = pack_padded_sequence(s{i}, n)\nx, _ = packed\npacked = pair\n" for i in range(3000))
     text = IMPORT + f"total = {long_sum}\n" + many + "x, _ = packed\n"
     assert lines("PTL109", text) == [3 + 3 * i + 1 for i in range(3000)]
+
+
+def test_names_follow_the_shared_reaching_evidence():
+    # Each line below was run under torch 2.13 with real tensors: the reported ones raise
+    # "too many values to unpack (expected 2)", the silent ones unpack a true pair.
+    text = IMPORT + (
+        "p = pack_padded_sequence(s, n)\n"
+        "for i in range(3):\n"
+        "    p = p.to(d)\n"
+        "x, _ = p\n"  # 5: moved in a loop, still packed
+        "rows = s[:, 0]\n"
+        "for i in range(3):\n"
+        "    rows = rows.to(d)\n"
+        "x, _ = rows\n"  # 9: a tensor of two rows: its other value decides
+        "if a:\n"
+        "    r = pack_padded_sequence(s, n)\n"
+        "elif b:\n"
+        "    r = (s, n)\n"
+        "else:\n"
+        "    r = pack_padded_sequence(t, n)\n"
+        "x, _ = r\n"  # 16: a pair on one branch
+        "if a:\n"
+        "    q = pack_padded_sequence(s, n)\n"
+        "elif b:\n"
+        "    q = pack_padded_sequence(t, n).to(d)\n"
+        "else:\n"
+        "    q = pack_padded_sequence(u, n)\n"
+        "x, _ = q\n"  # 23: packed on every branch
+        "try:\n"
+        "    m = pack_padded_sequence(s, n)\n"
+        "finally:\n"
+        "    pass\n"
+        "x, _ = m\n"  # 28: reached only when the call returned
+    )
+    assert lines("PTL109", text) == [5, 23, 28]
