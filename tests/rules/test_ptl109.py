@@ -286,3 +286,10 @@ def test_names_follow_the_shared_reaching_evidence():
         "x, _ = m\n"  # 28: reached only when the call returned
     )
     assert lines("PTL109", text) == [5, 23, 28]
+
+
+def test_a_name_bound_only_inside_an_if_is_packed_wherever_it_is_bound():
+    # Where the branch did not run, the line raises NameError; where it did, ValueError.
+    text = IMPORT + ("if a:\n    q = pack_padded_sequence(s, n)\nx, _ = q\n")
+    assert lines("PTL109", text) == [4]
+    assert lines("PTL109", text.replace("if a:\n", "q = (s, n)\nif a:\n")) == []  # maybe a pair
