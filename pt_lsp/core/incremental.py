@@ -107,10 +107,11 @@ def layout(tree: ast.Module, lines: Sequence[str]) -> Layout:
             if lines[first.lineno - 1][: first.col_offset].strip():
                 continue  # `def f(): return 1`: no body of its own lines, it stays in the header
             start = min([d.lineno for d in node.decorator_list] + [node.lineno])
+            body = min([d.lineno for d in getattr(first, "decorator_list", ())] + [first.lineno])
             end = node.end_lineno or node.lineno
             text = "".join(lines[start - 1 : end])
             key = hashlib.sha1(f"{owner}\0{node.col_offset}\0{text}".encode()).hexdigest()
-            units.append(Unit(key, node.name, owner, start, first.lineno, end))
+            units.append(Unit(key, node.name, owner, start, body, end))
     header = hashlib.sha1()
     line = 1
     for unit in units:
@@ -142,7 +143,7 @@ def _scan(roots: Iterable[ast.AST], own: ast.AST | None = None) -> Shape:
                     path = _path(child.value)
                     if path:
                         paths.add(path)
-            elif isinstance(child, (ast.Global, ast.Nonlocal)):
+            elif isinstance(child, ast.Global):  # `nonlocal` names an enclosing function's local
                 pinned = True
             elif isinstance(child, ast.ClassDef):
                 pinned = True  # the file's class list holds it
@@ -253,6 +254,9 @@ def components(tree: ast.Module, units: list[Unit], shapes: list[Shape]) -> list
                     if name in methods:
                         parts.join(methods[stmt.name][0], methods[name][0])
     for index, unit_shape in enumerate(shapes):
+        for name in unit_shape.defines:  # a nested def or class shares its name with others
+            for other in by_name[name]:
+                parts.join(index, other)
         for name in unit_shape.mentions:
             for other in by_name.get(name, ()):
                 parts.join(index, other)
@@ -424,16 +428,17 @@ class IncrementalLinter:
             for index, unit in enumerate(plan.units)
             if index not in changed and (memo.component[unit.key] in touched or memo.findings[unit.key] is None)
         }
-        live = {comps[index] for index in dirty | pinned | feeding}
+        live = {comps[index] for index in dirty | pinned}
         analysed = {index for index, comp in enumerate(comps) if comp in live}
-        if 2 * len(analysed) > len(plan.units):
+        if 4 * len(analysed) > 3 * len(plan.units):
             return full("most units connected to the edit")  # one program is cheaper than two
         per_unit = [r for r in rules if r.per_unit]
         whole = [r for r in rules if not r.per_unit]
         result = FileResult(path)
         result.errors.extend(f"rule module {n} failed to import: {e}" for n, e in IMPORT_ERRORS.items())
         limit = Budget(budget)
-        reduced = _reduced(doc.lines, plan.units, analysed)
+        # Units feeding the parameter paths stay for the flow survey; their findings are reused.
+        reduced = _reduced(doc.lines, plan.units, analysed | feeding)
         try:
             small = FileContext(path, doc, parse(reduced, path), selection.target_torch, limit)
             if small.index.depth > MAX_DEPTH:
@@ -449,6 +454,8 @@ class IncrementalLinter:
                 _run(FileContext(path, doc, tree, selection.target_torch, limit), whole, result, limit, budget)
         except RecursionError:
             return full("recursion")
+        except (SyntaxError, ValueError):  # not expected: the stubs keep every block whole
+            return full("the reduced program does not parse")
         # Findings of the reduced program count outside the bodies left out; theirs come from the memo.
         left_out = [unit for index, unit in enumerate(plan.units) if index not in analysed]
         gaps = {index for index in range(len(plan.units)) if index not in analysed}

@@ -63,6 +63,7 @@ class TensorNew(Rule):
     )
     severity = Severity.WARNING
     examples = EXAMPLES
+    per_unit = True  # the server may reuse its findings per function (core/incremental.py)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if ".new(" not in ctx.doc.text:

@@ -98,6 +98,7 @@ class TensorTypeComparison(Rule):
     summary = "`x.type()` (a string) compared with a dtype or tensor class: always False"
     severity = Severity.ERROR
     examples = EXAMPLES
+    per_unit = True  # the server may reuse its findings per function (core/incremental.py)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if ".type()" not in ctx.doc.text:

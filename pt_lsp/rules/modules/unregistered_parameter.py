@@ -109,6 +109,7 @@ class UnregisteredParameter(Rule):
     summary = "a tensor requiring grad or a plain list/dict of modules on an `nn.Module` that is never registered"
     severity = Severity.ERROR
     examples = EXAMPLES
+    per_unit = True  # the server may reuse its findings per function (core/incremental.py)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text

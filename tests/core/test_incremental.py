@@ -1,0 +1,203 @@
+"""Incremental lints (core/incremental.py): after every edit the findings equal a fresh full lint,
+and an edit inside one function analyses only the functions connected to it (counted, not timed)."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import pathlib
+import random
+
+import pytest
+
+from pt_lsp.core.engine import lint_source, selected_rules
+from pt_lsp.core.incremental import IncrementalLinter, layout
+from pt_lsp.core.document import Document
+from pt_lsp.core.rule import all_rules
+from pt_lsp.core.selection import Selection
+
+SELECTION = Selection()
+
+
+def torch_file(relative: str) -> pathlib.Path:
+    spec = importlib.util.find_spec("torch")  # locates the package without importing it
+    assert spec is not None and spec.origin is not None, "the dev environment installs torch"
+    return pathlib.Path(spec.origin).parent / relative
+
+
+def findings(result) -> list[tuple]:
+    return [(f.code, f.span, f.message, f.related, f.fixes) for f in result.findings]
+
+
+def check(linter: IncrementalLinter, text: str, path: str = "edited.py", rules=None) -> None:
+    rules = rules if rules is not None else selected_rules(SELECTION)
+    incremental = linter.lint(text, path, SELECTION, rules)
+    assert findings(incremental) == findings(lint_source(text, path, SELECTION, rules)), linter.stats
+
+
+@pytest.fixture
+def every_rule_per_unit(monkeypatch):
+    """Every rule but the whole-file PTL501 reused per unit: the strictest test of the machinery
+    (a rule whose findings read beyond its connected units would show here as a difference)."""
+    for code, rule in all_rules().items():
+        monkeypatch.setattr(rule, "per_unit", code != "PTL501")
+
+
+def _statements_in_bodies(text: str) -> list[ast.stmt]:
+    """Statements inside the bodies of the file's units (top-level defs and methods)."""
+    tree = ast.parse(text)
+    found = []
+    for stmt in tree.body:
+        defs = [stmt] if isinstance(stmt, ast.FunctionDef) else stmt.body if isinstance(stmt, ast.ClassDef) else []
+        for node in defs:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found += [s for s in ast.walk(node) if isinstance(s, ast.stmt) and s is not node]
+    return found
+
+
+def random_edit(text: str, rng: random.Random) -> str:
+    """A small edit as typing makes one, always parseable: a statement inserted, deleted or
+    commented inside a function, or now and then one line of the header."""
+    lines = text.splitlines(keepends=True)
+    statements = _statements_in_bodies(text)
+    choice = rng.random()
+    if not statements or choice < 0.1:
+        lines.insert(0, f"import os as _os{rng.randrange(1000)}\n")  # the header
+        return "".join(lines)
+    stmt = rng.choice(statements)
+    indent = lines[stmt.lineno - 1][: stmt.col_offset]
+    if choice < 0.45:
+        value = rng.choice(["0", "torch.zeros(3)", "x.data", "[]", "self"])
+        lines.insert(stmt.lineno - 1, f"{indent}_v{rng.randrange(100)} = {value}\n")
+    elif choice < 0.65:
+        lines[stmt.lineno - 1] = lines[stmt.lineno - 1].rstrip("\n") + "  # edited\n"
+    elif stmt.end_lineno == stmt.lineno and not isinstance(stmt, (ast.Return, ast.Raise)):
+        lines[stmt.lineno - 1] = f"{indent}pass\n"  # a statement deleted (its line kept)
+    else:
+        lines.insert(stmt.lineno - 1, "\n")
+    return "".join(lines)
+
+
+def test_an_edit_inside_one_function_of_torch_module_py_analyses_that_function_only():
+    text = torch_file("nn/modules/module.py").read_text(encoding="utf-8")
+    linter = IncrementalLinter()
+    check(linter, text, "module.py")
+    assert linter.stats.full and linter.stats.reason == "first lint"
+    doc = Document(text)
+    every = layout(ast.parse(text), doc.lines).units
+    units = {unit.name: unit for unit in every}
+    hook = units["_has_any_global_hook"]  # a module-level helper no other function is connected to
+    lines = list(doc.lines)
+    lines.insert(hook.body - 1, "    unused = 1\n")
+    check(linter, "".join(lines), "module.py")
+    assert not linter.stats.full
+    # the edited function, and the two functions with a `global` statement (always analysed)
+    assert (linter.stats.units, linter.stats.analysed) == (len(every), 3)
+    # typing on: still one unit's worth of work, the findings of the other 84 reused
+    lines[hook.body - 1] = "    unused = 12\n"
+    check(linter, "".join(lines), "module.py")
+    assert not linter.stats.full and linter.stats.analysed == 3
+
+
+def test_an_edit_inside_a_method_of_one_big_class_is_a_full_run(every_rule_per_unit):
+    """Methods of a class are connected (``self`` carries what the others set): module.py's
+    ``Module`` is most of the file, so an edit there re-analyses the file, and says why."""
+    text = torch_file("nn/modules/module.py").read_text(encoding="utf-8")
+    linter = IncrementalLinter()
+    check(linter, text, "module.py")
+    units = {unit.name: unit for unit in layout(ast.parse(text), Document(text).lines).units}
+    lines = text.splitlines(keepends=True)
+    lines.insert(units["to"].body - 1, "        unused = 1\n")
+    check(linter, "".join(lines), "module.py")
+    assert linter.stats.full and linter.stats.reason == "most units connected to the edit"
+
+
+def test_a_header_edit_invalidates_every_unit():
+    text = torch_file("nn/modules/module.py").read_text(encoding="utf-8")
+    linter = IncrementalLinter()
+    check(linter, text, "module.py")
+    check(linter, "import numpy as np\n" + text, "module.py")
+    assert linter.stats.full and linter.stats.reason == "header changed"
+    assert linter.stats.analysed == linter.stats.units > 80
+
+
+HELPER_FEEDS_CALLER = """\
+import torch
+
+
+def make(n):
+    return {value}
+
+
+def unrelated(a):
+    return a + 1
+
+
+def train(model, data):
+    weights = make(3)
+    weights.data.add_(1)
+    return model(data)
+"""
+
+
+def test_an_edit_of_a_helper_updates_the_finding_its_summary_feeds_in_its_caller(every_rule_per_unit):
+    """``train``'s PTL102 finding exists only while ``make`` returns a tensor (the flow engine
+    follows the call): editing ``make`` re-analyses ``train`` too, not ``unrelated``."""
+    linter = IncrementalLinter()
+    rules = selected_rules(SELECTION)
+    tensor = HELPER_FEEDS_CALLER.format(value="torch.zeros(n, requires_grad=True)")
+    before = linter.lint(tensor, "train.py", SELECTION, rules)
+    assert [f.line for f in before.findings if f.code == "PTL102"] == [14]
+    plain = HELPER_FEEDS_CALLER.format(value="{'n': n}")
+    after = linter.lint(plain, "train.py", SELECTION, rules)
+    assert not linter.stats.full and linter.stats.analysed == 2  # make and train, not unrelated
+    assert [f for f in after.findings if f.code == "PTL102"] == []
+    assert findings(after) == findings(lint_source(plain, "train.py", SELECTION, rules))
+    again = linter.lint(tensor, "train.py", SELECTION, rules)
+    assert [f.line for f in again.findings if f.code == "PTL102"] == [14]
+
+
+def test_findings_of_reused_units_move_with_their_unit(every_rule_per_unit):
+    source = HELPER_FEEDS_CALLER.format(value="torch.zeros(n, requires_grad=True)")
+    linter = IncrementalLinter()
+    check(linter, source, "train.py")
+    moved = source.replace("def make(n):\n", "def make(n):\n    n = n + 1\n\n\n")
+    check(linter, moved, "train.py")
+    assert not linter.stats.full and linter.stats.analysed == 2
+
+
+REAL_FILES = ["nn/modules/module.py", "optim/optimizer.py", "nn/modules/rnn.py", "nn/init.py", "utils/checkpoint.py"]
+
+
+def test_random_edits_of_real_files_give_a_full_lints_findings_every_time(every_rule_per_unit):
+    reused = 0
+    for relative in REAL_FILES:
+        text = torch_file(relative).read_text(encoding="utf-8")
+        rng = random.Random(relative)
+        linter = IncrementalLinter()
+        check(linter, text, relative)
+        for _ in range(12):
+            text = random_edit(text, rng)
+            check(linter, text, relative)
+            reused += not linter.stats.full
+    # most edits of these files reach a function connected to most of the file (a full run);
+    # optimizer.py's functions are apart enough for reuse
+    assert reused >= 8, "the edits must exercise reuse, not only full runs"
+
+
+def test_edits_of_every_rule_example_give_a_full_lints_findings(every_rule_per_unit):
+    rng = random.Random(15)
+    edited = 0
+    for rule in all_rules().values():
+        for example in rule.examples:
+            text = example.code
+            linter = IncrementalLinter()
+            check(linter, text)
+            for _ in range(3):
+                try:
+                    text = random_edit(text, rng)
+                except SyntaxError:  # a Python 2 example kept for the parser
+                    break
+                check(linter, text)
+                edited += 1
+    assert edited > 600
