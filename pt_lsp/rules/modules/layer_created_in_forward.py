@@ -172,13 +172,8 @@ class LayerCreatedInForward(Rule):
         if isinstance(parent, ast.Call) and parent.func is call:
             steps.append(Step(parent, "it is applied here, then thrown away"))
         stmt = statement_of(ctx, call)
-        if (
-            isinstance(stmt, ast.Assign)
-            and stmt.value is call
-            and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)
-        ):
-            name = stmt.targets[0].id
+        name = _named_by(stmt, call)
+        if stmt is not None and name is not None:
             for node in own_nodes(method):
                 if (
                     isinstance(node, ast.Call)
@@ -319,19 +314,19 @@ class LayerCreatedInForward(Rule):
         local |= {n.id for n in own_nodes(method) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
         if super_stmt is None or any(isinstance(n, ast.Name) and n.id in local for n in ast.walk(call)):
             return []  # its sizes come from forward's inputs: they are not known in __init__
-        stmt = statement_of(ctx, call)
-        name = re.sub(r"(?<!^)(?=[A-Z])", "_", layer).lower()
-        if (
-            isinstance(stmt, ast.Assign)
-            and stmt.value is call
-            and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)
-        ):
-            name = stmt.targets[0].id
+        name = _named_by(statement_of(ctx, call), call) or re.sub(r"(?<!^)(?=[A-Z])", "_", layer).lower()
         end = super_stmt.end_lineno or super_stmt.lineno
         line = f"{indentation(ctx, super_stmt)}self.{name} = {source_of(ctx, call)}{newline_of(ctx)}"
         edits = (Edit.insert(Pos(end + 1, 0), line), Edit(ctx.doc.node_span(call), f"self.{name}"))
         return [Fix(f"Create it once in `__init__` as `self.{name}`", edits, Applicability.DISPLAY_ONLY)]
+
+
+def _named_by(stmt: ast.stmt | None, call: ast.Call) -> str | None:
+    """The local name ``stmt`` binds to the layer ``call`` makes (``fc = nn.Linear(...)``)."""
+    if isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1:
+        target = stmt.targets[0]
+        return target.id if isinstance(target, ast.Name) else None
+    return None
 
 
 def _mentions_self(node: ast.AST) -> bool:
