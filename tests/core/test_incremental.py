@@ -10,9 +10,9 @@ import random
 
 import pytest
 
+from pt_lsp.core.document import Document
 from pt_lsp.core.engine import lint_source, selected_rules
 from pt_lsp.core.incremental import IncrementalLinter, layout
-from pt_lsp.core.document import Document
 from pt_lsp.core.rule import all_rules
 from pt_lsp.core.selection import Selection
 
