@@ -360,3 +360,29 @@ def test_totals_that_are_not_tensor_sums_stay_silent(change: tuple[str, str]) ->
     if change[1].endswith(".item()"):
         with fake_cuda():
             run(source)
+
+
+# -- precision: the flow keeps one element for all the lists of a dict; a list whose tensors the
+# evidence shows stored in another of its lists (`log["step"]` beside `log["loss"]`) is not proven
+# to hold tensors.
+DICT_OF_LISTS = """\
+    import numpy as np
+    import torch
+
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    net = torch.nn.Linear(2, 1).to(device)
+    log = {"step": [], "loss": []}
+    for step in range(3):
+        loss = net(torch.ones(4, 2, device=device)).mean()
+        loss.backward()
+        log["step"].append(step * 0.5)
+        log["loss"].append(loss)
+    steps = np.asarray(log["step"])
+    losses = np.mean(log["loss"])  # fails
+    """
+
+
+def test_a_dict_list_is_judged_by_the_stores_into_it() -> None:
+    line = marked(DICT_OF_LISTS)
+    assert found(DICT_OF_LISTS, "PTL401", "PTL402") == {line: ["PTL401", "PTL402"]}
+    assert failing_line(DICT_OF_LISTS, RuntimeError, "requires grad") == line  # the steps line runs

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.flow.values import Kind, Value
 
@@ -94,7 +95,33 @@ def _elements(ctx: FileContext, call: ast.Call, qualname: str, argument: ast.exp
     if sequence.kind is not Kind.SEQ:
         return []
     element = sequence.iter_elem()
-    return [Conversion(call, qualname, argument, element, True)] if element.is_tensor else []
+    if not element.is_tensor or _stored_in_other_lists(argument, element):
+        return []
+    return [Conversion(call, qualname, argument, element, True)]
+
+
+def _stored_in_other_lists(argument: ast.expr, element: Value) -> bool:
+    """``history["lr"]`` whose tensors the evidence shows stored in other lists of the dict
+    (``history["cost"].append(loss)``): the flow keeps one element for all of a dict's lists,
+    so what this list holds is unproven unless every store the evidence names is into it."""
+    key = _constant_key(argument)
+    if key is None:
+        return False
+    stored = [
+        _constant_key(step.node.func.value)
+        for step in element.steps
+        if isinstance(step.node, ast.Call)
+        and isinstance(step.node.func, ast.Attribute)
+        and step.node.func.attr in vocabulary.LIST_ADD_METHODS
+    ]
+    return any(other is not None and other != key for other in stored)
+
+
+def _constant_key(node: ast.expr) -> object:
+    """The constant key of ``d["k"]`` (None for anything else)."""
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        return node.slice.value
+    return None
 
 
 def describe(ctx: FileContext, conversion: Conversion) -> str:
