@@ -129,3 +129,41 @@ def test_message_says_what_may_be_lost_and_fits_the_target():
     )
     assert "call `config.tb_logger.close()` when the run ends" in kept.message
     assert "with SummaryWriter" not in kept.message
+
+
+@pytest.mark.parametrize(
+    ("snippet", "reported"),
+    [
+        # an endless loop left only by a break that comes before the events: the iteration that breaks
+        # does its work first, so the last events have long been written (audit-6 pool)
+        (
+            IMPORT
+            + "w = SummaryWriter()\nwhile True:\n    r = play()\n    if r > 9:\n        break\n    w.add_scalar('r', r)\n",
+            False,
+        ),
+        # ... and an endless loop with no break at all ends only by an interrupt
+        (IMPORT + "w = SummaryWriter()\nwhile True:\n    w.add_scalar('r', play())\n", False),
+        # a break after the event ends the program right after it
+        (
+            IMPORT
+            + "w = SummaryWriter()\nwhile True:\n    r = play()\n    w.add_scalar('r', r)\n    if r > 9:\n        break\n",
+            True,
+        ),
+    ],
+)
+def test_endless_loops_end_the_program_only_through_their_breaks(snippet, reported):
+    assert len(lines(CODE, snippet)) == int(reported)
+
+
+@pytest.mark.parametrize(
+    ("loop", "reported"),
+    [
+        ("for step in range(10):", True),
+        ("for step, batch in enumerate(tqdm(loader)):", True),
+        # a generator's last next() runs before the loop ends: it may do work (play an episode)
+        ("for step in iterate_batches(envs):", False),
+    ],
+)
+def test_the_end_of_a_loop_is_quiet_only_over_values_at_hand(loop, reported):
+    snippet = IMPORT + f"w = SummaryWriter()\n{loop}\n    w.add_scalar('loss', 1.0, 0)\n"
+    assert len(lines(CODE, snippet)) == int(reported)

@@ -29,6 +29,8 @@ _QUIET_METHODS = {"item", "format", "join", "info", "debug", "warning", "write"}
 # Calls after which nothing more runs: the end of the program.
 _EXITS = {"exit", "quit", "sys.exit", "os._exit"}
 _MAX_CALL_DEPTH = 4
+# Iterables whose exhaustion costs nothing: counting, pairing and progress bars over values at hand.
+_QUIET_ITERATORS = {"range", "enumerate", "zip", "reversed", "sorted", "tqdm", "trange", "list", "tuple"}
 
 
 class ProgramEnd:
@@ -55,6 +57,14 @@ class ProgramEnd:
                     break
             if isinstance(parent, (ast.For, ast.AsyncFor, ast.While)) and not all(quiet(s) for s in parent.orelse):
                 return None
+            if isinstance(parent, (ast.For, ast.AsyncFor)) and not _quiet_iterable(parent.iter):
+                return None  # a generator's last next() may run work (an environment, a reader) first
+            if (
+                isinstance(parent, ast.While)
+                and _endless(parent)
+                and not any(b.lineno > stmt.lineno for b in _own_breaks(parent))
+            ):
+                return None  # `while True:` left only by a break before the event: work runs after it
             if isinstance(parent, ast.Try) and not all(quiet(s) for s in parent.finalbody):
                 return None
             if isinstance(parent, ast.Try) and any(s is current for s in parent.body):
@@ -184,3 +194,30 @@ def _bodies(node: ast.AST) -> Iterable[list[ast.stmt]]:
     if isinstance(node, ast.Match):
         for case in node.cases:
             yield case.body
+
+
+def _endless(node: ast.While) -> bool:
+    return isinstance(node.test, ast.Constant) and bool(node.test.value)
+
+
+def _own_breaks(loop: ast.While) -> Iterable[ast.Break]:
+    """The `break` statements that leave ``loop`` itself (not a loop or function inside it)."""
+    stack: list[ast.AST] = [*loop.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Break):
+            yield node
+        elif not isinstance(node, (ast.For, ast.AsyncFor, ast.While, *_FUNCTIONS, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _quiet_iterable(expr: ast.expr) -> bool:
+    """A loop over this ends without work after its last item: a range, a name or a display,
+    or one of those counted, paired or wrapped in a progress bar (not a generator's call)."""
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        if name in ("items", "keys", "values"):
+            return True
+        return name in _QUIET_ITERATORS and all(_quiet_iterable(a) for a in expr.args if not isinstance(a, ast.Starred))
+    return _quiet_expr(expr)

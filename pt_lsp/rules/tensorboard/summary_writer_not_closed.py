@@ -192,7 +192,8 @@ class SummaryWriterNotClosed(Rule):
             if isinstance(node, ast.Raise) and (node.lineno, node.col_offset) > after
         ]
         last = scope.body[-1]
-        if not isinstance(last, (ast.Return, ast.Raise)):
+        # (not when the creation itself is inside that last statement: `if __name__ == "__main__":`)
+        if not isinstance(last, (ast.Return, ast.Raise)) and (last.lineno, last.col_offset) > after:
             where = "the program ends" if isinstance(scope, ast.Module) else "the function ends"
             steps.append(Step(last, f"{where} after this statement without closing `{shown}`"))
         return steps
