@@ -270,6 +270,180 @@ def test_rows_pass_through_linear_layers_of_any_width_and_a_grown_list_of_them()
     assert lines("PTL202", FIELD_OF_A_DEFAULT_WIDTH_SUMMED) == []
 
 
+# -- random.choices/sample/choice draw elements of their population ---------------------------------
+CHOICES_FROM_KEPT_OUTPUTS = """
+import random
+
+import torch
+from torch import nn
+
+random.seed(0)
+critic = nn.Linear(2, 1)
+opt = torch.optim.SGD(critic.parameters(), lr=0.1)
+seen = []
+for step in range(6):
+    seen.append(critic(torch.randn(2)).squeeze())
+    opt.zero_grad()
+    replay = random.choices(seen, k=3)
+    loss = sum(v**2 for v in replay)
+    loss.backward()
+    opt.step()
+"""  # raises: a drawn output's graph was freed by an earlier backward
+
+CHOICES_FROM_KEPT_INPUTS = """
+import random
+
+import torch
+from torch import nn
+
+random.seed(0)
+critic = nn.Linear(2, 1)
+opt = torch.optim.SGD(critic.parameters(), lr=0.1)
+seen = []
+for step in range(6):
+    seen.append(torch.randn(2))
+    opt.zero_grad()
+    replay = random.choices(seen, k=3)
+    loss = sum(critic(v).squeeze() ** 2 for v in replay)
+    loss.backward()
+    opt.step()
+"""  # runs: the graph is built anew from the drawn inputs
+
+
+def test_values_drawn_by_random_from_a_list_are_its_elements():
+    assert lines("PTL201", CHOICES_FROM_KEPT_OUTPUTS) == [15]
+    assert lines("PTL201", CHOICES_FROM_KEPT_INPUTS) == []
+
+
+# -- `if len(memory) < n: return` on a list that only grows stops returning after the warm-up -------
+REPLAY_OF_KEPT_SCORES = """
+import random
+
+import torch
+from torch import nn
+
+
+class Learner:
+    def __init__(self):
+        self.policy = nn.Linear(3, 2)
+        self.opt = torch.optim.SGD(self.policy.parameters(), lr=0.01)
+        self.buffer = []
+
+    def record(self, obs):
+        score = self.policy(obs).log_softmax(-1)[0]
+        self.buffer.append(score)
+
+    def update(self):
+        if len(self.buffer) < 3:
+            return
+        picked = random.sample(self.buffer, 2)
+        loss = -(picked[0] + picked[1])
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+
+
+random.seed(1)
+learner = Learner()
+for t in range(10):
+    learner.record(torch.randn(3))
+    learner.update()
+"""  # raises: a sampled score's graph was freed by an earlier update
+
+REPLAY_OF_KEPT_OBSERVATIONS = """
+import random
+
+import torch
+from torch import nn
+
+
+class Learner:
+    def __init__(self):
+        self.policy = nn.Linear(3, 2)
+        self.opt = torch.optim.SGD(self.policy.parameters(), lr=0.01)
+        self.buffer = []
+
+    def record(self, obs):
+        self.buffer.append(obs)
+
+    def update(self):
+        if len(self.buffer) < 3:
+            return
+        picked = random.sample(self.buffer, 2)
+        loss = -(self.policy(picked[0]).log_softmax(-1)[0] + self.policy(picked[1]).log_softmax(-1)[0])
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+
+
+random.seed(1)
+learner = Learner()
+for t in range(10):
+    learner.record(torch.randn(3))
+    learner.update()
+"""  # runs
+
+BACKWARD_ON_THE_LAST_CALL_ONLY = """
+import torch
+from torch import nn
+
+
+class Episode:
+    def __init__(self):
+        self.policy = nn.Linear(3, 2)
+        self.scores = []
+
+    def observe(self, obs):
+        self.scores.append(self.policy(obs).log_softmax(-1)[0])
+
+    def finish(self, t):
+        if t < 9:
+            return
+        loss = -(self.scores[0] + self.scores[-1])
+        loss.backward()
+
+
+episode = Episode()
+for t in range(10):
+    episode.observe(torch.randn(3))
+    episode.finish(t)
+"""  # runs: the guard is not a warm-up, the backward runs once
+
+SCORES_RESET_AFTER_EACH_UPDATE = """
+import torch
+from torch import nn
+
+
+class Episode:
+    def __init__(self):
+        self.policy = nn.Linear(3, 2)
+        self.scores = []
+
+    def observe(self, obs):
+        self.scores.append(self.policy(obs).log_softmax(-1)[0])
+
+    def update(self):
+        if len(self.scores) < 4:
+            return
+        loss = -torch.stack(self.scores).sum()
+        loss.backward()
+        self.scores = []
+
+
+episode = Episode()
+for t in range(12):
+    episode.observe(torch.randn(3))
+    episode.update()
+"""  # runs: the list is rebound after each update, so its length guard is no warm-up
+
+
+def test_a_warm_up_guard_on_a_growing_list_does_not_hide_the_updates_after_it():
+    assert lines("PTL201", REPLAY_OF_KEPT_SCORES) == [23]
+    assert lines("PTL201", REPLAY_OF_KEPT_OBSERVATIONS) == []
+    assert lines("PTL201", BACKWARD_ON_THE_LAST_CALL_ONLY) == []
+    assert lines("PTL201", SCORES_RESET_AFTER_EACH_UPDATE) == []
+
+
 # (name, program, expected outcome under torch: the error's text, or "" for a clean run)
 PROGRAMS = [
     ("in-place on a leaf", SCALE_SHIFTED_IN_PLACE, "a leaf Variable that requires grad"),
@@ -289,4 +463,10 @@ PROGRAMS = [
     ("a layer pools the rows", MLP_WITH_A_LAYER_THAT_POOLS_ROWS, ""),
     ("default width", FIELD_OF_A_DEFAULT_WIDTH, "grad can be implicitly created only for scalar outputs"),
     ("default width, summed", FIELD_OF_A_DEFAULT_WIDTH_SUMMED, ""),
+    ("choices of kept outputs", CHOICES_FROM_KEPT_OUTPUTS, "Trying to backward through the graph a second time"),
+    ("choices of kept inputs", CHOICES_FROM_KEPT_INPUTS, ""),
+    ("replay of kept scores", REPLAY_OF_KEPT_SCORES, "Trying to backward through the graph a second time"),
+    ("replay of kept observations", REPLAY_OF_KEPT_OBSERVATIONS, ""),
+    ("backward on the last call only", BACKWARD_ON_THE_LAST_CALL_ONLY, ""),
+    ("scores reset after each update", SCORES_RESET_AFTER_EACH_UPDATE, ""),
 ]

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from .functions import Functions
 
 # An object whose `.parameters()` the code uses: an nn.Module of unknown class.
+# Functions of the standard `random` module that draw elements of their first argument.
+RANDOM_DRAWS = frozenset({"random.choice", "random.choices", "random.sample"})
 PROVEN_MODULE = Value(kind=Kind.MODULE, requires_grad=True, qualname="torch.nn.Module")
 
 
@@ -150,6 +152,9 @@ class Calls:
             builtin = self.call_builtin(qualname, node, args, kwargs, state)
             if builtin is not None:
                 return builtin
+            if qualname in RANDOM_DRAWS and args:  # `random.sample(memory, k)`: elements of memory
+                drawn = args[0].iter_elem()
+                return drawn if qualname == "random.choice" else Value(kind=Kind.SEQ, elem=drawn, history=drawn.history)
             if qualname == "collections.defaultdict" and node.args and _makes_list(node.args[0]):
                 return Value(kind=Kind.OTHER, requires_grad=None, elem=Value(kind=Kind.SEQ))  # key -> list
             array = read_only_array(qualname, node, args, kwargs)

@@ -47,6 +47,7 @@ class Statements:
         self.scope = scope
         self.live_in_cache: dict[int, frozenset[str]] = {}
         self.resets_cache: dict[int, Resets] = {}  # id(loop) -> its invariant chains' resets
+        self.grows_cache: dict[str, bool] = {}  # container path -> whether the file only grows it
         # The backward records (Autograd's list, set by the interpreter): a loop keeps those of
         # its stable pass. Loops whose head did not settle within the cap (imprecise).
         self.records: list[Any] = []
@@ -223,6 +224,14 @@ class Statements:
 
     # -- branches -------------------------------------------------------------------------------
     def exec_if(self, stmt: ast.If, state: State) -> State | None:
+        if isinstance(stmt.body[0], ast.Return) and warm_up_guard(self.ctx, stmt, self.grows_cache):
+            # `if len(self.memory) < batch: return` on a container that only grows: past the
+            # warm-up it never returns again, and the calls that matter run on past it
+            self.eval(stmt.test, state)
+            returned = stmt.body[0].value
+            if self.stack.frames:
+                self.stack.frames[-1].returns.append(self.eval(returned, state) if returned is not None else OTHER)
+            return state
         truth = self.expressions.known_truth(stmt.test, state)
         if truth is not None:  # the other branch cannot be taken
             self.eval(stmt.test, state)
@@ -516,6 +525,80 @@ def comprehension_detaching(expr: ast.expr) -> str | None:
     if generator.ifs or not isinstance(generator.target, ast.Name):
         return None
     return attr_path(generator.iter) if detaches_in_place(expr.elt, generator.target.id) else None
+
+
+SHRINKING_METHODS = frozenset({"pop", "popleft", "popitem", "clear", "remove"})
+
+
+def warm_up_guard(ctx: FileContext, stmt: ast.If, cache: dict[str, bool]) -> bool:
+    """``if len(P) < n: return`` (no else) where the file only ever grows ``P``: once false, the
+    test stays false (a replay memory filling up before the first update)."""
+    test = stmt.test
+    if stmt.orelse or len(stmt.body) != 1 or not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return False
+    sized, op = (test.left, test.ops[0]) if isinstance(test.ops[0], (ast.Lt, ast.LtE)) else (test.comparators[0], None)
+    if op is None and not isinstance(test.ops[0], (ast.Gt, ast.GtE)):
+        return False
+    if not (isinstance(sized, ast.Call) and isinstance(sized.func, ast.Name) and sized.func.id == "len"):
+        return False
+    path = attr_path(sized.args[0]) if len(sized.args) == 1 else None
+    if path is None:
+        return False
+    if path not in cache:
+        cache[path] = only_grows(ctx, path)
+    return cache[path]
+
+
+def only_grows(ctx: FileContext, path: str) -> bool:
+    """``self.memory`` bound only in ``__init__`` (a plain name: bound once, outside loops), and
+    nothing in the file removes items from an attribute of that name (``pop``, ``clear``,
+    ``del``, a slice assignment)."""
+    on_self = path.startswith("self.") and path.count(".") == 1
+    if "." in path and not on_self:
+        return False
+    last = path.rsplit(".", 1)[-1]
+
+    def names_it(expr: ast.AST) -> bool:
+        if on_self:
+            return isinstance(expr, ast.Attribute) and expr.attr == last
+        return isinstance(expr, ast.Name) and expr.id == path
+
+    bindings = 0
+    assigns: list[ast.Assign | ast.AnnAssign] = [*ctx.index.of(ast.Assign), *ctx.index.of(ast.AnnAssign)]
+    for assign in assigns:
+        for target in assign.targets if isinstance(assign, ast.Assign) else [assign.target]:
+            for part in ast.walk(target):
+                if isinstance(part, ast.Subscript) and names_it(part.value) and isinstance(part.slice, ast.Slice):
+                    return False  # `memory[:] = ...`
+                if not names_it(part) or part is not target and isinstance(target, ast.Subscript):
+                    continue
+                scope = ctx.names.scope_of(assign).node
+                if on_self and not (isinstance(scope, ast.FunctionDef) and scope.name == "__init__"):
+                    return False
+                if not on_self and any(
+                    isinstance(a, (ast.For, ast.AsyncFor, ast.While)) for a in ancestors(ctx, assign)
+                ):
+                    return False
+                bindings += 1
+    if not on_self and bindings != 1:
+        return False
+    for delete in ctx.index.of(ast.Delete):
+        if any(isinstance(t, ast.Subscript) and names_it(t.value) for t in delete.targets):
+            return False
+    for call in ctx.index.of(ast.Call):
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in SHRINKING_METHODS and names_it(func.value):
+            return False
+    return True
+
+
+def ancestors(ctx: FileContext, node: ast.AST) -> list[ast.AST]:
+    found = []
+    current = ctx.parent(node)
+    while current is not None:
+        found.append(current)
+        current = ctx.parent(current)
+    return found
 
 
 def is_grad_leaf(value: Value) -> bool:
