@@ -14,11 +14,19 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Document
 from pt_lsp.core.rule import all_rules
 from pt_lsp.rules.autograd import backward_through_freed_graph as ptl201
+from pt_lsp.rules.autograd import implicit_grad_non_scalar as ptl202
 
 CRAFTED = [
     "",
     "grad(",
     "xgrad(",
+    "xgrad( grad(",
+    "requires_grad(x)\ny = torch.autograd.grad(z, w)",
+    "_grad(",
+    "\u00e4grad(",
+    "1grad(",
+    ".grad(",
+    "xgrad(\ngrad(",
     "backward(",
     "a.backward(",
     "a.backward (",
@@ -45,10 +53,11 @@ def _examples(code: str) -> list[str]:
 
 
 def _gate_passed(rule: type, text: str) -> bool:
-    """Whether ``rule``'s check got past its text test: it then asks for the flow facts."""
+    """Whether ``rule``'s check got past its text test: it then asks for the node index or the
+    flow facts."""
     ctx = FileContext("<gate>", Document(text), ast.parse("pass"))
     list(rule().check(ctx))
-    return "flow" in ctx.__dict__
+    return "flow" in ctx.__dict__ or "index" in ctx.__dict__
 
 
 @pytest.mark.parametrize("text", CRAFTED + _examples("PTL201"))
@@ -58,5 +67,11 @@ def test_ptl201_runs_exactly_where_its_regex_matches(text):
 
 
 def test_the_crafted_texts_cover_both_answers():
-    answers = {ptl201._MAY_BACKWARD.search(text) is not None for text in CRAFTED}
-    assert answers == {True, False}
+    for regex in (ptl201._MAY_BACKWARD, ptl202._BACKWARD_OR_GRAD):
+        assert {regex.search(text) is not None for text in CRAFTED} == {True, False}
+
+
+@pytest.mark.parametrize("text", CRAFTED + _examples("PTL202"))
+def test_ptl202_runs_exactly_where_its_regex_matches(text):
+    expected = ptl202._BACKWARD_OR_GRAD.search(text) is not None
+    assert _gate_passed(ptl202.ImplicitGradNonScalar, text) is expected

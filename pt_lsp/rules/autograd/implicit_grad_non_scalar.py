@@ -83,8 +83,8 @@ class ImplicitGradNonScalar(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text
-        if "backward(" not in text and ("grad(" not in text or not _BACKWARD_OR_GRAD.search(text)):
-            return  # (the substring tests first: a regex without a literal prefix scans slowly)
+        if "backward(" not in text and ("grad(" not in text or not _BACKWARD_OR_GRAD.search(text, text.find("grad("))):
+            return  # (substring tests, then the regex from the first `grad(`: no literal prefix, it scans slowly)
         prover: NonScalar | None = None
         for call in ctx.index.of(ast.Call):
             target = self.target(ctx, call)
