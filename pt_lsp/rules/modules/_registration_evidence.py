@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import weakref
 from dataclasses import dataclass, field
-from typing import TypeGuard
 
 from pt_lsp.core import vocabulary
 from pt_lsp.core.classes import ClassInfo
@@ -19,6 +18,7 @@ from pt_lsp.core.evidence.tensors import (
     made_by_factory,
 )
 from pt_lsp.core.walk import own_nodes
+from pt_lsp.rules.modules._module_evidence import is_self_attr
 
 MODULE, PARAM = "module", "param"
 VARIABLE = "torch.autograd.Variable"
@@ -31,10 +31,6 @@ _NOT_MODULES = {
 _NOT_MODULE_PACKAGES = ("torch.nn.functional.", "torch.nn.init.", "torch.nn.utils.", "torch.nn.parameter.")
 EMPTY_LISTS = {"builtins.list"}
 EMPTY_DICTS = {"builtins.dict", "collections.OrderedDict"}
-
-
-def is_self_attribute(node: ast.AST) -> TypeGuard[ast.Attribute]:
-    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
 
 
 def requires_grad_keyword(call: ast.Call) -> ast.keyword | None:
@@ -97,7 +93,7 @@ class InitEvidence:
         pending: list[ast.AST] = [init]
         while pending:
             for node in own_nodes(pending.pop()):
-                if isinstance(node, ast.Call) and is_self_attribute(node.func):
+                if isinstance(node, ast.Call) and is_self_attr(node.func):
                     helper = self.info.methods.get(node.func.attr)
                     if helper is not None and helper not in functions:
                         functions.append(helper)
@@ -161,7 +157,7 @@ class InitEvidence:
                 isinstance(node, ast.Assign)
                 and isinstance(node.value, ast.Name)
                 and node.value.id == name
-                and any(is_self_attribute(t) for t in node.targets)
+                and any(is_self_attr(t) for t in node.targets)
             ):
                 return True
             if (
@@ -395,7 +391,7 @@ class InitEvidence:
     @staticmethod
     def _names(node: ast.AST, attribute: str | None, local: str | None) -> bool:
         if attribute is not None:
-            return is_self_attribute(node) and node.attr == attribute
+            return is_self_attr(node) and node.attr == attribute
         return isinstance(node, ast.Name) and node.id == local
 
 

@@ -13,14 +13,13 @@ from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Sev
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes, subtree
-from pt_lsp.rules.modules._module_evidence import assignment_path
+from pt_lsp.rules.modules._module_evidence import assignment_path, is_self_attr
 from pt_lsp.rules.modules._registration_evidence import (
     MODULE,
     PARAM,
     Container,
     InitEvidence,
     grad_tensor_call,
-    is_self_attribute,
     requires_grad_keyword,
 )
 from pt_lsp.rules.modules.examples.unregistered_parameter import EXAMPLES
@@ -135,7 +134,7 @@ class UnregisteredParameter(Rule):
                         else [(targets[0], None)]
                     )
                     for target, item in items:
-                        if not is_self_attribute(target) or counts.get(target.attr) != 1:
+                        if not is_self_attr(target) or counts.get(target.attr) != 1:
                             continue  # reassigned somewhere (e.g. `self.layers = nn.ModuleList(self.layers)`)
                         finding = self.check_assignment(ctx, evidence, function, node, target, handed, item)
                         if finding is not None:
@@ -353,7 +352,7 @@ def _assignment_counts(cls: ast.ClassDef) -> dict[str, int]:
                 counts[node.args[1].value] = counts.get(node.args[1].value, 0) + 2
         for target in targets:
             for part in ast.walk(target):
-                if is_self_attribute(part) and not isinstance(part.ctx, ast.Load):
+                if is_self_attr(part) and not isinstance(part.ctx, ast.Load):
                     counts[part.attr] = counts.get(part.attr, 0) + 1
     for node in subtree(cls):
         if (
@@ -416,7 +415,7 @@ def _handed_on(cls: ast.ClassDef) -> _HandedOn:
             continue  # `len(self.layers)`, `enumerate(self.layers)` only read it
         for argument in (*node.args, *(k.value for k in node.keywords)):
             inner = argument.value if isinstance(argument, ast.Starred) else argument
-            if is_self_attribute(inner):
+            if is_self_attr(inner):
                 found.attributes.add(inner.attr)
             elif isinstance(inner, ast.Name):
                 found.names.add(inner.id)
@@ -430,7 +429,7 @@ def _note_picked(node: ast.Assign | ast.Return, found: _HandedOn, picked: dict[s
     module chosen is registered where it lands; the container only holds the alternatives."""
     value = node.value
     source = value.value if isinstance(value, ast.Subscript) else None
-    if source is not None and is_self_attribute(source):
+    if source is not None and is_self_attr(source):
         held = source.attr
     elif isinstance(value, ast.Name) and isinstance(node, ast.Return):
         returned.add(value.id)
@@ -441,7 +440,7 @@ def _note_picked(node: ast.Assign | ast.Return, found: _HandedOn, picked: dict[s
         found.attributes.add(held)
         return
     for target in node.targets:
-        if is_self_attribute(target):
+        if is_self_attr(target):
             found.attributes.add(held)
         elif isinstance(target, ast.Name):
             picked[target.id] = held
@@ -468,7 +467,7 @@ def _note_registering(call: ast.Call, name: str, found: _HandedOn) -> None:
         return
     for part in (*arguments[1:], *(k.value for k in call.keywords)):
         for inner in ast.walk(part):
-            if is_self_attribute(inner):
+            if is_self_attr(inner):
                 found.attributes.add(inner.attr)
             elif isinstance(inner, ast.Name):
                 found.names.add(inner.id)
