@@ -66,10 +66,21 @@ def parse_only(files: list[str]) -> tuple[float, float]:
 
 
 def pt_lsp_run(files: list[str], jobs: int, profile: bool = False):
+    """(wall seconds, CPU seconds of this process and of the workers it waited for, outcomes)."""
     tasks = [FileTask(path, Selection(), CHECK, profile=profile) for path in files]
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu, workers = time.perf_counter(), time.process_time(), _children_cpu()
     outcomes = run_tasks(tasks, jobs)
-    return time.perf_counter() - start, time.process_time() - cpu, outcomes
+    return time.perf_counter() - start, time.process_time() - cpu + _children_cpu() - workers, outcomes
+
+
+def _children_cpu() -> float:
+    times = os.times()
+    return times.children_user + times.children_system
+
+
+def load() -> str:
+    """The machine's load average (1, 5, 15 minutes): how much the wall times shared the cores."""
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def command(args: list[str], cwd: str | None = None) -> float:
@@ -134,7 +145,7 @@ def main() -> int:
     files = discover([root]).files
     py_files = [f for f in files if f.endswith(".py")]
     all_rules()  # import the rules before any timing
-    print(f"linting {len(files)} files under {root} ({os.cpu_count()} cores here)")
+    print(f"linting {len(files)} files under {root} ({os.cpu_count()} cores here, load average {load()})")
     print("CPU times are this process's own: they hold when other work shares the machine\n")
 
     rows: list[tuple[str, float | None, str]] = []
@@ -153,12 +164,13 @@ def main() -> int:
             f"beyond parsing {serial_cpu / base_cpu - 1:.2f}x parse CPU (target <= 0.5x)",
         )
     )
-    parallel, _, _ = pt_lsp_run(files, args.jobs)
+    parallel, parallel_cpu, _ = pt_lsp_run(files, args.jobs)
     rows.append(
         (
             f"pt-lsp, {args.jobs} jobs",
             parallel,
-            f"{serial / parallel:.2f}x faster than 1 job; {parallel / base:.2f}x parse-only (target < 1x)",
+            f"{serial / parallel:.2f}x faster than 1 job; {parallel / base:.2f}x parse-only (target < 1x); "
+            f"CPU {parallel_cpu:.2f} s in all (the cores it had: {parallel_cpu / parallel:.2f})",
         )
     )
     for _ in range(3):  # the cache is keyed by pt-lsp's own files: an edit between the runs voids it
@@ -185,6 +197,7 @@ def main() -> int:
     else:
         rows.append(("torchfix", None, "not installed: skipped"))
 
+    print(f"load average after these runs: {load()}\n")
     width = max(len(name) for name, _, _ in rows)
     for name, seconds, note in rows:
         shown = f"{seconds:8.2f} s  {len(files) / seconds:8.0f} files/s" if seconds else f"{'-':>8}"
