@@ -642,6 +642,10 @@ def running_totals(after: State, before: State, ends: list[State], body: list[as
     for node in subtree(ast.Module(body=body, type_ignores=[])):
         if not (isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)):
             continue
+        if any(isinstance(n, ast.Attribute) and n.attr == "data" for n in subtree(node.value)):
+            # `total += loss.data`: pre-0.4 code, where `.data` was a 1-element tensor and `total[0]`
+            # then read a number (an IndexError today, before any later use): nothing to follow
+            continue
         name = node.target.id
         start = before.env.get(name)
         totals = [end.env.get(name) for end in ends]
