@@ -428,4 +428,38 @@ EXAMPLES = (
         scaled.mul_(2)
         """,
     ),
+    Example(
+        "a tensor flagged `requires_grad = True`, then initialised in place",
+        """
+        import torch
+
+        weight = torch.empty(3, 2)
+        weight.requires_grad = True
+        weight.normal_(0.0, 0.1)  # expect: PTL203
+        out = (torch.randn(4, 3) @ weight).sum()
+        out.backward()
+        """,
+        fixed="""
+        import torch
+
+        weight = torch.empty(3, 2)
+        weight.requires_grad = True
+        with torch.no_grad():
+            weight.normal_(0.0, 0.1)
+        out = (torch.randn(4, 3) @ weight).sum()
+        out.backward()
+        """,
+        # Intended: a weight initialised unrecorded, its gradient the inputs' column sums.
+        runtime=Runtime(
+            LEAF_INPLACE,
+            outputs="weight.grad",
+            reference="""
+            import torch
+
+            weight = torch.empty(3, 2).normal_(0.0, 0.1).requires_grad_()
+            out = (torch.randn(4, 3) @ weight).sum()
+            out.backward()
+            """,
+        ),
+    ),
 )
