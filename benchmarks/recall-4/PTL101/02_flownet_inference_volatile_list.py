@@ -24,7 +24,8 @@ def inference(model, data_loader, offset=0):
     model.eval()
     flows = []
     for batch_idx, (data, target) in enumerate(data_loader):
-        data, target = [Variable(d, volatile=True) for d in data], [Variable(t, volatile=True) for t in target]  # bug: PTL101
+        data = [Variable(d, volatile=True) for d in data]  # bug: PTL101
+        target = [Variable(t, volatile=True) for t in target]  # also: PTL101
         output = model(data[0])
         flows.append((output - target[0]).abs().mean().item())
     return flows

@@ -36,7 +36,9 @@ def evaluate(model, val_iter, vocab_size, pad=0):
         trg, len_trg = batch.trg
         with torch.no_grad():
             output = model(src, trg, teacher_forcing_ratio=0.0)
-        loss = F.nll_loss(output[1:].view(-1, vocab_size).log_softmax(-1), trg[1:].contiguous().view(-1), ignore_index=pad)
+        loss = F.nll_loss(
+            output[1:].view(-1, vocab_size).log_softmax(-1), trg[1:].contiguous().view(-1), ignore_index=pad
+        )
         total_loss += loss.item()
     return total_loss / len(val_iter)
 

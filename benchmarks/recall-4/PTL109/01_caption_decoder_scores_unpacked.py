@@ -29,7 +29,8 @@ class DecoderWithAttention(nn.Module):
         for t in range(max(decode_lengths)):
             batch_size_t = sum(length > t for length in decode_lengths)
             h, c = self.decode_step(
-                torch.cat([embeddings[:batch_size_t, t], mean_enc[:batch_size_t]], dim=1), (h[:batch_size_t], c[:batch_size_t])
+                torch.cat([embeddings[:batch_size_t, t], mean_enc[:batch_size_t]], dim=1),
+                (h[:batch_size_t], c[:batch_size_t]),
             )
             predictions[:batch_size_t, t] = self.fc(h)
         return predictions, encoded_captions, decode_lengths, sort_ind

@@ -26,7 +26,9 @@ def LinearLayer(d_in, d_out, bias=True, activation=None, dropout=0, weight_init=
 class CGnet(nn.Module):
     def __init__(self, n_beads=5, width=16):
         super().__init__()
-        layers = LinearLayer(n_beads * 3, width, activation=nn.Tanh(), weight_init="normal", weight_init_args={"std": 0.05})
+        layers = LinearLayer(
+            n_beads * 3, width, activation=nn.Tanh(), weight_init="normal", weight_init_args={"std": 0.05}
+        )
         layers += LinearLayer(width, 1, weight_init="normal")
         self.arch = nn.Sequential(*layers)
 

@@ -20,7 +20,9 @@ def mel_filters(sr, n_fft, n_mels):
 
 
 class STFTLoss(nn.Module):
-    def __init__(self, fft_size=256, hop_size=64, win_length=256, sample_rate=16000, scale="mel", n_bins=32, device=None):
+    def __init__(
+        self, fft_size=256, hop_size=64, win_length=256, sample_rate=16000, scale="mel", n_bins=32, device=None
+    ):
         super().__init__()
         self.fft_size, self.hop_size, self.win_length = fft_size, hop_size, win_length
         self.scale = scale

@@ -22,12 +22,12 @@ class MedPalm(nn.Module):
         super(MedPalm).__init__()
         self.encoder = ViTransformerWrapper(dim=dim)  # bug: PTL303
         self.embed = nn.Embedding(num_tokens, dim)  # also: PTL303
-        self.decoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(dim, 2, 32, batch_first=True), 1)  # also: PTL303
+        self.decoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(dim, 2, 32), 1)  # also: PTL303
         self.to_logits = nn.Linear(dim, num_tokens)  # also: PTL303
 
     def forward(self, img, text):
         tokens = torch.cat([self.encoder(img), self.embed(text)], dim=1)
-        return self.to_logits(self.decoder(tokens))
+        return self.to_logits(self.decoder(tokens.transpose(0, 1)).transpose(0, 1))
 
 
 model = MedPalm()

@@ -11,7 +11,9 @@ from torch import nn
 class FeatureExtractor(nn.Module):
     def __init__(self, in_channels=3, out_features=32):
         super().__init__()
-        self.net = nn.Sequential(nn.Conv2d(in_channels, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(4), nn.Flatten())
+        self.net = nn.Sequential(
+            nn.Conv2d(in_channels, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(4), nn.Flatten()
+        )
         self.fc = nn.Linear(8 * 4 * 4, out_features)
 
     def forward(self, x):
