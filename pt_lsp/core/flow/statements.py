@@ -117,9 +117,18 @@ class Statements:
             # others depend on the parameters is unknown (a tagger hands back its integer tags
             # re-ordered, its lengths; audit-4 F3).
             target = stmt.targets[0]
-            count = len(target.elts) if isinstance(target, (ast.Tuple, ast.List)) else 1
-            rest = value.with_(requires_grad=None)
-            value = value.with_(kind=Kind.SEQ, items=(value, *[rest] * (count - 1)))
+            elts = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+            # Nor is it known that the items share the forward's own nodes (two heads of one
+            # input): each gets a node of its own, on top of the graph of the inputs (audit-6 G1)
+            own = [node for node in value.history if node.site is stmt.value]
+            inputs = value.history.difference(own)
+            rest = [value.with_(requires_grad=None)] * (len(elts) - 1)
+            if own:
+                rest = [
+                    value.with_(requires_grad=None, history=inputs | {self.graph.fresh(elt, own[0].evidence)})
+                    for elt in elts[1:]
+                ]
+            value = value.with_(kind=Kind.SEQ, items=(value, *rest))
         for target in stmt.targets:
             self.bind(target, value, state)
         return state

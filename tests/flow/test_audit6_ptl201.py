@@ -1,0 +1,116 @@
+"""PTL201 false alarms of the sixth audit (benchmarks/ecosystem/audit-6.md, causes G1-G6): training
+code nobody here had read. Each program is ours and has the shape of the real code; it runs under
+torch and must draw no PTL201. Beside each, a nearby program with a real freed-graph bug keeps its
+finding, and torch shows which of the two raises."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import pytest
+import torch
+
+from pt_lsp.core.engine import lint_source
+from pt_lsp.core.selection import Selection
+
+
+def lines(source: str) -> list[int]:
+    result = lint_source(textwrap.dedent(source), "<audit6>", selection=Selection.of(["PTL201"]))
+    assert result.errors == []
+    return [f.line for f in result.findings if f.code == "PTL201"]
+
+
+def run(source: str) -> dict[str, Any]:
+    torch.manual_seed(0)
+    namespace: dict[str, Any] = {"__name__": "audit6"}
+    exec(compile(textwrap.dedent(source), "<audit6>", "exec"), namespace)
+    return namespace
+
+
+def raises_freed(source: str) -> None:
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        run(source)
+
+
+# G1: two outputs of one call to a module handed in as a parameter: two heads of one input.
+HEADS = """
+    import torch
+    import torch.nn as nn
+
+
+    class ActorCritic(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.actor = nn.Linear(4, 2)
+            self.critic = nn.Linear(4, 1)
+
+        def forward(self, x):
+            return self.actor(x), self.critic(x)
+
+
+    def train_step(policy, opt):
+        logits, values = policy(torch.randn(5, 4))
+        policy_loss = -logits.log_softmax(-1)[:, 0].sum()
+        value_loss = values.pow(2).sum()
+        opt.zero_grad()
+        policy_loss.backward()
+        value_loss.backward()  # separate heads, disjoint graphs: fine
+        opt.step()
+
+
+    policy = ActorCritic()
+    train_step(policy, torch.optim.Adam(policy.parameters()))
+    """
+
+# The input comes from an encoder in view: both heads hang on its graph, freed by the first backward.
+HEADS_ON_ENCODER = HEADS.replace(
+    "def train_step", "encoder = nn.Sequential(nn.Linear(4, 4), nn.Tanh())\n\n\n    def train_step"
+).replace("policy(torch.randn(5, 4))", "policy(encoder(torch.randn(5, 4)))")
+
+# One head backwarded twice: its own graph is freed by the first backward.
+SAME_HEAD_TWICE = HEADS.replace("value_loss = values.pow(2).sum()", "value_loss = logits.pow(2).sum()")
+
+THREE_HEADS_IN_A_LOOP = """
+    import torch
+    import torch.nn as nn
+
+
+    class Heads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Linear(3, 1)
+            self.b = nn.Linear(3, 1)
+            self.c = nn.Linear(3, 1)
+
+        def forward(self, x):
+            return self.a(x), self.b(x), self.c(x)
+
+
+    def update(net, batches, opt):
+        for x in batches:
+            first, second, third = net(x)
+            opt.zero_grad()
+            first.pow(2).mean().backward()
+            second.abs().mean().backward()
+            third.exp().mean().backward()
+            opt.step()
+
+
+    net = Heads()
+    update(net, [torch.randn(6, 3) for _ in range(2)], torch.optim.SGD(net.parameters(), lr=0.1))
+    """
+
+
+def test_g1_heads_of_a_module_parameter() -> None:
+    assert lines(HEADS) == []
+    assert lines(THREE_HEADS_IN_A_LOOP) == []
+    run(HEADS)
+    run(THREE_HEADS_IN_A_LOOP)
+
+
+def test_g1_heads_on_a_shared_encoder_stay_reported() -> None:
+    assert lines(HEADS_ON_ENCODER) == [25]
+    raises_freed(HEADS_ON_ENCODER)
+    assert lines(SAME_HEAD_TWICE) == [22]
+    raises_freed(SAME_HEAD_TWICE)
