@@ -114,3 +114,53 @@ def test_g1_heads_on_a_shared_encoder_stay_reported() -> None:
     raises_freed(HEADS_ON_ENCODER)
     assert lines(SAME_HEAD_TWICE) == [22]
     raises_freed(SAME_HEAD_TWICE)
+
+
+# G2: a loop of one iteration has no previous iteration and no graph freed by an earlier one.
+ONE_ITERATION = """
+    import torch
+    import torch.nn as nn
+
+    gen = nn.Linear(4, 4)
+    disc = nn.Linear(4, 1)
+    x = torch.randn(8, 4)
+    for _ in range(1):
+        fake = gen(x)
+        disc(fake.detach()).sum().backward()
+    for _ in range(1):
+        disc(fake).sum().backward(retain_graph=True)
+        fake.pow(2).sum().backward()
+    """
+
+BUILT_BEFORE_ONE_ITERATION = """
+    import torch
+    import torch.nn as nn
+
+    net = nn.Linear(3, 3)
+    out = net(torch.randn(5, 3))
+    for step in range(0, 1):
+        out.pow(2).sum().backward()
+    again = net(torch.randn(5, 3))
+    for item in [again]:
+        item.pow(2).sum().backward()
+    """
+
+
+def test_g2_loop_of_one_iteration() -> None:
+    assert lines(ONE_ITERATION) == []
+    assert lines(BUILT_BEFORE_ONE_ITERATION) == []
+    run(ONE_ITERATION)
+    run(BUILT_BEFORE_ONE_ITERATION)
+
+
+def test_g2_loops_of_two_iterations_stay_reported() -> None:
+    twice = ONE_ITERATION.replace("for _ in range(1):\n        disc(fake)", "for _ in range(2):\n        disc(fake)")
+    assert lines(twice) == [12, 13]
+    raises_freed(twice)
+    three = BUILT_BEFORE_ONE_ITERATION.replace("range(0, 1)", "range(0, 3)")
+    assert lines(three) == [8]
+    raises_freed(three)
+    # once is enough when the graph was freed before the loop
+    after = BUILT_BEFORE_ONE_ITERATION.replace("for step in", "out.pow(3).sum().backward()\n    for step in")
+    assert lines(after) == [9]
+    raises_freed(after)

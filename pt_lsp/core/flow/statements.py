@@ -360,7 +360,8 @@ class Statements:
             known = self.live_in_cache[id(stmt)] = live_in(stmt.body)
         frame = LoopFrame(stmt, start_uid=self.graph.uid, live_in=known, entry=state)
         self.stack.loops.append(frame)
-        passes = MAX_PASSES if len(self.stack.loops) <= MAX_LOOP_NESTING else 1
+        once = runs_once(stmt)  # no earlier iteration to hand anything on (audit-6 G2)
+        passes = MAX_PASSES if len(self.stack.loops) <= MAX_LOOP_NESTING and not once else 1
         head, ends, settled_head, mark = state.copy(), [], passes == 1, len(self.records)
         made: list[int] = []  # the last graph node id made by the end of each pass
         for number in range(1, passes + 1):
@@ -396,7 +397,7 @@ class Statements:
             self.unsettled.append(stmt)
             LOG.debug("line %d: loop head not settled after %d passes (imprecise)", stmt.lineno, len(ends))
         self.stack.loops.pop()
-        after = join_states([state, *ends])
+        after = join_states(ends if once else [state, *ends])
         if after is not None and ends:
             exit_facts(after, list(zip(ends, made, strict=True)), frame.start_uid)
             running_totals(after, state, ends, stmt.body)
@@ -438,6 +439,25 @@ class Statements:
         shared = shared_nodes(iterated.items) if iterated.items is not None else frozenset()
         fresh = renamed(element, self.graph.fresh(stmt.target, Grade.UNKNOWN))
         return fresh.with_(history=fresh.history | shared) if shared else fresh
+
+
+def runs_once(stmt: ast.For | ast.AsyncFor | ast.While) -> bool:
+    """``for _ in range(1)``, ``range(0, 1)`` or over a literal of one item: the body runs once."""
+    if isinstance(stmt, ast.While):
+        return False
+    it = stmt.iter
+    if isinstance(it, (ast.List, ast.Tuple)):
+        return len(it.elts) == 1 and not isinstance(it.elts[0], ast.Starred)
+    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range") or it.keywords:
+        return False
+    bounds: list[int] = []
+    for arg in it.args:
+        if not (isinstance(arg, ast.Constant) and type(arg.value) is int):
+            return False
+        bounds.append(arg.value)
+    if not 1 <= len(bounds) <= 3 or len(bounds) == 3 and bounds[2] == 0:
+        return False
+    return len(range(*bounds)) == 1
 
 
 def chosen_devices(after: State, cuda: State, other: State, stmt: ast.If) -> None:
