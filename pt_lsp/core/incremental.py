@@ -52,6 +52,9 @@ from .walk import MAX_DEPTH
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _NAMES_LINE = re.compile(r"\blines? \d")
 MODULE_ONLY_METHODS = ("parameters", "named_parameters")  # as the flow survey reads them
+# Text the flow engine looks for anywhere in the file (interpreter.py: frozen parameters weaken
+# what a module's output proves): an edit that adds or removes one changes every function's facts.
+TEXT_FLAGS = ("requires_grad = False", "requires_grad_(False)")
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Shape:
     pinned: bool  # nested class, global/nonlocal
     paths: frozenset[str]  # `X.parameters()` receivers
     aliases: tuple[tuple[str, str], ...]  # `a.b = c` between plain paths
+    depth: int = 0  # how deeply its syntax tree nests
 
 
 @dataclass
@@ -154,7 +158,29 @@ def _scan(roots: Iterable[ast.AST], own: ast.AST | None = None) -> Shape:
                 target, value = _path(child.targets[0]), _path(child.value)
                 if target and value:
                     aliases.append((target, value))
-    return Shape(frozenset(mentions), frozenset(defines), pinned, frozenset(paths), tuple(aliases))
+    depth = max((_depth(root) for root in roots), default=0)
+    return Shape(frozenset(mentions), frozenset(defines), pinned, frozenset(paths), tuple(aliases), depth)
+
+
+def _depth(root: ast.AST) -> int:
+    """How deeply ``root``'s tree nests (the engine refuses files past ``MAX_DEPTH``)."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _header_depth(tree: ast.Module) -> int:
+    """The nesting of the module outside the units' bodies (the units count their own)."""
+    roots: list[ast.AST] = []
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef):
+            roots += [s for s in stmt.body if not isinstance(s, _DEFS)]
+        elif not isinstance(stmt, _DEFS):
+            roots.append(stmt)
+    return 1 + max((_depth(root) for root in roots), default=0) + 1
 
 
 def _header_mentions(tree: ast.Module) -> set[str]:
@@ -179,12 +205,12 @@ def _header_mentions(tree: ast.Module) -> set[str]:
 
 
 def _pinned(
-    tree: ast.Module, units: list[Unit], shapes: list[Shape], paths: frozenset[str]
+    header: set[str], units: list[Unit], shapes: list[Shape], paths: frozenset[str]
 ) -> tuple[set[int], set[int]]:
     """The units file-wide facts depend on, always analysed: those an edit of which is a full run
     (a nested class, ``global``, run by the module body's code), and those that only feed the
-    parameter paths (whose file-wide value is compared instead)."""
-    header = _header_mentions(tree)
+    parameter paths (whose file-wide value is compared instead). ``header``: the names the
+    module body's code mentions."""
     frozen = {
         index
         for index, (unit, unit_shape) in enumerate(zip(units, shapes))
@@ -350,8 +376,9 @@ class _Memo:
     component: dict[str, int]  # unit key -> its component then
     pinned: set[str]  # unit keys that were pinned
     findings: dict[str, tuple[Finding, ...] | None]  # unit key -> its per-unit findings (None: not reusable)
-    bodies: dict[str, int]  # unit key -> its body's first line then
+    bodies: dict[str, int]  # unit key -> its body's first line when its findings were made
     budget_used: int  # an upper bound of the followed calls a full run of the current text makes
+    flags: tuple[bool, ...] = ()  # TEXT_FLAGS found in the text
 
 
 @dataclass
@@ -361,6 +388,12 @@ class IncrementalLinter:
     shapes: dict[str, Shape] = field(default_factory=dict)
     memo: _Memo | None = None
     stats: Stats = field(default_factory=Stats)
+    header: tuple[str, set[str], int] = ("", set(), 0)  # digest, names its code mentions, depth
+
+    def _header_facts(self, plan: Layout, tree: ast.Module) -> tuple[set[str], int]:
+        if self.header[0] != plan.header:
+            self.header = (plan.header, _header_mentions(tree), _header_depth(tree))
+        return self.header[1], self.header[2]
 
     def lint(
         self,
@@ -405,6 +438,8 @@ class IncrementalLinter:
             if memo.rules != codes or memo.target != selection.target_torch
             else "parameter paths changed"
             if memo.paths != paths
+            else "text flags changed"
+            if memo.flags != _flags(text)
             else ""
         )
 
@@ -414,7 +449,7 @@ class IncrementalLinter:
         if reason or memo is None:
             return full(reason)
         comps = components(tree, plan.units, shapes)
-        pinned, feeding = _pinned(tree, plan.units, shapes, paths)
+        pinned, feeding = _pinned(self._header_facts(plan, tree)[0], plan.units, shapes, paths)
         keys = {unit.key for unit in plan.units}
         gone = set(memo.component) - keys
         if gone & memo.pinned:
@@ -437,21 +472,35 @@ class IncrementalLinter:
         result = FileResult(path)
         result.errors.extend(f"rule module {n} failed to import: {e}" for n, e in IMPORT_ERRORS.items())
         limit = Budget(budget)
-        # Units feeding the parameter paths stay for the flow survey; their findings are reused.
-        reduced = _reduced(doc.lines, plan.units, analysed | feeding)
+        if (
+            max(self._header_facts(plan, tree)[1], *(s.depth + 2 for s in shapes)) > MAX_DEPTH - 8
+        ):  # near it: the engine decides
+            return full("too deep")
+        whole_ctx = FileContext(path, doc, tree, selection.target_torch, limit)
+        fresh: list[Finding] = []
         try:
-            small = FileContext(path, doc, parse(reduced, path), selection.target_torch, limit)
-            if small.index.depth > MAX_DEPTH:
-                return full("too deep")
-            fresh: list[Finding] = []
-            done = _run(small, per_unit, result, limit, budget, fresh)
-            used = _followed_calls(small)
-            if small.__dict__.get("project") is not None and small.project.units:
-                return full("imports project files")
-            if memo.budget_used + used >= _call_budget() - 1:
-                return full("call budget")
+            done = _run(whole_ctx, whole, result, limit, budget)
+            if done and "index" in whole_ctx.__dict__:
+                # The whole-file rules built the file's facts: the per-unit rules cost less over
+                # them than over a second program.
+                done = _run(whole_ctx, per_unit, result, limit, budget, fresh)
+                self.stats = Stats(True, len(plan.units), len(plan.units), "whole-file rules analysed the file")
+                if done and not result.stopped:
+                    self._remember_all(plan, shapes, tree, paths, codes, selection, fresh, whole_ctx)
+                else:
+                    self.memo = None
+                result.findings += fresh
+                return _finish(result, selection, doc)
             if done:
-                _run(FileContext(path, doc, tree, selection.target_torch, limit), whole, result, limit, budget)
+                # Units feeding the parameter paths stay for the flow survey; their findings are reused.
+                reduced = _reduced(doc.lines, plan.units, analysed | feeding)
+                small = FileContext(path, doc, parse(reduced, path), selection.target_torch, limit)
+                done = _run(small, per_unit, result, limit, budget, fresh)
+                used = _followed_calls(small)
+                if small.__dict__.get("project") is not None and small.project.units:
+                    return full("imports project files")
+                if memo.budget_used + used >= _call_budget() - 1:
+                    return full("call budget")
         except RecursionError:
             return full("recursion")
         except (SyntaxError, ValueError):  # not expected: the stubs keep every block whole
@@ -467,7 +516,9 @@ class IncrementalLinter:
         result.findings += findings
         self.stats = Stats(False, len(plan.units), len(analysed), "")
         if done and not result.stopped:
-            self._remember(plan, shapes, comps, pinned, paths, codes, selection, fresh, analysed, memo, used)
+            self._remember(
+                plan, shapes, comps, pinned, paths, codes, selection, fresh, analysed, memo, used, memo.flags
+            )
         else:
             self.memo = None  # partial: the next lint starts over
         return _finish(result, selection, doc)
@@ -507,16 +558,30 @@ class IncrementalLinter:
 
             return lint_source(text, path, selection, rules, budget=budget)
         if done and not result.stopped:
-            comps = components(tree, plan.units, shapes)
-            pinned = _pinned(tree, plan.units, shapes, paths)[0]
-            empty = _Memo(plan.header, paths, (), None, {}, set(), {}, {}, 0)
-            codes = tuple(r.code for r in rules)
-            everything = set(range(len(plan.units)))
-            self._remember(plan, shapes, comps, pinned, paths, codes, selection, fresh, everything, empty, 0)
-            assert self.memo is not None
-            self.memo.budget_used = _followed_calls(ctx)
+            self._remember_all(plan, shapes, tree, paths, tuple(r.code for r in rules), selection, fresh, ctx)
         result.findings += fresh
         return _finish(result, selection, doc)
+
+    def _remember_all(
+        self,
+        plan: Layout,
+        shapes: list[Shape],
+        tree: ast.Module,
+        paths: frozenset[str],
+        codes: tuple[str, ...],
+        selection: Selection,
+        fresh: list[Finding],
+        ctx: FileContext,
+    ) -> None:
+        """Remember a whole-file run: every unit analysed, the calls it followed counted exactly."""
+        comps = components(tree, plan.units, shapes)
+        pinned = _pinned(self._header_facts(plan, tree)[0], plan.units, shapes, paths)[0]
+        empty = _Memo(plan.header, paths, (), None, {}, set(), {}, {}, 0)
+        everything = set(range(len(plan.units)))
+        flags = _flags(ctx.doc.text)
+        self._remember(plan, shapes, comps, pinned, paths, codes, selection, fresh, everything, empty, 0, flags)
+        assert self.memo is not None
+        self.memo.budget_used = _followed_calls(ctx)
 
     def _remember(
         self,
@@ -531,6 +596,7 @@ class IncrementalLinter:
         analysed: set[int],
         before: _Memo,
         used: int,
+        flags: tuple[bool, ...],
     ) -> None:
         by_unit: dict[int, list[Finding]] = {index: [] for index in analysed}
         reusable = {index: True for index in analysed}
@@ -556,8 +622,10 @@ class IncrementalLinter:
             {unit.key: comps[index] for index, unit in enumerate(plan.units)},
             {plan.units[index].key for index in pinned},
             findings,
-            {unit.key: unit.body for unit in plan.units},
+            # the line each unit's findings are placed from: a reused unit's stay where they were found
+            {u.key: u.body if i in analysed else before.bodies[u.key] for i, u in enumerate(plan.units)},
             before.budget_used + used,
+            flags,
         )
         live = set(self.memo.component)
         for key in [k for k in self.shapes if k not in live]:
@@ -600,6 +668,10 @@ def _reduced(lines: Sequence[str], units: list[Unit], analysed: set[int]) -> str
         for line in range(unit.body, unit.end):
             out[line] = "\n"
     return "".join(out)
+
+
+def _flags(text: str) -> tuple[bool, ...]:
+    return tuple(flag in text for flag in TEXT_FLAGS)
 
 
 def _call_budget() -> int:

@@ -14,6 +14,7 @@ import functools
 import gc
 import itertools
 import logging
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from .linting import CellText, DocumentLint, lint_cells, lint_document
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
+INCREMENTAL = os.environ.get("PT_LSP_INCREMENTAL", "1") != "0"
 STALE_NOTICE = "stale"  # key of the once-per-document notice that the time budget ran out
 T = TypeVar("T")
 
@@ -165,7 +167,8 @@ class Linter:
         uri, version, source, path = doc.uri, doc.version, doc.source, path_of(doc.uri)
         key = ("text", version, len(source), self.generation)
         selection = self.server.selection_for(path)
-        memo = self.incremental.setdefault(unit, IncrementalLinter())
+        # PT_LSP_INCREMENTAL=0: every lint is a whole-file one (the benchmark's comparison)
+        memo = self.incremental.setdefault(unit, IncrementalLinter()) if INCREMENTAL else None
         return Job(key, lambda: [lint_document(uri, version, source, path, selection, settings, client, memo)])
 
     # -- linting -----------------------------------------------------------------------------
