@@ -8,6 +8,7 @@ after parsing, so every rule shares one index instead of walking the tree again.
 from __future__ import annotations
 
 import ast
+import weakref
 from collections.abc import Callable, Iterator
 from typing import TypeVar, cast
 
@@ -133,13 +134,27 @@ MAX_DEPTH = 150
 NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
+# own_nodes of the scopes walked to the end, kept while their tree lives: rules and evidence ask
+# for one function's nodes again and again (about half of the nodes walked on torch's source).
+# Trees are never changed after parsing, so the list stays true.
+_OWN_NODES: weakref.WeakKeyDictionary[ast.AST, list[ast.AST]] = weakref.WeakKeyDictionary()
+
+
 def own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
     """The nodes evaluated in ``scope`` itself: nested functions, lambdas and classes are
     yielded but not entered."""
+    known = _OWN_NODES.get(scope)
+    return iter(known) if known is not None else _walk_own(scope)
+
+
+def _walk_own(scope: ast.AST) -> Iterator[ast.AST]:
+    found: list[ast.AST] = []
+    keep = found.append
     pending = list(children(scope))
     pop, push, node_type, plans = pending.pop, pending.append, ast.AST, _PLANS
     while pending:
         node = pop()
+        keep(node)
         yield node
         if isinstance(node, NESTED_SCOPES):
             continue
@@ -151,6 +166,7 @@ def own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
                         push(item)
             elif isinstance(value, node_type):
                 push(value)
+    _OWN_NODES[scope] = found  # reached only when the caller took every node
 
 
 def attr_path(node: ast.AST) -> str | None:
