@@ -146,3 +146,152 @@ def test_a_list_of_parameter_free_project_modules_is_silent():
 def test_a_list_of_project_modules_with_a_parameter_is_reported():
     assert [f.line for f in findings("PTL301", _G7_PARAMETRIC)] == [19]
     assert [f.line for f in findings("PTL301", _G7_WRAPS)] == [18]
+
+
+# -- G8: each item of the list is also given to a registering container in `__init__` ------------
+# Under torch: 4 parameters, both layers registered through `self.fc`.
+_G8_NOISY = """
+import torch
+import torch.nn as nn
+
+
+class Noisy(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.noisy_layers = [nn.Linear(4, 8), nn.Linear(8, 2)]
+        self.fc = nn.Sequential(self.noisy_layers[0], nn.ReLU(), self.noisy_layers[1])  # registered here
+
+    def forward(self, x):
+        return self.fc(x)
+
+    def weight_norms(self):
+        return [layer.weight.norm().item() for layer in self.noisy_layers]
+
+
+m = Noisy()
+print(len(list(m.parameters())), m(torch.randn(3, 4)).shape, m.weight_norms())
+"""
+
+# Every item through a comprehension given to `nn.ModuleList`: 6 parameters, all three layers.
+_G8_COMPREHENSION = """
+import torch
+import torch.nn as nn
+
+
+class Stack(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.blocks = [nn.Linear(4, 4) for _ in range(n)]
+        self.body = nn.ModuleList([self.blocks[i] for i in range(n)])
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = torch.relu(block(x))
+        return x
+
+
+m = Stack(3)
+print(len(list(m.parameters())), m(torch.randn(3, 4)).shape)
+"""
+
+# A neighbour where the middle item is given to no container: 4 of 6 parameters, one layer lost.
+_G8_ONE_LEFT = """
+import torch
+import torch.nn as nn
+
+
+class Noisy(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.noisy_layers = [nn.Linear(4, 8), nn.Linear(8, 8), nn.Linear(8, 2)]
+        self.fc = nn.Sequential(self.noisy_layers[0], nn.ReLU(), self.noisy_layers[2])  # the middle one is lost
+
+    def forward(self, x):
+        return self.fc(x) + self.noisy_layers[1](torch.ones(x.size(0), 8))[:, :2]
+
+
+m = Noisy()
+print(len(list(m.parameters())), m(torch.randn(3, 4)).shape)
+"""
+
+
+def test_items_registered_through_a_sequential_are_silent():
+    assert findings("PTL301", _G8_NOISY) == []
+    assert findings("PTL301", _G8_COMPREHENSION) == []
+
+
+def test_an_item_left_out_of_the_sequential_is_reported():
+    assert [f.line for f in findings("PTL301", _G8_ONE_LEFT)] == [8]
+
+
+# -- M2: a `Sequential` built from the list in `forward` and called at once registers nothing ------
+# Under torch: prints `0 torch.Size([1, 4, 8, 8])`: the convolution is never trained.
+_M2_CALLED = """
+import torch
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, dropout=0.0):
+        super().__init__()
+        self.layers = [nn.Conv2d(cin, cout, 3, padding=1)]
+
+
+    def forward(self, x):
+        return nn.Sequential(*self.layers)(x)
+
+
+b = Block(3, 4)
+print(len(list(b.parameters())), b(torch.randn(1, 3, 8, 8)).shape)
+"""
+
+# The list filled by `append`, with a norm layer: prints `0 torch.Size([2, 8, 8, 8])`.
+_M2_APPENDED = """
+import torch
+import torch.nn as nn
+
+
+class Down(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.steps = []
+        self.steps.append(nn.Conv2d(cin, cout, 4, 2, 1))
+        self.steps.append(nn.BatchNorm2d(cout))
+        self.steps.append(nn.LeakyReLU(0.2))
+
+    def forward(self, x):
+        return nn.Sequential(*self.steps)(x)
+
+
+d = Down(3, 8)
+print(len(list(d.parameters())), d(torch.randn(2, 3, 16, 16)).shape)
+"""
+
+# The neighbour that stays silent: the `Sequential` is built once in `__init__` and kept (2 parameters).
+_M2_KEPT = """
+import torch
+import torch.nn as nn
+
+
+class Down(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.steps = [nn.Conv2d(cin, cout, 4, 2, 1), nn.LeakyReLU(0.2)]
+        self.body = nn.Sequential(*self.steps)
+
+    def forward(self, x):
+        return self.body(x)
+
+
+d = Down(3, 8)
+print(len(list(d.parameters())), d(torch.randn(2, 3, 16, 16)).shape)
+"""
+
+
+def test_a_sequential_built_and_called_in_forward_registers_nothing():
+    assert [f.line for f in findings("PTL301", _M2_CALLED)] == [8]
+    assert [f.line for f in findings("PTL301", _M2_APPENDED)] == [8]
+
+
+def test_a_sequential_kept_in_init_registers_the_list():
+    assert findings("PTL301", _M2_KEPT) == []

@@ -186,8 +186,8 @@ class UnregisteredParameter(Rule):
         if container is None or not container.elements or not container.understood:
             return None
         if not handed:
-            handed.append(_handed_on(evidence.info.node))
-        if _registered_another_way(handed[0], value, target.attr):
+            handed.append(_handed_on(ctx, evidence.info.node))
+        if _registered_another_way(handed[0], value, target.attr, container):
             return None
         kinds: set[str] = set()
         found: list[tuple[ast.AST, str]] = []
@@ -487,9 +487,15 @@ class _HandedOn:
     anything: bool = False  # a registering call with a computed name: ``add_module(f"l{i}", layer)``
     attributes: set[str] = field(default_factory=set)  # ``self.<attr>`` given to a call
     names: set[str] = field(default_factory=set)  # local names given to a call
+    # ``self.<attr>[i]`` given to a registering container (``nn.Sequential(self.layers[0], ...)``):
+    # the indices given, None for one not constant
+    items: dict[str, set[int | None]] = field(default_factory=dict)
 
 
-def _handed_on(cls: ast.ClassDef) -> _HandedOn:
+_TORCH_CONTAINERS = {"torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"}
+
+
+def _handed_on(ctx: FileContext, cls: ast.ClassDef) -> _HandedOn:
     found = _HandedOn()
     picked: dict[str, str] = {}  # local name -> the self attribute it holds an element of
     returned: set[str] = set()  # local names some method returns
@@ -504,7 +510,12 @@ def _handed_on(cls: ast.ClassDef) -> _HandedOn:
             _note_registering(node, name, found)
         if isinstance(func, ast.Name) and name in _READING_BUILTINS:
             continue  # `len(self.layers)`, `enumerate(self.layers)` only read it
+        container = ctx.qualname(func) in _TORCH_CONTAINERS
+        if container and _called_at_once(ctx, node):
+            continue  # `nn.Sequential(*self.layers)(x)`: a container built, used and dropped registers nothing
         for argument in (*node.args, *(k.value for k in node.keywords)):
+            if container:
+                _note_items(argument, found)
             inner = argument.value if isinstance(argument, ast.Starred) else argument
             if is_self_attr(inner):
                 found.attributes.add(inner.attr)
@@ -537,11 +548,39 @@ def _note_picked(node: ast.Assign | ast.Return, found: _HandedOn, picked: dict[s
             picked[target.id] = held
 
 
-def _registered_another_way(handed: _HandedOn, value: ast.AST, attribute: str) -> bool:
-    """The container is handed to a call (``nn.Sequential(*self.layers)``, ``nn.ModuleList(layers)``)
-    or the class registers things by name (``add_module``): its contents may well be registered."""
+def _registered_another_way(handed: _HandedOn, value: ast.AST, attribute: str, container: Container) -> bool:
+    """The container is handed to a call (``nn.Sequential(*self.layers)``, ``nn.ModuleList(layers)``),
+    each of its items is given to a registering container (``nn.Sequential(self.layers[0], act,
+    self.layers[1])``), or the class registers things by name (``add_module``): its contents may
+    well be registered."""
     local = value.id if isinstance(value, ast.Name) else None
-    return handed.anything or attribute in handed.attributes or (local is not None and local in handed.names)
+    if handed.anything or attribute in handed.attributes or (local is not None and local in handed.names):
+        return True
+    given = handed.items.get(attribute, set())
+    if None in given:
+        return True  # `self.layers[i]` in a loop: may be every item
+    literal = isinstance(value, (ast.List, ast.Tuple)) and len(container.elements) == len(value.elts)
+    return literal and bool(given) and given >= set(range(len(container.elements)))
+
+
+def _note_items(argument: ast.expr, found: _HandedOn) -> None:
+    """``self.layers[0]`` given to a registering container, also inside a list display or a
+    comprehension given to it (``nn.ModuleList([self.blocks[i] for i in range(n)])``)."""
+    parts: list[ast.expr] = [argument]
+    if isinstance(argument, (ast.List, ast.Tuple)):
+        parts = list(argument.elts)
+    elif isinstance(argument, (ast.ListComp, ast.GeneratorExp)):
+        parts = [argument.elt]
+    for part in parts:
+        if isinstance(part, ast.Subscript) and is_self_attr(part.value):
+            index = part.slice
+            given = index.value if isinstance(index, ast.Constant) and isinstance(index.value, int) else None
+            found.items.setdefault(part.value.attr, set()).add(given)
+
+
+def _called_at_once(ctx: FileContext, call: ast.Call) -> bool:
+    parent = ctx.parent(call)
+    return isinstance(parent, ast.Call) and parent.func is call
 
 
 def _note_registering(call: ast.Call, name: str, found: _HandedOn) -> None:
