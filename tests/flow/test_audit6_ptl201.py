@@ -164,3 +164,123 @@ def test_g2_loops_of_two_iterations_stay_reported() -> None:
     after = BUILT_BEFORE_ONE_ITERATION.replace("for step in", "out.pow(3).sum().backward()\n    for step in")
     assert lines(after) == [9]
     raises_freed(after)
+
+
+# G3: `out` bound under an if/elif chain without else on a test the loop never changes; another
+# statement rebinds it only from itself (`out, y = f(out, y)`). Unbound before the loop, `out` is
+# unbound on the path through neither branch in every iteration: nothing is carried over.
+CHAIN_WITHOUT_ELSE = """
+    import types
+
+    import torch
+    import torch.nn as nn
+
+
+    class Scaler:
+        def inverse(self, pred, target):
+            return pred * 2.0, target * 2.0
+
+
+    def train_epoch(model, loader, optimizer, opt, scaler):
+        for x, y in loader:
+            optimizer.zero_grad()
+            if opt.decoder == "attention":
+                out = model(x)
+            elif opt.decoder == "fc":
+                out = model(x + 1)
+            if opt.inverse:
+                out, y = scaler.inverse(out, y)
+            loss = (out - y).pow(2).mean()
+            loss.backward()
+            optimizer.step()
+
+
+    model = nn.Linear(4, 1)
+    opt = types.SimpleNamespace(decoder="fc", inverse=True)
+    loader = [(torch.randn(8, 4), torch.randn(8, 1)) for _ in range(3)]
+    train_epoch(model, loader, torch.optim.SGD(model.parameters(), lr=0.1), opt, Scaler())
+    """
+
+# A test the loop changes: the second iteration takes neither branch and reuses the first's `out`.
+CHAIN_ON_THE_STEP = (
+    CHAIN_WITHOUT_ELSE.replace('if opt.decoder == "attention":', "if step % 2 == 0:")
+    .replace("for x, y in loader:", "for step, (x, y) in enumerate(loader):")
+    .replace('decoder="fc"', 'decoder="none"')
+)
+
+# `out` bound before the loop: the path through neither branch reuses it in every iteration.
+CHAIN_BOUND_BEFORE = CHAIN_WITHOUT_ELSE.replace(
+    "    for x, y in loader:", "    out = model(loader[0][0])\n        for x, y in loader:"
+).replace('decoder="fc"', 'decoder="none"')
+
+
+def test_g3_chain_without_else_on_an_invariant_test() -> None:
+    assert lines(CHAIN_WITHOUT_ELSE) == []
+    run(CHAIN_WITHOUT_ELSE)
+
+
+def test_g3_variant_test_or_name_bound_before_stays_reported() -> None:
+    assert lines(CHAIN_ON_THE_STEP) == [23]
+    raises_freed(CHAIN_ON_THE_STEP)
+    assert lines(CHAIN_BOUND_BEFORE) == [24]
+    raises_freed(CHAIN_BOUND_BEFORE)
+
+
+# G5: `memory` reset under `if model.recurrent:` and read and rebound only under the same test:
+# unbound before the loop, it is unbound wherever the test is false, in every iteration.
+SAME_TEST_TWICE = """
+    import torch
+    import torch.nn as nn
+
+
+    class Recurrent(nn.Module):
+        recurrent = True
+        truncate = False
+
+        def __init__(self):
+            super().__init__()
+            self.cell = nn.GRUCell(4, 4)
+
+        def forward(self, x, memory):
+            memory = self.cell(x, memory)
+            return memory.sum(-1), memory
+
+
+    def update(model, opt, batches, start_memory):
+        for batch in batches:
+            if model.recurrent:
+                memory = start_memory  # reset at each batch when recurrent
+            total = 0
+            for x in batch:
+                if model.recurrent:
+                    value, memory = model(x, memory)
+                else:
+                    value = model(x)
+                total = total + value.pow(2).mean()
+            opt.zero_grad()
+            total.backward()
+            opt.step()
+
+
+    model = Recurrent()
+    batches = [torch.randn(2, 8, 4) for _ in range(3)]
+    update(model, torch.optim.SGD(model.parameters(), lr=0.1), batches, torch.zeros(8, 4))
+    """
+
+# Bound before the loop and reset under a test that is false: the memory's graph crosses batches.
+RESET_NEVER_TAKEN = SAME_TEST_TWICE.replace(
+    "    for batch in batches:\n            if model.recurrent:\n                memory = start_memory",
+    "    memory = start_memory\n        for batch in batches:\n            if model.truncate:\n"
+    "                memory = start_memory",
+)
+
+
+def test_g5_same_test_twice() -> None:
+    assert lines(SAME_TEST_TWICE) == []
+    run(SAME_TEST_TWICE)
+
+
+def test_g5_reset_never_taken_stays_reported() -> None:
+    assert RESET_NEVER_TAKEN != SAME_TEST_TWICE
+    assert lines(RESET_NEVER_TAKEN) == [32]
+    raises_freed(RESET_NEVER_TAKEN)

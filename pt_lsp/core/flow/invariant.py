@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 from ..walk import attr_path, subtree
 
-# id(if node) -> (names reset on the way into its body, names reset into its else branch)
-Resets = dict[int, tuple[frozenset[str], frozenset[str]]]
+# id(if node) -> (names reset on the way into its body, names reset into its else branch, the
+# same for names reset only where they were unbound before the loop)
+Resets = dict[int, tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]]
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ def loop_resets(loop: ast.For | ast.AsyncFor | ast.While) -> Resets:
     """The names each branch of each chain in ``loop``'s body (nested loops included) resets
     when the chain is invariant in ``loop``."""
     total = _store_counts(node for stmt in loop.body for node in subtree(stmt))
+    reading = _self_reading_stores(node for stmt in loop.body for node in subtree(stmt))
     stored = frozenset(total)
     if not isinstance(loop, ast.While):
         stored |= frozenset(_store_counts(subtree(loop.target)))
@@ -44,15 +46,31 @@ def loop_resets(loop: ast.For | ast.AsyncFor | ast.While) -> Resets:
             continue
         counts = [_store_counts(node for stmt in branch for node in subtree(stmt)) for branch in chain.branches]
         inside: Counter[str] = Counter()
+        reading_inside: Counter[str] = Counter()
+        for branch in chain.branches:
+            reading_inside.update(_self_reading_stores(node for stmt in branch for node in subtree(stmt)))
         for count in counts:
             inside.update(count)
         # assigned in some branch, and by no statement of the loop body outside the chain
         only_here = frozenset(name for name, number in inside.items() if total[name] == number and "." not in name)
+        # ... or outside it only by statements that read the name first (`out, y = f(out, y)`):
+        # where it was unbound before the loop, those raise NameError rather than bind it (audit-6 G3)
+        if_unbound = frozenset(
+            name
+            for name, number in inside.items()
+            if "." not in name and total[name] - number == reading[name] - reading_inside[name]
+        )
         per_branch = [only_here - set(count) for count in counts]
+        per_branch_unbound = [if_unbound - only_here - set(count) for count in counts]
         for number, link in enumerate(chain.links):
             last = number == len(chain.links) - 1
-            resets[id(link)] = (per_branch[number], per_branch[number + 1] if last else frozenset())
-    return {key: value for key, value in resets.items() if value[0] or value[1]}
+            resets[id(link)] = (
+                per_branch[number],
+                per_branch[number + 1] if last else frozenset(),
+                per_branch_unbound[number],
+                per_branch_unbound[number + 1] if last else frozenset(),
+            )
+    return {key: value for key, value in resets.items() if any(value)}
 
 
 def _chains(body: list[ast.stmt]) -> Iterator[_Chain]:
@@ -106,6 +124,22 @@ def _invariant(test: ast.expr, stored: frozenset[str]) -> bool:
             if any(".".join(parts[: i + 1]) in stored for i in range(len(parts))):
                 return False
     return True
+
+
+def _self_reading_stores(nodes: Iterable[ast.AST]) -> Counter[str]:
+    """How often each name is bound among ``nodes`` by a statement that reads it first
+    (``out = f(out)``, ``n += 1``)."""
+    found: Counter[str] = Counter()
+    for node in nodes:
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            found[node.target.id] += 1
+        elif isinstance(node, ast.Assign):
+            read = {n.id for n in subtree(node.value) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            for target in node.targets:
+                for name in subtree(target):
+                    if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Store) and name.id in read:
+                        found[name.id] += 1
+    return found
 
 
 def _store_counts(nodes: Iterable[ast.AST]) -> Counter[str]:

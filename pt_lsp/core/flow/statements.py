@@ -276,6 +276,10 @@ class Statements:
                 break
             per_loop.append((frame.entry, names))
         for branch, state in enumerate((body, orelse)):
+            if per_loop:  # unbound before the innermost loop: unbound on this path of every iteration
+                for name in per_loop[0][1][branch + 2]:
+                    if name not in per_loop[0][0].env:
+                        state.env.pop(name, None)
             for name in per_loop[0][1][branch] if per_loop else ():
                 # the value before the outermost of these loops in which only the chain assigns it
                 entry = per_loop[0][0]
