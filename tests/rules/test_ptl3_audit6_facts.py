@@ -295,3 +295,76 @@ def test_a_sequential_built_and_called_in_forward_registers_nothing():
 
 def test_a_sequential_kept_in_init_registers_the_list():
     assert findings("PTL301", _M2_KEPT) == []
+
+
+# -- G10: moved at the use after a slice or shape ops -------------------------------------------
+# Under `pt-lsp run --device fake-cuda`: prints `torch.Size([2, 8, 4])` (each read moved).
+_G10_MOVED = """
+import torch
+import torch.nn as nn
+
+
+class PosEnc(nn.Module):
+    def __init__(self, n, d):
+        super().__init__()
+        self.table = torch.randn(n, d)
+        self.idx = torch.arange(n).long()
+
+    def forward(self, x):
+        pe = self.table[: x.size(1)].unsqueeze(0)
+        idx = self.idx.repeat(x.size(0), 1).to(x.device)
+        return (x + pe.to(x.device)).gather(1, idx[:, : x.size(1), None].expand_as(x))
+
+
+m = PosEnc(16, 4).to("cuda")
+print(m(torch.randn(2, 8, 4, device="cuda")).shape)
+"""
+
+# Index with `None`/`...`, then permute/contiguous/transpose before the move: runs the same.
+_G10_CHAIN = """
+import torch
+import torch.nn as nn
+
+
+class PosEnc(nn.Module):
+    def __init__(self, n, d):
+        super().__init__()
+        self.table = torch.randn(n, d)
+
+    def forward(self, x):
+        pe = self.table[None, : x.size(1), ...].permute(0, 2, 1).contiguous()
+        return x + pe.transpose(1, 2).to(x.device)
+
+
+m = PosEnc(16, 4).to("cuda")
+print(m(torch.randn(2, 8, 4, device="cuda")).shape)
+"""
+
+# A neighbour whose second read is not moved: "Expected all tensors to be on the same device".
+_G10_ONE_READ_LEFT = """
+import torch
+import torch.nn as nn
+
+
+class PosEnc(nn.Module):
+    def __init__(self, n, d):
+        super().__init__()
+        self.table = torch.randn(n, d)
+
+    def forward(self, x):
+        pe = self.table[: x.size(1)].unsqueeze(0)
+        return x + pe.to(x.device) + pe[..., :1]  # the second read is not moved
+
+
+m = PosEnc(16, 4).to("cuda")
+print(m(torch.randn(2, 8, 4, device="cuda")).shape)
+"""
+
+
+def test_a_tensor_moved_after_slices_and_shape_ops_is_silent():
+    assert findings("PTL302", _G10_MOVED) == []
+    assert findings("PTL302", _G10_CHAIN) == []
+
+
+def test_a_read_left_on_the_cpu_after_a_slice_is_reported():
+    assert [f.line for f in findings("PTL302", _G10_ONE_READ_LEFT)] == [8]

@@ -38,6 +38,12 @@ MOVE_OVERRIDES = {"_apply", "to", "cuda", "_load_from_state_dict", "state_dict"}
 MOVES_AT_USE = {"to", "cuda", "cpu", "type_as", "to_dense"}
 CONVERSIONS = {"torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.from_numpy"}
 RESHAPES = {"view", "reshape", "unsqueeze", "expand", "repeat"}  # with sizes: at least one dimension
+# Methods that give a view, a copy in another shape or a dtype cast on the tensor's own device and
+# combine it with no other tensor: a `.to(x.device)` after them still moves the attribute's values.
+VIEWS = RESHAPES | {
+    "squeeze", "permute", "transpose", "t", "flatten", "contiguous", "clone", "detach", "narrow",
+    "expand_as", "view_as", "reshape_as", "float", "double", "half", "long", "int", "bool",
+}  # fmt: skip
 DISPLAYS = (ast.List, ast.Tuple, ast.ListComp)
 
 
@@ -65,8 +71,9 @@ class UnregisteredBuffer(Rule):
     default that `__init__` replaces by one. Tensors with `requires_grad=True` are PTL301;
     0-dimensional tensors, tensors created with an explicit `device=` or placed where they are
     made (`torch.ones(3).to(device)`), attributes reassigned outside `__init__` (caches,
-    recurrent state) and uses that move the tensor themselves (`self.mask.to(x.device)`) or only
-    hand it to a function of another library (which may place it) are not reported.
+    recurrent state) and uses that move the tensor themselves (`self.mask.to(x.device)`, also
+    after slices and shape ops: `self.pe[:n].unsqueeze(0).to(x.device)`) or only hand it to a
+    function of another library (which may place it) are not reported.
 
     ## Why is this bad?
     `nn.Module` moves, casts and saves only its parameters and buffers. A plain tensor
@@ -330,10 +337,12 @@ class UnregisteredBuffer(Rule):
         ):
             qualname = ctx.qualname(parent.func)
             return qualname is not None and qualname.split(".")[0] != "torch"
-        if isinstance(parent, ast.IfExp) and use is not parent.test:
+        moved = _through_views(ctx, use)  # `self.t[:n].unsqueeze(0).to(x.device)`
+        parent = ctx.parent(moved)
+        if isinstance(parent, ast.IfExp) and moved is not parent.test:
             return _local_moved(ctx, parent)  # `t = self.t if t is None else t`
         if isinstance(parent, ast.Assign):
-            return _local_moved(ctx, use)  # `t = self.t`
+            return _local_moved(ctx, moved)  # `t = self.t`, `pe = self.pe[:n].unsqueeze(0)`
         return isinstance(parent, ast.Attribute) and parent.attr in MOVES_AT_USE
 
     def fixes(self, ctx: FileContext, stmt: ast.Assign, attr: str, super_line: int | None) -> list[Fix]:
@@ -387,7 +396,36 @@ def _local_moved(ctx: FileContext, value: ast.expr) -> bool:
         after = (node.lineno, node.col_offset) >= (assign.end_lineno or 0, assign.end_col_offset or 0)
         if any(v is value for v in values or ()) or (values is None and after):
             reads.append(node)
-    return bool(reads) and all(isinstance(p := ctx.parent(n), ast.Attribute) and p.attr in MOVES_AT_USE for n in reads)
+    return bool(reads) and all(
+        isinstance(p := ctx.parent(_through_views(ctx, n)), ast.Attribute) and p.attr in MOVES_AT_USE for n in reads
+    )
+
+
+def _through_views(ctx: FileContext, value: ast.expr) -> ast.expr:
+    """The outermost of slices (``t[:n]``, ``t[..., 0]``) and view/shape methods (``VIEWS``) applied
+    to ``value``: none computes with another tensor, so where that result is moved, ``value`` is.
+    An index that may be a tensor (``t[idx]``) stops here: it may sit on another device."""
+    for _ in range(16):  # a chain of views is short; the bound keeps a pathological one linear
+        parent = ctx.parent(value)
+        if isinstance(parent, ast.Subscript) and parent.value is value and _slicing(parent.slice):
+            value = parent
+        elif (
+            isinstance(parent, ast.Attribute)
+            and parent.value is value
+            and parent.attr in VIEWS
+            and isinstance(call := ctx.parent(parent), ast.Call)
+            and call.func is parent
+        ):
+            value = call
+        else:
+            break
+    return value
+
+
+def _slicing(index: ast.expr) -> bool:
+    """Slices, constants, ``None`` and ``...``: an index that holds no tensor."""
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    return all(isinstance(p, (ast.Slice, ast.Constant)) for p in parts)
 
 
 def _is_none(value: ast.expr) -> bool:
