@@ -53,10 +53,12 @@ TENSOR_METHODS_PYTHON_RESULT = frozenset("item tolist numpy size dim numel nelem
 TENSOR_ATTRS_OTHER = frozenset("shape ndim dtype is_cuda is_leaf requires_grad names layout is_sparse".split())
 
 # Operations whose backward needs no saved tensor: a second backward through them alone works
-# (`y = x.sum(); y.backward(); y.backward()`). Views and reductions that keep only sizes.
+# (`y = x.sum(); y.backward(); y.backward()`). Views and reductions that keep only sizes; dtype and
+# device casts, which keep only the source's dtype and device (ToCopyBackward).
 NO_SAVED_TENSORS = frozenset(
     "sum mean add sub neg view view_as reshape reshape_as flatten unflatten squeeze unsqueeze "
-    "permute transpose t expand expand_as clone contiguous narrow select repeat".split()
+    "permute transpose t expand expand_as clone contiguous narrow select repeat "
+    "float double half bfloat16 to cuda cpu type type_as".split()
 )
 
 # torch functions and tensor methods returning (values, indices): the indices are int64 and

@@ -284,3 +284,50 @@ def test_g5_reset_never_taken_stays_reported() -> None:
     assert RESET_NEVER_TAKEN != SAME_TEST_TWICE
     assert lines(RESET_NEVER_TAKEN) == [32]
     raises_freed(RESET_NEVER_TAKEN)
+
+
+# G4: a leaf cast once before the loop (`torch.tensor(X, requires_grad=True).float()`): a dtype or
+# device cast and a view save no tensors, so backwards through them again and again run.
+CAST_BEFORE_THE_LOOP = """
+    import numpy as np
+    import torch
+    import torch.nn as nn
+
+    X = np.random.rand(16, 1)  # float64
+    x = torch.tensor(X, requires_grad=True).float()  # a cast, built once, outside the loop
+    net = nn.Linear(1, 1)
+    opt = torch.optim.Adam(net.parameters())
+    for _ in range(3):
+        u = net(x)
+        (du,) = torch.autograd.grad(u, x, torch.ones_like(u), create_graph=True)
+        loss = (u ** 2).mean() + (du ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    """
+
+CASTS_AND_VIEWS = """
+    import torch
+    import torch.nn as nn
+
+    leaf = torch.rand(10, 2, dtype=torch.float64, requires_grad=True)
+    t = leaf.double().to(torch.float32)[:, 0:1].unsqueeze(0).reshape(10, 1).half().float().cpu().type_as(leaf)
+    net = nn.Linear(1, 1).double()
+    for _ in range(3):
+        net(t).pow(2).mean().backward()
+    """
+
+# `sin` saves its input: the part built before the loop is freed by the first iteration.
+SIN_BEFORE_THE_LOOP = CAST_BEFORE_THE_LOOP.replace("requires_grad=True).float()", "requires_grad=True).float().sin()")
+
+
+def test_g4_cast_before_the_loop() -> None:
+    assert lines(CAST_BEFORE_THE_LOOP) == []
+    assert lines(CASTS_AND_VIEWS) == []
+    run(CAST_BEFORE_THE_LOOP)
+    run(CASTS_AND_VIEWS)
+
+
+def test_g4_an_op_that_saves_stays_reported() -> None:
+    assert lines(SIN_BEFORE_THE_LOOP) == [15]
+    raises_freed(SIN_BEFORE_THE_LOOP)
