@@ -22,6 +22,7 @@ import argparse
 import ast
 import asyncio
 import dataclasses
+import functools
 import importlib.util
 import json
 import os
@@ -70,10 +71,10 @@ class Client(LanguageClient):
                 future.set_result(params)
 
 
-async def start(options: dict) -> tuple[Client, float]:
+async def start(options: dict, incremental: bool = True) -> tuple[Client, float]:
     client = Client()
     began = time.perf_counter()
-    await client.start_io(*SERVER)
+    await client.start_io(*SERVER, env={**os.environ, "PT_LSP_INCREMENTAL": "1" if incremental else "0"})
     await client.initialize_async(
         types.InitializeParams(capabilities=types.ClientCapabilities(), initialization_options=options)
     )
@@ -206,12 +207,95 @@ async def edit_latencies(text: str, edits: int, in_thread: bool) -> Samples:
     return samples
 
 
+def statement_lines(text: str, function: str) -> list[int]:
+    """0-based lines where a statement of ``function`` (a top-level def or a method) starts: a
+    comment line typed above one keeps the file parsing, and the edit inside that function."""
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function:
+            return sorted({s.lineno - 1 for s in ast.walk(node) if isinstance(s, ast.stmt) and s is not node})
+    raise SystemExit(f"no function {function}")
+
+
+async def function_edit_latencies(text: str, edits: int, function: str, incremental: bool) -> Samples:
+    """Typing inside one function: each edit adds a comment line above one of its statements."""
+    from pt_lsp.core.engine import lint_source, selected_rules
+    from pt_lsp.core.incremental import IncrementalLinter
+    from pt_lsp.core.selection import Selection
+
+    client, _ = await start({"debounce": 0}, incremental)
+    uri = (pathlib.Path(tempfile.gettempdir()) / "pt_lsp_bench" / "module.py").as_uri()
+    loop = asyncio.get_running_loop()
+    memo, selection = IncrementalLinter(), Selection()
+    rules = selected_rules(selection)
+    memo.lint(text, "module.py", selection, rules)
+
+    def expect(version: int) -> asyncio.Future:
+        future = loop.create_future()
+        client.waiting[(uri, version)] = future
+        return future
+
+    opened = expect(1)
+    item = types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=item))
+    await asyncio.wait_for(opened, 60)
+    samples = Samples()
+    for version in range(2, edits + 2):
+        lines = statement_lines(text, function)
+        line = lines[(version * 7) % len(lines)]
+        text = "".join(text.splitlines(keepends=True)[:line]) + "#\n" + "".join(text.splitlines(keepends=True)[line:])
+        # the core's own cost of this version, whole and incremental, timed in this process
+        samples.parse.append(timed(functools.partial(lint_source, text, "module.py", selection, rules)))
+        samples.lint.append(timed(functools.partial(memo.lint, text, "module.py", selection, rules)))
+        done = expect(version)
+        position = types.Position(line=line, character=0)
+        began = time.perf_counter()
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(range=types.Range(start=position, end=position), text="#\n")
+                ],
+            )
+        )
+        await asyncio.wait_for(done, 60)
+        samples.latency.append(time.perf_counter() - began)
+    stats = memo.stats
+    samples.codes = [f"{stats.analysed}/{stats.units} units" + (f" (full run: {stats.reason})" if stats.full else "")]
+    await stop(client)
+    return samples
+
+
+async def report_incremental(text: str, edits: int, functions: list[str]) -> None:
+    """Edit -> diagnostics inside one function, the server incremental and whole-file, side by side."""
+    print(
+        f"\ntyping inside one function ({edits} edits each; a comment line above one of its statements)\n"
+        f"{'function':<30}{'server':<13}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'core full':>11}{'core inc':>10}"
+        "  analysed"
+    )
+    for function in functions:
+        for incremental in (True, False):
+            samples = await function_edit_latencies(text, edits, function, incremental)
+            ms = [value * 1000 for value in samples.latency]
+            print(
+                f"{function:<30}{'incremental' if incremental else 'whole file':<13}{percentile(ms, 0.5):>8.1f}"
+                f"{percentile(ms, 0.95):>8.1f}{max(ms):>8.1f}{statistics.median(samples.parse) * 1000:>11.1f}"
+                f"{statistics.median(samples.lint) * 1000:>10.1f}  {samples.codes[0]}"
+            )
+    print("(core full / core inc: medians of lint_source and of an incremental lint of each version, in this process)")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--edits", type=int, default=50)
     parser.add_argument("--starts", type=int, default=5)
     parser.add_argument("--file", type=pathlib.Path, default=None)
     parser.add_argument("--starts-only", action="store_true", help="measure the start-up only")
+    parser.add_argument(
+        "--functions",
+        default="register_module_forward_hook,to",
+        help="functions to type in for the incremental comparison (comma-separated; empty: skip it)",
+    )
+    parser.add_argument("--incremental-only", action="store_true", help="measure typing inside functions only")
     parser.add_argument("--baseline", metavar="DIR", help="a checkout whose server starts alternate with this one's")
     args = parser.parse_args()
     if args.starts_only:
@@ -223,6 +307,10 @@ async def main() -> None:
 
     load_rule_modules()  # as the server does: a broken rule module is skipped, not fatal
     print(f"document: {path} ({text.count(chr(10))} lines), {args.edits} edits, debounce 0\n")
+    functions = [name for name in args.functions.split(",") if name]
+    if args.incremental_only:
+        await report_incremental(text, args.edits, functions)
+        return
     print(
         f"{'lint placement':<15}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'ast.parse':>11}{'p50/parse':>11}"
         f"{'core lint':>11}{'p50-lint':>10}  codes found"
@@ -243,6 +331,8 @@ async def main() -> None:
         )
     print("(ast.parse, core lint: medians of the same text timed in this process before each edit;")
     print(" p50-lint: the server's own share, over the core's analysis)")
+    if functions:
+        await report_incremental(text, args.edits, functions)
     initialize = report_starts(args.starts, args.baseline)
 
     def verdict(ok: bool) -> str:

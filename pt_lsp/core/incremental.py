@@ -486,7 +486,7 @@ class IncrementalLinter:
                 done = _run(whole_ctx, per_unit, result, limit, budget, fresh)
                 self.stats = Stats(True, len(plan.units), len(plan.units), "whole-file rules analysed the file")
                 if done and not result.stopped:
-                    self._remember_all(plan, shapes, tree, paths, codes, selection, fresh, whole_ctx)
+                    self._remember_all(plan, shapes, tree, paths, codes, selection, fresh, whole_ctx, (comps, pinned))
                 else:
                     self.memo = None
                 result.findings += fresh
@@ -572,10 +572,14 @@ class IncrementalLinter:
         selection: Selection,
         fresh: list[Finding],
         ctx: FileContext,
+        known: tuple[list[int], set[int]] | None = None,
     ) -> None:
-        """Remember a whole-file run: every unit analysed, the calls it followed counted exactly."""
-        comps = components(tree, plan.units, shapes)
-        pinned = _pinned(self._header_facts(plan, tree)[0], plan.units, shapes, paths)[0]
+        """Remember a whole-file run: every unit analysed, the calls it followed counted exactly.
+        ``known``: the units' components and pinned units, where already computed."""
+        comps, pinned = known or (
+            components(tree, plan.units, shapes),
+            _pinned(self._header_facts(plan, tree)[0], plan.units, shapes, paths)[0],
+        )
         empty = _Memo(plan.header, paths, (), None, {}, set(), {}, {}, 0)
         everything = set(range(len(plan.units)))
         flags = _flags(ctx.doc.text)
