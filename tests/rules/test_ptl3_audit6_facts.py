@@ -368,3 +368,91 @@ def test_a_tensor_moved_after_slices_and_shape_ops_is_silent():
 
 def test_a_read_left_on_the_cpu_after_a_slice_is_reported():
     assert [f.line for f in findings("PTL302", _G10_ONE_READ_LEFT)] == [8]
+
+
+# -- G9: `torch.*_like(t)` and `torch.polar` are made where their tensor arguments are ---------------
+# Under `pt-lsp run --device fake-cuda`: prints `torch.Size([2, 8])`.
+_G9_HELPER = """
+import torch
+import torch.nn as nn
+
+
+def rotary_table(dim, n, device):
+    inv = 1.0 / (10000 ** (torch.arange(0, dim, 2).float() / dim)).to(device)
+    t = torch.arange(n, device=device)
+    freqs = torch.outer(t, inv).float()
+    table = torch.polar(torch.ones_like(freqs), freqs)
+    return table
+
+
+class Model(nn.Module):
+    def __init__(self, dim, n, device):
+        super().__init__()
+        self.proj = nn.Linear(dim, dim)
+        self.freqs = rotary_table(dim, n, device=device)  # made on the target device
+
+    def forward(self, x, pos):
+        return self.proj(x) * self.freqs[pos].real.repeat_interleave(2, -1)
+
+
+m = Model(8, 16, "cuda").to("cuda")
+print(m(torch.randn(2, 8, device="cuda"), 3).shape)
+"""
+
+# In `__init__` itself, `ones_like` of a tensor made with `device=`: prints `torch.Size([2, 8])`.
+_G9_IN_INIT = """
+import torch
+import torch.nn as nn
+
+
+class Gate(nn.Module):
+    def __init__(self, n, device):
+        super().__init__()
+        self.proj = nn.Linear(n, n)
+        pos = torch.arange(n, device=device).float()
+        self.gate = torch.ones_like(pos) * 0.5 + pos / n  # on `device`, like `pos`
+
+    def forward(self, x):
+        return self.proj(x) * self.gate
+
+
+m = Gate(8, "cuda").to("cuda")
+print(m(torch.randn(2, 8, device="cuda")).shape)
+"""
+
+# The neighbour without `device`: "Expected all tensors to be on the same device".
+_G9_CPU = """
+import torch
+import torch.nn as nn
+
+
+def rotary_table(dim, n):
+    inv = 1.0 / (10000 ** (torch.arange(0, dim, 2).float() / dim))
+    t = torch.arange(n)
+    freqs = torch.outer(t, inv).float()
+    table = torch.polar(torch.ones_like(freqs), freqs)
+    return table
+
+
+class Model(nn.Module):
+    def __init__(self, dim, n):
+        super().__init__()
+        self.proj = nn.Linear(dim, dim)
+        self.freqs = rotary_table(dim, n)  # made on the CPU: `ones_like` of a CPU tensor
+
+    def forward(self, x, pos):
+        return self.proj(x) * self.freqs[pos].real.repeat_interleave(2, -1)
+
+
+m = Model(8, 16).to("cuda")
+print(m(torch.randn(2, 8, device="cuda"), 3).shape)
+"""
+
+
+def test_a_like_factory_of_a_placed_tensor_is_placed():
+    assert findings("PTL302", _G9_HELPER) == []
+    assert findings("PTL302", _G9_IN_INIT) == []
+
+
+def test_a_like_factory_of_a_cpu_tensor_is_reported():
+    assert [f.line for f in findings("PTL302", _G9_CPU)] == [17]

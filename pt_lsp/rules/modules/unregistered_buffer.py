@@ -19,6 +19,7 @@ from pt_lsp.core.evidence.tensors import TENSOR_METHODS
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
+from pt_lsp.core.vocabulary import FACTORIES, LIKE_FACTORIES
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._module_evidence import (
     Function,
@@ -37,6 +38,8 @@ from pt_lsp.rules.modules.examples.unregistered_buffer import EXAMPLES
 MOVE_OVERRIDES = {"_apply", "to", "cuda", "_load_from_state_dict", "state_dict"}
 MOVES_AT_USE = {"to", "cuda", "cpu", "type_as", "to_dense"}
 CONVERSIONS = {"torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.from_numpy"}
+# torch functions whose result is made where their tensor arguments are
+FOLLOW_INPUTS = LIKE_FACTORIES | {"torch.polar", "torch.complex"}
 RESHAPES = {"view", "reshape", "unsqueeze", "expand", "repeat"}  # with sizes: at least one dimension
 # Methods that give a view, a copy in another shape or a dtype cast on the tensor's own device and
 # combine it with no other tensor: a `.to(x.device)` after them still moves the attribute's values.
@@ -70,7 +73,7 @@ class UnregisteredBuffer(Rule):
     counts where every instantiation in the file passes a plain tensor, or leaves a `None`
     default that `__init__` replaces by one. Tensors with `requires_grad=True` are PTL301;
     0-dimensional tensors, tensors created with an explicit `device=` or placed where they are
-    made (`torch.ones(3).to(device)`), attributes reassigned outside `__init__` (caches,
+    made (`torch.ones(3).to(device)`, also `torch.ones_like(t)` of such a tensor `t`), attributes reassigned outside `__init__` (caches,
     recurrent state) and uses that move the tensor themselves (`self.mask.to(x.device)`, also
     after slices and shape ops: `self.pe[:n].unsqueeze(0).to(x.device)`) or only hand it to a
     function of another library (which may place it) are not reported.
@@ -313,7 +316,7 @@ class UnregisteredBuffer(Rule):
         return reshaped or _data_with_dims(ctx, root.args[0])
 
     @staticmethod
-    def placement_free(ctx: FileContext, value: ast.expr) -> bool:
+    def placement_free(ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
         for node in ast.walk(value):
             # requires_grad=True tensors are PTL301's; a tensor created with an explicit device
             # (`device=`, `.to(device)`) belongs to code that places its tensors itself.
@@ -321,6 +324,14 @@ class UnregisteredBuffer(Rule):
                 any(k.arg in ("requires_grad", "device") for k in node.keywords)
                 or (isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_")
                 or _placed(node, ctx)
+            ):
+                return False
+            # `torch.ones_like(freqs)`, `torch.polar(abs, freqs)`: made where their tensor
+            # arguments are, so placed when one of those is
+            if (
+                isinstance(node, ast.Call)
+                and ctx.qualname(node.func) in FOLLOW_INPUTS
+                and any(_placed_value(ctx, a, depth + 1) for a in node.args)
             ):
                 return False
         return True
@@ -373,6 +384,30 @@ def _placed(call: ast.Call, ctx: FileContext) -> bool:
     first = call.args[0]
     qualname = ctx.qualname(first)
     return not (qualname is not None and qualname.startswith("torch.") and qualname != "torch.device")
+
+
+def _placed_value(ctx: FileContext, value: ast.expr, depth: int) -> bool:
+    """``value`` is a tensor placed by the code (``torch.arange(n, device=device)``, ``w.to(device)``)
+    or computed by torch from one (``torch.outer(t, inv).float()``, ``t * 2``, a local bound only
+    to such): wherever the model is meant to run, not an unplaced CPU tensor."""
+    if depth > 4:
+        return False
+    if isinstance(value, ast.Name):
+        values = reaching_values(ctx, value)
+        return bool(values) and all(isinstance(v, ast.expr) and _placed_value(ctx, v, depth + 1) for v in values or ())
+    if isinstance(value, ast.BinOp):
+        return any(_placed_value(ctx, side, depth) for side in (value.left, value.right))
+    if not isinstance(value, ast.Call):
+        return False
+    if not UnregisteredBuffer.placement_free(ctx, value, depth):
+        return True
+    func = value.func
+    if isinstance(func, ast.Attribute) and func.attr in TENSOR_METHODS and func.attr not in MOVES_AT_USE:
+        return _placed_value(ctx, func.value, depth)  # `.float()`, `.unsqueeze(0)` keep the device
+    qualname = ctx.qualname(func)
+    if qualname is None or not qualname.startswith("torch.") or qualname in FACTORIES - FOLLOW_INPUTS:
+        return False  # `torch.zeros(n)` is made on the CPU whatever `n` came from
+    return any(_placed_value(ctx, a, depth) for a in value.args)
 
 
 def _local_moved(ctx: FileContext, value: ast.expr) -> bool:
