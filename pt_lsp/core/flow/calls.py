@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 from .. import vocabulary as api
 from ..walk import attr_path
 from .autograd import Autograd, is_true, keyword
-from .evaluator import SAME_DEVICE_METHODS, SAME_DEVICE_OPS, Expressions, on_cpu_or_raises, sequence, subject
+from .evaluator import (
+    ELEMENTWISE_OPS,
+    SAME_DEVICE_METHODS,
+    SAME_DEVICE_OPS,
+    Expressions,
+    on_cpu_or_raises,
+    sequence,
+    subject,
+)
 from .graph import GraphNodes
 from .lattice import Device, Grade, ReadOnly
 from .state import Stack, State
@@ -247,7 +255,11 @@ class Calls:
             inputs = [args[0].iter_elem(), args[0], *args[1:]]
         if any(v.kind is Kind.TENSOR or v.history for v in inputs):
             value = self.derived(node, state, inputs, kind=Kind.TENSOR)
-            return on_cpu_or_raises(value, inputs) if qualname in SAME_DEVICE_OPS else value
+            if qualname in SAME_DEVICE_OPS:
+                return on_cpu_or_raises(value, [*(args[0].items or ()), *inputs] if args else inputs)
+            if tail in ELEMENTWISE_OPS and qualname == f"torch.{tail}":
+                return self.expressions.elementwise(value, operands(node, args, kwargs))
+            return value
         if qualname.startswith("torch.nn.functional.") and not is_true(keyword(node, "return_indices")):
             # A functional op returns a tensor whatever its inputs are (or raises): a tensor of
             # unknown device, grad and graph. `F.pad(x, ...).data` is a tensor's `.data`.
@@ -457,7 +469,11 @@ class Calls:
         if name.endswith("_") and not name.startswith("_"):
             return receiver  # in place: the same tensor
         value = self.derived(node, state, [receiver, *args, *kwargs.values()], kind=Kind.TENSOR)
-        return on_cpu_or_raises(value, [receiver, *args]) if name in SAME_DEVICE_METHODS else value
+        if name in SAME_DEVICE_METHODS:
+            return on_cpu_or_raises(value, [receiver, *args])
+        if name in ELEMENTWISE_OPS:
+            return self.expressions.elementwise(value, [(receiver, func.value), *operands(node, args, kwargs)])
+        return value
 
     # -- modules ----------------------------------------------------------------------------------
     def module_method(
@@ -588,6 +604,13 @@ class Calls:
             state_value = sequence((value, value)) if qualname.endswith("LSTM") else value
             return sequence((value, state_value))
         return value
+
+
+def operands(node: ast.Call, args: Args, kwargs: Kwargs) -> list[tuple[Value, ast.expr]]:
+    """Each argument's value beside its expression; none where `*`/`**` hides which is which."""
+    if any(isinstance(a, ast.Starred) for a in node.args) or any(kw.arg is None for kw in node.keywords):
+        return []
+    return [*zip(args, node.args), *((kwargs[kw.arg], kw.value) for kw in node.keywords if kw.arg in kwargs)]
 
 
 def without_grad(value: Value) -> Value:

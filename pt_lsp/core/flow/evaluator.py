@@ -244,19 +244,23 @@ class Expressions:
         value = self.derived(node, state, [left, right])
         if isinstance(node.op, ast.MatMult):
             return on_cpu_or_raises(value, [left, right])
-        if any(v.device is Device.CPU and self.with_dimensions(e) for v, e in ((left, node.left), (right, node.right))):
-            # `torch.mm(x, w) + b`: a CPU matrix meets a tensor of the device chosen at run time
-            # elementwise, which a CUDA run refuses as it does a matrix product (no scalar exception)
-            return on_cpu_or_raises(value, [left, right])
+        return self.elementwise(value, [(left, node.left), (right, node.right)])
+
+    def elementwise(self, value: Value, operands: list[tuple[Value, ast.expr]]) -> Value:
+        """``value`` of an elementwise op (``+``, ``torch.add``, ``.mul``): CPU or raises when one
+        operand is a CPU tensor known to have dimensions (only a 0-dim CPU tensor passes beside a
+        CUDA one, as a scalar): `torch.add(torch.mm(x, w), b)` as `torch.mm(x, w) + b`."""
+        if any(v.device is Device.CPU and self.with_dimensions(e) for v, e in operands):
+            return on_cpu_or_raises(value, [v for v, _ in operands])
         return value
 
     def with_dimensions(self, expr: ast.expr) -> bool:
-        """A matrix product or layer op, whose result always has dimensions (never 0-dim)."""
+        """A matrix product, join or layer op, whose result always has dimensions (never 0-dim)."""
         if not isinstance(expr, ast.Call):
             return False
-        if isinstance(expr.func, ast.Attribute) and expr.func.attr in ("mm", "bmm"):
+        if isinstance(expr.func, ast.Attribute) and expr.func.attr in WITH_DIMENSIONS_METHODS:
             return True
-        return self.scope.qualname(expr.func) in SAME_DEVICE_OPS - {"torch.matmul"}
+        return self.scope.qualname(expr.func) in WITH_DIMENSIONS_OPS
 
     def eval_unaryop(self, node: ast.UnaryOp, state: State) -> Value:
         operand = self.eval(node.operand, state)
@@ -507,11 +511,20 @@ class Expressions:
 
 # Ops that raise unless all their tensors are on one device (no CPU-scalar exception as for
 # elementwise ops): given a tensor known on the CPU, they run on the CPU or raise (audit-5 G4).
+SAME_DEVICE_METHODS = frozenset("mm matmul bmm mv dot addmm addbmm baddbmm addmv addr".split())
 SAME_DEVICE_OPS = frozenset(
-    {"torch.mm", "torch.matmul", "torch.bmm", "torch.nn.functional.linear", "torch.nn.functional.embedding"}
+    {f"torch.{name}" for name in SAME_DEVICE_METHODS | {"cat", "concat", "stack", "hstack", "vstack"}}
+    | {"torch.nn.functional.linear", "torch.nn.functional.embedding"}
     | {f"torch.nn.functional.conv{n}d" for n in (1, 2, 3)}
 )
-SAME_DEVICE_METHODS = frozenset({"mm", "matmul", "bmm"})
+WITH_DIMENSIONS_METHODS = SAME_DEVICE_METHODS - {"matmul", "dot"}  # 1-D by 1-D gives a 0-dim tensor
+WITH_DIMENSIONS_OPS = SAME_DEVICE_OPS - {"torch.matmul", "torch.dot"}
+# Elementwise ops (function and method spellings): a CUDA run lets a 0-dim CPU tensor through as a
+# scalar, any other CPU tensor raises the device mismatch (`Calls`, `Expressions.elementwise`).
+ELEMENTWISE_OPS = frozenset(
+    "add sub subtract rsub mul multiply div divide true_divide floor_divide remainder fmod pow"
+    " maximum minimum fmax fmin atan2 hypot".split()
+)
 
 
 def moved_operand(moved: Value, other: Value) -> Value | None:
