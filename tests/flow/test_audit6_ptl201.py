@@ -331,3 +331,64 @@ def test_g4_cast_before_the_loop() -> None:
 def test_g4_an_op_that_saves_stays_reported() -> None:
     assert lines(SIN_BEFORE_THE_LOOP) == [15]
     raises_freed(SIN_BEFORE_THE_LOOP)
+
+
+# G6: `create_graph=create_graph`, a flag true exactly where the later backward runs: a flag of
+# unknown value may keep the graph, so the backward is not known to free it.
+FLAG_OF_UNKNOWN_VALUE = """
+    import torch
+    import torch.nn as nn
+
+
+    def meta_step(model, tasks, opt, order, train):
+        create_graph = (True if order == 2 else False) and train
+        losses = []
+        for x in tasks:
+            loss = model(x).pow(2).mean()
+            loss.backward(retain_graph=True)
+            losses.append(loss)
+            grads = torch.autograd.grad(loss, list(model.parameters()), create_graph=create_graph)
+        if order == 2:
+            opt.zero_grad()
+            meta_loss = torch.stack(losses).mean()
+            if train:
+                meta_loss.backward()
+                opt.step()
+        return grads
+
+
+    model = nn.Linear(4, 1)
+    tasks = [torch.randn(8, 4) for _ in range(3)]
+    meta_step(model, tasks, torch.optim.SGD(model.parameters(), lr=0.1), 2, True)
+    """
+
+# Flags whose value is known: True keeps the graph, False frees it.
+KNOWN_FLAGS = """
+    import torch
+    import torch.nn as nn
+
+    net = nn.Linear(3, 1)
+    keep = True
+    loss = net(torch.randn(4, 3)).pow(2).mean()
+    loss.backward(retain_graph=keep)
+    loss.backward()
+    """
+
+FLAG_KNOWN_FALSE = FLAG_OF_UNKNOWN_VALUE.replace(
+    "create_graph = (True if order == 2 else False) and train", "create_graph = False"
+)
+
+
+def test_g6_flag_of_unknown_value() -> None:
+    assert lines(FLAG_OF_UNKNOWN_VALUE) == []
+    assert lines(KNOWN_FLAGS) == []
+    run(FLAG_OF_UNKNOWN_VALUE)
+    run(KNOWN_FLAGS)
+
+
+def test_g6_flag_known_false_stays_reported() -> None:
+    assert lines(FLAG_KNOWN_FALSE) == [18]
+    raises_freed(FLAG_KNOWN_FALSE)
+    dropped = KNOWN_FLAGS.replace("keep = True", "keep = False")
+    assert lines(dropped) == [9]
+    raises_freed(dropped)

@@ -59,7 +59,7 @@ class Autograd:
             parts = [*(inputs.items or ()), *((inputs.elem,) if inputs.elem is not None else ())]
             behind = inputs.history.union(*(part.history for part in parts))
             traversed = value.with_(history=value.history - behind) if behind else value
-        self.backward(node, outputs, traversed, state, retains_graph(node))
+        self.backward(node, outputs, traversed, state)
         if qualname.endswith(".grad"):
             if is_true(keyword(node, "create_graph")):  # the gradients' own graph reaches back
                 return Value(kind=Kind.SEQ, elem=self.expressions.derived(node, state, [value], kind=Kind.TENSOR))
@@ -70,7 +70,7 @@ class Autograd:
         self, call: ast.Call, target: ast.AST | None, value: Value, state: State, retain: bool | None = None
     ) -> None:
         if retain is None:
-            retain = retains_graph(call)
+            retain = self.retain_flag(call, state)
         history = value.history
         if not history and value.requires_grad is not False and target is not None and attr_path(target):
             # backward() itself is evidence of a graph: give the value an identity so that a
@@ -87,10 +87,28 @@ class Autograd:
         if retain:
             for graph_node in history:
                 state.retained.setdefault(graph_node, call)
-        else:
+        elif retain is False:  # a flag of unknown value may keep the graph: neither freed nor kept
             for graph_node in history:
                 state.freed.setdefault(graph_node, call)
             self.backward_targets[id(call)] = history
+
+    def retain_flag(self, call: ast.Call, state: State) -> bool | None:
+        """Whether ``call`` keeps its graph: True or False where ``retain_graph``/``create_graph``
+        are literals or names of known truth, None where a flag's value is not known
+        (``create_graph=create_graph``, true exactly where a later backward runs: audit-6 G6)."""
+        if retains_graph(call):
+            return True
+        known: bool | None = False
+        for name in ("retain_graph", "create_graph", "retain_variables"):
+            expr = keyword(call, name)
+            if expr is None or isinstance(expr, ast.Constant):
+                continue
+            truth = self.expressions.eval(expr, state).truth if attr_path(expr) else None
+            if truth:
+                return True
+            if truth is None:
+                known = None
+        return known
 
     def optimizer_step(self, call: ast.Call, state: State) -> None:
         """``optimizer.step()`` updates parameters in place: a retained graph that saved them
