@@ -456,3 +456,105 @@ def test_a_like_factory_of_a_placed_tensor_is_placed():
 
 def test_a_like_factory_of_a_cpu_tensor_is_reported():
     assert [f.line for f in findings("PTL302", _G9_CPU)] == [17]
+
+
+# -- G11: a layer kept on the module through a local (`setattr(self, name, mlp)`) -----------------
+# Under torch: prints `4 4` (parameters after the first and the second call: built once, kept).
+_G11_SETATTR = """
+import torch
+import torch.nn as nn
+
+
+class PatchHead(nn.Module):
+    def __init__(self, nc=8):
+        super().__init__()
+        self.nc = nc
+        self.mlp_init = False
+
+    def create_mlp(self, feats):
+        for i, f in enumerate(feats):
+            mlp = nn.Sequential(*[nn.Linear(f.shape[1], self.nc), nn.ReLU()])
+            setattr(self, "mlp_%d" % i, mlp)
+        self.mlp_init = True
+
+    def forward(self, feats):
+        if not self.mlp_init:
+            self.create_mlp(feats)  # once, on the first call
+        return [getattr(self, "mlp_%d" % i)(f) for i, f in enumerate(feats)]
+
+
+head = PatchHead()
+head([torch.randn(2, 4), torch.randn(2, 6)])
+n = len(list(head.parameters()))
+head([torch.randn(2, 4), torch.randn(2, 6)])
+print(n, len(list(head.parameters())))
+"""
+
+# Through two locals (a list, then an `nn.Sequential` of it) and `add_module`: prints `4 4`.
+_G11_ADD_MODULE = """
+import torch
+import torch.nn as nn
+
+
+class PatchHead(nn.Module):
+    def __init__(self, nc=8):
+        super().__init__()
+        self.nc = nc
+        self.built = False
+
+    def build(self, feats):
+        for i, f in enumerate(feats):
+            layers = [nn.Linear(f.shape[1], self.nc), nn.ReLU()]
+            mlp = nn.Sequential(*layers)
+            self.add_module("mlp_%d" % i, mlp)
+        self.built = True
+
+    def forward(self, feats):
+        if not self.built:
+            self.build(feats)
+        return [getattr(self, "mlp_%d" % i)(f) for i, f in enumerate(feats)]
+
+
+head = PatchHead()
+head([torch.randn(2, 4), torch.randn(2, 6)])
+n = len(list(head.parameters()))
+head([torch.randn(2, 4), torch.randn(2, 6)])
+print(n, len(list(head.parameters())))
+"""
+
+# The neighbour that keeps the local nowhere: prints `0 False` (no parameters, a new random
+# layer on each call).
+_G11_DROPPED = """
+import torch
+import torch.nn as nn
+
+
+class PatchHead(nn.Module):
+    def __init__(self, nc=8):
+        super().__init__()
+        self.nc = nc
+
+    def project(self, feats):
+        out = []
+        for f in feats:
+            mlp = nn.Sequential(*[nn.Linear(f.shape[1], self.nc), nn.ReLU()])  # kept nowhere
+            out.append(mlp(f))
+        return out
+
+    def forward(self, feats):
+        return self.project(feats)
+
+
+head = PatchHead()
+x = [torch.randn(2, 4), torch.randn(2, 6)]
+print(len(list(head.parameters())), torch.equal(head(x)[0], head(x)[0]))
+"""
+
+
+def test_a_layer_kept_through_a_local_is_stored():
+    assert findings("PTL304", _G11_SETATTR) == []
+    assert findings("PTL304", _G11_ADD_MODULE) == []
+
+
+def test_a_layer_in_a_local_kept_nowhere_is_reported():
+    assert [f.line for f in findings("PTL304", _G11_DROPPED)] == [13]

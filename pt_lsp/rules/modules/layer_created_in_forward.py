@@ -13,6 +13,7 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos
 from pt_lsp.core.edits import indentation, newline_of, source_of, statement_of
 from pt_lsp.core.evidence.paths import evidence_path
+from pt_lsp.core.evidence.reaching import name_uses, reaching_values
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
@@ -298,7 +299,7 @@ class LayerCreatedInForward(Rule):
                 if isinstance(func, ast.Attribute) and func.attr in REGISTERING_METHODS:
                     return True
             current = ctx.parent(current)
-        return False
+        return _stored_through_local(ctx, stmt)
 
     def fixes(self, ctx: FileContext, info: ClassInfo, method: Function, call: ast.Call, layer: str) -> list[Fix]:
         init = info.methods.get("__init__")
@@ -319,6 +320,68 @@ class LayerCreatedInForward(Rule):
         line = f"{indentation(ctx, super_stmt)}self.{name} = {source_of(ctx, call)}{newline_of(ctx)}"
         edits = (Edit.insert(Pos(end + 1, 0), line), Edit(ctx.doc.node_span(call), f"self.{name}"))
         return [Fix(f"Create it once in `__init__` as `self.{name}`", edits, Applicability.DISPLAY_ONLY)]
+
+
+def _stored_through_local(ctx: FileContext, stmt: ast.stmt | None, depth: int = 0) -> bool:
+    """``mlp = nn.Sequential(*[nn.Linear(...), ...])`` whose value reaches ``setattr(self, name,
+    mlp)``, ``self.x = mlp`` or ``self.add_module(name, mlp)`` in the same function, also through
+    a container built from it (``layers = [...]``, ``mlp = nn.Sequential(*layers)``): kept on the
+    module as if the layer were written there."""
+    if depth > 3:
+        return False
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+        return False
+    scope = ctx.parent(stmt)
+    while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        scope = ctx.parent(scope)
+    if scope is None:
+        return False
+    start, end = (scope.lineno, scope.col_offset), (scope.end_lineno or 0, scope.end_col_offset or 0)
+    for use in name_uses(ctx, stmt.targets[0].id):  # indexed once per file
+        if not (isinstance(use.ctx, ast.Load) and start <= (use.lineno, use.col_offset) <= end):
+            continue
+        if not any(v is stmt.value for v in reaching_values(ctx, use) or ()):
+            continue
+        if _keeps_on_self(ctx, use):
+            return True
+        wrapped = _wrapping_assignment(ctx, use)
+        if wrapped is not None and _stored_through_local(ctx, wrapped, depth + 1):
+            return True
+    return False
+
+
+def _wrapping_assignment(ctx: FileContext, use: ast.Name) -> ast.Assign | None:
+    """``mlp = nn.Sequential(*layers)``, ``blocks = [layer, act]``: the assignment of a container
+    the module ``use`` names goes into unchanged (not ``y = layer(x)``, a tensor)."""
+    current: ast.AST = use
+    parent = ctx.parent(use)
+    while isinstance(parent, (ast.List, ast.Tuple, ast.Starred)) or (
+        isinstance(parent, ast.Call) and current in parent.args and ctx.qualname(parent.func) in _CONTAINERS
+    ):
+        current, parent = parent, ctx.parent(parent)
+    if current is use or not isinstance(parent, ast.Assign) or parent.value is not current:
+        return None
+    return parent
+
+
+_CONTAINERS = {"torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"}
+
+
+def _keeps_on_self(ctx: FileContext, use: ast.Name) -> bool:
+    parent = ctx.parent(use)
+    if isinstance(parent, ast.Assign) and parent.value is use:
+        return any(is_self_attr(t) or (isinstance(t, ast.Subscript) and is_self_attr(t.value)) for t in parent.targets)
+    if not (isinstance(parent, ast.Call) and use in parent.args):
+        return False
+    func = parent.func
+    if isinstance(func, ast.Name) and func.id == "setattr":
+        first = parent.args[0]
+        return isinstance(first, ast.Name) and first.id == "self" and parent.args.index(use) == 2
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr in REGISTERING_METHODS
+        and (is_self_attr(func.value) or (isinstance(func.value, ast.Name) and func.value.id == "self"))
+    )
 
 
 def _named_by(stmt: ast.stmt | None, call: ast.Call) -> str | None:
