@@ -558,3 +558,101 @@ def test_a_layer_kept_through_a_local_is_stored():
 
 def test_a_layer_in_a_local_kept_nowhere_is_reported():
     assert [f.line for f in findings("PTL304", _G11_DROPPED)] == [13]
+
+
+# -- M3: a list of layers returned by a function nested in `__init__` -----------------------------
+# Under torch: prints `0 torch.Size([1, 16, 4, 4])`: both convolutions are never trained.
+_M3_NESTED = """
+import torch
+import torch.nn as nn
+
+
+class Disc(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+        def block(cin, cout):
+            return [nn.Conv2d(cin, cout, 4, 2, 1), nn.LeakyReLU(0.2)]
+
+        self.lyr1 = block(3, 8)
+        self.lyr2 = block(8, 16)
+
+    def forward(self, x):
+        for layer in self.lyr1 + self.lyr2:
+            x = layer(x)
+        return x
+
+
+d = Disc()
+print(len(list(d.parameters())), d(torch.randn(1, 3, 16, 16)).shape)
+"""
+
+# Filled by `append` under a flag inside the nested function: prints `0 torch.Size([1, 8, 8, 8])`.
+_M3_APPENDED = """
+import torch
+import torch.nn as nn
+
+
+class Disc(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+        def block(cin, cout, norm=True):
+            layers = [nn.Conv2d(cin, cout, 4, 2, 1)]
+            if norm:
+                layers.append(nn.BatchNorm2d(cout))
+            layers.append(nn.LeakyReLU(0.2))
+            return layers
+
+        self.lyr1 = block(3, 8, norm=False)
+
+    def forward(self, x):
+        for layer in self.lyr1:
+            x = layer(x)
+        return x
+
+
+d = Disc()
+print(len(list(d.parameters())), d(torch.randn(1, 3, 16, 16)).shape)
+"""
+
+# The neighbours that stay silent: a nested function returning an `nn.Sequential`, and one
+# returning pooling layers only: prints `2 torch.Size([1, 8, 2, 2])`, the convolution registered.
+_M3_SEQUENTIAL = """
+import torch
+import torch.nn as nn
+
+
+class Disc(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+        def block(cin, cout):
+            return nn.Sequential(*[nn.Conv2d(cin, cout, 4, 2, 1), nn.LeakyReLU(0.2)])
+
+        self.lyr1 = block(3, 8)
+
+        def pools(n):
+            return [nn.MaxPool2d(2) for _ in range(n)]
+
+        self.pools = pools(2)
+
+    def forward(self, x):
+        x = self.lyr1(x)
+        for pool in self.pools:
+            x = pool(x)
+        return x
+
+
+d = Disc()
+print(len(list(d.parameters())), d(torch.randn(1, 3, 16, 16)).shape)
+"""
+
+
+def test_a_list_returned_by_a_nested_function_is_followed():
+    assert [f.line for f in findings("PTL301", _M3_NESTED)] == [12, 13]
+    assert [f.line for f in findings("PTL301", _M3_APPENDED)] == [16]
+
+
+def test_a_nested_function_returning_a_sequential_or_pooling_is_silent():
+    assert findings("PTL301", _M3_SEQUENTIAL) == []

@@ -319,7 +319,7 @@ class InitEvidence:
         returns as item ``index`` of a tuple of ``width`` (``return layers, channels``) where ``item``
         is ``(index, width)``: the same at every return, else None. It is kept as ``self.<attribute>``,
         through which the class may fill it further."""
-        helper = local_function(self.ctx, call)
+        helper = local_function(self.ctx, call) or self._nested_function(call)
         returned = returned_values(helper) if helper is not None else None
         if helper is None or not returned:
             return None
@@ -350,6 +350,27 @@ class InitEvidence:
             return None
         merged.returned = True
         return self._filled(merged, attribute, None)
+
+    def _nested_function(self, call: ast.Call) -> ast.FunctionDef | None:
+        """The function ``call`` calls by name when the function around the call defines it
+        (``def block(cin, cout): return [nn.Conv2d(...), ...]`` inside ``__init__``) and binds
+        that name nowhere else."""
+        if not isinstance(call.func, ast.Name):
+            return None
+        scope = self._scope_of(call)
+        if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        name = call.func.id
+        found: list[ast.AST] = []
+        for node in own_nodes(scope):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+                found.append(node)
+            elif isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
+                found.append(node)
+            elif isinstance(node, ast.arg) and node.arg == name:
+                found.append(node)
+        only = found[0] if len(found) == 1 else None
+        return only if isinstance(only, ast.FunctionDef) and not only.decorator_list else None
 
     def _filled(
         self, container: Container, attribute: str | None, local: str | None, function: ast.AST | None = None
