@@ -74,9 +74,10 @@ class UnregisteredBuffer(Rule):
     default that `__init__` replaces by one. Tensors with `requires_grad=True` are PTL301;
     0-dimensional tensors, tensors created with an explicit `device=` or placed where they are
     made (`torch.ones(3).to(device)`, also `torch.ones_like(t)` of such a tensor `t`),
-    attributes reassigned outside `__init__` (caches, recurrent state) and uses that move the tensor themselves (`self.mask.to(x.device)`, also
-    after slices and shape ops: `self.pe[:n].unsqueeze(0).to(x.device)`) or only hand it to a
-    function of another library (which may place it) are not reported.
+    attributes reassigned outside `__init__` (caches, recurrent state) and uses that move the
+    tensor themselves (`self.mask.to(x.device)`, also after slices and shape ops:
+    `self.pe[:n].unsqueeze(0).to(x.device)`) or only hand it to a function of another library
+    (which may place it) are not reported.
 
     ## Why is this bad?
     `nn.Module` moves, casts and saves only its parameters and buffers. A plain tensor
