@@ -60,8 +60,12 @@ class UnregisteredParameter(Rule):
     container and returns it (`self.blocks = build(spec)`, also as one item of a returned tuple:
     `self.blocks, width = build(spec)`). The finding is on the assignment of the
     attribute. A list of only parameter-free, buffer-free modules whose behaviour `train()` /
-    `eval()` does not change (`nn.Upsample`, activations, `nn.Identity`, pooling) misses nothing
-    and is not reported; `nn.Dropout` and norm layers are.
+    `eval()` does not change (`nn.Upsample`, activations, `nn.Identity`, pooling), or of classes
+    of the file that keep only such layers and numbers, misses nothing and is not reported;
+    `nn.Dropout` and norm layers are. Nor is a list each item of which is also given to an
+    `nn.Sequential` or `nn.ModuleList` the class keeps; one handed only to a container built and
+    called at once (`nn.Sequential(*self.layers)(x)`) is reported. Lists returned by a function
+    defined inside `__init__` are followed too.
 
     ## Why is this bad?
     `nn.Module` registers only `nn.Parameter`s, submodules and buffers assigned to it directly.
