@@ -9,6 +9,9 @@ version; the debounce is 0, so the numbers are the server's own work (parse, rul
 JSON, pipe). Before each edit, one `ast.parse` and one core `lint_source` of the same text are
 timed in this process: the yardsticks, taken under the same machine load as the server.
 Both lint placements are measured: in a worker thread (the default) and in the event loop.
+Typing inside one function (`--functions`): a comment line added above one of its statements per
+edit, the server with per-function incremental lints (PT_LSP_INCREMENTAL=1) and without, side by
+side, with the core's own whole-file and incremental lint of each version timed in this process.
 Start-up: process start -> `initialize` reply over a plain stdio client, next to `python -c pass`.
 With `--baseline DIR` (a checkout of another commit, e.g. `git worktree add DIR <commit>`), the
 starts alternate between this checkout's server and that one's, so both see the same load.
@@ -71,7 +74,7 @@ class Client(LanguageClient):
                 future.set_result(params)
 
 
-async def start(options: dict, incremental: bool = True) -> tuple[Client, float]:
+async def start(options: dict, incremental: bool = False) -> tuple[Client, float]:
     client = Client()
     began = time.perf_counter()
     await client.start_io(*SERVER, env={**os.environ, "PT_LSP_INCREMENTAL": "1" if incremental else "0"})

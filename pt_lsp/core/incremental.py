@@ -184,15 +184,13 @@ def _header_depth(tree: ast.Module) -> int:
 
 
 def _header_mentions(tree: ast.Module) -> set[str]:
-    """Names the module body's own code mentions (where the flow engine runs it: class bodies
-    and method signatures are not run, top-level decorators, bases and defaults are)."""
+    """Names the module body's own code mentions where the flow engine runs it: its statements
+    and the decorators of its definitions (not class bodies, bases or defaults)."""
     found: set[str] = set()
     roots: list[ast.AST] = []
     for stmt in tree.body:
-        if isinstance(stmt, _DEFS):
-            roots += [*stmt.decorator_list, *stmt.args.defaults, *(d for d in stmt.args.kw_defaults if d)]
-        elif isinstance(stmt, ast.ClassDef):
-            roots += [*stmt.decorator_list, *stmt.bases, *stmt.keywords]
+        if isinstance(stmt, (*_DEFS, ast.ClassDef)):
+            roots += stmt.decorator_list  # what the engine evaluates of a definition
         else:
             roots.append(stmt)
     for root in roots:
