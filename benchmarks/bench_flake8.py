@@ -10,9 +10,10 @@ Prints, for the installed torch package source (or ``--path``):
 
 flake8 runs every installed plugin and applies ``--select`` to the results only, so "plain
 flake8" is flake8 with pt-lsp's entry point hidden from its plugin finder (same interpreter, same
-flake8, same files); ``--select E,F,W,C90`` with the plugin installed is timed once to show it.
+flake8, same files). ``--select E,F,W,C90`` with the plugin installed is timed on the medium
+slice: the plugin runs no rule when flake8 would report none of its codes.
 
-    python benchmarks/bench_flake8.py [--path DIR] [--runs N] [--jobs N] [--no-growth] [--no-compare]
+    python benchmarks/bench_flake8.py [--path DIR] [--runs N] [--other-runs N] [--jobs N] [--no-growth] [--no-compare]
 
 torch is located with ``importlib.util.find_spec`` and never imported.
 """
@@ -20,6 +21,7 @@ torch is located with ``importlib.util.find_spec`` and never imported.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import os
 import resource
@@ -30,6 +32,8 @@ import time
 from collections import Counter
 
 from pt_lsp.core.discovery import discover
+
+print = functools.partial(print, flush=True)  # a long run shows its progress
 
 # flake8 with or without pt-lsp's plugin: the first argument says which, the rest go to flake8
 RUNNER = """
@@ -74,7 +78,7 @@ def flake8(mode: str, select: str, jobs: int, files: list[str]) -> tuple[float, 
 
 def plugins(mode: str) -> str:
     done = subprocess.run([sys.executable, "-c", RUNNER, mode, "--version"], capture_output=True, text=True)
-    return done.stdout.splitlines()[0] if done.stdout else done.stderr.strip()
+    return " ".join((done.stdout or done.stderr).split())
 
 
 def alternated(files: list[str], jobs: int, runs: int) -> tuple[dict[str, list[tuple[float, float]]], str]:
@@ -156,6 +160,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--path", help="directory to lint (default: the installed torch package)")
     parser.add_argument("--runs", type=int, default=3, help="alternated runs of each (the median is shown)")
+    parser.add_argument(
+        "--other-runs", type=int, help="alternated runs with all cores and of the slices (default: --runs)"
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="cores for the parallel runs")
     parser.add_argument("--no-growth", action="store_true", help="skip the small, medium and large slices")
     parser.add_argument("--no-compare", action="store_true", help="skip the comparison with `pt-lsp check`")
@@ -170,22 +177,24 @@ def main() -> int:
     print(f"plugin: {plugins('plugin')}")
     print("CPU: the flake8 process and its workers; the ratios are of CPU medians (they hold on a shared machine)\n")
 
+    other = args.other_runs or args.runs
     ratio, output = timed(files, 1, args.runs)
     if args.jobs > 1:
-        timed(files, args.jobs, args.runs)
-    wall, cpu, _ = flake8("plugin", DEFAULT, 1, files)
-    print(f"--select {DEFAULT} with the plugin installed (flake8 still runs it): CPU {cpu:.2f} s, wall {wall:.2f} s\n")
+        timed(files, args.jobs, other)
 
     if not args.no_growth:
         print("growth, 1 job (every n-th file, so each slice mixes the tree's parts):")
         for step in (16, 4):
             part = files[::step]
-            times, _ = alternated(part, 1, args.runs)
+            times, _ = alternated(part, 1, other)
             plain = statistics.median(c for _, c in times["plain"])
             plugin = statistics.median(c for _, c in times["plugin"])
             print(
                 f"  {len(part):5d} files  plain CPU {plain:6.2f} s  plugin CPU {plugin:6.2f} s  {plugin / plain:.2f}x"
             )
+            if step == 4:
+                _, cpu, _ = flake8("plugin", DEFAULT, 1, part)
+                print(f"  {'':13}--select {DEFAULT} with the plugin installed: CPU {cpu:6.2f} s, {cpu / plain:.2f}x")
         print(f"  {len(files):5d} files  (above) {ratio:.2f}x\n")
 
     if not args.no_compare:

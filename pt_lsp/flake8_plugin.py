@@ -58,7 +58,13 @@ class Plugin:
         codes flake8 reports, and import the rules here, so that the workers inherit them."""
         try:
             flake8 = importlib.import_module("flake8.style_guide")  # untyped: imported as a value
-            decide, selected = flake8.DecisionEngine(options).decision_for, flake8.Decision.Selected
+            engine = flake8.DecisionEngine(options)
+            if not any(
+                p.startswith("PTL") or "PTL".startswith(p) for p in (*engine.selected, *engine.selected_explicitly)
+            ):
+                cls.flake8_drops = ("PTL",)  # no PTL code can be selected: nothing imported, nothing run
+                return
+            decide, selected = engine.decision_for, flake8.Decision.Selected
             codes = [rule.code for rule in selected_rules(Selection.of(["ALL"]))]
             cls.flake8_drops = tuple(code for code in codes if decide(code) is not selected)
         except Exception as error:  # another flake8: run every rule, flake8 still filters
@@ -101,6 +107,8 @@ class Plugin:
         return result
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
+        if self.flake8_drops == ("PTL",):
+            return
         selection = selection_for(self.filename) or Selection()
         if self.flake8_drops:
             selection = selection.extend(self.flake8_drops)
