@@ -110,10 +110,15 @@ class NumpyOnCudaTensor(Rule):
             if not device.may_be_cuda:
                 continue
             where = "on a CUDA device" if device is Device.CUDA else "maybe on a CUDA device (chosen at run time)"
+            # `.cpu()` alone would leave the grad error (audit-6 M1): name both and what fixes both
+            advice = "move it to the CPU first"
+            if conversion.value.requires_grad is True:
+                where += " and requires grad"
+                advice = "detach it and move it to the CPU first (`.detach().cpu()`, or `.item()` for a scalar)"
             yield self.report(
                 ctx,
                 call,
-                f"{describe(ctx, conversion)}, which is {where}: it raises; move it to the CPU first",
+                f"{describe(ctx, conversion)}, which is {where}: it raises; {advice}",
                 severity=Severity.ERROR if device is Device.CUDA else Severity.WARNING,
                 related=evidence_path(ctx, conversion.value.steps),
             )
