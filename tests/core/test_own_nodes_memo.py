@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import weakref
 from itertools import islice
 
 from pt_lsp.core import walk
@@ -50,8 +51,9 @@ def test_a_walk_left_early_keeps_nothing():
 
 def test_the_kept_nodes_go_with_their_tree():
     function = _function()
-    list(own_nodes(function))
-    before = len(walk._OWN_NODES)
-    del function
+    nodes = list(own_nodes(function))
+    assert function in walk._OWN_NODES
+    probes = [weakref.ref(function), weakref.ref(nodes[0])]
+    del function, nodes
     gc.collect()
-    assert len(walk._OWN_NODES) == before - 1
+    assert all(probe() is None for probe in probes)  # the memo kept neither the scope nor its nodes alive
