@@ -143,8 +143,9 @@ def _scan(roots: Iterable[ast.AST], own: ast.AST | None = None) -> Shape:
                 mentions.add(child.id)
             elif isinstance(child, ast.Attribute):
                 mentions.add(child.attr)
-                if child.attr in MODULE_ONLY_METHODS:
-                    path = _path(child.value)
+            elif isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
+                if child.func.attr in MODULE_ONLY_METHODS:  # as the survey: `model.parameters()`
+                    path = _path(child.func.value)
                     if path:
                         paths.add(path)
             elif isinstance(child, ast.Global):  # `nonlocal` names an enclosing function's local
@@ -181,6 +182,26 @@ def _header_depth(tree: ast.Module) -> int:
         elif not isinstance(stmt, _DEFS):
             roots.append(stmt)
     return 1 + max((_depth(root) for root in roots), default=0) + 1
+
+
+def _header_parts(tree: ast.Module, units: list[Unit]) -> list[ast.AST]:
+    """Everything of the module but the units' bodies (a unit's signature and decorators stay)."""
+    bodies = {unit.body for unit in units}
+    parts: list[ast.AST] = []
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef):
+            parts += [*stmt.decorator_list, *stmt.bases, *stmt.keywords]
+            members: list[ast.stmt] = stmt.body
+        else:
+            members = [stmt]
+        for member in members:
+            first = member.body[0] if isinstance(member, _DEFS) else None
+            start = first and min([d.lineno for d in getattr(first, "decorator_list", ())] + [first.lineno])
+            if isinstance(member, _DEFS) and start in bodies:
+                parts += [*member.decorator_list, member.args, *([member.returns] if member.returns else [])]
+            else:
+                parts.append(member)
+    return parts
 
 
 def _header_mentions(tree: ast.Module) -> set[str]:
@@ -225,9 +246,9 @@ def _pinned(
     return frozen, feeding
 
 
-def _module_paths(tree: ast.Module, shapes: Iterable[Shape]) -> frozenset[str]:
-    """The flow survey's paths whose ``.parameters()`` are used, with their aliases."""
-    header = _scan(stmt for stmt in tree.body if not isinstance(stmt, (*_DEFS, ast.ClassDef)))
+def _module_paths(header: Shape, shapes: Iterable[Shape]) -> frozenset[str]:
+    """The flow survey's paths whose ``.parameters()`` are used, with their aliases (over the
+    header and every unit, as the survey reads the whole file)."""
     every = [header, *shapes]
     paths = set().union(*(s.paths for s in every))
     aliases = [pair for s in every for pair in s.aliases]
@@ -386,12 +407,18 @@ class IncrementalLinter:
     shapes: dict[str, Shape] = field(default_factory=dict)
     memo: _Memo | None = None
     stats: Stats = field(default_factory=Stats)
-    header: tuple[str, set[str], int] = ("", set(), 0)  # digest, names its code mentions, depth
+    # the header's digest, the names its code mentions, its depth, its shape
+    header: tuple[str, set[str], int, Shape] | None = None
 
-    def _header_facts(self, plan: Layout, tree: ast.Module) -> tuple[set[str], int]:
-        if self.header[0] != plan.header:
-            self.header = (plan.header, _header_mentions(tree), _header_depth(tree))
-        return self.header[1], self.header[2]
+    def _header_facts(self, plan: Layout, tree: ast.Module) -> tuple[set[str], int, Shape]:
+        if self.header is None or self.header[0] != plan.header:
+            self.header = (
+                plan.header,
+                _header_mentions(tree),
+                _header_depth(tree),
+                _scan(_header_parts(tree, plan.units)),
+            )
+        return self.header[1], self.header[2], self.header[3]
 
     def lint(
         self,
@@ -424,7 +451,7 @@ class IncrementalLinter:
             if known is None:
                 known = self.shapes[unit.key] = shape(nodes[(unit.owner, unit.start)])
             shapes.append(known)
-        paths = _module_paths(tree, shapes)
+        paths = _module_paths(self._header_facts(plan, tree)[2], shapes)
         memo = self.memo
         codes = tuple(r.code for r in rules)
         reason = (
