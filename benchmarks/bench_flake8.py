@@ -81,15 +81,20 @@ def plugins(mode: str) -> str:
     return " ".join((done.stdout or done.stderr).split())
 
 
-def alternated(files: list[str], jobs: int, runs: int) -> tuple[dict[str, list[tuple[float, float]]], str]:
+def alternated(
+    files: list[str], jobs: int, runs: int, verbose: bool = False
+) -> tuple[dict[str, list[tuple[float, float]]], str]:
     """A/B/A/B: ``runs`` timings of plain flake8 and of flake8 with the plugin; the last output."""
     times: dict[str, list[tuple[float, float]]] = {"plain": [], "plugin": []}
     output = ""
-    for _ in range(runs):
-        wall, cpu, _ = flake8("plain", DEFAULT, jobs, files)
-        times["plain"].append((wall, cpu))
-        wall, cpu, output = flake8("plugin", DEFAULT + ",PTL", jobs, files)
-        times["plugin"].append((wall, cpu))
+    for run in range(runs):
+        for mode, select in (("plain", DEFAULT), ("plugin", DEFAULT + ",PTL")):
+            wall, cpu, output = flake8(mode, select, jobs, files)
+            times[mode].append((wall, cpu))
+            if verbose:  # each run as it ends: a long benchmark stopped early still says something
+                print(
+                    f"    run {run + 1} {mode:<6} {len(files)} files, {jobs} jobs: CPU {cpu:.2f} s, wall {wall:.2f} s"
+                )
     return times, output
 
 
@@ -104,7 +109,7 @@ def summary(name: str, runs: list[tuple[float, float]], count: int) -> tuple[str
 def timed(files: list[str], jobs: int, runs: int) -> tuple[float, str]:
     """Prints the A/B/A/B table for ``jobs``; (CPU ratio of the medians, the plugin run's output)."""
     before = load()
-    times, output = alternated(files, jobs, runs)
+    times, output = alternated(files, jobs, runs, verbose=True)
     plain, plain_wall, plain_cpu = summary("flake8 (E,F,W,C90)", times["plain"], len(files))
     plugin, plugin_wall, plugin_cpu = summary("flake8 + pt-lsp (+PTL)", times["plugin"], len(files))
     print(f"{jobs} job{'s' if jobs > 1 else ''}, median of {runs} alternated runs; load average {before} -> {load()}")
