@@ -656,3 +656,52 @@ def test_a_list_returned_by_a_nested_function_is_followed():
 
 def test_a_nested_function_returning_a_sequential_or_pooling_is_silent():
     assert findings("PTL301", _M3_SEQUENTIAL) == []
+
+
+# -- M2, as the notebook spells it: the list grown by `+=` (the same list, extended in place) ------
+# Under torch: prints `0 torch.Size([1, 4, 8, 8])`.
+_M2_GROWN = """
+import torch
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, dropout=0.0):
+        super().__init__()
+        self.layers = [nn.Conv2d(cin, cout, 3, padding=1)]
+        self.layers += [nn.ReLU()]
+
+    def forward(self, x):
+        return nn.Sequential(*self.layers)(x)
+
+
+b = Block(3, 4)
+print(len(list(b.parameters())), b(torch.randn(1, 3, 8, 8)).shape)
+"""
+
+# The neighbour that stays silent: grown by `+=`, then kept in an `nn.Sequential` (2 parameters).
+_M2_GROWN_KEPT = """
+import torch
+import torch.nn as nn
+
+
+class Up(nn.Module):
+    def __init__(self, cin, cout, dropout=0.0):
+        super().__init__()
+        self.layers = [nn.ConvTranspose2d(cin, cout, 4, 2, 1), nn.ReLU()]
+        if dropout:
+            self.layers += [nn.Dropout(dropout)]
+        self.body = nn.Sequential(*self.layers)
+
+    def forward(self, x):
+        return self.body(x)
+
+
+u = Up(3, 4, 0.5)
+print(len(list(u.parameters())), u(torch.randn(1, 3, 8, 8)).shape)
+"""
+
+
+def test_a_list_grown_by_plus_equals_is_still_the_plain_list():
+    assert [f.line for f in findings("PTL301", _M2_GROWN)] == [8]
+    assert findings("PTL301", _M2_GROWN_KEPT) == []

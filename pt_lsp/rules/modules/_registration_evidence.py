@@ -406,7 +406,13 @@ class InitEvidence:
                             container.elements.append((node.value, fn))
                             container.keys.append(target.slice)
                 elif isinstance(node, ast.AugAssign) and self._names(node.target, attribute, local):
-                    container.understood = False
+                    value = node.value
+                    if isinstance(node.op, ast.Add) and isinstance(value, ast.List):  # `+= [layer, act]`
+                        container.elements.extend((e, fn) for e in value.elts)
+                    elif isinstance(node.op, ast.Add) and isinstance(value, ast.ListComp):
+                        container.elements.append((value.elt, fn))
+                    else:
+                        container.understood = False
         return container
 
     @staticmethod

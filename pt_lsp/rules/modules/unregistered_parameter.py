@@ -438,6 +438,8 @@ def _assignment_counts(cls: ast.ClassDef) -> dict[str, int]:
             if isinstance(node.value, ast.Constant) and node.value.value is None:
                 continue  # `self.layers = None`: a placeholder, no container to register
             targets = node.targets
+        elif isinstance(node, ast.AugAssign) and _list_grown(node):
+            continue  # `self.layers += [nn.Dropout(p)]`: the same list, extended in place
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) or isinstance(node, (ast.For, ast.AsyncFor)):
             targets = [node.target]
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
@@ -460,6 +462,12 @@ def _assignment_counts(cls: ast.ClassDef) -> dict[str, int]:
             if isinstance(name, ast.Constant) and isinstance(name.value, str):
                 counts[name.value] = counts.get(name.value, 0) + 2
     return counts
+
+
+def _list_grown(node: ast.AugAssign) -> bool:
+    """``x += [...]`` (a list display or comprehension): ``list.__iadd__`` extends the list it
+    holds and rebinds the same object."""
+    return isinstance(node.op, ast.Add) and isinstance(node.value, (ast.List, ast.ListComp))
 
 
 _REGISTERING_CALLS = {"add_module", "register_module", "register_parameter", "setattr"}
