@@ -392,3 +392,17 @@ def test_g6_flag_known_false_stays_reported() -> None:
     dropped = KNOWN_FLAGS.replace("keep = True", "keep = False")
     assert lines(dropped) == [9]
     raises_freed(dropped)
+
+
+# G5 inside an epoch loop: the test does not change there either, so `memory` is unbound on the
+# path where it is false in every epoch too, not carried from the last one.
+SAME_TEST_TWICE_PER_EPOCH = SAME_TEST_TWICE.replace(
+    "def update(model, opt, batches, start_memory):\n        for batch in batches:",
+    "def update(model, opt, batches, start_memory):\n      for _ in range(2):\n        for batch in batches:",
+)
+
+
+def test_g5_same_test_twice_in_every_epoch() -> None:
+    assert SAME_TEST_TWICE_PER_EPOCH != SAME_TEST_TWICE
+    assert lines(SAME_TEST_TWICE_PER_EPOCH) == []
+    run(SAME_TEST_TWICE_PER_EPOCH)

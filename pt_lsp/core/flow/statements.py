@@ -276,10 +276,15 @@ class Statements:
                 break
             per_loop.append((frame.entry, names))
         for branch, state in enumerate((body, orelse)):
-            if per_loop:  # unbound before the innermost loop: unbound on this path of every iteration
-                for name in per_loop[0][1][branch + 2]:
-                    if name not in per_loop[0][0].env:
-                        state.env.pop(name, None)
+            for name in per_loop[0][1][branch + 2] if per_loop else ():
+                # unbound before the outermost of these loops: unbound on this path of every iteration
+                entry = per_loop[0][0]
+                for outer, names in per_loop[1:]:
+                    if name not in names[branch + 2]:
+                        break
+                    entry = outer
+                if name not in entry.env:
+                    state.env.pop(name, None)
             for name in per_loop[0][1][branch] if per_loop else ():
                 # the value before the outermost of these loops in which only the chain assigns it
                 entry = per_loop[0][0]
