@@ -705,3 +705,51 @@ print(len(list(u.parameters())), u(torch.randn(1, 3, 8, 8)).shape)
 def test_a_list_grown_by_plus_equals_is_still_the_plain_list():
     assert [f.line for f in findings("PTL301", _M2_GROWN)] == [8]
     assert findings("PTL301", _M2_GROWN_KEPT) == []
+
+
+# -- G10 in simple-nmt's spelling: a size check reads no device --------------------------------
+# Under `pt-lsp run --device fake-cuda`: prints `torch.Size([2, 8, 4])`.
+_G10_SIZE_READ = """
+import torch
+import torch.nn as nn
+
+
+class PosEnc(nn.Module):
+    def __init__(self, n, d):
+        super().__init__()
+        self.pos_enc = torch.randn(n, d)
+
+    def forward(self, x, init_pos=0):
+        assert x.size(-1) == self.pos_enc.size(-1) and x.size(1) <= self.pos_enc.shape[0]
+        pos_enc = self.pos_enc[init_pos : init_pos + x.size(1)].unsqueeze(0)
+        return x + pos_enc.to(x.device)
+
+
+m = PosEnc(16, 4).to("cuda")
+print(m(torch.randn(2, 8, 4, device="cuda")).shape)
+"""
+
+# The neighbour adding the slice unmoved: "Expected all tensors to be on the same device".
+_G10_SIZE_READ_UNMOVED = """
+import torch
+import torch.nn as nn
+
+
+class PosEnc(nn.Module):
+    def __init__(self, n, d):
+        super().__init__()
+        self.pos_enc = torch.randn(n, d)
+
+    def forward(self, x, init_pos=0):
+        assert x.size(-1) == self.pos_enc.size(-1)
+        return x + self.pos_enc[init_pos : init_pos + x.size(1)].unsqueeze(0)
+
+
+m = PosEnc(16, 4).to("cuda")
+print(m(torch.randn(2, 8, 4, device="cuda")).shape)
+"""
+
+
+def test_size_and_shape_reads_need_no_device():
+    assert findings("PTL302", _G10_SIZE_READ) == []
+    assert [f.line for f in findings("PTL302", _G10_SIZE_READ_UNMOVED)] == [8]

@@ -37,6 +37,7 @@ from pt_lsp.rules.modules.examples.unregistered_buffer import EXAMPLES
 # Methods that handle device moves themselves: the attribute may follow the module.
 MOVE_OVERRIDES = {"_apply", "to", "cuda", "_load_from_state_dict", "state_dict"}
 MOVES_AT_USE = {"to", "cuda", "cpu", "type_as", "to_dense"}
+METADATA = {"size", "shape", "dim", "ndim", "ndimension", "dtype", "numel", "nelement", "is_cuda", "device"}
 CONVERSIONS = {"torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.from_numpy"}
 # torch functions whose result is made where their tensor arguments are
 FOLLOW_INPUTS = LIKE_FACTORIES | {"torch.polar", "torch.complex"}
@@ -76,8 +77,9 @@ class UnregisteredBuffer(Rule):
     made (`torch.ones(3).to(device)`, also `torch.ones_like(t)` of such a tensor `t`),
     attributes reassigned outside `__init__` (caches, recurrent state) and uses that move the
     tensor themselves (`self.mask.to(x.device)`, also after slices and shape ops:
-    `self.pe[:n].unsqueeze(0).to(x.device)`) or only hand it to a function of another library
-    (which may place it) are not reported.
+    `self.pe[:n].unsqueeze(0).to(x.device)`), only read its metadata (`self.pe.size(-1)`,
+    `.shape`) or only hand it to a function of another library (which may place it) are not
+    reported.
 
     ## Why is this bad?
     `nn.Module` moves, casts and saves only its parameters and buffers. A plain tensor
@@ -349,6 +351,8 @@ class UnregisteredBuffer(Rule):
         ):
             qualname = ctx.qualname(parent.func)
             return qualname is not None and qualname.split(".")[0] != "torch"
+        if isinstance(parent, ast.Attribute) and parent.attr in METADATA:
+            return True  # `self.t.size(-1)`, `self.t.shape`: no device is involved
         moved = _through_views(ctx, use)  # `self.t[:n].unsqueeze(0).to(x.device)`
         parent = ctx.parent(moved)
         if isinstance(parent, ast.IfExp) and moved is not parent.test:
