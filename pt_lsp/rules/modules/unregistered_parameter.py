@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -327,8 +328,16 @@ def _stateless(ctx: FileContext, evidence: InitEvidence, element: ast.AST, funct
         return True
     if isinstance(element.func, ast.Name) and ctx.names.resolve(element.func.id, element.func) is None:
         local = ctx.classes.get(element.func.id)
-        return local is not None and _stateless_class(ctx, local, depth + 1)
+        if local is None:
+            return False
+        known = _STATELESS_CLASSES.setdefault(ctx, {})
+        if id(local.node) not in known:  # each class read once per file, however many lists hold it
+            known[id(local.node)] = _stateless_class(ctx, local, depth + 1)
+        return known[id(local.node)]
     return False
+
+
+_STATELESS_CLASSES: weakref.WeakKeyDictionary[FileContext, dict[int, bool]] = weakref.WeakKeyDictionary()
 
 
 _STATE_CALLS = {"register_buffer", "register_parameter", "register_module", "add_module", "setattr"}
