@@ -249,3 +249,27 @@ def test_edits_of_every_rule_example_give_a_full_lints_findings(unit_rules):
                 edited += 1
                 reused += not linter.stats.full
     assert edited > 600 and reused > 0
+
+
+def _soak_script():
+    path = pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "soak_server.py"
+    spec = importlib.util.spec_from_file_location("soak_server_edits", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_soak_scripts_edits_give_a_full_lints_findings_after_every_edit(unit_rules):
+    """benchmarks/soak_server.py's edit script (comments typed and removed, `.data` and
+    `.detach()` swapped) over its 1,000 lines of the corpus, with the server's rules and with
+    every rule reused per unit (its programs are scripts: most edits reach their module code)."""
+    soak = _soak_script()
+    for rules, edits in ((selected_rules(SELECTION), 5), (unit_rules, 15)):
+        lines = soak.thousand_lines().split("\n")
+        rng = random.Random(16)
+        linter = IncrementalLinter()
+        check(linter, "\n".join(lines), "soak.py", rules)
+        for _ in range(edits):
+            _, lines = soak.edit(lines, rng)
+            check(linter, "\n".join(lines), "soak.py", rules)
