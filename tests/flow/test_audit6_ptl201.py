@@ -406,3 +406,54 @@ def test_g5_same_test_twice_in_every_epoch() -> None:
     assert SAME_TEST_TWICE_PER_EPOCH != SAME_TEST_TWICE
     assert lines(SAME_TEST_TWICE_PER_EPOCH) == []
     run(SAME_TEST_TWICE_PER_EPOCH)
+
+
+# G1's neighbour: a hidden state handed back by a model out of view (no call in the file shows its
+# class) shares that forward's graph in fact. Kept by `retain_graph=True`, that graph saved the
+# weights `step()` then changes: the next batch's backward raises, as before the G1 change.
+HIDDEN_STATE_KEPT_AND_STEPPED = """
+    import torch
+    import torch.nn as nn
+
+
+    def train(model, epochs, data):
+        loss = nn.CrossEntropyLoss()
+        optm = torch.optim.SGD(model.parameters(), lr=0.1)
+        for epoch in range(epochs):
+            state = model.begin_state()
+            for X, Y in data(3):
+                (output, state) = model(X, state)
+                y = Y.t().reshape((-1,))
+                l = loss(output, y.long()).mean()
+                optm.zero_grad()
+                l.backward(retain_graph=True)
+                optm.step()
+    """
+
+RNN_MODEL = """
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.RNN(3, 4)
+            self.out = nn.Linear(4, 5)
+
+        def begin_state(self):
+            return torch.zeros(1, 1, 4)
+
+        def forward(self, x, h):
+            y, h = self.rnn(x, h)
+            return self.out(y).reshape(-1, 5), h
+
+
+    def batches(n):
+        return [(torch.randn(2, 1, 3), torch.randint(0, 5, (1, 2))) for _ in range(n)]
+
+
+    train(Net(), 2, batches)
+    """
+
+
+def test_g1_hidden_state_of_a_model_out_of_view_stays_reported() -> None:
+    assert lines(HIDDEN_STATE_KEPT_AND_STEPPED) == [16]
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        run(HIDDEN_STATE_KEPT_AND_STEPPED + RNN_MODEL)

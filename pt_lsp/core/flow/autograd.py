@@ -87,6 +87,8 @@ class Autograd:
         if retain:
             for graph_node in history:
                 state.retained.setdefault(graph_node, call)
+                for head in self.graph.heads.get(graph_node.uid, ()):
+                    state.retained.setdefault(head, call)
         elif retain is False:  # a flag of unknown value may keep the graph: neither freed nor kept
             for graph_node in history:
                 state.freed.setdefault(graph_node, call)

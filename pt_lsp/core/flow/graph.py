@@ -17,6 +17,9 @@ class GraphNodes:
         self.uid = 0
         # uid of a node made by a module with parameters -> the modules (paths) whose they are
         self.parameter_nodes: dict[int, frozenset[str]] = {}
+        # uid of the node of a forward out of view -> the nodes given to its other outputs, whose
+        # sharing with it is unknown: kept (retain_graph=True) with it, not known freed with it
+        self.heads: dict[int, tuple[GraphNode, ...]] = {}
 
     def fresh(self, site: ast.AST, evidence: Grade = Grade.PROVEN) -> GraphNode:
         self.uid += 1

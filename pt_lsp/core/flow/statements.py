@@ -124,10 +124,13 @@ class Statements:
             inputs = value.history.difference(own)
             rest = [value.with_(requires_grad=None)] * (len(elts) - 1)
             if own:
-                rest = [
-                    value.with_(requires_grad=None, history=inputs | {self.graph.fresh(elt, own[0].evidence)})
-                    for elt in elts[1:]
-                ]
+                heads = [self.graph.fresh(elt, own[0].evidence) for elt in elts[1:]]
+                self.graph.heads[own[0].uid] = tuple(heads)
+                # each head still saved the module's parameters (an optimizer step changes them)
+                owners = self.graph.parameter_nodes.get(own[0].uid)
+                if owners is not None:
+                    self.graph.parameter_nodes.update((head.uid, owners) for head in heads)
+                rest = [value.with_(requires_grad=None, history=inputs | {head}) for head in heads]
             value = value.with_(kind=Kind.SEQ, items=(value, *rest))
         for target in stmt.targets:
             self.bind(target, value, state)
