@@ -504,7 +504,7 @@ class IncrementalLinter:
         result.errors.extend(f"rule module {n} failed to import: {e}" for n, e in IMPORT_ERRORS.items())
         limit = Budget(budget)
         if (
-            max(self._header_facts(plan, tree)[1], *(s.depth + 2 for s in shapes)) > MAX_DEPTH - 8
+            max([self._header_facts(plan, tree)[1], *(s.depth + 2 for s in shapes)]) > MAX_DEPTH - 8
         ):  # near it: the engine decides
             return full("too deep")
         whole_ctx = FileContext(path, doc, tree, selection.target_torch, limit)

@@ -273,3 +273,25 @@ def test_the_soak_scripts_edits_give_a_full_lints_findings_after_every_edit(unit
         for _ in range(edits):
             _, lines = soak.edit(lines, rng)
             check(linter, "\n".join(lines), "soak.py", rules)
+
+
+ODD = [
+    "",
+    "x = 1\n",
+    "def f():\n\treturn 1\n\n\ndef g():\n\tx = f()\n\treturn x\n",
+    "def f():\r\n    return 1\r\n\r\n\r\ndef g():\r\n    return 2\r\n",
+    "class A:\n    def f(self): return 1\n\n    def g(self):\n        return 2\n",
+    "@d\ndef f():\n    @e\n    def h():\n        pass\n\n    return h\n\n\ndef g():\n    return 3\n",
+    "def f():\n    x = 1 + \\\n        2\n    return x\n\n\ndef g():\n    return 1\n",
+    "def f():\n    pass\n\n\ndef f():\n    pass\n",
+    "def f(:\n",
+]
+
+
+@pytest.mark.parametrize("text", ODD)
+def test_odd_layouts_give_a_full_lints_findings(text, unit_rules):
+    """No functions, tabs, CRLF, one-line methods, decorated nested defs, continuation lines,
+    a function defined twice, a syntax error: each edited the way typing does."""
+    linter = IncrementalLinter()
+    for version in (text, text.replace("1", "2"), text + "\n# end\n", text.replace("return 2", "return 3")):
+        check(linter, version, rules=unit_rules)
