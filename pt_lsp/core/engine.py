@@ -94,8 +94,18 @@ def lint_source(
                 f"{rule.code} crashed: {type(error).__name__}: {error} "
                 f"({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
             )
+    _close(ctx)
     findings = {(f.code, f.span, f.message): f for f in result.findings if selection.enabled(f.code)}
     result.findings = sorted(findings.values(), key=lambda f: (f.span, f.code))
     if honour_noqa:
         result.findings = [f for f in result.findings if not is_suppressed(doc.line_text(f.line), f.code)]
     return result
+
+
+def _close(ctx: FileContext) -> None:
+    """The rules are done with ``ctx``: the flow engine and the project refer back to it, so its
+    tree and facts are freed at once (by reference counts) only once those references go."""
+    facts = vars(ctx)
+    if "flow" in facts:
+        ctx.flow.close()
+    facts.clear()

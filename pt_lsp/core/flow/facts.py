@@ -23,6 +23,8 @@ class Analyser(Protocol):
 
     def backward_records(self) -> list[BackwardRecord]: ...
 
+    def close(self) -> None: ...
+
 
 class GraphState(enum.Enum):
     """What happened to the graph nodes a backward meets."""
@@ -96,6 +98,13 @@ class FlowFacts:
             return []
         self.analyser.ensure_all()
         return self.analyser.backward_records()
+
+    def close(self) -> None:
+        """The file's lint is over: let reference counting free the interpreter, the tree and
+        the facts (they refer to one another through the file's context)."""
+        if self.analyser is not None:
+            self.analyser.close()
+        self.analyser, self.values = None, {}
 
     def record(self, node: ast.AST, value: Value) -> None:
         old = self.values.get(id(node))

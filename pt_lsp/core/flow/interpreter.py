@@ -96,6 +96,15 @@ class Interpreter:
         self.facts.analyser = self
         return self.facts
 
+    def close(self) -> None:
+        """Drop what the parts hold. They refer to one another and to the file's context, so
+        the file's tree and facts would otherwise wait for the collector, a walk of about a
+        million objects over torch's source."""
+        parts = (self.graph, self.stack, self.scope, self.expressions, self.statements, self.functions)
+        for part in (*parts, self.autograd, self.calls):
+            vars(part).clear()
+        vars(self).clear()
+
     def ensure_for(self, node: ast.AST) -> None:
         function = self.innermost.get(getattr(node, "lineno", 0))
         if function is not None and id(function.node) not in self.analysed:
