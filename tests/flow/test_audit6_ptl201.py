@@ -457,3 +457,17 @@ def test_g1_hidden_state_of_a_model_out_of_view_stays_reported() -> None:
     assert lines(HIDDEN_STATE_KEPT_AND_STEPPED) == [16]
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         run(HIDDEN_STATE_KEPT_AND_STEPPED + RNN_MODEL)
+
+
+# The flag is `(order == 2) and train`, the backward runs under `order == 2` only: with
+# `train=False` the flag is false and the backward raises.
+FLAG_NOT_IMPLIED = FLAG_OF_UNKNOWN_VALUE.replace(
+    "            if train:\n                meta_loss.backward()",
+    "            if True:\n                meta_loss.backward()",
+).replace("model.parameters(), lr=0.1), 2, True)", "model.parameters(), lr=0.1), 2, False)")
+
+
+def test_g6_flag_not_implied_by_the_later_backwards_tests_stays_reported() -> None:
+    assert FLAG_NOT_IMPLIED.count("if True:") == 1 and FLAG_NOT_IMPLIED.count(", 2, False)") == 1
+    assert lines(FLAG_NOT_IMPLIED) == [18]
+    raises_freed(FLAG_NOT_IMPLIED)

@@ -27,6 +27,9 @@ def keyword(node: ast.Call, name: str) -> ast.expr | None:
     return None
 
 
+FLAGS = ("retain_graph", "create_graph", "retain_variables")
+
+
 def is_true(expr: ast.expr | None) -> bool:
     return isinstance(expr, ast.Constant) and expr.value is True
 
@@ -47,6 +50,7 @@ class Autograd:
         self.expressions = expressions
         self.backward_targets: dict[int, frozenset[GraphNode]] = {}  # id(call) -> history it freed
         self.records: list[BackwardRecord] = []  # backwards that met freed or stepped nodes
+        self.unknown_flags: dict[int, list[ast.expr]] = {}  # id(backward) -> its flags of unknown value
 
     def autograd_call(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         outputs = node.args[0] if node.args else keyword(node, "outputs") or keyword(node, "tensors")
@@ -71,6 +75,9 @@ class Autograd:
     ) -> None:
         if retain is None:
             retain = self.retain_flag(call, state)
+        if retain is None:  # a flag of unknown value: freed, unless true where a later backward runs
+            self.unknown_flags[id(call)] = [e for e in (keyword(call, name) for name in FLAGS) if e is not None]
+            retain = False
         history = value.history
         if not history and value.requires_grad is not False and target is not None and attr_path(target):
             # backward() itself is evidence of a graph: give the value an identity so that a
@@ -80,6 +87,8 @@ class Autograd:
             state.rebind(target, value)
         # Only nodes that saved tensors fail a second time: `x.sum()` can be backwarded twice.
         hit = sorted((n for n in history if n in state.freed and n.saves), key=lambda n: n.uid)
+        if hit and self.kept_here(state.freed[hit[0]], call):
+            hit = []
         if hit:
             self.record_freed(call, hit, history, state)
         else:
@@ -89,7 +98,7 @@ class Autograd:
                 state.retained.setdefault(graph_node, call)
                 for head in self.graph.heads.get(graph_node.uid, ()):
                     state.retained.setdefault(head, call)
-        elif retain is False:  # a flag of unknown value may keep the graph: neither freed nor kept
+        else:
             for graph_node in history:
                 state.freed.setdefault(graph_node, call)
             self.backward_targets[id(call)] = history
@@ -97,11 +106,11 @@ class Autograd:
     def retain_flag(self, call: ast.Call, state: State) -> bool | None:
         """Whether ``call`` keeps its graph: True or False where ``retain_graph``/``create_graph``
         are literals or names of known truth, None where a flag's value is not known
-        (``create_graph=create_graph``, true exactly where a later backward runs: audit-6 G6)."""
+        (``create_graph=create_graph``)."""
         if retains_graph(call):
             return True
         known: bool | None = False
-        for name in ("retain_graph", "create_graph", "retain_variables"):
+        for name in FLAGS:
             expr = keyword(call, name)
             if expr is None or isinstance(expr, ast.Constant):
                 continue
@@ -111,6 +120,44 @@ class Autograd:
             if truth is None:
                 known = None
         return known
+
+    def kept_here(self, earlier: ast.Call, call: ast.Call) -> bool:
+        """Whether ``earlier`` kept its graph by a flag that the tests of the ``if`` statements
+        around ``call`` make true: ``create_graph = (order == 2) and train`` for a backward under
+        ``if order == 2:`` and ``if train:`` (audit-6 G6)."""
+        flags = self.unknown_flags.get(id(earlier))
+        if not flags:
+            return False
+        guards: set[str] = set()
+        child: ast.AST = call
+        parent = self.ctx.parent(call)
+        while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if isinstance(parent, ast.If) and any(child is stmt for stmt in parent.body):
+                guards.add(ast.unparse(parent.test))
+            child, parent = parent, self.ctx.parent(parent)
+        return bool(guards) and any(self.holds(flag, guards, 3) for flag in flags)
+
+    def holds(self, expr: ast.expr, guards: set[str], depth: int) -> bool:
+        """Whether ``expr`` is true where every test in ``guards`` is, read through ``and``,
+        ``or``, ``True if c else False`` and a name's one assignment in the file."""
+        if isinstance(expr, ast.Constant):
+            return expr.value is True
+        if ast.unparse(expr) in guards:
+            return True
+        if isinstance(expr, ast.BoolOp):
+            parts = [self.holds(value, guards, depth) for value in expr.values]
+            return all(parts) if isinstance(expr.op, ast.And) else any(parts)
+        if isinstance(expr, ast.IfExp) and isinstance(expr.orelse, ast.Constant) and not expr.orelse.value:
+            return self.holds(expr.test, guards, depth) and self.holds(expr.body, guards, depth)
+        if isinstance(expr, ast.Name) and depth > 0:
+            values = [
+                assign.value
+                for assign in self.ctx.index.of(ast.Assign)
+                for target in assign.targets
+                if isinstance(target, ast.Name) and target.id == expr.id
+            ]
+            return len(values) == 1 and self.holds(values[0], guards, depth - 1)
+        return False
 
     def optimizer_step(self, call: ast.Call, state: State) -> None:
         """``optimizer.step()`` updates parameters in place: a retained graph that saved them
