@@ -327,3 +327,32 @@ def test_a_list_from_the_callers_is_silent_unless_every_caller_passes_modules():
         )
         == []
     )
+
+
+@pytest.mark.parametrize(
+    "init",
+    [
+        # no base __init__ at all, or one after the list: nn.ModuleList / nn.Parameter there would raise
+        # "cannot assign module before Module.__init__() call"; PTL303's fix comes first (the fuzzer
+        # found the three-round chain: PTL301's fix, then PTL303 on the ModuleList, then PTL302)
+        "        self.layers = [nn.Linear(2, 2)]\n",
+        "        self.layers = [nn.Linear(2, 2)]\n        super().__init__()\n",
+        "        self.w = torch.zeros(3, requires_grad=True)\n",
+    ],
+)
+def test_no_fix_before_the_base_init_runs(init):
+    text = "import torch\nimport torch.nn as nn\nclass Head(nn.Module):\n    def __init__(self):\n" + init
+    [finding] = findings("PTL301", text)
+    assert finding.fixes == ()
+
+
+def test_the_fix_is_offered_after_the_base_init():
+    text = source("""
+        import torch.nn as nn
+        class Head(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = [nn.Linear(2, 2)]
+    """)
+    [finding] = findings("PTL301", text)
+    assert finding.fixes and "nn.ModuleList" in fixed("PTL301", text, unsafe=True)

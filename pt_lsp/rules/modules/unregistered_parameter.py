@@ -16,7 +16,7 @@ from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Sev
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes, subtree
-from pt_lsp.rules.modules._module_evidence import assignment_path, is_self_attr
+from pt_lsp.rules.modules._module_evidence import assignment_path, is_self_attr, super_init_line
 from pt_lsp.rules.modules._registration_evidence import (
     MODULE,
     PARAM,
@@ -175,6 +175,8 @@ class UnregisteredParameter(Rule):
                 "`parameters()`, the optimizer, `.to(device)` and `state_dict()` never see it"
             )
             fix = self.parameter_fix(ctx, node, value, grad_call if tensor is value else None)
+            if _before_base_init(evidence, function, node):
+                fix = None
             related = assignment_path(
                 ctx,
                 [Step(grad_call, "a tensor with `requires_grad=True` is made here, not an `nn.Parameter`")],
@@ -227,6 +229,8 @@ class UnregisteredParameter(Rule):
             if len(kinds) == 1 and not nested and not (container.returned and item is not None)
             else None
         )
+        if _before_base_init(evidence, function, node):
+            fix = None
         built = container.built or value
         related = self.container_path(ctx, evidence, function, node, target, built, plain, found, callers)
         return self.report(ctx, target, message, fixes=[fix] if fix else [], related=related)
@@ -640,3 +644,14 @@ def _drop_requires_grad(ctx: FileContext, call: ast.Call) -> Edit | None:
     if len(arguments) > 1:
         return Edit.delete(Span(own.start, ctx.doc.node_span(arguments[1]).start))
     return Edit.delete(own)
+
+
+def _before_base_init(evidence: InitEvidence, function: ast.AST, node: ast.stmt) -> bool:
+    """``node`` is in ``__init__`` before ``nn.Module.__init__`` ran (or it never runs there): a
+    registered value would raise ("cannot assign module before Module.__init__() call"), so no fix
+    is applied until PTL303's is (fixes then converge in two rounds, not three)."""
+    init = evidence.info.methods.get("__init__")
+    if init is None or function is not init:
+        return False
+    line = super_init_line(init)
+    return line is None or node.lineno <= line
