@@ -167,3 +167,23 @@ def test_endless_loops_end_the_program_only_through_their_breaks(snippet, report
 def test_the_end_of_a_loop_is_quiet_only_over_values_at_hand(loop, reported):
     snippet = IMPORT + f"w = SummaryWriter()\n{loop}\n    w.add_scalar('loss', 1.0, 0)\n"
     assert len(lines(CODE, snippet)) == int(reported)
+
+
+@pytest.mark.parametrize(
+    ("after", "reported"),
+    [
+        # the writer is handed to train(), whose last event is followed by a checkpoint save: the
+        # program ends after train() returns, but not right after the event (audit-7, yolov7's shape)
+        ("        torch.save(model.state_dict(), 'last.pt')\n", False),
+        ("        print('epoch done')\n", True),
+    ],
+)
+def test_a_writer_handed_to_a_function_of_the_file_ends_where_its_events_do(after, reported):
+    snippet = (
+        IMPORT
+        + "import torch\ndef train(model, tb_writer):\n    for epoch in range(3):\n"
+        + "        tb_writer.add_scalar('loss', 1.0, epoch)\n"
+        + after
+        + "if __name__ == '__main__':\n    writer = SummaryWriter()\n    train(torch.nn.Linear(2, 2), writer)\n"
+    )
+    assert len(lines(CODE, snippet)) == int(reported)

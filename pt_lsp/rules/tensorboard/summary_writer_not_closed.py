@@ -140,18 +140,29 @@ class SummaryWriterNotClosed(Rule):
     # -- where events are written ---------------------------------------------------------------------
     def name_events(self, ctx: FileContext, assign: ast.Assign | ast.AnnAssign, name: str) -> list[ast.stmt]:
         """The creation and every statement that reads the writer's name, in its scope and, for a
-        module-level writer, in the functions that log to it; the last ones first."""
+        module-level writer, in the functions that log to it; the last ones first. Where the
+        writer is handed to a function of this file, the events are that function's uses of its
+        parameter, not the call: the function may work on after its last event (a checkpoint save)."""
         scope = self._scope(ctx, assign)
         statements: dict[int, ast.stmt] = {id(assign): assign}
-        roots: list[ast.AST] = [scope] if scope is not None else []
-        if isinstance(scope, ast.Module):
-            roots = [ctx.tree]
-        for root in roots:
+        root: ast.AST = ctx.tree if isinstance(scope, ast.Module) or scope is None else scope
+        work: list[tuple[ast.AST, str, int]] = [(root, name, 0)]
+        seen: set[tuple[int, str]] = set()
+        while work:
+            root, current, depth = work.pop()
+            if (id(root), current) in seen:
+                continue
+            seen.add((id(root), current))
             for node in ast.walk(root):
-                if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load):
-                    statement = _statement_of(ctx, node)
-                    if statement is not None:
-                        statements.setdefault(id(statement), statement)
+                if not (isinstance(node, ast.Name) and node.id == current and isinstance(node.ctx, ast.Load)):
+                    continue
+                receiver = _receiving_parameter(ctx, node) if depth < 2 else None
+                if receiver is not None:
+                    work.append((*receiver, depth + 1))
+                    continue
+                statement = _statement_of(ctx, node)
+                if statement is not None:
+                    statements.setdefault(id(statement), statement)
         return sorted(statements.values(), key=lambda s: (s.lineno, s.col_offset), reverse=True)
 
     @staticmethod
@@ -318,6 +329,30 @@ class SummaryWriterNotClosed(Rule):
             (Edit.insert(Pos(span.end.line, len(line)), text),),
             Applicability.DISPLAY_ONLY,
         )
+
+
+def _receiving_parameter(ctx: FileContext, node: ast.Name) -> tuple[ast.AST, str] | None:
+    """``f(writer)`` / ``f(w=writer)`` of the one function ``f`` of this file: ``f`` and the
+    parameter that receives the writer."""
+    parent = ctx.parent(node)
+    keyword = parent.arg if isinstance(parent, ast.keyword) else None
+    call = ctx.parent(parent) if isinstance(parent, ast.keyword) else parent
+    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+        return None
+    if any(isinstance(a, ast.Starred) for a in call.args):
+        return None
+    defs = [f for f in ctx.index.of(*_FUNCTIONS) if isinstance(f, _FUNCTIONS) and f.name == call.func.id]
+    if len(defs) != 1:
+        return None
+    arguments = defs[0].args
+    positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
+    if keyword is not None:
+        names = positional + [a.arg for a in arguments.kwonlyargs]
+        return (defs[0], keyword) if keyword in names else None
+    index = next((i for i, a in enumerate(call.args) if a is node), None)
+    if index is None or index >= len(positional):
+        return None
+    return defs[0], positional[index]
 
 
 def _statement_of(ctx: FileContext, node: ast.AST) -> ast.stmt | None:
