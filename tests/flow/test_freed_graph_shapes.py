@@ -196,7 +196,9 @@ class Trainer:
             self.critic_step(real)
             self.opt_c.step()
         self.opt_g.zero_grad()
-        (-self.critic(self.fake).mean()).backward()
+        # range(3) always runs, so the critic steps have freed self.fake's graph on every path here
+        # too (torch raises at the first line marked, before reaching this one)
+        (-self.critic(self.fake).mean()).backward()  # bug
         self.opt_g.step()
 
 

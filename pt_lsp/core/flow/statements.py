@@ -39,6 +39,7 @@ class Statements:
         self, ctx: FileContext, expressions: Expressions, graph: GraphNodes, stack: Stack, scope: Scope
     ) -> None:
         self.ctx = ctx
+        self._module_ints: ModuleInts | None = None
         self.expressions = expressions
         self.eval = expressions.eval
         self.bind = expressions.bind
@@ -409,7 +410,8 @@ class Statements:
             self.unsettled.append(stmt)
             LOG.debug("line %d: loop head not settled after %d passes (imprecise)", stmt.lineno, len(ends))
         self.stack.loops.pop()
-        after = join_states(ends if once else [state, *ends])
+        # no path skips a loop that runs at least once (audit-7 G4: range(N) with a constant N)
+        after = join_states(ends if once or runs_at_least_once(stmt, self.module_ints()) else [state, *ends])
         if after is not None and ends:
             exit_facts(after, list(zip(ends, made, strict=True)), frame.start_uid)
             running_totals(after, state, ends, stmt.body)
@@ -419,6 +421,11 @@ class Statements:
         if stmt.orelse and after is not None:
             after = self.exec_block(stmt.orelse, after)
         return join_states([after, *frame.breaks])
+
+    def module_ints(self) -> ModuleInts:
+        if self._module_ints is None:
+            self._module_ints = module_int_constants(self.ctx.tree)
+        return self._module_ints
 
     def spend_extra_pass(self) -> bool:
         """One pass beyond the second, charged to the function being analysed (its calls and
@@ -470,6 +477,71 @@ def runs_once(stmt: ast.For | ast.AsyncFor | ast.While) -> bool:
     if not 1 <= len(bounds) <= 3 or len(bounds) == 3 and bounds[2] == 0:
         return False
     return len(range(*bounds)) == 1
+
+
+class ModuleInts(dict[str, int]):
+    """``module_int_constants``: the names, and the ids of the file's own ``for`` loops."""
+
+    loops: frozenset[int] = frozenset()
+
+
+def runs_at_least_once(stmt: ast.For | ast.AsyncFor | ast.While, constants: ModuleInts) -> bool:
+    """``for _ in range(3)``, ``range(N)`` with a module constant ``N = 3`` bound once, or over a
+    non-empty literal: the body runs at least once, so no path leaves the loop without it."""
+    if isinstance(stmt, ast.While):
+        return False
+    it = stmt.iter
+    if isinstance(it, (ast.List, ast.Tuple)):
+        return any(not isinstance(e, ast.Starred) for e in it.elts)
+    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range") or it.keywords:
+        return False
+    bounds: list[int] = []
+    for arg in it.args:
+        if isinstance(arg, ast.Constant) and type(arg.value) is int:
+            bounds.append(arg.value)
+        elif isinstance(arg, ast.Name) and arg.id in constants and id(stmt) in constants.loops:
+            bounds.append(constants[arg.id])  # (a loop of this file: an imported file has its own names)
+        else:
+            return False
+    if not 1 <= len(bounds) <= 3 or len(bounds) == 3 and bounds[2] == 0:
+        return False
+    return len(range(*bounds)) >= 1
+
+
+def module_int_constants(module: ast.Module) -> ModuleInts:
+    """Names the module binds exactly once, at its top level, to an int literal, and nowhere else
+    (no other assignment, loop target, import, ``global``): ``N_STEPS = 3``. One walk per file."""
+    bound: dict[str, int] = {}
+    loops: set[int] = set()
+    for node in ast.walk(module):
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            loops.add(id(node))
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound[node.id] = bound.get(node.id, 0) + 1
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            for name in node.names:
+                bound[name] = bound.get(name, 0) + 2
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                name = (alias.asname or alias.name).split(".")[0]
+                bound[name] = bound.get(name, 0) + 2
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound[node.name] = bound.get(node.name, 0) + 2
+        elif isinstance(node, ast.arg):
+            bound[node.arg] = bound.get(node.arg, 0) + 2
+    constants = ModuleInts()
+    constants.loops = frozenset(loops)
+    for stmt in module.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and bound.get(stmt.targets[0].id) == 1
+            and isinstance(stmt.value, ast.Constant)
+            and type(stmt.value.value) is int
+        ):
+            constants[stmt.targets[0].id] = stmt.value.value
+    return constants
 
 
 def chosen_devices(after: State, cuda: State, other: State, stmt: ast.If) -> None:
