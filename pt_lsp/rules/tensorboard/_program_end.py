@@ -21,6 +21,7 @@ import ast
 from collections.abc import Iterable
 
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.edits import statement_of
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Calls that do no work worth a thread's time slice: output and formatting of values at hand.
@@ -98,7 +99,7 @@ class ProgramEnd:
         found = None
         if depth < _MAX_CALL_DEPTH:
             for call in self.calls_of(function):
-                statement = self._statement_of(call)
+                statement = statement_of(self.ctx, call)
                 if statement is not None and (end := self.ends_after(statement, depth + 1)) is not None:
                     found = end
                     break
@@ -128,12 +129,6 @@ class ProgramEnd:
                     index.setdefault("." + call.func.attr, []).append(call)
             self._callers = index
         return self._callers
-
-    def _statement_of(self, node: ast.AST) -> ast.stmt | None:
-        current: ast.AST | None = node
-        while current is not None and not isinstance(current, ast.stmt):
-            current = self.ctx.parent(current)
-        return current
 
 
 def quiet(stmt: ast.stmt) -> bool:

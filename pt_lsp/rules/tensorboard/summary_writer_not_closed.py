@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos
-from pt_lsp.core.edits import indentation, newline_of
+from pt_lsp.core.edits import indentation, newline_of, statement_of
 from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.values import Step
@@ -160,7 +160,7 @@ class SummaryWriterNotClosed(Rule):
                 if receiver is not None:
                     work.append((*receiver, depth + 1))
                     continue
-                statement = _statement_of(ctx, node)
+                statement = statement_of(ctx, node)
                 if statement is not None:
                     statements.setdefault(id(statement), statement)
         return sorted(statements.values(), key=lambda s: (s.lineno, s.col_offset), reverse=True)
@@ -171,7 +171,7 @@ class SummaryWriterNotClosed(Rule):
         statements: dict[int, ast.stmt] = {id(assign): assign}
         for node in ctx.index.of(ast.Attribute):
             if isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.ctx, ast.Load):
-                statement = _statement_of(ctx, node)
+                statement = statement_of(ctx, node)
                 if statement is not None:
                     statements.setdefault(id(statement), statement)
         return sorted(statements.values(), key=lambda s: (s.lineno, s.col_offset), reverse=True)
@@ -241,36 +241,22 @@ class SummaryWriterNotClosed(Rule):
             return parent.attr not in CLOSING
         if _none_test(parent, node):
             return True
-        if isinstance(parent, ast.keyword):
-            call = ctx.parent(parent)
-            return isinstance(call, ast.Call) and self._only_logs(ctx, call, parent.arg, None, depth)
-        if isinstance(parent, ast.Call) and any(a is node for a in parent.args):
-            index = next(i for i, a in enumerate(parent.args) if a is node)
-            return self._only_logs(ctx, parent, None, index, depth)
+        if isinstance(parent, ast.keyword) or (isinstance(parent, ast.Call) and any(a is node for a in parent.args)):
+            return self._only_logs(ctx, node, depth)
         return False
 
-    def _only_logs(self, ctx: FileContext, call: ast.Call, keyword: str | None, index: int | None, depth: int) -> bool:
-        """``call`` is of a function of this file (one of the name) whose parameter receiving
+    def _only_logs(self, ctx: FileContext, node: ast.AST, depth: int) -> bool:
+        """``node`` is handed to a function of this file (one of the name) whose parameter receiving
         the writer is only used to log (and handed on to such functions only)."""
-        if depth >= 2 or not isinstance(call.func, ast.Name) or any(isinstance(a, ast.Starred) for a in call.args):
+        receiver = _receiving_parameter(ctx, node) if depth < 2 else None
+        if receiver is None:
             return False
-        defs = [f for f in ctx.index.of(*_FUNCTIONS) if isinstance(f, _FUNCTIONS) and f.name == call.func.id]
-        if len(defs) != 1:
-            return False
-        function = defs[0]
-        arguments = function.args
-        positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
-        if keyword is not None:
-            param = keyword if keyword in positional or keyword in [a.arg for a in arguments.kwonlyargs] else None
-        else:
-            param = positional[index] if index is not None and index < len(positional) else None
-        if param is None:
-            return False
-        for node in ast.walk(function):
-            if isinstance(node, (ast.Global, ast.Nonlocal)) and param in node.names:
+        function, param = receiver
+        for use in ast.walk(function):
+            if isinstance(use, (ast.Global, ast.Nonlocal)) and param in use.names:
                 return False
-            if isinstance(node, ast.Name) and node.id == param:
-                if not isinstance(node.ctx, ast.Load) or not self._plain_use(ctx, node, depth + 1):
+            if isinstance(use, ast.Name) and use.id == param:
+                if not isinstance(use.ctx, ast.Load) or not self._plain_use(ctx, use, depth + 1):
                     return False
         return True
 
@@ -331,7 +317,7 @@ class SummaryWriterNotClosed(Rule):
         )
 
 
-def _receiving_parameter(ctx: FileContext, node: ast.Name) -> tuple[ast.AST, str] | None:
+def _receiving_parameter(ctx: FileContext, node: ast.AST) -> tuple[ast.AST, str] | None:
     """``f(writer)`` / ``f(w=writer)`` of the one function ``f`` of this file: ``f`` and the
     parameter that receives the writer."""
     parent = ctx.parent(node)
@@ -353,13 +339,6 @@ def _receiving_parameter(ctx: FileContext, node: ast.Name) -> tuple[ast.AST, str
     if index is None or index >= len(positional):
         return None
     return defs[0], positional[index]
-
-
-def _statement_of(ctx: FileContext, node: ast.AST) -> ast.stmt | None:
-    current: ast.AST | None = node
-    while current is not None and not isinstance(current, ast.stmt):
-        current = ctx.parent(current)
-    return current
 
 
 def _none_test(parent: ast.AST | None, node: ast.AST) -> bool:
