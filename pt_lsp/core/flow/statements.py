@@ -17,6 +17,7 @@ from .graph import GraphNodes
 from .invariant import Resets, loop_resets
 from .lattice import Device, Grade, GraphNode
 from .state import NONE, LoopFrame, Stack, State, join_states
+from .trips import ModuleInts, module_int_constants, runs_at_least_once, runs_once
 from .values import OTHER, Kind, Value
 
 if TYPE_CHECKING:
@@ -458,90 +459,6 @@ class Statements:
         shared = shared_nodes(iterated.items) if iterated.items is not None else frozenset()
         fresh = renamed(element, self.graph.fresh(stmt.target, Grade.UNKNOWN))
         return fresh.with_(history=fresh.history | shared) if shared else fresh
-
-
-def runs_once(stmt: ast.For | ast.AsyncFor | ast.While) -> bool:
-    """``for _ in range(1)``, ``range(0, 1)`` or over a literal of one item: the body runs once."""
-    if isinstance(stmt, ast.While):
-        return False
-    it = stmt.iter
-    if isinstance(it, (ast.List, ast.Tuple)):
-        return len(it.elts) == 1 and not isinstance(it.elts[0], ast.Starred)
-    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range") or it.keywords:
-        return False
-    bounds: list[int] = []
-    for arg in it.args:
-        if not (isinstance(arg, ast.Constant) and type(arg.value) is int):
-            return False
-        bounds.append(arg.value)
-    if not 1 <= len(bounds) <= 3 or len(bounds) == 3 and bounds[2] == 0:
-        return False
-    return len(range(*bounds)) == 1
-
-
-class ModuleInts(dict[str, int]):
-    """``module_int_constants``: the names, and the ids of the file's own ``for`` loops."""
-
-    loops: frozenset[int] = frozenset()
-
-
-def runs_at_least_once(stmt: ast.For | ast.AsyncFor | ast.While, constants: ModuleInts) -> bool:
-    """``for _ in range(3)``, ``range(N)`` with a module constant ``N = 3`` bound once, or over a
-    non-empty literal: the body runs at least once, so no path leaves the loop without it."""
-    if isinstance(stmt, ast.While):
-        return False
-    it = stmt.iter
-    if isinstance(it, (ast.List, ast.Tuple)):
-        return any(not isinstance(e, ast.Starred) for e in it.elts)
-    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range") or it.keywords:
-        return False
-    bounds: list[int] = []
-    for arg in it.args:
-        if isinstance(arg, ast.Constant) and type(arg.value) is int:
-            bounds.append(arg.value)
-        elif isinstance(arg, ast.Name) and arg.id in constants and id(stmt) in constants.loops:
-            bounds.append(constants[arg.id])  # (a loop of this file: an imported file has its own names)
-        else:
-            return False
-    if not 1 <= len(bounds) <= 3 or len(bounds) == 3 and bounds[2] == 0:
-        return False
-    return len(range(*bounds)) >= 1
-
-
-def module_int_constants(module: ast.Module) -> ModuleInts:
-    """Names the module binds exactly once, at its top level, to an int literal, and nowhere else
-    (no other assignment, loop target, import, ``global``): ``N_STEPS = 3``. One walk per file."""
-    bound: dict[str, int] = {}
-    loops: set[int] = set()
-    for node in ast.walk(module):
-        if isinstance(node, (ast.For, ast.AsyncFor)):
-            loops.add(id(node))
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            bound[node.id] = bound.get(node.id, 0) + 1
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            for name in node.names:
-                bound[name] = bound.get(name, 0) + 2
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                name = (alias.asname or alias.name).split(".")[0]
-                bound[name] = bound.get(name, 0) + 2
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound[node.name] = bound.get(node.name, 0) + 2
-        elif isinstance(node, ast.arg):
-            bound[node.arg] = bound.get(node.arg, 0) + 2
-    constants = ModuleInts()
-    constants.loops = frozenset(loops)
-    for stmt in module.body:
-        if (
-            isinstance(stmt, ast.Assign)
-            and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)
-            and bound.get(stmt.targets[0].id) == 1
-            and isinstance(stmt.value, ast.Constant)
-            and type(stmt.value.value) is int
-        ):
-            constants[stmt.targets[0].id] = stmt.value.value
-    return constants
 
 
 def chosen_devices(after: State, cuda: State, other: State, stmt: ast.If) -> None:

@@ -1,0 +1,87 @@
+"""How many times a `for` loop runs, where the source says: over a literal, or over `range(...)`
+of int literals and module constants bound once. The loop statement asks: a loop that runs once
+has no earlier iteration (audit-6 G2); one that runs at least once has no path that skips it
+(audit-7 G4)."""
+
+from __future__ import annotations
+
+import ast
+
+
+class ModuleInts(dict[str, int]):
+    """``module_int_constants``: the names, and the ids of the file's own ``for`` loops."""
+
+    loops: frozenset[int] = frozenset()
+
+
+NO_CONSTANTS = ModuleInts()
+
+
+def trips(stmt: ast.For | ast.AsyncFor | ast.While, constants: ModuleInts = NO_CONSTANTS) -> int | None:
+    """How many times the body runs, where the source says; None where it does not."""
+    if isinstance(stmt, ast.While):
+        return None
+    it = stmt.iter
+    if isinstance(it, (ast.List, ast.Tuple)):
+        return None if any(isinstance(e, ast.Starred) for e in it.elts) else len(it.elts)
+    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range") or it.keywords:
+        return None
+    bounds: list[int] = []
+    for arg in it.args:
+        if isinstance(arg, ast.Constant) and type(arg.value) is int:
+            bounds.append(arg.value)
+        elif isinstance(arg, ast.Name) and arg.id in constants and id(stmt) in constants.loops:
+            bounds.append(constants[arg.id])  # (a loop of this file: an imported file has its own names)
+        else:
+            return None
+    if not 1 <= len(bounds) <= 3 or len(bounds) == 3 and bounds[2] == 0:
+        return None
+    return len(range(*bounds))
+
+
+def runs_once(stmt: ast.For | ast.AsyncFor | ast.While) -> bool:
+    """``for _ in range(1)``, ``range(0, 1)`` or over a literal of one item: the body runs once."""
+    return trips(stmt) == 1
+
+
+def runs_at_least_once(stmt: ast.For | ast.AsyncFor | ast.While, constants: ModuleInts) -> bool:
+    """``for _ in range(3)``, ``range(N)`` with a module constant ``N = 3`` bound once, or over a
+    non-empty literal: the body runs at least once, so no path leaves the loop without it."""
+    count = trips(stmt, constants)
+    return count is not None and count >= 1
+
+
+def module_int_constants(module: ast.Module) -> ModuleInts:
+    """Names the module binds exactly once, at its top level, to an int literal, and nowhere else
+    (no other assignment, loop target, import, ``global``): ``N_STEPS = 3``. One walk per file."""
+    bound: dict[str, int] = {}
+    loops: set[int] = set()
+    for node in ast.walk(module):
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            loops.add(id(node))
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound[node.id] = bound.get(node.id, 0) + 1
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            for name in node.names:
+                bound[name] = bound.get(name, 0) + 2
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                name = (alias.asname or alias.name).split(".")[0]
+                bound[name] = bound.get(name, 0) + 2
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound[node.name] = bound.get(node.name, 0) + 2
+        elif isinstance(node, ast.arg):
+            bound[node.arg] = bound.get(node.arg, 0) + 2
+    constants = ModuleInts()
+    constants.loops = frozenset(loops)
+    for stmt in module.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and bound.get(stmt.targets[0].id) == 1
+            and isinstance(stmt.value, ast.Constant)
+            and type(stmt.value.value) is int
+        ):
+            constants[stmt.targets[0].id] = stmt.value.value
+    return constants
