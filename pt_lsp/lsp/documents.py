@@ -33,7 +33,7 @@ from .linting import CellText, DocumentLint, lint_cells, lint_document
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
-# Per-function incremental lints (core/incremental.py): sound, but off by default while the rules
+# Per-function incremental lints (core/incremental/): sound, but off by default while the rules
 # that do most of the work on real files (PTL102, PTL203, ...) read whole files and cannot be
 # reused per function: then the bookkeeping only costs (benchmarks/results/lsp-latency.txt).
 INCREMENTAL = os.environ.get("PT_LSP_INCREMENTAL", "0") == "1"

@@ -70,7 +70,7 @@ def lint_document(
     incremental: IncrementalLinter | None = None,
 ) -> DocumentLint:
     """``selection`` None: the project excludes this file; it gets no diagnostics. ``incremental``:
-    the document's memo of its last lint (per-function reuse, core/incremental.py)."""
+    the document's memo of its last lint (per-function reuse, core/incremental/)."""
     doc = Document(text)
     if selection is None:
         return DocumentLint(uri, version, doc)

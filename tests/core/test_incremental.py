@@ -1,4 +1,4 @@
-"""Incremental lints (core/incremental.py): after every edit the findings equal a fresh full lint,
+"""Incremental lints (core/incremental/): after every edit the findings equal a fresh full lint,
 and an edit inside one function analyses only the functions connected to it (counted, not timed)."""
 
 from __future__ import annotations

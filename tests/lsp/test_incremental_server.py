@@ -1,4 +1,4 @@
-"""The server's incremental lints (core/incremental.py, on with PT_LSP_INCREMENTAL=1): a document's
+"""The server's incremental lints (core/incremental/, on with PT_LSP_INCREMENTAL=1): a document's
 memo lives while it is open, an edit inside one function reuses the others' findings, and the
 diagnostics are those of a whole-file lint."""
 

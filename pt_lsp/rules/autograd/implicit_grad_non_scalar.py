@@ -79,7 +79,7 @@ class ImplicitGradNonScalar(Rule):
     name = "implicit-grad-non-scalar"
     summary = "`backward()` without a gradient on a tensor known to have more than one element"
     examples = EXAMPLES
-    per_unit = True  # the server may reuse its findings per function (core/incremental.py)
+    per_unit = True  # the server may reuse its findings per function (core/incremental/)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text

@@ -93,7 +93,7 @@ class ChainedSliceIndexing(Rule):
     summary = "`x[a:b][c:d]` on a tensor or array: the second slice is on dimension 0 again, not `x[a:b, c:d]`"
     severity = Severity.WARNING
     examples = EXAMPLES
-    per_unit = True  # the server may reuse its findings per function (core/incremental.py)
+    per_unit = True  # the server may reuse its findings per function (core/incremental/)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if not _CHAINED_WINDOWS.search(ctx.doc.text):

@@ -54,7 +54,7 @@ class GradVariablesKeyword(Rule):
     summary = "`torch.autograd.backward(grad_variables=...)`: a deprecated keyword → `grad_tensors=`"
     severity = Severity.WARNING
     examples = EXAMPLES
-    per_unit = True  # the server may reuse its findings per function (core/incremental.py)
+    per_unit = True  # the server may reuse its findings per function (core/incremental/)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if OLD not in ctx.doc.text:

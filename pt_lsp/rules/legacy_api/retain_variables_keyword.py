@@ -54,7 +54,7 @@ class RetainVariablesKeyword(Rule):
     summary = "`backward(retain_variables=...)`: a keyword removed from PyTorch → `retain_graph=`"
     severity = Severity.ERROR
     examples = EXAMPLES
-    per_unit = True  # the server may reuse its findings per function (core/incremental.py)
+    per_unit = True  # the server may reuse its findings per function (core/incremental/)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if OLD not in ctx.doc.text:

@@ -159,7 +159,7 @@ class ModuleBeforeSuperInit(Rule):
     name = "module-before-super-init"
     summary = "submodule or parameter assigned before `super().__init__()`; `super(Other, self)` naming another class"
     examples = EXAMPLES
-    per_unit = True  # the server may reuse its findings per function (core/incremental.py)
+    per_unit = True  # the server may reuse its findings per function (core/incremental/)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if "__init__" not in ctx.doc.text:

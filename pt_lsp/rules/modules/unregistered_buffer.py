@@ -120,7 +120,7 @@ class UnregisteredBuffer(Rule):
     summary = "a plain tensor attribute of an `nn.Module` used in `forward` (not a buffer)"
     severity = Severity.WARNING
     examples = EXAMPLES
-    per_unit = True  # the server may reuse its findings per function (core/incremental.py)
+    per_unit = True  # the server may reuse its findings per function (core/incremental/)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if "torch" not in ctx.doc.text or "forward" not in ctx.doc.text:

@@ -115,7 +115,7 @@ class UnregisteredParameter(Rule):
     summary = "a tensor requiring grad or a plain list/dict of modules on an `nn.Module` that is never registered"
     severity = Severity.ERROR
     examples = EXAMPLES
-    per_unit = True  # the server may reuse its findings per function (core/incremental.py)
+    per_unit = True  # the server may reuse its findings per function (core/incremental/)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text
@@ -542,6 +542,8 @@ def _handed_on(ctx: FileContext, cls: ast.ClassDef) -> _HandedOn:
             if container:
                 _note_items(argument, found)
             inner = argument.value if isinstance(argument, ast.Starred) else argument
+            if container:
+                inner = _contents_of(inner)
             if is_self_attr(inner):
                 found.attributes.add(inner.attr)
             elif isinstance(inner, ast.Name):
