@@ -605,6 +605,21 @@ def _note_items(argument: ast.expr, found: _HandedOn) -> None:
             found.items.setdefault(part.value.attr, set()).add(given)
 
 
+def _contents_of(argument: ast.expr) -> ast.expr:
+    """The container whose objects a registering container gets through a copy or a view of it:
+    ``nn.ModuleList(list(self.convs.values()))`` registers the very modules of ``self.convs``
+    (audit-7 G6: the dict then serves as a lookup table only)."""
+    while isinstance(argument, ast.Call) and not argument.keywords:
+        func = argument.func
+        if isinstance(func, ast.Name) and func.id in ("list", "tuple") and len(argument.args) == 1:
+            argument = argument.args[0]
+        elif isinstance(func, ast.Attribute) and func.attr in ("values", "items") and not argument.args:
+            argument = func.value
+        else:
+            break
+    return argument
+
+
 def _called_at_once(ctx: FileContext, call: ast.Call) -> bool:
     parent = ctx.parent(call)
     return isinstance(parent, ast.Call) and parent.func is call
