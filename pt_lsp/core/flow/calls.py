@@ -491,6 +491,12 @@ class Calls:
             elif name == "to":
                 device = self.target_device(node, args, kwargs, module.device)
                 moved = moved_to(module.with_(device=device), node, func.value, device, module.device, args, kwargs)
+            elif name == "requires_grad_":  # `nn.Conv2d(...).requires_grad_(False)`: frozen (audit-7 G1)
+                flag = node.args[0] if node.args else keyword(node, "requires_grad")
+                if isinstance(flag, ast.Constant) and isinstance(flag.value, bool):
+                    moved = module.with_(requires_grad=flag.value)
+                elif flag is None:
+                    moved = module.with_(requires_grad=True)
             state.rebind(func.value, moved)  # nn.Module.to() moves the module in place
             return moved
         param = Value(kind=Kind.TENSOR, device=module.device, requires_grad=True, steps=module.steps)

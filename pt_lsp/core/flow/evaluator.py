@@ -223,6 +223,8 @@ class Expressions:
                 else known
             )
         if base.qualname and node.attr in ("weight", "bias"):
+            if base.requires_grad is False:  # a layer frozen by `requires_grad_(False)`
+                return Value(kind=Kind.TENSOR, device=base.device, requires_grad=False)
             parameter = Value(kind=Kind.TENSOR, device=base.device, requires_grad=True, steps=base.steps)
             return parameter.step(node, f"{subject(node)} is a parameter (requires grad)")
         return UNKNOWN
