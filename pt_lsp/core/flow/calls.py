@@ -644,8 +644,24 @@ def read_only_array(qualname: str, node: ast.Call, args: Args, kwargs: Kwargs) -
             return Value(read_only=ReadOnly("`np.frombuffer` of an immutable bytes object", node, True, True))
     if qualname == "numpy.broadcast_to":
         return Value(read_only=ReadOnly("a `np.broadcast_to` view, whose rows share one memory", node, False))
+    # a file mapped read-only ("r+", "c" and the default of `np.memmap` are writable)
+    if qualname == "numpy.memmap" and _constant_argument(node, "mode", 2) == "r":
+        return Value(read_only=ReadOnly('`np.memmap` opened with `mode="r"`', node, True))
+    if qualname == "numpy.load" and _constant_argument(node, "mmap_mode", 1) == "r":
+        return Value(read_only=ReadOnly('`np.load` with `mmap_mode="r"`', node, False))
     if qualname in ("numpy.asarray", "numpy.asanyarray") and len(args) == 1 and not kwargs and args[0].read_only:
         return args[0]
+    return None
+
+
+def _constant_argument(call: ast.Call, keyword: str, position: int) -> object:
+    """The constant passed for a parameter by keyword or at ``position`` (None otherwise)."""
+    for kw in call.keywords:
+        if kw.arg == keyword:
+            return kw.value.value if isinstance(kw.value, ast.Constant) else None
+    if len(call.args) > position and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
+        argument = call.args[position]
+        return argument.value if isinstance(argument, ast.Constant) else None
     return None
 
 
