@@ -110,10 +110,16 @@ def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             stack.extend(reversed(case.body))
 
 
+# String methods that only read their receiver: `self.gan_type.find("WGAN") >= 0` (audit-7 G7).
+_READING_METHODS = frozenset("find rfind index rindex count startswith endswith lower upper casefold strip".split())
+
+
 def _invariant(test: ast.expr, stored: frozenset[str]) -> bool:
-    """A test of constants, names and attribute paths (compared, combined, negated) that the
-    loop body never assigns, nor any prefix of them."""
+    """A test of constants, names and attribute paths (compared, combined, negated, or read by a
+    string method with constant arguments) that the loop body never assigns, nor any prefix of them."""
     for node in subtree(test):
+        if isinstance(node, ast.Call) and _reads_string(node):
+            continue
         if isinstance(node, (ast.Call, ast.Subscript, ast.NamedExpr, ast.Await, ast.Lambda)):
             return False
         if isinstance(node, (ast.Name, ast.Attribute)):
@@ -124,6 +130,18 @@ def _invariant(test: ast.expr, stored: frozenset[str]) -> bool:
             if any(".".join(parts[: i + 1]) in stored for i in range(len(parts))):
                 return False
     return True
+
+
+def _reads_string(call: ast.Call) -> bool:
+    """``path.find("GP")``: a reading string method of a name or attribute path, constant arguments."""
+    func = call.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr in _READING_METHODS
+        and isinstance(func.value, (ast.Name, ast.Attribute))
+        and not call.keywords
+        and all(isinstance(arg, ast.Constant) for arg in call.args)
+    )
 
 
 def _self_reading_stores(nodes: Iterable[ast.AST]) -> Counter[str]:
