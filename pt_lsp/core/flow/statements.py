@@ -425,7 +425,7 @@ class Statements:
 
     def module_ints(self) -> ModuleInts:
         if self._module_ints is None:
-            self._module_ints = module_int_constants(self.ctx.tree)
+            self._module_ints = module_int_constants(self.ctx.tree, self.ctx.index)
         return self._module_ints
 
     def spend_extra_pass(self) -> bool:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ast
 
+from ..walk import NodeIndex
+
 
 class ModuleInts(dict[str, int]):
     """``module_int_constants``: the names, and the ids of the file's own ``for`` loops."""
@@ -51,29 +53,28 @@ def runs_at_least_once(stmt: ast.For | ast.AsyncFor | ast.While, constants: Modu
     return count is not None and count >= 1
 
 
-def module_int_constants(module: ast.Module) -> ModuleInts:
+def module_int_constants(module: ast.Module, index: NodeIndex) -> ModuleInts:
     """Names the module binds exactly once, at its top level, to an int literal, and nowhere else
-    (no other assignment, loop target, import, ``global``): ``N_STEPS = 3``. One walk per file."""
+    (no other assignment, loop target, import, ``global``): ``N_STEPS = 3``. Read from ``module``'s
+    node index (its binding nodes by type), not from a walk of its own."""
     bound: dict[str, int] = {}
-    loops: set[int] = set()
-    for node in ast.walk(module):
-        if isinstance(node, (ast.For, ast.AsyncFor)):
-            loops.add(id(node))
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+    for node in index.of(ast.Name):
+        if not isinstance(node.ctx, ast.Load):
             bound[node.id] = bound.get(node.id, 0) + 1
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            for name in node.names:
-                bound[name] = bound.get(name, 0) + 2
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                name = (alias.asname or alias.name).split(".")[0]
-                bound[name] = bound.get(name, 0) + 2
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound[node.name] = bound.get(node.name, 0) + 2
-        elif isinstance(node, ast.arg):
-            bound[node.arg] = bound.get(node.arg, 0) + 2
+    # bound elsewhere too (weight 2: never once): global/nonlocal, imports, definitions, parameters
+    others = [name for scoped in index.of(ast.Global) for name in scoped.names]
+    others += [name for scoped in index.of(ast.Nonlocal) for name in scoped.names]
+    others += [(alias.asname or alias.name).split(".")[0] for node in index.of(ast.Import) for alias in node.names]
+    others += [(alias.asname or alias.name).split(".")[0] for node in index.of(ast.ImportFrom) for alias in node.names]
+    others += [node.name for node in index.of(ast.FunctionDef)]
+    others += [node.name for node in index.of(ast.AsyncFunctionDef)]
+    others += [node.name for node in index.of(ast.ClassDef)]
+    others += [node.arg for node in index.of(ast.arg)]
+    for name in others:
+        bound[name] = bound.get(name, 0) + 2
+    loops = frozenset([*map(id, index.of(ast.For)), *map(id, index.of(ast.AsyncFor))])
     constants = ModuleInts()
-    constants.loops = frozenset(loops)
+    constants.loops = loops
     for stmt in module.body:
         if (
             isinstance(stmt, ast.Assign)
