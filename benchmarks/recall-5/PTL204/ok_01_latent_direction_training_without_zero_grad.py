@@ -1,0 +1,42 @@
+# Source: https://github.com/LoreGoetschalckx/GANalyze/issues/7
+# Pattern: the fix: `optimizer.zero_grad()` before each backward (the same check passes)
+import torch
+import torch.nn as nn
+from torch.func import functional_call
+
+torch.manual_seed(0)
+dim_z, batch_size, lr = 8, 16, 0.05
+
+
+class Transformer(nn.Module):
+    def __init__(self, dim_z):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(1, dim_z) * 0.01)
+
+    def forward(self, z, alpha):
+        return z + alpha * self.w
+
+
+generator = nn.Sequential(nn.Linear(dim_z, 32), nn.Tanh(), nn.Linear(32, 12)).requires_grad_(False)
+assessor = nn.Sequential(nn.Linear(12, 16), nn.ReLU(), nn.Linear(16, 1)).requires_grad_(False)
+transformer = Transformer(dim_z)
+criterion = nn.MSELoss()
+optimizer = torch.optim.SGD(transformer.parameters(), lr=lr)
+
+for step in range(5):
+    z = torch.randn(batch_size, dim_z)
+    alpha = torch.rand(batch_size, 1) * 2 - 1
+    out_scores = assessor(generator(transformer(z, alpha)))
+    with torch.no_grad():
+        target_scores = assessor(generator(z)) + alpha
+    loss = criterion(out_scores, target_scores)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+before = {n: (p + lr * p.grad).detach().requires_grad_() for n, p in transformer.named_parameters()}
+last = criterion(assessor(generator(functional_call(transformer, before, (z, alpha)))), target_scores)
+own = torch.autograd.grad(last, list(before.values()))
+for (name, p), g in zip(transformer.named_parameters(), own):
+    if not torch.allclose(p.grad, g, atol=1e-6):
+        raise RuntimeError("the gradient of the last step is not the last batch's own gradient")
