@@ -182,9 +182,7 @@ class InitEvidence:
         if parameter is None:
             return []
         if self._rebound is None:
-            self._rebound = {
-                n.id for n in own_nodes(init) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
-            }
+            self._rebound = _rebound_names(init)
         if name in self._rebound:
             return []
         index = next((i for i, a in enumerate(positional) if a is parameter), None)
@@ -294,7 +292,8 @@ class InitEvidence:
         passed = self.passed(function, argument.id) if isinstance(argument, ast.Name) and attribute is not None else []
         if passed:
             # `self.layers = layers`, the callers' plain lists: `Merge([nn.Linear(5, 3), nn.Linear(5, 4)])`
-            elements = _passed_elements(passed)
+            assert isinstance(argument, ast.Name)
+            elements = _passed_elements(passed, wrapped=argument.id in _wrapped_names(function))
             if elements is None:
                 return None
             return self._filled(Container("list", elements), attribute, None)
@@ -447,15 +446,58 @@ def _calls_by_name(ctx: FileContext) -> dict[str, list[ast.Call]]:
     return found
 
 
-def _passed_elements(passed: list[tuple[ast.AST, ast.AST]]) -> list[tuple[ast.AST, ast.AST]] | None:
+def _passed_elements(
+    passed: list[tuple[ast.AST, ast.AST]], wrapped: bool = False
+) -> list[tuple[ast.AST, ast.AST]] | None:
     """The elements of the lists (or tuples, or a comprehension's element) the callers pass, each
-    with the scope it is evaluated in; None where one passes anything else."""
+    with the scope it is evaluated in; None where one passes anything else, unless the parameter
+    is ``wrapped`` into a list when it is not one: then that is the element."""
     elements: list[tuple[ast.AST, ast.AST]] = []
     for given, scope in passed:
         if isinstance(given, (ast.List, ast.Tuple)) and given.elts:
             elements.extend((e, scope) for e in given.elts)
         elif isinstance(given, ast.ListComp):
             elements.append((given.elt, scope))
+        elif wrapped and isinstance(given, ast.Call):
+            elements.append((given, scope))
         else:
             return None
     return elements
+
+
+def _rebound_names(init: ast.AST) -> set[str]:
+    """The names ``__init__`` rebinds, but not a parameter only wrapped into a list of itself."""
+    wrapped = _wrapped_names(init)
+    return {
+        n.id
+        for n in own_nodes(init)
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) and n.id not in wrapped
+    }
+
+
+def _wrapped_names(function: ast.AST) -> set[str]:
+    """Names every binding of which in ``function`` wraps the name's own value into a list:
+    ``if not isinstance(acts, list): acts = [acts] * n`` (AllenNLP's ``FeedForward``). The list
+    then holds what the callers pass, or the callers' list itself."""
+    wraps: dict[str, int] = {}
+    bindings: dict[str, int] = {}
+    for node in own_nodes(function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if _wraps_itself(node.value, node.targets[0].id):
+                wraps[node.targets[0].id] = wraps.get(node.targets[0].id, 0) + 1
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bindings[node.id] = bindings.get(node.id, 0) + 1
+    return {name for name, count in wraps.items() if bindings.get(name) == count}
+
+
+def _wraps_itself(value: ast.expr, name: str) -> bool:
+    """``[name]``, ``[name] * n``, ``n * [name]`` or ``[name for _ in range(n)]``."""
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
+        value = value.left if isinstance(value.left, (ast.List, ast.Tuple)) else value.right
+    if isinstance(value, (ast.List, ast.Tuple)) and len(value.elts) == 1:
+        value = value.elts[0]
+    elif isinstance(value, ast.ListComp):
+        value = value.elt
+    else:
+        return False
+    return isinstance(value, ast.Name) and value.id == name

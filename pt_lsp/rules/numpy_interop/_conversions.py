@@ -95,9 +95,13 @@ def _elements(ctx: FileContext, call: ast.Call, qualname: str, argument: ast.exp
     if sequence.kind is not Kind.SEQ:
         return []
     element = sequence.iter_elem()
-    if not element.is_tensor or _stored_in_other_lists(argument, element):
-        return []
-    return [Conversion(call, qualname, argument, element, True)]
+    # rows of a table (`predicts.append([distance, label])`): NumPy converts the tensors inside too
+    held = [item for item in element.items or () if item.is_tensor] if element.kind is Kind.SEQ else [element]
+    return [
+        Conversion(call, qualname, argument, tensor, True)
+        for tensor in held
+        if tensor.is_tensor and not _stored_in_other_lists(argument, tensor)
+    ]
 
 
 def _stored_in_other_lists(argument: ast.expr, element: Value) -> bool:

@@ -94,8 +94,9 @@ class SummaryWriterNotClosed(Rule):
         if "SummaryWriter" not in ctx.doc.text:
             return
         end = ProgramEnd(ctx)
+        fallbacks = _fallback_handlers(ctx)
         for call in ctx.index.of(ast.Call):
-            if ctx.qualname(call.func) not in WRITERS:
+            if ctx.qualname(call.func) not in WRITERS and not _imported_writer(ctx, call, fallbacks):
                 continue
             assign = ctx.parent(call)
             if not (isinstance(assign, (ast.Assign, ast.AnnAssign)) and assign.value is call):
@@ -315,6 +316,47 @@ class SummaryWriterNotClosed(Rule):
             (Edit.insert(Pos(span.end.line, len(line)), text),),
             Applicability.DISPLAY_ONLY,
         )
+
+
+# `except ImportError:` and the handlers that also catch it
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def _fallback_handlers(ctx: FileContext) -> dict[str, list[ast.ExceptHandler]]:
+    """``try: from torch.utils.tensorboard import SummaryWriter`` / ``except ImportError:`` with a
+    fallback bound to the same name (``SummaryWriter = None``, a stub ``def``, tensorboardX's
+    writer): each name, with the handlers that bind its fallback. Where tensorboard is installed,
+    the import succeeds and the name is torch's writer (audit-7 M1, yolov5's loggers)."""
+    found: dict[str, list[ast.ExceptHandler]] = {}
+    for node in ctx.index.of(ast.Try):
+        if not isinstance(node, ast.Try):
+            continue
+        imported = {
+            alias.asname or alias.name
+            for statement in node.body
+            if isinstance(statement, ast.ImportFrom) and statement.level == 0
+            for alias in statement.names
+            if f"{statement.module}.{alias.name}" in WRITERS
+        }
+        for handler in node.handlers:
+            caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+            if any(t is None or (isinstance(t, ast.Name) and t.id in _IMPORT_ERRORS) for t in caught):
+                for name in imported:
+                    found.setdefault(name, []).append(handler)
+    return found
+
+
+def _imported_writer(ctx: FileContext, call: ast.Call, fallbacks: dict[str, list[ast.ExceptHandler]]) -> bool:
+    """``SummaryWriter(...)`` whose name is bound last by the fallback of such a ``try``: torch's
+    writer whenever the import succeeded."""
+    func = call.func
+    if not isinstance(func, ast.Name) or func.id not in fallbacks:
+        return False
+    binding = ctx.names.binding(func.id, call)
+    if binding is None:
+        return False
+    line = binding.pos[0]
+    return any(h.lineno <= line <= (h.end_lineno or h.lineno) for h in fallbacks[func.id])
 
 
 def _receiving_parameter(ctx: FileContext, node: ast.AST) -> tuple[ast.AST, str] | None:
