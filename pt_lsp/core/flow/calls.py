@@ -482,7 +482,9 @@ class Calls:
         name = func.attr
         if name in api.MODULE_SELF_METHODS:
             moved = module
-            if name == "cuda":
+            if name in ("cuda", "to") and self.built_empty(func.value, state):
+                pass  # nothing to move: the layers added later stay on the CPU (audit-7 G3)
+            elif name == "cuda":
                 moved = module.with_(device=Device.CUDA).step(
                     node, f"{subject(func.value)} moved to CUDA here{condition(state)}"
                 )
@@ -528,6 +530,13 @@ class Calls:
         ):
             return OTHER
         return self.call_unknown(node, args, kwargs, state)
+
+    def built_empty(self, receiver: ast.expr, state: State) -> bool:
+        """``nn.Sequential()`` (an ``nn.ModuleList()``, an ``nn.ModuleDict()``) moved as it is
+        built, with no layer in it yet."""
+        if not isinstance(receiver, ast.Call) or receiver.args or receiver.keywords:
+            return False
+        return self.eval(receiver.func, state).qualname in EMPTY_CONTAINERS
 
     def call_layers(self, module: Value, node: ast.Call, value: Value, state: State) -> Value:
         """``nn.Sequential(...)(x)`` holding a module of this project: its layers run in order,
@@ -601,6 +610,10 @@ class Calls:
         if qualname.startswith("torch.nn.") and not parameter_free and "DataParallel" not in qualname:
             # a torch layer's weights meet its input: a CPU input runs on the CPU or raises
             value = on_cpu_or_raises(value, [*inputs, Value(kind=Kind.TENSOR, device=module.device)])
+            if module.device is Device.CUDA and any(v.kind is Kind.TENSOR and v.device is Device.CPU for v in inputs):
+                # a layer moved to CUDA given a CPU tensor raises the device mismatch: no CUDA
+                # output is ever made (audit-7 G5; no rule reports the mismatch itself)
+                value = value.with_(device=Device.CPU)
         if value.requires_grad or value.device.may_be_cuda:
             value = value.with_(steps=merge_steps(module.steps, value.steps)).step(
                 node, f"output of {subject(node.func)} here"
@@ -708,6 +721,9 @@ def builds_model(qualname: str) -> bool:
 
 
 MODEL_ZOO_HELPERS = frozenset({"get_weight", "get_model_weights", "list_models", "get_model_builder", "Weights"})
+
+
+EMPTY_CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"})
 
 
 def stateful_layers(module: Value) -> bool:
