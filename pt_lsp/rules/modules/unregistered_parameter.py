@@ -57,16 +57,18 @@ class UnregisteredParameter(Rule):
     comprehension, or a container created empty and filled with `.append(...)`,
     `.extend(...)` or `[key] = ...`), also inside lists put into it (`[nn.Linear(...), act]`),
     where the modules come from the class's callers (`Merge([nn.Linear(4, 2)])` stored by
-    `self.layers = layers` or appended one by one), and where a function of the file builds the
-    container and returns it (`self.blocks = build(spec)`, also as one item of a returned tuple:
-    `self.blocks, width = build(spec)`). The finding is on the assignment of the
+    `self.layers = layers` or appended one by one, also when `__init__` wraps a single one into
+    a list: `if not isinstance(acts, list): acts = [acts] * n`), and where a function of the
+    file builds the container and returns it (`self.blocks = build(spec)`, also as one item of a
+    returned tuple: `self.blocks, width = build(spec)`). The finding is on the assignment of the
     attribute. A list of only parameter-free, buffer-free modules whose behaviour `train()` /
     `eval()` does not change (`nn.Upsample`, activations, `nn.Identity`, pooling), or of classes
     of the file that keep only such layers and numbers, misses nothing and is not reported;
     `nn.Dropout` and norm layers are. Nor is a list each item of which is also given to an
-    `nn.Sequential` or `nn.ModuleList` the class keeps; one handed only to a container built and
-    called at once (`nn.Sequential(*self.layers)(x)`) is reported. Lists returned by a function
-    defined inside `__init__` are followed too.
+    `nn.Sequential` or `nn.ModuleList` the class keeps, nor a list or dict handed whole to one
+    (`nn.ModuleList(list(self.convs.values()))`: the dict is then a lookup table); one handed
+    only to a container built and called at once (`nn.Sequential(*self.layers)(x)`) is reported.
+    Lists returned by a function defined inside `__init__` are followed too.
 
     ## Why is this bad?
     `nn.Module` registers only `nn.Parameter`s, submodules and buffers assigned to it directly.

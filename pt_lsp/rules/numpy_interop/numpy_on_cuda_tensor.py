@@ -41,6 +41,12 @@ class NumpyOnCudaTensor(Rule):
     class (a `DataLoader`'s) moved with `.to(device)` keeps that device through reshapes,
     casts, indexing and arithmetic.
 
+    Not flagged: the output of a torch layer moved with `.cuda()` and given a tensor known to be
+    on the CPU (`torch.tensor(array)`): the call raises the device mismatch first (and `.cuda()`
+    raises on a machine without CUDA), so no CUDA tensor reaches `.numpy()`; no rule reports the
+    mismatch itself. Nor a container moved while still empty (`nn.Sequential().cuda()`): the
+    layers added to it later (`add_module`) stay on the CPU.
+
     ## Why is this bad?
     NumPy arrays live in host memory. `Tensor.numpy()` on a CUDA tensor raises
     `TypeError: can't convert cuda:0 device type tensor to numpy`. Code that picks the device at

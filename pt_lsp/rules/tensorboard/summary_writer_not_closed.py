@@ -41,7 +41,9 @@ class SummaryWriterNotClosed(Rule):
     function that a call of this file ends the program with (`main()` under
     `if __name__ == "__main__":`, a method by its name, a constructor by its class). A function of
     this file that only logs with the writer does not close it, and neither does a test
-    `if self.writer is None:` (a writer created lazily).
+    `if self.writer is None:` (a writer created lazily). A writer imported in `try:` with a
+    fallback of the same name under `except ImportError:` (`SummaryWriter = None`, a stub
+    function) is torch's wherever tensorboard is installed, and counts.
 
     Not flagged: a writer whose last event is followed by work (a checkpoint save, an
     evaluation, more training), or whose function no code of this file calls; notebooks (the
