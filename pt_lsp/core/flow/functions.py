@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..classes import ClassInfo
-from ..walk import attr_path, parameter_defaults
+from ..walk import attr_path, parameter_defaults, subtree
 from .evaluator import Expressions, sequence
 from .lattice import Device, Grade
 from .project import Entity, ImportSpec, Module, Unit
@@ -317,14 +317,16 @@ class Functions:
         for kw in node.keywords:
             if kw.arg in by_name:
                 pairs.append((kw.arg, kw.value, kwargs.get(kw.arg, UNKNOWN)))
+        objects = [
+            (param, expr)
+            for param, expr, value in pairs
+            if param != own and (value.kind is Kind.MODULE or value.cls is not None)
+        ]
+        if not objects:  # most calls: no walk of the callee for its rebound names
+            return []
         rebound = self.rebound_names(function)
         return [
-            (param, path)
-            for param, expr, value in pairs
-            if param != own
-            and param not in rebound
-            and (path := attr_path(expr)) is not None
-            and (value.kind is Kind.MODULE or value.cls is not None)
+            (param, path) for param, expr in objects if param not in rebound and (path := attr_path(expr)) is not None
         ]
 
     def rebound_names(self, function: Function) -> frozenset[str]:
@@ -332,7 +334,7 @@ class Functions:
         known = self.rebound_cache.get(id(function))
         if known is None:
             known = frozenset(
-                n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+                n.id for n in subtree(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
             )
             self.rebound_cache[id(function)] = known
         return known
