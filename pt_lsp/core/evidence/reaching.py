@@ -353,13 +353,25 @@ def local_function(ctx: FileContext, call: ast.Call) -> Function | None:
     """The module-level function of this file that ``call`` calls by name."""
     if not isinstance(call.func, ast.Name):
         return None
-    for position in _block(ctx, ctx.tree, "body").binders.get(call.func.id, ()):
-        stmt = ctx.tree.body[position]
-        if isinstance(stmt, _FUNCTIONS) and stmt.name == call.func.id:
-            binding = ctx.names.binding(call.func.id, call)
-            if binding is not None and binding.qualname is None and _module_function(ctx, stmt):
-                return stmt
+    for stmt in _module_defs(ctx).get(call.func.id, ()):
+        binding = ctx.names.binding(call.func.id, call)
+        if binding is not None and binding.qualname is None and _module_function(ctx, stmt):
+            return stmt
     return None
+
+
+def _module_defs(ctx: FileContext) -> dict[str, list[Function]]:
+    """The module-level ``def`` statements by name, in order: a call of any other name (most calls)
+    is answered without the walk of the module's statements that ``_module_function`` needs."""
+
+    def find() -> dict[str, list[Function]]:
+        defs: dict[str, list[Function]] = {}
+        for stmt in ctx.tree.body:
+            if isinstance(stmt, _FUNCTIONS):
+                defs.setdefault(stmt.name, []).append(stmt)
+        return defs
+
+    return _cached(ctx, ("module defs",), find)
 
 
 def returned_values(function: Function) -> list[ast.AST] | None:
