@@ -302,3 +302,51 @@ def test_recall_np_array_of_rows_of_numbers_is_not_reported():
     assert lines(source, "PTL401") == []
     with fake_cuda():
         assert run(source)["table"].shape == (3, 2)
+
+
+# -- recall: NumPy's savers convert the arrays they write ------------------------------------------
+SAVER = """\
+    import os
+    import tempfile
+
+    import numpy as np
+    import torch
+
+    net = torch.nn.Linear(4, 2).cuda()
+    with torch.no_grad():
+        out = net(torch.rand(3, 4).cuda()){move}
+    outputs = {{"logits": out, "probs": out.softmax(-1)}}
+    folder = tempfile.mkdtemp()
+    {save}
+"""
+
+
+@pytest.mark.parametrize(
+    "save",
+    [
+        'np.save(os.path.join(folder, "out.npy"), out)',
+        'np.savez(os.path.join(folder, "out.npz"), logits=out)',
+        'np.savez_compressed(os.path.join(folder, "out.npz"), out, out)',
+        'np.savez(os.path.join(folder, "out.npz"), **outputs)',
+        'np.savetxt(os.path.join(folder, "out.txt"), out, fmt="%.3f")',
+    ],
+)
+def test_recall_numpy_savers_of_cuda_tensors_are_reported(save):
+    source = SAVER.format(move="", save=save)
+    assert lines(source, "PTL401") == [12]
+    assert NUMPY_ERROR in raises_on_fake_cuda(source)
+
+
+@pytest.mark.parametrize(
+    "save",
+    [
+        'np.save(os.path.join(folder, "out.npy"), out)',
+        'np.savez(os.path.join(folder, "out.npz"), **outputs)',
+        'np.savez(os.path.join(folder, "out.npz"), **{k: v.cpu() for k, v in outputs.items()})',
+    ],
+)
+def test_recall_numpy_savers_of_cpu_tensors_are_not_reported(save):
+    source = SAVER.format(move=".cpu()" if "items()" not in save else "", save=save)
+    assert lines(source, "PTL401") == []
+    with fake_cuda():
+        run(source)

@@ -52,6 +52,12 @@ PLOTTING = frozenset(
 )
 # scikit-learn's metrics validate their inputs into arrays (`accuracy_score(labels, preds)`).
 LIBRARY_CONVERTERS = ("sklearn.metrics.",)
+# NumPy's savers convert each array they write: every argument after the file, by position or by
+# keyword (`np.savez(path, depth=t)`, `**predictions`), but not their options.
+SAVERS = frozenset({"numpy.save", "numpy.savez", "numpy.savez_compressed", "numpy.savetxt"})
+SAVER_OPTIONS = frozenset(
+    "file fname allow_pickle fix_imports fmt delimiter newline header footer comments encoding".split()
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ class Conversion:
     expr: ast.expr
     value: Value
     element: bool
+    container: str = "list"  # what ``expr`` is when ``element``: a list, or a dict of arrays to save
 
 
 def conversions(ctx: FileContext, call: ast.Call) -> list[Conversion]:
@@ -73,6 +80,8 @@ def conversions(ctx: FileContext, call: ast.Call) -> list[Conversion]:
     if qualname is None or not call.args:
         return []
     found = []
+    if qualname in SAVERS:
+        found.extend(_saved(ctx, call, qualname))
     if qualname in FROM_SEQUENCE:
         found.extend(_elements(ctx, call, qualname, call.args[0]))
     library = qualname in PLOTTING or qualname.startswith(LIBRARY_CONVERTERS)
@@ -86,6 +95,26 @@ def conversions(ctx: FileContext, call: ast.Call) -> list[Conversion]:
                 found.append(Conversion(call, qualname, argument, value, False))
             else:
                 found.extend(_elements(ctx, call, qualname, argument))
+    return found
+
+
+def _saved(ctx: FileContext, call: ast.Call, qualname: str) -> list[Conversion]:
+    """The tensors a NumPy saver writes: its arrays after the file, and the values of a dict
+    given as ``**arrays``."""
+    found = []
+    keywords = [k for k in call.keywords if k.arg not in SAVER_OPTIONS]
+    for argument in [*call.args[1:], *(k.value for k in keywords)]:
+        if isinstance(argument, ast.Starred):
+            continue
+        value = ctx.flow.value(argument)
+        if value.is_tensor:
+            found.append(Conversion(call, qualname, argument, value, False))
+        elif any(k.arg is None and k.value is argument for k in keywords):
+            held = value.elem
+            if held is not None and held.is_tensor and value.kind is not Kind.SEQ:
+                found.append(Conversion(call, qualname, argument, held, True, "dict"))
+        else:
+            found.extend(_elements(ctx, call, qualname, argument))
     return found
 
 
@@ -131,4 +160,5 @@ def _constant_key(node: ast.expr) -> object:
 def describe(ctx: FileContext, conversion: Conversion) -> str:
     """``np.sum()` converts each tensor of the list`` / ``np.log()` converts the tensor``."""
     call = f"`{ctx.doc.slice(ctx.doc.node_span(conversion.call.func))}()`"
-    return f"{call} converts {'each tensor of the list' if conversion.element else 'its tensor argument'} to NumPy"
+    what = f"each tensor of the {conversion.container}" if conversion.element else "its tensor argument"
+    return f"{call} converts {what} to NumPy"

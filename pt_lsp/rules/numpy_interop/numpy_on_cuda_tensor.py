@@ -35,11 +35,12 @@ class NumpyOnCudaTensor(Rule):
     function of a list of them (`np.sum([t1, t2], 0)`, `np.array(outputs)`), `np.copy`,
     `np.atleast_1d`, the functions that forward to a tensor method whose arguments differ
     (`np.transpose(t, (1, 2, 0))`, `np.argmax(t, axis=1)`), matplotlib's plotting functions
-    (`plt.plot(losses)`) and scikit-learn's metrics (`accuracy_score(labels, preds)`); those
-    findings carry no fix. A list's tensors are followed into helpers, callbacks and other
-    objects' attributes (a logger's `self.stats[key].append((t, value))`). A batch of unknown
-    class (a `DataLoader`'s) moved with `.to(device)` keeps that device through reshapes,
-    casts, indexing and arithmetic.
+    (`plt.plot(losses)`), scikit-learn's metrics (`accuracy_score(labels, preds)`) and NumPy's
+    savers (`np.save(path, t)`, `np.savez(path, **arrays)`); those findings carry no fix. A
+    list's tensors are followed into helpers, callbacks and other objects' attributes (a
+    logger's `self.stats[key].append((t, value))`). A batch of unknown class (a
+    `DataLoader`'s) moved with `.to(device)` keeps that device through reshapes, casts,
+    indexing and arithmetic.
 
     Not flagged: the output of a torch layer moved with `.cuda()` and given a tensor known to be
     on the CPU (`torch.tensor(array)`): the call raises the device mismatch first (and `.cuda()`

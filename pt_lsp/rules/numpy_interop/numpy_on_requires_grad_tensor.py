@@ -33,8 +33,9 @@ class NumpyOnRequiresGradTensor(Rule):
     them (`np.log(p)`, `np.log10(losses)`), a function of a list of them (`np.mean(losses)`
     where each loss requires grad), `np.copy(model.weight)`, `np.atleast_1d`, `np.argsort(t)`
     and the other functions that forward to a tensor method whose arguments differ, matplotlib's
-    plotting functions (`plt.plot(losses)`) and scikit-learn's metrics (`roc_auc_score(y,
-    probs)`); those findings carry no fix.
+    plotting functions (`plt.plot(losses)`), scikit-learn's metrics (`roc_auc_score(y,
+    probs)`) and NumPy's savers (`np.save(path, t)`, `np.savez(path, **arrays)`); those
+    findings carry no fix.
 
     ## Why is this bad?
     A NumPy array cannot carry an autograd graph, so torch refuses:
