@@ -40,6 +40,7 @@ class FileContext:
         self.tree = tree
         self._target_torch = target_torch
         self.budget = budget  # the flow engine checks it per statement
+        self._mentions: dict[tuple[str, ...], bool] = {}
 
     @cached_property
     def target_torch(self) -> tuple[int, int] | None:
@@ -48,6 +49,15 @@ class FileContext:
         from .vocabulary import installed_torch_version
 
         return self._target_torch or installed_torch_version()
+
+    def mentions(self, *words: str) -> bool:
+        """Whether the text holds any of ``words``: a rule's cheap gate before its analysis,
+        scanned once per file for the rules that share it (the same words in the same order)."""
+        known = self._mentions.get(words)
+        if known is None:
+            text = self.doc.text
+            known = self._mentions[words] = any(word in text for word in words)
+        return known
 
     def _built(self, phase: str, build: Callable[[], T]) -> T:
         """``build()``, timed under --profile (facts are built when a rule first asks for them)."""

@@ -155,3 +155,27 @@ def test_a_call_of_a_name_no_module_def_has_does_not_index_the_module_body():
     assert (id(ctx.tree), "body") not in reaching._memo(ctx).blocks  # the gate answered
     assert reaching.local_function(ctx, _call(ctx, "a")) is not None
     assert (id(ctx.tree), "body") in reaching._memo(ctx).blocks  # a candidate def needs the binders
+
+
+def test_the_shared_numpy_gate_passes_where_each_rules_own_test_did():
+    from pt_lsp.rules.numpy_interop._conversions import CONVERSION_WORDS
+
+    before = (".numpy(", "array(", "numpy", "matplotlib", "sklearn")  # PTL401's and PTL402's own test
+    texts = [
+        "x = t.numpy()\n",
+        "a = np.array(t)\n",
+        "import matplotlib.pyplot as plt\n",
+        "from sklearn.metrics import accuracy_score\n",
+        "y = t.cpu()\n",
+        "arr = make_array (t)\n",
+        *(path.read_text(encoding="utf-8") for path in sorted(PACKAGE.rglob("*.py"))),
+    ]
+    passed = 0
+    for text in texts:
+        ctx = _context("pass\n")
+        ctx.doc = Document(text)
+        expected = any(word in text for word in before)
+        assert ctx.mentions(*CONVERSION_WORDS) is expected
+        assert ctx.mentions(*CONVERSION_WORDS) is expected  # the second rule's question: the memo's answer
+        passed += expected
+    assert 4 <= passed < len(texts)

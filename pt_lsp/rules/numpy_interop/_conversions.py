@@ -52,6 +52,9 @@ PLOTTING = frozenset(
 )
 # scikit-learn's metrics validate their inputs into arrays (`accuracy_score(labels, preds)`).
 LIBRARY_CONVERTERS = ("sklearn.metrics.",)
+# A file without any of these words converts nothing (`.numpy(` holds "numpy"): PTL401's and
+# PTL402's gate, scanned once per file for both.
+CONVERSION_WORDS = ("numpy", "array(", "matplotlib", "sklearn")
 # NumPy's savers convert each array they write: every argument after the file, by position or by
 # keyword (`np.savez(path, depth=t)`, `**predictions`), but not their options.
 SAVERS = frozenset({"numpy.save", "numpy.savez", "numpy.savez_compressed", "numpy.savetxt"})

@@ -15,7 +15,7 @@ from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.lattice import Device
 from pt_lsp.core.flow.values import Value
 from pt_lsp.core.rule import Rule
-from pt_lsp.rules.numpy_interop._conversions import conversions, describe
+from pt_lsp.rules.numpy_interop._conversions import CONVERSION_WORDS, conversions, describe
 from pt_lsp.rules.numpy_interop.examples.numpy_on_requires_grad_tensor import EXAMPLES
 from pt_lsp.rules.numpy_interop.numpy_on_cuda_tensor import IMPLICIT_CONVERSIONS
 
@@ -81,8 +81,7 @@ class NumpyOnRequiresGradTensor(Rule):
     examples = EXAMPLES
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
-        text = ctx.doc.text
-        if not any(word in text for word in (".numpy(", "array(", "numpy", "matplotlib", "sklearn")):
+        if not ctx.mentions(*CONVERSION_WORDS):
             return
         for node in ctx.index.of(ast.Call):
             func = node.func
