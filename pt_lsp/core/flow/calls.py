@@ -83,6 +83,8 @@ class Calls:
         self.graph = graph
         self.stack = stack
         self.functions = functions
+        # a DataLoader call -> the `__getitem__` / `__iter__` call it stands for (kept alive: ids are keys)
+        self.item_calls: dict[int, ast.Call] = {}
         self.autograd = autograd
         # variable paths whose `.parameters()` the file uses: nn.Modules wherever unknown
         self.module_paths = module_paths
@@ -168,7 +170,11 @@ class Calls:
             array = read_only_array(qualname, node, args, kwargs)
             if array is not None:
                 return array
+            if qualname in PIL_IMAGE_FUNCTIONS:
+                return PIL_IMAGE
             return self.call_external(node, args, kwargs, state)
+        if qualname in DATA_LOADERS:
+            self.load_items(node, args, kwargs, state)
         if qualname.startswith("torch.distributions."):
             inputs = [*args, *kwargs.values()]
             history = frozenset().union(*(v.history for v in inputs)) if inputs else frozenset()
@@ -296,6 +302,34 @@ class Calls:
             value = value.step(node, "created with `requires_grad=True` here")
         return value
 
+    def item_call(self, node: ast.expr, name: str) -> ast.Call:
+        """The call of ``name`` that ``node`` stands for, made once per node."""
+        call = self.item_calls.get(id(node))
+        if call is None:
+            func = ast.Name(id=name, ctx=ast.Load())
+            call = self.item_calls[id(node)] = ast.copy_location(ast.Call(func=func, args=[], keywords=[]), node)
+        return call
+
+    def load_items(self, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> None:
+        """``DataLoader(dataset)`` of an instance of a class of this file: iterating the loader
+        calls the dataset's ``__getitem__`` with an index (or iterates its ``__iter__``). That
+        method is followed here, with the instance's attributes; the batches stay unknown."""
+        dataset = args[0] if args else kwargs.get("dataset")
+        if dataset is None or dataset.kind is not Kind.OTHER or dataset.cls is None:
+            return
+        # the instance under a name of its own: what the method sets on `self` stays out of the caller's state
+        receiver = f"<loader>.{id(node)}"
+        for name, index in (("__getitem__", [OTHER]), ("__iter__", [])):
+            method = self.functions.local_method(dataset, name)
+            if method is None:
+                continue
+            call = self.item_call(node, name)
+            state.env.update({receiver: dataset, **{f"{receiver}.{k}": v for k, v in dataset.attrs}})
+            self.functions.call_function(method, call, [dataset, *index], {}, state, receiver)
+            for key in [k for k in state.env if k == receiver or k.startswith(receiver + ".")]:
+                del state.env[key]
+            return
+
     def call_builtin(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value | None:
         name = qualname.rsplit(".", 1)[-1] if qualname.startswith("builtins.") else None
         if name is None:
@@ -341,6 +375,9 @@ class Calls:
             attribute = self.expressions.eval_attribute(func, state)
             if attribute.kind is Kind.MODULE:
                 return self.call_module(attribute, node, args, kwargs, state)
+            if attribute.cls is not None and (dunder := self.functions.local_method(attribute, "__call__")):
+                # an instance of a class of the file kept as a callable (`self.transform = ToTensor()`)
+                return self.functions.call_function(dunder, node, [attribute, *args], kwargs, state, attr_path(func))
             if attribute.kind is Kind.REF and (attribute.qualname or "").startswith("<def>."):
                 # a function stored as a value (`self.metric = compute_metrics`): a callback
                 return self.call_qualified(attribute.qualname or "", node, args, kwargs, state)
@@ -353,6 +390,8 @@ class Calls:
             view = array_view(receiver.read_only, name, node)
             if view is not None:
                 return Value(read_only=view)
+        if receiver.qualname == PIL_IMAGE.qualname and name in PIL_IMAGE_METHODS:  # `img.convert("RGB")`: another image
+            return PIL_IMAGE
         if name == "backward":
             self.autograd.backward(node, func.value, receiver, state)
             return OTHER
@@ -664,7 +703,16 @@ def read_only_array(qualname: str, node: ast.Call, args: Args, kwargs: Kwargs) -
         return Value(read_only=ReadOnly('`np.load` with `mmap_mode="r"`', node, False))
     if qualname in ("numpy.asarray", "numpy.asanyarray") and len(args) == 1 and not kwargs and args[0].read_only:
         return args[0]
+    if qualname == "numpy.asarray" and len(args) == 1 and not kwargs and args[0].qualname == PIL_IMAGE.qualname:
+        return Value(read_only=ReadOnly("`np.asarray` of a PIL image", node, True))
     return None
+
+
+# A PIL image (`Image.open(path).convert("RGB")`): `np.asarray` of one is a read-only view of its bytes.
+PIL_IMAGE = Value(kind=Kind.OTHER, requires_grad=False, qualname="PIL.Image.Image")
+PIL_IMAGE_FUNCTIONS = frozenset({"PIL.Image.open", "PIL.Image.new", "PIL.Image.fromarray", "PIL.Image.frombytes"})
+PIL_IMAGE_METHODS = frozenset({"convert", "resize", "crop", "rotate", "transpose", "copy", "filter", "quantize"})
+DATA_LOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
 
 
 def _constant_argument(call: ast.Call, keyword: str, position: int) -> object:
