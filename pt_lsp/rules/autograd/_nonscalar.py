@@ -45,7 +45,8 @@ ELEMENTWISE = set(
     "exp log log1p sin cos tan tanh sigmoid relu abs pow sqrt rsqrt square clamp clip neg reciprocal "
     "float double half bfloat16 to cuda cpu clone contiguous mul add sub div true_divide softmax log_softmax "
     "view reshape flatten squeeze unsqueeze t transpose permute view_as reshape_as gelu silu elu "
-    "leaky_relu softplus dropout erf sign floor ceil round expm1 atan sinh cosh".split()
+    "leaky_relu softplus dropout erf sign floor ceil round expm1 atan sinh cosh logsigmoid hardtanh relu6 selu "
+    "celu mish".split()
 )
 FUNCTION_PREFIXES = ("torch.", "torch.nn.functional.", "torch.special.")
 ACTIVATION_MODULES = {
@@ -119,6 +120,16 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 MUTATORS = {"append", "extend", "insert", "update", "setdefault", "pop", "clear"}
 R = TypeVar("R")
+
+
+def _base_names(cls: ast.ClassDef) -> set[str]:
+    names = {b.id for b in cls.bases if isinstance(b, ast.Name)}
+    return names | {b.attr for b in cls.bases if isinstance(b, ast.Attribute)}
+
+
+def _decorator(decorator: ast.expr) -> ast.expr:
+    """``@dataclass(frozen=True)`` names ``dataclass`` too."""
+    return decorator.func if isinstance(decorator, ast.Call) else decorator
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
@@ -626,13 +637,129 @@ class NonScalar:
         return RETURNS_SELF
 
     def names_none(self, reduction: ast.expr | None) -> bool:
-        """``"none"``, or a name every assignment of which (in its function) is ``"none"``."""
+        """``"none"``, or a name every assignment of which (in its function) is ``"none"``, or a
+        field of a configuration object every construction of which in the file gives ``"none"``."""
         if isinstance(reduction, ast.Constant):
             return reduction.value == "none"
         if isinstance(reduction, ast.Name):
             values = self.bindings(reduction)
             return bool(values) and all(isinstance(v, ast.Constant) and v.value == "none" for v in values)
+        if isinstance(reduction, ast.Attribute):
+            strings = self.strings(reduction, 0)
+            return bool(strings) and all(value == "none" for value in strings or ())
         return False
+
+    def strings(self, expr: ast.AST, depth: int) -> list[str] | None:
+        """Every string ``expr`` may be in this file: a constant; a name with the values that
+        reach it (a parameter: what every call or instantiation passes); ``config.field`` of a
+        dataclass of the file (or a class whose ``__init__`` stores a parameter as the field) with
+        what each construction passes for it, or the default. None where one is not known."""
+        if depth > 8:
+            return None
+        if isinstance(expr, ast.Constant):
+            return [expr.value] if isinstance(expr.value, str) else None
+        if isinstance(expr, ast.Name):
+            return self._all_strings(self.bindings(expr), depth)
+        if not isinstance(expr, ast.Attribute) or not isinstance(expr.value, ast.Name):
+            return None
+        objects = self._constructions(expr.value, depth)
+        if not objects:
+            return None
+        fields: list[ast.AST] = []
+        for made in objects:
+            field = self._field_given(made, expr.attr)
+            if field is None:
+                return None
+            fields.append(field)
+        return self._all_strings(fields, depth)
+
+    def _constructions(self, name: ast.Name, depth: int) -> list[ast.AST] | None:
+        """The values that reach ``name``, through names and parameters (what each call passes)."""
+        found: list[ast.AST] = []
+        for value in self.bindings(name):
+            if isinstance(value, ast.Name):
+                inner = self._constructions(value, depth + 1) if depth < 8 else None
+                if not inner:
+                    return None
+                found += inner
+            else:
+                found.append(value)
+        return found or None
+
+    def _all_strings(self, values: Sequence[ast.AST], depth: int) -> list[str] | None:
+        found: list[str] = []
+        for value in values:
+            strings = self.strings(value, depth + 1)
+            if strings is None:
+                return None
+            found += strings
+        return found or None
+
+    def _field_given(self, made: ast.AST, field: str) -> ast.expr | None:
+        """What the construction ``made`` (``Config(reduction="none")``) gives ``field`` of a
+        dataclass of this file (by keyword, by position, else the field's default), or of a class
+        whose ``__init__`` assigns ``self.field = <parameter>`` once; None otherwise."""
+        if not (isinstance(made, ast.Call) and isinstance(made.func, ast.Name)):
+            return None
+        if any(isinstance(a, ast.Starred) for a in made.args) or any(k.arg is None for k in made.keywords):
+            return None
+        info = self.ctx.classes.get(made.func.id)
+        if info is None or self.ctx.names.resolve(made.func.id, made.func) is not None:
+            return None  # not a class of this file (an import of that name)
+        given = _keyword(made, field)
+        if any(self.ctx.qualname(_decorator(d)) == "dataclasses.dataclass" for d in info.node.decorator_list):
+            if info.node.bases or info.method("__init__") is not None:
+                return None  # inherited fields or a hand-written __init__: the order is not the body's
+            declared = [s for s in info.node.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
+            names = [s.target.id for s in declared if isinstance(s.target, ast.Name)]
+            if field not in names or any(self._assigns_self(m, field) for m in info.methods.values()):
+                return None
+            if given is None and names.index(field) < len(made.args):
+                given = made.args[names.index(field)]
+            return given if given is not None else declared[names.index(field)].value
+        init = info.methods.get("__init__")
+        if init is None or info.node.decorator_list:
+            return None
+        stores = [n for m in info.methods.values() for n in own_nodes(m) if self._stores_self(n, field)]
+        if len(stores) != 1 or not isinstance(stores[0], ast.Assign) or not isinstance(stores[0].value, ast.Name):
+            return None
+        parameter = stores[0].value.id
+        if parameter not in {a.arg for a in init.args.args[1:]} or self._bound_in(init, parameter):
+            return None
+        return argument_for(made, init, parameter, bound=True)
+
+    @staticmethod
+    def _stores_self(node: ast.AST, field: str) -> bool:
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets = [node.target]
+        else:
+            return False
+        return any(
+            isinstance(t, ast.Attribute) and t.attr == field and isinstance(t.value, ast.Name) and t.value.id == "self"
+            for target in targets
+            for t in ast.walk(target)
+        )
+
+    def _assigns_self(self, method: ast.AST, field: str) -> bool:
+        return any(self._stores_self(n, field) for n in own_nodes(method))
+
+    def chosen_loss(self, chooser: ast.Call) -> str | None:
+        """``getattr(nn, name)`` where every string the file gives ``name`` names a per-element
+        loss module (or every one a per-row one): the first of them."""
+        if not (isinstance(chooser.func, ast.Name) and chooser.func.id == "getattr" and len(chooser.args) == 2):
+            return None
+        if self.ctx.names.binding("getattr", chooser.func) is not None:
+            return None
+        if self.ctx.qualname(chooser.args[0]) != "torch.nn":
+            return None
+        names = self.strings(chooser.args[1], 0)
+        if not names:
+            return None
+        if all(n in ELEMENTWISE_LOSS_MODULES for n in names) or all(n in ROW_LOSS_MODULES for n in names):
+            return names[0]
+        return None
 
     def rows(self, expr: ast.AST, depth: int, target: bool = False) -> Evidence:
         """``expr`` is a factory result with more than one row: the input of a classification
@@ -719,6 +846,10 @@ class NonScalar:
             if loss in ELEMENTWISE_LOSS_MODULES or loss in ROW_LOSS_MODULES:
                 return self.unreduced(constructor, call, call.args[:2], loss in ROW_LOSS_MODULES, depth)
             return None
+        if qualname is None and isinstance(func, ast.Call):  # `getattr(nn, config.loss)(reduction=...)`
+            chosen = self.chosen_loss(func)
+            if chosen is not None:
+                return self.unreduced(constructor, call, call.args[:2], chosen in ROW_LOSS_MODULES, depth)
         if isinstance(func, ast.Name) and depth < MAX_DEPTH:
             info = self.ctx.classes.get(func.id)
             if info is not None and info.is_module and qualname is None:
@@ -839,8 +970,10 @@ class NonScalar:
                             and target.value.id == "self"
                         ):
                             found.append(node.value)
-                        elif not isinstance(target, (ast.Name, ast.Attribute, ast.Subscript)):
-                            return []
+                        elif not isinstance(target, (ast.Name, ast.Attribute, ast.Subscript)) and any(
+                            isinstance(n, ast.Attribute) and n.attr == callee.attr for n in ast.walk(target)
+                        ):
+                            return []  # `self.fc, x = ...`: bound by unpacking
             return found
         return []
 
@@ -866,12 +999,46 @@ class NonScalar:
         if isinstance(scope, ast.FunctionDef) and self._read_at_entry(scope, name):
             # a helper's parameter before any rebinding: what every call of the file passes
             passed_all = arguments_at_calls(self.ctx, scope, name.id, rebound=True)
+            if passed_all is None:
+                passed_all = self.method_arguments(scope, name.id)
             if passed_all is not None:
                 return list(passed_all)
         key = (id(scope), name.id)
         if key not in self._scope_values:
             self._scope_values[key] = self._assigned(scope, name)
         return self._scope_values[key]
+
+    def method_arguments(self, method: ast.FunctionDef, parameter: str) -> list[ast.AST] | None:
+        """What every call ``obj.method(...)`` of the file passes for ``parameter`` of a method
+        of a plain class, where each ``obj`` is an instance of that class made in the file
+        (``Trainer(...).step(x)``, ``trainer = Trainer(...)`` then ``trainer.step(x)``); None
+        where any call of that name has another receiver or the class is subclassed."""
+        cls = self.ctx.parent(method)
+        if not isinstance(cls, ast.ClassDef) or method.decorator_list or method.name.startswith("__"):
+            return None
+        info = self.ctx.classes.get(cls.name)
+        if info is None or info.is_module or any(cls.name in _base_names(c) for c in self.ctx.index.of(ast.ClassDef)):
+            return None
+        found: list[ast.AST] = []
+        for call in self.ctx.index.of(ast.Call):
+            if not (isinstance(call.func, ast.Attribute) and call.func.attr == method.name):
+                continue
+            if not self._instance_of(call.func.value, cls.name):
+                return None
+            given = argument_for(call, method, parameter, bound=True)
+            if given is None:
+                return None
+            found.append(given)
+        return found or None
+
+    def _instance_of(self, receiver: ast.expr, name: str) -> bool:
+        """``Cls(...)`` itself, or a module-level name every assignment of which is one."""
+        if isinstance(receiver, ast.Call):
+            return isinstance(receiver.func, ast.Name) and receiver.func.id == name
+        if isinstance(receiver, ast.Name) and self._scope(receiver) is self.ctx.tree:
+            values = self.bindings(receiver)
+            return bool(values) and all(isinstance(v, ast.expr) and self._instance_of(v, name) for v in values)
+        return False
 
     def _read_at_entry(self, function: ast.FunctionDef, name: ast.Name) -> bool:
         """``name`` is a parameter of ``function`` read in a statement of its body itself, with
@@ -880,8 +1047,13 @@ class NonScalar:
         if name.id not in [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]:
             return False
         stmt = statement_of(self.ctx, name)
-        if stmt is None or self.ctx.parent(stmt) is not function or isinstance(stmt, (ast.For, ast.While)):
+        if stmt is None or isinstance(stmt, (ast.For, ast.While)):
             return False
+        outer = self.ctx.parent(stmt)
+        if outer is not function:  # inside `with` / `if` blocks only, and never rebound in the function
+            while isinstance(outer, (ast.With, ast.If)):
+                outer = self.ctx.parent(outer)
+            return outer is function and not self._bound_in(function, name.id) and not _binds(stmt, name.id)
         evaluated = stmt.value if isinstance(stmt, (ast.Assign, ast.Return, ast.Expr)) else None
         if evaluated is None or _binds(evaluated, name.id) or not _contains(evaluated, name):
             return False

@@ -184,7 +184,31 @@ class Shapes:
         if key is not None:
             shapes = self.prover.dict_item(expr.value, key, depth + 1, lambda v: self.shape(v, depth + 2))
             return self.join(shapes) if shapes else None
-        return None
+        return self.sliced(expr, depth)
+
+    def sliced(self, expr: ast.Subscript, depth: int) -> Shape | None:
+        """Basic indexing of a tensor of known rank: ``ids[:, 1:, None]`` of a (4, 7) tensor is
+        (4, 6, 1). A slice keeps its dimension (its length where the bounds and the size are
+        literal), ``None`` inserts a dimension of one, an int removes one."""
+        parts = list(expr.slice.elts) if isinstance(expr.slice, ast.Tuple) else [expr.slice]
+        if not any(isinstance(p, ast.Slice) for p in parts):
+            return None  # `x[i]` of a list or a dict as much as of a tensor
+        shape = self.shape(expr.value, depth + 1)
+        if shape is None or not shape.exact:
+            return None
+        dims, kept = list(shape.dims), []  # type: list[Dim], list[Dim]
+        for part in parts:
+            if isinstance(part, ast.Constant) and part.value is None:
+                kept.append(1)
+                continue
+            if not dims:
+                return None
+            size = dims.pop(0)
+            if isinstance(part, ast.Slice):
+                kept.append(_sliced_size(size, part))
+            elif _const_int(part) is None:
+                return None  # a tensor index, an Ellipsis: another shape
+        return Shape((*kept, *dims), True, shape.steps)
 
     # -- calls ------------------------------------------------------------------------------------
     def call(self, call: ast.Call, depth: int) -> Shape | None:
@@ -209,8 +233,10 @@ class Shapes:
     def function(self, qualname: str, call: ast.Call, depth: int) -> Shape | None:
         args = call.args
         name = qualname.rsplit(".", 1)[-1]
-        if qualname in SIZED or qualname == "torch.full":
+        if qualname in SIZED or qualname in ("torch.full", "torch.randint"):
             sizes = args[:1] if qualname == "torch.full" else args
+            if qualname == "torch.randint":  # `torch.randint(low, high, size)`: the size is last
+                sizes = args[-1:] if args and isinstance(args[-1], (ast.Tuple, ast.List)) else []
             size = keyword(call, "size")
             dims = self.literal_sizes(sizes) if sizes else self.literal_sizes([size]) if size is not None else None
             if dims is None:
@@ -253,6 +279,9 @@ class Shapes:
             return self.reshaped(receiver, call, depth)
         if attr in ("unsqueeze", "squeeze", "flatten", "t", "transpose", "permute"):
             return self.rearranged(attr, receiver, call, depth)
+        if attr == "gather" and len(call.args) + len(call.keywords) == 2:  # `t.gather(dim, index)`: index's shape
+            index = call.args[1] if len(call.args) == 2 else keyword(call, "index")
+            return self.shape(index, depth + 1) if index is not None else None
         if attr == "forward":
             built = self.prover.constructors(receiver)
             return self.join([self.module(c, call, depth + 1) for c in built]) if built else None
@@ -371,6 +400,11 @@ class Shapes:
             if any(d is None for d in dims):
                 return None
             return Shape(tuple(d for d in dims if d != 1), True, shape.steps)
+        if attr == "squeeze" and len(args) == 1 and args[0] is not None:  # only that dimension, if of size one
+            at = args[0] + len(dims) if args[0] < 0 else args[0]
+            if not 0 <= at < len(dims) or dims[at] is None:
+                return None
+            return Shape(tuple(dims[:at] + dims[at + 1 :]) if dims[at] == 1 else tuple(dims), True, shape.steps)
         if attr == "t" and len(dims) <= 2:
             return Shape(tuple(reversed(dims)), True, shape.steps)
         if attr in ("transpose", "permute") and args:
@@ -619,6 +653,18 @@ def _is_size_call(expr: ast.AST) -> bool:
         and not expr.args
         and not expr.keywords
     )
+
+
+def _sliced_size(size: Dim, part: ast.Slice) -> Dim:
+    """The length of ``part`` of a dimension of ``size``: the size itself for ``:``, the length
+    of the literal range where both are literal, else unknown (``ROWS`` stays unknown too)."""
+    if part.lower is None and part.upper is None and part.step is None:
+        return size
+    given = (part.lower, part.upper, part.step)
+    bounds = [_const_int(b) if b is not None else None for b in given]
+    if size is None or size < 0 or any(b is None and e is not None for b, e in zip(bounds, given)):
+        return None
+    return len(range(size)[slice(*bounds)])
 
 
 def _item_key(expr: ast.Subscript) -> str | int | None:

@@ -36,7 +36,10 @@ class ImplicitGradNonScalar(Rule):
     local module's `forward` or in a helper of the file, read with the arguments of the call;
     a loop variable over a list display or comprehension), an elementwise expression of
     tensors with literal sizes (`(w * x).backward()` with `x = torch.randn(5)`, also wrapped in
-    `Variable(...)`), or a loss built with `reduction="none"` under any name (a classification
+    `Variable(...)`), or a loss built with `reduction="none"` under any name (also a
+    `reduction=config.reduction` and a `getattr(nn, config.loss)` class read from a
+    configuration object, a dataclass or a plain class of the file, every construction of which
+    gives `"none"` and names a per-element or per-row loss; a classification
     loss keeps its batch unless an input visibly holds one sample: `logits[i]`,
     `x.unsqueeze(0)`, a shape with one row). Shapes the code states count past reductions:
     `torch.cat` adds its parts' sizes, `torch.stack` of k tensors has k rows, a reduction over

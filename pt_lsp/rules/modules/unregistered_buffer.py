@@ -66,8 +66,11 @@ class UnregisteredBuffer(Rule):
     helper function of the file or a method of the class every return of which is such a tensor
     (`self.b = sample_b(sigma, size)`, also arithmetic of one: `return (-d * s).unsqueeze(0)`),
     a callable parameter of `__init__` that every instantiation in the file leaves at, or passes
-    as, a torch factory (`self.window = window_fn(n)` with `window_fn=torch.hann_window`), and so
-    does an attribute rebuilt from itself in
+    as, a torch factory (`self.window = window_fn(n)` with `window_fn=torch.hann_window`), a
+    factory chosen by name (`getattr(torch, window)(n)` where every string the file gives
+    `window`, also through an enclosing module's constructor, names one), an attribute moved only
+    under `if device is not None:` where every instantiation in the file leaves `device` at
+    `None`, and so does an attribute rebuilt from itself in
     `__init__` (`self.t = self.one_hot(n)`, then `self.t = self.t.permute(2, 0, 1)`, where the
     method returns a plain tensor); that finding has no fix (`register_buffer` refuses a name
     that is already an attribute). A view of a constructor argument (`self.mins = bounds[0:1]`)
@@ -154,6 +157,7 @@ class UnregisteredBuffer(Rule):
                 related = self.path(ctx, forward, stmt, attr, made, uses, runners)
                 yield self.report(ctx, stmt, message, fixes=self.fixes(ctx, stmt, attr, super_line), related=related)
             yield from self.rebuilt_in_init(ctx, info, init, forward, reached)
+            yield from self.placed_only_when_given(ctx, info, init, reached, super_line)
 
     def rebuilt_in_init(
         self, ctx: FileContext, info: ClassInfo, init: Function, forward: Function, reached: list[Function]
@@ -186,6 +190,46 @@ class UnregisteredBuffer(Rule):
             steps += [Step(use, "used here: still on the CPU after `model.to(device)`") for _, use in uses[:2]]
             message_path = f"reassigned to a plain attribute `self.{attr}` in `__init__`, not registered as a buffer"
             yield self.report(ctx, last, message, related=assignment_path(ctx, steps, last, message_path))
+
+    def placed_only_when_given(
+        self, ctx: FileContext, info: ClassInfo, init: Function, reached: list[Function], super_line: int | None
+    ) -> Iterator[Finding]:
+        """``self.t = <plain tensor>``, then ``if device is not None: self.t = self.t.to(device)``
+        where ``device`` is a parameter of ``__init__`` that every instantiation in the file leaves
+        at (or passes as) ``None``: the move never runs, and the attribute stays a plain CPU tensor."""
+        chains: dict[str, list[ast.Assign]] = {}
+        for node in own_nodes(init):
+            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+            if isinstance(node, ast.Assign) and target is not None and is_self_attr(target):
+                chains.setdefault(target.attr, []).append(node)
+        for attr, stmts in chains.items():
+            stmts.sort(key=lambda s: s.lineno)
+            if len(stmts) != 2 or stmts[0].lineno == stmts[1].lineno or _self_reads(stmts[0].value, attr):
+                continue
+            made, move = stmts
+            parameter = _moved_when_given(ctx, init, move, attr)
+            if parameter is None or _set_elsewhere(info, init, attr, stmts):
+                continue
+            passed = instantiation_arguments(ctx, init, parameter)
+            if not passed or not all(_is_none(v) for v in passed):
+                continue
+            tensors = self.tensor_values(ctx, init, made.value)
+            if tensors is None:
+                continue
+            uses = [(m, u) for m in reached for u in self_attribute_uses(m, attr)]
+            if not uses or all(self.moved_at_use(ctx, use) for _, use in uses):
+                continue
+            message = (
+                f"`self.{attr}` is a plain tensor attribute used in `forward` (moved only when `{parameter}` is"
+                f" given, and no instantiation gives it): `model.to(device)` does not move it and `state_dict()`"
+                f" does not save it; register it as a buffer"
+            )
+            steps = [Step(made.value, f"`self.{attr}` is made here: a plain tensor")]
+            steps.append(Step(move, f"moved only when `{parameter}` is not None: every instantiation leaves it None"))
+            steps += [Step(use, "used here: still on the CPU after `model.to(device)`") for _, use in uses[:2]]
+            message_path = f"assigned to a plain attribute `self.{attr}` in `__init__`, not registered as a buffer"
+            related = assignment_path(ctx, steps, made, message_path)
+            yield self.report(ctx, made, message, fixes=self.fixes(ctx, made, attr, super_line), related=related)
 
     def plain_or_returned(self, ctx: FileContext, info: ClassInfo, value: ast.expr) -> bool:
         """A plain tensor made right there, or by a method of the class (``self.one_hot(...)``)
@@ -296,6 +340,8 @@ class UnregisteredBuffer(Rule):
     def plain_tensor(self, ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
         if tensor_value(ctx, value) and self.placement_free(ctx, value):
             return True
+        if _named_factory(ctx, value) and self.placement_free(ctx, value):
+            return True
         if self.converted_with_dims(ctx, value):
             return True
         # `sample_b(sigma, size)`, `self._causal(n)`: a helper of the file or a method of the
@@ -377,6 +423,92 @@ class UnregisteredBuffer(Rule):
             Applicability.UNSAFE,
         )
         return [persistent, transient]
+
+
+# torch factories whose result has at least one dimension whenever they are given a size
+NAMED_FACTORIES = frozenset(
+    f"torch.{name}" for name in "zeros ones empty rand randn arange linspace logspace eye randperm full".split()
+) | frozenset(f for f in FACTORIES if f.endswith("_window"))
+
+
+def _named_factory(ctx: FileContext, value: ast.expr) -> bool:
+    """``getattr(torch, name)(n)`` where every string the file gives ``name`` (a constant, a
+    parameter's default or what each instantiation passes, also through an enclosing class's
+    ``__init__``) names a torch factory: ``window="hann_window"`` chooses ``torch.hann_window``."""
+    if not (isinstance(value, ast.Call) and value.args and isinstance(value.func, ast.Call)):
+        return False
+    chooser = value.func
+    if not (isinstance(chooser.func, ast.Name) and chooser.func.id == "getattr" and len(chooser.args) == 2):
+        return False
+    if ctx.names.binding("getattr", chooser.func) is not None or ctx.qualname(chooser.args[0]) != "torch":
+        return False
+    names = _constant_strings(ctx, chooser.args[1], 0)
+    return bool(names) and all(f"torch.{name}" in NAMED_FACTORIES for name in names or ())
+
+
+def _constant_strings(ctx: FileContext, expr: ast.expr, depth: int) -> list[str] | None:
+    """Every string ``expr`` may be: a constant, or a parameter of an ``__init__`` that no
+    statement rebinds, with what each instantiation in the file passes (its default where left
+    out); None when some value is not known."""
+    if isinstance(expr, ast.Constant):
+        return [expr.value] if isinstance(expr.value, str) else None
+    if not isinstance(expr, ast.Name) or depth > 3:
+        return None
+    init: ast.AST | None = ctx.parent(expr)
+    while init is not None and not isinstance(init, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        init = ctx.parent(init)
+    if not isinstance(init, ast.FunctionDef) or init.name != "__init__":
+        return None
+    if expr.id not in {a.arg for a in (*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs)}:
+        return None
+    if any(isinstance(n, ast.Name) and n.id == expr.id and isinstance(n.ctx, ast.Store) for n in own_nodes(init)):
+        return None
+    passed = instantiation_arguments(ctx, init, expr.id)
+    if not passed:
+        return None
+    found: list[str] = []
+    for argument in passed:
+        strings = _constant_strings(ctx, argument, depth + 1)
+        if strings is None:
+            return None
+        found += strings
+    return found
+
+
+def _moved_when_given(ctx: FileContext, init: Function, move: ast.Assign, attr: str) -> str | None:
+    """The parameter ``p`` of ``__init__`` (default None) when ``move`` is ``self.attr =
+    self.attr.to(...)`` (or ``.cuda(...)``) that runs only under an ``if`` testing ``p is not None``."""
+    value = move.value
+    if not (
+        isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("to", "cuda")
+    ):
+        return None
+    if not is_self_attr(value.func.value, attr):
+        return None
+    defaults = dict(
+        zip([a.arg for a in init.args.args][len(init.args.args) - len(init.args.defaults) :], init.args.defaults)
+    )
+    node: ast.AST | None = ctx.parent(move)
+    while node is not None and node is not init:
+        if isinstance(node, ast.If):
+            tests = (
+                node.test.values
+                if isinstance(node.test, ast.BoolOp) and isinstance(node.test.op, ast.And)
+                else [node.test]
+            )
+            for test in tests:
+                if (
+                    isinstance(test, ast.Compare)
+                    and isinstance(test.left, ast.Name)
+                    and len(test.ops) == 1
+                    and isinstance(test.ops[0], ast.IsNot)
+                    and _is_none(test.comparators[0])
+                    and test.left.id in defaults
+                    and _is_none(defaults[test.left.id])
+                ):
+                    return test.left.id
+        node = ctx.parent(node)
+    return None
 
 
 def _placed(call: ast.Call, ctx: FileContext) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import body_containing, primary_text, statement_index
 from pt_lsp.core.evidence.paths import evidence_path
+from pt_lsp.core.evidence.reaching import call_site_arguments, reaching_values
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
@@ -26,11 +27,36 @@ from pt_lsp.rules.numpy_interop.examples.from_numpy_read_only import EXAMPLES
 SHARING_CONVERSIONS = {"torch.from_numpy", "torch.as_tensor", "torch.asarray"}
 
 
+# `torch.as_tensor(a, device=...)` wraps the array first (torch warns whatever the device); on the
+# CPU the tensor keeps sharing its memory
+WRAPPING_KEYWORDS = {"torch.as_tensor": {"device"}, "torch.asarray": {"device"}}
+
+
+def _shares(ctx: FileContext, call: ast.Call) -> bool:
+    """A conversion that wraps its array: no keyword, or only a ``device=`` that is the CPU
+    (a constant, or a parameter's ``"cpu"`` default that no call of the file overrides)."""
+    qualname = ctx.qualname(call.func)
+    if qualname not in SHARING_CONVERSIONS:
+        return False
+    allowed = WRAPPING_KEYWORDS.get(qualname or "", set())
+    return all(k.arg in allowed and _cpu(ctx, k.value) for k in call.keywords)
+
+
+def _cpu(ctx: FileContext, device: ast.expr) -> bool:
+    if isinstance(device, ast.Constant):
+        return device.value == "cpu"
+    if isinstance(device, ast.Name):
+        values = reaching_values(ctx, device) or call_site_arguments(ctx, device)
+        return bool(values) and all(isinstance(v, ast.expr) and _cpu(ctx, v) for v in values or ())
+    return False
+
+
 class FromNumpyReadOnly(Rule):
     """
     ## What it does
-    Flags `torch.from_numpy(a)` (and `torch.as_tensor(a)`, which also shares memory) where `a`
-    is a read-only array: `np.frombuffer` of a `bytes` object (or of a `memoryview` of one),
+    Flags `torch.from_numpy(a)` (and `torch.as_tensor(a)`, also with a CPU `device=`, which
+    also shares memory) where `a` is a read-only array: `np.frombuffer` of a `bytes` object
+    (or of a `memoryview` of one),
     `np.memmap(..., mode="r")`, `np.load(..., mmap_mode="r")`, a `np.broadcast_to` view,
     `np.asarray` of a PIL image, or an array made read-only with `a.flags.writeable = False`
     (or `a.flags["WRITEABLE"] = False`); also a view of one (`.reshape()` of a contiguous
@@ -41,7 +67,9 @@ class FromNumpyReadOnly(Rule):
     the `bytes` it views (`f.read()`, `f.read(size)`, `a.tobytes()`, the standard library's
     decoders: `base64.b64decode`, `zlib.decompress`, ...), through returned tuples,
     parameters, list elements and dict items;
-    `astype(..., copy=False)` hands the same array back.
+    `astype(..., copy=False)` hands the same array back. A `DataLoader` over a dataset class of
+    the file runs its `__getitem__` (or `__iter__`) with the instance's attributes, and an
+    instance kept as a callable (`self.transform = ToTensor()`) runs its `__call__`.
 
     ## Why is this bad?
     Tensors have no read-only flag. Torch warns once ("The given NumPy array is not writable,
@@ -84,7 +112,7 @@ class FromNumpyReadOnly(Rule):
         if "from_numpy" not in text and "as_tensor" not in text and "asarray" not in text:
             return
         for call in ctx.index.of(ast.Call):
-            if len(call.args) != 1 or call.keywords or ctx.qualname(call.func) not in SHARING_CONVERSIONS:
+            if len(call.args) != 1 or not _shares(ctx, call):
                 continue
             found = read_only(ctx, call.args[0]) or ctx.flow.value(call.args[0]).read_only
             if found is None:
