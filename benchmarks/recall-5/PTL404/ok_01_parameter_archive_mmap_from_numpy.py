@@ -1,0 +1,39 @@
+# Source: https://github.com/iree-org/iree-turbine/issues/9
+# Pattern: the fix (the report's): copy the view (`copy=True`) before handing it to torch
+# warnings-as-errors
+import mmap
+import os
+import tempfile
+
+import numpy as np
+import torch
+
+
+def save_archive(path, tensors):
+    index, offset = {}, 0
+    with open(path, "wb") as f:
+        for name, t in tensors.items():
+            data = t.numpy().tobytes()
+            index[name] = (offset, t.shape)
+            f.write(data)
+            offset += len(data)
+    return index
+
+
+class ParameterArchive:
+    def __init__(self, path, index):
+        self._file = open(path, "rb")
+        self._mm = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
+        self.index = index
+
+    def tensor(self, name):
+        offset, shape = self.index[name]
+        count = int(np.prod(shape))
+        wrapper = np.frombuffer(self._mm, dtype=np.float32, count=count, offset=offset).reshape(shape)
+        return torch.from_numpy(np.array(wrapper, copy=True))
+
+
+path = os.path.join(tempfile.mkdtemp(), "params.irpa")
+index = save_archive(path, {"fc.weight": torch.randn(4, 3), "fc.bias": torch.randn(4)})
+archive = ParameterArchive(path, index)
+print(archive.tensor("fc.weight").shape)
