@@ -139,6 +139,21 @@ def sequential_loops(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def loop_backwards(n: int) -> str:
+    """As sequential-loops, each loop's body backwarding its loss: every pass frees a node, so the
+    heads' freed maps differ and settle by the nodes' sites."""
+    lines = ["import torch\n\n\ndef train(model, data, x):"]
+    for i in range(n):
+        lines += [
+            f"    l{i} = model(x).sum()",
+            f"    l{i}.backward()",
+            "    for y in data:",
+            f"        l{i} = model(y).sum()",
+            f"        l{i}.backward()",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 @dataclass
 class Shape:
     name: str
@@ -157,6 +172,7 @@ SHAPES = [
     Shape("helper-calls", helper_calls, (250, 500, 1000, 2000)),
     Shape("late-loops", late_loops, (5, 10, 20, 40)),
     Shape("sequential-loops", sequential_loops, (100, 200, 400, 800)),
+    Shape("loop-backwards", loop_backwards, (100, 200, 400, 800)),
 ]
 
 

@@ -16,14 +16,15 @@ hard cap on the passes bounds the rest.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from .lattice import GraphNode
-from .state import State
+from .state import Facts, Lineage, State, delta
 from .values import Value
 
 MAX_PASSES = 8  # a loop whose head has not settled by then keeps its last pass (imprecise)
+SITE_FORKS = 8  # forks of a loop head searched for the nodes a pass made again (settled)
 EXTRA_PASS_BUDGET = 24  # passes beyond the second, per analysed function: nested loops stay linear
 
 
@@ -34,9 +35,16 @@ def head_join(head: State, end: State, pass_start_uid: int) -> State:
     exist on the paths ``head`` stands for: what the pass says of it holds on every path where
     it exists."""
     joined = head.join(end)
-    for mine, theirs in ((joined.freed, end.freed), (joined.retained, end.retained), (joined.updated, end.updated)):
-        for node, call in theirs.items():
-            if node.uid > pass_start_uid:
+    for mine, theirs, before in (
+        (joined.freed, end.freed, head.freed),
+        (joined.retained, end.retained, head.retained),
+        (joined.updated, end.updated, head.updated),
+    ):
+        # a node made in this pass is not in the head: among the keys the pass changed
+        found = delta(theirs, before)
+        for node in found[0] if found is not None else list(theirs):
+            call = theirs.get(node)
+            if call is not None and node.uid > pass_start_uid:
                 mine.setdefault(node, call)
     joined.under = head.under
     return joined
@@ -53,23 +61,30 @@ def exit_facts(after: State, ends: list[tuple[State, int]], loop_start_uid: int)
         mine: dict[GraphNode, Any] = getattr(after, fact)
         per_end = [(getattr(end, fact), made) for end, made in ends]
         for facts, _ in per_end:
-            for node, call in facts.items():
-                if node.uid > loop_start_uid and node not in mine:
+            found = delta(facts, mine)  # a node the exit lacks: among the keys where the two differ
+            for node in found[0] if found is not None else list(facts):
+                call = facts.get(node)
+                if call is not None and node.uid > loop_start_uid and node not in mine:
                     if all(node in other for other, made in per_end if made >= node.uid):
                         mine[node] = call
         latest = getattr(last, fact)
-        for node in mine:
-            if node in latest:
+        found = delta(mine, latest)
+        for node in found[0] if found is not None else list(mine):
+            if node in mine and node in latest and mine[node] is not latest[node]:
                 mine[node] = latest[node]
 
 
 def settled(old: State, new: State, loop_start_uid: int) -> bool:
     """Whether the head ``new`` says nothing ``old`` did not: the same names, and the same
     values and graph facts once the nodes made in the loop are known by their site."""
-    if old.env.keys() != new.env.keys() or (old.grad_enabled, old.default_device) != (
-        new.grad_enabled,
-        new.default_device,
-    ):
+    if (old.grad_enabled, old.default_device) != (new.grad_enabled, new.default_device):
+        return False
+    # where the new head was joined from the old one, only the names either changed can differ
+    found = delta(old.env, new.env)
+    if found is None and old.env.keys() != new.env.keys():
+        return False
+    names = found[0] if found is not None else new.env.keys()
+    if found is not None and any((name in old.env) != (name in new.env) for name in names):
         return False
 
     def node_key(node: GraphNode) -> Hashable:
@@ -98,11 +113,43 @@ def settled(old: State, new: State, loop_start_uid: int) -> bool:
         memo[id(value)] = key
         return key
 
-    for name, value in new.env.items():
-        before = old.env[name]
-        if before is not value and value_key(before) != value_key(value):
+    for name in names:
+        value = new.env.get(name)
+        before = old.env.get(name)
+        if before is not value and (before is None or value is None or value_key(before) != value_key(value)):
             return False
-    return all(
-        mine is theirs or {node_key(n) for n in mine} == {node_key(n) for n in theirs}
-        for mine, theirs in ((old.freed, new.freed), (old.retained, new.retained), (old.updated, new.updated))
-    )
+    for mine, theirs in ((old.freed, new.freed), (old.retained, new.retained), (old.updated, new.updated)):
+        if mine is theirs:
+            continue
+        shared = delta(mine, theirs)
+        if shared is not None:  # the same signatures among the changed keys: the same overall
+            keys = shared[0]
+            unmatched = {node_key(n) for n in keys if n in mine} ^ {node_key(n) for n in keys if n in theirs}
+            if not unmatched or sites_kept(unmatched, keys, mine, theirs, node_key):
+                continue
+        if {node_key(n) for n in mine} != {node_key(n) for n in theirs}:
+            return False
+    return True
+
+
+def sites_kept(
+    unmatched: set[Hashable],
+    keys: set[GraphNode],
+    mine: dict[GraphNode, Any],
+    theirs: dict[GraphNode, Any],
+    node_key: Callable[[GraphNode], Hashable],
+) -> bool:
+    """Whether nodes both maps hold outside ``keys`` have the signatures ``unmatched`` (a node
+    made in the loop, freed by one pass, stands for the same site freed by the next): looked for
+    among the nodes written in the last few forks of ``mine``, where a loop's own nodes are."""
+    lineage: Lineage | None = mine.lineage if isinstance(mine, Facts) else None
+    for _ in range(SITE_FORKS):
+        if lineage is None or lineage.written is None:
+            return False
+        for node in lineage.written:
+            if node not in keys and node in mine and node in theirs:
+                unmatched.discard(node_key(node))
+        if not unmatched:
+            return True
+        lineage = lineage.parent()
+    return False
