@@ -3,7 +3,8 @@
 #   place through `.data`; autograd does not see the change and computes the gradient from the changed values,
 #   silently wrong, where `.detach()` would have made it raise
 # error: gradient through the .data clamp differs from the recorded clamp
-# symptom: the check at the end (the gradient is compared with the one of the same clamp written so that autograd records it)
+# symptom: the check at the end (the gradient is compared with the one of the same clamp written so that
+#   autograd records it)
 import torch
 import torch.nn as nn
 

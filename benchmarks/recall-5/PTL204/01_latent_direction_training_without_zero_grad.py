@@ -3,7 +3,8 @@
 #   frozen assessor's score; the loop backwards and steps every batch but never resets the gradients
 #   (the report: "zero_grad is missing"), so each step applies the sum of all earlier gradients
 # error: the gradient of the last step is not the last batch's own gradient
-# symptom: the check at the end (plain SGD lets it rebuild the weights before the last step and recompute the last batch's gradient there)
+# symptom: the check at the end (plain SGD lets it rebuild the weights before the last step and recompute
+#   the last batch's gradient there)
 import torch
 import torch.nn as nn
 from torch.func import functional_call

@@ -2,7 +2,8 @@
 # Pattern: a d2l-style softmax-regression notebook: `l.backward(); trainer.step()` per minibatch with no
 #   `trainer.zero_grad()`; the reporter's own version of it "gets worse the longer it trains"
 # error: the gradient of the last step is not the last batch's own gradient
-# symptom: the check at the end (plain SGD lets it rebuild the weights before the last step and recompute the last batch's gradient there)
+# symptom: the check at the end (plain SGD lets it rebuild the weights before the last step and recompute
+#   the last batch's gradient there)
 import torch
 import torch.nn as nn
 from torch.func import functional_call

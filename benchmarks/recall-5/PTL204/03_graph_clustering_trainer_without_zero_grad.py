@@ -2,7 +2,8 @@
 # Pattern: a graph-clustering model trained full-batch for many epochs in a trainer method: backward and
 #   `self.optimizer.step()` every epoch, `self.optimizer.zero_grad()` never called ("the model is not converging")
 # error: the gradient of the last step is not the last batch's own gradient
-# symptom: the check at the end (plain SGD lets it rebuild the weights before the last step and recompute the last epoch's gradient there)
+# symptom: the check at the end (plain SGD lets it rebuild the weights before the last step and recompute
+#   the last epoch's gradient there)
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

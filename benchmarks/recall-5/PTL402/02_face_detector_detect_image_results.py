@@ -10,7 +10,9 @@ import torch.nn as nn
 
 class Detector:
     def __init__(self):
-        self.face_model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(16, 5))
+        self.face_model = nn.Sequential(
+            nn.Conv2d(3, 4, 3, padding=1), nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(16, 5)
+        )
         self.emotion_model = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Linear(16, 7), nn.Softmax(dim=1))
 
     def detect_faces(self, image):

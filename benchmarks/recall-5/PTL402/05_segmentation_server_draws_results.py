@@ -27,7 +27,7 @@ class Yolact(nn.Module):
 def draw_img(results, img_origin, visual_top_k=3):
     class_ids, scores, boxes = [x[:visual_top_k].cpu().numpy() for x in results[:3]]  # bug: PTL402
     h, w = img_origin.shape[:2]
-    for (x0, y0, x1, y1) in (boxes * [w, h, w, h]).astype(int):
+    for x0, y0, x1, y1 in (boxes * [w, h, w, h]).astype(int):
         img_origin[y0:y1, x0:x1] //= 2
     return img_origin
 
