@@ -12,7 +12,7 @@ from ..walk import attr_path
 from .graph import GraphNodes
 from .lattice import Device, Grade, ReadOnly, grade_of
 from .state import State, item_key
-from .values import BYTES, OTHER, UNKNOWN, Kind, Value, add_element, merge_steps
+from .values import BYTES, INT, OTHER, UNKNOWN, Kind, Value, add_element, merge_steps
 
 if TYPE_CHECKING:
     from .calls import Calls
@@ -308,6 +308,23 @@ class Expressions:
             )
         return value
 
+    def int_equals(self, test: ast.Compare, state: State) -> bool | None:
+        """``t == 0`` / ``t != 0`` where ``t`` holds an int known to be zero or not (a loop's
+        counter in its first pass: ``for t in range(0, steps, r)``; audit-7 G8)."""
+        subject, other = test.left, test.comparators[0]
+        if isinstance(subject, ast.Constant):
+            subject, other = other, subject
+        path = attr_path(subject)
+        if path is None or not (isinstance(other, ast.Constant) and type(other.value) is int):
+            return None
+        held = state.env.get(path)
+        if held is None or held.qualname != INT.qualname or held.truth is None:
+            return None
+        if held.truth and other.value != 0:
+            return None  # some other int
+        equal = not held.truth and other.value == 0
+        return equal if isinstance(test.ops[0], ast.Eq) else not equal
+
     def known_truth(self, test: ast.expr, state: State) -> bool | None:
         """The value of a test the facts decide: ``isinstance(x, (tuple, list))`` where ``x`` is
         a tuple or list whose items are known (True; a tensor may be a named tuple:
@@ -327,6 +344,8 @@ class Expressions:
             if held is None and isinstance(test, ast.Name):
                 held = self.scope.lookup(test.id, test, state)
             return held.truth if held is not None and held.cuda_flag is None else None
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq)):
+            return self.int_equals(test, state)
         if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot)):
             # `loss is not None` where `loss` is a tensor with a graph on every path (a method's
             # optional argument, passed at the call being followed); not `p.grad`, which may be None
@@ -447,12 +466,20 @@ class Expressions:
 
     def eval_comprehension(self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp, state: State) -> Value:
         inner = state.copy()
+        elem = self.comprehension_pass(node, inner)
+        if len(inner.freed) > len(state.freed) and not _one_element(node):
+            # a backward ran for the first element: the second meets what it freed, as a loop's
+            # second iteration does (`[cam(x[i : i + 1]) for i in ...]` on one generated batch)
+            elem = elem.join(self.comprehension_pass(node, inner))
+        return Value(kind=Kind.SEQ, elem=elem)
+
+    def comprehension_pass(self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp, inner: State) -> Value:
         for generator in node.generators:
             element = self.eval(generator.iter, inner).iter_elem()
             self.bind(generator.target, element, inner)
             for condition in generator.ifs:
                 self.eval(condition, inner)
-        return Value(kind=Kind.SEQ, elem=self.eval(node.elt, inner))
+        return self.eval(node.elt, inner)
 
     def eval_dict_comprehension(self, node: ast.DictComp, state: State) -> Value:
         inner = state.copy()
@@ -626,4 +653,21 @@ def legacy_scalar_read(node: ast.Subscript) -> bool:
         and node.value.attr == "data"
         and isinstance(index, ast.Constant)
         and type(index.value) is int
+    )
+
+
+def _one_element(node: ast.ListComp | ast.GeneratorExp | ast.SetComp) -> bool:
+    """A comprehension over one literal item or ``range(1)``: no second element."""
+    if len(node.generators) != 1:
+        return False
+    iterated = node.generators[0].iter
+    if isinstance(iterated, (ast.List, ast.Tuple)):
+        return len(iterated.elts) <= 1 and not any(isinstance(e, ast.Starred) for e in iterated.elts)
+    return (
+        isinstance(iterated, ast.Call)
+        and isinstance(iterated.func, ast.Name)
+        and iterated.func.id == "range"
+        and len(iterated.args) == 1
+        and isinstance(iterated.args[0], ast.Constant)
+        and iterated.args[0].value in (0, 1)
     )

@@ -17,8 +17,8 @@ from .graph import GraphNodes
 from .invariant import Resets, loop_resets
 from .lattice import Device, Grade, GraphNode
 from .state import NONE, LoopFrame, Stack, State, join_states
-from .trips import ModuleInts, module_int_constants, runs_at_least_once, runs_once
-from .values import OTHER, Kind, Value
+from .trips import ModuleInts, module_int_constants, over_range, range_start, runs_at_least_once, runs_once
+from .values import INT, OTHER, Kind, Value
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -391,7 +391,7 @@ class Statements:
                 self.eval(stmt.test, body_state)
             else:
                 assert iterated is not None and not isinstance(stmt, ast.While)
-                self.bind(stmt.target, self.loop_element(iterated, stmt, frame), body_state)
+                self.bind(stmt.target, self.loop_element(iterated, stmt, frame, number == 1), body_state)
             end = join_states([self.exec_block(stmt.body, body_state), *frame.continues])
             frame.continues = []
             if end is None:
@@ -438,12 +438,16 @@ class Statements:
         self.extra_passes[root] = left - 1
         return True
 
-    def loop_element(self, iterated: Value, stmt: ast.For | ast.AsyncFor, frame: LoopFrame) -> Value:
+    def loop_element(self, iterated: Value, stmt: ast.For | ast.AsyncFor, frame: LoopFrame, first: bool) -> Value:
         """The loop target's value in one pass. Iterating a list built before the loop gives a
         different element each pass: the elements' graphs (one per stored output, as in
         REINFORCE's saved log-probabilities) are not one graph freed by the first iteration, so
         each pass gets a node of its own, graded UNKNOWN (sharing between elements is unproven).
-        Iterating a tensor yields rows of one graph: kept as is."""
+        Iterating a tensor yields rows of one graph: kept as is. A ``range`` gives ints; in the
+        first pass, its start (``if t == 0:`` runs then; audit-7 G8)."""
+        if over_range(stmt):
+            start = range_start(stmt) if first else None
+            return INT if start is None else INT.with_(truth=start != 0)
         element = iterated.iter_elem()
         if iterated.kind is not Kind.SEQ or not element.history:
             return element

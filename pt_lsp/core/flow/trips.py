@@ -41,6 +41,32 @@ def trips(stmt: ast.For | ast.AsyncFor | ast.While, constants: ModuleInts = NO_C
     return len(range(*bounds))
 
 
+def over_range(stmt: ast.For | ast.AsyncFor) -> bool:
+    """``for t in range(...)`` (positional arguments): the target takes ints."""
+    it = stmt.iter
+    return (
+        isinstance(it, ast.Call)
+        and isinstance(it.func, ast.Name)
+        and it.func.id == "range"
+        and 1 <= len(it.args) <= 3
+        and not it.keywords
+        and not any(isinstance(arg, ast.Starred) for arg in it.args)
+    )
+
+
+def range_start(stmt: ast.For | ast.AsyncFor) -> int | None:
+    """The first value ``for t in range(...)`` gives where the source says: 0 for ``range(n)``, a
+    literal start otherwise (``range(0, steps, r)``); None where it does not."""
+    if not over_range(stmt):
+        return None
+    assert isinstance(stmt.iter, ast.Call)
+    args = stmt.iter.args
+    if len(args) == 1:
+        return 0
+    first = args[0]
+    return first.value if isinstance(first, ast.Constant) and type(first.value) is int else None
+
+
 def runs_once(stmt: ast.For | ast.AsyncFor | ast.While) -> bool:
     """``for _ in range(1)``, ``range(0, 1)`` or over a literal of one item: the body runs once."""
     return trips(stmt) == 1

@@ -195,3 +195,4 @@ _FIELD_NAMES = frozenset(f.name for f in fields(Value))
 UNKNOWN = Value()
 OTHER = Value(kind=Kind.OTHER, requires_grad=False)
 BYTES = Value(kind=Kind.OTHER, requires_grad=False, qualname="builtins.bytes")  # an immutable buffer
+INT = Value(kind=Kind.OTHER, requires_grad=False, qualname="builtins.int")  # `truth`: zero (False) or not
