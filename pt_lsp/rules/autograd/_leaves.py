@@ -15,6 +15,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.reaching import (
     arguments_at_calls,
@@ -48,6 +49,10 @@ KEEPS_NO_GRAD = frozenset(
     "clone float double half bfloat16 contiguous view reshape t flatten squeeze unsqueeze permute transpose "
     "cpu cuda to long int".split()
 )
+# Tensor methods that always return a view of their receiver (sharing its memory).
+VIEW_METHODS = frozenset(
+    "view view_as t transpose permute squeeze unsqueeze narrow select expand expand_as diagonal unflatten".split()
+)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Module)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 FREEZE_WORDS = (
@@ -67,6 +72,7 @@ class Leaf:
     origin: str
     factory: ast.Call | None = None
     steps: tuple[Step, ...] = field(default=(), compare=False)
+    view: bool = False  # a name bound to a view of the leaf (``b = w.view(3, -1)``)
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
@@ -249,8 +255,8 @@ class LeafEvidence:
             if targets and self.made_leaf(node.value) is not None:
                 names.update(t.id for t in targets if isinstance(t, ast.Name))
                 attrs.update(t.attr for t in targets if isinstance(t, ast.Attribute))
-            elif isinstance(node.value, ast.Attribute):
-                aliases.extend((t.id, node.value.attr) for t in targets if isinstance(t, ast.Name))
+            elif isinstance(viewed := _view_base(node.value), ast.Attribute):
+                aliases.extend((t.id, viewed.attr) for t in targets if isinstance(t, ast.Name))
             flagged = _flag_target(node)
             if flagged is not None:
                 names.add(flagged)
@@ -517,13 +523,19 @@ class LeafEvidence:
         return None
 
     def _alias_leaf(self, value: ast.expr, name: str) -> Leaf | None:
-        """``table = self.emb.weight``: a name bound to a parameter is that parameter."""
-        if not isinstance(value, ast.Attribute):
+        """``table = self.emb.weight``: a name bound to a parameter is that parameter; bound to a
+        view of it (``b = conv.bias.view(3, -1)``), it shares the parameter's memory, and torch
+        refuses an in-place change of it just the same."""
+        base = _view_base(value)
+        if not isinstance(base, ast.Attribute):
             return None
-        found = self.leaf(value)
+        found = self.leaf(base)
         if found is None:
             return None
-        return Leaf(found.origin, steps=(*found.steps, Step(value, f"`{name}` is this parameter")))
+        if base is value:
+            return Leaf(found.origin, steps=(*found.steps, Step(value, f"`{name}` is this parameter")))
+        viewed = Step(value, f"`{name}` is a view of `{ast.unparse(base)}`")
+        return Leaf(found.origin, steps=(*found.steps, viewed), view=True)
 
     def _flagged_leaf(self, expr: ast.Name, scope: ast.AST) -> Leaf | None:
         """``w.requires_grad = True`` earlier in the same block: torch allows that on a leaf only
@@ -585,6 +597,37 @@ class LeafEvidence:
         steps = tuple(step for leaf in leaves if leaf is not None for step in leaf.steps)
         return Leaf(first.origin, steps=(*steps, Step(passed[0], f"passed as `{name}` here")))
 
+    def _own_parameters(self, iterated: ast.AST) -> bool:
+        """``self.parameters()`` (or ``obj.parameters()``) of a class that is no ``nn.Module`` and
+        whose ``parameters`` the project defines (a homework's own ``Module`` base, in this file
+        or imported from another): its tensors are whatever that method returns (audit-7 G2)."""
+        assert isinstance(iterated, ast.Call) and isinstance(iterated.func, ast.Attribute)
+        receiver = iterated.func.value
+        if isinstance(receiver, ast.Name) and receiver.id == "self":
+            cls = self.ctx.enclosing_class(iterated)
+            info = self.ctx.class_info(cls) if cls is not None else None
+        else:
+            info = getattr(self.ctx.flow.value(receiver), "cls", None)
+        if not isinstance(info, ClassInfo) or info.is_module:
+            return False
+        if info.method("parameters") is not None:
+            return True
+        project = self.ctx.project
+        chain, seen = [info], set()
+        while chain and project.enabled:  # the class and its local bases: their imported bases
+            current = chain.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            chain.extend(current.local_bases)
+            for base in current.node.bases:
+                qualname = self.ctx.qualname(base)
+                entity = project.resolve(qualname, None) if qualname else None
+                base_info = project.class_info(entity) if isinstance(entity, ast.ClassDef) else None
+                if base_info is not None and not base_info.is_module and base_info.method("parameters") is not None:
+                    return True
+        return False
+
     def _scope(self, node: ast.AST) -> ast.AST:
         return self.ctx.names.scope_of(node).node
 
@@ -620,7 +663,7 @@ class LeafEvidence:
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
                 found.append(
                     Leaf("parameter", steps=(Step(node.iter, f"`{name}` is a parameter of the model here"),))
-                    if _iterates_parameters(node.target, node.iter, name)
+                    if _iterates_parameters(node.target, node.iter, name) and not self._own_parameters(node.iter)
                     else None
                 )
             else:  # a `with ... as`, `global`, import, def, class or except handler: not a plain value
@@ -632,7 +675,16 @@ class LeafEvidence:
         if len(origins) != 1:
             return None
         factory = leaves[0].factory if len(leaves) == 1 else None
-        return Leaf(origins.pop(), factory, tuple(step for leaf in leaves for step in leaf.steps))
+        steps = tuple(step for leaf in leaves for step in leaf.steps)
+        return Leaf(origins.pop(), factory, steps, view=all(leaf.view for leaf in leaves))
+
+
+def _view_base(value: ast.expr) -> ast.expr:
+    """The tensor ``value`` is a view of through view methods (``w.view(3, -1)``, ``w.t()``), or
+    ``value`` itself. Not ``reshape``/``flatten``: they copy a tensor that is not contiguous."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in VIEW_METHODS:
+        value = value.func.value
+    return value
 
 
 def _related(path: str | None, full: str, root: str) -> bool:

@@ -20,6 +20,7 @@ from pt_lsp.rules.autograd._inplace_sites import (
 from pt_lsp.rules.autograd.examples.in_place_on_leaf import EXAMPLES
 
 LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation"
+VIEW_ERROR = "a view of a leaf Variable that requires grad is being used in an in-place operation"
 
 
 class InPlaceOnLeaf(Rule):
@@ -30,14 +31,17 @@ class InPlaceOnLeaf(Rule):
     (`w += 1`) or an item assignment (`out[i] = value`), outside `torch.no_grad()`. A leaf that
     requires grad is a tensor created with `requires_grad=True`, an `nn.Parameter`, a
     parameter of a model (`for p in model.parameters()`, `layer.weight`, also through a name:
-    `w = layer.weight`), `x.detach().requires_grad_()` or `(torch.randn(n) * std).requires_grad_()`,
+    `w = layer.weight`, or a view of it: `b = layer.bias.view(3, -1)`), `x.detach().requires_grad_()`
+    or `(torch.randn(n) * std).requires_grad_()`,
     a tensor after `t.requires_grad = True` earlier in the same block (torch allows that on
     leaves only) until `t` is rebound; also what a
     helper of the file returns in every case, and a helper's parameter that every call of the
     file passes such a leaf. Where the file switches `requires_grad` off somewhere, a layer's
     parameter counts only when the layer is made in the same function before the change and
     the only freezes in between sit under `if flag:` that every call leaves off (`freeze=False`
-    at each construction of the class). Manual optimiser updates (`w -= lr * w.grad`) are PTL205.
+    at each construction of the class). A class whose `parameters()` the project defines itself
+    (a course's own `Module` base, not torch's) has plain tensors there, not parameters. Manual
+    optimiser updates (`w -= lr * w.grad`) are PTL205.
 
     ## Why is this bad?
     Autograd computes gradients with respect to leaves; changing a leaf in place would make the
@@ -88,9 +92,13 @@ class InPlaceOnLeaf(Rule):
         for site in sites:
             name = receiver_text(ctx, site)
             kind = "parameter" if site.leaf.origin == "parameter" else "leaf tensor"
+            if site.leaf.view:
+                kind, error = f"view of a {kind}", VIEW_ERROR
+            else:
+                error = LEAF_ERROR
             message = (
                 f"In-place {site.what} on `{name}`, a {kind} that requires grad, outside `torch.no_grad()`:"
-                f' autograd raises "{LEAF_ERROR}"'
+                f' autograd raises "{error}"'
             )
             related = evidence_path(ctx, site.leaf.steps)
             yield self.report(ctx, site.node, message, fixes=self.fixes(ctx, site, grouped), related=related)

@@ -681,4 +681,47 @@ EXAMPLES = (
         """,
         runtime=Runtime(),
     ),
+    Example(
+        "a backward for each element of a comprehension over one generated batch",
+        """
+        import torch
+        from torch import nn
+
+        gen, critic = nn.Sequential(nn.Linear(8, 12), nn.Tanh()), nn.Linear(12, 1)
+
+
+        def saliency(x):
+            x.retain_grad()
+            score = critic(x).sum()
+            score.backward()  # expect: PTL201
+            return x.grad.abs()
+
+
+        fake = gen(torch.randn(4, 8))
+        maps = [saliency(fake[i : i + 1]) for i in range(4)]
+        """,
+        runtime=Runtime(symptom=BACKWARD_TWICE),
+    ),
+    Example(
+        "a loss bound in each branch of a setting's if/elif chain",
+        """
+        import torch
+        from torch import nn
+
+        D = nn.Linear(4, 1)
+        opt = torch.optim.SGD(D.parameters(), lr=0.1)
+        gan_type = "WGAN"
+        fake, real = torch.randn(8, 4), torch.randn(8, 4)
+        for _ in range(3):
+            d_fake, d_real = D(fake), D(real)
+            if gan_type == "GAN":
+                loss_d = d_fake.mean() + d_real.mean()
+            elif gan_type.find("WGAN") >= 0:
+                loss_d = (d_fake - d_real).mean()
+            opt.zero_grad()
+            loss_d.backward()
+            opt.step()
+        """,
+        runtime=Runtime(),
+    ),
 )

@@ -462,4 +462,56 @@ EXAMPLES = (
             """,
         ),
     ),
+    Example(
+        "a detection head's bias priors written through a view of the bias",
+        """
+        import math
+
+        import torch
+        from torch import nn
+
+        class Head(nn.Module):
+            def __init__(self, na=3, no=8):
+                super().__init__()
+                self.na = na
+                self.convs = nn.ModuleList(nn.Conv2d(c, na * no, 1) for c in (8, 16))
+                for conv in self.convs:
+                    b = conv.bias.view(self.na, -1)
+                    b[:, 4] += math.log(8 / 640)  # expect: PTL203
+
+        head = Head()
+        """,
+        fixed="""
+        import math
+
+        import torch
+        from torch import nn
+
+        class Head(nn.Module):
+            def __init__(self, na=3, no=8):
+                super().__init__()
+                self.na = na
+                self.convs = nn.ModuleList(nn.Conv2d(c, na * no, 1) for c in (8, 16))
+                for conv in self.convs:
+                    b = conv.bias.view(self.na, -1)
+                    with torch.no_grad():
+                        b[:, 4] += math.log(8 / 640)
+
+        head = Head()
+        """,
+        runtime=Runtime(LEAF_INPLACE),
+    ),
+    Example(
+        "a layer frozen in the expression that builds it may be written in place",
+        """
+        import torch
+        from torch import nn
+
+        conv = nn.Conv2d(3, 3, 1)
+        fused = nn.Conv2d(3, 3, 1).requires_grad_(False).to(conv.weight.device)
+        fused.weight.copy_(conv.weight.detach() * 2)
+        fused.bias.zero_()
+        """,
+        runtime=Runtime(),
+    ),
 )
