@@ -468,3 +468,52 @@ def test_indexing_gather_and_squeeze_keep_the_rows_a_reduction_leaves(expression
     assert lines(source, "PTL202") == ([5] if reported else [])
     done = execute(source)
     assert ("grad can be implicitly created only for scalar outputs" in done.stderr) is reported, done.stderr[-2000:]
+
+
+# -- PTL404: `dataset[i]` runs the dataset's `__getitem__` -------------------------------------------
+INDEXED_DATASET = """\
+    import os
+    import numpy as np
+    import torch
+
+
+    class Channel:
+        def __init__(self, path):
+            self.path = path
+
+        def frames(self, start, count):
+            stored = np.load(self.path, mmap_mode="r")
+            return stored[start : start + count]
+
+
+    class Frames(torch.utils.data.Dataset):
+        def __init__(self, channels, count=2):
+            self.channels = channels
+            self.count = count
+
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, index):
+            return [torch.from_numpy(c.frames(index, self.count)) for c in self.channels]  # here
+
+
+    channels = []
+    for name in ("red", "green"):
+        path = os.path.join(ROOT, name + ".npy")
+        np.save(path, np.zeros((6, 4), dtype=np.float32))
+        channels.append(Channel(path))
+    frames = Frames(channels)
+    assert len(frames[1]) == 2
+"""
+
+
+def test_a_read_only_map_read_by_an_indexed_dataset_is_reported_and_warns() -> None:
+    assert lines(INDEXED_DATASET, "PTL404") == marked(INDEXED_DATASET)
+    run(_in_temporary_folder(INDEXED_DATASET), not_writable=True)
+
+
+def test_an_indexed_dataset_over_a_writable_map_stays_silent() -> None:
+    source = INDEXED_DATASET.replace('mmap_mode="r"', 'mmap_mode="r+"').replace("  # here", "")
+    assert lines(source, "PTL404") == []
+    run(_in_temporary_folder(source), not_writable=False)

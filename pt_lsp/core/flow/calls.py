@@ -83,7 +83,8 @@ class Calls:
         self.graph = graph
         self.stack = stack
         self.functions = functions
-        # a DataLoader call -> the `__getitem__` / `__iter__` call it stands for (kept alive: ids are keys)
+        # a DataLoader call or a subscript -> the `__getitem__` / `__iter__` call it stands for (kept alive:
+        # ids are keys)
         self.item_calls: dict[int, ast.Call] = {}
         self.autograd = autograd
         # variable paths whose `.parameters()` the file uses: nn.Modules wherever unknown
@@ -301,6 +302,15 @@ class Calls:
         if grad:
             value = value.step(node, "created with `requires_grad=True` here")
         return value
+
+    def subscript_item(self, node: ast.Subscript, base: Value, index: Value, state: State) -> Value | None:
+        """``obj[i]`` of an instance of a class of this file that defines ``__getitem__``: what
+        that method returns for ``i`` (``dataset[0]``); None for any other object."""
+        method = self.functions.local_method(base, "__getitem__") if base.kind is Kind.OTHER else None
+        if method is None:
+            return None
+        call = self.item_call(node, "__getitem__")
+        return self.functions.call_function(method, call, [base, index], {}, state, attr_path(node.value))
 
     def item_call(self, node: ast.expr, name: str) -> ast.Call:
         """The call of ``name`` that ``node`` stands for, made once per node."""

@@ -405,7 +405,7 @@ class Expressions:
     def eval_subscript(self, node: ast.Subscript, state: State) -> Value:
         base = self.eval(node.value, state)
         index = node.slice
-        self.eval(index, state)
+        position = self.eval(index, state)
         key = item_key(node) if state.items else None
         stored = state.env.get(key) if key is not None and key in state.items else None
         if stored is not None:
@@ -431,6 +431,10 @@ class Expressions:
                 # IndexError on today's 0-dim losses: a tensor in neither (audit-4 F2).
                 return UNKNOWN
             return self.derived(node, state, [base])
+        if base.kind is Kind.OTHER and base.cls is not None:  # `dataset[0]`: what its `__getitem__` returns
+            item = self.calls.subscript_item(node, base, position, state)
+            if item is not None:
+                return item
         if base.elem is not None:
             return base.elem
         if base.kind is Kind.UNKNOWN and base.device is not Device.UNKNOWN:
