@@ -304,6 +304,65 @@ def test_recall_np_array_of_rows_of_numbers_is_not_reported():
         assert run(source)["table"].shape == (3, 2)
 
 
+# -- recall: a static method called on an instance gets no `self` ----------------------------------
+RECORDER = """\
+    import numpy as np
+    import torch
+
+
+    class Recorder:
+        def __init__(self):
+            self.rows = []
+
+        @staticmethod
+        def _as_array(value):
+            if isinstance(value, torch.Tensor):
+                return value{convert}.numpy()
+            return np.asarray(value)
+
+        def record(self, value):
+            self.rows.append(self._as_array(value))
+
+
+    layer = torch.nn.Linear(3, 2)
+    recorder = Recorder()
+    recorder.record([1.0, 2.0])
+    recorder.record(layer(torch.ones(1, 3)))
+"""
+
+
+def test_recall_a_static_method_called_on_self_sees_the_tensor_passed():
+    source = RECORDER.format(convert=".cpu()")
+    assert lines(source, "PTL402") == [12]  # not line 13: a tensor never gets past the isinstance test
+    with pytest.raises(RuntimeError, match="requires grad"):
+        run(source)
+
+
+def test_recall_a_static_helper_that_detaches_is_not_reported():
+    source = RECORDER.format(convert=".detach().cpu()")
+    assert lines(source, "PTL402") == []
+    run(source)
+
+
+def test_a_helper_s_fallback_after_an_isinstance_tensor_return_is_not_reached_by_a_tensor():
+    source = """\
+        import numpy as np
+        import torch
+
+
+        def to_numpy(x):
+            if isinstance(x, torch.Tensor):
+                return x.detach().cpu().numpy()
+            return np.asarray(x)
+
+
+        out = to_numpy(torch.ones(3, requires_grad=True).cuda() * 2)
+    """
+    assert lines(source, "PTL401") == [] and lines(source, "PTL402") == []
+    with fake_cuda():
+        assert run(source)["out"].shape == (3,)
+
+
 # -- recall: NumPy's savers convert the arrays they write ------------------------------------------
 SAVER = """\
     import os

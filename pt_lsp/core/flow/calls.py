@@ -392,6 +392,8 @@ class Calls:
                 # a function stored as a value (`self.metric = compute_metrics`): a callback
                 return self.call_qualified(attribute.qualname or "", node, args, kwargs, state)
             method = self.functions.local_method(receiver, name)
+            if method is not None and static(method):  # `self._to_numpy(x)`: no `self` passed
+                return self.functions.call_function(method, node, args, kwargs, state)
             if method is not None:
                 return self.functions.call_function(
                     method, node, [receiver, *args], kwargs, state, attr_path(func.value)
@@ -560,6 +562,8 @@ class Calls:
         if name == "forward":
             return self.call_module(module, node, args, kwargs, state)
         method = self.functions.local_method(module, name)
+        if method is not None and static(method):
+            return self.functions.call_function(method, node, args, kwargs, state)
         if method is not None:
             return self.functions.call_function(method, node, [module, *args], kwargs, state, attr_path(func.value))
         if name == "state_dict":
@@ -779,6 +783,11 @@ def builds_model(qualname: str) -> bool:
 
 
 MODEL_ZOO_HELPERS = frozenset({"get_weight", "get_model_weights", "list_models", "get_model_builder", "Weights"})
+
+
+def static(method: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A ``@staticmethod``: called on an instance, it gets no ``self``."""
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in method.decorator_list)
 
 
 EMPTY_CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"})

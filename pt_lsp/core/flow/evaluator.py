@@ -377,6 +377,8 @@ class Expressions:
             return True if value.kind is Kind.SEQ and value.items is not None else None
         if self.scope.qualname(types) == "torch.Tensor" and value.kind is Kind.SEQ:
             return False  # a tuple or list is no tensor: `repackage_hidden(h)` recursing into (h, c)
+        if self.scope.qualname(types) == "torch.Tensor" and value.kind is Kind.TENSOR:
+            return True  # `if isinstance(x, torch.Tensor): return x.cpu().numpy()`: no path after it here
         return None
 
     def eval_sequence(self, node: ast.Tuple | ast.List, state: State) -> Value:
