@@ -16,6 +16,7 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 MAX_LINEAGE = 512  # steps up the two lineages in search of a common ancestor before a full join
 SHARE_FROM = 64  # maps (both sides together) this large are joined by lineage; smaller ones in full, cheaper
+TRACK_FROM = 16  # a fork of a smaller map keeps no lineage (its joins are made in full)
 
 
 class Lineage:
@@ -52,18 +53,22 @@ class Facts(dict[K, V]):
 
     def __init__(self, source: Mapping[K, V] | None = None) -> None:
         dict.__init__(self, source or {})
-        self.lineage = Lineage()
+        self.lineage: Lineage | None = None  # made when a fork needs it: a root until then
 
     def fork(self) -> Facts[K, V]:
-        child = Facts(self)
-        child.lineage = Lineage(self.lineage, set())
+        child: Facts[K, V] = Facts(self)
+        if len(self) >= TRACK_FROM:
+            if self.lineage is None:
+                self.lineage = Lineage()
+            child.lineage = Lineage(self.lineage, set())
         return child
 
     def touched(self, keys: Iterable[K]) -> None:
         lineage = self.lineage
-        lineage.version += 1
-        if lineage.written is not None:
-            lineage.written.update(keys)
+        if lineage is not None:
+            lineage.version += 1
+            if lineage.written is not None:
+                lineage.written.update(keys)
 
     def __setitem__(self, key: K, value: V) -> None:
         dict.__setitem__(self, key, value)
@@ -112,7 +117,11 @@ def changed(mine: Mapping[K, V], theirs: Mapping[K, V]) -> tuple[set[K], Lineage
     """The keys where two maps may differ (a key outside them is in both or neither, with the
     very same value) and their nearest common ancestor; None when none is found. The two
     lineages are walked up a step at a time each, so a near ancestor costs a few steps."""
+    if mine is theirs and isinstance(mine, Facts) and mine.lineage is not None:
+        return set(), mine.lineage
     if not (isinstance(mine, Facts) and isinstance(theirs, Facts)):
+        return None
+    if mine.lineage is None or theirs.lineage is None:
         return None
     chains: tuple[list[Lineage], list[Lineage]] = ([mine.lineage], [theirs.lineage])
     seen: tuple[dict[int, int], dict[int, int]] = ({id(mine.lineage): 0}, {id(theirs.lineage): 0})
@@ -201,7 +210,7 @@ def join_env(mine: Mapping[str, Value], theirs: Mapping[str, Value], items: set[
     if found is not None:
         _descend(env, found[1], found[0] | items)
     else:
-        env.lineage = Lineage()  # a root: the writes above were the join's own
+        env.lineage = None  # a root: the writes above were the join's own
     return env
 
 
