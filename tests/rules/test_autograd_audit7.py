@@ -343,3 +343,41 @@ def test_in_place_change_of_a_view_of_a_parameter_is_reported() -> None:
 
 def test_view_of_a_parameter_changed_under_no_grad_is_silent() -> None:
     assert findings("PTL203", _BIAS_VIEW.format(guard="with torch.no_grad():")) == []
+
+
+def _g8_deeper(text: str) -> str:
+    """The attention one module further down (Tacotron's decoder holds it, as in the real code):
+    the reset helper then runs four calls deep."""
+    return text.replace(
+        """
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.attn = Attn()
+""",
+        """
+class Decoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.attn = Attn()
+
+    def forward(self, x, t):
+        return self.attn(x, t)
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.attn = Decoder()
+""",
+    )
+
+
+def test_g8_state_reset_by_a_helper_four_calls_deep_is_silent() -> None:
+    assert "Decoder" in _g8_deeper(_g8())
+    assert findings("PTL201", _g8_deeper(_g8())) == []
+
+
+# Raises "Trying to backward through the graph a second time" on line 48 in the second iteration.
+def test_g8_reset_skipped_four_calls_deep_is_reported() -> None:
+    assert [f.line for f in findings("PTL201", _g8_deeper(_g8("torch.zeros(2, 4)", test="t != 0")))] == [48]

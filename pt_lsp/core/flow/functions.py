@@ -219,7 +219,12 @@ class Functions:
         For a method called on ``receiver`` (a variable path such as ``model``), the instance's
         attributes (``model.hidden``) flow in as ``self.hidden`` and back out after the call."""
         frames = self.stack.frames
-        if len(frames) > MAX_CALL_DEPTH or self.budget <= 0 or any(f.node is function for f in frames):
+        # a method setting state on its own object (`self.init_attention(x)` in a forward reached
+        # through several modules) gets one level more: what it sets is read next (audit-7 G8)
+        too_deep = len(frames) > MAX_CALL_DEPTH and not (
+            len(frames) == MAX_CALL_DEPTH + 1 and receiver == "self" and sets_own_state(function)
+        )
+        if too_deep or self.budget <= 0 or any(f.node is function for f in frames):
             # not followed (recursive, too deep, past the file's budget): it may detach what it
             # gets (repackage_hidden(h) of each item of a tuple), so its result gets a node of its
             # own, not its arguments' graph
@@ -474,3 +479,18 @@ def _argument_truth(init: Function, name: str, args: Args, kwargs: Kwargs) -> bo
         return args[positional.index(name)].truth
     default = parameter_defaults(init.args).get(name)
     return default.value if isinstance(default, ast.Constant) and isinstance(default.value, bool) else None
+
+
+def sets_own_state(function: Function) -> bool:
+    """The method assigns an attribute of its first parameter (``self.cumulative = ...``)."""
+    params = [*function.args.posonlyargs, *function.args.args]
+    if not params:
+        return False
+    own = params[0].arg
+    return any(
+        isinstance(node, ast.Attribute)
+        and isinstance(node.ctx, ast.Store)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == own
+        for node in ast.walk(function)
+    )
