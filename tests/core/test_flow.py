@@ -45,7 +45,10 @@ def value_at(source: str, expr: str):
         ("x = torch.from_numpy(arr)", Device.CPU),
         ("x = torch.zeros(3).cuda().to(torch.float16)", Device.CUDA),  # a dtype move keeps the device
         ("y = torch.ones(2).cuda()\nx = torch.zeros(2).to(y.device)", Device.CUDA),
-        ("m = torch.nn.Linear(2, 2).cuda()\nx = m(torch.ones(1, 2))", Device.CUDA),
+        ("m = torch.nn.Linear(2, 2).cuda()\nx = m(torch.ones(1, 2).cuda())", Device.CUDA),
+        # a CUDA layer given a CPU tensor raises the device mismatch: no CUDA output is ever made
+        # (audit-7 G5; until 4e70a6d this row read CUDA, the module's device)
+        ("m = torch.nn.Linear(2, 2).cuda()\nx = m(torch.ones(1, 2))", Device.CPU),
         ("m = torch.nn.Linear(2, 2)\nm.to('cuda')\nx = m(inp)", Device.CUDA),  # modules move in place
         ("x = batch.to(device)", Device.UNKNOWN),  # unknown device: no evidence
     ],
