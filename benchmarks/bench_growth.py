@@ -125,9 +125,7 @@ def late_loops(n: int) -> str:
     return "".join(parts)
 
 
-def sequential_loops(n: int) -> str:
-    """One function of n blocks, each a backward then a loop: every loop's passes join states
-    whose freed maps hold every earlier block's graph (found quadratic: 800 blocks took 35 s)."""
+def _blocks(n: int, backward_in_loop: bool) -> str:
     lines = ["import torch\n\n\ndef train(model, data, x):"]
     for i in range(n):
         lines += [
@@ -136,22 +134,21 @@ def sequential_loops(n: int) -> str:
             "    for y in data:",
             f"        l{i} = model(y).sum()",
         ]
+        if backward_in_loop:
+            lines.append(f"        l{i}.backward()")
     return "\n".join(lines) + "\n"
+
+
+def sequential_loops(n: int) -> str:
+    """One function of n blocks, each a backward then a loop: every loop's passes join states
+    whose freed maps hold every earlier block's graph (found quadratic: 800 blocks took 35 s)."""
+    return _blocks(n, backward_in_loop=False)
 
 
 def loop_backwards(n: int) -> str:
     """As sequential-loops, each loop's body backwarding its loss: every pass frees a node, so the
     heads' freed maps differ and settle by the nodes' sites."""
-    lines = ["import torch\n\n\ndef train(model, data, x):"]
-    for i in range(n):
-        lines += [
-            f"    l{i} = model(x).sum()",
-            f"    l{i}.backward()",
-            "    for y in data:",
-            f"        l{i} = model(y).sum()",
-            f"        l{i}.backward()",
-        ]
-    return "\n".join(lines) + "\n"
+    return _blocks(n, backward_in_loop=True)
 
 
 @dataclass
