@@ -216,10 +216,8 @@ class NotebookFile:
             parts = source if isinstance(source, list) else [source]
             if not all(isinstance(part, str) for part in parts):
                 raise Unlintable(f"not a valid notebook: the source of cell {index + 1} is not text")
-        metadata = parsed.get("metadata")
-        info = metadata.get("language_info") if isinstance(metadata, dict) else None
-        language = info.get("name", "python") if isinstance(info, dict) else "python"
-        if isinstance(language, str) and language.lower() != "python":
+        language = _language(parsed.get("metadata"))
+        if language.lower() != "python":
             raise Unlintable(f"notebook language is {language}, not Python")
         return cls(raw, parsed)
 
@@ -254,3 +252,17 @@ class NotebookFile:
         if self.raw.endswith("\n"):
             text += "\n"
         return text.encode("utf-8")
+
+
+def _language(metadata: object) -> str:
+    """A notebook's language: ``language_info.name`` as the kernel wrote it, else the kernel's
+    ``kernelspec.language`` (a notebook never run has only that: fast.ai's Swift notebooks), else
+    Python."""
+    if not isinstance(metadata, dict):
+        return "python"
+    for key, field in (("language_info", "name"), ("kernelspec", "language")):
+        section = metadata.get(key)
+        value = section.get(field) if isinstance(section, dict) else None
+        if isinstance(value, str) and value:
+            return value
+    return "python"

@@ -130,6 +130,20 @@ def test_a_cell_that_does_not_parse_is_untouched_and_the_others_fixed(cli, tmp_p
     assert cells == ["y = x.cpu().numpy()", "def f(:"]
 
 
+def test_notebook_of_a_non_python_kernel_never_run_is_skipped(cli, tmp_path, fake_rules, only_fakes):
+    # a notebook saved before its kernel ran has no language_info, only the kernelspec's language
+    path = tmp_path / "s.ipynb"
+    data = notebook(("code", "let x = 1"), ("code", "y = x.numpy()"))
+    data["metadata"] = {"kernelspec": {"display_name": "Swift", "language": "swift", "name": "swift"}}
+    write(path, data)
+    run = cli("check", path, *only_fakes)
+    assert run.code == 0, run.out
+    assert "PTL000" not in run.out and "notebook language is swift, not Python" in run.err
+    data["metadata"] = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
+    write(path, data)
+    assert "PTL000" in cli("check", path, "--select", "PTL000").out  # a Python kernel's cell 1 does not parse
+
+
 def test_non_python_notebook_is_skipped(cli, tmp_path, fake_rules, only_fakes):
     path = tmp_path / "r.ipynb"
     write(path, notebook(("code", "x <- 1"), language="R"))
