@@ -533,6 +533,8 @@ def _handed_on(ctx: FileContext, cls: ast.ClassDef) -> _HandedOn:
             continue
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name == "__setattr__" and isinstance(func, ast.Attribute) and _is_self_name(func.value):
+            name = "add_module"  # `self.__setattr__(f"fc{i}", fc)` registers as add_module does (audit-8 G3)
         if name in _REGISTERING_CALLS:
             _note_registering(node, name, found)
         if isinstance(func, ast.Name) and name in _READING_BUILTINS:
@@ -620,6 +622,10 @@ def _contents_of(argument: ast.expr) -> ast.expr:
         else:
             break
     return argument
+
+
+def _is_self_name(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id == "self"
 
 
 def _called_at_once(ctx: FileContext, call: ast.Call) -> bool:
