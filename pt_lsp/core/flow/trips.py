@@ -26,8 +26,9 @@ def trips(stmt: ast.For | ast.AsyncFor | ast.While, constants: ModuleInts = NO_C
     it = stmt.iter
     if isinstance(it, (ast.List, ast.Tuple)):
         return None if any(isinstance(e, ast.Starred) for e in it.elts) else len(it.elts)
-    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range") or it.keywords:
+    if not over_range(stmt):
         return None
+    assert isinstance(it, ast.Call)
     bounds: list[int] = []
     for arg in it.args:
         if isinstance(arg, ast.Constant) and type(arg.value) is int:
@@ -36,8 +37,8 @@ def trips(stmt: ast.For | ast.AsyncFor | ast.While, constants: ModuleInts = NO_C
             bounds.append(constants[arg.id])  # (a loop of this file: an imported file has its own names)
         else:
             return None
-    if not 1 <= len(bounds) <= 3 or len(bounds) == 3 and bounds[2] == 0:
-        return None
+    if len(bounds) == 3 and bounds[2] == 0:
+        return None  # range() raises
     return len(range(*bounds))
 
 
