@@ -533,7 +533,7 @@ def _handed_on(ctx: FileContext, cls: ast.ClassDef) -> _HandedOn:
             continue
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        if name == "__setattr__" and isinstance(func, ast.Attribute) and _is_self_name(func.value):
+        if name == "__setattr__" and isinstance(func, ast.Attribute) and getattr(func.value, "id", "") == "self":
             name = "add_module"  # `self.__setattr__(f"fc{i}", fc)` registers as add_module does (audit-8 G3)
         if name in _REGISTERING_CALLS:
             _note_registering(node, name, found)
@@ -622,10 +622,6 @@ def _contents_of(argument: ast.expr) -> ast.expr:
         else:
             break
     return argument
-
-
-def _is_self_name(node: ast.expr) -> bool:
-    return isinstance(node, ast.Name) and node.id == "self"
 
 
 def _called_at_once(ctx: FileContext, call: ast.Call) -> bool:
