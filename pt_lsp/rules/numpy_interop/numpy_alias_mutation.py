@@ -95,6 +95,10 @@ class NumpyAliasMutation(Rule):
             path = path_of(source)
             if path is None or not ctx.flow.value(source).is_tensor:
                 continue
+            if path.split(".")[0] == target.id:
+                # `probs = probs.numpy()`: the tensor has no name left, so no one reads it after a
+                # write through the array, and a later `probs[...] = 0` is that write, not the tensor's
+                continue
             found = self.write_then_read(ctx, assign, path, target.id)
             if found is None:
                 continue

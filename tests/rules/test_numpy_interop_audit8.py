@@ -1,0 +1,152 @@
+"""PTL401, PTL402 and PTL403 on audit-8's false alarms G1, G4 and G6 (issue 11), each with a
+program of our own, run under torch (and fake-cuda) here beside its true neighbour.
+
+G1: `probs = probs.numpy()` leaves the tensor without a name: a write through the array is the
+array's own business, no reader of the tensor sees it. G4: what a module's forward returns is read
+per element of its tuple: a `Categorical` stays a distribution, its `sample()` has no grad. G6: a
+device-moved module given a sample of a distribution built from Python floats (a CPU tensor)
+raises at the call, so its output is never a CUDA tensor.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import textwrap
+
+import pytest
+
+from pt_lsp.core.engine import lint_source
+from pt_lsp.core.selection import Selection
+from pt_lsp.runtime.fake_cuda import fake_cuda
+
+
+def lines(source: str, code: str) -> list[int]:
+    result = lint_source(textwrap.dedent(source), "<audit8>", selection=Selection.of([code]))
+    assert result.errors == []
+    return [f.line for f in result.findings if f.code == code]
+
+
+def run(source: str) -> dict[str, object]:
+    namespace: dict[str, object] = {"__name__": "audit8"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(textwrap.dedent(source), "<audit8>", "exec"), namespace)
+    return namespace
+
+
+def raises(source: str, *, cuda: bool = False) -> str:
+    """The error the program raises (with CUDA available under fake-cuda when ``cuda``)."""
+    with fake_cuda() if cuda else contextlib.nullcontext(), pytest.raises((RuntimeError, TypeError)) as raised:
+        run(source)
+    return str(raised.value)
+
+
+# -- G1: the name rebound to the array ------------------------------------------------------------
+REBOUND = """\
+    import numpy as np
+    import torch
+
+    logits = torch.tensor([0.1, 2.0, 0.3, 1.5])
+    probs = torch.softmax(logits, dim=-1)
+    probs = probs.numpy()
+    probs[probs < 0.2] = 0
+    probs = probs / np.sum(probs)
+    choice = np.random.choice(a=len(probs), p=probs)
+"""
+
+SNAPSHOT = """\
+    import numpy as np
+    import torch
+
+    logits = torch.tensor([0.1, 2.0, 0.3, 1.5])
+    probs = torch.softmax(logits, dim=-1)
+    before = probs.numpy()
+    total = float(before.sum())
+    probs[probs < 0.2] = 0
+    changed = float(np.sum(before)) != total
+"""
+
+
+def test_g1_a_write_through_the_array_rebound_to_the_tensor_s_name_is_silent():
+    assert lines(REBOUND, "PTL403") == []
+    assert run(REBOUND)["choice"] in range(4)  # the program runs; no tensor is read after the write
+
+
+def test_g1_a_snapshot_read_after_its_tensor_changed_is_still_reported():
+    assert lines(SNAPSHOT, "PTL403") == [6]
+    assert run(SNAPSHOT)["changed"] is True  # the "before" array saw the write
+
+
+# -- G4: a Distribution returned in a module's tuple ------------------------------------------------
+ACTOR_CRITIC = """\
+    import torch
+    import torch.nn as nn
+    from torch.distributions import Categorical, Normal
+
+
+    class ActorCritic(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.critic = nn.Linear(4, 1)
+            self.actor = nn.Sequential(nn.Linear(4, 2), nn.Softmax(dim=1))
+
+        def forward(self, x):
+            value = self.critic(x)
+            dist = {dist}
+            return dist, value
+
+
+    def evaluate(model):
+        dist, value = model(torch.randn(1, 4))
+        return {converted}.cpu().numpy()[0]
+
+
+    def train():
+        model = ActorCritic()
+        optimizer = torch.optim.Adam(model.parameters())
+        for step in range(2):
+            dist, value = model(torch.randn(1, 4))
+            loss = -dist.log_prob(dist.sample()).mean() + value.pow(2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            out = evaluate(model)
+
+
+    train()
+"""
+CATEGORICAL = "Categorical(self.actor(x))"
+NORMAL = "Normal(self.actor(x), 1.0)"
+
+
+def test_g4_a_sample_of_the_distribution_a_module_returns_in_a_tuple_is_silent():
+    source = ACTOR_CRITIC.format(dist=CATEGORICAL, converted="dist.sample()")
+    assert lines(source, "PTL402") == []
+    run(source)  # sample() has no grad: `.numpy()` works
+
+
+@pytest.mark.parametrize(("dist", "converted"), [(NORMAL, "dist.rsample()"), (CATEGORICAL, "value")])
+def test_g4_an_item_of_the_tuple_that_requires_grad_is_still_reported(dist, converted):
+    source = ACTOR_CRITIC.format(dist=dist, converted=converted)
+    assert lines(source, "PTL402") == [20]
+    assert "requires grad" in raises(source)
+
+
+UNSEEN_POLICY = """\
+    import torch
+
+
+    def act(policy, state):
+        return policy(state).{method}().numpy()
+
+
+    def train(policy):
+        optimizer = torch.optim.Adam(policy.parameters())
+        return act(policy, torch.randn(1, 4))
+"""
+
+
+def test_g4_sample_of_the_output_of_a_module_out_of_view_is_silent():
+    # torch.Tensor has no sample(): what a module of unseen class returned and is sampled is a distribution
+    assert lines(UNSEEN_POLICY.format(method="sample"), "PTL402") == []
+    assert lines(UNSEEN_POLICY.format(method="exp"), "PTL402") == [5]
