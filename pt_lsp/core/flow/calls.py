@@ -444,6 +444,10 @@ class Calls:
                 if name == "items":
                     return Value(kind=Kind.SEQ, elem=sequence((OTHER, element)))
                 return Value(kind=Kind.SEQ, elem=element) if name in ("values", "copy") else element
+        if receiver.kind is Kind.TENSOR and name in api.DISTRIBUTION_NO_GRAPH:
+            # torch.Tensor has no sample(): a value taken for a tensor (an item of a forward out of
+            # view, `dist, value = model(x)`) is a distribution here (audit-8 G4)
+            return Value(kind=Kind.TENSOR, device=receiver.device, requires_grad=False, steps=receiver.steps)
         if receiver.kind is Kind.DISTRIBUTION:
             if name in api.DISTRIBUTION_NO_GRAPH:
                 return Value(kind=Kind.TENSOR, requires_grad=False)
