@@ -1,0 +1,183 @@
+"""The output shapes of layers, for PTL202: a torch layer maps the shape it is given (``nn.Linear``
+keeps the leading dimensions, a convolution its batch, an activation all of it), a Sequential
+chains its layers, a local module's output is what its ``forward`` returns for the call."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from pt_lsp.core.evidence.reaching import local_function, returned_values
+from pt_lsp.core.flow.autograd import keyword
+from pt_lsp.core.flow.values import Step
+from pt_lsp.core.walk import own_nodes
+from pt_lsp.rules.autograd._literals import signed_int
+from pt_lsp.rules.autograd._shape_lattice import MAX_SHAPE_DEPTH, Shape, join
+from pt_lsp.rules.autograd._shape_vocab import ACTIVATIONS, CONVS, RETURNS_SELF
+
+if TYPE_CHECKING:
+    from pt_lsp.rules.autograd._shapes import Shapes
+
+
+class LayerShapes:
+    """``module(constructor, call)``: the output shape of the module ``constructor`` builds."""
+
+    def __init__(self, shapes: Shapes) -> None:
+        self.shapes = shapes
+        self.prover = shapes.prover
+        self.ctx = shapes.ctx
+        self.values = shapes.values
+        self.returns = shapes.returns
+
+    def module(self, constructor: ast.AST, call: ast.Call, depth: int) -> Shape | None:
+        """The output shape of the module ``constructor`` builds, called by ``call``."""
+        if depth > MAX_SHAPE_DEPTH:
+            return None
+        if isinstance(constructor, ast.Name):
+            values = self.values.of(constructor)
+            return join([self.module(v, call, depth + 1) for v in values]) if values else None
+        if not isinstance(constructor, ast.Call):
+            return None
+        func = constructor.func
+        qualname = self.ctx.qualname(func)
+        first = call.args[0] if call.args else None
+        if qualname is None and isinstance(func, ast.Attribute) and func.attr in RETURNS_SELF:
+            receiver = func.value
+            if isinstance(receiver, ast.Call):
+                return self.module(receiver, call, depth + 1)
+            built = self.values.constructors(receiver)
+            return join([self.module(c, call, depth + 1) for c in built]) if built else None
+        if qualname == "torch.nn.Linear" and first is not None:
+            shape = self.shapes.shape(first, depth + 1)
+            if shape is None or not shape.exact or not shape.dims:
+                return None
+            return self.linear(constructor, shape)
+        if qualname in CONVS and first is not None:
+            shape = self.shapes.shape(first, depth + 1)
+            channels = signed_int(
+                constructor.args[1] if len(constructor.args) > 1 else keyword(constructor, "out_channels")
+            )
+            if shape is None or not shape.exact or channels is None:
+                return None
+            spatial = CONVS[qualname]
+            step = Step(constructor, f"`{qualname.rsplit('.', 1)[-1]}` with {channels} output channels created here")
+            if len(shape.dims) == spatial + 2:  # (N, C, ...): the batch stays
+                return Shape((shape.dims[0], channels, *(None,) * spatial), True, (*shape.steps, step))
+            if len(shape.dims) == spatial + 1:  # unbatched
+                return Shape((channels, *(None,) * spatial), True, (step,))
+            return None
+        if qualname in ACTIVATIONS and first is not None:
+            return self.shapes.shape(first, depth + 1)
+        if qualname == "torch.nn.Sequential" and constructor.args and first is not None:
+            return self.chained(list(constructor.args), call, depth)
+        if qualname and qualname.startswith("torch.nn.") and qualname.endswith("Loss"):
+            return self.prover.losses.loss_shape(constructor, call, list(call.args[:2]), depth + 1)
+        if isinstance(func, ast.Name) and qualname is None:
+            info = self.ctx.classes.get(func.id)
+            if info is not None and info.is_module:
+                returns = self.returns.forward_returns(info)
+                if returns is None:
+                    return None
+                with self.values.reading(constructor, call):
+                    return join([self.shapes.shape(r, depth + 1) for r in returns])
+            helper = local_function(self.ctx, constructor)  # `model = build_model()`
+            returned = returned_values(helper) if helper is not None else None
+            if returned:
+                return join([self.module(r, call, depth + 1) for r in returned])
+        return None
+
+    def chained(self, layers: list[ast.expr], call: ast.Call, depth: int) -> Shape | None:
+        """A Sequential: each layer's output is the next layer's input. Read as a chain of
+        synthetic calls would need new nodes; instead each layer maps the shape it is given."""
+        shape = self.shapes.shape(call.args[0], depth + 1) if call.args else None
+        for layer in layers:
+            if shape is not None and isinstance(layer, ast.Starred):  # `nn.Sequential(*blocks, head)`
+                shape = self.listed(layer.value, shape)
+                continue
+            if shape is None or not isinstance(layer, ast.Call):
+                return None
+            shape = self.layer(layer, shape)
+        return shape
+
+    def linear(self, layer: ast.Call, shape: Shape) -> Shape:
+        """``nn.Linear`` maps ``(..., in)`` to ``(..., out)``: the leading dimensions pass through
+        whatever the width is (a width the code does not state leaves only the last one unknown)."""
+        found = self.values.width(layer.args[1] if len(layer.args) > 1 else keyword(layer, "out_features"), layer)
+        out, steps = found if found is not None else (None, ())
+        said = f"with {out} output features" if out is not None else "keeping the leading dimensions"
+        return Shape(
+            (*shape.dims[:-1], out), True, (*shape.steps, *steps, Step(layer, f"`nn.Linear` {said} created here"))
+        )
+
+    def listed(self, expr: ast.expr, shape: Shape) -> Shape | None:
+        """The shape after the layers a list holds, in an order and a number the code may not state
+        (``layers.append(...)`` in a loop): known where each is a ``Linear`` or an activation, which
+        keep the leading dimensions (the last one is then unknown, unless no ``Linear`` is among them)."""
+        layers = self.listed_layers(expr)
+        if layers is None or not shape.exact or not shape.dims:
+            return None
+        kinds = {self.ctx.qualname(layer.func) for layer in layers}
+        if not kinds <= ACTIVATIONS | {"torch.nn.Linear"}:
+            return None
+        if "torch.nn.Linear" not in kinds:
+            return shape
+        return Shape((*shape.dims[:-1], None), True, shape.steps)
+
+    def listed_layers(self, expr: ast.expr) -> list[ast.Call] | None:
+        """Every layer a local list can hold: its name is only bound to list displays of calls,
+        grown by ``+=`` of such displays, ``.append(call)`` and ``.extend(display)``, and read to
+        be unpacked; any other use (an argument, an item assignment) leaves it unknown."""
+        if not isinstance(expr, ast.Name):
+            return None
+        scope = self.ctx.names.scope_of(expr).node
+        arguments = getattr(scope, "args", None)
+        if arguments is not None and any(a.arg == expr.id for a in ast.walk(arguments) if isinstance(a, ast.arg)):
+            return None  # a parameter: what the callers pass
+        found: list[ast.expr] = []
+        for node in own_nodes(scope):
+            if not (isinstance(node, ast.Name) and node.id == expr.id):
+                continue
+            parent = self.ctx.parent(node)
+            if isinstance(node.ctx, ast.Store):
+                if isinstance(parent, ast.Assign) and parent.targets == [node] and isinstance(parent.value, ast.List):
+                    found.extend(parent.value.elts)
+                elif isinstance(parent, ast.AugAssign) and isinstance(parent.value, ast.List):
+                    found.extend(parent.value.elts)
+                else:
+                    return None
+                continue
+            grown = self.ctx.parent(parent) if isinstance(parent, ast.Attribute) else None
+            if isinstance(parent, ast.Starred):
+                continue
+            if not (
+                isinstance(grown, ast.Call) and grown.func is parent and len(grown.args) == 1 and not grown.keywords
+            ):
+                return None
+            assert isinstance(parent, ast.Attribute)
+            if parent.attr == "append":
+                found.append(grown.args[0])
+            elif parent.attr == "extend" and isinstance(grown.args[0], ast.List):
+                found.extend(grown.args[0].elts)
+            else:
+                return None
+        calls = [layer for layer in found if isinstance(layer, ast.Call)]
+        return calls if found and len(calls) == len(found) else None
+
+    def layer(self, layer: ast.Call, shape: Shape) -> Shape | None:
+        qualname = self.ctx.qualname(layer.func)
+        if qualname in ACTIVATIONS:
+            return shape
+        if not shape.exact:
+            return None
+        if qualname == "torch.nn.Linear" and shape.dims:
+            return self.linear(layer, shape)
+        if qualname in CONVS:
+            channels = signed_int(layer.args[1] if len(layer.args) > 1 else keyword(layer, "out_channels"))
+            spatial = CONVS[qualname]
+            if channels is None or len(shape.dims) != spatial + 2:
+                return None
+            step = Step(layer, f"`{qualname.rsplit('.', 1)[-1]}` with {channels} output channels created here")
+            return Shape((shape.dims[0], channels, *(None,) * spatial), True, (*shape.steps, step))
+        if qualname == "torch.nn.Flatten" and not layer.args and not layer.keywords and shape.dims:
+            return Shape((shape.dims[0], None), True, shape.steps)
+        return None

@@ -1,0 +1,420 @@
+"""The values a name holds, for PTL202's proofs: the one assignment that reaches a read in
+straight-line code, else every assignment in its scope; a parameter's arguments (of the module
+call being read, of every call or instantiation in the file); what ``self.fc`` is bound to in its
+class; a layer's width passed down a constructor. Where the code is not that simple the answer is
+empty: a proof may be lost, never made up.
+
+``Values`` also holds the stack of local modules whose ``forward`` is being read: their
+parameters hold the arguments of that call.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pt_lsp.core.context import FileContext
+from pt_lsp.core.edits import statement_index, statement_of
+from pt_lsp.core.evidence.reaching import argument_for, arguments_at_calls, instantiation_arguments
+from pt_lsp.core.flow.values import Step
+from pt_lsp.core.walk import own_nodes, parameter_defaults
+from pt_lsp.rules.autograd._literals import base_names, binds, bound_names, contains, int_literal
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+MAX_DEPTH = 16  # a cycle guard: each step reads one expression, a backward call at most a few hundred
+MUTATORS = {"append", "extend", "insert", "update", "setdefault", "pop", "clear"}
+
+
+class Values:
+    """``of(name)``: every value ``name`` may hold; ``constructors(callee)``: what a module
+    variable is bound to; ``reading(constructor, call)``: read a local module's ``forward``."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self._instances: list[ast.Call] = []  # the local modules being constructed, innermost last
+        self._module_calls: list[ast.Call] = []  # the calls whose `forward` is being read, innermost last
+        # Per block (id of its list): each statement's index, and the indexes of the statements
+        # binding each name; per scope and name, its assigned values. Built once: a file of n
+        # backward calls asks n times, and a scan per question would make the rule quadratic.
+        self._blocks: dict[int, tuple[dict[int, int], dict[str, list[int]]]] = {}
+        self._scope_values: dict[tuple[int, str], list[ast.AST]] = {}
+        self._first_bindings: dict[int, dict[str, int]] = {}
+        self._mutated: dict[tuple[int, str], bool] = {}
+        self._items: dict[tuple[int, int], ast.Subscript] = {}  # `a, b = f()`: `f()[0]`, `f()[1]`
+        self._stored: dict[tuple[int, str, str | int], list[ast.expr] | None] = {}
+
+    @property
+    def module_calls(self) -> list[ast.Call]:
+        return self._module_calls
+
+    @contextmanager
+    def reading(self, constructor: ast.Call, call: ast.Call) -> Iterator[None]:
+        """Read a local module's ``forward`` for ``call``: its parameters hold the call's arguments."""
+        self._instances.append(constructor)
+        self._module_calls.append(call)
+        try:
+            yield
+        finally:
+            self._instances.pop()
+            self._module_calls.pop()
+
+    def of(self, name: ast.Name) -> list[ast.AST]:
+        """Every value ``name`` is assigned in its function (or module); [] if it is bound any
+        other way (a parameter, a loop variable, an import, unpacking)."""
+        reaching = self.reaching(name)
+        if reaching is not None:
+            return [reaching]
+        scope = self.ctx.parent(name)
+        while scope is not None and not isinstance(scope, (*_FUNCTIONS, ast.Module)):
+            scope = self.ctx.parent(scope)
+        if scope is None:
+            return []
+        passed = self.forward_argument(scope, name)
+        if passed is not None:
+            return [passed]
+        if isinstance(scope, ast.FunctionDef) and scope.name == "__init__" and not self.bound_in(scope, name.id):
+            # `self.objective = objective`: what every instantiation of the class passes
+            given = instantiation_arguments(self.ctx, scope, name.id)
+            if given is not None:
+                return list(given)
+        if isinstance(scope, ast.FunctionDef) and self._read_at_entry(scope, name):
+            # a helper's parameter before any rebinding: what every call of the file passes
+            passed_all = arguments_at_calls(self.ctx, scope, name.id, rebound=True)
+            if passed_all is None:
+                passed_all = self.method_arguments(scope, name.id)
+            if passed_all is not None:
+                return list(passed_all)
+        key = (id(scope), name.id)
+        if key not in self._scope_values:
+            self._scope_values[key] = self._assigned(scope, name)
+        return self._scope_values[key]
+
+    def reaching(self, name: ast.Name) -> ast.expr | None:
+        """The value of the one ``name = value`` that reaches ``name``: the last statement before
+        it in its block (or in a block around it, through ``if`` and ``with``) that binds the
+        name, where that is a plain assignment. None where that is not evident (a loop around
+        the use, another kind of binding, none found)."""
+        stmt: ast.AST | None = name
+        while stmt is not None and not isinstance(stmt, ast.stmt):
+            stmt = self.ctx.parent(stmt)
+        if stmt is None or isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, *_NESTED)):
+            return None  # the use in a loop header
+        evaluated_first = stmt.value if isinstance(stmt, (ast.Assign, ast.AugAssign)) else stmt
+        if binds(evaluated_first, name.id) or not contains(evaluated_first, name):
+            return None  # bound by its own statement before the use (walrus), or in its targets
+        while stmt is not None:
+            parent = self.ctx.parent(stmt)
+            found = next(
+                (
+                    (block, index)
+                    for block in (getattr(parent, f, None) for f in ("body", "orelse"))
+                    if isinstance(block, list) and (index := self._block(block)[0].get(id(stmt))) is not None
+                ),
+                None,
+            )
+            if found is None:
+                return None
+            body, index = found
+            binders = self._block(body)[1].get(name.id, [])
+            at = bisect.bisect_left(binders, index)
+            if at:  # the last statement before ``stmt`` in its block that binds the name
+                earlier = body[binders[at - 1]]
+                if (
+                    isinstance(earlier, ast.Assign)
+                    and len(earlier.targets) == 1
+                    and isinstance(earlier.targets[0], ast.Name)
+                    and earlier.targets[0].id == name.id
+                    and not binds(earlier.value, name.id)
+                ):
+                    return earlier.value
+                return None
+            if not isinstance(parent, (ast.If, ast.With, ast.AsyncWith)):
+                return None  # a function or module body (or a loop, whose back edge may rebind)
+            stmt = parent
+        return None
+
+    def _block(self, body: list[ast.stmt]) -> tuple[dict[int, int], dict[str, list[int]]]:
+        """Where each statement of ``body`` stands, and which statements bind each name."""
+        if id(body) not in self._blocks:
+            places = {id(stmt): index for index, stmt in enumerate(body)}
+            binders: dict[str, list[int]] = {}
+            for index, stmt in enumerate(body):
+                for bound in bound_names(stmt):
+                    binders.setdefault(bound, []).append(index)
+            self._blocks[id(body)] = (places, binders)
+        return self._blocks[id(body)]
+
+    def _unpacked(self, target: ast.AST, name: ast.Name) -> ast.AST | None:
+        """``x, y = a, b``: the item of the value tuple that ``name`` receives."""
+        assign = self.ctx.parent(target)
+        if not (
+            isinstance(target, (ast.Tuple, ast.List))
+            and isinstance(assign, ast.Assign)
+            and any(t is target for t in assign.targets)
+        ):
+            return None
+        value = assign.value
+        sizes = isinstance(value, ast.Attribute) and value.attr == "shape"  # `b, c, h, w = x.shape`
+        if (isinstance(value, ast.Call) or sizes) and not any(isinstance(e, ast.Starred) for e in target.elts):
+            # `loss, logits = model(x)`: item i of what the call returns, a node of our own
+            index = next((i for i, e in enumerate(target.elts) if e is name), None)
+            if index is None:
+                return None
+            if (id(assign), index) not in self._items:
+                item = ast.Subscript(value=assign.value, slice=ast.Constant(index), ctx=ast.Load())
+                self._items[(id(assign), index)] = ast.copy_location(item, name)
+            return self._items[(id(assign), index)]
+        if not isinstance(assign.value, (ast.Tuple, ast.List)):
+            return None
+        elts, values = target.elts, assign.value.elts
+        if len(elts) != len(values) or any(isinstance(e, ast.Starred) for e in (*elts, *values)):
+            return None
+        return next((v for e, v in zip(elts, values) if e is name), None)
+
+    def _assigned(self, scope: ast.AST, name: ast.Name) -> list[ast.AST]:
+        if isinstance(scope, _FUNCTIONS):
+            arguments = scope.args
+            if any(
+                a is not None and a.arg == name.id
+                for a in (
+                    *arguments.posonlyargs,
+                    *arguments.args,
+                    *arguments.kwonlyargs,
+                    arguments.vararg,
+                    arguments.kwarg,
+                )
+            ):
+                return []
+        values: list[ast.AST] = []
+        for node in own_nodes(scope):
+            if isinstance(node, ast.Name) and node.id == name.id and not isinstance(node.ctx, ast.Load):
+                parent = self.ctx.parent(node)
+                if isinstance(parent, ast.Assign) and any(t is node for t in parent.targets):
+                    values.append(parent.value)
+                elif isinstance(parent, ast.AugAssign):
+                    continue  # `x += y` keeps x's number of elements or grows it
+                elif parent is not None and (item := self._unpacked(parent, node)) is not None:
+                    values.append(item)
+                elif isinstance(parent, ast.For) and parent.target is node and isinstance(parent.iter, ast.ListComp):
+                    values.append(parent.iter.elt)  # `for x in [torch.randn(8, 16) for _ in ...]`
+                elif isinstance(parent, ast.For) and parent.target is node and isinstance(parent.iter, ast.List):
+                    values.extend(parent.iter.elts)
+                else:
+                    return []
+            elif isinstance(node, (ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom)):
+                names = (
+                    node.names
+                    if isinstance(node, (ast.Global, ast.Nonlocal))
+                    else [a.asname or a.name.split(".")[0] for a in node.names]
+                )
+                if name.id in names:
+                    return []
+        return values
+
+    def forward_argument(self, scope: ast.AST, name: ast.Name) -> ast.expr | None:
+        """A parameter of the ``forward`` being read for a module call (``model(ids, labels)``):
+        what that call passes for it, where ``forward`` never rebinds it."""
+        if not self._module_calls or not isinstance(scope, ast.FunctionDef) or scope.name != "forward":
+            return None
+        call = self._module_calls[-1]
+        cls = self.ctx.parent(scope)
+        instance = self._instances[-1]
+        if not (isinstance(cls, ast.ClassDef) and isinstance(instance.func, ast.Name) and instance.func.id == cls.name):
+            return None
+        if self.bound_in(scope, name.id):
+            return None
+        return argument_for(call, scope, name.id, bound=True)
+
+    def _read_at_entry(self, function: ast.FunctionDef, name: ast.Name) -> bool:
+        """``name`` is a parameter of ``function`` read in a statement of its body itself, with
+        no statement before binding it (``p = F.normalize(p)`` as the first line)."""
+        arguments = function.args
+        if name.id not in [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]:
+            return False
+        stmt = statement_of(self.ctx, name)
+        if stmt is None or isinstance(stmt, (ast.For, ast.While)):
+            return False
+        outer = self.ctx.parent(stmt)
+        if outer is not function:  # inside `with` / `if` blocks only, and never rebound in the function
+            while isinstance(outer, (ast.With, ast.If)):
+                outer = self.ctx.parent(outer)
+            return outer is function and not self.bound_in(function, name.id) and not binds(stmt, name.id)
+        evaluated = stmt.value if isinstance(stmt, (ast.Assign, ast.Return, ast.Expr)) else None
+        if evaluated is None or binds(evaluated, name.id) or not contains(evaluated, name):
+            return False
+        return not self.bound_in(function, name.id, before=statement_index(self.ctx, stmt))
+
+    def bound_in(self, scope: ast.FunctionDef | ast.AsyncFunctionDef, name: str, before: int | None = None) -> bool:
+        """A statement of ``scope``'s body (of the first ``before`` ones) binds ``name``. The first
+        binding statement of each name is indexed once per function: asking per read, statement by
+        statement, was quadratic in the function's length."""
+        first = self._first_bindings.get(id(scope))
+        if first is None:
+            first = self._first_bindings[id(scope)] = {}
+            for index, stmt in enumerate(scope.body):
+                for bound in bound_names(stmt):
+                    first.setdefault(bound, index)
+        at = first.get(name)
+        return at is not None and (before is None or at < before)
+
+    def method_arguments(self, method: ast.FunctionDef, parameter: str) -> list[ast.AST] | None:
+        """What every call ``obj.method(...)`` of the file passes for ``parameter`` of a method
+        of a plain class, where each ``obj`` is an instance of that class made in the file
+        (``Trainer(...).step(x)``, ``trainer = Trainer(...)`` then ``trainer.step(x)``); None
+        where any call of that name has another receiver or the class is subclassed."""
+        cls = self.ctx.parent(method)
+        if not isinstance(cls, ast.ClassDef) or method.decorator_list or method.name.startswith("__"):
+            return None
+        info = self.ctx.classes.get(cls.name)
+        if info is None or info.is_module or any(cls.name in base_names(c) for c in self.ctx.index.of(ast.ClassDef)):
+            return None
+        found: list[ast.AST] = []
+        for call in self.ctx.index.of(ast.Call):
+            if not (isinstance(call.func, ast.Attribute) and call.func.attr == method.name):
+                continue
+            if not self._instance_of(call.func.value, cls.name):
+                return None
+            given = argument_for(call, method, parameter, bound=True)
+            if given is None:
+                return None
+            found.append(given)
+        return found or None
+
+    def _instance_of(self, receiver: ast.expr, name: str) -> bool:
+        """``Cls(...)`` itself, or a module-level name every assignment of which is one."""
+        if isinstance(receiver, ast.Call):
+            return isinstance(receiver.func, ast.Name) and receiver.func.id == name
+        if isinstance(receiver, ast.Name) and self.scope(receiver) is self.ctx.tree:
+            values = self.of(receiver)
+            return bool(values) and all(isinstance(v, ast.expr) and self._instance_of(v, name) for v in values)
+        return False
+
+    def scope(self, node: ast.AST) -> ast.AST | None:
+        scope = self.ctx.parent(node)
+        while scope is not None and not isinstance(scope, (*_FUNCTIONS, ast.Module)):
+            scope = self.ctx.parent(scope)
+        return scope
+
+    def constructors(self, callee: ast.expr) -> list[ast.AST]:
+        """The expressions a module variable (``net``, ``self.fc``) is only ever bound to."""
+        if isinstance(callee, ast.Name):
+            return self.of(callee)
+        if isinstance(callee, ast.Attribute) and isinstance(callee.value, ast.Name) and callee.value.id == "self":
+            cls = self.ctx.enclosing_class(callee)
+            if cls is None:
+                return []
+            found: list[ast.AST] = []
+            for node in ast.walk(cls):  # only while proving one backward's receiver
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if (
+                            isinstance(target, ast.Attribute)
+                            and target.attr == callee.attr
+                            and isinstance(target.value, ast.Name)
+                            and target.value.id == "self"
+                        ):
+                            found.append(node.value)
+                        elif not isinstance(target, (ast.Name, ast.Attribute, ast.Subscript)) and any(
+                            isinstance(n, ast.Attribute) and n.attr == callee.attr for n in ast.walk(target)
+                        ):
+                            return []  # `self.fc, x = ...`: bound by unpacking
+            return found
+        return []
+
+    def width(self, expr: ast.expr | None, layer: ast.Call) -> tuple[int, tuple[Step, ...]] | None:
+        """A layer's literal width, or the width a parameter of the constructor of the module
+        being built passes down: the argument of that construction, else the default."""
+        literal = int_literal(expr)
+        if literal is not None:
+            return literal, ()
+        if not isinstance(expr, ast.Name) or not self._instances:
+            return None
+        init = self.ctx.parent(layer)
+        while init is not None and not isinstance(init, _FUNCTIONS):
+            init = self.ctx.parent(init)
+        if not isinstance(init, ast.FunctionDef) or init.name != "__init__":
+            return None
+        cls = self.ctx.parent(init)
+        instance = self._instances[-1]
+        if not (isinstance(cls, ast.ClassDef) and isinstance(instance.func, ast.Name) and instance.func.id == cls.name):
+            return None
+        arguments = init.args
+        positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)][1:]
+        if expr.id not in positional and expr.id not in [a.arg for a in arguments.kwonlyargs]:
+            return None
+        if any(
+            isinstance(n, ast.Name) and n.id == expr.id and not isinstance(n.ctx, ast.Load) for n in own_nodes(init)
+        ):
+            return None  # rebound in __init__
+        if any(isinstance(a, ast.Starred) for a in instance.args) or any(k.arg is None for k in instance.keywords):
+            return None
+        passed = next((k.value for k in instance.keywords if k.arg == expr.id), None)
+        if passed is None and expr.id in positional and positional.index(expr.id) < len(instance.args):
+            passed = instance.args[positional.index(expr.id)]
+        if passed is not None:
+            value = int_literal(passed)
+            return (value, (Step(passed, f"`{expr.id}` is {value} here"),)) if value is not None else None
+        defaults = parameter_defaults(arguments)
+        default = int_literal(defaults.get(expr.id))
+        if default is None:
+            return None
+        return default, (Step(defaults[expr.id], f"`{expr.id}` defaults to {default} here"),)
+
+    def stored_items(self, name: ast.Name, key: str | int) -> list[ast.expr] | None:
+        """The values of ``name[key] = value`` in ``name``'s scope; None where the dict is changed
+        any other way (``update``, a computed key)."""
+        scope = self.scope(name)
+        if scope is None:
+            return None
+        memo = (id(scope), name.id, key)
+        if memo not in self._stored:
+            self._stored[memo] = self._stored_items(scope, name, key)
+        return self._stored[memo]
+
+    def _stored_items(self, scope: ast.AST, name: ast.Name, key: str | int) -> list[ast.expr] | None:
+        found: list[ast.expr] = []
+        for node in own_nodes(scope):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if (
+                        isinstance(target, ast.Subscript)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == name.id
+                    ):
+                        if not isinstance(target.slice, ast.Constant):
+                            return None
+                        if target.slice.value == key:
+                            found.append(node.value)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                receiver = node.func.value
+                if isinstance(receiver, ast.Name) and receiver.id == name.id and node.func.attr in MUTATORS:
+                    return None
+        return found
+
+    def mutated(self, name: ast.Name) -> bool:
+        """``name`` (a list) is changed in its scope: ``append``, ``extend``, an item stored, ``+=``."""
+        scope = self.scope(name)
+        if scope is None:
+            return True
+        key = (id(scope), name.id)
+        if key not in self._mutated:
+            self._mutated[key] = any(
+                (
+                    isinstance(n, ast.Attribute)
+                    and n.attr in MUTATORS
+                    and isinstance(n.value, ast.Name)
+                    and n.value.id == name.id
+                )
+                or (
+                    isinstance(n, ast.Subscript)
+                    and isinstance(n.ctx, ast.Store)
+                    and isinstance(n.value, ast.Name)
+                    and n.value.id == name.id
+                )
+                or (isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == name.id)
+                for n in own_nodes(scope)
+            )
+        return self._mutated[key]
