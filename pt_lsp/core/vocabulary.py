@@ -54,11 +54,15 @@ TENSOR_ATTRS_OTHER = frozenset("shape ndim dtype is_cuda is_leaf requires_grad n
 
 # Operations whose backward needs no saved tensor: a second backward through them alone works
 # (`y = x.sum(); y.backward(); y.backward()`). Views and reductions that keep only sizes; dtype and
-# device casts, which keep only the source's dtype and device (ToCopyBackward).
+# device casts, which keep only the source's dtype and device (ToCopyBackward); joins and splits,
+# which keep only sizes (CatBackward, SplitBackward: `torch.cat` of a graph built once can be
+# backwarded in every epoch). Not `mul`/`div` even by a constant: MulBackward keeps the scalar.
 NO_SAVED_TENSORS = frozenset(
-    "sum mean add sub neg view view_as reshape reshape_as flatten unflatten squeeze unsqueeze "
-    "permute transpose t expand expand_as clone contiguous narrow select repeat "
-    "float double half bfloat16 to cuda cpu type type_as".split()
+    "sum mean add sub neg negative subtract view view_as reshape reshape_as flatten unflatten ravel squeeze "
+    "unsqueeze permute transpose t expand expand_as broadcast_to clone contiguous narrow select repeat tile "
+    "float double half bfloat16 to cuda cpu type type_as "
+    "cat concat concatenate stack hstack vstack dstack column_stack row_stack split chunk tensor_split unbind "
+    "flip roll rot90 movedim moveaxis swapaxes swapdims diagonal".split()
 )
 
 # torch functions and tensor methods returning (values, indices): the indices are int64 and
@@ -117,6 +121,12 @@ MODULE_SELF_METHODS = frozenset(
     "to cuda cpu train eval float double half bfloat16 requires_grad_ apply share_memory".split()
 )
 MODULE_METHODS_SEQ_OF_PARAMS = frozenset({"parameters"})
+# Methods of nn.Module that never rebind the module's attributes: after any other method of an
+# object of unknown class, what its attributes hold is unknown (audit-8 G5).
+MODULE_KEEPS_ATTRIBUTES = MODULE_SELF_METHODS | frozenset(
+    "zero_grad parameters named_parameters buffers named_buffers children named_children modules "
+    "named_modules state_dict load_state_dict".split()
+)
 MODULE_METHODS_SEQ_OF_NAMED_PARAMS = frozenset({"named_parameters"})
 
 # Builtins and container methods the interpreter models.
