@@ -32,6 +32,7 @@ from pt_lsp.rules.modules._module_evidence import (
     super_init_line,
     tensor_value,
 )
+from pt_lsp.rules.modules._registration_evidence import trained_apart
 from pt_lsp.rules.modules.examples.unregistered_buffer import EXAMPLES
 
 # Methods that handle device moves themselves: the attribute may follow the module.
@@ -82,7 +83,8 @@ class UnregisteredBuffer(Rule):
     tensor themselves (`self.mask.to(x.device)`, also after slices and shape ops:
     `self.pe[:n].unsqueeze(0).to(x.device)`), only read its metadata (`self.pe.size(-1)`,
     `.shape`) or only hand it to a function of another library (which may place it) are not
-    reported.
+    reported; nor is a tensor made trainable (`self.s.requires_grad_()`) and trained by an
+    optimizer of its own (`Adam([self.s])`, as PTL301 says).
 
     ## Why is this bad?
     `nn.Module` moves, casts and saves only its parameters and buffers. A plain tensor
@@ -147,6 +149,8 @@ class UnregisteredBuffer(Rule):
                 uses = [(m, u) for m in reached for u in self_attribute_uses(m, attr)]
                 if not uses or all(self.moved_at_use(ctx, use) for _, use in uses):
                     continue
+                if _made_trainable(info, attr) and trained_apart(ctx, info, attr) is not None:
+                    continue  # trained by an optimizer of its own: not a buffer (audit-8)
                 where = "`forward`"
                 if all(id(m) in runners for m, _ in uses):
                     where = f"`{uses[0][0].name}` (which {runners[id(uses[0][0])]})"
@@ -745,3 +749,18 @@ def _maker(ctx: FileContext, value: ast.expr) -> str:
     if passed is not None and isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
         return f"by `{value.func.id}`, which is `{passed}` at every instantiation of the class in this file"
     return "by a torch factory"
+
+
+def _made_trainable(info: ClassInfo, attr: str) -> bool:
+    """``self.<attr>.requires_grad_()`` or ``self.<attr>.requires_grad = True`` in the class."""
+    for node in ast.walk(info.node):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_":
+            if is_self_attr(node.func.value, attr):
+                return True
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value is True:
+            if any(
+                isinstance(t, ast.Attribute) and t.attr == "requires_grad" and is_self_attr(t.value, attr)
+                for t in node.targets
+            ):
+                return True
+    return False

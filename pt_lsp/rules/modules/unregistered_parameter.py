@@ -24,6 +24,7 @@ from pt_lsp.rules.modules._registration_evidence import (
     InitEvidence,
     grad_tensor_call,
     requires_grad_keyword,
+    trained_apart,
 )
 from pt_lsp.rules.modules.examples.unregistered_parameter import EXAMPLES
 
@@ -69,6 +70,16 @@ class UnregisteredParameter(Rule):
     (`nn.ModuleList(list(self.convs.values()))`: the dict is then a lookup table); one handed
     only to a container built and called at once (`nn.Sequential(*self.layers)(x)`) is reported.
     Lists returned by a function defined inside `__init__` are followed too.
+
+    Nor is a tensor the file trains apart from `parameters()`: one handed (itself, in a list of
+    the class, or through a method of the class returning it) to a `torch.optim` optimizer or to
+    `torch.autograd.grad` (a SAC temperature: `self.alpha_optimizer = Adam([self.log_alpha])`),
+    or returned in a list or tuple by a method of the class, an accessor of its own parameter
+    group as `parameters()` is of the registered ones (DARTS: `def arch_parameters(self): return
+    self._arch_parameters`, given to the architecture's optimizer in another file). Such code
+    keeps the tensor out of `parameters()` on purpose: registering it would hand it to the
+    optimizer built from `parameters()` too (DARTS's weight step would then train the
+    architecture), and it moves the tensor and saves it by hand where it needs to.
 
     ## Why is this bad?
     `nn.Module` registers only `nn.Parameter`s, submodules and buffers assigned to it directly.
@@ -171,6 +182,8 @@ class UnregisteredParameter(Rule):
         if isinstance(value, ast.Name):
             tensor = evidence.single_value(function, value.id) or value
         grad_call = grad_tensor_call(ctx, tensor)
+        if grad_call is not None and trained_apart(ctx, evidence.info, target.attr) is not None:
+            return None  # kept apart on purpose, with an optimizer of its own (audit-8)
         if grad_call is not None:
             message = (
                 f"`self.{target.attr}` is a tensor with `requires_grad=True`, not an `nn.Parameter`: "
