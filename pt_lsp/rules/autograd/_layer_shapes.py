@@ -35,7 +35,14 @@ class LayerShapes:
             return None
         if isinstance(constructor, ast.Name):
             values = self.values.of(constructor)
-            return join([self.module(v, call, depth + 1) for v in values]) if values else None
+            if values:
+                return join([self.module(v, call, depth + 1) for v in values])
+            function = self.returns.function_named(constructor)  # `self.criterion = rank_loss`
+            returned = returned_values(function) if function is not None else None
+            if function is None or not returned or self.values.inside(function):
+                return None
+            with self.values.calling(function, call):
+                return join([self.shapes.shape(r, depth + 1) for r in returned])
         if not isinstance(constructor, ast.Call):
             return None
         func = constructor.func
@@ -68,13 +75,16 @@ class LayerShapes:
             return None
         if qualname in ACTIVATIONS and first is not None:
             return self.shapes.shape(first, depth + 1)
+        if qualname == "torch.nn.Embedding" and first is not None:
+            shape = self.shapes.shape(first, depth + 1)
+            return self.layer(constructor, shape) if shape is not None else None
         if qualname == "torch.nn.Sequential" and constructor.args and first is not None:
             return self.chained(list(constructor.args), call, depth)
         if qualname and qualname.startswith("torch.nn.") and qualname.endswith("Loss"):
             return self.prover.losses.loss_shape(constructor, call, list(call.args[:2]), depth + 1)
         if isinstance(func, ast.Name) and qualname is None:
             info = self.ctx.classes.get(func.id)
-            if info is not None and info.is_module:
+            if info is not None and (info.is_module or info.method("__call__") is not None):
                 returns = self.returns.forward_returns(info)
                 if returns is None:
                     return None
@@ -178,6 +188,11 @@ class LayerShapes:
                 return None
             step = Step(layer, f"`{qualname.rsplit('.', 1)[-1]}` with {channels} output channels created here")
             return Shape((shape.dims[0], channels, *(None,) * spatial), True, (*shape.steps, step))
+        if qualname == "torch.nn.Embedding":  # ids of any shape -> (*ids, dim)
+            found = self.values.width(layer.args[1] if len(layer.args) > 1 else keyword(layer, "embedding_dim"), layer)
+            size, steps = found if found is not None else (None, ())
+            step = Step(layer, f"`nn.Embedding` of {size} dimensions created here" if size else "`nn.Embedding` here")
+            return Shape((*shape.dims, size), True, (*shape.steps, *steps, step))
         if qualname == "torch.nn.Flatten" and not layer.args and not layer.keywords and shape.dims:
             return Shape((shape.dims[0], None), True, shape.steps)
         return None

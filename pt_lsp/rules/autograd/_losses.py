@@ -115,7 +115,7 @@ class Losses:
         ``x[None]``, ``x.view(1, -1)``, a number or ``torch.tensor(<number>)``, a ``.item()``."""
         if depth > MAX_DEPTH:
             return False
-        key = (id(expr), tuple(id(c) for c in self.values.module_calls))
+        key = (id(expr), self.values.context)
         if key not in self._single:
             self._single[key] = False  # a cycle reads as not single (the memo keeps it linear)
             self._single[key] = self._single_sample(expr, depth)

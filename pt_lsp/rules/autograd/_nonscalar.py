@@ -26,7 +26,6 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.reaching import local_function, returned_values
 from pt_lsp.core.flow.autograd import keyword
 from pt_lsp.core.flow.values import Step
-from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.autograd._config import Config
 from pt_lsp.rules.autograd._literals import (
     int_literal,
@@ -86,7 +85,7 @@ class NonScalar:
         never made up)."""
         if depth > MAX_DEPTH:
             return None
-        key = (kind, id(expr), tuple(id(c) for c in self.values.module_calls))
+        key = (kind, id(expr), self.values.context)
         if key not in self._memos:
             self._memos[key] = None  # a cycle reads as no proof
             self._memos[key] = compute(expr, depth)
@@ -97,7 +96,7 @@ class NonScalar:
             return proof_all([self.evidence(v, depth + 1) for v in self.values.of(expr)])
         if isinstance(expr, ast.BinOp):
             if isinstance(expr.op, ast.MatMult):
-                return None
+                return self.shaped(expr, depth)  # only the operands' shapes decide a matrix product
             return proof_either(self.evidence(expr.left, depth + 1), self.evidence(expr.right, depth + 1))
         if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
             return self.evidence(expr.operand, depth + 1)
@@ -106,6 +105,8 @@ class NonScalar:
         if isinstance(expr, ast.Call):
             found = self.call(expr, depth)
             return found if found is not None else self.shaped(expr, depth)
+        if isinstance(expr, ast.Attribute) and expr.attr in ("T", "mT"):  # a transpose keeps its elements
+            return self.evidence(expr.value, depth + 1)
         key = item_key(expr)
         if isinstance(expr, ast.Subscript) and key is not None:
             # `model(x)["loss"]`, `model(x)[0]`: the item of the dict or tuple the model returns
@@ -143,10 +144,10 @@ class NonScalar:
             method = self.returns.method_returns(call)
             if method is not None:  # `self.compute_loss(out, y)`: what the method of the class returns
                 return proof_all([self.evidence(r, depth + 1) for r in method])
-        if isinstance(func, ast.Name) and func.id not in self.ctx.classes:
-            helper = local_function(self.ctx, call)  # `byol_loss(p, z)`: what the helper returns
-            returned = returned_values(helper) if helper is not None else None
-            if returned:
+        helper = self.returns.helper(call)  # `byol_loss(p, z)`: what the helper returns for these arguments
+        returned = returned_values(helper) if helper is not None else None
+        if helper is not None and returned and not self.values.inside(helper):
+            with self.values.calling(helper, call):
                 return proof_all([self.evidence(r, depth + 1) for r in returned])
         if isinstance(func, (ast.Name, ast.Attribute)):
             return self.module_output(func, call, depth)
@@ -212,7 +213,14 @@ class NonScalar:
         call's input reaches that module with its rows (not through a layer that changes them)."""
         if isinstance(constructor, ast.Name) and depth <= MAX_DEPTH:  # `self.net = net`: what `net` holds
             values = self.values.of(constructor)
-            return proof_all([self.constructed_output(v, call, depth + 1, rows) for v in values]) if values else None
+            if values:
+                return proof_all([self.constructed_output(v, call, depth + 1, rows) for v in values])
+            function = self.returns.function_named(constructor)  # `self.criterion = rank_loss`
+            returned = returned_values(function) if function is not None else None
+            if function is None or not returned or self.values.inside(function):
+                return None
+            with self.values.calling(function, call):
+                return proof_all([self.evidence(r, depth + 1) for r in returned])
         if not isinstance(constructor, ast.Call) or depth > MAX_DEPTH:
             return None
         func = constructor.func
@@ -236,6 +244,14 @@ class NonScalar:
                     else None
                 )
             return (*steps, Step(constructor, f"`nn.Linear` with {out} output features created here"))
+        if qualname == "torch.nn.Embedding":  # (*ids, dim): ids.numel() * dim elements, never one for dim > 1
+            found = self.values.width(
+                constructor.args[1] if len(constructor.args) > 1 else keyword(constructor, "embedding_dim"), constructor
+            )
+            if found is None or found[0] < 2:
+                return None
+            size, steps = found
+            return (*steps, Step(constructor, f"`nn.Embedding` of {size} dimensions created here"))
         if qualname in CONVS:  # out_channels > 1: N * C * ... elements, never one
             channels = constructor.args[1] if len(constructor.args) > 1 else keyword(constructor, "out_channels")
             count = int_literal(channels)
@@ -269,13 +285,10 @@ class NonScalar:
                 return self.losses.unreduced(constructor, call, call.args[:2], chosen in ROW_LOSS_MODULES, depth)
         if isinstance(func, ast.Name) and depth < MAX_DEPTH:
             info = self.ctx.classes.get(func.id)
-            if info is not None and info.is_module and qualname is None:
-                forward = info.method("forward")
-                returns = [n.value for n in own_nodes(forward) if isinstance(n, ast.Return)] if forward else []
-                if not returns or any(r is None for r in returns):
-                    return None
+            returns = self.returns.forward_returns(info) if info is not None and qualname is None else None
+            if returns is not None:
                 with self.values.reading(constructor, call):
-                    return proof_all([self.evidence(r, depth + 1) for r in returns if r is not None])
+                    return proof_all([self.evidence(r, depth + 1) for r in returns])
         return None
 
     def _keeps_rows_all(self, module: ast.AST) -> bool:
@@ -320,6 +333,10 @@ class NonScalar:
             if built and all(self._keeps_rows_all(c) for c in built):
                 return self.leading(expr.args[0], depth + 1)
         sizes = int_sizes(expr.args) if qualname in SIZED_FACTORIES else None
+        if sizes is None and qualname in SIZED_FACTORIES:  # `torch.randn(batch_size, dim)`: named sizes
+            shape = self.shapes.shape(expr)
+            rows = shape is not None and shape.exact and any(d is not None and d != 1 for d in shape.dims[:-1])
+            return shape.steps if shape is not None and rows else None
         if sizes is None or len(sizes) < 2 or math.prod(sizes[:-1]) == 1:
             return None
         return (Step(expr, f"created with shape {sizes_text(sizes)} here: {math.prod(sizes[:-1])} rows"),)

@@ -16,6 +16,7 @@ from pt_lsp.rules.autograd._literals import is_key
 from pt_lsp.rules.autograd._values import MAX_DEPTH, Values
 
 R = TypeVar("R")
+Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 class Returns:
@@ -25,6 +26,7 @@ class Returns:
     def __init__(self, ctx: FileContext, values: Values) -> None:
         self.ctx = ctx
         self.values = values
+        self._defs: dict[str, list[Function]] | None = None  # module-level defs no assignment rebinds
 
     def method_returns(self, call: ast.Call) -> list[ast.AST] | None:
         """``self.compute_loss(...)`` in a method: every value that method of the class returns."""
@@ -37,6 +39,30 @@ class Returns:
         if method is None or method.name == "forward":
             return None
         return returned_values(method)
+
+    def helper(self, call: ast.Call) -> Function | None:
+        """The module-level function of the file that ``call`` calls by name (not a class)."""
+        if isinstance(call.func, ast.Name) and call.func.id not in self.ctx.classes:
+            return local_function(self.ctx, call)
+        return None
+
+    def function_named(self, name: ast.Name) -> Function | None:
+        """The module-level function ``name`` stands for as a value (``self.criterion = rank_loss``):
+        the one ``def`` of that name, which nothing else at module level rebinds."""
+        binding = self.ctx.names.binding(name.id, name)
+        if binding is None or binding.qualname is not None:
+            return None
+        if self._defs is None:
+            self._defs = {}
+            for stmt in self.ctx.tree.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self._defs.setdefault(stmt.name, []).append(stmt)
+            stored = {
+                n.id for n in own_nodes(self.ctx.tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+            }
+            self._defs = {k: v for k, v in self._defs.items() if k not in stored}
+        found = self._defs.get(name.id, [])
+        return found[0] if len(found) == 1 and not found[0].decorator_list else None
 
     def returns_of_call(self, call: ast.Call, depth: int) -> list[ast.AST] | None:
         """What a helper function of the file, or a method of the class, returns to ``call``."""
@@ -57,7 +83,9 @@ class Returns:
         return returned_values(method)
 
     def forward_returns(self, info: ClassInfo) -> list[ast.expr] | None:
-        forward = info.method("forward")
+        """What calling an instance returns: a module's ``forward``, a plain class's ``__call__``
+        (a loss written as a class, ``LpLoss()(out, y)``)."""
+        forward = info.method("forward") if info.is_module else info.method("__call__")
         returns = [n.value for n in own_nodes(forward) if isinstance(n, ast.Return)] if forward else []
         if not returns or any(r is None for r in returns):
             return None
@@ -109,7 +137,7 @@ class Returns:
             if len(built) != 1 or not isinstance(built[0], ast.Call) or not isinstance(built[0].func, ast.Name):
                 return None
             info = self.ctx.classes.get(built[0].func.id)
-            returns = self.forward_returns(info) if info is not None and info.is_module else None
+            returns = self.forward_returns(info) if info is not None else None
             if returns is None or self.ctx.qualname(built[0].func) is not None:
                 return None
             with self.values.reading(built[0], container):

@@ -78,6 +78,25 @@ def broadcast(a: Shape, b: Shape) -> Shape | None:
     return Shape(tuple(broadcast_dim(x, y) for x, y in zip(left, right)), True, merged_steps(a, b))
 
 
+def product(a: Shape, b: Shape) -> Shape | None:
+    """``a @ b`` as ``torch.matmul`` shapes it: two vectors give one value, a vector operand loses
+    its dimension, matrices give ``(n, m)`` after the broadcast batch dimensions."""
+    if not (a.exact and b.exact and a.dims and b.dims):
+        return None
+    left, right = a.dims, b.dims
+    if len(left) == 1 and len(right) == 1:
+        dims: tuple[Dim, ...] = ()
+    elif len(right) == 1:
+        dims = left[:-1]
+    elif len(left) == 1:
+        dims = (*right[:-2], right[-1])
+    else:
+        batch = broadcast(Shape(left[:-2], True), Shape(right[:-2], True))
+        assert batch is not None  # both exact
+        dims = (*batch.dims, left[-2], right[-1])
+    return Shape(dims, True, merged_steps(a, b))
+
+
 def join(shapes: list[Shape | None]) -> Shape | None:
     """The shape every binding has (dimension by dimension); None if one is unknown."""
     if not shapes or any(s is None for s in shapes):

@@ -28,6 +28,7 @@ from pt_lsp.rules.autograd._shape_lattice import (
     join,
     join_dim,
     merged_steps,
+    product,
     shape_text,
 )
 from pt_lsp.rules.autograd._shape_vocab import BINARY, JOINS, LOSSES, REDUCTIONS, SAME_SHAPE, SIZED_FACTORIES, WRAPPERS
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from pt_lsp.rules.autograd._nonscalar import NonScalar
 
 NUMBERS = (int, float)
+MATRIX_PRODUCTS = {"matmul", "mm", "bmm", "mv"}
 
 
 class Shapes:
@@ -53,7 +55,7 @@ class Shapes:
     def shape(self, expr: ast.AST, depth: int = 0) -> Shape | None:
         if depth > MAX_SHAPE_DEPTH:
             return None
-        key = (id(expr), tuple(id(c) for c in self.values.module_calls))
+        key = (id(expr), self.values.context)
         if key not in self._memos:
             self._memos[key] = None  # a cycle reads as unknown
             self._memos[key] = self._shape(expr, depth)
@@ -68,8 +70,15 @@ class Shapes:
             return self.shape(expr.operand, depth + 1)
         if isinstance(expr, ast.IfExp):
             return join([self.shape(expr.body, depth + 1), self.shape(expr.orelse, depth + 1)])
-        if isinstance(expr, ast.BinOp) and not isinstance(expr.op, ast.MatMult):
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.MatMult):
+            return self.multiplied(expr.left, expr.right, expr, depth)
+        if isinstance(expr, ast.BinOp):
             return self.broadcast_all([expr.left, expr.right], depth)
+        if isinstance(expr, ast.Attribute) and expr.attr in ("T", "mT"):
+            shape = self.shape(expr.value, depth + 1)  # `.T` of a matrix (`.mT`: its last two dimensions)
+            if shape is None or not shape.exact or len(shape.dims) < 2:
+                return None
+            return Shape((*shape.dims[:-2], shape.dims[-1], shape.dims[-2]), True, shape.steps)
         if isinstance(expr, ast.Compare) and len(expr.comparators) == 1:
             return self.broadcast_all([expr.left, expr.comparators[0]], depth)
         if isinstance(expr, ast.Subscript):
@@ -129,6 +138,10 @@ class Shapes:
             if method is not None:
                 return method
         returned = self.returns.returns_of_call(call, depth)  # a helper or a method of the class
+        helper = self.returns.helper(call)
+        if returned is not None and helper is not None and not self.values.inside(helper):
+            with self.values.calling(helper, call):
+                return join([self.shape(r, depth + 1) for r in returned])
         if returned is not None:
             return join([self.shape(r, depth + 1) for r in returned])
         if isinstance(func, (ast.Name, ast.Attribute)):
@@ -146,13 +159,17 @@ class Shapes:
             if qualname == "torch.randint":  # `torch.randint(low, high, size)`: the size is last
                 sizes = args[-1:] if args and isinstance(args[-1], (ast.Tuple, ast.List)) else []
             size = keyword(call, "size")
-            dims = self.literal_sizes(sizes) if sizes else self.literal_sizes([size]) if size is not None else None
-            if dims is None:
+            given = sizes if sizes else [size] if size is not None else []
+            stated = self.stated_sizes(given, depth)
+            if stated is None:
                 return None
-            return Shape(dims, True, (Step(call, f"created with shape {shape_text(dims)} here"),))
+            dims, named = stated
+            return Shape(dims, True, (*named, Step(call, f"created with shape {shape_text(dims)} here")))
         if qualname == "torch.tensor" and args:
-            dims = _nested_dims(args[0])
-            return Shape(dims, True, (Step(call, f"created with shape {shape_text(dims)} here"),)) if dims else None
+            nested = _nested_dims(args[0])
+            return (
+                Shape(nested, True, (Step(call, f"created with shape {shape_text(nested)} here"),)) if nested else None
+            )
         if qualname == "torch.cat" or qualname == "torch.concat":
             return self.concatenated(call, depth)
         if qualname == "torch.stack":
@@ -167,7 +184,11 @@ class Shapes:
             return None
         if name in REDUCTIONS:
             at = 2 if name == "norm" else 1  # `torch.norm(t, p, dim)`
-            return self.reduced(args[0], call, depth, dim=args[at] if len(args) > at else keyword(call, "dim"))
+            return self.reduced(args[0], call, depth, dim=args[at] if len(args) > at else _dim_keyword(call))
+        if name in MATRIX_PRODUCTS and len(args) == 2:
+            return self.multiplied(args[0], args[1], call, depth)
+        if qualname == "torch.nn.functional.linear" and len(args) >= 2:
+            return self.multiplied(args[0], args[1], call, depth, transposed=True)
         if name in BINARY:
             return self.broadcast_all(list(args[:2]), depth)
         if name in SAME_SHAPE or qualname in WRAPPERS:
@@ -181,8 +202,10 @@ class Shapes:
             return self.broadcast_all([receiver, call.args[0]], depth)
         if attr in REDUCTIONS:
             at = 1 if attr == "norm" else 0  # `t.norm(p, dim)` takes the order first
-            dim = call.args[at] if len(call.args) > at else keyword(call, "dim")
+            dim = call.args[at] if len(call.args) > at else _dim_keyword(call)
             return self.reduced(receiver, call, depth, dim=dim)
+        if attr in MATRIX_PRODUCTS and len(call.args) == 1:
+            return self.multiplied(receiver, call.args[0], call, depth)
         if attr in ("view", "reshape"):
             return self.reshaped(receiver, call, depth)
         if attr in ("unsqueeze", "squeeze", "flatten", "t", "transpose", "permute"):
@@ -195,13 +218,38 @@ class Shapes:
             return join([self.layers.module(c, call, depth + 1) for c in built]) if built else None
         return None
 
-    def literal_sizes(self, args: list[ast.expr]) -> tuple[Dim, ...] | None:
+    def multiplied(
+        self, left: ast.expr, right: ast.expr, where: ast.AST, depth: int, transposed: bool = False
+    ) -> Shape | None:
+        """The matrix product of ``left`` and ``right`` (``F.linear(x, w)``: of ``x`` and ``w.T``)."""
+        a, b = self.shape(left, depth + 1), self.shape(right, depth + 1)
+        if a is None or b is None:
+            return None
+        if transposed and b.exact and len(b.dims) == 2:
+            b = Shape(b.dims[::-1], True, b.steps)
+        elif transposed and not (b.exact and len(b.dims) == 1):
+            return None
+        found = product(a, b)
+        if found is None:
+            return None
+        return Shape(
+            found.dims, True, (*found.steps, Step(where, f"matrix product here: shape {shape_text(found.dims)}"))
+        )
+
+    def stated_sizes(self, args: list[ast.expr], depth: int) -> tuple[tuple[Dim, ...], tuple[Step, ...]] | None:
+        """A factory's sizes (``8, 3``, ``(8, 3)``, ``batch_size, dim`` with ``batch_size = 8``),
+        with the places that give the named ones; None where one is not stated."""
         if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)):
             args = list(args[0].elts)
-        sizes = [signed_int(a) for a in args]
-        if not args or any(s is None or s < 0 for s in sizes):
+        sizes = [self.size_value(a, depth + 1) for a in args]
+        if not args or any(s is None or (s < 0 and s != ROWS) for s in sizes):
             return None
-        return tuple(sizes)
+        named = tuple(
+            Step(a, f"`{ast.unparse(a)}` is {s} here")
+            for a, s in zip(args, sizes)
+            if not isinstance(a, ast.Constant) and s is not None and s >= 0
+        )
+        return tuple(sizes), named
 
     def size_value(self, expr: ast.AST, depth: int) -> Dim:
         """An int the code states: a literal, a name bound to one, ``t.size(i)``, ``t.shape[i]``, ``len(t)``."""
@@ -422,3 +470,8 @@ def _nested_dims(expr: ast.AST) -> tuple[Dim, ...] | None:
         rest = inner.pop()
         return None if rest is None else (len(expr.elts), *rest)
     return None
+
+
+def _dim_keyword(call: ast.Call) -> ast.expr | None:
+    """``dim=``, or NumPy's ``axis=``, which torch's reductions accept too."""
+    return keyword(call, "dim") or keyword(call, "axis")

@@ -24,6 +24,9 @@ from pt_lsp.rules.autograd._literals import base_names, binds, bound_names, cont
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+# Statements whose blocks read a parameter the function never rebinds with the value it was given.
+_BLOCKS = (ast.With, ast.AsyncWith, ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.ExceptHandler)
+_CALLED = ("forward", "__call__")  # the methods that calling an instance runs
 MAX_DEPTH = 16  # a cycle guard: each step reads one expression, a backward call at most a few hundred
 MUTATORS = {"append", "extend", "insert", "update", "setdefault", "pop", "clear"}
 
@@ -36,6 +39,7 @@ class Values:
         self.ctx = ctx
         self._instances: list[ast.Call] = []  # the local modules being constructed, innermost last
         self._module_calls: list[ast.Call] = []  # the calls whose `forward` is being read, innermost last
+        self._helper_calls: list[tuple[ast.AST, ast.Call]] = []  # helpers being read for a call, innermost last
         # Per block (id of its list): each statement's index, and the indexes of the statements
         # binding each name; per scope and name, its assigned values. Built once: a file of n
         # backward calls asks n times, and a scan per question would make the rule quadratic.
@@ -45,10 +49,12 @@ class Values:
         self._mutated: dict[tuple[int, str], bool] = {}
         self._items: dict[tuple[int, int], ast.Subscript] = {}  # `a, b = f()`: `f()[0]`, `f()[1]`
         self._stored: dict[tuple[int, str, str | int], list[ast.expr] | None] = {}
+        self._globals: set[str] | None = None  # the names some function declares `global`
 
     @property
-    def module_calls(self) -> list[ast.Call]:
-        return self._module_calls
+    def context(self) -> tuple[int, ...]:
+        """The calls being read (module calls, then helper calls): reads are memoised per context."""
+        return (*(id(c) for c in self._module_calls), *(id(c) for _, c in self._helper_calls))
 
     @contextmanager
     def reading(self, constructor: ast.Call, call: ast.Call) -> Iterator[None]:
@@ -61,6 +67,21 @@ class Values:
             self._instances.pop()
             self._module_calls.pop()
 
+    @contextmanager
+    def calling(self, function: ast.AST, call: ast.Call) -> Iterator[None]:
+        """Read a helper function of the file for ``call``: its parameters hold the call's arguments
+        (``self.criterion = rank_loss`` then ``self.criterion(a, b, y)``, a helper called with
+        different shapes in different places)."""
+        self._helper_calls.append((function, call))
+        try:
+            yield
+        finally:
+            self._helper_calls.pop()
+
+    def inside(self, function: ast.AST) -> bool:
+        """``function`` is being read already: a recursive helper is not read again."""
+        return any(f is function for f, _ in self._helper_calls)
+
     def of(self, name: ast.Name) -> list[ast.AST]:
         """Every value ``name`` is assigned in its function (or module); [] if it is bound any
         other way (a parameter, a loop variable, an import, unpacking)."""
@@ -72,10 +93,10 @@ class Values:
             scope = self.ctx.parent(scope)
         if scope is None:
             return []
-        passed = self.forward_argument(scope, name)
+        passed = self.forward_argument(scope, name) or self.helper_argument(scope, name)
         if passed is not None:
             return [passed]
-        if isinstance(scope, ast.FunctionDef) and scope.name == "__init__" and not self.bound_in(scope, name.id):
+        if isinstance(scope, ast.FunctionDef) and scope.name == "__init__" and self._parameter(scope, name.id):
             # `self.objective = objective`: what every instantiation of the class passes
             given = instantiation_arguments(self.ctx, scope, name.id)
             if given is not None:
@@ -87,10 +108,38 @@ class Values:
                 passed_all = self.method_arguments(scope, name.id)
             if passed_all is not None:
                 return list(passed_all)
+        if self.reads_global(scope, name):
+            scope = self.ctx.tree  # `model` of a training function: the module's `model = Net()`
         key = (id(scope), name.id)
         if key not in self._scope_values:
             self._scope_values[key] = self._assigned(scope, name)
         return self._scope_values[key]
+
+    def _parameter(self, function: ast.FunctionDef, name: str) -> bool:
+        """``name`` is a parameter of ``function`` that its body never rebinds."""
+        arguments = function.args
+        every = (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
+        return any(a.arg == name for a in every) and not self.bound_in(function, name)
+
+    def reads_global(self, scope: ast.AST, name: ast.Name) -> bool:
+        """``name`` in the function ``scope`` is the module's: the function neither binds it nor
+        takes it as a parameter, only classes stand between it and the module (a nested
+        function's free name may be its enclosing function's), and no function of the file
+        rebinds it with ``global``."""
+        if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        outer = self.ctx.parent(scope)
+        while isinstance(outer, ast.ClassDef):
+            outer = self.ctx.parent(outer)
+        if outer is not self.ctx.tree:
+            return False
+        arguments = scope.args
+        every = (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg)
+        if any(a is not None and a.arg == name.id for a in every) or self.bound_in(scope, name.id):
+            return False
+        if self._globals is None:
+            self._globals = {n for node in self.ctx.index.of(ast.Global) for n in node.names}
+        return name.id not in self._globals
 
     def reaching(self, name: ast.Name) -> ast.expr | None:
         """The value of the one ``name = value`` that reaches ``name``: the last statement before
@@ -214,10 +263,21 @@ class Values:
                     return []
         return values
 
+    def helper_argument(self, scope: ast.AST, name: ast.Name) -> ast.expr | None:
+        """A parameter of a helper being read for a call (the innermost such call): what that call
+        passes for it (or its default), where the helper never rebinds it."""
+        call = next((c for function, c in reversed(self._helper_calls) if function is scope), None)
+        if call is None or not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        arguments = scope.args
+        if name.id not in [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]:
+            return None
+        return None if self.bound_in(scope, name.id) else argument_for(call, scope, name.id)
+
     def forward_argument(self, scope: ast.AST, name: ast.Name) -> ast.expr | None:
         """A parameter of the ``forward`` being read for a module call (``model(ids, labels)``):
         what that call passes for it, where ``forward`` never rebinds it."""
-        if not self._module_calls or not isinstance(scope, ast.FunctionDef) or scope.name != "forward":
+        if not self._module_calls or not isinstance(scope, ast.FunctionDef) or scope.name not in _CALLED:
             return None
         call = self._module_calls[-1]
         cls = self.ctx.parent(scope)
@@ -238,8 +298,8 @@ class Values:
         if stmt is None or isinstance(stmt, (ast.For, ast.While)):
             return False
         outer = self.ctx.parent(stmt)
-        if outer is not function:  # inside `with` / `if` blocks only, and never rebound in the function
-            while isinstance(outer, (ast.With, ast.If)):
+        if outer is not function:  # inside blocks (a training loop's body), and never rebound in the function
+            while isinstance(outer, _BLOCKS):
                 outer = self.ctx.parent(outer)
             return outer is function and not self.bound_in(function, name.id) and not binds(stmt, name.id)
         evaluated = stmt.value if isinstance(stmt, (ast.Assign, ast.Return, ast.Expr)) else None

@@ -1,0 +1,277 @@
+"""PTL202 on the patterns issue 11 lists and on general facts of torch shapes that real non-scalar
+backward bugs need: a model or criterion of the module read in a training function, sizes named by
+module constants, matrix products, embeddings, transposes, reductions over some dimensions. Our own
+programs; each bug raises under torch on its reported line and each silent neighbour runs."""
+
+from __future__ import annotations
+
+import textwrap
+import traceback
+
+import pytest
+
+from pt_lsp.core.engine import lint_source
+from pt_lsp.core.selection import Selection
+
+NON_SCALAR = "grad can be implicitly created only for scalar outputs"
+
+
+def reported(source: str) -> list[int]:
+    result = lint_source(textwrap.dedent(source), "<general>", selection=Selection.of(["PTL202"]))
+    assert result.errors == []
+    return [f.line for f in result.findings if f.code == "PTL202"]
+
+
+# name: (program, the lines reported); each program raises at its first reported line
+BUGS = {
+    "a width from the constructor's default argument": (
+        """\
+        import torch
+        from torch import nn
+
+        class Head(nn.Module):
+            def __init__(self, num_classes=10):
+                super().__init__()
+                self.fc = nn.Linear(4, num_classes)
+
+            def forward(self, x):
+                return self.fc(x)
+
+        Head()(torch.randn(2, 4)).backward()
+        """,
+        [12],
+    ),
+    "a model through .eval(), .to() and .train()": (
+        """\
+        import torch
+        from torch import nn
+
+        model = nn.Linear(4, 3)
+        x = torch.randn(2, 4)
+        model.eval()(x).backward()
+        net = model.to("cpu")
+        net(x).backward()
+        nn.Linear(4, 3).train()(x).backward()
+        """,
+        [6, 8, 9],
+    ),
+    "reduction='none' losses, module and functional": (
+        """\
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        pred = torch.randn(8, 3, requires_grad=True)
+        target = torch.rand(8, 3)
+        nn.SmoothL1Loss(reduction="none")(pred, target).backward()
+        F.binary_cross_entropy_with_logits(pred, target, reduction="none").backward()
+        nn.CrossEntropyLoss(reduction="none")(pred, torch.randint(0, 3, (8,))).backward()
+        """,
+        [7, 8, 9],
+    ),
+    "the notes' Variable sum": (
+        """\
+        import torch
+        from torch.autograd import Variable
+
+        x = Variable(torch.ones(10, 5), requires_grad=True)
+        y = Variable(torch.ones(10, 5), requires_grad=True)
+        z = x + y
+        z.backward()
+        """,
+        [7],
+    ),
+    "the first of two backward calls on a reused name": (
+        """\
+        import torch
+
+        x = torch.randn(3, requires_grad=True)
+        y = x * 2
+        y.backward()
+        y = (x * 2).sum()
+        y.backward()
+        """,
+        [5],
+    ),
+    "autograd.grad of a non-scalar without grad_outputs": (
+        """\
+        import torch
+
+        x = torch.randn(4, 3, requires_grad=True)
+        y = x**2
+        torch.autograd.grad(y, x)
+        torch.autograd.grad(outputs=y, inputs=[x], create_graph=True)
+        """,
+        [5, 6],
+    ),
+    "a model of the module called in a training function": (
+        """\
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = nn.Linear(8, 16)
+                self.fc2 = nn.Linear(16, 10)
+
+            def forward(self, x):
+                return self.fc2(torch.relu(self.fc1(x)))
+
+        model = Net()
+
+        def train(loader):
+            for data, target in loader:
+                output = model(data)
+                output.backward()
+                ((output - target) ** 2).backward()
+
+        train([(torch.randn(4, 8), torch.randn(4, 10))])
+        """,
+        [18, 19],
+    ),
+    "a per-sample criterion of the module in a method": (
+        """\
+        import torch
+        from torch import nn
+
+        criterion = nn.MSELoss(reduction="none")
+
+        class Trainer:
+            def __init__(self, model):
+                self.model = model
+
+            def step(self, x, y):
+                loss = criterion(self.model(x), y)
+                loss.backward()
+
+        Trainer(nn.Linear(3, 2)).step(torch.randn(5, 3), torch.randn(5, 2))
+        """,
+        [12],
+    ),
+    "sizes named by module constants, reduced over one dimension": (
+        """\
+        import torch
+
+        batch_size = 16
+        features = 10
+        x = torch.randn(batch_size, features, requires_grad=True)
+        torch.sum(x, dim=1).backward()
+        x.norm(dim=1).backward()
+        x.pow(2).sum(axis=1).backward()
+        torch.mean(x, 0).backward()
+        """,
+        [6, 7, 8, 9],
+    ),
+    "matrix products of known shapes": (
+        """\
+        import torch
+        import torch.nn.functional as F
+
+        x = torch.randn(4, 3, requires_grad=True)
+        w = torch.randn(3, 2)
+        (x @ w).backward()
+        torch.mm(x, w).backward()
+        x.matmul(w).backward()
+        F.linear(x, torch.randn(5, 3)).backward()
+        """,
+        [6, 7, 8, 9],
+    ),
+    "an embedding's output and a transpose": (
+        """\
+        import torch
+        from torch import nn
+
+        emb = nn.Embedding(100, 8)
+        ids = torch.randint(0, 100, (4, 7))
+        emb(ids).backward()
+        w = torch.randn(2, 3, requires_grad=True)
+        w.T.backward()
+        """,
+        [6, 8],
+    ),
+}
+
+SILENT = {
+    "a module name some function rebinds with global": """\
+        import torch
+        from torch import nn
+
+        model = nn.Linear(4, 3)
+
+        def setup():
+            global model
+            model = nn.Linear(4, 1)
+
+        def step(x):
+            model(x).backward()
+
+        setup()
+        step(torch.randn(1, 4))
+        """,
+    "a function's own name shadows the module's": """\
+        import torch
+        from torch import nn
+
+        model = nn.Linear(4, 3)
+
+        def step(x):
+            model = nn.Linear(4, 1)
+            model(x).backward()
+
+        step(torch.randn(1, 4))
+        """,
+    "a product of two vectors, and named sizes of one": """\
+        import torch
+
+        v = torch.randn(5, requires_grad=True)
+        (v @ v).backward()
+        rows = 1
+        torch.randn(rows, 1, requires_grad=True).backward()
+        torch.randn(rows, 6, requires_grad=True).sum(dim=1).backward()
+        """,
+    "a one-output linear map of one row, and full reductions": """\
+        import torch
+        import torch.nn.functional as F
+
+        batch_size = 16
+        x = torch.randn(1, 3, requires_grad=True)
+        F.linear(x, torch.randn(1, 3)).backward()
+        torch.randn(batch_size, 3, requires_grad=True).sum().backward()
+        (torch.randn(batch_size, 3, requires_grad=True) @ torch.randn(3, 2)).mean().backward()
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(BUGS))
+def test_bug_is_reported(name):
+    source, expected = BUGS[name]
+    assert reported(source) == expected
+
+
+@pytest.mark.parametrize("name", sorted(SILENT))
+def test_silent_neighbour(name):
+    assert reported(SILENT[name]) == []
+
+
+@pytest.mark.parametrize("name", sorted(BUGS))
+def test_bug_raises_under_torch_on_its_first_reported_line(name):
+    pytest.importorskip("torch")
+    source, expected = BUGS[name]
+    with pytest.raises(RuntimeError, match=NON_SCALAR) as raised:
+        exec(compile(textwrap.dedent(source), "<general>", "exec"), {"__name__": "general"})
+    lines = [frame.lineno for frame in traceback.extract_tb(raised.tb) if frame.filename == "<general>"]
+    assert expected[0] in lines
+
+
+@pytest.mark.parametrize("name", sorted(SILENT))
+def test_silent_neighbour_runs_under_torch(name):
+    pytest.importorskip("torch")
+    exec(compile(textwrap.dedent(SILENT[name]), "<general>", "exec"), {"__name__": "general"})
+
+
+def test_the_path_names_the_module_constant():
+    source = BUGS["sizes named by module constants, reduced over one dimension"][0]
+    result = lint_source(textwrap.dedent(source), "<general>", selection=Selection.of(["PTL202"]))
+    messages = [r.message for r in result.findings[0].related]
+    assert "`batch_size` is 16 here" in messages
