@@ -18,7 +18,7 @@ import pytest
 
 from pt_lsp.core.engine import lint_source
 from pt_lsp.core.selection import Selection
-from pt_lsp.runtime.fake_cuda import fake_cuda
+from pt_lsp.runtime.fake_cuda import MISMATCH, NUMPY_ERROR, fake_cuda
 
 
 def lines(source: str, code: str) -> list[int]:
@@ -150,3 +150,104 @@ def test_g4_sample_of_the_output_of_a_module_out_of_view_is_silent():
     # torch.Tensor has no sample(): what a module of unseen class returned and is sampled is a distribution
     assert lines(UNSEEN_POLICY.format(method="sample"), "PTL402") == []
     assert lines(UNSEEN_POLICY.format(method="exp"), "PTL402") == [5]
+
+
+# -- G6: a module on a run-time device given a CPU sample -----------------------------------------
+FLOW = """\
+    import torch
+    import torch.distributions as D
+    import torch.nn as nn
+
+
+    class Toy(D.Distribution):
+        def __init__(self):
+            super().__init__(validate_args=False)
+            self.p = D.Normal(0.0, 4.0)
+
+        def rsample(self, sample_shape=torch.Size()):
+            return torch.stack((self.p.sample(sample_shape), self.p.sample(sample_shape)), dim=-1)
+
+
+    class Flow(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+
+        def forward(self, x):
+            return self.lin(x), x.sum(1)
+
+
+    def plot_sample(data):
+        return data[:, 0].data.numpy()
+
+
+    def plot(model, target):
+        u, _ = model({drawn})
+        return plot_sample(u)
+
+
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    out = plot(Flow().to(device), Toy())
+"""
+
+
+@pytest.mark.parametrize(
+    "drawn",
+    [
+        "target.sample((100,))",  # Distribution.sample(): the class's rsample() under no_grad
+        "D.Normal(0.0, 4.0).sample((100, 2))",  # built from Python floats: CPU samples
+        "D.Independent(D.Normal(torch.zeros(2), torch.ones(2)), 1).sample((100,))",
+    ],
+)
+def test_g6_a_device_moved_module_given_a_cpu_sample_is_silent(drawn):
+    source = FLOW.format(drawn=drawn)
+    assert lines(source, "PTL401") == []
+    assert run(source)["out"].shape == (100,)
+    assert MISMATCH.rstrip("!") in raises(source, cuda=True)  # at the model call, before `.numpy()`
+
+
+@pytest.mark.parametrize(
+    "drawn",
+    [
+        "target.sample((100,)).to(device)",
+        "D.Normal(torch.zeros(2, device=device), 4.0).sample((100,))",
+        "D.Normal(torch.zeros(2).to(device), torch.ones(2).to(device)).rsample((100,)).detach()",
+    ],
+)
+def test_g6_a_sample_on_the_module_s_device_is_still_reported(drawn):
+    source = FLOW.format(drawn=drawn)
+    assert lines(source, "PTL401") == [25]
+    assert NUMPY_ERROR in raises(source, cuda=True)
+
+
+def test_g6_an_input_of_unknown_device_from_a_data_loader_keeps_the_module_s_device():
+    source = """\
+        import torch
+
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        model = torch.nn.Linear(2, 1).to(device)
+        loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.zeros(4, 2)), batch_size=2)
+
+        def predict(batch):
+            return model(batch).detach().numpy()
+
+        for (x,) in loader:
+            predict(x.to(device))
+    """
+    assert lines(source, "PTL401") == [8]
+    assert NUMPY_ERROR in raises(source, cuda=True)
+
+
+def test_g6_samples_follow_the_device_of_the_distribution_s_parameters():
+    source = """\
+        import torch
+        from torch.distributions import Categorical, Normal
+
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        logits = torch.zeros(3, 4).to(device)
+        actions = Categorical(logits=logits).sample().numpy()
+        noise = Normal(0.0, 1.0).sample((3,)).numpy()
+    """
+    assert lines(source, "PTL401") == [6]
+    assert NUMPY_ERROR in raises(source, cuda=True)
+    assert run(source)["noise"].shape == (3,)

@@ -6,6 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from .. import vocabulary as api
+from ..classes import ClassInfo
 from ..walk import attr_path
 from .autograd import Autograd, is_true, keyword
 from .evaluator import (
@@ -180,7 +181,11 @@ class Calls:
             inputs = [*args, *kwargs.values()]
             history = frozenset().union(*(v.history for v in inputs)) if inputs else frozenset()
             grad = any(v.requires_grad for v in inputs)
-            return Value(kind=Kind.DISTRIBUTION, history=history, requires_grad=True if grad else None)
+            params = [*args, *(v for k, v in kwargs.items() if k != "validate_args")]
+            device = distribution_device(qualname, params, state.default_device)
+            steps = merge_steps(*(v.steps for v in params)) if device.may_be_cuda else ()
+            grad_fact = True if grad else None
+            return Value(kind=Kind.DISTRIBUTION, device=device, history=history, requires_grad=grad_fact, steps=steps)
         if qualname in api.FACTORIES or qualname in api.CUDA_TENSOR_TYPES or qualname in api.CPU_FACTORIES:
             return self.factory(qualname, node, args, kwargs, state)
         if qualname == "torch.device":
@@ -392,6 +397,14 @@ class Calls:
                 # a function stored as a value (`self.metric = compute_metrics`): a callback
                 return self.call_qualified(attribute.qualname or "", node, args, kwargs, state)
             method = self.functions.local_method(receiver, name)
+            if method is None and name == "sample" and self.distribution_class(receiver.cls):
+                # torch's Distribution.sample() is the class's rsample() under no_grad
+                rsample = self.functions.local_method(receiver, "rsample")
+                if rsample is not None:
+                    drawn = self.functions.call_function(
+                        rsample, node, [receiver, *args], kwargs, state, attr_path(func.value)
+                    )
+                    return without_grad(drawn)
             if method is not None and static(method):  # `self._to_numpy(x)`: no `self` passed
                 return self.functions.call_function(method, node, args, kwargs, state)
             if method is not None:
@@ -449,9 +462,10 @@ class Calls:
             # view, `dist, value = model(x)`) is a distribution here (audit-8 G4)
             return Value(kind=Kind.TENSOR, device=receiver.device, requires_grad=False, steps=receiver.steps)
         if receiver.kind is Kind.DISTRIBUTION:
-            if name in api.DISTRIBUTION_NO_GRAPH:
-                return Value(kind=Kind.TENSOR, requires_grad=False)
-            return self.derived(node, state, [receiver, *args], kind=Kind.TENSOR)
+            if name in api.DISTRIBUTION_NO_GRAPH:  # drawn where the distribution's parameters are
+                return Value(kind=Kind.TENSOR, device=receiver.device, requires_grad=False, steps=receiver.steps)
+            value = self.derived(node, state, [receiver, *args], kind=Kind.TENSOR)
+            return value.with_(device=receiver.device) if name == "rsample" else value
         # tensor-only names: a value that is a tensor or None (`if h is not None: h.detach_()`) detaches too
         if receiver.kind is Kind.TENSOR or name in ("cuda", "detach", "detach_", "numpy", "item", "cpu"):
             return self.tensor_method(receiver, func, node, args, kwargs, state)
@@ -471,6 +485,14 @@ class Calls:
             # moved to a device but of unknown class (a DataLoader's batch): a reshape or cast stays there
             return result.with_(device=receiver.device, steps=receiver.steps)
         return result
+
+    def distribution_class(self, cls: object) -> bool:
+        """A class of the project derived from a ``torch.distributions`` class."""
+        if not isinstance(cls, ClassInfo):
+            return False
+        bases = cls.node.bases
+        torch_base = any((self.functions.scope.qualname(b) or "").startswith("torch.distributions.") for b in bases)
+        return torch_base or any(self.distribution_class(base) for base in cls.local_bases)
 
     def target_device(self, node: ast.Call, args: Args, kwargs: Kwargs, current: Device) -> Device:
         """Where ``.to(...)`` moves a tensor or module (dtype-only moves keep the device)."""
@@ -686,6 +708,24 @@ class Calls:
             state_value = sequence((value, value)) if qualname.endswith("LSTM") else value
             return sequence((value, state_value))
         return value
+
+
+def distribution_device(qualname: str, params: list[Value], default: Device) -> Device:
+    """Where a distribution built from ``params`` draws its samples: on its tensor parameters'
+    device (a wrapped distribution's), or, built from Python numbers only, on the default device,
+    where torch makes them tensors; unknown for anything else (a list, an array, an unknown)."""
+    if not params or not qualname.rsplit(".", 1)[-1][:1].isupper():
+        return Device.UNKNOWN
+    devices = []
+    for value in params:
+        if value.kind in (Kind.TENSOR, Kind.DISTRIBUTION):
+            devices.append(value.device)
+        elif value.kind is not Kind.OTHER or value.items is not None or value.elem is not None:
+            return Device.UNKNOWN
+    device = devices[0] if devices else default
+    for other in devices[1:]:
+        device = device.join(other)
+    return device
 
 
 def operands(node: ast.Call, args: Args, kwargs: Kwargs) -> list[tuple[Value, ast.expr]]:
