@@ -51,6 +51,7 @@ class Autograd:
         self.backward_targets: dict[int, frozenset[GraphNode]] = {}  # id(call) -> history it freed
         self.records: list[BackwardRecord] = []  # backwards that met freed or stepped nodes
         self.unknown_flags: dict[int, list[ast.expr]] = {}  # id(backward) -> its flags of unknown value
+        self.runs = 0  # backwards interpreted: a call summary (summaries.py) holds none
 
     def autograd_call(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         outputs = node.args[0] if node.args else keyword(node, "outputs") or keyword(node, "tensors")
@@ -73,6 +74,7 @@ class Autograd:
     def backward(
         self, call: ast.Call, target: ast.AST | None, value: Value, state: State, retain: bool | None = None
     ) -> None:
+        self.runs += 1
         if retain is None:
             retain = self.retain_flag(call, state)
         if retain is None:  # a flag of unknown value: freed, unless true where a later backward runs

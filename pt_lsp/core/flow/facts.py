@@ -72,6 +72,8 @@ class FlowFacts:
 
     values: dict[int, Value] = field(default_factory=dict)  # id(expr node) -> joined value
     analyser: Analyser | None = None
+    # every record, in order, while a call that may be summarised runs (summaries.py replays them)
+    log: list[tuple[ast.AST, Value]] | None = None
 
     def value(self, node: ast.AST) -> Value:
         """The value of expression ``node`` over every time it was evaluated: in the function's
@@ -109,3 +111,5 @@ class FlowFacts:
     def record(self, node: ast.AST, value: Value) -> None:
         old = self.values.get(id(node))
         self.values[id(node)] = value if old is None else old.merge_evidence(value)
+        if self.log is not None:
+            self.log.append((node, value))

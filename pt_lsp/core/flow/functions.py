@@ -13,7 +13,8 @@ from ..walk import attr_path, parameter_defaults, subtree
 from .evaluator import Expressions, sequence
 from .lattice import Device, Grade
 from .project import Entity, ImportSpec, Module, Unit
-from .state import Frame, Function, Stack, State, join_states
+from .state import Facts, Frame, Function, Stack, State, join_states
+from .summaries import Summary, SummaryKey, Watch, empty_graphs, same_env
 from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value, add_element
 
 if TYPE_CHECKING:
@@ -130,6 +131,8 @@ class Functions:
         self.rebound_cache: dict[int, frozenset[str]] = {}  # id(function) -> the names it assigns
         # id(plain class) -> attribute -> the elements its methods left in that container
         self.contents: dict[int, dict[str, Value]] = {}
+        self.contents_writes = 0
+        self.summaries: dict[SummaryKey, list[Summary]] = {}  # followed calls, to replay (summaries.py)
         self.class_by_id = {id(info.node): info for info in ctx.class_list}
 
     def local_callable(self, qualname: str) -> LocalCallable | None:
@@ -254,6 +257,13 @@ class Functions:
             container = inner.env.get(f"{own}.{attr}") or dict(args[0].attrs).get(attr)
             if container is not None and (container.elem is not None or container.kind is Kind.SEQ):
                 inner.env[f"{own}.{attr}"] = container.with_(elem=add_element(container.iter_elem(), held))
+        known = self.summary_key(function, inner, state, receiver, passed) if contents is None else None
+        if known is not None:
+            replayed = self.replay(known, inner, state)
+            if replayed is not None:
+                return replayed
+            entry, watch, spent = dict(inner.env), self.watch(), self.budget
+        updates: list[dict[str, Value]] = []  # what the caller's variables get back, for a summary
         frame = Frame(function, locals=self.scope.locals_of(function))
         from_module = len(frames) == 1 and isinstance(frames[0].node, ast.Module)
         saved_globals = self.scope.module_env
@@ -281,18 +291,19 @@ class Functions:
             )
         for param, path in passed:
             prefix = param + "."
-            state.env.update({f"{path}.{k[len(prefix) :]}": v for k, v in final.env.items() if k.startswith(prefix)})
+            updates.append({f"{path}.{k[len(prefix) :]}": v for k, v in final.env.items() if k.startswith(prefix)})
+            state.env.update(updates[-1])
         if own:
             prefix = own + "."
-            state.env.update(
-                {f"{receiver}.{k[len(prefix) :]}": v for k, v in final.env.items() if k.startswith(prefix)}
-            )
+            updates.append({f"{receiver}.{k[len(prefix) :]}": v for k, v in final.env.items() if k.startswith(prefix)})
+            state.env.update(updates[-1])
             for key, value in final.env.items():
                 attr = key[len(prefix) :]
                 if contents is not None and key.startswith(prefix) and "." not in attr and value.elem is not None:
                     # without graphs: a later call may have reset the container (PTL201 stays exact)
                     held = value.elem.with_(history=frozenset())
                     contents[attr] = add_element(contents.get(attr, UNKNOWN), held)
+                    self.contents_writes += 1
         result = None
         for value in frame.returns:
             result = value if result is None else result.join(value)
@@ -302,8 +313,80 @@ class Functions:
                 element = element.join(value)
             result = Value(kind=Kind.SEQ, elem=element, history=element.history)
         if self.scope.project is not None and self.scope.project.unit_of(function) is not None:
-            return device_generic(result or OTHER, [*args, *kwargs.values()])
+            result = device_generic(result or OTHER, [*args, *kwargs.values()])
+        if known is not None:
+            self.summarise(known, watch, Summary(entry, [], updates, result or OTHER, spent - self.budget), final)
         return result or OTHER
+
+    def summary_key(
+        self, function: Function, inner: State, state: State, receiver: str | None, passed: list[tuple[str, str]]
+    ) -> SummaryKey | None:
+        """What a run of ``function`` from ``inner`` reads besides ``inner.env`` (summaries.py);
+        None where its run is not summarised."""
+        frames, loops = self.stack.frames, self.stack.loops
+        if isinstance(frames[0].node, ast.Module) or not empty_graphs(state):
+            return None  # the module's globals are live while its body runs
+        if any(loop.node.lineno <= function.lineno <= (loop.node.end_lineno or 0) for loop in loops):
+            return None  # a def inside a loop being run: the loop's invariant resets may name its statements
+        calls, under = self.calls, inner.under
+        return (
+            id(function),
+            receiver,
+            tuple(passed),
+            tuple(id(frame.node) for frame in frames),
+            tuple((id(loop.node), loop.start_uid, loop.pass_start_uid) for loop in loops),
+            calls.graph.uid,
+            inner.grad_enabled,
+            inner.default_device,
+            None if under is None else (id(under[0]), under[1]),
+            tuple(calls.module_calls),
+            calls.module_evidence,
+        )
+
+    def replay(self, key: SummaryKey, inner: State, state: State) -> Value | None:
+        for summary in self.summaries.get(key, ()):
+            if self.budget - summary.spent > 0 and same_env(summary.entry, inner.env):
+                self.budget -= summary.spent
+                record = self.expressions.facts.record
+                for node, value in summary.tape:
+                    record(node, value)
+                for update in summary.updates:
+                    state.env.update(update)
+                state.freed, state.retained, state.updated = Facts(), Facts(), Facts()
+                return summary.result
+        return None
+
+    def marks(self) -> tuple[object, ...]:
+        """Counters of what a summarised run must leave as it was."""
+        calls, statements = self.calls, self.statements
+        root = id(self.stack.frames[0].node)
+        return (
+            calls.graph.uid,
+            len(calls.autograd.records),
+            calls.autograd.runs,
+            len(statements.unsettled),
+            statements.extra_passes.get(root),
+            len(self.attributes_cache),
+            self.contents_writes,
+            calls.module_evidence,
+        )
+
+    def watch(self) -> Watch:
+        facts = self.expressions.facts
+        owns = facts.log is None
+        if owns:
+            facts.log = []
+        assert facts.log is not None
+        return Watch(self.marks(), len(facts.log), owns)
+
+    def summarise(self, key: SummaryKey, watch: Watch, summary: Summary, final: State) -> None:
+        facts = self.expressions.facts
+        log = facts.log or []
+        summary.tape = log[watch.log_start :]
+        if watch.owns_log:
+            facts.log = None
+        if self.budget > 0 and empty_graphs(final) and self.marks() == watch.marks:
+            self.summaries.setdefault(key, []).append(summary)
 
     def passed_objects(
         self, function: Function, node: ast.Call, args: Args, kwargs: Kwargs, params: list[ast.arg], own: str | None
