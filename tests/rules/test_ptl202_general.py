@@ -190,6 +190,108 @@ BUGS = {
         """,
         [6, 8],
     ),
+    "a criterion passed to a training function, read in its loops": (
+        """\
+        import torch
+        from torch import nn
+
+        def train(model, loader, criterion, optimizer):
+            for epoch in range(2):
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    loss = criterion(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+
+        model = nn.Linear(3, 2)
+        data = [(torch.randn(4, 3), torch.randn(4, 2))]
+        train(model, data, nn.MSELoss(reduction="none"), torch.optim.SGD(model.parameters(), 0.1))
+        """,
+        [9],
+    ),
+    "a loss written as a plain class with __call__": (
+        """\
+        import torch
+        from torch import nn
+
+        class RowLoss:
+            def __call__(self, pred, target):
+                return torch.norm(pred - target, dim=1)
+
+        model = nn.Linear(3, 2)
+        criterion = RowLoss()
+        loss = criterion(model(torch.randn(4, 3)), torch.randn(4, 2))
+        loss.backward()
+        """,
+        [11],
+    ),
+    "a module function kept in an attribute, read with the call's arguments": (
+        """\
+        import torch
+        import torch.nn.functional as F
+
+        def pair_loss(scores, target):
+            return F.softmax(scores, dim=1).gather(1, target.view(-1, 1))
+
+        class Step:
+            def __init__(self):
+                self.criterion = pair_loss
+
+            def run(self, scores, labels):
+                self.criterion(scores, labels).backward()
+
+        Step().run(torch.randn(6, 4, requires_grad=True), torch.randint(0, 4, (6,)))
+        """,
+        [12],
+    ),
+    "a gradient penalty's autograd.grad without grad_outputs": (
+        """\
+        import torch
+        from torch import nn
+
+        batch_size = 8
+        critic = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 1))
+        real, fake = torch.randn(batch_size, 4), torch.randn(batch_size, 4)
+        alpha = torch.rand(batch_size, 1)
+        mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+        torch.autograd.grad(outputs=critic(mixed), inputs=mixed, create_graph=True)
+        """,
+        [9],
+    ),
+    "per-element losses summed from zero in a loop": (
+        """\
+        import torch
+        from torch import nn
+
+        criterion = nn.MSELoss(reduction="none")
+        pred = torch.randn(4, 3, requires_grad=True)
+        loss = 0
+        for t in range(3):
+            loss += criterion(pred * t, torch.zeros(4, 3))
+        loss.backward()
+        """,
+        [9],
+    ),
+    "a GRU's and an LSTM's outputs": (
+        """\
+        import torch
+        from torch import nn
+
+        class Encoder(nn.Module):
+            def __init__(self, hidden=16):
+                super().__init__()
+                self.rnn = nn.GRU(8, hidden, batch_first=True)
+
+            def forward(self, x):
+                out, h = self.rnn(x)
+                return out
+
+        Encoder()(torch.randn(2, 5, 8)).backward()
+        out, (h, c) = nn.LSTM(8, 4)(torch.randn(5, 2, 8))
+        out.backward()
+        """,
+        [13, 15],
+    ),
 }
 
 SILENT = {
@@ -239,6 +341,24 @@ SILENT = {
         F.linear(x, torch.randn(1, 3)).backward()
         torch.randn(batch_size, 3, requires_grad=True).sum().backward()
         (torch.randn(batch_size, 3, requires_grad=True) @ torch.randn(3, 2)).mean().backward()
+        """,
+    "scalar losses summed from zero, one under a condition, and a one-unit LSTM": """\
+        import torch
+        from torch import nn
+
+        criterion = nn.MSELoss()
+        pred = torch.randn(4, 3, requires_grad=True)
+        loss = 0
+        for t in range(3):
+            loss += criterion(pred * t, torch.zeros(4, 3))
+        loss.backward()
+        total = 0.0
+        if pred.sum() > 100:
+            total += pred.mean()
+        total = total + pred.sum()
+        total.backward()
+        out, (h, c) = nn.LSTM(8, 1)(torch.randn(1, 1, 8))
+        out.backward()
         """,
 }
 

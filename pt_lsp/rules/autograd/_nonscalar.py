@@ -58,6 +58,8 @@ from pt_lsp.rules.autograd._shape_vocab import (
 from pt_lsp.rules.autograd._shapes import Shapes
 from pt_lsp.rules.autograd._values import MAX_DEPTH, Values
 
+RECURRENT = {"torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN"}
+
 
 class NonScalar:
     """``proves(expr)``: the tensor ``expr`` provably has ``numel != 1``; ``evidence(expr)``:
@@ -93,7 +95,7 @@ class NonScalar:
 
     def _evidence(self, expr: ast.AST, depth: int) -> Evidence:
         if isinstance(expr, ast.Name):
-            return proof_all([self.evidence(v, depth + 1) for v in self.values.of(expr)])
+            return self.named(expr, depth)
         if isinstance(expr, ast.BinOp):
             if isinstance(expr.op, ast.MatMult):
                 return self.shaped(expr, depth)  # only the operands' shapes decide a matrix product
@@ -109,10 +111,53 @@ class NonScalar:
             return self.evidence(expr.value, depth + 1)
         key = item_key(expr)
         if isinstance(expr, ast.Subscript) and key is not None:
+            recurrent = self.recurrent(expr.value, key)
+            if recurrent is not None:
+                return recurrent
             # `model(x)["loss"]`, `model(x)[0]`: the item of the dict or tuple the model returns
             items = self.returns.dict_item(expr.value, key, depth + 1, lambda v: self.evidence(v, depth + 2))
             return proof_all(items) if items else None
         return None
+
+    def named(self, name: ast.Name, depth: int) -> Evidence:
+        """Every value that reaches ``name`` proves it. A sum started at a number (``loss = 0``, then
+        ``loss += term`` or ``loss = loss + term`` in a loop) is read as its terms: a number has no
+        ``backward``, so the tensor one runs on holds at least one term, each of which must prove it."""
+        values = self.values.of(name)
+        if any(number(v) is not None for v in values):
+            rest = [v for v in values if number(v) is None]
+            terms = self.values.accumulated(name)
+            if (rest or terms) and all(_adds_to(v, name.id) for v in rest):
+                return proof_all([self.evidence(v, depth + 1) for v in (*rest, *terms)])
+        return proof_all([self.evidence(v, depth + 1) for v in values])
+
+    def recurrent(self, container: ast.expr, key: str | int) -> Evidence:
+        """``out, h = self.lstm(x)``: an RNN's output (item 0) holds ``hidden_size`` values per step
+        and sample (twice that bidirectional), a GRU's or RNN's ``h_n`` (item 1) as many per layer
+        and sample: never one element for a hidden size above one."""
+        if key not in (0, 1) or not isinstance(container, ast.Call):
+            return None
+        func = container.func
+        if isinstance(func, ast.Call):  # `nn.LSTM(8, 4)(x)`
+            constructors: list[ast.AST] = [func]
+        elif isinstance(func, (ast.Name, ast.Attribute)) and self.ctx.qualname(func) is None:
+            constructors = self.values.constructors(func)
+        else:
+            return None
+        proofs: list[Evidence] = []
+        for built in constructors:
+            qualname = self.ctx.qualname(built.func) if isinstance(built, ast.Call) else None
+            if not isinstance(built, ast.Call) or qualname not in RECURRENT or keyword(built, "proj_size") is not None:
+                return None
+            if key == 1 and qualname == "torch.nn.LSTM":
+                return None  # (h_n, c_n): a tuple
+            hidden = built.args[1] if len(built.args) > 1 else keyword(built, "hidden_size")
+            found = self.values.width(hidden, built)
+            if found is None or found[0] < 2:
+                return None
+            name = qualname.rsplit(".", 1)[-1]
+            proofs.append((*found[1], Step(built, f"`nn.{name}` with hidden size {found[0]} created here")))
+        return proof_all(proofs)
 
     def shaped(self, expr: ast.AST, depth: int) -> Evidence:
         """A shape the code states with a dimension other than one (``t.view(n, -1).sum(dim=1)``,
@@ -340,3 +385,10 @@ class NonScalar:
         if sizes is None or len(sizes) < 2 or math.prod(sizes[:-1]) == 1:
             return None
         return (Step(expr, f"created with shape {sizes_text(sizes)} here: {math.prod(sizes[:-1])} rows"),)
+
+
+def _adds_to(value: ast.AST, name: str) -> bool:
+    """``name + term`` or ``term + name`` (or a difference): a sum that ``name`` accumulates."""
+    if not (isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub))):
+        return False
+    return any(isinstance(side, ast.Name) and side.id == name for side in (value.left, value.right))

@@ -49,6 +49,7 @@ class Values:
         self._mutated: dict[tuple[int, str], bool] = {}
         self._items: dict[tuple[int, int], ast.Subscript] = {}  # `a, b = f()`: `f()[0]`, `f()[1]`
         self._stored: dict[tuple[int, str, str | int], list[ast.expr] | None] = {}
+        self._sums: dict[int, dict[str, list[ast.expr]]] = {}  # per scope: the terms `name += term` adds
         self._globals: set[str] | None = None  # the names some function declares `global`
 
     @property
@@ -453,6 +454,21 @@ class Values:
                 if isinstance(receiver, ast.Name) and receiver.id == name.id and node.func.attr in MUTATORS:
                     return None
         return found
+
+    def accumulated(self, name: ast.Name) -> list[ast.expr]:
+        """The terms of ``name += term`` and ``name -= term`` in the scope whose values ``name`` has."""
+        scope = self.scope(name)
+        if scope is not None and self.reads_global(scope, name):
+            scope = self.ctx.tree
+        if scope is None:
+            return []
+        if id(scope) not in self._sums:  # every name's terms at once: one walk per scope
+            sums = self._sums[id(scope)] = {}
+            for node in own_nodes(scope):
+                if isinstance(node, ast.AugAssign) and isinstance(node.op, (ast.Add, ast.Sub)):
+                    if isinstance(node.target, ast.Name):
+                        sums.setdefault(node.target.id, []).append(node.value)
+        return self._sums[id(scope)].get(name.id, [])
 
     def mutated(self, name: ast.Name) -> bool:
         """``name`` (a list) is changed in its scope: ``append``, ``extend``, an item stored, ``+=``."""
