@@ -37,8 +37,9 @@ class SummaryWriterNotClosed(Rule):
     its events: no `writer.close()`, no `writer.flush()`, no `with SummaryWriter(...) as writer:`,
     the writer is not handed to other code (returned, passed on) that could close it, and
     between an event and the end of the program only quiet statements run (prints, plain
-    assignments, definitions). The end of the program is the end of the module, or the end of a
-    function that a call of this file ends the program with (`main()` under
+    assignments, definitions, a learning-rate scheduler's `step()` or `get_last_lr()`). The end
+    of the program is the end of the module, or the end of a function that a call of this file
+    ends the program with (`main()` under
     `if __name__ == "__main__":`, a method by its name, a constructor by its class). A function of
     this file that only logs with the writer does not close it, and neither does a test
     `if self.writer is None:` (a writer created lazily). A writer imported in `try:` with a
@@ -56,8 +57,10 @@ class SummaryWriterNotClosed(Rule):
     what is still queued is lost (in a measurement, 89 to 100 of 100 scalars written just before
     the end reached the event file without `close()`, all 100 with it). The final, most
     interesting points of the curve are the ones missing, and the loss varies from run to run.
-    The thread drains its queue within milliseconds, so where the program goes on working after
-    the last event nothing is lost; closing is still good practice there, but not reported.
+    The thread drains its queue within milliseconds once it gets the interpreter, so where the
+    program goes on working after the last event (I/O, torch kernels, a checkpoint save) nothing
+    is lost; closing is still good practice there, but not reported. A few lines of Python (a
+    print, a scheduler's step) give the thread no turn: the event is still queued after them.
 
     ## Example
     ```python
