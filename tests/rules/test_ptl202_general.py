@@ -292,6 +292,19 @@ BUGS = {
         """,
         [13, 15],
     ),
+    "a one-output network with a norm layer on a concatenated batch": (
+        """\
+        import torch
+        from torch import nn
+
+        net = nn.Sequential(nn.Linear(2, 32), nn.Tanh(), nn.BatchNorm1d(32), nn.Linear(32, 1))
+        x = torch.rand(50, 1, requires_grad=True)
+        t = torch.rand(50, 1, requires_grad=True)
+        u = net(torch.cat([x, t], dim=1))
+        torch.autograd.grad(u, x, create_graph=True)
+        """,
+        [8],
+    ),
 }
 
 SILENT = {
@@ -359,6 +372,16 @@ SILENT = {
         total.backward()
         out, (h, c) = nn.LSTM(8, 1)(torch.randn(1, 1, 8))
         out.backward()
+        """,
+    "a one-output network on a concatenated single row": """\
+        import torch
+        from torch import nn
+
+        net = nn.Sequential(nn.Linear(2, 32), nn.Tanh(), nn.LayerNorm(32), nn.Linear(32, 1))
+        x = torch.rand(1, 1, requires_grad=True)
+        t = torch.rand(1, 1, requires_grad=True)
+        u = net(torch.cat([x, t], dim=1))
+        torch.autograd.grad(u, x, create_graph=True)
         """,
 }
 

@@ -13,7 +13,7 @@ from pt_lsp.core.flow.values import Step
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.autograd._literals import signed_int
 from pt_lsp.rules.autograd._shape_lattice import MAX_SHAPE_DEPTH, Shape, join
-from pt_lsp.rules.autograd._shape_vocab import ACTIVATIONS, CONVS, RETURNS_SELF
+from pt_lsp.rules.autograd._shape_vocab import CONVS, RETURNS_SELF, SHAPE_KEEPING
 
 if TYPE_CHECKING:
     from pt_lsp.rules.autograd._shapes import Shapes
@@ -73,7 +73,7 @@ class LayerShapes:
             if len(shape.dims) == spatial + 1:  # unbatched
                 return Shape((channels, *(None,) * spatial), True, (step,))
             return None
-        if qualname in ACTIVATIONS and first is not None:
+        if qualname in SHAPE_KEEPING and first is not None:
             return self.shapes.shape(first, depth + 1)
         if qualname == "torch.nn.Embedding" and first is not None:
             shape = self.shapes.shape(first, depth + 1)
@@ -127,7 +127,7 @@ class LayerShapes:
         if layers is None or not shape.exact or not shape.dims:
             return None
         kinds = {self.ctx.qualname(layer.func) for layer in layers}
-        if not kinds <= ACTIVATIONS | {"torch.nn.Linear"}:
+        if not kinds <= SHAPE_KEEPING | {"torch.nn.Linear"}:
             return None
         if "torch.nn.Linear" not in kinds:
             return shape
@@ -175,7 +175,7 @@ class LayerShapes:
 
     def layer(self, layer: ast.Call, shape: Shape) -> Shape | None:
         qualname = self.ctx.qualname(layer.func)
-        if qualname in ACTIVATIONS:
+        if qualname in SHAPE_KEEPING:
             return shape
         if not shape.exact:
             return None

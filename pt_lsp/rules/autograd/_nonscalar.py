@@ -39,7 +39,6 @@ from pt_lsp.rules.autograd._losses import Losses
 from pt_lsp.rules.autograd._returns import Returns
 from pt_lsp.rules.autograd._shape_lattice import Evidence, proof_all, proof_either
 from pt_lsp.rules.autograd._shape_vocab import (
-    ACTIVATIONS,
     CONVS,
     ELEMENTWISE,
     ELEMENTWISE_LOSS_MODULES,
@@ -50,6 +49,7 @@ from pt_lsp.rules.autograd._shape_vocab import (
     RETURNS_SELF,
     ROW_LOSS_MODULES,
     ROW_LOSSES,
+    SHAPE_KEEPING,
     SIZED_FACTORIES,
     UNARY_SAME_SHAPE,
     UNREDUCED_LOSSES,
@@ -303,11 +303,11 @@ class NonScalar:
             if count is None or count <= 1:
                 return None
             return (Step(constructor, f"`{qualname.rsplit('.', 1)[-1]}` with {count} output channels created here"),)
-        if qualname in ACTIVATIONS:
+        if qualname in SHAPE_KEEPING:
             return self.evidence(call.args[0], depth + 1) if call.args else None
         if qualname == "torch.nn.Sequential" and constructor.args:
             layers = list(constructor.args)
-            while layers and isinstance(layers[-1], ast.Call) and self.ctx.qualname(layers[-1].func) in ACTIVATIONS:
+            while layers and isinstance(layers[-1], ast.Call) and self.ctx.qualname(layers[-1].func) in SHAPE_KEEPING:
                 layers.pop()
             if not layers:
                 return None
@@ -344,7 +344,7 @@ class NonScalar:
 
     def _keeps_rows(self, layer: ast.AST) -> bool:
         """A layer whose output has the leading dimensions of its input (a Linear, an activation)."""
-        return isinstance(layer, ast.Call) and self.ctx.qualname(layer.func) in ACTIVATIONS | {"torch.nn.Linear"}
+        return isinstance(layer, ast.Call) and self.ctx.qualname(layer.func) in SHAPE_KEEPING | {"torch.nn.Linear"}
 
     def leading(self, expr: ast.AST, depth: int) -> Evidence:
         """``expr`` is a factory result whose dimensions before the last have more (or fewer)
@@ -378,7 +378,7 @@ class NonScalar:
             if built and all(self._keeps_rows_all(c) for c in built):
                 return self.leading(expr.args[0], depth + 1)
         sizes = int_sizes(expr.args) if qualname in SIZED_FACTORIES else None
-        if sizes is None and qualname in SIZED_FACTORIES:  # `torch.randn(batch_size, dim)`: named sizes
+        if sizes is None:  # `torch.randn(batch_size, dim)`, `torch.cat([x, t], dim=1)`: the shapes stated
             shape = self.shapes.shape(expr)
             rows = shape is not None and shape.exact and any(d is not None and d != 1 for d in shape.dims[:-1])
             return shape.steps if shape is not None and rows else None

@@ -43,10 +43,13 @@ LAST_DIM_REDUCTIONS = {"sum", "mean", "norm", "prod", "amax", "amin", "logsumexp
 JOINS = {f"torch.{n}" for n in "hstack vstack dstack row_stack column_stack concatenate".split()}
 
 # -- modules --------------------------------------------------------------------------------------
-ACTIVATIONS = {
+# Layers whose output has their input's shape: activations, dropout, normalisation.
+SHAPE_KEEPING = {
     f"torch.nn.{n}"
     for n in "ReLU ReLU6 LeakyReLU ELU SELU GELU SiLU Mish Sigmoid Tanh Softmax LogSoftmax Softplus "
-    "Dropout Identity Hardtanh Hardswish Hardsigmoid Softsign Tanhshrink".split()
+    "Dropout Identity Hardtanh Hardswish Hardsigmoid Softsign Tanhshrink PReLU CELU Softmin "
+    "Dropout1d Dropout2d Dropout3d AlphaDropout BatchNorm1d BatchNorm2d BatchNorm3d LayerNorm GroupNorm "
+    "InstanceNorm1d InstanceNorm2d InstanceNorm3d LocalResponseNorm".split()
 }
 # Convolutions, by their number of spatial dimensions.
 CONVS = {f"torch.nn.Conv{k}d": k for k in (1, 2, 3)} | {f"torch.nn.ConvTranspose{k}d": k for k in (1, 2, 3)}
