@@ -40,7 +40,11 @@ def train_epoch(model, loader, optimizer, epoch, loss_func):
         loss.backward()
         optimizer.step()
         run_loss.update(loss.item(), n=batch_size)
-        print(f"Epoch {epoch}/{max_epochs} {idx}/{len(loader)}", f"loss: {run_loss.avg:.4f}")
+        print(
+            f"Epoch {epoch}/{max_epochs} {idx}/{len(loader)}",
+            f"loss: {run_loss.avg:.4f}",
+            f"time {time.time() - start_time:.2f}s",
+        )
         start_time = time.time()
     return run_loss.avg
 
@@ -54,7 +58,9 @@ for epoch in range(max_epochs):
 # check: the last step must have used the last batch's gradient only
 last = loader[-1]
 before = {n: (p + lr * p.grad).detach().requires_grad_() for n, p in model.named_parameters()}
-own = torch.autograd.grad(dice_ce_loss(functional_call(model, before, (last["image"],)), last["label"]), list(before.values()))
+own = torch.autograd.grad(
+    dice_ce_loss(functional_call(model, before, (last["image"],)), last["label"]), list(before.values())
+)
 for (name, p), g in zip(model.named_parameters(), own):
     if not torch.allclose(p.grad, g, atol=1e-6):
         raise RuntimeError("the gradient of the last step is not the last batch's own gradient")

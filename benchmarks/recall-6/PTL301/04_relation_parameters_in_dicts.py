@@ -14,7 +14,10 @@ class RelationalScorer(nn.Module):
         self.waggrs = {}  # also: PTL301
         self.list_relations = {}  # bug: PTL301
         for rel in range(num_relations):
-            self.waggrs[rel] = {"w": nn.Parameter(1.0 + torch.randn(1, numrel)), "b": nn.Parameter(torch.zeros(1, numrel))}
+            self.waggrs[rel] = {
+                "w": nn.Parameter(1.0 + torch.randn(1, numrel)),
+                "b": nn.Parameter(torch.zeros(1, numrel)),
+            }
             self.list_relations[rel] = nn.Linear(numfeatures, numrel)
         self.out = nn.Linear(numrel, 1)
 

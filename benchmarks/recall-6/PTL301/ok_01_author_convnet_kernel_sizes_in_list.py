@@ -8,9 +8,9 @@ import torch.optim as optim
 
 
 class AuthorConvNet(nn.Module):
-    def __init__(self, embedding_dim, hidden_dim=32, dropout_rate=0.3, max_conv_size=3, criterion=nn.L1Loss()):
+    def __init__(self, embedding_dim, hidden_dim=32, dropout_rate=0.3, max_conv_size=3, criterion=None):
         super().__init__()
-        self.criterion = criterion
+        self.criterion = criterion or nn.L1Loss()
         self.dropout = nn.Dropout(dropout_rate)
         self.max_conv_size = max_conv_size
         self.embedding_dim = embedding_dim

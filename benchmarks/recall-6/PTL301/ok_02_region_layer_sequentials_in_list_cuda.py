@@ -9,16 +9,18 @@ class RegionLayer(nn.Module):
     def __init__(self, in_channels):
         super().__init__()
         self.in_channels = in_channels
-        self.convs = nn.ModuleList([
-            nn.Sequential(
-                nn.Conv2d(in_channels, in_channels, kernel_size=3, stride=1, padding=1),
-                nn.Conv2d(in_channels, in_channels, kernel_size=3, stride=1, padding=1),
-            ),
-            nn.Sequential(
-                nn.Conv2d(in_channels, in_channels, kernel_size=3, stride=1, padding=1),
-                nn.Conv2d(in_channels, in_channels, kernel_size=3, stride=1, padding=1),
-            ),
-        ])
+        self.convs = nn.ModuleList(
+            [
+                nn.Sequential(
+                    nn.Conv2d(in_channels, in_channels, kernel_size=3, stride=1, padding=1),
+                    nn.Conv2d(in_channels, in_channels, kernel_size=3, stride=1, padding=1),
+                ),
+                nn.Sequential(
+                    nn.Conv2d(in_channels, in_channels, kernel_size=3, stride=1, padding=1),
+                    nn.Conv2d(in_channels, in_channels, kernel_size=3, stride=1, padding=1),
+                ),
+            ]
+        )
 
     def forward(self, x):
         top, bottom = x.chunk(2, dim=2)

@@ -28,7 +28,9 @@ class Attention(nn.Module):
                     offsets[offset] = len(offsets)
                 idxs.append(offsets[offset])
         self.attention_biases = nn.Parameter(torch.zeros(num_heads, len(offsets)))
-        self.register_buffer("attention_bias_idxs", torch.LongTensor(idxs).view(len(points), len(points)), persistent=False)
+        self.register_buffer(
+            "attention_bias_idxs", torch.LongTensor(idxs).view(len(points), len(points)), persistent=False
+        )
 
     @torch.no_grad()
     def train(self, mode=True):
