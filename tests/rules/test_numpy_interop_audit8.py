@@ -251,3 +251,51 @@ def test_g6_samples_follow_the_device_of_the_distribution_s_parameters():
     assert lines(source, "PTL401") == [6]
     assert NUMPY_ERROR in raises(source, cuda=True)
     assert run(source)["noise"].shape == (3,)
+
+
+# -- recall: a DataLoader's collate_fn receives a list of the dataset's items ----------------------
+COLLATED = """\
+    import os
+    import tempfile
+
+    import numpy as np
+    import torch
+
+
+    class Embeddings(torch.utils.data.Dataset):
+        def __init__(self, path):
+            self.rows = np.load(path{mode})
+
+        def __len__(self):
+            return len(self.rows)
+
+        def __getitem__(self, idx):
+            return self.rows[idx], idx % 2
+
+
+    def collate(batch):
+        rows = torch.stack([torch.as_tensor(row) for row, _ in batch])
+        return rows, torch.tensor([label for _, label in batch])
+
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "rows.npy")
+        np.save(path, np.random.rand(6, 3).astype(np.float32))
+        loader = torch.utils.data.DataLoader(Embeddings(path), batch_size=2, collate_fn=collate)
+        for rows, labels in loader:
+            pass
+        # what collate() is handed (torch warns once per process that such an array is not writable)
+        writable = Embeddings(path)[0][0].flags.writeable
+"""
+
+
+def test_a_collate_fn_given_rows_of_a_read_only_memory_map_is_reported():
+    source = COLLATED.format(mode=', mmap_mode="r"')
+    assert lines(source, "PTL404") == [20]
+    assert run(source)["writable"] is False  # torch.as_tensor shares it: torch warns it is not writable
+
+
+def test_a_collate_fn_given_rows_of_a_loaded_array_is_silent():
+    source = COLLATED.format(mode="")
+    assert lines(source, "PTL404") == []
+    assert run(source)["writable"] is True

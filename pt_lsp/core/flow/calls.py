@@ -21,7 +21,7 @@ from .evaluator import (
 from .graph import GraphNodes
 from .lattice import Device, Grade, ReadOnly
 from .state import Stack, State
-from .values import BYTES, OTHER, UNKNOWN, Args, Kind, Kwargs, Value, add_element, merge_steps
+from .values import BYTES, INT, OTHER, UNKNOWN, Args, Kind, Kwargs, Value, add_element, merge_steps
 
 if TYPE_CHECKING:
     from .facts import FlowFacts
@@ -328,21 +328,28 @@ class Calls:
     def load_items(self, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> None:
         """``DataLoader(dataset)`` of an instance of a class of this file: iterating the loader
         calls the dataset's ``__getitem__`` with an index (or iterates its ``__iter__``). That
-        method is followed here, with the instance's attributes; the batches stay unknown."""
+        method is followed here, with the instance's attributes, and a ``collate_fn`` of the file
+        with a list of its items; the batches stay unknown."""
         dataset = args[0] if args else kwargs.get("dataset")
         if dataset is None or dataset.kind is not Kind.OTHER or dataset.cls is None:
             return
         # the instance under a name of its own: what the method sets on `self` stays out of the caller's state
         receiver = f"<loader>.{id(node)}"
-        for name, index in (("__getitem__", [OTHER]), ("__iter__", [])):
+        for name, index in (("__getitem__", [INT]), ("__iter__", [])):  # the sampler's indices are ints
             method = self.functions.local_method(dataset, name)
             if method is None:
                 continue
             call = self.item_call(node, name)
             state.env.update({receiver: dataset, **{f"{receiver}.{k}": v for k, v in dataset.attrs}})
-            self.functions.call_function(method, call, [dataset, *index], {}, state, receiver)
+            item = self.functions.call_function(method, call, [dataset, *index], {}, state, receiver)
             for key in [k for k in state.env if k == receiver or k.startswith(receiver + ".")]:
                 del state.env[key]
+            collate = next((k.value for k in node.keywords if k.arg == "collate_fn"), None)
+            function = kwargs.get("collate_fn")
+            if name == "__getitem__" and collate is not None and function is not None and function.kind is Kind.REF:
+                # the loader hands `collate_fn` a list of the dataset's items: one batch
+                batch = Value(kind=Kind.SEQ, elem=item, history=item.history)
+                self.call_qualified(function.qualname or "", self.item_call(collate, "collate_fn"), [batch], {}, state)
             return
 
     def call_builtin(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value | None:

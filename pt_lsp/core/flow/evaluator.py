@@ -412,7 +412,8 @@ class Expressions:
         stored = state.env.get(key) if key is not None and key in state.items else None
         if stored is not None:
             return stored  # the item stored by this index (`hidden[i] = h.detach()`)
-        if base.read_only is not None and basic_index(index):  # a view of the read-only memory
+        # a view of the read-only memory: basic indexing, or an int from a loop or a sampler (`rows[idx]`)
+        if base.read_only is not None and (basic_index(index) or position.qualname == INT.qualname):
             array = base.read_only
             sliced = isinstance(index, ast.Slice) and index.step is None
             return Value(
