@@ -46,7 +46,13 @@ class ImplicitGradNonScalar(Rule):
     some dimensions keeps the others (`t.view(n, -1).sum(dim=1)` with `n = t.size(0)` keeps
     `n` values), through layers, a local module's `forward` and a method of the class; an item
     of a dict a model returns counts too (`model(x)["loss"]`). A name counts with the value
-    that reaches the call.
+    that reaches the call. Models, losses and sizes of the module count where a training
+    function or a method reads them (`torch.randn(batch_size, dim)` with `batch_size = 16`), a
+    helper's parameters with the arguments of each call (also a function kept in an attribute,
+    a criterion passed to a training loop, a loss written as a class with `__call__`), and so
+    do matrix products, `nn.Embedding`, the outputs of `nn.LSTM`/`nn.GRU`/`nn.RNN`,
+    normalisation layers, and a sum started at `0` and grown in a loop (each term counted). A
+    shape the code does not state is unknown: no finding.
 
     ## Why is this bad?
     `backward()` computes the gradient of a scalar. For a tensor with several elements torch
