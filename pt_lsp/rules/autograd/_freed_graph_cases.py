@@ -93,7 +93,9 @@ def classify(record: BackwardRecord) -> BackwardEvent:
         return _event(record, EventCase.CARRIED_STATE, loop=loop.node, carried=carried)
     if record.earlier_history is not None and same_graph(record.earlier_history, record.history):
         return _event(record, EventCase.SAME_TENSOR)
-    return _event(record, EventCase.SHARED_GRAPH, shared=shared_variables(record.holders))
+    # the loss being backwarded holds the shared part too, but is no name for it
+    holders = tuple((name, value) for name, value in record.holders if value.history != record.history)
+    return _event(record, EventCase.SHARED_GRAPH, shared=shared_variables(holders))
 
 
 def same_graph(earlier: frozenset[GraphNode], history: frozenset[GraphNode]) -> bool:

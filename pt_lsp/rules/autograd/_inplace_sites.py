@@ -121,7 +121,7 @@ def _runs_here(ctx: FileContext, receiver: ast.expr, leaf: Leaf, grad_mode: Grad
     """A parameter changed inside a function: callers elsewhere (a framework running
     ``reset_parameters`` or an update helper under ``no_grad``) may switch recording off, so
     only a function this file calls itself counts (``__init__`` and ``forward`` always run)."""
-    if leaf.origin != "parameter":
+    if leaf.origin != "parameter" and not leaf.held:
         return True
     _, function = grad_mode.enclosing_mode(node)
     if function is None:

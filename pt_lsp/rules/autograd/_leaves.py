@@ -73,6 +73,7 @@ class Leaf:
     factory: ast.Call | None = None
     steps: tuple[Step, ...] = field(default=(), compare=False)
     view: bool = False  # a name bound to a view of the leaf (``b = w.view(3, -1)``)
+    held: bool = False  # reached through an object a method's class holds (``self.param.pdfvec``)
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
@@ -301,7 +302,7 @@ class LeafEvidence:
                 if expr.attr not in self._plausible[1]:
                     return None  # before the class lookup: it needs the parent map
                 return self._class_parameter(self.ctx.enclosing_class(expr), expr.attr)
-            return self._layer_parameter(expr) or self._model_parameter(expr)
+            return self._layer_parameter(expr) or self._model_parameter(expr) or self._held_leaf(expr)
         return self.made_leaf(expr)
 
     def _layer_parameter(self, expr: ast.Attribute) -> Leaf | None:
@@ -484,20 +485,91 @@ class LeafEvidence:
 
     def _model_parameter(self, expr: ast.Attribute) -> Leaf | None:
         """``model.coef`` where ``model`` is an instance of a module class of this file that only
-        ever assigns ``self.coef`` an ``nn.Parameter``."""
+        ever assigns ``self.coef`` an ``nn.Parameter``; or of any class of this file that only
+        ever assigns it a fresh leaf that requires grad, where the analysis shows it still is one
+        (a hand-written regression's ``self.coef = torch.zeros(n, requires_grad=True)``)."""
         if self.freezes or expr.attr not in self._plausible[1]:
             return None
         info = getattr(self.ctx.flow.value(expr.value), "cls", None)
         node = getattr(info, "node", None)
         if not isinstance(node, ast.ClassDef):
             return None
-        return self._class_parameter(node, expr.attr)
+        value = self.ctx.flow.value(expr)
+        still_leaf = value.is_tensor and value.requires_grad is True and not value.history
+        return self._class_parameter(node, expr.attr, any_leaf=still_leaf)
 
-    def _class_parameter(self, cls: ast.ClassDef | None, attr: str) -> Leaf | None:
+    def _held_leaf(self, expr: ast.Attribute) -> Leaf | None:
+        """``self.param.pdfvec`` in a method of a class whose ``__init__`` binds ``self.param`` to
+        one of its parameters, where every construction of the class in this file passes there an
+        instance of one class of the file that only ever assigns ``self.pdfvec`` a fresh leaf that
+        requires grad, and nothing outside that class assigns a ``.pdfvec``."""
+        holder = expr.value
+        if (
+            self.freezes
+            or expr.attr not in self._plausible[1]
+            or not isinstance(holder, ast.Attribute)
+            or not isinstance(holder.value, ast.Name)
+            or holder.value.id != "self"
+        ):
+            return None
+        cls = self.ctx.enclosing_class(expr)
+        init = (
+            next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+            if cls
+            else None
+        )
+        if cls is None or init is None:
+            return None
+        stores = [
+            node
+            for node in ast.walk(cls)  # only on a candidate finding
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+            and any(
+                is_self_attr(t, holder.attr) for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            )
+        ]
+        names = [a.arg for a in init.args.args[1:]]
+        if (
+            len(stores) != 1
+            or not isinstance(stores[0], ast.Assign)
+            or not isinstance(stores[0].value, ast.Name)
+            or stores[0].value.id not in names
+        ):
+            return None
+        name = stores[0].value.id
+        position = names.index(name)
+        held: set[int] = set()
+        held_class: ast.ClassDef | None = None
+        for call in self.ctx.index.of(ast.Call):
+            if not (isinstance(call.func, ast.Name) and call.func.id == cls.name):
+                continue
+            passed = call.args[position] if position < len(call.args) else _keyword(call, name)
+            info = getattr(self.ctx.flow.value(passed), "cls", None) if passed is not None else None
+            node = getattr(info, "node", None)
+            if not isinstance(node, ast.ClassDef):
+                return None
+            held.add(id(node))
+            held_class = node
+        if len(held) != 1 or held_class is None:
+            return None
+        outside = any(
+            isinstance(node, ast.Attribute)
+            and node.attr == expr.attr
+            and isinstance(node.ctx, ast.Store)
+            and self.ctx.enclosing_class(node) is not held_class
+            for node in self.ctx.index.of(ast.Attribute)
+        )
+        found = None if outside else self._class_parameter(held_class, expr.attr, any_leaf=True)
+        if found is None:
+            return None
+        step = Step(stores[0], f"`self.{holder.attr}` is the `{held_class.name}` passed as `{name}`")
+        return Leaf(found.origin, steps=(*found.steps, step), held=True)
+
+    def _class_parameter(self, cls: ast.ClassDef | None, attr: str, any_leaf: bool = False) -> Leaf | None:
         if cls is None:
             return None
         info = self.ctx.class_info(cls)
-        if info is None or not info.is_module or self.freezes:
+        if info is None or not (info.is_module or any_leaf) or self.freezes:
             return None
         values: list[ast.expr | None] = []
         for node in ast.walk(cls):  # only on a candidate finding
@@ -518,8 +590,11 @@ class LeafEvidence:
             ):
                 return None
         leaves = [self.made_leaf(v) if v is not None else None for v in values]
-        if leaves and all(leaf is not None and leaf.origin == "parameter" for leaf in leaves):
-            return Leaf("parameter", steps=tuple(step for leaf in leaves if leaf is not None for step in leaf.steps))
+        steps = tuple(step for leaf in leaves if leaf is not None for step in leaf.steps)
+        if leaves and all(leaf is not None and leaf.origin == "parameter" for leaf in leaves) and info.is_module:
+            return Leaf("parameter", steps=steps)
+        if leaves and all(leaves) and any_leaf:
+            return Leaf("tensor", steps=steps)
         return None
 
     def _alias_leaf(self, value: ast.expr, name: str) -> Leaf | None:
