@@ -148,6 +148,16 @@ def test_other_ways_of_handing_the_tensor_to_an_optimizer():
         assert lines(variant) == [], variant
 
 
+def test_an_optimizer_in_a_function_that_names_the_class_counts_one_elsewhere_does_not():
+    """The server re-lints a class's findings when a function naming the class changes, not when an
+    unrelated one does (core/incremental): only the first may excuse the finding."""
+    alone = SAC.replace(OWN_OPTIMIZER, NO_OPTIMIZER)
+    main = "def main():\n    agent = Agent()\n    return optim.SGD([agent.log_alpha], 0.1)\n"
+    assert lines(alone + main) == []
+    helper = "def make(agent):\n    return optim.SGD([agent.log_alpha], 0.1)\n"
+    assert lines(alone + helper) == [10]
+
+
 def test_a_scheduler_or_a_print_is_no_optimizer():
     alone = SAC.replace(OWN_OPTIMIZER, "").replace(STEPPED, "")
     for call in (

@@ -548,10 +548,28 @@ def trained_apart(ctx: FileContext, info: ClassInfo, attr: str) -> ast.AST | Non
         optimizer = qualname.startswith("torch.optim.") and not qualname.startswith(_NOT_OPTIMIZERS)
         if not optimizer and qualname not in _GRAD_TAKERS:
             continue
-        for argument in (*call.args, *(k.value for k in call.keywords)):
-            if _reads(argument, names) or _local_reads(ctx, argument, names):
-                return call
+        arguments = (*call.args, *(k.value for k in call.keywords))
+        if any(_reads(a, accessors) or _local_reads(ctx, a, accessors) for a in arguments):
+            return call  # through a method of the class, which the call's function names
+        if _connected(ctx, call, info) and any(_reads(a, names) or _local_reads(ctx, a, names) for a in arguments):
+            return call
     return None
+
+
+def _connected(ctx: FileContext, call: ast.Call, info: ClassInfo) -> bool:
+    """``call`` runs in the module's own code, in a method of the class, or in a function that
+    names the class: the server re-lints the class's findings when any of those changes
+    (``core/incremental``), so a finding may rest on it. An attribute of the same name read in a
+    function unrelated to the class (``def make(agent): Adam([agent.log_alpha])``) does not count."""
+    unit: ast.AST | None = None
+    node: ast.AST | None = call
+    while node is not None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            unit = node
+        node = ctx.parent(node)
+    if unit is None or any(unit is m for m in info.methods.values()):
+        return True
+    return any(isinstance(n, ast.Name) and n.id == info.node.name for n in ast.walk(unit))
 
 
 def _in_display(value: ast.AST, holders: set[str]) -> bool:
