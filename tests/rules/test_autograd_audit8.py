@@ -382,3 +382,32 @@ def test_held_leaf_detached_outside_its_class_is_silent() -> None:
     text = _HELD_LEAF.replace("table = Table(3)\n", "table = Table(3)\ntable.values = table.values.detach()\n")
     assert "detach" in text and findings("PTL000", text) == []
     assert findings("PTL203", text) == []
+
+
+# Runs and prints (with a trainers.py whose Trainer.train_batch binds `self.loss_grad = self.lin(x)
+# .pow(2).mean()`): the method is inherited from a base the file does not define.
+_G5_INHERITED_FROM_AN_UNKNOWN_BASE = """
+import torch
+import torch.nn as nn
+from trainers import Trainer
+
+
+class Tracker(Trainer):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 1)
+
+
+model = Tracker()
+for step in range(3):
+    for i in range(2):
+        model.train_batch(torch.randn(8, 4))
+        model.loss_grad.backward()
+    model.train_batch(torch.randn(8, 4))
+    model.loss_grad.backward()
+print("ran")
+"""
+
+
+def test_g5_attribute_after_a_method_inherited_from_an_unknown_base_is_silent() -> None:
+    assert findings("PTL201", _G5_INHERITED_FROM_AN_UNKNOWN_BASE) == []

@@ -483,9 +483,11 @@ class Calls:
             return receiver.with_(device=moved) if moved is not Device.UNKNOWN else receiver
         result = self.call_unknown(node, [receiver, *args], kwargs, state)
         path = attr_path(func.value)
-        if path and receiver.kind is Kind.UNKNOWN and receiver.cls is None and name not in api.MODULE_KEEPS_ATTRIBUTES:
-            # a method of an object of unknown class may rebind any of its attributes: after
-            # `model.train_batch(x)`, `model.loss_grad` is not the graph the last backward freed (audit-8 G5)
+        # a method of an object of unknown class (or one a class of the file inherits from an
+        # unknown base) may rebind any of its attributes: after `model.train_batch(x)`,
+        # `model.loss_grad` is not the graph the last backward freed (audit-8 G5)
+        unknown = receiver.cls is None if receiver.kind is Kind.UNKNOWN else receiver.kind is Kind.OTHER
+        if path and unknown and receiver.qualname is None and name not in api.MODULE_KEEPS_ATTRIBUTES:
             for key in [key for key in state.env if key.startswith(path + ".")]:
                 del state.env[key]
         if receiver.kind is Kind.UNKNOWN and receiver.device is not Device.UNKNOWN and name in RESHAPING_METHODS:
