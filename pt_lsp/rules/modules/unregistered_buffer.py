@@ -78,7 +78,9 @@ class UnregisteredBuffer(Rule):
     counts where every instantiation in the file passes a plain tensor, or leaves a `None`
     default that `__init__` replaces by one. Tensors with `requires_grad=True` are PTL301;
     0-dimensional tensors, tensors created with an explicit `device=` or placed where they are
-    made (`torch.ones(3).to(device)`, also `torch.ones_like(t)` of such a tensor `t`),
+    made (`torch.ones(3).to(device)`, also `torch.ones_like(t)` of such a tensor `t`; but
+    `device=x_example.device` of a constructor argument every instantiation in the file gives
+    on the CPU is the CPU),
     attributes reassigned outside `__init__` (caches, recurrent state) and uses that move the
     tensor themselves (`self.mask.to(x.device)`, also after slices and shape ops:
     `self.pe[:n].unsqueeze(0).to(x.device)`), only read its metadata (`self.pe.size(-1)`,
@@ -374,7 +376,10 @@ class UnregisteredBuffer(Rule):
             # requires_grad=True tensors are PTL301's; a tensor created with an explicit device
             # (`device=`, `.to(device)`) belongs to code that places its tensors itself.
             if isinstance(node, ast.Call) and (
-                any(k.arg in ("requires_grad", "device") for k in node.keywords)
+                any(
+                    k.arg == "requires_grad" or (k.arg == "device" and not _cpu_example_device(ctx, k.value, depth))
+                    for k in node.keywords
+                )
                 or (isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_")
                 or _placed(node, ctx)
             ):
@@ -525,6 +530,44 @@ def _placed(call: ast.Call, ctx: FileContext) -> bool:
     first = call.args[0]
     qualname = ctx.qualname(first)
     return not (qualname is not None and qualname.startswith("torch.") and qualname != "torch.device")
+
+
+def _cpu_example_device(ctx: FileContext, device: ast.expr, depth: int) -> bool:
+    """``device=x_example.device`` where ``x_example`` is a parameter of ``__init__`` for which every
+    instantiation in the file passes a tensor made on the CPU (``SLSTMBlock(torch.zeros(1, 5, 8))``,
+    also through a name): the tensor is made on the CPU, as a plain one, and a later
+    ``block.to("cuda")`` leaves it there (recall: xLSTM's recurrent states)."""
+    if depth > 2 or not (
+        isinstance(device, ast.Attribute) and device.attr == "device" and isinstance(device.value, ast.Name)
+    ):
+        return False
+    init = ctx.parent(device)
+    while init is not None and not isinstance(init, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        init = ctx.parent(init)
+    if not isinstance(init, ast.FunctionDef) or init.name != "__init__":
+        return False
+    name = device.value.id
+    if name not in {a.arg for a in (*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs)}:
+        return False
+    passed = instantiation_arguments(ctx, init, name)
+    if not passed:
+        return False
+    for value in passed:
+        values = reaching_values(ctx, value) if isinstance(value, ast.Name) else [value]
+        if not values or not all(
+            isinstance(v, ast.expr)
+            and tensor_value(ctx, v)
+            and UnregisteredBuffer.placement_free(ctx, v, depth + 1)
+            and not any(isinstance(n, ast.Call) and _moves(n) for n in ast.walk(v))
+            for v in values
+        ):
+            return False
+    return True
+
+
+def _moves(call: ast.Call) -> bool:
+    """``.to(...)``, ``.cuda()``: the example may be anywhere after it."""
+    return isinstance(call.func, ast.Attribute) and call.func.attr in ("to", "cuda")
 
 
 def _placed_value(ctx: FileContext, value: ast.expr, depth: int) -> bool:
