@@ -14,8 +14,9 @@ What is quiet: torch's writer registers no `atexit` handler, its thread is a dae
 The thread writes only when it gets the interpreter: a statement that blocks, does I/O or runs
 torch kernels gives it a turn, a few lines of Python do not. In-process, with no forced switch,
 the last event was written before the next statement ended in 18 of 20 tries after a
-checkpoint save, 15 to 19 of 20 after a training step, 0 of 20 after a scheduler's `step()` or a
-print of its `get_last_lr()` to a file (audit-8 M1, M2; `tests/rules/test_ptl501_tail.py`).
+checkpoint save, 15 to 19 of 20 after a training step, 0 or 1 of 20 after a scheduler's
+`step()` or a print of its `get_last_lr()` to a file (audit-8 M1, M2; see
+`tests/rules/test_ptl501_tail.py`).
 Whole programs lose the tail more or less often with the machine's load (audit-8: the last
 epoch in 10 of 10 runs with nothing after it; on a machine loaded 6 times over, 2 of 12 runs
 with a scheduler's step and such a print after it, 0 of 12 with nothing).
