@@ -15,7 +15,7 @@ from .lattice import Device, Grade
 from .project import Entity, ImportSpec, Module, Unit
 from .state import Facts, Frame, Function, Stack, State, join_states
 from .summaries import Summary, SummaryKey, Watch, empty_graphs, same_env
-from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value, add_element
+from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value, add_element, ref
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -54,7 +54,7 @@ class Scope:
             if entity is not None:
                 return self.reference(entity, unit) or UNKNOWN
         if binding is not None and binding.qualname:
-            return Value(kind=Kind.REF, qualname=binding.qualname, requires_grad=False)
+            return ref(binding.qualname)
         if unit is not None:  # its globals: its own classes and functions; other values unknown
             export = unit.exports.get(name)
             if export is not None and not isinstance(export, ImportSpec):
@@ -63,7 +63,7 @@ class Scope:
         if name in self.module_env:
             return self.module_env[name]
         if binding is None and hasattr(builtins, name):
-            return Value(kind=Kind.REF, qualname=f"builtins.{name}", requires_grad=False)
+            return ref(f"builtins.{name}")
         return UNKNOWN
 
     def global_path(self, path: str, state: State) -> Value | None:
@@ -79,17 +79,17 @@ class Scope:
         return self.module_env.get(path)
 
     def builtin(self, name: str) -> Value:
-        return Value(kind=Kind.REF, qualname=f"builtins.{name}", requires_grad=False)
+        return ref(f"builtins.{name}")
 
     def reference(self, entity: Entity, unit: Unit | None) -> Value | None:
         """A reference to a definition or module of the project that calls can follow."""
         if isinstance(entity, ast.ClassDef):
-            return Value(kind=Kind.REF, qualname=f"<class>.{id(entity)}", requires_grad=False)
+            return ref(f"<class>.{id(entity)}")
         if isinstance(entity, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.definitions[id(entity)] = entity
-            return Value(kind=Kind.REF, qualname=f"<def>.{id(entity)}", requires_grad=False)
+            return ref(f"<def>.{id(entity)}")
         dotted = self.project.dotted(entity, unit) if self.project is not None else None
-        return Value(kind=Kind.REF, qualname=dotted, requires_grad=False) if dotted else None
+        return ref(dotted) if dotted else None
 
     def qualname(self, expr: ast.AST) -> str | None:
         """``expr``'s qualified name in the file whose code is running."""
@@ -100,10 +100,10 @@ class Scope:
     def define(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, state: State) -> None:
         """Bind a def or class statement's name to a reference the interpreter can follow."""
         if isinstance(node, ast.ClassDef):
-            state.env[node.name] = Value(kind=Kind.REF, qualname=f"<class>.{id(node)}", requires_grad=False)
+            state.env[node.name] = ref(f"<class>.{id(node)}")
         else:
             self.definitions[id(node)] = node
-            state.env[node.name] = Value(kind=Kind.REF, qualname=f"<def>.{id(node)}", requires_grad=False)
+            state.env[node.name] = ref(f"<def>.{id(node)}")
 
     def locals_of(self, function: ast.AST) -> frozenset[str]:
         unit = self.project.unit_of(function) if self.project is not None else None

@@ -192,6 +192,18 @@ Args = list[Value]
 Kwargs = dict[str | None, Value]
 
 _FIELD_NAMES = frozenset(f.name for f in fields(Value))
+
+
+def ref(qualname: str | None) -> Value:
+    """``Value(kind=Kind.REF, qualname=qualname, requires_grad=False)``, made as ``with_`` makes
+    copies (without the frozen ``__init__``'s setattr per field): every name the interpreter
+    looks up that an import, a def or a builtin binds is one (40k per half of torch's source)."""
+    value = object.__new__(Value)
+    value.__dict__.update(_REF_FIELDS, qualname=qualname)
+    return value
+
+
+_REF_FIELDS = dict(Value(kind=Kind.REF, requires_grad=False).__dict__)
 UNKNOWN = Value()
 OTHER = Value(kind=Kind.OTHER, requires_grad=False)
 BYTES = Value(kind=Kind.OTHER, requires_grad=False, qualname="builtins.bytes")  # an immutable buffer
