@@ -5,6 +5,8 @@
 #   whole network's state"), so the second batch starts from the first batch's graph. The neuron layer of the
 #   spiking library is written out here (multi-step LIF with a surrogate spike)
 # error: Trying to backward through the graph a second time
+# symptom: raised in the surrogate spike's `backward` (`ctx.saved_tensors`), which the marked `loss.backward()`
+#   runs, as in the report's traceback (the spiking library's neuron kernel)
 import torch
 import torch.nn as nn
 
