@@ -305,6 +305,17 @@ BUGS = {
         """,
         [8],
     ),
+    "torch.where of a vector, and a row added with None": (
+        """\
+        import torch
+
+        x = torch.randn(5, requires_grad=True)
+        torch.where(x > 0, x, torch.zeros(5)).backward()
+        w = torch.randn(3, requires_grad=True)
+        (w[None] * 2).sum(dim=0).backward()
+        """,
+        [4, 6],
+    ),
 }
 
 SILENT = {
@@ -382,6 +393,13 @@ SILENT = {
         t = torch.rand(1, 1, requires_grad=True)
         u = net(torch.cat([x, t], dim=1))
         torch.autograd.grad(u, x, create_graph=True)
+        """,
+    "a row added with None, reduced over its columns": """\
+        import torch
+
+        w = torch.randn(3, requires_grad=True)
+        (w[None] * 2).sum(dim=1).backward()
+        torch.where(w.sum() > 0, w.sum(), w.mean()).backward()
         """,
 }
 

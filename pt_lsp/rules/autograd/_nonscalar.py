@@ -234,6 +234,8 @@ class NonScalar:
                 count = max(0, math.ceil((end - start) / step)) if step != 0 else 1
                 return (Step(call, f"created with {count} elements here"),) if count != 1 else None
             return None
+        if qualname == "torch.where" and len(args) == 3:  # broadcast: an operand of numel != 1 decides
+            return proof_either(*(self.evidence(a, depth + 1) for a in args))
         if qualname == "torch.gather":  # torch.gather(input, dim, index): the shape of `index`
             index = args[2] if len(args) > 2 else keyword(call, "index")
             return self.evidence(index, depth + 1) if index is not None else None

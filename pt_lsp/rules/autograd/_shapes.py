@@ -108,8 +108,8 @@ class Shapes:
         (4, 6, 1). A slice keeps its dimension (its length where the bounds and the size are
         literal), ``None`` inserts a dimension of one, an int removes one."""
         parts = list(expr.slice.elts) if isinstance(expr.slice, ast.Tuple) else [expr.slice]
-        if not any(isinstance(p, ast.Slice) for p in parts):
-            return None  # `x[i]` of a list or a dict as much as of a tensor
+        if not any(isinstance(p, ast.Slice) or (isinstance(p, ast.Constant) and p.value is None) for p in parts):
+            return None  # `x[i]` of a list or a dict as much as of a tensor (`x[None]` is a tensor's)
         shape = self.shape(expr.value, depth + 1)
         if shape is None or not shape.exact:
             return None
@@ -187,6 +187,8 @@ class Shapes:
             return self.reduced(args[0], call, depth, dim=args[at] if len(args) > at else _dim_keyword(call))
         if name in MATRIX_PRODUCTS and len(args) == 2:
             return self.multiplied(args[0], args[1], call, depth)
+        if qualname == "torch.where" and len(args) == 3:  # the broadcast of the condition and both values
+            return self.broadcast_all(list(args), depth)
         if qualname == "torch.nn.functional.linear" and len(args) >= 2:
             return self.multiplied(args[0], args[1], call, depth, transposed=True)
         if name in BINARY:
