@@ -316,6 +316,19 @@ BUGS = {
         """,
         [4, 6],
     ),
+    "a class score of a batch, from a Sequential of named blocks with an adaptive pool": (
+        """\
+        import torch
+        from torch import nn
+
+        features = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU())
+        model = nn.Sequential(features, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 5))
+        logit = model(torch.randn(4, 3, 16, 16))
+        score = logit[:, logit.max(1)[-1]].squeeze()
+        score.backward()
+        """,
+        [8],
+    ),
 }
 
 SILENT = {
@@ -400,6 +413,15 @@ SILENT = {
         w = torch.randn(3, requires_grad=True)
         (w[None] * 2).sum(dim=1).backward()
         torch.where(w.sum() > 0, w.sum(), w.mean()).backward()
+        """,
+    "a class score of one image": """\
+        import torch
+        from torch import nn
+
+        features = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU())
+        model = nn.Sequential(features, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 5))
+        logit = model(torch.randn(1, 3, 16, 16))
+        logit[:, 2].squeeze().backward()
         """,
 }
 

@@ -13,7 +13,7 @@ from pt_lsp.core.flow.values import Step
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.autograd._literals import signed_int
 from pt_lsp.rules.autograd._shape_lattice import MAX_SHAPE_DEPTH, Shape, join
-from pt_lsp.rules.autograd._shape_vocab import CONVS, RETURNS_SELF, SHAPE_KEEPING
+from pt_lsp.rules.autograd._shape_vocab import ADAPTIVE_POOLS, CONVS, RETURNS_SELF, SHAPE_KEEPING
 
 if TYPE_CHECKING:
     from pt_lsp.rules.autograd._shapes import Shapes
@@ -100,13 +100,20 @@ class LayerShapes:
         """A Sequential: each layer's output is the next layer's input. Read as a chain of
         synthetic calls would need new nodes; instead each layer maps the shape it is given."""
         shape = self.shapes.shape(call.args[0], depth + 1) if call.args else None
+        return self.folded(layers, shape, depth)
+
+    def folded(self, layers: list[ast.expr], shape: Shape | None, depth: int) -> Shape | None:
+        """``shape`` through ``layers`` in order; a layer may be a name bound to one (``features``)."""
         for layer in layers:
             if shape is not None and isinstance(layer, ast.Starred):  # `nn.Sequential(*blocks, head)`
                 shape = self.listed(layer.value, shape)
                 continue
-            if shape is None or not isinstance(layer, ast.Call):
+            if isinstance(layer, ast.Name):  # `nn.Sequential(features, head)`: what `features` is bound to
+                bound = self.values.of(layer)
+                layer = bound[0] if len(bound) == 1 and isinstance(bound[0], ast.expr) else layer
+            if shape is None or not isinstance(layer, ast.Call) or depth > MAX_SHAPE_DEPTH:
                 return None
-            shape = self.layer(layer, shape)
+            shape = self.layer(layer, shape, depth + 1)
         return shape
 
     def linear(self, layer: ast.Call, shape: Shape) -> Shape:
@@ -173,12 +180,25 @@ class LayerShapes:
         calls = [layer for layer in found if isinstance(layer, ast.Call)]
         return calls if found and len(calls) == len(found) else None
 
-    def layer(self, layer: ast.Call, shape: Shape) -> Shape | None:
+    def layer(self, layer: ast.Call, shape: Shape, depth: int = 0) -> Shape | None:
         qualname = self.ctx.qualname(layer.func)
         if qualname in SHAPE_KEEPING:
             return shape
         if not shape.exact:
             return None
+        if qualname == "torch.nn.Sequential":  # a block of layers inside a Sequential
+            return self.folded(list(layer.args), shape, depth)
+        if qualname in ADAPTIVE_POOLS:  # (..., *spatial) -> (..., *output_size); None keeps a size
+            spatial = ADAPTIVE_POOLS[qualname]
+            given = layer.args[0] if layer.args else keyword(layer, "output_size")
+            sizes = given.elts if isinstance(given, (ast.Tuple, ast.List)) else [given] * spatial
+            if len(sizes) != spatial or len(shape.dims) <= spatial or given is None:
+                return None
+            out = [
+                d if isinstance(s, ast.Constant) and s.value is None else signed_int(s)
+                for s, d in zip(sizes, shape.dims[-spatial:])
+            ]
+            return Shape((*shape.dims[:-spatial], *out), True, shape.steps)
         if qualname == "torch.nn.Linear" and shape.dims:
             return self.linear(layer, shape)
         if qualname in CONVS:

@@ -51,6 +51,8 @@ SHAPE_KEEPING = {
     "Dropout1d Dropout2d Dropout3d AlphaDropout BatchNorm1d BatchNorm2d BatchNorm3d LayerNorm GroupNorm "
     "InstanceNorm1d InstanceNorm2d InstanceNorm3d LocalResponseNorm".split()
 }
+# Adaptive pools, by their number of spatial dimensions: the output size is stated.
+ADAPTIVE_POOLS = {f"torch.nn.Adaptive{kind}Pool{k}d": k for kind in ("Avg", "Max") for k in (1, 2, 3)}
 # Convolutions, by their number of spatial dimensions.
 CONVS = {f"torch.nn.Conv{k}d": k for k in (1, 2, 3)} | {f"torch.nn.ConvTranspose{k}d": k for k in (1, 2, 3)}
 # Module methods that return the module itself.

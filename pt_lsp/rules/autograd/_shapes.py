@@ -113,6 +113,15 @@ class Shapes:
         shape = self.shape(expr.value, depth + 1)
         if shape is None or not shape.exact:
             return None
+        # One index of unknown kind (an int, a tensor, a mask: `logits[:, labels]`) alone among
+        # slices changes the dimensions from its own on; those before it stay in front (with an
+        # int or a second index beside it, torch may move the indexed dimensions to the front).
+        indexes = [p for p in parts if not isinstance(p, ast.Slice)]
+        unknown = [
+            p for p in indexes if signed_int(p) is None and not (isinstance(p, ast.Constant) and p.value is None)
+        ]
+        if unknown and len(indexes) > 1:
+            return None
         dims, kept = list(shape.dims), []  # type: list[Dim], list[Dim]
         for part in parts:
             if isinstance(part, ast.Constant) and part.value is None:
@@ -124,7 +133,7 @@ class Shapes:
             if isinstance(part, ast.Slice):
                 kept.append(_sliced_size(size, part))
             elif signed_int(part) is None:
-                return None  # a tensor index, an Ellipsis: another shape
+                return Shape(tuple(kept), False, shape.steps) if kept else None  # the dimensions before it
         return Shape((*kept, *dims), True, shape.steps)
 
     # -- calls ------------------------------------------------------------------------------------
@@ -334,6 +343,15 @@ class Shapes:
         dims, args = list(shape.dims), [signed_int(a) for a in call.args]
         if any(a is None for a in args) or call.keywords:
             return None
+        if attr == "squeeze" and not args and not shape.exact:
+            # the leading sizes other than one stay in front, up to the first unknown one (it may go)
+            known: list[Dim] = []
+            for d in dims:
+                if d is None:
+                    break
+                if d != 1:
+                    known.append(d)
+            return Shape(tuple(known), False, shape.steps) if known else None
         if attr == "unsqueeze" and len(args) == 1 and args[0] is not None:
             at = args[0]
             if at < 0 and not shape.exact:
