@@ -20,7 +20,8 @@ from pt_lsp.core.edits import statement_index, statement_of
 from pt_lsp.core.evidence.reaching import argument_for, arguments_at_calls, instantiation_arguments
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.walk import own_nodes, parameter_defaults
-from pt_lsp.rules.autograd._literals import base_names, binds, bound_names, contains, int_literal
+from pt_lsp.rules.autograd._call_sites import CallSites
+from pt_lsp.rules.autograd._literals import binds, bound_names, contains, int_literal
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -50,7 +51,8 @@ class Values:
         self._items: dict[tuple[int, int], ast.Subscript] = {}  # `a, b = f()`: `f()[0]`, `f()[1]`
         self._stored: dict[tuple[int, str, str | int], list[ast.expr] | None] = {}
         self._sums: dict[int, dict[str, list[ast.expr]]] = {}  # per scope: the terms `name += term` adds
-        self._globals: set[str] | None = None  # the names some function declares `global`
+        self._globals: set[str] | None = None
+        self.sites = CallSites(ctx, self)  # the names some function declares `global`
 
     @property
     def context(self) -> tuple[int, ...]:
@@ -106,7 +108,7 @@ class Values:
             # a helper's parameter before any rebinding: what every call of the file passes
             passed_all = arguments_at_calls(self.ctx, scope, name.id, rebound=True)
             if passed_all is None:
-                passed_all = self.method_arguments(scope, name.id)
+                passed_all = self.sites.method_arguments(scope, name.id)
             if passed_all is not None:
                 return list(passed_all)
         if self.reads_global(scope, name):
@@ -320,38 +322,6 @@ class Values:
                     first.setdefault(bound, index)
         at = first.get(name)
         return at is not None and (before is None or at < before)
-
-    def method_arguments(self, method: ast.FunctionDef, parameter: str) -> list[ast.AST] | None:
-        """What every call ``obj.method(...)`` of the file passes for ``parameter`` of a method
-        of a plain class, where each ``obj`` is an instance of that class made in the file
-        (``Trainer(...).step(x)``, ``trainer = Trainer(...)`` then ``trainer.step(x)``); None
-        where any call of that name has another receiver or the class is subclassed."""
-        cls = self.ctx.parent(method)
-        if not isinstance(cls, ast.ClassDef) or method.decorator_list or method.name.startswith("__"):
-            return None
-        info = self.ctx.classes.get(cls.name)
-        if info is None or info.is_module or any(cls.name in base_names(c) for c in self.ctx.index.of(ast.ClassDef)):
-            return None
-        found: list[ast.AST] = []
-        for call in self.ctx.index.of(ast.Call):
-            if not (isinstance(call.func, ast.Attribute) and call.func.attr == method.name):
-                continue
-            if not self._instance_of(call.func.value, cls.name):
-                return None
-            given = argument_for(call, method, parameter, bound=True)
-            if given is None:
-                return None
-            found.append(given)
-        return found or None
-
-    def _instance_of(self, receiver: ast.expr, name: str) -> bool:
-        """``Cls(...)`` itself, or a module-level name every assignment of which is one."""
-        if isinstance(receiver, ast.Call):
-            return isinstance(receiver.func, ast.Name) and receiver.func.id == name
-        if isinstance(receiver, ast.Name) and self.scope(receiver) is self.ctx.tree:
-            values = self.of(receiver)
-            return bool(values) and all(isinstance(v, ast.expr) and self._instance_of(v, name) for v in values)
-        return False
 
     def scope(self, node: ast.AST) -> ast.AST | None:
         scope = self.ctx.parent(node)

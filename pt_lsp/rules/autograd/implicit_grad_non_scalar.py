@@ -11,6 +11,7 @@ from pt_lsp.core.document import Pos
 from pt_lsp.core.edits import add_keyword, source_of, torch_reference
 from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix
+from pt_lsp.core.flow.values import Kind
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.autograd._nonscalar import NonScalar
 from pt_lsp.rules.autograd.examples.implicit_grad_non_scalar import EXAMPLES
@@ -100,8 +101,8 @@ class ImplicitGradNonScalar(Rule):
             if target is None:
                 continue
             value = ctx.flow.value(target)
-            if not (value.history or value.requires_grad is True):
-                continue  # a tensor without a graph fails differently (or is not a tensor)
+            if value.kind not in (Kind.TENSOR, Kind.UNKNOWN) or (value.requires_grad is False and not value.history):
+                continue  # not a tensor, or one without a graph (which fails differently)
             prover = prover or NonScalar(ctx)
             proof = prover.evidence(target)
             if proof is None:
