@@ -329,6 +329,27 @@ BUGS = {
         """,
         [8],
     ),
+    "a Grad-CAM class called on a batch through __call__ = forward": (
+        """\
+        import torch
+        from torch import nn
+
+        class GradCAM:
+            def __init__(self, model):
+                self.model = model
+
+            def forward(self, images, class_idx=None):
+                logit = self.model(images)
+                score = logit[:, class_idx if class_idx is not None else logit.argmax(1)].squeeze()
+                score.backward()
+
+            __call__ = forward
+
+        cam = GradCAM(nn.Sequential(nn.Flatten(), nn.Linear(12, 5)))
+        cam(torch.randn(4, 3, 2, 2))
+        """,
+        [11],
+    ),
 }
 
 SILENT = {
@@ -458,3 +479,8 @@ def test_the_path_names_the_module_constant():
     result = lint_source(textwrap.dedent(source), "<general>", selection=Selection.of(["PTL202"]))
     messages = [r.message for r in result.findings[0].related]
     assert "`batch_size` is 16 here" in messages
+
+
+def test_a_tensor_known_to_have_no_graph_is_left_to_the_error_torch_raises_first():
+    # backward() of a tensor without a graph raises "does not require grad" before any shape check
+    assert reported("import torch\nx = torch.randn(5)\nx.backward()\n") == []

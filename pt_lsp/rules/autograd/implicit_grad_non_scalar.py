@@ -26,7 +26,8 @@ class ImplicitGradNonScalar(Rule):
     """
     ## What it does
     Flags `t.backward()` without a `gradient` argument (and `torch.autograd.grad(t, inputs)`
-    without `grad_outputs`) where `t` requires grad and provably has more than one element: the
+    without `grad_outputs`) where `t` provably has more than one element (and is not known to be
+    without a graph, which fails differently): the
     unreduced output of a model (`model(x).backward()` with an `nn.Linear(..., 10)` head, also
     a width from the constructor's default argument, and through `.eval()`, `.train()`,
     `.to()`; a one-output `nn.Linear` at the end of linear layers and activations (also of
