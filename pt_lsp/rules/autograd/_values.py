@@ -86,8 +86,10 @@ class Values:
         return any(f is function for f, _ in self._helper_calls)
 
     def of(self, name: ast.Name) -> list[ast.AST]:
-        """Every value ``name`` is assigned in its function (or module); [] if it is bound any
-        other way (a parameter, a loop variable, an import, unpacking)."""
+        """Every value ``name`` may hold: the one assignment that reaches it; a parameter's argument
+        in the call being read, else what every call or instantiation of the file passes; else
+        every assignment in its function (in the module, for a name the function does not bind).
+        [] where it is bound any other way (a loop variable, an import, unpacking)."""
         reaching = self.reaching(name)
         if reaching is not None:
             return [reaching]
