@@ -484,12 +484,13 @@ class Calls:
         result = self.call_unknown(node, [receiver, *args], kwargs, state)
         path = attr_path(func.value)
         # a method of an object of unknown class (or one a class of the file inherits from an
-        # unknown base) may rebind any of its attributes: after `model.train_batch(x)`,
-        # `model.loss_grad` is not the graph the last backward freed (audit-8 G5)
+        # unknown base) may rebind any of its attributes to a new graph: after `model.train_batch(x)`,
+        # `model.loss_grad` is not the graph the last backward freed (audit-8 G5). What else they
+        # were (a tensor, its device) is kept as likely: such methods rebind them to their like.
         unknown = receiver.cls is None if receiver.kind is Kind.UNKNOWN else receiver.kind is Kind.OTHER
         if path and unknown and receiver.qualname is None and name not in api.MODULE_KEEPS_ATTRIBUTES:
-            for key in [key for key in state.env if key.startswith(path + ".")]:
-                del state.env[key]
+            for key in [key for key in state.env if key.startswith(path + ".") and state.env[key].history]:
+                state.env[key] = state.env[key].with_(history=frozenset())
         if receiver.kind is Kind.UNKNOWN and receiver.device is not Device.UNKNOWN and name in RESHAPING_METHODS:
             # moved to a device but of unknown class (a DataLoader's batch): a reshape or cast stays there
             return result.with_(device=receiver.device, steps=receiver.steps)
