@@ -299,3 +299,39 @@ def test_a_collate_fn_given_rows_of_a_loaded_array_is_silent():
     source = COLLATED.format(mode="")
     assert lines(source, "PTL404") == []
     assert run(source)["writable"] is True
+
+
+# -- recall: `x or default` where x is None ------------------------------------------------------
+FIT = """\
+    import numpy as np
+    import torch
+    from torch import nn
+
+
+    def fit(model, batches, loss_fn=None):
+        loss_fn = loss_fn or nn.MSELoss()
+        total = 0
+        for x, y in batches:
+            loss = loss_fn(model(x), y)
+            total += loss
+            loss.backward()
+        return total / len(batches)
+
+
+    model = nn.Linear(3, 1)
+    batches = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(2)]
+    history = [fit(model, batches){item} for epoch in range(2)]
+    curve = np.asarray(history)
+"""
+
+
+def test_none_or_a_default_is_the_default():
+    source = FIT.format(item="")
+    assert lines(source, "PTL402") == [19]
+    assert "requires grad" in raises(source)
+
+
+def test_none_or_a_default_converted_as_a_number_is_silent():
+    source = FIT.format(item=".item()")
+    assert lines(source, "PTL402") == []
+    assert run(source)["curve"].shape == (2,)

@@ -142,8 +142,8 @@ class Expressions:
                 return Value(kind=Kind.DEVICE, device=device, requires_grad=False)
             if node.value.split(":", 1)[0] in OTHER_ACCELERATORS:  # "mps": a device, not CUDA nor the CPU
                 return Value(kind=Kind.DEVICE, requires_grad=False)
-        if isinstance(node.value, bool):
-            return OTHER.with_(truth=node.value)
+        if isinstance(node.value, bool) or node.value is None:  # None is falsy: `loss_fn or nn.MSELoss()`
+            return OTHER.with_(truth=bool(node.value))
         return OTHER
 
     def eval_joined_str(self, node: ast.JoinedStr, state: State) -> Value:
@@ -283,6 +283,8 @@ class Expressions:
         flags = set()
         for operand in node.values:
             value = self.eval(operand, state)
+            if value.truth is (not isinstance(node.op, ast.Or)) and operand is not node.values[-1]:
+                continue  # `None or x` is x, `True and x` is x
             flags.add(value.cuda_flag)
             result = value if result is None else result.join(value)
         # `args.cuda and torch.cuda.is_available()`: the program uses CUDA exactly when it holds
