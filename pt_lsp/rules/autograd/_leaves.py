@@ -91,6 +91,7 @@ class LeafEvidence:
         self._made: dict[tuple[int, int], Leaf | None] = {}
         self._fresh: dict[tuple[int, int], bool] = {}
         self._names: dict[tuple[int, str], Leaf | None] = {}
+        self._held: dict[tuple[int, str, str], Leaf | None] = {}
         self._scope_sites: dict[int, tuple[list[tuple[int, int]], list[ast.AST]]] = {}
 
     @cached_property
@@ -513,20 +514,22 @@ class LeafEvidence:
         ):
             return None
         cls = self.ctx.enclosing_class(expr)
-        init = (
-            next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
-            if cls
-            else None
-        )
-        if cls is None or init is None:
+        if cls is None:
+            return None
+        key = (id(cls), holder.attr, expr.attr)  # each scan once per class and path, not per site
+        if key not in self._held:
+            self._held[key] = self._held_in(cls, holder.attr, expr.attr)
+        return self._held[key]
+
+    def _held_in(self, cls: ast.ClassDef, holder: str, attr: str) -> Leaf | None:
+        init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+        if init is None:
             return None
         stores = [
             node
             for node in ast.walk(cls)  # only on a candidate finding
             if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign))
-            and any(
-                is_self_attr(t, holder.attr) for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
-            )
+            and any(is_self_attr(t, holder) for t in (node.targets if isinstance(node, ast.Assign) else [node.target]))
         ]
         names = [a.arg for a in init.args.args[1:]]
         if (
@@ -554,15 +557,15 @@ class LeafEvidence:
             return None
         outside = any(
             isinstance(node, ast.Attribute)
-            and node.attr == expr.attr
+            and node.attr == attr
             and isinstance(node.ctx, ast.Store)
             and self.ctx.enclosing_class(node) is not held_class
             for node in self.ctx.index.of(ast.Attribute)
         )
-        found = None if outside else self._class_parameter(held_class, expr.attr, any_leaf=True)
+        found = None if outside else self._class_parameter(held_class, attr, any_leaf=True)
         if found is None:
             return None
-        step = Step(stores[0], f"`self.{holder.attr}` is the `{held_class.name}` passed as `{name}`")
+        step = Step(stores[0], f"`self.{holder}` is the `{held_class.name}` passed as `{name}`")
         return Leaf(found.origin, steps=(*found.steps, step), held=True)
 
     def _class_parameter(self, cls: ast.ClassDef | None, attr: str, any_leaf: bool = False) -> Leaf | None:
