@@ -10,7 +10,7 @@ from torch import nn
 def create_sinusoidal_embeddings(nb_p, dim, E):
     theta = np.array([[p / np.power(10000, 2 * (j // 2) / dim) for j in range(dim)] for p in range(nb_p)])
     E[:, 0::2] = torch.tensor(np.sin(theta[:, 0::2]), dtype=torch.float)  # bug: PTL203
-    E[:, 1::2] = torch.tensor(np.cos(theta[:, 1::2]), dtype=torch.float)
+    E[:, 1::2] = torch.tensor(np.cos(theta[:, 1::2]), dtype=torch.float)  # also: PTL203
     E.detach_()
     E.requires_grad = False
 
