@@ -2,10 +2,12 @@
 program of our own, run under torch (and fake-cuda) here beside its true neighbour.
 
 G1: `probs = probs.numpy()` leaves the tensor without a name: a write through the array is the
-array's own business, no reader of the tensor sees it. G4: what a module's forward returns is read
-per element of its tuple: a `Categorical` stays a distribution, its `sample()` has no grad. G6: a
+array's own business, no reader of the tensor sees it. G4: a `Categorical` a forward returns in a
+tuple stays a distribution, its `sample()` has no grad; torch.Tensor has no `sample()`, so a value
+taken for a tensor (a forward out of view) that is sampled is a distribution too. G6: a
 device-moved module given a sample of a distribution built from Python floats (a CPU tensor)
-raises at the call, so its output is never a CUDA tensor.
+raises at the call, so its output is never a CUDA tensor. Recall: a DataLoader's `collate_fn`
+receives the dataset's items; `None or default` is the default.
 """
 
 from __future__ import annotations
