@@ -350,6 +350,26 @@ BUGS = {
         """,
         [11],
     ),
+    "a method of the class read with each call's arguments": (
+        """\
+        import torch
+        from torch import nn
+
+        class Trainer:
+            def __init__(self):
+                self.model = nn.Linear(4, 3)
+
+            def per_row(self, output, target):
+                return (output - target).abs().sum(dim=1)
+
+            def step(self):
+                self.per_row(self.model(torch.randn(1, 4)), torch.zeros(1, 3)).backward()
+                self.per_row(self.model(torch.randn(6, 4)), torch.zeros(6, 3)).backward()
+
+        Trainer().step()
+        """,
+        [13],
+    ),
 }
 
 SILENT = {

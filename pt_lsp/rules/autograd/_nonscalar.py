@@ -186,9 +186,13 @@ class NonScalar:
                 return self.evidence(index, depth + 1) if index is not None else None
             if func.attr == "forward":
                 return self.module_output(func.value, call, depth)
-            method = self.returns.method_returns(call)
-            if method is not None:  # `self.compute_loss(out, y)`: what the method of the class returns
-                return proof_all([self.evidence(r, depth + 1) for r in method])
+            method = self.returns.self_method(call)
+            returns = returned_values(method) if method is not None else None
+            if method is not None and returns is not None:  # `self.compute_loss(out, y)`: what it returns
+                if self.values.inside(method):
+                    return proof_all([self.evidence(r, depth + 1) for r in returns])
+                with self.values.calling(method, call):  # its parameters hold this call's arguments
+                    return proof_all([self.evidence(r, depth + 1) for r in returns])
         helper = self.returns.helper(call)  # `byol_loss(p, z)`: what the helper returns for these arguments
         returned = returned_values(helper) if helper is not None else None
         if helper is not None and returned and not self.values.inside(helper):

@@ -30,15 +30,22 @@ class Returns:
 
     def method_returns(self, call: ast.Call) -> list[ast.AST] | None:
         """``self.compute_loss(...)`` in a method: every value that method of the class returns."""
+        method = self.self_method(call)
+        return returned_values(method) if method is not None else None
+
+    def self_method(self, call: ast.Call) -> Function | None:
+        """The method of the class that ``self.compute_loss(...)`` in a method calls (not ``forward``)."""
         func = call.func
         if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
             return None
         cls = self.ctx.enclosing_class(call)
         info = self.ctx.class_info(cls) if cls is not None else None
         method = info.method(func.attr) if info is not None else None
-        if method is None or method.name == "forward":
-            return None
-        return returned_values(method)
+        return None if method is None or method.name == "forward" else method
+
+    def called_function(self, call: ast.Call) -> Function | None:
+        """The function of the file ``call`` runs, read with its arguments: a helper or a method of the class."""
+        return self.helper(call) or self.self_method(call)
 
     def helper(self, call: ast.Call) -> Function | None:
         """The module-level function of the file that ``call`` calls by name (not a class)."""

@@ -147,7 +147,7 @@ class Shapes:
             if method is not None:
                 return method
         returned = self.returns.returns_of_call(call, depth)  # a helper or a method of the class
-        helper = self.returns.helper(call)
+        helper = self.returns.called_function(call)
         if returned is not None and helper is not None and not self.values.inside(helper):
             with self.values.calling(helper, call):
                 return join([self.shape(r, depth + 1) for r in returned])

@@ -277,7 +277,13 @@ class Values:
         arguments = scope.args
         if name.id not in [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]:
             return None
-        return None if self.bound_in(scope, name.id) else argument_for(call, scope, name.id)
+        if self.bound_in(scope, name.id):
+            return None
+        # a method called on `self` gets it as its first argument, unless it is a staticmethod
+        bound = isinstance(self.ctx.parent(scope), ast.ClassDef) and not any(
+            isinstance(d, ast.Name) and d.id == "staticmethod" for d in scope.decorator_list
+        )
+        return argument_for(call, scope, name.id, bound=bound)
 
     def forward_argument(self, scope: ast.AST, name: ast.Name) -> ast.expr | None:
         """A parameter of the ``forward`` being read for a module call (``model(ids, labels)``):
