@@ -12,7 +12,7 @@ from ..walk import attr_path
 from .graph import GraphNodes
 from .lattice import Device, Grade, ReadOnly, grade_of
 from .state import State, item_key
-from .values import BYTES, INT, OTHER, UNKNOWN, Kind, Value, add_element, merge_steps
+from .values import BYTES, INT, OTHER, UNKNOWN, Kind, Value, add_element, merge_steps, ref
 
 if TYPE_CHECKING:
     from .calls import Calls
@@ -191,7 +191,7 @@ class Expressions:
         if base.kind is Kind.REF and base.qualname:
             if base.qualname.startswith("<"):
                 return UNKNOWN  # an attribute of a local function or class
-            return Value(kind=Kind.REF, qualname=f"{base.qualname}.{attr}", requires_grad=False)
+            return ref(f"{base.qualname}.{attr}")
         if base.kind is Kind.TENSOR:
             if attr in ("data", "grad"):
                 return Value(kind=Kind.TENSOR, device=base.device, requires_grad=False)
@@ -607,6 +607,9 @@ _CUDA_NAME = re.compile(r"(?:^|_)(?:cuda|gpu|on_gpu|use_cuda|use_gpu)s?(?:$|_)",
 def flag_by_name(name: str) -> bool | None:
     """A boolean named for CUDA (`use_cuda`, `args.cuda`, `train_on_gpu`; `no_cuda` negated):
     scripts decide their device with it, so its branches narrow the device."""
+    lowered = name.lower()
+    if "cuda" not in lowered and "gpu" not in lowered:
+        return None  # both patterns need one of the two words: most names, without a regex search
     if _NO_CUDA_NAME.search(name):
         return False
     if _CUDA_NAME.search(name):
