@@ -370,6 +370,47 @@ BUGS = {
         """,
         [13],
     ),
+    "a class score of a segmentation map, through a wrapper's __call__ and a static helper": (
+        """\
+        import torch
+        from torch import nn
+
+        class UNetLike(nn.Module):
+            def __init__(self, n_classes=2):
+                super().__init__()
+                self.down = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+                self.up = nn.Upsample(scale_factor=2)
+                self.head = nn.Conv2d(8, n_classes, 1)
+
+            def forward(self, x):
+                return self.head(self.up(self.down(x)))
+
+        class Wrapper:
+            def __init__(self, model):
+                self.model = model
+
+            def __call__(self, x):
+                return self.model(x)
+
+        class Scorer:
+            def __init__(self, model):
+                self.wrapped = Wrapper(model)
+
+            @staticmethod
+            def score(output, categories):
+                total = 0
+                for i in range(len(categories)):
+                    total = total + output[i, categories[i]]
+                return total
+
+            def __call__(self, images, categories):
+                self.score(self.wrapped(images), categories).backward()
+
+        scorer = Scorer(UNetLike())
+        scorer(torch.randn(1, 3, 16, 16), [1])
+        """,
+        [33],
+    ),
 }
 
 SILENT = {
@@ -463,6 +504,22 @@ SILENT = {
         model = nn.Sequential(features, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 5))
         logit = model(torch.randn(1, 3, 16, 16))
         logit[:, 2].squeeze().backward()
+        """,
+    "a class score of a classifier's output, through a wrapper's __call__": """\
+        import torch
+        from torch import nn
+
+        class Wrapper:
+            def __init__(self, model):
+                self.model = model
+
+            def __call__(self, x):
+                return self.model(x)
+
+        wrapped = Wrapper(nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.AdaptiveAvgPool2d(1), nn.Flatten()))
+        output = wrapped(torch.randn(1, 3, 8, 8))
+        for i in range(1):
+            output[i, 2].backward()
         """,
 }
 

@@ -91,6 +91,9 @@ class CallSites:
         for name in self.ctx.index.of(ast.Name):
             if name.id not in holders or not isinstance(name.ctx, ast.Load):
                 continue
+            scope = self.values.scope(name)
+            if scope is not self.ctx.tree and (scope is None or not self.values.reads_global(scope, name)):
+                continue  # a function's own name that happens to be spelled the same
             parent = self.ctx.parent(name)
             if isinstance(parent, ast.Call) and parent.func is name and self._instance_of(name, cls.name):
                 calls.append(parent)

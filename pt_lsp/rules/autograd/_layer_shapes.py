@@ -14,6 +14,7 @@ from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.autograd._literals import signed_int
 from pt_lsp.rules.autograd._shape_lattice import MAX_SHAPE_DEPTH, Shape, join
 from pt_lsp.rules.autograd._shape_vocab import ADAPTIVE_POOLS, CONVS, RETURNS_SELF, SHAPE_KEEPING
+from pt_lsp.rules.autograd._spatial import POOLS, upsampled, windowed
 
 if TYPE_CHECKING:
     from pt_lsp.rules.autograd._shapes import Shapes
@@ -61,18 +62,20 @@ class LayerShapes:
             return self.linear(constructor, shape)
         if qualname in CONVS and first is not None:
             shape = self.shapes.shape(first, depth + 1)
-            channels = signed_int(
-                constructor.args[1] if len(constructor.args) > 1 else keyword(constructor, "out_channels")
-            )
+            channels = self.channels(constructor)
             if shape is None or not shape.exact or channels is None:
                 return None
             spatial = CONVS[qualname]
             step = Step(constructor, f"`{qualname.rsplit('.', 1)[-1]}` with {channels} output channels created here")
+            sizes = windowed(constructor, qualname, shape.dims[-spatial:], pool=False) if shape.dims else ()
             if len(shape.dims) == spatial + 2:  # (N, C, ...): the batch stays
-                return Shape((shape.dims[0], channels, *(None,) * spatial), True, (*shape.steps, step))
+                return Shape((shape.dims[0], channels, *sizes), True, (*shape.steps, step))
             if len(shape.dims) == spatial + 1:  # unbatched
-                return Shape((channels, *(None,) * spatial), True, (step,))
+                return Shape((channels, *sizes), True, (step,))
             return None
+        if (qualname in POOLS or qualname == "torch.nn.Upsample") and first is not None:
+            shape = self.shapes.shape(first, depth + 1)
+            return self.layer(constructor, shape, depth) if shape is not None else None
         if qualname in SHAPE_KEEPING and first is not None:
             return self.shapes.shape(first, depth + 1)
         if qualname == "torch.nn.Embedding" and first is not None:
@@ -115,6 +118,11 @@ class LayerShapes:
                 return None
             shape = self.layer(layer, shape, depth + 1)
         return shape
+
+    def channels(self, conv: ast.Call) -> int | None:
+        """A convolution's ``out_channels``: a literal, or what the module being built passes down."""
+        found = self.values.width(conv.args[1] if len(conv.args) > 1 else keyword(conv, "out_channels"), conv)
+        return found[0] if found is not None else None
 
     def linear(self, layer: ast.Call, shape: Shape) -> Shape:
         """``nn.Linear`` maps ``(..., in)`` to ``(..., out)``: the leading dimensions pass through
@@ -202,12 +210,22 @@ class LayerShapes:
         if qualname == "torch.nn.Linear" and shape.dims:
             return self.linear(layer, shape)
         if qualname in CONVS:
-            channels = signed_int(layer.args[1] if len(layer.args) > 1 else keyword(layer, "out_channels"))
+            channels = self.channels(layer)
             spatial = CONVS[qualname]
             if channels is None or len(shape.dims) != spatial + 2:
                 return None
             step = Step(layer, f"`{qualname.rsplit('.', 1)[-1]}` with {channels} output channels created here")
-            return Shape((shape.dims[0], channels, *(None,) * spatial), True, (*shape.steps, step))
+            convolved = windowed(layer, qualname, shape.dims[2:], pool=False)
+            return Shape((shape.dims[0], channels, *convolved), True, (*shape.steps, step))
+        if qualname in POOLS:  # (..., *spatial): each size through the window
+            spatial = POOLS[qualname]
+            if len(shape.dims) <= spatial or keyword(layer, "return_indices") is not None or len(layer.args) > 4:
+                return None  # `return_indices=True` gives a tuple
+            pooled = windowed(layer, qualname, shape.dims[-spatial:], pool=True)
+            return Shape((*shape.dims[:-spatial], *pooled), True, shape.steps)
+        if qualname == "torch.nn.Upsample" and len(shape.dims) >= 3:  # (N, C, *spatial)
+            scaled = upsampled(layer, shape.dims[2:])
+            return Shape((*shape.dims[:2], *scaled), True, shape.steps) if scaled is not None else None
         if qualname == "torch.nn.Embedding":  # ids of any shape -> (*ids, dim)
             found = self.values.width(layer.args[1] if len(layer.args) > 1 else keyword(layer, "embedding_dim"), layer)
             size, steps = found if found is not None else (None, ())

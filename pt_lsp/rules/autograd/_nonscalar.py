@@ -116,7 +116,10 @@ class NonScalar:
                 return recurrent
             # `model(x)["loss"]`, `model(x)[0]`: the item of the dict or tuple the model returns
             items = self.returns.dict_item(expr.value, key, depth + 1, lambda v: self.evidence(v, depth + 2))
-            return proof_all(items) if items else None
+            if items:
+                return proof_all(items)
+        if isinstance(expr, ast.Subscript):  # `out[0, c]` of a tensor of known shape
+            return self.shaped(expr, depth)
         return None
 
     def named(self, name: ast.Name, depth: int) -> Evidence:

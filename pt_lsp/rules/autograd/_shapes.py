@@ -100,26 +100,24 @@ class Shapes:
         key = item_key(expr)
         if key is not None:
             shapes = self.returns.dict_item(expr.value, key, depth + 1, lambda v: self.shape(v, depth + 2))
-            return join(shapes) if shapes else None
-        return self.sliced(expr, depth)
+            if shapes:
+                return join(shapes)
+        return self.sliced(expr, depth) if not isinstance(key, str) else None
 
     def sliced(self, expr: ast.Subscript, depth: int) -> Shape | None:
         """Basic indexing of a tensor of known rank: ``ids[:, 1:, None]`` of a (4, 7) tensor is
         (4, 6, 1). A slice keeps its dimension (its length where the bounds and the size are
         literal), ``None`` inserts a dimension of one, an int removes one."""
         parts = list(expr.slice.elts) if isinstance(expr.slice, ast.Tuple) else [expr.slice]
-        if not any(isinstance(p, ast.Slice) or (isinstance(p, ast.Constant) and p.value is None) for p in parts):
-            return None  # `x[i]` of a list or a dict as much as of a tensor (`x[None]` is a tensor's)
         shape = self.shape(expr.value, depth + 1)
         if shape is None or not shape.exact:
-            return None
+            return None  # `x[i]` of a list or a dict as much as of a tensor: a tensor of known shape only
         # One index of unknown kind (an int, a tensor, a mask: `logits[:, labels]`) alone among
         # slices changes the dimensions from its own on; those before it stay in front (with an
         # int or a second index beside it, torch may move the indexed dimensions to the front).
         indexes = [p for p in parts if not isinstance(p, ast.Slice)]
-        unknown = [
-            p for p in indexes if signed_int(p) is None and not (isinstance(p, ast.Constant) and p.value is None)
-        ]
+        ints = {id(p) for p in indexes if self.integer(p, depth)}
+        unknown = [p for p in indexes if id(p) not in ints and not (isinstance(p, ast.Constant) and p.value is None)]
         if unknown and len(indexes) > 1:
             return None
         dims, kept = list(shape.dims), []  # type: list[Dim], list[Dim]
@@ -132,9 +130,36 @@ class Shapes:
             size = dims.pop(0)
             if isinstance(part, ast.Slice):
                 kept.append(_sliced_size(size, part))
-            elif signed_int(part) is None:
+            elif id(part) not in ints:
                 return Shape(tuple(kept), False, shape.steps) if kept else None  # the dimensions before it
         return Shape((*kept, *dims), True, shape.steps)
+
+    def integer(self, expr: ast.AST, depth: int) -> bool:
+        """``expr`` is a Python int: a literal, ``len(...)``, a loop variable over ``range(...)``, an
+        item of a list display of ints, a name every value of which is one."""
+        if signed_int(expr) is not None:
+            return True
+        if depth > MAX_SHAPE_DEPTH:
+            return False
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in ("len", "int"):
+            return self.ctx.names.binding(expr.func.id, expr.func) is None  # the builtin
+        if isinstance(expr, ast.Subscript) and self.integer(expr.slice, depth + 1):
+            return self.int_items(expr.value, depth + 1)
+        if isinstance(expr, ast.Name):
+            values = self.values.of(expr)
+            if values:
+                return all(self.integer(v, depth + 1) for v in values)
+            return self.values.over_range(expr)
+        return False
+
+    def int_items(self, expr: ast.AST, depth: int) -> bool:
+        """``expr`` is a list or tuple display of int literals (through names)."""
+        if isinstance(expr, (ast.List, ast.Tuple)):
+            return bool(expr.elts) and all(signed_int(e) is not None for e in expr.elts)
+        if isinstance(expr, ast.Name) and depth <= MAX_SHAPE_DEPTH:
+            values = self.values.of(expr)
+            return bool(values) and all(self.int_items(v, depth + 1) for v in values)
+        return False
 
     # -- calls ------------------------------------------------------------------------------------
     def call(self, call: ast.Call, depth: int) -> Shape | None:

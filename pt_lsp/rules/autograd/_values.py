@@ -287,13 +287,22 @@ class Values:
 
     def forward_argument(self, scope: ast.AST, name: ast.Name) -> ast.expr | None:
         """A parameter of the ``forward`` being read for a module call (``model(ids, labels)``):
-        what that call passes for it, where ``forward`` never rebinds it."""
+        what that call passes for it, where ``forward`` never rebinds it. The innermost call of an
+        instance of that class counts (a wrapper's ``__call__`` reads its model's ``forward``)."""
         if not self._module_calls or not isinstance(scope, ast.FunctionDef) or scope.name not in _CALLED:
             return None
-        call = self._module_calls[-1]
         cls = self.ctx.parent(scope)
-        instance = self._instances[-1]
-        if not (isinstance(cls, ast.ClassDef) and isinstance(instance.func, ast.Name) and instance.func.id == cls.name):
+        if not isinstance(cls, ast.ClassDef):
+            return None
+        call = next(
+            (
+                c
+                for instance, c in zip(reversed(self._instances), reversed(self._module_calls))
+                if isinstance(instance.func, ast.Name) and instance.func.id == cls.name
+            ),
+            None,
+        )
+        if call is None:
             return None
         if self.bound_in(scope, name.id):
             return None
@@ -432,6 +441,26 @@ class Values:
                 if isinstance(receiver, ast.Name) and receiver.id == name.id and node.func.attr in MUTATORS:
                     return None
         return found
+
+    def over_range(self, name: ast.Name) -> bool:
+        """Every binding of ``name`` in its scope is the target of ``for name in range(...)``: an int."""
+        scope = self.scope(name)
+        if scope is None:
+            return False
+        targets = [
+            n
+            for n in own_nodes(scope)
+            if isinstance(n, ast.Name) and n.id == name.id and not isinstance(n.ctx, ast.Load)
+        ]
+        return bool(targets) and all(
+            isinstance(loop := self.ctx.parent(n), ast.For)
+            and loop.target is n
+            and isinstance(loop.iter, ast.Call)
+            and isinstance(loop.iter.func, ast.Name)
+            and loop.iter.func.id == "range"
+            and self.ctx.names.binding("range", loop.iter.func) is None
+            for n in targets
+        )
 
     def accumulated(self, name: ast.Name) -> list[ast.expr]:
         """The terms of ``name += term`` and ``name -= term`` in the scope whose values ``name`` has."""
