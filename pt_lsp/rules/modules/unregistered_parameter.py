@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import ast
-import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
-from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Span
 from pt_lsp.core.edits import source_of, torch_reference
-from pt_lsp.core.evidence.tensors import PARAMETER
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes, subtree
+from pt_lsp.rules.modules._handed_on import HandedOn, handed_on, registered_another_way
 from pt_lsp.rules.modules._module_evidence import assignment_path, is_self_attr, super_init_line
-from pt_lsp.rules.modules._registration_evidence import (
-    MODULE,
-    PARAM,
-    Container,
-    InitEvidence,
-    grad_tensor_call,
-    requires_grad_keyword,
-    trained_apart,
-)
+from pt_lsp.rules.modules._registration_evidence import MODULE, PARAM, Container, InitEvidence
+from pt_lsp.rules.modules._stateless_modules import stateless
+from pt_lsp.rules.modules._trained_apart import grad_tensor_call, requires_grad_keyword, trained_apart
 from pt_lsp.rules.modules.examples.unregistered_parameter import EXAMPLES
 
 CONTAINER_CLASSES = {
@@ -35,18 +26,6 @@ CONTAINER_CLASSES = {
     (PARAM, "dict"): "torch.nn.ParameterDict",
 }
 _WHAT = {MODULE: "modules", PARAM: "parameters"}
-# torch.nn modules with no parameters, no buffers and no train/eval behaviour: a plain list of
-# them misses nothing (not Dropout or norm layers, whose behaviour `eval()` switches).
-STATELESS_MODULES = frozenset(
-    "torch.nn." + name
-    for name in (
-        "Upsample UpsamplingNearest2d UpsamplingBilinear2d Identity Flatten Unflatten ReLU ReLU6 LeakyReLU ELU SELU"
-        " CELU GELU SiLU Mish Sigmoid Tanh Hardtanh Hardswish Hardsigmoid Softplus Softsign Tanhshrink Softmax"
-        " LogSoftmax Softmin Threshold MaxPool1d MaxPool2d MaxPool3d AvgPool1d AvgPool2d AvgPool3d"
-        " AdaptiveMaxPool1d AdaptiveMaxPool2d AdaptiveMaxPool3d AdaptiveAvgPool1d AdaptiveAvgPool2d"
-        " AdaptiveAvgPool3d PixelShuffle PixelUnshuffle ZeroPad2d ConstantPad2d ReflectionPad2d ReplicationPad2d"
-    ).split()
-)
 
 
 class UnregisteredParameter(Rule):
@@ -139,7 +118,7 @@ class UnregisteredParameter(Rule):
                 continue
             evidence = InitEvidence(ctx, info)
             counts = _assignment_counts(info.node)
-            handed: list[_HandedOn] = []  # walked when the first container needs it
+            handed: list[HandedOn] = []  # walked when the first container needs it
             for function in evidence.functions:
                 for node in own_nodes(function):
                     if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
@@ -167,7 +146,7 @@ class UnregisteredParameter(Rule):
         function: ast.AST,
         node: ast.Assign | ast.AnnAssign,
         target: ast.Attribute,
-        handed: list[_HandedOn],
+        handed: list[HandedOn],
         item: tuple[int, int] | None = None,
     ) -> Finding | None:
         """``item``: ``(index, width)`` where ``target`` is item ``index`` of a tuple target."""
@@ -208,8 +187,8 @@ class UnregisteredParameter(Rule):
         if container is None or not container.elements or not container.understood:
             return None
         if not handed:
-            handed.append(_handed_on(ctx, evidence.info.node))
-        if _registered_another_way(handed[0], value, target.attr, container):
+            handed.append(handed_on(ctx, evidence.info.node))
+        if registered_another_way(handed[0], value, target.attr, container):
             return None
         kinds: set[str] = set()
         found: list[tuple[ast.AST, str]] = []
@@ -228,7 +207,7 @@ class UnregisteredParameter(Rule):
                     )
                     for v, _ in given[:1]
                 )
-        if all(_stateless(ctx, evidence, element, fn) for element, fn in container.elements):
+        if all(stateless(ctx, evidence, element, fn) for element, fn in container.elements):
             return None
         plain = "tuple" if isinstance(value, ast.Tuple) else container.shape
         what = _WHAT[next(iter(kinds))] if len(kinds) == 1 else "modules and parameters"
@@ -332,115 +311,6 @@ class UnregisteredParameter(Rule):
         return Fix(f"Use `nn.{short}`", (*edits, *extra), Applicability.UNSAFE)
 
 
-def _stateless(ctx: FileContext, evidence: InitEvidence, element: ast.AST, function: ast.AST, depth: int = 0) -> bool:
-    """``nn.Upsample(...)``, ``nn.ReLU()``, or lists or names of only such: nothing to register."""
-    if depth > 3:
-        return False
-    if isinstance(element, (ast.List, ast.Tuple)):
-        return all(_stateless(ctx, evidence, e, function, depth + 1) for e in element.elts)
-    if isinstance(element, ast.Name):
-        bound = evidence.single_value(function, element.id)
-        return bound is not None and _stateless(ctx, evidence, bound, function, depth + 1)
-    if not isinstance(element, ast.Call):
-        return False
-    if ctx.qualname(element.func) in STATELESS_MODULES:
-        return True
-    if isinstance(element.func, ast.Name) and ctx.names.resolve(element.func.id, element.func) is None:
-        local = ctx.classes.get(element.func.id)
-        if local is None:
-            return False
-        known = _STATELESS_CLASSES.setdefault(ctx, {})
-        if id(local.node) not in known:  # each class read once per file, however many lists hold it
-            known[id(local.node)] = _stateless_class(ctx, local, depth + 1)
-        return known[id(local.node)]
-    return False
-
-
-_STATELESS_CLASSES: weakref.WeakKeyDictionary[FileContext, dict[int, bool]] = weakref.WeakKeyDictionary()
-
-
-_STATE_CALLS = {"register_buffer", "register_parameter", "register_module", "add_module", "setattr"}
-
-
-def _stateless_class(ctx: FileContext, info: ClassInfo, depth: int) -> bool:
-    """A module class of the file whose ``__init__`` (and the helpers it calls) keeps only
-    parameter-free layers and plain values on ``self``, with no registering call, no
-    ``nn.Parameter`` and no ``train``/``eval`` of its own: its instances hold nothing to register
-    (Autoformer's moving average, an ``nn.AvgPool1d`` and its kernel size)."""
-    if depth > 3 or not info.is_module or info.local_bases or "__init__" not in info.methods:
-        return False
-    if any(ctx.qualname(base) != "torch.nn.Module" for base in info.node.bases) or info.node.keywords:
-        return False
-    if "train" in info.methods or "eval" in info.methods:
-        return False
-    evidence = InitEvidence(ctx, info)
-    init = info.methods["__init__"]
-    parameters = {a.arg for a in (*init.args.posonlyargs, *init.args.args[1:], *init.args.kwonlyargs)}
-    numbers = _number_names(ctx, evidence.functions)
-    for function in evidence.functions:
-        for node in own_nodes(function):
-            if isinstance(node, ast.Call):
-                func = node.func
-                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                if name in _STATE_CALLS or ctx.qualname(func) == PARAMETER:
-                    return False
-            targets: list[ast.expr] = []
-            if isinstance(node, ast.Assign):
-                targets = node.targets
-            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-                targets = [node.target]
-            if not any(isinstance(t, ast.Attribute) for t in targets):
-                continue
-            assert isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign))
-            if not all(is_self_attr(t) for t in targets) or node.value is None:
-                return False  # `self.a.b = ...`, `self.a, self.b = ...`: not read here
-            if not _plain_or_stateless(ctx, evidence, node.value, function, parameters, numbers, depth):
-                return False
-    return True
-
-
-def _plain_or_stateless(
-    ctx: FileContext,
-    evidence: InitEvidence,
-    value: ast.expr,
-    function: ast.AST,
-    parameters: set[str],
-    numbers: set[str],
-    depth: int,
-) -> bool:
-    """``value``, kept on ``self``, can hold no parameter: a constant, a parameter of ``__init__``
-    that ``__init__`` itself uses as a number, arithmetic of those, or a parameter-free layer."""
-    if isinstance(value, ast.Constant):
-        return True
-    if isinstance(value, ast.Name):
-        return value.id in parameters and value.id in numbers
-    if isinstance(value, ast.BinOp):
-        return all(
-            _plain_or_stateless(ctx, evidence, v, function, parameters, numbers, depth)
-            for v in (value.left, value.right)
-        )
-    if isinstance(value, ast.UnaryOp):
-        return _plain_or_stateless(ctx, evidence, value.operand, function, parameters, numbers, depth)
-    if isinstance(value, (ast.Tuple, ast.List)):
-        return all(_plain_or_stateless(ctx, evidence, v, function, parameters, numbers, depth) for v in value.elts)
-    return isinstance(value, ast.Call) and _stateless(ctx, evidence, value, function, depth)
-
-
-def _number_names(ctx: FileContext, functions: list[ast.AST]) -> set[str]:
-    """Names given to a parameter-free torch layer's constructor (a kernel size, a stride) or used
-    in arithmetic: numbers, never modules."""
-    found: set[str] = set()
-    for function in functions:
-        for node in own_nodes(function):
-            operands: list[ast.expr] = []
-            if isinstance(node, ast.Call) and ctx.qualname(node.func) in STATELESS_MODULES:
-                operands = [*node.args, *(k.value for k in node.keywords)]
-            elif isinstance(node, ast.BinOp) and not isinstance(node.op, (ast.MatMult, ast.Add, ast.Mult)):
-                operands = [node.left, node.right]  # `k - 1`, `k // 2`: `+`/`*` also join lists
-            found.update(o.id for o in operands if isinstance(o, ast.Name))
-    return found
-
-
 def _unpacked(value: ast.expr, item: tuple[int, int]) -> ast.expr | None:
     """What item ``index`` of a tuple target of ``width`` gets from ``value``: the item of a tuple
     display, or the call whose returns the evidence reads (None: something else)."""
@@ -496,170 +366,6 @@ def _list_grown(node: ast.AugAssign) -> bool:
     """``x += [...]`` (a list display or comprehension): ``list.__iadd__`` extends the list it
     holds and rebinds the same object."""
     return isinstance(node.op, ast.Add) and isinstance(node.value, (ast.List, ast.ListComp))
-
-
-_REGISTERING_CALLS = {"add_module", "register_module", "register_parameter", "setattr"}
-_READING_BUILTINS = {
-    "len",
-    "enumerate",
-    "zip",
-    "range",
-    "print",
-    "isinstance",
-    "reversed",
-    "iter",
-    "sorted",
-    "sum",
-    "any",
-    "all",
-    "min",
-    "max",
-    "str",
-    "repr",
-}
-
-
-@dataclass
-class _HandedOn:
-    """What the calls of one class may register or hand on, from one walk of the class (a walk
-    per attribute would make a class of n attributes cost n walks)."""
-
-    anything: bool = False  # a registering call with a computed name: ``add_module(f"l{i}", layer)``
-    attributes: set[str] = field(default_factory=set)  # ``self.<attr>`` given to a call
-    names: set[str] = field(default_factory=set)  # local names given to a call
-    # ``self.<attr>[i]`` given to a registering container (``nn.Sequential(self.layers[0], ...)``):
-    # the indices given, None for one not constant
-    items: dict[str, set[int | None]] = field(default_factory=dict)
-
-
-_TORCH_CONTAINERS = {"torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"}
-
-
-def _handed_on(ctx: FileContext, cls: ast.ClassDef) -> _HandedOn:
-    found = _HandedOn()
-    picked: dict[str, str] = {}  # local name -> the self attribute it holds an element of
-    returned: set[str] = set()  # local names some method returns
-    for node in subtree(cls):
-        if isinstance(node, (ast.Assign, ast.Return)):
-            _note_picked(node, found, picked, returned)
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        if name == "__setattr__" and isinstance(func, ast.Attribute) and getattr(func.value, "id", "") == "self":
-            name = "add_module"  # `self.__setattr__(f"fc{i}", fc)` registers as add_module does (audit-8 G3)
-        if name in _REGISTERING_CALLS:
-            _note_registering(node, name, found)
-        if isinstance(func, ast.Name) and name in _READING_BUILTINS:
-            continue  # `len(self.layers)`, `enumerate(self.layers)` only read it
-        container = ctx.qualname(func) in _TORCH_CONTAINERS
-        if container and _called_at_once(ctx, node):
-            continue  # `nn.Sequential(*self.layers)(x)`: a container built, used and dropped registers nothing
-        for argument in (*node.args, *(k.value for k in node.keywords)):
-            if container:
-                _note_items(argument, found)
-            inner = argument.value if isinstance(argument, ast.Starred) else argument
-            if container:
-                inner = _contents_of(inner)
-            if is_self_attr(inner):
-                found.attributes.add(inner.attr)
-            elif isinstance(inner, ast.Name):
-                found.names.add(inner.id)
-    found.attributes.update(held for name, held in picked.items() if name in returned)
-    return found
-
-
-def _note_picked(node: ast.Assign | ast.Return, found: _HandedOn, picked: dict[str, str], returned: set[str]) -> None:
-    """An element of the container kept under another attribute (``self.backbone =
-    self.choices[name]``) or returned (``return self.choices[name]``, also through a local): the
-    module chosen is registered where it lands; the container only holds the alternatives."""
-    value = node.value
-    source = value.value if isinstance(value, ast.Subscript) else None
-    if source is not None and is_self_attr(source):
-        held = source.attr
-    elif isinstance(value, ast.Name) and isinstance(node, ast.Return):
-        returned.add(value.id)
-        return
-    else:
-        return
-    if isinstance(node, ast.Return):
-        found.attributes.add(held)
-        return
-    for target in node.targets:
-        if is_self_attr(target):
-            found.attributes.add(held)
-        elif isinstance(target, ast.Name):
-            picked[target.id] = held
-
-
-def _registered_another_way(handed: _HandedOn, value: ast.AST, attribute: str, container: Container) -> bool:
-    """The container is handed to a call (``nn.Sequential(*self.layers)``, ``nn.ModuleList(layers)``),
-    each of its items is given to a registering container (``nn.Sequential(self.layers[0], act,
-    self.layers[1])``), or the class registers things by name (``add_module``): its contents may
-    well be registered."""
-    local = value.id if isinstance(value, ast.Name) else None
-    if handed.anything or attribute in handed.attributes or (local is not None and local in handed.names):
-        return True
-    given = handed.items.get(attribute, set())
-    if None in given:
-        return True  # `self.layers[i]` in a loop: may be every item
-    literal = isinstance(value, (ast.List, ast.Tuple)) and len(container.elements) == len(value.elts)
-    return literal and bool(given) and given >= set(range(len(container.elements)))
-
-
-def _note_items(argument: ast.expr, found: _HandedOn) -> None:
-    """``self.layers[0]`` given to a registering container, also inside a list display or a
-    comprehension given to it (``nn.ModuleList([self.blocks[i] for i in range(n)])``)."""
-    parts: list[ast.expr] = [argument]
-    if isinstance(argument, (ast.List, ast.Tuple)):
-        parts = list(argument.elts)
-    elif isinstance(argument, (ast.ListComp, ast.GeneratorExp)):
-        parts = [argument.elt]
-    for part in parts:
-        if isinstance(part, ast.Subscript) and is_self_attr(part.value):
-            index = part.slice
-            given = index.value if isinstance(index, ast.Constant) and isinstance(index.value, int) else None
-            found.items.setdefault(part.value.attr, set()).add(given)
-
-
-def _contents_of(argument: ast.expr) -> ast.expr:
-    """The container whose objects a registering container gets through a copy or a view of it:
-    ``nn.ModuleList(list(self.convs.values()))`` registers the very modules of ``self.convs``
-    (audit-7 G6: the dict then serves as a lookup table only)."""
-    while isinstance(argument, ast.Call) and not argument.keywords:
-        func = argument.func
-        if isinstance(func, ast.Name) and func.id in ("list", "tuple") and len(argument.args) == 1:
-            argument = argument.args[0]
-        elif isinstance(func, ast.Attribute) and func.attr in ("values", "items") and not argument.args:
-            argument = func.value
-        else:
-            break
-    return argument
-
-
-def _called_at_once(ctx: FileContext, call: ast.Call) -> bool:
-    parent = ctx.parent(call)
-    return isinstance(parent, ast.Call) and parent.func is call
-
-
-def _note_registering(call: ast.Call, name: str, found: _HandedOn) -> None:
-    """A registering call may register the container's contents where its name is computed
-    (``add_module(f"layer{i}", layer)``) or it is given the container. ``setattr(self, "scale",
-    2.0)`` or ``setattr(args, ...)`` registers something else."""
-    arguments = call.args
-    if name == "setattr":
-        if not arguments or not (isinstance(arguments[0], ast.Name) and arguments[0].id == "self"):
-            return
-        arguments = arguments[1:]
-    if not arguments or not (isinstance(arguments[0], ast.Constant) and isinstance(arguments[0].value, str)):
-        found.anything = True
-        return
-    for part in (*arguments[1:], *(k.value for k in call.keywords)):
-        for inner in ast.walk(part):
-            if is_self_attr(inner):
-                found.attributes.add(inner.attr)
-            elif isinstance(inner, ast.Name):
-                found.names.add(inner.id)
 
 
 def _drop_requires_grad(ctx: FileContext, call: ast.Call) -> Edit | None:

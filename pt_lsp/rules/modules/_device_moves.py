@@ -1,0 +1,200 @@
+"""Where PTL302's tensors are placed and moved: a tensor made with a device (``device=``,
+``.to(device)``) or computed from a placed one is the code's own business, and a use that moves
+the attribute itself (``self.mask.to(x.device)``, also after views) or reads only its metadata
+misses nothing. Split from ``unregistered_buffer`` (which asks these questions) to keep the
+device reasoning in one place."""
+
+from __future__ import annotations
+
+import ast
+
+from pt_lsp.core.context import FileContext
+from pt_lsp.core.evidence.reaching import instantiation_arguments, name_uses, reaching_values
+from pt_lsp.core.evidence.tensors import TENSOR_METHODS
+from pt_lsp.core.vocabulary import FACTORIES, LIKE_FACTORIES
+from pt_lsp.rules.modules._module_evidence import tensor_value
+
+MOVES_AT_USE = {"to", "cuda", "cpu", "type_as", "to_dense"}
+METADATA = {"size", "shape", "dim", "ndim", "ndimension", "dtype", "numel", "nelement", "is_cuda", "device"}
+# torch functions whose result is made where their tensor arguments are
+FOLLOW_INPUTS = LIKE_FACTORIES | {"torch.polar", "torch.complex"}
+RESHAPES = {"view", "reshape", "unsqueeze", "expand", "repeat"}  # with sizes: at least one dimension
+# Methods that give a view, a copy in another shape or a dtype cast on the tensor's own device and
+# combine it with no other tensor: a `.to(x.device)` after them still moves the attribute's values.
+VIEWS = RESHAPES | {
+    "squeeze", "permute", "transpose", "t", "flatten", "contiguous", "clone", "detach", "narrow",
+    "expand_as", "view_as", "reshape_as", "float", "double", "half", "long", "int", "bool",
+}  # fmt: skip
+
+
+def placement_free(ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
+    for node in ast.walk(value):
+        # requires_grad=True tensors are PTL301's; a tensor created with an explicit device
+        # (`device=`, `.to(device)`) belongs to code that places its tensors itself.
+        if isinstance(node, ast.Call) and (
+            any(
+                k.arg == "requires_grad" or (k.arg == "device" and not _cpu_example_device(ctx, k.value, depth))
+                for k in node.keywords
+            )
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_")
+            or _placed(node, ctx)
+        ):
+            return False
+        # `torch.ones_like(freqs)`, `torch.polar(abs, freqs)`: made where their tensor
+        # arguments are, so placed when one of those is
+        if (
+            isinstance(node, ast.Call)
+            and ctx.qualname(node.func) in FOLLOW_INPUTS
+            and any(_placed_value(ctx, a, depth + 1) for a in node.args)
+        ):
+            return False
+    return True
+
+
+def moved_at_use(ctx: FileContext, use: ast.Attribute) -> bool:
+    """The use moves the tensor itself, or hands it to a function of another library, which
+    may place it (allennlp copies such ids into a slice of the input's device)."""
+    parent = ctx.parent(use)
+    if (
+        isinstance(parent, ast.Call)
+        and any(a is use for a in parent.args)
+        and not isinstance(parent.func, ast.Attribute)
+    ):
+        qualname = ctx.qualname(parent.func)
+        return qualname is not None and qualname.split(".")[0] != "torch"
+    if isinstance(parent, ast.Attribute) and parent.attr in METADATA:
+        return True  # `self.t.size(-1)`, `self.t.shape`: no device is involved
+    moved = _through_views(ctx, use)  # `self.t[:n].unsqueeze(0).to(x.device)`
+    parent = ctx.parent(moved)
+    if isinstance(parent, ast.IfExp) and moved is not parent.test:
+        return _local_moved(ctx, parent)  # `t = self.t if t is None else t`
+    if isinstance(parent, ast.Assign):
+        return _local_moved(ctx, moved)  # `t = self.t`, `pe = self.pe[:n].unsqueeze(0)`
+    return isinstance(parent, ast.Attribute) and parent.attr in MOVES_AT_USE
+
+
+def _placed(call: ast.Call, ctx: FileContext) -> bool:
+    """``.to(device)`` / ``.to("cuda:1")`` / ``.to(other)``, which place the tensor where the caller says (like
+    ``device=``), not a dtype cast (``.to(torch.half)``). ``.cuda()`` places it on one fixed device: reported."""
+    if not isinstance(call.func, ast.Attribute) or call.func.attr != "to":
+        return False
+    if not call.args:
+        return False
+    first = call.args[0]
+    qualname = ctx.qualname(first)
+    return not (qualname is not None and qualname.startswith("torch.") and qualname != "torch.device")
+
+
+def _cpu_example_device(ctx: FileContext, device: ast.expr, depth: int) -> bool:
+    """``device=x_example.device`` where ``x_example`` is a parameter of ``__init__`` for which every
+    instantiation in the file passes a tensor made on the CPU (``SLSTMBlock(torch.zeros(1, 5, 8))``,
+    also through a name): the tensor is made on the CPU, as a plain one, and a later
+    ``block.to("cuda")`` leaves it there (recall: xLSTM's recurrent states)."""
+    if depth > 2 or not (
+        isinstance(device, ast.Attribute) and device.attr == "device" and isinstance(device.value, ast.Name)
+    ):
+        return False
+    init = ctx.parent(device)
+    while init is not None and not isinstance(init, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        init = ctx.parent(init)
+    if not isinstance(init, ast.FunctionDef) or init.name != "__init__":
+        return False
+    name = device.value.id
+    if name not in {a.arg for a in (*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs)}:
+        return False
+    passed = instantiation_arguments(ctx, init, name)
+    if not passed:
+        return False
+    for value in passed:
+        values = reaching_values(ctx, value) if isinstance(value, ast.Name) else [value]
+        if not values or not all(
+            isinstance(v, ast.expr)
+            and tensor_value(ctx, v)
+            and placement_free(ctx, v, depth + 1)
+            and not any(isinstance(n, ast.Call) and _moves(n) for n in ast.walk(v))
+            for v in values
+        ):
+            return False
+    return True
+
+
+def _moves(call: ast.Call) -> bool:
+    """``.to(...)``, ``.cuda()``: the example may be anywhere after it."""
+    return isinstance(call.func, ast.Attribute) and call.func.attr in ("to", "cuda")
+
+
+def _placed_value(ctx: FileContext, value: ast.expr, depth: int) -> bool:
+    """``value`` is a tensor placed by the code (``torch.arange(n, device=device)``, ``w.to(device)``)
+    or computed by torch from one (``torch.outer(t, inv).float()``, ``t * 2``, a local bound only
+    to such): wherever the model is meant to run, not an unplaced CPU tensor."""
+    if depth > 4:
+        return False
+    if isinstance(value, ast.Name):
+        values = reaching_values(ctx, value)
+        return bool(values) and all(isinstance(v, ast.expr) and _placed_value(ctx, v, depth + 1) for v in values or ())
+    if isinstance(value, ast.BinOp):
+        return any(_placed_value(ctx, side, depth) for side in (value.left, value.right))
+    if not isinstance(value, ast.Call):
+        return False
+    if not placement_free(ctx, value, depth):
+        return True
+    func = value.func
+    if isinstance(func, ast.Attribute) and func.attr in TENSOR_METHODS and func.attr not in MOVES_AT_USE:
+        return _placed_value(ctx, func.value, depth)  # `.float()`, `.unsqueeze(0)` keep the device
+    qualname = ctx.qualname(func)
+    if qualname is None or not qualname.startswith("torch.") or qualname in FACTORIES - FOLLOW_INPUTS:
+        return False  # `torch.zeros(n)` is made on the CPU whatever `n` came from
+    return any(_placed_value(ctx, a, depth) for a in value.args)
+
+
+def _local_moved(ctx: FileContext, value: ast.expr) -> bool:
+    """``t = <value>`` where every later read of ``t`` that ``value`` may reach moves it
+    (``t = t.to(x.device)``), as a use of ``self.t.to(x.device)`` does."""
+    assign = ctx.parent(value)
+    if not (isinstance(assign, ast.Assign) and assign.value is value and len(assign.targets) == 1):
+        return False
+    target = assign.targets[0]
+    scope = ctx.parent(assign)
+    while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        scope = ctx.parent(scope)
+    if not isinstance(target, ast.Name) or scope is None:
+        return False
+    reads = []
+    start, end = (scope.lineno, scope.col_offset), (scope.end_lineno or 0, scope.end_col_offset or 0)
+    for node in name_uses(ctx, target.id):  # indexed once per file: no walk of the scope per question
+        if not (isinstance(node.ctx, ast.Load) and start <= (node.lineno, node.col_offset) <= end):
+            continue
+        values = reaching_values(ctx, node)
+        after = (node.lineno, node.col_offset) >= (assign.end_lineno or 0, assign.end_col_offset or 0)
+        if any(v is value for v in values or ()) or (values is None and after):
+            reads.append(node)
+    return bool(reads) and all(
+        isinstance(p := ctx.parent(_through_views(ctx, n)), ast.Attribute) and p.attr in MOVES_AT_USE for n in reads
+    )
+
+
+def _through_views(ctx: FileContext, value: ast.expr) -> ast.expr:
+    """The outermost of slices (``t[:n]``, ``t[..., 0]``) and view/shape methods (``VIEWS``) applied
+    to ``value``: none computes with another tensor, so where that result is moved, ``value`` is.
+    An index that may be a tensor (``t[idx]``) stops here: it may sit on another device."""
+    for _ in range(16):  # a chain of views is short; the bound keeps a pathological one linear
+        parent = ctx.parent(value)
+        if isinstance(parent, ast.Subscript) and parent.value is value and _slicing(parent.slice):
+            value = parent
+        elif (
+            isinstance(parent, ast.Attribute)
+            and parent.value is value
+            and parent.attr in VIEWS
+            and isinstance(call := ctx.parent(parent), ast.Call)
+            and call.func is parent
+        ):
+            value = call
+        else:
+            break
+    return value
+
+
+def _slicing(index: ast.expr) -> bool:
+    """Slices, constants, ``None`` and ``...``: an index that holds no tensor."""
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    return all(isinstance(p, (ast.Slice, ast.Constant)) for p in parts)

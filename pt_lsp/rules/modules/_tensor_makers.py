@@ -1,0 +1,253 @@
+"""Which values PTL302 counts as plain tensors made in ``__init__``: made by a torch factory or
+a conversion with dimensions, by ``getattr(torch, name)`` of a factory's name, by a helper of the
+file or a method of the class returning one, or a local or a constructor argument bound only to
+such, each made with no device of its own (``_device_moves``). Split from
+``unregistered_buffer`` to keep the question "is this a plain tensor, and who made it" in one place."""
+
+from __future__ import annotations
+
+import ast
+
+from pt_lsp.core.classes import ClassInfo
+from pt_lsp.core.context import FileContext
+from pt_lsp.core.evidence.reaching import instantiation_arguments, local_function, reaching_values, returned_values
+from pt_lsp.core.evidence.tensors import TENSOR_METHODS
+from pt_lsp.core.vocabulary import FACTORIES
+from pt_lsp.core.walk import own_nodes
+from pt_lsp.rules.modules._device_moves import RESHAPES, placement_free
+from pt_lsp.rules.modules._module_evidence import Function, is_self_attr, tensor_value
+
+CONVERSIONS = {"torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.from_numpy"}
+DISPLAYS = (ast.List, ast.Tuple, ast.ListComp)
+
+
+# torch factories whose result has at least one dimension whenever they are given a size
+NAMED_FACTORIES = frozenset(
+    f"torch.{name}" for name in "zeros ones empty rand randn arange linspace logspace eye randperm full".split()
+) | frozenset(f for f in FACTORIES if f.endswith("_window"))
+
+
+def tensor_values(ctx: FileContext, init: Function, value: ast.expr) -> list[ast.Assign] | None:
+    """Whether ``value`` is a plain tensor: [] when it is made right there, the assignments of
+    the local tensor it names (``pe = torch.zeros(...)``, ``pe = pe.unsqueeze(0)``), or None."""
+    if not isinstance(value, ast.Name):
+        if plain_tensor(ctx, value):
+            return []
+        if not placement_free(ctx, value):
+            return None  # `xs.to(device)`: placed where it is made, whatever `xs` was
+        root = _root_name(value)  # `bounds[0:1]`, `bounds[1:2] - bounds[0:1]`: views of one name
+        return tensor_values(ctx, init, root) if root is not None else None
+    name = value.id
+    assignments: list[ast.Assign] = []
+    understood: set[int] = set()  # the Name targets of those assignments and of `pe *= 2`
+    stores: list[ast.Name] = []
+    passed: list[ast.expr] | None = None
+    for node in own_nodes(init):
+        if isinstance(node, ast.arg) and node.arg == name:
+            passed = instantiation_arguments(ctx, init, name)
+            if passed is None:
+                return None  # the caller's value, unknown
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            if len(node.targets) != 1:
+                return None
+            assignments.append(node)
+            understood.add(id(node.targets[0]))
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            understood.add(id(node.target))
+        elif isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            stores.append(node)
+    if any(id(n) not in understood for n in stores):
+        return None  # bound by a loop, an unpacking, `with`, `:=`...
+    made = [a for a in assignments if not _derived_from(a.value, name)]
+    if passed is not None:  # a parameter: every call passes a plain tensor, or leaves a None default
+        if not all(plain_tensor(ctx, v) for v in passed if not is_none(v)):
+            return None
+        if any(is_none(v) for v in passed) and not made:
+            return None
+        if not passed and not made:
+            return None
+    elif not made:
+        return None
+    if not all(plain_tensor(ctx, a.value) for a in made):
+        return None
+    if not all(placement_free(ctx, a.value) for a in assignments):
+        return None
+    return made
+
+
+def plain_tensor(ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
+    if tensor_value(ctx, value) and placement_free(ctx, value):
+        return True
+    if _named_factory(ctx, value) and placement_free(ctx, value):
+        return True
+    if converted_with_dims(ctx, value):
+        return True
+    # `sample_b(sigma, size)`, `self._causal(n)`: a helper of the file or a method of the
+    # class every return of which is a plain tensor
+    helper = file_helper(ctx, value) if isinstance(value, ast.Call) and depth < 3 else None
+    returned = returned_values(helper) if helper is not None else None
+    return bool(returned) and all(_plain_local(ctx, r, depth + 1) for r in returned or ())
+
+
+def plain_or_returned(ctx: FileContext, info: ClassInfo, value: ast.expr) -> bool:
+    """A plain tensor made right there, or by a method of the class (``self.one_hot(...)``)
+    every return of which is one (a local name counts with the value that reaches it)."""
+    if plain_tensor(ctx, value):
+        return True
+    if not (isinstance(value, ast.Call) and is_self_attr(value.func)):
+        return False
+    method = info.methods.get(value.func.attr)
+    returned = returned_values(method) if method is not None else None
+    return bool(returned) and all(_plain_local(ctx, r) for r in returned or ())
+
+
+def _plain_local(ctx: FileContext, value: ast.AST, depth: int = 0) -> bool:
+    # depth counts the hops from a name to its values (which may cycle); a step into a
+    # subexpression is bounded by the expression's size
+    if depth > 4 or not isinstance(value, ast.expr):
+        return False
+    if plain_tensor(ctx, value, depth):
+        return True
+    if isinstance(value, ast.BinOp):  # `w / scale`: a plain tensor combined with anything stays one
+        sides = (value.left, value.right)
+        return placement_free(ctx, value) and any(_plain_local(ctx, s, depth) for s in sides)
+    if isinstance(value, ast.UnaryOp) and not isinstance(value.op, ast.Not):  # `-distances`
+        return _plain_local(ctx, value.operand, depth)
+    root: ast.expr = value
+    while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and root.func.attr in TENSOR_METHODS:
+        if not placement_free(ctx, root):
+            return False
+        root = root.func.value
+    if isinstance(root, ast.Name):
+        values = reaching_values(ctx, root)
+        return bool(values) and all(_plain_local(ctx, v, depth + 1) for v in values or ())
+    if root is not value and isinstance(root, (ast.BinOp, ast.UnaryOp)):
+        return _plain_local(ctx, root, depth)  # `(a * b).unsqueeze(0)`: the arithmetic's tensor
+    return False
+
+
+def converted_with_dims(ctx: FileContext, value: ast.expr) -> bool:
+    """``torch.tensor(data)`` of data with dimensions (a list; a parameter of ``__init__`` every
+    instantiation passes a list for; a local bound only to lists), or any such conversion
+    reshaped (``torch.tensor(mean).view(-1, 1, 1)`` has at least one dimension)."""
+    reshaped, root = False, value
+    while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and root.func.attr in TENSOR_METHODS:
+        reshaped = reshaped or (root.func.attr in RESHAPES and bool(root.args))
+        root = root.func.value
+    if not (isinstance(root, ast.Call) and ctx.qualname(root.func) in CONVERSIONS and root.args):
+        return False
+    if not placement_free(ctx, value):
+        return False
+    return reshaped or _data_with_dims(ctx, root.args[0])
+
+
+def _named_factory(ctx: FileContext, value: ast.expr) -> bool:
+    """``getattr(torch, name)(n)`` where every string the file gives ``name`` (a constant, a
+    parameter's default or what each instantiation passes, also through an enclosing class's
+    ``__init__``) names a torch factory: ``window="hann_window"`` chooses ``torch.hann_window``."""
+    if not (isinstance(value, ast.Call) and value.args and isinstance(value.func, ast.Call)):
+        return False
+    chooser = value.func
+    if not (isinstance(chooser.func, ast.Name) and chooser.func.id == "getattr" and len(chooser.args) == 2):
+        return False
+    if ctx.names.binding("getattr", chooser.func) is not None or ctx.qualname(chooser.args[0]) != "torch":
+        return False
+    names = _constant_strings(ctx, chooser.args[1], 0)
+    return bool(names) and all(f"torch.{name}" in NAMED_FACTORIES for name in names or ())
+
+
+def _constant_strings(ctx: FileContext, expr: ast.expr, depth: int) -> list[str] | None:
+    """Every string ``expr`` may be: a constant, or a parameter of an ``__init__`` that no
+    statement rebinds, with what each instantiation in the file passes (its default where left
+    out); None when some value is not known."""
+    if isinstance(expr, ast.Constant):
+        return [expr.value] if isinstance(expr.value, str) else None
+    if not isinstance(expr, ast.Name) or depth > 3:
+        return None
+    init: ast.AST | None = ctx.parent(expr)
+    while init is not None and not isinstance(init, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        init = ctx.parent(init)
+    if not isinstance(init, ast.FunctionDef) or init.name != "__init__":
+        return None
+    if expr.id not in {a.arg for a in (*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs)}:
+        return None
+    if any(isinstance(n, ast.Name) and n.id == expr.id and isinstance(n.ctx, ast.Store) for n in own_nodes(init)):
+        return None
+    passed = instantiation_arguments(ctx, init, expr.id)
+    if not passed:
+        return None
+    found: list[str] = []
+    for argument in passed:
+        strings = _constant_strings(ctx, argument, depth + 1)
+        if strings is None:
+            return None
+        found += strings
+    return found
+
+
+def _data_with_dims(ctx: FileContext, data: ast.expr) -> bool:
+    """A list or tuple: a display, a local bound only to displays, or a parameter of ``__init__``
+    that ``__init__`` never rebinds and every instantiation in the file passes a display for."""
+    if isinstance(data, DISPLAYS):
+        return True
+    if not isinstance(data, ast.Name):
+        return False
+    function = ctx.parent(data)
+    while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+        function = ctx.parent(function)
+    if isinstance(function, ast.FunctionDef) and data.id in [a.arg for a in function.args.args]:
+        rebound = any(
+            isinstance(n, ast.Name) and n.id == data.id and not isinstance(n.ctx, ast.Load) for n in own_nodes(function)
+        )
+        passed = instantiation_arguments(ctx, function, data.id) if not rebound else None
+        return bool(passed) and all(isinstance(v, DISPLAYS) for v in passed or ())
+    values = reaching_values(ctx, data)
+    return bool(values) and all(isinstance(v, DISPLAYS) for v in values or ())
+
+
+def file_helper(ctx: FileContext, call: ast.Call) -> Function | None:
+    """The function of the file ``call`` calls: a module-level helper, or ``self.<method>``."""
+    if not is_self_attr(call.func):
+        return local_function(ctx, call)
+    cls = ctx.enclosing_class(call)
+    info = ctx.class_info(cls) if cls is not None else None
+    method = info.method(call.func.attr) if info is not None else None
+    return method if method is not None and method.name not in ("__init__", "forward") else None
+
+
+def _root_name(value: ast.expr) -> ast.Name | None:
+    """The one name ``value`` is a view or an elementwise combination of (``b[0:1]``,
+    ``b[1:2] - b[0:1]``, ``b.float() * 2``), keeping at least one dimension; else None."""
+    while True:
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in TENSOR_METHODS:
+            value = value.func.value
+        elif isinstance(value, ast.Subscript):
+            parts = value.slice.elts if isinstance(value.slice, ast.Tuple) else [value.slice]
+            if not any(isinstance(p, ast.Slice) for p in parts):
+                return None  # an index may leave a scalar
+            value = value.value
+        else:
+            break
+    if isinstance(value, ast.BinOp):
+        sides = [_root_name(side) if not isinstance(side, ast.Constant) else None for side in (value.left, value.right)]
+        names = {side.id for side in sides if side is not None}
+        constants = [side for side in (value.left, value.right) if isinstance(side, ast.Constant)]
+        if len(names) == 1 and len(constants) + sum(side is not None for side in sides) == 2:
+            return next(side for side in sides if side is not None)
+        return None
+    return value if isinstance(value, ast.Name) else None
+
+
+def _derived_from(value: ast.expr, name: str) -> bool:
+    """``value`` remakes the local tensor ``name`` from itself (``pe.unsqueeze(0)``, ``pe * 2``)."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in TENSOR_METHODS:
+        value = value.func.value
+    if isinstance(value, ast.BinOp):
+        return _derived_from(value.left, name) or _derived_from(value.right, name)
+    if isinstance(value, ast.Subscript):
+        return _derived_from(value.value, name)
+    return isinstance(value, ast.Name) and value.id == name
+
+
+def is_none(value: ast.expr) -> bool:
+    return isinstance(value, ast.Constant) and value.value is None
