@@ -1,0 +1,241 @@
+"""Whether a loop resets an optimizer's gradients (PTL204): ``zero_grad()`` and its kin, a
+write to ``.grad``, a fresh optimizer, a function of the file that resets, or code handed the
+optimizer that may; a reset of another optimizer's or module's gradients does not count, nor
+one in the other arm of an ``if`` on a flag the call never changes."""
+
+from __future__ import annotations
+
+import ast
+import weakref
+
+from pt_lsp.core import vocabulary
+from pt_lsp.core.context import FileContext
+from pt_lsp.core.walk import attr_path, own_nodes
+from pt_lsp.rules.autograd._stepped_optimizers import assignments_to
+
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+# Calls that take the optimizer without touching its gradients.
+HARMLESS_WITH_OPTIMIZER = {
+    "step",
+    "unscale_",
+    "update",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "print",
+    "get_lr",
+    "state_dict",
+    "len",
+    "isinstance",
+    "save",
+}
+GRAD_RESET_METHODS = {"zero_", "fill_", "mul_", "detach_", "copy_", "requires_grad_", "set_"}
+
+
+def resets_or_unknown(
+    ctx: FileContext,
+    loop: ast.AST,
+    optimizer: ast.expr,
+    depth: int = 0,
+    others: list[ast.Call] | None = None,
+    step: ast.Call | None = None,
+) -> bool:
+    """The loop resets gradients somewhere, or does something with them this rule cannot see.
+    ``others`` collects the resets of other optimizers' gradients, which do not count; nor
+    does a reset in the other arm of an ``if`` than ``step`` (on a flag fixed in the call)."""
+    path = attr_path(optimizer)
+    for node in ast.walk(loop):  # only for a loop that steps an optimizer
+        if resets_other(ctx, node, path):
+            if others is not None and isinstance(node, ast.Call):
+                others.append(node)
+            continue
+        if _is_reset(node):
+            if step is not None and _other_arm(ctx, node, step):
+                continue  # never runs on the path that steps
+            return True
+        if isinstance(node, ast.Assign) and any(attr_path(t) == path for t in node.targets):
+            return True  # a fresh optimizer (and model) every iteration
+        if isinstance(node, ast.Call):
+            callee = (
+                node.func.attr
+                if isinstance(node.func, ast.Attribute)
+                else node.func.id
+                if isinstance(node.func, ast.Name)
+                else None
+            )
+            if callee is None:
+                continue
+            local = _functions_named(ctx, callee)
+            if (
+                local
+                and depth < 2
+                and not (step is not None and _other_arm(ctx, node, step))
+                and any(resets_or_unknown(ctx, f, optimizer, depth + 1, others, step) for f in local)
+            ):
+                return True
+            passes = any(attr_path(a) == path for a in (*node.args, *(k.value for k in node.keywords)))
+            if passes and callee not in HARMLESS_WITH_OPTIMIZER and not local:
+                return True  # handed to code we cannot see, which may reset it
+    return False
+
+
+def resets_other(ctx: FileContext, node: ast.AST, path: str | None) -> bool:
+    """``node`` is ``other.zero_grad()`` for an optimizer over the parameters of another
+    module than ``path``'s: it leaves ``path``'s gradients alone."""
+    if not (
+        path and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "zero_grad"
+    ):
+        return False
+    other = attr_path(node.func.value)
+    if other is None or other == path:
+        return False
+    mine, theirs = parameter_root(ctx, path), parameter_root(ctx, other)
+    if mine is not None and theirs is not None:
+        return mine != theirs
+    # `self.generator.zero_grad()`, a module's own reset: it clears that module's gradients
+    # only, not those of `optimizerD` over another, distinct module (`self.discriminator`)
+    return (
+        mine is not None
+        and theirs is None
+        and not _nested(mine, other)
+        and _fresh_module(ctx, mine)
+        and _fresh_module(ctx, other)
+    )
+
+
+def parameter_root(ctx: FileContext, path: str) -> str | None:
+    """``model`` for an optimizer made only by ``torch.optim.X(model.parameters(), ...)``."""
+    roots: set[str | None] = set()
+    for assign in ctx.index.of(ast.Assign):
+        if not any(attr_path(t) == path for t in assign.targets):
+            continue
+        call = assign.value
+        first = call.args[0] if isinstance(call, ast.Call) and call.args else None
+        if (
+            isinstance(first, ast.Call)
+            and isinstance(first.func, ast.Attribute)
+            and first.func.attr == "parameters"
+            and not first.args
+        ):
+            roots.add(attr_path(first.func.value))
+        else:
+            roots.add(None)
+    return roots.pop() if len(roots) == 1 else None
+
+
+def module_reset(ctx: FileContext, reset: ast.Call) -> str | None:
+    """``G`` for ``G.zero_grad()`` where ``G`` is a module (not an optimizer over parameters)."""
+    path = attr_path(reset.func.value) if isinstance(reset.func, ast.Attribute) else None
+    return path if path is not None and parameter_root(ctx, path) is None else None
+
+
+def _arms(ctx: FileContext, node: ast.AST) -> dict[int, tuple[ast.If, str]]:
+    """The ``if`` statements around ``node`` in its function, each with the arm it is in."""
+    found: dict[int, tuple[ast.If, str]] = {}
+    child, parent = node, ctx.parent(node)
+    while parent is not None and not isinstance(parent, FUNCTIONS):
+        if isinstance(parent, ast.If):
+            if any(s is child for s in parent.body):
+                found[id(parent)] = (parent, "body")
+            elif any(s is child for s in parent.orelse):
+                found[id(parent)] = (parent, "orelse")
+        child, parent = parent, ctx.parent(parent)
+    return found
+
+
+def _other_arm(ctx: FileContext, reset: ast.AST, step: ast.AST) -> bool:
+    """``reset`` and ``step`` are in different arms of one ``if`` whose test cannot change
+    while the function runs (names and attributes it never rebinds, no calls): on the path that
+    steps, the reset never runs."""
+    mine = _arms(ctx, reset)
+    for key, (branch, arm) in _arms(ctx, step).items():
+        if key in mine and mine[key][1] != arm and _invariant(ctx, branch):
+            return True
+    return False
+
+
+def _invariant(ctx: FileContext, branch: ast.If) -> bool:
+    allowed = (ast.Name, ast.Attribute, ast.Constant, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.expr_context)
+    allowed_ops = (ast.cmpop, ast.boolop, ast.unaryop)
+    nodes = list(ast.walk(branch.test))
+    if not all(isinstance(n, (*allowed, *allowed_ops)) for n in nodes):
+        return False
+    names = {n.id for n in nodes if isinstance(n, ast.Name)}
+    scope: ast.AST | None = ctx.parent(branch)
+    while scope is not None and not isinstance(scope, (*FUNCTIONS, ast.Module)):
+        scope = ctx.parent(scope)
+    if scope is None or isinstance(scope, ast.Module) and names:
+        return False  # a module-level flag may change between the calls of a loop
+    return not any(
+        isinstance(n, ast.Name) and n.id in names and not isinstance(n.ctx, ast.Load) for n in own_nodes(scope)
+    ) and not any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in own_nodes(scope))
+
+
+def _nested(a: str, b: str) -> bool:
+    """One path is the other or inside it (``model`` and ``model.encoder``): shared parameters."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def _fresh_module(ctx: FileContext, path: str) -> bool:
+    """Every assignment to ``path`` builds a new module (``nn.Sequential(...)``, a module class of
+    this file, possibly ``.to(device)``): two such paths never hold the same parameters."""
+    assigned = assignments_to(ctx, path)
+    return bool(assigned) and all(_builds_module(ctx, a.value) for a in assigned)
+
+
+def _builds_module(ctx: FileContext, value: ast.AST) -> bool:
+    while (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr in vocabulary.MODULE_SELF_METHODS
+    ):
+        value = value.func.value
+    if not isinstance(value, ast.Call):
+        return False
+    qualname = ctx.qualname(value.func)
+    if qualname is None:
+        info = ctx.classes.get(value.func.id) if isinstance(value.func, ast.Name) else None
+        return info is not None and info.is_module
+    last = qualname.rsplit(".", 1)[-1]
+    return (
+        qualname.startswith("torch.nn.")
+        and last[:1].isupper()
+        and not qualname.startswith(("torch.nn.functional.", "torch.nn.parameter.", "torch.nn.utils."))
+        and last not in ("Parameter", "Buffer", "UninitializedParameter")
+    )
+
+
+def _is_reset(node: ast.AST) -> bool:
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if "zero_grad" in name or "set_to_none" in name:
+            return True
+        if isinstance(func, ast.Attribute) and func.attr in GRAD_RESET_METHODS and _mentions_grad(func.value):
+            return True
+    if isinstance(node, (ast.Assign, ast.Delete, ast.AugAssign)):
+        targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+        return any(_mentions_grad(t) for t in targets)
+    return False
+
+
+def _mentions_grad(expr: ast.AST) -> bool:
+    while isinstance(expr, (ast.Attribute, ast.Subscript)):
+        if isinstance(expr, ast.Attribute) and expr.attr == "grad":
+            return True
+        expr = expr.value
+    return False
+
+
+_FUNCTIONS_BY_NAME: weakref.WeakKeyDictionary[FileContext, dict[str, list[ast.FunctionDef]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _functions_named(ctx: FileContext, name: str) -> list[ast.FunctionDef]:
+    """The file's functions called ``name``, in source order (indexed once per file)."""
+    if ctx not in _FUNCTIONS_BY_NAME:
+        by_name: dict[str, list[ast.FunctionDef]] = {}
+        for function in ctx.index.of(ast.FunctionDef):
+            by_name.setdefault(function.name, []).append(function)
+        _FUNCTIONS_BY_NAME[ctx] = by_name
+    return _FUNCTIONS_BY_NAME[ctx].get(name, [])

@@ -1,0 +1,161 @@
+"""Which optimizer a ``step()`` call steps, and how sure PTL204 is that it is a `torch.optim`
+optimizer (made by one, a subclass of one that keeps its ``step``, a loop over a container of
+them, or only its name), with the file's assignments indexed once. ``missing_zero_grad`` keeps
+the loops, the evidence path and the fix; ``_grad_resets`` what resets the gradients."""
+
+from __future__ import annotations
+
+import ast
+import weakref
+
+from pt_lsp.core.context import FileContext
+from pt_lsp.core.walk import attr_path
+
+NOT_OPTIMIZERS = ("torch.optim.lr_scheduler", "torch.optim.swa_utils")
+
+
+# -- what is stepped -----------------------------------------------------------------------
+def stepped_optimizer(call: ast.Call) -> ast.expr | None:
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "step"):
+        return None
+    receiver = attr_path(func.value)
+    if receiver is None:
+        return None
+    if receiver.rsplit(".", 1)[-1].lower().endswith("scaler"):
+        return call.args[0] if len(call.args) == 1 and attr_path(call.args[0]) and not call.keywords else None
+    if call.args or call.keywords:
+        return None  # step(closure): the closure evaluates (and usually resets) the gradients
+    return func.value
+
+
+def optimizer_evidence(ctx: FileContext, optimizer: ast.expr) -> str | None:
+    path = attr_path(optimizer)
+    if path is None:
+        return None
+    verdicts = _VERDICTS.setdefault(ctx, {})
+    if path not in verdicts:  # it depends on the path only: asked once per path, not per step()
+        verdicts[path] = _optimizer_verdict(ctx, path)
+    return verdicts[path]
+
+
+def _optimizer_verdict(ctx: FileContext, path: str) -> str | None:
+    found = None
+    for assign in assignments_to(ctx, path):
+        if isinstance(assign.value, ast.Call):
+            qualname = ctx.qualname(assign.value.func) or ""
+            if _is_torch_optimizer(qualname) or optimizer_subclass(ctx, assign.value.func):
+                found = "torch.optim"
+            else:
+                return None  # bound to something else as well
+    if found:
+        return found
+    if "." not in path and iterated_optimizers(ctx, path):
+        return "torch.optim"
+    last = path.rsplit(".", 1)[-1].lower()
+    if "optim" in last and not any(_defines_step(info.node) for info in ctx.class_list):
+        return "name"
+    return None
+
+
+def iterated_optimizers(ctx: FileContext, name: str) -> bool:
+    """``name`` is only ever bound by loops over a container of `torch.optim` optimizers
+    (``for opt in optimizers.values()``, ``for _, opt in optimizers.items()``, a list)."""
+    loops: list[ast.For | ast.AsyncFor | ast.comprehension] = [
+        *ctx.index.of(ast.For),
+        *ctx.index.of(ast.AsyncFor),
+        *ctx.index.of(ast.comprehension),
+    ]
+    loops = [loop for loop in loops if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(loop.target))]
+    if not loops:
+        return False
+    for loop in loops:
+        container: ast.expr = loop.iter
+        method: str | None = None
+        target = loop.target
+        if isinstance(container, ast.Call) and isinstance(container.func, ast.Attribute) and not container.args:
+            method = container.func.attr
+            container = container.func.value
+        if method == "items" and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+            if not (isinstance(target.elts[1], ast.Name) and target.elts[1].id == name):
+                return False
+        elif not (method in (None, "values") and isinstance(target, ast.Name)):
+            return False
+        assigned = assignments_to(ctx, attr_path(container), ctx.names.scope_of(loop).node)
+        if not assigned or not all(_holds_optimizers(ctx, a.value, method) for a in assigned):
+            return False
+    return True
+
+
+def _holds_optimizers(ctx: FileContext, value: ast.AST, method: str | None) -> bool:
+    """A list or dict (display or comprehension) whose every element is a `torch.optim` optimizer;
+    a dict only where its values are iterated (``method``), a list only where it is itself."""
+    if isinstance(value, (ast.List, ast.Tuple)) and method is None:
+        elements: list[ast.AST] = list(value.elts)
+    elif isinstance(value, ast.ListComp) and method is None:
+        elements = [value.elt]
+    elif isinstance(value, ast.Dict) and method is not None and None not in value.keys:
+        elements = list(value.values)
+    elif isinstance(value, ast.DictComp) and method is not None:
+        elements = [value.value]
+    else:
+        return False
+    for element in elements:
+        qualname = ctx.qualname(element.func) or "" if isinstance(element, ast.Call) else ""
+        if not qualname.startswith("torch.optim.") or qualname.startswith(NOT_OPTIMIZERS):
+            return False
+    return bool(elements)
+
+
+def _is_torch_optimizer(qualname: str) -> bool:
+    return qualname.startswith("torch.optim.") and not qualname.startswith(NOT_OPTIMIZERS)
+
+
+def optimizer_subclass(ctx: FileContext, func: ast.expr) -> bool:
+    """A class of this file derived (through its local bases) from a `torch.optim` optimizer, that
+    neither it nor a local base gives its own ``step``: it steps as the torch class does, without
+    resetting the gradients (``class WarmSGD(torch.optim.SGD)`` that only adds a method)."""
+    info = ctx.classes.get(func.id) if isinstance(func, ast.Name) and ctx.qualname(func) is None else None
+    if info is None or info.method("step") is not None:
+        return False
+    seen: set[int] = set()
+    pending = [info]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if any(_is_torch_optimizer(ctx.qualname(base) or "") for base in current.node.bases):
+            return True
+        pending.extend(current.local_bases)
+    return False
+
+
+def _defines_step(cls: ast.ClassDef) -> bool:
+    """A class of this file with its own ``step``: a wrapper that may reset gradients itself."""
+    return any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "step" for s in cls.body)
+
+
+_ASSIGNMENTS: weakref.WeakKeyDictionary[FileContext, dict[tuple[str, int], list[ast.Assign]]] = (
+    weakref.WeakKeyDictionary()
+)
+_VERDICTS: weakref.WeakKeyDictionary[FileContext, dict[str, str | None]] = weakref.WeakKeyDictionary()
+_ANY_SCOPE = 0
+
+
+def assignments_to(ctx: FileContext, path: str | None, scope: ast.AST | None = None) -> list[ast.Assign]:
+    """The assignments to ``path`` (``opt``, ``self.opt``) in source order: in the file, or in
+    ``scope`` where it has some (a file of n training functions has n optimizers named ``opt``).
+    Indexed once per file, where a scan per optimizer step would make the rule quadratic."""
+    if path is None:
+        return []
+    if ctx not in _ASSIGNMENTS:
+        by_path: dict[tuple[str, int], list[ast.Assign]] = {}
+        for assign in ctx.index.of(ast.Assign):
+            paths = {attr_path(target) for target in assign.targets} - {None}
+            for target_path in sorted(p for p in paths if p is not None):
+                by_path.setdefault((target_path, _ANY_SCOPE), []).append(assign)
+                by_path.setdefault((target_path, id(ctx.names.scope_of(assign).node)), []).append(assign)
+        _ASSIGNMENTS[ctx] = by_path
+    found = _ASSIGNMENTS[ctx]
+    return (scope is not None and found.get((path, id(scope)))) or found.get((path, _ANY_SCOPE), [])
