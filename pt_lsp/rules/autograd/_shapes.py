@@ -109,9 +109,13 @@ class Shapes:
         (4, 6, 1). A slice keeps its dimension (its length where the bounds and the size are
         literal), ``None`` inserts a dimension of one, an int removes one."""
         parts = list(expr.slice.elts) if isinstance(expr.slice, ast.Tuple) else [expr.slice]
+        if len(parts) < 2 and not any(
+            isinstance(p, ast.Slice) or (isinstance(p, ast.Constant) and p.value is None) for p in parts
+        ):
+            return None  # `x[i]` of a list or a dict as much as of a tensor (`x[None]`, `x[i, j]` are a tensor's)
         shape = self.shape(expr.value, depth + 1)
         if shape is None or not shape.exact:
-            return None  # `x[i]` of a list or a dict as much as of a tensor: a tensor of known shape only
+            return None
         # One index of unknown kind (an int, a tensor, a mask: `logits[:, labels]`) alone among
         # slices changes the dimensions from its own on; those before it stay in front (with an
         # int or a second index beside it, torch may move the indexed dimensions to the front).
