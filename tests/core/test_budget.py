@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+import types
 
 import pytest
 
+from pt_lsp.core import budget as budget_module
 from pt_lsp.core import rule as rule_module
 from pt_lsp.core.budget import Budget, BudgetExceeded
 from pt_lsp.core.engine import lint_source
@@ -13,17 +15,33 @@ from pt_lsp.core.findings import Severity
 from pt_lsp.core.rule import Rule
 
 
+class Clock:
+    """The budget's clock, advanced only by the test rules' `sleep`: on a loaded machine the real
+    one can pass 0.01 s between the budget's start and the first rule, which would skip it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
-def rules():
-    """Two test rules, unregistered afterwards (a Rule subclass with a code registers itself, and
-    the other tests' `--select PTL9` must not see these)."""
+def rules(monkeypatch):
+    """Three test rules on a clock of their own, unregistered afterwards (a Rule subclass with a
+    code registers itself, and the other tests' `--select PTL9` must not see these)."""
+    clock = Clock()
+    monkeypatch.setattr(budget_module, "time", types.SimpleNamespace(monotonic=clock.monotonic))
 
     class Quick(Rule):
         code, name, severity = "PTL991", "quick", Severity.WARNING
 
         def check(self, ctx):
             yield self.report(ctx, ctx.tree.body[0], "found quickly")
-            time.sleep(0.05)  # then spends the whole budget
+            clock.sleep(0.05)  # then spends the whole budget
 
     class Slow(Rule):
         code, name, severity = "PTL992", "slow", Severity.WARNING
@@ -36,7 +54,7 @@ def rules():
         code = "PTL993"
 
         def check(self, ctx):
-            time.sleep(0.05)
+            clock.sleep(0.05)
             yield from super().check(ctx)
 
     try:
