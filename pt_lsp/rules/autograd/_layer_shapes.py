@@ -29,11 +29,30 @@ class LayerShapes:
         self.ctx = shapes.ctx
         self.values = shapes.values
         self.returns = shapes.returns
+        self.active: set[tuple[int, int, tuple[int, ...]]] = set()  # module outputs being read now
+        self.outputs: dict[tuple[int, int, tuple[int, ...]], Shape | None] = {}  # and those read
 
     def module(self, constructor: ast.AST, call: ast.Call, depth: int) -> Shape | None:
-        """The output shape of the module ``constructor`` builds, called by ``call``."""
-        if depth > MAX_SHAPE_DEPTH:
+        """The output shape of the module ``constructor`` builds, called by ``call``. The same
+        question met again on its own path, in the same context, is a cycle (``self.critic =
+        self.critic.cuda()`` leads back to every binding of ``self.critic``): unknown at once, as
+        the depth guard would end it, without the branching walk down to that depth; and each
+        question is answered once per context, or the walk through every order of several such
+        rebinds stays exponential (audit-9 H1)."""
+        key = (id(constructor), id(call), self.values.context)
+        if key in self.outputs:
+            return self.outputs[key]
+        if depth > MAX_SHAPE_DEPTH or key in self.active:
             return None
+        self.ctx.budget.check()  # the server's time budget, as the flow engine checks it
+        self.active.add(key)
+        try:
+            found = self.outputs[key] = self._module(constructor, call, depth)
+        finally:
+            self.active.discard(key)
+        return found
+
+    def _module(self, constructor: ast.AST, call: ast.Call, depth: int) -> Shape | None:
         if isinstance(constructor, ast.Name):
             values = self.values.of(constructor)
             if values:
