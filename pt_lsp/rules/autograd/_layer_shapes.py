@@ -12,7 +12,7 @@ from pt_lsp.core.flow.autograd import keyword
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.autograd._literals import signed_int
-from pt_lsp.rules.autograd._shape_lattice import MAX_SHAPE_DEPTH, Shape, join
+from pt_lsp.rules.autograd._shape_lattice import MAX_SHAPE_DEPTH, Answers, Shape, join
 from pt_lsp.rules.autograd._shape_vocab import ADAPTIVE_POOLS, CONVS, RETURNS_SELF, SHAPE_KEEPING
 from pt_lsp.rules.autograd._spatial import POOLS, upsampled, windowed
 
@@ -29,30 +29,18 @@ class LayerShapes:
         self.ctx = shapes.ctx
         self.values = shapes.values
         self.returns = shapes.returns
-        self.active: set[tuple[int, int, tuple[int, ...]]] = set()  # module outputs being read now
-        self.outputs: dict[tuple[int, int, tuple[int, ...]], Shape | None] = {}  # and those read
+        self.outputs: Answers[tuple[int, int, tuple[int, ...]], Shape] = Answers()
 
     def module(self, constructor: ast.AST, call: ast.Call, depth: int) -> Shape | None:
-        """The output shape of the module ``constructor`` builds, called by ``call``. The same
-        question met again on its own path, in the same context, is a cycle (``self.critic =
-        self.critic.cuda()`` leads back to every binding of ``self.critic``): unknown at once, as
-        the depth guard would end it, without the branching walk down to that depth; and each
-        question is answered once per context, or the walk through every order of several such
-        rebinds stays exponential (audit-9 H1)."""
-        key = (id(constructor), id(call), self.values.context)
-        if key in self.outputs:
-            return self.outputs[key]
-        if depth > MAX_SHAPE_DEPTH or key in self.active:
+        """The output shape of the module ``constructor`` builds, called by ``call``; each question
+        once per context, cycles cut (``Answers``)."""
+        if depth > MAX_SHAPE_DEPTH:
             return None
-        self.ctx.budget.check()  # the server's time budget, as the flow engine checks it
-        self.active.add(key)
-        try:
-            found = self.outputs[key] = self._module(constructor, call, depth)
-        finally:
-            self.active.discard(key)
-        return found
+        key = (id(constructor), id(call), self.values.context)
+        return self.outputs.ask(key, lambda: self._module(constructor, call, depth))
 
     def _module(self, constructor: ast.AST, call: ast.Call, depth: int) -> Shape | None:
+        self.ctx.budget.check()  # the server's time budget, as the flow engine checks it
         if isinstance(constructor, ast.Name):
             values = self.values.of(constructor)
             if values:

@@ -37,7 +37,7 @@ from pt_lsp.rules.autograd._literals import (
 )
 from pt_lsp.rules.autograd._losses import Losses
 from pt_lsp.rules.autograd._returns import Returns
-from pt_lsp.rules.autograd._shape_lattice import Evidence, proof_all, proof_either
+from pt_lsp.rules.autograd._shape_lattice import Answers, Evidence, proof_all, proof_either
 from pt_lsp.rules.autograd._shape_vocab import (
     CONVS,
     ELEMENTWISE,
@@ -73,8 +73,7 @@ class NonScalar:
         self.shapes = Shapes(self)
         self.losses = Losses(self, self.values, self.config)
         self._memos: dict[tuple[str, int, tuple[int, ...]], Evidence] = {}
-        self._active: set[tuple[int, int, bool, tuple[int, ...]]] = set()  # module outputs being read
-        self._outputs: dict[tuple[int, int, bool, tuple[int, ...]], Evidence] = {}  # and those read
+        self._outputs: Answers[tuple[int, int, bool, tuple[int, ...]], tuple[Step, ...]] = Answers()
 
     def proves(self, expr: ast.AST, depth: int = 0) -> bool:
         return self.evidence(expr, depth) is not None
@@ -267,27 +266,12 @@ class NonScalar:
     def constructed_output(self, constructor: ast.AST, call: ast.Call, depth: int, rows: bool = True) -> Evidence:
         """The output of the module ``constructor`` builds, called by ``call``; ``rows``: the
         call's input reaches that module with its rows (not through a layer that changes them).
-        The same question met again on its own path, in the same context, is a cycle
-        (``self.critic = self.critic.cuda()`` leads back to every binding of ``self.critic``):
-        unproven at once, as the depth guard would end it, without the branching walk down to
-        that depth; and each question is answered once per context, as ``evidence`` is, or the
-        walk through every order of several such rebinds is exponential still (audit-9 H1).
-        A memoised answer found under a cut can only be unproven where a fresh one is proven:
-        a finding lost, never a false one."""
+        Each question once per context, cycles cut (``Answers``)."""
         key = (id(constructor), id(call), rows, self.values.context)
-        if key in self._outputs:
-            return self._outputs[key]
-        if key in self._active:
-            return None
-        self.ctx.budget.check()  # the server's time budget, as the flow engine checks it
-        self._active.add(key)
-        try:
-            found = self._outputs[key] = self._constructed_output(constructor, call, depth, rows)
-        finally:
-            self._active.discard(key)
-        return found
+        return self._outputs.ask(key, lambda: self._constructed_output(constructor, call, depth, rows))
 
     def _constructed_output(self, constructor: ast.AST, call: ast.Call, depth: int, rows: bool) -> Evidence:
+        self.ctx.budget.check()  # the server's time budget, as the flow engine checks it
         if isinstance(constructor, ast.Name) and depth <= MAX_DEPTH:  # `self.net = net`: what `net` holds
             values = self.values.of(constructor)
             if values:

@@ -14,7 +14,9 @@ lost, never made up.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from pt_lsp.core.flow.lattice import Proof
 from pt_lsp.core.flow.lattice import proof_all as proof_all
@@ -25,6 +27,34 @@ Evidence = Proof[Step]  # the places that prove it, or None without a proof (cor
 ROWS = -2  # a dimension known not to be one, of unknown size: a loss's batch
 Dim = int | None
 MAX_SHAPE_DEPTH = 32  # a recursion guard (cycles end at the memo): a chain of layers, views and names
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Answers(Generic[K, V]):
+    """Answers to a recursive question (what a module outputs for a call, in a context), each
+    worked out once. The same question met again on its own path is a cycle (``self.critic =
+    self.critic.cuda()`` leads back to every binding of ``self.critic``): no answer at once, as
+    the depth guard would end it, without the walk down to that depth; and without the memo the
+    walk through every order of several such rebinds is exponential (audit-9 H1). An answer
+    found under a cut can only be unknown where a fresh one is known: a finding lost, never a
+    false one."""
+
+    def __init__(self) -> None:
+        self.known: dict[K, V | None] = {}
+        self.open: set[K] = set()
+
+    def ask(self, key: K, work_out: Callable[[], V | None]) -> V | None:
+        if key in self.known:
+            return self.known[key]
+        if key in self.open:
+            return None
+        self.open.add(key)
+        try:
+            found = self.known[key] = work_out()
+        finally:
+            self.open.discard(key)
+        return found
 
 
 @dataclass(frozen=True)
