@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from .. import vocabulary as api
 from ..classes import ClassInfo
 from ..walk import attr_path
+from .attribute_modules import AttributeModules
 from .autograd import Autograd, is_true, keyword
 from .evaluator import (
     ELEMENTWISE_OPS,
@@ -93,6 +94,7 @@ class Calls:
         # CALLABLE where the file freezes parameters: a module's output then proves no graph
         self.module_evidence = module_evidence
         self.module_calls: list[str] = []  # the modules whose forward is being interpreted
+        self.attribute_modules = AttributeModules(functions)  # `self.net` of a plain class's method
 
     def call(self, node: ast.Call, state: State) -> Value:
         func = node.func
@@ -384,6 +386,9 @@ class Calls:
         self, receiver: Value, func: ast.Attribute, node: ast.Call, args: Args, kwargs: Kwargs, state: State
     ) -> Value:
         name = func.attr
+        held = self.attribute_modules.module(func, state) if receiver is UNKNOWN else None
+        if held is not None:  # `self.net(x)` in a plain class's method: the module class it assigns
+            return self.call_module(held, node, args, kwargs, state)
         if receiver.kind is Kind.MODULE or (receiver is UNKNOWN and attr_path(func) in self.module_paths):
             attribute = self.expressions.eval_attribute(func, state)  # `self.rnn(x)`: a submodule, not a method
             if attribute is UNKNOWN and attr_path(func) in self.module_paths:
