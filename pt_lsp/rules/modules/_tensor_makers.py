@@ -10,7 +10,13 @@ import ast
 
 from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.evidence.reaching import instantiation_arguments, local_function, reaching_values, returned_values
+from pt_lsp.core.evidence.reaching import (
+    instantiation_arguments,
+    local_function,
+    parameter_of,
+    reaching_values,
+    returned_values,
+)
 from pt_lsp.core.evidence.tensors import TENSOR_METHODS
 from pt_lsp.core.vocabulary import FACTORIES
 from pt_lsp.core.walk import own_nodes
@@ -60,8 +66,8 @@ def tensor_values(ctx: FileContext, init: Function, value: ast.expr) -> list[ast
         return None  # bound by a loop, an unpacking, `with`, `:=`...
     made = [a for a in assignments if not _derived_from(a.value, name)]
     if passed is not None:  # a parameter: every call passes a plain tensor, or leaves a None default
-        if not all(plain_tensor(ctx, v) for v in passed if not is_none(v)):
-            return None
+        if not all(_plain_local(ctx, v, every=True) for v in passed if not is_none(v)):
+            return None  # `freq / freq.sum()`: arithmetic of plain tensors is one (lda2vec #14)
         if any(is_none(v) for v in passed) and not made:
             return None
         if not passed and not made:
@@ -101,29 +107,57 @@ def plain_or_returned(ctx: FileContext, info: ClassInfo, value: ast.expr) -> boo
     return bool(returned) and all(_plain_local(ctx, r) for r in returned or ())
 
 
-def _plain_local(ctx: FileContext, value: ast.AST, depth: int = 0) -> bool:
+def _plain_local(ctx: FileContext, value: ast.AST, depth: int = 0, every: bool = False) -> bool:
     # depth counts the hops from a name to its values (which may cycle); a step into a
-    # subexpression is bounded by the expression's size
+    # subexpression is bounded by the expression's size. `every`: each side of arithmetic must be
+    # plain or a number (a constructor's argument may combine a table with a device tensor).
     if depth > 4 or not isinstance(value, ast.expr):
         return False
     if plain_tensor(ctx, value, depth):
         return True
     if isinstance(value, ast.BinOp):  # `w / scale`: a plain tensor combined with anything stays one
         sides = (value.left, value.right)
+        if every:
+            numbers = [s for s in sides if isinstance(s, ast.Constant) and isinstance(s.value, (int, float))]
+            others = [_reduced(s) for s in sides if all(s is not n for n in numbers)]
+            return (
+                placement_free(ctx, value) and bool(others) and all(_plain_local(ctx, s, depth, every) for s in others)
+            )
         return placement_free(ctx, value) and any(_plain_local(ctx, s, depth) for s in sides)
     if isinstance(value, ast.UnaryOp) and not isinstance(value.op, ast.Not):  # `-distances`
-        return _plain_local(ctx, value.operand, depth)
+        return _plain_local(ctx, value.operand, depth, every)
     root: ast.expr = value
     while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and root.func.attr in TENSOR_METHODS:
         if not placement_free(ctx, root):
             return False
         root = root.func.value
     if isinstance(root, ast.Name):
-        values = reaching_values(ctx, root)
-        return bool(values) and all(_plain_local(ctx, v, depth + 1) for v in values or ())
+        values: list[ast.AST] | None = reaching_values(ctx, root)
+        if values is None:
+            values = list(_constructor_arguments(ctx, root) or ()) or None
+        return bool(values) and all(_plain_local(ctx, v, depth + 1, every) for v in values or ())
     if root is not value and isinstance(root, (ast.BinOp, ast.UnaryOp)):
-        return _plain_local(ctx, root, depth)  # `(a * b).unsqueeze(0)`: the arithmetic's tensor
+        return _plain_local(ctx, root, depth, every)  # `(a * b).unsqueeze(0)`: the arithmetic's tensor
     return False
+
+
+def _reduced(value: ast.expr) -> ast.expr:
+    """The tensor a method call is made on (``freq`` of ``freq.sum()``): a method of a CPU tensor
+    leaves a CPU tensor or a number, where it moves nothing (the caller checks placement)."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and not value.args:
+        value = value.func.value
+    return value
+
+
+def _constructor_arguments(ctx: FileContext, name: ast.Name) -> list[ast.expr] | None:
+    """What every instantiation in the file passes for ``name`` when it reads a parameter of an
+    ``__init__`` that never rebinds it (``counts`` in ``freq = counts.float() ** 0.75``); None
+    where one leaves it out at a None default, or the class is used any other way."""
+    found = parameter_of(ctx, name)
+    if found is None or found[0].name != "__init__":
+        return None
+    passed = instantiation_arguments(ctx, *found)
+    return None if passed is None or any(is_none(v) for v in passed) else passed
 
 
 def converted_with_dims(ctx: FileContext, value: ast.expr) -> bool:

@@ -15,6 +15,7 @@ from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._device_moves import moved_at_use, placement_free
+from pt_lsp.rules.modules._init_helpers import construction_helpers
 from pt_lsp.rules.modules._module_evidence import (
     Function,
     assignment_path,
@@ -55,7 +56,14 @@ class UnregisteredBuffer(Rule):
     `None`, and so does an attribute rebuilt from itself in
     `__init__` (`self.t = self.one_hot(n)`, then `self.t = self.t.permute(2, 0, 1)`, where the
     method returns a plain tensor); that finding has no fix (`register_buffer` refuses a name
-    that is already an attribute). A view of a constructor argument (`self.mins = bounds[0:1]`)
+    that is already an attribute). A method that only `__init__` calls, as a statement of its
+    own (`self._init_tmp_variables()`), sets attributes at construction as `__init__` does. A
+    constructor argument counts where every instantiation passes a plain tensor or arithmetic of
+    plain tensors (`freq / freq.sum()`), also through a parameter of the enclosing module's
+    `__init__` that every instantiation gives a plain tensor. A plain tensor made trainable
+    (`self.s.requires_grad_()`) that no optimizer of its own trains is reported with the advice
+    to make it an `nn.Parameter`, with no fix (a buffer would never train).
+    A view of a constructor argument (`self.mins = bounds[0:1]`)
     counts where every instantiation in the file passes a plain tensor, or leaves a `None`
     default that `__init__` replaces by one. Tensors with `requires_grad=True` are PTL301;
     0-dimensional tensors, tensors created with an explicit `device=` or placed where they are
@@ -125,26 +133,58 @@ class UnregisteredBuffer(Rule):
             for runner in [m for m in info.methods.values() if id(m) in runners]:
                 reached += [m for m in methods_reached_from(info, runner) if all(m is not r for r in reached)]
             super_line = super_init_line(init)
-            for attr, stmt in init_assignments(info, init).items():
-                made = tensor_values(ctx, init, stmt.value)
-                if made is None:
-                    continue
-                uses = [(m, u) for m in reached for u in self_attribute_uses(m, attr)]
-                if not uses or all(moved_at_use(ctx, use) for _, use in uses):
-                    continue
-                if made_trainable(info, attr) and trained_apart(ctx, info, attr) is not None:
-                    continue  # trained by an optimizer of its own: not a buffer (audit-8)
-                where = "`forward`"
-                if all(id(m) in runners for m, _ in uses):
-                    where = f"`{uses[0][0].name}` (which {runners[id(uses[0][0])]})"
-                message = (
-                    f"`self.{attr}` is a plain tensor attribute used in {where}: `model.to(device)` does not"
-                    f" move it and `state_dict()` does not save it; register it as a buffer"
-                )
-                related = self.path(ctx, forward, stmt, attr, made, uses, runners)
-                yield self.report(ctx, stmt, message, fixes=self.fixes(ctx, stmt, attr, super_line), related=related)
+            excluded = {id(m) for m in reached} | runners.keys()
+            sources: list[tuple[Function, int | None]] = [(init, super_line)]
+            for helper, line in construction_helpers(info, init, excluded):
+                # a fix in the helper is right only where `__init__` calls it after `super().__init__()`
+                sources.append((helper, 0 if super_line is not None and line > super_line else None))
+            for source, fix_after in sources:
+                yield from self.assigned_in(ctx, info, init, source, forward, reached, runners, fix_after)
             yield from self.rebuilt_in_init(ctx, info, init, forward, reached)
             yield from self.placed_only_when_given(ctx, info, init, reached, super_line)
+
+    def assigned_in(
+        self,
+        ctx: FileContext,
+        info: ClassInfo,
+        init: Function,
+        source: Function,
+        forward: Function,
+        reached: list[Function],
+        runners: dict[int, str],
+        super_line: int | None,
+    ) -> Iterator[Finding]:
+        """The plain tensors ``source`` (``__init__``, or a method only ``__init__`` calls) stores
+        in attributes that ``forward`` (or what it reaches or runs) uses."""
+        for attr, stmt in init_assignments(info, source).items():
+            made = tensor_values(ctx, source, stmt.value)
+            if made is None:
+                continue
+            uses = [(m, u) for m in reached for u in self_attribute_uses(m, attr)]
+            if not uses or all(moved_at_use(ctx, use) for _, use in uses):
+                continue
+            trainable = made_trainable(info, attr)
+            if trainable and trained_apart(ctx, info, attr) is not None:
+                continue  # trained by an optimizer of its own: not a buffer (audit-8)
+            where = "`forward`"
+            if all(id(m) in runners for m, _ in uses):
+                where = f"`{uses[0][0].name}` (which {runners[id(uses[0][0])]})"
+            message = (
+                f"`self.{attr}` is a plain tensor attribute used in {where}: `model.to(device)` does not"
+                f" move it and `state_dict()` does not save it; register it as a buffer"
+            )
+            fixes = self.fixes(ctx, stmt, attr, super_line)
+            if trainable:  # `self.s.requires_grad_()` and no optimizer of its own: a parameter, not a buffer
+                message = (
+                    f"`self.{attr}` is made trainable (`requires_grad_()`) but is a plain tensor attribute used"
+                    f" in {where}: `model.parameters()` does not list it, so an optimizer built from them never"
+                    f" updates it, `model.to(device)` does not move it and `state_dict()` does not save it;"
+                    f" make it an `nn.Parameter`"
+                )
+                fixes = []
+            where_set = "`__init__`" if source is init else f"`{source.name}` (called from `__init__`)"
+            related = self.path(ctx, forward, stmt, attr, made, uses, runners, where_set)
+            yield self.report(ctx, stmt, message, fixes=fixes, related=related)
 
     def rebuilt_in_init(
         self, ctx: FileContext, info: ClassInfo, init: Function, forward: Function, reached: list[Function]
@@ -227,6 +267,7 @@ class UnregisteredBuffer(Rule):
         made: list[ast.Assign],
         uses: list[tuple[Function, ast.Attribute]],
         runners: dict[int, str],
+        where_set: str = "`__init__`",
     ) -> tuple[Related, ...]:
         """Where the tensor is made, where it becomes a plain attribute, and where `forward` uses it."""
         steps = [
@@ -239,7 +280,7 @@ class UnregisteredBuffer(Rule):
             if id(method) in runners:
                 where = f"`{method.name}` (which {runners[id(method)]})"
             steps.append(Step(use, f"used here in {where}: still on the CPU after `model.to(device)`"))
-        message = f"assigned to a plain attribute `self.{attr}` in `__init__`, not registered as a buffer"
+        message = f"assigned to a plain attribute `self.{attr}` in {where_set}, not registered as a buffer"
         return assignment_path(ctx, steps, stmt, message)
 
     def fixes(self, ctx: FileContext, stmt: ast.Assign, attr: str, super_line: int | None) -> list[Fix]:
