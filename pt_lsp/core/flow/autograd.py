@@ -5,7 +5,6 @@ nodes is recorded, with what the rules need to tell the cases apart (PTL201 clas
 from __future__ import annotations
 
 import ast
-import functools
 from typing import TYPE_CHECKING
 
 from ..walk import attr_path
@@ -13,6 +12,7 @@ from .evaluator import Expressions
 from .facts import BackwardRecord, GraphState, LoopPass
 from .graph import GraphNodes
 from .lattice import Grade, GraphNode
+from .optimizers import built_optimizers, optimizer_tie
 from .state import LoopFrame, Stack, State
 from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value
 
@@ -163,39 +163,29 @@ class Autograd:
 
     def optimizer_step(self, call: ast.Call, state: State) -> None:
         """``optimizer.step()`` updates parameters in place: a retained graph that saved them
-        cannot be backwarded again ("modified by an inplace operation"). Only the modules whose
-        ``.parameters()`` the optimizer was built from count; without them, nothing does."""
+        cannot be backwarded again ("modified by an inplace operation"). Only the modules the
+        optimizer is tied to count (``optimizers.optimizer_tie``); without them, nothing does.
+        A callable parameter's output counts (PTL201 grades the finding by the tie and node)."""
         modules = self.optimized_modules(call)
         if not modules:
             return
         for graph_node in state.retained:
             owners = self.graph.parameter_nodes.get(graph_node.uid, frozenset())
-            if owners & modules and graph_node.evidence is Grade.PROVEN:
+            if owners & modules and graph_node.evidence in (Grade.PROVEN, Grade.CALLABLE):
                 state.updated.setdefault(graph_node, call)
 
     def optimized_modules(self, step: ast.Call) -> frozenset[str]:
         """``opt.step()`` where ``opt = torch.optim.X(D.parameters(), ...)``: ``{"D"}``."""
         if not isinstance(step.func, ast.Attribute) or not isinstance(step.func.value, (ast.Name, ast.Attribute)):
             return frozenset()
-        return self.optimizers.get(attr_path(step.func.value) or "", frozenset())
+        tie = optimizer_tie(self.ctx, attr_path(step.func.value) or "")
+        return tie.modules if tie is not None else frozenset()
 
-    @functools.cached_property
+    @property
     def optimizers(self) -> dict[str, frozenset[str]]:
         """Each variable assigned a call with ``X.parameters()`` in its first argument (an
         optimizer, in practice) -> those ``X``: one scan of the file's assignments."""
-        found: dict[str, set[str]] = {}
-        for assign in self.ctx.index.of(ast.Assign):
-            for target in assign.targets:
-                pairs = [(target, assign.value)]
-                if isinstance(target, ast.Tuple) and isinstance(assign.value, ast.Tuple):
-                    pairs = list(zip(target.elts, assign.value.elts))  # `opt_g, opt_d = Adam(...), Adam(...)`
-                for bound, value in pairs:
-                    path = attr_path(bound)
-                    if path and isinstance(value, ast.Call) and value.args:
-                        owners = _parameter_owners(value.args[0])
-                        if owners:
-                            found.setdefault(path, set()).update(owners)
-        return {path: frozenset(owners) for path, owners in found.items()}
+        return built_optimizers(self.ctx)
 
     def record_stepped(self, call: ast.Call, history: frozenset[GraphNode], state: State) -> None:
         stale = sorted((n for n in history if n in state.updated), key=lambda n: n.uid)
@@ -243,15 +233,3 @@ def carried_into(loop: LoopFrame, nodes: set[GraphNode]) -> tuple[tuple[str, Val
     return tuple(
         (name, head[name]) for name in sorted(head) if name.split(".")[0] in loop.live_in and head[name].history & nodes
     )
-
-
-def _parameter_owners(expr: ast.AST) -> set[str]:
-    """``D`` of every ``D.parameters()`` in an optimizer's first argument."""
-    owners = set()
-    for node in ast.walk(expr):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in ("parameters", "named_parameters"):
-                owner = attr_path(node.func.value)
-                if owner:
-                    owners.add(owner)
-    return owners

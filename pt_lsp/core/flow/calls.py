@@ -21,6 +21,7 @@ from .evaluator import (
 )
 from .graph import GraphNodes
 from .lattice import Device, Grade, ReadOnly
+from .optimizers import named_optimizer, saved_owners
 from .state import Stack, State
 from .values import BYTES, INT, OTHER, UNKNOWN, Args, Kind, Kwargs, Value, add_element, merge_steps
 
@@ -131,7 +132,10 @@ class Calls:
         value = self.call_unknown(node, args, kwargs, state)
         if not state.grad_enabled:
             return value
-        return value.with_(history=value.history | {self.graph.fresh(node, evidence=Grade.CALLABLE)})
+        made = self.graph.fresh(node, evidence=Grade.CALLABLE)
+        if attr_path(node.func):  # a model's parameters, if it is one (PTL201 grades it)
+            self.graph.parameter_nodes[made.uid] = saved_owners([*self.module_calls, attr_path(node.func) or ""])
+        return value.with_(history=value.history | {made})
 
     # -- unknown callables ----------------------------------------------------------------------
     def call_unknown(self, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
@@ -435,9 +439,13 @@ class Calls:
         if name == "step" and (
             (receiver.kind is Kind.OTHER and (receiver.qualname or "").startswith("torch.optim."))
             or (attr_path(func.value) or "") in self.autograd.optimizers  # `self.opt_d`, built in __init__
+            or (receiver is UNKNOWN and not node.args and named_optimizer(attr_path(func.value) or ""))  # a parameter
         ):
             self.autograd.optimizer_step(node, state)
             return OTHER
+        if name == "forward" and receiver is UNKNOWN and args and attr_path(func.value):
+            # `agent.actor.forward(s)` on an object out of view: a module's forward, as a callable parameter's
+            return self.call_callable_parameter(node, args, kwargs, state)
         if receiver.kind is Kind.SEQ or receiver.elem is not None:
             path = attr_path(func.value)
             if name in api.LIST_ADD_METHODS and args:
@@ -611,8 +619,12 @@ class Calls:
         method = self.functions.local_method(module, name)
         if method is not None and static(method):
             return self.functions.call_function(method, node, args, kwargs, state)
-        if method is not None:
-            return self.functions.call_function(method, node, [module, *args], kwargs, state, attr_path(func.value))
+        if method is not None:  # `self.actor.sample(s)`: the nodes it makes save the actor's parameters
+            self.module_calls.append(attr_path(func.value) or "")
+            try:
+                return self.functions.call_function(method, node, [module, *args], kwargs, state, attr_path(func.value))
+            finally:
+                self.module_calls.pop()
         if name == "state_dict":
             # tensors on the module's device, detached (keep_vars=False)
             tensor = Value(kind=Kind.TENSOR, device=module.device, requires_grad=False, steps=module.steps)
@@ -701,7 +713,7 @@ class Calls:
             # torch saves a weight only to compute the gradient of an input that needs one: a
             # layer's input, or the output of an earlier layer with parameters in the same module.
             if any(v.requires_grad or v.history for v in inputs) or chains_layers(module):
-                owners = frozenset([*self.module_calls, attr_path(node.func) or ""]) - {""}
+                owners = saved_owners([*self.module_calls, attr_path(node.func) or ""])
                 self.graph.parameter_nodes.update((n.uid, owners) for n in value.history if n.uid > first_new)
         if module.device is not Device.UNKNOWN and not parameter_free and value.device is not Device.CUDA:
             # the output is where the parameters are; an input proven on CUDA decides it

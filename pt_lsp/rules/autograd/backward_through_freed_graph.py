@@ -18,12 +18,13 @@ from pt_lsp.core.edits import (
     statement_of,
 )
 from pt_lsp.core.evidence.paths import evidence_path
-from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related
+from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.fixes import BoundNames
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path, is_self_attr, parameter_defaults
 from pt_lsp.rules.autograd._freed_graph_cases import BackwardEvent, Carried, EventCase, freed_graph_events
+from pt_lsp.rules.autograd._retained_steps import likely_message, stepped_grade
 from pt_lsp.rules.autograd.examples.backward_through_freed_graph import EXAMPLES
 
 RETAIN = "retain_graph=True"
@@ -114,12 +115,18 @@ class BackwardThroughFreedGraph(Rule):
         for event in events:
             gan = self.gan_uses(ctx, event) if event.case is EventCase.SHARED_GRAPH else []
             before = [c for c in freed_by.get(id(event.earlier), []) if _position(c) < _position(event.call)]
+            message, severity = self.message(event, bool(gan), _function_name(ctx, event.call)), None
+            if event.case is EventCase.PARAMETERS_UPDATED and event.step is not None:
+                severity, modules = stepped_grade(ctx, event)  # a name tie or a callable's output: likely
+                if severity is Severity.WARNING:
+                    message = likely_message(ast.unparse(event.step), modules)
             yield self.report(
                 ctx,
                 event.call,
-                self.message(event, bool(gan), _function_name(ctx, event.call)),
+                message,
                 fixes=self.fixes(ctx, event, gan, before),
                 related=self.path(ctx, event),
+                severity=severity,
             )
 
     # -- evidence path --------------------------------------------------------------------------

@@ -1,0 +1,166 @@
+"""Which modules' parameters an optimizer updates, and how that is known (PTL201's stepped case).
+
+An ``opt.step()`` changes the parameters it owns in place; a graph kept by
+``backward(retain_graph=True)`` that saved one of them then raises "modified by an inplace
+operation" on its next backward. The tie from the stepped optimizer to the modules is:
+
+- *built*: the optimizer is built in the file from ``M.parameters()`` (or from a list of such
+  parameters assigned to a name), under the path it is stepped by (``opt_d``, ``self.opt_d``),
+  or as an attribute of a class of the file stepped through an object (``agent.critic_optim``
+  where a class's ``__init__`` has ``self.critic_optim = Adam(self.critic.parameters())``:
+  the modules are ``agent.critic``);
+- *named*: nothing builds it in view (a function parameter, an object of another file), but
+  its name names its module: ``critic_optim``, ``optimizer_critic``, ``agent.actor_optimizer``
+  step ``critic``, ``critic``, ``agent.actor``; an ``optimizer`` attribute steps the object
+  holding it (``agent.actor.optimizer``: ``agent.actor``). The name is the only evidence.
+
+Under torch 2.13 (tests/flow/test_audit9_retain_then_step.py) an optimizer of unknown parameters
+stepped between two backwards of one loss does not always raise: the step of a model off the
+graph, or of a one-layer model applied to data (its weight is not saved), leaves the kept graph
+valid. So only a *built* tie on a proven graph node is a proven failure; the rest is reported as
+likely.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..walk import attr_path
+
+if TYPE_CHECKING:
+    from ..context import FileContext
+
+PARAMETER_METHODS = ("parameters", "named_parameters")
+# `critic_optim`, `optimizer_actor`, `actor_opt`, `critic_optimiser`: the stem names the module
+_TOKEN = "(?:optim|optimizer|optimiser|opt)"
+_NAMED = re.compile(rf"^(?:(?P<stem1>[a-z][a-z0-9]*)_{_TOKEN}|{_TOKEN}_(?P<stem2>[a-z][a-z0-9]*))$")
+_ALONE = ("optim", "optimizer", "optimiser", "opt")
+
+
+@dataclass(frozen=True)
+class Tie:
+    modules: frozenset[str]
+    built: bool  # from a construction in the file; else from the optimizer's name only
+
+
+def optimizer_tie(ctx: FileContext, path: str) -> Tie | None:
+    """The modules stepped by ``path.step()``, or None where nothing ties them."""
+    built = built_optimizers(ctx)
+    if path in built:  # a group of a module's parameters: which ones the graph saved is unknown
+        return Tie(built[path], path not in _PARTIAL.get(ctx, ()))
+    prefix, _, last = path.rpartition(".")
+    if prefix and prefix != "self" and f"self.{last}" in built:  # an attribute of a class of the file
+        moved = frozenset(prefix + owner[4:] for owner in built[f"self.{last}"] if owner.split(".")[0] == "self")
+        if moved:
+            return Tie(moved, True)
+    if last.lower() in _ALONE:
+        return Tie(frozenset({prefix}), False) if prefix and prefix != "self" else None
+    match = _NAMED.match(last.lower())
+    if match is None:
+        return None
+    stem = match.group("stem1") or match.group("stem2")
+    return Tie(frozenset({f"{prefix}.{stem}" if prefix else stem}), False)
+
+
+def named_optimizer(path: str) -> bool:
+    """Whether ``path``'s last part names an optimizer (``critic_optim``, ``agent.actor.optimizer``)."""
+    last = path.rpartition(".")[2].lower()
+    return last in _ALONE or _NAMED.match(last) is not None
+
+
+_BUILT: weakref.WeakKeyDictionary[FileContext, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
+
+
+def built_optimizers(ctx: FileContext) -> dict[str, frozenset[str]]:
+    """Each variable assigned a call whose first argument holds ``X.parameters()`` (an optimizer,
+    in practice) -> those ``X``: one scan of the file's assignments, once per file. A name in the
+    first argument is read through its assignments (``params = list(G.parameters()) + ...``)."""
+    if ctx in _BUILT:
+        return _BUILT[ctx]
+    lists: dict[str, set[str]] = {}
+    groups: set[str] = set()  # lists of a part of a module's parameters, which part unknown
+    pairs_of: list[tuple[ast.expr, ast.expr]] = []
+    for assign in ctx.index.of(ast.Assign):
+        for target in assign.targets:
+            value = assign.value
+            if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple):
+                pairs_of.extend(zip(target.elts, value.elts))  # `opt_g, opt_d = Adam(...), Adam(...)`
+            elif isinstance(target, ast.Tuple) and _is_parameters(value, suffix=True):
+                # `main, sc = model.grouped_parameters()`: each a part of model's parameters
+                func = value.func if isinstance(value, ast.Call) else None
+                owner = attr_path(func.value) if isinstance(func, ast.Attribute) else None
+                for elt in target.elts:
+                    if owner and isinstance(elt, ast.Name):
+                        lists.setdefault(elt.id, set()).add(owner)
+                        groups.add(elt.id)
+            else:
+                pairs_of.append((target, value))
+    for bound, value in pairs_of:  # parameter lists first: `params = [*G.parameters(), *E.parameters()]`
+        if isinstance(bound, ast.Name) and (
+            not isinstance(value, ast.Call) or _is_list_call(value) or _is_parameters(value)
+        ):
+            owners = parameter_owners(value)
+            if owners and isinstance(bound, ast.Name):
+                lists.setdefault(bound.id, set()).update(owners)
+    found: dict[str, set[str]] = {}
+    for bound, value in pairs_of:
+        path = attr_path(bound)
+        if (
+            path
+            and isinstance(value, ast.Call)
+            and value.args
+            and not _is_list_call(value)
+            and not _is_parameters(value)
+        ):
+            first = value.args[0]
+            owners = parameter_owners(first)
+            for node in ast.walk(first):
+                if isinstance(node, ast.Name) and node.id in lists:
+                    owners |= lists[node.id]
+                    if node.id in groups:
+                        _PARTIAL.setdefault(ctx, set()).add(path)
+            if owners:
+                found.setdefault(path, set()).update(owners)
+    _BUILT[ctx] = result = {path: frozenset(owners) for path, owners in found.items()}
+    return result
+
+
+_PARTIAL: weakref.WeakKeyDictionary[FileContext, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _is_list_call(value: ast.expr) -> bool:
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("list", "tuple")
+
+
+def _is_parameters(value: ast.expr, suffix: bool = False) -> bool:
+    """``m.parameters()``; with ``suffix``, any method named so (``m.grouped_parameters()``)."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
+        return False
+    return value.func.attr.endswith("parameters") if suffix else value.func.attr in PARAMETER_METHODS
+
+
+def parameter_owners(expr: ast.AST) -> set[str]:
+    """``D`` of every ``D.parameters()`` in an optimizer's first argument."""
+    owners = set()
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in PARAMETER_METHODS:
+                owner = attr_path(node.func.value)
+                if owner:
+                    owners.add(owner)
+    return owners
+
+
+def saved_owners(paths: list[str]) -> frozenset[str]:
+    """The modules whose parameters a node saved, from the modules whose forward is running and
+    the layer that made it: each path as written, and a ``self.X`` inside ``model``'s forward
+    also as ``model.X`` (an optimizer of ``model.encoder.parameters()`` steps it)."""
+    resolved: list[str] = []
+    paths = [path.removesuffix(".forward") for path in paths]  # `agent.actor.forward(s)` is `agent.actor(s)`
+    for path in paths:
+        resolved.append(resolved[-1] + path[4:] if path.startswith("self.") and resolved else path)
+    return frozenset([*paths, *resolved]) - {""}
