@@ -4,15 +4,24 @@ Each program below is ours, written in the shape of one real report (its ``# Sou
 the line the report is about carries ``# bug: PTLxxx`` and a true finding past the line where
 the run stops carries ``# also: PTLxxx``. Each raises the reported error under torch 2.13 (on
 the CPU, or with CUDA available under pt-lsp's fake-cuda), each fixed neighbour runs and draws no
-finding. Reported before this session: the PTL202 tutorial vector, the PTL203 bias view and the
-PTL302 focal-loss weight; taught here (the general facts, each with a silent neighbour):
+finding. Reported before this session: the PTL202 tutorial vector, the PTL203 bias view and layer
+weight entry, the PTL302 focal-loss weight; taught here (the general facts, each with a silent
+neighbour):
 
 - a tensor passed to a module's constructor is plain when every instantiation passes arithmetic
   of plain tensors, also through a parameter of the enclosing module's ``__init__`` that every
   instantiation of that module gives a plain tensor (lda2vec's unigram distribution);
 - a method that only ``__init__`` calls, as a statement, sets its attributes at construction
   exactly as ``__init__`` does (DCLS's ``_init_tmp_variables``); a method ``forward`` also calls
-  (a cache it rebuilds) does not count.
+  (a cache it rebuilds) does not count;
+- a torch function given ``inplace=True`` (``F.relu``, ``F.dropout``), a torch function ending in
+  ``_`` (``torch.relu_``) and a layer built with ``inplace=True`` write their input in place (not
+  ``torch.nn.init.*_``, which runs under ``no_grad``); the leaf a name holds is the one reaching
+  the change, though the name is rebound later (``x = F.relu(x, inplace=True)``); a tensor of
+  ``torch.from_numpy`` does not require grad, so ``requires_grad_()`` makes it a leaf;
+- a factory given ``requires_grad=data.requires_grad`` makes a leaf that requires grad where the
+  analysis shows ``data`` does (ncnet's preallocated output); the message for an item assignment
+  is torch's "a view of a leaf Variable ...".
 
 Known miss, left: pytorch/pytorch#29807 (a plain list holding aliases of registered buffers,
 stale after ``.cuda()``).
@@ -27,6 +36,7 @@ import textwrap
 
 import pytest
 
+from pt_lsp.core.document import Document
 from pt_lsp.core.engine import lint_source
 from pt_lsp.core.selection import Selection
 
@@ -265,12 +275,106 @@ print(out.shape)
 """
 
 
+P203_RELU_DROPOUT_INPLACE_LEAF = """\
+# Source: https://github.com/pytorch/pytorch/issues/727
+# Pattern: a leaf input that requires grad goes through `F.relu(x, inplace=True)` and then
+# `F.dropout(x, inplace=True)`; torch refuses to change the leaf in place. The maintainer: remove
+# the `inplace` flags (a leaf cannot be changed in place, and dropout in place would also
+# overwrite the output relu saved for backward).
+# error: a leaf Variable that requires grad is being used in an in-place operation
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+x = torch.from_numpy(np.random.randn(4, 6, 10, 10)).float().requires_grad_()
+x = F.relu(x, inplace=True)  # bug: PTL203
+x = F.dropout(x, p=0.1, inplace=True)
+result = torch.sum(x)
+result.backward()
+print(result.item())
+"""
+
+
+P203_NCNET_CONV4D_OUTPUT_BUFFER = """\
+# Source: https://github.com/ignacio-rocco/ncnet/issues/12
+# Pattern: a 4-D convolution written as a loop of 3-D convolutions preallocates its output with
+# `requires_grad=data.requires_grad` and writes each slice into it; when the input comes from a
+# feature extractor with trainable weights, the buffer is a leaf that requires grad and the first
+# slice assignment fails (evaluation without `torch.no_grad()`). The output should join the graph
+# through the slices written into it: preallocated without `requires_grad`.
+# error: a view of a leaf Variable that requires grad is being used in an in-place operation
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def conv4d(data, filters, padding=1):
+    b, c, h, w, d, t = data.size()
+    data = data.permute(2, 0, 1, 3, 4, 5).contiguous()
+    filters = filters.permute(2, 0, 1, 3, 4, 5).contiguous()
+    c_out = filters.size(1)
+    output = torch.zeros(h, b, c_out, w, d, t, requires_grad=data.requires_grad)
+    zeros = torch.zeros(padding, b, c, w, d, t)
+    padded = torch.cat((zeros, data, zeros), 0)
+    for i in range(h):
+        output[i] = sum(  # bug: PTL203
+            F.conv3d(padded[i + p], filters[p], padding=padding) for p in range(filters.size(0))
+        )
+    return output.permute(1, 2, 0, 3, 4, 5)
+
+
+class Conv4d(nn.Module):
+    def __init__(self, in_channels, out_channels, k=3):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(out_channels, in_channels, k, k, k, k) * 0.1)
+
+    def forward(self, x):
+        return conv4d(x, self.weight)
+
+
+class NeighConsensus(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Conv2d(3, 2, 3, padding=1)
+        self.conv = Conv4d(1, 1)
+
+    def forward(self, a, b):
+        fa, fb = self.features(a), self.features(b)
+        corr = torch.einsum("bchw,bcxy->bhwxy", fa, fb).unsqueeze(1)
+        return self.conv(corr)
+
+
+model = NeighConsensus().eval()
+print(model(torch.randn(1, 3, 4, 4), torch.randn(1, 3, 4, 4)).shape)
+"""
+
+
+P203_LAYER_WEIGHT_ENTRY_ASSIGNMENT = """\
+# Source: https://discuss.pytorch.org/t/layer-weight-vs-weight-data/24271/2
+# Pattern: an entry of a linear layer's weight is set by chained indexing, `lin.weight[0][0] = 1.`,
+# outside `torch.no_grad()` (the answer: do it under `with torch.no_grad():`, not via `.data`).
+# error: a view of a leaf Variable that requires grad is being used in an in-place operation
+import torch
+from torch import nn
+
+lin = nn.Linear(10, 2)
+lin.weight[0][0] = 1.0  # bug: PTL203
+x = torch.randn(1, 10)
+output = lin(x)
+output.mean().backward()
+print(lin.weight.grad.shape)
+"""
+
+
 REAL = {
     "tutorial-vector": P202_VECTOR_BACKWARD_BLOG,
     "yolo-bias-view": P203_YOLO_PRUNE_INITIALIZE_BIASES,
     "focal-pos-weight": P302_FOCAL_LOSS_POS_WEIGHT,
     "lda2vec-distribution": P302_LDA2VEC_WORD_DISTRIBUTION,
     "dcls-init-helper": P302_DCLS_TMP_VARIABLES_HELPER,
+    "relu-inplace-leaf": P203_RELU_DROPOUT_INPLACE_LEAF,
+    "ncnet-output-buffer": P203_NCNET_CONV4D_OUTPUT_BUFFER,
+    "layer-weight-entry": P203_LAYER_WEIGHT_ENTRY_ASSIGNMENT,
 }
 
 
@@ -384,3 +488,90 @@ def test_a_trainable_plain_tensor_without_an_optimizer_is_told_to_be_a_parameter
     constant = TRAINABLE.replace("        self.scale.requires_grad_()\n", "")
     [plain] = [f for f in lint_source(constant, "<s8>", selection=Selection.of(["PTL302"])).findings]
     assert "register it as a buffer" in plain.message and plain.fixes
+
+
+RELU_FIXED = P203_RELU_DROPOUT_INPLACE_LEAF.replace(", inplace=True)", ")").replace("  # bug: PTL203", "")
+NCNET_FIXED = fixed(
+    P203_NCNET_CONV4D_OUTPUT_BUFFER,
+    "output = torch.zeros(h, b, c_out, w, d, t, requires_grad=data.requires_grad)",
+    "output = torch.zeros(h, b, c_out, w, d, t)",
+)
+# the same helper on data that does not require grad: the copied flag is False, the buffer no leaf
+NCNET_NO_GRAD_INPUT = (
+    P203_NCNET_CONV4D_OUTPUT_BUFFER.split("class Conv4d")[0]
+    + "print(conv4d(torch.randn(1, 1, 3, 3, 3, 3), torch.randn(1, 1, 3, 3, 3, 3)).shape)\n"
+)
+LAYER_FIXED = fixed(
+    P203_LAYER_WEIGHT_ENTRY_ASSIGNMENT,
+    "lin.weight[0][0] = 1.0  # bug: PTL203",
+    "with torch.no_grad():\n    lin.weight[0][0] = 1.0",
+)
+REBOUND_FIRST = """\
+import torch
+
+w = torch.zeros(3, requires_grad=True)
+w = w * 2
+w.add_(1)
+w.sum().backward()
+"""
+INIT_FUNCTIONS = """\
+import torch
+from torch import nn
+
+w = torch.empty(3, 4, requires_grad=True)
+nn.init.normal_(w, 0.0, 0.02)
+nn.init.zeros_(w)
+b = torch.zeros(4, requires_grad=True)
+torch.nn.utils.clip_grad_norm_([w, b], 1.0)
+(w.sum() + b.sum()).backward()
+"""
+
+
+@pytest.mark.parametrize(
+    "source",
+    [RELU_FIXED, NCNET_FIXED, NCNET_NO_GRAD_INPUT, LAYER_FIXED, REBOUND_FIRST, INIT_FUNCTIONS],
+    ids=["relu-out-of-place", "ncnet-plain-buffer", "ncnet-plain-input", "layer-no-grad", "rebound", "init"],
+)
+def test_ptl203_neighbours_run_and_draw_no_finding(source: str) -> None:
+    """torch runs each: activations out of place; a buffer without ``requires_grad`` (it joins the
+    graph through the slices), or copying the flag of data that does not require grad; the entry
+    set under ``no_grad``; an in-place change of ``w * 2`` (no leaf: the leaf's name was rebound
+    before it); ``torch.nn.init`` functions and ``clip_grad_norm_`` (they do not write under
+    autograd)."""
+    run(source)
+    assert findings(source, "PTL203") == []
+
+
+def test_a_layer_built_in_place_writes_its_leaf_input() -> None:
+    """torch: ``nn.ReLU(inplace=True)`` called on a leaf that requires grad raises the leaf
+    error; built without ``inplace`` the same call runs, silent."""
+    source = """\
+    import torch
+    from torch import nn
+
+    x = torch.randn(4, 6, requires_grad=True)
+    act = nn.ReLU(inplace=True)
+    y = act(x)  # here
+    y.sum().backward()
+    """
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        run(source)
+    assert findings(source, "PTL203") == [6]
+    plain = source.replace("nn.ReLU(inplace=True)", "nn.ReLU()")
+    run(plain)
+    assert findings(plain, "PTL203") == []
+
+
+def test_dropping_inplace_is_the_fix_and_the_second_pass_is_clean() -> None:
+    """The fix of ``F.relu(x, inplace=True)`` on a leaf drops the flag; the fixed text compiles and
+    draws no PTL203 finding (the in-place dropout after it is on relu's output, no leaf)."""
+    source = textwrap.dedent(P203_RELU_DROPOUT_INPLACE_LEAF)
+    result = lint_source(source, "<s8>", selection=Selection.of(["PTL203"]))
+    [finding] = result.findings
+    [fix] = finding.fixes
+    [edit] = fix.edits
+    start, end = (Document(source).offset(p) for p in (edit.span.start, edit.span.end))
+    fixed_source = source[:start] + edit.content + source[end:]
+    compile(fixed_source, "<fixed>", "exec")
+    assert "F.relu(x)" in fixed_source
+    assert findings(fixed_source, "PTL203") == []

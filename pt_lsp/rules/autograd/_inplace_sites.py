@@ -19,6 +19,7 @@ from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import body_containing, no_grad_block, source_of, statement_index, statement_of
 from pt_lsp.core.evidence.grad_mode import GradMode
+from pt_lsp.core.evidence.reaching import reaching_values
 from pt_lsp.core.findings import Edit
 from pt_lsp.rules.autograd._leaves import Leaf, LeafEvidence
 
@@ -38,6 +39,8 @@ class InPlaceSite:
     operands: tuple[ast.expr, ...]
     what: str  # "`add_()`", "`-=`", "item assignment"
     leaf: Leaf
+    flag: ast.keyword | None = None  # `inplace=True` of a functional call (`F.relu(w, inplace=True)`)
+    functional: bool = False  # a torch function or layer call that writes its input (`torch.relu_(w)`)
 
     @property
     def manual_update(self) -> bool:
@@ -52,8 +55,60 @@ def _strip_subscripts(expr: ast.expr) -> tuple[ast.expr, bool]:
     return expr, indexed
 
 
-def _candidates(ctx: FileContext) -> Iterator[tuple[ast.AST, ast.expr, tuple[ast.expr, ...], str]]:
+# torch functions with a trailing underscore that do not write their first argument's values under
+# autograd: `torch.nn.init.*_` runs under no_grad itself, `clip_grad_norm_` changes `.grad`
+_NOT_WRITING_PREFIXES = ("torch.nn.init.", "torch.nn.utils.", "torch.autograd.", "torch.cuda.", "torch.random.")
+
+
+def _functional_write(ctx: FileContext, call: ast.Call) -> tuple[ast.expr, str, ast.keyword | None] | None:
+    """``(input, what, inplace keyword)`` where ``call`` writes its first argument in place: a torch
+    function given ``inplace=True`` (``F.relu(x, inplace=True)``, ``F.dropout(x, 0.1, inplace=True)``),
+    a torch function ending in ``_`` (``torch.relu_(x)``, ``F.leaky_relu_(x)``), or a layer built with
+    ``inplace=True`` and called on ``x`` (``nn.ReLU(inplace=True)(x)``, also through a local name)."""
+    if not call.args or isinstance(call.args[0], ast.Starred):
+        return None
+    qualname = ctx.qualname(call.func)
+    if qualname is not None and qualname.startswith("torch."):
+        name = qualname.rsplit(".", 1)[-1]
+        flag = _inplace_true(call)
+        if flag is not None and not qualname.startswith(_NOT_WRITING_PREFIXES):
+            return call.args[0], f"`{name}(..., inplace=True)`", flag
+        top = qualname.count(".") == 1 or qualname.startswith("torch.nn.functional.")
+        if top and name.endswith("_") and not name.startswith("_") and name not in NOT_INPLACE:
+            return call.args[0], f"`{name}()`", None
+        return None
+    layer = call.func
+    if isinstance(layer, ast.Name):
+        values = reaching_values(ctx, layer)
+        layer = values[0] if values is not None and len(values) == 1 and isinstance(values[0], ast.Call) else layer
+    if isinstance(layer, ast.Call) and _inplace_true(layer) is not None:
+        made = ctx.qualname(layer.func) or ""
+        if made.startswith("torch.nn.") and made.rsplit(".", 1)[-1][:1].isupper():
+            return call.args[0], f"`{made.rsplit('.', 1)[-1]}(inplace=True)`", None
+    return None
+
+
+def _inplace_true(call: ast.Call) -> ast.keyword | None:
+    return next(
+        (
+            k
+            for k in call.keywords
+            if k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
+        ),
+        None,
+    )
+
+
+def _candidates(
+    ctx: FileContext,
+) -> Iterator[tuple[ast.AST, ast.expr, tuple[ast.expr, ...], str, ast.keyword | None, bool]]:
     text = ctx.doc.text
+    if "inplace=True" in text or "_(" in text:
+        for call in ctx.index.of(ast.Call):
+            written = _functional_write(ctx, call)
+            if written is not None:
+                receiver, _ = _strip_subscripts(written[0])
+                yield call, receiver, tuple(call.args[1:]), written[1], written[2], True
     if "_(" in text:
         for call in ctx.index.of(ast.Call):
             func = call.func
@@ -65,16 +120,17 @@ def _candidates(ctx: FileContext) -> Iterator[tuple[ast.AST, ast.expr, tuple[ast
                 and ctx.qualname(func) is None
             ):
                 receiver, _ = _strip_subscripts(func.value)
-                yield call, receiver, (*call.args, *(k.value for k in call.keywords)), f"`{func.attr}()`"
+                operands = (*call.args, *(k.value for k in call.keywords))
+                yield call, receiver, operands, f"`{func.attr}()`", None, False
     for stmt in ctx.index.of(ast.AugAssign):
         receiver, _ = _strip_subscripts(stmt.target)
         symbol = _AUG_SYMBOLS.get(type(stmt.op), "augmented assignment")
-        yield stmt, receiver, (stmt.value,), f"`{symbol}`"
+        yield stmt, receiver, (stmt.value,), f"`{symbol}`", None, False
     for assign in ctx.index.of(ast.Assign):
         for target in assign.targets:
             if isinstance(target, ast.Subscript):
                 receiver, _ = _strip_subscripts(target)
-                yield target, receiver, (assign.value,), "item assignment"
+                yield target, receiver, (assign.value,), "item assignment", None, False
 
 
 _AUG_SYMBOLS = {
@@ -100,10 +156,10 @@ def inplace_sites(ctx: FileContext) -> list[InPlaceSite]:
     # Every kind of leaf evidence needs one of these words in the file.
     if "torch" in text and any(word in text for word in LEAF_WORDS):
         leaves, grad_mode = LeafEvidence(ctx), None
-        for node, receiver, operands, what in _candidates(ctx):
+        for node, receiver, operands, what, flag, functional in _candidates(ctx):
             if not isinstance(receiver, (ast.Name, ast.Attribute, ast.Call)):
                 continue
-            leaf = leaves.leaf(receiver)
+            leaf = leaves.leaf(receiver) or _reaching_leaf(ctx, leaves, receiver)
             if leaf is None:
                 continue
             grad_mode = grad_mode or GradMode(ctx)
@@ -111,10 +167,26 @@ def inplace_sites(ctx: FileContext) -> list[InPlaceSite]:
                 continue
             stmt = statement_of(ctx, node)
             if stmt is not None:
-                sites.append(InPlaceSite(node, receiver, stmt, tuple(operands), what, leaf))
+                sites.append(InPlaceSite(node, receiver, stmt, tuple(operands), what, leaf, flag, functional))
     sites.sort(key=lambda s: (s.stmt.lineno, s.stmt.col_offset))
     _CACHE[ctx] = sites
     return sites
+
+
+def _reaching_leaf(ctx: FileContext, leaves: LeafEvidence, receiver: ast.expr) -> Leaf | None:
+    """The leaf a name holds where it is changed, when every value reaching that read is a leaf
+    made right there (``x = torch.randn(3, requires_grad=True)``), though the name is rebound
+    later (``x = F.relu(x, inplace=True)``: the call reads the leaf before the rebinding)."""
+    if not isinstance(receiver, ast.Name) or receiver.id not in leaves.plausible_names:
+        return None
+    values = reaching_values(ctx, receiver)
+    found = [leaves.made_leaf(v) for v in values or ()]
+    leaves_found = [leaf for leaf in found if leaf is not None]
+    if not values or len(leaves_found) != len(found) or len({leaf.origin for leaf in leaves_found}) != 1:
+        return None
+    steps = tuple(step for leaf in leaves_found for step in leaf.steps)
+    factory = leaves_found[0].factory if len(leaves_found) == 1 else None
+    return Leaf(leaves_found[0].origin, factory, steps, view=all(leaf.view for leaf in leaves_found))
 
 
 def _runs_here(ctx: FileContext, receiver: ast.expr, leaf: Leaf, grad_mode: GradMode, node: ast.AST) -> bool:

@@ -120,8 +120,12 @@ class LeafEvidence(FreezeEvidence):
                 return Leaf("parameter", steps=(Step(expr, "created as an `nn.Parameter` here: it requires grad"),))
             return None
         if qualname == VARIABLE or qualname in FACTORIES:
-            if _literal(_keyword(expr, "requires_grad"), True):
+            flag = _keyword(expr, "requires_grad")
+            if _literal(flag, True):
                 return Leaf("tensor", expr, (Step(expr, "created with `requires_grad=True` here"),))
+            copied = self._copied_flag(flag)
+            if copied is not None:
+                return Leaf("tensor", expr, (Step(expr, f"created with `requires_grad={copied}` here: True"),))
             return Leaf("tensor", steps=by_method) if grad_ else None
         if qualname is None and depth < 3:  # `init_params(...)`: a helper returning a fresh leaf
             function = local_function(self.ctx, expr)
@@ -138,6 +142,14 @@ class LeafEvidence(FreezeEvidence):
             ):
                 return Leaf("tensor", steps=by_method)
         return None
+
+    def _copied_flag(self, flag: ast.expr | None) -> str | None:
+        """``requires_grad=data.requires_grad`` where the analysis shows ``data`` requires grad
+        there (a buffer preallocated for a function's output, ncnet #12): the flag's text."""
+        if not (isinstance(flag, ast.Attribute) and flag.attr == "requires_grad"):
+            return None
+        base = self.ctx.flow.value(flag.value)
+        return ast.unparse(flag) if base.is_tensor and base.requires_grad is True else None
 
     def _fresh_without_grad(self, expr: ast.AST, depth: int = 0) -> bool:
         """Arithmetic of numbers and fresh factory tensors made without ``requires_grad``: a new
@@ -168,6 +180,8 @@ class LeafEvidence(FreezeEvidence):
             qualname = self.ctx.qualname(expr.func)
             if qualname in FACTORIES and qualname != "torch.as_tensor":  # as_tensor(t) may return t itself
                 return _keyword(expr, "requires_grad") is None
+            if qualname == "torch.from_numpy":  # a new tensor over an array's memory: never requires grad
+                return True
             if qualname is None and isinstance(expr.func, ast.Attribute):
                 if expr.func.attr == "detach":
                     return True
@@ -215,6 +229,11 @@ class LeafEvidence(FreezeEvidence):
             ):
                 names.update(n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name))
         return frozenset(names), frozenset(attrs)
+
+    @property
+    def plausible_names(self) -> frozenset[str]:
+        """The names bound to a leaf somewhere in the file (the cheap filter of :meth:`leaf`)."""
+        return self._plausible[0]
 
     def leaf(self, expr: ast.AST) -> Leaf | None:
         if isinstance(expr, ast.Name):

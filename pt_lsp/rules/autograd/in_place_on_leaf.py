@@ -28,13 +28,17 @@ class InPlaceOnLeaf(Rule):
     ## What it does
     Flags an in-place operation on a leaf tensor that requires grad: an in-place method
     (`w.add_(1)`, `w.zero_()`, `w.clamp_(0, 1)`, `w.normal_()`), an augmented assignment
-    (`w += 1`) or an item assignment (`out[i] = value`), outside `torch.no_grad()`. A leaf that
-    requires grad is a tensor created with `requires_grad=True`, an `nn.Parameter`, a
+    (`w += 1`), an item assignment (`out[i] = value`), or a torch function or layer that writes
+    its input (`F.relu(w, inplace=True)`, `torch.relu_(w)`, `nn.ReLU(inplace=True)(w)`; not
+    `torch.nn.init`, which runs under `no_grad`), outside `torch.no_grad()`. A leaf that
+    requires grad is a tensor created with `requires_grad=True` (or with
+    `requires_grad=data.requires_grad` where `data` requires grad there), an `nn.Parameter`, a
     parameter of a model (`for p in model.parameters()`, `layer.weight`, also through a name:
     `w = layer.weight`, or a view of it: `b = layer.bias.view(3, -1)`), `x.detach().requires_grad_()`
-    or `(torch.randn(n) * std).requires_grad_()`,
+    or `(torch.randn(n) * std).requires_grad_()` (also of `torch.from_numpy(a)`),
     a tensor after `t.requires_grad = True` earlier in the same block (torch allows that on
-    leaves only) until `t` is rebound; also what a
+    leaves only) until `t` is rebound; a name whose values reaching the change are such leaves
+    (though it is rebound later: `x = F.relu(x, inplace=True)`); also what a
     helper of the file returns in every case, and a helper's parameter that every call of the
     file passes such a leaf. Where the file switches `requires_grad` off somewhere, a layer's
     parameter counts only when the layer is made in the same function before the change and
@@ -94,6 +98,8 @@ class InPlaceOnLeaf(Rule):
             kind = "parameter" if site.leaf.origin == "parameter" else "leaf tensor"
             if site.leaf.view:
                 kind, error = f"view of a {kind}", VIEW_ERROR
+            elif _indexed(site):  # `out[i] = v`, `w[0].add_(1)`: torch writes through a view of the leaf
+                error = VIEW_ERROR
             else:
                 error = LEAF_ERROR
             message = (
@@ -120,11 +126,20 @@ class InPlaceOnLeaf(Rule):
 
     def _initialises(self, ctx: FileContext, site: InPlaceSite) -> bool:
         """Values without a graph written into a leaf: an initialisation, meant for `no_grad`. For
-        a parameter, values of unknown origin count too (a graph written into one is no idiom)."""
+        a parameter, values of unknown origin count too (a graph written into one is no idiom).
+        An activation applied in place (`F.relu(w, inplace=True)`) is a computation, not one."""
+        if site.functional:
+            return False
         carries = self._operands_graph(ctx, site)
         return carries is False or (carries is None and site.leaf.origin == "parameter")
 
     def fixes(self, ctx: FileContext, site: InPlaceSite, grouped: set[int]) -> list[Fix]:
+        if site.functional:  # the out-of-place call computes the same values into a new tensor
+            edit = drop_keyword_edit(ctx, site.node, "inplace") if isinstance(site.node, ast.Call) else None
+            if site.flag is None or edit is None:
+                return []
+            message = "Drop `inplace=True`: the function returns a new tensor and leaves the leaf unchanged"
+            return [Fix(message, (edit,), Applicability.UNSAFE)]
         carries = self._operands_graph(ctx, site)
         if carries is True and site.leaf.factory is not None and isinstance(site.receiver, ast.Name):
             edit = drop_keyword_edit(ctx, site.leaf.factory, "requires_grad")
@@ -142,3 +157,12 @@ class InPlaceOnLeaf(Rule):
             if edits:
                 return [Fix("Wrap the change in `with torch.no_grad():`", tuple(edits), Applicability.UNSAFE)]
         return []
+
+
+def _indexed(site: InPlaceSite) -> bool:
+    node = site.node
+    if isinstance(node, ast.AugAssign):
+        node = node.target
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not site.functional:
+        node = node.func.value
+    return isinstance(node, ast.Subscript)
