@@ -37,7 +37,14 @@ class SummaryWriterNotClosed(Rule):
     its events: no `writer.close()`, no `writer.flush()`, no `with SummaryWriter(...) as writer:`,
     the writer is not handed to other code (returned, passed on) that could close it, and
     between an event and the end of the program only quiet statements run (prints, plain
-    assignments, definitions, a learning-rate scheduler's `step()` or `get_last_lr()`). The end
+    assignments, definitions, a learning-rate scheduler's `step()` or `get_last_lr()`, a clock
+    read) on some path the program can take. Work under an `if` whose test may go the other
+    way does not count on that path: a save under `if epoch % save_freq == 0:` or
+    `if val_loss < best:` is skipped on the last pass whenever the test is false. A test is
+    taken as settled where it is constant, where it is a count of a loop over `range` of known
+    numbers or of options' defaults (`parser.add_argument("--epochs", type=int, default=200)`)
+    on its last pass, and the work counts where the test names the loop's bound or last pass
+    (`or epoch == epochs - 1`) or a rank. The end
     of the program is the end of the module, or the end of a function that a call of this file
     ends the program with (`main()` under
     `if __name__ == "__main__":`, a method by its name, a constructor by its class). A function of
@@ -46,8 +53,8 @@ class SummaryWriterNotClosed(Rule):
     fallback of the same name under `except ImportError:` (`SummaryWriter = None`, a stub
     function) is torch's wherever tensorboard is installed, and counts.
 
-    Not flagged: a writer whose last event is followed by work (a checkpoint save, an
-    evaluation, more training), or whose function no code of this file calls; notebooks (the
+    Not flagged: a writer whose last event is followed by work on every path (a checkpoint
+    save, an evaluation, more training), or whose function no code of this file calls; notebooks (the
     kernel lives on after a cell); `tensorboardX`'s writers (since tensorboardX 2.1 each writer is
     closed by an `atexit` handler, so its last events reach the file).
 
@@ -133,6 +140,9 @@ class SummaryWriterNotClosed(Rule):
             event, last = ending
             if event is not assign:
                 steps.append(Step(event, f"an event is written to `{shown}` here"))
+            if end.skipped:  # work on another path after the event does not save the queue on this one
+                test, value = end.skipped[0]
+                steps.append(Step(test, f"when this test is {value}, the work under it is skipped"))
             steps.append(Step(last, f"the program can end right after this, with `{shown}` still open"))
             yield self.report(
                 ctx,

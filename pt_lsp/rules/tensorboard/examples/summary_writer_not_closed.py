@@ -252,6 +252,49 @@ EXAMPLES = (
         """,
         runtime=Runtime(WRITER_OPEN, needs=("tensorboard",)),
     ),
+    Example(
+        "a checkpoint every other epoch: the last epoch skips it, and the program ends after its event",
+        """
+        import torch
+        from torch.utils.tensorboard import SummaryWriter
+
+        model = torch.nn.Linear(4, 1)
+        writer = SummaryWriter("runs/every2")  # expect: PTL501
+        for epoch in range(9):
+            writer.add_scalar("loss", 1.0 / (epoch + 1), epoch)
+            if epoch % 2 == 1:
+                torch.save(model.state_dict(), "model.pt")
+        """,
+        fixed="""
+        import torch
+        from torch.utils.tensorboard import SummaryWriter
+
+        model = torch.nn.Linear(4, 1)
+        writer = SummaryWriter("runs/every2")
+        for epoch in range(9):
+            writer.add_scalar("loss", 1.0 / (epoch + 1), epoch)
+            if epoch % 2 == 1:
+                torch.save(model.state_dict(), "model.pt")
+        writer.close()
+        """,
+        runtime=Runtime(
+            symptom=_events_probe("runs/every2", "loss", 9),
+            needs=("tensorboard",),
+            driver=_LOGGED,
+            outputs='logged("loss")',
+            reference="""
+            import torch
+            from torch.utils.tensorboard import SummaryWriter
+
+            model = torch.nn.Linear(4, 1)
+            with SummaryWriter("runs/every2") as writer:
+                for epoch in range(9):
+                    writer.add_scalar("loss", 1.0 / (epoch + 1), epoch)
+                    if epoch % 2 == 1:
+                        torch.save(model.state_dict(), "model.pt")
+            """,
+        ),
+    ),
     # -- good ---------------------------------------------------------------------------------------
     Example(
         "a logger that creates its writer lazily, at the first scalar",
@@ -337,6 +380,20 @@ EXAMPLES = (
         for epoch in range(10):
             writer.add_scalar("weight_norm", model.weight.norm().item(), epoch)
         torch.save(model.state_dict(), "model.pt")
+        """,
+    ),
+    Example(
+        "a checkpoint every fourth epoch, and the last epoch of range(9) is one: the save follows the last event",
+        """
+        import torch
+        from torch.utils.tensorboard import SummaryWriter
+
+        model = torch.nn.Linear(4, 1)
+        writer = SummaryWriter("runs/every4")
+        for epoch in range(9):
+            writer.add_scalar("loss", 1.0 / (epoch + 1), epoch)
+            if epoch % 4 == 0:
+                torch.save(model.state_dict(), "model.pt")
         """,
     ),
     Example(
