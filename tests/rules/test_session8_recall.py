@@ -14,6 +14,8 @@ neighbour):
 - a method that only ``__init__`` calls, as a statement, sets its attributes at construction
   exactly as ``__init__`` does (DCLS's ``_init_tmp_variables``); a method ``forward`` also calls
   (a cache it rebuilds) does not count;
+- the ``__init__`` of a module base without a ``forward`` stores attributes of each subclass that
+  runs it (flamo's DSP base and its filters); a base that moves them itself (``_apply``) does not;
 - a torch function given ``inplace=True`` (``F.relu``, ``F.dropout``), a torch function ending in
   ``_`` (``torch.relu_``) and a layer built with ``inplace=True`` write their input in place (not
   ``torch.nn.init.*_``, which runs under ``no_grad``); the leaf a name holds is the one reaching
@@ -366,6 +368,42 @@ print(lin.weight.grad.shape)
 """
 
 
+P302_FLAMO_DSP_BASE_ENVELOPE = """\
+# Source: https://github.com/gdalsanto/flamo/pull/30
+# Pattern: a differentiable-DSP library's base module keeps tensors derived in its constructor
+# (an anti-aliasing decay envelope over the FFT bins) as plain attributes; a filter subclass
+# uses them in `forward`, and after `model.to("cuda")` the first forward mixes devices. The PR
+# moves the plain tensor attributes with the module.
+# error: Expected all tensors to be on the same device
+# device: fake-cuda
+import torch
+from torch import nn
+
+
+class DSP(nn.Module):
+    def __init__(self, size, nfft=64, alias_decay_db=0.0):
+        super().__init__()
+        self.size, self.nfft = size, nfft
+        self.param = nn.Parameter(torch.randn(*size))
+        gamma = 10 ** (-abs(alias_decay_db) / nfft / 20)
+        self.alias_envelope = gamma ** torch.arange(0, -nfft, -1)  # bug: PTL302
+
+
+class Gain(DSP):
+    def __init__(self, size, nfft=64):
+        super().__init__(size, nfft=nfft, alias_decay_db=20.0)
+
+    def forward(self, x):
+        spectrum = torch.fft.rfft(x * self.alias_envelope, n=self.nfft)
+        return torch.einsum("...i,oi->...o", spectrum.real, self.param)
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+model = Gain((2, 33)).to(device)
+print(model(torch.randn(4, 64, device=device)).shape)
+"""
+
+
 REAL = {
     "tutorial-vector": P202_VECTOR_BACKWARD_BLOG,
     "yolo-bias-view": P203_YOLO_PRUNE_INITIALIZE_BIASES,
@@ -375,6 +413,7 @@ REAL = {
     "relu-inplace-leaf": P203_RELU_DROPOUT_INPLACE_LEAF,
     "ncnet-output-buffer": P203_NCNET_CONV4D_OUTPUT_BUFFER,
     "layer-weight-entry": P203_LAYER_WEIGHT_ENTRY_ASSIGNMENT,
+    "flamo-base-envelope": P302_FLAMO_DSP_BASE_ENVELOPE,
 }
 
 
@@ -575,3 +614,27 @@ def test_dropping_inplace_is_the_fix_and_the_second_pass_is_clean() -> None:
     compile(fixed_source, "<fixed>", "exec")
     assert "F.relu(x)" in fixed_source
     assert findings(fixed_source, "PTL203") == []
+
+
+FLAMO_FIXED = fixed(
+    P302_FLAMO_DSP_BASE_ENVELOPE,
+    "self.alias_envelope = gamma ** torch.arange(0, -nfft, -1)  # bug: PTL302",
+    'self.register_buffer("alias_envelope", gamma ** torch.arange(0, -nfft, -1))',
+)
+# the base moves its plain tensors itself, as the flamo PR does: `_apply` is behind `.to()`
+FLAMO_APPLY = fixed(
+    P302_FLAMO_DSP_BASE_ENVELOPE,
+    "class Gain(DSP):",
+    "    def _apply(self, fn, recurse=True):\n"
+    "        super()._apply(fn, recurse)\n"
+    "        self.alias_envelope = fn(self.alias_envelope)\n"
+    "        return self\n\n\nclass Gain(DSP):",
+)
+
+
+@pytest.mark.parametrize("source", [FLAMO_FIXED, FLAMO_APPLY], ids=["buffer", "apply"])
+def test_a_base_that_registers_or_moves_its_tensors_is_silent(source: str) -> None:
+    """torch (fake CUDA): with the envelope registered, or moved by the base's ``_apply``, the
+    filter runs on the device."""
+    run(source)
+    assert findings(source, "PTL302") == []

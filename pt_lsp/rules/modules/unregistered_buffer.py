@@ -15,7 +15,7 @@ from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._device_moves import moved_at_use, placement_free
-from pt_lsp.rules.modules._init_helpers import construction_helpers
+from pt_lsp.rules.modules._init_helpers import assigned_below, construction_helpers, inherited_sources
 from pt_lsp.rules.modules._module_evidence import (
     Function,
     assignment_path,
@@ -57,7 +57,8 @@ class UnregisteredBuffer(Rule):
     `__init__` (`self.t = self.one_hot(n)`, then `self.t = self.t.permute(2, 0, 1)`, where the
     method returns a plain tensor); that finding has no fix (`register_buffer` refuses a name
     that is already an attribute). A method that only `__init__` calls, as a statement of its
-    own (`self._init_tmp_variables()`), sets attributes at construction as `__init__` does. A
+    own (`self._init_tmp_variables()`), sets attributes at construction as `__init__` does, and
+    so does the `__init__` of a module base without a `forward` for a subclass's `forward`. A
     constructor argument counts where every instantiation passes a plain tensor or arithmetic of
     plain tensors (`freq / freq.sum()`), also through a parameter of the enclosing module's
     `__init__` that every instantiation gives a plain tensor. A plain tensor made trainable
@@ -142,6 +143,39 @@ class UnregisteredBuffer(Rule):
                 yield from self.assigned_in(ctx, info, init, source, forward, reached, runners, fix_after)
             yield from self.rebuilt_in_init(ctx, info, init, forward, reached)
             yield from self.placed_only_when_given(ctx, info, init, reached, super_line)
+        yield from self.set_by_bases(ctx)
+
+    def set_by_bases(self, ctx: FileContext) -> Iterator[Finding]:
+        """Plain tensors a module base without ``forward`` stores in its ``__init__`` and a
+        subclass's ``forward`` uses; each assignment reported once."""
+        reported: set[int] = set()
+        for info in ctx.class_list:
+            forward = info.method("forward")
+            if not info.is_module or forward is None or not info.local_bases:
+                continue
+            if any(info.method(name) is not None for name in MOVE_OVERRIDES):
+                continue
+            reached = methods_reached_from(info, forward)
+            for base, init in inherited_sources(info):
+                for attr, stmt in init_assignments(base, init).items():
+                    if id(stmt) in reported or assigned_below(info, base, attr):
+                        continue
+                    made = tensor_values(ctx, init, stmt.value)
+                    uses = [(m, u) for m in reached for u in self_attribute_uses(m, attr)] if made is not None else []
+                    if made is None or not uses or all(moved_at_use(ctx, use) for _, use in uses):
+                        continue
+                    if made_trainable(base, attr) or made_trainable(info, attr):
+                        continue  # a trainable tensor: the optimizer question, not this one
+                    reported.add(id(stmt))
+                    message = (
+                        f"`self.{attr}` is a plain tensor attribute of `{base.name}` used in `forward` of its"
+                        f" subclass `{info.name}`: `model.to(device)` does not move it and `state_dict()` does not"
+                        f" save it; register it as a buffer"
+                    )
+                    where_set = f"`{base.name}.__init__` (a base of `{info.name}`)"
+                    related = self.path(ctx, forward, stmt, attr, made, uses, {}, where_set)
+                    fixes = self.fixes(ctx, stmt, attr, super_init_line(init))
+                    yield self.report(ctx, stmt, message, fixes=fixes, related=related)
 
     def assigned_in(
         self,
