@@ -28,6 +28,8 @@ def keyword(node: ast.Call, name: str) -> ast.expr | None:
 
 
 FLAGS = ("retain_graph", "create_graph", "retain_variables")
+MAYBE = object()  # a flag that may be true where the backward runs: the graph is not known freed
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
 def is_true(expr: ast.expr | None) -> bool:
@@ -51,6 +53,7 @@ class Autograd:
         self.backward_targets: dict[int, frozenset[GraphNode]] = {}  # id(call) -> history it freed
         self.records: list[BackwardRecord] = []  # backwards that met freed or stepped nodes
         self.unknown_flags: dict[int, list[ast.expr]] = {}  # id(backward) -> its flags of unknown value
+        self.varying: dict[int, bool] = {}  # id(backward) -> its flag is rebound in a loop around it
         self.runs = 0  # backwards interpreted: a call summary (summaries.py) holds none
 
     def autograd_call(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
@@ -75,11 +78,11 @@ class Autograd:
         self, call: ast.Call, target: ast.AST | None, value: Value, state: State, retain: bool | None = None
     ) -> None:
         self.runs += 1
-        if retain is None:
-            retain = self.retain_flag(call, state)
-        if retain is None:  # a flag of unknown value: freed, unless true where a later backward runs
+        flag = self.retain_flag(call, state) if retain is None else retain
+        if flag is None:  # a flag of unknown value: freed, unless true where a later backward runs
             self.unknown_flags[id(call)] = [e for e in (keyword(call, name) for name in FLAGS) if e is not None]
-            retain = False
+        # MAYBE: not proven false here, so the graph may be kept (and no failure is proven)
+        retain = flag is MAYBE or flag is True
         history = value.history
         if not history and value.requires_grad is not False and target is not None and attr_path(target):
             # backward() itself is evidence of a graph: give the value an identity so that a
@@ -105,13 +108,16 @@ class Autograd:
                 state.freed.setdefault(graph_node, call)
             self.backward_targets[id(call)] = history
 
-    def retain_flag(self, call: ast.Call, state: State) -> bool | None:
+    def retain_flag(self, call: ast.Call, state: State) -> bool | object | None:
         """Whether ``call`` keeps its graph: True or False where ``retain_graph``/``create_graph``
-        are literals or names of known truth, None where a flag's value is not known
-        (``create_graph=create_graph``)."""
+        are literals or names of known truth; None where a flag is a name of unknown value, the
+        same at every run of the call (``create_graph=create_graph``: freed unless a guard makes
+        it true, see ``kept_here``); MAYBE where it is computed or changes from one iteration to
+        the next (``retain_graph=i < len(losses)``: kept for every backward but the last), so
+        nothing proves the graph freed."""
         if retains_graph(call):
             return True
-        known: bool | None = False
+        known: bool | object | None = False
         for name in FLAGS:
             expr = keyword(call, name)
             if expr is None or isinstance(expr, ast.Constant):
@@ -120,8 +126,32 @@ class Autograd:
             if truth:
                 return True
             if truth is None:
+                if not attr_path(expr) or self.varies_per_iteration(call, expr):
+                    return MAYBE
                 known = None
         return known
+
+    def varies_per_iteration(self, call: ast.Call, flag: ast.expr) -> bool:
+        """Whether ``flag`` (a name or attribute path) is bound by a loop or comprehension around
+        ``call`` in its function: its target, or assigned in its body."""
+        key = id(call)
+        if key not in self.varying:
+            root = (attr_path(flag) or "").split(".")[0]
+            found = False
+            parent = self.ctx.parent(call)
+            while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if isinstance(parent, (ast.For, ast.AsyncFor, ast.While, *_COMPREHENSIONS)):
+                    parts = parent.generators if isinstance(parent, _COMPREHENSIONS) else [parent]
+                    found = any(
+                        isinstance(node, ast.Name) and node.id == root and isinstance(node.ctx, ast.Store)
+                        for part in parts
+                        for node in ast.walk(part)  # once per backward call: the answer is kept
+                    )
+                    if found:
+                        break
+                parent = self.ctx.parent(parent)
+            self.varying[key] = found
+        return self.varying[key]
 
     def kept_here(self, earlier: ast.Call, call: ast.Call) -> bool:
         """Whether ``earlier`` kept its graph by a flag that the tests of the ``if`` statements

@@ -494,6 +494,14 @@ class Calls:
         if name in ("to",) and receiver.kind is Kind.UNKNOWN:
             moved = self.target_device(node, args, kwargs, receiver.device)
             return receiver.with_(device=moved) if moved is not Device.UNKNOWN else receiver
+        # `self.d_loss(x, fake)` in a plain class's method analysed alone: its body decides which
+        # of the graphs it is given reach its result (only read where one is given)
+        graphs = receiver is UNKNOWN and any(v.history for v in (*args, *kwargs.values()))
+        own = self.own_method(func) if graphs else None
+        if own is not None:
+            if static(own):
+                return self.functions.call_function(own, node, args, kwargs, state)
+            return self.functions.call_function(own, node, [receiver, *args], kwargs, state, attr_path(func.value))
         result = self.call_unknown(node, [receiver, *args], kwargs, state)
         path = attr_path(func.value)
         # a method of an object of unknown class (or one a class of the file inherits from an
@@ -508,6 +516,20 @@ class Calls:
             # moved to a device but of unknown class (a DataLoader's batch): a reshape or cast stays there
             return result.with_(device=receiver.device, steps=receiver.steps)
         return result
+
+    def own_method(self, func: ast.Attribute) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """``self.helper`` in a method of a plain class (of this file or the project) analysed
+        with ``self`` unknown: the class's own ``helper``, whose body says what reaches its
+        result (a helper that detaches its argument inside; audit-9 G2). None otherwise."""
+        frames = self.stack.frames
+        function = frames[-1].node if frames else None
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or not isinstance(func.value, ast.Name):
+            return None
+        params = [*function.args.posonlyargs, *function.args.args]
+        if not params or params[0].arg != func.value.id or static(function):
+            return None
+        owner = self.attribute_modules.owner(function)
+        return owner.method(func.attr) if owner is not None else None
 
     def distribution_class(self, cls: object) -> bool:
         """A class of the project derived from a ``torch.distributions`` class."""

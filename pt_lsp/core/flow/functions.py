@@ -265,6 +265,7 @@ class Functions:
             entry, watch, spent = dict(inner.env), self.watch(), self.budget
         updates: list[dict[str, Value]] = []  # what the caller's variables get back, for a summary
         frame = Frame(function, locals=self.scope.locals_of(function))
+        first_uid = self.calls.graph.uid  # graph nodes up to it were made before the call
         from_module = len(frames) == 1 and isinstance(frames[0].node, ast.Module)
         saved_globals = self.scope.module_env
         if from_module:
@@ -307,6 +308,8 @@ class Functions:
         result = None
         for value in frame.returns:
             result = value if result is None else result.join(value)
+        if result is not None and len(frame.returns) > 1:
+            result = self.maybe_carried(result, frame.returns, node, first_uid)
         if frame.yields:  # a generator function: iterating the call gives what it yields
             element = frame.yields[0]
             for value in frame.yields[1:]:
@@ -317,6 +320,20 @@ class Functions:
         if known is not None:
             self.summarise(known, watch, Summary(entry, [], updates, result or OTHER, spent - self.budget), final)
         return result or OTHER
+
+    def maybe_carried(self, result: Value, returns: list[Value], node: ast.Call, first_uid: int) -> Value:
+        """The joined result of a function whose returns disagree on a graph made before the call
+        (``return images`` under a guard, else copies of ``images.data``; audit-9 G4): it may or
+        may not carry that graph, so those nodes give way to one node of its own, graded UNKNOWN
+        (no rule proves a failure through it beyond one iteration)."""
+        tensors = [v for v in returns if v.kind in (Kind.TENSOR, Kind.UNKNOWN)]  # not None, not a tuple
+        if len(tensors) < 2:
+            return result
+        older = [frozenset(n for n in v.history if n.uid <= first_uid) for v in tensors]
+        maybe = frozenset().union(*older) - frozenset.intersection(*older)
+        if not maybe:
+            return result
+        return result.with_(history=(result.history - maybe) | {self.calls.graph.fresh(node, Grade.UNKNOWN)})
 
     def summary_key(
         self, function: Function, inner: State, state: State, receiver: str | None, passed: list[tuple[str, str]]
