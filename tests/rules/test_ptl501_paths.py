@@ -240,6 +240,9 @@ def test_a_closed_or_with_writer_is_silent():
         ("for epoch in range(args.epochs):", "args.phase == 'test'", True),
         ("for epoch in range(args.epochs):", "args.save", True),
         ("for epoch in range(args.epochs):", "not args.no_save", False),
+        # a save every epoch by default: whatever the last epoch is
+        ("for epoch in epochs:", "epoch % args.every == 0", False),
+        ("for epoch in epochs:", "epoch % args.often == 0", True),
     ],
 )
 def test_known_counts_and_shipped_settings_pick_the_branch(loop, test, reported):
@@ -249,7 +252,9 @@ def test_known_counts_and_shipped_settings_pick_the_branch(loop, test, reported)
         "parser.add_argument('--epochs', type=int, default=200)\n"
         "parser.add_argument('--phase', default='train')\n"
         "parser.add_argument('--save', action='store_true')\n"
-        "parser.add_argument('--no_save', action='store_true')\n\n\n"
+        "parser.add_argument('--no_save', action='store_true')\n"
+        "parser.add_argument('--every', type=int, default=1)\n"
+        "parser.add_argument('--often', type=int, default=2)\n\n\n"
         "def main(args):\n"
         "    writer = SummaryWriter()\n"
         "    model = torch.nn.Linear(2, 1)\n"

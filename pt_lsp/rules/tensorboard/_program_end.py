@@ -557,6 +557,8 @@ def _evaluate(expr: ast.expr, values: dict[str, Value]) -> Value | None:
         return -operand if isinstance(expr.op, ast.USub) and type(operand) is int else None
     if isinstance(expr, ast.BinOp):
         left, right, apply = _evaluate(expr.left, values), _evaluate(expr.right, values), _OPERATORS.get(type(expr.op))
+        if isinstance(expr.op, ast.Mod) and right == 1 and type(right) is int:
+            return 0  # `epoch % save_every` with a save every epoch: whatever the epoch
         if type(left) is not int or type(right) is not int or apply is None:
             return None  # (numbers only: no string formatting or repetition)
         if not right and isinstance(expr.op, (ast.Mod, ast.FloorDiv)):
