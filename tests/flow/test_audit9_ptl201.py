@@ -279,3 +279,28 @@ def test_g4_a_pool_of_unknown_class_stays_reported(tmp_path: Path) -> None:
     file is): the finding stays, as audit-9 found. The program cannot run without pool.py."""
     train = project(tmp_path, None)
     assert lines(train.read_text(), str(train)) == [21]
+
+
+STEPPED_BETWEEN = """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    output = model(torch.randn(2, 4))
+    n = output.shape[1]
+    for k in range(n):
+        loss = output[:, k].pow(2).mean()
+        opt.zero_grad()
+        loss.backward(retain_graph=k + 1 < n)
+        opt.step()
+    """
+
+
+def test_g1_a_graph_kept_by_a_computed_flag_then_stepped_stays_reported() -> None:
+    """The flag keeps the graph in the first iteration; the step updates the parameters it saved
+    and the second backward raises torch's "modified by an inplace operation"."""
+    result = lint_source(textwrap.dedent(STEPPED_BETWEEN), "<audit9>", selection=Selection.of(["PTL201"]))
+    assert [(f.line, "inplace" in f.message) for f in result.findings] == [(12, True)]
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        run(STEPPED_BETWEEN)
