@@ -25,8 +25,10 @@ neighbour):
   analysis shows ``data`` does (ncnet's preallocated output); the message for an item assignment
   is torch's "a view of a leaf Variable ...".
 
-Known miss, left: pytorch/pytorch#29807 (a plain list holding aliases of registered buffers,
-stale after ``.cuda()``).
+- a list or dict attribute that ``__init__`` binds once to plain tensors (a display, or an empty
+  container it fills there), also to registered buffers read back (``getattr(self, name)``), and
+  that ``forward`` reads, keeps CPU tensors after ``model.to(device)`` (pytorch#29807, #43815);
+  a container ``forward`` fills (a cache), of numbers, or whose items the loop moves, does not.
 """
 
 from __future__ import annotations
@@ -404,6 +406,65 @@ print(model(torch.randn(4, 64, device=device)).shape)
 """
 
 
+P302_BUFFER_ALIAS_LIST = """\
+# Source: https://github.com/pytorch/pytorch/issues/29807
+# Pattern: a module registers tensors as buffers and keeps a plain list of them as well; after
+# `.cuda()` the buffers are replaced by CUDA copies but the list still holds the CPU tensors, and
+# `forward`, which reads the list, mixes devices. The maintainers: read the buffers, not the list.
+# error: Expected all tensors to be on the same device
+# device: fake-cuda
+import torch
+from torch import nn
+
+
+class Scales(nn.Module):
+    def __init__(self, n=4):
+        super().__init__()
+        self.scales = []  # bug: PTL302
+        for i in range(n):
+            self.register_buffer(f"scale_{i}", torch.rand(1, 3))
+            self.scales.append(getattr(self, f"scale_{i}"))
+
+    def forward(self, x):
+        return torch.stack([x * s for s in self.scales]).sum(0)
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+model = Scales().to(device)
+print(model(torch.randn(2, 3, device=device)).shape)
+"""
+
+
+P302_BUFFER_ALIAS_DICT = """\
+# Source: https://github.com/pytorch/pytorch/issues/43815
+# Pattern: a module keeps a dict of tensors and registers each one as a buffer under a derived
+# name; `.cuda()` copies the buffers to the device and rebinds the attributes, the dict still holds
+# the CPU tensors, and a `forward` that reads the dict mixes devices. The answer: buffers are moved
+# by copy, so read them through the module's attributes.
+# error: Expected all tensors to be on the same device
+# device: fake-cuda
+import torch
+from torch import nn
+
+
+class Offsets(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.data = {"a": torch.Tensor([1.0]), "b": torch.Tensor([1.0, 2.0, 3.0])}  # bug: PTL302
+        for name in self.data:
+            self.register_buffer("data_" + name, self.data[name])
+        self.proj = nn.Linear(3, 3)
+
+    def forward(self, x):
+        return self.proj(x + self.data["b"]) * self.data["a"]
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+model = Offsets().to(device)
+print(model(torch.randn(2, 3, device=device)).shape)
+"""
+
+
 REAL = {
     "tutorial-vector": P202_VECTOR_BACKWARD_BLOG,
     "yolo-bias-view": P203_YOLO_PRUNE_INITIALIZE_BIASES,
@@ -414,6 +475,8 @@ REAL = {
     "ncnet-output-buffer": P203_NCNET_CONV4D_OUTPUT_BUFFER,
     "layer-weight-entry": P203_LAYER_WEIGHT_ENTRY_ASSIGNMENT,
     "flamo-base-envelope": P302_FLAMO_DSP_BASE_ENVELOPE,
+    "buffer-alias-list": P302_BUFFER_ALIAS_LIST,
+    "buffer-alias-dict": P302_BUFFER_ALIAS_DICT,
 }
 
 
@@ -636,5 +699,54 @@ FLAMO_APPLY = fixed(
 def test_a_base_that_registers_or_moves_its_tensors_is_silent(source: str) -> None:
     """torch (fake CUDA): with the envelope registered, or moved by the base's ``_apply``, the
     filter runs on the device."""
+    run(source)
+    assert findings(source, "PTL302") == []
+
+
+LIST_BY_NAME = fixed(
+    fixed(P302_BUFFER_ALIAS_LIST, "        self.scales = []  # bug: PTL302\n", ""),
+    "        for i in range(n):\n            self.register_buffer",
+    "        self.n = n\n        for i in range(n):\n            self.register_buffer",
+)
+LIST_BY_NAME = fixed(
+    fixed(LIST_BY_NAME, '            self.scales.append(getattr(self, f"scale_{i}"))\n', ""),
+    "[x * s for s in self.scales]",
+    '[x * getattr(self, f"scale_{i}") for i in range(self.n)]',
+)
+LIST_MOVED_IN_LOOP = fixed(
+    P302_BUFFER_ALIAS_LIST, "[x * s for s in self.scales]", "[x * s.to(x.device) for s in self.scales]"
+)
+DICT_BY_NAME = fixed(P302_BUFFER_ALIAS_DICT, 'self.data["b"]) * self.data["a"]', "self.data_b) * self.data_a")
+CACHE_AND_SIZES = """\
+import torch
+from torch import nn
+
+
+class Pyramid(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.sizes = [1, 2, 4]
+        self.grids = []
+        self.proj = nn.Linear(4, 4)
+
+    def forward(self, x):
+        if not self.grids:
+            self.grids.extend(torch.ones(4, device=x.device) * s for s in self.sizes)
+        return sum(self.proj(x) * g for g in self.grids)
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+print(Pyramid().to(device)(torch.randn(2, 4, device=device)).shape)
+"""
+
+
+@pytest.mark.parametrize(
+    "source",
+    [LIST_BY_NAME, LIST_MOVED_IN_LOOP, DICT_BY_NAME, CACHE_AND_SIZES],
+    ids=["buffers-by-name", "moved-in-loop", "dict-unused-in-forward", "cache-and-numbers"],
+)
+def test_container_neighbours_run_and_draw_no_finding(source: str) -> None:
+    """torch (fake CUDA): the buffers read by name, each item moved in the loop, the dict left out
+    of ``forward``, a cache ``forward`` fills on the input's device and a list of numbers all run."""
     run(source)
     assert findings(source, "PTL302") == []

@@ -141,6 +141,12 @@ def _plain_local(ctx: FileContext, value: ast.AST, depth: int = 0, every: bool =
     return False
 
 
+def plain_item(ctx: FileContext, value: ast.expr) -> bool:
+    """An item put into a container in ``__init__`` is a plain tensor: made there, or a local (or
+    constructor argument) every value of which is one."""
+    return _plain_local(ctx, value, every=True)
+
+
 def _reduced(value: ast.expr) -> ast.expr:
     """The tensor a method call is made on (``freq`` of ``freq.sum()``): a method of a CPU tensor
     leaves a CPU tensor or a number, where it moves nothing (the caller checks placement)."""

@@ -26,6 +26,7 @@ from pt_lsp.rules.modules._module_evidence import (
     self_attribute_uses,
     super_init_line,
 )
+from pt_lsp.rules.modules._tensor_containers import container_uses, moved_in_loop, tensor_containers
 from pt_lsp.rules.modules._tensor_makers import file_helper, is_none, plain_or_returned, tensor_values
 from pt_lsp.rules.modules._trained_apart import made_trainable, trained_apart
 from pt_lsp.rules.modules.examples.unregistered_buffer import EXAMPLES
@@ -59,6 +60,9 @@ class UnregisteredBuffer(Rule):
     that is already an attribute). A method that only `__init__` calls, as a statement of its
     own (`self._init_tmp_variables()`), sets attributes at construction as `__init__` does, and
     so does the `__init__` of a module base without a `forward` for a subclass's `forward`. A
+    list or dict attribute that `__init__` binds once to plain tensors (a display, or an empty
+    container it fills there, also with registered buffers read back by `getattr(self, name)`)
+    and that no other method changes is reported where `forward` reads it, with no fix. A
     constructor argument counts where every instantiation passes a plain tensor or arithmetic of
     plain tensors (`freq / freq.sum()`), also through a parameter of the enclosing module's
     `__init__` that every instantiation gives a plain tensor. A plain tensor made trainable
@@ -193,6 +197,8 @@ class UnregisteredBuffer(Rule):
         for attr, stmt in init_assignments(info, source).items():
             made = tensor_values(ctx, source, stmt.value)
             if made is None:
+                if tensor_containers(ctx, info, source, attr, stmt):
+                    yield from self.container(ctx, stmt, attr, reached)
                 continue
             uses = [(m, u) for m in reached for u in self_attribute_uses(m, attr)]
             if not uses or all(moved_at_use(ctx, use) for _, use in uses):
@@ -219,6 +225,28 @@ class UnregisteredBuffer(Rule):
             where_set = "`__init__`" if source is init else f"`{source.name}` (called from `__init__`)"
             related = self.path(ctx, forward, stmt, attr, made, uses, runners, where_set)
             yield self.report(ctx, stmt, message, fixes=fixes, related=related)
+
+    def container(self, ctx: FileContext, stmt: ast.Assign, attr: str, reached: list[Function]) -> Iterator[Finding]:
+        """A list or dict of plain tensors made at construction that `forward` reads: the move
+        leaves its items behind (registered buffers read back into it too). No fix: each item
+        needs a name of its own."""
+        uses = [u for m in reached for u in container_uses(ctx, m, attr)]
+        if not uses or all(moved_at_use(ctx, u) or moved_in_loop(ctx, u) for u in uses):
+            return
+        kind = (
+            "dict"
+            if isinstance(stmt.value, (ast.Dict, ast.DictComp)) or "dict" in source_of(ctx, stmt.value)
+            else "list"
+        )
+        message = (
+            f"`self.{attr}` is a plain {kind} of tensors used in `forward`: `model.to(device)` moves parameters and"
+            f" buffers, not the items of a {kind}, and `state_dict()` does not save them; register each tensor as a"
+            f" buffer and read it by name (a registered buffer read back into the {kind} is left behind as well)"
+        )
+        steps = [Step(stmt.value, f"`self.{attr}` is made here: a {kind} of tensors made at construction")]
+        steps += [Step(use, "used here: its items stay on the CPU after `model.to(device)`") for use in uses[:2]]
+        related = assignment_path(ctx, steps, stmt, f"a plain {kind} attribute `self.{attr}`, not registered")
+        yield self.report(ctx, stmt, message, related=related)
 
     def rebuilt_in_init(
         self, ctx: FileContext, info: ClassInfo, init: Function, forward: Function, reached: list[Function]
