@@ -60,13 +60,22 @@ def _strip_subscripts(expr: ast.expr) -> tuple[ast.expr, bool]:
 _NOT_WRITING_PREFIXES = ("torch.nn.init.", "torch.nn.utils.", "torch.autograd.", "torch.cuda.", "torch.random.")
 
 
-def _functional_write(ctx: FileContext, call: ast.Call) -> tuple[ast.expr, str, ast.keyword | None] | None:
+def _functional_write(
+    ctx: FileContext, call: ast.Call, layers: frozenset[str]
+) -> tuple[ast.expr, str, ast.keyword | None] | None:
     """``(input, what, inplace keyword)`` where ``call`` writes its first argument in place: a torch
     function given ``inplace=True`` (``F.relu(x, inplace=True)``, ``F.dropout(x, 0.1, inplace=True)``),
     a torch function ending in ``_`` (``torch.relu_(x)``, ``F.leaky_relu_(x)``), or a layer built with
-    ``inplace=True`` and called on ``x`` (``nn.ReLU(inplace=True)(x)``, also through a local name)."""
+    ``inplace=True`` and called on ``x`` (``nn.ReLU(inplace=True)(x)``, also through a local name in
+    ``layers``). Syntax first: most calls of a file are none of these."""
     if not call.args or isinstance(call.args[0], ast.Starred):
         return None
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    flagged = any(k.arg == "inplace" for k in call.keywords)
+    if not (flagged or (name.endswith("_") and not name.startswith("_")) or name in layers):
+        if not (isinstance(func, ast.Call) and any(k.arg == "inplace" for k in func.keywords)):
+            return None
     qualname = ctx.qualname(call.func)
     if qualname is not None and qualname.startswith("torch."):
         name = qualname.rsplit(".", 1)[-1]
@@ -78,7 +87,7 @@ def _functional_write(ctx: FileContext, call: ast.Call) -> tuple[ast.expr, str, 
             return call.args[0], f"`{name}()`", None
         return None
     layer = call.func
-    if isinstance(layer, ast.Name):
+    if isinstance(layer, ast.Name) and layer.id in layers:
         values = reaching_values(ctx, layer)
         layer = values[0] if values is not None and len(values) == 1 and isinstance(values[0], ast.Call) else layer
     if isinstance(layer, ast.Call) and _inplace_true(layer) is not None:
@@ -86,6 +95,17 @@ def _functional_write(ctx: FileContext, call: ast.Call) -> tuple[ast.expr, str, 
         if made.startswith("torch.nn.") and made.rsplit(".", 1)[-1][:1].isupper():
             return call.args[0], f"`{made.rsplit('.', 1)[-1]}(inplace=True)`", None
     return None
+
+
+def _inplace_layer_names(ctx: FileContext) -> frozenset[str]:
+    """Names the file binds to a call given ``inplace=True`` (``act = nn.ReLU(inplace=True)``)."""
+    return frozenset(
+        target.id
+        for node in ctx.index.of(ast.Assign)
+        if isinstance(node.value, ast.Call) and _inplace_true(node.value) is not None
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    )
 
 
 def _inplace_true(call: ast.Call) -> ast.keyword | None:
@@ -104,8 +124,9 @@ def _candidates(
 ) -> Iterator[tuple[ast.AST, ast.expr, tuple[ast.expr, ...], str, ast.keyword | None, bool]]:
     text = ctx.doc.text
     if "inplace=True" in text or "_(" in text:
+        layers = _inplace_layer_names(ctx) if "inplace=True" in text else frozenset()
         for call in ctx.index.of(ast.Call):
-            written = _functional_write(ctx, call)
+            written = _functional_write(ctx, call, layers)
             if written is not None:
                 receiver, _ = _strip_subscripts(written[0])
                 yield call, receiver, tuple(call.args[1:]), written[1], written[2], True
