@@ -203,6 +203,17 @@ class Autograd:
             owners = self.graph.parameter_nodes.get(graph_node.uid, frozenset())
             if owners & modules and graph_node.evidence in (Grade.PROVEN, Grade.CALLABLE):
                 state.updated.setdefault(graph_node, call)
+        for key, (kept, stepped) in list(state.paths.items()):
+            # a graph kept on one side of an `if` a later `if` repeats (correlated.py)
+            hit = {
+                node: call
+                for node in kept
+                if node not in stepped
+                and self.graph.parameter_nodes.get(node.uid, frozenset()) & modules
+                and node.evidence in (Grade.PROVEN, Grade.CALLABLE)
+            }
+            if hit:
+                state.paths[key] = (kept, {**stepped, **hit})
 
     def optimized_modules(self, step: ast.Call) -> frozenset[str]:
         """``opt.step()`` where ``opt = torch.optim.X(D.parameters(), ...)``: ``{"D"}``."""

@@ -393,6 +393,11 @@ class Calls:
         held = self.attribute_modules.module(func, state) if receiver is UNKNOWN else None
         if held is not None:  # `self.net(x)` in a plain class's method: the module class it assigns
             return self.call_module(held, node, args, kwargs, state)
+        if receiver is UNKNOWN and isinstance(func.value, ast.Attribute):
+            # `self.actor.sample(s)` there: that class's own method, its nodes owned by self.actor
+            held = self.attribute_modules.module(func.value, state)
+            if held is not None and self.functions.local_method(held, name) is not None:
+                return self.module_method(held, func, node, args, kwargs, state)
         if receiver.kind is Kind.MODULE or (receiver is UNKNOWN and attr_path(func) in self.module_paths):
             attribute = self.expressions.eval_attribute(func, state)  # `self.rnn(x)`: a submodule, not a method
             if attribute is UNKNOWN and attr_path(func) in self.module_paths:

@@ -236,6 +236,11 @@ class State:
     # "hidden[i]": what a read of the same index gets until the list, the index or a call
     # handed the list changes (a strong update; audit-5 G1).
     items: set[str] = field(default_factory=set)
+    # (id of an `if` a later sibling repeats, side) -> the retained and updated facts that side
+    # had and the join after the `if` dropped (correlated.py): restored on that side of the later one
+    paths: dict[tuple[int, bool], tuple[dict[GraphNode, ast.Call], dict[GraphNode, ast.Call]]] = field(
+        default_factory=dict
+    )
 
     def copy(self) -> State:
         return State(
@@ -247,6 +252,7 @@ class State:
             fork(self.retained),
             fork(self.updated),
             set(self.items),
+            dict(self.paths),
         )
 
     def forget_items(self, touched: str) -> None:
@@ -281,7 +287,26 @@ class State:
             must_join(self.retained, other.retained),
             must_join(self.updated, other.updated),  # a step on every path, like freed
             self.items & other.items,
+            join_paths(self.paths, other.paths),
         )
+
+
+def join_paths(
+    mine: dict[tuple[int, bool], tuple[dict[GraphNode, ast.Call], dict[GraphNode, ast.Call]]],
+    theirs: dict[tuple[int, bool], tuple[dict[GraphNode, ast.Call], dict[GraphNode, ast.Call]]],
+) -> dict[tuple[int, bool], tuple[dict[GraphNode, ast.Call], dict[GraphNode, ast.Call]]]:
+    """The side facts both paths hold (must facts, like ``retained``)."""
+    if mine is theirs or not mine:
+        return dict(mine)
+    joined = {}
+    for key, (retained, updated) in mine.items():
+        other = theirs.get(key)
+        if other is not None:
+            joined[key] = (
+                {n: c for n, c in retained.items() if other[0].get(n) is c},
+                {n: c for n, c in updated.items() if other[1].get(n) is c},
+            )
+    return joined
 
 
 def item_key(target: ast.expr) -> str | None:

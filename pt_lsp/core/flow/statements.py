@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import vocabulary as api
 from ..walk import attr_path, subtree
+from .correlated import Correlations, correlations, record_sides, restore_sides
 from .evaluator import Expressions, narrow
 from .fixpoint import EXTRA_PASS_BUDGET, MAX_PASSES, exit_facts, head_join, settled
 from .graph import GraphNodes
@@ -50,6 +51,7 @@ class Statements:
         self.live_in_cache: dict[int, frozenset[str]] = {}
         self.resets_cache: dict[int, Resets] = {}  # id(loop) -> its invariant chains' resets
         self.grows_cache: dict[str, bool] = {}  # container path -> whether the file only grows it
+        self.correlated: Correlations | None = None  # ifs repeating an earlier sibling's test
         # The backward records (Autograd's list, set by the interpreter): a loop keeps those of
         # its stable pass. Loops whose head did not settle within the cap (imprecise).
         self.records: list[Any] = []
@@ -259,9 +261,16 @@ class Statements:
         narrow_none(orelse, when_false)
         body.under, orelse.under = (stmt.test, True), (stmt.test, False)
         self.reset_invariant(stmt, body, orelse)
+        if self.correlated is None:
+            self.correlated = correlations(self.ctx.tree)
+        first = self.correlated.follows.get(id(stmt))
+        if first is not None:  # the same unchanged test as `first`: the same side is taken
+            restore_sides(first, body, orelse)
         taken = self.exec_block(stmt.body, body)
         skipped = self.exec_block(stmt.orelse, orelse)
         after = join_states([taken, skipped])
+        if after is not None and id(stmt) in self.correlated.leads:
+            record_sides(stmt, after, taken, skipped)
         if after is not None:
             after.under = state.under
         if flag is not None and after is not None and taken is not None and skipped is not None:
