@@ -4,8 +4,9 @@ Each program below is ours, written in the shape of one real report (its ``# Sou
 the line the report is about carries ``# bug: PTLxxx`` and a true finding past the line where
 the run stops carries ``# also: PTLxxx``. Each raises the reported error under torch 2.13 (on
 the CPU, or with CUDA available under pt-lsp's fake-cuda), each fixed neighbour runs and draws no
-finding. Reported before this session: the PTL202 tutorial vector, the PTL203 bias view and layer
-weight entry, the PTL302 focal-loss weight; taught here (the general facts, each with a silent
+finding. 11 reports (1 PTL202, 4 PTL203, 6 PTL302); reported before this session: 4 (the PTL202
+tutorial vector, the PTL203 bias view and layer weight entry, the PTL302 focal-loss weight), now
+all 11; taught here (the general facts, each with a silent
 neighbour):
 
 - a tensor passed to a module's constructor is plain when every instantiation passes arithmetic
@@ -23,8 +24,7 @@ neighbour):
   ``torch.from_numpy`` does not require grad, so ``requires_grad_()`` makes it a leaf;
 - a factory given ``requires_grad=data.requires_grad`` makes a leaf that requires grad where the
   analysis shows ``data`` does (ncnet's preallocated output); the message for an item assignment
-  is torch's "a view of a leaf Variable ...".
-
+  is torch's "a view of a leaf Variable ...";
 - a list or dict attribute that ``__init__`` binds once to plain tensors (a display, or an empty
   container it fills there), also to registered buffers read back (``getattr(self, name)``), and
   that ``forward`` reads, keeps CPU tensors after ``model.to(device)`` (pytorch#29807, #43815);
