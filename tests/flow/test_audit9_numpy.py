@@ -9,11 +9,14 @@ Each program is ours; each is run under torch here (the test says what torch did
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+from pt_lsp.cli import main
+from pt_lsp.commands import check as check_module
 from pt_lsp.core.engine import lint_source
 from pt_lsp.core.selection import Selection
 
@@ -167,3 +170,276 @@ def test_g3_a_module_output_used_whole_is_still_reported(tmp_path):
     assert findings(tmp_path / "agent.py") == [15]
     ran = run(tmp_path, "agent.py")
     assert ran.returncode != 0 and "requires grad" in ran.stderr
+
+
+# M3 (R11, R12): the agent and the trainer are in different files, and the file that runs them
+# constructs both (the trainer gets the agent; the agent gets `use_cuda`). A method of a plain
+# class of the analysed file runs on the instance the project's other files construct.
+DDPG = """\
+import torch
+import torch.nn as nn
+
+
+class DDPG:
+    def __init__(self):
+        self.actor = nn.Linear(3, 1)
+        self.critic = nn.Linear(4, 1)
+        self.actor_optim = torch.optim.Adam(self.actor.parameters())
+        self.critic_optim = torch.optim.Adam(self.critic.parameters())
+
+    def fit_batch(self):
+        states = torch.randn(8, 3)
+        actions = torch.randn(8, 1)
+        self.critic_optim.zero_grad()
+        critic_loss = self.critic(torch.cat([states, actions], 1)).pow(2).mean()
+        critic_loss.backward()
+        self.critic_optim.step()
+        self.actor_optim.zero_grad()
+        actor_loss = -self.critic(torch.cat([states, self.actor(states)], 1)).mean()
+        actor_loss.backward()
+        self.actor_optim.step()
+        return critic_loss, actor_loss
+"""
+
+TRAINER = """\
+import numpy as np
+
+
+class Trainer:
+    def __init__(self, agent, num_epochs):
+        self.agent = agent
+        self.num_epochs = num_epochs
+
+    def train(self):
+        for epoch in range(self.num_epochs):
+            epoch_actor_losses = []
+            for step in range(3):
+                critic_loss, actor_loss = self.agent.fit_batch()
+                epoch_actor_losses.append({kept})
+            print(np.mean(epoch_actor_losses))
+"""
+
+MAIN = """\
+from ddpg import DDPG
+from trainer import Trainer
+
+
+def main():
+    agent = DDPG()
+    trainer = Trainer(agent=agent, num_epochs=2)
+    trainer.train()
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_r12_losses_of_an_agent_another_file_builds_are_reported_and_raise(tmp_path):
+    """main.py builds the DDPG agent and hands it to the trainer; ``fit_batch`` returns losses
+    it backwarded, which require grad: torch raises "Can't call numpy() on Tensor that requires
+    grad" at ``np.mean``. Before, the trainer's ``self.agent`` was unknown."""
+    write(tmp_path, {"ddpg.py": DDPG, "trainer.py": TRAINER.format(kept="actor_loss"), "main.py": MAIN})
+    assert findings(tmp_path / "trainer.py") == [15]
+    ran = run(tmp_path, "main.py")
+    assert ran.returncode != 0 and "requires grad" in ran.stderr
+
+
+def test_r12_the_same_trainer_keeping_numbers_is_silent_and_runs(tmp_path):
+    write(tmp_path, {"ddpg.py": DDPG, "trainer.py": TRAINER.format(kept="actor_loss.item()"), "main.py": MAIN})
+    assert findings(tmp_path / "trainer.py") == []
+    ran = run(tmp_path, "main.py")
+    assert ran.returncode == 0, ran.stderr
+
+
+def test_r12_without_the_file_that_builds_the_trainer_nothing_is_known(tmp_path):
+    """No construction of ``Trainer`` in the project: its agent is unknown, as before."""
+    write(tmp_path, {"ddpg.py": DDPG, "trainer.py": TRAINER.format(kept="actor_loss")})
+    assert findings(tmp_path / "trainer.py") == []
+
+
+def test_r12_an_agent_passed_on_from_elsewhere_stays_unknown(tmp_path):
+    """main.py hands the trainer an agent it was given: nothing proves what it is."""
+    passed = MAIN.replace("def main():\n    agent = DDPG()\n", "def main(agent):\n").replace(
+        "main()\n", "main(DDPG())\n"
+    )
+    write(tmp_path, {"ddpg.py": DDPG, "trainer.py": TRAINER.format(kept="actor_loss"), "main.py": passed})
+    assert findings(tmp_path / "trainer.py") == []
+
+
+SAC = """\
+import torch
+import torch.nn as nn
+
+
+class Critic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 1)
+
+    def forward(self, states):
+        return self.lin(states)
+
+
+class SAC:
+    def __init__(self, critic, use_cuda):
+        self.critic = critic
+        self.use_cuda = use_cuda
+        if self.use_cuda:
+            self.critic = self.critic.cuda()
+        self.critic_optim = torch.optim.Adam(self.critic.parameters())
+
+    def fit_batch(self):
+        states = torch.randn(8, 4)
+        if self.use_cuda:
+            states = states.cuda()
+        critic_loss = self.critic(states).pow(2).mean()
+        self.critic_optim.zero_grad()
+        critic_loss.backward()
+        self.critic_optim.step()
+        return critic_loss
+
+    def train(self, steps):
+        epoch_critic_losses = []
+        for step in range(steps):
+            critic_loss = self.fit_batch()
+            epoch_critic_losses.append(critic_loss.data{move}.numpy())
+        return epoch_critic_losses
+"""
+
+TRAINER_SAC = """\
+import torch
+from sac import SAC, Critic
+
+use_cuda = torch.cuda.is_available()
+
+
+def main():
+    critic = Critic()
+    sac = SAC(critic=critic, use_cuda=use_cuda)
+    print(len(sac.train(3)))
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def run_fake_cuda(folder: Path, name: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pt_lsp", "run", "--device", "fake-cuda", name],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_r11_a_device_flag_another_file_passes_reaches_the_losses(tmp_path):
+    """trainer_sac.py passes ``use_cuda = torch.cuda.is_available()``: on a CUDA machine the
+    losses are on the GPU and ``.data.numpy()`` raises (under fake-cuda: "can't convert cuda:0
+    device type tensor to numpy"). Before, SAC's ``self.use_cuda`` was unknown."""
+    write(tmp_path, {"sac.py": SAC.format(move=""), "trainer_sac.py": TRAINER_SAC})
+    assert findings(tmp_path / "sac.py", "PTL401") == [36]
+    ran = run_fake_cuda(tmp_path, "trainer_sac.py")
+    assert "can't convert cuda:0 device type tensor to numpy" in ran.stdout + ran.stderr
+
+
+def test_r11_moved_to_the_cpu_is_silent_and_runs(tmp_path):
+    write(tmp_path, {"sac.py": SAC.format(move=".cpu()"), "trainer_sac.py": TRAINER_SAC})
+    assert findings(tmp_path / "sac.py", "PTL401") == []
+    ran = run_fake_cuda(tmp_path, "trainer_sac.py")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+
+
+def test_r11_without_the_constructing_file_the_flag_is_unknown(tmp_path):
+    write(tmp_path, {"sac.py": SAC.format(move="")})
+    assert findings(tmp_path / "sac.py", "PTL401") == []
+
+
+def test_the_cache_reanalyses_a_class_file_when_the_file_constructing_it_changes(tmp_path, monkeypatch, capsys):
+    """The findings of trainer.py depend on main.py (which builds the trainer) and ddpg.py:
+    editing main.py to build the trainer without an agent of known class re-analyses trainer.py
+    instead of answering from the cache."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PT_LSP_CACHE_DIR", str(tmp_path / "cache"))
+    write(tmp_path, {"ddpg.py": DDPG, "trainer.py": TRAINER.format(kept="actor_loss"), "main.py": MAIN})
+    seen: list[str] = []
+    real = check_module.run_tasks
+
+    def spy(tasks, jobs):
+        seen.extend(task.path for task in tasks)
+        return real(tasks, jobs)
+
+    monkeypatch.setattr(check_module, "run_tasks", spy)
+
+    def check() -> list[int]:
+        capsys.readouterr()
+        main(["check", "trainer.py", "--select", "PTL402", "--output-format", "json", "--exit-zero"])
+        return [f["location"]["row"] for f in json.loads(capsys.readouterr().out)]
+
+    assert check() == [15] and seen == ["trainer.py"]
+    seen.clear()
+    assert check() == [15] and seen == []  # answered from the cache
+    write(tmp_path, {"main.py": MAIN.replace("agent = DDPG()", "agent = None")})
+    assert check() == [] and seen == ["trainer.py"]  # main.py changed: analysed again
+    seen.clear()
+    write(tmp_path, {"main.py": MAIN})
+    assert check() == [15] and seen == ["trainer.py"]
+
+
+STEPS = """\
+import numpy as np
+import torch
+import torch.nn as nn
+
+model = nn.Linear(4, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+def step(x):
+    loss = model(x).pow(2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss
+
+
+def evaluate(x):
+    return model(x).pow(2).mean()
+
+
+def log_training(xs):
+    losses = []
+    for x in xs:
+        losses.append(step(x))
+    print(np.mean(losses))
+
+
+def log_evaluation(xs):
+    losses = []
+    for x in xs:
+        losses.append(evaluate(x))
+    print(np.mean(losses))
+"""
+
+DRIVER = """\
+import torch
+from steps import log_evaluation, log_training
+
+with torch.no_grad():
+    log_evaluation([torch.randn(3, 4)])
+log_training([torch.randn(3, 4)])
+"""
+
+
+def test_losses_a_training_step_returns_require_grad_wherever_they_are_converted(tmp_path):
+    """``step`` calls backward(), so it runs with gradients and the losses it returns require
+    grad whatever ``log_training`` is called under: torch raises at its ``np.mean`` (line 25).
+    ``evaluate`` may run under ``no_grad`` (the driver does so: it prints the mean): silent."""
+    write(tmp_path, {"steps.py": STEPS, "driver.py": DRIVER})
+    assert findings(tmp_path / "steps.py") == [25]
+    ran = run(tmp_path, "driver.py")
+    assert ran.returncode != 0 and "requires grad" in ran.stderr
+    assert "line 25" in ran.stderr and "line 32" not in ran.stderr

@@ -12,13 +12,14 @@ class, a wrapper such as ``nn.DataParallel``) leaves the attribute unknown, as b
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..classes import ClassInfo
 from .functions import frozen_by_init
 from .lattice import Device
+from .project import Unit
 from .state import State
-from .values import Kind, Value
+from .values import OTHER, UNKNOWN, Kind, Value, ref
 
 if TYPE_CHECKING:
     from .functions import Functions
@@ -32,6 +33,8 @@ class AttributeModules:
         self.functions = functions
         self.owners: dict[int, ClassInfo | None] = {}  # id(method) -> its plain class
         self.held: dict[tuple[int, str], ClassInfo | None] = {}  # (id(class node), attr) -> module class
+        self.tables: dict[int, dict[str, list[ast.expr | None]]] = {}  # id(class node) -> assignments()
+        self.constructions = Constructions(functions)
 
     def module(self, func: ast.Attribute, state: State) -> Value | None:
         """The module ``self.<attr>`` holds, where ``func`` is that attribute in a method of a
@@ -80,22 +83,32 @@ class AttributeModules:
         """The one module class every assignment of ``self.<attr>`` in ``owner``'s methods
         constructs; None where any assignment is something else or there is none."""
         found: ClassInfo | None = None
-        for method in owner.methods.values():
-            params = [*method.args.posonlyargs, *method.args.args]
-            if not params:
-                continue
-            own = params[0].arg
-            for node in ast.walk(method):
-                for target, value in _assignments(node):
-                    if not any(_is_attr(t, own, attr) for t in ast.walk(target)):
-                        continue
-                    if value is None or not _is_attr(target, own, attr):
-                        return None  # unpacked, augmented, annotated without a value
-                    info = self.constructed(value, state)
-                    if info is None or (found is not None and info is not found):
-                        return None
-                    found = info
+        for value in self.assignments(owner).get(attr, ()):
+            info = self.constructed(value, state) if value is not None else None
+            if info is None or (found is not None and info is not found):
+                return None
+            found = info
         return found
+
+    def assignments(self, owner: ClassInfo) -> dict[str, list[ast.expr | None]]:
+        """``self.<attr>`` -> the values its methods assign it (None: unpacked, augmented, bound
+        by a loop or ``with``), by one walk of the class."""
+        if id(owner.node) not in self.tables:
+            table: dict[str, list[ast.expr | None]] = {}
+            for method in owner.methods.values():
+                params = [*method.args.posonlyargs, *method.args.args]
+                own = params[0].arg if params else None
+                for node in ast.walk(method) if own else ():
+                    for target, value in _assignments(node):
+                        for part in ast.walk(target):
+                            if (
+                                isinstance(part, ast.Attribute)
+                                and isinstance(part.value, ast.Name)
+                                and part.value.id == own
+                            ):
+                                table.setdefault(part.attr, []).append(value if part is target else None)
+            self.tables[id(owner.node)] = table
+        return self.tables[id(owner.node)]
 
     def constructed(self, value: ast.expr, state: State) -> ClassInfo | None:
         """The module class ``value`` constructs (``QNet(2)``, ``models.QNet(2).cuda()``)."""
@@ -152,10 +165,91 @@ def _assignments(node: ast.AST) -> list[tuple[ast.expr, ast.expr | None]]:
     return []
 
 
-def _is_attr(node: ast.AST, own: str, attr: str) -> bool:
-    return (
-        isinstance(node, ast.Attribute)
-        and node.attr == attr
-        and isinstance(node.value, ast.Name)
-        and node.value.id == own
-    )
+class Constructions:
+    """The instance a method of a plain class of this file runs on, where the project's other
+    files construct that class (``agent = DDPG(..., use_cuda=use_cuda)`` in ``train_ddpg.py``,
+    ``Trainer(agent=agent)``): its ``__init__`` runs with what each construction passes, read
+    from that file without running it: constants, ``torch.cuda.is_available()``, torch
+    functions and classes, constructions of the project's classes, and names bound once to
+    one of those. Anything else passed is unknown; so is the instance where any construction
+    passes ``*args``/``**kwargs`` or the class is constructed in more than a few places."""
+
+    def __init__(self, functions: Functions) -> None:
+        self.functions = functions
+        self.instances: dict[int, Value | None] = {}  # id(class node) -> the joined instance
+
+    def instance(self, owner: ast.ClassDef, method: ast.FunctionDef | ast.AsyncFunctionDef) -> Value | None:
+        project = self.functions.scope.project
+        info = self.functions.class_by_id.get(id(owner))
+        if project is None or info is None or info.is_module or _not_on_instance(method):
+            return None
+        if id(owner) not in self.instances:
+            self.instances[id(owner)] = None  # a construction inside its own __init__ reads nothing
+            joined: Value | None = None
+            for unit, call in project.constructions(owner):
+                value = self.construct(info, unit, call, 0)
+                joined = value if joined is None else joined.join(value)
+            self.instances[id(owner)] = joined if joined is not None and joined.cls is info else None
+        return self.instances[id(owner)]
+
+    def construct(self, info: ClassInfo, unit: Unit, call: ast.Call, depth: int) -> Value:
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return UNKNOWN
+        args = [self.argument(unit, a, depth + 1) for a in call.args]
+        kwargs: dict[str | None, Value] = {k.arg: self.argument(unit, k.value, depth + 1) for k in call.keywords}
+        if info.is_module:
+            return self.functions.instantiate(info, call, args, kwargs, State(grad_enabled=True))
+        return self.functions.plain_instance(info, call, args, kwargs, State(grad_enabled=True))
+
+    def argument(self, unit: Unit, expr: ast.expr, depth: int) -> Value:
+        """What ``expr`` of ``unit`` holds, where it is proven without running that file."""
+        if depth > MAX_ARGUMENT_DEPTH:
+            return UNKNOWN
+        if isinstance(expr, ast.Constant):
+            return self.functions.expressions.eval(expr, State())
+        if isinstance(expr, ast.Name):
+            qualname = unit.names.qualname(expr)
+            if qualname is not None:
+                return ref(qualname) if qualname.startswith("torch.") else UNKNOWN
+            assigned = _assigned_once(unit, expr)
+            return self.argument(unit, assigned, depth + 1) if assigned is not None else UNKNOWN
+        if isinstance(expr, ast.Attribute):
+            qualname = unit.names.qualname(expr)
+            return ref(qualname) if qualname is not None and qualname.startswith("torch.") else UNKNOWN
+        if isinstance(expr, ast.Call) and isinstance(expr.func, (ast.Name, ast.Attribute)):
+            if unit.names.qualname(expr.func) == "torch.cuda.is_available":
+                return OTHER.with_(cuda_flag=True)
+            project = self.functions.scope.project
+            entity = project.names_class(expr.func, unit) if project is not None else None
+            info = project.class_info(entity) if project is not None and isinstance(entity, ast.ClassDef) else None
+            if info is not None and self.functions.budget > 0:
+                return self.construct(info, unit, expr, depth)
+        return UNKNOWN
+
+
+def _not_on_instance(method: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A static or class method: its first parameter is not the instance."""
+    names = {
+        d.id if isinstance(d, ast.Name) else d.attr if isinstance(d, ast.Attribute) else None
+        for d in method.decorator_list
+    }
+    return bool(names & {"staticmethod", "classmethod"})
+
+
+MAX_ARGUMENT_DEPTH = 4  # names and constructions followed to what a construction passes
+
+
+def _assigned_once(unit: Unit, name: ast.Name) -> ast.expr | None:
+    """The value of the one ``name = value`` statement that binds ``name`` where it is read
+    (its function, else the module); None where it is bound otherwise or more than once."""
+    scope: Any = unit.names.scope_of(name)
+    while scope is not None and (name.id not in scope.bindings or isinstance(scope.node, ast.ClassDef)):
+        scope = scope.parent
+    if scope is None or len(scope.bindings[name.id]) != 1:
+        return None
+    for node in unit.index.of(ast.Assign):
+        targets = node.targets
+        if len(targets) == 1 and isinstance(targets[0], ast.Name) and targets[0].id == name.id:
+            if unit.names.scope_of(node) is scope:
+                return node.value
+    return None

@@ -152,6 +152,12 @@ class Interpreter:
             if param is not None:
                 state.env[param.arg] = self.parameter_value(survey, param.arg)
         self.stack.frames.append(Frame(function, locals=self.scope.locals_of(function)))
+        params = [*function.args.posonlyargs, *function.args.args]
+        if survey.owner is not None and params and state.env.get(params[0].arg) is UNKNOWN:
+            # a plain class's method: on the instance the project's other files construct
+            instance = self.calls.attribute_modules.constructions.instance(survey.owner, function)
+            if instance is not None:
+                state.env[params[0].arg] = instance
         mode = self.statements.decorated_grad_mode(function)
         if mode is not None:
             state.grad_enabled = mode

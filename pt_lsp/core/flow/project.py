@@ -41,6 +41,9 @@ MAX_BYTES = 1_000_000  # a larger "module" is generated code or data: not follow
 MAX_UNITS = 32  # other files one analysis may read: keeps a file's cost bounded
 MAX_CHAIN = 4  # re-exports followed (`from .layers import Block` in a package's __init__)
 MEMO_SIZE = 64  # parsed files kept per process (a worker, the server)
+MAX_SCANNED = 400  # project files searched for the constructions of a class (constructions())
+MAX_SITES = 4  # constructions of one class read; more: the class is unknown where it runs
+SKIPPED_FOLDERS = frozenset({"site-packages", "dist-packages", "node_modules", "__pycache__", "venv", "env"})
 ROOT_MARKERS = ("pyproject.toml", ".git")
 DISABLED = False  # for measurements: the engine as before project imports
 
@@ -163,6 +166,33 @@ def parse_unit(path: str, data: bytes) -> Unit | None:
 _READS: dict[str, dict[str, str]] = {}
 
 
+# path -> (mtime_ns, size, its identifiers, the names it calls)
+_WORDS: dict[str, tuple[int, int, frozenset[bytes], frozenset[bytes]]] = {}
+
+
+def _identifiers(path: str) -> tuple[frozenset[bytes], frozenset[bytes]]:
+    """The identifiers in the file ``path``, and those it calls (``Name(``), memoised by its
+    modification time and size."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return frozenset(), frozenset()
+    known = _WORDS.get(path)
+    if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
+        return known[2], known[3]
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_BYTES + 1)
+    except OSError:
+        return frozenset(), frozenset()
+    if len(data) > MAX_BYTES:
+        data = b""
+    words = frozenset(re.findall(rb"[A-Za-z_][A-Za-z0-9_]*", data))
+    called = frozenset(re.findall(rb"([A-Za-z_][A-Za-z0-9_]*)\s*\(", data))
+    _WORDS[path] = (stat.st_mtime_ns, stat.st_size, words, called)
+    return words, called
+
+
 def take_reads(path: str) -> dict[str, str]:
     """The project files (absolute path -> content hash) that analyses of ``path`` read since
     the last call, in this process."""
@@ -194,6 +224,7 @@ class Project:
     found: dict[tuple[str, str], Module | None] = field(default_factory=dict)  # (base, top) -> module
     roots: dict[str, str | None] = field(default_factory=dict)
     searched: dict[str, list[str]] = field(default_factory=dict)  # unit path -> its bases
+    scanned: list[str] | None = None  # the project's files, for constructions()
 
     def __post_init__(self) -> None:
         path = self.ctx.path
@@ -371,9 +402,85 @@ class Project:
                 return name
         return None
 
+    # -- constructions in other files ---------------------------------------------------------------
+    def constructions(self, node: ast.ClassDef) -> list[tuple[Unit, ast.Call]]:
+        """The calls in the project's other files that construct ``node``, a class of the
+        analysed file (``agent = DDPG(...)`` in ``train_ddpg.py`` for ``models/DDPG.py``); at most
+        MAX_SITES (more, or none: an empty list). Only files that name both the class and the
+        analysed module are read; they are recorded for the CLI's cache as imports are."""
+        if not self.enabled or id(node) not in self.ctx.parents:
+            return []
+        stem = os.path.splitext(os.path.basename(self.path))[0].encode()
+        name = node.name.encode()
+        found: list[tuple[Unit, ast.Call]] = []
+        for path in self.project_files():
+            if path == self.path:
+                continue
+            words, called = _identifiers(path)
+            if name not in called or stem not in words:
+                continue
+            unit = self.unit(path)
+            if unit is None:
+                continue
+            for call in unit.index.of(ast.Call):
+                func = call.func
+                if not (
+                    isinstance(func, ast.Name)
+                    and func.id == node.name
+                    or isinstance(func, ast.Attribute)
+                    and func.attr == node.name
+                ):
+                    continue
+                if self.names_class(func, unit) is node:
+                    found.append((unit, call))
+                    if len(found) > MAX_SITES:
+                        return []
+        return found
+
+    def names_class(self, func: ast.Name | ast.Attribute, unit: Unit) -> Entity | None:
+        """What ``func`` (a name or dotted name in ``unit``) names in the project."""
+        if isinstance(func, ast.Name):
+            binding = unit.names.binding(func.id, func)
+            if binding is None:
+                export = unit.exports.get(func.id)
+                return export if isinstance(export, ast.ClassDef) else None
+            if binding.qualname is None:
+                return self.relative(binding, unit)
+            return self.resolve(binding.qualname, unit)
+        qualname = unit.names.qualname(func)
+        return self.resolve(qualname, unit) if qualname else None
+
+    def project_files(self) -> list[str]:
+        """The Python files of the project, at most MAX_SCANNED, in a stable order: under its
+        root; without one, under the analysed file's folder, then the scripts and folders beside
+        it (``train_ddpg.py`` and ``Training/`` beside ``models/DDPG.py``)."""
+        if self.scanned is None:
+            folder = os.path.dirname(self.path)
+            root = self.root(folder)
+            files: list[str] = []
+            _walk(root or folder, files, None)
+            if root is None and os.path.dirname(folder) != folder:
+                _walk(os.path.dirname(folder), files, folder)
+            self.scanned = files[:MAX_SCANNED]
+        return self.scanned
+
     def class_info(self, node: ast.ClassDef) -> ClassInfo | None:
         """The class information of a class statement of any file this analysis loaded."""
         return self.class_by_id.get(id(node)) or self.ctx.class_info(node)
+
+
+def _walk(top: str, files: list[str], skipped: str | None) -> None:
+    """Add the Python files under ``top`` (but not under ``skipped``) to ``files``, in sorted
+    order, until there are MAX_SCANNED."""
+    for current, folders, names in os.walk(top):
+        if len(files) >= MAX_SCANNED:
+            return
+        folders[:] = sorted(
+            f
+            for f in folders
+            if not f.startswith(".") and f not in SKIPPED_FOLDERS and os.path.join(current, f) != skipped
+        )
+        files.extend(os.path.join(current, n) for n in sorted(names) if n.endswith(".py"))
 
 
 def _file_of(folder: str) -> str | None:

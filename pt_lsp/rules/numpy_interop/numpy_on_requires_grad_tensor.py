@@ -181,11 +181,34 @@ class NumpyOnRequiresGradTensor(Rule):
             if ctx.qualname(target) in GRAD_MODE_DECORATORS:
                 return False
         text = ctx.doc.slice(ctx.doc.node_span(function))
-        if ".backward(" in text:
+        if ".backward(" in text or _made_where_backward_runs(ctx, value, function):
             return True
         # Called from this file, and only where gradients are enabled (`get_action(state)` from
         # the training loop, not from a `no_grad` block).
         return ctx.flow.call_grad_modes(function) == {True}
+
+
+def _made_where_backward_runs(ctx: FileContext, value: Value, function: ast.AST) -> bool:
+    """Every graph node of ``value`` was made in another function (of this file or of the
+    project) that calls ``backward()``: a loss a training step returns (``DDPG.fit_batch()``
+    from a trainer in another file, audit-9 R12). Such a step runs with gradients enabled (its
+    backward raises otherwise), whatever the function that converts the loss was called under."""
+    nodes = [node for node in value.history if not node.opaque]
+    if not nodes or len(nodes) != len(value.history):
+        return False
+    for node in nodes:
+        site = node.site
+        unit = ctx.project.origin(site) if isinstance(site, ast.AST) else None
+        parents = unit.index.parents if unit is not None else ctx.parents
+        owner = parents.get(id(site))
+        while owner is not None and not isinstance(owner, _FUNCTIONS):
+            owner = parents.get(id(owner))
+        if owner is None or owner is function or isinstance(owner, ast.Lambda):
+            return False
+        doc = unit.doc if unit is not None else ctx.doc
+        if ".backward(" not in doc.slice(doc.node_span(owner)):
+            return False
+    return True
 
 
 def _loop_elements(value: Value) -> bool:
