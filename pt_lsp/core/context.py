@@ -104,7 +104,7 @@ class FileContext:
         return self.index.parents
 
     def parent(self, node: ast.AST) -> ast.AST | None:
-        return self.parents.get(id(node))
+        return self.index.parent(node)
 
     @cached_property
     def flow(self) -> FlowFacts:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import weakref
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from typing import TypeVar, cast
 
@@ -92,28 +93,35 @@ class NodeIndex:
         self.depth = deepest  # of the deepest node, the tree's root at 1
         self._tree = tree
         self._parents: dict[int, ast.AST] | None = None
+        self._near: _Near | None = None  # parents of the statements walked so far, before the whole map
 
     @property
     def parents(self) -> dict[int, ast.AST]:
         """id(child) -> parent node (the singletons have none: they are shared)."""
         if self._parents is None:
-            parents: dict[int, ast.AST] = {}
-            stack = [self._tree]
-            pop, push, node_type, plans = stack.pop, stack.append, ast.AST, _PLANS
-            while stack:
-                node = pop()
-                for name in (plans.get(node.__class__) or _fields_of(node.__class__))[1]:
-                    value = getattr(node, name, None)
-                    if value.__class__ is list:
-                        for item in value:
-                            if isinstance(item, node_type):
-                                parents[id(item)] = node
-                                push(item)
-                    elif isinstance(value, node_type):
-                        parents[id(value)] = node
-                        push(value)
-            self._parents = parents
+            self._parents = _parent_edges(self._tree, {})
+            self._near = None
         return self._parents
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        """``parents.get(id(node))``, walking only the module-level statements on ``node``'s line
+        while that answers: most files ask about a few nodes, and a whole-file map costs about
+        as much as the index's walk."""
+        if self._parents is not None:
+            return self._parents.get(id(node))
+        if node is self._tree:
+            return None
+        near = self._near
+        if near is None:
+            near = self._near = _Near(self._tree)
+        found = near.edges.get(id(node))
+        if found is None:
+            line = getattr(node, "lineno", None)
+            if line.__class__ is int and near.walk_at(line):
+                found = near.edges.get(id(node))
+            if found is None:  # no position, or not below those statements: the whole map answers
+                return self.parents.get(id(node))
+        return found
 
     def of(self, *kinds: type[N]) -> list[N]:
         """Nodes of the given types, in source order (for one type, as the walk met them)."""
@@ -122,6 +130,52 @@ class NodeIndex:
             return cast("list[N]", self._by_type.get(kinds[0], []))
         found = [node for kind in kinds for node in self._by_type.get(kind, [])]
         return cast("list[N]", sorted(found, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))))
+
+
+def _parent_edges(root: ast.AST, parents: dict[int, ast.AST]) -> dict[int, ast.AST]:
+    """``parents`` with id(child) -> parent for every node below ``root``."""
+    stack = [root]
+    pop, push, node_type, plans = stack.pop, stack.append, ast.AST, _PLANS
+    while stack:
+        node = pop()
+        for name in (plans.get(node.__class__) or _fields_of(node.__class__))[1]:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        parents[id(item)] = node
+                        push(item)
+            elif isinstance(value, node_type):
+                parents[id(value)] = node
+                push(value)
+    return parents
+
+
+class _Near:
+    """The parent edges of the module-level statements walked so far (each walked once)."""
+
+    def __init__(self, tree: ast.AST) -> None:
+        self.tree = tree
+        body = getattr(tree, "body", None)
+        self.body: list[ast.stmt] = [s for s in body if isinstance(s, ast.stmt)] if isinstance(body, list) else []
+        # each statement's lines, its decorators included; statements come in source order
+        self.ends = [s.end_lineno or s.lineno for s in self.body]
+        self.starts = [min([s.lineno, *(d.lineno for d in getattr(s, "decorator_list", ()))]) for s in self.body]
+        self.walked = [False] * len(self.body)
+        self.edges: dict[int, ast.AST] = {}
+
+    def walk_at(self, line: int) -> bool:
+        """Walk the statements whose lines hold ``line``; False when none does or all were walked."""
+        walked = False
+        at = bisect_left(self.ends, line)
+        while at < len(self.body) and self.starts[at] <= line:
+            if not self.walked[at]:
+                self.walked[at] = walked = True
+                statement = self.body[at]
+                self.edges[id(statement)] = self.tree
+                _parent_edges(statement, self.edges)
+            at += 1
+        return walked
 
 
 # The deepest tree the rules analyse. Rules and the flow engine recurse through expressions (a few
