@@ -19,7 +19,7 @@ from pt_lsp.core.engine import lint_source
 from pt_lsp.core.findings import Severity
 from pt_lsp.core.selection import Selection
 
-from .test_audit9_retain_then_step import AGENTS
+from .test_audit9_retain_then_step import AGENTS, OWN_ACTIONS
 
 IN_PLACE = "modified by an inplace operation"
 
@@ -227,3 +227,23 @@ def test_maddpg_own_actions_made_in_the_loop_body_silent_and_run() -> None:
     namespace: dict[str, Any] = {"__name__": "paths"}
     pytest.importorskip("torch")
     exec(compile(textwrap.dedent(own), "<paths>", "exec"), namespace)
+
+
+# The same list of actor outputs made before the loop, every agent's entry read with its graph:
+# the second agent's backward goes through the first actor, stepped (R1 through a list).
+ALL_ENTRIES = OWN_ACTIONS.replace(
+    "mu = torch.cat([mus[j] if j == i else mus[j].detach() for j in range(len(agents))], dim=1)",
+    "mu = torch.cat([mus[j] for j in range(len(agents))], dim=1)",
+)
+
+
+def test_maddpg_list_read_whole_in_the_loop_stays_reported() -> None:
+    """Torch raises 'modified by an inplace operation' (the earlier agent's actor, stepped).
+    Its neighbour reading only ``mus[j]`` under ``j == i`` and the rest detached is silent and
+    runs: ``test_audit9_retain_then_step.test_r1_own_actions_only_silent_and_runs``."""
+    assert ALL_ENTRIES != OWN_ACTIONS
+    assert [severity for _, severity in findings(ALL_ENTRIES)] == [Severity.WARNING]
+    assert findings(OWN_ACTIONS) == []
+    pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match=IN_PLACE):
+        exec(compile(textwrap.dedent(ALL_ENTRIES), "<paths>", "exec"), {"__name__": "paths"})

@@ -13,6 +13,7 @@ from .facts import BackwardRecord, GraphState, LoopPass
 from .graph import GraphNodes
 from .lattice import Grade, GraphNode
 from .optimizers import built_optimizers, optimizer_tie
+from .per_item import PerItem
 from .state import LoopFrame, Stack, State
 from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value
 
@@ -55,6 +56,7 @@ class Autograd:
         self.unknown_flags: dict[int, list[ast.expr]] = {}  # id(backward) -> its flags of unknown value
         self.varying: dict[int, bool] = {}  # id(backward) -> its flag is rebound in a loop around it
         self.runs = 0  # backwards interpreted: a call summary (summaries.py) holds none
+        self.per_item = PerItem(ctx)
 
     def autograd_call(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         outputs = node.args[0] if node.args else keyword(node, "outputs") or keyword(node, "tensors")
@@ -230,6 +232,15 @@ class Autograd:
 
     def record_stepped(self, call: ast.Call, history: frozenset[GraphNode], state: State) -> None:
         stale = sorted((n for n in history if n in state.updated), key=lambda n: n.uid)
+        if stale and self.stack.loops:  # an earlier agent's step on its own item (per_item.py)
+            frame = self.stack.loops[-1]
+            stale = [
+                n
+                for n in stale
+                if not self.per_item.own_item_only(
+                    frame, n, self.graph.parameter_nodes.get(n.uid, frozenset()), call, state.updated[n]
+                )
+            ]
         if not stale:
             return
         first = stale[0]
