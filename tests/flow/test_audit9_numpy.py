@@ -443,3 +443,48 @@ def test_losses_a_training_step_returns_require_grad_wherever_they_are_converted
     ran = run(tmp_path, "driver.py")
     assert ran.returncode != 0 and "requires grad" in ran.stderr
     assert "line 25" in ran.stderr and "line 32" not in ran.stderr
+
+
+SET_UP_LATER = """\
+import torch
+import torch.nn as nn
+
+
+class Trainer:
+    def __init__(self, lr):
+        self.lr = lr
+
+    def setup(self):
+        self.model = nn.Linear(4, 1)
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=self.lr)
+
+    def train(self, x):
+        loss = self.model(x).pow(2).mean()
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+        return loss.{convert}
+"""
+
+BUILDS_TRAINER = """\
+import torch
+from trainer import Trainer
+
+t = Trainer(0.1)
+t.setup()
+print(t.train(torch.randn(3, 4)))
+"""
+
+
+def test_a_model_a_constructed_instance_does_not_hold_is_still_proven_by_its_use(tmp_path):
+    """main.py constructs the trainer; ``self.model`` is set by ``setup()``, not ``__init__``:
+    on the constructed instance it is read as where ``self`` is unknown (a module whose
+    ``.parameters()`` the file optimises): torch raises at ``loss.numpy()``; ``loss.item()`` runs."""
+    write(tmp_path, {"trainer.py": SET_UP_LATER.format(convert="numpy()"), "main.py": BUILDS_TRAINER})
+    assert findings(tmp_path / "trainer.py") == [18]
+    ran = run(tmp_path, "main.py")
+    assert ran.returncode != 0 and "requires grad" in ran.stderr
+    write(tmp_path, {"trainer.py": SET_UP_LATER.format(convert="item()")})
+    assert findings(tmp_path / "trainer.py") == []
+    ran = run(tmp_path, "main.py")
+    assert ran.returncode == 0, ran.stderr

@@ -15,6 +15,7 @@ import ast
 from typing import TYPE_CHECKING, Any
 
 from ..classes import ClassInfo
+from ..walk import attr_path
 from .functions import frozen_by_init
 from .lattice import Device
 from .project import Unit
@@ -65,6 +66,18 @@ class AttributeModules:
             cls=info,
             attrs=attrs,
         )
+
+    @staticmethod
+    def unset(receiver: Value, func: ast.Attribute, state: State) -> bool:
+        """``self.model`` of a plain instance that does not hold it (set by a method not run
+        here, ``setup()``): nothing is known of it, as where ``self`` is unknown."""
+        info = receiver.cls
+        if receiver.kind is not Kind.OTHER or not isinstance(info, ClassInfo) or info.is_module:
+            return False
+        if func.attr in dict(receiver.attrs) or info.method(func.attr) is not None:
+            return False
+        path = attr_path(func)
+        return path is not None and path not in state.env
 
     def owner(self, function: ast.AST) -> ClassInfo | None:
         """The plain class whose method ``function`` is (of this file or a loaded project file)."""

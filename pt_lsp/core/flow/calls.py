@@ -390,7 +390,10 @@ class Calls:
         self, receiver: Value, func: ast.Attribute, node: ast.Call, args: Args, kwargs: Kwargs, state: State
     ) -> Value:
         name = func.attr
-        held = self.attribute_modules.module(func, state) if receiver is UNKNOWN else None
+        unset = receiver is not UNKNOWN and self.attribute_modules.unset(receiver, func, state)
+        held = self.attribute_modules.module(func, state) if receiver is UNKNOWN or unset else None
+        if held is None and unset and attr_path(func) in self.module_paths:
+            held = PROVEN_MODULE  # an attribute the instance does not hold here: as where `self` is unknown
         if held is not None:  # `self.net(x)` in a plain class's method: the module class it assigns
             return self.call_module(held, node, args, kwargs, state)
         if receiver is UNKNOWN and isinstance(func.value, ast.Attribute):
