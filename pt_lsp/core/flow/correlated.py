@@ -164,6 +164,8 @@ def _scan(block: list[ast.stmt], result: Correlations) -> None:
                 if first is not None:
                     result.follows[id(stmt)] = first[0]
                     result.leads.add(id(first[0]))
+        if not live and key is None:
+            continue  # no test alive to end and none to start: nothing to read (keeps the scan cheap)
         if isinstance(stmt, _SCOPES):
             writes = {stmt.name} if not isinstance(stmt, ast.Lambda) else set()
         else:
