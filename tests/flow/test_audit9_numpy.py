@@ -488,3 +488,21 @@ def test_a_model_a_constructed_instance_does_not_hold_is_still_proven_by_its_use
     assert findings(tmp_path / "trainer.py") == []
     ran = run(tmp_path, "main.py")
     assert ran.returncode == 0, ran.stderr
+
+
+def test_g3_a_forward_the_analysis_cannot_read_proves_no_item(tmp_path):
+    """NStepQNet's forward returns ``self.list_mod[t](...)`` as it is (the audited network's
+    shape): the analysis sees the forward but cannot read its result, so no item of the
+    unpacked tuple is proven to require grad (torch: the actions convert). Before, every item
+    got the module output's facts. ``self.net = self.net.cuda()`` keeps the class."""
+    direct = QNET.replace(
+        "        actions, q = self.list_mod[t](states, greedy_acts)\n        return actions, q, None\n",
+        "        return self.list_mod[t](states, greedy_acts)\n",
+    )
+    agent = AGENT.format(**N_STEP, unpacked="actions, _", converted="actions").replace("_, q, _ =", "_, q =")
+    moved = "        if torch.cuda.is_available():\n            self.net = self.net.cuda()\n"
+    agent = agent.replace("        self.optimizer =", moved + "        self.optimizer =")  # a move of itself
+    write(tmp_path, {"qnet.py": direct, "agent.py": agent})
+    assert findings(tmp_path / "agent.py") == []
+    ran = run(tmp_path, "agent.py")
+    assert ran.returncode == 0, ran.stderr

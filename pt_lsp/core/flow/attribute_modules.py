@@ -119,6 +119,8 @@ class AttributeModules:
                                 and isinstance(part.value, ast.Name)
                                 and part.value.id == own
                             ):
+                                if part is target and value is not None and _moves_itself(value, own, part.attr):
+                                    continue  # `self.net = self.net.cuda()`: the same module, moved
                                 table.setdefault(part.attr, []).append(value if part is target else None)
             self.tables[id(owner.node)] = table
         return self.tables[id(owner.node)]
@@ -162,6 +164,20 @@ class AttributeModules:
         if owner is not None and owner.freezes:
             return None  # parameters may be frozen there
         return project.class_info(entity)
+
+
+def _moves_itself(value: ast.expr, own: str, attr: str) -> bool:
+    """``self.<attr>.cuda()``, ``self.<attr>.to(device).eval()``: the attribute's module itself."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
+        return False
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in RETURNS_SELF:
+        value = value.func.value
+    return (
+        isinstance(value, ast.Attribute)
+        and value.attr == attr
+        and isinstance(value.value, ast.Name)
+        and value.value.id == own
+    )
 
 
 def _assignments(node: ast.AST) -> list[tuple[ast.expr, ast.expr | None]]:

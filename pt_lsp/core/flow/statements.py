@@ -135,7 +135,10 @@ class Statements:
                 if owners is not None:
                     self.graph.parameter_nodes.update((head.uid, owners) for head in heads)
                 rest = [value.with_(requires_grad=None, history=inputs | {head}) for head in heads]
-            value = value.with_(kind=Kind.SEQ, items=(value, *rest))
+            # A forward in view that the analysis could not read (`self.list_mod[t](...)`): no item
+            # is proven to be its output (audit-9 G3: the first is `.data` of an argmax there)
+            first = value.with_(requires_grad=None) if self.unread_forward(stmt, state) else value
+            value = value.with_(kind=Kind.SEQ, items=(first, *rest))
         for target in stmt.targets:
             self.bind(target, value, state)
         return state
@@ -156,9 +159,22 @@ class Statements:
         if path is None:
             return False
         module = self.eval(stmt.value.func, state)  # a name or attribute path: a lookup
+        if self.unread_forward(stmt, state):
+            return True
         if module.kind is Kind.UNKNOWN:  # a path whose `.parameters()` the file uses (calls.py)
             return path in self.expressions.calls.module_paths
         return module.kind is Kind.MODULE and module.cls is None and module.qualname in UNSEEN
+
+    def unread_forward(self, stmt: ast.Assign, state: State) -> bool:
+        """``a, b = model(x)`` whose module's class, and its forward, are in view (this file's,
+        the project's, or the class a plain class assigns to ``self.net``), where the output is
+        still only a tensor: the forward's result was not read."""
+        assert isinstance(stmt.value, ast.Call)
+        calls = self.expressions.calls
+        module = self.eval(stmt.value.func, state)
+        if module.kind is Kind.UNKNOWN and isinstance(stmt.value.func, ast.Attribute):
+            module = calls.attribute_modules.module(stmt.value.func, state) or module
+        return module.kind is Kind.MODULE and calls.functions.local_method(module, "forward") is not None
 
     def exec_ann_assign(self, stmt: ast.AnnAssign, state: State) -> State:
         if stmt.value is not None:
