@@ -55,15 +55,15 @@ def survey(index: NodeIndex) -> tuple[list[FunctionSurvey], frozenset[str], dict
     # The innermost function of each line: nested functions start later and overwrite.
     innermost: dict[int, FunctionSurvey] = {}
     for function in functions:
-        for line in range(function.node.body[0].lineno, (function.node.end_lineno or function.node.lineno) + 1):
-            innermost[line] = function
+        lines = range(function.node.body[0].lineno, (function.node.end_lineno or function.node.lineno) + 1)
+        innermost.update(dict.fromkeys(lines, function))
 
-    for attribute in index.of(ast.Attribute):
-        if attribute.attr in TRIGGERS and attribute.lineno in innermost:
-            innermost[attribute.lineno].triggered = True
-    for name in index.of(ast.Name):
-        if name.id in TRIGGERS and name.lineno in innermost:
-            innermost[name.lineno].triggered = True
+    # the lines that mention a trigger, collected first (a comprehension: most nodes mention none)
+    mentions = {attribute.lineno for attribute in index.of(ast.Attribute) if attribute.attr in TRIGGERS}
+    mentions.update(name.lineno for name in index.of(ast.Name) if name.id in TRIGGERS)
+    for line in mentions:
+        if line in innermost:
+            innermost[line].triggered = True
     module_paths: set[str] = set()
     for call in index.of(ast.Call):
         func, caller = call.func, innermost.get(call.lineno)
@@ -82,10 +82,11 @@ def survey(index: NodeIndex) -> tuple[list[FunctionSurvey], frozenset[str], dict
                     module_paths.add(path)
                     if caller is not None and path in caller.params:
                         caller.module_params.add(path)
-    found = [(_path(a.targets[0]), _path(a.value)) for a in index.of(ast.Assign) if len(a.targets) == 1]
-    aliases = [(target, value) for target, value in found if target and value]
-    for _ in range(3):  # `self.model = model` where `model.parameters()` is used
-        module_paths.update(target for target, value in aliases if value in module_paths)
+    if module_paths:  # (aliases add to known paths only)
+        found = [(_path(a.targets[0]), _path(a.value)) for a in index.of(ast.Assign) if len(a.targets) == 1]
+        aliases = [(target, value) for target, value in found if target and value]
+        for _ in range(3):  # `self.model = model` where `model.parameters()` is used
+            module_paths.update(target for target, value in aliases if value in module_paths)
     names = {f.node.name for f in functions if f.triggered}
     changed = True
     while changed:  # callers of triggered functions are analysed too

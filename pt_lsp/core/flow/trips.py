@@ -83,10 +83,18 @@ def runs_at_least_once(stmt: ast.For | ast.AsyncFor | ast.While, constants: Modu
 def module_int_constants(module: ast.Module, index: NodeIndex) -> ModuleInts:
     """Names the module binds exactly once, at its top level, to an int literal, and nowhere else
     (no other assignment, loop target, import, ``global``): ``N_STEPS = 3``. Read from ``module``'s
-    node index (its binding nodes by type), not from a walk of its own."""
+    node index (its binding nodes by type), not from a walk of its own; only the names such a
+    top-level statement binds are counted (most modules have none)."""
+    loops = frozenset([*map(id, index.of(ast.For)), *map(id, index.of(ast.AsyncFor))])
+    constants = ModuleInts()
+    constants.loops = loops
+    bindings = [found for found in map(_int_binding, module.body) if found is not None]
+    wanted = {name for name, _ in bindings}
+    if not wanted:
+        return constants
     bound: dict[str, int] = {}
     for node in index.of(ast.Name):
-        if not isinstance(node.ctx, ast.Load):
+        if node.id in wanted and not isinstance(node.ctx, ast.Load):
             bound[node.id] = bound.get(node.id, 0) + 1
     # bound elsewhere too (weight 2: never once): global/nonlocal, imports, definitions, parameters
     others = [name for scoped in index.of(ast.Global) for name in scoped.names]
@@ -98,18 +106,22 @@ def module_int_constants(module: ast.Module, index: NodeIndex) -> ModuleInts:
     others += [node.name for node in index.of(ast.ClassDef)]
     others += [node.arg for node in index.of(ast.arg)]
     for name in others:
-        bound[name] = bound.get(name, 0) + 2
-    loops = frozenset([*map(id, index.of(ast.For)), *map(id, index.of(ast.AsyncFor))])
-    constants = ModuleInts()
-    constants.loops = loops
-    for stmt in module.body:
-        if (
-            isinstance(stmt, ast.Assign)
-            and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)
-            and bound.get(stmt.targets[0].id) == 1
-            and isinstance(stmt.value, ast.Constant)
-            and type(stmt.value.value) is int
-        ):
-            constants[stmt.targets[0].id] = stmt.value.value
+        if name in wanted:
+            bound[name] = bound.get(name, 0) + 2
+    for name, value in bindings:
+        if bound.get(name) == 1:
+            constants[name] = value
     return constants
+
+
+def _int_binding(stmt: ast.stmt) -> tuple[str, int] | None:
+    """``N = 3``: the name and the int."""
+    if (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+        and isinstance(stmt.value, ast.Constant)
+        and type(stmt.value.value) is int
+    ):
+        return stmt.targets[0].id, stmt.value.value
+    return None
