@@ -131,6 +131,8 @@ class ImplicitGradNonScalar(Rule):
             if ctx.qualname(func) is not None:
                 return None  # torch.autograd.backward and friends: module functions
             return func.value
+        if isinstance(func, ast.Attribute) and func.attr != "grad":
+            return None  # (no alias ends in another attribute: every method call answered without a lookup)
         if ctx.qualname(func) in AUTOGRAD_GRAD:
             if len(call.args) > 2 or any(k.arg in ("grad_outputs", None) for k in call.keywords):
                 return None
