@@ -40,9 +40,9 @@ def without_steps() -> Iterator[None]:
 
 
 def _importers() -> list:
-    from pt_lsp.core.flow import calls, evaluator
+    from pt_lsp.core.flow import evaluator, module_calls, moves, qualified
 
-    return [calls, evaluator]
+    return [evaluator, module_calls, moves, qualified]
 
 
 def timed(files: list[str]) -> tuple[float, int]:
