@@ -534,15 +534,21 @@ class Expressions:
                 and container.elem is not None
                 or (path is not None and container.kind is Kind.SEQ)
             ):
+                elem = add_element(container.iter_elem(), value)  # it holds `value` now, among others
+                if _is_dict(container, target) and elem is not value and elem is not container.elem:
+                    # a key names one value: a read by a key requires grad only where every value
+                    # does, as in a dict display (`ret["mel"] = ret["mel"].detach()`)
+                    elem = elem.with_(requires_grad=container.iter_elem().join(value).requires_grad)
                 state.env[path] = container.with_(
-                    elem=add_element(container.iter_elem(), value),  # it holds `value` now, among others
+                    elem=elem,
                     items=None,
                     history=container.history | value.history,
                 )
             if path is not None:
                 state.forget_items(path)  # another index may name the same item
                 key = item_key(target)
-                if key is not None and container.kind is Kind.SEQ:
+                # a list, or a dict (`ret["mel"] = ret["mel"].detach()`: the item is that value now)
+                if key is not None and (container.kind is Kind.SEQ or _is_dict(container, target)):
                     state.env[key] = value
                     state.items.add(key)
 
@@ -655,6 +661,18 @@ def narrowed(state: State, uses_cuda: bool | None) -> State:
 def sequence(items: tuple[Value, ...]) -> Value:
     history = frozenset().union(*(i.history for i in items)) if items else frozenset()
     return Value(kind=Kind.SEQ, items=items, history=history, requires_grad=False if not history else None)
+
+
+def _is_dict(container: Value, target: ast.Subscript) -> bool:
+    """A container of no class of the file that is given an item by a string key: a dict."""
+    key = target.slice
+    return (
+        container.kind is Kind.OTHER
+        and container.cls is None
+        and container.elem is not None
+        and isinstance(key, ast.Constant)
+        and isinstance(key.value, str)
+    )
 
 
 def legacy_scalar_read(node: ast.Subscript) -> bool:

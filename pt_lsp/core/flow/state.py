@@ -310,7 +310,8 @@ def join_paths(
 
 
 def item_key(target: ast.expr) -> str | None:
-    """``hidden[i]`` / ``hidden[0]`` (a list path indexed by a name or an integer): its env key."""
+    """``hidden[i]`` / ``hidden[0]`` / ``ret["mel"]`` (a list or dict path indexed by a name, an
+    integer or a string): its env key."""
     if not isinstance(target, ast.Subscript):
         return None
     path = attr_path(target.value)
@@ -319,8 +320,8 @@ def item_key(target: ast.expr) -> str | None:
         return None
     if isinstance(index, ast.Name):
         return f"{path}[{index.id}]"
-    if isinstance(index, ast.Constant) and type(index.value) is int:
-        return f"{path}[{index.value}]"
+    if isinstance(index, ast.Constant) and type(index.value) in (int, str):
+        return f"{path}[{index.value!r}]"
     return None
 
 
