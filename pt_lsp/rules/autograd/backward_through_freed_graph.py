@@ -45,7 +45,11 @@ class BackwardThroughFreedGraph(Rule):
     discriminator and the generator loss), a recurrent hidden state carried from one iteration
     to the next without `.detach()`, or a tensor computed once before a loop. Also flags a
     backward through a graph kept with `retain_graph=True` after an optimizer's `step()` updated
-    parameters that graph saved (the GAN discriminator stepped between the two losses).
+    parameters that graph saved (the GAN discriminator stepped between the two losses). That
+    case is an error where the file builds the optimizer from the parameters of a module the
+    graph went through, and a warning ("likely") where only the optimizer's name ties it to a
+    module (`critic_optim.step()` in a function given `critic` and `critic_optim`): torch raises
+    only if the graph saved one of its parameters (a one-layer critic applied to data does not).
 
     ## Why is this bad?
     To save memory, `backward()` frees the intermediate values each graph node saved for the
