@@ -10,14 +10,24 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import vocabulary as api
-from ..walk import attr_path, subtree
+from ..walk import attr_path
+from .conditions import chosen_devices, narrow_none, none_paths, warm_up_guard
 from .correlated import Correlations, correlations, record_sides, restore_sides
 from .evaluator import Expressions, narrow
 from .fixpoint import EXTRA_PASS_BUDGET, MAX_PASSES, exit_facts, head_join, settled
 from .graph import GraphNodes
 from .invariant import Resets, loop_resets
-from .lattice import Device, Grade, GraphNode
-from .state import NONE, LoopFrame, Stack, State, join_states
+from .lattice import Grade
+from .loop_effects import (
+    comprehension_detaching,
+    detached,
+    live_in,
+    loop_detaching,
+    renamed,
+    running_totals,
+    shared_nodes,
+)
+from .state import LoopFrame, Stack, State, join_states
 from .trips import ModuleInts, module_int_constants, over_range, range_start, runs_at_least_once, runs_once
 from .values import INT, OTHER, Kind, Value
 
@@ -490,251 +500,7 @@ class Statements:
         return fresh.with_(history=fresh.history | shared) if shared else fresh
 
 
-def chosen_devices(after: State, cuda: State, other: State, stmt: ast.If) -> None:
-    """``if torch.cuda.is_available(): device = "cuda"`` and, where CUDA is not used, any other
-    device (``"cpu"``, or ``"mps"`` under an ``elif``): the device is CUDA exactly when the
-    condition holds, chosen at run time, as the two-way form's join of CUDA and the CPU says."""
-    for name, value in after.env.items():
-        mine, theirs = cuda.env.get(name), other.env.get(name)
-        if mine is None or theirs is None or not (mine.kind is theirs.kind is Kind.DEVICE):
-            continue
-        if mine.device is Device.CUDA and theirs.device is Device.UNKNOWN:  # CPU: the join says it already
-            test = ast.unparse(stmt.test)
-            why = f"device chosen at run time here (`{test}`)" if len(test) < 60 else "device chosen at run time here"
-            after.env[name] = value.with_(device=Device.MAYBE_CUDA).step(stmt, why)
-
-
-def none_paths(test: ast.expr, state: State) -> tuple[set[str], set[str]]:
-    """The names (and ``obj.attr`` paths) that are None where ``test`` holds, and where it does
-    not: ``x is None``, ``x is not None``, ``not x`` and ``x`` (falsy: None, or an empty tuple
-    or list, none of which has a graph; a tensor's falsy value is a zero, which may have one),
-    combined by ``not``, ``and`` (all hold) and ``or`` (none holds)."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        when_true, when_false = none_paths(test.operand, state)
-        return when_false, when_true
-    if isinstance(test, ast.BoolOp):
-        parts = [none_paths(value, state) for value in test.values]
-        if isinstance(test.op, ast.And):
-            return set().union(*(part[0] for part in parts)), set()
-        return set(), set().union(*(part[1] for part in parts))
-    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot)):
-        left, right = test.left, test.comparators[0]
-        subject = right if isinstance(left, ast.Constant) and left.value is None else left
-        other = left if subject is right else right
-        path = attr_path(subject)
-        if path is None or not (isinstance(other, ast.Constant) and other.value is None):
-            return set(), set()
-        return ({path}, set()) if isinstance(test.ops[0], ast.Is) else (set(), {path})
-    path = attr_path(test)
-    value = state.env.get(path) if path is not None else None
-    if path is None or value is None or value.kind not in (Kind.UNKNOWN, Kind.SEQ, Kind.OTHER):
-        return set(), set()  # a tensor, a module or a device is not an optional
-    if value.cuda_flag is not None:
-        return set(), set()  # nor is a CUDA flag
-    return set(), {path}
-
-
-def narrow_none(state: State, paths: set[str]) -> None:
-    """On a branch where ``paths`` are None: they have no graph and no device (``NONE``)."""
-    for path in paths:
-        state.env[path] = NONE
-
-
-def detaches_in_place(expr: ast.expr, name: str) -> bool:
-    """``name.detach_()`` or ``name.requires_grad_(False)``: the tensor leaves its graph in place."""
-    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)):
-        return False
-    func = expr.func
-    if not (isinstance(func.value, ast.Name) and func.value.id == name):
-        return False
-    if func.attr == "detach_":
-        return not expr.args and not expr.keywords
-    if func.attr == "requires_grad_":
-        flag = expr.args[0] if expr.args else next((k.value for k in expr.keywords if k.arg == "requires_grad"), None)
-        return isinstance(flag, ast.Constant) and flag.value is False
-    return False
-
-
-def loop_detaching(stmt: ast.For | ast.AsyncFor) -> str | None:
-    """The sequence (a name or ``obj.attr`` path) a loop detaches element by element in place,
-    ``for s in state: s.detach_()``: every iteration, at the top of its body, before any
-    rebinding of ``s``, in a body without break or continue. None for any other loop."""
-    target, path = stmt.target, attr_path(stmt.iter)
-    if not isinstance(target, ast.Name) or path is None:
-        return None
-    if any(isinstance(node, (ast.Break, ast.Continue)) for node in subtree(stmt)):
-        return None
-    for child in stmt.body:
-        if isinstance(child, ast.Expr) and detaches_in_place(child.value, target.id):
-            return path
-        if any(
-            isinstance(node, ast.Name) and node.id == target.id and not isinstance(node.ctx, ast.Load)
-            for node in subtree(child)
-        ):
-            return None
-    return None
-
-
-def comprehension_detaching(expr: ast.expr) -> str | None:
-    """The sequence a list or set comprehension statement detaches element by element in place:
-    ``[s.detach_() for s in state]``."""
-    if not isinstance(expr, (ast.ListComp, ast.SetComp)) or len(expr.generators) != 1:
-        return None
-    generator = expr.generators[0]
-    if generator.ifs or not isinstance(generator.target, ast.Name):
-        return None
-    return attr_path(generator.iter) if detaches_in_place(expr.elt, generator.target.id) else None
-
-
-SHRINKING_METHODS = frozenset({"pop", "popleft", "popitem", "clear", "remove"})
-
-
-def warm_up_guard(ctx: FileContext, stmt: ast.If, cache: dict[str, bool]) -> bool:
-    """``if len(P) < n: return`` (no else) where the file only ever grows ``P``: once false, the
-    test stays false (a replay memory filling up before the first update)."""
-    test = stmt.test
-    if stmt.orelse or len(stmt.body) != 1 or not isinstance(test, ast.Compare) or len(test.ops) != 1:
-        return False
-    sized, op = (test.left, test.ops[0]) if isinstance(test.ops[0], (ast.Lt, ast.LtE)) else (test.comparators[0], None)
-    if op is None and not isinstance(test.ops[0], (ast.Gt, ast.GtE)):
-        return False
-    if not (isinstance(sized, ast.Call) and isinstance(sized.func, ast.Name) and sized.func.id == "len"):
-        return False
-    path = attr_path(sized.args[0]) if len(sized.args) == 1 else None
-    if path is None:
-        return False
-    if path not in cache:
-        cache[path] = only_grows(ctx, path)
-    return cache[path]
-
-
-def only_grows(ctx: FileContext, path: str) -> bool:
-    """``self.memory`` bound only in ``__init__`` (a plain name: bound once, outside loops), and
-    nothing in the file removes items from an attribute of that name (``pop``, ``clear``,
-    ``del``, a slice assignment)."""
-    on_self = path.startswith("self.") and path.count(".") == 1
-    if "." in path and not on_self:
-        return False
-    last = path.rsplit(".", 1)[-1]
-
-    def names_it(expr: ast.AST) -> bool:
-        if on_self:
-            return isinstance(expr, ast.Attribute) and expr.attr == last
-        return isinstance(expr, ast.Name) and expr.id == path
-
-    bindings = 0
-    assigns: list[ast.Assign | ast.AnnAssign] = [*ctx.index.of(ast.Assign), *ctx.index.of(ast.AnnAssign)]
-    for assign in assigns:
-        for target in assign.targets if isinstance(assign, ast.Assign) else [assign.target]:
-            for part in ast.walk(target):
-                if isinstance(part, ast.Subscript) and names_it(part.value) and isinstance(part.slice, ast.Slice):
-                    return False  # `memory[:] = ...`
-                if not names_it(part) or part is not target and isinstance(target, ast.Subscript):
-                    continue
-                scope = ctx.names.scope_of(assign).node
-                if on_self and not (isinstance(scope, ast.FunctionDef) and scope.name == "__init__"):
-                    return False
-                if not on_self and any(
-                    isinstance(a, (ast.For, ast.AsyncFor, ast.While)) for a in ancestors(ctx, assign)
-                ):
-                    return False
-                bindings += 1
-    if not on_self and bindings != 1:
-        return False
-    for delete in ctx.index.of(ast.Delete):
-        if any(isinstance(t, ast.Subscript) and names_it(t.value) for t in delete.targets):
-            return False
-    for call in ctx.index.of(ast.Call):
-        func = call.func
-        if isinstance(func, ast.Attribute) and func.attr in SHRINKING_METHODS and names_it(func.value):
-            return False
-    return True
-
-
-def ancestors(ctx: FileContext, node: ast.AST) -> list[ast.AST]:
-    found = []
-    current = ctx.parent(node)
-    while current is not None:
-        found.append(current)
-        current = ctx.parent(current)
-    return found
-
-
 def is_grad_leaf(value: Value) -> bool:
     """A tensor known to require grad with no graph behind it: a leaf (``requires_grad=True``, a
     parameter); a computed tensor that requires grad always carries a graph node."""
     return value.kind is Kind.TENSOR and value.requires_grad is True and not value.history
-
-
-def detached(value: Value) -> Value:
-    """A sequence whose every element was detached in place: no graph in it or its items. A
-    tensor is left as it is (its rows are views, which ``detach_()`` refuses)."""
-    if value.kind is Kind.TENSOR:
-        return value
-    items = (
-        tuple(item.with_(history=frozenset(), requires_grad=False) for item in value.items)
-        if value.items
-        else value.items
-    )
-    elem = value.elem.with_(history=frozenset(), requires_grad=False) if value.elem is not None else None
-    return value.with_(history=frozenset(), items=items, elem=elem)
-
-
-def shared_nodes(items: tuple[Value, ...]) -> frozenset[GraphNode]:
-    """The graph nodes that saved tensors and that every one of ``items`` depends on."""
-    if len(items) < 2 or not all(item.history for item in items):
-        return frozenset()
-    common = frozenset.intersection(*(item.history for item in items))
-    return frozenset(node for node in common if node.saves)
-
-
-def renamed(value: Value, node: GraphNode) -> Value:
-    """``value`` (and its items) with its graph replaced by ``node``."""
-    items = tuple(renamed(item, node) if item.history else item for item in value.items) if value.items else value.items
-    return value.with_(history=frozenset({node}), items=items)
-
-
-def running_totals(after: State, before: State, ends: list[State], body: list[ast.stmt]) -> None:
-    """``total = 0; for batch in loader: total += loss_of(batch)``: after the loop the total is
-    the tensor the body made, on every pass; the starting number survives only a loop that never
-    ran (an epoch that saw no data), so it does not blur the tensor's device and grad."""
-    for node in subtree(ast.Module(body=body, type_ignores=[])):
-        if not (isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)):
-            continue
-        if any(isinstance(n, ast.Attribute) and n.attr == "data" for n in subtree(node.value)):
-            # `total += loss.data`: pre-0.4 code, where `.data` was a 1-element tensor and `total[0]`
-            # then read a number (an IndexError today, before any later use): nothing to follow
-            continue
-        name = node.target.id
-        start = before.env.get(name)
-        totals = [end.env.get(name) for end in ends]
-        if start is None or start.kind is not Kind.OTHER or not all(t is not None and t.is_tensor for t in totals):
-            continue
-        joined = totals[0]
-        for total in totals[1:]:
-            joined = joined.join(total) if joined is not None and total is not None else None
-        if joined is not None:
-            after.env[name] = joined
-
-
-def live_in(body: list[ast.stmt]) -> frozenset[str]:
-    """Names (and ``obj.attr`` paths) a loop body reads before it assigns them: the state one
-    iteration hands to the next."""
-    assigned: set[str] = set()
-    read: set[str] = set()
-    for stmt in body:
-        loads, stores = set(), set()
-        for node in subtree(stmt):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                continue
-            if isinstance(node, (ast.Name, ast.Attribute)):
-                path = attr_path(node)
-                if path is None:
-                    continue
-                if isinstance(node.ctx, ast.Load):
-                    loads.add(path)
-                elif isinstance(node.ctx, ast.Store):
-                    stores.add(path)
-        read |= loads - assigned
-        assigned |= stores
-    return frozenset(read)
