@@ -32,7 +32,9 @@ RETURNS_SELF = frozenset({"to", "cuda", "cpu", "float", "double", "half", "train
 class AttributeModules:
     def __init__(self, functions: Functions) -> None:
         self.functions = functions
-        self.owners: dict[int, ClassInfo | None] = {}  # id(method) -> its plain class
+        self.owners: dict[int, ClassInfo] = {}  # id(method) -> its plain class
+        self.indexed: set[int] = set()  # id(class info) already in `owners`
+        self.sizes: tuple[int, ...] = ()  # the class tables' sizes when last indexed
         self.held: dict[tuple[int, str], ClassInfo | None] = {}  # (id(class node), attr) -> module class
         self.tables: dict[int, dict[str, list[ast.expr | None]]] = {}  # id(class node) -> assignments()
         self.constructions = Constructions(functions)
@@ -80,17 +82,21 @@ class AttributeModules:
         return path is not None and path not in state.env
 
     def owner(self, function: ast.AST) -> ClassInfo | None:
-        """The plain class whose method ``function`` is (of this file or a loaded project file)."""
-        if id(function) not in self.owners:
-            found = None
-            project = self.functions.scope.project
-            infos = [*self.functions.class_by_id.values(), *(project.class_by_id.values() if project else ())]
-            for info in infos:
-                if not info.is_module and any(method is function for method in info.methods.values()):
-                    found = info
-                    break
-            self.owners[id(function)] = found
-        return self.owners[id(function)]
+        """The plain class whose method ``function`` is (of this file or a loaded project file).
+        One index of the methods, grown as project files load: linear in the classes' methods."""
+        project = self.functions.scope.project
+        tables = [self.functions.class_by_id, *((project.class_by_id,) if project else ())]
+        sizes = tuple(len(table) for table in tables)
+        if sizes != self.sizes:
+            self.sizes = sizes
+            for table in tables:
+                for info in table.values():
+                    if id(info) not in self.indexed:
+                        self.indexed.add(id(info))
+                        if not info.is_module:
+                            for method in info.methods.values():
+                                self.owners.setdefault(id(method), info)
+        return self.owners.get(id(function))
 
     def assigned_class(self, owner: ClassInfo, attr: str, state: State) -> ClassInfo | None:
         """The one module class every assignment of ``self.<attr>`` in ``owner``'s methods
