@@ -25,8 +25,9 @@ from pt_lsp.core.evidence.reaching import (
 )
 from pt_lsp.core.flow.values import Kind, Step
 from pt_lsp.core.vocabulary import FACTORIES
-from pt_lsp.core.walk import binds_name, is_self_attr, own_nodes, target_names
+from pt_lsp.core.walk import binds_name, is_self_attr, own_nodes
 from pt_lsp.rules.autograd._frozen_parameters import FreezeEvidence, _keyword, _literal
+from pt_lsp.rules.autograd._leaf_syntax import _block_of, _bound_names, _flag_target, _iterates_parameters, _view_base
 
 PARAMETER = "torch.nn.Parameter"
 VARIABLE = "torch.autograd.Variable"
@@ -48,12 +49,7 @@ KEEPS_NO_GRAD = frozenset(
     "clone float double half bfloat16 contiguous view reshape t flatten squeeze unsqueeze permute transpose "
     "cpu cuda to long int".split()
 )
-# Tensor methods that always return a view of their receiver (sharing its memory).
-VIEW_METHODS = frozenset(
-    "view view_as t transpose permute squeeze unsqueeze narrow select expand expand_as diagonal unflatten".split()
-)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Module)
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 @dataclass(frozen=True)
@@ -569,64 +565,3 @@ class LeafEvidence(FreezeEvidence):
         factory = leaves[0].factory if len(leaves) == 1 else None
         steps = tuple(step for leaf in leaves for step in leaf.steps)
         return Leaf(origins.pop(), factory, steps, view=all(leaf.view for leaf in leaves))
-
-
-def _view_base(value: ast.expr) -> ast.expr:
-    """The tensor ``value`` is a view of through view methods (``w.view(3, -1)``, ``w.t()``), or
-    ``value`` itself. Not ``reshape``/``flatten``: they copy a tensor that is not contiguous."""
-    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in VIEW_METHODS:
-        value = value.func.value
-    return value
-
-
-def _flag_target(node: ast.Assign) -> str | None:
-    """``w.requires_grad = True``: ``w``."""
-    if len(node.targets) != 1 or not _literal(node.value, True):
-        return None
-    target = node.targets[0]
-    if isinstance(target, ast.Attribute) and target.attr == "requires_grad" and isinstance(target.value, ast.Name):
-        return target.value.id
-    return None
-
-
-def _block_of(ctx: FileContext, stmt: ast.stmt) -> tuple[ast.AST, list[ast.stmt]] | None:
-    """The statement (or module) and the statement list that hold ``stmt``."""
-    parent = ctx.parent(stmt)
-    if parent is None:
-        return None
-    for field_name in ("body", "orelse", "finalbody"):
-        statements = getattr(parent, field_name, None)
-        if isinstance(statements, list) and any(s is stmt for s in statements):
-            return parent, statements
-    return None
-
-
-def _bound_names(node: ast.AST) -> set[str]:
-    """The names ``node`` binds in its scope, for the kinds of binding :meth:`LeafEvidence._name_leaf` reads."""
-    if isinstance(node, ast.Assign):
-        return {name for target in node.targets for name in target_names(target)}
-    if isinstance(node, (ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.comprehension)):
-        return set(target_names(node.target))
-    if isinstance(node, ast.withitem):
-        return set(target_names(node.optional_vars)) if node.optional_vars is not None else set()
-    if isinstance(node, (ast.Global, ast.Nonlocal)):
-        return set(node.names)
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return {a.asname or a.name.split(".")[0] for a in node.names}
-    if isinstance(node, (*_NESTED[:2], ast.ClassDef)):
-        return {node.name}
-    if isinstance(node, ast.ExceptHandler) and node.name:
-        return {node.name}
-    return set()
-
-
-def _iterates_parameters(target: ast.AST, iterable: ast.AST, name: str) -> bool:
-    """``for p in model.parameters()`` / ``for n, p in model.named_parameters()``."""
-    if not (isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute)):
-        return False
-    if iterable.func.attr == "parameters":
-        return isinstance(target, ast.Name) and target.id == name
-    if iterable.func.attr == "named_parameters" and isinstance(target, ast.Tuple) and len(target.elts) == 2:
-        second = target.elts[1]
-        return isinstance(second, ast.Name) and second.id == name
-    return False
