@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .names import ModuleImports
+
+if TYPE_CHECKING:
+    from .walk import NodeIndex
 
 MODULE_BASES = {
     "torch.nn.Module",
@@ -89,9 +93,15 @@ _BLOCKS = ("body", "orelse", "handlers", "finalbody", "cases")
 _BLOCKS_OF: dict[type, tuple[str, ...]] = {}  # the blocks a statement class has (most have none)
 
 
-def class_nodes(tree: ast.Module) -> list[ast.ClassDef]:
+def class_nodes(tree: ast.Module, index: NodeIndex | None = None) -> list[ast.ClassDef]:
     """Every class statement, nested ones included, in source order: a walk over statements
-    only, much cheaper than over every expression."""
+    only, much cheaper than over every expression. With the tree's node index, a file of one
+    class or none is answered without the walk (with more, the orders differ: this walk takes a
+    statement's later blocks first, an ``else`` before its ``if``'s body)."""
+    if index is not None:
+        classes = index.of(ast.ClassDef)
+        if len(classes) <= 1:
+            return list(classes)
     found: list[ast.ClassDef] = []
     stack: list[ast.AST] = list(reversed(tree.body))
     while stack:

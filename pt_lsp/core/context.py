@@ -84,7 +84,9 @@ class FileContext:
 
     @cached_property
     def class_list(self) -> list[ClassInfo]:
-        return self._built("classes", lambda: find_classes(class_nodes(self.tree), ModuleImports(self.tree)))
+        return self._built(
+            "classes", lambda: find_classes(class_nodes(self.tree, self.index), ModuleImports(self.tree))
+        )
 
     @cached_property
     def classes(self) -> dict[str, ClassInfo]:
