@@ -148,3 +148,18 @@ def test_fake_cuda_shows_a_device_bug_without_a_gpu(programs: Path, capsys: pyte
     assert "note: --device fake-cuda: " in err and "it cannot see kernels' own CUDA errors" in err
     assert err.rstrip().splitlines()[-1].startswith("TypeError: can't convert cuda:0 device type tensor to numpy")
     assert torch.cuda.is_available() == available  # the simulation ended with the run
+
+
+def test_no_crosscheck_reports_no_crosscheck(programs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--no-crosscheck` compares nothing: the text report has no cross-check section and no
+    "not found by `pt-lsp check`" line, and JSON gives each runtime finding no cross-check status."""
+    assert main(["--no-save", "--no-crosscheck", "crosscheck_all.py"]) == 0
+    err = capsys.readouterr().err
+    assert "[runtime]" in err
+    assert "Cross-check with" not in err and "not found by `pt-lsp check`" not in err
+    main(["--no-save", "--no-crosscheck", "--output-format", "json", "--output-file", "r.json", "crosscheck_all.py"])
+    report = json.loads((programs / "r.json").read_text())
+    assert report and {f["source"] for f in report} == {"runtime"}
+    assert {f["crosscheck"] for f in report} == {None}
+    main(["--no-save", "crosscheck_all.py"])
+    assert "Cross-check with" in capsys.readouterr().err

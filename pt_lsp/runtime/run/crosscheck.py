@@ -39,6 +39,7 @@ class StaticFinding:
 
 @dataclass
 class CrossCheck:
+    ran: bool = False  # False under --no-crosscheck: nothing was compared, so nothing is reported
     static: list[StaticFinding] = field(default_factory=list)
     confirms: dict[int, StaticFinding] = field(default_factory=dict)  # id(RuntimeFinding) -> static finding
     errors: list[str] = field(default_factory=list)
@@ -167,7 +168,7 @@ def compare(coverage: Coverage, runtime: list[RuntimeFinding], checked: set[str]
     """Match each runtime finding with a static finding of its rule whose lines contain it."""
     for entry in runtime:
         coverage.lint(entry.filename)
-    result = CrossCheck(errors=list(coverage.errors))
+    result = CrossCheck(ran=True, errors=list(coverage.errors))
     by_place: dict[tuple[str, str], list[StaticFinding]] = {}
     for filename, findings in coverage.static.items():
         for finding in findings:

@@ -48,7 +48,7 @@ def json_objects(result: RunResult) -> list[dict]:
         confirmed = result.crosscheck.confirms.get(id(entry))
         data.update(
             source="runtime",
-            crosscheck=CONFIRMED if confirmed else RUNTIME_ONLY,
+            crosscheck=_status(result, confirmed),
             count=entry.count,
             confirms=None if confirmed is None else _static_object(confirmed),
         )
@@ -58,6 +58,13 @@ def json_objects(result: RunResult) -> list[dict]:
         data.update(source="static", crosscheck=static.status)
         objects.append(data)
     return objects
+
+
+def _status(result: RunResult, confirmed: StaticFinding | None) -> str | None:
+    """A runtime finding's cross-check status; None where `--no-crosscheck` compared nothing."""
+    if not result.crosscheck.ran:
+        return None
+    return CONFIRMED if confirmed else RUNTIME_ONLY
 
 
 def format_json(result: RunResult) -> str:
@@ -70,7 +77,7 @@ def format_sarif(result: RunResult) -> str:
         confirmed = result.crosscheck.confirms.get(id(entry))
         sarif_result["properties"] = {
             "source": "runtime",
-            "crosscheck": CONFIRMED if confirmed else RUNTIME_ONLY,
+            "crosscheck": _status(result, confirmed),
             "count": entry.count,
         }
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
@@ -106,10 +113,11 @@ def format_text(result: RunResult) -> str:
                 f"  = confirms: {format_location(_located(confirmed.filename, confirmed.finding))}: "
                 f"{confirmed.finding.code} {confirmed.finding.message}"
             )
-        else:
+        elif result.crosscheck.ran:
             out.append("  = static: not found by `pt-lsp check`")
         out.append("")
-    out.extend(_crosscheck_lines(result))
+    if result.crosscheck.ran:
+        out.extend(_crosscheck_lines(result))
     for note in result.notes + result.crosscheck.errors:
         out.append(f"note: {note}")
     out.append(
