@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pt_lsp.core.flow import evaluator
-from pt_lsp.core.flow.evaluator import flag_by_name
+from pt_lsp.core.flow import cuda_flags
+from pt_lsp.core.flow.cuda_flags import flag_by_name
 
 CRAFTED = [
     "use_cuda",
@@ -43,9 +43,9 @@ CRAFTED = [
 
 
 def by_regex(name: str) -> bool | None:
-    if evaluator._NO_CUDA_NAME.search(name):
+    if cuda_flags._NO_CUDA_NAME.search(name):
         return False
-    if evaluator._CUDA_NAME.search(name):
+    if cuda_flags._CUDA_NAME.search(name):
         return True
     return None
 
@@ -53,7 +53,7 @@ def by_regex(name: str) -> bool | None:
 def names_in_source() -> set[str]:
     """Every name and attribute spelled in pt-lsp's own source and the rule examples' code."""
     found: set[str] = set()
-    for path in Path(evaluator.__file__).parents[2].rglob("*.py"):
+    for path in Path(cuda_flags.__file__).parents[2].rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Name):
                 found.add(node.id)

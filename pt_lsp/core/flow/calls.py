@@ -11,14 +11,8 @@ from ..classes import ClassInfo
 from ..walk import attr_path
 from .attribute_modules import AttributeModules
 from .autograd import Autograd, is_true, keyword
-from .evaluator import (
-    ELEMENTWISE_OPS,
-    SAME_DEVICE_METHODS,
-    Expressions,
-    on_cpu_or_raises,
-    sequence,
-    subject,
-)
+from .device_ops import ELEMENTWISE_OPS, SAME_DEVICE_METHODS, on_cpu_or_raises
+from .evaluator import Expressions, sequence, subject
 from .graph import GraphNodes
 from .lattice import Device, Grade, ReadOnly
 from .module_calls import ModuleCalls, static, without_grad

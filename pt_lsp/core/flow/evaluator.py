@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import vocabulary as api
 from ..walk import attr_path
+from .cuda_flags import OTHER_ACCELERATORS, device_comparison, flag_by_name, narrowed
+from .device_ops import WITH_DIMENSIONS_METHODS, WITH_DIMENSIONS_OPS, moved_operand, on_cpu_or_raises
 from .graph import GraphNodes
 from .lattice import Device, Grade, ReadOnly, grade_of
 from .state import State, item_key
@@ -553,41 +554,6 @@ class Expressions:
                     state.items.add(key)
 
 
-# Ops that raise unless all their tensors are on one device (no CPU-scalar exception as for
-# elementwise ops): given a tensor known on the CPU, they run on the CPU or raise (audit-5 G4).
-SAME_DEVICE_METHODS = frozenset("mm matmul bmm mv dot addmm addbmm baddbmm addmv addr".split())
-SAME_DEVICE_OPS = frozenset(
-    {f"torch.{name}" for name in SAME_DEVICE_METHODS | {"cat", "concat", "stack", "hstack", "vstack"}}
-    | {"torch.nn.functional.linear", "torch.nn.functional.embedding"}
-    | {f"torch.nn.functional.conv{n}d" for n in (1, 2, 3)}
-)
-WITH_DIMENSIONS_METHODS = SAME_DEVICE_METHODS - {"matmul", "dot"}  # 1-D by 1-D gives a 0-dim tensor
-WITH_DIMENSIONS_OPS = SAME_DEVICE_OPS - {"torch.matmul", "torch.dot"}
-# Elementwise ops (function and method spellings): a CUDA run lets a 0-dim CPU tensor through as a
-# scalar, any other CPU tensor raises the device mismatch (`Calls`, `Expressions.elementwise`).
-ELEMENTWISE_OPS = frozenset(
-    "add sub subtract rsub mul multiply div divide true_divide floor_divide remainder fmod pow"
-    " maximum minimum fmax fmin atan2 hypot".split()
-)
-
-
-def moved_operand(moved: Value, other: Value) -> Value | None:
-    """``moved``, a value of unknown class that was moved to a device, when the other operand is
-    a plain Python value or on the same device: the result of the arithmetic is on that device."""
-    if moved.kind is not Kind.UNKNOWN or moved.device is Device.UNKNOWN:
-        return None
-    return moved if other.kind is Kind.OTHER or other.device is moved.device else None
-
-
-def on_cpu_or_raises(value: Value, inputs: list[Value]) -> Value:
-    """``value`` of a same-device op: with one input known on the CPU and the others on the CPU
-    or the device chosen at run time, it is never a CUDA tensor (a CUDA run raises first)."""
-    devices = {v.device for v in inputs if v.kind is Kind.TENSOR}
-    if value.device is Device.MAYBE_CUDA and Device.CPU in devices and devices <= {Device.CPU, Device.MAYBE_CUDA}:
-        return value.with_(device=Device.CPU)
-    return value
-
-
 def subject(expr: ast.expr) -> str:
     """How an evidence step names what it is about: `` `net` `` or "the tensor"."""
     text = ast.unparse(expr)
@@ -602,60 +568,6 @@ def basic_index(index: ast.expr) -> bool:
         or (isinstance(item, ast.Constant) and (type(item.value) is int or item.value in (None, Ellipsis)))
         for item in items
     )
-
-
-OTHER_ACCELERATORS = frozenset({"mps", "xpu", "hpu", "npu", "mtia", "xla"})
-
-_NO_CUDA_NAME = re.compile(r"(?:^|_)(?:no|without|disable)_?(?:cuda|gpu)(?:$|_)", re.IGNORECASE)
-_CUDA_NAME = re.compile(r"(?:^|_)(?:cuda|gpu|on_gpu|use_cuda|use_gpu)s?(?:$|_)", re.IGNORECASE)
-
-
-def flag_by_name(name: str) -> bool | None:
-    """A boolean named for CUDA (`use_cuda`, `args.cuda`, `train_on_gpu`; `no_cuda` negated):
-    scripts decide their device with it, so its branches narrow the device."""
-    lowered = name.lower()
-    if "cuda" not in lowered and "gpu" not in lowered:
-        return None  # both patterns need one of the two words: most names, without a regex search
-    if _NO_CUDA_NAME.search(name):
-        return False
-    if _CUDA_NAME.search(name):
-        return True
-    return None
-
-
-def device_comparison(node: ast.Compare) -> bool | None:
-    """`device.type == "cuda"`, `str(device) != "cpu"`, `args.device == "cuda"`: a CUDA flag."""
-    if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
-        return None
-    for side in (node.left, node.comparators[0]):
-        if isinstance(side, ast.Constant) and isinstance(side.value, str):
-            head = side.value.split(":", 1)[0].strip().lower()
-            if head in ("cuda", "cpu"):
-                equal = isinstance(node.ops[0], (ast.Eq, ast.Is))
-                return equal if head == "cuda" else not equal
-    return None
-
-
-def narrow(state: State, uses_cuda: bool | None) -> None:
-    """Narrow ``state`` to a branch taken when CUDA is not used (``uses_cuda`` False): what may
-    be on CUDA because the device was chosen at run time is on the CPU there. Any other branch:
-    as it is."""
-    if uses_cuda is not False:
-        return
-    for name, value in state.env.items():
-        if value.device is Device.MAYBE_CUDA:
-            state.env[name] = value.with_(device=Device.CPU)
-    if state.default_device is Device.MAYBE_CUDA:
-        state.default_device = Device.CPU
-
-
-def narrowed(state: State, uses_cuda: bool | None) -> State:
-    """``state`` itself, or a narrowed copy on a branch taken when CUDA is not used."""
-    if uses_cuda is not False:
-        return state
-    copy = state.copy()
-    narrow(copy, uses_cuda)
-    return copy
 
 
 def sequence(items: tuple[Value, ...]) -> Value:

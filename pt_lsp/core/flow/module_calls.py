@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from .. import vocabulary as api
 from ..walk import attr_path
 from .autograd import keyword
-from .evaluator import on_cpu_or_raises, sequence, subject
+from .device_ops import on_cpu_or_raises
+from .evaluator import sequence, subject
 from .lattice import Device, Grade
 from .moves import condition, moved_to, target_device
 from .optimizers import saved_owners

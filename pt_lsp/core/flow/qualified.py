@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from .. import vocabulary as api
 from .autograd import is_true, keyword
-from .evaluator import ELEMENTWISE_OPS, SAME_DEVICE_OPS, on_cpu_or_raises, sequence
+from .device_ops import ELEMENTWISE_OPS, SAME_DEVICE_OPS, on_cpu_or_raises
+from .evaluator import sequence
 from .lattice import Device, ReadOnly
 from .state import State
 from .values import BYTES, INT, OTHER, UNKNOWN, Args, Kind, Kwargs, Value, merge_steps

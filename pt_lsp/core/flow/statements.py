@@ -13,7 +13,8 @@ from .. import vocabulary as api
 from ..walk import attr_path
 from .conditions import chosen_devices, narrow_none, none_paths, warm_up_guard
 from .correlated import Correlations, correlations, record_sides, restore_sides
-from .evaluator import Expressions, narrow
+from .cuda_flags import narrow
+from .evaluator import Expressions
 from .fixpoint import EXTRA_PASS_BUDGET, MAX_PASSES, exit_facts, head_join, settled
 from .graph import GraphNodes
 from .invariant import Resets, loop_resets
