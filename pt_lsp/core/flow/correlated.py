@@ -57,6 +57,8 @@ def _writes(stmt: ast.stmt) -> set[str]:
     ``P.m(...)`` calls and calls given ``P`` (a method or helper may set ``P``'s attributes)."""
     found: set[str] = set()
     for node in subtree(stmt):  # (ast.walk's nodes at half its cost; a set: the order does not matter)
+        if node.__class__ not in _WRITERS:
+            continue  # most nodes: one look-up instead of the tests below
         targets: list[ast.AST] = []
         if isinstance(node, ast.Assign):
             targets = list(node.targets)
@@ -85,6 +87,13 @@ def _writes(stmt: ast.stmt) -> set[str]:
                 if path is not None:
                     found.add(path)
     return found
+
+
+# the classes _writes reads (the parser makes no subclasses of them)
+_WRITERS = frozenset(
+    (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.NamedExpr, ast.withitem, ast.Delete)
+    + (ast.Global, ast.Nonlocal, ast.Call)
+)
 
 
 def _changes(writes: set[str], paths: frozenset[str]) -> bool:
