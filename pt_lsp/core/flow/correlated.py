@@ -13,6 +13,7 @@ import ast
 from dataclasses import dataclass, field
 
 from ..walk import attr_path, subtree
+from .autograd import FLAGS
 from .lattice import GraphNode
 from .state import State, delta
 
@@ -116,10 +117,14 @@ class Correlations:
     leads: set[int] = field(default_factory=set)
 
 
-def correlations(tree: ast.AST) -> Correlations:
+def correlations(tree: ast.AST, text: str) -> Correlations:
     """The correlated ``if`` statements of ``tree`` (one walk over statements, not expressions:
-    only statements, handlers and match cases hold blocks; the caller keeps the answer)."""
+    only statements, handlers and match cases hold blocks; the caller keeps the answer). Only a
+    graph kept by a flag (`retain_graph=`, `create_graph=`) is restored: a file naming none
+    needs no scan, which most files do not."""
     result = Correlations()
+    if not any(flag in text for flag in FLAGS):
+        return result
     for node in _block_holders(tree):
         for name in _BLOCKS:
             block = getattr(node, name, None)

@@ -289,7 +289,7 @@ class Statements:
         body.under, orelse.under = (stmt.test, True), (stmt.test, False)
         self.reset_invariant(stmt, body, orelse)
         if self.correlated is None:
-            self.correlated = correlations(self.ctx.tree)
+            self.correlated = correlations(self.ctx.tree, self.ctx.doc.text)
         first = self.correlated.follows.get(id(stmt))
         if first is not None:  # the same unchanged test as `first`: the same side is taken
             restore_sides(first, body, orelse)
