@@ -119,3 +119,66 @@ def test_a_list_item_is_still_one_of_the_list_elements() -> None:
         """
     )
     assert ptl402_lines(code) == [8]
+
+
+TWO_ENCODERS = """\
+import torch
+from torch import nn
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return {"mel": self.lin(x)}
+
+
+class Encoder2(Encoder):
+    pass
+
+
+class Net(nn.Module):
+    def __init__(self, midi=False):
+        super().__init__()
+        CHOICE
+
+    def forward(self, x):
+        ret = self.enc(x)
+        ret["mel"] = STORED
+        return ret
+
+
+out = Net()(torch.randn(2, 4))
+print(out["mel"].numpy().shape)
+"""
+TWO = "if midi:\n            self.enc = Encoder2()\n        else:\n            self.enc = Encoder()"
+ONE = "self.enc = Encoder()"
+
+
+def program(choice: str, stored: str) -> str:
+    return TWO_ENCODERS.replace("CHOICE", choice).replace("STORED", stored)
+
+
+def test_a_string_key_stored_into_an_unread_module_output_makes_it_a_mapping(tmp_path: Path) -> None:
+    """The encoder is one of two classes: its output is not read, and was taken for the module's
+    output tensor. A string key stored into it shows a mapping, whose item here has no grad.
+    Torch 2.13 runs it and prints (2, 4) (a real speech-synthesis task, the session's diff audit)."""
+    code = program(TWO, "torch.zeros(2, 4)")
+    assert ptl402_lines(code) == []
+    assert run(tmp_path, code).returncode == 0
+
+
+def test_with_one_encoder_class_the_item_with_grad_is_still_reported(tmp_path: Path) -> None:
+    code = program(ONE, 'ret["mel"] * 2')
+    assert ptl402_lines(code) == [30]
+    proc = run(tmp_path, code)
+    assert proc.returncode != 0 and "requires grad" in proc.stderr
+    assert ptl402_lines(program(ONE, "torch.zeros(2, 4)")) == []
+
+
+def test_with_two_encoder_classes_an_item_with_grad_is_not_proven() -> None:
+    """Torch raises here, but the mapping's items are unknown once the encoder is not read: a
+    miss rather than a finding resting on the module-output guess the store contradicts."""
+    assert ptl402_lines(program(TWO, 'ret["mel"] * 2')) == []

@@ -545,6 +545,10 @@ class Expressions:
                     items=None,
                     history=container.history | value.history,
                 )
+            elif path is not None and _string_key(target) and _taken_for_a_tensor(container):
+                # `ret["mel"] = ...`: no tensor takes a string key, so this is a mapping (a module's
+                # output dict read as its output tensor); its items unknown, their graph kept
+                state.env[path] = Value(kind=Kind.OTHER, history=container.history)
             if path is not None:
                 state.forget_items(path)  # another index may name the same item
                 key = item_key(target)
@@ -575,16 +579,21 @@ def sequence(items: tuple[Value, ...]) -> Value:
     return Value(kind=Kind.SEQ, items=items, history=history, requires_grad=False if not history else None)
 
 
+def _string_key(target: ast.Subscript) -> bool:
+    return isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str)
+
+
+def _taken_for_a_tensor(container: Value) -> bool:
+    """A tensor, or a value of unknown kind and device (a module's output of unknown class),
+    which a module call would take for its output tensor."""
+    if container.kind is Kind.TENSOR:
+        return True
+    return container.kind is Kind.UNKNOWN and container.device is Device.UNKNOWN and container.cls is None
+
+
 def _is_dict(container: Value, target: ast.Subscript) -> bool:
     """A container of no class of the file that is given an item by a string key: a dict."""
-    key = target.slice
-    return (
-        container.kind is Kind.OTHER
-        and container.cls is None
-        and container.elem is not None
-        and isinstance(key, ast.Constant)
-        and isinstance(key.value, str)
-    )
+    return container.kind is Kind.OTHER and container.cls is None and container.elem is not None and _string_key(target)
 
 
 def legacy_scalar_read(node: ast.Subscript) -> bool:
