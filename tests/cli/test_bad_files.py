@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 from pt_lsp.core import filefix
 
@@ -83,3 +85,20 @@ def test_a_file_too_deep_to_analyse_is_said_so_with_and_without_fix(cli, tmp_pat
     for args in ((), ("--fix",)):
         run = cli("check", path, "--no-cache", *args)
         assert f"warning: skipping {path}: too deep to analyse" in run.err, args
+
+
+def test_fifo_beside_a_class_the_project_constructs_does_not_block(tmp_path):
+    """Reading a plain class's method on the instances other project files construct scans the
+    project's files: a FIFO named like a source file must not be opened (it blocks forever)."""
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "agent.py").write_text("class Agent:\n    def act(self, x):\n        return x.numpy()\n")
+    (tmp_path / "main.py").write_text("from agent import Agent\n\nAgent().act(1)\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "pt_lsp", "check", str(tmp_path), "--no-cache", "--select", "ALL"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "pipe.py: not a regular file" in done.stderr

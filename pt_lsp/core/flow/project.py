@@ -25,6 +25,7 @@ import re
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from stat import S_ISREG
 from typing import TYPE_CHECKING
 
 from ..classes import ClassInfo, class_nodes, find_classes
@@ -176,6 +177,8 @@ def _identifiers(path: str) -> tuple[frozenset[bytes], frozenset[bytes]]:
     try:
         stat = os.stat(path)
     except OSError:
+        return frozenset(), frozenset()
+    if not S_ISREG(stat.st_mode):  # a FIFO named `x.py` would block the read forever
         return frozenset(), frozenset()
     known = _WORDS.get(path)
     if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
