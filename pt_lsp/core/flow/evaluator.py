@@ -11,6 +11,7 @@ from ..walk import attr_path
 from .cuda_flags import OTHER_ACCELERATORS, device_comparison, flag_by_name, narrowed
 from .device_ops import WITH_DIMENSIONS_METHODS, WITH_DIMENSIONS_OPS, moved_operand, on_cpu_or_raises
 from .graph import GraphNodes
+from .indexing import basic_index, is_dict, legacy_scalar_read, string_key, taken_for_a_tensor
 from .lattice import Device, Grade, ReadOnly, grade_of
 from .state import State, item_key
 from .values import BYTES, INT, OTHER, UNKNOWN, Kind, Value, add_element, merge_steps, ref
@@ -536,7 +537,7 @@ class Expressions:
                 or (path is not None and container.kind is Kind.SEQ)
             ):
                 elem = add_element(container.iter_elem(), value)  # it holds `value` now, among others
-                if _is_dict(container, target) and elem is not value and elem is not container.elem:
+                if is_dict(container, target) and elem is not value and elem is not container.elem:
                     # a key names one value: a read by a key requires grad only where every value
                     # does, as in a dict display (`ret["mel"] = ret["mel"].detach()`)
                     elem = elem.with_(requires_grad=container.iter_elem().join(value).requires_grad)
@@ -545,7 +546,7 @@ class Expressions:
                     items=None,
                     history=container.history | value.history,
                 )
-            elif path is not None and _string_key(target) and _taken_for_a_tensor(container):
+            elif path is not None and string_key(target) and taken_for_a_tensor(container):
                 # `ret["mel"] = ...`: no tensor takes a string key, so this is a mapping (a module's
                 # output dict read as its output tensor); its items unknown, their graph kept
                 state.env[path] = Value(kind=Kind.OTHER, history=container.history)
@@ -553,7 +554,7 @@ class Expressions:
                 state.forget_items(path)  # another index may name the same item
                 key = item_key(target)
                 # a list, or a dict (`ret["mel"] = ret["mel"].detach()`: the item is that value now)
-                if key is not None and (container.kind is Kind.SEQ or _is_dict(container, target)):
+                if key is not None and (container.kind is Kind.SEQ or is_dict(container, target)):
                     state.env[key] = value
                     state.items.add(key)
 
@@ -564,47 +565,9 @@ def subject(expr: ast.expr) -> str:
     return f"`{text}`" if len(text) <= 40 else "the tensor"
 
 
-def basic_index(index: ast.expr) -> bool:
-    """Basic indexing (slices, integers, ``...``, ``None``): a NumPy view, not a copy."""
-    items = index.elts if isinstance(index, ast.Tuple) else [index]
-    return all(
-        isinstance(item, ast.Slice)
-        or (isinstance(item, ast.Constant) and (type(item.value) is int or item.value in (None, Ellipsis)))
-        for item in items
-    )
-
-
 def sequence(items: tuple[Value, ...]) -> Value:
     history = frozenset().union(*(i.history for i in items)) if items else frozenset()
     return Value(kind=Kind.SEQ, items=items, history=history, requires_grad=False if not history else None)
-
-
-def _string_key(target: ast.Subscript) -> bool:
-    return isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str)
-
-
-def _taken_for_a_tensor(container: Value) -> bool:
-    """A tensor, or a value of unknown kind and device (a module's output of unknown class),
-    which a module call would take for its output tensor."""
-    if container.kind is Kind.TENSOR:
-        return True
-    return container.kind is Kind.UNKNOWN and container.device is Device.UNKNOWN and container.cls is None
-
-
-def _is_dict(container: Value, target: ast.Subscript) -> bool:
-    """A container of no class of the file that is given an item by a string key: a dict."""
-    return container.kind is Kind.OTHER and container.cls is None and container.elem is not None and _string_key(target)
-
-
-def legacy_scalar_read(node: ast.Subscript) -> bool:
-    """``x.data[0]``: an integer index of ``.data``, the pre-0.4 way to read a Python number."""
-    index = node.slice
-    return (
-        isinstance(node.value, ast.Attribute)
-        and node.value.attr == "data"
-        and isinstance(index, ast.Constant)
-        and type(index.value) is int
-    )
 
 
 def _one_element(node: ast.ListComp | ast.GeneratorExp | ast.SetComp) -> bool:

@@ -20,6 +20,7 @@ from pt_lsp.core.evidence.reaching import (
     reaching_values,
     returned_values,
 )
+from pt_lsp.core.flow.indexing import basic_index
 from pt_lsp.core.flow.lattice import ReadOnly
 from pt_lsp.core.walk import attr_path as path_of
 
@@ -301,7 +302,7 @@ def read_only(ctx: FileContext, node: ast.AST, depth: int = 0) -> ReadOnly | Non
         element = _list_element(ctx, node.value, depth)  # type: ignore[arg-type]
         if element is not None:
             return element
-    if isinstance(node, ast.Subscript) and _basic_index(node.slice):
+    if isinstance(node, ast.Subscript) and basic_index(node.slice):
         base = read_only(ctx, node.value, depth + 1)
         if base is None:
             return None
@@ -344,16 +345,6 @@ def _constant_argument(call: ast.Call, keyword: str, position: int) -> object:
 def _dtype_view(call: ast.Call) -> bool:
     """``a.view(np.uint8)`` / ``a.view(dtype=...)``: a view with another dtype."""
     return not call.keywords or all(k.arg == "dtype" for k in call.keywords)
-
-
-def _basic_index(index: ast.AST) -> bool:
-    """Basic indexing (slices, integers, ``...``, ``None``): a view, not a copy."""
-    items = index.elts if isinstance(index, ast.Tuple) else [index]
-    return all(
-        isinstance(item, ast.Slice)
-        or (isinstance(item, ast.Constant) and (type(item.value) is int or item.value in (None, Ellipsis)))
-        for item in items
-    )
 
 
 def _self_attribute(ctx: FileContext, node: ast.Attribute, depth: int) -> ReadOnly | None:
