@@ -298,8 +298,8 @@ def test_the_skipped_save_leaves_the_last_events_queued(tmp_path):
     """The tail of SAVE_FREQ's last pass, with no forced switch (an interval of 100 s), as the end
     of a program gives the writer's thread none: where the test is false, the two scalars are
     still queued after it, every time; where it is true, the save gives the thread its turn and
-    the queue is empty after it (nearly always: 10 of 10 here, 18 of 20 in test_ptl501_tail's
-    measurement under load)."""
+    the queue is empty after it (often: 10 of 10 quiet, 18 of 20 in test_ptl501_tail's measurement
+    under load, 4 of 10 once in a loaded full run)."""
     writer = tensorboard.SummaryWriter(str(tmp_path))
     model = torch.nn.Linear(8, 1)
     queue = _queue(writer)
@@ -321,7 +321,9 @@ def test_the_skipped_save_leaves_the_last_events_queued(tmp_path):
                 finally:
                     sys.setswitchinterval(interval)
         assert after[False] == [2] * 10
-        assert sum(size == 0 for size in after[True]) >= 5
+        # how often the save lets the thread drain depends on the machine's load (10 of 10 quiet,
+        # 4 of 10 once in the session-8 suite on 2 loaded cores): that it can is what is checked
+        assert any(size == 0 for size in after[True])
         assert _drained(queue)
     finally:
         sys.setswitchinterval(interval)
