@@ -106,6 +106,9 @@ class Linter:
         # text document unit -> the memo of its last lint: an edit re-analyses the functions it touches
         self.incremental: dict[str, IncrementalLinter] = {}
         self.cells_pulled = False  # the client has pulled the diagnostics of a notebook cell
+        # unit -> how many times a project file its last lint read was saved since: part of the
+        # lint's key, so the unit is analysed again although none of its own text changed
+        self._dependency_saves: dict[str, int] = {}
 
     # -- units -------------------------------------------------------------------------------
     @property
@@ -160,6 +163,7 @@ class Linter:
                 notebook.version,
                 tuple((c.uri, c.version) for c in cells),
                 self.generation,
+                self._dependency_saves.get(unit, 0),
             )
             path = path_of(notebook.uri)
             selection = self.server.selection_for(path)
@@ -168,7 +172,7 @@ class Linter:
         if doc is None or not is_python(doc.language_id, doc.uri):
             return None
         uri, version, source, path = doc.uri, doc.version, doc.source, path_of(doc.uri)
-        key = ("text", version, len(source), self.generation)
+        key = ("text", version, len(source), self.generation, self._dependency_saves.get(unit, 0))
         selection = self.server.selection_for(path)
         memo = self.incremental.setdefault(unit, IncrementalLinter()) if INCREMENTAL else None
         return Job(key, lambda: [lint_document(uri, version, source, path, selection, settings, client, memo)])
@@ -305,6 +309,7 @@ class Linter:
             pending.cancel()
         self._keys.pop(unit, None)
         self._logged.pop(unit, None)
+        self._dependency_saves.pop(unit, None)
         self.incremental.pop(unit, None)
         pushes = self.pushes(unit)
         self._notebook_units.discard(unit)
@@ -312,6 +317,24 @@ class Linter:
             lint = self.results.pop(member, None)
             if pushes:
                 self._publish(lint.uri if lint else uri, None, [])
+
+    def relint_dependents(self, uri: str) -> None:
+        """``uri`` was saved: the open units whose last lint read that file from disk (``from
+        models import Net`` in ``train.py``) are analysed again, as the CLI's cache would."""
+        saved, unit_saved = os.path.abspath(path_of(uri)), self.unit_of(uri)
+        dependents = [
+            unit
+            for unit in self.open_units()
+            if unit != unit_saved
+            and any(saved in self.results[m].reads for m in self._members.get(unit, []) if m in self.results)
+        ]
+        for unit in dependents:
+            self._dependency_saves[unit] = self._dependency_saves.get(unit, 0) + 1
+            self.incremental.pop(unit, None)  # its per-function memo holds the old file's facts
+            if self.pushes(unit):
+                self.schedule(unit, 0)
+        if any(not self.pushes(unit) for unit in dependents) and self.server.client.diagnostic_refresh:
+            self.server.workspace_diagnostic_refresh(None)  # pulling clients ask again
 
     def relint_all(self) -> None:
         """Settings or a pyproject.toml changed: every open unit's results are out of date."""

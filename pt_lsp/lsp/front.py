@@ -50,7 +50,7 @@ _FIXED: dict[str, Any] = {
     "hoverProvider": True,
     "codeActionProvider": {"codeActionKinds": ["quickfix", "source.fixAll.pt-lsp"], "resolveProvider": True},
     "executeCommandProvider": {"commands": ["pt-lsp.applyAutofix", "pt-lsp.showRuleDocumentation"]},
-    "diagnosticProvider": {"interFileDependencies": False, "workspaceDiagnostics": False, "identifier": "pt-lsp"},
+    "diagnosticProvider": {"interFileDependencies": True, "workspaceDiagnostics": False, "identifier": "pt-lsp"},
     "workspace": {"workspaceFolders": {"supported": True, "changeNotifications": True}, "fileOperations": {}},
 }
 

@@ -14,6 +14,7 @@ from pt_lsp.core.document import Document, Span
 from pt_lsp.core.engine import lint_source, selected_rules
 from pt_lsp.core.findings import Finding
 from pt_lsp.core.fixes import applicable
+from pt_lsp.core.flow.project import take_reads
 from pt_lsp.core.incremental import IncrementalLinter
 from pt_lsp.core.notebook import JoinedCells, join_cells, lint_notebook
 from pt_lsp.core.selection import Selection
@@ -41,6 +42,7 @@ class DocumentLint:
     errors: list[str] = field(default_factory=list)  # rule crashes, for window/logMessage
     result_id: str = ""  # set when stored, for pull diagnostics
     stopped: str | None = None  # the time budget cut the analysis short: partial findings
+    reads: frozenset[str] = frozenset()  # other project files the analysis read (absolute paths)
 
     @property
     def diagnostics(self) -> list[types.Diagnostic]:
@@ -80,7 +82,8 @@ def lint_document(
     else:
         result = lint_source(text, path, selection, budget=budget)
     locator = SingleDocument(uri, version, doc)
-    lint = DocumentLint(uri, version, doc, errors=list(result.errors), stopped=result.stopped)
+    reads = frozenset(take_reads(path)) if path else frozenset()
+    lint = DocumentLint(uri, version, doc, errors=list(result.errors), stopped=result.stopped, reads=reads)
     if result.message:
         lint.errors.append(result.message)  # could not be linted at all
     lint.flagged = [_flag(finding, locator, path, settings, client)[1] for finding in result.findings]
@@ -128,8 +131,9 @@ def lint_cells(
         return [DocumentLint(cell.uri, cell.version, locator.docs[cell.uri]) for cell in cells]
     # A cell that does not parse gets its own PTL000; the others are still linted together.
     joined, result = lint_notebook(sources, path, selection)
+    reads = frozenset(take_reads(path)) if path else frozenset()
     locator = CellLocator(joined, cells)
-    lints = {cell.uri: DocumentLint(cell.uri, cell.version, locator.docs[cell.uri]) for cell in cells}
+    lints = {cell.uri: DocumentLint(cell.uri, cell.version, locator.docs[cell.uri], reads=reads) for cell in cells}
     first = lints[cells[0].uri]
     first.errors.extend(result.errors)  # reported once per notebook
     for finding in result.findings:

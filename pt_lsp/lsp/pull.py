@@ -12,7 +12,8 @@ from .guard import guarded
 if TYPE_CHECKING:
     from .state import PtLanguageServer
 
-OPTIONS = types.DiagnosticOptions(identifier="pt-lsp", inter_file_dependencies=False, workspace_diagnostics=False)
+# inter-file: a saved ``models.py`` changes the diagnostics of an open ``train.py`` that imports it
+OPTIONS = types.DiagnosticOptions(identifier="pt-lsp", inter_file_dependencies=True, workspace_diagnostics=False)
 
 
 def _empty(*_params) -> types.RelatedFullDocumentDiagnosticReport:

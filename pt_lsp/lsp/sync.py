@@ -39,6 +39,7 @@ def did_change(ls: PtLanguageServer, params: types.DidChangeTextDocumentParams) 
 @guarded()
 def did_save(ls: PtLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
     ls.linter.schedule(params.text_document.uri, 0)
+    ls.linter.relint_dependents(params.text_document.uri)
 
 
 @guarded()
