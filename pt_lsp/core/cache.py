@@ -96,16 +96,22 @@ def finding_from_json(value: dict[str, Any]) -> Finding:
     )
 
 
-def _unchanged(reads: Any) -> bool:
+def _unchanged(reads: Any, scans: dict[str, Any] | None = None) -> bool:
     """Whether the other files an entry's analysis read (path -> content hash: the project
-    modules it imports) still hold what they held: editing ``models.py`` re-analyses ``train.py``."""
+    modules it imports) still hold what they held: editing ``models.py`` re-analyses ``train.py``;
+    and whether the project's files that may construct its classes are still the same ones (a
+    recorded scan). ``scans``: project file lists shared by the entries of one run."""
     if not reads:
         return True
     if not isinstance(reads, dict):
         return False
-    from .flow.project import content_hash
+    from .flow.project import SCAN, content_hash, scan_unchanged
 
     for path, digest in reads.items():
+        if path.startswith(SCAN):
+            if not scan_unchanged(path, digest, {} if scans is None else scans):
+                return False
+            continue
         try:
             with open(path, "rb") as file:
                 if content_hash(file.read()) != digest:
@@ -129,6 +135,7 @@ class Cache:
         self.hits = 0
         self.writes = 0
         self.broken = False  # the cache folder cannot be written: run on without it
+        self._scans: dict[str, Any] = {}  # project file lists, shared by this run's entries
 
     def key(self, settings: str, path: str, data: bytes) -> str:
         digest = hashlib.blake2b(digest_size=20)
@@ -148,7 +155,7 @@ class Cache:
             os.utime(entry)  # used: not pruned
         except (OSError, ValueError):
             return None
-        if not isinstance(value, dict) or not _unchanged(value.get("reads")):
+        if not isinstance(value, dict) or not _unchanged(value.get("reads"), self._scans):
             return None
         self.hits += 1
         return value

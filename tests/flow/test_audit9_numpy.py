@@ -389,6 +389,40 @@ def test_the_cache_reanalyses_a_class_file_when_the_file_constructing_it_changes
     assert check() == [15] and seen == ["trainer.py"]
 
 
+def test_the_cache_reanalyses_a_class_file_when_a_file_that_constructs_it_appears(tmp_path, monkeypatch, capsys):
+    """sac.py alone: SAC's ``self.use_cuda`` is unknown, nothing is reported, and the entry is
+    cached. A new trainer_sac.py that builds SAC with ``use_cuda = torch.cuda.is_available()``
+    (under fake-cuda its ``.numpy()`` raises) was never read by that analysis, yet it changes the
+    answer: the next run analyses sac.py again; an unrelated new file does not."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PT_LSP_CACHE_DIR", str(tmp_path / "cache"))
+    write(tmp_path, {"sac.py": SAC.format(move="")})
+    seen: list[str] = []
+    real = check_module.run_tasks
+
+    def spy(tasks, jobs):
+        seen.extend(task.path for task in tasks)
+        return real(tasks, jobs)
+
+    monkeypatch.setattr(check_module, "run_tasks", spy)
+
+    def check() -> list[int]:
+        capsys.readouterr()
+        main(["check", "sac.py", "--select", "PTL401", "--output-format", "json", "--exit-zero"])
+        return [f["location"]["row"] for f in json.loads(capsys.readouterr().out)]
+
+    assert check() == [] and seen == ["sac.py"]
+    seen.clear()
+    write(tmp_path, {"notes.py": "import sac\nprint(sac.__name__)\n"})  # names the module, builds nothing
+    assert check() == [] and seen == []
+    write(tmp_path, {"trainer_sac.py": TRAINER_SAC})
+    assert check() == [36] and seen == ["sac.py"]  # a new constructing file: analysed again
+    seen.clear()
+    assert check() == [36] and seen == []
+    write(tmp_path, {"notes.py": "from sac import SAC, Critic\nSAC(critic=Critic(), use_cuda=False)\n"})
+    assert check() == [36] and seen == ["sac.py"]  # an existing file now constructs it too: analysed again
+
+
 STEPS = """\
 import numpy as np
 import torch

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import os
 import re
 import warnings
@@ -165,6 +166,7 @@ def parse_unit(path: str, data: bytes) -> Unit | None:
 
 # -- the files an analysis read, for the CLI's cache ------------------------------------------------
 _READS: dict[str, dict[str, str]] = {}
+SCAN = "scan:"  # a key of _READS that records a constructions() scan, not a file (paths are absolute)
 
 
 # path -> (mtime_ns, size, its identifiers, the names it calls)
@@ -228,6 +230,7 @@ class Project:
     roots: dict[str, str | None] = field(default_factory=dict)
     searched: dict[str, list[str]] = field(default_factory=dict)  # unit path -> its bases
     scanned: list[str] | None = None  # the project's files, for constructions()
+    walks: list[tuple[str, str | None]] = field(default_factory=list)  # (top, skipped) giving them
 
     def __post_init__(self) -> None:
         path = self.ctx.path
@@ -410,18 +413,17 @@ class Project:
         """The calls in the project's other files that construct ``node``, a class of the
         analysed file (``agent = DDPG(...)`` in ``train_ddpg.py`` for ``models/DDPG.py``); at most
         MAX_SITES (more, or none: an empty list). Only files that name both the class and the
-        analysed module are read; they are recorded for the CLI's cache as imports are."""
+        analysed module are read; they are recorded for the CLI's cache as imports are, and so is
+        which files those are (a new file that constructs the class changes the answer)."""
         if not self.enabled or id(node) not in self.ctx.parents:
             return []
-        stem = os.path.splitext(os.path.basename(self.path))[0].encode()
-        name = node.name.encode()
+        stem = os.path.splitext(os.path.basename(self.path))[0]
+        files = self.project_files()  # sets self.walks
+        naming = _naming(files, node.name, stem, self.path)
+        scan = json.dumps([self.walks, node.name, stem, self.path])
+        _READS.setdefault(self.path, {})[SCAN + scan] = _scan_record(files, naming)
         found: list[tuple[Unit, ast.Call]] = []
-        for path in self.project_files():
-            if path == self.path:
-                continue
-            words, called = _identifiers(path)
-            if name not in called or stem not in words:
-                continue
+        for path in naming:
             unit = self.unit(path)
             if unit is None:
                 continue
@@ -460,16 +462,74 @@ class Project:
         if self.scanned is None:
             folder = os.path.dirname(self.path)
             root = self.root(folder)
-            files: list[str] = []
-            _walk(root or folder, files, None)
+            self.walks = [(root or folder, None)]
             if root is None and os.path.dirname(folder) != folder:
-                _walk(os.path.dirname(folder), files, folder)
-            self.scanned = files[:MAX_SCANNED]
+                self.walks.append((os.path.dirname(folder), folder))
+            self.scanned = _scan(self.walks)
         return self.scanned
 
     def class_info(self, node: ast.ClassDef) -> ClassInfo | None:
         """The class information of a class statement of any file this analysis loaded."""
         return self.class_by_id.get(id(node)) or self.ctx.class_info(node)
+
+
+def _scan(walks: list[tuple[str, str | None]]) -> list[str]:
+    files: list[str] = []
+    for top, skipped in walks:
+        _walk(top, files, skipped)
+    return files[:MAX_SCANNED]
+
+
+def _naming(files: list[str], name: str, stem: str, own: str) -> list[str]:
+    """The files but ``own`` that call ``name`` and mention the module ``stem``: those that may
+    construct class ``name`` of module ``stem`` (read without parsing)."""
+    wanted, module = name.encode(), stem.encode()
+    found = []
+    for path in files:
+        if path != own:
+            words, called = _identifiers(path)
+            if wanted in called and module in words:
+                found.append(path)
+    return found
+
+
+def _digest(paths: list[str]) -> str:
+    return content_hash("\n".join(paths).encode())
+
+
+def _signature(files: list[str]) -> str:
+    """The files' names, sizes and times: unchanged, no file needs reading again."""
+    parts = []
+    for path in files:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            parts.append(path)
+            continue
+        parts.append(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}")
+    return _digest(parts)
+
+
+def _scan_record(files: list[str], naming: list[str]) -> str:
+    return f"{_digest(naming)} {_signature(files)}"
+
+
+def scan_unchanged(key: str, recorded: str, memo: dict[str, tuple[list[str], str]]) -> bool:
+    """Whether the constructions scan recorded under ``key`` (``SCAN`` + its arguments) still
+    finds the files it found: at once when no project file changed (names, sizes, times), else
+    by reading them again. ``memo`` keeps each project's files for one validation pass."""
+    try:
+        walks, name, stem, own = json.loads(key[len(SCAN) :])
+        naming, signature = recorded.split(" ")
+        walks = [(top, skipped) for top, skipped in walks]
+    except (ValueError, TypeError):
+        return False
+    listing = json.dumps(walks)
+    if listing not in memo:
+        files = _scan(walks)
+        memo[listing] = (files, _signature(files))
+    files, now = memo[listing]
+    return now == signature or _digest(_naming(files, name, stem, own)) == naming
 
 
 def _walk(top: str, files: list[str], skipped: str | None) -> None:
