@@ -165,4 +165,18 @@ def _indexed(site: InPlaceSite) -> bool:
         node = node.target
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not site.functional:
         node = node.func.value
-    return isinstance(node, ast.Subscript)
+    # `w[:, :, :, :] = W`, `w[...] = 0`: an index of bare slices and `...` gives the leaf itself, not
+    # a view, and torch names the leaf ("a leaf Variable ..."), as it does for `w.copy_(W)`
+    while isinstance(node, ast.Subscript):
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if not all(_whole(p) for p in parts):
+            return True
+        node = node.value
+    return False
+
+
+def _whole(index: ast.expr) -> bool:
+    """``:`` (no bounds, no step) or ``...``: the index keeps every element of its dimensions."""
+    if isinstance(index, ast.Slice):
+        return index.lower is None and index.upper is None and index.step is None
+    return isinstance(index, ast.Constant) and index.value is Ellipsis
