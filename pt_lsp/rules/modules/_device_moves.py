@@ -7,6 +7,7 @@ device reasoning in one place."""
 from __future__ import annotations
 
 import ast
+import weakref
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.reaching import instantiation_arguments, name_uses, reaching_values
@@ -33,7 +34,8 @@ def placement_free(ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
         # (`device=`, `.to(device)`) belongs to code that places its tensors itself.
         if isinstance(node, ast.Call) and (
             any(
-                k.arg == "requires_grad" or (k.arg == "device" and not _cpu_example_device(ctx, k.value, depth))
+                (k.arg == "requires_grad" and not _false(k.value))
+                or (k.arg == "device" and not _cpu_example_device(ctx, k.value, depth))
                 for k in node.keywords
             )
             or (isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_")
@@ -49,6 +51,11 @@ def placement_free(ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
         ):
             return False
     return True
+
+
+def _false(value: ast.expr) -> bool:
+    """``requires_grad=False``: what a factory makes anyway, a plain tensor (audit-10 M3)."""
+    return isinstance(value, ast.Constant) and value.value is False
 
 
 def moved_at_use(ctx: FileContext, use: ast.Attribute) -> bool:
@@ -70,6 +77,8 @@ def moved_at_use(ctx: FileContext, use: ast.Attribute) -> bool:
         return _local_moved(ctx, parent)  # `t = self.t if t is None else t`
     if isinstance(parent, ast.Assign):
         return _local_moved(ctx, moved)  # `t = self.t`, `pe = self.pe[:n].unsqueeze(0)`
+    if isinstance(parent, ast.Return):
+        return _moved_by_callers(ctx, parent)  # `return self.E[start:]`, moved where it is called
     return isinstance(parent, ast.Attribute) and parent.attr in MOVES_AT_USE
 
 
@@ -168,9 +177,48 @@ def _local_moved(ctx: FileContext, value: ast.expr) -> bool:
         after = (node.lineno, node.col_offset) >= (assign.end_lineno or 0, assign.end_col_offset or 0)
         if any(v is value for v in values or ()) or (values is None and after):
             reads.append(node)
-    return bool(reads) and all(
-        isinstance(p := ctx.parent(_through_views(ctx, n)), ast.Attribute) and p.attr in MOVES_AT_USE for n in reads
+    return bool(reads) and all(_read_moved(ctx, n) for n in reads)
+
+
+def _read_moved(ctx: FileContext, read: ast.expr) -> bool:
+    """A read of a local that moves it, or returns it (``return e``) from a method every call of
+    which in its class moves the result."""
+    parent = ctx.parent(_through_views(ctx, read))
+    if isinstance(parent, ast.Return):
+        return _moved_by_callers(ctx, parent)
+    return isinstance(parent, ast.Attribute) and parent.attr in MOVES_AT_USE
+
+
+def _moved_by_callers(ctx: FileContext, ret: ast.Return) -> bool:
+    """``ret`` returns from a method of a class, and every ``self.<method>(...)`` call in that
+    class (at least one) moves its result (``self._left(n).to(q.device)``, also after views):
+    the attribute's values reach the computation on the input's device."""
+    method = ctx.parent(ret)
+    while method is not None and not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        method = ctx.parent(method)
+    cls = ctx.parent(method) if method is not None else None
+    if not isinstance(method, ast.FunctionDef) or not isinstance(cls, ast.ClassDef):
+        return False
+    calls = [n for n in _self_calls(ctx).get(method.name, ()) if ctx.enclosing_class(n) is cls]
+    return bool(calls) and all(
+        isinstance(p := ctx.parent(_through_views(ctx, c)), ast.Attribute) and p.attr in MOVES_AT_USE for c in calls
     )
+
+
+_SELF_CALLS: weakref.WeakKeyDictionary[FileContext, dict[str, list[ast.Call]]] = weakref.WeakKeyDictionary()
+
+
+def _self_calls(ctx: FileContext) -> dict[str, list[ast.Call]]:
+    """The file's ``self.<name>(...)`` calls by name, built once per file from the shared index."""
+    found = _SELF_CALLS.get(ctx)
+    if found is None:
+        found = {}
+        for call in ctx.index.of(ast.Call):
+            func = call.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+                found.setdefault(func.attr, []).append(call)
+        _SELF_CALLS[ctx] = found
+    return found
 
 
 def _through_views(ctx: FileContext, value: ast.expr) -> ast.expr:

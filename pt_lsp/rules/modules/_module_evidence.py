@@ -100,6 +100,10 @@ def tensor_value(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
         if expr.args and isinstance(expr.args[0], ast.Tuple) and not expr.args[0].elts:
             return False  # torch.zeros(()): a scalar
         return bool(expr.args) or any(k.arg == "size" for k in expr.keywords)
+    if qualname.rsplit(".", 1)[-1][:1].isupper():
+        # a torch class other than the tensor types (a distribution, an optimizer) makes an
+        # object that holds tensors, not a tensor: `register_buffer` refuses it (audit-10 G5)
+        return False
     if qualname.startswith("torch.") and not qualname.startswith(NOT_TENSOR_FUNCTIONS):
         # `torch.stack([torch.zeros(d), torch.ones(d)])`: the tensors may come in a list
         items = [e for a in expr.args for e in (a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a])]
@@ -126,8 +130,11 @@ def init_assignments(info: ClassInfo, init: ast.AST) -> dict[str, ast.Assign]:
     counts: dict[str, int] = {}
     found: dict[str, ast.Assign] = {}
     excluded: set[str] = set()
+    placeholders, placeholder_lines = _placeholders(init)
     for method in _class_methods(info):
         for node in own_nodes(method):
+            if id(node) in placeholders:
+                continue
             if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
@@ -145,7 +152,29 @@ def init_assignments(info: ClassInfo, init: ast.AST) -> dict[str, ast.Assign]:
                     key = node.args[1] if name in ("setattr", "delattr") and len(node.args) > 1 else node.args[0]
                     if isinstance(key, ast.Constant) and isinstance(key.value, str):
                         excluded.add(key.value)
-    return {a: s for a, s in found.items() if counts.get(a) == 1 and a not in excluded}
+    return {
+        a: s
+        for a, s in found.items()
+        if counts.get(a) == 1 and a not in excluded and all(p < s.lineno for p in placeholder_lines.get(a, ()))
+    }
+
+
+def _placeholders(init: ast.AST) -> tuple[set[int], dict[str, list[int]]]:
+    """``self.E = None`` statements of ``__init__``'s own body (not in a branch), by id, and their
+    lines by attribute: a placeholder that a later statement replaces binds nothing that lasts."""
+    ids: set[int] = set()
+    lines: dict[str, list[int]] = {}
+    for stmt in getattr(init, "body", ()):
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and is_self_attr(stmt.targets[0])
+            and isinstance(stmt.value, ast.Constant)
+            and stmt.value.value is None
+        ):
+            ids.add(id(stmt))
+            lines.setdefault(stmt.targets[0].attr, []).append(stmt.lineno)
+    return ids, lines
 
 
 def _class_methods(info: ClassInfo) -> Iterator[Function]:

@@ -13,6 +13,7 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.reaching import (
     instantiation_arguments,
     local_function,
+    name_uses,
     parameter_of,
     reaching_values,
     returned_values,
@@ -81,6 +82,45 @@ def tensor_values(ctx: FileContext, init: Function, value: ast.expr) -> list[ast
     return made
 
 
+# torch functions and tensor methods that draw values from the global generator
+RANDOM_FACTORIES = frozenset(f"torch.{n}" for n in "rand randn randint randperm normal bernoulli multinomial".split())
+RANDOM_FILLS = frozenset("normal_ uniform_ bernoulli_ random_ exponential_ cauchy_ log_normal_ geometric_".split())
+
+
+def drawn_at_random(ctx: FileContext, values: list[ast.expr]) -> ast.Call | None:
+    """The call that draws ``values`` at random from torch's global generator (``torch.randn(L, d)``,
+    ``torch.empty(n).normal_()``), where the file seeds nothing (no call whose name has ``seed``)
+    and no draw is given a ``generator=``: each construction of the module draws another table."""
+    draws = [
+        n
+        for v in values
+        for n in ast.walk(v)
+        if isinstance(n, ast.Call)
+        and (
+            ctx.qualname(n.func) in RANDOM_FACTORIES
+            or (isinstance(n.func, ast.Attribute) and n.func.attr in RANDOM_FILLS and ctx.qualname(n.func) is None)
+        )
+    ]
+    if not draws or any(k.arg == "generator" for d in draws for k in d.keywords):
+        return None
+    for call in ctx.index.of(ast.Call):
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if "seed" in name.lower():
+            return None  # seeded somewhere: the rebuilt table may be the same one
+    return draws[0]
+
+
+def checkpoint_call(ctx: FileContext) -> ast.Call | None:
+    """The file's first ``x.load_state_dict(...)`` (else ``x.state_dict()``): the file saves a
+    module's state or loads it into a rebuilt one, where a table missing from it is lost."""
+    found: dict[str, ast.Call] = {}
+    for call in ctx.index.of(ast.Call):
+        if isinstance(call.func, ast.Attribute) and call.func.attr in ("load_state_dict", "state_dict"):
+            found.setdefault(call.func.attr, call)
+    return found.get("load_state_dict") or found.get("state_dict")
+
+
 def plain_tensor(ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
     if tensor_value(ctx, value) and placement_free(ctx, value):
         return True
@@ -131,6 +171,8 @@ def _plain_local(ctx: FileContext, value: ast.AST, depth: int = 0, every: bool =
         if not placement_free(ctx, root):
             return False
         root = root.func.value
+    if _joined_appends(ctx, root, depth):
+        return True
     if isinstance(root, ast.Name):
         values: list[ast.AST] | None = reaching_values(ctx, root)
         if values is None:
@@ -139,6 +181,45 @@ def _plain_local(ctx: FileContext, value: ast.AST, depth: int = 0, every: bool =
     if root is not value and isinstance(root, (ast.BinOp, ast.UnaryOp)):
         return _plain_local(ctx, root, depth, every)  # `(a * b).unsqueeze(0)`: the arithmetic's tensor
     return False
+
+
+JOINS = {"torch.cat", "torch.stack", "torch.vstack", "torch.hstack", "torch.concat", "torch.concatenate"}
+
+
+def _joined_appends(ctx: FileContext, value: ast.expr, depth: int) -> bool:
+    """``torch.cat(cols, dim=1)`` of a local list bound only to displays of plain tensors (``[]``)
+    that its function changes only by ``cols.append(<plain tensor>)`` (CROMA's ALiBi bias, built
+    pair by pair): the join of plain CPU tensors is one."""
+    if not (isinstance(value, ast.Call) and ctx.qualname(value.func) in JOINS and value.args):
+        return False
+    listed = value.args[0]
+    if not isinstance(listed, ast.Name) or not placement_free(ctx, value):
+        return False
+    bound = reaching_values(ctx, listed)
+    if not bound or not all(isinstance(b, ast.List) for b in bound):
+        return False
+    items = [e for b in bound if isinstance(b, ast.List) for e in b.elts]
+    scope = _function_of(ctx, listed)
+    for use in name_uses(ctx, listed.id):
+        if use is listed or _function_of(ctx, use) is not scope:
+            continue
+        parent = ctx.parent(use)
+        if isinstance(use.ctx, ast.Store) and isinstance(parent, ast.Assign) and any(parent.value is b for b in bound):
+            continue
+        if isinstance(parent, ast.Attribute) and parent.attr == "append":
+            call = ctx.parent(parent)
+            if isinstance(call, ast.Call) and call.func is parent and len(call.args) == 1:
+                items.append(call.args[0])
+                continue
+        return False  # read, extended, rebound, handed on: not only a list of these items
+    return bool(items) and all(_plain_local(ctx, item, depth + 1) for item in items)
+
+
+def _function_of(ctx: FileContext, node: ast.AST) -> ast.AST | None:
+    scope = ctx.parent(node)
+    while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        scope = ctx.parent(scope)
+    return scope
 
 
 def plain_item(ctx: FileContext, value: ast.expr) -> bool:

@@ -27,7 +27,14 @@ from pt_lsp.rules.modules._module_evidence import (
     super_init_line,
 )
 from pt_lsp.rules.modules._tensor_containers import container_uses, moved_in_loop, tensor_containers
-from pt_lsp.rules.modules._tensor_makers import file_helper, is_none, plain_or_returned, tensor_values
+from pt_lsp.rules.modules._tensor_makers import (
+    checkpoint_call,
+    drawn_at_random,
+    file_helper,
+    is_none,
+    plain_or_returned,
+    tensor_values,
+)
 from pt_lsp.rules.modules._trained_apart import made_trainable, trained_apart
 from pt_lsp.rules.modules.examples.unregistered_buffer import EXAMPLES
 
@@ -48,7 +55,8 @@ class UnregisteredBuffer(Rule):
     where it is neither an `nn.Parameter` nor registered with `register_buffer`. A local tensor
     assigned to the attribute (`pe = torch.zeros(...)`, `self.pe = pe`) counts too, as does a
     helper function of the file or a method of the class every return of which is such a tensor
-    (`self.b = sample_b(sigma, size)`, also arithmetic of one: `return (-d * s).unsqueeze(0)`),
+    (`self.b = sample_b(sigma, size)`, also arithmetic of one: `return (-d * s).unsqueeze(0)`,
+    or `torch.cat(cols)` of a local list filled only by `cols.append(<such a tensor>)`),
     a callable parameter of `__init__` that every instantiation in the file leaves at, or passes
     as, a torch factory (`self.window = window_fn(n)` with `window_fn=torch.hann_window`), a
     factory chosen by name (`getattr(torch, window)(n)` where every string the file gives
@@ -67,7 +75,9 @@ class UnregisteredBuffer(Rule):
     plain tensors (`freq / freq.sum()`), also through a parameter of the enclosing module's
     `__init__` that every instantiation gives a plain tensor. A plain tensor made trainable
     (`self.s.requires_grad_()`) that no optimizer of its own trains is reported with the advice
-    to make it an `nn.Parameter`, with no fix (a buffer would never train).
+    to make it an `nn.Parameter`, with no fix (a buffer would never train). A `self.E = None`
+    placeholder in `__init__`'s own body before the tensor is assigned does not count as a second
+    binding; `requires_grad=False` makes a plain tensor as the factory does anyway.
     A view of a constructor argument (`self.mins = bounds[0:1]`)
     counts where every instantiation in the file passes a plain tensor, or leaves a `None`
     default that `__init__` replaces by one. Tensors with `requires_grad=True` are PTL301;
@@ -77,10 +87,16 @@ class UnregisteredBuffer(Rule):
     on the CPU is the CPU),
     attributes reassigned outside `__init__` (caches, recurrent state) and uses that move the
     tensor themselves (`self.mask.to(x.device)`, also after slices and shape ops:
-    `self.pe[:n].unsqueeze(0).to(x.device)`), only read its metadata (`self.pe.size(-1)`,
-    `.shape`) or only hand it to a function of another library (which may place it) are not
-    reported; nor is a tensor made trainable (`self.s.requires_grad_()`) and trained by an
-    optimizer of its own (`Adam([self.s])`, as PTL301 says).
+    `self.pe[:n].unsqueeze(0).to(x.device)`, or a method returns it and each of its calls in the
+    class moves the result: `self._left(n).to(q.device)`), only read its metadata
+    (`self.pe.size(-1)`, `.shape`) or only hand it to a function of another library (which may
+    place it) are not reported, except a table drawn at random (`torch.randn(L, d)`, also with
+    `.normal_()`) in a file that saves or loads a state dict and seeds nothing: the checkpoint
+    lacks it, so a model rebuilt and loaded from it computes with another draw (reported with that
+    message; the fix is the persistent buffer only). Objects of torch classes other than the
+    tensor types (`torch.distributions.Normal(...)`, an optimizer) are not tensors
+    (`register_buffer` refuses them). Nor is a tensor made trainable (`self.s.requires_grad_()`)
+    and trained by an optimizer of its own (`Adam([self.s])`, as PTL301 says).
 
     ## Why is this bad?
     `nn.Module` moves, casts and saves only its parameters and buffers. A plain tensor
@@ -201,7 +217,15 @@ class UnregisteredBuffer(Rule):
                     yield from self.container(ctx, stmt, attr, reached)
                 continue
             uses = [(m, u) for m in reached for u in self_attribute_uses(m, attr)]
-            if not uses or all(moved_at_use(ctx, use) for _, use in uses):
+            if not uses:
+                continue
+            where_set = "`__init__`" if source is init else f"`{source.name}` (called from `__init__`)"
+            if all(moved_at_use(ctx, use) for _, use in uses):
+                # moved where it is used: only a table drawn at random still loses something (M3)
+                draw = drawn_at_random(ctx, [stmt.value, *(a.value for a in made)])
+                saved = checkpoint_call(ctx) if draw is not None else None
+                if draw is not None and saved is not None and not made_trainable(info, attr):
+                    yield self.unsaved_draw(ctx, stmt, attr, draw, saved, uses, super_line, where_set)
                 continue
             trainable = made_trainable(info, attr)
             if trainable and trained_apart(ctx, info, attr) is not None:
@@ -222,9 +246,36 @@ class UnregisteredBuffer(Rule):
                     f" make it an `nn.Parameter`"
                 )
                 fixes = []
-            where_set = "`__init__`" if source is init else f"`{source.name}` (called from `__init__`)"
             related = self.path(ctx, forward, stmt, attr, made, uses, runners, where_set)
             yield self.report(ctx, stmt, message, fixes=fixes, related=related)
+
+    def unsaved_draw(
+        self,
+        ctx: FileContext,
+        stmt: ast.Assign,
+        attr: str,
+        draw: ast.Call,
+        saved: ast.Call,
+        uses: list[tuple[Function, ast.Attribute]],
+        super_line: int | None,
+        where_set: str,
+    ) -> Finding:
+        """A table drawn at random, kept as a plain attribute and moved where it is used: the
+        device is right, but ``state_dict()`` does not save it, so a model rebuilt and loaded from a
+        checkpoint computes with a new draw (audit-10 M3, the Music Transformer's relative table).
+        Reported where the file saves or loads a state dict, and seeds nothing."""
+        message = (
+            f"`self.{attr}` is drawn at random in {where_set} and kept as a plain tensor attribute:"
+            f" `state_dict()` does not save it, so a model rebuilt and loaded from a checkpoint computes"
+            f" with another draw; register it as a buffer"
+        )
+        steps = [Step(draw, "drawn here from torch's global generator (the file seeds nothing)")]
+        steps += [Step(use, "used here: the values come from this construction's draw") for _, use in uses[:2]]
+        loaded = isinstance(saved.func, ast.Attribute) and saved.func.attr == "load_state_dict"
+        steps.append(Step(saved, f"a state dict is {'loaded' if loaded else 'taken'} here: without `self.{attr}`"))
+        where = f"assigned to a plain attribute `self.{attr}` in {where_set}: not in `state_dict()`"
+        fixes = self.fixes(ctx, stmt, attr, super_line)[:1]  # a non-persistent buffer is not saved either
+        return self.report(ctx, stmt, message, fixes=fixes, related=assignment_path(ctx, steps, stmt, where))
 
     def container(self, ctx: FileContext, stmt: ast.Assign, attr: str, reached: list[Function]) -> Iterator[Finding]:
         """A list or dict of plain tensors made at construction that `forward` reads: the move

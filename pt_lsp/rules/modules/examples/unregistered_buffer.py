@@ -480,4 +480,75 @@ EXAMPLES = (
                 torch.onnx.export(self, (self.example_input,), path)
         """,
     ),
+    Example(
+        "a random relative-position table moved where it is used, missing from the checkpoint",
+        """
+        import io
+        import torch
+        from torch import nn
+
+        class RelAttn(nn.Module):
+            def __init__(self, d=8, max_len=16):
+                super().__init__()
+                self.proj = nn.Linear(d, d)
+                self.table = torch.randn(max_len, d)  # expect: PTL302
+
+            def forward(self, x):
+                return self.proj(x) @ self.table[: x.size(1)].to(x.device).t()
+
+        model = RelAttn()
+        buf = io.BytesIO()
+        torch.save(model.state_dict(), buf)
+        buf.seek(0)
+        restored = RelAttn()
+        restored.load_state_dict(torch.load(buf))
+        x = torch.randn(2, 5, 8)
+        """,
+        fixed="""
+        import io
+        import torch
+        from torch import nn
+
+        class RelAttn(nn.Module):
+            def __init__(self, d=8, max_len=16):
+                super().__init__()
+                self.proj = nn.Linear(d, d)
+                self.register_buffer("table", torch.randn(max_len, d))
+
+            def forward(self, x):
+                return self.proj(x) @ self.table[: x.size(1)].to(x.device).t()
+
+        model = RelAttn()
+        buf = io.BytesIO()
+        torch.save(model.state_dict(), buf)
+        buf.seek(0)
+        restored = RelAttn()
+        restored.load_state_dict(torch.load(buf))
+        x = torch.randn(2, 5, 8)
+        """,
+        runtime=Runtime(
+            Probe(
+                "symptom = not torch.allclose(model(x), restored(x))",
+                "the table is not in state_dict(): the restored model attends with another draw",
+            ),
+        ),
+    ),
+    Example(
+        "a distribution object kept as an attribute (not a tensor; register_buffer refuses it)",
+        """
+        import torch
+        from torch import nn
+
+        class Jitter(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.dist = torch.distributions.Normal(torch.zeros(2), torch.ones(2) * 0.1)
+
+            def forward(self, x):
+                return x + self.dist.sample((x.shape[0],)).to(x.device)
+
+        out = Jitter()(torch.ones(3, 2))
+        """,
+        runtime=Runtime(),
+    ),
 )
