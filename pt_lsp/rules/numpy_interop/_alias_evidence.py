@@ -225,6 +225,11 @@ def _is_bytes(ctx: FileContext, node: ast.AST, depth: int = 0) -> bool:
     return False
 
 
+def is_bytes(ctx: FileContext, node: ast.AST) -> bool:
+    """``node`` is an immutable ``bytes`` object (or a ``memoryview`` of one) on every path."""
+    return _is_bytes(ctx, node)
+
+
 def _is_bytes_list(ctx: FileContext, node: ast.AST, depth: int) -> bool:
     """A list whose every element is an immutable buffer (a display, a comprehension, a name
     or ``self`` attribute only ever bound to one)."""
@@ -276,6 +281,11 @@ def read_only(ctx: FileContext, node: ast.AST, depth: int = 0) -> ReadOnly | Non
             return ReadOnly("`np.frombuffer` of an immutable bytes object", node, True)
         if qualname == "numpy.broadcast_to":
             return ReadOnly("a `np.broadcast_to` view, whose rows share one memory", node, False)
+        buffer = _argument(node, "buffer", 2) if qualname == "numpy.ndarray" else None
+        if buffer is not None and _is_bytes(ctx, buffer):
+            # `np.ndarray(shape, dtype, buffer=f.read(n))`: an array over the bytes, read-only as they are
+            contiguous = not any(k.arg in ("strides", "order") for k in node.keywords) and len(node.args) < 5
+            return ReadOnly("`np.ndarray` over an immutable bytes buffer", node, contiguous)
         if qualname == "numpy.memmap" and _constant_argument(node, "mode", 2) == "r":
             return ReadOnly('`np.memmap` opened with `mode="r"`', node, True)
         if qualname == "numpy.load" and _constant_argument(node, "mmap_mode", 1) == "r":
@@ -339,6 +349,16 @@ def _constant_argument(call: ast.Call, keyword: str, position: int) -> object:
             return item.value.value if isinstance(item.value, ast.Constant) else None
     if len(call.args) > position and isinstance(call.args[position], ast.Constant):
         return call.args[position].value  # type: ignore[attr-defined]
+    return None
+
+
+def _argument(call: ast.Call, keyword: str, position: int) -> ast.AST | None:
+    """The expression passed for a parameter by keyword or at ``position`` (None otherwise)."""
+    for item in call.keywords:
+        if item.arg == keyword:
+            return item.value
+    if len(call.args) > position and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
+        return call.args[position]
     return None
 
 

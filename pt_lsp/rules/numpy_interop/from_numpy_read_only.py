@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import body_containing, primary_text, statement_index
 from pt_lsp.core.evidence.paths import evidence_path
-from pt_lsp.core.evidence.reaching import call_site_arguments, reaching_values
+from pt_lsp.core.evidence.reaching import call_site_arguments, instance_class, reaching_values, returned_values
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
+from pt_lsp.core.flow.lattice import ReadOnly
+from pt_lsp.core.flow.qualified import DATA_LOADERS
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path
@@ -19,12 +21,19 @@ from pt_lsp.rules.numpy_interop._alias_evidence import (
     Write,
     block_writes,
     first_at,
+    is_bytes,
     read_only,
     writes,
 )
 from pt_lsp.rules.numpy_interop.examples.from_numpy_read_only import EXAMPLES
 
 SHARING_CONVERSIONS = {"torch.from_numpy", "torch.as_tensor", "torch.asarray"}
+# The legacy constructors wrap an array as `from_numpy` does (torch warns for a read-only one
+# whatever its dtype) and keep its memory where the dtype is theirs (a float32 array for
+# `torch.Tensor`; checked under torch 2.13), else copy it.
+LEGACY_CONSTRUCTORS = frozenset(
+    f"torch.{t}Tensor" for t in ("", "Float", "Double", "Half", "Long", "Int", "Short", "Byte", "Char", "Bool")
+)
 
 
 # `torch.as_tensor(a, device=...)` wraps the array first (torch warns whatever the device); on the
@@ -36,10 +45,45 @@ def _shares(ctx: FileContext, call: ast.Call) -> bool:
     """A conversion that wraps its array: no keyword, or only a ``device=`` that is the CPU
     (a constant, or a parameter's ``"cpu"`` default that no call of the file overrides)."""
     qualname = ctx.qualname(call.func)
+    if qualname in LEGACY_CONSTRUCTORS:
+        return not call.keywords
     if qualname not in SHARING_CONVERSIONS:
         return False
     allowed = WRAPPING_KEYWORDS.get(qualname or "", set())
     return all(k.arg in allowed and _cpu(ctx, k.value) for k in call.keywords)
+
+
+def _immutable_buffer(ctx: FileContext, call: ast.Call) -> ast.expr | None:
+    """The ``bytes`` object ``torch.frombuffer(buffer, dtype=...)`` wraps (it never copies)."""
+    if not call.args or isinstance(call.args[0], ast.Starred) or ctx.qualname(call.func) != "torch.frombuffer":
+        return None
+    return call.args[0] if is_bytes(ctx, call.args[0]) else None
+
+
+def _collated_items(ctx: FileContext, loader: ast.Call, reported: set[int]) -> Iterator[tuple[ast.expr, ReadOnly]]:
+    """The read-only arrays the ``__getitem__`` of a dataset class of the file returns (itself, or
+    an element of a returned tuple) to ``DataLoader(dataset)`` without a ``collate_fn``: the
+    default collate (``default_convert`` without a batch size) wraps each with ``torch.as_tensor``."""
+    if ctx.qualname(loader.func) not in DATA_LOADERS or any(
+        k.arg is None or (k.arg == "collate_fn" and not (isinstance(k.value, ast.Constant) and k.value.value is None))
+        for k in loader.keywords
+    ):
+        return
+    dataset = loader.args[0] if loader.args else next((k.value for k in loader.keywords if k.arg == "dataset"), None)
+    cls = instance_class(ctx, dataset) if dataset is not None and not isinstance(dataset, ast.Starred) else None
+    getitem = [s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__getitem__"] if cls else []
+    if len(getitem) != 1 or getitem[0].decorator_list:
+        return
+    for value in returned_values(getitem[0]) or ():
+        # the collate recurses into tuples, lists and dicts
+        items = value.elts if isinstance(value, (ast.Tuple, ast.List)) else [value]
+        for item in value.values if isinstance(value, ast.Dict) else items:
+            if not isinstance(item, ast.expr) or isinstance(item, ast.Starred) or id(item) in reported:
+                continue
+            found = read_only(ctx, item) or ctx.flow.value(item).read_only
+            if found is not None:
+                reported.add(id(item))
+                yield item, found
 
 
 def _cpu(ctx: FileContext, device: ast.expr) -> bool:
@@ -55,8 +99,10 @@ class FromNumpyReadOnly(Rule):
     """
     ## What it does
     Flags `torch.from_numpy(a)` (and `torch.as_tensor(a)`, also with a CPU `device=`, which
-    also shares memory) where `a` is a read-only array: `np.frombuffer` of a `bytes` object
-    (or of a `memoryview` of one),
+    also shares memory, and the legacy constructors `torch.Tensor(a)`, `torch.FloatTensor(a)`,
+    ..., which wrap the array too and keep its memory where its dtype is theirs) where `a` is a
+    read-only array: `np.frombuffer` of a `bytes` object (or of a `memoryview` of one), an
+    `np.ndarray(shape, dtype, buffer=...)` over one,
     `np.memmap(..., mode="r")`, `np.load(..., mmap_mode="r")`, a `np.broadcast_to` view,
     `np.asarray` of a PIL image, or an array made read-only with `a.flags.writeable = False`
     (or `a.flags["WRITEABLE"] = False`); also a view of one (`.reshape()` of a contiguous
@@ -69,7 +115,11 @@ class FromNumpyReadOnly(Rule):
     parameters, list elements and dict items;
     `astype(..., copy=False)` hands the same array back. A `DataLoader` over a dataset class of
     the file runs its `__getitem__` (or `__iter__`) with the instance's attributes, and an
-    instance kept as a callable (`self.transform = ToTensor()`) runs its `__call__`.
+    instance kept as a callable (`self.transform = ToTensor()`) runs its `__call__`. Also
+    `torch.frombuffer(payload, dtype=...)` of such a `bytes` object, which never copies, and a
+    read-only array that a dataset class's `__getitem__` returns (itself, or in a tuple, list or
+    dict display) to a `DataLoader` of the file without a `collate_fn`, whose default collate
+    wraps it with `torch.as_tensor`.
 
     ## Why is this bad?
     Tensors have no read-only flag. Torch warns once ("The given NumPy array is not writable,
@@ -93,8 +143,9 @@ class FromNumpyReadOnly(Rule):
     (or `torch.tensor(frame)`, which copies).
 
     ## Fix safety
-    The fix copies the array first (`a.copy()`); it is safe: the values are the same, and the
-    only writes it changes are the ones into protected memory, whose effect was undefined.
+    The fix copies the array first (`a.copy()`; the `bytes` object of `torch.frombuffer` into a
+    `bytearray(...)`); it is safe: the values are the same, and the only writes it changes are the
+    ones into protected memory, whose effect was undefined.
 
     ## References
     - [torch.from_numpy](https://pytorch.org/docs/stable/generated/torch.from_numpy.html)
@@ -109,9 +160,17 @@ class FromNumpyReadOnly(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text
-        if "from_numpy" not in text and "as_tensor" not in text and "asarray" not in text:
+        if not any(
+            word in text for word in ("from_numpy", "as_tensor", "asarray", "Tensor(", "frombuffer", "DataLoader")
+        ):
             return
+        reported: set[int] = set()  # items of a dataset class that several loaders collate
         for call in ctx.index.of(ast.Call):
+            buffer = _immutable_buffer(ctx, call)
+            if buffer is not None:
+                yield self.buffer_finding(ctx, call, buffer)
+            for item, held in _collated_items(ctx, call, reported):
+                yield self.collated_finding(ctx, call, item, held)
             if len(call.args) != 1 or not _shares(ctx, call):
                 continue
             found = read_only(ctx, call.args[0]) or ctx.flow.value(call.args[0]).read_only
@@ -122,10 +181,14 @@ class FromNumpyReadOnly(Rule):
             write = self.first_write(ctx, call)
             if write is not None:
                 steps.append(Step(write, "the tensor is written in place here: into the read-only memory"))
+            if ctx.qualname(call.func) in LEGACY_CONSTRUCTORS:
+                shared = "torch warns, and a tensor of the array's own dtype shares its memory and is writable"
+            else:
+                shared = "but the tensor that shares its memory is writable"
             yield self.report(
                 ctx,
                 call,
-                f"the array is read-only ({found.reason}), but the tensor that shares its memory is writable: "
+                f"the array is read-only ({found.reason}), {shared}: "
                 f"an in-place op writes into protected memory; copy the array first",
                 related=evidence_path(ctx, steps),
                 fixes=[
@@ -136,6 +199,50 @@ class FromNumpyReadOnly(Rule):
                     )
                 ],
             )
+
+    def collated_finding(self, ctx: FileContext, loader: ast.Call, item: ast.expr, found: ReadOnly) -> Finding:
+        """A read-only array a dataset's ``__getitem__`` returns to a loader's default collate."""
+        steps = [
+            Step(found.where, f"the array becomes read-only here: {found.reason}"),
+            Step(loader, "the loader's default collate converts each item with `torch.as_tensor`"),
+        ]
+        return self.report(
+            ctx,
+            item,
+            f"`__getitem__` returns a read-only array ({found.reason}) to a `DataLoader` without a `collate_fn`: "
+            "its default collate wraps it with `torch.as_tensor`, and torch warns that the array is not "
+            "writable; copy the array first",
+            related=evidence_path(ctx, steps),
+            fixes=[
+                Fix(
+                    "Copy the array: `.copy()`",
+                    (Edit(ctx.doc.node_span(item), f"{primary_text(ctx, item)}.copy()"),),
+                    Applicability.SAFE,
+                )
+            ],
+        )
+
+    def buffer_finding(self, ctx: FileContext, call: ast.Call, buffer: ast.expr) -> Finding:
+        """``torch.frombuffer(payload, dtype=...)`` of an immutable ``bytes`` object."""
+        steps = [Step(buffer, "an immutable `bytes` object")]
+        write = self.first_write(ctx, call)
+        if write is not None:
+            steps.append(Step(write, "the tensor is written in place here: into the bytes object"))
+        return self.report(
+            ctx,
+            call,
+            "`torch.frombuffer` of an immutable `bytes` object: the tensor shares its memory and is writable "
+            "(torch warns that the buffer is not writable); an in-place op changes the bytes object; "
+            "copy it into a `bytearray` first",
+            related=evidence_path(ctx, steps),
+            fixes=[
+                Fix(
+                    "Copy the buffer: `bytearray(...)`",
+                    (Edit(ctx.doc.node_span(buffer), f"bytearray({ctx.doc.slice(ctx.doc.node_span(buffer))})"),),
+                    Applicability.SAFE,
+                )
+            ],
+        )
 
     @staticmethod
     def first_write(ctx: FileContext, call: ast.Call) -> Write | None:
