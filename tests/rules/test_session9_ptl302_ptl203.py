@@ -691,3 +691,78 @@ def test_plain_tensors_a_distribution_is_built_from_in_forward_are_reported() ->
     with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
         run(_DISTRIBUTION_FROM_PLAIN_TENSORS)
     assert findings(_DISTRIBUTION_FROM_PLAIN_TENSORS, "PTL302") == [10, 11]
+
+
+# unit8co/darts#3052's kind (taught here): a cache `forward` builds once, while it is None; the
+# file runs the model (a dry run), moves it and runs it again. Our program: a rotary table.
+P302_ROTARY_CACHE_AFTER_MOVE = """\
+# Source: https://github.com/unit8co/darts/issues/3052 (the shape; our program is a rotary cache)
+# device: fake-cuda
+# error: Expected all tensors to be on the same device
+import torch
+import torch.nn as nn
+
+
+class RotaryBlock(nn.Module):
+    def __init__(self, dim=8):
+        super().__init__()
+        self.proj = nn.Linear(dim, dim)
+        self.cos = None
+        self.sin = None
+
+    def forward(self, x):
+        if self.cos is None:
+            t = torch.arange(x.size(1), device=x.device).float()
+            angles = t[:, None] * torch.linspace(0.1, 1.0, x.size(-1), device=x.device)
+            self.cos = angles.cos()  # bug: PTL302
+            self.sin = torch.sin(angles)  # also: PTL302
+        h = self.proj(x)
+        return h * self.cos + h.flip(-1) * self.sin
+
+
+block = RotaryBlock()
+with torch.no_grad():
+    block(torch.randn(1, 5, 8))  # a dry run on the CPU
+dev = "cuda" if torch.cuda.is_available() else "cpu"
+block = block.to(dev)
+print(block(torch.randn(2, 5, 8, device=dev)).shape)
+"""
+
+
+def test_a_cache_built_once_is_reported_where_the_file_moves_the_model_between_runs() -> None:
+    bugs = marked(P302_ROTARY_CACHE_AFTER_MOVE)["PTL302"]
+    assert findings(P302_ROTARY_CACHE_AFTER_MOVE, "PTL302") == bugs
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        run(P302_ROTARY_CACHE_AFTER_MOVE)
+    message = lint(P302_ROTARY_CACHE_AFTER_MOVE, "PTL302")[0][1]
+    assert "(line 27)" in message and "(line 29)" in message  # the dry run, the move
+
+
+def test_the_registered_cache_runs_and_draws_no_finding() -> None:
+    from pt_lsp.core.fixes import fix_source
+
+    outcome = fix_source(textwrap.dedent(P302_ROTARY_CACHE_AFTER_MOVE), selection=Selection.of(["PTL302"]), unsafe=True)
+    assert 'self.register_buffer("cos", None, persistent=False)' in outcome.text
+    run(outcome.text)
+    assert findings(outcome.text, "PTL302") == []
+
+
+def test_a_cache_is_silent_without_a_move_between_runs_or_when_rebuilt_per_device() -> None:
+    no_move = fixed(P302_ROTARY_CACHE_AFTER_MOVE, "block = block.to(dev)", "print(dev)").replace(
+        "block = RotaryBlock()", "block = RotaryBlock().to(dev)"
+    )
+    no_move = no_move.replace('dev = "cuda"', "pass  #").replace(
+        "import torch.nn as nn\n", 'import torch.nn as nn\n\ndev = "cuda" if torch.cuda.is_available() else "cpu"\n'
+    )
+    assert findings(no_move, "PTL302") == []
+    per_device = fixed(
+        P302_ROTARY_CACHE_AFTER_MOVE, "if self.cos is None:", "if self.cos is None or self.cos.device != x.device:"
+    )
+    run(per_device)
+    assert findings(per_device, "PTL302") == []
+    moved_first = fixed(
+        P302_ROTARY_CACHE_AFTER_MOVE,
+        "with torch.no_grad():\n    block(torch.randn(1, 5, 8))  # a dry run on the CPU\n",
+        "",
+    )
+    assert findings(moved_first, "PTL302") == []

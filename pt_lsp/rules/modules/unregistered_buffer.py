@@ -26,6 +26,7 @@ from pt_lsp.rules.modules._module_evidence import (
     self_attribute_uses,
     super_init_line,
 )
+from pt_lsp.rules.modules._stale_caches import stale_caches
 from pt_lsp.rules.modules._tensor_containers import container_uses, moved_in_loop, tensor_containers
 from pt_lsp.rules.modules._tensor_makers import (
     checkpoint_call,
@@ -85,7 +86,11 @@ class UnregisteredBuffer(Rule):
     made (`torch.ones(3).to(device)`, also `torch.ones_like(t)` of such a tensor `t`; but
     `device=x_example.device` of a constructor argument every instantiation in the file gives
     on the CPU is the CPU),
-    attributes reassigned outside `__init__` (caches, recurrent state) and uses that move the
+    attributes reassigned outside `__init__` (caches, recurrent state; except a cache `forward`
+    builds once, `if self.mask is None: self.mask = <tensor>` after `self.mask = None` in
+    `__init__`, where one block of the file runs the model, moves it and runs it again: the
+    second run meets the cache on the first run's device; the fix registers the placeholder as a
+    non-persistent buffer) and uses that move the
     tensor themselves (`self.mask.to(x.device)`, also after slices and shape ops:
     `self.pe[:n].unsqueeze(0).to(x.device)`, or a method returns it and each of its calls in the
     class moves the result: `self._left(n).to(q.device)`), only read its metadata
@@ -163,6 +168,7 @@ class UnregisteredBuffer(Rule):
                 yield from self.assigned_in(ctx, info, init, source, forward, reached, runners, fix_after)
             yield from self.rebuilt_in_init(ctx, info, init, forward, reached)
             yield from self.placed_only_when_given(ctx, info, init, reached, super_line)
+            yield from self.stale_after_move(ctx, info, init, forward, super_line)
         yield from self.set_by_bases(ctx)
 
     def set_by_bases(self, ctx: FileContext) -> Iterator[Finding]:
@@ -276,6 +282,43 @@ class UnregisteredBuffer(Rule):
         where = f"assigned to a plain attribute `self.{attr}` in {where_set}: not in `state_dict()`"
         fixes = self.fixes(ctx, stmt, attr, super_line)[:1]  # a non-persistent buffer is not saved either
         return self.report(ctx, stmt, message, fixes=fixes, related=assignment_path(ctx, steps, stmt, where))
+
+    def stale_after_move(
+        self, ctx: FileContext, info: ClassInfo, init: Function, forward: Function, super_line: int | None
+    ) -> Iterator[Finding]:
+        """A cache ``forward`` builds once (``if self.mask is None: self.mask = ...``) where the file
+        runs the model, moves it and runs it again: the second run meets the cache on the first
+        run's device (darts#3052). The fix registers the placeholder as a non-persistent buffer,
+        which ``forward``'s assignment then fills and ``.to()`` moves."""
+        for cache in stale_caches(ctx, info, init, forward):
+            attr = cache.attr
+            message = (
+                f"`self.{attr}` is built once in `forward` (while it is None) and kept as a plain tensor"
+                f" attribute: the model runs (line {cache.first_run.lineno}), is moved (line"
+                f" {cache.move.lineno}) and runs again, but the move leaves the cached tensor on the first"
+                f" run's device; register it as a buffer in `__init__`"
+            )
+            steps = [
+                Step(cache.built.value, f"`self.{attr}` is built here, on the device of the first call's input"),
+                Step(cache.use, "used here in every call"),
+                Step(cache.first_run, "the first run builds it"),
+                Step(cache.move, "the move leaves it behind: it is no parameter or buffer"),
+                Step(cache.second_run, "this run meets it on the old device"),
+            ]
+            message_path = f"assigned to a plain attribute `self.{attr}` in `forward`, not registered as a buffer"
+            related = assignment_path(ctx, steps, cache.built, message_path)
+            fixes: list[Fix] = []
+            placeholder = cache.placeholder
+            if super_line is not None and placeholder.lineno > super_line and alone_on_lines(ctx, [placeholder]):
+                edit = Edit(ctx.doc.node_span(placeholder), f'self.register_buffer("{attr}", None, persistent=False)')
+                fixes.append(
+                    Fix(
+                        f"Register `{attr}` as a non-persistent buffer (`forward` fills it, `.to()` moves it)",
+                        (edit,),
+                        Applicability.UNSAFE,
+                    )
+                )
+            yield self.report(ctx, cache.built, message, fixes=fixes, related=related)
 
     def container(self, ctx: FileContext, stmt: ast.Assign, attr: str, reached: list[Function]) -> Iterator[Finding]:
         """A list or dict of plain tensors made at construction that `forward` reads: the move
