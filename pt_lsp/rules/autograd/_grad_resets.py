@@ -49,7 +49,7 @@ def resets_or_unknown(
                 others.append(node)
             continue
         if _is_reset(node):
-            if step is not None and _other_arm(ctx, node, step):
+            if step is not None and other_arm(ctx, node, step):
                 continue  # never runs on the path that steps
             return True
         if isinstance(node, ast.Assign) and any(attr_path(t) == path for t in node.targets):
@@ -68,7 +68,7 @@ def resets_or_unknown(
             if (
                 local
                 and depth < 2
-                and not (step is not None and _other_arm(ctx, node, step))
+                and not (step is not None and other_arm(ctx, node, step))
                 and any(resets_or_unknown(ctx, f, optimizer, depth + 1, others, step) for f in local)
             ):
                 return True
@@ -96,7 +96,7 @@ def resets_other(ctx: FileContext, node: ast.AST, path: str | None) -> bool:
     return (
         mine is not None
         and theirs is None
-        and not _nested(mine, other)
+        and not paths_nested(mine, other)
         and _fresh_module(ctx, mine)
         and _fresh_module(ctx, other)
     )
@@ -142,7 +142,7 @@ def _arms(ctx: FileContext, node: ast.AST) -> dict[int, tuple[ast.If, str]]:
     return found
 
 
-def _other_arm(ctx: FileContext, reset: ast.AST, step: ast.AST) -> bool:
+def other_arm(ctx: FileContext, reset: ast.AST, step: ast.AST) -> bool:
     """``reset`` and ``step`` are in different arms of one ``if`` whose test cannot change
     while the function runs (names and attributes it never rebinds, no calls): on the path that
     steps, the reset never runs."""
@@ -170,7 +170,7 @@ def _invariant(ctx: FileContext, branch: ast.If) -> bool:
     ) and not any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in own_nodes(scope))
 
 
-def _nested(a: str, b: str) -> bool:
+def paths_nested(a: str, b: str) -> bool:
     """One path is the other or inside it (``model`` and ``model.encoder``): shared parameters."""
     return a == b or a.startswith(b + ".") or b.startswith(a + ".")
 

@@ -13,6 +13,7 @@ from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path, own_nodes
+from pt_lsp.rules.autograd._forward_resets import model_call_resets
 from pt_lsp.rules.autograd._grad_resets import FUNCTIONS, module_reset, resets_or_unknown
 from pt_lsp.rules.autograd._stepped_optimizers import (
     assignments_to,
@@ -33,8 +34,11 @@ class MissingZeroGrad(Rule):
     Flags `optimizer.step()` in a loop that also calls `backward()` but never resets the
     gradients: no `optimizer.zero_grad()` or `model.zero_grad()`, no `p.grad = None` or
     `p.grad.zero_()`, anywhere in the loop, in a loop around it, or in a function of this file
-    the loop calls; also a training-step function (backward and step, no reset) that this file
-    calls in such a loop (a comprehension counts: `[self.train_step(b) for b in batches]`).
+    the loop calls, nor a call of a model whose class's `forward` (in this file or a project
+    file it imports) resets its own gradients first thing (`self.zero_grad()`, or
+    `p.grad = None` for each of `self.parameters()`); also a training-step function (backward
+    and step, no reset) that this file calls in such a loop (a comprehension counts:
+    `[self.train_step(b) for b in batches]`).
     The optimizer must be known: made by a `torch.optim` class (or by a class of the file derived
     from one that keeps its `step`), named so (`optimizer`, `optim_g`), or the loop variable over
     a list or dict of `torch.optim` optimizers (`for opt in optimizers.values()`). A reset of
@@ -108,6 +112,8 @@ class MissingZeroGrad(Rule):
             others: list[ast.Call] = []
             if resets_or_unknown(ctx, outermost, optimizer, others=others, step=call):
                 continue
+            if model_call_resets(ctx, outermost, optimizer, step=call):
+                continue  # the model's forward resets its own gradients (asked last: it needs the flow)
             backward = self.first_backward(ctx, loop)
             if others:  # another optimizer is reset: zero this one before its own backward
                 backward = self.last_backward_before(ctx, loop, call) or backward
@@ -155,6 +161,7 @@ class MissingZeroGrad(Rule):
             backward is None
             or resets_or_unknown(ctx, function, optimizer, others=others, step=step)
             or sum(f.name == function.name for f in ctx.index.of(ast.FunctionDef)) != 1
+            or model_call_resets(ctx, function, optimizer, step=step)
         ):
             return
         for caller in ctx.index.of(ast.Call):
@@ -168,7 +175,8 @@ class MissingZeroGrad(Rule):
             if callee != function.name:
                 continue
             loop = self.outermost_loop(ctx, caller)
-            if loop is None or resets_or_unknown(ctx, loop, self.argument_for(function, caller, optimizer), step=step):
+            passed = self.argument_for(function, caller, optimizer)
+            if loop is None or resets_or_unknown(ctx, loop, passed, step=step) or model_call_resets(ctx, loop, passed):
                 continue
             message = (
                 f"`{name}` steps in `{function.name}()`, which a loop calls without resetting the gradients:"
