@@ -18,6 +18,7 @@ from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Sev
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes
+from pt_lsp.rules.modules._cached_layers import caching_key, returned, runs_forward_in_init
 from pt_lsp.rules.modules._module_evidence import (
     Function,
     is_init_call,
@@ -55,11 +56,14 @@ class LayerCreatedInForward(Rule):
     `nn.LayerNorm`, ...) constructed inside `forward` of an `nn.Module`, or in a method that
     `forward` calls, unless it is stored on the module once: the lazy initialisation pattern,
     `self.head = nn.Linear(...)` under a guard on the module's state (`if self.head is None:`,
-    `if not hasattr(self, "head"):`). An assignment to `self.head` in `forward` with no such
-    guard is reported (it runs on every call), and so is a lazy layer of a model whose optimizer
-    was built from `model.parameters()` before the model's first call (the optimizer never sees
-    the layer). Layers without parameters (`nn.ReLU()`, `nn.Dropout()`, `nn.Flatten()`) are
-    harmless there and are not reported.
+    `if not hasattr(self, "head"):`), or returned by a method that a decorator of the file
+    caches on the module (`@singleton("head")` whose wrapper returns `getattr(self, "head")`
+    once set, else calls the method and `setattr`s its result). An assignment to `self.head` in
+    `forward` with no such guard is reported (it runs on every call), and so is a lazy layer of a
+    model whose optimizer was built from `model.parameters()` before the model's first call (the
+    optimizer never sees the layer), unless `__init__` runs `forward` (a mock pass). Layers
+    without parameters (`nn.ReLU()`, `nn.Dropout()`, `nn.Flatten()`) are harmless there and are
+    not reported.
 
     ## Why is this bad?
     A layer made in `forward` gets fresh random weights on every call: the model's output is random
@@ -113,8 +117,16 @@ class LayerCreatedInForward(Rule):
                 continue
             reached = methods_reached_from(info, forward)
             for method in reached:
+                key = caching_key(ctx, method) if method.decorator_list and method is not forward else None
                 for node in own_nodes(method):
                     if not (isinstance(node, ast.Call) and self.parameterised(ctx, node)):
+                        continue
+                    if key is not None and returned(ctx, node, method):
+                        # made on the first call only, kept as `self.<key>` by the file's decorator
+                        if id(forward) not in early:
+                            early[id(forward)] = _early_optimizer(ctx, info, forward)
+                        cached = ast.Attribute(value=ast.Name(id="self", ctx=ast.Load()), attr=key, ctx=ast.Store())
+                        yield from self.after_optimizer(ctx, early[id(forward)], node, cached)
                         continue
                     target = self.attribute_target(ctx, node)
                     if target is not None and method is forward and not self.guarded(ctx, node, forward):
@@ -460,6 +472,9 @@ def _early_optimizer(ctx: FileContext, info: ClassInfo, forward: Function) -> tu
         instance = _constructed(ctx, stmt.value, holders)
         if instance is None:
             continue
+        built = ctx.classes.get(instance.func.id) if isinstance(instance.func, ast.Name) else None
+        if built is not None and runs_forward_in_init(built):
+            continue  # a mock pass in `__init__` creates the lazy layers before any optimizer
         name = stmt.targets[0].id
         scope = ctx.parent(stmt)
         while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
