@@ -51,6 +51,8 @@ from collections.abc import Callable, Iterable
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import statement_of
+from pt_lsp.rules.tensorboard._options import Value, constant, option_defaults, settings_taken
+from pt_lsp.rules.tensorboard._quiet_receivers import quiet_receivers, receiver_key
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Calls that do no work worth a thread's time slice: output and formatting of values at hand.
@@ -65,7 +67,6 @@ _MAX_CALL_DEPTH = 4
 # on to the loop's next pass.
 NEXT, RETURN, BREAK, CONTINUE = "next", "return", "break", "continue"
 _NEXT, _RETURN, _BREAK, _CONTINUE = (frozenset({way}) for way in (NEXT, RETURN, BREAK, CONTINUE))
-Value = int | bool | str  # what a test of settings and counts is evaluated on
 # Tests that may pin the branch on the run's last pass or on the writer's process: `is_last`,
 # `final_epoch`, `rank == 0`, `is_main_process()`, `args.master`.
 _PINNED = re.compile(r"last|final|rank|master|main_process|is_main", re.IGNORECASE)
@@ -77,6 +78,7 @@ class ProgramEnd:
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
         self.skipped: list[tuple[ast.If, str]] = []  # the `if`s the last path found skips the work of
+        self.assumed: list[tuple[ast.If, str]] = []  # option tests the event needs, against their defaults
         self._function_ends: dict[int, ast.stmt | None] = {}
         self._callers: dict[str, list[ast.Call]] | None = None
         self._bodies: dict[int, list[frozenset[str]]] = {}
@@ -86,11 +88,14 @@ class ProgramEnd:
         self._last_passes: dict[int, int | None] = {}
         self._schedulers: frozenset[str] | None = None
         self._defaults: dict[str, Value] | None = None
+        self._assumed: dict[tuple[tuple[str, Value], ...], ProgramEnd] = {}
 
     @property
     def schedulers(self) -> frozenset[str]:
+        """Schedulers (any method) and quiet receivers' methods (``imgs.append``, ``env.close``)."""
         if self._schedulers is None:
-            self._schedulers = _schedulers(self.ctx)
+            found = _schedulers(self.ctx)
+            self._schedulers = found | quiet_receivers(self.ctx, lambda s: quiet(s, found))
         return self._schedulers
 
     def quiet(self, stmt: ast.stmt) -> bool:
@@ -102,7 +107,7 @@ class ProgramEnd:
         type=int, default=200)`` (number, string and flag defaults of options defined once in
         the file), for the branches a run with them takes."""
         if self._defaults is None:
-            self._defaults = _option_defaults(self.ctx)
+            self._defaults = option_defaults(self.ctx)
         return self._defaults
 
     # -- the walk outward -------------------------------------------------------------------------
@@ -112,7 +117,7 @@ class ProgramEnd:
         suffices: work under an `if` whose test may go the other way is skipped on the path that
         does not take it (``skipped`` then holds that `if`)."""
         passed: list[tuple[list[ast.stmt], int]] = []  # the bodies whose rest the path ran
-        self.skipped = []
+        self.skipped, self.assumed = [], []
         current: ast.AST = stmt
         ways = _NEXT  # how the path leaves what it has run since ``stmt``
         while True:
@@ -130,8 +135,16 @@ class ProgramEnd:
                     break
             if isinstance(parent, (ast.For, ast.AsyncFor, ast.While)) and any(s is current for s in parent.body):
                 ways = self._leave_loop(parent, ways)
-            if isinstance(parent, ast.If) and self.branch(parent) not in (None, any(s is current for s in parent.body)):
-                return None  # the last pass does not run this branch (`if epoch % 2 == 0:` of range(9))
+            if isinstance(parent, ast.If) and self.branch(parent) not in (
+                None,
+                taken := any(s is current for s in parent.body),
+            ):
+                forced = settings_taken(parent.test, taken, self.defaults)
+                if forced is None or depth:
+                    return None  # the last pass does not run this branch (`if epoch % 2 == 0:` of range(9))
+                end = self._assuming(forced, stmt)  # `if opt.use_tb:`: the event ran, so the option was set
+                self.assumed = [(parent, "true" if taken else "false"), *self.assumed]
+                return end
             if isinstance(parent, ast.Try):
                 if not all(self.quiet(s) for s in parent.finalbody):
                     return None
@@ -152,6 +165,18 @@ class ProgramEnd:
             if isinstance(parent, (ast.ClassDef, ast.Lambda)):
                 return None
             current = parent
+
+    def _assuming(self, forced: dict[str, Value], stmt: ast.stmt) -> ast.stmt | None:
+        """``ends_after(stmt)`` on the runs where the options in ``forced`` have those values
+        rather than their defaults (the runs on which the event under them is written)."""
+        key = tuple(sorted(forced.items()))
+        other = self._assumed.get(key)
+        if other is None:
+            other = self._assumed[key] = ProgramEnd(self.ctx)
+            other._schedulers, other._defaults = self.schedulers, {**self.defaults, **forced}
+        end = other.ends_after(stmt)
+        self.skipped, self.assumed = other.skipped, other.assumed
+        return end
 
     def _leave_loop(self, loop: ast.For | ast.AsyncFor | ast.While, ways: frozenset[str]) -> frozenset[str]:
         """How the path leaves ``loop`` after the rest of its last pass: a `break` skips its
@@ -374,7 +399,9 @@ def _quiet_expr(expr: ast.expr, schedulers: frozenset[str] = frozenset()) -> boo
             func = node.func
             if isinstance(func, ast.Name) and func.id in _QUIET_CALLS:
                 continue
-            if isinstance(func, ast.Attribute) and (func.attr in _QUIET_METHODS or _held_in(func.value, schedulers)):
+            if isinstance(func, ast.Attribute) and (
+                func.attr in _QUIET_METHODS or _held_in(func.value, schedulers) or receiver_key(func) in schedulers
+            ):
                 continue
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and not node.args:
                 if f"{func.value.id}.{func.attr}" in _QUIET_CLOCKS:
@@ -467,31 +494,6 @@ def _named(expr: ast.expr) -> set[str]:
     return found
 
 
-def _option_defaults(ctx: FileContext) -> dict[str, Value]:
-    found: dict[str, Value | None] = {}
-    for call in ctx.index.of(ast.Call):
-        assert isinstance(call, ast.Call)
-        if not (isinstance(call.func, ast.Attribute) and call.func.attr == "add_argument") or not call.args:
-            continue
-        keywords = {k.arg: k.value for k in call.keywords}
-        flag = call.args[-1]
-        if not (isinstance(flag, ast.Constant) and isinstance(flag.value, str)):
-            continue
-        dest = keywords.get("dest")
-        name = dest.value if isinstance(dest, ast.Constant) else flag.value.lstrip("-").replace("-", "_")
-        default, action = keywords.get("default"), keywords.get("action")
-        value = _constant(default) if default is not None else None
-        if action is not None:
-            flags = {"store_true": False, "store_false": True}
-            kind = _constant(action)
-            if not isinstance(kind, str) or kind not in flags:
-                value = None  # (`count`, `append`, ...: not a setting read here)
-            elif default is None:
-                value = flags[kind]
-        found["." + str(name)] = value if "." + str(name) not in found else None
-    return {name: value for name, value in found.items() if value is not None}
-
-
 def _targets(node: ast.AST) -> list[ast.expr]:
     if isinstance(node, ast.Assign):
         return [t for target in node.targets for t in ast.walk(target) if isinstance(t, ast.expr)]
@@ -535,15 +537,10 @@ _OPERATORS: dict[type, Callable[[Value, Value], object]] = {
 }
 
 
-def _constant(expr: ast.expr) -> Value | None:
-    value = expr.value if isinstance(expr, ast.Constant) else None
-    return value if isinstance(value, (int, str)) else None  # (bool is an int)
-
-
 def _evaluate(expr: ast.expr, values: dict[str, Value]) -> Value | None:
     """The value of a test of whole numbers, strings and the names in ``values``, or None."""
     if isinstance(expr, ast.Constant):
-        return _constant(expr)
+        return constant(expr)
     if isinstance(expr, ast.Name):
         return values.get(expr.id)
     if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id not in ("self", "cls"):

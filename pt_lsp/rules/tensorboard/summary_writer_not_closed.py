@@ -38,14 +38,16 @@ class SummaryWriterNotClosed(Rule):
     the writer is not handed to other code (returned, passed on) that could close it, and
     between an event and the end of the program only quiet statements run (prints, plain
     assignments, definitions, a learning-rate scheduler's `step()` or `get_last_lr()`, a clock
-    read) on some path the program can take. Work under an `if` whose test may go the other
-    way does not count on that path: a save under `if epoch % save_freq == 0:` or
-    `if val_loss < best:` is skipped on the last pass whenever the test is false. A test is
-    taken as settled where it is constant, where it is a count of a loop over `range` of known
-    numbers or of options' defaults (`parser.add_argument("--epochs", type=int, default=200)`)
-    on its last pass, and the work counts where the test names the loop's bound or last pass
-    (`or epoch == epochs - 1`) or a rank. The end
-    of the program is the end of the module, or the end of a function that a call of this file
+    read, an append to a list, a method of a class of this file that runs only such statements:
+    `env.close()`) on some path the program can take. An event under a test of options' flags
+    (`if opt.use_tb:`) counts on the runs that set them, whatever their defaults. Work under an
+    `if` whose test may go the other way does not count on that path: a save under
+    `if epoch % save_freq == 0:` or `if val_loss < best:` is skipped on the last pass whenever
+    the test is false. A test is taken as settled where it is constant, where it is a count of a
+    loop over `range` of known numbers or of options' defaults
+    (`parser.add_argument("--epochs", type=int, default=200)`) on its last pass, and the work
+    counts where the test names the loop's bound or last pass (`or epoch == epochs - 1`) or a
+    rank. The end of the program is the end of the module, or the end of a function that a call of this file
     ends the program with (`main()` under
     `if __name__ == "__main__":`, a method by its name, a constructor by its class). A function of
     this file that only logs with the writer does not close it, and neither does a test
@@ -140,6 +142,8 @@ class SummaryWriterNotClosed(Rule):
             event, last = ending
             if event is not assign:
                 steps.append(Step(event, f"an event is written to `{shown}` here"))
+            for test, value in end.assumed:  # an option's default skips the event: runs that set it write it
+                steps.append(Step(test, f"on a run where this test is {value}, against the options' defaults"))
             if end.skipped:  # work on another path after the event does not save the queue on this one
                 test, value = end.skipped[0]
                 steps.append(Step(test, f"when this test is {value}, the work under it is skipped"))
