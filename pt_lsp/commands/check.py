@@ -84,10 +84,14 @@ class CheckOptions:
         return self.stdin_filename is not None or self.paths == ["-"]
 
 
-def _worker_start() -> None:
+def _worker_start(unchanged: bool = False) -> None:
     """Each worker dies with the run: when the parent goes (even by SIGKILL) the kernel sends
     SIGTERM (Linux), and SIGTERM ends the worker at once, removing the temporary copy of a file
-    it was writing (the file itself is untouched until the rename)."""
+    it was writing (the file itself is untouched until the rename). ``unchanged``: the run
+    writes no file (the project's file list is walked once per worker)."""
+    from pt_lsp.core.flow.project import files_unchanged
+
+    files_unchanged(unchanged)
     signal.signal(signal.SIGTERM, _end_worker)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent decides and ends us
     if sys.platform.startswith("linux"):
@@ -152,9 +156,26 @@ def _terminable() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextmanager
+def _files_kept(unchanged: bool) -> Iterator[None]:
+    """While the files run here write nothing, the project's file list is walked once, not in
+    every analysis (one file: the project's module is not imported for it at start-up)."""
+    if not unchanged:
+        yield
+        return
+    from pt_lsp.core.flow.project import files_unchanged
+
+    files_unchanged(True)
+    try:
+        yield
+    finally:
+        files_unchanged(False)
+
+
 def run_tasks(tasks: list[FileTask], jobs: int) -> list[FileOutcome]:
+    unchanged = all(task.mode == CHECK for task in tasks)  # nothing written: the project's files stay
     if jobs <= 1 or len(tasks) < SERIAL_BELOW:
-        with collector_tuned():
+        with collector_tuned(), _files_kept(unchanged and len(tasks) > 1):
             return [process_collected(task) for task in tasks]
     import gc
     from concurrent.futures import ProcessPoolExecutor  # a few files are linted in this process
@@ -169,7 +190,7 @@ def run_tasks(tasks: list[FileTask], jobs: int) -> list[FileOutcome]:
     order = sorted(range(len(tasks)), key=lambda i: -_size(tasks[i]))
     size = max(1, min(8, len(tasks) // (jobs * 16)))
     chunks = [[(i, tasks[i]) for i in order[start : start + size]] for start in range(0, len(order), size)]
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start, initargs=(unchanged,))
     done: dict[int, FileOutcome] = {}
     finished: set[int] = set()  # files whose chunk came back (a clean file comes back as nothing)
     try:

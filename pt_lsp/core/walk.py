@@ -255,6 +255,26 @@ def subtree(node: ast.AST) -> list[ast.AST]:
     return found
 
 
+def breadth_first(node: ast.AST) -> list[ast.AST]:
+    """What ``ast.walk(node)`` yields, in its order (breadth first), at about half its cost: for
+    callers whose results depend on that order."""
+    found = [node]
+    at = 0
+    keep, node_type, plans = found.append, ast.AST, _PLANS
+    while at < len(found):
+        current = found[at]
+        at += 1
+        for name in (plans.get(current.__class__) or _fields_of(current.__class__))[0]:
+            value = getattr(current, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        keep(item)
+            elif isinstance(value, node_type):
+                keep(value)
+    return found
+
+
 def target_names(target: ast.AST) -> list[str]:
     """The names the assignment target ``target`` (re)binds (``p.data = ...`` binds none: it only
     loads ``p``)."""

@@ -15,7 +15,7 @@ import ast
 from typing import TYPE_CHECKING, Any
 
 from ..classes import ClassInfo
-from ..walk import attr_path
+from ..walk import attr_path, breadth_first
 from .functions import frozen_by_init
 from .lattice import Device
 from .project import Unit
@@ -117,9 +117,9 @@ class AttributeModules:
             for method in owner.methods.values():
                 params = [*method.args.posonlyargs, *method.args.args]
                 own = params[0].arg if params else None
-                for node in ast.walk(method) if own else ():
+                for node in breadth_first(method) if own else ():
                     for target, value in _assignments(node):
-                        for part in ast.walk(target):
+                        for part in breadth_first(target):
                             if (
                                 isinstance(part, ast.Attribute)
                                 and isinstance(part.value, ast.Name)

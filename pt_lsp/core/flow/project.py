@@ -172,17 +172,38 @@ SCAN = "scan:"  # a key of _READS that records a constructions() scan, not a fil
 # path -> (mtime_ns, size, its identifiers, the names it calls)
 _WORDS: dict[str, tuple[int, int, frozenset[bytes], frozenset[bytes]]] = {}
 
+# While a batch of files is linted and nothing writes them (`pt-lsp check` without --fix), the
+# project's file list is walked once per root (or folder), and each file's identifiers and the
+# list's signature (names, sizes, times) are read once, not again in every analysis (each stats
+# up to MAX_SCANNED files). None: no such batch (the server, --fix): every analysis looks again.
+_UNCHANGED: dict[tuple[tuple[str, str | None], ...], list[str]] | None = None
+_CHECKED: set[str] = set()  # files whose _WORDS entry was checked during the batch
+_SIGNATURES: dict[tuple[str, ...], str] = {}  # files -> _signature(files), during the batch
+
+
+def files_unchanged(unchanged: bool = True) -> None:
+    """Say whether the project's files stay as they are from now on in this process (a check
+    run's worker, or its one process); False forgets what was kept."""
+    global _UNCHANGED
+    _UNCHANGED = {} if unchanged else None
+    _CHECKED.clear()
+    _SIGNATURES.clear()
+
 
 def _identifiers(path: str) -> tuple[frozenset[bytes], frozenset[bytes]]:
     """The identifiers in the file ``path``, and those it calls (``Name(``), memoised by its
     modification time and size."""
+    known = _WORDS.get(path)
+    if known is not None and path in _CHECKED:
+        return known[2], known[3]
     try:
         stat = os.stat(path)
     except OSError:
         return frozenset(), frozenset()
     if not S_ISREG(stat.st_mode):  # a FIFO named `x.py` would block the read forever
         return frozenset(), frozenset()
-    known = _WORDS.get(path)
+    if _UNCHANGED is not None:
+        _CHECKED.add(path)
     if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
         return known[2], known[3]
     try:
@@ -415,8 +436,8 @@ class Project:
         MAX_SITES (more, or none: an empty list). Only files that name both the class and the
         analysed module are read; they are recorded for the CLI's cache as imports are, and so is
         which files those are (a new file that constructs the class changes the answer)."""
-        if not self.enabled or id(node) not in self.ctx.parents:
-            return []
+        if not self.enabled or not any(c is node for c in self.ctx.index.of(ast.ClassDef)):
+            return []  # a class of another file (a whole parent map costs about an index walk)
         stem = os.path.splitext(os.path.basename(self.path))[0]
         files = self.project_files()  # sets self.walks
         naming = _naming(files, node.name, stem, self.path)
@@ -474,9 +495,14 @@ class Project:
 
 
 def _scan(walks: list[tuple[str, str | None]]) -> list[str]:
+    key = tuple(walks)
+    if _UNCHANGED is not None and key in _UNCHANGED:
+        return _UNCHANGED[key]
     files: list[str] = []
     for top, skipped in walks:
         _walk(top, files, skipped)
+    if _UNCHANGED is not None:
+        _UNCHANGED[key] = files[:MAX_SCANNED]
     return files[:MAX_SCANNED]
 
 
@@ -499,6 +525,9 @@ def _digest(paths: list[str]) -> str:
 
 def _signature(files: list[str]) -> str:
     """The files' names, sizes and times: unchanged, no file needs reading again."""
+    key = tuple(files)
+    if _UNCHANGED is not None and key in _SIGNATURES:
+        return _SIGNATURES[key]
     parts = []
     for path in files:
         try:
@@ -507,7 +536,10 @@ def _signature(files: list[str]) -> str:
             parts.append(path)
             continue
         parts.append(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}")
-    return _digest(parts)
+    signature = _digest(parts)
+    if _UNCHANGED is not None:
+        _SIGNATURES[key] = signature
+    return signature
 
 
 def _scan_record(files: list[str], naming: list[str]) -> str:
