@@ -15,11 +15,20 @@ from .rule import IMPORT_ERRORS, SYNTAX_ERROR, Rule, all_rules
 from .selection import Selection
 from .walk import MAX_DEPTH
 
+# (selection, the registry) -> the rules it enables: asked once per file linted
+_SELECTED: dict[tuple[Selection, tuple[tuple[str, type[Rule]], ...]], tuple[type[Rule], ...]] = {}
+
 
 def selected_rules(selection: Selection | None = None) -> list[type[Rule]]:
     rules = all_rules()
     selection = selection or Selection()
-    return [rule for code, rule in rules.items() if selection.enabled(code)]
+    key = (selection, tuple(rules.items()))
+    selected = _SELECTED.get(key)
+    if selected is None:
+        if len(_SELECTED) > 64:  # a server changing its settings: bounded
+            _SELECTED.clear()
+        selected = _SELECTED[key] = tuple(rule for code, rule in rules.items() if selection.enabled(code))
+    return list(selected)
 
 
 def syntax_error_finding(doc: Document, error: SyntaxError) -> Finding:

@@ -374,8 +374,21 @@ def _module_defs(ctx: FileContext) -> dict[str, list[Function]]:
     return _cached(ctx, ("module defs",), find)
 
 
+# function -> returned_values(function), kept while its tree lives (trees are never changed):
+# a helper is asked again from each of its calls, and an early `return`/`yield` left its
+# own_nodes walk unfinished (so not kept by own_nodes either)
+_RETURNED: weakref.WeakKeyDictionary[ast.AST, tuple[list[ast.AST] | None]] = weakref.WeakKeyDictionary()
+
+
 def returned_values(function: Function) -> list[ast.AST] | None:
     """Every value ``function`` returns; None where it may return None implicitly or yields."""
+    known = _RETURNED.get(function)
+    if known is None:
+        known = _RETURNED[function] = (_returned_values(function),)
+    return list(known[0]) if known[0] is not None else None
+
+
+def _returned_values(function: Function) -> list[ast.AST] | None:
     values: list[ast.AST] = []
     for node in own_nodes(function):
         if isinstance(node, (ast.Yield, ast.YieldFrom)):

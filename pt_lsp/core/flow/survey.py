@@ -49,7 +49,7 @@ def survey(index: NodeIndex) -> tuple[list[FunctionSurvey], frozenset[str], dict
             FunctionSurvey(
                 definition,
                 owners.get(id(definition)),
-                params=frozenset(a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)),
+                params=frozenset([a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]),
             )
         )
     # The innermost function of each line: nested functions start later and overwrite.

@@ -72,9 +72,9 @@ def _functional_write(
         return None
     func = call.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    flagged = any(k.arg == "inplace" for k in call.keywords)
-    if not (flagged or (name.endswith("_") and not name.startswith("_")) or name in layers):
-        if not (isinstance(func, ast.Call) and any(k.arg == "inplace" for k in func.keywords)):
+    if not ((name.endswith("_") and not name.startswith("_")) or name in layers):  # (before the keyword scan)
+        flagged = bool(call.keywords) and any(k.arg == "inplace" for k in call.keywords)
+        if not flagged and not (isinstance(func, ast.Call) and any(k.arg == "inplace" for k in func.keywords)):
             return None
     qualname = ctx.qualname(call.func)
     if qualname is not None and qualname.startswith("torch."):
