@@ -205,3 +205,55 @@ def test_a_copy_or_a_collate_fn_of_ours_is_silent_and_runs(tmp_path: Path) -> No
     assert ptl404_lines(own_collate) == []
     assert run(tmp_path, code).returncode == 0  # torch 2.13 prints "Tensor" twice
     assert run(tmp_path, own_collate).returncode == 0  # torch 2.13 prints "list" twice
+
+
+# -- Bytes kept in a dict attribute of a class of the file, read back by a method ------------------
+# (a model loader that keeps weights in an object store and rebuilds the model with
+# `torch.as_tensor(store.get(name))`: "The given NumPy array is not writable")
+
+STORE = """\
+import numpy as np
+import torch
+
+
+class Store:
+    def __init__(self):
+        self._blobs = {}
+
+    def put(self, name, array):
+        self._blobs[name] = (PAYLOAD, array.dtype, array.shape)
+
+    def get(self, name):
+        blob, dtype, shape = self._blobs[name]
+        return np.frombuffer(blob, dtype=dtype).reshape(shape)
+
+
+def rebuild(store, names):
+    return {name: torch.as_tensor(store.get(name)) for name in names}
+
+
+store = Store()
+store.put("w", np.ones((2, 3), np.float32))
+print(rebuild(store, ["w"])["w"].shape)
+"""
+
+
+def test_bytes_unpacked_from_a_dict_the_class_fills_are_reported_and_warn(tmp_path: Path) -> None:
+    code = STORE.replace("PAYLOAD", "array.tobytes()")
+    assert ptl404_lines(code) == [18]
+    proc = run(tmp_path, code)
+    assert proc.returncode != 0 and "The given NumPy array is not writable" in proc.stderr
+
+
+def test_a_bytearray_kept_in_the_dict_is_silent_and_runs(tmp_path: Path) -> None:
+    code = STORE.replace("PAYLOAD", "bytearray(array.tobytes())")
+    assert ptl404_lines(code) == []
+    assert run(tmp_path, code).returncode == 0  # torch 2.13 prints torch.Size([2, 3])
+
+
+def test_a_dict_also_filled_another_way_is_not_followed() -> None:
+    code = STORE.replace("PAYLOAD", "array.tobytes()").replace(
+        "    def get(self, name):",
+        "    def load(self, other):\n        self._blobs.update(other)\n\n    def get(self, name):",
+    )
+    assert ptl404_lines(code) == []

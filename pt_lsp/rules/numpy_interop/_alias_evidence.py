@@ -16,6 +16,7 @@ from pt_lsp.core.evidence.reaching import (
     call_site_arguments,
     constructor_argument,
     dunder_returns,
+    instance_class,
     local_function,
     reaching_values,
     returned_values,
@@ -23,6 +24,7 @@ from pt_lsp.core.evidence.reaching import (
 from pt_lsp.core.flow.indexing import basic_index
 from pt_lsp.core.flow.lattice import ReadOnly
 from pt_lsp.core.walk import attr_path as path_of
+from pt_lsp.core.walk import own_nodes
 
 # In-place methods that do not change a tensor's values.
 NOT_WRITING = vocabulary.IN_PLACE_NOT_WRITING
@@ -221,8 +223,82 @@ def _is_bytes(ctx: FileContext, node: ast.AST, depth: int = 0) -> bool:
         return _is_bytes_list(ctx, node.value, depth + 1)  # an element of a list of buffers
     if isinstance(node, ast.Name):
         values = reaching_values(ctx, node)
-        return values is not None and bool(values) and all(_is_bytes(ctx, v, depth + 1) for v in values)
+        if values is None:
+            unpacked = _unpacked(ctx, node)
+            return unpacked is not None and _is_bytes_at(ctx, *unpacked, depth + 1)
+        return bool(values) and all(_is_bytes(ctx, v, depth + 1) for v in values)
     return False
+
+
+def _unpacked(ctx: FileContext, name: ast.Name) -> tuple[ast.expr, int] | None:
+    """``(value, i)`` where ``name`` is bound once in its function, by ``a, name, c = value`` at
+    position ``i`` (plain names only), and is no parameter of it."""
+    scope = ctx.parent(name)
+    while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module, *_NESTED)):
+        scope = ctx.parent(scope)
+    if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+        return None  # a lambda's or a class body's name: not followed
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        arguments = scope.args
+        every = (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg)
+        if any(a is not None and a.arg == name.id for a in every):
+            return None
+    found: tuple[ast.expr, int] | None = None
+    for node in own_nodes(scope):
+        if not (isinstance(node, ast.Name) and node.id == name.id and isinstance(node.ctx, (ast.Store, ast.Del))):
+            continue
+        parent = ctx.parent(node)
+        statement = ctx.parent(parent) if isinstance(parent, (ast.Tuple, ast.List)) else None
+        if found is not None or not (
+            isinstance(statement, ast.Assign)
+            and statement.targets == [parent]
+            and all(isinstance(e, ast.Name) for e in parent.elts)  # type: ignore[union-attr]
+        ):
+            return None  # bound again, or otherwise
+        found = (statement.value, parent.elts.index(node))  # type: ignore[union-attr]
+    return found
+
+
+def _is_bytes_at(ctx: FileContext, value: ast.expr, index: int, depth: int) -> bool:
+    """Item ``index`` of what ``value`` holds is bytes: of a tuple display, or of every tuple a
+    container of the class stores (``self.blobs[key] = (payload, dtype)``, read ``self.blobs[key]``)."""
+    if isinstance(value, (ast.Tuple, ast.List)):
+        return len(value.elts) > index and _is_bytes(ctx, value.elts[index], depth)
+    if isinstance(value, ast.Subscript) and not isinstance(value.slice, ast.Slice) and _is_self_attr(value.value):
+        elements = _self_container_elements(ctx, value.value)  # type: ignore[arg-type]
+        return bool(elements) and all(
+            isinstance(e, ast.Tuple) and _is_bytes_at(ctx, e, index, depth) for e in elements or ()
+        )
+    return False
+
+
+def _self_container_elements(ctx: FileContext, node: ast.Attribute) -> list[ast.AST] | None:
+    """What ``self.a`` holds when the class only builds it as a display (``{}``, ``[]``, ...) and
+    fills it with ``self.a[key] = value``, ``append`` or ``insert``; None when it changes
+    another way (``update``, ``extend``, ``setdefault``, an augmented assignment, unpacked into)."""
+    values = _self_attribute_values(ctx, node)
+    cls = ctx.enclosing_class(node)
+    if not values or cls is None or not all(isinstance(v, (ast.List, ast.Tuple, ast.Dict)) for v in values):
+        return None
+    elements: list[ast.AST] = []
+    for value in values:
+        elements.extend(value.values if isinstance(value, ast.Dict) else value.elts)  # type: ignore[union-attr]
+    for child in ast.walk(cls):
+        if not (isinstance(child, ast.Attribute) and _self_attr(child, node.attr)):
+            continue
+        parent = ctx.parent(child)
+        if isinstance(parent, ast.Subscript) and parent.value is child and isinstance(parent.ctx, ast.Store):
+            statement = ctx.parent(parent)
+            if not (isinstance(statement, ast.Assign) and statement.targets == [parent]):
+                return None
+            elements.append(statement.value)
+        elif isinstance(parent, ast.Attribute) and parent.value is child:
+            call = ctx.parent(parent)
+            if parent.attr in ("append", "insert") and isinstance(call, ast.Call) and call.func is parent and call.args:
+                elements.append(call.args[-1])
+            elif parent.attr not in ("get", "keys", "values", "items", "__len__", "index", "count", "copy"):
+                return None
+    return elements
 
 
 def is_bytes(ctx: FileContext, node: ast.AST) -> bool:
@@ -242,7 +318,10 @@ def _is_bytes_list(ctx: FileContext, node: ast.AST, depth: int) -> bool:
         return bool(values) and all(_is_bytes_list(ctx, v, depth + 1) for v in values or ())
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
         assigned = _self_attribute_values(ctx, node)
-        return bool(assigned) and all(v is not None and _is_bytes_list(ctx, v, depth + 1) for v in assigned or ())
+        if assigned and all(v is not None and _is_bytes_list(ctx, v, depth + 1) for v in assigned):
+            return True
+        elements = _self_container_elements(ctx, node)  # a dict (or list) the class fills with buffers
+        return bool(elements) and all(_is_bytes(ctx, e, depth + 1) for e in elements or ())
     return False
 
 
@@ -302,7 +381,7 @@ def read_only(ctx: FileContext, node: ast.AST, depth: int = 0) -> ReadOnly | Non
             if base is None or (func.attr in CONTIGUOUS_VIEW_METHODS and not base.contiguous):
                 return None
             return ReadOnly(base.reason, base.where, base.contiguous and func.attr in CONTIGUOUS_VIEW_METHODS)
-        function = local_function(ctx, node)
+        function = local_function(ctx, node) or _instance_method(ctx, node)
         returned = returned_values(function) if function is not None else None
         return _every(ctx, returned, depth) if returned else None
     if isinstance(node, ast.Attribute) and node.attr == "T":
@@ -332,6 +411,21 @@ def read_only(ctx: FileContext, node: ast.AST, depth: int = 0) -> ReadOnly | Non
             return ReadOnly("an array made read-only with `flags.writeable = False`", made, False)
         return _every(ctx, reaching_values(ctx, node) or call_site_arguments(ctx, node), depth)
     return None
+
+
+def _instance_method(ctx: FileContext, call: ast.Call) -> ast.FunctionDef | None:
+    """The method ``obj.name(...)`` calls on an instance of a class of the file (one plain
+    ``def`` of that name in the class body, which has no bases that could override it)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or isinstance(func.value, ast.Name) and func.value.id == "self":
+        return None
+    cls = instance_class(ctx, func.value)
+    if cls is None or cls.bases and not all(isinstance(b, (ast.Name, ast.Attribute)) for b in cls.bases):
+        return None
+    found = [s for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == func.attr]
+    if len(found) != 1 or found[0].decorator_list or not isinstance(found[0], ast.FunctionDef):
+        return None
+    return found[0]
 
 
 def _every(ctx: FileContext, values: list[ast.AST] | None, depth: int) -> ReadOnly | None:

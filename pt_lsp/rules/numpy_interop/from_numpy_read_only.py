@@ -109,10 +109,12 @@ class FromNumpyReadOnly(Rule):
     array, `.T`, a slice, `np.asarray(a)`), a `self.a` that the class only ever assigns such
     arrays, an item of a `self.a` list that the class only fills with them (`append`,
     `insert`), `obj.a` where `obj = Cls(arr)` stores its argument, and what a helper of the
-    file returns (or is passed) in every case. The flow analysis follows such an array, and
+    file (or a method of an instance of a class of the file) returns (or is passed) in every
+    case. The flow analysis follows such an array, and
     the `bytes` it views (`f.read()`, `f.read(size)`, `a.tobytes()`, the standard library's
     decoders: `base64.b64decode`, `zlib.decompress`, ...), through returned tuples,
-    parameters, list elements and dict items;
+    parameters, list elements and dict items (also of a `self.blobs` dict the class only fills
+    with `self.blobs[key] = (payload, ...)`, unpacked where it is read);
     `astype(..., copy=False)` hands the same array back. A `DataLoader` over a dataset class of
     the file runs its `__getitem__` (or `__iter__`) with the instance's attributes, and an
     instance kept as a callable (`self.transform = ToTensor()`) runs its `__call__`. Also
