@@ -766,3 +766,123 @@ def test_a_cache_is_silent_without_a_move_between_runs_or_when_rebuilt_per_devic
         "",
     )
     assert findings(moved_first, "PTL302") == []
+
+
+# Po-Hsun-Su/pytorch-ssim#19's window (taught here): a Gaussian window built by helpers (a legacy
+# `torch.Tensor` of a list, `mm` of two plain tensors, the old `Variable` wrapper) and kept as a
+# plain attribute of a loss module; the window-making function is our own.
+P302_SSIM_WINDOW_VARIABLE = """\
+# Source: https://github.com/Po-Hsun-Su/pytorch-ssim/issues/19
+# device: fake-cuda
+# error: Expected all tensors to be on the same device
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.autograd import Variable
+
+
+def gaussian(size, sigma):
+    g = torch.Tensor([math.exp(-((x - size // 2) ** 2) / (2 * sigma**2)) for x in range(size)])
+    return g / g.sum()
+
+
+def create_window(size, channel):
+    w1 = gaussian(size, 1.5).unsqueeze(1)
+    w2 = w1.mm(w1.t()).float().unsqueeze(0).unsqueeze(0)
+    window = Variable(w2.expand(channel, 1, size, size).contiguous())
+    return window
+
+
+class SSIMLoss(nn.Module):
+    def __init__(self, size=5, channel=3):
+        super().__init__()
+        self.channel = channel
+        self.window = create_window(size, channel)  # bug: PTL302
+
+    def forward(self, a, b):
+        mu1 = F.conv2d(a, self.window, padding=2, groups=self.channel)
+        mu2 = F.conv2d(b, self.window, padding=2, groups=self.channel)
+        return (mu1 - mu2).pow(2).mean()
+
+
+dev = "cuda" if torch.cuda.is_available() else "cpu"
+crit = SSIMLoss().to(dev)
+print(crit(torch.rand(1, 3, 8, 8, device=dev), torch.rand(1, 3, 8, 8, device=dev)))
+"""
+
+
+def test_a_window_made_through_variable_and_mm_is_a_plain_tensor() -> None:
+    assert findings(P302_SSIM_WINDOW_VARIABLE, "PTL302") == marked(P302_SSIM_WINDOW_VARIABLE)["PTL302"]
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        run(P302_SSIM_WINDOW_VARIABLE)
+    registered = fixed(
+        P302_SSIM_WINDOW_VARIABLE,
+        "self.window = create_window(size, channel)  # bug: PTL302",
+        'self.register_buffer("window", create_window(size, channel))',
+    )
+    run(registered)
+    assert findings(registered, "PTL302") == []
+
+
+def test_a_window_multiplied_by_a_placed_tensor_or_made_trainable_is_not_reported() -> None:
+    placed = fixed(P302_SSIM_WINDOW_VARIABLE, "w2 = w1.mm(w1.t())", "w2 = w1.mm(w1.t().to(torch.device('cpu')))")
+    assert findings(placed, "PTL302") == []
+    trainable = fixed(
+        P302_SSIM_WINDOW_VARIABLE,
+        "Variable(w2.expand(channel, 1, size, size).contiguous())",
+        "Variable(w2.expand(channel, 1, size, size).contiguous(), requires_grad=True)",
+    )
+    assert findings(trainable, "PTL302") == []  # a trainable tensor: PTL301's question
+
+
+# Two attributes bound by one tuple assignment in `__init__` are two plain bindings (reported at
+# each target, with no fix: the statement holds both); a pair `forward` rebinds (a recurrent
+# state) is not.
+_NORMALISE_PAIR = """\
+# device: fake-cuda
+import torch
+import torch.nn as nn
+
+
+class Normalise(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mean, self.std = torch.tensor([0.5, 0.4, 0.3]).view(3, 1, 1), torch.tensor([0.2, 0.2, 0.2]).view(3, 1, 1)
+
+    def forward(self, x):
+        return (x - self.mean) / self.std
+
+
+dev = "cuda" if torch.cuda.is_available() else "cpu"
+print(Normalise().to(dev)(torch.rand(2, 3, 4, 4, device=dev)).shape)
+"""
+_STATE_PAIR = """\
+import torch
+import torch.nn as nn
+
+
+class Cell(nn.Module):
+    def __init__(self, n=4):
+        super().__init__()
+        self.cell = nn.LSTMCell(n, n)
+        self.h, self.c = torch.zeros(1, n), torch.zeros(1, n)
+
+    def forward(self, x):
+        self.h, self.c = self.cell(x, (self.h.detach(), self.c.detach()))
+        return self.h
+
+
+print(Cell()(torch.randn(1, 4)).shape)
+"""
+
+
+def test_a_tuple_assignment_in_init_binds_each_attribute() -> None:
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        run(_NORMALISE_PAIR)
+    result = lint_source(textwrap.dedent(_NORMALISE_PAIR), "<session9>", selection=Selection.of(["PTL302"]))
+    assert [(f.line, f.span.start.col) for f in result.findings] == [(9, 8), (9, 19)]
+    assert all(f.fixes == () for f in result.findings)
+    run(_STATE_PAIR)
+    assert findings(_STATE_PAIR, "PTL302") == []

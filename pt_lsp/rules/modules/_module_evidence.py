@@ -89,6 +89,8 @@ def tensor_value(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
         )
     if qualname == "torch.nn.Parameter":
         return False
+    if qualname == "torch.autograd.Variable":  # the legacy wrapper hands its tensor back
+        return bool(expr.args) and tensor_value(ctx, expr.args[0], depth + 1)
     if qualname in SHAPELESS:
         first = expr.args[0] if expr.args else None
         if qualname in LEGACY_SIZED and first is not None and (not isinstance(first, ast.Constant) or _int(first)):
@@ -135,6 +137,13 @@ def init_assignments(info: ClassInfo, init: ast.AST) -> dict[str, ast.Assign]:
         for node in own_nodes(method):
             if id(node) in placeholders:
                 continue
+            if isinstance(node, ast.Assign) and method is init and _pairs(node):
+                for pair in _pairs(node):  # `self.mean, self.std = a, b`: two plain bindings
+                    target = pair.targets[0]
+                    if isinstance(target, ast.Attribute):
+                        counts[target.attr] = counts.get(target.attr, 0) + 1
+                        found[target.attr] = pair
+                continue
             if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
@@ -157,6 +166,30 @@ def init_assignments(info: ClassInfo, init: ast.AST) -> dict[str, ast.Assign]:
         for a, s in found.items()
         if counts.get(a) == 1 and a not in excluded and all(p < s.lineno for p in placeholder_lines.get(a, ()))
     }
+
+
+def _pairs(node: ast.Assign) -> list[ast.Assign]:
+    """``self.a, self.b = x, y`` as ``self.a = x`` and ``self.b = y`` (each located at its target,
+    so a finding points at it and no fix applies to a fragment of the line); [] for any other
+    assignment. Made once per statement: the same nodes answer every question."""
+    made: list[ast.Assign] | None = node.__dict__.get("_pt_lsp_pairs")
+    if made is not None:
+        return made
+    made = []
+    target, value = node.targets[0], node.value
+    if (
+        len(node.targets) == 1
+        and isinstance(target, ast.Tuple)
+        and isinstance(value, ast.Tuple)
+        and len(target.elts) == len(value.elts)
+        and all(is_self_attr(t) for t in target.elts)
+        and not any(isinstance(v, ast.Starred) for v in value.elts)
+    ):
+        for t, v in zip(target.elts, value.elts):
+            pair = ast.Assign(targets=[t], value=v)
+            made.append(ast.copy_location(pair, t))
+    node.__dict__["_pt_lsp_pairs"] = made
+    return made
 
 
 def _placeholders(init: ast.AST) -> tuple[set[int], dict[str, list[int]]]:

@@ -130,7 +130,7 @@ def plain_tensor(ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
         return True
     # `sample_b(sigma, size)`, `self._causal(n)`: a helper of the file or a method of the
     # class every return of which is a plain tensor
-    helper = file_helper(ctx, value) if isinstance(value, ast.Call) and depth < 3 else None
+    helper = file_helper(ctx, value) if isinstance(value, ast.Call) and depth < 5 else None
     returned = returned_values(helper) if helper is not None else None
     return bool(returned) and all(_plain_local(ctx, r, depth + 1) for r in returned or ())
 
@@ -151,7 +151,7 @@ def _plain_local(ctx: FileContext, value: ast.AST, depth: int = 0, every: bool =
     # depth counts the hops from a name to its values (which may cycle); a step into a
     # subexpression is bounded by the expression's size. `every`: each side of arithmetic must be
     # plain or a number (a constructor's argument may combine a table with a device tensor).
-    if depth > 4 or not isinstance(value, ast.expr):
+    if depth > 6 or not isinstance(value, ast.expr):
         return False
     if plain_tensor(ctx, value, depth):
         return True
@@ -166,13 +166,18 @@ def _plain_local(ctx: FileContext, value: ast.AST, depth: int = 0, every: bool =
         return placement_free(ctx, value) and any(_plain_local(ctx, s, depth) for s in sides)
     if isinstance(value, ast.UnaryOp) and not isinstance(value.op, ast.Not):  # `-distances`
         return _plain_local(ctx, value.operand, depth, every)
+    if isinstance(value, ast.Call) and value.args and ctx.qualname(value.func) == "torch.autograd.Variable":
+        # `Variable(w.expand(...))` of old code (pytorch-ssim's window): the tensor itself
+        return placement_free(ctx, value) and _plain_local(ctx, value.args[0], depth, every)
     root: ast.expr = value
-    while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and root.func.attr in TENSOR_METHODS:
+    while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and _same_place(ctx, root, depth):
         if not placement_free(ctx, root):
             return False
         root = root.func.value
     if _joined_appends(ctx, root, depth):
         return True
+    if root is not value and isinstance(root, ast.Call) and plain_tensor(ctx, root, depth):
+        return True  # `gaussian(size, 1.5).unsqueeze(1)`: a method of a helper's plain tensor
     if isinstance(root, ast.Name):
         values: list[ast.AST] | None = reaching_values(ctx, root)
         if values is None:
@@ -181,6 +186,29 @@ def _plain_local(ctx: FileContext, value: ast.AST, depth: int = 0, every: bool =
     if root is not value and isinstance(root, (ast.BinOp, ast.UnaryOp)):
         return _plain_local(ctx, root, depth, every)  # `(a * b).unsqueeze(0)`: the arithmetic's tensor
     return False
+
+
+# tensor methods that compute on the receiver's device with what they are given (`w1.mm(w1.t())`,
+# `g.div(g.sum())`): of a plain CPU tensor and plain tensors or numbers, a plain CPU tensor
+ARITHMETIC = frozenset(
+    "mm matmul bmm mul add sub div pow exp log sqrt abs neg sum mean cumsum softmax outer ger kron"
+    " sin cos tril triu flip roll bool long int byte masked_fill repeat_interleave".split()
+)
+
+
+def _same_place(ctx: FileContext, call: ast.Call, depth: int) -> bool:
+    """A method call that leaves a plain receiver plain: a shape or dtype method, or arithmetic
+    whose operands are numbers or plain tensors themselves."""
+    if not isinstance(call.func, ast.Attribute):
+        return False
+    if call.func.attr in TENSOR_METHODS:
+        return True
+    if call.func.attr not in ARITHMETIC or call.keywords:
+        return False
+    return all(
+        (isinstance(a, ast.Constant) and isinstance(a.value, (int, float))) or _plain_local(ctx, a, depth)
+        for a in call.args
+    )
 
 
 JOINS = {"torch.cat", "torch.stack", "torch.vstack", "torch.hstack", "torch.concat", "torch.concatenate"}

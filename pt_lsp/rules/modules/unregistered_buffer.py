@@ -57,7 +57,9 @@ class UnregisteredBuffer(Rule):
     assigned to the attribute (`pe = torch.zeros(...)`, `self.pe = pe`) counts too, as does a
     helper function of the file or a method of the class every return of which is such a tensor
     (`self.b = sample_b(sigma, size)`, also arithmetic of one: `return (-d * s).unsqueeze(0)`,
-    or `torch.cat(cols)` of a local list filled only by `cols.append(<such a tensor>)`),
+    or `torch.cat(cols)` of a local list filled only by `cols.append(<such a tensor>)`, the
+    legacy `Variable(t)` of one, and its methods computing with plain tensors or numbers:
+    `w1.mm(w1.t())`),
     a callable parameter of `__init__` that every instantiation in the file leaves at, or passes
     as, a torch factory (`self.window = window_fn(n)` with `window_fn=torch.hann_window`), a
     factory chosen by name (`getattr(torch, window)(n)` where every string the file gives
@@ -78,7 +80,8 @@ class UnregisteredBuffer(Rule):
     (`self.s.requires_grad_()`) that no optimizer of its own trains is reported with the advice
     to make it an `nn.Parameter`, with no fix (a buffer would never train). A `self.E = None`
     placeholder in `__init__`'s own body before the tensor is assigned does not count as a second
-    binding; `requires_grad=False` makes a plain tensor as the factory does anyway.
+    binding; `requires_grad=False` makes a plain tensor as the factory does anyway. A tuple
+    assignment (`self.mean, self.std = a, b`) binds each attribute (reported with no fix).
     A view of a constructor argument (`self.mins = bounds[0:1]`)
     counts where every instantiation in the file passes a plain tensor, or leaves a `None`
     default that `__init__` replaces by one. Tensors with `requires_grad=True` are PTL301;
