@@ -886,3 +886,99 @@ def test_a_tuple_assignment_in_init_binds_each_attribute() -> None:
     assert all(f.fixes == () for f in result.findings)
     run(_STATE_PAIR)
     assert findings(_STATE_PAIR, "PTL302") == []
+
+
+# pytorch/vision#481's kind (taught here): an initialisation loop over `self.modules()` (or a
+# function `model.apply` runs) changes `m.weight` / `m.bias` in place inside `isinstance` tests,
+# once `.data` is dropped. Inside `if isinstance(m, nn.Conv2d):` `m` is such a layer; its weight
+# is always a parameter, its bias and a norm layer's weight are where every construction in the
+# file keeps them.
+P203_INIT_LOOP_ISINSTANCE = """\
+# Source: https://github.com/pytorch/vision/pull/481
+# error: a leaf Variable that requires grad is being used in an in-place operation
+import math
+
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.fc = nn.Linear(8, 2)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                n = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
+                m.weight.normal_(0, math.sqrt(2.0 / n))  # bug: PTL203
+            elif isinstance(m, nn.BatchNorm2d):
+                m.weight.fill_(1)  # also: PTL203
+                m.bias.zero_()  # also: PTL203
+            elif isinstance(m, nn.Linear):
+                m.bias.zero_()  # also: PTL203
+
+    def forward(self, x):
+        return self.fc(self.bn(self.conv(x)).mean((2, 3)))
+
+
+net = Net()
+print(net(torch.randn(2, 3, 8, 8)).shape)
+"""
+
+_APPLY_INIT = """\
+import torch
+import torch.nn as nn
+
+
+def init_weights(m):
+    if isinstance(m, (nn.Linear, nn.Conv1d)):
+        m.weight.uniform_(-0.1, 0.1)
+        if m.bias is not None:
+            m.bias.fill_(0.0)
+
+
+model = nn.Sequential(nn.Conv1d(2, 4, 3), nn.Flatten(), nn.Linear(8, 2, bias=False))
+model.apply(init_weights)
+print(model(torch.randn(1, 2, 4)).shape)
+"""
+
+
+def test_an_init_loop_over_modules_is_reported_inside_its_isinstance_tests() -> None:
+    source = P203_INIT_LOOP_ISINSTANCE
+    assert findings(source, "PTL203") == sorted(marked(source)["PTL203"])
+    with pytest.raises(RuntimeError, match="^a leaf Variable that requires grad"):
+        run(source)
+    data = source.replace(".normal_(", ".data.normal_(").replace(".fill_(1)", ".data.fill_(1)")
+    data = data.replace(".zero_()", ".data.zero_()")
+    run(data)
+    assert findings(data, "PTL203") == []
+
+
+def test_a_function_model_apply_runs_is_reported_and_silent_under_no_grad() -> None:
+    with pytest.raises(RuntimeError, match="^a leaf Variable that requires grad"):
+        run(_APPLY_INIT)
+    assert findings(_APPLY_INIT, "PTL203") == [7, 9]
+    off = fixed(_APPLY_INIT, "model.apply(init_weights)", "with torch.no_grad():\n    model.apply(init_weights)")
+    run(off)
+    assert findings(off, "PTL203") == []
+    decorated = fixed(_APPLY_INIT, "def init_weights(m):", "@torch.no_grad()\ndef init_weights(m):")
+    run(decorated)
+    assert findings(decorated, "PTL203") == []
+
+
+def test_a_bias_or_norm_weight_that_may_be_none_is_not_reported() -> None:
+    """`bias=False` somewhere in the file (or `affine=False`): `m.bias` may be None there, and the
+    program fails on None, not on autograd; a layer class the file never builds: unknown."""
+    unguarded = fixed(
+        _APPLY_INIT, "        if m.bias is not None:\n            m.bias.fill_(0.0)", "        m.bias.fill_(0.0)"
+    )
+    assert findings(unguarded, "PTL203") == [7]
+    no_affine = fixed(P203_INIT_LOOP_ISINSTANCE, "nn.BatchNorm2d(8)", "nn.BatchNorm2d(8, affine=False)")
+    assert 20 not in findings(no_affine, "PTL203") and 21 not in findings(no_affine, "PTL203")
+    elsewhere = fixed(_APPLY_INIT, "nn.Conv1d(2, 4, 3), nn.Flatten(), nn.Linear(8, 2, bias=False)", "*layers")
+    elsewhere = fixed(elsewhere, "isinstance(m, (nn.Linear, nn.Conv1d))", "isinstance(m, nn.GroupNorm)")
+    elsewhere = fixed(
+        elsewhere, "        if m.bias is not None:\n            m.bias.fill_(0.0)", "        m.bias.fill_(0.0)"
+    )
+    assert findings(elsewhere, "PTL203") == []

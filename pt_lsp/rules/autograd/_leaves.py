@@ -28,6 +28,7 @@ from pt_lsp.core.vocabulary import FACTORIES
 from pt_lsp.core.walk import binds_name, is_self_attr, own_nodes
 from pt_lsp.rules.autograd._frozen_parameters import FreezeEvidence, _keyword, _literal
 from pt_lsp.rules.autograd._leaf_syntax import _block_of, _bound_names, _flag_target, _iterates_parameters, _view_base
+from pt_lsp.rules.autograd._narrowed_layers import narrowed_layer
 
 PARAMETER = "torch.nn.Parameter"
 VARIABLE = "torch.autograd.Variable"
@@ -249,7 +250,12 @@ class LeafEvidence(FreezeEvidence):
                 if expr.attr not in self._plausible[1]:
                     return None  # before the class lookup: it needs the parent map
                 return self._class_parameter(self.ctx.enclosing_class(expr), expr.attr)
-            return self._layer_parameter(expr) or self._model_parameter(expr) or self._held_leaf(expr)
+            return (
+                self._layer_parameter(expr)
+                or self._narrowed(expr)
+                or self._model_parameter(expr)
+                or self._held_leaf(expr)
+            )
         return self.made_leaf(expr)
 
     def _layer_parameter(self, expr: ast.Attribute) -> Leaf | None:
@@ -272,6 +278,15 @@ class LeafEvidence(FreezeEvidence):
         ):
             return Leaf("parameter", steps=(*self._layer_steps(expr, base.qualname or ""), *unfrozen))
         return None
+
+    def _narrowed(self, expr: ast.Attribute) -> Leaf | None:
+        """``m.weight`` inside ``if isinstance(m, nn.Linear):`` (an init function ``model.apply``
+        runs); not where the file freezes anything."""
+        test = None if self.freezes else narrowed_layer(self.ctx, expr)
+        if test is None:
+            return None
+        message = f"`{ast.unparse(test.args[0])}` is a layer here: the `{expr.attr}` of one is a parameter"
+        return Leaf("parameter", steps=(Step(test, message),))
 
     def _layer_steps(self, expr: ast.Attribute, qualname: str) -> tuple[Step, ...]:
         """Where the layer ``expr.value`` (a name) was created."""

@@ -34,7 +34,10 @@ class InPlaceOnLeaf(Rule):
     requires grad is a tensor created with `requires_grad=True` (or with
     `requires_grad=data.requires_grad` where `data` requires grad there), an `nn.Parameter`, a
     parameter of a model (`for p in model.parameters()`, `layer.weight`, also through a name:
-    `w = layer.weight`, or a view of it: `b = layer.bias.view(3, -1)`), `x.detach().requires_grad_()`
+    `w = layer.weight`, or a view of it: `b = layer.bias.view(3, -1)`; `m.weight` inside
+    `if isinstance(m, nn.Conv2d):`, as an init function `model.apply` runs or a loop over
+    `self.modules()` has it, and there a bias or a norm layer's weight where every construction
+    of the class in the file keeps it), `x.detach().requires_grad_()`
     or `(torch.randn(n) * std).requires_grad_()` (also of `torch.from_numpy(a)`),
     a tensor after `t.requires_grad = True` earlier in the same block (torch allows that on
     leaves only) until `t` is rebound; a name whose values reaching the change are such leaves
