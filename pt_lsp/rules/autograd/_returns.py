@@ -151,6 +151,53 @@ class Returns:
                 return self._items_of_all(returns, key, depth, read)
         return None
 
+    def any_item(self, container: ast.AST, depth: int, read: Callable[[ast.AST], R]) -> list[R] | None:
+        """``read`` of every element of the list or tuple ``container`` is (a display, a name bound
+        only to displays and never changed, what a helper or a local module's ``forward`` returns):
+        what ``container[i]`` may be, whichever ``i``; None where one is unknown."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(container, (ast.Tuple, ast.List)):
+            if not container.elts or any(isinstance(e, ast.Starred) for e in container.elts):
+                return None
+            return [read(e) for e in container.elts]
+        if isinstance(container, ast.Name):
+            bindings = self.values.of(container)
+            if not bindings or self.values.mutated(container):
+                return None
+            found: list[R] = []
+            for bound in bindings:
+                items = self.any_item(bound, depth + 1, read)
+                if items is None:
+                    return None
+                found += items
+            return found
+        if not isinstance(container, ast.Call) or self.ctx.qualname(container.func) is not None:
+            return None
+        returned = self.returns_of_call(container, depth)
+        if returned is not None:
+            return self._any_of_all(returned, depth, read)
+        if isinstance(container.func, (ast.Name, ast.Attribute)):
+            built = self.values.constructors(container.func)
+            if len(built) != 1 or not isinstance(built[0], ast.Call) or not isinstance(built[0].func, ast.Name):
+                return None
+            info = self.ctx.classes.get(built[0].func.id)
+            returns = self.forward_returns(info) if info is not None else None
+            if returns is None or self.ctx.qualname(built[0].func) is not None:
+                return None
+            with self.values.reading(built[0], container):
+                return self._any_of_all(returns, depth, read)
+        return None
+
+    def _any_of_all(self, containers: Sequence[ast.AST], depth: int, read: Callable[[ast.AST], R]) -> list[R] | None:
+        found: list[R] = []
+        for returned in containers:
+            items = self.any_item(returned, depth + 1, read)
+            if not items:
+                return None
+            found += items
+        return found
+
     def _items_of_all(
         self, containers: Sequence[ast.AST], key: str | int, depth: int, read: Callable[[ast.AST], R]
     ) -> list[R] | None:

@@ -102,7 +102,18 @@ class Shapes:
             shapes = self.returns.dict_item(expr.value, key, depth + 1, lambda v: self.shape(v, depth + 2))
             if shapes:
                 return join(shapes)
+        elif isinstance(expr.value, ast.Name) and not isinstance(expr.slice, (ast.Slice, ast.Tuple, ast.Constant)):
+            elements = self.any_element(expr.value, depth)
+            if elements is not None:
+                return elements
         return self.sliced(expr, depth) if not isinstance(key, str) else None
+
+    def any_element(self, name: ast.Name, depth: int) -> Shape | None:
+        """``scores[i - 1]`` of a list never changed (``scores = [net(a), net(b)]``, or what a
+        model's ``forward`` returns as a display): the shape all its elements share, whichever
+        the index reads."""
+        shapes = self.returns.any_item(name, depth + 1, lambda v: self.shape(v, depth + 2))
+        return join(shapes) if shapes else None
 
     def sliced(self, expr: ast.Subscript, depth: int) -> Shape | None:
         """Basic indexing of a tensor of known rank: ``ids[:, 1:, None]`` of a (4, 7) tensor is

@@ -47,7 +47,9 @@ class ImplicitGradNonScalar(Rule):
     `torch.cat` adds its parts' sizes, `torch.stack` of k tensors has k rows, a reduction over
     some dimensions keeps the others (`t.view(n, -1).sum(dim=1)` with `n = t.size(0)` keeps
     `n` values), through layers, a local module's `forward` and a method of the class; an item
-    of a dict a model returns counts too (`model(x)["loss"]`). A name counts with the value
+    of a dict a model returns counts too (`model(x)["loss"]`), and an element of a list read
+    with a computed index (`scores[i - 1]`) where every element of the list (a display never
+    changed, or one a `forward` returns) has the same known shape. A name counts with the value
     that reaches the call. Models, losses and sizes of the module count where a training
     function or a method reads them (`torch.randn(batch_size, dim)` with `batch_size = 16`), a
     helper's parameters with the arguments of each call (also a function kept in an attribute,
