@@ -33,6 +33,7 @@ class Expressions:
         self.facts = facts
         self.graph = graph
         self.scope = scope
+        self.decided: dict[int, bool] = {}  # id(test) -> its side, while a split runs (splits.py)
         self.transfer: dict[type[ast.AST], Callable[[Any, State], Value]] = {
             ast.Call: self.eval_call,
             ast.Constant: self.eval_constant,
@@ -335,6 +336,8 @@ class Expressions:
         ``torch.max(x, 1)``), ``isinstance(x, torch.Tensor)`` of a tuple or list (False), ``x is
         None`` where ``x`` is a tensor with a graph (False), a name or attribute holding a boolean
         constant. None otherwise."""
+        if self.decided and id(test) in self.decided:
+            return self.decided[id(test)]  # a flag's side, in one run of a split (splits.py)
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             truth = self.known_truth(test.operand, state)
             return None if truth is None else not truth

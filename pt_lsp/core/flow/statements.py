@@ -28,8 +28,17 @@ from .loop_effects import (
     running_totals,
     shared_nodes,
 )
+from .splits import Split, run_split, split_ranges
 from .state import LoopFrame, Stack, State, join_states
-from .trips import ModuleInts, module_int_constants, over_range, range_start, runs_at_least_once, runs_once
+from .trips import (
+    ModuleInts,
+    endless,
+    module_int_constants,
+    over_range,
+    range_start,
+    runs_at_least_once,
+    runs_once,
+)
 from .values import INT, OTHER, Kind, Value
 
 if TYPE_CHECKING:
@@ -63,6 +72,7 @@ class Statements:
         self.resets_cache: dict[int, Resets] = {}  # id(loop) -> its invariant chains' resets
         self.grows_cache: dict[str, bool] = {}  # container path -> whether the file only grows it
         self.correlated: Correlations | None = None  # ifs repeating an earlier sibling's test
+        self.splits: dict[int, Split] | None = None  # flags tested twice: run once per side (splits.py)
         # The backward records (Autograd's list, set by the interpreter): a loop keeps those of
         # its stable pass. Loops whose head did not settle within the cap (imprecise).
         self.records: list[Any] = []
@@ -101,10 +111,21 @@ class Statements:
     def exec_block(self, body: list[ast.stmt], state: State | None) -> State | None:
         """Run ``body`` from ``state``; None means control never reaches the end."""
         check = self.ctx.budget.check  # a pathological file stops here, not the editor
-        for stmt in body:
+        splits = self.splits
+        if splits is None:
+            splits = self.splits = split_ranges(self.ctx.tree, self.ctx.index, self.ctx.doc.text)
+        skip = 0
+        for position, stmt in enumerate(body):
+            if skip:
+                skip -= 1  # run by the split below
+                continue
             if state is None:
                 return None
             check()
+            split = splits.get(id(stmt)) if splits else None
+            if split is not None and not self.expressions.decided:  # a flag tested again below
+                state, skip = run_split(split, body[position : position + split.length], state, self), split.length - 1
+                continue
             state = self.exec_stmt(stmt, state)
         return state
 
@@ -449,6 +470,8 @@ class Statements:
         self.stack.loops.pop()
         # no path skips a loop that runs at least once (audit-7 G4: range(N) with a constant N)
         after = join_states(ends if once or runs_at_least_once(stmt, self.module_ints()) else [state, *ends])
+        if endless(stmt):
+            after = None  # `while True:` is left only by break, return or raise
         if after is not None and ends:
             exit_facts(after, list(zip(ends, made, strict=True)), frame.start_uid)
             running_totals(after, state, ends, stmt.body)
