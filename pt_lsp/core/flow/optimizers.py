@@ -9,6 +9,10 @@ operation" on its next backward. The tie from the stepped optimizer to the modul
   or as an attribute of a class of the file stepped through an object (``agent.critic_optim``
   where a class's ``__init__`` has ``self.critic_optim = Adam(self.critic.parameters())``:
   the modules are ``agent.critic``);
+- *handed*: a class of the file keeps the optimizer and the module from its constructor's
+  parameters (``self.d_optim = d_optim``, ``self.D = discriminator``), and a construction in
+  this file or another file of the project passes an optimizer built from the parameters of the
+  module it passes too (``BiGAN(D, G, Adam(D.parameters()), ...)``: audit-10 M1); counts as built;
 - *named*: nothing builds it in view (a function parameter, an object of another file), but
   its name names its module: ``critic_optim``, ``optimizer_critic``, ``agent.actor_optimizer``
   step ``critic``, ``critic``, ``agent.actor``; an ``optimizer`` attribute steps the object
@@ -29,7 +33,7 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..walk import attr_path
+from ..walk import NodeIndex, attr_path
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -52,6 +56,9 @@ def optimizer_tie(ctx: FileContext, path: str) -> Tie | None:
     built = built_optimizers(ctx)
     if path in built:  # a group of a module's parameters: which ones the graph saved is unknown
         return Tie(built[path], path not in _PARTIAL.get(ctx, ()))
+    handed = constructor_ties(ctx)
+    if path in handed:
+        return Tie(handed[path], True)
     prefix, _, last = path.rpartition(".")
     if prefix and prefix != "self" and f"self.{last}" in built:  # an attribute of a class of the file
         moved = frozenset(prefix + owner[4:] for owner in built[f"self.{last}"] if owner.split(".")[0] == "self")
@@ -81,10 +88,21 @@ def built_optimizers(ctx: FileContext) -> dict[str, frozenset[str]]:
     first argument is read through its assignments (``params = list(G.parameters()) + ...``)."""
     if ctx in _BUILT:
         return _BUILT[ctx]
+    result, partial = _built(ctx.index)
+    _BUILT[ctx] = result
+    if partial:
+        _PARTIAL[ctx] = partial
+    return result
+
+
+def _built(index: NodeIndex) -> tuple[dict[str, frozenset[str]], set[str]]:
+    """``built_optimizers`` of the file of ``index``, and the paths built from a part of a
+    module's parameters."""
+    partial: set[str] = set()
     lists: dict[str, set[str]] = {}
     groups: set[str] = set()  # lists of a part of a module's parameters, which part unknown
     pairs_of: list[tuple[ast.expr, ast.expr]] = []
-    for assign in ctx.index.of(ast.Assign):
+    for assign in index.of(ast.Assign):
         for target in assign.targets:
             value = assign.value
             if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple):
@@ -122,11 +140,10 @@ def built_optimizers(ctx: FileContext) -> dict[str, frozenset[str]]:
                 if isinstance(node, ast.Name) and node.id in lists:
                     owners |= lists[node.id]
                     if node.id in groups:
-                        _PARTIAL.setdefault(ctx, set()).add(path)
+                        partial.add(path)
             if owners:
                 found.setdefault(path, set()).update(owners)
-    _BUILT[ctx] = result = {path: frozenset(owners) for path, owners in found.items()}
-    return result
+    return {path: frozenset(owners) for path, owners in found.items()}, partial
 
 
 _PARTIAL: weakref.WeakKeyDictionary[FileContext, set[str]] = weakref.WeakKeyDictionary()
@@ -164,3 +181,104 @@ def saved_owners(paths: list[str]) -> frozenset[str]:
     for path in paths:
         resolved.append(resolved[-1] + path[4:] if path.startswith("self.") and resolved else path)
     return frozenset([*paths, *resolved]) - {""}
+
+
+_HANDED: weakref.WeakKeyDictionary[FileContext, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
+
+
+def constructor_ties(ctx: FileContext) -> dict[str, frozenset[str]]:
+    """``self.d_optim`` -> ``{"self.D"}`` where a class of the file keeps both from its
+    constructor's parameters and every construction the file or the project's other files make
+    of it passes an optimizer built from the parameters of the module it passes as the other
+    (each construction read where it is, without running it). Only attributes the file steps
+    (``self.X.step()``) are looked for; once per file."""
+    if ctx in _HANDED:
+        return _HANDED[ctx]
+    found: dict[str, frozenset[str]] = {}
+    _HANDED[ctx] = found
+    stepped = {
+        path[5:]
+        for call in ctx.index.of(ast.Call)
+        if isinstance(call.func, ast.Attribute)
+        and call.func.attr == "step"
+        and (path := attr_path(call.func.value) or "").startswith("self.")
+        and path.count(".") == 1
+    }
+    if not stepped:
+        return found
+    project = ctx.project
+    for cls in ctx.index.of(ast.ClassDef):
+        init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+        kept = _kept_parameters(init) if init is not None else {}
+        if not any(attr in stepped for attrs in kept.values() for attr in attrs):
+            continue
+        assert init is not None
+        sites = [(ctx.index, call) for call in ctx.index.of(ast.Call) if _names(call.func, cls.name)]
+        sites += [(unit.index, call) for unit, call in (project.constructions(cls) if project.enabled else [])]
+        ties: dict[str, set[str]] = {}
+        for index, call in sites:
+            passed = _bound_arguments(init, call)
+            if passed is None:
+                ties.clear()
+                break  # *args or **kwargs: what each parameter holds is unknown
+            built, partial = _built(index)
+            for param, expr in passed.items():
+                owners = _optimized(expr, built, partial)
+                modules = {
+                    f"self.{attr}"
+                    for other, given in passed.items()
+                    if other != param and attr_path(given) in owners
+                    for attr in kept.get(other, ())
+                }
+                for attr in kept.get(param, ()):
+                    if attr in stepped and modules:
+                        ties.setdefault(f"self.{attr}", set()).update(modules)
+        for path, modules in ties.items():
+            found[path] = frozenset(modules) | found.get(path, frozenset())
+    return found
+
+
+def _names(func: ast.expr, name: str) -> bool:
+    return isinstance(func, ast.Name) and func.id == name
+
+
+def _kept_parameters(init: ast.FunctionDef) -> dict[str, list[str]]:
+    """Parameter -> the attributes of ``self`` that ``__init__`` sets to it, by plain
+    assignment (``self.D = discriminator``, ``self.D, self.G = discriminator, generator``)."""
+    params = {a.arg for a in [*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs][1:]}
+    kept: dict[str, list[str]] = {}
+    for stmt in init.body:
+        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+            continue
+        target, value = stmt.targets[0], stmt.value
+        pairs = (
+            list(zip(target.elts, value.elts))
+            if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts)
+            else [(target, value)]
+        )
+        for bound, given in pairs:
+            path = attr_path(bound)
+            if path and path.startswith("self.") and path.count(".") == 1 and isinstance(given, ast.Name):
+                if given.id in params:
+                    kept.setdefault(given.id, []).append(path[5:])
+    return kept
+
+
+def _bound_arguments(init: ast.FunctionDef, call: ast.Call) -> dict[str, ast.expr] | None:
+    """``__init__``'s parameters -> the expressions ``call`` passes them; None with ``*``/``**``."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    positional = [a.arg for a in [*init.args.posonlyargs, *init.args.args][1:]]
+    passed = dict(zip(positional, call.args))
+    passed.update((k.arg, k.value) for k in call.keywords if k.arg is not None)
+    return passed
+
+
+def _optimized(expr: ast.expr, built: dict[str, frozenset[str]], partial: set[str]) -> frozenset[str]:
+    """The modules an optimizer passed as ``expr`` updates: built there (``Adam(D.parameters())``)
+    or a name the file builds so; a part of a module's parameters does not count."""
+    if isinstance(expr, ast.Name):
+        return built.get(expr.id, frozenset()) if expr.id not in partial else frozenset()
+    if isinstance(expr, ast.Call) and expr.args and not _is_list_call(expr) and not _is_parameters(expr):
+        return frozenset(parameter_owners(expr.args[0]))
+    return frozenset()
