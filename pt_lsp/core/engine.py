@@ -23,7 +23,10 @@ def selected_rules(selection: Selection | None = None) -> list[type[Rule]]:
     rules = all_rules()
     selection = selection or Selection()
     key = (selection, tuple(rules.items()))
-    selected = _SELECTED.get(key)
+    try:
+        selected = _SELECTED.get(key)
+    except TypeError:  # a Selection made with lists (callers may): not hashable, not memoised
+        return [rule for code, rule in rules.items() if selection.enabled(code)]
     if selected is None:
         if len(_SELECTED) > 64:  # a server changing its settings: bounded
             _SELECTED.clear()

@@ -24,6 +24,8 @@ def test_selected_rules_follow_the_selection_and_stay_the_callers_own():
     ]
     only.clear()  # a caller changing its list changes no later answer
     assert selected_rules(Selection.of(["PTL2"])) != []
+    listed = Selection(select=["PTL202"])  # type: ignore[arg-type]  # lists, as some callers build it
+    assert [rule.code for rule in selected_rules(listed)] == ["PTL202"]
 
 
 HELPERS = """\
@@ -75,3 +77,15 @@ def test_functional_in_place_writes_still_reported_after_the_reordered_gate():
     )
     result = lint_source(source, "<inplace>", selection=Selection.of(["PTL203"]))
     assert [(f.code, f.line) for f in result.findings] == [("PTL203", 5), ("PTL203", 6)]
+
+
+def test_ptl202s_gate_finds_a_grad_call_as_the_regex_did():
+    import re
+
+    from pt_lsp.rules.autograd.implicit_grad_non_scalar import _grad_call
+
+    regex = re.compile(r"\bgrad\(")
+    texts = ["grad(x)", "no_grad()", "x.grad(", "with no_grad():\n    g = grad(y, x)", "ägrad(", "é grad(", "1grad("]
+    texts += ["autograd.grad(", "requires_grad(", "", "grad", "_grad( enable_grad(", "(grad(l, w))"]
+    assert [_grad_call(t) for t in texts] == [regex.search(t) is not None for t in texts]
+    assert [_grad_call(t) for t in texts].count(True) == 6
