@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
@@ -16,8 +15,18 @@ from pt_lsp.core.rule import Rule
 from pt_lsp.rules.autograd._nonscalar import NonScalar
 from pt_lsp.rules.autograd.examples.implicit_grad_non_scalar import EXAMPLES
 
-# backward() or a call of autograd.grad (not `no_grad(` / `enable_grad(`)
-_BACKWARD_OR_GRAD = re.compile(r"backward\(|\bgrad\(")
+
+def _grad_call(text: str) -> bool:
+    """A call of ``grad`` (not `no_grad(` / `enable_grad(`): ``grad(`` after no word character,
+    as the regex ``\\bgrad\\(`` by substring searches (that regex has no literal prefix: it scans
+    slowly, and `no_grad(` is everywhere)."""
+    at = text.find("grad(")
+    while at != -1:
+        if at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_"):
+            return True
+        at = text.find("grad(", at + 1)
+    return False
+
 
 AUTOGRAD_GRAD = {"torch.autograd.grad"}
 
@@ -96,8 +105,8 @@ class ImplicitGradNonScalar(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text
-        if "backward(" not in text and ("grad(" not in text or not _BACKWARD_OR_GRAD.search(text, text.find("grad("))):
-            return  # (substring tests, then the regex from the first `grad(`: no literal prefix, it scans slowly)
+        if "backward(" not in text and not _grad_call(text):
+            return
         prover: NonScalar | None = None
         for call in ctx.index.of(ast.Call):
             target = self.target(ctx, call)
