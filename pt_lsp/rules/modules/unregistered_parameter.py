@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Span
 from pt_lsp.core.edits import source_of, torch_reference
+from pt_lsp.core.evidence.tensors import PARAMETER
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
@@ -41,7 +42,10 @@ class UnregisteredParameter(Rule):
     a list: `if not isinstance(acts, list): acts = [acts] * n`), and where a function of the
     file builds the container and returns it (`self.blocks = build(spec)`, also as one item of a
     returned tuple: `self.blocks, width = build(spec)`). The finding is on the assignment of the
-    attribute. A list of only parameter-free, buffer-free modules whose behaviour `train()` /
+    attribute. So is `self.w = nn.Parameter(t).cuda()` (or `.to(device)` of a device that is or
+    may be CUDA, `.half()`, `.double()`), directly or through a local name bound so on one side of
+    an if: the move returns a copy, a plain tensor that requires grad, not the parameter. A list
+    of only parameter-free, buffer-free modules whose behaviour `train()` /
     `eval()` does not change (`nn.Upsample`, activations, `nn.Identity`, pooling), or of classes
     of the file that keep only such layers and numbers, misses nothing and is not reported;
     `nn.Dropout` and norm layers are. Nor is a list each item of which is also given to an
@@ -160,6 +164,11 @@ class UnregisteredParameter(Rule):
         tensor: ast.AST = value
         if isinstance(value, ast.Name):
             tensor = evidence.single_value(function, value.id) or value
+        moved = _moved_parameter(ctx, tensor) if isinstance(tensor, ast.Call) else None
+        if moved is None and isinstance(value, ast.Name):
+            moved = _moved_on_a_branch(ctx, function, value.id)
+        if moved is not None and trained_apart(ctx, evidence.info, target.attr) is None:
+            return self.moved_parameter(ctx, node, target, moved)
         grad_call = grad_tensor_call(ctx, tensor)
         if grad_call is not None and trained_apart(ctx, evidence.info, target.attr) is not None:
             return None  # kept apart on purpose, with an optimizer of its own (audit-8)
@@ -228,6 +237,25 @@ class UnregisteredParameter(Rule):
         built = container.built or value
         related = self.container_path(ctx, evidence, function, node, target, built, plain, found, callers)
         return self.report(ctx, target, message, fixes=[fix] if fix else [], related=related)
+
+    def moved_parameter(
+        self, ctx: FileContext, node: ast.Assign | ast.AnnAssign, target: ast.Attribute, moved: ast.Call
+    ) -> Finding:
+        """``self.w = nn.Parameter(t).cuda()``: the move returns a copy, a plain tensor (pytorch#17484)."""
+        assert isinstance(moved.func, ast.Attribute)
+        call = f"`.{moved.func.attr}()`"
+        message = (
+            f"`self.{target.attr}` is not an `nn.Parameter`: {call} of a parameter returns a plain tensor "
+            "(a copy that requires grad), so `parameters()`, the optimizer and `state_dict()` never see it; "
+            "create the tensor on the device inside `nn.Parameter(...)` or move the module instead"
+        )
+        related = assignment_path(
+            ctx,
+            [Step(moved, f"{call} copies the parameter to another device or dtype: the copy is a plain tensor")],
+            node,
+            f"kept as a plain attribute `self.{target.attr}`: `parameters()` does not yield it",
+        )
+        return self.report(ctx, target, message, related=related)
 
     def container_path(
         self,
@@ -325,6 +353,53 @@ def _unpacked(value: ast.expr, item: tuple[int, int]) -> ast.expr | None:
 def _short(ctx: FileContext, node: ast.AST) -> str:
     text = source_of(ctx, node)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+# Methods that always copy a float32 parameter: a plain tensor, not an `nn.Parameter`.
+_COPYING = frozenset({"cuda", "half", "double", "bfloat16"})
+
+
+def _moved_parameter(ctx: FileContext, value: ast.AST) -> ast.Call | None:
+    """The call in ``nn.Parameter(t).cuda()`` / ``.to("cuda")`` / ``.to(device)`` (a device that
+    is or may be CUDA) that turns the parameter into a plain tensor. ``.to`` of a device known to
+    be the CPU returns the parameter itself, and so does ``.float()``: not counted."""
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+        return None
+    receiver = value.func.value
+    if not isinstance(receiver, ast.Call) or ctx.qualname(receiver.func) != PARAMETER:
+        return None
+    frozen = [k for k in receiver.keywords if k.arg == "requires_grad" and k is not requires_grad_keyword(receiver)]
+    if frozen or len(receiver.args) > 1:
+        return None  # a frozen one copies without grad: another story
+    method = value.func.attr
+    if method in _COPYING:
+        return value
+    if method == "to" and (value.args or value.keywords) and ctx.flow.value(value).device.may_be_cuda:
+        return value
+    return None
+
+
+def _moved_on_a_branch(ctx: FileContext, function: ast.AST, name: str) -> ast.Call | None:
+    """``centers = nn.Parameter(t).cuda()`` on one side of an if and ``nn.Parameter(t)`` on the
+    other (pytorch-center-loss#23): every binding of ``name`` makes a parameter, one moves it."""
+    moved = None
+    bindings = 0
+    values = 0
+    for node in own_nodes(function):
+        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
+            bindings += 1
+        elif isinstance(node, ast.arg) and node.arg == name:
+            return None
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and target.id == name:
+                values += 1
+                call = _moved_parameter(ctx, node.value)
+                if call is not None:
+                    moved = moved or call
+                elif not (isinstance(node.value, ast.Call) and ctx.qualname(node.value.func) == PARAMETER):
+                    return None
+    return moved if values == bindings else None
 
 
 def _assignment_counts(cls: ast.ClassDef) -> dict[str, int]:

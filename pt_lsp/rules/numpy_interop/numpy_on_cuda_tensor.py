@@ -10,8 +10,17 @@ from pt_lsp.core.edits import source_of
 from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.lattice import Device
+from pt_lsp.core.flow.values import Kind
 from pt_lsp.core.rule import Rule
-from pt_lsp.rules.numpy_interop._conversions import CONVERSION_WORDS, conversions, describe
+from pt_lsp.rules.numpy_interop._array_stores import array_stores
+from pt_lsp.rules.numpy_interop._conversions import (
+    CONVERSION_WORDS,
+    ELEMENTWISE,
+    FROM_SEQUENCE,
+    Conversion,
+    conversions,
+    describe,
+)
 from pt_lsp.rules.numpy_interop.examples.numpy_on_cuda_tensor import EXAMPLES
 
 IMPLICIT_CONVERSIONS = {"numpy.asarray", "numpy.array", "numpy.asanyarray"}
@@ -36,7 +45,12 @@ class NumpyOnCudaTensor(Rule):
     `np.atleast_1d`, the functions that forward to a tensor method whose arguments differ
     (`np.transpose(t, (1, 2, 0))`, `np.argmax(t, axis=1)`), matplotlib's plotting functions
     (`plt.plot(losses)`), scikit-learn's metrics (`accuracy_score(labels, preds)`) and NumPy's
-    savers (`np.save(path, t)`, `np.savez(path, **arrays)`); those findings carry no fix. A
+    savers (`np.save(path, t)`, `np.savez(path, **arrays)`), each item of a list display
+    (`np.array([kl, loss.item(), acc * 100])`), `map(np.asarray, preds)` and
+    `map(np.asarray, zip(*pairs))`; those findings carry no fix. So does storing such a tensor into
+    a row or a slice of a NumPy array the file makes (`g_loss = np.zeros((n, 1))`, then
+    `g_loss[i] = loss`): NumPy converts it there, while a single element (`np.zeros(n)[i]`) takes
+    `float(t)`, which works on CUDA. A
     list's tensors are followed into helpers, callbacks and other objects' attributes (a
     logger's `self.stats[key].append((t, value))`). A batch of unknown class (a
     `DataLoader`'s) moved with `.to(device)` keeps that device through reshapes, casts,
@@ -91,7 +105,12 @@ class NumpyOnCudaTensor(Rule):
             if isinstance(func, ast.Attribute) and func.attr == "numpy" and not node.args and not _forced(node):
                 tensor = func.value
                 implicit = False
-            elif node.args and ctx.qualname(func) in IMPLICIT_CONVERSIONS and not conversions(ctx, node):
+            elif (
+                node.args
+                and ctx.qualname(func) in IMPLICIT_CONVERSIONS
+                and not isinstance(node.args[0], (ast.List, ast.Tuple))
+                and not conversions(ctx, node)
+            ):
                 tensor, implicit = node.args[0], True
             else:
                 yield from self.converted(ctx, node)
@@ -108,10 +127,31 @@ class NumpyOnCudaTensor(Rule):
                 related=evidence_path(ctx, value.steps),
             )
 
+        yield from self.stored(ctx)
+
+    def stored(self, ctx: FileContext) -> Iterator[Finding]:
+        """A CUDA tensor stored into a row or a slice of a NumPy array (``g_loss[i] = loss``)."""
+        for node in array_stores(ctx):
+            value = ctx.flow.value(node.value)
+            if not value.is_tensor or not value.device.may_be_cuda:
+                continue
+            where = (
+                "is on a CUDA device" if value.device is Device.CUDA else "may be on a CUDA device (chosen at run time)"
+            )
+            array = source_of(ctx, node.targets[0])
+            yield self.report(
+                ctx,
+                node,
+                f"storing a tensor that {where} into `{array}`, more than one element of a NumPy array,"
+                " converts it to NumPy: it raises; store `.item()` or move it to the CPU first",
+                severity=Severity.ERROR if value.device is Device.CUDA else Severity.WARNING,
+                related=evidence_path(ctx, value.steps),
+            )
+
     def converted(self, ctx: FileContext, call: ast.Call) -> Iterator[Finding]:
         """A NumPy function that converts a CUDA tensor argument, or a list of them (no fix:
         each element, or a torch function instead, is the author's choice)."""
-        for conversion in conversions(ctx, call):
+        for conversion in conversions(ctx, call) or _display_items(ctx, call) or _mapped(ctx, call):
             device = conversion.value.device
             if not device.may_be_cuda:
                 continue
@@ -124,7 +164,7 @@ class NumpyOnCudaTensor(Rule):
             yield self.report(
                 ctx,
                 call,
-                f"{describe(ctx, conversion)}, which is {where}: it raises; {advice}",
+                f"{_describe(ctx, conversion)}, which is {where}: it raises; {advice}",
                 severity=Severity.ERROR if device is Device.CUDA else Severity.WARNING,
                 related=evidence_path(ctx, conversion.value.steps),
             )
@@ -166,3 +206,62 @@ class NumpyOnCudaTensor(Rule):
         return [preferred, force]
 
     examples = EXAMPLES
+
+
+def _describe(ctx: FileContext, conversion: Conversion) -> str:
+    call = conversion.call
+    if isinstance(call.func, ast.Name) and call.func.id == "map":
+        return f"`map({source_of(ctx, call.args[0])}, ...)` converts each tensor of the list to NumPy"
+    return describe(ctx, conversion)
+
+
+def _mapped(ctx: FileContext, call: ast.Call) -> list[Conversion]:
+    """``map(np.asarray, preds)`` and ``map(np.asarray, zip(*pairs))`` (thunder#49): the NumPy
+    function converts each element of the iterable, and each tensor of a tuple element (a column
+    that ``zip`` makes of a list of pairs holds the pairs' tensors). ``map`` is the builtin only."""
+    if not (isinstance(call.func, ast.Name) and call.func.id == "map" and len(call.args) == 2):
+        return []
+    if ctx.names.binding("map", call.func) is not None:
+        return []  # a `map` of the file
+    qualname = ctx.qualname(call.args[0])
+    if qualname not in IMPLICIT_CONVERSIONS and qualname not in FROM_SEQUENCE:
+        return []
+    iterable = call.args[1]
+    if (
+        isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Name)
+        and iterable.func.id == "zip"
+        and len(iterable.args) == 1
+        and isinstance(iterable.args[0], ast.Starred)
+        and ctx.names.binding("zip", iterable.func) is None
+    ):
+        iterable = iterable.args[0].value
+    sequence = ctx.flow.value(iterable)
+    if sequence.kind is not Kind.SEQ:
+        return []
+    element = sequence.iter_elem()
+    held = [item for item in element.items or () if item.is_tensor] if element.kind is Kind.SEQ else [element]
+    return [Conversion(call, qualname, iterable, tensor, True) for tensor in held if tensor.is_tensor]
+
+
+def _display_items(ctx: FileContext, call: ast.Call) -> list[Conversion]:
+    """The tensors of a list or tuple display NumPy builds an array from, each read on its own
+    (``np.array([kl, loss.item(), acc * 100])``, hgraph2graph#40): the flow joins a display's
+    items into one element, and a float joined with a tensor is no tensor. NumPy converts each
+    item, a 0-d tensor too (``__array__``: torch 2.13 under fake-cuda raises on ``acc * 100``)."""
+    qualname = ctx.qualname(call.func)
+    if qualname not in FROM_SEQUENCE and qualname not in ELEMENTWISE:
+        return []
+    found = []
+    for argument in call.args[:1] if qualname in FROM_SEQUENCE else call.args:
+        if not isinstance(argument, (ast.List, ast.Tuple)):
+            continue
+        for item in argument.elts:
+            rows = item.elts if isinstance(item, (ast.List, ast.Tuple)) else [item]
+            for element in rows:
+                if isinstance(element, ast.Starred):
+                    continue
+                value = ctx.flow.value(element)
+                if value.is_tensor:
+                    found.append(Conversion(call, qualname, argument, value, True))
+    return found
