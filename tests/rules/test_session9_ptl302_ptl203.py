@@ -982,3 +982,48 @@ def test_a_bias_or_norm_weight_that_may_be_none_is_not_reported() -> None:
         elsewhere, "        if m.bias is not None:\n            m.bias.fill_(0.0)", "        m.bias.fill_(0.0)"
     )
     assert findings(elsewhere, "PTL203") == []
+
+
+# A conversion with dimensions scaled by a number is still a plain tensor (anchors in grid units).
+_ANCHORS_SCALED = """\
+# device: fake-cuda
+import torch
+import torch.nn as nn
+
+
+class YoloLayer(nn.Module):
+    def __init__(self, anchors, stride):
+        super().__init__()
+        self.anchors = torch.tensor(anchors).float() / stride
+        self.conv = nn.Conv2d(8, 3 * 6, 1)
+
+    def forward(self, x):
+        p = self.conv(x).view(x.size(0), 3, 6, x.size(2), x.size(3))
+        return p[:, :, 2:4].exp() * self.anchors.view(1, 3, 2, 1, 1)
+
+
+dev = "cuda" if torch.cuda.is_available() else "cpu"
+layer = YoloLayer([(10, 13), (16, 30), (33, 23)], 8).to(dev)
+print(layer(torch.randn(1, 8, 4, 4, device=dev)).shape)
+"""
+
+
+def test_a_conversion_scaled_by_a_number_is_reported_and_a_placed_one_is_not() -> None:
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        run(_ANCHORS_SCALED)
+    assert findings(_ANCHORS_SCALED, "PTL302") == [9]
+    registered = fixed(
+        _ANCHORS_SCALED,
+        "self.anchors = torch.tensor(anchors).float() / stride",
+        'self.register_buffer("anchors", torch.tensor(anchors).float() / stride)',
+    )
+    run(registered)
+    assert findings(registered, "PTL302") == []
+    placed = fixed(
+        _ANCHORS_SCALED, "torch.tensor(anchors).float() / stride", "torch.tensor(anchors).float().to(dev) / stride"
+    )
+    placed = fixed(
+        placed, "class YoloLayer", 'dev = "cuda" if torch.cuda.is_available() else "cpu"\n\n\nclass YoloLayer'
+    )
+    run(placed)
+    assert findings(placed, "PTL302") == []

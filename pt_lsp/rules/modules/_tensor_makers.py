@@ -128,6 +128,9 @@ def plain_tensor(ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
         return True
     if converted_with_dims(ctx, value):
         return True
+    if isinstance(value, ast.BinOp) and placement_free(ctx, value) and depth < 5:
+        # `torch.tensor(anchors).float() / stride`: a conversion with dimensions scaled by anything
+        return plain_tensor(ctx, value.left, depth + 1) or plain_tensor(ctx, value.right, depth + 1)
     # `sample_b(sigma, size)`, `self._causal(n)`: a helper of the file or a method of the
     # class every return of which is a plain tensor
     helper = file_helper(ctx, value) if isinstance(value, ast.Call) and depth < 5 else None
