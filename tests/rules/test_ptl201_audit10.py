@@ -403,3 +403,36 @@ def test_g2_items_that_share_a_graph_still_reported() -> None:
     assert lines(SHARED) == [line_of(SHARED, "# second")]
     with pytest.raises(RuntimeError, match=FREED):
         run(SHARED)
+
+
+# A method run from `__init__`, where the flag is known: the split's statements run once, as the
+# state decides (they once ran the split again without end: the file was skipped as too deep).
+KNOWN_FLAG = """
+    import torch
+    import torch.nn as nn
+
+
+    class Agent:
+        def __init__(self):
+            self.joint = True
+            self.net = nn.Linear(3, 2)
+            self.train()
+
+        def train(self):
+            for _ in range(2):
+                if self.joint:
+                    out = self.net(torch.randn(4, 3))
+                if self.joint:
+                    out.sum().backward()
+                    out.sum().backward()  # second
+
+
+    Agent()
+    """
+
+
+def test_a_split_whose_flag_the_state_knows_runs_once() -> None:
+    """Torch raises: the second backward of the same graph."""
+    assert lines(KNOWN_FLAG) == [line_of(KNOWN_FLAG, "# second")]
+    with pytest.raises(RuntimeError, match=FREED):
+        run(KNOWN_FLAG)

@@ -358,8 +358,13 @@ def run_split(split: Split, block: list[ast.stmt], state: State, runs: _Runs) ->
     """``block`` (the statements of ``split``) run once per value of the flag, the ends joined;
     as one run where the state already decides a test (a flag known from the arguments)."""
     expressions = runs.expressions
-    if any(expressions.known_truth(test, state) is not None for test in split.direct):
-        return runs.exec_block(block, state)
+    known = {id(test): truth for test in split.direct if (truth := expressions.known_truth(test, state)) is not None}
+    if known:
+        expressions.decided = known  # (what the state says: and no split of these statements again)
+        try:
+            return runs.exec_block(block, state)
+        finally:
+            expressions.decided = {}
     ends: list[State | None] = []
     last = len(split.runs) - 1
     for number, decided in enumerate(split.runs):
