@@ -55,8 +55,8 @@ for _ in range(2):
     input_ = (target + 0.1 * torch.randn_like(target)).to(device)
     optimizer.zero_grad()
     restored = model_restoration(input_)
-    loss_char = np.sum([criterion_char(restored[j], target) for j in range(len(restored))])  # bug: PTL401
-    loss_edge = np.sum([criterion_edge(restored[j], target) for j in range(len(restored))])  # also: PTL401
+    loss_char = np.sum([criterion_char(restored[j], target) for j in range(len(restored))])  # bug: PTL401, PTL402
+    loss_edge = np.sum([criterion_edge(restored[j], target) for j in range(len(restored))])  # also: PTL401, PTL402
     loss = loss_char + 0.05 * loss_edge
     loss.backward()
     optimizer.step()
