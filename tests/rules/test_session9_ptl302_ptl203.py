@@ -1027,3 +1027,44 @@ def test_a_conversion_scaled_by_a_number_is_reported_and_a_placed_one_is_not() -
     )
     run(placed)
     assert findings(placed, "PTL302") == []
+
+
+# `forward` returning the attribute: `model(x)` runs it and hands the result on unmoved, whatever
+# a method of the class does with `self.forward(x)`: still reported.
+_FORWARD_RETURNS_TABLE = """\
+# device: fake-cuda
+import torch
+import torch.nn as nn
+
+
+class PE(nn.Module):
+    def __init__(self, n=16, d=8):
+        super().__init__()
+        self.pe = torch.randn(n, d)
+
+    def forward(self, x):
+        return self.pe[: x.size(1)]
+
+    def embed(self, x):
+        return x + self.forward(x).to(x.device)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pos = PE()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return self.fc(x + self.pos(x))
+
+
+dev = "cuda" if torch.cuda.is_available() else "cpu"
+print(Net().to(dev)(torch.randn(2, 5, 8, device=dev)).shape)
+"""
+
+
+def test_a_table_forward_returns_is_not_moved_by_the_class_own_calls() -> None:
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        run(_FORWARD_RETURNS_TABLE)
+    assert findings(_FORWARD_RETURNS_TABLE, "PTL302") == [9]

@@ -199,6 +199,8 @@ def _moved_by_callers(ctx: FileContext, ret: ast.Return) -> bool:
     cls = ctx.parent(method) if method is not None else None
     if not isinstance(method, ast.FunctionDef) or not isinstance(cls, ast.ClassDef):
         return False
+    if method.name in ("forward", "__call__"):
+        return False  # `model(x)` runs it too, and hands its result to the caller unmoved
     calls = [n for n in _self_calls(ctx).get(method.name, ()) if ctx.enclosing_class(n) is cls]
     return bool(calls) and all(
         isinstance(p := ctx.parent(_through_views(ctx, c)), ast.Attribute) and p.attr in MOVES_AT_USE for c in calls
