@@ -180,6 +180,10 @@ class Expressions:
 
     def attribute(self, base: Value, node: ast.Attribute, state: State) -> Value:
         value = self._attribute(base, node, state)
+        if value.kind is Kind.UNKNOWN and base.kind in (Kind.UNKNOWN, Kind.OTHER) and not base.history:
+            option = self.scope.options.device(node)  # `args.device` of `--device` defaulting to CUDA
+            if option is not None:
+                return option
         if value.cuda_flag is None and value.kind in (Kind.UNKNOWN, Kind.OTHER) and not value.history:
             flag = True if node.attr == "is_cuda" else flag_by_name(node.attr)
             if flag is not None:

@@ -12,6 +12,7 @@ from ..classes import ClassInfo
 from ..walk import attr_path, parameter_defaults, subtree
 from .evaluator import Expressions, sequence
 from .lattice import Device, Grade
+from .options import Options
 from .project import Entity, ImportSpec, Module, Unit
 from .state import Facts, Frame, Function, Stack, State, join_states
 from .summaries import Summary, SummaryKey, Watch, empty_graphs, same_env
@@ -36,6 +37,7 @@ class Scope:
         self.names = ctx.names
         self.stack = stack
         self.module_env: dict[str, Value] = {}  # the module's globals as functions see them
+        self.options = Options(ctx.index, ctx.doc.text)  # `--device` options defaulting to CUDA
         self.definitions: dict[int, Function] = {}  # id(def) -> def, for `<def>.` references
         project = ctx.project
         self.project = project if project.enabled else None  # the other files of the project
