@@ -6,7 +6,7 @@ import ast
 from collections.abc import Callable
 from functools import cached_property
 from time import process_time
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from .budget import UNLIMITED, Budget
 from .classes import ClassInfo, class_nodes, find_classes
@@ -19,6 +19,25 @@ if TYPE_CHECKING:
     from .flow.project import Project
 
 T = TypeVar("T")
+
+
+class PerFile(Generic[T]):
+    """A value built once per file by ``build(ctx)`` and kept on the context, so it lives exactly
+    as long as the context does. Decorate the builder (``@PerFile`` over ``def
+    self_calls(ctx: FileContext) -> dict[...]``) and call it as before; a table filled lazily by
+    key is ``_USES: PerFile[dict[int, Uses]] = PerFile(lambda ctx: {})``, read as ``_USES(ctx)``."""
+
+    __slots__ = ("build",)
+
+    def __init__(self, build: Callable[[FileContext], T]) -> None:
+        self.build = build
+
+    def __call__(self, ctx: FileContext) -> T:
+        memos = ctx.memos
+        if self in memos:
+            return cast(T, memos[self])
+        value = memos[self] = self.build(ctx)
+        return value
 
 
 class FileContext:
@@ -41,6 +60,7 @@ class FileContext:
         self._target_torch = target_torch
         self.budget = budget  # the flow engine checks it per statement
         self._mentions: dict[tuple[str, ...], bool] = {}
+        self.memos: dict[PerFile[Any], Any] = {}  # PerFile values: freed with the context
 
     @cached_property
     def target_torch(self) -> tuple[int, int] | None:

@@ -7,10 +7,9 @@ parsing; the caller then reports the finding without that fix.
 from __future__ import annotations
 
 import ast
-import weakref
 from collections.abc import Iterable, Sequence
 
-from pt_lsp.core.context import FileContext
+from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.document import Pos, Span
 from pt_lsp.core.findings import Edit
 from pt_lsp.core.names import Scope, canonical
@@ -119,14 +118,14 @@ def newline_of(ctx: FileContext) -> str:
     return "\r\n" if first.endswith("\r\n") else "\n"
 
 
-_POSITIONS: weakref.WeakKeyDictionary[FileContext, dict[int, tuple[list[ast.stmt], int]]] = weakref.WeakKeyDictionary()
+_POSITIONS: PerFile[dict[int, tuple[list[ast.stmt], int]]] = PerFile(lambda ctx: {})
 
 
 def statement_position(ctx: FileContext, stmt: ast.stmt) -> tuple[list[ast.stmt], int] | None:
     """The statement list holding ``stmt`` (a body, ``orelse``, ``finalbody`` or an except
     handler's body) and its index there. The lists of a parent are indexed once per file: a fix
     per statement of a long block would otherwise scan the block each time."""
-    positions = _POSITIONS.setdefault(ctx, {})
+    positions = _POSITIONS(ctx)
     found = positions.get(id(stmt))
     if found is None:
         parent = ctx.parent(stmt) or ctx.tree
@@ -190,13 +189,13 @@ def replace_in(text_start: Pos, text: str, edits: Iterable[Edit], ctx: FileConte
 
 
 # -- names of torch objects ----------------------------------------------------------------------
-_IMPORTED_BINDINGS: weakref.WeakKeyDictionary[FileContext, dict[int, list[str]]] = weakref.WeakKeyDictionary()
+_IMPORTED_BINDINGS: PerFile[dict[int, list[str]]] = PerFile(lambda ctx: {})
 
 
 def _visible_names(ctx: FileContext, at: ast.AST) -> list[str]:
     """The names visible at ``at`` that an import may bind (innermost scope first): a scope's list
     is made once per file, so that a fix per line does not walk every binding of the module."""
-    per_scope = _IMPORTED_BINDINGS.setdefault(ctx, {})
+    per_scope = _IMPORTED_BINDINGS(ctx)
     scope: Scope | None = ctx.names.scope_of(at)
     names: list[str] = []
     while scope is not None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from pt_lsp.core.context import FileContext
+from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.evidence.bindings import bound_values
 from pt_lsp.core.walk import NESTED_SCOPES, own_nodes, parameter_defaults
 
@@ -49,14 +49,7 @@ class _FileMemo:
     answers: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
 
-_MEMOS: weakref.WeakKeyDictionary[FileContext, _FileMemo] = weakref.WeakKeyDictionary()
-
-
-def _memo(ctx: FileContext) -> _FileMemo:
-    memo = _MEMOS.get(ctx)
-    if memo is None:
-        memo = _MEMOS[ctx] = _FileMemo()
-    return memo
+_memo: PerFile[_FileMemo] = PerFile(lambda ctx: _FileMemo())
 
 
 def _cached(ctx: FileContext, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
@@ -222,21 +215,20 @@ def parameter_of(ctx: FileContext, name: ast.Name) -> tuple[Function, str] | Non
     return function, name.id
 
 
-_NAME_USES: weakref.WeakKeyDictionary[FileContext, dict[str, list[ast.Name]]] = weakref.WeakKeyDictionary()
+@PerFile
+def _names_by_id(ctx: FileContext) -> dict[str, list[ast.Name]]:
+    found: dict[str, list[ast.Name]] = {}
+    for node in ctx.index.of(ast.Name):
+        found.setdefault(node.id, []).append(node)
+    return found
 
 
 def name_uses(ctx: FileContext, name: str) -> list[ast.Name]:
     """Every ``Name`` node of ``name`` in the file (loads and stores), indexed once per file."""
-    found = _NAME_USES.get(ctx)
-    if found is None:
-        found = {}
-        for node in ctx.index.of(ast.Name):
-            found.setdefault(node.id, []).append(node)
-        _NAME_USES[ctx] = found
-    return found.get(name, [])
+    return _names_by_id(ctx).get(name, [])
 
 
-_MODULE_FUNCTIONS: weakref.WeakKeyDictionary[FileContext, dict[int, tuple[ast.AST, bool]]] = weakref.WeakKeyDictionary()
+_MODULE_FUNCTIONS: PerFile[dict[int, tuple[ast.AST, bool]]] = PerFile(lambda ctx: {})
 
 
 def _called_by(ctx: FileContext, node: ast.AST) -> ast.Call | None:
@@ -258,7 +250,7 @@ def _class_of(ctx: FileContext, function: ast.AST) -> ast.ClassDef | None:
 def _module_function(ctx: FileContext, function: ast.AST) -> bool:
     """A plain function defined once at module level (its name is bound by that ``def`` only).
     Memoised per file: each call of a helper asks, and the answer scans the module's statements."""
-    memo = _MODULE_FUNCTIONS.setdefault(ctx, {})
+    memo = _MODULE_FUNCTIONS(ctx)
     known = memo.get(id(function))
     if known is None or known[0] is not function:
         known = memo[id(function)] = (function, _module_function_uncached(ctx, function))
