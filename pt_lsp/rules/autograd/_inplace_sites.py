@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import ast
 import re
-import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from pt_lsp.core import vocabulary
-from pt_lsp.core.context import FileContext
+from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.edits import body_containing, no_grad_block, source_of, statement_index, statement_of
 from pt_lsp.core.evidence.grad_mode import GradMode
 from pt_lsp.core.evidence.reaching import reaching_values
@@ -28,7 +27,6 @@ from pt_lsp.rules.autograd._leaves import Leaf, LeafEvidence
 NOT_INPLACE = vocabulary.IN_PLACE_NOT_WRITING | {"set_"}
 LEAF_WORDS = ("requires_grad", "Parameter", "parameters(", ".weight", ".bias")
 _SIMPLE_STATEMENTS = (ast.Expr, ast.AugAssign, ast.Assign)
-_CACHE: weakref.WeakKeyDictionary[FileContext, list[InPlaceSite]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -169,9 +167,8 @@ _AUG_SYMBOLS = {
 }
 
 
+@PerFile
 def inplace_sites(ctx: FileContext) -> list[InPlaceSite]:
-    if ctx in _CACHE:
-        return _CACHE[ctx]
     sites: list[InPlaceSite] = []
     text = ctx.doc.text
     # Every kind of leaf evidence needs one of these words in the file.
@@ -190,7 +187,6 @@ def inplace_sites(ctx: FileContext) -> list[InPlaceSite]:
             if stmt is not None:
                 sites.append(InPlaceSite(node, receiver, stmt, tuple(operands), what, leaf, flag, functional))
     sites.sort(key=lambda s: (s.stmt.lineno, s.stmt.col_offset))
-    _CACHE[ctx] = sites
     return sites
 
 

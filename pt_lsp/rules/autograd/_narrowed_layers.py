@@ -10,9 +10,8 @@ recording is on where the function runs (a ``model.apply(...)`` under ``no_grad`
 from __future__ import annotations
 
 import ast
-import weakref
 
-from pt_lsp.core.context import FileContext
+from pt_lsp.core.context import FileContext, PerFile
 
 # layers whose `weight` is an nn.Parameter whatever the constructor was given
 ALWAYS_WEIGHTED = frozenset(
@@ -30,7 +29,6 @@ AFFINE = {
     "torch.nn.LayerNorm": ("elementwise_affine", True),
 }
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-_CONSTRUCTIONS: weakref.WeakKeyDictionary[FileContext, dict[str, list[ast.Call]]] = weakref.WeakKeyDictionary()
 
 
 def narrowed_layer(ctx: FileContext, expr: ast.Attribute) -> ast.Call | None:
@@ -113,16 +111,14 @@ def _kept(call: ast.Call, cls: str, keyword: str, default: bool) -> bool:
     return default
 
 
+@PerFile
 def _constructions(ctx: FileContext) -> dict[str, list[ast.Call]]:
     """The file's ``torch.nn`` layer constructions by class, found once per file."""
-    found = _CONSTRUCTIONS.get(ctx)
-    if found is None:
-        found = {}
-        for call in ctx.index.of(ast.Call):
-            qualname = ctx.qualname(call.func)
-            if qualname in ALWAYS_WEIGHTED or qualname in AFFINE:
-                found.setdefault(qualname, []).append(call)
-        _CONSTRUCTIONS[ctx] = found
+    found: dict[str, list[ast.Call]] = {}
+    for call in ctx.index.of(ast.Call):
+        qualname = ctx.qualname(call.func)
+        if qualname in ALWAYS_WEIGHTED or qualname in AFFINE:
+            found.setdefault(qualname, []).append(call)
     return found
 
 
