@@ -7,9 +7,8 @@ device reasoning in one place."""
 from __future__ import annotations
 
 import ast
-import weakref
 
-from pt_lsp.core.context import FileContext
+from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.evidence.reaching import instantiation_arguments, name_uses, reaching_values
 from pt_lsp.core.evidence.tensors import TENSOR_METHODS
 from pt_lsp.core.vocabulary import FACTORIES, LIKE_FACTORIES
@@ -207,19 +206,14 @@ def _moved_by_callers(ctx: FileContext, ret: ast.Return) -> bool:
     )
 
 
-_SELF_CALLS: weakref.WeakKeyDictionary[FileContext, dict[str, list[ast.Call]]] = weakref.WeakKeyDictionary()
-
-
+@PerFile
 def _self_calls(ctx: FileContext) -> dict[str, list[ast.Call]]:
     """The file's ``self.<name>(...)`` calls by name, built once per file from the shared index."""
-    found = _SELF_CALLS.get(ctx)
-    if found is None:
-        found = {}
-        for call in ctx.index.of(ast.Call):
-            func = call.func
-            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
-                found.setdefault(func.attr, []).append(call)
-        _SELF_CALLS[ctx] = found
+    found: dict[str, list[ast.Call]] = {}
+    for call in ctx.index.of(ast.Call):
+        func = call.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+            found.setdefault(func.attr, []).append(call)
     return found
 
 

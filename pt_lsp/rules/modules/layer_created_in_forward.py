@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import ast
 import re
-import weakref
 from bisect import bisect_right
 from collections.abc import Iterator
 
 from pt_lsp.core.classes import ClassInfo
-from pt_lsp.core.context import FileContext
+from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.document import Pos
 from pt_lsp.core.edits import indentation, newline_of, source_of, statement_of
 from pt_lsp.core.evidence.paths import evidence_path
@@ -513,13 +512,13 @@ def _early_optimizer(ctx: FileContext, info: ClassInfo, forward: Function) -> tu
 
 
 _Uses = tuple[dict[str, list[ast.Name]], list[ast.Call], list[tuple[int, int]]]
-_USES: weakref.WeakKeyDictionary[FileContext, dict[int, _Uses]] = weakref.WeakKeyDictionary()
+_USES: PerFile[dict[int, _Uses]] = PerFile(lambda ctx: {})
 
 
 def _scope_uses(ctx: FileContext, scope: ast.AST) -> _Uses:
     """``scope``'s own names by identifier and its calls of this file's functions, each in source
     order: one walk per scope, however many models it builds."""
-    by_scope = _USES.setdefault(ctx, {})
+    by_scope = _USES(ctx)
     found = by_scope.get(id(scope))
     if found is None:
         names: dict[str, list[ast.Name]] = {}
