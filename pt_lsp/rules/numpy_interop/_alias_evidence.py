@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import ast
 import heapq
-import weakref
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pt_lsp.core import vocabulary
-from pt_lsp.core.context import FileContext
+from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.edits import statement_position
 from pt_lsp.core.evidence.reaching import (
     call_site_arguments,
@@ -131,12 +130,12 @@ def first_at(positions: list[int], start: int) -> int | None:
     return positions[at] if at < len(positions) else None
 
 
-_BLOCKS: weakref.WeakKeyDictionary[FileContext, dict[int, BlockWrites]] = weakref.WeakKeyDictionary()
+_BLOCKS: PerFile[dict[int, BlockWrites]] = PerFile(lambda ctx: {})
 
 
 def block_writes(ctx: FileContext, body: list[ast.stmt]) -> BlockWrites:
     """The index of ``body`` (built once per file and block)."""
-    per_block = _BLOCKS.setdefault(ctx, {})
+    per_block = _BLOCKS(ctx)
     block = per_block.get(id(body))
     if block is not None:
         return block
@@ -547,15 +546,13 @@ def _made_read_only(ctx: FileContext, name: ast.Name) -> ast.stmt | None:
     return next((earlier for at, earlier in _flag_statements(ctx, body).get(name.id, ()) if at < here), None)
 
 
-_FLAGGED: weakref.WeakKeyDictionary[FileContext, dict[int, dict[str, list[tuple[int, ast.stmt]]]]] = (
-    weakref.WeakKeyDictionary()
-)
+_FLAGGED: PerFile[dict[int, dict[str, list[tuple[int, ast.stmt]]]]] = PerFile(lambda ctx: {})
 
 
 def _flag_statements(ctx: FileContext, body: list[ast.stmt]) -> dict[str, list[tuple[int, ast.stmt]]]:
     """For each name, the statements of ``body`` (with their positions, in order) that make its
     array read-only: found once per block, not once per read."""
-    per_body = _FLAGGED.setdefault(ctx, {})
+    per_body = _FLAGGED(ctx)
     flagged = per_body.get(id(body))
     if flagged is None:
         flagged = per_body[id(body)] = {}
