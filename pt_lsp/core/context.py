@@ -6,7 +6,7 @@ import ast
 from collections.abc import Callable
 from functools import cached_property
 from time import process_time
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .budget import UNLIMITED, Budget
 from .classes import ClassInfo, class_nodes, find_classes
@@ -33,10 +33,10 @@ class PerFile(Generic[T]):
         self.build = build
 
     def __call__(self, ctx: FileContext) -> T:
-        memos = ctx.memos
-        if self in memos:
-            return cast(T, memos[self])
-        value = memos[self] = self.build(ctx)
+        try:
+            value: T = ctx.memos[self]
+        except KeyError:
+            value = ctx.memos[self] = self.build(ctx)
         return value
 
 
