@@ -1,6 +1,6 @@
 """Where a file may switch a parameter's ``requires_grad`` off (PTL203, PTL205): the freezes a
-leaf's evidence must rule out before a parameter counts as one that requires grad. Split from
-``_leaves`` (pure move): :class:`FreezeEvidence` is the part of ``LeafEvidence`` that reads freezes.
+leaf's evidence must rule out before a parameter counts as one that requires grad.
+:class:`~pt_lsp.rules.autograd._leaves.LeafEvidence` holds one :class:`FreezeEvidence` and asks it.
 """
 
 from __future__ import annotations
@@ -30,11 +30,17 @@ def _literal(expr: ast.expr | None, value: object) -> bool:
     return isinstance(expr, ast.Constant) and expr.value is value
 
 
-class FreezeEvidence:
-    """The freeze questions of :class:`~pt_lsp.rules.autograd._leaves.LeafEvidence` (its base)."""
+def scope_node(ctx: FileContext, node: ast.AST) -> ast.AST:
+    """The function, lambda or module whose own code holds ``node``."""
+    return ctx.names.scope_of(node).node
 
-    ctx: FileContext
-    _scope_sites: dict[int, tuple[list[tuple[int, int]], list[ast.AST]]]
+
+class FreezeEvidence:
+    """The freeze questions of leaf evidence, answered once per file."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self._scope_sites: dict[int, tuple[list[tuple[int, int]], list[ast.AST]]] = {}
 
     @cached_property
     def freezes(self) -> bool:
@@ -42,7 +48,7 @@ class FreezeEvidence:
         text = self.ctx.doc.text
         return any(word in text for word in FREEZE_WORDS)
 
-    def _frozen_by_name(self, name: str) -> bool:
+    def frozen_by_name(self, name: str) -> bool:
         """``<name>.requires_grad = False`` (or ``_(False)``, ``detach_()``) somewhere in the text."""
         text = self.ctx.doc.text
         return any(text.endswith(name, 0, at) for at in self._freezing_sites)
@@ -71,7 +77,7 @@ class FreezeEvidence:
                 at = text.find(word, at + 1)
         return sites
 
-    def _frozen_only_after(self, expr: ast.Name, scope: ast.AST) -> bool:
+    def frozen_only_after(self, expr: ast.Name, scope: ast.AST) -> bool:
         """Every freeze in the file is ``expr``'s own name's, later in the function's code than
         ``expr`` and outside any loop around it: ``E[:, 0::2] = ...`` in a helper that then sets
         ``E.requires_grad = False`` writes into a leaf that still requires grad."""
@@ -90,7 +96,7 @@ class FreezeEvidence:
                 return False  # `self.E.requires_grad = False`: another object's attribute
         return bool(self._freeze_word_sites)
 
-    def _not_frozen_since_made(self, expr: ast.Attribute) -> tuple[Step, ...] | None:
+    def not_frozen_since_made(self, expr: ast.Attribute) -> tuple[Step, ...] | None:
         """``layer.weight`` still requires grad where a file freezes parameters: the layer was
         made in this scope, in a block around ``expr``, and between there and ``expr`` nothing
         can switch its ``requires_grad`` off (no call is handed it or ``self``), except freezes
@@ -101,7 +107,7 @@ class FreezeEvidence:
             return None
         full = f"{layer}.{expr.attr}"
         root = layer.split(".")[0]
-        scope = self._scope(expr)
+        scope = scope_node(self.ctx, expr)
         at = (expr.lineno, expr.col_offset)
         positions, nodes = self._assignments_and_calls(scope)
         made = [
@@ -222,9 +228,6 @@ class FreezeEvidence:
         if not passed or not all(isinstance(v, ast.Constant) for v in passed):
             return None
         return [v.value for v in passed if isinstance(v, ast.Constant)]
-
-    def _scope(self, node: ast.AST) -> ast.AST:
-        return self.ctx.names.scope_of(node).node
 
 
 def _related(path: str | None, full: str, root: str) -> bool:

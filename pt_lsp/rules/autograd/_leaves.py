@@ -26,7 +26,7 @@ from pt_lsp.core.evidence.reaching import (
 from pt_lsp.core.flow.values import Kind, Step
 from pt_lsp.core.vocabulary import FACTORIES
 from pt_lsp.core.walk import binds_name, is_self_attr, own_nodes
-from pt_lsp.rules.autograd._frozen_parameters import FreezeEvidence, _keyword, _literal
+from pt_lsp.rules.autograd._frozen_parameters import FreezeEvidence, _keyword, _literal, scope_node
 from pt_lsp.rules.autograd._leaf_syntax import _block_of, _bound_names, _flag_target, _iterates_parameters, _view_base
 from pt_lsp.rules.autograd._narrowed_layers import narrowed_layer
 
@@ -66,15 +66,15 @@ class Leaf:
     held: bool = False  # reached through an object a method's class holds (``self.param.pdfvec``)
 
 
-class LeafEvidence(FreezeEvidence):
+class LeafEvidence:
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
+        self.freeze = FreezeEvidence(ctx)  # where the file may switch requires_grad off
         self._scope_bindings: dict[int, dict[str, list[ast.AST]]] = {}
         self._made: dict[tuple[int, int], Leaf | None] = {}
         self._fresh: dict[tuple[int, int], bool] = {}
         self._names: dict[tuple[int, str], Leaf | None] = {}
         self._held: dict[tuple[int, str, str], Leaf | None] = {}
-        self._scope_sites: dict[int, tuple[list[tuple[int, int]], list[ast.AST]]] = {}
 
     # -- what makes a leaf ------------------------------------------------------------------------
     def made_leaf(self, expr: ast.AST, depth: int = 0) -> Leaf | None:
@@ -236,15 +236,15 @@ class LeafEvidence(FreezeEvidence):
         if isinstance(expr, ast.Name):
             if expr.id not in self._plausible[0]:
                 return None
-            scope = self._scope(expr)
+            scope = scope_node(self.ctx, expr)
             key = (id(scope), expr.id)
             if key not in self._names:
                 self._names[key] = self._name_leaf(scope, expr.id)
             found = self._names[key]
             if found is None:
                 return self._flagged_leaf(expr, scope)
-            frozen = (found.origin == "parameter" and self.freezes) or self._frozen_by_name(expr.id)
-            return None if frozen and not self._frozen_only_after(expr, scope) else found
+            frozen = (found.origin == "parameter" and self.freeze.freezes) or self.freeze.frozen_by_name(expr.id)
+            return None if frozen and not self.freeze.frozen_only_after(expr, scope) else found
         if isinstance(expr, ast.Attribute):
             if isinstance(expr.value, ast.Name) and expr.value.id == "self":
                 if expr.attr not in self._plausible[1]:
@@ -262,8 +262,8 @@ class LeafEvidence(FreezeEvidence):
         if expr.attr not in ("weight", "bias"):
             return None
         unfrozen: tuple[Step, ...] = ()
-        if self.freezes:  # the file freezes something: only a layer made just before may be shown unfrozen
-            found = self._not_frozen_since_made(expr)
+        if self.freeze.freezes:  # the file freezes something: only a layer made just before may be shown unfrozen
+            found = self.freeze.not_frozen_since_made(expr)
             if found is None:
                 return None
             unfrozen = found
@@ -282,7 +282,7 @@ class LeafEvidence(FreezeEvidence):
     def _narrowed(self, expr: ast.Attribute) -> Leaf | None:
         """``m.weight`` inside ``if isinstance(m, nn.Linear):`` (an init function ``model.apply``
         runs); not where the file freezes anything."""
-        test = None if self.freezes else narrowed_layer(self.ctx, expr)
+        test = None if self.freeze.freezes else narrowed_layer(self.ctx, expr)
         if test is None:
             return None
         message = f"`{ast.unparse(test.args[0])}` is a layer here: the `{expr.attr}` of one is a parameter"
@@ -297,7 +297,7 @@ class LeafEvidence(FreezeEvidence):
         name = expr.value.id
         return tuple(
             Step(node.value, message)
-            for node in own_nodes(self._scope(expr))
+            for node in own_nodes(scope_node(self.ctx, expr))
             if isinstance(node, ast.Assign)
             and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
             and isinstance(node.value, ast.Call)
@@ -317,7 +317,7 @@ class LeafEvidence(FreezeEvidence):
         ever assigns ``self.coef`` an ``nn.Parameter``; or of any class of this file that only
         ever assigns it a fresh leaf that requires grad, where the analysis shows it still is one
         (a hand-written regression's ``self.coef = torch.zeros(n, requires_grad=True)``)."""
-        if self.freezes or expr.attr not in self._plausible[1]:
+        if self.freeze.freezes or expr.attr not in self._plausible[1]:
             return None
         info = getattr(self.ctx.flow.value(expr.value), "cls", None)
         node = getattr(info, "node", None)
@@ -334,7 +334,7 @@ class LeafEvidence(FreezeEvidence):
         requires grad, and nothing outside that class assigns a ``.pdfvec``."""
         holder = expr.value
         if (
-            self.freezes
+            self.freeze.freezes
             or expr.attr not in self._plausible[1]
             or not isinstance(holder, ast.Attribute)
             or not isinstance(holder.value, ast.Name)
@@ -400,7 +400,7 @@ class LeafEvidence(FreezeEvidence):
         if cls is None:
             return None
         info = self.ctx.class_info(cls)
-        if info is None or not (info.is_module or any_leaf) or self.freezes:
+        if info is None or not (info.is_module or any_leaf) or self.freeze.freezes:
             return None
         values: list[ast.expr | None] = []
         for node in ast.walk(cls):  # only on a candidate finding
@@ -447,7 +447,7 @@ class LeafEvidence(FreezeEvidence):
         """``w.requires_grad = True`` earlier in the same block: torch allows that on a leaf only
         (else it raises), so from there on, until ``w`` is rebound, it is a leaf that requires grad."""
         name = expr.id
-        if self._frozen_by_name(name):
+        if self.freeze.frozen_by_name(name):
             return None
         for flag in reversed(self._flags(scope).get(name, [])):
             block = _block_of(self.ctx, flag)
