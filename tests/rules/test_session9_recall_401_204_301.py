@@ -12,7 +12,12 @@ deep-learning-v2-pytorch#160, corr_based_prediction#1, tt-blacksmith#711) were r
 
 from __future__ import annotations
 
-from rules_helpers import lines
+from pathlib import Path
+
+from rules_helpers import lines, source
+
+from pt_lsp.core.engine import lint_source
+from pt_lsp.core.selection import Selection
 
 # torch: TypeError "can't convert cuda:0 device type tensor to numpy" at the np.array line (wacc * 100 is a 0-d CUDA tensor).
 HGRAPH_METERS = """
@@ -447,3 +452,79 @@ def test_an_attribute_of_a_name_not_bound_to_parse_args_is_no_option() -> None:
     function reading `args.device` is reported."""
     assert lines("PTL401", NOT_THE_NAMESPACE) == []
     assert lines("PTL401", NOT_THE_NAMESPACE.replace("settings", "args")) == [7]
+
+
+# Helpers of another project file (the brief's `to_np(x)`, values crossing files): utils.py,
+# evaluation.py and main.py of one folder. torch (fake-cuda, `python main.py`): TypeError
+# "can't convert cuda:0 device type tensor to numpy" in utils.to_np.
+HELPERS_UTILS = """
+import numpy as np
+
+
+def to_np(x):
+    return x.detach().numpy()
+
+
+def mean_of(values):
+    return float(np.mean(values))
+"""
+
+# torch: prints "(3, 2) 0.38... [0.]": the helpers move to the CPU (`.cpu()`, `.item()`).
+HELPERS_UTILS_FIXED = """
+import numpy as np
+
+
+def to_np(x):
+    return x.detach().cpu().numpy()
+
+
+def mean_of(values):
+    return float(np.mean([v.item() for v in values]))
+"""
+
+HELPERS_EVALUATION = """
+import torch
+
+
+def predict(model, batches, device):
+    outs = []
+    with torch.no_grad():
+        for x in batches:
+            outs.append(model(x.to(device)))
+    return outs
+"""
+
+HELPERS_MAIN = """
+import numpy as np
+import torch
+import torch.nn as nn
+
+from evaluation import predict
+from utils import mean_of, to_np
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+model = nn.Linear(4, 2).to(device)
+batches = [torch.randn(3, 4) for _ in range(2)]
+outs = predict(model, batches, device)
+first = to_np(outs[0])
+losses = [(o**2).mean() for o in outs]
+print(first.shape, mean_of(losses), np.zeros(1))
+"""
+
+
+def _helpers_project(tmp_path: Path, utils: str) -> list[int]:
+    (tmp_path / "utils.py").write_text(source(utils))
+    (tmp_path / "evaluation.py").write_text(source(HELPERS_EVALUATION))
+    main = tmp_path / "main.py"
+    main.write_text(source(HELPERS_MAIN))
+    result = lint_source(main.read_text(), path=str(main), selection=Selection.of(["PTL401"]))
+    assert result.errors == []
+    return [f.line for f in result.findings if f.code == "PTL401"]
+
+
+def test_helpers_of_another_file_converting_this_files_cuda_tensors_are_reported(tmp_path: Path) -> None:
+    assert _helpers_project(tmp_path, HELPERS_UTILS) == [12, 14]
+
+
+def test_helpers_of_another_file_moving_to_the_cpu_are_silent(tmp_path: Path) -> None:
+    assert _helpers_project(tmp_path, HELPERS_UTILS_FIXED) == []

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from typing import cast
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import source_of
 from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
+from pt_lsp.core.flow.facts import FlowFacts
 from pt_lsp.core.flow.lattice import Device
-from pt_lsp.core.flow.values import Kind
+from pt_lsp.core.flow.values import Kind, Value
+from pt_lsp.core.names import Names
 from pt_lsp.core.rule import Rule
+from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.numpy_interop._array_stores import array_stores
 from pt_lsp.rules.numpy_interop._conversions import (
     CONVERSION_WORDS,
@@ -50,7 +54,9 @@ class NumpyOnCudaTensor(Rule):
     `map(np.asarray, zip(*pairs))`; those findings carry no fix. So does storing such a tensor into
     a row or a slice of a NumPy array the file makes (`g_loss = np.zeros((n, 1))`, then
     `g_loss[i] = loss`): NumPy converts it there, while a single element (`np.zeros(n)[i]`) takes
-    `float(t)`, which works on CUDA. A
+    `float(t)`, which works on CUDA. A function of another project file that converts what a
+    call of this file hands it (`to_np(out)` of `utils.py`'s `x.detach().numpy()`, `np.mean` of
+    a list) is reported at the call, in a file that uses NumPy or the like itself. A
     list's tensors are followed into helpers, callbacks and other objects' attributes (a
     logger's `self.stats[key].append((t, value))`). A batch of unknown class (a
     `DataLoader`'s) moved with `.to(device)` keeps that device through reshapes, casts,
@@ -128,6 +134,48 @@ class NumpyOnCudaTensor(Rule):
             )
 
         yield from self.stored(ctx)
+        yield from self.helpers(ctx)
+
+    def helpers(self, ctx: FileContext) -> Iterator[Finding]:
+        """A call of a function of another project file that converts what this call hands it
+        (``to_np(outs[0])`` of ``utils.py``'s ``def to_np(x): return x.detach().numpy()``): the
+        flow follows the call, so the helper's conversion sees this file's CUDA tensor; reported
+        here, where the tensor comes from (the helper, analysed alone, knows nothing of it)."""
+        project = ctx.project
+        if not project.enabled:
+            return
+        for call in ctx.index.of(ast.Call):
+            if not isinstance(call.func, (ast.Name, ast.Attribute)) or not (call.args or call.keywords):
+                continue
+            qualname = ctx.qualname(call.func)
+            if qualname is None or qualname.startswith(("torch.", "numpy.", "matplotlib.", "sklearn.")):
+                continue
+            helper = project.resolve(qualname, None)
+            if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) or project.unit_of(helper) is None:
+                continue
+            if not _converts_something(ctx, helper):
+                continue  # read before asking the flow: most helpers convert nothing
+            handed = [ctx.flow.value(a.value if isinstance(a, ast.Starred) else a) for a in call.args]
+            handed += [ctx.flow.value(k.value) for k in call.keywords]
+            if not any(_may_hold_cuda(value) for value in handed):
+                continue
+            converted = _helper_conversion(ctx, helper)
+            if converted is None:
+                continue
+            node, value = converted
+            place = project.locate(node)
+            where = f" ({place[1]}:{place[0].start.line})" if place is not None else ""
+            device = (
+                "is on a CUDA device" if value.device is Device.CUDA else "may be on a CUDA device (chosen at run time)"
+            )
+            yield self.report(
+                ctx,
+                call,
+                f"`{source_of(ctx, call.func)}()`{where} converts to NumPy a tensor of this call that {device}:"
+                " it raises; move it to the CPU first",
+                severity=Severity.ERROR if value.device is Device.CUDA else Severity.WARNING,
+                related=evidence_path(ctx, value.steps),
+            )
 
     def stored(self, ctx: FileContext) -> Iterator[Finding]:
         """A CUDA tensor stored into a row or a slice of a NumPy array (``g_loss[i] = loss``)."""
@@ -206,6 +254,73 @@ class NumpyOnCudaTensor(Rule):
         return [preferred, force]
 
     examples = EXAMPLES
+
+
+class _Elsewhere:
+    """What the conversion helpers read of a context, for a function of another file: that
+    file's names (``np`` there), and this file's flow facts (the call followed from here)."""
+
+    def __init__(self, names: Names, flow: FlowFacts) -> None:
+        self.names = names
+        self.flow = flow
+
+    def qualname(self, expr: ast.AST) -> str | None:
+        return self.names.qualname(expr)
+
+
+def _converts_something(ctx: FileContext, helper: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether ``helper`` calls ``.numpy()`` or a NumPy, matplotlib or scikit-learn function."""
+    unit = ctx.project.unit_of(helper)
+    if unit is None:
+        return False
+    for node in own_nodes(helper):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr == "numpy":
+                return True
+            qualname = unit.names.qualname(func)
+            if qualname is not None and qualname.startswith(("numpy.", "matplotlib.", "sklearn.")):
+                return True
+    return False
+
+
+def _may_hold_cuda(value: Value) -> bool:
+    """A tensor that may be on CUDA, or a list of them."""
+    if value.is_tensor:
+        return value.device.may_be_cuda
+    return value.kind is Kind.SEQ and value.iter_elem().is_tensor and value.iter_elem().device.may_be_cuda
+
+
+def _helper_conversion(
+    ctx: FileContext, helper: ast.FunctionDef | ast.AsyncFunctionDef
+) -> tuple[ast.Call, Value] | None:
+    """The first conversion in ``helper`` (a function of another file, as the flow followed it
+    from this file) of a tensor that is or may be on CUDA: ``x.numpy()``, ``np.asarray(x)``, a
+    NumPy function of a list of them."""
+    unit = ctx.project.unit_of(helper)
+    if unit is None:
+        return None
+    there = cast(FileContext, _Elsewhere(unit.names, ctx.flow))  # names of its file, facts of this one
+    for node in own_nodes(helper):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "numpy" and not node.args and not _forced(node):
+            value = ctx.flow.value(func.value)
+            if value.is_tensor and value.device.may_be_cuda:
+                return node, value
+            continue
+        qualname = there.qualname(func)
+        if qualname is None or not qualname.startswith(("numpy.", "matplotlib.", "sklearn.")):
+            continue
+        for conversion in conversions(there, node) or _display_items(there, node):
+            if conversion.value.device.may_be_cuda:
+                return node, conversion.value
+        if node.args and qualname in IMPLICIT_CONVERSIONS:
+            value = ctx.flow.value(node.args[0])
+            if value.is_tensor and value.device.may_be_cuda:
+                return node, value
+    return None
 
 
 def _describe(ctx: FileContext, conversion: Conversion) -> str:
