@@ -528,3 +528,125 @@ def test_helpers_of_another_file_converting_this_files_cuda_tensors_are_reported
 
 def test_helpers_of_another_file_moving_to_the_cpu_are_silent(tmp_path: Path) -> None:
     assert _helpers_project(tmp_path, HELPERS_UTILS_FIXED) == []
+
+
+# PTL204: an optimizer built by a factory function (`optimizer = build_optimizer(model, ...)`),
+# of another project file or of this one. torch (`python main.py`): "every step used its own
+# batch only: False"; with `optimizer.zero_grad()` in the loop: True.
+FACTORY_UTILS = """
+import torch
+
+
+def build_optimizer(model, name, lr):
+    if name == "adam":
+        return torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    return optimizer
+"""
+
+FACTORY_MAIN = """
+import torch
+import torch.nn as nn
+
+from optim_utils import build_optimizer
+
+model = nn.Linear(4, 2)
+optimizer = build_optimizer(model, "sgd", 0.01)
+fresh = []
+for x, y in [(torch.randn(3, 4), torch.randn(3, 2)) for _ in range(4)]:
+    loss = nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    alone = torch.autograd.grad(nn.functional.mse_loss(model(x), y), model.bias)[0]
+    fresh.append(torch.allclose(alone, model.bias.grad))
+    optimizer.step()
+print("every step used its own batch only:", all(fresh))
+"""
+
+FACTORY_MAIN_FIXED = """
+import torch
+import torch.nn as nn
+
+from optim_utils import build_optimizer
+
+model = nn.Linear(4, 2)
+optimizer = build_optimizer(model, "sgd", 0.01)
+fresh = []
+for x, y in [(torch.randn(3, 4), torch.randn(3, 2)) for _ in range(4)]:
+    optimizer.zero_grad()
+    loss = nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    alone = torch.autograd.grad(nn.functional.mse_loss(model(x), y), model.bias)[0]
+    fresh.append(torch.allclose(alone, model.bias.grad))
+    optimizer.step()
+print("every step used its own batch only:", all(fresh))
+"""
+
+# torch: "... True": on this path the factory returns a wrapper whose `step` resets the
+# gradients itself; the factory's returns are not all torch.optim optimizers, so nothing is known.
+FACTORY_WRAPPER_UTILS = """
+import torch
+
+
+class Lookahead:
+    def __init__(self, inner):
+        self.inner = inner
+
+    def step(self):
+        self.inner.step()
+        self.inner.zero_grad()
+
+
+def build_optimizer(model, name, lr):
+    if name == "lookahead":
+        return Lookahead(torch.optim.SGD(model.parameters(), lr=lr))
+    return torch.optim.SGD(model.parameters(), lr=lr)
+"""
+
+FACTORY_SAME_FILE = """
+import torch
+import torch.nn as nn
+
+def build_optimizer(model, name, lr):
+    if name == "adam":
+        return torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    return optimizer
+
+
+model = nn.Linear(4, 2)
+optimizer = build_optimizer(model, "sgd", 0.01)
+fresh = []
+for x, y in [(torch.randn(3, 4), torch.randn(3, 2)) for _ in range(4)]:
+    loss = nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    alone = torch.autograd.grad(nn.functional.mse_loss(model(x), y), model.bias)[0]
+    fresh.append(torch.allclose(alone, model.bias.grad))
+    optimizer.step()
+print("every step used its own batch only:", all(fresh))
+"""
+
+
+def _factory_project(tmp_path: Path, utils: tuple[str, str], main: str) -> list[int]:
+    (tmp_path / utils[0]).write_text(source(utils[1]))
+    program = tmp_path / "main.py"
+    program.write_text(source(main))
+    result = lint_source(program.read_text(), path=str(program), selection=Selection.of(["PTL204"]))
+    assert result.errors == []
+    return [f.line for f in result.findings if f.code == "PTL204"]
+
+
+def test_optimizer_of_a_factory_of_another_file_is_known(tmp_path: Path) -> None:
+    assert _factory_project(tmp_path, ("optim_utils.py", FACTORY_UTILS), FACTORY_MAIN) == [14]
+
+
+def test_optimizer_of_a_factory_with_the_reset_is_silent(tmp_path: Path) -> None:
+    assert _factory_project(tmp_path, ("optim_utils.py", FACTORY_UTILS), FACTORY_MAIN_FIXED) == []
+
+
+def test_a_factory_that_may_return_a_resetting_wrapper_proves_nothing(tmp_path: Path) -> None:
+    main = FACTORY_MAIN.replace("from optim_utils import", "from wrap_utils import").replace('"sgd"', '"lookahead"')
+    assert _factory_project(tmp_path, ("wrap_utils.py", FACTORY_WRAPPER_UTILS), main) == []
+
+
+def test_optimizer_of_a_factory_of_this_file_is_known() -> None:
+    assert lines("PTL204", FACTORY_SAME_FILE) == [19]

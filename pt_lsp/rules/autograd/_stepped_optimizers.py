@@ -9,7 +9,7 @@ import ast
 import weakref
 
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.walk import attr_path
+from pt_lsp.core.walk import attr_path, own_nodes
 
 NOT_OPTIMIZERS = ("torch.optim.lr_scheduler", "torch.optim.swa_utils")
 
@@ -44,7 +44,11 @@ def _optimizer_verdict(ctx: FileContext, path: str) -> str | None:
     for assign in assignments_to(ctx, path):
         if isinstance(assign.value, ast.Call):
             qualname = ctx.qualname(assign.value.func) or ""
-            if _is_torch_optimizer(qualname) or optimizer_subclass(ctx, assign.value.func):
+            if (
+                _is_torch_optimizer(qualname)
+                or optimizer_subclass(ctx, assign.value.func)
+                or optimizer_factory(ctx, assign.value.func)
+            ):
                 found = "torch.optim"
             else:
                 return None  # bound to something else as well
@@ -129,6 +133,43 @@ def optimizer_subclass(ctx: FileContext, func: ast.expr) -> bool:
             return True
         pending.extend(current.local_bases)
     return False
+
+
+def optimizer_factory(ctx: FileContext, func: ast.expr) -> bool:
+    """A function of this file or of another project file every return of which builds a
+    `torch.optim` optimizer, directly or through a local bound once to one
+    (``def build_optimizer(model, lr): return torch.optim.SGD(model.parameters(), lr=lr)``)."""
+    function: ast.AST | None = None
+    names = ctx.names
+    if isinstance(func, ast.Name) and ctx.qualname(func) is None:
+        defined = [
+            s for s in ctx.tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == func.id
+        ]
+        function = defined[0] if len(defined) == 1 else None  # a module-level function of this file
+    elif isinstance(func, (ast.Name, ast.Attribute)) and ctx.project.enabled:
+        qualname = ctx.qualname(func)
+        entity = ctx.project.resolve(qualname, None) if qualname and not qualname.startswith("torch.") else None
+        if isinstance(entity, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            unit = ctx.project.unit_of(entity)
+            if unit is not None:
+                function, names = entity, unit.names
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    returns = [n for n in own_nodes(function) if isinstance(n, ast.Return)]
+    if not returns:
+        return False
+    for ret in returns:
+        value = ret.value
+        if isinstance(value, ast.Name):
+            bound = [
+                n.value
+                for n in own_nodes(function)
+                if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == value.id for t in n.targets)
+            ]
+            value = bound[0] if len(bound) == 1 else None
+        if not (isinstance(value, ast.Call) and _is_torch_optimizer(names.qualname(value.func) or "")):
+            return False
+    return True
 
 
 def _defines_step(cls: ast.ClassDef) -> bool:

@@ -19,6 +19,7 @@ from pt_lsp.rules.autograd._stepped_optimizers import (
     assignments_to,
     iterated_optimizers,
     optimizer_evidence,
+    optimizer_factory,
     optimizer_subclass,
     stepped_optimizer,
 )
@@ -40,8 +41,10 @@ class MissingZeroGrad(Rule):
     and step, no reset) that this file calls in such a loop (a comprehension counts:
     `[self.train_step(b) for b in batches]`).
     The optimizer must be known: made by a `torch.optim` class (or by a class of the file derived
-    from one that keeps its `step`), named so (`optimizer`, `optim_g`), or the loop variable over
-    a list or dict of `torch.optim` optimizers (`for opt in optimizers.values()`). A reset of
+    from one that keeps its `step`, or by a function of this file or of another project file
+    every return of which builds one: `optimizer = build_optimizer(model, args)`), named so
+    (`optimizer`, `optim_g`), or the loop variable over a list or dict of `torch.optim` optimizers
+    (`for opt in optimizers.values()`). A reset of
     another optimizer, over another module's parameters, does not count for this one (a GAN
     loop that resets `optim_d` only), nor does a module's own `zero_grad()` for an optimizer
     over another module that this file builds (`self.generator.zero_grad()` before
@@ -208,6 +211,7 @@ class MissingZeroGrad(Rule):
             and (
                 (ctx.qualname(assign.value.func) or "").startswith("torch.optim.")
                 or optimizer_subclass(ctx, assign.value.func)
+                or optimizer_factory(ctx, assign.value.func)
             )
         ]
         return [Step(call, f"`{path}` created here") for call in made]
