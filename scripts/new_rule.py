@@ -137,7 +137,6 @@ from collections.abc import Iterator
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.findings import Finding, Severity
 from pt_lsp.core.rule import Rule
-from pt_lsp.rules.{family}.examples.{module} import EXAMPLES
 
 # The function whose calls are reported, by qualified name (under any import alias).
 CALLS = {{"{call}"}}
@@ -177,7 +176,6 @@ class {cls}(Rule):
     name = "{name}"
     summary = "{summary}"
     severity = Severity.WARNING
-    examples = EXAMPLES
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if GATE not in ctx.doc.text:

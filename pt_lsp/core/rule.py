@@ -13,11 +13,11 @@ import pkgutil
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .examples import Example
 from .findings import Finding, Fix, Related, Severity
 
 if TYPE_CHECKING:
     from .context import FileContext
+    from .examples import Example
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "References")
 # The code of the syntax-error rule (pt_lsp/rules/syntax): the one finding of a file that does not parse.
@@ -30,12 +30,38 @@ _REGISTRY: dict[str, type[Rule]] = {}
 IMPORT_ERRORS: dict[str, str] = {}
 
 
+class _Examples:
+    """``Rule.examples``: the rule's examples, the ``EXAMPLES`` of the module beside it
+    (``<family>/examples/<rule module>.py``), imported when first asked for (verify, the docs,
+    `pt-lsp rule`): linting never reads them, so a check's start-up does not import them. A rule
+    elsewhere (a plugin, a test) without such a module has none, unless it sets ``examples``."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[type, tuple[Example, ...]] = {}
+
+    def __get__(self, obj: object, owner: type) -> tuple[Example, ...]:
+        found = self._loaded.get(owner)
+        if found is None:
+            package, _, leaf = owner.__module__.rpartition(".")
+            try:
+                module = importlib.import_module(f"{package}.examples.{leaf}") if package else None
+            except ModuleNotFoundError as error:
+                if error.name is None or not f"{package}.examples.{leaf}".startswith(error.name):
+                    raise  # the examples module exists but imports something missing: a real error
+                module = None
+            found = self._loaded[owner] = tuple(getattr(module, "EXAMPLES", ()))
+        return found
+
+
 class Rule:
     code: ClassVar[str] = ""
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""  # one line for `pt-lsp rule --all` and the README
     severity: ClassVar[Severity] = Severity.ERROR
-    examples: ClassVar[tuple[Example, ...]] = ()
+    if TYPE_CHECKING:
+        examples: ClassVar[tuple[Example, ...]]
+    else:
+        examples = _Examples()
     suppressible: ClassVar[bool] = True  # whether a noqa comment (and the editor's action) applies
     # The server may reuse its findings inside a function whose connected functions did not change
     # (core/incremental.py): true only where a finding in a function depends on nothing but the

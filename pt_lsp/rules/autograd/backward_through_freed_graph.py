@@ -25,7 +25,6 @@ from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path, is_self_attr, parameter_defaults
 from pt_lsp.rules.autograd._freed_graph_cases import BackwardEvent, Carried, EventCase, freed_graph_events
 from pt_lsp.rules.autograd._retained_steps import likely_message, stepped_grade
-from pt_lsp.rules.autograd.examples.backward_through_freed_graph import EXAMPLES
 
 RETAIN = "retain_graph=True"
 # Where retain_graph goes when passed by position: Tensor.backward(gradient, retain_graph, ...),
@@ -100,7 +99,6 @@ class BackwardThroughFreedGraph(Rule):
     code = "PTL201"
     name = "backward-through-freed-graph"
     summary = "`backward()` through a graph that an earlier `backward()` already freed"
-    examples = EXAMPLES
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text

@@ -13,7 +13,6 @@ from pt_lsp.core.findings import Applicability, Edit, Finding, Fix
 from pt_lsp.core.flow.values import Kind
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.autograd._nonscalar import NonScalar
-from pt_lsp.rules.autograd.examples.implicit_grad_non_scalar import EXAMPLES
 
 
 def _grad_call(text: str) -> bool:
@@ -100,7 +99,6 @@ class ImplicitGradNonScalar(Rule):
     code = "PTL202"
     name = "implicit-grad-non-scalar"
     summary = "`backward()` without a gradient on a tensor known to have more than one element"
-    examples = EXAMPLES
     per_unit = True  # the server may reuse its findings per function (core/incremental/)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:

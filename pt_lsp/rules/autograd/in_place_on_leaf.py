@@ -17,7 +17,6 @@ from pt_lsp.rules.autograd._inplace_sites import (
     receiver_text,
     statements_of,
 )
-from pt_lsp.rules.autograd.examples.in_place_on_leaf import EXAMPLES
 
 LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation"
 VIEW_ERROR = "a view of a leaf Variable that requires grad is being used in an in-place operation"
@@ -91,7 +90,6 @@ class InPlaceOnLeaf(Rule):
     code = "PTL203"
     name = "in-place-on-leaf"
     summary = "in-place operation or item assignment on a leaf tensor that requires grad, outside `no_grad`"
-    examples = EXAMPLES
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         sites = [s for s in inplace_sites(ctx) if not s.manual_update]

@@ -23,7 +23,6 @@ from pt_lsp.rules.autograd._stepped_optimizers import (
     optimizer_subclass,
     stepped_optimizer,
 )
-from pt_lsp.rules.autograd.examples.missing_zero_grad import EXAMPLES
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -90,7 +89,6 @@ class MissingZeroGrad(Rule):
     name = "missing-zero-grad"
     summary = "a loop calls `backward()` and `optimizer.step()` but never resets the gradients"
     severity = Severity.ERROR
-    examples = EXAMPLES
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text

@@ -18,7 +18,6 @@ from pt_lsp.rules.autograd._inplace_sites import (
     receiver_text,
     statements_of,
 )
-from pt_lsp.rules.autograd.examples.update_outside_no_grad import EXAMPLES
 
 
 class UpdateOutsideNoGrad(Rule):
@@ -68,7 +67,6 @@ class UpdateOutsideNoGrad(Rule):
     code = "PTL205"
     name = "update-outside-no-grad"
     summary = "manual in-place update `w -= lr * w.grad` of a leaf that requires grad, outside `no_grad`"
-    examples = EXAMPLES
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         sites = [s for s in inplace_sites(ctx) if s.manual_update]

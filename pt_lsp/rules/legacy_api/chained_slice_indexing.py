@@ -12,7 +12,6 @@ from pt_lsp.core.edits import primary_text, source_of
 from pt_lsp.core.evidence.bindings import TensorApiEvidence, bound_values
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.rule import Rule
-from pt_lsp.rules.legacy_api.examples.chained_slice_indexing import EXAMPLES
 
 # `x[a:b][c:d]` on one line: a slice, then a second subscript holding a slice
 _CHAINED_WINDOWS = re.compile(r":[^\[\]\n]*\]\s*\[[^\[\]\n]*:")
@@ -92,7 +91,6 @@ class ChainedSliceIndexing(Rule):
     name = "chained-slice-indexing"
     summary = "`x[a:b][c:d]` on a tensor or array: the second slice is on dimension 0 again, not `x[a:b, c:d]`"
     severity = Severity.WARNING
-    examples = EXAMPLES
     per_unit = True  # the server may reuse its findings per function (core/incremental/)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:

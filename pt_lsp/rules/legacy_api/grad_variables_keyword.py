@@ -9,7 +9,6 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import rename_keyword
 from pt_lsp.core.findings import Applicability, Finding, Fix, Severity
 from pt_lsp.core.rule import Rule
-from pt_lsp.rules.legacy_api.examples.grad_variables_keyword import EXAMPLES
 
 OLD, NEW = "grad_variables", "grad_tensors"
 # Only the function took the keyword: `Tensor.backward()` calls its gradient `gradient=`.
@@ -53,7 +52,6 @@ class GradVariablesKeyword(Rule):
     name = "grad-variables-keyword"
     summary = "`torch.autograd.backward(grad_variables=...)`: a deprecated keyword → `grad_tensors=`"
     severity = Severity.WARNING
-    examples = EXAMPLES
     per_unit = True  # the server may reuse its findings per function (core/incremental/)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:

@@ -17,7 +17,6 @@ from pt_lsp.core.evidence.bindings import (
 )
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.rule import Rule
-from pt_lsp.rules.legacy_api.examples.legacy_tensor_constructor import EXAMPLES
 
 # Typed constructors and the dtype each one forces.
 TYPED = {
@@ -190,7 +189,6 @@ class LegacyTensorConstructor(Rule):
     name = "legacy-tensor-constructor"
     summary = "`torch.FloatTensor(...)` and other typed constructors, `torch.Tensor(data)`: forced dtype, silent copies"
     severity = Severity.WARNING
-    examples = EXAMPLES
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text

@@ -10,7 +10,6 @@ from pt_lsp.core.edits import source_of
 from pt_lsp.core.evidence.reaching import reaching_values
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.rule import Rule
-from pt_lsp.rules.legacy_api.examples.packed_sequence_unpacked import EXAMPLES
 
 # The calls that return a `PackedSequence` (`pad_packed_sequence` returns a true pair).
 PACKERS = {
@@ -67,7 +66,6 @@ class PackedSequenceUnpacked(Rule):
     name = "packed-sequence-unpacked"
     summary = "`x, _ = pack_padded_sequence(...)`: a `PackedSequence` has four fields since torch 1.1 → `.data`"
     severity = Severity.ERROR
-    examples = EXAMPLES
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text

@@ -9,7 +9,6 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import rename_keyword
 from pt_lsp.core.findings import Applicability, Finding, Fix, Severity
 from pt_lsp.core.rule import Rule
-from pt_lsp.rules.legacy_api.examples.retain_variables_keyword import EXAMPLES
 
 OLD, NEW = "retain_variables", "retain_graph"
 # torch's own functions that took the keyword (a `.backward(...)` method call is matched by name).
@@ -53,7 +52,6 @@ class RetainVariablesKeyword(Rule):
     name = "retain-variables-keyword"
     summary = "`backward(retain_variables=...)`: a keyword removed from PyTorch → `retain_graph=`"
     severity = Severity.ERROR
-    examples = EXAMPLES
     per_unit = True  # the server may reuse its findings per function (core/incremental/)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:

@@ -13,7 +13,6 @@ from pt_lsp.core.findings import Finding, Severity
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path
 from pt_lsp.rules.legacy_api._data_fixes import UpdateFixes, read_fix, scalar_index
-from pt_lsp.rules.legacy_api.examples.tensor_data_attribute import EXAMPLES
 
 # In-place methods reached through `.data` (and the views on the way to them).
 NOT_UPDATES = vocabulary.IN_PLACE_NOT_WRITING
@@ -182,7 +181,6 @@ class TensorDataAttribute(Rule):
     name = "tensor-data-attribute"
     summary = "`.data` on a tensor, parameter or `.grad`: bypasses autograd and can corrupt gradients"
     severity = Severity.WARNING
-    examples = EXAMPLES
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if ".data" not in ctx.doc.text:

@@ -15,7 +15,6 @@ from pt_lsp.core.evidence.bindings import (
 )
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.rule import Rule
-from pt_lsp.rules.legacy_api.examples.tensor_new import EXAMPLES
 
 
 class TensorNew(Rule):
@@ -62,7 +61,6 @@ class TensorNew(Rule):
         "`x.new(...)`: a legacy constructor (uninitialised memory, or an alias) instead of `new_empty`/`new_tensor`"
     )
     severity = Severity.WARNING
-    examples = EXAMPLES
     per_unit = True  # the server may reuse its findings per function (core/incremental.py)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:

@@ -10,7 +10,6 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import primary_text, torch_reference
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.rule import Rule
-from pt_lsp.rules.legacy_api.examples.tensor_type_comparison import EXAMPLES
 from pt_lsp.rules.legacy_api.legacy_tensor_constructor import CONSTRUCTORS
 
 DTYPE_NAMES = (
@@ -97,7 +96,6 @@ class TensorTypeComparison(Rule):
     name = "tensor-type-comparison"
     summary = "`x.type()` (a string) compared with a dtype or tensor class: always False"
     severity = Severity.ERROR
-    examples = EXAMPLES
     per_unit = True  # the server may reuse its findings per function (core/incremental.py)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:

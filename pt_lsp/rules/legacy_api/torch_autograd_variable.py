@@ -23,7 +23,6 @@ from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Sev
 from pt_lsp.core.names import canonical
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes
-from pt_lsp.rules.legacy_api.examples.torch_autograd_variable import EXAMPLES
 
 VARIABLE = "torch.autograd.Variable"
 # torch functions returning a new tensor: `requires_grad=True` can be passed to them directly.
@@ -127,7 +126,6 @@ class TorchAutogradVariable(Rule):
     name = "torch-autograd-variable"
     summary = "`torch.autograd.Variable(...)`, a deprecated wrapper since PyTorch 0.4, and its import"
     severity = Severity.WARNING
-    examples = EXAMPLES
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if "Variable" not in ctx.doc.text:

@@ -24,7 +24,6 @@ from pt_lsp.rules.modules._module_evidence import (
     is_self_attr,
     methods_reached_from,
 )
-from pt_lsp.rules.modules.examples.layer_created_in_forward import EXAMPLES
 
 PARAMETERISED = {
     f"torch.nn.{n}"
@@ -104,7 +103,6 @@ class LayerCreatedInForward(Rule):
     name = "layer-created-in-forward"
     severity = Severity.WARNING  # a fresh random layer per call is occasionally meant (random features)
     summary = "a layer with parameters constructed inside `forward`: new random weights on every call"
-    examples = EXAMPLES
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if "forward" not in ctx.doc.text:

@@ -21,7 +21,6 @@ from pt_lsp.rules.modules._module_evidence import (
     is_self_attr,
     unbound_super,
 )
-from pt_lsp.rules.modules.examples.module_before_super_init import EXAMPLES
 
 
 def _module_value(ctx: FileContext, value: ast.AST | None) -> str | None:
@@ -158,7 +157,6 @@ class ModuleBeforeSuperInit(Rule):
     code = "PTL303"
     name = "module-before-super-init"
     summary = "submodule or parameter assigned before `super().__init__()`; `super(Other, self)` naming another class"
-    examples = EXAMPLES
     per_unit = True  # the server may reuse its findings per function (core/incremental/)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:

@@ -37,7 +37,6 @@ from pt_lsp.rules.modules._tensor_makers import (
     tensor_values,
 )
 from pt_lsp.rules.modules._trained_apart import made_trainable, trained_apart
-from pt_lsp.rules.modules.examples.unregistered_buffer import EXAMPLES
 
 # Methods that handle device moves themselves: the attribute may follow the module.
 MOVE_OVERRIDES = {"_apply", "to", "cuda", "_load_from_state_dict", "state_dict"}
@@ -144,7 +143,6 @@ class UnregisteredBuffer(Rule):
     name = "unregistered-buffer"
     summary = "a plain tensor attribute of an `nn.Module` used in `forward` (not a buffer)"
     severity = Severity.WARNING
-    examples = EXAMPLES
     per_unit = True  # the server may reuse its findings per function (core/incremental/)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:

@@ -18,7 +18,6 @@ from pt_lsp.rules.modules._module_evidence import assignment_path, is_self_attr,
 from pt_lsp.rules.modules._registration_evidence import MODULE, PARAM, Container, InitEvidence
 from pt_lsp.rules.modules._stateless_modules import stateless
 from pt_lsp.rules.modules._trained_apart import grad_tensor_call, requires_grad_keyword, trained_apart
-from pt_lsp.rules.modules.examples.unregistered_parameter import EXAMPLES
 
 CONTAINER_CLASSES = {
     (MODULE, "list"): "torch.nn.ModuleList",
@@ -110,7 +109,6 @@ class UnregisteredParameter(Rule):
     name = "unregistered-parameter"
     summary = "a tensor requiring grad or a plain list/dict of modules on an `nn.Module` that is never registered"
     severity = Severity.ERROR
-    examples = EXAMPLES
     per_unit = True  # the server may reuse its findings per function (core/incremental/)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:

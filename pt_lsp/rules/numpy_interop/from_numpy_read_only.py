@@ -25,7 +25,6 @@ from pt_lsp.rules.numpy_interop._alias_evidence import (
     read_only,
     writes,
 )
-from pt_lsp.rules.numpy_interop.examples.from_numpy_read_only import EXAMPLES
 
 SHARING_CONVERSIONS = {"torch.from_numpy", "torch.as_tensor", "torch.asarray"}
 # The legacy constructors wrap an array as `from_numpy` does (torch warns for a read-only one
@@ -158,7 +157,6 @@ class FromNumpyReadOnly(Rule):
     name = "from-numpy-read-only"
     summary = "`torch.from_numpy` of a read-only array: the tensor is writable and writes into protected memory"
     severity = Severity.WARNING
-    examples = EXAMPLES
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text

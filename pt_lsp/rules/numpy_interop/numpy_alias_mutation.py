@@ -20,7 +20,6 @@ from pt_lsp.rules.numpy_interop._alias_evidence import (
     optimizers_over,
     writes,
 )
-from pt_lsp.rules.numpy_interop.examples.numpy_alias_mutation import EXAMPLES
 
 # Calls that return the same memory as their receiver (for a CPU tensor).
 ALIASING = {"detach"}
@@ -66,7 +65,6 @@ class NumpyAliasMutation(Rule):
     name = "numpy-alias-mutation"
     summary = "a `.numpy()` snapshot read after the tensor changed in place: it shares memory and changed too"
     severity = Severity.WARNING
-    examples = EXAMPLES
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if ".numpy()" not in ctx.doc.text:

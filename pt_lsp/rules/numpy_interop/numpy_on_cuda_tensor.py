@@ -25,7 +25,6 @@ from pt_lsp.rules.numpy_interop._conversions import (
     conversions,
     describe,
 )
-from pt_lsp.rules.numpy_interop.examples.numpy_on_cuda_tensor import EXAMPLES
 
 IMPLICIT_CONVERSIONS = {"numpy.asarray", "numpy.array", "numpy.asanyarray"}
 
@@ -252,8 +251,6 @@ class NumpyOnCudaTensor(Rule):
             Applicability.SAFE,
         )
         return [preferred, force]
-
-    examples = EXAMPLES
 
 
 class _Elsewhere:

@@ -16,7 +16,6 @@ from pt_lsp.core.flow.lattice import Device
 from pt_lsp.core.flow.values import Value
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.numpy_interop._conversions import CONVERSION_WORDS, conversions, describe
-from pt_lsp.rules.numpy_interop.examples.numpy_on_requires_grad_tensor import EXAMPLES
 from pt_lsp.rules.numpy_interop.numpy_on_cuda_tensor import IMPLICIT_CONVERSIONS
 
 GRAD_MODE_DECORATORS = vocabulary.GRAD_MODES  # a decorated function sets its own grad mode
@@ -78,7 +77,6 @@ class NumpyOnRequiresGradTensor(Rule):
     name = "numpy-on-requires-grad-tensor"
     summary = "`.numpy()` on a tensor that requires grad: RuntimeError; use `.detach().numpy()`"
     severity = Severity.ERROR
-    examples = EXAMPLES
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if not ctx.mentions(*CONVERSION_WORDS):

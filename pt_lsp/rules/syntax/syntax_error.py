@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.findings import Finding, Severity
 from pt_lsp.core.rule import Rule
-from pt_lsp.rules.syntax.examples.syntax_error import EXAMPLES
 
 
 class SyntaxError_(Rule):
@@ -42,7 +41,6 @@ class SyntaxError_(Rule):
     name = "syntax-error"
     summary = "the file does not parse"
     severity = Severity.ERROR
-    examples = EXAMPLES
     # A noqa comment cannot silence code that does not parse: the editor offers no such action.
     suppressible = False
 

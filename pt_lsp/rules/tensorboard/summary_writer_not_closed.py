@@ -14,7 +14,6 @@ from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.tensorboard._program_end import ProgramEnd
-from pt_lsp.rules.tensorboard.examples.summary_writer_not_closed import EXAMPLES
 
 # torch's writer only. tensorboardX (since 2.1, 2020) registers an `atexit` handler that closes
 # each of its writers, so nothing queued is lost at exit (checked on 2.6.5): not reported.
@@ -102,7 +101,6 @@ class SummaryWriterNotClosed(Rule):
     name = "summary-writer-not-closed"
     summary = "a TensorBoard `SummaryWriter` never closed or flushed: the last events are lost at exit"
     severity = Severity.WARNING
-    examples = EXAMPLES
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if "SummaryWriter" not in ctx.doc.text:
