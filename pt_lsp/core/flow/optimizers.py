@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import ast
 import re
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..context import PerFile
 from ..walk import NodeIndex, attr_path
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def optimizer_tie(ctx: FileContext, path: str) -> Tie | None:
     """The modules stepped by ``path.step()``, or None where nothing ties them."""
     built = built_optimizers(ctx)
     if path in built:  # a group of a module's parameters: which ones the graph saved is unknown
-        return Tie(built[path], path not in _PARTIAL.get(ctx, ()))
+        return Tie(built[path], path not in _built_per_file(ctx)[1])
     handed = constructor_ties(ctx)
     if path in handed:
         return Tie(handed[path], True)
@@ -79,20 +79,17 @@ def named_optimizer(path: str) -> bool:
     return last in _ALONE or _NAMED.match(last) is not None
 
 
-_BUILT: weakref.WeakKeyDictionary[FileContext, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
+@PerFile
+def _built_per_file(ctx: FileContext) -> tuple[dict[str, frozenset[str]], set[str]]:
+    """``_built`` of the file, once per file."""
+    return _built(ctx.index)
 
 
 def built_optimizers(ctx: FileContext) -> dict[str, frozenset[str]]:
     """Each variable assigned a call whose first argument holds ``X.parameters()`` (an optimizer,
     in practice) -> those ``X``: one scan of the file's assignments, once per file. A name in the
     first argument is read through its assignments (``params = list(G.parameters()) + ...``)."""
-    if ctx in _BUILT:
-        return _BUILT[ctx]
-    result, partial = _built(ctx.index)
-    _BUILT[ctx] = result
-    if partial:
-        _PARTIAL[ctx] = partial
-    return result
+    return _built_per_file(ctx)[0]
 
 
 def _built(index: NodeIndex) -> tuple[dict[str, frozenset[str]], set[str]]:
@@ -146,9 +143,6 @@ def _built(index: NodeIndex) -> tuple[dict[str, frozenset[str]], set[str]]:
     return {path: frozenset(owners) for path, owners in found.items()}, partial
 
 
-_PARTIAL: weakref.WeakKeyDictionary[FileContext, set[str]] = weakref.WeakKeyDictionary()
-
-
 def _is_list_call(value: ast.expr) -> bool:
     return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("list", "tuple")
 
@@ -183,19 +177,14 @@ def saved_owners(paths: list[str]) -> frozenset[str]:
     return frozenset([*paths, *resolved]) - {""}
 
 
-_HANDED: weakref.WeakKeyDictionary[FileContext, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
-
-
+@PerFile
 def constructor_ties(ctx: FileContext) -> dict[str, frozenset[str]]:
     """``self.d_optim`` -> ``{"self.D"}`` where a class of the file keeps both from its
     constructor's parameters and every construction the file or the project's other files make
     of it passes an optimizer built from the parameters of the module it passes as the other
     (each construction read where it is, without running it). Only attributes the file steps
     (``self.X.step()``) are looked for; once per file."""
-    if ctx in _HANDED:
-        return _HANDED[ctx]
     found: dict[str, frozenset[str]] = {}
-    _HANDED[ctx] = found
     stepped = {
         path[5:]
         for call in ctx.index.of(ast.Call)
