@@ -6,10 +6,9 @@ one in the other arm of an ``if`` on a flag the call never changes."""
 from __future__ import annotations
 
 import ast
-import weakref
 
 from pt_lsp.core import vocabulary
-from pt_lsp.core.context import FileContext
+from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.walk import attr_path, own_nodes
 from pt_lsp.rules.autograd._stepped_optimizers import assignments_to
 
@@ -226,16 +225,14 @@ def _mentions_grad(expr: ast.AST) -> bool:
     return False
 
 
-_FUNCTIONS_BY_NAME: weakref.WeakKeyDictionary[FileContext, dict[str, list[ast.FunctionDef]]] = (
-    weakref.WeakKeyDictionary()
-)
+@PerFile
+def _functions_by_name(ctx: FileContext) -> dict[str, list[ast.FunctionDef]]:
+    by_name: dict[str, list[ast.FunctionDef]] = {}
+    for function in ctx.index.of(ast.FunctionDef):
+        by_name.setdefault(function.name, []).append(function)
+    return by_name
 
 
 def _functions_named(ctx: FileContext, name: str) -> list[ast.FunctionDef]:
     """The file's functions called ``name``, in source order (indexed once per file)."""
-    if ctx not in _FUNCTIONS_BY_NAME:
-        by_name: dict[str, list[ast.FunctionDef]] = {}
-        for function in ctx.index.of(ast.FunctionDef):
-            by_name.setdefault(function.name, []).append(function)
-        _FUNCTIONS_BY_NAME[ctx] = by_name
-    return _FUNCTIONS_BY_NAME[ctx].get(name, [])
+    return _functions_by_name(ctx).get(name, [])

@@ -6,9 +6,8 @@ the loops, the evidence path and the fix; ``_grad_resets`` what resets the gradi
 from __future__ import annotations
 
 import ast
-import weakref
 
-from pt_lsp.core.context import FileContext
+from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.walk import attr_path, own_nodes
 
 NOT_OPTIMIZERS = ("torch.optim.lr_scheduler", "torch.optim.swa_utils")
@@ -33,7 +32,7 @@ def optimizer_evidence(ctx: FileContext, optimizer: ast.expr) -> str | None:
     path = attr_path(optimizer)
     if path is None:
         return None
-    verdicts = _VERDICTS.setdefault(ctx, {})
+    verdicts = _VERDICTS(ctx)
     if path not in verdicts:  # it depends on the path only: asked once per path, not per step()
         verdicts[path] = _optimizer_verdict(ctx, path)
     return verdicts[path]
@@ -177,10 +176,7 @@ def _defines_step(cls: ast.ClassDef) -> bool:
     return any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "step" for s in cls.body)
 
 
-_ASSIGNMENTS: weakref.WeakKeyDictionary[FileContext, dict[tuple[str, int], list[ast.Assign]]] = (
-    weakref.WeakKeyDictionary()
-)
-_VERDICTS: weakref.WeakKeyDictionary[FileContext, dict[str, str | None]] = weakref.WeakKeyDictionary()
+_VERDICTS: PerFile[dict[str, str | None]] = PerFile(lambda ctx: {})
 _ANY_SCOPE = 0
 
 
@@ -190,13 +186,17 @@ def assignments_to(ctx: FileContext, path: str | None, scope: ast.AST | None = N
     Indexed once per file, where a scan per optimizer step would make the rule quadratic."""
     if path is None:
         return []
-    if ctx not in _ASSIGNMENTS:
-        by_path: dict[tuple[str, int], list[ast.Assign]] = {}
-        for assign in ctx.index.of(ast.Assign):
-            paths = {attr_path(target) for target in assign.targets} - {None}
-            for target_path in sorted(p for p in paths if p is not None):
-                by_path.setdefault((target_path, _ANY_SCOPE), []).append(assign)
-                by_path.setdefault((target_path, id(ctx.names.scope_of(assign).node)), []).append(assign)
-        _ASSIGNMENTS[ctx] = by_path
-    found = _ASSIGNMENTS[ctx]
+    found = _assignments_by_path(ctx)
     return (scope is not None and found.get((path, id(scope)))) or found.get((path, _ANY_SCOPE), [])
+
+
+@PerFile
+def _assignments_by_path(ctx: FileContext) -> dict[tuple[str, int], list[ast.Assign]]:
+    """(path, id of its scope or ``_ANY_SCOPE``) -> the file's assignments to it, in source order."""
+    by_path: dict[tuple[str, int], list[ast.Assign]] = {}
+    for assign in ctx.index.of(ast.Assign):
+        paths = {attr_path(target) for target in assign.targets} - {None}
+        for target_path in sorted(p for p in paths if p is not None):
+            by_path.setdefault((target_path, _ANY_SCOPE), []).append(assign)
+            by_path.setdefault((target_path, id(ctx.names.scope_of(assign).node)), []).append(assign)
+    return by_path

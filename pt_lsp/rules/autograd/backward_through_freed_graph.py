@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import ast
 import re
-import weakref
 from collections.abc import Iterator
 
-from pt_lsp.core.context import FileContext
+from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.document import Pos
 from pt_lsp.core.edits import (
     add_keyword,
@@ -383,39 +382,31 @@ def _function_name(ctx: FileContext, node: ast.AST) -> str | None:
     return scope.name if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
 
 
-_BOUND: weakref.WeakKeyDictionary[FileContext, BoundNames] = weakref.WeakKeyDictionary()
-
-
+@PerFile
 def _bound_names(ctx: FileContext) -> BoundNames:
     """Where the file binds its names: computed once per file, not once per finding."""
-    if ctx not in _BOUND:
-        _BOUND[ctx] = BoundNames(ctx.doc.text, ctx.tree)
-    return _BOUND[ctx]
+    return BoundNames(ctx.doc.text, ctx.tree)
 
 
-_NONES: weakref.WeakKeyDictionary[FileContext, dict[str, list[tuple[int, int]]]] = weakref.WeakKeyDictionary()
-
-
+@PerFile
 def _none_bindings(ctx: FileContext) -> dict[str, list[tuple[int, int]]]:
     """Where the file sets a name (or ``self.attr`` path) to ``None``: by assignment, or as a
     parameter's default. Computed once per file."""
-    if ctx not in _NONES:
-        found: dict[str, list[tuple[int, int]]] = {}
-        for node in ctx.index.of(ast.Assign, ast.AnnAssign):
-            assert isinstance(node, (ast.Assign, ast.AnnAssign))
-            value = node.value
-            if isinstance(value, ast.Constant) and value.value is None:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for target in targets:
-                    path = attr_path(target)
-                    if path:
-                        found.setdefault(path, []).append(_position(node))
-        for function in ctx.index.of(ast.FunctionDef, ast.AsyncFunctionDef):
-            for name, default in parameter_defaults(function.args).items():  # type: ignore[attr-defined]
-                if isinstance(default, ast.Constant) and default.value is None:
-                    found.setdefault(name, []).append(_position(function))
-        _NONES[ctx] = found
-    return _NONES[ctx]
+    found: dict[str, list[tuple[int, int]]] = {}
+    for node in ctx.index.of(ast.Assign, ast.AnnAssign):
+        assert isinstance(node, (ast.Assign, ast.AnnAssign))
+        value = node.value
+        if isinstance(value, ast.Constant) and value.value is None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                path = attr_path(target)
+                if path:
+                    found.setdefault(path, []).append(_position(node))
+    for function in ctx.index.of(ast.FunctionDef, ast.AsyncFunctionDef):
+        for name, default in parameter_defaults(function.args).items():  # type: ignore[attr-defined]
+            if isinstance(default, ast.Constant) and default.value is None:
+                found.setdefault(name, []).append(_position(function))
+    return found
 
 
 def _position(node: ast.AST) -> tuple[int, int]:
