@@ -4,12 +4,11 @@ parameters, and which plain containers hold them (built at once or filled later)
 from __future__ import annotations
 
 import ast
-import weakref
 from dataclasses import dataclass, field
 
 from pt_lsp.core import vocabulary
 from pt_lsp.core.classes import ClassInfo
-from pt_lsp.core.context import FileContext
+from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.evidence.reaching import identity_argument, local_function, returned_values
 from pt_lsp.core.evidence.tensors import PARAMETER
 from pt_lsp.core.walk import own_nodes
@@ -385,9 +384,6 @@ class InitEvidence:
         return isinstance(node, ast.Name) and node.id == local
 
 
-_CALLS: weakref.WeakKeyDictionary[FileContext, dict[str, list[ast.Call]]] = weakref.WeakKeyDictionary()
-
-
 def unpacked_item(target: ast.expr, value: ast.AST, name: str) -> ast.AST | None:
     """The item of the tuple display ``value`` that unpacking it into ``target`` binds to the
     local ``name`` (``layers, width = [], 3``); None where it is not that simple."""
@@ -398,15 +394,13 @@ def unpacked_item(target: ast.expr, value: ast.AST, name: str) -> ast.AST | None
     return next((v for t, v in zip(target.elts, value.elts) if isinstance(t, ast.Name) and t.id == name), None)
 
 
+@PerFile
 def _calls_by_name(ctx: FileContext) -> dict[str, list[ast.Call]]:
     """The file's calls of a plain name (``Merge(...)``), by that name: found in one pass."""
-    found = _CALLS.get(ctx)
-    if found is None:
-        found = {}
-        for call in ctx.index.of(ast.Call):
-            if isinstance(call.func, ast.Name):
-                found.setdefault(call.func.id, []).append(call)
-        _CALLS[ctx] = found
+    found: dict[str, list[ast.Call]] = {}
+    for call in ctx.index.of(ast.Call):
+        if isinstance(call.func, ast.Name):
+            found.setdefault(call.func.id, []).append(call)
     return found
 
 

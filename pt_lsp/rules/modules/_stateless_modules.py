@@ -5,10 +5,9 @@ such layers and numbers. A plain list of them misses nothing, so PTL301 stays si
 from __future__ import annotations
 
 import ast
-import weakref
 
 from pt_lsp.core.classes import ClassInfo
-from pt_lsp.core.context import FileContext
+from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.evidence.tensors import PARAMETER
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._module_evidence import is_self_attr
@@ -45,14 +44,14 @@ def stateless(ctx: FileContext, evidence: InitEvidence, element: ast.AST, functi
         local = ctx.classes.get(element.func.id)
         if local is None:
             return False
-        known = _STATELESS_CLASSES.setdefault(ctx, {})
+        known = _STATELESS_CLASSES(ctx)
         if id(local.node) not in known:  # each class read once per file, however many lists hold it
             known[id(local.node)] = _stateless_class(ctx, local, depth + 1)
         return known[id(local.node)]
     return False
 
 
-_STATELESS_CLASSES: weakref.WeakKeyDictionary[FileContext, dict[int, bool]] = weakref.WeakKeyDictionary()
+_STATELESS_CLASSES: PerFile[dict[int, bool]] = PerFile(lambda ctx: {})
 
 
 _STATE_CALLS = {"register_buffer", "register_parameter", "register_module", "add_module", "setattr"}
