@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from ..classes import ClassInfo, class_nodes, find_classes
 from ..document import Document, Span
-from ..names import Binding, ModuleImports, Names
+from ..names import Binding, ModuleImports, Names, star_exports
 from ..walk import MAX_DEPTH, NodeIndex
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 MAX_BYTES = 1_000_000  # a larger "module" is generated code or data: not followed
 MAX_UNITS = 32  # other files one analysis may read: keeps a file's cost bounded
 MAX_CHAIN = 4  # re-exports followed (`from .layers import Block` in a package's __init__)
+MAX_STARS = 2  # star imports followed for one name: the importer's, and one re-export in that module
+ANY_PUBLIC = frozenset({"*"})  # an `__all__` that is not a literal: what a star import binds is unknown
 MEMO_SIZE = 64  # parsed files kept per process (a worker, the server)
 MAX_SCANNED = 400  # project files searched for the constructions of a class (constructions())
 MAX_SITES = 4  # constructions of one class read; more: the class is unknown where it runs
@@ -78,6 +80,9 @@ class Unit:
     exports: dict[str, Definition | ImportSpec | None]
     imports: dict[tuple[str, tuple[int, int]], ImportSpec]  # (name, where it is bound) -> import
     freezes: bool  # sets `requires_grad = False` somewhere: module outputs prove no graph
+    stars: list[ImportSpec] = field(default_factory=list)  # module-level `from m import *`, in order
+    imported_names: frozenset[str] = frozenset()  # the names its import statements bind
+    public: frozenset[str] | None = None  # a literal `__all__` (None: none; ANY_PUBLIC: not a literal)
 
     @property
     def directory(self) -> str:
@@ -92,6 +97,8 @@ def build_unit(
     path: str, doc: Document, tree: ast.Module, index: NodeIndex, names: Names, classes: list[ClassInfo]
 ) -> Unit:
     exports: dict[str, Definition | ImportSpec | None] = {}
+    stars: list[ImportSpec] = []
+    public: frozenset[str] | None = None
     pending: list[ast.stmt] = list(tree.body)
     while pending:  # module-level statements in source order, through if/try/with blocks
         stmt = pending.pop(0)
@@ -100,7 +107,10 @@ def build_unit(
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
             for name, spec in _specs(stmt):
                 exports[name] = spec
+            if isinstance(stmt, ast.ImportFrom) and any(alias.name == "*" for alias in stmt.names):
+                stars.append(ImportSpec(stmt.module or "", stmt.level, None))
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            public = _public(stmt, public)
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for target in targets:
                 for node in ast.walk(target):
@@ -117,7 +127,22 @@ def build_unit(
             imports[(name, end)] = spec
     text = doc.text
     freezes = "requires_grad = False" in text or "requires_grad_(False)" in text
-    return Unit(path, doc, tree, index, names, classes, exports, imports, freezes)
+    names_bound = frozenset(name for name, _ in imports)
+    return Unit(path, doc, tree, index, names, classes, exports, imports, freezes, stars, names_bound, public)
+
+
+def _public(stmt: ast.Assign | ast.AnnAssign | ast.AugAssign, public: frozenset[str] | None) -> frozenset[str] | None:
+    """``__all__`` after ``stmt``: a literal list or tuple of strings sets it; any other binding of
+    ``__all__`` (``+=``, a computed value) leaves it unknown, and a star import then proves nothing."""
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    if not any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+        return public
+    value = stmt.value
+    if isinstance(stmt, ast.Assign) and isinstance(value, (ast.List, ast.Tuple)):
+        items = [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        if len(items) == len(value.elts):
+            return frozenset(items)
+    return ANY_PUBLIC
 
 
 def _specs(stmt: ast.Import | ast.ImportFrom) -> list[tuple[str, ImportSpec]]:
@@ -361,19 +386,80 @@ class Project:
             namespace = namespace or module
         return namespace
 
-    def resolve(self, qualname: str, unit: Unit | None, depth: int = 0) -> Entity | None:
+    def resolve(self, qualname: str, unit: Unit | None, depth: int = 0, stars: bool = True) -> Entity | None:
         """What the dotted name ``qualname`` (``models.Net``, ``pkg.models``) names in the
-        project, seen from ``unit`` (None: the analysed file); None when it is not the project's."""
+        project, seen from ``unit`` (None: the analysed file); None when it is not the project's.
+        ``stars``: ``qualname`` may be the name table's answer for a star-imported name (not for
+        an import statement's module path)."""
         if not self.enabled or depth > MAX_CHAIN:
             return None
         unit = unit or self.this_file()
         parts = qualname.split(".")
-        entity: Entity | None = self.find_top(parts[0], unit)
+        entity: Entity | None
+        star = self.star_bound(qualname, unit) if stars else None
+        if star is not None:  # `Net` bound by `from models import *`: names.py says `models.Net`
+            parts = star[1]
+            entity = self.starred(unit, star[0], parts[0], depth, set())[1]
+        else:
+            entity = self.find_top(parts[0], unit)
         for part in parts[1:]:
             if not isinstance(entity, Module):
                 return None
             entity = self.member(entity, part, depth)
         return entity
+
+    def star_bound(self, qualname: str, unit: Unit) -> tuple[int, list[str]] | None:
+        """Where ``qualname`` is the name table's answer for a name a star import of ``unit``
+        binds: (the index of that star import in ``unit.stars``, then the name and its attributes).
+        The name table takes the last star import before the use whose module may bind the name
+        (any module but torch's); a module no import of ``unit`` binds by name is such an answer."""
+        found: tuple[int, list[str]] | None = None
+        longest = 0
+        for i, spec in enumerate(unit.stars):  # the longest module, then its last star import
+            module = spec.module
+            if len(module) >= longest and qualname.startswith(module + ".") and module:
+                # an import binding the module's first name (`import models`): `models.Net` may
+                # be that module's attribute, not a star import's name
+                if module.split(".")[0] not in unit.imported_names:
+                    found, longest = (i, qualname[len(module) + 1 :].split(".")), len(module)
+        return found
+
+    def starred(self, unit: Unit, last: int, name: str, depth: int, seen: set[str]) -> tuple[bool, Entity | None]:
+        """What ``name`` is where the star imports ``unit.stars[: last + 1]`` bind it: (whether
+        one of them may bind it, what it names in the project). The last one that may bind it
+        wins; a module that is not the project's (torch's, a library's) may bind anything but
+        the names torch's own star imports do not export, and its binding is unknown."""
+        for spec in reversed(unit.stars[: last + 1]):
+            module = self.imported(unit, spec, depth + 1)
+            owner = self.unit(module.file) if isinstance(module, Module) and module.file else None
+            if owner is None:
+                if spec.level == 0 and star_exports(spec.module, name) is False:
+                    continue
+                return True, None
+            found, entity = self.exported(owner, name, depth + 1, seen)
+            if found:
+                return True, entity
+        return False, None
+
+    def exported(self, owner: Unit, name: str, depth: int, seen: set[str]) -> tuple[bool, Entity | None]:
+        """Whether ``from <owner> import *`` binds ``name`` (its ``__all__``, else its top-level
+        names not starting with ``_``, its own star imports' among them), and what it names."""
+        if owner.public is ANY_PUBLIC or owner.path in seen or depth > MAX_CHAIN:
+            return True, None  # unknown: a computed `__all__`, a cycle of star imports, too deep
+        if owner.public is not None and name not in owner.public or owner.public is None and name.startswith("_"):
+            return False, None
+        if name in owner.exports:
+            export = owner.exports[name]
+            return True, self.imported(owner, export, depth + 1) if isinstance(export, ImportSpec) else export
+        if name in owner.names.module_scope.bindings:
+            return True, None  # bound at module level otherwise (a loop target, a `with ... as`)
+        if owner.public is not None and owner.is_package:
+            return True, _module_at(owner.directory, name)  # `__all__` naming a submodule imports it
+        if not owner.stars:
+            return False, None
+        if len(seen) + 1 >= MAX_STARS:
+            return True, None  # a longer chain of star re-exports: unknown
+        return self.starred(owner, len(owner.stars) - 1, name, depth, seen | {owner.path})
 
     def member(self, module: Module, name: str, depth: int) -> Entity | None:
         """``module.name``: a definition or import of its file, else a submodule of its folder."""
@@ -383,9 +469,12 @@ class Project:
             if isinstance(export, ImportSpec):
                 return self.imported(owner, export, depth + 1)
             return export  # a definition; None: bound to something else
-        if module.folder is not None:
-            return _module_at(module.folder, name)
-        return None
+        submodule = _module_at(module.folder, name) if module.folder is not None else None
+        if submodule is None and owner is not None and owner.stars and name not in owner.names.module_scope.bindings:
+            found, entity = self.starred(owner, len(owner.stars) - 1, name, depth, {owner.path})
+            if found:  # `utils.Net` where utils.py has `from models import *`
+                return entity
+        return submodule
 
     def imported(self, unit: Unit, spec: ImportSpec, depth: int = 0) -> Entity | None:
         """What the import ``spec`` of ``unit`` binds, when it is the project's."""
@@ -393,7 +482,7 @@ class Project:
             return None
         if spec.level == 0:
             dotted = spec.module if spec.attr is None else f"{spec.module}.{spec.attr}"
-            return self.resolve(dotted, unit, depth)
+            return self.resolve(dotted, unit, depth, stars=False)
         package = unit.directory
         for _ in range(spec.level - 1):
             package = os.path.dirname(package)
