@@ -90,7 +90,7 @@ def _worker_start(unchanged: bool = False) -> None:
     SIGTERM (Linux), and SIGTERM ends the worker at once, removing the temporary copy of a file
     it was writing (the file itself is untouched until the rename). ``unchanged``: the run
     writes no file (the project's file list is walked once per worker)."""
-    from pt_lsp.core.flow.project import files_unchanged
+    from pt_lsp.core.flow.project_files import files_unchanged
 
     files_unchanged(unchanged)
     signal.signal(signal.SIGTERM, _end_worker)
@@ -164,7 +164,7 @@ def _files_kept(unchanged: bool) -> Iterator[None]:
     if not unchanged:
         yield
         return
-    from pt_lsp.core.flow.project import files_unchanged
+    from pt_lsp.core.flow.project_files import files_unchanged
 
     files_unchanged(True)
     try:

@@ -154,7 +154,7 @@ def process(task: FileTask) -> FileOutcome:
         outcome.errors.append(
             f"internal error: {type(error).__name__}: {error} ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
         )
-    project = sys.modules.get("pt_lsp.core.flow.project")  # loaded when the flow engine ran
+    project = sys.modules.get("pt_lsp.core.flow.project_files")  # loaded when the flow engine ran
     if project is not None:
         outcome.reads = project.take_reads(task.path)
     return outcome

@@ -105,7 +105,7 @@ def _unchanged(reads: Any, scans: dict[str, Any] | None = None) -> bool:
         return True
     if not isinstance(reads, dict):
         return False
-    from .flow.project import SCAN, content_hash, scan_unchanged
+    from .flow.project_files import SCAN, content_hash, scan_unchanged
 
     for path, digest in reads.items():
         if path.startswith(SCAN):

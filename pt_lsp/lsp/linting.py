@@ -14,7 +14,7 @@ from pt_lsp.core.document import Document, Span
 from pt_lsp.core.engine import lint_source, selected_rules
 from pt_lsp.core.findings import Finding
 from pt_lsp.core.fixes import applicable
-from pt_lsp.core.flow.project import take_reads
+from pt_lsp.core.flow.project_files import take_reads
 from pt_lsp.core.incremental import IncrementalLinter
 from pt_lsp.core.notebook import JoinedCells, join_cells, lint_notebook
 from pt_lsp.core.selection import Selection

@@ -13,7 +13,7 @@ import pytest
 from pt_lsp.commands import check as check_module
 from pt_lsp.commands.lint_file import CHECK, FIX, FileTask
 from pt_lsp.core.engine import lint_source
-from pt_lsp.core.flow import project
+from pt_lsp.core.flow import project_files as project
 from pt_lsp.core.selection import Selection
 from pt_lsp.core.walk import breadth_first
 from tests.flow.test_audit9_numpy import DDPG, MAIN, TRAINER

@@ -19,41 +19,33 @@ of them changes.
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import os
 import re
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from stat import S_ISREG
 from typing import TYPE_CHECKING
 
 from ..classes import ClassInfo, class_nodes, find_classes
 from ..document import Document, Span
 from ..names import Binding, ModuleImports, Names, star_exports
 from ..walk import MAX_DEPTH, NodeIndex
+from .project_files import MAX_BYTES, SCAN, content_hash, files_naming, record_read, scan_record, walk_project
 
 if TYPE_CHECKING:
     from ..context import FileContext
 
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
-MAX_BYTES = 1_000_000  # a larger "module" is generated code or data: not followed
 MAX_UNITS = 32  # other files one analysis may read: keeps a file's cost bounded
 MAX_CHAIN = 4  # re-exports followed (`from .layers import Block` in a package's __init__)
 MAX_STARS = 2  # star imports followed for one name: the importer's, and one re-export in that module
 ANY_PUBLIC = frozenset({"*"})  # an `__all__` that is not a literal: what a star import binds is unknown
 MEMO_SIZE = 64  # parsed files kept per process (a worker, the server)
-MAX_SCANNED = 400  # project files searched for the constructions of a class (constructions())
 MAX_SITES = 4  # constructions of one class read; more: the class is unknown where it runs
-SKIPPED_FOLDERS = frozenset({"site-packages", "dist-packages", "node_modules", "__pycache__", "venv", "env"})
 ROOT_MARKERS = ("pyproject.toml", ".git")
 DISABLED = False  # for measurements: the engine as before project imports
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -189,67 +181,6 @@ def parse_unit(path: str, data: bytes) -> Unit | None:
     return unit
 
 
-# -- the files an analysis read, for the CLI's cache ------------------------------------------------
-_READS: dict[str, dict[str, str]] = {}
-SCAN = "scan:"  # a key of _READS that records a constructions() scan, not a file (paths are absolute)
-
-
-# path -> (mtime_ns, size, its identifiers, the names it calls)
-_WORDS: dict[str, tuple[int, int, frozenset[bytes], frozenset[bytes]]] = {}
-
-# While a batch of files is linted and nothing writes them (`pt-lsp check` without --fix), the
-# project's file list is walked once per root (or folder), and each file's identifiers and the
-# list's signature (names, sizes, times) are read once, not again in every analysis (each stats
-# up to MAX_SCANNED files). None: no such batch (the server, --fix): every analysis looks again.
-_UNCHANGED: dict[tuple[tuple[str, str | None], ...], list[str]] | None = None
-_CHECKED: set[str] = set()  # files whose _WORDS entry was checked during the batch
-_SIGNATURES: dict[tuple[str, ...], str] = {}  # files -> _signature(files), during the batch
-
-
-def files_unchanged(unchanged: bool = True) -> None:
-    """Say whether the project's files stay as they are from now on in this process (a check
-    run's worker, or its one process); False forgets what was kept."""
-    global _UNCHANGED
-    _UNCHANGED = {} if unchanged else None
-    _CHECKED.clear()
-    _SIGNATURES.clear()
-
-
-def _identifiers(path: str) -> tuple[frozenset[bytes], frozenset[bytes]]:
-    """The identifiers in the file ``path``, and those it calls (``Name(``), memoised by its
-    modification time and size."""
-    known = _WORDS.get(path)
-    if known is not None and path in _CHECKED:
-        return known[2], known[3]
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return frozenset(), frozenset()
-    if not S_ISREG(stat.st_mode):  # a FIFO named `x.py` would block the read forever
-        return frozenset(), frozenset()
-    if _UNCHANGED is not None:
-        _CHECKED.add(path)
-    if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
-        return known[2], known[3]
-    try:
-        with open(path, "rb") as file:
-            data = file.read(MAX_BYTES + 1)
-    except OSError:
-        return frozenset(), frozenset()
-    if len(data) > MAX_BYTES:
-        data = b""
-    words = frozenset(re.findall(rb"[A-Za-z_][A-Za-z0-9_]*", data))
-    called = frozenset(re.findall(rb"([A-Za-z_][A-Za-z0-9_]*)\s*\(", data))
-    _WORDS[path] = (stat.st_mtime_ns, stat.st_size, words, called)
-    return words, called
-
-
-def take_reads(path: str) -> dict[str, str]:
-    """The project files (absolute path -> content hash) that analyses of ``path`` read since
-    the last call, in this process."""
-    return _READS.pop(os.path.abspath(path), {})
-
-
 @dataclass(frozen=True)
 class Module:
     """A module of the project: a file (``models.py``, ``pkg/__init__.py``) and, for a package,
@@ -310,7 +241,7 @@ class Project:
         except OSError:
             self.units[path] = None
             return None
-        _READS.setdefault(self.path, {})[path] = content_hash(data)
+        record_read(self.path, path, content_hash(data))
         unit = self.units[path] = parse_unit(path, data)
         if unit is not None:
             for function in unit.index.of(ast.FunctionDef, ast.AsyncFunctionDef):
@@ -529,9 +460,9 @@ class Project:
             return []  # a class of another file (a whole parent map costs about an index walk)
         stem = os.path.splitext(os.path.basename(self.path))[0]
         files = self.project_files()  # sets self.walks
-        naming = _naming(files, node.name, stem, self.path)
-        scan = json.dumps([self.walks, node.name, stem, self.path])
-        _READS.setdefault(self.path, {})[SCAN + scan] = _scan_record(files, naming)
+        naming = files_naming(files, node.name, stem, self.path)
+        found_in = json.dumps([self.walks, node.name, stem, self.path])
+        record_read(self.path, SCAN + found_in, scan_record(files, naming))
         found: list[tuple[Unit, ast.Call]] = []
         for path in naming:
             unit = self.unit(path)
@@ -575,96 +506,12 @@ class Project:
             self.walks = [(root or folder, None)]
             if root is None and os.path.dirname(folder) != folder:
                 self.walks.append((os.path.dirname(folder), folder))
-            self.scanned = _scan(self.walks)
+            self.scanned = walk_project(self.walks)
         return self.scanned
 
     def class_info(self, node: ast.ClassDef) -> ClassInfo | None:
         """The class information of a class statement of any file this analysis loaded."""
         return self.class_by_id.get(id(node)) or self.ctx.class_info(node)
-
-
-def _scan(walks: list[tuple[str, str | None]]) -> list[str]:
-    key = tuple(walks)
-    if _UNCHANGED is not None and key in _UNCHANGED:
-        return _UNCHANGED[key]
-    files: list[str] = []
-    for top, skipped in walks:
-        _walk(top, files, skipped)
-    if _UNCHANGED is not None:
-        _UNCHANGED[key] = files[:MAX_SCANNED]
-    return files[:MAX_SCANNED]
-
-
-def _naming(files: list[str], name: str, stem: str, own: str) -> list[str]:
-    """The files but ``own`` that call ``name`` and mention the module ``stem``: those that may
-    construct class ``name`` of module ``stem`` (read without parsing)."""
-    wanted, module = name.encode(), stem.encode()
-    found = []
-    for path in files:
-        if path != own:
-            words, called = _identifiers(path)
-            if wanted in called and module in words:
-                found.append(path)
-    return found
-
-
-def _digest(paths: list[str]) -> str:
-    return content_hash("\n".join(paths).encode())
-
-
-def _signature(files: list[str]) -> str:
-    """The files' names, sizes and times: unchanged, no file needs reading again."""
-    key = tuple(files)
-    if _UNCHANGED is not None and key in _SIGNATURES:
-        return _SIGNATURES[key]
-    parts = []
-    for path in files:
-        try:
-            stat = os.stat(path)
-        except OSError:
-            parts.append(path)
-            continue
-        parts.append(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}")
-    signature = _digest(parts)
-    if _UNCHANGED is not None:
-        _SIGNATURES[key] = signature
-    return signature
-
-
-def _scan_record(files: list[str], naming: list[str]) -> str:
-    return f"{_digest(naming)} {_signature(files)}"
-
-
-def scan_unchanged(key: str, recorded: str, memo: dict[str, tuple[list[str], str]]) -> bool:
-    """Whether the constructions scan recorded under ``key`` (``SCAN`` + its arguments) still
-    finds the files it found: at once when no project file changed (names, sizes, times), else
-    by reading them again. ``memo`` keeps each project's files for one validation pass."""
-    try:
-        walks, name, stem, own = json.loads(key[len(SCAN) :])
-        naming, signature = recorded.split(" ")
-        walks = [(top, skipped) for top, skipped in walks]
-    except (ValueError, TypeError):
-        return False
-    listing = json.dumps(walks)
-    if listing not in memo:
-        files = _scan(walks)
-        memo[listing] = (files, _signature(files))
-    files, now = memo[listing]
-    return now == signature or _digest(_naming(files, name, stem, own)) == naming
-
-
-def _walk(top: str, files: list[str], skipped: str | None) -> None:
-    """Add the Python files under ``top`` (but not under ``skipped``) to ``files``, in sorted
-    order, until there are MAX_SCANNED."""
-    for current, folders, names in os.walk(top):
-        if len(files) >= MAX_SCANNED:
-            return
-        folders[:] = sorted(
-            f
-            for f in folders
-            if not f.startswith(".") and f not in SKIPPED_FOLDERS and os.path.join(current, f) != skipped
-        )
-        files.extend(os.path.join(current, n) for n in sorted(names) if n.endswith(".py"))
 
 
 def _file_of(folder: str) -> str | None:
