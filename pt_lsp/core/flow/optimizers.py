@@ -180,10 +180,12 @@ def saved_owners(paths: list[str]) -> frozenset[str]:
 @PerFile
 def constructor_ties(ctx: FileContext) -> dict[str, frozenset[str]]:
     """``self.d_optim`` -> ``{"self.D"}`` where a class of the file keeps both from its
-    constructor's parameters and every construction the file or the project's other files make
-    of it passes an optimizer built from the parameters of the module it passes as the other
-    (each construction read where it is, without running it). Only attributes the file steps
-    (``self.X.step()``) are looked for; once per file."""
+    constructor's parameters and a construction the file or the project's other files make of it
+    passes an optimizer built from the parameters of the module it passes as the other (each
+    construction read where it is, without running it). One such construction is enough, as for
+    the other facts constructions give (a CUDA flag one of them passes): the method runs that way
+    on that instance. A construction with ``*args``/``**kwargs`` ties nothing. Only attributes the
+    file steps (``self.X.step()``) are looked for; once per file."""
     found: dict[str, frozenset[str]] = {}
     stepped = {
         path[5:]
