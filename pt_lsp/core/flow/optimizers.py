@@ -184,7 +184,7 @@ def constructor_ties(ctx: FileContext) -> dict[str, frozenset[str]]:
     passes an optimizer built from the parameters of the module it passes as the other (each
     construction read where it is, without running it). One such construction is enough, as for
     the other facts constructions give (a CUDA flag one of them passes): the method runs that way
-    on that instance. A construction with ``*args``/``**kwargs`` ties nothing. Only attributes the
+    on that instance. A construction with ``*args``/``**kwargs`` leaves the class untied. Only attributes the
     file steps (``self.X.step()``) are looked for; once per file."""
     found: dict[str, frozenset[str]] = {}
     stepped = {
