@@ -13,7 +13,7 @@ from .device_ops import WITH_DIMENSIONS_METHODS, WITH_DIMENSIONS_OPS, moved_oper
 from .graph import GraphNodes
 from .indexing import basic_index, is_dict, legacy_scalar_read, string_key, taken_for_a_tensor
 from .lattice import Device, Grade, ReadOnly, grade_of
-from .state import State, item_key
+from .state import STATE_FIELDS, State, item_key
 from .values import BYTES, INT, OTHER, UNKNOWN, Kind, Value, add_element, merge_steps, ref
 
 if TYPE_CHECKING:
@@ -306,8 +306,19 @@ class Expressions:
             self.eval(node.test, state)
             return self.eval(node.body if truth else node.orelse, state)
         flag = self.eval(node.test, state).cuda_flag
-        body = self.eval(node.body, narrowed(state, flag))
-        orelse = self.eval(node.orelse, narrowed(state, None if flag is None else not flag))
+        if not _has_effects(node):
+            body = self.eval(node.body, narrowed(state, flag))
+            orelse = self.eval(node.orelse, narrowed(state, None if flag is None else not flag))
+        else:
+            # A call's effects happen on its side only (`net = net.cuda() if use_cuda else net`
+            # moves the module on one side: on CUDA there, on the CPU on the other; audit-11 G3),
+            # then the sides join, as an `if` statement's do.
+            taken, skipped = narrowed(state.copy(), flag), narrowed(state.copy(), None if flag is None else not flag)
+            body, orelse = self.eval(node.body, taken), self.eval(node.orelse, skipped)
+            joined, under = taken.join(skipped), state.under
+            for name in STATE_FIELDS:
+                setattr(state, name, getattr(joined, name))
+            state.under = under
         value = body.join(orelse)
         if value.kind is Kind.DEVICE and value.device is Device.MAYBE_CUDA and body.device is not orelse.device:
             test = ast.unparse(node.test)
@@ -592,3 +603,8 @@ def _one_element(node: ast.ListComp | ast.GeneratorExp | ast.SetComp) -> bool:
         and isinstance(iterated.args[0], ast.Constant)
         and iterated.args[0].value in (0, 1)
     )
+
+
+def _has_effects(node: ast.IfExp) -> bool:
+    """A side of ``node`` calls something (or binds a name): evaluating it may change the state."""
+    return any(isinstance(n, (ast.Call, ast.NamedExpr)) for side in (node.body, node.orelse) for n in ast.walk(side))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 from ..walk import attr_path
@@ -329,6 +329,9 @@ def item_touches(key: str, touched: str) -> bool:
     """Whether rebinding or mutating ``touched`` may change the item ``key`` names."""
     container, index = key[:-1].split("[", 1)
     return container == touched or container.startswith(touched + ".") or index == touched
+
+
+STATE_FIELDS = tuple(f.name for f in fields(State))  # what a state holds, to adopt another's in place
 
 
 def join_states(states: Iterable[State | None]) -> State | None:
