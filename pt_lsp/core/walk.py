@@ -236,23 +236,9 @@ def attr_path(node: ast.AST) -> str | None:
 
 
 def subtree(node: ast.AST) -> list[ast.AST]:
-    """``node`` and every node below it: what ``ast.walk`` yields (in another order), at about
-    half its cost, for the rules that look through a whole class or statement."""
-    found = []
-    stack = [node]
-    pop, push, node_type, plans = stack.pop, stack.append, ast.AST, _PLANS
-    while stack:
-        current = pop()
-        found.append(current)
-        for name in (plans.get(current.__class__) or _fields_of(current.__class__))[0]:
-            value = getattr(current, name, None)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, node_type):
-                        push(item)
-            elif isinstance(value, node_type):
-                push(value)
-    return found
+    """``node`` and every node below it, for the rules that look through a whole class or
+    statement (they do not depend on the order): ``breadth_first``."""
+    return breadth_first(node)
 
 
 def breadth_first(node: ast.AST) -> list[ast.AST]:
