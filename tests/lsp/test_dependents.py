@@ -13,22 +13,9 @@ import pytest
 from lsp_editor import Editor
 from lsprotocol import types
 
+from tests.flow.test_project_imports import MODELS  # Net: an LSTM and the state it returns
+
 pytestmark = pytest.mark.asyncio
-
-MODELS = """\
-import torch.nn as nn
-
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.rnn = nn.LSTM(10, 20)
-        self.out = nn.Linear(20, 1)
-
-    def forward(self, x, hidden):
-        y, hidden = self.rnn(x, hidden)
-        return self.out(y), hidden
-"""
 
 TRAIN = """\
 import torch
