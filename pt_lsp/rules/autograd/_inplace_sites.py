@@ -20,6 +20,7 @@ from pt_lsp.core.edits import body_containing, no_grad_block, source_of, stateme
 from pt_lsp.core.evidence.grad_mode import GradMode
 from pt_lsp.core.evidence.reaching import reaching_values
 from pt_lsp.core.findings import Edit
+from pt_lsp.rules.autograd._flow_leaves import flow_site_leaf
 from pt_lsp.rules.autograd._leaves import Leaf, LeafEvidence
 
 # Trailing-underscore methods that do not change the tensor's values.
@@ -180,7 +181,11 @@ def inplace_sites(ctx: FileContext) -> list[InPlaceSite]:
                 continue
             leaf = leaves.leaf(receiver) or _reaching_leaf(ctx, leaves, receiver)
             if leaf is None:
-                continue
+                # through containers, attributes, returns, unpacking
+                found = flow_site_leaf(ctx, leaves, node, receiver, functional)
+                if found is None:
+                    continue
+                receiver, leaf = found
             grad_mode = grad_mode or GradMode(ctx)
             if grad_mode.may_be_off(node) or not _runs_here(ctx, receiver, leaf, grad_mode, node):
                 continue

@@ -42,12 +42,15 @@ class InPlaceOnLeaf(Rule):
     leaves only) until `t` is rebound; a name whose values reaching the change are such leaves
     (though it is rebound later: `x = F.relu(x, inplace=True)`); also what a
     helper of the file returns in every case, and a helper's parameter that every call of the
-    file passes such a leaf. Where the file switches `requires_grad` off somewhere, a layer's
-    parameter counts only when the layer is made in the same function before the change and
-    the only freezes in between sit under `if flag:` that every call leaves off (`freeze=False`
-    at each construction of the class). A class whose `parameters()` the project defines itself
-    (a course's own `Module` base, not torch's) has plain tensors there, not parameters. Manual
-    optimiser updates (`w -= lr * w.grad`) are PTL205.
+    file passes such a leaf; also a CPU tensor that the flow analysis proves requires grad
+    and depends on no graph node, through lists, dicts, unpacking, attributes and returns
+    (`weights["w1"].fill_(0)`, `for p in params: p.mul_(0.5)`). Where the file switches
+    `requires_grad` off somewhere, a layer's parameter counts only when the layer is made in
+    the same function before the change and the only freezes in between sit under `if flag:`
+    that every call leaves off (`freeze=False` at each construction of the class). A class
+    whose `parameters()` the project defines itself (a course's own `Module` base, not
+    torch's) has plain tensors there, not parameters. Manual optimiser updates
+    (`w -= lr * w.grad`) are PTL205.
 
     ## Why is this bad?
     Autograd computes gradients with respect to leaves; changing a leaf in place would make the
