@@ -151,22 +151,23 @@ def _walk(
     config = configs.for_directory(os.path.abspath(top))
     subdirs = []
     for entry in entries:
-        path = os.path.join(top, entry.name) if top != "." else entry.name
         try:
             is_dir = entry.is_dir()  # follows symlinks, like ruff
         except OSError:
             continue
         if is_dir and entry.name in DEFAULT_EXCLUDES:
             continue
+        if not is_dir and not is_source(entry.name):
+            continue  # never linted: not worth the ignore tests (most of a package's files: .pyi, .so, .h)
+        path = os.path.join(top, entry.name) if top != "." else entry.name
         if respect_gitignore and rules.ignored(path, is_dir):
             continue
         if config.excludes(path):
             continue
-        if is_dir:
-            if not entry.is_symlink():  # a link to a directory could loop back on itself
-                subdirs.append(path)
-        elif is_source(entry.name):
+        if not is_dir:
             yield path
+        elif not entry.is_symlink():  # a link to a directory could loop back on itself
+            subdirs.append(path)
     for sub in subdirs:
         child_rules = rules.child(sub) if respect_gitignore else rules
         yield from _walk(sub, child_rules, configs, respect_gitignore, warn)

@@ -127,6 +127,8 @@ class IgnoreRules:
 
     def __init__(self, patterns: tuple[Pattern, ...] = ()) -> None:
         self.patterns = patterns
+        # each pattern after the folder a path must be in for it to apply (its .gitignore's)
+        self._within = [(pattern.base.rstrip("/") + "/", pattern) for pattern in patterns]
 
     def child(self, directory: str) -> IgnoreRules:
         """The rules for ``directory``: these plus its own ``.gitignore``."""
@@ -138,11 +140,8 @@ class IgnoreRules:
         to: it never enters an ignored directory)."""
         absolute = os.path.abspath(path).replace(os.sep, "/")
         verdict = False
-        for pattern in self.patterns:
-            if not absolute.startswith(pattern.base.rstrip("/") + "/"):
-                continue
-            relative = absolute[len(pattern.base.rstrip("/")) + 1 :]
-            if _match_path(pattern, relative, is_dir, parents):
+        for folder, pattern in self._within:
+            if absolute.startswith(folder) and _match_path(pattern, absolute[len(folder) :], is_dir, parents):
                 verdict = not pattern.negated
         return verdict
 
