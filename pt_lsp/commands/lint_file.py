@@ -93,7 +93,8 @@ def collector_tuned() -> Iterator[None]:
 
 
 def is_clean(outcome: FileOutcome) -> bool:
-    """Nothing to say about the file: a worker sends back only its index (results stay small)."""
+    """Nothing to say about the file: a worker sends back only its index (results stay small).
+    A file whose analysis read other files is not clean: the cache keeps what it read."""
     return not (
         outcome.findings
         or outcome.fixed
@@ -105,6 +106,7 @@ def is_clean(outcome: FileOutcome) -> bool:
         or outcome.output is not None
         or outcome.noqa_added
         or outcome.timings
+        or outcome.reads
     )
 
 
