@@ -168,8 +168,8 @@ class Cache:
             self._prepare(os.path.dirname(entry))
             fd, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=os.path.dirname(entry))
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as file:
-                    json.dump(value, file, separators=(",", ":"))
+                with os.fdopen(fd, "wb") as file:  # json.dumps: C's encoder (json.dump's is Python's)
+                    file.write(json.dumps(value, separators=(",", ":")).encode("utf-8"))
                 os.replace(temporary, entry)
             except BaseException:
                 os.unlink(temporary)
