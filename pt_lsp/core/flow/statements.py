@@ -4,7 +4,6 @@ fixed point."""
 from __future__ import annotations
 
 import ast
-import logging
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -47,7 +46,6 @@ if TYPE_CHECKING:
 
 UNSEEN = (None, "torch.nn.Module")  # module qualnames whose forward the analysis cannot read
 MAX_LOOP_NESTING = 3  # deeper loops run once: 2**depth passes would cost too much
-LOG = logging.getLogger(__name__)
 
 Transfer = Callable[[Any, State], "State | None"]
 
@@ -466,7 +464,11 @@ class Statements:
             head = joined
         if not settled_head:
             self.unsettled.append(stmt)
-            LOG.debug("line %d: loop head not settled after %d passes (imprecise)", stmt.lineno, len(ends))
+            import logging  # rarely reached: not imported at start-up
+
+            logging.getLogger(__name__).debug(
+                "line %d: loop head not settled after %d passes (imprecise)", stmt.lineno, len(ends)
+            )
         self.stack.loops.pop()
         # no path skips a loop that runs at least once (audit-7 G4: range(N) with a constant N)
         after = join_states(ends if once or runs_at_least_once(stmt, self.module_ints()) else [state, *ends])
