@@ -68,6 +68,8 @@ NO_SAVED_TENSORS = frozenset(
 # torch functions and tensor methods returning (values, indices): the indices are int64 and
 # never carry a graph (`_, pred = torch.max(out, 1)`).
 VALUES_AND_INDICES = frozenset("max min sort topk kthvalue median nanmedian mode cummax cummin".split())
+# (padded, lengths): the lengths are an int64 CPU tensor, whatever the sequence's device and grad.
+PADDED_AND_LENGTHS = frozenset({"torch.nn.utils.rnn.pad_packed_sequence"})
 # Distribution methods whose result carries no graph (sample() runs under no_grad; only
 # rsample() is differentiable).
 DISTRIBUTION_NO_GRAPH = frozenset("sample sample_n enumerate_support".split())

@@ -92,6 +92,8 @@ class QualifiedCalls:
             return self.autograd.autograd_call(qualname, node, args, kwargs, state)
         if qualname == "torch.cuda.is_available":
             return OTHER.with_(cuda_flag=True)
+        if qualname in api.MODULE_RETURNED and args and args[0].kind is Kind.MODULE:
+            return args[0]  # `nn.utils.weight_norm(nn.Conv2d(...))`: the layer itself
         if qualname.startswith(
             (
                 "torch.cuda.",
@@ -132,6 +134,9 @@ class QualifiedCalls:
         tail = qualname.rsplit(".", 1)[-1]
         if tail in api.VALUES_AND_INDICES and qualname == f"torch.{tail}" and (len(args) > 1 or "dim" in kwargs):
             return self.values_and_indices(node, state, args[:1])
+        if qualname in api.PADDED_AND_LENGTHS and args:
+            padded = self.derived(node, state, [*args, *kwargs.values()], kind=Kind.TENSOR)
+            return sequence((padded, Value(kind=Kind.TENSOR, device=Device.CPU, requires_grad=False)))
         if qualname.rsplit(".", 1)[-1] in api.NON_DIFFERENTIABLE:
             tensor = next((a for a in args if a.kind is Kind.TENSOR), None)
             if tensor is None:
