@@ -96,6 +96,8 @@ class Autograd:
         hit = sorted((n for n in history if n in state.freed and n.saves), key=lambda n: n.uid)
         if hit and self.kept_here(state.freed[hit[0]], call):
             hit = []
+        if hit and self.stack.loops and self.per_item.own_entries_only(self.stack.loops[-1], hit, call, state.freed):
+            hit = []  # an earlier pass's own entry of a list built per item (per_item.py)
         if hit:
             self.record_freed(call, hit, history, state)
         else:

@@ -48,6 +48,7 @@ class PerItem:
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
         self.answers: dict[tuple[int, str], str | None] = {}  # (id(loop), list name) -> comp item
+        self.comprehension_lists: dict[int, frozenset[str]] = {}  # id(function) -> names bound so
 
     def own_item_only(
         self, frame: LoopFrame, node: GraphNode, owners: frozenset[str], backward: ast.Call, step: ast.Call
@@ -84,6 +85,143 @@ class PerItem:
             backward.col_offset,
         ):
             return False
+        return True
+
+    def own_entries_only(
+        self, frame: LoopFrame, hit: list[GraphNode], call: ast.Call, freed: dict[GraphNode, ast.Call]
+    ) -> bool:
+        """Whether the nodes ``hit`` that an earlier pass freed are other entries' graphs (audit-11
+        G1): each made before the loop in the element of a list comprehension over ``range(n)`` or
+        a list, every list holding them before the loop built so (per item), and the loop, over
+        distinct indices (``range``, ``reversed(range)``, ``enumerate``), reads those lists only
+        at its own index; the backward that freed them is this one or a later one of the body,
+        so it ran in an earlier pass, on an earlier entry. One walk per (loop, list)."""
+        loop = frame.node
+        if not isinstance(loop, (ast.For, ast.AsyncFor)) or frame.entry is None:
+            return False
+        index = _distinct_index(loop)
+        if index is None or not self.directly_in(call, loop):
+            return False
+        for node in hit:
+            earlier = freed[node]
+            if node.uid > frame.start_uid or not self.directly_in(earlier, loop) or _before(earlier, call):
+                return False
+            if self.own_comprehension(node.site, loop) is None:
+                return False
+        holders = {name for name, value in frame.entry.env.items() if any(carries(value, node) for node in hit)}
+        if not holders:
+            return False
+        for name in holders:
+            key = (id(loop), "entries:" + name)
+            if key not in self.answers:
+                ok = "." not in name and self.per_item_list(loop, name) and self.reads_own_entry_only(loop, name, index)
+                self.answers[key] = "" if ok else None
+            if self.answers[key] is None:
+                return False
+        return True
+
+    def own_comprehension(self, site: object, loop: ast.AST) -> ast.ListComp | None:
+        """The aligned list comprehension (assigned to a name) whose element ``site`` is in,
+        where every loop around ``loop`` in its function also runs the comprehension (else the
+        next run of the loop reads entries an earlier one freed)."""
+        if not isinstance(site, ast.AST):
+            return None
+        child, parent = site, self.ctx.parent(site)
+        while parent is not None and not isinstance(parent, ast.ListComp):
+            if isinstance(parent, _BOUNDARIES):
+                return None
+            child, parent = parent, self.ctx.parent(parent)
+        if not isinstance(parent, ast.ListComp) or child is not parent.elt:
+            return None
+        assign = self.ctx.parent(parent)
+        if not (
+            isinstance(assign, ast.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0], ast.Name)
+        ):
+            return None
+        if not self.aligned(parent, self.listed(parent)):
+            return None
+        above = self.ctx.parent(loop)
+        while above is not None and not isinstance(above, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            if isinstance(above, (ast.For, ast.AsyncFor, ast.While)) and not _inside(self.ctx, assign, above):
+                return None
+            above = self.ctx.parent(above)
+        return parent
+
+    def per_item_list(self, loop: ast.For | ast.AsyncFor, name: str) -> bool:
+        """Every binding of ``name`` in the loop's function is ``name = [aligned comprehension]``
+        before the loop (none in it)."""
+        function = self.ctx.parent(loop)
+        while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+            function = self.ctx.parent(function)
+        if function is None:
+            return False
+        found = False
+        listed = self.listed(loop)
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
+                assign = self.ctx.parent(node)
+                if not (
+                    isinstance(assign, ast.Assign)
+                    and assign.targets == [node]
+                    and isinstance(assign.value, ast.ListComp)
+                    and self.aligned(assign.value, listed)
+                    and not _inside(self.ctx, assign, loop)
+                ):
+                    return False
+                found = True
+        return found
+
+    def listed(self, node: ast.AST) -> frozenset[str]:
+        """The names that ``node``'s function binds to a list comprehension (once per function)."""
+        function = self.ctx.parent(node)
+        while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+            function = self.ctx.parent(function)
+        if function is None:
+            return frozenset()
+        found = self.comprehension_lists.get(id(function))
+        if found is None:
+            found = self.comprehension_lists[id(function)] = frozenset(
+                target.id
+                for assign in ast.walk(function)
+                if isinstance(assign, ast.Assign) and isinstance(assign.value, ast.ListComp)
+                for target in assign.targets
+                if isinstance(target, ast.Name)
+            )
+        return found
+
+    @staticmethod
+    def aligned(comp: ast.ListComp, listed: frozenset[str]) -> bool:
+        """``[f(x) for x in xs]``, ``[f(i, xs[i]) for i in range(n)]``, ``[... for i, x in
+        enumerate(xs)]``: entry k made from item k only. The element indexes other names only by
+        the comprehension's index (``logs[i]``, never ``logs[0]``), and reads a list made by a
+        comprehension (``listed``) only so (not ``torch.stack(logs)``)."""
+        if len(comp.generators) != 1:
+            return False
+        generator = comp.generators[0]
+        if generator.ifs or generator.is_async:
+            return False
+        target, iterable = generator.target, generator.iter
+        if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.func.id == "range":
+            index = target.id if isinstance(target, ast.Name) and len(iterable.args) == 1 else None
+            if index is None:
+                return False
+        else:
+            form = _loop_form(target, iterable)
+            source = iterable.args[0] if isinstance(iterable, ast.Call) and iterable.args else iterable
+            if form is None or attr_path(source if form[1] else iterable) is None:
+                return False
+            index = form[1]
+        own = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+        entries: set[int] = set()  # `logs[i]`: the Name nodes read at the index
+        for node in ast.walk(comp.elt):
+            if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp, ast.Lambda)):
+                return False
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id not in own:
+                if not (isinstance(node.slice, ast.Name) and node.slice.id == index):
+                    return False
+                entries.add(id(node.value))
+            elif isinstance(node, ast.Name) and node.id in listed and id(node) not in entries and node.id not in own:
+                return False
         return True
 
     @staticmethod
@@ -199,3 +337,26 @@ def guarded(read: ast.AST, other: str, index: str, parents: dict[int, ast.AST]) 
             return True
         child, parent = parent, parents.get(id(parent))
     return False
+
+
+def _distinct_index(loop: ast.For | ast.AsyncFor) -> str | None:
+    """The loop's index where each pass has its own: ``for i in range(...)``, ``for i in
+    reversed(range(...))``, ``for i, x in enumerate(...)``."""
+    iterable, target = loop.iter, loop.target
+    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.func.id == "reversed":
+        iterable = iterable.args[0] if len(iterable.args) == 1 else iterable
+    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.func.id == "range":
+        return target.id if isinstance(target, ast.Name) else None
+    form = _loop_form(target, loop.iter)
+    return form[1] if form is not None else None
+
+
+def _before(node: ast.AST, other: ast.AST) -> bool:
+    return (node.lineno, node.col_offset) < (other.lineno, other.col_offset)  # type: ignore[attr-defined]
+
+
+def _inside(ctx: FileContext, node: ast.AST, ancestor: ast.AST) -> bool:
+    parent = ctx.parent(node)
+    while parent is not None and parent is not ancestor:
+        parent = ctx.parent(parent)
+    return parent is ancestor
