@@ -100,12 +100,18 @@ class FileContext:
 
     @cached_property
     def names(self) -> Names:
-        return self._built("names", lambda: Names(self.tree, self.index))
+        return self._built("names", lambda: Names(self.tree, self.index, self._library_name))
+
+    def _library_name(self, module: str, name: str) -> str | None:
+        """What ``from <module> import *`` of a project module binds ``name`` to in a library
+        (the project answers from that module alone: it never asks for this file's names)."""
+        return self.project.library_name(module, name)
 
     @cached_property
     def class_list(self) -> list[ClassInfo]:
         return self._built(
-            "classes", lambda: find_classes(class_nodes(self.tree, self.index), ModuleImports(self.tree))
+            "classes",
+            lambda: find_classes(class_nodes(self.tree, self.index), ModuleImports(self.tree, self._library_name)),
         )
 
     @cached_property

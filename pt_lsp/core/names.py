@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from pt_lsp.core.walk import target_names
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .walk import NodeIndex
 
 # Public names re-exported under a shorter path; keys are canonicalised to the values.
@@ -87,6 +89,13 @@ def star_source(modules: list[str], name: str) -> str | None:
     return None
 
 
+def _star_bound(source: str, name: str, library: Callable[[str, str], str | None] | None) -> str:
+    """The qualified name of ``name`` bound by ``from source import *``: ``source.name``, or what
+    a project module ``source`` imported it as from a library (``library`` answers)."""
+    found = library(source, name) if library is not None and not is_torch_module(source) else None
+    return found or f"{source}.{name}"
+
+
 @dataclass
 class Binding:
     name: str
@@ -141,10 +150,18 @@ class Names:
     one containing a position is an ancestor of the last scope that starts before it.
     """
 
-    def __init__(self, tree: ast.Module, index: NodeIndex | None = None) -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        index: NodeIndex | None = None,
+        library: Callable[[str, str], str | None] | None = None,
+    ) -> None:
         from .walk import NodeIndex
 
         index = index if index is not None else NodeIndex(tree)
+        # What a name that a star import of a project module binds names in a library (the
+        # project answers, from that module alone)
+        self.library = library
         self.module_scope = Scope(tree, None)
         self.scopes: dict[int, Scope] = {}  # id(function/class/lambda/comprehension) -> its scope
         self._starts: list[tuple[int, int]] = []
@@ -251,7 +268,7 @@ class Names:
                     # import *`): a name `torch` nothing else binds is the torch package
                     return Binding(name, pos, "torch")
                 if source is not None:
-                    return Binding(name, pos, f"{source}.{name}")
+                    return Binding(name, pos, _star_bound(source, name, self.library))
             scope = scope.parent
             first = False
             while scope is not None and isinstance(scope.node, ast.ClassDef):
@@ -437,9 +454,10 @@ class ModuleImports:
     (what a class's base ``nn.Module`` is), so that files without other interest never pay
     for the full name table."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, library: Callable[[str, str], str | None] | None = None) -> None:
         self.aliases: dict[str, str] = {}
         self.stars: list[str] = []
+        self.library = library  # as Names.library
         statements = list(tree.body)
         while statements:
             stmt = statements.pop(0)
@@ -464,7 +482,7 @@ class ModuleImports:
             found = self.aliases.get(expr.id)
             source = star_source(self.stars, expr.id) if found is None else None
             if source is not None:
-                found = f"{source}.{expr.id}"
+                found = _star_bound(source, expr.id, self.library)
             return canonical(found) if found else None
         if isinstance(expr, ast.Attribute):
             base = self.qualname(expr.value)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from ..classes import ClassInfo, class_nodes, find_classes
 from ..document import Document, Span
-from ..names import Binding, ModuleImports, Names, star_exports
+from ..names import Binding, ModuleImports, Names, is_torch_module, star_exports
 from ..walk import MAX_DEPTH, NodeIndex
 from .project_files import MAX_BYTES, SCAN, content_hash, files_naming, record_read, scan_record, walk_project
 
@@ -208,6 +208,7 @@ class Project:
     searched: dict[str, list[str]] = field(default_factory=dict)  # unit path -> its bases
     scanned: list[str] | None = None  # the project's files, for constructions()
     walks: list[tuple[str, str | None]] = field(default_factory=list)  # (top, skipped) giving them
+    libraries: dict[tuple[str, str], str | None] = field(default_factory=dict)  # library_name's answers
 
     def __post_init__(self) -> None:
         path = self.ctx.path
@@ -270,15 +271,17 @@ class Project:
         return unit.doc.node_span(node), os.path.relpath(unit.path, os.path.dirname(self.path))
 
     # -- resolution -------------------------------------------------------------------------------
-    def bases(self, unit: Unit) -> list[str]:
-        """The folders an absolute import in ``unit`` is searched in, in order."""
-        if unit.path not in self.searched:
-            self.searched[unit.path] = self.search_path(unit)
-        return self.searched[unit.path]
+    def bases(self, unit: Unit | str) -> list[str]:
+        """The folders an absolute import in ``unit`` (or the file at that path) is searched in,
+        in order."""
+        path = unit if isinstance(unit, str) else unit.path
+        if path not in self.searched:
+            self.searched[path] = self.search_path(os.path.dirname(path))
+        return self.searched[path]
 
-    def search_path(self, unit: Unit) -> list[str]:
-        found = [unit.directory, os.path.dirname(self.path)]
-        top = unit.directory
+    def search_path(self, directory: str) -> list[str]:
+        found = [directory, os.path.dirname(self.path)]
+        top = directory
         if os.path.isfile(os.path.join(top, "__init__.py")):
             while os.path.isfile(os.path.join(os.path.dirname(top), "__init__.py")) and os.path.dirname(top) != top:
                 top = os.path.dirname(top)
@@ -302,8 +305,9 @@ class Project:
             self.roots[folder] = result
         return self.roots[folder]
 
-    def find_top(self, name: str, unit: Unit) -> Module | None:
-        """The project module ``name`` (no dots) an absolute import in ``unit`` finds."""
+    def find_top(self, name: str, unit: Unit | str) -> Module | None:
+        """The project module ``name`` (no dots) an absolute import in ``unit`` (or the file at
+        that path) finds."""
         if not name.isidentifier() or name.startswith("torch"):
             return None
         namespace = None
@@ -391,6 +395,43 @@ class Project:
         if len(seen) + 1 >= MAX_STARS:
             return True, None  # a longer chain of star re-exports: unknown
         return self.starred(owner, len(owner.stars) - 1, name, depth, seen | {owner.path})
+
+    def library_name(self, module: str, name: str) -> str | None:
+        """What ``name`` names outside the project where this file binds it by ``from <module>
+        import *`` of a project module that imports it from a library: utils.py's ``import
+        torch.nn as nn`` or ``from torch.nn import *`` make ``nn`` or ``Linear`` torch's. None
+        when that module is not the project's, does not export ``name``, or binds it otherwise.
+        Reads no name table of this file: the file's own names and classes ask it."""
+        key = (module, name)
+        if key not in self.libraries:
+            self.libraries[key] = self._library_name(module, name) if self.enabled else None
+        return self.libraries[key]
+
+    def _library_name(self, module: str, name: str) -> str | None:
+        parts = module.split(".")
+        entity: Entity | None = self.find_top(parts[0], self.path)
+        for part in parts[1:]:
+            if not isinstance(entity, Module) or entity.file == self.path:
+                return None
+            entity = self.member(entity, part, 1)
+        if not isinstance(entity, Module) or entity.file is None or entity.file == self.path:
+            return None
+        owner = self.unit(entity.file)
+        if owner is None or owner.public is ANY_PUBLIC:
+            return None
+        if name not in owner.public if owner.public is not None else name.startswith("_"):
+            return None
+        if name not in owner.exports:  # bound by a star import of torch in that module, if any
+            for spec in reversed(owner.stars):
+                found = star_exports(spec.module, name) if spec.level == 0 else None
+                if found is not False:
+                    return f"{spec.module}.{name}" if found and is_torch_module(spec.module) else None
+            return None
+        export = owner.exports[name]
+        if not isinstance(export, ImportSpec) or export.level:
+            return None
+        dotted = export.module if export.attr is None else f"{export.module}.{export.attr}"
+        return None if self.resolve(dotted, owner, stars=False) is not None else dotted  # not the project's
 
     def member(self, module: Module, name: str, depth: int) -> Entity | None:
         """``module.name``: a definition or import of its file, else a submodule of its folder."""
