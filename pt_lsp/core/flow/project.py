@@ -19,7 +19,6 @@ of them changes.
 from __future__ import annotations
 
 import ast
-import json
 import os
 import re
 import warnings
@@ -497,6 +496,8 @@ class Project:
         MAX_SITES (more, or none: an empty list). Only files that name both the class and the
         analysed module are read; they are recorded for the CLI's cache as imports are, and so is
         which files those are (a new file that constructs the class changes the answer)."""
+        import json  # the scan's record: not at start-up
+
         if not self.enabled or not any(c is node for c in self.ctx.index.of(ast.ClassDef)):
             return []  # a class of another file (a whole parent map costs about an index walk)
         stem = os.path.splitext(os.path.basename(self.path))[0]

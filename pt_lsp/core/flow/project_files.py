@@ -10,8 +10,6 @@ Moved out of ``project.py``, which resolves imports.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 from stat import S_ISREG
@@ -22,6 +20,8 @@ SKIPPED_FOLDERS = frozenset({"site-packages", "dist-packages", "node_modules", "
 
 
 def content_hash(data: bytes) -> str:
+    import hashlib  # when a project file is read: not at start-up (it loads OpenSSL's library)
+
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
@@ -148,6 +148,8 @@ def scan_unchanged(key: str, recorded: str, memo: dict[str, tuple[list[str], str
     """Whether the constructions scan recorded under ``key`` (``SCAN`` + its arguments) still
     finds the files it found: at once when no project file changed (names, sizes, times), else
     by reading them again. ``memo`` keeps each project's files for one validation pass."""
+    import json  # a cache run's validation: not at start-up
+
     try:
         walks, name, stem, own = json.loads(key[len(SCAN) :])
         naming, signature = recorded.split(" ")
