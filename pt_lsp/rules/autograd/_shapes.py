@@ -19,6 +19,7 @@ from pt_lsp.core.flow.autograd import keyword
 from pt_lsp.core.flow.values import Step
 from pt_lsp.rules.autograd._layer_shapes import LayerShapes
 from pt_lsp.rules.autograd._literals import dims_argument, is_size_call, item_key, signed_int
+from pt_lsp.rules.autograd._shape_appends import appended
 from pt_lsp.rules.autograd._shape_lattice import (
     MAX_SHAPE_DEPTH,
     ROWS,
@@ -456,8 +457,16 @@ class Shapes:
         dim = call.args[1] if len(call.args) > 1 else keyword(call, "dim")
         return 0 if dim is None else signed_int(dim)
 
+    def appended_parts(self, call: ast.Call, depth: int) -> tuple[int, list[tuple[int, ast.expr]]] | None:
+        """``torch.stack(losses)`` of a list built by ``append`` in loops of stated counts."""
+        seq = call.args[0] if call.args else keyword(call, "tensors")
+        return appended(self.values, seq, depth) if isinstance(seq, ast.Name) else None
+
     def stacked(self, call: ast.Call, depth: int) -> Shape | None:
         parts, dim = self.parts(call, depth), self._dim(call)
+        counted = self.appended_parts(call, depth) if not parts and dim == 0 else None
+        if counted is not None:  # the items' shapes are not needed: one row each
+            return Shape((counted[0],), False, (Step(call, f"{counted[0]} tensors appended in loops stacked here"),))
         if not parts or dim is None:
             return None
         step = Step(call, f"{len(parts)} tensors stacked here")
@@ -485,6 +494,11 @@ class Shapes:
 
     def concatenated(self, call: ast.Call, depth: int) -> Shape | None:
         parts, dim = self.parts(call, depth), self._dim(call)
+        counted = self.appended_parts(call, depth) if not parts else None
+        if counted is not None:  # an appended expression stands for every item it appends
+            parts = [expr for times, expr in counted[1] for _ in range(min(times, 64))]
+            if len(parts) != counted[0]:
+                return None
         if not parts or dim is None:
             return None
         shapes = [self.shape(p, depth + 1) for p in parts]

@@ -52,7 +52,9 @@ class ImplicitGradNonScalar(Rule):
     gives `"none"` and names a per-element or per-row loss; a classification
     loss keeps its batch unless an input visibly holds one sample: `logits[i]`,
     `x.unsqueeze(0)`, a shape with one row). Shapes the code states count past reductions:
-    `torch.cat` adds its parts' sizes, `torch.stack` of k tensors has k rows, a reduction over
+    `torch.cat` adds its parts' sizes, `torch.stack` of k tensors has k rows (also of a list
+    that `append` fills in loops of stated counts: `for t in range(5): losses.append(l)`,
+    `zip` / `enumerate` of such lists), a reduction over
     some dimensions keeps the others (`t.view(n, -1).sum(dim=1)` with `n = t.size(0)` keeps
     `n` values), through layers, a local module's `forward` and a method of the class; an item
     of a dict a model returns counts too (`model(x)["loss"]`), and an element of a list read

@@ -1,0 +1,137 @@
+"""How many items a list built by ``append`` holds where the source says (PTL202): ``losses = []``
+then ``for _ in range(3): losses.append(...)`` holds 3, so ``torch.stack(losses)`` has 3 rows.
+
+Counted only where nothing can change the count: the list is bound once to ``[]`` (the binding
+that reaches the read), the only changes in its scope are ``append`` calls that are statements
+of the loop bodies themselves (not under an ``if``, a ``try`` or a nested ``while``), every loop
+around an append runs a count the source states (``range`` of literals, a literal, or a list
+counted the same way, also through ``zip`` / ``enumerate`` / ``reversed``), with no ``break``,
+``continue``, ``return`` or ``raise`` in it, and the read sits after those loops, outside them.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from pt_lsp.core.context import FileContext
+from pt_lsp.core.flow.trips import trips
+from pt_lsp.core.walk import own_nodes
+
+if TYPE_CHECKING:
+    from pt_lsp.rules.autograd._values import Values
+
+_MAX_DEPTH = 3
+_EXITS = (ast.Break, ast.Continue, ast.Return, ast.Raise)
+_LOOPS = (ast.For, ast.AsyncFor)
+_CHANGES = {"extend", "insert", "pop", "remove", "clear", "reverse", "sort", "__setitem__", "__delitem__"}
+
+
+def appended(values: Values, name: ast.Name, depth: int = 0) -> tuple[int, list[tuple[int, ast.expr]]] | None:
+    """``(count, [(times, appended expression)])`` of the list ``name`` reads, or None where unknown."""
+    if depth > _MAX_DEPTH:
+        return None
+    ctx = values.ctx
+    bound = values.of(name)
+    if len(bound) != 1 or not (isinstance(bound[0], ast.List) and not bound[0].elts):
+        return None
+    binding = ctx.parent(bound[0])
+    if isinstance(binding, ast.Tuple):  # `log_probs, rewards = [], []`
+        binding = ctx.parent(binding)
+    scope = values.scope(name)
+    if not isinstance(binding, ast.Assign) or scope is None or values.scope(binding) is not scope:
+        return None
+    if isinstance(scope, ast.Module) and _changed_in_functions(ctx, name.id):
+        return None
+    count, items = 0, []
+    for node in own_nodes(scope):
+        if isinstance(node, ast.Name) and node.id == name.id and node is not name:
+            use = ctx.parent(node)
+            if isinstance(use, ast.Attribute) and use.attr in _CHANGES:
+                return None
+            if isinstance(use, (ast.AugAssign, ast.Subscript)) and not isinstance(getattr(use, "ctx", None), ast.Load):
+                return None
+            if isinstance(use, ast.Attribute) and use.attr == "append":
+                added = _appended_times(values, use, binding, name, depth)
+                if added is None:
+                    return None
+                call = ctx.parent(use)
+                assert isinstance(call, ast.Call)
+                count += added
+                items.append((added, call.args[0]))
+    return (count, items) if count else None
+
+
+def _appended_times(values: Values, attr: ast.Attribute, binding: ast.Assign, read: ast.Name, depth: int) -> int | None:
+    """How many times ``<name>.append(x)`` runs between the binding and the read."""
+    ctx = values.ctx
+    call = ctx.parent(attr)
+    stmt = ctx.parent(call) if isinstance(call, ast.Call) and call.func is attr else None
+    if not isinstance(stmt, ast.Expr) or len(call.args) != 1 or call.keywords:  # type: ignore[union-attr]
+        return None
+    times, current = 1, ctx.parent(stmt)
+    child: ast.AST = stmt
+    after = (binding.lineno, binding.col_offset)
+    while current is not None and current is not ctx.parent(binding):
+        if isinstance(current, _LOOPS) and any(child is s for s in current.body):
+            count = _loop_count(values, current, depth)
+            if count is None or any(isinstance(n, _EXITS) for n in ast.walk(current)):
+                return None
+            if _inside(ctx, read, current):
+                return None  # read inside the loop: a partial count
+            times *= count
+        elif not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+            return None  # under an if, a try, a while, a with: maybe not every time
+        child, current = current, ctx.parent(current)
+    if current is None or (stmt.lineno, stmt.col_offset) < after or (read.lineno, read.col_offset) < after:
+        return None
+    return times if (stmt.lineno, stmt.col_offset) < (read.lineno, read.col_offset) else None
+
+
+def _loop_count(values: Values, loop: ast.For | ast.AsyncFor, depth: int) -> int | None:
+    count = trips(loop)
+    return count if count is not None else _length(values, loop.iter, depth)
+
+
+def _length(values: Values, expr: ast.expr, depth: int) -> int | None:
+    """The number of items ``expr`` gives: a counted list, ``zip`` of several (the shortest),
+    ``enumerate`` / ``reversed`` of one."""
+    if isinstance(expr, ast.Name):
+        found = appended(values, expr, depth + 1)
+        if found is not None:
+            return found[0]
+        bound = values.of(expr)  # `returns = torch.tensor(rewards)`
+        if len(bound) == 1 and isinstance(bound[0], ast.Call) and depth < _MAX_DEPTH:
+            return _length(values, bound[0], depth + 1)
+        return None
+    if isinstance(expr, (ast.List, ast.Tuple)) and not any(isinstance(e, ast.Starred) for e in expr.elts):
+        return len(expr.elts)
+    if isinstance(expr, ast.Call) and values.ctx.qualname(expr.func) == "torch.tensor" and len(expr.args) == 1:
+        return _length(values, expr.args[0], depth)  # `torch.tensor(rewards)`: one row per item
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and not expr.keywords and expr.args:
+        if expr.func.id == "zip":
+            lengths = [_length(values, a, depth) for a in expr.args]
+            return min(n for n in lengths if n is not None) if all(n is not None for n in lengths) else None
+        if expr.func.id in ("enumerate", "reversed") and len(expr.args) == 1:
+            return _length(values, expr.args[0], depth)
+    return None
+
+
+def _inside(ctx: FileContext, node: ast.AST, around: ast.AST) -> bool:
+    current = ctx.parent(node)
+    while current is not None:
+        if current is around:
+            return True
+        current = ctx.parent(current)
+    return False
+
+
+def _changed_in_functions(ctx: FileContext, name: str) -> bool:
+    """A module-level list that some function of the file may change (``losses.append`` there)."""
+    return any(
+        isinstance(node.value, ast.Name)
+        and node.value.id == name
+        and (node.attr in _CHANGES or node.attr == "append")
+        and ctx.names.scope_of(node).node is not ctx.tree
+        for node in ctx.index.of(ast.Attribute)
+    )
