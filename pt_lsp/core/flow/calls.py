@@ -218,6 +218,14 @@ class Calls:
         if name == "forward" and receiver is UNKNOWN and args and attr_path(func.value):
             # `agent.actor.forward(s)` on an object out of view: a module's forward, as a callable parameter's
             return self.call_callable_parameter(node, args, kwargs, state)
+        if receiver.keys is not None:  # a dict of known keys (values.py)
+            first = node.args[0] if node.args else None
+            if name == "get" and isinstance(first, ast.Constant) and isinstance(first.value, str):
+                found = dict(receiver.keys).get(first.value)
+                if found is not None:
+                    return found.join(args[1]) if len(args) > 1 else found
+            elif name not in ("values", "items", "keys", "copy", "get") and (keyed := attr_path(func.value)):
+                state.env[keyed] = receiver.with_(keys=None)  # `update()`, `pop()`: entries change
         if receiver.kind is Kind.SEQ or receiver.elem is not None:
             path = attr_path(func.value)
             if name in api.LIST_ADD_METHODS and args:
@@ -235,10 +243,15 @@ class Calls:
                     # `self.stats[key].append(x)`: the dict's (or list's) element list grows
                     holder = self.eval(func.value.value, state)
                     if holder.elem is not None or holder.kind is Kind.SEQ:
+                        keys = None  # `results["loss"].append(x)`: that entry is the grown list
+                        entry = func.value.slice
+                        if holder.keys is not None and isinstance(entry, ast.Constant) and isinstance(entry.value, str):
+                            keys = tuple((k, grown if k == entry.value else v) for k, v in holder.keys)
                         state.env[outer] = holder.with_(
                             items=None,
                             elem=add_element(holder.iter_elem(), grown),
                             history=holder.history | added.history,
+                            keys=keys,
                         )
                 return OTHER
             if name in api.LIST_RESET_METHODS and path:

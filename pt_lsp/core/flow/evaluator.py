@@ -419,11 +419,13 @@ class Expressions:
         elem = None
         for value in values:
             elem = value if elem is None else elem.join(value)
+        names = [key.value for key in node.keys if isinstance(key, ast.Constant) and isinstance(key.value, str)]
         return Value(
             kind=Kind.OTHER,
             requires_grad=None,
             elem=elem,
             history=frozenset().union(*(v.history for v in values)) if values else frozenset(),
+            keys=tuple(dict(zip(names, values)).items()) if len(names) == len(node.keys) else None,
         )
 
     def eval_subscript(self, node: ast.Subscript, state: State) -> Value:
@@ -443,6 +445,10 @@ class Expressions:
             )
         if base.qualname == BYTES.qualname and isinstance(index, ast.Slice):
             return BYTES
+        if base.keys is not None and isinstance(index, ast.Constant) and isinstance(index.value, str):
+            for name, value in base.keys:  # `losses["d_real"]`: that entry's graph only
+                if name == index.value:
+                    return value
         if base.kind is Kind.SEQ:
             if base.items is not None and isinstance(index, ast.Constant) and isinstance(index.value, int):
                 if -len(base.items) <= index.value < len(base.items):
@@ -548,6 +554,10 @@ class Expressions:
             container = self.eval(target.value, state)
             self.eval(target.slice, state)
             path = attr_path(target.value)
+            keys = None  # a dict of known keys given one by a constant key: that entry replaced
+            if container.keys is not None and isinstance(target.slice, ast.Constant) and string_key(target):
+                key_name = target.slice.value
+                keys = (*((k, v) for k, v in container.keys if k != key_name), (key_name, value))
             if (
                 path is not None
                 and container.kind in (Kind.SEQ, Kind.OTHER)
@@ -563,7 +573,10 @@ class Expressions:
                     elem=elem,
                     items=None,
                     history=container.history | value.history,
+                    keys=keys,
                 )
+            elif path is not None and container.keys is not None:  # `out = {}; out["g_l1"] = l1`
+                state.env[path] = container.with_(elem=value, history=container.history | value.history, keys=keys)
             elif path is not None and string_key(target) and taken_for_a_tensor(container):
                 # `ret["mel"] = ...`: no tensor takes a string key, so this is a mapping (a module's
                 # output dict read as its output tensor); its items unknown, their graph kept

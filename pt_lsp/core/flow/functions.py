@@ -258,7 +258,7 @@ class Functions:
             # object, which holds the same logger under another name): findings are per line.
             container = inner.env.get(f"{own}.{attr}") or dict(args[0].attrs).get(attr)
             if container is not None and (container.elem is not None or container.kind is Kind.SEQ):
-                inner.env[f"{own}.{attr}"] = container.with_(elem=add_element(container.iter_elem(), held))
+                inner.env[f"{own}.{attr}"] = container.with_(elem=add_element(container.iter_elem(), held), keys=None)
         known = self.summary_key(function, inner, state, receiver, passed) if contents is None else None
         if known is not None:
             replayed = self.replay(known, inner, state)

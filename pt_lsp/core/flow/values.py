@@ -77,6 +77,9 @@ class Value:
     read_only: ReadOnly | None = None
     # A boolean constant (``self.is_test = False``): its value on every path, else None.
     truth: bool | None = None
+    # A dict whose keys are all constant strings: each key's value (a loss dict's entries are
+    # separate graphs; ``elem`` and ``history`` still join them all), else None.
+    keys: tuple[tuple[str, Value], ...] | None = None
 
     @property
     def is_tensor(self) -> bool:
@@ -121,6 +124,7 @@ class Value:
             steps=merge_steps(self.steps, other.steps),
             read_only=join_read_only(self.read_only, other.read_only),
             truth=self.truth if self.truth == other.truth else None,
+            keys=_join_keys(self.keys, other.keys),
         )
 
     def merge_evidence(self, other: Value) -> Value:
@@ -175,6 +179,20 @@ def add_element(old: Value, added: Value) -> Value:
     if old.elem is not None and added.elem is not None:
         joined = joined.with_(elem=add_element(old.elem, added.elem))
     return joined
+
+
+def _join_keys(
+    mine: tuple[tuple[str, Value], ...] | None, theirs: tuple[tuple[str, Value], ...] | None
+) -> tuple[tuple[str, Value], ...] | None:
+    """A dict's entries on either path: a key one path lacks is read only on the other (a read
+    on the first raises KeyError), so its value is the other path's."""
+    if mine is None or theirs is None:
+        return None
+    if mine is theirs:
+        return mine
+    other = dict(theirs)
+    joined = [(name, value.join(other.pop(name)) if name in other else value) for name, value in mine]
+    return (*joined, *other.items())
 
 
 def _join_attrs(
