@@ -80,10 +80,32 @@ class LeafEvidence:
     def made_leaf(self, expr: ast.AST, depth: int = 0) -> Leaf | None:
         """``expr`` builds a fresh leaf that requires grad. Once per node and depth: a helper's
         returns are asked again from each of its calls."""
+        if not self._makes_leaves:
+            return None
         key = (id(expr), depth)
         if key not in self._made:
             self._made[key] = self._made_leaf(expr, depth)
         return self._made[key]
+
+    @cached_property
+    def _makes_leaves(self) -> bool:
+        """Whether a call of the file can make a fresh leaf: ``.requires_grad_()``, an
+        ``nn.Parameter``, a factory or ``Variable`` given ``requires_grad=``. Without one no
+        expression of the file builds a leaf (a helper's returns are the file's calls too), and
+        :meth:`made_leaf` answers without its walks. "Parameter" is spelt by whatever names it."""
+        parameter = "Parameter" in self.ctx.doc.text
+        for call in self.ctx.index.of(ast.Call):
+            func = call.func
+            if isinstance(func, ast.Attribute) and func.attr == "requires_grad_":
+                return True
+            if parameter or any(k.arg == "requires_grad" for k in call.keywords):
+                qualname = self.ctx.qualname(func)
+                if qualname == PARAMETER or (
+                    (qualname == VARIABLE or qualname in FACTORIES)
+                    and any(k.arg == "requires_grad" for k in call.keywords)
+                ):
+                    return True
+        return False
 
     def _made_leaf(self, expr: ast.AST, depth: int) -> Leaf | None:
         grad_: ast.Call | None = None

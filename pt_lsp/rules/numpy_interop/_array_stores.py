@@ -38,10 +38,28 @@ def _rank(ctx: FileContext, call: ast.expr) -> int | None:
     return None
 
 
+def _may_store(ctx: FileContext) -> bool:
+    """Some ``name[index] = value`` whose name is also bound to ``np.zeros(shape)`` with a written
+    shape: the gate before the scopes of every binding (which need the file's parent map)."""
+    made: set[str] = set()
+    stored: set[str] = set()
+    for node in ctx.index.of(ast.Assign):
+        if len(node.targets) != 1:
+            continue
+        target = node.targets[0]
+        if isinstance(target, ast.Name) and _rank(ctx, node.value) is not None:
+            made.add(target.id)
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            stored.add(target.value.id)
+    return not made.isdisjoint(stored)
+
+
 def array_stores(ctx: FileContext) -> list[ast.Assign]:
     """Assignments ``name[index] = value`` that store ``value`` into more than one element of a
     NumPy array: ``name`` is bound once in its scope, to ``np.zeros(shape)`` with a written shape,
     and the index leaves at least one dimension or holds a slice."""
+    if not _may_store(ctx):
+        return []
     bound: dict[tuple[int, str], list[ast.expr]] = {}
     candidates: list[tuple[ast.Assign, ast.Subscript, int]] = []
     for node in ctx.index.of(ast.Assign):
