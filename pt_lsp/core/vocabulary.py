@@ -106,6 +106,23 @@ PARAMETER_FREE = frozenset(
     ).split()
 )
 
+# Functions that reparametrize a layer in place and return that very module (a discriminator's
+# `nn.utils.weight_norm(nn.Conv2d(...))`): its parameters are the layer's, stepped by its optimizer.
+MODULE_RETURNED = frozenset(
+    {
+        "torch.nn.utils.weight_norm",
+        "torch.nn.utils.spectral_norm",
+        "torch.nn.utils.remove_weight_norm",
+        "torch.nn.utils.remove_spectral_norm",
+        "torch.nn.utils.parametrizations.weight_norm",
+        "torch.nn.utils.parametrizations.spectral_norm",
+        "torch.nn.utils.parametrizations.orthogonal",
+        "torch.nn.utils.parametrize.register_parametrization",
+        "torch.nn.utils.weight_norm.weight_norm",
+        "torch.nn.utils.spectral_norm.spectral_norm",
+    }
+)
+
 MODULE_WRAPPERS = frozenset(
     {
         "torch.nn.DataParallel",

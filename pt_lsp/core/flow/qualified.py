@@ -92,6 +92,8 @@ class QualifiedCalls:
             return self.autograd.autograd_call(qualname, node, args, kwargs, state)
         if qualname == "torch.cuda.is_available":
             return OTHER.with_(cuda_flag=True)
+        if qualname in api.MODULE_RETURNED and args and args[0].kind is Kind.MODULE:
+            return args[0]  # `nn.utils.weight_norm(nn.Conv2d(...))`: the layer itself
         if qualname.startswith(
             (
                 "torch.cuda.",
