@@ -12,6 +12,7 @@ from pt_lsp.core.evidence.reaching import call_site_arguments, instance_class, r
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.lattice import ReadOnly
 from pt_lsp.core.flow.qualified import DATA_LOADERS
+from pt_lsp.core.flow.trips import over_range
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path
@@ -85,6 +86,41 @@ def _collated_items(ctx: FileContext, loader: ast.Call, reported: set[int]) -> I
                 yield item, found
 
 
+def _row_of_read_only(ctx: FileContext, array: ast.expr) -> ReadOnly | None:
+    """``self.feats[idx]`` with an int index (``__getitem__``'s index, a ``range`` loop's
+    variable) of a read-only array: a row, a view of the same memory (also through a name bound
+    only to one). For ``from_numpy`` and the legacy constructors only: ``as_tensor`` takes the
+    NumPy scalar an index of a 1-D array gives without a warning."""
+    if isinstance(array, ast.Name):
+        values = reaching_values(ctx, array)
+        if not values or len(values) != 1 or not isinstance(values[0], ast.Subscript):
+            return None
+        array = values[0]
+    if not isinstance(array, ast.Subscript) or not _int_index(ctx, array.slice):
+        return None
+    return read_only(ctx, array.value) or ctx.flow.value(array.value).read_only
+
+
+def _int_index(ctx: FileContext, index: ast.expr) -> bool:
+    """A name that holds an int where it is read: the index parameter of a ``__getitem__`` the
+    function never rebinds, or the variable of a ``for`` loop over ``range(...)``."""
+    if not isinstance(index, ast.Name):
+        return False
+    scope = ctx.names.scope_of(index).node
+    if isinstance(scope, ast.FunctionDef) and scope.name == "__getitem__" and len(scope.args.args) == 2:
+        if scope.args.args[1].arg == index.id:
+            return not any(
+                isinstance(n, ast.Name) and n.id == index.id and not isinstance(n.ctx, ast.Load)
+                for n in ast.walk(scope)
+            )
+    current = ctx.parent(index)
+    while current is not None and current is not scope:
+        if isinstance(current, ast.For) and isinstance(current.target, ast.Name) and current.target.id == index.id:
+            return over_range(current)
+        current = ctx.parent(current)
+    return False
+
+
 def _cpu(ctx: FileContext, device: ast.expr) -> bool:
     if isinstance(device, ast.Constant):
         return device.value == "cpu"
@@ -105,11 +141,12 @@ class FromNumpyReadOnly(Rule):
     `np.memmap(..., mode="r")`, `np.load(..., mmap_mode="r")`, a `np.broadcast_to` view,
     `np.asarray` of a PIL image, or an array made read-only with `a.flags.writeable = False`
     (or `a.flags["WRITEABLE"] = False`); also a view of one (`.reshape()` of a contiguous
-    array, `.T`, a slice, `np.asarray(a)`), a `self.a` that the class only ever assigns such
-    arrays, an item of a `self.a` list that the class only fills with them (`append`,
-    `insert`), `obj.a` where `obj = Cls(arr)` stores its argument, and what a helper of the
-    file (or a method of an instance of a class of the file) returns (or is passed) in every
-    case. The flow analysis follows such an array, and
+    array, `.T`, a slice, `np.asarray(a)`; for `from_numpy` and the legacy constructors also a
+    row `a[idx]` by a `__getitem__`'s index or a `range` loop's variable), a `self.a` that
+    the class only ever assigns such arrays, an item of a `self.a` list that the class only
+    fills with them (`append`, `insert`), `obj.a` where `obj = Cls(arr)` stores its argument,
+    and what a helper of the file (or a method of an instance of a class of the file) returns
+    (or is passed) in every case. The flow analysis follows such an array, and
     the `bytes` it views (`f.read()`, `f.read(size)`, `a.tobytes()`, the standard library's
     decoders: `base64.b64decode`, `zlib.decompress`, ...), through returned tuples,
     parameters, list elements and dict items (also of a `self.blobs` dict the class only fills
@@ -174,6 +211,8 @@ class FromNumpyReadOnly(Rule):
             if len(call.args) != 1 or not _shares(ctx, call):
                 continue
             found = read_only(ctx, call.args[0]) or ctx.flow.value(call.args[0]).read_only
+            if found is None and ctx.qualname(call.func) not in WRAPPING_KEYWORDS:
+                found = _row_of_read_only(ctx, call.args[0])
             if found is None:
                 continue
             array = call.args[0]
