@@ -474,6 +474,8 @@ def _quiet_iterable(expr: ast.expr) -> bool:
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
         if name in ("items", "keys", "values"):
             return True
+        if name in ("range", "trange"):  # counts: `range(len(classes))` needs no iterable (audit-11 M5)
+            return all(_quiet_expr(a) for a in expr.args) and all(_quiet_expr(k.value) for k in expr.keywords)
         return name in _QUIET_ITERATORS and all(_quiet_iterable(a) for a in expr.args if not isinstance(a, ast.Starred))
     return _quiet_expr(expr)
 

@@ -37,13 +37,14 @@ class SummaryWriterNotClosed(Rule):
     the writer is not handed to other code (returned, passed on) that could close it, and
     between an event and the end of the program only quiet statements run (prints, plain
     assignments, definitions, a learning-rate scheduler's `step()` or `get_last_lr()`, a clock
-    read, an append to a list, a method of a class of this file that runs only such statements:
-    `env.close()`) on some path the program can take. An event under a test of options' flags
-    (`if opt.use_tb:`) counts on the runs that set them, whatever their defaults. Work under an
-    `if` whose test may go the other way does not count on that path: a save under
-    `if epoch % save_freq == 0:` or `if val_loss < best:` is skipped on the last pass whenever
-    the test is false. A test is taken as settled where it is constant, where it is a count of a
-    loop over `range` of known numbers or of options' defaults
+    read, an append to a list, a module's mode switch (`generator.train()`, `model.eval()`), a
+    method of a class of this file that runs only such statements: `env.close()`; a loop over
+    `range(len(classes))` ends with no work after its last pass) on some path the program can
+    take. An event under a test of options' flags (`if opt.use_tb:`) counts on the runs that set
+    them, whatever their defaults. Work under an `if` whose test may go the other way does not
+    count on that path: a save under `if epoch % save_freq == 0:` or `if val_loss < best:` is
+    skipped on the last pass whenever the test is false. A test is taken as settled where it is
+    constant, where it is a count of a loop over `range` of known numbers or of options' defaults
     (`parser.add_argument("--epochs", type=int, default=200)`) on its last pass, and the work
     counts where the test names the loop's bound or last pass (`or epoch == epochs - 1`) or a
     rank. The end of the program is the end of the module, or the end of a function that a call of this file
