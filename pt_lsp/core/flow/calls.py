@@ -213,7 +213,16 @@ class Calls:
             or (attr_path(func.value) or "") in self.autograd.optimizers  # `self.opt_d`, built in __init__
             or (receiver is UNKNOWN and not node.args and named_optimizer(attr_path(func.value) or ""))  # a parameter
         ):
+            closure = args[0] if args else kwargs.get("closure")
+            qualname = closure.qualname or "" if closure is not None and closure.kind is Kind.REF else ""
+            run = self.functions.local_callable(qualname) if qualname.startswith("<def>.") else None
+            if run is not None:
+                run(node, args, kwargs, state)  # `opt.step(closure)` calls the closure (no parameter)
             self.autograd.optimizer_step(node, state)
+            if run is not None and receiver.qualname == "torch.optim.LBFGS":
+                # LBFGS evaluates it again after its first update (max_iter 20; unless the first
+                # evaluation already meets its tolerances)
+                run(node, args, kwargs, state)
             return OTHER
         if name == "forward" and receiver is UNKNOWN and args and attr_path(func.value):
             # `agent.actor.forward(s)` on an object out of view: a module's forward, as a callable parameter's

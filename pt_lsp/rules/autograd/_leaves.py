@@ -271,7 +271,15 @@ class LeafEvidence:
             if isinstance(expr.value, ast.Name) and expr.value.id == "self":
                 if expr.attr not in self._plausible[1]:
                     return None  # before the class lookup: it needs the parent map
-                return self._class_parameter(self.ctx.enclosing_class(expr), expr.attr)
+                cls = self.ctx.enclosing_class(expr)
+                found = self._class_parameter(cls, expr.attr)
+                info = self.ctx.class_info(cls) if found is None and cls is not None else None
+                if info is not None and not info.is_module:
+                    # a plain class's own leaves (`self.W = torch.randn(..., requires_grad=True)`,
+                    # a from-scratch model): held, so only a method this file calls counts
+                    held = self._class_parameter(cls, expr.attr, any_leaf=True)
+                    return Leaf(held.origin, held.factory, held.steps, held.view, held=True) if held else None
+                return found
             return (
                 self._layer_parameter(expr)
                 or self._narrowed(expr)
@@ -513,7 +521,12 @@ class LeafEvidence:
             return None
         if name in (function.args.vararg.arg if function.args.vararg else "", "self"):
             return None
-        passed = arguments_at_calls(self.ctx, function, name)
+        # `p -= lr * p.grad` rebinds `p` to the same tensor (in place): still the caller's leaf
+        in_place = all(
+            isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)
+            for node in self._bindings(function).get(name, ())
+        )
+        passed = arguments_at_calls(self.ctx, function, name, rebound=in_place)
         if not passed:
             return None
         self._names[(id(function), name)] = None  # a recursive helper proves nothing
