@@ -429,6 +429,8 @@ def instantiation_arguments(ctx: FileContext, init: Function, name: str) -> list
         if not isinstance(use.ctx, ast.Load):
             continue
         call = _called_by(ctx, use)
+        if call is None and _super_argument(ctx, use):
+            continue  # `super(Net, self).__init__()`: no instantiation
         if call is None or ctx.names.resolve(use.id, use) is not None:
             return None
         if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
@@ -436,6 +438,20 @@ def instantiation_arguments(ctx: FileContext, init: Function, name: str) -> list
         value = argument_for(call, init, name, bound=True)
         found.append(value if value is not None else defaults.get(name, ast.Constant(None)))
     return found or None
+
+
+def _super_argument(ctx: FileContext, use: ast.Name) -> bool:
+    """``use`` is the first argument of ``super(...)`` (the file's such calls indexed once)."""
+    firsts: set[int] = _cached(
+        ctx,
+        ("super arguments",),
+        lambda: {
+            id(c.args[0])
+            for c in ctx.index.of(ast.Call)
+            if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == "super" and c.args
+        },
+    )
+    return id(use) in firsts
 
 
 def local_class(ctx: FileContext, call: ast.Call) -> ast.ClassDef | None:

@@ -9,7 +9,13 @@ from __future__ import annotations
 import ast
 
 from pt_lsp.core.context import FileContext, PerFile
-from pt_lsp.core.evidence.reaching import instantiation_arguments, name_uses, reaching_values
+from pt_lsp.core.evidence.reaching import (
+    arguments_at_calls,
+    instantiation_arguments,
+    name_uses,
+    parameter_of,
+    reaching_values,
+)
 from pt_lsp.core.evidence.tensors import TENSOR_METHODS
 from pt_lsp.core.vocabulary import FACTORIES, LIKE_FACTORIES
 from pt_lsp.rules.modules._module_evidence import tensor_value
@@ -70,6 +76,8 @@ def moved_at_use(ctx: FileContext, use: ast.Attribute) -> bool:
         return qualname is not None and qualname.split(".")[0] != "torch"
     if isinstance(parent, ast.Attribute) and parent.attr in METADATA:
         return True  # `self.t.size(-1)`, `self.t.shape`: no device is involved
+    if isinstance(parent, ast.Starred) and _sizes(ctx, ctx.parent(parent)):
+        return True  # `x.view(n, *self.shape)`: its items are sizes, read as numbers
     moved = _through_views(ctx, use)  # `self.t[:n].unsqueeze(0).to(x.device)`
     parent = ctx.parent(moved)
     if isinstance(parent, ast.IfExp) and moved is not parent.test:
@@ -79,6 +87,20 @@ def moved_at_use(ctx: FileContext, use: ast.Attribute) -> bool:
     if isinstance(parent, ast.Return):
         return _moved_by_callers(ctx, parent)  # `return self.E[start:]`, moved where it is called
     return isinstance(parent, ast.Attribute) and parent.attr in MOVES_AT_USE
+
+
+# Calls whose positional arguments are sizes: a tensor unpacked into them gives numbers.
+SIZED_METHODS = RESHAPES | {"new_zeros", "new_ones", "new_empty", "new_full", "permute", "tile"}
+SIZED_FACTORIES = {"torch.zeros", "torch.ones", "torch.empty", "torch.rand", "torch.randn"}
+
+
+def _sizes(ctx: FileContext, call: ast.AST | None) -> bool:
+    if not isinstance(call, ast.Call):
+        return False
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in SIZED_METHODS:
+        return True
+    return ctx.qualname(func) in SIZED_FACTORIES
 
 
 def _placed(call: ast.Call, ctx: FileContext) -> bool:
@@ -155,6 +177,36 @@ def _placed_value(ctx: FileContext, value: ast.expr, depth: int) -> bool:
     return any(_placed_value(ctx, a, depth) for a in value.args)
 
 
+def placed_somewhere(ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
+    """Some value ``value`` may hold is a tensor the code placed (``torch.tensor(m).to(device)``),
+    also through a parameter of ``__init__`` or of a function of the file, with what their calls in
+    the file pass: ``torch.tensor(value)`` of it copies it on that device (audit-11 G4). So may a
+    parameter of a module-level function that no code of the file names: its caller is elsewhere
+    (audit-11's ``get_style_model_and_losses(cnn, mean, std)``, called from ``main.py`` with
+    ``torch.tensor([...]).to(device)``), and nothing here says what it passes."""
+    if depth > 3:
+        return False
+    if _placed_value(ctx, value, 0):
+        return True
+    if not isinstance(value, ast.Name):
+        return False
+    values: list[ast.AST] | list[ast.expr] | None = reaching_values(ctx, value)
+    found = parameter_of(ctx, value) if values is None else None
+    if found is not None:
+        function, parameter = found
+        if function.name == "__init__":
+            values = instantiation_arguments(ctx, function, parameter)
+        elif isinstance(ctx.parent(function), ast.Module) and not _named(ctx, function.name):
+            return True  # handed in by code of another file
+        else:
+            values = arguments_at_calls(ctx, function, parameter)
+    return any(isinstance(v, ast.expr) and placed_somewhere(ctx, v, depth + 1) for v in values or ())
+
+
+def _named(ctx: FileContext, name: str) -> bool:
+    return any(isinstance(n.ctx, ast.Load) for n in name_uses(ctx, name))
+
+
 def _local_moved(ctx: FileContext, value: ast.expr) -> bool:
     """``t = <value>`` where every later read of ``t`` that ``value`` may reach moves it
     (``t = t.to(x.device)``), as a use of ``self.t.to(x.device)`` does."""
@@ -223,7 +275,7 @@ def _through_views(ctx: FileContext, value: ast.expr) -> ast.expr:
     An index that may be a tensor (``t[idx]``) stops here: it may sit on another device."""
     for _ in range(16):  # a chain of views is short; the bound keeps a pathological one linear
         parent = ctx.parent(value)
-        if isinstance(parent, ast.Subscript) and parent.value is value and _slicing(parent.slice):
+        if isinstance(parent, ast.Subscript) and parent.value is value and _slicing(ctx, parent.slice):
             value = parent
         elif (
             isinstance(parent, ast.Attribute)
@@ -238,7 +290,71 @@ def _through_views(ctx: FileContext, value: ast.expr) -> ast.expr:
     return value
 
 
-def _slicing(index: ast.expr) -> bool:
-    """Slices, constants, ``None`` and ``...``: an index that holds no tensor."""
+def _slicing(ctx: FileContext, index: ast.expr) -> bool:
+    """Slices, constants, ``None``, ``...`` and Python integers (``self.primes[i]`` where ``i`` counts
+    a ``for`` over ``range``): an index that holds no tensor. A tensor index may sit on the GPU,
+    where indexing a CPU tensor with it raises ("indices should be either on cpu or on the same
+    device as the indexed tensor"), so ``self.table[t].to(x.device)`` still meets the table."""
     parts = index.elts if isinstance(index, ast.Tuple) else [index]
-    return all(isinstance(p, (ast.Slice, ast.Constant)) for p in parts)
+    return all(isinstance(p, (ast.Slice, ast.Constant)) or _python_int(ctx, p, 0) for p in parts)
+
+
+def _python_int(ctx: FileContext, value: ast.expr, depth: int) -> bool:
+    """An integer of Python: a constant, a counter of ``range``/``enumerate`` or arithmetic of such
+    with constants (``i + 1``, ``-k``)."""
+    if depth > 4:
+        return False
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, int) and not isinstance(value.value, bool)
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, (ast.USub, ast.UAdd)):
+        return _python_int(ctx, value.operand, depth + 1)
+    if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
+        return _python_int(ctx, value.left, depth + 1) and _python_int(ctx, value.right, depth + 1)
+    return isinstance(value, ast.Name) and _counter(ctx, value)
+
+
+def _counter(ctx: FileContext, name: ast.Name) -> bool:
+    """Every binding of ``name`` in its function is a ``for`` target counting ``range(...)`` (or the
+    counter of ``enumerate(...)``): the loop variable is a Python int on every iteration."""
+    scope = ctx.parent(name)
+    while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        scope = ctx.parent(scope)
+    if (
+        scope is None
+        or isinstance(scope, ast.Lambda)
+        or name.id in {a.arg for a in ast.walk(scope.args) if isinstance(a, ast.arg)}
+    ):
+        return False
+    stores = [n for n in name_uses(ctx, name.id) if not isinstance(n.ctx, ast.Load) and _function_of(ctx, n) is scope]
+    return bool(stores) and all(_counts(ctx, store) for store in stores)
+
+
+def _counts(ctx: FileContext, store: ast.Name) -> bool:
+    loop = ctx.parent(store)
+    if isinstance(loop, ast.For) and loop.target is store:
+        return _builtin_call(ctx, loop.iter, "range")
+    pair = loop  # `for i, item in enumerate(xs)`
+    loop = ctx.parent(pair) if isinstance(pair, ast.Tuple) else None
+    return (
+        isinstance(pair, ast.Tuple)
+        and isinstance(loop, ast.For)
+        and loop.target is pair
+        and pair.elts[0] is store
+        and _builtin_call(ctx, loop.iter, "enumerate")
+    )
+
+
+def _builtin_call(ctx: FileContext, call: ast.expr, name: str) -> bool:
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == name
+        and ctx.names.binding(name, call.func) is None
+    )
+
+
+def _function_of(ctx: FileContext, node: ast.AST) -> ast.AST | None:
+    scope = ctx.parent(node)
+    while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        scope = ctx.parent(scope)
+    return scope

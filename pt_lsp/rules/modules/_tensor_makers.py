@@ -21,7 +21,7 @@ from pt_lsp.core.evidence.reaching import (
 from pt_lsp.core.evidence.tensors import TENSOR_METHODS
 from pt_lsp.core.vocabulary import FACTORIES
 from pt_lsp.core.walk import own_nodes
-from pt_lsp.rules.modules._device_moves import RESHAPES, placement_free
+from pt_lsp.rules.modules._device_moves import RESHAPES, placed_somewhere, placement_free
 from pt_lsp.rules.modules._module_evidence import Function, is_self_attr, tensor_value
 
 CONVERSIONS = {"torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.from_numpy"}
@@ -288,8 +288,8 @@ def converted_with_dims(ctx: FileContext, value: ast.expr) -> bool:
         root = root.func.value
     if not (isinstance(root, ast.Call) and ctx.qualname(root.func) in CONVERSIONS and root.args):
         return False
-    if not placement_free(ctx, value):
-        return False
+    if not placement_free(ctx, value) or placed_somewhere(ctx, root.args[0]):
+        return False  # `torch.tensor(t)` of a placed tensor `t` is a copy on `t`'s device
     return reshaped or _data_with_dims(ctx, root.args[0])
 
 

@@ -50,8 +50,10 @@ class UnregisteredBuffer(Rule):
     torch.tensor([0.485, 0.456, 0.406])`, also `torch.from_numpy(table)`, the legacy
     `torch.Tensor(n)`, `torch.tensor(data)` of a list (a parameter every instantiation in the
     file passes a list for) and a conversion given dimensions (`torch.tensor(mean).view(-1, 1,
-    1)`)) that `forward` uses, or a method it calls, or a method that runs the module or one of
-    its layers (`self(x)`, `self.forward(x)`, `self.fc(x)`, as a policy's `sample(state)` does),
+    1)`, unless some instantiation in the file gives the data as a placed tensor, or hands it in
+    through a parameter of a function no code of the file names: `torch.tensor(t)` copies `t` on
+    its device)) that `forward` uses, or a method it calls, or a method that runs the module or
+    one of its layers (`self(x)`, `self.forward(x)`, `self.fc(x)`, as a policy's `sample(state)` does),
     where it is neither an `nn.Parameter` nor registered with `register_buffer`. A local tensor
     assigned to the attribute (`pe = torch.zeros(...)`, `self.pe = pe`) counts too, as does a
     helper function of the file or a method of the class every return of which is such a tensor
@@ -93,9 +95,11 @@ class UnregisteredBuffer(Rule):
     `__init__`, where one block of the file runs the model, moves it and runs it again: the
     second run meets the cache on the first run's device; the fix registers the placeholder as a
     non-persistent buffer) and uses that move the
-    tensor themselves (`self.mask.to(x.device)`, also after slices and shape ops:
-    `self.pe[:n].unsqueeze(0).to(x.device)`, or a method returns it and each of its calls in the
-    class moves the result: `self._left(n).to(q.device)`), only read its metadata
+    tensor themselves (`self.mask.to(x.device)`, also after slices, indexes by Python integers
+    and shape ops: `self.pe[:n].unsqueeze(0).to(x.device)`, `self.primes[i].to(x.device)` in `for
+    i in range(3)`; not after an index by a tensor, which fails on the GPU: "indices should be
+    either on cpu or on the same device as the indexed tensor"), or a method returns it and
+    each of its calls in the class moves the result: `self._left(n).to(q.device)`), only read its metadata
     (`self.pe.size(-1)`, `.shape`) or only hand it to a function of another library (which may
     place it) are not reported, except a table drawn at random (`torch.randn(L, d)`, also with
     `.normal_()`) in a file that saves or loads a state dict and seeds nothing: the checkpoint
