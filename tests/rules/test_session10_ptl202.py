@@ -116,3 +116,26 @@ def test_a_count_not_stated_or_a_reduction_is_silent_and_runs(tmp_path: Path, sh
     assert ptl202_lines(code) == []
     proc = run(tmp_path, code)
     assert proc.returncode == 0 and proc.stdout.strip() == "ran"
+
+
+# A transformer decoder layer maps its `tgt` to the same shape (torch 2.13: the reported program
+# raises "grad can be implicitly created only for scalar outputs"; the reduced one runs).
+TRANSFORMER = """\
+import torch
+import torch.nn as nn
+
+layer = nn.TransformerDecoderLayer(d_model=8, nhead=2, batch_first=True)
+out = layer(torch.randn(2, 5, 8), torch.randn(2, 7, 8))
+out.REDUCTION.backward()
+print("ran")
+"""
+
+
+def test_a_transformer_layer_keeps_its_input_shape(tmp_path: Path) -> None:
+    code = TRANSFORMER.replace("REDUCTION", "mean(dim=-1)")
+    assert ptl202_lines(code) == [6]
+    proc = run(tmp_path, code)
+    assert proc.returncode != 0 and "grad can be implicitly created only for scalar outputs" in proc.stderr
+    reduced = TRANSFORMER.replace("REDUCTION", "mean()")
+    assert ptl202_lines(reduced) == []
+    assert run(tmp_path, reduced).stdout.strip() == "ran"

@@ -49,7 +49,9 @@ SHAPE_KEEPING = {
     for n in "ReLU ReLU6 LeakyReLU ELU SELU GELU SiLU Mish Sigmoid Tanh Softmax LogSoftmax Softplus "
     "Dropout Identity Hardtanh Hardswish Hardsigmoid Softsign Tanhshrink PReLU CELU Softmin "
     "Dropout1d Dropout2d Dropout3d AlphaDropout BatchNorm1d BatchNorm2d BatchNorm3d LayerNorm GroupNorm "
-    "InstanceNorm1d InstanceNorm2d InstanceNorm3d LocalResponseNorm".split()
+    "InstanceNorm1d InstanceNorm2d InstanceNorm3d LocalResponseNorm RMSNorm "
+    # a transformer encoder (layer) maps its `src` to the same shape, a decoder (layer) its `tgt`
+    "TransformerEncoder TransformerEncoderLayer TransformerDecoder TransformerDecoderLayer".split()
 }
 # Adaptive pools, by their number of spatial dimensions: the output size is stated.
 ADAPTIVE_POOLS = {f"torch.nn.Adaptive{kind}Pool{k}d": k for kind in ("Avg", "Max") for k in (1, 2, 3)}
