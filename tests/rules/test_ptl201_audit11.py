@@ -495,3 +495,48 @@ def test_closure_with_a_detached_target_or_called_once_silent_and_runs(before: s
     assert program != STYLE
     assert lines(program) == []
     run(program)
+
+
+# -- G5 limit: a dict attribute that one method fills and another backwards --------------------------
+SELF_DICT = """
+    import torch
+    import torch.nn as nn
+
+
+    class GAN:
+        def __init__(self):
+            self.G = nn.Sequential(nn.Linear(3, 3), nn.Tanh())
+            self.D = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+            self.oG = torch.optim.Adam(self.G.parameters())
+            self.oD = torch.optim.Adam(self.D.parameters())
+            self.losses = {}
+
+        def compute(self, z, real):
+            fake = self.G(z)
+            self.losses["d"] = self.D(fake.detach()).mean() - self.D(real).mean()
+            self.losses["g"] = -self.D(fake).mean()
+
+        def step(self):
+            self.oD.zero_grad()
+            self.losses["d"].backward()  # d backward
+            self.oD.step()
+            self.oG.zero_grad()
+            self.losses["g"].backward()
+            self.oG.step()
+
+
+    gan = GAN()
+    for _ in range(2):
+        gan.compute(torch.randn(4, 3), torch.randn(4, 3))
+        gan.step()
+    """
+
+
+def test_g5_dict_attribute_entries_are_not_carried_across_iterations() -> None:
+    """An attribute's dict keeps no keys (other methods may fill it): its entries are joined, as
+    before, and nothing is reported; in particular not the discriminator's backward, which torch
+    runs in every iteration (torch raises later, at the generator's backward: oD.step() changed
+    the parameters its pass saved, a failure this shape does not prove)."""
+    assert line_of(SELF_DICT, "# d backward") not in lines(SELF_DICT)
+    with pytest.raises(RuntimeError, match=STEPPED):
+        run(SELF_DICT)

@@ -575,7 +575,7 @@ class Expressions:
                     history=container.history | value.history,
                     keys=keys,
                 )
-            elif path is not None and container.keys is not None:  # `out = {}; out["g_l1"] = l1`
+            elif path is not None and "." not in path and container.keys is not None:  # `out = {}; out["g_l1"] = l1`
                 state.env[path] = container.with_(elem=value, history=container.history | value.history, keys=keys)
             elif path is not None and string_key(target) and taken_for_a_tensor(container):
                 # `ret["mel"] = ...`: no tensor takes a string key, so this is a mapping (a module's
