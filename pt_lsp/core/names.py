@@ -13,7 +13,7 @@ import ast
 import sys
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pt_lsp.core.walk import target_names
 
@@ -325,29 +325,6 @@ else:
     _TRY_STATEMENTS = (ast.Try,)
 
 
-_BINDING_STATEMENTS = frozenset(
-    (
-        ast.FunctionDef,
-        ast.AsyncFunctionDef,
-        ast.ClassDef,
-        ast.Import,
-        ast.ImportFrom,
-        ast.Global,
-        ast.Assign,
-        ast.AnnAssign,
-        ast.AugAssign,
-        ast.For,
-        ast.AsyncFor,
-        ast.With,
-        ast.AsyncWith,
-        ast.If,
-        ast.While,
-        *_TRY_STATEMENTS,
-        ast.Match,
-    )
-)
-
-
 class _StatementBinder:
     """Records the bindings statements make, scope by scope, in source order."""
 
@@ -357,77 +334,89 @@ class _StatementBinder:
         self.stars = False  # a star import seen: any name may resolve
 
     def run(self, body: list[ast.stmt], scope: Scope) -> None:
-        statement, binds = self.statement, _BINDING_STATEMENTS
+        handlers = _HANDLERS
         for stmt in body:
-            if stmt.__class__ in binds:  # most statements (calls, returns, raises...) bind nothing
-                statement(stmt, scope)
+            handler = handlers.get(stmt.__class__)
+            if handler is not None:  # most statements (calls, returns, raises...) bind nothing
+                handler(self, stmt, scope)
 
     def bind(self, scope: Scope, name: str, pos: tuple[int, int], qualname: str | None) -> None:
         scope.bind(name, pos, qualname)
         if qualname is not None:
             self.qualified.add(name)
 
-    def statement(self, stmt: ast.stmt, scope: Scope) -> None:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            inner = self.names.scopes[id(stmt)]
-            for arg in _arguments(stmt.args):
-                inner.bind(arg, (0, 0))
-            self.run(stmt.body, inner)
-            scope.bind(stmt.name, _end(stmt))
-        elif isinstance(stmt, ast.ClassDef):
-            self.run(stmt.body, self.names.scopes[id(stmt)])
-            scope.bind(stmt.name, _end(stmt))
-        elif isinstance(stmt, ast.Import):
-            for alias in stmt.names:
-                if alias.asname:
-                    self.bind(scope, alias.asname, _end(stmt), alias.name)
-                else:
-                    top = alias.name.split(".")[0]
-                    self.bind(scope, top, _end(stmt), top)
-        elif isinstance(stmt, ast.ImportFrom):
-            for alias in stmt.names:
-                if stmt.level or not stmt.module:
-                    scope.bind(alias.asname or alias.name, _end(stmt))
-                elif alias.name == "*":
-                    scope.star_imports.append((_end(stmt), stmt.module))
-                    self.stars = True
-                else:
-                    self.bind(scope, alias.asname or alias.name, _end(stmt), f"{stmt.module}.{alias.name}")
-        elif isinstance(stmt, ast.Global):
-            scope.globals.update(stmt.names)
-        elif isinstance(stmt, ast.Assign):
-            aliased = self.alias(stmt.value)
-            for target in stmt.targets:
-                self.bind_target(target, scope, _end(stmt), aliased)
-        elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
-            self.bind_target(stmt.target, scope, _end(stmt))
-        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-            self.bind_target(stmt.target, scope, _pos(stmt.body[0]) if stmt.body else _end(stmt))
-            self.run(stmt.body, scope)
-            self.run(stmt.orelse, scope)
-        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-            for item in stmt.items:
-                if item.optional_vars is not None:
-                    self.bind_target(item.optional_vars, scope, _end(item.context_expr))
-            self.run(stmt.body, scope)
-        elif isinstance(stmt, (ast.If, ast.While)):
-            self.run(stmt.body, scope)
-            self.run(stmt.orelse, scope)
-        elif isinstance(stmt, _TRY_STATEMENTS):
-            self.run(stmt.body, scope)
-            for handler in stmt.handlers:
-                if handler.name:
-                    scope.bind(handler.name, _pos(handler))
-                self.run(handler.body, scope)
-            self.run(stmt.orelse, scope)
-            self.run(stmt.finalbody, scope)
-        elif isinstance(stmt, ast.Match):
-            for case in stmt.cases:
-                for node in ast.walk(case.pattern):
-                    name = getattr(node, "name", None) or getattr(node, "rest", None)
-                    if isinstance(name, str):
-                        scope.bind(name, _pos(case.pattern))
-                self.run(case.body, scope)
+    # -- one method per kind of statement that binds (or holds statements that do) ----------------
+    def function(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> None:
+        inner = self.names.scopes[id(stmt)]
+        for arg in _arguments(stmt.args):
+            inner.bind(arg, (0, 0))
+        self.run(stmt.body, inner)
+        scope.bind(stmt.name, _end(stmt))
+
+    def class_def(self, stmt: ast.ClassDef, scope: Scope) -> None:
+        self.run(stmt.body, self.names.scopes[id(stmt)])
+        scope.bind(stmt.name, _end(stmt))
+
+    def import_names(self, stmt: ast.Import, scope: Scope) -> None:
+        for alias in stmt.names:
+            if alias.asname:
+                self.bind(scope, alias.asname, _end(stmt), alias.name)
+            else:
+                top = alias.name.split(".")[0]
+                self.bind(scope, top, _end(stmt), top)
+
+    def import_from(self, stmt: ast.ImportFrom, scope: Scope) -> None:
+        for alias in stmt.names:
+            if stmt.level or not stmt.module:
+                scope.bind(alias.asname or alias.name, _end(stmt))
+            elif alias.name == "*":
+                scope.star_imports.append((_end(stmt), stmt.module))
+                self.stars = True
+            else:
+                self.bind(scope, alias.asname or alias.name, _end(stmt), f"{stmt.module}.{alias.name}")
+
+    def global_names(self, stmt: ast.Global, scope: Scope) -> None:
+        scope.globals.update(stmt.names)
+
+    def assign(self, stmt: ast.Assign, scope: Scope) -> None:
+        aliased = self.alias(stmt.value)
+        for target in stmt.targets:
+            self.bind_target(target, scope, _end(stmt), aliased)
+
+    def assign_one(self, stmt: ast.AnnAssign | ast.AugAssign, scope: Scope) -> None:
+        self.bind_target(stmt.target, scope, _end(stmt))
+
+    def loop(self, stmt: ast.For | ast.AsyncFor, scope: Scope) -> None:
+        self.bind_target(stmt.target, scope, _pos(stmt.body[0]) if stmt.body else _end(stmt))
+        self.run(stmt.body, scope)
+        self.run(stmt.orelse, scope)
+
+    def with_items(self, stmt: ast.With | ast.AsyncWith, scope: Scope) -> None:
+        for item in stmt.items:
+            if item.optional_vars is not None:
+                self.bind_target(item.optional_vars, scope, _end(item.context_expr))
+        self.run(stmt.body, scope)
+
+    def branches(self, stmt: ast.If | ast.While, scope: Scope) -> None:
+        self.run(stmt.body, scope)
+        self.run(stmt.orelse, scope)
+
+    def try_blocks(self, stmt: ast.Try, scope: Scope) -> None:
+        self.run(stmt.body, scope)
+        for handler in stmt.handlers:
+            if handler.name:
+                scope.bind(handler.name, _pos(handler))
+            self.run(handler.body, scope)
+        self.run(stmt.orelse, scope)
+        self.run(stmt.finalbody, scope)
+
+    def match(self, stmt: ast.Match, scope: Scope) -> None:
+        for case in stmt.cases:
+            for node in ast.walk(case.pattern):
+                name = getattr(node, "name", None) or getattr(node, "rest", None)
+                if isinstance(name, str):
+                    scope.bind(name, _pos(case.pattern))
+            self.run(case.body, scope)
 
     def alias(self, value: ast.expr) -> str | None:
         """What ``name = value`` aliases: the qualified name of an imported ``Name``/``Attribute``
@@ -447,6 +436,29 @@ class _StatementBinder:
                 self.bind_target(elt, scope, pos)
         elif isinstance(target, ast.Starred):
             self.bind_target(target.value, scope, pos)
+
+
+# The statements that bind, or hold statements that do, by their exact class (syntax nodes are
+# never subclassed): one lookup per statement instead of a chain of isinstance tests.
+_HANDLERS: dict[type, Callable[[_StatementBinder, Any, Scope], None]] = {
+    ast.FunctionDef: _StatementBinder.function,
+    ast.AsyncFunctionDef: _StatementBinder.function,
+    ast.ClassDef: _StatementBinder.class_def,
+    ast.Import: _StatementBinder.import_names,
+    ast.ImportFrom: _StatementBinder.import_from,
+    ast.Global: _StatementBinder.global_names,
+    ast.Assign: _StatementBinder.assign,
+    ast.AnnAssign: _StatementBinder.assign_one,
+    ast.AugAssign: _StatementBinder.assign_one,
+    ast.For: _StatementBinder.loop,
+    ast.AsyncFor: _StatementBinder.loop,
+    ast.With: _StatementBinder.with_items,
+    ast.AsyncWith: _StatementBinder.with_items,
+    ast.If: _StatementBinder.branches,
+    ast.While: _StatementBinder.branches,
+    **{kind: _StatementBinder.try_blocks for kind in _TRY_STATEMENTS},
+    ast.Match: _StatementBinder.match,
+}
 
 
 class ModuleImports:
