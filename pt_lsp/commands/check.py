@@ -7,7 +7,6 @@ internal error (a crashed rule, a path that does not exist, a file that could no
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import time
 from collections import Counter
@@ -90,6 +89,8 @@ def _worker_start(unchanged: bool = False) -> None:
     SIGTERM (Linux), and SIGTERM ends the worker at once, removing the temporary copy of a file
     it was writing (the file itself is untouched until the rename). ``unchanged``: the run
     writes no file (the project's file list is walked once per worker)."""
+    import signal
+
     from pt_lsp.core.flow.project_files import files_unchanged
 
     files_unchanged(unchanged)
@@ -116,6 +117,8 @@ def _watch_parent(parent: int) -> None:
     import threading
 
     def watch() -> None:
+        import signal
+
         while os.getppid() == parent:
             time.sleep(0.5)
         os.kill(os.getpid(), signal.SIGTERM)
@@ -147,6 +150,8 @@ def _end_worker(signum: int, frame: Any) -> None:
 def _terminable() -> Iterator[None]:
     """SIGTERM ends a run as Ctrl-C does: through ``finally`` and the pool's shutdown, so no
     worker and no temporary file outlives it."""
+    import signal  # only where workers run: not at a one-file check's start-up
+
     if sys.platform == "win32" or signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None):
         yield
         return

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import bisect
 import builtins
-import textwrap
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -167,6 +166,8 @@ class BoundNames:
         notebook's kernel); only names bound after the insertion count."""
         if edit.span.start != edit.span.end or not edit.content.strip():
             return False
+        import textwrap  # only for an inserting fix: not at start-up (it compiles regexes)
+
         try:
             inserted = ast.parse(textwrap.dedent(edit.content.lstrip("\n")))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
