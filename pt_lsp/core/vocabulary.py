@@ -70,6 +70,43 @@ NO_SAVED_TENSORS = frozenset(
 VALUES_AND_INDICES = frozenset("max min sort topk kthvalue median nanmedian mode cummax cummin".split())
 # (padded, lengths): the lengths are an int64 CPU tensor, whatever the sequence's device and grad.
 PADDED_AND_LENGTHS = frozenset({"torch.nn.utils.rnn.pad_packed_sequence"})
+# NumPy functions that make a new ndarray whatever they are given (a tensor is converted, never
+# returned): `np.array([l.item() for l in losses])` is no tensor and carries no graph.
+NUMPY_ARRAY_MAKERS = frozenset(
+    f"numpy.{name}"
+    for name in (
+        "array",
+        "asarray",
+        "ascontiguousarray",
+        "zeros",
+        "ones",
+        "empty",
+        "full",
+        "arange",
+        "linspace",
+        "logspace",
+        "eye",
+        "identity",
+        "load",
+        "loadtxt",
+        "genfromtxt",
+        "stack",
+        "vstack",
+        "hstack",
+        "concatenate",
+        "zeros_like",
+        "ones_like",
+        "empty_like",
+        "full_like",
+        "frombuffer",
+        "fromfile",
+        "tile",
+        "diag",
+        "tril",
+        "triu",
+        "copy",
+    )
+)
 # Distribution methods whose result carries no graph (sample() runs under no_grad; only
 # rsample() is differentiable).
 DISTRIBUTION_NO_GRAPH = frozenset("sample sample_n enumerate_support".split())

@@ -10,46 +10,12 @@ import ast
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.tensors import TensorEvidence, _scope_node, made_by_factory
+from pt_lsp.core.vocabulary import NUMPY_ARRAY_MAKERS
 from pt_lsp.core.walk import own_nodes
 
-# numpy functions that return a new ndarray (by qualified name).
-NUMPY_ARRAY_FUNCTIONS = {
-    f"numpy.{name}"
-    for name in (
-        "array",
-        "asarray",
-        "ascontiguousarray",
-        "zeros",
-        "ones",
-        "empty",
-        "full",
-        "arange",
-        "linspace",
-        "logspace",
-        "eye",
-        "identity",
-        "load",
-        "loadtxt",
-        "genfromtxt",
-        "stack",
-        "vstack",
-        "hstack",
-        "concatenate",
-        "zeros_like",
-        "ones_like",
-        "empty_like",
-        "full_like",
-        "frombuffer",
-        "fromfile",
-        "tile",
-        "repeat",
-        "meshgrid",
-        "diag",
-        "tril",
-        "triu",
-        "copy",
-    )
-}
+# numpy functions whose result is an array (by qualified name); `np.repeat(t)` of a tensor
+# calls `t.repeat` and `np.meshgrid` gives a list of arrays, so the flow's makers leave them out.
+NUMPY_ARRAY_FUNCTIONS = NUMPY_ARRAY_MAKERS | {"numpy.repeat", "numpy.meshgrid"}
 # torch functions that return one tensor (beyond the factories `made_by_factory` knows).
 TORCH_TENSOR_FUNCTIONS = {
     f"torch.{name}"

@@ -14,7 +14,7 @@ from .graph import GraphNodes
 from .indexing import basic_index, is_dict, legacy_scalar_read, string_key, taken_for_a_tensor
 from .lattice import Device, Grade, ReadOnly, grade_of
 from .state import STATE_FIELDS, State, item_key
-from .values import BYTES, INT, OTHER, UNKNOWN, Kind, Value, add_element, merge_steps, ref
+from .values import BYTES, INT, NDARRAY, OTHER, UNKNOWN, Kind, Value, add_element, merge_steps, ref
 
 if TYPE_CHECKING:
     from .calls import Calls
@@ -246,6 +246,8 @@ class Expressions:
         if Kind.TENSOR not in (left.kind, right.kind) and not (left.history or right.history):
             if BYTES.qualname in (left.qualname, right.qualname) and isinstance(node.op, (ast.Add, ast.Mult)):
                 return BYTES  # `header + payload`, `b"\0" * n`
+            if NDARRAY.qualname in (left.qualname, right.qualname):
+                return NDARRAY  # `np.array(losses) / n`: an array (n would be a tensor only by a rare chance)
             moved = moved_operand(left, right) or moved_operand(right, left)
             if moved is not None:
                 return Value(device=moved.device, steps=moved.steps)  # `(batch[0] + batch[1]) / 2`

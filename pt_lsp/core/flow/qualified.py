@@ -12,7 +12,7 @@ from .device_ops import ELEMENTWISE_OPS, SAME_DEVICE_OPS, on_cpu_or_raises
 from .evaluator import sequence
 from .lattice import Device, ReadOnly
 from .state import State
-from .values import BYTES, INT, OTHER, UNKNOWN, Args, Kind, Kwargs, Value, merge_steps
+from .values import BYTES, INT, NDARRAY, OTHER, UNKNOWN, Args, Kind, Kwargs, Value, merge_steps
 
 if TYPE_CHECKING:
     from .calls import Calls
@@ -54,6 +54,8 @@ class QualifiedCalls:
                 return array
             if qualname in PIL_IMAGE_FUNCTIONS:
                 return PIL_IMAGE
+            if qualname in api.NUMPY_ARRAY_MAKERS:
+                return NDARRAY
             return self.call_external(node, args, kwargs, state)
         if qualname in DATA_LOADERS:
             self.load_items(node, args, kwargs, state)

@@ -226,3 +226,5 @@ UNKNOWN = Value()
 OTHER = Value(kind=Kind.OTHER, requires_grad=False)
 BYTES = Value(kind=Kind.OTHER, requires_grad=False, qualname="builtins.bytes")  # an immutable buffer
 INT = Value(kind=Kind.OTHER, requires_grad=False, qualname="builtins.int")  # `truth`: zero (False) or not
+# A NumPy array (`np.array(...)` and the other makers): never a tensor, no graph.
+NDARRAY = Value(kind=Kind.OTHER, requires_grad=False, qualname="numpy.ndarray")
