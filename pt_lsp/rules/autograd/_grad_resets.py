@@ -10,7 +10,7 @@ import ast
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.walk import attr_path, own_nodes
-from pt_lsp.rules.autograd._stepped_optimizers import assignments_to
+from pt_lsp.rules.autograd._stepped_optimizers import assignments_to, bound_paths
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 # Calls that take the optimizer without touching its gradients.
@@ -37,10 +37,13 @@ def resets_or_unknown(
     depth: int = 0,
     others: list[ast.Call] | None = None,
     step: ast.Call | None = None,
+    fresh: bool = True,
 ) -> bool:
     """The loop resets gradients somewhere, or does something with them this rule cannot see.
     ``others`` collects the resets of other optimizers' gradients, which do not count; nor
-    does a reset in the other arm of an ``if`` than ``step`` (on a flag fixed in the call)."""
+    does a reset in the other arm of an ``if`` than ``step`` (on a flag fixed in the call).
+    ``fresh``: an assignment of the optimizer counts (a new one each iteration); not where the
+    whole file is asked (where it is made once)."""
     path = attr_path(optimizer)
     for node in ast.walk(loop):  # only for a loop that steps an optimizer
         if resets_other(ctx, node, path):
@@ -51,7 +54,7 @@ def resets_or_unknown(
             if step is not None and other_arm(ctx, node, step):
                 continue  # never runs on the path that steps
             return True
-        if isinstance(node, ast.Assign) and any(attr_path(t) == path for t in node.targets):
+        if fresh and isinstance(node, ast.Assign) and path in bound_paths(node):
             return True  # a fresh optimizer (and model) every iteration
         if isinstance(node, ast.Call):
             callee = (
@@ -68,7 +71,7 @@ def resets_or_unknown(
                 local
                 and depth < 2
                 and not (step is not None and other_arm(ctx, node, step))
-                and any(resets_or_unknown(ctx, f, optimizer, depth + 1, others, step) for f in local)
+                and any(resets_or_unknown(ctx, f, optimizer, depth + 1, others, step, fresh) for f in local)
             ):
                 return True
             passes = any(attr_path(a) == path for a in (*node.args, *(k.value for k in node.keywords)))
@@ -104,9 +107,7 @@ def resets_other(ctx: FileContext, node: ast.AST, path: str | None) -> bool:
 def parameter_root(ctx: FileContext, path: str) -> str | None:
     """``model`` for an optimizer made only by ``torch.optim.X(model.parameters(), ...)``."""
     roots: set[str | None] = set()
-    for assign in ctx.index.of(ast.Assign):
-        if not any(attr_path(t) == path for t in assign.targets):
-            continue
+    for assign in assignments_to(ctx, path):
         call = assign.value
         first = call.args[0] if isinstance(call, ast.Call) and call.args else None
         if (

@@ -195,8 +195,33 @@ def _assignments_by_path(ctx: FileContext) -> dict[tuple[str, int], list[ast.Ass
     """(path, id of its scope or ``_ANY_SCOPE``) -> the file's assignments to it, in source order."""
     by_path: dict[tuple[str, int], list[ast.Assign]] = {}
     for assign in ctx.index.of(ast.Assign):
-        paths = {attr_path(target) for target in assign.targets} - {None}
-        for target_path in sorted(p for p in paths if p is not None):
-            by_path.setdefault((target_path, _ANY_SCOPE), []).append(assign)
-            by_path.setdefault((target_path, id(ctx.names.scope_of(assign).node)), []).append(assign)
+        scope = id(ctx.names.scope_of(assign).node)
+        for target_path, one in sorted(bound_paths(assign).items()):
+            by_path.setdefault((target_path, _ANY_SCOPE), []).append(one)
+            by_path.setdefault((target_path, scope), []).append(one)
     return by_path
+
+
+def bound_paths(assign: ast.Assign) -> dict[str, ast.Assign]:
+    """The paths ``assign`` binds, each with an assignment of its own value: ``assign`` itself,
+    or for ``o1, o2 = SGD(...), SGD(...)`` (a tuple target of a display of as many items, no
+    starred one) an assignment of the matching item, placed where ``assign`` is."""
+    bound: dict[str, ast.Assign] = {}
+    for target in assign.targets:
+        path = attr_path(target)
+        if path is not None:
+            bound.setdefault(path, assign)
+            continue
+        value = assign.value
+        if not (
+            isinstance(target, (ast.Tuple, ast.List))
+            and isinstance(value, (ast.Tuple, ast.List))
+            and len(target.elts) == len(value.elts)
+            and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts))
+        ):
+            continue
+        for element, item in zip(target.elts, value.elts, strict=True):
+            path = attr_path(element)
+            if path is not None and path not in bound:
+                bound[path] = ast.copy_location(ast.Assign(targets=[element], value=item, type_comment=None), assign)
+    return bound

@@ -38,7 +38,10 @@ class MissingZeroGrad(Rule):
     file it imports) resets its own gradients first thing (`self.zero_grad()`, or
     `p.grad = None` for each of `self.parameters()`); also a training-step function (backward
     and step, no reset) that this file calls in such a loop (a comprehension counts:
-    `[self.train_step(b) for b in batches]`).
+    `[self.train_step(b) for b in batches]`); and a method that resets other optimizers'
+    gradients before their steps, so runs once per update, and steps an optimizer the instance
+    keeps (`self.q2_optimizer`) that nothing in the file resets (a TD3 `update()` that an agent
+    in another file calls).
     The optimizer must be known: made by a `torch.optim` class (or by a class of the file derived
     from one that keeps its `step`, or by a function of this file or of another project file
     every return of which builds one: `optimizer = build_optimizer(model, args)`), named so
@@ -158,13 +161,30 @@ class MissingZeroGrad(Rule):
             return
         backward = self.first_backward(ctx, function)
         others: list[ast.Call] = []
-        if (
-            backward is None
-            or resets_or_unknown(ctx, function, optimizer, others=others, step=step)
-            or sum(f.name == function.name for f in ctx.index.of(ast.FunctionDef)) != 1
-            or model_call_resets(ctx, function, optimizer, step=step)
-        ):
+        if backward is None or resets_or_unknown(ctx, function, optimizer, others=others, step=step):
             return
+        single = sum(f.name == function.name for f in ctx.index.of(ast.FunctionDef)) == 1
+        if not (single or others) or model_call_resets(ctx, function, optimizer, step=step):
+            return  # (the model-call check needs the flow: asked last)
+        if single:
+            found = list(self.called_in_loops(ctx, step, function, optimizer, name, backward, others, severity))
+            yield from found
+            if found:
+                return
+        yield from self.resets_others_only(ctx, step, function, optimizer, name, others, severity)
+
+    def called_in_loops(
+        self,
+        ctx: FileContext,
+        step: ast.Call,
+        function: ast.FunctionDef | ast.AsyncFunctionDef,
+        optimizer: ast.expr,
+        name: str,
+        backward: ast.Call,
+        others: list[ast.Call],
+        severity: Severity,
+    ) -> Iterator[Finding]:
+        """The step function called in a loop of this file that does not reset the gradients."""
         for caller in ctx.index.of(ast.Call):
             callee = (
                 caller.func.attr
@@ -196,6 +216,47 @@ class MissingZeroGrad(Rule):
                 severity=severity,
             )
             return
+
+    def resets_others_only(
+        self,
+        ctx: FileContext,
+        step: ast.Call,
+        function: ast.FunctionDef | ast.AsyncFunctionDef,
+        optimizer: ast.expr,
+        name: str,
+        others: list[ast.Call],
+        severity: Severity,
+    ) -> Iterator[Finding]:
+        """A method that resets other optimizers' gradients before their steps, so is meant to run
+        once per update (``TD3.update``, called by an agent in another file), and steps an optimizer
+        the instance keeps (``self.q2_opt``) that nothing in the file ever resets: from its second
+        call on, that step uses the sum of the gradients of all calls (audit-11 M2)."""
+        params = [*function.args.posonlyargs, *function.args.args]
+        own = params[0].arg if params else None
+        if not others or own is None or not name.startswith(own + ".") or name.count(".") != 1:
+            return
+        if not isinstance(ctx.parent(function), ast.ClassDef):
+            return
+        if resets_or_unknown(ctx, ctx.tree, optimizer, fresh=False):
+            return  # reset (or handed to code that may reset it) somewhere else in the file
+        backward = self.last_backward_before(ctx, function, step) or self.first_backward(ctx, function)
+        message = (
+            f"`{name}` steps in `{function.name}()`, which resets {self.whose(ctx, others)} gradients but never"
+            f" these: from the second call on, each `backward()` adds to the gradients of all earlier calls;"
+            f" call `{name}.zero_grad()` before the backward"
+        )
+        steps = [*self.created(ctx, optimizer)]
+        steps += [Step(other, self.other_reset(ctx, other)) for other in others]
+        if backward is not None:
+            steps.append(Step(backward, "each call adds to the gradients the step uses"))
+        yield self.report(
+            ctx,
+            step,
+            message,
+            fixes=self.fixes(ctx, backward, [name]),
+            related=evidence_path(ctx, steps),
+            severity=severity,
+        )
 
     # -- evidence path ------------------------------------------------------------------------------
     @staticmethod
