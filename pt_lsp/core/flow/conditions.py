@@ -65,6 +65,54 @@ def narrow_none(state: State, paths: set[str]) -> None:
         state.env[path] = NONE
 
 
+def grad_paths(test: ast.expr) -> tuple[set[str], set[str]]:
+    """The tensors (names and ``obj.attr`` paths) that require no grad where ``test`` holds, and
+    where it does not: ``t.requires_grad`` (false side), ``not t.requires_grad`` (true side),
+    ``t.requires_grad is False`` / ``== True`` and their negations; ``and`` / ``or`` as in
+    ``none_paths``. A tensor that requires no grad has no graph either (``grad_fn`` is None)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        when_true, when_false = grad_paths(test.operand)
+        return when_false, when_true
+    if isinstance(test, ast.BoolOp):
+        parts = [grad_paths(value) for value in test.values]
+        if isinstance(test.op, ast.And):
+            return set().union(*(part[0] for part in parts)), set()
+        return set(), set().union(*(part[1] for part in parts))
+    flag, positive = test, True
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq))
+    ):
+        other = test.comparators[0]
+        if not (isinstance(other, ast.Constant) and isinstance(other.value, bool)):
+            return set(), set()
+        flag, positive = test.left, other.value is isinstance(test.ops[0], (ast.Is, ast.Eq))
+    if not (isinstance(flag, ast.Attribute) and flag.attr == "requires_grad"):
+        return set(), set()
+    path = attr_path(flag.value)
+    if path is None:
+        return set(), set()
+    return (set(), {path}) if positive else ({path}, set())
+
+
+def narrow_grad(state: State, paths: set[str]) -> None:
+    """On a branch where the tensors at ``paths`` require no grad: none, and no graph."""
+    for path in paths:
+        value = state.env.get(path)
+        if value is not None and value.kind is Kind.TENSOR:
+            state.env[path] = value.with_(requires_grad=False, history=frozenset())
+
+
+def grad_narrowed(state: State, paths: set[str]) -> State:
+    """``state`` itself, or a copy narrowed to no grad at ``paths``."""
+    if not paths:
+        return state
+    copy = state.copy()
+    narrow_grad(copy, paths)
+    return copy
+
+
 SHRINKING_METHODS = frozenset({"pop", "popleft", "popitem", "clear", "remove"})
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import vocabulary as api
 from ..walk import attr_path
+from .conditions import grad_narrowed, grad_paths, narrow_grad
 from .cuda_flags import OTHER_ACCELERATORS, device_comparison, flag_by_name, narrowed
 from .device_ops import WITH_DIMENSIONS_METHODS, WITH_DIMENSIONS_OPS, moved_operand, on_cpu_or_raises
 from .graph import GraphNodes
@@ -308,14 +309,20 @@ class Expressions:
             self.eval(node.test, state)
             return self.eval(node.body if truth else node.orelse, state)
         flag = self.eval(node.test, state).cuda_flag
+        # `t.detach().numpy() if t.requires_grad else t.numpy()`: no grad on the false side
+        off_true, off_false = grad_paths(node.test)
         if not _has_effects(node):
-            body = self.eval(node.body, narrowed(state, flag))
-            orelse = self.eval(node.orelse, narrowed(state, None if flag is None else not flag))
+            body = self.eval(node.body, grad_narrowed(narrowed(state, flag), off_true))
+            orelse = self.eval(
+                node.orelse, grad_narrowed(narrowed(state, None if flag is None else not flag), off_false)
+            )
         else:
             # A call's effects happen on its side only (`net = net.cuda() if use_cuda else net`
             # moves the module on one side: on CUDA there, on the CPU on the other; audit-11 G3),
             # then the sides join, as an `if` statement's do.
             taken, skipped = narrowed(state.copy(), flag), narrowed(state.copy(), None if flag is None else not flag)
+            narrow_grad(taken, off_true)
+            narrow_grad(skipped, off_false)
             body, orelse = self.eval(node.body, taken), self.eval(node.orelse, skipped)
             joined, under = taken.join(skipped), state.under
             for name in STATE_FIELDS:

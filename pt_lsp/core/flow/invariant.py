@@ -37,9 +37,11 @@ def loop_resets(loop: ast.For | ast.AsyncFor | ast.While) -> Resets:
     when the chain is invariant in ``loop``."""
     total = _store_counts(node for stmt in loop.body for node in subtree(stmt))
     reading = _self_reading_stores(node for stmt in loop.body for node in subtree(stmt))
-    stored = frozenset(total)
     if not isinstance(loop, ast.While):
-        stored |= frozenset(_store_counts(subtree(loop.target)))
+        # the header binds its target on every iteration, outside any chain (`for x, y in batches:`
+        # then `if use_cuda: x = x.cuda()`: `x` on the other branch is this iteration's; audit-11 G3)
+        total.update(_store_counts(subtree(loop.target)))
+    stored = frozenset(total)
     resets: Resets = {}
     for chain in _chains(loop.body):
         if not all(_invariant(link.test, stored) for link in chain.links):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import vocabulary as api
 from ..walk import attr_path
-from .conditions import chosen_devices, narrow_none, none_paths, warm_up_guard
+from .conditions import chosen_devices, grad_paths, narrow_grad, narrow_none, none_paths, warm_up_guard
 from .correlated import Correlations, correlations, record_sides, restore_sides
 from .cuda_flags import narrow
 from .evaluator import Expressions
@@ -305,6 +305,9 @@ class Statements:
         when_true, when_false = none_paths(stmt.test, state)
         narrow_none(body, when_true)
         narrow_none(orelse, when_false)
+        off_true, off_false = grad_paths(stmt.test)  # `if t.requires_grad:`: no grad on its false side
+        narrow_grad(body, off_true)
+        narrow_grad(orelse, off_false)
         body.under, orelse.under = (stmt.test, True), (stmt.test, False)
         self.reset_invariant(stmt, body, orelse)
         if self.correlated is None:
