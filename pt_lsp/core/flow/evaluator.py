@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import vocabulary as api
+from ..classes import ClassInfo
 from ..walk import attr_path
 from .conditions import grad_narrowed, grad_paths, narrow_grad
 from .cuda_flags import OTHER_ACCELERATORS, device_comparison, flag_by_name, narrowed
@@ -191,6 +192,15 @@ class Expressions:
                 return value.with_(cuda_flag=flag)
         return value
 
+    def class_attribute(self, qualname: str, attr: str) -> Value | None:
+        """What the body of a class of this file binds to ``attr`` (class_attributes.py)."""
+        if not qualname.startswith("<class>."):
+            return None
+        info = self.calls.functions.class_by_id.get(int(qualname[8:]))
+        if info is None:
+            return None
+        return self.scope.class_attributes.read(info, attr, lambda expr: self.eval(expr, State()))
+
     def _attribute(self, base: Value, node: ast.Attribute, state: State) -> Value:
         attr = node.attr
         if base.read_only is not None and attr == "T":  # a view; of a 1-D array, the array itself
@@ -198,7 +208,8 @@ class Expressions:
             return Value(read_only=ReadOnly(array.reason, array.where, array.one_dim, array.one_dim))
         if base.kind is Kind.REF and base.qualname:
             if base.qualname.startswith("<"):
-                return UNKNOWN  # an attribute of a local function or class
+                held = self.class_attribute(base.qualname, attr)  # `Cfg.device` bound by the class body
+                return held if held is not None else UNKNOWN  # else an attribute of a local function or class
             return ref(f"{base.qualname}.{attr}")
         if base.kind is Kind.TENSOR:
             if attr in ("data", "grad"):
@@ -215,7 +226,10 @@ class Expressions:
         if base.kind is Kind.MODULE:
             return self.module_attribute(base, node, state)
         if base.cls is not None:  # an instance of a plain class of this file
-            return dict(base.attrs).get(attr, UNKNOWN)
+            known = dict(base.attrs).get(attr)
+            if known is None and isinstance(base.cls, ClassInfo):
+                known = self.class_attribute(f"<class>.{id(base.cls.node)}", attr)  # one it never sets itself
+            return known if known is not None else UNKNOWN
         if attr == "grad" and base.requires_grad:
             return Value(kind=Kind.TENSOR, device=base.device, requires_grad=False)
         return UNKNOWN

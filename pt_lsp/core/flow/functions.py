@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..classes import ClassInfo
 from ..walk import attr_path, parameter_defaults, subtree
+from .class_attributes import ClassAttributes, dataclass_fields, is_dataclass
 from .evaluator import Expressions, sequence
 from .lattice import Device, Grade
 from .options import Options
@@ -38,6 +39,7 @@ class Scope:
         self.stack = stack
         self.module_env: dict[str, Value] = {}  # the module's globals as functions see them
         self.options = Options(ctx.index, ctx.doc.text)  # `--device` options defaulting to CUDA
+        self.class_attributes = ClassAttributes(ctx)  # `Cfg.device` bound by a class body
         self.definitions: dict[int, Function] = {}  # id(def) -> def, for `<def>.` references
         project = ctx.project
         self.project = project if project.enabled else None  # the other files of the project
@@ -189,7 +191,7 @@ class Functions:
         instance = Value(kind=Kind.OTHER, cls=info, requires_grad=False)
         init = info.method("__init__")
         if init is None:
-            return instance
+            return self.dataclass_instance(info, instance, args, kwargs, state)
         receiver = f"<instance>.{id(node)}"
         state.env[receiver] = instance
         self.call_function(init, node, [instance, *args], kwargs, state, receiver)
@@ -197,6 +199,22 @@ class Functions:
         attrs = {k[len(prefix) :]: state.env.pop(k) for k in [k for k in state.env if k.startswith(prefix)]}
         state.env.pop(receiver, None)
         return instance.with_(attrs=tuple(sorted((k, v) for k, v in attrs.items() if "." not in k)))
+
+    def dataclass_instance(self, info: ClassInfo, instance: Value, args: Args, kwargs: Kwargs, state: State) -> Value:
+        """A dataclass of this file: its generated ``__init__`` sets each field from the call's
+        argument, else from the field's default (evaluated where the class body runs)."""
+        fields = dataclass_fields(info) if is_dataclass(info, self.scope.qualname) else None
+        if fields is None or len(args) > len(fields) or None in kwargs:
+            return instance
+        attrs: dict[str, Value] = {}
+        for position, (name, default) in enumerate(fields):
+            if position < len(args):
+                attrs[name] = args[position]
+            elif name in kwargs:
+                attrs[name] = kwargs[name]
+            elif default is not None:
+                attrs[name] = self.expressions.eval(default, State())
+        return instance.with_(attrs=tuple(sorted(attrs.items())))
 
     def instance_attributes(self, info: ClassInfo) -> tuple[tuple[str, Value], ...]:
         """What ``__init__`` assigns to ``self``: submodules, parameters, tensors."""

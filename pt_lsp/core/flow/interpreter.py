@@ -22,13 +22,14 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from .attribute_modules import _not_on_instance
 from .autograd import Autograd
 from .calls import PROVEN_MODULE, Calls
 from .evaluator import Expressions
 from .facts import BackwardRecord, FlowFacts
 from .functions import Functions, Scope
 from .graph import GraphNodes
-from .lattice import Grade
+from .lattice import Device, Grade
 from .state import Frame, Stack, State
 from .statements import Statements
 from .survey import FunctionSurvey, survey
@@ -79,6 +80,7 @@ class Interpreter:
         self.expressions.calls = self.calls
         self.functions.calls = self.calls
         self.statements.records = self.autograd.records  # a loop keeps the records of its stable pass
+        self.instances: dict[int, Value | None] = {}  # id(plain class) -> its unconstructed instance
 
     @property
     def call_modes(self) -> dict[int, set[bool]]:
@@ -156,6 +158,8 @@ class Interpreter:
         if survey.owner is not None and params and state.env.get(params[0].arg) is UNKNOWN:
             # a plain class's method: on the instance the project's other files construct
             instance = self.calls.attribute_modules.constructions.instance(survey.owner, function)
+            if instance is None:
+                instance = self.unconstructed_instance(survey.owner, function)
             if instance is not None:
                 state.env[params[0].arg] = instance
         mode = self.statements.decorated_grad_mode(function)
@@ -163,6 +167,44 @@ class Interpreter:
             state.grad_enabled = mode
         self.statements.exec_block(function.body, state)
         self.stack.frames.pop()
+
+    def unconstructed_instance(
+        self, owner: ast.ClassDef, method: ast.FunctionDef | ast.AsyncFunctionDef
+    ) -> Value | None:
+        """The instance a plain class's method runs on where no construction of the class is
+        seen (an agent built in a notebook, another package): what its ``__init__`` assigns to
+        ``self`` with every argument unknown, as ``instance_attributes`` reads a module's. A replay
+        memory built there, networks moved to the file's ``device``, hold in every instance
+        (audit-11 M3); what depends on the arguments stays unknown. Once per class."""
+        if _not_on_instance(method):
+            return None
+        if id(owner) in self.instances:
+            return self.instances[id(owner)]
+        self.instances[id(owner)] = None  # a method __init__ calls reads no instance
+        info = self.functions.class_by_id.get(id(owner))
+        init = info.method("__init__") if info is not None and not info.is_module else None
+        params = [*init.args.posonlyargs, *init.args.args] if init is not None else []
+        if info is None or init is None or not params or self.functions.budget <= 0:
+            return None
+        self.functions.budget -= 1
+        own = params[0].arg
+        instance = Value(kind=Kind.OTHER, cls=info, requires_grad=False)
+        state = State(grad_enabled=True)
+        state.env[own] = instance
+        self.stack.frames.append(Frame(init, locals=self.scope.locals_of(init)))
+        end = self.statements.exec_block(init.body, state) or state
+        self.stack.frames.pop()
+        prefix = own + "."
+        # an attribute of nothing known (`self.model = self.build(cfg)`) is left out: read as where
+        # `self` is unknown (a callable attribute's output may still be graded as a model's)
+        attrs = {
+            k[len(prefix) :]: v
+            for k, v in end.env.items()
+            if k.startswith(prefix) and not (v.kind is Kind.UNKNOWN and v.device is Device.UNKNOWN and not v.history)
+        }
+        value = instance.with_(attrs=tuple(sorted((k, v) for k, v in attrs.items() if "." not in k)))
+        self.instances[id(owner)] = value
+        return value
 
     def parameter_value(self, survey: FunctionSurvey, name: str) -> Value:
         owner, function = survey.owner, survey.node
