@@ -131,7 +131,7 @@ class TorchAutogradVariable(Rule):
         if "Variable" not in ctx.doc.text:
             return
         aliases = _variable_aliases(ctx)
-        wrappers = _variable_wrappers(ctx)
+        wrappers: dict[tuple[int, int], Wrapper] | None = None  # at the first `volatile=`: most files have none
         for node in ctx.index.of(ast.Call, ast.ImportFrom):
             if (
                 isinstance(node, ast.Call)
@@ -139,8 +139,10 @@ class TorchAutogradVariable(Rule):
                 and ctx.qualname(node.func) == VARIABLE
             ):
                 yield self.report(ctx, node, self.message(node), fixes=self.call_fixes(ctx, node))
-            elif isinstance(node, ast.Call) and wrappers and _volatile(node):
-                wrapper = _wrapper_called(ctx, node, wrappers)
+            elif isinstance(node, ast.Call) and _volatile(node):
+                if wrappers is None:
+                    wrappers = _variable_wrappers(ctx)
+                wrapper = _wrapper_called(ctx, node, wrappers) if wrappers else None
                 if wrapper is not None:
                     name = _wrapper_name(wrapper)
                     message = (
