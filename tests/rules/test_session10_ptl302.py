@@ -147,3 +147,48 @@ def test_a_list_converted_in_an_old_style_class_and_used_with_the_input_is_repor
     cpu!"; the instantiation's list reaches ``torch.tensor(out_shape)`` past the old-style super."""
     used = OLD_STYLE_SHAPE.replace("*self.out_shape)", "*self.out_shape) * self.sizes.view(-1, 1, 1)")
     assert lines("PTL302", used) == [9]
+
+
+# Recall (our programs, in the shape of causal masks built by a helper method in GPT-style
+# attention blocks): each raises "Expected all tensors to be on the same device, but found at
+# least two devices, cuda:0 and cpu!" under fake-cuda at `masked_fill`.
+MASK_BUILT_BY_A_METHOD = """
+import torch
+import torch.nn as nn
+
+
+class Attn(nn.Module):
+    def __init__(self, n=6, d=4):
+        super().__init__()
+        self.q = nn.Linear(d, d)
+        self.build(n)
+
+    def build(self, n):
+        self.mask = torch.triu(torch.ones(n, n), diagonal=1).bool()
+
+    def forward(self, x):
+        s = self.q(x) @ x.transpose(1, 2)
+        n = x.shape[1]
+        return s.masked_fill(self.mask[:n, :n], float("-inf")).softmax(-1)
+
+
+dev = "cuda" if torch.cuda.is_available() else "cpu"
+m = Attn().to(dev)
+print(m(torch.rand(2, 6, 4, device=dev)).device)
+"""
+
+
+def test_a_bool_mask_set_by_a_method_init_calls_with_arguments_is_reported():
+    assert lines("PTL302", MASK_BUILT_BY_A_METHOD) == [12]
+    inline = MASK_BUILT_BY_A_METHOD.replace("self.build(n)\n\n    def build(self, n):\n        self.mask", "self.mask")
+    assert lines("PTL302", inline) == [9]
+    byte = MASK_BUILT_BY_A_METHOD.replace(".bool()", ".byte()")
+    assert lines("PTL302", byte) == [12]
+
+
+def test_a_registered_mask_is_silent():
+    """The fixed neighbour registers the mask: it runs under fake-cuda."""
+    registered = MASK_BUILT_BY_A_METHOD.replace("self.mask = torch", 'self.register_buffer("mask", torch').replace(
+        ".bool()\n", ".bool())\n"
+    )
+    assert lines("PTL302", registered) == []

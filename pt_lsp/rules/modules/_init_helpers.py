@@ -21,18 +21,19 @@ from pt_lsp.rules.modules._module_evidence import Function, is_self_attr, super_
 def construction_helpers(info: ClassInfo, init: Function, excluded: set[int]) -> list[tuple[Function, int]]:
     """``(method, line of its call in __init__)`` for each method of the class, not in
     ``excluded`` (ids of ``forward`` and what it reaches or runs), that only ``__init__`` calls,
-    as a statement of its own."""
+    as a statement of its own, also with arguments (``self.build(n)``: its body runs at
+    construction whatever it is given; a tensor made from a parameter's value stays unknown)."""
     calls: dict[str, list[int]] = {}
     for stmt in init.body:
         call = stmt.value if isinstance(stmt, ast.Expr) else None
-        if isinstance(call, ast.Call) and is_self_attr(call.func) and not call.args and not call.keywords:
+        if isinstance(call, ast.Call) and is_self_attr(call.func):
             calls.setdefault(call.func.attr, []).append(stmt.lineno)
     found: list[tuple[Function, int]] = []
     for name, lines in calls.items():
         method = info.methods.get(name)
         if method is None or method is init or id(method) in excluded or len(lines) != 1:
             continue
-        if _mentions(info, name) != 1 or method.args.args[1:] or method.args.vararg or method.args.kwarg:
+        if _mentions(info, name) != 1:
             continue
         found.append((method, lines[0]))
     return found

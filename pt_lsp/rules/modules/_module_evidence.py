@@ -60,6 +60,10 @@ def is_self_attr(node: ast.AST, attr: str | None = None) -> TypeGuard[ast.Attrib
     )
 
 
+# dtype casts the shared vocabulary lacks: `torch.triu(torch.ones(n, n), 1).bool()`, a causal mask
+CASTS = frozenset({"bool", "byte", "char", "short"})
+
+
 def tensor_value(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
     """``expr`` makes a tensor of at least one dimension from torch factories (``torch.ones(3)``,
     ``torch.tril(torch.ones(8, 8))``, ``torch.arange(10).float() / 10``)."""
@@ -83,7 +87,7 @@ def tensor_value(ctx: FileContext, expr: ast.AST, depth: int = 0) -> bool:
     if qualname is None:
         return (
             isinstance(func, ast.Attribute)
-            and func.attr in TENSOR_METHODS
+            and (func.attr in TENSOR_METHODS or func.attr in CASTS)
             and func.attr != "requires_grad_"
             and tensor_value(ctx, func.value, depth + 1)
         )

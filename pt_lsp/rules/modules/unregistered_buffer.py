@@ -70,7 +70,7 @@ class UnregisteredBuffer(Rule):
     `__init__` (`self.t = self.one_hot(n)`, then `self.t = self.t.permute(2, 0, 1)`, where the
     method returns a plain tensor); that finding has no fix (`register_buffer` refuses a name
     that is already an attribute). A method that only `__init__` calls, as a statement of its
-    own (`self._init_tmp_variables()`), sets attributes at construction as `__init__` does, and
+    own (`self._init_tmp_variables()`, also `self.build(n)`), sets attributes at construction as `__init__` does, and
     so does the `__init__` of a module base without a `forward` for a subclass's `forward`. A
     list or dict attribute that `__init__` binds once to plain tensors (a display, or an empty
     container it fills there, also with registered buffers read back by `getattr(self, name)`)
