@@ -134,3 +134,15 @@ def test_a_neighbour_that_is_no_leaf_is_silent_and_runs(tmp_path: Path, shape: s
     code = "import torch\n\n" + FLOW_NEIGHBOURS[shape]
     assert ptl203_lines(code) == []
     assert run(tmp_path, code).returncode == 0
+
+
+def test_a_method_tensors_do_not_have_is_silent(tmp_path: Path) -> None:
+    """``zeros_`` is a ``torch.nn.init`` function, not a tensor method: torch 2.13 raises
+    AttributeError ("'Parameter' object has no attribute 'zeros_'"), not the leaf error (a
+    StyleGAN's ``self.noise.scale.zeros_()`` in the audit-10 pool)."""
+    code = DETACH_LEAF.replace("torch.randn(3, requires_grad=True)", "torch.nn.Parameter(torch.randn(3))")
+    code = code.replace("CALL", "zeros_()")
+    assert ptl203_lines(code) == []
+    proc = run(tmp_path, code)
+    assert proc.returncode != 0 and "has no attribute 'zeros_'" in proc.stderr
+    assert ptl203_lines(code.replace("zeros_()", "zero_()")) == [4]

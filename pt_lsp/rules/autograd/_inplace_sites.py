@@ -25,8 +25,9 @@ from pt_lsp.rules.autograd._leaves import Leaf, LeafEvidence
 
 # Trailing-underscore methods that do not change the tensor's values.
 # `set_` swaps the storage: not a write autograd checks on a leaf; `detach_` on a leaf only
-# turns `requires_grad` off (torch allows it; on a view it fails with its own error, not this one)
-NOT_INPLACE = vocabulary.IN_PLACE_NOT_WRITING | {"set_", "detach_"}
+# turns `requires_grad` off (torch allows it; on a view it fails with its own error, not this one);
+# `zeros_` / `ones_` are `torch.nn.init` functions, no tensor methods: AttributeError, not this error
+NOT_INPLACE = vocabulary.IN_PLACE_NOT_WRITING | {"set_", "detach_", "zeros_", "ones_"}
 LEAF_WORDS = ("requires_grad", "Parameter", "parameters(", ".weight", ".bias")
 _SIMPLE_STATEMENTS = (ast.Expr, ast.AugAssign, ast.Assign)
 
