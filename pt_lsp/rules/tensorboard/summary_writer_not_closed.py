@@ -64,8 +64,10 @@ class SummaryWriterNotClosed(Rule):
     `add_scalar` and friends only put the event in a queue; a daemon thread writes the queue to
     the event file. When the program ends, the interpreter stops that thread wherever it is:
     what is still queued is lost (in a measurement, 89 to 100 of 100 scalars written just before
-    the end reached the event file without `close()`, all 100 with it). The final, most
-    interesting points of the curve are the ones missing, and the loss varies from run to run.
+    the end reached the event file without `close()`, all 100 with it; a training program ending
+    on four 384x384 images lost its last 2 or 3 of 30 events in 5 of 5 runs, while programs ending
+    on a few scalars lost none in the audits' runs). What is lost depends on how much is still
+    queued: the final, most interesting points of the curve, varying from run to run.
     The thread drains its queue within milliseconds once it gets the interpreter, so where the
     program goes on working after the last event (I/O, torch kernels, a checkpoint save) nothing
     is lost; closing is still good practice there, but not reported. A few lines of Python (a
@@ -100,7 +102,7 @@ class SummaryWriterNotClosed(Rule):
 
     code = "PTL501"
     name = "summary-writer-not-closed"
-    summary = "a TensorBoard `SummaryWriter` never closed or flushed: the last events are lost at exit"
+    summary = "a TensorBoard `SummaryWriter` never closed or flushed: events still queued at exit may be lost"
     severity = Severity.WARNING
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:

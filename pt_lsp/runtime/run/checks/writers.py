@@ -83,7 +83,7 @@ class WriterCheck(Check):
                 self.rec.report(
                     "PTL501",
                     state.where,
-                    "SummaryWriter still open at exit with events it never flushed: the last events are lost "
+                    "SummaryWriter still open at exit with events it never flushed: those still queued may be lost "
                     "(use `with SummaryWriter(...) as writer:` or call `writer.close()`)",
                 )
 
