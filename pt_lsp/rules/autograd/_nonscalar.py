@@ -59,6 +59,7 @@ from pt_lsp.rules.autograd._shapes import Shapes
 from pt_lsp.rules.autograd._values import MAX_DEPTH, Values
 
 RECURRENT = {"torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN"}
+ATTENTION = "torch.nn.MultiheadAttention"  # (attn_output, attn_weights): the output as wide as embed_dim
 
 
 class NonScalar:
@@ -138,7 +139,8 @@ class NonScalar:
     def recurrent(self, container: ast.expr, key: str | int) -> Evidence:
         """``out, h = self.lstm(x)``: an RNN's output (item 0) holds ``hidden_size`` values per step
         and sample (twice that bidirectional), a GRU's or RNN's ``h_n`` (item 1) as many per layer
-        and sample: never one element for a hidden size above one."""
+        and sample: never one element for a hidden size above one. A multi-head attention's output
+        (item 0) holds ``embed_dim`` values per query position likewise."""
         if key not in (0, 1) or not isinstance(container, ast.Call):
             return None
         func = container.func
@@ -151,6 +153,14 @@ class NonScalar:
         proofs: list[Evidence] = []
         for built in constructors:
             qualname = self.ctx.qualname(built.func) if isinstance(built, ast.Call) else None
+            if isinstance(built, ast.Call) and qualname == ATTENTION and key == 0:
+                # `out, weights = attn(q, k, v)`: `embed_dim` values per query position and sample
+                embed = built.args[0] if built.args else keyword(built, "embed_dim")
+                found = self.values.width(embed, built)
+                if found is None or found[0] < 2:
+                    return None
+                proofs.append((*found[1], Step(built, f"`nn.MultiheadAttention` of width {found[0]} created here")))
+                continue
             if not isinstance(built, ast.Call) or qualname not in RECURRENT or keyword(built, "proj_size") is not None:
                 return None
             if key == 1 and qualname == "torch.nn.LSTM":
