@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from .attribute_modules import _not_on_instance
 from .autograd import Autograd
 from .calls import PROVEN_MODULE, Calls
+from .cuda_flags import flag_by_name
 from .evaluator import Expressions
 from .facts import BackwardRecord, FlowFacts
 from .functions import Functions, Scope
@@ -186,6 +187,8 @@ class Interpreter:
         params = [*init.args.posonlyargs, *init.args.args] if init is not None else []
         if info is None or init is None or not params or self.functions.budget <= 0:
             return None
+        if any(flag_by_name(param.arg) is not None for param in (*params[1:], *init.args.kwonlyargs)):
+            return None  # `use_cuda` given by the constructing code decides the devices: unknown without it
         self.functions.budget -= 1
         own = params[0].arg
         instance = Value(kind=Kind.OTHER, cls=info, requires_grad=False)
