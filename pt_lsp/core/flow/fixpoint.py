@@ -106,6 +106,7 @@ def settled(old: State, new: State, loop_start_uid: int) -> bool:
             tuple(value_key(item) for item in value.items) if value.items is not None else None,
             value_key(value.elem) if value.elem is not None else None,
             tuple((name, value_key(attr)) for name, attr in value.attrs),
+            tuple((name, value_key(entry)) for name, entry in value.keys) if value.keys is not None else None,
             value.cuda_flag,
             value.truth,
             value.read_only,
