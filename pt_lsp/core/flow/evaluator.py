@@ -525,7 +525,8 @@ class Expressions:
     def eval_comprehension(self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp, state: State) -> Value:
         inner = state.copy()
         elem = self.comprehension_pass(node, inner)
-        if len(inner.freed) > len(state.freed) and not _one_element(node):
+        freed = [n for n in inner.freed if n not in state.freed] if len(inner.freed) > len(state.freed) else []
+        if freed and not _one_element(node) and not self.calls.autograd.per_item.own_entries_in(node, state.env, freed):
             # a backward ran for the first element: the second meets what it freed, as a loop's
             # second iteration does (`[cam(x[i : i + 1]) for i in ...]` on one generated batch)
             elem = elem.join(self.comprehension_pass(node, inner))

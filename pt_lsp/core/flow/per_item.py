@@ -120,6 +120,24 @@ class PerItem:
                 return False
         return True
 
+    def own_entries_in(self, comp: ast.AST, env: dict[str, Value], freed: list[GraphNode]) -> bool:
+        """Whether a list comprehension that differentiates entry ``i`` of per-item lists at its
+        own index (``[grad(loss[i], params) for i in range(n)]``, a MAML step; audit-12 G1) freed,
+        in its first element, only nodes of such entries: each later element reaches its own
+        entry's graph, never one an earlier element freed. ``env``: the names before it."""
+        if not isinstance(comp, ast.ListComp) or not freed or not self.aligned(comp, self.listed(comp)):
+            return False
+        if any(self.own_comprehension(node.site, comp) is None for node in freed):
+            return False
+        holders = {name for name, value in env.items() if any(carries(value, node) for node in freed)}
+        for name in holders:
+            key = (id(comp), "entries:" + name)
+            if key not in self.answers:
+                self.answers[key] = "" if "." not in name and self.per_item_list(comp, name) else None
+            if self.answers[key] is None:
+                return False
+        return bool(holders)
+
     def own_comprehension(self, site: object, loop: ast.AST) -> ast.ListComp | None:
         """The aligned list comprehension (assigned to a name) whose element ``site`` is in,
         where every loop around ``loop`` in its function also runs the comprehension (else the
@@ -147,9 +165,9 @@ class PerItem:
             above = self.ctx.parent(above)
         return parent
 
-    def per_item_list(self, loop: ast.For | ast.AsyncFor, name: str) -> bool:
-        """Every binding of ``name`` in the loop's function is ``name = [aligned comprehension]``
-        before the loop (none in it)."""
+    def per_item_list(self, loop: ast.AST, name: str) -> bool:
+        """Every binding of ``name`` in the loop's (or comprehension's) function is ``name =
+        [aligned comprehension]`` before it (none in it)."""
         function = self.ctx.parent(loop)
         while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
             function = self.ctx.parent(function)
