@@ -192,3 +192,41 @@ def test_dataclass_field_given_by_the_call_is_that_value() -> None:
     # fake-cuda: prints (4, 2): the call puts everything on the CPU.
     assert lines("PTL401", CFG_DATACLASS.replace("cfg = Settings()", 'cfg = Settings(0.1, "cpu")')) == []
     assert lines("PTL401", CFG_DATACLASS.replace("cfg = Settings()", 'cfg = Settings(device="cpu")')) == []
+
+
+# -- a base out of view: no instance is assumed (the ecosystem check's botorch PairwiseGP) ---------
+
+# A library class whose base comes from another package: the base may be a module or set
+# attributes, and framework code (scipy's fsolve, under torch.no_grad()) may be the method's only
+# caller; torch runs the conversion without error there.
+LIBRARY_BASE = """
+import torch
+import torch.nn as nn
+from somewhere import Model
+
+
+class Scorer(Model):
+    def __init__(self):
+        super().__init__()
+        self.mean_module = nn.Linear(3, 1)
+
+    def _grad(self, x, ret_np=False):
+        g = self.mean_module(x)
+        if ret_np:
+            return g.cpu().numpy()
+        return g
+"""
+
+
+def test_a_class_with_a_base_out_of_view_gets_no_assumed_instance() -> None:
+    assert lines("PTL402", LIBRARY_BASE) == []
+
+
+def test_the_agent_with_a_base_out_of_view_is_not_followed_either() -> None:
+    # The plain Agent above is (test_batch_of_the_instances_replay_memory_is_on_the_device); given a
+    # base class of another package, what its instance holds is not known.
+    based = AGENT.replace("class Agent:", "class Agent(BaseAgent):").replace(
+        "import torch.nn as nn\n", "import torch.nn as nn\nfrom agents import BaseAgent\n"
+    )
+    assert "class Agent(BaseAgent):" in based and "from agents import BaseAgent" in based
+    assert lines("PTL401", based) == []

@@ -37,6 +37,7 @@ from .survey import FunctionSurvey, survey
 from .values import UNKNOWN, Kind, Value
 
 if TYPE_CHECKING:
+    from ..classes import ClassInfo
     from ..context import FileContext
 
 MAX_CALLERS = 4  # callers interpreted to learn what a function receives
@@ -183,7 +184,9 @@ class Interpreter:
             return self.instances[id(owner)]
         self.instances[id(owner)] = None  # a method __init__ calls reads no instance
         info = self.functions.class_by_id.get(id(owner))
-        init = info.method("__init__") if info is not None and not info.is_module else None
+        if info is None or not _plain(info):
+            return None  # a base out of view may be a module, and framework code may call the method
+        init = info.method("__init__") if not info.is_module else None
         params = [*init.args.posonlyargs, *init.args.args] if init is not None else []
         if info is None or init is None or not params or self.functions.budget <= 0:
             return None
@@ -225,3 +228,12 @@ class Interpreter:
 
 def analyse(ctx: FileContext) -> FlowFacts:
     return Interpreter(ctx).run()
+
+
+def _plain(info: ClassInfo, depth: int = 0) -> bool:
+    """A class whose every base is ``object`` or such a class of this file: nothing out of view
+    (a library's model base, a framework calling the method under ``no_grad``) shapes it."""
+    if depth > 8 or info.node.keywords:
+        return False
+    others = [b for b in info.node.bases if not (isinstance(b, ast.Name) and b.id == "object")]
+    return len(others) == len(info.local_bases) and all(_plain(b, depth + 1) for b in info.local_bases)
