@@ -36,6 +36,8 @@ def flow_site_leaf(
     """The leaf the site ``node`` changes and the expression that holds it: ``receiver`` (its
     subscripts stripped), or where that is a container (``weights["w1"].fill_(0)``,
     ``params[0] += 1``), the item of it that is a tensor."""
+    if leaves.freeze.freezes or not _may_make_leaves(ctx) or not _near_a_leaf_source(ctx, node):
+        return None  # no flow query where no leaf can be (the flow's analysis is the cost)
     written = _written(node, functional)
     chain = [receiver]
     while written is not None and written is not receiver and isinstance(written, ast.Subscript):
@@ -68,6 +70,8 @@ def _written(node: ast.AST, functional: bool) -> ast.expr | None:
 def flow_leaf(ctx: FileContext, leaves: LeafEvidence, receiver: ast.expr) -> Leaf | None:
     """The leaf ``receiver`` holds by the flow analysis, or None."""
     if isinstance(receiver, _NOT_TENSORS) or leaves.freeze.freezes or not _may_make_leaves(ctx):
+        return None
+    if not _near_a_leaf_source(ctx, receiver):
         return None
     value = ctx.flow.value(receiver)
     if not (value.is_tensor and value.requires_grad is True and not value.history and value.device is Device.CPU):
@@ -139,3 +143,31 @@ def _attributes_bound_outside_init(ctx: FileContext) -> frozenset[str]:
 def _may_make_leaves(ctx: FileContext) -> bool:
     text = ctx.doc.text
     return any(word in text for word in _LEAF_SOURCES)
+
+
+def _near_a_leaf_source(ctx: FileContext, node: ast.AST) -> bool:
+    """Whether the code around ``node`` can hand it a leaf: a site at module level (the file has a
+    leaf word), or one whose function or class names a leaf source (``requires_grad=True``,
+    ``nn.Parameter(``, ``.parameters(``). Elsewhere (most of a library's in-place ops) the flow is
+    not asked: its per-function analysis is what PTL203 would cost there (torch's source: 15 -> 37
+    CPU seconds with PTL203 alone before this gate)."""
+    texts = _SCOPE_TEXTS(ctx)
+    scope = ctx.parent(node)
+    while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        scope = ctx.parent(scope)
+    if scope is None:
+        return True  # module level: the file's words were checked
+    while scope is not None:
+        if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            known = texts.get(id(scope))
+            if known is None:
+                lines = _LINES(ctx)[scope.lineno - 1 : scope.end_lineno or scope.lineno]
+                known = texts[id(scope)] = any(word in line for line in lines for word in _LEAF_SOURCES)
+            if known:
+                return True
+        scope = ctx.parent(scope)
+    return False
+
+
+_SCOPE_TEXTS: PerFile[dict[int, bool]] = PerFile(lambda ctx: {})  # id(def or class) -> has a leaf word
+_LINES: PerFile[list[str]] = PerFile(lambda ctx: ctx.doc.text.splitlines())
