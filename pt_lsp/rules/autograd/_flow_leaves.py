@@ -161,7 +161,7 @@ def _near_a_leaf_source(ctx: FileContext, node: ast.AST) -> bool:
         if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             known = texts.get(id(scope))
             if known is None:
-                lines = _LINES(ctx)[scope.lineno - 1 : scope.end_lineno or scope.lineno]
+                lines = ctx.doc.lines[scope.lineno - 1 : scope.end_lineno or scope.lineno]
                 known = texts[id(scope)] = any(word in line for line in lines for word in _LEAF_SOURCES)
             if known:
                 return True
@@ -170,4 +170,3 @@ def _near_a_leaf_source(ctx: FileContext, node: ast.AST) -> bool:
 
 
 _SCOPE_TEXTS: PerFile[dict[int, bool]] = PerFile(lambda ctx: {})  # id(def or class) -> has a leaf word
-_LINES: PerFile[list[str]] = PerFile(lambda ctx: ctx.doc.text.splitlines())
