@@ -134,10 +134,7 @@ class MissingZeroGrad(Rule):
                     f"`{name}` steps in a loop that never resets the gradients: every `backward()` adds to"
                     f" the gradients of all earlier iterations; call `{name}.zero_grad()` in each iteration"
                 )
-            steps = [*self.created(ctx, optimizer), *self.repeated(loop)]
-            steps += [Step(other, self.other_reset(ctx, other)) for other in others]
-            if backward is not None:
-                steps.append(Step(backward, "each call adds to the gradients the step uses"))
+            steps = self.evidence(ctx, optimizer, others, backward, self.repeated(loop))
             yield self.report(
                 ctx,
                 call,
@@ -245,10 +242,7 @@ class MissingZeroGrad(Rule):
             f" these: from the second call on, each `backward()` adds to the gradients of all earlier calls;"
             f" call `{name}.zero_grad()` before the backward"
         )
-        steps = [*self.created(ctx, optimizer)]
-        steps += [Step(other, self.other_reset(ctx, other)) for other in others]
-        if backward is not None:
-            steps.append(Step(backward, "each call adds to the gradients the step uses"))
+        steps = self.evidence(ctx, optimizer, others, backward)
         yield self.report(
             ctx,
             step,
@@ -259,6 +253,22 @@ class MissingZeroGrad(Rule):
         )
 
     # -- evidence path ------------------------------------------------------------------------------
+    def evidence(
+        self,
+        ctx: FileContext,
+        optimizer: ast.expr,
+        others: list[ast.Call],
+        backward: ast.AST | None,
+        repeated: list[Step] | None = None,
+    ) -> list[Step]:
+        """Where the optimizer is made, what repeats the step, the other optimizers' resets and
+        the backward whose gradients the step adds up."""
+        steps = [*self.created(ctx, optimizer), *(repeated or [])]
+        steps += [Step(other, self.other_reset(ctx, other)) for other in others]
+        if backward is not None:
+            steps.append(Step(backward, "each call adds to the gradients the step uses"))
+        return steps
+
     @staticmethod
     def created(ctx: FileContext, optimizer: ast.expr) -> list[Step]:
         """Where the optimizer is made (by a `torch.optim` class)."""
