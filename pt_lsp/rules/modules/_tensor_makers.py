@@ -367,6 +367,29 @@ def file_helper(ctx: FileContext, call: ast.Call) -> Function | None:
     return method if method is not None and method.name not in ("__init__", "forward") else None
 
 
+def made_on_gpu(ctx: FileContext, function: Function, value: ast.expr, depth: int = 0) -> ast.Call | None:
+    """The ``.cuda()`` that puts the plain tensor ``value`` on one fixed GPU: in the expression,
+    in an assignment in ``function`` of a name it reads (``enc = enc.cuda()``), or in what the
+    helper it calls returns (audit-13 G2). Such a tensor is where the model runs until the model
+    is moved elsewhere (``model.cpu()``, a ``DataParallel`` replica)."""
+    read = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+    exprs = [value]
+    for node in own_nodes(function) if read else ():
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in read for t in node.targets):
+            exprs.append(node.value)
+    for expr in exprs:
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "cuda":
+                return node
+    helper = file_helper(ctx, value) if isinstance(value, ast.Call) and depth < 3 else None
+    if helper is None:
+        return None
+    for returned in returned_values(helper) or ():
+        if isinstance(returned, ast.expr) and (found := made_on_gpu(ctx, helper, returned, depth + 1)) is not None:
+            return found
+    return None
+
+
 def _root_name(value: ast.expr) -> ast.Name | None:
     """The one name ``value`` is a view or an elementwise combination of (``b[0:1]``,
     ``b[1:2] - b[0:1]``, ``b.float() * 2``), keeping at least one dimension; else None."""

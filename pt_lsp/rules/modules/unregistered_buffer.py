@@ -33,6 +33,7 @@ from pt_lsp.rules.modules._tensor_makers import (
     drawn_at_random,
     file_helper,
     is_none,
+    made_on_gpu,
     plain_or_returned,
     tensor_values,
 )
@@ -248,6 +249,13 @@ class UnregisteredBuffer(Rule):
                 f"`self.{attr}` is a plain tensor attribute used in {where}: `model.to(device)` does not"
                 f" move it and `state_dict()` does not save it; register it as a buffer"
             )
+            gpu = made_on_gpu(ctx, source, stmt.value)
+            if gpu is not None:  # right while the model stays on that GPU: say what still breaks
+                message = (
+                    f"`self.{attr}` is a plain tensor attribute made on the GPU with `.cuda()` and used in"
+                    f" {where}: `model.cpu()`, `model.to(...)` and `DataParallel` replicas leave it on that GPU"
+                    f" and `state_dict()` does not save it; register it as a buffer"
+                )
             fixes = self.fixes(ctx, stmt, attr, super_line)
             if trainable:  # `self.s.requires_grad_()` and no optimizer of its own: a parameter, not a buffer
                 message = (
@@ -257,7 +265,7 @@ class UnregisteredBuffer(Rule):
                     f" make it an `nn.Parameter`"
                 )
                 fixes = []
-            related = self.path(ctx, forward, stmt, attr, made, uses, runners, where_set)
+            related = self.path(ctx, forward, stmt, attr, made, uses, runners, where_set, gpu)
             yield self.report(ctx, stmt, message, fixes=fixes, related=related)
 
     def unsaved_draw(
@@ -429,18 +437,25 @@ class UnregisteredBuffer(Rule):
         uses: list[tuple[Function, ast.Attribute]],
         runners: dict[int, str],
         where_set: str = "`__init__`",
+        gpu: ast.Call | None = None,
     ) -> tuple[Related, ...]:
-        """Where the tensor is made, where it becomes a plain attribute, and where `forward` uses it."""
+        """Where the tensor is made (and put on a GPU), where it becomes a plain attribute, and where
+        `forward` uses it."""
+        left = "still on the CPU after `model.to(device)`"
+        if gpu is not None:
+            left = "on the GPU `.cuda()` chose, whatever device `model.to(...)` names"
         steps = [
             Step(a.value, f"`{source_of(ctx, a.targets[0])}` is made here {_maker(ctx, a.value)}") for a in made[:2]
         ]
         if not made:
             steps.append(Step(stmt.value, f"a tensor is made here {_maker(ctx, stmt.value)}"))
+        if gpu is not None:
+            steps.append(Step(gpu, "put on the current GPU here with `.cuda()`, not by the model's moves"))
         for method, use in uses[:2]:
             where = "`forward`" if method is forward else f"`{method.name}` (called from `forward`)"
             if id(method) in runners:
                 where = f"`{method.name}` (which {runners[id(method)]})"
-            steps.append(Step(use, f"used here in {where}: still on the CPU after `model.to(device)`"))
+            steps.append(Step(use, f"used here in {where}: {left}"))
         message = f"assigned to a plain attribute `self.{attr}` in {where_set}, not registered as a buffer"
         return assignment_path(ctx, steps, stmt, message)
 

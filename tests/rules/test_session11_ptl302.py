@@ -1,0 +1,76 @@
+"""PTL302 on audit-13's G2 (session 11, issue 11): a constant made with ``.cuda()`` says so.
+
+audit-13 G2 (and audit-12 G3) read as false alarms: a CUDA-only model whose ``__init__`` stores a
+tensor made with ``.cuda()`` (directly or through a helper ``__init__`` calls) runs, yet the
+related path said the tensor was "still on the CPU after ``model.to(device)``". The finding stays
+(session 10 kept it on purpose): ``.cuda()`` pins the tensor to the current GPU, so
+``model.cpu()``, ``model.to("cuda:1")`` and ``DataParallel`` replicas leave it behind, and
+``state_dict()`` does not save it. What changes is that the message and the path say that, and
+point at the ``.cuda()``.
+
+Programs are ours, run under torch 2.13 with ``pt-lsp run --device fake-cuda``.
+"""
+
+from __future__ import annotations
+
+from rules_helpers import findings
+
+# Ran under fake-cuda: the first forward prints torch.Size([2, 5, 8]); after `model = model.cpu()`
+# a forward on CPU tokens raised "Expected all tensors to be on the same device, but found at
+# least two devices, cuda:0 and cpu!" (the constant stayed on cuda:0).
+HELPER_CUDA = """
+import torch
+import torch.nn as nn
+
+
+class Decoder(nn.Module):
+    def __init__(self, vocab=10, hidden=8):
+        super().__init__()
+        self.hidden = hidden
+        self.embedding = nn.Embedding(vocab, hidden)
+        self.positional = self.make_positional()
+
+    def forward(self, tokens):
+        return self.embedding(tokens) + self.positional[: tokens.size(1)]
+
+    def make_positional(self, max_len=50):
+        enc = torch.zeros((max_len, self.hidden))
+        enc[:, 0::2] = 1.0
+        enc = enc.cuda()
+        return enc
+
+
+model = Decoder().to("cuda")
+print(model(torch.randint(0, 10, (2, 5), device="cuda")).shape)
+model = model.cpu()
+print(model(torch.randint(0, 10, (2, 5))).shape)
+"""
+
+
+def test_a_constant_made_with_cuda_in_an_init_helper_says_where_it_is():
+    (finding,) = findings("PTL302", HELPER_CUDA)
+    assert finding.line == 10  # `self.positional = self.make_positional()`
+    assert "made on the GPU with `.cuda()`" in finding.message
+    assert "`model.cpu()`" in finding.message and "DataParallel" in finding.message
+    assert "still on the CPU" not in finding.message
+    notes = [r.message for r in finding.related]
+    assert any("with `.cuda()`" in n for n in notes) and not any("still on the CPU" in n for n in notes)
+    cuda_step = next(r for r in finding.related if "with `.cuda()`" in r.message)
+    assert cuda_step.span.start.line == 18  # `enc = enc.cuda()` in the helper
+
+
+def test_the_same_helper_without_cuda_keeps_the_cpu_message():
+    """The neighbour (audit-13 n2): without ``.cuda()`` the constant stays on the CPU after
+    ``model.to("cuda")`` and the first forward raises (cpu and cuda:0) under fake-cuda."""
+    (finding,) = findings("PTL302", HELPER_CUDA.replace("enc = enc.cuda()", "enc = enc * 1"))
+    assert "made on the GPU" not in finding.message
+    assert "`model.to(device)` does not move it" in finding.message
+    assert any("still on the CPU after `model.to(device)`" in r.message for r in finding.related)
+
+
+def test_a_cuda_constant_stored_directly_says_so_too():
+    """audit-12 G3's shape (``torch.Tensor(...).cuda()`` in ``__init__``), ours: under fake-cuda a
+    forward after ``model.cpu()`` raised like the helper's."""
+    direct = HELPER_CUDA.replace("self.make_positional()", "torch.ones(50, 8).cuda()")
+    (finding,) = findings("PTL302", direct)
+    assert "made on the GPU with `.cuda()`" in finding.message
