@@ -13,7 +13,7 @@ Programs are ours, run under torch 2.13 with ``pt-lsp run --device fake-cuda``.
 
 from __future__ import annotations
 
-from rules_helpers import findings
+from rules_helpers import findings, fixed
 
 # Ran under fake-cuda: the first forward prints torch.Size([2, 5, 8]); after `model = model.cpu()`
 # a forward on CPU tokens raised "Expected all tensors to be on the same device, but found at
@@ -74,3 +74,90 @@ def test_a_cuda_constant_stored_directly_says_so_too():
     direct = HELPER_CUDA.replace("self.make_positional()", "torch.ones(50, 8).cuda()")
     (finding,) = findings("PTL302", direct)
     assert "made on the GPU with `.cuda()`" in finding.message
+
+
+# Recall (session 11): constants defined outside `__init__`. Ours; under fake-cuda each raised
+# "Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!"
+# at the first forward after `M().to("cuda")`.
+MODULE_CONSTANT = """
+import torch
+import torch.nn as nn
+
+MEAN = torch.tensor([0.1, 0.2, 0.3, 0.4])
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.mean = MEAN.view(1, 4)
+
+    def forward(self, x):
+        return self.fc(x) - self.mean
+
+
+m = M().to("cuda")
+print(m(torch.randn(2, 4, device="cuda")).shape)
+"""
+
+CLASS_BODY = """
+import torch
+import torch.nn as nn
+
+
+class M(nn.Module):
+    grid = torch.linspace(0, 1, 4)
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.fc(x) + self.grid
+
+
+m = M().to("cuda")
+print(m(torch.randn(2, 4, device="cuda")).shape)
+"""
+
+
+def test_a_module_level_tensor_stored_in_init_is_a_plain_attribute():
+    (finding,) = findings("PTL302", MODULE_CONSTANT)
+    assert finding.line == 11
+    assert any("`MEAN` is made here" in r.message and r.span.start.line == 4 for r in finding.related)
+    # the fix registers it (ran under fake-cuda: prints torch.Size([2, 4])); a second run is clean
+    result = fixed("PTL302", MODULE_CONSTANT)
+    compile(result, "<fixed>", "exec")
+    assert 'self.register_buffer("mean", MEAN.view(1, 4))' in result
+    assert findings("PTL302", result) == []
+
+
+def test_a_module_constant_moved_where_it_is_used_or_rebound_is_silent():
+    moved = MODULE_CONSTANT.replace("- self.mean", "- self.mean.to(x.device)")
+    assert findings("PTL302", moved) == []
+    # bound twice at module level (a branch on the platform): which one `__init__` reads is open
+    rebound = MODULE_CONSTANT.replace(
+        "\n\nclass M", "\nif torch.cuda.is_available():\n    MEAN = MEAN.cuda()\n\n\nclass M"
+    )
+    assert findings("PTL302", rebound) == []
+
+
+def test_a_tensor_in_the_class_body_read_in_forward_is_reported_without_a_fix():
+    (finding,) = findings("PTL302", CLASS_BODY)
+    assert finding.line == 6
+    assert "in the body of `M`" in finding.message and "`self.grid`" in finding.message
+    assert finding.fixes == ()
+
+
+def test_a_class_body_tensor_an_instance_attribute_replaces_is_silent():
+    """The fixed neighbours: ``__init__`` registers ``grid`` (ran under fake-cuda: the buffer moved
+    with the model, prints torch.Size([2, 4])), or a method assigns ``self.grid``."""
+    registered = CLASS_BODY.replace(
+        "self.fc = nn.Linear(4, 4)",
+        'self.fc = nn.Linear(4, 4)\n        self.register_buffer("grid", torch.linspace(0, 1, 4))',
+    ).replace("    grid = torch.linspace(0, 1, 4)\n", "    steps = 4\n")
+    assert findings("PTL302", registered) == []
+    assigned = CLASS_BODY.replace(
+        "self.fc = nn.Linear(4, 4)", "self.fc = nn.Linear(4, 4)\n        self.grid = self.grid.cuda()"
+    )
+    assert findings("PTL302", assigned) == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 
 from pt_lsp.core.classes import ClassInfo
-from pt_lsp.core.context import FileContext
+from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.evidence.reaching import (
     instantiation_arguments,
     local_function,
@@ -65,6 +65,10 @@ def tensor_values(ctx: FileContext, init: Function, value: ast.expr) -> list[ast
             stores.append(node)
     if any(id(n) not in understood for n in stores):
         return None  # bound by a loop, an unpacking, `with`, `:=`...
+    if not assignments and not stores and passed is None:
+        # `self.mean = MEAN` of a module-level `MEAN = torch.tensor(...)`: one tensor, on the CPU
+        constant = module_constants(ctx).get(name)
+        return [constant] if constant is not None and plain_tensor(ctx, constant.value) else None
     made = [a for a in assignments if not _derived_from(a.value, name)]
     if passed is not None:  # a parameter: every call passes a plain tensor, or leaves a None default
         if not all(_plain_local(ctx, v, every=True) for v in passed if not is_none(v)):
@@ -367,6 +371,30 @@ def file_helper(ctx: FileContext, call: ast.Call) -> Function | None:
     return method if method is not None and method.name not in ("__init__", "forward") else None
 
 
+@PerFile
+def module_constants(ctx: FileContext) -> dict[str, ast.Assign]:
+    """Names the module body binds exactly once, with ``NAME = value``, and no function declares
+    ``global``: what a method reading the name sees."""
+    bound: dict[str, list[ast.AST]] = {}
+    for stmt in ctx.tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            bound.setdefault(stmt.targets[0].id, []).append(stmt)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.setdefault(stmt.name, []).append(stmt)
+        else:  # loops, imports, `a, b = ...`, `with ... as x`, branches: bindings of their own
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    bound.setdefault(node.id, []).append(node)
+                elif isinstance(node, ast.alias):
+                    bound.setdefault((node.asname or node.name).split(".")[0], []).append(node)
+    declared = {name for node in ctx.index.of(ast.Global) for name in node.names}
+    return {
+        name: nodes[0]
+        for name, nodes in bound.items()
+        if len(nodes) == 1 and isinstance(nodes[0], ast.Assign) and name not in declared
+    }
+
+
 def made_on_gpu(ctx: FileContext, function: Function, value: ast.expr, depth: int = 0) -> ast.Call | None:
     """The ``.cuda()`` that puts the plain tensor ``value`` on one fixed GPU: in the expression,
     in an assignment in ``function`` of a name it reads (``enc = enc.cuda()``), or in what the
@@ -377,6 +405,9 @@ def made_on_gpu(ctx: FileContext, function: Function, value: ast.expr, depth: in
     for node in own_nodes(function) if read else ():
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in read for t in node.targets):
             exprs.append(node.value)
+    if len(exprs) == 1:  # `self.mean = MEAN` of a module constant
+        constants = module_constants(ctx)
+        exprs += [constants[name].value for name in read if name in constants]
     for expr in exprs:
         for node in ast.walk(expr):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "cuda":

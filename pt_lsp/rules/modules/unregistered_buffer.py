@@ -14,6 +14,7 @@ from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Sev
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes
+from pt_lsp.rules.modules._class_constants import class_body_tensors
 from pt_lsp.rules.modules._device_moves import moved_at_use, placement_free
 from pt_lsp.rules.modules._init_helpers import assigned_below, construction_helpers, inherited_sources
 from pt_lsp.rules.modules._module_evidence import (
@@ -26,6 +27,7 @@ from pt_lsp.rules.modules._module_evidence import (
     self_attribute_uses,
     super_init_line,
 )
+from pt_lsp.rules.modules._runners import runners_of
 from pt_lsp.rules.modules._stale_caches import stale_caches
 from pt_lsp.rules.modules._tensor_containers import container_uses, moved_in_loop, tensor_containers
 from pt_lsp.rules.modules._tensor_makers import (
@@ -110,6 +112,13 @@ class UnregisteredBuffer(Rule):
     (`register_buffer` refuses them). Nor is a tensor made trainable (`self.s.requires_grad_()`)
     and trained by an optimizer of its own (`Adam([self.s])`, as PTL301 says).
 
+    A module-level tensor the module binds once (`MEAN = torch.tensor(...)`, then `self.mean =
+    MEAN.view(1, 3, 1, 1)`) counts as one made in `__init__`, and so does a tensor bound in the
+    class body (`grid = torch.linspace(0, 1, 8)`) that what `forward` reaches reads as
+    `self.grid` and no method assigns or registers (reported with no fix: the buffer is
+    registered in `__init__`). A tensor made with `.cuda()` is reported with what still breaks:
+    `model.cpu()`, `model.to(...)` and `DataParallel` replicas leave it on that GPU.
+
     ## Why is this bad?
     `nn.Module` moves, casts and saves only its parameters and buffers. A plain tensor
     attribute stays on the CPU after `model.to("cuda")`, so `forward` fails on the GPU with
@@ -161,7 +170,7 @@ class UnregisteredBuffer(Rule):
             if any(info.method(name) is not None for name in MOVE_OVERRIDES):
                 continue
             reached = methods_reached_from(info, forward)
-            runners = _runners(ctx, info, init, forward)  # `sample()` calls `self.forward(state)`
+            runners = runners_of(ctx, info, init, forward)  # `sample()` calls `self.forward(state)`
             for runner in [m for m in info.methods.values() if id(m) in runners]:
                 reached += [m for m in methods_reached_from(info, runner) if all(m is not r for r in reached)]
             super_line = super_init_line(init)
@@ -176,6 +185,27 @@ class UnregisteredBuffer(Rule):
             yield from self.placed_only_when_given(ctx, info, init, reached, super_line)
             yield from self.stale_after_move(ctx, info, init, forward, super_line)
         yield from self.set_by_bases(ctx)
+        yield from self.class_constants(ctx)
+
+    def class_constants(self, ctx: FileContext) -> Iterator[Finding]:
+        """Tensors of a module's class body that what ``forward`` reaches reads as ``self.<name>``;
+        no fix (a buffer is registered in ``__init__``, on each instance)."""
+        for info in ctx.class_list:
+            forward = info.method("forward")
+            if not info.is_module or forward is None or any(info.method(n) is not None for n in MOVE_OVERRIDES):
+                continue
+            reached = methods_reached_from(info, forward)
+            for name, stmt in class_body_tensors(ctx, info):
+                uses = [(m, u) for m in reached for u in self_attribute_uses(m, name)]
+                if not uses or all(moved_at_use(ctx, use) for _, use in uses):
+                    continue
+                message = (
+                    f"`{name}` is a tensor in the body of `{info.name}`, read as `self.{name}` in `forward`: one"
+                    f" CPU tensor every instance shares, which `model.to(device)` does not move and `state_dict()`"
+                    f" does not save; register it as a buffer in `__init__`"
+                )
+                related = self.path(ctx, forward, stmt, name, [], uses, {}, f"the body of `{info.name}`")
+                yield self.report(ctx, stmt, message, related=related)
 
     def set_by_bases(self, ctx: FileContext) -> Iterator[Finding]:
         """Plain tensors a module base without ``forward`` stores in its ``__init__`` and a
@@ -541,45 +571,6 @@ def _set_elsewhere(info: ClassInfo, init: Function, attr: str, chain: list[ast.A
                 if name in ("register_buffer", "register_parameter", "setattr", "delattr"):
                     return True
     return False
-
-
-def _runners(ctx: FileContext, info: ClassInfo, init: Function, forward: Function) -> dict[int, str]:
-    """The methods that run the module, or one of its layers, on an input (``self.forward(x)``,
-    ``self(x)``, ``self.fc(x)``, as a policy's ``sample(state)`` does), by id, with what they
-    run: they meet the device of the module's parameters, as ``forward`` does."""
-    layers = _layers(ctx, info, init)
-    found: dict[int, str] = {}
-    for method in info.methods.values():
-        if method is init or method is forward:
-            continue
-        for node in own_nodes(method):
-            if not isinstance(node, ast.Call):
-                continue
-            if is_self_attr(node.func, "forward") or (isinstance(node.func, ast.Name) and node.func.id == "self"):
-                found[id(method)] = "runs `forward`"
-                break
-            if is_self_attr(node.func) and node.func.attr in layers:
-                found[id(method)] = f"runs the layer `self.{node.func.attr}`"
-                break
-    return found
-
-
-def _layers(ctx: FileContext, info: ClassInfo, init: Function) -> set[str]:
-    """The attributes ``__init__`` sets to a layer: a module class of torch.nn or of the file."""
-    found: set[str] = set()
-    for node in own_nodes(init):
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and is_self_attr(node.targets[0])):
-            continue
-        if not isinstance(node.value, ast.Call):
-            continue
-        qualname = ctx.qualname(node.value.func) or ""
-        name = qualname.rsplit(".", 1)[-1]
-        local = ctx.classes.get(node.value.func.id) if isinstance(node.value.func, ast.Name) else None
-        if (qualname.startswith("torch.nn.") and name[:1].isupper() and "Parameter" not in name) or (
-            local is not None and local.is_module and not qualname
-        ):
-            found.add(node.targets[0].attr)
-    return found
 
 
 def _maker(ctx: FileContext, value: ast.expr) -> str:
