@@ -243,6 +243,8 @@ class InitEvidence:
                 return self._filled(Container("list"), attribute, None)
             if qualname in EMPTY_DICTS:
                 return self._filled(Container("dict"), attribute, None)
+        if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Mult)):
+            return self._combined(value, function)
         argument = value
         if (
             isinstance(value, ast.Call)
@@ -266,6 +268,23 @@ class InitEvidence:
             return self.returned_container(value, attribute, None)
         return None
 
+    def _combined(self, value: ast.BinOp, function: ast.AST) -> Container | None:
+        """``[nn.Linear(4, 4)] * n`` (n references to one module) and ``[a, b] + [c]``: a plain
+        list of what the displays and comprehensions on either side hold."""
+        sides = [value.left, value.right]
+        lists = [side for side in sides if isinstance(side, (ast.List, ast.ListComp, ast.BinOp))]
+        if isinstance(value.op, ast.Mult) and len(lists) != 1:
+            return None
+        if isinstance(value.op, ast.Add) and len(lists) != 2:
+            return None
+        merged = Container("list")
+        for side in lists:
+            found = self.container(side, function, None)
+            if found is None or found.shape != "list" or not found.elements:
+                return None
+            merged.elements.extend(found.elements)
+        return merged
+
     def _local_container(self, function: ast.AST, name: str) -> Container | None:
         """The container the local ``name`` of ``function`` is bound to once, with what goes in."""
         bound = self.single_value(function, name)
@@ -281,7 +300,7 @@ class InitEvidence:
         returns as item ``index`` of a tuple of ``width`` (``return layers, channels``) where ``item``
         is ``(index, width)``: the same at every return, else None. It is kept as ``self.<attribute>``,
         through which the class may fill it further."""
-        helper = local_function(self.ctx, call) or self._nested_function(call)
+        helper = local_function(self.ctx, call) or self._nested_function(call) or self._own_method(call)
         returned = returned_values(helper) if helper is not None else None
         if helper is None or not returned:
             return None
@@ -312,6 +331,13 @@ class InitEvidence:
             return None
         merged.returned = True
         return self._filled(merged, attribute, None)
+
+    def _own_method(self, call: ast.Call) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """``self._make_layers(n)``: a method of the class other than ``__init__``/``forward``."""
+        if not (is_self_attr(call.func) and isinstance(call.func, ast.Attribute)):
+            return None
+        method = self.info.method(call.func.attr)
+        return method if method is not None and method.name not in ("__init__", "forward") else None
 
     def _nested_function(self, call: ast.Call) -> ast.FunctionDef | None:
         """The function ``call`` calls by name when the function around the call defines it

@@ -34,12 +34,14 @@ class UnregisteredParameter(Rule):
     Flags, in an `nn.Module` subclass, attributes that hold trainable state PyTorch does not
     register: a tensor with `requires_grad=True` assigned to `self.x` without `nn.Parameter`,
     and modules or parameters kept in a plain `list`, `tuple` or `dict` attribute (a literal, a
-    comprehension, or a container created empty and filled with `.append(...)`,
+    comprehension, list arithmetic of those (`[nn.Linear(4, 4)] * n`, `[a] + [b]`), or a
+    container created empty and filled with `.append(...)`,
     `.extend(...)` or `[key] = ...`), also inside lists put into it (`[nn.Linear(...), act]`),
     where the modules come from the class's callers (`Merge([nn.Linear(4, 2)])` stored by
     `self.layers = layers` or appended one by one, also when `__init__` wraps a single one into
     a list: `if not isinstance(acts, list): acts = [acts] * n`), and where a function of the
-    file builds the container and returns it (`self.blocks = build(spec)`, also as one item of a
+    file or of the class builds the container and returns it (`self.blocks = build(spec)`,
+    `self.layers = self._make_layers(n)`, also as one item of a
     returned tuple: `self.blocks, width = build(spec)`). The finding is on the assignment of the
     attribute. So is `self.w = nn.Parameter(t).cuda()` (or `.to(device)` of a device that is or
     may be CUDA, `.half()`, `.double()`), directly or through a local name bound so on one side of
