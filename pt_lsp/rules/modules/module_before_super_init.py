@@ -55,6 +55,37 @@ def _module_value(ctx: FileContext, value: ast.AST | None) -> str | None:
 MODULE_ONLY_METHODS = {"parameters", "named_parameters", "children", "named_children", "modules", "named_modules"}
 
 
+# `self.<method>(name, value)` calls that register into the dicts `nn.Module.__init__` creates
+REGISTERING = {
+    "register_buffer": "buffer",
+    "register_parameter": "parameter",
+    "add_module": "module",
+    "register_module": "module",
+}
+
+
+def _early_call(ctx: FileContext, info: ClassInfo, call: ast.Call) -> tuple[str, str, Step | None] | None:
+    """A ``self.<name>(...)`` call before ``nn.Module.__init__`` runs that raises: a registration
+    (``self.register_buffer("mean", t)``), or a method of the class whose own body assigns a
+    submodule or parameter to ``self`` (``self.build()``). (kind, the sentence's subject, a step)."""
+    assert isinstance(call.func, ast.Attribute)
+    name = call.func.attr
+    if name in REGISTERING and info.method(name) is None:
+        label = source_of(ctx, call.args[0]) if call.args else "?"
+        return REGISTERING[name], f"`self.{name}({label}, ...)` registers", None
+    method = info.method(name)
+    if method is None or name == "__init__":
+        return None
+    for node in own_nodes(method):
+        if isinstance(node, ast.Assign) and any(is_self_attr(t) for t in node.targets):
+            what = _module_value(ctx, node.value)
+            if what is not None:
+                attr = next(t.attr for t in node.targets if is_self_attr(t))
+                step = Step(node, f"`{name}` assigns `self.{attr}` here")
+                return what, f"`self.{name}()` assigns `self.{attr}`,", step
+    return None
+
+
 def _is_module_annotation(ctx: FileContext, annotation: ast.expr | None) -> bool:
     if annotation is None:
         return False
@@ -112,7 +143,9 @@ class ModuleBeforeSuperInit(Rule):
     """
     ## What it does
     Flags, in the `__init__` of an `nn.Module` subclass, a submodule (`self.fc = nn.Linear(...)`)
-    or parameter (`self.w = nn.Parameter(...)`) assigned before `super().__init__()` runs, or
+    or parameter (`self.w = nn.Parameter(...)`) assigned before `super().__init__()` runs (also
+    registered with `self.register_buffer(...)`, `self.register_parameter(...)`,
+    `self.add_module(...)`, or assigned by a method of the class called there: `self.build()`), or
     in an `__init__` that never calls it (`super(Net).__init__()`, without `self`, initialises
     only an unbound `super` object); and `super(Other, self).__init__()` naming a class
     that is not this class or one of its bases (a copy-paste leftover).
@@ -182,42 +215,53 @@ class ModuleBeforeSuperInit(Rule):
         if index is not None:
             unbound = None
         before = body if index is None else body[:index]
-        offending: list[tuple[ast.Assign, str]] = []
-        shown: dict[int, Step] = {}  # why an argument is a module
+        offending: list[tuple[ast.AST, str, str]] = []  # (where, "module"/"parameter"/"buffer", what is set)
+        shown: dict[int, Step] = {}  # why an argument is a module; what a helper method assigns
         for stmt in before:
             for node in [stmt, *own_nodes(stmt)]:
                 if isinstance(node, ast.Assign) and any(is_self_attr(t) for t in node.targets):
+                    attr = next(t.attr for t in node.targets if is_self_attr(t))
                     what = _module_value(ctx, node.value)
                     if what is None:
-                        attr = next(t.attr for t in node.targets if is_self_attr(t))
                         found = _argument_module(ctx, info, init, node.value, attr)
                         if found is not None:
                             what = "module"
                             shown[id(node)] = Step(*found)
                     if what:
-                        offending.append((node, what))
+                        offending.append((node, what, f"`self.{attr}` is assigned"))
+                elif isinstance(node, ast.Call) and is_self_attr(node.func) and isinstance(node.func, ast.Attribute):
+                    early = _early_call(ctx, info, node)
+                    if early is not None:
+                        what, described, step = early
+                        offending.append((node, what, described))
+                        if step is not None:
+                            shown[id(node)] = step
         if not offending:
             return
+        first = next(stmt for stmt in before if any(n is offending[0][0] for n in [stmt, *own_nodes(stmt)]))
         if index is not None:
-            fix = self.move_fix(ctx, info, init, index, offending[0][0])
+            fix = self.move_fix(ctx, info, init, index, first)
         elif unbound is not None:
-            fix = self.bind_fix(ctx, info, init, unbound, offending[0][0])
+            fix = self.bind_fix(ctx, info, init, unbound, first)
         else:
             fix = self.insert_fix(ctx, info, init)
-        for node, what in offending:
-            attr = next(t.attr for t in node.targets if is_self_attr(t))
+        for node, what, described in offending:
             if index is not None:
                 where = "before `super().__init__()` runs"
             elif unbound is not None:
                 where = f"but `{source_of(ctx, unbound.func)}()` never runs `nn.Module.__init__`"
             else:
                 where = "but `__init__` never calls `super().__init__()`"
-            kind = "a submodule" if what == "module" else "a parameter"
-            message = (
-                f'`self.{attr}` is assigned {kind} {where}: nn.Module raises "cannot assign'
-                f' {"module" if what == "module" else "parameters"} before Module.__init__() call"'
-            )
-            steps = [Step(node, f"`self.{attr}` assigned here, while `nn.Module.__init__` has not run")]
+            kind = {"module": "a submodule", "parameter": "a parameter", "buffer": "a buffer"}[what]
+            raised = {"module": "module", "parameter": "parameters", "buffer": "buffer"}[what]
+            if isinstance(node, ast.Call) and (
+                isinstance(node.func, ast.Attribute) and node.func.attr in ("add_module", "register_module")
+            ):
+                message = f"{described} {kind} {where}: nn.Module has no `_modules` yet and raises AttributeError"
+            else:
+                raises = f'"cannot assign {raised} before Module.__init__() call"'
+                message = f"{described} {kind} {where}: nn.Module raises {raises}"
+            steps = [Step(node, f"{described.split(' ', 1)[0]} set here, while `nn.Module.__init__` has not run")]
             if id(node) in shown:
                 steps.append(shown[id(node)])
             if index is not None:
