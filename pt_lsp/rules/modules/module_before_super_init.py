@@ -261,7 +261,8 @@ class ModuleBeforeSuperInit(Rule):
             else:
                 raises = f'"cannot assign {raised} before Module.__init__() call"'
                 message = f"{described} {kind} {where}: nn.Module raises {raises}"
-            steps = [Step(node, f"{described.split(' ', 1)[0]} set here, while `nn.Module.__init__` has not run")]
+            done = "assigned" if isinstance(node, ast.Assign) else "called"  # `self.fc` / `self.build()`
+            steps = [Step(node, f"{described.split(' ', 1)[0]} {done} here, while `nn.Module.__init__` has not run")]
             if id(node) in shown:
                 steps.append(shown[id(node)])
             if index is not None:
