@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..classes import ClassInfo
+from ..walk import NodeIndex
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -54,14 +55,10 @@ def _rebinds(stmt: ast.stmt, attr: str) -> bool:
     return False
 
 
-def stored_anywhere(tree: ast.Module, text: str, attr: str, cache: dict[str, bool]) -> bool:
-    """Some statement of the file stores (or deletes) an attribute named ``attr``, or the file
-    calls ``setattr``: another path may change what the class body bound."""
-    if attr not in cache:
-        cache[attr] = "setattr(" in text or any(
-            isinstance(n, ast.Attribute) and n.attr == attr and not isinstance(n.ctx, ast.Load) for n in ast.walk(tree)
-        )
-    return cache[attr]
+def stored_names(index: NodeIndex) -> frozenset[str]:
+    """The attribute names some statement of the file stores (or deletes): another path may
+    change what a class body bound to one. One pass over the file's attributes for every name."""
+    return frozenset(n.attr for n in index.of(ast.Attribute) if not isinstance(n.ctx, ast.Load))
 
 
 def is_dataclass(info: ClassInfo, qualname: Callable[[ast.expr], str | None]) -> bool:
@@ -99,8 +96,8 @@ class ClassAttributes:
     empty state, where the class body runs: at import, before any function)."""
 
     def __init__(self, ctx: FileContext) -> None:
-        self.tree, self.text = ctx.tree, ctx.doc.text
-        self.stored: dict[str, bool] = {}
+        self.index, self.text = ctx.index, ctx.doc.text
+        self.stored: frozenset[str] | None = None  # stored_names, when first needed
         self.values: dict[tuple[int, str], Value | None] = {}
 
     def read(self, info: ClassInfo, attr: str, evaluate: Callable[[ast.expr], Value]) -> Value | None:
@@ -108,6 +105,13 @@ class ClassAttributes:
         if key not in self.values:
             self.values[key] = None  # a class body reading its own attribute: nothing
             value = body_value(info, attr)
-            if value is not None and not stored_anywhere(self.tree, self.text, attr, self.stored):
+            if value is not None and not self._stored_anywhere(attr):
                 self.values[key] = evaluate(value)
         return self.values[key]
+
+    def _stored_anywhere(self, attr: str) -> bool:
+        """Some statement of the file stores an attribute named ``attr``, or the file calls
+        ``setattr``: another path may change what the class body bound."""
+        if self.stored is None:
+            self.stored = stored_names(self.index)
+        return "setattr(" in self.text or attr in self.stored
