@@ -196,8 +196,8 @@ class UnregisteredBuffer(Rule):
                 continue
             reached = methods_reached_from(info, forward)
             for name, stmt in class_body_tensors(ctx, info):
-                uses = [(m, u) for m in reached for u in self_attribute_uses(m, name)]
-                if not uses or all(moved_at_use(ctx, use) for _, use in uses):
+                uses = unmoved_uses(ctx, reached, name)
+                if not uses:
                     continue
                 message = (
                     f"`{name}` is a tensor in the body of `{info.name}`, read as `self.{name}` in `forward`: one"
@@ -223,8 +223,8 @@ class UnregisteredBuffer(Rule):
                     if id(stmt) in reported or assigned_below(info, base, attr):
                         continue
                     made = tensor_values(ctx, init, stmt.value)
-                    uses = [(m, u) for m in reached for u in self_attribute_uses(m, attr)] if made is not None else []
-                    if made is None or not uses or all(moved_at_use(ctx, use) for _, use in uses):
+                    uses = unmoved_uses(ctx, reached, attr) if made is not None else []
+                    if made is None or not uses:
                         continue
                     if made_trainable(base, attr) or made_trainable(info, attr):
                         continue  # a trainable tensor: the optimizer question, not this one
@@ -404,8 +404,8 @@ class UnregisteredBuffer(Rule):
                 continue
             if not all(placement_free(ctx, s.value) for s in stmts) or _set_elsewhere(info, init, attr, stmts):
                 continue
-            uses = [(m, u) for m in reached for u in self_attribute_uses(m, attr)]
-            if not uses or all(moved_at_use(ctx, use) for _, use in uses):
+            uses = unmoved_uses(ctx, reached, attr)
+            if not uses:
                 continue
             last = stmts[-1]
             message = (
@@ -442,8 +442,8 @@ class UnregisteredBuffer(Rule):
             tensors = tensor_values(ctx, init, made.value)
             if tensors is None:
                 continue
-            uses = [(m, u) for m in reached for u in self_attribute_uses(m, attr)]
-            if not uses or all(moved_at_use(ctx, use) for _, use in uses):
+            uses = unmoved_uses(ctx, reached, attr)
+            if not uses:
                 continue
             message = (
                 f"`self.{attr}` is a plain tensor attribute used in `forward` (moved only when `{parameter}` is"
@@ -541,6 +541,12 @@ def _moved_when_given(ctx: FileContext, init: Function, move: ast.Assign, attr: 
                     return test.left.id
         node = ctx.parent(node)
     return None
+
+
+def unmoved_uses(ctx: FileContext, reached: list[Function], attr: str) -> list[tuple[Function, ast.Attribute]]:
+    """Where the methods ``reached`` read ``self.<attr>``; none when every read moves it itself."""
+    uses = [(m, u) for m in reached for u in self_attribute_uses(m, attr)]
+    return [] if all(moved_at_use(ctx, use) for _, use in uses) else uses
 
 
 def _self_reads(value: ast.AST, attr: str) -> bool:
