@@ -27,6 +27,14 @@ from types import FunctionType, ModuleType
 
 import pytest
 
+try:  # property tests assert what the code does, never how fast: a loaded machine is no failure
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("pt-lsp", deadline=None)
+    _hypothesis_settings.load_profile("pt-lsp")
+except ImportError:  # pragma: no cover - hypothesis is in the dev extra
+    pass
+
 # Modules that the dev extra installs but a plain install (`pip install .`) does not.
 OPTIONAL = ("torch", "numpy", "tensorboard", "tensorboardX")
 
