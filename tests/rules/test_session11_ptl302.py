@@ -161,3 +161,16 @@ def test_a_class_body_tensor_an_instance_attribute_replaces_is_silent():
         "self.fc = nn.Linear(4, 4)", "self.fc = nn.Linear(4, 4)\n        self.grid = self.grid.cuda()"
     )
     assert findings("PTL302", assigned) == []
+
+
+def test_a_constant_made_after_set_default_device_says_where_it_is():
+    """Ours: after ``torch.set_default_device("cuda")`` the factory makes the mask on cuda:0, so
+    the model runs (fake-cuda printed cuda:0); the message says what still leaves it behind."""
+    program = MODULE_CONSTANT.replace("MEAN = torch.tensor", 'torch.set_default_device("cuda")\nMEAN = torch.tensor')
+    (finding,) = findings("PTL302", program)
+    assert 'made on the default device (`torch.set_default_device("cuda")`)' in finding.message
+    assert any(r.span.start.line == 4 and "default device is set here" in r.message for r in finding.related)
+    # the CPU as the default device: the usual message
+    cpu = MODULE_CONSTANT.replace("MEAN = torch.tensor", 'torch.set_default_device("cpu")\nMEAN = torch.tensor')
+    (finding,) = findings("PTL302", cpu)
+    assert "`model.to(device)` does not move it" in finding.message

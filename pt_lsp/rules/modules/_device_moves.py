@@ -18,7 +18,7 @@ from pt_lsp.core.evidence.reaching import (
 )
 from pt_lsp.core.evidence.tensors import TENSOR_METHODS
 from pt_lsp.core.vocabulary import FACTORIES, LIKE_FACTORIES
-from pt_lsp.rules.modules._module_evidence import tensor_value
+from pt_lsp.rules.modules._module_evidence import Function, self_attribute_uses, tensor_value
 
 MOVES_AT_USE = {"to", "cuda", "cpu", "type_as", "to_dense"}
 METADATA = {"size", "shape", "dim", "ndim", "ndimension", "dtype", "numel", "nelement", "is_cuda", "device"}
@@ -358,3 +358,9 @@ def _function_of(ctx: FileContext, node: ast.AST) -> ast.AST | None:
     while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         scope = ctx.parent(scope)
     return scope
+
+
+def unmoved_uses(ctx: FileContext, reached: list[Function], attr: str) -> list[tuple[Function, ast.Attribute]]:
+    """Where the methods ``reached`` read ``self.<attr>``; none when every read moves it itself."""
+    uses = [(m, u) for m in reached for u in self_attribute_uses(m, attr)]
+    return [] if all(moved_at_use(ctx, use) for _, use in uses) else uses

@@ -421,6 +421,23 @@ def made_on_gpu(ctx: FileContext, function: Function, value: ast.expr, depth: in
     return None
 
 
+def cuda_call(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "cuda"
+
+
+def default_device_call(ctx: FileContext) -> ast.Call | None:
+    """The file's ``torch.set_default_device(d)`` of a device other than the CPU: factories make
+    their tensors on ``d``, which a model's later moves do not change."""
+    if "set_default_device" not in ctx.doc.text:
+        return None
+    for call in ctx.index.of(ast.Call):
+        if ctx.qualname(call.func) == "torch.set_default_device" and call.args:
+            device = call.args[0]
+            if not (isinstance(device, ast.Constant) and str(device.value).startswith("cpu")):
+                return call
+    return None
+
+
 def _root_name(value: ast.expr) -> ast.Name | None:
     """The one name ``value`` is a view or an elementwise combination of (``b[0:1]``,
     ``b[1:2] - b[0:1]``, ``b.float() * 2``), keeping at least one dimension; else None."""

@@ -15,7 +15,7 @@ from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._class_constants import class_body_tensors
-from pt_lsp.rules.modules._device_moves import moved_at_use, placement_free
+from pt_lsp.rules.modules._device_moves import moved_at_use, placement_free, unmoved_uses
 from pt_lsp.rules.modules._init_helpers import assigned_below, construction_helpers, inherited_sources
 from pt_lsp.rules.modules._module_evidence import (
     Function,
@@ -32,6 +32,8 @@ from pt_lsp.rules.modules._stale_caches import stale_caches
 from pt_lsp.rules.modules._tensor_containers import container_uses, moved_in_loop, tensor_containers
 from pt_lsp.rules.modules._tensor_makers import (
     checkpoint_call,
+    cuda_call,
+    default_device_call,
     drawn_at_random,
     file_helper,
     is_none,
@@ -116,8 +118,9 @@ class UnregisteredBuffer(Rule):
     MEAN.view(1, 3, 1, 1)`) counts as one made in `__init__`, and so does a tensor bound in the
     class body (`grid = torch.linspace(0, 1, 8)`) that what `forward` reaches reads as
     `self.grid` and no method assigns or registers (reported with no fix: the buffer is
-    registered in `__init__`). A tensor made with `.cuda()` is reported with what still breaks:
-    `model.cpu()`, `model.to(...)` and `DataParallel` replicas leave it on that GPU.
+    registered in `__init__`). A tensor made with `.cuda()`, or in a file that calls
+    `torch.set_default_device("cuda")`, is reported with what still breaks: `model.cpu()`,
+    `model.to(...)` and `DataParallel` replicas leave it on that device.
 
     ## Why is this bad?
     `nn.Module` moves, casts and saves only its parameters and buffers. A plain tensor
@@ -279,12 +282,17 @@ class UnregisteredBuffer(Rule):
                 f"`self.{attr}` is a plain tensor attribute used in {where}: `model.to(device)` does not"
                 f" move it and `state_dict()` does not save it; register it as a buffer"
             )
-            gpu = made_on_gpu(ctx, source, stmt.value)
-            if gpu is not None:  # right while the model stays on that GPU: say what still breaks
+            gpu = made_on_gpu(ctx, source, stmt.value) or default_device_call(ctx)
+            if gpu is not None:  # right while the model stays on that device: say what still breaks
+                how = (
+                    "on the GPU with `.cuda()`"
+                    if cuda_call(gpu)
+                    else f"on the default device (`{source_of(ctx, gpu)}`)"
+                )
                 message = (
-                    f"`self.{attr}` is a plain tensor attribute made on the GPU with `.cuda()` and used in"
-                    f" {where}: `model.cpu()`, `model.to(...)` and `DataParallel` replicas leave it on that GPU"
-                    f" and `state_dict()` does not save it; register it as a buffer"
+                    f"`self.{attr}` is a plain tensor attribute made {how} and used in {where}: `model.cpu()`,"
+                    f" `model.to(...)` and `DataParallel` replicas leave it there and `state_dict()` does not save"
+                    f" it; register it as a buffer"
                 )
             fixes = self.fixes(ctx, stmt, attr, super_line)
             if trainable:  # `self.s.requires_grad_()` and no optimizer of its own: a parameter, not a buffer
@@ -473,14 +481,19 @@ class UnregisteredBuffer(Rule):
         `forward` uses it."""
         left = "still on the CPU after `model.to(device)`"
         if gpu is not None:
-            left = "on the GPU `.cuda()` chose, whatever device `model.to(...)` names"
+            chosen = "the GPU `.cuda()` chose" if cuda_call(gpu) else "the default device"
+            left = f"on {chosen}, whatever device `model.to(...)` names"
         steps = [
             Step(a.value, f"`{source_of(ctx, a.targets[0])}` is made here {_maker(ctx, a.value)}") for a in made[:2]
         ]
         if not made:
             steps.append(Step(stmt.value, f"a tensor is made here {_maker(ctx, stmt.value)}"))
-        if gpu is not None:
+        if gpu is not None and cuda_call(gpu):
             steps.append(Step(gpu, "put on the current GPU here with `.cuda()`, not by the model's moves"))
+        elif gpu is not None:
+            steps.append(
+                Step(gpu, "the default device is set here: factories make tensors there, not where the model moves")
+            )
         for method, use in uses[:2]:
             where = "`forward`" if method is forward else f"`{method.name}` (called from `forward`)"
             if id(method) in runners:
@@ -541,12 +554,6 @@ def _moved_when_given(ctx: FileContext, init: Function, move: ast.Assign, attr: 
                     return test.left.id
         node = ctx.parent(node)
     return None
-
-
-def unmoved_uses(ctx: FileContext, reached: list[Function], attr: str) -> list[tuple[Function, ast.Attribute]]:
-    """Where the methods ``reached`` read ``self.<attr>``; none when every read moves it itself."""
-    uses = [(m, u) for m in reached for u in self_attribute_uses(m, attr)]
-    return [] if all(moved_at_use(ctx, use) for _, use in uses) else uses
 
 
 def _self_reads(value: ast.AST, attr: str) -> bool:
