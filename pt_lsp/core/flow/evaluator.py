@@ -149,6 +149,8 @@ class Expressions:
                 return Value(kind=Kind.DEVICE, requires_grad=False)
         if isinstance(node.value, bool) or node.value is None:  # None is falsy: `loss_fn or nn.MSELoss()`
             return OTHER.with_(truth=bool(node.value))
+        if isinstance(node.value, int):  # zero or not: `if batch_size:` of `batch_size = 4` (audit-13 G1)
+            return INT.with_(truth=node.value != 0)
         return OTHER
 
     def eval_joined_str(self, node: ast.JoinedStr, state: State) -> Value:
@@ -183,7 +185,7 @@ class Expressions:
     def attribute(self, base: Value, node: ast.Attribute, state: State) -> Value:
         value = self._attribute(base, node, state)
         if value.kind is Kind.UNKNOWN and base.kind in (Kind.UNKNOWN, Kind.OTHER) and not base.history:
-            option = self.scope.options.device(node)  # `args.device` of `--device` defaulting to CUDA
+            option = self.scope.options.default(node)  # `args.device` defaulting to CUDA, a non-zero size
             if option is not None:
                 return option
         if value.cuda_flag is None and value.kind in (Kind.UNKNOWN, Kind.OTHER) and not value.history:
@@ -399,6 +401,8 @@ class Expressions:
             if path is None or not (isinstance(other, ast.Constant) and other.value is None) or path not in state.env:
                 return None
             value = state.env[path]
+            if value.qualname == INT.qualname:  # an int on every path: `if batch_size is not None:`
+                return isinstance(test.ops[0], ast.IsNot)
             if value.kind is not Kind.TENSOR or not value.history:
                 return None
             return isinstance(test.ops[0], ast.IsNot)

@@ -92,6 +92,11 @@ class ModuleCalls:
             "load_state_dict",
         ):
             return OTHER
+        if module.cls is None and module.qualname in (None, "torch.nn.Module"):
+            # a method of a subclass out of view (`model.detach_states(states)` of a `model:
+            # nn.Module` handed in), no method of nn.Module: it may detach what it gets, as a
+            # function of another module may (call_external)
+            return self.calls.call_external(node, args, kwargs, state)
         return self.call_unknown(node, args, kwargs, state)
 
     def built_empty(self, receiver: ast.expr, state: State) -> bool:

@@ -6,6 +6,11 @@ CUDA (chosen at run time), like ``"cuda" if torch.cuda.is_available() else "cpu"
 Only names the file binds to ``parse_args()`` (or the first item of ``parse_known_args()``), as
 such or as ``self.<name>`` / a parameter of the same name, count as the namespace: an unknown
 tensor's ``.device`` is no option.
+
+Also a size: an ``int`` option with a non-zero constant default (``--batch_size``, ``default=64``)
+is a non-zero int, so ``if batch_size:`` in a method given ``args.batch_size`` takes its body
+(audit-13 G1). Only non-zero sizes: an option defaulting to 0 or ``False`` is a switch a run may
+turn on, whose branch the rules still read.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import ast
 from .. import vocabulary as api
 from ..walk import NodeIndex
 from .lattice import Device
-from .values import Kind, Step, Value
+from .values import INT, Kind, Step, Value
 
 _PARSERS = frozenset({"parse_args", "parse_known_args"})
 
@@ -27,6 +32,14 @@ def _default_device(default: ast.expr) -> Device:
     if isinstance(default, ast.Constant) and isinstance(default.value, str):
         return api.device_of_string(default.value)
     return Device.UNKNOWN
+
+
+def _nonzero_int(default: ast.expr | None) -> bool:
+    return isinstance(default, ast.Constant) and type(default.value) is int and default.value != 0
+
+
+def _is_int_type(kind: ast.expr | None) -> bool:
+    return isinstance(kind, ast.Name) and kind.id == "int"
 
 
 def _namespace_names(index: NodeIndex) -> set[str]:
@@ -50,28 +63,29 @@ def _namespace_names(index: NodeIndex) -> set[str]:
 
 
 class Options:
-    """The file's options whose default is a CUDA device, read lazily on the first attribute."""
+    """The file's options whose default is a CUDA device or a non-zero int, read lazily on the first
+    attribute."""
 
     def __init__(self, index: NodeIndex, text: str) -> None:
         self.index = index
         self.wanted = "add_argument" in text and "parse_" in text
-        self._devices: dict[str, Value] | None = None
+        self._defaults: dict[str, Value] | None = None
         self._namespaces: set[str] = set()
 
-    def device(self, node: ast.Attribute) -> Value | None:
-        """The device ``args.<option>`` holds by default when it is CUDA (a device that may be
-        CUDA), else None."""
+    def default(self, node: ast.Attribute) -> Value | None:
+        """The value ``args.<option>`` holds by default when it is CUDA (a device that may be
+        CUDA) or a non-zero int, else None."""
         if not self.wanted:
             return None
-        if self._devices is None:
-            self._devices = self._scan()
-        if node.attr not in self._devices:
+        if self._defaults is None:
+            self._defaults = self._scan()
+        if node.attr not in self._defaults:
             return None
         base = node.value
         name = base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute) else None
         if name not in self._namespaces:
             return None
-        return self._devices[node.attr]
+        return self._defaults[node.attr]
 
     def _scan(self) -> dict[str, Value]:
         found: dict[str, Value | None] = {}
@@ -87,13 +101,15 @@ class Options:
             default = keywords.get("default")
             device = _default_device(default) if default is not None else Device.UNKNOWN
             value = None
-            if device in (Device.CUDA, Device.MAYBE_CUDA):
+            if _nonzero_int(default) and _is_int_type(keywords.get("type")):
+                value = INT.with_(truth=True)
+            elif device in (Device.CUDA, Device.MAYBE_CUDA):
                 step = Step(
                     call, f"the option `{flag.value}` chooses CUDA by default (a run may choose another device)"
                 )
                 value = Value(kind=Kind.DEVICE, device=Device.MAYBE_CUDA, requires_grad=False, steps=(step,))
             found[str(name)] = value if str(name) not in found else None  # defined twice: not known
-        devices = {name: value for name, value in found.items() if value is not None}
-        if devices:
+        defaults = {name: value for name, value in found.items() if value is not None}
+        if defaults:
             self._namespaces = _namespace_names(self.index)
-        return devices
+        return defaults

@@ -227,8 +227,8 @@ class Statements:
             if current.kind is Kind.TENSOR and not state.grad_enabled:
                 # `w -= lr * w.grad` under no_grad: in place, so the leaf still requires grad
                 result = result.with_(requires_grad=current.requires_grad, history=current.history)
-        else:
-            result = current.join(value) if current.kind is value.kind else OTHER
+        else:  # `n -= 1`: the result's truth is no operand's
+            result = current.join(value).with_(truth=None) if current.kind is value.kind else OTHER
         if isinstance(stmt.target, (ast.Name, ast.Attribute)):
             self.bind(stmt.target, result, state)
         elif isinstance(stmt.target, ast.Subscript) and (path := attr_path(stmt.target.value)) is not None:
