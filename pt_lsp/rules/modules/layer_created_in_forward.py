@@ -18,6 +18,7 @@ from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._cached_layers import caching_key, returned, runs_forward_in_init
+from pt_lsp.rules.modules._mode_layers import MODE_LAYERS, fresh_mode_layers
 from pt_lsp.rules.modules._module_evidence import (
     Function,
     is_init_call,
@@ -60,8 +61,10 @@ class LayerCreatedInForward(Rule):
     `forward` with no such guard is reported (it runs on every call), and so is a lazy layer of a
     model whose optimizer was built from `model.parameters()` before the model's first call (the
     optimizer never sees the layer), unless `__init__` runs `forward` (a mock pass). Layers
-    without parameters (`nn.ReLU()`, `nn.Dropout()`, `nn.Flatten()`) are harmless there and are
-    not reported.
+    without parameters (`nn.ReLU()`, `nn.Flatten()`) are harmless there and are not reported,
+    except those whose behaviour `train()`/`eval()` switch: a dropout layer (`nn.Dropout(0.5)(x)`,
+    `nn.Dropout2d`, `nn.AlphaDropout`, ...) or `nn.RReLU` made and applied in `forward` is
+    reported, since a new module is in training mode and `model.eval()` never reaches it.
 
     ## Why is this bad?
     A layer made in `forward` gets fresh random weights on every call: the model's output is random
@@ -114,6 +117,7 @@ class LayerCreatedInForward(Rule):
                 continue
             reached = methods_reached_from(info, forward)
             for method in reached:
+                yield from self.mode_layers(ctx, forward, method)
                 key = caching_key(ctx, method) if method.decorator_list and method is not forward else None
                 for node in own_nodes(method):
                     if not (isinstance(node, ast.Call) and self.parameterised(ctx, node)):
@@ -150,6 +154,25 @@ class LayerCreatedInForward(Rule):
                         related = self.path(ctx, forward, reached, method, node, layer)
                         fixes = self.fixes(ctx, info, method, node, layer)
                         yield self.report(ctx, node, message, fixes=fixes, related=related)
+
+    def mode_layers(self, ctx: FileContext, forward: Function, method: Function) -> Iterator[Finding]:
+        """A dropout layer made and applied in what `forward` reaches: always in training mode."""
+        where = "`forward`" if method is forward else f"`{method.name}` (called from `forward`)"
+        for call, applied in fresh_mode_layers(ctx, method):
+            if method is forward and self.guarded(ctx, call, forward):
+                continue  # made once, lazily: in the mode of the first call, which eval() then reaches
+            qualname = ctx.qualname(call.func) or ""
+            layer, functional = qualname.rsplit(".", 1)[-1], MODE_LAYERS[qualname]
+            message = (
+                f"`nn.{layer}` is created inside {where}: a new module is in training mode, and `model.eval()`"
+                f" does not reach it, so it stays active at inference; create it in `__init__`, or call"
+                f" `{functional}`"
+            )
+            steps = [
+                Step(call, f"a new `nn.{layer}` is made here on every call, in training mode"),
+                Step(applied, "applied here: it drops (or randomises) activations even after `model.eval()`"),
+            ]
+            yield self.report(ctx, call, message, related=evidence_path(ctx, steps))
 
     @staticmethod
     def path(
