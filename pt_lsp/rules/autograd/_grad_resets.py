@@ -80,6 +80,26 @@ def resets_or_unknown(
     return False
 
 
+def outer_resets(
+    ctx: FileContext, outer: ast.AST, inner: ast.AST, optimizer: ast.expr, step: ast.Call
+) -> list[ast.AST]:
+    """The resets of ``optimizer``'s gradients in ``outer`` outside its loop ``inner``: a reset
+    statement of its own (not of another optimizer's or module's, not in the other arm of an
+    ``if`` than the step). Only the loops' own nodes: a function defined there is not called by
+    being defined."""
+    path = attr_path(optimizer)
+    inside = {id(node) for node in own_nodes(inner)}
+    return [
+        node
+        for node in own_nodes(outer)
+        if id(node) not in inside
+        and node is not inner
+        and _is_reset(node)
+        and not resets_other(ctx, node, path)
+        and not other_arm(ctx, node, step)
+    ]
+
+
 def resets_other(ctx: FileContext, node: ast.AST, path: str | None) -> bool:
     """``node`` is ``other.zero_grad()`` for an optimizer over the parameters of another
     module than ``path``'s: it leaves ``path``'s gradients alone."""

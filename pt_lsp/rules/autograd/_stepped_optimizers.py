@@ -35,7 +35,60 @@ def optimizer_evidence(ctx: FileContext, optimizer: ast.expr) -> str | None:
     verdicts = _VERDICTS(ctx)
     if path not in verdicts:  # it depends on the path only: asked once per path, not per step()
         verdicts[path] = _optimizer_verdict(ctx, path)
+    if verdicts[path] is None and isinstance(optimizer, ast.Name):
+        return _passed_optimizer(ctx, optimizer)
     return verdicts[path]
+
+
+def _passed_optimizer(ctx: FileContext, optimizer: ast.Name) -> str | None:
+    """A parameter of the function around the step that the function never rebinds and that every
+    call of it in this file passes an optimizer for (``fit(model, make_opt(model), data)``,
+    ``train(net, torch.optim.SGD(...))``): the weakest evidence of the arguments."""
+    function = ctx.names.scope_of(optimizer).node
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    name = optimizer.id
+    positional = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+    if name not in positional and name not in [a.arg for a in function.args.kwonlyargs]:
+        return None
+    if any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in own_nodes(function)):
+        return None
+    verdicts: set[str | None] = set()
+    for call in _calls_by_name(ctx).get(function.name, []):
+        params = positional
+        if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+            params = params[1:]
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return None
+        passed = next((k.value for k in call.keywords if k.arg == name), None)
+        if passed is None and name in params and params.index(name) < len(call.args):
+            passed = call.args[params.index(name)]
+        verdicts.add(_argument_verdict(ctx, passed))
+    if not verdicts or None in verdicts:
+        return None
+    return "name" if "name" in verdicts else "torch.optim"
+
+
+def _argument_verdict(ctx: FileContext, passed: ast.expr | None) -> str | None:
+    if isinstance(passed, ast.Call):
+        qualname = ctx.qualname(passed.func) or ""
+        if _is_torch_optimizer(qualname) or optimizer_subclass(ctx, passed.func) or optimizer_factory(ctx, passed.func):
+            return "torch.optim"
+        return None
+    path = attr_path(passed) if passed is not None else None
+    return _optimizer_verdict(ctx, path) if path is not None else None
+
+
+@PerFile
+def _calls_by_name(ctx: FileContext) -> dict[str, list[ast.Call]]:
+    """The file's calls by the name called (``f(...)``, ``obj.f(...)``), indexed once per file."""
+    found: dict[str, list[ast.Call]] = {}
+    for call in ctx.index.of(ast.Call):
+        func = call.func
+        callee = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if callee is not None:
+            found.setdefault(callee, []).append(call)
+    return found
 
 
 def _optimizer_verdict(ctx: FileContext, path: str) -> str | None:

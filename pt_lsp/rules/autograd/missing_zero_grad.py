@@ -7,14 +7,14 @@ from collections.abc import Iterator
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Pos
-from pt_lsp.core.edits import alone_on_lines, indentation, newline_of, statement_of
+from pt_lsp.core.edits import alone_on_lines, body_insertion, indentation, newline_of, statement_of
 from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path, own_nodes
 from pt_lsp.rules.autograd._forward_resets import model_call_resets
-from pt_lsp.rules.autograd._grad_resets import FUNCTIONS, module_reset, resets_or_unknown
+from pt_lsp.rules.autograd._grad_resets import FUNCTIONS, module_reset, outer_resets, resets_or_unknown
 from pt_lsp.rules.autograd._stepped_optimizers import (
     assignments_to,
     iterated_optimizers,
@@ -33,18 +33,23 @@ class MissingZeroGrad(Rule):
     ## What it does
     Flags `optimizer.step()` in a loop that also calls `backward()` but never resets the
     gradients: no `optimizer.zero_grad()` or `model.zero_grad()`, no `p.grad = None` or
-    `p.grad.zero_()`, anywhere in the loop, in a loop around it, or in a function of this file
-    the loop calls, nor a call of a model whose class's `forward` (in this file or a project
-    file it imports) resets its own gradients first thing (`self.zero_grad()`, or
-    `p.grad = None` for each of `self.parameters()`); also a training-step function (backward
+    `p.grad.zero_()`, anywhere in the loop or in a function of this file the loop calls, nor a
+    call of a model whose class's `forward` (in this file or a project file it imports) resets
+    its own gradients first thing (`self.zero_grad()`, or `p.grad = None` for each of
+    `self.parameters()`); also a training-step function (backward
     and step, no reset) that this file calls in such a loop (a comprehension counts:
     `[self.train_step(b) for b in batches]`); and a method that resets other optimizers'
     gradients before their steps, so runs once per update, and steps an optimizer the instance
     keeps (`self.q2_optimizer`) that nothing in the file resets (a TD3 `update()` that an agent
-    in another file calls).
+    in another file calls). A reset only in a loop around the one that steps after each backward
+    does not count (`zero_grad()` once per epoch, `step()` once per batch), unless that inner loop
+    passes once or runs over the optimizers. A closure given to `step(closure)` that backwards
+    must reset the gradients itself for LBFGS, which evaluates it several times per step; for
+    another optimizer a reset in the loop around the step counts too.
     The optimizer must be known: made by a `torch.optim` class (or by a class of the file derived
     from one that keeps its `step`, or by a function of this file or of another project file
-    every return of which builds one: `optimizer = build_optimizer(model, args)`), named so
+    every return of which builds one: `optimizer = build_optimizer(model, args)`), a parameter
+    of the training function that every call of it in the file passes one for, named so
     (`optimizer`, `optim_g`), or the loop variable over a list or dict of `torch.optim` optimizers
     (`for opt in optimizers.values()`). A reset of
     another optimizer, over another module's parameters, does not count for this one (a GAN
@@ -100,6 +105,7 @@ class MissingZeroGrad(Rule):
         for call in ctx.index.of(ast.Call):
             optimizer = stepped_optimizer(call)
             if optimizer is None:
+                yield from self.closure_step(ctx, call)
                 continue
             evidence = optimizer_evidence(ctx, optimizer)
             if evidence is None:
@@ -115,6 +121,7 @@ class MissingZeroGrad(Rule):
             loop, outermost = loops
             others: list[ast.Call] = []
             if resets_or_unknown(ctx, outermost, optimizer, others=others, step=call):
+                yield from self.reset_outside(ctx, call, optimizer, name, loop, outermost, severity)
                 continue
             if model_call_resets(ctx, outermost, optimizer, step=call):
                 continue  # the model's forward resets its own gradients (asked last: it needs the flow)
@@ -143,6 +150,105 @@ class MissingZeroGrad(Rule):
                 related=evidence_path(ctx, steps),
                 severity=severity,
             )
+
+    def closure_step(self, ctx: FileContext, step: ast.Call) -> Iterator[Finding]:
+        """``opt.step(closure)`` where the closure, a function of the same scope, backwards and never
+        resets: LBFGS evaluates it up to ``max_iter`` times per step, so a reset outside it (the loop's)
+        does not help; another optimizer calls it once, like a loop body without a reset."""
+        func, closure_name = step.func, _closure_argument(step)
+        if not (isinstance(func, ast.Attribute) and func.attr == "step") or closure_name is None:
+            return
+        optimizer, name = func.value, attr_path(func.value)
+        evidence = optimizer_evidence(ctx, optimizer) if name is not None else None
+        closure = _local_function(ctx, step, closure_name) if evidence is not None else None
+        if closure is None or name is None:
+            return
+        backward = self.first_backward(ctx, closure)
+        if backward is None or resets_or_unknown(ctx, closure, optimizer):
+            return
+        severity = Severity.ERROR if evidence == "torch.optim" else Severity.WARNING
+        made = [a.value for a in assignments_to(ctx, name) if isinstance(a.value, ast.Call)]
+        once = any(
+            k.arg == "max_iter" and isinstance(k.value, ast.Constant) and k.value.value == 1
+            for m in made
+            for k in m.keywords
+        )
+        if {ctx.qualname(m.func) for m in made} == {"torch.optim.LBFGS"} and not once:
+            message = (
+                f"`{name}` (LBFGS) evaluates `{closure_name}()` several times per step, and it never resets the"
+                f" gradients: each evaluation's `backward()` adds to the earlier ones; call `{name}.zero_grad()`"
+                f" first in `{closure_name}()`"
+            )
+            steps = [*self.created(ctx, optimizer), Step(backward, "each evaluation adds to the gradients here")]
+        else:
+            loop = self.outermost_loop(ctx, step)
+            if loop is None or resets_or_unknown(ctx, loop, optimizer, step=step):
+                return
+            if model_call_resets(ctx, loop, optimizer, step=step):
+                return
+            message = (
+                f"`{name}` steps in a loop whose closure `{closure_name}()` never resets the gradients: every"
+                f" `backward()` adds to the gradients of all earlier iterations; call `{name}.zero_grad()` first in"
+                f" `{closure_name}()`"
+            )
+            steps = [*self.created(ctx, optimizer), *self.repeated(loop)]
+            steps.append(Step(backward, "each call adds to the gradients the step uses"))
+        edit = body_insertion(ctx, _after_docstring(closure.body), [f"{name}.zero_grad()"])
+        fixes = [Fix(f"Call `{name}.zero_grad()` first in the closure", (edit,), Applicability.UNSAFE)] if edit else []
+        yield self.report(ctx, step, message, fixes=fixes, related=evidence_path(ctx, steps), severity=severity)
+
+    def reset_outside(
+        self,
+        ctx: FileContext,
+        step: ast.Call,
+        optimizer: ast.expr,
+        name: str,
+        loop: ast.AST,
+        outermost: ast.AST,
+        severity: Severity,
+    ) -> Iterator[Finding]:
+        """The loop that repeats backward() and the step never resets, but a loop around it does
+        (``zero_grad()`` once per epoch before the batch loop, audit-12 M1): from the second batch
+        on, each step uses the sum of the gradients of the epoch's earlier batches. Not a loop
+        that passes once (a top-level ``break``), nor one over optimizers (``for opt in opts``:
+        each is stepped once per pass of the loop around it)."""
+        if loop is outermost or _one_pass(loop) or _binds(loop, name.split(".")[0]):
+            return
+        inner: list[ast.Call] = []
+        if resets_or_unknown(ctx, loop, optimizer, others=inner, step=step):
+            return
+        if model_call_resets(ctx, loop, optimizer, step=step):
+            return
+        resets = outer_resets(ctx, outermost, loop, optimizer, step)
+        if not resets:
+            return  # the loop around it only hands the optimizer to code not in view
+        backward = self.first_backward(ctx, loop)
+        lines = [str(getattr(reset, "lineno", "?")) for reset in resets]
+        where = ("line " if len(lines) == 1 else "lines ") + ", ".join(lines)
+        message = (
+            f"`{name}` steps in this loop, but its gradients are reset only in the loop around it ({where}):"
+            f" from the second step on, each step uses the gradients of all earlier iterations too;"
+            f" reset them in this loop (`{name}.zero_grad()`)"
+        )
+        stepping = statement_of(ctx, step)
+        backwarding = statement_of(ctx, backward) if backward is not None else None
+        # a step under its own `if` (accumulation): the reset belongs after it, not before the backward
+        same_block = (
+            stepping is not None and backwarding is not None and ctx.parent(stepping) is ctx.parent(backwarding)
+        )
+        steps = [*self.created(ctx, optimizer)]
+        steps += [Step(reset, "reset here, outside the loop that steps") for reset in resets]
+        steps += self.repeated(loop)
+        if backward is not None:
+            steps.append(Step(backward, "each call adds to the gradients the step uses"))
+        yield self.report(
+            ctx,
+            step,
+            message,
+            fixes=self.fixes(ctx, backward, [name]) if same_block else [],
+            related=evidence_path(ctx, steps),
+            severity=severity,
+        )
 
     def step_function(
         self, ctx: FileContext, step: ast.Call, optimizer: ast.expr, name: str, severity: Severity
@@ -396,6 +502,53 @@ class MissingZeroGrad(Rule):
         return [
             Fix(f"Call {calls} before `backward()`", (Edit.insert(Pos(stmt.lineno, 0), text),), Applicability.UNSAFE)
         ]
+
+
+def _closure_argument(step: ast.Call) -> str | None:
+    """The name of the closure a ``step()`` is given: ``step(closure)`` or ``step(closure=f)``."""
+    passed = step.args[0] if len(step.args) == 1 and not step.keywords else None
+    if passed is None and not step.args and len(step.keywords) == 1 and step.keywords[0].arg == "closure":
+        passed = step.keywords[0].value
+    return passed.id if isinstance(passed, ast.Name) else None
+
+
+def _local_function(ctx: FileContext, call: ast.Call, name: str) -> ast.FunctionDef | None:
+    """The one function named ``name`` defined in the scope of ``call`` (the closure)."""
+    scope = ctx.names.scope_of(call).node
+    found = [n for n in own_nodes(scope) if isinstance(n, ast.FunctionDef) and n.name == name]
+    return found[0] if len(found) == 1 else None
+
+
+def _after_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
+    first = body[0]
+    docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    return body[1:] if docstring and len(body) > 1 else body
+
+
+def _one_pass(loop: ast.AST) -> bool:
+    """A loop whose body ends its first pass: a ``break``/``return`` among its top-level statements
+    (or those of a ``try``/``with`` there: the retry loop), or ``for _ in range(1)``."""
+    body: list[ast.stmt] = list(getattr(loop, "body", []))
+    for stmt in list(body):
+        if isinstance(stmt, (ast.Try, ast.With, ast.AsyncWith)):
+            body.extend(stmt.body)
+    if any(isinstance(stmt, (ast.Break, ast.Return)) for stmt in body):
+        return True
+    iterated = getattr(loop, "iter", None)
+    return (
+        isinstance(iterated, ast.Call)
+        and isinstance(iterated.func, ast.Name)
+        and iterated.func.id == "range"
+        and len(iterated.args) == 1
+        and isinstance(iterated.args[0], ast.Constant)
+        and iterated.args[0].value == 1
+    )
+
+
+def _binds(loop: ast.AST, name: str) -> bool:
+    """The loop's target binds ``name`` (``for opt in optimizers``, ``for m, opt in pairs``)."""
+    target = getattr(loop, "target", None)
+    return target is not None and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target))
 
 
 def _path(path: str) -> ast.expr:
