@@ -9,6 +9,11 @@ RANDOM_EACH_CALL = Probe(
     "two calls on the same input give different outputs: the layer is new each time",
 )
 
+EVAL_STILL_RANDOM = Probe(
+    "symptom = not torch.equal(model(x), model(x))",
+    "after `model.eval()` two calls on the same input differ: the new dropout is in training mode",
+)
+
 
 def _random_each_call(args: str) -> Probe:
     """RANDOM_EACH_CALL for a forward that takes ``args``."""
@@ -304,6 +309,47 @@ EXAMPLES = (
                 "the optimizer does not hold the lazily created layer's weight",
             )
         ),
+    ),
+    Example(
+        "a dropout made in forward, still active after model.eval()",
+        """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+
+            def forward(self, x):
+                return nn.Dropout(0.5)(self.fc(x))  # expect: PTL304
+
+        model = Net()
+        model.eval()
+        x = torch.randn(4, 8)
+        """,
+        runtime=Runtime(EVAL_STILL_RANDOM),
+    ),
+    Example(
+        "a functional dropout that follows the module's mode",
+        """
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+
+            def forward(self, x):
+                return F.dropout(self.fc(x), 0.5, training=self.training)
+
+        model = Net()
+        model.eval()
+        x = torch.randn(4, 8)
+        """,
+        runtime=Runtime(EVAL_STILL_RANDOM),
     ),
     Example(
         "functional layers with the module's own parameters",
