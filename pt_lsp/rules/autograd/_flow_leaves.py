@@ -36,7 +36,9 @@ def flow_site_leaf(
     """The leaf the site ``node`` changes and the expression that holds it: ``receiver`` (its
     subscripts stripped), or where that is a container (``weights["w1"].fill_(0)``,
     ``params[0] += 1``), the item of it that is a tensor."""
-    if leaves.freeze.freezes or not _may_make_leaves(ctx) or not _near_a_leaf_source(ctx, node):
+    if leaves.freeze.freezes or not _may_make_leaves(ctx):
+        return None
+    if not (_near_a_leaf_source(ctx, node) or _manual_update(node)):
         return None  # no flow query where no leaf can be (the flow's analysis is the cost)
     written = _written(node, functional)
     chain = [receiver]
@@ -46,12 +48,24 @@ def flow_site_leaf(
     for expr in chain:
         if isinstance(expr, ast.Subscript) and not isinstance(expr.ctx, ast.Load):
             break
-        found = flow_leaf(ctx, leaves, expr)
+        found = flow_leaf(ctx, leaves, expr, near=True)
         if found is not None:
             return expr, found
         if ctx.flow.value(expr).is_tensor:
             return None  # an index of a tensor: a view of the same tensor, decided above
     return None
+
+
+def _manual_update(node: ast.AST) -> bool:
+    """``p -= lr * p.grad`` (``p.sub_(lr * p.grad)``): an update helper (``sgd(params, lr)``) names no
+    leaf source, its callers do; such sites are few, so the flow is asked for them anywhere."""
+    if isinstance(node, ast.AugAssign):
+        operands: list[ast.expr] = [node.value]
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        operands = [*node.args, *(k.value for k in node.keywords)]
+    else:
+        return False
+    return any(isinstance(n, ast.Attribute) and n.attr == "grad" for o in operands for n in ast.walk(o))
 
 
 def _written(node: ast.AST, functional: bool) -> ast.expr | None:
@@ -67,11 +81,11 @@ def _written(node: ast.AST, functional: bool) -> ast.expr | None:
     return None
 
 
-def flow_leaf(ctx: FileContext, leaves: LeafEvidence, receiver: ast.expr) -> Leaf | None:
-    """The leaf ``receiver`` holds by the flow analysis, or None."""
+def flow_leaf(ctx: FileContext, leaves: LeafEvidence, receiver: ast.expr, near: bool = False) -> Leaf | None:
+    """The leaf ``receiver`` holds by the flow analysis, or None (``near``: the gate was passed)."""
     if isinstance(receiver, _NOT_TENSORS) or leaves.freeze.freezes or not _may_make_leaves(ctx):
         return None
-    if not _near_a_leaf_source(ctx, receiver):
+    if not (near or _near_a_leaf_source(ctx, receiver)):
         return None
     value = ctx.flow.value(receiver)
     if not (value.is_tensor and value.requires_grad is True and not value.history and value.device is Device.CPU):
