@@ -15,7 +15,7 @@ IMPORT = "from torch.utils.tensorboard import SummaryWriter\n"
     "snippet",
     [
         IMPORT + "w = SummaryWriter()\nw.add_scalar('a', 1, 0)\n",
-        "import torch.utils.tensorboard as tb\nw = tb.SummaryWriter('runs')\n",
+        "import torch.utils.tensorboard as tb\nw = tb.SummaryWriter('runs')\nw.add_histogram('h', [1.0], 0)\n",
         "from torch.utils.tensorboard.writer import SummaryWriter as SW\ndef f():\n    w = SW()\n    w.add_text('t', 'x')\n"
         "f()\n",
         IMPORT
@@ -100,7 +100,8 @@ def test_close_is_appended_to_the_function_body():
         # created inside a loop body
         IMPORT + "def f():\n    for run in range(2):\n        w = SummaryWriter()\n        w.add_scalar('a', 1)\nf()\n",
         # an attribute
-        IMPORT + "class T:\n    def __init__(self):\n        self.tb = SummaryWriter()\nt = T()\n",
+        IMPORT
+        + "class T:\n    def __init__(self):\n        self.tb = SummaryWriter()\nt = T()\nt.tb.add_scalar('v', 1.0)\n",
     ],
 )
 def test_display_only_where_the_place_to_close_is_a_decision(snippet):
@@ -187,3 +188,28 @@ def test_a_writer_handed_to_a_function_of_the_file_ends_where_its_events_do(afte
         + "if __name__ == '__main__':\n    writer = SummaryWriter()\n    train(torch.nn.Linear(2, 2), writer)\n"
     )
     assert len(lines(CODE, snippet)) == int(reported)
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "import torch.utils.tensorboard as tb\nw = tb.SummaryWriter('runs')\n",
+        IMPORT
+        + "class T:\n    def __init__(self):\n        self.tb = SummaryWriter()\n    def log(self):\n        pass\nT().log()\n",
+    ],
+)
+def test_a_writer_never_written_to_is_silent(snippet):
+    """audit-14 G5: a trainer's writer whose ``log()`` is a stub. Nothing can be lost: the
+    constructor writes the event file's header itself (torch 2.13 left an 88-byte event file
+    without ``close()``), and no event is ever queued."""
+    assert lines(CODE, snippet) == []
+
+
+def test_the_header_is_on_disk_without_close(tmp_path):
+    import subprocess
+    import sys
+
+    script = f"from torch.utils.tensorboard import SummaryWriter\nw = SummaryWriter({str(tmp_path)!r})\n"
+    subprocess.run([sys.executable, "-c", script], check=True)
+    [event_file] = tmp_path.iterdir()
+    assert event_file.stat().st_size > 0

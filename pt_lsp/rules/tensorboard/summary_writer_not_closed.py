@@ -55,8 +55,10 @@ class SummaryWriterNotClosed(Rule):
     fallback of the same name under `except ImportError:` (`SummaryWriter = None`, a stub
     function) is torch's wherever tensorboard is installed, and counts.
 
-    Not flagged: a writer whose last event is followed by work on every path (a checkpoint
-    save, an evaluation, more training), or whose function no code of this file calls; notebooks (the
+    Not flagged: a writer nothing reads after its creation (no event is ever queued: the
+    constructor writes the file's header itself); a writer whose last event is followed by work
+    on every path (a checkpoint save, an evaluation, more training), or whose function no code of
+    this file calls; notebooks (the
     kernel lives on after a cell); `tensorboardX`'s writers (since tensorboardX 2.1 each writer is
     closed by an `atexit` handler, so its last events reach the file).
 
@@ -135,6 +137,8 @@ class SummaryWriterNotClosed(Rule):
                 fix = self.display_fix(ctx, assign, f"{target.value.id}.{target.attr}")
             else:
                 continue
+            if len(events) == 1:
+                continue  # never read: nothing but the file's header is written, and nothing of it lost
             # Open at exit loses only what is still queued: report where the program can end right
             # after an event, with nothing but quiet statements in between (see _program_end).
             ending = next(((event, last) for event in events if (last := end.ends_after(event)) is not None), None)
