@@ -67,3 +67,35 @@ def test_calls_that_register_nothing_are_silent():
         "    def build(self):", "    def register_buffer(self, name, value):\n        pass\n\n    def build(self):"
     )
     assert lines("PTL303", own) == []
+
+
+# audit-14 d8, ours: `super().__init()` raised AttributeError "'super' object has no attribute
+# '_Disc__init'" (torch 2.13, Python 3.11) before any layer was assigned; the fixed program constructs.
+MISSPELT = """
+import torch.nn as nn
+
+
+class Disc(nn.Module):
+    def __init__(self):
+        super().__init()
+        self.fc = nn.Linear(4, 1)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+Disc()
+"""
+
+
+def test_a_misspelt_base_init_is_named_and_fixed_by_its_name():
+    (finding,) = findings("PTL303", MISSPELT)
+    assert finding.line == 6
+    assert "`super().__init()` is a misspelling of `super().__init__()`" in finding.message
+    assert "'_Disc__init'" in finding.message
+    result = fixed("PTL303", MISSPELT)
+    assert "        super().__init__()\n        self.fc = nn.Linear(4, 1)" in result
+    assert findings("PTL303", result) == []
+    for other, missing in (("_init_", "'_init_'"), ("__int__", "'__int__'")):
+        (finding,) = findings("PTL303", MISSPELT.replace("super().__init()", f"super().{other}()"))
+        assert missing in finding.message, other

@@ -145,7 +145,9 @@ class ModuleBeforeSuperInit(Rule):
     Flags, in the `__init__` of an `nn.Module` subclass, a submodule (`self.fc = nn.Linear(...)`)
     or parameter (`self.w = nn.Parameter(...)`) assigned before `super().__init__()` runs (also
     registered with `self.register_buffer(...)`, `self.register_parameter(...)`,
-    `self.add_module(...)`, or assigned by a method of the class called there: `self.build()`), or
+    `self.add_module(...)`, or assigned by a method of the class called there: `self.build()`),
+    a misspelt base call (`super().__init()`, `super()._init_()`: reported itself, with a fix
+    that names `__init__`), or
     in an `__init__` that never calls it (`super(Net).__init__()`, without `self`, initialises
     only an unbound `super` object); and `super(Other, self).__init__()` naming a class
     that is not this class or one of its bases (a copy-paste leftover).
@@ -202,7 +204,35 @@ class ModuleBeforeSuperInit(Rule):
             yield from self.early_assignments(ctx, info, init)
             yield from self.foreign_super(ctx, info)
 
+    def misspelt_init(self, ctx: FileContext, info: ClassInfo, init: Function) -> Finding | None:
+        """``super().__init()`` (or ``__int__``, ``_init_``...): the base ``__init__`` never runs, and
+        the call itself raises before any assignment does (audit-14 d8)."""
+        for stmt in init.body:
+            call = stmt.value if isinstance(stmt, ast.Expr) else None
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+                continue
+            receiver, name = call.func.value, call.func.attr
+            if not (isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name)):
+                continue
+            if receiver.func.id != "super" or name == "__init__" or name.strip("_") not in ("init", "int", "innit"):
+                continue
+            mangled = name.startswith("__") and not name.endswith("__")
+            missing = f"_{info.name.lstrip('_')}{name}" if mangled else name
+            message = (
+                f"`super().{name}()` is a misspelling of `super().__init__()`: the base `nn.Module.__init__` never"
+                f" runs, and the call raises AttributeError (\"'super' object has no attribute '{missing}'\")"
+            )
+            span = ctx.doc.node_span(call.func)
+            start = Pos(span.end.line, span.end.col - len(name))
+            fix = Fix("Call `super().__init__()`", (Edit(Span(start, span.end), "__init__"),), Applicability.UNSAFE)
+            return self.report(ctx, call, message, fixes=[fix])
+        return None
+
     def early_assignments(self, ctx: FileContext, info: ClassInfo, init: Function) -> Iterator[Finding]:
+        misspelt = self.misspelt_init(ctx, info, init)
+        if misspelt is not None:
+            yield misspelt
+            return
         body = init.body
         index = next((i for i, stmt in enumerate(body) if is_init_call(stmt)), None)
         unbound: ast.Call | None = None  # `super(Net).__init__()`: runs no base __init__
