@@ -7,8 +7,9 @@ container (PTL301), and a plain tensor that the forward pass reads (PTL302, seen
 ``TorchFunctionMode`` active during that first call only). ``Module._apply`` (``.to()``,
 ``.cuda()``, ``.double()``) reports plain tensors it leaves behind. PTL304: a layer made while a
 forward runs and never stored on the module, one stored over a trained layer (rebuilt at every
-call), and a first one stored after an optimizer took the module's parameters (``Optimizer.__init__``
-is recorded for this).
+call), a first one stored after an optimizer took the module's parameters (``Optimizer.__init__``
+is recorded for this), and a dropout layer made while a module in eval mode runs (a new module is
+in training mode).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from ..frames import Where
 from .base import Check
 
 _CONTAINERS = (list, tuple, dict)
+# layers without parameters whose behaviour train()/eval() switch
+_MODE_LAYERS = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.FeatureAlphaDropout, nn.RReLU)
 
 
 class _Reads(TorchFunctionMode):
@@ -152,7 +155,17 @@ class ModuleAuditCheck(Check):
         """PTL304: a layer with parameters, made while ``owner``'s forward ran, called without being
         registered on it: new random weights at every call, never trained."""
         owner = owner_ref()
-        if owner is None or next(layer.parameters(), None) is None:
+        if owner is None:
+            return
+        if next(layer.parameters(), None) is None:
+            if isinstance(layer, _MODE_LAYERS) and layer.training and not owner.training:
+                self.rec.report(
+                    "PTL304",
+                    where,
+                    f"`{type(layer).__name__}` made while `{type(owner).__name__}.forward` runs in eval mode: a new"
+                    " module is in training mode, so it stays active at inference (build it in `__init__`, or use"
+                    " the functional form with `training=self.training`)",
+                )
             return
         if any(module is layer for module in owner.modules()):
             return  # stored on the module (made once, lazily): registered and trained
