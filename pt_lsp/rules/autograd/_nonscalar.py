@@ -46,6 +46,7 @@ from pt_lsp.rules.autograd._shape_vocab import (
     JOINS,
     LAST_DIM_REDUCTIONS,
     LIKE,
+    RECURRENT,
     RETURNS_SELF,
     ROW_LOSS_MODULES,
     ROW_LOSSES,
@@ -58,7 +59,6 @@ from pt_lsp.rules.autograd._shape_vocab import (
 from pt_lsp.rules.autograd._shapes import Shapes
 from pt_lsp.rules.autograd._values import MAX_DEPTH, Values
 
-RECURRENT = {"torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN"}
 ATTENTION = "torch.nn.MultiheadAttention"  # (attn_output, attn_weights): the output as wide as embed_dim
 
 
@@ -139,8 +139,13 @@ class NonScalar:
     def recurrent(self, container: ast.expr, key: str | int) -> Evidence:
         """``out, h = self.lstm(x)``: an RNN's output (item 0) holds ``hidden_size`` values per step
         and sample (twice that bidirectional), a GRU's or RNN's ``h_n`` (item 1) as many per layer
-        and sample: never one element for a hidden size above one. A multi-head attention's output
+        and sample (an LSTM's ``h_n`` and ``c_n``, items 0 and 1 of its item 1, likewise): never
+        one element for a hidden size above one. A multi-head attention's output
         (item 0) holds ``embed_dim`` values per query position likewise."""
+        state = isinstance(container, ast.Subscript) and item_key(container) == 1  # `lstm(x)[1][0]`: h_n
+        if state:
+            assert isinstance(container, ast.Subscript)
+            container = container.value
         if key not in (0, 1) or not isinstance(container, ast.Call):
             return None
         func = container.func
@@ -153,7 +158,7 @@ class NonScalar:
         proofs: list[Evidence] = []
         for built in constructors:
             qualname = self.ctx.qualname(built.func) if isinstance(built, ast.Call) else None
-            if isinstance(built, ast.Call) and qualname == ATTENTION and key == 0:
+            if isinstance(built, ast.Call) and qualname == ATTENTION and key == 0 and not state:
                 # `out, weights = attn(q, k, v)`: `embed_dim` values per query position and sample
                 embed = built.args[0] if built.args else keyword(built, "embed_dim")
                 found = self.values.width(embed, built)
@@ -163,8 +168,8 @@ class NonScalar:
                 continue
             if not isinstance(built, ast.Call) or qualname not in RECURRENT or keyword(built, "proj_size") is not None:
                 return None
-            if key == 1 and qualname == "torch.nn.LSTM":
-                return None  # (h_n, c_n): a tuple
+            if (key == 1 and qualname == "torch.nn.LSTM" and not state) or (state and qualname != "torch.nn.LSTM"):
+                return None  # (h_n, c_n): a tuple; h_n and c_n have `hidden_size` values per layer and sample
             hidden = built.args[1] if len(built.args) > 1 else keyword(built, "hidden_size")
             found = self.values.width(hidden, built)
             if found is None or found[0] < 2:
@@ -212,7 +217,7 @@ class NonScalar:
         if helper is not None and returned and not self.values.inside(helper):
             with self.values.calling(helper, call):
                 return proof_all([self.evidence(r, depth + 1) for r in returned])
-        if isinstance(func, (ast.Name, ast.Attribute)):
+        if isinstance(func, (ast.Name, ast.Attribute, ast.Subscript)):  # (`losses["bce"](p, y)`: a dict's item)
             return self.module_output(func, call, depth)
         if isinstance(func, ast.Call):  # nn.Linear(4, 2)(x), model.eval()(x)
             return self.constructed_output(func, call, depth)

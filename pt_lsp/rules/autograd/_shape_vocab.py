@@ -11,6 +11,7 @@ LIKE = {f"torch.{n}_like" for n in "randn rand zeros ones empty full randint".sp
 FUNCTION_PREFIXES = ("torch.", "torch.nn.functional.", "torch.special.")
 # Wrappers whose result has the size of the tensor they wrap.
 WRAPPERS = {"torch.autograd.Variable", "torch.nn.Parameter", "torch.nn.parameter.Parameter"}
+RECURRENT = {"torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN"}
 
 # -- ops ------------------------------------------------------------------------------------------
 # Ops whose result has the shape of their (broadcast) tensor operands: a tensor of numel != 1

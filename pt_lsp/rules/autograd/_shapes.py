@@ -32,6 +32,7 @@ from pt_lsp.rules.autograd._shape_lattice import (
     product,
     shape_text,
 )
+from pt_lsp.rules.autograd._shape_recurrent import RecurrentShapes, recurrent_item
 from pt_lsp.rules.autograd._shape_vocab import BINARY, JOINS, LOSSES, REDUCTIONS, SAME_SHAPE, SIZED_FACTORIES, WRAPPERS
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class Shapes:
         self.values = prover.values
         self.returns = prover.returns
         self.layers = LayerShapes(self)
+        self.recurrent = RecurrentShapes(self)
         self._memos: dict[tuple[int, tuple[int, ...]], Shape | None] = {}
 
     def shape(self, expr: ast.AST, depth: int = 0) -> Shape | None:
@@ -99,6 +101,10 @@ class Shapes:
 
     def item(self, expr: ast.Subscript, depth: int) -> Shape | None:
         key = item_key(expr)
+        if key in (0, 1) and recurrent_item(expr) is not None:
+            found = self.recurrent.shape(expr, depth)
+            if found is not None:
+                return found
         if key is not None:
             shapes = self.returns.dict_item(expr.value, key, depth + 1, lambda v: self.shape(v, depth + 2))
             if shapes:
@@ -124,7 +130,10 @@ class Shapes:
         if len(parts) < 2 and not any(
             isinstance(p, ast.Slice) or (isinstance(p, ast.Constant) and p.value is None) for p in parts
         ):
-            return None  # `x[i]` of a list or a dict as much as of a tensor (`x[None]`, `x[i, j]` are a tensor's)
+            # `x[i]` of a list or a dict as much as of a tensor (`x[None]`, `x[i, j]` are a tensor's);
+            # an int index of a tensor of known rank (`h_n[-1]`: the last layer's state) drops a dimension
+            if not (isinstance(expr.value, ast.Name) and signed_int(expr.slice) is not None):
+                return None
         shape = self.shape(expr.value, depth + 1)
         if shape is None or not shape.exact:
             return None
@@ -194,7 +203,7 @@ class Shapes:
                 return join([self.shape(r, depth + 1) for r in returned])
         if returned is not None:
             return join([self.shape(r, depth + 1) for r in returned])
-        if isinstance(func, (ast.Name, ast.Attribute)):
+        if isinstance(func, (ast.Name, ast.Attribute, ast.Subscript)):
             built = self.values.constructors(func)
             return join([self.layers.module(c, call, depth + 1) for c in built]) if built else None
         if isinstance(func, ast.Call):
@@ -379,8 +388,9 @@ class Shapes:
 
     def rearranged(self, attr: str, tensor: ast.expr, call: ast.Call, depth: int) -> Shape | None:
         shape = self.shape(tensor, depth + 1)
-        if shape is None:
-            return None
+        if shape is None:  # `t.unsqueeze(0)` of any tensor: one leading dimension of one
+            whole = attr == "unsqueeze" and len(call.args) == 1 and signed_int(call.args[0]) == 0
+            return Shape((1,), False) if whole and not call.keywords else None
         dims, args = list(shape.dims), [signed_int(a) for a in call.args]
         if any(a is None for a in args) or call.keywords:
             return None
@@ -502,6 +512,8 @@ class Shapes:
         if not parts or dim is None:
             return None
         shapes = [self.shape(p, depth + 1) for p in parts]
+        if dim == 0 and all(s is not None and s.dims and not s.exact for s in shapes):
+            return self.leading_parts([s for s in shapes if s is not None], call)
         if any(s is None or not s.exact for s in shapes):
             return None
         known = [s for s in shapes if s is not None]
@@ -519,6 +531,16 @@ class Shapes:
         dims[at] = total
         step = Step(call, f"{len(parts)} tensors concatenated here" + (f": {total} along dim {dim}" if total else ""))
         return Shape(tuple(dims), True, (*merged_steps(*known), step))
+
+    def leading_parts(self, shapes: list[Shape], call: ast.Call) -> Shape | None:
+        """``torch.cat(parts)`` along dim 0 of parts whose rank is not known but whose first size is
+        (``log_prob(a).unsqueeze(0)`` appended per step): those sizes add up."""
+        sizes = [s.dims[0] for s in shapes]
+        if any(size is None or size < 0 for size in sizes):
+            return None
+        total = sum(size for size in sizes if size is not None)
+        step = Step(call, f"{len(shapes)} tensors concatenated here: {total} along dim 0")
+        return Shape((total,), False, (*merged_steps(*shapes), step))
 
 
 def _sliced_size(size: Dim, part: ast.Slice) -> Dim:

@@ -21,7 +21,7 @@ from pt_lsp.core.evidence.reaching import argument_for, arguments_at_calls, inst
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.walk import own_nodes, parameter_defaults
 from pt_lsp.rules.autograd._call_sites import CallSites
-from pt_lsp.rules.autograd._literals import binds, bound_names, contains, int_literal
+from pt_lsp.rules.autograd._literals import binds, bound_names, contains, int_literal, is_key, item_key
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -52,6 +52,7 @@ class Values:
         self._stored: dict[tuple[int, str, str | int], list[ast.expr] | None] = {}
         self._sums: dict[int, dict[str, list[ast.expr]]] = {}  # per scope: the terms `name += term` adds
         self._globals: set[str] | None = None
+        self._attributes: frozenset[str] | None = None  # attribute names the file assigns
         self.sites = CallSites(ctx, self)  # the names some function declares `global`
 
     @property
@@ -201,9 +202,21 @@ class Values:
             self._blocks[id(body)] = (places, binders)
         return self._blocks[id(body)]
 
-    def _unpacked(self, target: ast.AST, name: ast.Name) -> ast.AST | None:
-        """``x, y = a, b``: the item of the value tuple that ``name`` receives."""
+    def _unpacked(self, target: ast.AST, name: ast.AST) -> ast.AST | None:
+        """``x, y = a, b``: the item of the value tuple that ``name`` receives; in a nested target
+        (``out, (h, c) = self.lstm(x)``), item j of the item i the call returns (``f()[1][0]``)."""
         assign = self.ctx.parent(target)
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(assign, (ast.Tuple, ast.List)):
+            outer = self._unpacked(assign, target)  # the item the inner tuple receives
+            index = next((i for i, e in enumerate(target.elts) if e is name), None)
+            if not isinstance(outer, ast.Subscript) or index is None:
+                return None
+            if any(isinstance(e, ast.Starred) for e in target.elts):
+                return None
+            if (id(target), index) not in self._items:
+                item = ast.Subscript(value=outer, slice=ast.Constant(index), ctx=ast.Load())
+                self._items[(id(target), index)] = ast.copy_location(item, name)
+            return self._items[(id(target), index)]
         if not (
             isinstance(target, (ast.Tuple, ast.List))
             and isinstance(assign, ast.Assign)
@@ -370,6 +383,14 @@ class Values:
                         ):
                             return []  # `self.fc, x = ...`: bound by unpacking
             return found
+        key = item_key(callee)
+        if isinstance(callee, ast.Subscript) and isinstance(callee.value, ast.Name) and isinstance(key, str):
+            # `losses["bce"](out, y)`: the item of a dict display the scope never changes
+            bound = self.of(callee.value)
+            if len(bound) != 1 or not isinstance(bound[0], ast.Dict) or self.mutated(callee.value):
+                return []
+            items: list[ast.AST] = [v for k, v in zip(bound[0].keys, bound[0].values) if k is None or is_key(k, key)]
+            return items if len(items) == 1 and None not in bound[0].keys else []  # (no `**other` in it)
         return []
 
     def width(self, expr: ast.expr | None, layer: ast.Call) -> tuple[int, tuple[Step, ...]] | None:
@@ -378,8 +399,93 @@ class Values:
         literal = int_literal(expr)
         if literal is not None:
             return literal, ()
-        if not isinstance(expr, ast.Name) or not self._instances:
+        passed_down = self._passed_width(expr, layer) if isinstance(expr, ast.Name) and self._instances else None
+        return passed_down if passed_down is not None else self.constant_int(expr)
+
+    def constant_int(self, expr: ast.expr | None, depth: int = 0) -> tuple[int, tuple[Step, ...]] | None:
+        """An int the code states for ``expr``: a literal; a name every value reaching it is such an
+        int (``NUM_CLASSES = 10``); ``len`` of a list or tuple display never changed
+        (``len(classes)``); a string-keyed item of a dict display never changed
+        (``cfg["n_out"]``); a class-body int read as ``self.n`` or ``Cls.n`` that no code of the
+        file assigns as an attribute."""
+        literal = int_literal(expr)
+        if literal is not None or expr is None or depth > MAX_DEPTH:
+            return (literal, ()) if literal is not None else None
+        found: tuple[int, tuple[Step, ...]] | None = None
+        if isinstance(expr, ast.Name):
+            values = self.of(expr)
+            known = [self.constant_int(v, depth + 1) if isinstance(v, ast.expr) else None for v in values]
+            if not known or any(k is None for k in known) or len({k[0] for k in known if k is not None}) != 1:
+                return None
+            found = known[0]
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "len":
+            if len(expr.args) != 1 or expr.keywords or self.ctx.names.binding("len", expr.func) is not None:
+                return None
+            display = self._display(expr.args[0], (ast.List, ast.Tuple))
+            if display is None or any(isinstance(e, ast.Starred) for e in display.elts):  # type: ignore[attr-defined]
+                return None
+            found = (len(display.elts), ())  # type: ignore[attr-defined]
+        elif isinstance(expr, ast.Subscript) and isinstance(key := item_key(expr), str):
+            display = self._display(expr.value, (ast.Dict,))
+            if not isinstance(display, ast.Dict) or None in display.keys:
+                return None
+            items = [v for k, v in zip(display.keys, display.values) if is_key(k, key)]
+            found = self.constant_int(items[0], depth + 1) if len(items) == 1 else None
+        elif isinstance(expr, ast.Attribute):
+            found = self._class_int(expr)
+        if found is None:
             return None
+        return found[0], (*found[1], Step(expr, f"`{ast.unparse(expr)}` is {found[0]} here"))[-3:]
+
+    def _display(self, expr: ast.expr, kinds: tuple[type, ...]) -> ast.expr | None:
+        """``expr`` itself, or the one display a name never changed is bound to."""
+        if isinstance(expr, kinds):
+            return expr
+        if not isinstance(expr, ast.Name):
+            return None
+        bound = self.of(expr)
+        if len(bound) != 1 or not isinstance(bound[0], kinds) or self.mutated(expr):
+            return None
+        return bound[0] if isinstance(bound[0], ast.expr) else None
+
+    def _class_int(self, expr: ast.Attribute) -> tuple[int, tuple[Step, ...]] | None:
+        """``self.n_actions`` / ``Policy.n_actions`` of a class-body ``n_actions = 6`` that no code
+        of the file assigns as an attribute."""
+        owner = expr.value
+        if isinstance(owner, ast.Name) and owner.id == "self":
+            cls = self.ctx.enclosing_class(expr)
+        elif isinstance(owner, ast.Name) and owner.id in self.ctx.classes:
+            info = self.ctx.classes.get(owner.id)
+            cls = info.node if info is not None and isinstance(info.node, ast.ClassDef) else None
+        else:
+            return None
+        stored = self._stored_attributes()
+        if cls is None or expr.attr in stored or "*" in stored or self._subclassed(cls):
+            return None  # (a subclass of the file may bind its own value)
+        bound = [
+            stmt.value
+            for stmt in cls.body
+            if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == expr.attr for t in stmt.targets)
+        ]
+        value = int_literal(bound[0]) if len(bound) == 1 else None
+        return (value, ()) if value is not None else None
+
+    def _subclassed(self, cls: ast.ClassDef) -> bool:
+        """A class of the file names ``cls`` among its bases."""
+        return any(
+            isinstance(base, ast.Name) and base.id == cls.name
+            for other in self.ctx.index.of(ast.ClassDef)
+            for base in other.bases
+        )
+
+    def _stored_attributes(self) -> frozenset[str]:
+        if self._attributes is None:
+            self._attributes = frozenset(
+                n.attr for n in self.ctx.index.of(ast.Attribute) if not isinstance(n.ctx, ast.Load)
+            ) | ({"*"} if "setattr(" in self.ctx.doc.text else set())
+        return self._attributes
+
+    def _passed_width(self, expr: ast.Name, layer: ast.Call) -> tuple[int, tuple[Step, ...]] | None:
         init = self.ctx.parent(layer)
         while init is not None and not isinstance(init, _FUNCTIONS):
             init = self.ctx.parent(init)

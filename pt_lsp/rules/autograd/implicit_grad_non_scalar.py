@@ -28,13 +28,15 @@ def _grad_call(text: str) -> bool:
 
 
 AUTOGRAD_GRAD = {"torch.autograd.grad"}
+AUTOGRAD_BACKWARD = {"torch.autograd.backward"}
 
 
 class ImplicitGradNonScalar(Rule):
     """
     ## What it does
     Flags `t.backward()` without a `gradient` argument (and `torch.autograd.grad(t, inputs)`
-    without `grad_outputs`) where `t` provably has more than one element (and is not known to be
+    without `grad_outputs`, `torch.autograd.backward(t)` without `grad_tensors`) where `t`
+    provably has more than one element (and is not known to be
     without a graph, which fails differently): the
     unreduced output of a model (`model(x).backward()` with an `nn.Linear(..., 10)` head, also
     a width from the constructor's default argument, and through `.eval()`, `.train()`,
@@ -64,9 +66,11 @@ class ImplicitGradNonScalar(Rule):
     function or a method reads them (`torch.randn(batch_size, dim)` with `batch_size = 16`), a
     helper's parameters with the arguments of each call (also a function kept in an attribute,
     a criterion passed to a training loop, a loss written as a class with `__call__`), and so
-    do matrix products, `nn.Embedding`, the outputs of `nn.LSTM`/`nn.GRU`/`nn.RNN`,
-    normalisation layers, and a sum started at `0` and grown in a loop (each term counted). A
-    shape the code does not state is unknown: no finding.
+    do matrix products, `nn.Embedding`, the outputs of `nn.LSTM`/`nn.GRU`/`nn.RNN` (`out` and
+    `h_n`/`c_n`, also unpacked as `out, (h, c) = lstm(x)`, indexed as `h[-1]` or `out[:, -1]`),
+    normalisation layers, a criterion kept in a dict display (`losses["bce"](p, y)`), and a sum
+    started at `0` and grown in a loop (each term counted). A shape the code does not state is
+    unknown: no finding.
 
     ## Why is this bad?
     `backward()` computes the gradient of a scalar. For a tensor with several elements torch
@@ -119,8 +123,15 @@ class ImplicitGradNonScalar(Rule):
             proof = prover.evidence(target)
             if proof is None:
                 continue
-            is_grad = not (isinstance(call.func, ast.Attribute) and call.func.attr == "backward")
-            what = "`torch.autograd.grad()` without `grad_outputs`" if is_grad else "`backward()` without a gradient"
+            function = ctx.qualname(call.func)  # None for `t.backward()`
+            is_grad = function is not None
+            what = (
+                "`backward()` without a gradient"
+                if not is_grad
+                else "`torch.autograd.backward()` without `grad_tensors`"
+                if function in AUTOGRAD_BACKWARD
+                else "`torch.autograd.grad()` without `grad_outputs`"
+            )
             message = (
                 f"{what} on `{source_of(ctx, target)}`, which has more than one element: torch raises"
                 ' "grad can be implicitly created only for scalar outputs"; reduce it first'
@@ -129,18 +140,31 @@ class ImplicitGradNonScalar(Rule):
                 ctx,
                 call,
                 message,
-                fixes=self.grad_fixes(ctx, call, target) if is_grad else self.fixes(ctx, call, target),
+                fixes=self.grad_fixes(
+                    ctx, call, target, "grad_tensors" if function in AUTOGRAD_BACKWARD else "grad_outputs"
+                )
+                if is_grad
+                else self.fixes(ctx, call, target),
                 related=evidence_path(ctx, proof),
             )
 
     @staticmethod
     def target(ctx: FileContext, call: ast.Call) -> ast.expr | None:
         func = call.func
+        named = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        qualname = ctx.qualname(func) if named == "backward" else None
+        if qualname in AUTOGRAD_BACKWARD:  # `torch.autograd.backward(y)`: one tensor, no `grad_tensors`
+            if len(call.args) != 1 or any(k.arg in ("grad_tensors", "tensors", None) for k in call.keywords):
+                return None
+            tensors = call.args[0]
+            if isinstance(tensors, (ast.List, ast.Tuple)) and len(tensors.elts) == 1:
+                tensors = tensors.elts[0]
+            return None if isinstance(tensors, (ast.List, ast.Tuple, ast.Starred)) else tensors
         if isinstance(func, ast.Attribute) and func.attr == "backward":
             if call.args or any(k.arg in ("gradient", None) for k in call.keywords):
                 return None
-            if ctx.qualname(func) is not None:
-                return None  # torch.autograd.backward and friends: module functions
+            if qualname is not None:
+                return None  # other module functions named backward
             return func.value
         if isinstance(func, ast.Attribute) and func.attr != "grad":
             return None  # (no alias ends in another attribute: every method call answered without a lookup)
@@ -170,15 +194,15 @@ class ImplicitGradNonScalar(Rule):
                 fixes.append(Fix(f"Pass `gradient={text}`", (edit, *extra), Applicability.UNSAFE))
         return fixes
 
-    def grad_fixes(self, ctx: FileContext, call: ast.Call, target: ast.expr) -> list[Fix]:
+    def grad_fixes(self, ctx: FileContext, call: ast.Call, target: ast.expr, keyword: str) -> list[Fix]:
         ones = self.ones_like(ctx, call, target)
         if ones is None:
             return []
         text, extra = ones
-        edit = add_keyword(ctx, call, f"grad_outputs={text}")
+        edit = add_keyword(ctx, call, f"{keyword}={text}")
         if edit is None:
             return []
-        return [Fix(f"Pass `grad_outputs={text}`", (edit, *extra), Applicability.UNSAFE)]
+        return [Fix(f"Pass `{keyword}={text}`", (edit, *extra), Applicability.UNSAFE)]
 
     @staticmethod
     def ones_like(ctx: FileContext, call: ast.Call, target: ast.expr) -> tuple[str, list[Edit]] | None:
