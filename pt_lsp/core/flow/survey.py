@@ -1,9 +1,8 @@
-"""A cheap look at a file deciding which functions the interpreter needs to run.
-
-Most functions of a large code base cannot produce a flow fact any rule asks for: only
-functions that mention a trigger (``.backward``, ``.numpy``, ``.data``, ...) are analysed,
-plus the functions of this file that call them (to see the arguments they receive). Built from
-the shared node index: no walk of its own.
+"""A cheap look at a file before the interpreter runs any function of it: each function's owner
+class, the functions it calls (the interpreter analyses a function with its callers, to see the
+arguments they receive), whether it may backward, and the innermost function of each line (where
+a rule's question about a node is answered). Functions are analysed when a rule first asks about
+one of their nodes. Built from the shared node index: no walk of its own.
 """
 
 from __future__ import annotations
@@ -14,9 +13,6 @@ from dataclasses import dataclass, field
 from ..walk import NodeIndex
 from ..walk import attr_path as _path
 
-# Attribute and function names whose values rules ask about. Extend when a rule needs flow
-# facts at another kind of expression.
-TRIGGERS = frozenset({"backward", "grad", "numpy", "data", "asarray", "array", "asanyarray", "item", "tolist"})
 BACKWARD_CALLS = frozenset({"backward", "grad"})
 MODULE_ONLY_METHODS = frozenset({"parameters", "named_parameters"})
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -26,7 +22,6 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 class FunctionSurvey:
     node: ast.FunctionDef | ast.AsyncFunctionDef
     owner: ast.ClassDef | None  # the class whose body defines it (a method)
-    triggered: bool = False
     backwards: bool = False  # calls backward() or autograd.grad(): analysed for events
     calls: set[str] = field(default_factory=set)  # functions `f(...)` and methods `self.m(...)` it calls
     module_params: set[str] = field(default_factory=set)  # parameters used as nn.Modules
@@ -58,12 +53,6 @@ def survey(index: NodeIndex) -> tuple[list[FunctionSurvey], frozenset[str], dict
         lines = range(function.node.body[0].lineno, (function.node.end_lineno or function.node.lineno) + 1)
         innermost.update(dict.fromkeys(lines, function))
 
-    # the lines that mention a trigger, collected first (a comprehension: most nodes mention none)
-    mentions = {attribute.lineno for attribute in index.of(ast.Attribute) if attribute.attr in TRIGGERS}
-    mentions.update(name.lineno for name in index.of(ast.Name) if name.id in TRIGGERS)
-    for line in mentions:
-        if line in innermost:
-            innermost[line].triggered = True
     module_paths: set[str] = set()
     for call in index.of(ast.Call):
         func, caller = call.func, innermost.get(call.lineno)
@@ -87,12 +76,4 @@ def survey(index: NodeIndex) -> tuple[list[FunctionSurvey], frozenset[str], dict
         aliases = [(target, value) for target, value in found if target and value]
         for _ in range(3):  # `self.model = model` where `model.parameters()` is used
             module_paths.update(target for target, value in aliases if value in module_paths)
-    names = {f.node.name for f in functions if f.triggered}
-    changed = True
-    while changed:  # callers of triggered functions are analysed too
-        changed = False
-        for function in functions:
-            if not function.triggered and function.calls & names:
-                function.triggered = changed = True
-                names.add(function.node.name)
     return functions, frozenset(module_paths), innermost
