@@ -165,22 +165,195 @@ def _near_a_leaf_source(ctx: FileContext, node: ast.AST) -> bool:
     ``nn.Parameter(``, ``.parameters(``). Elsewhere (most of a library's in-place ops) the flow is
     not asked: its per-function analysis is what PTL203 would cost there (torch's source: 15 -> 37
     CPU seconds with PTL203 alone before this gate)."""
-    texts = _SCOPE_TEXTS(ctx)
     scope = ctx.parent(node)
-    while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+    while scope is not None and not isinstance(scope, _SCOPES):
         scope = ctx.parent(scope)
     if scope is None:
         return True  # module level: the file's words were checked
+    if _names_a_leaf_source(ctx, scope):
+        return True
+    function = scope if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+    root = _root_name(node)
+    if function is None or root is None:
+        return False
+    # A function of no leaf word of its own, changing a name it may be handed a leaf in: a
+    # parameter of a function the file calls from near a leaf source (`update(theta, ...)` at
+    # module level), or a name bound to what a function of the file naming one returns
+    # (`W = init_params(6)`, `w, b = init(3)`).
+    fed = _FED(ctx)
+    key = (id(function), root)
+    if key not in fed:
+        if root in _parameter_names(function):
+            fed[key] = _called_near_a_leaf(ctx, function)
+        else:
+            fed[key] = root in _made_by_leaf_makers(ctx, function) or _module_level(ctx, function, root)
+    return fed[key]
+
+
+def _module_level(ctx: FileContext, function: ast.FunctionDef | ast.AsyncFunctionDef, root: str) -> bool:
+    """``root`` is a name of the module that a statement naming a leaf source binds or flags
+    (``W = torch.randn(3, requires_grad=True)``), which the function neither binds nor takes; or
+    the function binds it only as the target of a loop over a display of such names
+    (``for t in [W, b]:``)."""
+    if root in _parameter_names(function):
+        return False
+    bindings = [
+        n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == root and not isinstance(n.ctx, ast.Load)
+    ]
+    if not bindings:
+        return root in _leafy_globals(ctx)
+    loops = [n for n in ast.walk(function) if isinstance(n, (ast.For, ast.AsyncFor))]
+    for name in bindings:
+        loop = next((f for f in loops if f.target is name), None)
+        if loop is None or not isinstance(loop.iter, (ast.List, ast.Tuple)) or not loop.iter.elts:
+            return False
+        if not all(
+            isinstance(e, ast.Name) and e.id != root and _module_level(ctx, function, e.id) for e in loop.iter.elts
+        ):
+            return False
+    return True
+
+
+@PerFile
+def _leafy_globals(ctx: FileContext) -> frozenset[str]:
+    """Names a module-level statement naming a leaf source binds or flags (``W = torch.randn(3,
+    requires_grad=True)``, ``theta.requires_grad_(True)``)."""
+    found: set[str] = set()
+    for stmt in ctx.tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or not _has_leaf_word(
+            _lines_of(ctx, stmt)
+        ):
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                found.add(node.id)
+            elif isinstance(node, ast.Attribute) and node.attr.startswith("requires_grad"):
+                base = node.value
+                while isinstance(base, (ast.Attribute, ast.Subscript, ast.Call)):
+                    base = base.func if isinstance(base, ast.Call) else base.value
+                if isinstance(base, ast.Name):
+                    found.add(base.id)
+    return frozenset(found)
+
+
+def _root_name(node: ast.AST) -> str | None:
+    """The name a site or receiver changes, where it is a bare name (its items and views
+    stripped): ``t`` of ``t.mul_(k)``, ``t -= 1``, ``t[i] = 0``, ``state["w"].mul_(0.99)``; not
+    for ``tracer.cache[key] = v`` (an attribute on the way), ``d["key"] = v`` (a dict's entry
+    stored) or ``errors += [...]`` (a list grown). ``self`` is not counted: a class
+    of no leaf word is not handed one."""
+    if isinstance(node, ast.AugAssign):
+        if isinstance(node.value, (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.JoinedStr)):
+            return None
+        node = node.target
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        node = node.func.value  # the receiver of `t.mul_(k)`
+    elif (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.ctx, ast.Store)
+        and isinstance(node.slice, ast.Constant)
+        and isinstance(node.slice.value, str)
+    ):
+        return None  # `d["key"] = v` stores a dict's entry
+    while isinstance(node, (ast.Subscript, ast.Call)):
+        if isinstance(node, ast.Subscript):
+            node = node.value
+        elif isinstance(node.func, ast.Attribute):
+            node = node.func.value  # a view of it: `t.view(-1)[0] = 1`
+        else:
+            return None
+    return node.id if isinstance(node, ast.Name) and node.id not in ("self", "cls") else None
+
+
+def _parameter_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    arguments = function.args
+    return {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+
+
+def _names_a_leaf_source(ctx: FileContext, scope: ast.AST | None) -> bool:
+    """``scope`` or a function or class around it names a leaf source."""
+    texts = _SCOPE_TEXTS(ctx)
     while scope is not None:
-        if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if isinstance(scope, _SCOPES):
             known = texts.get(id(scope))
             if known is None:
-                lines = ctx.doc.lines[scope.lineno - 1 : scope.end_lineno or scope.lineno]
-                known = texts[id(scope)] = any(word in line for line in lines for word in _LEAF_SOURCES)
+                known = texts[id(scope)] = _has_leaf_word(_lines_of(ctx, scope))
             if known:
                 return True
         scope = ctx.parent(scope)
     return False
 
 
+def _lines_of(ctx: FileContext, node: ast.stmt) -> list[str]:
+    return ctx.doc.lines[node.lineno - 1 : node.end_lineno or node.lineno]
+
+
+def _has_leaf_word(lines: list[str]) -> bool:
+    return any(word in line for line in lines for word in _LEAF_SOURCES)
+
+
+def _called_near_a_leaf(ctx: FileContext, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A call of ``function``'s name (``name(...)``, ``obj.name(...)``) at module level or in a
+    function or class that names a leaf source (one level: a caller's own callers are not read)."""
+    for call in _CALLS_BY_NAME(ctx).get(function.name, ()):
+        scope = ctx.parent(call)
+        while scope is not None and not isinstance(scope, _SCOPES):
+            scope = ctx.parent(scope)
+        if scope is None or _names_a_leaf_source(ctx, scope):
+            return True
+    return False
+
+
+def _made_by_leaf_makers(ctx: FileContext, function: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+    """The names ``function`` binds to what a call of a function of the file naming a leaf source
+    returns (``W = init_params(6)``, ``w, b = init(3)``)."""
+    makers = _LEAF_MAKERS(ctx)
+    if not makers:
+        return frozenset()
+    known = _MADE(ctx)
+    if id(function) not in known:
+        known[id(function)] = _made_by(function, makers)
+    return known[id(function)]
+
+
+def _made_by(function: ast.FunctionDef | ast.AsyncFunctionDef, makers: frozenset[str]) -> frozenset[str]:
+    found: set[str] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and _called_name(node.value) in makers:
+            for target in node.targets:
+                elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+                found.update(e.id for e in elements if isinstance(e, ast.Name))
+    return frozenset(found)
+
+
+def _called_name(call: ast.Call) -> str | None:
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+
+@PerFile
+def _calls_by_name(ctx: FileContext) -> dict[str, list[ast.Call]]:
+    found: dict[str, list[ast.Call]] = {}
+    for call in ctx.index.of(ast.Call):
+        name = _called_name(call)
+        if name is not None:
+            found.setdefault(name, []).append(call)
+    return found
+
+
+@PerFile
+def _leaf_makers(ctx: FileContext) -> frozenset[str]:
+    """The names of the file's functions and methods whose own text names a leaf source."""
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = [
+        *ctx.index.of(ast.FunctionDef),
+        *ctx.index.of(ast.AsyncFunctionDef),
+    ]
+    return frozenset(f.name for f in functions if _has_leaf_word(_lines_of(ctx, f)))
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_CALLS_BY_NAME = _calls_by_name
+_LEAF_MAKERS = _leaf_makers
 _SCOPE_TEXTS: PerFile[dict[int, bool]] = PerFile(lambda ctx: {})  # id(def or class) -> has a leaf word
+_MADE: PerFile[dict[int, frozenset[str]]] = PerFile(lambda ctx: {})  # id(function) -> names made by makers
+_FED: PerFile[dict[tuple[int, str], bool]] = PerFile(lambda ctx: {})  # (id(function), name) -> may hold a leaf

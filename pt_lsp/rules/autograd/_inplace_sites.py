@@ -49,11 +49,33 @@ class InPlaceSite:
         return any(isinstance(n, ast.Attribute) and n.attr == "grad" for o in self.operands for n in ast.walk(o))
 
 
+# Methods that always return a view of their receiver (never a copy, unlike `reshape`), one view
+# (unlike `chunk` / `split`, whose outputs torch refuses to change with another error): an in-place
+# change of one changes the leaf ("a view of a leaf Variable that requires grad ...").
+VIEW_METHODS = frozenset(
+    "view view_as t transpose permute unsqueeze squeeze narrow select diagonal swapaxes movedim".split()
+)
+
+
+def view_base(expr: ast.AST) -> ast.expr | None:
+    """``w`` of ``w.t()``, ``w.view(5, 1)``, ``w.T``: the tensor a view-making call reads; else None."""
+    if isinstance(expr, ast.Attribute) and expr.attr in ("T", "mT"):
+        return expr.value
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in VIEW_METHODS:
+        return expr.func.value
+    return None
+
+
 def _strip_subscripts(expr: ast.expr) -> tuple[ast.expr, bool]:
+    """The tensor an indexed or viewed receiver writes into (``w`` of ``w[0]``, ``w.t()[1:]``)."""
     indexed = False
-    while isinstance(expr, ast.Subscript):
-        expr, indexed = expr.value, True
-    return expr, indexed
+    while True:
+        if isinstance(expr, ast.Subscript):
+            expr, indexed = expr.value, True
+        elif (base := view_base(expr)) is not None:
+            expr, indexed = base, True
+        else:
+            return expr, indexed
 
 
 # torch functions with a trailing underscore that do not write their first argument's values under
@@ -181,13 +203,15 @@ def inplace_sites(ctx: FileContext) -> list[InPlaceSite]:
             if not isinstance(receiver, (ast.Name, ast.Attribute, ast.Call)):
                 continue
             leaf = leaves.leaf(receiver) or _reaching_leaf(ctx, leaves, receiver)
+            grad_mode = grad_mode or GradMode(ctx)
             if leaf is None:
+                if grad_mode.enclosing_mode(node)[0] is False:
+                    continue  # inside `with torch.no_grad():`: seen before the flow's analysis (its cost)
                 # through containers, attributes, returns, unpacking
                 found = flow_site_leaf(ctx, leaves, node, receiver, functional)
                 if found is None:
                     continue
                 receiver, leaf = found
-            grad_mode = grad_mode or GradMode(ctx)
             if grad_mode.may_be_off(node) or not _runs_here(ctx, receiver, leaf, grad_mode, node):
                 continue
             stmt = statement_of(ctx, node)

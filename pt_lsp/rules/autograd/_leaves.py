@@ -29,6 +29,7 @@ from pt_lsp.core.walk import binds_name, is_self_attr, own_nodes
 from pt_lsp.rules.autograd._frozen_parameters import FreezeEvidence, _keyword, _literal, scope_node
 from pt_lsp.rules.autograd._leaf_syntax import _block_of, _bound_names, _flag_target, _iterates_parameters, _view_base
 from pt_lsp.rules.autograd._narrowed_layers import narrowed_layer
+from pt_lsp.rules.autograd._passed_layers import passed_layer_parameter
 
 PARAMETER = "torch.nn.Parameter"
 VARIABLE = "torch.autograd.Variable"
@@ -285,6 +286,7 @@ class LeafEvidence:
                 or self._narrowed(expr)
                 or self._model_parameter(expr)
                 or self._held_leaf(expr)
+                or self._passed_layer(expr)
             )
         return self.made_leaf(expr)
 
@@ -308,6 +310,13 @@ class LeafEvidence:
         ):
             return Leaf("parameter", steps=(*self._layer_steps(expr, base.qualname or ""), *unfrozen))
         return None
+
+    def _passed_layer(self, expr: ast.Attribute) -> Leaf | None:
+        """``conv.bias`` in a helper that every call of the file hands a torch layer made there."""
+        if self.freeze.freezes:
+            return None
+        steps = passed_layer_parameter(self.ctx, expr)
+        return Leaf("parameter", steps=steps) if steps is not None else None
 
     def _narrowed(self, expr: ast.Attribute) -> Leaf | None:
         """``m.weight`` inside ``if isinstance(m, nn.Linear):`` (an init function ``model.apply``

@@ -16,6 +16,7 @@ from pt_lsp.rules.autograd._inplace_sites import (
     no_grad_edits,
     receiver_text,
     statements_of,
+    view_base,
 )
 
 LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation"
@@ -26,7 +27,8 @@ class InPlaceOnLeaf(Rule):
     """
     ## What it does
     Flags an in-place operation on a leaf tensor that requires grad: an in-place method
-    (`w.add_(1)`, `w.zero_()`, `w.clamp_(0, 1)`, `w.normal_()`), an augmented assignment
+    (`w.add_(1)`, `w.zero_()`, `w.clamp_(0, 1)`, `w.normal_()`, also of a view the change
+    writes through: `w.t().mul_(2)`, `b.view(5, 1).fill_(1)`), an augmented assignment
     (`w += 1`), an item assignment (`out[i] = value`), or a torch function or layer that writes
     its input (`F.relu(w, inplace=True)`, `torch.relu_(w)`, `nn.ReLU(inplace=True)(w)`; not
     `torch.nn.init`, which runs under `no_grad`), outside `torch.no_grad()`. A leaf that
@@ -171,7 +173,9 @@ def _indexed(site: InPlaceSite) -> bool:
         node = node.func.value
     # `w[:, :, :, :] = W`, `w[...] = 0`: an index of bare slices and `...` gives the leaf itself, not
     # a view, and torch names the leaf ("a leaf Variable ..."), as it does for `w.copy_(W)`
-    while isinstance(node, ast.Subscript):
+    while (isinstance(node, ast.Subscript) or view_base(node) is not None) and node is not site.receiver:
+        if not isinstance(node, ast.Subscript):
+            return True  # `w.t().mul_(2)`, `b.view(5, 1).fill_(1)`: a view of the leaf
         parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         if not all(_whole(p) for p in parts):
             return True

@@ -1,0 +1,76 @@
+"""A layer handed to a helper of the file, for PTL203: ``def init_head(conv, prior):
+conv.bias.fill_(prior)`` where every call of the file passes a torch layer made there
+(``head = nn.Conv2d(16, 3, 1)``, ``init_head(head, -4.0)``). The ``weight`` and ``bias`` of such a
+layer are parameters: changing them in place outside ``no_grad`` raises as on the layer itself."""
+
+from __future__ import annotations
+
+import ast
+
+from pt_lsp.core.context import FileContext
+from pt_lsp.core.evidence.reaching import arguments_at_calls, reaching_values
+from pt_lsp.core.flow.values import Step
+
+# Layers whose `weight` (and `bias`, unless `bias=False`) is a parameter whatever else is passed;
+# the position `bias` takes among the positional arguments (None: no bias).
+_LAYERS = {
+    "torch.nn.Linear": 2,
+    "torch.nn.Bilinear": 3,
+    "torch.nn.Conv1d": 7,
+    "torch.nn.Conv2d": 7,
+    "torch.nn.Conv3d": 7,
+    "torch.nn.ConvTranspose1d": 6,
+    "torch.nn.ConvTranspose2d": 6,
+    "torch.nn.ConvTranspose3d": 6,
+    "torch.nn.Embedding": None,
+}
+
+
+def passed_layer_parameter(ctx: FileContext, expr: ast.Attribute) -> tuple[Step, ...] | None:
+    """The places proving ``layer.weight`` / ``layer.bias`` a parameter, where ``layer`` is a
+    parameter of the function around ``expr`` that the function never rebinds and every call of
+    the file passes a layer of ``_LAYERS`` made in the caller; else None."""
+    holder = expr.value
+    if expr.attr not in ("weight", "bias") or not isinstance(holder, ast.Name):
+        return None
+    function = ctx.parent(expr)
+    while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        function = ctx.parent(function)
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    arguments = function.args
+    if holder.id not in {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}:
+        return None
+    passed = arguments_at_calls(ctx, function, holder.id)
+    if not passed:
+        return None
+    steps: list[Step] = []
+    for value in passed:
+        made = (
+            [value]
+            if isinstance(value, ast.Call)
+            else reaching_values(ctx, value)
+            if isinstance(value, ast.Name)
+            else None
+        )
+        if not made or len(made) != 1 or not isinstance(made[0], ast.Call):
+            return None
+        layer = made[0]
+        qualname = ctx.qualname(layer.func)
+        if qualname not in _LAYERS or not _has(layer, expr.attr, _LAYERS[qualname]):
+            return None
+        kind = qualname.rsplit(".", 1)[-1]
+        steps.append(Step(layer, f"created here: the `{expr.attr}` of an `nn.{kind}` is a parameter"))
+        steps.append(Step(value, f"passed as `{holder.id}` here"))
+    return tuple(steps[:4])
+
+
+def _has(layer: ast.Call, attr: str, bias_at: int | None) -> bool:
+    """The layer has that parameter: always its weight; its bias unless `bias=` is given as
+    anything but a literal True (or positionally), or the layer has none."""
+    if attr == "weight":
+        return True
+    if bias_at is None or len(layer.args) > bias_at or any(k.arg is None for k in layer.keywords):
+        return False
+    given = next((k.value for k in layer.keywords if k.arg == "bias"), None)
+    return given is None or (isinstance(given, ast.Constant) and given.value is True)
