@@ -13,7 +13,7 @@ Programs are ours, run under torch 2.13 with ``pt-lsp run --device fake-cuda``.
 
 from __future__ import annotations
 
-from rules_helpers import findings, fixed
+from rules_helpers import findings, fixed, lines
 
 # Ran under fake-cuda: the first forward prints torch.Size([2, 5, 8]); after `model = model.cpu()`
 # a forward on CPU tokens raised "Expected all tensors to be on the same device, but found at
@@ -174,3 +174,50 @@ def test_a_constant_made_after_set_default_device_says_where_it_is():
     cpu = MODULE_CONSTANT.replace("MEAN = torch.tensor", 'torch.set_default_device("cpu")\nMEAN = torch.tensor')
     (finding,) = findings("PTL302", cpu)
     assert "`model.to(device)` does not move it" in finding.message
+
+
+# audit-14 G4, ours: a style-transfer runner class builds its nested Normalization module in a
+# method, from mean/std the caller made with `.to(self.device)` (torch.tensor(t) copies t on its
+# device). Under fake-cuda it ran and printed cuda:0; with lists (the neighbour) the forward raised
+# "Expected all tensors to be on the same device".
+NESTED = """
+import torch
+import torch.nn as nn
+
+
+class StyleTransfer:
+    class Normalization(nn.Module):
+        def __init__(self, mean, std):
+            super(StyleTransfer.Normalization, self).__init__()
+            self.mean = torch.tensor(mean).view(-1, 1, 1)
+            self.std = torch.tensor(std).view(-1, 1, 1)
+
+        def forward(self, img):
+            return (img - self.mean) / self.std
+
+    def __init__(self):
+        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+    def run(self):
+        mean = torch.tensor([0.485, 0.456, 0.406]).to(self.device)
+        std = torch.tensor([0.229, 0.224, 0.225]).to(self.device)
+        model = self.build(mean, std)
+        return model(torch.rand(1, 3, 8, 8, device=self.device))
+
+    def build(self, m, s):
+        return nn.Sequential(self.Normalization(m, s), nn.Conv2d(3, 4, 3)).to(self.device)
+
+
+print(StyleTransfer().run().device)
+"""
+
+
+def test_a_nested_module_built_by_a_method_from_placed_tensors_is_silent():
+    assert lines("PTL302", NESTED) == []
+
+
+def test_the_same_module_built_from_lists_is_reported():
+    lists = NESTED.replace("torch.tensor([0.485, 0.456, 0.406]).to(self.device)", "[0.485, 0.456, 0.406]").replace(
+        "torch.tensor([0.229, 0.224, 0.225]).to(self.device)", "[0.229, 0.224, 0.225]"
+    )
+    assert lines("PTL302", lists) == [9, 10]

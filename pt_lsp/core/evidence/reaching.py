@@ -437,7 +437,26 @@ def instantiation_arguments(ctx: FileContext, init: Function, name: str) -> list
             return None
         value = argument_for(call, init, name, bound=True)
         found.append(value if value is not None else defaults.get(name, ast.Constant(None)))
+    if _class_of(ctx, cls) is not None:  # a nested class: `self.Normalization(...)`, `Outer.Normalization(...)`
+        for call in attribute_calls(ctx).get(cls.name, ()):
+            if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+                return None
+            value = argument_for(call, init, name, bound=True)
+            found.append(value if value is not None else defaults.get(name, ast.Constant(None)))
     return found or None
+
+
+def attribute_calls(ctx: FileContext) -> dict[str, list[ast.Call]]:
+    """Calls of ``<x>.<name>(...)`` by ``name``, indexed once per file."""
+
+    def index() -> dict[str, list[ast.Call]]:
+        calls: dict[str, list[ast.Call]] = {}
+        for call in ctx.index.of(ast.Call):
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+                calls.setdefault(call.func.attr, []).append(call)
+        return calls
+
+    return _cached(ctx, ("attribute calls",), index)
 
 
 def _super_argument(ctx: FileContext, use: ast.Name) -> bool:

@@ -10,7 +10,9 @@ import ast
 
 from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.evidence.reaching import (
+    argument_for,
     arguments_at_calls,
+    attribute_calls,
     instantiation_arguments,
     name_uses,
     parameter_of,
@@ -18,7 +20,7 @@ from pt_lsp.core.evidence.reaching import (
 )
 from pt_lsp.core.evidence.tensors import TENSOR_METHODS
 from pt_lsp.core.vocabulary import FACTORIES, LIKE_FACTORIES
-from pt_lsp.rules.modules._module_evidence import Function, self_attribute_uses, tensor_value
+from pt_lsp.rules.modules._module_evidence import Function, is_self_attr, self_attribute_uses, tensor_value
 
 MOVES_AT_USE = {"to", "cuda", "cpu", "type_as", "to_dense"}
 METADATA = {"size", "shape", "dim", "ndim", "ndimension", "dtype", "numel", "nelement", "is_cuda", "device"}
@@ -194,10 +196,19 @@ def placed_somewhere(ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
     found = parameter_of(ctx, value) if values is None else None
     if found is not None:
         function, parameter = found
+        owner = ctx.parent(function)
         if function.name == "__init__":
             values = instantiation_arguments(ctx, function, parameter)
-        elif isinstance(ctx.parent(function), ast.Module) and not _named(ctx, function.name):
+        elif isinstance(owner, ast.Module) and not _named(ctx, function.name):
             return True  # handed in by code of another file
+        elif isinstance(owner, ast.ClassDef):
+            # a method the class calls as `self.build(mean, std)` (audit-14 G4); one no code of the
+            # file calls is handed its arguments from elsewhere, as a module-level function is
+            calls = [c for c in attribute_calls(ctx).get(function.name, ()) if is_self_attr(c.func)]
+            if not calls:
+                return True
+            passed = [argument_for(call, function, parameter, bound=True) for call in calls]
+            values = [v for v in passed if v is not None]
         else:
             values = arguments_at_calls(ctx, function, parameter)
     return any(isinstance(v, ast.expr) and placed_somewhere(ctx, v, depth + 1) for v in values or ())
