@@ -80,5 +80,13 @@ def test_a_loop_that_may_run_zero_times_keeps_the_carried_graph():
 
 
 def test_a_name_rebound_twice_is_no_constant():
-    program = ALTERNATING.replace("TRIPS", "N") + "\nN = 0\n"
-    assert codes(program, "PTL201") != []
+    # N rebound inside the outer loop: the inner loop runs 3 times, then never (torch raises in the
+    # second pass). Rebound only after the loop (N = 0 at the end), the count is the same in every
+    # pass (audit-14 G3): a pass that skips the inner loop follows passes that skipped it, where
+    # `x_hat` is unbound, so no freed graph is carried (torch runs it).
+    inside = ALTERNATING.replace("TRIPS", "N").replace("    opt.step()\n", "    opt.step()\n    N = 0\n")
+    assert codes(inside, "PTL201") != []
+    assert "Trying to backward through the graph a second time" in run(inside).stderr
+    after = ALTERNATING.replace("TRIPS", "N") + "\nN = 0\n"
+    assert codes(after, "PTL201") == []
+    assert run(after).returncode == 0

@@ -120,7 +120,7 @@ def _invariant(test: ast.expr, stored: frozenset[str]) -> bool:
     """A test of constants, names and attribute paths (compared, combined, negated, or read by a
     string method with constant arguments) that the loop body never assigns, nor any prefix of them."""
     for node in subtree(test):
-        if isinstance(node, ast.Call) and _reads_string(node):
+        if isinstance(node, ast.Call) and (_reads_string(node) or _reads_type(node)):
             continue
         if isinstance(node, (ast.Call, ast.Subscript, ast.NamedExpr, ast.Await, ast.Lambda)):
             return False
@@ -143,6 +143,21 @@ def _reads_string(call: ast.Call) -> bool:
         and isinstance(func.value, (ast.Name, ast.Attribute))
         and not call.keywords
         and all(isinstance(arg, ast.Constant) for arg in call.args)
+    )
+
+
+def _reads_type(call: ast.Call) -> bool:
+    """``isinstance(model, (MLP, Net))``: a builtin that only reads the class of a name or attribute
+    path (the names are checked like the test's others; audit-14 G2)."""
+    func = call.func
+    if not (isinstance(func, ast.Name) and func.id in ("isinstance", "issubclass")) or call.keywords:
+        return False
+    if len(call.args) != 2:
+        return False
+    subject, classes = call.args
+    parts = classes.elts if isinstance(classes, ast.Tuple) else [classes]
+    return isinstance(subject, (ast.Name, ast.Attribute)) and all(
+        isinstance(p, (ast.Name, ast.Attribute)) for p in parts
     )
 
 

@@ -37,6 +37,7 @@ from .trips import (
     range_start,
     runs_at_least_once,
     runs_once,
+    same_count_each_pass,
 )
 from .values import INT, OTHER, Kind, Value
 
@@ -67,6 +68,7 @@ class Statements:
         self.stack = stack
         self.scope = scope
         self.live_in_cache: dict[int, frozenset[str]] = {}
+        self.same_count_cache: dict[tuple[int, int], bool] = {}
         self.resets_cache: dict[int, Resets] = {}  # id(loop) -> its invariant chains' resets
         self.grows_cache: dict[str, bool] = {}  # container path -> whether the file only grows it
         self.correlated: Correlations | None = None  # ifs repeating an earlier sibling's test
@@ -474,7 +476,9 @@ class Statements:
             )
         self.stack.loops.pop()
         # no path skips a loop that runs at least once (audit-7 G4: range(N) with a constant N)
-        after = join_states(ends if once or runs_at_least_once(stmt, self.module_ints()) else [state, *ends])
+        after = join_states(
+            ends if once or runs_at_least_once(stmt, self.module_ints()) or self.same_count(stmt) else [state, *ends]
+        )
         if endless(stmt):
             after = None  # `while True:` is left only by break, return or raise
         if after is not None and ends:
@@ -486,6 +490,19 @@ class Statements:
         if stmt.orelse and after is not None:
             after = self.exec_block(stmt.orelse, after)
         return join_states([after, *frame.breaks])
+
+    def same_count(self, stmt: ast.For | ast.AsyncFor | ast.While) -> bool:
+        """The loop runs as often in every pass of the loop of this function around it (trips.py)."""
+        if not self.stack.loops:
+            return False
+        outer = self.stack.loops[-1].node
+        if not (outer.lineno < stmt.lineno <= (outer.end_lineno or outer.lineno)):
+            return False  # a loop of a caller: its stores are another scope's
+        key = (id(stmt), id(outer))
+        known = self.same_count_cache.get(key)
+        if known is None:
+            known = self.same_count_cache[key] = same_count_each_pass(stmt, outer)
+        return known
 
     def module_ints(self) -> ModuleInts:
         if self._module_ints is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 
-from ..walk import NodeIndex
+from ..walk import NodeIndex, attr_path, subtree
 
 
 class ModuleInts(dict[str, int]):
@@ -107,6 +107,37 @@ def runs_at_least_once(stmt: ast.For | ast.AsyncFor | ast.While, constants: Modu
     if step[0] != step[1] or step[0] == 0:
         return False
     return stop[0] > start[1] if step[0] > 0 else stop[1] < start[0]
+
+
+def same_count_each_pass(stmt: ast.For | ast.AsyncFor | ast.While, outer: ast.AST) -> bool:
+    """``for _ in range(N)`` inside ``outer`` (a loop of the same function around it) whose bounds
+    are int literals or names and attribute paths ``outer`` never stores: it runs the same number of
+    times in every pass of ``outer``. A pass that skips it follows passes that skipped it too, so
+    no path hands a value it binds from an earlier pass past it (audit-14 G3: a WGAN critic loop
+    of ``range(CRITIC_ITERATIONS)`` read from a config module)."""
+    if isinstance(stmt, ast.While) or not over_range(stmt):
+        return False
+    assert isinstance(stmt.iter, ast.Call)
+    paths = []
+    for arg in stmt.iter.args:
+        if isinstance(arg, ast.Constant) and type(arg.value) is int:
+            continue
+        path = attr_path(arg)
+        if path is None or path.startswith("self."):
+            return False  # (a method called in the loop may change `self.n_critic`)
+        paths.append(path)
+    if not paths:
+        return False
+    nodes = subtree(outer)
+    stored = {
+        attr_path(n) for n in nodes if isinstance(n, (ast.Name, ast.Attribute)) and not isinstance(n.ctx, ast.Load)
+    }
+    stored |= {name for n in nodes if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
+    for path in paths:
+        parts = path.split(".")
+        if any(".".join(parts[: i + 1]) in stored for i in range(len(parts))):
+            return False
+    return True
 
 
 Interval = tuple[int, int]  # the least and the greatest value an int expression may have
