@@ -346,6 +346,53 @@ def test_no_leaf_or_no_grad_neighbour_is_silent_and_runs(tmp_path: Path, shape: 
 # and `bias` are parameters (torch 2.13: "a leaf Variable that requires grad is being used in an
 # in-place operation"); the neighbours run.
 PASSED_LAYERS = {
+    "a local module made in the call `perturb(Net())`, whose `__init__` keeps `self.fc = nn.Linear(3, 3)`: `model.fc.weight.add_(...)`": (
+        """\
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def perturb(model):
+    model.fc.weight.add_(torch.randn(3, 3) * 0.01)
+
+
+perturb(Net())
+""",
+        15,
+    ),
+    "a local module bound to `model` and handed to `reset_head(m)`: `m.classifier.bias.zero_()`": (
+        """\
+import torch.nn as nn
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(8, 8)
+        self.classifier = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.classifier(self.body(x).relu())
+
+
+def reset_head(m):
+    m.classifier.bias.zero_()
+
+
+model = Classifier()
+reset_head(model)
+""",
+        15,
+    ),
     "a conv layer made at module level handed to `init_head(conv, prior)`: `conv.bias.fill_(prior)`": (
         """\
 import torch.nn as nn
@@ -390,6 +437,47 @@ load_vectors(emb, torch.randn(10, 3))
     ),
 }
 PASSED_NEIGHBOURS = {
+    "the helper changing a local module's layer bias is decorated with `torch.no_grad()`": """\
+import torch
+import torch.nn as nn
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.classifier = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.classifier(x)
+
+
+@torch.no_grad()
+def reset_head(m):
+    m.classifier.bias.zero_()
+
+
+reset_head(Classifier())
+""",
+    "the local module's layer is made with `bias=False` (the helper checks for None)": """\
+import torch.nn as nn
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.classifier = nn.Linear(8, 3, bias=False)
+
+    def forward(self, x):
+        return self.classifier(x)
+
+
+def reset_head(m):
+    if m.classifier.bias is not None:
+        m.classifier.bias.zero_()
+
+
+reset_head(Classifier())
+""",
     "the helper changes the bias under `torch.no_grad()`": """\
 import torch
 import torch.nn as nn

@@ -29,9 +29,13 @@ _LAYERS = {
 def passed_layer_parameter(ctx: FileContext, expr: ast.Attribute) -> tuple[Step, ...] | None:
     """The places proving ``layer.weight`` / ``layer.bias`` a parameter, where ``layer`` is a
     parameter of the function around ``expr`` that the function never rebinds and every call of
-    the file passes a layer of ``_LAYERS`` made in the caller; else None."""
-    holder = expr.value
-    if expr.attr not in ("weight", "bias") or not isinstance(holder, ast.Name):
+    the file passes a layer of ``_LAYERS`` made in the caller (or ``model.fc.weight``, where it
+    passes a local module whose ``__init__`` alone assigns ``self.fc`` such a layer); else None."""
+    holder: ast.expr = expr.value
+    member: str | None = None
+    if isinstance(holder, ast.Attribute) and isinstance(holder.value, ast.Name):
+        member, holder = holder.attr, holder.value  # `model.fc.weight`: a layer a local module keeps
+    if expr.attr not in ("weight", "bias") or not isinstance(holder, ast.Name) or holder.id in ("self", "cls"):
         return None
     function = ctx.parent(expr)
     while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
@@ -55,7 +59,9 @@ def passed_layer_parameter(ctx: FileContext, expr: ast.Attribute) -> tuple[Step,
         )
         if not made or len(made) != 1 or not isinstance(made[0], ast.Call):
             return None
-        layer = made[0]
+        layer = made[0] if member is None else _kept_layer(ctx, made[0], member)
+        if layer is None:
+            return None
         qualname = ctx.qualname(layer.func)
         if qualname not in _LAYERS or not _has(layer, expr.attr, _LAYERS[qualname]):
             return None
@@ -63,6 +69,28 @@ def passed_layer_parameter(ctx: FileContext, expr: ast.Attribute) -> tuple[Step,
         steps.append(Step(layer, f"created here: the `{expr.attr}` of an `nn.{kind}` is a parameter"))
         steps.append(Step(value, f"passed as `{holder.id}` here"))
     return tuple(steps[:4])
+
+
+def _kept_layer(ctx: FileContext, made: ast.Call, member: str) -> ast.Call | None:
+    """The layer ``self.<member>`` of the local ``nn.Module`` that ``made`` constructs, where its
+    class assigns that attribute once, in ``__init__``, a call (``self.fc = nn.Linear(3, 3)``)."""
+    if not isinstance(made.func, ast.Name) or ctx.qualname(made.func) is not None:
+        return None
+    info = ctx.classes.get(made.func.id)
+    if info is None or not info.is_module or not isinstance(info.node, ast.ClassDef):
+        return None
+    found: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef | None, ast.expr]] = []
+    for node in ast.walk(info.node):
+        if isinstance(node, ast.Attribute) and node.attr == member and not isinstance(node.ctx, ast.Load):
+            assign = ctx.parent(node)
+            function = ctx.parent(assign) if isinstance(assign, ast.Assign) else None
+            if not isinstance(assign, ast.Assign) or assign.targets != [node]:
+                return None
+            found.append((function if isinstance(function, ast.FunctionDef) else None, assign.value))
+    if len(found) != 1 or found[0][0] is None or found[0][0].name != "__init__":
+        return None
+    value = found[0][1]
+    return value if isinstance(value, ast.Call) else None
 
 
 def _has(layer: ast.Call, attr: str, bias_at: int | None) -> bool:
