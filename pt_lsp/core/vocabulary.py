@@ -41,15 +41,20 @@ CUDA_TENSOR_TYPES = frozenset(
 NON_DIFFERENTIABLE = frozenset(
     "argmax argmin argsort eq ne lt le gt ge equal isnan isinf isfinite sign nonzero where_index "
     "topk_indices bucketize searchsorted unique count_nonzero numel logical_and logical_or "
-    "logical_not allclose isclose randint_like".split()
+    "logical_not allclose isclose randint_like multinomial histc".split()
 )
 TENSOR_METHODS_NO_GRAPH = frozenset(
     "detach argmax argmin argsort eq ne lt le gt ge equal isnan isinf isfinite sign nonzero "
     "new_zeros new_ones new_empty new_full new_tensor bool long int byte short char numel "
     "size dim nelement element_size data_ptr is_contiguous is_cuda get_device type "
-    "item tolist numpy any all count_nonzero unique".split()
+    "item tolist numpy any all count_nonzero unique multinomial histc".split()
 )
 TENSOR_METHODS_PYTHON_RESULT = frozenset("item tolist numpy size dim numel nelement data_ptr get_device".split())
+# torch functions of tensors whose results are Python numbers (a layer's fan-in, a gain), never tensors.
+TORCH_PYTHON_RESULTS = frozenset(
+    {f"torch.nn.init.{name}" for name in ("_calculate_fan_in_and_fan_out", "_calculate_correct_fan", "calculate_gain")}
+    | {"torch.numel", "torch.is_tensor", "torch.is_floating_point", "torch.is_complex", "torch.is_nonzero"}
+)
 TENSOR_ATTRS_OTHER = frozenset("shape ndim dtype is_cuda is_leaf requires_grad names layout is_sparse".split())
 
 # Operations whose backward needs no saved tensor: a second backward through them alone works

@@ -11,7 +11,7 @@ from ..classes import ClassInfo
 from ..walk import attr_path
 from .attribute_modules import AttributeModules
 from .autograd import Autograd, is_true, keyword
-from .device_ops import ELEMENTWISE_OPS, SAME_DEVICE_METHODS, on_cpu_or_raises
+from .device_ops import ELEMENTWISE_OPS, SAME_DEVICE_METHODS, moved_operand, on_cpu_or_raises
 from .evaluator import Expressions, sequence, subject
 from .graph import GraphNodes
 from .lattice import Device, Grade, ReadOnly
@@ -306,8 +306,12 @@ class Calls:
         if path and unknown and receiver.qualname is None and name not in api.MODULE_KEEPS_ATTRIBUTES:
             for key in [key for key in state.env if key.startswith(path + ".") and state.env[key].history]:
                 state.env[key] = state.env[key].with_(history=frozenset())
-        if receiver.kind is Kind.UNKNOWN and receiver.device is not Device.UNKNOWN and name in RESHAPING_METHODS:
-            # moved to a device but of unknown class (a DataLoader's batch): a reshape or cast stays there
+        if receiver.kind is Kind.UNKNOWN and receiver.device is not Device.UNKNOWN and (
+            name in RESHAPING_METHODS
+            or (name in ELEMENTWISE_OPS and all(moved_operand(receiver, v) for v in (*args, *kwargs.values())))
+        ):
+            # moved to a device but of unknown class (a DataLoader's batch): a reshape, cast or
+            # elementwise op with numbers or same-device operands stays there (`x.mul(255)`, as `x * 255`)
             return result.with_(device=receiver.device, steps=receiver.steps)
         return result
 
@@ -398,7 +402,8 @@ def stored(value: Value, node: ast.Call, container: ast.expr) -> Value:
 # Tensor methods whose result lives on the receiver's device (also a TensorDict's): shape and dtype changes.
 RESHAPING_METHODS = frozenset(
     "view view_as reshape reshape_as flatten squeeze unsqueeze permute transpose t contiguous clone expand expand_as "
-    "float double half bfloat16 long int bool".split()
+    "float double half bfloat16 long int bool byte char short abs neg sqrt exp log sigmoid tanh round floor ceil"
+    " clamp clip".split()
 )
 
 

@@ -234,6 +234,8 @@ class Expressions:
             return known if known is not None else UNKNOWN
         if attr == "grad" and base.requires_grad:
             return Value(kind=Kind.TENSOR, device=base.device, requires_grad=False)
+        if base.kind is Kind.SEQ and base.attrs:  # a named tuple's field (namedtuples.py)
+            return dict(base.attrs).get(attr, UNKNOWN)
         return UNKNOWN
 
     def module_attribute(self, base: Value, node: ast.Attribute, state: State) -> Value:
@@ -489,6 +491,10 @@ class Expressions:
                 # IndexError on today's 0-dim losses: a tensor in neither (audit-4 F2).
                 return UNKNOWN
             return self.derived(node, state, [base])
+        if base.kind is Kind.MODULE and base.qualname == "torch.nn.Sequential" and base.attrs:
+            layer = sequential_layer(base, index)  # `model[0]`: that layer, where the container is
+            if layer is not None:
+                return layer
         if base.kind is Kind.OTHER and base.cls is not None:  # `dataset[0]`: what its `__getitem__` returns
             item = self.calls.subscript_item(node, base, position, state)
             if item is not None:
@@ -622,6 +628,25 @@ def subject(expr: ast.expr) -> str:
     """How an evidence step names what it is about: `` `net` `` or "the tensor"."""
     text = ast.unparse(expr)
     return f"`{text}`" if len(text) <= 40 else "the tensor"
+
+
+def sequence_layer_index(index: ast.expr, count: int) -> int | None:
+    if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub) and isinstance(index.operand, ast.Constant):
+        value = index.operand.value
+        return count - value if isinstance(value, int) and 0 < value <= count else None
+    if isinstance(index, ast.Constant) and isinstance(index.value, int) and 0 <= index.value < count:
+        return index.value
+    return None
+
+
+def sequential_layer(container: Value, index: ast.expr) -> Value | None:
+    """``seq[i]`` of an ``nn.Sequential`` built from known layers (named "0", "1"...): the
+    layer, on the container's device (moves of the container move it)."""
+    position = sequence_layer_index(index, len(container.attrs))
+    layer = dict(container.attrs).get(str(position)) if position is not None else None
+    if layer is None or layer.kind is not Kind.MODULE:
+        return None
+    return layer.with_(device=container.device, steps=container.steps) if layer.requires_grad else layer
 
 
 def sequence(items: tuple[Value, ...]) -> Value:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..classes import ClassInfo
 from ..walk import attr_path, parameter_defaults, subtree
+from . import namedtuples
 from .class_attributes import ClassAttributes, dataclass_fields, is_dataclass
 from .evaluator import Expressions, sequence
 from .lattice import Device, Grade
@@ -131,7 +132,11 @@ class Functions:
         self.budget = CALL_BUDGET
         # id(function) -> grad modes (enabled or not) at the calls of this file that reach it
         self.call_modes: dict[int, set[bool]] = {}
+        # id(function) -> the call nodes of this file followed into it, and each parameter's
+        # joined argument there (interpreter.analyse_function reads a module passed by every call)
+        self.call_arguments: dict[int, tuple[set[int], dict[str, Value | None]]] = {}
         self.attributes_cache: dict[int, tuple[tuple[str, Value], ...]] = {}
+        self.init_moves: dict[int, Value] = {}  # id(module class) -> `self` after an `__init__` that moves it
         self.rebound_cache: dict[int, frozenset[str]] = {}  # id(function) -> the names it assigns
         # id(plain class) -> attribute -> the elements its methods left in that container
         self.contents: dict[int, dict[str, Value]] = {}
@@ -181,7 +186,9 @@ class Functions:
             return self.plain_instance(info, node, args, kwargs, state)
         trainable = not frozen_by_init(info, args, kwargs)  # `Vgg16(requires_grad=False)`: audit-5 G3
         attrs = self.instance_attributes(info)
-        return Value(kind=Kind.MODULE, device=Device.CPU, requires_grad=trainable, cls=info, attrs=attrs)
+        moved = self.init_moves.get(id(info))  # `self.to(self.device)` in `__init__`
+        device, steps = (moved.device, moved.steps) if moved is not None else (Device.CPU, ())
+        return Value(kind=Kind.MODULE, device=device, requires_grad=trainable, cls=info, attrs=attrs, steps=steps)
 
     def plain_instance(self, info: ClassInfo, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         """An instance of a plain class of this file (a trainer, a predictor, an agent): its
@@ -190,6 +197,8 @@ class Functions:
         ``self.model = model.cuda()`` on CUDA)."""
         instance = Value(kind=Kind.OTHER, cls=info, requires_grad=False)
         init = info.method("__init__")
+        if init is None and (named := namedtuples.class_fields(info, self.scope.qualname)) is not None:
+            return namedtuples.construct(named, args, kwargs, node)  # `class Losses(NamedTuple)`
         if init is None:
             return self.dataclass_instance(info, instance, args, kwargs, state)
         receiver = f"<instance>.{id(node)}"
@@ -232,6 +241,10 @@ class Functions:
             self.statements.exec_block(init.body, state)
             self.stack.frames.pop()
             attrs = {k[5:]: v for k, v in state.env.items() if k.startswith("self.") and "." not in k[5:]}
+            own = state.env.get("self")
+            if own is not None and own.device.may_be_cuda and not device_parameters(init):
+                # moved by `self.cuda()` / `self.to(self.device)`, on a device no argument chooses
+                self.init_moves[id(info)] = own
         cache[id(info)] = tuple(sorted(attrs.items()))
         return cache[id(info)]
 
@@ -260,6 +273,15 @@ class Functions:
         )
         self.bind_parameters(function, args, kwargs, inner, starred_arguments(node, args))
         params = [*function.args.posonlyargs, *function.args.args]
+        sites, passed_values = self.call_arguments.setdefault(id(function), (set(), {}))
+        sites.add(id(node))
+        for parameter in params:  # only modules of the project's classes are read: others are None
+            name, value = parameter.arg, inner.env.get(parameter.arg, UNKNOWN)
+            module = value if value.kind is Kind.MODULE and value.cls is not None else None
+            if name in passed_values:
+                held = passed_values[name]
+                module = held.join(module) if held is not None and module is not None else None
+            passed_values[name] = module
         own = params[0].arg if receiver and params else None
         if own and receiver:
             prefix = receiver + "."
@@ -530,6 +552,15 @@ def _unknown_device(value: Value) -> Value:
     if value.device is Device.MAYBE_CUDA and not _chosen(value):
         return value.with_(device=Device.UNKNOWN, steps=())
     return value
+
+
+def device_parameters(function: Function) -> bool:
+    """A parameter named for a device or a CUDA flag (``device``, ``use_cuda``, ``gpu_id``): the
+    constructing call chooses where ``__init__`` moves the module."""
+    arguments = function.args
+    names = [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
+    names += [a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None]
+    return any("device" in name.lower() or "cuda" in name.lower() or "gpu" in name.lower() for name in names[1:])
 
 
 def starred_arguments(node: ast.Call, args: Args) -> list[bool]:

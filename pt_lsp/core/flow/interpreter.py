@@ -83,6 +83,7 @@ class Interpreter:
         self.functions.calls = self.calls
         self.statements.records = self.autograd.records  # a loop keeps the records of its stable pass
         self.instances: dict[int, Value | None] = {}  # id(plain class) -> its unconstructed instance
+        self._call_sites: dict[str, set[int]] | None = None
 
     @property
     def call_modes(self) -> dict[int, set[bool]]:
@@ -155,6 +156,7 @@ class Interpreter:
         ):
             if param is not None:
                 state.env[param.arg] = self.parameter_value(survey, param.arg)
+        state.env.update(self.passed_modules(survey))
         self.stack.frames.append(Frame(function, locals=self.scope.locals_of(function)))
         params = [*function.args.posonlyargs, *function.args.args]
         if survey.owner is not None and params and state.env.get(params[0].arg) is UNKNOWN:
@@ -211,6 +213,39 @@ class Interpreter:
         value = instance.with_(attrs=tuple(sorted((k, v) for k, v in attrs.items() if "." not in k)))
         self.instances[id(owner)] = value
         return value
+
+    def passed_modules(self, survey: FunctionSurvey) -> dict[str, Value]:
+        """The parameters of a plain function that the file's name-based guess would take for
+        modules of unknown class (``model`` where ``model.parameters()`` is used) but that every
+        call of the function in this file, all followed already, passes a module of one class of
+        the project: that module, whose ``forward`` says what its calls give (audit-12 G2: a
+        tagger whose forward returns a LongTensor of decoded ints, trained by another function)."""
+        function = survey.node
+        recorded = self.functions.call_arguments.get(id(function)) if survey.owner is None else None
+        if recorded is None:
+            return {}
+        sites, passed = recorded
+        if sites != self.call_sites().get(function.name):
+            return {}
+        module_paths = self.calls.module_paths
+        return {
+            name: value
+            for name, value in passed.items()
+            if value is not None and name in module_paths and value.kind is Kind.MODULE and value.cls is not None
+        }
+
+    def call_sites(self) -> dict[str, set[int]]:
+        """``f(...)`` calls of the file by the name called; a name defined twice has none."""
+        if self._call_sites is None:
+            defined: dict[str, int] = {}
+            for survey in self.surveys:
+                defined[survey.node.name] = defined.get(survey.node.name, 0) + 1
+            sites: dict[str, set[int]] = {}
+            for call in self.ctx.index.of(ast.Call):
+                if isinstance(call.func, ast.Name) and defined.get(call.func.id) == 1:
+                    sites.setdefault(call.func.id, set()).add(id(call))
+            self._call_sites = sites
+        return self._call_sites
 
     def parameter_value(self, survey: FunctionSurvey, name: str) -> Value:
         owner, function = survey.owner, survey.node

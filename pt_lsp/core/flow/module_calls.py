@@ -138,8 +138,10 @@ class ModuleCalls:
                 )
             finally:
                 self.calls.module_calls.pop()
-            if module.requires_grad is False and all(v.requires_grad is False and not v.history for v in args):
-                # every parameter frozen by `__init__` and no input needing grad: nothing does
+            inputs = [*args, *kwargs.values()]
+            if module.requires_grad is False and not any(v.requires_grad or v.history for v in inputs):
+                # every parameter frozen by `__init__` and no input proven to need grad: its
+                # layers make no graph (a frozen VGG's features of a style image)
                 result = without_grad(result)
             if result.kind is not Kind.UNKNOWN or result.history:
                 return result

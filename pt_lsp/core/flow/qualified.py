@@ -7,6 +7,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from .. import vocabulary as api
+from . import loaders, namedtuples
 from .autograd import is_true, keyword
 from .device_ops import ELEMENTWISE_OPS, SAME_DEVICE_OPS, on_cpu_or_raises
 from .evaluator import sequence
@@ -35,6 +36,8 @@ class QualifiedCalls:
         self.item_call = calls.item_call
 
     def call_qualified(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
+        if qualname.startswith(namedtuples.PREFIX):  # an instance of a named tuple class
+            return namedtuples.construct(qualname, args, kwargs, node)
         local = self.functions.local_callable(qualname)
         if local is not None:
             return local(node, args, kwargs, state)
@@ -56,9 +59,19 @@ class QualifiedCalls:
                 return PIL_IMAGE
             if qualname in api.NUMPY_ARRAY_MAKERS:
                 return NDARRAY
+            if qualname in namedtuples.MAKERS and (made := namedtuples.maker(node)) is not None:
+                return made
+            if qualname in loaders.VISION_DATASETS:
+                return loaders.dataset(qualname, args) or UNKNOWN
             return self.call_external(node, args, kwargs, state)
         if qualname in DATA_LOADERS:
-            self.load_items(node, args, kwargs, state)
+            item = self.load_items(node, args, kwargs, state)
+            if default_collate(node):  # the batches: its dataset's items, collated (loaders.py)
+                return loaders.loader(args[0] if args else kwargs.get("dataset"), item)
+        if qualname in loaders.TENSOR_DATASETS and (data := loaders.dataset(qualname, args)) is not None:
+            return data
+        if qualname in api.TORCH_PYTHON_RESULTS:  # `fan_in, _ = init._calculate_fan_in_and_fan_out(w)`: ints
+            return sequence((INT, INT)) if qualname.endswith("_fan_in_and_fan_out") else OTHER
         if qualname.startswith("torch.distributions."):
             inputs = [*args, *kwargs.values()]
             history = frozenset().union(*(v.history for v in inputs)) if inputs else frozenset()
@@ -195,14 +208,14 @@ class QualifiedCalls:
             value = value.step(node, "created with `requires_grad=True` here")
         return value
 
-    def load_items(self, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> None:
+    def load_items(self, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value | None:
         """``DataLoader(dataset)`` of an instance of a class of this file: iterating the loader
         calls the dataset's ``__getitem__`` with an index (or iterates its ``__iter__``). That
         method is followed here, with the instance's attributes, and a ``collate_fn`` of the file
-        with a list of its items; the batches stay unknown."""
+        with a list of its items. Returns one item (None where no method was followed)."""
         dataset = args[0] if args else kwargs.get("dataset")
         if dataset is None or dataset.kind is not Kind.OTHER or dataset.cls is None:
-            return
+            return None
         # the instance under a name of its own: what the method sets on `self` stays out of the caller's state
         receiver = f"<loader>.{id(node)}"
         for name, index in (("__getitem__", [INT]), ("__iter__", [])):  # the sampler's indices are ints
@@ -220,7 +233,8 @@ class QualifiedCalls:
                 # the loader hands `collate_fn` a list of the dataset's items: one batch
                 batch = Value(kind=Kind.SEQ, elem=item, history=item.history)
                 self.call_qualified(function.qualname or "", self.item_call(collate, "collate_fn"), [batch], {}, state)
-            return
+            return item if name == "__getitem__" else item.iter_elem()
+        return None
 
     def call_builtin(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value | None:
         name = qualname.rsplit(".", 1)[-1] if qualname.startswith("builtins.") else None
@@ -300,7 +314,17 @@ def read_only_array(qualname: str, node: ast.Call, args: Args, kwargs: Kwargs) -
 PIL_IMAGE = Value(kind=Kind.OTHER, requires_grad=False, qualname="PIL.Image.Image")
 PIL_IMAGE_FUNCTIONS = frozenset({"PIL.Image.open", "PIL.Image.new", "PIL.Image.fromarray", "PIL.Image.frombytes"})
 PIL_IMAGE_METHODS = frozenset({"convert", "resize", "crop", "rotate", "transpose", "copy", "filter", "quantize"})
+# Modes whose pixels are bytes: `np.asarray(img, dtype=np.uint8)` of one is still the image's read-only buffer.
+PIL_8BIT_MODES = frozenset("L P RGB RGBA RGBX RGBa CMYK YCbCr LAB HSV LA La PA".split())
 DATA_LOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
+
+
+def default_collate(node: ast.Call) -> bool:
+    """A ``DataLoader(...)`` call that batches with the default ``collate_fn`` (none given, by
+    keyword or at its position, nor hidden in ``*args``/``**kwargs``)."""
+    if len(node.args) > 6 or any(isinstance(a, ast.Starred) for a in node.args):
+        return False
+    return all(kw.arg not in (None, "collate_fn") for kw in node.keywords)
 
 
 def _constant_argument(call: ast.Call, keyword: str, position: int) -> object:
