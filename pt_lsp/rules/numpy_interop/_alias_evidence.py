@@ -25,6 +25,9 @@ from pt_lsp.core.flow.lattice import ReadOnly
 from pt_lsp.core.walk import attr_path as path_of
 from pt_lsp.core.walk import own_nodes
 
+from ._flag_attributes import flagged_attribute
+from ._pil_modes import eight_bit_image, uint8_asarray
+
 # In-place methods that do not change a tensor's values.
 NOT_WRITING = vocabulary.IN_PLACE_NOT_WRITING
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -372,6 +375,8 @@ def read_only(ctx: FileContext, node: ast.AST, depth: int = 0) -> ReadOnly | Non
             if _is_pil_image(ctx, node.args[0]):
                 return ReadOnly("`np.asarray` of a PIL image", node, True)
             return read_only(ctx, node.args[0], depth + 1)  # an array is returned as it is
+        if qualname == "numpy.asarray" and uint8_asarray(ctx, node) and eight_bit_image(ctx, node.args[0]):
+            return ReadOnly("`np.asarray` of a PIL image in an 8-bit mode, as uint8", node, True)
         func = node.func
         if qualname is None and isinstance(func, ast.Attribute) and func.attr in VIEW_METHODS | CONTIGUOUS_VIEW_METHODS:
             if func.attr == "view" and (node.args or node.keywords) and not _dtype_view(node):
@@ -400,6 +405,8 @@ def read_only(ctx: FileContext, node: ast.AST, depth: int = 0) -> ReadOnly | Non
     if isinstance(node, ast.Subscript):
         return _every(ctx, dunder_returns(ctx, node), depth)
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        if (flagged := flagged_attribute(ctx, node)) is not None:
+            return ReadOnly("an array made read-only with `flags.writeable = False`", flagged, False)
         return _self_attribute(ctx, node, depth)
     if isinstance(node, ast.Attribute):
         argument = constructor_argument(ctx, node)

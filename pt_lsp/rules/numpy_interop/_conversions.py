@@ -113,12 +113,27 @@ def _saved(ctx: FileContext, call: ast.Call, qualname: str) -> list[Conversion]:
         if value.is_tensor:
             found.append(Conversion(call, qualname, argument, value, False))
         elif any(k.arg is None and k.value is argument for k in keywords):
-            held = value.elem
-            if held is not None and held.is_tensor and value.kind is not Kind.SEQ:
+            held = saved_entries(value) if value.kind is not Kind.SEQ else None
+            if held is not None:
                 found.append(Conversion(call, qualname, argument, held, True, "dict"))
         else:
             found.extend(_elements(ctx, call, qualname, argument))
     return found
+
+
+def saved_entries(arrays: Value) -> Value | None:
+    """What the saver meets among the values of the dict ``arrays``: each is converted, so one
+    on CUDA (or requiring grad) fails whatever the others are. By key where the dict's entries
+    are known (a model's outputs beside the CPU images put in after: vggt#242), else its
+    element; None where no entry is a tensor."""
+    entries = [value for _, value in arrays.keys] if arrays.keys is not None else [arrays.elem]
+    tensors = [v for v in entries if v is not None and v.is_tensor]
+    if not tensors:
+        return None
+    device = next((v for v in tensors if v.device.may_be_cuda), None)
+    grad = next((v for v in tensors if v.requires_grad), None)
+    held = device or tensors[0]
+    return held.with_(requires_grad=True) if grad is not None and held.requires_grad is not True else held
 
 
 def _elements(ctx: FileContext, call: ast.Call, qualname: str, argument: ast.expr) -> list[Conversion]:

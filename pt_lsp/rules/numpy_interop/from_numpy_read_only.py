@@ -139,15 +139,17 @@ class FromNumpyReadOnly(Rule):
     read-only array: `np.frombuffer` of a `bytes` object (or of a `memoryview` of one), an
     `np.ndarray(shape, dtype, buffer=...)` over one,
     `np.memmap(..., mode="r")`, `np.load(..., mmap_mode="r")`, a `np.broadcast_to` view,
-    `np.asarray` of a PIL image, or an array made read-only with `a.flags.writeable = False`
-    (or `a.flags["WRITEABLE"] = False`); also a view of one (`.reshape()` of a contiguous
-    array, `.T`, a slice, `np.asarray(a)`; for `from_numpy` and the legacy constructors also a
-    row `a[idx]` by a `__getitem__`'s index or a `range` loop's variable), a `self.a` that
-    the class only ever assigns such arrays, an item of a `self.a` list that the class only
-    fills with them (`append`, `insert`), `obj.a` where `obj = Cls(arr)` stores its argument,
-    and what a helper of the file (or a method of an instance of a class of the file) returns
-    (or is passed) in every case. The flow analysis follows such an array, and
-    the `bytes` it views (`f.read()`, `f.read(size)`, `a.tobytes()`, the standard library's
+    `np.asarray` of a PIL image (also `np.asarray(img, dtype=np.uint8)` of one converted to an
+    8-bit mode: `convert("RGB")`, `convert("L")`), or an array made read-only with
+    `a.flags.writeable = False` (or `a.flags["WRITEABLE"] = False`; `self.a.flags.writeable =
+    False` in `__init__` holds in the class's other methods unless one rebinds `self.a`); also a
+    view of one (`.reshape()` of a contiguous array, `.T`, a slice, `np.asarray(a)`; for
+    `from_numpy` and the legacy constructors also a row `a[idx]` by a `__getitem__`'s index or a
+    `range` loop's variable), a `self.a` that the class only ever assigns such arrays, an item
+    of a `self.a` list that the class only fills with them (`append`, `insert`), `obj.a` where
+    `obj = Cls(arr)` stores its argument, and what a helper of the file (or a method of an
+    instance of a class of the file) returns (or is passed) in every case. The flow analysis
+    follows such an array, and the `bytes` it views (`f.read()`, `f.read(size)`, `a.tobytes()`, the standard library's
     decoders: `base64.b64decode`, `zlib.decompress`, ...), through returned tuples,
     parameters, list elements and dict items (also of a `self.blobs` dict the class only fills
     with `self.blobs[key] = (payload, ...)`, unpacked where it is read);
