@@ -18,6 +18,7 @@ method's ``self`` as ``__init__`` leaves it.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.evidence.reaching import reaching_values
@@ -28,14 +29,22 @@ from pt_lsp.rules.autograd._leaves import Leaf, LeafEvidence
 _LEAF_SOURCES = ("requires_grad=True", "requires_grad = True", "requires_grad_(", "Parameter(", "parameters(")
 # Receivers that are never a tensor (no flow query for them).
 _NOT_TENSORS = (ast.Constant, ast.JoinedStr, ast.List, ast.Dict, ast.Set, ast.Tuple)
+# Values a name may be bound to that the flow never makes a tensor.
+_DISPLAYS = (*_NOT_TENSORS, ast.ListComp, ast.SetComp, ast.DictComp)
 
 
 def flow_site_leaf(
-    ctx: FileContext, leaves: LeafEvidence, node: ast.AST, receiver: ast.expr, functional: bool
+    ctx: FileContext,
+    leaves: LeafEvidence,
+    node: ast.AST,
+    receiver: ast.expr,
+    functional: bool,
+    counts: Callable[[ast.AST], bool] | None = None,
 ) -> tuple[ast.expr, Leaf] | None:
     """The leaf the site ``node`` changes and the expression that holds it: ``receiver`` (its
     subscripts stripped), or where that is a container (``weights["w1"].fill_(0)``,
-    ``params[0] += 1``), the item of it that is a tensor."""
+    ``params[0] += 1``), the item of it that is a tensor. ``counts``: whether a leaf found at
+    ``node`` (held, as every leaf of the flow) would count there; where not, the flow is not asked."""
     if leaves.freeze.freezes or not _may_make_leaves(ctx):
         return None
     if not (_near_a_leaf_source(ctx, node) or _manual_update(node)):
@@ -45,6 +54,10 @@ def flow_site_leaf(
     while written is not None and written is not receiver and isinstance(written, ast.Subscript):
         chain.insert(1, written)  # outwards from the receiver
         written = written.value
+    if all(_rebound_attribute(ctx, e) for e in chain) or (len(chain) == 1 and _bound_to_displays(ctx, receiver)):
+        return None  # no expression of the chain holds a leaf: known without the flow's analysis
+    if counts is not None and not counts(node):
+        return None
     for expr in chain:
         if isinstance(expr, ast.Subscript) and not isinstance(expr.ctx, ast.Load):
             break
@@ -66,6 +79,22 @@ def _manual_update(node: ast.AST) -> bool:
     else:
         return False
     return any(isinstance(n, ast.Attribute) and n.attr == "grad" for o in operands for n in ast.walk(o))
+
+
+def _bound_to_displays(ctx: FileContext, receiver: ast.expr) -> bool:
+    """A name that every value reaching it binds to a literal, a display or a comprehension (a
+    counter, a string, a dict filled item by item): no tensor, for the flow either (its value
+    there is the join of those values). Not a name some function declares global or nonlocal."""
+    if not isinstance(receiver, ast.Name) or receiver.id in _declared_names(ctx):
+        return False
+    values = reaching_values(ctx, receiver)
+    return bool(values) and all(isinstance(value, _DISPLAYS) for value in values or ())
+
+
+@PerFile
+def _declared_names(ctx: FileContext) -> frozenset[str]:
+    declarations: list[ast.Global | ast.Nonlocal] = [*ctx.index.of(ast.Global), *ctx.index.of(ast.Nonlocal)]
+    return frozenset(name for node in declarations for name in node.names)
 
 
 def _written(node: ast.AST, functional: bool) -> ast.expr | None:

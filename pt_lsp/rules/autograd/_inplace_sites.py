@@ -13,6 +13,7 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext, PerFile
@@ -207,8 +208,10 @@ def inplace_sites(ctx: FileContext) -> list[InPlaceSite]:
             if leaf is None:
                 if grad_mode.enclosing_mode(node)[0] is False:
                     continue  # inside `with torch.no_grad():`: seen before the flow's analysis (its cost)
-                # through containers, attributes, returns, unpacking
-                found = flow_site_leaf(ctx, leaves, node, receiver, functional)
+                # through containers, attributes, returns, unpacking; such a leaf is held: asked only
+                # where it would count (the tests below, before the flow's analysis)
+                counts = partial(_held_counts, ctx, grad_mode, receiver)
+                found = flow_site_leaf(ctx, leaves, node, receiver, functional, counts)
                 if found is None:
                     continue
                 receiver, leaf = found
@@ -250,7 +253,26 @@ def _runs_here(ctx: FileContext, receiver: ast.expr, leaf: Leaf, grad_mode: Grad
         return False
     if function.name in ("__init__", "forward"):
         return True
-    return len(re.findall(rf"\b{re.escape(function.name)}\b", ctx.doc.text)) > 1
+    return _mentioned_twice(ctx, function.name)
+
+
+_HELD = Leaf("tensor", held=True)  # what the flow finds (_flow_leaves.flow_leaf): a held leaf
+
+
+def _held_counts(ctx: FileContext, grad_mode: GradMode, receiver: ast.expr, node: ast.AST) -> bool:
+    """Whether a leaf the flow finds at ``node`` would count there (inplace_sites' tests)."""
+    return not grad_mode.may_be_off(node) and _runs_here(ctx, receiver, _HELD, grad_mode, node)
+
+
+_MENTIONS: PerFile[dict[str, bool]] = PerFile(lambda ctx: {})  # function name -> _mentioned_twice
+
+
+def _mentioned_twice(ctx: FileContext, name: str) -> bool:
+    """The file names ``name`` besides its definition (a call, a callback handed on)."""
+    known = _MENTIONS(ctx)
+    if name not in known:
+        known[name] = len(re.findall(rf"\b{re.escape(name)}\b", ctx.doc.text)) > 1
+    return known[name]
 
 
 # -- fixes -------------------------------------------------------------------------------------
