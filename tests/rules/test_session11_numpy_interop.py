@@ -678,3 +678,41 @@ def test_sampled_ids_hold_no_graph() -> None:
     bad = SAMPLED.format(converted="logprobs")
     line = failing_line(bad, RuntimeError, "requires grad")
     assert found(bad, "PTL402") == {line: ["PTL402"]}
+
+
+# -- attributes __init__ assigns after a loop ----------------------------------------------------
+AFTER_LOOP = """\
+    import torch
+    from torch import nn
+
+
+    class Net(nn.Module):
+        def __init__(self, depth=2):
+            super().__init__()
+            layers = []
+            for _ in range(depth):
+                layers.append(nn.Linear(4, 4))
+            self.body = nn.Sequential(*layers)
+            self.head = nn.Linear(4, 2)
+
+        def forward(self, x):
+            return self.head(self.body(x))
+
+
+    model = Net()
+    if torch.cuda.is_available():
+        model = model.cuda()
+    w = model.head.weight.detach(){fix}.numpy()  # fails
+"""
+
+
+def test_an_attribute_assigned_after_a_loop_in_init_is_known() -> None:
+    """``self.head`` comes after the loop that builds the body: the instance holds it (the
+    state the loop hands on, not the one before it). Under fake-cuda the moved layer's weight
+    raises "can't convert cuda:0 device type tensor to numpy"."""
+    bad = AFTER_LOOP.format(fix="")
+    line = failing_line(bad, TypeError, "cuda", cuda=True)
+    assert found(bad, "PTL401") == {line: ["PTL401"]}
+    fixed = AFTER_LOOP.format(fix=".cpu()")
+    run(fixed, cuda=True)
+    assert found(fixed, "PTL401") == {}

@@ -238,7 +238,7 @@ class Functions:
             state = State(grad_enabled=True)
             state.env["self"] = Value(kind=Kind.MODULE, device=Device.CPU, requires_grad=True, cls=info)
             self.stack.frames.append(Frame(init, locals=self.scope.locals_of(init)))
-            self.statements.exec_block(init.body, state)
+            state = self.statements.exec_block(init.body, state) or state  # a loop or branch makes a new state
             self.stack.frames.pop()
             attrs = {k[5:]: v for k, v in state.env.items() if k.startswith("self.") and "." not in k[5:]}
             own = state.env.get("self")
