@@ -146,3 +146,66 @@ def test_a_count_changed_by_the_outer_loop_is_still_reported() -> None:
     assert lines(source) == [line_of(source, "loss_g.backward()")]
     with pytest.raises(RuntimeError, match=FREED):
         run(source)
+
+
+# -- G1: the backward() method of a callable object is no tensor's -----------------------------------
+NUMPY_MODEL = """
+    import numpy as np
+    {source}
+
+    net = TinyNet(5, 2)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(3, 5)), rng.normal(size=(3, 2))
+    err = net{call}(x, y)
+    net.backward()
+    net.w -= 0.1 * net.dw
+    x, y = rng.normal(size=(3, 5)), rng.normal(size=(3, 2))
+    err = net{call}(x, y)
+    net.backward()
+    net.w -= 0.1 * net.dw
+    """
+TINY_NET = """
+    class TinyNet:
+        def __init__(self, n_in, n_out):
+            self.w = np.zeros((n_in, n_out))
+
+        def forward(self, x, y):
+            self.x, self.diff = x, x @ self.w - y
+            return float((self.diff ** 2).mean())
+
+        __call__ = forward
+
+        def backward(self):
+            self.dw = self.x.T @ self.diff
+    """
+
+
+@pytest.mark.parametrize("call", ["", ".forward"])
+def test_the_backward_method_of_an_object_of_unresolved_class_is_silent(call: str) -> None:
+    """`net = TinyNet(...)` of a class out of view (imported from a package that pt-lsp does not
+    resolve), called (`net(x, y)` or `net.forward(x, y)`), then `net.backward()`, twice (a course's
+    SGD test): a NumPy model's method, no autograd graph. Run with the class in the file, it finishes."""
+    unresolved = NUMPY_MODEL.replace("{source}", "from numpy_models import TinyNet").replace("{call}", call)
+    assert lines(unresolved) == []
+    defined = NUMPY_MODEL.replace("{source}", textwrap.indent(textwrap.dedent(TINY_NET), "    ").strip())
+    namespace = run(defined.replace("{call}", call))
+    assert namespace["net"].dw.shape == (5, 2)
+
+
+def test_a_loss_of_unknown_origin_backwarded_twice_is_still_reported() -> None:
+    """The neighbour: `loss` is never called, so its second backward is the same tensor's (torch
+    raises for a loss with a graph)."""
+    source = """
+        import torch
+        from losses import make_loss
+
+        loss = make_loss()
+        loss.backward()
+        loss.backward()
+        """
+    assert lines(source) == [line_of(source, "loss.backward()") + 1]
+    w = torch.ones(2, requires_grad=True)
+    loss = (w * w).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match=FREED):
+        loss.backward()

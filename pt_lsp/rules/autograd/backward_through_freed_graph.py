@@ -21,7 +21,7 @@ from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Sev
 from pt_lsp.core.fixes import BoundNames
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
-from pt_lsp.core.walk import attr_path, is_self_attr, parameter_defaults
+from pt_lsp.core.walk import attr_path, is_self_attr, own_nodes, parameter_defaults
 from pt_lsp.rules.autograd._freed_graph_cases import BackwardEvent, Carried, EventCase, freed_graph_events
 from pt_lsp.rules.autograd._retained_steps import likely_message, stepped_grade
 
@@ -106,7 +106,9 @@ class BackwardThroughFreedGraph(Rule):
             "autograd" not in text or not _MAY_BACKWARD.search(text, max(text.find("autograd") - 11, 0))
         ):
             return
-        events = freed_graph_events(ctx.flow)
+        # a `.backward()` method of an object the file calls (`model(x)`, `model.forward(x, y)`):
+        # tensors are not callable, so it is no Tensor.backward (a NumPy model's; audit-14 G1)
+        events = [event for event in freed_graph_events(ctx.flow) if not _object_method(ctx, event.call)]
         # The backwards through one graph that one earlier backward freed: each needs the graph
         # kept by every backward before it, so that one round of fixes is the whole fix.
         freed_by: dict[int, list[ast.Call]] = {}
@@ -374,6 +376,31 @@ def _guarded_by(ctx: FileContext, node: ast.AST, attr: str) -> bool:
             return True
         parent = ctx.parent(parent)
     return False
+
+
+def _object_method(ctx: FileContext, call: ast.Call) -> bool:
+    """``call`` is ``X.backward(...)`` where the scope of the call also calls ``X`` itself or
+    ``X.forward``: an object's method, not a tensor's."""
+    func = call.func
+    path = attr_path(func.value) if isinstance(func, ast.Attribute) and func.attr == "backward" else None
+    if path is None:
+        return False
+    scope = ctx.names.scope_of(call).node
+    known = _CALLED(ctx)
+    key = (id(scope), path)
+    if key not in known:
+        known[key] = any(
+            isinstance(node, ast.Call) and attr_path(_callee(node.func)) == path for node in own_nodes(scope)
+        )
+    return known[key]
+
+
+def _callee(func: ast.expr) -> ast.expr:
+    """What a call calls: ``model`` for ``model.forward(...)`` as for ``model(...)``."""
+    return func.value if isinstance(func, ast.Attribute) and func.attr == "forward" else func
+
+
+_CALLED: PerFile[dict[tuple[int, str], bool]] = PerFile(lambda ctx: {})  # (scope, path) -> called there
 
 
 def _function_name(ctx: FileContext, node: ast.AST) -> str | None:
