@@ -154,7 +154,9 @@ class ImplicitGradNonScalar(Rule):
         named = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
         qualname = ctx.qualname(func) if named == "backward" else None
         if qualname in AUTOGRAD_BACKWARD:  # `torch.autograd.backward(y)`: one tensor, no `grad_tensors`
-            if len(call.args) != 1 or any(k.arg in ("grad_tensors", "tensors", None) for k in call.keywords):
+            # `grad_variables=` is the pre-0.4 name of `grad_tensors=` (PTL108): the gradient is given
+            given = ("grad_tensors", "grad_variables", "tensors", None)
+            if len(call.args) != 1 or any(k.arg in given for k in call.keywords):
                 return None
             tensors = call.args[0]
             if isinstance(tensors, (ast.List, ast.Tuple)) and len(tensors.elts) == 1:
