@@ -27,7 +27,12 @@ def fresh_mode_layers(ctx: FileContext, method: Function) -> Iterator[tuple[ast.
     """(the construction, where the new module is applied) for each such layer ``method`` makes
     and applies: ``nn.Dropout(0.5)(x)``, or ``drop = nn.Dropout(0.5)`` then ``drop(x)``."""
     local: dict[str, ast.Call] = {}  # `drop = nn.Dropout(...)`, also `self.drop = ...` (as "self.drop")
+    stores: dict[str, int] = {}  # how often each name is bound in the method: once, or not followed
     for node in own_nodes(method):
+        if isinstance(node, (ast.Name, ast.Attribute)) and not isinstance(node.ctx, ast.Load):
+            bound = _bound_name(node)
+            if bound is not None:
+                stores[bound] = stores.get(bound, 0) + 1
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             name = _bound_name(node.targets[0])
             if name is not None and isinstance(node.value, ast.Call) and _mode_layer(ctx, node.value):
@@ -40,7 +45,7 @@ def fresh_mode_layers(ctx: FileContext, method: Function) -> Iterator[tuple[ast.
         name = _bound_name(node.func)
         if isinstance(node.func, ast.Call) and _mode_layer(ctx, node.func):
             yield node.func, node
-        elif name is not None and name in local and _bound_once(method, name):
+        elif name is not None and name in local and stores.get(name) == 1:
             yield local[name], node
 
 
@@ -57,8 +62,3 @@ def _mode_layer(ctx: FileContext, call: ast.Call) -> bool:
         return False
     p = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "p"), None)
     return not (isinstance(p, ast.Constant) and p.value == 0)  # dropping nothing: no mode to miss
-
-
-def _bound_once(method: Function, name: str) -> bool:
-    stores = [n for n in own_nodes(method) if isinstance(n, (ast.Name, ast.Attribute)) and _bound_name(n) == name]
-    return sum(not isinstance(n.ctx, ast.Load) for n in stores) == 1
