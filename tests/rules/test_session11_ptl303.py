@@ -99,3 +99,14 @@ def test_a_misspelt_base_init_is_named_and_fixed_by_its_name():
     for other, missing in (("_init_", "'_init_'"), ("__int__", "'__int__'")):
         (finding,) = findings("PTL303", MISSPELT.replace("super().__init()", f"super().{other}()"))
         assert missing in finding.message, other
+
+
+def test_a_base_method_named_like_init_is_no_misspelling():
+    """A base of the file defining ``_init_`` (or a plain ``init()`` anywhere) is called on purpose."""
+    base = "class Base(nn.Module):\n    def _init_(self):\n        pass\n\n\n"
+    own = MISSPELT.replace("class Disc(nn.Module):", base + "class Disc(Base):").replace(
+        "super().__init()", "super()._init_()"
+    )
+    assert [f for f in findings("PTL303", own) if "misspelling" in f.message] == []
+    plain = MISSPELT.replace("super().__init()", "super().init()")
+    assert [f for f in findings("PTL303", plain) if "misspelling" in f.message] == []

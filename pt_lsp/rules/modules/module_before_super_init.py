@@ -216,6 +216,8 @@ class ModuleBeforeSuperInit(Rule):
                 continue
             if receiver.func.id != "super" or name == "__init__" or name.strip("_") not in ("init", "int", "innit"):
                 continue
+            if not name.startswith("_") or any(base.method(name) is not None for base in info.local_bases):
+                continue  # `super().init()`: a base of the file (or of a library) may define `init`
             mangled = name.startswith("__") and not name.endswith("__")
             missing = f"_{info.name.lstrip('_')}{name}" if mangled else name
             message = (
