@@ -306,9 +306,13 @@ class Calls:
         if path and unknown and receiver.qualname is None and name not in api.MODULE_KEEPS_ATTRIBUTES:
             for key in [key for key in state.env if key.startswith(path + ".") and state.env[key].history]:
                 state.env[key] = state.env[key].with_(history=frozenset())
-        if receiver.kind is Kind.UNKNOWN and receiver.device is not Device.UNKNOWN and (
-            name in RESHAPING_METHODS
-            or (name in ELEMENTWISE_OPS and all(moved_operand(receiver, v) for v in (*args, *kwargs.values())))
+        if (
+            receiver.kind is Kind.UNKNOWN
+            and receiver.device is not Device.UNKNOWN
+            and (
+                name in RESHAPING_METHODS
+                or (name in ELEMENTWISE_OPS and all(moved_operand(receiver, v) for v in (*args, *kwargs.values())))
+            )
         ):
             # moved to a device but of unknown class (a DataLoader's batch): a reshape, cast or
             # elementwise op with numbers or same-device operands stays there (`x.mul(255)`, as `x * 255`)
