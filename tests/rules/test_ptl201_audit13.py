@@ -6,40 +6,8 @@ both."""
 
 from __future__ import annotations
 
-import sys
-import textwrap
-from typing import Any
-
 import pytest
-import torch
-
-from pt_lsp.core.engine import lint_source
-from pt_lsp.core.selection import Selection
-
-FREED = "backward through the graph a second time"
-
-
-def lines(source: str, code: str) -> list[int]:
-    result = lint_source(textwrap.dedent(source), "<audit13>", selection=Selection.of([code]))
-    assert result.errors == []
-    return [f.line for f in result.findings if f.code == code]
-
-
-def line_of(source: str, text: str) -> int:
-    return next(i for i, line in enumerate(textwrap.dedent(source).splitlines(), 1) if text in line)
-
-
-def run(source: str, argv: tuple[str, ...] = ()) -> dict[str, Any]:
-    torch.manual_seed(0)
-    namespace: dict[str, Any] = {"__name__": "__main__"}
-    saved = sys.argv
-    sys.argv = ["prog", *argv]
-    try:
-        exec(compile(textwrap.dedent(source), "<audit13>", "exec"), namespace)
-    finally:
-        sys.argv = saved
-    return namespace
-
+from program_helpers import FREED, line_of, lines, run
 
 # -- audit-13 G1: forward resets the state when the caller gives a batch size ------------------------
 RESET_MODEL = """

@@ -4,40 +4,8 @@ program is ours; torch raises at the reported update and runs the silent ones.""
 
 from __future__ import annotations
 
-import sys
-import textwrap
-from typing import Any
-
 import pytest
-import torch
-
-from pt_lsp.core.engine import lint_source
-from pt_lsp.core.selection import Selection
-
-FREED = "backward through the graph a second time"
-
-
-def lines(source: str, code: str) -> list[int]:
-    result = lint_source(textwrap.dedent(source), "<audit13>", selection=Selection.of([code]))
-    assert result.errors == []
-    return [f.line for f in result.findings if f.code == code]
-
-
-def line_of(source: str, text: str) -> int:
-    return next(i for i, line in enumerate(textwrap.dedent(source).splitlines(), 1) if text in line)
-
-
-def run(source: str, argv: tuple[str, ...] = ()) -> dict[str, Any]:
-    torch.manual_seed(0)
-    namespace: dict[str, Any] = {"__name__": "__main__"}
-    saved = sys.argv
-    sys.argv = ["prog", *argv]
-    try:
-        exec(compile(textwrap.dedent(source), "<audit13>", "exec"), namespace)
-    finally:
-        sys.argv = saved
-    return namespace
-
+from program_helpers import line_of, lines, run
 
 # -- PTL205: an update helper the file calls with leaves -------------------------------------------
 LEAF = "a leaf Variable that requires grad is being used in an in-place operation"
