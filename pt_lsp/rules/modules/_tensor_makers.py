@@ -425,9 +425,11 @@ def cuda_call(call: ast.Call) -> bool:
     return isinstance(call.func, ast.Attribute) and call.func.attr == "cuda"
 
 
+@PerFile
 def default_device_call(ctx: FileContext) -> ast.Call | None:
     """The file's ``torch.set_default_device(d)`` of a device other than the CPU: factories make
-    their tensors on ``d``, which a model's later moves do not change."""
+    their tensors on ``d``, which a model's later moves do not change. Once per file: each
+    reported attribute asks."""
     if "set_default_device" not in ctx.doc.text:
         return None
     for call in ctx.index.of(ast.Call):
