@@ -78,6 +78,8 @@ def moved_at_use(ctx: FileContext, use: ast.Attribute) -> bool:
         return qualname is not None and qualname.split(".")[0] != "torch"
     if isinstance(parent, ast.Attribute) and parent.attr in METADATA:
         return True  # `self.t.size(-1)`, `self.t.shape`: no device is involved
+    if isinstance(parent, ast.Compare) and all(isinstance(op, (ast.Is, ast.IsNot)) for op in parent.ops):
+        return True  # `if self.alpha is not None:`: an identity test reads no values
     if isinstance(parent, ast.Starred) and _sizes(ctx, ctx.parent(parent)):
         return True  # `x.view(n, *self.shape)`: its items are sizes, read as numbers
     moved = _through_views(ctx, use)  # `self.t[:n].unsqueeze(0).to(x.device)`

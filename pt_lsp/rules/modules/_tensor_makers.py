@@ -177,11 +177,16 @@ def _plain_local(ctx: FileContext, value: ast.AST, depth: int = 0, every: bool =
         # `Variable(w.expand(...))` of old code (pytorch-ssim's window): the tensor itself
         return placement_free(ctx, value) and _plain_local(ctx, value.args[0], depth, every)
     root: ast.expr = value
-    while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and _same_place(ctx, root, depth):
+    while (
+        isinstance(root, ast.Call)
+        and isinstance(root.func, ast.Attribute)
+        and ctx.qualname(root.func) not in TORCH_ARITHMETIC  # `torch.outer(k, k)` is no method of `torch`
+        and _same_place(ctx, root, depth)
+    ):
         if not placement_free(ctx, root):
             return False
         root = root.func.value
-    if _joined_appends(ctx, root, depth):
+    if _joined_appends(ctx, root, depth) or _torch_of_plain(ctx, root, depth, every):
         return True
     if root is not value and isinstance(root, ast.Call) and plain_tensor(ctx, root, depth):
         return True  # `gaussian(size, 1.5).unsqueeze(1)`: a method of a helper's plain tensor
@@ -216,6 +221,22 @@ def _same_place(ctx: FileContext, call: ast.Call, depth: int) -> bool:
         (isinstance(a, ast.Constant) and isinstance(a.value, (int, float))) or _plain_local(ctx, a, depth)
         for a in call.args
     )
+
+
+# torch functions that compute on their tensors' device (`torch.outer(k, k)`, `torch.exp(-d)`,
+# `torch.stack([a, b])`): of plain CPU tensors, numbers and strings, a plain CPU tensor
+TORCH_ARITHMETIC = frozenset(f"torch.{name}" for name in ARITHMETIC | {"einsum", "cat", "stack", "where", "clamp"})
+SHAPE_KEYWORDS = frozenset({"dim", "dtype", "diagonal", "dims", "min", "max"})
+
+
+def _torch_of_plain(ctx: FileContext, call: ast.expr, depth: int, every: bool) -> bool:
+    if not (isinstance(call, ast.Call) and ctx.qualname(call.func) in TORCH_ARITHMETIC and call.args):
+        return False
+    if any(k.arg not in SHAPE_KEYWORDS for k in call.keywords):
+        return False  # `device=`, `out=`: placed by the call, or written into another tensor
+    operands = [e for a in call.args for e in (a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a])]
+    tensors = [a for a in operands if not isinstance(a, ast.Constant)]
+    return bool(tensors) and all(_plain_local(ctx, a, depth + 1, every) for a in tensors)
 
 
 JOINS = {"torch.cat", "torch.stack", "torch.vstack", "torch.hstack", "torch.concat", "torch.concatenate"}
@@ -287,14 +308,39 @@ def converted_with_dims(ctx: FileContext, value: ast.expr) -> bool:
     instantiation passes a list for; a local bound only to lists), or any such conversion
     reshaped (``torch.tensor(mean).view(-1, 1, 1)`` has at least one dimension)."""
     reshaped, root = False, value
-    while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and root.func.attr in TENSOR_METHODS:
-        reshaped = reshaped or (root.func.attr in RESHAPES and bool(root.args))
-        root = root.func.value
+    while True:
+        if isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and root.func.attr in TENSOR_METHODS:
+            reshaped = reshaped or (root.func.attr in RESHAPES and bool(root.args))
+            root = root.func.value
+        elif isinstance(root, ast.Subscript) and _keeps_dims(root):
+            # `torch.tensor(mean)[None, :, None, None]`: `None` adds a dimension, slices keep them
+            reshaped = reshaped or any(_is_none_index(i) for i in _indexes(root))
+            root = root.value
+        else:
+            break
     if not (isinstance(root, ast.Call) and ctx.qualname(root.func) in CONVERSIONS and root.args):
         return False
     if not placement_free(ctx, value) or placed_somewhere(ctx, root.args[0]):
         return False  # `torch.tensor(t)` of a placed tensor `t` is a copy on `t`'s device
     return reshaped or _data_with_dims(ctx, root.args[0])
+
+
+def _indexes(subscript: ast.Subscript) -> list[ast.expr]:
+    index = subscript.slice
+    return list(index.elts) if isinstance(index, ast.Tuple) else [index]
+
+
+def _is_none_index(index: ast.expr) -> bool:
+    return isinstance(index, ast.Constant) and index.value is None
+
+
+def _keeps_dims(subscript: ast.Subscript) -> bool:
+    """An index of only slices, ``None`` and ``...``: no dimension is taken away (an integer
+    index of a 1-d tensor gives a 0-d one, which mixes with tensors on any device)."""
+    return all(
+        isinstance(i, ast.Slice) or _is_none_index(i) or (isinstance(i, ast.Constant) and i.value is Ellipsis)
+        for i in _indexes(subscript)
+    )
 
 
 def _named_factory(ctx: FileContext, value: ast.expr) -> bool:

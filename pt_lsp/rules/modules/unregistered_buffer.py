@@ -9,7 +9,6 @@ from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import alone_on_lines, source_of
 from pt_lsp.core.evidence.reaching import instantiation_arguments
-from pt_lsp.core.evidence.tensors import TENSOR_METHODS
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
@@ -26,6 +25,13 @@ from pt_lsp.rules.modules._module_evidence import (
     passed_function,
     self_attribute_uses,
     super_init_line,
+)
+from pt_lsp.rules.modules._rebound_attributes import (
+    branch_assignments,
+    method_of_itself,
+    moved_when_given,
+    self_reads,
+    set_elsewhere,
 )
 from pt_lsp.rules.modules._runners import runners_of
 from pt_lsp.rules.modules._stale_caches import stale_caches
@@ -55,7 +61,7 @@ class UnregisteredBuffer(Rule):
     torch.tensor([0.485, 0.456, 0.406])`, also `torch.from_numpy(table)`, the legacy
     `torch.Tensor(n)`, `torch.tensor(data)` of a list (a parameter every instantiation in the
     file passes a list for) and a conversion given dimensions (`torch.tensor(mean).view(-1, 1,
-    1)`, unless some instantiation in the file gives the data as a placed tensor, or hands it in
+    1)`, `torch.tensor(mean)[None, :, None, None]`, unless some instantiation in the file gives the data as a placed tensor, or hands it in
     through a parameter of a function no code of the file names: `torch.tensor(t)` copies `t` on
     its device)) that `forward` uses, or a method it calls, or a method that runs the module or
     one of its layers (`self(x)`, `self.forward(x)`, `self.fc(x)`, as a policy's `sample(state)` does),
@@ -64,8 +70,8 @@ class UnregisteredBuffer(Rule):
     helper function of the file or a method of the class every return of which is such a tensor
     (`self.b = sample_b(sigma, size)`, also arithmetic of one: `return (-d * s).unsqueeze(0)`,
     or `torch.cat(cols)` of a local list filled only by `cols.append(<such a tensor>)`, the
-    legacy `Variable(t)` of one, and its methods computing with plain tensors or numbers:
-    `w1.mm(w1.t())`),
+    legacy `Variable(t)` of one, its methods computing with plain tensors or numbers:
+    `w1.mm(w1.t())`, and torch functions of them: `torch.outer(k, k)`),
     a callable parameter of `__init__` that every instantiation in the file leaves at, or passes
     as, a torch factory (`self.window = window_fn(n)` with `window_fn=torch.hann_window`), a
     factory chosen by name (`getattr(torch, window)(n)` where every string the file gives
@@ -74,7 +80,9 @@ class UnregisteredBuffer(Rule):
     `None`, and so does an attribute rebuilt from itself in
     `__init__` (`self.t = self.one_hot(n)`, then `self.t = self.t.permute(2, 0, 1)`, where the
     method returns a plain tensor); that finding has no fix (`register_buffer` refuses a name
-    that is already an attribute). A method that only `__init__` calls, as a statement of its
+    that is already an attribute). An attribute bound in exclusive branches of `__init__`, each
+    to such a tensor or `None` (a focal loss's `alpha` from a number, a list or nothing), counts
+    as well, with one fix that registers it in every branch. A method that only `__init__` calls, as a statement of its
     own (`self._init_tmp_variables()`, also `self.build(n)`), sets attributes at construction as `__init__` does, and
     so does the `__init__` of a module base without a `forward` for a subclass's `forward`. A
     list or dict attribute that `__init__` binds once to plain tensors (a display, or an empty
@@ -186,6 +194,7 @@ class UnregisteredBuffer(Rule):
                 yield from self.assigned_in(ctx, info, init, source, forward, reached, runners, fix_after)
             yield from self.rebuilt_in_init(ctx, info, init, forward, reached)
             yield from self.placed_only_when_given(ctx, info, init, reached, super_line)
+            yield from self.chosen_in_branches(ctx, info, init, reached, super_line)
             yield from self.stale_after_move(ctx, info, init, forward, super_line)
         yield from self.set_by_bases(ctx)
         yield from self.class_constants(ctx)
@@ -406,11 +415,11 @@ class UnregisteredBuffer(Rule):
             if isinstance(stmt, ast.Assign) and target is not None and is_self_attr(target):
                 chains.setdefault(target.attr, []).append(stmt)
         for attr, stmts in chains.items():
-            if len(stmts) < 2 or not all(_method_of_itself(ctx, s.value, attr) for s in stmts[1:]):
+            if len(stmts) < 2 or not all(method_of_itself(ctx, s.value, attr) for s in stmts[1:]):
                 continue
-            if _self_reads(stmts[0].value, attr) or not plain_or_returned(ctx, info, stmts[0].value):
+            if self_reads(stmts[0].value, attr) or not plain_or_returned(ctx, info, stmts[0].value):
                 continue
-            if not all(placement_free(ctx, s.value) for s in stmts) or _set_elsewhere(info, init, attr, stmts):
+            if not all(placement_free(ctx, s.value) for s in stmts) or set_elsewhere(info, init, attr, stmts):
                 continue
             uses = unmoved_uses(ctx, reached, attr)
             if not uses:
@@ -438,11 +447,11 @@ class UnregisteredBuffer(Rule):
                 chains.setdefault(target.attr, []).append(node)
         for attr, stmts in chains.items():
             stmts.sort(key=lambda s: s.lineno)
-            if len(stmts) != 2 or stmts[0].lineno == stmts[1].lineno or _self_reads(stmts[0].value, attr):
+            if len(stmts) != 2 or stmts[0].lineno == stmts[1].lineno or self_reads(stmts[0].value, attr):
                 continue
             made, move = stmts
-            parameter = _moved_when_given(ctx, init, move, attr)
-            if parameter is None or _set_elsewhere(info, init, attr, stmts):
+            parameter = moved_when_given(ctx, init, move, attr)
+            if parameter is None or set_elsewhere(info, init, attr, stmts):
                 continue
             passed = instantiation_arguments(ctx, init, parameter)
             if not passed or not all(is_none(v) for v in passed):
@@ -464,6 +473,40 @@ class UnregisteredBuffer(Rule):
             message_path = f"assigned to a plain attribute `self.{attr}` in `__init__`, not registered as a buffer"
             related = assignment_path(ctx, steps, made, message_path)
             yield self.report(ctx, made, message, fixes=self.fixes(ctx, made, attr, super_line), related=related)
+
+    def chosen_in_branches(
+        self, ctx: FileContext, info: ClassInfo, init: Function, reached: list[Function], super_line: int | None
+    ) -> Iterator[Finding]:
+        """An attribute ``__init__`` binds in exclusive branches, each to a plain tensor or None
+        (a focal loss's ``alpha`` from a number, a list or nothing); reported at its first tensor,
+        with one fix that registers it in every branch (``register_buffer`` accepts None)."""
+        for attr, stmts in branch_assignments(ctx, info, init).items():
+            tensors = [s for s in stmts if not is_none(s.value)]
+            made = [tensor_values(ctx, init, s.value) for s in tensors]
+            if not tensors or any(m is None for m in made) or not all(placement_free(ctx, s.value) for s in stmts):
+                continue
+            uses = unmoved_uses(ctx, reached, attr)
+            if not uses:
+                continue
+            message = (
+                f"`self.{attr}` is a plain tensor attribute in {len(tensors)} of the branches that set it in"
+                f" `__init__`, used in `forward`: `model.to(device)` does not move it and `state_dict()` does"
+                f" not save it; register it as a buffer"
+            )
+            steps = [Step(s.value, f"`self.{attr}` is made here: a plain tensor") for s in tensors[:2]]
+            steps += [Step(use, "used here: still on the CPU after `model.to(device)`") for _, use in uses[:2]]
+            message_path = f"assigned to a plain attribute `self.{attr}` in `__init__`, not registered as a buffer"
+            related = assignment_path(ctx, steps, tensors[0], message_path)
+            fixes = [self.fixes(ctx, s, attr, super_line) for s in stmts]
+            joined = (
+                [
+                    Fix(f.title, tuple(e for group in fixes for e in group[k].edits), f.applicability)
+                    for k, f in enumerate(fixes[0])
+                ]
+                if all(fixes)
+                else []
+            )
+            yield self.report(ctx, tensors[0], message, fixes=joined, related=related)
 
     def path(
         self,
@@ -518,72 +561,6 @@ class UnregisteredBuffer(Rule):
             Applicability.UNSAFE,
         )
         return [persistent, transient]
-
-
-def _moved_when_given(ctx: FileContext, init: Function, move: ast.Assign, attr: str) -> str | None:
-    """The parameter ``p`` of ``__init__`` (default None) when ``move`` is ``self.attr =
-    self.attr.to(...)`` (or ``.cuda(...)``) that runs only under an ``if`` testing ``p is not None``."""
-    value = move.value
-    if not (
-        isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("to", "cuda")
-    ):
-        return None
-    if not is_self_attr(value.func.value, attr):
-        return None
-    defaults = dict(
-        zip([a.arg for a in init.args.args][len(init.args.args) - len(init.args.defaults) :], init.args.defaults)
-    )
-    node: ast.AST | None = ctx.parent(move)
-    while node is not None and node is not init:
-        if isinstance(node, ast.If):
-            tests = (
-                node.test.values
-                if isinstance(node.test, ast.BoolOp) and isinstance(node.test.op, ast.And)
-                else [node.test]
-            )
-            for test in tests:
-                if (
-                    isinstance(test, ast.Compare)
-                    and isinstance(test.left, ast.Name)
-                    and len(test.ops) == 1
-                    and isinstance(test.ops[0], ast.IsNot)
-                    and is_none(test.comparators[0])
-                    and test.left.id in defaults
-                    and is_none(defaults[test.left.id])
-                ):
-                    return test.left.id
-        node = ctx.parent(node)
-    return None
-
-
-def _self_reads(value: ast.AST, attr: str) -> bool:
-    return any(is_self_attr(n, attr) for n in ast.walk(value))
-
-
-def _method_of_itself(ctx: FileContext, value: ast.AST, attr: str) -> bool:
-    """``self.t.permute(2, 0, 1)``, ``self.t.float().unsqueeze(0)``: tensor methods of ``self.t``."""
-    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in TENSOR_METHODS:
-        if value.func.attr == "requires_grad_":
-            return False
-        value = value.func.value
-    return is_self_attr(value, attr)
-
-
-def _set_elsewhere(info: ClassInfo, init: Function, attr: str, chain: list[ast.Assign]) -> bool:
-    """``self.<attr>`` is bound anywhere but by ``chain`` (another method, a branch, unpacking,
-    ``setattr``, ``register_buffer``)."""
-    mine = {id(s) for s in chain}
-    for method in info.methods.values():
-        for node in ast.walk(method):
-            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and id(node) not in mine:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if any(is_self_attr(t, attr) for n in targets for t in ast.walk(n)):
-                    return True
-            elif isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)):
-                name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
-                if name in ("register_buffer", "register_parameter", "setattr", "delattr"):
-                    return True
-    return False
 
 
 def _maker(ctx: FileContext, value: ast.expr) -> str:

@@ -1,0 +1,429 @@
+"""PTL302 on shapes of real unregistered buffers it missed (session 12, issue 11).
+
+Ten programs of ours were written from shapes common in real training code (focal and weighted
+losses, normalisation layers, positional tables, blur kernels, YOLO anchors); three were missed:
+- a focal loss's ``alpha`` bound in exclusive branches (``torch.Tensor([a, 1 - a])`` for a number,
+  ``torch.Tensor(alpha)`` for a list, ``None`` otherwise): ``init_assignments`` takes only an
+  attribute bound once;
+- ``torch.tensor(mean)[None, :, None, None]``: an index of ``None`` and slices adds dimensions,
+  like ``.view(-1, 1, 1)``;
+- a kernel computed with torch functions of plain tensors (``torch.outer(k, k)``), which were read
+  as methods of a name ``torch``.
+Each reported program raised "Expected all tensors to be on the same device" under
+``pt-lsp run --device fake-cuda`` (torch 2.13), checked here too; each neighbour ran there and is
+silent: the tensor registered, moved where it is used, a 0-d scalar (which mixes with tensors on
+any device), or made on the input's device.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import textwrap
+
+import pytest
+from rules_helpers import findings, fixed
+
+torch = pytest.importorskip("torch")
+from pt_lsp.runtime.fake_cuda import MISMATCH, fake_cuda  # noqa: E402
+
+
+def run_on_fake_cuda(source: str) -> str | None:
+    """The error the program raises with CUDA available (fake-cuda), or None when it runs."""
+    with fake_cuda(), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            exec(compile(textwrap.dedent(source), "<program>", "exec"), {"__name__": "__main__"})
+        except RuntimeError as error:
+            return str(error)
+    return None
+
+
+FOCAL_BRANCHES = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class FocalLoss(nn.Module):
+    def __init__(self, gamma=2.0, alpha=None):
+        super().__init__()
+        self.gamma = gamma
+        if isinstance(alpha, (float, int)):
+            self.alpha = torch.Tensor([alpha, 1 - alpha])
+        elif isinstance(alpha, list):
+            self.alpha = torch.Tensor(alpha)
+        else:
+            self.alpha = None
+
+    def forward(self, logits, target):
+        logp = F.log_softmax(logits, dim=1).gather(1, target.view(-1, 1)).view(-1)
+        pt = logp.exp()
+        if self.alpha is not None:
+            logp = logp * self.alpha.gather(0, target)
+        return (-((1 - pt) ** self.gamma) * logp).mean()
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+crit = FocalLoss(alpha=[0.25, 0.75]).to(device)
+x = torch.randn(4, 2, device=device)
+y = torch.tensor([0, 1, 1, 0], device=device)
+print(crit(x, y))
+"""
+
+FOCAL_REGISTERED = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class FocalLoss(nn.Module):
+    def __init__(self, gamma=2.0, alpha=None):
+        super().__init__()
+        self.gamma = gamma
+        if isinstance(alpha, (float, int)):
+            self.register_buffer("alpha", torch.Tensor([alpha, 1 - alpha]))
+        elif isinstance(alpha, list):
+            self.register_buffer("alpha", torch.Tensor(alpha))
+        else:
+            self.register_buffer("alpha", None)
+
+    def forward(self, logits, target):
+        logp = F.log_softmax(logits, dim=1).gather(1, target.view(-1, 1)).view(-1)
+        pt = logp.exp()
+        if self.alpha is not None:
+            logp = logp * self.alpha.gather(0, target)
+        return (-((1 - pt) ** self.gamma) * logp).mean()
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+crit = FocalLoss(alpha=[0.25, 0.75]).to(device)
+x = torch.randn(4, 2, device=device)
+y = torch.tensor([0, 1, 1, 0], device=device)
+print(crit(x, y))
+"""
+
+FOCAL_MOVED_AT_USE = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class FocalLoss(nn.Module):
+    def __init__(self, gamma=2.0, alpha=None):
+        super().__init__()
+        self.gamma = gamma
+        if isinstance(alpha, (float, int)):
+            self.alpha = torch.Tensor([alpha, 1 - alpha])
+        elif isinstance(alpha, list):
+            self.alpha = torch.Tensor(alpha)
+        else:
+            self.alpha = None
+
+    def forward(self, logits, target):
+        logp = F.log_softmax(logits, dim=1).gather(1, target.view(-1, 1)).view(-1)
+        pt = logp.exp()
+        if self.alpha is not None:
+            logp = logp * self.alpha.to(logits.device).gather(0, target)
+        return (-((1 - pt) ** self.gamma) * logp).mean()
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+crit = FocalLoss(alpha=[0.25, 0.75]).to(device)
+x = torch.randn(4, 2, device=device)
+y = torch.tensor([0, 1, 1, 0], device=device)
+print(crit(x, y))
+"""
+
+FOCAL_SCALAR_BRANCHES = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class FocalLoss(nn.Module):
+    def __init__(self, gamma=2.0, alpha=0.25):
+        super().__init__()
+        if isinstance(alpha, (list, tuple)):
+            self.alpha = torch.tensor(alpha)
+        else:
+            self.alpha = torch.tensor(alpha)
+
+    def forward(self, logits, target):
+        logp = F.log_softmax(logits, dim=1).gather(1, target.view(-1, 1)).view(-1)
+        return (-self.alpha * logp).mean()
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+crit = FocalLoss(alpha=0.5).to(device)
+print(crit(torch.randn(4, 2, device=device), torch.tensor([0, 1, 1, 0], device=device)))
+"""
+
+FOCAL_MOVED_IN_FORWARD = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class FocalLoss(nn.Module):
+    def __init__(self, alpha=None):
+        super().__init__()
+        if alpha is None:
+            self.alpha = torch.ones(2)
+        else:
+            self.alpha = torch.Tensor(alpha)
+
+    def forward(self, logits, target):
+        if self.alpha.device != logits.device:
+            self.alpha = self.alpha.to(logits.device)
+        logp = F.log_softmax(logits, dim=1).gather(1, target.view(-1, 1)).view(-1)
+        return (-self.alpha.gather(0, target) * logp).mean()
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+crit = FocalLoss([0.3, 0.7]).to(device)
+print(crit(torch.randn(4, 2, device=device), torch.tensor([0, 1, 1, 0], device=device)))
+"""
+
+NORMALIZATION_NONE_INDEX = """\
+import torch
+import torch.nn as nn
+
+
+class Normalization(nn.Module):
+    def __init__(self, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
+        super().__init__()
+        self.mean = torch.tensor(mean)[None, :, None, None]
+        self.std = torch.tensor(std)[None, :, None, None]
+
+    def forward(self, img):
+        return (img - self.mean) / self.std
+
+
+class Perceptual(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.norm = Normalization()
+        self.conv = nn.Conv2d(3, 4, 3)
+
+    def forward(self, x):
+        return self.conv(self.norm(x))
+
+
+device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+net = Perceptual().to(device)
+print(net(torch.rand(1, 3, 8, 8).to(device)).shape)
+"""
+
+NORMALIZATION_REGISTERED = """\
+import torch
+import torch.nn as nn
+
+
+class Normalization(nn.Module):
+    def __init__(self, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
+        super().__init__()
+        self.register_buffer("mean", torch.tensor(mean)[None, :, None, None])
+        self.register_buffer("std", torch.tensor(std)[None, :, None, None])
+
+    def forward(self, img):
+        return (img - self.mean) / self.std
+
+
+class Perceptual(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.norm = Normalization()
+        self.conv = nn.Conv2d(3, 4, 3)
+
+    def forward(self, x):
+        return self.conv(self.norm(x))
+
+
+device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+net = Perceptual().to(device)
+print(net(torch.rand(1, 3, 8, 8).to(device)).shape)
+"""
+
+INTEGER_INDEX_SCALAR = """\
+import torch
+import torch.nn as nn
+
+
+class Scale(nn.Module):
+    def __init__(self, factors=(2.0, 3.0)):
+        super().__init__()
+        self.factor = torch.tensor(factors)[0]
+
+    def forward(self, x):
+        return x * self.factor
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+print(Scale().to(device)(torch.ones(2, device=device)))
+"""
+
+KERNEL_OF_TORCH_FUNCTIONS = """\
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Smooth(nn.Module):
+    def __init__(self, channels, size=3):
+        super().__init__()
+        self.channels = channels
+        self.weight = self.make_kernel(size)
+
+    def make_kernel(self, size):
+        k = torch.tensor([math.exp(-((i - size // 2) ** 2)) for i in range(size)])
+        k2 = torch.outer(k, k)
+        k2 = k2 / k2.sum()
+        return k2.view(1, 1, size, size).repeat(self.channels, 1, 1, 1)
+
+    def forward(self, x):
+        return F.conv2d(x, self.weight, padding=1, groups=self.channels)
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+s = Smooth(3).to(device)
+print(s(torch.rand(1, 3, 8, 8, device=device)).shape)
+"""
+
+KERNEL_REGISTERED = """\
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Smooth(nn.Module):
+    def __init__(self, channels, size=3):
+        super().__init__()
+        self.channels = channels
+        self.register_buffer("weight", self.make_kernel(size))
+
+    def make_kernel(self, size):
+        k = torch.tensor([math.exp(-((i - size // 2) ** 2)) for i in range(size)])
+        k2 = torch.outer(k, k)
+        k2 = k2 / k2.sum()
+        return k2.view(1, 1, size, size).repeat(self.channels, 1, 1, 1)
+
+    def forward(self, x):
+        return F.conv2d(x, self.weight, padding=1, groups=self.channels)
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+s = Smooth(3).to(device)
+print(s(torch.rand(1, 3, 8, 8, device=device)).shape)
+"""
+
+TORCH_FUNCTION_OF_A_SCALAR = """\
+import torch
+import torch.nn as nn
+
+
+class Temp(nn.Module):
+    def __init__(self, t=2.0):
+        super().__init__()
+        self.log_t = torch.log(torch.tensor(t))
+        self.fc = nn.Linear(3, 3)
+
+    def forward(self, x):
+        return self.fc(x) / self.log_t.exp()
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+print(Temp().to(device)(torch.ones(2, 3, device=device)).shape)
+"""
+
+TORCH_FUNCTION_OF_A_PLACED_TENSOR = """\
+import torch
+import torch.nn as nn
+
+
+class Grid(nn.Module):
+    def __init__(self, n=4, device="cpu"):
+        super().__init__()
+        ys = torch.arange(n, device=device)
+        self.grid = torch.stack([ys, ys], dim=0)
+
+    def forward(self, x):
+        return x + self.grid.sum()
+
+
+dev = "cuda" if torch.cuda.is_available() else "cpu"
+print(Grid(device=dev).to(dev)(torch.ones(2, device=dev)))
+"""
+
+
+REPORTED = [
+    (FOCAL_BRANCHES, [11], "in 2 of the branches"),
+    (NORMALIZATION_NONE_INDEX, [8, 9], "plain tensor attribute"),
+    (KERNEL_OF_TORCH_FUNCTIONS, [12], "plain tensor attribute"),
+]
+SILENT = [
+    FOCAL_REGISTERED,
+    FOCAL_MOVED_AT_USE,
+    FOCAL_SCALAR_BRANCHES,
+    FOCAL_MOVED_IN_FORWARD,
+    NORMALIZATION_REGISTERED,
+    INTEGER_INDEX_SCALAR,
+    KERNEL_REGISTERED,
+    TORCH_FUNCTION_OF_A_SCALAR,
+]
+
+
+@pytest.mark.parametrize(("program", "expected", "said"), REPORTED)
+def test_missed_shapes_are_reported_and_fail_on_a_gpu(program, expected, said):
+    found = findings("PTL302", program)
+    assert [f.line for f in found] == expected
+    assert all(said in f.message for f in found)
+    error = run_on_fake_cuda(program)
+    assert error is not None and MISMATCH in error
+
+
+@pytest.mark.parametrize("program", SILENT)
+def test_neighbours_run_on_a_gpu_and_stay_silent(program):
+    assert findings("PTL302", program) == []
+    assert run_on_fake_cuda(program) is None
+
+
+def test_a_torch_function_of_a_placed_tensor_is_not_a_plain_tensor():
+    """``torch.stack([ys, ys])`` of ``torch.arange(n, device=device)``: on ``device``, whatever the
+    attribute's fate (the program still mixes devices after a later ``.to()``, not this rule's
+    question): the operands decide, and one of them is placed."""
+    assert findings("PTL302", TORCH_FUNCTION_OF_A_PLACED_TENSOR) == []
+
+
+def test_the_branch_fix_registers_every_branch_and_the_fixed_loss_runs():
+    text = fixed("PTL302", FOCAL_BRANCHES)
+    compile(text, "<fixed>", "exec")
+    assert text.count('self.register_buffer("alpha", ') == 3
+    assert 'self.register_buffer("alpha", None)' in text
+    assert findings("PTL302", text) == []
+    assert run_on_fake_cuda(text) is None
+
+
+def test_an_identity_test_of_the_attribute_is_no_use_on_a_device():
+    """``if self.alpha is not None:`` reads no values: with the one real use moved
+    (``self.alpha.to(x.device)``), nothing is left to report."""
+    program = """\
+    import torch
+    import torch.nn as nn
+
+
+    class Weighted(nn.Module):
+        def __init__(self, alpha):
+            super().__init__()
+            self.alpha = torch.Tensor(alpha)
+
+        def forward(self, x):
+            if self.alpha is not None:
+                x = x * self.alpha.to(x.device)
+            return x
+    """
+    assert findings("PTL302", program) == []
+    assert findings("PTL302", program.replace("self.alpha.to(x.device)", "self.alpha")) != []
