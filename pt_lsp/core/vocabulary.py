@@ -55,6 +55,12 @@ TORCH_PYTHON_RESULTS = frozenset(
     {f"torch.nn.init.{name}" for name in ("_calculate_fan_in_and_fan_out", "_calculate_correct_fan", "calculate_gain")}
     | {"torch.numel", "torch.is_tensor", "torch.is_floating_point", "torch.is_complex", "torch.is_nonzero"}
 )
+# torch.nn.init's initialisers fill their first argument in place and return it (the same tensor).
+NN_INIT_IN_PLACE = frozenset(
+    f"torch.nn.init.{name}_"
+    for name in "uniform normal constant ones zeros eye dirac xavier_uniform xavier_normal kaiming_uniform"
+    " kaiming_normal trunc_normal orthogonal sparse".split()
+)
 TENSOR_ATTRS_OTHER = frozenset("shape ndim dtype is_cuda is_leaf requires_grad names layout is_sparse".split())
 
 # Operations whose backward needs no saved tensor: a second backward through them alone works

@@ -71,6 +71,8 @@ class InitEvidence:
             items = value.values if isinstance(value, ast.Dict) else value.elts
             kinds = [self.element_kind(item, function, depth + 1) for item in items]
             return next((k for k in kinds if k is not None), None)
+        if isinstance(value, (ast.ListComp, ast.GeneratorExp)) and depth < 3:
+            return self.element_kind(value.elt, function, depth + 1)  # `[[nn.Linear(...) for _ in ...] ...]`
         if isinstance(value, ast.Name) and depth < 3:
             if self._registered_elsewhere(function, value.id):
                 return None  # `self.fc = layer` registers it: a list of it misses nothing
@@ -233,6 +235,10 @@ class InitEvidence:
             and self._builtin(value.func) in ("builtins.list", "builtins.tuple")
         ):
             return Container("list", [(value.args[0].elt, function)])  # tuple(nn.Conv2d(c, c, 3) for c in ...)
+        mapped = _mapped_lambda(value)
+        if mapped is not None and self._builtin(mapped[0].func) in ("builtins.list", "builtins.tuple"):
+            if self._builtin(mapped[1].func) == "builtins.map":
+                return Container("list", [(mapped[2].body, function)])  # list(map(lambda i: Block(i), ...))
         if isinstance(value, ast.Call) and not value.args and not value.keywords:
             qualname = self.ctx.qualname(value.func) or (
                 f"builtins.{value.func.id}"
@@ -408,6 +414,16 @@ class InitEvidence:
         if attribute is not None:
             return is_self_attr(node) and node.attr == attribute
         return isinstance(node, ast.Name) and node.id == local
+
+
+def _mapped_lambda(value: ast.AST) -> tuple[ast.Call, ast.Call, ast.Lambda] | None:
+    """``list(map(lambda ...: item, xs))``: the outer call, the ``map(...)`` call and the lambda."""
+    if not (isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords):
+        return None
+    inner = value.args[0]
+    if isinstance(inner, ast.Call) and len(inner.args) >= 2 and isinstance(inner.args[0], ast.Lambda):
+        return value, inner, inner.args[0]
+    return None
 
 
 def unpacked_item(target: ast.expr, value: ast.AST, name: str) -> ast.AST | None:

@@ -10,6 +10,7 @@ import ast
 from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.tensors import PARAMETER, TENSOR_FACTORIES, TENSOR_METHODS, made_by_factory
+from pt_lsp.core.vocabulary import NN_INIT_IN_PLACE
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._module_evidence import is_self_attr
 
@@ -29,6 +30,9 @@ def grad_tensor_call(ctx: FileContext, value: ast.AST) -> ast.Call | None:
     by ``.to(device)`` and the like (None otherwise)."""
     while isinstance(value, ast.Call):
         qualname = ctx.qualname(value.func)
+        if qualname in NN_INIT_IN_PLACE and value.args:
+            value = value.args[0]  # `nn.init.xavier_uniform_(torch.empty(..., requires_grad=True))`: that tensor
+            continue
         if qualname is not None:
             if qualname in TENSOR_FACTORIES - {PARAMETER} or qualname == VARIABLE:
                 return value if requires_grad_keyword(value) else None

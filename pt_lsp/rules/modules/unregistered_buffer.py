@@ -61,7 +61,8 @@ class UnregisteredBuffer(Rule):
     torch.tensor([0.485, 0.456, 0.406])`, also `torch.from_numpy(table)`, the legacy
     `torch.Tensor(n)`, `torch.tensor(data)` of a list (a parameter every instantiation in the
     file passes a list for) and a conversion given dimensions (`torch.tensor(mean).view(-1, 1,
-    1)`, `torch.tensor(mean)[None, :, None, None]`, unless some instantiation in the file gives the data as a placed tensor, or hands it in
+    1)`, `torch.tensor(mean)[None, :, None, None]`, unless some instantiation in the file gives
+    the data as a placed tensor, or hands it in
     through a parameter of a function no code of the file names: `torch.tensor(t)` copies `t` on
     its device)) that `forward` uses, or a method it calls, or a method that runs the module or
     one of its layers (`self(x)`, `self.forward(x)`, `self.fc(x)`, as a policy's `sample(state)` does),

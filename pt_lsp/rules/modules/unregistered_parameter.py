@@ -32,9 +32,11 @@ class UnregisteredParameter(Rule):
     """
     ## What it does
     Flags, in an `nn.Module` subclass, attributes that hold trainable state PyTorch does not
-    register: a tensor with `requires_grad=True` assigned to `self.x` without `nn.Parameter`,
+    register: a tensor with `requires_grad=True` assigned to `self.x` without `nn.Parameter`
+    (also through an initialiser: `nn.init.xavier_uniform_(torch.empty(n, m, requires_grad=True))`),
     and modules or parameters kept in a plain `list`, `tuple` or `dict` attribute (a literal, a
-    comprehension, list arithmetic of those (`[nn.Linear(4, 4)] * n`, `[a] + [b]`), or a
+    comprehension (nested ones too), `list(map(lambda i: Block(i), ...))`, list arithmetic of
+    those (`[nn.Linear(4, 4)] * n`, `[a] + [b]`), or a
     container created empty and filled with `.append(...)`,
     `.extend(...)` or `[key] = ...`), also inside lists put into it (`[nn.Linear(...), act]`),
     where the modules come from the class's callers (`Merge([nn.Linear(4, 2)])` stored by
@@ -220,7 +222,7 @@ class UnregisteredParameter(Rule):
             return None
         plain = "tuple" if isinstance(value, ast.Tuple) else container.shape
         what = _WHAT[next(iter(kinds))] if len(kinds) == 1 else "modules and parameters"
-        nested = any(isinstance(element, (ast.List, ast.Tuple, ast.Dict)) for element, _ in found)
+        nested = any(isinstance(element, (ast.List, ast.Tuple, ast.Dict, ast.ListComp)) for element, _ in found)
         message = (
             f"`self.{target.attr}` keeps {what} in a plain {plain}{' (in lists inside it)' if nested else ''}:"
             " they are not registered, so `parameters()`, `.to(device)` and `state_dict()` miss them"
