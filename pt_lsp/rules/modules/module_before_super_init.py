@@ -86,6 +86,20 @@ def _early_call(ctx: FileContext, info: ClassInfo, call: ast.Call) -> tuple[str,
     return None
 
 
+def _self_setattr(ctx: FileContext, call: ast.Call) -> bool:
+    """``setattr(self, name, value)`` with the builtin ``setattr``."""
+    func = call.func
+    return (
+        isinstance(func, ast.Name)
+        and func.id == "setattr"
+        and ctx.names.binding("setattr", func) is None
+        and len(call.args) == 3
+        and not call.keywords
+        and isinstance(call.args[0], ast.Name)
+        and call.args[0].id == "self"
+    )
+
+
 def _is_module_annotation(ctx: FileContext, annotation: ast.expr | None) -> bool:
     if annotation is None:
         return False
@@ -145,7 +159,8 @@ class ModuleBeforeSuperInit(Rule):
     Flags, in the `__init__` of an `nn.Module` subclass, a submodule (`self.fc = nn.Linear(...)`)
     or parameter (`self.w = nn.Parameter(...)`) assigned before `super().__init__()` runs (also
     registered with `self.register_buffer(...)`, `self.register_parameter(...)`,
-    `self.add_module(...)`, or assigned by a method of the class called there: `self.build()`),
+    `self.add_module(...)`, set with `setattr(self, f"fc{i}", nn.Linear(...))`, or assigned by a
+    method of the class called there: `self.build()`),
     a misspelt base call (`super().__init()`, `super()._init_()`: reported itself, with a fix
     that names `__init__`), or
     in an `__init__` that never calls it (`super(Net).__init__()`, without `self`, initialises
@@ -261,6 +276,10 @@ class ModuleBeforeSuperInit(Rule):
                             shown[id(node)] = Step(*found)
                     if what:
                         offending.append((node, what, f"`self.{attr}` is assigned"))
+                elif isinstance(node, ast.Call) and _self_setattr(ctx, node):
+                    what = _module_value(ctx, node.args[2])
+                    if what:  # `setattr(self, f"fc{i}", nn.Linear(...))` goes through `nn.Module.__setattr__`
+                        offending.append((node, what, f"`setattr` of `{source_of(ctx, node.args[1])}` sets"))
                 elif isinstance(node, ast.Call) and is_self_attr(node.func) and isinstance(node.func, ast.Attribute):
                     early = _early_call(ctx, info, node)
                     if early is not None:
