@@ -19,7 +19,7 @@ from .module_calls import ModuleCalls, static, without_grad
 from .moves import condition, moved_to, target_device
 from .optimizers import named_optimizer, saved_owners
 from .qualified import PIL_IMAGE, PIL_IMAGE_METHODS, QualifiedCalls, operands
-from .state import Stack, State
+from .state import Stack, State, item_key
 from .values import BYTES, OTHER, UNKNOWN, Args, Kind, Kwargs, Value, add_element
 
 if TYPE_CHECKING:
@@ -365,6 +365,7 @@ class Calls:
             value = receiver.with_(history=frozenset(), requires_grad=False)
             if name == "detach_":
                 state.rebind(func.value, value)
+                rebind_item(state, func.value, value)  # `hidden[0].detach_()`
             return value
         if name in ("requires_grad_",):
             flag = args[0] if args else kwargs.get("requires_grad")
@@ -401,6 +402,35 @@ def stored(value: Value, node: ast.Call, container: ast.expr) -> Value:
     message = f"stored in {subject(container)} here"
     items = tuple(i.step(node, message) if i.steps else i for i in value.items) if value.items else value.items
     return (value.step(node, message) if value.steps else value).with_(items=items)
+
+
+def rebind_item(state: State, target: ast.expr, value: Value) -> None:
+    """``hidden[0].detach_()``: the item of a sequence of known items at a constant index is
+    changed in place, and the sequence's graph is what its items still hold."""
+    if not isinstance(target, ast.Subscript):
+        return
+    index, sign = target.slice, 1
+    if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub):
+        index, sign = index.operand, -1  # `hidden[-1]`
+    path = attr_path(target.value)
+    if path is None or not (isinstance(index, ast.Constant) and type(index.value) is int):
+        return
+    held = state.env.get(path)
+    if held is None:
+        return
+    if held.kind is not Kind.SEQ or held.items is None:
+        return
+    position = sign * index.value
+    if not -len(held.items) <= position < len(held.items):
+        return
+    items = list(held.items)
+    items[position] = value
+    history = frozenset().union(*(item.history for item in items))
+    grad = False if not history else held.requires_grad
+    state.env[path] = held.with_(items=tuple(items), history=history, requires_grad=grad)
+    key = item_key(target)
+    if key is not None and key in state.items:
+        state.env[key] = value
 
 
 # Tensor methods whose result lives on the receiver's device (also a TensorDict's): shape and dtype changes.

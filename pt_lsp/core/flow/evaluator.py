@@ -235,7 +235,7 @@ class Expressions:
         if attr == "grad" and base.requires_grad:
             return Value(kind=Kind.TENSOR, device=base.device, requires_grad=False)
         if base.kind is Kind.SEQ and base.attrs:  # a named tuple's field (namedtuples.py)
-            return dict(base.attrs).get(attr, UNKNOWN)
+            return named_field(base, attr)
         return UNKNOWN
 
     def module_attribute(self, base: Value, node: ast.Attribute, state: State) -> Value:
@@ -647,6 +647,17 @@ def sequential_layer(container: Value, index: ast.expr) -> Value | None:
     if layer is None or layer.kind is not Kind.MODULE:
         return None
     return layer.with_(device=container.device, steps=container.steps) if layer.requires_grad else layer
+
+
+def named_field(value: Value, attr: str) -> Value:
+    """A named tuple's field: its item at the field's position (``attrs`` name the fields in
+    order), so that what changed the items (``for t in state: t.detach_()``) changes the field."""
+    names = [name for name, _ in value.attrs]
+    if attr not in names:
+        return UNKNOWN
+    if value.items is not None and len(value.items) == len(names):
+        return value.items[names.index(attr)]
+    return value.attrs[names.index(attr)][1]
 
 
 def sequence(items: tuple[Value, ...]) -> Value:

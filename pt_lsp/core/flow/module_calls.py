@@ -192,6 +192,8 @@ class ModuleCalls:
             # (output, h_n) and, for an LSTM, (output, (h_n, c_n))
             state_value = sequence((value, value)) if qualname.endswith("LSTM") else value
             return sequence((value, state_value))
+        if qualname == "torch.nn.LSTMCell":
+            return sequence((value, value))  # (h_1, c_1)
         return value
 
 
