@@ -427,3 +427,163 @@ def test_an_identity_test_of_the_attribute_is_no_use_on_a_device():
     """
     assert findings("PTL302", program) == []
     assert findings("PTL302", program.replace("self.alpha.to(x.device)", "self.alpha")) != []
+
+
+# A VAE's prior kept in an attribute (real VAE tutorials do this): `torch.distributions` objects are
+# no modules, `model.to(device)` leaves their parameters on the CPU, and `self.N.sample(...)` in
+# `forward` gives a CPU tensor. Under fake-cuda the two reported programs raised the device mismatch;
+# the neighbours ran (the sample moved at use, a prior given by the caller on the device, the
+# tutorial's own workaround of moving `loc`/`scale` by hand, the prior built in `forward` from buffers).
+PRIOR_OF_NUMBERS = """\
+import torch
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, d=4, z=2):
+        super().__init__()
+        self.mu = nn.Linear(d, z)
+        self.logvar = nn.Linear(d, z)
+        self.N = torch.distributions.Normal(0, 1)
+
+    def forward(self, x):
+        mu, sigma = self.mu(x), torch.exp(0.5 * self.logvar(x))
+        return mu + sigma * self.N.sample(mu.shape)
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+enc = Encoder().to(device)
+print(enc(torch.rand(3, 4, device=device)).shape)
+"""
+
+PRIOR_OF_PLAIN_TENSORS = """\
+import torch
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, d=4, z=2):
+        super().__init__()
+        self.mu = nn.Linear(d, z)
+        self.logvar = nn.Linear(d, z)
+        self.N = torch.distributions.Normal(torch.zeros(2), torch.ones(2))
+
+    def forward(self, x):
+        mu, sigma = self.mu(x), torch.exp(0.5 * self.logvar(x))
+        return mu + sigma * self.N.sample(mu.shape[:1])
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+enc = Encoder().to(device)
+print(enc(torch.rand(3, 4, device=device)).shape)
+"""
+
+PRIOR_SAMPLE_MOVED = """\
+import torch
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, d=4, z=2):
+        super().__init__()
+        self.mu = nn.Linear(d, z)
+        self.logvar = nn.Linear(d, z)
+        self.N = torch.distributions.Normal(0, 1)
+
+    def forward(self, x):
+        mu, sigma = self.mu(x), torch.exp(0.5 * self.logvar(x))
+        return mu + sigma * self.N.sample(mu.shape).to(mu.device)
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+enc = Encoder().to(device)
+print(enc(torch.rand(3, 4, device=device)).shape)
+"""
+
+PRIOR_GIVEN_BY_THE_CALLER = """\
+import torch
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, d=4, z=2, prior=None):
+        super().__init__()
+        self.mu = nn.Linear(d, z)
+        self.logvar = nn.Linear(d, z)
+        self.N = prior
+
+    def forward(self, x):
+        mu, sigma = self.mu(x), torch.exp(0.5 * self.logvar(x))
+        return mu + sigma * self.N.sample(mu.shape[:1])
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+enc = Encoder(prior=torch.distributions.Normal(torch.zeros(2, device=device), torch.ones(2, device=device))).to(device)
+print(enc(torch.rand(3, 4, device=device)).shape)
+"""
+
+PRIOR_MOVED_BY_HAND = """\
+import torch
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, d=4, z=2):
+        super().__init__()
+        self.mu = nn.Linear(d, z)
+        self.logvar = nn.Linear(d, z)
+        self.N = torch.distributions.Normal(0, 1)
+        if torch.cuda.is_available():
+            self.N.loc = self.N.loc.cuda()
+            self.N.scale = self.N.scale.cuda()
+
+    def forward(self, x):
+        mu, sigma = self.mu(x), torch.exp(0.5 * self.logvar(x))
+        return mu + sigma * self.N.sample(mu.shape)
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+enc = Encoder().to(device)
+print(enc(torch.rand(3, 4, device=device)).shape)
+"""
+
+PRIOR_OF_BUFFERS = """\
+import torch
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, d=4, z=2):
+        super().__init__()
+        self.mu = nn.Linear(d, z)
+        self.logvar = nn.Linear(d, z)
+        self.register_buffer("loc", torch.zeros(2))
+        self.register_buffer("scale", torch.ones(2))
+
+    def forward(self, x):
+        mu, sigma = self.mu(x), torch.exp(0.5 * self.logvar(x))
+        return mu + sigma * torch.distributions.Normal(self.loc, self.scale).sample(mu.shape[:1])
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+enc = Encoder().to(device)
+print(enc(torch.rand(3, 4, device=device)).shape)
+"""
+
+
+@pytest.mark.parametrize("program", [PRIOR_OF_NUMBERS, PRIOR_OF_PLAIN_TENSORS])
+def test_a_distribution_kept_in_an_attribute_is_reported(program):
+    (finding,) = findings("PTL302", program)
+    assert finding.line == 10
+    assert "a distribution is no module" in finding.message and "`self.N.sample(...)`" in finding.message
+    assert finding.fix is None  # a buffer holds a tensor, not a distribution
+    error = run_on_fake_cuda(program)
+    assert error is not None and MISMATCH in error
+
+
+@pytest.mark.parametrize(
+    "program", [PRIOR_SAMPLE_MOVED, PRIOR_GIVEN_BY_THE_CALLER, PRIOR_MOVED_BY_HAND, PRIOR_OF_BUFFERS]
+)
+def test_distributions_placed_or_moved_stay_silent_and_run(program):
+    assert findings("PTL302", program) == []
+    assert run_on_fake_cuda(program) is None

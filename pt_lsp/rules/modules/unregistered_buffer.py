@@ -15,6 +15,7 @@ from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._class_constants import class_body_tensors
 from pt_lsp.rules.modules._device_moves import moved_at_use, placement_free, unmoved_uses
+from pt_lsp.rules.modules._distributions import kept_distributions
 from pt_lsp.rules.modules._init_helpers import assigned_below, construction_helpers, inherited_sources
 from pt_lsp.rules.modules._module_evidence import (
     Function,
@@ -83,8 +84,12 @@ class UnregisteredBuffer(Rule):
     method returns a plain tensor); that finding has no fix (`register_buffer` refuses a name
     that is already an attribute). An attribute bound in exclusive branches of `__init__`, each
     to such a tensor or `None` (a focal loss's `alpha` from a number, a list or nothing), counts
-    as well, with one fix that registers it in every branch. A method that only `__init__` calls, as a statement of its
-    own (`self._init_tmp_variables()`, also `self.build(n)`), sets attributes at construction as `__init__` does, and
+    as well, with one fix that registers it in every branch. So does a `torch.distributions`
+    object made there from numbers or such tensors (`self.N = torch.distributions.Normal(0, 1)`)
+    whose methods what `forward` reaches calls (`self.N.sample(mu.shape)`): a distribution is no
+    module, and `model.to(device)` leaves its parameters on the CPU (no fix). A method that only
+    `__init__` calls, as a statement of its own (`self._init_tmp_variables()`, also
+    `self.build(n)`), sets attributes at construction as `__init__` does, and
     so does the `__init__` of a module base without a `forward` for a subclass's `forward`. A
     list or dict attribute that `__init__` binds once to plain tensors (a display, or an empty
     container it fills there, also with registered buffers read back by `getattr(self, name)`)
@@ -196,6 +201,8 @@ class UnregisteredBuffer(Rule):
             yield from self.rebuilt_in_init(ctx, info, init, forward, reached)
             yield from self.placed_only_when_given(ctx, info, init, reached, super_line)
             yield from self.chosen_in_branches(ctx, info, init, reached, super_line)
+            for attr, stmt, calls in kept_distributions(ctx, info, init, reached):
+                yield self.distribution(ctx, attr, stmt, calls)
             yield from self.stale_after_move(ctx, info, init, forward, super_line)
         yield from self.set_by_bases(ctx)
         yield from self.class_constants(ctx)
@@ -508,6 +515,20 @@ class UnregisteredBuffer(Rule):
                 else []
             )
             yield self.report(ctx, tensors[0], message, fixes=joined, related=related)
+
+    def distribution(self, ctx: FileContext, attr: str, stmt: ast.Assign, calls: list[ast.Call]) -> Finding:
+        """No fix: a buffer holds a tensor, not a distribution; the distribution is best made where
+        it is used, from tensors on the input's device."""
+        kind = source_of(ctx, stmt.value.func) if isinstance(stmt.value, ast.Call) else "distribution"
+        message = (
+            f"`self.{attr}` is a `{kind}` made in `__init__` from CPU values: a distribution is no module, so"
+            f" `model.to(device)` does not move its parameters and `{source_of(ctx, calls[0].func)}(...)` in"
+            f" `forward` gives CPU tensors; make it where it is used, from tensors on the input's device"
+        )
+        steps = [Step(stmt.value, f"`self.{attr}` is made here, on the CPU")]
+        steps += [Step(call, "used here: its result is on the CPU after `model.to(device)`") for call in calls[:2]]
+        message_path = f"kept in a plain attribute `self.{attr}`: `model.to(device)` moves only parameters and buffers"
+        return self.report(ctx, stmt, message, related=assignment_path(ctx, steps, stmt, message_path))
 
     def path(
         self,
