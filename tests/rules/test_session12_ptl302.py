@@ -587,3 +587,97 @@ def test_a_distribution_kept_in_an_attribute_is_reported(program):
 def test_distributions_placed_or_moved_stay_silent_and_run(program):
     assert findings("PTL302", program) == []
     assert run_on_fake_cuda(program) is None
+
+
+# `torch.tensor(cfg["anchors"])` where every instantiation passes a module-level dict whose
+# "anchors" is a list: a conversion with dimensions (raised the device mismatch under fake-cuda);
+# `torch.tensor(cfg["scale"])` of a number is 0-d and mixes with CUDA tensors (the program with
+# the anchors registered and the scale left plain ran there).
+ANCHORS_FROM_A_CONFIG = """\
+import torch
+import torch.nn as nn
+
+CFG = {"anchors": [[10, 13], [16, 30], [33, 23]], "classes": 2}
+
+
+class YoloHead(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.anchors = torch.tensor(cfg["anchors"]).float()
+        self.conv = nn.Conv2d(8, len(cfg["anchors"]) * (5 + cfg["classes"]), 1)
+
+    def forward(self, x):
+        p = self.conv(x)
+        b, _, h, w = p.shape
+        p = p.view(b, len(self.anchors), -1, h, w)
+        wh = p[:, :, 2:4].exp() * self.anchors.view(1, -1, 2, 1, 1)
+        return wh
+
+
+device = "cuda" if torch.cuda.is_available() else "cpu"
+head = YoloHead(CFG).to(device)
+print(head(torch.randn(1, 8, 4, 4, device=device)).shape)
+"""
+
+ANCHORS_AND_A_SCALAR_FROM_A_CONFIG = """\
+import torch
+import torch.nn as nn
+
+CFG = {"anchors": [[10, 13], [16, 30], [33, 23]], "classes": 2, "scale": 2.0}
+
+
+class YoloHead(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.anchors = torch.tensor(cfg["anchors"]).float()
+        self.scale = torch.tensor(cfg["scale"])
+        self.conv = nn.Conv2d(8, len(cfg["anchors"]) * (5 + cfg["classes"]), 1)
+
+    def forward(self, x):
+        p = self.conv(x)
+        b, _, h, w = p.shape
+        p = p.view(b, len(self.anchors), -1, h, w)
+        wh = p[:, :, 2:4].exp() * self.anchors.view(1, -1, 2, 1, 1)
+        return wh * self.scale
+
+
+device = "cuda" if torch.cuda.is_available() else "cpu"
+head = YoloHead(CFG).to(device)
+print(head(torch.randn(1, 8, 4, 4, device=device)).shape)
+"""
+
+ANCHORS_REGISTERED = """\
+import torch
+import torch.nn as nn
+
+CFG = {"anchors": [[10, 13], [16, 30], [33, 23]], "classes": 2, "scale": 2.0}
+
+
+class YoloHead(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.register_buffer("anchors", torch.tensor(cfg["anchors"]).float())
+        self.scale = torch.tensor(cfg["scale"])
+        self.conv = nn.Conv2d(8, len(cfg["anchors"]) * (5 + cfg["classes"]), 1)
+
+    def forward(self, x):
+        p = self.conv(x)
+        b, _, h, w = p.shape
+        p = p.view(b, len(self.anchors), -1, h, w)
+        wh = p[:, :, 2:4].exp() * self.anchors.view(1, -1, 2, 1, 1)
+        return wh * self.scale
+
+
+device = "cuda" if torch.cuda.is_available() else "cpu"
+head = YoloHead(CFG).to(device)
+print(head(torch.randn(1, 8, 4, 4, device=device)).shape)
+"""
+
+
+def test_a_list_from_a_config_dict_is_data_with_dimensions():
+    assert [f.line for f in findings("PTL302", ANCHORS_FROM_A_CONFIG)] == [10]
+    error = run_on_fake_cuda(ANCHORS_FROM_A_CONFIG)
+    assert error is not None and MISMATCH in error
+    assert [f.line for f in findings("PTL302", ANCHORS_AND_A_SCALAR_FROM_A_CONFIG)] == [10]  # not the 0-d scale
+    assert findings("PTL302", ANCHORS_REGISTERED) == []
+    assert run_on_fake_cuda(ANCHORS_REGISTERED) is None

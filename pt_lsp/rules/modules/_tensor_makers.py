@@ -387,13 +387,29 @@ def _constant_strings(ctx: FileContext, expr: ast.expr, depth: int) -> list[str]
     return found
 
 
-def _data_with_dims(ctx: FileContext, data: ast.expr) -> bool:
-    """A list or tuple: a display, a local bound only to displays, or a parameter of ``__init__``
-    that ``__init__`` never rebinds and every instantiation in the file passes a display for."""
-    if isinstance(data, DISPLAYS):
+def _data_with_dims(ctx: FileContext, data: ast.expr, depth: int = 0) -> bool:
+    """A list or tuple: a display, ``list(...)`` / ``tuple(...)`` / ``sorted(...)``, a NumPy array
+    made with a size, an item of a dict display (``cfg["anchors"]``), a local bound only to such,
+    or a parameter of ``__init__`` that ``__init__`` never rebinds and every instantiation in the
+    file passes such for (a name of a module-level constant counts as its value)."""
+    if isinstance(data, DISPLAYS) or _sized_call(ctx, data):
         return True
-    if not isinstance(data, ast.Name):
+    if depth > 3:
         return False
+    if isinstance(data, ast.Subscript) and isinstance(data.slice, ast.Constant):
+        key = data.slice.value  # `cfg["anchors"]` of a dict display with that key
+        dicts = _dict_values(ctx, data.value, depth)
+        items = [v for d in dicts for k, v in zip(d.keys, d.values) if isinstance(k, ast.Constant) and k.value == key]
+        return bool(dicts) and len(items) == len(dicts) and all(_data_with_dims(ctx, v, depth + 1) for v in items)
+    values = _bound_values(ctx, data)
+    return bool(values) and all(_data_with_dims(ctx, v, depth + 1) for v in values or ())
+
+
+def _bound_values(ctx: FileContext, data: ast.expr) -> list[ast.expr] | None:
+    """What a name may hold: for a parameter of a function that never rebinds it, what every
+    instantiation passes; for a local, what reaches it; for a module-level constant, its value."""
+    if not isinstance(data, ast.Name):
+        return None
     function = ctx.parent(data)
     while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
         function = ctx.parent(function)
@@ -401,10 +417,37 @@ def _data_with_dims(ctx: FileContext, data: ast.expr) -> bool:
         rebound = any(
             isinstance(n, ast.Name) and n.id == data.id and not isinstance(n.ctx, ast.Load) for n in own_nodes(function)
         )
-        passed = instantiation_arguments(ctx, function, data.id) if not rebound else None
-        return bool(passed) and all(isinstance(v, DISPLAYS) for v in passed or ())
+        return instantiation_arguments(ctx, function, data.id) if not rebound else None
     values = reaching_values(ctx, data)
-    return bool(values) and all(isinstance(v, DISPLAYS) for v in values or ())
+    if values is None:
+        constant = module_constants(ctx).get(data.id)
+        values = [constant.value] if constant is not None else None
+    return [v for v in values if isinstance(v, ast.expr)] if values else None
+
+
+def _dict_values(ctx: FileContext, value: ast.expr, depth: int) -> list[ast.Dict]:
+    if isinstance(value, ast.Dict):
+        return [value]
+    bound = _bound_values(ctx, value) if depth <= 3 else None
+    found = [d for v in bound or () for d in _dict_values(ctx, v, depth + 1)]
+    return found if bound and len(found) == len(bound) else []
+
+
+# calls that always give a sequence or an array with at least one dimension
+SIZED_BUILTINS = frozenset({"list", "tuple", "sorted"})
+NUMPY_SIZED = frozenset(f"numpy.{name}" for name in "arange linspace logspace eye identity".split())
+
+
+def _sized_call(ctx: FileContext, data: ast.expr) -> bool:
+    if not isinstance(data, ast.Call):
+        return False
+    func = data.func
+    if isinstance(func, ast.Name) and func.id in SIZED_BUILTINS and ctx.names.binding(func.id, func) is None:
+        return True
+    qualname = ctx.qualname(func)
+    if qualname in ("numpy.array", "numpy.asarray") and data.args:
+        return isinstance(data.args[0], DISPLAYS)
+    return qualname in NUMPY_SIZED and bool(data.args)
 
 
 def file_helper(ctx: FileContext, call: ast.Call) -> Function | None:

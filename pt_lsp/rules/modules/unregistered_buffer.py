@@ -61,7 +61,8 @@ class UnregisteredBuffer(Rule):
     attribute in `__init__` (`self.mask = torch.tril(torch.ones(8, 8))`, `self.mean =
     torch.tensor([0.485, 0.456, 0.406])`, also `torch.from_numpy(table)`, the legacy
     `torch.Tensor(n)`, `torch.tensor(data)` of a list (a parameter every instantiation in the
-    file passes a list for) and a conversion given dimensions (`torch.tensor(mean).view(-1, 1,
+    file passes a list for, `list(...)`, a sized NumPy array, an item of a dict display:
+    `cfg["anchors"]`) and a conversion given dimensions (`torch.tensor(mean).view(-1, 1,
     1)`, `torch.tensor(mean)[None, :, None, None]`, unless some instantiation in the file gives
     the data as a placed tensor, or hands it in
     through a parameter of a function no code of the file names: `torch.tensor(t)` copies `t` on
