@@ -151,3 +151,96 @@ def test_an_initialised_parameter_or_plain_tensor_is_no_unregistered_parameter()
         )
         assert line in program
         assert findings("PTL301", program) == []
+
+
+# audit-15 M1 and M2 (session 12): an attribute bound in exclusive branches of `__init__`, one
+# binding per branch, was skipped as "reassigned somewhere". A CRF's transition matrix made with
+# `requires_grad=True` in both branches (training never changed it: printed False under torch
+# 2.13), and LSTMs kept in a plain list in one branch (no LSTM key in `state_dict()`). Programs are
+# the audit's own reductions (ours).
+CRF_IN_BRANCHES = """\
+import torch
+import torch.nn as nn
+class Config:
+    use_cuda = False
+class CRF(nn.Module):
+    def __init__(self, n, config):
+        super().__init__()
+        if config.use_cuda is True:
+            self.transition = torch.randn((n, n), requires_grad=True).cuda()
+        else:
+            self.transition = torch.randn((n, n), requires_grad=True)
+        self.transition.data[1, :] = -15
+    def forward(self, emissions):
+        return (emissions @ self.transition).logsumexp(-1).sum()
+torch.manual_seed(0)
+crf = CRF(3, Config())
+emit = nn.Linear(4, 3)
+opt = torch.optim.SGD(list(emit.parameters()) + list(crf.parameters()), lr=0.5)
+before = crf.transition.detach().clone()
+for _ in range(3):
+    opt.zero_grad(); crf(emit(torch.randn(2, 4))).backward(); opt.step()
+print("transition changed by training:", not torch.equal(before, crf.transition.detach()))
+"""
+
+LSTMS_IN_A_BRANCH = """\
+import torch
+import torch.nn as nn
+class LM(nn.Module):
+    def __init__(self, layers=2, lock=True):
+        super().__init__()
+        self.emb = nn.Embedding(10, 8)
+        if lock:
+            self.lstms = [nn.LSTM(8, 8, 1, batch_first=True)]
+            for _ in range(layers - 1):
+                self.lstms.append(nn.LSTM(8, 8, 1, batch_first=True))
+        else:
+            self.lstms = nn.LSTM(8, 8, layers, batch_first=True)
+        self.out = nn.Linear(8, 10)
+    def forward(self, x):
+        h = self.emb(x)
+        if isinstance(self.lstms, list):
+            for lstm in self.lstms:
+                h, _ = lstm(h)
+        else:
+            h, _ = self.lstms(h)
+        return self.out(h)
+m = LM(lock=True)
+print("registered LSTM keys:", [k for k in m.state_dict() if "lstm" in k])
+m(torch.randint(0, 10, (2, 5))).sum().backward()
+"""
+
+
+def test_a_grad_tensor_bound_in_each_branch_is_reported_per_branch_and_fixed():
+    assert [f.line for f in findings("PTL301", CRF_IN_BRANCHES)] == [9, 11]
+    text = fixed("PTL301", CRF_IN_BRANCHES)
+    assert text.count("nn.Parameter(") == 2
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        exec(compile(text, "<fixed>", "exec"), {"__name__": "__main__"})
+    assert "transition changed by training: True" in output.getvalue()
+
+
+def test_a_plain_list_in_one_branch_is_reported_and_the_other_branch_is_not():
+    assert [f.line for f in findings("PTL301", LSTMS_IN_A_BRANCH)] == [8]
+    registered = LSTMS_IN_A_BRANCH.replace(
+        "self.lstms = [nn.LSTM(8, 8, 1, batch_first=True)]",
+        "self.lstms = nn.ModuleList([nn.LSTM(8, 8, 1, batch_first=True)])",
+    )
+    assert "nn.ModuleList([" in registered
+    assert findings("PTL301", registered) == []
+
+
+def test_parameters_in_both_branches_and_a_rebinding_stay_silent():
+    both = CRF_IN_BRANCHES.replace(
+        "torch.randn((n, n), requires_grad=True).cuda()", "nn.Parameter(torch.randn((n, n)).cuda())"
+    ).replace("torch.randn((n, n), requires_grad=True)", "nn.Parameter(torch.randn((n, n)))")
+    assert both.count("nn.Parameter(") == 2
+    assert findings("PTL301", both) == []
+    # not exclusive: the second binding replaces the first (wrapped later), as before
+    rebound = CRF_IN_BRANCHES.replace(
+        "        self.transition.data[1, :] = -15\n",
+        "        self.transition = nn.Parameter(self.transition.detach())\n",
+    )
+    assert "nn.Parameter(self.transition.detach())" in rebound
+    assert findings("PTL301", rebound) == []

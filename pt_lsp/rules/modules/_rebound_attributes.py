@@ -26,11 +26,18 @@ def branch_assignments(ctx: FileContext, info: ClassInfo, init: Function) -> dic
     return {
         attr: sorted(stmts, key=lambda s: (s.lineno, s.col_offset))
         for attr, stmts in found.items()
-        if len(stmts) >= 2 and _exclusive(ctx, stmts) and not set_elsewhere(info, init, attr, stmts)
+        if len(stmts) >= 2 and exclusive(ctx, stmts) and not set_elsewhere(info, init, attr, stmts)
     }
 
 
-def _exclusive(ctx: FileContext, stmts: list[ast.Assign]) -> bool:
+def enclosing_function(ctx: FileContext, node: ast.AST) -> ast.AST | None:
+    scope = ctx.parent(node)
+    while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        scope = ctx.parent(scope)
+    return scope
+
+
+def exclusive(ctx: FileContext, stmts: list[ast.Assign]) -> bool:
     """No two of ``stmts`` run in one pass: for each pair, an ``if`` holds one in its body and
     the other in its ``else`` (an ``elif`` chain nests them so)."""
     sides = [_branch_sides(ctx, s) for s in stmts]

@@ -15,6 +15,7 @@ from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes, subtree
 from pt_lsp.rules.modules._handed_on import HandedOn, handed_on, registered_another_way
 from pt_lsp.rules.modules._module_evidence import assignment_path, is_self_attr, super_init_line
+from pt_lsp.rules.modules._rebound_attributes import enclosing_function, exclusive
 from pt_lsp.rules.modules._registration_evidence import MODULE, PARAM, Container, InitEvidence
 from pt_lsp.rules.modules._stateless_modules import stateless
 from pt_lsp.rules.modules._trained_apart import grad_tensor_call, requires_grad_keyword, trained_apart
@@ -55,7 +56,9 @@ class UnregisteredParameter(Rule):
     `nn.Sequential` or `nn.ModuleList` the class keeps, nor a list or dict handed whole to one
     (`nn.ModuleList(list(self.convs.values()))`: the dict is then a lookup table); one handed
     only to a container built and called at once (`nn.Sequential(*self.layers)(x)`) is reported.
-    Lists returned by a function defined inside `__init__` are followed too.
+    Lists returned by a function defined inside `__init__` are followed too, and so is an
+    attribute bound once in each branch of an `if` (`if lock: self.lstms = [...]` / `else:
+    self.lstms = nn.LSTM(...)`): each binding is checked on its own.
 
     Nor is a tensor the file trains apart from `parameters()`: one handed (itself, in a list of
     the class, or through a method of the class returning it) to a `torch.optim` optimizer or to
@@ -124,6 +127,7 @@ class UnregisteredParameter(Rule):
                 continue
             evidence = InitEvidence(ctx, info)
             counts = _assignment_counts(info.node)
+            in_branches = _bound_in_branches(ctx, info.node, counts)
             handed: list[HandedOn] = []  # walked when the first container needs it
             for function in evidence.functions:
                 for node in own_nodes(function):
@@ -139,7 +143,9 @@ class UnregisteredParameter(Rule):
                         else [(targets[0], None)]
                     )
                     for target, item in items:
-                        if not is_self_attr(target) or counts.get(target.attr) != 1:
+                        if not is_self_attr(target):
+                            continue
+                        if counts.get(target.attr) != 1 and id(node) not in in_branches:
                             continue  # reassigned somewhere (e.g. `self.layers = nn.ModuleList(self.layers)`)
                         finding = self.check_assignment(ctx, evidence, function, node, target, handed, item)
                         if finding is not None:
@@ -437,6 +443,23 @@ def _assignment_counts(cls: ast.ClassDef) -> dict[str, int]:
             if isinstance(name, ast.Constant) and isinstance(name.value, str):
                 counts[name.value] = counts.get(name.value, 0) + 2
     return counts
+
+
+def _bound_in_branches(ctx: FileContext, cls: ast.ClassDef, counts: dict[str, int]) -> set[int]:
+    """The ``self.<attr> = value`` statements of attributes every binding of which is one such
+    statement of one function, each in its own branch of an ``if`` (``if lock: self.lstms =
+    [...]`` / ``else: self.lstms = nn.LSTM(...)``): whichever runs, it is the only binding."""
+    bound: dict[str, list[ast.Assign]] = {}
+    for node in subtree(cls):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and is_self_attr(node.targets[0]):
+            bound.setdefault(node.targets[0].attr, []).append(node)
+    found: set[int] = set()
+    for attr, stmts in bound.items():
+        if len(stmts) < 2 or counts.get(attr) != len(stmts):
+            continue
+        if len({id(enclosing_function(ctx, s)) for s in stmts}) == 1 and exclusive(ctx, stmts):
+            found.update(id(s) for s in stmts)
+    return found
 
 
 def _list_grown(node: ast.AugAssign) -> bool:
