@@ -76,3 +76,43 @@ def test_setattr_after_super_init_is_silent():
     assert text.index("super().__init__()") < text.index("setattr(self")
     assert findings("PTL303", text) == []
     run(text)
+
+
+# audit-15 (debatable, message): `super(LM).__init__(self)` was reported at the assignments with
+# "nn.Module raises 'cannot assign module...'", but torch 2.13 raised TypeError "super() argument 1
+# must be type, not LM" at the call itself. It is now reported there, with a fix to `super().__init__()`.
+ONE_ARGUMENT_SUPER_GIVEN_SELF = """
+import torch.nn as nn
+
+
+class LM(nn.Module):
+    def __init__(self, n):
+        super(LM).__init__(self)
+        self.n = n
+        self.build()
+
+    def build(self):
+        self.emb = nn.Embedding(10, self.n)
+
+
+lm = LM(4)
+"""
+
+
+def test_one_argument_super_given_self_is_reported_at_the_call_with_its_own_error():
+    (finding,) = findings("PTL303", ONE_ARGUMENT_SUPER_GIVEN_SELF)
+    assert finding.line == 6
+    assert finding.message.startswith('`super(LM).__init__(self)` raises TypeError ("super() argument 1 must be type")')
+    with pytest.raises(TypeError, match="super\\(\\) argument 1 must be type"):
+        run(ONE_ARGUMENT_SUPER_GIVEN_SELF)
+    text = fixed("PTL303", ONE_ARGUMENT_SUPER_GIVEN_SELF)
+    assert "        super().__init__()\n" in text
+    assert [name for name, _ in run(text)["lm"].named_children()] == ["emb"]  # type: ignore[attr-defined]
+
+
+def test_one_argument_super_without_arguments_is_still_reported_at_the_assignments():
+    text = ONE_ARGUMENT_SUPER_GIVEN_SELF.replace("super(LM).__init__(self)", "super(LM).__init__()")
+    (finding,) = findings("PTL303", text)
+    assert finding.line == 8  # `self.build()` assigns `self.emb` while nn.Module.__init__ never ran
+    with pytest.raises(AttributeError, match="cannot assign module before Module.__init__"):
+        run(text)

@@ -162,7 +162,8 @@ class ModuleBeforeSuperInit(Rule):
     `self.add_module(...)`, set with `setattr(self, f"fc{i}", nn.Linear(...))`, or assigned by a
     method of the class called there: `self.build()`),
     a misspelt base call (`super().__init()`, `super()._init_()`: reported itself, with a fix
-    that names `__init__`), or
+    that names `__init__`), `super(Net).__init__(self)` (reported itself: it raises TypeError,
+    with a fix to `super().__init__()`), or
     in an `__init__` that never calls it (`super(Net).__init__()`, without `self`, initialises
     only an unbound `super` object); and `super(Other, self).__init__()` naming a class
     that is not this class or one of its bases (a copy-paste leftover).
@@ -245,8 +246,43 @@ class ModuleBeforeSuperInit(Rule):
             return self.report(ctx, call, message, fixes=[fix])
         return None
 
+    def self_to_unbound_super(self, ctx: FileContext, info: ClassInfo, init: Function) -> Finding | None:
+        """``super(Net).__init__(self)``: the one-argument ``super`` is bound to no instance, so its
+        own ``__init__`` takes ``self`` for the type and raises TypeError before any assignment
+        (audit-15); without arguments (``super(Net).__init__()``) it runs, and the base's never
+        does (reported at the assignments)."""
+        for stmt in init.body:
+            call = stmt.value if isinstance(stmt, ast.Expr) else None
+            receiver = unbound_super(call) if isinstance(call, ast.Call) else None
+            if receiver is None or not isinstance(call, ast.Call) or not call.args:
+                continue
+            message = (
+                f'`{source_of(ctx, call)}` raises TypeError ("super() argument 1 must be type"): `super` with one'
+                f" argument is bound to no instance, so its own `__init__` takes `{source_of(ctx, call.args[0])}` for"
+                f" the type, and the base `nn.Module.__init__` never runs"
+            )
+            named, given = receiver.args[0], call.args[0]
+            fixes = []
+            if (
+                isinstance(named, ast.Name)
+                and named.id == info.name
+                and isinstance(given, ast.Name)
+                and given.id == "self"
+            ):
+                rest = ", ".join(source_of(ctx, a) for a in call.args[1:])
+                safety = Applicability.SAFE if self._direct_module(ctx, info) else Applicability.UNSAFE
+                fixes.append(
+                    Fix(
+                        "Use `super().__init__()`",
+                        (Edit(ctx.doc.node_span(call), f"super().__init__({rest})"),),
+                        safety,
+                    )
+                )
+            return self.report(ctx, call, message, fixes=fixes)
+        return None
+
     def early_assignments(self, ctx: FileContext, info: ClassInfo, init: Function) -> Iterator[Finding]:
-        misspelt = self.misspelt_init(ctx, info, init)
+        misspelt = self.misspelt_init(ctx, info, init) or self.self_to_unbound_super(ctx, info, init)
         if misspelt is not None:
             yield misspelt
             return
