@@ -10,7 +10,12 @@ import ast
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.walk import attr_path, own_nodes
-from pt_lsp.rules.autograd._stepped_optimizers import assignments_to, bound_paths
+from pt_lsp.rules.autograd._stepped_optimizers import (
+    assignments_to,
+    bound_paths,
+    optimizer_evidence,
+    optimizer_path,
+)
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 # Calls that take the optimizer without touching its gradients.
@@ -44,7 +49,9 @@ def resets_or_unknown(
     does a reset in the other arm of an ``if`` than ``step`` (on a flag fixed in the call).
     ``fresh``: an assignment of the optimizer counts (a new one each iteration); not where the
     whole file is asked (where it is made once)."""
-    path = attr_path(optimizer)
+    path = optimizer_path(optimizer)
+    # an item of a container (`opts["g"]`): the container handed on or rebuilt counts as the optimizer
+    held = {path, attr_path(optimizer.value) if isinstance(optimizer, ast.Subscript) else path}
     for node in ast.walk(loop):  # only for a loop that steps an optimizer
         if resets_other(ctx, node, path):
             if others is not None and isinstance(node, ast.Call):
@@ -54,7 +61,7 @@ def resets_or_unknown(
             if step is not None and other_arm(ctx, node, step):
                 continue  # never runs on the path that steps
             return True
-        if fresh and isinstance(node, ast.Assign) and path in bound_paths(node):
+        if fresh and isinstance(node, ast.Assign) and any(p in bound_paths(node) for p in held):
             return True  # a fresh optimizer (and model) every iteration
         if isinstance(node, ast.Call):
             callee = (
@@ -74,7 +81,7 @@ def resets_or_unknown(
                 and any(resets_or_unknown(ctx, f, optimizer, depth + 1, others, step, fresh) for f in local)
             ):
                 return True
-            passes = any(attr_path(a) == path for a in (*node.args, *(k.value for k in node.keywords)))
+            passes = any(attr_path(a) in held for a in (*node.args, *(k.value for k in node.keywords)))
             if passes and callee not in HARMLESS_WITH_OPTIMIZER and not local:
                 return True  # handed to code we cannot see, which may reset it
     return False
@@ -107,6 +114,8 @@ def resets_other(ctx: FileContext, node: ast.AST, path: str | None) -> bool:
         path and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "zero_grad"
     ):
         return False
+    if _other_item(ctx, node.func.value, path):
+        return True  # `opts["d"].zero_grad()` beside `opts["g"].step()`: another optimizer of the dict
     other = attr_path(node.func.value)
     if other is None or other == path:
         return False
@@ -121,6 +130,24 @@ def resets_other(ctx: FileContext, node: ast.AST, path: str | None) -> bool:
         and not paths_nested(mine, other)
         and _fresh_module(ctx, mine)
         and _fresh_module(ctx, other)
+    )
+
+
+def _other_item(ctx: FileContext, reset: ast.expr, path: str) -> bool:
+    """``reset`` and the optimizer ``path`` are items of one container under two different
+    constant keys, a container the file builds of distinct `torch.optim` optimizers only."""
+    if not isinstance(reset, ast.Subscript) or not isinstance(reset.slice, ast.Constant):
+        return False
+    try:
+        mine = ast.parse(path, mode="eval").body
+    except SyntaxError:
+        return False
+    return (
+        isinstance(mine, ast.Subscript)
+        and isinstance(mine.slice, ast.Constant)
+        and mine.slice.value != reset.slice.value
+        and attr_path(mine.value) == attr_path(reset.value) is not None
+        and optimizer_evidence(ctx, reset) == "torch.optim"
     )
 
 

@@ -18,7 +18,7 @@ def stepped_optimizer(call: ast.Call) -> ast.expr | None:
     func = call.func
     if not (isinstance(func, ast.Attribute) and func.attr == "step"):
         return None
-    receiver = attr_path(func.value)
+    receiver = optimizer_path(func.value)
     if receiver is None:
         return None
     if receiver.rsplit(".", 1)[-1].lower().endswith("scaler"):
@@ -28,7 +28,21 @@ def stepped_optimizer(call: ast.Call) -> ast.expr | None:
     return func.value
 
 
+def optimizer_path(optimizer: ast.expr) -> str | None:
+    """``opt``, ``self.opt``; for an item of a container path, by a constant or a name,
+    its source text (``opts['g']``, ``self.optimizers[i]``)."""
+    path = attr_path(optimizer)
+    if path is not None or not isinstance(optimizer, ast.Subscript) or attr_path(optimizer.value) is None:
+        return path
+    index = optimizer.slice
+    if isinstance(index, ast.Name) or (isinstance(index, ast.Constant) and type(index.value) in (int, str)):
+        return ast.unparse(optimizer)
+    return None
+
+
 def optimizer_evidence(ctx: FileContext, optimizer: ast.expr) -> str | None:
+    if isinstance(optimizer, ast.Subscript):
+        return _item_verdict(ctx, optimizer)
     path = attr_path(optimizer)
     if path is None:
         return None
@@ -161,6 +175,20 @@ def _holds_optimizers(ctx: FileContext, value: ast.AST, method: str | None) -> b
         if not qualname.startswith("torch.optim.") or qualname.startswith(NOT_OPTIMIZERS):
             return False
     return bool(elements)
+
+
+def _item_verdict(ctx: FileContext, item: ast.Subscript) -> str | None:
+    """An item of a dict or list that every assignment of the file builds of `torch.optim`
+    optimizers only (``opts = {"g": Adam(...), "d": Adam(...)}``, a list comprehension)."""
+    container = attr_path(item.value)
+    assigned = assignments_to(ctx, container, ctx.names.scope_of(item).node)
+    if optimizer_path(item) is None or not assigned:
+        return None
+    for assign in assigned:
+        method = "values" if isinstance(assign.value, (ast.Dict, ast.DictComp)) else None
+        if not _holds_optimizers(ctx, assign.value, method):
+            return None
+    return "torch.optim"
 
 
 def _is_torch_optimizer(qualname: str) -> bool:

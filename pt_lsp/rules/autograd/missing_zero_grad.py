@@ -20,6 +20,7 @@ from pt_lsp.rules.autograd._stepped_optimizers import (
     iterated_optimizers,
     optimizer_evidence,
     optimizer_factory,
+    optimizer_path,
     optimizer_subclass,
     stepped_optimizer,
 )
@@ -50,8 +51,9 @@ class MissingZeroGrad(Rule):
     from one that keeps its `step`, or by a function of this file or of another project file
     every return of which builds one: `optimizer = build_optimizer(model, args)`), a parameter
     of the training function that every call of it in the file passes one for, named so
-    (`optimizer`, `optim_g`), or the loop variable over a list or dict of `torch.optim` optimizers
-    (`for opt in optimizers.values()`). A reset of
+    (`optimizer`, `optim_g`), the loop variable over a list or dict of `torch.optim` optimizers
+    (`for opt in optimizers.values()`), or an item of one by key or index (`opts["g"].step()`,
+    `optimizers[i].step()`; another key's `zero_grad()` resets another optimizer). A reset of
     another optimizer, over another module's parameters, does not count for this one (a GAN
     loop that resets `optim_d` only), nor does a module's own `zero_grad()` for an optimizer
     over another module that this file builds (`self.generator.zero_grad()` before
@@ -111,9 +113,9 @@ class MissingZeroGrad(Rule):
             if evidence is None:
                 continue
             severity = Severity.ERROR if evidence == "torch.optim" else Severity.WARNING
-            name = attr_path(optimizer)
+            name = optimizer_path(optimizer)
             if name is None:
-                continue  # (never: stepped_optimizer returns attribute paths only)
+                continue  # (never: stepped_optimizer returns attribute paths and items only)
             loops = self.training_loop(ctx, call)
             if loops is None:
                 yield from self.step_function(ctx, call, optimizer, name, severity)
@@ -486,7 +488,7 @@ class MissingZeroGrad(Rule):
             optimizer = stepped_optimizer(node)
             if optimizer is None:
                 continue
-            name = attr_path(optimizer)
+            name = optimizer_path(optimizer)
             if name and name not in names and optimizer_evidence(ctx, optimizer):
                 names.append(name)
         return names
