@@ -18,7 +18,10 @@ method's ``self`` as ``__init__`` leaves it.
 from __future__ import annotations
 
 import ast
+import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
+from itertools import accumulate
 
 from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.evidence.reaching import reaching_values
@@ -226,14 +229,11 @@ def _module_level(ctx: FileContext, function: ast.FunctionDef | ast.AsyncFunctio
     (``for t in [W, b]:``)."""
     if root in _parameter_names(function):
         return False
-    bindings = [
-        n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == root and not isinstance(n.ctx, ast.Load)
-    ]
-    if not bindings:
+    bindings, loops = _bindings_of(ctx, function)
+    if root not in bindings:
         return root in _leafy_globals(ctx)
-    loops = [n for n in ast.walk(function) if isinstance(n, (ast.For, ast.AsyncFor))]
-    for name in bindings:
-        loop = next((f for f in loops if f.target is name), None)
+    for name in bindings[root]:
+        loop = loops.get(id(name))
         if loop is None or not isinstance(loop.iter, (ast.List, ast.Tuple)) or not loop.iter.elts:
             return False
         if not all(
@@ -243,15 +243,31 @@ def _module_level(ctx: FileContext, function: ast.FunctionDef | ast.AsyncFunctio
     return True
 
 
+def _bindings_of(
+    ctx: FileContext, function: ast.FunctionDef | ast.AsyncFunctionDef
+) -> tuple[dict[str, list[ast.Name]], dict[int, ast.For | ast.AsyncFor]]:
+    """The names ``function`` binds (nested scopes included), with their binding nodes, and its
+    loops by the id of their target: one walk per function, not two per name asked."""
+    known = _BINDINGS(ctx)
+    if id(function) not in known:
+        bindings: dict[str, list[ast.Name]] = {}
+        loops: dict[int, ast.For | ast.AsyncFor] = {}
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                bindings.setdefault(node.id, []).append(node)
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                loops[id(node.target)] = node
+        known[id(function)] = bindings, loops
+    return known[id(function)]
+
+
 @PerFile
 def _leafy_globals(ctx: FileContext) -> frozenset[str]:
     """Names a module-level statement naming a leaf source binds or flags (``W = torch.randn(3,
     requires_grad=True)``, ``theta.requires_grad_(True)``)."""
     found: set[str] = set()
     for stmt in ctx.tree.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or not _has_leaf_word(
-            _lines_of(ctx, stmt)
-        ):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or not _has_leaf_word(ctx, stmt):
             continue
         for node in ast.walk(stmt):
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
@@ -306,19 +322,29 @@ def _names_a_leaf_source(ctx: FileContext, scope: ast.AST | None) -> bool:
         if isinstance(scope, _SCOPES):
             known = texts.get(id(scope))
             if known is None:
-                known = texts[id(scope)] = _has_leaf_word(_lines_of(ctx, scope))
+                known = texts[id(scope)] = _has_leaf_word(ctx, scope)
             if known:
                 return True
         scope = ctx.parent(scope)
     return False
 
 
-def _lines_of(ctx: FileContext, node: ast.stmt) -> list[str]:
-    return ctx.doc.lines[node.lineno - 1 : node.end_lineno or node.lineno]
+def _has_leaf_word(ctx: FileContext, node: ast.stmt) -> bool:
+    """A line of ``node`` (``def`` or ``class`` line to its last) holds a leaf word."""
+    lines = _leaf_word_lines(ctx)
+    at = bisect_left(lines, node.lineno)
+    return at < len(lines) and lines[at] <= (node.end_lineno or node.lineno)
 
 
-def _has_leaf_word(lines: list[str]) -> bool:
-    return any(word in line for line in lines for word in _LEAF_SOURCES)
+_LEAF_WORD = re.compile("|".join(re.escape(word) for word in _LEAF_SOURCES))
+
+
+@PerFile
+def _leaf_word_lines(ctx: FileContext) -> list[int]:
+    """The numbers of the file's lines that hold a leaf word, ascending: found once per file (a
+    scope asked for each of its lines again, a class and each of its methods)."""
+    ends = list(accumulate(map(len, ctx.doc.lines)))  # the offset just past each line
+    return sorted({bisect_right(ends, match.start()) + 1 for match in _LEAF_WORD.finditer(ctx.doc.text)})
 
 
 def _called_near_a_leaf(ctx: FileContext, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -377,7 +403,7 @@ def _leaf_makers(ctx: FileContext) -> frozenset[str]:
         *ctx.index.of(ast.FunctionDef),
         *ctx.index.of(ast.AsyncFunctionDef),
     ]
-    return frozenset(f.name for f in functions if _has_leaf_word(_lines_of(ctx, f)))
+    return frozenset(f.name for f in functions if _has_leaf_word(ctx, f))
 
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -385,4 +411,8 @@ _CALLS_BY_NAME = _calls_by_name
 _LEAF_MAKERS = _leaf_makers
 _SCOPE_TEXTS: PerFile[dict[int, bool]] = PerFile(lambda ctx: {})  # id(def or class) -> has a leaf word
 _MADE: PerFile[dict[int, frozenset[str]]] = PerFile(lambda ctx: {})  # id(function) -> names made by makers
+# id(function) -> (name -> its binding nodes, id(loop target) -> loop)
+_BINDINGS: PerFile[dict[int, tuple[dict[str, list[ast.Name]], dict[int, ast.For | ast.AsyncFor]]]] = PerFile(
+    lambda ctx: {}
+)
 _FED: PerFile[dict[tuple[int, str], bool]] = PerFile(lambda ctx: {})  # (id(function), name) -> may hold a leaf

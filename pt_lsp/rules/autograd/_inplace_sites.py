@@ -271,8 +271,30 @@ def _mentioned_twice(ctx: FileContext, name: str) -> bool:
     """The file names ``name`` besides its definition (a call, a callback handed on)."""
     known = _MENTIONS(ctx)
     if name not in known:
-        known[name] = len(re.findall(rf"\b{re.escape(name)}\b", ctx.doc.text)) > 1
+        if not all(c.isalnum() or c == "_" for c in name):
+            known[name] = len(re.findall(rf"\b{re.escape(name)}\b", ctx.doc.text)) > 1
+        else:
+            known[name] = _whole_words(ctx.doc.text, name, 2) == 2
     return known[name]
+
+
+def _whole_words(text: str, word: str, enough: int) -> int:
+    """How many times ``word`` (word characters only) stands as a whole word in ``text``, as
+    ``\\bword\\b`` counts it (a word character is alphanumeric or ``_``), counted up to
+    ``enough``: ``str.find`` skips ahead fast, where the regular expression tries every position."""
+    found, end, at = 0, len(text), text.find(word)
+    while at >= 0:
+        after = at + len(word)
+        if (at == 0 or not _word_character(text[at - 1])) and (after == end or not _word_character(text[after])):
+            found += 1
+            if found == enough:
+                break
+        at = text.find(word, after)
+    return found
+
+
+def _word_character(character: str) -> bool:
+    return character.isalnum() or character == "_"
 
 
 # -- fixes -------------------------------------------------------------------------------------
