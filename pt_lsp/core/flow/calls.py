@@ -79,6 +79,9 @@ class Calls:
             kwargs = {kw.arg: self.eval(kw.value, state) for kw in node.keywords}
             if receiver.kind is Kind.REF and receiver.qualname and not receiver.qualname.startswith("<"):
                 return self.call_qualified(f"{receiver.qualname}.{func.attr}", node, args, kwargs, state)
+            static = self.expressions.static_method(receiver.qualname or "", func.attr) if receiver.qualname else None
+            if receiver.kind is Kind.REF and static is not None:  # `Metrics.to_array(t)`: a function of the file
+                return self.call_qualified(static.qualname or "", node, args, kwargs, state)
             return self.call_method(receiver, func, node, args, kwargs, state)
         callee = self.eval(func, state)
         if callee is UNKNOWN and attr_path(func) in self.module_paths:

@@ -86,9 +86,26 @@ def dataclass_fields(info: ClassInfo) -> list[tuple[str, ast.expr | None]] | Non
             return None
         value = stmt.value
         if isinstance(value, ast.Call) and (ast.unparse(value.func).rsplit(".", 1)[-1] == "field"):
-            return None  # `field(default_factory=...)`
-        fields.append((stmt.target.id, stmt.value))
+            value = _field_default(value)  # `field(default_factory=lambda: torch.device(...))`
+            if value is None:
+                return None
+        fields.append((stmt.target.id, value))
     return fields
+
+
+def _field_default(call: ast.Call) -> ast.expr | None:
+    """The expression a ``field(...)`` gives its field: ``default=``, or the body of a
+    ``default_factory=`` lambda of no arguments (run once per instance, which is the same here);
+    None for anything else (``default_factory=list``, ``init=False``)."""
+    given = {k.arg: k.value for k in call.keywords}
+    if call.args or None in given or "init" in given:
+        return None
+    if "default" in given:
+        return given["default"]
+    factory = given.get("default_factory")
+    if isinstance(factory, ast.Lambda) and not (factory.args.args or factory.args.vararg or factory.args.kwarg):
+        return factory.body
+    return None
 
 
 class ClassAttributes:

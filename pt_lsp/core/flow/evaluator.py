@@ -15,6 +15,7 @@ from .device_ops import WITH_DIMENSIONS_METHODS, WITH_DIMENSIONS_OPS, moved_oper
 from .graph import GraphNodes
 from .indexing import basic_index, is_dict, legacy_scalar_read, string_key, taken_for_a_tensor
 from .lattice import Device, Grade, ReadOnly, grade_of
+from .module_device import NAMESPACES, parameters_device
 from .state import STATE_FIELDS, State, item_key
 from .values import BYTES, INT, NDARRAY, OTHER, UNKNOWN, Kind, Value, add_element, merge_steps, ref
 
@@ -203,12 +204,23 @@ class Expressions:
             return None
         return self.scope.class_attributes.read(info, attr, lambda expr: self.eval(expr, State()))
 
+    def static_method(self, qualname: str, attr: str) -> Value | None:
+        """A ``@staticmethod`` of a class of this file read through the class: a function."""
+        info = self.calls.functions.class_by_id.get(int(qualname[8:])) if qualname.startswith("<class>.") else None
+        method = info.methods.get(attr) if info is not None else None
+        if method is None or not any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in method.decorator_list):
+            return None
+        self.scope.definitions[id(method)] = method
+        return ref(f"<def>.{id(method)}")
+
     def _attribute(self, base: Value, node: ast.Attribute, state: State) -> Value:
         attr = node.attr
         if base.read_only is not None and attr == "T":  # a view; of a 1-D array, the array itself
             array = base.read_only
             return Value(read_only=ReadOnly(array.reason, array.where, array.one_dim, array.one_dim))
         if base.kind is Kind.REF and base.qualname:
+            if (method := self.static_method(base.qualname, attr)) is not None:
+                return method  # `Metrics.to_array(t)`: followed as a function of the file
             if base.qualname.startswith("<"):
                 held = self.class_attribute(base.qualname, attr)  # `Cfg.device` bound by the class body
                 return held if held is not None else UNKNOWN  # else an attribute of a local function or class
@@ -236,6 +248,8 @@ class Expressions:
             return Value(kind=Kind.TENSOR, device=base.device, requires_grad=False)
         if base.kind is Kind.SEQ and base.attrs:  # a named tuple's field (namedtuples.py)
             return named_field(base, attr)
+        if base.qualname in NAMESPACES:  # `opt = SimpleNamespace(device=...)`
+            return dict(base.attrs).get(attr, UNKNOWN)
         return UNKNOWN
 
     def module_attribute(self, base: Value, node: ast.Attribute, state: State) -> Value:
@@ -248,6 +262,9 @@ class Expressions:
                 and known.requires_grad
                 else known
             )
+        if node.attr == "device" and base.device.may_be_cuda and parameters_device(base):
+            # `model.device` of a model moved to CUDA (or maybe): its parameters' device
+            return Value(kind=Kind.DEVICE, device=base.device, requires_grad=False, steps=base.steps)
         if base.qualname and node.attr in ("weight", "bias"):
             if base.requires_grad is False:  # a layer frozen by `requires_grad_(False)`
                 return Value(kind=Kind.TENSOR, device=base.device, requires_grad=False)
@@ -469,8 +486,12 @@ class Expressions:
         if base.read_only is not None and (basic_index(index) or position.qualname == INT.qualname):
             array = base.read_only
             sliced = isinstance(index, ast.Slice) and index.step is None
+            # one int (a row), `None` or `...` of a C-contiguous array: contiguous too (`a[idx].reshape(-1)`)
+            row = not isinstance(index, (ast.Tuple, ast.Slice))
             return Value(
-                read_only=ReadOnly(array.reason, array.where, array.contiguous and sliced, array.one_dim and sliced)
+                read_only=ReadOnly(
+                    array.reason, array.where, array.contiguous and (sliced or row), array.one_dim and sliced
+                )
             )
         if base.qualname == BYTES.qualname and isinstance(index, ast.Slice):
             return BYTES

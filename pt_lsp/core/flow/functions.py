@@ -17,6 +17,7 @@ from .lattice import Device, Grade
 from .options import Options
 from .project import Entity, ImportSpec, Module, Unit
 from .state import Facts, Frame, Function, Stack, State, join_states
+from .stored_arguments import stored_arguments
 from .summaries import Summary, SummaryKey, Watch, empty_graphs, same_env
 from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value, add_element, ref
 
@@ -186,6 +187,9 @@ class Functions:
             return self.plain_instance(info, node, args, kwargs, state)
         trainable = not frozen_by_init(info, args, kwargs)  # `Vgg16(requires_grad=False)`: audit-5 G3
         attrs = self.instance_attributes(info)
+        init = info.method("__init__")
+        if init is not None and (kept := stored_arguments(init, node, args, kwargs)):
+            attrs = tuple(sorted({**dict(attrs), **kept}.items()))  # `self.device = device`
         moved = self.init_moves.get(id(info))  # `self.to(self.device)` in `__init__`
         device, steps = (moved.device, moved.steps) if moved is not None else (Device.CPU, ())
         return Value(kind=Kind.MODULE, device=device, requires_grad=trainable, cls=info, attrs=attrs, steps=steps)

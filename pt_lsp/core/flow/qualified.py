@@ -12,6 +12,7 @@ from .autograd import is_true, keyword
 from .device_ops import ELEMENTWISE_OPS, SAME_DEVICE_OPS, on_cpu_or_raises
 from .evaluator import sequence
 from .lattice import Device, ReadOnly
+from .module_device import NAMESPACES
 from .state import State
 from .values import BYTES, INT, NDARRAY, OTHER, UNKNOWN, Args, Kind, Kwargs, Value, merge_steps
 
@@ -55,6 +56,11 @@ class QualifiedCalls:
             array = read_only_array(qualname, node, args, kwargs)
             if array is not None:
                 return array
+            if qualname in ENVIRONMENT_READS and (chosen := environment_device(node, args, kwargs)) is not None:
+                return chosen
+            if qualname in NAMESPACES and not args and None not in kwargs:  # `SimpleNamespace(device=...)`
+                fields = tuple(sorted((k, v) for k, v in kwargs.items() if k is not None))
+                return Value(kind=Kind.OTHER, requires_grad=False, qualname=qualname, attrs=fields)
             if qualname in PIL_IMAGE_FUNCTIONS:
                 return PIL_IMAGE
             if qualname in api.NUMPY_ARRAY_MAKERS:
@@ -236,6 +242,15 @@ class QualifiedCalls:
             return item if name == "__getitem__" else item.iter_elem()
         return None
 
+    def mapped_lambda(self, node: ast.Call, args: Args, state: State) -> Value | None:
+        """``map(lambda o: o.numpy(), outs)``: the lambda's body run on the iterable's element."""
+        function = node.args[0]
+        if not isinstance(function, ast.Lambda) or len(function.args.args) != 1 or function.args.vararg:
+            return None
+        inner = state.copy()
+        inner.env[function.args.args[0].arg] = args[1].iter_elem()
+        return Value(kind=Kind.SEQ, elem=self.expressions.eval(function.body, inner))
+
     def call_builtin(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value | None:
         name = qualname.rsplit(".", 1)[-1] if qualname.startswith("builtins.") else None
         if name is None:
@@ -244,6 +259,8 @@ class QualifiedCalls:
             return Value(kind=Kind.SEQ, elem=args[0].iter_elem(), history=args[0].history)
         if name == "next" and args:
             return args[0].iter_elem()
+        if name == "map" and len(node.args) == 2 and (mapped := self.mapped_lambda(node, args, state)) is not None:
+            return mapped
         if name == "enumerate" and args:
             return Value(kind=Kind.SEQ, elem=sequence((OTHER, args[0].iter_elem())))
         if name == "zip":
@@ -289,6 +306,19 @@ def operands(node: ast.Call, args: Args, kwargs: Kwargs) -> list[tuple[Value, as
     return [*zip(args, node.args), *((kwargs[kw.arg], kw.value) for kw in node.keywords if kw.arg in kwargs)]
 
 
+ENVIRONMENT_READS = frozenset({"os.getenv", "os.environ.get"})
+
+
+def environment_device(node: ast.Call, args: Args, kwargs: Kwargs) -> Value | None:
+    """``os.getenv("DEVICE", "cuda")``: a device the environment may choose, CUDA without it
+    (chosen at run time, as a ``--device`` option defaulting to CUDA)."""
+    default = args[1] if len(args) > 1 else kwargs.get("default")
+    if default is None or default.kind is not Kind.DEVICE or not default.device.may_be_cuda:
+        return None
+    chosen = Value(kind=Kind.DEVICE, device=Device.MAYBE_CUDA, requires_grad=False, steps=default.steps)
+    return chosen.step(node, "a device an environment variable chooses, CUDA by default")
+
+
 def read_only_array(qualname: str, node: ast.Call, args: Args, kwargs: Kwargs) -> Value | None:
     """A NumPy function whose result is read-only: ``np.frombuffer`` of bytes, a
     ``np.broadcast_to`` view; ``np.asarray`` hands a read-only array back as it is."""
@@ -305,10 +335,41 @@ def read_only_array(qualname: str, node: ast.Call, args: Args, kwargs: Kwargs) -
         return Value(read_only=ReadOnly('`np.load` with `mmap_mode="r"`', node, False))
     if qualname in ("numpy.asarray", "numpy.asanyarray") and len(args) == 1 and not kwargs and args[0].read_only:
         return args[0]
+    if qualname in WINDOW_VIEWS and all(k.arg is not None for k in node.keywords):
+        writeable = next((k.value for k in node.keywords if k.arg == "writeable"), None)
+        default = qualname.endswith("sliding_window_view")  # read-only unless told otherwise
+        if writeable is None and default or isinstance(writeable, ast.Constant) and writeable.value is False:
+            return Value(read_only=ReadOnly(f"a `{qualname.rsplit('.', 1)[1]}` view", node, False))
+    array = args[0].read_only if args else None
+    view = VIEW_FUNCTIONS.get(qualname) if array is not None else None
+    if array is not None and view is not None:  # `np.transpose(a, (2, 0, 1))`: the same memory
+        if view == "any":
+            return Value(read_only=ReadOnly(array.reason, array.where, False))
+        if view == "keeps" and (len(args) == 1 or not qualname.startswith("numpy.atleast")):
+            return Value(read_only=ReadOnly(array.reason, array.where, array.contiguous))
+        if array.contiguous and not kwargs and (view == "contiguous" and len(args) <= 2 or len(args) == 1):
+            return Value(read_only=ReadOnly(array.reason, array.where, True))
     if qualname == "numpy.asarray" and len(args) == 1 and not kwargs and args[0].qualname == PIL_IMAGE.qualname:
         return Value(read_only=ReadOnly("`np.asarray` of a PIL image", node, True))
     return None
 
+
+# NumPy functions that return a view of their first argument (read-only when it is), checked under
+# NumPy 2.4: "any", of any array (not known to be C-contiguous); "keeps", C-contiguous when the
+# array is; "contiguous", a view only of a C-contiguous array (`np.reshape`/`np.ravel` copy one they
+# cannot view); "itself", the array itself when C-contiguous and no dtype is asked.
+VIEW_FUNCTIONS: dict[str, str] = {
+    **{
+        f"numpy.{name}": "any" for name in ("transpose", "swapaxes", "moveaxis", "rollaxis", "flip", "fliplr", "flipud")
+    },
+    **{f"numpy.{name}": "keeps" for name in ("squeeze", "expand_dims", "atleast_1d", "atleast_2d", "atleast_3d")},
+    "numpy.reshape": "contiguous",
+    "numpy.ravel": "contiguous",
+    "numpy.ascontiguousarray": "itself",
+}
+# Strided views: `sliding_window_view` is read-only unless `writeable=True`, `as_strided` only with
+# `writeable=False`.
+WINDOW_VIEWS = frozenset({"numpy.lib.stride_tricks.sliding_window_view", "numpy.lib.stride_tricks.as_strided"})
 
 # A PIL image (`Image.open(path).convert("RGB")`): `np.asarray` of one is a read-only view of its bytes.
 PIL_IMAGE = Value(kind=Kind.OTHER, requires_grad=False, qualname="PIL.Image.Image")

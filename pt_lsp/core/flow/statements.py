@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import vocabulary as api
 from ..walk import attr_path
+from .backwarded import backwarded_names
 from .conditions import chosen_devices, grad_paths, narrow_grad, narrow_none, none_paths, warm_up_guard
 from .correlated import Correlations, correlations, record_sides, restore_sides
 from .cuda_flags import narrow
@@ -169,7 +170,9 @@ class Statements:
                 rest = [value.with_(requires_grad=None, history=inputs | {head}) for head in heads]
             # A forward in view that the analysis could not read (`self.list_mod[t](...)`): no item
             # is proven to be its output (audit-9 G3: the first is `.data` of an argmax there)
-            first = value.with_(requires_grad=None) if self.unread_forward(stmt, state) else value
+            first = value
+            if self.unread_forward(stmt, state) or self.another_item_backwarded(elts):
+                first = value.with_(requires_grad=None)
             value = value.with_(kind=Kind.SEQ, items=(first, *rest))
         for target in stmt.targets:
             self.bind(target, value, state)
@@ -196,6 +199,16 @@ class Statements:
         if module.kind is Kind.UNKNOWN:  # a path whose `.parameters()` the file uses (calls.py)
             return path in self.expressions.calls.module_paths
         return module.kind is Kind.MODULE and module.cls is None and module.qualname in UNSEEN
+
+    def another_item_backwarded(self, elts: list[ast.expr]) -> bool:
+        """Another item of ``a, b = model(x)`` reaches a backward of the scope and the first does
+        not (backwarded.py): the first is not proven to be the model's output (audit-14 G7c)."""
+        if not all(isinstance(elt, ast.Name) for elt in elts):
+            return False
+        scope = self.stack.frames[-1].node if self.stack.frames else self.ctx.tree
+        reached = backwarded_names(self.ctx, scope)
+        first, *others = [elt.id for elt in elts if isinstance(elt, ast.Name)]
+        return first not in reached and any(name in reached for name in others)
 
     def unread_forward(self, stmt: ast.Assign, state: State) -> bool:
         """``a, b = model(x)`` whose module's class, and its forward, are in view (this file's,
@@ -383,17 +396,24 @@ class Statements:
         return join_states([*ends, state])
 
     def exec_with(self, stmt: ast.With | ast.AsyncWith, state: State) -> State | None:
-        outer_mode = state.grad_enabled
+        outer_mode, outer_device = state.grad_enabled, state.default_device
         for item in stmt.items:
             mode = self.grad_mode(item.context_expr)
             value = self.eval(item.context_expr, state)
             if mode is not None:
                 state.grad_enabled = mode
+            expr = item.context_expr
+            if (
+                value.kind is Kind.DEVICE
+                and isinstance(expr, ast.Call)
+                and self.scope.qualname(expr.func) == "torch.device"
+            ):
+                state.default_device = value.device  # `with torch.device("cuda"):` makes tensors there
             if item.optional_vars is not None:
                 self.bind(item.optional_vars, value if value.kind is Kind.TENSOR else OTHER, state)
         end = self.exec_block(stmt.body, state)
         if end is not None:
-            end.grad_enabled = outer_mode
+            end.grad_enabled, end.default_device = outer_mode, outer_device
         return end
 
     def grad_mode(self, expr: ast.expr) -> bool | None:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from typing import cast
 
-from pt_lsp.core.context import FileContext
+from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.edits import source_of
 from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.facts import FlowFacts
 from pt_lsp.core.flow.lattice import Device
+from pt_lsp.core.flow.state import Function
 from pt_lsp.core.flow.values import Kind, Value
 from pt_lsp.core.names import Names
 from pt_lsp.core.rule import Rule
@@ -104,6 +106,7 @@ class NumpyOnCudaTensor(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if not ctx.mentions(*CONVERSION_WORDS):
+            yield from self.helpers(ctx)  # a script converting nothing itself: `fit(net)` of train.py may
             return
         for node in ctx.index.of(ast.Call):
             func = node.func
@@ -143,27 +146,27 @@ class NumpyOnCudaTensor(Rule):
         project = ctx.project
         if not project.enabled:
             return
-        for call in ctx.index.of(ast.Call):
-            if not isinstance(call.func, (ast.Name, ast.Attribute)) or not (call.args or call.keywords):
-                continue
-            qualname = ctx.qualname(call.func)
-            if qualname is None or qualname.startswith(("torch.", "numpy.", "matplotlib.", "sklearn.")):
-                continue
-            helper = project.resolve(qualname, None)
-            if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) or project.unit_of(helper) is None:
-                continue
-            if not _converts_something(ctx, helper):
-                continue  # read before asking the flow: most helpers convert nothing
+        for call, helper, converting in project_helpers(ctx):
             handed = [ctx.flow.value(a.value if isinstance(a, ast.Starred) else a) for a in call.args]
             handed += [ctx.flow.value(k.value) for k in call.keywords]
             if not any(_may_hold_cuda(value) for value in handed):
                 continue
-            converted = _helper_conversion(ctx, helper)
+            converted = next(
+                (
+                    (function, found)
+                    for function in converting
+                    if (found := helper_conversion(ctx, function)) is not None
+                ),
+                None,
+            )
             if converted is None:
                 continue
-            node, value = converted
+            through, (node, value) = converted
             place = project.locate(node)
-            where = f" ({place[1]}:{place[0].start.line})" if place is not None else ""
+            where = f"{place[1]}:{place[0].start.line}" if place is not None else ""
+            if through is not helper:
+                where = f"through `{through.name}()`" + (f", {where}" if where else "")
+            where = f" ({where})" if where else ""
             device = (
                 "is on a CUDA device" if value.device is Device.CUDA else "may be on a CUDA device (chosen at run time)"
             )
@@ -281,19 +284,99 @@ def _converts_something(ctx: FileContext, helper: ast.FunctionDef | ast.AsyncFun
     return False
 
 
+@PerFile
+def project_helpers(ctx: FileContext) -> list[tuple[ast.Call, Function, list[Function]]]:
+    """The calls of this file of a function of another project file that converts something
+    (itself, or a function of the project it calls): each with that function and those that
+    convert. Read before asking the flow: most helpers convert nothing. PTL401's and PTL402's."""
+    project = ctx.project
+    found: list[tuple[ast.Call, Function, list[Function]]] = []
+    imported = _imported_names(ctx) if project.enabled else set()
+    resolved: dict[str, tuple[Function, list[Function]] | None] = {}
+    if not imported:
+        return found
+    for call in ctx.index.of(ast.Call):
+        if not isinstance(call.func, (ast.Name, ast.Attribute)) or not (call.args or call.keywords):
+            continue
+        root: ast.expr = call.func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if "*" not in imported and not (isinstance(root, ast.Name) and root.id in imported):
+            continue  # not a name an import of the project may bind: no helper of another file
+        qualname = ctx.qualname(call.func)
+        if qualname is None or qualname.startswith(("torch.", "numpy.", "matplotlib.", "sklearn.")):
+            continue
+        if qualname not in resolved:  # one resolution per name: a helper is called again and again
+            helper = project.resolve(qualname, None)
+            resolved[qualname] = None
+            if isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) and project.unit_of(helper) is not None:
+                resolved[qualname] = (helper, _converting(ctx, helper))
+        known = resolved[qualname]
+        if known is not None and known[1]:
+            found.append((call, known[0], known[1]))
+    return found
+
+
+def _imported_names(ctx: FileContext) -> set[str]:
+    """The names this file's imports bind from modules that may be the project's (not the
+    standard library's nor torch's, NumPy's...); "*" for a star import of one."""
+    names: set[str] = set()
+    for node in ctx.index.of(ast.ImportFrom):
+        if node.level == 0 and (node.module or "").split(".")[0] in _LIBRARIES:
+            continue
+        names.update("*" if a.name == "*" else a.asname or a.name for a in node.names)
+    for imported in ctx.index.of(ast.Import):
+        names.update(a.asname or a.name.split(".")[0] for a in imported.names if a.name.split(".")[0] not in _LIBRARIES)
+    return names
+
+
+_LIBRARIES = frozenset(sys.stdlib_module_names) | {"torch", "numpy", "matplotlib", "sklearn", "scipy", "pandas"}
+
+
+def _converting(ctx: FileContext, helper: Function) -> list[Function]:
+    """``helper`` if it converts something, then the functions of the project it calls that do
+    (one call deeper: ``fit(model)`` of ``train.py`` calls ``plot_fit(model)`` of ``utils.py``,
+    audit-14 R4); the flow followed those calls from this file too."""
+    project = ctx.project
+    found = [helper] if _converts_something(ctx, helper) else []
+    unit = project.unit_of(helper)
+    if unit is None:
+        return found
+    for node in own_nodes(helper):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)):
+            continue
+        qualname = unit.names.qualname(node.func)
+        if qualname is None or qualname.startswith(("torch.", "numpy.", "matplotlib.", "sklearn.", "builtins.")):
+            continue
+        inner = project.resolve(qualname, unit)
+        if (
+            isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and inner is not helper
+            and inner not in found
+            and _converts_something(ctx, inner)
+        ):
+            found.append(inner)
+    return found
+
+
 def _may_hold_cuda(value: Value) -> bool:
-    """A tensor that may be on CUDA, or a list of them."""
-    if value.is_tensor:
+    """A tensor that may be on CUDA, or a list of them; a module that may be (``test_plot(model)``
+    runs the model there: its outputs are on its device, audit-14 M1)."""
+    if value.is_tensor or value.kind is Kind.MODULE:
         return value.device.may_be_cuda
     return value.kind is Kind.SEQ and value.iter_elem().is_tensor and value.iter_elem().device.may_be_cuda
 
 
-def _helper_conversion(
-    ctx: FileContext, helper: ast.FunctionDef | ast.AsyncFunctionDef
+def _on_cuda(value: Value) -> bool:
+    return value.is_tensor and value.device.may_be_cuda
+
+
+def helper_conversion(
+    ctx: FileContext, helper: ast.FunctionDef | ast.AsyncFunctionDef, wanted: Callable[[Value], bool] = _on_cuda
 ) -> tuple[ast.Call, Value] | None:
     """The first conversion in ``helper`` (a function of another file, as the flow followed it
-    from this file) of a tensor that is or may be on CUDA: ``x.numpy()``, ``np.asarray(x)``, a
-    NumPy function of a list of them."""
+    from this file) of a tensor that is or may be on CUDA (or is ``wanted``): ``x.numpy()``,
+    ``np.asarray(x)``, a NumPy function of a list of them."""
     unit = ctx.project.unit_of(helper)
     if unit is None:
         return None
@@ -304,18 +387,18 @@ def _helper_conversion(
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr == "numpy" and not node.args and not _forced(node):
             value = ctx.flow.value(func.value)
-            if value.is_tensor and value.device.may_be_cuda:
+            if wanted(value):
                 return node, value
             continue
         qualname = there.qualname(func)
         if qualname is None or not qualname.startswith(("numpy.", "matplotlib.", "sklearn.")):
             continue
         for conversion in conversions(there, node) or _display_items(there, node):
-            if conversion.value.device.may_be_cuda:
+            if wanted(conversion.value):
                 return node, conversion.value
         if node.args and qualname in IMPLICIT_CONVERSIONS:
             value = ctx.flow.value(node.args[0])
-            if value.is_tensor and value.device.may_be_cuda:
+            if wanted(value):
                 return node, value
     return None
 

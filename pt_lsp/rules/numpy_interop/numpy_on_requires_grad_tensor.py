@@ -13,10 +13,10 @@ from pt_lsp.core.evidence.grad_mode import GradMode
 from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.lattice import Device
-from pt_lsp.core.flow.values import Value
+from pt_lsp.core.flow.values import Kind, Value
 from pt_lsp.core.rule import Rule
 from pt_lsp.rules.numpy_interop._conversions import CONVERSION_WORDS, conversions, describe
-from pt_lsp.rules.numpy_interop.numpy_on_cuda_tensor import IMPLICIT_CONVERSIONS
+from pt_lsp.rules.numpy_interop.numpy_on_cuda_tensor import IMPLICIT_CONVERSIONS, helper_conversion, project_helpers
 
 GRAD_MODE_DECORATORS = vocabulary.GRAD_MODES  # a decorated function sets its own grad mode
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -80,7 +80,9 @@ class NumpyOnRequiresGradTensor(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if not ctx.mentions(*CONVERSION_WORDS):
+            yield from self.helpers(ctx)  # `summarize(out)` of viz.py converts what this file hands it
             return
+        yield from self.helpers(ctx)
         for node in ctx.index.of(ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr == "numpy" and not node.args and not node.keywords:
@@ -115,6 +117,43 @@ class NumpyOnRequiresGradTensor(Rule):
                         Applicability.SAFE,
                     )
                 ],
+                related=evidence_path(ctx, value.steps),
+            )
+
+    def helpers(self, ctx: FileContext) -> Iterator[Finding]:
+        """A call of a function of another project file (or one that function calls) that converts
+        a tensor this call hands it, which requires grad (``summarize(net(x))`` of ``viz.py``'s
+        ``def summarize(t): return np.round(t.numpy(), 2)``): reported here, where the tensor's
+        graph is made; the helper, analysed alone, knows nothing of it. As PTL401's helpers."""
+        project = ctx.project
+        if not project.enabled:
+            return
+        for call, helper, converting in project_helpers(ctx):
+            handed = [ctx.flow.value(a.value if isinstance(a, ast.Starred) else a) for a in call.args]
+            handed += [ctx.flow.value(k.value) for k in call.keywords]
+            if not any(_needs_grad(value) and self.grad_enabled(ctx, call, value) for value in handed):
+                continue
+            converted = next(
+                (
+                    (function, found)
+                    for function in converting
+                    if (found := helper_conversion(ctx, function, _needs_grad)) is not None
+                ),
+                None,
+            )
+            if converted is None:
+                continue
+            through, (node, value) = converted
+            place = project.locate(node)
+            where = f"{place[1]}:{place[0].start.line}" if place is not None else ""
+            if through is not helper:
+                where = f"through `{through.name}()`" + (f", {where}" if where else "")
+            where = f" ({where})" if where else ""
+            yield self.report(
+                ctx,
+                call,
+                f"`{source_of(ctx, call.func)}()`{where} converts to NumPy a tensor of this call that requires"
+                " grad: it raises RuntimeError; detach it first",
                 related=evidence_path(ctx, value.steps),
             )
 
@@ -167,7 +206,7 @@ class NumpyOnRequiresGradTensor(Rule):
         if not any(not g.opaque for g in value.history) and not _loop_elements(value):
             return False
         function = ctx.parent(node)
-        while function is not None and not isinstance(function, _FUNCTIONS):
+        while function is not None and (not isinstance(function, _FUNCTIONS) or _mapped_lambda(ctx, function)):
             function = ctx.parent(function)
         if function is None:
             # `torch.set_grad_enabled(False)` as a statement switches gradients off for what follows.
@@ -207,6 +246,28 @@ def _made_where_backward_runs(ctx: FileContext, value: Value, function: ast.AST)
         if ".backward(" not in doc.slice(doc.node_span(owner)):
             return False
     return True
+
+
+def _mapped_lambda(ctx: FileContext, function: ast.AST) -> bool:
+    """``map(lambda o: o.numpy(), outs)``: the lambda runs where ``map`` is (its result consumed
+    there: ``list(map(...))``), in that grad mode."""
+    call = ctx.parent(function)
+    return (
+        isinstance(function, ast.Lambda)
+        and isinstance(call, ast.Call)
+        and bool(call.args)
+        and call.args[0] is function
+        and isinstance(call.func, ast.Name)
+        and call.func.id == "map"
+        and ctx.names.binding("map", call.func) is None  # the builtin
+    )
+
+
+def _needs_grad(value: Value) -> bool:
+    """A tensor (or a list of them) that requires grad and is not on CUDA (PTL401's then)."""
+    if value.kind is Kind.SEQ:
+        value = value.iter_elem()
+    return value.is_tensor and value.requires_grad is True and bool(value.history) and not value.device.may_be_cuda
 
 
 def _loop_elements(value: Value) -> bool:
