@@ -681,3 +681,196 @@ def test_a_list_from_a_config_dict_is_data_with_dimensions():
     assert [f.line for f in findings("PTL302", ANCHORS_AND_A_SCALAR_FROM_A_CONFIG)] == [10]  # not the 0-d scale
     assert findings("PTL302", ANCHORS_REGISTERED) == []
     assert run_on_fake_cuda(ANCHORS_REGISTERED) is None
+
+
+# Three more shapes of real code (session 12): a table made by a static method called through the
+# class (`PositionalEncoding.make(d, n)`), loss weights from a parameter that defaults to None and is
+# replaced by a list (`if weights is None: weights = [1.0] * n`), and MADE's masks built by comparing
+# plain tensors (`(torch.arange(h)[:, None] >= torch.arange(d)[None, :]).float()`). Each raised the
+# device mismatch under fake-cuda; the neighbours (registered; a 0-d weight; weights given on the
+# device) ran there.
+TABLE_FROM_A_STATIC_METHOD = """\
+import math
+
+import torch
+import torch.nn as nn
+
+
+class PositionalEncoding(nn.Module):
+    def __init__(self, d, max_len=32):
+        super().__init__()
+        self.table = PositionalEncoding.make(d, max_len)
+
+    @staticmethod
+    def make(d, max_len):
+        pos = torch.arange(max_len).unsqueeze(1).float()
+        div = torch.exp(torch.arange(0, d, 2).float() * (-math.log(10000.0) / d))
+        pe = torch.zeros(max_len, d)
+        pe[:, 0::2] = torch.sin(pos * div)
+        pe[:, 1::2] = torch.cos(pos * div)
+        return pe
+
+    def forward(self, x):
+        return x + self.table[: x.size(1)]
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+print(PositionalEncoding(8).to(device)(torch.zeros(2, 5, 8, device=device)).shape)
+"""
+
+TABLE_REGISTERED = """\
+import math
+
+import torch
+import torch.nn as nn
+
+
+class PositionalEncoding(nn.Module):
+    def __init__(self, d, max_len=32):
+        super().__init__()
+        self.register_buffer("table", PositionalEncoding.make(d, max_len))
+
+    @staticmethod
+    def make(d, max_len):
+        pos = torch.arange(max_len).unsqueeze(1).float()
+        div = torch.exp(torch.arange(0, d, 2).float() * (-math.log(10000.0) / d))
+        pe = torch.zeros(max_len, d)
+        pe[:, 0::2] = torch.sin(pos * div)
+        pe[:, 1::2] = torch.cos(pos * div)
+        return pe
+
+    def forward(self, x):
+        return x + self.table[: x.size(1)]
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+print(PositionalEncoding(8).to(device)(torch.zeros(2, 5, 8, device=device)).shape)
+"""
+
+WEIGHTS_DEFAULTED_TO_A_LIST = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class MultiTaskLoss(nn.Module):
+    def __init__(self, n_tasks, weights=None):
+        super().__init__()
+        if weights is None:
+            weights = [1.0] * n_tasks
+        self.weights = torch.tensor(weights)
+
+    def forward(self, losses):
+        return (self.weights * losses).sum()
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+crit = MultiTaskLoss(3).to(device)
+print(crit(torch.ones(3, device=device)))
+"""
+
+WEIGHTS_DEFAULTED_TO_A_NUMBER = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class MultiTaskLoss(nn.Module):
+    def __init__(self, n_tasks, weights=None):
+        super().__init__()
+        if weights is None:
+            weights = 1.0
+        self.weights = torch.tensor(weights)
+
+    def forward(self, losses):
+        return (self.weights * losses).sum()
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+crit = MultiTaskLoss(3).to(device)
+print(crit(torch.ones(3, device=device)))
+"""
+
+WEIGHTS_GIVEN_ON_THE_DEVICE = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class MultiTaskLoss(nn.Module):
+    def __init__(self, n_tasks, weights=None):
+        super().__init__()
+        if weights is None:
+            weights = [1.0] * n_tasks
+        self.weights = torch.tensor(weights)
+
+    def forward(self, losses):
+        return (self.weights * losses).sum()
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+crit = MultiTaskLoss(3, weights=torch.ones(3, device=device)).to(device)
+print(crit(torch.ones(3, device=device)))
+"""
+
+MASKS_FROM_COMPARISONS = """\
+import torch
+import torch.nn as nn
+
+
+class MADE(nn.Module):
+    def __init__(self, d, h):
+        super().__init__()
+        self.l1 = nn.Linear(d, h)
+        self.l2 = nn.Linear(h, d)
+        self.m1 = (torch.arange(h)[:, None] % (d - 1) >= torch.arange(d)[None, :]).float()
+        self.m2 = (torch.arange(d)[:, None] > torch.arange(h)[None, :] % (d - 1)).float()
+
+    def forward(self, x):
+        h = torch.relu(nn.functional.linear(x, self.l1.weight * self.m1, self.l1.bias))
+        return nn.functional.linear(h, self.l2.weight * self.m2, self.l2.bias)
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+print(MADE(4, 8).to(device)(torch.rand(2, 4, device=device)).shape)
+"""
+
+MASKS_REGISTERED = """\
+import torch
+import torch.nn as nn
+
+
+class MADE(nn.Module):
+    def __init__(self, d, h):
+        super().__init__()
+        self.l1 = nn.Linear(d, h)
+        self.l2 = nn.Linear(h, d)
+        self.register_buffer("m1", (torch.arange(h)[:, None] % (d - 1) >= torch.arange(d)[None, :]).float())
+        self.register_buffer("m2", (torch.arange(d)[:, None] > torch.arange(h)[None, :] % (d - 1)).float())
+
+    def forward(self, x):
+        h = torch.relu(nn.functional.linear(x, self.l1.weight * self.m1, self.l1.bias))
+        return nn.functional.linear(h, self.l2.weight * self.m2, self.l2.bias)
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+print(MADE(4, 8).to(device)(torch.rand(2, 4, device=device)).shape)
+"""
+
+
+@pytest.mark.parametrize(
+    ("program", "expected"),
+    [(TABLE_FROM_A_STATIC_METHOD, [10]), (WEIGHTS_DEFAULTED_TO_A_LIST, [11]), (MASKS_FROM_COMPARISONS, [10, 11])],
+)
+def test_more_real_shapes_are_reported_and_fail_on_a_gpu(program, expected):
+    assert [f.line for f in findings("PTL302", program)] == expected
+    error = run_on_fake_cuda(program)
+    assert error is not None and MISMATCH in error
+
+
+@pytest.mark.parametrize(
+    "program", [TABLE_REGISTERED, WEIGHTS_DEFAULTED_TO_A_NUMBER, WEIGHTS_GIVEN_ON_THE_DEVICE, MASKS_REGISTERED]
+)
+def test_their_neighbours_stay_silent_and_run(program):
+    assert findings("PTL302", program) == []
+    assert run_on_fake_cuda(program) is None

@@ -11,8 +11,8 @@ from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.tensors import TENSOR_METHODS
 from pt_lsp.core.walk import own_nodes
+from pt_lsp.rules.modules._dimensions import is_none
 from pt_lsp.rules.modules._module_evidence import Function, is_self_attr
-from pt_lsp.rules.modules._tensor_makers import is_none
 
 
 def branch_assignments(ctx: FileContext, info: ClassInfo, init: Function) -> dict[str, list[ast.Assign]]:

@@ -22,10 +22,17 @@ from pt_lsp.core.evidence.tensors import TENSOR_METHODS
 from pt_lsp.core.vocabulary import FACTORIES
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._device_moves import RESHAPES, placed_somewhere, placement_free
+from pt_lsp.rules.modules._dimensions import (
+    data_with_dims,
+    indexes,
+    is_none,
+    is_none_index,
+    keeps_dims,
+    module_constants,
+)
 from pt_lsp.rules.modules._module_evidence import Function, is_self_attr, tensor_value
 
 CONVERSIONS = {"torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.from_numpy"}
-DISPLAYS = (ast.List, ast.Tuple, ast.ListComp)
 
 
 # torch factories whose result has at least one dimension whenever they are given a size
@@ -128,6 +135,10 @@ def checkpoint_call(ctx: FileContext) -> ast.Call | None:
 def plain_tensor(ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
     if tensor_value(ctx, value) and placement_free(ctx, value):
         return True
+    if isinstance(value, ast.Subscript) and keeps_dims(value) and depth < 5:
+        return plain_tensor(ctx, value.value, depth + 1)  # `torch.arange(h)[:, None]`
+    if _compared(ctx, value, depth):
+        return True
     if _named_factory(ctx, value) and placement_free(ctx, value):
         return True
     if converted_with_dims(ctx, value):
@@ -140,6 +151,17 @@ def plain_tensor(ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
     helper = file_helper(ctx, value) if isinstance(value, ast.Call) and depth < 5 else None
     returned = returned_values(helper) if helper is not None else None
     return bool(returned) and all(_plain_local(ctx, r, depth + 1) for r in returned or ())
+
+
+def _compared(ctx: FileContext, value: ast.expr, depth: int) -> bool:
+    """``(torch.arange(h)[:, None] >= torch.arange(d)[None, :]).float()``: a comparison (or a
+    tensor method of one) with a plain tensor among its operands is a plain tensor of that shape."""
+    core = value
+    while isinstance(core, ast.Call) and isinstance(core.func, ast.Attribute) and core.func.attr in TENSOR_METHODS:
+        core = core.func.value
+    if not isinstance(core, ast.Compare) or depth >= 5 or not placement_free(ctx, value):
+        return False
+    return any(plain_tensor(ctx, operand, depth + 1) for operand in (core.left, *core.comparators))
 
 
 def plain_or_returned(ctx: FileContext, info: ClassInfo, value: ast.expr) -> bool:
@@ -312,9 +334,9 @@ def converted_with_dims(ctx: FileContext, value: ast.expr) -> bool:
         if isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and root.func.attr in TENSOR_METHODS:
             reshaped = reshaped or (root.func.attr in RESHAPES and bool(root.args))
             root = root.func.value
-        elif isinstance(root, ast.Subscript) and _keeps_dims(root):
+        elif isinstance(root, ast.Subscript) and keeps_dims(root):
             # `torch.tensor(mean)[None, :, None, None]`: `None` adds a dimension, slices keep them
-            reshaped = reshaped or any(_is_none_index(i) for i in _indexes(root))
+            reshaped = reshaped or any(is_none_index(i) for i in indexes(root))
             root = root.value
         else:
             break
@@ -322,25 +344,7 @@ def converted_with_dims(ctx: FileContext, value: ast.expr) -> bool:
         return False
     if not placement_free(ctx, value) or placed_somewhere(ctx, root.args[0]):
         return False  # `torch.tensor(t)` of a placed tensor `t` is a copy on `t`'s device
-    return reshaped or _data_with_dims(ctx, root.args[0])
-
-
-def _indexes(subscript: ast.Subscript) -> list[ast.expr]:
-    index = subscript.slice
-    return list(index.elts) if isinstance(index, ast.Tuple) else [index]
-
-
-def _is_none_index(index: ast.expr) -> bool:
-    return isinstance(index, ast.Constant) and index.value is None
-
-
-def _keeps_dims(subscript: ast.Subscript) -> bool:
-    """An index of only slices, ``None`` and ``...``: no dimension is taken away (an integer
-    index of a 1-d tensor gives a 0-d one, which mixes with tensors on any device)."""
-    return all(
-        isinstance(i, ast.Slice) or _is_none_index(i) or (isinstance(i, ast.Constant) and i.value is Ellipsis)
-        for i in _indexes(subscript)
-    )
+    return reshaped or data_with_dims(ctx, root.args[0])
 
 
 def _named_factory(ctx: FileContext, value: ast.expr) -> bool:
@@ -387,101 +391,22 @@ def _constant_strings(ctx: FileContext, expr: ast.expr, depth: int) -> list[str]
     return found
 
 
-def _data_with_dims(ctx: FileContext, data: ast.expr, depth: int = 0) -> bool:
-    """A list or tuple: a display, ``list(...)`` / ``tuple(...)`` / ``sorted(...)``, a NumPy array
-    made with a size, an item of a dict display (``cfg["anchors"]``), a local bound only to such,
-    or a parameter of ``__init__`` that ``__init__`` never rebinds and every instantiation in the
-    file passes such for (a name of a module-level constant counts as its value)."""
-    if isinstance(data, DISPLAYS) or _sized_call(ctx, data):
-        return True
-    if depth > 3:
-        return False
-    if isinstance(data, ast.Subscript) and isinstance(data.slice, ast.Constant):
-        key = data.slice.value  # `cfg["anchors"]` of a dict display with that key
-        dicts = _dict_values(ctx, data.value, depth)
-        items = [v for d in dicts for k, v in zip(d.keys, d.values) if isinstance(k, ast.Constant) and k.value == key]
-        return bool(dicts) and len(items) == len(dicts) and all(_data_with_dims(ctx, v, depth + 1) for v in items)
-    values = _bound_values(ctx, data)
-    return bool(values) and all(_data_with_dims(ctx, v, depth + 1) for v in values or ())
-
-
-def _bound_values(ctx: FileContext, data: ast.expr) -> list[ast.expr] | None:
-    """What a name may hold: for a parameter of a function that never rebinds it, what every
-    instantiation passes; for a local, what reaches it; for a module-level constant, its value."""
-    if not isinstance(data, ast.Name):
-        return None
-    function = ctx.parent(data)
-    while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
-        function = ctx.parent(function)
-    if isinstance(function, ast.FunctionDef) and data.id in [a.arg for a in function.args.args]:
-        rebound = any(
-            isinstance(n, ast.Name) and n.id == data.id and not isinstance(n.ctx, ast.Load) for n in own_nodes(function)
-        )
-        return instantiation_arguments(ctx, function, data.id) if not rebound else None
-    values = reaching_values(ctx, data)
-    if values is None:
-        constant = module_constants(ctx).get(data.id)
-        values = [constant.value] if constant is not None else None
-    return [v for v in values if isinstance(v, ast.expr)] if values else None
-
-
-def _dict_values(ctx: FileContext, value: ast.expr, depth: int) -> list[ast.Dict]:
-    if isinstance(value, ast.Dict):
-        return [value]
-    bound = _bound_values(ctx, value) if depth <= 3 else None
-    found = [d for v in bound or () for d in _dict_values(ctx, v, depth + 1)]
-    return found if bound and len(found) == len(bound) else []
-
-
-# calls that always give a sequence or an array with at least one dimension
-SIZED_BUILTINS = frozenset({"list", "tuple", "sorted"})
-NUMPY_SIZED = frozenset(f"numpy.{name}" for name in "arange linspace logspace eye identity".split())
-
-
-def _sized_call(ctx: FileContext, data: ast.expr) -> bool:
-    if not isinstance(data, ast.Call):
-        return False
-    func = data.func
-    if isinstance(func, ast.Name) and func.id in SIZED_BUILTINS and ctx.names.binding(func.id, func) is None:
-        return True
-    qualname = ctx.qualname(func)
-    if qualname in ("numpy.array", "numpy.asarray") and data.args:
-        return isinstance(data.args[0], DISPLAYS)
-    return qualname in NUMPY_SIZED and bool(data.args)
-
-
 def file_helper(ctx: FileContext, call: ast.Call) -> Function | None:
     """The function of the file ``call`` calls: a module-level helper, or ``self.<method>``."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ctx.classes:
+        owner = ctx.classes[func.value.id]  # `PositionalEncoding.make(d, n)`: a static method of a class of the file
+        method = owner.method(func.attr) if ctx.names.resolve(func.value.id, func.value) is None else None
+        static = method is not None and any(
+            isinstance(d, ast.Name) and d.id == "staticmethod" for d in method.decorator_list
+        )
+        return method if static else None
     if not is_self_attr(call.func):
         return local_function(ctx, call)
     cls = ctx.enclosing_class(call)
     info = ctx.class_info(cls) if cls is not None else None
     method = info.method(call.func.attr) if info is not None else None
     return method if method is not None and method.name not in ("__init__", "forward") else None
-
-
-@PerFile
-def module_constants(ctx: FileContext) -> dict[str, ast.Assign]:
-    """Names the module body binds exactly once, with ``NAME = value``, and no function declares
-    ``global``: what a method reading the name sees."""
-    bound: dict[str, list[ast.AST]] = {}
-    for stmt in ctx.tree.body:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-            bound.setdefault(stmt.targets[0].id, []).append(stmt)
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.setdefault(stmt.name, []).append(stmt)
-        else:  # loops, imports, `a, b = ...`, `with ... as x`, branches: bindings of their own
-            for node in ast.walk(stmt):
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                    bound.setdefault(node.id, []).append(node)
-                elif isinstance(node, ast.alias):
-                    bound.setdefault((node.asname or node.name).split(".")[0], []).append(node)
-    declared = {name for node in ctx.index.of(ast.Global) for name in node.names}
-    return {
-        name: nodes[0]
-        for name, nodes in bound.items()
-        if len(nodes) == 1 and isinstance(nodes[0], ast.Assign) and name not in declared
-    }
 
 
 def made_on_gpu(ctx: FileContext, function: Function, value: ast.expr, depth: int = 0) -> ast.Call | None:
@@ -561,7 +486,3 @@ def _derived_from(value: ast.expr, name: str) -> bool:
     if isinstance(value, ast.Subscript):
         return _derived_from(value.value, name)
     return isinstance(value, ast.Name) and value.id == name
-
-
-def is_none(value: ast.expr) -> bool:
-    return isinstance(value, ast.Constant) and value.value is None

@@ -15,6 +15,7 @@ from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._class_constants import class_body_tensors
 from pt_lsp.rules.modules._device_moves import moved_at_use, placement_free, unmoved_uses
+from pt_lsp.rules.modules._dimensions import is_none
 from pt_lsp.rules.modules._distributions import kept_distributions
 from pt_lsp.rules.modules._init_helpers import assigned_below, construction_helpers, inherited_sources
 from pt_lsp.rules.modules._module_evidence import (
@@ -43,7 +44,6 @@ from pt_lsp.rules.modules._tensor_makers import (
     default_device_call,
     drawn_at_random,
     file_helper,
-    is_none,
     made_on_gpu,
     plain_or_returned,
     tensor_values,
@@ -61,10 +61,10 @@ class UnregisteredBuffer(Rule):
     attribute in `__init__` (`self.mask = torch.tril(torch.ones(8, 8))`, `self.mean =
     torch.tensor([0.485, 0.456, 0.406])`, also `torch.from_numpy(table)`, the legacy
     `torch.Tensor(n)`, `torch.tensor(data)` of a list (a parameter every instantiation in the
-    file passes a list for, `list(...)`, a sized NumPy array, an item of a dict display:
-    `cfg["anchors"]`) and a conversion given dimensions (`torch.tensor(mean).view(-1, 1,
-    1)`, `torch.tensor(mean)[None, :, None, None]`, unless some instantiation in the file gives
-    the data as a placed tensor, or hands it in
+    file passes a list for, or replaces a `None` default with one, `list(...)`, `[1.0] * n`, a
+    sized NumPy array, an item of a dict display: `cfg["anchors"]`) and a conversion given
+    dimensions (`torch.tensor(mean).view(-1, 1, 1)`, `torch.tensor(mean)[None, :, None, None]`,
+    unless some instantiation in the file gives the data as a placed tensor, or hands it in
     through a parameter of a function no code of the file names: `torch.tensor(t)` copies `t` on
     its device)) that `forward` uses, or a method it calls, or a method that runs the module or
     one of its layers (`self(x)`, `self.forward(x)`, `self.fc(x)`, as a policy's `sample(state)` does),
@@ -74,7 +74,9 @@ class UnregisteredBuffer(Rule):
     (`self.b = sample_b(sigma, size)`, also arithmetic of one: `return (-d * s).unsqueeze(0)`,
     or `torch.cat(cols)` of a local list filled only by `cols.append(<such a tensor>)`, the
     legacy `Variable(t)` of one, its methods computing with plain tensors or numbers:
-    `w1.mm(w1.t())`, and torch functions of them: `torch.outer(k, k)`),
+    `w1.mm(w1.t())`, torch functions of them: `torch.outer(k, k)`, and comparisons of them:
+    `(torch.arange(h)[:, None] >= torch.arange(d)[None, :]).float()`; a static method called
+    through its class counts as a helper: `PositionalEncoding.make(d, n)`),
     a callable parameter of `__init__` that every instantiation in the file leaves at, or passes
     as, a torch factory (`self.window = window_fn(n)` with `window_fn=torch.hann_window`), a
     factory chosen by name (`getattr(torch, window)(n)` where every string the file gives
