@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from .. import vocabulary as api
 from ..classes import ClassInfo
-from ..walk import attr_path
+from ..walk import attr_path, own_nodes
 from .attribute_modules import AttributeModules
 from .autograd import Autograd, is_true, keyword
 from .device_ops import ELEMENTWISE_OPS, SAME_DEVICE_METHODS, moved_operand, on_cpu_or_raises
@@ -52,6 +52,7 @@ class Calls:
         self.derived = expressions.derived
         self.graph = graph
         self.stack = stack
+        self._called: dict[int, frozenset[str]] = {}  # id(function) -> the paths it calls (called_here)
         self.functions = functions
         # a DataLoader call or a subscript -> the `__getitem__` / `__iter__` call it stands for (kept alive:
         # ids are keys)
@@ -299,6 +300,10 @@ class Calls:
             if static(own):
                 return self.functions.call_function(own, node, args, kwargs, state)
             return self.functions.call_function(own, node, [receiver, *args], kwargs, state, attr_path(func.value))
+        if graphs and self.called_here(func.value):
+            # `model.reuse_hidden(hidden)` where the function also calls `model(...)`: no tensor (tensors
+            # are not callable) but an object out of view, whose method may detach (audit-15 G3)
+            return self.call_external(node, args, kwargs, state)
         result = self.call_unknown(node, [receiver, *args], kwargs, state)
         path = attr_path(func.value)
         # a method of an object of unknown class (or one a class of the file inherits from an
@@ -321,6 +326,20 @@ class Calls:
             # elementwise op with numbers or same-device operands stays there (`x.mul(255)`, as `x * 255`)
             return result.with_(device=receiver.device, steps=receiver.steps)
         return result
+
+    def called_here(self, receiver: ast.expr) -> bool:
+        """Whether the function being run calls ``receiver`` itself (``model(x)``, ``model.forward(x)``)."""
+        path = attr_path(receiver)
+        frames = self.stack.frames
+        if path is None or not frames:
+            return False
+        scope = frames[-1].node
+        called = self._called.get(id(scope))
+        if called is None:
+            called = self._called[id(scope)] = frozenset(
+                attr_path(callee(node.func)) or "" for node in own_nodes(scope) if isinstance(node, ast.Call)
+            )
+        return path in called
 
     def own_method(self, func: ast.Attribute) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         """``self.helper`` in a method of a plain class (of this file or the project) analysed
@@ -405,6 +424,11 @@ def stored(value: Value, node: ast.Call, container: ast.expr) -> Value:
     message = f"stored in {subject(container)} here"
     items = tuple(i.step(node, message) if i.steps else i for i in value.items) if value.items else value.items
     return (value.step(node, message) if value.steps else value).with_(items=items)
+
+
+def callee(func: ast.expr) -> ast.expr:
+    """What a call calls: ``model`` for ``model.forward(...)`` as for ``model(...)``."""
+    return func.value if isinstance(func, ast.Attribute) and func.attr == "forward" else func
 
 
 def rebind_item(state: State, target: ast.expr, value: Value) -> None:

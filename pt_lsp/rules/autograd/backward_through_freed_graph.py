@@ -108,7 +108,11 @@ class BackwardThroughFreedGraph(Rule):
             return
         # a `.backward()` method of an object the file calls (`model(x)`, `model.forward(x, y)`):
         # tensors are not callable, so it is no Tensor.backward (a NumPy model's; audit-14 G1)
-        events = [event for event in freed_graph_events(ctx.flow) if not _object_method(ctx, event.call)]
+        events = [
+            event
+            for event in freed_graph_events(ctx.flow)
+            if not _object_method(ctx, event.call) and not _gives_values(ctx, event.call, event.earlier)
+        ]
         # The backwards through one graph that one earlier backward freed: each needs the graph
         # kept by every backward before it, so that one round of fixes is the whole fix.
         freed_by: dict[int, list[ast.Call]] = {}
@@ -169,7 +173,7 @@ class BackwardThroughFreedGraph(Rule):
                 "torch raises 'modified by an inplace operation'; call `step()` after the last backward"
             )
         if event.earlier is not event.call:
-            earlier = f"the backward() on line {event.earlier.lineno}"
+            earlier = f"the {_called(event.earlier)} on line {event.earlier.lineno}"
         elif event.case in (EventCase.CARRIED_STATE, EventCase.BEFORE_LOOP):
             earlier = "this call in the previous iteration"
         else:  # one backward reached twice within one iteration: through two calls of its function
@@ -393,6 +397,32 @@ def _object_method(ctx: FileContext, call: ast.Call) -> bool:
             isinstance(node, ast.Call) and attr_path(_callee(node.func)) == path for node in own_nodes(scope)
         )
     return known[key]
+
+
+def _called(call: ast.Call) -> str:
+    """How a message names the call that freed the graph: ``backward()``, or the function that did
+    (``torch.autograd.grad()``, ``grad()`` imported from it; audit-15)."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "backward":
+        return "backward()"
+    text = ast.unparse(func)
+    return f"`{text}()`" if len(text) <= 40 else "backward()"
+
+
+def _gives_values(ctx: FileContext, *calls: ast.Call) -> bool:
+    """One of ``calls`` is an ``X.backward(...)`` whose result is unpacked (``dx, dh =
+    cell.backward(delta, h)``) or that is given more positional arguments than Tensor.backward
+    takes: an object's own method (a NumPy layer's), as Tensor.backward returns None (audit-15 G1)."""
+    for call in calls:
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "backward") or ctx.qualname(func) is not None:
+            continue  # `(g,) = torch.autograd.grad(y, x)` gives values, and is torch's
+        if len(call.args) > 4:
+            return True
+        parent = ctx.parent(call)
+        if isinstance(parent, ast.Assign) and any(isinstance(t, (ast.Tuple, ast.List)) for t in parent.targets):
+            return True
+    return False
 
 
 def _callee(func: ast.expr) -> ast.expr:
