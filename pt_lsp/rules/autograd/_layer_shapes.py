@@ -13,7 +13,7 @@ from pt_lsp.core.flow.values import Step
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.autograd._literals import signed_int
 from pt_lsp.rules.autograd._shape_lattice import MAX_SHAPE_DEPTH, Answers, Shape, join
-from pt_lsp.rules.autograd._shape_vocab import ADAPTIVE_POOLS, CONVS, RETURNS_SELF, SHAPE_KEEPING
+from pt_lsp.rules.autograd._shape_vocab import ADAPTIVE_POOLS, CONVS, MODULE_WRAPPERS, RETURNS_SELF, SHAPE_KEEPING
 from pt_lsp.rules.autograd._spatial import POOLS, upsampled, windowed
 
 if TYPE_CHECKING:
@@ -61,6 +61,12 @@ class LayerShapes:
             if isinstance(receiver, ast.Call):
                 return self.module(receiver, call, depth + 1)
             built = self.values.constructors(receiver)
+            return join([self.module(c, call, depth + 1) for c in built]) if built else None
+        if qualname in MODULE_WRAPPERS:  # `nn.DataParallel(net)`: net's output
+            wrapped = constructor.args[0] if constructor.args else keyword(constructor, "module")
+            if isinstance(wrapped, ast.Call):
+                return self.module(wrapped, call, depth + 1)
+            built = self.values.constructors(wrapped) if isinstance(wrapped, (ast.Name, ast.Attribute)) else []
             return join([self.module(c, call, depth + 1) for c in built]) if built else None
         if qualname == "torch.nn.Linear" and first is not None:
             shape = self.shapes.shape(first, depth + 1)

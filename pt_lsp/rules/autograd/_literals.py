@@ -4,6 +4,7 @@ a reduction names, and which names a statement binds. Pure functions of the tree
 from __future__ import annotations
 
 import ast
+import math
 
 from pt_lsp.core.flow.autograd import keyword
 
@@ -41,6 +42,20 @@ def int_sizes(args: list[ast.expr]) -> list[int] | None:
         args = args[0].elts
     sizes = [size for size in map(int_literal, args) if size is not None]
     return sizes if sizes and len(sizes) == len(args) else None
+
+
+def counted(qualname: str, args: list[ast.expr]) -> int | None:
+    """The length of ``torch.linspace(start, end, steps)`` or ``torch.arange(...)`` with literal
+    numbers (None where one is not)."""
+    if qualname == "torch.linspace":
+        return int_literal(args[2]) if len(args) >= 3 else None
+    bounds = [bound for bound in map(number, args) if bound is not None]
+    if not args or len(args) > 3 or len(bounds) != len(args):
+        return None
+    start, end, step = (
+        (0, bounds[0], 1) if len(bounds) == 1 else (bounds[0], bounds[1], bounds[2] if len(bounds) > 2 else 1)
+    )
+    return max(0, math.ceil((end - start) / step)) if step != 0 else 1
 
 
 def sizes_text(sizes: list[int]) -> str:

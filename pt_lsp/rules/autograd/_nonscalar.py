@@ -26,8 +26,11 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.reaching import local_function, returned_values
 from pt_lsp.core.flow.autograd import keyword
 from pt_lsp.core.flow.values import Step
+from pt_lsp.rules.autograd._attribute_values import reaching_attribute
+from pt_lsp.rules.autograd._branches import reachable
 from pt_lsp.rules.autograd._config import Config
 from pt_lsp.rules.autograd._literals import (
+    counted,
     int_literal,
     int_sizes,
     item_key,
@@ -46,12 +49,14 @@ from pt_lsp.rules.autograd._shape_vocab import (
     JOINS,
     LAST_DIM_REDUCTIONS,
     LIKE,
+    MODULE_WRAPPERS,
     RECURRENT,
     RETURNS_SELF,
     ROW_LOSS_MODULES,
     ROW_LOSSES,
     SHAPE_KEEPING,
     SIZED_FACTORIES,
+    TENSOR_LITERALS,
     UNARY_SAME_SHAPE,
     UNREDUCED_LOSSES,
     WRAPPERS,
@@ -111,6 +116,9 @@ class NonScalar:
             return found if found is not None else self.shaped(expr, depth)
         if isinstance(expr, ast.Attribute) and expr.attr in ("T", "mT"):  # a transpose keeps its elements
             return self.evidence(expr.value, depth + 1)
+        if isinstance(expr, ast.Attribute):  # `self.loss_D = ...` then `self.loss_D.backward()`
+            stored = reaching_attribute(self.ctx, expr)
+            return self.evidence(stored, depth + 1) if stored is not None else None
         key = item_key(expr)
         if isinstance(expr, ast.Subscript) and key is not None:
             recurrent = self.recurrent(expr.value, key)
@@ -207,16 +215,40 @@ class NonScalar:
                 return self.module_output(func.value, call, depth)
             method = self.returns.self_method(call)
             returns = returned_values(method) if method is not None else None
+            cls = self.ctx.enclosing_class(call)
+            instance = self.values.instance_of(cls)
+            info = self.ctx.class_info(cls) if cls is not None and instance is not None else None
+            if returns is not None and instance is not None and info is not None:
+                returns = reachable(self.ctx, info, instance, returns)  # `self._reduce(x)` by `self.reduction`
             if method is not None and returns is not None:  # `self.compute_loss(out, y)`: what it returns
                 if self.values.inside(method):
                     return proof_all([self.evidence(r, depth + 1) for r in returns])
                 with self.values.calling(method, call):  # its parameters hold this call's arguments
                     return proof_all([self.evidence(r, depth + 1) for r in returns])
+            found = self.returns.instance_method(call)  # `model.compute_loss(x, y)` of a local class
+            returned_by = returned_values(found[1]) if found is not None else None
+            owner = self.ctx.parent(found[1]) if found is not None else None
+            info = self.ctx.class_info(owner) if isinstance(owner, ast.ClassDef) else None
+            if found is not None and returned_by and info is not None:
+                returned_by = reachable(self.ctx, info, found[0], returned_by)
+            if found is not None and returned_by and not self.values.inside(found[1]):
+                with self.values.reading(found[0], call), self.values.calling(found[1], call):
+                    return proof_all([self.evidence(r, depth + 1) for r in returned_by])
+        if isinstance(func, ast.Name) and func.id == "sum" and self.ctx.names.binding("sum", func) is None:
+            # the builtin `sum([a, b])` is `0 + a + b`: one term of numel != 1 makes the result so
+            terms = self.shapes.parts(call, depth) if len(call.args) == 1 and not call.keywords else None
+            return proof_either(*(self.evidence(t, depth + 1) for t in terms)) if terms else None
         helper = self.returns.helper(call)  # `byol_loss(p, z)`: what the helper returns for these arguments
         returned = returned_values(helper) if helper is not None else None
         if helper is not None and returned and not self.values.inside(helper):
             with self.values.calling(helper, call):
                 return proof_all([self.evidence(r, depth + 1) for r in returned])
+        bound = self.values.of(func) if isinstance(func, ast.Name) else []
+        for _ in range(2):  # `train(model, sq, ...)` with `sq = lambda ...`: the name passed, then its value
+            bound = self.values.of(bound[0]) if len(bound) == 1 and isinstance(bound[0], ast.Name) else bound
+        if len(bound) == 1 and isinstance(bound[0], ast.Lambda) and not self.values.inside(bound[0]):
+            with self.values.calling(bound[0], call):  # `loss_fn = lambda a, b: (a - b) ** 2`
+                return self.evidence(bound[0].body, depth + 1)
         if isinstance(func, (ast.Name, ast.Attribute, ast.Subscript)):  # (`losses["bce"](p, y)`: a dict's item)
             return self.module_output(func, call, depth)
         if isinstance(func, ast.Call):  # nn.Linear(4, 2)(x), model.eval()(x)
@@ -240,23 +272,12 @@ class NonScalar:
             if sizes is None or math.prod(sizes) == 1:
                 return None
             return (Step(call, f"created with shape {sizes_text(sizes)} here: {math.prod(sizes)} elements"),)
-        if qualname == "torch.tensor" and args and isinstance(args[0], (ast.List, ast.Tuple)):
+        if qualname in TENSOR_LITERALS and args and isinstance(args[0], (ast.List, ast.Tuple)):
             count = len(args[0].elts)
             return (Step(call, f"created with {count} elements here"),) if count != 1 else None
-        if qualname == "torch.linspace" and len(args) >= 3:
-            steps = int_literal(args[2])
-            return (Step(call, f"created with {steps} elements here"),) if steps not in (None, 1) else None
-        if qualname == "torch.arange":
-            bounds = [bound for bound in map(number, args) if bound is not None]
-            if args and len(args) <= 3 and len(bounds) == len(args):
-                start, end, step = (
-                    (0, bounds[0], 1)
-                    if len(bounds) == 1
-                    else (bounds[0], bounds[1], bounds[2] if len(bounds) > 2 else 1)
-                )
-                count = max(0, math.ceil((end - start) / step)) if step != 0 else 1
-                return (Step(call, f"created with {count} elements here"),) if count != 1 else None
-            return None
+        if qualname in ("torch.linspace", "torch.arange"):
+            length = counted(qualname, args)
+            return (Step(call, f"created with {length} elements here"),) if length not in (None, 1) else None
         if qualname == "torch.where" and len(args) == 3:  # broadcast: an operand of numel != 1 decides
             return proof_either(*(self.evidence(a, depth + 1) for a in args))
         if qualname == "torch.gather":  # torch.gather(input, dim, index): the shape of `index`
@@ -306,6 +327,11 @@ class NonScalar:
             if isinstance(receiver, ast.Call):
                 return self.constructed_output(receiver, call, depth + 1)
             return self.module_output(receiver, call, depth + 1)
+        if qualname in MODULE_WRAPPERS:  # `nn.DataParallel(net)`: net's output
+            wrapped = constructor.args[0] if constructor.args else keyword(constructor, "module")
+            if isinstance(wrapped, ast.Call):
+                return self.constructed_output(wrapped, call, depth + 1)
+            return self.module_output(wrapped, call, depth + 1) if isinstance(wrapped, ast.expr) else None
         if qualname == "torch.nn.Linear":
             width = constructor.args[1] if len(constructor.args) > 1 else keyword(constructor, "out_features")
             found = self.values.width(width, constructor)
@@ -362,7 +388,8 @@ class NonScalar:
         if isinstance(func, ast.Name) and depth < MAX_DEPTH:
             info = self.ctx.classes.get(func.id)
             returns = self.returns.forward_returns(info) if info is not None and qualname is None else None
-            if returns is not None:
+            if returns is not None and info is not None:
+                returns = reachable(self.ctx, info, constructor, returns)  # `if self.reduction == "mean":`
                 with self.values.reading(constructor, call):
                     return proof_all([self.evidence(r, depth + 1) for r in returns])
         return None

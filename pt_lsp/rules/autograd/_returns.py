@@ -79,15 +79,25 @@ class Returns:
         found = self.method_returns(call)
         if found is not None or not isinstance(call.func, ast.Attribute) or self.ctx.qualname(call.func) is not None:
             return found
-        # `model.compute_loss(x)`: a method of the local class every binding of `model` builds
-        built = self.values.constructors(call.func.value)
+        found_method = self.instance_method(call)
+        return returned_values(found_method[1]) if found_method is not None else None
+
+    def instance_method(self, call: ast.Call) -> tuple[ast.Call, Function] | None:
+        """``model.compute_loss(x)``: the construction of the local class every binding of
+        ``model`` builds, and that class's method (not ``forward``, ``__call__``, ``__init__``)."""
+        if not isinstance(call.func, ast.Attribute) or self.ctx.qualname(call.func) is not None:
+            return None
+        receiver = call.func.value
+        if isinstance(receiver, ast.Name) and receiver.id == "self":
+            return None  # a method of the class being read: `self_method`
+        built = self.values.constructors(receiver)
         if len(built) != 1 or not isinstance(built[0], ast.Call) or not isinstance(built[0].func, ast.Name):
             return None
         info = self.ctx.classes.get(built[0].func.id)
         method = info.method(call.func.attr) if info is not None and self.ctx.qualname(built[0].func) is None else None
         if method is None or method.name in ("forward", "__call__", "__init__"):
             return None
-        return returned_values(method)
+        return built[0], method
 
     def forward_returns(self, info: ClassInfo) -> list[ast.expr] | None:
         """What calling an instance returns: a module's ``forward``, a plain class's ``__call__``

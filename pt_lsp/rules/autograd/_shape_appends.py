@@ -100,21 +100,52 @@ def _length(values: Values, expr: ast.expr, depth: int) -> int | None:
         found = appended(values, expr, depth + 1)
         if found is not None:
             return found[0]
+        listed = comprehended(values, expr, depth + 1)  # `batch = [... for _ in range(5)]`
+        if listed is not None:
+            return listed
         bound = values.of(expr)  # `returns = torch.tensor(rewards)`
         if len(bound) == 1 and isinstance(bound[0], ast.Call) and depth < _MAX_DEPTH:
+            return _length(values, bound[0], depth + 1)
+        if len(bound) == 1 and isinstance(bound[0], (ast.List, ast.Tuple)) and not values.mutated(expr):
+            # `pairs = [(x1, y1), (x2, y2)]`, a display nothing changes (here or in a function)
+            if isinstance(values.scope(expr), ast.Module) and _changed_in_functions(values.ctx, expr.id):
+                return None
             return _length(values, bound[0], depth + 1)
         return None
     if isinstance(expr, (ast.List, ast.Tuple)) and not any(isinstance(e, ast.Starred) for e in expr.elts):
         return len(expr.elts)
     if isinstance(expr, ast.Call) and values.ctx.qualname(expr.func) == "torch.tensor" and len(expr.args) == 1:
         return _length(values, expr.args[0], depth)  # `torch.tensor(rewards)`: one row per item
+    if isinstance(expr, ast.ListComp):
+        return comprehended(values, expr, depth + 1)
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and not expr.keywords and expr.args:
+        builtin = values.ctx.names.binding(expr.func.id, expr.func) is None
+        if expr.func.id == "range" and builtin and len(expr.args) <= 3:  # `range` of int literals
+            bounds = [a.value for a in expr.args if isinstance(a, ast.Constant) and type(a.value) is int]
+            return len(range(*bounds)) if len(bounds) == len(expr.args) and bounds[2:] != [0] else None
         if expr.func.id == "zip":
             lengths = [_length(values, a, depth) for a in expr.args]
             return min(n for n in lengths if n is not None) if all(n is not None for n in lengths) else None
         if expr.func.id in ("enumerate", "reversed") and len(expr.args) == 1:
             return _length(values, expr.args[0], depth)
     return None
+
+
+def comprehended(values: Values, seq: ast.expr | None, depth: int = 0) -> int | None:
+    """The number of items of a list comprehension with one ``for`` and no ``if`` over a counted
+    iterable (``[crit(model(x), y) for x, y in batch]``, ``batch`` a comprehension over
+    ``range(5)``), also through a name bound only to it and never changed; None where unknown."""
+    if isinstance(seq, ast.Name) and depth < _MAX_DEPTH:
+        bound = values.of(seq)
+        if len(bound) != 1 or not isinstance(bound[0], ast.ListComp) or values.mutated(seq):
+            return None
+        seq = bound[0]
+    if not isinstance(seq, ast.ListComp) or len(seq.generators) != 1:
+        return None
+    generator = seq.generators[0]
+    if generator.ifs or generator.is_async:
+        return None
+    return _length(values, generator.iter, depth + 1)
 
 
 def _inside(ctx: FileContext, node: ast.AST, around: ast.AST) -> bool:

@@ -12,6 +12,8 @@ FUNCTION_PREFIXES = ("torch.", "torch.nn.functional.", "torch.special.")
 # Wrappers whose result has the size of the tensor they wrap.
 WRAPPERS = {"torch.autograd.Variable", "torch.nn.Parameter", "torch.nn.parameter.Parameter"}
 RECURRENT = {"torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN"}
+# Calls that make a tensor of the items of a (nested) list display: `torch.FloatTensor([[1.0], [2.0]])`.
+TENSOR_LITERALS = {"torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.FloatTensor", "torch.DoubleTensor"}
 
 # -- ops ------------------------------------------------------------------------------------------
 # Ops whose result has the shape of their (broadcast) tensor operands: a tensor of numel != 1
@@ -27,7 +29,7 @@ ELEMENTWISE = set(
 UNARY_SAME_SHAPE = set(
     "exp log log1p sin cos tanh sigmoid relu abs sqrt rsqrt square neg reciprocal float double half "
     "bfloat16 to cuda cpu clone detach contiguous softmax log_softmax normalize gelu silu elu leaky_relu "
-    "softplus dropout erf sign".split()
+    "softplus dropout erf sign requires_grad_ type_as".split()
 )
 # Tensor methods and torch functions whose result has their first operand's shape (the binary
 # ones broadcast their second operand into it).
@@ -58,6 +60,14 @@ SHAPE_KEEPING = {
 ADAPTIVE_POOLS = {f"torch.nn.Adaptive{kind}Pool{k}d": k for kind in ("Avg", "Max") for k in (1, 2, 3)}
 # Convolutions, by their number of spatial dimensions.
 CONVS = {f"torch.nn.Conv{k}d": k for k in (1, 2, 3)} | {f"torch.nn.ConvTranspose{k}d": k for k in (1, 2, 3)}
+# Modules whose output is the output of the module they wrap (split and gathered along the batch).
+MODULE_WRAPPERS = {
+    "torch.nn.DataParallel",
+    "torch.nn.parallel.DataParallel",
+    "torch.nn.parallel.DistributedDataParallel",
+    "torch.nn.parallel.data_parallel.DataParallel",
+    "torch.nn.parallel.distributed.DistributedDataParallel",
+}
 # Module methods that return the module itself.
 RETURNS_SELF = {"eval", "train", "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "requires_grad_", "apply"}
 

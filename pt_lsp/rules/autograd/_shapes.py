@@ -15,11 +15,12 @@ import ast
 import math
 from typing import TYPE_CHECKING
 
+from pt_lsp.core.evidence.reaching import returned_values
 from pt_lsp.core.flow.autograd import keyword
 from pt_lsp.core.flow.values import Step
 from pt_lsp.rules.autograd._layer_shapes import LayerShapes
-from pt_lsp.rules.autograd._literals import dims_argument, is_size_call, item_key, signed_int
-from pt_lsp.rules.autograd._shape_appends import appended
+from pt_lsp.rules.autograd._literals import counted, dims_argument, is_size_call, item_key, signed_int
+from pt_lsp.rules.autograd._shape_appends import appended, comprehended
 from pt_lsp.rules.autograd._shape_lattice import (
     MAX_SHAPE_DEPTH,
     ROWS,
@@ -32,8 +33,29 @@ from pt_lsp.rules.autograd._shape_lattice import (
     product,
     shape_text,
 )
+from pt_lsp.rules.autograd._shape_ops import (
+    DATA_SHAPED,
+    NUMPY_SIZED,
+    dim_keyword,
+    einsum,
+    item_of_call,
+    layer_parameter,
+    made_array,
+    nested_dims,
+    sliced_size,
+    valued,
+)
 from pt_lsp.rules.autograd._shape_recurrent import RecurrentShapes, recurrent_item
-from pt_lsp.rules.autograd._shape_vocab import BINARY, JOINS, LOSSES, REDUCTIONS, SAME_SHAPE, SIZED_FACTORIES, WRAPPERS
+from pt_lsp.rules.autograd._shape_vocab import (
+    BINARY,
+    JOINS,
+    LOSSES,
+    REDUCTIONS,
+    SAME_SHAPE,
+    SIZED_FACTORIES,
+    TENSOR_LITERALS,
+    WRAPPERS,
+)
 
 if TYPE_CHECKING:
     from pt_lsp.rules.autograd._nonscalar import NonScalar
@@ -82,6 +104,8 @@ class Shapes:
             if shape is None or not shape.exact or len(shape.dims) < 2:
                 return None
             return Shape((*shape.dims[:-2], shape.dims[-1], shape.dims[-2]), True, shape.steps)
+        if isinstance(expr, ast.Attribute):
+            return layer_parameter(self, expr)  # `model.weight` of an `nn.Linear`
         if isinstance(expr, ast.Compare) and len(expr.comparators) == 1:
             return self.broadcast_all([expr.left, expr.comparators[0]], depth)
         if isinstance(expr, ast.Subscript):
@@ -101,6 +125,14 @@ class Shapes:
 
     def item(self, expr: ast.Subscript, depth: int) -> Shape | None:
         key = item_key(expr)
+        if key in (0, 1) and isinstance(expr.value, ast.Call):
+            found = valued(self, expr.value, depth)  # `out.max(1)[0]`: the values (or indices) per row
+            if found is not None:
+                return found
+        if isinstance(key, int) and isinstance(expr.value, ast.Call):
+            found = item_of_call(self, expr.value, key, depth)  # `grad(y, x)[0]`, `t.chunk(2, -1)[1]`
+            if found is not None:
+                return found
         if key in (0, 1) and recurrent_item(expr) is not None:
             found = self.recurrent.shape(expr, depth)
             if found is not None:
@@ -132,7 +164,8 @@ class Shapes:
         ):
             # `x[i]` of a list or a dict as much as of a tensor (`x[None]`, `x[i, j]` are a tensor's);
             # an int index of a tensor of known rank (`h_n[-1]`: the last layer's state) drops a dimension
-            if not (isinstance(expr.value, ast.Name) and signed_int(expr.slice) is not None):
+            # (also of a call whose result has a tensor's shape: `Net()(x)[0]`, a model output's first row)
+            if not (isinstance(expr.value, (ast.Name, ast.Call)) and signed_int(expr.slice) is not None):
                 return None
         shape = self.shape(expr.value, depth + 1)
         if shape is None or not shape.exact:
@@ -154,7 +187,7 @@ class Shapes:
                 return None
             size = dims.pop(0)
             if isinstance(part, ast.Slice):
-                kept.append(_sliced_size(size, part))
+                kept.append(sliced_size(size, part))
             elif id(part) not in ints:
                 return Shape(tuple(kept), False, shape.steps) if kept else None  # the dimensions before it
         return Shape((*kept, *dims), True, shape.steps)
@@ -196,6 +229,13 @@ class Shapes:
             method = self.method(func.attr, func.value, call, depth)
             if method is not None:
                 return method
+        found = self.returns.instance_method(call)  # `model.compute_loss(x, y)` of a local class
+        if found is not None and not self.values.inside(found[1]):
+            returned_by = returned_values(found[1])
+            if not returned_by:
+                return None
+            with self.values.reading(found[0], call), self.values.calling(found[1], call):
+                return join([self.shape(r, depth + 1) for r in returned_by])
         returned = self.returns.returns_of_call(call, depth)  # a helper or a method of the class
         helper = self.returns.called_function(call)
         if returned is not None and helper is not None and not self.values.inside(helper):
@@ -213,6 +253,8 @@ class Shapes:
     def function(self, qualname: str, call: ast.Call, depth: int) -> Shape | None:
         args = call.args
         name = qualname.rsplit(".", 1)[-1]
+        if qualname in NUMPY_SIZED or qualname in DATA_SHAPED:
+            return made_array(self, qualname, call, depth)
         if qualname in SIZED_FACTORIES or qualname in ("torch.full", "torch.randint"):
             sizes = args[:1] if qualname == "torch.full" else args
             if qualname == "torch.randint":  # `torch.randint(low, high, size)`: the size is last
@@ -224,8 +266,20 @@ class Shapes:
                 return None
             dims, named = stated
             return Shape(dims, True, (*named, Step(call, f"created with shape {shape_text(dims)} here")))
-        if qualname == "torch.tensor" and args:
-            nested = _nested_dims(args[0])
+        if qualname in ("torch.linspace", "torch.arange"):  # one dimension, its length stated
+            count = counted(qualname, args)
+            if count is None:
+                return None
+            return Shape((count,), True, (Step(call, f"created with {count} elements here"),))
+        if name in ("cosine_similarity", "pairwise_distance") and len(args) >= 2:
+            # one value per pair of vectors: the broadcast inputs without the compared dimension
+            said = keyword(call, "dim") or (args[2] if name == "cosine_similarity" and len(args) > 2 else None)
+            dim = said if said is not None else ast.Constant(1 if name == "cosine_similarity" else -1)
+            return self.reduced(None, call, depth, dim, given=self.broadcast_all(list(args[:2]), depth))
+        if qualname == "torch.einsum":
+            return einsum(self, call, depth)
+        if qualname in TENSOR_LITERALS and args and isinstance(args[0], (ast.List, ast.Tuple)):
+            nested = nested_dims(args[0])
             return (
                 Shape(nested, True, (Step(call, f"created with shape {shape_text(nested)} here"),)) if nested else None
             )
@@ -243,7 +297,7 @@ class Shapes:
             return None
         if name in REDUCTIONS:
             at = 2 if name == "norm" else 1  # `torch.norm(t, p, dim)`
-            return self.reduced(args[0], call, depth, dim=args[at] if len(args) > at else _dim_keyword(call))
+            return self.reduced(args[0], call, depth, dim=args[at] if len(args) > at else dim_keyword(call))
         if name in MATRIX_PRODUCTS and len(args) == 2:
             return self.multiplied(args[0], args[1], call, depth)
         if qualname == "torch.where" and len(args) == 3:  # the broadcast of the condition and both values
@@ -263,7 +317,7 @@ class Shapes:
             return self.broadcast_all([receiver, call.args[0]], depth)
         if attr in REDUCTIONS:
             at = 1 if attr == "norm" else 0  # `t.norm(p, dim)` takes the order first
-            dim = call.args[at] if len(call.args) > at else _dim_keyword(call)
+            dim = call.args[at] if len(call.args) > at else dim_keyword(call)
             return self.reduced(receiver, call, depth, dim=dim)
         if attr in MATRIX_PRODUCTS and len(call.args) == 1:
             return self.multiplied(receiver, call.args[0], call, depth)
@@ -338,8 +392,10 @@ class Shapes:
             return None
         return shape.dims[index]
 
-    def reduced(self, tensor: ast.expr, call: ast.Call, depth: int, dim: ast.expr | None) -> Shape | None:
-        shape = self.shape(tensor, depth + 1)
+    def reduced(
+        self, tensor: ast.expr | None, call: ast.Call, depth: int, dim: ast.expr | None, given: Shape | None = None
+    ) -> Shape | None:
+        shape = self.shape(tensor, depth + 1) if tensor is not None else given
         if dim is None:
             return Shape((), True, ())  # every element: one value
         if shape is None:
@@ -477,6 +533,10 @@ class Shapes:
         counted = self.appended_parts(call, depth) if not parts and dim == 0 else None
         if counted is not None:  # the items' shapes are not needed: one row each
             return Shape((counted[0],), False, (Step(call, f"{counted[0]} tensors appended in loops stacked here"),))
+        seq = call.args[0] if call.args else keyword(call, "tensors")
+        listed = comprehended(self.values, seq) if not parts and dim == 0 else None
+        if listed is not None:  # `torch.stack([loss_fn(x, y) for x, y in pairs])`: one row per item
+            return Shape((listed,), False, (Step(call, f"{listed} tensors of a list comprehension stacked here"),))
         if not parts or dim is None:
             return None
         step = Step(call, f"{len(parts)} tensors stacked here")
@@ -541,33 +601,3 @@ class Shapes:
         total = sum(size for size in sizes if size is not None)
         step = Step(call, f"{len(shapes)} tensors concatenated here: {total} along dim 0")
         return Shape((total,), False, (*merged_steps(*shapes), step))
-
-
-def _sliced_size(size: Dim, part: ast.Slice) -> Dim:
-    """The length of ``part`` of a dimension of ``size``: the size itself for ``:``, the length
-    of the literal range where both are literal, else unknown (``ROWS`` stays unknown too)."""
-    if part.lower is None and part.upper is None and part.step is None:
-        return size
-    given = (part.lower, part.upper, part.step)
-    bounds = [signed_int(b) if b is not None else None for b in given]
-    if size is None or size < 0 or any(b is None and e is not None for b, e in zip(bounds, given)):
-        return None
-    return len(range(size)[slice(*bounds)])
-
-
-def _nested_dims(expr: ast.AST) -> tuple[Dim, ...] | None:
-    """``[[1, 2], [3, 4]]`` -> (2, 2); a number -> (); None where the nesting is not regular."""
-    if isinstance(expr, ast.Constant) and isinstance(expr.value, NUMBERS):
-        return ()
-    if isinstance(expr, (ast.List, ast.Tuple)) and expr.elts and not any(isinstance(e, ast.Starred) for e in expr.elts):
-        inner = {_nested_dims(e) for e in expr.elts}
-        if len(inner) != 1:
-            return None
-        rest = inner.pop()
-        return None if rest is None else (len(expr.elts), *rest)
-    return None
-
-
-def _dim_keyword(call: ast.Call) -> ast.expr | None:
-    """``dim=``, or NumPy's ``axis=``, which torch's reductions accept too."""
-    return keyword(call, "dim") or keyword(call, "axis")

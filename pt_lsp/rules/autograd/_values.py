@@ -20,6 +20,7 @@ from pt_lsp.core.edits import statement_index, statement_of
 from pt_lsp.core.evidence.reaching import argument_for, arguments_at_calls, instantiation_arguments
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.walk import own_nodes, parameter_defaults
+from pt_lsp.rules.autograd._attribute_values import held_by_instance, stored_in
 from pt_lsp.rules.autograd._call_sites import CallSites
 from pt_lsp.rules.autograd._literals import binds, bound_names, contains, int_literal, is_key, item_key
 
@@ -81,6 +82,13 @@ class Values:
             yield
         finally:
             self._helper_calls.pop()
+
+    def instance_of(self, cls: ast.ClassDef | None) -> ast.Call | None:
+        """The construction of ``cls`` whose method is being read (innermost), if any."""
+        if cls is None or not self._instances:
+            return None
+        found = self._instances[-1]
+        return found if isinstance(found.func, ast.Name) and found.func.id == cls.name else None
 
     def inside(self, function: ast.AST) -> bool:
         """``function`` is being read already: a recursive helper is not read again."""
@@ -285,11 +293,13 @@ class Values:
         """A parameter of a helper being read for a call (the innermost such call): what that call
         passes for it (or its default), where the helper never rebinds it."""
         call = next((c for function, c in reversed(self._helper_calls) if function is scope), None)
-        if call is None or not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if call is None or not isinstance(scope, _FUNCTIONS):
             return None
         arguments = scope.args
         if name.id not in [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]:
             return None
+        if isinstance(scope, ast.Lambda):  # `loss_fn = lambda a, b: ...` (no statement rebinds a parameter)
+            return argument_for(call, scope, name.id)  # type: ignore[arg-type]  # (it reads `.args` only)
         if self.bound_in(scope, name.id):
             return None
         # a method called on `self` gets it as its first argument, unless it is a staticmethod
@@ -361,28 +371,19 @@ class Values:
 
     def constructors(self, callee: ast.expr) -> list[ast.AST]:
         """The expressions a module variable (``net``, ``self.fc``) is only ever bound to."""
+        if isinstance(callee, ast.Name) and callee.id == "self" and self._instances:
+            # `self(x)` in a method of the instance being read (`model.compute_loss(x)`): its own forward
+            instance = self.instance_of(self.ctx.enclosing_class(callee))
+            return [instance] if instance is not None else []
         if isinstance(callee, ast.Name):
             return self.of(callee)
+        if isinstance(callee, ast.Attribute) and isinstance(callee.value, ast.Name) and callee.value.id != "self":
+            return held_by_instance(self.ctx, self.of(callee.value), callee.attr)  # `ae.encoder(x)`
         if isinstance(callee, ast.Attribute) and isinstance(callee.value, ast.Name) and callee.value.id == "self":
             cls = self.ctx.enclosing_class(callee)
             if cls is None:
                 return []
-            found: list[ast.AST] = []
-            for node in ast.walk(cls):  # only while proving one backward's receiver
-                if isinstance(node, ast.Assign):
-                    for target in node.targets:
-                        if (
-                            isinstance(target, ast.Attribute)
-                            and target.attr == callee.attr
-                            and isinstance(target.value, ast.Name)
-                            and target.value.id == "self"
-                        ):
-                            found.append(node.value)
-                        elif not isinstance(target, (ast.Name, ast.Attribute, ast.Subscript)) and any(
-                            isinstance(n, ast.Attribute) and n.attr == callee.attr for n in ast.walk(target)
-                        ):
-                            return []  # `self.fc, x = ...`: bound by unpacking
-            return found
+            return stored_in(cls, callee.attr)
         key = item_key(callee)
         if isinstance(callee, ast.Subscript) and isinstance(callee.value, ast.Name) and isinstance(key, str):
             # `losses["bce"](out, y)`: the item of a dict display the scope never changes

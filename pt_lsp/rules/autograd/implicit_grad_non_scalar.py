@@ -69,8 +69,16 @@ class ImplicitGradNonScalar(Rule):
     do matrix products, `nn.Embedding`, the outputs of `nn.LSTM`/`nn.GRU`/`nn.RNN` (`out` and
     `h_n`/`c_n`, also unpacked as `out, (h, c) = lstm(x)`, indexed as `h[-1]` or `out[:, -1]`),
     normalisation layers, a criterion kept in a dict display (`losses["bce"](p, y)`), and a sum
-    started at `0` and grown in a loop (each term counted). A shape the code does not state is
-    unknown: no finding.
+    started at `0` and grown in a loop (each term counted). Also counted: a row of a model's
+    output (`Net()(x)[0]`, `logits.max(1)[0]`), a method of a local model (`model.compute_loss(x)`,
+    `self(x)` inside it) or a layer it holds (`ae.encoder(x)`), `nn.DataParallel(model)`, a loss
+    class whose `if self.reduction == "mean": ...` branch the construction rules out, a value a
+    method stored just before (`self.loss_D = ...; self.loss_D.backward()`), `torch.stack` of a
+    list comprehension over a counted iterable, the builtin `sum` of a list, `torch.linspace` /
+    `torch.arange`, NumPy arrays of stated sizes made tensors, `torch.einsum`,
+    `F.cosine_similarity`, pieces of `t.chunk(n, dim)`, and a gradient `torch.autograd.grad(y, x)[0]`
+    (of `x`'s shape); a lambda is read with each call's arguments. A shape the code does not state
+    is unknown: no finding.
 
     ## Why is this bad?
     `backward()` computes the gradient of a scalar. For a tensor with several elements torch
