@@ -259,6 +259,10 @@ class QualifiedCalls:
             return Value(kind=Kind.SEQ, elem=args[0].iter_elem(), history=args[0].history)
         if name == "next" and args:
             return args[0].iter_elem()
+        if name == "dict" and len(args) == 1 and not node.keywords:  # `dict(model.named_parameters())`
+            pair = args[0].iter_elem()  # its values: the pairs' second items, as a dict comprehension's
+            if pair.items is not None and len(pair.items) == 2:
+                return Value(kind=Kind.OTHER, requires_grad=None, elem=pair.items[1])
         if name == "map" and len(node.args) == 2 and (mapped := self.mapped_lambda(node, args, state)) is not None:
             return mapped
         if name == "enumerate" and args:

@@ -62,14 +62,19 @@ def flow_site_leaf(
     if counts is not None and not counts(node):
         return None
     for expr in chain:
-        if isinstance(expr, ast.Subscript) and not isinstance(expr.ctx, ast.Load):
-            break
+        if isinstance(expr, ast.Subscript) and not isinstance(expr.ctx, ast.Load) and expr is not _read_target(node):
+            break  # an item assignment's target: no value read (`params["w"] += 1` reads it first)
         found = flow_leaf(ctx, leaves, expr, near=True)
         if found is not None:
             return expr, found
         if ctx.flow.value(expr).is_tensor:
             return None  # an index of a tensor: a view of the same tensor, decided above
     return None
+
+
+def _read_target(node: ast.AST) -> ast.expr | None:
+    """The target an augmented assignment reads before it writes (``params["w"] += 1``)."""
+    return node.target if isinstance(node, ast.AugAssign) else None
 
 
 def _manual_update(node: ast.AST) -> bool:

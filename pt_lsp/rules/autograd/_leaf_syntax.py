@@ -76,3 +76,21 @@ def _iterates_parameters(target: ast.AST, iterable: ast.AST, name: str) -> bool:
         second = target.elts[1]
         return isinstance(second, ast.Name) and second.id == name
     return False
+
+
+REGISTERS = ("register_buffer", "register_parameter", "setattr")
+
+
+def registered_attribute(call: ast.Call) -> tuple[str, ast.expr | None] | None:
+    """``self.register_parameter("alpha", p)`` / ``setattr(self, "alpha", p)``: the attribute name
+    and the value stored (None for ``register_buffer``: a buffer); None where the name is not a
+    string literal on ``self`` (any attribute may be meant)."""
+    func = call.func
+    method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    args = call.args if method != "setattr" else call.args[1:]
+    owner = func.value if isinstance(func, ast.Attribute) else call.args[0] if call.args else None
+    if method not in REGISTERS or not (isinstance(owner, ast.Name) and owner.id == "self") or len(args) != 2:
+        return None
+    if call.keywords or not (isinstance(args[0], ast.Constant) and isinstance(args[0].value, str)):
+        return None
+    return args[0].value, (None if method == "register_buffer" else args[1])

@@ -27,7 +27,15 @@ from pt_lsp.core.flow.values import Kind, Step
 from pt_lsp.core.vocabulary import FACTORIES
 from pt_lsp.core.walk import binds_name, is_self_attr, own_nodes
 from pt_lsp.rules.autograd._frozen_parameters import FreezeEvidence, _keyword, _literal, scope_node
-from pt_lsp.rules.autograd._leaf_syntax import _block_of, _bound_names, _flag_target, _iterates_parameters, _view_base
+from pt_lsp.rules.autograd._leaf_syntax import (
+    REGISTERS,
+    _block_of,
+    _bound_names,
+    _flag_target,
+    _iterates_parameters,
+    _view_base,
+    registered_attribute,
+)
 from pt_lsp.rules.autograd._narrowed_layers import narrowed_layer
 from pt_lsp.rules.autograd._passed_layers import passed_layer_parameter
 
@@ -227,6 +235,11 @@ class LeafEvidence:
             flagged = _flag_target(node)
             if flagged is not None:
                 names.add(flagged)
+        if "register_parameter" in self.ctx.doc.text:  # `self.register_parameter("alpha", nn.Parameter(...))`
+            for call in self.ctx.index.of(ast.Call):
+                registered = registered_attribute(call) if isinstance(call.func, ast.Attribute) else None
+                if registered is not None and registered[1] is not None and self.made_leaf(registered[1]):
+                    attrs.add(registered[0])
         names.update(name for name, attr in aliases if attr in ("weight", "bias") or attr in attrs)
         bindings: list[ast.AnnAssign | ast.NamedExpr] = [
             *self.ctx.index.of(ast.AnnAssign),
@@ -455,10 +468,16 @@ class LeafEvidence:
                         return None
             elif (
                 isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in ("register_buffer", "register_parameter", "setattr")
+                and isinstance(node.func, (ast.Attribute, ast.Name))
+                and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) in REGISTERS
             ):
-                return None
+                registered = registered_attribute(node)
+                if registered is None:
+                    return None  # a name not written out: maybe this one
+                if registered[0] == attr:  # `self.register_parameter("alpha", nn.Parameter(...))`
+                    if registered[1] is None:
+                        return None  # a buffer
+                    values.append(registered[1])
         leaves = [self.made_leaf(v) if v is not None else None for v in values]
         steps = tuple(step for leaf in leaves if leaf is not None for step in leaf.steps)
         if leaves and all(leaf is not None and leaf.origin == "parameter" for leaf in leaves) and info.is_module:
