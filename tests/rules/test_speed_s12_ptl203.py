@@ -12,6 +12,7 @@ import textwrap
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Document
 from pt_lsp.core.engine import lint_source
+from pt_lsp.core.evidence.grad_mode import GradMode
 from pt_lsp.core.selection import Selection
 from pt_lsp.rules.autograd import _flow_leaves
 from pt_lsp.rules.autograd._inplace_sites import _whole_words
@@ -111,3 +112,31 @@ def test_a_loop_over_module_leaves_is_still_reported_and_one_over_a_parameter_is
     assert not _flow_leaves._module_level(ctx, grow, "t")
     bindings, loops = _flow_leaves._bindings_of(ctx, shrink)
     assert list(bindings) == ["t"] and loops[id(bindings["t"][0])] is shrink.body[0]
+
+
+NO_LEAF_SOURCE = """\
+import torch
+
+
+def scale(layer, t):
+    t.add_(1)
+    return layer.weight
+"""
+
+
+def test_no_walk_up_to_the_function_where_the_flow_can_find_no_leaf(monkeypatch):
+    """A file naming no leaf source (no requires_grad=True, Parameter(, parameters(): the flow
+    finds no leaf there, so the site's grad mode is not looked up either; with one it is."""
+    asked: list[ast.AST] = []
+    original = GradMode.enclosing_mode
+
+    def counted(self: GradMode, node: ast.AST) -> tuple[bool | None, ast.AST | None]:
+        asked.append(node)
+        return original(self, node)
+
+    monkeypatch.setattr(GradMode, "enclosing_mode", counted)
+    assert lint_source(NO_LEAF_SOURCE, "plain.py", Selection.of(["PTL203"])).findings == []
+    assert asked == []
+    with_source = NO_LEAF_SOURCE + "\nW = torch.zeros(3, requires_grad=True)\n"
+    assert lint_source(with_source, "leafy.py", Selection.of(["PTL203"])).findings == []
+    assert asked

@@ -48,7 +48,7 @@ def flow_site_leaf(
     subscripts stripped), or where that is a container (``weights["w1"].fill_(0)``,
     ``params[0] += 1``), the item of it that is a tensor. ``counts``: whether a leaf found at
     ``node`` (held, as every leaf of the flow) would count there; where not, the flow is not asked."""
-    if leaves.freeze.freezes or not _may_make_leaves(ctx):
+    if not flow_may_find_leaves(ctx, leaves):
         return None
     if not (_near_a_leaf_source(ctx, node) or _manual_update(node)):
         return None  # no flow query where no leaf can be (the flow's analysis is the cost)
@@ -75,6 +75,12 @@ def flow_site_leaf(
 def _read_target(node: ast.AST) -> ast.expr | None:
     """The target an augmented assignment reads before it writes (``params["w"] += 1``)."""
     return node.target if isinstance(node, ast.AugAssign) else None
+
+
+def flow_may_find_leaves(ctx: FileContext, leaves: LeafEvidence) -> bool:
+    """Whether :func:`flow_site_leaf` may find a leaf anywhere in the file (its first test, on the
+    file alone: a file that freezes nothing and names a leaf source)."""
+    return not leaves.freeze.freezes and _may_make_leaves(ctx)
 
 
 def _manual_update(node: ast.AST) -> bool:

@@ -21,7 +21,7 @@ from pt_lsp.core.edits import body_containing, no_grad_block, source_of, stateme
 from pt_lsp.core.evidence.grad_mode import GradMode
 from pt_lsp.core.evidence.reaching import reaching_values
 from pt_lsp.core.findings import Edit
-from pt_lsp.rules.autograd._flow_leaves import flow_site_leaf
+from pt_lsp.rules.autograd._flow_leaves import flow_may_find_leaves, flow_site_leaf
 from pt_lsp.rules.autograd._leaves import Leaf, LeafEvidence
 
 # Trailing-underscore methods that do not change the tensor's values.
@@ -206,6 +206,8 @@ def inplace_sites(ctx: FileContext) -> list[InPlaceSite]:
             leaf = leaves.leaf(receiver) or _reaching_leaf(ctx, leaves, receiver)
             grad_mode = grad_mode or GradMode(ctx)
             if leaf is None:
+                if not flow_may_find_leaves(ctx, leaves):
+                    continue  # the flow would find none in this file: before the walk up to the function
                 if grad_mode.enclosing_mode(node)[0] is False:
                     continue  # inside `with torch.no_grad():`: seen before the flow's analysis (its cost)
                 # through containers, attributes, returns, unpacking; such a leaf is held: asked only
