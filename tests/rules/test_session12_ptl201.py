@@ -3,9 +3,10 @@ from its items (96ece56 kept them twice, so `for t in state: t.detach_()` left `
 freed graph: a false alarm on a program that runs, recall-6); `hidden[0].detach_()` changes that
 item of a known tuple or list; nn.LSTMCell returns the tuple `(h, c)`. Audit-15 G1: a
 `.backward(...)` whose result is unpacked is an object's own method; G3: a method of a model the
-function calls, class out of view, may detach. Every program is ours, run under torch 2.13: each
-silent one runs, each reported neighbour raises 'backward through the graph a second time'. The
-tests run both."""
+function calls, class out of view, may detach. A helper of `main()` that appends to a module
+global's list hands it back to `main()`, whose loop backwards it (the list never cleared). Every
+program is ours, run under torch 2.13: each silent one runs, each reported neighbour raises
+'backward through the graph a second time'. The tests run both."""
 
 from __future__ import annotations
 
@@ -267,5 +268,72 @@ def test_a_graph_freed_by_autograd_grad_is_named_so() -> None:
     [finding] = result.findings
     assert finding.line == line_of(source, "y.backward()")
     assert f"freed by the `torch.autograd.grad()` on line {line_of(source, 'autograd.grad')}" in finding.message
+    with pytest.raises(RuntimeError, match=FREED):
+        run(source)
+
+
+# -- a helper of main() that appends to a global model's list: the list main() backwards each episode --
+REINFORCE = """
+    import torch
+    from torch import nn
+    from torch.distributions import Categorical
+
+    class Policy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 2)
+            self.saved_log_probs = []
+
+        def forward(self, x):
+            return torch.softmax(self.fc(x), -1)
+
+    policy = Policy()
+    optimizer = torch.optim.Adam(policy.parameters())
+
+    def select_action(state):
+        m = Categorical(policy(state))
+        action = m.sample()
+        policy.saved_log_probs.append(m.log_prob(action))
+        return action.item()
+
+    def main():
+        for episode in range(3):
+            for t in range(4):
+                select_action(torch.randn(4))
+            loss = -torch.stack(policy.saved_log_probs).sum()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            CLEAR
+
+    main()
+"""
+
+
+def test_list_a_helper_fills_for_main_never_cleared_is_reported_and_raises() -> None:
+    source = REINFORCE.replace("CLEAR", "pass")
+    assert lines(source, "PTL201") == [line_of(source, "loss.backward()")]
+    with pytest.raises(RuntimeError, match=FREED):
+        run(source)
+
+
+@pytest.mark.parametrize("clear", ["del policy.saved_log_probs[:]", "policy.saved_log_probs.clear()"])
+def test_list_a_helper_fills_for_main_cleared_is_silent_and_runs(clear: str) -> None:
+    source = REINFORCE.replace("CLEAR", clear)
+    assert lines(source, "PTL201") == []
+    run(source)
+
+
+def test_global_list_a_helper_fills_for_main_is_reported_and_raises() -> None:
+    source = (
+        REINFORCE.replace("            self.saved_log_probs = []\n", "")
+        .replace(
+            "    optimizer = torch.optim.Adam(policy.parameters())\n",
+            "    optimizer = torch.optim.Adam(policy.parameters())\n    saved_log_probs = []\n",
+        )
+        .replace("policy.saved_log_probs", "saved_log_probs")
+        .replace("CLEAR", "pass")
+    )
+    assert lines(source, "PTL201") == [line_of(source, "loss.backward()")]
     with pytest.raises(RuntimeError, match=FREED):
         run(source)

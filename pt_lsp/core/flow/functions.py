@@ -194,6 +194,23 @@ class Functions:
         device, steps = (moved.device, moved.steps) if moved is not None else (Device.CPU, ())
         return Value(kind=Kind.MODULE, device=device, requires_grad=trainable, cls=info, attrs=attrs, steps=steps)
 
+    def shared_globals(self, caller: Frame, callee: Frame) -> Callable[[str], bool] | None:
+        """For a call from a function of this file: whether a name or ``obj.attr`` path is (an
+        attribute of) a module global that neither the caller nor the callee binds: both see the
+        same object."""
+        module_env = self.scope.module_env
+        if isinstance(caller.node, ast.Module) or not module_env:
+            return None
+        project = self.scope.project
+        if project is not None and (project.unit_of(callee.node) or project.unit_of(caller.node)) is not None:
+            return None  # a function of another file: its globals are not this module's
+
+        def shared(path: str) -> bool:
+            root = path.split(".", 1)[0]
+            return root in module_env and root not in caller.locals and root not in callee.locals
+
+        return shared
+
     def plain_instance(self, info: ClassInfo, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         """An instance of a plain class of this file (a trainer, a predictor, an agent): its
         ``__init__`` runs with this call's arguments, and what it assigns to ``self`` becomes
@@ -316,6 +333,11 @@ class Functions:
         saved_globals = self.scope.module_env
         if from_module:
             self.scope.module_env = state.env  # the callee sees the module's globals as they are now
+        # a function's callee: module globals (and their attributes) as the caller holds them now
+        # (`policy.saved_log_probs` a helper appended to in an earlier iteration of `main()`'s loop)
+        shared = self.shared_globals(frames[-1], frame) if not from_module and frames else None
+        if shared is not None:
+            inner.env.update({k: v for k, v in state.env.items() if shared(k)})
         frames.append(frame)
         mode = self.statements.decorated_grad_mode(function)  # @torch.no_grad(): off whatever the caller does
         if mode is not None:
@@ -336,6 +358,8 @@ class Functions:
                     if k.split(".")[0] not in frame.locals and k.split(".")[0] in state.env
                 }
             )
+        elif shared is not None:  # ... and for a function's callee too
+            state.env.update({k: v for k, v in final.env.items() if shared(k)})
         for param, path in passed:
             prefix = param + "."
             updates.append({f"{path}.{k[len(prefix) :]}": v for k, v in final.env.items() if k.startswith(prefix)})
