@@ -144,8 +144,8 @@ class NumpyOnCudaTensor(Rule):
         flow follows the call, so the helper's conversion sees this file's CUDA tensor; reported
         here, where the tensor comes from (the helper, analysed alone, knows nothing of it)."""
         project = ctx.project
-        if not project.enabled:
-            return
+        if not project.enabled or not ctx.mentions("cuda", "device"):
+            return  # no device chosen in this file: nothing it hands on is proven on CUDA by it
         for call, helper, converting in project_helpers(ctx):
             handed = [ctx.flow.value(a.value if isinstance(a, ast.Starred) else a) for a in call.args]
             handed += [ctx.flow.value(k.value) for k in call.keywords]
@@ -342,9 +342,13 @@ def _converting(ctx: FileContext, helper: Function) -> list[Function]:
     unit = project.unit_of(helper)
     if unit is None:
         return found
+    params = {a.arg for a in (*helper.args.posonlyargs, *helper.args.args, *helper.args.kwonlyargs)}
     for node in own_nodes(helper):
         if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)):
             continue
+        passed = [*node.args, *(k.value for k in node.keywords)]
+        if not any(isinstance(a, ast.Name) and a.id in params for a in passed):
+            continue  # hands on none of what it was given (`plot_fit(model)` inside `fit(model)`)
         qualname = unit.names.qualname(node.func)
         if qualname is None or qualname.startswith(("torch.", "numpy.", "matplotlib.", "sklearn.", "builtins.")):
             continue

@@ -15,6 +15,7 @@ from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.lattice import Device
 from pt_lsp.core.flow.values import Kind, Value
 from pt_lsp.core.rule import Rule
+from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.numpy_interop._conversions import CONVERSION_WORDS, conversions, describe
 from pt_lsp.rules.numpy_interop.numpy_on_cuda_tensor import IMPLICIT_CONVERSIONS, helper_conversion, project_helpers
 
@@ -128,7 +129,10 @@ class NumpyOnRequiresGradTensor(Rule):
         project = ctx.project
         if not project.enabled:
             return
-        for call, helper, converting in project_helpers(ctx):
+        for call, helper, every in project_helpers(ctx):
+            converting = [function for function in every if _converts_a_parameter(function)]
+            if not converting:
+                continue  # read before asking the flow: a helper converting only what it makes itself
             handed = [ctx.flow.value(a.value if isinstance(a, ast.Starred) else a) for a in call.args]
             handed += [ctx.flow.value(k.value) for k in call.keywords]
             if not any(_needs_grad(value) and self.grad_enabled(ctx, call, value) for value in handed):
@@ -261,6 +265,28 @@ def _mapped_lambda(ctx: FileContext, function: ast.AST) -> bool:
         and call.func.id == "map"
         and ctx.names.binding("map", call.func) is None  # the builtin
     )
+
+
+def _converts_a_parameter(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """``function`` calls ``.numpy()`` on, or hands a NumPy function, an expression rooted at one
+    of its parameters (``t.numpy()``, ``np.round(t.numpy(), 2)``, ``np.asarray(x[0])``)."""
+    params = {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)}
+    for node in own_nodes(function):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "numpy":
+            receivers = [func.value]
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("np", "numpy"):
+            receivers = list(node.args[:1])
+        else:
+            continue
+        for receiver in receivers:
+            while isinstance(receiver, (ast.Attribute, ast.Subscript, ast.Call)):
+                receiver = receiver.func if isinstance(receiver, ast.Call) else receiver.value
+            if isinstance(receiver, ast.Name) and receiver.id in params:
+                return True
+    return False
 
 
 def _needs_grad(value: Value) -> bool:
