@@ -244,3 +244,47 @@ def test_parameters_in_both_branches_and_a_rebinding_stay_silent():
     )
     assert "nn.Parameter(self.transition.detach())" in rebound
     assert findings("PTL301", rebound) == []
+
+
+# audit-15's M1 variant (its own program, ours): the transition matrix chosen by one conditional
+# expression, each side made with `requires_grad=True`. Reported; the fix wraps the whole
+# conditional in `nn.Parameter` (a parameter of a tensor that requires grad works) and the fixed
+# CRF trains under torch 2.13.
+CRF_CONDITIONAL = """\
+import torch
+import torch.nn as nn
+class Config:
+    use_cuda = False
+class CRF(nn.Module):
+    def __init__(self, n, config):
+        super().__init__()
+        self.transition = torch.randn((n, n), requires_grad=True).cuda() if config.use_cuda else torch.randn((n, n), requires_grad=True)
+    def forward(self, emissions):
+        return (emissions @ self.transition).logsumexp(-1).sum()
+torch.manual_seed(0)
+crf = CRF(3, Config())
+emit = nn.Linear(4, 3)
+opt = torch.optim.SGD(list(emit.parameters()) + list(crf.parameters()), lr=0.5)
+before = crf.transition.detach().clone()
+for _ in range(3):
+    opt.zero_grad(); crf(emit(torch.randn(2, 4))).backward(); opt.step()
+print("transition changed by training:", not torch.equal(before, crf.transition.detach()))
+"""
+
+
+def test_a_grad_tensor_chosen_by_a_conditional_expression_is_reported_and_fixed():
+    assert [f.line for f in findings("PTL301", CRF_CONDITIONAL)] == [8]
+    text = fixed("PTL301", CRF_CONDITIONAL)
+    assert "self.transition = nn.Parameter(torch.randn((n, n), requires_grad=True).cuda() if" in text
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        exec(compile(text, "<fixed>", "exec"), {"__name__": "__main__"})
+    assert "transition changed by training: True" in output.getvalue()
+    for silent in (
+        "nn.Parameter(torch.randn((n, n))) if config.use_cuda else None",
+        "torch.zeros(n) if config.use_cuda else None",
+    ):
+        line = f"        self.transition = {silent}\n"
+        program = "".join(line if "self.transition = " in row else row for row in CRF_CONDITIONAL.splitlines(True))
+        assert line in program
+        assert findings("PTL301", program) == []

@@ -34,7 +34,8 @@ class UnregisteredParameter(Rule):
     ## What it does
     Flags, in an `nn.Module` subclass, attributes that hold trainable state PyTorch does not
     register: a tensor with `requires_grad=True` assigned to `self.x` without `nn.Parameter`
-    (also through an initialiser: `nn.init.xavier_uniform_(torch.empty(n, m, requires_grad=True))`),
+    (also through an initialiser: `nn.init.xavier_uniform_(torch.empty(n, m, requires_grad=True))`,
+    or on either side of a conditional expression),
     and modules or parameters kept in a plain `list`, `tuple` or `dict` attribute (a literal, a
     comprehension (nested ones too), `list(map(lambda i: Block(i), ...))`, list arithmetic of
     those (`[nn.Linear(4, 4)] * n`, `[a] + [b]`), or a
@@ -178,6 +179,8 @@ class UnregisteredParameter(Rule):
         if moved is not None and trained_apart(ctx, evidence.info, target.attr) is None:
             return self.moved_parameter(ctx, node, target, moved)
         grad_call = grad_tensor_call(ctx, tensor)
+        if grad_call is None and isinstance(tensor, ast.IfExp):  # `a.cuda() if gpu else a`, either made so
+            grad_call = grad_tensor_call(ctx, tensor.body) or grad_tensor_call(ctx, tensor.orelse)
         if grad_call is not None and trained_apart(ctx, evidence.info, target.attr) is not None:
             return None  # kept apart on purpose, with an optimizer of its own (audit-8)
         if grad_call is not None:
@@ -185,7 +188,9 @@ class UnregisteredParameter(Rule):
                 f"`self.{target.attr}` is a tensor with `requires_grad=True`, not an `nn.Parameter`: "
                 "`parameters()`, the optimizer, `.to(device)` and `state_dict()` never see it"
             )
-            fix = self.parameter_fix(ctx, node, value, grad_call if tensor is value else None)
+            # a conditional is wrapped whole: `nn.Parameter` of a tensor that requires grad works too
+            dropped = grad_call if tensor is value and not isinstance(tensor, ast.IfExp) else None
+            fix = self.parameter_fix(ctx, node, value, dropped)
             if _before_base_init(evidence, function, node):
                 fix = None
             related = assignment_path(
