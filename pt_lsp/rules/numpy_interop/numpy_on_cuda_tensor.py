@@ -321,13 +321,28 @@ def _imported_names(ctx: FileContext) -> set[str]:
     """The names this file's imports bind from modules that may be the project's (not the
     standard library's nor torch's, NumPy's...); "*" for a star import of one."""
     names: set[str] = set()
-    for node in ctx.index.of(ast.ImportFrom):
-        if node.level == 0 and (node.module or "").split(".")[0] in _LIBRARIES:
-            continue
-        names.update("*" if a.name == "*" else a.asname or a.name for a in node.names)
-    for imported in ctx.index.of(ast.Import):
-        names.update(a.asname or a.name.split(".")[0] for a in imported.names if a.name.split(".")[0] not in _LIBRARIES)
+    for node in _module_imports(ctx.tree.body):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 0 and (node.module or "").split(".")[0] in _LIBRARIES:
+                continue
+            names.update("*" if a.name == "*" else a.asname or a.name for a in node.names)
+        else:
+            names.update(a.asname or a.name.split(".")[0] for a in node.names if a.name.split(".")[0] not in _LIBRARIES)
     return names
+
+
+def _module_imports(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
+    """The imports the module body runs, also under ``if``/``try``/``with`` (not in functions or
+    classes): read without building the file's index, which a file converting nothing never needs
+    (the server keeps such files' functions apart for incremental analysis)."""
+    for stmt in body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            yield stmt
+        elif isinstance(stmt, (ast.If, ast.Try, ast.With)) or type(stmt).__name__ == "TryStar":
+            for block in ("body", "orelse", "finalbody"):
+                yield from _module_imports(getattr(stmt, block, []))
+            for handler in getattr(stmt, "handlers", []):
+                yield from _module_imports(handler.body)
 
 
 _LIBRARIES = frozenset(sys.stdlib_module_names) | {"torch", "numpy", "matplotlib", "sklearn", "scipy", "pandas"}
