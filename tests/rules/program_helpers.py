@@ -3,6 +3,8 @@ stripped: line numbers count the program's leading blank line)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sys
 import textwrap
 from typing import Any
@@ -39,3 +41,16 @@ def run(source: str, argv: tuple[str, ...] = ()) -> dict[str, Any]:
     finally:
         sys.argv = saved
     return namespace
+
+
+def run_on_fake_cuda(source: str) -> str | None:
+    """The RuntimeError the program raises with CUDA available (pt-lsp's fake-cuda proxy, as
+    ``pt-lsp run --device fake-cuda`` runs it), or None when it runs."""
+    from pt_lsp.runtime.fake_cuda import fake_cuda  # torch only once the module's skip has passed
+
+    with fake_cuda(), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            exec(compile(textwrap.dedent(source), "<program>", "exec"), {"__name__": "__main__"})
+        except RuntimeError as error:
+            return str(error)
+    return None

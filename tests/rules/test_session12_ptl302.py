@@ -17,26 +17,13 @@ any device), or made on the input's device.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import textwrap
-
 import pytest
 from rules_helpers import findings, fixed
 
 torch = pytest.importorskip("torch")
-from pt_lsp.runtime.fake_cuda import MISMATCH, fake_cuda  # noqa: E402
+from program_helpers import run_on_fake_cuda  # noqa: E402
 
-
-def run_on_fake_cuda(source: str) -> str | None:
-    """The error the program raises with CUDA available (fake-cuda), or None when it runs."""
-    with fake_cuda(), contextlib.redirect_stdout(io.StringIO()):
-        try:
-            exec(compile(textwrap.dedent(source), "<program>", "exec"), {"__name__": "__main__"})
-        except RuntimeError as error:
-            return str(error)
-    return None
-
+from pt_lsp.runtime.fake_cuda import MISMATCH  # noqa: E402
 
 FOCAL_BRANCHES = """\
 import torch
