@@ -151,22 +151,10 @@ class NumpyOnCudaTensor(Rule):
             handed += [ctx.flow.value(k.value) for k in call.keywords]
             if not any(_may_hold_cuda(value) for value in handed):
                 continue
-            converted = next(
-                (
-                    (function, found)
-                    for function in converting
-                    if (found := helper_conversion(ctx, function)) is not None
-                ),
-                None,
-            )
+            converted = converted_in(ctx, helper, converting)
             if converted is None:
                 continue
-            through, (node, value) = converted
-            place = project.locate(node)
-            where = f"{place[1]}:{place[0].start.line}" if place is not None else ""
-            if through is not helper:
-                where = f"through `{through.name}()`" + (f", {where}" if where else "")
-            where = f" ({where})" if where else ""
+            where, node, value = converted
             device = (
                 "is on a CUDA device" if value.device is Device.CUDA else "may be on a CUDA device (chosen at run time)"
             )
@@ -388,6 +376,25 @@ def _may_hold_cuda(value: Value) -> bool:
 
 def _on_cuda(value: Value) -> bool:
     return value.is_tensor and value.device.may_be_cuda
+
+
+def converted_in(
+    ctx: FileContext, helper: Function, converting: list[Function], wanted: Callable[[Value], bool] = _on_cuda
+) -> tuple[str, ast.Call, Value] | None:
+    """The first conversion of a ``wanted`` tensor in ``converting`` (``helper`` or the project
+    functions it calls), with where to say it is: `` (through `plot()`, viz.py:12)``. PTL401's and
+    PTL402's."""
+    for function in converting:
+        found = helper_conversion(ctx, function, wanted)
+        if found is None:
+            continue
+        node, value = found
+        place = ctx.project.locate(node)
+        where = f"{place[1]}:{place[0].start.line}" if place is not None else ""
+        if function is not helper:
+            where = f"through `{function.name}()`" + (f", {where}" if where else "")
+        return (f" ({where})" if where else ""), node, value
+    return None
 
 
 def helper_conversion(

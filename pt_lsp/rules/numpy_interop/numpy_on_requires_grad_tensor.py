@@ -17,7 +17,7 @@ from pt_lsp.core.flow.values import Kind, Value
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.numpy_interop._conversions import CONVERSION_WORDS, conversions, describe
-from pt_lsp.rules.numpy_interop.numpy_on_cuda_tensor import IMPLICIT_CONVERSIONS, helper_conversion, project_helpers
+from pt_lsp.rules.numpy_interop.numpy_on_cuda_tensor import IMPLICIT_CONVERSIONS, converted_in, project_helpers
 
 GRAD_MODE_DECORATORS = vocabulary.GRAD_MODES  # a decorated function sets its own grad mode
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -137,22 +137,10 @@ class NumpyOnRequiresGradTensor(Rule):
             handed += [ctx.flow.value(k.value) for k in call.keywords]
             if not any(_needs_grad(value) and self.grad_enabled(ctx, call, value) for value in handed):
                 continue
-            converted = next(
-                (
-                    (function, found)
-                    for function in converting
-                    if (found := helper_conversion(ctx, function, _needs_grad)) is not None
-                ),
-                None,
-            )
+            converted = converted_in(ctx, helper, converting, _needs_grad)
             if converted is None:
                 continue
-            through, (node, value) = converted
-            place = project.locate(node)
-            where = f"{place[1]}:{place[0].start.line}" if place is not None else ""
-            if through is not helper:
-                where = f"through `{through.name}()`" + (f", {where}" if where else "")
-            where = f" ({where})" if where else ""
+            where, node, value = converted
             yield self.report(
                 ctx,
                 call,
