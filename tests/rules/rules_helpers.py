@@ -35,3 +35,19 @@ def fixed(code: str, text: str, unsafe: bool = True) -> str:
     again = lint_source(outcome.text, selection=selection)
     assert [f for f in again.findings if f.fix is not None and applicable(f.fix, unsafe)] == []
     return outcome.text
+
+
+def found(text: str, *codes: str, path: str = "<ours>") -> dict[int, list[str]]:
+    """The codes reported on each line of ``text`` (dedented, not stripped), with ``codes`` selected."""
+    result = lint_source(textwrap.dedent(text), path, selection=Selection.of(list(codes)))
+    assert result.errors == []
+    by_line: dict[int, list[str]] = {}
+    for finding in result.findings:
+        by_line.setdefault(finding.line, []).append(finding.code)
+    return by_line
+
+
+def marked(text: str, marker: str = "# fails") -> int:
+    """The one line of ``text`` (dedented) that ends with ``marker``."""
+    (line,) = [i for i, row in enumerate(textwrap.dedent(text).splitlines(), 1) if row.endswith(marker)]
+    return line

@@ -25,24 +25,11 @@ import warnings
 from pathlib import Path
 
 import pytest
+from rules_helpers import found, marked
 
 from pt_lsp.core.engine import lint_source
 from pt_lsp.core.selection import Selection
 from pt_lsp.runtime.fake_cuda import fake_cuda
-
-
-def found(source: str, *codes: str, path: str = "<ours>") -> dict[int, list[str]]:
-    result = lint_source(textwrap.dedent(source), path, selection=Selection.of(list(codes)))
-    assert result.errors == []
-    by_line: dict[int, list[str]] = {}
-    for finding in result.findings:
-        by_line.setdefault(finding.line, []).append(finding.code)
-    return by_line
-
-
-def marked(source: str, marker: str = "# fails") -> int:
-    (line,) = [i for i, text in enumerate(textwrap.dedent(source).splitlines(), 1) if text.endswith(marker)]
-    return line
 
 
 def run(source: str, cuda: bool = False, filename: str = "<ours>") -> None:

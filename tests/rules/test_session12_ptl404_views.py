@@ -17,23 +17,7 @@ import textwrap
 import warnings
 
 import pytest
-
-from pt_lsp.core.engine import lint_source
-from pt_lsp.core.selection import Selection
-
-
-def found(source: str, *codes: str) -> dict[int, list[str]]:
-    result = lint_source(textwrap.dedent(source), "<ours>", selection=Selection.of(list(codes)))
-    assert result.errors == []
-    by_line: dict[int, list[str]] = {}
-    for finding in result.findings:
-        by_line.setdefault(finding.line, []).append(finding.code)
-    return by_line
-
-
-def marked(source: str, marker: str = "# fails") -> int:
-    (line,) = [i for i, text in enumerate(textwrap.dedent(source).splitlines(), 1) if text.endswith(marker)]
-    return line
+from rules_helpers import found, marked
 
 
 def converted_writable(source: str) -> list[bool]:
