@@ -12,7 +12,7 @@ from ..walk import attr_path, own_nodes
 from .attribute_modules import AttributeModules
 from .autograd import Autograd, is_true, keyword
 from .device_ops import ELEMENTWISE_OPS, SAME_DEVICE_METHODS, moved_operand, on_cpu_or_raises
-from .evaluator import Expressions, sequence, subject
+from .evaluator import Expressions, sequence
 from .graph import GraphNodes
 from .lattice import Device, Grade, ReadOnly
 from .module_calls import ModuleCalls, static, without_grad
@@ -20,7 +20,7 @@ from .moves import condition, moved_to, target_device
 from .optimizers import named_optimizer, saved_owners
 from .qualified import PIL_IMAGE, PIL_IMAGE_METHODS, QualifiedCalls, operands
 from .state import Stack, State, item_key
-from .values import BYTES, OTHER, UNKNOWN, Args, Kind, Kwargs, Value, add_element
+from .values import BYTES, OTHER, UNKNOWN, Args, Kind, Kwargs, Value, add_element, subject
 
 if TYPE_CHECKING:
     from .facts import FlowFacts
@@ -80,7 +80,11 @@ class Calls:
             kwargs = {kw.arg: self.eval(kw.value, state) for kw in node.keywords}
             if receiver.kind is Kind.REF and receiver.qualname and not receiver.qualname.startswith("<"):
                 return self.call_qualified(f"{receiver.qualname}.{func.attr}", node, args, kwargs, state)
-            static = self.expressions.static_method(receiver.qualname or "", func.attr) if receiver.qualname else None
+            static = (
+                self.expressions.attributes.static_method(receiver.qualname or "", func.attr)
+                if receiver.qualname
+                else None
+            )
             if receiver.kind is Kind.REF and static is not None:  # `Metrics.to_array(t)`: a function of the file
                 return self.call_qualified(static.qualname or "", node, args, kwargs, state)
             return self.call_method(receiver, func, node, args, kwargs, state)

@@ -1,4 +1,7 @@
-"""Expressions: the transfer function of each kind of expression, recorded in the facts."""
+"""Expressions: the transfer function of each kind of expression, recorded in the facts.
+
+Three concerns live beside it: reads of attributes (attribute_reads.py), reads and stores of
+items (items.py) and the truth of tests the facts decide (truth.py)."""
 
 from __future__ import annotations
 
@@ -7,17 +10,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import vocabulary as api
-from ..classes import ClassInfo
 from ..walk import attr_path
+from .attribute_reads import AttributeReads
 from .conditions import grad_narrowed, grad_paths, narrow_grad
 from .cuda_flags import OTHER_ACCELERATORS, device_comparison, flag_by_name, narrowed
 from .device_ops import WITH_DIMENSIONS_METHODS, WITH_DIMENSIONS_OPS, moved_operand, on_cpu_or_raises
 from .graph import GraphNodes
-from .indexing import basic_index, is_dict, legacy_scalar_read, string_key, taken_for_a_tensor
-from .lattice import Device, Grade, ReadOnly, grade_of
-from .module_device import NAMESPACES, parameters_device
-from .state import STATE_FIELDS, State, item_key
-from .values import BYTES, INT, NDARRAY, OTHER, UNKNOWN, Kind, Value, add_element, merge_steps, ref
+from .items import Items
+from .lattice import Device, Grade, grade_of
+from .state import STATE_FIELDS, State
+from .truth import known_truth
+from .values import BYTES, INT, NDARRAY, OTHER, UNKNOWN, Kind, Value, merge_steps
 
 if TYPE_CHECKING:
     from .calls import Calls
@@ -36,6 +39,8 @@ class Expressions:
         self.facts = facts
         self.graph = graph
         self.scope = scope
+        self.attributes = AttributeReads(self)
+        self.items = Items(self)
         self.decided: dict[int, bool] = {}  # id(test) -> its side, while a split runs (splits.py)
         self.transfer: dict[type[ast.AST], Callable[[Any, State], Value]] = {
             ast.Call: self.eval_call,
@@ -181,96 +186,7 @@ class Expressions:
             self.eval(node.value, state)
             return held
         base = self.eval(node.value, state)
-        return self.attribute(base, node, state)
-
-    def attribute(self, base: Value, node: ast.Attribute, state: State) -> Value:
-        value = self._attribute(base, node, state)
-        if value.kind is Kind.UNKNOWN and base.kind in (Kind.UNKNOWN, Kind.OTHER) and not base.history:
-            option = self.scope.options.default(node)  # `args.device` defaulting to CUDA, a non-zero size
-            if option is not None:
-                return option
-        if value.cuda_flag is None and value.kind in (Kind.UNKNOWN, Kind.OTHER) and not value.history:
-            flag = True if node.attr == "is_cuda" else flag_by_name(node.attr)
-            if flag is not None:
-                return value.with_(cuda_flag=flag)
-        return value
-
-    def class_attribute(self, qualname: str, attr: str) -> Value | None:
-        """What the body of a class of this file binds to ``attr`` (class_attributes.py)."""
-        if not qualname.startswith("<class>."):
-            return None
-        info = self.calls.functions.class_by_id.get(int(qualname[8:]))
-        if info is None:
-            return None
-        return self.scope.class_attributes.read(info, attr, lambda expr: self.eval(expr, State()))
-
-    def static_method(self, qualname: str, attr: str) -> Value | None:
-        """A ``@staticmethod`` of a class of this file read through the class: a function."""
-        info = self.calls.functions.class_by_id.get(int(qualname[8:])) if qualname.startswith("<class>.") else None
-        method = info.methods.get(attr) if info is not None else None
-        if method is None or not any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in method.decorator_list):
-            return None
-        self.scope.definitions[id(method)] = method
-        return ref(f"<def>.{id(method)}")
-
-    def _attribute(self, base: Value, node: ast.Attribute, state: State) -> Value:
-        attr = node.attr
-        if base.read_only is not None and attr == "T":  # a view; of a 1-D array, the array itself
-            array = base.read_only
-            return Value(read_only=ReadOnly(array.reason, array.where, array.one_dim, array.one_dim))
-        if base.kind is Kind.REF and base.qualname:
-            if (method := self.static_method(base.qualname, attr)) is not None:
-                return method  # `Metrics.to_array(t)`: followed as a function of the file
-            if base.qualname.startswith("<"):
-                held = self.class_attribute(base.qualname, attr)  # `Cfg.device` bound by the class body
-                return held if held is not None else UNKNOWN  # else an attribute of a local function or class
-            return ref(f"{base.qualname}.{attr}")
-        if base.kind is Kind.TENSOR:
-            if attr in ("data", "grad"):
-                return Value(kind=Kind.TENSOR, device=base.device, requires_grad=False)
-            if attr == "device":
-                return Value(kind=Kind.DEVICE, device=base.device, requires_grad=False)
-            if attr in api.TENSOR_ATTRS_OTHER:
-                return OTHER
-            if attr == "indices":  # of torch.max/topk/sort results
-                return Value(kind=Kind.TENSOR, device=base.device, requires_grad=False)
-            if attr in ("T", "mT", "H", "real", "imag", "values"):
-                return self.derived(node, state, [base])
-            return UNKNOWN
-        if base.kind is Kind.MODULE:
-            return self.module_attribute(base, node, state)
-        if base.cls is not None:  # an instance of a plain class of this file
-            known = dict(base.attrs).get(attr)
-            if known is None and isinstance(base.cls, ClassInfo):
-                known = self.class_attribute(f"<class>.{id(base.cls.node)}", attr)  # one it never sets itself
-            return known if known is not None else UNKNOWN
-        if attr == "grad" and base.requires_grad:
-            return Value(kind=Kind.TENSOR, device=base.device, requires_grad=False)
-        if base.kind is Kind.SEQ and base.attrs:  # a named tuple's field (namedtuples.py)
-            return named_field(base, attr)
-        if base.qualname in NAMESPACES:  # `opt = SimpleNamespace(device=...)`
-            return dict(base.attrs).get(attr, UNKNOWN)
-        return UNKNOWN
-
-    def module_attribute(self, base: Value, node: ast.Attribute, state: State) -> Value:
-        known = dict(base.attrs).get(node.attr)
-        if known is not None:
-            return (
-                known.with_(device=base.device)
-                if base.device is not Device.UNKNOWN
-                and known.kind in (Kind.MODULE, Kind.TENSOR)
-                and known.requires_grad
-                else known
-            )
-        if node.attr == "device" and base.device.may_be_cuda and parameters_device(base):
-            # `model.device` of a model moved to CUDA (or maybe): its parameters' device
-            return Value(kind=Kind.DEVICE, device=base.device, requires_grad=False, steps=base.steps)
-        if base.qualname and node.attr in ("weight", "bias"):
-            if base.requires_grad is False:  # a layer frozen by `requires_grad_(False)`
-                return Value(kind=Kind.TENSOR, device=base.device, requires_grad=False)
-            parameter = Value(kind=Kind.TENSOR, device=base.device, requires_grad=True, steps=base.steps)
-            return parameter.step(node, f"{subject(node)} is a parameter (requires grad)")
-        return UNKNOWN
+        return self.attributes.read(base, node, state)
 
     # -- compound expressions -------------------------------------------------------------------
     def eval_binop(self, node: ast.BinOp, state: State) -> Value:
@@ -372,82 +288,9 @@ class Expressions:
             )
         return value
 
-    def int_equals(self, test: ast.Compare, state: State) -> bool | None:
-        """``t == 0`` / ``t != 0`` where ``t`` holds an int known to be zero or not (a loop's
-        counter in its first pass: ``for t in range(0, steps, r)``; audit-7 G8)."""
-        subject, other = test.left, test.comparators[0]
-        if isinstance(subject, ast.Constant):
-            subject, other = other, subject
-        path = attr_path(subject)
-        if path is None or not (isinstance(other, ast.Constant) and type(other.value) is int):
-            return None
-        held = state.env.get(path)
-        if held is None or held.qualname != INT.qualname or held.truth is None:
-            return None
-        if held.truth and other.value != 0:
-            return None  # some other int
-        equal = not held.truth and other.value == 0
-        return equal if isinstance(test.ops[0], ast.Eq) else not equal
-
     def known_truth(self, test: ast.expr, state: State) -> bool | None:
-        """The value of a test the facts decide: ``isinstance(x, (tuple, list))`` where ``x`` is
-        a tuple or list whose items are known (True; a tensor may be a named tuple:
-        ``torch.max(x, 1)``), ``isinstance(x, torch.Tensor)`` of a tuple or list (False), ``x is
-        None`` where ``x`` is a tensor with a graph (False), a name or attribute holding a boolean
-        constant. None otherwise."""
-        if self.decided and id(test) in self.decided:
-            return self.decided[id(test)]  # a flag's side, in one run of a split (splits.py)
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            truth = self.known_truth(test.operand, state)
-            return None if truth is None else not truth
-        if isinstance(test, (ast.Name, ast.Attribute)):
-            # a boolean constant (`self.is_test = False` before the loop): not a CUDA flag, whose
-            # branches the device rules read both of
-            path = attr_path(test)
-            if path is None or flag_by_name(path.rsplit(".", 1)[-1]) is not None:
-                return None
-            held = state.env.get(path)
-            if held is None and isinstance(test, ast.Name):
-                held = self.scope.lookup(test.id, test, state)
-            return held.truth if held is not None and held.cuda_flag is None else None
-        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq)):
-            return self.int_equals(test, state)
-        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot)):
-            # `loss is not None` where `loss` is a tensor with a graph on every path (a method's
-            # optional argument, passed at the call being followed); not `p.grad`, which may be None
-            subject, other = test.left, test.comparators[0]
-            path = attr_path(subject)
-            if path is None or not (isinstance(other, ast.Constant) and other.value is None) or path not in state.env:
-                return None
-            value = state.env[path]
-            if value.qualname == INT.qualname:  # an int on every path: `if batch_size is not None:`
-                return isinstance(test.ops[0], ast.IsNot)
-            if value.kind is not Kind.TENSOR or not value.history:
-                return None
-            return isinstance(test.ops[0], ast.IsNot)
-        if not (
-            isinstance(test, ast.Call)
-            and isinstance(test.func, ast.Name)
-            and test.func.id == "isinstance"
-            and len(test.args) == 2
-            and not test.keywords
-        ):
-            return None
-        types = test.args[1]
-        names = {e.id for e in types.elts if isinstance(e, ast.Name)} if isinstance(types, ast.Tuple) else set()
-        path = attr_path(test.args[0])
-        if path is None or path not in state.env:
-            return None
-        if self.scope.lookup("isinstance", test.func, state).qualname != "builtins.isinstance":
-            return None
-        value = state.env[path]
-        if {"tuple", "list"} <= names:
-            return True if value.kind is Kind.SEQ and value.items is not None else None
-        if self.scope.qualname(types) == "torch.Tensor" and value.kind is Kind.SEQ:
-            return False  # a tuple or list is no tensor: `repackage_hidden(h)` recursing into (h, c)
-        if self.scope.qualname(types) == "torch.Tensor" and value.kind is Kind.TENSOR:
-            return True  # `if isinstance(x, torch.Tensor): return x.cpu().numpy()`: no path after it here
-        return None
+        """The side of ``test`` the facts decide, or None (truth.py)."""
+        return known_truth(test, state, self.scope, self.decided)
 
     def eval_sequence(self, node: ast.Tuple | ast.List, state: State) -> Value:
         items = tuple(self.eval(elt, state) for elt in node.elts)
@@ -475,59 +318,7 @@ class Expressions:
         )
 
     def eval_subscript(self, node: ast.Subscript, state: State) -> Value:
-        base = self.eval(node.value, state)
-        index = node.slice
-        position = self.eval(index, state)
-        key = item_key(node) if state.items else None
-        stored = state.env.get(key) if key is not None and key in state.items else None
-        if stored is not None:
-            return stored  # the item stored by this index (`hidden[i] = h.detach()`)
-        # a view of the read-only memory: basic indexing, or an int from a loop or a sampler (`rows[idx]`)
-        if base.read_only is not None and (basic_index(index) or position.qualname == INT.qualname):
-            array = base.read_only
-            sliced = isinstance(index, ast.Slice) and index.step is None
-            # one int (a row), `None` or `...` of a C-contiguous array: contiguous too (`a[idx].reshape(-1)`)
-            row = not isinstance(index, (ast.Tuple, ast.Slice))
-            return Value(
-                read_only=ReadOnly(
-                    array.reason, array.where, array.contiguous and (sliced or row), array.one_dim and sliced
-                )
-            )
-        if base.qualname == BYTES.qualname and isinstance(index, ast.Slice):
-            return BYTES
-        if base.keys is not None and isinstance(index, ast.Constant) and isinstance(index.value, str):
-            for name, value in base.keys:  # `losses["d_real"]`: that entry's graph only
-                if name == index.value:
-                    return value
-        if base.kind is Kind.SEQ:
-            if base.items is not None and isinstance(index, ast.Constant) and isinstance(index.value, int):
-                if -len(base.items) <= index.value < len(base.items):
-                    return base.items[index.value]
-            if isinstance(index, ast.Slice):
-                return base
-            return base.iter_elem()
-        if base.kind is Kind.TENSOR:
-            if legacy_scalar_read(node):
-                # `loss.data[0]` was a Python number in the torch it was written for, and raises
-                # IndexError on today's 0-dim losses: a tensor in neither (audit-4 F2).
-                return UNKNOWN
-            return self.derived(node, state, [base])
-        if base.kind is Kind.MODULE and base.qualname == "torch.nn.Sequential" and base.attrs:
-            layer = sequential_layer(base, index)  # `model[0]`: that layer, where the container is
-            if layer is not None:
-                return layer
-        if base.kind is Kind.OTHER and base.cls is not None:  # `dataset[0]`: what its `__getitem__` returns
-            item = self.calls.subscript_item(node, base, position, state)
-            if item is not None:
-                return item
-        if base.elem is not None:
-            return base.elem
-        if base.kind is Kind.UNKNOWN and base.device is not Device.UNKNOWN:
-            # moved to a device, of unknown class (a DataLoader's batch): its items are there too
-            return Value(device=base.device, history=base.history, requires_grad=None, steps=base.steps)
-        if base.history:
-            return Value(history=base.history, requires_grad=base.requires_grad)
-        return UNKNOWN
+        return self.items.read(node, state)
 
     def eval_starred(self, node: ast.Starred, state: State) -> Value:
         return self.eval(node.value, state)
@@ -606,79 +397,7 @@ class Expressions:
                 state.env[path] = value
             self.facts.record(target, value)
         elif isinstance(target, ast.Subscript):
-            container = self.eval(target.value, state)
-            self.eval(target.slice, state)
-            path = attr_path(target.value)
-            keys = None  # a dict of known keys given one by a constant key: that entry replaced
-            if container.keys is not None and isinstance(target.slice, ast.Constant) and string_key(target):
-                key_name = target.slice.value
-                keys = (*((k, v) for k, v in container.keys if k != key_name), (key_name, value))
-            if (
-                path is not None
-                and container.kind in (Kind.SEQ, Kind.OTHER)
-                and container.elem is not None
-                or (path is not None and container.kind is Kind.SEQ)
-            ):
-                elem = add_element(container.iter_elem(), value)  # it holds `value` now, among others
-                if is_dict(container, target) and elem is not value and elem is not container.elem:
-                    # a key names one value: a read by a key requires grad only where every value
-                    # does, as in a dict display (`ret["mel"] = ret["mel"].detach()`)
-                    elem = elem.with_(requires_grad=container.iter_elem().join(value).requires_grad)
-                state.env[path] = container.with_(
-                    elem=elem,
-                    items=None,
-                    history=container.history | value.history,
-                    keys=keys,
-                )
-            elif path is not None and "." not in path and container.keys is not None:  # `out = {}; out["g_l1"] = l1`
-                state.env[path] = container.with_(elem=value, history=container.history | value.history, keys=keys)
-            elif path is not None and string_key(target) and taken_for_a_tensor(container):
-                # `ret["mel"] = ...`: no tensor takes a string key, so this is a mapping (a module's
-                # output dict read as its output tensor); its items unknown, their graph kept
-                state.env[path] = Value(kind=Kind.OTHER, history=container.history)
-            if path is not None:
-                state.forget_items(path)  # another index may name the same item
-                key = item_key(target)
-                # a list, or a dict (`ret["mel"] = ret["mel"].detach()`: the item is that value now)
-                if key is not None and (container.kind is Kind.SEQ or is_dict(container, target)):
-                    state.env[key] = value
-                    state.items.add(key)
-
-
-def subject(expr: ast.expr) -> str:
-    """How an evidence step names what it is about: `` `net` `` or "the tensor"."""
-    text = ast.unparse(expr)
-    return f"`{text}`" if len(text) <= 40 else "the tensor"
-
-
-def sequence_layer_index(index: ast.expr, count: int) -> int | None:
-    if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub) and isinstance(index.operand, ast.Constant):
-        value = index.operand.value
-        return count - value if isinstance(value, int) and 0 < value <= count else None
-    if isinstance(index, ast.Constant) and isinstance(index.value, int) and 0 <= index.value < count:
-        return index.value
-    return None
-
-
-def sequential_layer(container: Value, index: ast.expr) -> Value | None:
-    """``seq[i]`` of an ``nn.Sequential`` built from known layers (named "0", "1"...): the
-    layer, on the container's device (moves of the container move it)."""
-    position = sequence_layer_index(index, len(container.attrs))
-    layer = dict(container.attrs).get(str(position)) if position is not None else None
-    if layer is None or layer.kind is not Kind.MODULE:
-        return None
-    return layer.with_(device=container.device, steps=container.steps) if layer.requires_grad else layer
-
-
-def named_field(value: Value, attr: str) -> Value:
-    """A named tuple's field: its item at the field's position (``attrs`` name the fields in
-    order), so that what changed the items (``for t in state: t.detach_()``) changes the field."""
-    names = [name for name, _ in value.attrs]
-    if attr not in names:
-        return UNKNOWN
-    if value.items is not None and len(value.items) == len(names):
-        return value.items[names.index(attr)]
-    return value.attrs[names.index(attr)][1]
+            self.items.store(target, value, state)
 
 
 def sequence(items: tuple[Value, ...]) -> Value:

@@ -8,7 +8,8 @@ hidden state) is seen with the nodes the earlier passes' ``backward()`` freed.
 
 The parts hold one another explicitly, none inherits from another:
 
-- ``Expressions`` (evaluator.py): a transfer function per kind of expression;
+- ``Expressions`` (evaluator.py): a transfer function per kind of expression, with
+  ``AttributeReads`` (attribute_reads.py) and ``Items`` (items.py) beside it;
 - ``Statements`` (statements.py): a transfer function per kind of statement, joins, loops;
 - ``Calls`` (calls.py): the values of calls (torch, methods, builtins, local code);
 - ``Functions`` and ``Scope`` (functions.py): names, and calls into this file's code;

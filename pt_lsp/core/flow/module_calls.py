@@ -9,12 +9,12 @@ from .. import vocabulary as api
 from ..walk import attr_path
 from .autograd import keyword
 from .device_ops import on_cpu_or_raises
-from .evaluator import sequence, subject
+from .evaluator import sequence
 from .lattice import Device, Grade
 from .moves import condition, moved_to, target_device
 from .optimizers import saved_owners
 from .state import State
-from .values import OTHER, Args, Kind, Kwargs, Value, merge_steps
+from .values import OTHER, Args, Kind, Kwargs, Value, merge_steps, subject
 
 if TYPE_CHECKING:
     from .calls import Calls

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import ast
 
-from .evaluator import subject
 from .lattice import Device
 from .state import State
-from .values import Args, Kind, Kwargs, Value, merge_steps
+from .values import Args, Kind, Kwargs, Value, merge_steps, subject
 
 
 def condition(state: State) -> str:

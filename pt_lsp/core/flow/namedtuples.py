@@ -66,5 +66,5 @@ def construct(qualname: str, args: Args, kwargs: Kwargs, node: ast.Call) -> Valu
     if len(values) != len(names) or len(args) > len(names):
         return UNKNOWN  # a wrong call: not read here
     items = tuple(values[name] for name in names)
-    # the fields in order: a field reads the item at its position (evaluator.named_field)
+    # the fields in order: a field reads the item at its position (attribute_reads.named_field)
     return sequence(items).with_(attrs=tuple((name, values[name]) for name in names))

@@ -228,3 +228,9 @@ BYTES = Value(kind=Kind.OTHER, requires_grad=False, qualname="builtins.bytes")  
 INT = Value(kind=Kind.OTHER, requires_grad=False, qualname="builtins.int")  # `truth`: zero (False) or not
 # A NumPy array (`np.array(...)` and the other makers): never a tensor, no graph.
 NDARRAY = Value(kind=Kind.OTHER, requires_grad=False, qualname="numpy.ndarray")
+
+
+def subject(expr: ast.expr) -> str:
+    """How an evidence step names what it is about: `` `net` `` or "the tensor"."""
+    text = ast.unparse(expr)
+    return f"`{text}`" if len(text) <= 40 else "the tensor"
