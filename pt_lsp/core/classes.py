@@ -76,17 +76,20 @@ def find_classes(class_nodes: list[ast.ClassDef], names: ModuleImports) -> list[
             for b in info.node.bases
             if isinstance(b, ast.Name) and b.id in infos and infos[b.id] is not info and b.id not in names.aliases
         ]
+    for info in every:
+        info.is_module = any(_is_torch_module_base(names, b) for b in info.node.bases)
+    propagate_modules(every)
+    return every
+
+
+def propagate_modules(every: list[ClassInfo]) -> None:
+    """Subclasses of module classes are module classes: through local bases, to a fixpoint."""
     changed = True
-    while changed:  # propagate through local base classes to a fixpoint
+    while changed:
         changed = False
         for info in every:
-            if info.is_module:
-                continue
-            if any(_is_torch_module_base(names, b) for b in info.node.bases) or any(
-                base.is_module for base in info.local_bases
-            ):
+            if not info.is_module and any(base.is_module for base in info.local_bases):
                 info.is_module = changed = True
-    return every
 
 
 _BLOCKS = ("body", "orelse", "handlers", "finalbody", "cases")

@@ -109,10 +109,12 @@ class FileContext:
 
     @cached_property
     def class_list(self) -> list[ClassInfo]:
-        return self._built(
-            "classes",
-            lambda: find_classes(class_nodes(self.tree, self.index), ModuleImports(self.tree, self._library_name)),
-        )
+        return self._built("classes", self._find_classes)
+
+    def _find_classes(self) -> list[ClassInfo]:
+        infos = find_classes(class_nodes(self.tree, self.index), ModuleImports(self.tree, self._library_name))
+        self.project.mark_modules(infos)  # `class Net(BaseModel)`, BaseModel a module of another file
+        return infos
 
     @cached_property
     def classes(self) -> dict[str, ClassInfo]:

@@ -21,12 +21,13 @@ from __future__ import annotations
 import ast
 import os
 import re
+import sys
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..classes import ClassInfo, class_nodes, find_classes
+from ..classes import ClassInfo, class_nodes, find_classes, propagate_modules
 from ..document import Document, Span
 from ..names import Binding, ModuleImports, Names, is_torch_module, star_exports
 from ..walk import MAX_DEPTH, NodeIndex
@@ -44,6 +45,24 @@ ANY_PUBLIC = frozenset({"*"})  # an `__all__` that is not a literal: what a star
 MEMO_SIZE = 64  # parsed files kept per process (a worker, the server)
 MAX_SITES = 4  # constructions of one class read; more: the class is unknown where it runs
 ROOT_MARKERS = ("pyproject.toml", ".git")
+# top-level modules no project file is looked for as a class's base: the standard library's
+# and the usual libraries' (a base imported from them is never the project's)
+LIBRARIES = frozenset(sys.stdlib_module_names) | {
+    "torch",
+    "torchvision",
+    "torchaudio",
+    "torchtext",
+    "numpy",
+    "scipy",
+    "pandas",
+    "matplotlib",
+    "sklearn",
+    "transformers",
+    "timm",
+    "einops",
+    "lightning",
+    "pytorch_lightning",
+}
 DISABLED = False  # for measurements: the engine as before project imports
 
 
@@ -208,6 +227,7 @@ class Project:
     scanned: list[str] | None = None  # the project's files, for constructions()
     walks: list[tuple[str, str | None]] = field(default_factory=list)  # (top, skipped) giving them
     libraries: dict[tuple[str, str], str | None] = field(default_factory=dict)  # library_name's answers
+    contexts: dict[str, FileContext] = field(default_factory=dict)  # path -> context_of's answer
 
     def __post_init__(self) -> None:
         path = self.ctx.path
@@ -248,6 +268,7 @@ class Project:
                 self.by_function[id(function)] = unit
             for info in unit.classes:
                 self.class_by_id[id(info.node)] = info
+            self.mark_modules(unit.classes, unit)
         return unit
 
     def unit_of(self, function: ast.AST) -> Unit | None:
@@ -550,6 +571,79 @@ class Project:
                 self.walks.append((os.path.dirname(folder), folder))
             self.scanned = walk_project(self.walks)
         return self.scanned
+
+    # -- module classes through other files ------------------------------------------------------
+    def mark_modules(self, infos: list[ClassInfo], unit: Unit | None = None) -> None:
+        """Classes of ``unit`` (None: the analysed file, whose ``infos`` these are) whose base is
+        an ``nn.Module`` class of another file of the project (``class Net(BaseModel)`` with
+        ``from models.base import BaseModel``) are module classes, and so are their subclasses."""
+        if not self.enabled or all(info.is_module or not info.node.bases for info in infos):
+            return
+        if unit is None:
+            ctx = self.ctx
+            if self.current is None:
+                self.current = build_unit(self.path, ctx.doc, ctx.tree, ctx.index, ctx.names, infos)
+            unit = self.current
+        seen: set[int] = set()
+        for info in infos:
+            if not info.is_module and any(self._module_base(base, unit, 0, seen) for base in info.node.bases):
+                info.is_module = True
+        propagate_modules(infos)
+
+    def _module_base(self, base: ast.expr, unit: Unit, depth: int, seen: set[int]) -> bool:
+        """``base``, a base class expression of a class of ``unit``, names an ``nn.Module``
+        class of another project file (through at most MAX_CHAIN files of bases)."""
+        entity = self.imported_name(base, unit)
+        if not isinstance(entity, ast.ClassDef) or id(entity) in seen or depth >= MAX_CHAIN:
+            return False
+        seen.add(id(entity))
+        info, owner = self.class_by_id.get(id(entity)), self.origin(entity)
+        if info is None or owner is None:
+            return False
+        if info.is_module:
+            return True
+        pending = [info]
+        while pending:  # its local bases, and their bases imported from further files
+            current = pending.pop()
+            if current.is_module:
+                return True
+            if any(self._module_base(b, owner, depth + 1, seen) for b in current.node.bases):
+                return True
+            pending.extend(current.local_bases)
+        return False
+
+    def imported_name(self, expr: ast.expr, unit: Unit | None = None) -> Entity | None:
+        """What ``name`` or ``module.name`` (``expr``, in ``unit``; None: the analysed file) names
+        where an import of the project binds it: a definition or module of another file."""
+        if isinstance(expr, ast.Name):
+            name, at, attr = expr.id, expr, None
+        elif isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            name, at, attr = expr.value.id, expr.value, expr.attr
+        else:
+            return None
+        unit = unit or self.this_file()
+        binding = unit.names.binding(name, at)
+        spec = unit.imports.get((binding.name, binding.pos)) if binding is not None else None
+        if spec is None or (spec.level == 0 and spec.module.split(".")[0] in LIBRARIES):
+            return None
+        entity = self.imported(unit, spec)
+        if attr is not None:
+            entity = self.member(entity, attr, 0) if isinstance(entity, Module) else None
+        return entity
+
+    def context_of(self, node: ast.AST) -> FileContext | None:
+        """The file context of the other file ``node`` belongs to, for rules that read its code
+        with its own names (None: this file's, or none loaded)."""
+        unit = self.origin(node)
+        if unit is None:
+            return None
+        if unit.path not in self.contexts:
+            from ..context import FileContext
+
+            context = FileContext(unit.path, unit.doc, unit.tree, self.ctx.target_torch)
+            context.__dict__.update(index=unit.index, names=unit.names, class_list=unit.classes)
+            self.contexts[unit.path] = context
+        return self.contexts[unit.path]
 
     def class_info(self, node: ast.ClassDef) -> ClassInfo | None:
         """The class information of a class statement of any file this analysis loaded."""

@@ -149,8 +149,28 @@ def plain_tensor(ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
     # `sample_b(sigma, size)`, `self._causal(n)`: a helper of the file or a method of the
     # class every return of which is a plain tensor
     helper = file_helper(ctx, value) if isinstance(value, ast.Call) and depth < 5 else None
+    if helper is None and isinstance(value, ast.Call) and depth < 5:
+        # `sinusoid_table(n, d)` imported from another file of the project: read with its names
+        found = project_helper(ctx, value)
+        if found is not None:
+            other, helper = found
+            returned = returned_values(helper)
+            return bool(returned) and all(_plain_local(other, r, depth + 1) for r in returned or ())
     returned = returned_values(helper) if helper is not None else None
     return bool(returned) and all(_plain_local(ctx, r, depth + 1) for r in returned or ())
+
+
+def project_helper(ctx: FileContext, call: ast.Call) -> tuple[FileContext, Function] | None:
+    """The function of another file of the project that ``call`` calls, with that file's
+    context (its code is read with its own names)."""
+    if not isinstance(call.func, (ast.Name, ast.Attribute)):
+        return None
+    project = ctx.project
+    entity = project.imported_name(call.func) if project.enabled else None
+    if not isinstance(entity, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    other = project.context_of(entity)
+    return (other, entity) if other is not None else None
 
 
 def _compared(ctx: FileContext, value: ast.expr, depth: int) -> bool:

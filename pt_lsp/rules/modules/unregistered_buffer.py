@@ -70,7 +70,8 @@ class UnregisteredBuffer(Rule):
     one of its layers (`self(x)`, `self.forward(x)`, `self.fc(x)`, as a policy's `sample(state)` does),
     where it is neither an `nn.Parameter` nor registered with `register_buffer`. A local tensor
     assigned to the attribute (`pe = torch.zeros(...)`, `self.pe = pe`) counts too, as does a
-    helper function of the file or a method of the class every return of which is such a tensor
+    helper function of the file (or of another file of the project: `from .tables import
+    sinusoid_table`) or a method of the class every return of which is such a tensor
     (`self.b = sample_b(sigma, size)`, also arithmetic of one: `return (-d * s).unsqueeze(0)`,
     or `torch.cat(cols)` of a local list filled only by `cols.append(<such a tensor>)`, the
     legacy `Variable(t)` of one, its methods computing with plain tensors or numbers:
