@@ -244,3 +244,17 @@ def device_of_string(text: str) -> Device:
     if head == "cpu":
         return Device.CPU
     return Device.UNKNOWN
+
+
+# torch.nn modules with no parameters, no buffers and no train/eval behaviour: a plain list of
+# them misses nothing (not Dropout or norm layers, whose behaviour `eval()` switches).
+STATELESS_MODULES = frozenset(
+    "torch.nn." + name
+    for name in (
+        "Upsample UpsamplingNearest2d UpsamplingBilinear2d Identity Flatten Unflatten ReLU ReLU6 LeakyReLU ELU SELU"
+        " CELU GELU SiLU Mish Sigmoid Tanh Hardtanh Hardswish Hardsigmoid Softplus Softsign Tanhshrink Softmax"
+        " LogSoftmax Softmin Threshold MaxPool1d MaxPool2d MaxPool3d AvgPool1d AvgPool2d AvgPool3d"
+        " AdaptiveMaxPool1d AdaptiveMaxPool2d AdaptiveMaxPool3d AdaptiveAvgPool1d AdaptiveAvgPool2d"
+        " AdaptiveAvgPool3d PixelShuffle PixelUnshuffle ZeroPad2d ConstantPad2d ReflectionPad2d ReplicationPad2d"
+    ).split()
+)

@@ -14,6 +14,7 @@ from pt_lsp.core.evidence.tensors import PARAMETER
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._module_evidence import is_self_attr
 from pt_lsp.rules.modules._trained_apart import grad_tensor_call
+from pt_lsp.rules.modules._wrappers import wraps_registered
 
 MODULE, PARAM = "module", "param"
 _NOT_MODULES = {
@@ -93,6 +94,8 @@ class InitEvidence:
         passed = identity_argument(self.ctx, value)
         if passed is not None and depth < 6:
             return self.element_kind(passed, function, depth + 1)  # `init_(nn.Linear(...))` returns it
+        if wraps_registered(self.ctx, value):
+            return None  # `nn.Sequential(self.conv)`: wraps what the class registers already
         qualname = self.ctx.qualname(value.func)
         if qualname == PARAMETER or grad_tensor_call(self.ctx, value) is not None:
             return PARAM

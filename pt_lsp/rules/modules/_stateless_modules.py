@@ -9,22 +9,10 @@ import ast
 from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.evidence.tensors import PARAMETER
+from pt_lsp.core.vocabulary import STATELESS_MODULES
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._module_evidence import is_self_attr
 from pt_lsp.rules.modules._registration_evidence import InitEvidence
-
-# torch.nn modules with no parameters, no buffers and no train/eval behaviour: a plain list of
-# them misses nothing (not Dropout or norm layers, whose behaviour `eval()` switches).
-STATELESS_MODULES = frozenset(
-    "torch.nn." + name
-    for name in (
-        "Upsample UpsamplingNearest2d UpsamplingBilinear2d Identity Flatten Unflatten ReLU ReLU6 LeakyReLU ELU SELU"
-        " CELU GELU SiLU Mish Sigmoid Tanh Hardtanh Hardswish Hardsigmoid Softplus Softsign Tanhshrink Softmax"
-        " LogSoftmax Softmin Threshold MaxPool1d MaxPool2d MaxPool3d AvgPool1d AvgPool2d AvgPool3d"
-        " AdaptiveMaxPool1d AdaptiveMaxPool2d AdaptiveMaxPool3d AdaptiveAvgPool1d AdaptiveAvgPool2d"
-        " AdaptiveAvgPool3d PixelShuffle PixelUnshuffle ZeroPad2d ConstantPad2d ReflectionPad2d ReplicationPad2d"
-    ).split()
-)
 
 
 def stateless(ctx: FileContext, evidence: InitEvidence, element: ast.AST, function: ast.AST, depth: int = 0) -> bool:
