@@ -110,6 +110,18 @@ class LayerShapes:
             returned = returned_values(helper) if helper is not None else None
             if returned:
                 return join([self.module(r, call, depth + 1) for r in returned])
+        if qualname is not None or isinstance(func, ast.Name):  # a class or a module-building function of another file
+            elsewhere = self.prover.elsewhere
+            found = elsewhere.forward(
+                self.prover, constructor, call, lambda there, rs: join([there.shapes.shape(r, depth + 1) for r in rs])
+            )
+            if found is not None:
+                return found
+            return elsewhere.function(
+                self.prover,
+                constructor,
+                lambda there, rs: join([there.shapes.layers.module(r, call, depth + 1) for r in rs]),
+            )
         return None
 
     def chained(self, layers: list[ast.expr], call: ast.Call, depth: int) -> Shape | None:

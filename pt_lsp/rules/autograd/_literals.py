@@ -177,3 +177,12 @@ def binds(node: ast.AST, name: str) -> bool:
 
 def contains(node: ast.AST, part: ast.AST) -> bool:
     return any(child is part for child in ast.walk(node))
+
+
+def constructs(call: ast.Call, cls: ast.ClassDef) -> bool:
+    """``call`` names ``cls``: ``Net(...)``, or ``models.Net(...)`` (a class of another file of
+    the project, read for this construction)."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr == cls.name and isinstance(func.value, (ast.Name, ast.Attribute))
+    return isinstance(func, ast.Name) and func.id == cls.name

@@ -115,6 +115,9 @@ class Losses:
         ``x[None]``, ``x.view(1, -1)``, a number or ``torch.tensor(<number>)``, a ``.item()``."""
         if depth > MAX_DEPTH:
             return False
+        owner = self.prover.elsewhere.owner(expr, self.prover) if self.prover.elsewhere.active else self.prover
+        if owner is not self.prover:  # an argument of another file's call: read where it is bound
+            return owner.losses.single_sample(expr, depth)
         key = (id(expr), self.values.context)
         if key not in self._single:
             self._single[key] = False  # a cycle reads as not single (the memo keeps it linear)
@@ -161,6 +164,9 @@ class Losses:
         enough), which keep one value per row."""
         if depth > MAX_DEPTH:
             return None
+        owner = self.prover.elsewhere.owner(expr, self.prover) if self.prover.elsewhere.active else self.prover
+        if owner is not self.prover:
+            return owner.losses.rows(expr, depth, target)
         if isinstance(expr, ast.Name):
             return proof_all([self.rows(v, depth + 1, target) for v in self.values.of(expr)])
         if not isinstance(expr, ast.Call):

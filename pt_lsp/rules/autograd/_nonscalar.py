@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.reaching import local_function, returned_values
@@ -41,6 +42,7 @@ from pt_lsp.rules.autograd._literals import (
 from pt_lsp.rules.autograd._losses import Losses
 from pt_lsp.rules.autograd._returns import Returns
 from pt_lsp.rules.autograd._shape_lattice import Answers, Evidence, proof_all, proof_either
+from pt_lsp.rules.autograd._shape_project import ProjectProvers
 from pt_lsp.rules.autograd._shape_vocab import (
     CONVS,
     ELEMENTWISE,
@@ -64,6 +66,9 @@ from pt_lsp.rules.autograd._shape_vocab import (
 from pt_lsp.rules.autograd._shapes import Shapes
 from pt_lsp.rules.autograd._values import MAX_DEPTH, Values
 
+if TYPE_CHECKING:
+    from pt_lsp.core.flow.project import Unit
+
 ATTENTION = "torch.nn.MultiheadAttention"  # (attn_output, attn_weights): the output as wide as embed_dim
 
 
@@ -71,8 +76,10 @@ class NonScalar:
     """``proves(expr)``: the tensor ``expr`` provably has ``numel != 1``; ``evidence(expr)``:
     the places that decide it (a factory's sizes, a layer's width, ``reduction="none"``)."""
 
-    def __init__(self, ctx: FileContext) -> None:
+    def __init__(self, ctx: FileContext, elsewhere: ProjectProvers | None = None, unit: Unit | None = None) -> None:
         self.ctx = ctx
+        self.unit = unit  # the project's other file this prover reads (None: the analysed file)
+        self.elsewhere = elsewhere or ProjectProvers(self)  # the provers of the project's other files
         self.values = Values(ctx)
         self.returns = Returns(ctx, self.values)
         self.config = Config(ctx, self.values)
@@ -94,6 +101,10 @@ class NonScalar:
         never made up)."""
         if depth > MAX_DEPTH:
             return None
+        if self.elsewhere.active:  # an expression of another file (an argument, a returned value): its prover's
+            owner = self.elsewhere.owner(expr, self)
+            if owner is not self:
+                return owner.leading(expr, depth) if kind == "leading" else owner.evidence(expr, depth)
         key = (kind, id(expr), self.values.context)
         if key not in self._memos:
             self._memos[key] = None  # a cycle reads as no proof
@@ -126,6 +137,9 @@ class NonScalar:
                 return recurrent
             # `model(x)["loss"]`, `model(x)[0]`: the item of the dict or tuple the model returns
             items = self.returns.dict_item(expr.value, key, depth + 1, lambda v: self.evidence(v, depth + 2))
+            items = items or self.elsewhere.items(
+                self, expr.value, key, depth + 1, lambda v: self.evidence(v, depth + 2)
+            )
             if items:
                 return proof_all(items)
         if isinstance(expr, ast.Subscript):  # `out[0, c]` of a tensor of known shape
@@ -197,8 +211,8 @@ class NonScalar:
     def call(self, call: ast.Call, depth: int) -> Evidence:
         func = call.func
         qualname = self.ctx.qualname(func)
-        if qualname is not None:
-            return self.function(qualname, call, depth)
+        if qualname is not None:  # torch's function, else one of another file (`token_loss(logits, ids)`)
+            return self.function(qualname, call, depth) or self.elsewhere.returned(self, call, depth)
         if isinstance(func, ast.Attribute):
             if func.attr in LAST_DIM_REDUCTIONS and reduces_last_dim(call):
                 # `(p * z).sum(dim=-1)`: one value per row of the operand
@@ -243,6 +257,10 @@ class NonScalar:
         if helper is not None and returned and not self.values.inside(helper):
             with self.values.calling(helper, call):
                 return proof_all([self.evidence(r, depth + 1) for r in returned])
+        if isinstance(func, ast.Name) and helper is None:  # `from .losses import token_loss`
+            returned_there = self.elsewhere.returned(self, call, depth)
+            if returned_there is not None:
+                return returned_there
         bound = self.values.of(func) if isinstance(func, ast.Name) else []
         for _ in range(2):  # `train(model, sq, ...)` with `sq = lambda ...`: the name passed, then its value
             bound = self.values.of(bound[0]) if len(bound) == 1 and isinstance(bound[0], ast.Name) else bound
@@ -318,6 +336,9 @@ class NonScalar:
                 return None
             with self.values.calling(function, call):
                 return proof_all([self.evidence(r, depth + 1) for r in returned])
+        if isinstance(constructor, ast.IfExp) and depth <= MAX_DEPTH:  # `nn.L1Loss(...) if l1 else nn.MSELoss(...)`
+            branches = (constructor.body, constructor.orelse)
+            return proof_all([self.constructed_output(b, call, depth + 1, rows) for b in branches])
         if not isinstance(constructor, ast.Call) or depth > MAX_DEPTH:
             return None
         func = constructor.func
@@ -392,6 +413,9 @@ class NonScalar:
                 returns = reachable(self.ctx, info, constructor, returns)  # `if self.reduction == "mean":`
                 with self.values.reading(constructor, call):
                     return proof_all([self.evidence(r, depth + 1) for r in returns])
+        if (qualname is not None or isinstance(func, ast.Name)) and depth < MAX_DEPTH:
+            # `Classifier()` of models.py, `get_loss("bce")` of utils.py, `FocalLoss()` of `from .losses import ...`
+            return self.elsewhere.module_output(self, constructor, call, depth)
         return None
 
     def _keeps_rows_all(self, module: ast.AST) -> bool:

@@ -80,6 +80,11 @@ class Shapes:
     def shape(self, expr: ast.AST, depth: int = 0) -> Shape | None:
         if depth > MAX_SHAPE_DEPTH:
             return None
+        prover = self.prover
+        if prover.elsewhere.active:  # an expression of another file of the project: its prover's
+            owner = prover.elsewhere.owner(expr, prover)
+            if owner is not prover:
+                return owner.shapes.shape(expr, depth)
         key = (id(expr), self.values.context)
         if key not in self._memos:
             self._memos[key] = None  # a cycle reads as unknown
@@ -223,8 +228,12 @@ class Shapes:
     def call(self, call: ast.Call, depth: int) -> Shape | None:
         func = call.func
         qualname = self.ctx.qualname(func)
-        if qualname is not None:
-            return self.function(qualname, call, depth)
+        if qualname is not None:  # torch's function, else one of another file of the project
+            known = self.function(qualname, call, depth)
+            if known is not None:
+                return known
+            read = self.prover.elsewhere.function
+            return read(self.prover, call, lambda there, rs: join([there.shapes.shape(r, depth + 1) for r in rs]))
         if isinstance(func, ast.Attribute):
             method = self.method(func.attr, func.value, call, depth)
             if method is not None:
@@ -243,6 +252,11 @@ class Shapes:
                 return join([self.shape(r, depth + 1) for r in returned])
         if returned is not None:
             return join([self.shape(r, depth + 1) for r in returned])
+        if isinstance(func, ast.Name):  # `from .losses import similarity`
+            read = self.prover.elsewhere.function
+            shape = read(self.prover, call, lambda there, rs: join([there.shapes.shape(r, depth + 1) for r in rs]))
+            if shape is not None:
+                return shape
         if isinstance(func, (ast.Name, ast.Attribute, ast.Subscript)):
             built = self.values.constructors(func)
             return join([self.layers.module(c, call, depth + 1) for c in built]) if built else None

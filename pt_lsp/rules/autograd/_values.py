@@ -22,7 +22,7 @@ from pt_lsp.core.flow.values import Step
 from pt_lsp.core.walk import own_nodes, parameter_defaults
 from pt_lsp.rules.autograd._attribute_values import held_by_instance, stored_in
 from pt_lsp.rules.autograd._call_sites import CallSites
-from pt_lsp.rules.autograd._literals import binds, bound_names, contains, int_literal, is_key, item_key
+from pt_lsp.rules.autograd._literals import binds, bound_names, constructs, contains, int_literal, is_key, item_key
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -88,7 +88,7 @@ class Values:
         if cls is None or not self._instances:
             return None
         found = self._instances[-1]
-        return found if isinstance(found.func, ast.Name) and found.func.id == cls.name else None
+        return found if constructs(found, cls) else None
 
     def inside(self, function: ast.AST) -> bool:
         """``function`` is being read already: a recursive helper is not read again."""
@@ -300,8 +300,10 @@ class Values:
             return None
         if isinstance(scope, ast.Lambda):  # `loss_fn = lambda a, b: ...` (no statement rebinds a parameter)
             return argument_for(call, scope, name.id)  # type: ignore[arg-type]  # (it reads `.args` only)
-        if self.bound_in(scope, name.id):
-            return None
+        if self.bound_in(scope, name.id) and not (
+            isinstance(scope, ast.FunctionDef) and self._read_at_entry(scope, name)
+        ):
+            return None  # (`z = F.normalize(z)` as the first line reads the argument)
         # a method called on `self` gets it as its first argument, unless it is a staticmethod
         bound = isinstance(self.ctx.parent(scope), ast.ClassDef) and not any(
             isinstance(d, ast.Name) and d.id == "staticmethod" for d in scope.decorator_list
@@ -321,7 +323,7 @@ class Values:
             (
                 c
                 for instance, c in zip(reversed(self._instances), reversed(self._module_calls))
-                if isinstance(instance.func, ast.Name) and instance.func.id == cls.name
+                if constructs(instance, cls)
             ),
             None,
         )
@@ -494,7 +496,7 @@ class Values:
             return None
         cls = self.ctx.parent(init)
         instance = self._instances[-1]
-        if not (isinstance(cls, ast.ClassDef) and isinstance(instance.func, ast.Name) and instance.func.id == cls.name):
+        if not (isinstance(cls, ast.ClassDef) and constructs(instance, cls)):
             return None
         arguments = init.args
         positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)][1:]
