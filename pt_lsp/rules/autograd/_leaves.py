@@ -37,6 +37,7 @@ from pt_lsp.rules.autograd._leaf_syntax import (
     registered_attribute,
 )
 from pt_lsp.rules.autograd._narrowed_layers import narrowed_layer
+from pt_lsp.rules.autograd._param_groups import group_parameters, iterates_group_params
 from pt_lsp.rules.autograd._passed_layers import passed_layer_parameter
 
 PARAMETER = "torch.nn.Parameter"
@@ -259,7 +260,7 @@ class LeafEvidence:
                 isinstance(loop.iter, ast.Call)
                 and isinstance(loop.iter.func, ast.Attribute)
                 and loop.iter.func.attr in ("parameters", "named_parameters")
-            ):
+            ) or iterates_group_params(loop.iter):
                 names.update(n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name))
         return frozenset(names), frozenset(attrs)
 
@@ -627,9 +628,16 @@ class LeafEvidence:
             elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)):
                 found.append(self.made_leaf(node.value) if node.value is not None else None)
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                held = (  # `for p in group["params"]` of `for group in opt.param_groups`
+                    group_parameters(self.ctx, self._bindings(scope), scope, node.iter, name)
+                    if isinstance(node.target, ast.Name) and node.target.id == name
+                    else None
+                )
                 found.append(
                     Leaf("parameter", steps=(Step(node.iter, f"`{name}` is a parameter of the model here"),))
                     if _iterates_parameters(node.target, node.iter, name) and not self._own_parameters(node.iter)
+                    else Leaf("parameter", steps=(held,))
+                    if held is not None
                     else None
                 )
             else:  # a `with ... as`, `global`, import, def, class or except handler: not a plain value
