@@ -44,7 +44,10 @@ class ImplicitGradNonScalar(Rule):
     any widths, and a list of them the code grows: `nn.Sequential(*layers, head)`), on an input
     with several rows; a reduction over the last dimension only (`(p * z).sum(dim=-1)`) of a
     tensor with several rows; a convolution with more than one output channel; a model a helper of
-    the file returns, or one an object keeps from every instantiation in the file; a loss in a
+    the file returns, or one an object keeps from every instantiation in the file; a model, a
+    loss or a helper of another file of the project (`from models import Net`, `from losses import
+    FocalLoss` with `reduction="none"` by default, `criterion = get_loss("bce")` of `utils.py`),
+    read in its own file with the arguments of the call here; a loss in a
     local module's `forward` or in a helper of the file, read with the arguments of the call;
     a loop variable over a list display or comprehension), an elementwise expression of
     tensors with literal sizes (`(w * x).backward()` with `x = torch.randn(5)`, also wrapped in

@@ -34,7 +34,8 @@ class InPlaceOnLeaf(Rule):
     `torch.nn.init`, which runs under `no_grad`), outside `torch.no_grad()`. A leaf that
     requires grad is a tensor created with `requires_grad=True` (or with
     `requires_grad=data.requires_grad` where `data` requires grad there), an `nn.Parameter`, a
-    parameter of a model (`for p in model.parameters()`, `layer.weight`, also through a name:
+    parameter of a model (`for p in model.parameters()`, `for p in group["params"]` over the
+    `param_groups` of an optimizer built on `model.parameters()`, `layer.weight`, also through a name:
     `w = layer.weight`, or a view of it: `b = layer.bias.view(3, -1)`; `m.weight` inside
     `if isinstance(m, nn.Conv2d):`, as an init function `model.apply` runs or a loop over
     `self.modules()` has it, and there a bias or a norm layer's weight where every construction
