@@ -83,6 +83,7 @@ def moved_at_use(ctx: FileContext, use: ast.Attribute) -> bool:
     if isinstance(parent, ast.Starred) and _sizes(ctx, ctx.parent(parent)):
         return True  # `x.view(n, *self.shape)`: its items are sizes, read as numbers
     moved = _through_views(ctx, use)  # `self.t[:n].unsqueeze(0).to(x.device)`
+    moved = _through_cpu_arithmetic(ctx, moved)  # `e = torch.randn(x.size()) * self.alpha; e.to(x.device)`
     parent = ctx.parent(moved)
     if isinstance(parent, ast.IfExp) and moved is not parent.test:
         return _local_moved(ctx, parent)  # `t = self.t if t is None else t`
@@ -301,6 +302,35 @@ def _through_views(ctx: FileContext, value: ast.expr) -> ast.expr:
         else:
             break
     return value
+
+
+def _through_cpu_arithmetic(ctx: FileContext, value: ast.expr) -> ast.expr:
+    """The outermost arithmetic ``value`` takes part in with operands made on the CPU only
+    (numbers, torch factories given no device): `torch.randn(x.size()) * self.alpha + 1` is a CPU
+    tensor, as the attribute is, so where that result is moved, the attribute's values are
+    (a Gaussian dropout's noise scale; audit-16). A bounded climb, linear like the views'."""
+    for _ in range(16):
+        parent = ctx.parent(value)
+        if not isinstance(parent, ast.BinOp) or not _on_the_cpu(
+            ctx, parent.right if parent.left is value else parent.left
+        ):
+            break
+        value = _through_views(ctx, parent)
+    return value
+
+
+def _on_the_cpu(ctx: FileContext, value: ast.expr, depth: int = 0) -> bool:
+    """A number, or a tensor a torch factory makes on the CPU (no ``device=``, not ``*_like``)."""
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, (int, float)) and not isinstance(value.value, bool)
+    if isinstance(value, ast.UnaryOp) and depth < 8:
+        return _on_the_cpu(ctx, value.operand, depth + 1)
+    if isinstance(value, ast.BinOp) and depth < 8:
+        return _on_the_cpu(ctx, value.left, depth + 1) and _on_the_cpu(ctx, value.right, depth + 1)
+    if not isinstance(value, ast.Call) or any(k.arg == "device" or k.arg is None for k in value.keywords):
+        return False
+    qualname = ctx.qualname(value.func)
+    return qualname in FACTORIES and qualname not in LIKE_FACTORIES
 
 
 def _slicing(ctx: FileContext, index: ast.expr) -> bool:
