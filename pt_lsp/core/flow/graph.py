@@ -20,6 +20,17 @@ class GraphNodes:
         # uid of the node of a forward out of view -> the nodes given to its other outputs, whose
         # sharing with it is unknown: kept (retain_graph=True) with it, not known freed with it
         self.heads: dict[int, tuple[GraphNode, ...]] = {}
+        # (first, last] uids of the nodes made while following a dataset's __getitem__ for a
+        # DataLoader: a loader makes them again for every item it fetches (Statements.loop_element)
+        self.per_item: list[tuple[int, int]] = []
+
+    def made_per_item(self, first: int) -> None:
+        """The nodes made since uid ``first`` are made once per item a DataLoader fetches."""
+        if self.uid > first:
+            self.per_item.append((first, self.uid))
+
+    def is_per_item(self, node: GraphNode) -> bool:
+        return any(first < node.uid <= last for first, last in self.per_item)
 
     def fresh(self, site: ast.AST, evidence: Grade = Grade.PROVEN) -> GraphNode:
         self.uid += 1

@@ -6,7 +6,8 @@ from __future__ import annotations
 import ast
 
 from ..walk import attr_path, subtree
-from .lattice import GraphNode
+from .graph import GraphNodes
+from .lattice import GraphNode, grade_of
 from .state import State
 from .values import Kind, Value
 
@@ -40,6 +41,48 @@ def loop_detaching(stmt: ast.For | ast.AsyncFor) -> str | None:
             return path
         if any(
             isinstance(node, ast.Name) and node.id == target.id and not isinstance(node.ctx, ast.Load)
+            for node in subtree(child)
+        ):
+            return None
+    return None
+
+
+def loop_freezing(stmt: ast.For | ast.AsyncFor) -> str | None:
+    """The module (a name or ``obj.attr`` path) whose parameters a loop freezes one by one,
+    ``for p in vgg.parameters(): p.requires_grad_(False)`` (or ``p.requires_grad = False``; also
+    ``for name, p in vgg.named_parameters()``): unconditionally, at the top of the body, before
+    any rebinding of ``p``, in a body without break or continue. None for any other loop."""
+    it, target = stmt.iter, stmt.target
+    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and not it.args and not it.keywords):
+        return None
+    if it.func.attr == "parameters" and isinstance(target, ast.Name):
+        name = target.id
+    elif (
+        it.func.attr == "named_parameters"
+        and isinstance(target, ast.Tuple)
+        and len(target.elts) == 2
+        and isinstance(target.elts[1], ast.Name)
+    ):
+        name = target.elts[1].id
+    else:
+        return None
+    path = attr_path(it.func.value)
+    if path is None or any(isinstance(node, (ast.Break, ast.Continue)) for node in subtree(stmt)):
+        return None
+    for child in stmt.body:
+        value = child.value if isinstance(child, ast.Expr) else None
+        if value is not None and detaches_in_place(value, name) and "requires_grad_" in ast.unparse(value):
+            return path
+        if (
+            isinstance(child, ast.Assign)
+            and len(child.targets) == 1
+            and attr_path(child.targets[0]) == f"{name}.requires_grad"
+            and isinstance(child.value, ast.Constant)
+            and child.value.value is False
+        ):
+            return path
+        if any(
+            isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load)
             for node in subtree(child)
         ):
             return None
@@ -83,6 +126,39 @@ def renamed(value: Value, node: GraphNode) -> Value:
     """``value`` (and its items) with its graph replaced by ``node``."""
     items = tuple(renamed(item, node) if item.history else item for item in value.items) if value.items else value.items
     return value.with_(history=frozenset({node}), items=items)
+
+
+def frozen_after(stmt: ast.For | ast.AsyncFor, after: State) -> None:
+    """After a loop that freezes a module's parameters one by one: the module is frozen, as
+    ``vgg.requires_grad_(False)`` makes it (its outputs have no graph of their own)."""
+    path = loop_freezing(stmt)
+    module = after.env.get(path) if path is not None else None
+    if module is not None and path is not None and module.kind is Kind.MODULE:
+        after.env[path] = module.with_(requires_grad=False)
+
+
+def fetched(batch: Value, graph: GraphNodes, target: ast.expr) -> Value:
+    """One batch of a DataLoader in a loop's pass: what its dataset's ``__getitem__`` computed
+    (recorded by the graph as made per item) is computed again for each batch, a new graph each
+    pass; the graph of the dataset's own tensors stays the one they share."""
+    made = frozenset(node for node in batch.history if graph.is_per_item(node))
+    return replaced(batch, made, graph.fresh(target, grade_of(made))) if made else batch
+
+
+def replaced(value: Value, old: frozenset[GraphNode], node: GraphNode, depth: int = 0) -> Value:
+    """``value`` (its items, element and keyed values too) with the nodes ``old`` replaced by ``node``."""
+    if depth > 4:
+        return value
+    changes: dict[str, object] = {}
+    if value.history & old:
+        changes["history"] = (value.history - old) | {node}
+    if value.items:
+        changes["items"] = tuple(replaced(item, old, node, depth + 1) for item in value.items)
+    if value.elem is not None:
+        changes["elem"] = replaced(value.elem, old, node, depth + 1)
+    if value.keys:
+        changes["keys"] = tuple((key, replaced(held, old, node, depth + 1)) for key, held in value.keys)
+    return value.with_(**changes) if changes else value
 
 
 def running_totals(after: State, before: State, ends: list[State], body: list[ast.stmt]) -> None:

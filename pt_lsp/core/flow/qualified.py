@@ -230,7 +230,9 @@ class QualifiedCalls:
                 continue
             call = self.item_call(node, name)
             state.env.update({receiver: dataset, **{f"{receiver}.{k}": v for k, v in dataset.attrs}})
+            first = self.autograd.graph.uid
             item = self.functions.call_function(method, call, [dataset, *index], {}, state, receiver)
+            self.autograd.graph.made_per_item(first)  # made again for every item, not once before a loop
             for key in [k for k in state.env if k == receiver or k.startswith(receiver + ".")]:
                 del state.env[key]
             collate = next((k.value for k in node.keywords if k.arg == "collate_fn"), None)

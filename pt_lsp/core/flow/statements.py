@@ -13,21 +13,27 @@ from ..walk import attr_path
 from .backwarded import backwarded_names
 from .conditions import chosen_devices, grad_paths, narrow_grad, narrow_none, none_paths, warm_up_guard
 from .correlated import Correlations, correlations, record_sides, restore_sides
+from .counters import counter_truth
 from .cuda_flags import narrow
 from .evaluator import Expressions
+from .exhaustive import exhaustive_last
 from .fixpoint import EXTRA_PASS_BUDGET, MAX_PASSES, exit_facts, head_join, settled
 from .graph import GraphNodes
 from .invariant import Resets, loop_resets
 from .lattice import Grade
+from .loaders import LOADER
 from .loop_effects import (
     comprehension_detaching,
     detached,
+    fetched,
+    frozen_after,
     live_in,
     loop_detaching,
     renamed,
     running_totals,
     shared_nodes,
 )
+from .qualified import PIL_IMAGE
 from .splits import Split, run_split, split_ranges
 from .state import LoopFrame, Stack, State, join_states
 from .trips import (
@@ -71,6 +77,9 @@ class Statements:
         self.live_in_cache: dict[int, frozenset[str]] = {}
         self.same_count_cache: dict[tuple[int, int], bool] = {}
         self.resets_cache: dict[int, Resets] = {}  # id(loop) -> its invariant chains' resets
+        self.exhaustive_cache: dict[int, bool] = {}  # id(if) -> the last link of an exhaustive chain
+        self.later_passes: set[int] = set()  # id(loop frame) of loops running a pass after their first
+        self.counters_cache: dict[int, tuple[int, int] | None] = {}  # id(loop) -> its counter's bounds
         self.grows_cache: dict[str, bool] = {}  # container path -> whether the file only grows it
         self.correlated: Correlations | None = None  # ifs repeating an earlier sibling's test
         self.splits: dict[int, Split] | None = None  # flags tested twice: run once per side (splits.py)
@@ -310,6 +319,10 @@ class Statements:
                 self.stack.frames[-1].returns.append(self.eval(returned, state) if returned is not None else OTHER)
             return state
         truth = self.expressions.known_truth(stmt.test, state)
+        if truth is None and not stmt.orelse and exhaustive_last(self.ctx, stmt, self.exhaustive_cache):
+            truth = True  # the last test of a chain over every value its loop's variable takes
+        if truth is None and self.stack.loops:  # `if k > 0:` in a pass after the first of `for k in range(n)`
+            truth = counter_truth(stmt.test, self.stack.loops, self.later_passes, self.counters_cache)
         if truth is not None:  # the other branch cannot be taken
             self.eval(stmt.test, state)
             return self.exec_block(stmt.body if truth else stmt.orelse, state)
@@ -410,7 +423,9 @@ class Statements:
             ):
                 state.default_device = value.device  # `with torch.device("cuda"):` makes tensors there
             if item.optional_vars is not None:
-                self.bind(item.optional_vars, value if value.kind is Kind.TENSOR else OTHER, state)
+                # a tensor, or a PIL image (`with Image.open(p) as img:`: its __enter__ returns it)
+                entered = value.kind is Kind.TENSOR or value.qualname == PIL_IMAGE.qualname
+                self.bind(item.optional_vars, value if entered else OTHER, state)
         end = self.exec_block(stmt.body, state)
         if end is not None:
             end.grad_enabled, end.default_device = outer_mode, outer_device
@@ -466,6 +481,8 @@ class Statements:
             mark = len(self.records)
             frame.pass_start_uid = self.graph.uid
             frame.head = head
+            if number == 2:
+                self.later_passes.add(id(frame))
             body_state = head.copy()
             if isinstance(stmt, ast.While):
                 self.eval(stmt.test, body_state)
@@ -495,6 +512,7 @@ class Statements:
                 "line %d: loop head not settled after %d passes (imprecise)", stmt.lineno, len(ends)
             )
         self.stack.loops.pop()
+        self.later_passes.discard(id(frame))
         # no path skips a loop that runs at least once (audit-7 G4: range(N) with a constant N)
         after = join_states(
             ends if once or runs_at_least_once(stmt, self.module_ints()) or self.same_count(stmt) else [state, *ends]
@@ -507,6 +525,8 @@ class Statements:
         path = loop_detaching(stmt) if not isinstance(stmt, ast.While) else None
         if path is not None and after is not None and path in after.env:
             after.env[path] = detached(after.env[path])  # for s in state: s.detach_()
+        if after is not None and not isinstance(stmt, ast.While):
+            frozen_after(stmt, after)  # for p in vgg.parameters(): p.requires_grad_(False)
         if stmt.orelse and after is not None:
             after = self.exec_block(stmt.orelse, after)
         return join_states([after, *frame.breaks])
@@ -550,6 +570,8 @@ class Statements:
             start = range_start(stmt) if first else None
             return INT if start is None else INT.with_(truth=start != 0)
         element = iterated.iter_elem()
+        if iterated.qualname == LOADER and element.history and self.graph.per_item:
+            return fetched(element, self.graph, stmt.target)  # a DataLoader's batch: a new graph each pass
         if iterated.kind is not Kind.SEQ or not element.history:
             return element
         if any(node.uid > frame.start_uid for node in element.history):
