@@ -390,7 +390,8 @@ class Calls:
         if name in ("detach", "detach_"):
             value = receiver.with_(history=frozenset(), requires_grad=False)
             if name == "detach_":
-                state.rebind(func.value, value)
+                if not rebind_field(state, func.value, value):  # `state.h.detach_()` of a named tuple
+                    state.rebind(func.value, value)
                 rebind_item(state, func.value, value)  # `hidden[0].detach_()`
             return value
         if name in ("requires_grad_",):
@@ -433,6 +434,28 @@ def stored(value: Value, node: ast.Call, container: ast.expr) -> Value:
 def callee(func: ast.expr) -> ast.expr:
     """What a call calls: ``model`` for ``model.forward(...)`` as for ``model(...)``."""
     return func.value if isinstance(func, ast.Attribute) and func.attr == "forward" else func
+
+
+def rebind_field(state: State, target: ast.expr, value: Value) -> bool:
+    """``state.h.detach_()``: a named tuple's field is its item at the field's position
+    (attribute_reads.named_field), changed in place; no path of its own is written, which a new
+    tuple bound to the name (``state = State(h, c)``) would leave stale. False for anything else."""
+    if not isinstance(target, ast.Attribute):
+        return False
+    path = attr_path(target.value)
+    held = state.env.get(path) if path is not None else None
+    if path is None or held is None or held.kind is not Kind.SEQ or not held.attrs or held.items is None:
+        return False
+    names = [name for name, _ in held.attrs]
+    if target.attr not in names or len(names) != len(held.items):
+        return False
+    items = list(held.items)
+    items[names.index(target.attr)] = value
+    history = frozenset().union(*(item.history for item in items))
+    grad = False if not history else held.requires_grad
+    state.env[path] = held.with_(items=tuple(items), history=history, requires_grad=grad)
+    state.env.pop(f"{path}.{target.attr}", None)
+    return True
 
 
 def rebind_item(state: State, target: ast.expr, value: Value) -> None:

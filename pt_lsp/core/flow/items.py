@@ -108,6 +108,12 @@ class Items:
             )
         elif path is not None and "." not in path and container.keys is not None:  # `out = {}; out["g_l1"] = l1`
             state.env[path] = container.with_(elem=value, history=container.history | value.history, keys=keys)
+        elif path is not None and container.keys is not None and is_grad_leaf(value) and not container.history:
+            # `self.params[f"W{i}"] = torch.randn(..., requires_grad=True)`: an attribute's dict of
+            # parameters made by hand; its leaves have no graph, so no other method's entries
+            # can hand one across iterations (the losses of a50950f's GAN class are not leaves)
+            held = container.elem if container.elem is not None and is_grad_leaf(container.elem) else value
+            state.env[path] = container.with_(elem=held.join(value), keys=None)
         elif path is not None and string_key(target) and taken_for_a_tensor(container):
             # `ret["mel"] = ...`: no tensor takes a string key, so this is a mapping (a module's
             # output dict read as its output tensor); its items unknown, their graph kept
@@ -119,6 +125,11 @@ class Items:
             if key is not None and (container.kind is Kind.SEQ or is_dict(container, target)):
                 state.env[key] = value
                 state.items.add(key)
+
+
+def is_grad_leaf(value: Value) -> bool:
+    """A tensor that requires grad with no graph: a leaf (``requires_grad=True``)."""
+    return value.kind is Kind.TENSOR and value.requires_grad is True and not value.history
 
 
 def sequence_layer_index(index: ast.expr, count: int) -> int | None:
