@@ -26,6 +26,7 @@ from itertools import accumulate
 from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.evidence.reaching import reaching_values
 from pt_lsp.core.flow.lattice import Device
+from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.autograd._leaves import Leaf, LeafEvidence
 
 # Words of the file without which the flow knows no leaf (before its whole-file analysis).
@@ -57,7 +58,9 @@ def flow_site_leaf(
     while written is not None and written is not receiver and isinstance(written, ast.Subscript):
         chain.insert(1, written)  # outwards from the receiver
         written = written.value
-    if all(_rebound_attribute(ctx, e) for e in chain) or (len(chain) == 1 and _bound_to_displays(ctx, receiver)):
+    if all(_rebound_attribute(ctx, e) for e in chain) or (
+        len(chain) == 1 and (_bound_to_displays(ctx, receiver) or _displays_updated(ctx, receiver))
+    ):
         return None  # no expression of the chain holds a leaf: known without the flow's analysis
     if counts is not None and not counts(node):
         return None
@@ -103,6 +106,63 @@ def _bound_to_displays(ctx: FileContext, receiver: ast.expr) -> bool:
         return False
     values = reaching_values(ctx, receiver)
     return bool(values) and all(isinstance(value, _DISPLAYS) for value in values or ())
+
+
+def _displays_updated(ctx: FileContext, receiver: ast.expr) -> bool:
+    """A name that its function (or the module) binds only to literals, displays and
+    comprehensions, and changes only by augmented assignments (``i = 0 ... i += 1``, ``s = ""
+    ... s += f"..."``, ``seen = set() ... seen |= new``): no tensor that requires grad without a
+    graph, for the flow either: updating a value that is no tensor gives no tensor, or a graph
+    node (``total += w``), never a leaf. Not a name some function declares global or nonlocal."""
+    if not isinstance(receiver, ast.Name) or receiver.id in _declared_names(ctx):
+        return False
+    scope = ctx.parent(receiver)
+    while scope is not None and not isinstance(scope, _NAME_SCOPES):
+        scope = ctx.parent(scope)
+    if scope is None:
+        scope = ctx.tree
+    elif not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False  # a class body, a lambda or a comprehension
+    known = _DISPLAY_NAMES(ctx)
+    if id(scope) not in known:
+        known[id(scope)] = _names_of_displays(ctx, scope)
+    return receiver.id in known[id(scope)]
+
+
+def _names_of_displays(ctx: FileContext, scope: ast.AST) -> frozenset[str]:
+    """The names ``scope`` binds only as :func:`_displays_updated` asks: one walk per scope."""
+    kept: set[str] = set()
+    other: set[str] = set()
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        arguments = scope.args
+        every = (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg)
+        other.update(a.arg for a in every if a is not None)
+    for node in own_nodes(scope):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                continue
+            parent = ctx.parent(node)
+            if isinstance(parent, ast.AugAssign) or (
+                isinstance(parent, (ast.Assign, ast.AnnAssign))
+                and node is not parent.value
+                and isinstance(parent.value, _DISPLAYS)
+            ):
+                kept.add(node.id)
+            elif not (isinstance(parent, ast.AnnAssign) and parent.value is None):  # `n: int` binds nothing
+                other.add(node.id)  # a loop, an unpacking, a `with`, a walrus, `del`, another value
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            other.update(node.names)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any(a.name == "*" for a in node.names):
+                return frozenset()  # `from m import *` may bind any name
+            other.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler)):
+            other.add(node.name or "")
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)):
+            other.add(node.name or "")
+        elif isinstance(node, ast.MatchMapping):
+            other.add(node.rest or "")
+    return frozenset(kept - other)
 
 
 @PerFile
@@ -426,4 +486,6 @@ _MADE: PerFile[dict[int, frozenset[str]]] = PerFile(lambda ctx: {})  # id(functi
 _BINDINGS: PerFile[dict[int, tuple[dict[str, list[ast.Name]], dict[int, ast.For | ast.AsyncFor]]]] = PerFile(
     lambda ctx: {}
 )
+_NAME_SCOPES = (*_SCOPES, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_DISPLAY_NAMES: PerFile[dict[int, frozenset[str]]] = PerFile(lambda ctx: {})  # id(scope) -> _names_of_displays
 _FED: PerFile[dict[tuple[int, str], bool]] = PerFile(lambda ctx: {})  # (id(function), name) -> may hold a leaf
