@@ -1,12 +1,15 @@
 """Session 13's speed gates (issue 15) give the answers the work they skip gave: PTL203 asks the
 flow nothing about a local name bound only to literals or displays and changed only by augmented
-assignments."""
+assignments; the flow reads the module a plain class keeps in ``self.<attr>`` by a walk of the
+class's methods only where the file stores some ``<x>.<attr>`` (a method called on ``self`` is
+not one)."""
 
 from __future__ import annotations
 
 import ast
 
 from pt_lsp.core.engine import lint_source
+from pt_lsp.core.flow.attribute_modules import AttributeModules
 from pt_lsp.core.selection import Selection
 from pt_lsp.rules.autograd import _flow_leaves
 
@@ -75,3 +78,57 @@ def test_a_name_also_bound_to_a_leaf_is_still_asked_and_reported(monkeypatch):
     found = lint_source(program, "rebound.py", Selection.of(["PTL203"])).findings
     assert "acc" in asked
     assert [f.code for f in found] == ["PTL203"]
+
+
+AGENT = """\
+import abc
+
+import torch
+import torch.nn as nn
+
+
+class QNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+class Agent(metaclass=abc.ABCMeta):
+    def __init__(self):
+        self.net = QNet()
+
+    def act(self, x):
+        return self.net(x)
+
+    def values(self, x):
+        q = self.act(x)
+        return self.net(x).numpy()
+
+
+agent = Agent()
+print(agent.values(torch.randn(3, 4)))
+"""
+
+
+def test_a_method_called_on_self_needs_no_walk_of_the_class_and_a_kept_module_still_does(monkeypatch):
+    """A class with a metaclass is not plain: its methods run on an unknown ``self``, whose
+    attributes are read from the class's assignments. ``self.act(x)``: no statement stores
+    ``.act``, so they are not walked for it; ``self.net(x)`` is still read as QNet's forward (its output requires grad:
+    PTL402 reports ``.numpy()``, torch raises "Can't call numpy() on Tensor that requires grad")."""
+    walked: list[str] = []
+    original = AttributeModules.assigned_class
+
+    def counted(self, owner, attr, state):  # type: ignore[no-untyped-def]
+        result = original(self, owner, attr, state)
+        if id(owner.node) in self.tables:
+            walked.append(attr)
+        return result
+
+    monkeypatch.setattr(AttributeModules, "assigned_class", counted)
+    found = lint_source(AGENT, "agent.py", Selection.of(["PTL402"])).findings
+    assert [f.line for f in found] == [25]
+    assert "net" in walked
+    assert "act" not in walked[: walked.index("net")]

@@ -101,6 +101,11 @@ class AttributeModules:
     def assigned_class(self, owner: ClassInfo, attr: str, state: State) -> ClassInfo | None:
         """The one module class every assignment of ``self.<attr>`` in ``owner``'s methods
         constructs; None where any assignment is something else or there is none."""
+        stored = self.functions.scope.class_attributes.stored_names
+        if id(owner.node) in self.functions.class_by_id and attr not in stored():
+            # a class of this file that stores no `<x>.<attr>` (`self.act(x)` calls a method): no
+            # assignment to read, known without the walk of the class's methods
+            return None
         found: ClassInfo | None = None
         for value in self.assignments(owner).get(attr, ()):
             info = self.constructed(value, state) if value is not None else None

@@ -129,6 +129,10 @@ class ClassAttributes:
     def _stored_anywhere(self, attr: str) -> bool:
         """Some statement of the file stores an attribute named ``attr``, or the file calls
         ``setattr``: another path may change what the class body bound."""
+        return "setattr(" in self.text or attr in self.stored_names()
+
+    def stored_names(self) -> frozenset[str]:
+        """The attribute names some statement of the file stores (or deletes), found once."""
         if self.stored is None:
             self.stored = stored_names(self.index)
-        return "setattr(" in self.text or attr in self.stored
+        return self.stored
