@@ -4,7 +4,7 @@ helper imported from models.py / losses.py / utils.py (or a package) of the proj
 Each case is our own program package, written for this test. Under torch 2.13 every `main` file
 raises "RuntimeError: grad can be implicitly created only for scalar outputs" at its marked
 `backward()` (run from its folder; the relative-import case as `python -m pkg.train`); every fixed
-neighbour (`ok.py`, `pkg/ok.py`) runs to the end. Before this change, 1 of these 23 was reported
+neighbour (`ok.py`, `pkg/ok.py`) runs to the end. Before this change, 1 of these 24 was reported
 (`per_token_loss_of_project_seq2seq`, whose loss is built in the main file); the project's classes
 and functions that core/flow/project.py resolves are now read by a prover of their own file
 (rules/autograd/_shape_project.py)."""
@@ -20,6 +20,14 @@ from pt_lsp.core.selection import Selection
 
 # name -> (main file, {path: text}); the main file's `backward()` line ends with `# fails`
 CASES: dict[str, tuple[str, dict[str, str]]] = {
+    "bool_reduce_flag_of_project_loss": (
+        "train.py",
+        {
+            "losses.py": 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n\nclass BinaryFocalLoss(nn.Module):\n    def __init__(self, alpha=1.0, gamma=2.0, reduce=True):\n        super().__init__()\n        self.alpha = alpha\n        self.gamma = gamma\n        self.reduce = reduce\n\n    def forward(self, inputs, targets):\n        bce = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")\n        pt = torch.exp(-bce)\n        focal = self.alpha * (1 - pt) ** self.gamma * bce\n        if self.reduce:\n            return torch.mean(focal)\n        return focal\n',
+            "ok.py": "import torch\nimport torch.nn as nn\nfrom losses import BinaryFocalLoss\n\nmodel = nn.Linear(10, 1)\ncriterion = BinaryFocalLoss(gamma=2.0)\nloss = criterion(model(torch.randn(32, 10)), torch.randint(0, 2, (32, 1)).float())\nloss.backward()\n",
+            "train.py": "import torch\nimport torch.nn as nn\nfrom losses import BinaryFocalLoss\n\nmodel = nn.Linear(10, 1)\ncriterion = BinaryFocalLoss(gamma=2.0, reduce=False)\nx = torch.randn(32, 10)\ny = torch.randint(0, 2, (32, 1)).float()\nloss = criterion(model(x), y)\nloss.backward()  # fails\n",
+        },
+    ),
     "per_pixel_dice_of_project_unet": (
         "train.py",
         {
@@ -271,3 +279,17 @@ def test_a_setting_changed_in_the_main_file_keeps_the_branches(tmp_path: Path) -
     assert changed != files[main]
     write(tmp_path, {**files, main: changed})
     assert reported(tmp_path / main) == []
+
+
+@pytest.mark.parametrize("flag", ["False", "True"])
+def test_a_bool_reduce_flag_in_one_file(flag: str, tmp_path: Path) -> None:
+    """`if self.reduce: return torch.mean(focal)` with `reduce=False` at the construction: only the
+    per-element return runs (torch raises the scalar-outputs error); with `reduce=True` the mean
+    is returned (torch runs it): silent."""
+    main, files = CASES["bool_reduce_flag_of_project_loss"]
+    body = files["losses.py"] + files[main].replace("from losses import BinaryFocalLoss\n", "")
+    program = body.replace("reduce=False)", f"reduce={flag})")
+    path = tmp_path / "one.py"
+    path.write_text(program)
+    expected = [i for i, row in enumerate(program.splitlines(), 1) if row.endswith("# fails")]
+    assert reported(path) == (expected if flag == "False" else [])

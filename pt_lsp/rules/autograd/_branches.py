@@ -24,12 +24,12 @@ V = TypeVar("V", bound=ast.AST)
 def reachable(ctx: FileContext, info: ClassInfo, constructor: ast.Call, returns: Sequence[V]) -> list[V]:
     """The values of ``returns`` (of a method of ``info``) whose ``return`` may run for the
     instance ``constructor`` builds."""
-    settings: dict[str, str | None] = {}
+    settings: dict[str, str | bool | None] = {}
     return [r for r in returns if not _excluded(ctx, info, constructor, r, settings)]
 
 
 def _excluded(
-    ctx: FileContext, info: ClassInfo, constructor: ast.Call, value: ast.AST, settings: dict[str, str | None]
+    ctx: FileContext, info: ClassInfo, constructor: ast.Call, value: ast.AST, settings: dict[str, str | bool | None]
 ) -> bool:
     child: ast.AST | None = ctx.parent(value)  # the `return` statement
     current = ctx.parent(child) if child is not None else None
@@ -43,33 +43,46 @@ def _excluded(
 
 
 def _truth(
-    ctx: FileContext, info: ClassInfo, constructor: ast.Call, test: ast.expr, settings: dict[str, str | None]
+    ctx: FileContext, info: ClassInfo, constructor: ast.Call, test: ast.expr, settings: dict[str, str | bool | None]
 ) -> bool | None:
-    """``self.reduction == "mean"`` (or ``!=``, either side) for this construction; None: unknown."""
+    """``self.reduction == "mean"`` (or ``!=``, either side), or ``self.reduce`` / ``not
+    self.reduce`` of a flag set to ``True`` or ``False``, for this construction; None: unknown."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        truth = _truth(ctx, info, constructor, test.operand, settings)
+        return None if truth is None else not truth
+    if _self_attribute(test):  # `if self.reduce: return loss.mean()`
+        assert isinstance(test, ast.Attribute)
+        flag = _known(ctx, info, constructor, test.attr, settings)
+        return flag if isinstance(flag, bool) else None
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))):
         return None
     left, right = test.left, test.comparators[0]
     if isinstance(left, ast.Constant):
         left, right = right, left
-    if not (
-        isinstance(left, ast.Attribute)
-        and isinstance(left.value, ast.Name)
-        and left.value.id == "self"
-        and isinstance(right, ast.Constant)
-        and isinstance(right.value, str)
-    ):
+    if not (_self_attribute(left) and isinstance(right, ast.Constant) and isinstance(right.value, str)):
         return None
-    if left.attr not in settings:
-        changed = left.attr in stored_outside(ctx)  # `crit.reduction = "mean"` after the construction
-        settings[left.attr] = None if changed else _setting(info, constructor, left.attr)
-    setting = settings[left.attr]
-    if setting is None:
+    assert isinstance(left, ast.Attribute)
+    setting = _known(ctx, info, constructor, left.attr, settings)
+    if not isinstance(setting, str):
         return None
     return (setting == right.value) == isinstance(test.ops[0], ast.Eq)
 
 
-def _setting(info: ClassInfo, constructor: ast.Call, attr: str) -> str | None:
-    """The string ``self.<attr>`` holds for the instance ``constructor`` builds, where the class
+def _self_attribute(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self"
+
+
+def _known(
+    ctx: FileContext, info: ClassInfo, constructor: ast.Call, attr: str, settings: dict[str, str | bool | None]
+) -> str | bool | None:
+    if attr not in settings:
+        changed = attr in stored_outside(ctx)  # `crit.reduction = "mean"` after the construction
+        settings[attr] = None if changed else _setting(info, constructor, attr)
+    return settings[attr]
+
+
+def _setting(info: ClassInfo, constructor: ast.Call, attr: str) -> str | bool | None:
+    """The string (or bool) ``self.<attr>`` holds for the instance ``constructor`` builds, where the class
     stores it once, in ``__init__``, from a literal or an unchanged parameter."""
     init = info.method("__init__")
     stores = [
@@ -95,4 +108,4 @@ def _setting(info: ClassInfo, constructor: ast.Call, attr: str) -> str | None:
             isinstance(n, ast.Name) and n.id == value.id and not isinstance(n.ctx, ast.Load) for n in own_nodes(init)
         )
         value = None if rebound else argument_for(constructor, init, value.id, bound=True)  # type: ignore[assignment]
-    return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+    return value.value if isinstance(value, ast.Constant) and isinstance(value.value, (str, bool)) else None
