@@ -118,6 +118,36 @@ for epoch in range(3):
         optimizer.step()
 print("ok")
 """,
+    "enumerated_loader": """\
+import torch, torch.nn as nn
+from torch.utils.data import DataLoader, Dataset
+
+
+class Points(Dataset):
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, idx):
+        return self.x[idx], self.y[idx]
+
+
+x = torch.rand(20, 2, requires_grad=True)
+y = torch.rand(20, 1)
+train_loader = DataLoader(Points(x, y), batch_size=5, shuffle=True)
+net = nn.Linear(2, 1)
+optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+for epoch in range(3):
+    for i, (xb, yb) in enumerate(train_loader):
+        pred = net(xb)
+        loss = nn.functional.mse_loss(pred, yb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+print("ok")
+""",
 }
 
 SHARED = {
@@ -202,6 +232,36 @@ net = nn.Linear(2, 1)
 optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
 for epoch in range(3):
     for xb, yb in train_loader:
+        pred = net(xb)
+        loss = nn.functional.mse_loss(pred, yb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+print("ok")
+""",
+    "enumerated_loader": """\
+import torch, torch.nn as nn
+from torch.utils.data import DataLoader, Dataset
+
+
+class Points(Dataset):
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, idx):
+        return self.x[idx], self.y[idx]
+
+
+x = torch.sin(torch.rand(20, 2, requires_grad=True))
+y = torch.rand(20, 1)
+train_loader = DataLoader(Points(x, y), batch_size=5, shuffle=True)
+net = nn.Linear(2, 1)
+optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+for epoch in range(3):
+    for i, (xb, yb) in enumerate(train_loader):
         pred = net(xb)
         loss = nn.functional.mse_loss(pred, yb)
         optimizer.zero_grad()

@@ -21,7 +21,6 @@ from .fixpoint import EXTRA_PASS_BUDGET, MAX_PASSES, exit_facts, head_join, sett
 from .graph import GraphNodes
 from .invariant import Resets, loop_resets
 from .lattice import Grade
-from .loaders import LOADER
 from .loop_effects import (
     comprehension_detaching,
     detached,
@@ -570,8 +569,10 @@ class Statements:
             start = range_start(stmt) if first else None
             return INT if start is None else INT.with_(truth=start != 0)
         element = iterated.iter_elem()
-        if iterated.qualname == LOADER and element.history and self.graph.per_item:
-            return fetched(element, self.graph, stmt.target)  # a DataLoader's batch: a new graph each pass
+        if element.history and self.graph.per_item:  # a DataLoader's batch (also enumerated, zipped)
+            fetched_element = fetched(element, self.graph, stmt.target)  # a new graph each pass
+            if fetched_element is not element:
+                return fetched_element
         if iterated.kind is not Kind.SEQ or not element.history:
             return element
         if any(node.uid > frame.start_uid for node in element.history):
