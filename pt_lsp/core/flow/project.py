@@ -27,10 +27,11 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..classes import ClassInfo, class_nodes, find_classes, propagate_modules
+from ..classes import ClassInfo, class_nodes, find_classes
 from ..document import Document, Span
 from ..names import Binding, ModuleImports, Names, is_torch_module, star_exports
 from ..walk import MAX_DEPTH, NodeIndex
+from .module_bases import mark_project_modules
 from .project_files import MAX_BYTES, SCAN, content_hash, files_naming, record_read, scan_record, walk_project
 
 if TYPE_CHECKING:
@@ -575,8 +576,7 @@ class Project:
     # -- module classes through other files ------------------------------------------------------
     def mark_modules(self, infos: list[ClassInfo], unit: Unit | None = None) -> None:
         """Classes of ``unit`` (None: the analysed file, whose ``infos`` these are) whose base is
-        an ``nn.Module`` class of another file of the project (``class Net(BaseModel)`` with
-        ``from models.base import BaseModel``) are module classes, and so are their subclasses."""
+        an ``nn.Module`` class of another file of the project are module classes (module_bases.py)."""
         if not self.enabled or all(info.is_module or not info.node.bases for info in infos):
             return
         if unit is None:
@@ -584,33 +584,7 @@ class Project:
             if self.current is None:
                 self.current = build_unit(self.path, ctx.doc, ctx.tree, ctx.index, ctx.names, infos)
             unit = self.current
-        seen: set[int] = set()
-        for info in infos:
-            if not info.is_module and any(self._module_base(base, unit, 0, seen) for base in info.node.bases):
-                info.is_module = True
-        propagate_modules(infos)
-
-    def _module_base(self, base: ast.expr, unit: Unit, depth: int, seen: set[int]) -> bool:
-        """``base``, a base class expression of a class of ``unit``, names an ``nn.Module``
-        class of another project file (through at most MAX_CHAIN files of bases)."""
-        entity = self.imported_name(base, unit)
-        if not isinstance(entity, ast.ClassDef) or id(entity) in seen or depth >= MAX_CHAIN:
-            return False
-        seen.add(id(entity))
-        info, owner = self.class_by_id.get(id(entity)), self.origin(entity)
-        if info is None or owner is None:
-            return False
-        if info.is_module:
-            return True
-        pending = [info]
-        while pending:  # its local bases, and their bases imported from further files
-            current = pending.pop()
-            if current.is_module:
-                return True
-            if any(self._module_base(b, owner, depth + 1, seen) for b in current.node.bases):
-                return True
-            pending.extend(current.local_bases)
-        return False
+        mark_project_modules(self, infos, unit)
 
     def imported_name(self, expr: ast.expr, unit: Unit | None = None) -> Entity | None:
         """What ``name`` or ``module.name`` (``expr``, in ``unit``; None: the analysed file) names
