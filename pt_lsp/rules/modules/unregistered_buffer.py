@@ -193,7 +193,10 @@ class UnregisteredBuffer(Rule):
             reached = methods_reached_from(info, forward)
             runners = runners_of(ctx, info, init, forward)  # `sample()` calls `self.forward(state)`
             for runner in [m for m in info.methods.values() if id(m) in runners]:
-                reached += [m for m in methods_reached_from(info, runner) if all(m is not r for r in reached)]
+                for method in methods_reached_from(info, runner):
+                    if all(method is not r for r in reached):
+                        reached.append(method)  # a message names it with its runner, not `forward`
+                        runners.setdefault(id(method), f"`{runner.name}` calls, which {runners[id(runner)]}")
             super_line = super_init_line(init)
             excluded = {id(m) for m in reached} | runners.keys()
             sources: list[tuple[Function, int | None]] = [(init, super_line)]
