@@ -4,7 +4,7 @@ helper imported from models.py / losses.py / utils.py (or a package) of the proj
 Each case is our own program package, written for this test. Under torch 2.13 every `main` file
 raises "RuntimeError: grad can be implicitly created only for scalar outputs" at its marked
 `backward()` (run from its folder; the relative-import case as `python -m pkg.train`); every fixed
-neighbour (`ok.py`, `pkg/ok.py`) runs to the end. Before this change, 1 of these 24 was reported
+neighbour (`ok.py`, `pkg/ok.py`) runs to the end. Before this change, 1 of these 25 was reported
 (`per_token_loss_of_project_seq2seq`, whose loss is built in the main file); the project's classes
 and functions that core/flow/project.py resolves are now read by a prover of their own file
 (rules/autograd/_shape_project.py)."""
@@ -20,6 +20,14 @@ from pt_lsp.core.selection import Selection
 
 # name -> (main file, {path: text}); the main file's `backward()` line ends with `# fails`
 CASES: dict[str, tuple[str, dict[str, str]]] = {
+    "criterion_given_to_project_model": (
+        "train.py",
+        {
+            "models.py": "import torch.nn as nn\n\n\nclass Regressor(nn.Module):\n    def __init__(self, criterion, in_dim=6, out_dim=3):\n        super().__init__()\n        self.fc = nn.Linear(in_dim, out_dim)\n        self.criterion = criterion\n\n    def forward(self, x, y):\n        return self.criterion(self.fc(x), y)\n",
+            "ok.py": "import torch\nimport torch.nn as nn\nfrom models import Regressor\n\nmodel = Regressor(nn.SmoothL1Loss())\nloss = model(torch.randn(10, 6), torch.randn(10, 3))\nloss.backward()\n",
+            "train.py": 'import torch\nimport torch.nn as nn\nfrom models import Regressor\n\nmodel = Regressor(nn.SmoothL1Loss(reduction="none"))\nx = torch.randn(10, 6)\ny = torch.randn(10, 3)\nloss = model(x, y)\nloss.backward()  # fails\n',
+        },
+    ),
     "bool_reduce_flag_of_project_loss": (
         "train.py",
         {

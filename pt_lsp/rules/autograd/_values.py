@@ -111,7 +111,13 @@ class Values:
         if passed is not None:
             return [passed]
         if isinstance(scope, ast.FunctionDef) and scope.name == "__init__" and self._parameter(scope, name.id):
-            # `self.objective = objective`: what every instantiation of the class passes
+            # `self.objective = objective`: what the instance being read was given (also a class of
+            # another file, built here), else what every instantiation of the class passes
+            cls = self.ctx.parent(scope)
+            instance = self.instance_of(cls) if isinstance(cls, ast.ClassDef) else None
+            given_here = argument_for(instance, scope, name.id, bound=True) if instance is not None else None
+            if given_here is not None:
+                return [given_here]
             given = instantiation_arguments(self.ctx, scope, name.id)
             if given is not None:
                 return list(given)
