@@ -75,7 +75,8 @@ class ImplicitGradNonScalar(Rule):
     started at `0` and grown in a loop (each term counted). Also counted: a row of a model's
     output (`Net()(x)[0]`, `logits.max(1)[0]`), a method of a local model (`model.compute_loss(x)`,
     `self(x)` inside it) or a layer it holds (`ae.encoder(x)`), `nn.DataParallel(model)`, a loss
-    class whose `if self.reduction == "mean": ...` branch the construction rules out, a value a
+    class whose `if self.reduction == "mean": ...` (or `if self.reduce: ...`) branch the
+    construction rules out, a value a
     method stored just before (`self.loss_D = ...; self.loss_D.backward()`), `torch.stack` of a
     list comprehension over a counted iterable, the builtin `sum` of a list, `torch.linspace` /
     `torch.arange`, NumPy arrays of stated sizes made tensors, `torch.einsum`,
