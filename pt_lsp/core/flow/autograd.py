@@ -11,11 +11,11 @@ from ..walk import attr_path
 from .evaluator import Expressions
 from .facts import BackwardRecord, GraphState, LoopPass
 from .graph import GraphNodes
-from .lattice import Grade, GraphNode
+from .lattice import Device, Grade, GraphNode
 from .optimizers import built_optimizers, optimizer_tie
 from .per_item import PerItem
 from .state import LoopFrame, Stack, State
-from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value
+from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value, merge_steps
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -71,9 +71,10 @@ class Autograd:
             traversed = value.with_(history=value.history - behind) if behind else value
         self.backward(node, outputs, traversed, state)
         if qualname.endswith(".grad"):
+            inputs = args[1] if len(args) > 1 else kwargs.get("inputs", UNKNOWN)
             if is_true(keyword(node, "create_graph")):  # the gradients' own graph reaches back
-                return Value(kind=Kind.SEQ, elem=self.expressions.derived(node, state, [value], kind=Kind.TENSOR))
-            return Value(kind=Kind.SEQ, elem=Value(kind=Kind.TENSOR, requires_grad=False))
+                return gradients(inputs, self.expressions.derived(node, state, [value], kind=Kind.TENSOR))
+            return gradients(inputs, Value(kind=Kind.TENSOR, requires_grad=False))
         return OTHER
 
     def backward(
@@ -287,3 +288,16 @@ def carried_into(loop: LoopFrame, nodes: set[GraphNode]) -> tuple[tuple[str, Val
     return tuple(
         (name, head[name]) for name in sorted(head) if name.split(".")[0] in loop.live_in and head[name].history & nodes
     )
+
+
+def gradients(inputs: Value, gradient: Value) -> Value:
+    """What ``torch.autograd.grad(outputs, inputs)`` returns: a gradient per input, each on its
+    input's device (a list of them joined: `[g.norm() for g in grads]` of CUDA states)."""
+    parts = [inputs] if inputs.kind is Kind.TENSOR else [*(inputs.items or ()), *filter(None, (inputs.elem,))]
+    device = parts[0].device if parts else Device.UNKNOWN
+    for part in parts[1:]:
+        device = device.join(part.device)
+    if device is not Device.UNKNOWN:
+        steps = merge_steps(*(part.steps for part in parts)) if device.may_be_cuda else ()
+        gradient = gradient.with_(device=device, steps=merge_steps(steps, gradient.steps))
+    return Value(kind=Kind.SEQ, elem=gradient)

@@ -95,6 +95,8 @@ class Calls:
         kwargs = {kw.arg: self.eval(kw.value, state) for kw in node.keywords}
         if callee.kind is Kind.REF and callee.qualname:
             return self.call_qualified(callee.qualname, node, args, kwargs, state)
+        if (made := legacy_tensor(callee, node)) is not None:
+            return made
         if callee.kind is Kind.MODULE:
             return self.call_module(callee, node, args, kwargs, state)
         if callee.cls is not None and (method := self.functions.local_method(callee, "__call__")) is not None:
@@ -192,6 +194,8 @@ class Calls:
             if attribute.kind is Kind.REF and (attribute.qualname or "").startswith("<def>."):
                 # a function stored as a value (`self.metric = compute_metrics`): a callback
                 return self.call_qualified(attribute.qualname or "", node, args, kwargs, state)
+            if (made := legacy_tensor(attribute, node)) is not None:  # `self.Tensor(n, 8)`
+                return made
             method = self.functions.local_method(receiver, name)
             if method is None and name == "sample" and self.distribution_class(receiver.cls):
                 # torch's Distribution.sample() is the class's rsample() under no_grad
@@ -387,6 +391,9 @@ class Calls:
             if target in api.CUDA_TENSOR_TYPES or target in api.FACTORIES:
                 device = Device.CUDA if target.startswith("torch.cuda.") else Device.CPU
                 return receiver.with_(kind=Kind.TENSOR, device=device)
+            if args[0].kind is Kind.REF and args[0].device is not Device.UNKNOWN:  # `x.type(dtype)`, a joined type
+                moved = receiver.with_(kind=Kind.TENSOR, device=args[0].device)
+                return moved_to(moved, node, func.value, args[0].device, receiver.device, args, kwargs)
         if name in ("detach", "detach_"):
             value = receiver.with_(history=frozenset(), requires_grad=False)
             if name == "detach_":
@@ -513,3 +520,13 @@ def array_view(array: ReadOnly, name: str, node: ast.Call) -> ReadOnly | None:
     if name == "astype" and isinstance(copy, ast.Constant) and copy.value is False:
         return array
     return None
+
+
+def legacy_tensor(callee: Value, node: ast.Call) -> Value | None:
+    """A tensor made by a legacy tensor type known only by its device (``Tensor(4, 2)`` of
+    ``Tensor = torch.cuda.FloatTensor if cuda else torch.FloatTensor``); None for anything else."""
+    if callee.kind is not Kind.REF or callee.qualname is not None or callee.device is Device.UNKNOWN:
+        return None
+    made = Value(kind=Kind.TENSOR, device=callee.device, requires_grad=False)
+    where = "on CUDA" if callee.device is Device.CUDA else "on the device chosen at run time"
+    return made if callee.device is Device.CPU else made.step(node, f"created {where} here")

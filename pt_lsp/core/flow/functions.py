@@ -13,9 +13,11 @@ from ..walk import attr_path, parameter_defaults, subtree
 from . import namedtuples
 from .class_attributes import ClassAttributes, dataclass_fields, is_dataclass
 from .evaluator import Expressions, sequence
+from .fallthrough import unmatched_dispatch
 from .lattice import Device, Grade
 from .options import Options
 from .project import Entity, ImportSpec, Module, Unit
+from .project_globals import ProjectGlobals
 from .state import Facts, Frame, Function, Stack, State, join_states
 from .stored_arguments import stored_arguments
 from .summaries import Summary, SummaryKey, Watch, empty_graphs, same_env
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from .statements import Statements
 
 MAX_CALL_DEPTH = 3
+MAX_REENTRIES = 1  # activations of one function already running when it calls itself again
 CALL_BUDGET = 400  # followed calls per file: keeps huge files linear
 
 LocalCallable = Callable[[ast.Call, Args, Kwargs, State], Value]
@@ -45,6 +48,7 @@ class Scope:
         self.definitions: dict[int, Function] = {}  # id(def) -> def, for `<def>.` references
         project = ctx.project
         self.project = project if project.enabled else None  # the other files of the project
+        self.project_globals = ProjectGlobals(project) if project.enabled else None  # `from config import DEVICE`
 
     def lookup(self, name: str, node: ast.AST, state: State) -> Value:
         if name in state.env:
@@ -60,11 +64,16 @@ class Scope:
             if entity is not None:
                 return self.reference(entity, unit) or UNKNOWN
         if binding is not None and binding.qualname:
-            return ref(binding.qualname)
+            imported = self.project_globals.imported_device(binding.qualname, unit) if self.project_globals else None
+            return imported or ref(binding.qualname)
         if unit is not None:  # its globals: its own classes and functions; other values unknown
             export = unit.exports.get(name)
             if export is not None and not isinstance(export, ImportSpec):
                 return self.reference(export, unit) or UNKNOWN
+            if name in unit.exports and self.project_globals is not None:  # but a device it assigns
+                held = self.project_globals.device(unit, name)
+                if held is not None:
+                    return held
             return UNKNOWN if binding is not None or not hasattr(builtins, name) else self.builtin(name)
         if name in self.module_env:
             return self.module_env[name]
@@ -269,6 +278,18 @@ class Functions:
         cache[id(info)] = tuple(sorted(attrs.items()))
         return cache[id(info)]
 
+    def follows(self, function: Function, receiver: str | None) -> bool:
+        """Whether a call of ``function`` from here is followed (not too deep, recursive or past
+        the file's budget)."""
+        frames = self.stack.frames
+        # a method setting state on its own object (`self.init_attention(x)` in a forward reached
+        # through several modules) gets one level more: what it sets is read next (audit-7 G8)
+        too_deep = len(frames) > MAX_CALL_DEPTH and not (
+            len(frames) == MAX_CALL_DEPTH + 1 and receiver == "self" and sets_own_state(function)
+        )
+        # a recursive call is followed once more: `to_device(batch)` recursing into a tuple's tensors
+        return not (too_deep or self.budget <= 0 or sum(f.node is function for f in frames) > MAX_REENTRIES)
+
     def call_function(
         self, function: Function, node: ast.Call, args: Args, kwargs: Kwargs, state: State, receiver: str | None = None
     ) -> Value:
@@ -276,12 +297,7 @@ class Functions:
         For a method called on ``receiver`` (a variable path such as ``model``), the instance's
         attributes (``model.hidden``) flow in as ``self.hidden`` and back out after the call."""
         frames = self.stack.frames
-        # a method setting state on its own object (`self.init_attention(x)` in a forward reached
-        # through several modules) gets one level more: what it sets is read next (audit-7 G8)
-        too_deep = len(frames) > MAX_CALL_DEPTH and not (
-            len(frames) == MAX_CALL_DEPTH + 1 and receiver == "self" and sets_own_state(function)
-        )
-        if too_deep or self.budget <= 0 or any(f.node is function for f in frames):
+        if not self.follows(function, receiver):
             # not followed (recursive, too deep, past the file's budget): it may detach what it
             # gets (repackage_hidden(h) of each item of a tuple), so its result gets a node of its
             # own, not its arguments' graph
@@ -345,7 +361,7 @@ class Functions:
         end = self.statements.exec_block(function.body, inner)
         frames.pop()
         self.scope.module_env = saved_globals
-        if end is not None:
+        if end is not None and not (frame.returns and unmatched_dispatch(function)):
             frame.returns.append(OTHER)
         # what the callee leaves behind: the join of the states at its returns and at its end
         final = join_states([end, *frame.exits]) or inner

@@ -121,6 +121,9 @@ class ModuleCalls:
                 value = self.call_module(layer, node, [value], {}, state)
                 continue
             receiver = f"{path}.{name}" if path else None
+            if not self.functions.follows(forward, receiver):  # too deep: a layer of its parameters
+                value = self.opaque(layer, node, [value], {}, state, unread=True)
+                continue
             value = self.functions.call_function(forward, node, [layer, value], {}, state, receiver)
         return value
 
@@ -130,6 +133,9 @@ class ModuleCalls:
         if module.qualname == "torch.nn.Sequential" and len(args) == 1 and not kwargs and stateful_layers(module):
             return self.call_layers(module, node, args[0], state)
         forward = self.functions.local_method(module, "forward")
+        if forward is not None and not self.functions.follows(forward, attr_path(node.func)):
+            # too deep to follow: a layer of its parameters, as a torch layer is
+            return self.opaque(module, node, args, kwargs, state, unread=True)
         if forward is not None:
             self.calls.module_calls.append(attr_path(node.func) or "")
             try:
@@ -145,6 +151,14 @@ class ModuleCalls:
                 result = without_grad(result)
             if result.kind is not Kind.UNKNOWN or result.history:
                 return result
+        return self.opaque(module, node, args, kwargs, state)
+
+    def opaque(
+        self, module: Value, node: ast.Call, args: Args, kwargs: Kwargs, state: State, unread: bool = False
+    ) -> Value:
+        """``module(x)`` without its ``forward`` read: a layer of its parameters and inputs. A
+        ``forward`` of the project not followed (``unread``: too deep) may detach or copy: its
+        graph node is only CALLABLE evidence (no second backward is proven through it)."""
         inputs = [*args, *kwargs.values()]
         qualname = module.qualname or ""
         parameter_free = qualname in api.PARAMETER_FREE or qualname.endswith(api.PARAMETER_FREE_SUFFIXES)
@@ -154,7 +168,7 @@ class ModuleCalls:
             # A module whose class is neither local nor a known torch.nn layer: its output
             # depends on the inputs only as far as an unseen forward() makes it.
             evidence = Grade.PROVEN if module.cls is not None or qualname else Grade.CALLABLE
-            evidence = Grade.CALLABLE if self.calls.module_evidence is Grade.CALLABLE else evidence
+            evidence = Grade.CALLABLE if self.calls.module_evidence is Grade.CALLABLE or unread else evidence
             first_new = self.graph.uid
             value = self.derived(
                 node,
@@ -173,7 +187,11 @@ class ModuleCalls:
             if any(v.requires_grad or v.history for v in inputs) or chains_layers(module):
                 owners = saved_owners([*self.calls.module_calls, attr_path(node.func) or ""])
                 self.graph.parameter_nodes.update((n.uid, owners) for n in value.history if n.uid > first_new)
-        if module.device is not Device.UNKNOWN and not parameter_free and value.device is not Device.CUDA:
+        cpu_input = any(v.kind is Kind.TENSOR and v.device is Device.CPU for v in inputs)
+        if unread and cpu_input and module.device.may_be_cuda:
+            # an unread forward given a CPU tensor: it may raise the mismatch or move the input itself
+            value = value.with_(device=Device.UNKNOWN, steps=())
+        elif module.device is not Device.UNKNOWN and not parameter_free and value.device is not Device.CUDA:
             # the output is where the parameters are; an input proven on CUDA decides it
             # (a module left on the CPU would raise instead)
             value = value.with_(device=module.device)

@@ -6,7 +6,7 @@ import ast
 
 from .lattice import Device
 from .state import State
-from .values import Args, Kind, Kwargs, Value, merge_steps, subject
+from .values import INT, Args, Kind, Kwargs, Value, merge_steps, subject
 
 
 def condition(state: State) -> str:
@@ -43,6 +43,8 @@ def target_device(node: ast.Call, args: Args, kwargs: Kwargs, current: Device) -
     for value in candidates:
         if value.kind in (Kind.DEVICE, Kind.TENSOR):
             return value.device
+        if value.qualname == INT.qualname:
+            return Device.CUDA  # `.to(local_rank)`: an int names a CUDA device by its index
         if value.kind is Kind.REF or value.kind is Kind.OTHER:
             return current  # a dtype (torch.float16) or non_blocking flag
         return Device.UNKNOWN

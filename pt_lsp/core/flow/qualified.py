@@ -14,7 +14,20 @@ from .evaluator import sequence
 from .lattice import Device, ReadOnly
 from .module_device import NAMESPACES
 from .state import State
-from .values import BYTES, INT, NDARRAY, OTHER, UNKNOWN, Args, Kind, Kwargs, Value, merge_steps
+from .values import (
+    BYTES,
+    INT,
+    NDARRAY,
+    OTHER,
+    TENSOR_TYPE_DEVICES,
+    UNKNOWN,
+    Args,
+    Kind,
+    Kwargs,
+    Value,
+    merge_steps,
+    ref,
+)
 
 if TYPE_CHECKING:
     from .calls import Calls
@@ -74,6 +87,9 @@ class QualifiedCalls:
             item = self.load_items(node, args, kwargs, state)
             if default_collate(node):  # the batches: its dataset's items, collated (loaders.py)
                 return loaders.loader(args[0] if args else kwargs.get("dataset"), item)
+            batch = self.collated(node, args, kwargs, item, state)
+            if batch is not None and batch is not UNKNOWN:
+                return Value(kind=Kind.OTHER, requires_grad=False, qualname=loaders.LOADER, elem=batch)
         if qualname in loaders.TENSOR_DATASETS and (data := loaders.dataset(qualname, args)) is not None:
             return data
         if qualname in api.TORCH_PYTHON_RESULTS:  # `fan_in, _ = init._calculate_fan_in_and_fan_out(w)`: ints
@@ -108,6 +124,11 @@ class QualifiedCalls:
             return Value(kind=Kind.TENSOR, device=data.device, requires_grad=grad)
         if qualname == "torch.set_default_device":
             state.default_device = args[0].device if args else Device.UNKNOWN
+            return OTHER
+        if qualname == "torch.set_default_tensor_type":  # a type or its name: "torch.cuda.FloatTensor"
+            name = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else None
+            named = TENSOR_TYPE_DEVICES.get(name) if isinstance(name, str) else None
+            state.default_device = named or (args[0].device if args else Device.UNKNOWN)
             return OTHER
         if qualname in ("torch.autograd.grad", "torch.autograd.backward"):
             return self.autograd.autograd_call(qualname, node, args, kwargs, state)
@@ -235,14 +256,22 @@ class QualifiedCalls:
             self.autograd.graph.made_per_item(first)  # made again for every item, not once before a loop
             for key in [k for k in state.env if k == receiver or k.startswith(receiver + ".")]:
                 del state.env[key]
-            collate = next((k.value for k in node.keywords if k.arg == "collate_fn"), None)
-            function = kwargs.get("collate_fn")
-            if name == "__getitem__" and collate is not None and function is not None and function.kind is Kind.REF:
-                # the loader hands `collate_fn` a list of the dataset's items: one batch
-                batch = Value(kind=Kind.SEQ, elem=item, history=item.history)
-                self.call_qualified(function.qualname or "", self.item_call(collate, "collate_fn"), [batch], {}, state)
             return item if name == "__getitem__" else item.iter_elem()
         return None
+
+    def collated(self, node: ast.Call, args: Args, kwargs: Kwargs, item: Value | None, state: State) -> Value | None:
+        """One batch of ``DataLoader(data, collate_fn=collate)`` with a function ``collate`` of the
+        project: the loader hands it a list of the dataset's items (unknown ones where the dataset
+        is not followed), and each batch is what it returns (`torch.stack(xs).cuda()`)."""
+        collate = next((k.value for k in node.keywords if k.arg == "collate_fn"), None)
+        function = kwargs.get("collate_fn")
+        if collate is None or function is None or function.kind is not Kind.REF or not function.qualname:
+            return None
+        data = args[0] if args else kwargs.get("dataset")
+        if item is None and data is not None and data.qualname in loaders.TENSOR_DATASETS:
+            item = data.elem
+        items = Value(kind=Kind.SEQ, elem=item or UNKNOWN, history=item.history if item is not None else frozenset())
+        return self.call_qualified(function.qualname, self.item_call(collate, "collate_fn"), [items], {}, state)
 
     def mapped_lambda(self, node: ast.Call, args: Args, state: State) -> Value | None:
         """``map(lambda o: o.numpy(), outs)``: the lambda's body run on the iterable's element."""
@@ -261,6 +290,15 @@ class QualifiedCalls:
             return Value(kind=Kind.SEQ, elem=args[0].iter_elem(), history=args[0].history)
         if name == "next" and args:
             return args[0].iter_elem()
+        if name == "dict" and not args and node.keywords and all(k.arg for k in node.keywords):
+            # `dict(batch_size=4, device=device)`: a dict of constant keys, as its display is
+            held = list(kwargs.values())
+            elem = held[0]
+            for value in held[1:]:
+                elem = elem.join(value)
+            keys = tuple((k, v) for k, v in kwargs.items() if k is not None)
+            history = frozenset().union(*(v.history for v in held))
+            return Value(kind=Kind.OTHER, requires_grad=None, elem=elem, history=history, keys=keys)
         if name == "dict" and len(args) == 1 and not node.keywords:  # `dict(model.named_parameters())`
             pair = args[0].iter_elem()  # its values: the pairs' second items, as a dict comprehension's
             if pair.items is not None and len(pair.items) == 2:
@@ -282,6 +320,10 @@ class QualifiedCalls:
             if element.kind is Kind.TENSOR or element.history:
                 return self.derived(node, state, [element, args[0]])
             return UNKNOWN
+        if name == "type" and len(node.args) == 1 and args[0].kind is Kind.SEQ and args[0].items is not None:
+            return ref("builtins.tuple")  # `type(batch)(t.to(dev) for t in batch)`: a list or tuple of them
+        if name == "int" and len(node.args) == 1 and not node.keywords:
+            return INT  # `int(os.environ["LOCAL_RANK"])`: an int, zero or not
         if name in api.PYTHON_RESULT_BUILTINS:
             return OTHER
         return UNKNOWN

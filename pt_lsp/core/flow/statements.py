@@ -184,6 +184,9 @@ class Statements:
             value = value.with_(kind=Kind.SEQ, items=(first, *rest))
         for target in stmt.targets:
             self.bind(target, value, state)
+        flag = stmt.targets[0]
+        if isinstance(flag, ast.Attribute) and flag.attr == "requires_grad" and isinstance(stmt.value, ast.Constant):
+            flagged(flag.value, stmt.value.value, state)
         return state
 
     def unpacks_unseen_forward(self, stmt: ast.Assign, state: State) -> bool:
@@ -593,3 +596,13 @@ def is_grad_leaf(value: Value) -> bool:
     """A tensor known to require grad with no graph behind it: a leaf (``requires_grad=True``, a
     parameter); a computed tensor that requires grad always carries a graph node."""
     return value.kind is Kind.TENSOR and value.requires_grad is True and not value.history
+
+
+def flagged(tensor: ast.expr, flag: object, state: State) -> None:
+    """``x.requires_grad = True`` (or False) on a tensor the analysis holds: as
+    ``x.requires_grad_(flag)``, on the variable or attribute path ``x``."""
+    path = attr_path(tensor)
+    held = state.env.get(path) if path is not None else None
+    if path is None or held is None or held.kind is not Kind.TENSOR or not isinstance(flag, bool):
+        return
+    state.env[path] = held.with_(requires_grad=flag, history=held.history if flag else frozenset())

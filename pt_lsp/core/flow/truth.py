@@ -87,6 +87,12 @@ def known_truth(test: ast.expr, state: State, scope: Scope, decided: dict[int, b
     if scope.lookup("isinstance", test.func, state).qualname != "builtins.isinstance":
         return None
     value = state.env[path]
+    elts = types.elts if isinstance(types, ast.Tuple) else [types]
+    python_types = all(isinstance(e, ast.Name) and scope.lookup(e.id, e, state).qualname in _PYTHON_TYPES for e in elts)
+    if value.kind is Kind.TENSOR and python_types:
+        return False  # a tensor is none of Python's own types: `send(v)` recursing into a dict's tensors
+    if value.keys is not None and scope.qualname(types) == "torch.Tensor":
+        return False  # a dict of known keys is no tensor
     if {"tuple", "list"} <= names:
         return True if value.kind is Kind.SEQ and value.items is not None else None
     if scope.qualname(types) == "torch.Tensor" and value.kind is Kind.SEQ:
@@ -94,3 +100,6 @@ def known_truth(test: ast.expr, state: State, scope: Scope, decided: dict[int, b
     if scope.qualname(types) == "torch.Tensor" and value.kind is Kind.TENSOR:
         return True  # `if isinstance(x, torch.Tensor): return x.cpu().numpy()`: no path after it here
     return None
+
+
+_PYTHON_TYPES = frozenset(f"builtins.{name}" for name in "dict list tuple set str bytes int float bool".split())

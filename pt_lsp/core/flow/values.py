@@ -218,10 +218,19 @@ def ref(qualname: str | None) -> Value:
     looks up that an import, a def or a builtin binds is one (40k per half of torch's source)."""
     value = object.__new__(Value)
     value.__dict__.update(_REF_FIELDS, qualname=qualname)
+    device = TENSOR_TYPE_DEVICES.get(qualname) if qualname is not None else None
+    if device is not None:
+        value.__dict__["device"] = device
     return value
 
 
 _REF_FIELDS = dict(Value(kind=Kind.REF, requires_grad=False).__dict__)
+_LEGACY_TYPES = "Float Double Half Long Int Short Byte Char Bool BFloat16".split()
+# A legacy tensor type says where the tensors it makes live: `dtype = torch.cuda.FloatTensor if
+# use_cuda else torch.FloatTensor` joins to a reference (no name) on the device chosen at run time.
+TENSOR_TYPE_DEVICES = {f"torch.cuda.{t}Tensor": Device.CUDA for t in _LEGACY_TYPES} | {
+    f"torch.{t}Tensor": Device.CPU for t in _LEGACY_TYPES
+}
 UNKNOWN = Value()
 OTHER = Value(kind=Kind.OTHER, requires_grad=False)
 BYTES = Value(kind=Kind.OTHER, requires_grad=False, qualname="builtins.bytes")  # an immutable buffer

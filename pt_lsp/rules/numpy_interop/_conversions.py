@@ -23,7 +23,11 @@ ELEMENTWISE = frozenset(
     f"numpy.{name}"
     for name in (
         "log log2 log10 log1p exp exp2 expm1 sqrt square abs absolute sin cos tan tanh sinh cosh arctan "
-        "sign floor ceil reciprocal negative maximum minimum power multiply add subtract divide clip"
+        "sign floor ceil reciprocal negative maximum minimum power multiply add subtract divide clip "
+        # NumPy's other ufuncs convert the same way (each raised on a tensor that requires grad, torch 2.13)
+        "isnan isinf isfinite isneginf isposinf nan_to_num rint trunc mod fmod arctan2 hypot floor_divide "
+        "logical_and logical_or logical_not greater greater_equal less less_equal equal not_equal "
+        "deg2rad rad2deg degrees radians signbit heaviside"
     ).split()
 )
 FROM_SEQUENCE = frozenset(
@@ -42,7 +46,11 @@ CONVERTS_ARGUMENT = frozenset(
     f"numpy.{name}"
     for name in (
         "copy atleast_1d atleast_2d atleast_3d ravel transpose reshape argmax argmin argsort sort unique where "
-        "round around cumsum cumprod repeat take diagonal trace partition searchsorted ptp expand_dims rot90"
+        "round around cumsum cumprod repeat take diagonal trace partition searchsorted ptp expand_dims rot90 "
+        # statistics, histograms and products of an array (each raised on a tensor that requires grad)
+        "percentile quantile nanpercentile nanquantile histogram histogram2d nanmean nanstd nanvar nansum "
+        "nanmax nanmin nanmedian average cov corrcoef dot matmul outer inner tile diff append interp "
+        "bincount count_nonzero zeros_like ones_like empty_like full_like linalg.norm"
     ).split()
 )
 # matplotlib's plotting functions turn each data argument (a tensor, a list of them) into an array.
@@ -50,8 +58,9 @@ PLOTTING = frozenset(
     f"matplotlib.pyplot.{name}"
     for name in "plot scatter hist imshow bar barh semilogx semilogy loglog errorbar fill_between stem step".split()
 )
-# scikit-learn's metrics validate their inputs into arrays (`accuracy_score(labels, preds)`).
-LIBRARY_CONVERTERS = ("sklearn.metrics.",)
+# scikit-learn's metrics and scalers validate their inputs into arrays (`accuracy_score(labels, preds)`,
+# `minmax_scale(norms)`: check_array's np.asarray).
+LIBRARY_CONVERTERS = ("sklearn.metrics.", "sklearn.preprocessing.")
 # A file without any of these words converts nothing (`.numpy(` holds "numpy"): PTL401's and
 # PTL402's gate, scanned once per file for both.
 CONVERSION_WORDS = ("numpy", "array(", "matplotlib", "sklearn")
