@@ -28,33 +28,10 @@ import warnings
 import pytest
 import torch
 from rules_helpers import found, marked
+from torch_runs import failing_line, run
 
 from pt_lsp.core.flow.fallthrough import unmatched_dispatch
 from pt_lsp.runtime.fake_cuda import fake_cuda
-
-
-def run(source: str, cuda: bool = False) -> None:
-    code = compile(textwrap.dedent(source), "<ours>", "exec")
-    scope = {"__name__": "__main__", "print": lambda *a, **k: None}
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)
-        if cuda:
-            with fake_cuda():
-                exec(code, scope)
-        else:
-            exec(code, scope)
-
-
-def failing_line(source: str, error: type[BaseException], match: str, cuda: bool = False) -> int:
-    with pytest.raises(error, match=match) as raised:
-        run(source, cuda)
-    tb, line = raised.tb, 0
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<ours>":
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
-
 
 # Each program fails on CUDA at `# fails`; `{fix}` is "" there and ".cpu()" in the neighbour.
 ON_CUDA = {
