@@ -7,6 +7,7 @@ import contextlib
 import io
 import sys
 import textwrap
+import warnings
 from typing import Any
 
 import pytest
@@ -54,3 +55,28 @@ def run_on_fake_cuda(source: str) -> str | None:
         except RuntimeError as error:
             return str(error)
     return None
+
+
+def run_strictly(source: str, cuda: bool = False, filename: str = "<ours>") -> None:
+    """Execute the program with UserWarnings as errors (a deprecated call must not pass for a
+    working one), on fake CUDA where ``cuda``; output discarded."""
+    from pt_lsp.runtime.fake_cuda import fake_cuda
+
+    code = compile(textwrap.dedent(source), filename, "exec")
+    scope = {"__name__": "__main__", "print": lambda *a, **k: None}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        with fake_cuda() if cuda else contextlib.nullcontext():
+            exec(code, scope)
+
+
+def failing_line(source: str, error: type[BaseException], match: str, cuda: bool = False) -> int:
+    """The line of the program where ``run_strictly`` raises ``error`` (the test fails if not)."""
+    with pytest.raises(error, match=match) as raised:
+        run_strictly(source, cuda)
+    tb, line = raised.tb, 0
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<ours>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

@@ -25,8 +25,8 @@ import warnings
 from pathlib import Path
 
 import pytest
+from program_helpers import failing_line, run_strictly
 from rules_helpers import found, marked
-from torch_runs import failing_line, run
 
 from pt_lsp.core.engine import lint_source
 from pt_lsp.core.selection import Selection
@@ -137,7 +137,7 @@ def test_a_device_a_module_keeps_from_its_constructor_is_followed(program: str) 
 @pytest.mark.parametrize("program", KEPT_DEVICE.values(), ids=KEPT_DEVICE.keys())
 def test_the_kept_device_moved_back_to_the_cpu_is_silent(program: str) -> None:
     fixed = program.format(fix=".cpu()", cpu="cpu")
-    run(fixed, cuda=True)
+    run_strictly(fixed, cuda=True)
     assert found(fixed, "PTL401", "PTL402") == {}
 
 
@@ -163,7 +163,7 @@ REASSIGNED = """\
 
 
 def test_an_attribute_init_assigns_twice_or_a_cpu_argument_is_silent() -> None:
-    run(REASSIGNED, cuda=True)
+    run_strictly(REASSIGNED, cuda=True)
     assert found(REASSIGNED, "PTL401") == {}
 
 
@@ -485,7 +485,7 @@ def test_a_device_chosen_at_run_time_through_a_carrier_is_reported(program: str)
 @pytest.mark.parametrize("program", CARRIERS.values(), ids=CARRIERS.keys())
 def test_the_carrier_of_a_cpu_device_or_the_moved_tensor_is_silent(program: str) -> None:
     for fixed in (program.format(fix=".cpu()", cuda="cuda"), program.format(fix="", cuda="cpu")):
-        run(fixed, cuda=True)
+        run_strictly(fixed, cuda=True)
         assert found(fixed, "PTL401") == {}
 
 
@@ -511,7 +511,7 @@ UNMOVED_PROPERTY = """\
 
 
 def test_the_device_of_a_module_never_moved_is_silent() -> None:
-    run(UNMOVED_PROPERTY, cuda=True)
+    run_strictly(UNMOVED_PROPERTY, cuda=True)
     assert found(UNMOVED_PROPERTY, "PTL401") == {}
 
 
@@ -553,7 +553,7 @@ def test_an_output_converted_by_a_static_method_or_a_mapped_lambda_is_reported(p
 @pytest.mark.parametrize("program", THROUGH_CALLABLES.values(), ids=THROUGH_CALLABLES.keys())
 def test_the_detached_output_is_silent(program: str) -> None:
     fixed = program.format(fix=".detach()")
-    run(fixed)
+    run_strictly(fixed)
     assert found(fixed, "PTL402", "PTL401") == {}
 
 
@@ -569,5 +569,5 @@ NO_GRAD_MAP = """\
 
 
 def test_outputs_made_under_no_grad_mapped_are_silent() -> None:
-    run(NO_GRAD_MAP)
+    run_strictly(NO_GRAD_MAP)
     assert found(NO_GRAD_MAP, "PTL402") == {}

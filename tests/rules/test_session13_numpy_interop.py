@@ -27,8 +27,8 @@ import warnings
 
 import pytest
 import torch
+from program_helpers import failing_line, run_strictly
 from rules_helpers import found, marked
-from torch_runs import failing_line, run
 
 from pt_lsp.core.flow.fallthrough import unmatched_dispatch
 from pt_lsp.runtime.fake_cuda import fake_cuda
@@ -191,7 +191,7 @@ def test_a_tensor_moved_through_these_shapes_is_reported(program: str) -> None:
 @pytest.mark.parametrize("program", ON_CUDA.values(), ids=ON_CUDA.keys())
 def test_the_tensor_moved_back_to_the_cpu_is_silent(program: str) -> None:
     fixed = program.format(fix=".cpu()")
-    run(fixed, cuda=True)
+    run_strictly(fixed, cuda=True)
     assert found(fixed, "PTL401", "PTL402") == {}
 
 
@@ -211,7 +211,7 @@ DEFAULT_COLLATE = """\
 
 
 def test_a_collate_fn_keeping_the_cpu_is_silent() -> None:
-    run(DEFAULT_COLLATE, cuda=True)
+    run_strictly(DEFAULT_COLLATE, cuda=True)
     assert found(DEFAULT_COLLATE, "PTL401") == {}
 
 
@@ -268,14 +268,14 @@ def test_a_legacy_cuda_tensor_type_chosen_at_run_time_is_reported(program: str) 
     with pytest.raises((TypeError, RuntimeError), match="CUDA"), warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # set_default_tensor_type is deprecated
         exec(compile(textwrap.dedent(bad.replace("torch.cuda.is_available()", "True")), "<ours>", "exec"), {})
-    run(bad.replace("torch.cuda.is_available()", "False"))  # the CPU branch runs
+    run_strictly(bad.replace("torch.cuda.is_available()", "False"))  # the CPU branch runs
     assert found(bad, "PTL401") == {marked(bad): ["PTL401"]}
 
 
 @pytest.mark.parametrize("program", LEGACY.values(), ids=LEGACY.keys())
 def test_a_legacy_tensor_moved_back_or_a_cpu_type_is_silent(program: str) -> None:
     fixed = program.format(fix=".cpu()")
-    run(fixed.replace("torch.cuda.is_available()", "False"))
+    run_strictly(fixed.replace("torch.cuda.is_available()", "False"))
     assert found(fixed, "PTL401", "PTL402") == {}
     cpu_only = program.format(fix="").replace("torch.cuda.FloatTensor", "torch.DoubleTensor")
     cpu_only = cpu_only.replace('"torch.cuda.FloatTensor"', '"torch.DoubleTensor"')
@@ -349,7 +349,7 @@ def test_a_tensor_that_requires_grad_through_these_shapes_is_reported(program: s
 @pytest.mark.parametrize("program", GRAD.values(), ids=GRAD.keys())
 def test_the_detached_tensor_is_silent(program: str) -> None:
     fixed = program.format(fix=".detach()")
-    run(fixed)
+    run_strictly(fixed)
     assert found(fixed, "PTL401", "PTL402") == {}
 
 
@@ -363,7 +363,7 @@ UNFLAGGED = """\
 
 
 def test_requires_grad_set_false_is_silent() -> None:
-    run(UNFLAGGED)
+    run_strictly(UNFLAGGED)
     assert found(UNFLAGGED, "PTL402") == {}
 
 
@@ -393,7 +393,7 @@ def test_gradients_are_on_their_inputs_device_audit16_m1() -> None:
     assert line == marked(bad)
     assert found(bad, "PTL401") == {line: ["PTL401"]}
     fixed = NORMS.format(fix=".item()")
-    run(fixed, cuda=True)
+    run_strictly(fixed, cuda=True)
     assert found(fixed, "PTL401", "PTL402") == {}
 
 
@@ -441,7 +441,7 @@ def test_a_dispatch_without_else_gives_its_branches_values_audit16_m2() -> None:
     assert line == marked(bad)
     assert found(bad, "PTL402") == {line: ["PTL402"]}
     fixed = DISPATCH.format(fix=".item()")
-    run(fixed)
+    run_strictly(fixed)
     assert found(fixed, "PTL401", "PTL402") == {}
 
 
@@ -466,7 +466,7 @@ FALLS_THROUGH = """\
 
 def test_a_dispatch_with_a_none_branch_keeps_none() -> None:
     """A branch returning None says None is one of the results: the end's None stays."""
-    run(FALLS_THROUGH)
+    run_strictly(FALLS_THROUGH)
     functions = {
         node.name: node
         for program in (FALLS_THROUGH, DISPATCH.format(fix=""))
@@ -531,7 +531,7 @@ def test_a_module_too_deep_to_follow_is_a_layer_of_its_parameters_audit16_m4() -
     assert line == marked(bad)
     assert found(bad, "PTL402") == {line: ["PTL402"]}
     fixed = DEEP.format(fix=".item()")
-    run(fixed)
+    run_strictly(fixed)
     assert found(fixed, "PTL401", "PTL402") == {}
 
 
@@ -717,5 +717,5 @@ DEEP_ON_CUDA = """\
 def test_a_module_too_deep_to_follow_given_a_cpu_tensor_is_silent() -> None:
     """A CUDA model given a CPU tensor raises the device mismatch in its forward (caught here),
     never `.numpy()`'s error: the unread forward's output on a CPU input is not proven on CUDA."""
-    run(DEEP_ON_CUDA, cuda=True)
+    run_strictly(DEEP_ON_CUDA, cuda=True)
     assert found(DEEP_ON_CUDA, "PTL401") == {}
