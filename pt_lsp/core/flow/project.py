@@ -614,7 +614,8 @@ class Project:
         if unit.path not in self.contexts:
             from ..context import FileContext
 
-            context = FileContext(unit.path, unit.doc, unit.tree, self.ctx.target_torch)
+            context = FileContext(unit.path, unit.doc, unit.tree, self.ctx.target_torch, self.ctx.budget)
+            # the unit's facts, built when it was parsed, stand for the context's cached properties
             context.__dict__.update(index=unit.index, names=unit.names, class_list=unit.classes)
             self.contexts[unit.path] = context
         return self.contexts[unit.path]

@@ -10,11 +10,10 @@ of them, or another such global of the same file. Anything else is not a device 
 from __future__ import annotations
 
 import ast
-import sys
 
 from .. import vocabulary as api
 from .lattice import Device
-from .project import Module, Project, Unit
+from .project import LIBRARIES, Module, Project, Unit
 from .values import Kind, Value
 
 MAX_NAMES = 2  # globals read through other globals (`DEVICE = torch.device(DEV_NAME)`)
@@ -35,7 +34,7 @@ class ProjectGlobals:
             self.imported[key] = None
             module_name, _, name = qualname.rpartition(".")
             top = module_name.split(".", 1)[0]
-            if module_name and top not in _LIBRARIES:
+            if module_name and top not in LIBRARIES:
                 module = self.project.resolve(module_name, unit, stars=False)
                 owner = self.project.unit(module.file) if isinstance(module, Module) and module.file else None
                 if owner is not None:
@@ -86,6 +85,3 @@ class ProjectGlobals:
             held = self.device(owner, expr.id, depth + 1)
             return held.device if held is not None else None
         return None
-
-
-_LIBRARIES = frozenset(sys.stdlib_module_names) | {"torch", "numpy", "torchvision", "matplotlib", "sklearn", "scipy"}

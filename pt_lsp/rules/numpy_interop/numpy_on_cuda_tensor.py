@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import sys
 from collections.abc import Callable, Iterator
 from typing import cast
 
@@ -13,6 +12,7 @@ from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.facts import FlowFacts
 from pt_lsp.core.flow.lattice import Device
+from pt_lsp.core.flow.project import LIBRARIES
 from pt_lsp.core.flow.state import Function
 from pt_lsp.core.flow.values import Kind, Value
 from pt_lsp.core.names import Names
@@ -311,11 +311,11 @@ def _imported_names(ctx: FileContext) -> set[str]:
     names: set[str] = set()
     for node in _module_imports(ctx.tree.body):
         if isinstance(node, ast.ImportFrom):
-            if node.level == 0 and (node.module or "").split(".")[0] in _LIBRARIES:
+            if node.level == 0 and (node.module or "").split(".")[0] in LIBRARIES:
                 continue
             names.update("*" if a.name == "*" else a.asname or a.name for a in node.names)
         else:
-            names.update(a.asname or a.name.split(".")[0] for a in node.names if a.name.split(".")[0] not in _LIBRARIES)
+            names.update(a.asname or a.name.split(".")[0] for a in node.names if a.name.split(".")[0] not in LIBRARIES)
     return names
 
 
@@ -331,9 +331,6 @@ def _module_imports(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFro
                 yield from _module_imports(getattr(stmt, block, []))
             for handler in getattr(stmt, "handlers", []):
                 yield from _module_imports(handler.body)
-
-
-_LIBRARIES = frozenset(sys.stdlib_module_names) | {"torch", "numpy", "matplotlib", "sklearn", "scipy", "pandas"}
 
 
 def _converting(ctx: FileContext, helper: Function) -> list[Function]:
