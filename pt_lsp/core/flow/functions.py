@@ -15,6 +15,7 @@ from .class_attributes import ClassAttributes, dataclass_fields, is_dataclass
 from .evaluator import Expressions, sequence
 from .fallthrough import unmatched_dispatch
 from .lattice import Device, Grade
+from .loop_effects import unsets_requires_grad
 from .options import Options
 from .project import Entity, ImportSpec, Module, Unit
 from .project_globals import ProjectGlobals
@@ -644,13 +645,7 @@ def frozen_by_init(info: ClassInfo, args: Args, kwargs: Kwargs) -> bool:
     stmt, name = last.body[0], last.target.id
     if isinstance(stmt, ast.Expr):
         return _freezes(stmt.value, name)
-    return (
-        isinstance(stmt, ast.Assign)
-        and len(stmt.targets) == 1
-        and attr_path(stmt.targets[0]) == f"{name}.requires_grad"
-        and isinstance(stmt.value, ast.Constant)
-        and stmt.value.value is False
-    )
+    return unsets_requires_grad(stmt, name)
 
 
 def _freezes(call: ast.expr, name: str) -> bool:

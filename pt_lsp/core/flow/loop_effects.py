@@ -73,13 +73,7 @@ def loop_freezing(stmt: ast.For | ast.AsyncFor) -> str | None:
         value = child.value if isinstance(child, ast.Expr) else None
         if value is not None and detaches_in_place(value, name) and "requires_grad_" in ast.unparse(value):
             return path
-        if (
-            isinstance(child, ast.Assign)
-            and len(child.targets) == 1
-            and attr_path(child.targets[0]) == f"{name}.requires_grad"
-            and isinstance(child.value, ast.Constant)
-            and child.value.value is False
-        ):
+        if unsets_requires_grad(child, name):
             return path
         if any(
             isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load)
@@ -205,3 +199,14 @@ def live_in(body: list[ast.stmt]) -> frozenset[str]:
         read |= loads - assigned
         assigned |= stores
     return frozenset(read)
+
+
+def unsets_requires_grad(stmt: ast.stmt, name: str) -> bool:
+    """``<name>.requires_grad = False``: a parameter of a loop over parameters frozen."""
+    return (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and attr_path(stmt.targets[0]) == f"{name}.requires_grad"
+        and isinstance(stmt.value, ast.Constant)
+        and stmt.value.value is False
+    )
