@@ -27,10 +27,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from program_helpers import failing_line, run_strictly
 
 from pt_lsp.core.engine import lint_source
 from pt_lsp.core.selection import Selection
-from pt_lsp.runtime.fake_cuda import fake_cuda
 
 
 def found(source: str, *codes: str) -> dict[int, list[str]]:
@@ -44,27 +44,6 @@ def found(source: str, *codes: str) -> dict[int, list[str]]:
 
 def marked(source: str, marker: str = "# fails") -> int:
     (line,) = [i for i, text in enumerate(textwrap.dedent(source).splitlines(), 1) if text.endswith(marker)]
-    return line
-
-
-def run(source: str, cuda: bool = False) -> None:
-    code = compile(textwrap.dedent(source), "<ours>", "exec")
-    scope = {"__name__": "__main__", "print": lambda *a, **k: None}
-    if cuda:
-        with fake_cuda():
-            exec(code, scope)
-    else:
-        exec(code, scope)
-
-
-def failing_line(source: str, error: type[BaseException], match: str, cuda: bool = False) -> int:
-    with pytest.raises(error, match=match) as raised:
-        run(source, cuda)
-    tb, line = raised.tb, 0
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<ours>":
-            line = tb.tb_lineno
-        tb = tb.tb_next
     return line
 
 
@@ -132,7 +111,7 @@ def test_a_loader_batch_moved_to_cuda_is_reported_at_numpy(program: str) -> None
 @pytest.mark.parametrize("program", [TENSOR_DATASET, OWN_DATASET, ENUMERATED_PAIRS])
 def test_the_batch_moved_back_to_the_cpu_is_silent(program: str) -> None:
     fixed = program.format(fix=".cpu()")
-    run(fixed, cuda=True)
+    run_strictly(fixed, cuda=True)
     assert found(fixed, "PTL401", "PTL402") == {}
 
 
@@ -173,7 +152,7 @@ STRINGS_DATASET = """\
 
 
 def test_a_batch_of_strings_and_cpu_tensors_is_silent() -> None:
-    run(STRINGS_DATASET)
+    run_strictly(STRINGS_DATASET)
     assert found(STRINGS_DATASET, "PTL401", "PTL402") == {}
 
 
@@ -237,7 +216,7 @@ def test_a_named_tuple_keeps_its_fields_devices(kind: tuple[str, str], read: str
 @pytest.mark.parametrize("kind", [FUNCTIONAL, CLASS])
 def test_the_field_read_with_item_is_silent(kind: tuple[str, str]) -> None:
     fixed = named_losses(kind, ".cls.item()")
-    run(fixed, cuda=True)
+    run_strictly(fixed, cuda=True)
     assert found(fixed, "PTL401", "PTL402") == {}
 
 
@@ -286,7 +265,7 @@ TAGGER = """\
 def test_a_forward_returning_decoded_ints_is_not_a_graph_output() -> None:
     """``torch.LongTensor`` of ``tolist()`` ints does not require grad: ``predict`` runs."""
     silent = TAGGER.format(returned="return torch.LongTensor([row.argmax(-1).tolist() for row in scores])")
-    run(silent)
+    run_strictly(silent)
     assert found(silent, "PTL401", "PTL402") == {}
 
 
@@ -399,7 +378,7 @@ def test_a_sequential_layer_follows_the_container_s_move() -> None:
 
 def test_detached_layers_moved_to_the_cpu_are_silent() -> None:
     fixed = SEQUENTIAL.format(first=".detach().cpu()", last=".detach().cpu()")
-    run(fixed, cuda=True)
+    run_strictly(fixed, cuda=True)
     assert found(fixed, "PTL401", "PTL402") == {}
 
 
@@ -459,7 +438,7 @@ def test_the_features_of_a_frozen_module_hold_no_graph_before_the_loop(tmp_path:
     torch runs all three steps. The named tuple keeps each feature (they are zipped with the
     Gram matrices); the frozen layers make no graph that the first backward would free."""
     silent = features_program(tmp_path, False)
-    run(silent)
+    run_strictly(silent)
     assert found(silent, "PTL201") == {}
 
 
@@ -510,7 +489,7 @@ def test_a_module_moved_by_its_own_init_is_where_it_moved() -> None:
     assert line == marked(bad)
     assert found(bad, "PTL401") == {line: ["PTL401"]}
     fixed = SELF_MOVED.format(fix=".cpu()")
-    run(fixed, cuda=True)
+    run_strictly(fixed, cuda=True)
     assert found(fixed, "PTL401") == {}
 
 
@@ -524,7 +503,7 @@ def test_a_module_moved_to_a_device_its_constructor_is_given_is_not_guessed() ->
         .replace("x.to(device)", "x.to(self.device)")
         .replace("QNet(4, 2)", 'QNet(4, 2, "cpu")')
     )
-    run(source, cuda=True)
+    run_strictly(source, cuda=True)
     assert found(source, "PTL401") == {}
 
 
@@ -570,7 +549,7 @@ def test_a_dict_of_outputs_and_cpu_images_saved_with_star_star_is_reported() -> 
 
 def test_a_dict_moved_entry_by_entry_is_silent() -> None:
     fixed = SAVED_DICT.format(fix="outputs = {k: v.cpu() for k, v in outputs.items()}")
-    run(fixed, cuda=True)
+    run_strictly(fixed, cuda=True)
     assert found(fixed, "PTL401") == {}
 
 
@@ -640,7 +619,7 @@ FAN_IN = """\
 def test_a_fan_in_is_a_python_int() -> None:
     """``nn.init._calculate_fan_in_and_fan_out`` returns two ints: ``np.sqrt`` of one runs."""
     silent = FAN_IN.format(bound="fan_in")
-    run(silent)
+    run_strictly(silent)
     assert found(silent, "PTL401", "PTL402") == {}
     # the parameter itself (audit-14's n6): torch raises "Can't call numpy() on Tensor that requires grad"
     bad = "import numpy as np\nfrom torch import nn\nw = nn.Linear(4, 2).weight\nbound = 1 / np.sqrt(w.pow(2).sum())\n"
@@ -673,7 +652,7 @@ def test_sampled_ids_hold_no_graph() -> None:
     """``multinomial`` gives int64 indices without grad: their ``.numpy()`` runs; the
     log-probabilities beside them require grad and raise."""
     silent = SAMPLED.format(converted="ids.cpu()")
-    run(silent)
+    run_strictly(silent)
     assert found(silent, "PTL401", "PTL402") == {}
     bad = SAMPLED.format(converted="logprobs")
     line = failing_line(bad, RuntimeError, "requires grad")
@@ -714,5 +693,5 @@ def test_an_attribute_assigned_after_a_loop_in_init_is_known() -> None:
     line = failing_line(bad, TypeError, "cuda", cuda=True)
     assert found(bad, "PTL401") == {line: ["PTL401"]}
     fixed = AFTER_LOOP.format(fix=".cpu()")
-    run(fixed, cuda=True)
+    run_strictly(fixed, cuda=True)
     assert found(fixed, "PTL401") == {}
