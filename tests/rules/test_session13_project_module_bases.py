@@ -246,3 +246,17 @@ def test_a_table_the_helper_places_is_silent(tmp_path: Path) -> None:
 def test_a_parameter_from_a_helper_of_another_file_is_silent(tmp_path: Path) -> None:
     # fake-cuda: prints torch.Size([2, 5, 8]) (the parameter moves with the module).
     assert _encoder(tmp_path, ENCODER.replace("sinusoid_table", "learned_table")) == []
+
+
+def test_the_fix_registers_the_helper_s_table_and_leaves_nothing(tmp_path: Path) -> None:
+    # fake-cuda, the fixed package: prints torch.Size([2, 5, 8]).
+    from pt_lsp.core.fixes import fix_source
+
+    assert _encoder(tmp_path, ENCODER) == [(11, "PTL302")]
+    program = tmp_path / "pkg" / "encoder.py"
+    selection = Selection.of(["PTL302"])
+    outcome = fix_source(program.read_text(), path=str(program), selection=selection, unsafe=True)
+    assert outcome.errors == [] and outcome.converged
+    compile(outcome.text, str(program), "exec")
+    assert 'self.register_buffer("pe", sinusoid_table(n, d))' in outcome.text
+    assert lint_source(outcome.text, path=str(program), selection=selection).findings == []
