@@ -16,16 +16,9 @@ from pt_lsp.core.flow.trips import over_range
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path
-from pt_lsp.rules.numpy_interop._alias_evidence import (
-    NOT_WRITING,
-    WRITES,
-    Write,
-    block_writes,
-    first_at,
-    is_bytes,
-    read_only,
-    writes,
-)
+from pt_lsp.rules.numpy_interop._bytes_buffers import is_bytes
+from pt_lsp.rules.numpy_interop._inplace_writes import NOT_WRITING, WRITES, Write, block_writes, first_at, writes
+from pt_lsp.rules.numpy_interop._read_only import read_only
 
 SHARING_CONVERSIONS = {"torch.from_numpy", "torch.as_tensor", "torch.asarray"}
 # The legacy constructors wrap an array as `from_numpy` does (torch warns for a read-only one

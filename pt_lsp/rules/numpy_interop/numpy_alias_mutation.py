@@ -12,7 +12,7 @@ from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Severity
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path as path_of
-from pt_lsp.rules.numpy_interop._alias_evidence import (
+from pt_lsp.rules.numpy_interop._inplace_writes import (
     WRITES,
     Write,
     block_writes,
