@@ -15,6 +15,7 @@ from pt_lsp.cli import main
 from pt_lsp.commands import check as check_module
 from pt_lsp.core.engine import lint_source
 from pt_lsp.core.flow import project as project_module
+from pt_lsp.core.flow import units
 from pt_lsp.core.selection import Selection
 
 MODELS = """\
@@ -237,14 +238,14 @@ def test_a_backward_inside_an_imported_helper_is_not_reported_in_the_importer(tm
 def test_each_imported_file_is_parsed_once_per_content(tmp_path, monkeypatch):
     write(tmp_path, {"models.py": MODELS, "train.py": TRAIN.format(detach=""), "other.py": TRAIN.format(detach="")})
     parsed: list[str] = []
-    real = project_module.build_unit
+    real = units.build_unit
 
     def spy(path, *rest):
         parsed.append(path)
         return real(path, *rest)
 
-    monkeypatch.setattr(project_module, "build_unit", spy)
-    monkeypatch.setattr(project_module, "_MEMO", type(project_module._MEMO)())
+    monkeypatch.setattr(units, "build_unit", spy)  # what parse_unit calls for another file
+    monkeypatch.setattr(units, "_MEMO", type(units._MEMO)())
     for name in ("train.py", "other.py", "train.py"):
         assert check(tmp_path / name) == [10]
     assert [p for p in parsed if p.endswith("models.py")] == [str(tmp_path / "models.py")]

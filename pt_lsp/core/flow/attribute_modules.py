@@ -18,8 +18,8 @@ from ..classes import ClassInfo
 from ..walk import attr_path, breadth_first
 from .functions import frozen_by_init
 from .lattice import Device
-from .project import Unit
 from .state import State
+from .units import Unit
 from .values import OTHER, UNKNOWN, Kind, Value, ref
 
 if TYPE_CHECKING:

@@ -25,7 +25,7 @@ from .values import BYTES, INT, NDARRAY, OTHER, UNKNOWN, Kind, Value, merge_step
 if TYPE_CHECKING:
     from .calls import Calls
     from .facts import FlowFacts
-    from .functions import Scope
+    from .scope import Scope
 
 
 class Expressions:

@@ -29,9 +29,11 @@ from .calls import PROVEN_MODULE, Calls
 from .cuda_flags import flag_by_name
 from .evaluator import Expressions
 from .facts import BackwardRecord, FlowFacts
-from .functions import Functions, Scope
+from .functions import Functions
+from .grad_modes import decorated_grad_mode
 from .graph import GraphNodes
 from .lattice import Device, Grade
+from .scope import Scope
 from .state import Frame, Stack, State
 from .statements import Statements
 from .survey import FunctionSurvey, survey
@@ -167,7 +169,7 @@ class Interpreter:
                 instance = self.unconstructed_instance(survey.owner, function)
             if instance is not None:
                 state.env[params[0].arg] = instance
-        mode = self.statements.decorated_grad_mode(function)
+        mode = decorated_grad_mode(function, self.scope)
         if mode is not None:
             state.grad_enabled = mode
         self.statements.exec_block(function.body, state)

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from ..classes import ClassInfo, propagate_modules
 
 if TYPE_CHECKING:
-    from .project import Project, Unit
+    from .project import Project
+    from .units import Unit
 
 MAX_FILES = 4  # files of bases followed from one class (a base's base in a third file, ...)
 

@@ -13,7 +13,8 @@ import ast
 
 from .. import vocabulary as api
 from .lattice import Device
-from .project import LIBRARIES, Module, Project, Unit
+from .project import LIBRARIES, Module, Project
+from .units import Unit
 from .values import Kind, Value
 
 MAX_NAMES = 2  # globals read through other globals (`DEVICE = torch.device(DEV_NAME)`)

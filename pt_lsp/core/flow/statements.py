@@ -8,7 +8,6 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .. import vocabulary as api
 from ..walk import attr_path
 from .backwarded import backwarded_names
 from .conditions import chosen_devices, grad_paths, narrow_grad, narrow_none, none_paths, warm_up_guard
@@ -18,6 +17,7 @@ from .cuda_flags import narrow
 from .evaluator import Expressions
 from .exhaustive import exhaustive_last
 from .fixpoint import EXTRA_PASS_BUDGET, MAX_PASSES, exit_facts, head_join, settled
+from .grad_modes import grad_mode
 from .graph import GraphNodes
 from .invariant import Resets, loop_resets
 from .lattice import Grade
@@ -49,7 +49,7 @@ from .values import INT, OTHER, Kind, Value
 
 if TYPE_CHECKING:
     from ..context import FileContext
-    from .functions import Scope
+    from .scope import Scope
 
 UNSEEN = (None, "torch.nn.Module")  # module qualnames whose forward the analysis cannot read
 MAX_LOOP_NESTING = 3  # deeper loops run once: 2**depth passes would cost too much
@@ -413,7 +413,7 @@ class Statements:
     def exec_with(self, stmt: ast.With | ast.AsyncWith, state: State) -> State | None:
         outer_mode, outer_device = state.grad_enabled, state.default_device
         for item in stmt.items:
-            mode = self.grad_mode(item.context_expr)
+            mode = grad_mode(item.context_expr, self.scope)
             value = self.eval(item.context_expr, state)
             if mode is not None:
                 state.grad_enabled = mode
@@ -432,32 +432,6 @@ class Statements:
         if end is not None:
             end.grad_enabled, end.default_device = outer_mode, outer_device
         return end
-
-    def grad_mode(self, expr: ast.expr) -> bool | None:
-        """True/False when ``expr`` is a grad-mode context manager, None otherwise."""
-        func = expr.func if isinstance(expr, ast.Call) else expr
-        qualname = self.scope.qualname(func)  # in the file whose code runs
-        if qualname in api.GRAD_MODE_OFF:
-            if isinstance(expr, ast.Call) and expr.args and isinstance(expr.args[0], ast.Constant):
-                return not bool(expr.args[0].value) if qualname == "torch.inference_mode" else False
-            return False
-        if qualname in api.GRAD_MODE_ON:
-            return True
-        if qualname == api.GRAD_MODE_SET and isinstance(expr, ast.Call) and expr.args:
-            flag = expr.args[0]
-            if isinstance(flag, ast.Constant) and isinstance(flag.value, bool):
-                return flag.value
-        return None
-
-    def decorated_grad_mode(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool | None:
-        """The grad mode a function's body runs in whatever its callers do: that of its grad-mode
-        decorator (``@torch.no_grad()``, ``@torch.inference_mode``...; the one nearest the def
-        wins, being the last to switch), or None without one. Read in the function's own file."""
-        for decorator in reversed(function.decorator_list):
-            mode = self.grad_mode(decorator)
-            if mode is not None:
-                return mode
-        return None
 
     # -- loops ------------------------------------------------------------------------------------
     def exec_loop(self, stmt: ast.For | ast.AsyncFor | ast.While, state: State) -> State | None:

@@ -14,7 +14,7 @@ from .state import State
 from .values import INT, Kind
 
 if TYPE_CHECKING:
-    from .functions import Scope
+    from .scope import Scope
 
 
 def int_equals(test: ast.Compare, state: State) -> bool | None:

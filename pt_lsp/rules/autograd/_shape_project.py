@@ -27,7 +27,7 @@ from pt_lsp.rules.autograd._branches import reachable
 from pt_lsp.rules.autograd._shape_lattice import Evidence, proof_all
 
 if TYPE_CHECKING:
-    from pt_lsp.core.flow.project import Unit
+    from pt_lsp.core.flow.units import Unit
     from pt_lsp.rules.autograd._nonscalar import NonScalar
 
 R = TypeVar("R")
