@@ -15,6 +15,7 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.document import Document
 from pt_lsp.core.engine import parse
 from pt_lsp.rules.autograd._leaves import LeafEvidence
+from pt_lsp.rules.autograd._made_leaves import LeafMaker
 from pt_lsp.rules.numpy_interop._array_stores import _may_store, array_stores
 
 
@@ -50,21 +51,21 @@ y = x.weight
 
 
 def test_the_leaf_gate_opens_on_an_aliased_parameter_and_the_helper_is_still_followed():
-    assert LeafEvidence(_context(ALIASED_PARAMETER))._makes_leaves
+    assert LeafMaker(_context(ALIASED_PARAMETER))._makes_leaves
     assert lines("PTL203", ALIASED_PARAMETER) == [10]
 
 
 def test_the_leaf_gate_opens_on_requires_grad_keywords_and_methods_only_of_makers():
-    assert LeafEvidence(_context("import torch\nw = torch.randn(3, requires_grad=True)\n"))._makes_leaves
-    assert LeafEvidence(_context("w = g().requires_grad_()\n"))._makes_leaves
+    assert LeafMaker(_context("import torch\nw = torch.randn(3, requires_grad=True)\n"))._makes_leaves
+    assert LeafMaker(_context("w = g().requires_grad_()\n"))._makes_leaves
     # a keyword of some other call is no leaf maker
-    assert not LeafEvidence(_context("import torch\nw = f(x, requires_grad=True)\n"))._makes_leaves
+    assert not LeafMaker(_context("import torch\nw = f(x, requires_grad=True)\n"))._makes_leaves
 
 
 def test_the_leaf_gate_closes_without_a_maker_and_nothing_is_reported():
     ctx = _context(NO_LEAF)
     leaves = LeafEvidence(ctx)
-    assert not leaves._makes_leaves
+    assert not leaves.maker._makes_leaves
     assert all(leaves.made_leaf(node) is None for node in ctx.index.of(ast.Call))
     assert lines("PTL203", NO_LEAF) == []
 

@@ -27,7 +27,8 @@ from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.evidence.reaching import reaching_values
 from pt_lsp.core.flow.lattice import Device
 from pt_lsp.core.walk import own_nodes
-from pt_lsp.rules.autograd._leaves import Leaf, LeafEvidence
+from pt_lsp.rules.autograd._leaves import LeafEvidence
+from pt_lsp.rules.autograd._made_leaves import Leaf
 
 # Words of the file without which the flow knows no leaf (before its whole-file analysis).
 _LEAF_SOURCES = ("requires_grad=True", "requires_grad = True", "requires_grad_(", "Parameter(", "parameters(")

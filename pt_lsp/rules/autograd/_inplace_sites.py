@@ -22,7 +22,8 @@ from pt_lsp.core.evidence.grad_mode import GradMode
 from pt_lsp.core.evidence.reaching import reaching_values
 from pt_lsp.core.findings import Edit
 from pt_lsp.rules.autograd._flow_leaves import flow_may_find_leaves, flow_site_leaf
-from pt_lsp.rules.autograd._leaves import Leaf, LeafEvidence
+from pt_lsp.rules.autograd._leaves import LeafEvidence
+from pt_lsp.rules.autograd._made_leaves import Leaf
 
 # Trailing-underscore methods that do not change the tensor's values.
 # `set_` swaps the storage: not a write autograd checks on a leaf; `detach_` on a leaf only
