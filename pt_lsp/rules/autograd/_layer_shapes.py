@@ -146,13 +146,15 @@ class LayerShapes:
 
     def channels(self, conv: ast.Call) -> int | None:
         """A convolution's ``out_channels``: a literal, or what the module being built passes down."""
-        found = self.values.width(conv.args[1] if len(conv.args) > 1 else keyword(conv, "out_channels"), conv)
+        found = self.values.widths.width(conv.args[1] if len(conv.args) > 1 else keyword(conv, "out_channels"), conv)
         return found[0] if found is not None else None
 
     def linear(self, layer: ast.Call, shape: Shape) -> Shape:
         """``nn.Linear`` maps ``(..., in)`` to ``(..., out)``: the leading dimensions pass through
         whatever the width is (a width the code does not state leaves only the last one unknown)."""
-        found = self.values.width(layer.args[1] if len(layer.args) > 1 else keyword(layer, "out_features"), layer)
+        found = self.values.widths.width(
+            layer.args[1] if len(layer.args) > 1 else keyword(layer, "out_features"), layer
+        )
         out, steps = found if found is not None else (None, ())
         said = f"with {out} output features" if out is not None else "keeping the leading dimensions"
         return Shape(
@@ -252,7 +254,9 @@ class LayerShapes:
             scaled = upsampled(layer, shape.dims[2:])
             return Shape((*shape.dims[:2], *scaled), True, shape.steps) if scaled is not None else None
         if qualname == "torch.nn.Embedding":  # ids of any shape -> (*ids, dim)
-            found = self.values.width(layer.args[1] if len(layer.args) > 1 else keyword(layer, "embedding_dim"), layer)
+            found = self.values.widths.width(
+                layer.args[1] if len(layer.args) > 1 else keyword(layer, "embedding_dim"), layer
+            )
             size, steps = found if found is not None else (None, ())
             step = Step(layer, f"`nn.Embedding` of {size} dimensions created here" if size else "`nn.Embedding` here")
             return Shape((*shape.dims, size), True, (*shape.steps, *steps, step))

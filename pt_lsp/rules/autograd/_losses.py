@@ -12,7 +12,7 @@ from pt_lsp.core.flow.autograd import keyword
 from pt_lsp.core.flow.values import Step
 from pt_lsp.rules.autograd._config import Config
 from pt_lsp.rules.autograd._literals import flattened, int_sizes, number, single_literal, sizes_text
-from pt_lsp.rules.autograd._shape_lattice import ROWS, Evidence, Shape, proof_all, proof_either
+from pt_lsp.rules.autograd._shape_lattice import MAX_DEPTH, ROWS, Evidence, Shape, proof_all, proof_either
 from pt_lsp.rules.autograd._shape_vocab import (
     ELEMENTWISE_LOSS_MODULES,
     ROW_LOSS_MODULES,
@@ -21,7 +21,7 @@ from pt_lsp.rules.autograd._shape_vocab import (
     UNARY_SAME_SHAPE,
     UNREDUCED_LOSSES,
 )
-from pt_lsp.rules.autograd._values import MAX_DEPTH, Values
+from pt_lsp.rules.autograd._values import Values
 
 if TYPE_CHECKING:
     from pt_lsp.rules.autograd._nonscalar import NonScalar

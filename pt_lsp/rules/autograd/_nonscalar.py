@@ -41,7 +41,7 @@ from pt_lsp.rules.autograd._literals import (
 )
 from pt_lsp.rules.autograd._losses import Losses
 from pt_lsp.rules.autograd._returns import Returns
-from pt_lsp.rules.autograd._shape_lattice import Answers, Evidence, proof_all, proof_either
+from pt_lsp.rules.autograd._shape_lattice import MAX_DEPTH, Answers, Evidence, proof_all, proof_either
 from pt_lsp.rules.autograd._shape_project import ProjectProvers
 from pt_lsp.rules.autograd._shape_vocab import (
     CONVS,
@@ -64,7 +64,7 @@ from pt_lsp.rules.autograd._shape_vocab import (
     WRAPPERS,
 )
 from pt_lsp.rules.autograd._shapes import Shapes
-from pt_lsp.rules.autograd._values import MAX_DEPTH, Values
+from pt_lsp.rules.autograd._values import Values
 
 if TYPE_CHECKING:
     from pt_lsp.core.flow.units import Unit
@@ -183,7 +183,7 @@ class NonScalar:
             if isinstance(built, ast.Call) and qualname == ATTENTION and key == 0 and not state:
                 # `out, weights = attn(q, k, v)`: `embed_dim` values per query position and sample
                 embed = built.args[0] if built.args else keyword(built, "embed_dim")
-                found = self.values.width(embed, built)
+                found = self.values.widths.width(embed, built)
                 if found is None or found[0] < 2:
                     return None
                 proofs.append((*found[1], Step(built, f"`nn.MultiheadAttention` of width {found[0]} created here")))
@@ -193,7 +193,7 @@ class NonScalar:
             if (key == 1 and qualname == "torch.nn.LSTM" and not state) or (state and qualname != "torch.nn.LSTM"):
                 return None  # (h_n, c_n): a tuple; h_n and c_n have `hidden_size` values per layer and sample
             hidden = built.args[1] if len(built.args) > 1 else keyword(built, "hidden_size")
-            found = self.values.width(hidden, built)
+            found = self.values.widths.width(hidden, built)
             if found is None or found[0] < 2:
                 return None
             name = qualname.rsplit(".", 1)[-1]
@@ -355,7 +355,7 @@ class NonScalar:
             return self.module_output(wrapped, call, depth + 1) if isinstance(wrapped, ast.expr) else None
         if qualname == "torch.nn.Linear":
             width = constructor.args[1] if len(constructor.args) > 1 else keyword(constructor, "out_features")
-            found = self.values.width(width, constructor)
+            found = self.values.widths.width(width, constructor)
             if found is None or found[0] < 1:
                 return None
             out, steps = found
@@ -368,7 +368,7 @@ class NonScalar:
                 )
             return (*steps, Step(constructor, f"`nn.Linear` with {out} output features created here"))
         if qualname == "torch.nn.Embedding":  # (*ids, dim): ids.numel() * dim elements, never one for dim > 1
-            found = self.values.width(
+            found = self.values.widths.width(
                 constructor.args[1] if len(constructor.args) > 1 else keyword(constructor, "embedding_dim"), constructor
             )
             if found is None or found[0] < 2:

@@ -13,7 +13,8 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.reaching import local_function, returned_values
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.autograd._literals import is_key
-from pt_lsp.rules.autograd._values import MAX_DEPTH, Values
+from pt_lsp.rules.autograd._shape_lattice import MAX_DEPTH
+from pt_lsp.rules.autograd._values import Values
 
 R = TypeVar("R")
 Function = ast.FunctionDef | ast.AsyncFunctionDef

@@ -26,6 +26,7 @@ from pt_lsp.core.flow.values import Step
 Evidence = Proof[Step]  # the places that prove it, or None without a proof (core/flow/lattice.py)
 ROWS = -2  # a dimension known not to be one, of unknown size: a loss's batch
 Dim = int | None
+MAX_DEPTH = 16  # a cycle guard: each step reads one expression, a backward call at most a few hundred
 MAX_SHAPE_DEPTH = 32  # a recursion guard (cycles end at the memo): a chain of layers, views and names
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

@@ -79,7 +79,9 @@ class RecurrentShapes:
         given = self.shapes.shape(call.args[0], depth + 1)
         if given is None or not given.exact or len(given.dims) not in (2, 3):
             return None
-        hidden = self.values.width(layer.args[1] if len(layer.args) > 1 else keyword(layer, "hidden_size"), layer)
+        hidden = self.values.widths.width(
+            layer.args[1] if len(layer.args) > 1 else keyword(layer, "hidden_size"), layer
+        )
         size: Dim = hidden[0] if hidden is not None else None
         directions = self.flag(layer, "bidirectional", _BIDIRECTIONAL)
         count: Dim = 2 if directions is True else 1 if directions is False else None
@@ -92,7 +94,7 @@ class RecurrentShapes:
                 width = ROWS  # more than one value per step whatever D is
             return Shape((*given.dims[:-1], width), True, steps)
         layers_given = layer.args[_NUM_LAYERS] if len(layer.args) > _NUM_LAYERS else keyword(layer, "num_layers")
-        found = self.values.width(layers_given, layer) if layers_given is not None else (1, ())
+        found = self.values.widths.width(layers_given, layer) if layers_given is not None else (1, ())
         layers: Dim = found[0] * count if found is not None and count is not None else None
         if len(given.dims) == 2:  # unbatched: (D * num_layers, H)
             return Shape((layers, size), True, steps)

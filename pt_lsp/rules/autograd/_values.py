@@ -1,8 +1,8 @@
 """The values a name holds, for PTL202's proofs: the one assignment that reaches a read in
 straight-line code, else every assignment in its scope; a parameter's arguments (of the module
 call being read, of every call or instantiation in the file); what ``self.fc`` is bound to in its
-class; a layer's width passed down a constructor. Where the code is not that simple the answer is
-empty: a proof may be lost, never made up.
+class; a layer's width passed down a constructor (``_widths.py``). Where the code is not that
+simple the answer is empty: a proof may be lost, never made up.
 
 ``Values`` also holds the stack of local modules whose ``forward`` is being read: their
 parameters hold the arguments of that call.
@@ -18,18 +18,17 @@ from contextlib import contextmanager
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import statement_index, statement_of
 from pt_lsp.core.evidence.reaching import argument_for, arguments_at_calls, instantiation_arguments
-from pt_lsp.core.flow.values import Step
-from pt_lsp.core.walk import own_nodes, parameter_defaults
+from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.autograd._attribute_values import held_by_instance, stored_in
 from pt_lsp.rules.autograd._call_sites import CallSites
-from pt_lsp.rules.autograd._literals import binds, bound_names, constructs, contains, int_literal, is_key, item_key
+from pt_lsp.rules.autograd._literals import binds, bound_names, constructs, contains, is_key, item_key
+from pt_lsp.rules.autograd._widths import Widths
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 # Statements whose blocks read a parameter the function never rebinds with the value it was given.
 _BLOCKS = (ast.With, ast.AsyncWith, ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.ExceptHandler)
 _CALLED = ("forward", "__call__")  # the methods that calling an instance runs
-MAX_DEPTH = 16  # a cycle guard: each step reads one expression, a backward call at most a few hundred
 MUTATORS = {"append", "extend", "insert", "update", "setdefault", "pop", "clear"}
 
 
@@ -53,8 +52,8 @@ class Values:
         self._stored: dict[tuple[int, str, str | int], list[ast.expr] | None] = {}
         self._sums: dict[int, dict[str, list[ast.expr]]] = {}  # per scope: the terms `name += term` adds
         self._globals: set[str] | None = None
-        self._attributes: frozenset[str] | None = None  # attribute names the file assigns
         self.sites = CallSites(ctx, self)  # the names some function declares `global`
+        self.widths = Widths(self)  # layer widths and other ints the code states
 
     @property
     def context(self) -> tuple[int, ...]:
@@ -82,6 +81,11 @@ class Values:
             yield
         finally:
             self._helper_calls.pop()
+
+    @property
+    def building(self) -> list[ast.Call]:
+        """The constructions of local modules being read, innermost last."""
+        return self._instances
 
     def instance_of(self, cls: ast.ClassDef | None) -> ast.Call | None:
         """The construction of ``cls`` whose method is being read (innermost), if any."""
@@ -401,130 +405,6 @@ class Values:
             items: list[ast.AST] = [v for k, v in zip(bound[0].keys, bound[0].values) if k is None or is_key(k, key)]
             return items if len(items) == 1 and None not in bound[0].keys else []  # (no `**other` in it)
         return []
-
-    def width(self, expr: ast.expr | None, layer: ast.Call) -> tuple[int, tuple[Step, ...]] | None:
-        """A layer's literal width, or the width a parameter of the constructor of the module
-        being built passes down: the argument of that construction, else the default."""
-        literal = int_literal(expr)
-        if literal is not None:
-            return literal, ()
-        passed_down = self._passed_width(expr, layer) if isinstance(expr, ast.Name) and self._instances else None
-        return passed_down if passed_down is not None else self.constant_int(expr)
-
-    def constant_int(self, expr: ast.expr | None, depth: int = 0) -> tuple[int, tuple[Step, ...]] | None:
-        """An int the code states for ``expr``: a literal; a name every value reaching it is such an
-        int (``NUM_CLASSES = 10``); ``len`` of a list or tuple display never changed
-        (``len(classes)``); a string-keyed item of a dict display never changed
-        (``cfg["n_out"]``); a class-body int read as ``self.n`` or ``Cls.n`` that no code of the
-        file assigns as an attribute."""
-        literal = int_literal(expr)
-        if literal is not None or expr is None or depth > MAX_DEPTH:
-            return (literal, ()) if literal is not None else None
-        found: tuple[int, tuple[Step, ...]] | None = None
-        if isinstance(expr, ast.Name):
-            values = self.of(expr)
-            known = [self.constant_int(v, depth + 1) if isinstance(v, ast.expr) else None for v in values]
-            if not known or any(k is None for k in known) or len({k[0] for k in known if k is not None}) != 1:
-                return None
-            found = known[0]
-        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "len":
-            if len(expr.args) != 1 or expr.keywords or self.ctx.names.binding("len", expr.func) is not None:
-                return None
-            display = self._display(expr.args[0], (ast.List, ast.Tuple))
-            if display is None or any(isinstance(e, ast.Starred) for e in display.elts):  # type: ignore[attr-defined]
-                return None
-            found = (len(display.elts), ())  # type: ignore[attr-defined]
-        elif isinstance(expr, ast.Subscript) and isinstance(key := item_key(expr), str):
-            display = self._display(expr.value, (ast.Dict,))
-            if not isinstance(display, ast.Dict) or None in display.keys:
-                return None
-            items = [v for k, v in zip(display.keys, display.values) if is_key(k, key)]
-            found = self.constant_int(items[0], depth + 1) if len(items) == 1 else None
-        elif isinstance(expr, ast.Attribute):
-            found = self._class_int(expr)
-        if found is None:
-            return None
-        return found[0], (*found[1], Step(expr, f"`{ast.unparse(expr)}` is {found[0]} here"))[-3:]
-
-    def _display(self, expr: ast.expr, kinds: tuple[type, ...]) -> ast.expr | None:
-        """``expr`` itself, or the one display a name never changed is bound to."""
-        if isinstance(expr, kinds):
-            return expr
-        if not isinstance(expr, ast.Name):
-            return None
-        bound = self.of(expr)
-        if len(bound) != 1 or not isinstance(bound[0], kinds) or self.mutated(expr):
-            return None
-        return bound[0] if isinstance(bound[0], ast.expr) else None
-
-    def _class_int(self, expr: ast.Attribute) -> tuple[int, tuple[Step, ...]] | None:
-        """``self.n_actions`` / ``Policy.n_actions`` of a class-body ``n_actions = 6`` that no code
-        of the file assigns as an attribute."""
-        owner = expr.value
-        if isinstance(owner, ast.Name) and owner.id == "self":
-            cls = self.ctx.enclosing_class(expr)
-        elif isinstance(owner, ast.Name) and owner.id in self.ctx.classes:
-            info = self.ctx.classes.get(owner.id)
-            cls = info.node if info is not None and isinstance(info.node, ast.ClassDef) else None
-        else:
-            return None
-        stored = self._stored_attributes()
-        if cls is None or expr.attr in stored or "*" in stored or self._subclassed(cls):
-            return None  # (a subclass of the file may bind its own value)
-        bound = [
-            stmt.value
-            for stmt in cls.body
-            if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == expr.attr for t in stmt.targets)
-        ]
-        value = int_literal(bound[0]) if len(bound) == 1 else None
-        return (value, ()) if value is not None else None
-
-    def _subclassed(self, cls: ast.ClassDef) -> bool:
-        """A class of the file names ``cls`` among its bases."""
-        return any(
-            isinstance(base, ast.Name) and base.id == cls.name
-            for other in self.ctx.index.of(ast.ClassDef)
-            for base in other.bases
-        )
-
-    def _stored_attributes(self) -> frozenset[str]:
-        if self._attributes is None:
-            self._attributes = frozenset(
-                n.attr for n in self.ctx.index.of(ast.Attribute) if not isinstance(n.ctx, ast.Load)
-            ) | ({"*"} if "setattr(" in self.ctx.doc.text else set())
-        return self._attributes
-
-    def _passed_width(self, expr: ast.Name, layer: ast.Call) -> tuple[int, tuple[Step, ...]] | None:
-        init = self.ctx.parent(layer)
-        while init is not None and not isinstance(init, _FUNCTIONS):
-            init = self.ctx.parent(init)
-        if not isinstance(init, ast.FunctionDef) or init.name != "__init__":
-            return None
-        cls = self.ctx.parent(init)
-        instance = self._instances[-1]
-        if not (isinstance(cls, ast.ClassDef) and constructs(instance, cls)):
-            return None
-        arguments = init.args
-        positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)][1:]
-        if expr.id not in positional and expr.id not in [a.arg for a in arguments.kwonlyargs]:
-            return None
-        if any(
-            isinstance(n, ast.Name) and n.id == expr.id and not isinstance(n.ctx, ast.Load) for n in own_nodes(init)
-        ):
-            return None  # rebound in __init__
-        if any(isinstance(a, ast.Starred) for a in instance.args) or any(k.arg is None for k in instance.keywords):
-            return None
-        passed = next((k.value for k in instance.keywords if k.arg == expr.id), None)
-        if passed is None and expr.id in positional and positional.index(expr.id) < len(instance.args):
-            passed = instance.args[positional.index(expr.id)]
-        if passed is not None:
-            value = int_literal(passed)
-            return (value, (Step(passed, f"`{expr.id}` is {value} here"),)) if value is not None else None
-        defaults = parameter_defaults(arguments)
-        default = int_literal(defaults.get(expr.id))
-        if default is None:
-            return None
-        return default, (Step(defaults[expr.id], f"`{expr.id}` defaults to {default} here"),)
 
     def stored_items(self, name: ast.Name, key: str | int) -> list[ast.expr] | None:
         """The values of ``name[key] = value`` in ``name``'s scope; None where the dict is changed
