@@ -107,7 +107,9 @@ class InitEvidence:
             last = qualname.rsplit(".", 1)[-1]
             if qualname.startswith("torch.nn.") and last[:1].isupper():
                 return MODULE
-            return MODULE if qualname.startswith("torchvision.models.") else None
+            if qualname.startswith("torchvision.models."):
+                return MODULE
+            return MODULE if project_module_class(self.ctx, value.func) else None
         if isinstance(value.func, ast.Name) and self.ctx.names.resolve(value.func.id, value.func) is None:
             local = self.ctx.classes.get(value.func.id)
             return MODULE if local is not None and local.is_module else None
@@ -281,7 +283,8 @@ class InitEvidence:
         """``[nn.Linear(4, 4)] * n`` (n references to one module) and ``[a, b] + [c]``: a plain
         list of what the displays and comprehensions on either side hold."""
         sides = [value.left, value.right]
-        lists = [side for side in sides if isinstance(side, (ast.List, ast.ListComp, ast.BinOp))]
+        # `(n - 1) * [layer]`: the count is arithmetic too, but only a side that is a list counts
+        lists = [side for side in sides if isinstance(side, (ast.List, ast.ListComp)) or _list_arithmetic(side)]
         if isinstance(value.op, ast.Mult) and len(lists) != 1:
             return None
         if isinstance(value.op, ast.Add) and len(lists) != 2:
@@ -504,3 +507,23 @@ def _wraps_itself(value: ast.expr, name: str) -> bool:
     else:
         return False
     return isinstance(value, ast.Name) and value.id == name
+
+
+def project_module_class(ctx: FileContext, func: ast.expr) -> bool:
+    """``func`` names an ``nn.Module`` class of another file of the project (``from layers import
+    ConvUnit``, ``blocks.ConvUnit``), read with that file's names: its instances are modules."""
+    if not isinstance(func, (ast.Name, ast.Attribute)) or not ctx.project.enabled:
+        return False
+    entity = ctx.project.imported_name(func)
+    if not isinstance(entity, ast.ClassDef):
+        return False
+    other = ctx.project.context_of(entity)
+    info = other.classes.get(entity.name) if other is not None else None
+    return info is not None and info.node is entity and info.is_module
+
+
+def _list_arithmetic(node: ast.expr) -> bool:
+    """``[a] * n + [b]``: a sum or product with a list display somewhere among its operands."""
+    if not isinstance(node, ast.BinOp) or not isinstance(node.op, (ast.Add, ast.Mult)):
+        return False
+    return any(isinstance(side, (ast.List, ast.ListComp)) or _list_arithmetic(side) for side in (node.left, node.right))

@@ -18,6 +18,7 @@ from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._cached_layers import caching_key, returned, runs_forward_in_init
+from pt_lsp.rules.modules._fresh_parameters import fresh_parameter
 from pt_lsp.rules.modules._mode_layers import MODE_LAYERS, fresh_mode_layers
 from pt_lsp.rules.modules._module_evidence import (
     Function,
@@ -39,7 +40,7 @@ PARAMETERISED = {
 # random draws: a fresh one per call computes the same untrained function, it is not random.
 CONSTANT_INIT = {
     f"torch.nn.{n}"
-    for n in "BatchNorm1d BatchNorm2d BatchNorm3d SyncBatchNorm LayerNorm GroupNorm RMSNorm PReLU".split()
+    for n in "BatchNorm1d BatchNorm2d BatchNorm3d SyncBatchNorm LayerNorm GroupNorm RMSNorm PReLU Parameter".split()
 }
 
 AFFINE_FLAGS = ("affine", "elementwise_affine")
@@ -52,7 +53,8 @@ class LayerCreatedInForward(Rule):
     """
     ## What it does
     Flags a layer with parameters (`nn.Linear`, `nn.Conv2d`, `nn.LSTM`, `nn.BatchNorm1d`,
-    `nn.LayerNorm`, ...) constructed inside `forward` of an `nn.Module`, or in a method that
+    `nn.LayerNorm`, ..., also `nn.Parameter(torch.ones(n))` of a tensor made right there by a
+    torch factory) constructed inside `forward` of an `nn.Module`, or in a method that
     `forward` calls, unless it is stored on the module once: the lazy initialisation pattern,
     `self.head = nn.Linear(...)` under a guard on the module's state (`if self.head is None:`,
     `if not hasattr(self, "head"):`), or returned by a method that a decorator of the file
@@ -307,6 +309,8 @@ class LayerCreatedInForward(Rule):
 
     @staticmethod
     def parameterised(ctx: FileContext, call: ast.Call) -> bool:
+        if fresh_parameter(ctx, call):
+            return True  # `nn.Parameter(torch.ones(n))`: a new parameter, as a layer's are
         if ctx.qualname(call.func) not in PARAMETERISED:
             return False
         return not any(

@@ -21,6 +21,8 @@ from pt_lsp.rules.modules._module_evidence import (
     is_self_attr,
     unbound_super,
 )
+from pt_lsp.rules.modules._never_initialised import never_initialised
+from pt_lsp.rules.modules._registration_evidence import project_module_class
 
 
 def _module_value(ctx: FileContext, value: ast.AST | None) -> str | None:
@@ -48,6 +50,8 @@ def _module_value(ctx: FileContext, value: ast.AST | None) -> str | None:
         info = ctx.classes.get(value.func.id)
         if info is not None and info.is_module:
             return "module"
+    if qualname is not None and project_module_class(ctx, value.func):
+        return "module"  # `Encoder(...)` with `from encoder import Encoder`, a module of the project
     return None
 
 
@@ -165,8 +169,13 @@ class ModuleBeforeSuperInit(Rule):
     that names `__init__`), `super(Net).__init__(self)` (reported itself: it raises TypeError,
     with a fix to `super().__init__()`), or
     in an `__init__` that never calls it (`super(Net).__init__()`, without `self`, initialises
-    only an unbound `super` object); and `super(Other, self).__init__()` naming a class
-    that is not this class or one of its bases (a copy-paste leftover).
+    only an unbound `super` object); an `__init__` that never runs `nn.Module.__init__` at all
+    while setting only plain attributes, in a class with a `forward` of its own (lightly#963's
+    loss: the assignments work, calling the module raises AttributeError), reported at `__init__`
+    unless a method it calls, `super()` or a creation hook may run the base some other way, a
+    class of the file derives from it (a mixin whose subclass runs each base's `__init__`), or
+    the class is an exercise's template (`pass` bodies); and `super(Other, self).__init__()`
+    naming a class that is not this class or one of its bases (a copy-paste leftover).
 
     ## Why is this bad?
     `nn.Module.__setattr__` registers submodules and parameters in dictionaries that
@@ -217,8 +226,28 @@ class ModuleBeforeSuperInit(Rule):
             init = info.methods.get("__init__")
             if not info.is_module or init is None:
                 continue
-            yield from self.early_assignments(ctx, info, init)
+            early = list(self.early_assignments(ctx, info, init))
+            yield from early
+            if not early and never_initialised(info, init, ctx.class_list):
+                yield self.uninitialised(ctx, info, init)
             yield from self.foreign_super(ctx, info)
+
+    def uninitialised(self, ctx: FileContext, info: ClassInfo, init: Function) -> Finding:
+        """An ``__init__`` that sets only plain attributes and never runs ``nn.Module.__init__``
+        (lightly#963's loss): the instance lacks the module's tables, and calling it raises."""
+        message = (
+            f"`{info.name}.__init__` never calls `super().__init__()`: `nn.Module.__init__` never runs, so"
+            f" calling the module (or `.to()`, `.parameters()`, `.train()`) raises AttributeError"
+            f" (\"'{info.name}' object has no attribute '_backward_hooks'\" / '_parameters')"
+        )
+        steps = [
+            Step(init, f"`{info.name}.__init__` replaces `nn.Module.__init__` and never calls it"),
+            Step(info.methods["forward"], "`forward` runs through `nn.Module.__call__`, which needs those tables"),
+        ]
+        fix = self.insert_fix(ctx, info, init)
+        return self.report(
+            ctx, _def_name(ctx, init), message, fixes=[fix] if fix else [], related=evidence_path(ctx, steps)
+        )
 
     def misspelt_init(self, ctx: FileContext, info: ClassInfo, init: Function) -> Finding | None:
         """``super().__init()`` (or ``__int__``, ``_init_``...): the base ``__init__`` never runs, and
@@ -478,6 +507,17 @@ class ModuleBeforeSuperInit(Rule):
                     fixes=[fix] if fix else [],
                     related=related,
                 )
+
+
+def _def_name(ctx: FileContext, node: Function) -> ast.AST:
+    """The ``name`` of ``def name(...)`` as a node to report on (not the whole function)."""
+    raw = ctx.doc.line_text(node.lineno).encode()  # ast columns are UTF-8 byte offsets
+    start = raw.find(node.name.encode(), node.col_offset)
+    start = start if start >= 0 else node.col_offset
+    marker = ast.Name(id=node.name, ctx=ast.Load())
+    marker.lineno, marker.col_offset = node.lineno, start
+    marker.end_lineno, marker.end_col_offset = node.lineno, start + len(node.name.encode())
+    return marker
 
 
 def _class_header(ctx: FileContext, node: ast.ClassDef, message: str) -> Related:

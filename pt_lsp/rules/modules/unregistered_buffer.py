@@ -13,11 +13,12 @@ from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Sev
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes
+from pt_lsp.rules.modules._base_tensors import MOVE_OVERRIDES, set_by_bases
 from pt_lsp.rules.modules._class_constants import class_body_tensors
 from pt_lsp.rules.modules._device_moves import moved_at_use, placement_free, unmoved_uses
 from pt_lsp.rules.modules._dimensions import is_none
 from pt_lsp.rules.modules._distributions import kept_distributions
-from pt_lsp.rules.modules._init_helpers import assigned_below, construction_helpers, inherited_sources
+from pt_lsp.rules.modules._init_helpers import construction_helpers
 from pt_lsp.rules.modules._module_evidence import (
     Function,
     assignment_path,
@@ -49,9 +50,6 @@ from pt_lsp.rules.modules._tensor_makers import (
     tensor_values,
 )
 from pt_lsp.rules.modules._trained_apart import made_trainable, trained_apart
-
-# Methods that handle device moves themselves: the attribute may follow the module.
-MOVE_OVERRIDES = {"_apply", "to", "cuda", "_load_from_state_dict", "state_dict"}
 
 
 class UnregisteredBuffer(Rule):
@@ -94,7 +92,9 @@ class UnregisteredBuffer(Rule):
     module, and `model.to(device)` leaves its parameters on the CPU (no fix). A method that only
     `__init__` calls, as a statement of its own (`self._init_tmp_variables()`, also
     `self.build(n)`), sets attributes at construction as `__init__` does, and
-    so does the `__init__` of a module base without a `forward` for a subclass's `forward`. A
+    so does the `__init__` of a module base without a `forward` for a subclass's `forward` (a
+    base of another file of the project too, `class Tagger(SequenceModel)` with `SequenceModel`
+    imported from `base.py`: reported at the use, with no fix, the assignment being there). A
     list or dict attribute that `__init__` binds once to plain tensors (a display, or an empty
     container it fills there, also with registered buffers read back by `getattr(self, name)`)
     and that no other method changes is reported where `forward` reads it, with no fix. A
@@ -211,7 +211,7 @@ class UnregisteredBuffer(Rule):
             for attr, stmt, calls in kept_distributions(ctx, info, init, reached):
                 yield self.distribution(ctx, attr, stmt, calls)
             yield from self.stale_after_move(ctx, info, init, forward, super_line)
-        yield from self.set_by_bases(ctx)
+        yield from set_by_bases(self, ctx)
         yield from self.class_constants(ctx)
 
     def class_constants(self, ctx: FileContext) -> Iterator[Finding]:
@@ -233,38 +233,6 @@ class UnregisteredBuffer(Rule):
                 )
                 related = self.path(ctx, forward, stmt, name, [], uses, {}, f"the body of `{info.name}`")
                 yield self.report(ctx, stmt, message, related=related)
-
-    def set_by_bases(self, ctx: FileContext) -> Iterator[Finding]:
-        """Plain tensors a module base without ``forward`` stores in its ``__init__`` and a
-        subclass's ``forward`` uses; each assignment reported once."""
-        reported: set[int] = set()
-        for info in ctx.class_list:
-            forward = info.method("forward")
-            if not info.is_module or forward is None or not info.local_bases:
-                continue
-            if any(info.method(name) is not None for name in MOVE_OVERRIDES):
-                continue
-            reached = methods_reached_from(info, forward)
-            for base, init in inherited_sources(info):
-                for attr, stmt in init_assignments(base, init).items():
-                    if id(stmt) in reported or assigned_below(info, base, attr):
-                        continue
-                    made = tensor_values(ctx, init, stmt.value)
-                    uses = unmoved_uses(ctx, reached, attr) if made is not None else []
-                    if made is None or not uses:
-                        continue
-                    if made_trainable(base, attr) or made_trainable(info, attr):
-                        continue  # a trainable tensor: the optimizer question, not this one
-                    reported.add(id(stmt))
-                    message = (
-                        f"`self.{attr}` is a plain tensor attribute of `{base.name}` used in `forward` of its"
-                        f" subclass `{info.name}`: `model.to(device)` does not move it and `state_dict()` does not"
-                        f" save it; register it as a buffer"
-                    )
-                    where_set = f"`{base.name}.__init__` (a base of `{info.name}`)"
-                    related = self.path(ctx, forward, stmt, attr, made, uses, {}, where_set)
-                    fixes = self.fixes(ctx, stmt, attr, super_init_line(init))
-                    yield self.report(ctx, stmt, message, fixes=fixes, related=related)
 
     def assigned_in(
         self,

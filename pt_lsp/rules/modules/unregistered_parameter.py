@@ -15,6 +15,7 @@ from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes, subtree
 from pt_lsp.rules.modules._handed_on import HandedOn, handed_on, registered_another_way
 from pt_lsp.rules.modules._module_evidence import assignment_path, is_self_attr, super_init_line
+from pt_lsp.rules.modules._plain_holders import PlainHolder, plain_holder
 from pt_lsp.rules.modules._rebound_attributes import enclosing_function, exclusive
 from pt_lsp.rules.modules._registration_evidence import MODULE, PARAM, Container, InitEvidence
 from pt_lsp.rules.modules._stateless_modules import stateless
@@ -38,18 +39,25 @@ class UnregisteredParameter(Rule):
     or on either side of a conditional expression),
     and modules or parameters kept in a plain `list`, `tuple` or `dict` attribute (a literal, a
     comprehension (nested ones too), `list(map(lambda i: Block(i), ...))`, list arithmetic of
-    those (`[nn.Linear(4, 4)] * n`, `[a] + [b]`), or a
+    those (`[nn.Linear(4, 4)] * n`, `(n - 1) * [layer]`, `[a] + [b]`), or a
     container created empty and filled with `.append(...)`,
-    `.extend(...)` or `[key] = ...`), also inside lists put into it (`[nn.Linear(...), act]`),
+    `.extend(...)` or `[key] = ...`), also inside lists put into it (`[nn.Linear(...), act]`);
+    a module is an `nn` layer or an instance of an `nn.Module` class of the file or of another
+    file of the project (`from layers import ConvUnit`, `layers.ConvUnit(...)`),
     where the modules come from the class's callers (`Merge([nn.Linear(4, 2)])` stored by
     `self.layers = layers` or appended one by one, also when `__init__` wraps a single one into
     a list: `if not isinstance(acts, list): acts = [acts] * n`), and where a function of the
     file or of the class builds the container and returns it (`self.blocks = build(spec)`,
     `self.layers = self._make_layers(n)`, also as one item of a
     returned tuple: `self.blocks, width = build(spec)`). The finding is on the assignment of the
-    attribute. So is `self.w = nn.Parameter(t).cuda()` (or `.to(device)` of a device that is or
-    may be CUDA, `.half()`, `.double()`), directly or through a local name bound so on one side of
-    an if: the move returns a copy, a plain tensor that requires grad, not the parameter. A list
+    attribute. So is a plain object kept on the module and used by what `forward` reaches, whose
+    class (of the file or of another file of the project, not an `nn.Module`) makes a layer in
+    its `__init__` (`self.final = FinalProjection(h, v)` with `self.proj = nn.Linear(h, v)`
+    inside, gpt-neox#267), unless the class moves itself (`to`, `parameters`...) or the module
+    keeps the layer another way (`self.proj = self.final.proj`); no fix. So is
+    `self.w = nn.Parameter(t).cuda()` (or `.to(device)` of a device that is or may be CUDA,
+    `.half()`, `.double()`), directly or through a local name bound so on one side of an if:
+    the move returns a copy, a plain tensor that requires grad, not the parameter. A list
     of only parameter-free, buffer-free modules whose behaviour `train()` /
     `eval()` does not change (`nn.Upsample`, activations, `nn.Identity`, pooling), or of classes
     of the file that keep only such layers and numbers, misses nothing and is not reported;
@@ -201,6 +209,10 @@ class UnregisteredParameter(Rule):
                 " (only `nn.Parameter`s and submodules are registered)",
             )
             return self.report(ctx, target, message, fixes=[fix] if fix else [], related=related)
+        if item is None and isinstance(value, ast.Call):
+            held = plain_holder(ctx, evidence.info, value, target.attr, evidence.info.method("forward"))
+            if held is not None:
+                return self.held_in_plain_object(ctx, node, target, held)
         container = (
             evidence.returned_container(value, target.attr, item)
             if item is not None and isinstance(value, ast.Call)
@@ -250,6 +262,28 @@ class UnregisteredParameter(Rule):
         built = container.built or value
         related = self.container_path(ctx, evidence, function, node, target, built, plain, found, callers)
         return self.report(ctx, target, message, fixes=[fix] if fix else [], related=related)
+
+    def held_in_plain_object(
+        self, ctx: FileContext, node: ast.Assign | ast.AnnAssign, target: ast.Attribute, held: PlainHolder
+    ) -> Finding:
+        """``self.final = FinalProjection(h, v)``, a plain class making layers (gpt-neox#267)."""
+        message = (
+            f"`self.{target.attr}` is a `{held.holder}`, a plain class (not an `nn.Module`) whose `__init__` makes"
+            f" `{held.layer}` (`.{held.layer_attr}`): it is not registered, so `parameters()`, `.to(device)` and"
+            f" `state_dict()` miss it; derive `{held.holder}` from `nn.Module`"
+        )
+        related = assignment_path(
+            ctx,
+            [
+                Step(
+                    held.use,
+                    f"used here through `self.{target.attr}`: its `{held.layer}` is still on the CPU and untrained",
+                )
+            ],
+            node,
+            f"kept as `self.{target.attr}`: `nn.Module` registers modules, not plain objects holding them",
+        )
+        return self.report(ctx, target, message, related=related)
 
     def moved_parameter(
         self, ctx: FileContext, node: ast.Assign | ast.AnnAssign, target: ast.Attribute, moved: ast.Call
