@@ -7,7 +7,8 @@ backward through the graph a second time" under torch and is still reported. The
   batch made before the loop is backwarded by the first iteration alone.
 - G4: ``for d in ["Wass", "Hell"]:`` around ``if d == "Wass": ... elif d == "Hell": ...``
   without ``else``: every value ``d`` takes passes one test, the empty ``else`` is never taken
-  (flow/exhaustive.py)."""
+  (flow/exhaustive.py); also where the list is bound once to a name the file only iterates
+  (``dists = ["Wass", "Hell"]; for d in dists:``, G4b), not where it is extended or rebound."""
 
 from __future__ import annotations
 
@@ -186,6 +187,25 @@ for divergence in ["kl", "js", "tv"]:
         optimizer.step()
     print(divergence, objective.item())
 """,
+    "named_list": """\
+import torch
+import torch.nn as nn
+
+dists = ["Wass", "Hell"]  # bound once and only iterated: the loop runs over these two
+for d in dists:
+    c = nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(c.parameters(), lr=1e-4)
+    for _ in range(3):
+        c.zero_grad()
+        p, q = torch.randn(8, 2), torch.randn(8, 2) + 1
+        if d == "Wass":
+            out = -(c(p).mean() - c(q).mean())
+        elif d == "Hell":
+            out = -((1 - torch.exp(-c(p))).mean() - (1 - torch.exp(-c(q))).mean())
+        out.backward()
+        optimizer.step()
+    print(d, float(out))
+""",
 }
 
 CHAINS_FALLING_THROUGH = {
@@ -225,6 +245,46 @@ for mode in ["a", "b"]:
         opt.step()
         mode = "c"
     print(loss.item())
+""",
+    "named_list_extended": """\
+import torch
+import torch.nn as nn
+
+dists = ["Wass", "Hell"]
+dists.append("KL")  # no branch for it: the last "Hell" loss, already backwarded, is used again
+for d in dists:
+    c = nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(c.parameters(), lr=1e-4)
+    for _ in range(3):
+        c.zero_grad()
+        p, q = torch.randn(8, 2), torch.randn(8, 2) + 1
+        if d == "Wass":
+            out = -(c(p).mean() - c(q).mean())
+        elif d == "Hell":
+            out = -((1 - torch.exp(-c(p))).mean() - (1 - torch.exp(-c(q))).mean())
+        out.backward()
+        optimizer.step()
+    print(d, float(out))
+""",
+    "named_list_rebound": """\
+import torch
+import torch.nn as nn
+
+dists = ["Wass", "Hell"]
+dists = dists + ["KL"]
+for d in dists:
+    c = nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(c.parameters(), lr=1e-4)
+    for _ in range(3):
+        c.zero_grad()
+        p, q = torch.randn(8, 2), torch.randn(8, 2) + 1
+        if d == "Wass":
+            out = -(c(p).mean() - c(q).mean())
+        elif d == "Hell":
+            out = -((1 - torch.exp(-c(p))).mean() - (1 - torch.exp(-c(q))).mean())
+        out.backward()
+        optimizer.step()
+    print(d, float(out))
 """,
 }
 

@@ -60,16 +60,17 @@ def _exhaustive(ctx: FileContext, stmt: ast.If) -> bool:
     while parent is not None and not isinstance(parent, _SCOPES):
         if isinstance(parent, (ast.For, ast.AsyncFor)) and isinstance(parent.target, ast.Name):
             if parent.target.id == name:
-                return _runs_over(parent, name, constants)
+                return _runs_over(ctx, parent, name, constants)
         parent = ctx.parent(parent)
     return False
 
 
-def _runs_over(loop: ast.For | ast.AsyncFor, name: str, constants: list[object]) -> bool:
-    """``loop`` iterates a display of constants, each among ``constants``, and its body never
+def _runs_over(ctx: FileContext, loop: ast.For | ast.AsyncFor, name: str, constants: list[object]) -> bool:
+    """``loop`` iterates a display of constants, each among ``constants`` (written in the loop,
+    or bound once to a name the loops only read: ``dists = ["Wass", "Hell"]``), and its body never
     rebinds ``name``."""
-    it = loop.iter
-    if not isinstance(it, (ast.Tuple, ast.List, ast.Set)) or not it.elts:
+    it = _display(ctx, loop.iter)
+    if it is None or not it.elts:
         return False
     if not all(isinstance(e, ast.Constant) for e in it.elts):
         return False
@@ -84,3 +85,30 @@ def _runs_over(loop: ast.For | ast.AsyncFor, name: str, constants: list[object])
             if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
                 return False
     return True
+
+
+def _display(ctx: FileContext, it: ast.expr) -> ast.Tuple | ast.List | ast.Set | None:
+    """The display a loop iterates: ``it`` itself, or the one display a name of the file is ever
+    bound to where every other use of the name is a loop iterating it (nothing can change it)."""
+    if isinstance(it, (ast.Tuple, ast.List, ast.Set)):
+        return it
+    if not isinstance(it, ast.Name):
+        return None
+    display: ast.Tuple | ast.List | ast.Set | None = None
+    for node in ctx.index.of(ast.Name):
+        if node.id != it.id:
+            continue
+        parent = ctx.parent(node)
+        if isinstance(node.ctx, ast.Load):
+            if not (isinstance(parent, (ast.For, ast.AsyncFor)) and parent.iter is node):
+                return None  # passed on, indexed, mutated through a method: it may change
+        elif (
+            display is None
+            and isinstance(parent, ast.Assign)
+            and parent.targets == [node]
+            and isinstance(parent.value, (ast.Tuple, ast.List, ast.Set))
+        ):
+            display = parent.value
+        else:
+            return None
+    return display
