@@ -93,8 +93,14 @@ def classify(record: BackwardRecord) -> BackwardEvent:
         return _event(record, EventCase.CARRIED_STATE, loop=loop.node, carried=carried)
     if record.earlier_history is not None and same_graph(record.earlier_history, record.history):
         return _event(record, EventCase.SAME_TENSOR)
-    # the loss being backwarded holds the shared part too, but is no name for it
-    holders = tuple((name, value) for name, value in record.holders if value.history != record.history)
+    # the loss being backwarded holds the shared part too, but is no name for it; nor is the loss
+    # the earlier backward() freed (`loss_g, loss_d = compute_losses(...)`: they share `fake`)
+    earlier = record.earlier_history
+    holders = tuple(
+        (name, value)
+        for name, value in record.holders
+        if value.history != record.history and (earlier is None or value.history != earlier)
+    )
     return _event(record, EventCase.SHARED_GRAPH, shared=shared_variables(holders))
 
 
