@@ -4,6 +4,8 @@
 # is not installed here: `plot` below stands in for `plt.plot` and converts its argument the same way.)
 # error: Can't call numpy() on Tensor that requires grad
 # symptom: np.asarray inside the plot stand-in
+# Also a second defect, not this program's subject: the loop never resets w1.grad and w2.grad, so
+# each update uses the sum of all earlier gradients (PTL204, marked `also`, not scored).
 import numpy as np
 import torch
 
@@ -40,7 +42,7 @@ for _i in range(epochs):
     losses.append(loss)
     loss.backward()
     with torch.no_grad():
-        w1 -= lr * w1.grad
-        w2 -= lr * w2.grad
+        w1 -= lr * w1.grad  # also: PTL204
+        w2 -= lr * w2.grad  # also: PTL204
 
 plot(losses)  # bug: PTL402

@@ -57,7 +57,7 @@ def resets_or_unknown(
             if others is not None and isinstance(node, ast.Call):
                 others.append(node)
             continue
-        if _is_reset(node):
+        if is_reset(node):
             if step is not None and other_arm(ctx, node, step):
                 continue  # never runs on the path that steps
             return True
@@ -73,7 +73,7 @@ def resets_or_unknown(
             )
             if callee is None:
                 continue
-            local = _functions_named(ctx, callee)
+            local = functions_named(ctx, callee)
             if (
                 local
                 and depth < 2
@@ -101,7 +101,7 @@ def outer_resets(
         for node in own_nodes(outer)
         if id(node) not in inside
         and node is not inner
-        and _is_reset(node)
+        and is_reset(node)
         and not resets_other(ctx, node, path)
         and not other_arm(ctx, node, step)
     ]
@@ -251,7 +251,8 @@ def _builds_module(ctx: FileContext, value: ast.AST) -> bool:
     )
 
 
-def _is_reset(node: ast.AST) -> bool:
+def is_reset(node: ast.AST) -> bool:
+    """A reset of some gradient: a ``zero_grad()`` call, a write or in-place change of a ``.grad``."""
     if isinstance(node, ast.Call):
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
@@ -281,6 +282,6 @@ def _functions_by_name(ctx: FileContext) -> dict[str, list[ast.FunctionDef]]:
     return by_name
 
 
-def _functions_named(ctx: FileContext, name: str) -> list[ast.FunctionDef]:
+def functions_named(ctx: FileContext, name: str) -> list[ast.FunctionDef]:
     """The file's functions called ``name``, in source order (indexed once per file)."""
     return _functions_by_name(ctx).get(name, [])

@@ -15,6 +15,7 @@ from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path, own_nodes
 from pt_lsp.rules.autograd._forward_resets import model_call_resets
 from pt_lsp.rules.autograd._grad_resets import FUNCTIONS, module_reset, outer_resets, resets_or_unknown
+from pt_lsp.rules.autograd._manual_steps import manual_updates
 from pt_lsp.rules.autograd._stepped_optimizers import (
     assignments_to,
     iterated_optimizers,
@@ -60,6 +61,11 @@ class MissingZeroGrad(Rule):
     `self.optimizerD.step()`), nor a reset in the other arm of an `if` than the step, where the
     condition cannot change while the function runs (`if use_bf16: ... step() else:
     zero_grad() ...`).
+    Also gradient descent written by hand: `w -= lr * w.grad` (`w.data -= lr * w.grad.data`,
+    `w.sub_(lr * w.grad)`, `p.data -= lr * p.grad` for each of `model.parameters()`) in a loop
+    that calls `backward()`, where nothing in the loop (nor a function of the file it calls)
+    resets a gradient, `w` is not bound to a new tensor, and `w` is not handed to a function of
+    another module, which may reset it.
 
     ## Why is this bad?
     `backward()` *adds* each gradient to `.grad`. Without a reset, the step of iteration `k`
@@ -88,7 +94,8 @@ class MissingZeroGrad(Rule):
     ## Fix safety
     The fix inserts `optimizer.zero_grad()` before the loop's first `backward()`. It is unsafe:
     it changes every update after the first (which is the point), and where accumulation was
-    meant, the reset belongs after the step instead.
+    meant, the reset belongs after the step instead. For gradient descent by hand, the fix sets
+    `w.grad = None` after the update (unsafe for the same reason).
 
     ## References
     - [torch.optim.Optimizer.zero_grad](https://pytorch.org/docs/stable/generated/torch.optim.Optimizer.zero_grad.html)
@@ -102,7 +109,10 @@ class MissingZeroGrad(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         text = ctx.doc.text
-        if "backward(" not in text or ".step(" not in text:
+        if "backward(" not in text:
+            return
+        yield from self.manual_steps(ctx)
+        if ".step(" not in text:
             return
         for call in ctx.index.of(ast.Call):
             optimizer = stepped_optimizer(call)
@@ -152,6 +162,39 @@ class MissingZeroGrad(Rule):
                 related=evidence_path(ctx, steps),
                 severity=severity,
             )
+
+    def manual_steps(self, ctx: FileContext) -> Iterator[Finding]:
+        """Gradient descent by hand (``w -= lr * w.grad``) in a loop that never resets ``w.grad``."""
+        for update in manual_updates(ctx):
+            grad = f"{update.path}.grad"
+            message = (
+                f"`{update.path}` is updated from `{grad}` in a loop that never resets it: every `backward()` adds"
+                f" to the gradients of all earlier iterations; set `{grad} = None` after the update"
+            )
+            loop = update.loop
+            header = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.test
+            steps = [
+                Step(header, "each iteration of this loop runs backward() and the update again"),
+                Step(update.backward, f"adds this iteration's gradient to `{grad}`"),
+            ]
+            yield self.report(
+                ctx,
+                update.stmt,
+                message,
+                fixes=self.reset_after(ctx, update.stmt, grad),
+                related=evidence_path(ctx, steps),
+            )
+
+    def reset_after(self, ctx: FileContext, stmt: ast.stmt, grad: str) -> list[Fix]:
+        if not alone_on_lines(ctx, [stmt]):
+            return []
+        end = stmt.end_lineno or stmt.lineno
+        line = f"{indentation(ctx, stmt)}{grad} = None"
+        if end < ctx.doc.line_count:
+            edit = Edit.insert(Pos(end + 1, 0), line + newline_of(ctx))
+        else:
+            edit = Edit.insert(Pos(end, len(ctx.doc.line_text(end))), newline_of(ctx) + line)
+        return [Fix(f"Set `{grad} = None` after the update", (edit,), Applicability.UNSAFE)]
 
     def closure_step(self, ctx: FileContext, step: ast.Call) -> Iterator[Finding]:
         """``opt.step(closure)`` where the closure, a function of the same scope, backwards and never

@@ -15,6 +15,15 @@ ACCUMULATED = Probe(
     "model.weight.grad holds the sum of every iteration's gradient, not the last batch's",
 )
 
+# The same for gradient descent by hand: a fixed loop sets `w.grad = None` after each update.
+MANUAL_ACCUMULATED = Probe(
+    """
+    fresh = torch.autograd.grad(((x @ w + b - y) ** 2).mean(), b)[0]
+    symptom = b.grad is not None and bool(b.grad.norm() > 2 * fresh.norm())
+    """,
+    "b.grad holds the sum of every iteration's gradient, not the last one's",
+)
+
 EXAMPLES = (
     Example(
         "full-batch regression without zero_grad",
@@ -534,5 +543,59 @@ EXAMPLES = (
                     loss_fn(model(x), y).backward()
                 optimizer.step()
         """,
+    ),
+    Example(
+        "gradient descent by hand that never resets w.grad",
+        """
+        import torch
+
+        x = torch.randn(32, 3)
+        y = x @ torch.tensor([[2.0], [-1.0], [0.5]]) + 3.0
+        w = torch.zeros(3, 1, requires_grad=True)
+        b = torch.zeros(1, requires_grad=True)
+        for epoch in range(5):
+            loss = ((x @ w + b - y) ** 2).mean()
+            loss.backward()
+            with torch.no_grad():
+                w -= 0.01 * w.grad  # expect: PTL204
+                b -= 0.01 * b.grad  # expect: PTL204
+        """,
+        fixed="""
+        import torch
+
+        x = torch.randn(32, 3)
+        y = x @ torch.tensor([[2.0], [-1.0], [0.5]]) + 3.0
+        w = torch.zeros(3, 1, requires_grad=True)
+        b = torch.zeros(1, requires_grad=True)
+        for epoch in range(5):
+            loss = ((x @ w + b - y) ** 2).mean()
+            loss.backward()
+            with torch.no_grad():
+                w -= 0.01 * w.grad
+                w.grad = None
+                b -= 0.01 * b.grad
+                b.grad = None
+        """,
+        # Intended: each update uses that epoch's gradient only.
+        runtime=Runtime(
+            MANUAL_ACCUMULATED,
+            outputs="(w, b)",
+            reference="""
+            import torch
+
+            x = torch.randn(32, 3)
+            y = x @ torch.tensor([[2.0], [-1.0], [0.5]]) + 3.0
+            w = torch.zeros(3, 1, requires_grad=True)
+            b = torch.zeros(1, requires_grad=True)
+            for epoch in range(5):
+                loss = ((x @ w + b - y) ** 2).mean()
+                loss.backward()
+                with torch.no_grad():
+                    w -= 0.01 * w.grad
+                    b -= 0.01 * b.grad
+                w.grad.zero_()
+                b.grad.zero_()
+            """,
+        ),
     ),
 )
