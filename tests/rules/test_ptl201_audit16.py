@@ -144,6 +144,26 @@ print("ok")
 """,
 }
 
+# audit-16 G4b's shape: the loop runs over a list named before it, given by {lists}
+NAMED_LIST_LOOP = """\
+import torch
+import torch.nn as nn
+
+{lists}for d in dists:
+    c = nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(c.parameters(), lr=1e-4)
+    for _ in range(3):
+        c.zero_grad()
+        p, q = torch.randn(8, 2), torch.randn(8, 2) + 1
+        if d == "Wass":
+            out = -(c(p).mean() - c(q).mean())
+        elif d == "Hell":
+            out = -((1 - torch.exp(-c(p))).mean() - (1 - torch.exp(-c(q))).mean())
+        out.backward()
+        optimizer.step()
+    print(d, float(out))
+"""
+
 CHAINS = {
     "loss_kind_in_function": """\
 import torch
@@ -187,25 +207,9 @@ for divergence in ["kl", "js", "tv"]:
         optimizer.step()
     print(divergence, objective.item())
 """,
-    "named_list": """\
-import torch
-import torch.nn as nn
-
-dists = ["Wass", "Hell"]  # bound once and only iterated: the loop runs over these two
-for d in dists:
-    c = nn.Linear(2, 1)
-    optimizer = torch.optim.SGD(c.parameters(), lr=1e-4)
-    for _ in range(3):
-        c.zero_grad()
-        p, q = torch.randn(8, 2), torch.randn(8, 2) + 1
-        if d == "Wass":
-            out = -(c(p).mean() - c(q).mean())
-        elif d == "Hell":
-            out = -((1 - torch.exp(-c(p))).mean() - (1 - torch.exp(-c(q))).mean())
-        out.backward()
-        optimizer.step()
-    print(d, float(out))
-""",
+    "named_list": NAMED_LIST_LOOP.format(
+        lists='dists = ["Wass", "Hell"]  # bound once and only iterated: the loop runs over these two\n'
+    ),
 }
 
 CHAINS_FALLING_THROUGH = {
@@ -246,46 +250,10 @@ for mode in ["a", "b"]:
         mode = "c"
     print(loss.item())
 """,
-    "named_list_extended": """\
-import torch
-import torch.nn as nn
-
-dists = ["Wass", "Hell"]
-dists.append("KL")  # no branch for it: the last "Hell" loss, already backwarded, is used again
-for d in dists:
-    c = nn.Linear(2, 1)
-    optimizer = torch.optim.SGD(c.parameters(), lr=1e-4)
-    for _ in range(3):
-        c.zero_grad()
-        p, q = torch.randn(8, 2), torch.randn(8, 2) + 1
-        if d == "Wass":
-            out = -(c(p).mean() - c(q).mean())
-        elif d == "Hell":
-            out = -((1 - torch.exp(-c(p))).mean() - (1 - torch.exp(-c(q))).mean())
-        out.backward()
-        optimizer.step()
-    print(d, float(out))
-""",
-    "named_list_rebound": """\
-import torch
-import torch.nn as nn
-
-dists = ["Wass", "Hell"]
-dists = dists + ["KL"]
-for d in dists:
-    c = nn.Linear(2, 1)
-    optimizer = torch.optim.SGD(c.parameters(), lr=1e-4)
-    for _ in range(3):
-        c.zero_grad()
-        p, q = torch.randn(8, 2), torch.randn(8, 2) + 1
-        if d == "Wass":
-            out = -(c(p).mean() - c(q).mean())
-        elif d == "Hell":
-            out = -((1 - torch.exp(-c(p))).mean() - (1 - torch.exp(-c(q))).mean())
-        out.backward()
-        optimizer.step()
-    print(d, float(out))
-""",
+    "named_list_extended": NAMED_LIST_LOOP.format(
+        lists='dists = ["Wass", "Hell"]\ndists.append("KL")  # no branch for it: the last "Hell" loss, already backwarded, is used again\n'
+    ),
+    "named_list_rebound": NAMED_LIST_LOOP.format(lists='dists = ["Wass", "Hell"]\ndists = dists + ["KL"]\n'),
 }
 
 
