@@ -12,7 +12,8 @@ Each program was run under torch 2.13 (fake CUDA where a device matters, as
 - PTL303: a loss module whose ``__init__`` sets only plain attributes and never calls
   ``super().__init__()`` (lightly#963): calling it raises AttributeError.
 - PTL304: ``nn.Parameter(torch.ones(n))`` made in a helper ``forward`` calls (a liquid-network
-  cell's input mapping), and parameters built lazily on the first call after the optimizer.
+  cell's input mapping), and parameters built lazily on the first call after the optimizer, also
+  where the model's class is in another file (LiqudNet#6: ``cell.py`` and ``train.py``).
 """
 
 from __future__ import annotations
@@ -626,3 +627,85 @@ def test_the_optimizer_after_a_first_call_is_silent() -> None:
     )
     run_strictly(warmed)  # torch: runs; the optimizer holds both parameters
     assert lines(warmed, "PTL304") == []
+
+
+# -- PTL304: a model of another file building its parameters on the first call -----------------------
+
+LIQUID = """
+import torch
+import torch.nn as nn
+
+
+class LiquidCell(nn.Module):
+    def __init__(self, num_units):
+        super().__init__()
+        self.num_units = num_units
+        self.built = False
+
+    def _build(self, input_size):
+        self.sensory_w = nn.Parameter(torch.rand(input_size, self.num_units) * 0.5)
+        self.w = nn.Parameter(torch.rand(self.num_units, self.num_units) * 0.5)
+
+    def forward(self, inputs, state):
+        if not self.built:
+            self.built = True
+            self._build(int(inputs.shape[-1]))
+        return torch.tanh(inputs @ self.sensory_w + state @ self.w)
+
+
+class LazyHead(nn.Module):
+    def __init__(self, classes):
+        super().__init__()
+        self.body = nn.Linear(4, 4)
+        self.classes = classes
+        self.head = None
+
+    def forward(self, x):
+        h = self.body(x)
+        if self.head is None:
+            self.head = nn.Linear(h.shape[-1], self.classes)
+        return self.head(h)
+"""
+
+TRAIN = """
+import torch
+
+from cell import LiquidCell
+
+model = LiquidCell(16)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.001)
+for step in range(2):
+    loss = model(torch.randn(4, 10), torch.zeros(4, 16)).pow(2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_an_optimizer_built_before_the_first_call_of_a_lazy_model_of_another_file(tmp_path: Path) -> None:
+    root = _write(tmp_path, {"cell.py": LIQUID, "train.py": TRAIN})
+    assert "optimizer got an empty parameter list" in (_run(root, "train.py", cuda=False) or "")
+    assert _codes(root, "train.py") == [(_at(TRAIN, "optimizer = torch.optim"), "PTL304")]
+    assert _codes(root, "cell.py") == []  # no optimizer there: the lazy build alone is the usual pattern
+
+
+def test_a_lazy_head_of_another_file_the_optimizer_never_sees(tmp_path: Path) -> None:
+    # torch runs it, but the head's weights never change: the optimizer holds only `body`'s.
+    train = (
+        TRAIN.replace("LiquidCell", "LazyHead")
+        .replace("LazyHead(16)", "LazyHead(3)")
+        .replace("model(torch.randn(4, 10), torch.zeros(4, 16))", "model(torch.randn(4, 4))")
+    )
+    train += "print(len(optimizer.param_groups[0]['params']), len(list(model.parameters())))\n"
+    root = _write(tmp_path, {"cell.py": LIQUID, "train.py": train})
+    assert _run(root, "train.py", cuda=False) is None
+    assert _codes(root, "train.py") == [(_at(train, "optimizer = torch.optim"), "PTL304")]
+
+
+def test_a_first_call_before_the_optimizer_is_silent(tmp_path: Path) -> None:
+    warmed = TRAIN.replace(
+        "optimizer = torch.optim", "model(torch.randn(1, 10), torch.zeros(1, 16))\noptimizer = torch.optim"
+    )
+    root = _write(tmp_path, {"cell.py": LIQUID, "train.py": warmed})
+    assert _run(root, "train.py", cuda=False) is None  # torch: trains both parameters
+    assert _codes(root, "train.py") == []

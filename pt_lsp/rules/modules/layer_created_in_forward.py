@@ -19,6 +19,7 @@ from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._cached_layers import caching_key, returned, runs_forward_in_init
 from pt_lsp.rules.modules._fresh_parameters import fresh_parameter
+from pt_lsp.rules.modules._imported_models import imported_lazy
 from pt_lsp.rules.modules._mode_layers import MODE_LAYERS, fresh_mode_layers
 from pt_lsp.rules.modules._module_evidence import (
     Function,
@@ -62,7 +63,9 @@ class LayerCreatedInForward(Rule):
     once set, else calls the method and `setattr`s its result). An assignment to `self.head` in
     `forward` with no such guard is reported (it runs on every call), and so is a lazy layer of a
     model whose optimizer was built from `model.parameters()` before the model's first call (the
-    optimizer never sees the layer), unless `__init__` runs `forward` (a mock pass). Layers
+    optimizer never sees the layer), unless `__init__` runs `forward` (a mock pass); where the
+    model's class is in another file of the project (`from cell import LiquidCell` in `train.py`),
+    the finding is at the optimizer, in the file that builds it. Layers
     without parameters (`nn.ReLU()`, `nn.Flatten()`) are harmless there and are not reported,
     except those whose behaviour `train()`/`eval()` switch: a dropout layer (`nn.Dropout(0.5)(x)`,
     `nn.Dropout2d`, `nn.AlphaDropout`, ...) or `nn.RReLU` made and applied in `forward` is
@@ -110,6 +113,9 @@ class LayerCreatedInForward(Rule):
     summary = "a layer with parameters constructed inside `forward`: new random weights on every call"
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
+        if "parameters()" in ctx.doc.text and "optim" in ctx.doc.text:
+            # a model of another file: this file may have no `forward`
+            yield from imported_lazy(self, ctx, _early_optimizer)
         if "forward" not in ctx.doc.text:
             return
         early: dict[int, tuple[str, ast.Call, ast.Call] | None] = {}  # per forward, found once
@@ -461,15 +467,16 @@ def _holders(ctx: FileContext, info: ClassInfo, forward: Function) -> set[str]:
     return holders
 
 
-def _constructed(ctx: FileContext, value: ast.AST, holders: set[str]) -> ast.Call | None:
-    """``Net(...)`` in ``Net(...).to(device)`` and the like, for a class of ``holders``."""
+def _constructed(ctx: FileContext, value: ast.AST, holders: set[str], imported: bool = False) -> ast.Call | None:
+    """``Net(...)`` in ``Net(...).to(device)`` and the like, for a class of ``holders`` (of this
+    file, or the ``imported`` one another file defines)."""
     while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _NO_FORWARD:
         value = value.func.value
     if (
         isinstance(value, ast.Call)
         and isinstance(value.func, ast.Name)
         and value.func.id in holders
-        and ctx.qualname(value.func) is None
+        and (imported or ctx.qualname(value.func) is None)
     ):
         return value
     return None
@@ -485,15 +492,18 @@ def _is_optimizer(ctx: FileContext, call: ast.AST | None) -> bool:
     )
 
 
-def _early_optimizer(ctx: FileContext, info: ClassInfo, forward: Function) -> tuple[str, ast.Call, ast.Call] | None:
+def _early_optimizer(
+    ctx: FileContext, info: ClassInfo, forward: Function, imported: str | None = None
+) -> tuple[str, ast.Call, ast.Call] | None:
     """``(name, construction, optimizer)``: ``name = Net(...)`` and, later in the same scope and
     before anything that might call the model, ``torch.optim.X(name.parameters(), ...)`` outside
-    loops. Any other use of ``name`` first (a call, an argument) may run ``forward``: None."""
-    holders = _holders(ctx, info, forward)
+    loops. Any other use of ``name`` first (a call, an argument) may run ``forward``: None.
+    ``imported``: the name this file's import binds to ``info``, a class of another file."""
+    holders = {imported} if imported is not None else _holders(ctx, info, forward)
     for stmt in ctx.index.of(ast.Assign):
         if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
             continue
-        instance = _constructed(ctx, stmt.value, holders)
+        instance = _constructed(ctx, stmt.value, holders, imported is not None)
         if instance is None:
             continue
         built = ctx.classes.get(instance.func.id) if isinstance(instance.func, ast.Name) else None
