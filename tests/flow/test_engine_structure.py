@@ -15,8 +15,9 @@ from pt_lsp.core.flow.autograd import Autograd
 from pt_lsp.core.flow.calls import Calls
 from pt_lsp.core.flow.evaluator import Expressions
 from pt_lsp.core.flow.facts import GraphState
-from pt_lsp.core.flow.functions import Functions, Scope
+from pt_lsp.core.flow.functions import Functions
 from pt_lsp.core.flow.interpreter import Interpreter
+from pt_lsp.core.flow.scope import Scope
 from pt_lsp.core.flow.statements import Statements
 
 FLOW = Path(flow_package.__file__).parent
