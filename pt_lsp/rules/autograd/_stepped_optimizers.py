@@ -1,7 +1,8 @@
 """Which optimizer a ``step()`` call steps, and how sure PTL204 is that it is a `torch.optim`
 optimizer (made by one, a subclass of one that keeps its ``step``, a loop over a container of
-them, or only its name), with the file's assignments indexed once. ``missing_zero_grad`` keeps
-the loops, the evidence path and the fix; ``_grad_resets`` what resets the gradients."""
+them, another library's optimizer on a model's parameters, or only its name), with the file's
+assignments indexed once. ``missing_zero_grad`` keeps the loops, the evidence path and the fix;
+``_grad_resets`` what resets the gradients."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def _passed_optimizer(ctx: FileContext, optimizer: ast.Name) -> str | None:
         verdicts.add(_argument_verdict(ctx, passed))
     if not verdicts or None in verdicts:
         return None
-    return "name" if "name" in verdicts else "torch.optim"
+    return "name" if "name" in verdicts else "library" if "library" in verdicts else "torch.optim"
 
 
 def _argument_verdict(ctx: FileContext, passed: ast.expr | None) -> str | None:
@@ -88,7 +89,7 @@ def _argument_verdict(ctx: FileContext, passed: ast.expr | None) -> str | None:
         qualname = ctx.qualname(passed.func) or ""
         if _is_torch_optimizer(qualname) or optimizer_subclass(ctx, passed.func) or optimizer_factory(ctx, passed.func):
             return "torch.optim"
-        return None
+        return "library" if library_optimizer(qualname, passed) else None
     path = attr_path(passed) if passed is not None else None
     return _optimizer_verdict(ctx, path) if path is not None else None
 
@@ -115,7 +116,9 @@ def _optimizer_verdict(ctx: FileContext, path: str) -> str | None:
                 or optimizer_subclass(ctx, assign.value.func)
                 or optimizer_factory(ctx, assign.value.func)
             ):
-                found = "torch.optim"
+                found = found or "torch.optim"
+            elif library_optimizer(qualname, assign.value):
+                found = "library"
             else:
                 return None  # bound to something else as well
     if found:
@@ -193,6 +196,28 @@ def _item_verdict(ctx: FileContext, item: ast.Subscript) -> str | None:
 
 def _is_torch_optimizer(qualname: str) -> bool:
     return qualname.startswith("torch.optim.") and not qualname.startswith(NOT_OPTIMIZERS)
+
+
+def library_optimizer(qualname: str, call: ast.Call) -> bool:
+    """An optimizer of another library built on a model's parameters, which steps as torch's do
+    (``AnalogSGD(model.parameters(), lr=0.1)`` from ``aihwkit.optim``, ``torch_optimizer.RAdam``,
+    ``bitsandbytes.optim.Adam8bit``): imported from a module named for optimizers, or named as
+    one of the usual algorithms, and given ``<x>.parameters()`` first."""
+    if not qualname or qualname.startswith("torch."):
+        return False
+    *modules, name = qualname.split(".")
+    if not modules or not (any("optim" in m.lower() for m in modules) or name.lower().endswith(_ALGORITHMS)):
+        return False
+    first = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "params"), None)
+    return (
+        isinstance(first, ast.Call)
+        and isinstance(first.func, ast.Attribute)
+        and first.func.attr in ("parameters", "named_parameters")
+    )
+
+
+# the usual algorithms' names, as libraries spell their classes (`FusedAdam`, `Adam8bit` aside)
+_ALGORITHMS = ("sgd", "adam", "adamw", "adamax", "rmsprop", "adagrad", "adadelta", "lamb", "lars", "lion", "radam")
 
 
 def optimizer_subclass(ctx: FileContext, func: ast.expr) -> bool:

@@ -50,7 +50,10 @@ class MissingZeroGrad(Rule):
     another optimizer a reset in the loop around the step counts too.
     The optimizer must be known: made by a `torch.optim` class (or by a class of the file derived
     from one that keeps its `step`, or by a function of this file or of another project file
-    every return of which builds one: `optimizer = build_optimizer(model, args)`), a parameter
+    every return of which builds one: `optimizer = build_optimizer(model, args)`), a class of
+    another library built on a model's `parameters()` and imported from a module named for
+    optimizers or named as a usual algorithm (`aihwkit.optim.AnalogSGD`, `torch_optimizer.RAdam`;
+    a warning, as for the evidence below), a parameter
     of the training function that every call of it in the file passes one for, named so
     (`optimizer`, `optim_g`), the loop variable over a list or dict of `torch.optim` optimizers
     (`for opt in optimizers.values()`), or an item of one by key or index (`opts["g"].step()`,
