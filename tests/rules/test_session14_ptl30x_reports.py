@@ -8,7 +8,8 @@ Each program was run under torch 2.13 (fake CUDA where a device matters, as
   (a course's CNN whose layer count comes from argparse), and a layer made by a plain class
   kept on a module (gpt-neox#267's final projection).
 - PTL302: a positional table a base of another file stores in its ``__init__`` and a subclass's
-  ``forward`` reads (closing13's known miss).
+  ``forward`` reads (closing13's known miss), and anchors a method of ``forward`` caches on a
+  first CPU run before the model moves (torchvision#1312).
 - PTL303: a loss module whose ``__init__`` sets only plain attributes and never calls
   ``super().__init__()`` (lightly#963): calling it raises AttributeError.
 - PTL304: ``nn.Parameter(torch.ones(n))`` made in a helper ``forward`` calls (a liquid-network
@@ -709,3 +710,83 @@ def test_a_first_call_before_the_optimizer_is_silent(tmp_path: Path) -> None:
     root = _write(tmp_path, {"cell.py": LIQUID, "train.py": warmed})
     assert _run(root, "train.py", cuda=False) is None  # torch: trains both parameters
     assert _codes(root, "train.py") == []
+
+
+# -- PTL302: a cache a method of forward builds on the first call, then the model moves ---------------
+
+ANCHORS = """
+import torch
+import torch.nn as nn
+
+
+def generate_anchors(size, ratios, device="cpu"):
+    ratios = torch.as_tensor(ratios, dtype=torch.float32, device=device)
+    h = torch.sqrt(ratios)
+    w = 1.0 / h
+    return (torch.stack([-w * size, -h * size, w * size, h * size], dim=1) / 2).round()
+
+
+class AnchorGenerator(nn.Module):
+    def __init__(self, sizes=(16, 32), ratios=((0.5, 1.0, 2.0), (0.5, 1.0, 2.0))):
+        super().__init__()
+        self.sizes = sizes
+        self.ratios = ratios
+        self.cell_anchors = None
+
+    def set_cell_anchors(self, device):
+        if self.cell_anchors is not None:
+            return
+        self.cell_anchors = [generate_anchors(s, r, device) for s, r in zip(self.sizes, self.ratios)]
+
+    def forward(self, feature):
+        self.set_cell_anchors(feature.device)
+        h, w = feature.shape[-2:]
+        xs = torch.arange(w, device=feature.device, dtype=torch.float32)
+        ys = torch.arange(h, device=feature.device, dtype=torch.float32)
+        sy, sx = torch.meshgrid(ys, xs, indexing="ij")
+        shifts = torch.stack([sx, sy, sx, sy], dim=-1).reshape(-1, 1, 4)
+        return [(shifts + a.view(1, -1, 4)).reshape(-1, 4) for a in self.cell_anchors]
+
+
+generator = AnchorGenerator()
+print(generator(torch.randn(1, 8, 4, 4))[0].shape)
+generator.cuda()
+print(generator(torch.randn(1, 8, 4, 4).cuda())[0].shape)
+"""
+
+
+def test_anchors_cached_by_a_method_on_a_first_cpu_run_are_reported() -> None:
+    # torchvision#1312's shape: a first forward on the CPU, then .cuda(): fake-cuda raises.
+    assert failing_line(ANCHORS, RuntimeError, "same device", cuda=True) == line_of(ANCHORS, "shifts + a.view")
+    result = lint_source(source(ANCHORS), "<program>", selection=Selection.of(["PTL302"]))
+    [finding] = result.findings
+    assert "list of tensors" in finding.message and finding.fixes == ()  # a buffer holds no list
+
+
+def test_one_cached_tensor_is_reported_and_its_fix_runs() -> None:
+    one = ANCHORS.replace(
+        "self.cell_anchors = [generate_anchors(s, r, device) for s, r in zip(self.sizes, self.ratios)]",
+        "self.cell_anchors = generate_anchors(self.sizes[0], self.ratios[0], device)",
+    ).replace("for a in self.cell_anchors]", "for a in [self.cell_anchors]]")
+    failing_line(one, RuntimeError, "same device", cuda=True)
+    text = source(one)
+    result = lint_source(text, "<program>", selection=Selection.of(["PTL302"]))
+    [finding] = result.findings
+    [edit] = finding.fixes[0].edits
+    start, end = (Document(text).offset(p) for p in (edit.span.start, edit.span.end))
+    fixed = text[:start] + edit.content + text[end:]
+    compile(fixed, "<fixed>", "exec")
+    run_strictly(fixed, cuda=True)  # fake-cuda: the buffer moves with .cuda(); both runs print
+    assert lines(fixed, "PTL302") == []
+
+
+def test_a_cache_checked_against_the_device_and_a_model_never_moved_are_silent() -> None:
+    checked = ANCHORS.replace(
+        "if self.cell_anchors is not None:",
+        "if self.cell_anchors is not None and self.cell_anchors[0].device == device:",
+    )
+    run_strictly(checked, cuda=True)  # fake-cuda: rebuilt on the GPU, both runs print
+    assert lines(checked, "PTL302") == []
+    unmoved = ANCHORS.replace("generator.cuda()\n", "").replace(".cuda())[0]", ")[0]")
+    run_strictly(unmoved)
+    assert lines(unmoved, "PTL302") == []

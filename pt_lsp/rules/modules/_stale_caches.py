@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pt_lsp.core.classes import ClassInfo
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.evidence.reaching import reaching_values
+from pt_lsp.core.evidence.reaching import local_function, reaching_values, returned_values
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.modules._device_moves import moved_at_use
 from pt_lsp.rules.modules._module_evidence import NOT_TENSOR_FUNCTIONS, REGISTRATIONS, Function, is_self_attr
@@ -42,7 +42,7 @@ def stale_caches(ctx: FileContext, info: ClassInfo, init: Function, forward: Fun
     runs: tuple[ast.Call, ast.Call, ast.Call] | None | bool = False  # computed once, when needed
     placeholders = _placeholders(init)
     for attr, placeholder in placeholders.items():
-        built = _guarded_build(ctx, forward, attr, placeholders)
+        built = _guarded_build(ctx, forward, attr, placeholders) or _built_by_method(ctx, info, forward, attr)
         if built is None or _bound_elsewhere(info, attr, {id(placeholder), id(built)}):
             continue
         uses = [
@@ -102,6 +102,67 @@ def _guarded_build(
         if guard in sets and node is not None and _torch_tensor(ctx, node.value):
             found.append(node)
     return found[0] if len(found) == 1 else None
+
+
+def _built_by_method(ctx: FileContext, info: ClassInfo, forward: Function, attr: str) -> ast.Assign | None:
+    """``self.set_cell_anchors(x.device)``, a statement of ``forward``'s own body, calling a method
+    that starts with ``if self.<attr> is not None: return`` and then binds ``self.<attr>`` once,
+    in its own body, to a tensor or a list of tensors (torchvision#1312's anchor generator): built
+    at the first call, never again."""
+    for stmt in forward.body:
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if not (isinstance(call, ast.Call) and is_self_attr(call.func)):
+            continue
+        assert isinstance(call.func, ast.Attribute)
+        method = info.methods.get(call.func.attr)
+        if method is None or method is forward or not method.body:
+            continue
+        first = method.body[0]
+        if not (
+            isinstance(first, ast.If)
+            and not first.orelse
+            and _not_none_test(first.test) == attr
+            and len(first.body) == 1
+            and isinstance(first.body[0], ast.Return)
+        ):
+            continue
+        sets = [
+            n
+            for n in method.body[1:]
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and is_self_attr(n.targets[0], attr)
+        ]
+        if len(sets) == 1 and _tensors(ctx, sets[0].value):
+            return sets[0]
+    return None
+
+
+def _not_none_test(test: ast.expr) -> str | None:
+    """``g`` of the test ``self.g is not None``."""
+    if (
+        isinstance(test, ast.Compare)
+        and is_self_attr(test.left)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.IsNot)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        return test.left.attr
+    return None
+
+
+def _tensors(ctx: FileContext, value: ast.expr) -> bool:
+    """A torch tensor, or a list of them (a display or a comprehension), where a call of a
+    function of the file counts when every one of its returns is a torch tensor."""
+    if isinstance(value, (ast.List, ast.Tuple)) and value.elts:
+        return all(_tensors(ctx, e) for e in value.elts)
+    if isinstance(value, ast.ListComp):
+        return _tensors(ctx, value.elt)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+        helper = local_function(ctx, value)
+        returned = returned_values(helper) if helper is not None else None
+        if returned:
+            return all(isinstance(r, ast.expr) and _torch_tensor(ctx, r) for r in returned)
+    return _torch_tensor(ctx, value)
 
 
 def _none_test(test: ast.expr) -> str | None:

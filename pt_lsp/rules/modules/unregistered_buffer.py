@@ -115,7 +115,9 @@ class UnregisteredBuffer(Rule):
     on the CPU is the CPU),
     attributes reassigned outside `__init__` (caches, recurrent state; except a cache `forward`
     builds once, `if self.mask is None: self.mask = <tensor>` after `self.mask = None` in
-    `__init__`, where one block of the file runs the model, moves it and runs it again: the
+    `__init__`, or in a method `forward` calls that returns at once while it is set (`if
+    self.cell_anchors is not None: return`, torchvision#1312; also a list of tensors, then with no
+    fix), where one block of the file runs the model, moves it and runs it again: the
     second run meets the cache on the first run's device; the fix registers the placeholder as a
     non-persistent buffer) and uses that move the
     tensor themselves (`self.mask.to(x.device)`, also after slices, indexes by Python integers
@@ -335,11 +337,13 @@ class UnregisteredBuffer(Rule):
         which ``forward``'s assignment then fills and ``.to()`` moves."""
         for cache in stale_caches(ctx, info, init, forward):
             attr = cache.attr
+            listed = isinstance(cache.built.value, (ast.List, ast.Tuple, ast.ListComp))
             message = (
-                f"`self.{attr}` is built once in `forward` (while it is None) and kept as a plain tensor"
-                f" attribute: the model runs (line {cache.first_run.lineno}), is moved (line"
-                f" {cache.move.lineno}) and runs again, but the move leaves the cached tensor on the first"
-                f" run's device; register it as a buffer in `__init__`"
+                f"`self.{attr}` is built once in `forward` (while it is None) and kept as a plain"
+                f" {'list of tensors' if listed else 'tensor attribute'}: the model runs (line"
+                f" {cache.first_run.lineno}), is moved (line {cache.move.lineno}) and runs again, but the move"
+                f" leaves the cached {'tensors' if listed else 'tensor'} on the first run's device;"
+                f" {'rebuild it when the device changes' if listed else 'register it as a buffer in `__init__`'}"
             )
             steps = [
                 Step(cache.built.value, f"`self.{attr}` is built here, on the device of the first call's input"),
@@ -352,7 +356,8 @@ class UnregisteredBuffer(Rule):
             related = assignment_path(ctx, steps, cache.built, message_path)
             fixes: list[Fix] = []
             placeholder = cache.placeholder
-            if super_line is not None and placeholder.lineno > super_line and alone_on_lines(ctx, [placeholder]):
+            fixable = not listed and alone_on_lines(ctx, [placeholder])  # a buffer holds one tensor, not a list
+            if super_line is not None and placeholder.lineno > super_line and fixable:
                 edit = Edit(ctx.doc.node_span(placeholder), f'self.register_buffer("{attr}", None, persistent=False)')
                 fixes.append(
                     Fix(
