@@ -585,6 +585,25 @@ def test_an_initial_state_rebound_in_a_loop_is_silent() -> None:
     assert lines(state, "PTL304") == [line_of(state, "w = nn.Parameter"), line_of(state, "b = nn.Parameter")]
 
 
+def test_a_parameter_registered_in_forward_and_a_frozen_one_are_silent() -> None:
+    # torch runs both: `register_parameter` keeps the parameter (parameters() lists it after the
+    # first call); `requires_grad=False` marks a constant that is not meant to train.
+    registered = CELL.replace(
+        "        w = nn.Parameter(torch.ones(self.input_size))\n        inputs = inputs * w\n"
+        "        b = nn.Parameter(torch.zeros(self.input_size))\n        return inputs + b",
+        '        if not hasattr(self, "in_w"):\n'
+        '            self.register_parameter("in_w", nn.Parameter(torch.ones(self.input_size)))\n'
+        "        return inputs * self.in_w",
+    )
+    run_strictly(registered)
+    assert lines(registered, "PTL304") == []
+    frozen = CELL.replace(
+        "nn.Parameter(torch.ones(self.input_size))", "nn.Parameter(torch.ones(self.input_size), requires_grad=False)"
+    ).replace("nn.Parameter(torch.zeros(self.input_size))", "nn.Parameter(torch.zeros(self.input_size), False)")
+    run_strictly(frozen)
+    assert lines(frozen, "PTL304") == []
+
+
 LAZY = """
 import torch
 import torch.nn as nn

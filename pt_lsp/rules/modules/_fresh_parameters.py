@@ -26,6 +26,9 @@ def fresh_parameter(ctx: FileContext, call: ast.Call) -> bool:
     initial hidden state, not a weight)."""
     if ctx.qualname(call.func) not in PARAMETER_CLASSES:
         return False
+    frozen = call.args[1:2] + [k.value for k in call.keywords if k.arg == "requires_grad"]
+    if any(isinstance(f, ast.Constant) and f.value is False for f in frozen):
+        return False  # `requires_grad=False`: a constant meant never to train
     data = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "data"), None)
     if data is None or not _fresh(ctx, data, 0):
         return False

@@ -47,7 +47,16 @@ CONSTANT_INIT = {
 AFFINE_FLAGS = ("affine", "elementwise_affine")
 
 
-REGISTERING_METHODS = {"append", "extend", "insert", "add_module", "register_module", "update", "__setitem__"}
+REGISTERING_METHODS = {
+    "append",
+    "extend",
+    "insert",
+    "add_module",
+    "register_module",
+    "register_parameter",  # `nn.Parameter(...)` registered in `forward`: kept, as a layer added is
+    "update",
+    "__setitem__",
+}
 
 
 class LayerCreatedInForward(Rule):
@@ -55,8 +64,10 @@ class LayerCreatedInForward(Rule):
     ## What it does
     Flags a layer with parameters (`nn.Linear`, `nn.Conv2d`, `nn.LSTM`, `nn.BatchNorm1d`,
     `nn.LayerNorm`, ..., also `nn.Parameter(torch.ones(n))` of a tensor made right there by a
-    torch factory) constructed inside `forward` of an `nn.Module`, or in a method that
-    `forward` calls, unless it is stored on the module once: the lazy initialisation pattern,
+    torch factory, not with `requires_grad=False`) constructed inside `forward` of an
+    `nn.Module`, or in a method that
+    `forward` calls, unless it is stored on the module once (also registered there:
+    `self.register_parameter("w", ...)`, `self.add_module(...)`): the lazy initialisation pattern,
     `self.head = nn.Linear(...)` under a guard on the module's state (`if self.head is None:`,
     `if not hasattr(self, "head"):`), or returned by a method that a decorator of the file
     caches on the module (`@singleton("head")` whose wrapper returns `getattr(self, "head")`
