@@ -49,6 +49,8 @@ class CallSites:
         for call in self.ctx.index.of(ast.Call):
             if not (isinstance(call.func, ast.Attribute) and call.func.attr == method.name):
                 continue
+            if self._library_object(call.func.value):
+                continue  # `self.opt.step()` beside `def step(self, x)`: a torch optimizer's own method
             if not self._instance_of(call.func.value, cls.name):
                 return None
             given = argument_for(call, method, parameter, bound=True)
@@ -100,6 +102,14 @@ class CallSites:
             elif not isinstance(parent, ast.Attribute):
                 return None  # passed on: called where this does not look
         return calls
+
+    def _library_object(self, receiver: ast.expr) -> bool:
+        """``receiver`` is only ever bound to what a torch constructor makes (``self.opt =
+        torch.optim.Adam(...)``, ``sched = StepLR(opt, 5)``): no instance of a class of this file."""
+        made = self.values.constructors(receiver) if isinstance(receiver, (ast.Name, ast.Attribute)) else []
+        return bool(made) and all(
+            isinstance(m, ast.Call) and (self.ctx.qualname(m.func) or "").startswith("torch.") for m in made
+        )
 
     def _instance_of(self, receiver: ast.expr, name: str) -> bool:
         """``Cls(...)`` itself, or a module-level name every assignment of which is one."""

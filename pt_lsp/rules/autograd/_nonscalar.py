@@ -339,6 +339,9 @@ class NonScalar:
         if isinstance(constructor, ast.IfExp) and depth <= MAX_DEPTH:  # `nn.L1Loss(...) if l1 else nn.MSELoss(...)`
             branches = (constructor.body, constructor.orelse)
             return proof_all([self.constructed_output(b, call, depth + 1, rows) for b in branches])
+        if isinstance(constructor, ast.Subscript) and depth <= MAX_DEPTH:  # `criterion = LOSSES["mse"]`
+            items = self.values.constructors(constructor)  # the item of a dict display never changed
+            return proof_all([self.constructed_output(v, call, depth + 1, rows) for v in items]) if items else None
         if not isinstance(constructor, ast.Call) or depth > MAX_DEPTH:
             return None
         func = constructor.func

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import ast
 
-from pt_lsp.core.context import FileContext
-from pt_lsp.core.evidence.reaching import arguments_at_calls, reaching_values
+from pt_lsp.core.context import FileContext, PerFile
+from pt_lsp.core.evidence.reaching import arguments_at_calls, instantiation_arguments, reaching_values
 from pt_lsp.core.flow.values import Step
 
 # Layers whose `weight` (and `bias`, unless `bias=False`) is a parameter whatever else is passed;
@@ -33,6 +33,8 @@ def passed_layer_parameter(ctx: FileContext, expr: ast.Attribute) -> tuple[Step,
     passes a local module whose ``__init__`` alone assigns ``self.fc`` such a layer); else None."""
     holder: ast.expr = expr.value
     member: str | None = None
+    if expr.attr in ("weight", "bias") and _is_self_member(holder):
+        return _stored_layer_parameter(ctx, expr)
     if isinstance(holder, ast.Attribute) and isinstance(holder.value, ast.Name):
         member, holder = holder.attr, holder.value  # `model.fc.weight`: a layer a local module keeps
     if expr.attr not in ("weight", "bias") or not isinstance(holder, ast.Name) or holder.id in ("self", "cls"):
@@ -48,6 +50,68 @@ def passed_layer_parameter(ctx: FileContext, expr: ast.Attribute) -> tuple[Step,
     passed = arguments_at_calls(ctx, function, holder.id)
     if not passed:
         return None
+    return _layers_passed(ctx, expr.attr, holder.id, passed, member)
+
+
+def _is_self_member(holder: ast.expr) -> bool:
+    return isinstance(holder, ast.Attribute) and isinstance(holder.value, ast.Name) and holder.value.id == "self"
+
+
+def _stored_layer_parameter(ctx: FileContext, expr: ast.Attribute) -> tuple[Step, ...] | None:
+    """``self.base.weight`` in a method of a class whose ``__init__`` alone binds ``self.base`` to
+    one of its parameters (never rebound there), where every instantiation of the class in the
+    file passes a layer of ``_LAYERS`` made in the caller (``LoRALinear(nn.Linear(6, 4))``)."""
+    holder = expr.value
+    assert isinstance(holder, ast.Attribute)
+    cls = ctx.enclosing_class(expr)
+    stored = _stored_parameters(ctx).get((id(cls), holder.attr)) if cls is not None else None
+    if stored is None:
+        return None
+    init, name = stored
+    passed = instantiation_arguments(ctx, init, name)
+    if not passed:
+        return None
+    return _layers_passed(ctx, expr.attr, name, list(passed), None)
+
+
+@PerFile
+def _stored_parameters(ctx: FileContext) -> dict[tuple[int, str], tuple[ast.FunctionDef, str]]:
+    """Per class (its id) and attribute: the ``__init__`` and the name of its parameter that the
+    class's one store of ``self.<attribute>`` binds it to (``self.base = base``), where ``__init__``
+    never rebinds that name. Once per file: each candidate site of a class would walk it again."""
+    stores: dict[tuple[int, str], list[ast.Attribute]] = {}
+    for node in ctx.index.of(ast.Attribute):
+        if isinstance(node.value, ast.Name) and node.value.id == "self" and not isinstance(node.ctx, ast.Load):
+            cls = ctx.enclosing_class(node)
+            if cls is not None:
+                stores.setdefault((id(cls), node.attr), []).append(node)
+    found: dict[tuple[int, str], tuple[ast.FunctionDef, str]] = {}
+    for key, nodes in stores.items():
+        assign = ctx.parent(nodes[0]) if len(nodes) == 1 else None
+        init = ctx.parent(assign) if isinstance(assign, ast.Assign) else None
+        if not (
+            isinstance(assign, ast.Assign)
+            and assign.targets == nodes
+            and isinstance(assign.value, ast.Name)
+            and isinstance(init, ast.FunctionDef)
+            and init.name == "__init__"
+            and id(ctx.parent(init)) == key[0]
+        ):
+            continue
+        name = assign.value.id
+        arguments = init.args
+        if name in {a.arg for a in (*arguments.posonlyargs, *arguments.args[1:], *arguments.kwonlyargs)} and not any(
+            isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load) for n in ast.walk(init)
+        ):
+            found[key] = (init, name)
+    return found
+
+
+def _layers_passed(
+    ctx: FileContext, attr: str, name: str, passed: list[ast.AST], member: str | None
+) -> tuple[Step, ...] | None:
+    """The steps proving that every value ``passed`` for ``name`` is a layer of ``_LAYERS`` (or a
+    local module keeping one as ``self.<member>``) that has the parameter ``attr``."""
     steps: list[Step] = []
     for value in passed:
         made = (
@@ -63,11 +127,11 @@ def passed_layer_parameter(ctx: FileContext, expr: ast.Attribute) -> tuple[Step,
         if layer is None:
             return None
         qualname = ctx.qualname(layer.func)
-        if qualname not in _LAYERS or not _has(layer, expr.attr, _LAYERS[qualname]):
+        if qualname not in _LAYERS or not _has(layer, attr, _LAYERS[qualname]):
             return None
         kind = qualname.rsplit(".", 1)[-1]
-        steps.append(Step(layer, f"created here: the `{expr.attr}` of an `nn.{kind}` is a parameter"))
-        steps.append(Step(value, f"passed as `{holder.id}` here"))
+        steps.append(Step(layer, f"created here: the `{attr}` of an `nn.{kind}` is a parameter"))
+        steps.append(Step(value, f"passed as `{name}` here"))
     return tuple(steps[:4])
 
 

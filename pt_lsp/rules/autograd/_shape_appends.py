@@ -33,6 +33,10 @@ def appended(values: Values, name: ast.Name, depth: int = 0) -> tuple[int, list[
         return None
     ctx = values.ctx
     bound = values.of(name)
+    if len(bound) == 1 and isinstance(bound[0], ast.Name):  # `finish(log_probs)`: the one call's list
+        passed = values.of(bound[0])
+        empty = len(passed) == 1 and isinstance(passed[0], ast.List) and not passed[0].elts
+        return appended(values, bound[0], depth + 1) if empty and _passed_unchanged(values, name) else None
     if len(bound) != 1 or not (isinstance(bound[0], ast.List) and not bound[0].elts):
         return None
     binding = ctx.parent(bound[0])
@@ -60,6 +64,27 @@ def appended(values: Values, name: ast.Name, depth: int = 0) -> tuple[int, list[
                 count += added
                 items.append((added, call.args[0]))
     return (count, items) if count else None
+
+
+def _passed_unchanged(values: Values, name: ast.Name) -> bool:
+    """``name`` is a parameter of its function that the function never rebinds nor changes (no
+    ``append`` or other change of the list there): it holds the list the call passes, as it was."""
+    scope = values.scope(name)
+    if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    arguments = scope.args
+    if name.id not in [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]:
+        return False
+    for node in own_nodes(scope):
+        if isinstance(node, ast.Name) and node.id == name.id:
+            use = values.ctx.parent(node)
+            if not isinstance(node.ctx, ast.Load) or (
+                isinstance(use, ast.Attribute) and (use.attr in _CHANGES or use.attr == "append")
+            ):
+                return False
+            if isinstance(use, ast.Subscript) and not isinstance(use.ctx, ast.Load):
+                return False
+    return True
 
 
 def _appended_times(values: Values, attr: ast.Attribute, binding: ast.Assign, read: ast.Name, depth: int) -> int | None:

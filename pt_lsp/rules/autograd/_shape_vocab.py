@@ -40,7 +40,9 @@ SAME_SHAPE = set(
     "true_divide masked_fill type_as requires_grad_ logsigmoid hardtanh relu6 selu celu mish".split()
 )
 BINARY = {"mul", "add", "sub", "div", "true_divide", "pow", "maximum", "minimum"}
-REDUCTIONS = {"sum", "mean", "prod", "amax", "amin", "logsumexp", "std", "var", "norm", "nansum", "nanmean"}
+# Reductions by their shape: the tensor's shape without the dims reduced (all of them without a
+# dim); `argmax` / `argmin` give the indices of that shape (`logits.argmax(dim=1)`: one per row).
+REDUCTIONS = set("sum mean prod amax amin logsumexp std var norm nansum nanmean argmax argmin".split())
 LAST_DIM_REDUCTIONS = {"sum", "mean", "norm", "prod", "amax", "amin", "logsumexp", "std", "var"}
 # Joins whose result holds every element of their parts (a 0-dim part counts as one element).
 JOINS = {f"torch.{n}" for n in "hstack vstack dstack row_stack column_stack concatenate".split()}
