@@ -73,7 +73,7 @@ class AttributeReads:
             if base.qualname.startswith("<"):
                 held = self.class_attribute(base.qualname, attr)  # `Cfg.device` bound by the class body
                 return held if held is not None else UNKNOWN  # else an attribute of a local function or class
-            return ref(f"{base.qualname}.{attr}")
+            return self.scope.module_global(f"{base.qualname}.{attr}") or ref(f"{base.qualname}.{attr}")
         if base.kind is Kind.TENSOR:
             if attr in ("data", "grad"):
                 return Value(kind=Kind.TENSOR, device=base.device, requires_grad=False)

@@ -17,6 +17,7 @@ from .graph import GraphNodes
 from .lattice import Device, Grade, ReadOnly
 from .module_calls import ModuleCalls, static, without_grad
 from .moves import condition, moved_to, target_device
+from .namedtuples import as_dict
 from .optimizers import named_optimizer, saved_owners
 from .qualified import PIL_IMAGE, PIL_IMAGE_METHODS, QualifiedCalls, operands
 from .state import Stack, State, item_key
@@ -247,6 +248,8 @@ class Calls:
                     return found.join(args[1]) if len(args) > 1 else found
             elif name not in ("values", "items", "keys", "copy", "get") and (keyed := attr_path(func.value)):
                 state.env[keyed] = receiver.with_(keys=None)  # `update()`, `pop()`: entries change
+        if name == "_asdict" and receiver.kind is Kind.SEQ and receiver.attrs and not args:
+            return as_dict(receiver)  # a named tuple's fields by name: `losses._asdict().items()`
         if receiver.kind is Kind.SEQ or receiver.elem is not None:
             path = attr_path(func.value)
             if name in api.LIST_ADD_METHODS and args:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from ..classes import ClassInfo
 from .evaluator import sequence
-from .values import UNKNOWN, Args, Kwargs, Value, ref
+from .values import UNKNOWN, Args, Kind, Kwargs, Value, ref
 
 MAKERS = frozenset({"collections.namedtuple", "typing.NamedTuple"})
 PREFIX = "<namedtuple>:"  # the qualname of a class made by one: its fields after the colon
@@ -68,3 +68,15 @@ def construct(qualname: str, args: Args, kwargs: Kwargs, node: ast.Call) -> Valu
     items = tuple(values[name] for name in names)
     # the fields in order: a field reads the item at its position (attribute_reads.named_field)
     return sequence(items).with_(attrs=tuple((name, values[name]) for name in names))
+
+
+def as_dict(value: Value) -> Value:
+    """``nt._asdict()``: a dict whose keys are the fields, each holding its item (what changed the
+    items changed the fields: ``attribute_reads.named_field``), as a display of them would be."""
+    names = [name for name, _ in value.attrs]
+    fields = value.items if value.items is not None and len(value.items) == len(names) else [v for _, v in value.attrs]
+    elem = None
+    for field in fields:
+        elem = field if elem is None else elem.join(field)
+    history = frozenset().union(*(f.history for f in fields))
+    return Value(kind=Kind.OTHER, requires_grad=None, elem=elem, history=history, keys=tuple(zip(names, fields)))

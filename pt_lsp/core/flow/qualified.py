@@ -134,6 +134,8 @@ class QualifiedCalls:
             return self.autograd.autograd_call(qualname, node, args, kwargs, state)
         if qualname == "torch.cuda.is_available":
             return OTHER.with_(cuda_flag=True)
+        if qualname == "torch.cuda.current_device":
+            return INT  # the index of a CUDA device: `.to(torch.cuda.current_device())`
         if qualname in api.MODULE_RETURNED and args and args[0].kind is Kind.MODULE:
             return args[0]  # `nn.utils.weight_norm(nn.Conv2d(...))`: the layer itself
         if qualname.startswith(
@@ -217,8 +219,8 @@ class QualifiedCalls:
             device = Device.CUDA
         elif qualname in api.CPU_FACTORIES:
             device = Device.CPU
-        elif "device" in kwargs:
-            device = kwargs["device"].device
+        elif "device" in kwargs:  # an int (`device=local_rank`) names a CUDA device by its index
+            device = Device.CUDA if kwargs["device"].qualname == INT.qualname else kwargs["device"].device
         elif qualname in api.LIKE_FACTORIES and args:
             device = args[0].device
         else:

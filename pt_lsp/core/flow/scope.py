@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from .class_attributes import ClassAttributes
 from .options import Options
-from .project import Entity
+from .project import LIBRARIES, Entity
 from .project_globals import ProjectGlobals
 from .state import Function, Stack, State
 from .units import ImportSpec, Unit
@@ -65,6 +65,15 @@ class Scope:
         if binding is None and hasattr(builtins, name):
             return ref(f"builtins.{name}")
         return UNKNOWN
+
+    def module_global(self, qualname: str) -> Value | None:
+        """A device global of a project module read as its attribute (``import config``,
+        ``config.DEVICE``); None for anything else."""
+        if self.project_globals is None or qualname.split(".", 1)[0] in LIBRARIES:
+            return None
+        frame = self.stack.frames[-1] if self.stack.frames else None
+        unit = self.project.unit_of(frame.node) if self.project is not None and frame is not None else None
+        return self.project_globals.imported_device(qualname, unit)
 
     def global_path(self, path: str, state: State) -> Value | None:
         """The module's own value of ``obj.attr`` (``policy.saved_log_probs``) where a function

@@ -45,7 +45,7 @@ from .trips import (
     runs_once,
     same_count_each_pass,
 )
-from .values import INT, OTHER, Kind, Value
+from .values import INT, OTHER, UNKNOWN, Kind, Value
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -253,6 +253,8 @@ class Statements:
             if current.kind is Kind.TENSOR and not state.grad_enabled:
                 # `w -= lr * w.grad` under no_grad: in place, so the leaf still requires grad
                 result = result.with_(requires_grad=current.requires_grad, history=current.history)
+        elif Kind.UNKNOWN in (current.kind, value.kind):
+            result = UNKNOWN  # `self.total += value` of an unknown value: as `self.total + value`
         else:  # `n -= 1`: the result's truth is no operand's
             result = current.join(value).with_(truth=None) if current.kind is value.kind else OTHER
         if isinstance(stmt.target, (ast.Name, ast.Attribute)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.evidence.reaching import reaching_values
+from pt_lsp.core.evidence.reaching import call_site_arguments, reaching_values
 from pt_lsp.core.walk import NESTED_SCOPES, own_nodes
 
 from ._self_attributes import is_self_attr, self_attribute_values, self_container_elements
@@ -50,8 +50,12 @@ def _is_bytes(ctx: FileContext, node: ast.AST, depth: int = 0) -> bool:
         values = reaching_values(ctx, node)
         if values is None:
             unpacked = _unpacked(ctx, node)
-            return unpacked is not None and _is_bytes_at(ctx, *unpacked, depth + 1)
-        return bool(values) and all(_is_bytes(ctx, v, depth + 1) for v in values)
+            if unpacked is not None:
+                return _is_bytes_at(ctx, *unpacked, depth + 1)
+            # a helper's parameter: bytes where every call of the file passes bytes
+            # (`binary2tensor(base64.b64decode(s), shape)`)
+            values = call_site_arguments(ctx, node)
+        return bool(values) and all(_is_bytes(ctx, v, depth + 1) for v in values or ())
     return False
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.evidence.reaching import reaching_values
 from pt_lsp.core.flow.values import Kind, Value
 
 ELEMENTWISE = frozenset(
@@ -61,6 +62,15 @@ PLOTTING = frozenset(
 # scikit-learn's metrics and scalers validate their inputs into arrays (`accuracy_score(labels, preds)`,
 # `minmax_scale(norms)`: check_array's np.asarray).
 LIBRARY_CONVERTERS = ("sklearn.metrics.", "sklearn.preprocessing.")
+# scikit-learn estimators validate what their methods are given the same way
+# (`TSNE(n_components=2).fit_transform(embeddings)`, `pca.transform(features)`).
+ESTIMATOR_METHODS = frozenset(
+    "fit fit_transform transform predict predict_proba fit_predict partial_fit score decision_function "
+    "inverse_transform kneighbors".split()
+)
+# NumPy functions that convert an array given by keyword: `np.random.choice(n, p=probs)` (raised on a
+# policy's softmax that requires grad, torch 2.13).
+KEYWORD_ARRAYS = {"numpy.random.choice": ("p",)}
 # A file without any of these words converts nothing (`.numpy(` holds "numpy"): PTL401's and
 # PTL402's gate, scanned once per file for both.
 CONVERSION_WORDS = ("numpy", "array(", "matplotlib", "sklearn")
@@ -88,15 +98,24 @@ class Conversion:
 def conversions(ctx: FileContext, call: ast.Call) -> list[Conversion]:
     """The tensors ``call`` converts beyond ``np.asarray(t)`` of one tensor (which the rules
     read directly): the elements of a list, the arguments of an element-wise function."""
-    qualname = ctx.qualname(call.func)
+    qualname = ctx.qualname(call.func) or estimator_method(ctx, call)
     if qualname is None or not call.args:
         return []
     found = []
+    for keyword in call.keywords:
+        if keyword.arg in KEYWORD_ARRAYS.get(qualname, ()):
+            value = ctx.flow.value(keyword.value)
+            if value.is_tensor:
+                found.append(Conversion(call, qualname, keyword.value, value, False))
     if qualname in SAVERS:
         found.extend(_saved(ctx, call, qualname))
     if qualname in FROM_SEQUENCE:
         found.extend(_elements(ctx, call, qualname, call.args[0]))
-    library = qualname in PLOTTING or qualname.startswith(LIBRARY_CONVERTERS)
+    library = (
+        qualname in PLOTTING
+        or qualname.startswith(LIBRARY_CONVERTERS)
+        or (qualname.startswith("sklearn.") and qualname.rpartition(".")[2] in ESTIMATOR_METHODS)
+    )
     if qualname in ELEMENTWISE or qualname in CONVERTS_ARGUMENT or library:
         for argument in call.args if qualname not in CONVERTS_ARGUMENT else call.args[:1]:
             if isinstance(argument, ast.Starred) or (isinstance(argument, ast.Constant) and library):
@@ -108,6 +127,24 @@ def conversions(ctx: FileContext, call: ast.Call) -> list[Conversion]:
             else:
                 found.extend(_elements(ctx, call, qualname, argument))
     return found
+
+
+def estimator_method(ctx: FileContext, call: ast.Call) -> str | None:
+    """``sklearn.manifold.TSNE.fit_transform`` for ``TSNE(...).fit_transform(x)`` or a method of a
+    name bound only to scikit-learn estimators (``tsne = TSNE(2)``; ``tsne.fit_transform(x)``)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in ESTIMATOR_METHODS:
+        return None
+    receiver = func.value
+    made: list[ast.AST] | None = [receiver] if isinstance(receiver, ast.Call) else None
+    if isinstance(receiver, ast.Name):
+        made = reaching_values(ctx, receiver)
+    if not made:
+        return None
+    names = [ctx.qualname(m.func) if isinstance(m, ast.Call) else None for m in made]
+    if not all(n and n.startswith("sklearn.") and n.rpartition(".")[2][:1].isupper() for n in names):
+        return None  # a class of scikit-learn, not one of its functions
+    return f"{names[0]}.{func.attr}"
 
 
 def _saved(ctx: FileContext, call: ast.Call, qualname: str) -> list[Conversion]:
