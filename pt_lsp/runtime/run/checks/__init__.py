@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .autograd import BackwardCheck, ZeroGradCheck
+from .autograd import BackwardCheck, ManualStepCheck, ZeroGradCheck
 from .base import Check
 from .errors import ErrorCheck
 from .legacy import VariableCheck
@@ -14,6 +14,7 @@ from .writers import WriterCheck
 CHECKS: tuple[type[Check], ...] = (
     BackwardCheck,
     ZeroGradCheck,
+    ManualStepCheck,
     DataCheck,
     CorruptionCheck,
     NumpyCheck,

@@ -1,4 +1,5 @@
-"""PTL201, PTL202 (backward calls) and PTL204 (gradients accumulated across optimizer steps)."""
+"""PTL201, PTL202 (backward calls) and PTL204 (gradients accumulated across optimizer steps or
+across updates written by hand)."""
 
 from __future__ import annotations
 
@@ -304,6 +305,72 @@ class ZeroGradCheck(Check):
                     related=(entry[2].related("the previous step() used these gradients"),),
                 )
                 return
+
+
+class ManualStepCheck(Check):
+    """PTL204 for gradient descent written by hand: a leaf updated in place from its gradient by
+    the user's own code (``w -= lr * w.grad``, ``w.sub_(...)``, ``w.add_(...)`` on the leaf itself, not
+    an optimizer's step), whose gradient a later backward adds to while it still holds the values
+    the update used. A hook on the leaf sees each incoming gradient before torch accumulates it (a
+    ``.grad`` not None and not all zeros there was neither set to None nor zeroed since the update);
+    a second hook, run only when a backward accumulates into ``.grad`` (not for
+    ``torch.autograd.grad``), reports it. (``w.data -= ...`` updates another tensor object than the
+    leaf: not seen here; the static rule reports it.)"""
+
+    codes = ("PTL204",)
+
+    def install(self) -> None:
+        self._updated: dict[int, Where] = {}  # id(leaf) -> the last update that used its gradient
+        self._stale: set[int] = set()  # leaves whose incoming gradient meets what an update used
+        self._hooked: set[int] = set()
+        self._reported: set[int] = set()
+        check = self
+        for name in ("__isub__", "__iadd__", "sub_", "add_"):
+            original = getattr(torch.Tensor, name)
+
+            def update(self: torch.Tensor, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                if self.is_leaf and self.requires_grad and self.grad is not None:
+                    check._used(self)
+                return _original(self, *args, **kwargs)
+
+            self.patch(torch.Tensor, name, update)
+
+    def _used(self, leaf: torch.Tensor) -> None:
+        where = self.rec.caller(direct=True)  # the user's own line, not an optimizer's step
+        if where is None or id(leaf) in self._reported:
+            return
+        self._updated[id(leaf)] = where
+        if id(leaf) not in self._hooked:
+            self._hooked.add(id(leaf))
+            ref = weakref.ref(leaf)
+            self.hook(leaf.register_hook(lambda incoming: self._incoming(ref)))
+            self.hook(leaf.register_post_accumulate_grad_hook(lambda _: self._accumulated(ref)))
+
+    def _incoming(self, ref: weakref.ref) -> None:
+        leaf = ref()
+        if leaf is None or id(leaf) not in self._updated:
+            return
+        grad = leaf.grad
+        if grad is None or grad.is_sparse or not bool(grad.any()):
+            self._updated.pop(id(leaf), None)  # reset since the update
+            self._stale.discard(id(leaf))
+        else:
+            self._stale.add(id(leaf))  # what the update used, still there
+
+    def _accumulated(self, ref: weakref.ref) -> None:
+        leaf = ref()
+        if leaf is None or id(leaf) not in self._stale:
+            return
+        self._stale.discard(id(leaf))
+        where = self._updated.pop(id(leaf), None)
+        if where is not None:
+            self._reported.add(id(leaf))
+            self.rec.report(
+                "PTL204",
+                where,
+                "update by hand from a gradient that the next backward() adds to: nothing reset it "
+                "(set `.grad = None` after the update)",
+            )
 
 
 def _names(names: list[str]) -> str:
