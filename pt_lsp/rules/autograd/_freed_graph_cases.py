@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pt_lsp.core.flow.facts import BackwardRecord, FlowFacts, GraphState, LoopPass
 from pt_lsp.core.flow.lattice import Grade, GraphNode
 from pt_lsp.core.flow.values import Kind, Value
+from pt_lsp.core.walk import attr_path
 
 MAX_SITES = 3  # where the freed graph was built: the first few places are enough for a path
 
@@ -95,11 +96,9 @@ def classify(record: BackwardRecord) -> BackwardEvent:
         return _event(record, EventCase.SAME_TENSOR)
     # the loss being backwarded holds the shared part too, but is no name for it; nor is the loss
     # the earlier backward() freed (`loss_g, loss_d = compute_losses(...)`: they share `fake`)
-    earlier = record.earlier_history
+    freed = _backwarded(record.earlier)
     holders = tuple(
-        (name, value)
-        for name, value in record.holders
-        if value.history != record.history and (earlier is None or value.history != earlier)
+        (name, value) for name, value in record.holders if value.history != record.history and name != freed
     )
     return _event(record, EventCase.SHARED_GRAPH, shared=shared_variables(holders))
 
@@ -138,6 +137,15 @@ def shared_variables(holders: tuple[tuple[str, Value], ...]) -> tuple[str, ...]:
     sizes = [(len(value.history), name) for name, value in holders]
     smallest = min(size for size, _ in sizes)
     return tuple(sorted(name for size, name in sizes if size == smallest))
+
+
+def _backwarded(call: ast.AST) -> str | None:
+    """The variable a backward call differentiates: ``loss.backward()``, ``autograd.grad(loss, ...)``."""
+    if not isinstance(call, ast.Call):
+        return None
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "backward":
+        return attr_path(call.func.value)
+    return attr_path(call.args[0]) if call.args else None
 
 
 def _sites(hit: tuple[GraphNode, ...]) -> tuple[ast.AST, ...]:
