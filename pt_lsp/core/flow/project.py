@@ -22,14 +22,24 @@ import ast
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from ..classes import ClassInfo
 from ..document import Span
 from ..names import Binding, is_torch_module, star_exports
 from .module_bases import mark_project_modules
-from .project_files import MAX_BYTES, SCAN, content_hash, files_naming, record_read, scan_record, walk_project
+from .project_files import (
+    MAX_BYTES,
+    SCAN,
+    content_hash,
+    files_naming,
+    found_on_disk,
+    record_read,
+    scan_record,
+    walk_project,
+)
 from .units import ANY_PUBLIC, Definition, ImportSpec, Unit, build_unit, parse_unit
 
 if TYPE_CHECKING:
@@ -90,6 +100,8 @@ class Project:
     walks: list[tuple[str, str | None]] = field(default_factory=list)  # (top, skipped) giving them
     libraries: dict[tuple[str, str], str | None] = field(default_factory=dict)  # library_name's answers
     contexts: dict[str, FileContext] = field(default_factory=dict)  # path -> context_of's answer
+    # relative()'s answers: (the importing file, the name, where it is bound) -> what it names
+    relatives: dict[tuple[str, str, tuple[int, int]], Entity | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         path = self.ctx.path
@@ -175,16 +187,7 @@ class Project:
 
     def root(self, folder: str) -> str | None:
         if folder not in self.roots:
-            current, result = folder, None
-            for _ in range(32):
-                if any(os.path.exists(os.path.join(current, marker)) for marker in ROOT_MARKERS):
-                    result = current
-                    break
-                parent = os.path.dirname(current)
-                if parent == current:
-                    break
-                current = parent
-            self.roots[folder] = result
+            self.roots[folder] = _on_disk(_root_of, folder, "")
         return self.roots[folder]
 
     def find_top(self, name: str, unit: Unit | str) -> Module | None:
@@ -352,12 +355,14 @@ class Project:
         return self.member(module, spec.attr, depth)
 
     def relative(self, binding: Binding, unit: Unit | None) -> Entity | None:
-        """What a name bound by a relative import (``from .models import Net``) names."""
+        """What a name bound by a relative import (``from .models import Net``) names: looked up
+        once per analysis (the flow asks at every read of the name; each lookup stats files)."""
         unit = unit or self.this_file()
-        spec = unit.imports.get((binding.name, binding.pos))
-        if spec is None or spec.level == 0:
-            return None
-        return self.imported(unit, spec)
+        key = (unit.path, binding.name, binding.pos)
+        if key not in self.relatives:
+            spec = unit.imports.get((binding.name, binding.pos))
+            self.relatives[key] = None if spec is None or spec.level == 0 else self.imported(unit, spec)
+        return self.relatives[key]
 
     def dotted(self, module: Module, unit: Unit | None) -> str | None:
         """An absolute name under which ``unit`` finds ``module`` (for ``from . import models``)."""
@@ -486,7 +491,39 @@ class Project:
         return self.class_by_id.get(id(node)) or self.ctx.class_info(node)
 
 
+_T = TypeVar("_T")
+
+
+def _on_disk(look: Callable[[str, str], _T], folder: str, name: str) -> _T:
+    """``look(folder, name)``, which reads only the file system: once per process while the
+    batch's files stay unchanged (project_files.found_on_disk)."""
+    found = found_on_disk()
+    if found is None:
+        return look(folder, name)
+    key = (look.__name__, folder, name)
+    if key not in found:
+        found[key] = look(folder, name)
+    return cast(_T, found[key])
+
+
+def _root_of(folder: str, _name: str) -> str | None:
+    """The project root of ``folder``: the nearest folder up holding a ROOT_MARKERS entry."""
+    current = folder
+    for _ in range(32):
+        if any(os.path.exists(os.path.join(current, marker)) for marker in ROOT_MARKERS):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    return None
+
+
 def _file_of(folder: str) -> str | None:
+    return _on_disk(_init_file, folder, "")
+
+
+def _init_file(folder: str, _name: str) -> str | None:
     init = os.path.join(folder, "__init__.py")
     return init if os.path.isfile(init) else None
 
@@ -495,6 +532,10 @@ def _module_at(base: str, name: str) -> Module | None:
     """The module ``name`` in folder ``base``: a package, a file, or a namespace folder."""
     if not name.isidentifier() or name.startswith("torch"):
         return None
+    return _on_disk(_module_in, base, name)
+
+
+def _module_in(base: str, name: str) -> Module | None:
     folder = os.path.join(base, name)
     init = os.path.join(folder, "__init__.py")
     if os.path.isfile(init):
