@@ -3,7 +3,8 @@
 Our own programs, rebuilt from the structure of real reports (a criterion picked from a dict of
 losses, REINFORCE's log-probabilities handed to a `finish_episode` helper, a trainer class whose
 `step` / `train` method shares its name with the optimizer's or the model's, Grad-CAM's
-`gather` of the argmax class, an adapter that changes the weight of the layer it was given).
+`gather` of the argmax class, an adapter that changes the weight of the layer it was given, a
+layer named by a string through `getattr`, rows picked by random ids).
 Every reported program is run under torch 2.13 here: it raises at its `# fails` line ("grad can
 be implicitly created only for scalar outputs" / "a leaf Variable that requires grad is being used
 in an in-place operation"); every silent neighbour runs to its end. Before this change none of the
@@ -184,9 +185,65 @@ nearest = torch.argmin(dist, dim=1)
 picked = dist.gather(1, nearest.unsqueeze(1))
 picked.backward()  # fails
 """,
+    # `t[ids]` with ids from torch.randint / torch.randperm: a row of `t` per id
+    "random_minibatch_by_index": """\
+import torch
+import torch.nn as nn
+
+X = torch.randn(100, 3)
+Y = torch.randn(100, 1)
+model = nn.Linear(3, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.01)
+for step in range(3):
+    idx = torch.randint(0, 100, (16,))
+    loss = (model(X[idx]) - Y[idx]) ** 2
+    opt.zero_grad()
+    loss.backward()  # fails
+    opt.step()
+""",
+    "pairwise_scores_of_sampled_ids": """\
+import torch
+import torch.nn.functional as F
+
+emb = torch.randn(50, 16, requires_grad=True)
+
+
+def score(users, items):
+    return (emb[users] * emb[items]).sum(dim=1)
+
+
+users = torch.randint(0, 50, (20,))
+items = torch.randint(0, 50, (20,))
+loss = -F.logsigmoid(score(users, items))
+loss.backward()  # fails
+""",
 }
 
 SILENT_202 = {
+    "minibatch_of_one_id": """\
+import torch
+import torch.nn as nn
+
+X = torch.randn(100, 3)
+Y = torch.randn(100, 1)
+model = nn.Linear(3, 1)
+for step in range(3):
+    idx = torch.randint(0, 100, (1,))
+    loss = (model(X[idx]) - Y[idx]) ** 2
+    loss.backward()
+""",
+    "random_minibatch_reduced": """\
+import torch
+import torch.nn as nn
+
+X = torch.randn(100, 3)
+Y = torch.randn(100, 1)
+model = nn.Linear(3, 1)
+for step in range(3):
+    idx = torch.randperm(100)[:16]
+    loss = ((model(X[idx]) - Y[idx]) ** 2).mean()
+    loss.backward()
+""",
     "criterion_picked_is_a_mean": """\
 import torch
 import torch.nn as nn
@@ -310,9 +367,68 @@ class VectorLoader:
 
 VectorLoader(nn.Embedding(10, 4)).load(torch.randn(10, 4))
 """,
+    # `getattr(net, "fc")` with a literal name (or a name bound only to one) is `net.fc`
+    "head_named_by_a_string": """\
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(10, 3)
+        self.cls = nn.Linear(3, 2)
+
+
+net = Net()
+head = "fc"
+getattr(net, head).bias.zero_()  # fails
+""",
+    "classifier_weight_by_literal_name": """\
+import torch.nn as nn
+
+
+class Backbone(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Conv2d(3, 8, 3)
+        self.classifier = nn.Linear(8, 4)
+
+
+model = Backbone()
+getattr(model, "classifier").weight.normal_(0, 0.01)  # fails
+""",
 }
 
 SILENT_203 = {
+    "named_head_under_no_grad": """\
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(10, 3)
+
+
+net = Net()
+head = "fc"
+with torch.no_grad():
+    getattr(net, head).bias.zero_()
+""",
+    "named_batch_norm_statistics": """\
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(4)
+
+
+net = Net()
+getattr(net, "bn").running_mean.zero_()
+""",
     "merged_under_no_grad": """\
 import torch
 import torch.nn as nn

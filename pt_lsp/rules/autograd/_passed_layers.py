@@ -35,6 +35,8 @@ def passed_layer_parameter(ctx: FileContext, expr: ast.Attribute) -> tuple[Step,
     member: str | None = None
     if expr.attr in ("weight", "bias") and _is_self_member(holder):
         return _stored_layer_parameter(ctx, expr)
+    if expr.attr in ("weight", "bias") and isinstance(holder, ast.Call) and isinstance(holder.func, ast.Name):
+        return _named_layer_parameter(ctx, expr, holder) if holder.func.id == "getattr" else None
     if isinstance(holder, ast.Attribute) and isinstance(holder.value, ast.Name):
         member, holder = holder.attr, holder.value  # `model.fc.weight`: a layer a local module keeps
     if expr.attr not in ("weight", "bias") or not isinstance(holder, ast.Name) or holder.id in ("self", "cls"):
@@ -51,6 +53,30 @@ def passed_layer_parameter(ctx: FileContext, expr: ast.Attribute) -> tuple[Step,
     if not passed:
         return None
     return _layers_passed(ctx, expr.attr, holder.id, passed, member)
+
+
+def _named_layer_parameter(ctx: FileContext, expr: ast.Attribute, call: ast.Call) -> tuple[Step, ...] | None:
+    """``getattr(net, "fc").bias`` (the name a literal, or a name bound only to that literal):
+    ``net.fc``, where ``net`` is only ever a local module whose class assigns ``self.fc`` once, in
+    ``__init__``, a layer of ``_LAYERS`` (``_kept_layer``)."""
+    if len(call.args) != 2 or call.keywords or ctx.names.binding("getattr", call.func) is not None:
+        return None
+    owner, name = call.args
+    names = reaching_values(ctx, name) if isinstance(name, ast.Name) else [name]
+    literals = {n.value for n in names or () if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    if not isinstance(owner, ast.Name) or not names or len(literals) != 1 or len(names) != len(literals):
+        return None
+    member = literals.pop()
+    made = reaching_values(ctx, owner)
+    layer = _kept_layer(ctx, made[0], member) if made and len(made) == 1 and isinstance(made[0], ast.Call) else None
+    qualname = ctx.qualname(layer.func) if layer is not None else None
+    if layer is None or qualname not in _LAYERS or not _has(layer, expr.attr, _LAYERS[qualname]):
+        return None
+    kind = qualname.rsplit(".", 1)[-1]
+    return (
+        Step(layer, f"created here: the `{expr.attr}` of an `nn.{kind}` is a parameter"),
+        Step(call, f"`{ast.unparse(call)}` is `{owner.id}.{member}` here"),
+    )
 
 
 def _is_self_member(holder: ast.expr) -> bool:

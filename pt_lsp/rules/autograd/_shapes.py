@@ -28,6 +28,7 @@ from pt_lsp.rules.autograd._shape_lattice import (
     Shape,
     broadcast,
     join,
+    merged_steps,
     product,
     shape_text,
 )
@@ -148,7 +149,29 @@ class Shapes:
             elements = self.any_element(expr.value, depth)
             if elements is not None:
                 return elements
+        if isinstance(expr.slice, ast.Name) and self.index_tensor(expr.slice, depth):
+            found = self.gathered(expr, depth)  # `self.W[u]` of ids `u`: a row per id
+            if found is not None:
+                return found
         return self.sliced(expr, depth) if not isinstance(key, str) else None
+
+    def index_tensor(self, name: ast.Name, depth: int) -> bool:
+        """``name`` only ever holds an integer tensor made by ``torch.randint`` / ``torch.randperm``
+        (ids, never a mask: a bool index would select, not gather)."""
+        values = self.values.of(name) if depth <= MAX_SHAPE_DEPTH else []
+        return bool(values) and all(
+            self.index_tensor(v, depth + 1)
+            if isinstance(v, ast.Name)
+            else isinstance(v, ast.Call) and self.ctx.qualname(v.func) in ("torch.randint", "torch.randperm")
+            for v in values
+        )
+
+    def gathered(self, expr: ast.Subscript, depth: int) -> Shape | None:
+        """``t[ids]`` with an integer tensor ``ids``: the shape of ``ids`` then ``t``'s other dimensions."""
+        index, shape = self.shape(expr.slice, depth + 1), self.shape(expr.value, depth + 1)
+        if index is None or shape is None or not (index.exact and shape.exact and shape.dims):
+            return None
+        return Shape((*index.dims, *shape.dims[1:]), True, merged_steps(index, shape))
 
     def any_element(self, name: ast.Name, depth: int) -> Shape | None:
         """``scores[i - 1]`` of a list never changed (``scores = [net(a), net(b)]``, or what a
