@@ -151,6 +151,35 @@ def loop_backwards(n: int) -> str:
     return _blocks(n, backward_in_loop=True)
 
 
+def linked_nodes(n: int) -> str:
+    """n beam searches whose nodes link to each other (``{"last": node, "next": []}``,
+    ``node["next"].append(child)`` in a while loop): the abstract nodes grew with every pass until
+    joins were bounded in depth (one such function of a real course repository never finished)."""
+    head = "import torch\n\ncell = torch.nn.LSTMCell(8, 8)\nreadout = torch.nn.Linear(8, 5)\n\n"
+    body = """
+def make_node_{i}(state, prob, last):
+    length = 0 if last is None else last["len"] + 1
+    return {{"state": state, "prob": prob, "last": last, "len": length, "next": []}}
+
+
+def beam_{i}(x):
+    queue = [make_node_{i}((torch.zeros(1, 8), torch.zeros(1, 8)), 0, None)]
+    while queue:
+        node = queue.pop(0)
+        if node["len"] >= 4:
+            continue
+        h, c = cell(x, node["state"])
+        scores = readout(h).softmax(-1)
+        for j in range(2):
+            child = make_node_{i}((h, c), scores[0, j], node)
+            node["next"].append(child)
+            queue.append(child)
+    return node["state"][0].cpu().numpy()
+
+"""
+    return head + "".join(body.format(i=i) for i in range(n))
+
+
 @dataclass
 class Shape:
     name: str
@@ -170,6 +199,7 @@ SHAPES = [
     Shape("late-loops", late_loops, (5, 10, 20, 40)),
     Shape("sequential-loops", sequential_loops, (100, 200, 400, 800)),
     Shape("loop-backwards", loop_backwards, (100, 200, 400, 800)),
+    Shape("linked-nodes", linked_nodes, (10, 20, 40, 80)),
 ]
 
 

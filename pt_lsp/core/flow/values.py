@@ -37,6 +37,9 @@ class Step:
 
 
 MAX_STEPS = 6  # an evidence path names the places that decide, not every operation
+# Containers within containers that joins keep apart (a batch dict of (h, c) tuples is 3 deep);
+# deeper, a join keeps the facts of the values and drops their structure.
+MAX_NESTING = 6
 
 
 def merge_steps(*groups: tuple[Step, ...]) -> tuple[Step, ...]:
@@ -98,18 +101,26 @@ class Value:
         """This value with one more step on its evidence path."""
         return self.with_(steps=merge_steps(self.steps, (Step(node, message),)))
 
-    def join(self, other: Value) -> Value:
+    def join(self, other: Value, depth: int = 0) -> Value:
         if self is other or self == other:
             return self
         kind = self.kind if self.kind is other.kind else Kind.UNKNOWN
+        if depth >= MAX_NESTING:
+            return _flat_join(self, other, kind)
         items = None
         if self.items is not None and other.items is not None and len(self.items) == len(other.items):
-            items = tuple(a.join(b) for a, b in zip(self.items, other.items))
-        elem = self.elem if other.elem is None else other.elem if self.elem is None else self.elem.join(other.elem)
+            items = tuple(a.join(b, depth + 1) for a, b in zip(self.items, other.items))
+        elem = (
+            self.elem
+            if other.elem is None
+            else other.elem
+            if self.elem is None
+            else self.elem.join(other.elem, depth + 1)
+        )
         if items is None and (self.items or other.items):
             # the positions disagree (a list one path grew): every item is one of its elements
             for item in (*(self.items or ()), *(other.items or ())):
-                elem = item if elem is None else elem.join(item)
+                elem = item if elem is None else elem.join(item, depth + 1)
         return Value(
             kind=kind,
             device=self.device.join(other.device),
@@ -119,20 +130,20 @@ class Value:
             cls=self.cls if self.cls is other.cls else None,
             items=items,
             elem=elem,
-            attrs=_join_attrs(self.attrs, other.attrs),
+            attrs=_join_attrs(self.attrs, other.attrs, depth + 1),
             cuda_flag=self.cuda_flag if self.cuda_flag == other.cuda_flag else None,
             steps=merge_steps(self.steps, other.steps),
             read_only=join_read_only(self.read_only, other.read_only),
             truth=self.truth if self.truth == other.truth else None,
-            keys=_join_keys(self.keys, other.keys),
+            keys=_join_keys(self.keys, other.keys, depth + 1),
         )
 
-    def merge_evidence(self, other: Value) -> Value:
+    def merge_evidence(self, other: Value, depth: int = 0) -> Value:
         """Combine what two *contexts* (standalone, called with known arguments) know of one
         expression: evidence from either counts, so unknown never erases a known device."""
         if self is other or self == other:
             return self
-        joined = self.join(other)
+        joined = self.join(other, depth)
         changes: dict[str, Any] = {}  # each computed from self and other: one copy for all of them
         if Device.UNKNOWN in (self.device, other.device):
             changes["device"] = other.device if self.device is Device.UNKNOWN else self.device
@@ -142,10 +153,11 @@ class Value:
             changes["requires_grad"] = True
         if self.read_only is not None or other.read_only is not None:
             changes["read_only"] = self.read_only or other.read_only
-        if self.elem is not None and other.elem is not None:  # a list's elements, the same way
-            changes["elem"] = self.elem.merge_evidence(other.elem)
-        if self.items is not None and other.items is not None and len(self.items) == len(other.items):
-            changes["items"] = tuple(a.merge_evidence(b) for a, b in zip(self.items, other.items))
+        if depth < MAX_NESTING:
+            if self.elem is not None and other.elem is not None:  # a list's elements, the same way
+                changes["elem"] = self.elem.merge_evidence(other.elem, depth + 1)
+            if self.items is not None and other.items is not None and len(self.items) == len(other.items):
+                changes["items"] = tuple(a.merge_evidence(b, depth + 1) for a, b in zip(self.items, other.items))
         return joined.with_(**changes) if changes else joined
 
     def iter_elem(self) -> Value:
@@ -162,7 +174,7 @@ class Value:
         return UNKNOWN
 
 
-def add_element(old: Value, added: Value) -> Value:
+def add_element(old: Value, added: Value, depth: int = 0) -> Value:
     """The element of a container that held elements ``old`` and now also holds ``added``
     (``stats.append((t, value))``): it *contains* both, so evidence from either counts, as in
     ``merge_evidence``, and a plain Python value (``loss.item()``) hides no tensor next to it.
@@ -173,16 +185,34 @@ def add_element(old: Value, added: Value) -> Value:
         return added
     if added.kind is Kind.OTHER and not added.history and old.kind is Kind.TENSOR:
         return old
-    joined = old.merge_evidence(added)
+    joined = old.merge_evidence(added, depth)
+    if depth >= MAX_NESTING:
+        return joined
     if old.items is not None and added.items is not None and len(old.items) == len(added.items):
-        joined = joined.with_(items=tuple(add_element(a, b) for a, b in zip(old.items, added.items)))
+        joined = joined.with_(items=tuple(add_element(a, b, depth + 1) for a, b in zip(old.items, added.items)))
     if old.elem is not None and added.elem is not None:
-        joined = joined.with_(elem=add_element(old.elem, added.elem))
+        joined = joined.with_(elem=add_element(old.elem, added.elem, depth + 1))
     return joined
 
 
+def _flat_join(mine: Value, theirs: Value, kind: Kind) -> Value:
+    """The join of two values nested ``MAX_NESTING`` deep in containers: their own facts, none of
+    their structure (items, elements, keys, attributes): what is read out of it is unknown. A tree
+    of nodes that link to each other (a beam search's ``{"last": node, "next": [...]}``) would
+    otherwise grow with every pass and every join would walk all of it."""
+    return Value(
+        kind=kind,
+        device=mine.device.join(theirs.device),
+        requires_grad=join_requires_grad(mine.requires_grad, theirs.requires_grad),
+        history=mine.history | theirs.history,
+        qualname=mine.qualname if mine.qualname == theirs.qualname else None,
+        cls=mine.cls if mine.cls is theirs.cls else None,
+        steps=merge_steps(mine.steps, theirs.steps),
+    )
+
+
 def _join_keys(
-    mine: tuple[tuple[str, Value], ...] | None, theirs: tuple[tuple[str, Value], ...] | None
+    mine: tuple[tuple[str, Value], ...] | None, theirs: tuple[tuple[str, Value], ...] | None, depth: int = 0
 ) -> tuple[tuple[str, Value], ...] | None:
     """A dict's entries on either path: a key one path lacks is read only on the other (a read
     on the first raises KeyError), so its value is the other path's."""
@@ -191,18 +221,18 @@ def _join_keys(
     if mine is theirs:
         return mine
     other = dict(theirs)
-    joined = [(name, value.join(other.pop(name)) if name in other else value) for name, value in mine]
+    joined = [(name, value.join(other.pop(name), depth) if name in other else value) for name, value in mine]
     return (*joined, *other.items())
 
 
 def _join_attrs(
-    mine: tuple[tuple[str, Value], ...], theirs: tuple[tuple[str, Value], ...]
+    mine: tuple[tuple[str, Value], ...], theirs: tuple[tuple[str, Value], ...], depth: int = 0
 ) -> tuple[tuple[str, Value], ...]:
     """Attributes known on both paths, joined: a branch that moves a model keeps its layers."""
     if mine is theirs or not (mine and theirs):
         return mine if mine is theirs else ()
     other = dict(theirs)
-    return tuple((name, value.join(other[name])) for name, value in mine if name in other)
+    return tuple((name, value.join(other[name], depth)) for name, value in mine if name in other)
 
 
 # What a call receives: positional argument values, and keyword values (None: ``**kwargs``).
