@@ -106,7 +106,7 @@ class Value:
             return self
         kind = self.kind if self.kind is other.kind else Kind.UNKNOWN
         if depth >= MAX_NESTING:
-            return _flat_join(self, other, kind)
+            return _flat_join(self, other)
         items = None
         if self.items is not None and other.items is not None and len(self.items) == len(other.items):
             items = tuple(a.join(b, depth + 1) for a, b in zip(self.items, other.items))
@@ -195,20 +195,24 @@ def add_element(old: Value, added: Value, depth: int = 0) -> Value:
     return joined
 
 
-def _flat_join(mine: Value, theirs: Value, kind: Kind) -> Value:
+def _flat_join(mine: Value, theirs: Value) -> Value:
     """The join of two values nested ``MAX_NESTING`` deep in containers: their own facts, none of
-    their structure (items, elements, keys, attributes): what is read out of it is unknown. A tree
-    of nodes that link to each other (a beam search's ``{"last": node, "next": [...]}``) would
-    otherwise grow with every pass and every join would walk all of it."""
-    return Value(
-        kind=kind,
-        device=mine.device.join(theirs.device),
-        requires_grad=join_requires_grad(mine.requires_grad, theirs.requires_grad),
-        history=mine.history | theirs.history,
-        qualname=mine.qualname if mine.qualname == theirs.qualname else None,
-        cls=mine.cls if mine.cls is theirs.cls else None,
-        steps=merge_steps(mine.steps, theirs.steps),
-    )
+    their structure (items, elements, keys, attributes) nor the facts read out of it: what is read
+    out of it is unknown. A tree of nodes that link to each other (a beam search's
+    ``{"last": node, "next": [...]}``) would otherwise grow with every pass and every join would
+    walk all of it."""
+    return mine.with_(**_BARE).join(theirs.with_(**_BARE))
+
+
+_BARE: dict[str, Any] = {
+    "items": None,
+    "elem": None,
+    "keys": None,
+    "attrs": (),
+    "truth": None,
+    "cuda_flag": None,
+    "read_only": None,
+}
 
 
 def _join_keys(

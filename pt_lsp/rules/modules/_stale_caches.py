@@ -138,16 +138,7 @@ def _built_by_method(ctx: FileContext, info: ClassInfo, forward: Function, attr:
 
 def _not_none_test(test: ast.expr) -> str | None:
     """``g`` of the test ``self.g is not None``."""
-    if (
-        isinstance(test, ast.Compare)
-        and is_self_attr(test.left)
-        and len(test.ops) == 1
-        and isinstance(test.ops[0], ast.IsNot)
-        and isinstance(test.comparators[0], ast.Constant)
-        and test.comparators[0].value is None
-    ):
-        return test.left.attr
-    return None
+    return _none_test(test, ast.IsNot)
 
 
 def _tensors(ctx: FileContext, value: ast.expr) -> bool:
@@ -165,13 +156,13 @@ def _tensors(ctx: FileContext, value: ast.expr) -> bool:
     return _torch_tensor(ctx, value)
 
 
-def _none_test(test: ast.expr) -> str | None:
-    """``g`` of the test ``self.g is None``."""
+def _none_test(test: ast.expr, op: type[ast.cmpop] = ast.Is) -> str | None:
+    """``g`` of the test ``self.g is None`` (``op``: ``ast.IsNot`` for ``self.g is not None``)."""
     if (
         isinstance(test, ast.Compare)
         and is_self_attr(test.left)
         and len(test.ops) == 1
-        and isinstance(test.ops[0], ast.Is)
+        and isinstance(test.ops[0], op)
         and isinstance(test.comparators[0], ast.Constant)
         and test.comparators[0].value is None
     ):
