@@ -9,6 +9,9 @@ import ast
 from dataclasses import dataclass
 
 from pt_lsp.core.context import FileContext, PerFile
+from pt_lsp.core.document import Pos
+from pt_lsp.core.edits import alone_on_lines, indentation, newline_of
+from pt_lsp.core.findings import Applicability, Edit, Fix
 from pt_lsp.core.flow.project import LIBRARIES
 from pt_lsp.core.walk import attr_path
 from pt_lsp.rules.autograd._grad_resets import FUNCTIONS, functions_named, is_reset
@@ -148,3 +151,17 @@ def _unseen(ctx: FileContext, func: ast.expr) -> bool:
     if qualname is None:
         return isinstance(func, ast.Name)  # a name bound by the file to something unknown
     return qualname.split(".", 1)[0] not in LIBRARIES
+
+
+def reset_after(ctx: FileContext, stmt: ast.stmt, grad: str) -> list[Fix]:
+    """The fix: ``<grad> = None`` on a line of its own after the update (unsafe: every later update
+    changes, which is the point)."""
+    if not alone_on_lines(ctx, [stmt]):
+        return []
+    end = stmt.end_lineno or stmt.lineno
+    line = f"{indentation(ctx, stmt)}{grad} = None"
+    if end < ctx.doc.line_count:
+        edit = Edit.insert(Pos(end + 1, 0), line + newline_of(ctx))
+    else:
+        edit = Edit.insert(Pos(end, len(ctx.doc.line_text(end))), newline_of(ctx) + line)
+    return [Fix(f"Set `{grad} = None` after the update", (edit,), Applicability.UNSAFE)]

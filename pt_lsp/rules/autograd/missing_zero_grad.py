@@ -15,7 +15,7 @@ from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path, own_nodes
 from pt_lsp.rules.autograd._forward_resets import model_call_resets
 from pt_lsp.rules.autograd._grad_resets import FUNCTIONS, module_reset, outer_resets, resets_or_unknown
-from pt_lsp.rules.autograd._manual_steps import manual_updates
+from pt_lsp.rules.autograd._manual_steps import manual_updates, reset_after
 from pt_lsp.rules.autograd._stepped_optimizers import (
     assignments_to,
     iterated_optimizers,
@@ -184,20 +184,9 @@ class MissingZeroGrad(Rule):
                 ctx,
                 update.stmt,
                 message,
-                fixes=self.reset_after(ctx, update.stmt, grad),
+                fixes=reset_after(ctx, update.stmt, grad),
                 related=evidence_path(ctx, steps),
             )
-
-    def reset_after(self, ctx: FileContext, stmt: ast.stmt, grad: str) -> list[Fix]:
-        if not alone_on_lines(ctx, [stmt]):
-            return []
-        end = stmt.end_lineno or stmt.lineno
-        line = f"{indentation(ctx, stmt)}{grad} = None"
-        if end < ctx.doc.line_count:
-            edit = Edit.insert(Pos(end + 1, 0), line + newline_of(ctx))
-        else:
-            edit = Edit.insert(Pos(end, len(ctx.doc.line_text(end))), newline_of(ctx) + line)
-        return [Fix(f"Set `{grad} = None` after the update", (edit,), Applicability.UNSAFE)]
 
     def closure_step(self, ctx: FileContext, step: ast.Call) -> Iterator[Finding]:
         """``opt.step(closure)`` where the closure, a function of the same scope, backwards and never
