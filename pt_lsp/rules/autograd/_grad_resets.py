@@ -285,3 +285,13 @@ def _functions_by_name(ctx: FileContext) -> dict[str, list[ast.FunctionDef]]:
 def functions_named(ctx: FileContext, name: str) -> list[ast.FunctionDef]:
     """The file's functions called ``name``, in source order (indexed once per file)."""
     return _functions_by_name(ctx).get(name, [])
+
+
+def first_backward(scope: ast.AST) -> ast.Call | None:
+    """The first ``<x>.backward()`` in ``scope`` (a loop, a function), nested functions aside."""
+    found: ast.Call | None = None
+    for node in own_nodes(scope):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "backward":
+            if found is None or (node.lineno, node.col_offset) < (found.lineno, found.col_offset):
+                found = node
+    return found

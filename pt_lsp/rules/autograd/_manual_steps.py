@@ -14,7 +14,7 @@ from pt_lsp.core.edits import alone_on_lines, indentation, newline_of
 from pt_lsp.core.findings import Applicability, Edit, Fix
 from pt_lsp.core.flow.project import LIBRARIES
 from pt_lsp.core.walk import attr_path
-from pt_lsp.rules.autograd._grad_resets import FUNCTIONS, functions_named, is_reset
+from pt_lsp.rules.autograd._grad_resets import FUNCTIONS, first_backward, functions_named, is_reset
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 # in-place updates of a tensor: `w.sub_(lr * w.grad)`, `w.data.add_(w.grad, alpha=-lr)`
@@ -85,24 +85,11 @@ def _training_loop(ctx: FileContext, stmt: ast.stmt) -> tuple[ast.For | ast.Asyn
     node = ctx.parent(stmt)
     while node is not None and not isinstance(node, (*FUNCTIONS, ast.Module)):
         if isinstance(node, _LOOPS):
-            backward = _first_backward(node)
+            backward = first_backward(node)
             if backward is not None:
                 return node, backward
         node = ctx.parent(node)
     return None
-
-
-def _first_backward(loop: ast.AST) -> ast.Call | None:
-    calls = [
-        n
-        for n in ast.walk(loop)
-        if isinstance(n, ast.Call)
-        and (
-            (isinstance(n.func, ast.Attribute) and n.func.attr == "backward")
-            or attr_path(n.func) in ("torch.autograd.backward", "autograd.backward")
-        )
-    ]
-    return min(calls, key=lambda c: (c.lineno, c.col_offset)) if calls else None
 
 
 def _rebound(loop: ast.AST, path: str) -> bool:

@@ -14,7 +14,7 @@ from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path, own_nodes
 from pt_lsp.rules.autograd._forward_resets import model_call_resets
-from pt_lsp.rules.autograd._grad_resets import FUNCTIONS, module_reset, outer_resets, resets_or_unknown
+from pt_lsp.rules.autograd._grad_resets import FUNCTIONS, first_backward, module_reset, outer_resets, resets_or_unknown
 from pt_lsp.rules.autograd._manual_steps import manual_updates, reset_after
 from pt_lsp.rules.autograd._stepped_optimizers import (
     assignments_to,
@@ -140,7 +140,7 @@ class MissingZeroGrad(Rule):
                 continue
             if model_call_resets(ctx, outermost, optimizer, step=call):
                 continue  # the model's forward resets its own gradients (asked last: it needs the flow)
-            backward = self.first_backward(ctx, loop)
+            backward = first_backward(loop)
             if others:  # another optimizer is reset: zero this one before its own backward
                 backward = self.last_backward_before(ctx, loop, call) or backward
                 stepped = self.stepped_in(ctx, loop)
@@ -200,7 +200,7 @@ class MissingZeroGrad(Rule):
         closure = _local_function(ctx, step, closure_name) if evidence is not None else None
         if closure is None or name is None:
             return
-        backward = self.first_backward(ctx, closure)
+        backward = first_backward(closure)
         if backward is None or resets_or_unknown(ctx, closure, optimizer):
             return
         severity = Severity.ERROR if evidence == "torch.optim" else Severity.WARNING
@@ -259,7 +259,7 @@ class MissingZeroGrad(Rule):
         resets = outer_resets(ctx, outermost, loop, optimizer, step)
         if not resets:
             return  # the loop around it only hands the optimizer to code not in view
-        backward = self.first_backward(ctx, loop)
+        backward = first_backward(loop)
         lines = [str(getattr(reset, "lineno", "?")) for reset in resets]
         where = ("line " if len(lines) == 1 else "lines ") + ", ".join(lines)
         message = (
@@ -299,7 +299,7 @@ class MissingZeroGrad(Rule):
             function = ctx.parent(function)
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return
-        backward = self.first_backward(ctx, function)
+        backward = first_backward(function)
         others: list[ast.Call] = []
         if backward is None or resets_or_unknown(ctx, function, optimizer, others=others, step=step):
             return
@@ -379,7 +379,7 @@ class MissingZeroGrad(Rule):
             return
         if resets_or_unknown(ctx, ctx.tree, optimizer, fresh=False):
             return  # reset (or handed to code that may reset it) somewhere else in the file
-        backward = self.last_backward_before(ctx, function, step) or self.first_backward(ctx, function)
+        backward = self.last_backward_before(ctx, function, step) or first_backward(function)
         message = (
             f"`{name}` steps in `{function.name}()`, which resets {self.whose(ctx, others)} gradients but never"
             f" these: from the second call on, each `backward()` adds to the gradients of all earlier calls;"
@@ -499,18 +499,9 @@ class MissingZeroGrad(Rule):
                 loops.append(current)
             current = ctx.parent(current)
         for loop in loops:
-            if self.first_backward(ctx, loop) is not None:
+            if first_backward(loop) is not None:
                 return loop, loops[-1]
         return None
-
-    @staticmethod
-    def first_backward(ctx: FileContext, loop: ast.AST) -> ast.Call | None:
-        found: ast.Call | None = None
-        for node in own_nodes(loop):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "backward":
-                if found is None or (node.lineno, node.col_offset) < (found.lineno, found.col_offset):
-                    found = node
-        return found
 
     # -- the fix -----------------------------------------------------------------------------------
     def stepped_in(self, ctx: FileContext, loop: ast.AST) -> list[str]:
