@@ -15,6 +15,14 @@ if TYPE_CHECKING:
 
 def grad_mode(expr: ast.expr, scope: Scope) -> bool | None:
     """True/False when ``expr`` is a grad-mode context manager, None otherwise."""
+    if isinstance(expr, (ast.BoolOp, ast.IfExp)):
+        # `with np.errstate(...) and torch.no_grad():` enters the no_grad object (audit-17 G2):
+        # the item is one of its operands; off when one may be off, as a join of states is
+        operands = expr.values if isinstance(expr, ast.BoolOp) else [expr.body, expr.orelse]
+        modes = [grad_mode(operand, scope) for operand in operands]
+        if False in modes:
+            return False
+        return True if all(modes) else None
     func = expr.func if isinstance(expr, ast.Call) else expr
     qualname = scope.qualname(func)  # in the file whose code runs
     if qualname in api.GRAD_MODE_OFF:
