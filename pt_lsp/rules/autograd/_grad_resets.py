@@ -73,7 +73,7 @@ def resets_or_unknown(
             )
             if callee is None:
                 continue
-            local = functions_named(ctx, callee)
+            local = functions_called(ctx, node)
             if (
                 local
                 and depth < 2
@@ -282,9 +282,21 @@ def _functions_by_name(ctx: FileContext) -> dict[str, list[ast.FunctionDef]]:
     return by_name
 
 
-def functions_named(ctx: FileContext, name: str) -> list[ast.FunctionDef]:
-    """The file's functions called ``name``, in source order (indexed once per file)."""
-    return _functions_by_name(ctx).get(name, [])
+def functions_called(ctx: FileContext, call: ast.Call) -> list[ast.FunctionDef]:
+    """The file's functions ``call`` may run, by name, in source order (indexed once per file):
+    methods for ``obj.name()``, other functions for ``name()``: ``model.train()`` is not the
+    file's ``def train(config)`` (audit-17 M3)."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        method = True
+        name = func.attr
+    elif isinstance(func, ast.Name):
+        method = False
+        name = func.id
+    else:
+        return []
+    found = _functions_by_name(ctx).get(name, [])
+    return [f for f in found if isinstance(ctx.parent(f), ast.ClassDef) is method] if found else found
 
 
 def first_backward(scope: ast.AST) -> ast.Call | None:

@@ -14,7 +14,7 @@ from pt_lsp.core.edits import alone_on_lines, indentation, newline_of
 from pt_lsp.core.findings import Applicability, Edit, Fix
 from pt_lsp.core.flow.project import LIBRARIES
 from pt_lsp.core.walk import attr_path
-from pt_lsp.rules.autograd._grad_resets import FUNCTIONS, first_backward, functions_named, is_reset
+from pt_lsp.rules.autograd._grad_resets import FUNCTIONS, first_backward, functions_called, is_reset
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 # in-place updates of a tensor: `w.sub_(lr * w.grad)`, `w.data.add_(w.grad, alpha=-lr)`
@@ -120,7 +120,7 @@ def _resets(ctx: FileContext, scope: ast.AST, path: str, depth: int) -> bool:
         callee = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
         if callee is None:
             continue
-        local = functions_named(ctx, callee)
+        local = functions_called(ctx, node)
         if local and depth < MAX_DEPTH and any(_resets(ctx, f, path, depth + 1) for f in local):
             return True
         if local or callee in _HARMLESS or not _unseen(ctx, func):
