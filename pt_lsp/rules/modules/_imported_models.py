@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 Early = Callable[[FileContext, ClassInfo, Function, str], "tuple[str, ast.Call, ast.Call] | None"]
 
 # Module methods returning the module itself: `LiquidCell(16).to(device)` is still the model.
-_SAME_MODEL = {"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16", "type"}
+SAME_MODEL = {"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16", "type"}
 
 
 def imported_models(ctx: FileContext) -> Iterator[tuple[str, FileContext, ClassInfo, Function]]:
@@ -37,7 +37,7 @@ def imported_models(ctx: FileContext) -> Iterator[tuple[str, FileContext, ClassI
     seen: set[int] = set()
     for stmt in ctx.index.of(ast.Assign):
         value = stmt.value
-        while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _SAME_MODEL:
+        while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in SAME_MODEL:
             value = value.func.value
         if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
             continue
