@@ -136,6 +136,7 @@ def init_assignments(info: ClassInfo, init: ast.AST) -> dict[str, ast.Assign]:
     counts: dict[str, int] = {}
     found: dict[str, ast.Assign] = {}
     excluded: set[str] = set()
+    filled: set[str] = set()  # written through a subscript in `__init__`
     placeholders, placeholder_lines = _placeholders(init)
     for method in _class_methods(info):
         for node in own_nodes(method):
@@ -157,6 +158,8 @@ def init_assignments(info: ClassInfo, init: ast.AST) -> dict[str, ast.Assign]:
                             found[target.attr] = node
                         else:
                             excluded.add(target.attr)
+                    elif method is init and isinstance(target, ast.Subscript) and is_self_attr(target.value):
+                        filled.add(target.value.attr)  # `self.alpha[0] += a`: the same tensor, written in place
                     else:
                         excluded.update(n.attr for n in ast.walk(target) if is_self_attr(n))
             elif isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)):
@@ -168,8 +171,20 @@ def init_assignments(info: ClassInfo, init: ast.AST) -> dict[str, ast.Assign]:
     return {
         a: s
         for a, s in found.items()
-        if counts.get(a) == 1 and a not in excluded and all(p < s.lineno for p in placeholder_lines.get(a, ()))
+        if counts.get(a) == 1
+        and a not in excluded
+        and (a not in filled or _torch_call(s.value))  # a dict or list filled by key is no plain tensor
+        and all(p < s.lineno for p in placeholder_lines.get(a, ()))
     }
+
+
+def _torch_call(value: ast.expr) -> bool:
+    """``torch.zeros(n)`` (also through ``.view(...)``-style methods): a tensor a torch function made."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        if isinstance(value.func.value, ast.Name) and value.func.value.id == "torch":
+            return True
+        value = value.func.value
+    return False
 
 
 def _pairs(node: ast.Assign) -> list[ast.Assign]:
