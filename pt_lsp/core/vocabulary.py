@@ -151,6 +151,12 @@ PARAMETER_FREE = frozenset(
         "MaxPool1d MaxPool2d MaxPool3d AvgPool1d AvgPool2d AvgPool3d AdaptiveAvgPool1d "
         "AdaptiveAvgPool2d AdaptiveAvgPool3d AdaptiveMaxPool1d AdaptiveMaxPool2d Upsample "
         "PixelShuffle Hardtanh Hardswish Hardsigmoid Softsign Tanhshrink Threshold GLU"
+        # similarities, distances, paddings and reshapes (audit-18 G4: nn.CosineSimilarity of detached rows)
+        " CosineSimilarity PairwiseDistance Softmax2d Softmin LogSigmoid Hardshrink Softshrink CELU RReLU"
+        " ZeroPad1d ZeroPad2d ZeroPad3d ConstantPad1d ConstantPad2d ConstantPad3d ReflectionPad1d ReflectionPad2d"
+        " ReflectionPad3d ReplicationPad1d ReplicationPad2d ReplicationPad3d CircularPad1d CircularPad2d"
+        " CircularPad3d LPPool1d LPPool2d UpsamplingNearest2d UpsamplingBilinear2d PixelUnshuffle Fold Unfold"
+        " ChannelShuffle"
     ).split()
 )
 

@@ -52,6 +52,8 @@ class QualifiedCalls:
     def call_qualified(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         if qualname.startswith(namedtuples.PREFIX):  # an instance of a named tuple class
             return namedtuples.construct(qualname, args, kwargs, node)
+        if not qualname.startswith("<") and (returned := self.functions.scope.returned_device(qualname)) is not None:
+            return returned  # `init_device()` of another project file: only picks a device (audit-16 M1)
         local = self.functions.local_callable(qualname)
         if local is not None:
             return local(node, args, kwargs, state)
@@ -172,6 +174,16 @@ class QualifiedCalls:
                     elem = held.with_(device=Device.UNKNOWN, steps=())
             # nn.Sequential's layers, named "0", "1"... as torch names them (which weights it saves)
             layers = tuple((str(i), a) for i, a in enumerate(args)) if qualname == "torch.nn.Sequential" else ()
+            if (
+                layers
+                and all(a.kind is Kind.MODULE for a in args)
+                and not any(isinstance(a, ast.Starred) for a in node.args)
+            ):
+                # iterating it gives its layers too (`for m in self.model: x = m(x)`), as a ModuleList's
+                held = args[0]
+                for layer in args[1:]:
+                    held = held.join(layer)
+                elem = held.with_(device=Device.UNKNOWN, steps=())
             return Value(
                 kind=Kind.MODULE, device=Device.CPU, requires_grad=True, qualname=qualname, elem=elem, attrs=layers
             )
@@ -286,6 +298,8 @@ class QualifiedCalls:
 
     def call_builtin(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value | None:
         name = qualname.rsplit(".", 1)[-1] if qualname.startswith("builtins.") else None
+        if qualname == "collections.OrderedDict":
+            name = "dict"  # an ordered dict is read as a dict
         if name is None:
             return None
         if name in api.ITERATION_BUILTINS and args:
@@ -301,6 +315,12 @@ class QualifiedCalls:
             keys = tuple((k, v) for k, v in kwargs.items() if k is not None)
             history = frozenset().union(*(v.history for v in held))
             return Value(kind=Kind.OTHER, requires_grad=None, elem=elem, history=history, keys=keys)
+        if name == "dict" and len(node.args) == 1 and not node.keywords and (pairs := _constant_pairs(node, args[0])):
+            # `OrderedDict([("loss", loss), ("acc", acc)])`: a dict of constant keys, as its display is
+            history = frozenset().union(*(v.history for _, v in pairs))
+            return Value(
+                kind=Kind.OTHER, requires_grad=None, elem=_joined([v for _, v in pairs]), history=history, keys=pairs
+            )
         if name == "dict" and len(args) == 1 and not node.keywords:  # `dict(model.named_parameters())`
             pair = args[0].iter_elem()  # its values: the pairs' second items, as a dict comprehension's
             if pair.items is not None and len(pair.items) == 2:
@@ -329,6 +349,31 @@ class QualifiedCalls:
         if name in api.PYTHON_RESULT_BUILTINS:
             return OTHER
         return UNKNOWN
+
+
+def _constant_pairs(node: ast.Call, pairs: Value) -> tuple[tuple[str, Value], ...] | None:
+    """The ``(key, value)`` items of ``[("k", v), ...]`` given to ``dict``/``OrderedDict``: a
+    display of 2-tuples with constant string keys whose evaluated items are known."""
+    display = node.args[0]
+    if not isinstance(display, (ast.List, ast.Tuple)) or not display.elts or pairs.items is None:
+        return None
+    if len(pairs.items) != len(display.elts):
+        return None
+    found = []
+    for pair, item in zip(display.elts, pairs.items):
+        if not (isinstance(pair, ast.Tuple) and len(pair.elts) == 2 and isinstance(pair.elts[0], ast.Constant)):
+            return None
+        if not isinstance(pair.elts[0].value, str) or item.items is None or len(item.items) != 2:
+            return None
+        found.append((pair.elts[0].value, item.items[1]))
+    return tuple(found)
+
+
+def _joined(values: list[Value]) -> Value:
+    result = values[0]
+    for value in values[1:]:
+        result = result.join(value)
+    return result
 
 
 def distribution_device(qualname: str, params: list[Value], default: Device) -> Device:

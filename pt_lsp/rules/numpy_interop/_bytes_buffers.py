@@ -20,8 +20,27 @@ BYTES_FUNCTIONS = frozenset(
 
 
 def is_bytes(ctx: FileContext, node: ast.AST) -> bool:
-    """``node`` is an immutable ``bytes`` object (or a ``memoryview`` of one) on every path."""
+    """``node`` is an immutable ``bytes`` object (or a ``memoryview`` of one), or a memory map
+    opened read-only, on every path."""
     return _is_bytes(ctx, node)
+
+
+def buffer_words(ctx: FileContext, node: ast.AST) -> str:
+    """How a message names the read-only buffer ``node`` (one :func:`is_bytes` accepts)."""
+    return "a read-only memory map" if is_read_only_map(ctx, node) else "an immutable bytes object"
+
+
+def is_read_only_map(ctx: FileContext, node: ast.AST, depth: int = 0) -> bool:
+    """``mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)`` (or ``prot=mmap.PROT_READ``), or a
+    name only ever bound to one: a buffer torch cannot write through (safetensors#32 mapped its
+    file so and made each tensor with ``torch.frombuffer``)."""
+    if isinstance(node, ast.Name) and depth < 3:
+        values = reaching_values(ctx, node)
+        return bool(values) and all(is_read_only_map(ctx, v, depth + 1) for v in values or ())
+    if not isinstance(node, ast.Call) or ctx.qualname(node.func) != "mmap.mmap":
+        return False
+    flags = {k.arg: ctx.qualname(k.value) for k in node.keywords}
+    return flags.get("access") == "mmap.ACCESS_READ" or flags.get("prot") == "mmap.PROT_READ"
 
 
 def _is_bytes(ctx: FileContext, node: ast.AST, depth: int = 0) -> bool:
@@ -34,6 +53,8 @@ def _is_bytes(ctx: FileContext, node: ast.AST, depth: int = 0) -> bool:
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult)):
         return _is_bytes(ctx, node.left, depth) or _is_bytes(ctx, node.right, depth)
     if isinstance(node, ast.Call):
+        if is_read_only_map(ctx, node):
+            return True
         if isinstance(node.func, ast.Name) and node.func.id in ("bytes", "memoryview"):
             if ctx.names.binding(node.func.id, node.func) is not None:
                 return False  # shadowed

@@ -20,6 +20,8 @@ from pt_lsp.core.context import FileContext
 from pt_lsp.core.evidence.reaching import reaching_values
 from pt_lsp.core.flow.values import Kind, Value
 
+from ._axes import axes_method
+
 ELEMENTWISE = frozenset(
     f"numpy.{name}"
     for name in (
@@ -29,6 +31,8 @@ ELEMENTWISE = frozenset(
         "isnan isinf isfinite isneginf isposinf nan_to_num rint trunc mod fmod arctan2 hypot floor_divide "
         "logical_and logical_or logical_not greater greater_equal less less_equal equal not_equal "
         "deg2rad rad2deg degrees radians signbit heaviside"
+        # comparisons of two arrays (`np.allclose(enc.weight[i], enc.weight[j])`: fastai course-nlp#47)
+        " allclose isclose array_equal array_equiv"
     ).split()
 )
 FROM_SEQUENCE = frozenset(
@@ -52,6 +56,8 @@ CONVERTS_ARGUMENT = frozenset(
         "percentile quantile nanpercentile nanquantile histogram histogram2d nanmean nanstd nanvar nansum "
         "nanmax nanmin nanmedian average cov corrcoef dot matmul outer inner tile diff append interp "
         "bincount count_nonzero zeros_like ones_like empty_like full_like linalg.norm"
+        # the flat index of an argmax (`np.unravel_index(idx[best], shape)`: DCFNet_pytorch#23)
+        " unravel_index"
     ).split()
 )
 # matplotlib's plotting functions turn each data argument (a tensor, a list of them) into an array.
@@ -59,9 +65,23 @@ PLOTTING = frozenset(
     f"matplotlib.pyplot.{name}"
     for name in "plot scatter hist imshow bar barh semilogx semilogy loglog errorbar fill_between stem step".split()
 )
+# matplotlib's patches keep their corners and sizes, which the axes turn into an array when the
+# patch is added (`add_patch(plt.Rectangle((box[0], box[1]), w, h))` of a CUDA detection's box:
+# Faster-R-CNN-with-model-pretrained-on-Visual-Genome#19; Bbox.from_extents' np.array).
+PATCHES = frozenset(
+    f"matplotlib.{module}.{name}"
+    for module in ("pyplot", "patches")
+    for name in "Rectangle Circle Ellipse Polygon Arrow FancyBboxPatch".split()
+)
 # scikit-learn's metrics and scalers validate their inputs into arrays (`accuracy_score(labels, preds)`,
 # `minmax_scale(norms)`: check_array's np.asarray).
-LIBRARY_CONVERTERS = ("sklearn.metrics.", "sklearn.preprocessing.")
+# SciPy's numeric functions do the same with np.asarray (`scipy.stats.pareto.logpdf(x, alpha)` of
+# a distribution's parameters: pytorch#93677); not scipy.optimize (callables) nor scipy.io (dicts).
+LIBRARY_CONVERTERS = (
+    "sklearn.metrics.",
+    "sklearn.preprocessing.",
+    *(f"scipy.{m}." for m in "stats special signal ndimage spatial linalg interpolate fft cluster".split()),
+)
 # scikit-learn estimators validate what their methods are given the same way
 # (`TSNE(n_components=2).fit_transform(embeddings)`, `pca.transform(features)`).
 ESTIMATOR_METHODS = frozenset(
@@ -73,7 +93,7 @@ ESTIMATOR_METHODS = frozenset(
 KEYWORD_ARRAYS = {"numpy.random.choice": ("p",)}
 # A file without any of these words converts nothing (`.numpy(` holds "numpy"): PTL401's and
 # PTL402's gate, scanned once per file for both.
-CONVERSION_WORDS = ("numpy", "array(", "matplotlib", "sklearn")
+CONVERSION_WORDS = ("numpy", "array(", "matplotlib", "sklearn", "scipy")
 # NumPy's savers convert each array they write: every argument after the file, by position or by
 # keyword (`np.savez(path, depth=t)`, `**predictions`), but not their options.
 SAVERS = frozenset({"numpy.save", "numpy.savez", "numpy.savez_compressed", "numpy.savetxt"})
@@ -98,7 +118,7 @@ class Conversion:
 def conversions(ctx: FileContext, call: ast.Call) -> list[Conversion]:
     """The tensors ``call`` converts beyond ``np.asarray(t)`` of one tensor (which the rules
     read directly): the elements of a list, the arguments of an element-wise function."""
-    qualname = ctx.qualname(call.func) or estimator_method(ctx, call)
+    qualname = ctx.qualname(call.func) or estimator_method(ctx, call) or axes_method(ctx, call)
     if qualname is None or not call.args:
         return []
     found = []
@@ -113,7 +133,8 @@ def conversions(ctx: FileContext, call: ast.Call) -> list[Conversion]:
         found.extend(_elements(ctx, call, qualname, call.args[0]))
     library = (
         qualname in PLOTTING
-        or qualname.startswith(LIBRARY_CONVERTERS)
+        or qualname in PATCHES
+        or qualname.startswith((*LIBRARY_CONVERTERS, "matplotlib.axes.Axes."))
         or (qualname.startswith("sklearn.") and qualname.rpartition(".")[2] in ESTIMATOR_METHODS)
     )
     if qualname in ELEMENTWISE or qualname in CONVERTS_ARGUMENT or library:
@@ -189,7 +210,10 @@ def _elements(ctx: FileContext, call: ast.Call, qualname: str, argument: ast.exp
         return []
     element = sequence.iter_elem()
     # rows of a table (`predicts.append([distance, label])`): NumPy converts the tensors inside too
-    held = [item for item in element.items or () if item.is_tensor] if element.kind is Kind.SEQ else [element]
+    held = [element]
+    if element.kind is Kind.SEQ:
+        # a row built by a comprehension (`[[errors[k] for k in legend]]`) has an element, not items
+        held = [item for item in element.items if item.is_tensor] if element.items else [element.iter_elem()]
     return [
         Conversion(call, qualname, argument, tensor, True)
         for tensor in held

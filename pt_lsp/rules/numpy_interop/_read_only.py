@@ -18,7 +18,7 @@ from pt_lsp.core.evidence.reaching import (
 from pt_lsp.core.flow.indexing import basic_index
 from pt_lsp.core.flow.lattice import ReadOnly
 
-from ._bytes_buffers import is_bytes
+from ._bytes_buffers import buffer_words, is_bytes
 from ._flag_attributes import flagged_attribute
 from ._flagged_names import made_read_only
 from ._pil_modes import eight_bit_image, uint8_asarray
@@ -61,7 +61,7 @@ def read_only(ctx: FileContext, node: ast.AST, depth: int = 0) -> ReadOnly | Non
     if isinstance(node, ast.Call):
         qualname = ctx.qualname(node.func)
         if qualname == "numpy.frombuffer" and node.args and is_bytes(ctx, node.args[0]):
-            return ReadOnly("`np.frombuffer` of an immutable bytes object", node, True)
+            return ReadOnly(f"`np.frombuffer` of {buffer_words(ctx, node.args[0])}", node, True)
         if qualname == "numpy.broadcast_to":
             return ReadOnly("a `np.broadcast_to` view, whose rows share one memory", node, False)
         buffer = _argument(node, "buffer", 2) if qualname == "numpy.ndarray" else None

@@ -16,7 +16,7 @@ from pt_lsp.core.flow.trips import over_range
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path
-from pt_lsp.rules.numpy_interop._bytes_buffers import is_bytes
+from pt_lsp.rules.numpy_interop._bytes_buffers import is_bytes, is_read_only_map
 from pt_lsp.rules.numpy_interop._inplace_writes import NOT_WRITING, WRITES, Write, block_writes, first_at, writes
 from pt_lsp.rules.numpy_interop._read_only import read_only
 
@@ -257,16 +257,20 @@ class FromNumpyReadOnly(Rule):
         )
 
     def buffer_finding(self, ctx: FileContext, call: ast.Call, buffer: ast.expr) -> Finding:
-        """``torch.frombuffer(payload, dtype=...)`` of an immutable ``bytes`` object."""
-        steps = [Step(buffer, "an immutable `bytes` object")]
+        """``torch.frombuffer(payload, dtype=...)`` of an immutable ``bytes`` object (or of a
+        memory map opened read-only)."""
+        mapped = is_read_only_map(ctx, buffer)
+        what = "a read-only memory map" if mapped else "an immutable `bytes` object"
+        steps = [Step(buffer, what)]
         write = self.first_write(ctx, call)
         if write is not None:
-            steps.append(Step(write, "the tensor is written in place here: into the bytes object"))
+            steps.append(Step(write, f"the tensor is written in place here: into {what}"))
         return self.report(
             ctx,
             call,
-            "`torch.frombuffer` of an immutable `bytes` object: the tensor shares its memory and is writable "
-            "(torch warns that the buffer is not writable); an in-place op changes the bytes object; "
+            f"`torch.frombuffer` of {what}: the tensor shares its memory and is writable "
+            "(torch warns that the buffer is not writable); an in-place op "
+            f"{'writes into memory mapped read-only' if mapped else 'changes the bytes object'}; "
             "copy it into a `bytearray` first",
             related=evidence_path(ctx, steps),
             fixes=[
