@@ -22,6 +22,7 @@ marked line, run here (under fake-cuda where it needs CUDA); each silent one run
 - torch layers without parameters give a tensor that requires grad only through their inputs:
   ``nn.CosineSimilarity`` of detached rows (audit-18 G4), also called as a function's argument on
   features extracted under ``no_grad`` (audit-18 G3), paddings, ``nn.PairwiseDistance``...
+- Builtin ``abs(t)`` of a tensor is a tensor (``Tensor.__abs__``): same device, same graph (audit-18 M4: ``priority = abs(td_error) + 0.01; priority.detach().numpy()``).
 - A function of another project file that only picks a device (``def init_device(): if
   torch.cuda.is_available(): return torch.device("cuda")``; ``return torch.device("cpu")``)
   returns that device where a file imports and calls it (audit-16 M1).
@@ -624,3 +625,58 @@ def test_a_parameter_free_layer_of_detached_inputs_is_silent(program: str) -> No
     fixed = program.format(fix=".detach()")
     run_strictly(fixed)
     assert found(fixed, "PTL401", "PTL402") == {}
+
+
+# -- builtin abs() of a tensor (audit-18 M4) ----------------------------------------
+BUILTIN_OF_TENSOR = {
+    "abs of TD errors (audit-18 M4)": """\
+    import torch
+    from torch import nn
+
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    q = nn.Linear(4, 2).to(device)
+    states = torch.randn(8, 4).to(device)
+    td_error = torch.randn(8, 1).to(device) - q(states).gather(1, torch.zeros(8, 1, dtype=torch.long).to(device))
+    priority = abs(td_error) + 0.01
+    priorities = priority.detach(){fix}.numpy()  # fails
+""",
+    "abs of a difference in a helper": """\
+    import torch
+
+
+    def gap(pred, target):
+        return abs(pred - target).mean(0)
+
+
+    pred = torch.rand(5, 2).cuda()
+    print(gap(pred, torch.zeros(5, 2, device="cuda")){fix}.numpy())  # fails
+""",
+}
+
+
+@pytest.mark.parametrize("program", BUILTIN_OF_TENSOR.values(), ids=BUILTIN_OF_TENSOR.keys())
+def test_a_builtin_abs_of_a_cuda_tensor_is_reported(program: str) -> None:
+    bad = program.format(fix="")
+    line = failing_line(bad, TypeError, "can't convert cuda", cuda=True)
+    assert line == marked(bad)
+    assert found(bad, "PTL401") == {line: ["PTL401"]}
+
+
+@pytest.mark.parametrize("program", BUILTIN_OF_TENSOR.values(), ids=BUILTIN_OF_TENSOR.keys())
+def test_a_builtin_abs_moved_to_the_cpu_is_silent(program: str) -> None:
+    fixed = program.format(fix=".cpu()")
+    run_strictly(fixed, cuda=True)
+    assert found(fixed, "PTL401") == {}
+
+
+def test_abs_of_a_python_number_is_not_a_tensor() -> None:
+    """Runs: `loss.item()` is a float, and so is its abs()."""
+    program = """\
+    import numpy as np
+    import torch
+
+    loss = torch.randn(3, device="cuda").sum()
+    print(np.log(abs(loss.item()) + 1.0))
+"""
+    run_strictly(program, cuda=True)
+    assert found(program, "PTL401") == {}

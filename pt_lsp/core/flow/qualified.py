@@ -346,6 +346,9 @@ class QualifiedCalls:
             return ref("builtins.tuple")  # `type(batch)(t.to(dev) for t in batch)`: a list or tuple of them
         if name == "int" and len(node.args) == 1 and not node.keywords:
             return INT  # `int(os.environ["LOCAL_RANK"])`: an int, zero or not
+        if name == "abs" and len(node.args) == 1 and not node.keywords and args[0].kind is Kind.TENSOR:
+            # Tensor.__abs__: a tensor on the same device, in the graph (audit-18 M4); round(t) raises
+            return self.derived(node, state, [args[0]], kind=Kind.TENSOR)
         if name in api.PYTHON_RESULT_BUILTINS:
             return OTHER
         return UNKNOWN
