@@ -477,3 +477,69 @@ def test_silent_shapes(tmp_path: Path, name: str) -> None:
     if "set_default_device" not in text:
         root = _write(tmp_path, {"ok.py": text})
         assert _run(root, "ok.py") is None
+
+
+# -- a model of another file handed to a trainer class of a third file --------------------------------
+
+NETS = """
+import torch
+import torch.nn as nn
+
+
+class CharRNN(nn.Module):
+    def __init__(self, vocab, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.embed = nn.Embedding(vocab, 16)
+        self.rnn = nn.GRU(16, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, vocab)
+
+    def forward(self, tokens):
+        h0 = torch.zeros(1, tokens.size(0), self.hidden)
+        out, _ = self.rnn(self.embed(tokens), h0)
+        return self.out(out)
+"""
+TRAINER = """
+import torch.nn.functional as F
+
+
+class Trainer:
+    def __init__(self, model, optimizer, device):
+        self.model, self.optimizer, self.device = model, optimizer, device
+
+    def fit(self, batches):
+        for tokens, targets in batches:
+            tokens, targets = tokens.to(self.device), targets.to(self.device)
+            logits = self.model(tokens)
+            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+"""
+MAIN = """
+import torch
+
+from nets import CharRNN
+from trainer import Trainer
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+model = CharRNN(20, 32).to(device)
+trainer = Trainer(model, torch.optim.Adam(model.parameters()), device)
+trainer.fit([(torch.randint(0, 20, (4, 7)), torch.randint(0, 20, (4, 7))) for _ in range(2)])
+"""
+
+
+def test_a_model_handed_to_a_trainer_of_another_file_is_reported_where_it_is_handed_on(tmp_path: Path) -> None:
+    """The shape of SA-ConvLSTM-Pytorch#21 (a Trainer class of its own file runs the model),
+    with the state made in the model's own forward."""
+    root = _write(tmp_path, {"nets.py": NETS, "trainer.py": TRAINER, "main.py": MAIN})
+    assert _lines(root, "main.py") == [_at(MAIN, "trainer = Trainer(")]
+    assert MISMATCH in (_run(root, "main.py") or "")
+
+
+def test_the_handed_model_with_its_state_on_the_input_device_is_silent(tmp_path: Path) -> None:
+    nets = NETS.replace("self.hidden)\n", "self.hidden, device=tokens.device)\n")
+    assert nets != NETS
+    root = _write(tmp_path, {"nets.py": nets, "trainer.py": TRAINER, "main.py": MAIN})
+    assert _lines(root, "main.py") == []
+    assert _run(root, "main.py") is None

@@ -37,8 +37,11 @@ class TensorCreatedOffDevice(Rule):
     product, `masked_fill`, a layer of the module (an LSTM given a CPU hidden state), a loss.
     The GPU side must be proven: the model or its input moved with `.cuda()` or `.to(device)`
     (a device that is CUDA, or chosen at run time with `torch.cuda.is_available()`) by the
-    file that runs the model. A tensor made with `device=`, moved with `.to(x.device)`, or made
-    by `x.new_zeros(...)` / `torch.zeros_like(x)` is where `x` is, and is not reported.
+    file that runs the model. Where the model's class is in another file of the project, the
+    finding is at the call in the file that moves and runs the model, or hands it to an object
+    that runs it (`Trainer(model, ...)`). A tensor made with `device=`, moved with
+    `.to(x.device)`, or made by `x.new_zeros(...)` / `torch.zeros_like(x)` is where `x` is, and
+    is not reported.
 
     ## Why is this bad?
     Factories make their tensor on the default device, the CPU. The model runs on the CPU (and
@@ -125,13 +128,37 @@ class TensorCreatedOffDevice(Rule):
                         continue
                     reported.add(id(meeting.factory))
                     yield self._finding_at_call(ctx, other, call, meeting)
+        yield from self._handed_on(ctx, reported, models)
 
-    def _finding_at_call(self, ctx: FileContext, other: FileContext, call: ast.Call, meeting: Meeting) -> Finding:
+    def _handed_on(self, ctx: FileContext, reported: set[int], models: dict[str, FileContext]) -> Iterator[Finding]:
+        """A model moved to the GPU and handed to a call (``Trainer(model, ...)``) that runs it in
+        code this file's run reaches (the trainer's file): reported at that call."""
+        flow = ctx.flow
+        for call in ctx.index.of(ast.Call):
+            handed = [a for a in call.args if isinstance(a, ast.Name) and a.id in models]
+            if not handed or not gpu(flow.value(handed[0])):
+                continue
+            other = models[handed[0].id]
+            value_of = _recorded(flow.values)
+            for info in other.class_list:
+                forward = info.methods.get("forward")
+                if not info.is_module or forward is None:
+                    continue
+                for meeting in meetings(other, _reached(other, info, forward, value_of), value_of):
+                    if id(meeting.factory) in reported:
+                        continue
+                    reported.add(id(meeting.factory))
+                    yield self._finding_at_call(ctx, other, call, meeting, handed[0].id)
+
+    def _finding_at_call(
+        self, ctx: FileContext, other: FileContext, call: ast.Call, meeting: Meeting, handed: str | None = None
+    ) -> Finding:
         made = source_of(other, meeting.factory.func)
         where = PurePath(str(other.path)).name
         met = _met(other, meeting)
+        runs = f"`{source_of(ctx, call.func)}(...)` runs" if handed is None else f"`{handed}`, handed on here, runs"
         message = (
-            f"`{source_of(ctx, call.func)}(...)` runs code of {where} where `{made}(...)`"
+            f"{runs} code of {where} where `{made}(...)`"
             f" ({where}:{meeting.factory.lineno}) makes a tensor on the CPU (no `device=`) that meets {met}: torch"
             " raises 'Expected all tensors to be on the same device'; create it there on the input's device"
             " (`device=x.device`)"
@@ -231,16 +258,25 @@ def _imported_models(ctx: FileContext, called: set[str]) -> dict[str, FileContex
         for alias in node.names
     }
     found: dict[str, FileContext] = {}
+    handed: set[str] | None = None
+    moved_names: set[str] | None = None
     for stmt in ctx.index.of(ast.Assign) if imported else ():
         target = stmt.targets[0]
         name = target.id if isinstance(target, ast.Name) else target.attr if is_self_attr(target) else None
-        if len(stmt.targets) != 1 or name not in called:
-            continue  # a model this file never calls runs nothing here
+        if len(stmt.targets) != 1 or name is None:
+            continue
         value = stmt.value
+        moved = False
         while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in SAME_MODEL:
+            moved = moved or value.func.attr in ("to", "cuda")
             value = value.func.value
         if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in imported):
             continue
+        if name not in called:  # a model this file never calls: handed on (`Trainer(model)`) after a move
+            if handed is None:
+                handed, moved_names = _handed_names(ctx), _moved_names(ctx)  # once per file
+            if name not in handed or not (moved or name in (moved_names or ())):
+                continue
         if not ctx.project.enabled:
             return {}
         entity = ctx.project.imported_name(value.func)
@@ -249,6 +285,22 @@ def _imported_models(ctx: FileContext, called: set[str]) -> dict[str, FileContex
         if other is not None and info is not None and info.is_module and info.method("forward") is not None:
             found[name] = other
     return found
+
+
+def _moved_names(ctx: FileContext) -> set[str]:
+    """Names this file moves with ``name.to(...)`` / ``name.cuda()``."""
+    return {
+        call.func.value.id
+        for call in ctx.index.of(ast.Call)
+        if isinstance(call.func, ast.Attribute)
+        and call.func.attr in ("to", "cuda")
+        and isinstance(call.func.value, ast.Name)
+    }
+
+
+def _handed_names(ctx: FileContext) -> set[str]:
+    """Names this file passes as an argument of a call (``Trainer(model, loader)``)."""
+    return {a.id for call in ctx.index.of(ast.Call) for a in call.args if isinstance(a, ast.Name)}
 
 
 def _recorded(values: dict[int, Value]) -> Callable[[ast.AST], Value]:
