@@ -115,6 +115,8 @@ def _functional_write(
     if isinstance(layer, ast.Name) and layer.id in layers:
         values = reaching_values(ctx, layer)
         layer = values[0] if values is not None and len(values) == 1 and isinstance(values[0], ast.Call) else layer
+    elif isinstance(layer, ast.Attribute) and layer.attr in layers:  # `self.act(self.weight)`
+        layer = _stored_layer(ctx, layer) or layer
     if isinstance(layer, ast.Call) and _inplace_true(layer) is not None:
         made = ctx.qualname(layer.func) or ""
         if made.startswith("torch.nn.") and made.rsplit(".", 1)[-1][:1].isupper():
@@ -123,18 +125,61 @@ def _functional_write(
 
 
 def _inplace_layer_names(ctx: FileContext) -> frozenset[str]:
-    """Names the file binds to a call given ``inplace=True`` (``act = nn.ReLU(inplace=True)``)."""
-    return frozenset(
-        target.id
-        for node in ctx.index.of(ast.Assign)
-        if isinstance(node.value, ast.Call) and _inplace_true(node.value) is not None
-        for target in node.targets
-        if isinstance(target, ast.Name)
-    )
+    """Names the file binds to a call given ``inplace=True`` (``act = nn.ReLU(inplace=True)``), and
+    attribute names every store of which is ``self.<name> = <such a call>`` (``self.relu``)."""
+    names: set[str] = set()
+    for node in ctx.index.of(ast.Assign):
+        if isinstance(node.value, ast.Call) and _inplace_true(node.value) is not None:
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return frozenset(names | set(_inplace_attributes(ctx)))
+
+
+@PerFile
+def _inplace_attributes(ctx: FileContext) -> dict[str, tuple[ast.Attribute, ast.Call]]:
+    """Attribute names the file stores once, as ``self.<name> = nn.ReLU(inplace=True)`` (or
+    ``nn.ReLU(True)``), and nowhere else: that target and that call. Assignments and stores
+    are read from the file's index (no parent map: most files never call such a layer)."""
+    stores: dict[str, int] = {}
+    for node in ctx.index.of(ast.Attribute):
+        if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
+            stores[node.attr] = stores.get(node.attr, 0) + 1
+    found: dict[str, tuple[ast.Attribute, ast.Call]] = {}
+    for assign in ctx.index.of(ast.Assign):
+        if not (isinstance(assign, ast.Assign) and len(assign.targets) == 1):
+            continue
+        target, value = assign.targets[0], assign.value
+        if (
+            isinstance(target, ast.Attribute)
+            and stores.get(target.attr) == 1
+            and isinstance(target.value, ast.Name)
+            and target.value.id == "self"
+            and isinstance(value, ast.Call)
+            and _inplace_true(value) is not None
+        ):
+            found[target.attr] = (target, value)
+    return found
+
+
+def _stored_layer(ctx: FileContext, callee: ast.Attribute) -> ast.Call | None:
+    """``self.act`` called in a method of the class that stores it: that layer."""
+    stored = _inplace_attributes(ctx).get(callee.attr)
+    if stored is None or not (isinstance(callee.value, ast.Name) and callee.value.id == "self"):
+        return None
+    cls = ctx.enclosing_class(callee)
+    return stored[1] if cls is not None and cls is ctx.enclosing_class(stored[0]) else None
+
+
+# activations whose `inplace` flag may be given by position (`nn.ReLU(True)`, `nn.LeakyReLU(0.2, True)`)
+_INPLACE_POSITION = {
+    **dict.fromkeys(("ReLU", "ReLU6", "SELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid"), 0),
+    **dict.fromkeys(("LeakyReLU", "ELU", "CELU"), 1),
+    **dict.fromkeys(("Hardtanh", "Threshold", "RReLU"), 2),
+}
 
 
 def _inplace_true(call: ast.Call) -> ast.keyword | None:
-    return next(
+    """The ``inplace=True`` of ``call`` (for ``nn.ReLU(True)``: a keyword made for it)."""
+    found = next(
         (
             k
             for k in call.keywords
@@ -142,14 +187,24 @@ def _inplace_true(call: ast.Call) -> ast.keyword | None:
         ),
         None,
     )
+    if found is not None or not call.args:
+        return found
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    at = _INPLACE_POSITION.get(name)
+    if at is None or len(call.args) <= at:
+        return None
+    flag = call.args[at]
+    return ast.keyword("inplace", flag) if isinstance(flag, ast.Constant) and flag.value is True else None
 
 
 def _candidates(
     ctx: FileContext,
 ) -> Iterator[tuple[ast.AST, ast.expr, tuple[ast.expr, ...], str, ast.keyword | None, bool]]:
     text = ctx.doc.text
-    if "inplace=True" in text or "_(" in text:
-        layers = _inplace_layer_names(ctx) if "inplace=True" in text else frozenset()
+    positional = "(True)" in text or ", True)" in text  # `nn.ReLU(True)`, `nn.LeakyReLU(0.2, True)`
+    if "inplace=True" in text or "_(" in text or positional:
+        layers = _inplace_layer_names(ctx) if "inplace=True" in text or positional else frozenset()
         for call in ctx.index.of(ast.Call):
             written = _functional_write(ctx, call, layers)
             if written is not None:

@@ -30,8 +30,9 @@ class InPlaceOnLeaf(Rule):
     (`w.add_(1)`, `w.zero_()`, `w.clamp_(0, 1)`, `w.normal_()`, also of a view the change
     writes through: `w.t().mul_(2)`, `b.view(5, 1).fill_(1)`), an augmented assignment
     (`w += 1`), an item assignment (`out[i] = value`), or a torch function or layer that writes
-    its input (`F.relu(w, inplace=True)`, `torch.relu_(w)`, `nn.ReLU(inplace=True)(w)`; not
-    `torch.nn.init`, which runs under `no_grad`), outside `torch.no_grad()`. A leaf that
+    its input (`F.relu(w, inplace=True)`, `torch.relu_(w)`, `nn.ReLU(inplace=True)(w)`, also a
+    layer a class keeps, `self.act = nn.ReLU(inplace=True)` or `nn.LeakyReLU(0.2, True)`, applied
+    to `self.weight`; not `torch.nn.init`, which runs under `no_grad`), outside `torch.no_grad()`. A leaf that
     requires grad is a tensor created with `requires_grad=True` (or with
     `requires_grad=data.requires_grad` where `data` requires grad there), an `nn.Parameter`, a
     parameter of a model (`for p in model.parameters()`, `for p in group["params"]` over the
