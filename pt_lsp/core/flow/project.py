@@ -380,14 +380,19 @@ class Project:
     # -- constructions in other files ---------------------------------------------------------------
     def constructions(self, node: ast.ClassDef) -> list[tuple[Unit, ast.Call]]:
         """The calls in the project's other files that construct ``node``, a class of the
-        analysed file (``agent = DDPG(...)`` in ``train_ddpg.py`` for ``models/DDPG.py``); at most
-        MAX_SITES (more, or none: an empty list). Only files that name both the class and the
-        analysed module are read; they are recorded for the CLI's cache as imports are, and so is
-        which files those are (a new file that constructs the class changes the answer)."""
+        analysed file (``agent = DDPG(...)`` in ``train_ddpg.py`` for ``models/DDPG.py``)."""
+        return self.calls(node)
+
+    def calls(self, node: ast.ClassDef | ast.FunctionDef) -> list[tuple[Unit, ast.Call]]:
+        """The calls in the project's other files of ``node``, a class (its constructions) or a
+        function of the analysed file (``train(model, criterion)`` in ``main.py`` for
+        ``engine.py``); at most MAX_SITES (more, or none: an empty list). Only files that name both
+        ``node`` and the analysed module are read; they are recorded for the CLI's cache as imports
+        are, and so is which files those are (a new file that calls it changes the answer)."""
         import json  # the scan's record: not at start-up
 
-        if not self.enabled or not any(c is node for c in self.ctx.index.of(ast.ClassDef)):
-            return []  # a class of another file (a whole parent map costs about an index walk)
+        if not self.enabled or not any(c is node for c in self.ctx.index.of(type(node))):
+            return []  # one of another file (a whole parent map costs about an index walk)
         stem = os.path.splitext(os.path.basename(self.path))[0]
         files = self.project_files()  # sets self.walks
         naming = files_naming(files, node.name, stem, self.path)
@@ -419,7 +424,7 @@ class Project:
             binding = unit.names.binding(func.id, func)
             if binding is None:
                 export = unit.exports.get(func.id)
-                return export if isinstance(export, ast.ClassDef) else None
+                return export if isinstance(export, (ast.ClassDef, ast.FunctionDef)) else None
             if binding.qualname is None:
                 return self.relative(binding, unit)
             return self.resolve(binding.qualname, unit)

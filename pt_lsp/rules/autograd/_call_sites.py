@@ -1,7 +1,8 @@
-"""The call sites of a method of a plain class of the file, for PTL202: what every call
-``obj.method(...)`` passes where each ``obj`` is an instance made in the file, and every call
-``obj(...)`` of an instance (the method ``__call__`` runs). Unknown where an instance may be called
-where this does not look."""
+"""The call sites of a method of a class of the file, for PTL202: what every call
+``obj.method(...)`` passes where each ``obj`` is an instance made in the file (or ``self`` in a
+method of the class), and every call ``obj(...)`` of an instance of a plain class (the method
+``__call__`` runs). Unknown where an instance may be called where this does not look; a module's
+methods that torch or a training framework call themselves are left out."""
 
 from __future__ import annotations
 
@@ -16,18 +17,39 @@ if TYPE_CHECKING:
     from pt_lsp.rules.autograd._values import Values
 
 
+# Methods torch's nn.Module or a training framework calls itself (`eval()` calls `self.train(False)`,
+# Lightning calls `training_step`): calls the file shows are not all the calls of a module's method.
+MODULE_OWN = frozenset(
+    "forward train eval to cuda cpu apply zero_grad parameters named_parameters modules children state_dict"
+    " load_state_dict extra_repr float double half type requires_grad_ share_memory training_step"
+    " validation_step test_step predict_step configure_optimizers backward optimizer_step".split()
+)
+
+
 class CallSites:
     """``method_arguments(method, parameter)``: what every call of the file passes for it."""
 
     def __init__(self, ctx: FileContext, values: Values) -> None:
         self.ctx = ctx
         self.values = values
+        self._found: dict[tuple[int, str], list[ast.AST] | None] = {}  # (method, parameter) -> arguments
 
     def method_arguments(self, method: ast.FunctionDef, parameter: str) -> list[ast.AST] | None:
+        """Once per method and parameter: each read of the parameter asks, and each answer walks
+        the file's calls."""
+        key = (id(method), parameter)
+        if key not in self._found:
+            self._found[key] = None  # a cycle reads as unknown
+            self._found[key] = self._method_arguments(method, parameter)
+        return self._found[key]
+
+    def _method_arguments(self, method: ast.FunctionDef, parameter: str) -> list[ast.AST] | None:
         """What every call ``obj.method(...)`` of the file passes for ``parameter`` of a method
-        of a plain class, where each ``obj`` is an instance of that class made in the file
-        (``Trainer(...).step(x)``, ``trainer = Trainer(...)`` then ``trainer.step(x)``); None
-        where any call of that name has another receiver or the class is subclassed. The method
+        of a class, where each ``obj`` is an instance of that class made in the file
+        (``Trainer(...).step(x)``, ``trainer = Trainer(...)`` then ``trainer.step(x)``) or ``self``
+        in a method of the class (``self.forward(x)`` in ``__call__``); None where any call of that
+        name has another receiver or the class is subclassed, and for a module's ``forward``, its
+        ``nn.Module`` methods and a framework's hooks. The method
         that calling an instance runs (``__call__``, or ``__call__ = forward``) also gets what every
         call ``obj(...)`` passes."""
         cls = self.ctx.parent(method)
@@ -43,15 +65,19 @@ class CallSites:
         if method.name.startswith("__") and not called:
             return None
         info = self.ctx.classes.get(cls.name)
-        if info is None or info.is_module or any(cls.name in base_names(c) for c in self.ctx.index.of(ast.ClassDef)):
+        if info is None or any(cls.name in base_names(c) for c in self.ctx.index.of(ast.ClassDef)):
             return None
+        if info.is_module and (called or method.name in MODULE_OWN or method.name.startswith("on_")):
+            return None  # `model(x)` runs `forward` (read elsewhere); torch and frameworks call their own hooks
         found: list[ast.AST] = []
         for call in self.ctx.index.of(ast.Call):
             if not (isinstance(call.func, ast.Attribute) and call.func.attr == method.name):
                 continue
             if self._library_object(call.func.value):
                 continue  # `self.opt.step()` beside `def step(self, x)`: a torch optimizer's own method
-            if not self._instance_of(call.func.value, cls.name):
+            receiver = call.func.value
+            own = isinstance(receiver, ast.Name) and receiver.id == "self" and self.ctx.enclosing_class(call) is cls
+            if not own and not self._instance_of(receiver, cls.name):  # (`self.forward(x)` in `__call__`)
                 return None
             given = argument_for(call, method, parameter, bound=True)
             if given is None:

@@ -85,6 +85,7 @@ class NonScalar:
         self.config = Config(ctx, self.values)
         self.shapes = Shapes(self)
         self.losses = Losses(self, self.values, self.config)
+        self.values.callers = lambda function, name: self.elsewhere.callers(self, function, name)
         self._memos: dict[tuple[str, int, tuple[int, ...]], Evidence] = {}
         self._outputs: Answers[tuple[int, int, bool, tuple[int, ...]], tuple[Step, ...]] = Answers()
 
@@ -125,12 +126,20 @@ class NonScalar:
         if isinstance(expr, ast.Call):
             found = self.call(expr, depth)
             return found if found is not None else self.shaped(expr, depth)
+        if isinstance(expr, ast.Attribute) and expr.attr in ("values", "indices") and isinstance(expr.value, ast.Call):
+            chosen = self.selected(expr.value, depth)  # `t.topk(5).values`
+            if chosen is not None:
+                return chosen
         if isinstance(expr, ast.Attribute) and expr.attr in ("T", "mT"):  # a transpose keeps its elements
             return self.evidence(expr.value, depth + 1)
         if isinstance(expr, ast.Attribute):  # `self.loss_D = ...` then `self.loss_D.backward()`
             stored = reaching_attribute(self.ctx, expr)
             return self.evidence(stored, depth + 1) if stored is not None else None
         key = item_key(expr)
+        if isinstance(expr, ast.Subscript) and key in (0, 1) and isinstance(expr.value, ast.Call):
+            chosen = self.selected(expr.value, depth)  # `hard, _ = losses.topk(8)`
+            if chosen is not None:
+                return chosen
         if isinstance(expr, ast.Subscript) and key is not None:
             recurrent = self.recurrent(expr.value, key)
             if recurrent is not None:
@@ -157,6 +166,27 @@ class NonScalar:
             if (rest or terms) and all(_adds_to(v, name.id) for v in rest):
                 return proof_all([self.evidence(v, depth + 1) for v in (*rest, *terms)])
         return proof_all([self.evidence(v, depth + 1) for v in values])
+
+    def selected(self, call: ast.Call, depth: int) -> Evidence:
+        """The values (or indices) of ``t.topk(k)`` / ``torch.topk(t, k)``: ``k`` of them along one
+        dimension, so 0 or at least ``k`` elements, never one for ``k`` above one; of ``t.sort()`` /
+        ``torch.sort(t)``: as many as ``t`` has."""
+        func = call.func
+        qualname = self.ctx.qualname(func)
+        name = qualname.rsplit(".", 1)[-1] if qualname in ("torch.topk", "torch.sort") else None
+        if qualname is None and isinstance(func, ast.Attribute) and func.attr in ("topk", "sort"):
+            name, tensor, rest = func.attr, func.value, call.args
+        elif name is not None and call.args:
+            tensor, rest = call.args[0], call.args[1:]
+        else:
+            return None
+        if name == "sort":
+            return self.evidence(tensor, depth + 1)
+        k = rest[0] if rest else keyword(call, "k")
+        count = self.shapes.size_value(k, depth + 1) if k is not None else None
+        if count is None or count < 2:
+            return None
+        return (Step(call, f"`topk` of {count} values along one dimension here"),)
 
     def recurrent(self, container: ast.expr, key: str | int) -> Evidence:
         """``out, h = self.lstm(x)``: an RNN's output (item 0) holds ``hidden_size`` values per step
@@ -326,6 +356,10 @@ class NonScalar:
 
     def _constructed_output(self, constructor: ast.AST, call: ast.Call, depth: int, rows: bool) -> Evidence:
         self.ctx.budget.check()  # the server's time budget, as the flow engine checks it
+        if self.elsewhere.active:  # `criterion` of main.py passed to engine.py's `train`: its prover's
+            owner = self.elsewhere.owner(constructor, self)
+            if owner is not self:
+                return owner.constructed_output(constructor, call, depth, rows)
         if isinstance(constructor, ast.Name) and depth <= MAX_DEPTH:  # `self.net = net`: what `net` holds
             values = self.values.of(constructor)
             if values:

@@ -1,5 +1,6 @@
-"""How many items a list built by ``append`` holds where the source says (PTL202): ``losses = []``
-then ``for _ in range(3): losses.append(...)`` holds 3, so ``torch.stack(losses)`` has 3 rows.
+"""How many items a list built by ``append`` (or ``insert``) holds where the source says (PTL202):
+``losses = []`` then ``for _ in range(3): losses.append(...)`` holds 3, so ``torch.stack(losses)``
+has 3 rows, and ``torch.tensor(returns)`` of ``returns.insert(0, R)`` per reward as many.
 
 Counted only where nothing can change the count: the list is bound once to ``[]`` (the binding
 that reaches the read), the only changes in its scope are ``append`` calls that are statements
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
 _MAX_DEPTH = 3
 _EXITS = (ast.Break, ast.Continue, ast.Return, ast.Raise)
 _LOOPS = (ast.For, ast.AsyncFor)
-_CHANGES = {"extend", "insert", "pop", "remove", "clear", "reverse", "sort", "__setitem__", "__delitem__"}
+_CHANGES = {"extend", "pop", "remove", "clear", "reverse", "sort", "__setitem__", "__delitem__"}
+# calls that add one item: `losses.append(l)`, `returns.insert(0, R)` (discounted returns built backwards)
+_ADDS = {"append": 1, "insert": 2}
 
 
 def appended(values: Values, name: ast.Name, depth: int = 0) -> tuple[int, list[tuple[int, ast.expr]]] | None:
@@ -55,14 +58,14 @@ def appended(values: Values, name: ast.Name, depth: int = 0) -> tuple[int, list[
                 return None
             if isinstance(use, (ast.AugAssign, ast.Subscript)) and not isinstance(getattr(use, "ctx", None), ast.Load):
                 return None
-            if isinstance(use, ast.Attribute) and use.attr == "append":
+            if isinstance(use, ast.Attribute) and use.attr in _ADDS:
                 added = _appended_times(values, use, binding, name, depth)
                 if added is None:
                     return None
                 call = ctx.parent(use)
                 assert isinstance(call, ast.Call)
                 count += added
-                items.append((added, call.args[0]))
+                items.append((added, call.args[-1]))
     return (count, items) if count else None
 
 
@@ -79,7 +82,7 @@ def _passed_unchanged(values: Values, name: ast.Name) -> bool:
         if isinstance(node, ast.Name) and node.id == name.id:
             use = values.ctx.parent(node)
             if not isinstance(node.ctx, ast.Load) or (
-                isinstance(use, ast.Attribute) and (use.attr in _CHANGES or use.attr == "append")
+                isinstance(use, ast.Attribute) and (use.attr in _CHANGES or use.attr in _ADDS)
             ):
                 return False
             if isinstance(use, ast.Subscript) and not isinstance(use.ctx, ast.Load):
@@ -88,11 +91,11 @@ def _passed_unchanged(values: Values, name: ast.Name) -> bool:
 
 
 def _appended_times(values: Values, attr: ast.Attribute, binding: ast.Assign, read: ast.Name, depth: int) -> int | None:
-    """How many times ``<name>.append(x)`` runs between the binding and the read."""
+    """How many times ``<name>.append(x)`` (or ``.insert(i, x)``) runs between the binding and the read."""
     ctx = values.ctx
     call = ctx.parent(attr)
     stmt = ctx.parent(call) if isinstance(call, ast.Call) and call.func is attr else None
-    if not isinstance(stmt, ast.Expr) or len(call.args) != 1 or call.keywords:  # type: ignore[union-attr]
+    if not isinstance(stmt, ast.Expr) or len(call.args) != _ADDS[attr.attr] or call.keywords:  # type: ignore[union-attr]
         return None
     times, current = 1, ctx.parent(stmt)
     child: ast.AST = stmt
@@ -187,7 +190,7 @@ def _changed_in_functions(ctx: FileContext, name: str) -> bool:
     return any(
         isinstance(node.value, ast.Name)
         and node.value.id == name
-        and (node.attr in _CHANGES or node.attr == "append")
+        and (node.attr in _CHANGES or node.attr in _ADDS)
         and ctx.names.scope_of(node).node is not ctx.tree
         for node in ctx.index.of(ast.Attribute)
     )

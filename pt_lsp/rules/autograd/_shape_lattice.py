@@ -101,6 +101,9 @@ def merged_steps(*shapes: Shape) -> tuple[Step, ...]:
 
 
 def broadcast(a: Shape, b: Shape) -> Shape | None:
+    for one, other in ((a, b), (b, a)):  # with a 0-dim operand (`x - x.mean()`): the other's shape
+        if one.exact and not one.dims:
+            return Shape(other.dims, other.exact, merged_steps(other, one))
     if not (a.exact and b.exact):
         return None
     rank = max(len(a.dims), len(b.dims))

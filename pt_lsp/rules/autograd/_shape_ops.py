@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from pt_lsp.core.flow.autograd import keyword
 from pt_lsp.core.flow.values import Step
 from pt_lsp.rules.autograd._literals import signed_int
+from pt_lsp.rules.autograd._shape_appends import appended
 from pt_lsp.rules.autograd._shape_lattice import Dim, Shape, shape_text
 
 if TYPE_CHECKING:
@@ -48,10 +49,35 @@ def valued(shapes: Shapes, call: ast.Call, depth: int) -> Shape | None:
         tensor, dim = (call.args[0] if call.args else None), (call.args[1] if len(call.args) > 1 else None)
         dim = dim if dim is not None else keyword(call, "dim")
     else:
-        return None
+        return selected(shapes, call, depth)
     if tensor is None or dim is None or signed_int(dim) is None:
         return None  # `a.max(b)` of two tensors: their elementwise maximum, no pair
     return shapes.reduced(tensor, call, depth, dim)
+
+
+def selected(shapes: Shapes, call: ast.Call, depth: int) -> Shape | None:
+    """The values (or indices) of ``t.sort(dim)``: ``t``'s shape; of ``t.topk(k, dim)``: ``t``'s
+    shape with ``k`` along ``dim`` (the last by default), where ``t``'s rank is known."""
+    func = call.func
+    qualname = shapes.ctx.qualname(func)
+    if qualname is None and isinstance(func, ast.Attribute) and func.attr in ("topk", "sort"):
+        name, tensor, rest = func.attr, func.value, list(call.args)
+    elif qualname in ("torch.topk", "torch.sort") and call.args:
+        name, tensor, rest = qualname.rsplit(".", 1)[-1], call.args[0], list(call.args[1:])
+    else:
+        return None
+    given = shapes.shape(tensor, depth + 1)
+    if name == "sort" or given is None:
+        return given
+    k = rest[0] if rest else keyword(call, "k")
+    said = rest[1] if len(rest) > 1 else keyword(call, "dim")
+    dim = signed_int(said) if said is not None else -1
+    count = shapes.size_value(k, depth + 1) if k is not None else None
+    if count is None or count < 0 or dim is None or not given.exact or not -len(given.dims) <= dim < len(given.dims):
+        return None
+    dims = list(given.dims)
+    dims[dim] = count
+    return Shape(tuple(dims), True, (*given.steps, Step(call, f"`topk` of {count} values here")))
 
 
 def made_array(shapes: Shapes, qualname: str, call: ast.Call, depth: int) -> Shape | None:
@@ -65,6 +91,10 @@ def made_array(shapes: Shapes, qualname: str, call: ast.Call, depth: int) -> Sha
             nested = nested_dims(args[0])
             step = Step(call, f"created with shape {shape_text(nested)} here") if nested else None
             return Shape(nested, True, (step,)) if nested and step else None
+        counted = appended(shapes.values, args[0]) if isinstance(args[0], ast.Name) else None
+        if counted is not None and qualname != "torch.from_numpy":  # `torch.tensor(returns)`: a row per item
+            count = counted[0]
+            return Shape((count,), False, (Step(call, f"made from a list of {count} items here"),))
         return shapes.shape(args[0], depth + 1)
     where = NUMPY_SIZED.get(qualname)
     if where == "*":
@@ -77,7 +107,7 @@ def made_array(shapes: Shapes, qualname: str, call: ast.Call, depth: int) -> Sha
         given = [size] if size is not None else []
     if not given or any(isinstance(a, ast.Starred) for a in given):
         return None  # no sizes: one Python float
-    stated = shapes.stated_sizes(given, depth)
+    stated = shapes.stated_sizes(given, depth, partial=True)
     if stated is None:
         return None
     dims, named = stated

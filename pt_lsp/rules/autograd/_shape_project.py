@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.evidence.reaching import returned_values
+from pt_lsp.core.evidence.reaching import argument_for, returned_values
 from pt_lsp.core.flow.project import LIBRARIES
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.autograd._attribute_values import stored_outside
@@ -44,6 +44,8 @@ class ProjectProvers:
         self.provers: dict[str, NonScalar] = {}  # unit path -> its prover
         self.active = False
         self._found: dict[tuple[str, str], tuple[Definition, NonScalar] | None] = {}
+        self._passed: dict[tuple[int, str], list[ast.AST] | None] = {}  # (function, parameter) -> arguments
+        self._sites: dict[int, list[tuple[Unit, ast.Call]]] = {}  # function -> its calls in other files
 
     def owner(self, expr: ast.AST, asking: NonScalar) -> NonScalar:
         """The prover whose file ``expr`` is in (``asking``'s, the usual answer, first); a node of
@@ -94,6 +96,31 @@ class ProjectProvers:
             there = self.provers[unit.path] = type(self.home)(ctx, self, unit)
             self.active = True
         return there
+
+    def callers(self, prover: NonScalar, function: ast.FunctionDef, parameter: str) -> list[ast.AST] | None:
+        """What every call of ``function`` (of the analysed file, which never names it itself) in the
+        project's other files passes for ``parameter``: ``train(model, criterion, ...)`` of
+        ``main.py`` for ``engine.py``'s ``def train(model, criterion, ...)``. None where there is no
+        such call or one passes it some other way (``*args``); each argument is read by the prover
+        of its file."""
+        if prover is not self.home:
+            return None
+        key = (id(function), parameter)
+        if key not in self._passed:
+            self._passed[key] = None
+            if id(function) not in self._sites:  # one scan of the project per function
+                project = self.home.ctx.project
+                self._sites[id(function)] = project.calls(function) if project.enabled else []
+            sites = self._sites[id(function)]
+            found: list[ast.AST] = []
+            for unit, call in sites:
+                given = argument_for(call, function, parameter)
+                if given is None:
+                    return None
+                self.prover(unit)  # the argument's file: its prover reads it
+                found.append(given)
+            self._passed[key] = found or None
+        return self._passed[key]
 
     def forward(
         self, prover: NonScalar, constructor: ast.Call, call: ast.Call, read: Callable[[NonScalar, list[ast.expr]], R]

@@ -296,7 +296,7 @@ class Shapes:
                 sizes = args[-1:] if args and isinstance(args[-1], (ast.Tuple, ast.List)) else []
             size = keyword(call, "size")
             given = sizes if sizes else [size] if size is not None else []
-            stated = self.stated_sizes(given, depth)
+            stated = self.stated_sizes(given, depth, partial=True)
             if stated is None:
                 return None
             dims, named = stated
@@ -386,13 +386,22 @@ class Shapes:
             found.dims, True, (*found.steps, Step(where, f"matrix product here: shape {shape_text(found.dims)}"))
         )
 
-    def stated_sizes(self, args: list[ast.expr], depth: int) -> tuple[tuple[Dim, ...], tuple[Step, ...]] | None:
+    def stated_sizes(
+        self, args: list[ast.expr], depth: int, partial: bool = False
+    ) -> tuple[tuple[Dim, ...], tuple[Step, ...]] | None:
         """A factory's sizes (``8, 3``, ``(8, 3)``, ``batch_size, dim`` with ``batch_size = 8``),
-        with the places that give the named ones; None where one is not stated."""
+        with the places that give the named ones; None where one is not stated. ``partial``: a size
+        not stated is unknown (None) where the sizes are several ints, so the rank is certain
+        (``torch.zeros(T, 3)``: 0 or at least 3 elements); a lone name may hold a tuple."""
+        certain = len(args) > 1 or (len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)))
         if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)):
             args = list(args[0].elts)
+        if any(isinstance(a, ast.Starred) for a in args):
+            return None
         sizes = [self.size_value(a, depth + 1) for a in args]
-        if not args or any(s is None or (s < 0 and s != ROWS) for s in sizes):
+        if not args or any(s is not None and s < 0 and s != ROWS for s in sizes):
+            return None
+        if None in sizes and not (partial and certain):
             return None
         named = tuple(
             Step(a, f"`{ast.unparse(a)}` is {s} here")

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import ast
 import bisect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from pt_lsp.core.context import FileContext
 from pt_lsp.core.edits import statement_index, statement_of
-from pt_lsp.core.evidence.reaching import argument_for, arguments_at_calls, instantiation_arguments
+from pt_lsp.core.evidence.reaching import argument_for, arguments_at_calls, instantiation_arguments, name_uses
 from pt_lsp.core.walk import own_nodes
 from pt_lsp.rules.autograd._attribute_values import held_by_instance, stored_in
 from pt_lsp.rules.autograd._call_sites import CallSites
@@ -54,6 +54,8 @@ class Values:
         self._globals: set[str] | None = None
         self.sites = CallSites(ctx, self)  # the names some function declares `global`
         self.widths = Widths(self)  # layer widths and other ints the code states
+        # what the calls of a function of this file in the project's other files pass (set by the prover)
+        self.callers: Callable[[ast.FunctionDef, str], list[ast.AST] | None] | None = None
 
     @property
     def context(self) -> tuple[int, ...]:
@@ -130,6 +132,8 @@ class Values:
             passed_all = arguments_at_calls(self.ctx, scope, name.id, rebound=True)
             if passed_all is None:
                 passed_all = self.sites.method_arguments(scope, name.id)
+            if passed_all is None and self.callers is not None and self._called_elsewhere(scope):
+                passed_all = self.callers(scope, name.id)  # `train(model, criterion)` of main.py
             if passed_all is not None:
                 return list(passed_all)
         if self.reads_global(scope, name):
@@ -138,6 +142,10 @@ class Values:
         if key not in self._scope_values:
             self._scope_values[key] = self._assigned(scope, name)
         return self._scope_values[key]
+
+    def _called_elsewhere(self, function: ast.FunctionDef) -> bool:
+        """A module-level function the file never names: only other files can call it."""
+        return isinstance(self.ctx.parent(function), ast.Module) and not name_uses(self.ctx, function.name)
 
     def _parameter(self, function: ast.FunctionDef, name: str) -> bool:
         """``name`` is a parameter of ``function`` that its body never rebinds."""
@@ -203,7 +211,7 @@ class Values:
                     and not binds(earlier.value, name.id)
                 ):
                     return earlier.value
-                return None
+                return _displayed(earlier, name.id)  # `returns, R = [], 0`
             if not isinstance(parent, (ast.If, ast.With, ast.AsyncWith)):
                 return None  # a function or module body (or a loop, whose back edge may rebind)
             stmt = parent
@@ -496,3 +504,19 @@ class Values:
                 for n in own_nodes(scope)
             )
         return self._mutated[key]
+
+
+def _displayed(stmt: ast.stmt, name: str) -> ast.expr | None:
+    """The item of a display that ``a, b = x, y`` binds to ``name`` (targets and values of the
+    same length, no starred item, each target a plain name, the value not reading ``name``)."""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+        return None
+    target, value = stmt.targets[0], stmt.value
+    if not (isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List))):
+        return None
+    if len(target.elts) != len(value.elts) or not all(isinstance(t, ast.Name) for t in target.elts):
+        return None
+    if any(isinstance(v, ast.Starred) for v in value.elts):
+        return None
+    found = [item for bound, item in zip(target.elts, value.elts) if isinstance(bound, ast.Name) and bound.id == name]
+    return found[-1] if found and not binds(found[-1], name) else None  # (`a, a = x, y` binds y)

@@ -58,7 +58,8 @@ class ImplicitGradNonScalar(Rule):
     loss keeps its batch unless an input visibly holds one sample: `logits[i]`,
     `x.unsqueeze(0)`, a shape with one row). Shapes the code states count past reductions:
     `torch.cat` adds its parts' sizes, `torch.stack` of k tensors has k rows (also of a list
-    that `append` fills in loops of stated counts: `for t in range(5): losses.append(l)`,
+    that `append` (or `insert(0, x)`) fills in loops of stated counts: `for t in range(5):
+    losses.append(l)`, also made a tensor: `torch.tensor(returns)`,
     `zip` / `enumerate` of such lists), a reduction over
     some dimensions keeps the others (`t.view(n, -1).sum(dim=1)` with `n = t.size(0)` keeps
     `n` values), through layers, a local module's `forward` and a method of the class; an item
@@ -68,7 +69,10 @@ class ImplicitGradNonScalar(Rule):
     that reaches the call. Models, losses and sizes of the module count where a training
     function or a method reads them (`torch.randn(batch_size, dim)` with `batch_size = 16`), a
     helper's parameters with the arguments of each call (also a function kept in an attribute,
-    a criterion passed to a training loop, a loss written as a class with `__call__`), and so
+    a criterion passed to a training loop, a loss written as a class with `__call__`, a method of a
+    model or trainer class called on its instance or as `self.forward(x)` from `__call__`, and a
+    training function that only the project's other files call: `train_one_epoch(model,
+    criterion, ...)` of `main.py` for `engine.py`), and so
     do matrix products, `nn.Embedding`, the outputs of `nn.LSTM`/`nn.GRU`/`nn.RNN` (`out` and
     `h_n`/`c_n`, also unpacked as `out, (h, c) = lstm(x)`, indexed as `h[-1]` or `out[:, -1]`),
     normalisation layers, a criterion kept in a dict display (`losses["bce"](p, y)`), and a sum
@@ -79,7 +83,9 @@ class ImplicitGradNonScalar(Rule):
     construction rules out, a value a
     method stored just before (`self.loss_D = ...; self.loss_D.backward()`), `torch.stack` of a
     list comprehension over a counted iterable, the builtin `sum` of a list, `torch.linspace` /
-    `torch.arange`, NumPy arrays of stated sizes made tensors, `torch.einsum`,
+    `torch.arange`, a factory with one size stated and others not (`torch.zeros(len(rewards), 3)`:
+    0 or at least 3 elements), the values (or indices) of `t.topk(k)` for `k > 1` and of
+    `t.sort()`, NumPy arrays of stated sizes made tensors, `torch.einsum`,
     `F.cosine_similarity`, pieces of `t.chunk(n, dim)`, and a gradient `torch.autograd.grad(y, x)[0]`
     (of `x`'s shape); a lambda is read with each call's arguments. A shape the code does not state
     is unknown: no finding.
