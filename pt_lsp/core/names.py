@@ -56,6 +56,11 @@ _NN_LOWERCASE_EXPORTS = frozenset(
     "attention common_types factory_kwargs functional grad init intrinsic modules parallel parameter qat "
     "quantizable quantized utils".split()
 )
+# torch.nn.utils.rnn's `__all__` (fixed): a star import of it binds nothing else.
+_RNN_UTILS_EXPORTS = frozenset(
+    "PackedSequence invert_permutation pack_padded_sequence pad_packed_sequence pad_sequence unpad_sequence "
+    "pack_sequence unpack_sequence".split()
+)
 _TORCH_AND_AUTOGRAD = frozenset({"no_grad", "enable_grad", "inference_mode"})
 _TORCH_AND_NN = frozenset({"ModuleDict", "ParameterDict"})
 
@@ -73,6 +78,8 @@ def star_exports(module: str, name: str) -> bool | None:
         return name in _AUTOGRAD_EXPORTS
     if module == "torch.nn":
         return _nn_exports(name)
+    if module == "torch.nn.utils.rnn":
+        return name in _RNN_UTILS_EXPORTS
     if module == "torch":
         if name in _TORCH_AND_AUTOGRAD or name in _TORCH_AND_NN:
             return True

@@ -13,6 +13,7 @@ from pt_lsp.core.edits import alone_on_lines, indentation, newline_of, source_of
 from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related
 from pt_lsp.core.flow.values import Step
+from pt_lsp.core.names import star_exports
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import own_nodes, subtree
 from pt_lsp.rules.modules._module_evidence import (
@@ -478,7 +479,7 @@ class ModuleBeforeSuperInit(Rule):
                 other = ctx.classes.get(named)
                 unbound = (
                     ctx.names.binding(named, node) is None
-                    and "import *" not in ctx.doc.text
+                    and not _star_may_bind(ctx, named)
                     and not hasattr(builtins, named)
                 )
                 if other is None and not unbound:
@@ -538,3 +539,15 @@ def _local_ancestors(info: ClassInfo) -> set[str]:
         if isinstance(expr, ast.Name):
             found.add(expr.id)
     return found
+
+
+def _star_may_bind(ctx: FileContext, name: str) -> bool:
+    """Whether a star import of the file may bind ``name``: one of a module whose exports are
+    unknown (a project's, most libraries'), or of a torch module that exports it."""
+    if "import *" not in ctx.doc.text:
+        return False
+    return any(
+        star_exports(node.module or "", name) is not False if not node.level else True
+        for node in ctx.index.of(ast.ImportFrom)
+        if any(alias.name == "*" for alias in node.names)
+    )
