@@ -57,6 +57,7 @@ class Functions:
         self.attributes_cache: dict[int, tuple[tuple[str, Value], ...]] = {}
         self.init_moves: dict[int, Value] = {}  # id(module class) -> `self` after an `__init__` that moves it
         self.rebound_cache: dict[int, frozenset[str]] = {}  # id(function) -> the names it assigns
+        self.own_state: dict[int, bool] = {}  # id(method) -> sets_own_state(method): asked at each deep call
         # id(plain class) -> attribute -> the elements its methods left in that container
         self.contents: dict[int, dict[str, Value]] = {}
         self.contents_writes = 0
@@ -187,6 +188,13 @@ class Functions:
         cache[id(info)] = tuple(sorted(attrs.items()))
         return cache[id(info)]
 
+    def sets_own_state(self, function: Function) -> bool:
+        """:func:`sets_own_state`, once per method: each call past the depth limit asks it again."""
+        known = self.own_state.get(id(function))
+        if known is None:
+            known = self.own_state[id(function)] = sets_own_state(function)
+        return known
+
     def follows(self, function: Function, receiver: str | None) -> bool:
         """Whether a call of ``function`` from here is followed (not too deep, recursive or past
         the file's budget)."""
@@ -194,7 +202,7 @@ class Functions:
         # a method setting state on its own object (`self.init_attention(x)` in a forward reached
         # through several modules) gets one level more: what it sets is read next (audit-7 G8)
         too_deep = len(frames) > MAX_CALL_DEPTH and not (
-            len(frames) == MAX_CALL_DEPTH + 1 and receiver == "self" and sets_own_state(function)
+            len(frames) == MAX_CALL_DEPTH + 1 and receiver == "self" and self.sets_own_state(function)
         )
         # a recursive call is followed once more: `to_device(batch)` recursing into a tuple's tensors
         return not (too_deep or self.budget <= 0 or sum(f.node is function for f in frames) > MAX_REENTRIES)
