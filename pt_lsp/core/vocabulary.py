@@ -191,7 +191,7 @@ MODEL_CONSTRUCTORS = ("torchvision.models.", "timm.create_model", "torch.hub.loa
 
 # Methods whose result is the module itself (modules move in place).
 MODULE_SELF_METHODS = frozenset(
-    "to cuda cpu train eval float double half bfloat16 requires_grad_ apply share_memory".split()
+    "to cuda cpu train eval float double half bfloat16 type requires_grad_ apply share_memory".split()
 )
 MODULE_METHODS_SEQ_OF_PARAMS = frozenset({"parameters"})
 # Methods of nn.Module that never rebind the module's attributes: after any other method of an

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from ..torch_imports import imports_torch
 from ..walk import attr_path
 from .evaluator import Expressions
 from .facts import BackwardRecord, GraphState, LoopPass
@@ -87,9 +88,16 @@ class Autograd:
         # MAYBE: not proven false here, so the graph may be kept (and no failure is proven)
         retain = flag is MAYBE or flag is True
         history = value.history
-        if not history and value.requires_grad is not False and target is not None and attr_path(target):
-            # backward() itself is evidence of a graph: give the value an identity so that a
-            # second backward of the very same tensor is recognised.
+        if (
+            not history
+            and value.requires_grad is not False
+            and target is not None
+            and attr_path(target)
+            and imports_torch(self.ctx)
+        ):
+            # backward() itself is evidence of a graph, in a file that uses torch (not a NumPy
+            # framework's own `act.backward(delta)`; audit-18 G2): give the value an identity so
+            # that a second backward of the very same tensor is recognised.
             history = frozenset({self.graph.fresh(call, evidence=Grade.BACKWARD)})
             value = value.with_(history=history)
             state.rebind(target, value)
@@ -204,10 +212,16 @@ class Autograd:
         modules = self.optimized_modules(call)
         if not modules:
             return
-        for graph_node in state.retained:
-            owners = self.graph.parameter_nodes.get(graph_node.uid, frozenset())
-            if owners & modules and graph_node.evidence in (Grade.PROVEN, Grade.CALLABLE):
-                state.updated.setdefault(graph_node, call)
+        stand_ins = self.graph.stand_ins
+        for retained, by in list(state.retained.items()) if stand_ins else state.retained.items():
+            # a list's entry of one pass (pass_entries.py) stands for the nodes it replaced, kept
+            # by its backward: the step changed the parameters every entry made before it saved
+            for graph_node in (retained, *stand_ins.get(retained.uid, ())) if stand_ins else (retained,):
+                owners = self.graph.parameter_nodes.get(graph_node.uid, frozenset())
+                if owners & modules and graph_node.evidence in (Grade.PROVEN, Grade.CALLABLE):
+                    state.updated.setdefault(graph_node, call)
+                    if graph_node is not retained:
+                        state.retained.setdefault(graph_node, by)
         for key, (kept, stepped) in list(state.paths.items()):
             # a graph kept on one side of an `if` a later `if` repeats (correlated.py)
             hit = {
@@ -234,6 +248,9 @@ class Autograd:
         return built_optimizers(self.ctx)
 
     def record_stepped(self, call: ast.Call, history: frozenset[GraphNode], state: State) -> None:
+        stand_ins = self.graph.stand_ins
+        if stand_ins:
+            history = history.union(*(stand_ins.get(n.uid, ()) for n in history))
         stale = sorted((n for n in history if n in state.updated), key=lambda n: n.uid)
         if stale and self.stack.loops:  # an earlier agent's step on its own item (per_item.py)
             frame = self.stack.loops[-1]

@@ -18,6 +18,7 @@ from .device_ops import WITH_DIMENSIONS_METHODS, WITH_DIMENSIONS_OPS, moved_oper
 from .graph import GraphNodes
 from .items import Items
 from .lattice import Device, Grade, grade_of
+from .pass_entries import PassEntries
 from .state import STATE_FIELDS, State
 from .truth import known_truth
 from .values import BYTES, INT, NDARRAY, OTHER, UNKNOWN, Kind, Value, merge_steps
@@ -41,6 +42,7 @@ class Expressions:
         self.scope = scope
         self.attributes = AttributeReads(self)
         self.items = Items(self)
+        self.pass_entries = PassEntries(graph)  # a list's entry per pass of a loop
         self.decided: dict[int, bool] = {}  # id(test) -> its side, while a split runs (splits.py)
         self.transfer: dict[type[ast.AST], Callable[[Any, State], Value]] = {
             ast.Call: self.eval_call,
@@ -153,6 +155,7 @@ class Expressions:
                 return Value(kind=Kind.DEVICE, device=device, requires_grad=False)
             if node.value.split(":", 1)[0] in OTHER_ACCELERATORS:  # "mps": a device, not CUDA nor the CPU
                 return Value(kind=Kind.DEVICE, requires_grad=False)
+            return OTHER.with_(text=node.value)  # a mode a method tests: `mode == "train"`
         if isinstance(node.value, bool) or node.value is None:  # None is falsy: `loss_fn or nn.MSELoss()`
             return OTHER.with_(truth=bool(node.value))
         if isinstance(node.value, int):  # zero or not: `if batch_size:` of `batch_size = 4` (audit-13 G1)
@@ -346,7 +349,9 @@ class Expressions:
 
     def eval_comprehension(self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp, state: State) -> Value:
         inner = state.copy()
+        first = self.graph.uid
         elem = self.comprehension_pass(node, inner)
+        self.graph.loop_ended(first)  # what its element made, it makes once per item
         freed = [n for n in inner.freed if n not in state.freed] if len(inner.freed) > len(state.freed) else []
         if freed and not _one_element(node) and not self.calls.autograd.per_item.own_entries_in(node, state.env, freed):
             # a backward ran for the first element: the second meets what it freed, as a loop's

@@ -109,6 +109,7 @@ def settled(old: State, new: State, loop_start_uid: int) -> bool:
             tuple((name, value_key(entry)) for name, entry in value.keys) if value.keys is not None else None,
             value.cuda_flag,
             value.truth,
+            value.text,
             value.read_only,
         )
         memo[id(value)] = key

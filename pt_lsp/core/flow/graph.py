@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
 
 from .. import vocabulary as api
 from .lattice import Grade, GraphNode
@@ -23,6 +24,11 @@ class GraphNodes:
         # (first, last] uids of the nodes made while following a dataset's __getitem__ for a
         # DataLoader: a loader makes them again for every item it fetches (Statements.loop_element)
         self.per_item: list[tuple[int, int]] = []
+        # (first, last] uids made while a loop ran, for each loop run to its end: sorted, disjoint
+        # (an outer loop's span swallows its inner ones); what a loop made is per pass of it
+        self.loop_spans: list[tuple[int, int]] = []
+        # uid of a list's entry for one pass of a loop (pass_entries.py) -> the nodes it replaced
+        self.stand_ins: dict[int, frozenset[GraphNode]] = {}
 
     def made_per_item(self, first: int) -> None:
         """The nodes made since uid ``first`` are made once per item a DataLoader fetches."""
@@ -31,6 +37,18 @@ class GraphNodes:
 
     def is_per_item(self, node: GraphNode) -> bool:
         return any(first < node.uid <= last for first, last in self.per_item)
+
+    def loop_ended(self, first: int) -> None:
+        """A loop that started when the last uid was ``first`` has run to its end."""
+        while self.loop_spans and self.loop_spans[-1][0] >= first:
+            self.loop_spans.pop()
+        if self.uid > first:
+            self.loop_spans.append((first, self.uid))
+
+    def made_in_a_loop(self, node: GraphNode) -> bool:
+        """Whether ``node`` was made while a loop (one that has ended) ran."""
+        at = bisect_left(self.loop_spans, (node.uid,)) - 1
+        return at >= 0 and self.loop_spans[at][0] < node.uid <= self.loop_spans[at][1]
 
     def fresh(self, site: ast.AST, evidence: Grade = Grade.PROVEN) -> GraphNode:
         self.uid += 1

@@ -26,6 +26,21 @@ class Items:
         self.eval = expressions.eval
         self.derived = expressions.derived
 
+    def own_entry(self, node: ast.Subscript, base: Value) -> Value | None:
+        """``pool[i]`` in a loop over distinct ``i`` that reads ``pool`` only so: this pass's own
+        entry (pass_entries.py), not the graph of every entry folded."""
+        loops = self.scope.stack.loops
+        element = base.elem
+        if not loops or element is None or base.items is not None or not element.history:
+            return None
+        if not isinstance(node.value, ast.Name):
+            return None
+        name = node.value.id
+        entries = self.expressions.pass_entries
+        if not entries.read_at_index(loops[-1].node, name, node):
+            return None
+        return entries.entry(element, loops, node, [(name, base)], name)
+
     def read(self, node: ast.Subscript, state: State) -> Value:
         base = self.eval(node.value, state)
         index = node.slice
@@ -57,7 +72,8 @@ class Items:
                     return base.items[index.value]
             if isinstance(index, ast.Slice):
                 return base
-            return base.iter_elem()
+            entry = self.own_entry(node, base)
+            return entry if entry is not None else base.iter_elem()
         if base.kind is Kind.TENSOR:
             if legacy_scalar_read(node):
                 # `loss.data[0]` was a Python number in the torch it was written for, and raises

@@ -133,15 +133,16 @@ class ModuleCalls:
         if module.qualname == "torch.nn.Sequential" and len(args) == 1 and not kwargs and stateful_layers(module):
             return self.call_layers(module, node, args[0], state)
         forward = self.functions.local_method(module, "forward")
-        if forward is not None and not self.functions.follows(forward, attr_path(node.func)):
+        # `model.forward(x)` runs on `model` as `model(x)` does (its `self.hidden` is `model.hidden`)
+        func = node.func.value if isinstance(node.func, ast.Attribute) and node.func.attr == "forward" else node.func
+        path = attr_path(func)
+        if forward is not None and not self.functions.follows(forward, path):
             # too deep to follow: a layer of its parameters, as a torch layer is
             return self.opaque(module, node, args, kwargs, state, unread=True)
         if forward is not None:
-            self.calls.module_calls.append(attr_path(node.func) or "")
+            self.calls.module_calls.append(path or "")
             try:
-                result = self.functions.call_function(
-                    forward, node, [module, *args], kwargs, state, attr_path(node.func)
-                )
+                result = self.functions.call_function(forward, node, [module, *args], kwargs, state, path)
             finally:
                 self.calls.module_calls.pop()
             inputs = [*args, *kwargs.values()]

@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .. import vocabulary as api
 from ..context import PerFile
 from ..walk import NodeIndex, attr_path
 
@@ -52,13 +53,50 @@ class Tie:
 
 
 def optimizer_tie(ctx: FileContext, path: str) -> Tie | None:
-    """The modules stepped by ``path.step()``, or None where nothing ties them."""
+    """The modules stepped by ``path.step()`` (and the names bound to them by a method that
+    returns the module itself: ``G = generator.to(device)``), or None where nothing ties them."""
+    tie = _tie(ctx, path)
+    if tie is None:
+        return None
+    aliases = module_aliases(ctx)
+    more = frozenset(alias for module in tie.modules for alias in aliases.get(module, ()))
+    return Tie(tie.modules | more, tie.built) if more - tie.modules else tie
+
+
+@PerFile
+def module_aliases(ctx: FileContext) -> dict[str, frozenset[str]]:
+    """``generator`` -> ``{"G"}`` for ``G = generator.to(device)`` (``.cuda()``, ``.train()``, ...:
+    nn.Module's methods that return the module itself) or ``G = generator``, once per file."""
+    found: dict[str, set[str]] = {}
+    for assign in ctx.index.of(ast.Assign):
+        value: ast.expr = assign.value
+        moved = False
+        while (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr in api.MODULE_SELF_METHODS
+        ):
+            value, moved = value.func.value, True
+        source = attr_path(value) if moved or isinstance(value, (ast.Name, ast.Attribute)) else None
+        if source is None:
+            continue
+        for target in assign.targets:
+            alias = attr_path(target)
+            if alias is not None and alias != source:
+                found.setdefault(source, set()).add(alias)
+    return {source: frozenset(aliases) for source, aliases in found.items()}
+
+
+def _tie(ctx: FileContext, path: str) -> Tie | None:
     built = built_optimizers(ctx)
     if path in built:  # a group of a module's parameters: which ones the graph saved is unknown
         return Tie(built[path], path not in _built_per_file(ctx)[1])
     handed = constructor_ties(ctx)
     if path in handed:
         return Tie(handed[path], True)
+    given = function_ties(ctx)
+    if path in given:
+        return Tie(given[path], True)
     prefix, _, last = path.rpartition(".")
     if prefix and prefix != "self" and f"self.{last}" in built:  # an attribute of a class of the file
         moved = frozenset(prefix + owner[4:] for owner in built[f"self.{last}"] if owner.split(".")[0] == "self")
@@ -229,6 +267,36 @@ def constructor_ties(ctx: FileContext) -> dict[str, frozenset[str]]:
     return found
 
 
+@PerFile
+def function_ties(ctx: FileContext) -> dict[str, frozenset[str]]:
+    """``optimizer_G`` -> ``{"generator"}`` where a function of the file steps its parameter
+    ``optimizer_G`` and a call of it in the file passes an optimizer built from the parameters of
+    the module it passes as ``generator`` (``train(G, Adam(G.parameters()))``, or an optimizer
+    the caller built so): as ``constructor_ties`` for a class. Once per file."""
+    found: dict[str, set[str]] = {}
+    functions = {f.name: f for f in ctx.index.of(ast.FunctionDef)}
+    stepped: dict[str, set[str]] = {}  # function -> its parameters it steps
+    for call in ctx.index.of(ast.Call):
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "step" and isinstance(call.func.value, ast.Name):
+            stepped.setdefault(call.func.value.id, set())
+    if not stepped:
+        return {}
+    built, partial = _built(ctx.index)
+    for call in ctx.index.of(ast.Call):
+        function = functions.get(call.func.id) if isinstance(call.func, ast.Name) else None
+        if function is None or not any(a.arg in stepped for a in function.args.args):
+            continue
+        passed = _bound_arguments(function, call, skip=0) or {}
+        for param, expr in passed.items():
+            if param not in stepped:
+                continue
+            owners = _optimized(expr, built, partial)
+            modules = {other for other, given in passed.items() if other != param and attr_path(given) in owners}
+            if modules:
+                found.setdefault(param, set()).update(modules)
+    return {path: frozenset(modules) for path, modules in found.items()}
+
+
 def _names(func: ast.expr, name: str) -> bool:
     return isinstance(func, ast.Name) and func.id == name
 
@@ -255,11 +323,12 @@ def _kept_parameters(init: ast.FunctionDef) -> dict[str, list[str]]:
     return kept
 
 
-def _bound_arguments(init: ast.FunctionDef, call: ast.Call) -> dict[str, ast.expr] | None:
-    """``__init__``'s parameters -> the expressions ``call`` passes them; None with ``*``/``**``."""
+def _bound_arguments(init: ast.FunctionDef, call: ast.Call, skip: int = 1) -> dict[str, ast.expr] | None:
+    """``__init__``'s parameters (a function's, with ``skip=0``) -> the expressions ``call``
+    passes them; None with ``*``/``**``."""
     if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         return None
-    positional = [a.arg for a in [*init.args.posonlyargs, *init.args.args][1:]]
+    positional = [a.arg for a in [*init.args.posonlyargs, *init.args.args][skip:]]
     passed = dict(zip(positional, call.args))
     passed.update((k.arg, k.value) for k in call.keywords if k.arg is not None)
     return passed

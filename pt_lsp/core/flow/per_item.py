@@ -99,7 +99,7 @@ class PerItem:
         loop = frame.node
         if not isinstance(loop, (ast.For, ast.AsyncFor)) or frame.entry is None:
             return False
-        index = _distinct_index(loop)
+        index = distinct_index(loop)
         if index is None or not self.directly_in(call, loop):
             return False
         for node in hit:
@@ -357,7 +357,7 @@ def guarded(read: ast.AST, other: str, index: str, parents: dict[int, ast.AST]) 
     return False
 
 
-def _distinct_index(loop: ast.For | ast.AsyncFor) -> str | None:
+def distinct_index(loop: ast.For | ast.AsyncFor) -> str | None:
     """The loop's index where each pass has its own: ``for i in range(...)``, ``for i in
     reversed(range(...))``, ``for i, x in enumerate(...)``."""
     iterable, target = loop.iter, loop.target

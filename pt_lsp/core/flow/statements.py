@@ -20,7 +20,6 @@ from .fixpoint import EXTRA_PASS_BUDGET, MAX_PASSES, exit_facts, head_join, sett
 from .grad_modes import grad_mode
 from .graph import GraphNodes
 from .invariant import Resets, loop_resets
-from .lattice import Grade
 from .loop_effects import (
     comprehension_detaching,
     detached,
@@ -28,10 +27,10 @@ from .loop_effects import (
     frozen_after,
     live_in,
     loop_detaching,
-    renamed,
     running_totals,
     shared_nodes,
 )
+from .pass_entries import iterated_lists
 from .qualified import PIL_IMAGE
 from .splits import Split, run_split, split_ranges
 from .state import LoopFrame, Stack, State, join_states
@@ -466,7 +465,7 @@ class Statements:
                 self.eval(stmt.test, body_state)
             else:
                 assert iterated is not None and not isinstance(stmt, ast.While)
-                self.bind(stmt.target, self.loop_element(iterated, stmt, frame, number == 1), body_state)
+                self.bind(stmt.target, self.loop_element(iterated, stmt, number == 1, body_state), body_state)
             end = join_states([self.exec_block(stmt.body, body_state), *frame.continues])
             frame.continues = []
             if end is None:
@@ -490,6 +489,7 @@ class Statements:
                 "line %d: loop head not settled after %d passes (imprecise)", stmt.lineno, len(ends)
             )
         self.stack.loops.pop()
+        self.graph.loop_ended(frame.start_uid)
         self.later_passes.discard(id(frame))
         # no path skips a loop that runs at least once (audit-7 G4: range(N) with a constant N)
         after = join_states(
@@ -537,13 +537,13 @@ class Statements:
         self.extra_passes[root] = left - 1
         return True
 
-    def loop_element(self, iterated: Value, stmt: ast.For | ast.AsyncFor, frame: LoopFrame, first: bool) -> Value:
+    def loop_element(self, iterated: Value, stmt: ast.For | ast.AsyncFor, first: bool, state: State) -> Value:
         """The loop target's value in one pass. Iterating a list built before the loop gives a
         different element each pass: the elements' graphs (one per stored output, as in
         REINFORCE's saved log-probabilities) are not one graph freed by the first iteration, so
-        each pass gets a node of its own, graded UNKNOWN (sharing between elements is unproven).
-        Iterating a tensor yields rows of one graph: kept as is. A ``range`` gives ints; in the
-        first pass, its start (``if t == 0:`` runs then; audit-7 G8)."""
+        each pass gets a node of its own, graded UNKNOWN (sharing between elements is unproven;
+        pass_entries.py). Iterating a tensor yields rows of one graph: kept as is. A ``range``
+        gives ints; in the first pass, its start (``if t == 0:`` runs then; audit-7 G8)."""
         if over_range(stmt):
             start = range_start(stmt) if first else None
             return INT if start is None else INT.with_(truth=start != 0)
@@ -554,18 +554,12 @@ class Statements:
                 return fetched_element
         if iterated.kind is not Kind.SEQ or not element.history:
             return element
-        if any(node.uid > frame.start_uid for node in element.history):
-            return element
-        # Inside another loop, only elements made in its current pass: a list never cleared
-        # hands the graphs an earlier pass freed to this one (REINFORCE's saved log-probs).
-        outer = self.stack.loops[-2] if len(self.stack.loops) > 1 else None
-        if outer is not None and any(node.uid <= outer.pass_start_uid for node in element.history):
-            return element
+        lists = [(path, state.env.get(path, UNKNOWN)) for path in iterated_lists(stmt.iter)]
         # The items of a tuple known one by one (the losses a model's loss() returns) that all
         # hang on one node share that graph: backwarding each goes through it again.
-        shared = shared_nodes(iterated.items) if iterated.items is not None else frozenset()
-        fresh = renamed(element, self.graph.fresh(stmt.target, Grade.UNKNOWN))
-        return fresh.with_(history=fresh.history | shared) if shared else fresh
+        shared = shared_nodes(iterated.items) if iterated.items is not None else None
+        fresh = self.expressions.pass_entries.entry(element, self.stack.loops, stmt.target, lists, "", shared)
+        return element if fresh is None else fresh
 
 
 def is_grad_leaf(value: Value) -> bool:

@@ -35,6 +35,28 @@ def int_equals(test: ast.Compare, state: State) -> bool | None:
     return equal if isinstance(test.ops[0], ast.Eq) else not equal
 
 
+def text_equals(test: ast.Compare, state: State) -> bool | None:
+    """``mode == "train"`` (``!=``, ``in ("train", "valid")``, ``not in``) where ``mode`` holds a
+    string constant on every path (a method followed from ``self.forward(x, mode="train")``)."""
+    subject, other = test.left, test.comparators[0]
+    if isinstance(subject, ast.Constant) and isinstance(test.ops[0], (ast.Eq, ast.NotEq)):
+        subject, other = other, subject
+    path = attr_path(subject)
+    held = state.env.get(path) if path is not None else None
+    if held is None or held.text is None:
+        return None
+    if isinstance(other, ast.Constant) and isinstance(other.value, str):
+        choices = [other.value]
+    elif isinstance(other, (ast.Tuple, ast.List, ast.Set)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in other.elts
+    ):
+        choices = [e.value for e in other.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    else:
+        return None
+    found = held.text in choices
+    return found if isinstance(test.ops[0], (ast.Eq, ast.In)) else not found
+
+
 def known_truth(test: ast.expr, state: State, scope: Scope, decided: dict[int, bool]) -> bool | None:
     """The value of a test the facts decide: ``isinstance(x, (tuple, list))`` where ``x`` is
     a tuple or list whose items are known (True; a tensor may be a named tuple:
@@ -57,7 +79,10 @@ def known_truth(test: ast.expr, state: State, scope: Scope, decided: dict[int, b
             held = scope.lookup(test.id, test, state)
         return held.truth if held is not None and held.cuda_flag is None else None
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq)):
-        return int_equals(test, state)
+        equal = text_equals(test, state)
+        return equal if equal is not None else int_equals(test, state)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.In, ast.NotIn)):
+        return text_equals(test, state)
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot)):
         # `loss is not None` where `loss` is a tensor with a graph on every path (a method's
         # optional argument, passed at the call being followed); not `p.grad`, which may be None

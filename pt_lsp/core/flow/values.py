@@ -80,6 +80,8 @@ class Value:
     read_only: ReadOnly | None = None
     # A boolean constant (``self.is_test = False``): its value on every path, else None.
     truth: bool | None = None
+    # A string constant (``mode="train"`` passed to the method followed): on every path, else None.
+    text: str | None = None
     # A dict whose keys are all constant strings: each key's value (a loss dict's entries are
     # separate graphs; ``elem`` and ``history`` still join them all), else None.
     keys: tuple[tuple[str, Value], ...] | None = None
@@ -135,6 +137,7 @@ class Value:
             steps=merge_steps(self.steps, other.steps),
             read_only=join_read_only(self.read_only, other.read_only),
             truth=self.truth if self.truth == other.truth else None,
+            text=self.text if self.text == other.text else None,
             keys=_join_keys(self.keys, other.keys, depth + 1),
         )
 
