@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from pt_lsp.core import vocabulary
 from pt_lsp.core.context import FileContext
-from pt_lsp.core.evidence.tensors import GRAD, TensorEvidence
+from pt_lsp.core.evidence.tensors import GRAD, TENSOR, TensorEvidence
 from pt_lsp.core.findings import Finding, Severity
 from pt_lsp.core.rule import Rule
+from pt_lsp.core.torch_imports import own_tensor_class
 from pt_lsp.core.walk import attr_path
 from pt_lsp.rules.legacy_api._data_fixes import UpdateFixes, read_fix, scalar_index
 
@@ -234,6 +235,9 @@ class TensorDataAttribute(Rule):
     # -- finding the accesses --------------------------------------------------------------------
     def accesses(self, ctx: FileContext, evidence: TensorEvidence) -> Iterator[Access]:
         torch_objects = TorchObjects(ctx)
+        # `.grad.data`, `.weight.data` are not torch's in a NumPy framework with a Tensor class of
+        # its own (a course's `mytorch`), where torch is never imported
+        own_syntax = not own_tensor_class(ctx)
         for node in ctx.index.of(ast.Attribute):
             if node.attr != "data":
                 continue
@@ -242,7 +246,12 @@ class TensorDataAttribute(Rule):
             parent = ctx.parent(node)
             if isinstance(parent, ast.Call) and parent.func is node:
                 continue  # a method named `data()`: not the tensor attribute
-            kind = evidence.kind(node.value, use_flow=False)
+            if not own_syntax:  # no torch in view: only a tensor the flow proves (audit-18 G10)
+                kind = TENSOR if ctx.flow.value(node.value).is_tensor else None
+                if kind is None:
+                    continue
+            else:
+                kind = evidence.kind(node.value, use_flow=False)
             if kind is None:
                 if torch_objects.holds(node.value):
                     continue  # `torch.utils.data`, `Tensor.data`: not worth a function's flow analysis
