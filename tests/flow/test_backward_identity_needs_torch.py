@@ -6,13 +6,9 @@ second time" and stays reported."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-from pt_lsp.core.engine import lint_source
-from pt_lsp.core.selection import Selection
+from tests.flow.programs import reported_lines, run_program
 
 ACTIVATION = """\
 import numpy as np
@@ -59,18 +55,13 @@ CASES = {"a NumPy framework's layers": (NUMPY_CELL, None), "a torch output": (TO
 @pytest.mark.parametrize("case", CASES)
 def test_backward_alone_is_evidence_only_with_torch(case):
     source, line = CASES[case]
-    result = lint_source(source, "cell.py", selection=Selection.of(["PTL201"]))
-    assert [f.line for f in result.findings] == ([line] if line else [])
+    assert reported_lines(source, "PTL201", "cell.py") == ([line] if line else [])
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_the_programs_behave_as_the_findings_say(tmp_path, case):
-    pytest.importorskip("torch")
     source, line = CASES[case]
-    (tmp_path / "nn").mkdir()
-    (tmp_path / "nn" / "__init__.py").write_text("")
-    (tmp_path / "nn" / "activation.py").write_text(ACTIVATION)
-    (tmp_path / "cell.py").write_text(source)
-    run = subprocess.run([sys.executable, "cell.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    package = {"nn/__init__.py": "", "nn/activation.py": ACTIVATION}
+    run = run_program(tmp_path, source, "cell.py", package)
     assert ("Trying to backward through the graph a second time" in run.stderr) is (line is not None)
     assert run.stdout.startswith("ran") is (line is None)

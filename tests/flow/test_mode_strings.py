@@ -8,13 +8,9 @@ raise "Trying to backward through the graph a second time"."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-from pt_lsp.core.engine import lint_source
-from pt_lsp.core.selection import Selection
+from tests.flow.programs import reported_lines, run_program
 
 DETACH_BY_MODE = """\
 import torch, torch.nn as nn
@@ -114,17 +110,13 @@ def program(case: str) -> str:
 
 @pytest.mark.parametrize("case", CASES)
 def test_the_branch_a_mode_constant_decides_is_the_one_read(case):
-    result = lint_source(program(case), "train.py", selection=Selection.of(["PTL201"]))
     line = CASES[case][2]
-    assert [f.line for f in result.findings] == ([line] if line else [])
+    assert reported_lines(program(case), "PTL201") == ([line] if line else [])
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_the_programs_behave_as_the_findings_say(tmp_path, case):
-    pytest.importorskip("torch")
-    path = tmp_path / "train.py"
-    path.write_text(program(case))
-    run = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120)
+    run = run_program(tmp_path, program(case))
     reported = CASES[case][2] is not None
     assert ("Trying to backward through the graph a second time" in run.stderr) is reported, run.stderr[-300:]
     assert (run.stdout.strip() == "ran") is not reported

@@ -8,13 +8,11 @@ neighbour (discriminator step first, on the detached fake) runs."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from pt_lsp.core.engine import lint_source
 from pt_lsp.core.selection import Selection
+from tests.flow.programs import run_program
 
 PROGRAM = """\
 import torch, torch.nn as nn
@@ -79,10 +77,7 @@ def test_a_step_between_two_backwards_of_one_graph_is_reported(case):
 
 @pytest.mark.parametrize("case", CASES)
 def test_the_programs_behave_as_the_findings_say(tmp_path, case):
-    pytest.importorskip("torch")
-    path = tmp_path / "gan.py"
-    path.write_text(program(case))
-    run = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120)
+    run = run_program(tmp_path, program(case))
     reported = CASES[case][3] is not None
     assert ("modified by an inplace operation" in run.stderr) is reported
     assert (run.stdout.strip() == "ran") is not reported

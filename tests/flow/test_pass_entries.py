@@ -9,13 +9,11 @@ second time" and stay reported."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from pt_lsp.core.engine import lint_source
 from pt_lsp.core.selection import Selection
+from tests.flow.programs import reported_lines, run_program
 
 PROGRAM = """\
 import torch, torch.nn as nn
@@ -76,17 +74,13 @@ def program(case: str) -> str:
 
 @pytest.mark.parametrize("case", CASES)
 def test_only_a_graph_an_earlier_backward_freed_is_reported(case):
-    result = lint_source(program(case), "reinforce.py", selection=Selection.of(["PTL201"]))
     line = CASES[case][3]
-    assert [f.line for f in result.findings] == ([line] if line else [])
+    assert reported_lines(program(case), "PTL201") == ([line] if line else [])
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_the_programs_behave_as_the_findings_say(tmp_path, case):
-    pytest.importorskip("torch")
-    path = tmp_path / "reinforce.py"
-    path.write_text(program(case))
-    run = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120)
+    run = run_program(tmp_path, program(case))
     reported = CASES[case][3] is not None
     assert ("Trying to backward through the graph a second time" in run.stderr) is reported
     assert (run.stdout.strip() == "updates done") is not reported
@@ -141,17 +135,13 @@ def test_zipped_lists_give_each_its_own_entry(case):
     """Audit-18 G7: the entries of two lists zipped have graphs of their own, beside what they
     share (one trunk's output)."""
     source = zipped(case)
-    result = lint_source(source, "a2c.py", selection=Selection.of(["PTL201"]))
     line = source.splitlines().index("    torch.stack(c_losses).sum().backward()") + 1
-    assert [f.line for f in result.findings] == ([line] if ZIPPED_CASES[case][3] else [])
+    assert reported_lines(source, "PTL201") == ([line] if ZIPPED_CASES[case][3] else [])
 
 
 @pytest.mark.parametrize("case", ZIPPED_CASES)
 def test_zipped_programs_behave_as_the_findings_say(tmp_path, case):
-    pytest.importorskip("torch")
-    path = tmp_path / "a2c.py"
-    path.write_text(zipped(case))
-    run = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120)
+    run = run_program(tmp_path, zipped(case))
     reported = ZIPPED_CASES[case][3] is not None
     assert ("Trying to backward through the graph a second time" in run.stderr) is reported
     assert (run.stdout.strip() == "updates done") is not reported
@@ -182,12 +172,9 @@ def test_an_entry_stands_for_the_parameters_it_saved(tmp_path, step):
     update: a step per entry makes the next entry's backward raise "modified by an inplace
     operation" (njt005's REINFORCE with baseline, realcode13), and stays reported."""
     source = STEP_PER_ENTRY.format(step=step)
-    result = lint_source(source, "reinforce.py", selection=Selection.of(["PTL201"]))
     reported = step != "pass"
+    result = lint_source(source, "reinforce.py", selection=Selection.of(["PTL201"]))
     assert [(f.line, "updated in place" in f.message) for f in result.findings] == ([(13, True)] if reported else [])
-    pytest.importorskip("torch")
-    path = tmp_path / "reinforce.py"
-    path.write_text(source)
-    run = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120)
+    run = run_program(tmp_path, source)
     assert ("modified by an inplace operation" in run.stderr) is reported
     assert (run.stdout.strip() == "updates done") is not reported

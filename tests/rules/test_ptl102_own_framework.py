@@ -7,13 +7,9 @@ evidence."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-from pt_lsp.core.engine import lint_source
-from pt_lsp.core.selection import Selection
+from tests.flow.programs import reported_lines, run_program
 
 OPTIMIZER = """\
 {imports}
@@ -58,19 +54,14 @@ def program(case: str) -> str:
 @pytest.mark.parametrize("case", CASES)
 def test_syntactic_evidence_needs_torch_in_view(case):
     source = program(case)
-    result = lint_source(source, "sgd.py", selection=Selection.of(["PTL102"]))
     update = source.splitlines().index("            t.data = t.data - self.lr * t.grad.data") + 1
-    assert sorted({f.line for f in result.findings}) == ([update] if CASES[case][1] else [])
+    assert sorted(set(reported_lines(source, "PTL102", "sgd.py"))) == ([update] if CASES[case][1] else [])
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_the_programs_run(tmp_path, case):
-    pytest.importorskip("torch")
-    (tmp_path / "mytorch").mkdir()
-    (tmp_path / "mytorch" / "__init__.py").write_text("")
-    (tmp_path / "mytorch" / "tensor.py").write_text(TENSOR_CLASS)
     grad = ".requires_grad_(); w.grad = torch.ones(2)" if CASES[case][0].startswith("import torch") else ""
     grad = grad or "; w.grad = Tensor([0.5, 0.5])"
-    (tmp_path / "sgd.py").write_text(program(case) + "\n" + RUN.format(grad=grad))
-    run = subprocess.run([sys.executable, "sgd.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    package = {"mytorch/__init__.py": "", "mytorch/tensor.py": TENSOR_CLASS}
+    run = run_program(tmp_path, program(case) + "\n" + RUN.format(grad=grad), "sgd.py", package)
     assert run.stdout.startswith("ran"), run.stderr[-300:]

@@ -7,13 +7,9 @@ silent neighbours' stays the same."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-from pt_lsp.core.engine import lint_source
-from pt_lsp.core.selection import Selection
+from tests.flow.programs import reported_lines, run_program
 
 PROGRAM = """\
 import torch, torch.nn as nn
@@ -51,17 +47,13 @@ def program(case: str) -> str:
 
 @pytest.mark.parametrize("case", CASES)
 def test_only_a_reset_the_call_runs_counts(case):
-    result = lint_source(program(case), "train.py", selection=Selection.of(["PTL204"]))
     line = CASES[case][2]
-    assert [f.line for f in result.findings] == ([line] if line else [])
+    assert reported_lines(program(case), "PTL204") == ([line] if line else [])
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_the_gradient_grows_exactly_where_reported(tmp_path, case):
-    pytest.importorskip("torch")
-    path = tmp_path / "train.py"
-    path.write_text(program(case))
-    run = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120)
+    run = run_program(tmp_path, program(case))
     grads = [float(line) for line in run.stdout.split()]
     assert len(grads) == 3 and grads[0] > 0
     grows = grads[2] == pytest.approx(3 * grads[0], rel=1e-2)
