@@ -156,7 +156,8 @@ class Statements:
 
     def exec_assign(self, stmt: ast.Assign, state: State) -> State:
         value = self.eval(stmt.value, state)
-        if value.kind is Kind.TENSOR and value.requires_grad and self.unpacks_unseen_forward(stmt, state):
+        call = self.forward_call(stmt, value) if value.kind is Kind.TENSOR and value.requires_grad else None
+        if call is not None and self.unpacks_unseen_forward(stmt, call, state):
             # A tuple from a forward out of view: its first item is the model's output; whether the
             # others depend on the parameters is unknown (a tagger hands back its integer tags
             # re-ordered, its lengths; audit-4 F3).
@@ -164,7 +165,7 @@ class Statements:
             elts = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
             # Nor is it known that the items share the forward's own nodes (two heads of one
             # input): each gets a node of its own, on top of the graph of the inputs (audit-6 G1)
-            own = [node for node in value.history if node.site is stmt.value]
+            own = [node for node in value.history if node.site is call]
             inputs = value.history.difference(own)
             rest = [value.with_(requires_grad=None)] * (len(elts) - 1)
             if own:
@@ -178,7 +179,7 @@ class Statements:
             # A forward in view that the analysis could not read (`self.list_mod[t](...)`): no item
             # is proven to be its output (audit-9 G3: the first is `.data` of an argmax there)
             first = value
-            if self.unread_forward(stmt, state) or self.another_item_backwarded(elts):
+            if self.unread_forward(call, state) or self.another_item_backwarded(elts):
                 first = value.with_(requires_grad=None)
             value = value.with_(kind=Kind.SEQ, items=(first, *rest))
         for target in stmt.targets:
@@ -188,23 +189,33 @@ class Statements:
             flagged(flag.value, stmt.value.value, state)
         return state
 
-    def unpacks_unseen_forward(self, stmt: ast.Assign, state: State) -> bool:
-        """``a, b = model(x)`` where ``model`` is a module whose class, and so its forward, is not
-        in view (only known to be an ``nn.Module``)."""
+    @staticmethod
+    def forward_call(stmt: ast.Assign, value: Value) -> ast.Call | None:
+        """The call whose output ``a, b = ...`` unpacks: ``model(x)`` itself, or the call that
+        made the latest node of a name's value (``pred = model(x); a, b = pred``; audit-18 G1)."""
+        if isinstance(stmt.value, ast.Call):
+            return stmt.value
+        if not isinstance(stmt.value, (ast.Name, ast.Attribute)) or not value.history:
+            return None
+        site = max(value.history, key=lambda node: node.uid).site
+        return site if isinstance(site, ast.Call) else None
+
+    def unpacks_unseen_forward(self, stmt: ast.Assign, call: ast.Call, state: State) -> bool:
+        """``a, b = model(x)`` (``call``) where ``model`` is a module whose class, and so its
+        forward, is not in view (only known to be an ``nn.Module``)."""
         target = stmt.targets[0]
         if (
             len(stmt.targets) != 1
             or not isinstance(target, (ast.Tuple, ast.List))
             or len(target.elts) < 2
             or any(isinstance(elt, ast.Starred) for elt in target.elts)
-            or not isinstance(stmt.value, ast.Call)
         ):
             return False
-        path = attr_path(stmt.value.func)
+        path = attr_path(call.func)
         if path is None:
             return False
-        module = self.eval(stmt.value.func, state)  # a name or attribute path: a lookup
-        if self.unread_forward(stmt, state):
+        module = self.eval(call.func, state)  # a name or attribute path: a lookup
+        if self.unread_forward(call, state):
             return True
         if module.kind is Kind.UNKNOWN:  # a path whose `.parameters()` the file uses (calls.py)
             return path in self.expressions.calls.module_paths
@@ -220,15 +231,14 @@ class Statements:
         first, *others = [elt.id for elt in elts if isinstance(elt, ast.Name)]
         return first not in reached and any(name in reached for name in others)
 
-    def unread_forward(self, stmt: ast.Assign, state: State) -> bool:
-        """``a, b = model(x)`` whose module's class, and its forward, are in view (this file's,
-        the project's, or the class a plain class assigns to ``self.net``), where the output is
-        still only a tensor: the forward's result was not read."""
-        assert isinstance(stmt.value, ast.Call)
+    def unread_forward(self, call: ast.Call, state: State) -> bool:
+        """``a, b = model(x)`` (``call``) whose module's class, and its forward, are in view (this
+        file's, the project's, or the class a plain class assigns to ``self.net``), where the
+        output is still only a tensor: the forward's result was not read."""
         calls = self.expressions.calls
-        module = self.eval(stmt.value.func, state)
-        if module.kind is Kind.UNKNOWN and isinstance(stmt.value.func, ast.Attribute):
-            module = calls.attribute_modules.module(stmt.value.func, state) or module
+        module = self.eval(call.func, state)
+        if module.kind is Kind.UNKNOWN and isinstance(call.func, ast.Attribute):
+            module = calls.attribute_modules.module(call.func, state) or module
         return module.kind is Kind.MODULE and calls.functions.local_method(module, "forward") is not None
 
     def exec_ann_assign(self, stmt: ast.AnnAssign, state: State) -> State:
