@@ -248,8 +248,9 @@ def test_choose_fixes_agrees_with_the_pairwise_check(seed):
 
 def test_retain_variables_renamed_and_retain_graph_merged_in_one_round():
     """Found by scripts/fuzz.py (seed 1): PTL107 renames the keyword, PTL201 must then edit its
-    value rather than add a second ``retain_graph``."""
-    text = "def step(loss, keep):\n    loss.backward(retain_variables=keep)\n    loss.backward(retain_variables=keep)\n"
+    value rather than add a second ``retain_graph``. (The file imports torch: ``backward()`` alone
+    is evidence of a graph only in a file that uses torch.)"""
+    text = "import torch\n\n\ndef step(loss, keep):\n    loss.backward(retain_variables=keep)\n    loss.backward(retain_variables=keep)\n"
     first = fixed_twice(text)
     assert first.errors == []
     assert [ast.unparse(c) for c in backwards(first.text)] == [

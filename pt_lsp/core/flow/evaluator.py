@@ -351,7 +351,7 @@ class Expressions:
         inner = state.copy()
         first = self.graph.uid
         elem = self.comprehension_pass(node, inner)
-        self.graph.loop_ended(first)  # what its element made, it makes once per item
+        self.graph.loop_ended(first, node)  # what its element made, it makes once per item
         freed = [n for n in inner.freed if n not in state.freed] if len(inner.freed) > len(state.freed) else []
         if freed and not _one_element(node) and not self.calls.autograd.per_item.own_entries_in(node, state.env, freed):
             # a backward ran for the first element: the second meets what it freed, as a loop's

@@ -24,9 +24,9 @@ class GraphNodes:
         # (first, last] uids of the nodes made while following a dataset's __getitem__ for a
         # DataLoader: a loader makes them again for every item it fetches (Statements.loop_element)
         self.per_item: list[tuple[int, int]] = []
-        # (first, last] uids made while a loop ran, for each loop run to its end: sorted, disjoint
-        # (an outer loop's span swallows its inner ones); what a loop made is per pass of it
-        self.loop_spans: list[tuple[int, int]] = []
+        # (first, last] uids made while a loop (or comprehension) ran, and which one, for each run
+        # to its end: sorted, disjoint (an outer loop's span swallows its inner ones)
+        self.loop_spans: list[tuple[int, int, int]] = []
         # uid of a list's entry for one pass of a loop (pass_entries.py) -> the nodes it replaced
         self.stand_ins: dict[int, frozenset[GraphNode]] = {}
 
@@ -38,17 +38,20 @@ class GraphNodes:
     def is_per_item(self, node: GraphNode) -> bool:
         return any(first < node.uid <= last for first, last in self.per_item)
 
-    def loop_ended(self, first: int) -> None:
-        """A loop that started when the last uid was ``first`` has run to its end."""
+    def loop_ended(self, first: int, loop: ast.AST) -> None:
+        """``loop`` (a loop or comprehension), started when the last uid was ``first``, has run
+        to its end."""
         while self.loop_spans and self.loop_spans[-1][0] >= first:
             self.loop_spans.pop()
         if self.uid > first:
-            self.loop_spans.append((first, self.uid))
+            self.loop_spans.append((first, self.uid, id(loop)))
 
-    def made_in_a_loop(self, node: GraphNode) -> bool:
-        """Whether ``node`` was made while a loop (one that has ended) ran."""
+    def made_in(self, node: GraphNode) -> int | None:
+        """The loop or comprehension (its id) that made ``node``, of those run to their end."""
         at = bisect_left(self.loop_spans, (node.uid,)) - 1
-        return at >= 0 and self.loop_spans[at][0] < node.uid <= self.loop_spans[at][1]
+        if at >= 0 and self.loop_spans[at][0] < node.uid <= self.loop_spans[at][1]:
+            return self.loop_spans[at][2]
+        return None
 
     def fresh(self, site: ast.AST, evidence: Grade = Grade.PROVEN) -> GraphNode:
         self.uid += 1

@@ -60,9 +60,9 @@ class PassEntries:
                 return None
         if shared is None and element.items is not None and len(element.items) > 1:
             return self.zipped(element, frame, site, key)
-        entry = renamed(element, self.node(frame, site, key, element.history))
         if shared is None:  # what entries pooled by a loop share: a feature made once before it
-            shared = self.outside_loops(element.history)
+            shared = self.shared(element.history)
+        entry = renamed(element, self.node(frame, site, key, element.history - shared))
         return entry.with_(history=entry.history | shared) if shared else entry
 
     def zipped(self, element: Value, frame: LoopFrame, site: ast.AST, key: str) -> Value:
@@ -76,8 +76,8 @@ class PassEntries:
                 entries.append(item)
                 continue
             others = frozenset().union(*(other.history for k, other in enumerate(items) if k != position))
-            kept = (item.history & others) | self.outside_loops(item.history)
-            own = renamed(item, self.node(frame, site, f"{key}#{position}", item.history))
+            kept = (item.history & others) | self.shared(item.history)
+            own = renamed(item, self.node(frame, site, f"{key}#{position}", item.history - kept))
             entries.append(own.with_(history=own.history | kept))
         return element.with_(items=tuple(entries), history=frozenset().union(*(e.history for e in entries)))
 
@@ -91,8 +91,17 @@ class PassEntries:
             self.graph.stand_ins[node.uid] = replaced
         return node
 
-    def outside_loops(self, history: frozenset[GraphNode]) -> frozenset[GraphNode]:
-        return frozenset(n for n in history if not self.graph.made_in_a_loop(n))
+    def shared(self, history: frozenset[GraphNode]) -> frozenset[GraphNode]:
+        """What every entry holds: the nodes not made by the loop (or comprehension) that made
+        the entry's newest node (in any of its runs); with none such, those made outside loops.
+        ``b = [a[0] * k for k in ...]`` shares ``a[0]``, made by another comprehension."""
+        if not history:
+            return history
+        made_in = self.graph.made_in
+        maker = made_in(max(history, key=lambda node: node.uid))
+        if maker is None:
+            return frozenset(n for n in history if made_in(n) is None)
+        return frozenset(n for n in history if made_in(n) != maker)
 
     def read_at_index(self, loop: ast.AST, name: str, read: ast.Subscript) -> bool:
         """Whether ``read`` (``name[i]``) takes the loop's own entry: the loop runs over distinct

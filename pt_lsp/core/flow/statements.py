@@ -499,7 +499,7 @@ class Statements:
                 "line %d: loop head not settled after %d passes (imprecise)", stmt.lineno, len(ends)
             )
         self.stack.loops.pop()
-        self.graph.loop_ended(frame.start_uid)
+        self.graph.loop_ended(frame.start_uid, stmt)
         self.later_passes.discard(id(frame))
         # no path skips a loop that runs at least once (audit-7 G4: range(N) with a constant N)
         after = join_states(
