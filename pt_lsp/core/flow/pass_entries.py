@@ -2,7 +2,7 @@
 ``range(len(pool))``): REINFORCE's saved log-probabilities, each from its own forward, backwarded
 one by one. The analysis folds a list's entries into one element, so the second pass would seem to
 backward the graph the first one freed; each pass gets an entry of its own instead, beside what
-all of them share (the nodes made outside the loops that built them).
+all of them share (the nodes not made by the loop or comprehension that built them).
 
 Inside another loop, entries an earlier pass of that loop put in the list count only where the
 list is emptied after this loop on every way to that loop's next pass (``pool = []`` after the
@@ -48,8 +48,8 @@ class PassEntries:
         """The entry of this pass of ``loops[-1]`` for ``element``, the folded element of the
         ``lists`` it iterates (path and value), one per pass and ``key`` (the list read at the
         index, or the loop's own target) and what the entries ``shared`` (where the items are
-        known one by one; else the nodes made outside loops); None where the fold stands: an entry made in this
-        loop, or in an earlier pass of the loop around it that no emptying rules out."""
+        known one by one; else ``shared()`` tells); None where the fold stands: an entry made in
+        this loop, or in an earlier pass of the loop around it that no emptying rules out."""
         frame = loops[-1]
         if any(node.uid > frame.start_uid for node in element.history):
             return None
@@ -67,8 +67,8 @@ class PassEntries:
 
     def zipped(self, element: Value, frame: LoopFrame, site: ast.AST, key: str) -> Value:
         """An entry of each of the lists zipped (``zip(log_probs, values)``): each its own graph,
-        beside the nodes it shares with the others (one forward of a shared trunk) and the nodes
-        made outside loops."""
+        beside the nodes it shares with the others (one forward of a shared trunk) and those
+        ``shared()`` keeps."""
         items = element.items or ()
         entries = []
         for position, item in enumerate(items):
