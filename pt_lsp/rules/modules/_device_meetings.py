@@ -456,7 +456,24 @@ def _module_calls(ctx: FileContext, values: Values, cls: ast.ClassDef) -> list[a
         and ctx.qualname(call.func) is None
         and isinstance(cls_info := values(call.func).cls, ClassInfo)
         and cls_info.node is cls
+        and not _moves_inputs(ctx, call.func.id)
     ]
+
+
+def _moves_inputs(ctx: FileContext, name: str) -> bool:
+    """``name`` is bound to a ``DataParallel``/``DistributedDataParallel`` wrapper, whose forward
+    moves its inputs to the model's devices (a CPU tensor given to it meets nothing there)."""
+    return any(
+        isinstance(target, (ast.Name, ast.Attribute))
+        and (target.id if isinstance(target, ast.Name) else target.attr) == name
+        and _wrapper(ctx, node.value)
+        for node in ctx.index.of(ast.Assign)
+        for target in node.targets
+    )
+
+
+def _wrapper(ctx: FileContext, value: ast.expr) -> bool:
+    return isinstance(value, ast.Call) and (ctx.qualname(value.func) or "").endswith("DataParallel")
 
 
 def _held_calls(ctx: FileContext, cls: ast.ClassDef) -> list[ast.Call]:
@@ -466,6 +483,7 @@ def _held_calls(ctx: FileContext, cls: ast.ClassDef) -> list[ast.Call]:
         if (
             len(node.targets) == 1
             and is_self_attr(target)
+            and not _wrapper(ctx, node.value)
             and any(
                 isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == cls.name
                 for n in ast.walk(node.value)
