@@ -21,7 +21,7 @@ from .lattice import Device, Grade, grade_of
 from .pass_entries import PassEntries
 from .state import STATE_FIELDS, State
 from .truth import known_truth
-from .values import BYTES, INT, NDARRAY, OTHER, UNKNOWN, Kind, Value, merge_steps
+from .values import BYTES, INT, NDARRAY, NONE_CONSTANT, OTHER, UNKNOWN, Kind, Value, merge_steps
 
 if TYPE_CHECKING:
     from .calls import Calls
@@ -156,8 +156,10 @@ class Expressions:
             if node.value.split(":", 1)[0] in OTHER_ACCELERATORS:  # "mps": a device, not CUDA nor the CPU
                 return Value(kind=Kind.DEVICE, requires_grad=False)
             return OTHER.with_(text=node.value)  # a mode a method tests: `mode == "train"`
-        if isinstance(node.value, bool) or node.value is None:  # None is falsy: `loss_fn or nn.MSELoss()`
-            return OTHER.with_(truth=bool(node.value))
+        if node.value is None:  # falsy (`loss_fn or nn.MSELoss()`), and `x is None` holds
+            return NONE_CONSTANT
+        if isinstance(node.value, bool):
+            return OTHER.with_(truth=node.value)
         if isinstance(node.value, int):  # zero or not: `if batch_size:` of `batch_size = 4` (audit-13 G1)
             return INT.with_(truth=node.value != 0)
         return OTHER

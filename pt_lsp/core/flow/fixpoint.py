@@ -111,6 +111,7 @@ def settled(old: State, new: State, loop_start_uid: int) -> bool:
             value.truth,
             value.text,
             value.read_only,
+            value.none,
         )
         memo[id(value)] = key
         return key

@@ -20,6 +20,7 @@ from .project import Module
 from .state import Facts, Frame, Function, Stack, State, join_states
 from .stored_arguments import stored_arguments
 from .summaries import Summary, SummaryKey, Watch, empty_graphs, same_env
+from .truth import passed
 from .values import OTHER, UNKNOWN, Args, Kind, Kwargs, Value, add_element
 
 if TYPE_CHECKING:
@@ -455,7 +456,7 @@ class Functions:
         starred = starred if starred is not None and len(starred) == len(args) else [False] * len(args)
         first_star = starred.index(True) if True in starred else len(args)
         for param, value in zip(params, args[:first_star]):
-            state.env[param.arg] = value
+            state.env[param.arg] = passed(value)
         vararg = function.args.vararg
         # From the first `*sequence` on, each position holds one of the remaining elements.
         tail = None
@@ -478,7 +479,7 @@ class Functions:
         # A parameter the call leaves out takes its default: `def __init__(self, device="cuda")`.
         for param in [*params[len(args) :], *function.args.kwonlyargs]:
             if param.arg in kwargs:
-                state.env[param.arg] = kwargs[param.arg]
+                state.env[param.arg] = passed(kwargs[param.arg])
             elif isinstance(defaults.get(param.arg), ast.Constant):
                 state.env[param.arg] = self.expressions.eval(defaults[param.arg], state)
             else:

@@ -11,10 +11,23 @@ from typing import TYPE_CHECKING
 from ..walk import attr_path
 from .cuda_flags import flag_by_name
 from .state import State
-from .values import INT, Kind
+from .values import INT, Kind, Value
 
 if TYPE_CHECKING:
     from .scope import Scope
+
+
+NEVER_NONE = frozenset({Kind.TENSOR, Kind.MODULE, Kind.DEVICE, Kind.SEQ, Kind.REF, Kind.DISTRIBUTION})
+
+
+def passed(value: Value) -> Value:
+    """An argument a call passes, marked never None where its kind says so (a tensor, a module, a
+    list...; a number or string constant): ``if action is None:`` in the callee is then decided."""
+    if value.none is not None:
+        return value
+    if value.kind in NEVER_NONE or value.qualname == INT.qualname or value.text is not None or value.truth:
+        return value.with_(none=False)
+    return value
 
 
 def int_equals(test: ast.Compare, state: State) -> bool | None:
@@ -61,7 +74,8 @@ def known_truth(test: ast.expr, state: State, scope: Scope, decided: dict[int, b
     """The value of a test the facts decide: ``isinstance(x, (tuple, list))`` where ``x`` is
     a tuple or list whose items are known (True; a tensor may be a named tuple:
     ``torch.max(x, 1)``), ``isinstance(x, torch.Tensor)`` of a tuple or list (False), ``x is
-    None`` where ``x`` is a tensor with a graph (False), a name or attribute holding a boolean
+    None`` where ``x`` is a tensor with a graph (False) or a parameter the call being followed
+    leaves to a None default or passes (values.Value.none), a name or attribute holding a boolean
     constant. None otherwise."""
     if decided and id(test) in decided:
         return decided[id(test)]  # a flag's side, in one run of a split (splits.py)
@@ -91,6 +105,11 @@ def known_truth(test: ast.expr, state: State, scope: Scope, decided: dict[int, b
         if path is None or not (isinstance(other, ast.Constant) and other.value is None) or path not in state.env:
             return None
         value = state.env[path]
+        if value.none is False or value.none and isinstance(subject, ast.Name):
+            # what the call being followed gives a parameter: a None default it leaves out (`if
+            # f_y is None:`), or an argument it passes (`pi(state, action)`); a None attribute
+            # (`self.cache = None` in __init__) may have been set by a method out of view
+            return value.none is isinstance(test.ops[0], ast.Is)
         if value.qualname == INT.qualname:  # an int on every path: `if batch_size is not None:`
             return isinstance(test.ops[0], ast.IsNot)
         if value.kind is not Kind.TENSOR or not value.history:

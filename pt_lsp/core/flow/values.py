@@ -85,6 +85,9 @@ class Value:
     # A dict whose keys are all constant strings: each key's value (a loss dict's entries are
     # separate graphs; ``elem`` and ``history`` still join them all), else None.
     keys: tuple[tuple[str, Value], ...] | None = None
+    # ``x is None`` on every path (True: the constant None, a None default the call leaves out),
+    # never None (False: an argument the call passes, of a kind that is never None), else None.
+    none: bool | None = None
 
     @property
     def is_tensor(self) -> bool:
@@ -139,6 +142,7 @@ class Value:
             truth=self.truth if self.truth == other.truth else None,
             text=self.text if self.text == other.text else None,
             keys=_join_keys(self.keys, other.keys, depth + 1),
+            none=self.none if self.none == other.none else None,
         )
 
     def merge_evidence(self, other: Value, depth: int = 0) -> Value:
@@ -272,6 +276,7 @@ UNKNOWN = Value()
 OTHER = Value(kind=Kind.OTHER, requires_grad=False)
 BYTES = Value(kind=Kind.OTHER, requires_grad=False, qualname="builtins.bytes")  # an immutable buffer
 INT = Value(kind=Kind.OTHER, requires_grad=False, qualname="builtins.int")  # `truth`: zero (False) or not
+NONE_CONSTANT = Value(kind=Kind.OTHER, requires_grad=False, truth=False, none=True)  # the constant None
 # A NumPy array (`np.array(...)` and the other makers): never a tensor, no graph.
 NDARRAY = Value(kind=Kind.OTHER, requires_grad=False, qualname="numpy.ndarray")
 

@@ -79,12 +79,13 @@ class Meeting:
 
 
 def on_cpu(value: Value) -> bool:
-    """A tensor on the CPU, or a tuple or list of them (an LSTM's `(h, c)`)."""
+    """A tensor on the CPU, or a tuple or list of them (an LSTM's `(h, c)`; its items, or every
+    element where the contexts that ran it disagree on the positions)."""
     if value.kind is Kind.TENSOR:
         return value.device is Device.CPU
     if value.kind is Kind.SEQ and value.items:
         return all(on_cpu(item) for item in value.items)
-    return False
+    return value.kind is Kind.SEQ and value.elem is not None and on_cpu(value.elem)
 
 
 def gpu(value: Value) -> bool:
@@ -109,7 +110,6 @@ def meetings(
             for operand, other, other_value in _operands(ctx, values, node, layers):
                 if not (
                     on_cpu(values(operand))
-                    or _optional_on_cpu(ctx, values, operand, function, 0)
                     or _first_pass_on_cpu(ctx, values, operand, node, function)
                     or _made_here_on_cpu(ctx, values, operand)
                 ):
@@ -156,54 +156,6 @@ def _operands(
             others = [(o, v) for o, v in on_gpu if o is not operand]
             if others:
                 yield operand, *others[0]
-
-
-def _optional_on_cpu(ctx: FileContext, values: Values, expr: ast.AST, function: Function, depth: int) -> bool:
-    """An optional argument given no value: ``if h is None: h = torch.zeros(...)`` where ``h``
-    is None (or nothing but None) where it is tested, and every value the branch assigns is on
-    the CPU: a tensor that reaches past it is the branch's. Also through a method of the class
-    that returns it (``H = self._set_hidden_state(X, H)``)."""
-    if depth > 3:
-        return False
-    if isinstance(expr, ast.Call) and is_self_attr(expr.func):
-        cls = ctx.parent(function)
-        callee = _method(cls, expr.func.attr) if isinstance(cls, ast.ClassDef) else None
-        returned = returned_values(callee) if callee is not None else None
-        return (
-            callee is not None
-            and bool(returned)
-            and all(_optional_on_cpu(ctx, values, r, callee, depth + 1) for r in returned or ())
-        )
-    if not isinstance(expr, ast.Name):
-        return False
-    for node in own_nodes(function):
-        if not (
-            isinstance(node, ast.If)
-            and isinstance(node.test, ast.Compare)
-            and isinstance(node.test.ops[0], ast.Is)
-            and isinstance(node.test.left, ast.Name)
-            and node.test.left.id == expr.id
-            and isinstance(node.test.comparators[0], ast.Constant)
-            and node.test.comparators[0].value is None
-        ):
-            continue
-        tested = values(node.test.left)
-        if tested.kind is not Kind.OTHER or tested.qualname is not None:
-            return False  # it may hold something else than None there
-        assigned = [
-            stmt.value
-            for stmt in node.body
-            if isinstance(stmt, ast.Assign)
-            and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)
-            and stmt.targets[0].id == expr.id
-        ]
-        return bool(assigned) and all(on_cpu(values(v)) for v in assigned)
-    bound = reaching_values(ctx, expr)  # `H = self._set_hidden_state(X, H)`, then `H` read
-    return bool(bound) and all(
-        isinstance(v, ast.Call) and is_self_attr(v.func) and _optional_on_cpu(ctx, values, v, function, depth + 1)
-        for v in bound or ()
-    )
 
 
 def _first_pass_on_cpu(ctx: FileContext, values: Values, expr: ast.AST, op: ast.AST, function: Function) -> bool:

@@ -1,0 +1,179 @@
+"""Session 16 (H-401): PTL401/402 facts from audit-18's leftovers (G5, G8, G9, M6), each our own
+program of the shape audit-18.md describes. Every reported program fails under torch 2.13 at the
+marked line (on fake CUDA); every silent one runs there.
+
+- ``x is None`` is decided per call for a parameter: left to a None default (G8: ``if f_y is
+  None:`` returns NumPy arrays, the call gives no targets), or given an argument of a kind that
+  is never None (M6: ``pi(state, action)`` with ``logp = None`` under ``if action is None:``).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from program_helpers import failing_line, run_strictly
+from rules_helpers import found, marked
+from test_session13_numpy_interop import check, run_file, write
+
+CONVERT = "can't convert cuda"
+
+# -- M6 / G8: `is None` of a parameter, per call ----------------------------------------------
+POLICY = """\
+import torch
+import torch.nn as nn
+from torch.distributions import Normal
+
+
+class Policy(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mu = nn.Linear(4, 2)
+        self.log_std = nn.Parameter(torch.zeros(2))
+
+    def pi(self, state, action=None):
+        dist = Normal(self.mu(state), self.log_std.exp())
+        logp = None
+        if action is not None:
+            logp = dist.log_prob(action).sum(-1)
+        return dist, logp
+
+
+class Learner:
+    def __init__(self, policy):
+        self.device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+        self.policy = policy.to(self.device)
+        self.kept = []
+
+    def act(self, state):
+        dist, _ = self.policy.pi(state)
+        return dist.sample()
+
+    def step(self, state, action):
+        _, logp = self.policy.pi(state, action)
+        self.kept.append(logp.detach(){fix}.numpy())  {mark}
+
+
+learner = Learner(Policy())
+for _ in range(2):
+    s = torch.randn(4).to(learner.device)
+    learner.step(s, learner.act(s))
+"""
+
+SCORER = """\
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Scorer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, x, y=None):
+        out = self.fc(x)
+        if y is None:
+            return out.detach().cpu().numpy()
+        return F.mse_loss(out, y)
+
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+model = Scorer().to(device)
+x = torch.randn(5, 3, device=device)
+scores = np.concatenate([model(x), model(x)])
+{tail}
+"""
+
+
+def test_an_argument_the_call_passes_decides_is_none() -> None:
+    """M6 (audit-18, R12's site): the action is passed, so `logp` is the CUDA log-prob."""
+    program = POLICY.format(fix="", mark="# fails")
+    line = failing_line(program, TypeError, CONVERT, cuda=True)
+    assert line == marked(program)
+    assert found(program, "PTL401", "PTL402") == {line: ["PTL401"]}
+    fixed = POLICY.format(fix=".cpu()", mark="")
+    run_strictly(fixed, cuda=True)
+    assert found(fixed, "PTL401", "PTL402") == {}
+
+
+def test_a_none_default_the_call_leaves_out_decides_is_none() -> None:
+    """G8's fact in one file: `model(x)` takes the `y is None` branch, NumPy arrays; given the
+    targets, the CUDA loss is what `np.asarray` gets."""
+    silent = SCORER.format(tail="print(scores.shape)")
+    run_strictly(silent, cuda=True)
+    assert found(silent, "PTL401", "PTL402") == {}
+    reported = SCORER.format(tail="loss = np.asarray(model(x, torch.zeros(5, 2, device=device)))  # fails")
+    line = failing_line(reported, TypeError, CONVERT, cuda=True)
+    assert line == marked(reported)
+    assert found(reported, "PTL401", "PTL402") == {line: ["PTL401"]}
+
+
+EMBEDDER_MODEL = """\
+import torch.nn as nn
+
+
+class BiLM(nn.Module):
+    def __init__(self, vocab, dim):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, dim)
+        self.fwd = nn.LSTM(dim, dim, batch_first=True)
+        self.bwd = nn.LSTM(dim, dim, batch_first=True)
+        self.loss = nn.AdaptiveLogSoftmaxWithLoss(dim, vocab, cutoffs=[vocab // 2])
+
+    def forward(self, f_x, b_x, f_y=None, b_y=None):
+        f_h, _ = self.fwd(self.emb(f_x))
+        b_h, _ = self.bwd(self.emb(b_x))
+        if f_y is None:
+            return {returned}
+        f_loss = self.loss(f_h.reshape(-1, f_h.size(-1)), f_y.reshape(-1)).loss
+        b_loss = self.loss(b_h.reshape(-1, b_h.size(-1)), b_y.reshape(-1)).loss
+        return f_loss + b_loss
+"""
+
+EMBEDDER = """\
+import numpy as np
+import torch
+
+from bilm import BiLM
+
+
+class Embedder:
+    def __init__(self):
+        self.model = BiLM(40, 8)
+        self.model.cuda()
+        self.model.eval()
+
+    def __call__(self, n):
+        f = torch.randint(0, 40, (n, 6)).cuda()
+        f_h, b_h = self.model(f, torch.flip(f, [1]))
+        return np.concatenate([f_h, b_h], axis=-1)  {mark}
+
+
+if __name__ == "__main__":
+    print(Embedder()(2).shape)
+"""
+
+
+@pytest.mark.parametrize(
+    ("returned", "mark"),
+    [
+        ("f_h.data.cpu().numpy(), b_h.data.cpu().numpy()", ""),
+        ("f_h, b_h", "# fails"),
+    ],
+    ids=["numpy arrays (G8, silent)", "cuda tensors (reported)"],
+)
+def test_a_model_of_another_file_called_without_targets(tmp_path, returned: str, mark: str) -> None:
+    """G8 (audit-18, hortune's ELMo embedder): the model of another module, moved with `.cuda()`,
+    returns what its `if f_y is None:` branch returns."""
+    write(tmp_path, {"bilm.py": EMBEDDER_MODEL.format(returned=returned)})
+    main = tmp_path / "embedder.py"
+    main.write_text(textwrap.dedent(EMBEDDER.format(mark=mark)))
+    if mark:
+        with pytest.raises(TypeError, match=CONVERT):
+            run_file(main)
+        assert check(main) == {marked(EMBEDDER.format(mark=mark)): ["PTL401"]}
+    else:
+        run_file(main)
+        assert check(main) == {}
