@@ -5,6 +5,8 @@ marked line (on fake CUDA); every silent one runs there.
 - ``x is None`` is decided per call for a parameter: left to a None default (G8: ``if f_y is
   None:`` returns NumPy arrays, the call gives no targets), or given an argument of a kind that
   is never None (M6: ``pi(state, action)`` with ``logp = None`` under ``if action is None:``).
+- Where a CUDA flag is false, what may be on CUDA is on the CPU in the lists and tuples it holds
+  too (G9: ``if use_cuda: batches = [b.cpu() for b in batches]`` before ``b.data.numpy()``).
 """
 
 from __future__ import annotations
@@ -177,3 +179,55 @@ def test_a_model_of_another_file_called_without_targets(tmp_path, returned: str,
     else:
         run_file(main)
         assert check(main) == {}
+
+
+# -- G9: the false side of a CUDA flag, inside lists ----------------------------------------
+FLAGGED = """\
+import argparse
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+
+def make_batches(n, use_cuda):
+    batches = [torch.randn(2, 3) for _ in range(n)]
+    if use_cuda:
+        batches = [b.cuda() for b in batches]
+    return batches
+
+
+def to_images(batches, use_cuda):
+{back}    arrays = [b.data.numpy() for b in batches]  {mark}
+    return np.stack(arrays)
+
+
+def train(args):
+    model = nn.Linear(3, 3)
+    if args.use_cuda:
+        model.cuda()
+    outputs = [model(b) for b in make_batches(2, args.use_cuda)]
+    print(to_images(outputs, args.use_cuda).shape)
+
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--use_cuda", action="store_true")
+train(parser.parse_args(["--use_cuda"] if torch.cuda.is_available() else []))
+"""
+
+BACK = "    if use_cuda:\n        batches = [b.cpu() for b in batches]\n"
+
+
+def test_a_list_moved_back_under_the_same_cuda_flag_is_silent() -> None:
+    """G9 (audit-18, cyclegan-pytorch's train.py): runs with the flag on (fake CUDA) and off."""
+    program = FLAGGED.format(back=BACK, mark="")
+    run_strictly(program, cuda=True)
+    run_strictly(program)
+    assert found(program, "PTL401", "PTL402") == {}
+
+
+def test_a_list_not_moved_back_is_reported() -> None:
+    program = FLAGGED.format(back="", mark="# fails")
+    line = failing_line(program, TypeError, CONVERT, cuda=True)
+    assert line == marked(program)
+    assert found(program, "PTL401", "PTL402") == {line: ["PTL401"]}

@@ -9,6 +9,7 @@ import re
 
 from .lattice import Device
 from .state import State
+from .values import MAX_NESTING, Value
 
 OTHER_ACCELERATORS = frozenset({"mps", "xpu", "hpu", "npu", "mtia", "xla"})
 
@@ -49,10 +50,31 @@ def narrow(state: State, uses_cuda: bool | None) -> None:
     if uses_cuda is not False:
         return
     for name, value in state.env.items():
-        if value.device is Device.MAYBE_CUDA:
-            state.env[name] = value.with_(device=Device.CPU)
+        cpu = on_cpu(value)
+        if cpu is not value:
+            state.env[name] = cpu
     if state.default_device is Device.MAYBE_CUDA:
         state.default_device = Device.CPU
+
+
+def on_cpu(value: Value, depth: int = 0) -> Value:
+    """``value`` where CUDA is not used: what may be on CUDA is on the CPU, in the containers it
+    holds too (`batches = [b.cuda() for b in batches]` under the same flag, audit-18 G9)."""
+    changes: dict[str, object] = {}
+    if value.device is Device.MAYBE_CUDA:
+        changes["device"] = Device.CPU
+    if depth < MAX_NESTING:
+        if value.items:
+            items = tuple(on_cpu(item, depth + 1) for item in value.items)
+            if any(a is not b for a, b in zip(items, value.items)):
+                changes["items"] = items
+        if value.elem is not None and (elem := on_cpu(value.elem, depth + 1)) is not value.elem:
+            changes["elem"] = elem
+        if value.keys:
+            keys = tuple((key, on_cpu(entry, depth + 1)) for key, entry in value.keys)
+            if any(a[1] is not b[1] for a, b in zip(keys, value.keys)):
+                changes["keys"] = keys
+    return value.with_(**changes) if changes else value
 
 
 def narrowed(state: State, uses_cuda: bool | None) -> State:
