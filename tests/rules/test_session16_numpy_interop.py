@@ -7,6 +7,8 @@ marked line (on fake CUDA); every silent one runs there.
   is never None (M6: ``pi(state, action)`` with ``logp = None`` under ``if action is None:``).
 - Where a CUDA flag is false, what may be on CUDA is on the CPU in the lists and tuples it holds
   too (G9: ``if use_cuda: batches = [b.cpu() for b in batches]`` before ``b.data.numpy()``).
+- A ``forward`` too deep to follow, whose every return ends ``.cpu().data``, gives a CPU tensor
+  with no graph (G5: ``np.argmax(self.forward(state))`` in a method reached through two callers).
 """
 
 from __future__ import annotations
@@ -231,3 +233,62 @@ def test_a_list_not_moved_back_is_reported() -> None:
     line = failing_line(program, TypeError, CONVERT, cuda=True)
     assert line == marked(program)
     assert found(program, "PTL401", "PTL402") == {line: ["PTL401"]}
+
+
+# -- G5: the returns of a forward too deep to follow --------------------------------------------
+AGENT = """\
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class Agent(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 16)
+        self.fc2 = nn.Linear(16, 2)
+
+    def forward(self, x):
+        x = F.softmax(self.fc2(F.relu(self.fc1(x))), dim=-1)
+        return {returned}
+
+    def evaluate(self, episodes=2):
+        total = 0
+        for _ in range(episodes):
+            probs = self.forward(torch.randn(4).to(device))
+            total += int(np.argmax(probs))  {mark}
+        return total
+
+
+def search(agent, rounds=2):
+    return [agent.evaluate() for _ in range(rounds)]
+
+
+def main():
+    agent = Agent().to(device)
+    print(search(agent))
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_a_forward_returning_cpu_data_read_through_two_callers_is_silent() -> None:
+    """G5 (audit-18, bheemboy/drlnd's cross-entropy agent): runs on fake CUDA."""
+    program = AGENT.format(returned="x.cpu().data", mark="")
+    run_strictly(program, cuda=True)
+    assert found(program, "PTL401", "PTL402") == {}
+
+
+@pytest.mark.parametrize(
+    ("returned", "codes"), [("x", ["PTL401", "PTL402"]), ("x.detach()", ["PTL401"])], ids=["x", "x.detach()"]
+)
+def test_a_forward_returning_its_device_output_is_reported(returned: str, codes: list[str]) -> None:
+    program = AGENT.format(returned=returned, mark="# fails")
+    line = failing_line(program, TypeError, CONVERT, cuda=True)
+    assert line == marked(program)
+    assert found(program, "PTL401", "PTL402") == {line: codes}

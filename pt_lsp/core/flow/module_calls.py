@@ -13,6 +13,7 @@ from .evaluator import sequence
 from .lattice import Device, Grade
 from .moves import condition, moved_to, target_device
 from .optimizers import saved_owners
+from .return_tails import Tail, returned_tail, unread_output
 from .state import State
 from .values import OTHER, Args, Kind, Kwargs, Value, merge_steps, subject
 
@@ -32,6 +33,7 @@ class ModuleCalls:
         self.graph = calls.graph
         self.eval = calls.eval
         self.call_unknown = calls.call_unknown
+        self.tails: dict[int, Tail | None] = {}  # return_tails.returned_tail's, per forward
 
     def module_method(
         self, module: Value, func: ast.Attribute, node: ast.Call, args: Args, kwargs: Kwargs, state: State
@@ -123,6 +125,7 @@ class ModuleCalls:
             receiver = f"{path}.{name}" if path else None
             if not self.functions.follows(forward, receiver):  # too deep: a layer of its parameters
                 value = self.opaque(layer, node, [value], {}, state, unread=True)
+                value = unread_output(value, returned_tail(forward, self.tails))
                 continue
             value = self.functions.call_function(forward, node, [layer, value], {}, state, receiver)
         return value
@@ -137,8 +140,10 @@ class ModuleCalls:
         func = node.func.value if isinstance(node.func, ast.Attribute) and node.func.attr == "forward" else node.func
         path = attr_path(func)
         if forward is not None and not self.functions.follows(forward, path):
-            # too deep to follow: a layer of its parameters, as a torch layer is
-            return self.opaque(module, node, args, kwargs, state, unread=True)
+            # too deep to follow: a layer of its parameters, as a torch layer is, unless its
+            # returns say where they end (`return x.cpu().data`)
+            value = self.opaque(module, node, args, kwargs, state, unread=True)
+            return unread_output(value, returned_tail(forward, self.tails))
         if forward is not None:
             self.calls.module_calls.append(path or "")
             try:
