@@ -130,6 +130,8 @@ class Items:
             # can hand one across iterations (the losses of a50950f's GAN class are not leaves)
             held = container.elem if container.elem is not None and is_grad_leaf(container.elem) else value
             state.env[path] = container.with_(elem=held.join(value), keys=None)
+        elif path is not None and container.kind is Kind.TENSOR and carries_graph(value) and not string_key(target):
+            state.env[path] = self.written(target, container, value, state)  # (a string key: a mapping, below)
         elif path is not None and string_key(target) and taken_for_a_tensor(container):
             # `ret["mel"] = ...`: no tensor takes a string key, so this is a mapping (a module's
             # output dict read as its output tensor); its items unknown, their graph kept
@@ -141,6 +143,22 @@ class Items:
             if key is not None and (container.kind is Kind.SEQ or is_dict(container, target)):
                 state.env[key] = value
                 state.items.add(key)
+
+    def written(self, target: ast.Subscript | ast.AugAssign, tensor: Value, value: Value, state: State) -> Value:
+        """``buf[i] = policy(obs)``, ``out[:, t] = h``: torch copies ``value`` into the tensor in
+        place and records it (CopySlices), so the tensor takes its graph and requires grad where
+        it does. Its device stays its own (the copy crosses devices); no graph under no_grad;
+        a leaf that requires grad stays the leaf (torch refuses the write: PTL203)."""
+        if not state.grad_enabled or is_grad_leaf(tensor):
+            return tensor
+        result = self.derived(target, state, [tensor, value])
+        return result.with_(kind=Kind.TENSOR, device=tensor.device)
+
+
+def carries_graph(value: Value) -> bool:
+    """A value whose copy into a tensor records a graph: a graph of its own, or a leaf that
+    requires grad."""
+    return bool(value.history) or value.requires_grad is True
 
 
 def is_grad_leaf(value: Value) -> bool:
