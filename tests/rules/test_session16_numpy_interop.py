@@ -9,6 +9,8 @@ marked line (on fake CUDA); every silent one runs there.
   too (G9: ``if use_cuda: batches = [b.cpu() for b in batches]`` before ``b.data.numpy()``).
 - A ``forward`` too deep to follow, whose every return ends ``.cpu().data``, gives a CPU tensor
   with no graph (G5: ``np.argmax(self.forward(state))`` in a method reached through two callers).
+- In a function of another project file, a device or tensor chosen by ``if
+  torch.cuda.is_available():`` keeps its CUDA side where the file that imports it calls it.
 """
 
 from __future__ import annotations
@@ -292,3 +294,66 @@ def test_a_forward_returning_its_device_output_is_reported(returned: str, codes:
     line = failing_line(program, TypeError, CONVERT, cuda=True)
     assert line == marked(program)
     assert found(program, "PTL401", "PTL402") == {line: codes}
+
+
+# -- `if torch.cuda.is_available():` in a function of another project file ---------------------
+PICKERS = {
+    "returns under the test, prints too": """\
+    import torch
+
+
+    def pick():
+        if torch.cuda.is_available():
+            print("training on the GPU")
+            return torch.device("cuda")
+        print("training on the CPU")
+        return torch.device("cpu")
+""",
+    "assigned on both sides, then returned": """\
+    import torch
+
+
+    def pick():
+        if torch.cuda.is_available():
+            device = torch.device("cuda:0")
+        else:
+            device = torch.device("cpu")
+        print("device:", device)
+        return device
+""",
+    "a tensor moved under the test": """\
+    import torch
+
+
+    def place(x):
+        if torch.cuda.is_available():
+            return x.cuda()
+        return x
+""",
+}
+PICKED = """\
+    import torch
+    from common import {name}
+
+
+    x = {made}
+    print(x{fix}.numpy())  # fails
+"""
+
+
+@pytest.mark.parametrize("picker", PICKERS.values(), ids=PICKERS.keys())
+def test_a_device_chosen_in_a_function_of_another_file_keeps_its_cuda_side(tmp_path, picker) -> None:
+    """The flow follows the other file's function: its CUDA branch is a choice made at run time,
+    not a device that follows what the caller gave (functions.device_generic)."""
+    write(tmp_path, {"common.py": picker})
+    name, made = ("place", "place(torch.randn(3))") if "place" in picker else ("pick", "torch.randn(3).to(pick())")
+    main = PICKED.replace("{name}", name).replace("{made}", made)
+    bad = tmp_path / "main.py"
+    bad.write_text(textwrap.dedent(main.format(fix="")))
+    with pytest.raises(TypeError, match=CONVERT):
+        run_file(bad)
+    assert check(bad) == {marked(main.format(fix="")): ["PTL401"]}
+    fixed = tmp_path / "fixed.py"
+    fixed.write_text(textwrap.dedent(main.format(fix=".cpu()")))
+    run_file(fixed)
+    assert check(fixed) == {}

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ..walk import attr_path
 from .lattice import Device
 from .state import NONE, State
-from .values import Kind
+from .values import Kind, Value
 
 if TYPE_CHECKING:
     from ..context import FileContext
@@ -23,10 +23,23 @@ def chosen_devices(after: State, cuda: State, other: State, stmt: ast.If) -> Non
         mine, theirs = cuda.env.get(name), other.env.get(name)
         if mine is None or theirs is None or not (mine.kind is theirs.kind is Kind.DEVICE):
             continue
-        if mine.device is Device.CUDA and theirs.device is Device.UNKNOWN:  # CPU: the join says it already
+        # the CPU: the join says it already, but not why (a step another file's caller reads)
+        if mine.device is Device.CUDA and theirs.device in (Device.UNKNOWN, Device.CPU):
             test = ast.unparse(stmt.test)
             why = f"device chosen at run time here (`{test}`)" if len(test) < 60 else "device chosen at run time here"
             after.env[name] = value.with_(device=Device.MAYBE_CUDA).step(stmt, why)
+
+
+def chosen_return(value: Value, stmt: ast.Return, test: ast.expr) -> Value:
+    """A device or tensor returned on one side of a CUDA flag's test (``if torch.cuda.is_available():
+    return torch.device("cuda")``): chosen at run time, as the step says where another file calls
+    the function (functions.device_generic keeps such a choice)."""
+    if value.kind not in (Kind.DEVICE, Kind.TENSOR) or value.device not in (Device.CUDA, Device.CPU):
+        return value
+    text = ast.unparse(test)
+    return value.step(
+        stmt, f"device chosen at run time here (`{text}`)" if len(text) < 60 else "device chosen at run time here"
+    )
 
 
 def none_paths(test: ast.expr, state: State) -> tuple[set[str], set[str]]:

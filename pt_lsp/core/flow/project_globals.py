@@ -42,59 +42,6 @@ class ProjectGlobals:
                     self.imported[key] = self.device(owner, name)
         return self.imported[key]
 
-    def returned_device(self, qualname: str, unit: Unit | None) -> Value | None:
-        """What ``common.init_device()`` returns where another file imports it: the device of a
-        module-level function of a project file made only of ``if`` tests and ``return``s of
-        device expressions read as a global's is (``if torch.cuda.is_available(): return
-        torch.device("cuda")``; ``return torch.device("cpu")``: audit-16 M1), reading none of its
-        parameters and ending with a return. None for anything else (the flow follows it: a
-        cross-file ``if torch.cuda.is_available():`` there lost the CUDA side)."""
-        key = f"{unit.path if unit is not None else ''}:{qualname}()"
-        if key not in self.imported:
-            self.imported[key] = None
-            module_name, _, name = qualname.rpartition(".")
-            if module_name and module_name.split(".", 1)[0] not in LIBRARIES:
-                module = self.project.resolve(module_name, unit, stars=False)
-                owner = self.project.unit(module.file) if isinstance(module, Module) and module.file else None
-                if owner is not None:
-                    self.imported[key] = self.function_device(owner, name)
-        return self.imported[key]
-
-    def function_device(self, owner: Unit, name: str) -> Value | None:
-        bindings = owner.names.module_scope.bindings.get(name, [])
-        defined = [s for s in owner.tree.body if isinstance(s, ast.FunctionDef) and s.name == name]
-        if len(bindings) != 1 or len(defined) != 1 or not defined[0].body:
-            return None
-        function = defined[0]
-        if not isinstance(function.body[-1], ast.Return):
-            return None  # it may end without a return (None)
-        arguments = function.args
-        parameters = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
-        returns: list[ast.Return] = []
-        stack: list[ast.AST] = list(function.body)
-        while stack:
-            node = stack.pop()
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                continue  # a nested scope's returns are its own
-            if isinstance(node, ast.Name) and node.id in parameters:
-                return None  # the device may depend on what a call passes
-            if isinstance(node, ast.stmt) and not isinstance(node, (ast.If, ast.Return, ast.Expr, ast.Pass)):
-                return None  # it does more than pick a device: the flow follows it
-            if isinstance(node, ast.Expr) and not isinstance(node.value, ast.Constant):
-                return None  # a call made for its effect
-            if isinstance(node, (ast.Yield, ast.YieldFrom)):
-                return None
-            if isinstance(node, ast.Return):
-                returns.append(node)
-            stack.extend(ast.iter_child_nodes(node))
-        devices = [self.device_of(owner, r.value, 0) if r.value is not None else None for r in returns]
-        if not devices or any(d is None for d in devices):
-            return None
-        joined = devices[0]
-        for device in devices[1:]:
-            joined = joined.join(device) if joined is not None and device is not None else None
-        return Value(kind=Kind.DEVICE, device=joined, requires_grad=False) if joined is not None else None
-
     def device(self, owner: Unit, name: str, depth: int = 0) -> Value | None:
         """The device value of ``owner``'s global ``name`` (None: not a device global)."""
         key = (owner.path, name)

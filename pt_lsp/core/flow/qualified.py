@@ -52,8 +52,6 @@ class QualifiedCalls:
     def call_qualified(self, qualname: str, node: ast.Call, args: Args, kwargs: Kwargs, state: State) -> Value:
         if qualname.startswith(namedtuples.PREFIX):  # an instance of a named tuple class
             return namedtuples.construct(qualname, args, kwargs, node)
-        if not qualname.startswith("<") and (returned := self.functions.scope.returned_device(qualname)) is not None:
-            return returned  # `init_device()` of another project file: only picks a device (audit-16 M1)
         local = self.functions.local_callable(qualname)
         if local is not None:
             return local(node, args, kwargs, state)

@@ -75,18 +75,6 @@ class Scope:
         unit = self.project.unit_of(frame.node) if self.project is not None and frame is not None else None
         return self.project_globals.imported_device(qualname, unit)
 
-    def returned_device(self, qualname: str) -> Value | None:
-        """The device a function of another project file returns (``from common import
-        init_device``; ``init_device()``); None for anything else."""
-        name = qualname.rpartition(".")[2].lower()
-        if not any(word in name for word in ("device", "gpu", "cuda")):
-            return None  # named for what it picks (`init_device`, `get_gpu`): others are not looked up
-        if self.project_globals is None or qualname.split(".", 1)[0] in LIBRARIES:
-            return None
-        frame = self.stack.frames[-1] if self.stack.frames else None
-        unit = self.project.unit_of(frame.node) if self.project is not None and frame is not None else None
-        return self.project_globals.returned_device(qualname, unit)
-
     def global_path(self, path: str, state: State) -> Value | None:
         """The module's own value of ``obj.attr`` (``policy.saved_log_probs``) where a function
         reads it through a global ``obj``: what the module body and the functions it called left

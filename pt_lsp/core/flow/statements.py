@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..walk import attr_path
 from .backwarded import backwarded_names
-from .conditions import chosen_devices, grad_paths, narrow_grad, narrow_none, none_paths, warm_up_guard
+from .conditions import chosen_devices, chosen_return, grad_paths, narrow_grad, narrow_none, none_paths, warm_up_guard
 from .correlated import Correlations, correlations, record_sides, restore_sides
 from .counters import counter_truth
 from .cuda_flags import narrow
@@ -20,7 +20,6 @@ from .fixpoint import EXTRA_PASS_BUDGET, MAX_PASSES, exit_facts, head_join, sett
 from .grad_modes import grad_mode
 from .graph import GraphNodes
 from .invariant import Resets, loop_resets
-from .items import carries_graph
 from .loop_effects import (
     comprehension_detaching,
     detached,
@@ -80,6 +79,7 @@ class Statements:
         self.later_passes: set[int] = set()  # id(loop frame) of loops running a pass after their first
         self.counters_cache: dict[int, tuple[int, int] | None] = {}  # id(loop) -> its counter's bounds
         self.grows_cache: dict[str, bool] = {}  # container path -> whether the file only grows it
+        self.cuda_tests: set[int] = set()  # id(test) of the ifs on a CUDA flag (conditions.chosen_return)
         self.correlated: Correlations | None = None  # ifs repeating an earlier sibling's test
         self.splits: dict[int, Split] | None = None  # flags tested twice: run once per side (splits.py)
         # The backward records (Autograd's list, set by the interpreter): a loop keeps those of
@@ -271,13 +271,12 @@ class Statements:
             self.bind(stmt.target, result, state)
         elif isinstance(stmt.target, ast.Subscript) and (path := attr_path(stmt.target.value)) is not None:
             state.forget_items(path)  # `hidden[i] += x` changes the item in place
-            tensor = self.eval(stmt.target.value, state)
-            if tensor.kind is Kind.TENSOR and carries_graph(result):  # `out[:, t] += cell(x)`: as `=`
-                state.env[path] = self.expressions.items.written(stmt, tensor, result, state)
         return state
 
     def exec_return(self, stmt: ast.Return, state: State) -> None:
         value = self.eval(stmt.value, state) if stmt.value is not None else OTHER
+        if state.under is not None and id(state.under[0]) in self.cuda_tests:
+            value = chosen_return(value, stmt, state.under[0])
         if self.stack.frames:
             self.stack.frames[-1].returns.append(value)
             self.stack.frames[-1].exits.append(state)
@@ -343,7 +342,10 @@ class Statements:
         if truth is not None:  # the other branch cannot be taken
             self.eval(stmt.test, state)
             return self.exec_block(stmt.body if truth else stmt.orelse, state)
-        flag = self.eval(stmt.test, state).cuda_flag
+        tested = self.eval(stmt.test, state)
+        flag = tested.cuda_flag
+        if flag is not None and tested.truth is None:  # not `pick(False)`'s `if use_cuda:`
+            self.cuda_tests.add(id(stmt.test))
         body, orelse = state.copy(), state.copy()
         narrow(body, flag)
         narrow(orelse, None if flag is None else not flag)
