@@ -17,8 +17,10 @@ from .cuda_flags import OTHER_ACCELERATORS, device_comparison, flag_by_name, nar
 from .device_ops import WITH_DIMENSIONS_METHODS, WITH_DIMENSIONS_OPS, moved_operand, on_cpu_or_raises
 from .graph import GraphNodes
 from .items import Items
+from .keyed_outputs import KeyedOutputs
 from .lattice import Device, Grade, grade_of
-from .pass_entries import PassEntries
+from .pass_entries import PassEntries, iterated_lists
+from .selected_entry import changes_per_pass, selection
 from .state import STATE_FIELDS, State
 from .truth import known_truth
 from .values import BYTES, INT, NDARRAY, NONE_CONSTANT, OTHER, UNKNOWN, Kind, Value, merge_steps
@@ -43,6 +45,7 @@ class Expressions:
         self.attributes = AttributeReads(self)
         self.items = Items(self)
         self.pass_entries = PassEntries(graph)  # a list's entry per pass of a loop
+        self.keyed = KeyedOutputs(graph)  # the entries of an opaque callable's output, by key
         self.decided: dict[int, bool] = {}  # id(test) -> its side, while a split runs (splits.py)
         self.transfer: dict[type[ast.AST], Callable[[Any, State], Value]] = {
             ast.Call: self.eval_call,
@@ -323,7 +326,7 @@ class Expressions:
         )
 
     def eval_subscript(self, node: ast.Subscript, state: State) -> Value:
-        return self.items.read(node, state)
+        return self.keyed.entry(node, self.items.read(node, state), self.scope.stack.loops)
 
     def eval_starred(self, node: ast.Starred, state: State) -> Value:
         return self.eval(node.value, state)
@@ -359,7 +362,19 @@ class Expressions:
             # a backward ran for the first element: the second meets what it freed, as a loop's
             # second iteration does (`[cam(x[i : i + 1]) for i in ...]` on one generated batch)
             elem = elem.join(self.comprehension_pass(node, inner))
-        return Value(kind=Kind.SEQ, elem=elem)
+        return Value(kind=Kind.SEQ, elem=self.selected(node, elem, state))
+
+    def selected(self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp, elem: Value, state: State) -> Value:
+        """The element of a comprehension that keeps one entry's graph, picked by what the pass
+        decides (selected_entry.py): that pass's own entry."""
+        picked = selection(node) if elem.history else None
+        loops = self.scope.stack.loops
+        if picked is None or not changes_per_pass(picked.selector, loops):
+            return elem
+        lists = [(path, state.env.get(path, UNKNOWN)) for path in iterated_lists(picked.source)]
+        key = f"selected@{node.lineno}:{node.col_offset}"
+        fresh = self.pass_entries.entry(elem, loops, node, lists, key)
+        return elem if fresh is None else fresh
 
     def comprehension_pass(self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp, inner: State) -> Value:
         for generator in node.generators:
