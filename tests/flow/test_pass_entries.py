@@ -178,3 +178,18 @@ def test_an_entry_stands_for_the_parameters_it_saved(tmp_path, step):
     run = run_program(tmp_path, source)
     assert ("modified by an inplace operation" in run.stderr) is reported
     assert (run.stdout.strip() == "updates done") is not reported
+
+
+@pytest.mark.parametrize(
+    ("case", "pooled"),
+    [("index, never emptied", True), ("zip, never emptied", True), ("a feature shared by the entries", False)],
+)
+def test_a_pool_never_emptied_is_named_with_its_fix(case, pooled):
+    """A pool never emptied is not a graph built once before the loop: the message names the list
+    and says to empty it after each update; a feature computed before the pool keeps the
+    before-the-loop message."""
+    result = lint_source(program(case), "prog.py", selection=Selection.of(["PTL201"]))
+    (finding,) = result.findings
+    assert ("`log_probs` still holds entries an earlier update backwarded" in finding.message) is pooled
+    assert ("built once before the loop" in finding.message) is not pooled
+    assert ("kept in `log_probs` by an earlier iteration" in finding.related[0].message) is pooled

@@ -19,6 +19,7 @@ from pt_lsp.core.edits import (
 from pt_lsp.core.evidence.paths import evidence_path
 from pt_lsp.core.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from pt_lsp.core.fixes import BoundNames
+from pt_lsp.core.flow.pass_entries import iterated_lists
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.rule import Rule
 from pt_lsp.core.walk import attr_path, is_self_attr, own_nodes, parameter_defaults
@@ -122,7 +123,8 @@ class BackwardThroughFreedGraph(Rule):
         for event in events:
             gan = self.gan_uses(ctx, event) if event.case is EventCase.SHARED_GRAPH else []
             before = [c for c in freed_by.get(id(event.earlier), []) if _position(c) < _position(event.call)]
-            message, severity = self.message(event, bool(gan), _function_name(ctx, event.call)), None
+            pool = _pooled_list(ctx, event)
+            message, severity = self.message(event, bool(gan), _function_name(ctx, event.call), pool), None
             if event.case is EventCase.PARAMETERS_UPDATED and event.step is not None:
                 severity, modules = stepped_grade(ctx, event)  # a name tie or a callable's output: likely
                 if severity is Severity.WARNING:
@@ -132,12 +134,12 @@ class BackwardThroughFreedGraph(Rule):
                 event.call,
                 message,
                 fixes=self.fixes(ctx, event, gan, before),
-                related=self.path(ctx, event),
+                related=self.path(ctx, event, pool),
                 severity=severity,
             )
 
     # -- evidence path --------------------------------------------------------------------------
-    def path(self, ctx: FileContext, event: BackwardEvent) -> tuple[Related, ...]:
+    def path(self, ctx: FileContext, event: BackwardEvent, pool: str | None = None) -> tuple[Related, ...]:
         """The places that decide the finding: where the graph was built, where it is handed on,
         and the backward() that freed it."""
         if event.case is EventCase.PARAMETERS_UPDATED and event.step is not None:
@@ -151,6 +153,8 @@ class BackwardThroughFreedGraph(Rule):
             EventCase.BEFORE_LOOP: "the graph is built here, once, before the loop",
             EventCase.CARRIED_STATE: "the graph is built here in the previous iteration",
         }.get(event.case, "the freed graph is built here")
+        if pool is not None:
+            built = f"the graph is built here and kept in `{pool}` by an earlier iteration"
         for site in event.sites[:1]:
             steps.append(Step(site, built))
         if event.case is EventCase.CARRIED_STATE and event.loop is not None:
@@ -165,7 +169,7 @@ class BackwardThroughFreedGraph(Rule):
         return evidence_path(ctx, steps, Related(ctx.doc.node_span(event.earlier), freed))
 
     # -- messages -------------------------------------------------------------------------------
-    def message(self, event: BackwardEvent, gan: bool, function: str | None = None) -> str:
+    def message(self, event: BackwardEvent, gan: bool, function: str | None = None, pool: str | None = None) -> str:
         if event.case is EventCase.PARAMETERS_UPDATED and event.step is not None:
             step = ast.unparse(event.step)  # the line is on the evidence path (in a notebook, its cell)
             return (
@@ -184,6 +188,11 @@ class BackwardThroughFreedGraph(Rule):
             if event.carried and all(shape is Carried.LIST for _, shape in event.carried):
                 return f"{head}: {names} keeps values from earlier iterations, whose graphs are freed"
             return f"{head}: {names} is carried across loop iterations without `.detach()`"
+        if event.case is EventCase.BEFORE_LOOP and pool is not None:
+            return (
+                f"{head}: `{pool}` still holds entries an earlier update backwarded; "
+                f"empty it after each update (`{pool}.clear()`)"
+            )
         if event.case is EventCase.BEFORE_LOOP:
             return f"{head}: part of the graph was built once before the loop and freed in its first iteration"
         if event.case is EventCase.SAME_TENSOR:
@@ -464,6 +473,51 @@ def _none_bindings(ctx: FileContext) -> dict[str, list[tuple[int, int]]]:
             if isinstance(default, ast.Constant) and default.value is None:
                 found.setdefault(name, []).append(_position(function))
     return found
+
+
+def _pooled_list(ctx: FileContext, event: BackwardEvent) -> str | None:
+    """The list a BEFORE_LOOP backward takes its entries from, where the freed graph was
+    appended to it (``log_probs.append(m.log_prob(a))`` in the episode loop) and never emptied
+    after the update: the entries an earlier update backwarded are backwarded again."""
+    loop = event.loop
+    if event.case is not EventCase.BEFORE_LOOP or not isinstance(loop, (ast.For, ast.AsyncFor)):
+        return None
+    lists = set(iterated_lists(loop.iter)) | set(_range_len(loop.iter))
+    return next((pool for site in event.sites if (pool := _appended_to(ctx, site, lists))), None)
+
+
+def _appended_to(ctx: FileContext, site: ast.AST, lists: set[str]) -> str | None:
+    """The one of ``lists`` that ``site``'s statement appends the value built at ``site`` to."""
+    node: ast.AST | None = site
+    while node is not None and not isinstance(node, ast.stmt):
+        parent = ctx.parent(node)
+        if (
+            isinstance(parent, ast.Call)
+            and isinstance(parent.func, ast.Attribute)
+            and parent.func.attr == "append"
+            and node in parent.args
+            and attr_path(parent.func.value) in lists
+        ):
+            return attr_path(parent.func.value)
+        node = parent
+    return None
+
+
+def _range_len(iterable: ast.expr) -> list[str]:
+    """``range(len(pool))`` -> ``["pool"]``."""
+    if (
+        isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Name)
+        and iterable.func.id == "range"
+        and len(iterable.args) == 1
+        and isinstance(length := iterable.args[0], ast.Call)
+        and isinstance(length.func, ast.Name)
+        and length.func.id == "len"
+        and len(length.args) == 1
+    ):
+        path = attr_path(length.args[0])
+        return [path] if path is not None else []
+    return []
 
 
 def _position(node: ast.AST) -> tuple[int, int]:
