@@ -277,6 +277,18 @@ def test_a_clock_in_a_print_is_quiet():
     assert lines(CODE, slept) == []  # a sleep lets the thread write
 
 
+def test_formatting_the_elapsed_time_is_quiet():
+    """Audit-18 M5: `time.strftime("%H:%M:%S", time.gmtime(...))` formats the elapsed time, as a
+    clock read does no work (measured below: the events stay queued)."""
+    formatted = THRESHOLD.replace(
+        "int(time.time() - start)", 'time.strftime("%H:%M:%S", time.gmtime(time.time() - start))'
+    )
+    assert formatted != THRESHOLD
+    assert lines(CODE, formatted) == [18]
+    saved = THRESHOLD.replace("int(time.time() - start)", 'torch.save(policy, time.strftime("%H%M%S") + ".pt")')
+    assert lines(CODE, saved) == []  # the save in the same print is work
+
+
 # -- under torch: what the skipped path leaves queued --------------------------------------------
 torch = pytest.importorskip("torch")
 tensorboard = pytest.importorskip("torch.utils.tensorboard")
@@ -325,6 +337,32 @@ def test_the_skipped_save_leaves_the_last_events_queued(tmp_path):
         # 4 of 10 once in the session-8 suite on 2 loaded cores): that it can is what is checked
         assert any(size == 0 for size in after[True])
         assert _drained(queue)
+    finally:
+        sys.setswitchinterval(interval)
+        writer.close()
+
+
+def test_formatting_a_time_leaves_the_last_events_queued(tmp_path):
+    """What `test_formatting_the_elapsed_time_is_quiet` assumes: with no forced switch, formatting
+    the elapsed time after the last events gives the writer's thread no turn (10 of 10)."""
+    writer = tensorboard.SummaryWriter(str(tmp_path))
+    queue = _queue(writer)
+    interval = sys.getswitchinterval()
+    left = []
+    begun = time.time() - 5.0
+    try:
+        for epoch in range(10):
+            assert _drained(queue)
+            sys.setswitchinterval(100)
+            try:
+                writer.add_scalar("train/loss", 1.0, epoch)
+                writer.add_scalar("eval/loss", 2.0, epoch)
+                shown = "Time: " + time.strftime("%H:%M:%S", time.gmtime(time.time() - begun))
+                left.append(queue.qsize())  # type: ignore[attr-defined]
+            finally:
+                sys.setswitchinterval(interval)
+        assert shown.startswith("Time: 00:")
+        assert left == [2] * 10
     finally:
         sys.setswitchinterval(interval)
         writer.close()
