@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..classes import ClassInfo
 from ..walk import attr_path, breadth_first
-from .functions import frozen_by_init
+from .frozen_init import frozen_by_init
 from .lattice import Device
 from .state import State
 from .units import Unit
