@@ -141,6 +141,14 @@ IN_PLACE_NOT_WRITING = frozenset({"requires_grad_", "share_memory_", "retain_gra
 # Factories whose positional arguments are sizes (`torch.zeros(3, 4)`).
 SIZED_FACTORIES = frozenset(f"torch.{name}" for name in "zeros ones empty rand randn".split())
 
+# torchvision's detection models (Faster/Mask/Keypoint R-CNN, RetinaNet, SSD, FCOS): given images
+# alone, a list of dicts per image; `labels` is int64 (never requires grad), the other entries
+# are float outputs of the network (audit-19 G2).
+DETECTION_MODELS = ("torchvision.models.detection.",)
+DETECTION_OUTPUT_KEYS = ("boxes", "labels", "scores", "masks", "keypoints", "keypoints_scores")
+# torch.nn layers whose one parameter is `weight`: `emb.weight.requires_grad = False` freezes the
+# layer (frozen GloVe vectors: audit-19 G3).
+WEIGHT_ONLY_LAYERS = frozenset({"torch.nn.Embedding", "torch.nn.EmbeddingBag"})
 # torch.nn classes whose output carries a graph only through their inputs.
 PARAMETER_FREE_SUFFIXES = ("Loss",)
 PARAMETER_FREE = frozenset(

@@ -11,17 +11,22 @@ marked line (on fake CUDA); every silent one runs there.
   with no graph (G5: ``np.argmax(self.forward(state))`` in a method reached through two callers).
 - In a function of another project file, a device or tensor chosen by ``if
   torch.cuda.is_available():`` keeps its CUDA side where the file that imports it calls it.
+- audit-19 G3: ``emb.weight.requires_grad = False`` freezes an ``nn.Embedding`` (its only
+  parameter); G2: a torchvision detection model's ``labels`` are int64, never requiring grad.
 """
 
 from __future__ import annotations
 
+import sys
 import textwrap
+import types
 
 import pytest
 from program_helpers import failing_line, run_strictly
 from rules_helpers import found, marked
 from test_session13_numpy_interop import check, run_file, write
 
+torch = pytest.importorskip("torch")
 CONVERT = "can't convert cuda"
 
 # -- M6 / G8: `is None` of a parameter, per call ----------------------------------------------
@@ -357,3 +362,104 @@ def test_a_device_chosen_in_a_function_of_another_file_keeps_its_cuda_side(tmp_p
     fixed.write_text(textwrap.dedent(main.format(fix=".cpu()")))
     run_file(fixed)
     assert check(fixed) == {}
+
+
+# -- audit-19 G3: a layer frozen through its one parameter --------------------------------------
+FROZEN = """\
+import math
+
+import numpy as np
+import torch
+
+vectors = torch.randn(20, 8)
+embeddings = torch.nn.Embedding(*vectors.shape)
+embeddings.weight.data.copy_(vectors)
+{freeze}
+
+
+def mean_vectors(groups):
+    return torch.stack([embeddings(torch.tensor(g)).mean(dim=0) for g in groups])
+
+
+queries = mean_vectors([[1, 2], [3]])
+keys = mean_vectors([[4], [5, 6], [7]])
+scores = torch.stack([(q @ keys.T) / math.sqrt(8.0) for q in queries])
+print(np.asarray(scores[0]).round(2))  {mark}
+"""
+
+
+def test_an_embedding_frozen_through_its_weight_gives_outputs_without_grad() -> None:
+    """audit-19 G3 (a course notebook's GloVe embedding, `embeddings.weight.requires_grad = False`,
+    attention scores plotted with ax.bar, which converts them with np.asarray): runs."""
+    program = FROZEN.format(freeze="embeddings.weight.requires_grad = False", mark="")
+    run_strictly(program)
+    assert found(program, "PTL401", "PTL402") == {}
+
+
+def test_an_embedding_left_trainable_is_reported() -> None:
+    program = FROZEN.format(freeze="", mark="# fails")
+    line = failing_line(program, RuntimeError, "requires grad")
+    assert line == marked(program)
+    assert found(program, "PTL401", "PTL402") == {line: ["PTL402"]}
+
+
+# -- audit-19 G2: the integer labels of a detection model's outputs ------------------------------
+DETECTING = """\
+import torch
+import torchvision
+
+
+def predict(images, model, threshold):
+    outputs = model(images)
+    labels = outputs[0]["labels"].cpu().numpy()
+    scores = outputs[0]["scores"]{detach}.cpu().numpy()  {mark}
+    return [label for label, s in zip(labels, scores) if s >= threshold]
+
+
+model = torchvision.models.detection.fasterrcnn_resnet50_fpn(weights=None)
+model.eval()
+print(predict([torch.rand(5, 4)], model, 0.0))
+"""
+
+
+class _Detector(torch.nn.Module):
+    """Stand-in for torchvision's Faster R-CNN (not installed here): per image a dict of float
+    `boxes` and `scores` from the network and int64 `labels`, as torchvision documents."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head = torch.nn.Linear(4, 3)
+
+    def forward(self, images):
+        outputs = []
+        for image in images:
+            scores, labels = self.head(image).softmax(-1).max(-1)
+            outputs.append({"boxes": image * scores[:, None], "labels": labels, "scores": scores})
+        return outputs
+
+
+@pytest.fixture
+def torchvision_stand_in(monkeypatch):
+    vision, models, detection = (types.ModuleType(n) for n in ("torchvision", "models", "detection"))
+    detection.fasterrcnn_resnet50_fpn = lambda weights=None: _Detector()
+    models.detection, vision.models = detection, models
+    for name, module in (("torchvision", vision), ("torchvision.models", models)):
+        monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.setitem(sys.modules, "torchvision.models.detection", detection)
+
+
+@pytest.mark.usefixtures("torchvision_stand_in")
+def test_the_labels_of_a_detection_model_need_no_detach() -> None:
+    """audit-19 G2 (a course's grad-CAM notebook: `outputs[0]['labels'].cpu().numpy()` of a
+    Faster R-CNN in eval mode, outside no_grad): int64 labels never require grad; runs."""
+    program = DETECTING.format(detach=".detach()", mark="")
+    run_strictly(program)
+    assert found(program, "PTL401", "PTL402") == {}
+
+
+@pytest.mark.usefixtures("torchvision_stand_in")
+def test_the_scores_of_a_detection_model_without_detach_are_reported() -> None:
+    program = DETECTING.format(detach="", mark="# fails")
+    line = failing_line(program, RuntimeError, "requires grad")
+    assert line == marked(program)
+    assert found(program, "PTL401", "PTL402") == {line: ["PTL402"]}

@@ -212,6 +212,8 @@ class ModuleCalls:
             value = value.with_(steps=merge_steps(module.steps, value.steps)).step(
                 node, f"output of {subject(node.func)} here"
             )
+        if qualname.startswith(api.DETECTION_MODELS) and len(args) == 1 and not kwargs:
+            return detections(value)
         if qualname in ("torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN"):
             # (output, h_n) and, for an LSTM, (output, (h_n, c_n))
             state_value = sequence((value, value)) if qualname.endswith("LSTM") else value
@@ -219,6 +221,15 @@ class ModuleCalls:
         if qualname == "torch.nn.LSTMCell":
             return sequence((value, value))  # (h_1, c_1)
         return value
+
+
+def detections(value: Value) -> Value:
+    """What a torchvision detection model gives for a list of images: a list of dicts whose
+    entries are ``value`` (the network's float outputs), ``labels`` an int64 tensor."""
+    labels = value.with_(requires_grad=False, history=frozenset(), steps=())
+    entries = tuple((key, labels if key == "labels" else value) for key in api.DETECTION_OUTPUT_KEYS)
+    per_image = Value(kind=Kind.OTHER, requires_grad=None, elem=value, history=value.history, keys=entries)
+    return Value(kind=Kind.SEQ, elem=per_image, history=value.history)
 
 
 def without_grad(value: Value) -> Value:

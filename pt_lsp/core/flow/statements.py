@@ -32,6 +32,7 @@ from .loop_effects import (
 )
 from .pass_entries import iterated_lists
 from .qualified import PIL_IMAGE
+from .requires_grad_flags import flagged
 from .splits import Split, run_split, split_ranges
 from .state import LoopFrame, Stack, State, join_states
 from .trips import (
@@ -582,13 +583,3 @@ def is_grad_leaf(value: Value) -> bool:
     """A tensor known to require grad with no graph behind it: a leaf (``requires_grad=True``, a
     parameter); a computed tensor that requires grad always carries a graph node."""
     return value.kind is Kind.TENSOR and value.requires_grad is True and not value.history
-
-
-def flagged(tensor: ast.expr, flag: object, state: State) -> None:
-    """``x.requires_grad = True`` (or False) on a tensor the analysis holds: as
-    ``x.requires_grad_(flag)``, on the variable or attribute path ``x``."""
-    path = attr_path(tensor)
-    held = state.env.get(path) if path is not None else None
-    if path is None or held is None or held.kind is not Kind.TENSOR or not isinstance(flag, bool):
-        return
-    state.env[path] = held.with_(requires_grad=flag, history=held.history if flag else frozenset())
