@@ -19,7 +19,7 @@ from .module_calls import ModuleCalls, static, without_grad
 from .moves import condition, moved_to, target_device
 from .namedtuples import as_dict
 from .optimizers import named_optimizer, saved_owners
-from .qualified import PIL_IMAGE, PIL_IMAGE_METHODS, QualifiedCalls, operands
+from .qualified import PIL_IMAGE, PIL_IMAGE_METHODS, QualifiedCalls, elementwise_extreme, operands
 from .state import Stack, State, item_key
 from .values import BYTES, OTHER, UNKNOWN, Args, Kind, Kwargs, Value, add_element, subject
 
@@ -419,7 +419,7 @@ class Calls:
             return value
         if name in api.TENSOR_METHODS_PYTHON_RESULT:
             return OTHER
-        if name in api.VALUES_AND_INDICES and (args or "dim" in kwargs):
+        if name in api.VALUES_AND_INDICES and (args or "dim" in kwargs) and not elementwise_extreme(name, args[:1]):
             return self.qualified.values_and_indices(node, state, [receiver])
         if name in api.TENSOR_METHODS_NO_GRAPH or name.startswith("new_"):
             return Value(kind=Kind.TENSOR, device=receiver.device, requires_grad=False, steps=receiver.steps)

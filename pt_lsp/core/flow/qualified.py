@@ -186,7 +186,12 @@ class QualifiedCalls:
                 kind=Kind.MODULE, device=Device.CPU, requires_grad=True, qualname=qualname, elem=elem, attrs=layers
             )
         tail = qualname.rsplit(".", 1)[-1]
-        if tail in api.VALUES_AND_INDICES and qualname == f"torch.{tail}" and (len(args) > 1 or "dim" in kwargs):
+        if (
+            tail in api.VALUES_AND_INDICES
+            and qualname == f"torch.{tail}"
+            and (len(args) > 1 or "dim" in kwargs)
+            and not elementwise_extreme(tail, args[1:2])
+        ):
             return self.values_and_indices(node, state, args[:1])
         if qualname in api.PADDED_AND_LENGTHS and args:
             padded = self.derived(node, state, [*args, *kwargs.values()], kind=Kind.TENSOR)
@@ -511,3 +516,10 @@ def builds_model(qualname: str) -> bool:
 
 
 MODEL_ZOO_HELPERS = frozenset({"get_weight", "get_model_weights", "list_models", "get_model_builder", "Weights"})
+
+
+def elementwise_extreme(name: str, second: list[Value]) -> bool:
+    """``torch.max(zero, margin - d)`` / ``a.min(b)``: given a tensor where a dim would be, max and
+    min are the elementwise maximum (minimum) of two tensors, one differentiable tensor, not a
+    (values, indices) pair."""
+    return name in ("max", "min") and bool(second) and second[0].kind is Kind.TENSOR

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Callable
 
 from pt_lsp.core.flow.autograd import keyword
 
@@ -71,6 +72,24 @@ def single_literal(expr: ast.AST) -> bool:
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         return name == "tensor" and number(expr.args[0]) is not None
     return False
+
+
+def arithmetic(expr: ast.AST | None, operand: Callable[[ast.expr], int | None]) -> int | None:
+    """``3 * 8 * 8``, ``hidden * 2``, ``n // 2 + 1``: the int an arithmetic expression of ints the
+    code states gives (``operand`` reads each side), as sizes and widths are written
+    (``nn.Linear(16 * 5 * 5, 120)``, ``x.view(-1, 16 * 5 * 5)``)."""
+    if not isinstance(expr, ast.BinOp) or not isinstance(expr.op, (ast.Mult, ast.Add, ast.Sub, ast.FloorDiv)):
+        return None
+    left, right = operand(expr.left), operand(expr.right)
+    if left is None or right is None:
+        return None
+    if isinstance(expr.op, ast.Mult):
+        return left * right
+    if isinstance(expr.op, ast.Add):
+        return left + right
+    if isinstance(expr.op, ast.Sub):
+        return left - right
+    return left // right if right else None
 
 
 def signed_int(expr: ast.AST | None) -> int | None:

@@ -342,7 +342,20 @@ class NonScalar:
             return self.losses.unreduced(call, call, call.args[:2], name in ROW_LOSSES, depth)
         if qualname.startswith(FUNCTION_PREFIXES) and name in ELEMENTWISE:
             return proof_either(*(self.evidence(a, depth + 1) for a in args[:2]))
+        if qualname in ("torch.max", "torch.min") and len(args) == 2 and not call.keywords:
+            return self.extreme(args[0], args[1], depth)
         return None
+
+    def extreme(self, first: ast.expr, second: ast.expr, depth: int) -> Evidence:
+        """``torch.max(zero, ps1 - ps2 + margin)``: a tensor where a dim would be makes it the
+        elementwise maximum of the two, broadcast; either operand proves it (a proof or a shape
+        tells the second from an int dim)."""
+        if self.shapes.integer(second, depth):
+            return None
+        proved = self.evidence(second, depth + 1)
+        if proved is None and self.shapes.shape(second) is not None:
+            proved = self.evidence(first, depth + 1)
+        return proved
 
     def module_output(self, callee: ast.expr, call: ast.Call, depth: int) -> Evidence:
         return proof_all([self.constructed_output(c, call, depth) for c in self.values.constructors(callee)])

@@ -19,7 +19,7 @@ from pt_lsp.core.evidence.reaching import returned_values
 from pt_lsp.core.flow.autograd import keyword
 from pt_lsp.core.flow.values import Step
 from pt_lsp.rules.autograd._layer_shapes import LayerShapes
-from pt_lsp.rules.autograd._literals import counted, dims_argument, is_size_call, item_key, signed_int
+from pt_lsp.rules.autograd._literals import arithmetic, counted, dims_argument, is_size_call, item_key, signed_int
 from pt_lsp.rules.autograd._shape_joins import concatenated, joined, stacked
 from pt_lsp.rules.autograd._shape_lattice import (
     MAX_SHAPE_DEPTH,
@@ -218,6 +218,13 @@ class Shapes:
                 return Shape(tuple(kept), False, shape.steps) if kept else None  # the dimensions before it
         return Shape((*kept, *dims), True, shape.steps)
 
+    def elementwise_pair(self, call: ast.Call, depth: int) -> bool:
+        """``torch.max(zero, margin - d)``: two tensors, not a tensor and a dim, so the elementwise
+        maximum (or minimum) of the two, broadcast (RankLoss of RA-CNN#4)."""
+        if len(call.args) != 2 or call.keywords or self.integer(call.args[1], depth):
+            return False
+        return self.shape(call.args[1], depth + 1) is not None
+
     def integer(self, expr: ast.AST, depth: int) -> bool:
         """``expr`` is a Python int: a literal, ``len(...)``, a loop variable over ``range(...)``, an
         item of a list display of ints, a name every value of which is one."""
@@ -339,7 +346,7 @@ class Shapes:
             return self.broadcast_all(list(args), depth)
         if qualname == "torch.nn.functional.linear" and len(args) >= 2:
             return self.multiplied(args[0], args[1], call, depth, transposed=True)
-        if name in BINARY:
+        if name in BINARY or name in ("max", "min") and self.elementwise_pair(call, depth):
             return self.broadcast_all(list(args[:2]), depth)
         if name in SAME_SHAPE or qualname in WRAPPERS:
             return self.shape(args[0], depth + 1)
@@ -419,6 +426,9 @@ class Shapes:
             values = self.values.of(expr)
             found = {self.size_value(v, depth + 1) for v in values} if values else {None}
             return found.pop() if len(found) == 1 else None
+        if isinstance(expr, ast.BinOp):  # `x.view(-1, 16 * 5 * 5)`, `torch.zeros(n, 2 * k)`
+            size = arithmetic(expr, lambda side: self.size_value(side, depth + 1))
+            return size if size is None or size >= 0 else None
         tensor, index = None, None
         if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "size":
             tensor, index = expr.func.value, signed_int(expr.args[0]) if len(expr.args) == 1 else None

@@ -7,11 +7,12 @@ attribute; the width a parameter of the constructor of the module being built pa
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pt_lsp.core.flow.values import Step
 from pt_lsp.core.walk import own_nodes, parameter_defaults
-from pt_lsp.rules.autograd._literals import constructs, int_literal, is_key, item_key
+from pt_lsp.rules.autograd._literals import arithmetic, constructs, int_literal, is_key, item_key
 from pt_lsp.rules.autograd._shape_lattice import MAX_DEPTH
 
 if TYPE_CHECKING:
@@ -34,8 +35,22 @@ class Widths:
         literal = int_literal(expr)
         if literal is not None:
             return literal, ()
+        if isinstance(expr, ast.BinOp):  # `nn.Linear(16 * 5 * 5, 120)`, `nn.Linear(hidden * 2, n)`
+            return self._folded(expr, lambda side: self.width(side, layer))
         passed_down = self._passed_width(expr, layer) if isinstance(expr, ast.Name) and self.values.building else None
         return passed_down if passed_down is not None else self.constant_int(expr)
+
+    @staticmethod
+    def _folded(
+        expr: ast.BinOp, side: Callable[[ast.expr], tuple[int, tuple[Step, ...]] | None]
+    ) -> tuple[int, tuple[Step, ...]] | None:
+        """An arithmetic expression of two stated ints, with the steps that stated them."""
+        sides = {id(part): side(part) for part in (expr.left, expr.right)}
+        value = arithmetic(expr, lambda part: found[0] if (found := sides[id(part)]) is not None else None)
+        if value is None:
+            return None
+        steps = tuple(step for found in sides.values() if found is not None for step in found[1])
+        return value, steps[-3:]
 
     def constant_int(self, expr: ast.expr | None, depth: int = 0) -> tuple[int, tuple[Step, ...]] | None:
         """An int the code states for ``expr``: a literal; a name every value reaching it is such an
@@ -68,6 +83,8 @@ class Widths:
             found = self.constant_int(items[0], depth + 1) if len(items) == 1 else None
         elif isinstance(expr, ast.Attribute):
             found = self._class_int(expr)
+        elif isinstance(expr, ast.BinOp):
+            found = self._folded(expr, lambda side: self.constant_int(side, depth + 1))
         if found is None:
             return None
         return found[0], (*found[1], Step(expr, f"`{ast.unparse(expr)}` is {found[0]} here"))[-3:]
