@@ -403,7 +403,7 @@ class Values:
             cls = self.ctx.enclosing_class(callee)
             if cls is None:
                 return []
-            return stored_in(cls, callee.attr)
+            return stored_in(cls, callee.attr, self.ctx)
         key = item_key(callee)
         if isinstance(callee, ast.Subscript) and isinstance(callee.value, ast.Name) and isinstance(key, str):
             # `losses["bce"](out, y)`: the item of a dict display the scope never changes
