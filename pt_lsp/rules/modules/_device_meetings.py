@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from pt_lsp.core.classes import ClassInfo
-from pt_lsp.core.context import FileContext
+from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.evidence.reaching import (
     argument_for,
     arguments_at_calls,
@@ -403,25 +403,41 @@ def _module_calls(ctx: FileContext, values: Values, cls: ast.ClassDef) -> list[a
         return found
     return [
         call
-        for call in ctx.index.of(ast.Call)
-        if isinstance(call.func, ast.Name)
-        and ctx.qualname(call.func) is None
+        for call in _bare_calls(ctx)
+        if isinstance(call.func, ast.Name)  # (all are: for the type checker)
         and isinstance(cls_info := values(call.func).cls, ClassInfo)
         and cls_info.node is cls
         and not _moves_inputs(ctx, call.func.id)
     ]
 
 
+# What _module_calls reads of the syntax, once per file: a forward asks for each of its parameters
+# and each forward of the file asks again (torch's distributed_test.py: 29 scans of its calls).
+@PerFile
+def _bare_calls(ctx: FileContext) -> list[ast.Call]:
+    """The calls of a bare name that no import binds (``cell(h)``, ``model(x)``), in source order."""
+    return [
+        call for call in ctx.index.of(ast.Call) if isinstance(call.func, ast.Name) and ctx.qualname(call.func) is None
+    ]
+
+
+_MOVES: PerFile[dict[str, bool]] = PerFile(lambda ctx: {})  # name -> _moves_inputs
+_HELD: PerFile[dict[int, list[ast.Call]]] = PerFile(lambda ctx: {})  # id(class) -> _held_calls
+
+
 def _moves_inputs(ctx: FileContext, name: str) -> bool:
     """``name`` is bound to a ``DataParallel``/``DistributedDataParallel`` wrapper, whose forward
     moves its inputs to the model's devices (a CPU tensor given to it meets nothing there)."""
-    return any(
-        isinstance(target, (ast.Name, ast.Attribute))
-        and (target.id if isinstance(target, ast.Name) else target.attr) == name
-        and _wrapper(ctx, node.value)
-        for node in ctx.index.of(ast.Assign)
-        for target in node.targets
-    )
+    known = _MOVES(ctx)
+    if name not in known:
+        known[name] = any(
+            isinstance(target, (ast.Name, ast.Attribute))
+            and (target.id if isinstance(target, ast.Name) else target.attr) == name
+            and _wrapper(ctx, node.value)
+            for node in ctx.index.of(ast.Assign)
+            for target in node.targets
+        )
+    return known[name]
 
 
 def _wrapper(ctx: FileContext, value: ast.expr) -> bool:
@@ -429,6 +445,13 @@ def _wrapper(ctx: FileContext, value: ast.expr) -> bool:
 
 
 def _held_calls(ctx: FileContext, cls: ast.ClassDef) -> list[ast.Call]:
+    known = _HELD(ctx)
+    if id(cls) not in known:
+        known[id(cls)] = _find_held_calls(ctx, cls)
+    return list(known[id(cls)])
+
+
+def _find_held_calls(ctx: FileContext, cls: ast.ClassDef) -> list[ast.Call]:
     holders: set[str] = set()
     for node in ctx.index.of(ast.Assign):
         target = node.targets[0]
