@@ -91,6 +91,9 @@ class InitEvidence:
         if isinstance(func, ast.Attribute) and func.attr in vocabulary.MODULE_SELF_METHODS and depth < 6:
             # `nn.Linear(...).to(device)`: a module's `to`/`cuda`/`train`... return the module itself
             return MODULE if self.element_kind(func.value, function, depth + 1) == MODULE else None
+        method = self._own_method(value) if depth < 6 else None
+        if method is not None and self._makes_modules(method, depth):
+            return MODULE  # `self.fusion_block(c, c)`, every return of which builds a module (audit-19 M1)
         passed = identity_argument(self.ctx, value)
         if passed is not None and depth < 6:
             return self.element_kind(passed, function, depth + 1)  # `init_(nn.Linear(...))` returns it
@@ -114,6 +117,13 @@ class InitEvidence:
             local = self.ctx.classes.get(value.func.id)
             return MODULE if local is not None and local.is_module else None
         return None
+
+    def _makes_modules(self, method: ast.FunctionDef | ast.AsyncFunctionDef, depth: int) -> bool:
+        """Whether every return of ``method`` (one at least) gives a module."""
+        returns = [node.value for node in own_nodes(method) if isinstance(node, ast.Return)]
+        return bool(returns) and all(
+            value is not None and self.element_kind(value, method, depth + 1) == MODULE for value in returns
+        )
 
     def _builtin(self, func: ast.AST) -> str | None:
         if isinstance(func, ast.Name) and self.ctx.names.binding(func.id, func) is None:
