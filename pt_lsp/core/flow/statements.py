@@ -31,6 +31,7 @@ from .loop_effects import (
     shared_nodes,
 )
 from .pass_entries import iterated_lists
+from .registered_names import registered
 from .qualified import PIL_IMAGE
 from .requires_grad_flags import flagged
 from .splits import Split, run_split, split_ranges
@@ -150,6 +151,11 @@ class Statements:
 
     # -- simple statements --------------------------------------------------------------------
     def exec_expr(self, stmt: ast.Expr, state: State) -> State:
+        named = registered(stmt.value)  # self.add_module("features", nn.Conv2d(...))
+        if named is not None:
+            state.forget_items(named[0])
+            state.env[named[0]] = self.eval(named[1], state)
+            return state
         self.eval(stmt.value, state)
         path = comprehension_detaching(stmt.value)  # [s.detach_() for s in state]
         if path is not None and path in state.env:
