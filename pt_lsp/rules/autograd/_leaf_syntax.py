@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 
 from pt_lsp.core.context import FileContext
+from pt_lsp.core.flow.indexing import basic_index
 from pt_lsp.core.walk import target_names
 from pt_lsp.rules.autograd._frozen_parameters import _literal
 
@@ -18,11 +19,17 @@ _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def _view_base(value: ast.expr) -> ast.expr:
-    """The tensor ``value`` is a view of through view methods (``w.view(3, -1)``, ``w.t()``), or
-    ``value`` itself. Not ``reshape``/``flatten``: they copy a tensor that is not contiguous."""
-    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in VIEW_METHODS:
-        value = value.func.value
-    return value
+    """The tensor ``value`` is a view of through view methods (``w.view(3, -1)``, ``w.t()``) and
+    basic indexing by literals (``bias[:255].view(3, -1)``, ``w[0]``), or ``value`` itself. Not
+    ``reshape``/``flatten``: they copy a tensor that is not contiguous; nor an index by a name or
+    a tensor (``w[idx]`` may gather: a copy)."""
+    while True:
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in VIEW_METHODS:
+            value = value.func.value
+        elif isinstance(value, ast.Subscript) and basic_index(value.slice):
+            value = value.value
+        else:
+            return value
 
 
 def _flag_target(node: ast.Assign) -> str | None:

@@ -58,6 +58,7 @@ class LeafEvidence:
         names: set[str] = set()
         attrs: set[str] = set()
         aliases: list[tuple[str, str]] = []  # `table = self.emb.weight`: (name, attribute)
+        views: dict[str, list[str]] = {}  # `b = bias_[:255].view(3, -1)`: "bias_" -> ["b"]
         for node in self.ctx.index.of(ast.Assign):
             targets = [t for t in node.targets if isinstance(t, (ast.Name, ast.Attribute))]
             if targets and self.made_leaf(node.value) is not None:
@@ -65,6 +66,10 @@ class LeafEvidence:
                 attrs.update(t.attr for t in targets if isinstance(t, ast.Attribute))
             elif isinstance(viewed := _view_base(node.value), ast.Attribute):
                 aliases.extend((t.id, viewed.attr) for t in targets if isinstance(t, ast.Name))
+            elif isinstance(viewed, ast.Name) and viewed is not node.value:  # `v = w[:4].view(2, 2)`
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        views.setdefault(viewed.id, []).append(target.id)
             flagged = _flag_target(node)
             if flagged is not None:
                 names.add(flagged)
@@ -94,6 +99,12 @@ class LeafEvidence:
                 and loop.iter.func.attr in ("parameters", "named_parameters")
             ) or iterates_group_params(loop.iter):
                 names.update(n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name))
+        pending = [name for name in views if name in names]
+        while pending:  # names bound to views of a plausible name, and views of those
+            for viewer in views.pop(pending.pop(), ()):
+                if viewer not in names:
+                    names.add(viewer)
+                    pending.append(viewer)
         return frozenset(names), frozenset(attrs)
 
     @property
@@ -321,10 +332,10 @@ class LeafEvidence:
 
     def _alias_leaf(self, value: ast.expr, name: str) -> Leaf | None:
         """``table = self.emb.weight``: a name bound to a parameter is that parameter; bound to a
-        view of it (``b = conv.bias.view(3, -1)``), it shares the parameter's memory, and torch
-        refuses an in-place change of it just the same."""
+        view of it or of a leaf name (``b = conv.bias.view(3, -1)``, ``b = bias_[:255].view(3, -1)``),
+        it shares the leaf's memory, and torch refuses an in-place change of it just the same."""
         base = _view_base(value)
-        if not isinstance(base, ast.Attribute):
+        if not isinstance(base, ast.Attribute) and not (isinstance(base, ast.Name) and base is not value):
             return None
         found = self.leaf(base)
         if found is None:

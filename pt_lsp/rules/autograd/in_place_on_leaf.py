@@ -37,7 +37,8 @@ class InPlaceOnLeaf(Rule):
     `requires_grad=data.requires_grad` where `data` requires grad there), an `nn.Parameter`, a
     parameter of a model (`for p in model.parameters()`, `for p in group["params"]` over the
     `param_groups` of an optimizer built on `model.parameters()`, `layer.weight`, also through a name:
-    `w = layer.weight`, or a view of it: `b = layer.bias.view(3, -1)`; `m.weight` inside
+    `w = layer.weight`, or a view of it or of a leaf name, by view methods or slicing by literals:
+    `b = layer.bias.view(3, -1)`, `b = bias_[:255].view(3, -1)`, `v = w[:4]`; `m.weight` inside
     `if isinstance(m, nn.Conv2d):`, as an init function `model.apply` runs or a loop over
     `self.modules()` has it, and there a bias or a norm layer's weight where every construction
     of the class in the file keeps it), `x.detach().requires_grad_()`
