@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from ..context import FileContext
 
 MAX_UNITS = 32  # other files one analysis may read: keeps a file's cost bounded
+MAX_NAMESPACE_DEPTH = 4  # folders up from a file that may be the namespace package it imports from
 MAX_CHAIN = 4  # re-exports followed (`from .layers import Block` in a package's __init__)
 MAX_STARS = 2  # star imports followed for one name: the importer's, and one re-export in that module
 MAX_SITES = 4  # constructions of one class read; more: the class is unknown where it runs
@@ -204,6 +205,17 @@ class Project:
             if module is not None and module.file is not None:
                 return module
             namespace = namespace or module
+        if namespace is None:
+            # `from core.constants import DEVICE` in core/cell.py (or core/sub/x.py) where core/ has
+            # no __init__.py: a namespace package, found when run from its parent (`python -m
+            # core.cell`; audit-19 M2)
+            folder = os.path.dirname(unit if isinstance(unit, str) else unit.path)
+            for _ in range(MAX_NAMESPACE_DEPTH):
+                if os.path.basename(folder) == name and _file_of(folder) is None:
+                    return Module(None, folder)
+                if os.path.dirname(folder) == folder:
+                    break
+                folder = os.path.dirname(folder)
         return namespace
 
     def resolve(self, qualname: str, unit: Unit | None, depth: int = 0, stars: bool = True) -> Entity | None:
