@@ -4,8 +4,11 @@ nothing else tells (a NumPy framework of its own also has ``backward()``, ``.gra
 from __future__ import annotations
 
 import ast
+import os
+import re
 
 from .context import FileContext, PerFile
+from .flow.project_files import found_on_disk
 
 
 @PerFile
@@ -22,13 +25,69 @@ def imports_torch(ctx: FileContext) -> bool:
 @PerFile
 def own_tensor_class(ctx: FileContext) -> bool:
     """The file works with a ``Tensor`` class of its own and never imports torch: it defines
-    one, or imports one from another module (a course's NumPy autograd, ``from mytorch.tensor
-    import Tensor``); once per file."""
+    one, imports one from another module (a course's NumPy autograd, ``from mytorch.tensor
+    import Tensor``), or imports from a project package that defines one (``from
+    mytorch.optim.optimizer import Optimizer``); once per file."""
     if imports_torch(ctx):
         return False
     if any(node.name == "Tensor" for node in ctx.index.of(ast.ClassDef)):
         return True
-    return any(
+    if any(
         any(alias.name == "Tensor" for alias in node.names) and (node.level or node.module)
         for node in ctx.index.of(ast.ImportFrom)
-    )
+    ):
+        return True
+    return any(_defines_tensor(folder) for folder in _project_packages(ctx))
+
+
+def _project_packages(ctx: FileContext) -> set[str]:
+    """The folders of the project's packages the file imports from by absolute name
+    (``from mytorch.optim.optimizer import Optimizer`` in a course's ``mytorch/optim/sgd.py``)."""
+    project = ctx.project
+    if not project.enabled:
+        return set()
+    tops = {alias.name.split(".")[0] for node in ctx.index.of(ast.Import) for alias in node.names}
+    tops |= {(node.module or "").split(".")[0] for node in ctx.index.of(ast.ImportFrom) if node.level == 0}
+    folders = set()
+    for top in tops - {"", "numpy", "torch"}:
+        module = project.find_top(top, project.path)
+        if module is not None and module.folder is not None:
+            folders.add(module.folder)
+    return folders
+
+
+_TENSOR_CLASS = re.compile(rb"^class Tensor\b", re.MULTILINE)
+MAX_PACKAGE_FILES = 200  # files of one package read for its Tensor class; a bigger one is not a course's
+
+
+def _defines_tensor(folder: str) -> bool:
+    """Whether a module of the package at ``folder`` defines ``class Tensor`` (a NumPy autograd
+    framework of the course's own: its ``.data`` and ``.grad`` are arrays; audit-18 G10); kept
+    while the batch's files stay unchanged (project_files.found_on_disk)."""
+    found = found_on_disk()
+    key = ("tensor-class", folder, "")
+    if found is not None and key in found:
+        return bool(found[key])
+    answer = _scan_for_tensor(folder)
+    if found is not None:
+        found[key] = answer
+    return answer
+
+
+def _scan_for_tensor(folder: str) -> bool:
+    seen = 0
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if not name.endswith(".py"):
+                continue
+            seen += 1
+            if seen > MAX_PACKAGE_FILES:
+                return False
+            try:
+                with open(os.path.join(root, name), "rb") as file:
+                    if _TENSOR_CLASS.search(file.read()):
+                        return True
+            except OSError:
+                continue
+    return False
