@@ -85,7 +85,9 @@ class ImplicitGradNonScalar(Rule):
     list comprehension over a counted iterable, the builtin `sum` of a list, `torch.linspace` /
     `torch.arange`, a factory with one size stated and others not (`torch.zeros(len(rewards), 3)`:
     0 or at least 3 elements), the values (or indices) of `t.topk(k)` for `k > 1` and of
-    `t.sort()`, NumPy arrays of stated sizes made tensors, `torch.einsum`,
+    `t.sort()`, NumPy arrays of stated sizes made tensors, sizes and widths written as arithmetic
+    of stated ints (`nn.Linear(64, 3 * 8 * 8)`, `x.view(-1, 16 * 5 * 5)`), the elementwise
+    `torch.max(a, b)` / `torch.min(a, b)` of two tensors, `torch.einsum`,
     `F.cosine_similarity`, pieces of `t.chunk(n, dim)`, and a gradient `torch.autograd.grad(y, x)[0]`
     (of `x`'s shape); a lambda is read with each call's arguments. A shape the code does not state
     is unknown: no finding.
