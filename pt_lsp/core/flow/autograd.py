@@ -11,6 +11,7 @@ from ..torch_imports import imports_torch
 from ..walk import attr_path
 from .evaluator import Expressions
 from .facts import BackwardRecord, GraphState, LoopPass
+from .grad_inputs import input_modules, unreachable
 from .graph import GraphNodes
 from .lattice import Device, Grade, GraphNode
 from .optimizers import built_optimizers, optimizer_tie
@@ -69,6 +70,7 @@ class Autograd:
             inputs = args[1] if len(args) > 1 else kwargs.get("inputs", UNKNOWN)
             parts = [*(inputs.items or ()), *((inputs.elem,) if inputs.elem is not None else ())]
             behind = inputs.history.union(*(part.history for part in parts))
+            behind |= self.unreached(node, value, state)
             traversed = value.with_(history=value.history - behind) if behind else value
         self.backward(node, outputs, traversed, state)
         if qualname.endswith(".grad"):
@@ -77,6 +79,20 @@ class Autograd:
                 return gradients(inputs, self.expressions.derived(node, state, [value], kind=Kind.TENSOR))
             return gradients(inputs, Value(kind=Kind.TENSOR, requires_grad=False))
         return OTHER
+
+    def unreached(self, call: ast.Call, outputs: Value, state: State) -> frozenset[GraphNode]:
+        """What ``grad(outputs, inputs)`` in a loop does not run: a subgraph built before this
+        pass by modules none of whose parameters are inputs (grad_inputs.py; audit-19 G4)."""
+        expr = call.args[1] if len(call.args) > 1 else keyword(call, "inputs")
+        loops = self.stack.loops
+        if expr is None or not loops or not outputs.history:
+            return frozenset()
+        scope = self.stack.frames[-1].node if self.stack.frames else self.ctx.tree
+        modules = input_modules(expr, scope)
+        if not modules:
+            return frozenset()
+        held = state.env.values()
+        return unreachable(outputs, held, modules, loops[-1].pass_start_uid)
 
     def backward(
         self, call: ast.Call, target: ast.AST | None, value: Value, state: State, retain: bool | None = None
