@@ -463,3 +463,70 @@ def test_the_scores_of_a_detection_model_without_detach_are_reported() -> None:
     line = failing_line(program, RuntimeError, "requires grad")
     assert line == marked(program)
     assert found(program, "PTL401", "PTL402") == {line: ["PTL402"]}
+
+
+# -- a helper of another file converting through a function of its own file ---------------------
+METRICS = """\
+import numpy as np
+
+
+def roc(labels, scores):
+    labels, scores = np.asarray(labels), np.asarray(scores)
+    order = np.argsort(-scores)
+    return float(np.mean(labels[order][: len(labels) // 2]))
+
+
+def evaluate(labels, scores, metric="roc"):
+    if metric == "roc":
+        return roc(labels, scores)
+    raise NotImplementedError(metric)
+"""
+DETECTOR = """\
+import argparse
+
+import torch
+import torch.nn as nn
+
+from metrics import evaluate
+
+
+class Detector:
+    def __init__(self, opt):
+        self.device = torch.device("cuda:0" if opt.device != "cpu" else "cpu")
+        self.encoder = nn.Linear(6, 3).to(self.device)
+
+    def test(self, batches):
+        with torch.no_grad():
+            total = sum(len(b) for b in batches)
+            self.scores = torch.zeros(size=(total,), device=self.device)
+            self.labels = torch.zeros(size=(total,), dtype=torch.long, device=self.device)
+            start = 0
+            for batch in batches:
+                error = torch.mean(torch.pow(self.encoder(batch.to(self.device)), 2), dim=1)
+                self.scores[start : start + error.size(0)] = error
+                self.labels[start : start + error.size(0)] = (error > 0.5).long()
+                start += error.size(0)
+            return evaluate(self.labels{fix}, self.scores{fix}, metric="roc")  {mark}
+
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--device", default="gpu" if torch.cuda.is_available() else "cpu")
+print(Detector(parser.parse_args([])).test([torch.randn(4, 6) for _ in range(3)]))
+"""
+
+
+@pytest.mark.parametrize(("fix", "mark"), [("", "# fails"), (".cpu()", "")], ids=["on the device", ".cpu()"])
+def test_a_helper_converting_through_a_function_of_its_own_file(tmp_path, fix: str, mark: str) -> None:
+    """samet-akcay/ganomaly#26: anomaly scores gathered into tensors made on the device and handed
+    to `evaluate()` of another file, which calls `roc()` beside it (sklearn's roc_curve there,
+    np.asarray here): reported at the call; moved to the CPU first, silent."""
+    write(tmp_path, {"metrics.py": METRICS})
+    main = tmp_path / "detector.py"
+    main.write_text(textwrap.dedent(DETECTOR.format(fix=fix, mark=mark)))
+    if mark:
+        with pytest.raises(TypeError, match=CONVERT):
+            run_file(main)
+        assert check(main) == {marked(DETECTOR.format(fix=fix, mark=mark)): ["PTL401"]}
+    else:
+        run_file(main)
+        assert check(main) == {}

@@ -336,7 +336,8 @@ def _module_imports(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFro
 def _converting(ctx: FileContext, helper: Function) -> list[Function]:
     """``helper`` if it converts something, then the functions of the project it calls that do
     (one call deeper: ``fit(model)`` of ``train.py`` calls ``plot_fit(model)`` of ``utils.py``,
-    audit-14 R4); the flow followed those calls from this file too."""
+    audit-14 R4; also one of its own file: ``evaluate()`` calling ``roc()`` beside it, ganomaly#26);
+    the flow followed those calls from this file too."""
     project = ctx.project
     found = [helper] if _converts_something(ctx, helper) else []
     unit = project.unit_of(helper)
@@ -350,9 +351,13 @@ def _converting(ctx: FileContext, helper: Function) -> list[Function]:
         if not any(isinstance(a, ast.Name) and a.id in params for a in passed):
             continue  # hands on none of what it was given (`plot_fit(model)` inside `fit(model)`)
         qualname = unit.names.qualname(node.func)
-        if qualname is None or qualname.startswith(("torch.", "numpy.", "matplotlib.", "sklearn.", "builtins.")):
+        inner: object = None
+        if qualname is None and isinstance(node.func, ast.Name):  # a function of the helper's own file
+            inner = unit.exports.get(node.func.id)
+        elif qualname is None or qualname.startswith(("torch.", "numpy.", "matplotlib.", "sklearn.", "builtins.")):
             continue
-        inner = project.resolve(qualname, unit)
+        else:
+            inner = project.resolve(qualname, unit)
         if (
             isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef))
             and inner is not helper
