@@ -43,6 +43,10 @@ _SIGNATURES: dict[tuple[str, ...], str] = {}  # files -> _signature(files), duri
 # What import resolution found on disk (project.py: a module in a folder, a folder's root), during
 # the batch: torch's 2,285 files ask the same folders again, each answer a few stats.
 _FOUND: dict[tuple[str, str, str], object] = {}
+# id(a file list of the batch) -> (that list, each file's path, identifiers and called names): the
+# classes and functions of torch's source ask for 157 scans of the same 400 files, each a look-up
+# of every file's words (files_naming); during the batch those words do not change.
+_NAMED: dict[int, tuple[list[str], list[tuple[str, frozenset[bytes], frozenset[bytes]]]]] = {}
 
 
 def files_unchanged(unchanged: bool = True) -> None:
@@ -51,6 +55,7 @@ def files_unchanged(unchanged: bool = True) -> None:
     global _UNCHANGED
     _UNCHANGED = {} if unchanged else None
     _CHECKED.clear()
+    _NAMED.clear()
     _SIGNATURES.clear()
     _FOUND.clear()
 
@@ -110,7 +115,8 @@ def walk_project(walks: list[tuple[str, str | None]]) -> list[str]:
     for top, skipped in walks:
         _walk(top, files, skipped)
     if _UNCHANGED is not None:
-        _UNCHANGED[key] = files[:MAX_SCANNED]
+        kept = _UNCHANGED[key] = files[:MAX_SCANNED]
+        return kept  # the list every later walk of the batch gets (files_naming keeps words per list)
     return files[:MAX_SCANNED]
 
 
@@ -118,6 +124,10 @@ def files_naming(files: list[str], name: str, stem: str, own: str) -> list[str]:
     """The files but ``own`` that call ``name`` and mention the module ``stem``: those that may
     construct class ``name`` of module ``stem`` (read without parsing)."""
     wanted, module = name.encode(), stem.encode()
+    if _UNCHANGED is not None:  # a batch: each file's words, read once per list
+        return [
+            path for path, words, called in _words_of(files) if path != own and wanted in called and module in words
+        ]
     found = []
     for path in files:
         if path != own:
@@ -125,6 +135,14 @@ def files_naming(files: list[str], name: str, stem: str, own: str) -> list[str]:
             if wanted in called and module in words:
                 found.append(path)
     return found
+
+
+def _words_of(files: list[str]) -> list[tuple[str, frozenset[bytes], frozenset[bytes]]]:
+    """Each file's path, identifiers and called names, during a batch (the files unchanged)."""
+    known = _NAMED.get(id(files))
+    if known is None or known[0] is not files:  # (the list kept with its id: the id is not reused)
+        known = _NAMED[id(files)] = (files, [(path, *_identifiers(path)) for path in files])
+    return known[1]
 
 
 def _digest(paths: list[str]) -> str:
