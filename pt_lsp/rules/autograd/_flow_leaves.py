@@ -26,7 +26,7 @@ from itertools import accumulate
 from pt_lsp.core.context import FileContext, PerFile
 from pt_lsp.core.evidence.reaching import reaching_values
 from pt_lsp.core.flow.lattice import Device
-from pt_lsp.core.walk import own_nodes
+from pt_lsp.core.walk import breadth_first, own_nodes
 from pt_lsp.rules.autograd._leaves import LeafEvidence
 from pt_lsp.rules.autograd._made_leaves import Leaf
 
@@ -324,7 +324,7 @@ def _bindings_of(
     if id(function) not in known:
         bindings: dict[str, list[ast.Name]] = {}
         loops: dict[int, ast.For | ast.AsyncFor] = {}
-        for node in ast.walk(function):
+        for node in breadth_first(function):  # ast.walk's order, at about half its cost
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
                 bindings.setdefault(node.id, []).append(node)
             elif isinstance(node, (ast.For, ast.AsyncFor)):
@@ -341,7 +341,7 @@ def _leafy_globals(ctx: FileContext) -> frozenset[str]:
     for stmt in ctx.tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or not _has_leaf_word(ctx, stmt):
             continue
-        for node in ast.walk(stmt):
+        for node in breadth_first(stmt):
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
                 found.add(node.id)
             elif isinstance(node, ast.Attribute) and node.attr.startswith("requires_grad"):
@@ -445,7 +445,7 @@ def _made_by_leaf_makers(ctx: FileContext, function: ast.FunctionDef | ast.Async
 
 def _made_by(function: ast.FunctionDef | ast.AsyncFunctionDef, makers: frozenset[str]) -> frozenset[str]:
     found: set[str] = set()
-    for node in ast.walk(function):
+    for node in breadth_first(function):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and _called_name(node.value) in makers:
             for target in node.targets:
                 elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
