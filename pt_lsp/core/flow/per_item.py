@@ -23,7 +23,7 @@ _DETACHING = ("detach", "data", "numpy", "item", "tolist")
 _BOUNDARIES = (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
-def _loop_form(target: ast.expr, iterable: ast.expr) -> tuple[str, str | None, str] | None:
+def loop_form(target: ast.expr, iterable: ast.expr) -> tuple[str, str | None, str] | None:
     """``for i, agent in enumerate(X)`` -> (X's text, "i", "agent"); ``for agent in X`` ->
     (X's text, None, "agent"); None otherwise."""
     if (
@@ -61,7 +61,7 @@ class PerItem:
         loop = frame.node
         if not isinstance(loop, (ast.For, ast.AsyncFor)) or frame.entry is None or node.uid > frame.start_uid:
             return False
-        form = _loop_form(loop.target, loop.iter)
+        form = loop_form(loop.target, loop.iter)
         if form is None:
             return False
         holders = {name for name, value in frame.entry.env.items() if "." not in name and carries(value, node)}
@@ -224,7 +224,7 @@ class PerItem:
             if index is None:
                 return False
         else:
-            form = _loop_form(target, iterable)
+            form = loop_form(target, iterable)
             source = iterable.args[0] if isinstance(iterable, ast.Call) and iterable.args else iterable
             if form is None or attr_path(source if form[1] else iterable) is None:
                 return False
@@ -289,7 +289,7 @@ class PerItem:
         generator = value.generators[0]
         if generator.ifs or generator.is_async:
             return None
-        comp = _loop_form(generator.target, generator.iter)
+        comp = loop_form(generator.target, generator.iter)
         if comp is None or comp[0] != form[0] or (comp[1] is None) != (form[1] is None):
             return None
         if not self.reads_own_entry_only(loop, name, form[1]):
@@ -365,7 +365,7 @@ def distinct_index(loop: ast.For | ast.AsyncFor) -> str | None:
         iterable = iterable.args[0] if len(iterable.args) == 1 else iterable
     if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.func.id == "range":
         return target.id if isinstance(target, ast.Name) else None
-    form = _loop_form(target, loop.iter)
+    form = loop_form(target, loop.iter)
     return form[1] if form is not None else None
 
 

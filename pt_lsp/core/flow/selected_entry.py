@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..walk import attr_path
+from .per_item import loop_form
 from .state import LoopFrame
 
 _DETACHING_METHODS = frozenset({"detach", "clone"})
@@ -34,19 +35,11 @@ def selection(node: ast.ListComp | ast.GeneratorExp | ast.SetComp) -> Selection 
     if len(node.generators) != 1 or node.generators[0].ifs or not isinstance(node.elt, ast.IfExp):
         return None
     generator = node.generators[0]
-    iterable, target = generator.iter, generator.target
-    if not (
-        isinstance(iterable, ast.Call)
-        and isinstance(iterable.func, ast.Name)
-        and iterable.func.id == "enumerate"
-        and len(iterable.args) == 1
-        and not iterable.keywords
-        and isinstance(target, ast.Tuple)
-        and len(target.elts) == 2
-        and all(isinstance(e, ast.Name) for e in target.elts)
-    ):
+    form = loop_form(generator.target, generator.iter)  # `for i, a in enumerate(X)`
+    index = form[1] if form is not None else None
+    if form is None or index is None or not isinstance(generator.iter, ast.Call):
         return None
-    index, item = (e.id for e in target.elts if isinstance(e, ast.Name))
+    item = form[2]
     choice = node.elt
     test = choice.test
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))):
@@ -63,7 +56,7 @@ def selection(node: ast.ListComp | ast.GeneratorExp | ast.SetComp) -> Selection 
         return None
     if any(isinstance(n, ast.Name) and n.id in (index, item) for n in ast.walk(selector)):
         return None
-    return Selection(iterable.args[0], selector)
+    return Selection(generator.iter.args[0], selector)
 
 
 def changes_per_pass(selector: ast.expr, loops: Sequence[LoopFrame]) -> bool:
