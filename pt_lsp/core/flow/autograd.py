@@ -57,6 +57,7 @@ class Autograd:
         self.records: list[BackwardRecord] = []  # backwards that met freed or stepped nodes
         self.unknown_flags: dict[int, list[ast.expr]] = {}  # id(backward) -> its flags of unknown value
         self.varying: dict[int, bool] = {}  # id(backward) -> its flag is rebound in a loop around it
+        self.grad_inputs: dict[int, frozenset[str] | None] = {}  # id(grad call) -> its input modules
         self.runs = 0  # backwards interpreted: a call summary (summaries.py) holds none
         self.per_item = PerItem(ctx)
 
@@ -87,8 +88,10 @@ class Autograd:
         loops = self.stack.loops
         if expr is None or not loops or not outputs.history:
             return frozenset()
-        scope = self.stack.frames[-1].node if self.stack.frames else self.ctx.tree
-        modules = input_modules(expr, scope)
+        if id(call) not in self.grad_inputs:  # read from the source once per call
+            scope = self.stack.frames[-1].node if self.stack.frames else self.ctx.tree
+            self.grad_inputs[id(call)] = input_modules(expr, scope)
+        modules = self.grad_inputs[id(call)]
         if not modules:
             return frozenset()
         held = state.env.values()

@@ -52,11 +52,15 @@ def unreachable(outputs: Value, env: Iterable[Value], modules: frozenset[str], b
     a value held before this pass (every node's uid up to ``before``) made where nothing of
     ``modules`` is named (``backbone(x)``, ``feats.view(n, -1)``, ``torch.stack(rows)``)."""
     found: set[GraphNode] = set()
+    named: dict[int, bool] = {}  # id(site) -> whether it names one of the modules: once per site
     for value in env:
         history = value.history
         if not history or not history <= outputs.history or any(node.uid > before for node in history):
             continue
-        if not any(_names(node.site, modules) for node in history):
+        for node in history:
+            if id(node.site) not in named:
+                named[id(node.site)] = _names(node.site, modules)
+        if not any(named[id(node.site)] for node in history):
             found |= history
     return frozenset(found)
 
