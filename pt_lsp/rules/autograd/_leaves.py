@@ -119,6 +119,8 @@ class LeafEvidence:
             scope = scope_node(self.ctx, expr)
             key = (id(scope), expr.id)
             if key not in self._names:
+                # a name bound to a view of itself (`h = h[-1]`) or a cycle of names: no leaf there
+                self._names[key] = None
                 self._names[key] = self._name_leaf(scope, expr.id)
             found = self._names[key]
             if found is None:
