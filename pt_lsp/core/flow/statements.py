@@ -20,6 +20,7 @@ from .fixpoint import EXTRA_PASS_BUDGET, MAX_PASSES, exit_facts, head_join, sett
 from .grad_modes import grad_mode
 from .graph import GraphNodes
 from .invariant import Resets, loop_resets
+from .items import carries_graph
 from .loop_effects import (
     comprehension_detaching,
     detached,
@@ -31,8 +32,8 @@ from .loop_effects import (
     shared_nodes,
 )
 from .pass_entries import iterated_lists
-from .registered_names import registered
 from .qualified import PIL_IMAGE
+from .registered_names import registered
 from .requires_grad_flags import flagged
 from .splits import Split, run_split, split_ranges
 from .state import LoopFrame, Stack, State, join_states
@@ -278,6 +279,9 @@ class Statements:
             self.bind(stmt.target, result, state)
         elif isinstance(stmt.target, ast.Subscript) and (path := attr_path(stmt.target.value)) is not None:
             state.forget_items(path)  # `hidden[i] += x` changes the item in place
+            tensor = self.eval(stmt.target.value, state)
+            if tensor.kind is Kind.TENSOR and carries_graph(result):  # `out[:, t] += cell(x)`: as `=`
+                state.env[path] = self.expressions.items.written(stmt, tensor, result, state)
         return state
 
     def exec_return(self, stmt: ast.Return, state: State) -> None:
