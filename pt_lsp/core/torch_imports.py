@@ -84,10 +84,25 @@ def _scan_for_tensor(folder: str) -> bool:
             seen += 1
             if seen > MAX_PACKAGE_FILES:
                 return False
-            try:
-                with open(os.path.join(root, name), "rb") as file:
-                    if _TENSOR_CLASS.search(file.read()):
-                        return True
-            except OSError:
-                continue
+            if _file_defines_tensor(os.path.join(root, name)):
+                return True
     return False
+
+
+# path -> (mtime, size, whether it defines `class Tensor`): outside a batch (the server, at each
+# change of a document) a package's unchanged files cost a stat each, not a read
+_TENSOR_FILES: dict[str, tuple[int, int, bool]] = {}
+
+
+def _file_defines_tensor(path: str) -> bool:
+    try:
+        stat = os.stat(path)
+        known = _TENSOR_FILES.get(path)
+        if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
+            return known[2]
+        with open(path, "rb") as file:
+            answer = _TENSOR_CLASS.search(file.read()) is not None
+    except OSError:
+        return False
+    _TENSOR_FILES[path] = (stat.st_mtime_ns, stat.st_size, answer)
+    return answer

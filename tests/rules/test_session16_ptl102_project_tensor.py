@@ -71,3 +71,13 @@ def test_a_package_without_one_stays_reported(tmp_path: Path) -> None:
 
 def test_a_file_that_imports_torch_stays_reported(tmp_path: Path) -> None:
     assert _lint(tmp_path, "mytorch", tensor_class=True, imports="import torch\n") == [15]
+
+
+def test_a_tensor_class_added_later_is_seen(tmp_path: Path) -> None:
+    """The package's files are remembered by modification time and size (the server lints at
+    every change): writing the Tensor class into tensor.py is seen at the next lint."""
+    assert _lint(tmp_path, "mytorch", tensor_class=False) == [14]
+    (tmp_path / "mytorch" / "tensor.py").write_text(TENSOR)
+    sgd = tmp_path / "mytorch" / "optim" / "sgd.py"
+    result = lint_source(sgd.read_text(), str(sgd), selection=Selection.of(["PTL102"]))
+    assert result.findings == []
